@@ -1,0 +1,3 @@
+/* cmd/main.c — placeholder entry until the CLI lands. */
+#include <stdio.h>
+int main(void) { return 0; }

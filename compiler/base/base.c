@@ -1,0 +1,433 @@
+/* compiler/base/base.c — errors, arena, buffers, files. See base.h for the contracts. */
+#define _POSIX_C_SOURCE 200809L
+#include "base.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+/* ---- errors ---- */
+
+static const char *const ERR_NAMES[] = {
+    [ERR_OK] = "ok",           [ERR_IO] = "io",         [ERR_MANIFEST] = "manifest",
+    [ERR_PARSE] = "parse",     [ERR_UNSUPPORTED_OP] = "unsupported_op",
+    [ERR_SHAPE] = "shape",     [ERR_BACKEND] = "backend", [ERR_OOM] = "oom",
+    [ERR_INTERNAL] = "internal", [ERR_USAGE] = "usage",
+};
+
+const char *err_code_name(ErrCode code) {
+  if ((unsigned)code < sizeof ERR_NAMES / sizeof ERR_NAMES[0] && ERR_NAMES[code]) return ERR_NAMES[code];
+  return "unknown";
+}
+
+int err_set(Err *err, ErrCode code, const char *fmt, ...) {
+  if (!err) return -1;
+  err->code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static void copy_field(char *dst, size_t size, const char *src) {
+  if (!src) return;
+  size_t n = strnlen(src, size - 1);
+  memmove(dst, src, n);
+  dst[n] = 0;
+}
+
+void err_where(Err *err, const char *file, int line, const char *model, const char *node) {
+  if (!err) return;
+  copy_field(err->file, sizeof err->file, file);
+  if (line >= 0) err->line = line;
+  copy_field(err->model, sizeof err->model, model);
+  copy_field(err->node, sizeof err->node, node);
+}
+
+const char *err_line(const Err *err, char *buf, size_t size) {
+  size_t n = 0;
+  buf[0] = 0;
+#define ADD(...)                                                 \
+  do {                                                           \
+    int k = snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__); \
+    if (k > 0) n += (size_t)k;                                   \
+    if (n >= size) n = size - 1;                                 \
+  } while (0)
+  if (err->file[0]) {
+    if (err->line > 0) ADD("%s:%d: ", err->file, err->line);
+    else ADD("%s: ", err->file);
+  }
+  if (err->model[0]) ADD("model '%s': ", err->model);
+  if (err->node[0]) ADD("node '%s': ", err->node);
+  ADD("%s", err->msg[0] ? err->msg : err_code_name(err->code));
+#undef ADD
+  /* one line, whatever came from a file */
+  for (char *p = buf; *p; p++)
+    if (*p == '\n' || *p == '\r') *p = ' ';
+  return buf;
+}
+
+void base__assert_fail(const char *file, int line, const char *what) {
+  fprintf(stderr, "%s:%d: internal error: %s\n", file, line, what);
+  abort();
+}
+
+/* ---- arena ---- */
+
+typedef struct Chunk {
+  struct Chunk *next;
+  size_t size, used;
+  _Alignas(16) unsigned char data[];
+} Chunk;
+
+struct Arena {
+  Chunk *head;
+  size_t total;
+};
+
+Arena *arena_new(void) {
+  Arena *a = calloc(1, sizeof *a);
+  if (!a) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  return a;
+}
+
+void arena_free(Arena *a) {
+  if (!a) return;
+  Chunk *c = a->head;
+  while (c) {
+    Chunk *n = c->next;
+    free(c);
+    c = n;
+  }
+  free(a);
+}
+
+static Chunk *chunk_new(size_t size) {
+  Chunk *c = malloc(sizeof *c + size);
+  if (!c) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  c->next = NULL;
+  c->size = size;
+  c->used = 0;
+  return c;
+}
+
+void *arena_alloc(Arena *a, size_t size) {
+  size_t need = align_up(size ? size : 1, 16);
+  if (need < size) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+#ifdef ARENA_DEBUG
+  Chunk *c = chunk_new(size ? size : 1);
+  c->used = c->size;
+  c->next = a->head ? a->head->next : NULL;
+  if (a->head) a->head->next = c; else a->head = c;
+  a->total += size;
+  memset(c->data, 0, size ? size : 1);
+  return c->data;
+#else
+  Chunk *c = a->head;
+  if (!c || c->size - c->used < need) {
+    if (need > 64 * 1024) { /* big blocks get their own chunk behind the head */
+      Chunk *big = chunk_new(need);
+      big->used = need;
+      if (c) { big->next = c->next; c->next = big; } else a->head = big;
+      a->total += need;
+      memset(big->data, 0, need);
+      return big->data;
+    }
+    c = chunk_new(256 * 1024);
+    c->next = a->head;
+    a->head = c;
+  }
+  void *p = c->data + c->used;
+  c->used += need;
+  a->total += need;
+  memset(p, 0, need);
+  return p;
+#endif
+}
+
+void *arena_array(Arena *a, size_t n, size_t elem) {
+  if (elem && n > SIZE_MAX / elem) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  return arena_alloc(a, n * elem);
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n) {
+  if (!s) return NULL;
+  size_t len = strnlen(s, n);
+  char *d = arena_alloc(a, len + 1);
+  memcpy(d, s, len);
+  d[len] = 0;
+  return d;
+}
+
+char *arena_strdup(Arena *a, const char *s) { return s ? arena_strndup(a, s, strlen(s)) : NULL; }
+
+char *arena_printf(Arena *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *d = arena_alloc(a, (size_t)(n < 0 ? 0 : n) + 1);
+  va_start(ap, fmt);
+  vsnprintf(d, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return d;
+}
+
+size_t arena_used(const Arena *a) { return a ? a->total : 0; }
+
+/* ---- buffers ---- */
+
+void buf_free(Buf *b) {
+  if (!b) return;
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+void buf_reserve(Buf *b, size_t extra) {
+  if (extra > SIZE_MAX - b->len) base__assert_fail(__FILE__, __LINE__, "buffer size overflow");
+  if (b->len + extra <= b->cap) return;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra) cap = cap > SIZE_MAX / 2 ? b->len + extra : cap * 2;
+  uint8_t *d = realloc(b->data, cap);
+  if (!d) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  b->data = d;
+  b->cap = cap;
+}
+
+void buf_put(Buf *b, const void *p, size_t n) {
+  if (!n) return;
+  buf_reserve(b, n);
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+
+void buf_put_u32(Buf *b, uint32_t v) {
+  uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  buf_put(b, t, 4);
+}
+void buf_put_i32(Buf *b, int32_t v) { buf_put_u32(b, (uint32_t)v); }
+void buf_put_f32(Buf *b, float v) {
+  uint32_t u;
+  memcpy(&u, &v, 4);
+  buf_put_u32(b, u);
+}
+void buf_put_zeros(Buf *b, size_t n) {
+  if (!n) return;
+  buf_reserve(b, n);
+  memset(b->data + b->len, 0, n);
+  b->len += n;
+}
+void buf_align(Buf *b, size_t align) { buf_put_zeros(b, align_up(b->len, align) - b->len); }
+
+void buf_printf(Buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n <= 0) return;
+  buf_reserve(b, (size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+void buf_set_u32(Buf *b, size_t off, uint32_t v) {
+  ASSERT(off + 4 <= b->len);
+  b->data[off] = (uint8_t)v;
+  b->data[off + 1] = (uint8_t)(v >> 8);
+  b->data[off + 2] = (uint8_t)(v >> 16);
+  b->data[off + 3] = (uint8_t)(v >> 24);
+}
+
+/* ---- FP16 ---- */
+
+uint16_t fp16_from_f32(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  uint32_t mag = x & 0x7fffffffu;
+  if (mag >= 0x7f800000u) /* inf or nan */
+    return (uint16_t)(sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u | ((mag >> 13) & 0x3ffu) : 0));
+  if (mag >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds to >= 65520: inf */
+  if (mag >= 0x38800000u) {                                  /* normal half */
+    uint32_t r = mag + 0xfffu + ((mag >> 13) & 1u);          /* round to nearest even */
+    return (uint16_t)(sign | ((r - 0x38000000u) >> 13));
+  }
+  if (mag < 0x33000000u) return (uint16_t)sign; /* below half of the smallest subnormal */
+  /* subnormal half: shift the full mantissa and round to nearest even */
+  uint32_t e = mag >> 23;
+  uint32_t m = (mag & 0x7fffffu) | 0x800000u;
+  uint32_t shift = 126 - e;                  /* 14..24 */
+  uint32_t q = m >> shift;
+  uint32_t rem = m & ((1u << shift) - 1);
+  uint32_t half = 1u << (shift - 1);
+  if (rem > half || (rem == half && (q & 1u))) q++;
+  return (uint16_t)(sign | q);
+}
+
+float fp16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+  if (e == 0) {
+    if (m == 0) x = sign;
+    else { /* subnormal: normalise */
+      e = 127 - 15 + 1;
+      while (!(m & 0x400u)) { m <<= 1; e--; }
+      x = sign | (e << 23) | ((m & 0x3ffu) << 13);
+    }
+  } else if (e == 31) {
+    x = sign | 0x7f800000u | (m << 13);
+  } else {
+    x = sign | ((e + 127 - 15) << 23) | (m << 13);
+  }
+  float f;
+  memcpy(&f, &x, 4);
+  return f;
+}
+
+void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated, size_t *underflowed) {
+  size_t sat = 0, under = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint16_t h = fp16_from_f32(src[i]);
+    dst[i] = h;
+    /* branch-light counters: an inf from a finite value, a zero from a nonzero */
+    uint32_t x;
+    memcpy(&x, &src[i], 4);
+    sat += ((h & 0x7fffu) == 0x7c00u) & ((x & 0x7f800000u) != 0x7f800000u);
+    under += ((h & 0x7fffu) == 0) & ((x & 0x7fffffffu) != 0);
+  }
+  if (saturated) *saturated += sat;
+  if (underflowed) *underflowed += under;
+}
+
+/* ---- files ---- */
+
+int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, Err *err) {
+  *out = NULL;
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "cannot open: %s", strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "not a regular file");
+  }
+  size_t size = (size_t)st.st_size;
+  if (max_size && size > max_size) {
+    fclose(f);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "file is %zu bytes, over the limit of %zu", size, max_size);
+  }
+  uint8_t *d = malloc(size ? size : 1);
+  if (!d) {
+    fclose(f);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_OOM, "cannot allocate %zu bytes", size);
+  }
+  size_t got = size ? fread(d, 1, size, f) : 0;
+  fclose(f);
+  if (got != size) {
+    free(d);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "short read");
+  }
+  *out = d;
+  *len = size;
+  return 0;
+}
+
+int io_write_atomic(const char *path, const void *data, size_t len, Err *err) {
+  static atomic_uint counter;
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1));
+  if (n < 0 || (size_t)n >= sizeof tmp) {
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "path too long");
+  }
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "cannot create: %s", strerror(errno));
+  }
+  const uint8_t *p = data;
+  size_t left = len;
+  while (left) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      err_where(err, path, 0, NULL, NULL);
+      return err_set(err, ERR_IO, "write failed: %s", strerror(e));
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (fsync(fd) < 0 || close(fd) < 0) {
+    unlink(tmp);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "cannot flush: %s", strerror(errno));
+  }
+  if (rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "cannot rename into place: %s", strerror(e));
+  }
+  return 0;
+}
+
+int io_mkdirs(const char *path, Err *err) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+    err_where(err, path, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "path too long");
+  }
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == 0) {
+      char c = *p;
+      *p = 0;
+      if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+        err_where(err, buf, 0, NULL, NULL);
+        return err_set(err, ERR_IO, "cannot create folder: %s", strerror(errno));
+      }
+      *p = c;
+      if (!c) break;
+    }
+  }
+  return 0;
+}
+
+bool io_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+double io_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void sha256_hex(char out[65], const void *data, size_t len) {
+  unsigned char md[32];
+  unsigned int mdlen = 0;
+  EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+  out[64] = 0;
+}

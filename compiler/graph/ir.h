@@ -1,0 +1,176 @@
+/*
+ * compiler/graph/ir.h — the graph IR every frontend produces and every pass/backend reads.
+ *
+ * Overview. An IrGraph is plain data owned by one Arena: an array of tensors and an array of
+ * nodes. Tensors are referenced by index (int, -1 = absent optional input). Nodes are kept in
+ * topological order (inputs precede users) once ir_toposort() has run; frontends may append in
+ * any order and call it. A tensor with `data != NULL` is a constant (an initializer, a Constant
+ * node's value, or a folded result). Graph inputs/outputs are index lists.
+ *
+ * Usage:
+ *   IrGraph *g = ir_new(arena, "zoo/model.onnx");
+ *   int x = ir_add_tensor(g, "x");  g->tensors[x].dtype = DT_F32; ir_set_shape(g, x, 4, (int64_t[]){1,3,224,224});
+ *   ir_add_input(g, x);
+ *   int n = ir_add_node(g, IR_OP_RELU, "Relu", "relu1");
+ *   ir_node_add_input(g, n, x);  int y = ir_node_add_output(g, n, "y");
+ *   ir_add_output(g, y);
+ *   if (ir_infer(g, &err) < 0) ...           // shape.c: dtypes, shapes, constant folding
+ *
+ * Attributes keep ONNX semantics (names and values as in the ONNX spec) whatever the frontend.
+ */
+#ifndef COMPILER_GRAPH_IR_H
+#define COMPILER_GRAPH_IR_H
+
+#include "../base/base.h"
+
+typedef enum {
+#define X(e, name, lo, hi, fn) IR_OP_##e,
+#include "ops.def"
+#undef X
+  IR_OP_COUNT,
+  IR_OP_UNKNOWN = IR_OP_COUNT, /* op_type kept in IrNode.op_type */
+} IrOp;
+
+/* Element types. Numbering is ours; conversion helpers map ONNX / OpenVINO / blob codes. */
+typedef enum {
+  DT_UNDEF = 0,
+  DT_F32, DT_F16, DT_F64,
+  DT_I64, DT_I32, DT_I16, DT_I8,
+  DT_U8, DT_U16, DT_U32, DT_U64,
+  DT_BOOL,
+  DT_STRING, /* never computed on; kept so a model with one loads */
+  DT_COUNT
+} DType;
+
+#define IR_MAX_DIMS 8
+#define IR_MAX_ATTR_INTS 64 /* not a hard cap: attrs use arena arrays */
+
+typedef enum { ATTR_INT, ATTR_FLOAT, ATTR_STRING, ATTR_INTS, ATTR_FLOATS, ATTR_TENSOR, ATTR_OTHER } AttrKind;
+
+typedef struct IrAttr {
+  const char *name;
+  AttrKind kind;
+  int64_t i;
+  float f;
+  const char *s;      /* ATTR_STRING (NUL-terminated copy) */
+  int64_t *ints;      /* ATTR_INTS */
+  float *floats;      /* ATTR_FLOATS */
+  int n;              /* count for ints/floats */
+  int tensor;         /* ATTR_TENSOR: index of a constant tensor in the graph, -1 if none */
+} IrAttr;
+
+typedef struct IrTensor {
+  const char *name;
+  DType dtype;        /* DT_UNDEF until known */
+  int rank;           /* -1 = unknown */
+  int64_t dims[IR_MAX_DIMS]; /* -1 = unknown dim (dynamic) */
+  const char *dim_names[IR_MAX_DIMS]; /* symbolic dim from the model ("batch"), NULL if none */
+  void *data;         /* constant contents in `dtype`, row-major; NULL if not constant */
+  size_t nbytes;      /* bytes at data */
+  int producer;       /* node index, -1 for graph inputs / initializers */
+  bool is_input, is_output;
+} IrTensor;
+
+typedef enum {
+  VERDICT_NONE = 0,   /* not judged yet */
+  VERDICT_SUPPORTED,
+  VERDICT_CONVERTED,  /* runs after we changed it (Convert inserted, folded, ...) */
+  VERDICT_UNSUPPORTED,
+  VERDICT_FOLDED,     /* computed at compile time, no stage */
+} Verdict;
+
+#define IR_MAX_INPUTS 64
+#define IR_MAX_OUTPUTS 16
+
+typedef struct IrNode {
+  IrOp op;
+  const char *op_type;   /* the source op name ("Conv", or e.g. "DeformConv" for unknown) */
+  const char *domain;    /* ONNX domain, "" for the default */
+  const char *name;      /* node name; frontends synthesise "<op>_<index>" when empty */
+  int inputs[IR_MAX_INPUTS];   /* tensor indices, -1 for an omitted optional input */
+  int n_inputs;
+  int outputs[IR_MAX_OUTPUTS]; /* tensor indices, -1 for an omitted optional output */
+  int n_outputs;
+  IrAttr *attrs;
+  int n_attrs;
+  bool dead;             /* removed by a pass (folded or fused); backends skip it */
+  Verdict verdict;
+  const char *reason;    /* for unsupported/converted: why */
+  const char *fix;       /* for unsupported: what the user can do */
+  const char *origin;    /* "preprocessing" for nodes a pass inserted, NULL otherwise */
+} IrNode;
+
+typedef struct IrGraph {
+  Arena *arena;
+  const char *source;    /* model path, for error messages */
+  const char *producer_name;
+  int64_t opset;         /* default-domain opset, 0 if unknown */
+  IrTensor *tensors;
+  int n_tensors, cap_tensors;
+  IrNode *nodes;
+  int n_nodes, cap_nodes;
+  int *inputs;           /* graph inputs (non-constant), in model order */
+  int n_inputs, cap_inputs;
+  int *outputs;
+  int n_outputs, cap_outputs;
+  /* Frontends may keep their decoded file alive so constant tensors point into it without a
+   * copy; ir_free-like cleanup happens through this hook when the job ends. */
+  void (*keepalive_free)(void *);
+  void *keepalive;
+} IrGraph;
+
+/* Op table lookups. */
+const char *ir_op_name(IrOp op);                /* "Conv"; "Unknown" for IR_OP_UNKNOWN */
+IrOp ir_op_from_onnx(const char *op_type);      /* IR_OP_UNKNOWN when not in ops.def */
+int ir_op_min_inputs(IrOp op);
+int ir_op_max_inputs(IrOp op);
+
+const char *dtype_name(DType t);                /* "f32", "f16", "i64", ... */
+size_t dtype_size(DType t);                     /* bytes per element; 0 for UNDEF/STRING */
+bool dtype_is_float(DType t);
+bool dtype_is_int(DType t);
+
+/* Construction. Indices stay valid; pointers into tensors/nodes do NOT survive an add. */
+IrGraph *ir_new(Arena *a, const char *source);
+void ir_release(IrGraph *g);                    /* runs keepalive_free; the arena is the caller's */
+int ir_add_tensor(IrGraph *g, const char *name);/* rank -1, dtype UNDEF, producer -1 */
+int ir_find_tensor(const IrGraph *g, const char *name); /* -1 when absent (linear search) */
+void ir_set_shape(IrGraph *g, int t, int rank, const int64_t *dims);
+int ir_add_node(IrGraph *g, IrOp op, const char *op_type, const char *name);
+void ir_node_add_input(IrGraph *g, int node, int tensor);      /* tensor may be -1 */
+int ir_node_add_output(IrGraph *g, int node, const char *name);/* creates the tensor */
+void ir_add_input(IrGraph *g, int tensor);
+void ir_add_output(IrGraph *g, int tensor);
+/* Adds an attribute slot to a node and returns it (zeroed, name set, tensor = -1). */
+IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind);
+
+/* Attribute getters with defaults (ONNX semantics). */
+const IrAttr *ir_attr(const IrNode *n, const char *name);
+int64_t ir_attr_int(const IrNode *n, const char *name, int64_t dflt);
+float ir_attr_float(const IrNode *n, const char *name, float dflt);
+const char *ir_attr_str(const IrNode *n, const char *name, const char *dflt);
+/* Copies up to max ints into out; returns the count present (0 when absent). */
+int ir_attr_ints(const IrNode *n, const char *name, int64_t *out, int max);
+
+/* Tensor helpers. */
+int64_t ir_numel(const IrTensor *t);            /* -1 if any dim unknown or rank unknown; 1 for rank 0 */
+bool ir_is_const(const IrGraph *g, int t);      /* t >= 0 and data != NULL */
+/* Sets constant data (copied into the arena) with dtype and shape. */
+void ir_set_const(IrGraph *g, int t, DType dt, int rank, const int64_t *dims, const void *data);
+/* Reads element i of a constant tensor converted to double / int64 (any dtype). */
+double ir_const_f64(const IrTensor *t, int64_t i);
+int64_t ir_const_i64(const IrTensor *t, int64_t i);
+/* Human-readable shape "1x3x224x224" ("?" for unknown dims, "scalar" for rank 0). */
+const char *ir_shape_str(Arena *a, const IrTensor *t);
+
+/* Graph-wide. */
+int ir_toposort(IrGraph *g, Err *err);          /* orders nodes; ERR_PARSE on a cycle or a missing tensor */
+int ir_infer(IrGraph *g, Err *err);             /* shape.c: dtype/shape inference + folding, in order */
+int ir_count_live(const IrGraph *g);            /* nodes not dead */
+/* Number of live nodes that read tensor t (graph outputs count as one reader). */
+int ir_consumers(const IrGraph *g, int t);
+
+/* Shape function signature (shape.c): fills outputs' dtype/rank/dims of node n, may fold. */
+typedef int (*IrShapeFn)(IrGraph *g, int n, Err *err);
+
+#endif
