@@ -21,7 +21,7 @@ endif
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
             libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev
 
-LIB_DIRS := compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
+LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 GEN_SRC  := $(BUILD)/gen/onnx.pb-c.c

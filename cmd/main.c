@@ -1,3 +1,306 @@
-/* cmd/main.c — placeholder entry until the CLI lands. */
+/*
+ * cmd/main.c — the blobc command line. Sub-commands:
+ *
+ *   blobc build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]
+ *   blobc convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]
+ *                 [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16]
+ *                 [-ip U8|FP16] [--shaves N] [--openvino 2021.4|2022.1] [-o DIR] [--name NAME]
+ *   blobc check   MANIFEST.yaml|MODEL [--json]
+ *   blobc inspect FILE.blob [--json] [--check]
+ *
+ * Exit codes: 0 all converted, 1 some models failed (the others are still written),
+ * 2 usage or manifest error, 3 regression against a baseline (later).
+ */
+#include <libxml/parser.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "pipeline/build.h"
+#include "pipeline/pool.h"
+#include "reports/report.h"
+
+int cmd_inspect(int argc, char **argv);
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: blobc <command> [options]\n"
+          "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]\n"
+          "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
+          "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
+          "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [-o DIR] [--name NAME]\n"
+          "  check   MANIFEST.yaml|MODEL [--json]\n"
+          "  inspect FILE.blob [--json] [--check]\n"
+          "  version\n");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "blobc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see 'blobc --help')\n");
+  return 2;
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  pool_request_stop();
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* Parses "[1,2,3]", "1,2,3", "1 2 3" or "name[1,2,3]" into up to max doubles; -1 on junk. */
+static int parse_list(const char *s, double *out, int max) {
+  const char *p = strchr(s, '[');
+  p = p ? p + 1 : s;
+  int n = 0;
+  while (*p && *p != ']') {
+    while (*p == ' ' || *p == ',') p++;
+    if (!*p || *p == ']') break;
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p || n >= max) return -1;
+    out[n++] = v;
+    p = end;
+  }
+  return n;
+}
+
+static CompLayout parse_layout(const char *s) {
+  static const char *const names[] = {"", "nchw", "nhwc", "chw", "hwc", "nc", "c"};
+  for (int i = 1; i < 7; i++)
+    if (!strcasecmp(s, names[i])) return (CompLayout)i;
+  return CL_NONE;
+}
+
+static CompPrec parse_prec(const char *s) {
+  if (!strcasecmp(s, "u8")) return CP_U8;
+  if (!strcasecmp(s, "fp16") || !strcasecmp(s, "half")) return CP_FP16;
+  if (!strcasecmp(s, "fp32") || !strcasecmp(s, "float")) return CP_FP32;
+  return CP_DEFAULT;
+}
+
+/* Keeps jobs whose name is in the comma list `only` and whose stable hash falls in shard. */
+static int select_jobs(BuildJob *jobs, int n, const char *only, int shard_i, int shard_n) {
+  int kept = 0;
+  for (int i = 0; i < n; i++) {
+    bool keep = true;
+    if (only) {
+      keep = false;
+      const char *p = only;
+      size_t len = strlen(jobs[i].name);
+      while (*p) {
+        const char *c = strchr(p, ',');
+        size_t k = c ? (size_t)(c - p) : strlen(p);
+        if (k == len && !strncmp(p, jobs[i].name, k)) keep = true;
+        p += k + (c ? 1 : 0);
+      }
+    }
+    if (keep && shard_n > 1) {
+      uint32_t h = 2166136261u; /* FNV-1a of the name: stable across machines */
+      for (const char *c = jobs[i].name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+      keep = (int)(h % (uint32_t)shard_n) == shard_i;
+    }
+    if (keep) jobs[kept++] = jobs[i];
+  }
+  return kept;
+}
+
+static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manifest, bool write_report,
+                  bool json_stdout) {
+  int failed = 0, counts[5] = {0};
+  for (int i = 0; i < n; i++) {
+    counts[jobs[i].status]++;
+    failed += jobs[i].status != JOB_OK;
+  }
+  if (write_report) {
+    char path[4096];
+    Err err = {0};
+    snprintf(path, sizeof path, "%s/report.json", out_dir);
+    if (io_mkdirs(out_dir, &err) < 0 || report_json_write(path, jobs, n, manifest, &err) < 0) {
+      char line[1400];
+      fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
+      return 2;
+    }
+    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed; report: %s\n", n, counts[JOB_OK],
+            counts[JOB_UNSUPPORTED], counts[JOB_ERROR] + counts[JOB_SKIPPED], path);
+  }
+  if (json_stdout) {
+    char *s = report_json_string(jobs, n, manifest);
+    if (s) puts(s);
+    free(s);
+  }
+  if (pool_stop_requested()) return 130;
+  return failed ? 1 : 0;
+}
+
+static int cmd_build(int argc, char **argv, bool check) {
+  const char *manifest = NULL, *out_dir = "out", *only = NULL;
+  int threads = 2, shard_i = 0, shard_n = 1;
+  bool quiet = false, json = false;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (!strncmp(a, "-j", 2) && a[2]) threads = atoi(a + 2);
+    else if (!strcmp(a, "-o") && i + 1 < argc) out_dir = argv[++i];
+    else if (!strcmp(a, "--only") && i + 1 < argc) only = argv[++i];
+    else if (!strcmp(a, "--shard") && i + 1 < argc) {
+      if (sscanf(argv[++i], "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
+        return usage_error("--shard takes I/N with 0 <= I < N, got '%s'", argv[i]);
+    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = true;
+    else if (!strcmp(a, "--json")) json = true;
+    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
+    else if (!manifest) manifest = a;
+    else return usage_error("unexpected argument '%s'", a);
+  }
+  if (!manifest) return usage_error("%s needs a manifest", check ? "check" : "build");
+  if (threads < 1 || threads > 256) return usage_error("-j takes 1..256, got '%s'", "?");
+  Arena *a = arena_new();
+  BuildJob *jobs = NULL;
+  int n = 0, rc;
+  Err err = {0};
+  Manifest *m = NULL;
+  if (check && !ends_with(manifest, ".yaml") && !ends_with(manifest, ".yml")) {
+    jobs = calloc(1, sizeof *jobs);
+    n = 1;
+    jobs[0].name = manifest;
+    jobs[0].opt = (CompileOptions){.model_name = "model", .source = manifest, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    const char *slash = strrchr(manifest, '/');
+    jobs[0].name = arena_strdup(a, slash ? slash + 1 : manifest);
+  } else {
+    if (manifest_load(&m, manifest, &err) < 0) {
+      char line[1400];
+      fprintf(stderr, "%s\n", err_line(&err, line, sizeof line));
+      arena_free(a);
+      return 2;
+    }
+    build_jobs_from_manifest(&jobs, &n, m, a, &err);
+  }
+  n = select_jobs(jobs, n, only, shard_i, shard_n);
+  BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check, .quiet = quiet || (check && json)};
+  build_run(jobs, n, &bo);
+  if (check && !json) {
+    for (int i = 0; i < n; i++) {
+      const BuildJob *j = &jobs[i];
+      for (int k = 0; k < j->res.n_issues; k++) {
+        const CompIssue *is = &j->res.issues[k];
+        printf("%s: node '%s' (%s): %s: %s%s%s\n", j->name, is->node, is->op, is->verdict, is->reason,
+               is->fix[0] ? "; fix: " : "", is->fix);
+      }
+    }
+  }
+  rc = finish(jobs, n, out_dir, manifest, !check, check && json);
+  build_jobs_free(jobs, n);
+  manifest_free(m);
+  arena_free(a);
+  return rc;
+}
+
+static int cmd_convert(int argc, char **argv) {
+  const char *model = NULL, *out_dir = ".", *name = NULL, *openvino = "2022.1";
+  CompInput in = {0};
+  CompPrec data_type = CP_FP16;
+  int shaves = 6;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    bool has = i + 1 < argc;
+    if (!strcmp(a, "--mean_values") && has) {
+      if ((in.n_mean = parse_list(argv[++i], in.mean, 8)) <= 0) return usage_error("bad --mean_values '%s'", argv[i]);
+    } else if (!strcmp(a, "--scale_values") && has) {
+      if ((in.n_scale = parse_list(argv[++i], in.scale, 8)) <= 0) return usage_error("bad --scale_values '%s'", argv[i]);
+    } else if (!strcmp(a, "--reverse_input_channels")) in.reverse_input_channels = true;
+    else if (!strcmp(a, "--layout") && has) {
+      char buf[64];
+      snprintf(buf, sizeof buf, "%s", argv[++i]);
+      char *arrow = strstr(buf, "->");
+      if (arrow) *arrow = 0;
+      in.layout = parse_layout(buf);
+      in.frame_layout = arrow ? parse_layout(arrow + 2) : in.layout;
+      if (!in.layout || !in.frame_layout) return usage_error("bad --layout '%s' (nchw, nhwc, nchw->nhwc ...)", argv[i]);
+    } else if (!strcmp(a, "--input_shape") && has) {
+      double d[IR_MAX_DIMS];
+      int r = parse_list(argv[++i], d, IR_MAX_DIMS);
+      if (r <= 0) return usage_error("bad --input_shape '%s'", argv[i]);
+      in.has_shape = true;
+      in.rank = r;
+      for (int k = 0; k < r; k++) {
+        if (d[k] < 1) return usage_error("bad --input_shape '%s'", argv[i]);
+        in.shape[k] = (int64_t)d[k];
+      }
+    } else if (!strcmp(a, "--data_type") && has) {
+      if (!(data_type = parse_prec(argv[++i])) || data_type == CP_U8) return usage_error("bad --data_type '%s'", argv[i]);
+    } else if ((!strcmp(a, "-ip") || !strcmp(a, "--input_precision")) && has) {
+      if (!(in.precision = parse_prec(argv[++i]))) return usage_error("bad -ip '%s' (U8, FP16, FP32)", argv[i]);
+    } else if ((!strcmp(a, "--shaves") || !strcmp(a, "-sh")) && has) {
+      shaves = atoi(argv[++i]);
+      if (shaves < 1 || shaves > 16) return usage_error("--shaves takes 1..16, got '%s'", argv[i]);
+    } else if (!strcmp(a, "--openvino") && has) {
+      openvino = argv[++i];
+      if (strcmp(openvino, "2021.4") && strcmp(openvino, "2022.1")) return usage_error("--openvino takes 2021.4 or 2022.1, got '%s'", openvino);
+    } else if (!strcmp(a, "-o") && has) out_dir = argv[++i];
+    else if (!strcmp(a, "--name") && has) name = argv[++i];
+    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
+    else if (!model) model = a;
+    else return usage_error("unexpected argument '%s'", a);
+  }
+  if (!model) return usage_error("%s needs a model file", "convert");
+  Arena *a = arena_new();
+  if (!name) { /* file stem */
+    const char *slash = strrchr(model, '/');
+    char *stem = arena_strdup(a, slash ? slash + 1 : model);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem) *dot = 0;
+    name = stem;
+  }
+  BuildJob *job = calloc(1, sizeof *job);
+  job->name = name;
+  job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
+                              .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino};
+  BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false};
+  build_run(job, 1, &bo);
+  if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);
+  for (int k = 0; k < job->res.n_issues; k++) {
+    const CompIssue *is = &job->res.issues[k];
+    fprintf(stderr, "%s: node '%s' (%s): %s: %s%s%s\n", name, is->node, is->op, is->verdict, is->reason,
+            is->fix[0] ? "; fix: " : "", is->fix);
+  }
+  int rc = job->status == JOB_OK ? 0 : 1;
+  build_jobs_free(job, 1);
+  arena_free(a);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    printf("blobc %s\n", BLOBC_VERSION);
+    return 0;
+  }
+  xmlInitParser();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  int rc;
+  if (!strcmp(cmd, "build")) rc = cmd_build(argc, argv, false);
+  else if (!strcmp(cmd, "check")) rc = cmd_build(argc, argv, true);
+  else if (!strcmp(cmd, "convert")) rc = cmd_convert(argc, argv);
+  else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
+  else rc = usage_error("unknown command '%s'", cmd);
+  xmlCleanupParser();
+  return rc;
+}

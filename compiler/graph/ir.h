@@ -69,6 +69,7 @@ typedef struct IrTensor {
   size_t nbytes;      /* bytes at data */
   int producer;       /* node index, -1 for graph inputs / initializers */
   bool is_input, is_output;
+  DType source_dtype; /* set when a pass changed dtype (I64 input fed as I32), else DT_UNDEF */
 } IrTensor;
 
 typedef enum {

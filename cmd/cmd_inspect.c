@@ -1,0 +1,293 @@
+/*
+ * cmd/cmd_inspect.c — `blobc inspect FILE.blob [--json] [--check]`.
+ *
+ * Prints what a MyriadX .blob (or depthai SuperBlob) holds: version and the OpenVINO release depthai
+ * maps it to, sizes, resources, inputs/outputs and the stage list with every buffer's location.
+ * --json prints one JSON object instead; --check also applies blob_check's rules.
+ * Exit: 0 ok, 1 --check found violations, 2 bad usage, unreadable file or malformed blob (the one
+ * line `FILE: offset N: ...` on stderr).
+ *
+ * cmd_inspect(argc, argv): argv[0] is the command name ("inspect"), options and the file follow.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/backend/blob_read.h"
+#include "compiler/base/base.h"
+
+int cmd_inspect(int argc, char **argv);
+
+#define INSPECT_MAX_FILE ((size_t)1 << 32) /* file_size is a u32; superblobs stay below this too */
+
+typedef struct {
+  const char *path;
+  bool json, check;
+} InspectOpts;
+
+/* Parses argv[1..]; returns 0 or -1 (message on errf). */
+static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) o->json = true;
+    else if (strcmp(argv[i], "--check") == 0) o->check = true;
+    else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(errf, "blobc inspect: unknown option '%s'\n", argv[i]);
+      return -1;
+    } else if (o->path) {
+      fprintf(errf, "blobc inspect: more than one file given\n");
+      return -1;
+    } else o->path = argv[i];
+  }
+  if (!o->path) {
+    fprintf(errf, "usage: blobc inspect FILE.blob [--json] [--check]\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- human output ----------------------------------------------------------------------------- */
+
+/* "[1,3,300,300]" from n values into buf. */
+static const char *u32_list(char *buf, size_t size, const uint32_t *v, uint32_t n) {
+  size_t k = (size_t)snprintf(buf, size, "[");
+  for (uint32_t i = 0; i < n && k < size; i++)
+    k += (size_t)snprintf(buf + k, size - k, i ? ",%u" : "%u", v[i]);
+  if (k < size) snprintf(buf + k, size - k, "]");
+  return buf;
+}
+
+static const char *dtype_str(uint32_t dt, char tmp[16]) {
+  const char *s = blob_dtype_name(dt);
+  if (s) return s;
+  snprintf(tmp, 16, "dt%u", dt);
+  return tmp;
+}
+
+static void print_shape(FILE *out, const BlobShape *s) {
+  char d[128], st[160], t[16];
+  fprintf(out, "%-4s %-5s ", dtype_str(s->data_type, t), s->order_name);
+  if (s->dims_known) fprintf(out, "%-18s", u32_list(d, sizeof d, s->dims, s->num_dims));
+  else fprintf(out, "%-18s", s->dims_loc == BLOB_LOC_BSS ? "(dynamic, BSS)" : "(dynamic)");
+  if (s->strides_known) fprintf(out, " strides %s", u32_list(st, sizeof st, s->strides, s->num_dims));
+}
+
+static void print_io(FILE *out, const char *title, const BlobIo *io, uint32_t n, uint32_t size) {
+  fprintf(out, "%s (%u, %u bytes):\n", title, n, size);
+  for (uint32_t i = 0; i < n; i++) {
+    fprintf(out, "  %u  %-24s ", i, io[i].name);
+    print_shape(out, &io[i].shape);
+    fprintf(out, "  at %u, %llu bytes%s\n", io[i].buffer_offset, (unsigned long long)io[i].byte_size,
+            io[i].shape_helper ? " (shape helper)" : "");
+  }
+}
+
+static void print_buffer(FILE *out, const BlobBuffer *x, uint32_t i) {
+  char t[16];
+  fprintf(out, "       b%-2u ", i);
+  print_shape(out, &x->shape);
+  const char *ln = blob_loc_name(x->location);
+  if (!ln) snprintf(t, sizeof t, "loc%u", x->location), ln = t;
+  if (x->location == BLOB_LOC_INPUT || x->location == BLOB_LOC_OUTPUT)
+    fprintf(out, "  %s #%u +%u\n", ln, x->io_idx, x->data_offset);
+  else fprintf(out, "  %s +%u\n", ln, x->data_offset);
+}
+
+static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
+  fprintf(out, "%s%3u  %-18s shaves %u  params %zu bytes  %u buffers\n", indent, st->index,
+          st->type_name, st->num_shaves, st->params_len, st->num_buffers);
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
+    const BlobHwOp *op = &st->hw_ops[k];
+    fprintf(out, "       op %u: type %u mode %u in b%d out b%d coeffs b%d biases b%d scales b%d%s\n", k,
+            op->op_type, op->op_mode, op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
+            op->scales_ind, op->with_relu ? " relu" : "");
+  }
+  for (uint32_t i = 0; i < st->num_buffers; i++) print_buffer(out, &st->buffers[i], i);
+  if (st->injected) {
+    fprintf(out, "       injected:\n");
+    print_stage(out, st->injected, "     ");
+  }
+}
+
+static void print_human(FILE *out, const BlobInfo *b) {
+  const BlobHeader *h = &b->hdr;
+  fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major,
+          h->ver_minor, b->openvino ? b->openvino : "? (not in depthai's table)",
+          b->inline_shapes ? " (v5 inline shapes)" : "");
+  if (b->superblob) {
+    fprintf(out, "  superblob   base blob %llu bytes at %zu; patch sizes (1..16 SHAVEs):",
+            (unsigned long long)b->super_blob_size, b->base);
+    for (uint32_t k = 0; k < BLOB_SUPER_PATCHES; k++)
+      fprintf(out, " %llu", (unsigned long long)b->super_patch_sizes[k]);
+    fprintf(out, "\n");
+  }
+  fprintf(out, "  file size   %zu bytes (header file_size %u, %zu trailer bytes)\n", b->blob_len,
+          h->file_size, b->trailer_bytes);
+  fprintf(out, "  resources   %u SHAVEs, %u CMX slices, BSS %u bytes, batch %u\n", h->shaves,
+          h->cmx_slices, h->bss_mem_size, h->batch_size);
+  fprintf(out, "  stages      %u (has HW %u, SHAVE %u, DMA %u)\n", h->stages_count, h->has_hw_stage,
+          h->has_shave_stage, h->has_dma_stage);
+  fprintf(out, "  sections    input @%u, output @%u, stages @%u, const @%u (%u bytes)\n",
+          h->input_section, h->output_section, h->stage_section, h->const_section,
+          h->file_size - h->const_section);
+  print_io(out, "inputs", b->inputs, h->inputs_count, h->inputs_size);
+  print_io(out, "outputs", b->outputs, h->outputs_count, h->outputs_size);
+  fprintf(out, "stages (%u):\n", h->stages_count);
+  for (uint32_t i = 0; i < h->stages_count; i++) print_stage(out, &b->stages[i], "");
+}
+
+/* ---- JSON output ------------------------------------------------------------------------------ */
+
+static json_t *json_u32s(const uint32_t *v, uint32_t n) {
+  json_t *a = json_array();
+  for (uint32_t i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+  return a;
+}
+
+static void json_shape(json_t *o, const BlobShape *s) {
+  const char *dt = blob_dtype_name(s->data_type);
+  json_object_set_new(o, "data_type", dt ? json_string(dt) : json_integer(s->data_type));
+  json_object_set_new(o, "order", json_string(s->order_name));
+  json_object_set_new(o, "order_code", json_integer(s->order));
+  json_object_set_new(o, "num_dims", json_integer(s->num_dims));
+  json_object_set_new(o, "dims", s->dims_known ? json_u32s(s->dims, s->num_dims) : json_null());
+  json_object_set_new(o, "dims_raw", s->dims_known ? json_u32s(s->dims_raw, s->num_dims) : json_null());
+  json_object_set_new(o, "strides",
+                      s->strides_known ? json_u32s(s->strides, s->num_dims) : json_null());
+  json_object_set_new(o, "strides_raw",
+                      s->strides_known ? json_u32s(s->strides_raw, s->num_dims) : json_null());
+}
+
+static json_t *json_io(const BlobIo *io, uint32_t n) {
+  json_t *a = json_array();
+  for (uint32_t i = 0; i < n; i++) {
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer(io[i].io_idx));
+    json_object_set_new(o, "name", json_string(io[i].name));
+    json_shape(o, &io[i].shape);
+    json_object_set_new(o, "io_buffer_offset", json_integer(io[i].buffer_offset));
+    json_object_set_new(o, "byte_size", json_integer((json_int_t)io[i].byte_size));
+    if (io[i].shape_helper) json_object_set_new(o, "shape_helper", json_true());
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
+static json_t *json_buffer(const BlobBuffer *x) {
+  json_t *o = json_object();
+  json_shape(o, &x->shape);
+  const char *ln = blob_loc_name(x->location);
+  json_object_set_new(o, "location", ln ? json_string(ln) : json_integer(x->location));
+  json_object_set_new(o, "offset", json_integer(x->data_offset));
+  if (x->location == BLOB_LOC_INPUT || x->location == BLOB_LOC_OUTPUT) {
+    json_object_set_new(o, "io_idx", json_integer(x->io_idx));
+    json_object_set_new(o, "io_byte_size", json_integer(x->io_size));
+  }
+  return o;
+}
+
+static json_t *json_stage(const BlobStage *st) {
+  json_t *o = json_object();
+  json_object_set_new(o, "index", json_integer(st->index));
+  json_object_set_new(o, "type", json_integer(st->type));
+  json_object_set_new(o, "type_name", json_string(st->type_name));
+  json_object_set_new(o, "shaves", json_integer(st->num_shaves));
+  json_object_set_new(o, "length", json_integer(st->length));
+  json_object_set_new(o, "params_bytes", json_integer((json_int_t)st->params_len));
+  json_t *bufs = json_array();
+  for (uint32_t i = 0; i < st->num_buffers; i++) json_array_append_new(bufs, json_buffer(&st->buffers[i]));
+  json_object_set_new(o, "buffers", bufs);
+  if (st->num_hw_ops) json_object_set_new(o, "hw_ops", json_integer(st->num_hw_ops));
+  if (st->injected) json_object_set_new(o, "injected", json_stage(st->injected));
+  return o;
+}
+
+static json_t *json_blob(const BlobInfo *b) {
+  const BlobHeader *h = &b->hdr;
+  json_t *o = json_object();
+  char ver[32];
+  snprintf(ver, sizeof ver, "%u.%u", h->ver_major, h->ver_minor);
+  json_object_set_new(o, "file", json_string(b->path ? b->path : ""));
+  json_object_set_new(o, "version", json_string(ver));
+  json_object_set_new(o, "openvino", b->openvino ? json_string(b->openvino) : json_null());
+  json_object_set_new(o, "file_size", json_integer((json_int_t)b->blob_len));
+  json_object_set_new(o, "header_file_size", json_integer(h->file_size));
+  json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)b->trailer_bytes));
+  json_object_set_new(o, "shaves", json_integer(h->shaves));
+  json_object_set_new(o, "cmx_slices", json_integer(h->cmx_slices));
+  json_object_set_new(o, "bss_size", json_integer(h->bss_mem_size));
+  json_object_set_new(o, "batch_size", json_integer(h->batch_size));
+  json_object_set_new(o, "inputs_size", json_integer(h->inputs_size));
+  json_object_set_new(o, "outputs_size", json_integer(h->outputs_size));
+  if (b->superblob) {
+    json_t *p = json_array();
+    for (uint32_t k = 0; k < BLOB_SUPER_PATCHES; k++)
+      json_array_append_new(p, json_integer((json_int_t)b->super_patch_sizes[k]));
+    json_object_set_new(o, "superblob_patch_sizes", p);
+  }
+  json_object_set_new(o, "inputs", json_io(b->inputs, h->inputs_count));
+  json_object_set_new(o, "outputs", json_io(b->outputs, h->outputs_count));
+  json_t *st = json_array();
+  for (uint32_t i = 0; i < h->stages_count; i++) json_array_append_new(st, json_stage(&b->stages[i]));
+  json_object_set_new(o, "stages", st);
+  return o;
+}
+
+/* ---- command ---------------------------------------------------------------------------------- */
+
+/* Adds the --check result: "check": {"ok": bool, "violations": ["rule: detail", ...]}. */
+static void json_check(json_t *o, const Buf *rep, int nviol) {
+  json_t *c = json_object(), *v = json_array();
+  json_object_set_new(c, "ok", json_boolean(nviol == 0));
+  const char *p = rep->len ? (const char *)rep->data : "";
+  while (*p) {
+    const char *e = strchr(p, '\n');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    json_array_append_new(v, json_stringn(p, n));
+    p += n + (e != NULL);
+  }
+  json_object_set_new(c, "violations", v);
+  json_object_set_new(o, "check", c);
+}
+
+static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
+  InspectOpts o = {0};
+  if (inspect_args(&o, argc, argv, errf) < 0) return 2;
+  Err err = {0};
+  char line[1024];
+  uint8_t *data = NULL;
+  size_t len = 0;
+  Arena *a = arena_new();
+  Buf rep = BUF_INIT;
+  BlobInfo *b = NULL;
+  int rc = 2;
+  if (io_read_file(&data, &len, o.path, INSPECT_MAX_FILE, &err) < 0 ||
+      blob_parse(&b, a, data, len, o.path, &err) < 0) {
+    err_where(&err, o.path, 0, NULL, NULL);
+    fprintf(errf, "%s\n", err_line(&err, line, sizeof line));
+    goto done;
+  }
+  int nviol = o.check ? blob_check(b, &rep, &err) : 0;
+  if (o.json) {
+    json_t *j = json_blob(b);
+    if (o.check) json_check(j, &rep, nviol);
+    json_dumpf(j, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(j);
+  } else {
+    print_human(out, b);
+    if (o.check && nviol == 0) fprintf(out, "check: ok\n");
+    if (o.check && nviol) {
+      fprintf(out, "check: %d violation%s\n", nviol, nviol == 1 ? "" : "s");
+      fwrite(rep.data, 1, rep.len, out);
+    }
+  }
+  rc = nviol ? 1 : 0;
+done:
+  buf_free(&rep);
+  arena_free(a);
+  free(data);
+  return rc;
+}
+
+int cmd_inspect(int argc, char **argv) { return inspect_run(argc, argv, stdout, stderr); }

@@ -1,0 +1,1126 @@
+/*
+ * compiler/backend/blob_write.c — MyriadX blob writer (see blob_write.h).
+ *
+ * Three steps: (1) lower live nodes to a stage list whose buffers reference graph tensors or
+ * const-section objects, recording each tensor's first and last stage; (2) place
+ * intermediates in BSS by liveness; (3) serialize header, IO sections, stages and the const
+ * section (weights at 64-aligned offsets, then dims/strides arrays), blob-format.md §1-§4.
+ */
+#include "blob_write.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob_format.h"
+
+#define MAX_STAGE_BUFS 8
+
+/* A buffer as one stage sees it: a view (dims/strides, minor -> major) of a tensor's storage. */
+typedef struct {
+  int tensor;            /* graph tensor (its storage root is resolved at serialization); -1 = const or fake */
+  bool fake;             /* Location None placeholder (§3.6) */
+  uint32_t const_off;    /* for const objects: offset in the const section */
+  uint32_t dt, order, ndims;
+  uint32_t dims[BLOB_MAX_DIMS], strides[BLOB_MAX_DIMS];
+  uint32_t roi_offset;   /* bytes from the start of the tensor's storage */
+} BRef;
+
+typedef struct {
+  uint32_t type, shaves;
+  Buf params;
+  BRef bufs[MAX_STAGE_BUFS];
+  int nbufs;
+  int node;              /* graph node, for messages */
+} Stage;
+
+typedef struct {
+  uint32_t loc;          /* BLOB_LOC_* of the root */
+  uint32_t io_idx;
+  int base;              /* alias root (storage shared), -1 = own storage */
+  uint32_t base_offset;  /* byte offset inside the base's storage */
+  int first, last;       /* stage range using it */
+  uint32_t bytes;
+  uint32_t offset;       /* BSS offset, or IO buffer offset */
+} Store;
+
+typedef struct {
+  const IrGraph *g;
+  const CompileOptions *opt;
+  Err *err;
+  Stage *stages;
+  int n_stages, cap_stages;
+  Store *st;
+  Buf cst;               /* const section */
+  int cur_node;
+} W;
+
+/* ---- small helpers ---- */
+
+static int fail(W *w, const char *fmt, const char *a1) {
+  err_where(w->err, w->g->source, 0, NULL, w->cur_node >= 0 ? w->g->nodes[w->cur_node].name : NULL);
+  return err_set(w->err, ERR_BACKEND, fmt, a1);
+}
+
+static uint32_t blob_dt(DType t) {
+  switch (t) {
+  case DT_F16: return BLOB_DT_FP16;
+  case DT_U8: case DT_BOOL: return BLOB_DT_U8;
+  case DT_I32: case DT_I64: return BLOB_DT_S32;
+  case DT_F32: return BLOB_DT_FP32;
+  case DT_I8: return BLOB_DT_I8;
+  default: return BLOB_DT_FP16;
+  }
+}
+
+static const IrTensor *T(W *w, int t) { return &w->g->tensors[t]; }
+
+static int rank_of(const IrTensor *x) { return x->rank <= 0 ? 1 : x->rank; }
+static int64_t dim_of(const IrTensor *x, int i) { return x->rank <= 0 ? 1 : x->dims[i]; }
+
+/* Default-order compact view of a tensor's whole storage. */
+static BRef view(W *w, int t) {
+  const IrTensor *x = T(w, t);
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = t;
+  r.dt = blob_dt(x->dtype);
+  int rank = rank_of(x);
+  r.ndims = (uint32_t)rank;
+  r.order = blob_order_default((uint32_t)rank);
+  uint32_t s = blob_dtype_size(r.dt);
+  for (int i = 0; i < rank; i++) {
+    r.dims[i] = (uint32_t)dim_of(x, rank - 1 - i);
+    r.strides[i] = s;
+    s *= r.dims[i];
+  }
+  return r;
+}
+
+/* Restricts a view to [start, start+count) along IE axis `axis`. */
+static void roi(BRef *r, int axis, uint32_t start, uint32_t count) {
+  int m = (int)r->ndims - 1 - axis;
+  r->roi_offset += start * r->strides[m];
+  r->dims[m] = count;
+}
+
+static uint32_t add_const(W *w, const void *data, size_t bytes) {
+  buf_align(&w->cst, BLOB_DATA_ALIGN);
+  uint32_t off = (uint32_t)w->cst.len;
+  buf_put(&w->cst, data, bytes);
+  return off;
+}
+
+/* A const-section object holding n FP16 values; view with the given rank and minor->major dims. */
+static BRef const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm) {
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = -1;
+  r.const_off = add_const(w, v, n * 2);
+  r.dt = BLOB_DT_FP16;
+  r.ndims = (uint32_t)ndims;
+  r.order = blob_order_default((uint32_t)ndims);
+  uint32_t s = 2;
+  for (int i = 0; i < ndims; i++) {
+    r.dims[i] = dims_mm[i];
+    r.strides[i] = s;
+    s *= dims_mm[i];
+  }
+  return r;
+}
+
+/* A 1-D FP16 vector const of n values from doubles. */
+static BRef const_vec(W *w, const double *v, size_t n) {
+  uint16_t *h = arena_array(w->g->arena, n ? n : 1, 2);
+  for (size_t i = 0; i < n; i++) h[i] = fp16_from_f32((float)v[i]);
+  uint32_t d = (uint32_t)n;
+  return const_f16(w, h, n, 1, &d);
+}
+
+/* A constant graph tensor as a blob const (float data as FP16, ints as S32). */
+static BRef const_tensor(W *w, int t) {
+  const IrTensor *x = T(w, t);
+  int64_t n = ir_numel(x);
+  BRef r = view(w, t);
+  r.tensor = -1;
+  if (dtype_is_float(x->dtype)) {
+    uint16_t *h = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 2);
+    for (int64_t i = 0; i < n; i++) h[i] = x->dtype == DT_F16 ? ((const uint16_t *)x->data)[i] : fp16_from_f32((float)ir_const_f64(x, i));
+    r.const_off = add_const(w, h, (size_t)n * 2);
+    r.dt = BLOB_DT_FP16;
+  } else {
+    int32_t *v = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 4);
+    for (int64_t i = 0; i < n; i++) v[i] = (int32_t)ir_const_i64(x, i);
+    r.const_off = add_const(w, v, (size_t)n * 4);
+    r.dt = BLOB_DT_S32;
+  }
+  uint32_t s = blob_dtype_size(r.dt);
+  for (uint32_t i = 0; i < r.ndims; i++) { r.strides[i] = s; s *= r.dims[i]; }
+  return r;
+}
+
+static BRef fake_ref(void) {
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = -1;
+  r.fake = true;
+  r.dt = BLOB_DT_FP16;
+  r.order = BLOB_ORDER_C;
+  r.ndims = 1;
+  r.dims[0] = 1;
+  r.strides[0] = 2;
+  return r;
+}
+
+/* Input operand: a view of an activation, or the constant itself. */
+static BRef in_ref(W *w, int t) { return ir_is_const(w->g, t) ? const_tensor(w, t) : view(w, t); }
+
+static Stage *new_stage(W *w, uint32_t type, bool post_op) {
+  if (w->n_stages == w->cap_stages) {
+    w->cap_stages = w->cap_stages ? w->cap_stages * 2 : 64;
+    Stage *ns = realloc(w->stages, (size_t)w->cap_stages * sizeof(Stage));
+    if (!ns) base__assert_fail(__FILE__, __LINE__, "out of memory");
+    w->stages = ns;
+  }
+  Stage *s = &w->stages[w->n_stages++];
+  memset(s, 0, sizeof *s);
+  s->type = type;
+  s->node = w->cur_node;
+  uint32_t sh = (uint32_t)(w->opt->shaves > 0 ? w->opt->shaves : 1);
+  /* PostOp stages run on "TwoOrOne" SHAVEs, DMA on none, others on all reserved (§3.8) */
+  if (blob_stage_category(type) != BLOB_CAT_SHAVE) s->shaves = 0;
+  else s->shaves = post_op ? (sh < 2 ? sh : 2) : sh;
+  return s;
+}
+
+static void add_buf(Stage *s, BRef r) {
+  ASSERT(s->nbufs < MAX_STAGE_BUFS);
+  s->bufs[s->nbufs++] = r;
+}
+
+static uint32_t tensor_bytes(const IrTensor *x);
+
+/* Intermediate tensor made by the writer (e.g. conv result before its Bias stage). */
+static int temp_like(W *w, int like) {
+  IrGraph *g = (IrGraph *)w->g; /* adds a tensor only; nodes untouched */
+  int t = ir_add_tensor(g, arena_printf(g->arena, "%s@pre", g->tensors[like].name));
+  const IrTensor *x = &g->tensors[like];
+  ir_set_shape(g, t, x->rank, x->dims);
+  g->tensors[t].dtype = x->dtype;
+  /* keep the Store array in step */
+  Store *ns = realloc(w->st, (size_t)g->n_tensors * sizeof(Store));
+  if (!ns) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  w->st = ns;
+  memset(&w->st[t], 0, sizeof(Store));
+  w->st[t].base = -1;
+  w->st[t].first = w->st[t].last = -1;
+  w->st[t].loc = BLOB_LOC_BSS;
+  w->st[t].bytes = tensor_bytes(&g->tensors[t]);
+  return t;
+}
+
+/* ---- lowering, one function per family ---- */
+
+static void params_u32(Stage *s, const uint32_t *v, int n) {
+  for (int i = 0; i < n; i++) buf_put_u32(&s->params, v[i]);
+}
+
+static int lower_convert(W *w, const IrNode *n) {
+  Stage *s = new_stage(w, BLOB_STAGE_CONVERT, false);
+  buf_put_f32(&s->params, 1.0f); /* scale */
+  buf_put_f32(&s->params, 0.0f); /* bias */
+  buf_put_i32(&s->params, 0);    /* convertFromDetOutput */
+  buf_put_i32(&s->params, 1);    /* haveBatch */
+  add_buf(s, in_ref(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_post(W *w, const IrNode *n, uint32_t type) {
+  Stage *s = new_stage(w, type, true);
+  switch (type) {
+  case BLOB_STAGE_RELU:
+    buf_put_u32(&s->params, 0);
+    buf_put_f32(&s->params, 0.0f);
+    break;
+  case BLOB_STAGE_LEAKY_RELU:
+    buf_put_u32(&s->params, 0);
+    buf_put_f32(&s->params, ir_attr_float(n, "alpha", 0.01f));
+    break;
+  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_attr_float(n, "alpha", 1.0f)); break;
+  case BLOB_STAGE_CLAMP: {
+    float lo = ir_attr_float(n, "min", -65504.0f), hi = ir_attr_float(n, "max", 65504.0f);
+    if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(T(w, n->inputs[1]), 0);
+    if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(T(w, n->inputs[2]), 0);
+    buf_put_f32(&s->params, lo);
+    buf_put_f32(&s->params, hi);
+    break;
+  }
+  default: break; /* Sigmoid, Tanh, Exp, Log, Floor, Ceiling, HSwish: no params */
+  }
+  add_buf(s, in_ref(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  if (type == BLOB_STAGE_PRELU) add_buf(s, in_ref(w, n->inputs[1]));
+  return 0;
+}
+
+static int lower_power(W *w, int in, int out, float bias, float scale, float power) {
+  Stage *s = new_stage(w, BLOB_STAGE_POWER, true);
+  buf_put_f32(&s->params, bias);
+  buf_put_f32(&s->params, scale);
+  buf_put_f32(&s->params, power);
+  add_buf(s, in_ref(w, in));
+  add_buf(s, view(w, out));
+  return 0;
+}
+
+/* Per-channel (NCHW axis 1) constant: values or NULL if the tensor is not one. */
+static double *channel_values(W *w, int t, int64_t c) {
+  if (!ir_is_const(w->g, t)) return NULL;
+  const IrTensor *x = T(w, t);
+  int64_t n = ir_numel(x);
+  if (n != 1 && n != c) return NULL;
+  if (n == c && c > 1) { /* shape must put c on axis 1 of a 4-D (or axis 0 of 3-D) */
+    int ax = -1;
+    for (int i = 0; i < x->rank; i++)
+      if (x->dims[i] == c) ax = i;
+    int rank4 = x->rank;
+    if (!((rank4 == 4 && ax == 1) || (rank4 == 3 && ax == 0) || (rank4 == 1) || (rank4 == 2 && ax == 1))) return NULL;
+  }
+  double *v = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  for (int64_t i = 0; i < c; i++) v[i] = ir_const_f64(x, n == 1 ? 0 : i);
+  return v;
+}
+
+static int lower_eltwise(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1];
+  bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
+  const IrTensor *y = T(w, n->outputs[0]);
+  int64_t c = y->rank >= 2 ? y->dims[1] : (y->rank == 1 ? y->dims[0] : 1);
+  if (y->rank == 3) c = y->dims[0];
+  if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) { int t = a; a = b; b = t; ca = false; cb = true; }
+  if (cb) { /* activation (op) constant: Power / Scale / Bias */
+    double *v = channel_values(w, b, c);
+    if (!v) return fail(w, "constant operand of %s is not per-channel (not supported by the blob writer yet)", n->op_type);
+    bool scalar = ir_numel(T(w, b)) == 1;
+    if (scalar) {
+      double k = v[0];
+      switch (n->op) {
+      case IR_OP_ADD: return lower_power(w, a, n->outputs[0], (float)k, 1, 1);
+      case IR_OP_SUB: return lower_power(w, a, n->outputs[0], (float)-k, 1, 1);
+      case IR_OP_MUL: return lower_power(w, a, n->outputs[0], 0, (float)k, 1);
+      case IR_OP_DIV: return lower_power(w, a, n->outputs[0], 0, (float)(1.0 / k), 1);
+      case IR_OP_POW: return lower_power(w, a, n->outputs[0], 0, 1, (float)k);
+      default: break;
+      }
+    }
+    uint32_t type;
+    switch (n->op) {
+    case IR_OP_ADD: type = BLOB_STAGE_BIAS; break;
+    case IR_OP_SUB: type = BLOB_STAGE_BIAS; for (int64_t i = 0; i < c; i++) v[i] = -v[i]; break;
+    case IR_OP_MUL: type = BLOB_STAGE_SCALE; break;
+    case IR_OP_DIV: type = BLOB_STAGE_SCALE; for (int64_t i = 0; i < c; i++) v[i] = 1.0 / v[i]; break;
+    default: return fail(w, "%s with a per-channel constant is not supported by the blob writer yet", n->op_type);
+    }
+    Stage *s = new_stage(w, type, true);
+    add_buf(s, view(w, a));
+    add_buf(s, view(w, n->outputs[0]));
+    add_buf(s, const_vec(w, v, (size_t)c));
+    return 0;
+  }
+  if (ca) return fail(w, "%s with a constant first operand is not supported by the blob writer yet", n->op_type);
+  if (ir_numel(T(w, a)) != ir_numel(y) || ir_numel(T(w, b)) != ir_numel(y))
+    return fail(w, "%s with broadcasting between two activations is not supported by the blob writer yet", n->op_type);
+  uint32_t type = BLOB_STAGE_SUM;
+  float c1 = 1, c2 = 1;
+  switch (n->op) {
+  case IR_OP_ADD: break;
+  case IR_OP_SUB: c2 = -1; break;
+  case IR_OP_MUL: type = BLOB_STAGE_PROD; break;
+  case IR_OP_DIV: type = BLOB_STAGE_DIV; break;
+  case IR_OP_MAX: type = BLOB_STAGE_MAX; break;
+  case IR_OP_MIN: type = BLOB_STAGE_MIN; break;
+  case IR_OP_POW: type = BLOB_STAGE_POW; break;
+  default: return fail(w, "%s is not supported by the blob writer yet", n->op_type);
+  }
+  Stage *s = new_stage(w, type, false);
+  buf_put_f32(&s->params, c1);
+  buf_put_f32(&s->params, c2);
+  buf_put_i32(&s->params, -1); /* postOperation: Empty */
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 1.0f);
+  add_buf(s, view(w, a));
+  add_buf(s, view(w, n->outputs[0]));
+  add_buf(s, view(w, b));
+  add_buf(s, fake_ref());
+  return 0;
+}
+
+/* Bias after a conv/FC: conv writes a temp, Bias writes the node output. */
+static int with_bias(W *w, const IrNode *n, int bias_t, int64_t oc, int *conv_out) {
+  if (bias_t < 0) { *conv_out = n->outputs[0]; return 0; }
+  *conv_out = temp_like(w, n->outputs[0]);
+  (void)oc;
+  return 0;
+}
+
+static void emit_bias(W *w, const IrNode *n, int conv_out, int bias_t, double scale) {
+  if (bias_t < 0) return;
+  const IrTensor *b = T(w, bias_t);
+  int64_t oc = ir_numel(b);
+  double *v = arena_array(w->g->arena, (size_t)oc, sizeof(double));
+  for (int64_t i = 0; i < oc; i++) v[i] = ir_const_f64(b, i) * scale;
+  Stage *s = new_stage(w, BLOB_STAGE_BIAS, true);
+  add_buf(s, view(w, conv_out));
+  add_buf(s, view(w, n->outputs[0]));
+  add_buf(s, const_vec(w, v, (size_t)oc));
+}
+
+static int lower_conv(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
+  if (x->rank != 4 || wt->rank != 4 || !wt->data)
+    return fail(w, "%s: only 2-D convolutions with constant weights are written", n->op_type);
+  int64_t ic = x->dims[1], oc = wt->dims[0], icg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
+  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  ir_attr_ints(n, "strides", st, 2);
+  ir_attr_ints(n, "dilations", dil, 2);
+  int np = ir_attr_ints(n, "pads", pads, 4);
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"))) {
+    for (int d = 0; d < 2; d++) {
+      int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh), ek = (k - 1) * dil[d] + 1;
+      int64_t total = (out - 1) * st[d] + ek - in;
+      if (total < 0) total = 0;
+      pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+    }
+  }
+  int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int conv_out;
+  with_bias(w, n, bias_t, oc, &conv_out);
+  uint32_t params[8] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0],
+                        (uint32_t)pads[1], (uint32_t)pads[0], (uint32_t)dil[1], (uint32_t)dil[0]};
+  int64_t K = kh * kw;
+  bool depthwise = group > 1 && group == ic && icg == 1 && oc == group;
+  if (depthwise) {
+    /* DepthConv (8): weights [k][c] (C innermost), descriptor dims [K, 1, C] (blob-stages.md §1.2) */
+    uint16_t *h = arena_array(w->g->arena, (size_t)(oc * K), 2);
+    for (int64_t c = 0; c < oc; c++)
+      for (int64_t k = 0; k < K; k++) h[c + oc * k] = fp16_from_f32((float)ir_const_f64(wt, c * K + k));
+    uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)oc};
+    Stage *s = new_stage(w, BLOB_STAGE_DEPTH_CONV, false);
+    params_u32(s, params, 8);
+    add_buf(s, view(w, n->inputs[0]));
+    add_buf(s, view(w, conv_out));
+    add_buf(s, const_f16(w, h, (size_t)(oc * K), 3, dims));
+  } else {
+    /* grouped: one Conv per group on channel views (split_grouped_conv.cpp does the same) */
+    int64_t ocg = oc / group;
+    for (int64_t gi = 0; gi < group; gi++) {
+      bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
+      uint16_t *h = arena_array(w->g->arena, (size_t)(ocg * icg * K), 2);
+      for (int64_t o = 0; o < ocg; o++)
+        for (int64_t i = 0; i < icg; i++)
+          for (int64_t k = 0; k < K; k++) {
+            float v = (float)ir_const_f64(wt, ((gi * ocg + o) * icg + i) * K + k);
+            /* 1x1: IR order [oc][ic]; otherwise CHW case [k][oc][ic] (ConvCHWWeightsContent) */
+            size_t at = conv1x1 ? (size_t)(i + icg * o) : (size_t)(i + icg * o + icg * ocg * k);
+            h[at] = fp16_from_f32(v);
+          }
+      uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
+      Stage *s = new_stage(w, BLOB_STAGE_CONV, false);
+      params_u32(s, params, 8);
+      BRef in = view(w, n->inputs[0]), out = view(w, conv_out);
+      if (group > 1) {
+        roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
+        roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
+      }
+      add_buf(s, in);
+      add_buf(s, out);
+      add_buf(s, const_f16(w, h, (size_t)(ocg * icg * K), 3, dims));
+    }
+  }
+  emit_bias(w, n, conv_out, bias_t, 1.0);
+  return 0;
+}
+
+/* Gemm / MatMul with constant 2-D weights -> FC (4); weights [ic][oc] (OC innermost), §2.2. */
+static int lower_fc(W *w, const IrNode *n) {
+  const IrTensor *a = T(w, n->inputs[0]), *b = T(w, n->inputs[1]);
+  bool gemm = n->op == IR_OP_GEMM;
+  if (!b->data || b->rank != 2 || (gemm && ir_attr_int(n, "transA", 0)))
+    return fail(w, "%s: only activation x constant 2-D weights is written", n->op_type);
+  bool transb = gemm && ir_attr_int(n, "transB", 0);
+  int64_t ic = transb ? b->dims[1] : b->dims[0], oc = transb ? b->dims[0] : b->dims[1];
+  double alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
+  if (ir_numel(a) % ic) return fail(w, "%s: input does not match the weights", n->op_type);
+  uint16_t *h = arena_array(w->g->arena, (size_t)(ic * oc), 2);
+  for (int64_t i = 0; i < ic; i++)
+    for (int64_t o = 0; o < oc; o++) {
+      double v = transb ? ir_const_f64(b, o * ic + i) : ir_const_f64(b, i * oc + o);
+      h[o + oc * i] = fp16_from_f32((float)(v * alpha));
+    }
+  int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (bias_t >= 0 && ir_numel(T(w, bias_t)) != oc) {
+    if (ir_numel(T(w, bias_t)) != 1) return fail(w, "%s: bias must be per output channel", n->op_type);
+  }
+  int fc_out;
+  with_bias(w, n, bias_t, oc, &fc_out);
+  Stage *s = new_stage(w, BLOB_STAGE_FC, false);
+  uint32_t dims[3] = {1, (uint32_t)ic, (uint32_t)oc};
+  BRef in = view(w, n->inputs[0]), out = view(w, fc_out);
+  /* FC reads NC: describe both sides as 2-D [rows, channels] */
+  int64_t rows = ir_numel(a) / ic;
+  in.ndims = out.ndims = 2;
+  in.order = out.order = BLOB_ORDER_NC;
+  in.dims[0] = (uint32_t)ic; in.dims[1] = (uint32_t)rows; in.strides[1] = in.strides[0] * (uint32_t)ic;
+  out.dims[0] = (uint32_t)oc; out.dims[1] = (uint32_t)rows; out.strides[1] = out.strides[0] * (uint32_t)oc;
+  add_buf(s, in);
+  add_buf(s, out);
+  add_buf(s, const_f16(w, h, (size_t)(ic * oc), 3, dims));
+  if (bias_t >= 0) {
+    const IrTensor *bt = T(w, bias_t);
+    double *v = arena_array(w->g->arena, (size_t)oc, sizeof(double));
+    for (int64_t o = 0; o < oc; o++) v[o] = ir_const_f64(bt, ir_numel(bt) == 1 ? 0 : o) * beta;
+    Stage *bs = new_stage(w, BLOB_STAGE_BIAS, true);
+    BRef bi = view(w, fc_out), bo = view(w, n->outputs[0]);
+    bi.ndims = bo.ndims = 2;
+    bi.order = bo.order = BLOB_ORDER_NC;
+    bi.dims[0] = bo.dims[0] = (uint32_t)oc;
+    bi.dims[1] = bo.dims[1] = (uint32_t)rows;
+    bi.strides[1] = bo.strides[1] = bi.strides[0] * (uint32_t)oc;
+    add_buf(bs, bi);
+    add_buf(bs, bo);
+    add_buf(bs, const_vec(w, v, (size_t)oc));
+  }
+  return 0;
+}
+
+static int lower_pool(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  if (x->rank != 4) return fail(w, "%s: only 2-D pooling is written", n->op_type);
+  int64_t k[2] = {x->dims[2], x->dims[3]}, st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  bool global = n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL || n->op == IR_OP_REDUCE_MEAN;
+  bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_REDUCE_MEAN;
+  uint32_t exclude = 1;
+  if (!global) {
+    ir_attr_ints(n, "kernel_shape", k, 2);
+    ir_attr_ints(n, "strides", st, 2);
+    int np = ir_attr_ints(n, "pads", pads, 4);
+    const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+    if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
+      for (int d = 0; d < 2; d++) {
+        int64_t total = (y->dims[2 + d] - 1) * st[d] + k[d] - x->dims[2 + d];
+        if (total < 0) total = 0;
+        pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      }
+    if (avg) exclude = ir_attr_int(n, "count_include_pad", 0) ? 0 : 1;
+  }
+  uint32_t type = avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
+  Stage *s = new_stage(w, type, false);
+  uint32_t p[7] = {(uint32_t)k[1], (uint32_t)k[0], (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0], exclude};
+  params_u32(s, p, 7);
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_softmax(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", w->g->opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += r;
+  Stage *s = new_stage(w, BLOB_STAGE_SOFT_MAX, false);
+  buf_put_i32(&s->params, (int32_t)(r - 1 - axis)); /* memory index, 0 = innermost (§3.4) */
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_transpose(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = rank_of(x);
+  int64_t perm[IR_MAX_DIMS];
+  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  if (np == 0)
+    for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+  Stage *s = new_stage(w, BLOB_STAGE_PERMUTE, false);
+  /* memory-order indices: output memory dim m reads input memory dim r-1-perm[r-1-m] */
+  for (int m = 0; m < 8; m++) buf_put_u32(&s->params, m < r ? (uint32_t)(r - 1 - perm[r - 1 - m]) : 0xFFFFFFFFu);
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static void copy_stage(W *w, BRef in, BRef out) {
+  Stage *s = new_stage(w, BLOB_STAGE_COPY, false);
+  add_buf(s, in);
+  add_buf(s, out);
+}
+
+static int lower_concat(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  int r = rank_of(y);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  uint32_t at = 0;
+  for (int k = 0; k < n->n_inputs; k++) {
+    int t = n->inputs[k];
+    if (t < 0) continue;
+    uint32_t len = (uint32_t)dim_of(T(w, t), (int)axis);
+    BRef out = view(w, n->outputs[0]);
+    roi(&out, (int)axis, at, len);
+    copy_stage(w, in_ref(w, t), out);
+    at += len;
+  }
+  return 0;
+}
+
+/* Slice / Split / Gather with constant indices: Copy stages from views of the input. */
+static int lower_slice(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int r = rank_of(x);
+  /* find the one axis that differs; steps must be 1 */
+  int axis = -1;
+  for (int i = 0; i < r; i++)
+    if (dim_of(x, i) != dim_of(y, i)) { if (axis >= 0) return fail(w, "%s on several axes is not written yet", n->op_type); axis = i; }
+  if (axis < 0) { copy_stage(w, view(w, n->inputs[0]), view(w, n->outputs[0])); return 0; }
+  int64_t start = 0;
+  if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1])) {
+    const IrTensor *st = T(w, n->inputs[1]), *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? T(w, n->inputs[3]) : NULL;
+    for (int64_t i = 0; i < ir_numel(st); i++) {
+      int64_t a = ax ? ir_const_i64(ax, i) : i;
+      if (a < 0) a += r;
+      if (a == axis) start = ir_const_i64(st, i);
+    }
+    if (n->n_inputs > 4 && n->inputs[4] >= 0) {
+      const IrTensor *sp = T(w, n->inputs[4]);
+      for (int64_t i = 0; i < ir_numel(sp); i++)
+        if (ir_const_i64(sp, i) != 1) return fail(w, "%s with steps is not written yet", n->op_type);
+    }
+  } else {
+    int64_t starts[8], axes[8];
+    int ns = ir_attr_ints(n, "starts", starts, 8), na = ir_attr_ints(n, "axes", axes, 8);
+    for (int i = 0; i < ns; i++) {
+      int64_t a = i < na ? axes[i] : i;
+      if (a < 0) a += r;
+      if (a == axis) start = starts[i];
+    }
+  }
+  if (start < 0) start += dim_of(x, axis);
+  if (start < 0) start = 0;
+  BRef in = view(w, n->inputs[0]);
+  roi(&in, axis, (uint32_t)start, (uint32_t)dim_of(y, axis));
+  copy_stage(w, in, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_split(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  uint32_t at = 0;
+  for (int k = 0; k < n->n_outputs; k++) {
+    int t = n->outputs[k];
+    if (t < 0) continue;
+    uint32_t len = (uint32_t)dim_of(T(w, t), (int)axis);
+    BRef in = view(w, n->inputs[0]);
+    roi(&in, (int)axis, at, len);
+    copy_stage(w, in, view(w, t));
+    at += len;
+  }
+  return 0;
+}
+
+static int lower_gather(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(T(w, n->inputs[1])) > 64)
+    return fail(w, "%s with non-constant or many indices is not written yet", n->op_type);
+  const IrTensor *idx = T(w, n->inputs[1]);
+  if (idx->rank > 1) return fail(w, "%s with multi-dimensional indices is not written yet", n->op_type);
+  int r = rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  for (int64_t i = 0; i < ir_numel(idx); i++) {
+    int64_t v = ir_const_i64(idx, i);
+    if (v < 0) v += dim_of(x, (int)axis);
+    BRef in = view(w, n->inputs[0]), out = view(w, n->outputs[0]);
+    roi(&in, (int)axis, (uint32_t)v, 1);
+    if (idx->rank == 1) roi(&out, (int)axis, (uint32_t)i, 1);
+    else { out = in; out.tensor = n->outputs[0]; out.roi_offset = 0; BRef o2 = view(w, n->outputs[0]); memcpy(out.strides, in.strides, sizeof out.strides); (void)o2; }
+    copy_stage(w, in, out);
+  }
+  return 0;
+}
+
+static int lower_resize(W *w, const IrNode *n) {
+  const char *mode = ir_attr_str(n, "mode", "nearest");
+  const char *ctm = ir_attr_str(n, "coordinate_transformation_mode", n->op == IR_OP_UPSAMPLE ? "asymmetric" : "half_pixel");
+  static const char *const CTM[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "tf_half_pixel_for_nn", "align_corners"};
+  uint32_t ctm_code = 0;
+  for (uint32_t i = 0; i < 5; i++)
+    if (!strcmp(ctm, CTM[i])) ctm_code = i;
+  if (!strcmp(mode, "nearest")) {
+    static const char *const NM[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
+    const char *nm = ir_attr_str(n, "nearest_mode", "round_prefer_floor");
+    uint32_t nm_code = 0;
+    for (uint32_t i = 0; i < 5; i++)
+      if (!strcmp(nm, NM[i])) nm_code = i;
+    Stage *s = new_stage(w, BLOB_STAGE_RESAMPLE, false);
+    buf_put_i32(&s->params, 0);       /* antialias */
+    buf_put_f32(&s->params, -1.0f);   /* factor: derived from the output size (§7 item 11) */
+    buf_put_u32(&s->params, 0);       /* sampleType Nearest */
+    buf_put_u32(&s->params, ctm_code);
+    buf_put_u32(&s->params, nm_code);
+    add_buf(s, view(w, n->inputs[0]));
+    add_buf(s, view(w, n->outputs[0]));
+    return 0;
+  }
+  Stage *s = new_stage(w, BLOB_STAGE_INTERP, false);
+  buf_put_i32(&s->params, !strcmp(ctm, "align_corners"));
+  buf_put_u32(&s->params, 1); /* Linear */
+  buf_put_u32(&s->params, ctm_code);
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_pad(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = rank_of(x);
+  int64_t pads[2 * IR_MAX_DIMS] = {0};
+  int np = 0;
+  if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) {
+    const IrTensor *p = T(w, n->inputs[1]);
+    np = (int)ir_numel(p);
+    for (int i = 0; i < np && i < 2 * IR_MAX_DIMS; i++) pads[i] = ir_const_i64(p, i);
+  } else {
+    np = ir_attr_ints(n, "pads", pads, 2 * IR_MAX_DIMS);
+  }
+  if (np != 2 * r || r > 4) return fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
+  float value = ir_attr_float(n, "value", 0.0f);
+  if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) value = (float)ir_const_f64(T(w, n->inputs[2]), 0);
+  const char *mode = ir_attr_str(n, "mode", "constant");
+  uint32_t m = !strcmp(mode, "edge") ? 1 : !strcmp(mode, "reflect") ? 2 : 0;
+  Stage *s = new_stage(w, BLOB_STAGE_PAD, false);
+  for (int i = 0; i < 4; i++) { /* minor -> major */
+    int ie = r - 1 - i;
+    buf_put_u32(&s->params, ie >= 0 ? (uint32_t)pads[ie] : 0);
+    buf_put_u32(&s->params, ie >= 0 ? (uint32_t)pads[ie + r] : 0);
+  }
+  buf_put_f32(&s->params, value);
+  buf_put_u32(&s->params, m);
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_batchnorm(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t c = x->rank >= 2 ? x->dims[1] : 1;
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  for (int k = 1; k < 5; k++)
+    if (!ir_is_const(w->g, n->inputs[k])) return fail(w, "%s with non-constant statistics is not written", n->op_type);
+  for (int64_t i = 0; i < c; i++) {
+    double s = ir_const_f64(T(w, n->inputs[1]), i) / sqrt(ir_const_f64(T(w, n->inputs[4]), i) + eps);
+    sc[i] = s;
+    bi[i] = ir_const_f64(T(w, n->inputs[2]), i) - ir_const_f64(T(w, n->inputs[3]), i) * s;
+  }
+  Stage *s = new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->outputs[0]));
+  add_buf(s, const_vec(w, sc, (size_t)c));
+  add_buf(s, const_vec(w, bi, (size_t)c));
+  return 0;
+}
+
+static bool is_view_op(const IrNode *n, const IrGraph *g) {
+  switch (n->op) {
+  case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
+  case IR_OP_IDENTITY: case IR_OP_DROPOUT: return true;
+  case IR_OP_CAST: return g->tensors[n->inputs[0]].dtype == g->tensors[n->outputs[0]].dtype;
+  default: return false;
+  }
+}
+
+static int lower_node(W *w, int i) {
+  const IrNode *n = &w->g->nodes[i];
+  w->cur_node = i;
+  switch (n->op) {
+  case IR_OP_CONV: return lower_conv(w, n);
+  case IR_OP_GEMM: case IR_OP_MATMUL: return lower_fc(w, n);
+  case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL:
+    return lower_pool(w, n);
+  case IR_OP_REDUCE_MEAN: {
+    const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+    if (x->rank == 4 && y->rank == 4 && y->dims[2] == 1 && y->dims[3] == 1 && y->dims[1] == x->dims[1]) return lower_pool(w, n);
+    return fail(w, "%s other than a global spatial mean is not written yet", n->op_type);
+  }
+  case IR_OP_RELU: return lower_post(w, n, BLOB_STAGE_RELU);
+  case IR_OP_LEAKY_RELU: return lower_post(w, n, BLOB_STAGE_LEAKY_RELU);
+  case IR_OP_CLIP: return lower_post(w, n, BLOB_STAGE_CLAMP);
+  case IR_OP_SIGMOID: return lower_post(w, n, BLOB_STAGE_SIGMOID);
+  case IR_OP_TANH: return lower_post(w, n, BLOB_STAGE_TANH);
+  case IR_OP_ELU: return lower_post(w, n, BLOB_STAGE_ELU);
+  case IR_OP_EXP: return lower_post(w, n, BLOB_STAGE_EXP);
+  case IR_OP_LOG: return lower_post(w, n, BLOB_STAGE_LOG);
+  case IR_OP_FLOOR: return lower_post(w, n, BLOB_STAGE_FLOOR);
+  case IR_OP_CEIL: return lower_post(w, n, BLOB_STAGE_CEILING);
+  case IR_OP_HARD_SWISH: return lower_post(w, n, BLOB_STAGE_HSWISH);
+  case IR_OP_PRELU: return lower_post(w, n, BLOB_STAGE_PRELU);
+  case IR_OP_SQRT: return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
+  case IR_OP_SOFTMAX: return lower_softmax(w, n);
+  case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW: return lower_eltwise(w, n);
+  case IR_OP_MAX: case IR_OP_MIN:
+    if (n->n_inputs != 2) return fail(w, "%s with other than two inputs is not written yet", n->op_type);
+    return lower_eltwise(w, n);
+  case IR_OP_BATCH_NORM: return lower_batchnorm(w, n);
+  case IR_OP_TRANSPOSE: return lower_transpose(w, n);
+  case IR_OP_CONCAT: return lower_concat(w, n);
+  case IR_OP_SLICE: return lower_slice(w, n);
+  case IR_OP_SPLIT: return lower_split(w, n);
+  case IR_OP_GATHER: return lower_gather(w, n);
+  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return lower_resize(w, n);
+  case IR_OP_PAD: return lower_pad(w, n);
+  case IR_OP_CAST: return lower_convert(w, n);
+  default: return fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
+  }
+}
+
+/* ---- storage assignment ---- */
+
+static int root_of(const W *w, int t, uint32_t *off) {
+  uint32_t o = 0;
+  while (w->st[t].base >= 0) {
+    o += w->st[t].base_offset;
+    t = w->st[t].base;
+  }
+  if (off) *off = o;
+  return t;
+}
+
+static uint32_t tensor_bytes(const IrTensor *x) {
+  int64_t n = ir_numel(x);
+  return (uint32_t)((n > 0 ? n : 1) * (int64_t)blob_dtype_size(blob_dt(x->dtype)));
+}
+
+static int assign_storage(W *w) {
+  const IrGraph *g = w->g;
+  for (int t = 0; t < g->n_tensors; t++) {
+    Store *s = &w->st[t];
+    memset(s, 0, sizeof *s);
+    s->base = -1;
+    s->first = s->last = -1;
+    s->loc = BLOB_LOC_BSS;
+    s->bytes = tensor_bytes(&g->tensors[t]);
+  }
+  for (int i = 0; i < g->n_inputs; i++) {
+    w->st[g->inputs[i]].loc = BLOB_LOC_INPUT;
+    w->st[g->inputs[i]].io_idx = (uint32_t)i;
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    int t = g->outputs[i];
+    if (w->st[t].loc == BLOB_LOC_INPUT) return err_set(w->err, ERR_BACKEND, "graph output '%s' is a graph input", g->tensors[t].name);
+    w->st[t].loc = BLOB_LOC_OUTPUT;
+    w->st[t].io_idx = (uint32_t)i;
+  }
+  /* views: reshape-like outputs share the input's storage, or the other way round when the
+   * output is a network output and the input has no other reader */
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead || !is_view_op(n, g) || ir_is_const(g, n->inputs[0])) continue;
+    int in = n->inputs[0], out = n->outputs[0];
+    if (w->st[out].loc == BLOB_LOC_OUTPUT) {
+      if (w->st[in].loc == BLOB_LOC_BSS && ir_consumers(g, in) == 1) {
+        int r = root_of(w, in, NULL);
+        if (r != out && w->st[r].loc == BLOB_LOC_BSS) w->st[r].base = out;
+      }
+    } else {
+      w->st[out].base = in;
+    }
+  }
+  return 0;
+}
+
+static void touch(W *w, int t, int stage) {
+  int r = root_of(w, t, NULL);
+  Store *s = &w->st[r];
+  if (s->first < 0 || stage < s->first) s->first = stage;
+  if (stage > s->last) s->last = stage;
+}
+
+typedef struct { uint32_t off, size; int last; } Block;
+
+static int cmp_first(const void *a, const void *b, void *ctx) {
+  const W *w = ctx;
+  int x = *(const int *)a, y = *(const int *)b;
+  if (w->st[x].first != w->st[y].first) return w->st[x].first - w->st[y].first;
+  return x - y;
+}
+
+/* First-fit placement by liveness; reports the naive sum and the live peak (lower bound). */
+static void plan_bss(W *w, BlobStats *bs) {
+  int n = w->g->n_tensors, cnt = 0;
+  int *list = calloc((size_t)n + 1, sizeof(int));
+  Block *live = calloc((size_t)n + 1, sizeof(Block));
+  if (!list || !live) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  for (int t = 0; t < n; t++)
+    if (w->st[t].base < 0 && w->st[t].loc == BLOB_LOC_BSS && w->st[t].first >= 0) list[cnt++] = t;
+  qsort_r(list, (size_t)cnt, sizeof(int), cmp_first, w);
+  int nlive = 0;
+  uint64_t end = 0, cur = 0, peak = 0, naive = 0;
+  for (int i = 0; i < cnt; i++) {
+    Store *s = &w->st[list[i]];
+    uint32_t size = (uint32_t)align_up(s->bytes, BLOB_DATA_ALIGN);
+    naive += size;
+    /* free blocks whose last use is before this first use */
+    for (int k = 0; k < nlive;) {
+      if (live[k].last < s->first) {
+        cur -= live[k].size;
+        live[k] = live[--nlive];
+      } else k++;
+    }
+    /* lowest gap that fits: live blocks sorted by offset */
+    for (int a = 1; a < nlive; a++)
+      for (int b = a; b > 0 && live[b - 1].off > live[b].off; b--) {
+        Block t = live[b]; live[b] = live[b - 1]; live[b - 1] = t;
+      }
+    uint32_t off = 0;
+    for (int k = 0; k < nlive; k++) {
+      if (live[k].off >= off + size) break;
+      if (live[k].off + live[k].size > off) off = live[k].off + live[k].size;
+    }
+    s->offset = off;
+    live[nlive++] = (Block){off, size, s->last};
+    cur += size;
+    if (cur > peak) peak = cur;
+    if (off + size > end) end = off + size;
+  }
+  bs->bss_size = (uint32_t)end;
+  bs->bss_naive = naive;
+  bs->bss_peak = peak;
+  free(list);
+  free(live);
+}
+
+/* ---- serialization ---- */
+
+/* dims/strides arrays go to the const section after the weights (§2.2, §4) */
+static uint32_t put_shape(W *w, const uint32_t *v, uint32_t n) {
+  buf_align(&w->cst, 4);
+  uint32_t off = (uint32_t)w->cst.len;
+  for (uint32_t i = 0; i < n; i++) buf_put_u32(&w->cst, v[i]);
+  return off;
+}
+
+static void put_bref(W *w, Buf *b, const BRef *r) {
+  buf_put_u32(b, r->dt);
+  buf_put_u32(b, r->order);
+  buf_put_u32(b, r->ndims);
+  buf_put_u32(b, BLOB_LOC_BLOB);
+  buf_put_u32(b, put_shape(w, r->dims, r->ndims));
+  buf_put_u32(b, BLOB_LOC_BLOB);
+  buf_put_u32(b, put_shape(w, r->strides, r->ndims));
+  if (r->fake) {
+    buf_put_u32(b, BLOB_LOC_NONE);
+    buf_put_u32(b, 0);
+    return;
+  }
+  if (r->tensor < 0) {
+    buf_put_u32(b, BLOB_LOC_BLOB);
+    buf_put_u32(b, r->const_off);
+    return;
+  }
+  uint32_t extra = 0;
+  int root = root_of(w, r->tensor, &extra);
+  const Store *s = &w->st[root];
+  buf_put_u32(b, s->loc);
+  if (s->loc == BLOB_LOC_INPUT || s->loc == BLOB_LOC_OUTPUT) {
+    buf_put_u32(b, s->io_idx);
+    buf_put_u32(b, s->bytes);
+    buf_put_u32(b, extra + r->roi_offset);
+  } else {
+    buf_put_u32(b, s->offset + extra + r->roi_offset);
+  }
+}
+
+/* The layout the host feeds an input in: interleaved (NHWC/HWC) frames keep the row-major bytes
+ * of [N,H,W,C], whose minor->major dims (C,W,H,N) are exactly what the NHWC order code names. */
+static uint32_t io_order(W *w, int t, uint32_t dflt) {
+  const IrTensor *x = T(w, t);
+  if (!x->is_input) return dflt;
+  for (int k = 0; k < w->opt->n_inputs; k++) {
+    const CompInput *ci = &w->opt->inputs[k];
+    bool match = ci->name ? !strcmp(ci->name, x->name) : w->g->n_inputs && w->g->inputs[0] == t;
+    if (!match) continue;
+    CompLayout fl = ci->frame_layout ? ci->frame_layout : ci->layout;
+    if (fl == CL_NHWC && x->rank == 4) return BLOB_ORDER_NHWC;
+    if (fl == CL_HWC && x->rank == 3) return BLOB_ORDER_HWC;
+  }
+  return dflt;
+}
+
+static void put_io(W *w, Buf *b, int idx, int t) {
+  const IrTensor *x = T(w, t);
+  const Store *s = &w->st[t];
+  BRef r = view(w, t);
+  r.order = io_order(w, t, r.order);
+  size_t len = strlen(x->name);
+  uint32_t name_size = (uint32_t)align_up(len + 1, BLOB_NAME_ALIGN);
+  buf_put_u32(b, (uint32_t)idx);
+  buf_put_u32(b, s->offset);
+  buf_put_u32(b, name_size);
+  buf_put(b, x->name, len);
+  buf_put_zeros(b, name_size - len);
+  buf_put_u32(b, r.dt);
+  buf_put_u32(b, r.order);
+  buf_put_u32(b, r.ndims);
+  buf_put_u32(b, BLOB_LOC_BLOB);
+  buf_put_u32(b, put_shape(w, r.dims, r.ndims));
+  buf_put_u32(b, BLOB_LOC_BLOB);
+  buf_put_u32(b, put_shape(w, r.strides, r.ndims));
+}
+
+int be_blob_version(const char *openvino, uint32_t *major, uint32_t *minor) {
+  if (!openvino) openvino = "2022.1";
+  unsigned a = 0, b = 0;
+  char tail;
+  if (sscanf(openvino, "%u.%u%c", &a, &b, &tail) != 2 || !blob_openvino_release(a, b)) return -1;
+  *major = a;
+  *minor = b;
+  return 0;
+}
+
+static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
+  const IrGraph *g = w->g;
+  /* IO buffers: each tensor at align64(previous end) (§4) */
+  uint32_t in_end = 0, out_end = 0;
+  for (int i = 0; i < g->n_inputs; i++) {
+    Store *s = &w->st[g->inputs[i]];
+    s->offset = (uint32_t)align_up(in_end, BLOB_DATA_ALIGN);
+    in_end = s->offset + s->bytes;
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    Store *s = &w->st[g->outputs[i]];
+    s->offset = (uint32_t)align_up(out_end, BLOB_DATA_ALIGN);
+    out_end = s->offset + s->bytes;
+  }
+  Buf ins = BUF_INIT, outs = BUF_INIT, stg = BUF_INIT;
+  for (int i = 0; i < g->n_inputs; i++) put_io(w, &ins, i, g->inputs[i]);
+  for (int i = 0; i < g->n_outputs; i++) put_io(w, &outs, i, g->outputs[i]);
+  bool hw = false, shave = false, dma = false;
+  for (int i = 0; i < w->n_stages; i++) {
+    Stage *s = &w->stages[i];
+    size_t start = stg.len;
+    buf_put_u32(&stg, 0); /* length, patched */
+    buf_put_u32(&stg, s->type);
+    buf_put_u32(&stg, s->shaves);
+    buf_put_u32(&stg, (uint32_t)(4 + s->params.len));
+    buf_put(&stg, s->params.data, s->params.len);
+    for (int k = 0; k < s->nbufs; k++) put_bref(w, &stg, &s->bufs[k]);
+    buf_put_u32(&stg, s->type);
+    buf_put_u32(&stg, BLOB_STAGE_BORDER_SYMBOL);
+    buf_set_u32(&stg, start, (uint32_t)(stg.len - start));
+    BlobStageCategory cat = blob_stage_category(s->type);
+    hw |= cat == BLOB_CAT_HW;
+    shave |= cat == BLOB_CAT_SHAVE;
+    dma |= cat == BLOB_CAT_DMA;
+  }
+  uint32_t in_off = BLOB_HDR_AREA;
+  uint32_t out_off = in_off + (uint32_t)align_up(ins.len, BLOB_SECTION_ALIGN);
+  uint32_t stg_off = out_off + (uint32_t)align_up(outs.len, BLOB_SECTION_ALIGN);
+  uint32_t cst_off = stg_off + (uint32_t)align_up(stg.len, BLOB_SECTION_ALIGN);
+  uint32_t file_size = cst_off + (uint32_t)align_up(w->cst.len, BLOB_SECTION_ALIGN);
+  size_t base = out->len;
+  buf_put_zeros(out, file_size);
+  uint8_t *p = out->data + base;
+  p[0] = BLOB_ELF_IDENT0, p[1] = BLOB_ELF_IDENT1, p[2] = BLOB_ELF_IDENT2, p[3] = BLOB_ELF_IDENT3;
+  p[BLOB_ELF_OFF_TYPE] = BLOB_ELF_TYPE;
+  p[BLOB_ELF_OFF_MACHINE] = BLOB_ELF_MACHINE;
+  p[BLOB_ELF_OFF_VERSION] = BLOB_ELF_VERSION;
+  p[BLOB_ELF_OFF_EHSIZE] = BLOB_ELF_EHSIZE & 0xFF;
+  p[BLOB_ELF_OFF_EHSIZE + 1] = BLOB_ELF_EHSIZE >> 8;
+  Buf hdr = {p, 0, file_size}; /* write through buf_set_u32 without reallocating */
+  hdr.len = file_size;
+  uint32_t shaves = (uint32_t)(w->opt->shaves > 0 ? w->opt->shaves : 1);
+  uint32_t cmx = (uint32_t)(w->opt->cmx_slices > 0 ? w->opt->cmx_slices : (int)shaves);
+  const uint32_t fields[][2] = {
+      {BLOB_HDR_MAGIC, BLOB_MAGIC}, {BLOB_HDR_FILE_SIZE, file_size}, {BLOB_HDR_VER_MAJOR, vmaj},
+      {BLOB_HDR_VER_MINOR, vmin}, {BLOB_HDR_INPUTS_COUNT, (uint32_t)g->n_inputs},
+      {BLOB_HDR_OUTPUTS_COUNT, (uint32_t)g->n_outputs}, {BLOB_HDR_STAGES_COUNT, (uint32_t)w->n_stages},
+      {BLOB_HDR_INPUTS_SIZE, in_end}, {BLOB_HDR_OUTPUTS_SIZE, out_end}, {BLOB_HDR_BATCH_SIZE, 1},
+      {BLOB_HDR_BSS_MEM_SIZE, bs->bss_size}, {BLOB_HDR_CMX_SLICES, cmx}, {BLOB_HDR_SHAVES, shaves},
+      {BLOB_HDR_HAS_HW_STAGE, hw}, {BLOB_HDR_HAS_SHAVE_STAGE, shave}, {BLOB_HDR_HAS_DMA_STAGE, dma},
+      {BLOB_HDR_INPUT_SECTION, in_off}, {BLOB_HDR_OUTPUT_SECTION, out_off},
+      {BLOB_HDR_STAGE_SECTION, stg_off}, {BLOB_HDR_CONST_SECTION, cst_off},
+  };
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) buf_set_u32(&hdr, fields[i][0], fields[i][1]);
+  memcpy(p + in_off, ins.data, ins.len);
+  memcpy(p + out_off, outs.data, outs.len);
+  memcpy(p + stg_off, stg.data, stg.len);
+  if (w->cst.len) memcpy(p + cst_off, w->cst.data, w->cst.len);
+  bs->const_size = (uint32_t)w->cst.len;
+  buf_free(&ins);
+  buf_free(&outs);
+  buf_free(&stg);
+}
+
+int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobStats *bs, Err *err) {
+  W w;
+  memset(&w, 0, sizeof w);
+  w.g = g;
+  w.opt = opt;
+  w.err = err;
+  w.cur_node = -1;
+  int rc = -1;
+  uint32_t vmaj, vmin;
+  if (be_blob_version(opt->openvino, &vmaj, &vmin) < 0) {
+    err_set(err, ERR_BACKEND, "unknown OpenVINO version '%s' (use 2021.4 or 2022.1)", opt->openvino);
+    return -1;
+  }
+  if (opt->shaves < 1 || opt->shaves > 16) return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
+  w.st = calloc((size_t)g->n_tensors + 1, sizeof(Store));
+  if (!w.st) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  if (assign_storage(&w) < 0) goto done;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead || is_view_op(n, g)) {
+      /* a view between a BSS tensor and a network output that could not alias gets a Copy */
+      if (!n->dead && is_view_op(n, g)) {
+        int vin = n->inputs[0], vout = n->outputs[0];
+        int ri = root_of(&w, vin, NULL), ro = root_of(&w, vout, NULL);
+        if (ri != ro) {
+          w.cur_node = i;
+          BRef a = in_ref(&w, vin), b = view(&w, vout);
+          a.ndims = b.ndims = 1;
+          a.order = b.order = BLOB_ORDER_C;
+          a.dims[0] = b.dims[0] = (uint32_t)ir_numel(T(&w, vout));
+          copy_stage(&w, a, b);
+        }
+      }
+      continue;
+    }
+    if (lower_node(&w, i) < 0) goto done;
+  }
+  if (w.n_stages == 0) {
+    err_set(err, ERR_BACKEND, "the network has no stage to run");
+    goto done;
+  }
+  for (int s = 0; s < w.n_stages; s++)
+    for (int k = 0; k < w.stages[s].nbufs; k++)
+      if (w.stages[s].bufs[k].tensor >= 0) touch(&w, w.stages[s].bufs[k].tensor, s);
+  plan_bss(&w, bs);
+  bs->n_stages = w.n_stages;
+  serialize(&w, out, bs, vmaj, vmin);
+  rc = 0;
+done:
+  for (int s = 0; s < w.n_stages; s++) buf_free(&w.stages[s].params);
+  free(w.stages);
+  free(w.st);
+  buf_free(&w.cst);
+  return rc;
+}

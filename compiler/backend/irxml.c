@@ -1,0 +1,1610 @@
+/*
+ * compiler/backend/irxml.c — OpenVINO IR v11 writer (see irxml.h).
+ *
+ * Two phases. Building: every live node is mapped onto layers held in memory (Layer, with
+ * input/output ports) and edges; constants are appended to the .bin as their Const layer is
+ * created. Serialising: the layer list is written with libxml2's xmlTextWriter. Each op
+ * emitter returns 0 (mapped), -1 (error, err filled) or EMIT_UNMAPPED; on EMIT_UNMAPPED the
+ * driver rolls back whatever the emitter built and writes a version="unknown" layer instead.
+ */
+#include "irxml.h"
+
+#include <float.h>
+#include <libxml/xmlwriter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EMIT_UNMAPPED 1
+
+/* ---- in-memory IR ------------------------------------------------------------------------ */
+
+typedef struct {
+  int layer; /* layer index, -1 = none */
+  int port;  /* index among the layer's outputs */
+} Val;
+
+typedef struct {
+  DType dt;
+  int rank; /* -1 = unknown rank */
+  int64_t dims[IR_MAX_DIMS];
+  const char *names; /* v11 tensor names (already comma-escaped), NULL when none */
+} Port;
+
+typedef struct {
+  const char *k, *v;
+} Kv;
+
+typedef struct {
+  const char *name, *type, *version;
+  Kv *attrs;
+  int n_attrs, cap_attrs;
+  Port *in;
+  int n_in, cap_in;
+  Port *out;
+  int n_out, cap_out;
+} Layer;
+
+typedef struct {
+  int from_layer, from_out, to_layer, to_in;
+} Edge;
+
+typedef struct {
+  const IrGraph *g;
+  Arena *a; /* scratch, freed when the write ends */
+  Buf *bin;
+  Layer *ls;
+  int n_ls, cap_ls;
+  Edge *es;
+  int n_es, cap_es;
+  Val *tv; /* per IR tensor: the port carrying it */
+  Err *err;
+} W;
+
+/* Grows an arena-backed array to hold at least need elements (ir.c's policy). */
+static void *grow(Arena *a, void *old, int *cap, int need, size_t elem) {
+  if (need <= *cap) return old;
+  int nc = *cap ? *cap : 8;
+  while (nc < need) nc *= 2;
+  void *p = arena_array(a, (size_t)nc, elem);
+  if (old) memcpy(p, old, (size_t)*cap * elem);
+  *cap = nc;
+  return p;
+}
+
+static const IrTensor *T(const W *w, int t) { return &w->g->tensors[t]; }
+
+/* True when input k of n is present. */
+static bool has_in(const IrNode *n, int k) { return k < n->n_inputs && n->inputs[k] >= 0; }
+static bool has_out(const IrNode *n, int k) { return k < n->n_outputs && n->outputs[k] >= 0; }
+
+/* "1,2,3" for n ints ("" for n == 0). */
+static const char *ints_str(Arena *a, const int64_t *v, int n) {
+  Buf b = BUF_INIT;
+  for (int i = 0; i < n; i++) buf_printf(&b, "%s%lld", i ? "," : "", (long long)v[i]);
+  buf_put(&b, "", 1);
+  char *s = arena_strdup(a, (const char *)b.data);
+  buf_free(&b);
+  return s;
+}
+
+/* A float attribute value that reads back as the same float. */
+static const char *flt_str(Arena *a, double v) { return arena_printf(a, "%.9g", v); }
+
+/* Tensor name escaped for the v11 `names` port attribute (commas separate names). */
+static const char *names_escape(Arena *a, const char *s) {
+  Buf b = BUF_INIT;
+  for (const char *p = s; *p; p++) {
+    if (*p == ',') buf_put(&b, "\\", 1);
+    buf_put(&b, p, 1);
+  }
+  buf_put(&b, "", 1);
+  char *r = arena_strdup(a, (const char *)b.data);
+  buf_free(&b);
+  return r;
+}
+
+static int layer_new(W *w, const char *name, const char *type, const char *version) {
+  w->ls = grow(w->a, w->ls, &w->cap_ls, w->n_ls + 1, sizeof(Layer));
+  Layer *l = &w->ls[w->n_ls];
+  memset(l, 0, sizeof *l);
+  l->name = name;
+  l->type = type;
+  l->version = version;
+  return w->n_ls++;
+}
+
+static void attr(W *w, int li, const char *k, const char *v) {
+  Layer *l = &w->ls[li];
+  l->attrs = grow(w->a, l->attrs, &l->cap_attrs, l->n_attrs + 1, sizeof(Kv));
+  l->attrs[l->n_attrs++] = (Kv){k, v};
+}
+
+static void attr_ints(W *w, int li, const char *k, const int64_t *v, int n) {
+  attr(w, li, k, ints_str(w->a, v, n));
+}
+static void attr_int(W *w, int li, const char *k, int64_t v) { attr_ints(w, li, k, &v, 1); }
+static void attr_bool(W *w, int li, const char *k, bool v) { attr(w, li, k, v ? "true" : "false"); }
+static void attr_flt(W *w, int li, const char *k, double v) { attr(w, li, k, flt_str(w->a, v)); }
+
+static const Port *port_of(const W *w, Val v) { return &w->ls[v.layer].out[v.port]; }
+
+/* Adds an input port fed by v (shape copied from the producing port) and its edge. */
+static void layer_in(W *w, int li, Val v) {
+  Port p = *port_of(w, v);
+  p.names = NULL;
+  Layer *l = &w->ls[li];
+  l->in = grow(w->a, l->in, &l->cap_in, l->n_in + 1, sizeof(Port));
+  l->in[l->n_in] = p;
+  w->es = grow(w->a, w->es, &w->cap_es, w->n_es + 1, sizeof(Edge));
+  w->es[w->n_es++] = (Edge){v.layer, v.port, li, l->n_in};
+  l->n_in++;
+}
+
+/* Adds an output port with the given type and shape; returns the value it carries. */
+static Val out_s(W *w, int li, DType dt, int rank, const int64_t *dims) {
+  Layer *l = &w->ls[li];
+  l->out = grow(w->a, l->out, &l->cap_out, l->n_out + 1, sizeof(Port));
+  Port *p = &l->out[l->n_out];
+  memset(p, 0, sizeof *p);
+  p->dt = dt;
+  p->rank = rank;
+  for (int i = 0; i < rank && i < IR_MAX_DIMS; i++) p->dims[i] = dims[i];
+  return (Val){li, l->n_out++};
+}
+
+/* Adds a port named after the tensor it carries to `names` (v11 keeps every alias). */
+static void port_add_name(W *w, Val v, const char *tname) {
+  if (!tname || !tname[0]) return;
+  Port *p = &w->ls[v.layer].out[v.port];
+  const char *e = names_escape(w->a, tname);
+  p->names = p->names ? arena_printf(w->a, "%s,%s", p->names, e) : e;
+}
+
+/* Adds an output port carrying IR tensor t (its dtype and shape) and records it. */
+static Val out_t(W *w, int li, int t) {
+  const IrTensor *x = T(w, t);
+  Val v = out_s(w, li, x->dtype, x->rank, x->dims);
+  port_add_name(w, v, x->name);
+  w->tv[t] = v;
+  return v;
+}
+
+/* ---- constants -------------------------------------------------------------------------- */
+
+/* A Const layer over nbytes of data appended to the .bin. */
+static Val const_raw(W *w, const char *name, DType dt, int rank, const int64_t *dims, const void *data,
+                     size_t nbytes) {
+  size_t off = w->bin->len;
+  if (nbytes) buf_put(w->bin, data, nbytes);
+  int li = layer_new(w, name, "Const", "opset1");
+  attr(w, li, "element_type", dtype_name(dt));
+  attr(w, li, "shape", ints_str(w->a, dims, rank));
+  attr(w, li, "offset", arena_printf(w->a, "%zu", off));
+  attr(w, li, "size", arena_printf(w->a, "%zu", nbytes));
+  return out_s(w, li, dt, rank, dims);
+}
+
+/* An i64 Const of n values, rank 1 ([n]) or rank 0 (scalar, n must be 1). */
+static Val const_i64(W *w, const char *name, const int64_t *v, int n, int rank) {
+  int64_t d = n;
+  return const_raw(w, name, DT_I64, rank, &d, v, (size_t)n * 8);
+}
+
+/* A one-value Const of type dt holding v; rank 0 or 1 ([1]). */
+static Val const_num(W *w, const char *name, DType dt, double v, int rank) {
+  uint8_t b[8] = {0};
+  switch (dt) {
+  case DT_F32: { float f = (float)v; memcpy(b, &f, 4); break; }
+  case DT_F16: { uint16_t h = fp16_from_f32((float)v); memcpy(b, &h, 2); break; }
+  case DT_F64: memcpy(b, &v, 8); break;
+  case DT_I64: case DT_U64: { int64_t i = (int64_t)v; memcpy(b, &i, 8); break; }
+  case DT_I32: case DT_U32: { int32_t i = (int32_t)v; memcpy(b, &i, 4); break; }
+  case DT_I16: case DT_U16: { int16_t i = (int16_t)v; memcpy(b, &i, 2); break; }
+  default: b[0] = (uint8_t)(int)v; break;
+  }
+  int64_t one = 1;
+  return const_raw(w, name, dt, rank, &one, b, dtype_size(dt));
+}
+
+/* The value of IR tensor t: its producer's port, or a Const layer made on first use.
+ * Returns -1 (err filled) when t is neither produced, a graph input, nor constant. */
+static int tensor_val(W *w, int t, Val *out) {
+  if (w->tv[t].layer >= 0) {
+    *out = w->tv[t];
+    return 0;
+  }
+  const IrTensor *x = T(w, t);
+  if (!x->data) return err_set(w->err, ERR_BACKEND, "tensor '%s' is read but never produced", x->name);
+  if (x->rank < 0) return err_set(w->err, ERR_SHAPE, "constant '%s' has no shape", x->name);
+  *out = const_raw(w, x->name, x->dtype, x->rank, x->dims, x->data, x->nbytes);
+  port_add_name(w, *out, x->name);
+  w->tv[t] = *out;
+  return 0;
+}
+
+static int input(W *w, const IrNode *n, int k, Val *out) {
+  if (!has_in(n, k)) return err_set(w->err, ERR_BACKEND, "required input %d is missing", k);
+  return tensor_val(w, n->inputs[k], out);
+}
+
+/* ---- small layer builders ---------------------------------------------------------------- */
+
+static const char *sub(W *w, const IrNode *n, const char *suffix) {
+  return arena_printf(w->a, "%s/%s", n->name, suffix);
+}
+
+/* A Reshape of v to dims (shape Const + Reshape layer). */
+static Val reshape_val(W *w, const char *name, Val v, int rank, const int64_t *dims) {
+  Val s = const_i64(w, arena_printf(w->a, "%s/shape", name), dims, rank, 1);
+  DType dt = port_of(w, v)->dt;
+  int li = layer_new(w, name, "Reshape", "opset1");
+  attr_bool(w, li, "special_zero", false);
+  layer_in(w, li, v);
+  layer_in(w, li, s);
+  return out_s(w, li, dt, rank, dims);
+}
+
+/* Input k of n with a new shape of the same element count: a re-shaped Const when the tensor
+ * is constant (same bytes), else a Reshape layer. */
+static int input_reshaped(W *w, const IrNode *n, int k, int rank, const int64_t *dims, const char *suffix,
+                          Val *out) {
+  if (!has_in(n, k)) return err_set(w->err, ERR_BACKEND, "required input %d is missing", k);
+  const IrTensor *x = T(w, n->inputs[k]);
+  if (x->data && w->tv[n->inputs[k]].layer < 0) {
+    *out = const_raw(w, sub(w, n, suffix), x->dtype, rank, dims, x->data, x->nbytes);
+    return 0;
+  }
+  Val v;
+  if (input(w, n, k, &v) < 0) return -1;
+  *out = reshape_val(w, sub(w, n, suffix), v, rank, dims);
+  return 0;
+}
+
+/* A two-input elementwise layer with numpy broadcasting. Output: tensor out_t when >= 0,
+ * else a port shaped like `like`. */
+static Val binop(W *w, const char *name, const char *type, Val a, Val b, int out_tensor, const IrTensor *like) {
+  int li = layer_new(w, name, type, "opset1");
+  attr(w, li, "auto_broadcast", "numpy");
+  layer_in(w, li, a);
+  layer_in(w, li, b);
+  if (out_tensor >= 0) return out_t(w, li, out_tensor);
+  return out_s(w, li, like->dtype, like->rank, like->dims);
+}
+
+/* Adds per-channel input k (shape [C] or broadcastable) of n to v, reshaped to [1,C,1,...]. */
+static int per_channel(W *w, const IrNode *n, Val v, int k, const char *type, const char *suffix,
+                       const char *name, int out_tensor, Val *out) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  const IrTensor *c = T(w, n->inputs[k]);
+  int64_t numel = ir_numel(c);
+  if (y->rank < 2 || numel != y->dims[1]) return EMIT_UNMAPPED;
+  int64_t dims[IR_MAX_DIMS];
+  for (int i = 0; i < y->rank; i++) dims[i] = i == 1 ? y->dims[1] : 1;
+  Val cv;
+  if (input_reshaped(w, n, k, y->rank, dims, suffix, &cv) < 0) return -1;
+  *out = binop(w, name, type, v, cv, out_tensor, y);
+  return 0;
+}
+
+/* Non-negative axis for rank r, or -1 when out of range. */
+static int64_t norm_axis(int64_t ax, int r) {
+  if (ax < 0) ax += r;
+  return (ax < 0 || ax >= r) ? -1 : ax;
+}
+
+/* Reads the constant ints of input k (or attribute attr_name when present) into v; returns
+ * the count, 0 when absent, -1 when present but not constant. */
+static int ints_from(const W *w, const IrNode *n, const char *attr_name, int k, int64_t *v, int max) {
+  const IrAttr *a = attr_name ? ir_attr(n, attr_name) : NULL;
+  if (a && a->kind == ATTR_INTS) return ir_attr_ints(n, attr_name, v, max);
+  if (a && a->kind == ATTR_INT) {
+    v[0] = a->i;
+    return 1;
+  }
+  if (!has_in(n, k)) return 0;
+  const IrTensor *x = T(w, n->inputs[k]);
+  if (!x->data) return -1;
+  int64_t c = ir_numel(x);
+  if (c < 0 || c > max) return -1;
+  for (int64_t i = 0; i < c; i++) v[i] = ir_const_i64(x, i);
+  return (int)c;
+}
+
+/* ---- conv and pool ----------------------------------------------------------------------- */
+
+typedef struct {
+  int ns; /* spatial rank */
+  int64_t k[IR_MAX_DIMS], s[IR_MAX_DIMS], d[IR_MAX_DIMS], pb[IR_MAX_DIMS], pe[IR_MAX_DIMS];
+  const char *auto_pad;
+} Spatial;
+
+/* Fills sp from ONNX kernel/strides/dilations/pads/auto_pad of n with input x and output y.
+ * kernel NULL means the kernel_shape attribute. Returns EMIT_UNMAPPED for what OpenVINO
+ * cannot express. */
+static int spatial(const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+  int ns = y->rank - 2;
+  if (ns < 1 || x->rank != y->rank) return EMIT_UNMAPPED;
+  sp->ns = ns;
+  int64_t tmp[2 * IR_MAX_DIMS];
+  for (int i = 0; i < ns; i++) sp->s[i] = sp->d[i] = 1, sp->pb[i] = sp->pe[i] = 0;
+  if (kernel) memcpy(sp->k, kernel, (size_t)ns * sizeof(int64_t));
+  else if (ir_attr_ints(n, "kernel_shape", sp->k, IR_MAX_DIMS) != ns) return EMIT_UNMAPPED;
+  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
+  if (c && c != ns) return EMIT_UNMAPPED;
+  for (int i = 0; i < c; i++) sp->s[i] = tmp[i];
+  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
+  if (c && c != ns) return EMIT_UNMAPPED;
+  for (int i = 0; i < c; i++) sp->d[i] = tmp[i];
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  if (strcmp(ap, "NOTSET") == 0) {
+    sp->auto_pad = "explicit";
+    c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+    if (c && c != 2 * ns) return EMIT_UNMAPPED;
+    for (int i = 0; i < c / 2; i++) sp->pb[i] = tmp[i], sp->pe[i] = tmp[ns + i];
+    return 0;
+  }
+  bool upper = strcmp(ap, "SAME_UPPER") == 0, lower = strcmp(ap, "SAME_LOWER") == 0;
+  if (strcmp(ap, "VALID") == 0) {
+    sp->auto_pad = "valid";
+    return 0;
+  }
+  if (!upper && !lower) return EMIT_UNMAPPED;
+  sp->auto_pad = upper ? "same_upper" : "same_lower";
+  for (int i = 0; i < ns; i++) {
+    int64_t total = (y->dims[2 + i] - 1) * sp->s[i] + (sp->k[i] - 1) * sp->d[i] + 1 - x->dims[2 + i];
+    if (total < 0) total = 0;
+    sp->pb[i] = upper ? total / 2 : total - total / 2;
+    sp->pe[i] = total - sp->pb[i];
+  }
+  return 0;
+}
+
+static void spatial_attrs(W *w, int li, const Spatial *sp, bool kernel, bool dilations) {
+  attr_ints(w, li, "strides", sp->s, sp->ns);
+  if (dilations) attr_ints(w, li, "dilations", sp->d, sp->ns);
+  attr_ints(w, li, "pads_begin", sp->pb, sp->ns);
+  attr_ints(w, li, "pads_end", sp->pe, sp->ns);
+  if (kernel) attr_ints(w, li, "kernel", sp->k, sp->ns);
+  attr(w, li, "auto_pad", sp->auto_pad);
+}
+
+/* Conv -> Convolution | GroupConvolution (weights [G, O/G, I/G, k...]) [+ Add bias]. */
+static int emit_conv(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
+  if (wt->rank != y->rank) return EMIT_UNMAPPED;
+  Spatial sp;
+  int rc = spatial(n, x, y, wt->dims + 2, &sp);
+  if (rc) return rc;
+  int64_t group = ir_attr_int(n, "group", 1);
+  if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
+  Val xv, wv, v;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  if (group > 1) {
+    int64_t d[IR_MAX_DIMS];
+    if (wt->rank + 1 > IR_MAX_DIMS) return EMIT_UNMAPPED;
+    d[0] = group;
+    d[1] = wt->dims[0] / group;
+    for (int i = 1; i < wt->rank; i++) d[i + 1] = wt->dims[i];
+    if (input_reshaped(w, n, 1, wt->rank + 1, d, "weights", &wv) < 0) return -1;
+  } else if (input(w, n, 1, &wv) < 0) {
+    return -1;
+  }
+  bool bias = has_in(n, 2);
+  int li = layer_new(w, bias ? sub(w, n, "WithoutBiases") : n->name,
+                     group > 1 ? "GroupConvolution" : "Convolution", "opset1");
+  spatial_attrs(w, li, &sp, false, true);
+  layer_in(w, li, xv);
+  layer_in(w, li, wv);
+  if (!bias) {
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  v = out_s(w, li, y->dtype, y->rank, y->dims);
+  return per_channel(w, n, v, 2, "Add", "bias", n->name, n->outputs[0], &v);
+}
+
+/* ConvTranspose -> ConvolutionBackpropData | GroupConvolutionBackpropData [+ Add bias]. */
+static int emit_conv_transpose(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
+  int ns = y->rank - 2;
+  if (ns < 1 || wt->rank != y->rank || x->rank != y->rank) return EMIT_UNMAPPED;
+  Spatial sp = {.ns = ns, .auto_pad = "explicit"};
+  int64_t op[IR_MAX_DIMS] = {0}, tmp[2 * IR_MAX_DIMS];
+  for (int i = 0; i < ns; i++) sp.k[i] = wt->dims[2 + i], sp.s[i] = sp.d[i] = 1;
+  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
+  for (int i = 0; i < c && i < ns; i++) sp.s[i] = tmp[i];
+  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
+  for (int i = 0; i < c && i < ns; i++) sp.d[i] = tmp[i];
+  c = ir_attr_ints(n, "output_padding", tmp, IR_MAX_DIMS);
+  for (int i = 0; i < c && i < ns; i++) op[i] = tmp[i];
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  bool explicit_pads = strcmp(ap, "NOTSET") == 0 && !ir_attr(n, "output_shape");
+  c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+  for (int i = 0; i < ns; i++) {
+    if (explicit_pads) {
+      if (c == 2 * ns) sp.pb[i] = tmp[i], sp.pe[i] = tmp[ns + i];
+      continue;
+    }
+    /* static output size known: derive the pads ONNX would use (spec of ConvTranspose) */
+    int64_t total = sp.s[i] * (x->dims[2 + i] - 1) + op[i] + (sp.k[i] - 1) * sp.d[i] + 1 - y->dims[2 + i];
+    if (total < 0) op[i] -= total, total = 0;
+    bool upper = strcmp(ap, "SAME_UPPER") == 0;
+    sp.pb[i] = upper ? total / 2 : total - total / 2;
+    sp.pe[i] = total - sp.pb[i];
+  }
+  int64_t group = ir_attr_int(n, "group", 1);
+  if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
+  Val xv, wv, v;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  if (group > 1) {
+    int64_t d[IR_MAX_DIMS];
+    if (wt->rank + 1 > IR_MAX_DIMS) return EMIT_UNMAPPED;
+    d[0] = group;
+    d[1] = wt->dims[0] / group;
+    for (int i = 1; i < wt->rank; i++) d[i + 1] = wt->dims[i];
+    if (input_reshaped(w, n, 1, wt->rank + 1, d, "weights", &wv) < 0) return -1;
+  } else if (input(w, n, 1, &wv) < 0) {
+    return -1;
+  }
+  bool bias = has_in(n, 2);
+  int li = layer_new(w, bias ? sub(w, n, "WithoutBiases") : n->name,
+                     group > 1 ? "GroupConvolutionBackpropData" : "ConvolutionBackpropData", "opset1");
+  spatial_attrs(w, li, &sp, false, true);
+  attr_ints(w, li, "output_padding", op, ns);
+  layer_in(w, li, xv);
+  layer_in(w, li, wv);
+  if (!bias) {
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  v = out_s(w, li, y->dtype, y->rank, y->dims);
+  return per_channel(w, n, v, 2, "Add", "bias", n->name, n->outputs[0], &v);
+}
+
+static int emit_pool(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  Spatial sp;
+  int rc = spatial(n, x, y, NULL, &sp);
+  if (rc) return rc;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  const char *rounding = ir_attr_int(n, "ceil_mode", 0) ? "ceil" : "floor";
+  if (n->op == IR_OP_AVERAGE_POOL) {
+    int li = layer_new(w, n->name, "AvgPool", "opset1");
+    spatial_attrs(w, li, &sp, true, false);
+    attr_bool(w, li, "exclude-pad", ir_attr_int(n, "count_include_pad", 0) == 0);
+    attr(w, li, "rounding_type", rounding);
+    layer_in(w, li, xv);
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  if (ir_attr_int(n, "storage_order", 0) != 0) return EMIT_UNMAPPED;
+  bool dilated = false;
+  for (int i = 0; i < sp.ns; i++) dilated |= sp.d[i] != 1;
+  bool v8 = dilated || has_out(n, 1);
+  int li = layer_new(w, n->name, "MaxPool", v8 ? "opset8" : "opset1");
+  spatial_attrs(w, li, &sp, true, v8);
+  attr(w, li, "rounding_type", rounding);
+  if (v8) {
+    attr(w, li, "index_element_type", "i64");
+    attr_int(w, li, "axis", 0);
+  }
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  if (v8 && has_out(n, 1)) out_t(w, li, n->outputs[1]);
+  else if (v8) out_s(w, li, DT_I64, y->rank, y->dims);
+  return 0;
+}
+
+/* Reduce<type> over axes of input v, output tensor out_tensor. */
+static void reduce(W *w, const IrNode *n, const char *type, Val v, const int64_t *axes, int n_axes, bool keep) {
+  Val av = const_i64(w, sub(w, n, "axes"), axes, n_axes, 1);
+  int li = layer_new(w, n->name, type, "opset1");
+  attr_bool(w, li, "keep_dims", keep);
+  layer_in(w, li, v);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+}
+
+static int emit_global_pool(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  if (x->rank < 3) return EMIT_UNMAPPED;
+  int64_t axes[IR_MAX_DIMS];
+  for (int i = 2; i < x->rank; i++) axes[i - 2] = i;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  reduce(w, n, n->op == IR_OP_GLOBAL_MAX_POOL ? "ReduceMax" : "ReduceMean", xv, axes, x->rank - 2, true);
+  return 0;
+}
+
+static int emit_reduce(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t axes[IR_MAX_DIMS];
+  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  if (c < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  if (c == 0 && ir_attr_int(n, "noop_with_empty_axes", 0)) {
+    w->tv[n->outputs[0]] = xv;
+    port_add_name(w, xv, T(w, n->outputs[0])->name);
+    return 0;
+  }
+  if (c == 0)
+    for (int i = 0; i < x->rank; i++) axes[c++] = i;
+  for (int i = 0; i < c; i++)
+    if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
+  const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax" : "ReduceSum";
+  reduce(w, n, type, xv, axes, c, ir_attr_int(n, "keepdims", 1) != 0);
+  return 0;
+}
+
+/* ---- plain mappings ---------------------------------------------------------------------- */
+
+/* One layer: every present input in order, every present output. */
+static int emit_plain(W *w, const IrNode *n, const char *type, const char *version, bool bcast) {
+  Val v[IR_MAX_INPUTS];
+  int nv = 0;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;
+  int li = layer_new(w, n->name, type, version);
+  if (bcast) attr(w, li, "auto_broadcast", "numpy");
+  for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);
+  for (int k = 0; k < n->n_outputs; k++)
+    if (has_out(n, k)) out_t(w, li, n->outputs[k]);
+  return 0;
+}
+
+/* Identity, Dropout, one-input Max/Min: the output is the input. */
+static int emit_wire(W *w, const IrNode *n) {
+  Val v;
+  if (input(w, n, 0, &v) < 0) return -1;
+  w->tv[n->outputs[0]] = v;
+  port_add_name(w, v, T(w, n->outputs[0])->name);
+  return 0;
+}
+
+/* Max/Min with 1..8 inputs: a chain of Maximum/Minimum. */
+static int emit_variadic(W *w, const IrNode *n, const char *type) {
+  if (n->n_inputs == 1) return emit_wire(w, n);
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val acc, b;
+  if (input(w, n, 0, &acc) < 0) return -1;
+  for (int k = 1; k < n->n_inputs; k++) {
+    if (input(w, n, k, &b) < 0) return -1;
+    bool last = k == n->n_inputs - 1;
+    /* intermediate broadcasts may be smaller than y; OpenVINO re-infers, y is an upper bound */
+    acc = binop(w, last ? n->name : sub(w, n, arena_printf(w->a, "%d", k)), type, acc, b,
+                last ? n->outputs[0] : -1, y);
+  }
+  return 0;
+}
+
+static int emit_leaky_relu(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val s = const_num(w, sub(w, n, "slope"), x->dtype, ir_attr_float(n, "alpha", 0.01f), 1);
+  int li = layer_new(w, n->name, "PReLU", "opset1");
+  layer_in(w, li, xv);
+  layer_in(w, li, s);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_prelu(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *s = T(w, n->inputs[1]);
+  int64_t c = ir_numel(s);
+  Val xv, sv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  /* ONNX slopes are often [C,1,1]; OpenVINO wants [C] (or one value) */
+  if (s->rank > 1 && x->rank >= 2 && (c == 1 || c == x->dims[1])) {
+    if (input_reshaped(w, n, 1, 1, &c, "slope", &sv) < 0) return -1;
+  } else if (input(w, n, 1, &sv) < 0) {
+    return -1;
+  }
+  int li = layer_new(w, n->name, "PReLU", "opset1");
+  layer_in(w, li, xv);
+  layer_in(w, li, sv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* Reads a one-value constant input k as double; false when absent or not constant. */
+static bool const_scalar(const W *w, const IrNode *n, int k, double *out) {
+  if (!has_in(n, k)) return false;
+  const IrTensor *x = T(w, n->inputs[k]);
+  if (!x->data || ir_numel(x) != 1) return false;
+  *out = ir_const_f64(x, 0);
+  return true;
+}
+
+/* Clip with bounds computed at run time -> Maximum(x, min) -> Minimum(., max). */
+static int emit_clip_dynamic(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val v, b;
+  if (input(w, n, 0, &v) < 0) return -1;
+  bool lo = has_in(n, 1), hi = has_in(n, 2);
+  if (lo) {
+    if (input(w, n, 1, &b) < 0) return -1;
+    v = binop(w, hi ? sub(w, n, "min") : n->name, "Maximum", v, b, hi ? -1 : n->outputs[0], y);
+  }
+  if (hi) {
+    if (input(w, n, 2, &b) < 0) return -1;
+    binop(w, n->name, "Minimum", v, b, n->outputs[0], y);
+  }
+  return 0;
+}
+
+static int emit_clip(W *w, const IrNode *n) {
+  double lo = -FLT_MAX, hi = FLT_MAX;
+  if (ir_attr(n, "min")) lo = ir_attr_float(n, "min", 0);
+  if (ir_attr(n, "max")) hi = ir_attr_float(n, "max", 0);
+  Val xv;
+  if ((has_in(n, 1) && !const_scalar(w, n, 1, &lo)) || (has_in(n, 2) && !const_scalar(w, n, 2, &hi)))
+    return emit_clip_dynamic(w, n);
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, n->name, "Clamp", "opset1");
+  attr_flt(w, li, "min", lo);
+  attr_flt(w, li, "max", hi);
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_hard_sigmoid(W *w, const IrNode *n) {
+  DType dt = T(w, n->inputs[0])->dtype;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val a = const_num(w, sub(w, n, "alpha"), dt, ir_attr_float(n, "alpha", 0.2f), 0);
+  Val b = const_num(w, sub(w, n, "beta"), dt, ir_attr_float(n, "beta", 0.5f), 0);
+  int li = layer_new(w, n->name, "HardSigmoid", "opset1");
+  layer_in(w, li, xv);
+  layer_in(w, li, a);
+  layer_in(w, li, b);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_elu(W *w, const IrNode *n) {
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, n->name, "Elu", "opset1");
+  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1.0f));
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* Softmax / LogSoftmax. Before opset 13 ONNX flattens to 2D at axis (default 1); unless the
+ * axis is the last one that is written as Reshape -> op(axis 1) -> Reshape. */
+static int emit_softmax(W *w, const IrNode *n, bool log) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  bool legacy = w->g->opset > 0 && w->g->opset < 13;
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", legacy ? 1 : -1), x->rank);
+  if (axis < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  const char *type = log ? "LogSoftmax" : "Softmax";
+  const char *ver = log ? "opset5" : "opset8";
+  if (!legacy || axis == x->rank - 1) {
+    int li = layer_new(w, n->name, type, ver);
+    attr_int(w, li, "axis", axis);
+    layer_in(w, li, xv);
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  int64_t d2[2] = {1, 1};
+  for (int i = 0; i < x->rank; i++) d2[i >= axis] *= x->dims[i];
+  Val f = reshape_val(w, sub(w, n, "flatten"), xv, 2, d2);
+  int li = layer_new(w, sub(w, n, "2d"), type, ver);
+  attr_int(w, li, "axis", 1);
+  layer_in(w, li, f);
+  Val s = out_s(w, li, x->dtype, 2, d2);
+  Val sh = const_i64(w, sub(w, n, "shape"), x->dims, x->rank, 1);
+  li = layer_new(w, n->name, "Reshape", "opset1");
+  attr_bool(w, li, "special_zero", false);
+  layer_in(w, li, s);
+  layer_in(w, li, sh);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_matmul_like(W *w, const IrNode *n, bool ta, bool tb, const char *name, int out_tensor, Val *out) {
+  Val a, b;
+  if (input(w, n, 0, &a) < 0 || input(w, n, 1, &b) < 0) return -1;
+  int li = layer_new(w, name, "MatMul", "opset1");
+  attr_bool(w, li, "transpose_a", ta);
+  attr_bool(w, li, "transpose_b", tb);
+  layer_in(w, li, a);
+  layer_in(w, li, b);
+  const IrTensor *y = T(w, n->outputs[0]);
+  *out = out_tensor >= 0 ? out_t(w, li, out_tensor) : out_s(w, li, y->dtype, y->rank, y->dims);
+  return 0;
+}
+
+/* Gemm: Y = alpha * A' B' + beta * C -> MatMul [* alpha] [+ C [* beta]]. */
+static int emit_gemm(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  double alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+  bool c = has_in(n, 2) && beta != 0;
+  bool scale = alpha != 1.0;
+  int last = c ? 2 : scale ? 1 : 0; /* which step writes the node's output */
+  Val v, cv;
+  if (emit_matmul_like(w, n, ir_attr_int(n, "transA", 0) != 0, ir_attr_int(n, "transB", 0) != 0,
+                       last == 0 ? n->name : sub(w, n, "MatMul"), last == 0 ? n->outputs[0] : -1, &v) < 0)
+    return -1;
+  if (scale) {
+    Val av = const_num(w, sub(w, n, "alpha"), y->dtype, alpha, 1);
+    v = binop(w, last == 1 ? n->name : sub(w, n, "scale"), "Multiply", v, av, last == 1 ? n->outputs[0] : -1, y);
+  }
+  if (!c) return 0;
+  if (input(w, n, 2, &cv) < 0) return -1;
+  if (beta != 1.0) {
+    Val bv = const_num(w, sub(w, n, "beta"), y->dtype, beta, 1);
+    cv = binop(w, sub(w, n, "beta_c"), "Multiply", cv, bv, -1, T(w, n->inputs[2]));
+  }
+  binop(w, n->name, "Add", v, cv, n->outputs[0], y);
+  return 0;
+}
+
+static int emit_concat(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), y->rank);
+  if (axis < 0) return EMIT_UNMAPPED;
+  Val v[IR_MAX_INPUTS];
+  int nv = 0;
+  for (int k = 0; k < n->n_inputs; k++) {
+    if (!has_in(n, k)) continue;
+    if (ir_numel(T(w, n->inputs[k])) == 0) continue; /* ONNX allows empty pieces */
+    if (input(w, n, k, &v[nv++]) < 0) return -1;
+  }
+  if (nv == 0) return EMIT_UNMAPPED;
+  int li = layer_new(w, n->name, "Concat", "opset1");
+  attr_int(w, li, "axis", axis);
+  for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* Reshape / Flatten: target shape is the inferred static output shape. */
+static int emit_reshape(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val s = const_i64(w, sub(w, n, "shape"), y->dims, y->rank, 1);
+  int li = layer_new(w, n->name, "Reshape", "opset1");
+  attr_bool(w, li, "special_zero", false);
+  layer_in(w, li, xv);
+  layer_in(w, li, s);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* A layer of `type` over input 0 and a synthetic i64 [c] const named suffix. */
+static int unary_with_ints(W *w, const IrNode *n, const char *type, const char *version, const char *suffix,
+                           const int64_t *v, int c, int rank) {
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val cv = const_i64(w, sub(w, n, suffix), v, c, rank);
+  int li = layer_new(w, n->name, type, version);
+  layer_in(w, li, xv);
+  layer_in(w, li, cv);
+  out_t(w, li, n->outputs[0]);
+  return li;
+}
+
+static int emit_transpose(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t perm[IR_MAX_DIMS];
+  int c = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  if (c == 0)
+    for (c = 0; c < x->rank; c++) perm[c] = x->rank - 1 - c;
+  if (c != x->rank) return EMIT_UNMAPPED;
+  for (int i = 0; i < c; i++)
+    if ((perm[i] = norm_axis(perm[i], x->rank)) < 0) return EMIT_UNMAPPED;
+  return unary_with_ints(w, n, "Transpose", "opset1", "order", perm, c, 1) < 0 ? -1 : 0;
+}
+
+static int emit_squeeze(W *w, const IrNode *n, bool un) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int64_t axes[IR_MAX_DIMS];
+  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  if (c < 0) return emit_reshape(w, n); /* axes computed at run time: the static shape says it */
+  if (c == 0 && un) return EMIT_UNMAPPED;
+  if (c == 0)
+    for (int i = 0; i < x->rank; i++)
+      if (x->dims[i] == 1) axes[c++] = i;
+  for (int i = 0; i < c; i++)
+    if ((axes[i] = norm_axis(axes[i], un ? y->rank : x->rank)) < 0) return EMIT_UNMAPPED;
+  return unary_with_ints(w, n, un ? "Unsqueeze" : "Squeeze", "opset1", "axes", axes, c, 1) < 0 ? -1 : 0;
+}
+
+static int emit_pad(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = x->rank;
+  const char *mode = ir_attr_str(n, "mode", "constant");
+  if (strcmp(mode, "constant") && strcmp(mode, "reflect") && strcmp(mode, "edge")) return EMIT_UNMAPPED;
+  int64_t pads[2 * IR_MAX_DIMS], axes[IR_MAX_DIMS], pb[IR_MAX_DIMS] = {0}, pe[IR_MAX_DIMS] = {0};
+  int c = ints_from(w, n, "pads", 1, pads, 2 * IR_MAX_DIMS);
+  int na = ints_from(w, n, NULL, 3, axes, IR_MAX_DIMS);
+  if (c < 0 || na < 0) return EMIT_UNMAPPED;
+  if (na == 0)
+    for (na = 0; na < r; na++) axes[na] = na;
+  if (c != 2 * na) return EMIT_UNMAPPED;
+  for (int i = 0; i < na; i++) {
+    int64_t ax = norm_axis(axes[i], r);
+    if (ax < 0) return EMIT_UNMAPPED;
+    pb[ax] = pads[i];
+    pe[ax] = pads[na + i];
+  }
+  double value = ir_attr_float(n, "value", 0.0f);
+  if (has_in(n, 2) && !const_scalar(w, n, 2, &value)) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val bv = const_i64(w, sub(w, n, "pads_begin"), pb, r, 1);
+  Val ev = const_i64(w, sub(w, n, "pads_end"), pe, r, 1);
+  bool constant = strcmp(mode, "constant") == 0;
+  Val vv = {-1, -1};
+  if (constant) vv = const_num(w, sub(w, n, "pad_value"), x->dtype, value, 0);
+  int li = layer_new(w, n->name, "Pad", "opset1");
+  attr(w, li, "pad_mode", mode);
+  layer_in(w, li, xv);
+  layer_in(w, li, bv);
+  layer_in(w, li, ev);
+  if (constant) layer_in(w, li, vv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* ---- Resize / Upsample -> Interpolate-4 -------------------------------------------------- */
+
+static int emit_resize(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int r = x->rank;
+  if (r != y->rank || r < 1) return EMIT_UNMAPPED;
+  /* Upsample, Resize-10: (X, scales); Resize-11+: (X, roi, scales, sizes) */
+  bool old = n->op == IR_OP_UPSAMPLE || n->n_inputs == 2 || (w->g->opset > 0 && w->g->opset < 11);
+  int scales_in = old ? 1 : 2;
+  double scales[IR_MAX_DIMS];
+  bool given_scales = false;
+  if (n->op == IR_OP_UPSAMPLE && !has_in(n, 1)) {
+    const IrAttr *a = ir_attr(n, "scales");
+    if (!a || a->kind != ATTR_FLOATS || a->n != r) return EMIT_UNMAPPED;
+    for (int i = 0; i < r; i++) scales[i] = a->floats[i];
+    given_scales = true;
+  } else if (has_in(n, scales_in) && ir_numel(T(w, n->inputs[scales_in])) == r &&
+             T(w, n->inputs[scales_in])->data) {
+    /* scales computed at run time: the static output sizes say the same (sizes mode) */
+    const IrTensor *s = T(w, n->inputs[scales_in]);
+    for (int i = 0; i < r; i++) scales[i] = ir_const_f64(s, i);
+    given_scales = true;
+  }
+  if (!given_scales)
+    for (int i = 0; i < r; i++) scales[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1.0;
+  if (ir_attr(n, "axes") || ir_attr_int(n, "exclude_outside", 0)) return EMIT_UNMAPPED;
+  const char *mode = ir_attr_str(n, "mode", "nearest");
+  const char *ov_mode;
+  if (strcmp(mode, "nearest") == 0) ov_mode = "nearest";
+  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
+  else if (strcmp(mode, "cubic") == 0) ov_mode = "cubic";
+  else return EMIT_UNMAPPED;
+  const char *ctm = old ? "asymmetric" : ir_attr_str(n, "coordinate_transformation_mode", "half_pixel");
+  if (strcmp(ctm, "half_pixel") && strcmp(ctm, "pytorch_half_pixel") && strcmp(ctm, "align_corners") &&
+      strcmp(ctm, "asymmetric") && strcmp(ctm, "tf_half_pixel_for_nn"))
+    return EMIT_UNMAPPED;
+  const char *nm = old ? "simple" : ir_attr_str(n, "nearest_mode", "round_prefer_floor");
+  if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") &&
+      strcmp(nm, "ceil") && strcmp(nm, "simple"))
+    return EMIT_UNMAPPED;
+  /* interpolate the axes that change (or all when batch/channel change too) */
+  int64_t axes[IR_MAX_DIMS], sizes[IR_MAX_DIMS];
+  float sc[IR_MAX_DIMS];
+  int na = 0;
+  bool outer = r > 2 && (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] || scales[0] != 1 || scales[1] != 1);
+  for (int i = (r > 2 && !outer) ? 2 : 0; i < r; i++) {
+    axes[na] = i;
+    sizes[na] = y->dims[i];
+    sc[na++] = (float)scales[i];
+  }
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val sv = const_i64(w, sub(w, n, "sizes"), sizes, na, 1);
+  int64_t nna = na;
+  Val scv = const_raw(w, sub(w, n, "scales"), DT_F32, 1, &nna, sc, (size_t)na * 4);
+  Val av = const_i64(w, sub(w, n, "axes"), axes, na, 1);
+  int64_t zeros[IR_MAX_DIMS] = {0};
+  int li = layer_new(w, n->name, "Interpolate", "opset4");
+  attr(w, li, "mode", ov_mode);
+  attr(w, li, "shape_calculation_mode", given_scales ? "scales" : "sizes");
+  attr(w, li, "coordinate_transformation_mode", ctm);
+  attr(w, li, "nearest_mode", nm);
+  attr_bool(w, li, "antialias", false);
+  attr_ints(w, li, "pads_begin", zeros, r);
+  attr_ints(w, li, "pads_end", zeros, r);
+  attr_flt(w, li, "cube_coeff", ir_attr_float(n, "cubic_coeff_a", -0.75f));
+  layer_in(w, li, xv);
+  layer_in(w, li, sv);
+  layer_in(w, li, scv);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* ---- Slice / Split / Gather / ... -------------------------------------------------------- */
+
+/* Slice -> StridedSlice over every axis; axes ONNX leaves alone get begin/end masks set. */
+static int emit_slice(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = x->rank;
+  int64_t st[IR_MAX_DIMS], en[IR_MAX_DIMS], ax[IR_MAX_DIMS], sp[IR_MAX_DIMS];
+  int ns = ints_from(w, n, "starts", 1, st, IR_MAX_DIMS);
+  int ne = ints_from(w, n, "ends", 2, en, IR_MAX_DIMS);
+  int na = ints_from(w, n, "axes", 3, ax, IR_MAX_DIMS);
+  int nst = ints_from(w, n, NULL, 4, sp, IR_MAX_DIMS);
+  if (ns < 0 || ne != ns || na < 0 || nst < 0 || (na && na != ns) || (nst && nst != ns)) return EMIT_UNMAPPED;
+  int64_t b[IR_MAX_DIMS] = {0}, e[IR_MAX_DIMS] = {0}, s[IR_MAX_DIMS], bm[IR_MAX_DIMS], em[IR_MAX_DIMS],
+          z[IR_MAX_DIMS] = {0};
+  for (int i = 0; i < r; i++) s[i] = 1, bm[i] = em[i] = 1;
+  for (int i = 0; i < ns; i++) {
+    int64_t a = norm_axis(na ? ax[i] : i, r);
+    if (a < 0 || (nst && sp[i] == 0)) return EMIT_UNMAPPED;
+    b[a] = st[i];
+    e[a] = en[i];
+    s[a] = nst ? sp[i] : 1;
+    bm[a] = em[a] = 0;
+  }
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val bv = const_i64(w, sub(w, n, "begin"), b, r, 1);
+  Val ev = const_i64(w, sub(w, n, "end"), e, r, 1);
+  Val sv = const_i64(w, sub(w, n, "stride"), s, r, 1);
+  int li = layer_new(w, n->name, "StridedSlice", "opset1");
+  attr_ints(w, li, "begin_mask", bm, r);
+  attr_ints(w, li, "end_mask", em, r);
+  attr_ints(w, li, "new_axis_mask", z, r);
+  attr_ints(w, li, "shrink_axis_mask", z, r);
+  attr_ints(w, li, "ellipsis_mask", z, r);
+  layer_in(w, li, xv);
+  layer_in(w, li, bv);
+  layer_in(w, li, ev);
+  layer_in(w, li, sv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* Split -> VariadicSplit; lengths are the outputs' sizes along the axis. */
+static int emit_split(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  if (axis < 0 || n->n_outputs < 1) return EMIT_UNMAPPED;
+  int64_t len[IR_MAX_OUTPUTS];
+  for (int k = 0; k < n->n_outputs; k++) {
+    if (!has_out(n, k)) return EMIT_UNMAPPED;
+    const IrTensor *o = T(w, n->outputs[k]);
+    if (o->rank != x->rank) return EMIT_UNMAPPED;
+    len[k] = o->dims[axis];
+  }
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axis"), &axis, 1, 0);
+  Val lv = const_i64(w, sub(w, n, "split_lengths"), len, n->n_outputs, 1);
+  int li = layer_new(w, n->name, "VariadicSplit", "opset1");
+  layer_in(w, li, xv);
+  layer_in(w, li, av);
+  layer_in(w, li, lv);
+  for (int k = 0; k < n->n_outputs; k++) out_t(w, li, n->outputs[k]);
+  return 0;
+}
+
+static int emit_cast(W *w, const IrNode *n) {
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, n->name, "Convert", "opset1");
+  attr(w, li, "destination_type", dtype_name(T(w, n->outputs[0])->dtype));
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_gather(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  if (axis < 0) return EMIT_UNMAPPED;
+  Val xv, iv;
+  if (input(w, n, 0, &xv) < 0 || input(w, n, 1, &iv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axis"), &axis, 1, 0);
+  int li = layer_new(w, n->name, "Gather", "opset8");
+  attr_int(w, li, "batch_dims", 0);
+  layer_in(w, li, xv);
+  layer_in(w, li, iv);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_expand(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  int li = unary_with_ints(w, n, "Broadcast", "opset3", "target_shape", y->dims, y->rank, 1);
+  if (li < 0) return -1;
+  attr(w, li, "mode", "bidirectional");
+  return 0;
+}
+
+static int emit_tile(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int64_t rep[IR_MAX_DIMS];
+  int c = ints_from(w, n, NULL, 1, rep, IR_MAX_DIMS);
+  if (c <= 0) {
+    if (x->rank != y->rank) return EMIT_UNMAPPED;
+    for (c = 0; c < x->rank; c++) {
+      if (x->dims[c] == 0) return EMIT_UNMAPPED;
+      rep[c] = y->dims[c] / x->dims[c];
+    }
+  }
+  return unary_with_ints(w, n, "Tile", "opset1", "repeats", rep, c, 1) < 0 ? -1 : 0;
+}
+
+/* TopK-3 over input 0: k from the first output's size along axis. Returns the layer. */
+static int topk_layer(W *w, const IrNode *n, const char *name, int64_t axis, int64_t k, bool largest,
+                      const char *sort, Val xv) {
+  Val kv = const_i64(w, sub(w, n, "k"), &k, 1, 0);
+  int li = layer_new(w, name, "TopK", "opset3");
+  attr_int(w, li, "axis", axis);
+  attr(w, li, "mode", largest ? "max" : "min");
+  attr(w, li, "sort", sort);
+  attr(w, li, "index_element_type", "i64");
+  layer_in(w, li, xv);
+  layer_in(w, li, kv);
+  return li;
+}
+
+static int emit_topk(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", -1), x->rank);
+  if (axis < 0 || y->rank != x->rank || n->n_outputs != 2 || !has_out(n, 0) || !has_out(n, 1)) return EMIT_UNMAPPED;
+  if (T(w, n->outputs[1])->dtype != DT_I64 && T(w, n->outputs[1])->dtype != DT_I32) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = topk_layer(w, n, n->name, axis, y->dims[axis], ir_attr_int(n, "largest", 1) != 0,
+                      ir_attr_int(n, "sorted", 1) ? "value" : "none", xv);
+  w->ls[li].attrs[w->ls[li].n_attrs - 1].v = dtype_name(T(w, n->outputs[1])->dtype);
+  out_t(w, li, n->outputs[0]);
+  out_t(w, li, n->outputs[1]);
+  return 0;
+}
+
+/* ArgMax -> TopK(k=1) indices [-> Squeeze when keepdims=0]. */
+static int emit_argmax(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  if (axis < 0 || ir_attr_int(n, "select_last_index", 0)) return EMIT_UNMAPPED;
+  bool keep = ir_attr_int(n, "keepdims", 1) != 0;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = topk_layer(w, n, keep ? n->name : sub(w, n, "TopK"), axis, 1, true, "none", xv);
+  int64_t d[IR_MAX_DIMS];
+  for (int i = 0; i < x->rank; i++) d[i] = i == axis ? 1 : x->dims[i];
+  out_s(w, li, x->dtype, x->rank, d);
+  if (keep) {
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  Val iv = out_s(w, li, DT_I64, x->rank, d);
+  Val av = const_i64(w, sub(w, n, "axes"), &axis, 1, 1);
+  li = layer_new(w, n->name, "Squeeze", "opset1");
+  layer_in(w, li, iv);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_lrn(W *w, const IrNode *n) {
+  int64_t one = 1;
+  int li = unary_with_ints(w, n, "LRN", "opset1", "axes", &one, 1, 1);
+  if (li < 0) return -1;
+  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1e-4f));
+  attr_flt(w, li, "beta", ir_attr_float(n, "beta", 0.75f));
+  attr_flt(w, li, "bias", ir_attr_float(n, "bias", 1.0f));
+  attr_int(w, li, "size", ir_attr_int(n, "size", 1));
+  return 0;
+}
+
+static int emit_space_depth(W *w, const IrNode *n, bool to_space) {
+  const char *mode = "blocks_first";
+  if (to_space) {
+    const char *m = ir_attr_str(n, "mode", "DCR");
+    if (strcmp(m, "CRD") == 0) mode = "depth_first";
+    else if (strcmp(m, "DCR")) return EMIT_UNMAPPED;
+  }
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, n->name, to_space ? "DepthToSpace" : "SpaceToDepth", "opset1");
+  attr_int(w, li, "block_size", ir_attr_int(n, "blocksize", 1));
+  attr(w, li, "mode", mode);
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_batch_norm(W *w, const IrNode *n) {
+  Val v[5];
+  for (int k = 0; k < 5; k++)
+    if (input(w, n, k, &v[k]) < 0) return -1;
+  int li = layer_new(w, n->name, "BatchNormInference", "opset5");
+  attr_flt(w, li, "epsilon", ir_attr_float(n, "epsilon", 1e-5f));
+  for (int k = 0; k < 5; k++) layer_in(w, li, v[k]);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* InstanceNormalization -> MVN-6 over spatial axes, * scale, + B. */
+static int emit_instance_norm(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  if (x->rank < 3) return EMIT_UNMAPPED;
+  int64_t axes[IR_MAX_DIMS];
+  for (int i = 2; i < x->rank; i++) axes[i - 2] = i;
+  Val xv, v;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axes"), axes, x->rank - 2, 1);
+  int li = layer_new(w, sub(w, n, "MVN"), "MVN", "opset6");
+  attr_bool(w, li, "normalize_variance", true);
+  attr_flt(w, li, "eps", ir_attr_float(n, "epsilon", 1e-5f));
+  attr(w, li, "eps_mode", "inside_sqrt");
+  layer_in(w, li, xv);
+  layer_in(w, li, av);
+  v = out_s(w, li, x->dtype, x->rank, x->dims);
+  int rc = per_channel(w, n, v, 1, "Multiply", "scale", sub(w, n, "mul"), -1, &v);
+  if (rc) return rc;
+  return per_channel(w, n, v, 2, "Add", "bias", n->name, n->outputs[0], &v);
+}
+
+static int emit_nms(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val v[5];
+  int nv = 0;
+  for (int k = 0; k < n->n_inputs && k < 5; k++) {
+    if (!has_in(n, k)) {
+      if (k < 2) return EMIT_UNMAPPED;
+      /* later inputs are positional: fill the gap with the ONNX default */
+      if (k + 1 >= n->n_inputs) break;
+      v[nv++] = k == 2 ? const_i64(w, sub(w, n, "max_boxes"), (int64_t[]){0}, 1, 0)
+                       : const_num(w, sub(w, n, k == 3 ? "iou" : "score"), DT_F32, 0.0, 0);
+      continue;
+    }
+    const IrTensor *t = T(w, n->inputs[k]);
+    if (k >= 2 && t->data && ir_numel(t) == 1) { /* OpenVINO wants scalars */
+      int64_t none = 0;
+      v[nv++] = const_raw(w, sub(w, n, k == 2 ? "max_boxes" : k == 3 ? "iou" : "score"), t->dtype, 0, &none,
+                          t->data, t->nbytes);
+    } else if (input(w, n, k, &v[nv++]) < 0) {
+      return -1;
+    }
+  }
+  int li = layer_new(w, n->name, "NonMaxSuppression", "opset5");
+  attr(w, li, "box_encoding", ir_attr_int(n, "center_point_box", 0) ? "center" : "corner");
+  attr_bool(w, li, "sort_result_descending", false);
+  attr(w, li, "output_type", "i64");
+  for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);
+  out_t(w, li, n->outputs[0]);
+  out_s(w, li, DT_F32, y->rank, y->dims);
+  int64_t one = 1;
+  out_s(w, li, DT_I64, 1, &one);
+  return 0;
+}
+
+static int emit_range(W *w, const IrNode *n) {
+  int rc = emit_plain(w, n, "Range", "opset4", false);
+  if (rc == 0) attr(w, w->n_ls - 1, "output_type", dtype_name(T(w, n->outputs[0])->dtype));
+  return rc;
+}
+
+static int emit_shape(W *w, const IrNode *n) {
+  int rc = emit_plain(w, n, "ShapeOf", "opset3", false);
+  if (rc == 0) attr(w, w->n_ls - 1, "output_type", dtype_name(T(w, n->outputs[0])->dtype));
+  return rc;
+}
+
+/* ConstantOfShape (not folded) -> Broadcast of the value to the shape input. */
+static int emit_constant_of_shape(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  const IrAttr *a = ir_attr(n, "value");
+  Val sv, cv;
+  if (input(w, n, 0, &sv) < 0) return -1;
+  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0) {
+    const IrTensor *t = T(w, a->tensor);
+    int64_t none = 0;
+    if (!t->data || ir_numel(t) != 1) return EMIT_UNMAPPED;
+    cv = const_raw(w, sub(w, n, "value"), t->dtype, 0, &none, t->data, t->nbytes);
+  } else {
+    cv = const_num(w, sub(w, n, "value"), y->dtype, 0.0, 0);
+  }
+  int li = layer_new(w, n->name, "Broadcast", "opset3");
+  attr(w, li, "mode", "numpy");
+  layer_in(w, li, cv);
+  layer_in(w, li, sv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* ---- driver ------------------------------------------------------------------------------ */
+
+/* Maps node n; returns 0, -1 or EMIT_UNMAPPED. */
+static int emit_node(W *w, const IrNode *n) {
+  switch (n->op) {
+  case IR_OP_CONV: return emit_conv(w, n);
+  case IR_OP_CONV_TRANSPOSE: return emit_conv_transpose(w, n);
+  case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: return emit_pool(w, n);
+  case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL: return emit_global_pool(w, n);
+  case IR_OP_BATCH_NORM: return emit_batch_norm(w, n);
+  case IR_OP_RELU: return emit_plain(w, n, "Relu", "opset1", false);
+  case IR_OP_LEAKY_RELU: return emit_leaky_relu(w, n);
+  case IR_OP_PRELU: return emit_prelu(w, n);
+  case IR_OP_CLIP: return emit_clip(w, n);
+  case IR_OP_SIGMOID: return emit_plain(w, n, "Sigmoid", "opset1", false);
+  case IR_OP_TANH: return emit_plain(w, n, "Tanh", "opset1", false);
+  case IR_OP_HARD_SIGMOID: return emit_hard_sigmoid(w, n);
+  case IR_OP_HARD_SWISH: return emit_plain(w, n, "HSwish", "opset4", false);
+  case IR_OP_ELU: return emit_elu(w, n);
+  case IR_OP_EXP: return emit_plain(w, n, "Exp", "opset1", false);
+  case IR_OP_LOG: return emit_plain(w, n, "Log", "opset1", false);
+  case IR_OP_SQRT: return emit_plain(w, n, "Sqrt", "opset1", false);
+  case IR_OP_NEG: return emit_plain(w, n, "Negative", "opset1", false);
+  case IR_OP_ABS: return emit_plain(w, n, "Abs", "opset1", false);
+  case IR_OP_FLOOR: return emit_plain(w, n, "Floor", "opset1", false);
+  case IR_OP_CEIL: return emit_plain(w, n, "Ceiling", "opset1", false);
+  case IR_OP_SOFTMAX: return emit_softmax(w, n, false);
+  case IR_OP_LOG_SOFTMAX: return emit_softmax(w, n, true);
+  case IR_OP_ADD: return emit_plain(w, n, "Add", "opset1", true);
+  case IR_OP_SUB: return emit_plain(w, n, "Subtract", "opset1", true);
+  case IR_OP_MUL: return emit_plain(w, n, "Multiply", "opset1", true);
+  case IR_OP_DIV: {
+    int rc = emit_plain(w, n, "Divide", "opset1", true);
+    /* ONNX integer division truncates; OpenVINO's default is Python floor division */
+    if (rc == 0 && dtype_is_int(T(w, n->outputs[0])->dtype)) attr_bool(w, w->n_ls - 1, "m_pythondiv", false);
+    return rc;
+  }
+  case IR_OP_POW: return emit_plain(w, n, "Power", "opset1", true);
+  case IR_OP_MAX: return emit_variadic(w, n, "Maximum");
+  case IR_OP_MIN: return emit_variadic(w, n, "Minimum");
+  case IR_OP_EQUAL: return emit_plain(w, n, "Equal", "opset1", true);
+  case IR_OP_LESS: return emit_plain(w, n, "Less", "opset1", true);
+  case IR_OP_GREATER: return emit_plain(w, n, "Greater", "opset1", true);
+  case IR_OP_WHERE: return emit_plain(w, n, "Select", "opset1", true);
+  case IR_OP_MATMUL: {
+    Val v;
+    return emit_matmul_like(w, n, false, false, n->name, n->outputs[0], &v);
+  }
+  case IR_OP_GEMM: return emit_gemm(w, n);
+  case IR_OP_CONCAT: return emit_concat(w, n);
+  case IR_OP_RESHAPE: case IR_OP_FLATTEN: return emit_reshape(w, n);
+  case IR_OP_TRANSPOSE: return emit_transpose(w, n);
+  case IR_OP_SQUEEZE: return emit_squeeze(w, n, false);
+  case IR_OP_UNSQUEEZE: return emit_squeeze(w, n, true);
+  case IR_OP_PAD: return emit_pad(w, n);
+  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return emit_resize(w, n);
+  case IR_OP_SLICE: return emit_slice(w, n);
+  case IR_OP_SPLIT: return emit_split(w, n);
+  case IR_OP_REDUCE_MEAN: case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_SUM: return emit_reduce(w, n);
+  case IR_OP_CAST: return emit_cast(w, n);
+  case IR_OP_IDENTITY: case IR_OP_DROPOUT: return emit_wire(w, n);
+  case IR_OP_CONSTANT_OF_SHAPE: return emit_constant_of_shape(w, n);
+  case IR_OP_SHAPE: return emit_shape(w, n);
+  case IR_OP_GATHER: return emit_gather(w, n);
+  case IR_OP_EXPAND: return emit_expand(w, n);
+  case IR_OP_RANGE: return emit_range(w, n);
+  case IR_OP_TILE: return emit_tile(w, n);
+  case IR_OP_ARGMAX: return emit_argmax(w, n);
+  case IR_OP_TOPK: return emit_topk(w, n);
+  case IR_OP_LRN: return emit_lrn(w, n);
+  case IR_OP_DEPTH_TO_SPACE: return emit_space_depth(w, n, true);
+  case IR_OP_SPACE_TO_DEPTH: return emit_space_depth(w, n, false);
+  case IR_OP_INSTANCE_NORM: return emit_instance_norm(w, n);
+  case IR_OP_NON_MAX_SUPPRESSION: return emit_nms(w, n);
+  case IR_OP_CONSTANT: default: return EMIT_UNMAPPED;
+  }
+}
+
+/* A source attribute as an XML attribute value; NULL for kinds that have no text form. */
+static const char *src_attr_value(Arena *a, const IrAttr *at) {
+  switch (at->kind) {
+  case ATTR_INT: return arena_printf(a, "%lld", (long long)at->i);
+  case ATTR_FLOAT: return flt_str(a, at->f);
+  case ATTR_STRING: return at->s ? at->s : "";
+  case ATTR_INTS: return ints_str(a, at->ints, at->n);
+  case ATTR_FLOATS: {
+    Buf b = BUF_INIT;
+    for (int i = 0; i < at->n; i++) buf_printf(&b, "%s%.9g", i ? "," : "", (double)at->floats[i]);
+    buf_put(&b, "", 1);
+    char *s = arena_strdup(a, (const char *)b.data);
+    buf_free(&b);
+    return s;
+  }
+  default: return NULL;
+  }
+}
+
+/* The layer OpenVINO cannot run but the user should see: type = source op, version unknown. */
+static int emit_unknown(W *w, const IrNode *n) {
+  Val v[IR_MAX_INPUTS];
+  int nv = 0;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;
+  int li = layer_new(w, n->name, n->op_type && n->op_type[0] ? n->op_type : ir_op_name(n->op), "unknown");
+  for (int i = 0; i < n->n_attrs; i++) {
+    const char *val = src_attr_value(w->a, &n->attrs[i]);
+    if (val) attr(w, li, n->attrs[i].name, val);
+  }
+  for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);
+  for (int k = 0; k < n->n_outputs; k++)
+    if (has_out(n, k)) out_t(w, li, n->outputs[k]);
+  return 0;
+}
+
+/* True when every tensor a mapped op of n reads or writes has a dtype and static shape. */
+static int check_static(W *w, const IrNode *n) {
+  for (int pass = 0; pass < 2; pass++) {
+    int cnt = pass ? n->n_outputs : n->n_inputs;
+    for (int k = 0; k < cnt; k++) {
+      int t = pass ? n->outputs[k] : n->inputs[k];
+      if (t < 0) continue;
+      /* optional training outputs of BatchNormalization / Dropout's mask are never written */
+      if (pass && k > 0 && (n->op == IR_OP_BATCH_NORM || n->op == IR_OP_DROPOUT)) continue;
+      const IrTensor *x = T(w, t);
+      if (x->dtype == DT_UNDEF || ir_numel(x) < 0)
+        return err_set(w->err, ERR_SHAPE, "tensor '%s' has no static shape or type", x->name);
+    }
+  }
+  return 0;
+}
+
+/* Checks tensor indices of n. */
+static int check_refs(W *w, const IrNode *n) {
+  for (int k = 0; k < n->n_inputs; k++)
+    if (n->inputs[k] >= w->g->n_tensors) return err_set(w->err, ERR_BACKEND, "input %d refers to a missing tensor", k);
+  for (int k = 0; k < n->n_outputs; k++)
+    if (n->outputs[k] >= w->g->n_tensors) return err_set(w->err, ERR_BACKEND, "output %d refers to a missing tensor", k);
+  return 0;
+}
+
+/* Forgets every layer, edge and .bin byte from mark on. */
+static void rollback(W *w, int n_ls, int n_es, size_t bin_len) {
+  w->n_ls = n_ls;
+  w->n_es = n_es;
+  w->bin->len = bin_len;
+  for (int t = 0; t < w->g->n_tensors; t++)
+    if (w->tv[t].layer >= n_ls) w->tv[t] = (Val){-1, -1};
+}
+
+static int build_node(W *w, const IrNode *n) {
+  if (check_refs(w, n) < 0) return -1;
+  bool folded = n->n_outputs > 0;
+  for (int k = 0; k < n->n_outputs; k++)
+    if (n->outputs[k] >= 0 && !T(w, n->outputs[k])->data) folded = false;
+  if (folded) return 0; /* every output is a constant: consumers get Const layers */
+  int n_ls = w->n_ls, n_es = w->n_es;
+  size_t bin_len = w->bin->len;
+  int rc = EMIT_UNMAPPED;
+  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || !has_out(n, 0))) return err_set(w->err, ERR_BACKEND, "node has no output");
+  if (n->op != IR_OP_UNKNOWN) {
+    if (check_static(w, n) < 0) return -1;
+    rc = emit_node(w, n);
+  }
+  if (rc != EMIT_UNMAPPED) return rc;
+  rollback(w, n_ls, n_es, bin_len);
+  return emit_unknown(w, n);
+}
+
+/* Parameter shape attribute: "1,3,224,224", "?" for a dynamic dim, "..." for unknown rank. */
+static const char *param_shape(Arena *a, const IrTensor *x) {
+  if (x->rank < 0) return "...";
+  Buf b = BUF_INIT;
+  for (int i = 0; i < x->rank; i++) {
+    if (x->dims[i] < 0) buf_printf(&b, "%s?", i ? "," : "");
+    else buf_printf(&b, "%s%lld", i ? "," : "", (long long)x->dims[i]);
+  }
+  buf_put(&b, "", 1);
+  char *s = arena_strdup(a, (const char *)b.data);
+  buf_free(&b);
+  return s;
+}
+
+static int build(W *w) {
+  const IrGraph *g = w->g;
+  for (int i = 0; i < g->n_inputs; i++) {
+    int t = g->inputs[i];
+    if (t < 0 || t >= g->n_tensors) return err_set(w->err, ERR_BACKEND, "graph input %d refers to a missing tensor", i);
+    const IrTensor *x = T(w, t);
+    if (w->tv[t].layer >= 0) continue;
+    int li = layer_new(w, x->name, "Parameter", "opset1");
+    attr(w, li, "shape", param_shape(w->a, x));
+    attr(w, li, "element_type", dtype_name(x->dtype));
+    out_t(w, li, t);
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    if (build_node(w, n) < 0) {
+      err_where(w->err, g->source, 0, NULL, n->name);
+      return -1;
+    }
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    int t = g->outputs[i];
+    if (t < 0 || t >= g->n_tensors) return err_set(w->err, ERR_BACKEND, "graph output %d refers to a missing tensor", i);
+    Val v;
+    if (tensor_val(w, t, &v) < 0) return -1;
+    int li = layer_new(w, arena_printf(w->a, "%s/sink_port_0", T(w, t)->name), "Result", "opset1");
+    layer_in(w, li, v);
+  }
+  return 0;
+}
+
+/* ---- serialisation ----------------------------------------------------------------------- */
+
+/* s as valid XML 1.0 text: invalid UTF-8 and disallowed control characters become '?'. */
+static const char *xml_clean(Arena *a, const char *s) {
+  size_t n = strlen(s);
+  char *o = arena_alloc(a, n + 1);
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, j = 0;
+  while (i < n) {
+    unsigned c = p[i];
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + (size_t)len <= n;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+    for (int k = 1; ok && k < len; k++) {
+      ok = (p[i + k] & 0xc0) == 0x80;
+      cp = cp << 6 | (p[i + k] & 0x3f);
+    }
+    if (ok) {
+      static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= min_cp[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0xfffe && cp != 0xffff &&
+           (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r');
+    }
+    if (!ok) {
+      o[j++] = '?';
+      i++;
+      continue;
+    }
+    memcpy(o + j, p + i, (size_t)len);
+    i += (size_t)len;
+    j += (size_t)len;
+  }
+  o[j] = 0;
+  return o;
+}
+
+/* An XML Name built from an untrusted attribute name ([A-Za-z_][A-Za-z0-9_.-]*). */
+static const char *xml_name(Arena *a, const char *s) {
+  size_t n = strlen(s);
+  char *o = arena_alloc(a, n + 2);
+  size_t j = 0;
+  if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) o[j++] = '_';
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    o[j++] = ok ? c : '_';
+  }
+  o[j] = 0;
+  return o;
+}
+
+static const char *precision(DType t) {
+  static const char *const P[DT_COUNT] = {
+      [DT_UNDEF] = "UNSPECIFIED", [DT_F32] = "FP32", [DT_F16] = "FP16", [DT_F64] = "FP64", [DT_I64] = "I64",
+      [DT_I32] = "I32",           [DT_I16] = "I16",  [DT_I8] = "I8",    [DT_U8] = "U8",     [DT_U16] = "U16",
+      [DT_U32] = "U32",           [DT_U64] = "U64",  [DT_BOOL] = "BOOL", [DT_STRING] = "STRING",
+  };
+  return (unsigned)t < DT_COUNT ? P[t] : "UNSPECIFIED";
+}
+
+typedef struct {
+  xmlTextWriterPtr tw;
+  Arena *a;
+  bool ok;
+} Xw;
+
+static void x_start(Xw *x, const char *el) { x->ok &= xmlTextWriterStartElement(x->tw, BAD_CAST el) >= 0; }
+static void x_end(Xw *x) { x->ok &= xmlTextWriterEndElement(x->tw) >= 0; }
+static void x_attr(Xw *x, const char *k, const char *v) {
+  x->ok &= xmlTextWriterWriteAttribute(x->tw, BAD_CAST k, BAD_CAST xml_clean(x->a, v)) >= 0;
+}
+static void x_attr_int(Xw *x, const char *k, long long v) {
+  x->ok &= xmlTextWriterWriteFormatAttribute(x->tw, BAD_CAST k, "%lld", v) >= 0;
+}
+
+static void x_port(Xw *x, int id, const Port *p) {
+  x_start(x, "port");
+  x_attr_int(x, "id", id);
+  x_attr(x, "precision", precision(p->dt));
+  if (p->names) x_attr(x, "names", p->names);
+  for (int i = 0; i < p->rank; i++)
+    x->ok &= xmlTextWriterWriteFormatElement(x->tw, BAD_CAST "dim", "%lld", (long long)p->dims[i]) >= 0;
+  x_end(x);
+}
+
+static void x_layer(Xw *x, int id, const Layer *l) {
+  x_start(x, "layer");
+  x_attr_int(x, "id", id);
+  x_attr(x, "name", l->name);
+  x_attr(x, "type", l->type);
+  x_attr(x, "version", l->version);
+  if (l->n_attrs) {
+    x_start(x, "data");
+    for (int i = 0; i < l->n_attrs; i++) {
+      const char *k = xml_name(x->a, l->attrs[i].k);
+      bool dup = false;
+      for (int j = 0; j < i; j++) dup |= strcmp(xml_name(x->a, l->attrs[j].k), k) == 0;
+      if (!dup) x_attr(x, k, l->attrs[i].v);
+    }
+    x_end(x);
+  }
+  if (l->n_in) {
+    x_start(x, "input");
+    for (int i = 0; i < l->n_in; i++) x_port(x, i, &l->in[i]);
+    x_end(x);
+  }
+  if (l->n_out) {
+    x_start(x, "output");
+    for (int i = 0; i < l->n_out; i++) x_port(x, l->n_in + i, &l->out[i]);
+    x_end(x);
+  }
+  x_end(x);
+}
+
+static int serialize(W *w, const char *model_name, Buf *out) {
+  xmlBufferPtr xb = xmlBufferCreate();
+  xmlTextWriterPtr tw = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+  if (!tw) {
+    if (xb) xmlBufferFree(xb);
+    return err_set(w->err, ERR_OOM, "cannot create the xml writer");
+  }
+  Xw x = {tw, w->a, true};
+  x.ok &= xmlTextWriterSetIndent(tw, 1) >= 0;
+  x.ok &= xmlTextWriterSetIndentString(tw, BAD_CAST "\t") >= 0;
+  x.ok &= xmlTextWriterStartDocument(tw, NULL, NULL, NULL) >= 0;
+  x_start(&x, "net");
+  x_attr(&x, "name", model_name ? model_name : "model");
+  x_attr(&x, "version", "11");
+  x_start(&x, "layers");
+  for (int i = 0; i < w->n_ls; i++) x_layer(&x, i, &w->ls[i]);
+  x_end(&x);
+  x_start(&x, "edges");
+  for (int i = 0; i < w->n_es; i++) {
+    const Edge *e = &w->es[i];
+    x_start(&x, "edge");
+    x_attr_int(&x, "from-layer", e->from_layer);
+    x_attr_int(&x, "from-port", w->ls[e->from_layer].n_in + e->from_out);
+    x_attr_int(&x, "to-layer", e->to_layer);
+    x_attr_int(&x, "to-port", e->to_in);
+    x_end(&x);
+  }
+  x_end(&x);
+  x_end(&x);
+  x.ok &= xmlTextWriterEndDocument(tw) >= 0;
+  xmlFreeTextWriter(tw); /* flushes into xb */
+  if (x.ok) buf_put(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+  xmlBufferFree(xb);
+  return x.ok ? 0 : err_set(w->err, ERR_BACKEND, "the xml writer failed");
+}
+
+int be_irxml_write(const IrGraph *g, const char *model_name, Buf *xml, Buf *bin, Err *err) {
+  Arena *a = arena_new();
+  Buf x = BUF_INIT, b = BUF_INIT;
+  W w = {.g = g, .a = a, .bin = &b, .err = err};
+  w.tv = arena_array(a, (size_t)(g->n_tensors > 0 ? g->n_tensors : 1), sizeof(Val));
+  for (int t = 0; t < g->n_tensors; t++) w.tv[t] = (Val){-1, -1};
+  int rc = build(&w);
+  if (rc == 0) rc = serialize(&w, model_name, &x);
+  if (rc == 0) {
+    buf_put(xml, x.data, x.len);
+    buf_put(bin, b.data, b.len);
+  } else if (err->file[0] == 0) {
+    err_where(err, g->source, 0, NULL, NULL);
+  }
+  buf_free(&x);
+  buf_free(&b);
+  arena_free(a);
+  return rc;
+}

@@ -1,0 +1,172 @@
+/* compiler/compile.c — one model through frontend, passes and backends (see compile.h). */
+#include "compile.h"
+
+#include <string.h>
+
+#include "backend/blob_write.h"
+#include "backend/irxml.h"
+#include "frontend/onnx.h"
+#include "passes/passes.h"
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) {
+  if (ends_with(path, ".onnx")) return fe_onnx_load(out, a, path, err);
+  err_where(err, path, 0, NULL, NULL);
+  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx)");
+}
+
+static const char *verdict_name(Verdict v) {
+  switch (v) {
+  case VERDICT_SUPPORTED: return "supported";
+  case VERDICT_CONVERTED: return "converted";
+  case VERDICT_UNSUPPORTED: return "unsupported";
+  case VERDICT_FOLDED: return "folded";
+  default: return "none";
+  }
+}
+
+static const char *input_shapes(Arena *a, const IrGraph *g, const IrNode *n) {
+  Buf b = BUF_INIT;
+  for (int k = 0; k < n->n_inputs; k++) {
+    if (k) buf_put(&b, ", ", 2);
+    int t = n->inputs[k];
+    if (t < 0) { buf_printf(&b, "-"); continue; }
+    buf_printf(&b, "%s %s", dtype_name(g->tensors[t].dtype), ir_shape_str(a, &g->tensors[t]));
+  }
+  buf_put(&b, "", 1);
+  const char *s = arena_strdup(a, b.data ? (char *)b.data : "");
+  buf_free(&b);
+  return s;
+}
+
+static void fill_io(Arena *a, CompIo *io, const IrGraph *g, int t) {
+  const IrTensor *x = &g->tensors[t];
+  io->name = arena_strdup(a, x->name);
+  io->dtype = dtype_name(x->dtype);
+  io->shape = ir_shape_str(a, x);
+  io->precision = x->dtype == DT_U8 ? "U8" : x->dtype == DT_F16 ? "FP16" : x->dtype == DT_F32 ? "FP32"
+                : x->dtype == DT_I32 ? "I32" : dtype_name(x->dtype);
+  io->layout = x->rank == 4 ? "NCHW" : x->rank == 3 ? "CHW" : x->rank == 2 ? "NC" : x->rank == 1 ? "C" : "";
+}
+
+static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions *opt) {
+  Arena *a = res->arena;
+  res->opset = (int)g->opset;
+  res->n_issues = 0;
+  res->issues = arena_array(a, (size_t)g->n_nodes + 1, sizeof(CompIssue));
+  res->n_supported = res->n_converted = res->n_unsupported = res->n_folded = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) { res->n_folded++; continue; }
+    if (n->verdict == VERDICT_SUPPORTED) res->n_supported++;
+    if (n->verdict == VERDICT_CONVERTED) res->n_converted++;
+    if (n->verdict == VERDICT_UNSUPPORTED) res->n_unsupported++;
+    if (n->verdict == VERDICT_CONVERTED || n->verdict == VERDICT_UNSUPPORTED) {
+      CompIssue *is = &res->issues[res->n_issues++];
+      is->node = arena_strdup(a, n->name);
+      is->op = arena_strdup(a, n->op_type);
+      is->verdict = verdict_name(n->verdict);
+      is->reason = arena_strdup(a, n->reason ? n->reason : "");
+      is->fix = arena_strdup(a, n->fix ? n->fix : "");
+      is->input_shapes = input_shapes(a, g, n);
+    }
+  }
+  res->n_nodes_live = ir_count_live(g);
+  res->n_inputs = g->n_inputs;
+  res->inputs = arena_array(a, (size_t)g->n_inputs + 1, sizeof(CompIo));
+  for (int i = 0; i < g->n_inputs; i++) {
+    CompIo *io = &res->inputs[i];
+    fill_io(a, io, g, g->inputs[i]);
+    for (int k = 0; k < opt->n_inputs; k++) {
+      const CompInput *s = &opt->inputs[k];
+      bool match = s->name ? strcmp(s->name, io->name) == 0 : i == 0;
+      if (!match) continue;
+      io->n_mean = s->n_mean;
+      io->n_scale = s->n_scale;
+      memcpy(io->mean, s->mean, sizeof io->mean);
+      memcpy(io->scale, s->scale, sizeof io->scale);
+      io->reverse_input_channels = s->reverse_input_channels;
+      static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
+      if (s->frame_layout) io->layout = L[s->frame_layout];
+      io->frame_layout = L[s->frame_layout ? s->frame_layout : s->layout];
+    }
+  }
+  res->n_outputs = g->n_outputs;
+  res->outputs = arena_array(a, (size_t)g->n_outputs + 1, sizeof(CompIo));
+  for (int i = 0; i < g->n_outputs; i++) fill_io(a, &res->outputs[i], g, g->outputs[i]);
+  /* parameters: constant float elements read by live nodes */
+  uint8_t *seen = arena_alloc(g->arena, (size_t)g->n_tensors + 1);
+  res->n_params = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int t = n->inputs[k];
+      if (t < 0 || seen[t] || !g->tensors[t].data || !dtype_is_float(g->tensors[t].dtype)) continue;
+      seen[t] = 1;
+      res->n_params += ir_numel(&g->tensors[t]);
+    }
+  }
+}
+
+int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
+  memset(res, 0, sizeof *res);
+  res->arena = arena_new();   /* the summary: small, lives as long as the result */
+  Arena *a = arena_new();     /* the graph: freed when this model is done */
+  IrGraph *g = NULL;
+  int rc = -1;
+  PassStats st = {0};
+  double t0 = io_now();
+  if (compile_load(&g, a, opt->source, err) < 0) goto done;
+  res->n_nodes_source = g->n_nodes;
+  double t1 = io_now();
+  res->t_load = t1 - t0;
+  for (int p = 0; p < PASS_COUNT; p++) {
+    if (PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
+    if (p == 1 && ir_infer(g, err) < 0) goto done; /* shapes after inputs are fixed */
+  }
+  res->weights_saturated = st.fp16_saturated;
+  res->weights_underflowed = st.fp16_underflowed;
+  summarize(res, g, opt);
+  double t2 = io_now();
+  res->t_passes = t2 - t1;
+  if (opt->want_ir && be_irxml_write(g, opt->model_name, &res->xml, &res->bin, err) < 0) {
+    /* a model with unsupported nodes may have no static shapes past them: no IR then, but
+     * the verdicts are the result */
+    if (res->n_unsupported == 0) goto done;
+    res->ir_skipped = arena_strdup(res->arena, err->msg);
+    memset(err, 0, sizeof *err);
+    buf_free(&res->xml);
+    buf_free(&res->bin);
+  }
+  if (opt->want_blob && res->n_unsupported == 0) {
+    BlobStats bs = {0};
+    if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) goto done;
+    res->n_stages = bs.n_stages;
+    res->bss_size = bs.bss_size;
+  }
+  res->t_backend = io_now() - t2;
+  rc = 0;
+done:
+  if (rc < 0 && g && res->n_issues == 0 && g->n_nodes && res->inputs == NULL) {
+    /* keep whatever verdicts exist for the report */
+    summarize(res, g, opt);
+  }
+  if (rc < 0 && !err->file[0]) err_where(err, opt->source, 0, NULL, NULL);
+  ir_release(g);
+  arena_free(a);
+  return rc;
+}
+
+void compile_result_free(CompileResult *res) {
+  if (!res) return;
+  buf_free(&res->blob);
+  buf_free(&res->xml);
+  buf_free(&res->bin);
+  arena_free(res->arena);
+  res->arena = NULL;
+}

@@ -1,0 +1,95 @@
+/*
+ * compiler/compile.h — what the pipeline hands the compiler for one model, and what comes back.
+ *
+ * The pipeline (manifest, CLI) fills CompileOptions; compile_model() runs
+ *   frontend -> ir_infer -> passes (preprocessing, integer Converts, VPU verdicts, FP16)
+ *   -> backends (IR v11 .xml/.bin, MyriadX .blob)
+ * and returns every output as bytes in memory plus a result record for the report. It never
+ * writes files (the pipeline writes them atomically) and never exits.
+ */
+#ifndef COMPILER_COMPILE_H
+#define COMPILER_COMPILE_H
+
+#include "base/base.h"
+#include "graph/ir.h"
+
+typedef enum { CL_NONE = 0, CL_NCHW, CL_NHWC, CL_CHW, CL_HWC, CL_NC, CL_C } CompLayout;
+typedef enum { CP_DEFAULT = 0, CP_U8, CP_FP16, CP_FP32 } CompPrec;
+
+typedef struct {
+  const char *name;          /* model input name; NULL = the first input */
+  bool has_shape;
+  int rank;
+  int64_t shape[IR_MAX_DIMS];/* overrides the model's (dynamic) input shape */
+  CompLayout layout;         /* layout of the model input; NONE = NCHW for 4-D */
+  CompLayout frame_layout;   /* layout the blob input gets (NHWC = interleaved frames) */
+  int n_mean, n_scale;
+  double mean[8], scale[8];
+  bool reverse_input_channels;
+  CompPrec precision;        /* U8 (frames, the default), FP16 or FP32 */
+} CompInput;
+
+typedef struct {
+  const char *model_name;    /* manifest name: used for output names and messages */
+  const char *source;        /* model path */
+  CompInput *inputs;
+  int n_inputs;
+  CompPrec data_type;        /* FP16 (default) */
+  CompPrec output_precision; /* FP16 (default) or FP32 */
+  int shaves;                /* 1..16 */
+  int cmx_slices;            /* default = shaves */
+  int ov_major, ov_minor;    /* version stamped in the blob: (2022,1) -> 6.0 ... see blob writer */
+  const char *openvino;      /* "2022.1" */
+  bool want_blob, want_ir;   /* check mode sets both false */
+} CompileOptions;
+
+/* One node the VPU cannot run (or that we changed), for the report. */
+typedef struct {
+  const char *node, *op, *verdict, *reason, *fix, *input_shapes;
+} CompIssue;
+
+typedef struct {
+  const char *name;
+  const char *dtype;
+  const char *shape;         /* "1x3x224x224" */
+  const char *layout;
+  const char *precision;     /* what the blob takes / gives */
+  /* preprocessing as applied (inputs only) */
+  int n_mean, n_scale;
+  double mean[8], scale[8];
+  bool reverse_input_channels;
+  const char *frame_layout;
+} CompIo;
+
+typedef struct {
+  /* outputs (malloc'd via Buf, caller frees with compile_result_free) */
+  Buf blob, xml, bin;
+  /* summary */
+  int opset;
+  int n_nodes_source;        /* nodes in the source model */
+  int n_nodes_live;          /* nodes left after folding/passes */
+  int n_folded;
+  int n_supported, n_converted, n_unsupported;
+  CompIssue *issues;         /* converted + unsupported nodes, in graph order */
+  int n_issues;
+  CompIo *inputs, *outputs;
+  int n_inputs, n_outputs;
+  int64_t n_params;          /* constant elements feeding live nodes */
+  size_t weights_saturated, weights_underflowed; /* FP16 compression */
+  int n_stages;              /* blob stages */
+  uint32_t bss_size;
+  const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */
+  double t_load, t_passes, t_backend; /* seconds */
+  Arena *arena;              /* owns the strings above */
+} CompileResult;
+
+/* Compiles one model. Returns 0 when outputs were produced (the model may still have
+ * unsupported nodes: then res->n_unsupported > 0 and no blob is produced, but the IR and the
+ * verdicts are); -1 on error (err filled, res may hold partial verdicts). */
+int compile_model(CompileResult *res, const CompileOptions *opt, Err *err);
+void compile_result_free(CompileResult *res);
+
+/* Loads any supported model file by extension (.onnx now; .xml later) into a graph. */
+int compile_load(IrGraph **out, Arena *a, const char *path, Err *err);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * compiler/graph/fold.c — constant evaluation for nodes whose inputs are all constant:
+ * elementwise unary/binary/variadic math, comparisons, Where, Cast and the pure-copy ops
+ * (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout). Data-movement ops whose parameters
+ * come out of shape inference (Slice, Gather, Concat, ...) fold in shape.c.
+ *
+ * Integers compute in int64 (wrapping), floats in double, results are stored in the output's
+ * inferred dtype. Anything doubtful (integer division by zero, string tensors) is left unfolded.
+ */
+#include "shape_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- walking ---- */
+
+void shape__walk_init(ShapeWalk *w, int rank, const int64_t *dims) {
+  memset(w, 0, sizeof *w);
+  w->rank = rank;
+  for (int d = 0; d < rank; d++) w->dims[d] = dims[d];
+}
+
+void shape__strides(const IrTensor *t, int64_t *st) {
+  int64_t s = 1;
+  for (int d = t->rank - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= t->dims[d];
+  }
+}
+
+int shape__walk_strided(ShapeWalk *w, int64_t base, const int64_t *st) {
+  ASSERT(w->nop < SHAPE__WALK_MAX);
+  int k = w->nop++;
+  w->off[k] = base;
+  for (int d = 0; d < w->rank; d++) w->st[k][d] = st[d];
+  return k;
+}
+
+int shape__walk_bcast(ShapeWalk *w, const IrTensor *t) {
+  int64_t st[IR_MAX_DIMS], bst[IR_MAX_DIMS] = {0};
+  shape__strides(t, st);
+  for (int d = 0; d < w->rank; d++) {
+    int ad = d - (w->rank - t->rank);
+    bst[d] = (ad >= 0 && t->dims[ad] != 1) ? st[ad] : 0;
+  }
+  return shape__walk_strided(w, 0, bst);
+}
+
+void shape__walk_next(ShapeWalk *w) {
+  for (int d = w->rank - 1; d >= 0; d--) {
+    for (int k = 0; k < w->nop; k++) w->off[k] += w->st[k][d];
+    if (++w->idx[d] < w->dims[d]) return;
+    for (int k = 0; k < w->nop; k++) w->off[k] -= w->st[k][d] * w->dims[d];
+    w->idx[d] = 0;
+  }
+}
+
+/* ---- output bookkeeping ---- */
+
+bool shape__can_fold(const IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  for (int k = 0; k < x->n_outputs; k++) {
+    if (x->outputs[k] < 0) continue;
+    const IrTensor *t = &g->tensors[x->outputs[k]];
+    int64_t ne = ir_numel(t);
+    size_t es = dtype_size(t->dtype);
+    if (ne < 0 || es == 0 || (uint64_t)ne > SHAPE__FOLD_CAP / es) return false;
+  }
+  return true;
+}
+
+IrTensor *shape__alloc_out(IrGraph *g, int n, int k) {
+  int ti = g->nodes[n].outputs[k];
+  if (ti < 0) return NULL;
+  IrTensor *t = &g->tensors[ti];
+  ir_set_const(g, ti, t->dtype, t->rank, t->dims, NULL);
+  return t;
+}
+
+int shape__folded(IrGraph *g, int n) {
+  g->nodes[n].dead = true;
+  g->nodes[n].verdict = VERDICT_FOLDED;
+  return 1;
+}
+
+/* ---- scalar conversion ---- */
+
+/* double -> int64 without UB: NaN gives 0, out-of-range values saturate. */
+static int64_t f2i(double d) {
+  if (d != d) return 0;
+  if (d >= 9.2e18) return INT64_MAX;
+  if (d <= -9.2e18) return INT64_MIN;
+  return (int64_t)d;
+}
+
+/* double -> float, saturating finite values outside the float range to +-inf. */
+static float d2f(double v) {
+  if (v > FLT_MAX) return INFINITY;
+  if (v < -FLT_MAX) return -INFINITY;
+  return (float)v;
+}
+
+static void wr_i(IrTensor *t, int64_t i, int64_t v);
+
+/* Stores v as element i of t, converted to t's dtype. */
+static void wr_f(IrTensor *t, int64_t i, double v) {
+  uint8_t *p = t->data;
+  switch (t->dtype) {
+  case DT_F32: { float f = d2f(v); memcpy(p + 4 * i, &f, 4); return; }
+  case DT_F16: { uint16_t h = fp16_from_f32(d2f(v)); memcpy(p + 2 * i, &h, 2); return; }
+  case DT_F64: memcpy(p + 8 * i, &v, 8); return;
+  case DT_BOOL: p[i] = v != 0; return;
+  default: wr_i(t, i, f2i(v)); return;
+  }
+}
+
+/* Stores v as element i of t, converted (wrapping) to t's dtype. */
+static void wr_i(IrTensor *t, int64_t i, int64_t v) {
+  uint8_t *p = t->data;
+  uint64_t u = (uint64_t)v;
+  switch (t->dtype) {
+  case DT_I64: case DT_U64: memcpy(p + 8 * i, &v, 8); return;
+  case DT_I32: case DT_U32: { uint32_t x = (uint32_t)u; memcpy(p + 4 * i, &x, 4); return; }
+  case DT_I16: case DT_U16: { uint16_t x = (uint16_t)u; memcpy(p + 2 * i, &x, 2); return; }
+  case DT_I8: case DT_U8: p[i] = (uint8_t)u; return;
+  case DT_BOOL: p[i] = v != 0; return;
+  case DT_F32: case DT_F16: case DT_F64: wr_f(t, i, (double)v); return;
+  default: return;
+  }
+}
+
+/* ---- elementwise math ---- */
+
+static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* One float unary op of node x on v. */
+static double unary_f(const IrNode *x, double v, double lo, double hi) {
+  switch (x->op) {
+  case IR_OP_RELU: return v > 0 ? v : 0;
+  case IR_OP_LEAKY_RELU: return v >= 0 ? v : v * ir_attr_float(x, "alpha", 0.01f);
+  case IR_OP_SIGMOID: return sigmoid(v);
+  case IR_OP_TANH: return tanh(v);
+  case IR_OP_HARD_SIGMOID: {
+    double r = ir_attr_float(x, "alpha", 0.2f) * v + ir_attr_float(x, "beta", 0.5f);
+    return r < 0 ? 0 : r > 1 ? 1 : r;
+  }
+  case IR_OP_HARD_SWISH: { double r = v / 6 + 0.5; return v * (r < 0 ? 0 : r > 1 ? 1 : r); }
+  case IR_OP_ELU: return v >= 0 ? v : ir_attr_float(x, "alpha", 1.0f) * (exp(v) - 1);
+  case IR_OP_EXP: return exp(v);
+  case IR_OP_LOG: return log(v);
+  case IR_OP_SQRT: return sqrt(v);
+  case IR_OP_NEG: return -v;
+  case IR_OP_ABS: return fabs(v);
+  case IR_OP_FLOOR: return floor(v);
+  case IR_OP_CEIL: return ceil(v);
+  case IR_OP_CLIP: return v < lo ? lo : v > hi ? hi : v;
+  default: return v;
+  }
+}
+
+/* One integer unary op; returns false when the op has no integer meaning here. */
+static bool unary_i(const IrNode *x, int64_t v, int64_t lo, int64_t hi, int64_t *out) {
+  switch (x->op) {
+  case IR_OP_RELU: *out = v > 0 ? v : 0; return true;
+  case IR_OP_NEG: *out = (int64_t)(0 - (uint64_t)v); return true;
+  case IR_OP_ABS: *out = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; return true;
+  case IR_OP_FLOOR: case IR_OP_CEIL: *out = v; return true;
+  case IR_OP_CLIP: *out = v < lo ? lo : v > hi ? hi : v; return true;
+  default: return false;
+  }
+}
+
+/* Reads Clip bounds from inputs 1/2 (opset >= 11) or attributes min/max (older). */
+static void clip_bounds(const IrGraph *g, const IrNode *x, double *lo, double *hi) {
+  *lo = ir_attr_float(x, "min", -INFINITY);
+  *hi = ir_attr_float(x, "max", INFINITY);
+  if (x->n_inputs > 1 && x->inputs[1] >= 0 && ir_numel(&g->tensors[x->inputs[1]]) > 0)
+    *lo = ir_const_f64(&g->tensors[x->inputs[1]], 0);
+  if (x->n_inputs > 2 && x->inputs[2] >= 0 && ir_numel(&g->tensors[x->inputs[2]]) > 0)
+    *hi = ir_const_f64(&g->tensors[x->inputs[2]], 0);
+}
+
+static int fold_unary(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *a = &g->tensors[x->inputs[0]];
+  if (x->op == IR_OP_SOFTMAX || x->op == IR_OP_LOG_SOFTMAX || x->op == IR_OP_LRN) return 0;
+  double lo = -INFINITY, hi = INFINITY;
+  if (x->op == IR_OP_CLIP) clip_bounds(g, x, &lo, &hi);
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  int64_t ne = ir_numel(o);
+  bool as_int = dtype_is_int(a->dtype) && a->dtype != DT_BOOL;
+  for (int64_t i = 0; i < ne; i++) {
+    int64_t r;
+    if (as_int && unary_i(x, ir_const_i64(a, i), f2i(lo), f2i(hi), &r)) wr_i(o, i, r);
+    else wr_f(o, i, unary_f(x, ir_const_f64(a, i), lo, hi));
+  }
+  return 1;
+}
+
+/* Float binary op. */
+static double binary_f(IrOp op, double a, double b) {
+  switch (op) {
+  case IR_OP_ADD: return a + b;
+  case IR_OP_SUB: return a - b;
+  case IR_OP_MUL: return a * b;
+  case IR_OP_DIV: return a / b;
+  case IR_OP_POW: return pow(a, b);
+  case IR_OP_MAX: return a > b || b != b ? a : b;
+  case IR_OP_MIN: return a < b || b != b ? a : b;
+  case IR_OP_EQUAL: return a == b;
+  case IR_OP_LESS: return a < b;
+  case IR_OP_GREATER: return a > b;
+  default: return 0;
+  }
+}
+
+/* Integer binary op with wrapping; returns false for division by zero. */
+static bool binary_i(IrOp op, int64_t a, int64_t b, int64_t *out) {
+  uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+  switch (op) {
+  case IR_OP_ADD: *out = (int64_t)(ua + ub); return true;
+  case IR_OP_SUB: *out = (int64_t)(ua - ub); return true;
+  case IR_OP_MUL: *out = (int64_t)(ua * ub); return true;
+  case IR_OP_DIV:
+    if (b == 0) return false;
+    *out = (a == INT64_MIN && b == -1) ? INT64_MIN : a / b;
+    return true;
+  case IR_OP_POW: *out = f2i(pow((double)a, (double)b)); return true;
+  case IR_OP_MAX: *out = a > b ? a : b; return true;
+  case IR_OP_MIN: *out = a < b ? a : b; return true;
+  case IR_OP_EQUAL: *out = a == b; return true;
+  case IR_OP_LESS: *out = a < b; return true;
+  case IR_OP_GREATER: *out = a > b; return true;
+  default: return false;
+  }
+}
+
+/* Add/Sub/Mul/Div/Pow/Max/Min (variadic, folded left to right) and Equal/Less/Greater. */
+static int fold_binary(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *a0 = &g->tensors[x->inputs[0]];
+  bool as_int = !dtype_is_float(a0->dtype);
+  for (int k = 0; k < x->n_inputs; k++)
+    if (x->inputs[k] < 0 || dtype_is_float(g->tensors[x->inputs[k]].dtype)) as_int = false;
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  int64_t ne = ir_numel(o);
+  ShapeWalk w;
+  shape__walk_init(&w, o->rank, o->dims);
+  for (int k = 0; k < x->n_inputs; k++) shape__walk_bcast(&w, &g->tensors[x->inputs[k]]);
+  for (int64_t i = 0; i < ne; i++, shape__walk_next(&w)) {
+    if (as_int) {
+      int64_t acc = ir_const_i64(a0, w.off[0]);
+      for (int k = 1; k < x->n_inputs; k++)
+        if (!binary_i(x->op, acc, ir_const_i64(&g->tensors[x->inputs[k]], w.off[k]), &acc)) return 0;
+      wr_i(o, i, acc);
+    } else {
+      double acc = ir_const_f64(a0, w.off[0]);
+      for (int k = 1; k < x->n_inputs; k++)
+        acc = binary_f(x->op, acc, ir_const_f64(&g->tensors[x->inputs[k]], w.off[k]));
+      wr_f(o, i, acc);
+    }
+  }
+  return 1;
+}
+
+static int fold_where(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *c = &g->tensors[x->inputs[0]], *a = &g->tensors[x->inputs[1]],
+                 *b = &g->tensors[x->inputs[2]];
+  if (a->dtype != b->dtype) return 0;
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  size_t es = dtype_size(o->dtype);
+  ShapeWalk w;
+  shape__walk_init(&w, o->rank, o->dims);
+  shape__walk_bcast(&w, c);
+  shape__walk_bcast(&w, a);
+  shape__walk_bcast(&w, b);
+  int64_t ne = ir_numel(o);
+  for (int64_t i = 0; i < ne; i++, shape__walk_next(&w)) {
+    const IrTensor *src = ir_const_i64(c, w.off[0]) ? a : b;
+    int64_t off = src == a ? w.off[1] : w.off[2];
+    memcpy((uint8_t *)o->data + (size_t)i * es, (const uint8_t *)src->data + (size_t)off * es, es);
+  }
+  return 1;
+}
+
+static int fold_cast(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *a = &g->tensors[x->inputs[0]];
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  int64_t ne = ir_numel(o);
+  bool from_float = dtype_is_float(a->dtype);
+  for (int64_t i = 0; i < ne; i++) {
+    if (from_float) wr_f(o, i, ir_const_f64(a, i));
+    else if (a->dtype == DT_U64 && dtype_is_float(o->dtype)) {
+      uint64_t u;
+      memcpy(&u, (const uint8_t *)a->data + 8 * i, 8);
+      wr_f(o, i, (double)u);
+    } else wr_i(o, i, ir_const_i64(a, i));
+  }
+  return 1;
+}
+
+/* Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout: same bytes, new shape. */
+static int fold_copy(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *a = &g->tensors[x->inputs[0]];
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  if (o->dtype != a->dtype || a->nbytes < o->nbytes) return 0;
+  memcpy(o->data, a->data, o->nbytes);
+  if (x->op == IR_OP_DROPOUT && x->n_outputs > 1 && x->outputs[1] >= 0) {
+    IrTensor *mask = shape__alloc_out(g, n, 1);
+    memset(mask->data, 1, mask->nbytes); /* inference: nothing is dropped */
+  }
+  return 1;
+}
+
+typedef int (*FoldFn)(IrGraph *g, int n);
+
+static const FoldFn FOLD[IR_OP_COUNT] = {
+    [IR_OP_RELU] = fold_unary,       [IR_OP_LEAKY_RELU] = fold_unary, [IR_OP_CLIP] = fold_unary,
+    [IR_OP_SIGMOID] = fold_unary,    [IR_OP_TANH] = fold_unary,       [IR_OP_HARD_SIGMOID] = fold_unary,
+    [IR_OP_HARD_SWISH] = fold_unary, [IR_OP_ELU] = fold_unary,        [IR_OP_EXP] = fold_unary,
+    [IR_OP_LOG] = fold_unary,        [IR_OP_SQRT] = fold_unary,       [IR_OP_NEG] = fold_unary,
+    [IR_OP_ABS] = fold_unary,        [IR_OP_FLOOR] = fold_unary,      [IR_OP_CEIL] = fold_unary,
+    [IR_OP_ADD] = fold_binary,       [IR_OP_SUB] = fold_binary,       [IR_OP_MUL] = fold_binary,
+    [IR_OP_DIV] = fold_binary,       [IR_OP_POW] = fold_binary,       [IR_OP_MAX] = fold_binary,
+    [IR_OP_MIN] = fold_binary,       [IR_OP_EQUAL] = fold_binary,     [IR_OP_LESS] = fold_binary,
+    [IR_OP_GREATER] = fold_binary,   [IR_OP_WHERE] = fold_where,      [IR_OP_CAST] = fold_cast,
+    [IR_OP_RESHAPE] = fold_copy,     [IR_OP_FLATTEN] = fold_copy,     [IR_OP_SQUEEZE] = fold_copy,
+    [IR_OP_UNSQUEEZE] = fold_copy,   [IR_OP_IDENTITY] = fold_copy,    [IR_OP_DROPOUT] = fold_copy,
+};
+
+/* Clears the constant data a failed evaluator may have allocated on node n's outputs. */
+static void unfold_outputs(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  for (int k = 0; k < x->n_outputs; k++) {
+    if (x->outputs[k] < 0) continue;
+    g->tensors[x->outputs[k]].data = NULL;
+    g->tensors[x->outputs[k]].nbytes = 0;
+  }
+}
+
+int shape__fold(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  if ((unsigned)x->op >= IR_OP_COUNT || !FOLD[x->op] || x->n_inputs < 1) return 0;
+  if (x->n_outputs < 1 || x->outputs[0] < 0) return 0;
+  for (int k = 0; k < x->n_inputs; k++) {
+    if (x->inputs[k] < 0) continue;
+    if (!shape__is_const(g, x->inputs[k]) || dtype_size(g->tensors[x->inputs[k]].dtype) == 0) return 0;
+  }
+  if (!shape__can_fold(g, n)) return 0;
+  if (FOLD[x->op](g, n) != 1) {
+    unfold_outputs(g, n);
+    return 0;
+  }
+  return shape__folded(g, n);
+}

@@ -1,0 +1,60 @@
+/*
+ * compiler/graph/shape_internal.h — helpers shared by shape.c (dtype/shape inference, folding of
+ * data-movement ops) and fold.c (folding of arithmetic, comparison, cast and copy ops).
+ * Not part of the IR contract: only the two files above include it.
+ */
+#ifndef COMPILER_GRAPH_SHAPE_INTERNAL_H
+#define COMPILER_GRAPH_SHAPE_INTERNAL_H
+
+#include "ir.h"
+
+/* No single folded tensor may exceed this; larger results are left unfolded (not an error). */
+#define SHAPE__FOLD_CAP ((size_t)1 << 30)
+/* Operands a ShapeWalk can track (Max/Min take up to 8 inputs, plus the output). */
+#define SHAPE__WALK_MAX 9
+
+/* ---- shape.c ---- */
+
+/* Sets ERR_SHAPE on err with file = g->source, node = the node's name and a message
+ * "<op_type>: <fmt...>". Always returns -1. */
+int shape__fail(IrGraph *g, int n, Err *err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* True when tensor index t is a constant that folding may read (data set, not a graph input). */
+bool shape__is_const(const IrGraph *g, int t);
+
+/* ---- fold.c ---- */
+
+/* Walks the elements of a row-major index space of `rank` dims; each operand k keeps an element
+ * offset off[k] advanced by its own per-dim stride st[k][d] (0 for a broadcast dim). */
+typedef struct {
+  int rank, nop;
+  int64_t dims[IR_MAX_DIMS];
+  int64_t idx[IR_MAX_DIMS];
+  int64_t st[SHAPE__WALK_MAX][IR_MAX_DIMS];
+  int64_t off[SHAPE__WALK_MAX];
+} ShapeWalk;
+
+/* Starts a walk over dims with no operands. */
+void shape__walk_init(ShapeWalk *w, int rank, const int64_t *dims);
+/* Adds an operand reading tensor t broadcast (numpy rules, right-aligned) to the walk's dims;
+ * returns its operand index. */
+int shape__walk_bcast(ShapeWalk *w, const IrTensor *t);
+/* Adds an operand with explicit base offset and strides; returns its operand index. */
+int shape__walk_strided(ShapeWalk *w, int64_t base, const int64_t *st);
+/* Moves to the next element (row-major). */
+void shape__walk_next(ShapeWalk *w);
+/* Row-major element strides of tensor t (rank known). */
+void shape__strides(const IrTensor *t, int64_t *st);
+
+/* True when every present output of node n has a known shape, a computable dtype and at most
+ * SHAPE__FOLD_CAP bytes, so it can be materialised. */
+bool shape__can_fold(const IrGraph *g, int n);
+/* Allocates output k of node n as a zeroed constant of its inferred dtype/shape; returns it. */
+IrTensor *shape__alloc_out(IrGraph *g, int n, int k);
+/* Marks node n dead with verdict FOLDED; returns 1. */
+int shape__folded(IrGraph *g, int n);
+/* Folds node n (all of whose inputs are constant) when its op has an evaluator here: returns 1
+ * when folded (outputs constant, node dead + FOLDED), 0 when the op/dtype/values cannot be
+ * folded (outputs left as inferred, non-constant). Never fails. */
+int shape__fold(IrGraph *g, int n);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * compiler/passes/passes.h — graph-to-graph passes. A pass is `int (*)(IrGraph *, const
+ * CompileOptions *, PassStats *, Err *)`; PASS_LIST names them in the order compile_model runs
+ * them. Passes never do I/O.
+ *
+ *   preprocess   manifest preprocessing at each input: U8/FP16 input precision, frame layout
+ *                (Transpose), reverse_input_channels (Gather on C), mean (Sub), scale (Div)
+ *   int_inputs   integer (I64) graph inputs become I32 (the VPU has no I64), with a verdict
+ *   fuse_bn      BatchNormalization after Conv folded into the Conv's weights and bias
+ *   verdicts     one VPU verdict per live node (compiler/passes/vpu_rules.c)
+ *   fp16         float constants and activations to FP16 (round to nearest even), with counts
+ */
+#ifndef COMPILER_PASSES_PASSES_H
+#define COMPILER_PASSES_PASSES_H
+
+#include "../compile.h"
+
+typedef struct {
+  size_t fp16_saturated, fp16_underflowed, fp16_converted;
+  int n_fused;
+} PassStats;
+
+typedef int (*PassFn)(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+
+int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_int_inputs(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+
+typedef struct {
+  const char *name;
+  PassFn fn;
+} PassEntry;
+extern const PassEntry PASS_LIST[];
+extern const int PASS_COUNT;
+
+/* VPU rule for one node (vpu_rules.c): fills reason/fix (arena strings) for non-supported. */
+Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **fix);
+/* True when every op in ops.def has a rule (tested). */
+bool vpu_rules_complete(void);
+
+/* Small graph-building helpers shared by passes (pass_util.c). */
+int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data);
+/* Makes every live reader of tensor `from` read `to` instead (graph outputs too). */
+void pass_replace_uses(IrGraph *g, int from, int to, int except_node);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * compiler/passes/vpu_rules.c — one VPU (MYRIAD / RVC2) legality rule per op.
+ *
+ * Source of every rule: ../shared/docs/myriad-supported-ops.md, which transcribes OpenVINO's
+ * Supported_Devices.md (VPU column), VPU.md "Known Layers Limitations" and the issues cited
+ * there. A rule returns VERDICT_SUPPORTED, VERDICT_CONVERTED (runs after a change we make) or
+ * VERDICT_UNSUPPORTED with a reason and a fix a user can act on.
+ */
+#include "passes.h"
+
+#include <string.h>
+
+typedef struct {
+  const IrGraph *g;
+  const IrNode *n;
+  const char **reason, **fix;
+} Ctx;
+
+typedef Verdict (*Rule)(Ctx *c);
+
+static Verdict unsupported(Ctx *c, const char *reason, const char *fix) {
+  *c->reason = arena_strdup(c->g->arena, reason);
+  *c->fix = arena_strdup(c->g->arena, fix);
+  return VERDICT_UNSUPPORTED;
+}
+
+static const IrTensor *in_t(Ctx *c, int k) {
+  return k < c->n->n_inputs && c->n->inputs[k] >= 0 ? &c->g->tensors[c->n->inputs[k]] : NULL;
+}
+
+static Verdict ok(Ctx *c) { (void)c; return VERDICT_SUPPORTED; }
+
+/* "Not Supported" in the VPU column (Supported_Devices.md). */
+static Verdict not_listed(Ctx *c) {
+  const char *op = c->n->op_type;
+  const char *fix = "remove the op from the exported graph or compute it on the host; the VPU has no kernel for it";
+  if (!strcmp(op, "HardSigmoid"))
+    fix = "rewrite as Clip(x * alpha + beta, 0, 1) (e.g. relu6(x + 3) / 6 in PyTorch) before export (blobconverter issue #63)";
+  else if (!strcmp(op, "Neg")) fix = "multiply by -1 instead (Mul with a constant)";
+  else if (!strcmp(op, "LogSoftmax")) fix = "use Softmax followed by Log, or drop it and take the argmax on the host";
+  else if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth"))
+    fix = "express it as Reshape + Transpose + Reshape before export";
+  else if (!strcmp(op, "Range")) fix = "make its inputs constant (static shapes) so it folds, or precompute it";
+  *c->reason = arena_printf(c->g->arena, "%s is not supported on MYRIAD (VPU column 'Not Supported')", op);
+  *c->fix = arena_strdup(c->g->arena, fix);
+  return VERDICT_UNSUPPORTED;
+}
+
+static Verdict rule_unknown(Ctx *c) {
+  *c->reason = arena_printf(c->g->arena, "unsupported layer type '%s%s%s': not in the MYRIAD layer list",
+                            c->n->domain && c->n->domain[0] ? c->n->domain : "",
+                            c->n->domain && c->n->domain[0] ? "." : "", c->n->op_type);
+  *c->fix = arena_strdup(c->g->arena, "replace it with supported ops before export, or run it on the host after the network");
+  return VERDICT_UNSUPPORTED;
+}
+
+/* Shape-computing ops that survive folding mean a dynamic shape. */
+static Verdict rule_dynamic(Ctx *c) {
+  return unsupported(c, "computes a shape at run time (dynamic shapes are not supported on MYRIAD)",
+                     "give every input a static shape in the manifest (shape: [...]) so this folds to a constant");
+}
+
+static Verdict rule_conv(Ctx *c) {
+  const IrTensor *w = in_t(c, 1);
+  if (w && w->rank == 5) return unsupported(c, "3D convolution is not supported on MYRIAD", "use 2D convolutions");
+  if (w && w->rank >= 0 && w->rank != 4 && w->rank != 3)
+    return unsupported(c, "only 1D/2D convolutions are supported", "reshape to a 2D convolution");
+  if (w && !w->data) return unsupported(c, "weights are not constant", "export with constant weights");
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_pool(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  if (x && x->rank == 5) return unsupported(c, "3D pooling is not supported on MYRIAD", "use 2D pooling");
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_resize(Ctx *c) {
+  const char *mode = ir_attr_str(c->n, "mode", "nearest");
+  if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear"))
+    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", mode),
+                       "export with mode='linear' or 'nearest'");
+  const char *ctm = ir_attr_str(c->n, "coordinate_transformation_mode", "half_pixel");
+  if (!strcmp(mode, "linear") && strcmp(ctm, "align_corners") && strcmp(ctm, "asymmetric")) {
+    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", ctm);
+    *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_pad(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  if (x && x->rank != 4) return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
+  const char *mode = ir_attr_str(c->n, "mode", "constant");
+  if (strcmp(mode, "constant") && strcmp(mode, "edge") && strcmp(mode, "reflect"))
+    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", mode), "use constant, edge or reflect");
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_cast(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  if (x && (x->dtype == DT_I64 || x->dtype == DT_I32)) {
+    bool was64 = x->dtype == DT_I64 || x->source_dtype == DT_I64;
+    *c->reason = was64 ? arena_printf(c->g->arena, "input '%s' is INT64: the VPU has no I64, it is fed as I32 and a Convert to FP16 is inserted", x->name)
+                       : arena_printf(c->g->arena, "input '%s' is INT32: a Convert to FP16 is inserted", x->name);
+    *c->fix = arena_strdup(c->g->arena, "none needed; feed int32 values on the device");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_integer_data(Ctx *c) {
+  /* eltwise and comparison stages need FP16 inputs ("input #0 has type S32, but one of [FP16] is expected") */
+  for (int k = 0; k < c->n->n_inputs; k++) {
+    const IrTensor *t = in_t(c, k);
+    if (t && !t->data && dtype_is_int(t->dtype) && t->dtype != DT_BOOL) {
+      *c->reason = arena_printf(c->g->arena, "input #%d has type %s where FP16 is expected: a Convert to FP16 is inserted", k,
+                                dtype_name(t->dtype));
+      *c->fix = arena_strdup(c->g->arena, "none needed; or Cast to float in the model");
+      return VERDICT_CONVERTED;
+    }
+  }
+  return VERDICT_SUPPORTED;
+}
+
+static Verdict rule_instance_norm(Ctx *c) {
+  *c->reason = arena_strdup(c->g->arena, "runs as MVN, whose eps is fixed at 1e-9 on MYRIAD (VPU.md known limitations)");
+  *c->fix = arena_strdup(c->g->arena, "none needed unless the model relies on a large eps");
+  return VERDICT_CONVERTED;
+}
+
+static const Rule RULES[IR_OP_COUNT] = {
+    [IR_OP_CONV] = rule_conv, [IR_OP_CONV_TRANSPOSE] = rule_conv,
+    [IR_OP_MAX_POOL] = rule_pool, [IR_OP_AVERAGE_POOL] = rule_pool,
+    [IR_OP_GLOBAL_AVERAGE_POOL] = rule_pool, [IR_OP_GLOBAL_MAX_POOL] = rule_pool,
+    [IR_OP_BATCH_NORM] = ok, [IR_OP_RELU] = ok, [IR_OP_LEAKY_RELU] = ok, [IR_OP_PRELU] = ok,
+    [IR_OP_CLIP] = ok, [IR_OP_SIGMOID] = ok, [IR_OP_TANH] = ok,
+    [IR_OP_HARD_SIGMOID] = not_listed, [IR_OP_HARD_SWISH] = ok, [IR_OP_ELU] = ok,
+    [IR_OP_EXP] = ok, [IR_OP_LOG] = ok, [IR_OP_SQRT] = ok, [IR_OP_NEG] = not_listed,
+    [IR_OP_ABS] = ok, [IR_OP_FLOOR] = ok, [IR_OP_CEIL] = ok, [IR_OP_SOFTMAX] = ok,
+    [IR_OP_ADD] = rule_integer_data, [IR_OP_SUB] = rule_integer_data, [IR_OP_MUL] = rule_integer_data,
+    [IR_OP_DIV] = rule_integer_data, [IR_OP_POW] = rule_integer_data, [IR_OP_MAX] = rule_integer_data,
+    [IR_OP_MIN] = rule_integer_data, [IR_OP_EQUAL] = rule_integer_data, [IR_OP_LESS] = rule_integer_data,
+    [IR_OP_GREATER] = rule_integer_data, [IR_OP_WHERE] = ok,
+    [IR_OP_MATMUL] = ok, [IR_OP_GEMM] = ok, [IR_OP_CONCAT] = ok, [IR_OP_RESHAPE] = ok,
+    [IR_OP_FLATTEN] = ok, [IR_OP_TRANSPOSE] = ok, [IR_OP_SQUEEZE] = ok, [IR_OP_UNSQUEEZE] = ok,
+    [IR_OP_PAD] = rule_pad, [IR_OP_RESIZE] = rule_resize, [IR_OP_UPSAMPLE] = rule_resize,
+    [IR_OP_SLICE] = ok, [IR_OP_SPLIT] = ok, [IR_OP_REDUCE_MEAN] = ok, [IR_OP_REDUCE_MAX] = ok,
+    [IR_OP_REDUCE_SUM] = ok, [IR_OP_CAST] = rule_cast, [IR_OP_IDENTITY] = ok, [IR_OP_DROPOUT] = ok,
+    [IR_OP_CONSTANT] = ok, [IR_OP_CONSTANT_OF_SHAPE] = rule_dynamic, [IR_OP_SHAPE] = rule_dynamic,
+    [IR_OP_GATHER] = ok, [IR_OP_EXPAND] = ok, [IR_OP_RANGE] = not_listed, [IR_OP_TILE] = ok,
+    [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = ok, [IR_OP_DEPTH_TO_SPACE] = not_listed,
+    [IR_OP_SPACE_TO_DEPTH] = not_listed, [IR_OP_INSTANCE_NORM] = rule_instance_norm,
+    [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = ok,
+};
+
+bool vpu_rules_complete(void) {
+  for (int i = 0; i < IR_OP_COUNT; i++)
+    if (!RULES[i]) return false;
+  return true;
+}
+
+/* A tensor with an unknown dim after inference means a dynamic shape, unless it only follows
+ * from an unsupported node upstream (then that node is the verdict to act on). */
+static bool after_unsupported(const IrGraph *g, const IrNode *n) {
+  for (int k = 0; k < n->n_inputs; k++) {
+    int t = n->inputs[k];
+    if (t < 0 || g->tensors[t].producer < 0) continue;
+    const IrNode *p = &g->nodes[g->tensors[t].producer];
+    if (p->verdict == VERDICT_UNSUPPORTED || p->op >= IR_OP_COUNT) return true;
+  }
+  return false;
+}
+
+static bool has_dynamic_output(const IrGraph *g, const IrNode *n) {
+  if (after_unsupported(g, n)) return false;
+  for (int k = 0; k < n->n_outputs; k++) {
+    int t = n->outputs[k];
+    if (t >= 0 && ir_numel(&g->tensors[t]) < 0 && g->tensors[t].dtype != DT_UNDEF) return true;
+  }
+  return false;
+}
+
+Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **fix) {
+  const IrNode *n = &g->nodes[node];
+  Ctx c = {g, n, reason, fix};
+  *reason = *fix = NULL;
+  if (n->op >= IR_OP_COUNT || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))) return rule_unknown(&c);
+  Verdict v = RULES[n->op](&c);
+  if (v != VERDICT_UNSUPPORTED && has_dynamic_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION)
+    return unsupported(&c, "output shape is not static (dynamic shapes are not supported on MYRIAD)",
+                       "set a static shape for every input in the manifest (shape: [...])");
+  return v;
+}

@@ -1,0 +1,49 @@
+/*
+ * pipeline/build.h — a batch of models compiled in parallel, outputs written atomically.
+ *
+ *   BuildJob *jobs; int n;
+ *   build_jobs_from_manifest(&jobs, &n, manifest, arena);
+ *   BuildOptions bo = {.out_dir = "out", .threads = 2, .want_blob = true, .want_ir = true};
+ *   build_run(jobs, n, &bo);                 // never stops at a failing model
+ *   report_json_write(...)                   // reports/report.h
+ *   build_jobs_free(jobs, n);
+ */
+#ifndef PIPELINE_BUILD_H
+#define PIPELINE_BUILD_H
+
+#include "compiler/compile.h"
+#include "manifest.h"
+
+typedef enum { JOB_PENDING = 0, JOB_OK, JOB_UNSUPPORTED, JOB_ERROR, JOB_SKIPPED } JobStatus;
+
+typedef struct {
+  const char *name;          /* model name (manifest) */
+  int line;                  /* manifest line, 0 for the CLI */
+  CompileOptions opt;
+  CompileResult res;
+  Err err;
+  JobStatus status;
+  const char *blob_path, *xml_path, *bin_path; /* relative to out_dir; NULL when not written */
+  size_t blob_size;
+  char blob_sha256[65];
+  double t_total;
+} BuildJob;
+
+typedef struct {
+  const char *out_dir;
+  int threads;
+  bool want_blob, want_ir;
+  bool quiet;                /* no per-model progress lines */
+} BuildOptions;
+
+const char *job_status_name(JobStatus s);
+/* One job per manifest model, options resolved (defaults already merged by the manifest). */
+int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a, Err *err);
+/* Compiles every job with bo->threads workers and writes each model's outputs into
+ * out_dir/<name>/. Returns the number of jobs that failed (error or unsupported). */
+int build_run(BuildJob *jobs, int n, const BuildOptions *bo);
+void build_jobs_free(BuildJob *jobs, int n);
+/* blobconverter's naming: <name>_openvino_<ver>_<N>shave.blob */
+const char *build_blob_name(Arena *a, const char *name, const char *openvino, int shaves);
+
+#endif
