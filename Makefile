@@ -9,7 +9,7 @@
 CC      ?= cc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -fno-common -MMD -MP
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation -fno-common -MMD -MP
 CFLAGS  += -I. -I$(BUILD)/gen $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 LDLIBS  += -lyaml -lxml2 -larchive -lprotobuf-c -ljansson -lcrypto -lpthread -lm
 ifeq ($(SAN),1)
@@ -84,14 +84,17 @@ run-tests: all $(TESTS) $(BUILD)/demo-zoo/.stamp
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
 
 test: deps
+	@$(MAKE) --no-print-directory -j2 all
 	@$(MAKE) --no-print-directory run-tests
 	@$(MAKE) --no-print-directory asan
 
 asan: deps
+	@$(MAKE) --no-print-directory SAN=1 -j2 all
 	@$(MAKE) --no-print-directory SAN=1 run-tests
 
 demo: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/demo-zoo/.stamp
+	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory $(BUILD)/demo-zoo/.stamp
 	@rm -rf $(BUILD)/demo-out
 	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out; rc=$$?; \
 	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.json"; \

@@ -1,6 +1,7 @@
 /* compiler/compile.c — one model through frontend, passes and backends (see compile.h). */
 #include "compile.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/blob_write.h"
@@ -53,6 +54,30 @@ static void fill_io(Arena *a, CompIo *io, const IrGraph *g, int t) {
   io->layout = x->rank == 4 ? "NCHW" : x->rank == 3 ? "CHW" : x->rank == 2 ? "NC" : x->rank == 1 ? "C" : "";
 }
 
+static int cmp_opcount(const void *a, const void *b) {
+  return strcmp(((const CompOpCount *)a)->op, ((const CompOpCount *)b)->op);
+}
+
+static void count_ops(CompileResult *res, const IrGraph *g) {
+  res->ops = arena_array(res->arena, (size_t)g->n_nodes + 1, sizeof(CompOpCount));
+  res->n_ops = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    CompOpCount *c = NULL;
+    for (int k = 0; k < res->n_ops && !c; k++)
+      if (!strcmp(res->ops[k].op, n->op_type)) c = &res->ops[k];
+    if (!c) {
+      c = &res->ops[res->n_ops++];
+      c->op = arena_strdup(res->arena, n->op_type);
+    }
+    if (n->dead) c->folded++;
+    else if (n->verdict == VERDICT_UNSUPPORTED) c->unsupported++;
+    else if (n->verdict == VERDICT_CONVERTED) c->converted++;
+    else c->supported++;
+  }
+  qsort(res->ops, (size_t)res->n_ops, sizeof(CompOpCount), cmp_opcount);
+}
+
 static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions *opt) {
   Arena *a = res->arena;
   res->opset = (int)g->opset;
@@ -76,6 +101,7 @@ static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions
     }
   }
   res->n_nodes_live = ir_count_live(g);
+  count_ops(res, g);
   res->n_inputs = g->n_inputs;
   res->inputs = arena_array(a, (size_t)g->n_inputs + 1, sizeof(CompIo));
   for (int i = 0; i < g->n_inputs; i++) {
@@ -148,6 +174,8 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) goto done;
     res->n_stages = bs.n_stages;
     res->bss_size = bs.bss_size;
+    res->bss_naive = bs.bss_naive;
+    res->bss_peak = bs.bss_peak;
   }
   res->t_backend = io_now() - t2;
   rc = 0;

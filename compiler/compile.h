@@ -48,6 +48,12 @@ typedef struct {
   const char *node, *op, *verdict, *reason, *fix, *input_shapes;
 } CompIssue;
 
+/* Per op type: how many live nodes got each verdict (for the op x model matrix). */
+typedef struct {
+  const char *op;
+  int supported, converted, unsupported, folded;
+} CompOpCount;
+
 typedef struct {
   const char *name;
   const char *dtype;
@@ -70,6 +76,8 @@ typedef struct {
   int n_nodes_live;          /* nodes left after folding/passes */
   int n_folded;
   int n_supported, n_converted, n_unsupported;
+  CompOpCount *ops;          /* sorted by op name */
+  int n_ops;
   CompIssue *issues;         /* converted + unsupported nodes, in graph order */
   int n_issues;
   CompIo *inputs, *outputs;
@@ -78,6 +86,7 @@ typedef struct {
   size_t weights_saturated, weights_underflowed; /* FP16 compression */
   int n_stages;              /* blob stages */
   uint32_t bss_size;
+  uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */
   const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */
   double t_load, t_passes, t_backend; /* seconds */
   Arena *arena;              /* owns the strings above */

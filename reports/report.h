@@ -6,11 +6,15 @@
 #ifndef REPORTS_REPORT_H
 #define REPORTS_REPORT_H
 
+#include <jansson.h>
+
 #include "pipeline/build.h"
 
 #define REPORT_SCHEMA_VERSION 1
 #define BLOBC_VERSION "0.1.0"
 
+/* The report document (caller json_decref's it). Other writers (HTML, JUnit) read only this. */
+json_t *report_build(const BuildJob *jobs, int n, const char *manifest);
 /* Writes OUT/report.json atomically. */
 int report_json_write(const char *path, const BuildJob *jobs, int n, const char *manifest, Err *err);
 /* The same document as a malloc'd string (caller frees with free()). */

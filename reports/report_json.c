@@ -84,6 +84,16 @@ static json_t *model_json(const BuildJob *j) {
   json_object_set_new(nodes, "converted", json_integer(r->n_converted));
   json_object_set_new(nodes, "unsupported", json_integer(r->n_unsupported));
   json_object_set_new(m, "nodes", nodes);
+  json_t *ops = json_object();
+  for (int i = 0; i < r->n_ops; i++) {
+    json_t *c = json_object();
+    json_object_set_new(c, "supported", json_integer(r->ops[i].supported));
+    json_object_set_new(c, "converted", json_integer(r->ops[i].converted));
+    json_object_set_new(c, "unsupported", json_integer(r->ops[i].unsupported));
+    json_object_set_new(c, "folded", json_integer(r->ops[i].folded));
+    json_object_set_new(ops, r->ops[i].op, c);
+  }
+  json_object_set_new(m, "ops", ops);
   json_object_set_new(m, "parameters", json_integer(r->n_params));
   json_t *ins = json_array(), *outs = json_array();
   for (int i = 0; i < r->n_inputs; i++) json_array_append_new(ins, io_json(&r->inputs[i], true));
@@ -109,6 +119,8 @@ static json_t *model_json(const BuildJob *j) {
     json_object_set_new(b, "sha256", jstr(j->blob_sha256));
     json_object_set_new(b, "stages", json_integer(r->n_stages));
     json_object_set_new(b, "bss_size", json_integer(r->bss_size));
+    json_object_set_new(b, "bss_naive", json_integer((json_int_t)r->bss_naive));
+    json_object_set_new(b, "bss_peak", json_integer((json_int_t)r->bss_peak));
     json_object_set_new(out, "blob", b);
   }
   if (j->xml_path) {
@@ -126,7 +138,7 @@ static json_t *model_json(const BuildJob *j) {
   return m;
 }
 
-static json_t *report_build(const BuildJob *jobs, int n, const char *manifest) {
+json_t *report_build(const BuildJob *jobs, int n, const char *manifest) {
   json_t *root = json_object();
   json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
   json_object_set_new(root, "tool", jstr("blobc " BLOBC_VERSION));

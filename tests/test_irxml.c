@@ -604,6 +604,60 @@ static void irxml__unknown_shape_on_mapped_op_is_an_error(void **state) {
   arena_free(a);
 }
 
+static void irxml__split_outputs_get_consecutive_ports(void **state) {
+  (void)state;
+  Arena *a = arena_new();
+  IrGraph *g = ir_new(a, "t.onnx");
+  int x = tens(g, "x", DT_F32, 2, (int64_t[]){6, 4});
+  ir_add_input(g, x);
+  int n = ir_add_node(g, IR_OP_SPLIT, "Split", "sp");
+  ir_node_add_input(g, n, x);
+  ir_node_add_attr(g, n, "axis", ATTR_INT)->i = -2;
+  ir_add_output(g, out(g, n, "p0", DT_F32, 2, (int64_t[]){2, 4}));
+  ir_add_output(g, out(g, n, "p1", DT_F32, 2, (int64_t[]){4, 4}));
+  Ir ir;
+  ir_write_ok(&ir, g);
+  int sp = layer_id(&ir, "@type='VariadicSplit'");
+  assert_xs(&ir, "p0", "//layer[@type='VariadicSplit']/output/port[@id='3']/@names");
+  assert_xs(&ir, "p1", "//layer[@type='VariadicSplit']/output/port[@id='4']/@names");
+  assert_true(has_edge(&ir, sp, 3, layer_id(&ir, "@name='p0/sink_port_0'"), 0));
+  assert_true(has_edge(&ir, sp, 4, layer_id(&ir, "@name='p1/sink_port_0'"), 0));
+  size_t sz;
+  const int64_t axis = 0, lens[2] = {2, 4};
+  assert_memory_equal(const_bytes(&ir, "@name='sp/axis'", &sz), &axis, 8);
+  assert_xs(&ir, "", "//layer[@name='sp/axis']/data/@shape"); /* scalar */
+  assert_memory_equal(const_bytes(&ir, "@name='sp/split_lengths'", &sz), lens, sizeof lens);
+  ir_done(&ir);
+  arena_free(a);
+}
+
+static void irxml__shared_constant_is_one_layer(void **state) {
+  (void)state;
+  Arena *a = arena_new();
+  IrGraph *g = ir_new(a, "t.onnx");
+  const float k[3] = {1, 2, 3};
+  int x = tens(g, "x", DT_F32, 1, (int64_t[]){3});
+  ir_add_input(g, x);
+  int c = cst(g, "k", DT_F32, 1, (int64_t[]){3}, k);
+  int m = ir_add_node(g, IR_OP_MUL, "Mul", "m");
+  ir_node_add_input(g, m, x);
+  ir_node_add_input(g, m, c);
+  int y = out(g, m, "y", DT_F32, 1, (int64_t[]){3});
+  int s = ir_add_node(g, IR_OP_SUB, "Sub", "s");
+  ir_node_add_input(g, s, y);
+  ir_node_add_input(g, s, c);
+  ir_add_output(g, out(g, s, "z", DT_F32, 1, (int64_t[]){3}));
+  Ir ir;
+  ir_write_ok(&ir, g);
+  assert_int_equal(xc(&ir, "//layer[@type='Const']"), 1);
+  assert_int_equal(ir.bin.len, sizeof k);
+  int kid = layer_id(&ir, "@type='Const'");
+  assert_true(has_edge(&ir, kid, 0, layer_id(&ir, "@type='Multiply'"), 1));
+  assert_true(has_edge(&ir, kid, 0, layer_id(&ir, "@type='Subtract'"), 1));
+  ir_done(&ir);
+  arena_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(irxml__conv_bias_relu_layers),
@@ -620,6 +674,8 @@ int main(void) {
       cmocka_unit_test(irxml__unmappable_attrs_fall_back_to_unknown),
       cmocka_unit_test(irxml__identity_and_dead_nodes_are_skipped),
       cmocka_unit_test(irxml__leaky_relu_and_legacy_softmax),
+      cmocka_unit_test(irxml__split_outputs_get_consecutive_ports),
+      cmocka_unit_test(irxml__shared_constant_is_one_layer),
       cmocka_unit_test(irxml__output_is_deterministic),
       cmocka_unit_test(irxml__missing_producer_is_an_error),
       cmocka_unit_test(irxml__unknown_shape_on_mapped_op_is_an_error),

@@ -404,22 +404,32 @@ static void check_typed(OnnxBuilder *ob, DType dt, const double *want, int n) {
 static void onnx__typed_fields_round_trip_every_dtype(void **state) {
   (void)state;
   OnnxBuilder *ob = ob_new("t", 13);
-  ob_tensor_set_float_data(ob_init_empty(ob, "k", OB_FLOAT, 1, (int64_t[]){3}), (float[]){1.5f, -2, 3}, 3);
+  ob_tensor_set_float_data(ob_init_empty(ob, "k", OB_FLOAT, 1, (int64_t[]){3}),
+                           (float[]){1.5f, -2, 3}, 3);
   check_typed(ob, DT_F32, (double[]){1.5, -2, 3}, 3);
   ob = ob_new("t", 13);
-  ob_tensor_set_double_data(ob_init_empty(ob, "k", OB_DOUBLE, 1, (int64_t[]){2}), (double[]){0.125, -1e300}, 2);
+  ob_tensor_set_double_data(ob_init_empty(ob, "k", OB_DOUBLE, 1, (int64_t[]){2}),
+                            (double[]){0.125, -1e300}, 2);
   check_typed(ob, DT_F64, (double[]){0.125, -1e300}, 2);
   ob = ob_new("t", 13);
-  ob_tensor_set_int64_data(ob_init_empty(ob, "k", OB_INT64, 1, (int64_t[]){2}), (int64_t[]){-5, 1ll << 40}, 2);
+  ob_tensor_set_int64_data(ob_init_empty(ob, "k", OB_INT64, 1, (int64_t[]){2}),
+                           (int64_t[]){-5, 1ll << 40}, 2);
   check_typed(ob, DT_I64, (double[]){-5, (double)(1ll << 40)}, 2);
   ob = ob_new("t", 13);
-  ob_tensor_set_uint64_data(ob_init_empty(ob, "k", OB_UINT64, 1, (int64_t[]){2}), (uint64_t[]){7, 1ull << 50}, 2);
+  ob_tensor_set_uint64_data(ob_init_empty(ob, "k", OB_UINT64, 1, (int64_t[]){2}),
+                            (uint64_t[]){7, 1ull << 50}, 2);
   check_typed(ob, DT_U64, (double[]){7, (double)(1ull << 50)}, 2);
   ob = ob_new("t", 13);
-  ob_tensor_set_uint64_data(ob_init_empty(ob, "k", OB_UINT32, 1, (int64_t[]){2}), (uint64_t[]){7, 4000000000ull}, 2);
+  ob_tensor_set_uint64_data(ob_init_empty(ob, "k", OB_UINT32, 1, (int64_t[]){2}),
+                            (uint64_t[]){7, 4000000000ull}, 2);
   check_typed(ob, DT_U32, (double[]){7, 4000000000.0}, 2);
   /* int32_data carries int32, int16, int8, uint16, uint8, bool and float16 bits */
-  static const struct { int32_t onnx; DType dt; int32_t in[3]; double want[3]; } I32[] = {
+  static const struct {
+    int32_t onnx;
+    DType dt;
+    int32_t in[3];
+    double want[3];
+  } I32[] = {
       {OB_INT32, DT_I32, {-100000, 0, 2147483647}, {-100000, 0, 2147483647}},
       {OB_INT16, DT_I16, {-300, 0, 32767}, {-300, 0, 32767}},
       {OB_INT8, DT_I8, {-128, 5, 127}, {-128, 5, 127}},
@@ -500,14 +510,16 @@ static void onnx__raw_data_size_mismatch_names_the_tensor(void **state) {
   OnnxBuilder *ob = ob_new("bad", 13);
   uint8_t junk[100] = {0};
   ob_init_raw(ob, "conv1.weight", OB_FLOAT, 4, (int64_t[]){64, 3, 7, 7}, junk, sizeof junk);
-  expect_error(ob, ERR_PARSE, "", "tensor 'conv1.weight': raw_data has 100 bytes, shape 64x3x7x7 of f32 needs 37632");
+  expect_error(ob, ERR_PARSE, "",
+               "tensor 'conv1.weight': raw_data has 100 bytes, shape 64x3x7x7 of f32 needs 37632");
   ob_free(ob);
 }
 
 static void onnx__typed_field_count_mismatch_names_the_tensor(void **state) {
   (void)state;
   OnnxBuilder *ob = ob_new("bad", 13);
-  ob_tensor_set_float_data(ob_init_empty(ob, "k", OB_FLOAT, 2, (int64_t[]){2, 2}), (float[]){1, 2, 3}, 3);
+  ob_tensor_set_float_data(ob_init_empty(ob, "k", OB_FLOAT, 2, (int64_t[]){2, 2}),
+                           (float[]){1, 2, 3}, 3);
   expect_error(ob, ERR_PARSE, "", "tensor 'k': float_data has 3 values, shape 2x2 of f32 needs 4");
   ob_free(ob);
 }
@@ -524,7 +536,8 @@ static void onnx__numel_overflow_is_an_error(void **state) {
   (void)state;
   OnnxBuilder *ob = ob_new("bad", 13);
   ob_init_raw(ob, "k", OB_FLOAT, 3, (int64_t[]){1ll << 40, 1ll << 20, 1ll << 10}, NULL, 0);
-  expect_error(ob, ERR_PARSE, "", "tensor 'k': shape 1099511627776x1048576x1024 has too many elements");
+  expect_error(ob, ERR_PARSE, "",
+               "tensor 'k': shape 1099511627776x1048576x1024 has too many elements");
   ob_free(ob);
   ob = ob_new("bad", 13);
   ob_init_raw(ob, "k", OB_DOUBLE, 2, (int64_t[]){1ll << 31, 1ll << 31}, NULL, 0);
@@ -556,7 +569,8 @@ static void onnx__missing_tensor_names_node_and_tensor(void **state) {
   ob_input(ob, "x", OB_FLOAT, 1, (int64_t[]){4});
   ob_node(ob, "Add", "add1", 2, (const char *[]){"x", "nope"}, 1, (const char *[]){"y"});
   ob_output(ob, "y", OB_FLOAT, 1, (int64_t[]){4});
-  expect_error(ob, ERR_PARSE, "add1", "input 'nope' is not a graph input, an initializer or a node output");
+  expect_error(ob, ERR_PARSE, "add1",
+               "input 'nope' is not a graph input, an initializer or a node output");
   ob_free(ob);
 }
 
@@ -565,7 +579,8 @@ static void onnx__missing_graph_output_is_an_error(void **state) {
   OnnxBuilder *ob = ob_new("bad", 13);
   ob_input(ob, "x", OB_FLOAT, 1, (int64_t[]){4});
   ob_output(ob, "z", OB_FLOAT, 1, (int64_t[]){4});
-  expect_error(ob, ERR_PARSE, "", "graph output 'z' is not a graph input, an initializer or a node output");
+  expect_error(ob, ERR_PARSE, "",
+               "graph output 'z' is not a graph input, an initializer or a node output");
   ob_free(ob);
 }
 
@@ -627,9 +642,15 @@ static void wrap(Buf *out, unsigned fn, const Buf *body) {
   uint8_t tmp[16];
   size_t n = 0;
   uint64_t v = (uint64_t)fn << 3 | 2;
-  do { tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+  do {
+    tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
   v = body->len;
-  do { tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+  do {
+    tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
   buf_put(out, tmp, n);
   buf_put(out, body->data, body->len);
 }
@@ -667,7 +688,8 @@ static OnnxBuilder *rich_model(void) {
   ob_node(ob, "Constant", "k", 0, NULL, 1, (const char *[]){"kc"});
   ob_attr_ints(ob, "value_ints", 2, (int64_t[]){1, -1});
   ob_node(ob, "Reshape", "reshape", 2, (const char *[]){"y", "kc"}, 1, (const char *[]){"z"});
-  ob_tensor_set_int32_data(ob_init_empty(ob, "i8", OB_INT8, 1, (int64_t[]){2}), (int32_t[]){-1, 1}, 2);
+  ob_tensor_set_int32_data(ob_init_empty(ob, "i8", OB_INT8, 1, (int64_t[]){2}), (int32_t[]){-1, 1},
+                           2);
   ob_node(ob, "Sin", NULL, 1, (const char *[]){"z"}, 1, (const char *[]){"s"});
   ob_attr_string(ob, "note", "x");
   ob_output(ob, "s", OB_FLOAT, 2, (int64_t[]){1, -1});
@@ -689,7 +711,8 @@ static void onnx__every_truncated_prefix_is_handled(void **state) {
     Err err = {0};
     int rc = fe_onnx_load_mem(&g, a, copy, n, "trunc.onnx", &err);
     assert_true(rc == 0 || rc == -1);
-    if (rc == 0) ok++;
+    if (rc == 0)
+      ok++;
     else {
       bad++;
       assert_true(err.code == ERR_PARSE);
@@ -788,7 +811,9 @@ static void onnx__external_data_missing_file_is_an_error(void **state) {
   save_external(path, sizeof path, dir, "w.bin");
   snprintf(bin, sizeof bin, "%s/sub/w.bin", dir);
   assert_int_equal(unlink(bin), 0);
-  expect_file_error(path, ERR_IO, "tensor 'w': cannot open external data file 'w.bin': No such file or directory");
+  expect_file_error(
+      path, ERR_IO,
+      "tensor 'w': cannot open external data file 'w.bin': No such file or directory");
   tu_rmrf(dir);
   free(dir);
 }
@@ -798,7 +823,8 @@ static void onnx__external_data_rejects_parent_path(void **state) {
   char *dir = tu_tmpdir(), path[4096];
   save_external(path, sizeof path, dir, "../w.bin"); /* the file exists, one folder up */
   expect_file_error(path, ERR_PARSE,
-                    "tensor 'w': external data location '../w.bin' must be a relative path inside the model folder");
+                    "tensor 'w': external data location '../w.bin' must be a relative path inside "
+                    "the model folder");
   tu_rmrf(dir);
   free(dir);
 }
@@ -811,7 +837,8 @@ static void onnx__external_data_rejects_absolute_path(void **state) {
   free(t->external_data[0]->value);
   t->external_data[0]->value = strdup("/etc/passwd");
   expect_error(ob, ERR_PARSE, "",
-               "tensor 'w': external data location '/etc/passwd' must be a relative path inside the model folder");
+               "tensor 'w': external data location '/etc/passwd' must be a relative path inside "
+               "the model folder");
   ob_free(ob);
 }
 
@@ -821,7 +848,8 @@ static void onnx__external_data_length_beyond_file_is_an_error(void **state) {
   save_external(path, sizeof path, dir, "w.bin");
   snprintf(bin, sizeof bin, "%s/sub/w.bin", dir);
   assert_int_equal(truncate(bin, 32), 0);
-  expect_file_error(path, ERR_PARSE, "tensor 'w': external data offset 0 + length 64 exceeds 'w.bin' of 32 bytes");
+  expect_file_error(path, ERR_PARSE,
+                    "tensor 'w': external data offset 0 + length 64 exceeds 'w.bin' of 32 bytes");
   tu_rmrf(dir);
   free(dir);
 }
@@ -841,7 +869,8 @@ static void onnx__external_data_length_must_match_shape(void **state) {
   t->external_data[2]->value = strdup("16");
   ob_output(ob, "w", OB_FLOAT, -1, NULL);
   assert_int_equal(ob_save(ob, path, &err), 0);
-  expect_file_error(path, ERR_PARSE, "tensor 'w': external data has 16 bytes, shape 4x4 of f32 needs 64");
+  expect_file_error(path, ERR_PARSE,
+                    "tensor 'w': external data has 16 bytes, shape 4x4 of f32 needs 64");
   ob_free(ob);
   tu_rmrf(dir);
   free(dir);
@@ -967,7 +996,12 @@ static void onnx__demo_zoo_models_load(void **state) {
   char path[4096];
   snprintf(path, sizeof path, "%s/tiny_relu.onnx", tu_demo_zoo());
   if (!io_exists(path)) skip();
-  static const struct { const char *file; int inputs, outputs; IrOp op; const char *op_type; } Z[] = {
+  static const struct {
+    const char *file;
+    int inputs, outputs;
+    IrOp op;
+    const char *op_type;
+  } Z[] = {
       {"mobilenet_v2.onnx", 1, 1, IR_OP_SHAPE, NULL},
       {"resnet18.onnx", 1, 1, IR_OP_BATCH_NORM, NULL},
       {"yolo_tiny.onnx", 1, 2, IR_OP_RESIZE, NULL},
@@ -984,7 +1018,8 @@ static void onnx__demo_zoo_models_load(void **state) {
     if (fe_onnx_load(&g, a, path, &err) != 0) fail_msg("%s", err_line(&err, line, sizeof line));
     assert_int_equal(g->n_inputs, Z[i].inputs);
     assert_int_equal(g->n_outputs, Z[i].outputs);
-    if (count_op(g, Z[i].op, Z[i].op_type) < 1) fail_msg("%s: no %s node", Z[i].file, ir_op_name(Z[i].op));
+    if (count_op(g, Z[i].op, Z[i].op_type) < 1)
+      fail_msg("%s: no %s node", Z[i].file, ir_op_name(Z[i].op));
     ir_release(g);
     arena_free(a);
   }

@@ -44,15 +44,20 @@ static int input(IrGraph *g, const char *name, DType dt, int rank, const int64_t
 #define INPUT(g, name, dt, ...) input(g, name, dt, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
 
 /* A constant (initializer) tensor. */
-static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
+static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims,
+               const void *data) {
   int t = ir_add_tensor(g, name);
   ir_set_const(g, t, dt, rank, dims, data);
   return t;
 }
 #define CONST_I64(g, name, ...) cst(g, name, DT_I64, 1, I64S(NARGS(__VA_ARGS__)), I64S(__VA_ARGS__))
 
-static int scalar_i64(IrGraph *g, const char *name, int64_t v) { return cst(g, name, DT_I64, 0, NULL, &v); }
-static int scalar_f32(IrGraph *g, const char *name, float v) { return cst(g, name, DT_F32, 0, NULL, &v); }
+static int scalar_i64(IrGraph *g, const char *name, int64_t v) {
+  return cst(g, name, DT_I64, 0, NULL, &v);
+}
+static int scalar_f32(IrGraph *g, const char *name, float v) {
+  return cst(g, name, DT_F32, 0, NULL, &v);
+}
 
 /* A node with nin inputs (tensor indices, -1 = omitted) and nout outputs named <name>_<k>. */
 static int node(IrGraph *g, IrOp op, const char *name, int nout, int nin, ...) {
@@ -71,8 +76,12 @@ static int node(IrGraph *g, IrOp op, const char *name, int nout, int nin, ...) {
 
 static int out(IrGraph *g, int n, int k) { return g->nodes[n].outputs[k]; }
 
-static void attr_i(IrGraph *g, int n, const char *name, int64_t v) { ir_node_add_attr(g, n, name, ATTR_INT)->i = v; }
-static void attr_f(IrGraph *g, int n, const char *name, float v) { ir_node_add_attr(g, n, name, ATTR_FLOAT)->f = v; }
+static void attr_i(IrGraph *g, int n, const char *name, int64_t v) {
+  ir_node_add_attr(g, n, name, ATTR_INT)->i = v;
+}
+static void attr_f(IrGraph *g, int n, const char *name, float v) {
+  ir_node_add_attr(g, n, name, ATTR_FLOAT)->f = v;
+}
 static void attr_s(IrGraph *g, int n, const char *name, const char *v) {
   ir_node_add_attr(g, n, name, ATTR_STRING)->s = arena_strdup(g->arena, v);
 }
@@ -101,12 +110,14 @@ static void infer_fails(Ctx *c, const char *node_name, const char *msg) {
 /* Asserts tensor t has dtype dt and the given shape (rank -1 = unknown). */
 static void check(IrGraph *g, int t, DType dt, int rank, const int64_t *dims) {
   const IrTensor *x = &g->tensors[t];
-  if (x->dtype != dt) fail_msg("%s: dtype %s, expected %s", x->name, dtype_name(x->dtype), dtype_name(dt));
-  if (x->rank != rank) fail_msg("%s: rank %d, expected %d (%s)", x->name, x->rank, rank, ir_shape_str(g->arena, x));
+  if (x->dtype != dt)
+    fail_msg("%s: dtype %s, expected %s", x->name, dtype_name(x->dtype), dtype_name(dt));
+  if (x->rank != rank)
+    fail_msg("%s: rank %d, expected %d (%s)", x->name, x->rank, rank, ir_shape_str(g->arena, x));
   for (int i = 0; i < rank; i++)
     if (x->dims[i] != dims[i])
-      fail_msg("%s: dim %d is %lld, expected %lld (%s)", x->name, i, (long long)x->dims[i], (long long)dims[i],
-               ir_shape_str(g->arena, x));
+      fail_msg("%s: dim %d is %lld, expected %lld (%s)", x->name, i, (long long)x->dims[i],
+               (long long)dims[i], ir_shape_str(g->arena, x));
 }
 #define CHECK(g, t, dt, ...) check(g, t, dt, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
 #define CHECK_SCALAR(g, t, dt) check(g, t, dt, 0, NULL)
@@ -129,7 +140,8 @@ static void check_ints(IrGraph *g, int t, int cnt, const int64_t *v) {
   assert_int_equal(ir_numel(x), cnt);
   for (int i = 0; i < cnt; i++)
     if (ir_const_i64(x, i) != v[i])
-      fail_msg("%s[%d] = %lld, expected %lld", x->name, i, (long long)ir_const_i64(x, i), (long long)v[i]);
+      fail_msg("%s[%d] = %lld, expected %lld", x->name, i, (long long)ir_const_i64(x, i),
+               (long long)v[i]);
 }
 #define CHECK_INTS(g, t, ...) check_ints(g, t, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
 
@@ -142,8 +154,9 @@ static void check_floats(IrGraph *g, int t, int cnt, const double *v) {
     if (fabs(ir_const_f64(x, i) - v[i]) > 1e-5)
       fail_msg("%s[%d] = %g, expected %g", x->name, i, ir_const_f64(x, i), v[i]);
 }
-#define CHECK_FLOATS(g, t, ...) \
-  check_floats(g, t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), (const double[]){__VA_ARGS__})
+#define CHECK_FLOATS(g, t, ...)                                                                    \
+  check_floats(g, t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)),                      \
+               (const double[]){__VA_ARGS__})
 
 /* ---- convolution and pooling ---- */
 
@@ -218,7 +231,8 @@ static void shape__conv_kernel_larger_than_input_is_an_error(void **state) {
   int x = INPUT(g, "x", DT_F32, 1, 3, 2, 2);
   int w = cst(g, "w", DT_F32, 4, I64S(8, 3, 3, 3), NULL);
   node(g, IR_OP_CONV, "conv1", 1, 2, x, w);
-  infer_fails(c, "conv1", "Conv: kernel 3 (dilated 3) is larger than padded input 2 on spatial axis 0");
+  infer_fails(c, "conv1",
+              "Conv: kernel 3 (dilated 3) is larger than padded input 2 on spatial axis 0");
   ctx_free(c);
 }
 
@@ -326,19 +340,21 @@ static void shape__batch_norm_and_instance_norm(void **state) {
 
 static void shape__unary_ops_keep_dtype_and_shape(void **state) {
   (void)state;
-  static const IrOp ops[] = {IR_OP_RELU, IR_OP_LEAKY_RELU, IR_OP_CLIP, IR_OP_SIGMOID, IR_OP_TANH,
-                             IR_OP_HARD_SIGMOID, IR_OP_HARD_SWISH, IR_OP_ELU, IR_OP_EXP, IR_OP_LOG,
-                             IR_OP_SQRT, IR_OP_NEG, IR_OP_ABS, IR_OP_FLOOR, IR_OP_CEIL, IR_OP_SOFTMAX,
-                             IR_OP_LRN, IR_OP_LOG_SOFTMAX};
+  static const IrOp ops[] = {
+      IR_OP_RELU,       IR_OP_LEAKY_RELU, IR_OP_CLIP, IR_OP_SIGMOID, IR_OP_TANH, IR_OP_HARD_SIGMOID,
+      IR_OP_HARD_SWISH, IR_OP_ELU,        IR_OP_EXP,  IR_OP_LOG,     IR_OP_SQRT, IR_OP_NEG,
+      IR_OP_ABS,        IR_OP_FLOOR,      IR_OP_CEIL, IR_OP_SOFTMAX, IR_OP_LRN,  IR_OP_LOG_SOFTMAX};
   Ctx *c = ctx_new();
   IrGraph *g = c->g;
   int x = INPUT(g, "x", DT_F16, 2, 3, 5);
   int ns[sizeof ops / sizeof ops[0]];
-  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) ns[i] = node(g, ops[i], ir_op_name(ops[i]), 1, 1, x);
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    ns[i] = node(g, ops[i], ir_op_name(ops[i]), 1, 1, x);
   int lo = scalar_f32(g, "lo", 0), hi = scalar_f32(g, "hi", 6);
   int clip = node(g, IR_OP_CLIP, "clip6", 1, 3, x, lo, hi);
   infer_ok(c);
-  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) CHECK(g, out(g, ns[i], 0), DT_F16, 2, 3, 5);
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    CHECK(g, out(g, ns[i], 0), DT_F16, 2, 3, 5);
   CHECK(g, out(g, clip, 0), DT_F16, 2, 3, 5);
   ctx_free(c);
 }
@@ -348,8 +364,8 @@ static void shape__softmax_axis_out_of_range_is_an_error(void **state) {
   Ctx *c = ctx_new();
   int x = INPUT(c->g, "x", DT_F32, 2, 3);
   int n = node(c->g, IR_OP_SOFTMAX, "sm", 1, 1, x);
-  attr_i(c->g, n, "axis", 2);
-  infer_fails(c, "sm", "Softmax: axis 2 is out of range for rank 2");
+  attr_i(c->g, n, "axis", 3);
+  infer_fails(c, "sm", "Softmax: axis 3 is out of range for rank 2");
   ctx_free(c);
 }
 
@@ -367,7 +383,8 @@ static void shape__prelu_slope_broadcasts_to_input(void **state) {
 
 static void shape__broadcast_binary_ops(void **state) {
   (void)state;
-  static const IrOp ops[] = {IR_OP_ADD, IR_OP_SUB, IR_OP_MUL, IR_OP_DIV, IR_OP_POW, IR_OP_MAX, IR_OP_MIN};
+  static const IrOp ops[] = {IR_OP_ADD, IR_OP_SUB, IR_OP_MUL, IR_OP_DIV,
+                             IR_OP_POW, IR_OP_MAX, IR_OP_MIN};
   Ctx *c = ctx_new();
   IrGraph *g = c->g;
   int a = INPUT(g, "a", DT_F32, 2, 1, 4);
@@ -570,8 +587,10 @@ static void shape__pad_attr_and_input(void **state) {
   int x = INPUT(g, "x", DT_F32, 1, 3, 4, 4);
   int n1 = node(g, IR_OP_PAD, "pad_attr", 1, 1, x);
   ATTR_INTS(g, n1, "pads", 0, 0, 1, 2, 0, 0, 3, 4);
-  int n2 = node(g, IR_OP_PAD, "pad_in", 1, 3, x, CONST_I64(g, "p", 0, 0, 1, 1, 0, 0, -1, 1), scalar_f32(g, "v", 0));
-  int n3 = node(g, IR_OP_PAD, "pad_axes", 1, 4, x, CONST_I64(g, "p2", 2, 3), -1, CONST_I64(g, "axes", -1));
+  int n2 = node(g, IR_OP_PAD, "pad_in", 1, 3, x, CONST_I64(g, "p", 0, 0, 1, 1, 0, 0, -1, 1),
+                scalar_f32(g, "v", 0));
+  int n3 = node(g, IR_OP_PAD, "pad_axes", 1, 4, x, CONST_I64(g, "p2", 2, 3), -1,
+                CONST_I64(g, "axes", -1));
   infer_ok(c);
   CHECK(g, out(g, n1, 0), DT_F32, 1, 3, 8, 10);
   CHECK(g, out(g, n2, 0), DT_F32, 1, 3, 4, 6);
@@ -588,7 +607,8 @@ static void shape__resize_scales_sizes_and_upsample(void **state) {
   int scales = cst(g, "scales", DT_F32, 1, I64S(4), sc);
   int empty = cst(g, "empty", DT_F32, 1, I64S(0), NULL);
   int n1 = node(g, IR_OP_RESIZE, "rs_scales", 1, 3, x, -1, scales);
-  int n2 = node(g, IR_OP_RESIZE, "rs_sizes", 1, 4, x, empty, empty, CONST_I64(g, "sz", 1, 3, 32, 33));
+  int n2 =
+      node(g, IR_OP_RESIZE, "rs_sizes", 1, 4, x, empty, empty, CONST_I64(g, "sz", 1, 3, 32, 33));
   int n3 = node(g, IR_OP_RESIZE, "rs10", 1, 2, x, scales);
   int n4 = node(g, IR_OP_UPSAMPLE, "up9", 1, 2, x, scales);
   int n5 = node(g, IR_OP_UPSAMPLE, "up7", 1, 1, x);
@@ -614,8 +634,9 @@ static void shape__slice_negative_int64_max_and_steps(void **state) {
   int x = INPUT(g, "x", DT_F32, 2, 10, 20);
   int n1 = node(g, IR_OP_SLICE, "s1", 1, 4, x, CONST_I64(g, "st", 1), CONST_I64(g, "en", INT64_MAX),
                 CONST_I64(g, "ax", -1));
-  int n2 = node(g, IR_OP_SLICE, "s2", 1, 5, x, CONST_I64(g, "st2", -1, 0), CONST_I64(g, "en2", INT64_MIN, -3),
-                CONST_I64(g, "ax2", 1, 2), CONST_I64(g, "sp2", -1, 3));
+  int n2 = node(g, IR_OP_SLICE, "s2", 1, 5, x, CONST_I64(g, "st2", -1, 0),
+                CONST_I64(g, "en2", INT64_MIN, -3), CONST_I64(g, "ax2", 1, 2),
+                CONST_I64(g, "sp2", -1, 3));
   int n3 = node(g, IR_OP_SLICE, "s3", 1, 3, x, CONST_I64(g, "st3", 5), CONST_I64(g, "en3", 2));
   int n4 = node(g, IR_OP_SLICE, "s_attr", 1, 1, x);
   ATTR_INTS(g, n4, "starts", 0, 2);
@@ -701,9 +722,11 @@ static void shape__cast_identity_dropout(void **state) {
   Ctx *c = ctx_new();
   IrGraph *g = c->g;
   int x = INPUT(g, "x", DT_F32, 2, 3);
-  static const struct { int64_t code; DType dt; } map[] = {
-      {1, DT_F32}, {2, DT_U8},  {3, DT_I8},   {4, DT_U16}, {5, DT_I16},  {6, DT_I32},
-      {7, DT_I64}, {9, DT_BOOL}, {10, DT_F16}, {11, DT_F64}, {12, DT_U32}, {13, DT_U64}};
+  static const struct {
+    int64_t code;
+    DType dt;
+  } map[] = {{1, DT_F32}, {2, DT_U8},   {3, DT_I8},   {4, DT_U16},  {5, DT_I16},  {6, DT_I32},
+             {7, DT_I64}, {9, DT_BOOL}, {10, DT_F16}, {11, DT_F64}, {12, DT_U32}, {13, DT_U64}};
   int ns[12];
   for (int i = 0; i < 12; i++) {
     ns[i] = node(g, IR_OP_CAST, "cast", 1, 1, x);
@@ -763,7 +786,8 @@ static void shape__gather_expand_tile_range_shapes(void **state) {
   int n2 = node(g, IR_OP_EXPAND, "expand", 1, 2, y, CONST_I64(g, "es", 2, 1, 4));
   int n3 = node(g, IR_OP_TILE, "tile", 1, 2, y, CONST_I64(g, "rep", 2, 3));
   int lim = INPUT(g, "lim", DT_I64, 1);
-  int n4 = node(g, IR_OP_RANGE, "range_dyn", 1, 3, scalar_i64(g, "s", 0), lim, scalar_i64(g, "d", 1));
+  int n4 =
+      node(g, IR_OP_RANGE, "range_dyn", 1, 3, scalar_i64(g, "s", 0), lim, scalar_i64(g, "d", 1));
   infer_ok(c);
   CHECK(g, out(g, n1, 0), DT_F32, 5, 2, 3, 7);
   CHECK(g, out(g, n2, 0), DT_F32, 2, 3, 4);
@@ -826,7 +850,8 @@ static void shape__constant_of_shape_weights_fold_through_reshape(void **state) 
   float half = 0.5f;
   int v = cst(g, "val", DT_F32, 1, I64S(1), &half);
   ir_node_add_attr(g, cos, "value", ATTR_TENSOR)->tensor = v;
-  int rsh = node(g, IR_OP_RESHAPE, "wreshape", 1, 2, out(g, cos, 0), CONST_I64(g, "ws", 16, 3, 3, 3));
+  int rsh =
+      node(g, IR_OP_RESHAPE, "wreshape", 1, 2, out(g, cos, 0), CONST_I64(g, "ws", 16, 3, 3, 3));
   int conv = node(g, IR_OP_CONV, "conv", 1, 2, x, out(g, rsh, 0));
   int zeros = node(g, IR_OP_CONSTANT_OF_SHAPE, "zeros", 1, 1, CONST_I64(g, "zs", 2, 2));
   int iz = node(g, IR_OP_CONSTANT_OF_SHAPE, "izeros", 1, 1, CONST_I64(g, "izs", 3));
@@ -847,6 +872,21 @@ static void shape__constant_of_shape_weights_fold_through_reshape(void **state) 
   check_folded(g, iz);
   CHECK(g, out(g, iz, 0), DT_I64, 3);
   CHECK_INTS(g, out(g, iz, 0), 7, 7, 7);
+  ctx_free(c);
+}
+
+static void shape__folding_over_1gib_is_refused(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  int big = node(g, IR_OP_CONSTANT_OF_SHAPE, "big", 1, 1,
+                 CONST_I64(g, "s", (int64_t)1 << 28, 2)); /* 2 GiB f32 */
+  int rel = node(g, IR_OP_RELU, "relu", 1, 1, out(g, big, 0));
+  infer_ok(c);
+  check_live(g, big);
+  CHECK(g, out(g, big, 0), DT_F32, (int64_t)1 << 28, 2);
+  check_live(g, rel);
+  CHECK(g, out(g, rel, 0), DT_F32, (int64_t)1 << 28, 2);
   ctx_free(c);
 }
 
@@ -953,14 +993,16 @@ static void shape__data_movement_folds(void **state) {
   int64_t v[6] = {0, 1, 2, 3, 4, 5};
   int x = cst(g, "x", DT_I64, 2, I64S(2, 3), v);
   int tr = node(g, IR_OP_TRANSPOSE, "tr", 1, 1, x);
-  int sl = node(g, IR_OP_SLICE, "sl", 1, 5, x, CONST_I64(g, "st", -1), CONST_I64(g, "en", INT64_MIN),
-                CONST_I64(g, "ax", 1), CONST_I64(g, "sp", -2));
+  int sl = node(g, IR_OP_SLICE, "sl", 1, 5, x, CONST_I64(g, "st", -1),
+                CONST_I64(g, "en", INT64_MIN), CONST_I64(g, "ax", 1), CONST_I64(g, "sp", -2));
   int ga = node(g, IR_OP_GATHER, "ga", 1, 2, x, CONST_I64(g, "idx", -1, 0));
   attr_i(g, ga, "axis", 1);
   int ex = node(g, IR_OP_EXPAND, "ex", 1, 2, CONST_I64(g, "row", 1, 2), CONST_I64(g, "es", 2, 1));
   int ti = node(g, IR_OP_TILE, "ti", 1, 2, CONST_I64(g, "r2", 1, 2), CONST_I64(g, "rep", 2));
-  int rg = node(g, IR_OP_RANGE, "rg", 1, 3, scalar_i64(g, "s", 10), scalar_i64(g, "l", 4), scalar_i64(g, "d", -3));
-  int rf = node(g, IR_OP_RANGE, "rf", 1, 3, scalar_f32(g, "fs", 0), scalar_f32(g, "fl", 1), scalar_f32(g, "fd", 0.25f));
+  int rg = node(g, IR_OP_RANGE, "rg", 1, 3, scalar_i64(g, "s", 10), scalar_i64(g, "l", 4),
+                scalar_i64(g, "d", -3));
+  int rf = node(g, IR_OP_RANGE, "rf", 1, 3, scalar_f32(g, "fs", 0), scalar_f32(g, "fl", 1),
+                scalar_f32(g, "fd", 0.25f));
   int sp = node(g, IR_OP_SPLIT, "sp", 2, 2, x, CONST_I64(g, "spl", 1, 2));
   attr_i(g, sp, "axis", 1);
   int fl = node(g, IR_OP_FLATTEN, "fl", 1, 1, x);
@@ -1042,14 +1084,16 @@ static void shape__huge_dims_overflow_is_an_error(void **state) {
   int64_t big = (int64_t)1 << 40;
   int x = input(c->g, "x", DT_F32, 2, (int64_t[]){big, big});
   node(c->g, IR_OP_RELU, "relu", 1, 1, x);
-  infer_fails(c, "relu", "Relu: tensor 'x' of shape 1099511627776x1099511627776 has too many elements");
+  infer_fails(c, "relu",
+              "Relu: tensor 'x' of shape 1099511627776x1099511627776 has too many elements");
   ctx_free(c);
   c = ctx_new();
   int y = input(c->g, "y", DT_F32, 1, (int64_t[]){big});
   int r = node(c->g, IR_OP_RESHAPE, "r", 1, 2, y, CONST_I64(c->g, "s", 1, -1));
   int t = node(c->g, IR_OP_TILE, "tile", 1, 2, out(c->g, r, 0), CONST_I64(c->g, "rep", big, 1));
   (void)t;
-  infer_fails(c, "tile", "Tile: tensor 'tile_0' of shape 1099511627776x1099511627776 has too many elements");
+  infer_fails(c, "tile",
+              "Tile: tensor 'tile_0' of shape 1099511627776x1099511627776 has too many elements");
   ctx_free(c);
 }
 
@@ -1144,8 +1188,10 @@ static void shape__value_info_fills_unknown_dims(void **state) {
 
 #include "compiler/frontend/onnx.h"
 
-/* Loads and infers one model; returns 0 ok, counts outputs with unknown rank into *unknown. */
-static int load_and_infer(const char *path, int *unknown, char *msg, size_t size) {
+/* Loads and infers one model; returns 0 ok, counts outputs with unknown rank into *unknown.
+ * With need_const_weights, a live ConstantOfShape or a non-constant Conv/Gemm/BN weight fails. */
+static int load_and_infer(const char *path, bool need_const_weights, int *unknown, char *msg,
+                          size_t size) {
   Arena *a = arena_new();
   IrGraph *g = NULL;
   Err err = {0};
@@ -1153,6 +1199,16 @@ static int load_and_infer(const char *path, int *unknown, char *msg, size_t size
   if (rc == 0) rc = ir_infer(g, &err);
   if (rc < 0) snprintf(msg, size, "%s: %s: %s", path, err.node, err.msg);
   for (int i = 0; rc == 0 && i < g->n_outputs; i++) *unknown += g->tensors[g->outputs[i]].rank < 0;
+  /* weights generated by ConstantOfShape must have become plain constants */
+  for (int i = 0; rc == 0 && need_const_weights && i < g->n_nodes; i++) {
+    const IrNode *x = &g->nodes[i];
+    if (x->dead) continue;
+    bool weighted = x->op == IR_OP_CONV || x->op == IR_OP_GEMM || x->op == IR_OP_BATCH_NORM;
+    if (x->op == IR_OP_CONSTANT_OF_SHAPE || (weighted && !ir_is_const(g, x->inputs[1]))) {
+      snprintf(msg, size, "%s: %s (%s) left unfolded", path, x->name, x->op_type);
+      rc = -1;
+    }
+  }
   if (g) ir_release(g);
   arena_free(a);
   return rc;
@@ -1173,13 +1229,14 @@ static void shape__onnx_node_models_infer(void **state) {
     snprintf(path, sizeof path, "%s/%s/model.onnx", dir, e->d_name);
     if (!io_exists(path)) continue;
     n++;
-    if (load_and_infer(path, &unknown, msg, sizeof msg) < 0) {
+    if (load_and_infer(path, false, &unknown, msg, sizeof msg) < 0) {
       failed++;
       print_message("  %s\n", msg);
     }
   }
   closedir(d);
-  print_message("onnx-node: %d models, %d failed, %d outputs of unknown rank\n", n, failed, unknown);
+  print_message("onnx-node: %d models, %d failed, %d outputs of unknown rank\n", n, failed,
+                unknown);
   assert_int_equal(failed, 0);
   assert_int_equal(unknown, 0);
 }
@@ -1199,17 +1256,19 @@ static void shape__light_models_fold_constant_of_shape(void **state) {
     if (len < 5 || strcmp(e->d_name + len - 5, ".onnx") != 0) continue;
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     n++;
-    if (load_and_infer(path, &unknown, msg, sizeof msg) < 0) {
+    if (load_and_infer(path, true, &unknown, msg, sizeof msg) < 0) {
       failed++;
       print_message("  %s\n", msg);
     }
   }
   closedir(d);
-  print_message("onnx-light: %d models, %d failed, %d outputs of unknown rank\n", n, failed, unknown);
+  print_message("onnx-light: %d models, %d failed, %d outputs of unknown rank\n", n, failed,
+                unknown);
   assert_int_equal(failed, 0);
 }
-#define FRONTEND_TESTS cmocka_unit_test(shape__onnx_node_models_infer), \
-                       cmocka_unit_test(shape__light_models_fold_constant_of_shape),
+#define FRONTEND_TESTS                                                                             \
+  cmocka_unit_test(shape__onnx_node_models_infer),                                                 \
+      cmocka_unit_test(shape__light_models_fold_constant_of_shape),
 #else
 #define FRONTEND_TESTS
 #endif
@@ -1252,6 +1311,7 @@ int main(void) {
       cmocka_unit_test(shape__shape_gather_unsqueeze_concat_reshape_chain_folds),
       cmocka_unit_test(shape__shape_folds_with_partially_known_input_only_when_needed),
       cmocka_unit_test(shape__constant_of_shape_weights_fold_through_reshape),
+      cmocka_unit_test(shape__folding_over_1gib_is_refused),
       cmocka_unit_test(shape__constant_node_values),
       cmocka_unit_test(shape__elementwise_math_folds),
       cmocka_unit_test(shape__integer_compare_where_cast_fold),
@@ -1265,7 +1325,6 @@ int main(void) {
       cmocka_unit_test(shape__unknown_shapes_propagate_without_errors),
       cmocka_unit_test(shape__unknown_ops_keep_value_info),
       cmocka_unit_test(shape__value_info_fills_unknown_dims),
-      FRONTEND_TESTS
-  };
+      FRONTEND_TESTS};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

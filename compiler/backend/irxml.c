@@ -88,8 +88,16 @@ static const char *ints_str(Arena *a, const int64_t *v, int n) {
   return s;
 }
 
-/* A float attribute value that reads back as the same float. */
-static const char *flt_str(Arena *a, double v) { return arena_printf(a, "%.9g", v); }
+/* The shortest decimal that reads back as the same float (attributes are floats in ONNX). */
+static const char *flt_str(Arena *a, double v) {
+  float f = (float)v;
+  char b[64];
+  for (int prec = 6; prec < 9; prec++) {
+    snprintf(b, sizeof b, "%.*g", prec, (double)f);
+    if (strtof(b, NULL) == f) return arena_strdup(a, b);
+  }
+  return arena_printf(a, "%.9g", (double)f);
+}
 
 /* Tensor name escaped for the v11 `names` port attribute (commas separate names). */
 static const char *names_escape(Arena *a, const char *s) {
@@ -251,7 +259,7 @@ static int input_reshaped(W *w, const IrNode *n, int k, int rank, const int64_t 
                           Val *out) {
   if (!has_in(n, k)) return err_set(w->err, ERR_BACKEND, "required input %d is missing", k);
   const IrTensor *x = T(w, n->inputs[k]);
-  if (x->data && w->tv[n->inputs[k]].layer < 0) {
+  if (x->data) {
     *out = const_raw(w, sub(w, n, suffix), x->dtype, rank, dims, x->data, x->nbytes);
     return 0;
   }
@@ -573,9 +581,16 @@ static int emit_variadic(W *w, const IrNode *n, const char *type) {
   for (int k = 1; k < n->n_inputs; k++) {
     if (input(w, n, k, &b) < 0) return -1;
     bool last = k == n->n_inputs - 1;
-    /* intermediate broadcasts may be smaller than y; OpenVINO re-infers, y is an upper bound */
+    IrTensor like = *y; /* numpy broadcast of the two operands */
+    const Port *pa = port_of(w, acc), *pb = port_of(w, b);
+    like.rank = pa->rank > pb->rank ? pa->rank : pb->rank;
+    for (int i = 0; i < like.rank; i++) {
+      int ia = i - (like.rank - pa->rank), ib = i - (like.rank - pb->rank);
+      int64_t da = ia >= 0 ? pa->dims[ia] : 1, db = ib >= 0 ? pb->dims[ib] : 1;
+      like.dims[i] = da == 1 ? db : da;
+    }
     acc = binop(w, last ? n->name : sub(w, n, arena_printf(w->a, "%d", k)), type, acc, b,
-                last ? n->outputs[0] : -1, y);
+                last ? n->outputs[0] : -1, &like);
   }
   return 0;
 }

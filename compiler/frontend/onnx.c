@@ -29,10 +29,10 @@ typedef struct {
   IrGraph *g;
   Arena *a;
   Err *err;
-  const char *path;         /* model path for messages */
-  const char *dir;          /* folder for external data; NULL when loaded from memory */
-  Onnx__ModelProto *model;  /* decoded message */
-  bool aliased;             /* some constant points into model: keep it alive */
+  const char *path;        /* model path for messages */
+  const char *dir;         /* folder for external data; NULL when loaded from memory */
+  Onnx__ModelProto *model; /* decoded message */
+  bool aliased;            /* some constant points into model: keep it alive */
   NameMap names;
 } Ctx;
 
@@ -150,8 +150,7 @@ static bool depth_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, size
       i += (size_t)v;
       break;
     }
-    default:
-      return true;
+    default: return true;
     }
   }
   return true;
@@ -193,15 +192,15 @@ static const char *dims_str(char *buf, size_t size, int rank, const int64_t *dim
 
 /* What a decoded tensor looks like before its bytes are placed. */
 typedef struct {
-  const char *name;     /* for messages */
+  const char *name; /* for messages */
   int32_t onnx_type;
-  DType dt;             /* IR dtype (f32 for bfloat16, which is widened) */
-  const char *dt_name;  /* dtype as messages print it */
-  size_t src_esz;       /* bytes per element in the file */
+  DType dt;            /* IR dtype (f32 for bfloat16, which is widened) */
+  const char *dt_name; /* dtype as messages print it */
+  size_t src_esz;      /* bytes per element in the file */
   int rank;
   int64_t dims[IR_MAX_DIMS];
   int64_t numel;
-  size_t need;          /* numel * src_esz */
+  size_t need; /* numel * src_esz */
   char shape[256];
 } TInfo;
 
@@ -306,23 +305,31 @@ static int read_external(Ctx *c, const TInfo *ti, const Onnx__TensorProto *tp, c
   for (size_t i = 0; i < tp->n_external_data; i++) {
     const Onnx__StringStringEntryProto *e = tp->external_data[i];
     const char *k = S(e->key), *v = S(e->value);
-    if (strcmp(k, "location") == 0) loc = v;
+    if (strcmp(k, "location") == 0)
+      loc = v;
     else if (strcmp(k, "offset") == 0 || strcmp(k, "length") == 0) {
       uint64_t x;
       if (!parse_u64(v, &x))
         return fail(c, ERR_PARSE, node, "tensor '%s': external data %s '%s' is not a number",
                     ti->name, k, v);
-      if (k[0] == 'o') off = x;
-      else { length = x; has_len = true; }
+      if (k[0] == 'o')
+        off = x;
+      else {
+        length = x;
+        has_len = true;
+      }
     }
   }
-  if (!loc || !*loc) return fail(c, ERR_PARSE, node, "tensor '%s': external data has no location", ti->name);
+  if (!loc || !*loc)
+    return fail(c, ERR_PARSE, node, "tensor '%s': external data has no location", ti->name);
   if (path_escapes(loc))
-    return fail(c, ERR_PARSE, node,
-                "tensor '%s': external data location '%s' must be a relative path inside the model folder",
-                ti->name, loc);
+    return fail(
+        c, ERR_PARSE, node,
+        "tensor '%s': external data location '%s' must be a relative path inside the model folder",
+        ti->name, loc);
   if (!c->dir)
-    return fail(c, ERR_PARSE, node, "tensor '%s': external data needs the model's folder", ti->name);
+    return fail(c, ERR_PARSE, node, "tensor '%s': external data needs the model's folder",
+                ti->name);
   char full[4096];
   if (snprintf(full, sizeof full, "%s/%s", c->dir, loc) >= (int)sizeof full)
     return fail(c, ERR_PARSE, node, "tensor '%s': external data path is too long", ti->name);
@@ -333,7 +340,8 @@ static int read_external(Ctx *c, const TInfo *ti, const Onnx__TensorProto *tp, c
   struct stat st;
   int rc = 0;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    rc = fail(c, ERR_IO, node, "tensor '%s': external data '%s' is not a regular file", ti->name, loc);
+    rc = fail(c, ERR_IO, node, "tensor '%s': external data '%s' is not a regular file", ti->name,
+              loc);
     goto done;
   }
   uint64_t size = (uint64_t)st.st_size;
@@ -346,8 +354,9 @@ static int read_external(Ctx *c, const TInfo *ti, const Onnx__TensorProto *tp, c
   }
   if (!has_len) length = size - off;
   if (length != ti->need) {
-    rc = fail(c, ERR_PARSE, node, "tensor '%s': external data has %llu bytes, shape %s of %s needs %zu",
-              ti->name, (unsigned long long)length, ti->shape, ti->dt_name, ti->need);
+    rc = fail(c, ERR_PARSE, node,
+              "tensor '%s': external data has %llu bytes, shape %s of %s needs %zu", ti->name,
+              (unsigned long long)length, ti->shape, ti->dt_name, ti->need);
     goto done;
   }
   uint8_t *buf = arena_alloc(c->a, ti->need ? ti->need : 1);
@@ -372,11 +381,23 @@ static int decode_typed(Ctx *c, const TInfo *ti, const Onnx__TensorProto *tp, co
   const char *field = "int32_data";
   size_t have = tp->n_int32_data;
   switch (ti->onnx_type) {
-  case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: field = "float_data"; have = tp->n_float_data; break;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: field = "double_data"; have = tp->n_double_data; break;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: field = "int64_data"; have = tp->n_int64_data; break;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+    field = "float_data";
+    have = tp->n_float_data;
+    break;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+    field = "double_data";
+    have = tp->n_double_data;
+    break;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+    field = "int64_data";
+    have = tp->n_int64_data;
+    break;
   case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
-  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: field = "uint64_data"; have = tp->n_uint64_data; break;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+    field = "uint64_data";
+    have = tp->n_uint64_data;
+    break;
   default: break;
   }
   if (have != (uint64_t)ti->numel)
@@ -426,15 +447,17 @@ static int decode_tensor(Ctx *c, const Onnx__TensorProto *tp, int t, const char 
   bool aliased = false;
   if (ti.dt == DT_STRING) {
     data = arena_alloc(c->a, 1); /* kept so the model loads; never computed on */
-  } else if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+  } else if (tp->has_data_location &&
+             tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
     uint8_t *buf = NULL;
     if (read_external(c, &ti, tp, node, &buf) < 0) return -1;
     data = place_bytes(c, &ti, buf, true, &aliased);
     aliased = false; /* aliasing the arena buffer is not aliasing the message */
   } else if (tp->has_raw_data) {
     if (tp->raw_data.len != ti.need)
-      return fail(c, ERR_PARSE, node, "tensor '%s': raw_data has %zu bytes, shape %s of %s needs %zu",
-                  name, tp->raw_data.len, ti.shape, ti.dt_name, ti.need);
+      return fail(c, ERR_PARSE, node,
+                  "tensor '%s': raw_data has %zu bytes, shape %s of %s needs %zu", name,
+                  tp->raw_data.len, ti.shape, ti.dt_name, ti.need);
     data = ti.need ? place_bytes(c, &ti, tp->raw_data.data, true, &aliased) : arena_alloc(c->a, 1);
   } else if (decode_typed(c, &ti, tp, node, &data) < 0) {
     return -1;
@@ -469,10 +492,11 @@ static int apply_type(Ctx *c, int t, const Onnx__TypeProto *tp, bool strict) {
   for (size_t i = 0; i < sh->n_dim; i++) {
     const Onnx__TensorShapeProto__Dimension *d = sh->dim[i];
     dims[i] = -1;
-    if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0)
+    if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+        d->dim_value >= 0)
       dims[i] = d->dim_value;
-    else if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param &&
-             d->dim_param[0])
+    else if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
+             d->dim_param && d->dim_param[0])
       names[i] = arena_strdup(c->a, d->dim_param);
   }
   ir_set_shape(g, t, (int)sh->n_dim, dims);
@@ -538,9 +562,7 @@ static int decode_attr(Ctx *c, int n, const Onnx__AttributeProto *ap) {
     ir_node_add_attr(g, n, name, ATTR_TENSOR)->tensor = t;
     return 0;
   }
-  default:
-    ir_node_add_attr(g, n, name, ATTR_OTHER);
-    return 0;
+  default: ir_node_add_attr(g, n, name, ATTR_OTHER); return 0;
   }
 }
 
@@ -671,14 +693,16 @@ static int decode_outputs(Ctx *c, const Onnx__GraphProto *gp) {
       return fail(c, ERR_PARSE, NULL,
                   "graph output '%s' is not a graph input, an initializer or a node output", name);
     if (c->g->tensors[t].is_output) continue;
-    if (!c->g->tensors[t].data && !c->g->tensors[t].is_input && apply_type(c, t, vi->type, true) < 0)
+    if (!c->g->tensors[t].data && !c->g->tensors[t].is_input &&
+        apply_type(c, t, vi->type, true) < 0)
       return -1;
     ir_add_output(c->g, t);
   }
   for (size_t i = 0; i < gp->n_value_info; i++) {
     const Onnx__ValueInfoProto *vi = gp->value_info[i];
     int t = map_get(&c->names, S(vi->name));
-    if (t >= 0 && !c->g->tensors[t].data && !c->g->tensors[t].is_input && !c->g->tensors[t].is_output)
+    if (t >= 0 && !c->g->tensors[t].data && !c->g->tensors[t].is_input &&
+        !c->g->tensors[t].is_output)
       apply_type(c, t, vi->type, false);
   }
   return 0;
@@ -726,10 +750,12 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
   c.path = path ? path : "<memory>";
   c.dir = path ? dir_of(a, path) : NULL;
   if (len > FE_ONNX_MAX_FILE)
-    return fail(&c, ERR_PARSE, NULL, "model is %zu bytes, over the limit of %zu", len, FE_ONNX_MAX_FILE);
+    return fail(&c, ERR_PARSE, NULL, "model is %zu bytes, over the limit of %zu", len,
+                FE_ONNX_MAX_FILE);
   if (!data && len) return fail(&c, ERR_PARSE, NULL, "no data");
   if (!depth_ok(&onnx__model_proto__descriptor, data, len, 0))
-    return fail(&c, ERR_PARSE, NULL, "messages are nested deeper than %d levels", FE_ONNX_MAX_DEPTH);
+    return fail(&c, ERR_PARSE, NULL, "messages are nested deeper than %d levels",
+                FE_ONNX_MAX_DEPTH);
   c.model = onnx__model_proto__unpack(NULL, len, data);
   if (!c.model) return fail(&c, ERR_PARSE, NULL, "not an ONNX model (protobuf decoding failed)");
   c.g = ir_new(a, c.path);

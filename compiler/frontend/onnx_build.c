@@ -144,14 +144,16 @@ int ob_input(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank, con
   return ob_input_sym(ob, name, elem_type, rank, dims, NULL);
 }
 
-void ob_output(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank, const int64_t *dims) {
+void ob_output(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank,
+               const int64_t *dims) {
   PUSH(ob->graph->output, ob->graph->n_output, value_info(name, elem_type, rank, dims, NULL));
 }
 
 /* ---- tensors ---- */
 
 /* A TensorProto with name, type and dims, no data. */
-static Onnx__TensorProto *new_tensor(const char *name, int32_t elem_type, int rank, const int64_t *dims) {
+static Onnx__TensorProto *new_tensor(const char *name, int32_t elem_type, int rank,
+                                     const int64_t *dims) {
   ASSERT(rank >= 0 && rank <= OB_MAX_DIMS);
   Onnx__TensorProto *t = xmalloc(sizeof *t);
   onnx__tensor_proto__init(t);
@@ -191,9 +193,16 @@ static void set_raw(Onnx__TensorProto *t, const void *data, size_t nbytes, size_
 /* Bytes per element of an ONNX type code (1 for unknown codes). */
 static size_t elem_size(int32_t elem_type) {
   switch (elem_type) {
-  case OB_FLOAT: case OB_INT32: case OB_UINT32: return 4;
-  case OB_INT64: case OB_UINT64: case OB_DOUBLE: return 8;
-  case OB_INT16: case OB_UINT16: case OB_FLOAT16: case OB_BFLOAT16: return 2;
+  case OB_FLOAT:
+  case OB_INT32:
+  case OB_UINT32: return 4;
+  case OB_INT64:
+  case OB_UINT64:
+  case OB_DOUBLE: return 8;
+  case OB_INT16:
+  case OB_UINT16:
+  case OB_FLOAT16:
+  case OB_BFLOAT16: return 2;
   default: return 1;
   }
 }
@@ -206,13 +215,15 @@ Onnx__TensorProto *ob_init_raw(OnnxBuilder *ob, const char *name, int32_t elem_t
   return t;
 }
 
-void ob_init_f32(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims, const float *data) {
+void ob_init_f32(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims,
+                 const float *data) {
   Onnx__TensorProto *t = new_tensor(name, OB_FLOAT, rank, dims);
   set_raw(t, data, (size_t)numel_of(t) * 4, 4);
   PUSH(ob->graph->initializer, ob->graph->n_initializer, t);
 }
 
-void ob_init_i64(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims, const int64_t *data) {
+void ob_init_i64(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims,
+                 const int64_t *data) {
   Onnx__TensorProto *t = new_tensor(name, OB_INT64, rank, dims);
   set_raw(t, data, (size_t)numel_of(t) * 8, 8);
   PUSH(ob->graph->initializer, ob->graph->n_initializer, t);
@@ -309,7 +320,8 @@ void ob_node_domain(OnnxBuilder *ob, const char *domain) {
 }
 
 /* Appends an attribute of type ty named name to the last node. */
-static Onnx__AttributeProto *new_attr(OnnxBuilder *ob, const char *name, Onnx__AttributeProto__AttributeType ty) {
+static Onnx__AttributeProto *new_attr(OnnxBuilder *ob, const char *name,
+                                      Onnx__AttributeProto__AttributeType ty) {
   Onnx__NodeProto *n = last_node(ob);
   Onnx__AttributeProto *a = xmalloc(sizeof *a);
   onnx__attribute_proto__init(a);

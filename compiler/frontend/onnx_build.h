@@ -32,9 +32,20 @@
 
 /* ONNX element type codes (TensorProto.DataType), spelled short. */
 enum {
-  OB_FLOAT = 1, OB_UINT8 = 2, OB_INT8 = 3, OB_UINT16 = 4, OB_INT16 = 5, OB_INT32 = 6,
-  OB_INT64 = 7, OB_STRING = 8, OB_BOOL = 9, OB_FLOAT16 = 10, OB_DOUBLE = 11, OB_UINT32 = 12,
-  OB_UINT64 = 13, OB_BFLOAT16 = 16,
+  OB_FLOAT = 1,
+  OB_UINT8 = 2,
+  OB_INT8 = 3,
+  OB_UINT16 = 4,
+  OB_INT16 = 5,
+  OB_INT32 = 6,
+  OB_INT64 = 7,
+  OB_STRING = 8,
+  OB_BOOL = 9,
+  OB_FLOAT16 = 10,
+  OB_DOUBLE = 11,
+  OB_UINT32 = 12,
+  OB_UINT64 = 13,
+  OB_BFLOAT16 = 16,
 };
 
 typedef struct OnnxBuilder OnnxBuilder;
@@ -56,8 +67,10 @@ int ob_input_sym(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank,
 void ob_output(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank, const int64_t *dims);
 
 /* Initializers stored in raw_data (little-endian). data holds numel elements. */
-void ob_init_f32(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims, const float *data);
-void ob_init_i64(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims, const int64_t *data);
+void ob_init_f32(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims,
+                 const float *data);
+void ob_init_i64(OnnxBuilder *ob, const char *name, int rank, const int64_t *dims,
+                 const int64_t *data);
 /* Any element type: nbytes of data copied as raw_data (nbytes is not checked against the shape,
  * so tests can write malformed tensors). Returns the tensor for further tweaks. */
 Onnx__TensorProto *ob_init_raw(OnnxBuilder *ob, const char *name, int32_t elem_type, int rank,
@@ -112,8 +125,8 @@ typedef struct {
 } ObRng;
 void ob_rng_seed(ObRng *r, uint64_t seed);
 uint64_t ob_rng_next(ObRng *r);
-float ob_rng_uniform(ObRng *r);                 /* [0, 1) with 24 random bits */
-float ob_rng_range(ObRng *r, float lo, float hi);/* [lo, hi) */
+float ob_rng_uniform(ObRng *r);                   /* [0, 1) with 24 random bits */
+float ob_rng_range(ObRng *r, float lo, float hi); /* [lo, hi) */
 /* Fills n floats uniformly in [-limit, limit]: He-uniform for ReLU nets is
  * limit = gain * sqrt(6 / fan_in). */
 void ob_rng_fill(ObRng *r, float *dst, size_t n, float limit);

@@ -101,31 +101,49 @@ static float d2f(double v) {
   return (float)v;
 }
 
-static void wr_i(IrTensor *t, int64_t i, int64_t v);
-
-/* Stores v as element i of t, converted to t's dtype. */
-static void wr_f(IrTensor *t, int64_t i, double v) {
+void shape__put_f64(IrTensor *t, int64_t i, double v) {
   uint8_t *p = t->data;
   switch (t->dtype) {
-  case DT_F32: { float f = d2f(v); memcpy(p + 4 * i, &f, 4); return; }
-  case DT_F16: { uint16_t h = fp16_from_f32(d2f(v)); memcpy(p + 2 * i, &h, 2); return; }
+  case DT_F32: {
+    float f = d2f(v);
+    memcpy(p + 4 * i, &f, 4);
+    return;
+  }
+  case DT_F16: {
+    uint16_t h = fp16_from_f32(d2f(v));
+    memcpy(p + 2 * i, &h, 2);
+    return;
+  }
   case DT_F64: memcpy(p + 8 * i, &v, 8); return;
   case DT_BOOL: p[i] = v != 0; return;
-  default: wr_i(t, i, f2i(v)); return;
+  default: shape__put_i64(t, i, f2i(v)); return;
   }
 }
 
-/* Stores v as element i of t, converted (wrapping) to t's dtype. */
-static void wr_i(IrTensor *t, int64_t i, int64_t v) {
+void shape__put_i64(IrTensor *t, int64_t i, int64_t v) {
   uint8_t *p = t->data;
   uint64_t u = (uint64_t)v;
   switch (t->dtype) {
-  case DT_I64: case DT_U64: memcpy(p + 8 * i, &v, 8); return;
-  case DT_I32: case DT_U32: { uint32_t x = (uint32_t)u; memcpy(p + 4 * i, &x, 4); return; }
-  case DT_I16: case DT_U16: { uint16_t x = (uint16_t)u; memcpy(p + 2 * i, &x, 2); return; }
-  case DT_I8: case DT_U8: p[i] = (uint8_t)u; return;
+  case DT_I64:
+  case DT_U64: memcpy(p + 8 * i, &v, 8); return;
+  case DT_I32:
+  case DT_U32: {
+    uint32_t x = (uint32_t)u;
+    memcpy(p + 4 * i, &x, 4);
+    return;
+  }
+  case DT_I16:
+  case DT_U16: {
+    uint16_t x = (uint16_t)u;
+    memcpy(p + 2 * i, &x, 2);
+    return;
+  }
+  case DT_I8:
+  case DT_U8: p[i] = (uint8_t)u; return;
   case DT_BOOL: p[i] = v != 0; return;
-  case DT_F32: case DT_F16: case DT_F64: wr_f(t, i, (double)v); return;
+  case DT_F32:
+  case DT_F16:
+  case DT_F64: shape__put_f64(t, i, (double)v); return;
   default: return;
   }
 }
@@ -145,7 +163,10 @@ static double unary_f(const IrNode *x, double v, double lo, double hi) {
     double r = ir_attr_float(x, "alpha", 0.2f) * v + ir_attr_float(x, "beta", 0.5f);
     return r < 0 ? 0 : r > 1 ? 1 : r;
   }
-  case IR_OP_HARD_SWISH: { double r = v / 6 + 0.5; return v * (r < 0 ? 0 : r > 1 ? 1 : r); }
+  case IR_OP_HARD_SWISH: {
+    double r = v / 6 + 0.5;
+    return v * (r < 0 ? 0 : r > 1 ? 1 : r);
+  }
   case IR_OP_ELU: return v >= 0 ? v : ir_attr_float(x, "alpha", 1.0f) * (exp(v) - 1);
   case IR_OP_EXP: return exp(v);
   case IR_OP_LOG: return log(v);
@@ -165,7 +186,8 @@ static bool unary_i(const IrNode *x, int64_t v, int64_t lo, int64_t hi, int64_t 
   case IR_OP_RELU: *out = v > 0 ? v : 0; return true;
   case IR_OP_NEG: *out = (int64_t)(0 - (uint64_t)v); return true;
   case IR_OP_ABS: *out = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; return true;
-  case IR_OP_FLOOR: case IR_OP_CEIL: *out = v; return true;
+  case IR_OP_FLOOR:
+  case IR_OP_CEIL: *out = v; return true;
   case IR_OP_CLIP: *out = v < lo ? lo : v > hi ? hi : v; return true;
   default: return false;
   }
@@ -192,8 +214,10 @@ static int fold_unary(IrGraph *g, int n) {
   bool as_int = dtype_is_int(a->dtype) && a->dtype != DT_BOOL;
   for (int64_t i = 0; i < ne; i++) {
     int64_t r;
-    if (as_int && unary_i(x, ir_const_i64(a, i), f2i(lo), f2i(hi), &r)) wr_i(o, i, r);
-    else wr_f(o, i, unary_f(x, ir_const_f64(a, i), lo, hi));
+    if (as_int && unary_i(x, ir_const_i64(a, i), f2i(lo), f2i(hi), &r))
+      shape__put_i64(o, i, r);
+    else
+      shape__put_f64(o, i, unary_f(x, ir_const_f64(a, i), lo, hi));
   }
   return 1;
 }
@@ -252,13 +276,14 @@ static int fold_binary(IrGraph *g, int n) {
     if (as_int) {
       int64_t acc = ir_const_i64(a0, w.off[0]);
       for (int k = 1; k < x->n_inputs; k++)
-        if (!binary_i(x->op, acc, ir_const_i64(&g->tensors[x->inputs[k]], w.off[k]), &acc)) return 0;
-      wr_i(o, i, acc);
+        if (!binary_i(x->op, acc, ir_const_i64(&g->tensors[x->inputs[k]], w.off[k]), &acc))
+          return 0;
+      shape__put_i64(o, i, acc);
     } else {
       double acc = ir_const_f64(a0, w.off[0]);
       for (int k = 1; k < x->n_inputs; k++)
         acc = binary_f(x->op, acc, ir_const_f64(&g->tensors[x->inputs[k]], w.off[k]));
-      wr_f(o, i, acc);
+      shape__put_f64(o, i, acc);
     }
   }
   return 1;
@@ -292,12 +317,14 @@ static int fold_cast(IrGraph *g, int n) {
   int64_t ne = ir_numel(o);
   bool from_float = dtype_is_float(a->dtype);
   for (int64_t i = 0; i < ne; i++) {
-    if (from_float) wr_f(o, i, ir_const_f64(a, i));
+    if (from_float)
+      shape__put_f64(o, i, ir_const_f64(a, i));
     else if (a->dtype == DT_U64 && dtype_is_float(o->dtype)) {
       uint64_t u;
       memcpy(&u, (const uint8_t *)a->data + 8 * i, 8);
-      wr_f(o, i, (double)u);
-    } else wr_i(o, i, ir_const_i64(a, i));
+      shape__put_f64(o, i, (double)u);
+    } else
+      shape__put_i64(o, i, ir_const_i64(a, i));
   }
   return 1;
 }
@@ -319,17 +346,23 @@ static int fold_copy(IrGraph *g, int n) {
 typedef int (*FoldFn)(IrGraph *g, int n);
 
 static const FoldFn FOLD[IR_OP_COUNT] = {
-    [IR_OP_RELU] = fold_unary,       [IR_OP_LEAKY_RELU] = fold_unary, [IR_OP_CLIP] = fold_unary,
-    [IR_OP_SIGMOID] = fold_unary,    [IR_OP_TANH] = fold_unary,       [IR_OP_HARD_SIGMOID] = fold_unary,
-    [IR_OP_HARD_SWISH] = fold_unary, [IR_OP_ELU] = fold_unary,        [IR_OP_EXP] = fold_unary,
-    [IR_OP_LOG] = fold_unary,        [IR_OP_SQRT] = fold_unary,       [IR_OP_NEG] = fold_unary,
-    [IR_OP_ABS] = fold_unary,        [IR_OP_FLOOR] = fold_unary,      [IR_OP_CEIL] = fold_unary,
-    [IR_OP_ADD] = fold_binary,       [IR_OP_SUB] = fold_binary,       [IR_OP_MUL] = fold_binary,
-    [IR_OP_DIV] = fold_binary,       [IR_OP_POW] = fold_binary,       [IR_OP_MAX] = fold_binary,
-    [IR_OP_MIN] = fold_binary,       [IR_OP_EQUAL] = fold_binary,     [IR_OP_LESS] = fold_binary,
-    [IR_OP_GREATER] = fold_binary,   [IR_OP_WHERE] = fold_where,      [IR_OP_CAST] = fold_cast,
-    [IR_OP_RESHAPE] = fold_copy,     [IR_OP_FLATTEN] = fold_copy,     [IR_OP_SQUEEZE] = fold_copy,
-    [IR_OP_UNSQUEEZE] = fold_copy,   [IR_OP_IDENTITY] = fold_copy,    [IR_OP_DROPOUT] = fold_copy,
+    [IR_OP_RELU] = fold_unary,       [IR_OP_LEAKY_RELU] = fold_unary,
+    [IR_OP_CLIP] = fold_unary,       [IR_OP_SIGMOID] = fold_unary,
+    [IR_OP_TANH] = fold_unary,       [IR_OP_HARD_SIGMOID] = fold_unary,
+    [IR_OP_HARD_SWISH] = fold_unary, [IR_OP_ELU] = fold_unary,
+    [IR_OP_EXP] = fold_unary,        [IR_OP_LOG] = fold_unary,
+    [IR_OP_SQRT] = fold_unary,       [IR_OP_NEG] = fold_unary,
+    [IR_OP_ABS] = fold_unary,        [IR_OP_FLOOR] = fold_unary,
+    [IR_OP_CEIL] = fold_unary,       [IR_OP_ADD] = fold_binary,
+    [IR_OP_SUB] = fold_binary,       [IR_OP_MUL] = fold_binary,
+    [IR_OP_DIV] = fold_binary,       [IR_OP_POW] = fold_binary,
+    [IR_OP_MAX] = fold_binary,       [IR_OP_MIN] = fold_binary,
+    [IR_OP_EQUAL] = fold_binary,     [IR_OP_LESS] = fold_binary,
+    [IR_OP_GREATER] = fold_binary,   [IR_OP_WHERE] = fold_where,
+    [IR_OP_CAST] = fold_cast,        [IR_OP_RESHAPE] = fold_copy,
+    [IR_OP_FLATTEN] = fold_copy,     [IR_OP_SQUEEZE] = fold_copy,
+    [IR_OP_UNSQUEEZE] = fold_copy,   [IR_OP_IDENTITY] = fold_copy,
+    [IR_OP_DROPOUT] = fold_copy,
 };
 
 /* Clears the constant data a failed evaluator may have allocated on node n's outputs. */
@@ -348,7 +381,8 @@ int shape__fold(IrGraph *g, int n) {
   if (x->n_outputs < 1 || x->outputs[0] < 0) return 0;
   for (int k = 0; k < x->n_inputs; k++) {
     if (x->inputs[k] < 0) continue;
-    if (!shape__is_const(g, x->inputs[k]) || dtype_size(g->tensors[x->inputs[k]].dtype) == 0) return 0;
+    if (!shape__is_const(g, x->inputs[k]) || dtype_size(g->tensors[x->inputs[k]].dtype) == 0)
+      return 0;
   }
   if (!shape__can_fold(g, n)) return 0;
   if (FOLD[x->op](g, n) != 1) {

@@ -104,8 +104,10 @@ static const char *dims_str(IrGraph *g, const Dims *s) {
   size_t k = 0;
   for (int i = 0; i < s->rank && k < sizeof buf - 24; i++) {
     if (i) buf[k++] = 'x';
-    if (s->d[i] < 0) k += (size_t)snprintf(buf + k, sizeof buf - k, "?");
-    else k += (size_t)snprintf(buf + k, sizeof buf - k, "%lld", (long long)s->d[i]);
+    if (s->d[i] < 0)
+      k += (size_t)snprintf(buf + k, sizeof buf - k, "?");
+    else
+      k += (size_t)snprintf(buf + k, sizeof buf - k, "%lld", (long long)s->d[i]);
   }
   buf[k] = 0;
   return arena_strdup(g->arena, buf);
@@ -114,14 +116,20 @@ static const char *dims_str(IrGraph *g, const Dims *s) {
 /* a + b, setting *ovf on overflow. */
 static int64_t ck_add(int64_t a, int64_t b, bool *ovf) {
   int64_t r;
-  if (__builtin_add_overflow(a, b, &r)) { *ovf = true; return 0; }
+  if (__builtin_add_overflow(a, b, &r)) {
+    *ovf = true;
+    return 0;
+  }
   return r;
 }
 
 /* a * b, setting *ovf on overflow. */
 static int64_t ck_mul(int64_t a, int64_t b, bool *ovf) {
   int64_t r;
-  if (__builtin_mul_overflow(a, b, &r)) { *ovf = true; return 0; }
+  if (__builtin_mul_overflow(a, b, &r)) {
+    *ovf = true;
+    return 0;
+  }
   return r;
 }
 
@@ -137,8 +145,10 @@ static void set_out(IrGraph *g, int n, int k, DType dt, const Dims *s) {
   bool same_rank = t->rank == s->rank;
   t->rank = s->rank;
   for (int i = 0; i < IR_MAX_DIMS; i++) {
-    if (i >= s->rank) t->dims[i] = 0;
-    else if (!(same_rank && s->d[i] < 0 && t->dims[i] >= 0)) t->dims[i] = s->d[i];
+    if (i >= s->rank)
+      t->dims[i] = 0;
+    else if (!(same_rank && s->d[i] < 0 && t->dims[i] >= 0))
+      t->dims[i] = s->d[i];
   }
 }
 
@@ -164,11 +174,17 @@ static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Er
   if (has_in(g, n, i)) {
     if (!in_const(g, n, i)) return -1;
     int c = const_ints(in_t(g, n, i), out, MAX_INTS);
-    if (c < 0) { shape__fail(g, n, err, "input %d has too many values", i + 1); return -2; }
+    if (c < 0) {
+      shape__fail(g, n, err, "input %d has too many values", i + 1);
+      return -2;
+    }
     return c;
   }
   int c = attr ? ir_attr_ints(&g->nodes[n], attr, out, MAX_INTS) : 0;
-  if (c > MAX_INTS) { shape__fail(g, n, err, "attribute %s has too many values", attr); return -2; }
+  if (c > MAX_INTS) {
+    shape__fail(g, n, err, "attribute %s has too many values", attr);
+    return -2;
+  }
   return c;
 }
 
@@ -176,22 +192,26 @@ static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Er
  * representable, constant data as large as its shape says. */
 static int check_tensor(IrGraph *g, int n, const IrTensor *t, Err *err) {
   if (t->rank < -1 || t->rank > IR_MAX_DIMS)
-    return shape__fail(g, n, err, "tensor '%s' has rank %d, over the limit of %d", t->name, t->rank, IR_MAX_DIMS);
+    return shape__fail(g, n, err, "tensor '%s' has rank %d, over the limit of %d", t->name, t->rank,
+                       IR_MAX_DIMS);
   bool ovf = false;
   int64_t p = 1;
   for (int i = 0; i < t->rank; i++) {
     if (t->dims[i] < -1)
-      return shape__fail(g, n, err, "tensor '%s' has a negative dim %lld", t->name, (long long)t->dims[i]);
+      return shape__fail(g, n, err, "tensor '%s' has a negative dim %lld", t->name,
+                         (long long)t->dims[i]);
     if (t->dims[i] >= 0) p = ck_mul(p, t->dims[i], &ovf);
   }
   if (ovf || p > INT64_MAX / 16) {
     Dims s = dims_of(t);
-    return shape__fail(g, n, err, "tensor '%s' of shape %s has too many elements", t->name, dims_str(g, &s));
+    return shape__fail(g, n, err, "tensor '%s' of shape %s has too many elements", t->name,
+                       dims_str(g, &s));
   }
   if (t->data && dtype_size(t->dtype) > 0) {
     int64_t ne = ir_numel(t);
     if (ne < 0 || t->nbytes < (size_t)ne * dtype_size(t->dtype))
-      return shape__fail(g, n, err, "constant '%s' holds %zu bytes, too few for its shape", t->name, t->nbytes);
+      return shape__fail(g, n, err, "constant '%s' holds %zu bytes, too few for its shape", t->name,
+                         t->nbytes);
   }
   return 0;
 }
@@ -200,18 +220,25 @@ static int check_tensor(IrGraph *g, int n, const IrTensor *t, Err *err) {
 
 /* numpy broadcast of a and b into o; ERR_SHAPE when two known dims differ and neither is 1. */
 static int bcast2(IrGraph *g, int n, Dims *o, const Dims *a, const Dims *b, Err *err) {
-  if (a->rank < 0 || b->rank < 0) { *o = UNKNOWN; return 0; }
+  if (a->rank < 0 || b->rank < 0) {
+    *o = UNKNOWN;
+    return 0;
+  }
   Dims r = {a->rank > b->rank ? a->rank : b->rank, {0}};
   for (int i = 0; i < r.rank; i++) {
     int ia = i - (r.rank - a->rank), ib = i - (r.rank - b->rank);
     int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
-    if (da == db || db == 1) r.d[i] = da;
-    else if (da == 1) r.d[i] = db;
-    else if (da < 0) r.d[i] = db;
-    else if (db < 0) r.d[i] = da;
+    if (da == db || db == 1)
+      r.d[i] = da;
+    else if (da == 1)
+      r.d[i] = db;
+    else if (da < 0)
+      r.d[i] = db;
+    else if (db < 0)
+      r.d[i] = da;
     else
-      return shape__fail(g, n, err, "cannot broadcast %s with %s (dim %d: %lld vs %lld)", dims_str(g, a),
-                         dims_str(g, b), i, (long long)da, (long long)db);
+      return shape__fail(g, n, err, "cannot broadcast %s with %s (dim %d: %lld vs %lld)",
+                         dims_str(g, a), dims_str(g, b), i, (long long)da, (long long)db);
   }
   *o = r;
   return 0;
@@ -223,8 +250,10 @@ static int bcast_inputs(IrGraph *g, int n, int first, Dims *o, Err *err) {
   for (int i = first; i < g->nodes[n].n_inputs; i++) {
     if (!has_in(g, n, i)) continue;
     Dims s = in_dims(g, n, i);
-    if (!any) *o = s;
-    else if (bcast2(g, n, o, o, &s, err) < 0) return -1;
+    if (!any)
+      *o = s;
+    else if (bcast2(g, n, o, o, &s, err) < 0)
+      return -1;
     any = true;
   }
   if (!any) *o = UNKNOWN;
@@ -259,8 +288,10 @@ static int shape_unary(IrGraph *g, int n, Err *err) {
   Dims s = in_dims(g, n, 0);
   if ((x->op == IR_OP_SOFTMAX || x->op == IR_OP_LOG_SOFTMAX) && s.rank >= 0) {
     int64_t axis = ir_attr_int(x, "axis", g->opset >= 13 || g->opset == 0 ? -1 : 1);
-    if (norm_axis(axis, s.rank) < 0 && !(s.rank == 0 && (axis == 0 || axis == -1)))
-      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, s.rank);
+    /* lenient: opset < 13 defaults axis to 1 even for 1-D inputs (coerced to 2-D) */
+    if (axis < -s.rank || axis > s.rank)
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                         s.rank);
   }
   set_out(g, n, 0, in_dtype(g, n, 0), &s);
   return 0;
@@ -278,7 +309,8 @@ static int shape_prelu(IrGraph *g, int n, Err *err) {
   Dims x = in_dims(g, n, 0), s = in_dims(g, n, 1), o;
   if (bcast2(g, n, &o, &x, &s, err) < 0) return -1;
   if (o.rank >= 0 && o.rank != x.rank)
-    return shape__fail(g, n, err, "slope %s does not broadcast to input %s", dims_str(g, &s), dims_str(g, &x));
+    return shape__fail(g, n, err, "slope %s does not broadcast to input %s", dims_str(g, &s),
+                       dims_str(g, &x));
   set_out(g, n, 0, in_dtype(g, n, 0), x.rank >= 0 ? &x : &o);
   return 0;
 }
@@ -294,13 +326,15 @@ static int shape_identity(IrGraph *g, int n, Err *err) {
 static int shape_batch_norm(IrGraph *g, int n, Err *err) {
   Dims s = in_dims(g, n, 0);
   int64_t c = s.rank >= 2 ? s.d[1] : -1;
-  if (s.rank >= 0 && s.rank < 2) return shape__fail(g, n, err, "input rank %d, expected at least 2", s.rank);
+  if (s.rank >= 0 && s.rank < 2)
+    return shape__fail(g, n, err, "input rank %d, expected at least 2", s.rank);
   static const char *const what[] = {"", "scale", "bias", "mean", "var"};
   for (int i = 1; i < 5; i++) {
     IrTensor *p = in_t(g, n, i);
     int64_t ne = p ? ir_numel(p) : -1;
     if (c >= 0 && ne >= 0 && ne != c)
-      return shape__fail(g, n, err, "%s has %lld elements, expected %lld channels", what[i], (long long)ne, (long long)c);
+      return shape__fail(g, n, err, "%s has %lld elements, expected %lld channels", what[i],
+                         (long long)ne, (long long)c);
   }
   set_out(g, n, 0, in_dtype(g, n, 0), &s);
   Dims cd = {1, {c}};
@@ -327,7 +361,8 @@ static int window_ints(IrGraph *g, int n, const char *name, int ns, int64_t *out
   if (c && c != ns) return shape__fail(g, n, err, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
     out[i] = c ? v[i] : 1;
-    if (out[i] < 1) return shape__fail(g, n, err, "%s value %lld is invalid", name, (long long)out[i]);
+    if (out[i] < 1)
+      return shape__fail(g, n, err, "%s value %lld is invalid", name, (long long)out[i]);
   }
   return 0;
 }
@@ -344,7 +379,8 @@ static int window_read(IrGraph *g, int n, int ns, const int64_t *kern, Window *w
   } else {
     memcpy(w->k, kern, (size_t)ns * sizeof *kern);
   }
-  if (window_ints(g, n, "strides", ns, w->s, err) < 0 || window_ints(g, n, "dilations", ns, w->d, err) < 0)
+  if (window_ints(g, n, "strides", ns, w->s, err) < 0 ||
+      window_ints(g, n, "dilations", ns, w->d, err) < 0)
     return -1;
   int64_t p[MAX_INTS];
   int c = ir_attr_ints(x, "pads", p, MAX_INTS);
@@ -355,17 +391,23 @@ static int window_read(IrGraph *g, int n, int ns, const int64_t *kern, Window *w
     if (p[i] < 0 || p[ns + i] < 0) return shape__fail(g, n, err, "pads must not be negative");
   }
   const char *ap = ir_attr_str(x, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0 || ap[0] == 0) w->pad = PAD_NOTSET;
-  else if (strcmp(ap, "SAME_UPPER") == 0) w->pad = PAD_SAME_UPPER;
-  else if (strcmp(ap, "SAME_LOWER") == 0) w->pad = PAD_SAME_LOWER;
-  else if (strcmp(ap, "VALID") == 0) w->pad = PAD_VALID;
-  else return shape__fail(g, n, err, "unknown auto_pad '%s'", ap);
+  if (strcmp(ap, "NOTSET") == 0 || ap[0] == 0)
+    w->pad = PAD_NOTSET;
+  else if (strcmp(ap, "SAME_UPPER") == 0)
+    w->pad = PAD_SAME_UPPER;
+  else if (strcmp(ap, "SAME_LOWER") == 0)
+    w->pad = PAD_SAME_LOWER;
+  else if (strcmp(ap, "VALID") == 0)
+    w->pad = PAD_VALID;
+  else
+    return shape__fail(g, n, err, "unknown auto_pad '%s'", ap);
   w->ceil = ir_attr_int(x, "ceil_mode", 0) != 0;
   return 0;
 }
 
 /* Output size on spatial axis i of a conv/pool window over an input of size in (-1 unknown). */
-static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out, Err *err) {
+static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out,
+                      Err *err) {
   int64_t s = w->s[i];
   *out = -1;
   if (in < 0) return 0;
@@ -380,8 +422,9 @@ static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
   int64_t total = ck_add(ck_add(in, pb, &ovf), pe, &ovf);
   if (ovf) return shape__fail(g, n, err, "window on spatial axis %d overflows", i);
   if (total < dk)
-    return shape__fail(g, n, err, "kernel %lld (dilated %lld) is larger than padded input %lld on spatial axis %d",
-                       (long long)w->k[i], (long long)dk, (long long)total, i);
+    return shape__fail(
+        g, n, err, "kernel %lld (dilated %lld) is larger than padded input %lld on spatial axis %d",
+        (long long)w->k[i], (long long)dk, (long long)total, i);
   int64_t o = (total - dk) / s + 1;
   if (w->ceil && (total - dk) % s) {
     o++;
@@ -397,23 +440,30 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
   Dims xs = in_dims(g, n, 0), ws = in_dims(g, n, 1);
   DType dt = in_dtype(g, n, 0) ? in_dtype(g, n, 0) : in_dtype(g, n, 1);
   int r = xs.rank >= 0 ? xs.rank : ws.rank;
-  if (r < 0) { set_out(g, n, 0, dt, &UNKNOWN); return 0; }
+  if (r < 0) {
+    set_out(g, n, 0, dt, &UNKNOWN);
+    return 0;
+  }
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
   int64_t group = ir_attr_int(x, "group", 1);
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
-  int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[1] : -1, m = ws.rank >= 0 ? ws.d[0] : -1;
+  int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[1] : -1,
+          m = ws.rank >= 0 ? ws.d[0] : -1;
   bool ovf = false;
   if (c >= 0 && wc >= 0 && (ck_mul(wc, group, &ovf) != c || ovf))
-    return shape__fail(g, n, err, "input channels %lld do not match weight channels %lld x group %lld", (long long)c,
-                       (long long)wc, (long long)group);
+    return shape__fail(g, n, err,
+                       "input channels %lld do not match weight channels %lld x group %lld",
+                       (long long)c, (long long)wc, (long long)group);
   if (m >= 0 && m % group)
-    return shape__fail(g, n, err, "output channels %lld are not divisible by group %lld", (long long)m, (long long)group);
+    return shape__fail(g, n, err, "output channels %lld are not divisible by group %lld",
+                       (long long)m, (long long)group);
   IrTensor *b = in_t(g, n, 2);
   if (b && b->rank >= 0 && m >= 0 && (b->rank != 1 || (b->dims[0] >= 0 && b->dims[0] != m))) {
     Dims bs = dims_of(b);
-    return shape__fail(g, n, err, "bias shape %s does not match %lld output channels", dims_str(g, &bs), (long long)m);
+    return shape__fail(g, n, err, "bias shape %s does not match %lld output channels",
+                       dims_str(g, &bs), (long long)m);
   }
   int64_t kern[IR_MAX_DIMS];
   for (int i = 0; i < r - 2; i++) kern[i] = ws.rank >= 0 ? ws.d[2 + i] : -1;
@@ -427,18 +477,21 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
 }
 
 /* ConvTranspose spatial size on axis i: output_shape, SAME (in*stride) or the full formula. */
-static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out, Err *err) {
+static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out,
+                      Err *err) {
   int64_t op[MAX_INTS] = {0}, os[MAX_INTS];
   const IrNode *x = &g->nodes[n];
   int nos = ir_attr_ints(x, "output_shape", os, MAX_INTS);
   *out = -1;
   if (nos == w->ns || nos == w->ns + 2) {
     *out = os[nos - w->ns + i];
-    if (*out < 1) return shape__fail(g, n, err, "output_shape value %lld is invalid", (long long)*out);
+    if (*out < 1)
+      return shape__fail(g, n, err, "output_shape value %lld is invalid", (long long)*out);
     return 0;
   }
   int nop = ir_attr_ints(x, "output_padding", op, MAX_INTS);
-  if (nop && nop != w->ns) return shape__fail(g, n, err, "output_padding has %d values, expected %d", nop, w->ns);
+  if (nop && nop != w->ns)
+    return shape__fail(g, n, err, "output_padding has %d values, expected %d", nop, w->ns);
   if (in < 0 || (w->k[i] < 0 && w->pad != PAD_SAME_UPPER && w->pad != PAD_SAME_LOWER)) return 0;
   bool ovf = false;
   int64_t o;
@@ -450,7 +503,9 @@ static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
     o = ck_add(ck_add(ck_mul(w->s[i], in - 1, &ovf), op[i], &ovf), dk, &ovf) - pads;
   }
   if (ovf) return shape__fail(g, n, err, "output size on spatial axis %d overflows", i);
-  if (o < 1) return shape__fail(g, n, err, "output size %lld on spatial axis %d is not positive", (long long)o, i);
+  if (o < 1)
+    return shape__fail(g, n, err, "output size %lld on spatial axis %d is not positive",
+                       (long long)o, i);
   *out = o;
   return 0;
 }
@@ -459,7 +514,10 @@ static int shape_conv_transpose(IrGraph *g, int n, Err *err) {
   Dims xs = in_dims(g, n, 0), ws = in_dims(g, n, 1);
   DType dt = in_dtype(g, n, 0) ? in_dtype(g, n, 0) : in_dtype(g, n, 1);
   int r = xs.rank >= 0 ? xs.rank : ws.rank;
-  if (r < 0) { set_out(g, n, 0, dt, &UNKNOWN); return 0; }
+  if (r < 0) {
+    set_out(g, n, 0, dt, &UNKNOWN);
+    return 0;
+  }
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
@@ -467,7 +525,8 @@ static int shape_conv_transpose(IrGraph *g, int n, Err *err) {
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
   int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[0] : -1;
   if (c >= 0 && wc >= 0 && c != wc)
-    return shape__fail(g, n, err, "input channels %lld do not match weight channels %lld", (long long)c, (long long)wc);
+    return shape__fail(g, n, err, "input channels %lld do not match weight channels %lld",
+                       (long long)c, (long long)wc);
   bool ovf = false;
   int64_t m = ws.rank >= 0 && ws.d[1] >= 0 ? ck_mul(ws.d[1], group, &ovf) : -1;
   if (ovf) return shape__fail(g, n, err, "output channels overflow");
@@ -503,7 +562,8 @@ static int shape_pool(IrGraph *g, int n, Err *err) {
 
 static int shape_global_pool(IrGraph *g, int n, Err *err) {
   Dims xs = in_dims(g, n, 0);
-  if (xs.rank >= 0 && xs.rank < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", xs.rank);
+  if (xs.rank >= 0 && xs.rank < 3)
+    return shape__fail(g, n, err, "input rank %d, expected at least 3", xs.rank);
   for (int i = 2; i < xs.rank; i++) xs.d[i] = 1;
   set_out(g, n, 0, in_dtype(g, n, 0), &xs);
   return 0;
@@ -514,15 +574,18 @@ static int shape_global_pool(IrGraph *g, int n, Err *err) {
 static int shape_matmul(IrGraph *g, int n, Err *err) {
   Dims a = in_dims(g, n, 0), b = in_dims(g, n, 1);
   DType dt = in_dtype(g, n, 0);
-  if (a.rank < 0 || b.rank < 0) { set_out(g, n, 0, dt, &UNKNOWN); return 0; }
+  if (a.rank < 0 || b.rank < 0) {
+    set_out(g, n, 0, dt, &UNKNOWN);
+    return 0;
+  }
   if (a.rank == 0 || b.rank == 0) return shape__fail(g, n, err, "scalar operands are not allowed");
   Dims a2 = a, b2 = b;
   if (a.rank == 1) a2 = (Dims){2, {1, a.d[0]}};
   if (b.rank == 1) b2 = (Dims){2, {b.d[0], 1}};
   int64_t ka = a2.d[a2.rank - 1], kb = b2.d[b2.rank - 2];
   if (ka >= 0 && kb >= 0 && ka != kb)
-    return shape__fail(g, n, err, "cannot multiply %s by %s (inner dims %lld vs %lld)", dims_str(g, &a),
-                       dims_str(g, &b), (long long)ka, (long long)kb);
+    return shape__fail(g, n, err, "cannot multiply %s by %s (inner dims %lld vs %lld)",
+                       dims_str(g, &a), dims_str(g, &b), (long long)ka, (long long)kb);
   Dims ba = {a2.rank - 2, {0}}, bb = {b2.rank - 2, {0}}, o;
   memcpy(ba.d, a2.d, sizeof ba.d[0] * (size_t)ba.rank);
   memcpy(bb.d, b2.d, sizeof bb.d[0] * (size_t)bb.rank);
@@ -538,18 +601,21 @@ static int shape_gemm(IrGraph *g, int n, Err *err) {
   Dims a = in_dims(g, n, 0), b = in_dims(g, n, 1), c = in_dims(g, n, 2);
   DType dt = in_dtype(g, n, 0);
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
-    return shape__fail(g, n, err, "operands must be 2-D, got %s and %s", dims_str(g, &a), dims_str(g, &b));
+    return shape__fail(g, n, err, "operands must be 2-D, got %s and %s", dims_str(g, &a),
+                       dims_str(g, &b));
   bool ta = ir_attr_int(x, "transA", 0) != 0, tb = ir_attr_int(x, "transB", 0) != 0;
   int64_t m = a.rank == 2 ? a.d[ta ? 1 : 0] : -1, ka = a.rank == 2 ? a.d[ta ? 0 : 1] : -1;
   int64_t kb = b.rank == 2 ? b.d[tb ? 1 : 0] : -1, nn = b.rank == 2 ? b.d[tb ? 0 : 1] : -1;
   if (ka >= 0 && kb >= 0 && ka != kb)
-    return shape__fail(g, n, err, "inner dims disagree (%lld vs %lld)", (long long)ka, (long long)kb);
+    return shape__fail(g, n, err, "inner dims disagree (%lld vs %lld)", (long long)ka,
+                       (long long)kb);
   Dims o = {2, {m, nn}};
   if (c.rank > 2) return shape__fail(g, n, err, "bias C has rank %d, expected at most 2", c.rank);
   for (int i = 0; i < c.rank; i++) {
     int64_t dc = c.d[i], dout = o.d[i + 2 - c.rank];
     if (dc >= 0 && dc != 1 && dout >= 0 && dc != dout)
-      return shape__fail(g, n, err, "bias C %s does not broadcast to %s", dims_str(g, &c), dims_str(g, &o));
+      return shape__fail(g, n, err, "bias C %s does not broadcast to %s", dims_str(g, &c),
+                         dims_str(g, &o));
   }
   set_out(g, n, 0, dt, &o);
   return 0;
@@ -569,7 +635,8 @@ static int fold_strided(IrGraph *g, int n, int64_t base, const int64_t *st) {
   shape__walk_strided(&w, base, st);
   int64_t ne = ir_numel(o);
   for (int64_t i = 0; i < ne; i++, shape__walk_next(&w))
-    memcpy((uint8_t *)o->data + (size_t)i * es, (const uint8_t *)a->data + (size_t)w.off[0] * es, es);
+    memcpy((uint8_t *)o->data + (size_t)i * es, (const uint8_t *)a->data + (size_t)w.off[0] * es,
+           es);
   return shape__folded(g, n);
 }
 
@@ -590,7 +657,9 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
     Dims s = dims_of(t);
     if (o.rank < 0) {
       ax = norm_axis(axis, s.rank);
-      if (ax < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, s.rank);
+      if (ax < 0)
+        return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                           s.rank);
       o = s;
       o.d[ax] = 0;
     } else if (s.rank != o.rank) {
@@ -599,7 +668,8 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
     for (int d = 0; d < o.rank; d++) {
       if (d == ax) continue;
       if (o.d[d] >= 0 && s.d[d] >= 0 && o.d[d] != s.d[d])
-        return shape__fail(g, n, err, "inputs disagree on dim %d (%lld vs %lld)", d, (long long)o.d[d], (long long)s.d[d]);
+        return shape__fail(g, n, err, "inputs disagree on dim %d (%lld vs %lld)", d,
+                           (long long)o.d[d], (long long)s.d[d]);
       if (o.d[d] < 0) o.d[d] = s.d[d];
     }
     bool ovf = false;
@@ -629,7 +699,8 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
 }
 
 /* Reshape target from a constant shape input: resolves 0 (copy, unless allowzero) and -1. */
-static int reshape_target(IrGraph *g, int n, const Dims *in, const int64_t *sh, int cnt, Dims *o, Err *err) {
+static int reshape_target(IrGraph *g, int n, const Dims *in, const int64_t *sh, int cnt, Dims *o,
+                          Err *err) {
   bool allowzero = ir_attr_int(&g->nodes[n], "allowzero", 0) != 0;
   int neg = -1;
   int64_t known = 1;
@@ -655,8 +726,7 @@ static int reshape_target(IrGraph *g, int n, const Dims *in, const int64_t *sh, 
   int64_t total = dims_numel(in);
   if (total < 0 || unknown) return 0;
   if (neg >= 0) {
-    if (known == 0 || total % known)
-      goto bad;
+    if (known == 0 || total % known) goto bad;
     o->d[neg] = total / known;
   } else if (known != total) {
     goto bad;
@@ -670,8 +740,8 @@ bad:;
   for (int i = 0; i < cnt && k < sizeof tgt - 24; i++)
     k += (size_t)snprintf(tgt + k, sizeof tgt - k, "%s%lld", i ? "x" : "", (long long)req.d[i]);
   tgt[k] = 0;
-  return shape__fail(g, n, err, "cannot reshape %s (%lld elements) to %s", dims_str(g, in), (long long)total,
-                     cnt ? tgt : "scalar");
+  return shape__fail(g, n, err, "cannot reshape %s (%lld elements) to %s", dims_str(g, in),
+                     (long long)total, cnt ? tgt : "scalar");
 }
 
 static int shape_reshape(IrGraph *g, int n, Err *err) {
@@ -681,13 +751,14 @@ static int shape_reshape(IrGraph *g, int n, Err *err) {
   if (in_const(g, n, 1)) {
     int cnt = const_ints(in_t(g, n, 1), sh, MAX_INTS);
     if (cnt < 0 || cnt > IR_MAX_DIMS)
-      return shape__fail(g, n, err, "target rank %lld is over the limit of %d", (long long)ir_numel(in_t(g, n, 1)),
-                         IR_MAX_DIMS);
+      return shape__fail(g, n, err, "target rank %lld is over the limit of %d",
+                         (long long)ir_numel(in_t(g, n, 1)), IR_MAX_DIMS);
     if (reshape_target(g, n, &in, sh, cnt, &o, err) < 0) return -1;
   } else {
     Dims ss = in_dims(g, n, 1);
     if (ss.rank == 1 && ss.d[0] > IR_MAX_DIMS)
-      return shape__fail(g, n, err, "target rank %lld is over the limit of %d", (long long)ss.d[0], IR_MAX_DIMS);
+      return shape__fail(g, n, err, "target rank %lld is over the limit of %d", (long long)ss.d[0],
+                         IR_MAX_DIMS);
     if (ss.rank == 1 && ss.d[0] >= 0) {
       o.rank = (int)ss.d[0];
       for (int i = 0; i < o.rank; i++) o.d[i] = -1;
@@ -702,7 +773,8 @@ static int shape_flatten(IrGraph *g, int n, Err *err) {
   int64_t axis = ir_attr_int(&g->nodes[n], "axis", 1);
   if (in.rank >= 0) {
     if (axis < -in.rank || axis > in.rank)
-      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, in.rank);
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                         in.rank);
     int ax = (int)(axis < 0 ? axis + in.rank : axis);
     Dims lo = {ax, {0}}, hi = {in.rank - ax, {0}};
     memcpy(lo.d, in.d, sizeof in.d[0] * (size_t)ax);
@@ -750,7 +822,8 @@ static int norm_axes(IrGraph *g, int n, int64_t *axes, int c, int r, Err *err) {
   bool seen[IR_MAX_DIMS] = {false};
   for (int i = 0; i < c; i++) {
     int a = norm_axis(axes[i], r);
-    if (a < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axes[i], r);
+    if (a < 0)
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axes[i], r);
     if (seen[a]) return shape__fail(g, n, err, "axis %d is repeated", a);
     seen[a] = true;
     axes[i] = a;
@@ -793,7 +866,8 @@ static int shape_unsqueeze(IrGraph *g, int n, Err *err) {
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     int r = in.rank + c;
-    if (r > IR_MAX_DIMS) return shape__fail(g, n, err, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
+    if (r > IR_MAX_DIMS)
+      return shape__fail(g, n, err, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
     if (norm_axes(g, n, axes, c, r, err) < 0) return -1;
     bool ins[IR_MAX_DIMS] = {false};
     for (int i = 0; i < c; i++) ins[axes[i]] = true;
@@ -826,7 +900,8 @@ static int shape_pad(IrGraph *g, int n, Err *err) {
       bool ovf = false;
       o.d[a] = ck_add(ck_add(in.d[a], pads[i], &ovf), pads[na + i], &ovf);
       if (ovf || o.d[a] < 0)
-        return shape__fail(g, n, err, "padding axis %d of size %lld by %lld,%lld gives a negative size", a,
+        return shape__fail(g, n, err,
+                           "padding axis %d of size %lld by %lld,%lld gives a negative size", a,
                            (long long)in.d[a], (long long)pads[i], (long long)pads[na + i]);
     }
   }
@@ -853,7 +928,8 @@ static int resize_scales(IrGraph *g, int n, int idx, double *out) {
 }
 
 /* Applies keep_aspect_ratio_policy (opset 18) to sizes on the listed axes. */
-static void resize_keep_aspect(const IrNode *x, const Dims *in, const int64_t *axes, int na, int64_t *sizes) {
+static void resize_keep_aspect(const IrNode *x, const Dims *in, const int64_t *axes, int na,
+                               int64_t *sizes) {
   const char *pol = ir_attr_str(x, "keep_aspect_ratio_policy", "stretch");
   bool larger = strcmp(pol, "not_larger") == 0, smaller = strcmp(pol, "not_smaller") == 0;
   if (!larger && !smaller) return;
@@ -888,23 +964,29 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
     na = in.rank;
     for (int i = 0; i < na; i++) axes[i] = i;
   } else if (na > in.rank || norm_axes(g, n, axes, na, in.rank, err) < 0) {
-    return na > in.rank ? shape__fail(g, n, err, "axes has %d values for rank %d", na, in.rank) : -1;
+    return na > in.rank ? shape__fail(g, n, err, "axes has %d values for rank %d", na, in.rank)
+                        : -1;
   }
   int cnt = ns ? ns : nz;
-  if (cnt != na) return shape__fail(g, n, err, "%s has %d values, expected %d", ns ? "scales" : "sizes", cnt, na);
+  if (cnt != na)
+    return shape__fail(g, n, err, "%s has %d values, expected %d", ns ? "scales" : "sizes", cnt,
+                       na);
   o = in;
   if (nz) resize_keep_aspect(x, &in, axes, na, sizes);
   for (int i = 0; i < na; i++) {
     int a = (int)axes[i];
     if (nz) {
-      if (sizes[i] < 0) return shape__fail(g, n, err, "sizes value %lld is negative", (long long)sizes[i]);
+      if (sizes[i] < 0)
+        return shape__fail(g, n, err, "sizes value %lld is negative", (long long)sizes[i]);
       o.d[a] = sizes[i];
       continue;
     }
-    if (!(sc[i] > 0) || !isfinite(sc[i])) return shape__fail(g, n, err, "scale %g on axis %d is invalid", sc[i], a);
+    if (!(sc[i] > 0) || !isfinite(sc[i]))
+      return shape__fail(g, n, err, "scale %g on axis %d is invalid", sc[i], a);
     if (in.d[a] < 0) continue;
     double v = floor((double)in.d[a] * sc[i]);
-    if (v > 4e18) return shape__fail(g, n, err, "scale %g on axis %d gives a size that overflows", sc[i], a);
+    if (v > 4e18)
+      return shape__fail(g, n, err, "scale %g on axis %d gives a size that overflows", sc[i], a);
     o.d[a] = (int64_t)v;
   }
   set_out(g, n, 0, dt, &o);
@@ -914,7 +996,8 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
 /* ---- Slice / Split ---- */
 
 /* Clamped start and output length of one Slice axis of size dim (ONNX rules). */
-static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *s0, int64_t *len) {
+static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *s0,
+                       int64_t *len) {
   if (start < 0) start = start < -dim ? 0 : start + dim;
   if (end < 0) end = end < -dim ? -1 : end + dim;
   if (step > 0) {
@@ -933,7 +1016,8 @@ static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, in
 }
 
 /* Slice parameters: inputs 1..4 (opset >= 10) or attributes starts/ends/axes (older). */
-static int slice_args(IrGraph *g, int n, int64_t *st, int64_t *en, int64_t *ax, int64_t *sp, int cnt[4], Err *err) {
+static int slice_args(IrGraph *g, int n, int64_t *st, int64_t *en, int64_t *ax, int64_t *sp,
+                      int cnt[4], Err *err) {
   bool attrs = g->nodes[n].n_inputs == 1;
   cnt[0] = attrs ? ints_arg(g, n, 99, "starts", st, err) : ints_arg(g, n, 1, NULL, st, err);
   cnt[1] = attrs ? ints_arg(g, n, 99, "ends", en, err) : ints_arg(g, n, 2, NULL, en, err);
@@ -967,7 +1051,10 @@ static int shape_slice(IrGraph *g, int n, Err *err) {
     int a = (int)ax[i];
     step[a] = cnt[3] ? sp[i] : 1;
     if (step[a] == 0) return shape__fail(g, n, err, "step on axis %d is 0", a);
-    if (in.d[a] < 0) { o.d[a] = -1; continue; }
+    if (in.d[a] < 0) {
+      o.d[a] = -1;
+      continue;
+    }
     slice_axis(in.d[a], st[i], en[i], step[a], &start[a], &o.d[a]);
   }
   set_out(g, n, 0, dt, &o);
@@ -993,11 +1080,14 @@ static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Er
     int64_t sum = 0;
     bool ovf = false;
     for (int i = 0; i < c; i++) {
-      if (sz[i] < 0) return shape__fail(g, n, err, "split value %lld is negative", (long long)sz[i]), -2;
+      if (sz[i] < 0)
+        return shape__fail(g, n, err, "split value %lld is negative", (long long)sz[i]), -2;
       sum = ck_add(sum, sz[i], &ovf);
     }
     if (dim >= 0 && (ovf || sum != dim))
-      return shape__fail(g, n, err, "split sizes sum to %lld, not the dim %lld", (long long)sum, (long long)dim), -2;
+      return shape__fail(g, n, err, "split sizes sum to %lld, not the dim %lld", (long long)sum,
+                         (long long)dim),
+             -2;
     return c;
   }
   if (dim < 0) return -1;
@@ -1010,7 +1100,9 @@ static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Er
     return nout;
   }
   if (dim % nout)
-    return shape__fail(g, n, err, "dim %lld cannot be split into %d equal parts", (long long)dim, nout), -2;
+    return shape__fail(g, n, err, "dim %lld cannot be split into %d equal parts", (long long)dim,
+                       nout),
+           -2;
   for (int i = 0; i < nout; i++) sz[i] = dim / nout;
   return nout;
 }
@@ -1027,7 +1119,9 @@ static int shape_split(IrGraph *g, int n, Err *err) {
   }
   int64_t axis = ir_attr_int(x, "axis", 0);
   int ax = norm_axis(axis, in.rank);
-  if (ax < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, in.rank);
+  if (ax < 0)
+    return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                       in.rank);
   int64_t sz[MAX_INTS];
   int c = split_sizes(g, n, in.d[ax], nout, sz, err);
   if (c == -2) return -1;
@@ -1036,7 +1130,8 @@ static int shape_split(IrGraph *g, int n, Err *err) {
     o.d[ax] = c > 0 ? sz[k] : -1;
     set_out(g, n, k, dt, &o);
   }
-  bool fold = in_const(g, n, 0) && (!has_in(g, n, 1) || in_const(g, n, 1)) && c > 0 && shape__can_fold(g, n);
+  bool fold = in_const(g, n, 0) && (!has_in(g, n, 1) || in_const(g, n, 1)) && c > 0 &&
+              shape__can_fold(g, n);
   if (!fold) return 0;
   const IrTensor *src = in_t(g, n, 0);
   int64_t s[IR_MAX_DIMS], off = 0;
@@ -1050,7 +1145,8 @@ static int shape_split(IrGraph *g, int n, Err *err) {
     shape__walk_strided(&w, off * s[ax], s);
     int64_t ne = ir_numel(out);
     for (int64_t i = 0; i < ne; i++, shape__walk_next(&w))
-      memcpy((uint8_t *)out->data + (size_t)i * es, (const uint8_t *)src->data + (size_t)w.off[0] * es, es);
+      memcpy((uint8_t *)out->data + (size_t)i * es,
+             (const uint8_t *)src->data + (size_t)w.off[0] * es, es);
   }
   return shape__folded(g, n), 0;
 }
@@ -1077,8 +1173,10 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
     for (int i = 0; i < c; i++) red[axes[i]] = true;
     o.rank = 0;
     for (int i = 0; i < in.rank; i++) {
-      if (!red[i]) o.d[o.rank++] = in.d[i];
-      else if (keep) o.d[o.rank++] = 1;
+      if (!red[i])
+        o.d[o.rank++] = in.d[i];
+      else if (keep)
+        o.d[o.rank++] = 1;
     }
   }
   set_out(g, n, 0, dt, &o);
@@ -1092,11 +1190,15 @@ static int shape_argreduce(IrGraph *g, int n, Err *err) {
   bool keep = ir_attr_int(x, "keepdims", 1) != 0;
   if (in.rank >= 0) {
     int ax = norm_axis(axis, in.rank);
-    if (ax < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, in.rank);
+    if (ax < 0)
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                         in.rank);
     o.rank = 0;
     for (int i = 0; i < in.rank; i++) {
-      if (i != ax) o.d[o.rank++] = in.d[i];
-      else if (keep) o.d[o.rank++] = 1;
+      if (i != ax)
+        o.d[o.rank++] = in.d[i];
+      else if (keep)
+        o.d[o.rank++] = 1;
     }
   }
   set_out(g, n, 0, DT_I64, &o);
@@ -1109,15 +1211,20 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
   int64_t kv[MAX_INTS];
   int c = ints_arg(g, n, 1, "k", kv, err);
   if (c == -2) return -1;
-  if (c == 0 && ir_attr(x, "k")) { kv[0] = ir_attr_int(x, "k", 0); c = 1; }
+  if (c == 0 && ir_attr(x, "k")) {
+    kv[0] = ir_attr_int(x, "k", 0);
+    c = 1;
+  }
   if (in.rank >= 0) {
     int64_t axis = ir_attr_int(x, "axis", -1);
     int ax = norm_axis(axis, in.rank);
-    if (ax < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, in.rank);
+    if (ax < 0)
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                         in.rank);
     if (c > 1 || c == 0) return shape__fail(g, n, err, "k must be a single value");
     if (c == 1 && (kv[0] < 0 || (in.d[ax] >= 0 && kv[0] > in.d[ax])))
-      return shape__fail(g, n, err, "k %lld is out of range for axis %d of size %lld", (long long)kv[0], ax,
-                         (long long)in.d[ax]);
+      return shape__fail(g, n, err, "k %lld is out of range for axis %d of size %lld",
+                         (long long)kv[0], ax, (long long)in.d[ax]);
     o.d[ax] = c == 1 ? kv[0] : -1;
   }
   set_out(g, n, 0, in_dtype(g, n, 0), &o);
@@ -1165,21 +1272,27 @@ static int shape_constant(IrGraph *g, int n, Err *err) {
   if (o < 0) return 0;
   if (g->tensors[o].data) return shape__folded(g, n), 0;
   const IrAttr *a = ir_attr(x, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors && g->tensors[a->tensor].data) {
+  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors &&
+      g->tensors[a->tensor].data) {
     const IrTensor *t = &g->tensors[a->tensor];
     if (check_tensor(g, n, t, err) < 0) return -1;
     ir_set_const(g, o, t->dtype, t->rank, t->dims, t->data);
     return shape__folded(g, n), 0;
   }
   if ((a = ir_attr(x, "value_float")) != NULL || (a = ir_attr(x, "value_int")) != NULL) {
-    if (a->kind == ATTR_FLOAT) { float f = a->f; ir_set_const(g, o, DT_F32, 0, NULL, &f); }
-    else ir_set_const(g, o, DT_I64, 0, NULL, &a->i);
+    if (a->kind == ATTR_FLOAT) {
+      float f = a->f;
+      ir_set_const(g, o, DT_F32, 0, NULL, &f);
+    } else
+      ir_set_const(g, o, DT_I64, 0, NULL, &a->i);
     return shape__folded(g, n), 0;
   }
   if ((a = ir_attr(x, "value_floats")) != NULL || (a = ir_attr(x, "value_ints")) != NULL) {
     int64_t len = a->n;
-    if (a->kind == ATTR_FLOATS) ir_set_const(g, o, DT_F32, 1, &len, a->floats);
-    else ir_set_const(g, o, DT_I64, 1, &len, a->ints);
+    if (a->kind == ATTR_FLOATS)
+      ir_set_const(g, o, DT_F32, 1, &len, a->floats);
+    else
+      ir_set_const(g, o, DT_I64, 1, &len, a->ints);
     return shape__folded(g, n), 0;
   }
   if (ir_attr(x, "value_string") || ir_attr(x, "value_strings")) {
@@ -1210,7 +1323,8 @@ static int shape_constant_of_shape(IrGraph *g, int n, Err *err) {
   const IrAttr *a = ir_attr(x, "value");
   if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors) {
     const IrTensor *t = &g->tensors[a->tensor];
-    if (ir_numel(t) != 1 || !t->data || dtype_size(t->dtype) == 0 || t->nbytes < dtype_size(t->dtype))
+    if (ir_numel(t) != 1 || !t->data || dtype_size(t->dtype) == 0 ||
+        t->nbytes < dtype_size(t->dtype))
       return shape__fail(g, n, err, "value must be a one-element tensor");
     dt = t->dtype;
     memcpy(val, t->data, dtype_size(dt));
@@ -1220,18 +1334,20 @@ static int shape_constant_of_shape(IrGraph *g, int n, Err *err) {
   if (in_const(g, n, 0)) {
     int c = const_ints(in_t(g, n, 0), sh, MAX_INTS);
     if (c < 0 || c > IR_MAX_DIMS)
-      return shape__fail(g, n, err, "output rank %lld is over the limit of %d", (long long)ir_numel(in_t(g, n, 0)),
-                         IR_MAX_DIMS);
+      return shape__fail(g, n, err, "output rank %lld is over the limit of %d",
+                         (long long)ir_numel(in_t(g, n, 0)), IR_MAX_DIMS);
     o.rank = c;
     for (int i = 0; i < c; i++) {
-      if (sh[i] < 0) return shape__fail(g, n, err, "shape value %lld is negative", (long long)sh[i]);
+      if (sh[i] < 0)
+        return shape__fail(g, n, err, "shape value %lld is negative", (long long)sh[i]);
       o.d[i] = sh[i];
     }
     if (dims_numel(&o) < 0 || dims_numel(&o) > INT64_MAX / 16)
       return shape__fail(g, n, err, "shape %s has too many elements", dims_str(g, &o));
   } else if (ss.rank == 1 && ss.d[0] >= 0) {
     if (ss.d[0] > IR_MAX_DIMS)
-      return shape__fail(g, n, err, "output rank %lld is over the limit of %d", (long long)ss.d[0], IR_MAX_DIMS);
+      return shape__fail(g, n, err, "output rank %lld is over the limit of %d", (long long)ss.d[0],
+                         IR_MAX_DIMS);
     o.rank = (int)ss.d[0];
     for (int i = 0; i < o.rank; i++) o.d[i] = -1;
   }
@@ -1271,11 +1387,14 @@ static int shape_gather(IrGraph *g, int n, Err *err) {
   int ax = -1;
   if (d.rank >= 0) {
     ax = norm_axis(axis, d.rank);
-    if (ax < 0) return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis, d.rank);
+    if (ax < 0)
+      return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
+                         d.rank);
   }
   if (d.rank >= 0 && id.rank >= 0) {
     int r = d.rank - 1 + id.rank;
-    if (r > IR_MAX_DIMS) return shape__fail(g, n, err, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
+    if (r > IR_MAX_DIMS)
+      return shape__fail(g, n, err, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
     o.rank = 0;
     for (int i = 0; i < ax; i++) o.d[o.rank++] = d.d[i];
     for (int i = 0; i < id.rank; i++) o.d[o.rank++] = id.d[i];
@@ -1287,11 +1406,12 @@ static int shape_gather(IrGraph *g, int n, Err *err) {
     for (int64_t i = 0; i < ni; i++) {
       int64_t v = ir_const_i64(it, i);
       if (v < -d.d[ax] || v >= d.d[ax])
-        return shape__fail(g, n, err, "index %lld is out of range for axis %d of size %lld", (long long)v, ax,
-                           (long long)d.d[ax]);
+        return shape__fail(g, n, err, "index %lld is out of range for axis %d of size %lld",
+                           (long long)v, ax, (long long)d.d[ax]);
     }
   set_out(g, n, 0, dt, &o);
-  if (!in_const(g, n, 0) || ni < 0 || o.rank < 0 || !shape__can_fold(g, n) || x->outputs[0] < 0) return 0;
+  if (!in_const(g, n, 0) || ni < 0 || o.rank < 0 || !shape__can_fold(g, n) || x->outputs[0] < 0)
+    return 0;
   const IrTensor *dt_t = in_t(g, n, 0);
   IrTensor *out = shape__alloc_out(g, n, 0);
   size_t es = dtype_size(dt), inner = es;
@@ -1303,7 +1423,8 @@ static int shape_gather(IrGraph *g, int n, Err *err) {
     for (int64_t i = 0; i < ni; i++) {
       int64_t v = ir_const_i64(it, i);
       if (v < 0) v += d.d[ax];
-      memcpy(dst, (const uint8_t *)dt_t->data + ((size_t)k * (size_t)d.d[ax] + (size_t)v) * inner, inner);
+      memcpy(dst, (const uint8_t *)dt_t->data + ((size_t)k * (size_t)d.d[ax] + (size_t)v) * inner,
+             inner);
       dst += inner;
     }
   return shape__folded(g, n), 0;
@@ -1315,23 +1436,27 @@ static int shape_expand(IrGraph *g, int n, Err *err) {
   int64_t sh[MAX_INTS];
   if (in_const(g, n, 1)) {
     int c = const_ints(in_t(g, n, 1), sh, MAX_INTS);
-    if (c < 0 || c > IR_MAX_DIMS) return shape__fail(g, n, err, "target rank is over the limit of %d", IR_MAX_DIMS);
+    if (c < 0 || c > IR_MAX_DIMS)
+      return shape__fail(g, n, err, "target rank is over the limit of %d", IR_MAX_DIMS);
     Dims s = {c, {0}};
     for (int i = 0; i < c; i++) {
-      if (sh[i] < 0) return shape__fail(g, n, err, "shape value %lld is negative", (long long)sh[i]);
+      if (sh[i] < 0)
+        return shape__fail(g, n, err, "shape value %lld is negative", (long long)sh[i]);
       s.d[i] = sh[i];
     }
     if (bcast2(g, n, &o, &in, &s, err) < 0) return -1;
   } else {
     Dims ss = in_dims(g, n, 1);
     if (ss.rank == 1 && ss.d[0] >= 0 && in.rank >= 0) {
-      if (ss.d[0] > IR_MAX_DIMS) return shape__fail(g, n, err, "target rank is over the limit of %d", IR_MAX_DIMS);
+      if (ss.d[0] > IR_MAX_DIMS)
+        return shape__fail(g, n, err, "target rank is over the limit of %d", IR_MAX_DIMS);
       o.rank = in.rank > ss.d[0] ? in.rank : (int)ss.d[0];
       for (int i = 0; i < o.rank; i++) o.d[i] = -1;
     }
   }
   set_out(g, n, 0, dt, &o);
-  if (!in_const(g, n, 0) || !in_const(g, n, 1) || !dims_known(&o) || !shape__can_fold(g, n)) return 0;
+  if (!in_const(g, n, 0) || !in_const(g, n, 1) || !dims_known(&o) || !shape__can_fold(g, n))
+    return 0;
   ShapeWalk w;
   shape__walk_init(&w, o.rank, o.d);
   shape__walk_bcast(&w, in_t(g, n, 0));
@@ -1345,10 +1470,12 @@ static int shape_tile(IrGraph *g, int n, Err *err) {
   int c = ints_arg(g, n, 1, NULL, rep, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
-    if (c != in.rank) return shape__fail(g, n, err, "repeats has %d values, expected %d", c, in.rank);
+    if (c != in.rank)
+      return shape__fail(g, n, err, "repeats has %d values, expected %d", c, in.rank);
     for (int i = 0; i < c; i++) {
       bool ovf = false;
-      if (rep[i] < 0) return shape__fail(g, n, err, "repeats value %lld is negative", (long long)rep[i]);
+      if (rep[i] < 0)
+        return shape__fail(g, n, err, "repeats value %lld is negative", (long long)rep[i]);
       o.d[i] = in.d[i] < 0 ? -1 : ck_mul(in.d[i], rep[i], &ovf);
       if (ovf) return shape__fail(g, n, err, "tiled dim %d overflows", i);
     }
@@ -1356,7 +1483,9 @@ static int shape_tile(IrGraph *g, int n, Err *err) {
     for (int i = 0; i < o.rank; i++) o.d[i] = -1;
   }
   set_out(g, n, 0, in_dtype(g, n, 0), &o);
-  if (!in_const(g, n, 0) || c < 0 || !dims_known(&o) || !shape__can_fold(g, n) || g->nodes[n].outputs[0] < 0) return 0;
+  if (!in_const(g, n, 0) || c < 0 || !dims_known(&o) || !shape__can_fold(g, n) ||
+      g->nodes[n].outputs[0] < 0)
+    return 0;
   const IrTensor *a = in_t(g, n, 0);
   IrTensor *out = shape__alloc_out(g, n, 0);
   size_t es = dtype_size(out->dtype);
@@ -1377,8 +1506,12 @@ static int shape_range(IrGraph *g, int n, Err *err) {
   Dims o = {1, {-1}};
   bool all = in_const(g, n, 0) && in_const(g, n, 1) && in_const(g, n, 2);
   for (int i = 0; i < 3 && all; i++)
-    if (ir_numel(in_t(g, n, i)) != 1) return shape__fail(g, n, err, "input %d must be a scalar", i + 1);
-  if (!all) { set_out(g, n, 0, dt, &o); return 0; }
+    if (ir_numel(in_t(g, n, i)) != 1)
+      return shape__fail(g, n, err, "input %d must be a scalar", i + 1);
+  if (!all) {
+    set_out(g, n, 0, dt, &o);
+    return 0;
+  }
   const IrTensor *ts = in_t(g, n, 0), *tl = in_t(g, n, 1), *td = in_t(g, n, 2);
   double s = ir_const_f64(ts, 0), l = ir_const_f64(tl, 0), dl = ir_const_f64(td, 0);
   if (dl == 0 || dl != dl) return shape__fail(g, n, err, "delta is 0");
@@ -1391,16 +1524,10 @@ static int shape_range(IrGraph *g, int n, Err *err) {
   bool fl = dtype_is_float(dt);
   int64_t is = ir_const_i64(ts, 0), id = ir_const_i64(td, 0);
   for (int64_t i = 0; i < o.d[0]; i++) {
-    if (fl) {
-      double v = s + (double)i * dl;
-      if (dt == DT_F32) { float f = (float)v; memcpy((uint8_t *)out->data + 4 * i, &f, 4); }
-      else if (dt == DT_F64) memcpy((uint8_t *)out->data + 8 * i, &v, 8);
-      else { uint16_t h = fp16_from_f32((float)v); memcpy((uint8_t *)out->data + 2 * i, &h, 2); }
-    } else {
-      int64_t v = (int64_t)((uint64_t)is + (uint64_t)i * (uint64_t)id);
-      if (dt == DT_I64) memcpy((uint8_t *)out->data + 8 * i, &v, 8);
-      else { int32_t v32 = (int32_t)v; if (dtype_size(dt) == 4) memcpy((uint8_t *)out->data + 4 * i, &v32, 4); }
-    }
+    if (fl)
+      shape__put_f64(out, i, s + (double)i * dl);
+    else
+      shape__put_i64(out, i, (int64_t)((uint64_t)is + (uint64_t)i * (uint64_t)id));
   }
   return shape__folded(g, n), 0;
 }
@@ -1411,14 +1538,16 @@ static int shape_range(IrGraph *g, int n, Err *err) {
 static int block_reshape(IrGraph *g, int n, int dir, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
   int64_t b = ir_attr_int(&g->nodes[n], "blocksize", 0);
-  if (b < 1 || b > (1 << 20)) return shape__fail(g, n, err, "blocksize %lld is invalid", (long long)b);
-  if (in.rank >= 0 && in.rank != 4) return shape__fail(g, n, err, "input rank %d, expected 4", in.rank);
+  if (b < 1 || b > (1 << 20))
+    return shape__fail(g, n, err, "blocksize %lld is invalid", (long long)b);
+  if (in.rank >= 0 && in.rank != 4)
+    return shape__fail(g, n, err, "input rank %d, expected 4", in.rank);
   if (in.rank == 4) {
     bool ovf = false;
     if (dir > 0) {
       if (in.d[1] >= 0 && in.d[1] % (b * b))
-        return shape__fail(g, n, err, "channels %lld are not divisible by blocksize^2 %lld", (long long)in.d[1],
-                           (long long)(b * b));
+        return shape__fail(g, n, err, "channels %lld are not divisible by blocksize^2 %lld",
+                           (long long)in.d[1], (long long)(b * b));
       o.d[1] = in.d[1] < 0 ? -1 : in.d[1] / (b * b);
       for (int i = 2; i < 4; i++) o.d[i] = in.d[i] < 0 ? -1 : ck_mul(in.d[i], b, &ovf);
     } else {
@@ -1437,7 +1566,9 @@ static int block_reshape(IrGraph *g, int n, int dir, Err *err) {
 }
 
 static int shape_depth_to_space(IrGraph *g, int n, Err *err) { return block_reshape(g, n, 1, err); }
-static int shape_space_to_depth(IrGraph *g, int n, Err *err) { return block_reshape(g, n, -1, err); }
+static int shape_space_to_depth(IrGraph *g, int n, Err *err) {
+  return block_reshape(g, n, -1, err);
+}
 
 static int shape_nms(IrGraph *g, int n, Err *err) {
   (void)err;
@@ -1461,12 +1592,15 @@ static int check_inputs(IrGraph *g, int n, Err *err) {
   /* Upsample-7 carries its scales as an attribute */
   if (x->op == IR_OP_UPSAMPLE && x->n_inputs == 1 && ir_attr(x, "scales")) lo = 1;
   if (x->n_inputs < lo)
-    return shape__fail(g, n, err, "expects at least %d input%s, got %d", lo, lo == 1 ? "" : "s", x->n_inputs);
+    return shape__fail(g, n, err, "expects at least %d input%s, got %d", lo, lo == 1 ? "" : "s",
+                       x->n_inputs);
   if (x->n_inputs > hi)
-    return shape__fail(g, n, err, "expects at most %d input%s, got %d", hi, hi == 1 ? "" : "s", x->n_inputs);
+    return shape__fail(g, n, err, "expects at most %d input%s, got %d", hi, hi == 1 ? "" : "s",
+                       x->n_inputs);
   for (int i = 0; i < x->n_inputs; i++) {
     int t = x->inputs[i];
-    if (t >= g->n_tensors || t < -1) return shape__fail(g, n, err, "input %d refers to a missing tensor", i + 1);
+    if (t >= g->n_tensors || t < -1)
+      return shape__fail(g, n, err, "input %d refers to a missing tensor", i + 1);
     if (t < 0) {
       if (i < lo) return shape__fail(g, n, err, "required input %d is missing", i + 1);
       continue;

@@ -17,7 +17,8 @@
 
 /* Sets ERR_SHAPE on err with file = g->source, node = the node's name and a message
  * "<op_type>: <fmt...>". Always returns -1. */
-int shape__fail(IrGraph *g, int n, Err *err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int shape__fail(IrGraph *g, int n, Err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* True when tensor index t is a constant that folding may read (data set, not a graph input). */
 bool shape__is_const(const IrGraph *g, int t);
 
@@ -50,6 +51,10 @@ void shape__strides(const IrTensor *t, int64_t *st);
 bool shape__can_fold(const IrGraph *g, int n);
 /* Allocates output k of node n as a zeroed constant of its inferred dtype/shape; returns it. */
 IrTensor *shape__alloc_out(IrGraph *g, int n, int k);
+/* Stores v as element i of constant t, converted to t's dtype (floats saturate to +-inf outside
+ * the f32/f16 range, integers saturate from double then wrap to narrower types, bool is v != 0). */
+void shape__put_f64(IrTensor *t, int64_t i, double v);
+void shape__put_i64(IrTensor *t, int64_t i, int64_t v);
 /* Marks node n dead with verdict FOLDED; returns 1. */
 int shape__folded(IrGraph *g, int n);
 /* Folds node n (all of whose inputs are constant) when its op has an evaluator here: returns 1

@@ -1,0 +1,72 @@
+#!/bin/sh
+# tests/cli.sh — the blobc command line as a user meets it: exit codes, one-line errors
+# naming file/model, nothing half-written. Needs BLOBC (the binary) and DEMO_ZOO.
+set -u
+BLOBC=${BLOBC:-build/blobc}
+ZOO=$(cd "${DEMO_ZOO:-build/demo-zoo}" && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/blobc-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+# expect NAME WANT_RC PATTERN CMD... : runs CMD, checks exit code and that output matches PATTERN
+expect() {
+  name=$1 want=$2 pat=$3
+  shift 3
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL $name: rc=$rc (want $want), output:"
+    printf '%s\n' "$out" | head -5 | sed 's/^/    /'
+  fi
+}
+
+expect "no arguments" 2 "usage: blobc" "$BLOBC"
+expect "help" 0 "usage: blobc" "$BLOBC" --help
+expect "unknown command" 2 "unknown command 'frobnicate'" "$BLOBC" frobnicate
+expect "missing manifest" 2 "nope.yaml: cannot read manifest" "$BLOBC" build "$T/nope.yaml" -o "$T/o"
+
+cat > "$T/bad.yaml" <<Y
+version: 1
+models:
+  - name: tiny
+    source: $ZOO/tiny_relu.onnx
+    mean_value: [1, 2, 3]
+Y
+expect "unknown key names file and line" 2 "bad.yaml:5: model 'tiny': unknown key 'mean_value'" "$BLOBC" build "$T/bad.yaml" -o "$T/o"
+[ ! -e "$T/o/report.json" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: bad manifest wrote a report"; }
+
+printf 'garbage\377\377' > "$T/broken.onnx"
+cat > "$T/zoo.yaml" <<Y
+version: 1
+models:
+  - name: broken
+    source: broken.onnx
+  - name: tiny
+    source: $ZOO/tiny_relu.onnx
+  - name: hs
+    source: $ZOO/unsupported_op.onnx
+Y
+expect "one broken model: exit 1, others written" 1 "3 models: 1 ok, 1 unsupported, 1 failed" "$BLOBC" build "$T/zoo.yaml" -j 2 -o "$T/out"
+expect "error line names file and model" 1 "broken.onnx: model 'broken': " "$BLOBC" build "$T/zoo.yaml" -j 2 -o "$T/out2"
+[ -s "$T/out/tiny/tiny_openvino_2022.1_6shave.blob" ] && [ -s "$T/out/tiny/tiny.xml" ] && [ -s "$T/out/report.json" ] \
+  && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: outputs of the good model missing"; }
+[ -z "$(find "$T/out" -name '*.tmp.*')" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: temp files left"; }
+[ ! -e "$T/out/hs/hs_openvino_2022.1_6shave.blob" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: unsupported model got a blob"; }
+
+expect "convert prints the blob path" 0 "tiny_relu_openvino_2021.4_4shave.blob" \
+  "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[127.5,127.5,127.5]" --scale_values "[255]" \
+  --reverse_input_channels --layout "nchw->nhwc" --shaves 4 --openvino 2021.4 -o "$T/conv"
+expect "convert rejects a bad option value" 2 "--shaves takes 1..16" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --shaves 40
+expect "convert: mean/channel mismatch" 1 "mean_values has 2 values, input 'input' has 3 channels" \
+  "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[1,2]" -o "$T/conv2"
+expect "inspect our blob" 0 "U8 +NHWC" "$BLOBC" inspect "$T/conv/tiny_relu/tiny_relu_openvino_2021.4_4shave.blob"
+expect "inspect --check our blob" 0 "." "$BLOBC" inspect --check "$T/conv/tiny_relu/tiny_relu_openvino_2021.4_4shave.blob"
+expect "inspect a non-blob" 2 "broken.onnx: offset [0-9]+: " "$BLOBC" inspect "$T/broken.onnx"
+expect "check lists unsupported nodes with fixes" 1 "node 'sin' \(Sin\): unsupported: .*fix: " "$BLOBC" check "$ZOO/unsupported_op.onnx"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
