@@ -1,8 +1,9 @@
 /*
  * cmd/cmd_inspect.c — `blobc inspect FILE.blob [--json] [--check]`.
  *
- * Prints what a MyriadX .blob (or depthai SuperBlob) holds: version and the OpenVINO release depthai
- * maps it to, sizes, resources, inputs/outputs and the stage list with every buffer's location.
+ * Prints what a MyriadX .blob (or depthai SuperBlob) holds: version and the OpenVINO release
+ * depthai maps it to, sizes, resources, inputs/outputs and the stage list with every buffer's
+ * location.
  * --json prints one JSON object instead; --check also applies blob_check's rules.
  * Exit: 0 ok, 1 --check found violations, 2 bad usage, unreadable file or malformed blob (the one
  * line `FILE: offset N: ...` on stderr).
@@ -19,7 +20,8 @@
 
 int cmd_inspect(int argc, char **argv);
 
-#define INSPECT_MAX_FILE ((size_t)1 << 32) /* file_size is a u32; superblobs stay below this too */
+#define INSPECT_MAX_FILE ((size_t)1 << 32) /* file_size is a u32; superblobs stay below this too   \
+                                            */
 
 typedef struct {
   const char *path;
@@ -29,15 +31,18 @@ typedef struct {
 /* Parses argv[1..]; returns 0 or -1 (message on errf). */
 static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) o->json = true;
-    else if (strcmp(argv[i], "--check") == 0) o->check = true;
+    if (strcmp(argv[i], "--json") == 0)
+      o->json = true;
+    else if (strcmp(argv[i], "--check") == 0)
+      o->check = true;
     else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(errf, "blobc inspect: unknown option '%s'\n", argv[i]);
       return -1;
     } else if (o->path) {
       fprintf(errf, "blobc inspect: more than one file given\n");
       return -1;
-    } else o->path = argv[i];
+    } else
+      o->path = argv[i];
   }
   if (!o->path) {
     fprintf(errf, "usage: blobc inspect FILE.blob [--json] [--check]\n");
@@ -46,7 +51,7 @@ static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
   return 0;
 }
 
-/* ---- human output ----------------------------------------------------------------------------- */
+/* ---- human output ---------------------------------------------------------------------------- */
 
 /* "[1,3,300,300]" from n values into buf. */
 static const char *u32_list(char *buf, size_t size, const uint32_t *v, uint32_t n) {
@@ -67,9 +72,12 @@ static const char *dtype_str(uint32_t dt, char tmp[16]) {
 static void print_shape(FILE *out, const BlobShape *s) {
   char d[128], st[160], t[16];
   fprintf(out, "%-4s %-5s ", dtype_str(s->data_type, t), s->order_name);
-  if (s->dims_known) fprintf(out, "%-18s", u32_list(d, sizeof d, s->dims, s->num_dims));
-  else fprintf(out, "%-18s", s->dims_loc == BLOB_LOC_BSS ? "(dynamic, BSS)" : "(dynamic)");
-  if (s->strides_known) fprintf(out, " strides %s", u32_list(st, sizeof st, s->strides, s->num_dims));
+  if (s->dims_known)
+    fprintf(out, "%-18s", u32_list(d, sizeof d, s->dims, s->num_dims));
+  else
+    fprintf(out, "%-18s", s->dims_loc == BLOB_LOC_BSS ? "(dynamic, BSS)" : "(dynamic)");
+  if (s->strides_known)
+    fprintf(out, " strides %s", u32_list(st, sizeof st, s->strides, s->num_dims));
 }
 
 static void print_io(FILE *out, const char *title, const BlobIo *io, uint32_t n, uint32_t size) {
@@ -77,8 +85,8 @@ static void print_io(FILE *out, const char *title, const BlobIo *io, uint32_t n,
   for (uint32_t i = 0; i < n; i++) {
     fprintf(out, "  %u  %-24s ", i, io[i].name);
     print_shape(out, &io[i].shape);
-    fprintf(out, "  at %u, %llu bytes%s\n", io[i].buffer_offset, (unsigned long long)io[i].byte_size,
-            io[i].shape_helper ? " (shape helper)" : "");
+    fprintf(out, "  at %u, %llu bytes%s\n", io[i].buffer_offset,
+            (unsigned long long)io[i].byte_size, io[i].shape_helper ? " (shape helper)" : "");
   }
 }
 
@@ -90,7 +98,8 @@ static void print_buffer(FILE *out, const BlobBuffer *x, uint32_t i) {
   if (!ln) snprintf(t, sizeof t, "loc%u", x->location), ln = t;
   if (x->location == BLOB_LOC_INPUT || x->location == BLOB_LOC_OUTPUT)
     fprintf(out, "  %s #%u +%u\n", ln, x->io_idx, x->data_offset);
-  else fprintf(out, "  %s +%u\n", ln, x->data_offset);
+  else
+    fprintf(out, "  %s +%u\n", ln, x->data_offset);
 }
 
 static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
@@ -98,11 +107,13 @@ static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
           st->type_name, st->num_shaves, st->params_len, st->num_buffers);
   for (uint32_t k = 0; k < st->num_hw_ops; k++) {
     const BlobHwOp *op = &st->hw_ops[k];
-    fprintf(out, "       op %u: type %u mode %u in b%d out b%d coeffs b%d biases b%d scales b%d%s\n", k,
+    fprintf(out,
+            "       op %u: type %u mode %u in b%d out b%d coeffs b%d biases b%d scales b%d%s\n", k,
             op->op_type, op->op_mode, op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
             op->scales_ind, op->with_relu ? " relu" : "");
   }
-  for (uint32_t i = 0; i < st->num_buffers; i++) print_buffer(out, &st->buffers[i], i);
+  for (uint32_t i = 0; i < st->num_buffers; i++)
+    print_buffer(out, &st->buffers[i], i);
   if (st->injected) {
     fprintf(out, "       injected:\n");
     print_stage(out, st->injected, "     ");
@@ -133,14 +144,16 @@ static void print_human(FILE *out, const BlobInfo *b) {
   print_io(out, "inputs", b->inputs, h->inputs_count, h->inputs_size);
   print_io(out, "outputs", b->outputs, h->outputs_count, h->outputs_size);
   fprintf(out, "stages (%u):\n", h->stages_count);
-  for (uint32_t i = 0; i < h->stages_count; i++) print_stage(out, &b->stages[i], "");
+  for (uint32_t i = 0; i < h->stages_count; i++)
+    print_stage(out, &b->stages[i], "");
 }
 
-/* ---- JSON output ------------------------------------------------------------------------------ */
+/* ---- JSON output ----------------------------------------------------------------------------- */
 
 static json_t *json_u32s(const uint32_t *v, uint32_t n) {
   json_t *a = json_array();
-  for (uint32_t i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+  for (uint32_t i = 0; i < n; i++)
+    json_array_append_new(a, json_integer(v[i]));
   return a;
 }
 
@@ -151,7 +164,8 @@ static void json_shape(json_t *o, const BlobShape *s) {
   json_object_set_new(o, "order_code", json_integer(s->order));
   json_object_set_new(o, "num_dims", json_integer(s->num_dims));
   json_object_set_new(o, "dims", s->dims_known ? json_u32s(s->dims, s->num_dims) : json_null());
-  json_object_set_new(o, "dims_raw", s->dims_known ? json_u32s(s->dims_raw, s->num_dims) : json_null());
+  json_object_set_new(o, "dims_raw",
+                      s->dims_known ? json_u32s(s->dims_raw, s->num_dims) : json_null());
   json_object_set_new(o, "strides",
                       s->strides_known ? json_u32s(s->strides, s->num_dims) : json_null());
   json_object_set_new(o, "strides_raw",
@@ -195,7 +209,8 @@ static json_t *json_stage(const BlobStage *st) {
   json_object_set_new(o, "length", json_integer(st->length));
   json_object_set_new(o, "params_bytes", json_integer((json_int_t)st->params_len));
   json_t *bufs = json_array();
-  for (uint32_t i = 0; i < st->num_buffers; i++) json_array_append_new(bufs, json_buffer(&st->buffers[i]));
+  for (uint32_t i = 0; i < st->num_buffers; i++)
+    json_array_append_new(bufs, json_buffer(&st->buffers[i]));
   json_object_set_new(o, "buffers", bufs);
   if (st->num_hw_ops) json_object_set_new(o, "hw_ops", json_integer(st->num_hw_ops));
   if (st->injected) json_object_set_new(o, "injected", json_stage(st->injected));
@@ -228,12 +243,13 @@ static json_t *json_blob(const BlobInfo *b) {
   json_object_set_new(o, "inputs", json_io(b->inputs, h->inputs_count));
   json_object_set_new(o, "outputs", json_io(b->outputs, h->outputs_count));
   json_t *st = json_array();
-  for (uint32_t i = 0; i < h->stages_count; i++) json_array_append_new(st, json_stage(&b->stages[i]));
+  for (uint32_t i = 0; i < h->stages_count; i++)
+    json_array_append_new(st, json_stage(&b->stages[i]));
   json_object_set_new(o, "stages", st);
   return o;
 }
 
-/* ---- command ---------------------------------------------------------------------------------- */
+/* ---- command --------------------------------------------------------------------------------- */
 
 /* Adds the --check result: "check": {"ok": bool, "violations": ["rule: detail", ...]}. */
 static void json_check(json_t *o, const Buf *rep, int nviol) {

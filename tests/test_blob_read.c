@@ -13,7 +13,7 @@
  * its static helpers (inspect_run, print_human, json_blob) can be driven directly. */
 #include "cmd/cmd_inspect.c"
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 /* Reads a shared real blob (relative to real-blobs/); NULL when the data dir is absent. */
 static uint8_t *load_real(const char *rel, size_t *len) {
@@ -38,7 +38,8 @@ static int parse_copy(const uint8_t *src, size_t len, Err *err, BlobInfo **out, 
 }
 
 static void put_u32s(Buf *b, const uint32_t *v, size_t n) {
-  for (size_t i = 0; i < n; i++) buf_put_u32(b, v[i]);
+  for (size_t i = 0; i < n; i++)
+    buf_put_u32(b, v[i]);
 }
 
 /* The §3.7 worked example: one ReLU on an FP16 1x8x4x4 NCHW tensor. With v5 the same network in
@@ -53,7 +54,8 @@ static void build_relu(Buf *out, bool v5) {
     memcpy(nm, names[k], 4);
     buf_put_u32(io[k], 0), buf_put_u32(io[k], 0), buf_put_u32(io[k], 16), buf_put(io[k], nm, 16);
     buf_put_u32(io[k], BLOB_DT_FP16), buf_put_u32(io[k], BLOB_ORDER_NCHW), buf_put_u32(io[k], 4);
-    if (v5) put_u32s(io[k], dims, 4), put_u32s(io[k], strides, 4);
+    if (v5)
+      put_u32s(io[k], dims, 4), put_u32s(io[k], strides, 4);
     else {
       const uint32_t w[4] = {BLOB_LOC_BLOB, 0x00, BLOB_LOC_BLOB, k ? 0x20u : 0x10u};
       put_u32s(io[k], w, 4);
@@ -65,7 +67,8 @@ static void build_relu(Buf *out, bool v5) {
   buf_put_u32(&st, 0), buf_put_f32(&st, 0.0f);
   for (int k = 0; k < 2; k++) {
     buf_put_u32(&st, BLOB_DT_FP16), buf_put_u32(&st, BLOB_ORDER_NCHW), buf_put_u32(&st, 4);
-    if (v5) put_u32s(&st, dims, 4), put_u32s(&st, strides, 4);
+    if (v5)
+      put_u32s(&st, dims, 4), put_u32s(&st, strides, 4);
     else {
       const uint32_t w[4] = {BLOB_LOC_BLOB, 0x00, BLOB_LOC_BLOB, k ? 0x20u : 0x10u};
       put_u32s(&st, w, 4);
@@ -83,13 +86,16 @@ static void build_relu(Buf *out, bool v5) {
   uint8_t elf[52] = {0x7F, 'e', 'l', 'f'};
   elf[16] = 1, elf[18] = 2, elf[20] = 2, elf[40] = 0xA0, elf[41] = 0x01;
   buf_put(out, elf, sizeof elf);
-  const uint32_t h[20] = {BLOB_MAGIC, fsize, v5 ? 5u : 6u, 0, 1, 1, 1, 256, 256, 1, 0, 4, 4, 0, 1,
-                          0, in_off, out_off, st_off, c_off};
+  const uint32_t h[20] = {
+      BLOB_MAGIC, fsize, v5 ? 5u : 6u, 0,       1,      1,    1, 256, 256, 1, 0, 4, 4, 0,
+      1,          0,     in_off,       out_off, st_off, c_off};
   put_u32s(out, h, 20);
   buf_align(out, 64);
   Buf *sec[4] = {&in, &outs, &st, &cst};
-  for (int k = 0; k < 4; k++) buf_put(out, sec[k]->data, sec[k]->len), buf_align(out, 64);
-  for (int k = 0; k < 4; k++) buf_free(sec[k]);
+  for (int k = 0; k < 4; k++)
+    buf_put(out, sec[k]->data, sec[k]->len), buf_align(out, 64);
+  for (int k = 0; k < 4; k++)
+    buf_free(sec[k]);
 }
 
 /* Expected values per real blob, from real-blobs/SOURCES.md. */
@@ -101,6 +107,7 @@ typedef struct {
   const char *openvino;
 } RealBlob;
 
+/* clang-format off */
 static const RealBlob REAL[] = {
     {"concat_openvino_2021.4_6shave.blob", 1024, 1024, 6, 0, 6, 6, 3, 1, 3, 810032, 1620000, 0, 0, 1, 0, "2022.1"},
     {"diff_openvino_2021.4_6shave.blob", 1664, 1664, 2021, 4, 6, 6, 2, 1, 8, 3110400, 1036800, 6220800, 0, 1, 0, "2021.4"},
@@ -114,6 +121,7 @@ static const RealBlob REAL[] = {
     {"person-detection-retail-0013/model.blob", 2290560, 2290560, 5, 0, 4, 4, 1, 1, 568, 522240, 2800, 10792960, 1, 1, 1, "2020.3"},
     {"face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", 1341888, 1341888, 5, 0, 4, 4, 1, 1, 122, 270000, 2800, 2728832, 1, 1, 1, "2020.3"},
 };
+/* clang-format on */
 #define NREAL (sizeof REAL / sizeof REAL[0])
 
 /* Collects every *.blob below dir (recursive) into paths[]; returns the count. */
@@ -128,14 +136,16 @@ static size_t find_blobs(const char *dir, char paths[][1024], size_t max, size_t
     struct stat sb;
     if (stat(p, &sb) != 0) continue;
     size_t l = strlen(e->d_name);
-    if (S_ISDIR(sb.st_mode)) n = find_blobs(p, paths, max, n);
-    else if (l > 5 && strcmp(e->d_name + l - 5, ".blob") == 0 && n < max) snprintf(paths[n++], 1024, "%s", p);
+    if (S_ISDIR(sb.st_mode))
+      n = find_blobs(p, paths, max, n);
+    else if (l > 5 && strcmp(e->d_name + l - 5, ".blob") == 0 && n < max)
+      snprintf(paths[n++], 1024, "%s", p);
   }
   closedir(d);
   return n;
 }
 
-/* ---- real blobs ------------------------------------------------------------------------------- */
+/* ---- real blobs ------------------------------------------------------------------------------ */
 
 static void blob_read__every_real_blob_parses_and_passes_check(void **state) {
   (void)state;
@@ -252,7 +262,8 @@ static void blob_read__real_blob_io_details(void **state) {
 static void blob_read__hw_stage_with_injected_copy(void **state) {
   (void)state;
   size_t len = 0;
-  uint8_t *data = load_real("person-reidentification-retail-0288_openvino_2021.2_8shave.blob", &len);
+  uint8_t *data =
+      load_real("person-reidentification-retail-0288_openvino_2021.2_8shave.blob", &len);
   if (!data) skip();
   Arena *a = arena_new();
   BlobInfo *b = NULL;
@@ -346,7 +357,7 @@ static void blob_read__superblob_exposes_base_blob_and_patches(void **state) {
   build_relu(&relu, false);
   uint8_t hdr[136] = {0};
   hdr[6] = (uint8_t)(relu.len >> 8), hdr[7] = (uint8_t)relu.len; /* big-endian u64 */
-  hdr[8 + 8 * 3 + 7] = 16;                                         /* patch for 4 SHAVEs */
+  hdr[8 + 8 * 3 + 7] = 16;                                       /* patch for 4 SHAVEs */
   buf_put(&sb, hdr, sizeof hdr);
   buf_put(&sb, relu.data, relu.len);
   buf_put(&sb, "BSDIFF40\0\0\0\0\0\0\0\0", 16);
@@ -364,7 +375,8 @@ static void blob_read__superblob_exposes_base_blob_and_patches(void **state) {
   /* errors inside the base blob carry absolute file offsets */
   buf_set_u32(&sb, 136 + 0x140, 99999);
   assert_int_equal(parse_copy(sb.data, sb.len, &err, &b, a), -1);
-  assert_string_equal(err.msg, "offset 456: stage 0 length 99999 runs past the end of the stage section");
+  assert_string_equal(err.msg,
+                      "offset 456: stage 0 length 99999 runs past the end of the stage section");
   arena_free(a);
   buf_free(&relu);
   buf_free(&sb);
@@ -400,7 +412,8 @@ static void expect_violation(size_t off, uint32_t v, const char *line) {
   Buf rep = BUF_INIT;
   assert_int_equal(corrupt(off, v, &err, &rep), 1);
   buf_put(&rep, "", 1);
-  if (!strstr((const char *)rep.data, line)) fail_msg("expected '%s' in:\n%s", line, (char *)rep.data);
+  if (!strstr((const char *)rep.data, line))
+    fail_msg("expected '%s' in:\n%s", line, (char *)rep.data);
   buf_free(&rep);
 }
 
@@ -411,7 +424,8 @@ static void blob_read__bad_magic_is_rejected(void **state) {
 
 static void blob_read__file_size_beyond_file_is_rejected(void **state) {
   (void)state;
-  expect_parse_error(BLOB_HDR_FILE_SIZE, 576, "offset 56: file_size 576 is more than the 512 bytes of the file");
+  expect_parse_error(BLOB_HDR_FILE_SIZE, 576,
+                     "offset 56: file_size 576 is more than the 512 bytes of the file");
 }
 
 static void blob_read__section_offset_beyond_file_is_rejected(void **state) {
@@ -422,7 +436,8 @@ static void blob_read__section_offset_beyond_file_is_rejected(void **state) {
 
 static void blob_read__stage_length_past_section_is_rejected(void **state) {
   (void)state;
-  expect_parse_error(0x140, 99999, "offset 320: stage 0 length 99999 runs past the end of the stage section");
+  expect_parse_error(0x140, 99999,
+                     "offset 320: stage 0 length 99999 runs past the end of the stage section");
 }
 
 static void blob_read__huge_counts_are_rejected_before_allocating(void **state) {
@@ -468,29 +483,39 @@ static void blob_read__check_reports_io_index_mismatch(void **state) {
 
 static void blob_read__check_reports_bad_trailer(void **state) {
   (void)state;
-  expect_violation(0x140 + 116, 0x12345678,
-                   "stage-trailer: stage 0 (Relu) at offset 320: trailer 6/0x12345678, expected 6/0x7f83ff19");
-  expect_violation(0x140 + 112, 7, "stage-trailer: stage 0 (Relu) at offset 320: trailer 7/0x7f83ff19");
+  expect_violation(
+      0x140 + 116, 0x12345678,
+      "stage-trailer: stage 0 (Relu) at offset 320: trailer 6/0x12345678, expected 6/0x7f83ff19");
+  expect_violation(0x140 + 112, 7,
+                   "stage-trailer: stage 0 (Relu) at offset 320: trailer 7/0x7f83ff19");
 }
 
 static void blob_read__check_reports_num_dims_vs_order(void **state) {
   (void)state;
-  expect_violation(0xC0 + 0x24, 3, "num-dims: input 0 'data': numDims 3 but order 0x4321 has 4 dims");
-  expect_violation(0xC0 + 0x20, 0x4021, "order: input 0 'data': order code 0x4021 is not a dims permutation");
+  expect_violation(0xC0 + 0x24, 3,
+                   "num-dims: input 0 'data': numDims 3 but order 0x4321 has 4 dims");
+  expect_violation(0xC0 + 0x20, 0x4021,
+                   "order: input 0 'data': order code 0x4021 is not a dims permutation");
 }
 
 static void blob_read__check_reports_other_rules(void **state) {
   (void)state;
   expect_violation(BLOB_HDR_VER_MAJOR, 7, "version: version 7.0 is not in depthai's table");
-  expect_violation(0x140 + 8, 5, "stage-shaves: stage 0 (Relu): numShaves 5 is more than the header's 4");
+  expect_violation(0x140 + 8, 5,
+                   "stage-shaves: stage 0 (Relu): numShaves 5 is more than the header's 4");
   expect_violation(0x140 + 0x40, 64,
-                   "buffer-area: stage 0 (Relu) buffer 0: 256 bytes at Input offset 64 run past its area (256 bytes)");
-  expect_violation(0x140 + 0x40, 3,
-                   "buffer-align: stage 0 (Relu) buffer 0: offset 3 is not a multiple of the element size 2");
-  expect_violation(0x140 + 0x38, 1, "buffer-io: stage 0 (Relu) buffer 0: ioIdx 1 but the blob has 1 inputs");
+                   "buffer-area: stage 0 (Relu) buffer 0: 256 bytes at Input offset 64 run past "
+                   "its area (256 bytes)");
+  expect_violation(
+      0x140 + 0x40, 3,
+      "buffer-align: stage 0 (Relu) buffer 0: offset 3 is not a multiple of the element size 2");
+  expect_violation(0x140 + 0x38, 1,
+                   "buffer-io: stage 0 (Relu) buffer 0: ioIdx 1 but the blob has 1 inputs");
   expect_violation(0x140 + 0x18, 9, "data-type: stage 0 (Relu) buffer 0: unknown data type 9");
   expect_violation(BLOB_HDR_HAS_HW_STAGE, 1, "stage-flags: has_hw_stage is 1 but the stages say 0");
-  expect_violation(BLOB_HDR_INPUTS_SIZE, 128, "io-extent: input 0 'data': 256 bytes at 0 run past the input buffer (128 bytes)");
+  expect_violation(
+      BLOB_HDR_INPUTS_SIZE, 128,
+      "io-extent: input 0 'data': 256 bytes at 0 run past the input buffer (128 bytes)");
   expect_violation(0x140 + 4, 200, "stage-type: stage 0 at offset 320: unknown stage type 200");
 }
 
@@ -521,13 +546,14 @@ static void blob_read__check_reports_section_layout(void **state) {
       "stage-section: stage lengths sum to 1000, the stage section has 350 bytes\n",
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-    if (!strstr((char *)rep.data, want[i])) fail_msg("missing '%s' in:\n%s", want[i], (char *)rep.data);
+    if (!strstr((char *)rep.data, want[i]))
+      fail_msg("missing '%s' in:\n%s", want[i], (char *)rep.data);
   buf_free(&rep);
   arena_free(a);
   buf_free(&blob);
 }
 
-/* ---- robustness: truncation and byte flips (run under ASan by `make asan`) --------------------- */
+/* ---- robustness: truncation and byte flips (run under ASan by `make asan`) ------------------- */
 
 /* Truncates at `cut` twice: as is (must fail with an offset message) and with file_size patched
  * down to the cut (may pass or fail, must not crash). */
@@ -543,8 +569,10 @@ static void truncate_at(const uint8_t *data, size_t len, size_t cut) {
     memcpy(c, data, cut);
     uint32_t fs = (uint32_t)cut;
     memcpy(c + BLOB_HDR_FILE_SIZE, &fs, 4);
-    if (blob_parse(&b, a, c, cut, "t.blob", &err) == 0) blob_check(b, NULL, &err);
-    else if (strncmp(err.msg, "offset ", 7) != 0) fail_msg("cut at %zu: '%s'", cut, err.msg);
+    if (blob_parse(&b, a, c, cut, "t.blob", &err) == 0)
+      blob_check(b, NULL, &err);
+    else if (strncmp(err.msg, "offset ", 7) != 0)
+      fail_msg("cut at %zu: '%s'", cut, err.msg);
     free(c);
   }
   arena_free(a);
@@ -555,10 +583,12 @@ static void truncate_blob(const uint8_t *data, size_t len, bool every_byte) {
   size_t fs = rd_u32(data + BLOB_HDR_FILE_SIZE);
   if (fs > len) fs = len;
   if (every_byte) {
-    for (size_t cut = 0; cut < fs; cut++) truncate_at(data, len, cut);
+    for (size_t cut = 0; cut < fs; cut++)
+      truncate_at(data, len, cut);
     return;
   }
-  for (size_t k = 0; k < 500; k++) truncate_at(data, len, fs * k / 500);
+  for (size_t k = 0; k < 500; k++)
+    truncate_at(data, len, fs * k / 500);
   for (int s = 0; s < 4; s++) { /* section boundaries and one byte either side */
     size_t off = rd_u32(data + BLOB_HDR_INPUT_SECTION + 4 * (size_t)s);
     for (size_t d = 0; d < 3; d++)
@@ -593,9 +623,10 @@ static uint64_t prng(uint64_t *s) {
 
 static void blob_read__random_byte_flips_never_crash(void **state) {
   (void)state;
-  static const char *const rels[] = {"edge_simplified_openvino_2021.4_6shave.blob",
-                                     "PDPostProcessing_top2_sh1.blob", "diff_openvino_2021.4_6shave.blob",
-                                     "face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob"};
+  static const char *const rels[] = {
+      "edge_simplified_openvino_2021.4_6shave.blob", "PDPostProcessing_top2_sh1.blob",
+      "diff_openvino_2021.4_6shave.blob",
+      "face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob"};
   uint8_t *blobs[5] = {0};
   size_t lens[5] = {0}, nb = 0;
   Buf relu = BUF_INIT;
@@ -646,13 +677,15 @@ static void blob_read__random_byte_flips_never_crash(void **state) {
   assert_int_equal(ok + bad, 2000);
   assert_true(ok > 0 && bad > 0);
   fclose(devnull);
-  for (size_t i = 1; i < nb; i++) free(blobs[i]);
+  for (size_t i = 1; i < nb; i++)
+    free(blobs[i]);
   buf_free(&relu);
 }
 
-/* ---- blobc inspect ---------------------------------------------------------------------------- */
+/* ---- blobc inspect --------------------------------------------------------------------------- */
 
-/* Runs inspect_run with argv {"inspect", args...}; returns the exit code; stdout and stderr text in out and errs. */
+/* Runs inspect_run with argv {"inspect", args...}; returns the exit code; stdout and stderr text in
+ * out and errs. */
 static int run_inspect(char **out, char **errs, const char *a1, const char *a2, const char *a3) {
   char *argv[5] = {"inspect", (char *)a1, (char *)a2, (char *)a3, NULL};
   int argc = 1 + (a1 != NULL) + (a2 != NULL) + (a3 != NULL);
@@ -691,9 +724,10 @@ static void blob_read__inspect_prints_text_json_and_exit_codes(void **state) {
   json_error_t je;
   json_t *j = json_loads(out, 0, &je);
   assert_non_null(j);
-  const char *keys[] = {"version", "openvino", "file_size", "inputs", "outputs", "stages",
-                        "bss_size", "shaves", "cmx_slices"};
-  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) assert_non_null(json_object_get(j, keys[k]));
+  const char *keys[] = {"version", "openvino", "file_size", "inputs",    "outputs",
+                        "stages",  "bss_size", "shaves",    "cmx_slices"};
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+    assert_non_null(json_object_get(j, keys[k]));
   assert_string_equal(json_string_value(json_object_get(j, "version")), "6.0");
   assert_int_equal(json_integer_value(json_object_get(j, "file_size")), 512);
   json_t *in0 = json_array_get(json_object_get(j, "inputs"), 0);
@@ -742,7 +776,8 @@ static void blob_read__inspect_real_blob_summary(void **state) {
   char *out, *errs;
   assert_int_equal(run_inspect(&out, &errs, path, "--check", NULL), 0);
   assert_non_null(strstr(out, "version 2022.1 -> OpenVINO 2022.1"));
-  assert_non_null(strstr(out, "file size   532900 bytes (header file_size 532736, 164 trailer bytes)"));
+  assert_non_null(
+      strstr(out, "file size   532900 bytes (header file_size 532736, 164 trailer bytes)"));
   assert_non_null(strstr(out, "check: ok"));
   free(out), free(errs);
 }

@@ -8,20 +8,20 @@
 
 /* Everything a decoder needs: the blob bytes, where they sit in the file, the section bounds. */
 typedef struct {
-  const uint8_t *d;                 /* the blob proper (superblob: its base blob) */
-  size_t len;                       /* readable bytes of d */
-  size_t base;                      /* absolute file offset of d[0], added to every message */
+  const uint8_t *d; /* the blob proper (superblob: its base blob) */
+  size_t len;       /* readable bytes of d */
+  size_t base;      /* absolute file offset of d[0], added to every message */
   Arena *a;
   Err *err;
   const char *path;
-  bool v5;                          /* inline shapes (§3.9) */
-  size_t const_off, const_end;      /* const data section [const_off, const_end) */
+  bool v5;                     /* inline shapes (§3.9) */
+  size_t const_off, const_end; /* const data section [const_off, const_end) */
 } Rd;
 
 /* A bounded sequential read position: pos moves forward inside [pos, end). */
 typedef struct {
   size_t pos, end;
-  const char *region;               /* "the input section", "stage 3" ...: used in messages */
+  const char *region; /* "the input section", "stage 3" ...: used in messages */
 } Cur;
 
 /* Fails with "offset N: <printf>" where N = r->base + off. Returns -1. */
@@ -48,14 +48,16 @@ static int cur_u32(Rd *r, Cur *c, uint32_t *v, const char *what) {
 static int cur_u32s(Rd *r, Cur *c, uint32_t *v, uint32_t n, const char *what) {
   if (c->pos > c->end || (c->end - c->pos) / 4 < n)
     return fail(r, c->pos, "%s runs past the end of %s", what, c->region);
-  for (uint32_t i = 0; i < n; i++) v[i] = rd_u32(r->d + c->pos + 4 * i);
+  for (uint32_t i = 0; i < n; i++)
+    v[i] = rd_u32(r->d + c->pos + 4 * i);
   c->pos += 4 * (size_t)n;
   return 0;
 }
 
 static uint64_t rd_be64(const uint8_t *p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | p[i];
   return v;
 }
 
@@ -67,7 +69,8 @@ const char *blob_order_str(uint32_t code, char out[16]) {
     snprintf(out, 16, "0x%x?", code);
     return out;
   }
-  for (uint32_t i = 0; i < n; i++) out[i] = blob_dim_letter(((code >> (4 * (n - 1 - i))) & 0xF) - 1);
+  for (uint32_t i = 0; i < n; i++)
+    out[i] = blob_dim_letter(((code >> (4 * (n - 1 - i))) & 0xF) - 1);
   out[n] = 0;
   return out;
 }
@@ -100,7 +103,8 @@ static int const_array(Rd *r, size_t at, uint32_t rel, uint32_t n, uint32_t *v, 
   uint64_t start = (uint64_t)r->const_off + rel, need = 4ull * n;
   if (start > r->const_end || r->const_end - start < need)
     return fail(r, at, "%s array at const+%u (%u words) runs past the const section", what, rel, n);
-  for (uint32_t i = 0; i < n; i++) v[i] = rd_u32(r->d + start + 4 * i);
+  for (uint32_t i = 0; i < n; i++)
+    v[i] = rd_u32(r->d + start + 4 * i);
   return 0;
 }
 
@@ -194,25 +198,37 @@ static bool expected_buffers(uint32_t type, const uint8_t *p, size_t plen, uint3
                              uint32_t *hi) {
   *lo = *hi = 2;
   switch (type) {
-  case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU: case BLOB_STAGE_BIAS_RELU:
+  case BLOB_STAGE_RELU:
+  case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_BIAS_RELU:
   case BLOB_STAGE_BIAS_LEAKY_RELU: /* input, output, [bias] */
     if (plen < 4) return false;
     *lo = *hi = 2 + (rd_u32(p) != 0);
     return true;
-  case BLOB_STAGE_POWER: case BLOB_STAGE_SIGMOID: case BLOB_STAGE_SOFT_MAX: case BLOB_STAGE_COPY:
-  case BLOB_STAGE_CLAMP: case BLOB_STAGE_CONVERT: case BLOB_STAGE_PERMUTE:
-  case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL:
-  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: case BLOB_STAGE_REGION_YOLO:
-  case BLOB_STAGE_ELU: case BLOB_STAGE_PAD:
-    return true;
-  case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_PRELU: case BLOB_STAGE_FC:
-    *lo = *hi = 3;
-    return true;
+  case BLOB_STAGE_POWER:
+  case BLOB_STAGE_SIGMOID:
+  case BLOB_STAGE_SOFT_MAX:
+  case BLOB_STAGE_COPY:
+  case BLOB_STAGE_CLAMP:
+  case BLOB_STAGE_CONVERT:
+  case BLOB_STAGE_PERMUTE:
+  case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL:
+  case BLOB_STAGE_GLOBAL_MAX_POOL:
+  case BLOB_STAGE_RESAMPLE:
+  case BLOB_STAGE_INTERP:
+  case BLOB_STAGE_REGION_YOLO:
+  case BLOB_STAGE_ELU:
+  case BLOB_STAGE_PAD: return true;
+  case BLOB_STAGE_BIAS:
+  case BLOB_STAGE_SCALE:
+  case BLOB_STAGE_PRELU:
+  case BLOB_STAGE_FC: *lo = *hi = 3; return true;
   case BLOB_STAGE_SCALE_SHIFT: /* input, output, scales, biases */
-  case BLOB_STAGE_CONV_ND:
-    *lo = *hi = 4;
-    return true;
-  case BLOB_STAGE_CONV: case BLOB_STAGE_IM2COL_CONVOLUTION: case BLOB_STAGE_DEPTH_CONV:
+  case BLOB_STAGE_CONV_ND: *lo = *hi = 4; return true;
+  case BLOB_STAGE_CONV:
+  case BLOB_STAGE_IM2COL_CONVOLUTION:
+  case BLOB_STAGE_DEPTH_CONV:
   case BLOB_STAGE_REF_CONVOLUTION: /* input, output, weights, [im2col temp] */
     *lo = 3, *hi = 4;
     return true;
@@ -284,8 +300,8 @@ static int read_hw_op(Rd *r, Cur *c, BlobHwOp *op) {
     op->fc_input_offset = v[0], op->fc_input_num = v[1], op->fc_output_offset = v[2];
     op->fc_output_num = v[3], op->fc_accum = v[4];
   }
-  if (op->op_type == BLOB_HW_OP_CONV_POOL &&
-      (cur_u32(r, c, &op->pool_kernel_width, w) < 0 || cur_u32(r, c, &op->pool_kernel_height, w) < 0))
+  if (op->op_type == BLOB_HW_OP_CONV_POOL && (cur_u32(r, c, &op->pool_kernel_width, w) < 0 ||
+                                              cur_u32(r, c, &op->pool_kernel_height, w) < 0))
     return -1;
   if (cur_u32(r, c, &op->with_relu, w) < 0) return -1;
   if (op->with_relu && cur_u32s(r, c, v, 3, w) < 0) return -1;
@@ -312,7 +328,8 @@ static int read_hw_params(Rd *r, Cur *c, BlobStage *st, int depth) {
     if (read_hw_op(r, c, &st->hw_ops[i]) < 0) return -1;
   at = c->pos;
   if (cur_u32(r, c, &injected, "hasInjectedStage") < 0) return -1;
-  if (injected > 1) return fail(r, at, "%s hasInjectedStage is %u, not 0 or 1", c->region, injected);
+  if (injected > 1)
+    return fail(r, at, "%s hasInjectedStage is %u, not 0 or 1", c->region, injected);
   if (injected) {
     if (depth > 0) return fail(r, at, "%s: injected stage inside an injected stage", c->region);
     st->injected = arena_alloc(r->a, sizeof *st->injected);
@@ -409,12 +426,13 @@ static int read_stages(Rd *r, BlobInfo *b, size_t start, size_t end) {
 /* ---- header and sections --------------------------------------------------------------------- */
 
 static void read_header(BlobHeader *h, const uint8_t *d) {
-  uint32_t *f[] = {&h->magic, &h->file_size, &h->ver_major, &h->ver_minor, &h->inputs_count,
-                   &h->outputs_count, &h->stages_count, &h->inputs_size, &h->outputs_size,
-                   &h->batch_size, &h->bss_mem_size, &h->cmx_slices, &h->shaves,
-                   &h->has_hw_stage, &h->has_shave_stage, &h->has_dma_stage, &h->input_section,
-                   &h->output_section, &h->stage_section, &h->const_section};
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) *f[i] = rd_u32(d + BLOB_HDR_MAGIC + 4 * i);
+  uint32_t *f[] = {&h->magic,         &h->file_size,      &h->ver_major,       &h->ver_minor,
+                   &h->inputs_count,  &h->outputs_count,  &h->stages_count,    &h->inputs_size,
+                   &h->outputs_size,  &h->batch_size,     &h->bss_mem_size,    &h->cmx_slices,
+                   &h->shaves,        &h->has_hw_stage,   &h->has_shave_stage, &h->has_dma_stage,
+                   &h->input_section, &h->output_section, &h->stage_section,   &h->const_section};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+    *f[i] = rd_u32(d + BLOB_HDR_MAGIC + 4 * i);
 }
 
 /* End of the section starting at s: the next section's offset when it does not go backwards,
@@ -431,8 +449,8 @@ static int check_header(Rd *r, BlobInfo *b) {
     return fail(r, BLOB_HDR_FILE_SIZE, "file_size %u is more than the %zu bytes of the file",
                 h->file_size, r->len);
   if (h->file_size < BLOB_HEADER_END)
-    return fail(r, BLOB_HDR_FILE_SIZE, "file_size %u is less than the %u-byte header",
-                h->file_size, BLOB_HEADER_END);
+    return fail(r, BLOB_HDR_FILE_SIZE, "file_size %u is less than the %u-byte header", h->file_size,
+                BLOB_HEADER_END);
   static const char *const names[] = {"input_info_section_offset", "output_info_section_offset",
                                       "stage_section_offset", "const_data_section_offset"};
   const uint32_t offs[] = {h->input_section, h->output_section, h->stage_section, h->const_section};
@@ -472,7 +490,8 @@ static int parse_blob(BlobInfo *b, Rd *r) {
 /* SuperBlob (stages§7): 136-byte header of big-endian u64, base blob, patches. Recognised by a
  * MyriadX magic at 136 + 52 where a plain blob's magic is missing. */
 static bool is_superblob(const uint8_t *d, size_t len) {
-  return len >= BLOB_SUPER_HEADER_SIZE + BLOB_HEADER_END && rd_u32(d + BLOB_HDR_MAGIC) != BLOB_MAGIC &&
+  return len >= BLOB_SUPER_HEADER_SIZE + BLOB_HEADER_END &&
+         rd_u32(d + BLOB_HDR_MAGIC) != BLOB_MAGIC &&
          rd_u32(d + BLOB_SUPER_HEADER_SIZE + BLOB_HDR_MAGIC) == BLOB_MAGIC;
 }
 
@@ -515,7 +534,7 @@ int blob_parse(BlobInfo **out, Arena *a, const uint8_t *data, size_t len, const 
   return 0;
 }
 
-/* ---- checker ---------------------------------------------------------------------------------- */
+/* ---- checker --------------------------------------------------------------------------------- */
 
 /* Appends "rule: detail" and counts it. */
 __attribute__((format(printf, 4, 5))) static void viol(Buf *rep, int *n, const char *rule,
@@ -550,8 +569,8 @@ static void check_layout(const BlobInfo *b, Buf *rep, int *n) {
       viol(rep, n, "section-align", "%s section offset %u is not a multiple of 64", names[i],
            offs[i]);
     if (i > 0 && offs[i] < offs[i - 1])
-      viol(rep, n, "section-order", "%s section offset %u is before the %s section (%u)",
-           names[i], offs[i], names[i - 1], offs[i - 1]);
+      viol(rep, n, "section-order", "%s section offset %u is before the %s section (%u)", names[i],
+           offs[i], names[i - 1], offs[i - 1]);
   }
   if (!b->openvino)
     viol(rep, n, "version", "version %u.%u is not in depthai's table", h->ver_major, h->ver_minor);
@@ -567,8 +586,8 @@ static void check_shape(const BlobShape *s, const char *who, Buf *rep, int *n) {
   if (!blob_order_valid(s->order))
     viol(rep, n, "order", "%s: order code 0x%x is not a dims permutation", who, s->order);
   else if (blob_order_ndims(s->order) != s->num_dims)
-    viol(rep, n, "num-dims", "%s: numDims %u but order 0x%x has %u dims", who, s->num_dims, s->order,
-         blob_order_ndims(s->order));
+    viol(rep, n, "num-dims", "%s: numDims %u but order 0x%x has %u dims", who, s->num_dims,
+         s->order, blob_order_ndims(s->order));
 }
 
 static void check_io(const BlobInfo *b, const BlobIo *io, uint32_t count, uint32_t area,
@@ -580,8 +599,8 @@ static void check_io(const BlobInfo *b, const BlobIo *io, uint32_t count, uint32
     if (io[i].name_size % BLOB_NAME_ALIGN)
       viol(rep, n, "io-name", "%s: nameSize %u is not a multiple of 16", who, io[i].name_size);
     check_shape(&io[i].shape, who, rep, n);
-    if (!b->inline_shapes && (io[i].shape.dims_loc != BLOB_LOC_BLOB ||
-                              io[i].shape.strides_loc != BLOB_LOC_BLOB))
+    if (!b->inline_shapes &&
+        (io[i].shape.dims_loc != BLOB_LOC_BLOB || io[i].shape.strides_loc != BLOB_LOC_BLOB))
       viol(rep, n, "io-shape-location", "%s: dims/strides not in the const section", who);
     if ((uint64_t)io[i].buffer_offset + io[i].byte_size > area)
       viol(rep, n, "io-extent", "%s: %llu bytes at %u run past the %s buffer (%u bytes)", who,
@@ -593,7 +612,8 @@ static void check_io(const BlobInfo *b, const BlobIo *io, uint32_t count, uint32
 static int64_t buffer_area(const BlobInfo *b, const BlobBuffer *x) {
   const BlobHeader *h = &b->hdr;
   switch (x->location) {
-  case BLOB_LOC_INPUT: case BLOB_LOC_OUTPUT: return x->io_size;
+  case BLOB_LOC_INPUT:
+  case BLOB_LOC_OUTPUT: return x->io_size;
   case BLOB_LOC_BLOB: return (int64_t)h->file_size - h->const_section;
   case BLOB_LOC_BSS: return h->bss_mem_size;
   case BLOB_LOC_CMX: return (int64_t)h->cmx_slices * BLOB_CMX_SLICE_SIZE;
@@ -645,8 +665,9 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
 
 static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n) {
   if (st->trailer_type != st->type || st->trailer_border != BLOB_STAGE_BORDER_SYMBOL)
-    viol(rep, n, "stage-trailer", "stage %u (%s) at offset %zu: trailer %u/0x%08x, expected %u/0x%08x",
-         st->index, st->type_name, st->offset, st->trailer_type, st->trailer_border, st->type,
+    viol(rep, n, "stage-trailer",
+         "stage %u (%s) at offset %zu: trailer %u/0x%08x, expected %u/0x%08x", st->index,
+         st->type_name, st->offset, st->trailer_type, st->trailer_border, st->type,
          BLOB_STAGE_BORDER_SYMBOL);
   if (!blob_stage_name(st->type))
     viol(rep, n, "stage-type", "stage %u at offset %zu: unknown stage type %u", st->index,
@@ -663,7 +684,8 @@ static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n
         viol(rep, n, "hw-op-index", "stage %u op %u: buffer index %d, stage has %u buffers",
              st->index, k, ind[j], st->num_buffers);
   }
-  for (uint32_t i = 0; i < st->num_buffers; i++) check_buffer(b, st, i, rep, n);
+  for (uint32_t i = 0; i < st->num_buffers; i++)
+    check_buffer(b, st, i, rep, n);
   if (st->injected) check_stage(b, st->injected, rep, n);
 }
 
@@ -697,7 +719,8 @@ int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   check_layout(b, report, &n);
   check_io(b, b->inputs, b->hdr.inputs_count, b->hdr.inputs_size, "input", report, &n);
   check_io(b, b->outputs, b->hdr.outputs_count, b->hdr.outputs_size, "output", report, &n);
-  for (uint32_t i = 0; i < b->hdr.stages_count; i++) check_stage(b, &b->stages[i], report, &n);
+  for (uint32_t i = 0; i < b->hdr.stages_count; i++)
+    check_stage(b, &b->stages[i], report, &n);
   check_flags(b, report, &n);
   if (b->superblob) check_superblob(b, report, &n);
   return n;

@@ -12,8 +12,8 @@
  *   Arena *a = arena_new();
  *   BlobInfo *b = NULL;
  *   Buf report = BUF_INIT;
- *   if (blob_parse(&b, a, data, len, "m.blob", &err) < 0) ...            // "offset 52: bad magic ..."
- *   if (blob_check(b, &report, &err) != 0) fwrite(report.data, 1, report.len, stdout);
+ *   if (blob_parse(&b, a, data, len, "m.blob", &err) < 0) ...            // "offset 52: bad magic
+ * ..." if (blob_check(b, &report, &err) != 0) fwrite(report.data, 1, report.len, stdout);
  *   buf_free(&report);
  *   arena_free(a);                                                        // frees b
  *
@@ -34,49 +34,49 @@
  * In v6 the arrays are read from the const section; when a shape lives elsewhere (dynamic
  * shapes: dims/strides location BSS or Output) `known` is false and the arrays are zero. */
 typedef struct {
-  uint32_t data_type;               /* BlobDataType */
-  uint32_t order;                   /* DimsOrder code, e.g. 0x4321 */
-  uint32_t num_dims;                /* <= BLOB_MAX_DIMS (parse enforces) */
-  uint32_t dims_loc, dims_off;      /* v6 only (v5: BLOB_LOC_BLOB / 0, inline) */
+  uint32_t data_type;          /* BlobDataType */
+  uint32_t order;              /* DimsOrder code, e.g. 0x4321 */
+  uint32_t num_dims;           /* <= BLOB_MAX_DIMS (parse enforces) */
+  uint32_t dims_loc, dims_off; /* v6 only (v5: BLOB_LOC_BLOB / 0, inline) */
   uint32_t strides_loc, strides_off;
   bool dims_known, strides_known;
   uint32_t dims_raw[BLOB_MAX_DIMS], strides_raw[BLOB_MAX_DIMS];
   uint32_t dims[BLOB_MAX_DIMS], strides[BLOB_MAX_DIMS];
-  char order_name[16];              /* "NCHW"; "0x4021?" when the code is not a permutation */
+  char order_name[16]; /* "NCHW"; "0x4021?" when the code is not a permutation */
 } BlobShape;
 
 /* One entry of the input or output info section (§2.1). */
 typedef struct {
-  size_t offset;                    /* absolute file offset of the entry */
-  uint32_t io_idx;                  /* as stored; check wants == its position */
-  uint32_t buffer_offset;           /* ioBufferOffset inside the input/output buffer */
-  uint32_t name_size;               /* stored nameSize (multiple of 16) */
-  const char *name;                 /* NUL-terminated copy, cut at the first NUL or nameSize */
-  bool shape_helper;                /* name contains "@shape": depthai hides it */
+  size_t offset;          /* absolute file offset of the entry */
+  uint32_t io_idx;        /* as stored; check wants == its position */
+  uint32_t buffer_offset; /* ioBufferOffset inside the input/output buffer */
+  uint32_t name_size;     /* stored nameSize (multiple of 16) */
+  const char *name;       /* NUL-terminated copy, cut at the first NUL or nameSize */
+  bool shape_helper;      /* name contains "@shape": depthai hides it */
   BlobShape shape;
-  uint64_t byte_size;               /* extent from dims/strides (0 when unknown) */
+  uint64_t byte_size; /* extent from dims/strides (0 when unknown) */
 } BlobIo;
 
 /* A buffer descriptor of a stage (§3.2; §3.9 for v5). */
 typedef struct {
-  size_t offset;                    /* absolute file offset of the descriptor */
+  size_t offset; /* absolute file offset of the descriptor */
   BlobShape shape;
-  uint32_t location;                /* BlobLocation of the data */
-  uint32_t io_idx, io_size;         /* valid when location is Input/Output */
+  uint32_t location;                        /* BlobLocation of the data */
+  uint32_t io_idx, io_size;                 /* valid when location is Input/Output */
   uint32_t dims_io_idx, dims_io_size;       /* valid when shape.dims_loc == Output */
   uint32_t strides_io_idx, strides_io_size; /* valid when shape.strides_loc == Output */
-  uint32_t data_offset;             /* inside the location's area (IO: inside that tensor) */
-  uint64_t extent;                  /* bytes spanned from data_offset (0 when shape unknown) */
+  uint32_t data_offset; /* inside the location's area (IO: inside that tensor) */
+  uint64_t extent;      /* bytes spanned from data_offset (0 when shape unknown) */
 } BlobBuffer;
 
 /* One op of a MyriadXHwOp op list (§3.5); fields absent for the op type are 0. */
 typedef struct {
   uint32_t op_type, pool_type, op_mode, with_pad, pad_mode;
   int32_t input_ind, output_ind, coeffs_ind, biases_ind, scales_ind;
-  uint32_t out_chan_offset, out_num_chans;                   /* not FC */
+  uint32_t out_chan_offset, out_num_chans;                                           /* not FC */
   uint32_t fc_input_offset, fc_input_num, fc_output_offset, fc_output_num, fc_accum; /* FC */
-  uint32_t kernel_width, kernel_height, kernel_stride;       /* not FC */
-  uint32_t pool_kernel_width, pool_kernel_height;            /* CONV_POOL */
+  uint32_t kernel_width, kernel_height, kernel_stride;                               /* not FC */
+  uint32_t pool_kernel_width, pool_kernel_height;                                    /* CONV_POOL */
   uint32_t with_relu, relu_t0, relu_a0, relu_a1;
   uint32_t with_clamp;
   float clamp_max;
@@ -85,22 +85,22 @@ typedef struct {
 
 typedef struct BlobStage BlobStage;
 struct BlobStage {
-  uint32_t index;                   /* position in the stage section (injected: parent's) */
-  size_t offset;                    /* absolute file offset of stage_length */
-  uint32_t length;                  /* stage_length */
-  uint32_t type;                    /* StageType code */
-  const char *type_name;            /* blob_stage_name(type), or "Unknown(N)" */
+  uint32_t index;        /* position in the stage section (injected: parent's) */
+  size_t offset;         /* absolute file offset of stage_length */
+  uint32_t length;       /* stage_length */
+  uint32_t type;         /* StageType code */
+  const char *type_name; /* blob_stage_name(type), or "Unknown(N)" */
   uint32_t num_shaves;
-  uint32_t params_size;             /* as stored: 4 + params bytes */
-  const uint8_t *params;            /* arena copy of the params bytes (params_size - 4) */
+  uint32_t params_size;  /* as stored: 4 + params bytes */
+  const uint8_t *params; /* arena copy of the params bytes (params_size - 4) */
   size_t params_len;
   uint32_t trailer_type, trailer_border; /* the 8-byte trailer as stored */
   BlobBuffer *buffers;
   uint32_t num_buffers;
-  bool buffers_by_type;             /* count came from the stage type / explicit HW count, not greedy */
-  BlobHwOp *hw_ops;                 /* MyriadXHwOp only */
+  bool buffers_by_type; /* count came from the stage type / explicit HW count, not greedy */
+  BlobHwOp *hw_ops;     /* MyriadXHwOp only */
   uint32_t num_hw_ops;
-  BlobStage *injected;              /* MyriadXHwOp with hasInjectedStage = 1, else NULL */
+  BlobStage *injected; /* MyriadXHwOp with hasInjectedStage = 1, else NULL */
 };
 
 /* mv_blob_header (§1.2), field for field. */
@@ -115,23 +115,23 @@ typedef struct {
 
 typedef struct {
   const char *path;
-  size_t file_len;                  /* bytes given to blob_parse (whole container) */
+  size_t file_len; /* bytes given to blob_parse (whole container) */
   /* depthai SuperBlob container (stages§7); base is the blob described by everything else */
   bool superblob;
   uint64_t super_blob_size;
   uint64_t super_patch_sizes[BLOB_SUPER_PATCHES]; /* [n-1] = patch for n SHAVEs */
   size_t super_patch_offset[BLOB_SUPER_PATCHES];  /* absolute offset of each patch */
   bool super_patch_ok[BLOB_SUPER_PATCHES];        /* non-empty patch starts with "BSDIFF40" */
-  size_t super_trailing;            /* bytes after the last patch */
-  size_t base;                      /* absolute offset of the blob (136 in a superblob) */
-  size_t blob_len;                  /* bytes of the blob proper incl. any §4b trailer */
+  size_t super_trailing;                          /* bytes after the last patch */
+  size_t base;     /* absolute offset of the blob (136 in a superblob) */
+  size_t blob_len; /* bytes of the blob proper incl. any §4b trailer */
   BlobHeader hdr;
-  bool inline_shapes;               /* v5.0 layout (§3.9) */
-  const char *openvino;             /* depthai's release for the version pair, NULL: unknown */
-  size_t trailer_bytes;             /* blob_len - file_size (2022.x network info, §4b) */
-  BlobIo *inputs, *outputs;         /* hdr.inputs_count / hdr.outputs_count entries */
-  BlobStage *stages;                /* hdr.stages_count records */
-  uint64_t stage_bytes;             /* sum of stage lengths */
+  bool inline_shapes;       /* v5.0 layout (§3.9) */
+  const char *openvino;     /* depthai's release for the version pair, NULL: unknown */
+  size_t trailer_bytes;     /* blob_len - file_size (2022.x network info, §4b) */
+  BlobIo *inputs, *outputs; /* hdr.inputs_count / hdr.outputs_count entries */
+  BlobStage *stages;        /* hdr.stages_count records */
+  uint64_t stage_bytes;     /* sum of stage lengths */
   uint32_t max_name_size;
 } BlobInfo;
 

@@ -1,0 +1,89 @@
+/*
+ * compiler/ref/ref_internal.h — what the reference kernels (ref_ops*.c) share with the driver
+ * (ref.c). Not part of the ref contract: only compiler/ref/ includes it.
+ *
+ * A kernel reads x->in[k] (NULL for an absent optional input), the node's attributes through
+ * x->n, allocates each output with ref__out() and fills it. It computes output shapes itself;
+ * the driver checks them against shape inference afterwards and applies FP16 rounding.
+ */
+#ifndef COMPILER_REF_REF_INTERNAL_H
+#define COMPILER_REF_REF_INTERNAL_H
+
+#include "ref.h"
+
+typedef struct {
+  const IrGraph *g;
+  const IrNode *n;
+  const RefTensor *in[IR_MAX_INPUTS]; /* NULL for absent inputs */
+  int n_in;
+  RefTensor out[IR_MAX_OUTPUTS];      /* filled by the kernel; freed by the driver on failure */
+  int n_out;                          /* = n->n_outputs */
+  Err *err;
+} RefNode;
+
+typedef int (*RefKernel)(RefNode *x);
+
+/* Fills x->err with code, node = the node's name, msg "<op_type>: <fmt...>". Returns -1. */
+int ref__fail(RefNode *x, ErrCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Allocates output k (zeroed) with dtype and dims; returns it, NULL after ref__fail. */
+RefTensor *ref__out(RefNode *x, int k, DType dt, int rank, const int64_t *dims);
+/* Input k, failing with a message when it is absent. */
+const RefTensor *ref__need(RefNode *x, int k);
+/* Reads an int list from input k when present, else from attribute attr (NULL: none). Returns
+ * the count (0 when neither is given), -1 after ref__fail when there are more than max. */
+int ref__ints(RefNode *x, int k, const char *attr, int64_t *out, int max);
+/* Normalises axis a against rank r; -1 after ref__fail when out of range. */
+int ref__axis(RefNode *x, int64_t a, int r);
+/* Row-major element strides of dims. */
+void ref__strides(int rank, const int64_t *dims, int64_t *st);
+/* Copies element sk of src to element dk of dst (same storage kind). */
+void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk);
+
+/* Kernels, one per op (ref_ops.c: elementwise, linear algebra, data movement; ref_nn.c:
+ * convolution, pooling, normalisation, resize, softmax). */
+#define REF_KERNEL(name) int ref__k_##name(RefNode *x)
+REF_KERNEL(conv);
+REF_KERNEL(conv_transpose);
+REF_KERNEL(max_pool);
+REF_KERNEL(average_pool);
+REF_KERNEL(global_average_pool);
+REF_KERNEL(global_max_pool);
+REF_KERNEL(batch_norm);
+REF_KERNEL(instance_norm);
+REF_KERNEL(lrn);
+REF_KERNEL(resize);
+REF_KERNEL(softmax);
+REF_KERNEL(unary);
+REF_KERNEL(binary);
+REF_KERNEL(variadic);
+REF_KERNEL(compare);
+REF_KERNEL(where);
+REF_KERNEL(prelu);
+REF_KERNEL(clip);
+REF_KERNEL(matmul);
+REF_KERNEL(gemm);
+REF_KERNEL(concat);
+REF_KERNEL(reshape);
+REF_KERNEL(flatten);
+REF_KERNEL(transpose);
+REF_KERNEL(squeeze);
+REF_KERNEL(unsqueeze);
+REF_KERNEL(pad);
+REF_KERNEL(slice);
+REF_KERNEL(split);
+REF_KERNEL(reduce);
+REF_KERNEL(cast);
+REF_KERNEL(identity);
+REF_KERNEL(constant);
+REF_KERNEL(constant_of_shape);
+REF_KERNEL(shape);
+REF_KERNEL(gather);
+REF_KERNEL(expand);
+REF_KERNEL(range);
+REF_KERNEL(tile);
+REF_KERNEL(argmax);
+REF_KERNEL(topk);
+REF_KERNEL(depth_to_space);
+REF_KERNEL(space_to_depth);
+
+#endif

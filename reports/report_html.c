@@ -1,0 +1,630 @@
+/* reports/report_html.c — see report_out.h. One self-contained page: inline CSS and JS, no
+ * network. Everything is rendered here as HTML; the script only shows and hides existing DOM
+ * nodes (status filter, search), so no report data ever sits inside the <script> block. */
+#include "report_out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- escaping and document access ------------------------------------------------------ */
+
+void report_html_text(Buf *out, const char *s) {
+  if (!s) return;
+  const char *run = s;
+  for (const char *p = s; *p; p++) {
+    const char *rep = NULL;
+    unsigned char c = (unsigned char)*p;
+    switch (c) {
+    case '&': rep = "&amp;"; break;
+    case '<': rep = "&lt;"; break;
+    case '>': rep = "&gt;"; break;
+    case '"': rep = "&quot;"; break;
+    case '\'': rep = "&#39;"; break;
+    default:
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') rep = "\xEF\xBF\xBD"; // U+FFFD
+      else if (c == 0x7f) rep = "\xEF\xBF\xBD";
+    }
+    if (!rep) continue;
+    buf_put(out, run, (size_t)(p - run));
+    buf_put(out, rep, strlen(rep));
+    run = p + 1;
+  }
+  buf_put(out, run, strlen(run));
+}
+
+/* Appends a string constant or trusted literal. */
+static void put(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+/* The string member k of o, "" when absent or not a string. */
+static const char *gs(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* The integer member k of o (reals truncated), 0 when absent. */
+static long long gi(const json_t *o, const char *k) {
+  json_t *v = json_object_get(o, k);
+  if (json_is_integer(v)) return (long long)json_integer_value(v);
+  if (json_is_real(v)) return (long long)json_real_value(v);
+  return 0;
+}
+
+/* The object member k of o, or NULL. */
+static json_t *go(const json_t *o, const char *k) {
+  json_t *v = json_object_get(o, k);
+  return json_is_object(v) ? v : NULL;
+}
+
+/* The array member k of o, or NULL (json_array_size(NULL) is 0, so loops need no check). */
+static json_t *ga(const json_t *o, const char *k) {
+  json_t *v = json_object_get(o, k);
+  return json_is_array(v) ? v : NULL;
+}
+
+/* Appends <tag class="cls">escaped text</tag>; cls may be NULL. */
+static void elem(Buf *b, const char *tag, const char *cls, const char *text) {
+  buf_printf(b, "<%s", tag);
+  if (cls) buf_printf(b, " class=\"%s\"", cls);
+  put(b, ">");
+  report_html_text(b, text);
+  buf_printf(b, "</%s>", tag);
+}
+
+/* Appends v with thousands separators (1234567 -> "1,234,567"). */
+static void put_grouped(Buf *b, long long v) {
+  char digits[32];
+  int n = snprintf(digits, sizeof digits, "%lld", v < 0 ? -v : v);
+  if (v < 0) put(b, "-");
+  for (int i = 0; i < n; i++) {
+    buf_put(b, &digits[i], 1);
+    if ((n - i - 1) % 3 == 0 && i != n - 1) put(b, ",");
+  }
+}
+
+/* Appends a byte count as "7.0 MB (7,010,752 B)". */
+static void put_bytes(Buf *b, long long v) {
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double d = (double)v;
+  int u = 0;
+  while (d >= 1024.0 && u < 4) d /= 1024.0, u++;
+  if (u == 0) {
+    buf_printf(b, "%lld B", v);
+    return;
+  }
+  buf_printf(b, "%.1f %s (", d, units[u]);
+  put_grouped(b, v);
+  put(b, " B)");
+}
+
+/* Appends a JSON number array as "123.675, 116.28, 103.53", or "—" when empty. */
+static void put_numbers(Buf *b, const json_t *arr) {
+  if (json_array_size(arr) == 0) {
+    put(b, "<span class=\"muted\">—</span>");
+    return;
+  }
+  for (size_t i = 0; i < json_array_size(arr); i++)
+    buf_printf(b, "%s%.6g", i ? ", " : "", json_number_value(json_array_get(arr, i)));
+}
+
+/* The CSS class suffix for a model status; unknown statuses map to "other". */
+static const char *status_class(const char *s) {
+  static const char *const known[] = {"ok", "unsupported", "error", "skipped", "pending"};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(s, known[i]) == 0) return known[i];
+  return "other";
+}
+
+/* ---- static page parts ------------------------------------------------------------------ */
+
+static const char CSS[] =
+    ":root{--ok:#1a7f37;--ok-bg:#dcf5e3;--cv:#9a6700;--cv-bg:#fff1cc;--un:#c0222b;--un-bg:#fde2e2;"
+    "--er:#8250df;--er-bg:#efe5ff;--fd:#57606a;--fd-bg:#eef1f4;--line:#d8dee4;--muted:#57606a;"
+    "--bg:#f6f8fa;--card:#fff;--ink:#1f2328;--accent:#0969da}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "color:var(--ink);background:var(--bg)}\n"
+    "code,.mono{font-family:ui-monospace,'SFMono-Regular','DejaVu Sans Mono',Menlo,monospace;"
+    "font-size:12.5px}\n"
+    "[hidden]{display:none!important}\n"
+    "header.top{background:#24292f;color:#fff;padding:18px 28px}\n"
+    "header.top h1{margin:0;font-size:20px;font-weight:600}\n"
+    "header.top .meta{margin-top:4px;color:#c9d1d9;font-size:13px}\n"
+    "main{padding:20px 28px 60px;max-width:1500px}\n"
+    "h2{font-size:17px;margin:28px 0 10px}\n"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px}\n"
+    ".group{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px}\n"
+    ".group h3{margin:0 0 8px;font-size:12px;text-transform:uppercase;letter-spacing:.06em;"
+    "color:var(--muted)}\n"
+    ".stats{display:flex;gap:22px}\n"
+    ".stat .v{font-size:26px;font-weight:650;line-height:1.1}\n"
+    ".stat .k{font-size:12px;color:var(--muted)}\n"
+    ".stat.ok .v{color:var(--ok)}.stat.unsupported .v{color:var(--un)}"
+    ".stat.error .v{color:var(--er)}.stat.converted .v{color:var(--cv)}\n"
+    "#controls{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;gap:10px;"
+    "align-items:center;background:var(--bg);padding:12px 0;border-bottom:1px solid var(--line)}\n"
+    "#controls .seg{display:inline-flex;border:1px solid var(--line);border-radius:6px;"
+    "overflow:hidden;background:#fff}\n"
+    "#controls button{font:inherit;border:0;border-right:1px solid var(--line);background:#fff;"
+    "padding:6px 12px;cursor:pointer;color:var(--ink)}\n"
+    "#controls button:last-child{border-right:0}\n"
+    "#controls button[aria-pressed=true]{background:var(--accent);color:#fff}\n"
+    "#search{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;"
+    "min-width:300px}\n"
+    "#shown{color:var(--muted);font-size:13px}\n"
+    "table{border-collapse:collapse;background:#fff}\n"
+    "th,td{text-align:left;vertical-align:top;padding:5px 9px;border-bottom:1px solid var(--line)}\n"
+    "thead th{font-size:12px;color:var(--muted);font-weight:600;background:#f6f8fa}\n"
+    ".scroll{overflow:auto;max-width:100%;border:1px solid var(--line);border-radius:8px;"
+    "background:#fff}\n"
+    "table.matrix th.op{position:sticky;left:0;background:#fff;font-weight:500;white-space:nowrap}\n"
+    "table.matrix thead th{vertical-align:bottom;white-space:nowrap}\n"
+    "table.matrix thead th.mh a{writing-mode:vertical-rl;transform:rotate(180deg);display:inline-block;"
+    "max-height:180px;overflow:hidden;text-overflow:ellipsis}\n"
+    "table.matrix td.cell{text-align:center;min-width:46px;border-left:1px solid #fff;"
+    "font-variant-numeric:tabular-nums}\n"
+    "tr.has-u th.op{color:var(--un);font-weight:650}\n"
+    ".c-supported{background:var(--ok-bg)}.c-converted{background:var(--cv-bg)}"
+    ".c-unsupported{background:var(--un-bg)}.c-folded{background:var(--fd-bg)}\n"
+    ".n{display:inline-block;margin:0 2px;font-weight:600}\n"
+    ".n.s{color:var(--ok)}.n.c{color:var(--cv)}.n.u{color:var(--un)}.n.f{color:var(--fd);"
+    "font-weight:400}\n"
+    ".legend{display:flex;gap:14px;flex-wrap:wrap;margin:8px 0;font-size:12.5px;color:var(--muted)}\n"
+    ".legend .sw{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:5px;"
+    "vertical-align:-2px;border:1px solid var(--line)}\n"
+    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}\n"
+    ".badge.ok{background:var(--ok-bg);color:var(--ok)}"
+    ".badge.unsupported{background:var(--un-bg);color:var(--un)}"
+    ".badge.error{background:var(--er-bg);color:var(--er)}"
+    ".badge.skipped,.badge.pending,.badge.other{background:var(--fd-bg);color:var(--fd)}\n"
+    "section.model{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--fd);"
+    "border-radius:8px;padding:14px 18px;margin:14px 0}\n"
+    "section.model.st-ok{border-left-color:var(--ok)}"
+    "section.model.st-unsupported{border-left-color:var(--un)}"
+    "section.model.st-error{border-left-color:var(--er)}\n"
+    "section.model h3{margin:0;font-size:17px;display:flex;gap:10px;align-items:center}\n"
+    "section.model h4{margin:14px 0 6px;font-size:13px;color:var(--muted);text-transform:uppercase;"
+    "letter-spacing:.05em}\n"
+    ".src{color:var(--muted);margin-top:2px;word-break:break-all}\n"
+    ".facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:6px 18px;"
+    "margin:10px 0 0}\n"
+    ".facts div{min-width:0}.facts dt{font-size:11.5px;color:var(--muted)}\n"
+    ".facts dd{margin:0;font-weight:500;word-break:break-all}\n"
+    ".errline{margin-top:10px;padding:8px 12px;background:var(--er-bg);border-radius:6px;"
+    "color:#3d1a78;word-break:break-word}\n"
+    ".note{margin-top:8px;padding:6px 12px;background:var(--fd-bg);border-radius:6px}\n"
+    "table.nodes{width:100%}\n"
+    "table.nodes td.fix{color:#0b5d1e}\n"
+    "table.nodes tr.u td:first-child{border-left:3px solid var(--un)}\n"
+    "table.nodes tr.c td:first-child{border-left:3px solid var(--cv)}\n"
+    "table.overview td.num,table.overview th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".muted{color:var(--muted)}\n"
+    ".timings{margin-top:10px;font-size:12px;color:var(--muted)}\n"
+    "#nomatch{padding:14px;color:var(--muted)}\n"
+    "footer{margin-top:30px;color:var(--muted);font-size:12px}\n";
+
+/* Filters by status (buttons, URL hash "#status=unsupported&q=text") and by a search text
+ * matched against model names and sources, node rows and op names. Only toggles `hidden`. */
+static const char JS[] =
+    "(function(){'use strict';\n"
+    "var $$=function(s,r){return Array.prototype.slice.call((r||document).querySelectorAll(s));};\n"
+    "var models=$$('section.model'),rows=$$('#matrix tbody tr'),cols=$$('#matrix [data-m]');\n"
+    "var ovr=$$('#overview tbody tr'),btns=$$('#controls button[data-status]');\n"
+    "var search=document.getElementById('search'),shown=document.getElementById('shown');\n"
+    "var st={status:'all',q:''};\n"
+    "function txt(e){return e?e.textContent.toLowerCase():'';}\n"
+    "function readHash(){var h=location.hash.replace(/^#/,'');\n"
+    " if(!/(^|&)(status|q)=/.test(h))return;\n"
+    " h.split('&').forEach(function(kv){var i=kv.indexOf('=');if(i<0)return;var k=kv.slice(0,i),v;\n"
+    "  try{v=decodeURIComponent(kv.slice(i+1).replace(/\\+/g,' '));}catch(e){return;}\n"
+    "  if(k==='status'&&/^(all|ok|unsupported|error)$/.test(v))st.status=v;else if(k==='q')st.q=v;});}\n"
+    "function writeHash(){var h='#status='+st.status+(st.q?'&q='+encodeURIComponent(st.q):'');\n"
+    " try{history.replaceState(null,'',h);}catch(e){}}\n"
+    "function apply(){var q=st.q.trim().toLowerCase(),vis={},opHit={},anyOp=false,n=0;\n"
+    " if(q)rows.forEach(function(r){if(txt(r.querySelector('th.op')).indexOf(q)<0)return;anyOp=true;\n"
+    "  $$('td.cell:not(.c-none)',r).forEach(function(c){opHit[c.getAttribute('data-m')]=1;});});\n"
+    " models.forEach(function(m){var id=m.getAttribute('data-m');\n"
+    "  var okSt=st.status==='all'||m.getAttribute('data-status')===st.status;\n"
+    "  var self=!q||txt(m.querySelector('.head')).indexOf(q)>=0,nodeHit=false;\n"
+    "  $$('tr.node',m).forEach(function(r){var hit=!q||txt(r).indexOf(q)>=0;nodeHit=nodeHit||(q&&hit);\n"
+    "   r.hidden=!(self||hit);});\n"
+    "  $$('.nodeblock',m).forEach(function(b){b.hidden=!!q&&!self&&!$$('tr.node:not([hidden])',b).length;});\n"
+    "  var show=okSt&&(self||nodeHit||!!opHit[id]);m.hidden=!show;if(show){vis[id]=1;n++;}});\n"
+    " cols.forEach(function(c){c.hidden=!vis[c.getAttribute('data-m')];});\n"
+    " ovr.forEach(function(r){r.hidden=!vis[r.getAttribute('data-m')];});\n"
+    " rows.forEach(function(r){var live=$$('td.cell:not(.c-none):not([hidden])',r).length>0;\n"
+    "  var opOk=!anyOp||txt(r.querySelector('th.op')).indexOf(q)>=0;r.hidden=!(live&&opOk);});\n"
+    " btns.forEach(function(b){b.setAttribute('aria-pressed',b.getAttribute('data-status')===st.status?'true':'false');});\n"
+    " if(search.value!==st.q)search.value=st.q;\n"
+    " shown.textContent=n+' of '+models.length+' models shown';\n"
+    " document.getElementById('nomatch').hidden=n>0;\n"
+    " document.body.setAttribute('data-filter',st.status);}\n"
+    "btns.forEach(function(b){b.addEventListener('click',function(){st.status=b.getAttribute('data-status');"
+    "writeHash();apply();});});\n"
+    "search.addEventListener('input',function(){st.q=search.value;writeHash();apply();});\n"
+    "window.addEventListener('hashchange',function(){readHash();apply();});\n"
+    "readHash();apply();})();\n";
+
+/* ---- page sections ---------------------------------------------------------------------- */
+
+static void render_head(Buf *b, const json_t *r) {
+  put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+         "<meta name=\"generator\" content=\"");
+  report_html_text(b, gs(r, "tool"));
+  put(b, "\">\n<title>blobc report — ");
+  report_html_text(b, gs(r, "manifest"));
+  put(b, "</title>\n<style>\n");
+  put(b, CSS);
+  put(b, "</style>\n</head>\n<body>\n<header class=\"top\"><h1>blobc compatibility report</h1>"
+         "<div class=\"meta\">manifest <code>");
+  report_html_text(b, gs(r, "manifest"));
+  put(b, "</code> · ");
+  report_html_text(b, gs(r, "tool"));
+  buf_printf(b, " · schema %lld</div></header>\n<main>\n", gi(r, "schema_version"));
+}
+
+/* One summary figure. */
+static void stat_fig(Buf *b, const char *cls, long long v, const char *label) {
+  buf_printf(b, "<div class=\"stat %s\"><div class=\"v\" data-count=\"%s\">%lld</div>"
+                "<div class=\"k\">%s</div></div>",
+             cls, cls, v, label);
+}
+
+static void render_summary(Buf *b, const json_t *r) {
+  const json_t *s = go(r, "summary");
+  long long ns = 0, nc = 0, nu = 0, nf = 0;
+  json_t *models = ga(r, "models");
+  for (size_t i = 0; i < json_array_size(models); i++) {
+    const json_t *n = go(json_array_get(models, i), "nodes");
+    ns += gi(n, "supported"), nc += gi(n, "converted"), nu += gi(n, "unsupported"), nf += gi(n, "folded");
+  }
+  put(b, "<section id=\"summary\" class=\"cards\">\n<div class=\"group\"><h3>Models</h3><div class=\"stats\">");
+  stat_fig(b, "models", gi(s, "models"), "total");
+  stat_fig(b, "ok", gi(s, "ok"), "ok");
+  stat_fig(b, "unsupported", gi(s, "unsupported"), "unsupported");
+  stat_fig(b, "error", gi(s, "error"), "error");
+  if (gi(s, "skipped")) stat_fig(b, "skipped", gi(s, "skipped"), "skipped");
+  put(b, "</div></div>\n<div class=\"group\"><h3>Nodes</h3><div class=\"stats\">");
+  stat_fig(b, "supported", ns, "supported");
+  stat_fig(b, "converted", nc, "converted");
+  stat_fig(b, "unsupported", nu, "unsupported");
+  stat_fig(b, "folded", nf, "folded into constants");
+  put(b, "</div></div>\n</section>\n");
+}
+
+static void render_controls(Buf *b, const json_t *r) {
+  static const char *const sts[] = {"all", "ok", "unsupported", "error"};
+  const json_t *s = go(r, "summary");
+  put(b, "<nav id=\"controls\" aria-label=\"filters\"><div class=\"seg\" role=\"group\">");
+  for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
+    buf_printf(b, "<button type=\"button\" data-status=\"%s\" aria-pressed=\"%s\">%s (%lld)</button>",
+               sts[i], i == 0 ? "true" : "false", sts[i], i == 0 ? gi(s, "models") : gi(s, sts[i]));
+  put(b, "</div><input id=\"search\" type=\"search\" placeholder=\"search models, nodes, ops, reasons…\" "
+         "aria-label=\"search\" autocomplete=\"off\"><span id=\"shown\"></span></nav>\n");
+}
+
+/* ---- op x model matrix ---------------------------------------------------------------------- */
+
+typedef struct {
+  const char *name; /* key inside some model's "ops" (owned by the document) */
+  int rank;         /* 0: unsupported somewhere, 1: converted somewhere, 2: otherwise */
+} OpRow;
+
+/* Orders problem ops first, then by name (bytewise, so the order is locale-independent). */
+static int oprow_cmp(const void *pa, const void *pb) {
+  const OpRow *a = pa, *b = pb;
+  if (a->rank != b->rank) return a->rank - b->rank;
+  return strcmp(a->name, b->name);
+}
+
+/* The union of every model's op names with their ranks; *n gets the count. Caller frees. */
+static OpRow *collect_ops(const json_t *models, size_t *n) {
+  OpRow *rows = NULL;
+  size_t len = 0, cap = 0;
+  for (size_t i = 0; i < json_array_size(models); i++) {
+    const char *key;
+    json_t *c;
+    json_object_foreach(go(json_array_get(models, i), "ops"), key, c) {
+      size_t k = 0;
+      while (k < len && strcmp(rows[k].name, key) != 0) k++;
+      if (k == len) {
+        if (len == cap) {
+          cap = cap ? cap * 2 : 64;
+          rows = realloc(rows, cap * sizeof *rows);
+          ASSERT(rows);
+        }
+        rows[len++] = (OpRow){key, 2};
+      }
+      int rank = gi(c, "unsupported") > 0 ? 0 : gi(c, "converted") > 0 ? 1 : 2;
+      if (rank < rows[k].rank) rows[k].rank = rank;
+    }
+  }
+  if (len) qsort(rows, len, sizeof *rows, oprow_cmp);
+  *n = len;
+  return rows;
+}
+
+/* One matrix cell: class by the worst verdict, one colored count per nonzero verdict. */
+static void render_cell(Buf *b, const char *op, const json_t *model, size_t mi) {
+  const json_t *c = go(go(model, "ops"), op);
+  long long s = gi(c, "supported"), cv = gi(c, "converted"), u = gi(c, "unsupported"), f = gi(c, "folded");
+  const char *cls = u ? "c-unsupported" : cv ? "c-converted" : s ? "c-supported" : f ? "c-folded" : "c-none";
+  buf_printf(b, "<td class=\"cell %s\" data-m=\"%zu\"", cls, mi);
+  if (c) {
+    put(b, " title=\"");
+    report_html_text(b, op);
+    put(b, " in ");
+    report_html_text(b, gs(model, "name"));
+    buf_printf(b, ": %lld supported, %lld converted, %lld unsupported, %lld folded\"", s, cv, u, f);
+  }
+  put(b, ">");
+  if (s) buf_printf(b, "<span class=\"n s\">%lld</span>", s);
+  if (cv) buf_printf(b, "<span class=\"n c\">%lld</span>", cv);
+  if (u) buf_printf(b, "<span class=\"n u\">%lld</span>", u);
+  if (f) buf_printf(b, "<span class=\"n f\">%lld</span>", f);
+  put(b, "</td>");
+}
+
+static void render_matrix(Buf *b, const json_t *r) {
+  json_t *models = ga(r, "models");
+  size_t n_ops = 0;
+  OpRow *ops = collect_ops(models, &n_ops);
+  put(b, "<h2>Op × model matrix</h2>\n<div class=\"legend\">"
+         "<span><span class=\"sw c-supported\"></span>supported (count)</span>"
+         "<span><span class=\"sw c-converted\"></span>converted by blobc</span>"
+         "<span><span class=\"sw c-unsupported\"></span>unsupported on the VPU</span>"
+         "<span><span class=\"sw c-folded\"></span>folded into constants</span>"
+         "<span>problem ops are listed first</span></div>\n");
+  put(b, "<div class=\"scroll\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th class=\"op\">op</th>");
+  for (size_t i = 0; i < json_array_size(models); i++) {
+    const json_t *m = json_array_get(models, i);
+    buf_printf(b, "<th class=\"mh\" data-m=\"%zu\"><a href=\"#m%zu\" title=\"", i, i);
+    report_html_text(b, gs(m, "name"));
+    put(b, "\">");
+    report_html_text(b, gs(m, "name"));
+    put(b, "</a></th>");
+  }
+  put(b, "</tr></thead>\n<tbody>\n");
+  for (size_t k = 0; k < n_ops; k++) {
+    put(b, ops[k].rank == 0 ? "<tr class=\"has-u\">" : ops[k].rank == 1 ? "<tr class=\"has-c\">" : "<tr>");
+    elem(b, "th", "op", ops[k].name);
+    for (size_t i = 0; i < json_array_size(models); i++) render_cell(b, ops[k].name, json_array_get(models, i), i);
+    put(b, "</tr>\n");
+  }
+  put(b, "</tbody></table></div>\n");
+  free(ops);
+}
+
+/* ---- overview and per-model sections -------------------------------------------------- */
+
+/* The one-line "why" of a model for the overview: its error line or first unsupported node. */
+static void put_problem(Buf *b, const json_t *m) {
+  const json_t *e = go(m, "error");
+  json_t *u = ga(m, "unsupported");
+  if (e) {
+    report_html_text(b, gs(e, "line"));
+  } else if (json_array_size(u)) {
+    const json_t *is = json_array_get(u, 0);
+    report_html_text(b, gs(is, "op"));
+    put(b, " <code>");
+    report_html_text(b, gs(is, "node"));
+    put(b, "</code>: ");
+    report_html_text(b, gs(is, "reason"));
+    if (json_array_size(u) > 1) buf_printf(b, " <span class=\"muted\">(+%zu more)</span>", json_array_size(u) - 1);
+  }
+}
+
+static void render_overview(Buf *b, const json_t *r) {
+  json_t *models = ga(r, "models");
+  put(b, "<h2>Models</h2>\n<div class=\"scroll\"><table id=\"overview\" class=\"overview\">\n<thead><tr>"
+         "<th>model</th><th>status</th><th class=\"num\">nodes</th><th class=\"num\">unsupported</th>"
+         "<th class=\"num\">converted</th><th class=\"num\">parameters</th><th class=\"num\">blob</th>"
+         "<th>problem</th></tr></thead>\n<tbody>\n");
+  for (size_t i = 0; i < json_array_size(models); i++) {
+    const json_t *m = json_array_get(models, i), *n = go(m, "nodes");
+    const json_t *blob = go(go(m, "outputs_written"), "blob");
+    const char *st = gs(m, "status");
+    buf_printf(b, "<tr data-m=\"%zu\"><td><a href=\"#m%zu\">", i, i);
+    report_html_text(b, gs(m, "name"));
+    buf_printf(b, "</a></td><td><span class=\"badge %s\">", status_class(st));
+    report_html_text(b, st);
+    buf_printf(b, "</span></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td>"
+                  "<td class=\"num\">",
+               gi(n, "live"), gi(n, "unsupported"), gi(n, "converted"));
+    put_grouped(b, gi(m, "parameters"));
+    put(b, "</td><td class=\"num\">");
+    if (blob) put_bytes(b, gi(blob, "size"));
+    put(b, "</td><td>");
+    put_problem(b, m);
+    put(b, "</td></tr>\n");
+  }
+  put(b, "</tbody></table></div>\n");
+}
+
+/* One <div><dt>k</dt><dd>escaped v</dd></div> of a facts list. */
+static void fact(Buf *b, const char *k, const char *v) {
+  buf_printf(b, "<div><dt>%s</dt><dd>", k);
+  report_html_text(b, v);
+  put(b, "</dd></div>");
+}
+
+/* A fact whose value is a number. */
+static void fact_num(Buf *b, const char *k, long long v) {
+  buf_printf(b, "<div><dt>%s</dt><dd>", k);
+  put_grouped(b, v);
+  put(b, "</dd></div>");
+}
+
+static void render_model_head(Buf *b, const json_t *m) {
+  const char *st = gs(m, "status");
+  const json_t *o = go(m, "options"), *n = go(m, "nodes"), *fp = go(m, "fp16"), *e = go(m, "error");
+  put(b, "<div class=\"head\"><h3><span class=\"model-name\">");
+  report_html_text(b, gs(m, "name"));
+  buf_printf(b, "</span><span class=\"badge %s\">", status_class(st));
+  report_html_text(b, st);
+  put(b, "</span></h3><div class=\"src mono\">");
+  report_html_text(b, gs(m, "source"));
+  put(b, "</div></div>\n");
+  if (e) {
+    put(b, "<div class=\"errline\"><strong>");
+    report_html_text(b, gs(e, "code"));
+    put(b, "</strong> <span class=\"mono\">");
+    report_html_text(b, gs(e, "line"));
+    put(b, "</span></div>\n");
+  }
+  put(b, "<dl class=\"facts\">");
+  fact(b, "data type", gs(o, "data_type"));
+  fact_num(b, "shaves", gi(o, "shaves"));
+  fact_num(b, "CMX slices", gi(o, "cmx_slices"));
+  fact(b, "OpenVINO", gs(o, "openvino"));
+  fact_num(b, "opset", gi(m, "opset"));
+  fact_num(b, "parameters", gi(m, "parameters"));
+  buf_printf(b, "<div><dt>nodes (source / live / folded)</dt><dd>%lld / %lld / %lld</dd></div>",
+             gi(n, "source"), gi(n, "live"), gi(n, "folded"));
+  buf_printf(b, "<div><dt>supported / converted / unsupported</dt><dd>%lld / %lld / %lld</dd></div>",
+             gi(n, "supported"), gi(n, "converted"), gi(n, "unsupported"));
+  buf_printf(b, "<div><dt>FP16 weights saturated / underflowed</dt><dd>%lld / %lld</dd></div>",
+             gi(fp, "weights_saturated"), gi(fp, "weights_underflowed"));
+  put(b, "</dl>\n");
+}
+
+/* Inputs (with preprocessing) or outputs. */
+static void render_io(Buf *b, const json_t *arr, bool inputs) {
+  buf_printf(b, "<h4>%s</h4>", inputs ? "Inputs" : "Outputs");
+  if (json_array_size(arr) == 0) {
+    put(b, "<p class=\"muted\">none</p>\n");
+    return;
+  }
+  put(b, "<table class=\"io\"><thead><tr><th>name</th><th>shape</th><th>precision</th><th>layout</th>");
+  if (inputs) put(b, "<th>frame layout</th><th>mean</th><th>scale</th><th>reverse channels</th>");
+  put(b, "</tr></thead><tbody>\n");
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *io = json_array_get(arr, i), *pp = go(io, "preprocessing");
+    put(b, "<tr>");
+    elem(b, "td", "mono", gs(io, "name"));
+    elem(b, "td", "mono", gs(io, "shape"));
+    elem(b, "td", NULL, gs(io, "precision"));
+    elem(b, "td", NULL, gs(io, "layout"));
+    if (inputs) {
+      const char *fl = gs(pp, "frame_layout");
+      elem(b, "td", NULL, *fl ? fl : "same as model");
+      put(b, "<td>");
+      put_numbers(b, ga(pp, "mean_values"));
+      put(b, "</td><td>");
+      put_numbers(b, ga(pp, "scale_values"));
+      buf_printf(b, "</td><td>%s</td>", json_is_true(json_object_get(pp, "reverse_input_channels")) ? "yes (BGR→RGB)" : "no");
+    }
+    put(b, "</tr>\n");
+  }
+  put(b, "</tbody></table>\n");
+}
+
+/* The blob, IR files, or why no IR was written. */
+static void render_written(Buf *b, const json_t *m) {
+  const json_t *w = go(m, "outputs_written"), *blob = go(w, "blob");
+  put(b, "<h4>Files written</h4>");
+  if (!blob && !json_object_get(w, "xml") && !json_object_get(w, "ir_skipped")) {
+    put(b, "<p class=\"muted\">none</p>\n");
+    return;
+  }
+  put(b, "<dl class=\"facts\">");
+  if (blob) {
+    fact(b, "blob", gs(blob, "path"));
+    put(b, "<div><dt>blob size</dt><dd>");
+    put_bytes(b, gi(blob, "size"));
+    put(b, "</dd></div>");
+    fact_num(b, "stages", gi(blob, "stages"));
+    put(b, "<div><dt>BSS (scratch) size</dt><dd>");
+    put_bytes(b, gi(blob, "bss_size"));
+    put(b, "</dd></div>");
+    put(b, "<div><dt>sha256</dt><dd class=\"mono\">");
+    report_html_text(b, gs(blob, "sha256"));
+    put(b, "</dd></div>");
+  }
+  if (json_object_get(w, "xml")) {
+    fact(b, "IR xml", gs(w, "xml"));
+    fact(b, "IR bin", gs(w, "bin"));
+  }
+  put(b, "</dl>\n");
+  if (json_object_get(w, "ir_skipped")) {
+    put(b, "<div class=\"note\">IR not written: ");
+    report_html_text(b, gs(w, "ir_skipped"));
+    put(b, "</div>\n");
+  }
+}
+
+/* Unsupported or converted node list; rows are what the search matches. */
+static void render_nodes(Buf *b, const json_t *arr, bool unsupported) {
+  if (json_array_size(arr) == 0) return;
+  buf_printf(b, "<div class=\"nodeblock\"><h4>%s nodes (%zu)</h4>", unsupported ? "Unsupported" : "Converted",
+             json_array_size(arr));
+  put(b, "<table class=\"nodes\"><thead><tr><th>op</th><th>node</th><th>input shapes</th><th>reason</th>"
+         "<th>fix</th></tr></thead><tbody>\n");
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *is = json_array_get(arr, i);
+    buf_printf(b, "<tr class=\"node %s\">", unsupported ? "u" : "c");
+    elem(b, "td", NULL, gs(is, "op"));
+    elem(b, "td", "mono", gs(is, "node"));
+    elem(b, "td", "mono", gs(is, "input_shapes"));
+    elem(b, "td", NULL, gs(is, "reason"));
+    elem(b, "td", "fix", gs(is, "fix"));
+    put(b, "</tr>\n");
+  }
+  put(b, "</tbody></table></div>\n");
+}
+
+static void render_model(Buf *b, const json_t *m, size_t i) {
+  const char *st = gs(m, "status");
+  const json_t *t = go(m, "timings");
+  buf_printf(b, "<section class=\"model st-%s\" id=\"m%zu\" data-m=\"%zu\" data-status=\"", status_class(st), i, i);
+  report_html_text(b, st);
+  put(b, "\">\n");
+  render_model_head(b, m);
+  render_nodes(b, ga(m, "unsupported"), true);
+  render_nodes(b, ga(m, "converted"), false);
+  render_io(b, ga(m, "inputs"), true);
+  render_io(b, ga(m, "outputs"), false);
+  render_written(b, m);
+  if (t) // run-dependent: kept in its own element so diffs can ignore it
+    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s</div>\n",
+               json_number_value(json_object_get(t, "load_s")), json_number_value(json_object_get(t, "passes_s")),
+               json_number_value(json_object_get(t, "backend_s")), json_number_value(json_object_get(t, "total_s")));
+  put(b, "</section>\n");
+}
+
+/* ---- public --------------------------------------------------------------------------------- */
+
+int report_html_render(Buf *out, json_t *report) {
+  if (!json_is_object(report)) return -1;
+  json_t *models = ga(report, "models");
+  render_head(out, report);
+  render_summary(out, report);
+  render_controls(out, report);
+  render_matrix(out, report);
+  render_overview(out, report);
+  put(out, "<h2>Per model</h2>\n");
+  for (size_t i = 0; i < json_array_size(models); i++) render_model(out, json_array_get(models, i), i);
+  put(out, "<div id=\"nomatch\" hidden>No model matches the filter.</div>\n"
+           "<footer>Generated by ");
+  report_html_text(out, gs(report, "tool"));
+  put(out, " from report.json. Self-contained: no network access needed.</footer>\n</main>\n<script>\n");
+  put(out, JS);
+  put(out, "</script>\n</body>\n</html>\n");
+  return 0;
+}
+
+int report_html_write(const char *path, json_t *report, Err *err) {
+  Buf b = BUF_INIT;
+  int rc = report_html_render(&b, report);
+  if (rc < 0) {
+    rc = err_set(err, ERR_INTERNAL, "cannot render the HTML report: the document is not an object");
+    goto done;
+  }
+  rc = io_write_atomic(path, b.data, b.len, err);
+done:
+  buf_free(&b);
+  return rc;
+}
