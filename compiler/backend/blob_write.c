@@ -293,6 +293,19 @@ static double *channel_values(W *w, int t, int64_t c) {
   return v;
 }
 
+/* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
+static BRef at_rank(BRef r, int rank) {
+  if ((int)r.ndims >= rank) return r;
+  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
+  for (int i = (int)r.ndims; i < rank; i++) {
+    r.dims[i] = 1;
+    r.strides[i] = total;
+  }
+  r.ndims = (uint32_t)rank;
+  r.order = blob_order_default((uint32_t)rank);
+  return r;
+}
+
 static int lower_eltwise(W *w, const IrNode *n) {
   int a = n->inputs[0], b = n->inputs[1];
   bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
@@ -300,9 +313,8 @@ static int lower_eltwise(W *w, const IrNode *n) {
   int64_t c = y->rank >= 2 ? y->dims[1] : (y->rank == 1 ? y->dims[0] : 1);
   if (y->rank == 3) c = y->dims[0];
   if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) { int t = a; a = b; b = t; ca = false; cb = true; }
-  if (cb) { /* activation (op) constant: Power / Scale / Bias */
-    double *v = channel_values(w, b, c);
-    if (!v) return fail(w, "constant operand of %s is not per-channel (not supported by the blob writer yet)", n->op_type);
+  double *v = cb ? channel_values(w, b, c) : NULL;
+  if (cb && v) { /* activation (op) per-channel or scalar constant: Power / Scale / Bias */
     bool scalar = ir_numel(T(w, b)) == 1;
     if (scalar) {
       double k = v[0];
@@ -329,9 +341,23 @@ static int lower_eltwise(W *w, const IrNode *n) {
     add_buf(s, const_vec(w, v, (size_t)c));
     return 0;
   }
-  if (ca) return fail(w, "%s with a constant first operand is not supported by the blob writer yet", n->op_type);
-  if (ir_numel(T(w, a)) != ir_numel(y) || ir_numel(T(w, b)) != ir_numel(y))
-    return fail(w, "%s with broadcasting between two activations is not supported by the blob writer yet", n->op_type);
+  if (ca && (n->op == IR_OP_SUB || n->op == IR_OP_DIV || n->op == IR_OP_POW) && ir_numel(T(w, a)) != ir_numel(y))
+    return fail(w, "%s with a broadcast constant first operand is not supported by the blob writer yet", n->op_type);
+  /* numpy broadcasting: both operands seen at the output's rank, each dim equal or 1 (the
+   * eltwise stages broadcast size-1 dims; seen in a real blob: Prod of [1,400,640,3] and
+   * [1,400,640,1]). The full-size operand goes first. */
+  if (ir_numel(T(w, a)) != ir_numel(y) && ir_numel(T(w, b)) == ir_numel(y) && n->op != IR_OP_SUB &&
+      n->op != IR_OP_DIV && n->op != IR_OP_POW) {
+    int t = a; a = b; b = t;
+  }
+  const IrTensor *ta = T(w, a), *tb = T(w, b);
+  if (ta->rank > y->rank || tb->rank > y->rank) return fail(w, "%s: operand rank above the output's", n->op_type);
+  for (int i = 0; i < y->rank; i++) {
+    int ia = i - (y->rank - ta->rank), ib = i - (y->rank - tb->rank);
+    int64_t da = ia >= 0 ? ta->dims[ia] : 1, db = ib >= 0 ? tb->dims[ib] : 1;
+    if ((da != y->dims[i] && da != 1) || (db != y->dims[i] && db != 1))
+      return fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  }
   uint32_t type = BLOB_STAGE_SUM;
   float c1 = 1, c2 = 1;
   switch (n->op) {
@@ -351,9 +377,9 @@ static int lower_eltwise(W *w, const IrNode *n) {
   buf_put_f32(&s->params, 0.0f);
   buf_put_f32(&s->params, 0.0f);
   buf_put_f32(&s->params, 1.0f);
-  add_buf(s, view(w, a));
+  add_buf(s, at_rank(in_ref(w, a), rank_of(y)));
   add_buf(s, view(w, n->outputs[0]));
-  add_buf(s, view(w, b));
+  add_buf(s, at_rank(in_ref(w, b), rank_of(y)));
   add_buf(s, fake_ref());
   return 0;
 }
@@ -578,6 +604,61 @@ static int lower_concat(W *w, const IrNode *n) {
   return 0;
 }
 
+/* Slice with steps -> StridedSlice (133). Observed in a real compile_tool 2021.4 blob
+ * (pointcloud_640x400, see compiler/backend/README.md): params are five u32 masks
+ * (begin, end, new_axis, shrink_axis, ellipsis) where bit i set means "axis i (IE order) uses its
+ * begin/end value"; buffers are input, begin, end, strides (S32 [rank] consts in IE order,
+ * major -> minor), output. */
+static int lower_strided_slice(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int r = rank_of(x);
+  if (r > 8) return fail(w, "%s of rank > 8", n->op_type);
+  int32_t begin[8] = {0}, end[8] = {0}, step[8];
+  for (int i = 0; i < r; i++) step[i] = 1;
+  uint32_t mask = 0;
+  const IrTensor *st = T(w, n->inputs[1]), *en = T(w, n->inputs[2]);
+  const IrTensor *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? T(w, n->inputs[3]) : NULL;
+  const IrTensor *sp = n->n_inputs > 4 && n->inputs[4] >= 0 ? T(w, n->inputs[4]) : NULL;
+  for (int64_t i = 0; i < ir_numel(st); i++) {
+    int64_t a = ax ? ir_const_i64(ax, i) : i;
+    if (a < 0) a += r;
+    if (a < 0 || a >= r) return fail(w, "%s axis out of range", n->op_type);
+    int64_t b = ir_const_i64(st, i), e = ir_const_i64(en, i), k = sp ? ir_const_i64(sp, i) : 1;
+    if (k <= 0) return fail(w, "%s with negative steps is not written yet", n->op_type);
+    int64_t dim = dim_of(x, (int)a);
+    if (b < 0) b += dim;
+    if (e < 0) e += dim;
+    if (e > INT32_MAX) e = INT32_MAX;
+    begin[a] = (int32_t)(b < 0 ? 0 : b);
+    end[a] = (int32_t)e;
+    step[a] = (int32_t)k;
+    mask |= 1u << a;
+  }
+  Stage *s = new_stage(w, BLOB_STAGE_STRIDED_SLICE, false);
+  uint32_t params[5] = {mask, mask, 0, 0, 0};
+  params_u32(s, params, 5);
+  uint32_t d = (uint32_t)r;
+  BRef vb, ve, vs;
+  const int32_t *vals[3] = {begin, end, step};
+  BRef *refs[3] = {&vb, &ve, &vs};
+  for (int k = 0; k < 3; k++) {
+    memset(refs[k], 0, sizeof(BRef));
+    refs[k]->tensor = -1;
+    refs[k]->const_off = add_const(w, vals[k], (size_t)r * 4);
+    refs[k]->dt = BLOB_DT_S32;
+    refs[k]->order = BLOB_ORDER_C;
+    refs[k]->ndims = 1;
+    refs[k]->dims[0] = d;
+    refs[k]->strides[0] = 4;
+  }
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, vb);
+  add_buf(s, ve);
+  add_buf(s, vs);
+  add_buf(s, view(w, n->outputs[0]));
+  return 0;
+}
+
 /* Slice / Split / Gather with constant indices: Copy stages from views of the input. */
 static int lower_slice(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
@@ -598,7 +679,7 @@ static int lower_slice(W *w, const IrNode *n) {
     if (n->n_inputs > 4 && n->inputs[4] >= 0) {
       const IrTensor *sp = T(w, n->inputs[4]);
       for (int64_t i = 0; i < ir_numel(sp); i++)
-        if (ir_const_i64(sp, i) != 1) return fail(w, "%s with steps is not written yet", n->op_type);
+        if (ir_const_i64(sp, i) != 1) return lower_strided_slice(w, n);
     }
   } else {
     int64_t starts[8], axes[8];
@@ -738,8 +819,28 @@ static int lower_batchnorm(W *w, const IrNode *n) {
   return 0;
 }
 
+/* A Transpose that only moves size-1 dims keeps the memory order: a view, no Permute (as
+ * compile_tool does: pointcloud_640x400 has no stage for its [1,1,H,W] -> [1,H,W,1]). */
+static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
+  const IrTensor *x = &g->tensors[n->inputs[0]];
+  int64_t perm[IR_MAX_DIMS];
+  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  if (x->rank < 1 || (np && np != x->rank)) return false;
+  if (!np)
+    for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
+  int64_t last = -1;
+  for (int i = 0; i < x->rank; i++) {
+    if (perm[i] < 0 || perm[i] >= x->rank) return false;
+    if (x->dims[perm[i]] == 1) continue;
+    if (perm[i] < last) return false;
+    last = perm[i];
+  }
+  return true;
+}
+
 static bool is_view_op(const IrNode *n, const IrGraph *g) {
   switch (n->op) {
+  case IR_OP_TRANSPOSE: return transpose_is_view(n, g);
   case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
   case IR_OP_IDENTITY: case IR_OP_DROPOUT: return true;
   case IR_OP_CAST: return g->tensors[n->inputs[0]].dtype == g->tensors[n->outputs[0]].dtype;
