@@ -11,7 +11,7 @@ BUILD   ?= build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation -fno-common -MMD -MP
 CFLAGS  += -I. -I$(BUILD)/gen $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
-LDLIBS  += -lyaml -lxml2 -larchive -lprotobuf-c -ljansson -lcrypto -lpthread -lm
+LDLIBS  += -lyaml -lxml2 -larchive -lprotobuf-c -ljansson -lcrypto -lbz2 -lpthread -lm
 ifeq ($(SAN),1)
   BUILD   := build-san
   CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DARENA_DEBUG
@@ -19,7 +19,7 @@ ifeq ($(SAN),1)
 endif
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
-            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev
 
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports

@@ -31,7 +31,7 @@ static void usage(FILE *f) {
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
-          "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [-o DIR] [--name NAME]\n"
+          "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
           "  check   MANIFEST.yaml|MODEL [--json]\n"
           "  inspect FILE.blob [--json] [--check]\n"
           "  version\n");
@@ -206,6 +206,7 @@ static int cmd_convert(int argc, char **argv) {
   CompInput in = {0};
   CompPrec data_type = CP_FP16;
   int shaves = 6;
+  bool superblob = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     bool has = i + 1 < argc;
@@ -243,6 +244,7 @@ static int cmd_convert(int argc, char **argv) {
       openvino = argv[++i];
       if (strcmp(openvino, "2021.4") && strcmp(openvino, "2022.1")) return usage_error("--openvino takes 2021.4 or 2022.1, got '%s'", openvino);
     } else if (!strcmp(a, "-o") && has) out_dir = argv[++i];
+    else if (!strcmp(a, "--superblob")) superblob = true;
     else if (!strcmp(a, "--name") && has) name = argv[++i];
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
     else if (!model) model = a;
@@ -260,7 +262,8 @@ static int cmd_convert(int argc, char **argv) {
   BuildJob *job = calloc(1, sizeof *job);
   job->name = name;
   job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
-                              .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino};
+                              .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino,
+                              .superblob = superblob};
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false};
   build_run(job, 1, &bo);
   if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);

@@ -6,6 +6,7 @@
 
 #include "backend/blob_write.h"
 #include "backend/irxml.h"
+#include "backend/superblob.h"
 #include "frontend/onnx.h"
 #include "passes/passes.h"
 
@@ -169,7 +170,24 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     buf_free(&res->xml);
     buf_free(&res->bin);
   }
-  if (opt->want_blob && res->n_unsupported == 0) {
+  if (opt->want_blob && res->n_unsupported == 0 && opt->superblob) {
+    Buf blobs[SUPERBLOB_N];
+    memset(blobs, 0, sizeof blobs);
+    int src = 0;
+    for (int n = 1; n <= SUPERBLOB_N && src == 0; n++) {
+      CompileOptions o = *opt;
+      o.shaves = o.cmx_slices = n;
+      BlobStats bs = {0};
+      src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
+      if (n == SUPERBLOB_BASE_SHAVES) {
+        res->n_stages = bs.n_stages;
+        res->bss_size = bs.bss_size;
+      }
+    }
+    if (src == 0) src = be_superblob_write(&res->blob, blobs, err);
+    for (int n = 0; n < SUPERBLOB_N; n++) buf_free(&blobs[n]);
+    if (src < 0) goto done;
+  } else if (opt->want_blob && res->n_unsupported == 0) {
     BlobStats bs = {0};
     if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) goto done;
     res->n_stages = bs.n_stages;

@@ -41,6 +41,7 @@ typedef struct {
   int ov_major, ov_minor;    /* version stamped in the blob: (2022,1) -> 6.0 ... see blob writer */
   const char *openvino;      /* "2022.1" */
   bool want_blob, want_ir;   /* check mode sets both false */
+  bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
 } CompileOptions;
 
 /* One node the VPU cannot run (or that we changed), for the report. */

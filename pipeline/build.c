@@ -123,7 +123,8 @@ static void run_one(void *vctx, int i, int worker) {
                             write_out(j, dir, bin, &j->res.bin, &j->bin_path, a) < 0))
           j->status = JOB_ERROR;
         if (j->status == JOB_OK && bo->want_blob && j->res.blob.len) {
-          const char *bn = build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
+          const char *bn = j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
+                                            : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
           if (write_out(j, dir, bn, &j->res.blob, &j->blob_path, a) < 0) j->status = JOB_ERROR;
           j->blob_size = j->res.blob.len;
           sha256_hex(j->blob_sha256, j->res.blob.data, j->res.blob.len);
