@@ -19,7 +19,7 @@ ifeq ($(SAN),1)
 endif
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
-            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium
 
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports
@@ -97,7 +97,7 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/demo-zoo/.stamp
 	@rm -rf $(BUILD)/demo-out
 	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out; rc=$$?; \
-	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.json"; \
+	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.html (also report.json, junit.xml)"; \
 	[ $$rc -le 1 ]
 
 clean:

@@ -22,6 +22,7 @@
 #include "pipeline/build.h"
 #include "pipeline/pool.h"
 #include "reports/report.h"
+#include "reports/report_out.h"
 
 int cmd_inspect(int argc, char **argv);
 
@@ -122,13 +123,26 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     char path[4096];
     Err err = {0};
     snprintf(path, sizeof path, "%s/report.json", out_dir);
-    if (io_mkdirs(out_dir, &err) < 0 || report_json_write(path, jobs, n, manifest, &err) < 0) {
+    int rc = io_mkdirs(out_dir, &err);
+    if (rc == 0) rc = report_json_write(path, jobs, n, manifest, &err);
+    json_t *doc = rc == 0 ? report_build(jobs, n, manifest) : NULL;
+    char other[4096];
+    if (rc == 0) {
+      snprintf(other, sizeof other, "%s/report.html", out_dir);
+      rc = report_html_write(other, doc, &err);
+    }
+    if (rc == 0) {
+      snprintf(other, sizeof other, "%s/junit.xml", out_dir);
+      rc = report_junit_write(other, doc, &err);
+    }
+    json_decref(doc);
+    if (rc < 0) {
       char line[1400];
       fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
       return 2;
     }
-    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed; report: %s\n", n, counts[JOB_OK],
-            counts[JOB_UNSUPPORTED], counts[JOB_ERROR] + counts[JOB_SKIPPED], path);
+    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed; report: %s/report.html (and report.json, junit.xml)\n", n,
+            counts[JOB_OK], counts[JOB_UNSUPPORTED], counts[JOB_ERROR] + counts[JOB_SKIPPED], out_dir);
   }
   if (json_stdout) {
     char *s = report_json_string(jobs, n, manifest);

@@ -82,7 +82,7 @@ static void put_grouped(Buf *b, long long v) {
   }
 }
 
-/* Appends a byte count as "7.0 MB (7,010,752 B)". */
+/* Appends a byte count as "6.7 MiB (7,010,752 B)", or "512 B" below 1 KiB. */
 static void put_bytes(Buf *b, long long v) {
   static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double d = (double)v;
@@ -127,6 +127,7 @@ static const char CSS[] =
     "code,.mono{font-family:ui-monospace,'SFMono-Regular','DejaVu Sans Mono',Menlo,monospace;"
     "font-size:12.5px}\n"
     "[hidden]{display:none!important}\n"
+    "a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}\n"
     "header.top{background:#24292f;color:#fff;padding:18px 28px}\n"
     "header.top h1{margin:0;font-size:20px;font-weight:600}\n"
     "header.top .meta{margin-top:4px;color:#c9d1d9;font-size:13px}\n"
@@ -157,6 +158,7 @@ static const char CSS[] =
     "thead th{font-size:12px;color:var(--muted);font-weight:600;background:#f6f8fa}\n"
     ".scroll{overflow:auto;max-width:100%;border:1px solid var(--line);border-radius:8px;"
     "background:#fff}\n"
+    ".scroll.fit{display:inline-block;vertical-align:top}\n"
     "table.matrix th.op{position:sticky;left:0;background:#fff;font-weight:500;white-space:nowrap}\n"
     "table.matrix thead th{vertical-align:bottom;white-space:nowrap}\n"
     "table.matrix thead th.mh a{writing-mode:vertical-rl;transform:rotate(180deg);display:inline-block;"
@@ -197,7 +199,7 @@ static const char CSS[] =
     "table.nodes td.fix{color:#0b5d1e}\n"
     "table.nodes tr.u td:first-child{border-left:3px solid var(--un)}\n"
     "table.nodes tr.c td:first-child{border-left:3px solid var(--cv)}\n"
-    "table.overview td.num,table.overview th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "table.overview td.num,table.overview th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     ".muted{color:var(--muted)}\n"
     ".timings{margin-top:10px;font-size:12px;color:var(--muted)}\n"
     "#nomatch{padding:14px;color:var(--muted)}\n"
@@ -378,7 +380,7 @@ static void render_matrix(Buf *b, const json_t *r) {
          "<span><span class=\"sw c-unsupported\"></span>unsupported on the VPU</span>"
          "<span><span class=\"sw c-folded\"></span>folded into constants</span>"
          "<span>problem ops are listed first</span></div>\n");
-  put(b, "<div class=\"scroll\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th class=\"op\">op</th>");
+  put(b, "<div class=\"scroll fit\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th class=\"op\">op</th>");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *m = json_array_get(models, i);
     buf_printf(b, "<th class=\"mh\" data-m=\"%zu\"><a href=\"#m%zu\" title=\"", i, i);
@@ -540,6 +542,13 @@ static void render_written(Buf *b, const json_t *m) {
     put(b, "<div><dt>BSS (scratch) size</dt><dd>");
     put_bytes(b, gi(blob, "bss_size"));
     put(b, "</dd></div>");
+    if (json_object_get(blob, "bss_peak")) {
+      put(b, "<div><dt>BSS lower bound / without reuse</dt><dd>");
+      put_bytes(b, gi(blob, "bss_peak"));
+      put(b, " / ");
+      put_bytes(b, gi(blob, "bss_naive"));
+      put(b, "</dd></div>");
+    }
     put(b, "<div><dt>sha256</dt><dd class=\"mono\">");
     report_html_text(b, gs(blob, "sha256"));
     put(b, "</dd></div>");

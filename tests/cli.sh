@@ -53,6 +53,7 @@ Y
 expect "one broken model: exit 1, others written" 1 "3 models: 1 ok, 1 unsupported, 1 failed" "$BLOBC" build "$T/zoo.yaml" -j 2 -o "$T/out"
 expect "error line names file and model" 1 "broken.onnx: model 'broken': " "$BLOBC" build "$T/zoo.yaml" -j 2 -o "$T/out2"
 [ -s "$T/out/tiny/tiny_openvino_2022.1_6shave.blob" ] && [ -s "$T/out/tiny/tiny.xml" ] && [ -s "$T/out/report.json" ] \
+  && [ -s "$T/out/report.html" ] && [ -s "$T/out/junit.xml" ] \
   && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: outputs of the good model missing"; }
 [ -z "$(find "$T/out" -name '*.tmp.*')" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: temp files left"; }
 [ ! -e "$T/out/hs/hs_openvino_2022.1_6shave.blob" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: unsupported model got a blob"; }
