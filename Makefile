@@ -81,7 +81,8 @@ run-tests: all $(TESTS) $(BUILD)/demo-zoo/.stamp
 	  if BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; \
 	echo "test suites: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
-	@BLOBC=$(CURDIR)/$(BUILD)/blobc BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
+	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
+	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/nightly.sh
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 all

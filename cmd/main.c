@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "pipeline/archive.h"
 #include "pipeline/build.h"
 #include "pipeline/pool.h"
 #include "reports/report.h"
@@ -29,12 +30,14 @@ int cmd_inspect(int argc, char **argv);
 static void usage(FILE *f) {
   fprintf(f,
           "usage: blobc <command> [options]\n"
-          "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]\n"
+          "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
+          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst]\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
           "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
           "  check   MANIFEST.yaml|MODEL [--json]\n"
           "  inspect FILE.blob [--json] [--check]\n"
+          "  archive verify FILE.tar.gz\n"
           "  version\n");
 }
 
@@ -112,8 +115,53 @@ static int select_jobs(BuildJob *jobs, int n, const char *only, int shard_i, int
   return kept;
 }
 
+/* The release tarball: every output, the reports and the resolved manifest. */
+static int write_archive(const char *archive, const char *out_dir, const BuildJob *jobs, int n) {
+  Err err = {0};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/manifest.resolved.yaml", out_dir);
+  if (build_write_resolved(path, jobs, n, &err) < 0) goto fail;
+  const char **files = calloc((size_t)n * 3 + 8, sizeof *files);
+  int nf = 0;
+  for (int i = 0; i < n; i++) {
+    const char *p[3] = {jobs[i].blob_path, jobs[i].xml_path, jobs[i].bin_path};
+    for (int k = 0; k < 3; k++)
+      if (p[k] && jobs[i].status != JOB_ERROR) files[nf++] = p[k];
+  }
+  files[nf++] = "report.json";
+  files[nf++] = "report.html";
+  files[nf++] = "junit.xml";
+  files[nf++] = "manifest.resolved.yaml";
+  int rc = archive_write_release(archive, out_dir, files, nf, &err);
+  free(files);
+  if (rc == 0) {
+    fprintf(stderr, "archive: %s (%d files + SHA256SUMS)\n", archive, nf);
+    return 0;
+  }
+fail:;
+  char line[1400];
+  fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
+  return -1;
+}
+
+static int cmd_archive(int argc, char **argv) {
+  if (argc != 4 || strcmp(argv[2], "verify")) return usage_error("usage: blobc archive verify FILE.tar.gz%s", "");
+  Buf rep = BUF_INIT;
+  Err err = {0};
+  int bad = archive_verify(argv[3], &rep, &err);
+  if (bad < 0) {
+    char line[1400];
+    fprintf(stderr, "%s\n", err_line(&err, line, sizeof line));
+    return 2;
+  }
+  if (rep.len) fprintf(stderr, "%.*s", (int)rep.len, (char *)rep.data);
+  printf("%s: %s\n", argv[3], bad ? "FAILED" : "all checksums match");
+  buf_free(&rep);
+  return bad ? 1 : 0;
+}
+
 static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manifest, bool write_report,
-                  bool json_stdout) {
+                  bool json_stdout, bool reproducible) {
   int failed = 0, counts[5] = {0};
   for (int i = 0; i < n; i++) {
     counts[jobs[i].status]++;
@@ -124,8 +172,9 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     Err err = {0};
     snprintf(path, sizeof path, "%s/report.json", out_dir);
     int rc = io_mkdirs(out_dir, &err);
-    if (rc == 0) rc = report_json_write(path, jobs, n, manifest, &err);
-    json_t *doc = rc == 0 ? report_build(jobs, n, manifest) : NULL;
+    json_t *doc = report_build(jobs, n, manifest);
+    if (reproducible) report_strip_timings(doc); /* archived: same bytes every run */
+    if (rc == 0) rc = report_json_write_doc(path, doc, &err);
     char other[4096];
     if (rc == 0) {
       snprintf(other, sizeof other, "%s/report.html", out_dir);
@@ -154,20 +203,23 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
 }
 
 static int cmd_build(int argc, char **argv, bool check) {
-  const char *manifest = NULL, *out_dir = "out", *only = NULL;
+  const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL;
   int threads = 2, shard_i = 0, shard_n = 1;
-  bool quiet = false, json = false;
+  bool quiet = false, json = false, verbose = false, force = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strncmp(a, "-j", 2) && a[2]) threads = atoi(a + 2);
     else if (!strcmp(a, "-o") && i + 1 < argc) out_dir = argv[++i];
     else if (!strcmp(a, "--only") && i + 1 < argc) only = argv[++i];
+    else if (!strcmp(a, "--archive") && i + 1 < argc) archive = argv[++i];
     else if (!strcmp(a, "--shard") && i + 1 < argc) {
       if (sscanf(argv[++i], "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
         return usage_error("--shard takes I/N with 0 <= I < N, got '%s'", argv[i]);
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = true;
     else if (!strcmp(a, "--json")) json = true;
+    else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = true;
+    else if (!strcmp(a, "--force")) force = true;
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
     else if (!manifest) manifest = a;
     else return usage_error("unexpected argument '%s'", a);
@@ -196,7 +248,8 @@ static int cmd_build(int argc, char **argv, bool check) {
     build_jobs_from_manifest(&jobs, &n, m, a, &err);
   }
   n = select_jobs(jobs, n, only, shard_i, shard_n);
-  BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check, .quiet = quiet || (check && json)};
+  BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
+                     .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force};
   build_run(jobs, n, &bo);
   if (check && !json) {
     for (int i = 0; i < n; i++) {
@@ -208,7 +261,8 @@ static int cmd_build(int argc, char **argv, bool check) {
       }
     }
   }
-  rc = finish(jobs, n, out_dir, manifest, !check, check && json);
+  rc = finish(jobs, n, out_dir, manifest, !check, check && json, archive != NULL);
+  if (archive && !check && (rc == 0 || rc == 1) && write_archive(archive, out_dir, jobs, n) < 0) rc = 2;
   build_jobs_free(jobs, n);
   manifest_free(m);
   arena_free(a);
@@ -317,6 +371,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "check")) rc = cmd_build(argc, argv, true);
   else if (!strcmp(cmd, "convert")) rc = cmd_convert(argc, argv);
   else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "archive")) rc = cmd_archive(argc, argv);
   else rc = usage_error("unknown command '%s'", cmd);
   xmlCleanupParser();
   return rc;

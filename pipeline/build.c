@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include "cache.h"
 #include "pool.h"
 
 const char *job_status_name(JobStatus s) {
@@ -83,11 +90,51 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
   return 0;
 }
 
+/* Progress shared by the workers: the one mutable thing they share besides the queue. */
+typedef struct {
+  pthread_mutex_t mu;
+  int done, failed, cached;
+  double t0;
+  bool tty;
+} Progress;
+
 typedef struct {
   BuildJob *jobs;
   int n;
   const BuildOptions *bo;
+  Progress *pr;
 } RunCtx;
+
+/* `[37/120] mobilenet_v2 ok 0.41s · 2 failed · ETA 12s`: one rewritten line on a terminal,
+ * one line per model otherwise; errors always get their own full line. */
+static void progress(RunCtx *ctx, const BuildJob *j) {
+  Progress *p = ctx->pr;
+  if (ctx->bo->quiet) return;
+  pthread_mutex_lock(&p->mu);
+  p->done++;
+  p->failed += j->status == JOB_ERROR || j->status == JOB_UNSUPPORTED;
+  p->cached += j->cached_report != NULL;
+  double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
+  char line[1400];
+  if (j->status == JOB_ERROR) {
+    if (p->tty) fputs("\r\033[K", stderr);
+    fprintf(stderr, "%s\n", err_line(&j->err, line, sizeof line));
+  }
+  if (ctx->bo->verbose)
+    for (int k = 0; k < j->res.n_issues; k++) {
+      const CompIssue *is = &j->res.issues[k];
+      if (p->tty) fputs("\r\033[K", stderr);
+      fprintf(stderr, "%s: node '%s' (%s): %s: %s\n", j->name, is->node, is->op, is->verdict, is->reason);
+    }
+  fprintf(stderr, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
+          job_status_name(j->status), j->cached_report ? " (cached)" : "", j->t_total);
+  if (p->failed) fprintf(stderr, " \u00b7 %d failed", p->failed);
+  if (p->done < ctx->n) fprintf(stderr, " \u00b7 ETA %.0fs", eta);
+  fputs(p->tty ? "" : "\n", stderr);
+  if (p->tty && p->done == ctx->n) fputc('\n', stderr);
+  fflush(stderr);
+  pthread_mutex_unlock(&p->mu);
+}
 
 static int write_out(BuildJob *j, const char *dir, const char *file, const Buf *b, const char **rel, Arena *a) {
   char path[4096];
@@ -97,14 +144,35 @@ static int write_out(BuildJob *j, const char *dir, const char *file, const Buf *
   return 0;
 }
 
+/* A run killed with -9 can leave `<file>.tmp.<pid>.<n>` behind; the next run of that model
+ * removes them (one blobc writes a model's folder at a time). */
+static void remove_stale_temps(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strstr(e->d_name, ".tmp.")) continue;
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    unlink(p);
+  }
+  closedir(d);
+}
+
 static void run_one(void *vctx, int i, int worker) {
   (void)worker;
+  if (pool_stop_requested()) return;
   RunCtx *ctx = vctx;
   BuildJob *j = &ctx->jobs[i];
   const BuildOptions *bo = ctx->bo;
   double t0 = io_now();
   j->opt.want_blob = bo->want_blob;
   j->opt.want_ir = bo->want_ir;
+  if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
+    j->t_total = io_now() - t0;
+    progress(ctx, j);
+    return;
+  }
   int rc = compile_model(&j->res, &j->opt, &j->err);
   Arena *a = j->res.arena;
   if (rc < 0) {
@@ -118,6 +186,7 @@ static void run_one(void *vctx, int i, int worker) {
       if (io_mkdirs(dir, &j->err) < 0) {
         j->status = JOB_ERROR;
       } else {
+        remove_stale_temps(dir);
         const char *xml = arena_printf(a, "%s.xml", j->name), *bin = arena_printf(a, "%s.bin", j->name);
         if (bo->want_ir && j->res.xml.len && (write_out(j, dir, xml, &j->res.xml, &j->xml_path, a) < 0 ||
                             write_out(j, dir, bin, &j->res.bin, &j->bin_path, a) < 0))
@@ -138,19 +207,16 @@ static void run_one(void *vctx, int i, int worker) {
   buf_free(&j->res.xml);
   buf_free(&j->res.bin);
   j->t_total = io_now() - t0;
-  if (!bo->quiet) {
-    char line[1200];
-    if (j->status == JOB_ERROR)
-      fprintf(stderr, "[%d/%d] %s error: %s\n", i + 1, ctx->n, j->name, err_line(&j->err, line, sizeof line));
-    else
-      fprintf(stderr, "[%d/%d] %s %s %.2fs%s\n", i + 1, ctx->n, j->name, job_status_name(j->status), j->t_total,
-              j->status == JOB_UNSUPPORTED ? " (see report)" : "");
-  }
+  if (bo->use_cache && (bo->want_blob || bo->want_ir)) cache_store(j, bo->out_dir);
+  progress(ctx, j);
 }
 
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo) {
-  RunCtx ctx = {jobs, n, bo};
+  Progress pr = {.t0 = io_now(), .tty = isatty(2) != 0};
+  pthread_mutex_init(&pr.mu, NULL);
+  RunCtx ctx = {jobs, n, bo, &pr};
   pool_run(bo->threads, n, run_one, &ctx);
+  pthread_mutex_destroy(&pr.mu);
   int failed = 0;
   for (int i = 0; i < n; i++) {
     if (jobs[i].status == JOB_PENDING) jobs[i].status = JOB_SKIPPED;
@@ -161,6 +227,66 @@ int build_run(BuildJob *jobs, int n, const BuildOptions *bo) {
 
 void build_jobs_free(BuildJob *jobs, int n) {
   if (!jobs) return;
-  for (int i = 0; i < n; i++) compile_result_free(&jobs[i].res);
+  for (int i = 0; i < n; i++) {
+    compile_result_free(&jobs[i].res);
+    json_decref(jobs[i].cached_report);
+  }
   free(jobs);
+}
+
+/* Double-quoted YAML scalar with every non-printable byte escaped (names are untrusted). */
+static void yaml_str(Buf *b, const char *s) {
+  buf_put(b, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if (*p == '"' || *p == '\\') buf_printf(b, "\\%c", *p);
+    else if (*p < 0x20 || *p == 0x7f) buf_printf(b, "\\x%02x", *p);
+    else buf_put(b, p, 1);
+  }
+  buf_put(b, "\"", 1);
+}
+
+int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err) {
+  static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
+  static const char *const P[] = {"", "U8", "FP16", "FP32"};
+  Buf b = BUF_INIT;
+  buf_printf(&b, "# every option as blobc resolved it (defaults merged)\nversion: 1\nmodels:\n");
+  for (int i = 0; i < n; i++) {
+    const CompileOptions *o = &jobs[i].opt;
+    buf_printf(&b, "  - name: ");
+    yaml_str(&b, jobs[i].name);
+    buf_printf(&b, "\n    source: ");
+    yaml_str(&b, o->source);
+    buf_printf(&b, "\n    data_type: %s\n    shaves: %d\n    cmx_slices: %d\n    openvino: \"%s\"\n",
+               o->data_type == CP_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
+    if (o->n_inputs) buf_printf(&b, "    inputs:\n");
+    for (int k = 0; k < o->n_inputs; k++) {
+      const CompInput *in = &o->inputs[k];
+      buf_printf(&b, "      - name: ");
+      if (in->name) yaml_str(&b, in->name);
+      else buf_printf(&b, "null");
+      buf_printf(&b, "\n");
+      if (in->has_shape) {
+        buf_printf(&b, "        shape: [");
+        for (int d = 0; d < in->rank; d++) buf_printf(&b, "%s%lld", d ? ", " : "", (long long)in->shape[d]);
+        buf_printf(&b, "]\n");
+      }
+      if (in->layout) buf_printf(&b, "        layout: %s%s%s\n", L[in->layout], in->frame_layout && in->frame_layout != in->layout ? "->" : "",
+                                 in->frame_layout && in->frame_layout != in->layout ? L[in->frame_layout] : "");
+      if (in->n_mean) {
+        buf_printf(&b, "        mean_values: [");
+        for (int d = 0; d < in->n_mean; d++) buf_printf(&b, "%s%.17g", d ? ", " : "", in->mean[d]);
+        buf_printf(&b, "]\n");
+      }
+      if (in->n_scale) {
+        buf_printf(&b, "        scale_values: [");
+        for (int d = 0; d < in->n_scale; d++) buf_printf(&b, "%s%.17g", d ? ", " : "", in->scale[d]);
+        buf_printf(&b, "]\n");
+      }
+      buf_printf(&b, "        reverse_input_channels: %s\n", in->reverse_input_channels ? "true" : "false");
+      if (in->precision) buf_printf(&b, "        precision: %s\n", P[in->precision]);
+    }
+  }
+  int rc = io_write_atomic(path, b.data, b.len, err);
+  buf_free(&b);
+  return rc;
 }

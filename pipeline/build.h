@@ -27,6 +27,7 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
+  void *cached_report;       /* json_t *: the stored record when the cache had this model */
 } BuildJob;
 
 typedef struct {
@@ -34,6 +35,8 @@ typedef struct {
   int threads;
   bool want_blob, want_ir;
   bool quiet;                /* no per-model progress lines */
+  bool verbose;              /* also each model's unsupported/converted nodes */
+  bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);
@@ -43,6 +46,8 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
  * out_dir/<name>/. Returns the number of jobs that failed (error or unsupported). */
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo);
 void build_jobs_free(BuildJob *jobs, int n);
+/* OUT/manifest.resolved.yaml: every option as resolved, for the release archive. */
+int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err);
 /* blobconverter's naming: <name>_openvino_<ver>_<N>shave.blob */
 const char *build_blob_name(Arena *a, const char *name, const char *openvino, int shaves);
 

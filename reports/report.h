@@ -15,6 +15,12 @@
 
 /* The report document (caller json_decref's it). Other writers (HTML, JUnit) read only this. */
 json_t *report_build(const BuildJob *jobs, int n, const char *manifest);
+/* One model's record; a cached job returns its stored record with "cached": true. */
+json_t *report_model_json(const BuildJob *j);
+/* Removes "timings" and "cached" (run-dependent) for byte-reproducible release archives. */
+void report_strip_timings(json_t *doc);
+/* Writes a report document as report.json text, atomically. */
+int report_json_write_doc(const char *path, json_t *doc, Err *err);
 /* Writes OUT/report.json atomically. */
 int report_json_write(const char *path, const BuildJob *jobs, int n, const char *manifest, Err *err);
 /* The same document as a malloc'd string (caller frees with free()). */

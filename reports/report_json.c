@@ -54,7 +54,21 @@ static json_t *issue_json(const CompIssue *is) {
   return o;
 }
 
-static json_t *model_json(const BuildJob *j) {
+static json_t *model_json_fresh(const BuildJob *j);
+
+json_t *report_model_json(const BuildJob *j) {
+  if (j->cached_report) { /* unchanged since the run that built it: that run's record */
+    json_t *m = json_deep_copy(j->cached_report);
+    json_object_set_new(m, "cached", json_true());
+    json_t *t = json_object();
+    json_object_set_new(t, "total_s", json_real(j->t_total));
+    json_object_set_new(m, "timings", t);
+    return m;
+  }
+  return model_json_fresh(j);
+}
+
+static json_t *model_json_fresh(const BuildJob *j) {
   const CompileResult *r = &j->res;
   json_t *m = json_object();
   json_object_set_new(m, "name", jstr_safe(j->name));
@@ -143,17 +157,21 @@ json_t *report_build(const BuildJob *jobs, int n, const char *manifest) {
   json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
   json_object_set_new(root, "tool", jstr("blobc " BLOBC_VERSION));
   json_object_set_new(root, "manifest", jstr_safe(manifest));
-  int counts[5] = {0};
-  for (int i = 0; i < n; i++) counts[jobs[i].status]++;
+  int counts[5] = {0}, cached = 0;
+  for (int i = 0; i < n; i++) {
+    counts[jobs[i].status]++;
+    cached += jobs[i].cached_report != NULL;
+  }
   json_t *sum = json_object();
   json_object_set_new(sum, "models", json_integer(n));
   json_object_set_new(sum, "ok", json_integer(counts[JOB_OK]));
   json_object_set_new(sum, "unsupported", json_integer(counts[JOB_UNSUPPORTED]));
   json_object_set_new(sum, "error", json_integer(counts[JOB_ERROR]));
   json_object_set_new(sum, "skipped", json_integer(counts[JOB_SKIPPED] + counts[JOB_PENDING]));
+  json_object_set_new(sum, "cached", json_integer(cached));
   json_object_set_new(root, "summary", sum);
   json_t *models = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(models, model_json(&jobs[i]));
+  for (int i = 0; i < n; i++) json_array_append_new(models, report_model_json(&jobs[i]));
   json_object_set_new(root, "models", models);
   return root;
 }
@@ -163,6 +181,28 @@ char *report_json_string(const BuildJob *jobs, int n, const char *manifest) {
   char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
   json_decref(root);
   return s;
+}
+
+void report_strip_timings(json_t *doc) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(doc, "models"), i, m) {
+    json_object_del(m, "timings");
+    json_object_del(m, "cached"); /* a cached re-run archives the same bytes as a fresh one */
+  }
+  json_object_del(json_object_get(doc, "summary"), "cached");
+}
+
+int report_json_write_doc(const char *path, json_t *doc, Err *err) {
+  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+  if (!s) return err_set(err, ERR_INTERNAL, "cannot serialise the report");
+  Buf b = BUF_INIT;
+  buf_put(&b, s, strlen(s));
+  buf_put(&b, "\n", 1);
+  free(s);
+  int rc = io_write_atomic(path, b.data, b.len, err);
+  buf_free(&b);
+  return rc;
 }
 
 int report_json_write(const char *path, const BuildJob *jobs, int n, const char *manifest, Err *err) {

@@ -1,0 +1,90 @@
+#!/bin/sh
+# tests/nightly.sh — what a cron/CI nightly run relies on: the incremental cache (hit, touch,
+# option change, repair of a deleted output, corrupt entry), reproducible archives + verify,
+# SIGINT, and kill -9 at several points never leaving a partial file. Needs BLOBC, DEMO_ZOO.
+set -u
+BLOBC=${BLOBC:-build/blobc}
+case $BLOBC in /*) ;; *) BLOBC=$(pwd)/$BLOBC ;; esac
+ZOO=$(cd "${DEMO_ZOO:-build/demo-zoo}" && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/blobc-nightly-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+cp "$ZOO/tiny_relu.onnx" "$ZOO/int64_input.onnx" "$ZOO/mobilenet_v2.onnx" "$T/"
+cat > "$T/zoo.yaml" <<Y
+version: 1
+models:
+  - {name: tiny, source: tiny_relu.onnx, shaves: 4}
+  - {name: ids, source: int64_input.onnx}
+  - {name: mnet, source: mobilenet_v2.onnx}
+Y
+cached() { grep -o '"cached": [0-9]*' "$T/out/report.json" | head -1 | grep -o '[0-9]*$'; }
+
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+check "first run builds" '[ "$(cached)" = 0 ] && [ -s "$T/out/mnet/mnet_openvino_2022.1_6shave.blob" ]'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+check "unchanged re-run is all cached" '[ "$(cached)" = 3 ]'
+touch "$T/tiny_relu.onnx"
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+check "touched but same bytes stays cached" '[ "$(cached)" = 3 ]'
+sed -i 's/shaves: 4/shaves: 5/' "$T/zoo.yaml"
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+check "an option change rebuilds that model only" '[ "$(cached)" = 2 ] && [ -s "$T/out/tiny/tiny_openvino_2022.1_5shave.blob" ]'
+rm "$T/out/ids/ids_openvino_2022.1_6shave.blob"
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+check "a deleted output is repaired" '[ "$(cached)" = 2 ] && [ -s "$T/out/ids/ids_openvino_2022.1_6shave.blob" ]'
+echo '{"cache_version": 1, "checksum": "0"}' > "$T/out/.blobc-cache/mnet.json"
+out=$("$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>&1)
+check "a corrupt cache entry is discarded with a warning" 'echo "$out" | grep -q "mnet.json: warning: corrupt cache entry discarded" && [ "$(cached)" = 2 ]'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --force 2>/dev/null
+check "--force ignores the cache" '[ "$(cached)" = 0 ]'
+
+# reproducible archives: a fresh build, a cached re-run, -j1 into another folder
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a1.tar.gz" 2>/dev/null
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a2.tar.gz" 2>/dev/null
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out2" -j1 -q --archive "$T/a3.tar.gz" 2>/dev/null
+check "archives are byte-identical" 'cmp -s "$T/a1.tar.gz" "$T/a2.tar.gz" && cmp -s "$T/a1.tar.gz" "$T/a3.tar.gz"'
+check "archive verify passes" '"$BLOBC" archive verify "$T/a1.tar.gz" >/dev/null 2>&1'
+check "archive has SHA256SUMS, the resolved manifest and fixed metadata" \
+  'tar tzvf "$T/a1.tar.gz" | grep -q "0/0 .* SHA256SUMS" && tar tzf "$T/a1.tar.gz" | grep -q manifest.resolved.yaml && ! tar tzvf "$T/a1.tar.gz" | grep -qv "0/0"'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/plain.tar" 2>/dev/null
+off=$(grep -abo "BSDIFF40\|elf" "$T/plain.tar" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$T/plain.tar" bs=1 seek=$((off + 200)) conv=notrunc 2>/dev/null
+check "a tampered archive fails verify" '! "$BLOBC" archive verify "$T/plain.tar" >/dev/null 2>&1'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.xz" 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.zst" 2>/dev/null
+check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev/null 2>&1 && "$BLOBC" archive verify "$T/a.tar.zst" >/dev/null 2>&1'
+
+# a zoo of 24 models for the interrupt and kill tests
+{ echo "version: 1"; echo "models:"; i=0; while [ $i -lt 24 ]; do echo "  - {name: m$i, source: mobilenet_v2.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/big.yaml"
+"$BLOBC" build "$T/big.yaml" -o "$T/int" -j 2 -q --force 2>/dev/null &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT exits 130" '[ $rc -eq 130 ]'
+check "SIGINT writes the report of what finished" 'grep -q "\"skipped\": [1-9]" "$T/int/report.json"'
+check "SIGINT leaves no temp files" '[ -z "$(find "$T/int" -name "*.tmp.*")" ]'
+
+for delay in 0.3 0.9 1.7; do
+  "$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q --force 2>/dev/null &
+  pid=$!
+  sleep $delay
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  good=1
+  for b in $(find "$T/kill" -name "*.blob"); do
+    "$BLOBC" inspect --check "$b" >/dev/null 2>&1 || { good=0; echo "  partial or broken after kill -9 at ${delay}s: $b"; }
+  done
+  check "kill -9 after ${delay}s leaves only complete blobs" '[ $good -eq 1 ]'
+done
+"$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q 2>/dev/null
+check "the next run after kill -9 repairs everything" '[ $(find "$T/kill" -name "*.blob" | wc -l) -eq 24 ] && [ -z "$(find "$T/kill" -name "*.tmp.*")" ]'
+
+echo "nightly: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
