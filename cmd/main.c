@@ -31,7 +31,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: blobc <command> [options]\n"
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
-          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst]\n"
+          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json]\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
           "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
@@ -161,7 +161,8 @@ static int cmd_archive(int argc, char **argv) {
 }
 
 static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manifest, bool write_report,
-                  bool json_stdout, bool reproducible) {
+                  bool json_stdout, bool reproducible, const char *baseline) {
+  int newly_failing = 0;
   int failed = 0, counts[5] = {0};
   for (int i = 0; i < n; i++) {
     counts[jobs[i].status]++;
@@ -174,6 +175,10 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     int rc = io_mkdirs(out_dir, &err);
     json_t *doc = report_build(jobs, n, manifest);
     if (reproducible) report_strip_timings(doc); /* archived: same bytes every run */
+    if (rc == 0 && baseline) {
+      newly_failing = report_baseline_apply(doc, baseline, &err);
+      if (newly_failing < 0) rc = -1;
+    }
     if (rc == 0) rc = report_json_write_doc(path, doc, &err);
     char other[4096];
     if (rc == 0) {
@@ -199,11 +204,15 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     free(s);
   }
   if (pool_stop_requested()) return 130;
+  if (newly_failing > 0) {
+    fprintf(stderr, "%d model(s) newly failing since the baseline (see report.html)\n", newly_failing);
+    return 3;
+  }
   return failed ? 1 : 0;
 }
 
 static int cmd_build(int argc, char **argv, bool check) {
-  const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL;
+  const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL, *baseline = NULL;
   int threads = 2, shard_i = 0, shard_n = 1;
   bool quiet = false, json = false, verbose = false, force = false;
   for (int i = 2; i < argc; i++) {
@@ -213,6 +222,7 @@ static int cmd_build(int argc, char **argv, bool check) {
     else if (!strcmp(a, "-o") && i + 1 < argc) out_dir = argv[++i];
     else if (!strcmp(a, "--only") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(a, "--archive") && i + 1 < argc) archive = argv[++i];
+    else if (!strcmp(a, "--baseline") && i + 1 < argc) baseline = argv[++i];
     else if (!strcmp(a, "--shard") && i + 1 < argc) {
       if (sscanf(argv[++i], "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
         return usage_error("--shard takes I/N with 0 <= I < N, got '%s'", argv[i]);
@@ -261,7 +271,7 @@ static int cmd_build(int argc, char **argv, bool check) {
       }
     }
   }
-  rc = finish(jobs, n, out_dir, manifest, !check, check && json, archive != NULL);
+  rc = finish(jobs, n, out_dir, manifest, !check, check && json, archive != NULL, baseline);
   if (archive && !check && (rc == 0 || rc == 1) && write_archive(archive, out_dir, jobs, n) < 0) rc = 2;
   build_jobs_free(jobs, n);
   manifest_free(m);

@@ -17,6 +17,10 @@
 json_t *report_build(const BuildJob *jobs, int n, const char *manifest);
 /* One model's record; a cached job returns its stored record with "cached": true. */
 json_t *report_model_json(const BuildJob *j);
+/* Compares doc with an earlier report.json and adds doc["baseline"] (newly_failing,
+ * newly_passing, changed_output (blob sha256), added, removed). Returns the number of newly
+ * failing models, or -1 when the baseline cannot be read (err filled). */
+int report_baseline_apply(json_t *doc, const char *baseline_path, Err *err);
 /* Removes "timings" and "cached" (run-dependent) for byte-reproducible release archives. */
 void report_strip_timings(json_t *doc);
 /* Writes a report document as report.json text, atomically. */

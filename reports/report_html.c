@@ -297,6 +297,43 @@ static void render_summary(Buf *b, const json_t *r) {
   put(b, "</div></div>\n</section>\n");
 }
 
+/* "Changes since baseline": what a maintainer must look at first. */
+static void render_changes(Buf *b, const char *title, const char *cls, const json_t *arr, bool show_states) {
+  if (!json_array_size(arr)) return;
+  buf_printf(b, "<div class=\"group\"><h3>%s (%zu)</h3><ul class=\"changes %s\">", title, json_array_size(arr), cls);
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *c = json_array_get(arr, i);
+    put(b, "<li>");
+    report_html_text(b, json_is_string(c) ? json_string_value(c) : gs(c, "name"));
+    if (show_states && !json_is_string(c)) {
+      put(b, ": ");
+      report_html_text(b, gs(c, "before"));
+      put(b, " → ");
+      report_html_text(b, gs(c, "after"));
+    }
+    put(b, "</li>");
+  }
+  put(b, "</ul></div>\n");
+}
+
+static void render_baseline(Buf *b, const json_t *r) {
+  const json_t *bl = go(r, "baseline");
+  if (!bl) return;
+  put(b, "<section id=\"baseline\" class=\"cards\"><h2>Changes since baseline <code>");
+  report_html_text(b, gs(bl, "path"));
+  put(b, "</code></h2>\n");
+  size_t total = 0;
+  const char *keys[] = {"newly_failing", "newly_passing", "changed_output", "added", "removed"};
+  for (int k = 0; k < 5; k++) total += json_array_size(ga(bl, keys[k]));
+  if (!total) put(b, "<p>No change.</p>\n");
+  render_changes(b, "Newly failing", "c-unsupported", ga(bl, "newly_failing"), true);
+  render_changes(b, "Newly passing", "c-supported", ga(bl, "newly_passing"), true);
+  render_changes(b, "Changed blob", "c-converted", ga(bl, "changed_output"), false);
+  render_changes(b, "Added models", "c-none", ga(bl, "added"), false);
+  render_changes(b, "Removed models", "c-none", ga(bl, "removed"), false);
+  put(b, "</section>\n");
+}
+
 static void render_controls(Buf *b, const json_t *r) {
   static const char *const sts[] = {"all", "ok", "unsupported", "error"};
   const json_t *s = go(r, "summary");
@@ -611,6 +648,7 @@ int report_html_render(Buf *out, json_t *report) {
   json_t *models = ga(report, "models");
   render_head(out, report);
   render_summary(out, report);
+  render_baseline(out, report);
   render_controls(out, report);
   render_matrix(out, report);
   render_overview(out, report);

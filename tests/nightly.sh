@@ -86,5 +86,16 @@ done
 "$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q 2>/dev/null
 check "the next run after kill -9 repairs everything" '[ $(find "$T/kill" -name "*.blob" | wc -l) -eq 24 ] && [ -z "$(find "$T/kill" -name "*.tmp.*")" ]'
 
+# regressions against last night's report
+cp "$ZOO/unsupported_op.onnx" "$T/"
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night1" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night2" -q --baseline "$T/night1/report.json" 2>/dev/null
+check "no change since the baseline exits 0" '[ $? -eq 0 ] && grep -q "\"newly_failing\": \[\]" "$T/night2/report.json"'
+printf '  - {name: hs, source: unsupported_op.onnx}\n' >> "$T/zoo.yaml"
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night3" -q --baseline "$T/night1/report.json" 2>/dev/null
+rc=$?
+check "a newly failing model exits 3" '[ $rc -eq 3 ]'
+check "the HTML shows the changes since the baseline" 'grep -q "Changes since baseline" "$T/night3/report.html" && grep -q "Newly failing (1)" "$T/night3/report.html"'
+
 echo "nightly: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
