@@ -244,12 +244,48 @@ static void pipeline__report_names_every_unsupported_node(void **state) {
   free(dir);
 }
 
+static void pipeline__every_onnx_node_model_gets_a_verdict_per_node(void **state) {
+  (void)state;
+  const char *d = tu_shared_data();
+  if (!d) skip();
+  char *o = NULL;
+  tu_run(&o, "ls -d %s/onnx-node/*/ 2>/dev/null", d);
+  int models = 0, sup = 0, conv = 0, uns = 0, errors = 0;
+  for (char *line = o, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    char model[4096];
+    snprintf(model, sizeof model, "%smodel.onnx", line);
+    CompileOptions opt = {.model_name = "m", .source = model, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    CompileResult res;
+    Err err = {0};
+    int rc = compile_model(&res, &opt, &err);
+    models++;
+    if (rc < 0) {
+      errors++;
+      char l[1400];
+      fprintf(stderr, "  %s\n", err_line(&err, l, sizeof l));
+    } else {
+      /* every live node has exactly one verdict */
+      assert_int_equal(res.n_supported + res.n_converted + res.n_unsupported, res.n_nodes_live);
+      sup += res.n_supported, conv += res.n_converted, uns += res.n_unsupported;
+    }
+    compile_result_free(&res);
+  }
+  free(o);
+  fprintf(stderr, "  onnx-node: %d models, verdicts: %d supported, %d converted, %d unsupported; %d load errors\n", models,
+          sup, conv, uns, errors);
+  assert_true(models >= 50);
+  assert_int_equal(errors, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pipeline__demo_models_build_and_blobs_pass_check),
       cmocka_unit_test(pipeline__output_bytes_identical_for_j1_and_j2),
       cmocka_unit_test(pipeline__broken_model_does_not_stop_the_others),
       cmocka_unit_test(pipeline__report_names_every_unsupported_node),
+      cmocka_unit_test(pipeline__every_onnx_node_model_gets_a_verdict_per_node),
   };
   return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }
