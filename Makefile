@@ -24,8 +24,10 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev li
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-GEN_SRC  := $(BUILD)/gen/onnx.pb-c.c
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o
+# our own .proto subsets (Caffe, TensorFlow) are compiled with protoc-c like onnx.proto
+PROTOS   := $(wildcard compiler/frontend/*.proto)
+GEN_HDR  := $(BUILD)/gen/onnx.pb-c.h $(PROTOS:compiler/frontend/%.proto=$(BUILD)/gen/%.pb-c.h)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o $(PROTOS:compiler/frontend/%.proto=$(BUILD)/gen/%.pb-c.o)
 CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -48,10 +50,15 @@ $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: /usr/include/onnx/onnx.proto
 	cp $< $(BUILD)/gen/onnx.proto
 	cd $(BUILD)/gen && protoc-c --c_out=. onnx.proto
 
-$(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: compiler/frontend/%.proto
+	@mkdir -p $(BUILD)/gen
+	cp $< $(BUILD)/gen/$*.proto
+	cd $(BUILD)/gen && protoc-c --c_out=. $*.proto
+
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 	$(CC) $(filter-out -Werror -Wshadow -Wstrict-prototypes,$(CFLAGS)) -c $< -o $@
 
-$(BUILD)/%.o: %.c $(BUILD)/gen/onnx.pb-c.h
+$(BUILD)/%.o: %.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

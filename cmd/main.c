@@ -26,6 +26,8 @@
 #include "reports/report_out.h"
 
 int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -38,6 +40,8 @@ static void usage(FILE *f) {
           "  check   MANIFEST.yaml|MODEL [--json]\n"
           "  inspect FILE.blob [--json] [--check]\n"
           "  archive verify FILE.tar.gz\n"
+          "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
+          "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
           "  version\n");
 }
 
@@ -382,6 +386,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "convert")) rc = cmd_convert(argc, argv);
   else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
   else if (!strcmp(cmd, "archive")) rc = cmd_archive(argc, argv);
+  else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "run")) rc = cmd_run(argc - 1, argv + 1);
   else rc = usage_error("unknown command '%s'", cmd);
   xmlCleanupParser();
   return rc;

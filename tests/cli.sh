@@ -69,5 +69,16 @@ expect "inspect --check our blob" 0 "." "$BLOBC" inspect --check "$T/conv/tiny_r
 expect "inspect a non-blob" 2 "broken.onnx: offset [0-9]+: " "$BLOBC" inspect "$T/broken.onnx"
 expect "check lists unsupported nodes with fixes" 1 "node 'sin' \(Sin\): unsupported: .*fix: " "$BLOBC" check "$ZOO/unsupported_op.onnx"
 
+# numerical proof against ONNX's own test data (when ../shared/data is there)
+NODE=${BLOBC_SHARED_DATA:-../shared/data}/onnx-node
+if [ -d "$NODE" ]; then
+  for via in graph graph-fp16 blob; do
+    expect "verify --via $via: nothing fails" 0 "^[0-9]+ passed, 0 failed, [0-9]+ unsupported$" "$BLOBC" verify "$NODE"/* --via $via
+    printf '  verify --via %s: %s\n' "$via" "$("$BLOBC" verify "$NODE"/* --via $via 2>/dev/null | tail -1)"
+  done
+else
+  echo "  (no ../shared/data: verify runs skipped)"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -250,6 +250,8 @@ static int lower_post(W *w, const IrNode *n, uint32_t type) {
     break;
   case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_attr_float(n, "alpha", 1.0f)); break;
   case BLOB_STAGE_CLAMP: {
+    for (int k = 1; k < n->n_inputs && k < 3; k++)
+      if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k])) return fail(w, "%s with run-time bounds is not written", n->op_type);
     float lo = ir_attr_float(n, "min", -65504.0f), hi = ir_attr_float(n, "max", 65504.0f);
     if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(T(w, n->inputs[1]), 0);
     if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(T(w, n->inputs[2]), 0);
@@ -276,17 +278,24 @@ static int lower_power(W *w, int in, int out, float bias, float scale, float pow
 }
 
 /* Per-channel (NCHW axis 1) constant: values or NULL if the tensor is not one. */
-static double *channel_values(W *w, int t, int64_t c) {
+/* The constant t as one value per channel of an activation of rank `yrank`, or NULL when it is
+ * not that. Channels are axis 1 of NCHW / NC activations (the stages' C); numpy broadcasting
+ * aligns t's dims to the right, so t must be [C,1,1] / [1,C,1,1] for 4-D and [C] / [1,C] for
+ * 2-D; a scalar works for any rank. */
+static double *channel_values_r(W *w, int t, int64_t c, int yrank) {
   if (!ir_is_const(w->g, t)) return NULL;
   const IrTensor *x = T(w, t);
   int64_t n = ir_numel(x);
   if (n != 1 && n != c) return NULL;
-  if (n == c && c > 1) { /* shape must put c on axis 1 of a 4-D (or axis 0 of 3-D) */
-    int ax = -1;
-    for (int i = 0; i < x->rank; i++)
-      if (x->dims[i] == c) ax = i;
-    int rank4 = x->rank;
-    if (!((rank4 == 4 && ax == 1) || (rank4 == 3 && ax == 0) || (rank4 == 1) || (rank4 == 2 && ax == 1))) return NULL;
+  if (n == c && c > 1) {
+    if (yrank != 4 && yrank != 2) return NULL;
+    if (x->rank > yrank) return NULL;
+    for (int i = 0; i < x->rank; i++) {
+      int ya = yrank - x->rank + i; /* the activation axis this dim lines up with */
+      if ((ya == 1) != (x->dims[i] == c && c > 1)) {
+        if (!(ya != 1 && x->dims[i] == 1)) return NULL;
+      }
+    }
   }
   double *v = arena_array(w->g->arena, (size_t)c, sizeof(double));
   for (int64_t i = 0; i < c; i++) v[i] = ir_const_f64(x, n == 1 ? 0 : i);
@@ -311,9 +320,8 @@ static int lower_eltwise(W *w, const IrNode *n) {
   bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
   const IrTensor *y = T(w, n->outputs[0]);
   int64_t c = y->rank >= 2 ? y->dims[1] : (y->rank == 1 ? y->dims[0] : 1);
-  if (y->rank == 3) c = y->dims[0];
   if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) { int t = a; a = b; b = t; ca = false; cb = true; }
-  double *v = cb ? channel_values(w, b, c) : NULL;
+  double *v = cb ? channel_values_r(w, b, c, y->rank) : NULL;
   if (cb && v) { /* activation (op) per-channel or scalar constant: Power / Scale / Bias */
     bool scalar = ir_numel(T(w, b)) == 1;
     if (scalar) {
@@ -746,7 +754,8 @@ static int lower_resize(W *w, const IrNode *n) {
     if (!strcmp(ctm, CTM[i])) ctm_code = i;
   if (!strcmp(mode, "nearest")) {
     static const char *const NM[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
-    const char *nm = ir_attr_str(n, "nearest_mode", "round_prefer_floor");
+    bool legacy = n->op == IR_OP_UPSAMPLE || w->g->opset < 11; /* Upsample / Resize-10: floor */
+    const char *nm = ir_attr_str(n, "nearest_mode", legacy ? "floor" : "round_prefer_floor");
     uint32_t nm_code = 0;
     for (uint32_t i = 0; i < 5; i++)
       if (!strcmp(nm, NM[i])) nm_code = i;
@@ -872,7 +881,18 @@ static int lower_node(W *w, int i) {
   case IR_OP_FLOOR: return lower_post(w, n, BLOB_STAGE_FLOOR);
   case IR_OP_CEIL: return lower_post(w, n, BLOB_STAGE_CEILING);
   case IR_OP_HARD_SWISH: return lower_post(w, n, BLOB_STAGE_HSWISH);
-  case IR_OP_PRELU: return lower_post(w, n, BLOB_STAGE_PRELU);
+  case IR_OP_PRELU: {
+    const IrTensor *y = T(w, n->outputs[0]);
+    int64_t c = y->rank >= 2 ? y->dims[1] : 1;
+    double *v = channel_values_r(w, n->inputs[1], c, y->rank);
+    if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(T(w, n->inputs[1])) != 1))
+      return fail(w, "%s with a slope that is not per channel is not written", n->op_type);
+    Stage *s = new_stage(w, BLOB_STAGE_PRELU, true);
+    add_buf(s, view(w, n->inputs[0]));
+    add_buf(s, view(w, n->outputs[0]));
+    add_buf(s, const_vec(w, v, (size_t)c));
+    return 0;
+  }
   case IR_OP_SQRT: return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
   case IR_OP_SOFTMAX: return lower_softmax(w, n);
   case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW: return lower_eltwise(w, n);

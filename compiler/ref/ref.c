@@ -187,6 +187,19 @@ void ref__strides(int rank, const int64_t *dims, int64_t *st) {
   }
 }
 
+void ref__iter_init(RefIter *it, int rank, const int64_t *dims) {
+  memset(it, 0, sizeof *it);
+  it->rank = rank;
+  if (rank) memcpy(it->dims, dims, (size_t)rank * sizeof *dims);
+}
+
+void ref__iter_next(RefIter *it) {
+  for (int d = it->rank - 1; d >= 0; d--) {
+    if (++it->idx[d] < it->dims[d]) return;
+    it->idx[d] = 0;
+  }
+}
+
 void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk) {
   if (dst->f && src->f) dst->f[dk] = src->f[sk];
   else if (dst->i && src->i) dst->i[dk] = src->i[sk];
@@ -319,7 +332,7 @@ static const RefTensor *value_of(Run *r, int t, const IrNode *reader) {
 static int set_input(Run *r, int k, const RefTensor *in) {
   int t = r->g->inputs[k];
   const IrTensor *it = &r->g->tensors[t];
-  char a[256], b[256];
+  char a[256];
   bool ok = it->rank < 0 || it->rank == in->rank;
   for (int d = 0; ok && it->rank >= 0 && d < in->rank; d++) ok = it->dims[d] < 0 || it->dims[d] == in->dims[d];
   if (!ok) {
@@ -328,12 +341,26 @@ static int set_input(Run *r, int k, const RefTensor *in) {
                    ref_shape_str(in, a, sizeof a), ir_shape_str(r->g->arena, it));
   }
   DType dt = it->dtype != DT_UNDEF ? it->dtype : in->dtype;
-  (void)b;
   if (ref_tensor_alloc(&r->val[t], dt, in->rank, in->dims, r->err) < 0) return -1;
   int64_t n = ref_numel(in);
   for (int64_t e = 0; e < n; e++) ref__copy_elem(&r->val[t], e, in, e);
   if (dt == DT_F16 || r->mode == REF_FP16) ref_round_fp16(&r->val[t]);
   r->have[t] = true;
+  return 0;
+}
+
+int ref_bind_input(IrGraph *g, int t, const RefTensor *v, Err *err) {
+  IrTensor *it = &g->tensors[t];
+  bool ok = it->rank < 0 || it->rank == v->rank;
+  for (int d = 0; ok && it->rank >= 0 && d < v->rank; d++) ok = it->dims[d] < 0 || it->dims[d] == v->dims[d];
+  if (!ok) {
+    char a[256];
+    err_where(err, g->source, 0, NULL, NULL);
+    return err_set(err, ERR_SHAPE, "input '%s' has shape %s, the model expects %s", it->name,
+                   ref_shape_str(v, a, sizeof a), ir_shape_str(g->arena, it));
+  }
+  ir_set_shape(g, t, v->rank, v->dims);
+  if (it->dtype == DT_UNDEF) it->dtype = v->dtype;
   return 0;
 }
 

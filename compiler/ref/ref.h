@@ -42,6 +42,7 @@
 typedef enum {
   REF_FP32 = 0, /* float32 everywhere */
   REF_FP16,     /* float intermediates rounded to FP16 after every node (VPU storage) */
+  REF_BLOB,     /* verify only: compile to a MyriadX blob and run it stage by stage (blob_exec.h) */
 } RefMode;
 
 /* A tensor with values. Exactly one of f / i is non-NULL once allocated (both NULL for an
@@ -88,6 +89,11 @@ const char *ref_shape_str(const RefTensor *t, char *buf, size_t size);
  * ref_tensors_free). On failure -1, err filled (node = the failing node), *outputs untouched. */
 int ref_run(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
             int *n_out, Err *err);
+
+/* Fixes graph input t's shape (and dtype when undefined) from the value v it will be fed: unknown
+ * rank/dims (dynamic) take v's; a known dim or rank that differs is ERR_SHAPE ("input 'x' has
+ * shape 1x3x8x8, the model expects 1x3x224x224"). Call before ir_infer. */
+int ref_bind_input(IrGraph *g, int t, const RefTensor *v, Err *err);
 
 /* True when op has a reference kernel (every op of ops.def except NonMaxSuppression). */
 bool ref_has_kernel(IrOp op);

@@ -36,6 +36,14 @@ int ref__ints(RefNode *x, int k, const char *attr, int64_t *out, int max);
 int ref__axis(RefNode *x, int64_t a, int r);
 /* Row-major element strides of dims. */
 void ref__strides(int rank, const int64_t *dims, int64_t *st);
+/* A row-major walk over an index space: idx runs over dims, last axis fastest. */
+typedef struct {
+  int rank;
+  int64_t dims[IR_MAX_DIMS];
+  int64_t idx[IR_MAX_DIMS];
+} RefIter;
+void ref__iter_init(RefIter *it, int rank, const int64_t *dims);
+void ref__iter_next(RefIter *it);
 /* Copies element sk of src to element dk of dst (same storage kind). */
 void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk);
 

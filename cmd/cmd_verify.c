@@ -1,0 +1,328 @@
+/*
+ * cmd/cmd_verify.c — `blobc verify` (numerical proof against ONNX backend test data) and
+ * `blobc run` (reference execution of a model on given inputs).
+ *
+ *   blobc verify DIR... [--via graph|graph-fp16|blob] [--json]
+ *       DIR is an ONNX backend test folder (model.onnx + test_data_set_N/), or a folder of them.
+ *       stdout: one line per data set `PASS|FAIL|UNSUPPORTED name max_abs_err max_rel_err`
+ *       ("-" when nothing was compared), then `N passed, N failed, N unsupported` alone on the
+ *       last line; why a test failed or is unsupported goes to stderr. --json prints one JSON
+ *       document instead. Exit 0 when nothing failed, 1 when something failed, 2 on bad usage.
+ *   blobc run MODEL --input [NAME=]FILE [...] [-o DIR] [--fp16]
+ *       FILE: .npy (C order), .pb (ONNX TensorProto), .ppm/.pgm (U8 NHWC 1xHxWx3 / 1xHxWx1,
+ *       transposed to NCHW when the model input is NCHW). Writes DIR/<output name>.npy (name
+ *       sanitised: characters other than [A-Za-z0-9._-] become '_', no leading '.'), atomically.
+ *       Exit 0 ok, 1 when the model cannot run, 2 on bad usage.
+ * argv[0] is the command name ("verify" / "run").
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compiler/compile.h"
+#include "compiler/ref/ref.h"
+#include "compiler/ref/tensor_io.h"
+
+int cmd_verify(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+static void print_err(const Err *err) {
+  char line[1400];
+  fprintf(stderr, "blobc: %s\n", err_line(err, line, sizeof line));
+}
+
+static int cmp_str(const void *p, const void *q) { return strcmp(*(char *const *)p, *(char *const *)q); }
+
+/* Subfolders of dir holding a model.onnx, sorted (malloc'd array of malloc'd paths). */
+static int sub_tests(char ***out, int *n, const char *dir) {
+  *out = NULL;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    char path[4096], model[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    snprintf(model, sizeof model, "%s/model.onnx", path);
+    if (!io_exists(model)) continue;
+    char **nl = realloc(*out, (size_t)(*n + 1) * sizeof *nl);
+    if (!nl) break;
+    *out = nl;
+    if (!((*out)[*n] = strdup(path))) break;
+    (*n)++;
+  }
+  closedir(d);
+  if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_str);
+  return 0;
+}
+
+static const char *status_name(RefStatus s) {
+  return s == REF_PASS ? "PASS" : s == REF_FAIL ? "FAIL" : "UNSUPPORTED";
+}
+
+/* Verifies one folder (or a folder of test folders), appending cases. */
+static void verify_path(RefCase **cases, int *n, const char *dir, RefMode mode) {
+  struct stat sb;
+  if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode)) return; /* a shell glob over a data folder also matches LICENSE, README.md */
+  char model[4200];
+  snprintf(model, sizeof model, "%s/model.onnx", dir);
+  char **subs = NULL;
+  int n_subs = 0;
+  if (!io_exists(model) && sub_tests(&subs, &n_subs, dir) == 0 && n_subs > 0) {
+    for (int i = 0; i < n_subs; i++) {
+      verify_path(cases, n, subs[i], mode);
+      free(subs[i]);
+    }
+    free(subs);
+    return;
+  }
+  free(subs);
+  Err err = {0};
+  if (ref_verify_dir(cases, n, dir, mode, &err) == 0) return;
+  RefCase *nc = realloc(*cases, (size_t)(*n + 1) * sizeof *nc);
+  if (!nc) return;
+  *cases = nc;
+  RefCase *c = &nc[(*n)++];
+  memset(c, 0, sizeof *c);
+  snprintf(c->name, sizeof c->name, "%s", dir);
+  c->status = REF_FAIL;
+  c->max_abs_err = c->max_rel_err = -1;
+  char line[1400];
+  snprintf(c->msg, sizeof c->msg, "%s", err_line(&err, line, sizeof line));
+}
+
+/* "%.3g" of v, "-" when v < 0 (not compared). */
+static const char *num(char *buf, size_t size, double v) {
+  if (v < 0) snprintf(buf, size, "-");
+  else snprintf(buf, size, "%.3g", v);
+  return buf;
+}
+
+static void print_json(const RefCase *cases, int n, const char *via, const int *count) {
+  json_t *root = json_object(), *tests = json_array();
+  json_object_set_new(root, "via", json_string(via));
+  for (int i = 0; i < n; i++) {
+    json_t *t = json_object();
+    json_object_set_new(t, "name", json_string(cases[i].name));
+    json_object_set_new(t, "status", json_string(status_name(cases[i].status)));
+    json_object_set_new(t, "max_abs_err", cases[i].max_abs_err < 0 ? json_null() : json_real(cases[i].max_abs_err));
+    json_object_set_new(t, "max_rel_err", cases[i].max_rel_err < 0 ? json_null() : json_real(cases[i].max_rel_err));
+    json_object_set_new(t, "message", json_string(cases[i].msg));
+    json_array_append_new(tests, t);
+  }
+  json_object_set_new(root, "tests", tests);
+  json_object_set_new(root, "passed", json_integer(count[REF_PASS]));
+  json_object_set_new(root, "failed", json_integer(count[REF_FAIL]));
+  json_object_set_new(root, "unsupported", json_integer(count[REF_UNSUPPORTED]));
+  char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+  if (s) puts(s);
+  free(s);
+  json_decref(root);
+}
+
+int cmd_verify(int argc, char **argv) {
+  const char *via = "graph";
+  bool json = false;
+  int n_dirs = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--via") && i + 1 < argc) via = argv[++i];
+    else if (!strncmp(argv[i], "--via=", 6)) via = argv[i] + 6;
+    else if (!strcmp(argv[i], "--json")) json = true;
+    else if (argv[i][0] == '-') {
+      fprintf(stderr, "blobc: verify: unknown option '%s' (see 'blobc --help')\n", argv[i]);
+      return 2;
+    } else n_dirs++;
+  }
+  if (!n_dirs) {
+    fprintf(stderr, "blobc: verify: no test folder given (usage: blobc verify DIR... [--via graph|graph-fp16|blob] [--json])\n");
+    return 2;
+  }
+  RefMode mode;
+  if (!strcmp(via, "graph")) mode = REF_FP32;
+  else if (!strcmp(via, "graph-fp16")) mode = REF_FP16;
+  else if (!strcmp(via, "blob")) mode = REF_BLOB;
+  else if (0) {
+    return 2;
+  } else {
+    fprintf(stderr, "blobc: verify: unknown --via '%s' (expected graph, graph-fp16 or blob)\n", via);
+    return 2;
+  }
+  RefCase *cases = NULL;
+  int n = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--via")) { i++; continue; }
+    if (argv[i][0] == '-') continue;
+    verify_path(&cases, &n, argv[i], mode);
+  }
+  int count[3] = {0, 0, 0};
+  for (int i = 0; i < n; i++) count[cases[i].status]++;
+  if (json) {
+    print_json(cases, n, via, count);
+  } else {
+    for (int i = 0; i < n; i++) {
+      char a[32], r[32];
+      printf("%s %s %s %s\n", status_name(cases[i].status), cases[i].name, num(a, sizeof a, cases[i].max_abs_err),
+             num(r, sizeof r, cases[i].max_rel_err));
+      if (cases[i].status != REF_PASS) fprintf(stderr, "blobc: verify: %s: %s\n", cases[i].name, cases[i].msg);
+    }
+    printf("%d passed, %d failed, %d unsupported\n", count[REF_PASS], count[REF_FAIL], count[REF_UNSUPPORTED]);
+  }
+  fflush(stdout);
+  free(cases);
+  return count[REF_FAIL] ? 1 : 0;
+}
+
+/* ---- run ---- */
+
+/* A file-name-safe copy of name in out: [A-Za-z0-9._-] kept, others '_', no leading '.'. */
+static void sanitize(char *out, size_t size, const char *name, int k) {
+  size_t n = 0;
+  for (const char *p = name; *p && n + 1 < size && n < 200; p++) {
+    char ch = *p;
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+              ch == '_' || ch == '-';
+    out[n++] = ok ? ch : '_';
+  }
+  out[n] = 0;
+  if (n == 0) snprintf(out, size, "output_%d", k);
+  else if (out[0] == '.') out[0] = '_';
+}
+
+/* NHWC image [1,H,W,C] to NCHW when the model input t is NCHW with C channels. */
+static int fit_image(RefTensor *in, const IrTensor *t, Err *err) {
+  if (in->rank != 4 || t->rank != 4) return 0;
+  int64_t H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  bool nhwc = (t->dims[3] == C || t->dims[3] < 0) && (t->dims[1] == H || t->dims[1] < 0);
+  bool nchw = t->dims[1] == C && (t->dims[2] == H || t->dims[2] < 0) && (t->dims[3] == W || t->dims[3] < 0);
+  if (nhwc || !nchw) return 0;
+  RefTensor o = {0};
+  if (ref_tensor_alloc(&o, in->dtype, 4, (int64_t[]){1, C, H, W}, err) < 0) return -1;
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t h = 0; h < H; h++)
+      for (int64_t w = 0; w < W; w++) o.i[(c * H + h) * W + w] = in->i[(h * W + w) * C + c];
+  ref_tensor_free(in);
+  *in = o;
+  return 0;
+}
+
+/* Parses one --input value against the graph: fills feed[k] for the matching input. */
+static int load_input(RefTensor *feed, bool *given, const IrGraph *g, const char *arg, Err *err) {
+  const char *eq = strchr(arg, '=');
+  int k = -1;
+  const char *file = arg;
+  if (eq) {
+    char name[512];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    for (int i = 0; i < g->n_inputs; i++)
+      if (!strcmp(g->tensors[g->inputs[i]].name, name)) k = i;
+    if (k >= 0) file = eq + 1;
+  }
+  if (k < 0) {
+    if (g->n_inputs != 1)
+      return err_set(err, ERR_USAGE, "--input '%s': say which input (NAME=FILE); the model has %d inputs", arg,
+                     g->n_inputs);
+    k = 0;
+  }
+  if (given[k]) return err_set(err, ERR_USAGE, "input '%s' is given twice", g->tensors[g->inputs[k]].name);
+  char *pbname = NULL;
+  if (tio_read_any(&feed[k], &pbname, file, err) < 0) return -1;
+  free(pbname);
+  given[k] = true;
+  bool image = strcasecmp(file + (strlen(file) > 4 ? strlen(file) - 4 : 0), ".ppm") == 0 ||
+               strcasecmp(file + (strlen(file) > 4 ? strlen(file) - 4 : 0), ".pgm") == 0;
+  return image ? fit_image(&feed[k], &g->tensors[g->inputs[k]], err) : 0;
+}
+
+/* Writes every output as DIR/<sanitised name>.npy. */
+static int write_outputs(const IrGraph *g, const RefTensor *outs, const char *dir, Err *err) {
+  if (io_mkdirs(dir, err) < 0) return -1;
+  char (*names)[256] = calloc((size_t)g->n_outputs + 1, sizeof *names);
+  if (!names) return err_set(err, ERR_OOM, "out of memory");
+  int rc = 0;
+  for (int k = 0; k < g->n_outputs && rc == 0; k++) {
+    sanitize(names[k], sizeof names[k], g->tensors[g->outputs[k]].name, k);
+    for (int j = 0; j < k; j++) /* two names that sanitise alike get the output index appended */
+      if (!strcmp(names[j], names[k])) snprintf(names[k] + strlen(names[k]), sizeof names[k] - strlen(names[k]), "_%d", k);
+    char path[4600], shape[256];
+    snprintf(path, sizeof path, "%s/%s.npy", dir, names[k]);
+    rc = tio_write_npy(path, &outs[k], err);
+    if (rc == 0)
+      printf("%s: %s %s -> %s\n", g->tensors[g->outputs[k]].name, dtype_name(outs[k].dtype),
+             ref_shape_str(&outs[k], shape, sizeof shape), path);
+  }
+  free(names);
+  return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+  const char *model = NULL, *out_dir = ".";
+  bool fp16 = false;
+  const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+  int n_inputs = 0;
+  if (!inputs) return 1;
+  for (int i = 1; i < argc; i++) {
+    if ((!strcmp(argv[i], "--input") || !strcmp(argv[i], "-i")) && i + 1 < argc) inputs[n_inputs++] = argv[++i];
+    else if (!strcmp(argv[i], "-o") && i + 1 < argc) out_dir = argv[++i];
+    else if (!strcmp(argv[i], "--fp16")) fp16 = true;
+    else if (argv[i][0] == '-' || model) {
+      fprintf(stderr, "blobc: run: unexpected argument '%s' (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n", argv[i]);
+      free(inputs);
+      return 2;
+    } else model = argv[i];
+  }
+  if (!model) {
+    fprintf(stderr, "blobc: run: no model given (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n");
+    free(inputs);
+    return 2;
+  }
+  size_t ml = strlen(model);
+  if (ml > 5 && !strcasecmp(model + ml - 5, ".blob")) {
+    fprintf(stderr, "blobc: run: running .blob files is not implemented yet (give the source model)\n");
+    free(inputs);
+    return 2;
+  }
+  Arena *a = arena_new();
+  IrGraph *g = NULL;
+  Err err = {0};
+  RefTensor *feed = NULL, *outs = NULL;
+  bool *given = NULL;
+  int n_outs = 0, rc = 1;
+  if (compile_load(&g, a, model, &err) < 0) goto done;
+  feed = calloc((size_t)g->n_inputs + 1, sizeof *feed);
+  given = calloc((size_t)g->n_inputs + 1, sizeof *given);
+  if (!feed || !given) { err_set(&err, ERR_OOM, "out of memory"); goto done; }
+  for (int i = 0; i < n_inputs; i++)
+    if (load_input(feed, given, g, inputs[i], &err) < 0) {
+      if (err.code == ERR_USAGE) rc = 2;
+      goto done;
+    }
+  for (int k = 0; k < g->n_inputs; k++) {
+    int t = g->inputs[k];
+    if (!given[k]) {
+      err_set(&err, ERR_USAGE, "no --input for model input '%s'", g->tensors[t].name);
+      rc = 2;
+      goto done;
+    }
+    if (ref_bind_input(g, t, &feed[k], &err) < 0) goto done;
+  }
+  if (ir_infer(g, &err) < 0 || ref_run(g, fp16 ? REF_FP16 : REF_FP32, feed, g->n_inputs, &outs, &n_outs, &err) < 0 ||
+      write_outputs(g, outs, out_dir, &err) < 0)
+    goto done;
+  rc = 0;
+done:
+  if (rc) print_err(&err);
+  if (feed)
+    for (int k = 0; k < g->n_inputs; k++) ref_tensor_free(&feed[k]);
+  free(feed);
+  free(given);
+  free(inputs);
+  ref_tensors_free(outs, n_outs);
+  ir_release(g);
+  arena_free(a);
+  return rc;
+}

@@ -1,0 +1,587 @@
+/* compiler/ref/blob_exec.c — see blob_exec.h. Plain loops: readable over fast. */
+#include "blob_exec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/backend/blob_format.h"
+
+typedef struct {
+  uint8_t *p;            /* area start + data offset */
+  uint32_t dt, nd;
+  uint32_t d[BLOB_MAX_DIMS], s[BLOB_MAX_DIMS]; /* minor -> major, strides in bytes */
+} V;
+
+typedef struct {
+  const BlobInfo *b;
+  const uint8_t *cst;
+  size_t cst_len;
+  uint8_t *in, *out, *bss, *cmx;
+  size_t in_len, out_len, bss_len, cmx_len;
+  Err *err;
+  uint32_t stage;
+  const char *stage_name;
+} X;
+
+static int fail(X *x, const char *msg) {
+  return err_set(x->err, ERR_BACKEND, "stage %u (%s): %s", x->stage, x->stage_name, msg);
+}
+
+/* The buffer as a view, bounds-checked against its memory area. */
+static int view(X *x, const BlobBuffer *bb, V *v) {
+  uint8_t *area = NULL;
+  size_t len = 0;
+  uint32_t off = bb->data_offset;
+  switch (bb->location) {
+  case BLOB_LOC_INPUT:
+  case BLOB_LOC_OUTPUT: {
+    bool in = bb->location == BLOB_LOC_INPUT;
+    uint32_t cnt = in ? x->b->hdr.inputs_count : x->b->hdr.outputs_count;
+    if (bb->io_idx >= cnt) return fail(x, "buffer names a missing network input/output");
+    const BlobIo *io = in ? &x->b->inputs[bb->io_idx] : &x->b->outputs[bb->io_idx];
+    area = in ? x->in : x->out;
+    len = in ? x->in_len : x->out_len;
+    off += io->buffer_offset;
+    break;
+  }
+  case BLOB_LOC_BLOB: area = (uint8_t *)(uintptr_t)x->cst, len = x->cst_len; break;
+  case BLOB_LOC_BSS: area = x->bss, len = x->bss_len; break;
+  case BLOB_LOC_CMX: area = x->cmx, len = x->cmx_len; break;
+  default: return fail(x, "buffer has no memory (location None)");
+  }
+  if (!bb->shape.dims_known || !bb->shape.strides_known) return fail(x, "buffer shape is not static");
+  v->dt = bb->shape.data_type;
+  v->nd = bb->shape.num_dims;
+  uint64_t end = (uint64_t)off + blob_dtype_size(v->dt);
+  for (uint32_t i = 0; i < v->nd; i++) {
+    v->d[i] = bb->shape.dims_raw[i];
+    v->s[i] = bb->shape.strides_raw[i];
+    if (!v->d[i]) return fail(x, "buffer has a zero dim");
+    end += (uint64_t)(v->d[i] - 1) * v->s[i];
+  }
+  if (!blob_dtype_size(v->dt)) return fail(x, "buffer has an unknown data type");
+  if (end > len) return fail(x, "buffer runs past its memory area");
+  v->p = area + off;
+  return 0;
+}
+
+static float ld(const V *v, const uint32_t *idx) {
+  size_t o = 0;
+  for (uint32_t i = 0; i < v->nd; i++) o += (size_t)idx[i] * v->s[i];
+  const uint8_t *p = v->p + o;
+  switch (v->dt) {
+  case BLOB_DT_FP16: { uint16_t h; memcpy(&h, p, 2); return fp16_to_f32(h); }
+  case BLOB_DT_U8: return (float)p[0];
+  case BLOB_DT_I8: return (float)(int8_t)p[0];
+  case BLOB_DT_S32: { int32_t i; memcpy(&i, p, 4); return (float)i; }
+  default: { float f; memcpy(&f, p, 4); return f; }
+  }
+}
+
+static void st(const V *v, const uint32_t *idx, float f) {
+  size_t o = 0;
+  for (uint32_t i = 0; i < v->nd; i++) o += (size_t)idx[i] * v->s[i];
+  uint8_t *p = v->p + o;
+  switch (v->dt) {
+  case BLOB_DT_FP16: { uint16_t h = fp16_from_f32(f); memcpy(p, &h, 2); break; }
+  case BLOB_DT_U8: p[0] = (uint8_t)(f < 0 ? 0 : f > 255 ? 255 : lrintf(f)); break;
+  case BLOB_DT_I8: p[0] = (uint8_t)(int8_t)(f < -128 ? -128 : f > 127 ? 127 : lrintf(f)); break;
+  case BLOB_DT_S32: { int32_t i = (int32_t)lrintf(f); memcpy(p, &i, 4); break; }
+  default: memcpy(p, &f, 4); break;
+  }
+}
+
+/* Advances a minor->major index over dims; false when done. */
+static bool next(uint32_t *idx, const uint32_t *d, uint32_t nd) {
+  for (uint32_t i = 0; i < nd; i++) {
+    if (++idx[i] < d[i]) return true;
+    idx[i] = 0;
+  }
+  return false;
+}
+
+static uint64_t count(const V *v) {
+  uint64_t n = 1;
+  for (uint32_t i = 0; i < v->nd; i++) n *= v->d[i];
+  return n;
+}
+
+/* Size of dim i (minor->major) or 1 past the rank. */
+static uint32_t dm(const V *v, uint32_t i) { return i < v->nd ? v->d[i] : 1; }
+
+static float f32_at(const uint8_t *p) {
+  float f;
+  memcpy(&f, p, 4);
+  return f;
+}
+static uint32_t u32_at(const uint8_t *p) { return rd_u32(p); }
+
+/* ---- elementwise families ---- */
+
+typedef float (*Unary)(float x, const float *prm);
+static float u_copy(float x, const float *p) { (void)p; return x; }
+static float u_convert(float x, const float *p) { return x * p[0] + p[1]; }
+static float u_relu(float x, const float *p) { return x >= 0 ? x : x * p[0]; }
+static float u_clamp(float x, const float *p) { return x < p[0] ? p[0] : x > p[1] ? p[1] : x; }
+static float u_sigmoid(float x, const float *p) { (void)p; return 1.0f / (1.0f + expf(-x)); }
+static float u_tanh(float x, const float *p) { (void)p; return tanhf(x); }
+static float u_elu(float x, const float *p) { return x >= 0 ? x : p[0] * (expf(x) - 1); }
+static float u_exp(float x, const float *p) { (void)p; return expf(x); }
+static float u_log(float x, const float *p) { (void)p; return logf(x); }
+static float u_floor(float x, const float *p) { (void)p; return floorf(x); }
+static float u_ceil(float x, const float *p) { (void)p; return ceilf(x); }
+static float u_hswish(float x, const float *p) { (void)p; float r = x + 3; r = r < 0 ? 0 : r > 6 ? 6 : r; return x * r / 6; }
+static float u_power(float x, const float *p) { return powf(p[0] + p[1] * x, p[2]); }
+
+static int unary(X *x, const BlobStage *s, Unary f, const float *prm) {
+  V a, y;
+  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  if (count(&a) != count(&y)) return fail(x, "input and output sizes differ");
+  uint32_t ia[BLOB_MAX_DIMS] = {0}, iy[BLOB_MAX_DIMS] = {0};
+  do {
+    st(&y, iy, f(ld(&a, ia), prm));
+    next(ia, a.d, a.nd);
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+/* Channel index of a view: C of NCHW (minor->major index 2), or the minor dim of NC / C. */
+static uint32_t channel_dim(const V *v) { return v->nd >= 4 ? 2 : 0; }
+
+/* Bias / Scale / ScaleShift / PRelu: per-channel vectors. */
+static int per_channel(X *x, const BlobStage *s) {
+  V a, y, v1, v2;
+  if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0 ||
+      view(x, &s->buffers[2], &v1) < 0)
+    return -1;
+  bool shift = s->type == BLOB_STAGE_SCALE_SHIFT;
+  if (shift && (s->num_buffers < 4 || view(x, &s->buffers[3], &v2) < 0)) return -1;
+  uint32_t cd = channel_dim(&y), nc = dm(&y, cd);
+  if (count(&v1) < nc || (shift && count(&v2) < nc)) return fail(x, "per-channel vector is shorter than the channels");
+  uint32_t idx[BLOB_MAX_DIMS] = {0};
+  do {
+    uint32_t c[BLOB_MAX_DIMS] = {idx[cd]};
+    float in = ld(&a, idx), k = ld(&v1, c), r;
+    switch (s->type) {
+    case BLOB_STAGE_BIAS: r = in + k; break;
+    case BLOB_STAGE_SCALE: r = in * k; break;
+    case BLOB_STAGE_PRELU: r = in >= 0 ? in : in * k; break;
+    default: r = in * k + ld(&v2, c); break;
+    }
+    st(&y, idx, r);
+  } while (next(idx, y.d, y.nd));
+  return 0;
+}
+
+/* Sum / Prod / Div / Max / Min / Pow with size-1 broadcasting. */
+static int eltwise(X *x, const BlobStage *s) {
+  V a, y, b;
+  if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0 ||
+      view(x, &s->buffers[2], &b) < 0)
+    return -1;
+  if (s->params_len < 8) return fail(x, "eltwise params too short");
+  float c1 = f32_at(s->params), c2 = f32_at(s->params + 4);
+  if (a.nd > y.nd || b.nd > y.nd) return fail(x, "operand rank above the output's");
+  for (uint32_t i = 0; i < y.nd; i++)
+    if ((dm(&a, i) != y.d[i] && dm(&a, i) != 1) || (dm(&b, i) != y.d[i] && dm(&b, i) != 1))
+      return fail(x, "operands do not broadcast to the output");
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS];
+  do {
+    for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) {
+      ia[i] = i < a.nd && a.d[i] > 1 ? iy[i] : 0;
+      ib[i] = i < b.nd && b.d[i] > 1 ? iy[i] : 0;
+    }
+    float p = ld(&a, ia), q = ld(&b, ib), r;
+    switch (s->type) {
+    case BLOB_STAGE_SUM: r = c1 * p + c2 * q; break;
+    case BLOB_STAGE_PROD: r = p * q; break;
+    case BLOB_STAGE_DIV: r = p / q; break;
+    case BLOB_STAGE_MAX: r = p > q ? p : q; break;
+    case BLOB_STAGE_MIN: r = p < q ? p : q; break;
+    default: r = powf(p, q); break;
+    }
+    st(&y, iy, r);
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+/* ---- convolution, FC, pooling ---- */
+
+static const uint16_t *weights(X *x, const BlobBuffer *bb, size_t n) {
+  if (bb->location != BLOB_LOC_BLOB || bb->shape.data_type != BLOB_DT_FP16 ||
+      (uint64_t)bb->data_offset + n * 2 > x->cst_len)
+    return NULL;
+  return (const uint16_t *)(uintptr_t)(x->cst + bb->data_offset);
+}
+
+static float wv(const uint16_t *w, size_t i) {
+  uint16_t h;
+  memcpy(&h, &w[i], 2);
+  return fp16_to_f32(h);
+}
+
+static int conv(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 3 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
+  uint32_t dx = u32_at(s->params + 24), dy = u32_at(s->params + 28);
+  if (!kx || !ky || !sx || !sy || !dx || !dy || kx > 64 || ky > 64) return fail(x, "bad kernel parameters");
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1), oc = dm(&y, 2), n = dm(&a, 3);
+  bool depth = s->type == BLOB_STAGE_DEPTH_CONV;
+  if (depth && ic != oc) return fail(x, "depthwise conv with different channel counts");
+  size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
+  const uint16_t *w = weights(x, &s->buffers[2], nw);
+  if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  bool one = kx == 1 && ky == 1 && dx == 1 && dy == 1;
+  for (uint32_t b = 0; b < n; b++)
+    for (uint32_t o = 0; o < oc; o++)
+      for (uint32_t yy = 0; yy < oh; yy++)
+        for (uint32_t xx = 0; xx < ow; xx++) {
+          float acc = 0;
+          for (uint32_t i = depth ? o : 0; i < (depth ? o + 1 : ic); i++)
+            for (uint32_t ty = 0; ty < ky; ty++)
+              for (uint32_t tx = 0; tx < kx; tx++) {
+                int64_t iy = (int64_t)yy * sy - py + (int64_t)ty * dy, ix = (int64_t)xx * sx - px + (int64_t)tx * dx;
+                if (iy < 0 || ix < 0 || iy >= ih || ix >= iw) continue;
+                size_t k = tx + (size_t)kx * ty;
+                /* layouts written by blob_write.c (blob-stages.md §1.2) */
+                size_t at = depth ? o + (size_t)oc * k : one ? i + (size_t)ic * o : i + (size_t)ic * o + (size_t)ic * oc * k;
+                uint32_t idx[4] = {(uint32_t)ix, (uint32_t)iy, i, b};
+                acc += ld(&a, idx) * wv(w, at);
+              }
+          uint32_t od[4] = {xx, yy, o, b};
+          st(&y, od, acc);
+        }
+  return 0;
+}
+
+static int fc(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  uint32_t ic = a.d[0], oc = y.d[0], rows = (uint32_t)(count(&y) / oc);
+  if (count(&a) != (uint64_t)ic * rows) return fail(x, "FC input and output rows differ");
+  const uint16_t *w = weights(x, &s->buffers[2], (size_t)ic * oc);
+  if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  for (uint32_t r = 0; r < rows; r++)
+    for (uint32_t o = 0; o < oc; o++) {
+      float acc = 0;
+      for (uint32_t i = 0; i < ic; i++) {
+        uint32_t idx[2] = {i, r};
+        acc += ld(&a, idx) * wv(w, o + (size_t)oc * i);
+      }
+      uint32_t od[2] = {o, r};
+      st(&y, od, acc);
+    }
+  return 0;
+}
+
+static int pool(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 28 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
+  bool exclude = u32_at(s->params + 24) != 0, avg = s->type == BLOB_STAGE_AVG_POOL;
+  if (!kx || !ky || !sx || !sy) return fail(x, "bad pooling parameters");
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1);
+  uint32_t idx[BLOB_MAX_DIMS] = {0};
+  do {
+    float acc = avg ? 0 : -INFINITY;
+    uint32_t cnt = 0, total = 0;
+    for (uint32_t ty = 0; ty < ky; ty++)
+      for (uint32_t tx = 0; tx < kx; tx++) {
+        int64_t iy = (int64_t)idx[1] * sy - py + ty, ix = (int64_t)idx[0] * sx - px + tx;
+        bool in_pad = iy >= -py && ix >= -px && iy < (int64_t)ih + py && ix < (int64_t)iw + px;
+        if (iy < 0 || ix < 0 || iy >= ih || ix >= iw) {
+          total += in_pad;
+          continue;
+        }
+        uint32_t ii[BLOB_MAX_DIMS];
+        memcpy(ii, idx, sizeof ii);
+        ii[0] = (uint32_t)ix;
+        ii[1] = (uint32_t)iy;
+        float v = ld(&a, ii);
+        if (avg) acc += v;
+        else if (v > acc) acc = v;
+        cnt++;
+        total++;
+      }
+    if (avg) acc /= (float)(exclude ? (cnt ? cnt : 1) : (total ? total : 1));
+    st(&y, idx, acc);
+  } while (next(idx, y.d, y.nd));
+  return 0;
+}
+
+static int softmax(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t ax = u32_at(s->params);
+  if (ax >= a.nd || a.nd != y.nd) return fail(x, "softmax axis out of range");
+  uint32_t outer[BLOB_MAX_DIMS];
+  memcpy(outer, a.d, sizeof outer);
+  outer[ax] = 1;
+  uint32_t idx[BLOB_MAX_DIMS] = {0};
+  do {
+    float mx = -INFINITY, sum = 0;
+    for (uint32_t k = 0; k < a.d[ax]; k++) {
+      idx[ax] = k;
+      float v = ld(&a, idx);
+      if (v > mx) mx = v;
+    }
+    for (uint32_t k = 0; k < a.d[ax]; k++) {
+      idx[ax] = k;
+      sum += expf(ld(&a, idx) - mx);
+    }
+    for (uint32_t k = 0; k < a.d[ax]; k++) {
+      idx[ax] = k;
+      st(&y, idx, expf(ld(&a, idx) - mx) / sum);
+    }
+    idx[ax] = 0;
+  } while (next(idx, outer, a.nd));
+  return 0;
+}
+
+static int permute(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t p[8];
+  for (uint32_t m = 0; m < y.nd; m++) {
+    p[m] = u32_at(s->params + 4 * m);
+    if (p[m] >= a.nd || a.d[p[m]] != y.d[m]) return fail(x, "permutation does not match the shapes");
+  }
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS] = {0};
+  do {
+    for (uint32_t m = 0; m < y.nd; m++) ia[p[m]] = iy[m];
+    st(&y, iy, ld(&a, ia));
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+static int strided_slice(X *x, const BlobStage *s) {
+  V a, vb, ve, vs, y;
+  if (s->num_buffers < 5 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &vb) < 0 ||
+      view(x, &s->buffers[2], &ve) < 0 || view(x, &s->buffers[3], &vs) < 0 || view(x, &s->buffers[4], &y) < 0)
+    return -1;
+  uint32_t r = a.nd, mask = s->params_len >= 4 ? u32_at(s->params) : 0;
+  if (count(&vb) < r || count(&vs) < r || y.nd != r) return fail(x, "begin/strides do not match the rank");
+  int64_t beg[8], stp[8];
+  for (uint32_t i = 0; i < r; i++) { /* i in IE order (major -> minor) */
+    uint32_t k[1] = {i};
+    bool use = (mask >> i) & 1;
+    beg[i] = use ? (int64_t)ld(&vb, k) : 0;
+    stp[i] = use ? (int64_t)ld(&vs, k) : 1;
+    if (stp[i] <= 0) return fail(x, "non-positive stride");
+  }
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS];
+  do {
+    for (uint32_t m = 0; m < r; m++) {
+      uint32_t ie = r - 1 - m;
+      int64_t v = beg[ie] + (int64_t)iy[m] * stp[ie];
+      if (v < 0 || v >= a.d[m]) return fail(x, "slice reads outside its input");
+      ia[m] = (uint32_t)v;
+    }
+    st(&y, iy, ld(&a, ia));
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+static int resample(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  bool linear = s->type == BLOB_STAGE_INTERP;
+  uint32_t ctm = linear ? (s->params_len >= 12 ? u32_at(s->params + 8) : 2) : (s->params_len >= 16 ? u32_at(s->params + 12) : 0);
+  uint32_t nm = !linear && s->params_len >= 20 ? u32_at(s->params + 16) : 0;
+  bool align = linear && s->params_len >= 4 && u32_at(s->params) != 0;
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ow = dm(&y, 0), oh = dm(&y, 1);
+  uint32_t idx[BLOB_MAX_DIMS] = {0};
+  do {
+    float src[2];
+    uint32_t in_d[2] = {iw, ih}, out_d[2] = {ow, oh};
+    for (int k = 0; k < 2; k++) {
+      float scale = (float)in_d[k] / (float)out_d[k], o = (float)idx[k];
+      if (align || ctm == 4) src[k] = out_d[k] > 1 ? o * (float)(in_d[k] - 1) / (float)(out_d[k] - 1) : 0;
+      else if (ctm == 2) src[k] = o * scale; /* asymmetric */
+      else if (ctm == 3) src[k] = (o + 0.5f) * scale; /* tf_half_pixel_for_nn */
+      else if (ctm == 1 && out_d[k] <= 1) src[k] = 0;
+      else src[k] = (o + 0.5f) * scale - 0.5f; /* half_pixel, pytorch_half_pixel */
+    }
+    uint32_t ii[BLOB_MAX_DIMS];
+    memcpy(ii, idx, sizeof ii);
+    float r;
+    if (!linear) {
+      for (int k = 0; k < 2; k++) {
+        float v = src[k];
+        float q = nm == 0 ? (v - floorf(v) == 0.5f ? floorf(v) : roundf(v)) : nm == 1 ? roundf(v) : nm == 2 ? floorf(v)
+                : nm == 3 ? ceilf(v) : floorf(v);
+        int64_t iq = (int64_t)q;
+        if (iq < 0) iq = 0;
+        if (iq >= in_d[k]) iq = in_d[k] - 1;
+        ii[k] = (uint32_t)iq;
+      }
+      r = ld(&a, ii);
+    } else {
+      float fx = src[0] < 0 ? 0 : src[0], fy = src[1] < 0 ? 0 : src[1];
+      uint32_t x0 = (uint32_t)fx, y0 = (uint32_t)fy;
+      if (x0 >= iw) x0 = iw - 1;
+      if (y0 >= ih) y0 = ih - 1;
+      uint32_t x1 = x0 + 1 < iw ? x0 + 1 : x0, y1 = y0 + 1 < ih ? y0 + 1 : y0;
+      float wx = fx - (float)x0, wy = fy - (float)y0;
+      ii[0] = x0, ii[1] = y0;
+      float v00 = ld(&a, ii);
+      ii[0] = x1;
+      float v01 = ld(&a, ii);
+      ii[1] = y1;
+      float v11 = ld(&a, ii);
+      ii[0] = x0;
+      float v10 = ld(&a, ii);
+      r = (v00 * (1 - wx) + v01 * wx) * (1 - wy) + (v10 * (1 - wx) + v11 * wx) * wy;
+    }
+    st(&y, idx, r);
+  } while (next(idx, y.d, y.nd));
+  return 0;
+}
+
+static int pad(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 40 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t begin[4];
+  for (int i = 0; i < 4; i++) begin[i] = u32_at(s->params + 8 * i);
+  float value = f32_at(s->params + 32);
+  uint32_t mode = u32_at(s->params + 36);
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS] = {0};
+  do {
+    bool inside = true;
+    for (uint32_t m = 0; m < y.nd; m++) {
+      int64_t v = (int64_t)iy[m] - (m < 4 ? begin[m] : 0), n = a.d[m];
+      if (v < 0 || v >= n) {
+        if (mode == 0) inside = false;
+        else if (mode == 1) v = v < 0 ? 0 : n - 1;
+        else v = v < 0 ? -v : 2 * (n - 1) - v; /* reflect */
+        if (v < 0 || v >= n) v = v < 0 ? 0 : n - 1;
+      }
+      ia[m] = (uint32_t)v;
+    }
+    st(&y, iy, inside ? ld(&a, ia) : value);
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+/* ---- dispatch ---- */
+
+bool blob_exec_supports(uint32_t t) {
+  switch (t) {
+  case BLOB_STAGE_COPY: case BLOB_STAGE_CONVERT: case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_CLAMP: case BLOB_STAGE_SIGMOID: case BLOB_STAGE_TANH: case BLOB_STAGE_ELU: case BLOB_STAGE_EXP:
+  case BLOB_STAGE_LOG: case BLOB_STAGE_FLOOR: case BLOB_STAGE_CEILING: case BLOB_STAGE_HSWISH: case BLOB_STAGE_POWER:
+  case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
+  case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
+  case BLOB_STAGE_POW: case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: case BLOB_STAGE_FC:
+  case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_SOFT_MAX:
+  case BLOB_STAGE_PERMUTE: case BLOB_STAGE_STRIDED_SLICE: case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP:
+  case BLOB_STAGE_PAD: return true;
+  default: return false;
+  }
+}
+
+static int run_stage(X *x, const BlobStage *s) {
+  float prm[3] = {0, 0, 0};
+  const uint8_t *p = s->params;
+  switch (s->type) {
+  case BLOB_STAGE_COPY: return unary(x, s, u_copy, prm);
+  case BLOB_STAGE_CONVERT:
+    if (s->params_len < 8) return fail(x, "params too short");
+    prm[0] = f32_at(p), prm[1] = f32_at(p + 4);
+    return unary(x, s, u_convert, prm);
+  case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
+    if (s->params_len < 8) return fail(x, "params too short");
+    prm[0] = f32_at(p + 4);
+    return unary(x, s, u_relu, prm);
+  case BLOB_STAGE_CLAMP:
+    if (s->params_len < 8) return fail(x, "params too short");
+    prm[0] = f32_at(p), prm[1] = f32_at(p + 4);
+    return unary(x, s, u_clamp, prm);
+  case BLOB_STAGE_ELU:
+    prm[0] = s->params_len >= 4 ? f32_at(p) : 1;
+    return unary(x, s, u_elu, prm);
+  case BLOB_STAGE_POWER:
+    if (s->params_len < 12) return fail(x, "params too short");
+    prm[0] = f32_at(p), prm[1] = f32_at(p + 4), prm[2] = f32_at(p + 8);
+    return unary(x, s, u_power, prm);
+  case BLOB_STAGE_SIGMOID: return unary(x, s, u_sigmoid, prm);
+  case BLOB_STAGE_TANH: return unary(x, s, u_tanh, prm);
+  case BLOB_STAGE_EXP: return unary(x, s, u_exp, prm);
+  case BLOB_STAGE_LOG: return unary(x, s, u_log, prm);
+  case BLOB_STAGE_FLOOR: return unary(x, s, u_floor, prm);
+  case BLOB_STAGE_CEILING: return unary(x, s, u_ceil, prm);
+  case BLOB_STAGE_HSWISH: return unary(x, s, u_hswish, prm);
+  case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
+    return per_channel(x, s);
+  case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
+  case BLOB_STAGE_POW: return eltwise(x, s);
+  case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: return conv(x, s);
+  case BLOB_STAGE_FC: return fc(x, s);
+  case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: return pool(x, s);
+  case BLOB_STAGE_SOFT_MAX: return softmax(x, s);
+  case BLOB_STAGE_PERMUTE: return permute(x, s);
+  case BLOB_STAGE_STRIDED_SLICE: return strided_slice(x, s);
+  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: return resample(x, s);
+  case BLOB_STAGE_PAD: return pad(x, s);
+  default: return fail(x, "no CPU kernel for this stage type");
+  }
+}
+
+int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err) {
+  memset(run, 0, sizeof *run);
+  if (b->inline_shapes) return err_set(err, ERR_BACKEND, "v5.0 blobs are not executed");
+  if ((uint64_t)b->base + b->hdr.file_size > len || b->hdr.const_section > b->hdr.file_size)
+    return err_set(err, ERR_BACKEND, "blob is shorter than its header says");
+  if (b->hdr.outputs_count > 64) return err_set(err, ERR_BACKEND, "more than 64 outputs");
+  X x = {.b = b, .err = err};
+  x.cst = data + b->base + b->hdr.const_section;
+  x.cst_len = b->hdr.file_size - b->hdr.const_section;
+  x.in_len = b->hdr.inputs_size;
+  x.out_len = b->hdr.outputs_size;
+  x.bss_len = b->hdr.bss_mem_size;
+  x.cmx_len = (size_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
+  x.in = calloc(x.in_len + 1, 1);
+  x.out = calloc(x.out_len + 1, 1);
+  x.bss = calloc(x.bss_len + 1, 1);
+  x.cmx = calloc(x.cmx_len + 1, 1);
+  int rc = 0;
+  if (!x.in || !x.out || !x.bss || !x.cmx) rc = err_set(err, ERR_OOM, "cannot allocate the blob's memory areas");
+  for (uint32_t i = 0; rc == 0 && i < b->hdr.inputs_count; i++) {
+    const BlobIo *io = &b->inputs[i];
+    if ((uint64_t)io->buffer_offset + io->byte_size > x.in_len) rc = err_set(err, ERR_BACKEND, "input %u outside the input buffer", i);
+    else memcpy(x.in + io->buffer_offset, inputs[i], io->byte_size);
+  }
+  for (uint32_t s = 0; rc == 0 && s < b->hdr.stages_count; s++) {
+    const BlobStage *st_ = &b->stages[s];
+    x.stage = s;
+    x.stage_name = st_->type_name;
+    rc = run_stage(&x, st_);
+    if (rc == 0) run->n_stages_run++;
+  }
+  free(x.in);
+  free(x.bss);
+  free(x.cmx);
+  if (rc < 0) {
+    free(x.out);
+    return -1;
+  }
+  run->outputs_area = x.out;
+  run->n_out = (int)b->hdr.outputs_count;
+  for (int i = 0; i < run->n_out; i++) run->out[i] = x.out + b->outputs[i].buffer_offset;
+  return 0;
+}
+
+void blob_run_free(BlobRun *run) {
+  if (!run) return;
+  free(run->outputs_area);
+  memset(run, 0, sizeof *run);
+}

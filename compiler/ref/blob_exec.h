@@ -1,0 +1,36 @@
+/*
+ * compiler/ref/blob_exec.h — runs a MyriadX blob on the CPU, stage by stage, so a blob can be
+ * checked on a machine with no device. Memory areas are modelled as the firmware sees them:
+ * the input and output buffers (header inputs_size / outputs_size), BSS (bss_mem_size), CMX
+ * (slices x 128 KiB) and the blob's const section. Every buffer access goes through the stage's
+ * own descriptor (dims, byte strides, location, offset) and is bounds-checked against its area.
+ * Arithmetic is FP32; FP16 buffers are stored as FP16 (rounded to nearest even) like the VPU.
+ *
+ * Usage:
+ *   BlobInfo *b; blob_parse(&b, a, data, len, path, &err);
+ *   void *in[1] = {frame_bytes};           // each input in the blob's own type and layout
+ *   BlobRun run = {0};
+ *   if (blob_exec(&run, b, data, len, (const void *const *)in, &err) == 0) use run.outputs[i] ...
+ *   blob_run_free(&run);
+ *
+ * Stage types without a kernel here fail with "stage N (Name): no CPU kernel" — never guessed.
+ */
+#ifndef COMPILER_REF_BLOB_EXEC_H
+#define COMPILER_REF_BLOB_EXEC_H
+
+#include "compiler/backend/blob_read.h"
+
+typedef struct {
+  uint8_t *outputs_area;   /* header outputs_size bytes */
+  uint8_t *out[64];        /* pointers into outputs_area, one per output (its ioBufferOffset) */
+  int n_out;
+  int n_stages_run;
+} BlobRun;
+
+/* inputs[i] holds input i's bytes (BlobIo.byte_size) in the blob's type and layout. */
+int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err);
+void blob_run_free(BlobRun *run);
+/* True when blob_exec has a kernel for this stage type. */
+bool blob_exec_supports(uint32_t stage_type);
+
+#endif

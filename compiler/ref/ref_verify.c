@@ -1,0 +1,341 @@
+/*
+ * compiler/ref/ref_verify.c — ref_verify_dir: runs ONNX backend test folders through the
+ * frontend, shape inference and the reference executor and compares with the expected outputs.
+ *
+ * Tolerances (ref.h). An element a (ours) against e (expected) passes when
+ *     |a - e| <= rel * max(1, |e|) + range * M,      M = max_j |e_j| over that output tensor.
+ * FP32 (REF_FP32): rel = 1e-4, range = 0. Our kernels accumulate in double and store float32;
+ *   the ONNX generators used numpy (float32 or float64 accumulation), so two float32 results of
+ *   the same formula differ by a few ulps (2^-24 relative each) times the accumulation length:
+ *   1e-4 leaves ~800 ulps of room while still catching any real indexing or formula error (those
+ *   are O(|e|)). The max(1, .) floor makes it absolute for values below 1, where a relative
+ *   bound would reject harmless cancellation noise.
+ * FP16 (REF_FP16): rel = 1e-2, range = 2^-9. FP16 has an 11-bit significand: one rounding has a
+ *   relative error of at most u = 2^-11 ~ 4.9e-4. In this mode the input, every weight and every
+ *   node output are rounded once each, so a single op sees ~3 roundings (3u ~ 1.5e-3) and a
+ *   chain of d ops ~ (2d + 1)u at condition number 1; rel = 1e-2 ~ 20u covers about ten chained
+ *   ops. A sum or dot product of rounded operands has an error of up to ~2u * sum |x_i w_i|,
+ *   which can be much larger than u * |result| when terms cancel; the operands of the ops here
+ *   are of the output's own magnitude, so the term range * M = 4u * M bounds that cancellation
+ *   error for outputs near zero. Integer and bool outputs are exact in both modes.
+ */
+#include "ref.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob_exec.h"
+#include "compiler/backend/blob_format.h"
+#include "compiler/compile.h"
+#include "tensor_io.h"
+
+/* Sets the case's status and message (printf-style). */
+static void set_case(RefCase *c, RefStatus st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_case(RefCase *c, RefStatus st, const char *fmt, ...) {
+  c->status = st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+  va_end(ap);
+}
+
+/* Marks c from an error: UNSUPPORTED for ERR_UNSUPPORTED_OP, FAIL otherwise. */
+static void case_from_err(RefCase *c, const char *stage, const Err *e) {
+  const char *node = e->node[0] ? e->node : NULL;
+  set_case(c, e->code == ERR_UNSUPPORTED_OP ? REF_UNSUPPORTED : REF_FAIL, "%s: %s%s%s%s", stage,
+           node ? "node '" : "", node ? node : "", node ? "': " : "", e->msg);
+}
+
+/* Compares a (ours) with e (expected) for output `name`; updates the case's maxima. Returns
+ * false (with the case failed) on a mismatch. */
+static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefTensor *e, RefMode mode) {
+  char sa[256], se[256];
+  bool same = a->rank == e->rank;
+  for (int d = 0; same && d < a->rank; d++) same = a->dims[d] == e->dims[d];
+  if (!same) {
+    set_case(c, REF_FAIL, "output '%s': shape %s, expected %s", name, ref_shape_str(a, sa, sizeof sa),
+             ref_shape_str(e, se, sizeof se));
+    return false;
+  }
+  bool exact = !ref_is_float_dtype(e->dtype);
+  double rel_tol = mode == REF_FP16 ? REF_TOL_FP16_REL : REF_TOL_FP32_REL;
+  double range_tol = mode == REF_FP16 ? REF_TOL_FP16_RANGE : REF_TOL_FP32_RANGE;
+  int64_t n = ref_numel(e), bad = -1;
+  double m = 0;
+  for (int64_t k = 0; k < n; k++) {
+    double v = fabs(ref_get_f64(e, k));
+    if (isfinite(v) && v > m) m = v;
+  }
+  if (c->max_abs_err < 0) c->max_abs_err = c->max_rel_err = 0;
+  for (int64_t k = 0; k < n; k++) {
+    double va = ref_get_f64(a, k), ve = ref_get_f64(e, k), diff;
+    if (isnan(ve) || isnan(va) || isinf(ve) || isinf(va))
+      diff = (isnan(ve) && isnan(va)) || va == ve ? 0 : INFINITY;
+    else if (exact)
+      diff = ref_get_i64(a, k) == ref_get_i64(e, k) ? 0 : fabs(va - ve) > 0 ? fabs(va - ve) : 1;
+    else
+      diff = fabs(va - ve);
+    double rel = diff / fmax(1.0, fabs(ve));
+    if (diff > c->max_abs_err) c->max_abs_err = diff;
+    if (rel > c->max_rel_err) c->max_rel_err = rel;
+    bool ok = exact ? diff == 0 : diff <= rel_tol * fmax(1.0, fabs(ve)) + range_tol * m;
+    if (!ok && bad < 0) bad = k;
+  }
+  if (bad >= 0) {
+    set_case(c, REF_FAIL, "output '%s': element %lld is %.9g, expected %.9g", name, (long long)bad,
+             ref_get_f64(a, bad), ref_get_f64(e, bad));
+    return false;
+  }
+  return true;
+}
+
+/* Reads dir/prefix_N.pb for N = 0.. into a malloc'd array (names too); *n counts them. */
+static int read_pbs(RefTensor **ts, char ***names, int *n, const char *dir, const char *prefix, Err *err) {
+  *ts = NULL;
+  *names = NULL;
+  *n = 0;
+  for (int k = 0;; k++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s_%d.pb", dir, prefix, k);
+    if (!io_exists(path)) return 0;
+    RefTensor *nt = realloc(*ts, (size_t)(k + 1) * sizeof *nt);
+    if (nt) *ts = nt;
+    char **nn = realloc(*names, (size_t)(k + 1) * sizeof *nn);
+    if (nn) *names = nn;
+    if (!nt || !nn) return err_set(err, ERR_OOM, "out of memory");
+    memset(&(*ts)[k], 0, sizeof **ts);
+    (*names)[k] = NULL;
+    *n = k + 1;
+    if (tio_read_pb(&(*ts)[k], &(*names)[k], path, err) < 0) return -1;
+  }
+}
+
+static void free_pbs(RefTensor *ts, char **names, int n) {
+  for (int k = 0; k < n; k++) {
+    ref_tensor_free(&ts[k]);
+    if (names) free(names[k]);
+  }
+  free(ts);
+  free(names);
+}
+
+/* Index into files (0..n-1) of the data for graph tensor t at position pos: by name, else by
+ * position; -1 when there is none. */
+static int match(const IrGraph *g, int t, int pos, char **names, int n) {
+  for (int k = 0; k < n; k++)
+    if (names[k] && names[k][0] && !strcmp(names[k], g->tensors[t].name)) return k;
+  if (pos < n && (!names[pos] || !names[pos][0] || ir_find_tensor(g, names[pos]) < 0)) return pos;
+  return -1;
+}
+
+/* --via blob: the model through the whole compiler (FP16 inputs at the test data's shapes, no
+ * preprocessing), the blob run by blob_exec, outputs compared with the FP16 tolerance. */
+static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefTensor *feed, RefTensor **outs, int *n_outs) {
+  CompInput *ci = calloc((size_t)g->n_inputs + 1, sizeof *ci);
+  if (!ci) { set_case(c, REF_FAIL, "out of memory"); return; }
+  for (int k = 0; k < g->n_inputs; k++) {
+    const IrTensor *t = &g->tensors[g->inputs[k]];
+    ci[k].name = t->name;
+    ci[k].has_shape = true;
+    ci[k].rank = feed[k].rank;
+    memcpy(ci[k].shape, feed[k].dims, sizeof ci[k].shape);
+    ci[k].precision = CP_FP16;
+  }
+  CompileOptions opt = {.model_name = "verify", .source = model, .inputs = ci, .n_inputs = g->n_inputs, .shaves = 6,
+                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true};
+  CompileResult res;
+  Err e = {0};
+  Arena *a = arena_new();
+  BlobRun run = {0};
+  void **bufs = calloc((size_t)g->n_inputs + 1, sizeof *bufs);
+  if (compile_model(&res, &opt, &e) < 0) {
+    if (e.code == ERR_BACKEND || e.code == ERR_UNSUPPORTED_OP) set_case(c, REF_UNSUPPORTED, "blob writer: %s", e.msg);
+    else case_from_err(c, "compile", &e);
+    goto done;
+  }
+  if (res.n_unsupported) {
+    set_case(c, REF_UNSUPPORTED, "not on the VPU: %s (%s)", res.issues[0].op, res.issues[0].reason);
+    goto done;
+  }
+  BlobInfo *b = NULL;
+  if (blob_parse(&b, a, res.blob.data, res.blob.len, "verify", &e) < 0) { case_from_err(c, "blob", &e); goto done; }
+  if ((int)b->hdr.inputs_count != g->n_inputs || (int)b->hdr.outputs_count != g->n_outputs) {
+    set_case(c, REF_FAIL, "blob has %u inputs / %u outputs, the model %d / %d", b->hdr.inputs_count, b->hdr.outputs_count,
+             g->n_inputs, g->n_outputs);
+    goto done;
+  }
+  for (int k = 0; k < g->n_inputs; k++) { /* the test data in the blob's own input type */
+    const BlobIo *io = &b->inputs[k];
+    int64_t n = ref_numel(&feed[k]);
+    uint32_t es = blob_dtype_size(io->shape.data_type);
+    if ((uint64_t)n * es != io->byte_size) { set_case(c, REF_FAIL, "input %d size differs from the blob's", k); goto done; }
+    uint8_t *p = bufs[k] = calloc((size_t)io->byte_size + 1, 1);
+    for (int64_t i = 0; p && i < n; i++) {
+      double v = ref_get_f64(&feed[k], i);
+      if (io->shape.data_type == BLOB_DT_FP16) { uint16_t h = fp16_from_f32((float)v); memcpy(p + 2 * i, &h, 2); }
+      else if (io->shape.data_type == BLOB_DT_S32) { int32_t x = (int32_t)v; memcpy(p + 4 * i, &x, 4); }
+      else if (io->shape.data_type == BLOB_DT_FP32) { float f = (float)v; memcpy(p + 4 * i, &f, 4); }
+      else p[i] = (uint8_t)v;
+    }
+  }
+  if (blob_exec(&run, b, res.blob.data, res.blob.len, (const void *const *)bufs, &e) < 0) {
+    if (strstr(e.msg, "no CPU kernel")) set_case(c, REF_UNSUPPORTED, "%s", e.msg);
+    else case_from_err(c, "blob run", &e);
+    goto done;
+  }
+  *outs = calloc((size_t)g->n_outputs + 1, sizeof **outs);
+  *n_outs = g->n_outputs;
+  for (int k = 0; k < g->n_outputs; k++) {
+    const BlobIo *io = &b->outputs[k];
+    int64_t dims[IR_MAX_DIMS];
+    int r = (int)io->shape.num_dims;
+    for (int i = 0; i < r; i++) dims[i] = io->shape.dims[i];
+    if (ref_tensor_alloc(&(*outs)[k], DT_F32, r, dims, &e) < 0) { case_from_err(c, "blob output", &e); goto done; }
+    for (int64_t i = 0; i < ref_numel(&(*outs)[k]); i++) {
+      const uint8_t *p = run.out[k];
+      double v;
+      if (io->shape.data_type == BLOB_DT_FP16) { uint16_t h; memcpy(&h, p + 2 * i, 2); v = fp16_to_f32(h); }
+      else if (io->shape.data_type == BLOB_DT_S32) { int32_t x; memcpy(&x, p + 4 * i, 4); v = x; }
+      else if (io->shape.data_type == BLOB_DT_FP32) { float f; memcpy(&f, p + 4 * i, 4); v = f; }
+      else v = p[i];
+      ref_set_f64(&(*outs)[k], i, v);
+    }
+  }
+  c->status = REF_PASS;
+done:
+  for (int k = 0; k < g->n_inputs; k++) free(bufs ? bufs[k] : NULL);
+  free(bufs);
+  blob_run_free(&run);
+  compile_result_free(&res);
+  arena_free(a);
+  free(ci);
+}
+
+/* Runs one data set folder `set` of model `model` into case c. */
+static void run_set(RefCase *c, const char *model, const char *set, RefMode mode) {
+  Arena *a = arena_new();
+  IrGraph *g = NULL;
+  Err e = {0};
+  RefTensor *ins = NULL, *exp = NULL, *outs = NULL, *feed = NULL;
+  char **in_names = NULL, **exp_names = NULL;
+  int n_ins = 0, n_exp = 0, n_outs = 0;
+  if (compile_load(&g, a, model, &e) < 0) { case_from_err(c, "load", &e); goto done; }
+  for (int i = 0; i < g->n_nodes && mode != REF_BLOB; i++)
+    if (!g->nodes[i].dead && !ref_has_kernel(g->nodes[i].op)) {
+      set_case(c, REF_UNSUPPORTED, "no reference kernel for op '%s'", g->nodes[i].op_type);
+      goto done;
+    }
+  if (read_pbs(&ins, &in_names, &n_ins, set, "input", &e) < 0 ||
+      read_pbs(&exp, &exp_names, &n_exp, set, "output", &e) < 0) {
+    case_from_err(c, "test data", &e);
+    goto done;
+  }
+  feed = calloc((size_t)g->n_inputs + 1, sizeof *feed);
+  if (!feed) { set_case(c, REF_FAIL, "out of memory"); goto done; }
+  for (int k = 0; k < g->n_inputs; k++) {
+    int t = g->inputs[k], f = match(g, t, k, in_names, n_ins);
+    if (f < 0) { set_case(c, REF_FAIL, "no test data for input '%s'", g->tensors[t].name); goto done; }
+    feed[k] = ins[f]; /* shallow: ins owns the storage */
+    if (ref_bind_input(g, t, &ins[f], &e) < 0) { case_from_err(c, "test data", &e); goto done; }
+  }
+  if (ir_infer(g, &e) < 0) { case_from_err(c, "shape inference", &e); goto done; }
+  if (mode == REF_BLOB) {
+    run_blob(c, model, g, feed, &outs, &n_outs);
+    if (c->status != REF_PASS) goto done;
+  } else if (ref_run(g, mode, feed, g->n_inputs, &outs, &n_outs, &e) < 0) {
+    case_from_err(c, "run", &e);
+    goto done;
+  }
+  c->status = REF_PASS;
+  for (int k = 0; k < g->n_outputs; k++) {
+    int t = g->outputs[k], f = match(g, t, k, exp_names, n_exp);
+    if (f < 0) { set_case(c, REF_FAIL, "no expected data for output '%s'", g->tensors[t].name); goto done; }
+    if (!compare(c, g->tensors[t].name, &outs[k], &exp[f], mode == REF_BLOB ? REF_FP16 : mode)) goto done;
+  }
+done:
+  free(feed);
+  free_pbs(ins, in_names, n_ins);
+  free_pbs(exp, exp_names, n_exp);
+  ref_tensors_free(outs, n_outs);
+  ir_release(g);
+  arena_free(a);
+}
+
+static int cmp_str(const void *p, const void *q) { return strcmp(*(char *const *)p, *(char *const *)q); }
+
+/* Sorted names of dir's entries starting with "test_data_set_" (malloc'd array of malloc'd). */
+static int list_sets(char ***out, int *n, const char *dir, Err *err) {
+  *out = NULL;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) {
+    err_where(err, dir, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "cannot open folder");
+  }
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d)) != NULL) {
+    if (strncmp(de->d_name, "test_data_set_", 14)) continue;
+    char **nl = realloc(*out, (size_t)(*n + 1) * sizeof *nl);
+    char *s = strdup(de->d_name);
+    if (!nl || !s) {
+      free(s);
+      if (nl) *out = nl;
+      rc = err_set(err, ERR_OOM, "out of memory");
+      break;
+    }
+    *out = nl;
+    (*out)[(*n)++] = s;
+  }
+  closedir(d);
+  if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_str);
+  return rc;
+}
+
+int ref_verify_dir(RefCase **cases, int *n_cases, const char *dir, RefMode mode, Err *err) {
+  char model[4096];
+  snprintf(model, sizeof model, "%s/model.onnx", dir);
+  if (!io_exists(model)) {
+    err_where(err, dir, 0, NULL, NULL);
+    return err_set(err, ERR_IO, "not an ONNX backend test folder (no model.onnx)");
+  }
+  char **sets = NULL;
+  int n_sets = 0, rc = -1;
+  if (list_sets(&sets, &n_sets, dir, err) < 0) goto done;
+  if (n_sets == 0) {
+    err_where(err, dir, 0, NULL, NULL);
+    err_set(err, ERR_IO, "not an ONNX backend test folder (no test_data_set_*)");
+    goto done;
+  }
+  const char *base = strrchr(dir, '/');
+  size_t blen = strlen(dir);
+  while (base && base[1] == 0 && base > dir) { /* "dir/" -> the component before the slash */
+    blen = (size_t)(base - dir);
+    const char *p = base - 1;
+    while (p > dir && *p != '/') p--;
+    base = *p == '/' ? p : NULL;
+  }
+  const char *bname = base ? base + 1 : dir;
+  int bn = (int)(blen - (size_t)(bname - dir));
+  RefCase *nc = realloc(*cases, (size_t)(*n_cases + n_sets) * sizeof *nc);
+  if (!nc) { err_set(err, ERR_OOM, "out of memory"); goto done; }
+  *cases = nc;
+  for (int s = 0; s < n_sets; s++) {
+    RefCase *c = &(*cases)[(*n_cases)++];
+    memset(c, 0, sizeof *c);
+    c->max_abs_err = c->max_rel_err = -1;
+    if (n_sets == 1) snprintf(c->name, sizeof c->name, "%.*s", bn, bname);
+    else snprintf(c->name, sizeof c->name, "%.*s/%s", bn, bname, sets[s]);
+    char set[4096];
+    snprintf(set, sizeof set, "%s/%s", dir, sets[s]);
+    run_set(c, model, set, mode);
+  }
+  rc = 0;
+done:
+  for (int s = 0; s < n_sets; s++) free(sets[s]);
+  free(sets);
+  return rc;
+}

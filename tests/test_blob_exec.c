@@ -1,0 +1,275 @@
+/*
+ * tests/test_blob_exec.c — numerical proof that the blobs we write compute what the source
+ * model computes: the model goes through the whole compiler (preprocessing, FP16, blob writer),
+ * the blob is run stage by stage on the CPU (compiler/ref/blob_exec.c), and its outputs are
+ * compared with the FP32 graph reference executor run on the SOURCE model (no passes) fed what
+ * the manifest promises: the float, planar, RGB tensor (x - mean) / scale of the same frame.
+ *
+ * Tolerance (FP16 storage of every activation and weight): |blob - ref| <= 0.02 * max|ref| +
+ * 0.001, i.e. a few FP16 ulps (2^-11 relative) accumulated over the network's depth. Swapped
+ * channels, a wrong mean/scale or a wrong weight layout give errors of the order of max|ref|,
+ * far outside it (the tests below also check that a wrong preprocessing is detected).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/backend/blob_read.h"
+#include "compiler/compile.h"
+#include "compiler/frontend/onnx_build.h"
+#include "compiler/ref/blob_exec.h"
+#include "compiler/ref/ref.h"
+#include "testutil.h"
+
+typedef struct {
+  double max_abs, max_ref;
+} Diff;
+
+/* Runs the source model (graph, FP32) on `in` and the compiled blob on `frame`. */
+static Diff prove(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame) {
+  Err err = {0};
+  Arena *a = arena_new();
+  IrGraph *g = NULL;
+  assert_int_equal(compile_load(&g, a, model, &err), 0);
+  assert_int_equal(ir_infer(g, &err), 0);
+  RefTensor *ref = NULL;
+  int n_ref = 0;
+  if (ref_run(g, REF_FP32, in, 1, &ref, &n_ref, &err) < 0) {
+    char l[1400];
+    fail_msg("%s", err_line(&err, l, sizeof l));
+  }
+  CompileResult res;
+  CompileOptions o = *opt;
+  o.source = model;
+  o.want_blob = true;
+  if (compile_model(&res, &o, &err) < 0) {
+    char l[1400];
+    fail_msg("%s", err_line(&err, l, sizeof l));
+  }
+  assert_true(res.blob.len > 0);
+  BlobInfo *b = NULL;
+  assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "ours", &err), 0);
+  BlobRun run;
+  const void *ins[1] = {frame};
+  if (blob_exec(&run, b, res.blob.data, res.blob.len, ins, &err) < 0) fail_msg("%s", err.msg);
+  assert_int_equal(run.n_out, n_ref);
+  Diff d = {0, 0};
+  for (int k = 0; k < n_ref; k++) {
+    int64_t n = ref_numel(&ref[k]);
+    assert_int_equal((uint64_t)n * 2, b->outputs[k].byte_size);
+    for (int64_t i = 0; i < n; i++) {
+      uint16_t h;
+      memcpy(&h, run.out[k] + 2 * i, 2);
+      double e = ref_get_f64(&ref[k], i), got = fp16_to_f32(h);
+      if (fabs(got - e) > d.max_abs) d.max_abs = fabs(got - e);
+      if (fabs(e) > d.max_ref) d.max_ref = fabs(e);
+    }
+  }
+  blob_run_free(&run);
+  compile_result_free(&res);
+  ref_tensors_free(ref, n_ref);
+  ir_release(g);
+  arena_free(a);
+  return d;
+}
+
+static bool within(Diff d) { return d.max_abs <= 0.02 * d.max_ref + 1e-3; }
+
+/* A BGR U8 frame [1,H,W,3] (interleaved) and the planar float input the model expects. */
+static uint8_t *make_frame(int h, int w, uint64_t seed) {
+  uint8_t *f = malloc((size_t)h * w * 3);
+  for (int i = 0; i < h * w * 3; i++) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    f[i] = (uint8_t)(seed >> 24);
+  }
+  return f;
+}
+
+static void planar_input(RefTensor *t, const uint8_t *frame, int h, int w, bool reverse, const double *mean,
+                         const double *scale) {
+  Err err = {0};
+  int64_t dims[4] = {1, 3, h, w};
+  assert_int_equal(ref_tensor_alloc(t, DT_F32, 4, dims, &err), 0);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        int src_c = reverse ? 2 - c : c; /* frames are BGR */
+        double v = frame[(y * w + x) * 3 + src_c];
+        t->f[(c * h + y) * w + x] = (float)((v - mean[c]) / scale[c]);
+      }
+}
+
+static const char *zoo_model(const char *name) {
+  static char p[4096];
+  snprintf(p, sizeof p, "%s/%s", tu_demo_zoo(), name);
+  return p;
+}
+
+static void check_preprocessing(const double mean[3], const double scale[3], bool reverse) {
+  const char *model = zoo_model("tiny_relu.onnx");
+  if (!io_exists(model)) skip();
+  int h = 8, w = 8;
+  uint8_t *frame = make_frame(h, w, 0x9e3779b97f4a7c15ull ^ (uint64_t)(mean[0] * 7 + scale[2]));
+  CompInput ci = {.layout = CL_NCHW, .frame_layout = CL_NHWC, .n_mean = 3, .n_scale = 3,
+                  .reverse_input_channels = reverse, .precision = CP_U8};
+  memcpy(ci.mean, mean, 3 * sizeof(double));
+  memcpy(ci.scale, scale, 3 * sizeof(double));
+  CompileOptions opt = {.model_name = "t", .inputs = &ci, .n_inputs = 1, .shaves = 4, .cmx_slices = 4, .openvino = "2022.1"};
+  RefTensor in;
+  planar_input(&in, frame, h, w, reverse, mean, scale);
+  Diff d = prove(model, &opt, &in, frame);
+  fprintf(stderr, "  mean %g scale %g reverse %d: max |blob - ref| = %.4g (max |ref| %.3g)\n", mean[0], scale[0], reverse,
+          d.max_abs, d.max_ref);
+  assert_true(within(d));
+  /* the same frame with the channels NOT reversed must be far off: the check has teeth */
+  if (reverse) {
+    RefTensor wrong;
+    planar_input(&wrong, frame, h, w, false, mean, scale);
+    Diff bad = prove(model, &opt, &wrong, frame);
+    assert_false(within(bad));
+    ref_tensor_free(&wrong);
+  }
+  ref_tensor_free(&in);
+  free(frame);
+}
+
+static void blob_exec__preprocessing_range_0_1(void **state) {
+  (void)state;
+  double m[3] = {0, 0, 0}, s[3] = {255, 255, 255};
+  check_preprocessing(m, s, true);
+}
+static void blob_exec__preprocessing_range_minus1_1(void **state) {
+  (void)state;
+  double m[3] = {127.5, 127.5, 127.5}, s[3] = {127.5, 127.5, 127.5};
+  check_preprocessing(m, s, true);
+}
+static void blob_exec__preprocessing_range_minus_half_half(void **state) {
+  (void)state;
+  double m[3] = {127.5, 127.5, 127.5}, s[3] = {255, 255, 255};
+  check_preprocessing(m, s, false);
+}
+static void blob_exec__preprocessing_imagenet_per_channel(void **state) {
+  (void)state;
+  double m[3] = {123.675, 116.28, 103.53}, s[3] = {58.395, 57.12, 57.375};
+  check_preprocessing(m, s, true);
+}
+
+static void blob_exec__mobilenet_v2_matches_the_source_model(void **state) {
+  (void)state;
+  const char *model = zoo_model("mobilenet_v2.onnx");
+  if (!io_exists(model)) skip();
+  int h = 224, w = 224;
+  uint8_t *frame = make_frame(h, w, 42);
+  double m[3] = {123.675, 116.28, 103.53}, s[3] = {58.395, 57.12, 57.375};
+  CompInput ci = {.layout = CL_NCHW, .frame_layout = CL_NHWC, .n_mean = 3, .n_scale = 3, .reverse_input_channels = true,
+                  .precision = CP_U8};
+  memcpy(ci.mean, m, sizeof m);
+  memcpy(ci.scale, s, sizeof s);
+  CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 8, .cmx_slices = 8, .openvino = "2022.1"};
+  RefTensor in;
+  planar_input(&in, frame, h, w, true, m, s);
+  Diff d = prove(model, &opt, &in, frame);
+  fprintf(stderr, "  mobilenet_v2: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  assert_true(within(d));
+  ref_tensor_free(&in);
+  free(frame);
+}
+
+/* A small model touching most stage kinds: grouped + depthwise conv, pools, concat, resize,
+ * pad, transpose, slice with steps, eltwise with broadcasting, gemm, softmax. */
+static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char model[4096];
+  snprintf(model, sizeof model, "%s/mix.onnx", dir);
+  OnnxBuilder *ob = ob_new("mix", 13);
+  ObRng rng;
+  ob_rng_seed(&rng, 7);
+  int64_t in_d[4] = {1, 4, 8, 8};
+  ob_input(ob, "x", OB_FLOAT, 4, in_d);
+  float w1[8 * 2 * 3 * 3], b1[8], wd[8 * 1 * 3 * 3], fcw[8 * 16 * 10], fcb[10];
+  ob_rng_fill(&rng, w1, 8 * 2 * 9, 0.5f);
+  ob_rng_fill(&rng, b1, 8, 0.1f);
+  ob_rng_fill(&rng, wd, 8 * 9, 0.5f);
+  ob_rng_fill(&rng, fcw, 8 * 16 * 10, 0.2f);
+  ob_rng_fill(&rng, fcb, 10, 0.1f);
+  int64_t w1d[4] = {8, 2, 3, 3}, b1d[1] = {8}, wdd[4] = {8, 1, 3, 3}, fcwd[2] = {128, 10}, fcbd[1] = {10};
+  ob_init_f32(ob, "w1", 4, w1d, w1);
+  ob_init_f32(ob, "b1", 1, b1d, b1);
+  ob_init_f32(ob, "wd", 4, wdd, wd);
+  ob_init_f32(ob, "fcw", 2, fcwd, fcw);
+  ob_init_f32(ob, "fcb", 1, fcbd, fcb);
+  const char *c1 = ob_node(ob, "Conv", "c1", 3, (const char *const[]){"x", "w1", "b1"}, 1, (const char *const[]){"c1"});
+  ob_attr_int(ob, "group", 2);
+  ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  const char *r1 = ob_node(ob, "LeakyRelu", "r1", 1, &c1, 1, (const char *const[]){"r1"});
+  ob_attr_float(ob, "alpha", 0.1f);
+  const char *dw = ob_node(ob, "Conv", "dw", 2, (const char *const[]){r1, "wd"}, 1, (const char *const[]){"dw"});
+  ob_attr_int(ob, "group", 8);
+  ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
+  const char *sg = ob_node(ob, "Sigmoid", "sg", 1, &dw, 1, (const char *const[]){"sg"});
+  const char *mp = ob_node(ob, "MaxPool", "mp", 1, &r1, 1, (const char *const[]){"mp"});
+  ob_attr_ints(ob, "kernel_shape", 2, (int64_t[]){2, 2});
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
+  const char *mul = ob_node(ob, "Mul", "mul", 2, (const char *const[]){sg, mp}, 1, (const char *const[]){"mul"});
+  const char *cat = ob_node(ob, "Concat", "cat", 2, (const char *const[]){mul, dw}, 1, (const char *const[]){"cat"});
+  ob_attr_int(ob, "axis", 1);
+  int64_t sc_d[1] = {4};
+  float sc[4] = {1, 1, 2, 2};
+  ob_init_f32(ob, "scales", 1, sc_d, sc);
+  const char *up = ob_node(ob, "Resize", "up", 3, (const char *const[]){cat, "", "scales"}, 1, (const char *const[]){"up"});
+  ob_attr_string(ob, "mode", "nearest");
+  ob_attr_string(ob, "coordinate_transformation_mode", "asymmetric");
+  ob_attr_string(ob, "nearest_mode", "floor");
+  const char *ap = ob_node(ob, "AveragePool", "ap", 1, &up, 1, (const char *const[]){"ap"});
+  ob_attr_ints(ob, "kernel_shape", 2, (int64_t[]){3, 3});
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
+  ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  int64_t sh_d[1] = {2}, shape[2] = {1, 256};
+  ob_init_i64(ob, "shape", 1, sh_d, shape);
+  const char *fl = ob_node(ob, "Reshape", "fl", 2, (const char *const[]){ap, "shape"}, 1, (const char *const[]){"fl"});
+  int64_t one[1] = {1}, st[1] = {0}, en[1] = {256}, ax[1] = {1}, sp[1] = {2};
+  ob_init_i64(ob, "st", 1, one, st);
+  ob_init_i64(ob, "en", 1, one, en);
+  ob_init_i64(ob, "ax", 1, one, ax);
+  ob_init_i64(ob, "sp", 1, one, sp);
+  const char *sl = ob_node(ob, "Slice", "sl", 5, (const char *const[]){fl, "st", "en", "ax", "sp"}, 1, (const char *const[]){"sl"});
+  const char *gm = ob_node(ob, "Gemm", "gm", 3, (const char *const[]){sl, "fcw", "fcb"}, 1, (const char *const[]){"gm"});
+  ob_node(ob, "Softmax", "sm", 1, &gm, 1, (const char *const[]){"y"});
+  int64_t y_d[2] = {1, 10};
+  ob_output(ob, "y", OB_FLOAT, 2, y_d);
+  Err err = {0};
+  assert_int_equal(ob_save(ob, model, &err), 0);
+  ob_free(ob);
+  /* FP16 input, no preprocessing: feed the same values to both sides */
+  CompInput ci = {.precision = CP_FP16};
+  CompileOptions opt = {.model_name = "mix", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  RefTensor in;
+  assert_int_equal(ref_tensor_alloc(&in, DT_F32, 4, in_d, &err), 0);
+  uint16_t *half = malloc(4 * 64 * 2);
+  for (int i = 0; i < 4 * 64; i++) {
+    in.f[i] = fp16_to_f32(fp16_from_f32(ob_rng_uniform(&rng) * 2 - 1));
+    half[i] = fp16_from_f32(in.f[i]);
+  }
+  Diff d = prove(model, &opt, &in, half);
+  fprintf(stderr, "  mix: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  assert_true(within(d));
+  free(half);
+  ref_tensor_free(&in);
+  tu_rmrf(dir);
+  free(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(blob_exec__preprocessing_range_0_1),
+      cmocka_unit_test(blob_exec__preprocessing_range_minus1_1),
+      cmocka_unit_test(blob_exec__preprocessing_range_minus_half_half),
+      cmocka_unit_test(blob_exec__preprocessing_imagenet_per_channel),
+      cmocka_unit_test(blob_exec__many_stage_kinds_match_the_source_model),
+      cmocka_unit_test(blob_exec__mobilenet_v2_matches_the_source_model),
+  };
+  return cmocka_run_group_tests_name("blob_exec", tests, NULL, NULL);
+}
