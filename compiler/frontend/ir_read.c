@@ -1,0 +1,1637 @@
+/*
+ * compiler/frontend/ir_read.c — OpenVINO IR v10/v11 (.xml + .bin) to graph IR. See ir_read.h.
+ *
+ * Three phases. Parsing: the layers (ports, <data> node) and edges are read into XLayer/XPort
+ * records and checked (ids unique, edges between existing ports, one edge per input port).
+ * Tensors: every output port gets a tensor (Const data, Parameter inputs). Conversion: each
+ * layer is mapped by a name -> emitter table; an emitter returns 0, -1 (err filled) or
+ * UNMAPPED, and on UNMAPPED whatever it built is rolled back and an IR_OP_UNKNOWN node is
+ * written instead. A last step folds bias Adds back and orders the nodes.
+ */
+#include "ir_read.h"
+
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define UNMAPPED 1
+#define MAX_INTS 64
+
+typedef struct {
+  int64_t id;
+  int rank; /* dims count (0 = scalar) */
+  int64_t dims[IR_MAX_DIMS];
+  DType dt;
+  const char *names; /* v11 `names`, NULL when absent */
+  int tensor;        /* output ports: the tensor carrying it; input ports: the source's */
+  int uses;          /* output ports: number of edges leaving it */
+  bool linked;       /* input ports: an edge arrives */
+} XPort;
+
+typedef struct {
+  int64_t id;
+  const char *name, *type, *version;
+  xmlNodePtr data; /* <data>, NULL when absent */
+  XPort *in, *out;
+  int n_in, n_out;
+} XLayer;
+
+typedef struct {
+  int64_t id;
+  int idx;
+} IdIdx;
+
+/* Tensor names in use, open addressing (keys are graph arena strings). */
+typedef struct {
+  const char **key;
+  size_t cap, n;
+} NameSet;
+
+typedef struct {
+  IrGraph *g;
+  Arena *a;
+  Err *err;
+  const char *path;
+  const uint8_t *bin;
+  size_t bin_len;
+  bool has_bin;
+  XLayer *ls;
+  int n_ls;
+  IdIdx *ids; /* sorted by id */
+  NameSet names;
+  bool *drop; /* per node, set by fusions */
+} Ctx;
+
+/* Fills err with the xml path, node (may be NULL) and message; returns -1. */
+static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  err_where(c->err, c->path, 0, NULL, node ? node : "");
+  return err_set(c->err, code, "%s", msg);
+}
+
+/* ---- names ---- */
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+  return h;
+}
+
+static void set_init(NameSet *m, size_t cap) {
+  m->key = calloc(cap, sizeof *m->key);
+  if (!m->key) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  m->cap = cap;
+  m->n = 0;
+}
+
+static bool set_has(const NameSet *m, const char *s) {
+  for (size_t i = hash_str(s) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+    if (!m->key[i]) return false;
+    if (strcmp(m->key[i], s) == 0) return true;
+  }
+}
+
+static void set_add(NameSet *m, const char *s) {
+  if ((m->n + 1) * 2 > m->cap) {
+    NameSet big;
+    set_init(&big, m->cap * 2);
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->key[i]) set_add(&big, m->key[i]);
+    free(m->key);
+    *m = big;
+  }
+  size_t i = hash_str(s) & (m->cap - 1);
+  while (m->key[i] && strcmp(m->key[i], s) != 0) i = (i + 1) & (m->cap - 1);
+  if (!m->key[i]) m->n++;
+  m->key[i] = s;
+}
+
+/* A new tensor named base, or base_1, base_2 ... when taken. */
+static int new_tensor(Ctx *c, const char *base) {
+  const char *name = base;
+  for (int k = 1; set_has(&c->names, name); k++) name = arena_printf(c->a, "%s_%d", base, k);
+  int t = ir_add_tensor(c->g, name);
+  set_add(&c->names, c->g->tensors[t].name);
+  return t;
+}
+
+/* ---- small parsers ---- */
+
+DType fe_ir_dtype(const char *s) {
+  static const struct {
+    const char *a, *b;
+    DType t;
+  } M[] = {
+      {"f32", "FP32", DT_F32},     {"f16", "FP16", DT_F16}, {"f64", "FP64", DT_F64},
+      {"i64", "I64", DT_I64},      {"i32", "I32", DT_I32},  {"i16", "I16", DT_I16},
+      {"i8", "I8", DT_I8},         {"u8", "U8", DT_U8},     {"u16", "U16", DT_U16},
+      {"u32", "U32", DT_U32},      {"u64", "U64", DT_U64},  {"boolean", "BOOL", DT_BOOL},
+      {"bool", "BOOLEAN", DT_BOOL},
+  };
+  if (!s) return DT_UNDEF;
+  for (size_t i = 0; i < sizeof M / sizeof M[0]; i++)
+    if (strcasecmp(s, M[i].a) == 0 || strcasecmp(s, M[i].b) == 0) return M[i].t;
+  return DT_UNDEF;
+}
+
+/* ONNX TensorProto.DataType code of t (Cast's `to`); 0 when none. */
+static int64_t onnx_code(DType t) {
+  switch (t) {
+  case DT_F32: return 1;
+  case DT_U8: return 2;
+  case DT_I8: return 3;
+  case DT_U16: return 4;
+  case DT_I16: return 5;
+  case DT_I32: return 6;
+  case DT_I64: return 7;
+  case DT_BOOL: return 9;
+  case DT_F16: return 10;
+  case DT_F64: return 11;
+  case DT_U32: return 12;
+  case DT_U64: return 13;
+  default: return 0;
+  }
+}
+
+/* An XML attribute as an arena string; NULL when absent. */
+static const char *prop(Ctx *c, xmlNodePtr n, const char *key) {
+  if (!n) return NULL;
+  xmlChar *v = xmlGetProp(n, BAD_CAST key);
+  if (!v) return NULL;
+  const char *s = arena_strdup(c->a, (const char *)v);
+  xmlFree(v);
+  return s;
+}
+
+/* Parses a decimal integer (leading/trailing blanks allowed); false when s is not one. */
+static bool parse_i64(const char *s, int64_t *out) {
+  while (*s == ' ' || *s == '\t') s++;
+  errno = 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || errno) return false;
+  while (*end == ' ' || *end == '\t') end++;
+  if (*end) return false;
+  *out = v;
+  return true;
+}
+
+/* "1,2,3" into v (at most max); "" gives 0. Returns the count or -1 when malformed/too long.
+ * '?' (dynamic dimension in v11) reads as -1. */
+static int parse_ints(const char *s, int64_t *v, int max) {
+  int n = 0;
+  while (*s == ' ') s++;
+  if (!*s) return 0;
+  for (;;) {
+    char tok[64];
+    size_t len = strcspn(s, ",");
+    if (len >= sizeof tok || n >= max) return -1;
+    memcpy(tok, s, len);
+    tok[len] = 0;
+    char *t = tok;
+    while (*t == ' ') t++;
+    if (strcmp(t, "?") == 0) v[n++] = -1;
+    else if (!parse_i64(tok, &v[n++])) return -1;
+    s += len;
+    if (!*s) return n;
+    s++;
+  }
+}
+
+/* ---- layer attributes ---- */
+
+static const char *dstr(Ctx *c, const XLayer *L, const char *key, const char *dflt) {
+  const char *s = prop(c, L->data, key);
+  return s ? s : dflt;
+}
+
+/* Integer attribute; -1 with a message when present but not a number. */
+static int dint(Ctx *c, const XLayer *L, const char *key, int64_t dflt, int64_t *out) {
+  const char *s = prop(c, L->data, key);
+  *out = dflt;
+  if (!s) return 0;
+  if (!parse_i64(s, out))
+    return fail(c, ERR_PARSE, L->name, "attribute '%s' is not an integer: '%s'", key, s);
+  return 0;
+}
+
+static int dfloat(Ctx *c, const XLayer *L, const char *key, double dflt, double *out) {
+  const char *s = prop(c, L->data, key);
+  *out = dflt;
+  if (!s) return 0;
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno == EINVAL)
+    return fail(c, ERR_PARSE, L->name, "attribute '%s' is not a number: '%s'", key, s);
+  *out = v;
+  return 0;
+}
+
+/* "true"/"1" -> true; absent -> dflt. */
+static bool dbool(Ctx *c, const XLayer *L, const char *key, bool dflt) {
+  const char *s = prop(c, L->data, key);
+  if (!s) return dflt;
+  return strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0;
+}
+
+/* Int-list attribute into v; returns the count (0 when absent) or -1 with a message. */
+static int dints(Ctx *c, const XLayer *L, const char *key, int64_t *v, int max) {
+  const char *s = prop(c, L->data, key);
+  if (!s) return 0;
+  int n = parse_ints(s, v, max);
+  if (n < 0) return fail(c, ERR_PARSE, L->name, "attribute '%s' is not a list of integers: '%s'", key, s);
+  return n;
+}
+
+/* ---- parsing ---- */
+
+static bool is_el(xmlNodePtr n, const char *name) {
+  return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* First child element called name, NULL when none. */
+static xmlNodePtr child(xmlNodePtr n, const char *name) {
+  for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next)
+    if (is_el(k, name)) return k;
+  return NULL;
+}
+
+static int count_children(xmlNodePtr n, const char *name) {
+  int c = 0;
+  for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next) c += is_el(k, name);
+  return c;
+}
+
+/* Reads <port> elements of list (an <input> or <output>) into *ports. */
+static int parse_ports(Ctx *c, const XLayer *L, xmlNodePtr list, XPort **ports, int *n_ports) {
+  int n = count_children(list, "port");
+  *n_ports = 0;
+  *ports = arena_array(c->a, (size_t)(n ? n : 1), sizeof(XPort));
+  for (xmlNodePtr p = list ? list->children : NULL; p; p = p->next) {
+    if (!is_el(p, "port")) continue;
+    XPort *x = &(*ports)[(*n_ports)++];
+    x->tensor = -1;
+    const char *id = prop(c, p, "id");
+    if (!id || !parse_i64(id, &x->id))
+      return fail(c, ERR_PARSE, L->name, "port without a valid id");
+    for (int k = 0; k < *n_ports - 1; k++)
+      if ((*ports)[k].id == x->id)
+        return fail(c, ERR_PARSE, L->name, "port id %lld is used twice", (long long)x->id);
+    x->dt = fe_ir_dtype(prop(c, p, "precision"));
+    x->names = prop(c, p, "names");
+    for (xmlNodePtr d = p->children; d; d = d->next) {
+      if (!is_el(d, "dim")) continue;
+      if (x->rank >= IR_MAX_DIMS)
+        return fail(c, ERR_PARSE, L->name, "port %lld has more than %d dimensions", (long long)x->id,
+                    IR_MAX_DIMS);
+      xmlChar *txt = xmlNodeGetContent(d);
+      int64_t v = -1;
+      bool ok = txt && (strcmp((const char *)txt, "?") == 0 || parse_i64((const char *)txt, &v));
+      if (!ok) {
+        const char *shown = txt ? arena_strdup(c->a, (const char *)txt) : "";
+        xmlFree(txt);
+        return fail(c, ERR_PARSE, L->name, "port %lld: dimension '%s' is not an integer",
+                    (long long)x->id, shown);
+      }
+      xmlFree(txt);
+      x->dims[x->rank++] = v < 0 ? -1 : v;
+    }
+  }
+  return 0;
+}
+
+static int cmp_id(const void *a, const void *b) {
+  int64_t x = ((const IdIdx *)a)->id, y = ((const IdIdx *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
+/* Layer index of id, -1 when absent. */
+static int layer_of(const Ctx *c, int64_t id) {
+  IdIdx key = {id, 0};
+  const IdIdx *f = bsearch(&key, c->ids, (size_t)c->n_ls, sizeof *c->ids, cmp_id);
+  return f ? f->idx : -1;
+}
+
+static int parse_layers(Ctx *c, xmlNodePtr layers) {
+  int n = count_children(layers, "layer");
+  c->ls = arena_array(c->a, (size_t)(n ? n : 1), sizeof(XLayer));
+  c->ids = arena_array(c->a, (size_t)(n ? n : 1), sizeof(IdIdx));
+  for (xmlNodePtr e = layers->children; e; e = e->next) {
+    if (!is_el(e, "layer")) continue;
+    XLayer *L = &c->ls[c->n_ls];
+    const char *id = prop(c, e, "id");
+    L->name = prop(c, e, "name");
+    L->type = prop(c, e, "type");
+    L->version = prop(c, e, "version");
+    if (!L->name) L->name = arena_printf(c->a, "layer_%s", id ? id : "?");
+    if (!id || !parse_i64(id, &L->id))
+      return fail(c, ERR_PARSE, L->name, "layer %d has no valid id", c->n_ls);
+    if (!L->type || !L->type[0]) return fail(c, ERR_PARSE, L->name, "layer has no type");
+    if (!L->version) L->version = "";
+    L->data = child(e, "data");
+    if (parse_ports(c, L, child(e, "input"), &L->in, &L->n_in) < 0 ||
+        parse_ports(c, L, child(e, "output"), &L->out, &L->n_out) < 0)
+      return -1;
+    if (L->n_in > IR_MAX_INPUTS || L->n_out > IR_MAX_OUTPUTS)
+      return fail(c, ERR_PARSE, L->name, "layer has %d inputs and %d outputs, at most %d and %d are supported",
+                  L->n_in, L->n_out, IR_MAX_INPUTS, IR_MAX_OUTPUTS);
+    c->ids[c->n_ls] = (IdIdx){L->id, c->n_ls};
+    c->n_ls++;
+  }
+  qsort(c->ids, (size_t)c->n_ls, sizeof *c->ids, cmp_id);
+  for (int i = 1; i < c->n_ls; i++)
+    if (c->ids[i].id == c->ids[i - 1].id)
+      return fail(c, ERR_PARSE, c->ls[c->ids[i].idx].name, "layer id %lld is used twice",
+                  (long long)c->ids[i].id);
+  return 0;
+}
+
+/* Port of L with the given id among ports, -1 when absent. */
+static int port_of(const XPort *ports, int n, int64_t id) {
+  for (int i = 0; i < n; i++)
+    if (ports[i].id == id) return i;
+  return -1;
+}
+
+/* Reads an edge attribute as an integer. */
+static int edge_attr(Ctx *c, xmlNodePtr e, const char *key, int64_t *v) {
+  const char *s = prop(c, e, key);
+  if (!s || !parse_i64(s, v)) return fail(c, ERR_PARSE, NULL, "edge without a valid %s", key);
+  return 0;
+}
+
+/* Edges: records for each input port its source (layer << 16 | port in `tensor` for now). */
+static int parse_edges(Ctx *c, xmlNodePtr edges, int *src_layer, int *src_port, int *first_in) {
+  for (xmlNodePtr e = edges ? edges->children : NULL; e; e = e->next) {
+    if (!is_el(e, "edge")) continue;
+    int64_t fl, fp, tl, tp;
+    if (edge_attr(c, e, "from-layer", &fl) < 0 || edge_attr(c, e, "from-port", &fp) < 0 ||
+        edge_attr(c, e, "to-layer", &tl) < 0 || edge_attr(c, e, "to-port", &tp) < 0)
+      return -1;
+    int a = layer_of(c, fl), b = layer_of(c, tl);
+    if (a < 0 || b < 0)
+      return fail(c, ERR_PARSE, NULL, "edge %lld:%lld -> %lld:%lld refers to a missing layer",
+                  (long long)fl, (long long)fp, (long long)tl, (long long)tp);
+    int op = port_of(c->ls[a].out, c->ls[a].n_out, fp);
+    int ip = port_of(c->ls[b].in, c->ls[b].n_in, tp);
+    if (op < 0) return fail(c, ERR_PARSE, c->ls[a].name, "edge from missing output port %lld", (long long)fp);
+    if (ip < 0) return fail(c, ERR_PARSE, c->ls[b].name, "edge to missing input port %lld", (long long)tp);
+    XPort *in = &c->ls[b].in[ip];
+    if (in->linked) return fail(c, ERR_PARSE, c->ls[b].name, "input port %lld has two edges", (long long)tp);
+    in->linked = true;
+    c->ls[a].out[op].uses++;
+    src_layer[first_in[b] + ip] = a;
+    src_port[first_in[b] + ip] = op;
+  }
+  return 0;
+}
+
+/* ---- tensors ---- */
+
+static void dims_str(char *buf, size_t size, int rank, const int64_t *dims) {
+  size_t n = 0;
+  buf[0] = 0;
+  if (rank == 0) snprintf(buf, size, "scalar");
+  for (int i = 0; i < rank && n + 24 < size; i++)
+    n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "x" : "", (long long)dims[i]);
+}
+
+/* Makes tensor t the constant of Const layer L. */
+static int load_const(Ctx *c, const XLayer *L, int t) {
+  const char *et = dstr(c, L, "element_type", NULL);
+  DType dt = fe_ir_dtype(et);
+  if (!et) return fail(c, ERR_PARSE, L->name, "const has no element_type");
+  if (dt == DT_UNDEF) return fail(c, ERR_PARSE, L->name, "const element type '%s' is not supported", et);
+  int64_t dims[IR_MAX_DIMS], off, size;
+  int rank;
+  if (prop(c, L->data, "shape")) {
+    rank = dints(c, L, "shape", dims, IR_MAX_DIMS);
+    if (rank < 0) return -1;
+  } else if (L->n_out == 1) {
+    rank = L->out[0].rank;
+    memcpy(dims, L->out[0].dims, sizeof dims);
+  } else {
+    return fail(c, ERR_PARSE, L->name, "const has no shape");
+  }
+  if (dint(c, L, "offset", -1, &off) < 0 || dint(c, L, "size", -1, &size) < 0) return -1;
+  if (off < 0 || size < 0) return fail(c, ERR_PARSE, L->name, "const has no valid offset and size");
+  uint64_t numel = 1;
+  char shape[256];
+  dims_str(shape, sizeof shape, rank, dims);
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0) return fail(c, ERR_PARSE, L->name, "const shape %s has a negative dimension", shape);
+    if (dims[i] && numel > ((uint64_t)1 << 40) / (uint64_t)dims[i])
+      return fail(c, ERR_PARSE, L->name, "const shape %s is too large", shape);
+    numel *= (uint64_t)dims[i];
+  }
+  uint64_t need = numel * dtype_size(dt);
+  if ((uint64_t)size != need)
+    return fail(c, ERR_PARSE, L->name, "const shape %s of %s needs %llu bytes, size is %lld", shape,
+                dtype_name(dt), (unsigned long long)need, (long long)size);
+  if (size && !c->has_bin)
+    return fail(c, ERR_PARSE, L->name, "const needs weights but no .bin was given");
+  if ((uint64_t)off > c->bin_len || (uint64_t)size > c->bin_len - (uint64_t)off)
+    return fail(c, ERR_PARSE, L->name, "const offset %lld + size %lld is beyond the end of the weights (%zu bytes)",
+                (long long)off, (long long)size, c->bin_len);
+  ir_set_const(c->g, t, dt, rank, dims, size ? c->bin + off : NULL);
+  if (dt == DT_BOOL) {
+    uint8_t *p = c->g->tensors[t].data;
+    for (uint64_t i = 0; i < numel; i++) p[i] = p[i] != 0;
+  }
+  return 0;
+}
+
+/* The first (or last) name of a v11 `names` list (commas escaped as "\,"), NULL when empty. */
+static const char *port_name(Ctx *c, const char *names, bool last) {
+  if (!names || !names[0]) return NULL;
+  Buf b = BUF_INIT;
+  for (const char *p = names; *p; p++) {
+    if (*p == '\\' && p[1] == ',') {
+      buf_put(&b, ",", 1);
+      p++;
+      continue;
+    }
+    if (*p == ',' && !last) break;
+    if (*p == ',') {
+      b.len = 0;
+      continue;
+    }
+    buf_put(&b, p, 1);
+  }
+  buf_put(&b, "", 1);
+  const char *s = arena_strdup(c->a, (const char *)b.data);
+  buf_free(&b);
+  return s[0] ? s : NULL;
+}
+
+/* Parameter element type and shape ("1,3,?,?", "..." for unknown rank). */
+static int load_parameter(Ctx *c, const XLayer *L, int t) {
+  IrTensor *x = &c->g->tensors[t];
+  const char *et = dstr(c, L, "element_type", NULL);
+  if (et && fe_ir_dtype(et) != DT_UNDEF) x->dtype = fe_ir_dtype(et);
+  const char *sh = dstr(c, L, "shape", NULL);
+  if (sh && strcmp(sh, "...") != 0) {
+    int64_t dims[IR_MAX_DIMS];
+    int r = parse_ints(sh, dims, IR_MAX_DIMS);
+    if (r < 0) return fail(c, ERR_PARSE, L->name, "parameter shape '%s' is not a list of dimensions", sh);
+    for (int i = 0; i < r; i++) dims[i] = dims[i] < 0 ? -1 : dims[i];
+    ir_set_shape(c->g, t, r, dims);
+  }
+  ir_add_input(c->g, t);
+  return 0;
+}
+
+/* One tensor per output port of every layer but Result. */
+static int make_tensors(Ctx *c) {
+  for (int i = 0; i < c->n_ls; i++) {
+    XLayer *L = &c->ls[i];
+    for (int k = 0; k < L->n_out; k++) {
+      XPort *p = &L->out[k];
+      const char *nm = port_name(c, p->names, false);
+      if (!nm) nm = k == 0 ? L->name : arena_printf(c->a, "%s.%d", L->name, k);
+      if (strcmp(L->type, "Parameter") == 0) nm = L->name;
+      int t = new_tensor(c, nm);
+      p->tensor = t;
+      IrTensor *x = &c->g->tensors[t];
+      x->dtype = p->dt;
+      ir_set_shape(c->g, t, p->rank, p->dims);
+      if (k == 0 && strcmp(L->type, "Const") == 0 && load_const(c, L, t) < 0) return -1;
+      if (k == 0 && strcmp(L->type, "Parameter") == 0 && load_parameter(c, L, t) < 0) return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- node building ---- */
+
+/* Input port k's tensor, -1 when absent. */
+static int IN(const XLayer *L, int k) { return k < L->n_in ? L->in[k].tensor : -1; }
+static int OUT(const XLayer *L, int k) { return k < L->n_out ? L->out[k].tensor : -1; }
+static const IrTensor *TT(Ctx *c, int t) { return t >= 0 ? &c->g->tensors[t] : NULL; }
+
+static int node(Ctx *c, IrOp op, const char *name) { return ir_add_node(c->g, op, NULL, name); }
+static void in(Ctx *c, int n, int t) { ir_node_add_input(c->g, n, t); }
+
+/* Makes existing tensor t output k of node n (t -1 = omitted output). */
+static void out(Ctx *c, int n, int t) {
+  IrNode *x = &c->g->nodes[n];
+  ASSERT(x->n_outputs < IR_MAX_OUTPUTS);
+  x->outputs[x->n_outputs++] = t;
+  if (t >= 0) c->g->tensors[t].producer = n;
+}
+
+/* A fresh intermediate tensor for node outputs inside a layer's expansion. */
+static int tmp(Ctx *c, const XLayer *L, const char *suffix) {
+  return new_tensor(c, arena_printf(c->a, "%s/%s", L->name, suffix));
+}
+
+static void a_int(Ctx *c, int n, const char *k, int64_t v) { ir_node_add_attr(c->g, n, k, ATTR_INT)->i = v; }
+static void a_float(Ctx *c, int n, const char *k, double v) {
+  ir_node_add_attr(c->g, n, k, ATTR_FLOAT)->f = (float)v;
+}
+static void a_str(Ctx *c, int n, const char *k, const char *v) {
+  ir_node_add_attr(c->g, n, k, ATTR_STRING)->s = arena_strdup(c->a, v);
+}
+static void a_ints(Ctx *c, int n, const char *k, const int64_t *v, int cnt) {
+  IrAttr *at = ir_node_add_attr(c->g, n, k, ATTR_INTS);
+  at->ints = arena_array(c->a, (size_t)(cnt ? cnt : 1), sizeof(int64_t));
+  if (cnt) memcpy(at->ints, v, (size_t)cnt * sizeof(int64_t));
+  at->n = cnt;
+}
+
+/* A constant tensor named base with the given contents. */
+static int cst(Ctx *c, const char *base, DType dt, int rank, const int64_t *dims, const void *data) {
+  int t = new_tensor(c, base);
+  ir_set_const(c->g, t, dt, rank, dims, data);
+  return t;
+}
+
+/* An i64 constant of n values: rank 1 ([n]) or rank 0 (n must be 1). */
+static int cst_i64(Ctx *c, const XLayer *L, const char *suffix, const int64_t *v, int n, int rank) {
+  int64_t d = n;
+  return cst(c, arena_printf(c->a, "%s/%s", L->name, suffix), DT_I64, rank, &d, v);
+}
+
+/* A scalar constant of type dt (f32 when dt is not float) holding v. */
+static int cst_num(Ctx *c, const XLayer *L, const char *suffix, DType dt, double v) {
+  uint8_t b[8];
+  if (dt == DT_F16) {
+    uint16_t h = fp16_from_f32((float)v);
+    memcpy(b, &h, 2);
+  } else if (dt == DT_F64) {
+    memcpy(b, &v, 8);
+  } else {
+    float f = (float)v;
+    memcpy(b, &f, 4);
+    dt = DT_F32;
+  }
+  return cst(c, arena_printf(c->a, "%s/%s", L->name, suffix), dt, 0, NULL, b);
+}
+
+/* Integer values of constant input k into v; count, or -1 when not constant / too many. */
+static int cints(Ctx *c, const XLayer *L, int k, int64_t *v, int max) {
+  const IrTensor *x = TT(c, IN(L, k));
+  if (!x || !x->data) return -1;
+  int64_t n = ir_numel(x);
+  if (n < 0 || n > max) return -1;
+  for (int64_t i = 0; i < n; i++) v[i] = ir_const_i64(x, i);
+  return (int)n;
+}
+
+/* One float value of constant input k; false when absent, not constant or not one value. */
+static bool cscalar(Ctx *c, const XLayer *L, int k, double *v) {
+  const IrTensor *x = TT(c, IN(L, k));
+  if (!x || !x->data || ir_numel(x) != 1) return false;
+  *v = ir_const_f64(x, 0);
+  return true;
+}
+
+/* Tensor t re-shaped to dims: a re-shaped copy when constant, else a Reshape node. */
+static int reshaped(Ctx *c, const XLayer *L, int t, int rank, const int64_t *dims, const char *suffix) {
+  const IrTensor *x = TT(c, t);
+  if (x->data) {
+    int r = new_tensor(c, arena_printf(c->a, "%s/%s", L->name, suffix));
+    x = TT(c, t);
+    ir_set_const(c->g, r, x->dtype, rank, dims, x->data);
+    return r;
+  }
+  int s = cst_i64(c, L, arena_printf(c->a, "%s_shape", suffix), dims, rank, 1);
+  int n = node(c, IR_OP_RESHAPE, arena_printf(c->a, "%s/%s", L->name, suffix));
+  in(c, n, t);
+  in(c, n, s);
+  int o = tmp(c, L, suffix);
+  c->g->tensors[o].dtype = TT(c, t)->dtype;
+  ir_set_shape(c->g, o, rank, dims);
+  out(c, n, o);
+  return o;
+}
+
+/* Output k of a node whose ONNX output type is `have` while the port says otherwise: the node
+ * writes a fresh tensor and a Cast to the port's type is added. Returns the tensor to write. */
+static int typed_out(Ctx *c, const XLayer *L, int k, DType have) {
+  int t = OUT(L, k);
+  DType want = TT(c, t)->dtype;
+  if (want == DT_UNDEF || want == have) return t;
+  int o = tmp(c, L, arena_printf(c->a, "out%d_%s", k, dtype_name(have)));
+  int n = node(c, IR_OP_CAST, arena_printf(c->a, "%s/cast%d", L->name, k));
+  in(c, n, o);
+  a_int(c, n, "to", onnx_code(want));
+  out(c, n, t);
+  return o;
+}
+
+/* True when output port k (k >= 1) feeds nothing. */
+static bool unused(const XLayer *L, int k) { return k >= L->n_out || L->out[k].uses == 0; }
+
+/* ---- emitters ---- */
+
+typedef int (*EmitFn)(Ctx *c, const XLayer *L, IrOp op);
+
+/* One ONNX node: inputs and outputs port for port. */
+static int e_plain(Ctx *c, const XLayer *L, IrOp op) {
+  int n = node(c, op, L->name);
+  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+  return 0;
+}
+
+/* Elementwise binary ops: auto_broadcast none/numpy only. */
+static int e_binary(Ctx *c, const XLayer *L, IrOp op) {
+  const char *b = dstr(c, L, "auto_broadcast", "numpy");
+  if (strcmp(b, "numpy") && strcmp(b, "none")) return UNMAPPED;
+  if (L->n_in != (op == IR_OP_WHERE ? 3 : 2)) return UNMAPPED;
+  return e_plain(c, L, op);
+}
+
+/* Convolution attributes over ns spatial axes: strides, dilations, pads, auto_pad. */
+static int conv_attrs(Ctx *c, const XLayer *L, int n, int ns, bool kernel, bool dil) {
+  int64_t s[IR_MAX_DIMS], d[IR_MAX_DIMS], pb[IR_MAX_DIMS], pe[IR_MAX_DIMS], k[IR_MAX_DIMS];
+  int cs = dints(c, L, "strides", s, IR_MAX_DIMS), cd = dil ? dints(c, L, "dilations", d, IR_MAX_DIMS) : 0;
+  int cb = dints(c, L, "pads_begin", pb, IR_MAX_DIMS), ce = dints(c, L, "pads_end", pe, IR_MAX_DIMS);
+  int ck = kernel ? dints(c, L, "kernel", k, IR_MAX_DIMS) : 0;
+  if (cs < 0 || cd < 0 || cb < 0 || ce < 0 || ck < 0) return -1;
+  if ((cs && cs != ns) || (cd && cd != ns) || (kernel && ck != ns)) return UNMAPPED;
+  const char *ap = dstr(c, L, "auto_pad", "explicit");
+  if (kernel) a_ints(c, n, "kernel_shape", k, ns);
+  if (cs) a_ints(c, n, "strides", s, ns);
+  if (cd) a_ints(c, n, "dilations", d, ns);
+  if (strcmp(ap, "same_upper") == 0) a_str(c, n, "auto_pad", "SAME_UPPER");
+  else if (strcmp(ap, "same_lower") == 0) a_str(c, n, "auto_pad", "SAME_LOWER");
+  else if (strcmp(ap, "valid") == 0) a_str(c, n, "auto_pad", "VALID");
+  else if (strcmp(ap, "explicit") && strcmp(ap, "notset") && ap[0]) return UNMAPPED;
+  else {
+    int64_t pads[2 * IR_MAX_DIMS];
+    for (int i = 0; i < ns; i++) {
+      pads[i] = i < cb ? pb[i] : 0;
+      pads[ns + i] = i < ce ? pe[i] : 0;
+    }
+    a_ints(c, n, "pads", pads, 2 * ns);
+  }
+  return 0;
+}
+
+/* Convolution / GroupConvolution / (Group)ConvolutionBackpropData -> Conv / ConvTranspose. */
+static int e_conv(Ctx *c, const XLayer *L, IrOp op) {
+  bool group = strncmp(L->type, "Group", 5) == 0;
+  const IrTensor *w = TT(c, IN(L, 1));
+  if (!w || w->rank < 3 || (group && w->rank < 4)) return UNMAPPED;
+  int wr = group ? w->rank - 1 : w->rank, ns = wr - 2;
+  int wt = IN(L, 1);
+  int64_t g = 1;
+  if (group) {
+    int64_t d[IR_MAX_DIMS];
+    g = w->dims[0];
+    if (g < 1 || w->dims[1] < 0) return UNMAPPED;
+    d[0] = g * w->dims[1];
+    for (int i = 2; i < w->rank; i++) d[i - 1] = w->dims[i];
+    wt = reshaped(c, L, wt, wr, d, "weights");
+  }
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, wt);
+  a_ints(c, n, "kernel_shape", TT(c, wt)->dims + 2, ns);
+  if (g > 1) a_int(c, n, "group", g);
+  int rc = conv_attrs(c, L, n, ns, false, true);
+  if (rc) return rc;
+  if (op == IR_OP_CONV_TRANSPOSE) {
+    int64_t v[IR_MAX_DIMS];
+    int cnt = dints(c, L, "output_padding", v, IR_MAX_DIMS);
+    if (cnt < 0) return -1;
+    if (cnt == ns) a_ints(c, n, "output_padding", v, ns);
+    if (L->n_in > 2) { /* output_shape input: spatial sizes */
+      cnt = cints(c, L, 2, v, IR_MAX_DIMS);
+      if (cnt != ns) return UNMAPPED;
+      a_ints(c, n, "output_shape", v, ns);
+    }
+  } else if (L->n_in != 2) {
+    return UNMAPPED;
+  }
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_pool(Ctx *c, const XLayer *L, IrOp op) {
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (!x || x->rank < 3 || L->n_in != 1) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  bool v8 = strcmp(L->version, "opset8") == 0;
+  int rc = conv_attrs(c, L, n, x->rank - 2, true, op == IR_OP_MAX_POOL && v8);
+  if (rc) return rc;
+  if (strcmp(dstr(c, L, "rounding_type", "floor"), "ceil") == 0) a_int(c, n, "ceil_mode", 1);
+  if (op == IR_OP_AVERAGE_POOL) a_int(c, n, "count_include_pad", dbool(c, L, "exclude-pad", false) ? 0 : 1);
+  out(c, n, OUT(L, 0));
+  if (L->n_out > 1 && !unused(L, 1)) out(c, n, typed_out(c, L, 1, DT_I64));
+  return 0;
+}
+
+/* ReduceMean/Max/Sum (x, axes): ReduceSum keeps axes as input (opset 13), the others as an
+ * attribute; mean/max over every spatial axis with keep_dims -> Global*Pool. */
+static int e_reduce(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axes[MAX_INTS];
+  int na = cints(c, L, 1, axes, MAX_INTS);
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (na < 0 || !x || x->rank < 0) return UNMAPPED;
+  for (int i = 0; i < na; i++) {
+    if (axes[i] < 0) axes[i] += x->rank;
+    if (axes[i] < 0 || axes[i] >= x->rank) return UNMAPPED;
+  }
+  bool keep = dbool(c, L, "keep_dims", false);
+  bool spatial = keep && x->rank >= 3 && na == x->rank - 2 && op != IR_OP_REDUCE_SUM;
+  for (int i = 0; spatial && i < na; i++) spatial = axes[i] == i + 2;
+  if (spatial) {
+    int n = node(c, op == IR_OP_REDUCE_MEAN ? IR_OP_GLOBAL_AVERAGE_POOL : IR_OP_GLOBAL_MAX_POOL, L->name);
+    in(c, n, IN(L, 0));
+    out(c, n, OUT(L, 0));
+    return 0;
+  }
+  if (na == 0 && op != IR_OP_REDUCE_SUM) return UNMAPPED; /* ONNX: absent axes = all */
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  if (op == IR_OP_REDUCE_SUM) in(c, n, cst_i64(c, L, "axes", axes, na, 1));
+  else a_ints(c, n, "axes", axes, na);
+  a_int(c, n, "keepdims", keep);
+  if (na == 0) a_int(c, n, "noop_with_empty_axes", 1);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_batch_norm(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 5) return UNMAPPED;
+  /* opset1 orders the inputs gamma, beta, data, mean, variance; opset5 data first */
+  static const int V1[5] = {2, 0, 1, 3, 4}, V5[5] = {0, 1, 2, 3, 4};
+  const int *ord = strcmp(L->version, "opset1") == 0 ? V1 : V5;
+  double eps;
+  if (dfloat(c, L, "epsilon", 1e-5, &eps) < 0) return -1;
+  int n = node(c, op, L->name);
+  for (int k = 0; k < 5; k++) in(c, n, IN(L, ord[k]));
+  a_float(c, n, "epsilon", eps);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* PReLU: one slope -> LeakyRelu; [C] slopes against NCHW -> PRelu with slope [C,1,1]. */
+static int e_prelu(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  double v;
+  if (cscalar(c, L, 1, &v)) {
+    int n = node(c, IR_OP_LEAKY_RELU, L->name);
+    in(c, n, IN(L, 0));
+    a_float(c, n, "alpha", v);
+    out(c, n, OUT(L, 0));
+    return 0;
+  }
+  const IrTensor *x = TT(c, IN(L, 0)), *s = TT(c, IN(L, 1));
+  if (!x || !s) return UNMAPPED;
+  int st = IN(L, 1);
+  if (s->rank == 1 && x->rank >= 3 && s->dims[0] == x->dims[1]) {
+    int64_t d[IR_MAX_DIMS];
+    d[0] = s->dims[0];
+    for (int i = 1; i < x->rank - 1; i++) d[i] = 1;
+    st = reshaped(c, L, st, x->rank - 1, d, "slope");
+  }
+  int n = node(c, IR_OP_PRELU, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, st);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_clamp(Ctx *c, const XLayer *L, IrOp op) {
+  double lo, hi;
+  if (dfloat(c, L, "min", -3.4028234663852886e38, &lo) < 0 || dfloat(c, L, "max", 3.4028234663852886e38, &hi) < 0)
+    return -1;
+  DType dt = TT(c, IN(L, 0)) ? TT(c, IN(L, 0))->dtype : DT_F32;
+  if (dt == DT_F16) { /* keep the bounds finite in f16 */
+    if (lo < -65504) lo = -65504;
+    if (hi > 65504) hi = 65504;
+  }
+  int lt = cst_num(c, L, "min", dt, lo), ht = cst_num(c, L, "max", dt, hi);
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, lt);
+  in(c, n, ht);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_hard_sigmoid(Ctx *c, const XLayer *L, IrOp op) {
+  double al, be;
+  if (!cscalar(c, L, 1, &al) || !cscalar(c, L, 2, &be)) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  a_float(c, n, "alpha", al);
+  a_float(c, n, "beta", be);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_elu(Ctx *c, const XLayer *L, IrOp op) {
+  double al;
+  if (dfloat(c, L, "alpha", 1.0, &al) < 0) return -1;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  a_float(c, n, "alpha", al);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* Layers with one `axis` attribute copied as is: SoftMax, LogSoftmax, Concat. */
+static int e_axis(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axis;
+  if (dint(c, L, "axis", op == IR_OP_CONCAT ? 0 : 1, &axis) < 0) return -1;
+  int rc = e_plain(c, L, op);
+  if (rc == 0) a_int(c, c->g->n_nodes - 1, "axis", axis);
+  return rc;
+}
+
+/* MatMul: no transposes -> MatMul; 2-D -> Gemm(transA, transB); else Transpose + MatMul. */
+static int e_matmul(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  bool ta = dbool(c, L, "transpose_a", false), tb = dbool(c, L, "transpose_b", false);
+  const IrTensor *a = TT(c, IN(L, 0)), *b = TT(c, IN(L, 1));
+  if (!a || !b || L->n_in != 2) return UNMAPPED;
+  if ((ta || tb) && a->rank == 2 && b->rank == 2) {
+    int n = node(c, IR_OP_GEMM, L->name);
+    in(c, n, IN(L, 0));
+    in(c, n, IN(L, 1));
+    if (ta) a_int(c, n, "transA", 1);
+    if (tb) a_int(c, n, "transB", 1);
+    out(c, n, OUT(L, 0));
+    return 0;
+  }
+  int ins[2] = {IN(L, 0), IN(L, 1)};
+  for (int k = 0; k < 2; k++) {
+    const IrTensor *x = TT(c, ins[k]);
+    if (!(k ? tb : ta)) continue;
+    if (x->rank < 2) return UNMAPPED;
+    int64_t perm[IR_MAX_DIMS];
+    for (int i = 0; i < x->rank; i++) perm[i] = i;
+    perm[x->rank - 2] = x->rank - 1;
+    perm[x->rank - 1] = x->rank - 2;
+    int n = node(c, IR_OP_TRANSPOSE, arena_printf(c->a, "%s/transpose_%c", L->name, k ? 'b' : 'a'));
+    in(c, n, ins[k]);
+    a_ints(c, n, "perm", perm, x->rank);
+    int o = tmp(c, L, k ? "b_t" : "a_t");
+    out(c, n, o);
+    ins[k] = o;
+  }
+  int n = node(c, IR_OP_MATMUL, L->name);
+  in(c, n, ins[0]);
+  in(c, n, ins[1]);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* An i64 copy of constant input k (rank 1), so ONNX ops that insist on int64 get it. */
+static int as_i64(Ctx *c, const XLayer *L, int k, const char *suffix) {
+  int64_t v[MAX_INTS];
+  int cnt = cints(c, L, k, v, MAX_INTS);
+  if (cnt < 0) return IN(L, k);
+  return cst_i64(c, L, suffix, v, cnt, 1);
+}
+
+static int e_reshape(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t v[MAX_INTS];
+  int cnt = cints(c, L, 1, v, MAX_INTS);
+  bool special_zero = dbool(c, L, "special_zero", false);
+  int st = IN(L, 1);
+  if (cnt >= 0) {
+    bool zero = false;
+    for (int i = 0; i < cnt; i++) zero |= v[i] == 0;
+    const IrTensor *y = TT(c, OUT(L, 0));
+    if (zero && !special_zero) { /* a literal 0: the port's static shape says it */
+      if (!y || ir_numel(y) < 0) return UNMAPPED;
+      st = cst_i64(c, L, "shape", y->dims, y->rank, 1);
+    } else {
+      st = cst_i64(c, L, "shape", v, cnt, 1);
+    }
+  } /* else computed at run time: a 0 there would be literal, but no real shape has one */
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, st);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_transpose(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t v[IR_MAX_DIMS];
+  int cnt = cints(c, L, 1, v, IR_MAX_DIMS);
+  if (cnt < 0) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  if (cnt) a_ints(c, n, "perm", v, cnt);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* Squeeze / Unsqueeze (x, axes) -> opset-13 form with an i64 1-D axes input. */
+static int e_squeeze(Ctx *c, const XLayer *L, IrOp op) {
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  if (L->n_in > 1) {
+    int64_t v[IR_MAX_DIMS];
+    int cnt = cints(c, L, 1, v, IR_MAX_DIMS);
+    if (cnt < 0) return UNMAPPED;
+    in(c, n, cst_i64(c, L, "axes", v, cnt, 1));
+  } else if (op == IR_OP_UNSQUEEZE) {
+    return UNMAPPED;
+  }
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_pad(Ctx *c, const XLayer *L, IrOp op) {
+  const char *mode = dstr(c, L, "pad_mode", "constant");
+  if (strcmp(mode, "constant") && strcmp(mode, "edge") && strcmp(mode, "reflect")) return UNMAPPED;
+  int64_t pb[IR_MAX_DIMS], pe[IR_MAX_DIMS], pads[2 * IR_MAX_DIMS];
+  int nb = cints(c, L, 1, pb, IR_MAX_DIMS), ne = cints(c, L, 2, pe, IR_MAX_DIMS);
+  if (nb < 0 || ne != nb) return UNMAPPED;
+  for (int i = 0; i < nb; i++) pads[i] = pb[i], pads[nb + i] = pe[i];
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, cst_i64(c, L, "pads", pads, 2 * nb, 1));
+  if (L->n_in > 3 && strcmp(mode, "constant") == 0) in(c, n, IN(L, 3));
+  a_str(c, n, "mode", mode);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* Resize node over x with a full-rank sizes (i64) or scales (f32) constant. */
+static int resize_node(Ctx *c, const XLayer *L, const int64_t *sizes, const float *scales, int r,
+                       const char *mode, const char *ctm, const char *nm, double cube) {
+  int64_t d = r;
+  int n = node(c, IR_OP_RESIZE, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, -1);
+  if (scales) {
+    in(c, n, cst(c, arena_printf(c->a, "%s/scales", L->name), DT_F32, 1, &d, scales));
+  } else {
+    in(c, n, -1);
+    in(c, n, cst_i64(c, L, "sizes", sizes, r, 1));
+  }
+  a_str(c, n, "mode", mode);
+  a_str(c, n, "coordinate_transformation_mode", ctm);
+  if (strcmp(mode, "nearest") == 0) a_str(c, n, "nearest_mode", nm);
+  if (strcmp(mode, "cubic") == 0) a_float(c, n, "cubic_coeff_a", cube);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* True when every pads_begin/pads_end value is zero. */
+static int no_pads(Ctx *c, const XLayer *L) {
+  int64_t p[IR_MAX_DIMS];
+  const char *keys[2] = {"pads_begin", "pads_end"};
+  for (int k = 0; k < 2; k++) {
+    int cnt = dints(c, L, keys[k], p, IR_MAX_DIMS);
+    if (cnt < 0) return -1;
+    for (int i = 0; i < cnt; i++)
+      if (p[i]) return 0;
+  }
+  return 1;
+}
+
+/* Interpolate-1 (x, target sizes on `axes`) and Interpolate-4/11 (x, sizes|scales, [scales],
+ * [axes]) -> Resize-13 with full-rank sizes or scales. */
+static int e_interpolate(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (!x || x->rank < 1 || ir_numel(x) < 0) return UNMAPPED;
+  int r = x->rank, rc = no_pads(c, L);
+  if (rc <= 0) return rc < 0 ? -1 : UNMAPPED;
+  int64_t axes[IR_MAX_DIMS], vals[IR_MAX_DIMS], sizes[IR_MAX_DIMS];
+  float scales[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) sizes[i] = x->dims[i], scales[i] = 1.0f;
+  bool v1 = strcmp(L->version, "opset1") == 0;
+  bool v11 = strcmp(L->version, "opset11") == 0;
+  int na;
+  if (v1) {
+    if ((na = dints(c, L, "axes", axes, IR_MAX_DIMS)) < 0) return -1;
+  } else if (L->n_in > (v11 ? 2 : 3)) {
+    if ((na = cints(c, L, v11 ? 2 : 3, axes, IR_MAX_DIMS)) < 0) return UNMAPPED;
+  } else {
+    for (na = 0; na < r; na++) axes[na] = na;
+  }
+  const char *scm = dstr(c, L, "shape_calculation_mode", "sizes");
+  bool by_scales = !v1 && strcmp(scm, "scales") == 0;
+  int src = by_scales && !v11 ? 2 : 1;
+  const IrTensor *s = TT(c, IN(L, src));
+  if (!s || !s->data || ir_numel(s) != na) return UNMAPPED;
+  for (int i = 0; i < na; i++) {
+    int64_t ax = axes[i] < 0 ? axes[i] + r : axes[i];
+    if (ax < 0 || ax >= r) return UNMAPPED;
+    if (by_scales) scales[ax] = (float)ir_const_f64(s, i);
+    else sizes[ax] = vals[i] = ir_const_i64(s, i);
+  }
+  const char *mode = dstr(c, L, "mode", "nearest");
+  const char *om, *ctm, *nm = "floor";
+  if (strcmp(mode, "nearest") == 0) om = "nearest";
+  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "linear_onnx") == 0 || strcmp(mode, "bilinear_pillow") == 0) om = "linear";
+  else if (strcmp(mode, "cubic") == 0) om = "cubic";
+  else return UNMAPPED;
+  if (dbool(c, L, "antialias", false)) return UNMAPPED;
+  if (v1) {
+    ctm = dbool(c, L, "align_corners", false) ? "align_corners" : "asymmetric";
+  } else {
+    ctm = dstr(c, L, "coordinate_transformation_mode", "half_pixel");
+    nm = dstr(c, L, "nearest_mode", "round_prefer_floor");
+    if (strcmp(nm, "simple") == 0) nm = "floor";
+  }
+  double cube;
+  if (dfloat(c, L, "cube_coeff", -0.75, &cube) < 0) return -1;
+  (void)vals;
+  return resize_node(c, L, sizes, by_scales ? scales : NULL, r, om, ctm, nm, cube);
+}
+
+/* StridedSlice -> Slice over the axes the masks leave alone [+ Squeeze of shrunk axes]. */
+static int e_strided_slice(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  int64_t b[MAX_INTS], e[MAX_INTS], s[MAX_INTS], bm[MAX_INTS], em[MAX_INTS], nm[MAX_INTS], sm[MAX_INTS],
+      elm[MAX_INTS];
+  int nb = cints(c, L, 1, b, MAX_INTS), ne = cints(c, L, 2, e, MAX_INTS);
+  int ns = L->n_in > 3 ? cints(c, L, 3, s, MAX_INTS) : nb;
+  if (L->n_in <= 3)
+    for (int i = 0; i < nb; i++) s[i] = 1;
+  if (nb < 0 || ne != nb || ns != nb) return UNMAPPED;
+  int cbm = dints(c, L, "begin_mask", bm, MAX_INTS), cem = dints(c, L, "end_mask", em, MAX_INTS);
+  int cnm = dints(c, L, "new_axis_mask", nm, MAX_INTS), csm = dints(c, L, "shrink_axis_mask", sm, MAX_INTS);
+  int cel = dints(c, L, "ellipsis_mask", elm, MAX_INTS);
+  if (cbm < 0 || cem < 0 || cnm < 0 || csm < 0 || cel < 0) return -1;
+  for (int i = 0; i < cnm; i++)
+    if (nm[i]) return UNMAPPED;
+  for (int i = 0; i < cel; i++)
+    if (elm[i]) return UNMAPPED;
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (!x || x->rank < nb) return UNMAPPED;
+  int64_t st[MAX_INTS], en[MAX_INTS], ax[MAX_INTS], sp[MAX_INTS], sq[MAX_INTS];
+  int na = 0, nsq = 0;
+  for (int i = 0; i < nb; i++) {
+    bool ib = i < cbm && bm[i], ie = i < cem && em[i], shrink = i < csm && sm[i];
+    if (s[i] == 0) return UNMAPPED;
+    if (shrink) {
+      if (s[i] < 0) return UNMAPPED;
+      st[na] = b[i];
+      en[na] = b[i] == -1 ? INT64_MAX : b[i] + 1;
+      sp[na] = 1;
+      ax[na++] = i;
+      sq[nsq++] = i;
+      continue;
+    }
+    if (ib && ie && s[i] == 1) continue;
+    st[na] = ib ? (s[i] > 0 ? 0 : INT64_MAX) : b[i];
+    en[na] = ie ? (s[i] > 0 ? INT64_MAX : INT64_MIN) : e[i];
+    sp[na] = s[i];
+    ax[na++] = i;
+  }
+  int y = nsq ? tmp(c, L, "sliced") : OUT(L, 0);
+  int n = node(c, IR_OP_SLICE, nsq ? arena_printf(c->a, "%s/slice", L->name) : L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, cst_i64(c, L, "starts", st, na, 1));
+  in(c, n, cst_i64(c, L, "ends", en, na, 1));
+  in(c, n, cst_i64(c, L, "axes", ax, na, 1));
+  in(c, n, cst_i64(c, L, "steps", sp, na, 1));
+  out(c, n, y);
+  if (!nsq) return 0;
+  n = node(c, IR_OP_SQUEEZE, L->name);
+  in(c, n, y);
+  in(c, n, cst_i64(c, L, "squeeze_axes", sq, nsq, 1));
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* Split (x, axis; num_splits) and VariadicSplit (x, axis, lengths) -> Split-13. */
+static int e_split(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axis, len[IR_MAX_OUTPUTS];
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (cints(c, L, 1, &axis, 1) != 1 || !x || x->rank < 1) return UNMAPPED;
+  if (axis < 0) axis += x->rank;
+  if (axis < 0 || axis >= x->rank) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  if (strcmp(L->type, "VariadicSplit") == 0) {
+    int cnt = cints(c, L, 2, len, IR_MAX_OUTPUTS), neg = -1;
+    if (cnt != L->n_out) return UNMAPPED;
+    int64_t sum = 0;
+    for (int i = 0; i < cnt; i++) {
+      if (len[i] == -1) neg = i;
+      else sum += len[i];
+    }
+    if (neg >= 0) {
+      if (x->dims[axis] < 0) return UNMAPPED;
+      len[neg] = x->dims[axis] - sum;
+    }
+    in(c, n, cst_i64(c, L, "split", len, cnt, 1));
+  }
+  a_int(c, n, "axis", axis);
+  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+  return 0;
+}
+
+static int e_convert(Ctx *c, const XLayer *L, IrOp op) {
+  DType to = fe_ir_dtype(dstr(c, L, "destination_type", ""));
+  if (onnx_code(to) == 0) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc == 0) a_int(c, c->g->n_nodes - 1, "to", onnx_code(to));
+  return rc;
+}
+
+static int e_gather(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axis, bd;
+  if (dint(c, L, "batch_dims", 0, &bd) < 0) return -1;
+  if (bd != 0 || cints(c, L, 2, &axis, 1) != 1) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, IN(L, 1));
+  a_int(c, n, "axis", axis);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_broadcast(Ctx *c, const XLayer *L, IrOp op) {
+  const char *mode = dstr(c, L, "mode", "numpy");
+  if (strcmp(mode, "numpy") && strcmp(mode, "bidirectional")) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, as_i64(c, L, 1, "shape"));
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_tile(Ctx *c, const XLayer *L, IrOp op) {
+  const IrTensor *x = TT(c, IN(L, 0));
+  int64_t v[IR_MAX_DIMS], full[IR_MAX_DIMS];
+  int cnt = cints(c, L, 1, v, IR_MAX_DIMS);
+  if (!x || cnt < 0 || cnt > x->rank) return UNMAPPED;
+  int pad = x->rank - cnt;
+  for (int i = 0; i < x->rank; i++) full[i] = i < pad ? 1 : v[i - pad];
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, cst_i64(c, L, "repeats", full, x->rank, 1));
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_topk(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t k, axis;
+  if (cints(c, L, 1, &k, 1) != 1 || L->n_out != 2) return UNMAPPED;
+  if (dint(c, L, "axis", -1, &axis) < 0) return -1;
+  const char *mode = dstr(c, L, "mode", "max"), *sort = dstr(c, L, "sort", "value");
+  if (strcmp(sort, "index") == 0) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, cst_i64(c, L, "k", &k, 1, 1));
+  a_int(c, n, "axis", axis);
+  a_int(c, n, "largest", strcmp(mode, "min") != 0);
+  a_int(c, n, "sorted", strcmp(sort, "none") != 0);
+  out(c, n, OUT(L, 0));
+  out(c, n, typed_out(c, L, 1, DT_I64));
+  return 0;
+}
+
+static int e_lrn(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axes[IR_MAX_DIMS], size;
+  double al, be, bias;
+  int cnt = cints(c, L, 1, axes, IR_MAX_DIMS);
+  if (cnt != 1 || axes[0] != 1) return UNMAPPED;
+  if (dfloat(c, L, "alpha", 1e-4, &al) < 0 || dfloat(c, L, "beta", 0.75, &be) < 0 ||
+      dfloat(c, L, "bias", 1.0, &bias) < 0 || dint(c, L, "size", 1, &size) < 0)
+    return -1;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  a_float(c, n, "alpha", al);
+  a_float(c, n, "beta", be);
+  a_float(c, n, "bias", bias);
+  a_int(c, n, "size", size);
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+static int e_space_depth(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t bs;
+  if (dint(c, L, "block_size", 1, &bs) < 0) return -1;
+  const char *mode = dstr(c, L, "mode", "blocks_first");
+  bool dcr = strcmp(mode, "blocks_first") == 0;
+  if (!dcr && (op == IR_OP_SPACE_TO_DEPTH || strcmp(mode, "depth_first"))) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  a_int(c, n, "blocksize", bs);
+  if (op == IR_OP_DEPTH_TO_SPACE) a_str(c, n, "mode", dcr ? "DCR" : "CRD");
+  out(c, n, OUT(L, 0));
+  return 0;
+}
+
+/* A node of op over (a, b) writing a fresh tensor (o < 0) or o; returns the tensor. */
+static int op2(Ctx *c, const XLayer *L, IrOp op, const char *sfx, int a, int b, int o) {
+  int n = node(c, op, arena_printf(c->a, "%s/%s", L->name, sfx));
+  in(c, n, a);
+  if (b >= 0) in(c, n, b);
+  if (o < 0) o = tmp(c, L, sfx);
+  out(c, n, o);
+  return o;
+}
+
+/* MVN-1 (across_channels) / MVN-6 (axes input): spatial axes with normalize_variance and eps
+ * inside the sqrt -> InstanceNormalization(scale 1, bias 0); anything else decomposed into
+ * ReduceMean, Sub, Mul, Add, Sqrt, Div. */
+static int e_mvn(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  const IrTensor *x = TT(c, IN(L, 0));
+  if (!x || x->rank < 2) return UNMAPPED;
+  int64_t axes[IR_MAX_DIMS];
+  int na;
+  bool v6 = L->n_in > 1, inside;
+  if (v6) {
+    na = cints(c, L, 1, axes, IR_MAX_DIMS);
+    if (na < 0) return UNMAPPED;
+    inside = strcmp(dstr(c, L, "eps_mode", "inside_sqrt"), "inside_sqrt") == 0;
+  } else {
+    na = 0;
+    for (int i = dbool(c, L, "across_channels", false) ? 1 : 2; i < x->rank; i++) axes[na++] = i;
+    inside = false; /* MVN-1 adds eps to the standard deviation */
+  }
+  for (int i = 0; i < na; i++)
+    if ((axes[i] = axes[i] < 0 ? axes[i] + x->rank : axes[i]) < 0 || axes[i] >= x->rank) return UNMAPPED;
+  bool norm = dbool(c, L, "normalize_variance", false);
+  double eps;
+  if (dfloat(c, L, "eps", 1e-9, &eps) < 0) return -1;
+  bool spatial = na == x->rank - 2 && x->rank >= 3 && x->dims[1] > 0 && norm && inside;
+  for (int i = 0; spatial && i < na; i++) spatial = axes[i] == i + 2;
+  DType dt = x->dtype == DT_F16 ? DT_F16 : DT_F32;
+  if (spatial) {
+    int64_t ch = x->dims[1];
+    size_t esz = dtype_size(dt);
+    uint8_t *ones = arena_array(c->a, (size_t)ch, esz), *zeros = arena_array(c->a, (size_t)ch, esz);
+    for (int64_t i = 0; i < ch; i++) {
+      float f = 1.0f;
+      uint16_t h = fp16_from_f32(1.0f);
+      memcpy(ones + (size_t)i * esz, dt == DT_F16 ? (void *)&h : (void *)&f, esz);
+    }
+    int sc = cst(c, arena_printf(c->a, "%s/scale", L->name), dt, 1, &ch, ones);
+    int bi = cst(c, arena_printf(c->a, "%s/bias", L->name), dt, 1, &ch, zeros);
+    int n = node(c, IR_OP_INSTANCE_NORM, L->name);
+    in(c, n, IN(L, 0));
+    in(c, n, sc);
+    in(c, n, bi);
+    a_float(c, n, "epsilon", eps);
+    out(c, n, OUT(L, 0));
+    return 0;
+  }
+  int n = node(c, IR_OP_REDUCE_MEAN, arena_printf(c->a, "%s/mean", L->name));
+  in(c, n, IN(L, 0));
+  a_ints(c, n, "axes", axes, na);
+  int mean = tmp(c, L, "mean");
+  out(c, n, mean);
+  if (!norm) return op2(c, L, IR_OP_SUB, "sub", IN(L, 0), mean, OUT(L, 0)) < 0 ? -1 : 0;
+  int d = op2(c, L, IR_OP_SUB, "sub", IN(L, 0), mean, -1);
+  int sq = op2(c, L, IR_OP_MUL, "sq", d, d, -1);
+  n = node(c, IR_OP_REDUCE_MEAN, arena_printf(c->a, "%s/var", L->name));
+  in(c, n, sq);
+  a_ints(c, n, "axes", axes, na);
+  int var = tmp(c, L, "var");
+  out(c, n, var);
+  int e = cst_num(c, L, "eps", dt, eps), den;
+  if (inside) den = op2(c, L, IR_OP_SQRT, "std", op2(c, L, IR_OP_ADD, "var_eps", var, e, -1), -1, -1);
+  else den = op2(c, L, IR_OP_ADD, "std_eps", op2(c, L, IR_OP_SQRT, "std", var, -1, -1), e, -1);
+  op2(c, L, IR_OP_DIV, "div", d, den, OUT(L, 0));
+  c->g->nodes[c->g->n_nodes - 1].name = L->name;
+  return 0;
+}
+
+static int e_shape_of(Ctx *c, const XLayer *L, IrOp op) {
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  out(c, n, typed_out(c, L, 0, DT_I64));
+  return 0;
+}
+
+static int e_range(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 3) return UNMAPPED;
+  return e_plain(c, L, op);
+}
+
+/* NonMaxSuppression-1..9 -> ONNX NonMaxSuppression when only selected_indices is read. */
+static int e_nms(Ctx *c, const XLayer *L, IrOp op) {
+  if (!unused(L, 1) || !unused(L, 2) || L->n_in > 5 || L->n_in < 2) return UNMAPPED;
+  int n = node(c, op, L->name);
+  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  a_int(c, n, "center_point_box", strcmp(dstr(c, L, "box_encoding", "corner"), "center") == 0);
+  out(c, n, typed_out(c, L, 0, DT_I64));
+  return 0;
+}
+
+/* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
+static const struct {
+  const char *type;
+  EmitFn fn;
+  IrOp op;
+} EMIT[] = {
+    {"Convolution", e_conv, IR_OP_CONV},
+    {"GroupConvolution", e_conv, IR_OP_CONV},
+    {"ConvolutionBackpropData", e_conv, IR_OP_CONV_TRANSPOSE},
+    {"GroupConvolutionBackpropData", e_conv, IR_OP_CONV_TRANSPOSE},
+    {"MaxPool", e_pool, IR_OP_MAX_POOL},
+    {"AvgPool", e_pool, IR_OP_AVERAGE_POOL},
+    {"ReduceMean", e_reduce, IR_OP_REDUCE_MEAN},
+    {"ReduceMax", e_reduce, IR_OP_REDUCE_MAX},
+    {"ReduceSum", e_reduce, IR_OP_REDUCE_SUM},
+    {"BatchNormInference", e_batch_norm, IR_OP_BATCH_NORM},
+    {"Relu", e_plain, IR_OP_RELU},
+    {"ReLU", e_plain, IR_OP_RELU},
+    {"PReLU", e_prelu, IR_OP_PRELU},
+    {"Clamp", e_clamp, IR_OP_CLIP},
+    {"Sigmoid", e_plain, IR_OP_SIGMOID},
+    {"Tanh", e_plain, IR_OP_TANH},
+    {"HSwish", e_plain, IR_OP_HARD_SWISH},
+    {"HardSigmoid", e_hard_sigmoid, IR_OP_HARD_SIGMOID},
+    {"Elu", e_elu, IR_OP_ELU},
+    {"Exp", e_plain, IR_OP_EXP},
+    {"Log", e_plain, IR_OP_LOG},
+    {"Sqrt", e_plain, IR_OP_SQRT},
+    {"Abs", e_plain, IR_OP_ABS},
+    {"Floor", e_plain, IR_OP_FLOOR},
+    {"Ceiling", e_plain, IR_OP_CEIL},
+    {"Negative", e_plain, IR_OP_NEG},
+    {"SoftMax", e_axis, IR_OP_SOFTMAX},
+    {"Softmax", e_axis, IR_OP_SOFTMAX},
+    {"LogSoftmax", e_axis, IR_OP_LOG_SOFTMAX},
+    {"Add", e_binary, IR_OP_ADD},
+    {"Subtract", e_binary, IR_OP_SUB},
+    {"Multiply", e_binary, IR_OP_MUL},
+    {"Divide", e_binary, IR_OP_DIV},
+    {"Power", e_binary, IR_OP_POW},
+    {"Maximum", e_binary, IR_OP_MAX},
+    {"Minimum", e_binary, IR_OP_MIN},
+    {"Equal", e_binary, IR_OP_EQUAL},
+    {"Less", e_binary, IR_OP_LESS},
+    {"Greater", e_binary, IR_OP_GREATER},
+    {"Select", e_binary, IR_OP_WHERE},
+    {"MatMul", e_matmul, IR_OP_MATMUL},
+    {"Concat", e_axis, IR_OP_CONCAT},
+    {"Reshape", e_reshape, IR_OP_RESHAPE},
+    {"Transpose", e_transpose, IR_OP_TRANSPOSE},
+    {"Squeeze", e_squeeze, IR_OP_SQUEEZE},
+    {"Unsqueeze", e_squeeze, IR_OP_UNSQUEEZE},
+    {"Pad", e_pad, IR_OP_PAD},
+    {"Interpolate", e_interpolate, IR_OP_RESIZE},
+    {"StridedSlice", e_strided_slice, IR_OP_SLICE},
+    {"Split", e_split, IR_OP_SPLIT},
+    {"VariadicSplit", e_split, IR_OP_SPLIT},
+    {"Convert", e_convert, IR_OP_CAST},
+    {"Gather", e_gather, IR_OP_GATHER},
+    {"Broadcast", e_broadcast, IR_OP_EXPAND},
+    {"Tile", e_tile, IR_OP_TILE},
+    {"TopK", e_topk, IR_OP_TOPK},
+    {"LRN", e_lrn, IR_OP_LRN},
+    {"DepthToSpace", e_space_depth, IR_OP_DEPTH_TO_SPACE},
+    {"SpaceToDepth", e_space_depth, IR_OP_SPACE_TO_DEPTH},
+    {"MVN", e_mvn, IR_OP_INSTANCE_NORM},
+    {"ShapeOf", e_shape_of, IR_OP_SHAPE},
+    {"Range", e_range, IR_OP_RANGE},
+    {"NonMaxSuppression", e_nms, IR_OP_NON_MAX_SUPPRESSION},
+};
+
+/* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. */
+static void emit_unknown(Ctx *c, const XLayer *L) {
+  int n = ir_add_node(c->g, IR_OP_UNKNOWN, L->type, L->name);
+  for (xmlAttrPtr p = L->data ? L->data->properties : NULL; p; p = p->next) {
+    xmlChar *v = xmlNodeListGetString(L->data->doc, p->children, 1);
+    a_str(c, n, (const char *)p->name, v ? (const char *)v : "");
+    xmlFree(v);
+  }
+  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+}
+
+static int convert_layer(Ctx *c, const XLayer *L) {
+  if (strcmp(L->type, "Const") == 0 || strcmp(L->type, "Parameter") == 0) return 0;
+  for (int k = 0; k < L->n_in; k++)
+    if (!L->in[k].linked)
+      return fail(c, ERR_PARSE, L->name, "input port %lld is not connected", (long long)L->in[k].id);
+  if (strcmp(L->type, "Result") == 0) {
+    if (L->n_in != 1) return fail(c, ERR_PARSE, L->name, "Result has %d inputs", L->n_in);
+    /* a port with aliases (an Identity wired through) is known by its last name outside */
+    const char *alias = port_name(c, L->in[0].names, true);
+    if (alias && !set_has(&c->names, alias)) {
+      c->g->tensors[IN(L, 0)].name = arena_strdup(c->a, alias);
+      set_add(&c->names, c->g->tensors[IN(L, 0)].name);
+    }
+    if (!c->g->tensors[IN(L, 0)].is_output) ir_add_output(c->g, IN(L, 0));
+    return 0;
+  }
+  int n_nodes = c->g->n_nodes, n_tensors = c->g->n_tensors;
+  for (size_t i = 0; i < sizeof EMIT / sizeof EMIT[0]; i++) {
+    if (strcmp(EMIT[i].type, L->type)) continue;
+    if (L->n_out < 1) break;
+    int rc = EMIT[i].fn(c, L, EMIT[i].op);
+    if (rc != UNMAPPED) return rc;
+    c->g->n_nodes = n_nodes; /* roll back the partial expansion */
+    c->g->n_tensors = n_tensors;
+    break;
+  }
+  emit_unknown(c, L);
+  return 0;
+}
+
+/* ---- bias folding, ordering ---- */
+
+/* Readers of each tensor (graph outputs count one). */
+static int *count_uses(Ctx *c) {
+  IrGraph *g = c->g;
+  int *u = arena_array(c->a, (size_t)g->n_tensors + 1, sizeof(int));
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_inputs; k++)
+      if (g->nodes[i].inputs[k] >= 0) u[g->nodes[i].inputs[k]]++;
+  for (int i = 0; i < g->n_outputs; i++) u[g->outputs[i]]++;
+  return u;
+}
+
+/* Producer node of each tensor, -1 for none. */
+static int *producers(Ctx *c) {
+  IrGraph *g = c->g;
+  int *p = arena_array(c->a, (size_t)g->n_tensors + 1, sizeof(int));
+  for (int t = 0; t < g->n_tensors; t++) p[t] = -1;
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_outputs; k++)
+      if (g->nodes[i].outputs[k] >= 0) p[g->nodes[i].outputs[k]] = i;
+  return p;
+}
+
+/* Bias length accepted for node p (Conv: out channels; Gemm: columns), 0 when not foldable. */
+static int64_t bias_len(const IrGraph *g, const IrNode *p, const IrTensor *b) {
+  const IrTensor *y = &g->tensors[p->outputs[0]];
+  if (y->rank < 2 || y->dims[1] <= 0 || !b->data || ir_numel(b) != y->dims[1]) return 0;
+  if (p->op == IR_OP_GEMM || p->op == IR_OP_MATMUL) {
+    if (y->rank != 2 || b->rank > 2 || (b->rank == 2 && b->dims[0] != 1)) return 0;
+    return y->dims[1];
+  }
+  if (b->rank != y->rank && b->rank != y->rank - 1) return 0;
+  for (int i = 0; i < b->rank; i++) {
+    int ax = i + (y->rank - b->rank);
+    if (ax != 1 && b->dims[i] != 1) return 0;
+  }
+  return y->dims[1];
+}
+
+/* Folds Add(conv|gemm|2-D matmul output, constant bias) into the producer's bias input. */
+static void fold_biases(Ctx *c) {
+  IrGraph *g = c->g;
+  int *uses = count_uses(c), *prod = producers(c), n_tensors = g->n_tensors;
+  for (int i = 0; i < g->n_nodes; i++) {
+    IrNode *add = &g->nodes[i];
+    if (add->op != IR_OP_ADD || add->n_inputs != 2 || add->n_outputs != 1) continue;
+    for (int side = 0; side < 2; side++) {
+      int a = add->inputs[side], b = add->inputs[1 - side];
+      if (a < 0 || b < 0 || a >= n_tensors || uses[a] != 1 || g->tensors[a].is_output) continue;
+      int p = prod[a];
+      if (p < 0) continue;
+      IrNode *pn = &g->nodes[p];
+      bool conv = (pn->op == IR_OP_CONV || pn->op == IR_OP_CONV_TRANSPOSE) && pn->n_inputs == 2;
+      /* a plain MatMul only when named as the writer names Gemm's: "<gemm>/MatMul" */
+      size_t an = strlen(add->name);
+      bool gemm_name = pn->op == IR_OP_GEMM || (strncmp(pn->name, add->name, an) == 0 && strcmp(pn->name + an, "/MatMul") == 0);
+      bool mm = (pn->op == IR_OP_GEMM || pn->op == IR_OP_MATMUL) && gemm_name && pn->n_inputs == 2 &&
+                g->tensors[pn->inputs[0]].rank == 2 && g->tensors[pn->inputs[1]].rank == 2;
+      if ((!conv && !mm) || pn->outputs[0] != a) continue;
+      const IrTensor *bt = &g->tensors[b];
+      int64_t len = bias_len(g, pn, bt);
+      if (!len) continue;
+      int nb = new_tensor(c, arena_printf(c->a, "%s/bias", add->name));
+      bt = &g->tensors[b];
+      ir_set_const(g, nb, bt->dtype, 1, &len, bt->data);
+      pn = &g->nodes[p];
+      add = &g->nodes[i];
+      if (pn->op == IR_OP_MATMUL) pn->op = IR_OP_GEMM, pn->op_type = "Gemm";
+      ir_node_add_input(g, p, nb);
+      pn->outputs[0] = add->outputs[0];
+      pn->name = add->name;
+      if (add->outputs[0] >= 0 && add->outputs[0] < n_tensors) prod[add->outputs[0]] = p;
+      c->drop[i] = true;
+      break;
+    }
+  }
+}
+
+/* Removes dropped nodes, then orders the rest. */
+static int finish(Ctx *c) {
+  IrGraph *g = c->g;
+  int k = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!c->drop[i]) g->nodes[k++] = g->nodes[i];
+  g->n_nodes = k;
+  return ir_toposort(g, c->err);
+}
+
+/* ---- driver ---- */
+
+static int convert(Ctx *c, xmlDocPtr doc) {
+  xmlNodePtr net = xmlDocGetRootElement(doc);
+  if (!is_el(net, "net")) return fail(c, ERR_PARSE, NULL, "not an OpenVINO IR file (root element is not <net>)");
+  const char *ver = prop(c, net, "version");
+  int64_t v = 0;
+  if (!ver || !parse_i64(ver, &v) || v < 10 || v > 11)
+    return fail(c, ERR_PARSE, NULL, "IR version '%s' is not supported (expected 10 or 11)", ver ? ver : "");
+  if (doc->intSubset || doc->extSubset) return fail(c, ERR_PARSE, NULL, "a DOCTYPE is not allowed in an IR file");
+  xmlNodePtr layers = child(net, "layers");
+  if (!layers) return fail(c, ERR_PARSE, NULL, "the IR has no <layers>");
+  c->g->producer_name = arena_printf(c->a, "OpenVINO IR v%lld", (long long)v);
+  c->g->opset = 13;
+  if (parse_layers(c, layers) < 0) return -1;
+  int *first_in = arena_array(c->a, (size_t)c->n_ls + 1, sizeof(int));
+  for (int i = 0; i < c->n_ls; i++) first_in[i + 1] = first_in[i] + c->ls[i].n_in;
+  int *sl = arena_array(c->a, (size_t)first_in[c->n_ls] + 1, sizeof(int));
+  int *sp = arena_array(c->a, (size_t)first_in[c->n_ls] + 1, sizeof(int));
+  if (parse_edges(c, child(net, "edges"), sl, sp, first_in) < 0) return -1;
+  size_t cap = 64;
+  while (cap < (size_t)c->n_ls * 4) cap *= 2;
+  set_init(&c->names, cap);
+  if (make_tensors(c) < 0) return -1;
+  for (int i = 0; i < c->n_ls; i++)
+    for (int k = 0; k < c->ls[i].n_in; k++)
+      if (c->ls[i].in[k].linked) {
+        const XPort *src = &c->ls[sl[first_in[i] + k]].out[sp[first_in[i] + k]];
+        c->ls[i].in[k].tensor = src->tensor;
+        c->ls[i].in[k].names = src->names;
+      }
+  for (int i = 0; i < c->n_ls; i++)
+    if (convert_layer(c, &c->ls[i]) < 0) return -1;
+  c->drop = arena_array(c->a, (size_t)c->g->n_nodes + 1, sizeof(bool));
+  fold_biases(c);
+  return finish(c);
+}
+
+int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, const uint8_t *bin,
+                   size_t bin_len, const char *path, Err *err) {
+  Ctx c = {0};
+  c.a = a;
+  c.err = err;
+  c.path = path ? path : "<memory>";
+  c.bin = bin;
+  c.bin_len = bin ? bin_len : 0;
+  c.has_bin = bin != NULL;
+  if (xml_len > FE_IR_MAX_XML || xml_len > (size_t)INT32_MAX)
+    return fail(&c, ERR_PARSE, NULL, "xml is %zu bytes, over the limit of %zu", xml_len, FE_IR_MAX_XML);
+  if (!xml) return fail(&c, ERR_PARSE, NULL, "no data");
+  xmlParserCtxtPtr pc = xmlNewParserCtxt();
+  if (!pc) return fail(&c, ERR_OOM, NULL, "cannot create the xml parser");
+  xmlDocPtr doc = xmlCtxtReadMemory(pc, xml, (int)xml_len, c.path, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  int rc;
+  if (!doc) {
+    const xmlError *e = xmlCtxtGetLastError(pc);
+    char msg[256] = "unknown error";
+    if (e && e->message) {
+      snprintf(msg, sizeof msg, "%s", e->message);
+      msg[strcspn(msg, "\n")] = 0;
+    }
+    rc = fail(&c, ERR_PARSE, NULL, "not an OpenVINO IR file (xml line %d: %s)", e ? e->line : 0, msg);
+  } else {
+    c.g = ir_new(a, c.path);
+    rc = convert(&c, doc);
+    xmlFreeDoc(doc);
+  }
+  xmlFreeParserCtxt(pc);
+  free(c.names.key);
+  if (rc == 0) *out = c.g;
+  return rc;
+}
+
+int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *bin_path,
+                    Err *err) {
+  uint8_t *xml = NULL, *bin = NULL;
+  size_t xml_len = 0, bin_len = 0;
+  int rc = io_read_file(&xml, &xml_len, xml_path, FE_IR_MAX_XML, err);
+  if (rc == 0 && bin_path) {
+    rc = io_read_file(&bin, &bin_len, bin_path, FE_IR_MAX_BIN, err);
+    if (rc < 0) {
+      char m[sizeof err->msg];
+      snprintf(m, sizeof m, "weights file '%s': %s", bin_path, err->msg);
+      err_where(err, xml_path, 0, NULL, "");
+      err_set(err, err->code, "%s", m);
+    }
+  }
+  if (rc == 0) rc = fe_ir_load_mem(out, a, (const char *)xml, xml_len, bin, bin_len, xml_path, err);
+  free(xml);
+  free(bin);
+  return rc;
+}
+
+int fe_ir_load(IrGraph **out, Arena *a, const char *xml_path, Err *err) {
+  size_t n = strlen(xml_path);
+  const char *bin;
+  if (n >= 4 && strcasecmp(xml_path + n - 4, ".xml") == 0)
+    bin = arena_printf(a, "%.*s.bin", (int)(n - 4), xml_path);
+  else
+    bin = arena_printf(a, "%s.bin", xml_path);
+  return fe_ir_load_pair(out, a, xml_path, bin, err);
+}
