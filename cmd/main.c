@@ -2,7 +2,7 @@
  * cmd/main.c — the blobc command line. Sub-commands:
  *
  *   blobc build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]
- *   blobc convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]
+ *   blobc convert MODEL.onnx|MODEL.xml|MODEL.prototxt [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]
  *                 [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16]
  *                 [-ip U8|FP16] [--shaves N] [--openvino 2021.4|2022.1] [-o DIR] [--name NAME]
  *   blobc check   MANIFEST.yaml|MODEL [--json]
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <unistd.h>
 
 #include "pipeline/archive.h"
@@ -27,6 +28,8 @@
 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_import_omz(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 static void usage(FILE *f) {
@@ -40,6 +43,8 @@ static void usage(FILE *f) {
           "  check   MANIFEST.yaml|MODEL [--json]\n"
           "  inspect FILE.blob [--json] [--check]\n"
           "  archive verify FILE.tar.gz\n"
+          "  report  merge A/report.json B/report.json ... -o DIR   # join --shard runs\n"
+          "  import-omz DIR -o MANIFEST.yaml                        # Open Model Zoo model.yml files\n"
           "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
           "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
           "  version\n");
@@ -283,6 +288,15 @@ static int cmd_build(int argc, char **argv, bool check) {
   return rc;
 }
 
+/* The manifest's rule for model names (they become folder and file names). */
+static bool safe_name(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 100 || s[0] == '.') return false;
+  for (size_t i = 0; i < n; i++)
+    if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-')) return false;
+  return true;
+}
+
 static int cmd_convert(int argc, char **argv) {
   const char *model = NULL, *out_dir = ".", *name = NULL, *openvino = "2022.1";
   CompInput in = {0};
@@ -334,11 +348,19 @@ static int cmd_convert(int argc, char **argv) {
   }
   if (!model) return usage_error("%s needs a model file", "convert");
   Arena *a = arena_new();
-  if (!name) { /* file stem */
+  if (name && !safe_name(name)) {
+    arena_free(a);
+    return usage_error("--name '%s' must be 1-100 of [A-Za-z0-9._-], not starting with '.'", name);
+  }
+  if (!name) { /* file stem, made safe */
     const char *slash = strrchr(model, '/');
     char *stem = arena_strdup(a, slash ? slash + 1 : model);
     char *dot = strrchr(stem, '.');
     if (dot && dot != stem) *dot = 0;
+    if (strlen(stem) > 100) stem[100] = 0;
+    for (char *p = stem; *p; p++)
+      if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')) *p = '_';
+    if (stem[0] == '.' || !stem[0]) stem = arena_printf(a, "model%s", stem);
     name = stem;
   }
   BuildJob *job = calloc(1, sizeof *job);
@@ -387,6 +409,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
   else if (!strcmp(cmd, "archive")) rc = cmd_archive(argc, argv);
   else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "import-omz")) rc = cmd_import_omz(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "report")) rc = cmd_report(argc - 1, argv + 1);
   else if (!strcmp(cmd, "run")) rc = cmd_run(argc - 1, argv + 1);
   else rc = usage_error("unknown command '%s'", cmd);
   xmlCleanupParser();

@@ -7,6 +7,8 @@
 #include "backend/blob_write.h"
 #include "backend/irxml.h"
 #include "backend/superblob.h"
+#include "frontend/caffe.h"
+#include "frontend/ir_read.h"
 #include "frontend/onnx.h"
 #include "passes/passes.h"
 
@@ -17,8 +19,10 @@ static bool ends_with(const char *s, const char *suffix) {
 
 int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) {
   if (ends_with(path, ".onnx")) return fe_onnx_load(out, a, path, err);
+  if (ends_with(path, ".xml")) return fe_ir_load(out, a, path, err);
+  if (ends_with(path, ".prototxt")) return fe_caffe_load(out, a, path, err);
   err_where(err, path, 0, NULL, NULL);
-  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx)");
+  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx, .xml with .bin beside it, or .prototxt with .caffemodel)");
 }
 
 static const char *verdict_name(Verdict v) {
@@ -149,6 +153,11 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   PassStats st = {0};
   double t0 = io_now();
   if (compile_load(&g, a, opt->source, err) < 0) goto done;
+  if (g->n_outputs == 0) {
+    err_where(err, opt->source, 0, NULL, NULL);
+    err_set(err, ERR_PARSE, "the model has no outputs");
+    goto done;
+  }
   res->n_nodes_source = g->n_nodes;
   double t1 = io_now();
   res->t_load = t1 - t0;

@@ -46,7 +46,26 @@ static Verdict not_listed(Ctx *c) {
   return VERDICT_UNSUPPORTED;
 }
 
+/* Layers the VPU column lists as supported (myriad-supported-ops.md) that our op table does not
+ * carry yet: the device could run them, blobc cannot write their stages. */
+static const char *const VPU_LISTED[] = {
+    "DetectionOutput", "PriorBox", "PriorBoxClustered", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
+    "MaxRoiPool", "PSROIPooling", "CTCGreedyDecoder", "LSTMCell", "LSTMSequence", "LSTM", "RNN", "TensorIterator",
+    "GRN", "MVN", "MeanVarianceNormalization", "Normalize", "NormalizeL2", "LpNormalization", "ScatterUpdate",
+    "OneHot", "ReverseSequence", "Erf", "Sign", "Softplus", "Mish", "Swish", "Gelu", "Not", "And", "Or", "Xor",
+    "LogicalNot", "LogicalAnd", "LogicalOr", "LogicalXor", "FloorMod", "Mod", "SquaredDifference", "GreaterOrEqual",
+    "LessOrEqual", "NotEqual", "ReduceMin", "ReduceAnd", "StridedSlice", "Broadcast", "Select", "ScaleShift", "Crop",
+    "Interp", "Resample", "Power", "Clamp", "Permute", "SoftMax", "ROIAlign", "ExperimentalDetectronDetectionOutput",
+};
+
 static Verdict rule_unknown(Ctx *c) {
+  for (size_t i = 0; i < sizeof VPU_LISTED / sizeof VPU_LISTED[0]; i++)
+    if (!strcmp(c->n->op_type, VPU_LISTED[i])) {
+      *c->reason = arena_printf(c->g->arena, "'%s' is on the MYRIAD layer list, but blobc cannot write its stage yet",
+                                c->n->op_type);
+      *c->fix = arena_strdup(c->g->arena, "compile this model's IR (written beside the report) with OpenVINO's compile_tool for now, or run the layer on the host");
+      return VERDICT_UNSUPPORTED;
+    }
   *c->reason = arena_printf(c->g->arena, "unsupported layer type '%s%s%s': not in the MYRIAD layer list",
                             c->n->domain && c->n->domain[0] ? c->n->domain : "",
                             c->n->domain && c->n->domain[0] ? "." : "", c->n->op_type);
