@@ -4,6 +4,7 @@
 #   make test       deps + build + every cmocka suite + CLI checks
 #   make asan       the same tests under ASan+UBSan (build-san/)
 #   make demo       deps + build + convert the demo zoo with -j2, print where the report is
+#   make fuzz-smoke libFuzzer harnesses, a few seconds each (part of test); make fuzz: long runs
 #   make bench      benchmarks (not part of test)
 
 CC      ?= cc
@@ -19,7 +20,7 @@ ifeq ($(SAN),1)
 endif
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
-            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev
 
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports
@@ -95,6 +96,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j2 all
 	@$(MAKE) --no-print-directory run-tests
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 asan: deps
 	@$(MAKE) --no-print-directory SAN=1 -j2 all
@@ -109,6 +111,7 @@ demo: deps
 	[ $$rc -le 1 ]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
+-include tests/fuzz/fuzz.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include "cache.h"
 #include "pool.h"
@@ -183,7 +184,12 @@ static void run_one(void *vctx, int i, int worker) {
     if (bo->want_blob || bo->want_ir) {
       char dir[4096];
       snprintf(dir, sizeof dir, "%s/%s", bo->out_dir, j->name);
+      struct stat lst;
       if (io_mkdirs(dir, &j->err) < 0) {
+        j->status = JOB_ERROR;
+      } else if (lstat(dir, &lst) < 0 || !S_ISDIR(lst.st_mode)) {
+        err_where(&j->err, dir, 0, j->name, NULL);
+        err_set(&j->err, ERR_IO, "output folder is a symbolic link or not a folder: refusing to write through it");
         j->status = JOB_ERROR;
       } else {
         remove_stale_temps(dir);

@@ -924,13 +924,37 @@ static int root_of(const W *w, int t, uint32_t *off) {
   return t;
 }
 
-static uint32_t tensor_bytes(const IrTensor *x) {
+/* RVC2 has 512 MiB of DDR: no single tensor can be larger (and every blob field is a u32). */
+#define BLOB_MAX_TENSOR_BYTES (512u << 20)
+
+static uint64_t tensor_bytes64(const IrTensor *x) {
   int64_t n = ir_numel(x);
-  return (uint32_t)((n > 0 ? n : 1) * (int64_t)blob_dtype_size(blob_dt(x->dtype)));
+  if (n < 0) return UINT64_MAX;
+  return (uint64_t)(n > 0 ? n : 1) * blob_dtype_size(blob_dt(x->dtype));
+}
+
+static uint32_t tensor_bytes(const IrTensor *x) {
+  uint64_t b = tensor_bytes64(x);
+  return b > BLOB_MAX_TENSOR_BYTES ? BLOB_MAX_TENSOR_BYTES : (uint32_t)b;
 }
 
 static int assign_storage(W *w) {
   const IrGraph *g = w->g;
+  for (int i = 0; i < g->n_nodes; i++) { /* every tensor a stage may touch must fit the device */
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
+      int t = k < n->n_inputs ? n->inputs[k] : n->outputs[k - n->n_inputs];
+      if (t < 0) continue;
+      uint64_t b = tensor_bytes64(&g->tensors[t]);
+      if (b > BLOB_MAX_TENSOR_BYTES) {
+        err_where(w->err, g->source, 0, NULL, n->name);
+        if (b == UINT64_MAX) return err_set(w->err, ERR_BACKEND, "tensor '%s' has no static shape", g->tensors[t].name);
+        return err_set(w->err, ERR_BACKEND, "tensor '%s' of shape %s is %llu bytes, over the 512 MiB a MyriadX can hold",
+                       g->tensors[t].name, ir_shape_str(g->arena, &g->tensors[t]), (unsigned long long)b);
+      }
+    }
+  }
   for (int t = 0; t < g->n_tensors; t++) {
     Store *s = &w->st[t];
     memset(s, 0, sizeof *s);
@@ -1180,9 +1204,9 @@ static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmi
       {BLOB_HDR_STAGE_SECTION, stg_off}, {BLOB_HDR_CONST_SECTION, cst_off},
   };
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) buf_set_u32(&hdr, fields[i][0], fields[i][1]);
-  memcpy(p + in_off, ins.data, ins.len);
-  memcpy(p + out_off, outs.data, outs.len);
-  memcpy(p + stg_off, stg.data, stg.len);
+  if (ins.len) memcpy(p + in_off, ins.data, ins.len);
+  if (outs.len) memcpy(p + out_off, outs.data, outs.len);
+  if (stg.len) memcpy(p + stg_off, stg.data, stg.len);
   if (w->cst.len) memcpy(p + cst_off, w->cst.data, w->cst.len);
   bs->const_size = (uint32_t)w->cst.len;
   buf_free(&ins);
@@ -1236,6 +1260,10 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
       if (w.stages[s].bufs[k].tensor >= 0) touch(&w, w.stages[s].bufs[k].tensor, s);
   plan_bss(&w, bs);
   bs->n_stages = w.n_stages;
+  if (bs->bss_naive > UINT32_MAX || w.cst.len > (size_t)INT32_MAX) {
+    err_set(err, ERR_BACKEND, "the network needs more memory than a MyriadX blob can describe");
+    goto done;
+  }
   serialize(&w, out, bs, vmaj, vmin);
   rc = 0;
 done:

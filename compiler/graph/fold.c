@@ -60,6 +60,14 @@ void shape__walk_next(ShapeWalk *w) {
 
 bool shape__can_fold(const IrGraph *g, int n) {
   const IrNode *x = &g->nodes[n];
+  for (int k = 0; k < x->n_inputs; k++) { /* strings have no data to compute with */
+    int t = x->inputs[k];
+    if (t >= 0 && (g->tensors[t].dtype == DT_STRING || g->tensors[t].dtype == DT_UNDEF)) return false;
+    if (t >= 0 && g->tensors[t].data) {
+      int64_t ne = ir_numel(&g->tensors[t]);
+      if (ne < 0 || g->tensors[t].nbytes < (uint64_t)ne * dtype_size(g->tensors[t].dtype)) return false;
+    }
+  }
   for (int k = 0; k < x->n_outputs; k++) {
     if (x->outputs[k] < 0) continue;
     const IrTensor *t = &g->tensors[x->outputs[k]];

@@ -1628,6 +1628,12 @@ static bool all_inputs_const(const IrGraph *g, int n) {
 static int infer_node(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   if ((unsigned)x->op >= IR_OP_COUNT) return 0; /* IR_OP_UNKNOWN: outputs stay as value_info said */
+  for (int k = 0; k < x->n_inputs; k++)
+    if (x->inputs[k] >= 0 && g->tensors[x->inputs[k]].dtype == DT_STRING) {
+      err_where(err, g->source, 0, NULL, x->name);
+      return err_set(err, ERR_SHAPE, "%s: input %d '%s' is a string tensor (not supported)", x->op_type, k,
+                     g->tensors[x->inputs[k]].name);
+    }
   if (check_inputs(g, n, err) < 0 || SHAPE_FN[x->op](g, n, err) < 0) return -1;
   for (int k = 0; k < x->n_outputs; k++)
     if (x->outputs[k] >= 0 && check_tensor(g, n, &g->tensors[x->outputs[k]], err) < 0) return -1;

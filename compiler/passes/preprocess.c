@@ -123,6 +123,8 @@ static int apply_shape(IrGraph *g, int x, const CompInput *s, Err *err) {
 static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
   if (apply_shape(g, x, s, err) < 0) return -1;
   IrTensor *t = &g->tensors[x];
+  for (int i = 0; i < t->rank; i++)
+    if (t->dims[i] == 0) return err_set(err, ERR_SHAPE, "input '%s' has a dim of size 0 (%s)", t->name, ir_shape_str(g->arena, t));
   const char *name = t->name;
   bool is_float = dtype_is_float(t->dtype);
   CompLayout layout = s->layout ? s->layout : default_layout(t->rank);
