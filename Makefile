@@ -114,4 +114,5 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include tests/fuzz/fuzz.mk
+-include bench/bench.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

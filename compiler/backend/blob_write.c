@@ -138,6 +138,22 @@ static BRef const_vec(W *w, const double *v, size_t n) {
   return const_f16(w, h, n, 1, &d);
 }
 
+/* Element i of a float constant as FP16 bits: a copy when it already is FP16 (after the fp16
+ * pass it always is), a rounding otherwise. */
+static inline uint16_t half_at(const IrTensor *x, int64_t i) {
+  if (x->dtype == DT_F16) {
+    uint16_t h;
+    memcpy(&h, (const uint8_t *)x->data + 2 * i, 2);
+    return h;
+  }
+  if (x->dtype == DT_F32) {
+    float f;
+    memcpy(&f, (const uint8_t *)x->data + 4 * i, 4);
+    return fp16_from_f32(f);
+  }
+  return fp16_from_f32((float)ir_const_f64(x, i));
+}
+
 /* A constant graph tensor as a blob const (float data as FP16, ints as S32). */
 static BRef const_tensor(W *w, int t) {
   const IrTensor *x = T(w, t);
@@ -146,8 +162,12 @@ static BRef const_tensor(W *w, int t) {
   r.tensor = -1;
   if (dtype_is_float(x->dtype)) {
     uint16_t *h = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 2);
-    for (int64_t i = 0; i < n; i++) h[i] = x->dtype == DT_F16 ? ((const uint16_t *)x->data)[i] : fp16_from_f32((float)ir_const_f64(x, i));
-    r.const_off = add_const(w, h, (size_t)n * 2);
+    if (x->dtype == DT_F16) {
+      r.const_off = add_const(w, x->data, (size_t)n * 2); /* already the bytes we want */
+    } else {
+      for (int64_t i = 0; i < n; i++) h[i] = half_at(x, i);
+      r.const_off = add_const(w, h, (size_t)n * 2);
+    }
     r.dt = BLOB_DT_FP16;
   } else {
     int32_t *v = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 4);
@@ -442,7 +462,7 @@ static int lower_conv(W *w, const IrNode *n) {
     /* DepthConv (8): weights [k][c] (C innermost), descriptor dims [K, 1, C] (blob-stages.md §1.2) */
     uint16_t *h = arena_array(w->g->arena, (size_t)(oc * K), 2);
     for (int64_t c = 0; c < oc; c++)
-      for (int64_t k = 0; k < K; k++) h[c + oc * k] = fp16_from_f32((float)ir_const_f64(wt, c * K + k));
+      for (int64_t k = 0; k < K; k++) h[c + oc * k] = half_at(wt, c * K + k);
     uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)oc};
     Stage *s = new_stage(w, BLOB_STAGE_DEPTH_CONV, false);
     params_u32(s, params, 8);
@@ -455,14 +475,14 @@ static int lower_conv(W *w, const IrNode *n) {
     for (int64_t gi = 0; gi < group; gi++) {
       bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
       uint16_t *h = arena_array(w->g->arena, (size_t)(ocg * icg * K), 2);
+      /* 1x1: IR order [oc][ic]; otherwise CHW case [k][oc][ic] (ConvCHWWeightsContent) */
       for (int64_t o = 0; o < ocg; o++)
-        for (int64_t i = 0; i < icg; i++)
-          for (int64_t k = 0; k < K; k++) {
-            float v = (float)ir_const_f64(wt, ((gi * ocg + o) * icg + i) * K + k);
-            /* 1x1: IR order [oc][ic]; otherwise CHW case [k][oc][ic] (ConvCHWWeightsContent) */
-            size_t at = conv1x1 ? (size_t)(i + icg * o) : (size_t)(i + icg * o + icg * ocg * k);
-            h[at] = fp16_from_f32(v);
-          }
+        for (int64_t i = 0; i < icg; i++) {
+          int64_t src = ((gi * ocg + o) * icg + i) * K;
+          if (conv1x1) h[i + icg * o] = half_at(wt, src);
+          else
+            for (int64_t k = 0; k < K; k++) h[i + icg * o + icg * ocg * k] = half_at(wt, src + k);
+        }
       uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
       Stage *s = new_stage(w, BLOB_STAGE_CONV, false);
       params_u32(s, params, 8);
@@ -493,8 +513,8 @@ static int lower_fc(W *w, const IrNode *n) {
   uint16_t *h = arena_array(w->g->arena, (size_t)(ic * oc), 2);
   for (int64_t i = 0; i < ic; i++)
     for (int64_t o = 0; o < oc; o++) {
-      double v = transb ? ir_const_f64(b, o * ic + i) : ir_const_f64(b, i * oc + o);
-      h[o + oc * i] = fp16_from_f32((float)(v * alpha));
+      int64_t at = transb ? o * ic + i : i * oc + o;
+      h[o + oc * i] = alpha == 1.0 ? half_at(b, at) : fp16_from_f32((float)(ir_const_f64(b, at) * alpha));
     }
   int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_t >= 0 && ir_numel(T(w, bias_t)) != oc) {

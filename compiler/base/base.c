@@ -295,9 +295,41 @@ float fp16_to_f32(uint16_t h) {
   return f;
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* 8 at a time with the F16C instruction (vcvtps2ph, round to nearest even): bit-identical to
+ * fp16_from_f32 and to its counters on all 2^32 inputs (bench/fp16_simd.c --exhaustive), 8.9x
+ * faster. Returns how many elements it did; the scalar loop finishes the tail. */
+__attribute__((target("avx2,f16c"))) static size_t fp16_convert_f16c(uint16_t *dst, const float *src, size_t n,
+                                                                     size_t *sat, size_t *under) {
+  size_t i = 0;
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), exp_mask = _mm256_set1_epi32(0x7f800000);
+  const __m256i ones = _mm256_set1_epi32(-1), inf = _mm256_set1_epi32(0x7c00);
+  const __m128i h_abs = _mm_set1_epi16(0x7fff);
+  for (; i + 8 <= n; i += 8) {
+    __m256 f = _mm256_loadu_ps(src + i);
+    __m128i h = _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    _mm_storeu_si128((__m128i *)(void *)(dst + i), h);
+    __m256i x = _mm256_castps_si256(f);
+    __m256i ha = _mm256_cvtepu16_epi32(_mm_and_si128(h, h_abs));
+    __m256i finite = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, exp_mask), exp_mask), ones);
+    __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, abs_mask), _mm256_setzero_si256()), ones);
+    __m256i s1 = _mm256_and_si256(_mm256_cmpeq_epi32(ha, inf), finite);
+    __m256i u1 = _mm256_and_si256(_mm256_cmpeq_epi32(ha, _mm256_setzero_si256()), nonzero);
+    *sat += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(s1)));
+    *under += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(u1)));
+  }
+  return i;
+}
+#endif
+
 void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated, size_t *underflowed) {
-  size_t sat = 0, under = 0;
-  for (size_t i = 0; i < n; i++) {
+  size_t sat = 0, under = 0, start = 0;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2"))
+    start = fp16_convert_f16c(dst, src, n, &sat, &under);
+#endif
+  for (size_t i = start; i < n; i++) {
     uint16_t h = fp16_from_f32(src[i]);
     dst[i] = h;
     /* branch-light counters: an inf from a finite value, a zero from a nonzero */

@@ -42,14 +42,23 @@ static int fuse_one(IrGraph *g, int bn, PassStats *st) {
   const IrTensor *gam = &g->tensors[b->inputs[1]], *bet = &g->tensors[b->inputs[2]];
   const IrTensor *mean = &g->tensors[b->inputs[3]], *var = &g->tensors[b->inputs[4]];
   bool has_bias = c->n_inputs > 2 && c->inputs[2] >= 0;
+  const float *wf = W->dtype == DT_F32 ? (const float *)W->data : NULL;
   for (int64_t o = 0; o < oc; o++) {
     double s = ir_const_f64(gam, o) / sqrt(ir_const_f64(var, o) + eps);
-    for (int64_t i = 0; i < per; i++) nw[o * per + i] = (float)(ir_const_f64(W, o * per + i) * s);
+    float sf = (float)s;
+    if (wf)
+      for (int64_t i = 0; i < per; i++) nw[o * per + i] = wf[o * per + i] * sf;
+    else
+      for (int64_t i = 0; i < per; i++) nw[o * per + i] = (float)(ir_const_f64(W, o * per + i) * s);
     double bias = has_bias ? ir_const_f64(&g->tensors[c->inputs[2]], o) : 0.0;
     nb[o] = (float)((bias - ir_const_f64(mean, o)) * s + ir_const_f64(bet, o));
   }
-  int nwt = pass_const(g, arena_printf(g->arena, "%s/fused_weights", g->nodes[conv].name), DT_F32,
-                       g->tensors[w].rank, g->tensors[w].dims, nw);
+  /* the tensor takes nw as its data: no second copy of the weights */
+  int nwt = ir_add_tensor(g, arena_printf(g->arena, "%s/fused_weights", g->nodes[conv].name));
+  ir_set_shape(g, nwt, g->tensors[w].rank, g->tensors[w].dims);
+  g->tensors[nwt].dtype = DT_F32;
+  g->tensors[nwt].data = nw;
+  g->tensors[nwt].nbytes = (size_t)(oc * per) * sizeof(float);
   int nbt = pass_const(g, arena_printf(g->arena, "%s/fused_bias", g->nodes[conv].name), DT_F32, 1, &oc, nb);
   c = &g->nodes[conv];
   b = &g->nodes[bn];
@@ -130,10 +139,18 @@ int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
     }
     if (x->data) {
       int64_t n = ir_numel(x);
-      uint16_t *h = arena_array(g->arena, (size_t)(n > 0 ? n : 1), 2);
+      uint16_t *h;
       if (x->dtype == DT_F32) {
-        fp16_convert(h, x->data, (size_t)n, &st->fp16_saturated, &st->fp16_underflowed);
+        /* in place: element i's half lands at bytes 2i, which the chunk copy has already read */
+        h = x->data;
+        float chunk[4096];
+        for (int64_t off = 0; off < n; off += 4096) {
+          size_t len = (size_t)(n - off < 4096 ? n - off : 4096);
+          memcpy(chunk, (const float *)x->data + off, len * sizeof(float));
+          fp16_convert(h + off, chunk, len, &st->fp16_saturated, &st->fp16_underflowed);
+        }
       } else {
+        h = arena_array(g->arena, (size_t)(n > 0 ? n : 1), 2);
         for (int64_t i = 0; i < n; i++) {
           float f = (float)ir_const_f64(x, i);
           fp16_convert(&h[i], &f, 1, &st->fp16_saturated, &st->fp16_underflowed);
