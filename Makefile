@@ -20,7 +20,7 @@ ifeq ($(SAN),1)
 endif
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
-            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev valgrind
 
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
             compiler/ref pipeline reports

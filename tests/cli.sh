@@ -69,6 +69,14 @@ expect "inspect --check our blob" 0 "." "$BLOBC" inspect --check "$T/conv/tiny_r
 expect "inspect a non-blob" 2 "broken.onnx: offset [0-9]+: " "$BLOBC" inspect "$T/broken.onnx"
 expect "check lists unsupported nodes with fixes" 1 "node 'sin' \(Sin\): unsupported: .*fix: " "$BLOBC" check "$ZOO/unsupported_op.onnx"
 
+# valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)
+if command -v valgrind >/dev/null 2>&1 && [ -z "${BLOBC_SKIP_VALGRIND:-}" ] && ! ldd "$BLOBC" | grep -q libasan; then
+  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
+    "$BLOBC" build "$T/zoo.yaml" -j 2 -o "$T/vg" --archive "$T/vg.tar.gz" >"$T/vg.log" 2>&1
+  rc=$?
+  if [ $rc -ne 99 ] && [ $rc -lt 128 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL valgrind (rc=$rc):"; grep "==" "$T/vg.log" | head -20; fi
+fi
+
 # numerical proof against ONNX's own test data (when ../shared/data is there)
 NODE=${BLOBC_SHARED_DATA:-../shared/data}/onnx-node
 if [ -d "$NODE" ]; then
