@@ -112,12 +112,12 @@ static void passes__preprocessing_chain_in_mo_order(void **state) {
   assert_int_equal(in_t->rank, 4);
   assert_int_equal(in_t->dims[1], 4);
   assert_int_equal(in_t->dims[3], 3);
-  /* walk back from the relu: Div <- Sub <- Gather <- Transpose <- Cast <- input */
+  /* walk back from the relu: Gather <- Div <- Sub <- Transpose <- Cast <- input */
   const IrNode *relu = NULL;
   for (int i = 0; i < g->n_nodes; i++)
     if (g->nodes[i].op == IR_OP_RELU) relu = &g->nodes[i];
   assert_non_null(relu);
-  IrOp want[5] = {IR_OP_DIV, IR_OP_SUB, IR_OP_GATHER, IR_OP_TRANSPOSE, IR_OP_CAST};
+  IrOp want[5] = {IR_OP_GATHER, IR_OP_DIV, IR_OP_SUB, IR_OP_TRANSPOSE, IR_OP_CAST};
   int t = relu->inputs[0];
   for (int k = 0; k < 5; k++) {
     const IrNode *p = producer(g, t);
@@ -127,12 +127,13 @@ static void passes__preprocessing_chain_in_mo_order(void **state) {
     t = p->inputs[0];
   }
   assert_int_equal(t, g->inputs[0]);
-  /* mean is per channel in model order, shaped [1,3,1,1] */
-  const IrNode *sub = producer(g, producer(g, relu->inputs[0])->inputs[0]);
+  /* mean is per channel in frame order (reversed with the channels), shaped [1,3,1,1] */
+  const IrNode *sub = producer(g, producer(g, producer(g, relu->inputs[0])->inputs[0])->inputs[0]);
+  assert_int_equal(sub->op, IR_OP_SUB);
   const IrTensor *mean = &g->tensors[sub->inputs[1]];
   assert_int_equal(mean->rank, 4);
   assert_int_equal(mean->dims[1], 3);
-  assert_true(ir_const_f64(mean, 0) == 1.0 && ir_const_f64(mean, 2) == 3.0);
+  assert_true(ir_const_f64(mean, 0) == 3.0 && ir_const_f64(mean, 2) == 1.0);
   /* the relu input is again 1x3x4x4 float */
   assert_int_equal(g->tensors[relu->inputs[0]].dims[1], 3);
   ir_release(g);

@@ -85,6 +85,133 @@ int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err)
   return ir_toposort(g, err);
 }
 
+/* ---- fold_preprocess: the manifest's scale, mean and channel reversal into the first Conv ----
+ *
+ * conv(gather(x)), conv((x - m)) and conv(x / s) are one conv with changed weights and bias:
+ *   / s:      W'[o][c] = W[o][c] / s[c]                    (exact also with zero padding: 0/s = 0)
+ *   - m:      b'[o] = b[o] - sum_{c,k} W[o][c][k] m[c]     (only without padding: a padded zero
+ *                                                         of x - m would be -m after folding)
+ *   gather:   W'[o][idx[c]] = W[o][c]                       (a permutation of input channels)
+ * Each fold removes a stage; tests/test_blob_exec.c proves the result equal to the source model. */
+static const IrNode *pre_producer(const IrGraph *g, int t, IrOp op) {
+  int p = t >= 0 ? g->tensors[t].producer : -1;
+  if (p < 0) return NULL;
+  const IrNode *n = &g->nodes[p];
+  if (n->dead || n->op != op || !n->origin || ir_consumers(g, t) != 1 || g->tensors[t].is_output) return NULL;
+  return n;
+}
+
+static float *conv_weights_f32(IrGraph *g, IrNode *c, int64_t *oc, int64_t *ic, int64_t *k) {
+  const IrTensor *w = &g->tensors[c->inputs[1]];
+  if (!w->data || w->rank != 4 || ir_attr_int(c, "group", 1) != 1) return NULL;
+  *oc = w->dims[0], *ic = w->dims[1], *k = w->dims[2] * w->dims[3];
+  int64_t n = ir_numel(w);
+  float *nw = arena_array(g->arena, (size_t)n, sizeof(float));
+  for (int64_t i = 0; i < n; i++) nw[i] = (float)ir_const_f64(w, i);
+  return nw;
+}
+
+static void set_conv_weights(IrGraph *g, int conv, float *nw, const char *what) {
+  IrNode *c = &g->nodes[conv];
+  const IrTensor *w = &g->tensors[c->inputs[1]];
+  int t = ir_add_tensor(g, arena_printf(g->arena, "%s/%s", c->name, what));
+  c = &g->nodes[conv];
+  w = &g->tensors[c->inputs[1]];
+  ir_set_shape(g, t, w->rank, w->dims);
+  g->tensors[t].dtype = DT_F32;
+  g->tensors[t].data = nw;
+  g->tensors[t].nbytes = (size_t)ir_numel(w) * sizeof(float);
+  c->inputs[1] = t;
+}
+
+static void kill_folded(IrGraph *g, const IrNode *n, const IrNode *conv) {
+  IrNode *m = &g->nodes[n - g->nodes];
+  m->dead = true;
+  m->verdict = VERDICT_FOLDED;
+  m->reason = arena_printf(g->arena, "folded into Conv '%s'", conv->name);
+}
+
+static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
+  IrNode *c = &g->nodes[conv];
+  if (c->dead || c->op != IR_OP_CONV || !ir_is_const(g, c->inputs[1])) return;
+  int64_t oc, ic, k;
+  /* channel reversal: Gather on axis 1 with constant indices */
+  const IrNode *ga = pre_producer(g, c->inputs[0], IR_OP_GATHER);
+  if (ga && ir_attr_int(ga, "axis", 0) == 1 && ir_is_const(g, ga->inputs[1])) {
+    const IrTensor *idx = &g->tensors[ga->inputs[1]];
+    float *w0 = conv_weights_f32(g, c, &oc, &ic, &k);
+    if (!w0 || ir_numel(idx) != ic) return;
+    float *nw = arena_array(g->arena, (size_t)(oc * ic * k), sizeof(float));
+    bool seen[64] = {0};
+    for (int64_t i = 0; i < ic; i++) {
+      int64_t j = ir_const_i64(idx, i);
+      if (j < 0 || j >= ic || ic > 64 || seen[j]) return; /* not a permutation */
+      seen[j] = true;
+      for (int64_t o = 0; o < oc; o++) memcpy(&nw[(o * ic + j) * k], &w0[(o * ic + i) * k], (size_t)k * sizeof(float));
+    }
+    set_conv_weights(g, conv, nw, "channels_folded");
+    c = &g->nodes[conv];
+    c->inputs[0] = ga->inputs[0];
+    kill_folded(g, ga, c);
+    st->n_fused++;
+  }
+  /* scale: Div by a per-channel constant */
+  const IrNode *div = pre_producer(g, c->inputs[0], IR_OP_DIV);
+  if (div && ir_is_const(g, div->inputs[1])) {
+    const IrTensor *s = &g->tensors[div->inputs[1]];
+    float *nw = conv_weights_f32(g, c, &oc, &ic, &k);
+    int64_t ns = ir_numel(s);
+    if (nw && (ns == ic || ns == 1)) {
+      for (int64_t o = 0; o < oc; o++)
+        for (int64_t i = 0; i < ic; i++)
+          for (int64_t q = 0; q < k; q++) nw[(o * ic + i) * k + q] /= (float)ir_const_f64(s, ns == 1 ? 0 : i);
+      set_conv_weights(g, conv, nw, "scale_folded");
+      c = &g->nodes[conv];
+      c->inputs[0] = div->inputs[0];
+      kill_folded(g, div, c);
+      st->n_fused++;
+    } else {
+      return;
+    }
+  }
+  /* mean: Sub of a per-channel constant, only when the conv does not pad */
+  int64_t pads[4] = {0, 0, 0, 0};
+  ir_attr_ints(c, "pads", pads, 4);
+  const char *ap = ir_attr_str(c, "auto_pad", "NOTSET");
+  bool padded = pads[0] || pads[1] || pads[2] || pads[3] || (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"));
+  const IrNode *sub = padded ? NULL : pre_producer(g, c->inputs[0], IR_OP_SUB);
+  if (sub && ir_is_const(g, sub->inputs[1])) {
+    const IrTensor *m = &g->tensors[sub->inputs[1]];
+    const IrTensor *w = &g->tensors[c->inputs[1]];
+    oc = w->dims[0], ic = w->dims[1], k = w->dims[2] * w->dims[3];
+    int64_t nm = ir_numel(m);
+    if (nm != ic && nm != 1) return;
+    float *nb = arena_array(g->arena, (size_t)oc, sizeof(float));
+    bool has_b = c->n_inputs > 2 && c->inputs[2] >= 0;
+    for (int64_t o = 0; o < oc; o++) {
+      double acc = has_b ? ir_const_f64(&g->tensors[c->inputs[2]], o) : 0;
+      for (int64_t i = 0; i < ic; i++)
+        for (int64_t q = 0; q < k; q++) acc -= ir_const_f64(w, (o * ic + i) * k + q) * ir_const_f64(m, nm == 1 ? 0 : i);
+      nb[o] = (float)acc;
+    }
+    int bt = pass_const(g, arena_printf(g->arena, "%s/mean_folded", c->name), DT_F32, 1, &oc, nb);
+    c = &g->nodes[conv];
+    if (has_b) c->inputs[2] = bt;
+    else ir_node_add_input(g, conv, bt);
+    c = &g->nodes[conv];
+    c->inputs[0] = sub->inputs[0];
+    kill_folded(g, sub, c);
+    st->n_fused++;
+  }
+}
+
+int pass_fold_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
+  (void)opt;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_CONV) fold_into_conv(g, i, st);
+  return ir_toposort(g, err);
+}
+
 /* ---- verdicts ---- */
 
 int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {

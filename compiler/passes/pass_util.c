@@ -7,6 +7,7 @@ const PassEntry PASS_LIST[] = {
     {"preprocess", pass_preprocess},
     {"int_inputs", pass_int_inputs},
     {"fuse_bn", pass_fuse_bn},
+    {"fold_preprocess", pass_fold_preprocess},
     {"verdicts", pass_verdicts},
     {"fp16", pass_fp16},
 };

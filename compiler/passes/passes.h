@@ -7,6 +7,8 @@
  *                (Transpose), reverse_input_channels (Gather on C), mean (Sub), scale (Div)
  *   int_inputs   integer (I64) graph inputs become I32 (the VPU has no I64), with a verdict
  *   fuse_bn      BatchNormalization after Conv folded into the Conv's weights and bias
+ *   fold_preprocess  the manifest's scale, channel reversal (and the mean, when the conv does
+ *                not pad) folded into the first Conv's weights and bias
  *   verdicts     one VPU verdict per live node (compiler/passes/vpu_rules.c)
  *   fp16         float constants and activations to FP16 (round to nearest even), with counts
  */
@@ -25,6 +27,7 @@ typedef int (*PassFn)(IrGraph *g, const CompileOptions *opt, PassStats *st, Err 
 int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_int_inputs(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_fold_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 

@@ -3,12 +3,14 @@
  * ordinary graph nodes (so the IR shows it and every backend handles it):
  *
  *   frame (U8 or FP16, frame layout) -> Cast to float (U8 only) -> Transpose (frame layout !=
- *   model layout) -> Gather on C with [2,1,0] (reverse_input_channels) -> Sub mean -> Div scale
- *   -> the model
+ *   model layout) -> Sub mean -> Div scale -> Gather on C with [2,1,0]
+ *   (reverse_input_channels) -> the model
  *
  * Semantics follow Model Optimizer: new = (pixel - mean) / scale per channel, with mean and
- * scale given in the model's channel order; the channel reversal (BGR frames -> RGB model)
- * happens before them. The graph input keeps the model's input name.
+ * scale given in the model's channel order and the channel reversal turning BGR frames into
+ * the RGB the model wants. Mean and scale are applied in frame order (reversed with the
+ * channels), so the reversal can come last and fold into the first Conv. The graph input keeps
+ * the model's input name.
  */
 #include "passes.h"
 
@@ -188,21 +190,27 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
     (void)prev;
     copy_shape(g, cur, x, DT_F32);
   }
+  /* mean and scale are given in the model's channel order; they are applied here in the
+   * frame's order (reversed when the channels are), and the reversal comes last, next to the
+   * model: the same values, and the Gather can always fold into a first Conv. */
+  double mean[8], scale[8];
+  for (int i = 0; i < s->n_mean; i++) mean[i] = s->mean[s->reverse_input_channels && s->n_mean == 3 ? 2 - i : i];
+  for (int i = 0; i < s->n_scale; i++) scale[i] = s->scale[s->reverse_input_channels && s->n_scale == 3 ? 2 - i : i];
+  if (s->n_mean) {
+    int mc = channel_const(g, arena_printf(g->arena, "%s/mean", name), layout, c, mean, s->n_mean);
+    cur = chain(g, IR_OP_SUB, name, "mean", cur, mc, NULL);
+    copy_shape(g, cur, x, DT_F32);
+  }
+  if (s->n_scale) {
+    int sc = channel_const(g, arena_printf(g->arena, "%s/scale", name), layout, c, scale, s->n_scale);
+    cur = chain(g, IR_OP_DIV, name, "scale", cur, sc, NULL);
+    copy_shape(g, cur, x, DT_F32);
+  }
   if (s->reverse_input_channels) {
     int64_t idx[3] = {2, 1, 0}, three = 3;
     int ic = pass_const(g, arena_printf(g->arena, "%s/reverse_indices", name), DT_I64, 1, &three, idx);
     cur = chain(g, IR_OP_GATHER, name, "reverse_channels", cur, ic, &node);
     ir_node_add_attr(g, node, "axis", ATTR_INT)->i = cax;
-    copy_shape(g, cur, x, DT_F32);
-  }
-  if (s->n_mean) {
-    int mc = channel_const(g, arena_printf(g->arena, "%s/mean", name), layout, c, s->mean, s->n_mean);
-    cur = chain(g, IR_OP_SUB, name, "mean", cur, mc, NULL);
-    copy_shape(g, cur, x, DT_F32);
-  }
-  if (s->n_scale) {
-    int sc = channel_const(g, arena_printf(g->arena, "%s/scale", name), layout, c, s->scale, s->n_scale);
-    cur = chain(g, IR_OP_DIV, name, "scale", cur, sc, NULL);
     copy_shape(g, cur, x, DT_F32);
   }
   /* Model nodes read the chain's end instead of the old input. */
