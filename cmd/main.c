@@ -36,7 +36,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: blobc <command> [options]\n"
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
-          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json]\n"
+          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json] [--activation-stats]\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
           "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
@@ -223,7 +223,7 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
 static int cmd_build(int argc, char **argv, bool check) {
   const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL, *baseline = NULL;
   int threads = 2, shard_i = 0, shard_n = 1;
-  bool quiet = false, json = false, verbose = false, force = false;
+  bool quiet = false, json = false, verbose = false, force = false, act = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && i + 1 < argc) threads = atoi(argv[++i]);
@@ -239,6 +239,7 @@ static int cmd_build(int argc, char **argv, bool check) {
     else if (!strcmp(a, "--json")) json = true;
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = true;
     else if (!strcmp(a, "--force")) force = true;
+    else if (!strcmp(a, "--activation-stats")) act = true;
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
     else if (!manifest) manifest = a;
     else return usage_error("unexpected argument '%s'", a);
@@ -268,7 +269,8 @@ static int cmd_build(int argc, char **argv, bool check) {
   }
   n = select_jobs(jobs, n, only, shard_i, shard_n);
   BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
-                     .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force};
+                     .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force,
+                     .activation_stats = act};
   build_run(jobs, n, &bo);
   if (check && !json) {
     for (int i = 0; i < n; i++) {

@@ -42,6 +42,7 @@ typedef struct {
   const char *openvino;      /* "2022.1" */
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
+  bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
 } CompileOptions;
 
 /* One node the VPU cannot run (or that we changed), for the report. */
@@ -85,6 +86,10 @@ typedef struct {
   int n_inputs, n_outputs;
   int64_t n_params;          /* constant elements feeding live nodes */
   size_t weights_saturated, weights_underflowed; /* FP16 compression */
+  bool have_activation_stats;
+  float max_activation;      /* largest |value| any stage wrote on the probe input */
+  uint64_t activation_overflows; /* values that became inf in FP16 on the probe input */
+  const char *activation_note;   /* why no stats (a stage without a CPU kernel), or NULL */
   int n_stages;              /* blob stages */
   uint32_t bss_size;
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */

@@ -37,6 +37,7 @@ typedef struct {
   bool quiet;                /* no per-model progress lines */
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
+  bool activation_stats;     /* run each blob on a probe input and report its largest activation */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

@@ -124,6 +124,13 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_t *fp = json_object();
   json_object_set_new(fp, "weights_saturated", json_integer((json_int_t)r->weights_saturated));
   json_object_set_new(fp, "weights_underflowed", json_integer((json_int_t)r->weights_underflowed));
+  if (r->have_activation_stats) {
+    json_object_set_new(fp, "max_activation", json_real(r->max_activation));
+    json_object_set_new(fp, "activation_overflows", json_integer((json_int_t)r->activation_overflows));
+    json_object_set_new(fp, "probe_input", jstr("deterministic pseudo-random frame, run on the CPU through the blob's stages"));
+  } else if (r->activation_note) {
+    json_object_set_new(fp, "activation_stats_skipped", jstr_safe(r->activation_note));
+  }
   json_object_set_new(m, "fp16", fp);
   json_t *out = json_object();
   if (j->blob_path) {

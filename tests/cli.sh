@@ -69,6 +69,8 @@ expect "inspect --check our blob" 0 "." "$BLOBC" inspect --check "$T/conv/tiny_r
 expect "inspect a non-blob" 2 "broken.onnx: offset [0-9]+: " "$BLOBC" inspect "$T/broken.onnx"
 expect "check lists unsupported nodes with fixes" 1 "node 'sin' \(Sin\): unsupported: .*fix: " "$BLOBC" check "$ZOO/unsupported_op.onnx"
 
+expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
+
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)
 if command -v valgrind >/dev/null 2>&1 && [ -z "${BLOBC_SKIP_VALGRIND:-}" ] && ! ldd "$BLOBC" | grep -q libasan; then
   valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \

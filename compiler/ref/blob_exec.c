@@ -9,12 +9,14 @@
 
 typedef struct {
   uint8_t *p;            /* area start + data offset */
+  BlobRun *stats;        /* where writes record the largest |value| and FP16 overflows */
   uint32_t dt, nd;
   uint32_t d[BLOB_MAX_DIMS], s[BLOB_MAX_DIMS]; /* minor -> major, strides in bytes */
 } V;
 
 typedef struct {
   const BlobInfo *b;
+  BlobRun *run;
   const uint8_t *cst;
   size_t cst_len;
   uint8_t *in, *out, *bss, *cmx;
@@ -63,6 +65,7 @@ static int view(X *x, const BlobBuffer *bb, V *v) {
   if (!blob_dtype_size(v->dt)) return fail(x, "buffer has an unknown data type");
   if (end > len) return fail(x, "buffer runs past its memory area");
   v->p = area + off;
+  v->stats = x->run;
   return 0;
 }
 
@@ -83,8 +86,17 @@ static void st(const V *v, const uint32_t *idx, float f) {
   size_t o = 0;
   for (uint32_t i = 0; i < v->nd; i++) o += (size_t)idx[i] * v->s[i];
   uint8_t *p = v->p + o;
+  if (v->stats) {
+    float a = fabsf(f);
+    if (a == a && a > v->stats->max_abs && a <= 65504.0f) v->stats->max_abs = a;
+  }
   switch (v->dt) {
-  case BLOB_DT_FP16: { uint16_t h = fp16_from_f32(f); memcpy(p, &h, 2); break; }
+  case BLOB_DT_FP16: {
+    uint16_t h = fp16_from_f32(f);
+    if (v->stats && (h & 0x7c00) == 0x7c00 && isfinite(f)) v->stats->n_overflow++;
+    memcpy(p, &h, 2);
+    break;
+  }
   case BLOB_DT_U8: p[0] = (uint8_t)(f < 0 ? 0 : f > 255 ? 255 : lrintf(f)); break;
   case BLOB_DT_I8: p[0] = (uint8_t)(int8_t)(f < -128 ? -128 : f > 127 ? 127 : lrintf(f)); break;
   case BLOB_DT_S32: { int32_t i = (int32_t)lrintf(f); memcpy(p, &i, 4); break; }
@@ -538,11 +550,12 @@ static int run_stage(X *x, const BlobStage *s) {
 
 int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err) {
   memset(run, 0, sizeof *run);
+  run->max_abs = 0;
   if (b->inline_shapes) return err_set(err, ERR_BACKEND, "v5.0 blobs are not executed");
   if ((uint64_t)b->base + b->hdr.file_size > len || b->hdr.const_section > b->hdr.file_size)
     return err_set(err, ERR_BACKEND, "blob is shorter than its header says");
   if (b->hdr.outputs_count > 64) return err_set(err, ERR_BACKEND, "more than 64 outputs");
-  X x = {.b = b, .err = err};
+  X x = {.b = b, .run = run, .err = err};
   x.cst = data + b->base + b->hdr.const_section;
   x.cst_len = b->hdr.file_size - b->hdr.const_section;
   x.in_len = b->hdr.inputs_size;
@@ -572,6 +585,12 @@ int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, 
   free(x.cmx);
   if (rc < 0) {
     free(x.out);
+    float keep = run->max_abs;
+    uint64_t ov = run->n_overflow;
+    memset(run->out, 0, sizeof run->out);
+    run->outputs_area = NULL;
+    run->max_abs = keep;
+    run->n_overflow = ov;
     return -1;
   }
   run->outputs_area = x.out;

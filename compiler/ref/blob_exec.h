@@ -25,6 +25,8 @@ typedef struct {
   uint8_t *out[64];        /* pointers into outputs_area, one per output (its ioBufferOffset) */
   int n_out;
   int n_stages_run;
+  float max_abs;           /* largest finite |value| any stage wrote */
+  uint64_t n_overflow;     /* finite results that became inf when stored as FP16 */
 } BlobRun;
 
 /* inputs[i] holds input i's bytes (BlobIo.byte_size) in the blob's type and layout. */
