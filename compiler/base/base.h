@@ -101,6 +101,21 @@ static inline uint32_t rd_u32(const uint8_t *p) {
 }
 static inline size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
+/* ---- name -> int map (open addressing, FNV-1a) ------------------------------------------------ */
+
+/* Keys are borrowed: the strings must outlive the map (the frontends use arena strings). A put
+ * of an existing key replaces its value. Used by every frontend to resolve tensor names in
+ * linear time; as a set, store any value and test namemap_get(...) >= 0. */
+typedef struct {
+  const char **key;
+  int *val;
+  size_t cap, n;
+} NameMap;
+void namemap_init(NameMap *m, size_t expect);
+void namemap_free(NameMap *m);                           /* accepts a zeroed map */
+int namemap_get(const NameMap *m, const char *name);     /* -1 when absent */
+void namemap_put(NameMap *m, const char *name, int val);
+
 /* ---- FP16 ---------------------------------------------------------------------------------- */
 
 /* IEEE binary16 from binary32 with round-to-nearest-even; overflow gives +-inf, NaN stays NaN

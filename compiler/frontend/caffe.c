@@ -361,12 +361,6 @@ static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDesc
 
 /* ---- converter ------------------------------------------------------------------------------ */
 
-/* Blob name -> current tensor, open addressing over graph arena strings. */
-typedef struct {
-  const char **key;
-  int *val;
-  size_t cap, n;
-} Map;
 
 typedef struct {
   IrGraph *g;
@@ -375,9 +369,9 @@ typedef struct {
   const char *path;
   Caffe__NetParameter *net;   /* prototxt */
   Caffe__NetParameter *model; /* caffemodel, NULL when none */
-  Map blobs;                  /* Caffe blob name -> tensor */
-  Map names;                  /* tensor names in use -> 1 */
-  Map weights;                /* layer name -> index in model->layer */
+  NameMap blobs;                  /* Caffe blob name -> tensor */
+  NameMap names;                  /* tensor names in use -> 1 */
+  NameMap weights;                /* layer name -> index in model->layer */
   bool inferred;              /* ir_infer ran since the last node was added */
 } Ctx;
 
@@ -392,76 +386,33 @@ static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
   return err_set(c->err, code, "%s", msg);
 }
 
-static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-  return h;
-}
-
-static void map_init(Map *m, size_t cap) {
-  m->key = calloc(cap, sizeof *m->key);
-  m->val = calloc(cap, sizeof *m->val);
-  if (!m->key || !m->val) base__assert_fail(__FILE__, __LINE__, "out of memory");
-  m->cap = cap;
-  m->n = 0;
-}
-
-static void map_free(Map *m) {
-  free(m->key);
-  free(m->val);
-  m->key = NULL;
-  m->val = NULL;
-}
-
-static int map_get(const Map *m, const char *k) {
-  for (size_t i = hash_str(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-    if (!m->key[i]) return -1;
-    if (strcmp(m->key[i], k) == 0) return m->val[i];
-  }
-}
-
-static void map_put(Map *m, const char *k, int v) {
-  if ((m->n + 1) * 2 > m->cap) {
-    Map big;
-    map_init(&big, m->cap * 2);
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->key[i]) map_put(&big, m->key[i], m->val[i]);
-    map_free(m);
-    *m = big;
-  }
-  size_t i = hash_str(k) & (m->cap - 1);
-  while (m->key[i] && strcmp(m->key[i], k) != 0) i = (i + 1) & (m->cap - 1);
-  if (!m->key[i]) m->n++;
-  m->key[i] = k;
-  m->val[i] = v;
-}
 
 static const char *S(const char *s) { return s ? s : ""; }
 
 /* A new tensor named base (base_1, ... when taken). */
 static int new_tensor(Ctx *c, const char *base) {
   const char *name = base;
-  for (int k = 1; map_get(&c->names, name) >= 0; k++) name = arena_printf(c->a, "%s_%d", base, k);
+  for (int k = 1; namemap_get(&c->names, name) >= 0; k++) name = arena_printf(c->a, "%s_%d", base, k);
   int t = ir_add_tensor(c->g, name);
-  map_put(&c->names, c->g->tensors[t].name, 1);
+  namemap_put(&c->names, c->g->tensors[t].name, 1);
   return t;
 }
 
 /* Tensor for top blob `name`: the blob name moves to the new tensor; an older tensor with that
  * name (in-place layers) is renamed "<name>/<k>". */
 static int top_tensor(Ctx *c, const char *name) {
-  int old = map_get(&c->blobs, name);
+  int old = namemap_get(&c->blobs, name);
   if (old >= 0 && strcmp(c->g->tensors[old].name, name) == 0) {
     const char *nn = name;
-    for (int k = 1; map_get(&c->names, nn) >= 0; k++) nn = arena_printf(c->a, "%s/%d", name, k);
+    for (int k = 1; namemap_get(&c->names, nn) >= 0; k++) nn = arena_printf(c->a, "%s/%d", name, k);
     c->g->tensors[old].name = nn;
-    map_put(&c->names, nn, 1);
+    namemap_put(&c->names, nn, 1);
     int t = ir_add_tensor(c->g, name);
-    map_put(&c->blobs, c->g->tensors[t].name, t);
+    namemap_put(&c->blobs, c->g->tensors[t].name, t);
     return t;
   }
   int t = new_tensor(c, name);
-  map_put(&c->blobs, c->g->tensors[t].name, t);
+  namemap_put(&c->blobs, c->g->tensors[t].name, t);
   return t;
 }
 
@@ -514,7 +465,7 @@ static size_t layer_blobs(Ctx *c, const Caffe__LayerParameter *L, Caffe__BlobPro
     *out = L->blobs;
     return L->n_blobs;
   }
-  int k = c->model ? map_get(&c->weights, S(L->name)) : -1;
+  int k = c->model ? namemap_get(&c->weights, S(L->name)) : -1;
   if (k < 0) return 0;
   *out = c->model->layer[k]->blobs;
   return c->model->layer[k]->n_blobs;
@@ -1123,7 +1074,7 @@ static int convert_layer(Ctx *c, const Caffe__LayerParameter *L) {
     return fail(c, ERR_PARSE, name, "layer has %zu bottoms and %zu tops", L->n_bottom, L->n_top);
   int ins[IR_MAX_INPUTS];
   for (size_t k = 0; k < L->n_bottom; k++) {
-    ins[k] = map_get(&c->blobs, S(L->bottom[k]));
+    ins[k] = namemap_get(&c->blobs, S(L->bottom[k]));
     if (ins[k] < 0) return fail(c, ERR_PARSE, name, "bottom '%s' is not an input or an earlier layer's top", S(L->bottom[k]));
   }
   int n_in = (int)L->n_bottom, top0 = -1;
@@ -1154,16 +1105,16 @@ static void net_outputs(Ctx *c) {
     for (int k = 0; k < g->nodes[i].n_inputs; k++)
       if (g->nodes[i].inputs[k] >= 0) used[g->nodes[i].inputs[k]] = 1;
   for (int t = 0; t < g->n_tensors; t++)
-    if (!used[t] && g->tensors[t].producer >= 0 && map_get(&c->blobs, g->tensors[t].name) == t) ir_add_output(g, t);
+    if (!used[t] && g->tensors[t].producer >= 0 && namemap_get(&c->blobs, g->tensors[t].name) == t) ir_add_output(g, t);
 }
 
 static int convert(Ctx *c) {
-  map_init(&c->blobs, 256);
-  map_init(&c->names, 256);
-  map_init(&c->weights, 256);
+  namemap_init(&c->blobs, 256);
+  namemap_init(&c->names, 256);
+  namemap_init(&c->weights, 256);
   if (c->model)
     for (size_t i = 0; i < c->model->n_layer; i++)
-      if (c->model->layer[i]->name) map_put(&c->weights, c->model->layer[i]->name, (int)i);
+      if (c->model->layer[i]->name) namemap_put(&c->weights, c->model->layer[i]->name, (int)i);
   c->g->producer_name = "caffe";
   c->g->opset = 13;
   if (net_inputs(c) < 0) return -1;
@@ -1197,9 +1148,9 @@ int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len
     c.g = ir_new(a, c.path);
     rc = convert(&c);
   }
-  map_free(&c.blobs);
-  map_free(&c.names);
-  map_free(&c.weights);
+  namemap_free(&c.blobs);
+  namemap_free(&c.names);
+  namemap_free(&c.weights);
   protobuf_c_message_free_unpacked(&c.net->base, NULL);
   if (c.model) caffe__net_parameter__free_unpacked(c.model, NULL);
   if (rc == 0) *out = c.g;

@@ -45,11 +45,6 @@ typedef struct {
   int idx;
 } IdIdx;
 
-/* Tensor names in use, open addressing (keys are graph arena strings). */
-typedef struct {
-  const char **key;
-  size_t cap, n;
-} NameSet;
 
 typedef struct {
   IrGraph *g;
@@ -62,7 +57,7 @@ typedef struct {
   XLayer *ls;
   int n_ls;
   IdIdx *ids; /* sorted by id */
-  NameSet names;
+  NameMap names;
   bool *drop; /* per node, set by fusions */
 } Ctx;
 
@@ -81,47 +76,13 @@ static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
 
 /* ---- names ---- */
 
-static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-  return h;
-}
-
-static void set_init(NameSet *m, size_t cap) {
-  m->key = calloc(cap, sizeof *m->key);
-  if (!m->key) base__assert_fail(__FILE__, __LINE__, "out of memory");
-  m->cap = cap;
-  m->n = 0;
-}
-
-static bool set_has(const NameSet *m, const char *s) {
-  for (size_t i = hash_str(s) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-    if (!m->key[i]) return false;
-    if (strcmp(m->key[i], s) == 0) return true;
-  }
-}
-
-static void set_add(NameSet *m, const char *s) {
-  if ((m->n + 1) * 2 > m->cap) {
-    NameSet big;
-    set_init(&big, m->cap * 2);
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->key[i]) set_add(&big, m->key[i]);
-    free(m->key);
-    *m = big;
-  }
-  size_t i = hash_str(s) & (m->cap - 1);
-  while (m->key[i] && strcmp(m->key[i], s) != 0) i = (i + 1) & (m->cap - 1);
-  if (!m->key[i]) m->n++;
-  m->key[i] = s;
-}
 
 /* A new tensor named base, or base_1, base_2 ... when taken. */
 static int new_tensor(Ctx *c, const char *base) {
   const char *name = base;
-  for (int k = 1; set_has(&c->names, name); k++) name = arena_printf(c->a, "%s_%d", base, k);
+  for (int k = 1; (namemap_get(&c->names, name) >= 0); k++) name = arena_printf(c->a, "%s_%d", base, k);
   int t = ir_add_tensor(c->g, name);
-  set_add(&c->names, c->g->tensors[t].name);
+  namemap_put(&c->names, c->g->tensors[t].name, 1);
   return t;
 }
 
@@ -1422,9 +1383,9 @@ static int convert_layer(Ctx *c, const XLayer *L) {
     if (L->n_in != 1) return fail(c, ERR_PARSE, L->name, "Result has %d inputs", L->n_in);
     /* a port with aliases (an Identity wired through) is known by its last name outside */
     const char *alias = port_name(c, L->in[0].names, true);
-    if (alias && !set_has(&c->names, alias)) {
+    if (alias && !(namemap_get(&c->names, alias) >= 0)) {
       c->g->tensors[IN(L, 0)].name = arena_strdup(c->a, alias);
-      set_add(&c->names, c->g->tensors[IN(L, 0)].name);
+      namemap_put(&c->names, c->g->tensors[IN(L, 0)].name, 1);
     }
     if (!c->g->tensors[IN(L, 0)].is_output) ir_add_output(c->g, IN(L, 0));
     return 0;
@@ -1554,7 +1515,7 @@ static int convert(Ctx *c, xmlDocPtr doc) {
   if (parse_edges(c, child(net, "edges"), sl, sp, first_in) < 0) return -1;
   size_t cap = 64;
   while (cap < (size_t)c->n_ls * 4) cap *= 2;
-  set_init(&c->names, cap);
+  namemap_init(&c->names, cap);
   if (make_tensors(c) < 0) return -1;
   for (int i = 0; i < c->n_ls; i++)
     for (int k = 0; k < c->ls[i].n_in; k++)
@@ -1601,7 +1562,7 @@ int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, con
     xmlFreeDoc(doc);
   }
   xmlFreeParserCtxt(pc);
-  free(c.names.key);
+  namemap_free(&c.names);
   if (rc == 0) *out = c.g;
   return rc;
 }

@@ -17,12 +17,6 @@
 #define HOST_LE 0
 #endif
 
-/* Tensor name -> tensor index, open addressing; keys are arena strings owned by the graph. */
-typedef struct {
-  const char **key;
-  int *val;
-  size_t cap, n;
-} NameMap;
 
 /* Everything one load needs; lives on the stack of fe_onnx_load_mem. */
 typedef struct {
@@ -50,56 +44,6 @@ static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
   va_end(ap);
   err_where(c->err, c->path, 0, NULL, node ? node : "");
   return err_set(c->err, code, "%s", msg);
-}
-
-/* ---- name map ---- */
-
-/* FNV-1a hash of a NUL-terminated string. */
-static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-  return h;
-}
-
-static void map_init(NameMap *m, size_t expect) {
-  size_t cap = 64;
-  while (cap < expect * 2 + 16 && cap < ((size_t)1 << 40)) cap *= 2;
-  m->key = calloc(cap, sizeof *m->key);
-  m->val = calloc(cap, sizeof *m->val);
-  if (!m->key || !m->val) base__assert_fail(__FILE__, __LINE__, "out of memory");
-  m->cap = cap;
-  m->n = 0;
-}
-
-static void map_free(NameMap *m) {
-  free(m->key);
-  free(m->val);
-  m->key = NULL;
-  m->val = NULL;
-}
-
-/* Returns the index stored for name, -1 when absent. */
-static int map_get(const NameMap *m, const char *name) {
-  for (size_t i = hash_str(name) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-    if (!m->key[i]) return -1;
-    if (strcmp(m->key[i], name) == 0) return m->val[i];
-  }
-}
-
-static void map_put(NameMap *m, const char *name, int val) {
-  if ((m->n + 1) * 2 > m->cap) {
-    NameMap big;
-    map_init(&big, m->cap);
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->key[i]) map_put(&big, m->key[i], m->val[i]);
-    map_free(m);
-    *m = big;
-  }
-  size_t i = hash_str(name) & (m->cap - 1);
-  while (m->key[i] && strcmp(m->key[i], name) != 0) i = (i + 1) & (m->cap - 1);
-  if (!m->key[i]) m->n++;
-  m->key[i] = name;
-  m->val[i] = val;
 }
 
 /* ---- wire pre-scan: protobuf-c recurses per nested message, so bound the depth first ---- */
@@ -623,10 +567,10 @@ static int decode_node(Ctx *c, const Onnx__NodeProto *np) {
       x->outputs[x->n_outputs++] = -1;
       continue;
     }
-    if (map_get(&c->names, o) >= 0)
+    if (namemap_get(&c->names, o) >= 0)
       return fail(c, ERR_PARSE, g->nodes[n].name, "tensor '%s' is defined twice", o);
     int t = ir_node_add_output(g, n, o);
-    map_put(&c->names, g->tensors[t].name, t);
+    namemap_put(&c->names, g->tensors[t].name, t);
   }
   if (g->nodes[n].op == IR_OP_CONSTANT) return decode_constant(c, n, np);
   for (size_t k = 0; k < np->n_attribute; k++)
@@ -640,7 +584,7 @@ static int link_inputs(Ctx *c, int n, const Onnx__NodeProto *np) {
     const char *in = S(np->input[k]);
     int t = -1;
     if (in[0]) {
-      t = map_get(&c->names, in);
+      t = namemap_get(&c->names, in);
       if (t < 0)
         return fail(c, ERR_PARSE, c->g->nodes[n].name,
                     "input '%s' is not a graph input, an initializer or a node output", in);
@@ -659,10 +603,10 @@ static int decode_initializers(Ctx *c, const Onnx__GraphProto *gp) {
     const Onnx__TensorProto *tp = gp->initializer[i];
     const char *name = S(tp->name);
     if (!name[0]) return fail(c, ERR_PARSE, NULL, "initializer %zu has no name", i);
-    if (map_get(&c->names, name) >= 0)
+    if (namemap_get(&c->names, name) >= 0)
       return fail(c, ERR_PARSE, NULL, "tensor '%s' is defined twice", name);
     int t = ir_add_tensor(c->g, name);
-    map_put(&c->names, c->g->tensors[t].name, t);
+    namemap_put(&c->names, c->g->tensors[t].name, t);
     if (decode_tensor(c, tp, t, NULL) < 0) return -1;
   }
   return 0;
@@ -673,11 +617,11 @@ static int decode_inputs(Ctx *c, const Onnx__GraphProto *gp) {
     const Onnx__ValueInfoProto *vi = gp->input[i];
     const char *name = S(vi->name);
     if (!name[0]) return fail(c, ERR_PARSE, NULL, "graph input %zu has no name", i);
-    int t = map_get(&c->names, name);
+    int t = namemap_get(&c->names, name);
     if (t >= 0 && c->g->tensors[t].data) continue; /* an initializer listed as input */
     if (t >= 0) return fail(c, ERR_PARSE, NULL, "graph input '%s' is listed twice", name);
     t = ir_add_tensor(c->g, name);
-    map_put(&c->names, c->g->tensors[t].name, t);
+    namemap_put(&c->names, c->g->tensors[t].name, t);
     if (apply_type(c, t, vi->type, true) < 0) return -1;
     ir_add_input(c->g, t);
   }
@@ -688,7 +632,7 @@ static int decode_outputs(Ctx *c, const Onnx__GraphProto *gp) {
   for (size_t i = 0; i < gp->n_output; i++) {
     const Onnx__ValueInfoProto *vi = gp->output[i];
     const char *name = S(vi->name);
-    int t = map_get(&c->names, name);
+    int t = namemap_get(&c->names, name);
     if (t < 0)
       return fail(c, ERR_PARSE, NULL,
                   "graph output '%s' is not a graph input, an initializer or a node output", name);
@@ -700,7 +644,7 @@ static int decode_outputs(Ctx *c, const Onnx__GraphProto *gp) {
   }
   for (size_t i = 0; i < gp->n_value_info; i++) {
     const Onnx__ValueInfoProto *vi = gp->value_info[i];
-    int t = map_get(&c->names, S(vi->name));
+    int t = namemap_get(&c->names, S(vi->name));
     if (t >= 0 && !c->g->tensors[t].data && !c->g->tensors[t].is_input &&
         !c->g->tensors[t].is_output)
       apply_type(c, t, vi->type, false);
@@ -720,7 +664,7 @@ static int decode_graph(Ctx *c) {
   c->g->producer_name = arena_strdup(c->a, S(m->producer_name));
   size_t expect = gp->n_initializer + gp->n_input;
   for (size_t i = 0; i < gp->n_node; i++) expect += gp->node[i]->n_output;
-  map_init(&c->names, expect);
+  namemap_init(&c->names, expect);
   if (decode_initializers(c, gp) < 0 || decode_inputs(c, gp) < 0) return -1;
   if (gp->n_node > (size_t)INT32_MAX / 2) return fail(c, ERR_PARSE, NULL, "too many nodes");
   for (size_t i = 0; i < gp->n_node; i++)
@@ -760,7 +704,7 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
   if (!c.model) return fail(&c, ERR_PARSE, NULL, "not an ONNX model (protobuf decoding failed)");
   c.g = ir_new(a, c.path);
   int rc = decode_graph(&c);
-  map_free(&c.names);
+  namemap_free(&c.names);
   if (rc == 0 && c.aliased) {
     c.g->keepalive = c.model;
     c.g->keepalive_free = free_model;
