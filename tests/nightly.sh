@@ -61,9 +61,12 @@ check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev
 
 # a zoo of 24 models for the interrupt and kill tests
 { echo "version: 1"; echo "models:"; i=0; while [ $i -lt 24 ]; do echo "  - {name: m$i, source: mobilenet_v2.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/big.yaml"
-"$BLOBC" build "$T/big.yaml" -o "$T/int" -j 2 -q --force 2>/dev/null &
+# interrupt: a zoo heavy enough (16 ResNet-18, ~0.5 s each even optimised) to be mid-run at 1 s
+cp "$ZOO/resnet18.onnx" "$T/"
+{ echo "version: 1"; echo "models:"; i=0; while [ $i -lt 16 ]; do echo "  - {name: r$i, source: resnet18.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/heavy.yaml"
+"$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force 2>/dev/null &
 pid=$!
-sleep 1.5
+sleep 1
 kill -INT $pid
 wait $pid
 rc=$?
