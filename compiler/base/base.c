@@ -296,7 +296,20 @@ float fp16_to_f32(uint16_t h) {
 }
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
+
+/* F16C and AVX2 present and enabled by the OS (CPUID + XGETBV; works with gcc and clang). */
+static bool have_f16c_avx2(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  if (!(c & (1u << 29)) || !(c & (1u << 28)) || !(c & (1u << 27))) return false; /* F16C, AVX, OSXSAVE */
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 6u) != 6u) return false; /* XMM and YMM state saved by the OS */
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b & (1u << 5)) != 0; /* AVX2 */
+}
 /* 8 at a time with the F16C instruction (vcvtps2ph, round to nearest even): bit-identical to
  * fp16_from_f32 and to its counters on all 2^32 inputs (bench/fp16_simd.c --exhaustive), 8.9x
  * faster. Returns how many elements it did; the scalar loop finishes the tail. */
@@ -326,8 +339,7 @@ __attribute__((target("avx2,f16c"))) static size_t fp16_convert_f16c(uint16_t *d
 void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated, size_t *underflowed) {
   size_t sat = 0, under = 0, start = 0;
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2"))
-    start = fp16_convert_f16c(dst, src, n, &sat, &under);
+  if (n >= 64 && have_f16c_avx2()) start = fp16_convert_f16c(dst, src, n, &sat, &under);
 #endif
   for (size_t i = start; i < n; i++) {
     uint16_t h = fp16_from_f32(src[i]);
