@@ -37,6 +37,7 @@ static void usage(FILE *f) {
           "usage: blobc <command> [options]\n"
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
           "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json] [--activation-stats]\n"
+          "          [--max-file-mb N] [--max-nodes N] [--max-tensor-mb N]   (also for convert and check)\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
           "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
@@ -48,6 +49,24 @@ static void usage(FILE *f) {
           "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
           "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
           "  version\n");
+}
+
+static int usage_error(const char *fmt, const char *arg);
+
+/* --max-file-mb / --max-nodes / --max-tensor-mb; returns 1 when argv[*i] was one (consumed), 0
+ * when not, -1 on a bad value. */
+static int parse_limit(CompileLimits *l, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  bool mb_file = !strcmp(a, "--max-file-mb"), nodes = !strcmp(a, "--max-nodes"), mb_t = !strcmp(a, "--max-tensor-mb");
+  if (!mb_file && !nodes && !mb_t) return 0;
+  if (*i + 1 >= argc) return -1;
+  char *end;
+  long long v = strtoll(argv[++*i], &end, 10);
+  if (*end || v <= 0 || v > (1LL << 40)) return -1;
+  if (mb_file) l->max_file_bytes = (uint64_t)v << 20;
+  if (nodes) l->max_nodes = v;
+  if (mb_t) l->max_tensor_bytes = (uint64_t)v << 20;
+  return 1;
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -224,6 +243,7 @@ static int cmd_build(int argc, char **argv, bool check) {
   const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL, *baseline = NULL;
   int threads = 2, shard_i = 0, shard_n = 1;
   bool quiet = false, json = false, verbose = false, force = false, act = false;
+  CompileLimits limits = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && i + 1 < argc) threads = atoi(argv[++i]);
@@ -240,6 +260,9 @@ static int cmd_build(int argc, char **argv, bool check) {
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = true;
     else if (!strcmp(a, "--force")) force = true;
     else if (!strcmp(a, "--activation-stats")) act = true;
+    else if (!strncmp(a, "--max-", 6)) {
+      if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
+    }
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
     else if (!manifest) manifest = a;
     else return usage_error("unexpected argument '%s'", a);
@@ -270,7 +293,7 @@ static int cmd_build(int argc, char **argv, bool check) {
   n = select_jobs(jobs, n, only, shard_i, shard_n);
   BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
                      .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force,
-                     .activation_stats = act};
+                     .activation_stats = act, .limits = limits};
   build_run(jobs, n, &bo);
   if (check && !json) {
     for (int i = 0; i < n; i++) {
@@ -305,6 +328,7 @@ static int cmd_convert(int argc, char **argv) {
   CompPrec data_type = CP_FP16;
   int shaves = 6;
   bool superblob = false;
+  CompileLimits limits = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     bool has = i + 1 < argc;
@@ -343,6 +367,9 @@ static int cmd_convert(int argc, char **argv) {
       if (strcmp(openvino, "2021.4") && strcmp(openvino, "2022.1")) return usage_error("--openvino takes 2021.4 or 2022.1, got '%s'", openvino);
     } else if (!strcmp(a, "-o") && has) out_dir = argv[++i];
     else if (!strcmp(a, "--superblob")) superblob = true;
+    else if (!strncmp(a, "--max-", 6)) {
+      if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
+    }
     else if (!strcmp(a, "--name") && has) name = argv[++i];
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
     else if (!model) model = a;
@@ -369,8 +396,8 @@ static int cmd_convert(int argc, char **argv) {
   job->name = name;
   job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
                               .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino,
-                              .superblob = superblob};
-  BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false};
+                              .superblob = superblob, .limits = limits};
+  BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false, .limits = limits};
   build_run(job, 1, &bo);
   if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);
   for (int k = 0; k < job->res.n_issues; k++) {

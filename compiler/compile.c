@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend/blob_format.h"
 #include "backend/blob_read.h"
@@ -199,7 +200,22 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   int rc = -1;
   PassStats st = {0};
   double t0 = io_now();
+  uint64_t max_file = opt->limits.max_file_bytes ? opt->limits.max_file_bytes : LIMIT_DEFAULT_FILE_BYTES;
+  int64_t max_nodes = opt->limits.max_nodes ? opt->limits.max_nodes : LIMIT_DEFAULT_NODES;
+  struct stat sb;
+  if (stat(opt->source, &sb) == 0 && (uint64_t)sb.st_size > max_file) { /* before reading a byte */
+    err_where(err, opt->source, 0, NULL, NULL);
+    err_set(err, ERR_OOM, "model file is %llu bytes, over the limit of %llu (--max-file-mb)",
+            (unsigned long long)sb.st_size, (unsigned long long)max_file);
+    goto done;
+  }
   if (compile_load(&g, a, opt->source, err) < 0) goto done;
+  g->max_tensor_bytes = opt->limits.max_tensor_bytes ? opt->limits.max_tensor_bytes : LIMIT_DEFAULT_TENSOR_BYTES;
+  if (g->n_nodes > max_nodes) {
+    err_where(err, opt->source, 0, NULL, NULL);
+    err_set(err, ERR_OOM, "the model has %d nodes, over the limit of %lld (--max-nodes)", g->n_nodes, (long long)max_nodes);
+    goto done;
+  }
   if (g->n_outputs == 0) {
     err_where(err, opt->source, 0, NULL, NULL);
     err_set(err, ERR_PARSE, "the model has no outputs");

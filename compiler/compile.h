@@ -29,6 +29,17 @@ typedef struct {
   CompPrec precision;        /* U8 (frames, the default), FP16 or FP32 */
 } CompInput;
 
+/* Caps on hostile or runaway inputs; 0 takes the default. */
+typedef struct {
+  uint64_t max_file_bytes;   /* model file: checked before it is read (default 2 GiB) */
+  int64_t max_nodes;         /* nodes in the graph: checked before any pass runs (default 100000) */
+  uint64_t max_tensor_bytes; /* any tensor, checked in shape inference before folding or
+                                allocating it (default 512 MiB: the DDR of an RVC2) */
+} CompileLimits;
+#define LIMIT_DEFAULT_FILE_BYTES ((uint64_t)2 << 30)
+#define LIMIT_DEFAULT_NODES 100000
+#define LIMIT_DEFAULT_TENSOR_BYTES ((uint64_t)512 << 20)
+
 typedef struct {
   const char *model_name;    /* manifest name: used for output names and messages */
   const char *source;        /* model path */
@@ -43,6 +54,7 @@ typedef struct {
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
   bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
+  CompileLimits limits;
 } CompileOptions;
 
 /* One node the VPU cannot run (or that we changed), for the report. */

@@ -170,6 +170,7 @@ static void run_one(void *vctx, int i, int worker) {
   j->opt.want_blob = bo->want_blob;
   j->opt.want_ir = bo->want_ir;
   j->opt.activation_stats = bo->activation_stats;
+  j->opt.limits = bo->limits;
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
     j->t_total = io_now() - t0;
     progress(ctx, j);

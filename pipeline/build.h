@@ -38,6 +38,7 @@ typedef struct {
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats;     /* run each blob on a probe input and report its largest activation */
+  CompileLimits limits;      /* applied to every model (0 fields = defaults) */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

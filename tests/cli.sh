@@ -69,6 +69,12 @@ expect "inspect --check our blob" 0 "." "$BLOBC" inspect --check "$T/conv/tiny_r
 expect "inspect a non-blob" 2 "broken.onnx: offset [0-9]+: " "$BLOBC" inspect "$T/broken.onnx"
 expect "check lists unsupported nodes with fixes" 1 "node 'sin' \(Sin\): unsupported: .*fix: " "$BLOBC" check "$ZOO/unsupported_op.onnx"
 
+expect "--max-file-mb refuses before reading" 1 "mobilenet_v2.onnx: model 'mobilenet_v2': model file is [0-9]+ bytes, over the limit of 5242880" \
+  "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-file-mb 5 -o "$T/lim"
+expect "--max-nodes" 1 "the model has 105 nodes, over the limit of 50" "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-nodes 50 -o "$T/lim"
+expect "--max-tensor-mb names the node" 1 "node 'features.0.conv': tensor '[^']+' of shape 1x32x112x112 is 1605632 bytes, over the limit of 1048576" \
+  "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-tensor-mb 1 -o "$T/lim"
+expect "a bad limit value is a usage error" 2 "bad value for --max-nodes" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
 expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
 
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)

@@ -118,6 +118,9 @@ typedef struct IrGraph {
    * copy; ir_free-like cleanup happens through this hook when the job ends. */
   void (*keepalive_free)(void *);
   void *keepalive;
+  /* Largest tensor (bytes) shape inference accepts, checked before anything is folded or
+   * allocated for it; 0 = no limit. compile_model sets it from CompileLimits. */
+  uint64_t max_tensor_bytes;
 } IrGraph;
 
 /* Op table lookups. */

@@ -207,6 +207,14 @@ static int check_tensor(IrGraph *g, int n, const IrTensor *t, Err *err) {
     return shape__fail(g, n, err, "tensor '%s' of shape %s has too many elements", t->name,
                        dims_str(g, &s));
   }
+  if (g->max_tensor_bytes && t->rank >= 0 && p >= 0 && dtype_size(t->dtype) &&
+      (uint64_t)p * dtype_size(t->dtype) > g->max_tensor_bytes) {
+    Dims s = dims_of(t);
+    err_where(err, g->source, 0, NULL, g->nodes[n].name);
+    return err_set(err, ERR_OOM, "tensor '%s' of shape %s is %llu bytes, over the limit of %llu (--max-tensor-mb)",
+                   t->name, dims_str(g, &s), (unsigned long long)p * dtype_size(t->dtype),
+                   (unsigned long long)g->max_tensor_bytes);
+  }
   if (t->data && dtype_size(t->dtype) > 0) {
     int64_t ne = ir_numel(t);
     if (ne < 0 || t->nbytes < (size_t)ne * dtype_size(t->dtype))
