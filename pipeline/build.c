@@ -137,13 +137,6 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   pthread_mutex_unlock(&p->mu);
 }
 
-static int write_out(BuildJob *j, const char *dir, const char *file, const Buf *b, const char **rel, Arena *a) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
-  if (io_write_atomic(path, b->data ? (const void *)b->data : "", b->len, &j->err) < 0) return -1;
-  *rel = arena_printf(a, "%s/%s", j->name, file);
-  return 0;
-}
 
 /* A run killed with -9 can leave `<file>.tmp.<pid>.<n>` behind; the next run of that model
  * removes them (one blobc writes a model's folder at a time). */
@@ -195,16 +188,35 @@ static void run_one(void *vctx, int i, int worker) {
         j->status = JOB_ERROR;
       } else {
         remove_stale_temps(dir);
-        const char *xml = arena_printf(a, "%s.xml", j->name), *bin = arena_printf(a, "%s.bin", j->name);
-        if (bo->want_ir && j->res.xml.len && (write_out(j, dir, xml, &j->res.xml, &j->xml_path, a) < 0 ||
-                            write_out(j, dir, bin, &j->res.bin, &j->bin_path, a) < 0))
+        /* the model's files in one atomic batch: written, then fsynced, then renamed */
+        const char *names[3], *paths[3];
+        const void *datas[3];
+        size_t lens[3];
+        const char **rels[3];
+        int nf = 0;
+        const Buf *bufs[3] = {&j->res.xml, &j->res.bin, &j->res.blob};
+        const char *files[3] = {arena_printf(a, "%s.xml", j->name), arena_printf(a, "%s.bin", j->name),
+                                j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
+                                                 : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves)};
+        const char **targets[3] = {&j->xml_path, &j->bin_path, &j->blob_path};
+        for (int k = 0; k < 3; k++) {
+          bool want = k < 2 ? bo->want_ir && j->res.xml.len : j->status == JOB_OK && bo->want_blob && j->res.blob.len;
+          if (!want) continue;
+          names[nf] = files[k];
+          paths[nf] = arena_printf(a, "%s/%s", dir, files[k]);
+          datas[nf] = bufs[k]->data ? (const void *)bufs[k]->data : "";
+          lens[nf] = bufs[k]->len;
+          rels[nf] = targets[k];
+          nf++;
+        }
+        if (nf && io_write_atomic_many(paths, datas, lens, nf, &j->err) < 0) {
           j->status = JOB_ERROR;
-        if (j->status == JOB_OK && bo->want_blob && j->res.blob.len) {
-          const char *bn = j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
-                                            : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
-          if (write_out(j, dir, bn, &j->res.blob, &j->blob_path, a) < 0) j->status = JOB_ERROR;
-          j->blob_size = j->res.blob.len;
-          sha256_hex(j->blob_sha256, j->res.blob.data, j->res.blob.len);
+        } else {
+          for (int k = 0; k < nf; k++) *rels[k] = arena_printf(a, "%s/%s", j->name, names[k]);
+          if (j->blob_path) {
+            j->blob_size = j->res.blob.len;
+            sha256_hex(j->blob_sha256, j->res.blob.data, j->res.blob.len);
+          }
         }
         if (j->status == JOB_ERROR) err_where(&j->err, NULL, -1, j->name, NULL);
       }

@@ -1613,8 +1613,22 @@ int be_irxml_write(const IrGraph *g, const char *model_name, Buf *xml, Buf *bin,
   int rc = build(&w);
   if (rc == 0) rc = serialize(&w, model_name, &x);
   if (rc == 0) {
-    buf_put(xml, x.data, x.len);
-    buf_put(bin, b.data, b.len);
+    /* hand the buffers over when the caller's are empty (the usual case): no second copy of the
+     * weights; append otherwise, as the contract says */
+    if (!xml->len) {
+      buf_free(xml);
+      *xml = x;
+      x = (Buf)BUF_INIT;
+    } else {
+      buf_put(xml, x.data, x.len);
+    }
+    if (!bin->len) {
+      buf_free(bin);
+      *bin = b;
+      b = (Buf)BUF_INIT;
+    } else {
+      buf_put(bin, b.data, b.len);
+    }
   } else if (err->file[0] == 0) {
     err_where(err, g->source, 0, NULL, NULL);
   }

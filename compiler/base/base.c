@@ -436,6 +436,63 @@ int io_write_atomic(const char *path, const void *data, size_t len, Err *err) {
   return 0;
 }
 
+int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err) {
+  static atomic_uint counter;
+  enum { MAX_FILES = 16 };
+  if (n > MAX_FILES) return err_set(err, ERR_INTERNAL, "too many files in one atomic write");
+  char tmp[MAX_FILES][4096];
+  int fds[MAX_FILES];
+  int opened = 0, rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    int k = snprintf(tmp[i], sizeof tmp[i], "%s.tmp.%ld.%u", paths[i], (long)getpid(), atomic_fetch_add(&counter, 1));
+    if (k < 0 || (size_t)k >= sizeof tmp[i]) {
+      err_where(err, paths[i], 0, NULL, NULL);
+      rc = err_set(err, ERR_IO, "path too long");
+      break;
+    }
+    fds[i] = open(tmp[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fds[i] < 0) {
+      err_where(err, paths[i], 0, NULL, NULL);
+      rc = err_set(err, ERR_IO, "cannot create: %s", strerror(errno));
+      break;
+    }
+    opened++;
+    const uint8_t *p = data[i];
+    size_t left = lens[i];
+    while (left && rc == 0) {
+      ssize_t w = write(fds[i], p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        err_where(err, paths[i], 0, NULL, NULL);
+        rc = err_set(err, ERR_IO, "write failed: %s", strerror(errno));
+        break;
+      }
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  for (int i = 0; i < opened; i++) { /* the first fsync commits the others' data too (ordered journals) */
+    if (rc == 0 && fsync(fds[i]) < 0) {
+      err_where(err, paths[i], 0, NULL, NULL);
+      rc = err_set(err, ERR_IO, "cannot flush: %s", strerror(errno));
+    }
+    if (close(fds[i]) < 0 && rc == 0) {
+      err_where(err, paths[i], 0, NULL, NULL);
+      rc = err_set(err, ERR_IO, "cannot close: %s", strerror(errno));
+    }
+  }
+  for (int i = 0; i < opened && rc == 0; i++)
+    if (rename(tmp[i], paths[i]) < 0) {
+      err_where(err, paths[i], 0, NULL, NULL);
+      rc = err_set(err, ERR_IO, "cannot rename into place: %s", strerror(errno));
+      for (int k = i; k < opened; k++) unlink(tmp[k]);
+      return rc;
+    }
+  if (rc < 0)
+    for (int i = 0; i < opened; i++) unlink(tmp[i]);
+  return rc;
+}
+
 int io_mkdirs(const char *path, Err *err) {
   char buf[4096];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {

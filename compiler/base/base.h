@@ -135,6 +135,10 @@ int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, 
 /* Writes data to path.tmp.<pid>.<n> in the same folder, fsyncs, renames over path. Nothing is
  * left behind on failure. */
 int io_write_atomic(const char *path, const void *data, size_t len, Err *err);
+/* The same for n files at once: every temp file is written first, then all are fsynced and
+ * renamed, so one journal commit can carry them all. On failure nothing is renamed and every
+ * temp file is removed (files already renamed by an earlier call are untouched). */
+int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
 /* mkdir -p */
 int io_mkdirs(const char *path, Err *err);
 bool io_exists(const char *path);
