@@ -70,11 +70,11 @@ DType precision_dtype(Precision p) {
 
 static const char *const ROOT_KEYS[] = {"version", "defaults", "models", NULL};
 static const char *const DEFAULTS_KEYS[] = {
-    "data_type", "shaves", "cmx_slices", "openvino", "output_precision", "layout",
+    "data_type", "shaves", "cmx_slices", "openvino", "output_precision", "superblob", "layout",
     "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", NULL};
 static const char *const MODEL_KEYS[] = {
     "name", "source", "inputs", "data_type", "shaves", "cmx_slices", "openvino",
-    "output_precision", "layout", "mean_values", "scale_values", "reverse_input_channels",
+    "output_precision", "superblob", "layout", "mean_values", "scale_values", "reverse_input_channels",
     "precision", "shape", NULL};
 static const char *const INPUT_KEYS[] = {"name", "shape", "layout", "mean_values", "scale_values",
                                          "reverse_input_channels", "precision", NULL};
@@ -107,6 +107,7 @@ typedef struct {
   int shaves, cmx_slices;                /* 0 = not set */
   int shaves_line, cmx_line;
   const char *openvino;                  /* NULL = not set */
+  int superblob;                         /* 0 not set, 1 false, 2 true */
   InOpts in;
   const yaml_node_t *shorthand; /* first per-input key written at model level, or NULL */
 } Opts;
@@ -450,6 +451,12 @@ static int parse_opt(Ctx *c, const char *key, const yaml_node_t *v, Opts *o) {
   if (!strcmp(key, "cmx_slices"))
     return parse_count16(c, v, key, &o->cmx_slices, &o->cmx_line) < 0 ? -1 : 1;
   if (!strcmp(key, "openvino")) return parse_openvino(c, v, &o->openvino) < 0 ? -1 : 1;
+  if (!strcmp(key, "superblob")) {
+    bool b = false;
+    if (get_bool(c, v, key, &b) < 0) return -1;
+    o->superblob = b ? 2 : 1;
+    return 1;
+  }
   return parse_input_opt(c, key, v, &o->in);
 }
 
@@ -553,6 +560,7 @@ static int finish_model(Ctx *c, const Opts *d, const Opts *o, ManifestModel *mm)
                                                : PREC_FP16;
   mm->openvino = o->openvino ? o->openvino : d->openvino ? d->openvino : DEFAULT_OPENVINO;
   mm->shaves = o->shaves ? o->shaves : d->shaves ? d->shaves : DEFAULT_SHAVES;
+  mm->superblob = (o->superblob ? o->superblob : d->superblob) == 2;
   int cmx_line = o->cmx_slices ? o->cmx_line : d->cmx_line;
   mm->cmx_slices = o->cmx_slices ? o->cmx_slices : d->cmx_slices ? d->cmx_slices : mm->shaves;
   if (cmx_line && mm->cmx_slices < mm->shaves)

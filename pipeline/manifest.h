@@ -106,6 +106,7 @@ typedef struct {
   int shaves;              /* 1..16, default 6 */
   int cmx_slices;          /* 1..16, >= shaves, default = shaves */
   const char *openvino;    /* "2021.4" or "2022.1" (default "2022.1"); static storage */
+  bool superblob;          /* write depthai's .superblob (1..16 SHAVEs) instead of one blob */
 } ManifestModel;
 
 typedef struct {

@@ -643,8 +643,34 @@ static void manifest__rejects_bad_input_names(void **state) {
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+static void manifest__superblob_default_and_override(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char path[4096], src[4096], text[4096];
+  snprintf(src, sizeof src, "%s/m.onnx", dir);
+  tu_write(src, "");
+  snprintf(path, sizeof path, "%s/zoo.yaml", dir);
+  snprintf(text, sizeof text,
+           "version: 1\ndefaults: {superblob: true}\nmodels:\n  - {name: a, source: m.onnx}\n"
+           "  - {name: b, source: m.onnx, superblob: false}\n");
+  tu_write(path, text);
+  Manifest *m = NULL;
+  Err err = {0};
+  assert_int_equal(manifest_load(&m, path, &err), 0);
+  assert_true(m->models[0].superblob);
+  assert_false(m->models[1].superblob);
+  manifest_free(m);
+  tu_write(path, "version: 1\nmodels:\n  - {name: a, source: m.onnx, superblob: 3}\n");
+  assert_int_equal(manifest_load(&m, path, &err), -1);
+  assert_int_equal(err.line, 3);
+  assert_string_equal(err.msg, "'superblob' must be true or false");
+  tu_rmrf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(manifest__superblob_default_and_override),
       T(manifest__loads_full_manifest),
       T(manifest__applies_schema_defaults),
       T(manifest__accepts_spelling_variants),
