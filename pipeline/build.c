@@ -95,7 +95,7 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
 /* Progress shared by the workers: the one mutable thing they share besides the queue. */
 typedef struct {
   pthread_mutex_t mu;
-  int done, failed, cached;
+  int done, failed, unsupported, cached;
   double t0;
   bool tty;
 } Progress;
@@ -114,7 +114,8 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   if (ctx->bo->quiet) return;
   pthread_mutex_lock(&p->mu);
   p->done++;
-  p->failed += j->status == JOB_ERROR || j->status == JOB_UNSUPPORTED;
+  p->failed += j->status == JOB_ERROR;
+  p->unsupported += j->status == JOB_UNSUPPORTED;
   p->cached += j->cached_report != NULL;
   double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
   char line[1400];
@@ -131,6 +132,7 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   fprintf(stderr, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
           job_status_name(j->status), j->cached_report ? " (cached)" : "", j->t_total);
   if (p->failed) fprintf(stderr, " \u00b7 %d failed", p->failed);
+  if (p->unsupported) fprintf(stderr, " \u00b7 %d unsupported", p->unsupported);
   if (p->done < ctx->n) fprintf(stderr, " \u00b7 ETA %.0fs", eta);
   fputs(p->tty ? "" : "\n", stderr);
   if (p->tty && p->done == ctx->n) fputc('\n', stderr);
