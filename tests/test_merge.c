@@ -100,82 +100,13 @@ static char *read_text(const char *path) {
   return s;
 }
 
-/* ---- schema: the keyword subset report.schema.json uses (as in test_reports.c) -------------- */
-
-typedef struct {
-  const json_t *root;
-  char why[512];
-} Validator;
-
-static int sv_fail(Validator *v, const char *path, const char *what, const char *arg) {
-  snprintf(v->why, sizeof v->why, "%s: %s%s", *path ? path : "/", what, arg ? arg : "");
-  return -1;
-}
-
-static bool type_is(const json_t *v, const char *t) {
-  return (!strcmp(t, "object") && json_is_object(v)) || (!strcmp(t, "array") && json_is_array(v)) ||
-         (!strcmp(t, "string") && json_is_string(v)) || (!strcmp(t, "integer") && json_is_integer(v)) ||
-         (!strcmp(t, "number") && json_is_number(v)) || (!strcmp(t, "boolean") && json_is_boolean(v)) ||
-         (!strcmp(t, "null") && json_is_null(v));
-}
-
-static int sv_check(Validator *v, const json_t *schema, const json_t *inst, const char *path) {
-  const char *ref = json_string_value(json_object_get(schema, "$ref"));
-  if (ref) {
-    const json_t *t = !strncmp(ref, "#/$defs/", 8) ? json_object_get(json_object_get(v->root, "$defs"), ref + 8) : NULL;
-    if (!t) return sv_fail(v, path, "unresolvable $ref ", ref);
-    if (sv_check(v, t, inst, path) < 0) return -1;
-  }
-  const json_t *type = json_object_get(schema, "type"), *en = json_object_get(schema, "enum");
-  if (json_is_string(type) && !type_is(inst, json_string_value(type)))
-    return sv_fail(v, path, "wrong type, want ", json_string_value(type));
-  bool hit = !en;
-  for (size_t i = 0; !hit && i < json_array_size(en); i++) hit = json_equal((json_t *)inst, json_array_get(en, i));
-  if (!hit) return sv_fail(v, path, "value not in enum", NULL);
-  const json_t *min = json_object_get(schema, "minimum");
-  if (min && json_is_number(inst) && json_number_value(inst) < json_number_value(min))
-    return sv_fail(v, path, "below minimum", NULL);
-  if (json_is_object(inst)) {
-    const json_t *props = json_object_get(schema, "properties"), *addl = json_object_get(schema, "additionalProperties");
-    const json_t *req = json_object_get(schema, "required");
-    for (size_t i = 0; i < json_array_size(req); i++)
-      if (!json_object_get(inst, json_string_value(json_array_get(req, i))))
-        return sv_fail(v, path, "missing required ", json_string_value(json_array_get(req, i)));
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)inst, key, val) {
-      char sub[1024];
-      snprintf(sub, sizeof sub, "%s/%s", path, key);
-      const json_t *ps = json_object_get(props, key);
-      if (!ps && json_is_false(addl)) return sv_fail(v, path, "unexpected property ", key);
-      if (!ps) ps = json_is_object(addl) ? addl : NULL;
-      if (ps && sv_check(v, ps, val, sub) < 0) return -1;
-    }
-  }
-  const json_t *items = json_object_get(schema, "items");
-  for (size_t i = 0; items && i < json_array_size(inst); i++) {
-    char sub[1024];
-    snprintf(sub, sizeof sub, "%s/%zu", path, i);
-    if (sv_check(v, items, json_array_get(inst, i), sub) < 0) return -1;
-  }
-  return 0;
-}
-
 /* Fails the test when doc does not validate against reports/report.schema.json. */
 static void assert_schema_valid(const json_t *doc) {
-  json_error_t je;
-  json_t *s = json_load_file("reports/report.schema.json", 0, &je);
-  const char *bd = getenv("BUILD_DIR");
-  if (!s && bd) {
-    char p[4200];
-    snprintf(p, sizeof p, "%s/../reports/report.schema.json", bd);
-    s = json_load_file(p, 0, &je);
-  }
-  if (!s) fail_msg("cannot load reports/report.schema.json: %s", je.text);
-  Validator v = {.root = s};
-  int rc = sv_check(&v, s, doc, "");
+  json_t *s = tu_schema_load();
+  char why[512];
+  int rc = tu_schema_validate(s, doc, why, sizeof why);
   json_decref(s);
-  if (rc < 0) fail_msg("merged report does not validate: %s", v.why);
+  if (rc < 0) fail_msg("merged report does not validate: %s", why);
 }
 
 /* ---- tests ----------------------------------------------------------------------------------- */

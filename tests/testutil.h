@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "compiler/base/base.h"
 
 /* ../shared/data (or $BLOBC_SHARED_DATA) when it exists, else NULL: tests then skip(). */
@@ -22,4 +24,10 @@ int tu_run(char **output, const char *fmt, ...) __attribute__((format(printf, 2,
 const char *tu_blobc(void);
 /* The generated demo zoo ($DEMO_ZOO, default build/demo-zoo). */
 const char *tu_demo_zoo(void);
+/* reports/report.schema.json (from the repo root, or $BUILD_DIR/..); fails the test if absent. */
+json_t *tu_schema_load(void);
+/* Validates doc against schema with the keyword subset the schema uses (type, required,
+ * properties, additionalProperties, items, enum, minimum, $ref); 0, or -1 with the first
+ * violation ("path: what") in why. */
+int tu_schema_validate(const json_t *schema, const json_t *doc, char *why, size_t size);
 #endif
