@@ -46,38 +46,15 @@ static const char *cat(Gen *g, const char *a, const char *b) {
  * but keeping our own copies makes the helpers independent of that). */
 static const char *keep(Gen *g, const char *a) { return cat(g, a, ""); }
 
-static void init_rand(Gen *g, const char *name, int rank, const int64_t *dims, float limit,
-                      float offset) {
-  int64_t n = 1;
-  for (int i = 0; i < rank; i++) n *= dims[i];
-  float *w = malloc((size_t)(n ? n : 1) * sizeof *w);
-  if (!w) abort();
-  ob_rng_fill(&g->rng, w, (size_t)n, limit);
-  for (int64_t i = 0; i < n; i++) w[i] += offset;
-  ob_init_f32(g->ob, name, rank, dims, w);
-  free(w);
+static void init_rand(Gen *g, const char *name, int rank, const int64_t *dims, float limit, float offset) {
+  ob_init_rand(g->ob, &g->rng, name, rank, dims, limit, offset);
 }
 
-/* Conv `name` (name.weight, optional name.bias); output name + "_y". */
-static const char *conv(Gen *g, const char *x, const char *name, int cin, int cout, int k,
-                        int stride, int pad, int group, int bias, float gain) {
-  int64_t wd[4] = {cout, cin / group, k, k};
-  float fan_in = (float)(cin / group * k * k);
-  char wn[256], bn[256], yn[256];
-  snprintf(wn, sizeof wn, "%s.weight", name);
-  snprintf(bn, sizeof bn, "%s.bias", name);
-  snprintf(yn, sizeof yn, "%s_y", name);
-  init_rand(g, wn, 4, wd, gain * sqrtf(6.0f / fan_in), 0.0f);
-  if (bias) init_rand(g, bn, 1, (int64_t[]){cout}, 0.05f, 0.0f);
-  const char *in[3] = {x, wn, bn};
-  const char *y = ob_node(g->ob, "Conv", name, bias ? 3 : 2, in, 1, (const char *[]){yn});
-  ob_attr_ints(g->ob, "dilations", 2, (int64_t[]){1, 1});
-  if (group > 1) ob_attr_int(g->ob, "group", group);
-  ob_attr_ints(g->ob, "kernel_shape", 2, (int64_t[]){k, k});
-  ob_attr_ints(g->ob, "pads", 4, (int64_t[]){pad, pad, pad, pad});
-  ob_attr_ints(g->ob, "strides", 2, (int64_t[]){stride, stride});
-  return keep(g, y);
+static const char *conv(Gen *g, const char *x, const char *name, int cin, int cout, int k, int stride, int pad,
+                        int group, int bias, float gain) {
+  return keep(g, ob_conv(g->ob, &g->rng, x, name, cin, cout, k, stride, pad, group, bias, gain));
 }
+
 
 static const char *unary(Gen *g, const char *op, const char *name, const char *x) {
   return keep(g, ob_node(g->ob, op, name, 1, (const char *[]){x}, 1,

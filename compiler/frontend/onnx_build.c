@@ -2,6 +2,7 @@
 #include "onnx_build.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -446,4 +447,38 @@ float ob_rng_range(ObRng *r, float lo, float hi) { return lo + (hi - lo) * ob_rn
 
 void ob_rng_fill(ObRng *r, float *dst, size_t n, float limit) {
   for (size_t i = 0; i < n; i++) dst[i] = (2.0f * ob_rng_uniform(r) - 1.0f) * limit;
+}
+
+/* ---- generator helpers ---- */
+
+void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const int64_t *dims, float limit,
+                  float offset) {
+  int64_t n = 1;
+  for (int i = 0; i < rank; i++) n *= dims[i];
+  float *w = malloc((size_t)(n > 0 ? n : 1) * sizeof *w);
+  if (!w) abort();
+  ob_rng_fill(rng, w, (size_t)n, limit);
+  for (int64_t i = 0; i < n; i++) w[i] += offset;
+  ob_init_f32(ob, name, rank, dims, w);
+  free(w);
+}
+
+const char *ob_conv(OnnxBuilder *ob, ObRng *rng, const char *x, const char *name, int cin, int cout, int k,
+                    int stride, int pad, int group, int bias, float gain) {
+  int64_t wd[4] = {cout, cin / group, k, k};
+  float fan_in = (float)(cin / group * k * k);
+  char wn[256], bn[256], yn[256];
+  snprintf(wn, sizeof wn, "%s.weight", name);
+  snprintf(bn, sizeof bn, "%s.bias", name);
+  snprintf(yn, sizeof yn, "%s_y", name);
+  ob_init_rand(ob, rng, wn, 4, wd, gain * sqrtf(6.0f / fan_in), 0.0f);
+  if (bias) ob_init_rand(ob, rng, bn, 1, (int64_t[]){cout}, 0.05f, 0.0f);
+  const char *in[3] = {x, wn, bn};
+  const char *y = ob_node(ob, "Conv", name, bias ? 3 : 2, in, 1, (const char *const[]){yn});
+  ob_attr_ints(ob, "dilations", 2, (int64_t[]){1, 1});
+  if (group > 1) ob_attr_int(ob, "group", group);
+  ob_attr_ints(ob, "kernel_shape", 2, (int64_t[]){k, k});
+  ob_attr_ints(ob, "pads", 4, (int64_t[]){pad, pad, pad, pad});
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){stride, stride});
+  return y;
 }
