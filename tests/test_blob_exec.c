@@ -57,11 +57,21 @@ static Diff prove(const char *model, const CompileOptions *opt, const RefTensor 
   Diff d = {0, 0};
   for (int k = 0; k < n_ref; k++) {
     int64_t n = ref_numel(&ref[k]);
-    assert_int_equal((uint64_t)n * 2, b->outputs[k].byte_size);
+    bool ints = b->outputs[k].shape.data_type == BLOB_DT_S32; /* indices (ArgMax, TopK): exact */
+    assert_true(ints || b->outputs[k].shape.data_type == BLOB_DT_FP16);
+    assert_int_equal((uint64_t)n * (ints ? 4 : 2), b->outputs[k].byte_size);
     for (int64_t i = 0; i < n; i++) {
+      double e = ref_get_f64(&ref[k], i), got;
+      if (ints) {
+        int32_t v;
+        memcpy(&v, run.out[k] + 4 * i, 4);
+        got = v;
+        if (got != e) fail_msg("output %d element %lld: index %g, expected %g", k, (long long)i, got, e);
+        continue;
+      }
       uint16_t h;
       memcpy(&h, run.out[k] + 2 * i, 2);
-      double e = ref_get_f64(&ref[k], i), got = fp16_to_f32(h);
+      got = fp16_to_f32(h);
       if (fabs(got - e) > d.max_abs) d.max_abs = fabs(got - e);
       if (fabs(e) > d.max_ref) d.max_ref = fabs(e);
     }
@@ -262,6 +272,87 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   free(dir);
 }
 
+/* The stages added for reductions, normalization, matrix products and top-k: ReduceMean /
+ * ReduceMax / ReduceSum over arbitrary axes (keepdims 0 and 1, axes as attribute and input),
+ * InstanceNormalization (as ReduceMean/eltwise/Power/ScaleShift), MatMul of two activations
+ * (batched GEMM), Gemm with transA, alpha, beta and a broadcast C, ArgMax and TopK (values and
+ * indices outputs, S32 in the blob, compared exactly), Tile on two axes (two Tile stages). */
+static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char model[4096];
+  snprintf(model, sizeof model, "%s/rngt.onnx", dir);
+  OnnxBuilder *ob = ob_new("rngt", 13);
+  ObRng rng;
+  ob_rng_seed(&rng, 11);
+  int64_t in_d[4] = {1, 4, 6, 5};
+  ob_input(ob, "x", OB_FLOAT, 4, in_d);
+  float isc[4], ibi[4], gc[1] = {0.25f};
+  ob_rng_fill(&rng, isc, 4, 1.0f);
+  ob_rng_fill(&rng, ibi, 4, 0.5f);
+  int64_t c_d[1] = {4}, one[1] = {1};
+  ob_init_f32(ob, "isc", 1, c_d, isc);
+  ob_init_f32(ob, "ibi", 1, c_d, ibi);
+  ob_init_f32(ob, "gc", 1, one, gc);
+  int64_t last[1] = {-1}, k3[1] = {3}, sh_b[2] = {4, 1}, sh_a[2] = {4, 6}, two[1] = {2};
+  ob_init_i64(ob, "last", 1, one, last);
+  ob_init_i64(ob, "k3", 1, one, k3);
+  ob_init_i64(ob, "sh_b", 1, two, sh_b);
+  ob_init_i64(ob, "sh_a", 1, two, sh_a);
+  const char *in = ob_node(ob, "InstanceNormalization", "in", 3, (const char *const[]){"x", "isc", "ibi"}, 1,
+                           (const char *const[]){"in"});
+  ob_attr_float(ob, "epsilon", 1e-3f);
+  const char *rm = ob_node(ob, "ReduceMean", "rm", 1, &in, 1, (const char *const[]){"rm"}); /* [1,6,5] */
+  ob_attr_ints(ob, "axes", 1, (int64_t[]){1});
+  ob_attr_int(ob, "keepdims", 0);
+  const char *rt = ob_node(ob, "Transpose", "rt", 1, &rm, 1, (const char *const[]){"rt"}); /* [1,5,6] */
+  ob_attr_ints(ob, "perm", 3, (int64_t[]){0, 2, 1});
+  ob_node(ob, "MatMul", "mm", 2, (const char *const[]){rm, rt}, 1, (const char *const[]){"y_mm"}); /* [1,6,6] */
+  const char *rx = ob_node(ob, "ReduceMax", "rx", 1, (const char *const[]){"x"}, 1, (const char *const[]){"rx"});
+  ob_attr_ints(ob, "axes", 2, (int64_t[]){2, 3}); /* [1,4,1,1] */
+  const char *rs = ob_node(ob, "ReduceSum", "rs", 2, (const char *const[]){"x", "last"}, 1, (const char *const[]){"rs"});
+  const char *ga = ob_node(ob, "Reshape", "ga", 2, (const char *const[]){rs, "sh_a"}, 1, (const char *const[]){"ga"});
+  const char *gb = ob_node(ob, "Reshape", "gb", 2, (const char *const[]){rx, "sh_b"}, 1, (const char *const[]){"gb"});
+  ob_node(ob, "Gemm", "gm", 3, (const char *const[]){ga, gb, "gc"}, 1, (const char *const[]){"y_gm"}); /* [6,1] */
+  ob_attr_int(ob, "transA", 1);
+  ob_attr_float(ob, "alpha", 0.5f);
+  ob_attr_float(ob, "beta", 2.0f);
+  ob_node(ob, "ArgMax", "am", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_am"});
+  ob_attr_int(ob, "axis", 1);
+  ob_attr_int(ob, "keepdims", 0);
+  int64_t four[1] = {4}, reps[4] = {1, 1, 2, 3};
+  ob_init_i64(ob, "reps", 1, four, reps);
+  ob_node(ob, "Tile", "tl", 2, (const char *const[]){rx, "reps"}, 1, (const char *const[]){"y_tl"}); /* [1,4,2,3] */
+  ob_node(ob, "TopK", "tk", 2, (const char *const[]){"x", "k3"}, 2, (const char *const[]){"y_tv", "y_ti"});
+  ob_attr_int(ob, "largest", 0);
+  ob_output(ob, "y_mm", OB_FLOAT, 3, (int64_t[]){1, 6, 6});
+  ob_output(ob, "y_gm", OB_FLOAT, 2, (int64_t[]){6, 1});
+  ob_output(ob, "y_am", OB_INT64, 3, (int64_t[]){1, 6, 5});
+  ob_output(ob, "y_tv", OB_FLOAT, 4, (int64_t[]){1, 4, 6, 3});
+  ob_output(ob, "y_ti", OB_INT64, 4, (int64_t[]){1, 4, 6, 3});
+  ob_output(ob, "y_tl", OB_FLOAT, 4, (int64_t[]){1, 4, 2, 3});
+  Err err = {0};
+  assert_int_equal(ob_save(ob, model, &err), 0);
+  ob_free(ob);
+  CompInput ci = {.precision = CP_FP16};
+  CompileOptions opt = {.model_name = "rngt", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  RefTensor x;
+  assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
+  uint16_t *half = malloc(120 * 2);
+  for (int i = 0; i < 120; i++) { /* distinct FP16 values: no ties for ArgMax / TopK */
+    float v = (float)((i * 37) % 120) / 60.0f - 1.0f + ob_rng_uniform(&rng) * 0.004f;
+    x.f[i] = fp16_to_f32(fp16_from_f32(v));
+    half[i] = fp16_from_f32(x.f[i]);
+  }
+  Diff d = prove(model, &opt, &x, half);
+  fprintf(stderr, "  reduce/instnorm/gemm/topk: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  assert_true(within(d));
+  free(half);
+  ref_tensor_free(&x);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(blob_exec__preprocessing_range_0_1),
@@ -269,6 +360,7 @@ int main(void) {
       cmocka_unit_test(blob_exec__preprocessing_range_minus_half_half),
       cmocka_unit_test(blob_exec__preprocessing_imagenet_per_channel),
       cmocka_unit_test(blob_exec__many_stage_kinds_match_the_source_model),
+      cmocka_unit_test(blob_exec__reduce_norm_gemm_topk_match_the_source_model),
       cmocka_unit_test(blob_exec__mobilenet_v2_matches_the_source_model),
   };
   return cmocka_run_group_tests_name("blob_exec", tests, NULL, NULL);

@@ -188,9 +188,19 @@ static inline bool blob_order_valid(uint32_t code) {
   return true;
 }
 
-/* Default order code for a rank (DimsOrder::fromNumDims [OV-ddc]): low `rank` nibbles of
- * 0x87654321; 0 for rank 0 or > 8. */
+/* Default order code for a rank (DimsOrder::fromNumDims [OV-ddc], §6.3 table): C, NC, CHW, NCHW,
+ * NCDHW for ranks 1..5 (the dims of ranks 1, 2 and 5 are not the low nibbles of 0x87654321: NC is
+ * 0x43, and real blobs carry NC for 2-D data), then the low `rank` nibbles of 0x87654321 for
+ * 6..8; 0 for rank 0 or > 8. */
 static inline uint32_t blob_order_default(uint32_t rank) {
+  switch (rank) {
+  case 1: return BLOB_ORDER_C;
+  case 2: return BLOB_ORDER_NC;
+  case 3: return BLOB_ORDER_CHW;
+  case 4: return BLOB_ORDER_NCHW;
+  case 5: return BLOB_ORDER_NCDHW;
+  default: break;
+  }
   if (rank == 0 || rank > BLOB_MAX_DIMS) return 0;
   return rank == 8 ? 0x87654321u : (0x87654321u & ((1u << (4 * rank)) - 1));
 }

@@ -76,6 +76,7 @@ static uint32_t blob_dt(DType t) {
 
 static const IrTensor *T(W *w, int t) { return &w->g->tensors[t]; }
 
+
 static int rank_of(const IrTensor *x) { return x->rank <= 0 ? 1 : x->rank; }
 static int64_t dim_of(const IrTensor *x, int i) { return x->rank <= 0 ? 1 : x->dims[i]; }
 
@@ -221,13 +222,13 @@ static void add_buf(Stage *s, BRef r) {
 
 static uint32_t tensor_bytes(const IrTensor *x);
 
-/* Intermediate tensor made by the writer (e.g. conv result before its Bias stage). */
-static int temp_like(W *w, int like) {
+/* Intermediate tensor made by the writer with its own shape, named after `like` + suffix, of
+ * like's dtype. Adding a tensor may move g->tensors: callers re-fetch IrTensor pointers. */
+static int temp_dims(W *w, int like, const char *suffix, int rank, const int64_t *dims) {
   IrGraph *g = (IrGraph *)w->g; /* adds a tensor only; nodes untouched */
-  int t = ir_add_tensor(g, arena_printf(g->arena, "%s@pre", g->tensors[like].name));
-  const IrTensor *x = &g->tensors[like];
-  ir_set_shape(g, t, x->rank, x->dims);
-  g->tensors[t].dtype = x->dtype;
+  int t = ir_add_tensor(g, arena_printf(g->arena, "%s%s", g->tensors[like].name, suffix));
+  ir_set_shape(g, t, rank, dims);
+  g->tensors[t].dtype = g->tensors[like].dtype;
   /* keep the Store array in step */
   Store *ns = realloc(w->st, (size_t)g->n_tensors * sizeof(Store));
   if (!ns) base__assert_fail(__FILE__, __LINE__, "out of memory");
@@ -238,6 +239,14 @@ static int temp_like(W *w, int like) {
   w->st[t].loc = BLOB_LOC_BSS;
   w->st[t].bytes = tensor_bytes(&g->tensors[t]);
   return t;
+}
+
+/* Intermediate tensor made by the writer (e.g. conv result before its Bias stage). */
+static int temp_like(W *w, int like) {
+  int64_t dims[IR_MAX_DIMS];
+  int rank = w->g->tensors[like].rank;
+  if (rank > 0) memcpy(dims, w->g->tensors[like].dims, (size_t)rank * sizeof dims[0]);
+  return temp_dims(w, like, "@pre", rank, dims);
 }
 
 /* ---- lowering, one function per family ---- */
@@ -335,6 +344,22 @@ static BRef at_rank(BRef r, int rank) {
   return r;
 }
 
+/* Eltwise stage (§3.4, eltwise.cpp): f32 coeff1, coeff2, i32 postOperation (Empty), f32
+ * negativeSlope, min, max; buffers a, y, b, Fake. Size-1 dims of a and b broadcast. */
+static void emit_eltwise(W *w, uint32_t type, float c1, float c2, BRef a, BRef y, BRef b) {
+  Stage *s = new_stage(w, type, false);
+  buf_put_f32(&s->params, c1);
+  buf_put_f32(&s->params, c2);
+  buf_put_i32(&s->params, -1); /* postOperation: Empty */
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 1.0f);
+  add_buf(s, a);
+  add_buf(s, y);
+  add_buf(s, b);
+  add_buf(s, fake_ref());
+}
+
 static int lower_eltwise(W *w, const IrNode *n) {
   int a = n->inputs[0], b = n->inputs[1];
   bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
@@ -398,17 +423,8 @@ static int lower_eltwise(W *w, const IrNode *n) {
   case IR_OP_POW: type = BLOB_STAGE_POW; break;
   default: return fail(w, "%s is not supported by the blob writer yet", n->op_type);
   }
-  Stage *s = new_stage(w, type, false);
-  buf_put_f32(&s->params, c1);
-  buf_put_f32(&s->params, c2);
-  buf_put_i32(&s->params, -1); /* postOperation: Empty */
-  buf_put_f32(&s->params, 0.0f);
-  buf_put_f32(&s->params, 0.0f);
-  buf_put_f32(&s->params, 1.0f);
-  add_buf(s, at_rank(in_ref(w, a), rank_of(y)));
-  add_buf(s, view(w, n->outputs[0]));
-  add_buf(s, at_rank(in_ref(w, b), rank_of(y)));
-  add_buf(s, fake_ref());
+  emit_eltwise(w, type, c1, c2, at_rank(in_ref(w, a), rank_of(y)), view(w, n->outputs[0]),
+               at_rank(in_ref(w, b), rank_of(y)));
   return 0;
 }
 
@@ -848,6 +864,313 @@ static int lower_batchnorm(W *w, const IrNode *n) {
   return 0;
 }
 
+/* ---- reductions, normalization, matrix products, top-k ---- */
+
+/* A 1-D S32 const of n values (axes lists, K). */
+static BRef const_s32(W *w, const int32_t *v, uint32_t n) {
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = -1;
+  r.const_off = add_const(w, v, (size_t)n * 4);
+  r.dt = BLOB_DT_S32;
+  r.order = BLOB_ORDER_C;
+  r.ndims = 1;
+  r.dims[0] = n;
+  r.strides[0] = 4;
+  return r;
+}
+
+/* Tensor t's storage seen with `in`'s rank and dims, except 1 on the memory dims in `mask`
+ * (bit m = memory dim m). The storage of a reduced / arg-reduced result is the same whether
+ * or not the model keeps the reduced dims, so every such output is described with them kept. */
+static BRef kept_view(W *w, int t, const BRef *in, uint32_t mask) {
+  BRef r = view(w, t);
+  r.ndims = in->ndims;
+  r.order = blob_order_default(in->ndims);
+  uint32_t s = blob_dtype_size(r.dt);
+  for (uint32_t m = 0; m < in->ndims; m++) {
+    r.dims[m] = (mask >> m) & 1 ? 1 : in->dims[m];
+    r.strides[m] = s;
+    s *= r.dims[m];
+  }
+  return r;
+}
+
+/* Reduce stages ReduceMean (114) / ReduceMax (112) / ReduceSum (113). Source: openvinotoolkit/
+ * openvino inference-engine/src/vpu/graph_transformer/src/stages/reduce.cpp (2018-2020 copy,
+ * index id 2640985537; same serialization in the 2019 copy at commit 1c794d97): params i32
+ * keep_dims; buffers input, output, axes (S32 1-D const of memory-order dim indices, 0 =
+ * innermost, sorted ascending — finalizeDataLayoutImpl rewrites the IR axes that way). Checked
+ * on real bytes: person-reidentification-retail-0288 (2021.2) ReduceMean params `1`, 3
+ * buffers, axes `0, 1` for a mean over H, W of NCHW. We always write keep_dims 1 with an output
+ * view of the input's rank (same storage as the model's output). `mask` = memory dims. */
+static void emit_reduce(W *w, uint32_t type, BRef in, BRef out, uint32_t mask) {
+  Stage *s = new_stage(w, type, false);
+  buf_put_i32(&s->params, 1); /* keep_dims */
+  int32_t ax[BLOB_MAX_DIMS];
+  uint32_t na = 0;
+  for (uint32_t m = 0; m < in.ndims; m++)
+    if ((mask >> m) & 1) ax[na++] = (int32_t)m;
+  add_buf(s, in);
+  add_buf(s, out);
+  add_buf(s, const_s32(w, ax, na));
+}
+
+/* Memory-dim mask (bit m = memory dim m) of an IE axis list of rank r; -1 when out of range. */
+static int64_t axes_mask(const int64_t *axes, int n, int r) {
+  uint32_t mask = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + r : axes[i];
+    if (a < 0 || a >= r) return -1;
+    mask |= 1u << (r - 1 - a);
+  }
+  return mask;
+}
+
+static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
+  int r = rank_of(T(w, n->inputs[0]));
+  if (r > 8) return fail(w, "%s of rank > 8", n->op_type);
+  int64_t axes[IR_MAX_DIMS];
+  int na;
+  if (n->n_inputs > 1 && n->inputs[1] >= 0) { /* opset 13 ReduceSum / opset 18: axes input */
+    if (!ir_is_const(w->g, n->inputs[1])) return fail(w, "%s with run-time axes is not written", n->op_type);
+    const IrTensor *at = T(w, n->inputs[1]);
+    na = (int)ir_numel(at);
+    if (na > IR_MAX_DIMS) return fail(w, "%s: too many axes", n->op_type);
+    for (int i = 0; i < na; i++) axes[i] = ir_const_i64(at, i);
+  } else {
+    na = ir_attr_ints(n, "axes", axes, IR_MAX_DIMS);
+  }
+  if (na == 0) {
+    if (ir_attr_int(n, "noop_with_empty_axes", 0)) return fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    for (int i = 0; i < r; i++) axes[i] = i;
+    na = r;
+  }
+  int64_t mask = axes_mask(axes, na, r);
+  if (mask < 0) return fail(w, "%s: axis out of range", n->op_type);
+  BRef in = view(w, n->inputs[0]);
+  emit_reduce(w, type, in, kept_view(w, n->outputs[0], &in, (uint32_t)mask), (uint32_t)mask);
+  return 0;
+}
+
+/* A rank-3 [N, C, L] view seen as 4-D [N, C, L, 1] (W = 1), so per-channel stages find C at
+ * memory dim 2 as for NCHW. */
+static BRef as_4d(BRef r) {
+  if (r.ndims != 3) return r;
+  for (int m = 3; m > 0; m--) {
+    r.dims[m] = r.dims[m - 1];
+    r.strides[m] = r.strides[m - 1];
+  }
+  r.dims[0] = 1;
+  r.ndims = 4;
+  r.order = BLOB_ORDER_NCHW;
+  return r;
+}
+
+/* A per-channel [C] activation seen as rank r with C at IE axis 1 (memory dim r - 2). */
+static BRef channel_view(W *w, int t, int r) {
+  BRef v = view(w, t);
+  uint32_t c = (uint32_t)ir_numel(T(w, t)), s = blob_dtype_size(v.dt);
+  v.ndims = (uint32_t)r;
+  v.order = blob_order_default((uint32_t)r);
+  for (int m = 0; m < r; m++) {
+    v.dims[m] = m == r - 2 ? c : 1;
+    v.strides[m] = s;
+    s *= v.dims[m];
+  }
+  return v;
+}
+
+/* InstanceNormalization y = scale * (x - mean) / sqrt(var + eps) + B over the spatial dims.
+ * Not written as MVN (62): the MYRIAD MVN kernel adds eps outside the square root (mvn.cpp
+ * accepts only eps_mode "outside_sqrt"), ONNX inside, and MVN's params changed between 2021.2
+ * (12 bytes) and 2022.1 (16 bytes, across_width added by openvino PR #6748). Instead the exact
+ * formula from stages whose params are established:
+ *   m = ReduceMean(x) ; d = Sum(x, m, 1, -1) ; q = Prod(d, d) ; v = ReduceMean(q) ;
+ *   k = Power(v; bias eps, scale 1, power -0.5) ; t = Prod(d, k) ; y = ScaleShift(t, scale, B). */
+static int lower_instance_norm(W *w, const IrNode *n) {
+  int xt = n->inputs[0], yt = n->outputs[0];
+  int r = rank_of(T(w, xt));
+  if (r != 3 && r != 4) return fail(w, "%s of rank other than 3 or 4 is not written", n->op_type);
+  int64_t c = T(w, xt)->dims[1];
+  if (ir_numel(T(w, n->inputs[1])) != c || ir_numel(T(w, n->inputs[2])) != c)
+    return fail(w, "%s: scale and bias must have one value per channel", n->op_type);
+  bool cst = ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]);
+  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  for (int64_t i = 0; cst && i < c; i++) {
+    sc[i] = ir_const_f64(T(w, n->inputs[1]), i);
+    bi[i] = ir_const_f64(T(w, n->inputs[2]), i);
+  }
+  int64_t sd[IR_MAX_DIMS], xd[IR_MAX_DIMS];
+  memcpy(xd, T(w, xt)->dims, (size_t)r * sizeof xd[0]);
+  for (int i = 0; i < r; i++) sd[i] = i < 2 ? xd[i] : 1;
+  int mt = temp_dims(w, xt, "@mean", r, sd), vt = temp_dims(w, xt, "@var", r, sd), kt = temp_dims(w, xt, "@rstd", r, sd);
+  int dt = temp_dims(w, xt, "@centered", r, xd), qt = temp_dims(w, xt, "@sq", r, xd), tt = temp_dims(w, xt, "@norm", r, xd);
+  uint32_t mask = (1u << (r - 2)) - 1; /* memory dims below C: the spatial ones */
+  BRef x = view(w, xt);
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, x, view(w, mt), mask);
+  emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, -1.0f, x, view(w, dt), view(w, mt));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, view(w, dt), view(w, qt), view(w, dt));
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, view(w, qt), view(w, vt), mask);
+  Stage *s = new_stage(w, BLOB_STAGE_POWER, true);
+  buf_put_f32(&s->params, (float)eps);
+  buf_put_f32(&s->params, 1.0f);
+  buf_put_f32(&s->params, -0.5f);
+  add_buf(s, view(w, vt));
+  add_buf(s, view(w, kt));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, view(w, dt), view(w, tt), view(w, kt));
+  if (!cst) { /* run-time scale / bias [C]: broadcast Prod and Sum against [1, C, 1(, 1)] */
+    int ut = temp_dims(w, xt, "@scaled", r, xd);
+    emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, view(w, tt), view(w, ut), channel_view(w, n->inputs[1], r));
+    emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, 1.0f, view(w, ut), view(w, yt), channel_view(w, n->inputs[2], r));
+    return 0;
+  }
+  s = new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  add_buf(s, as_4d(view(w, tt)));
+  add_buf(s, as_4d(view(w, yt)));
+  add_buf(s, const_vec(w, sc, (size_t)c));
+  add_buf(s, const_vec(w, bi, (size_t)c));
+  return 0;
+}
+
+/* MatMul / Gemm that FC (4) cannot take (both operands activations, or transA) -> GEMM (91).
+ * Source: openvinotoolkit/openvino inference-engine/src/vpu/graph_transformer/src/stages/
+ * gemm.cpp (commit 036035647537834058ef7f2b4cfe8e89fed5391a, 2018-2020): params f32 alpha,
+ * f32 beta, i32 hasThreeInputs, i32 transposeA, i32 transposeB; buffers A, B, [C], output;
+ * all FP16; 2..4-D, default orders (C kept at memory dim 2). We never pass C: Gemm's beta * C
+ * becomes a following Sum (12) eltwise with coeff2 = beta, whose broadcasting is established,
+ * while GEMM's handling of a broadcast C is not. Batch dims must be equal (no broadcasting). */
+static int lower_gemm(W *w, const IrNode *n) {
+  int at = n->inputs[0], bt = n->inputs[1], yt = n->outputs[0];
+  int ra = rank_of(T(w, at)), rb = rank_of(T(w, bt)), ry = rank_of(T(w, yt));
+  bool gemm = n->op == IR_OP_GEMM;
+  if (ra != rb || ra != ry || ra < 2 || ra > 4)
+    return fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet", n->op_type);
+  for (int i = 0; i < ra - 2; i++)
+    if (T(w, at)->dims[i] != T(w, bt)->dims[i]) return fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
+  bool ta = gemm && ir_attr_int(n, "transA", 0), tb = gemm && ir_attr_int(n, "transB", 0);
+  float alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0f, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0f;
+  int ct = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (ct >= 0) {
+    const IrTensor *cy = T(w, ct), *y = T(w, yt);
+    if (cy->rank > y->rank) return fail(w, "%s: C has a higher rank than the output", n->op_type);
+    for (int i = 0; i < cy->rank; i++) {
+      int64_t d = cy->dims[i], o = y->dims[y->rank - cy->rank + i];
+      if (d != o && d != 1) return fail(w, "%s: C does not broadcast to the output", n->op_type);
+    }
+  }
+  int gt = ct >= 0 ? temp_like(w, yt) : yt;
+  Stage *s = new_stage(w, BLOB_STAGE_GEMM, false);
+  buf_put_f32(&s->params, alpha);
+  buf_put_f32(&s->params, beta);
+  buf_put_i32(&s->params, 0); /* hasThreeInputs */
+  buf_put_i32(&s->params, ta);
+  buf_put_i32(&s->params, tb);
+  add_buf(s, in_ref(w, at));
+  add_buf(s, in_ref(w, bt));
+  add_buf(s, view(w, gt));
+  if (ct >= 0) emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, beta, view(w, gt), view(w, yt), at_rank(in_ref(w, ct), ry));
+  return 0;
+}
+
+/* ArgMax / TopK -> TopK (104). Source: openvinotoolkit/openvino inference-engine/src/vpu/
+ * graph_transformer/src/stages/topk.cpp (2018-2020 copy, index id 2481748639; unchanged in the
+ * 2023 copy at commit 0f1fa2cbdeb4f5bb31eb37de0baa3865dadc9c32): params i32 axisInd (memory-
+ * order index, 0 = innermost), i32 mode (TopKMode Max 0, Min 1), i32 sort (TopKSort None 0,
+ * Value 1, Index 2), i32 valuesPresent, i32 indicesPresent (TopKOutputs); buffers values
+ * input (FP16), K (S32 1-D const [1]), [values output FP16], [indices output S32]. Enum values
+ * from include/vpu/model/stage.hpp ("firmware implementations must be aligned"). A 2019 copy
+ * (Model::Ptr API) had 3 params and order input, values, K, indices: not what 2021.x runs.
+ * ArgMax = TopK k 1, Max, indices only (sort None, as OpenVINO's ONNX importer does). */
+static int lower_topk(W *w, const IrNode *n) {
+  int xt = n->inputs[0];
+  int r = rank_of(T(w, xt));
+  bool argmax = n->op == IR_OP_ARGMAX;
+  int64_t axis = ir_attr_int(n, "axis", argmax ? 0 : -1), k = 1;
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) return fail(w, "%s: axis out of range", n->op_type);
+  int32_t mode = 0, sort = 0;
+  if (argmax) {
+    if (ir_attr_int(n, "select_last_index", 0)) return fail(w, "%s with select_last_index is not written", n->op_type);
+  } else {
+    if (n->n_inputs > 1 && n->inputs[1] >= 0) {
+      if (!ir_is_const(w->g, n->inputs[1])) return fail(w, "%s with a run-time K is not written", n->op_type);
+      k = ir_const_i64(T(w, n->inputs[1]), 0);
+    } else {
+      k = ir_attr_int(n, "k", 1);
+    }
+    if (!ir_attr_int(n, "sorted", 1)) return fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
+    mode = ir_attr_int(n, "largest", 1) ? 0 : 1;
+    sort = 1; /* Value */
+  }
+  if (k < 1 || k > dim_of(T(w, xt), (int)axis)) return fail(w, "%s: K out of range", n->op_type);
+  BRef in = view(w, xt);
+  uint32_t m = (uint32_t)(r - 1 - axis);
+  int vt = argmax ? -1 : n->outputs[0], it = argmax ? n->outputs[0] : (n->n_outputs > 1 ? n->outputs[1] : -1);
+  Stage *s = new_stage(w, BLOB_STAGE_TOP_K, false);
+  buf_put_i32(&s->params, (int32_t)m);
+  buf_put_i32(&s->params, mode);
+  buf_put_i32(&s->params, sort);
+  buf_put_i32(&s->params, vt >= 0);
+  buf_put_i32(&s->params, it >= 0);
+  int32_t kv = (int32_t)k;
+  add_buf(s, in);
+  add_buf(s, const_s32(w, &kv, 1));
+  BRef out = kept_view(w, vt >= 0 ? vt : it, &in, 0);
+  out.dims[m] = (uint32_t)k;
+  for (uint32_t i = 0, st = blob_dtype_size(out.dt); i < out.ndims; st *= out.dims[i], i++) out.strides[i] = st;
+  if (vt >= 0) add_buf(s, out);
+  if (it >= 0) {
+    BRef ix = out;
+    ix.tensor = it;
+    ix.dt = BLOB_DT_S32;
+    for (uint32_t i = 0, st = 4; i < ix.ndims; st *= ix.dims[i], i++) ix.strides[i] = st;
+    add_buf(s, ix);
+  }
+  return 0;
+}
+
+/* ONNX Tile -> one Tile (28) stage per repeated axis. Source: openvinotoolkit/openvino
+ * inference-engine/src/vpu/graph_transformer/src/stages/tile.cpp (commit
+ * 10c9ac56efb83fe0609f39222b33871e2e25d140, 2018-2020): params i32 axisInd (memory-order index
+ * of the axis in the output's order), i32 tiles; buffers input, output (FP16); SHAVEs "OnlyOne".
+ * The IE Tile layer repeats the whole tensor `tiles` times along one axis (numpy tile). */
+static int lower_tile(W *w, const IrNode *n) {
+  int xt = n->inputs[0], yt = n->outputs[0];
+  int r = rank_of(T(w, xt));
+  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(T(w, n->inputs[1])) != r)
+    return fail(w, "%s with run-time repeats is not written", n->op_type);
+  int64_t dims[IR_MAX_DIMS], rep[IR_MAX_DIMS];
+  int last = -1;
+  for (int i = 0; i < r; i++) {
+    dims[i] = dim_of(T(w, xt), i);
+    rep[i] = ir_const_i64(T(w, n->inputs[1]), i);
+    if (rep[i] < 1) return fail(w, "%s with repeats < 1 is not written", n->op_type);
+    if (rep[i] > 1) last = i;
+  }
+  if (last < 0) {
+    copy_stage(w, view(w, xt), view(w, yt));
+    return 0;
+  }
+  int cur = xt;
+  for (int i = 0; i <= last; i++) {
+    if (rep[i] == 1) continue;
+    dims[i] *= rep[i];
+    int nt = i == last ? yt : temp_dims(w, xt, "@tile", r, dims);
+    Stage *s = new_stage(w, BLOB_STAGE_TILE, false);
+    s->shaves = s->shaves ? 1 : 0; /* StageSHAVEsRequirements::OnlyOne */
+    buf_put_i32(&s->params, r - 1 - i);
+    buf_put_i32(&s->params, (int32_t)rep[i]);
+    add_buf(s, cur == xt ? in_ref(w, xt) : view(w, cur));
+    BRef o = view(w, nt);
+    if (nt == yt && rank_of(T(w, yt)) != r) return fail(w, "%s: output rank differs", n->op_type);
+    add_buf(s, o);
+    cur = nt;
+  }
+  return 0;
+}
+
 /* A Transpose that only moves size-1 dims keeps the memory order: a view, no Permute (as
  * compile_tool does: pointcloud_640x400 has no stage for its [1,1,H,W] -> [1,H,W,1]). */
 static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
@@ -882,14 +1205,19 @@ static int lower_node(W *w, int i) {
   w->cur_node = i;
   switch (n->op) {
   case IR_OP_CONV: return lower_conv(w, n);
-  case IR_OP_GEMM: case IR_OP_MATMUL: return lower_fc(w, n);
+  case IR_OP_GEMM: case IR_OP_MATMUL: {
+    const IrTensor *b = T(w, n->inputs[1]);
+    bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
+    return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
+  }
   case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL:
     return lower_pool(w, n);
-  case IR_OP_REDUCE_MEAN: {
-    const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
-    if (x->rank == 4 && y->rank == 4 && y->dims[2] == 1 && y->dims[3] == 1 && y->dims[1] == x->dims[1]) return lower_pool(w, n);
-    return fail(w, "%s other than a global spatial mean is not written yet", n->op_type);
-  }
+  case IR_OP_REDUCE_MEAN: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MEAN);
+  case IR_OP_REDUCE_MAX: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MAX);
+  case IR_OP_REDUCE_SUM: return lower_reduce(w, n, BLOB_STAGE_REDUCE_SUM);
+  case IR_OP_INSTANCE_NORM: return lower_instance_norm(w, n);
+  case IR_OP_ARGMAX: case IR_OP_TOPK: return lower_topk(w, n);
+  case IR_OP_TILE: return lower_tile(w, n);
   case IR_OP_RELU: return lower_post(w, n, BLOB_STAGE_RELU);
   case IR_OP_LEAKY_RELU: return lower_post(w, n, BLOB_STAGE_LEAKY_RELU);
   case IR_OP_CLIP: return lower_post(w, n, BLOB_STAGE_CLAMP);

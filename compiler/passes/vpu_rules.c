@@ -144,8 +144,8 @@ static Verdict rule_integer_data(Ctx *c) {
 }
 
 static Verdict rule_instance_norm(Ctx *c) {
-  *c->reason = arena_strdup(c->g->arena, "runs as MVN, whose eps is fixed at 1e-9 on MYRIAD (VPU.md known limitations)");
-  *c->fix = arena_strdup(c->g->arena, "none needed unless the model relies on a large eps");
+  *c->reason = arena_strdup(c->g->arena, "lowered to ReduceMean, Power and ScaleShift stages with the model's eps (MYRIAD's own MVN adds eps outside the square root and fixes it at 1e-9, VPU.md known limitations)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
   return VERDICT_CONVERTED;
 }
 

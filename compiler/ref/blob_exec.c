@@ -484,6 +484,194 @@ static int pad(X *x, const BlobStage *s) {
   return 0;
 }
 
+/* ---- reductions, matrix product, top-k ---- */
+
+/* Reads a 1-D S32 const (axes, K) into v (at most max values); the count, or -1. */
+static int s32_list(X *x, const BlobBuffer *bb, int32_t *v, uint32_t max) {
+  V a;
+  if (view(x, bb, &a) < 0) return -1;
+  if (a.dt != BLOB_DT_S32 || a.nd != 1 || a.d[0] > max) return fail(x, "expected a short S32 list");
+  for (uint32_t i = 0; i < a.d[0]; i++) {
+    uint32_t k[1] = {i};
+    v[i] = (int32_t)ld(&a, k);
+  }
+  return (int)a.d[0];
+}
+
+/* ReduceMean / ReduceMax / ReduceSum: params i32 keep_dims; buffers input, output, axes (S32
+ * memory-order dim indices). With keep_dims 0 the output drops the reduced dims. */
+static int reduce(X *x, const BlobStage *s) {
+  V a, y;
+  int32_t ax[BLOB_MAX_DIMS];
+  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  int na = s32_list(x, &s->buffers[2], ax, BLOB_MAX_DIMS);
+  if (na < 0) return -1;
+  bool keep = u32_at(s->params) != 0;
+  uint32_t mask = 0;
+  for (int i = 0; i < na; i++) {
+    if (ax[i] < 0 || (uint32_t)ax[i] >= a.nd) return fail(x, "reduction axis out of range");
+    mask |= 1u << ax[i];
+  }
+  /* output index of every input index: reduced dims dropped (keep 0) or set to 0 (keep 1) */
+  uint32_t ny = 0, kept[BLOB_MAX_DIMS];
+  for (uint32_t m = 0; m < a.nd; m++) {
+    if (!((mask >> m) & 1)) kept[ny++] = m;
+    else if (keep) kept[ny++] = BLOB_MAX_DIMS; /* a reduced dim kept with size 1 */
+  }
+  if (ny != y.nd && !(ny == 0 && count(&y) == 1)) return fail(x, "output rank does not match the reduction");
+  for (uint32_t i = 0; i < ny && i < y.nd; i++)
+    if (y.d[i] != (kept[i] == BLOB_MAX_DIMS ? 1 : a.d[kept[i]])) return fail(x, "output dims do not match the reduction");
+  uint64_t n = count(&y);
+  double *acc = calloc(n ? n : 1, sizeof(double));
+  if (!acc) return fail(x, "out of memory");
+  bool mx = s->type == BLOB_STAGE_REDUCE_MAX;
+  for (uint64_t i = 0; i < n; i++) acc[i] = mx ? -INFINITY : 0;
+  uint32_t ia[BLOB_MAX_DIMS] = {0};
+  do { /* flat output index, minor -> major */
+    uint64_t o = 0, mul = 1;
+    for (uint32_t i = 0; i < ny && i < y.nd; i++) {
+      if (kept[i] != BLOB_MAX_DIMS) o += ia[kept[i]] * mul;
+      mul *= y.d[i];
+    }
+    float v = ld(&a, ia);
+    if (mx) acc[o] = v > acc[o] ? v : acc[o];
+    else acc[o] += v;
+  } while (next(ia, a.d, a.nd));
+  uint64_t cnt = count(&a) / (n ? n : 1);
+  uint32_t iy[BLOB_MAX_DIMS] = {0};
+  uint64_t o = 0;
+  do {
+    double v = acc[o++];
+    if (s->type == BLOB_STAGE_REDUCE_MEAN) v /= (double)cnt;
+    st(&y, iy, (float)v);
+  } while (next(iy, y.d, y.nd));
+  free(acc);
+  return 0;
+}
+
+/* GEMM: params f32 alpha, f32 beta, i32 hasThreeInputs, i32 transposeA, i32 transposeB;
+ * buffers A, B, [C], Y. Memory dims 0, 1 are the matrix (columns, rows), dims 2.. batch
+ * (size-1 batch dims broadcast). Y = alpha op(A) op(B) + beta C. */
+static int gemm(X *x, const BlobStage *s) {
+  V a, b, c, y;
+  if (s->params_len < 20 || s->num_buffers < 3) return fail(x, "GEMM params or buffers missing");
+  float alpha = f32_at(s->params), beta = f32_at(s->params + 4);
+  bool three = u32_at(s->params + 8) != 0, ta = u32_at(s->params + 12) != 0, tb = u32_at(s->params + 16) != 0;
+  if (s->num_buffers < (three ? 4u : 3u)) return fail(x, "GEMM buffers missing");
+  if (view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &b) < 0 ||
+      (three && view(x, &s->buffers[2], &c) < 0) || view(x, &s->buffers[three ? 3 : 2], &y) < 0)
+    return -1;
+  if (a.nd < 2 || b.nd < 2 || y.nd < 2 || a.nd != y.nd || b.nd != y.nd) return fail(x, "GEMM operands must have the output's rank >= 2");
+  uint32_t m = ta ? a.d[0] : a.d[1], k = ta ? a.d[1] : a.d[0], kb = tb ? b.d[0] : b.d[1], nn = tb ? b.d[1] : b.d[0];
+  if (k != kb || y.d[1] != m || y.d[0] != nn) return fail(x, "GEMM shapes do not match");
+  for (uint32_t i = 2; i < y.nd; i++)
+    if ((a.d[i] != y.d[i] && a.d[i] != 1) || (b.d[i] != y.d[i] && b.d[i] != 1)) return fail(x, "GEMM batch dims do not match");
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS], ic[BLOB_MAX_DIMS];
+  do {
+    for (uint32_t i = 2; i < y.nd; i++) {
+      ia[i] = a.d[i] > 1 ? iy[i] : 0;
+      ib[i] = b.d[i] > 1 ? iy[i] : 0;
+    }
+    double acc = 0;
+    for (uint32_t j = 0; j < k; j++) {
+      ia[0] = ta ? iy[1] : j, ia[1] = ta ? j : iy[1];
+      ib[0] = tb ? j : iy[0], ib[1] = tb ? iy[0] : j;
+      acc += (double)ld(&a, ia) * ld(&b, ib);
+    }
+    acc *= alpha;
+    if (three) {
+      for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) ic[i] = i < c.nd && c.d[i] > 1 ? iy[i] : 0;
+      acc += (double)beta * ld(&c, ic);
+    }
+    st(&y, iy, (float)acc);
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+typedef struct {
+  float v;
+  uint32_t i;
+} KV;
+
+static int kv_max(const void *p, const void *q) {
+  const KV *a = p, *b = q;
+  if (a->v != b->v) return a->v > b->v ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+static int kv_min(const void *p, const void *q) {
+  const KV *a = p, *b = q;
+  if (a->v != b->v) return a->v < b->v ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+static int kv_index(const void *p, const void *q) {
+  const KV *a = p, *b = q;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* TopK: params i32 axisInd, mode (0 max, 1 min), sort (0 none, 1 value, 2 index),
+ * valuesPresent, indicesPresent; buffers input, K (S32 [1]), [values], [indices]. Equal values
+ * keep the lower index first (the firmware's tie order is not public). "None" is written in
+ * value order. */
+static int topk(X *x, const BlobStage *s) {
+  V a, vo, io;
+  int32_t kk[1];
+  if (s->params_len < 20 || s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0) return -1;
+  uint32_t ax = u32_at(s->params), mode = u32_at(s->params + 4), sort = u32_at(s->params + 8);
+  bool hv = u32_at(s->params + 12) != 0, hi = u32_at(s->params + 16) != 0;
+  if (s32_list(x, &s->buffers[1], kk, 1) != 1) return fail(x, "K must be one S32 value");
+  if (s->num_buffers < 2u + hv + hi || (!hv && !hi)) return fail(x, "TopK outputs missing");
+  if ((hv && view(x, &s->buffers[2], &vo) < 0) || (hi && view(x, &s->buffers[hv ? 3 : 2], &io) < 0)) return -1;
+  if (ax >= a.nd || kk[0] < 1 || (uint32_t)kk[0] > a.d[ax]) return fail(x, "TopK axis or K out of range");
+  uint32_t k = (uint32_t)kk[0];
+  const V *o = hv ? &vo : &io;
+  if (o->nd != a.nd || (hv && hi && (io.nd != a.nd))) return fail(x, "TopK output rank differs from the input's");
+  for (uint32_t i = 0; i < a.nd; i++) {
+    uint32_t want = i == ax ? k : a.d[i];
+    if (o->d[i] != want || (hv && hi && io.d[i] != want)) return fail(x, "TopK output dims do not match");
+  }
+  KV *buf = malloc((size_t)a.d[ax] * sizeof(KV));
+  if (!buf) return fail(x, "out of memory");
+  uint32_t outer[BLOB_MAX_DIMS], idx[BLOB_MAX_DIMS] = {0};
+  memcpy(outer, a.d, sizeof outer);
+  outer[ax] = 1;
+  do {
+    for (uint32_t j = 0; j < a.d[ax]; j++) {
+      idx[ax] = j;
+      buf[j] = (KV){ld(&a, idx), j};
+    }
+    qsort(buf, a.d[ax], sizeof(KV), mode == 1 ? kv_min : kv_max);
+    if (sort == 2) qsort(buf, k, sizeof(KV), kv_index);
+    for (uint32_t j = 0; j < k; j++) {
+      idx[ax] = j;
+      if (hv) st(&vo, idx, buf[j].v);
+      if (hi) st(&io, idx, (float)buf[j].i);
+    }
+    idx[ax] = 0;
+  } while (next(idx, outer, a.nd));
+  free(buf);
+  return 0;
+}
+
+/* Tile: params i32 axisInd (memory index), i32 tiles; buffers input, output. The input
+ * repeated `tiles` times along that dim. */
+static int tile(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 8 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t ax = u32_at(s->params), tiles = u32_at(s->params + 4);
+  if (ax >= a.nd || a.nd != y.nd) return fail(x, "tile axis out of range");
+  for (uint32_t i = 0; i < a.nd; i++)
+    if (y.d[i] != (i == ax ? a.d[i] * tiles : a.d[i])) return fail(x, "tile output dims do not match");
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS];
+  do {
+    memcpy(ia, iy, sizeof ia);
+    ia[ax] = iy[ax] % a.d[ax];
+    st(&y, iy, ld(&a, ia));
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
 /* ---- dispatch ---- */
 
 bool blob_exec_supports(uint32_t t) {
@@ -496,7 +684,8 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_POW: case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: case BLOB_STAGE_FC:
   case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_SOFT_MAX:
   case BLOB_STAGE_PERMUTE: case BLOB_STAGE_STRIDED_SLICE: case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP:
-  case BLOB_STAGE_PAD: return true;
+  case BLOB_STAGE_PAD: case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
+  case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: return true;
   default: return false;
   }
 }
@@ -544,6 +733,10 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_STRIDED_SLICE: return strided_slice(x, s);
   case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: return resample(x, s);
   case BLOB_STAGE_PAD: return pad(x, s);
+  case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM: return reduce(x, s);
+  case BLOB_STAGE_GEMM: return gemm(x, s);
+  case BLOB_STAGE_TOP_K: return topk(x, s);
+  case BLOB_STAGE_TILE: return tile(x, s);
   default: return fail(x, "no CPU kernel for this stage type");
   }
 }
