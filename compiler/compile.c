@@ -14,6 +14,7 @@
 #include "frontend/caffe.h"
 #include "frontend/ir_read.h"
 #include "frontend/onnx.h"
+#include "frontend/tf.h"
 #include "passes/passes.h"
 #include "ref/blob_exec.h"
 
@@ -69,8 +70,9 @@ int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) {
   if (ends_with(path, ".onnx")) return fe_onnx_load(out, a, path, err);
   if (ends_with(path, ".xml")) return fe_ir_load(out, a, path, err);
   if (ends_with(path, ".prototxt")) return fe_caffe_load(out, a, path, err);
+  if (ends_with(path, ".pb")) return fe_tf_load(out, a, path, err);
   err_where(err, path, 0, NULL, NULL);
-  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx, .xml with .bin beside it, or .prototxt with .caffemodel)");
+  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx, .xml with .bin beside it, .prototxt with .caffemodel, or a .pb TensorFlow frozen graph)");
 }
 
 static const char *verdict_name(Verdict v) {
@@ -104,7 +106,9 @@ static void fill_io(Arena *a, CompIo *io, const IrGraph *g, int t) {
   io->shape = ir_shape_str(a, x);
   io->precision = x->dtype == DT_U8 ? "U8" : x->dtype == DT_F16 ? "FP16" : x->dtype == DT_F32 ? "FP32"
                 : x->dtype == DT_I32 ? "I32" : dtype_name(x->dtype);
-  io->layout = x->rank == 4 ? "NCHW" : x->rank == 3 ? "CHW" : x->rank == 2 ? "NC" : x->rank == 1 ? "C" : "";
+  static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
+  if (x->layout > 0 && x->layout < 7) io->layout = L[x->layout]; /* as the host feeds it */
+  else io->layout = x->rank == 4 ? "NCHW" : x->rank == 3 ? "CHW" : x->rank == 2 ? "NC" : x->rank == 1 ? "C" : "";
 }
 
 static int cmp_opcount(const void *a, const void *b) {

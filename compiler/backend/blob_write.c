@@ -1446,14 +1446,8 @@ static void put_bref(W *w, Buf *b, const BRef *r) {
 static uint32_t io_order(W *w, int t, uint32_t dflt) {
   const IrTensor *x = T(w, t);
   if (!x->is_input) return dflt;
-  for (int k = 0; k < w->opt->n_inputs; k++) {
-    const CompInput *ci = &w->opt->inputs[k];
-    bool match = ci->name ? !strcmp(ci->name, x->name) : w->g->n_inputs && w->g->inputs[0] == t;
-    if (!match) continue;
-    CompLayout fl = ci->frame_layout ? ci->frame_layout : ci->layout;
-    if (fl == CL_NHWC && x->rank == 4) return BLOB_ORDER_NHWC;
-    if (fl == CL_HWC && x->rank == 3) return BLOB_ORDER_HWC;
-  }
+  if (x->layout == CL_NHWC && x->rank == 4) return BLOB_ORDER_NHWC; /* set by preprocessing */
+  if (x->layout == CL_HWC && x->rank == 3) return BLOB_ORDER_HWC;
   return dflt;
 }
 

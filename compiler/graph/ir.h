@@ -70,6 +70,10 @@ typedef struct IrTensor {
   int producer;       /* node index, -1 for graph inputs / initializers */
   bool is_input, is_output;
   DType source_dtype; /* set when a pass changed dtype (I64 input fed as I32), else DT_UNDEF */
+  /* Graph inputs: the layout of the data as fed, using CompLayout's numbering (1 NCHW, 2 NHWC,
+   * 3 CHW, 4 HWC, 5 NC, 6 C); 0 unknown. A frontend sets the model's own layout (TensorFlow
+   * placeholders are NHWC); preprocessing replaces it with the frame layout the blob takes. */
+  int layout;
 } IrTensor;
 
 typedef enum {

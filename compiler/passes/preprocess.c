@@ -129,7 +129,8 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
     if (t->dims[i] == 0) return err_set(err, ERR_SHAPE, "input '%s' has a dim of size 0 (%s)", t->name, ir_shape_str(g->arena, t));
   const char *name = t->name;
   bool is_float = dtype_is_float(t->dtype);
-  CompLayout layout = s->layout ? s->layout : default_layout(t->rank);
+  CompLayout native = t->layout && layout_rank((CompLayout)t->layout) == t->rank ? (CompLayout)t->layout : CL_NONE;
+  CompLayout layout = s->layout ? s->layout : native ? native : default_layout(t->rank);
   CompLayout frame = s->frame_layout ? s->frame_layout : layout;
   if ((s->layout || s->frame_layout) && layout_rank(layout) != t->rank)
     return err_set(err, ERR_SHAPE, "layout %s does not fit input '%s' of rank %d", layout_str(layout), name, t->rank);
@@ -151,6 +152,7 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
   }
   CompPrec prec = s->precision ? s->precision : (t->rank == 4 && is_float ? CP_U8 : CP_FP16);
   bool transpose = frame != layout;
+  t->layout = (int)frame; /* what the host feeds, for the blob's IO entry */
   if (prec != CP_U8 && !transpose && !need_c) return 0;
 
   /* New graph input with the model's name; the old tensor becomes the chain's end. */
@@ -169,6 +171,7 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
   }
   ir_set_shape(g, in, t->rank, fdims);
   g->tensors[in].dtype = prec == CP_U8 ? DT_U8 : DT_F32;
+  g->tensors[in].layout = (int)frame;
   for (int i = 0; i < g->n_inputs; i++)
     if (g->inputs[i] == x) g->inputs[i] = in;
   g->tensors[in].is_input = true;
