@@ -353,8 +353,45 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   free(dir);
 }
 
+/* The TensorFlow, Caffe and OpenVINO IR demo models (tests/fixtures/gen_demo.c): each blob,
+ * run on the CPU, equals its source model (FP16 input, no preprocessing). */
+static void blob_exec__other_formats_match_their_source_models(void **state) {
+  (void)state;
+  const char *files[3] = {"tf_tiny.pb", "caffe_tiny.prototxt", "ir_tiny.xml"};
+  for (int f = 0; f < 3; f++) {
+    const char *model = zoo_model(files[f]);
+    if (!io_exists(model)) skip();
+    Err err = {0};
+    Arena *a = arena_new();
+    IrGraph *g = NULL;
+    assert_int_equal(compile_load(&g, a, model, &err), 0);
+    assert_int_equal(ir_infer(g, &err), 0);
+    const IrTensor *x = &g->tensors[g->inputs[0]];
+    RefTensor in;
+    assert_int_equal(ref_tensor_alloc(&in, DT_F32, x->rank, x->dims, &err), 0);
+    int64_t n = ref_numel(&in);
+    uint16_t *half = malloc((size_t)n * 2);
+    uint64_t r = 0x853c49e6748fea9bull + (uint64_t)f;
+    for (int64_t i = 0; i < n; i++) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      in.f[i] = fp16_to_f32(fp16_from_f32((float)(r >> 40) / (float)(1 << 23) - 1.0f));
+      half[i] = fp16_from_f32(in.f[i]);
+    }
+    ir_release(g);
+    arena_free(a);
+    CompInput ci = {.precision = CP_FP16};
+    CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    Diff d = prove(model, &opt, &in, half);
+    fprintf(stderr, "  %s: max |blob - ref| = %.4g (max |ref| %.3g)\n", files[f], d.max_abs, d.max_ref);
+    assert_true(within(d));
+    free(half);
+    ref_tensor_free(&in);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(blob_exec__other_formats_match_their_source_models),
       cmocka_unit_test(blob_exec__preprocessing_range_0_1),
       cmocka_unit_test(blob_exec__preprocessing_range_minus1_1),
       cmocka_unit_test(blob_exec__preprocessing_range_minus_half_half),

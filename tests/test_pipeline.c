@@ -249,6 +249,33 @@ static void pipeline__report_names_every_unsupported_node(void **state) {
   free(dir);
 }
 
+static void pipeline__a_manifest_mixing_all_four_formats_builds(void **state) {
+  (void)state;
+  char p[4096];
+  snprintf(p, sizeof p, "%s/tf_tiny.pb", tu_demo_zoo());
+  if (!have_zoo() || !io_exists(p)) skip();
+  char *dir = tu_tmpdir();
+  char y[4096], out[4096];
+  const char *z = tu_demo_zoo();
+  snprintf(y, sizeof y,
+           "  - {name: onnx, source: %s/tiny_relu.onnx}\n  - {name: tf, source: %s/tf_tiny.pb, mean_values: [127.5]}\n"
+           "  - {name: caffe, source: %s/caffe_tiny.prototxt}\n  - {name: ir, source: %s/ir_tiny.xml}\n",
+           z, z, z, z);
+  snprintf(out, sizeof out, "%s/out", dir);
+  Run r;
+  run_build(&r, demo_manifest(dir, y), out, 2);
+  for (int i = 0; i < r.n; i++) {
+    char line[1400];
+    if (r.jobs[i].status != JOB_OK) fail_msg("%s: %s", r.jobs[i].name, err_line(&r.jobs[i].err, line, sizeof line));
+    assert_non_null(r.jobs[i].blob_path);
+    assert_non_null(r.jobs[i].xml_path);
+  }
+  assert_string_equal(r.jobs[1].res.inputs[0].layout, "NHWC"); /* TF input stays interleaved */
+  run_free(&r);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 static void pipeline__every_onnx_node_model_gets_a_verdict_per_node(void **state) {
   (void)state;
   const char *d = tu_shared_data();
@@ -290,6 +317,7 @@ int main(void) {
       cmocka_unit_test(pipeline__output_bytes_identical_for_j1_and_j2),
       cmocka_unit_test(pipeline__broken_model_does_not_stop_the_others),
       cmocka_unit_test(pipeline__report_names_every_unsupported_node),
+      cmocka_unit_test(pipeline__a_manifest_mixing_all_four_formats_builds),
       cmocka_unit_test(pipeline__every_onnx_node_model_gets_a_verdict_per_node),
   };
   return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
