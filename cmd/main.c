@@ -207,16 +207,26 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
       newly_failing = report_baseline_apply(doc, baseline, &err);
       if (newly_failing < 0) rc = -1;
     }
-    if (rc == 0) rc = report_json_write_doc(path, doc, &err);
-    char other[4096];
+    /* report.json, report.html and junit.xml as one atomic batch: one fsync commit for all */
+    char *json = rc == 0 ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
+    char *junit = rc == 0 ? report_junit_string(doc) : NULL;
+    Buf html = BUF_INIT, jbuf = BUF_INIT;
+    if (rc == 0 && (!json || !junit || report_html_render(&html, doc) < 0)) rc = err_set(&err, ERR_INTERNAL, "cannot render the reports");
     if (rc == 0) {
-      snprintf(other, sizeof other, "%s/report.html", out_dir);
-      rc = report_html_write(other, doc, &err);
+      buf_put(&jbuf, json, strlen(json));
+      buf_put(&jbuf, "\n", 1);
+      char p_html[4096], p_junit[4096];
+      snprintf(p_html, sizeof p_html, "%s/report.html", out_dir);
+      snprintf(p_junit, sizeof p_junit, "%s/junit.xml", out_dir);
+      const char *paths[3] = {path, p_html, p_junit};
+      const void *datas[3] = {jbuf.data, html.data, junit};
+      size_t lens[3] = {jbuf.len, html.len, strlen(junit)};
+      rc = io_write_atomic_many(paths, datas, lens, 3, &err);
     }
-    if (rc == 0) {
-      snprintf(other, sizeof other, "%s/junit.xml", out_dir);
-      rc = report_junit_write(other, doc, &err);
-    }
+    free(json);
+    free(junit);
+    buf_free(&html);
+    buf_free(&jbuf);
     json_decref(doc);
     if (rc < 0) {
       char line[1400];

@@ -1522,9 +1522,26 @@ static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmi
   uint32_t stg_off = out_off + (uint32_t)align_up(outs.len, BLOB_SECTION_ALIGN);
   uint32_t cst_off = stg_off + (uint32_t)align_up(stg.len, BLOB_SECTION_ALIGN);
   uint32_t file_size = cst_off + (uint32_t)align_up(w->cst.len, BLOB_SECTION_ALIGN);
-  size_t base = out->len;
-  buf_put_zeros(out, file_size);
-  uint8_t *p = out->data + base;
+  size_t base = out->len, cst_len = w->cst.len;
+  uint8_t *p;
+  if (base == 0 && cst_len) {
+    /* the usual case: grow the const section's own buffer to the whole file and move the
+     * constants to their place (realloc of a large block is an mremap: no second copy of the
+     * weights at the peak), then zero the front and fill in the sections */
+    buf_reserve(&w->cst, file_size - cst_len);
+    memmove(w->cst.data + cst_off, w->cst.data, cst_len);
+    memset(w->cst.data, 0, cst_off);
+    memset(w->cst.data + cst_off + cst_len, 0, file_size - cst_off - cst_len);
+    w->cst.len = file_size;
+    buf_free(out);
+    *out = w->cst;
+    w->cst = (Buf)BUF_INIT;
+    p = out->data;
+  } else {
+    buf_put_zeros(out, file_size);
+    p = out->data + base;
+    if (cst_len) memcpy(p + cst_off, w->cst.data, cst_len);
+  }
   p[0] = BLOB_ELF_IDENT0, p[1] = BLOB_ELF_IDENT1, p[2] = BLOB_ELF_IDENT2, p[3] = BLOB_ELF_IDENT3;
   p[BLOB_ELF_OFF_TYPE] = BLOB_ELF_TYPE;
   p[BLOB_ELF_OFF_MACHINE] = BLOB_ELF_MACHINE;
@@ -1549,8 +1566,7 @@ static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmi
   if (ins.len) memcpy(p + in_off, ins.data, ins.len);
   if (outs.len) memcpy(p + out_off, outs.data, outs.len);
   if (stg.len) memcpy(p + stg_off, stg.data, stg.len);
-  if (w->cst.len) memcpy(p + cst_off, w->cst.data, w->cst.len);
-  bs->const_size = (uint32_t)w->cst.len;
+  bs->const_size = (uint32_t)cst_len;
   buf_free(&ins);
   buf_free(&outs);
   buf_free(&stg);
