@@ -232,6 +232,7 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     if (PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
     if (p == 1 && ir_infer(g, err) < 0) goto done; /* shapes after inputs are fixed */
   }
+  ir_detach(g); /* weights are FP16 now: keep half their bytes, free the decoded file */
   res->weights_saturated = st.fp16_saturated;
   res->weights_underflowed = st.fp16_underflowed;
   summarize(res, g, opt);

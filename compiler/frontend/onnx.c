@@ -411,6 +411,7 @@ static int decode_tensor(Ctx *c, const Onnx__TensorProto *tp, int t, const char 
   x->dtype = ti.dt;
   x->data = data;
   x->nbytes = ti.dt == DT_STRING ? 0 : (size_t)ti.numel * dtype_size(ti.dt);
+  x->borrowed = aliased;
   c->aliased |= aliased;
   return 0;
 }

@@ -59,6 +59,37 @@ void ir_release(IrGraph *g) {
   g->keepalive = NULL;
 }
 
+void ir_detach(IrGraph *g) {
+  if (!g || !g->keepalive) return;
+  uint8_t *used = calloc((size_t)g->n_tensors + 1, 1);
+  if (!used) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0) used[n->inputs[k]] = 1;
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0) used[n->outputs[k]] = 1;
+  }
+  for (int i = 0; i < g->n_inputs; i++) used[g->inputs[i]] = 1;
+  for (int i = 0; i < g->n_outputs; i++) used[g->outputs[i]] = 1;
+  for (int t = 0; t < g->n_tensors; t++) {
+    IrTensor *x = &g->tensors[t];
+    if (!x->borrowed || !x->data) continue;
+    if (used[t]) {
+      void *p = arena_alloc(g->arena, x->nbytes ? x->nbytes : 1);
+      memcpy(p, x->data, x->nbytes);
+      x->data = p;
+    } else { /* nobody reads it any more (folded, fused or replaced): forget the bytes */
+      x->data = NULL;
+      x->nbytes = 0;
+    }
+    x->borrowed = false;
+  }
+  free(used);
+  ir_release(g);
+}
+
 /* Grows an arena-backed array to hold at least need elements. */
 static void *grow(Arena *a, void *old, int *cap, int need, size_t elem) {
   if (need <= *cap) return old;

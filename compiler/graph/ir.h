@@ -74,6 +74,7 @@ typedef struct IrTensor {
    * 3 CHW, 4 HWC, 5 NC, 6 C); 0 unknown. A frontend sets the model's own layout (TensorFlow
    * placeholders are NHWC); preprocessing replaces it with the frame layout the blob takes. */
   int layout;
+  bool borrowed;      /* data points into g->keepalive (a frontend's decoded file), not the arena */
 } IrTensor;
 
 typedef enum {
@@ -141,6 +142,10 @@ bool dtype_is_int(DType t);
 /* Construction. Indices stay valid; pointers into tensors/nodes do NOT survive an add. */
 IrGraph *ir_new(Arena *a, const char *source);
 void ir_release(IrGraph *g);                    /* runs keepalive_free; the arena is the caller's */
+/* Copies the borrowed constants that live nodes (or graph inputs/outputs) still read into the
+ * arena, drops the others' data, and releases the frontend's decoded file: after the FP16 pass
+ * the weights take half the bytes they took in the file. */
+void ir_detach(IrGraph *g);
 int ir_add_tensor(IrGraph *g, const char *name);/* rank -1, dtype UNDEF, producer -1 */
 int ir_find_tensor(const IrGraph *g, const char *name); /* -1 when absent (linear search) */
 void ir_set_shape(IrGraph *g, int t, int rank, const int64_t *dims);
