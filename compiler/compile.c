@@ -247,6 +247,11 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     buf_free(&res->xml);
     buf_free(&res->bin);
   }
+  if (opt->emit_ir && res->xml.len) {
+    if (opt->emit_ir(opt->emit_ctx, &res->xml, &res->bin, err) < 0) goto done;
+    buf_free(&res->xml); /* stored: do not hold the weights twice while the blob is built */
+    buf_free(&res->bin);
+  }
   if (opt->want_blob && res->n_unsupported == 0 && opt->superblob) {
     Buf blobs[SUPERBLOB_N];
     memset(blobs, 0, sizeof blobs);

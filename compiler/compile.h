@@ -55,6 +55,11 @@ typedef struct {
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
   bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
   CompileLimits limits;
+  /* When set, called with the IR as soon as it is written (before the blob is built) so the
+   * caller can store it and the weights are not held twice; compile_model frees the buffers
+   * afterwards. Returns 0 or -1 (err filled). The compiler still does no I/O itself. */
+  int (*emit_ir)(void *ctx, Buf *xml, Buf *bin, Err *err);
+  void *emit_ctx;
 } CompileOptions;
 
 /* One node the VPU cannot run (or that we changed), for the report. */

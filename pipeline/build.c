@@ -141,6 +141,46 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
 }
 
 
+/* The model's folder, created and checked (no symlink): 0, or -1 with j->err filled. */
+static int model_dir(BuildJob *j, const BuildOptions *bo, char *dir, size_t size) {
+  snprintf(dir, size, "%s/%s", bo->out_dir, j->name);
+  struct stat lst;
+  if (io_mkdirs(dir, &j->err) < 0) return -1;
+  if (lstat(dir, &lst) < 0 || !S_ISDIR(lst.st_mode)) {
+    err_where(&j->err, dir, 0, j->name, NULL);
+    return err_set(&j->err, ERR_IO, "output folder is a symbolic link or not a folder: refusing to write through it");
+  }
+  return 0;
+}
+
+typedef struct {
+  BuildJob *j;
+  const BuildOptions *bo;
+} EmitCtx;
+
+static void remove_stale_temps(const char *dir);
+
+/* compile_model's emit_ir hook: the .xml and .bin as one atomic batch, right away. */
+static int emit_ir(void *vctx, Buf *xml, Buf *bin, Err *err) {
+  EmitCtx *e = vctx;
+  BuildJob *j = e->j;
+  Arena *a = j->res.arena;
+  char dir[4096];
+  if (model_dir(j, e->bo, dir, sizeof dir) < 0) {
+    *err = j->err;
+    return -1;
+  }
+  remove_stale_temps(dir);
+  const char *xn = arena_printf(a, "%s.xml", j->name), *bn = arena_printf(a, "%s.bin", j->name);
+  const char *paths[2] = {arena_printf(a, "%s/%s", dir, xn), arena_printf(a, "%s/%s", dir, bn)};
+  const void *datas[2] = {xml->data ? (const void *)xml->data : "", bin->data ? (const void *)bin->data : ""};
+  size_t lens[2] = {xml->len, bin->len};
+  if (io_write_atomic_many(paths, datas, lens, 2, err) < 0) return -1;
+  j->xml_path = arena_printf(a, "%s/%s", j->name, xn);
+  j->bin_path = arena_printf(a, "%s/%s", j->name, bn);
+  return 0;
+}
+
 /* A run killed with -9 can leave `<file>.tmp.<pid>.<n>` behind; the next run of that model
  * removes them (one blobc writes a model's folder at a time). */
 static void remove_stale_temps(const char *dir) {
@@ -172,7 +212,14 @@ static void run_one(void *vctx, int i, int worker) {
     progress(ctx, j);
     return;
   }
+  EmitCtx ectx = {j, bo};
+  if (bo->want_ir) {
+    j->opt.emit_ir = emit_ir;
+    j->opt.emit_ctx = &ectx;
+  }
   int rc = compile_model(&j->res, &j->opt, &j->err);
+  j->opt.emit_ir = NULL;
+  j->opt.emit_ctx = NULL;
   Arena *a = j->res.arena;
   if (rc < 0) {
     j->status = JOB_ERROR;
@@ -181,13 +228,7 @@ static void run_one(void *vctx, int i, int worker) {
     j->status = j->res.n_unsupported ? JOB_UNSUPPORTED : JOB_OK;
     if (bo->want_blob || bo->want_ir) {
       char dir[4096];
-      snprintf(dir, sizeof dir, "%s/%s", bo->out_dir, j->name);
-      struct stat lst;
-      if (io_mkdirs(dir, &j->err) < 0) {
-        j->status = JOB_ERROR;
-      } else if (lstat(dir, &lst) < 0 || !S_ISDIR(lst.st_mode)) {
-        err_where(&j->err, dir, 0, j->name, NULL);
-        err_set(&j->err, ERR_IO, "output folder is a symbolic link or not a folder: refusing to write through it");
+      if (model_dir(j, bo, dir, sizeof dir) < 0) {
         j->status = JOB_ERROR;
       } else {
         remove_stale_temps(dir);
