@@ -37,6 +37,17 @@ int err_set(Err *err, ErrCode code, const char *fmt, ...) {
   return -1;
 }
 
+int err_at(Err *err, const char *file, const char *node, ErrCode code, const char *fmt, ...) {
+  if (!err) return -1;
+  char msg[sizeof err->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  err_where(err, file, 0, NULL, node ? node : "");
+  return err_set(err, code, "%s", msg);
+}
+
 static void copy_field(char *dst, size_t size, const char *src) {
   if (!src) return;
   size_t n = strnlen(src, size - 1);
@@ -392,6 +403,21 @@ int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, 
   *out = d;
   *len = size;
   return 0;
+}
+
+int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max, uint8_t **second,
+                 size_t *second_len, const char *second_path, size_t second_max, Err *err) {
+  *second = NULL;
+  *second_len = 0;
+  if (io_read_file(first, first_len, first_path, first_max, err) < 0) return -1;
+  if (!second_path || io_read_file(second, second_len, second_path, second_max, err) == 0) return 0;
+  char m[sizeof err->msg];
+  snprintf(m, sizeof m, "weights file '%s': %s", second_path, err->msg);
+  err_where(err, first_path, 0, NULL, "");
+  err_set(err, err->code, "%s", m);
+  free(*first);
+  *first = NULL;
+  return -1;
 }
 
 int io_write_atomic(const char *path, const void *data, size_t len, Err *err) {

@@ -51,6 +51,10 @@ typedef struct {
 /* Fills err (code, msg from printf-style fmt); file/line/model/node are left as they are,
  * so callers can set context before or after. Always returns -1, for `return err_set(...)`. */
 int err_set(Err *err, ErrCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* err_where(err, file, 0, NULL, node or "") + err_set: the one-line error of a model file,
+ * naming the node when there is one. Returns -1. */
+int err_at(Err *err, const char *file, const char *node, ErrCode code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Sets the context fields; NULL leaves a field unchanged. */
 void err_where(Err *err, const char *file, int line, const char *model, const char *node);
 /* Formats the one-line user message `file:line: model 'm': node 'n': msg` into buf. */
@@ -132,6 +136,11 @@ void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated,
 /* Reads a whole file into a malloc'd buffer (caller frees *out with free()). Files larger than
  * max_size (0 = no limit) are refused with ERR_IO before reading. */
 int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, Err *err);
+/* A model split in two files (IR .xml + .bin, Caffe .prototxt + .caffemodel): reads the first,
+ * then the second when second_path is not NULL; a failure on the second names both files
+ * ("weights file 'x.bin': ..." under the first's path). Caller frees both buffers. */
+int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max, uint8_t **second,
+                 size_t *second_len, const char *second_path, size_t second_max, Err *err);
 /* Writes data to path.tmp.<pid>.<n> in the same folder, fsyncs, renames over path. Nothing is
  * left behind on failure. */
 int io_write_atomic(const char *path, const void *data, size_t len, Err *err);

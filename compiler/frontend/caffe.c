@@ -375,16 +375,8 @@ typedef struct {
   bool inferred;              /* ir_infer ran since the last node was added */
 } Ctx;
 
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  err_where(c->err, c->path, 0, NULL, node ? node : "");
-  return err_set(c->err, code, "%s", msg);
-}
+/* The one-line error of this model file (base.h err_at); returns -1. */
+#define fail(c, code, node, ...) err_at((c)->err, (c)->path, (node), (code), __VA_ARGS__)
 
 
 static const char *S(const char *s) { return s ? s : ""; }
@@ -1160,16 +1152,8 @@ int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len
 int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const char *model_path, Err *err) {
   uint8_t *text = NULL, *model = NULL;
   size_t text_len = 0, model_len = 0;
-  int rc = io_read_file(&text, &text_len, prototxt_path, FE_CAFFE_MAX_TEXT, err);
-  if (rc == 0 && model_path) {
-    rc = io_read_file(&model, &model_len, model_path, FE_CAFFE_MAX_MODEL, err);
-    if (rc < 0) {
-      char m[sizeof err->msg];
-      snprintf(m, sizeof m, "weights file '%s': %s", model_path, err->msg);
-      err_where(err, prototxt_path, 0, NULL, "");
-      err_set(err, err->code, "%s", m);
-    }
-  }
+  int rc = io_read_pair(&text, &text_len, prototxt_path, FE_CAFFE_MAX_TEXT, &model, &model_len, model_path,
+                        FE_CAFFE_MAX_MODEL, err);
   if (rc == 0) rc = fe_caffe_load_mem(out, a, (const char *)text, text_len, model, model_len, prototxt_path, err);
   free(text);
   free(model);

@@ -61,18 +61,8 @@ typedef struct {
   bool *drop; /* per node, set by fusions */
 } Ctx;
 
-/* Fills err with the xml path, node (may be NULL) and message; returns -1. */
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  err_where(c->err, c->path, 0, NULL, node ? node : "");
-  return err_set(c->err, code, "%s", msg);
-}
+/* The one-line error of this model file (base.h err_at); returns -1. */
+#define fail(c, code, node, ...) err_at((c)->err, (c)->path, (node), (code), __VA_ARGS__)
 
 /* ---- names ---- */
 
@@ -1571,16 +1561,7 @@ int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *b
                     Err *err) {
   uint8_t *xml = NULL, *bin = NULL;
   size_t xml_len = 0, bin_len = 0;
-  int rc = io_read_file(&xml, &xml_len, xml_path, FE_IR_MAX_XML, err);
-  if (rc == 0 && bin_path) {
-    rc = io_read_file(&bin, &bin_len, bin_path, FE_IR_MAX_BIN, err);
-    if (rc < 0) {
-      char m[sizeof err->msg];
-      snprintf(m, sizeof m, "weights file '%s': %s", bin_path, err->msg);
-      err_where(err, xml_path, 0, NULL, "");
-      err_set(err, err->code, "%s", m);
-    }
-  }
+  int rc = io_read_pair(&xml, &xml_len, xml_path, FE_IR_MAX_XML, &bin, &bin_len, bin_path, FE_IR_MAX_BIN, err);
   if (rc == 0) rc = fe_ir_load_mem(out, a, (const char *)xml, xml_len, bin, bin_len, xml_path, err);
   free(xml);
   free(bin);

@@ -71,18 +71,8 @@ typedef struct {
 
 static const char *S(const char *s) { return s ? s : ""; }
 
-/* Fills err with the model path, node (may be NULL) and message; returns -1. */
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(Ctx *c, ErrCode code, const char *node, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  err_where(c->err, c->path, 0, NULL, node ? node : "");
-  return err_set(c->err, code, "%s", msg);
-}
+/* The one-line error of this model file (base.h err_at); returns -1. */
+#define fail(c, code, node, ...) err_at((c)->err, (c)->path, (node), (code), __VA_ARGS__)
 
 /* ---- graph building helpers ------------------------------------------------------------------ */
 
