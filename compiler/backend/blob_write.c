@@ -113,6 +113,29 @@ static uint32_t add_const(W *w, const void *data, size_t bytes) {
   return off;
 }
 
+/* A const-section object of n FP16 values filled in place: returns where to write them (valid
+ * until the next const is added) and sets *r to its view with the given minor->major dims. The
+ * weights are re-laid straight into the section, with no staging copy. */
+static uint16_t *const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, BRef *r) {
+  buf_align(&w->cst, BLOB_DATA_ALIGN);
+  uint32_t off = (uint32_t)w->cst.len;
+  buf_reserve(&w->cst, n * 2);
+  w->cst.len += n * 2;
+  memset(r, 0, sizeof *r);
+  r->tensor = -1;
+  r->const_off = off;
+  r->dt = BLOB_DT_FP16;
+  r->ndims = (uint32_t)ndims;
+  r->order = blob_order_default((uint32_t)ndims);
+  uint32_t s = 2;
+  for (int i = 0; i < ndims; i++) {
+    r->dims[i] = dims_mm[i];
+    r->strides[i] = s;
+    s *= dims_mm[i];
+  }
+  return (uint16_t *)(void *)(w->cst.data + off);
+}
+
 /* A const-section object holding n FP16 values; view with the given rank and minor->major dims. */
 static BRef const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm) {
   BRef r;
@@ -153,6 +176,18 @@ static inline uint16_t half_at(const IrTensor *x, int64_t i) {
     return fp16_from_f32(f);
   }
   return fp16_from_f32((float)ir_const_f64(x, i));
+}
+
+/* The FP16 bits of a float constant: its own data after the fp16 pass, else a rounded copy in
+ * the arena (FP32 graphs, F64 constants). */
+static const uint16_t *halves_of(W *w, const IrTensor *x) {
+  if (x->dtype == DT_F16) return x->data;
+  int64_t n = ir_numel(x);
+  uint16_t *h = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 2);
+  if (x->dtype == DT_F32) fp16_convert(h, x->data, (size_t)n, NULL, NULL);
+  else
+    for (int64_t i = 0; i < n; i++) h[i] = half_at(x, i);
+  return h;
 }
 
 /* A constant graph tensor as a blob const (float data as FP16, ints as S32). */
@@ -474,31 +509,24 @@ static int lower_conv(W *w, const IrNode *n) {
                         (uint32_t)pads[1], (uint32_t)pads[0], (uint32_t)dil[1], (uint32_t)dil[0]};
   int64_t K = kh * kw;
   bool depthwise = group > 1 && group == ic && icg == 1 && oc == group;
+  const uint16_t *src = halves_of(w, wt); /* IR order [oc][ic/group][ky][kx] */
   if (depthwise) {
     /* DepthConv (8): weights [k][c] (C innermost), descriptor dims [K, 1, C] (blob-stages.md §1.2) */
-    uint16_t *h = arena_array(w->g->arena, (size_t)(oc * K), 2);
-    for (int64_t c = 0; c < oc; c++)
-      for (int64_t k = 0; k < K; k++) h[c + oc * k] = half_at(wt, c * K + k);
     uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)oc};
     Stage *s = new_stage(w, BLOB_STAGE_DEPTH_CONV, false);
     params_u32(s, params, 8);
     add_buf(s, view(w, n->inputs[0]));
     add_buf(s, view(w, conv_out));
-    add_buf(s, const_f16(w, h, (size_t)(oc * K), 3, dims));
+    BRef wr;
+    uint16_t *h = const_f16_slot(w, (size_t)(oc * K), 3, dims, &wr);
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t c = 0; c < oc; c++) h[c + oc * k] = src[c * K + k];
+    add_buf(s, wr);
   } else {
     /* grouped: one Conv per group on channel views (split_grouped_conv.cpp does the same) */
     int64_t ocg = oc / group;
+    bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
     for (int64_t gi = 0; gi < group; gi++) {
-      bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
-      uint16_t *h = arena_array(w->g->arena, (size_t)(ocg * icg * K), 2);
-      /* 1x1: IR order [oc][ic]; otherwise CHW case [k][oc][ic] (ConvCHWWeightsContent) */
-      for (int64_t o = 0; o < ocg; o++)
-        for (int64_t i = 0; i < icg; i++) {
-          int64_t src = ((gi * ocg + o) * icg + i) * K;
-          if (conv1x1) h[i + icg * o] = half_at(wt, src);
-          else
-            for (int64_t k = 0; k < K; k++) h[i + icg * o + icg * ocg * k] = half_at(wt, src + k);
-        }
       uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
       Stage *s = new_stage(w, BLOB_STAGE_CONV, false);
       params_u32(s, params, 8);
@@ -509,7 +537,17 @@ static int lower_conv(W *w, const IrNode *n) {
       }
       add_buf(s, in);
       add_buf(s, out);
-      add_buf(s, const_f16(w, h, (size_t)(ocg * icg * K), 3, dims));
+      BRef wr;
+      size_t cnt = (size_t)(ocg * icg * K);
+      uint16_t *h = const_f16_slot(w, cnt, 3, dims, &wr);
+      const uint16_t *g0 = src + gi * (int64_t)cnt;
+      /* 1x1: IR order [oc][ic] kept; otherwise the CHW case [k][oc][ic] (ConvCHWWeightsContent),
+       * written in destination order so the stores stream */
+      if (conv1x1) memcpy(h, g0, cnt * 2);
+      else
+        for (int64_t k = 0; k < K; k++, h += ocg * icg)
+          for (int64_t oi = 0; oi < ocg * icg; oi++) h[oi] = g0[oi * K + k];
+      add_buf(s, wr);
     }
   }
   emit_bias(w, n, conv_out, bias_t, 1.0);
@@ -526,12 +564,6 @@ static int lower_fc(W *w, const IrNode *n) {
   int64_t ic = transb ? b->dims[1] : b->dims[0], oc = transb ? b->dims[0] : b->dims[1];
   double alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
   if (ir_numel(a) % ic) return fail(w, "%s: input does not match the weights", n->op_type);
-  uint16_t *h = arena_array(w->g->arena, (size_t)(ic * oc), 2);
-  for (int64_t i = 0; i < ic; i++)
-    for (int64_t o = 0; o < oc; o++) {
-      int64_t at = transb ? o * ic + i : i * oc + o;
-      h[o + oc * i] = alpha == 1.0 ? half_at(b, at) : fp16_from_f32((float)(ir_const_f64(b, at) * alpha));
-    }
   int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_t >= 0 && ir_numel(T(w, bias_t)) != oc) {
     if (ir_numel(T(w, bias_t)) != 1) return fail(w, "%s: bias must be per output channel", n->op_type);
@@ -549,7 +581,18 @@ static int lower_fc(W *w, const IrNode *n) {
   out.dims[0] = (uint32_t)oc; out.dims[1] = (uint32_t)rows; out.strides[1] = out.strides[0] * (uint32_t)oc;
   add_buf(s, in);
   add_buf(s, out);
-  add_buf(s, const_f16(w, h, (size_t)(ic * oc), 3, dims));
+  BRef wr;
+  uint16_t *h = const_f16_slot(w, (size_t)(ic * oc), 3, dims, &wr);
+  if (alpha == 1.0 && !transb && b->dtype == DT_F16) memcpy(h, b->data, (size_t)(ic * oc) * 2);
+  else if (alpha == 1.0) {
+    const uint16_t *src = halves_of(w, b);
+    for (int64_t i = 0; i < ic; i++)
+      for (int64_t o = 0; o < oc; o++) h[o + oc * i] = src[transb ? o * ic + i : i * oc + o];
+  } else
+    for (int64_t i = 0; i < ic; i++)
+      for (int64_t o = 0; o < oc; o++)
+        h[o + oc * i] = fp16_from_f32((float)(ir_const_f64(b, transb ? o * ic + i : i * oc + o) * alpha));
+  add_buf(s, wr);
   if (bias_t >= 0) {
     const IrTensor *bt = T(w, bias_t);
     double *v = arena_array(w->g->arena, (size_t)oc, sizeof(double));
@@ -1588,6 +1631,13 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
   if (opt->shaves < 1 || opt->shaves > 16) return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
   w.st = calloc((size_t)g->n_tensors + 1, sizeof(Store));
   if (!w.st) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  /* the const section ends up about as large as the constants in FP16: reserve it once, so
+   * adding weights never reallocates and copies what is already there */
+  size_t est = 1u << 16;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (g->tensors[t].data && g->tensors[t].nbytes < ((size_t)1 << 32)) est += g->tensors[t].nbytes + BLOB_DATA_ALIGN;
+  if (est > ((size_t)1 << 32)) est = (size_t)1 << 32;
+  buf_reserve(&w.cst, est);
   if (assign_storage(&w) < 0) goto done;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];

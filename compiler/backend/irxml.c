@@ -1610,6 +1610,11 @@ int be_irxml_write(const IrGraph *g, const char *model_name, Buf *xml, Buf *bin,
   W w = {.g = g, .a = a, .bin = &b, .err = err};
   w.tv = arena_array(a, (size_t)(g->n_tensors > 0 ? g->n_tensors : 1), sizeof(Val));
   for (int t = 0; t < g->n_tensors; t++) w.tv[t] = (Val){-1, -1};
+  /* the .bin is about the constants' size: reserve it once instead of growing it by copies */
+  size_t est = 0;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (g->tensors[t].data && g->tensors[t].nbytes < ((size_t)1 << 32)) est += g->tensors[t].nbytes;
+  if (est) buf_reserve(&b, est < ((size_t)1 << 32) ? est : (size_t)1 << 32);
   int rc = build(&w);
   if (rc == 0) rc = serialize(&w, model_name, &x);
   if (rc == 0) {

@@ -2,6 +2,8 @@
 #include "passes.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- int_inputs: the VPU has no I64; integer inputs are fed as I32 (S32) ---- */
@@ -20,7 +22,40 @@ int pass_int_inputs(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *e
 
 /* ---- fuse_bn: Conv -> BatchNormalization becomes one Conv ---- */
 
-static int fuse_one(IrGraph *g, int bn, PassStats *st) {
+/* Marks the tensors whose constant bytes overlap another tensor's (a folded Reshape or Identity
+ * of a constant may alias its data): their bytes must not be changed in place. O(T log T). */
+typedef struct {
+  uintptr_t lo, hi;
+  int t;
+} Span;
+
+static int cmp_span(const void *a, const void *b) {
+  const Span *x = a, *y = b;
+  return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static uint8_t *mark_shared(const IrGraph *g) {
+  uint8_t *shared = calloc((size_t)g->n_tensors + 1, 1);
+  Span *sp = malloc(((size_t)g->n_tensors + 1) * sizeof *sp);
+  if (!shared || !sp) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  int n = 0;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (g->tensors[t].data) {
+      uintptr_t lo = (uintptr_t)g->tensors[t].data;
+      sp[n++] = (Span){lo, lo + (g->tensors[t].nbytes ? g->tensors[t].nbytes : 1), t};
+    }
+  qsort(sp, (size_t)n, sizeof *sp, cmp_span);
+  uintptr_t reach = 0; /* furthest end among the spans before i */
+  int reach_t = -1;
+  for (int i = 0; i < n; i++) {
+    if (i > 0 && sp[i].lo < reach) shared[sp[i].t] = shared[reach_t] = 1;
+    if (sp[i].hi > reach) reach = sp[i].hi, reach_t = sp[i].t;
+  }
+  free(sp);
+  return shared;
+}
+
+static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, int n_marked, PassStats *st) {
   IrNode *b = &g->nodes[bn];
   int x = b->inputs[0];
   int conv = g->tensors[x].producer;
@@ -37,7 +72,11 @@ static int fuse_one(IrGraph *g, int bn, PassStats *st) {
   for (int k = 1; k < 5; k++)
     if (ir_numel(&g->tensors[b->inputs[k]]) != oc) return 0;
   double eps = ir_attr_float(b, "epsilon", 1e-5f);
-  float *nw = arena_array(g->arena, (size_t)(oc * per), sizeof(float));
+  /* scale the weights where they are when nothing else reads them (the usual case): a 100 MB
+   * model then never holds a second FP32 copy of its conv weights */
+  bool in_place = W->dtype == DT_F32 && ir_consumers(g, w) == 1 && !W->is_input && !W->is_output &&
+                  (w >= n_marked || !shared[w]); /* a tensor made by an earlier fusion owns its bytes */
+  float *nw = in_place ? (float *)W->data : arena_array(g->arena, (size_t)(oc * per), sizeof(float));
   float *nb = arena_array(g->arena, (size_t)oc, sizeof(float));
   const IrTensor *gam = &g->tensors[b->inputs[1]], *bet = &g->tensors[b->inputs[2]];
   const IrTensor *mean = &g->tensors[b->inputs[3]], *var = &g->tensors[b->inputs[4]];
@@ -59,6 +98,12 @@ static int fuse_one(IrGraph *g, int bn, PassStats *st) {
   g->tensors[nwt].dtype = DT_F32;
   g->tensors[nwt].data = nw;
   g->tensors[nwt].nbytes = (size_t)(oc * per) * sizeof(float);
+  if (in_place) { /* the new tensor owns the bytes now; the old one is read by nobody */
+    g->tensors[nwt].borrowed = g->tensors[w].borrowed;
+    g->tensors[w].data = NULL;
+    g->tensors[w].nbytes = 0;
+    g->tensors[w].borrowed = false;
+  }
   int nbt = pass_const(g, arena_printf(g->arena, "%s/fused_bias", g->nodes[conv].name), DT_F32, 1, &oc, nb);
   c = &g->nodes[conv];
   b = &g->nodes[bn];
@@ -80,8 +125,11 @@ static int fuse_one(IrGraph *g, int bn, PassStats *st) {
 
 int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
   (void)opt;
+  uint8_t *shared = mark_shared(g);
+  int n_marked = g->n_tensors;
   for (int i = 0; i < g->n_nodes; i++)
-    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM) fuse_one(g, i, st);
+    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM) fuse_one(g, i, shared, n_marked, st);
+  free(shared);
   return ir_toposort(g, err);
 }
 
