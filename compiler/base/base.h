@@ -148,6 +148,13 @@ int io_write_atomic(const char *path, const void *data, size_t len, Err *err);
  * renamed, so one journal commit can carry them all. On failure nothing is renamed and every
  * temp file is removed (files already renamed by an earlier call are untouched). */
 int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
+/* The same in two steps, so the flush can wait on another thread while work goes on:
+ * io_batch_write creates the temp files and writes them (NULL on error, temps removed; at most
+ * 16 files); io_batch_commit fsyncs, closes and renames them, and frees the batch, on success
+ * or not (temps removed on error). The data may be freed once io_batch_write returns. */
+typedef struct IoBatch IoBatch;
+IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
+int io_batch_commit(IoBatch *b, Err *err);
 /* mkdir -p */
 int io_mkdirs(const char *path, Err *err);
 bool io_exists(const char *path);
