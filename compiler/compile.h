@@ -27,6 +27,11 @@ typedef struct {
   double mean[8], scale[8];
   bool reverse_input_channels;
   CompPrec precision;        /* U8 (frames, the default), FP16 or FP32 */
+  /* Freezes the input to these values (mo's --input name->[values]): it becomes a constant of
+   * the model's type at `shape` (has_shape required, n_value = its element count) and is no
+   * longer a blob input. Weights or parameters fed as inputs then fold as constants do. */
+  const double *value;
+  int64_t n_value;
 } CompInput;
 
 /* Caps on hostile or runaway inputs; 0 takes the default. */

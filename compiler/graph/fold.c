@@ -128,6 +128,8 @@ void shape__put_f64(IrTensor *t, int64_t i, double v) {
   }
 }
 
+void ir_const_put_f64(IrTensor *t, int64_t i, double v) { shape__put_f64(t, i, v); }
+
 void shape__put_i64(IrTensor *t, int64_t i, int64_t v) {
   uint8_t *p = t->data;
   uint64_t u = (uint64_t)v;

@@ -172,6 +172,8 @@ bool ir_is_const(const IrGraph *g, int t);      /* t >= 0 and data != NULL */
 void ir_set_const(IrGraph *g, int t, DType dt, int rank, const int64_t *dims, const void *data);
 /* Reads element i of a constant tensor converted to double / int64 (any dtype). */
 double ir_const_f64(const IrTensor *t, int64_t i);
+/* Stores v as element i in t's type (saturating, rounding to integers as ONNX Cast does). */
+void ir_const_put_f64(IrTensor *t, int64_t i, double v);
 int64_t ir_const_i64(const IrTensor *t, int64_t i);
 /* Human-readable shape "1x3x224x224" ("?" for unknown dims, "scalar" for rank 0). */
 const char *ir_shape_str(Arena *a, const IrTensor *t);

@@ -229,11 +229,48 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
   return 0;
 }
 
+/* An input frozen to values: a constant of the model's type, no longer a graph input. */
+static int freeze_input(IrGraph *g, int x, const CompInput *s, Err *err) {
+  IrTensor *t = &g->tensors[x];
+  if (!s->has_shape) return err_set(err, ERR_SHAPE, "input '%s': a frozen value needs a shape", t->name);
+  int64_t n = 1;
+  for (int i = 0; i < s->rank; i++) n *= s->shape[i];
+  if (s->rank < 0 || n != s->n_value)
+    return err_set(err, ERR_SHAPE, "input '%s': %lld values for a shape of %lld elements", t->name,
+                   (long long)s->n_value, (long long)n);
+  DType dt = t->dtype == DT_UNDEF ? DT_F32 : t->dtype;
+  if (dt == DT_STRING) return err_set(err, ERR_SHAPE, "input '%s': string inputs cannot be frozen", t->name);
+  void *data = arena_alloc(g->arena, (size_t)(n ? n : 1) * dtype_size(dt));
+  ir_set_shape(g, x, s->rank, s->shape);
+  t = &g->tensors[x];
+  t->dtype = dt;
+  t->data = data;
+  t->nbytes = (size_t)n * dtype_size(dt);
+  for (int64_t i = 0; i < n; i++) ir_const_put_f64(t, i, s->value[i]);
+  t->is_input = false;
+  int k = 0;
+  for (int i = 0; i < g->n_inputs; i++)
+    if (g->inputs[i] != x) g->inputs[k++] = g->inputs[i];
+  g->n_inputs = k;
+  return 0;
+}
+
 int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
   (void)st;
+  for (int i = 0; i < opt->n_inputs; i++) {
+    const CompInput *s = &opt->inputs[i];
+    if (!s->value) continue;
+    int x = find_input(g, s->name);
+    if (x < 0 || freeze_input(g, x, s, err) < 0) {
+      err_where(err, g->source, 0, NULL, NULL);
+      if (x < 0) return err_set(err, ERR_SHAPE, "the model has no input named '%s'", s->name ? s->name : "(first)");
+      return -1;
+    }
+  }
   bool done[64] = {0};
   for (int i = 0; i < opt->n_inputs; i++) {
     const CompInput *s = &opt->inputs[i];
+    if (s->value) continue;
     int x = find_input(g, s->name);
     if (x < 0) {
       err_where(err, g->source, 0, NULL, NULL);
