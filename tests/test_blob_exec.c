@@ -50,6 +50,9 @@ static Diff prove(const char *model, const CompileOptions *opt, const RefTensor 
   assert_true(res.blob.len > 0);
   BlobInfo *b = NULL;
   assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "ours", &err), 0);
+  Buf rep = BUF_INIT; /* every proven blob also passes blobc inspect --check */
+  if (blob_check(b, &rep, &err) != 0) fail_msg("check: %.*s", (int)rep.len, rep.data ? (const char *)rep.data : "");
+  buf_free(&rep);
   BlobRun run;
   const void *ins[1] = {frame};
   if (blob_exec(&run, b, res.blob.data, res.blob.len, ins, &err) < 0) fail_msg("%s", err.msg);
@@ -353,6 +356,112 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   free(dir);
 }
 
+/* The stages added for the rest of the op table: ConvTranspose as Deconvolution (group 1 with
+ * bias, stride 2, pads and output_padding), DepthDeconv (depthwise) and one Deconvolution per
+ * group (group 2); LRN on rows of 8 (16-byte aligned) and of 5 (through padded copies); Greater,
+ * Less, Equal (S32 outputs, compared exactly) feeding Where (Select); Expand (Tile stages,
+ * rank raised); Abs (Power + Max); Max of three inputs (chained); PRelu with a last-axis slope;
+ * Gather with 2-D indices (the Gather stage). */
+static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char model[4096];
+  snprintf(model, sizeof model, "%s/dlsg.onnx", dir);
+  OnnxBuilder *ob = ob_new("dlsg", 13);
+  ObRng rng;
+  ob_rng_seed(&rng, 23);
+  int64_t in_d[4] = {1, 4, 6, 8};
+  ob_input(ob, "x", OB_FLOAT, 4, in_d);
+  ob_init_rand(ob, &rng, "wd1", 4, (int64_t[]){4, 3, 3, 3}, 0.5f, 0);
+  ob_init_rand(ob, &rng, "bd1", 1, (int64_t[]){3}, 0.5f, 0);
+  ob_init_rand(ob, &rng, "wd2", 4, (int64_t[]){4, 1, 3, 3}, 0.5f, 0);
+  ob_init_rand(ob, &rng, "wd3", 4, (int64_t[]){4, 2, 2, 2}, 0.5f, 0);
+  ob_init_rand(ob, &rng, "slope", 1, (int64_t[]){8}, 0.5f, 0);
+  float thr[1] = {0.1f}, neg[1] = {-0.5f}, zero[1] = {0.0f}, lim[8];
+  ob_rng_fill(&rng, lim, 8, 0.5f);
+  int64_t one[1] = {1}, eight[1] = {8};
+  ob_init_f32(ob, "thr", 1, one, thr);
+  ob_init_f32(ob, "neg", 1, one, neg);
+  ob_init_f32(ob, "zero", 1, one, zero);
+  ob_init_f32(ob, "lim", 1, eight, lim);
+  int64_t st0[1] = {0}, en5[1] = {5}, ax3[1] = {3}, exs[4] = {2, 3, 4, 6}, sh3[3] = {4, 6, 8};
+  int64_t gi[6] = {5, 0, 2, 2, 4, 1};
+  ob_init_i64(ob, "st0", 1, one, st0);
+  ob_init_i64(ob, "en5", 1, one, en5);
+  ob_init_i64(ob, "ax3", 1, one, ax3);
+  ob_init_i64(ob, "exs", 1, (int64_t[]){4}, exs);
+  ob_init_i64(ob, "sh3", 1, (int64_t[]){3}, sh3);
+  ob_init_i64(ob, "gi", 2, (int64_t[]){2, 3}, gi);
+  ob_node(ob, "ConvTranspose", "d1", 3, (const char *const[]){"x", "wd1", "bd1"}, 1, (const char *const[]){"y_d1"});
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
+  ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  ob_attr_ints(ob, "output_padding", 2, (int64_t[]){1, 1});
+  ob_node(ob, "ConvTranspose", "d2", 2, (const char *const[]){"x", "wd2"}, 1, (const char *const[]){"y_d2"});
+  ob_attr_int(ob, "group", 4);
+  ob_node(ob, "ConvTranspose", "d3", 2, (const char *const[]){"x", "wd3"}, 1, (const char *const[]){"y_d3"});
+  ob_attr_int(ob, "group", 2);
+  ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
+  ob_node(ob, "LRN", "l1", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_l1"});
+  ob_attr_int(ob, "size", 3);
+  const char *xs = ob_node(ob, "Slice", "xs", 4, (const char *const[]){"x", "st0", "en5", "ax3"}, 1,
+                           (const char *const[]){"xs"}); /* [1,4,6,5] */
+  ob_node(ob, "LRN", "l2", 1, &xs, 1, (const char *const[]){"y_l2"});
+  ob_attr_int(ob, "size", 5);
+  ob_attr_float(ob, "alpha", 0.05f);
+  ob_attr_float(ob, "beta", 0.6f);
+  ob_attr_float(ob, "bias", 2.0f);
+  ob_node(ob, "Greater", "gt", 2, (const char *const[]){"x", "zero"}, 1, (const char *const[]){"y_gt"});
+  const char *lt = ob_node(ob, "Less", "lt", 2, (const char *const[]){"x", "lim"}, 1, (const char *const[]){"lt"});
+  const char *fl = ob_node(ob, "Floor", "fl", 1, (const char *const[]){"x"}, 1, (const char *const[]){"fl"});
+  const char *eq = ob_node(ob, "Equal", "eq", 2, (const char *const[]){fl, "zero"}, 1, (const char *const[]){"eq"});
+  ob_node(ob, "Where", "wh", 3, (const char *const[]){lt, "x", "neg"}, 1, (const char *const[]){"y_wh"});
+  ob_node(ob, "Where", "we", 3, (const char *const[]){eq, "neg", "x"}, 1, (const char *const[]){"y_we"});
+  const char *rm = ob_node(ob, "ReduceMean", "rm", 1, (const char *const[]){"x"}, 1, (const char *const[]){"rm"});
+  ob_attr_ints(ob, "axes", 1, (int64_t[]){3});
+  ob_attr_int(ob, "keepdims", 0); /* [1,4,6] */
+  ob_node(ob, "Expand", "ex", 2, (const char *const[]){rm, "exs"}, 1, (const char *const[]){"y_ex"}); /* [2,3,4,6] */
+  const char *ab = ob_node(ob, "Abs", "ab", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_ab"});
+  ob_node(ob, "Max", "mx", 3, (const char *const[]){"x", "y_l1", ab}, 1, (const char *const[]){"y_mx"});
+  const char *x3 = ob_node(ob, "Reshape", "x3", 2, (const char *const[]){"x", "sh3"}, 1, (const char *const[]){"x3"});
+  ob_node(ob, "PRelu", "pr", 2, (const char *const[]){x3, "slope"}, 1, (const char *const[]){"y_pr"});
+  ob_node(ob, "Gather", "ga", 2, (const char *const[]){"x", "gi"}, 1, (const char *const[]){"y_ga"});
+  ob_attr_int(ob, "axis", 2);
+  ob_output(ob, "y_d1", OB_FLOAT, 4, (int64_t[]){1, 3, 12, 16});
+  ob_output(ob, "y_d2", OB_FLOAT, 4, (int64_t[]){1, 4, 8, 10});
+  ob_output(ob, "y_d3", OB_FLOAT, 4, (int64_t[]){1, 4, 12, 16});
+  ob_output(ob, "y_l1", OB_FLOAT, 4, in_d);
+  ob_output(ob, "y_l2", OB_FLOAT, 4, (int64_t[]){1, 4, 6, 5});
+  ob_output(ob, "y_gt", OB_BOOL, 4, in_d);
+  ob_output(ob, "y_wh", OB_FLOAT, 4, in_d);
+  ob_output(ob, "y_we", OB_FLOAT, 4, in_d);
+  ob_output(ob, "y_ex", OB_FLOAT, 4, exs);
+  ob_output(ob, "y_ab", OB_FLOAT, 4, in_d);
+  ob_output(ob, "y_mx", OB_FLOAT, 4, in_d);
+  ob_output(ob, "y_pr", OB_FLOAT, 3, sh3);
+  ob_output(ob, "y_ga", OB_FLOAT, 5, (int64_t[]){1, 4, 2, 3, 8});
+  Err err = {0};
+  assert_int_equal(ob_save(ob, model, &err), 0);
+  ob_free(ob);
+  CompInput ci = {.precision = CP_FP16};
+  CompileOptions opt = {.model_name = "dlsg", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  RefTensor x;
+  assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
+  uint16_t *half = malloc(192 * 2);
+  for (int i = 0; i < 192; i++) { /* FP16-exact inputs, none equal to a threshold, some whole numbers */
+    float v = i % 11 == 0 ? (float)(i % 3) - 1.0f : ob_rng_range(&rng, -1.5f, 1.5f);
+    if (fabsf(v - 0.1f) < 0.01f) v = 0.3f;
+    x.f[i] = fp16_to_f32(fp16_from_f32(v));
+    half[i] = fp16_from_f32(x.f[i]);
+  }
+  Diff d = prove(model, &opt, &x, half);
+  fprintf(stderr, "  deconv/lrn/select/gather: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  assert_true(within(d));
+  free(half);
+  ref_tensor_free(&x);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 /* The TensorFlow, Caffe and OpenVINO IR demo models (tests/fixtures/gen_demo.c): each blob,
  * run on the CPU, equals its source model (FP16 input, no preprocessing). */
 static void blob_exec__other_formats_match_their_source_models(void **state) {
@@ -398,6 +507,7 @@ int main(void) {
       cmocka_unit_test(blob_exec__preprocessing_imagenet_per_channel),
       cmocka_unit_test(blob_exec__many_stage_kinds_match_the_source_model),
       cmocka_unit_test(blob_exec__reduce_norm_gemm_topk_match_the_source_model),
+      cmocka_unit_test(blob_exec__deconv_lrn_select_gather_match_the_source_model),
       cmocka_unit_test(blob_exec__mobilenet_v2_matches_the_source_model),
   };
   return cmocka_run_group_tests_name("blob_exec", tests, NULL, NULL);

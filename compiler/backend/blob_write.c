@@ -66,8 +66,8 @@ static int fail(W *w, const char *fmt, const char *a1) {
 static uint32_t blob_dt(DType t) {
   switch (t) {
   case DT_F16: return BLOB_DT_FP16;
-  case DT_U8: case DT_BOOL: return BLOB_DT_U8;
-  case DT_I32: case DT_I64: return BLOB_DT_S32;
+  case DT_U8: return BLOB_DT_U8;
+  case DT_I32: case DT_I64: case DT_BOOL: return BLOB_DT_S32; /* the plugin turns boolean into i32 */
   case DT_F32: return BLOB_DT_FP32;
   case DT_I8: return BLOB_DT_I8;
   default: return BLOB_DT_FP16;
@@ -463,6 +463,122 @@ static int lower_eltwise(W *w, const IrNode *n) {
   return 0;
 }
 
+static void copy_stage(W *w, BRef in, BRef out);
+
+/* Operands a and b broadcast (numpy, size-1 dims) to tensor y. */
+static bool broadcasts(W *w, int a, int b, int y) {
+  const IrTensor *ta = T(w, a), *tb = T(w, b), *ty = T(w, y);
+  if (ta->rank > ty->rank || tb->rank > ty->rank) return false;
+  for (int i = 0; i < ty->rank; i++) {
+    int ia = i - (ty->rank - ta->rank), ib = i - (ty->rank - tb->rank);
+    int64_t da = ia >= 0 ? ta->dims[ia] : 1, db = ib >= 0 ? tb->dims[ib] : 1;
+    if ((da != ty->dims[i] && da != 1) || (db != ty->dims[i] && db != 1)) return false;
+  }
+  return true;
+}
+
+/* Equal / Less / Greater -> the eltwise stages Equal (78) / Less (82) / Greater (80): FP16
+ * operands, S32 output (the only comparisons allowed FP16 -> S32, eltwise.cpp initialCheck; the
+ * plugin turns boolean into i32). Params and buffers as Sum's. */
+static int lower_compare(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0];
+  if (T(w, a)->dtype != DT_F16 || T(w, b)->dtype != DT_F16)
+    return fail(w, "%s of non-float operands is not written (the VPU compares FP16 only here)", n->op_type);
+  if (!broadcasts(w, a, b, y)) return fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  uint32_t type = n->op == IR_OP_EQUAL ? BLOB_STAGE_EQUAL : n->op == IR_OP_LESS ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER;
+  int r = rank_of(T(w, y));
+  emit_eltwise(w, type, 1, 1, at_rank(in_ref(w, a), r), view(w, y), at_rank(in_ref(w, b), r));
+  return 0;
+}
+
+/* Where -> Select (90): buffers condition, output, then, else; the params follow the condition's
+ * type, S32 here, so all six are int32 1, 1, -1, 0, 0, 1 (eltwise.cpp serializeParamsImpl). */
+static int lower_where(W *w, const IrNode *n) {
+  int c = n->inputs[0], a = n->inputs[1], b = n->inputs[2], y = n->outputs[0];
+  if (!broadcasts(w, c, a, y) || !broadcasts(w, a, b, y))
+    return fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  if (blob_dt(T(w, a)->dtype) != blob_dt(T(w, b)->dtype) || blob_dt(T(w, a)->dtype) != blob_dt(T(w, y)->dtype))
+    return fail(w, "%s with branches of different types is not written", n->op_type);
+  if (blob_dt(T(w, c)->dtype) != BLOB_DT_S32) return fail(w, "%s: the condition must be boolean or integer", n->op_type);
+  int r = rank_of(T(w, y));
+  Stage *s = new_stage(w, BLOB_STAGE_SELECT, false);
+  static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
+  for (int i = 0; i < 6; i++) buf_put_i32(&s->params, prm[i]);
+  add_buf(s, at_rank(in_ref(w, c), r));
+  add_buf(s, view(w, y));
+  add_buf(s, at_rank(in_ref(w, a), r));
+  add_buf(s, at_rank(in_ref(w, b), r));
+  return 0;
+}
+
+/* Max / Min of more than two inputs: a chain of binary stages through temporaries, as the
+ * plugin's parseEltwise does ("@temp@i"). */
+static int lower_variadic(W *w, const IrNode *n) {
+  if (n->n_inputs == 1) {
+    copy_stage(w, in_ref(w, n->inputs[0]), view(w, n->outputs[0]));
+    return 0;
+  }
+  int y = n->outputs[0], r = rank_of(T(w, y));
+  uint32_t type = n->op == IR_OP_MAX ? BLOB_STAGE_MAX : BLOB_STAGE_MIN;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (!broadcasts(w, n->inputs[k], y, y)) return fail(w, "%s: an input does not broadcast to the output", n->op_type);
+  int acc = n->inputs[0];
+  for (int k = 1; k < n->n_inputs; k++) {
+    int out = k == n->n_inputs - 1 ? y : temp_like(w, y);
+    emit_eltwise(w, type, 1, 1, at_rank(in_ref(w, acc), r), view(w, out), at_rank(in_ref(w, n->inputs[k]), r));
+    acc = out;
+  }
+  return 0;
+}
+
+/* Abs as Max(x, -x): Power (scale -1) and the Max eltwise, both established stages. (The Abs
+ * stage, 142, exists only in 2022.x firmware: openvino PR #6475 came after 2021.4.) */
+static int lower_abs(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0];
+  int neg = temp_like(w, y);
+  if (lower_power(w, x, neg, 0, -1, 1) < 0) return -1;
+  int r = rank_of(T(w, y));
+  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, at_rank(in_ref(w, x), r), view(w, y), at_rank(view(w, neg), r));
+  return 0;
+}
+
+/* PRelu whose slope does not follow the channels (e.g. [W] against [N,C,W]):
+ * y = relu(x) + slope * (x - relu(x)), from Relu, Sum (coeff2 -1), Prod and Sum. */
+static int lower_prelu_bcast(W *w, const IrNode *n) {
+  int x = n->inputs[0], sl = n->inputs[1], y = n->outputs[0], r = rank_of(T(w, y));
+  if (!broadcasts(w, x, sl, y)) return fail(w, "%s: the slope does not broadcast to the input", n->op_type);
+  int rl = temp_like(w, y), mn = temp_like(w, y), pr = temp_like(w, y);
+  Stage *s = new_stage(w, BLOB_STAGE_RELU, true);
+  buf_put_u32(&s->params, 0);
+  buf_put_f32(&s->params, 0.0f);
+  add_buf(s, view(w, x));
+  add_buf(s, view(w, rl));
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, view(w, x), view(w, mn), view(w, rl));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, view(w, mn), view(w, pr), at_rank(in_ref(w, sl), r));
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, 1, view(w, rl), view(w, y), view(w, pr));
+  return 0;
+}
+
+/* Gather with run-time or multi-dimensional indices -> Gather (100): i32 axis as a memory index
+ * (0 = innermost); buffers data, output, indices (S32 or FP16), default orders, compact
+ * (stages/gather.cpp). */
+static int lower_gather_stage(W *w, const IrNode *n) {
+  int x = n->inputs[0], ix = n->inputs[1], y = n->outputs[0];
+  int r = rank_of(T(w, x));
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) return fail(w, "%s: axis out of range", n->op_type);
+  uint32_t idt = blob_dt(T(w, ix)->dtype);
+  if (idt != BLOB_DT_S32 && idt != BLOB_DT_FP16) return fail(w, "%s: indices must be integers", n->op_type);
+  Stage *s = new_stage(w, BLOB_STAGE_GATHER, false);
+  s->shaves = 0; /* StageSHAVEsRequirements::NotNeeded */
+  buf_put_i32(&s->params, (int32_t)(r - 1 - axis));
+  add_buf(s, in_ref(w, x));
+  add_buf(s, view(w, y));
+  add_buf(s, in_ref(w, ix));
+  return 0;
+}
+
 /* Bias after a conv/FC: conv writes a temp, Bias writes the node output. */
 static int with_bias(W *w, const IrNode *n, int bias_t, int64_t oc, int *conv_out) {
   if (bias_t < 0) { *conv_out = n->outputs[0]; return 0; }
@@ -547,6 +663,75 @@ static int lower_conv(W *w, const IrNode *n) {
       else
         for (int64_t k = 0; k < K; k++, h += ocg * icg)
           for (int64_t oi = 0; oi < ocg * icg; oi++) h[oi] = g0[oi * K + k];
+      add_buf(s, wr);
+    }
+  }
+  emit_bias(w, n, conv_out, bias_t, 1.0);
+  return 0;
+}
+
+/* ConvTranspose -> Deconvolution (22) (group 1) or DepthDeconv (63) (group = IC = OC), other
+ * groups one Deconvolution per group on channel views; bias as a following Bias stage
+ * (sw_deconv_adaptation.cpp). Params: kx, ky, sx, sy, padLeft, padTop (the kernel takes the right
+ * and bottom pads, and output_padding, from the output size). Weights (IR [IC][OC/g][KY][KX]) are
+ * flipped in space and laid out per tap as an OC x IC matrix, IC innermost
+ * (DeconvolutionWeightsContent): blob[((KY-1-ky)*KX + KX-1-kx)*OC*IC + oc*IC + ic], descriptor
+ * dims [K, IC, OC]; DepthDeconv: blob[c*K + (KY-1-ky)*KX + KX-1-kx], dims [K, 1, C]. */
+static int lower_deconv(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]);
+  if (x->rank != 4 || wt->rank != 4 || !wt->data)
+    return fail(w, "%s: only 2-D transposed convolutions with constant weights are written", n->op_type);
+  int64_t ic = x->dims[1], icw = wt->dims[0], ocg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
+  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  ir_attr_ints(n, "strides", st, 2);
+  ir_attr_ints(n, "dilations", dil, 2);
+  ir_attr_ints(n, "pads", pads, 4);
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  if (dil[0] != 1 || dil[1] != 1)
+    return fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter", n->op_type);
+  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+    return fail(w, "%s with auto_pad SAME_*: export with explicit pads", n->op_type);
+  if (group < 1 || icw != ic || ic % group) return fail(w, "%s: weights do not match the input channels", n->op_type);
+  int64_t icg = ic / group, oc = ocg * group, K = kh * kw;
+  int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int conv_out;
+  with_bias(w, n, bias_t, oc, &conv_out);
+  uint32_t params[6] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0]};
+  const uint16_t *src = halves_of(w, wt);
+  bool depthwise = group > 1 && group == ic && ocg == 1;
+  if (depthwise) {
+    uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)ic};
+    Stage *s = new_stage(w, BLOB_STAGE_DEPTH_DECONV, false);
+    params_u32(s, params, 6);
+    add_buf(s, view(w, n->inputs[0]));
+    add_buf(s, view(w, conv_out));
+    BRef wr;
+    uint16_t *h = const_f16_slot(w, (size_t)(ic * K), 3, dims, &wr);
+    for (int64_t c = 0; c < ic; c++)
+      for (int64_t ky = 0; ky < kh; ky++)
+        for (int64_t kx = 0; kx < kw; kx++) h[c * K + (kh - 1 - ky) * kw + (kw - 1 - kx)] = src[(c * kh + ky) * kw + kx];
+    add_buf(s, wr);
+  } else {
+    for (int64_t gi = 0; gi < group; gi++) {
+      uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
+      Stage *s = new_stage(w, BLOB_STAGE_DECONVOLUTION, false);
+      params_u32(s, params, 6);
+      BRef in = view(w, n->inputs[0]), out = view(w, conv_out);
+      if (group > 1) {
+        roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
+        roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
+      }
+      add_buf(s, in);
+      add_buf(s, out);
+      BRef wr;
+      uint16_t *h = const_f16_slot(w, (size_t)(icg * ocg * K), 3, dims, &wr);
+      for (int64_t i = 0; i < icg; i++)
+        for (int64_t o = 0; o < ocg; o++)
+          for (int64_t ky = 0; ky < kh; ky++)
+            for (int64_t kx = 0; kx < kw; kx++)
+              h[((kh - 1 - ky) * kw + (kw - 1 - kx)) * ocg * icg + o * icg + i] =
+                  src[(((gi * icg + i) * ocg + o) * kh + ky) * kw + kx];
       add_buf(s, wr);
     }
   }
@@ -805,10 +990,9 @@ static int lower_split(W *w, const IrNode *n) {
 
 static int lower_gather(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(T(w, n->inputs[1])) > 64)
-    return fail(w, "%s with non-constant or many indices is not written yet", n->op_type);
+  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(T(w, n->inputs[1])) > 64 || T(w, n->inputs[1])->rank > 1)
+    return lower_gather_stage(w, n);
   const IrTensor *idx = T(w, n->inputs[1]);
-  if (idx->rank > 1) return fail(w, "%s with multi-dimensional indices is not written yet", n->op_type);
   int r = rank_of(x);
   int64_t axis = ir_attr_int(n, "axis", 0);
   if (axis < 0) axis += r;
@@ -1179,38 +1363,90 @@ static int lower_topk(W *w, const IrNode *n) {
  * 10c9ac56efb83fe0609f39222b33871e2e25d140, 2018-2020): params i32 axisInd (memory-order index
  * of the axis in the output's order), i32 tiles; buffers input, output (FP16); SHAVEs "OnlyOne".
  * The IE Tile layer repeats the whole tensor `tiles` times along one axis (numpy tile). */
+/* Tile (constant repeats) and Expand (constant shape, ConvertBroadcastToTiles as the plugin
+ * does): one Tile stage per repeated axis, the input seen at the output's rank. */
 static int lower_tile(W *w, const IrNode *n) {
   int xt = n->inputs[0], yt = n->outputs[0];
-  int r = rank_of(T(w, xt));
-  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(T(w, n->inputs[1])) != r)
-    return fail(w, "%s with run-time repeats is not written", n->op_type);
+  int r = rank_of(T(w, yt)), xr = rank_of(T(w, xt));
+  bool expand = n->op == IR_OP_EXPAND;
+  if (!ir_is_const(w->g, n->inputs[1]) || (!expand && ir_numel(T(w, n->inputs[1])) != xr) || xr > r)
+    return fail(w, "%s with run-time repeats or shape is not written", n->op_type);
   int64_t dims[IR_MAX_DIMS], rep[IR_MAX_DIMS];
   int last = -1;
   for (int i = 0; i < r; i++) {
-    dims[i] = dim_of(T(w, xt), i);
-    rep[i] = ir_const_i64(T(w, n->inputs[1]), i);
-    if (rep[i] < 1) return fail(w, "%s with repeats < 1 is not written", n->op_type);
+    int ix = i - (r - xr);
+    dims[i] = ix >= 0 ? dim_of(T(w, xt), ix) : 1;
+    rep[i] = expand ? (dims[i] ? dim_of(T(w, yt), i) / dims[i] : 0) : ir_const_i64(T(w, n->inputs[1]), i);
+    if (rep[i] < 1 || dims[i] * rep[i] != dim_of(T(w, yt), i)) return fail(w, "%s: repeats do not give the output shape", n->op_type);
     if (rep[i] > 1) last = i;
   }
   if (last < 0) {
-    copy_stage(w, view(w, xt), view(w, yt));
+    copy_stage(w, at_rank(in_ref(w, xt), r), view(w, yt));
     return 0;
   }
   int cur = xt;
   for (int i = 0; i <= last; i++) {
     if (rep[i] == 1) continue;
     dims[i] *= rep[i];
-    int nt = i == last ? yt : temp_dims(w, xt, "@tile", r, dims);
+    int nt = i == last ? yt : temp_dims(w, yt, "@tile", r, dims);
     Stage *s = new_stage(w, BLOB_STAGE_TILE, false);
     s->shaves = s->shaves ? 1 : 0; /* StageSHAVEsRequirements::OnlyOne */
     buf_put_i32(&s->params, r - 1 - i);
     buf_put_i32(&s->params, (int32_t)rep[i]);
-    add_buf(s, cur == xt ? in_ref(w, xt) : view(w, cur));
-    BRef o = view(w, nt);
-    if (nt == yt && rank_of(T(w, yt)) != r) return fail(w, "%s: output rank differs", n->op_type);
-    add_buf(s, o);
+    add_buf(s, cur == xt ? at_rank(in_ref(w, xt), r) : view(w, cur));
+    add_buf(s, view(w, nt));
     cur = nt;
   }
+  return 0;
+}
+
+/* A view of a padded temporary [.., W rounded up] restricted to the first W columns: the
+ * same data with rows aligned for stages that need it. */
+static BRef padded_rows(W *w, int like, const char *suffix, uint32_t align_bytes, int *temp) {
+  const IrTensor *x = T(w, like);
+  int rank = rank_of(x);
+  int64_t dims[IR_MAX_DIMS];
+  for (int i = 0; i < rank; i++) dims[i] = dim_of(x, i);
+  int64_t wd = dims[rank - 1], per = (int64_t)(align_bytes / 2);
+  dims[rank - 1] = (wd + per - 1) / per * per;
+  *temp = temp_dims(w, like, suffix, rank, dims);
+  BRef r = view(w, *temp);
+  roi(&r, rank - 1, 0, (uint32_t)wd);
+  return r;
+}
+
+/* LRN across channels -> LRN (11): u32 size, then FP16 k, alpha, beta and a zero (norm.cpp,
+ * stage research in README.md); buffers in, out. alpha goes in as ONNX has it (the kernel divides
+ * by size, as ONNX and Caffe do). With C not innermost the kernel wants rows aligned to 16 bytes
+ * (DimStride::Aligned on memory dim 1; STRIDE_ALIGNMENT = 16 in data_desc.hpp): other widths go
+ * through padded copies, as compile_tool's stride adjustment does. */
+static int lower_lrn(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t size = ir_attr_int(n, "size", 0);
+  if (x->rank != 4) return fail(w, "%s: only 4-D (NCHW) inputs are written", n->op_type);
+  if (size < 1 || size % 2 == 0)
+    return fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's", n->op_type);
+  float alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f), bias = ir_attr_float(n, "bias", 1.0f);
+  int64_t wd = x->dims[x->rank - 1];
+  bool aligned = (wd * 2) % 16 == 0;
+  BRef in = view(w, n->inputs[0]), out = view(w, n->outputs[0]);
+  int ti = -1, to = -1;
+  if (!aligned) {
+    BRef a = padded_rows(w, n->inputs[0], "@lrn_in", 16, &ti);
+    BRef b = padded_rows(w, n->outputs[0], "@lrn_out", 16, &to);
+    copy_stage(w, in, a);
+    in = a, out = b;
+  }
+  Stage *s = new_stage(w, BLOB_STAGE_LRN, false);
+  buf_put_u32(&s->params, (uint32_t)size);
+  uint16_t h[4] = {fp16_from_f32(bias), fp16_from_f32(alpha), fp16_from_f32(beta), 0};
+  for (int i = 0; i < 4; i++) {
+    uint8_t b2[2] = {(uint8_t)(h[i] & 0xff), (uint8_t)(h[i] >> 8)};
+    buf_put(&s->params, b2, 2);
+  }
+  add_buf(s, in);
+  add_buf(s, out);
+  if (!aligned) copy_stage(w, out, view(w, n->outputs[0]));
   return 0;
 }
 
@@ -1276,8 +1512,7 @@ static int lower_node(W *w, int i) {
     const IrTensor *y = T(w, n->outputs[0]);
     int64_t c = y->rank >= 2 ? y->dims[1] : 1;
     double *v = channel_values_r(w, n->inputs[1], c, y->rank);
-    if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(T(w, n->inputs[1])) != 1))
-      return fail(w, "%s with a slope that is not per channel is not written", n->op_type);
+    if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(T(w, n->inputs[1])) != 1)) return lower_prelu_bcast(w, n);
     Stage *s = new_stage(w, BLOB_STAGE_PRELU, true);
     add_buf(s, view(w, n->inputs[0]));
     add_buf(s, view(w, n->outputs[0]));
@@ -1287,9 +1522,11 @@ static int lower_node(W *w, int i) {
   case IR_OP_SQRT: return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
   case IR_OP_SOFTMAX: return lower_softmax(w, n);
   case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW: return lower_eltwise(w, n);
-  case IR_OP_MAX: case IR_OP_MIN:
-    if (n->n_inputs != 2) return fail(w, "%s with other than two inputs is not written yet", n->op_type);
-    return lower_eltwise(w, n);
+  case IR_OP_MAX: case IR_OP_MIN: return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n);
+  case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER: return lower_compare(w, n);
+  case IR_OP_WHERE: return lower_where(w, n);
+  case IR_OP_ABS: return lower_abs(w, n);
+  case IR_OP_EXPAND: return lower_tile(w, n);
   case IR_OP_BATCH_NORM: return lower_batchnorm(w, n);
   case IR_OP_TRANSPOSE: return lower_transpose(w, n);
   case IR_OP_CONCAT: return lower_concat(w, n);
@@ -1299,6 +1536,8 @@ static int lower_node(W *w, int i) {
   case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return lower_resize(w, n);
   case IR_OP_PAD: return lower_pad(w, n);
   case IR_OP_CAST: return lower_convert(w, n);
+  case IR_OP_LRN: return lower_lrn(w, n);
+  case IR_OP_CONV_TRANSPOSE: return lower_deconv(w, n);
   default: return fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
   }
 }

@@ -143,6 +143,41 @@ static Verdict rule_integer_data(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* sw_deconv_adaptation.cpp serializes no dilation (kx, ky, sx, sy, padLeft, padTop only). */
+static Verdict rule_deconv(Ctx *c) {
+  Verdict v = rule_conv(c);
+  if (v != VERDICT_SUPPORTED) return v;
+  int64_t dil[2] = {1, 1};
+  ir_attr_ints(c->n, "dilations", dil, 2);
+  if (dil[0] != 1 || dil[1] != 1)
+    return unsupported(c, "dilated ConvTranspose: the MYRIAD Deconvolution stage has no dilation parameter",
+                       "use dilation 1, or upsample with zeros (Resize) and use a dilated Conv");
+  const char *ap = ir_attr_str(c->n, "auto_pad", "NOTSET");
+  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+    return unsupported(c, "ConvTranspose with auto_pad SAME_*: blobc needs explicit pads",
+                       "export with explicit pads (PyTorch does by default)");
+  return VERDICT_SUPPORTED;
+}
+
+/* ONNX LRN sums channels [c - (size-1)/2, c + size/2]; the MYRIAD kernel [c - size/2, ...]:
+ * the same only for odd sizes (myriad_layers_lrn_test.hpp reference). */
+static Verdict rule_lrn(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  int64_t size = ir_attr_int(c->n, "size", 0);
+  if (size < 1 || size % 2 == 0)
+    return unsupported(c, "LRN with an even size: the VPU centres the window differently from ONNX",
+                       "use an odd size (AlexNet and GoogLeNet use 5)");
+  if (x && x->rank != 4) return unsupported(c, "LRN is written for 4-D (NCHW) inputs only", "apply it to a 4-D tensor");
+  return VERDICT_SUPPORTED;
+}
+
+/* On the MYRIAD list (StaticShapeNMS), but its stage is not written by blobc yet. */
+static Verdict rule_nms(Ctx *c) {
+  *c->reason = arena_strdup(c->g->arena, "'NonMaxSuppression' is on the MYRIAD layer list, but blobc cannot write its stage (StaticShapeNMS) yet");
+  *c->fix = arena_strdup(c->g->arena, "cut the graph before NMS and run it on the host (depthai's detection post-processing does), or compile the IR written beside the report with compile_tool");
+  return VERDICT_UNSUPPORTED;
+}
+
 static Verdict rule_instance_norm(Ctx *c) {
   *c->reason = arena_strdup(c->g->arena, "lowered to ReduceMean, Power and ScaleShift stages with the model's eps (MYRIAD's own MVN adds eps outside the square root and fixes it at 1e-9, VPU.md known limitations)");
   *c->fix = arena_strdup(c->g->arena, "none needed");
@@ -150,7 +185,7 @@ static Verdict rule_instance_norm(Ctx *c) {
 }
 
 static const Rule RULES[IR_OP_COUNT] = {
-    [IR_OP_CONV] = rule_conv, [IR_OP_CONV_TRANSPOSE] = rule_conv,
+    [IR_OP_CONV] = rule_conv, [IR_OP_CONV_TRANSPOSE] = rule_deconv,
     [IR_OP_MAX_POOL] = rule_pool, [IR_OP_AVERAGE_POOL] = rule_pool,
     [IR_OP_GLOBAL_AVERAGE_POOL] = rule_pool, [IR_OP_GLOBAL_MAX_POOL] = rule_pool,
     [IR_OP_BATCH_NORM] = ok, [IR_OP_RELU] = ok, [IR_OP_LEAKY_RELU] = ok, [IR_OP_PRELU] = ok,
@@ -169,9 +204,9 @@ static const Rule RULES[IR_OP_COUNT] = {
     [IR_OP_REDUCE_SUM] = ok, [IR_OP_CAST] = rule_cast, [IR_OP_IDENTITY] = ok, [IR_OP_DROPOUT] = ok,
     [IR_OP_CONSTANT] = ok, [IR_OP_CONSTANT_OF_SHAPE] = rule_dynamic, [IR_OP_SHAPE] = rule_dynamic,
     [IR_OP_GATHER] = ok, [IR_OP_EXPAND] = ok, [IR_OP_RANGE] = not_listed, [IR_OP_TILE] = ok,
-    [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = ok, [IR_OP_DEPTH_TO_SPACE] = not_listed,
+    [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = rule_lrn, [IR_OP_DEPTH_TO_SPACE] = not_listed,
     [IR_OP_SPACE_TO_DEPTH] = not_listed, [IR_OP_INSTANCE_NORM] = rule_instance_norm,
-    [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = ok,
+    [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = rule_nms,
 };
 
 bool vpu_rules_complete(void) {

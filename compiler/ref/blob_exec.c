@@ -211,9 +211,60 @@ static int eltwise(X *x, const BlobStage *s) {
     case BLOB_STAGE_DIV: r = p / q; break;
     case BLOB_STAGE_MAX: r = p > q ? p : q; break;
     case BLOB_STAGE_MIN: r = p < q ? p : q; break;
+    case BLOB_STAGE_EQUAL: r = p == q; break;
+    case BLOB_STAGE_LESS: r = p < q; break;
+    case BLOB_STAGE_GREATER: r = p > q; break;
     default: r = powf(p, q); break;
     }
     st(&y, iy, r);
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+/* Select (90): y = cond != 0 ? then : else, all three broadcasting size-1 dims. */
+static int select_stage(X *x, const BlobStage *s) {
+  V c, y, a, b;
+  if (s->num_buffers < 4 || view(x, &s->buffers[0], &c) < 0 || view(x, &s->buffers[1], &y) < 0 ||
+      view(x, &s->buffers[2], &a) < 0 || view(x, &s->buffers[3], &b) < 0)
+    return -1;
+  const V *ops[3] = {&c, &a, &b};
+  for (int k = 0; k < 3; k++) {
+    if (ops[k]->nd > y.nd) return fail(x, "operand rank above the output's");
+    for (uint32_t i = 0; i < y.nd; i++)
+      if (dm(ops[k], i) != y.d[i] && dm(ops[k], i) != 1) return fail(x, "operands do not broadcast to the output");
+  }
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, j[3][BLOB_MAX_DIMS];
+  do {
+    for (int k = 0; k < 3; k++)
+      for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) j[k][i] = i < ops[k]->nd && ops[k]->d[i] > 1 ? iy[i] : 0;
+    st(&y, iy, ld(&c, j[0]) != 0 ? ld(&a, j[1]) : ld(&b, j[2]));
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
+
+/* Gather (100): i32 axis as a memory index; output dims (minor -> major) are the data's below
+ * the axis, then the indices' dims, then the data's above it. */
+static int gather(X *x, const BlobStage *s) {
+  V a, y, ix;
+  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0 ||
+      view(x, &s->buffers[2], &ix) < 0)
+    return -1;
+  int32_t ax = (int32_t)u32_at(s->params);
+  if (ax < 0 || (uint32_t)ax >= a.nd) return fail(x, "gather axis out of range");
+  if (y.nd != a.nd - 1 + ix.nd) return fail(x, "gather output rank differs from data + indices - 1");
+  for (uint32_t i = 0; i < y.nd; i++) {
+    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ix.nd ? ix.d[i - ax] : a.d[i - ix.nd + 1];
+    if (y.d[i] != want) return fail(x, "gather output dims differ from data and indices");
+  }
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS];
+  do {
+    for (uint32_t i = 0; i < ix.nd; i++) ii[i] = iy[ax + i];
+    float fv = ld(&ix, ii);
+    int64_t k = (int64_t)lrintf(fv);
+    if (k < 0) k += a.d[ax];
+    if (k < 0 || k >= a.d[ax]) return fail(x, "gather index out of range");
+    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ix.nd - 1];
+    st(&y, iy, ld(&a, ia));
   } while (next(iy, y.d, y.nd));
   return 0;
 }
@@ -267,6 +318,53 @@ static int conv(X *x, const BlobStage *s) {
           uint32_t od[4] = {xx, yy, o, b};
           st(&y, od, acc);
         }
+  return 0;
+}
+
+/* Deconvolution (22) / DepthDeconv (63): each input pixel scatters into the output at
+ * iy*sy - padTop + ky; weights as blob_write.c lays them (flipped taps, OC x IC per tap). */
+static int deconv(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 3 || s->params_len < 24 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
+  if (!kx || !ky || !sx || !sy || kx > 64 || ky > 64) return fail(x, "bad kernel parameters");
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1), oc = dm(&y, 2), n = dm(&a, 3);
+  bool depth = s->type == BLOB_STAGE_DEPTH_DECONV;
+  if (depth && ic != oc) return fail(x, "depthwise deconvolution with different channel counts");
+  size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
+  const uint16_t *w = weights(x, &s->buffers[2], nw);
+  if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  size_t plane = (size_t)ow * oh;
+  float *acc = calloc(plane * oc + 1, sizeof *acc);
+  if (!acc) return fail(x, "out of memory");
+  for (uint32_t b = 0; b < n; b++) {
+    memset(acc, 0, plane * oc * sizeof *acc);
+    for (uint32_t i = 0; i < ic; i++)
+      for (uint32_t yy = 0; yy < ih; yy++)
+        for (uint32_t xx = 0; xx < iw; xx++) {
+          uint32_t idx[4] = {xx, yy, i, b};
+          float v = ld(&a, idx);
+          for (uint32_t ty = 0; ty < ky; ty++)
+            for (uint32_t tx = 0; tx < kx; tx++) {
+              int64_t oy = (int64_t)yy * sy - py + ty, ox = (int64_t)xx * sx - px + tx;
+              if (oy < 0 || ox < 0 || oy >= oh || ox >= ow) continue;
+              size_t tap = (size_t)(ky - 1 - ty) * kx + (kx - 1 - tx);
+              for (uint32_t o = depth ? i : 0; o < (depth ? i + 1 : oc); o++) {
+                size_t at = depth ? (size_t)o * K + tap : tap * oc * ic + (size_t)o * ic + i;
+                acc[(size_t)o * plane + (size_t)oy * ow + (size_t)ox] += v * wv(w, at);
+              }
+            }
+        }
+    for (uint32_t o = 0; o < oc; o++)
+      for (uint32_t yy = 0; yy < oh; yy++)
+        for (uint32_t xx = 0; xx < ow; xx++) {
+          uint32_t od[4] = {xx, yy, o, b};
+          st(&y, od, acc[(size_t)o * plane + (size_t)yy * ow + xx]);
+        }
+  }
+  free(acc);
   return 0;
 }
 
@@ -655,6 +753,35 @@ static int topk(X *x, const BlobStage *s) {
 
 /* Tile: params i32 axisInd (memory index), i32 tiles; buffers input, output. The input
  * repeated `tiles` times along that dim. */
+/* LRN (11) across channels: y = x * (k + alpha / size * sum of x^2 over the size channels
+ * centred on c) ^ -beta; params u32 size, FP16 k, alpha, beta. */
+static int lrn(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 10 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  uint32_t size = u32_at(s->params);
+  uint16_t hk, ha, hb;
+  memcpy(&hk, s->params + 4, 2), memcpy(&ha, s->params + 6, 2), memcpy(&hb, s->params + 8, 2);
+  float k = fp16_to_f32(hk), alpha = fp16_to_f32(ha), beta = fp16_to_f32(hb);
+  if (!size || a.nd != 4 || y.nd != 4) return fail(x, "bad LRN parameters or ranks");
+  for (uint32_t i = 0; i < a.nd; i++)
+    if (a.d[i] != y.d[i]) return fail(x, "LRN input and output dims differ");
+  uint32_t idx[BLOB_MAX_DIMS] = {0}, cd = 2, nc = a.d[cd], half = size / 2;
+  do {
+    uint32_t c = idx[cd], lo = c >= half ? c - half : 0, hi = c + half < nc ? c + half : nc - 1;
+    uint32_t j[BLOB_MAX_DIMS];
+    memcpy(j, idx, sizeof j);
+    float sum = 0;
+    for (uint32_t q = lo; q <= hi; q++) {
+      j[cd] = q;
+      float v = ld(&a, j);
+      sum += v * v;
+    }
+    st(&y, idx, ld(&a, idx) * powf(k + alpha / (float)size * sum, -beta));
+  } while (next(idx, a.d, a.nd));
+  return 0;
+}
+
 static int tile(X *x, const BlobStage *s) {
   V a, y;
   if (s->num_buffers < 2 || s->params_len < 8 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
@@ -685,7 +812,9 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_SOFT_MAX:
   case BLOB_STAGE_PERMUTE: case BLOB_STAGE_STRIDED_SLICE: case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP:
   case BLOB_STAGE_PAD: case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
-  case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: return true;
+  case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: case BLOB_STAGE_LRN:
+  case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
+  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: return true;
   default: return false;
   }
 }
@@ -724,7 +853,9 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
     return per_channel(x, s);
   case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
-  case BLOB_STAGE_POW: return eltwise(x, s);
+  case BLOB_STAGE_POW: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS: case BLOB_STAGE_GREATER: return eltwise(x, s);
+  case BLOB_STAGE_SELECT: return select_stage(x, s);
+  case BLOB_STAGE_GATHER: return gather(x, s);
   case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: return conv(x, s);
   case BLOB_STAGE_FC: return fc(x, s);
   case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: return pool(x, s);
@@ -737,6 +868,8 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_GEMM: return gemm(x, s);
   case BLOB_STAGE_TOP_K: return topk(x, s);
   case BLOB_STAGE_TILE: return tile(x, s);
+  case BLOB_STAGE_LRN: return lrn(x, s);
+  case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
   default: return fail(x, "no CPU kernel for this stage type");
   }
 }
