@@ -559,8 +559,11 @@ IoBatch *io_batch_write(const char *const *paths, const void *const *data, const
 
 int io_batch_commit(IoBatch *b, Err *err) {
   int rc = 0;
-  for (int i = 0; i < b->n; i++) { /* the first fsync commits the others' data too (ordered journals) */
-    if (rc == 0 && fsync(b->fds[i]) < 0) {
+  /* several files: one syncfs flushes them all with one device flush instead of one per file
+   * (3 report files: 3 x ~1.3 ms of fsync on this VM's disk, the largest serial cost of a build) */
+  bool one_flush = b->n >= 2 && syncfs(b->fds[0]) == 0;
+  for (int i = 0; i < b->n; i++) {
+    if (rc == 0 && !one_flush && fsync(b->fds[i]) < 0) {
       err_where(err, b->path[i], 0, NULL, NULL);
       rc = err_set(err, ERR_IO, "cannot flush: %s", strerror(errno));
     }
