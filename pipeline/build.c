@@ -163,6 +163,8 @@ typedef struct {
   Err ir_err;
 } EmitCtx;
 
+enum { BIG_WRITE = 4 << 20 }; /* bytes from which flushing / hashing moves to a second thread */
+
 static void *commit_ir(void *v) {
   EmitCtx *e = v;
   e->ir_rc = io_batch_commit(e->ir_batch, &e->ir_err);
@@ -228,7 +230,9 @@ static int emit_ir(void *vctx, Buf *xml, Buf *bin, Err *err) {
   if (!e->ir_batch) return -1;
   j->xml_path = arena_printf(a, "%s/%s", j->name, xn);
   j->bin_path = arena_printf(a, "%s/%s", j->name, bn);
-  if (pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
+  /* a thread only pays off when the flush is long: small models flush inline (thread creation
+   * in this VM costs about as much as flushing a few hundred KB) */
+  if (bin->len < BIG_WRITE || pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
     commit_ir(e); /* no thread: flush here */
     return join_ir_result(e, err);
   }
@@ -313,7 +317,7 @@ static void run_one(void *vctx, int i, int worker) {
         bool has_blob = j->status == JOB_OK && bo->want_blob && j->res.blob.len;
         ShaJob sj = {j->blob_sha256, j->res.blob.data, j->res.blob.len};
         pthread_t sha_tid;
-        bool sha_started = has_blob && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
+        bool sha_started = has_blob && sj.len >= BIG_WRITE && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
         if (has_blob && !sha_started) sha_thread(&sj);
         int wrc = nf ? io_write_atomic_many(paths, datas, lens, nf, &j->err) : 0;
         if (sha_started) pthread_join(sha_tid, NULL);
