@@ -12,6 +12,7 @@
 
 #include "compiler/backend/blob_read.h"
 #include "compiler/compile.h"
+#include "compiler/graph/ir.h"
 #include "testutil.h"
 
 typedef struct {
@@ -116,9 +117,63 @@ static void compare__pointcloud_matches_compile_tool_stage_for_stage(void **stat
   assert_int_equal(compare_pair(&p, dir), 7);
 }
 
+/* face-detection-retail-0004 (IR, 2020.1 blob): its prior boxes, PriorBoxClustered folded by
+ * shape inference and rounded to FP16, equal byte for byte the constant compile_tool gave its
+ * DetectionOutput stage (buffer 2, [1, 2, 12996]). */
+static void compare__face_detection_prior_boxes_match_compile_tool(void **state) {
+  (void)state;
+  const char *d = tu_shared_data();
+  if (!d) skip();
+  char xml[4096], real[4096];
+  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  Arena *a = arena_new();
+  Err err = {0};
+  IrGraph *g = NULL;
+  assert_int_equal(compile_load(&g, a, xml, &err), 0);
+  assert_int_equal(ir_infer(g, &err), 0);
+  int det = -1, n_pbc = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (g->nodes[i].op == IR_OP_PRIOR_BOX_CLUSTERED) {
+      n_pbc++;
+      assert_true(g->nodes[i].dead); /* folded */
+    }
+    if (!strcmp(g->nodes[i].op_type, "DetectionOutput")) det = i;
+  }
+  assert_true(n_pbc > 0);
+  assert_true(det >= 0);
+  const IrTensor *pri = &g->tensors[g->nodes[det].inputs[2]];
+  assert_non_null(pri->data);
+  int64_t n = ir_numel(pri);
+  uint8_t *rd = NULL;
+  size_t rl = 0;
+  BlobInfo *r = parse_file(a, real, &rd, &rl);
+  const BlobStage *ds = NULL;
+  for (uint32_t s = 0; s < r->hdr.stages_count; s++)
+    if (r->stages[s].type == BLOB_STAGE_DETECTION_OUTPUT) ds = &r->stages[s];
+  assert_non_null(ds);
+  const BlobBuffer *pb = &ds->buffers[2];
+  assert_int_equal(pb->location, BLOB_LOC_BLOB);
+  assert_int_equal((uint64_t)n * 2, pb->extent);
+  const uint8_t *rc = rd + r->base + r->hdr.const_section + pb->data_offset;
+  int64_t diff = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint16_t h = fp16_from_f32((float)ir_const_f64(pri, i)), want;
+    memcpy(&want, rc + 2 * i, 2);
+    diff += h != want;
+  }
+  fprintf(stderr, "  face-detection-retail-0004: %d PriorBoxClustered folded; %lld prior values, %lld differ from compile_tool's\n",
+          n_pbc, (long long)n, (long long)diff);
+  assert_int_equal(diff, 0);
+  free(rd);
+  ir_release(g);
+  arena_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(compare__pointcloud_matches_compile_tool_stage_for_stage),
+      cmocka_unit_test(compare__face_detection_prior_boxes_match_compile_tool),
   };
   return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

@@ -1281,6 +1281,49 @@ static int e_nms(Ctx *c, const XLayer *L, IrOp op) {
   return 0;
 }
 
+/* Float-list attribute ("15.0,39.6,...") as an ATTR_FLOATS; -1 with a message when malformed. */
+static int a_floats_from(Ctx *c, const XLayer *L, int n, const char *key) {
+  const char *s = prop(c, L->data, key);
+  if (!s) return 0;
+  int cnt = 1;
+  for (const char *p = s; *p; p++) cnt += *p == ',';
+  if (cnt > 4096) return fail(c, ERR_PARSE, L->name, "attribute '%s' has too many values", key);
+  IrAttr *at = ir_node_add_attr(c->g, n, key, ATTR_FLOATS);
+  at->floats = arena_array(c->a, (size_t)cnt, sizeof(float));
+  at->n = 0;
+  const char *p = s;
+  while (*p) {
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (end == p || errno == EINVAL || (*end && *end != ','))
+      return fail(c, ERR_PARSE, L->name, "attribute '%s' is not a list of numbers: '%s'", key, s);
+    at->floats[at->n++] = (float)v;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* PriorBoxClustered-1: inputs output_size, image_size; folded to a constant in shape inference. */
+static int e_prior_box_clustered(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 2) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, IN(L, 1));
+  if (a_floats_from(c, L, n, "width") < 0 || a_floats_from(c, L, n, "height") < 0 ||
+      a_floats_from(c, L, n, "variance") < 0)
+    return -1;
+  static const char *const fk[4] = {"step", "step_w", "step_h", "offset"};
+  for (int i = 0; i < 4; i++) {
+    double v;
+    if (dfloat(c, L, fk[i], i == 3 ? 0.5 : 0.0, &v) < 0) return -1;
+    a_float(c, n, fk[i], v);
+  }
+  a_int(c, n, "clip", dbool(c, L, "clip", false));
+  out(c, n, typed_out(c, L, 0, DT_F32));
+  return 0;
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1350,6 +1393,7 @@ static const struct {
     {"ShapeOf", e_shape_of, IR_OP_SHAPE},
     {"Range", e_range, IR_OP_RANGE},
     {"NonMaxSuppression", e_nms, IR_OP_NON_MAX_SUPPRESSION},
+    {"PriorBoxClustered", e_prior_box_clustered, IR_OP_PRIOR_BOX_CLUSTERED},
 };
 
 /* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. */

@@ -1585,6 +1585,28 @@ static int shape_nms(IrGraph *g, int n, Err *err) {
   return 0;
 }
 
+/* PriorBoxClustered: [2, 4*H*W*P] from the feature map size (input 1) and the image size
+ * (input 2), both [H, W] values; folded to a constant when both are constant. */
+static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
+  Dims o = {2, {2, -1}};
+  if (!in_const(g, n, 0) || !in_const(g, n, 1)) {
+    set_out(g, n, 0, DT_F32, &o);
+    return 0;
+  }
+  const IrTensor *fs = in_t(g, n, 0), *is = in_t(g, n, 1);
+  if (ir_numel(fs) < 2 || ir_numel(is) < 2) return shape__fail(g, n, err, "sizes must hold [height, width]");
+  int64_t nf = ir_numel(fs), ni = ir_numel(is);
+  int64_t h = ir_const_i64(fs, nf - 2), w = ir_const_i64(fs, nf - 1), ih = ir_const_i64(is, ni - 2), iw = ir_const_i64(is, ni - 1);
+  int64_t size = ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, NULL);
+  if (size < 0) return shape__fail(g, n, err, "inconsistent widths/heights/variances or sizes");
+  o.d[1] = size;
+  set_out(g, n, 0, DT_F32, &o);
+  if (!shape__can_fold(g, n) || g->nodes[n].outputs[0] < 0) return 0;
+  IrTensor *out = shape__alloc_out(g, n, 0);
+  ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, out->data);
+  return shape__folded(g, n), 0;
+}
+
 /* ---- driver ---- */
 
 static const IrShapeFn SHAPE_FN[IR_OP_COUNT] = {

@@ -49,7 +49,7 @@ static Verdict not_listed(Ctx *c) {
 /* Layers the VPU column lists as supported (myriad-supported-ops.md) that our op table does not
  * carry yet: the device could run them, blobc cannot write their stages. */
 static const char *const VPU_LISTED[] = {
-    "DetectionOutput", "PriorBox", "PriorBoxClustered", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
+    "DetectionOutput", "PriorBox", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
     "MaxRoiPool", "PSROIPooling", "CTCGreedyDecoder", "LSTMCell", "LSTMSequence", "LSTM", "RNN", "TensorIterator",
     "GRN", "MVN", "MeanVarianceNormalization", "Normalize", "NormalizeL2", "LpNormalization", "ScatterUpdate",
     "OneHot", "ReverseSequence", "Erf", "Sign", "Softplus", "Mish", "Swish", "Gelu", "Not", "And", "Or", "Xor",
@@ -207,6 +207,7 @@ static const Rule RULES[IR_OP_COUNT] = {
     [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = rule_lrn, [IR_OP_DEPTH_TO_SPACE] = not_listed,
     [IR_OP_SPACE_TO_DEPTH] = not_listed, [IR_OP_INSTANCE_NORM] = rule_instance_norm,
     [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = rule_nms,
+    [IR_OP_PRIOR_BOX_CLUSTERED] = rule_dynamic, /* folds to a constant unless its sizes are run-time */
 };
 
 bool vpu_rules_complete(void) {

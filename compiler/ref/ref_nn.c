@@ -673,3 +673,20 @@ REF_KERNEL(resize) {
   free(buf);
   return 0;
 }
+
+/* PriorBoxClustered: the same formulas as shape inference's folding (ir_prior_box_clustered). */
+REF_KERNEL(prior_box_clustered) {
+  const RefTensor *fs = ref__need(x, 0), *is = ref__need(x, 1);
+  if (!fs || !is) return -1;
+  int64_t nf = ref_numel(fs), ni = ref_numel(is);
+  if (nf < 2 || ni < 2) return ref__fail(x, ERR_SHAPE, "sizes must hold [height, width]");
+  int64_t h = (int64_t)ref_get_f64(fs, nf - 2), w = (int64_t)ref_get_f64(fs, nf - 1);
+  int64_t ih = (int64_t)ref_get_f64(is, ni - 2), iw = (int64_t)ref_get_f64(is, ni - 1);
+  int64_t size = ir_prior_box_clustered(x->n, h, w, ih, iw, NULL);
+  if (size < 0) return ref__fail(x, ERR_SHAPE, "inconsistent widths/heights/variances or sizes");
+  int64_t dims[2] = {2, size};
+  RefTensor *o = ref__out(x, 0, DT_F32, 2, dims);
+  if (!o) return -1;
+  ir_prior_box_clustered(x->n, h, w, ih, iw, o->f);
+  return 0;
+}
