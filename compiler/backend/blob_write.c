@@ -579,6 +579,57 @@ static int lower_gather_stage(W *w, const IrNode *n) {
   return 0;
 }
 
+/* DetectionOutput -> DetectionOutput (37): one packed struct of 19 words (detection_output.cpp
+ * DetectionOutputParams; byte for byte as compile_tool in tests/test_compare.c); buffers loc,
+ * conf (NC), priors (constant [1, 2, P*4]), output [1, 1, rows, 7], and a temp buffer in BSS of
+ * the size the plugin computes: 8 terms over N, classes, P and SHAVEs, each + 64 bytes, U8
+ * (addTempBuffer(size_t) in 2021+). The stage takes every SHAVE. */
+static int lower_detection_output(W *w, const IrNode *n) {
+  const IrTensor *loc = T(w, n->inputs[0]), *conf = T(w, n->inputs[1]), *pri = T(w, n->inputs[2]), *y = T(w, n->outputs[0]);
+  if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || !pri->data || y->rank != 4)
+    return fail(w, "%s: expects 2-D loc/conf and constant 3-D priors", n->op_type);
+  int64_t C = ir_attr_int(n, "num_classes", 0), P = pri->dims[2] / 4, N = conf->dims[0];
+  bool share = ir_attr_int(n, "share_location", 1) != 0;
+  if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C || loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
+    return fail(w, "%s: loc, conf and priors do not agree on the prior count", n->op_type);
+  int64_t keep = ir_attr_int(n, "keep_top_k", -1);
+  if (keep < 0) keep = y->dims[2];
+  Stage *s = new_stage(w, BLOB_STAGE_DETECTION_OUTPUT, false);
+  buf_put_i32(&s->params, (int32_t)C);
+  buf_put_i32(&s->params, share);
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "background_label_id", 0));
+  buf_put_f32(&s->params, ir_attr_float(n, "nms_threshold", 0.0f));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "top_k", -1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "code_type", 2));
+  buf_put_i32(&s->params, (int32_t)keep);
+  buf_put_f32(&s->params, ir_attr_float(n, "confidence_threshold", -1.0f));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "variance_encoded_in_target", 0));
+  buf_put_i32(&s->params, (int32_t)P);
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_before_nms", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_after_nms", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "decrease_label_id", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_width", 1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_height", 1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "normalized", 1));
+  buf_put_i32(&s->params, (int32_t)N);
+  buf_put_f32(&s->params, ir_attr_float(n, "objectness_score", 0.0f));
+  buf_put_i32(&s->params, 0); /* has_arm_inputs: the 3-input form */
+  add_buf(s, view(w, n->inputs[0]));
+  add_buf(s, view(w, n->inputs[1]));
+  add_buf(s, in_ref(w, n->inputs[2]));
+  add_buf(s, view(w, n->outputs[0]));
+  int64_t S = w->opt->shaves, A = 64;
+  int64_t bytes = 2 * N * C * P * 4 + A + 4 * N * C * P + A + 4 * N * C * P + A + 4 * N * C + A + 2 * C * P + A +
+                  2 * N * C * P + A + 4 * N + A + 2 * S * (P + 8) * 5 + A;
+  if (bytes > ((int64_t)1 << 30)) return fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
+  int t = temp_dims(w, n->outputs[0], "@det_temp", 1, &bytes);
+  IrGraph *g = (IrGraph *)w->g;
+  g->tensors[t].dtype = DT_U8;
+  w->st[t].bytes = tensor_bytes(&g->tensors[t]);
+  add_buf(s, view(w, t));
+  return 0;
+}
+
 /* Bias after a conv/FC: conv writes a temp, Bias writes the node output. */
 static int with_bias(W *w, const IrNode *n, int bias_t, int64_t oc, int *conv_out) {
   if (bias_t < 0) { *conv_out = n->outputs[0]; return 0; }
@@ -1538,6 +1589,7 @@ static int lower_node(W *w, int i) {
   case IR_OP_CAST: return lower_convert(w, n);
   case IR_OP_LRN: return lower_lrn(w, n);
   case IR_OP_CONV_TRANSPOSE: return lower_deconv(w, n);
+  case IR_OP_DETECTION_OUTPUT: return lower_detection_output(w, n);
   default: return fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
   }
 }

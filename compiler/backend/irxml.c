@@ -1142,6 +1142,31 @@ static int emit_space_depth(W *w, const IrNode *n, bool to_space) {
   return 0;
 }
 
+static int emit_detection_output(W *w, const IrNode *n) {
+  Val v[5];
+  for (int k = 0; k < n->n_inputs && k < 5; k++)
+    if (input(w, n, k, &v[k]) < 0) return -1;
+  int li = layer_new(w, n->name, "DetectionOutput", "opset1");
+  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "keep_top_k", "input_height", "input_width"};
+  static const int64_t idf[] = {0, 0, -1, -1, 1, 1};
+  for (int i = 0; i < 6; i++) attr_int(w, li, ik[i], ir_attr_int(n, ik[i], idf[i]));
+  static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
+                                   "decrease_label_id", "normalized"};
+  static const bool bdf[] = {false, true, false, false, false, false};
+  for (int i = 0; i < 6; i++) attr_bool(w, li, bk[i], ir_attr_int(n, bk[i], bdf[i]) != 0);
+  attr_flt(w, li, "nms_threshold", ir_attr_float(n, "nms_threshold", 0.0f));
+  attr_flt(w, li, "confidence_threshold", ir_attr_float(n, "confidence_threshold", 0.0f));
+  attr_flt(w, li, "objectness_score", ir_attr_float(n, "objectness_score", 0.0f));
+  static const char *const codes[] = {"caffe.PriorBoxParameter.CORNER", "caffe.PriorBoxParameter.CENTER_SIZE",
+                                      "caffe.PriorBoxParameter.CORNER_SIZE"};
+  int64_t code = ir_attr_int(n, "code_type", 2);
+  if (code < 1 || code > 3) return EMIT_UNMAPPED;
+  attr(w, li, "code_type", codes[code - 1]);
+  for (int k = 0; k < n->n_inputs && k < 5; k++) layer_in(w, li, v[k]);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
 static int emit_batch_norm(W *w, const IrNode *n) {
   Val v[5];
   for (int k = 0; k < 5; k++)
@@ -1316,6 +1341,7 @@ static int emit_node(W *w, const IrNode *n) {
   case IR_OP_SPACE_TO_DEPTH: return emit_space_depth(w, n, false);
   case IR_OP_INSTANCE_NORM: return emit_instance_norm(w, n);
   case IR_OP_NON_MAX_SUPPRESSION: return emit_nms(w, n);
+  case IR_OP_DETECTION_OUTPUT: return emit_detection_output(w, n);
   case IR_OP_CONSTANT: default: return EMIT_UNMAPPED;
   }
 }

@@ -1324,6 +1324,37 @@ static int e_prior_box_clustered(Ctx *c, const XLayer *L, IrOp op) {
   return 0;
 }
 
+/* DetectionOutput-1: loc, conf, priors (+ ARM confidence and locations). */
+static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 3 && L->n_in != 5) return UNMAPPED;
+  int n = node(c, op, L->name);
+  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "input_height", "input_width"};
+  static const int64_t idf[] = {0, 0, -1, 1, 1};
+  for (int i = 0; i < 5; i++) {
+    int64_t v;
+    if (dint(c, L, ik[i], idf[i], &v) < 0) return -1;
+    a_int(c, n, ik[i], v);
+  }
+  int64_t keep[1] = {-1};
+  if (dints(c, L, "keep_top_k", keep, 1) < 0) return -1;
+  a_int(c, n, "keep_top_k", keep[0]);
+  static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
+                                   "decrease_label_id", "normalized"};
+  static const bool bdf[] = {false, true, false, false, false, false};
+  for (int i = 0; i < 6; i++) a_int(c, n, bk[i], dbool(c, L, bk[i], bdf[i]));
+  static const char *const fk[] = {"nms_threshold", "confidence_threshold", "objectness_score"};
+  for (int i = 0; i < 3; i++) {
+    double v;
+    if (dfloat(c, L, fk[i], 0.0, &v) < 0) return -1;
+    a_float(c, n, fk[i], v);
+  }
+  const char *ct = dstr(c, L, "code_type", "caffe.PriorBoxParameter.CORNER");
+  a_int(c, n, "code_type", strstr(ct, "CORNER_SIZE") ? 3 : strstr(ct, "CENTER_SIZE") ? 2 : strstr(ct, "CORNER") ? 1 : 0);
+  out(c, n, typed_out(c, L, 0, DT_F32));
+  return 0;
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1394,6 +1425,7 @@ static const struct {
     {"Range", e_range, IR_OP_RANGE},
     {"NonMaxSuppression", e_nms, IR_OP_NON_MAX_SUPPRESSION},
     {"PriorBoxClustered", e_prior_box_clustered, IR_OP_PRIOR_BOX_CLUSTERED},
+    {"DetectionOutput", e_detection_output, IR_OP_DETECTION_OUTPUT},
 };
 
 /* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. */

@@ -1607,6 +1607,22 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
   return shape__folded(g, n), 0;
 }
 
+/* DetectionOutput: [1, 1, N * keep_top_k, 7] (N * top_k * classes without keep_top_k). */
+static int shape_detection_output(IrGraph *g, int n, Err *err) {
+  const IrNode *x = &g->nodes[n];
+  Dims conf = in_dims(g, n, 1), o = {4, {1, 1, -1, 7}};
+  int64_t classes = ir_attr_int(x, "num_classes", 0), keep = ir_attr_int(x, "keep_top_k", -1), top = ir_attr_int(x, "top_k", -1);
+  if (classes < 1 || classes > 100000) return shape__fail(g, n, err, "num_classes %lld is invalid", (long long)classes);
+  if (conf.rank >= 2 && conf.d[0] >= 0 && conf.d[1] >= 0) {
+    int64_t nb = conf.d[0], priors = conf.d[1] / classes;
+    int64_t per = keep > 0 ? keep : (top > 0 ? top : priors) * classes;
+    if (per > ((int64_t)1 << 24) || nb > 4096) return shape__fail(g, n, err, "too many detections");
+    o.d[2] = nb * per;
+  }
+  set_out(g, n, 0, DT_F32, &o);
+  return 0;
+}
+
 /* ---- driver ---- */
 
 static const IrShapeFn SHAPE_FN[IR_OP_COUNT] = {

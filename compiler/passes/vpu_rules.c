@@ -49,7 +49,7 @@ static Verdict not_listed(Ctx *c) {
 /* Layers the VPU column lists as supported (myriad-supported-ops.md) that our op table does not
  * carry yet: the device could run them, blobc cannot write their stages. */
 static const char *const VPU_LISTED[] = {
-    "DetectionOutput", "PriorBox", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
+    "PriorBox", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
     "MaxRoiPool", "PSROIPooling", "CTCGreedyDecoder", "LSTMCell", "LSTMSequence", "LSTM", "RNN", "TensorIterator",
     "GRN", "MVN", "MeanVarianceNormalization", "Normalize", "NormalizeL2", "LpNormalization", "ScatterUpdate",
     "OneHot", "ReverseSequence", "Erf", "Sign", "Softplus", "Mish", "Swish", "Gelu", "Not", "And", "Or", "Xor",
@@ -178,6 +178,29 @@ static Verdict rule_nms(Ctx *c) {
   return VERDICT_UNSUPPORTED;
 }
 
+/* DetectionOutput (detection_output.cpp): FP16 2-D loc/conf, constant normalized priors. */
+static Verdict rule_detection_output(Ctx *c) {
+  const IrTensor *loc = in_t(c, 0), *conf = in_t(c, 1), *pri = in_t(c, 2);
+  int64_t code = ir_attr_int(c->n, "code_type", 0);
+  if (code < 1 || code > 3)
+    return unsupported(c, "DetectionOutput with an unknown code_type", "use caffe.PriorBoxParameter.CORNER, CENTER_SIZE or CORNER_SIZE");
+  if (!ir_attr_int(c->n, "normalized", 0))
+    return unsupported(c, "DetectionOutput with normalized=0 priors is not written by blobc",
+                       "export normalized priors (the SSD default)");
+  if (c->n->n_inputs != 3)
+    return unsupported(c, "DetectionOutput with ARM inputs (5 inputs) is not written by blobc", "use the 3-input form");
+  if ((loc && loc->rank != 2) || (conf && conf->rank != 2))
+    return unsupported(c, "DetectionOutput wants 2-D [N, P*4] locations and [N, P*classes] confidences",
+                       "flatten them before the layer, as the SSD exports do");
+  if (pri && (!pri->data || pri->rank != 3))
+    return unsupported(c, "DetectionOutput priors must be a constant [1, 2, P*4] (folded PriorBox)",
+                       "give the network a static input shape so the priors fold");
+  if (ir_attr_int(c->n, "decrease_label_id", 0) && ir_attr_int(c->n, "background_label_id", 0) != 0)
+    return unsupported(c, "decrease_label_id with a background label other than 0 is refused by MYRIAD",
+                       "set background_label_id to 0");
+  return VERDICT_SUPPORTED;
+}
+
 static Verdict rule_instance_norm(Ctx *c) {
   *c->reason = arena_strdup(c->g->arena, "lowered to ReduceMean, Power and ScaleShift stages with the model's eps (MYRIAD's own MVN adds eps outside the square root and fixes it at 1e-9, VPU.md known limitations)");
   *c->fix = arena_strdup(c->g->arena, "none needed");
@@ -207,7 +230,7 @@ static const Rule RULES[IR_OP_COUNT] = {
     [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = rule_lrn, [IR_OP_DEPTH_TO_SPACE] = not_listed,
     [IR_OP_SPACE_TO_DEPTH] = not_listed, [IR_OP_INSTANCE_NORM] = rule_instance_norm,
     [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = rule_nms,
-    [IR_OP_PRIOR_BOX_CLUSTERED] = rule_dynamic, /* folds to a constant unless its sizes are run-time */
+    [IR_OP_PRIOR_BOX_CLUSTERED] = rule_dynamic, [IR_OP_DETECTION_OUTPUT] = rule_detection_output, /* folds to a constant unless its sizes are run-time */
 };
 
 bool vpu_rules_complete(void) {

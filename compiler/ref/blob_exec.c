@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compiler/backend/blob_format.h"
+#include "detection.h"
 
 typedef struct {
   uint8_t *p;            /* area start + data offset */
@@ -267,6 +268,51 @@ static int gather(X *x, const BlobStage *s) {
     st(&y, iy, ld(&a, ia));
   } while (next(iy, y.d, y.nd));
   return 0;
+}
+
+/* A view's elements as floats, in memory order (minor dim fastest); NULL when out of memory. */
+static float *load_all(const V *v) {
+  uint64_t cnt = count(v);
+  float *f = malloc((size_t)cnt * sizeof *f + 1);
+  if (!f) return NULL;
+  uint32_t idx[BLOB_MAX_DIMS] = {0};
+  uint64_t i = 0;
+  do f[i++] = ld(v, idx);
+  while (next(idx, v->d, v->nd));
+  return f;
+}
+
+/* DetectionOutput (37): params as blob_write.c packs them (detection_output.cpp). */
+static int detection_output(X *x, const BlobStage *s) {
+  V l, c, p, y;
+  if (s->num_buffers < 4 || s->params_len < 76 || view(x, &s->buffers[0], &l) < 0 || view(x, &s->buffers[1], &c) < 0 ||
+      view(x, &s->buffers[2], &p) < 0 || view(x, &s->buffers[3], &y) < 0)
+    return -1;
+  const uint8_t *q = s->params;
+  DetParams dp = {.num_classes = (int32_t)u32_at(q), .share_location = u32_at(q + 4) != 0, .background = (int32_t)u32_at(q + 8),
+                  .nms_threshold = f32_at(q + 12), .top_k = (int32_t)u32_at(q + 16), .code_type = (int32_t)u32_at(q + 20),
+                  .keep_top_k = (int32_t)u32_at(q + 24), .confidence_threshold = f32_at(q + 28),
+                  .variance_encoded = u32_at(q + 32) != 0, .clip_before_nms = u32_at(q + 40) != 0,
+                  .clip_after_nms = u32_at(q + 44) != 0, .decrease_label_id = u32_at(q + 48) != 0};
+  int32_t P = (int32_t)u32_at(q + 36), N = (int32_t)u32_at(q + 64);
+  int64_t C = dp.num_classes, L = dp.share_location ? 1 : C;
+  if (C < 1 || P < 1 || N < 1 || C * P > (1 << 26) || u32_at(q + 72) != 0 || dp.code_type < 1 || dp.code_type > 3)
+    return fail(x, "bad DetectionOutput parameters");
+  if (count(&l) != (uint64_t)N * P * 4 * L || count(&c) != (uint64_t)N * P * C || count(&p) % ((uint64_t)P * 8) ||
+      count(&p) / ((uint64_t)P * 8) < 1 || y.nd < 1 || y.d[0] != 7)
+    return fail(x, "DetectionOutput buffers do not match its parameters");
+  float *fl = load_all(&l), *fc = load_all(&c), *fp = load_all(&p), *fo = calloc((size_t)count(&y) + 1, sizeof *fo);
+  int rc = fl && fc && fp && fo ? 0 : fail(x, "out of memory");
+  if (rc == 0 && det_output(&dp, N, P, fl, fc, fp, (int)(count(&p) / ((uint64_t)P * 8)), fo, (int64_t)(count(&y) / 7)) < 0)
+    rc = fail(x, "out of memory");
+  if (rc == 0) {
+    uint32_t idx[BLOB_MAX_DIMS] = {0};
+    uint64_t i = 0;
+    do st(&y, idx, fo[i++]);
+    while (next(idx, y.d, y.nd));
+  }
+  free(fl), free(fc), free(fp), free(fo);
+  return rc;
 }
 
 /* ---- convolution, FC, pooling ---- */
@@ -814,7 +860,7 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_PAD: case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
   case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: case BLOB_STAGE_LRN:
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
-  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: return true;
+  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT: return true;
   default: return false;
   }
 }
@@ -856,6 +902,7 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_POW: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS: case BLOB_STAGE_GREATER: return eltwise(x, s);
   case BLOB_STAGE_SELECT: return select_stage(x, s);
   case BLOB_STAGE_GATHER: return gather(x, s);
+  case BLOB_STAGE_DETECTION_OUTPUT: return detection_output(x, s);
   case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: return conv(x, s);
   case BLOB_STAGE_FC: return fc(x, s);
   case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: return pool(x, s);

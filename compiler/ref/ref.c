@@ -280,6 +280,7 @@ static const RefKernel KERNELS[IR_OP_COUNT] = {
   [IR_OP_LOG_SOFTMAX] = ref__k_softmax,
   [IR_OP_NON_MAX_SUPPRESSION] = NULL, /* not implemented: UNSUPPORTED */
   [IR_OP_PRIOR_BOX_CLUSTERED] = ref__k_prior_box_clustered,
+  [IR_OP_DETECTION_OUTPUT] = ref__k_detection_output,
 };
 
 bool ref_has_kernel(IrOp op) { return (unsigned)op < IR_OP_COUNT && KERNELS[op] != NULL; }

@@ -52,6 +52,7 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
 #define REF_KERNEL(name) int ref__k_##name(RefNode *x)
 REF_KERNEL(conv);
 REF_KERNEL(prior_box_clustered);
+REF_KERNEL(detection_output);
 REF_KERNEL(conv_transpose);
 REF_KERNEL(max_pool);
 REF_KERNEL(average_pool);

@@ -4,6 +4,7 @@
  * (1-D, 2-D, 3-D ...) share one Window description; loops are plain and accumulate in double.
  */
 #include "ref_internal.h"
+#include "detection.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -688,5 +689,35 @@ REF_KERNEL(prior_box_clustered) {
   RefTensor *o = ref__out(x, 0, DT_F32, 2, dims);
   if (!o) return -1;
   ir_prior_box_clustered(x->n, h, w, ih, iw, o->f);
+  return 0;
+}
+
+/* DetectionOutput (3-input form, normalized priors): detection.c. */
+REF_KERNEL(detection_output) {
+  const RefTensor *loc = ref__need(x, 0), *conf = ref__need(x, 1), *pri = ref__need(x, 2);
+  if (!loc || !conf || !pri) return -1;
+  const IrNode *n = x->n;
+  DetParams dp = {.num_classes = (int)ir_attr_int(n, "num_classes", 0), .background = (int)ir_attr_int(n, "background_label_id", 0),
+                  .top_k = (int)ir_attr_int(n, "top_k", -1), .keep_top_k = (int)ir_attr_int(n, "keep_top_k", -1),
+                  .code_type = (int)ir_attr_int(n, "code_type", 2), .share_location = ir_attr_int(n, "share_location", 1) != 0,
+                  .variance_encoded = ir_attr_int(n, "variance_encoded_in_target", 0) != 0,
+                  .clip_before_nms = ir_attr_int(n, "clip_before_nms", 0) != 0,
+                  .clip_after_nms = ir_attr_int(n, "clip_after_nms", 0) != 0,
+                  .decrease_label_id = ir_attr_int(n, "decrease_label_id", 0) != 0,
+                  .nms_threshold = ir_attr_float(n, "nms_threshold", 0.0f),
+                  .confidence_threshold = ir_attr_float(n, "confidence_threshold", -1.0f)};
+  if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || dp.num_classes < 1 || dp.code_type < 1 || dp.code_type > 3)
+    return ref__fail(x, ERR_SHAPE, "expects 2-D loc/conf, 3-D priors and a known code_type");
+  if (!ir_attr_int(n, "normalized", 1) || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
+  int64_t N = conf->dims[0], C = dp.num_classes, P = pri->dims[2] / 4, L = dp.share_location ? 1 : C;
+  if (P < 1 || C * P > (1 << 26) || conf->dims[1] != P * C || loc->dims[0] != N || loc->dims[1] != P * 4 * L ||
+      pri->dims[1] != 2 || (pri->dims[0] != 1 && pri->dims[0] != N))
+    return ref__fail(x, ERR_SHAPE, "loc, conf and priors do not agree on the prior count");
+  int64_t per = dp.keep_top_k > 0 ? dp.keep_top_k : (dp.top_k > 0 ? dp.top_k : P) * C;
+  int64_t dims[4] = {1, 1, N * per, 7};
+  RefTensor *o = ref__out(x, 0, DT_F32, 4, dims);
+  if (!o) return -1;
+  if (det_output(&dp, (int)N, (int)P, loc->f, conf->f, pri->f, (int)pri->dims[0], o->f, N * per) < 0)
+    return ref__fail(x, ERR_OOM, "out of memory");
   return 0;
 }
