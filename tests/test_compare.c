@@ -182,18 +182,25 @@ static const BlobStage *find_stage(const BlobInfo *b, uint32_t type) {
  * size of its work buffer (260,764: the plugin's formula with 4 SHAVEs; compile_tool 2020.1
  * typed it FP16, 2021+ U8). Different by design: compile_tool runs the convolutions as
  * MyriadXHwOp (NCE) stages, blobc on SHAVEs, so the stage lists differ. */
-static void compare__face_detection_io_and_detection_output_match_compile_tool(void **state) {
-  (void)state;
-  const char *d = tu_shared_data();
-  if (!d) skip();
-  char xml[4096], real[4096];
-  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
-  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
-  CompInput in = {.precision = CP_U8};
-  CompileOptions opt = {.model_name = "fd", .source = xml, .inputs = &in, .n_inputs = 1, .shaves = 4, .cmx_slices = 4,
-                        .openvino = "2021.4", .want_blob = true};
-  CompileResult res;
+/* Compiles one IR model and compares it as described above; xml/bin are copied to a temp
+ * folder as m.xml/m.bin when the weights file is not named after the model. */
+static void compare_ssd(const char *xml_in, const char *bin_in, const char *real, int shaves) {
+  char *dir = tu_tmpdir(), xml[4096], bin[4096];
+  snprintf(xml, sizeof xml, "%s/m.xml", dir);
+  snprintf(bin, sizeof bin, "%s/m.bin", dir);
   Err err = {0};
+  uint8_t *data = NULL;
+  size_t len = 0;
+  assert_int_equal(io_read_file(&data, &len, xml_in, 0, &err), 0);
+  assert_int_equal(io_write_atomic(xml, data, len, &err), 0);
+  free(data);
+  assert_int_equal(io_read_file(&data, &len, bin_in, 0, &err), 0);
+  assert_int_equal(io_write_atomic(bin, data, len, &err), 0);
+  free(data);
+  CompInput in = {.precision = CP_U8};
+  CompileOptions opt = {.model_name = "m", .source = xml, .inputs = &in, .n_inputs = 1, .shaves = shaves,
+                        .cmx_slices = shaves, .openvino = "2021.4", .want_blob = true};
+  CompileResult res;
   assert_int_equal(compile_model(&res, &opt, &err), 0);
   assert_int_equal(res.n_unsupported, 0);
   Arena *a = arena_new();
@@ -206,6 +213,7 @@ static void compare__face_detection_io_and_detection_output_match_compile_tool(v
   buf_free(&rep);
   assert_int_equal(o->hdr.inputs_count, r->hdr.inputs_count);
   assert_int_equal(o->hdr.outputs_count, r->hdr.outputs_count);
+  assert_int_equal(o->hdr.shaves, r->hdr.shaves);
   assert_string_equal(o->inputs[0].name, r->inputs[0].name);
   same_shape(&o->inputs[0].shape, &r->inputs[0].shape, "input");
   assert_string_equal(o->outputs[0].name, r->outputs[0].name);
@@ -222,25 +230,48 @@ static void compare__face_detection_io_and_detection_output_match_compile_tool(v
   const uint8_t *oc = res.blob.data + o->hdr.const_section, *rc = rd + r->base + r->hdr.const_section;
   assert_int_equal(x->buffers[2].extent, y->buffers[2].extent);
   assert_memory_equal(oc + x->buffers[2].data_offset, rc + y->buffers[2].data_offset, y->buffers[2].extent);
-  assert_int_equal(x->buffers[4].shape.dims[0], y->buffers[4].shape.dims[0]); /* work buffer: 260764 */
+  assert_int_equal(x->buffers[4].shape.dims[0], y->buffers[4].shape.dims[0]); /* work buffer size */
   int hw = 0, conv = 0;
   for (uint32_t s = 0; s < r->hdr.stages_count; s++) hw += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
   for (uint32_t s = 0; s < o->hdr.stages_count; s++)
     conv += o->stages[s].type == BLOB_STAGE_CONV || o->stages[s].type == BLOB_STAGE_DEPTH_CONV;
-  fprintf(stderr, "  face-detection-retail-0004: IO and DetectionOutput (76 param bytes, %llu prior bytes, work buffer %u) identical; "
+  fprintf(stderr, "  %s: IO and DetectionOutput (76 param bytes, %llu prior bytes, work buffer %u) identical; "
                   "stages ours %u (%d SHAVE convs) vs compile_tool %u (%d MyriadXHwOp)\n",
-          (unsigned long long)y->buffers[2].extent, (unsigned)y->buffers[4].shape.dims[0], o->hdr.stages_count, conv,
-          r->hdr.stages_count, hw);
+          strrchr(real, '/') + 1, (unsigned long long)y->buffers[2].extent, (unsigned)y->buffers[4].shape.dims[0],
+          o->hdr.stages_count, conv, r->hdr.stages_count, hw);
   free(rd);
   arena_free(a);
   compile_result_free(&res);
+  tu_rmrf(dir);
+  free(dir);
+}
+
+/* face-detection-retail-0004 and person-detection-retail-0013 compiled by blobc (2021.4, 4
+ * SHAVEs, U8 input) against compile_tool's blobs (2020.x, 4 SHAVEs). Same: the input and output
+ * descriptions; the DetectionOutput stage's 76 parameter bytes, its prior-box constant and output
+ * buffer; the size of its work buffer (the plugin's formula with 4 SHAVEs; compile_tool 2020.x
+ * typed it FP16, 2021+ U8). Different by design: compile_tool runs the convolutions as
+ * MyriadXHwOp (NCE) stages, blobc on SHAVEs, so the stage lists differ. */
+static void compare__ssd_models_io_and_detection_output_match_compile_tool(void **state) {
+  (void)state;
+  const char *d = tu_shared_data();
+  if (!d) skip();
+  char xml[4096], bin[4096], real[4096];
+  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(bin, sizeof bin, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
+  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  compare_ssd(xml, bin, real, 4);
+  snprintf(xml, sizeof xml, "%s/real-blobs/person-detection-retail-0013/definition.xml", d);
+  snprintf(bin, sizeof bin, "%s/real-blobs/person-detection-retail-0013/weights.bin", d);
+  snprintf(real, sizeof real, "%s/real-blobs/person-detection-retail-0013/model.blob", d);
+  compare_ssd(xml, bin, real, 4);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(compare__pointcloud_matches_compile_tool_stage_for_stage),
       cmocka_unit_test(compare__face_detection_prior_boxes_match_compile_tool),
-      cmocka_unit_test(compare__face_detection_io_and_detection_output_match_compile_tool),
+      cmocka_unit_test(compare__ssd_models_io_and_detection_output_match_compile_tool),
   };
   return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }
