@@ -54,6 +54,7 @@ typedef struct {
   Store *st;
   Buf cst;               /* const section */
   int cur_node;
+  uint8_t *done;         /* per node: already lowered together with an earlier one */
 } W;
 
 /* ---- small helpers ---- */
@@ -413,6 +414,28 @@ static int lower_eltwise(W *w, const IrNode *n) {
       case IR_OP_DIV: return lower_power(w, a, n->outputs[0], 0, (float)(1.0 / k), 1);
       case IR_OP_POW: return lower_power(w, a, n->outputs[0], 0, 1, (float)k);
       default: break;
+      }
+    }
+    /* x * s + b with per-channel constants: one ScaleShift (47), as compile_tool writes it for
+     * an IR's input scaling (face-detection-retail-0004, stage 1) */
+    if (n->op == IR_OP_MUL && w->done) {
+      int mt = n->outputs[0], nxt = -1;
+      for (int i = 0; i < w->g->n_nodes && !T(w, mt)->is_output && ir_consumers(w->g, mt) == 1; i++) {
+        const IrNode *m = &w->g->nodes[i];
+        if (!m->dead && m->op == IR_OP_ADD && m->n_inputs == 2 && (m->inputs[0] == mt || m->inputs[1] == mt)) nxt = i;
+      }
+      const IrNode *m = nxt >= 0 ? &w->g->nodes[nxt] : NULL;
+      int bt = m ? (m->inputs[0] == mt ? m->inputs[1] : m->inputs[0]) : -1;
+      const IrTensor *mo = m ? T(w, m->outputs[0]) : NULL;
+      double *bv = bt >= 0 && ir_is_const(w->g, bt) && mo->rank == y->rank ? channel_values_r(w, bt, c, y->rank) : NULL;
+      if (bv && ir_numel(T(w, b)) != 1 && ir_numel(T(w, bt)) != 1) {
+        Stage *s = new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+        add_buf(s, view(w, a));
+        add_buf(s, view(w, m->outputs[0]));
+        add_buf(s, const_vec(w, v, (size_t)c));
+        add_buf(s, const_vec(w, bv, (size_t)c));
+        w->done[nxt] = 1;
+        return 0;
       }
     }
     uint32_t type;
@@ -1921,7 +1944,8 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
   }
   if (opt->shaves < 1 || opt->shaves > 16) return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
   w.st = calloc((size_t)g->n_tensors + 1, sizeof(Store));
-  if (!w.st) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  w.done = calloc((size_t)g->n_nodes + 1, 1);
+  if (!w.st || !w.done) base__assert_fail(__FILE__, __LINE__, "out of memory");
   /* the const section ends up about as large as the constants in FP16: reserve it once, so
    * adding weights never reallocates and copies what is already there */
   size_t est = 1u << 16;
@@ -1948,6 +1972,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
       }
       continue;
     }
+    if (w.done[i]) continue;
     if (lower_node(&w, i) < 0) goto done;
   }
   if (w.n_stages == 0) {
@@ -1969,6 +1994,7 @@ done:
   for (int s = 0; s < w.n_stages; s++) buf_free(&w.stages[s].params);
   free(w.stages);
   free(w.st);
+  free(w.done);
   buf_free(&w.cst);
   return rc;
 }
