@@ -361,7 +361,7 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
  * group (group 2); LRN on rows of 8 (16-byte aligned) and of 5 (through padded copies); Greater,
  * Less, Equal (S32 outputs, compared exactly) feeding Where (Select); Expand (Tile stages,
  * rank raised); Abs (Power + Max); Max of three inputs (chained); PRelu with a last-axis slope;
- * Gather with 2-D indices (the Gather stage). */
+ * Gather with 2-D indices (the Gather stage); x * s + b per channel (one ScaleShift). */
 static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **state) {
   (void)state;
   char *dir = tu_tmpdir();
@@ -426,6 +426,10 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   ob_node(ob, "PRelu", "pr", 2, (const char *const[]){x3, "slope"}, 1, (const char *const[]){"y_pr"});
   ob_node(ob, "Gather", "ga", 2, (const char *const[]){"x", "gi"}, 1, (const char *const[]){"y_ga"});
   ob_attr_int(ob, "axis", 2);
+  ob_init_rand(ob, &rng, "cs", 4, (int64_t[]){1, 4, 1, 1}, 1.0f, 0);
+  ob_init_rand(ob, &rng, "cb", 4, (int64_t[]){1, 4, 1, 1}, 1.0f, 0);
+  const char *ms = ob_node(ob, "Mul", "ms", 2, (const char *const[]){"x", "cs"}, 1, (const char *const[]){"ms"});
+  ob_node(ob, "Add", "ss", 2, (const char *const[]){ms, "cb"}, 1, (const char *const[]){"y_ss"}); /* ScaleShift */
   ob_output(ob, "y_d1", OB_FLOAT, 4, (int64_t[]){1, 3, 12, 16});
   ob_output(ob, "y_d2", OB_FLOAT, 4, (int64_t[]){1, 4, 8, 10});
   ob_output(ob, "y_d3", OB_FLOAT, 4, (int64_t[]){1, 4, 12, 16});
@@ -439,6 +443,7 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   ob_output(ob, "y_mx", OB_FLOAT, 4, in_d);
   ob_output(ob, "y_pr", OB_FLOAT, 3, sh3);
   ob_output(ob, "y_ga", OB_FLOAT, 5, (int64_t[]){1, 4, 2, 3, 8});
+  ob_output(ob, "y_ss", OB_FLOAT, 4, in_d);
   Err err = {0};
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
