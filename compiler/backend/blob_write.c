@@ -673,6 +673,23 @@ static void emit_bias(W *w, const IrNode *n, int conv_out, int bias_t, double sc
   add_buf(s, const_vec(w, v, (size_t)oc));
 }
 
+/* The stage of group gi of a grouped (de)convolution: its params, then the input and output
+ * restricted to the group's channels (views, as split_grouped_conv.cpp splits them); the caller
+ * adds the weights. */
+static Stage *group_stage(W *w, const IrNode *n, uint32_t type, const uint32_t *params, int np, int conv_out,
+                          int64_t group, int64_t gi, int64_t icg, int64_t ocg) {
+  Stage *s = new_stage(w, type, false);
+  params_u32(s, params, np);
+  BRef in = view(w, n->inputs[0]), out = view(w, conv_out);
+  if (group > 1) {
+    roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
+    roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
+  }
+  add_buf(s, in);
+  add_buf(s, out);
+  return s;
+}
+
 static int lower_conv(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
@@ -718,15 +735,7 @@ static int lower_conv(W *w, const IrNode *n) {
     bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
     for (int64_t gi = 0; gi < group; gi++) {
       uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
-      Stage *s = new_stage(w, BLOB_STAGE_CONV, false);
-      params_u32(s, params, 8);
-      BRef in = view(w, n->inputs[0]), out = view(w, conv_out);
-      if (group > 1) {
-        roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
-        roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
-      }
-      add_buf(s, in);
-      add_buf(s, out);
+      Stage *s = group_stage(w, n, BLOB_STAGE_CONV, params, 8, conv_out, group, gi, icg, ocg);
       BRef wr;
       size_t cnt = (size_t)(ocg * icg * K);
       uint16_t *h = const_f16_slot(w, cnt, 3, dims, &wr);
@@ -789,15 +798,7 @@ static int lower_deconv(W *w, const IrNode *n) {
   } else {
     for (int64_t gi = 0; gi < group; gi++) {
       uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
-      Stage *s = new_stage(w, BLOB_STAGE_DECONVOLUTION, false);
-      params_u32(s, params, 6);
-      BRef in = view(w, n->inputs[0]), out = view(w, conv_out);
-      if (group > 1) {
-        roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
-        roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
-      }
-      add_buf(s, in);
-      add_buf(s, out);
+      Stage *s = group_stage(w, n, BLOB_STAGE_DECONVOLUTION, params, 6, conv_out, group, gi, icg, ocg);
       BRef wr;
       uint16_t *h = const_f16_slot(w, (size_t)(icg * ocg * K), 3, dims, &wr);
       for (int64_t i = 0; i < icg; i++)
