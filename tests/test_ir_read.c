@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +469,83 @@ static void ir_read__strided_slice_with_shrink(void **state) {
   assert_int_equal(o->dims[1], 3);
   assert_int_equal(o->dims[2], 4);
   arena_free(a);
+}
+
+/* Loads and infers a Net, returning the first failure's code (0 when both pass). */
+static int nb_try(Net *n, Arena *a, Err *err) {
+  net_edges(&n->x);
+  for (int i = 0; i < n->n_edges; i++) edge(&n->x, n->edges[i][0], n->edges[i][1], n->edges[i][2], n->edges[i][3]);
+  net_end(&n->x);
+  IrGraph *g = NULL;
+  int rc = load_xml(&g, a, &n->x, &n->bin, err);
+  if (rc == 0) rc = ir_infer(g, err);
+  ir_release(g);
+  return rc ? err->code : 0;
+}
+
+/* PriorBoxClustered folds to a constant [2, 4*H*W*P]; malformed or inconsistent attributes are
+ * one-line errors naming the layer. */
+static void ir_read__prior_box_clustered_folds_and_bad_attrs_fail(void **state) {
+  (void)state;
+  static const char *const datas[3] = {
+      "width=\"2.0,4.0\" height=\"3.0,5.0\" variance=\"0.1,0.1,0.2,0.2\" step=\"8.0\" offset=\"0.5\" clip=\"0\"",
+      "width=\"2.0,abc\" height=\"3.0,5.0\"",
+      "width=\"2.0,4.0\" height=\"3.0\"",
+  };
+  for (int k = 0; k < 3; k++) {
+    Arena *a = arena_new();
+    Net n;
+    nb_begin(&n);
+    int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2), is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
+    int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[k], (int[]){fs, is}, 2, "2;2", "2,96", "FP32");
+    nb_results(&n, id, 2, 1, "2,96");
+    Err err = {0};
+    int rc = nb_try(&n, a, &err);
+    if (k == 0) {
+      assert_int_equal(rc, 0);
+    } else {
+      assert_true(rc == ERR_PARSE || rc == ERR_SHAPE);
+      assert_string_equal(err.node, "L");
+    }
+    arena_free(a);
+  }
+  /* the values: cell (0,0), prior 0 = centre (4, 4), 2 x 3 over a 32 x 24 image */
+  Arena *a = arena_new();
+  Net n;
+  nb_begin(&n);
+  int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2), is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
+  int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[0], (int[]){fs, is}, 2, "2;2", "2,96", "FP32");
+  nb_results(&n, id, 2, 1, "2,96");
+  IrGraph *g = nb_load(&n, a);
+  const IrTensor *o = &g->tensors[g->outputs[0]];
+  assert_non_null(o->data);
+  assert_int_equal(ir_numel(o), 192);
+  assert_true(fabs(ir_const_f64(o, 0) - 3.0 / 32) < 1e-6 && fabs(ir_const_f64(o, 1) - 2.5 / 24) < 1e-6);
+  assert_true(fabs(ir_const_f64(o, 2) - 5.0 / 32) < 1e-6 && fabs(ir_const_f64(o, 3) - 5.5 / 24) < 1e-6);
+  assert_true(fabs(ir_const_f64(o, 96 + 2) - 0.2) < 1e-6);
+  ir_release(g);
+  arena_free(a);
+}
+
+/* DetectionOutput: output [1, 1, N * keep_top_k, 7]; num_classes 0 is an error. */
+static void ir_read__detection_output_shape_and_bad_classes(void **state) {
+  (void)state;
+  for (int k = 0; k < 2; k++) {
+    Arena *a = arena_new();
+    Net n;
+    nb_begin(&n);
+    int l = nb_param(&n, "loc", "f32", "1,40"), c = nb_param(&n, "conf", "f32", "1,20"), p = nb_param(&n, "pri", "f32", "1,2,40");
+    const char *data = k == 0 ? "num_classes=\"2\" keep_top_k=\"5\" top_k=\"8\" code_type=\"caffe.PriorBoxParameter.CENTER_SIZE\" "
+                                "nms_threshold=\"0.45\" confidence_threshold=\"0.01\" share_location=\"1\" normalized=\"1\""
+                              : "num_classes=\"0\" keep_top_k=\"5\"";
+    int id = nb_layer(&n, "DetectionOutput", "opset1", data, (int[]){l, c, p}, 3, "1,40;1,20;1,2,40", "1,1,5,7", "FP32");
+    nb_results(&n, id, 3, 1, "1,1,5,7");
+    Err err = {0};
+    int rc = nb_try(&n, a, &err);
+    if (k == 0) assert_int_equal(rc, 0);
+    else assert_int_equal(rc, ERR_SHAPE);
+    arena_free(a);
+  }
 }
 
 static void ir_read__interpolate_v1_becomes_resize(void **state) {
@@ -961,6 +1039,8 @@ int main(void) {
       cmocka_unit_test(ir_read__unknown_layer_is_kept_with_its_type),
       cmocka_unit_test(ir_read__strided_slice_with_shrink),
       cmocka_unit_test(ir_read__interpolate_v1_becomes_resize),
+      cmocka_unit_test(ir_read__prior_box_clustered_folds_and_bad_attrs_fail),
+      cmocka_unit_test(ir_read__detection_output_shape_and_bad_classes),
       cmocka_unit_test(ir_read__prelu_scalar_is_leaky_relu),
       cmocka_unit_test(ir_read__batch_norm_v1_input_order),
       cmocka_unit_test(ir_read__topk_i32_indices_get_a_cast),
