@@ -480,6 +480,8 @@ static int nb_try(Net *n, Arena *a, Err *err) {
   int rc = load_xml(&g, a, &n->x, &n->bin, err);
   if (rc == 0) rc = ir_infer(g, err);
   ir_release(g);
+  buf_free(&n->x);
+  buf_free(&n->bin);
   return rc ? err->code : 0;
 }
 
