@@ -55,6 +55,7 @@ typedef struct {
   Buf cst;               /* const section */
   int cur_node;
   uint8_t *done;         /* per node: already lowered together with an earlier one */
+  int *reader;           /* per tensor: its one live reading node, -1 none, -2 several or a graph output */
 } W;
 
 /* ---- small helpers ---- */
@@ -419,12 +420,9 @@ static int lower_eltwise(W *w, const IrNode *n) {
     /* x * s + b with per-channel constants: one ScaleShift (47), as compile_tool writes it for
      * an IR's input scaling (face-detection-retail-0004, stage 1) */
     if (n->op == IR_OP_MUL && w->done) {
-      int mt = n->outputs[0], nxt = -1;
-      for (int i = 0; i < w->g->n_nodes && !T(w, mt)->is_output && ir_consumers(w->g, mt) == 1; i++) {
-        const IrNode *m = &w->g->nodes[i];
-        if (!m->dead && m->op == IR_OP_ADD && m->n_inputs == 2 && (m->inputs[0] == mt || m->inputs[1] == mt)) nxt = i;
-      }
-      const IrNode *m = nxt >= 0 ? &w->g->nodes[nxt] : NULL;
+      int mt = n->outputs[0], nxt = w->reader[mt];
+      const IrNode *m = nxt >= 0 && w->g->nodes[nxt].op == IR_OP_ADD && w->g->nodes[nxt].n_inputs == 2 ? &w->g->nodes[nxt] : NULL;
+      if (!m) nxt = -1;
       int bt = m ? (m->inputs[0] == mt ? m->inputs[1] : m->inputs[0]) : -1;
       const IrTensor *mo = m ? T(w, m->outputs[0]) : NULL;
       double *bv = bt >= 0 && ir_is_const(w->g, bt) && mo->rank == y->rank ? channel_values_r(w, bt, c, y->rank) : NULL;
@@ -1946,7 +1944,14 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
   if (opt->shaves < 1 || opt->shaves > 16) return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
   w.st = calloc((size_t)g->n_tensors + 1, sizeof(Store));
   w.done = calloc((size_t)g->n_nodes + 1, 1);
-  if (!w.st || !w.done) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  w.reader = malloc(((size_t)g->n_tensors + 1) * sizeof *w.reader);
+  if (!w.st || !w.done || !w.reader) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  for (int t = 0; t < g->n_tensors; t++) w.reader[t] = g->tensors[t].is_output ? -2 : -1;
+  for (int i = 0; i < g->n_nodes; i++) /* one pass, so fusions need not scan the graph per node */
+    for (int k = 0; !g->nodes[i].dead && k < g->nodes[i].n_inputs; k++) {
+      int t = g->nodes[i].inputs[k];
+      if (t >= 0) w.reader[t] = w.reader[t] == -1 ? i : -2;
+    }
   /* the const section ends up about as large as the constants in FP16: reserve it once, so
    * adding weights never reallocates and copies what is already there */
   size_t est = 1u << 16;
@@ -1996,6 +2001,7 @@ done:
   free(w.stages);
   free(w.st);
   free(w.done);
+  free(w.reader);
   buf_free(&w.cst);
   return rc;
 }

@@ -55,12 +55,18 @@ static uint8_t *mark_shared(const IrGraph *g) {
   return shared;
 }
 
-static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, int n_marked, PassStats *st) {
+/* Live readers of tensor t: from the count taken before fusing began (fusing never adds a
+ * reader to a tensor that existed then), else counted. */
+static int readers(const IrGraph *g, const int *cnt, int n_counted, int t) {
+  return t < n_counted ? cnt[t] : ir_consumers(g, t);
+}
+
+static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, int n_marked, PassStats *st) {
   IrNode *b = &g->nodes[bn];
   int x = b->inputs[0];
   int conv = g->tensors[x].producer;
   if (conv < 0 || g->nodes[conv].dead || g->nodes[conv].op != IR_OP_CONV) return 0;
-  if (ir_consumers(g, x) != 1 || g->tensors[x].is_output) return 0;
+  if (readers(g, cnt, n_marked, x) != 1 || g->tensors[x].is_output) return 0;
   for (int k = 1; k < 5; k++)
     if (!ir_is_const(g, b->inputs[k])) return 0;
   IrNode *c = &g->nodes[conv];
@@ -74,7 +80,7 @@ static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, int n_marked, Pas
   double eps = ir_attr_float(b, "epsilon", 1e-5f);
   /* scale the weights where they are when nothing else reads them (the usual case): a 100 MB
    * model then never holds a second FP32 copy of its conv weights */
-  bool in_place = W->dtype == DT_F32 && ir_consumers(g, w) == 1 && !W->is_input && !W->is_output &&
+  bool in_place = W->dtype == DT_F32 && readers(g, cnt, n_marked, w) == 1 && !W->is_input && !W->is_output &&
                   (w >= n_marked || !shared[w]); /* a tensor made by an earlier fusion owns its bytes */
   float *nw = in_place ? (float *)W->data : arena_array(g->arena, (size_t)(oc * per), sizeof(float));
   float *nb = arena_array(g->arena, (size_t)oc, sizeof(float));
@@ -127,8 +133,15 @@ int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err)
   (void)opt;
   uint8_t *shared = mark_shared(g);
   int n_marked = g->n_tensors;
+  int *cnt = calloc((size_t)n_marked + 1, sizeof *cnt); /* one pass instead of a graph scan per BN */
+  if (!cnt) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  for (int t = 0; t < n_marked; t++) cnt[t] = g->tensors[t].is_output ? 1 : 0;
   for (int i = 0; i < g->n_nodes; i++)
-    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM) fuse_one(g, i, shared, n_marked, st);
+    for (int k = 0; !g->nodes[i].dead && k < g->nodes[i].n_inputs; k++)
+      if (g->nodes[i].inputs[k] >= 0 && g->nodes[i].inputs[k] < n_marked) cnt[g->nodes[i].inputs[k]]++;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM) fuse_one(g, i, shared, cnt, n_marked, st);
+  free(cnt);
   free(shared);
   return ir_toposort(g, err);
 }
