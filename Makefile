@@ -22,7 +22,7 @@ endif
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
             libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev valgrind
 
-LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend \
+LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend compiler/backend/blob \
             compiler/ref pipeline reports
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 # our own .proto subsets (Caffe, TensorFlow) are compiled with protoc-c like onnx.proto

@@ -1,6 +1,6 @@
 /*
  * compiler/backend/blob_format.h — every number of the MyriadX (RVC2) ".blob" format, in one
- * place, for the writer (blob_write.c) and the reader (blob_read.c). Header only, no state.
+ * place, for the writer (blob/) and the reader (blob_read.c). Header only, no state.
  *
  * Spec: ../shared/docs/blob-format.md (section numbers "§" below refer to it) and
  * ../shared/docs/blob-stages.md (§7 superblob, written "stages§7"). Source tags in brackets are the

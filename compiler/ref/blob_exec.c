@@ -282,7 +282,7 @@ static float *load_all(const V *v) {
   return f;
 }
 
-/* DetectionOutput (37): params as blob_write.c packs them (detection_output.cpp). */
+/* DetectionOutput (37): params as the blob writer packs them (detection_output.cpp). */
 static int detection_output(X *x, const BlobStage *s) {
   V l, c, p, y;
   if (s->num_buffers < 4 || s->params_len < 76 || view(x, &s->buffers[0], &l) < 0 || view(x, &s->buffers[1], &c) < 0 ||
@@ -356,7 +356,7 @@ static int conv(X *x, const BlobStage *s) {
                 int64_t iy = (int64_t)yy * sy - py + (int64_t)ty * dy, ix = (int64_t)xx * sx - px + (int64_t)tx * dx;
                 if (iy < 0 || ix < 0 || iy >= ih || ix >= iw) continue;
                 size_t k = tx + (size_t)kx * ty;
-                /* layouts written by blob_write.c (blob-stages.md §1.2) */
+                /* layouts written by the blob writer (blob-stages.md §1.2) */
                 size_t at = depth ? o + (size_t)oc * k : one ? i + (size_t)ic * o : i + (size_t)ic * o + (size_t)ic * oc * k;
                 uint32_t idx[4] = {(uint32_t)ix, (uint32_t)iy, i, b};
                 acc += ld(&a, idx) * wv(w, at);
@@ -368,7 +368,7 @@ static int conv(X *x, const BlobStage *s) {
 }
 
 /* Deconvolution (22) / DepthDeconv (63): each input pixel scatters into the output at
- * iy*sy - padTop + ky; weights as blob_write.c lays them (flipped taps, OC x IC per tap). */
+ * iy*sy - padTop + ky; weights as the blob writer lays them (flipped taps, OC x IC per tap). */
 static int deconv(X *x, const BlobStage *s) {
   V a, y;
   if (s->num_buffers < 3 || s->params_len < 24 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)

@@ -24,7 +24,7 @@ FUZZ_OPTS       ?= -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=20 -print_f
 # The main Makefile defines LIB_SRC and LDLIBS; the same definitions when run on its own.
 ifeq ($(strip $(LIB_SRC)),)
   LIB_SRC := $(foreach d,compiler compiler/base compiler/graph compiler/frontend compiler/passes \
-               compiler/backend compiler/ref pipeline reports,$(wildcard $(d)/*.c))
+               compiler/backend compiler/backend/blob compiler/ref pipeline reports,$(wildcard $(d)/*.c))
 endif
 LDLIBS ?= -lyaml -lxml2 -larchive -lprotobuf-c -ljansson -lcrypto -lpthread -lm
 FUZZ_LDLIBS := $(filter-out -lcmocka,$(LDLIBS))

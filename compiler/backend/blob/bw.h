@@ -1,0 +1,123 @@
+/*
+ * compiler/backend/blob/bw.h — internals of the MyriadX blob writer, shared by its files.
+ *
+ * The writer (entry point be_blob_write in compiler/backend/blob_write.h) has one job per file:
+ *   blob_write.c  the driver: lower every live node, place the tensors, serialize
+ *   lower_sw.c    lowering of graph nodes to SHAVE/DMA stages (one function per op family)
+ *   placement.c   memory placement: IO buffers, views that share storage, BSS by liveness
+ *   serialize.c   header, IO sections, stage records and the const section (blob-format.md §1-§4)
+ *   util.c        buffer views, const-section objects, stage and temporary-tensor helpers
+ * HW (MyriadXHwOp) lowering, tiling and CMX placement join as files of their own.
+ */
+#ifndef COMPILER_BACKEND_BLOB_BW_H
+#define COMPILER_BACKEND_BLOB_BW_H
+
+#include <string.h>
+
+#include "compiler/backend/blob_format.h"
+#include "compiler/backend/blob_write.h"
+
+#define MAX_STAGE_BUFS 8
+
+/* A buffer as one stage sees it: a view (dims/strides, minor -> major) of a tensor's storage. */
+typedef struct {
+  int tensor;            /* graph tensor (its storage root is resolved at serialization); -1 = const or fake */
+  bool fake;             /* Location None placeholder (§3.6) */
+  uint32_t const_off;    /* for const objects: offset in the const section */
+  uint32_t dt, order, ndims;
+  uint32_t dims[BLOB_MAX_DIMS], strides[BLOB_MAX_DIMS];
+  uint32_t roi_offset;   /* bytes from the start of the tensor's storage */
+} BRef;
+
+typedef struct {
+  uint32_t type, shaves;
+  Buf params;
+  BRef bufs[MAX_STAGE_BUFS];
+  int nbufs;
+  int node;              /* graph node, for messages */
+} Stage;
+
+typedef struct {
+  uint32_t loc;          /* BLOB_LOC_* of the root */
+  uint32_t io_idx;
+  int base;              /* alias root (storage shared), -1 = own storage */
+  uint32_t base_offset;  /* byte offset inside the base's storage */
+  int first, last;       /* stage range using it */
+  uint32_t bytes;
+  uint32_t offset;       /* BSS offset, or IO buffer offset */
+} Store;
+
+typedef struct {
+  const IrGraph *g;
+  const CompileOptions *opt;
+  Err *err;
+  Stage *stages;
+  int n_stages, cap_stages;
+  Store *st;
+  Buf cst;               /* const section */
+  int cur_node;
+  uint8_t *done;         /* per node: already lowered together with an earlier one */
+  int *reader;           /* per tensor: its one live reading node, -1 none, -2 several or a graph output */
+} W;
+
+/* ---- util.c ---- */
+
+/* RVC2 has 512 MiB of DDR: no single tensor can be larger (and every blob field is a u32). */
+#define BLOB_MAX_TENSOR_BYTES (512u << 20)
+
+int bw_fail(W *w, const char *fmt, const char *a1);
+uint32_t bw_blob_dt(DType t);
+const IrTensor *bw_T(W *w, int t);
+int bw_rank_of(const IrTensor *x);
+int64_t bw_dim_of(const IrTensor *x, int i);
+BRef bw_view(W *w, int t);
+void bw_roi(BRef *r, int axis, uint32_t start, uint32_t count);
+uint32_t bw_add_const(W *w, const void *data, size_t bytes);
+uint16_t *bw_const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, BRef *r);
+BRef bw_const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm);
+BRef bw_const_vec(W *w, const double *v, size_t n);
+const uint16_t *bw_halves_of(W *w, const IrTensor *x);
+BRef bw_const_tensor(W *w, int t);
+BRef bw_fake_ref(void);
+BRef bw_in_ref(W *w, int t);
+Stage *bw_new_stage(W *w, uint32_t type, bool post_op);
+void bw_add_buf(Stage *s, BRef r);
+int bw_temp_dims(W *w, int like, const char *suffix, int rank, const int64_t *dims);
+int bw_temp_like(W *w, int like);
+uint64_t bw_tensor_bytes64(const IrTensor *x);
+uint32_t bw_tensor_bytes(const IrTensor *x);
+
+/* Element i of a float constant as FP16 bits: a copy when it already is FP16 (after the fp16
+ * pass it always is), a rounding otherwise. */
+static inline uint16_t bw_half_at(const IrTensor *x, int64_t i) {
+  if (x->dtype == DT_F16) {
+    uint16_t h;
+    memcpy(&h, (const uint8_t *)x->data + 2 * i, 2);
+    return h;
+  }
+  if (x->dtype == DT_F32) {
+    float f;
+    memcpy(&f, (const uint8_t *)x->data + 4 * i, 4);
+    return fp16_from_f32(f);
+  }
+  return fp16_from_f32((float)ir_const_f64(x, i));
+}
+
+/* ---- lower_sw.c ---- */
+
+void bw_copy_stage(W *w, BRef in, BRef out);
+bool bw_is_view_op(const IrNode *n, const IrGraph *g);
+int bw_lower_node(W *w, int i);
+
+/* ---- placement.c ---- */
+
+int bw_root_of(const W *w, int t, uint32_t *off);
+int bw_assign_storage(W *w);
+void bw_touch(W *w, int t, int stage);
+void bw_plan_bss(W *w, BlobStats *bs);
+
+/* ---- serialize.c ---- */
+
+void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin);
+
+#endif

@@ -1,0 +1,1340 @@
+/*
+ * compiler/backend/blob/lower_sw.c — lowering of graph nodes to SHAVE/DMA stages, one function per op family.
+ */
+#include "compiler/backend/blob/bw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- lowering, one function per family ---- */
+
+static void params_u32(Stage *s, const uint32_t *v, int n) {
+  for (int i = 0; i < n; i++) buf_put_u32(&s->params, v[i]);
+}
+
+static int lower_convert(W *w, const IrNode *n) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
+  buf_put_f32(&s->params, 1.0f); /* scale */
+  buf_put_f32(&s->params, 0.0f); /* bias */
+  buf_put_i32(&s->params, 0);    /* convertFromDetOutput */
+  buf_put_i32(&s->params, 1);    /* haveBatch */
+  bw_add_buf(s, bw_in_ref(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_post(W *w, const IrNode *n, uint32_t type) {
+  Stage *s = bw_new_stage(w, type, true);
+  switch (type) {
+  case BLOB_STAGE_RELU:
+    buf_put_u32(&s->params, 0);
+    buf_put_f32(&s->params, 0.0f);
+    break;
+  case BLOB_STAGE_LEAKY_RELU:
+    buf_put_u32(&s->params, 0);
+    buf_put_f32(&s->params, ir_attr_float(n, "alpha", 0.01f));
+    break;
+  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_attr_float(n, "alpha", 1.0f)); break;
+  case BLOB_STAGE_CLAMP: {
+    for (int k = 1; k < n->n_inputs && k < 3; k++)
+      if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with run-time bounds is not written", n->op_type);
+    float lo = ir_attr_float(n, "min", -65504.0f), hi = ir_attr_float(n, "max", 65504.0f);
+    if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
+    if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
+    buf_put_f32(&s->params, lo);
+    buf_put_f32(&s->params, hi);
+    break;
+  }
+  default: break; /* Sigmoid, Tanh, Exp, Log, Floor, Ceiling, HSwish: no params */
+  }
+  bw_add_buf(s, bw_in_ref(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  if (type == BLOB_STAGE_PRELU) bw_add_buf(s, bw_in_ref(w, n->inputs[1]));
+  return 0;
+}
+
+static int lower_power(W *w, int in, int out, float bias, float scale, float power) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_POWER, true);
+  buf_put_f32(&s->params, bias);
+  buf_put_f32(&s->params, scale);
+  buf_put_f32(&s->params, power);
+  bw_add_buf(s, bw_in_ref(w, in));
+  bw_add_buf(s, bw_view(w, out));
+  return 0;
+}
+
+/* Per-channel (NCHW axis 1) constant: values or NULL if the tensor is not one. */
+/* The constant t as one value per channel of an activation of rank `yrank`, or NULL when it is
+ * not that. Channels are axis 1 of NCHW / NC activations (the stages' C); numpy broadcasting
+ * aligns t's dims to the right, so t must be [C,1,1] / [1,C,1,1] for 4-D and [C] / [1,C] for
+ * 2-D; a scalar works for any rank. */
+static double *channel_values_r(W *w, int t, int64_t c, int yrank) {
+  if (!ir_is_const(w->g, t)) return NULL;
+  const IrTensor *x = bw_T(w, t);
+  int64_t n = ir_numel(x);
+  if (n != 1 && n != c) return NULL;
+  if (n == c && c > 1) {
+    if (yrank != 4 && yrank != 2) return NULL;
+    if (x->rank > yrank) return NULL;
+    for (int i = 0; i < x->rank; i++) {
+      int ya = yrank - x->rank + i; /* the activation axis this dim lines up with */
+      if ((ya == 1) != (x->dims[i] == c && c > 1)) {
+        if (!(ya != 1 && x->dims[i] == 1)) return NULL;
+      }
+    }
+  }
+  double *v = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  for (int64_t i = 0; i < c; i++) v[i] = ir_const_f64(x, n == 1 ? 0 : i);
+  return v;
+}
+
+/* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
+static BRef at_rank(BRef r, int rank) {
+  if ((int)r.ndims >= rank) return r;
+  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
+  for (int i = (int)r.ndims; i < rank; i++) {
+    r.dims[i] = 1;
+    r.strides[i] = total;
+  }
+  r.ndims = (uint32_t)rank;
+  r.order = blob_order_default((uint32_t)rank);
+  return r;
+}
+
+/* Eltwise stage (§3.4, eltwise.cpp): f32 coeff1, coeff2, i32 postOperation (Empty), f32
+ * negativeSlope, min, max; buffers a, y, b, Fake. Size-1 dims of a and b broadcast. */
+static void emit_eltwise(W *w, uint32_t type, float c1, float c2, BRef a, BRef y, BRef b) {
+  Stage *s = bw_new_stage(w, type, false);
+  buf_put_f32(&s->params, c1);
+  buf_put_f32(&s->params, c2);
+  buf_put_i32(&s->params, -1); /* postOperation: Empty */
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_f32(&s->params, 1.0f);
+  bw_add_buf(s, a);
+  bw_add_buf(s, y);
+  bw_add_buf(s, b);
+  bw_add_buf(s, bw_fake_ref());
+}
+
+static int lower_eltwise(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1];
+  bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
+  const IrTensor *y = bw_T(w, n->outputs[0]);
+  int64_t c = y->rank >= 2 ? y->dims[1] : (y->rank == 1 ? y->dims[0] : 1);
+  if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) { int t = a; a = b; b = t; ca = false; cb = true; }
+  double *v = cb ? channel_values_r(w, b, c, y->rank) : NULL;
+  if (cb && v) { /* activation (op) per-channel or scalar constant: Power / Scale / Bias */
+    bool scalar = ir_numel(bw_T(w, b)) == 1;
+    if (scalar) {
+      double k = v[0];
+      switch (n->op) {
+      case IR_OP_ADD: return lower_power(w, a, n->outputs[0], (float)k, 1, 1);
+      case IR_OP_SUB: return lower_power(w, a, n->outputs[0], (float)-k, 1, 1);
+      case IR_OP_MUL: return lower_power(w, a, n->outputs[0], 0, (float)k, 1);
+      case IR_OP_DIV: return lower_power(w, a, n->outputs[0], 0, (float)(1.0 / k), 1);
+      case IR_OP_POW: return lower_power(w, a, n->outputs[0], 0, 1, (float)k);
+      default: break;
+      }
+    }
+    /* x * s + b with per-channel constants: one ScaleShift (47), as compile_tool writes it for
+     * an IR's input scaling (face-detection-retail-0004, stage 1) */
+    if (n->op == IR_OP_MUL && w->done) {
+      int mt = n->outputs[0], nxt = w->reader[mt];
+      const IrNode *m = nxt >= 0 && w->g->nodes[nxt].op == IR_OP_ADD && w->g->nodes[nxt].n_inputs == 2 ? &w->g->nodes[nxt] : NULL;
+      if (!m) nxt = -1;
+      int bt = m ? (m->inputs[0] == mt ? m->inputs[1] : m->inputs[0]) : -1;
+      const IrTensor *mo = m ? bw_T(w, m->outputs[0]) : NULL;
+      double *bv = bt >= 0 && ir_is_const(w->g, bt) && mo->rank == y->rank ? channel_values_r(w, bt, c, y->rank) : NULL;
+      if (bv && ir_numel(bw_T(w, b)) != 1 && ir_numel(bw_T(w, bt)) != 1) {
+        Stage *s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+        bw_add_buf(s, bw_view(w, a));
+        bw_add_buf(s, bw_view(w, m->outputs[0]));
+        bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
+        bw_add_buf(s, bw_const_vec(w, bv, (size_t)c));
+        w->done[nxt] = 1;
+        return 0;
+      }
+    }
+    uint32_t type;
+    switch (n->op) {
+    case IR_OP_ADD: type = BLOB_STAGE_BIAS; break;
+    case IR_OP_SUB: type = BLOB_STAGE_BIAS; for (int64_t i = 0; i < c; i++) v[i] = -v[i]; break;
+    case IR_OP_MUL: type = BLOB_STAGE_SCALE; break;
+    case IR_OP_DIV: type = BLOB_STAGE_SCALE; for (int64_t i = 0; i < c; i++) v[i] = 1.0 / v[i]; break;
+    default: return bw_fail(w, "%s with a per-channel constant is not supported by the blob writer yet", n->op_type);
+    }
+    Stage *s = bw_new_stage(w, type, true);
+    bw_add_buf(s, bw_view(w, a));
+    bw_add_buf(s, bw_view(w, n->outputs[0]));
+    bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
+    return 0;
+  }
+  if (ca && (n->op == IR_OP_SUB || n->op == IR_OP_DIV || n->op == IR_OP_POW) && ir_numel(bw_T(w, a)) != ir_numel(y))
+    return bw_fail(w, "%s with a broadcast constant first operand is not supported by the blob writer yet", n->op_type);
+  /* numpy broadcasting: both operands seen at the output's rank, each dim equal or 1 (the
+   * eltwise stages broadcast size-1 dims; seen in a real blob: Prod of [1,400,640,3] and
+   * [1,400,640,1]). The full-size operand goes first. */
+  if (ir_numel(bw_T(w, a)) != ir_numel(y) && ir_numel(bw_T(w, b)) == ir_numel(y) && n->op != IR_OP_SUB &&
+      n->op != IR_OP_DIV && n->op != IR_OP_POW) {
+    int t = a; a = b; b = t;
+  }
+  const IrTensor *ta = bw_T(w, a), *tb = bw_T(w, b);
+  if (ta->rank > y->rank || tb->rank > y->rank) return bw_fail(w, "%s: operand rank above the output's", n->op_type);
+  for (int i = 0; i < y->rank; i++) {
+    int ia = i - (y->rank - ta->rank), ib = i - (y->rank - tb->rank);
+    int64_t da = ia >= 0 ? ta->dims[ia] : 1, db = ib >= 0 ? tb->dims[ib] : 1;
+    if ((da != y->dims[i] && da != 1) || (db != y->dims[i] && db != 1))
+      return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  }
+  uint32_t type = BLOB_STAGE_SUM;
+  float c1 = 1, c2 = 1;
+  switch (n->op) {
+  case IR_OP_ADD: break;
+  case IR_OP_SUB: c2 = -1; break;
+  case IR_OP_MUL: type = BLOB_STAGE_PROD; break;
+  case IR_OP_DIV: type = BLOB_STAGE_DIV; break;
+  case IR_OP_MAX: type = BLOB_STAGE_MAX; break;
+  case IR_OP_MIN: type = BLOB_STAGE_MIN; break;
+  case IR_OP_POW: type = BLOB_STAGE_POW; break;
+  default: return bw_fail(w, "%s is not supported by the blob writer yet", n->op_type);
+  }
+  emit_eltwise(w, type, c1, c2, at_rank(bw_in_ref(w, a), bw_rank_of(y)), bw_view(w, n->outputs[0]),
+               at_rank(bw_in_ref(w, b), bw_rank_of(y)));
+  return 0;
+}
+
+void bw_copy_stage(W *w, BRef in, BRef out);
+
+/* Operands a and b broadcast (numpy, size-1 dims) to tensor y. */
+static bool broadcasts(W *w, int a, int b, int y) {
+  const IrTensor *ta = bw_T(w, a), *tb = bw_T(w, b), *ty = bw_T(w, y);
+  if (ta->rank > ty->rank || tb->rank > ty->rank) return false;
+  for (int i = 0; i < ty->rank; i++) {
+    int ia = i - (ty->rank - ta->rank), ib = i - (ty->rank - tb->rank);
+    int64_t da = ia >= 0 ? ta->dims[ia] : 1, db = ib >= 0 ? tb->dims[ib] : 1;
+    if ((da != ty->dims[i] && da != 1) || (db != ty->dims[i] && db != 1)) return false;
+  }
+  return true;
+}
+
+/* Equal / Less / Greater -> the eltwise stages Equal (78) / Less (82) / Greater (80): FP16
+ * operands, S32 output (the only comparisons allowed FP16 -> S32, eltwise.cpp initialCheck; the
+ * plugin turns boolean into i32). Params and buffers as Sum's. */
+static int lower_compare(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0];
+  if (bw_T(w, a)->dtype != DT_F16 || bw_T(w, b)->dtype != DT_F16)
+    return bw_fail(w, "%s of non-float operands is not written (the VPU compares FP16 only here)", n->op_type);
+  if (!broadcasts(w, a, b, y)) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  uint32_t type = n->op == IR_OP_EQUAL ? BLOB_STAGE_EQUAL : n->op == IR_OP_LESS ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER;
+  int r = bw_rank_of(bw_T(w, y));
+  emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, a), r), bw_view(w, y), at_rank(bw_in_ref(w, b), r));
+  return 0;
+}
+
+/* Where -> Select (90): buffers condition, output, then, else; the params follow the condition's
+ * type, S32 here, so all six are int32 1, 1, -1, 0, 0, 1 (eltwise.cpp serializeParamsImpl). */
+static int lower_where(W *w, const IrNode *n) {
+  int c = n->inputs[0], a = n->inputs[1], b = n->inputs[2], y = n->outputs[0];
+  if (!broadcasts(w, c, a, y) || !broadcasts(w, a, b, y))
+    return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  if (bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, b)->dtype) || bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, y)->dtype))
+    return bw_fail(w, "%s with branches of different types is not written", n->op_type);
+  if (bw_blob_dt(bw_T(w, c)->dtype) != BLOB_DT_S32) return bw_fail(w, "%s: the condition must be boolean or integer", n->op_type);
+  int r = bw_rank_of(bw_T(w, y));
+  Stage *s = bw_new_stage(w, BLOB_STAGE_SELECT, false);
+  static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
+  for (int i = 0; i < 6; i++) buf_put_i32(&s->params, prm[i]);
+  bw_add_buf(s, at_rank(bw_in_ref(w, c), r));
+  bw_add_buf(s, bw_view(w, y));
+  bw_add_buf(s, at_rank(bw_in_ref(w, a), r));
+  bw_add_buf(s, at_rank(bw_in_ref(w, b), r));
+  return 0;
+}
+
+/* Max / Min of more than two inputs: a chain of binary stages through temporaries, as the
+ * plugin's parseEltwise does ("@temp@i"). */
+static int lower_variadic(W *w, const IrNode *n) {
+  if (n->n_inputs == 1) {
+    bw_copy_stage(w, bw_in_ref(w, n->inputs[0]), bw_view(w, n->outputs[0]));
+    return 0;
+  }
+  int y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  uint32_t type = n->op == IR_OP_MAX ? BLOB_STAGE_MAX : BLOB_STAGE_MIN;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (!broadcasts(w, n->inputs[k], y, y)) return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
+  int acc = n->inputs[0];
+  for (int k = 1; k < n->n_inputs; k++) {
+    int out = k == n->n_inputs - 1 ? y : bw_temp_like(w, y);
+    emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, acc), r), bw_view(w, out), at_rank(bw_in_ref(w, n->inputs[k]), r));
+    acc = out;
+  }
+  return 0;
+}
+
+/* Abs as Max(x, -x): Power (scale -1) and the Max eltwise, both established stages. (The Abs
+ * stage, 142, exists only in 2022.x firmware: openvino PR #6475 came after 2021.4.) */
+static int lower_abs(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0];
+  int neg = bw_temp_like(w, y);
+  if (lower_power(w, x, neg, 0, -1, 1) < 0) return -1;
+  int r = bw_rank_of(bw_T(w, y));
+  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, at_rank(bw_in_ref(w, x), r), bw_view(w, y), at_rank(bw_view(w, neg), r));
+  return 0;
+}
+
+/* PRelu whose slope does not follow the channels (e.g. [W] against [N,C,W]):
+ * y = relu(x) + slope * (x - relu(x)), from Relu, Sum (coeff2 -1), Prod and Sum. */
+static int lower_prelu_bcast(W *w, const IrNode *n) {
+  int x = n->inputs[0], sl = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  if (!broadcasts(w, x, sl, y)) return bw_fail(w, "%s: the slope does not broadcast to the input", n->op_type);
+  int rl = bw_temp_like(w, y), mn = bw_temp_like(w, y), pr = bw_temp_like(w, y);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_RELU, true);
+  buf_put_u32(&s->params, 0);
+  buf_put_f32(&s->params, 0.0f);
+  bw_add_buf(s, bw_view(w, x));
+  bw_add_buf(s, bw_view(w, rl));
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, bw_view(w, x), bw_view(w, mn), bw_view(w, rl));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, mn), bw_view(w, pr), at_rank(bw_in_ref(w, sl), r));
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, 1, bw_view(w, rl), bw_view(w, y), bw_view(w, pr));
+  return 0;
+}
+
+/* Gather with run-time or multi-dimensional indices -> Gather (100): i32 axis as a memory index
+ * (0 = innermost); buffers data, output, indices (S32 or FP16), default orders, compact
+ * (stages/gather.cpp). */
+static int lower_gather_stage(W *w, const IrNode *n) {
+  int x = n->inputs[0], ix = n->inputs[1], y = n->outputs[0];
+  int r = bw_rank_of(bw_T(w, x));
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
+  uint32_t idt = bw_blob_dt(bw_T(w, ix)->dtype);
+  if (idt != BLOB_DT_S32 && idt != BLOB_DT_FP16) return bw_fail(w, "%s: indices must be integers", n->op_type);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_GATHER, false);
+  s->shaves = 0; /* StageSHAVEsRequirements::NotNeeded */
+  buf_put_i32(&s->params, (int32_t)(r - 1 - axis));
+  bw_add_buf(s, bw_in_ref(w, x));
+  bw_add_buf(s, bw_view(w, y));
+  bw_add_buf(s, bw_in_ref(w, ix));
+  return 0;
+}
+
+/* DetectionOutput -> DetectionOutput (37): one packed struct of 19 words (detection_output.cpp
+ * DetectionOutputParams; byte for byte as compile_tool in tests/test_compare.c); buffers loc,
+ * conf (NC), priors (constant [1, 2, P*4]), output [1, 1, rows, 7], and a temp buffer in BSS of
+ * the size the plugin computes: 8 terms over N, classes, P and SHAVEs, each + 64 bytes, U8
+ * (addTempBuffer(size_t) in 2021+). The stage takes every SHAVE. */
+static int lower_detection_output(W *w, const IrNode *n) {
+  const IrTensor *loc = bw_T(w, n->inputs[0]), *conf = bw_T(w, n->inputs[1]), *pri = bw_T(w, n->inputs[2]), *y = bw_T(w, n->outputs[0]);
+  if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || !pri->data || y->rank != 4)
+    return bw_fail(w, "%s: expects 2-D loc/conf and constant 3-D priors", n->op_type);
+  int64_t C = ir_attr_int(n, "num_classes", 0), P = pri->dims[2] / 4, N = conf->dims[0];
+  bool share = ir_attr_int(n, "share_location", 1) != 0;
+  if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C || loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
+    return bw_fail(w, "%s: loc, conf and priors do not agree on the prior count", n->op_type);
+  int64_t keep = ir_attr_int(n, "keep_top_k", -1);
+  if (keep < 0) keep = y->dims[2];
+  Stage *s = bw_new_stage(w, BLOB_STAGE_DETECTION_OUTPUT, false);
+  buf_put_i32(&s->params, (int32_t)C);
+  buf_put_i32(&s->params, share);
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "background_label_id", 0));
+  buf_put_f32(&s->params, ir_attr_float(n, "nms_threshold", 0.0f));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "top_k", -1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "code_type", 2));
+  buf_put_i32(&s->params, (int32_t)keep);
+  buf_put_f32(&s->params, ir_attr_float(n, "confidence_threshold", -1.0f));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "variance_encoded_in_target", 0));
+  buf_put_i32(&s->params, (int32_t)P);
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_before_nms", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_after_nms", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "decrease_label_id", 0));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_width", 1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_height", 1));
+  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "normalized", 1));
+  buf_put_i32(&s->params, (int32_t)N);
+  buf_put_f32(&s->params, ir_attr_float(n, "objectness_score", 0.0f));
+  buf_put_i32(&s->params, 0); /* has_arm_inputs: the 3-input form */
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->inputs[1]));
+  bw_add_buf(s, bw_in_ref(w, n->inputs[2]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  int64_t S = w->opt->shaves, A = 64;
+  int64_t bytes = 2 * N * C * P * 4 + A + 4 * N * C * P + A + 4 * N * C * P + A + 4 * N * C + A + 2 * C * P + A +
+                  2 * N * C * P + A + 4 * N + A + 2 * S * (P + 8) * 5 + A;
+  if (bytes > ((int64_t)1 << 30)) return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
+  int t = bw_temp_dims(w, n->outputs[0], "@det_temp", 1, &bytes);
+  IrGraph *g = (IrGraph *)w->g;
+  g->tensors[t].dtype = DT_U8;
+  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
+  bw_add_buf(s, bw_view(w, t));
+  return 0;
+}
+
+/* Bias after a conv/FC: conv writes a temp, Bias writes the node output. */
+static int with_bias(W *w, const IrNode *n, int bias_t, int64_t oc, int *conv_out) {
+  if (bias_t < 0) { *conv_out = n->outputs[0]; return 0; }
+  *conv_out = bw_temp_like(w, n->outputs[0]);
+  (void)oc;
+  return 0;
+}
+
+static void emit_bias(W *w, const IrNode *n, int conv_out, int bias_t, double scale) {
+  if (bias_t < 0) return;
+  const IrTensor *b = bw_T(w, bias_t);
+  int64_t oc = ir_numel(b);
+  double *v = arena_array(w->g->arena, (size_t)oc, sizeof(double));
+  for (int64_t i = 0; i < oc; i++) v[i] = ir_const_f64(b, i) * scale;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_BIAS, true);
+  bw_add_buf(s, bw_view(w, conv_out));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_add_buf(s, bw_const_vec(w, v, (size_t)oc));
+}
+
+/* The stage of group gi of a grouped (de)convolution: its params, then the input and output
+ * restricted to the group's channels (views, as split_grouped_conv.cpp splits them); the caller
+ * adds the weights. */
+static Stage *group_stage(W *w, const IrNode *n, uint32_t type, const uint32_t *params, int np, int conv_out,
+                          int64_t group, int64_t gi, int64_t icg, int64_t ocg) {
+  Stage *s = bw_new_stage(w, type, false);
+  params_u32(s, params, np);
+  BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, conv_out);
+  if (group > 1) {
+    bw_roi(&in, 1, (uint32_t)(gi * icg), (uint32_t)icg);
+    bw_roi(&out, 1, (uint32_t)(gi * ocg), (uint32_t)ocg);
+  }
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+  return s;
+}
+
+static int lower_conv(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]), *y = bw_T(w, n->outputs[0]);
+  if (x->rank != 4 || wt->rank != 4 || !wt->data)
+    return bw_fail(w, "%s: only 2-D convolutions with constant weights are written", n->op_type);
+  int64_t ic = x->dims[1], oc = wt->dims[0], icg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
+  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  ir_attr_ints(n, "strides", st, 2);
+  ir_attr_ints(n, "dilations", dil, 2);
+  int np = ir_attr_ints(n, "pads", pads, 4);
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"))) {
+    for (int d = 0; d < 2; d++) {
+      int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh), ek = (k - 1) * dil[d] + 1;
+      int64_t total = (out - 1) * st[d] + ek - in;
+      if (total < 0) total = 0;
+      pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+    }
+  }
+  int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int conv_out;
+  with_bias(w, n, bias_t, oc, &conv_out);
+  uint32_t params[8] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0],
+                        (uint32_t)pads[1], (uint32_t)pads[0], (uint32_t)dil[1], (uint32_t)dil[0]};
+  int64_t K = kh * kw;
+  bool depthwise = group > 1 && group == ic && icg == 1 && oc == group;
+  const uint16_t *src = bw_halves_of(w, wt); /* IR order [oc][ic/group][ky][kx] */
+  if (depthwise) {
+    /* DepthConv (8): weights [k][c] (C innermost), descriptor dims [K, 1, C] (blob-stages.md §1.2) */
+    uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)oc};
+    Stage *s = bw_new_stage(w, BLOB_STAGE_DEPTH_CONV, false);
+    params_u32(s, params, 8);
+    bw_add_buf(s, bw_view(w, n->inputs[0]));
+    bw_add_buf(s, bw_view(w, conv_out));
+    BRef wr;
+    uint16_t *h = bw_const_f16_slot(w, (size_t)(oc * K), 3, dims, &wr);
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t c = 0; c < oc; c++) h[c + oc * k] = src[c * K + k];
+    bw_add_buf(s, wr);
+  } else {
+    /* grouped: one Conv per group on channel views (split_grouped_conv.cpp does the same) */
+    int64_t ocg = oc / group;
+    bool conv1x1 = kh == 1 && kw == 1 && dil[0] == 1 && dil[1] == 1;
+    for (int64_t gi = 0; gi < group; gi++) {
+      uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
+      Stage *s = group_stage(w, n, BLOB_STAGE_CONV, params, 8, conv_out, group, gi, icg, ocg);
+      BRef wr;
+      size_t cnt = (size_t)(ocg * icg * K);
+      uint16_t *h = bw_const_f16_slot(w, cnt, 3, dims, &wr);
+      const uint16_t *g0 = src + gi * (int64_t)cnt;
+      /* 1x1: IR order [oc][ic] kept; otherwise the CHW case [k][oc][ic] (ConvCHWWeightsContent),
+       * written in destination order so the stores stream */
+      if (conv1x1) memcpy(h, g0, cnt * 2);
+      else
+        for (int64_t k = 0; k < K; k++, h += ocg * icg)
+          for (int64_t oi = 0; oi < ocg * icg; oi++) h[oi] = g0[oi * K + k];
+      bw_add_buf(s, wr);
+    }
+  }
+  emit_bias(w, n, conv_out, bias_t, 1.0);
+  return 0;
+}
+
+/* ConvTranspose -> Deconvolution (22) (group 1) or DepthDeconv (63) (group = IC = OC), other
+ * groups one Deconvolution per group on channel views; bias as a following Bias stage
+ * (sw_deconv_adaptation.cpp). Params: kx, ky, sx, sy, padLeft, padTop (the kernel takes the right
+ * and bottom pads, and output_padding, from the output size). Weights (IR [IC][OC/g][KY][KX]) are
+ * flipped in space and laid out per tap as an OC x IC matrix, IC innermost
+ * (DeconvolutionWeightsContent): blob[((KY-1-ky)*KX + KX-1-kx)*OC*IC + oc*IC + ic], descriptor
+ * dims [K, IC, OC]; DepthDeconv: blob[c*K + (KY-1-ky)*KX + KX-1-kx], dims [K, 1, C]. */
+static int lower_deconv(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]);
+  if (x->rank != 4 || wt->rank != 4 || !wt->data)
+    return bw_fail(w, "%s: only 2-D transposed convolutions with constant weights are written", n->op_type);
+  int64_t ic = x->dims[1], icw = wt->dims[0], ocg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
+  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  ir_attr_ints(n, "strides", st, 2);
+  ir_attr_ints(n, "dilations", dil, 2);
+  ir_attr_ints(n, "pads", pads, 4);
+  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  if (dil[0] != 1 || dil[1] != 1)
+    return bw_fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter", n->op_type);
+  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+    return bw_fail(w, "%s with auto_pad SAME_*: export with explicit pads", n->op_type);
+  if (group < 1 || icw != ic || ic % group) return bw_fail(w, "%s: weights do not match the input channels", n->op_type);
+  int64_t icg = ic / group, oc = ocg * group, K = kh * kw;
+  int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int conv_out;
+  with_bias(w, n, bias_t, oc, &conv_out);
+  uint32_t params[6] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0]};
+  const uint16_t *src = bw_halves_of(w, wt);
+  bool depthwise = group > 1 && group == ic && ocg == 1;
+  if (depthwise) {
+    uint32_t dims[3] = {(uint32_t)K, 1, (uint32_t)ic};
+    Stage *s = bw_new_stage(w, BLOB_STAGE_DEPTH_DECONV, false);
+    params_u32(s, params, 6);
+    bw_add_buf(s, bw_view(w, n->inputs[0]));
+    bw_add_buf(s, bw_view(w, conv_out));
+    BRef wr;
+    uint16_t *h = bw_const_f16_slot(w, (size_t)(ic * K), 3, dims, &wr);
+    for (int64_t c = 0; c < ic; c++)
+      for (int64_t ky = 0; ky < kh; ky++)
+        for (int64_t kx = 0; kx < kw; kx++) h[c * K + (kh - 1 - ky) * kw + (kw - 1 - kx)] = src[(c * kh + ky) * kw + kx];
+    bw_add_buf(s, wr);
+  } else {
+    for (int64_t gi = 0; gi < group; gi++) {
+      uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
+      Stage *s = group_stage(w, n, BLOB_STAGE_DECONVOLUTION, params, 6, conv_out, group, gi, icg, ocg);
+      BRef wr;
+      uint16_t *h = bw_const_f16_slot(w, (size_t)(icg * ocg * K), 3, dims, &wr);
+      for (int64_t i = 0; i < icg; i++)
+        for (int64_t o = 0; o < ocg; o++)
+          for (int64_t ky = 0; ky < kh; ky++)
+            for (int64_t kx = 0; kx < kw; kx++)
+              h[((kh - 1 - ky) * kw + (kw - 1 - kx)) * ocg * icg + o * icg + i] =
+                  src[(((gi * icg + i) * ocg + o) * kh + ky) * kw + kx];
+      bw_add_buf(s, wr);
+    }
+  }
+  emit_bias(w, n, conv_out, bias_t, 1.0);
+  return 0;
+}
+
+/* Gemm / MatMul with constant 2-D weights -> FC (4); weights [ic][oc] (OC innermost), §2.2. */
+static int lower_fc(W *w, const IrNode *n) {
+  const IrTensor *a = bw_T(w, n->inputs[0]), *b = bw_T(w, n->inputs[1]);
+  bool gemm = n->op == IR_OP_GEMM;
+  if (!b->data || b->rank != 2 || (gemm && ir_attr_int(n, "transA", 0)))
+    return bw_fail(w, "%s: only activation x constant 2-D weights is written", n->op_type);
+  bool transb = gemm && ir_attr_int(n, "transB", 0);
+  int64_t ic = transb ? b->dims[1] : b->dims[0], oc = transb ? b->dims[0] : b->dims[1];
+  double alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
+  if (ir_numel(a) % ic) return bw_fail(w, "%s: input does not match the weights", n->op_type);
+  int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (bias_t >= 0 && ir_numel(bw_T(w, bias_t)) != oc) {
+    if (ir_numel(bw_T(w, bias_t)) != 1) return bw_fail(w, "%s: bias must be per output channel", n->op_type);
+  }
+  int fc_out;
+  with_bias(w, n, bias_t, oc, &fc_out);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_FC, false);
+  uint32_t dims[3] = {1, (uint32_t)ic, (uint32_t)oc};
+  BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, fc_out);
+  /* FC reads NC: describe both sides as 2-D [rows, channels] */
+  int64_t rows = ir_numel(a) / ic;
+  in.ndims = out.ndims = 2;
+  in.order = out.order = BLOB_ORDER_NC;
+  in.dims[0] = (uint32_t)ic; in.dims[1] = (uint32_t)rows; in.strides[1] = in.strides[0] * (uint32_t)ic;
+  out.dims[0] = (uint32_t)oc; out.dims[1] = (uint32_t)rows; out.strides[1] = out.strides[0] * (uint32_t)oc;
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+  BRef wr;
+  uint16_t *h = bw_const_f16_slot(w, (size_t)(ic * oc), 3, dims, &wr);
+  if (alpha == 1.0 && !transb && b->dtype == DT_F16) memcpy(h, b->data, (size_t)(ic * oc) * 2);
+  else if (alpha == 1.0) {
+    const uint16_t *src = bw_halves_of(w, b);
+    for (int64_t i = 0; i < ic; i++)
+      for (int64_t o = 0; o < oc; o++) h[o + oc * i] = src[transb ? o * ic + i : i * oc + o];
+  } else
+    for (int64_t i = 0; i < ic; i++)
+      for (int64_t o = 0; o < oc; o++)
+        h[o + oc * i] = fp16_from_f32((float)(ir_const_f64(b, transb ? o * ic + i : i * oc + o) * alpha));
+  bw_add_buf(s, wr);
+  if (bias_t >= 0) {
+    const IrTensor *bt = bw_T(w, bias_t);
+    double *v = arena_array(w->g->arena, (size_t)oc, sizeof(double));
+    for (int64_t o = 0; o < oc; o++) v[o] = ir_const_f64(bt, ir_numel(bt) == 1 ? 0 : o) * beta;
+    Stage *bs = bw_new_stage(w, BLOB_STAGE_BIAS, true);
+    BRef bi = bw_view(w, fc_out), bo = bw_view(w, n->outputs[0]);
+    bi.ndims = bo.ndims = 2;
+    bi.order = bo.order = BLOB_ORDER_NC;
+    bi.dims[0] = bo.dims[0] = (uint32_t)oc;
+    bi.dims[1] = bo.dims[1] = (uint32_t)rows;
+    bi.strides[1] = bo.strides[1] = bi.strides[0] * (uint32_t)oc;
+    bw_add_buf(bs, bi);
+    bw_add_buf(bs, bo);
+    bw_add_buf(bs, bw_const_vec(w, v, (size_t)oc));
+  }
+  return 0;
+}
+
+static int lower_pool(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]), *y = bw_T(w, n->outputs[0]);
+  if (x->rank != 4) return bw_fail(w, "%s: only 2-D pooling is written", n->op_type);
+  int64_t k[2] = {x->dims[2], x->dims[3]}, st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+  bool global = n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL || n->op == IR_OP_REDUCE_MEAN;
+  bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_REDUCE_MEAN;
+  uint32_t exclude = 1;
+  if (!global) {
+    ir_attr_ints(n, "kernel_shape", k, 2);
+    ir_attr_ints(n, "strides", st, 2);
+    int np = ir_attr_ints(n, "pads", pads, 4);
+    const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+    if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
+      for (int d = 0; d < 2; d++) {
+        int64_t total = (y->dims[2 + d] - 1) * st[d] + k[d] - x->dims[2 + d];
+        if (total < 0) total = 0;
+        pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      }
+    if (avg) exclude = ir_attr_int(n, "count_include_pad", 0) ? 0 : 1;
+  }
+  uint32_t type = avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
+  Stage *s = bw_new_stage(w, type, false);
+  uint32_t p[7] = {(uint32_t)k[1], (uint32_t)k[0], (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0], exclude};
+  params_u32(s, p, 7);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_softmax(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int r = bw_rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", w->g->opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += r;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_SOFT_MAX, false);
+  buf_put_i32(&s->params, (int32_t)(r - 1 - axis)); /* memory index, 0 = innermost (§3.4) */
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_transpose(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int r = bw_rank_of(x);
+  int64_t perm[IR_MAX_DIMS];
+  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  if (np == 0)
+    for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
+  /* memory-order indices: output memory dim m reads input memory dim r-1-perm[r-1-m] */
+  for (int m = 0; m < 8; m++) buf_put_u32(&s->params, m < r ? (uint32_t)(r - 1 - perm[r - 1 - m]) : 0xFFFFFFFFu);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+void bw_copy_stage(W *w, BRef in, BRef out) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_COPY, false);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+}
+
+static int lower_concat(W *w, const IrNode *n) {
+  const IrTensor *y = bw_T(w, n->outputs[0]);
+  int r = bw_rank_of(y);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  uint32_t at = 0;
+  for (int k = 0; k < n->n_inputs; k++) {
+    int t = n->inputs[k];
+    if (t < 0) continue;
+    uint32_t len = (uint32_t)bw_dim_of(bw_T(w, t), (int)axis);
+    BRef out = bw_view(w, n->outputs[0]);
+    bw_roi(&out, (int)axis, at, len);
+    bw_copy_stage(w, bw_in_ref(w, t), out);
+    at += len;
+  }
+  return 0;
+}
+
+/* Slice with steps -> StridedSlice (133). Observed in a real compile_tool 2021.4 blob
+ * (pointcloud_640x400, see compiler/backend/README.md): params are five u32 masks
+ * (begin, end, new_axis, shrink_axis, ellipsis) where bit i set means "axis i (IE order) uses its
+ * begin/end value"; buffers are input, begin, end, strides (S32 [rank] consts in IE order,
+ * major -> minor), output. */
+static int lower_strided_slice(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int r = bw_rank_of(x);
+  if (r > 8) return bw_fail(w, "%s of rank > 8", n->op_type);
+  int32_t begin[8] = {0}, end[8] = {0}, step[8];
+  for (int i = 0; i < r; i++) step[i] = 1;
+  uint32_t mask = 0;
+  const IrTensor *st = bw_T(w, n->inputs[1]), *en = bw_T(w, n->inputs[2]);
+  const IrTensor *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? bw_T(w, n->inputs[3]) : NULL;
+  const IrTensor *sp = n->n_inputs > 4 && n->inputs[4] >= 0 ? bw_T(w, n->inputs[4]) : NULL;
+  for (int64_t i = 0; i < ir_numel(st); i++) {
+    int64_t a = ax ? ir_const_i64(ax, i) : i;
+    if (a < 0) a += r;
+    if (a < 0 || a >= r) return bw_fail(w, "%s axis out of range", n->op_type);
+    int64_t b = ir_const_i64(st, i), e = ir_const_i64(en, i), k = sp ? ir_const_i64(sp, i) : 1;
+    if (k <= 0) return bw_fail(w, "%s with negative steps is not written yet", n->op_type);
+    int64_t dim = bw_dim_of(x, (int)a);
+    if (b < 0) b += dim;
+    if (e < 0) e += dim;
+    if (e > INT32_MAX) e = INT32_MAX;
+    begin[a] = (int32_t)(b < 0 ? 0 : b);
+    end[a] = (int32_t)e;
+    step[a] = (int32_t)k;
+    mask |= 1u << a;
+  }
+  Stage *s = bw_new_stage(w, BLOB_STAGE_STRIDED_SLICE, false);
+  uint32_t params[5] = {mask, mask, 0, 0, 0};
+  params_u32(s, params, 5);
+  uint32_t d = (uint32_t)r;
+  BRef vb, ve, vs;
+  const int32_t *vals[3] = {begin, end, step};
+  BRef *refs[3] = {&vb, &ve, &vs};
+  for (int k = 0; k < 3; k++) {
+    memset(refs[k], 0, sizeof(BRef));
+    refs[k]->tensor = -1;
+    refs[k]->const_off = bw_add_const(w, vals[k], (size_t)r * 4);
+    refs[k]->dt = BLOB_DT_S32;
+    refs[k]->order = BLOB_ORDER_C;
+    refs[k]->ndims = 1;
+    refs[k]->dims[0] = d;
+    refs[k]->strides[0] = 4;
+  }
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, vb);
+  bw_add_buf(s, ve);
+  bw_add_buf(s, vs);
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+/* Slice / Split / Gather with constant indices: Copy stages from views of the input. */
+static int lower_slice(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]), *y = bw_T(w, n->outputs[0]);
+  int r = bw_rank_of(x);
+  /* find the one axis that differs; steps must be 1 */
+  int axis = -1;
+  for (int i = 0; i < r; i++)
+    if (bw_dim_of(x, i) != bw_dim_of(y, i)) { if (axis >= 0) return bw_fail(w, "%s on several axes is not written yet", n->op_type); axis = i; }
+  if (axis < 0) { bw_copy_stage(w, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0])); return 0; }
+  int64_t start = 0;
+  if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1])) {
+    const IrTensor *st = bw_T(w, n->inputs[1]), *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? bw_T(w, n->inputs[3]) : NULL;
+    for (int64_t i = 0; i < ir_numel(st); i++) {
+      int64_t a = ax ? ir_const_i64(ax, i) : i;
+      if (a < 0) a += r;
+      if (a == axis) start = ir_const_i64(st, i);
+    }
+    if (n->n_inputs > 4 && n->inputs[4] >= 0) {
+      const IrTensor *sp = bw_T(w, n->inputs[4]);
+      for (int64_t i = 0; i < ir_numel(sp); i++)
+        if (ir_const_i64(sp, i) != 1) return lower_strided_slice(w, n);
+    }
+  } else {
+    int64_t starts[8], axes[8];
+    int ns = ir_attr_ints(n, "starts", starts, 8), na = ir_attr_ints(n, "axes", axes, 8);
+    for (int i = 0; i < ns; i++) {
+      int64_t a = i < na ? axes[i] : i;
+      if (a < 0) a += r;
+      if (a == axis) start = starts[i];
+    }
+  }
+  if (start < 0) start += bw_dim_of(x, axis);
+  if (start < 0) start = 0;
+  BRef in = bw_view(w, n->inputs[0]);
+  bw_roi(&in, axis, (uint32_t)start, (uint32_t)bw_dim_of(y, axis));
+  bw_copy_stage(w, in, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_split(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int r = bw_rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  uint32_t at = 0;
+  for (int k = 0; k < n->n_outputs; k++) {
+    int t = n->outputs[k];
+    if (t < 0) continue;
+    uint32_t len = (uint32_t)bw_dim_of(bw_T(w, t), (int)axis);
+    BRef in = bw_view(w, n->inputs[0]);
+    bw_roi(&in, (int)axis, at, len);
+    bw_copy_stage(w, in, bw_view(w, t));
+    at += len;
+  }
+  return 0;
+}
+
+static int lower_gather(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(bw_T(w, n->inputs[1])) > 64 || bw_T(w, n->inputs[1])->rank > 1)
+    return lower_gather_stage(w, n);
+  const IrTensor *idx = bw_T(w, n->inputs[1]);
+  int r = bw_rank_of(x);
+  int64_t axis = ir_attr_int(n, "axis", 0);
+  if (axis < 0) axis += r;
+  for (int64_t i = 0; i < ir_numel(idx); i++) {
+    int64_t v = ir_const_i64(idx, i);
+    if (v < 0) v += bw_dim_of(x, (int)axis);
+    BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
+    bw_roi(&in, (int)axis, (uint32_t)v, 1);
+    if (idx->rank == 1) bw_roi(&out, (int)axis, (uint32_t)i, 1);
+    else { out = in; out.tensor = n->outputs[0]; out.roi_offset = 0; BRef o2 = bw_view(w, n->outputs[0]); memcpy(out.strides, in.strides, sizeof out.strides); (void)o2; }
+    bw_copy_stage(w, in, out);
+  }
+  return 0;
+}
+
+static int lower_resize(W *w, const IrNode *n) {
+  const char *mode = ir_attr_str(n, "mode", "nearest");
+  const char *ctm = ir_attr_str(n, "coordinate_transformation_mode", n->op == IR_OP_UPSAMPLE ? "asymmetric" : "half_pixel");
+  static const char *const CTM[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "tf_half_pixel_for_nn", "align_corners"};
+  uint32_t ctm_code = 0;
+  for (uint32_t i = 0; i < 5; i++)
+    if (!strcmp(ctm, CTM[i])) ctm_code = i;
+  if (!strcmp(mode, "nearest")) {
+    static const char *const NM[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
+    bool legacy = n->op == IR_OP_UPSAMPLE || w->g->opset < 11; /* Upsample / Resize-10: floor */
+    const char *nm = ir_attr_str(n, "nearest_mode", legacy ? "floor" : "round_prefer_floor");
+    uint32_t nm_code = 0;
+    for (uint32_t i = 0; i < 5; i++)
+      if (!strcmp(nm, NM[i])) nm_code = i;
+    Stage *s = bw_new_stage(w, BLOB_STAGE_RESAMPLE, false);
+    buf_put_i32(&s->params, 0);       /* antialias */
+    buf_put_f32(&s->params, -1.0f);   /* factor: derived from the output size (§7 item 11) */
+    buf_put_u32(&s->params, 0);       /* sampleType Nearest */
+    buf_put_u32(&s->params, ctm_code);
+    buf_put_u32(&s->params, nm_code);
+    bw_add_buf(s, bw_view(w, n->inputs[0]));
+    bw_add_buf(s, bw_view(w, n->outputs[0]));
+    return 0;
+  }
+  Stage *s = bw_new_stage(w, BLOB_STAGE_INTERP, false);
+  buf_put_i32(&s->params, !strcmp(ctm, "align_corners"));
+  buf_put_u32(&s->params, 1); /* Linear */
+  buf_put_u32(&s->params, ctm_code);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_pad(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int r = bw_rank_of(x);
+  int64_t pads[2 * IR_MAX_DIMS] = {0};
+  int np = 0;
+  if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) {
+    const IrTensor *p = bw_T(w, n->inputs[1]);
+    np = (int)ir_numel(p);
+    for (int i = 0; i < np && i < 2 * IR_MAX_DIMS; i++) pads[i] = ir_const_i64(p, i);
+  } else {
+    np = ir_attr_ints(n, "pads", pads, 2 * IR_MAX_DIMS);
+  }
+  if (np != 2 * r || r > 4) return bw_fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
+  float value = ir_attr_float(n, "value", 0.0f);
+  if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) value = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
+  const char *mode = ir_attr_str(n, "mode", "constant");
+  uint32_t m = !strcmp(mode, "edge") ? 1 : !strcmp(mode, "reflect") ? 2 : 0;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_PAD, false);
+  for (int i = 0; i < 4; i++) { /* minor -> major */
+    int ie = r - 1 - i;
+    buf_put_u32(&s->params, ie >= 0 ? (uint32_t)pads[ie] : 0);
+    buf_put_u32(&s->params, ie >= 0 ? (uint32_t)pads[ie + r] : 0);
+  }
+  buf_put_f32(&s->params, value);
+  buf_put_u32(&s->params, m);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_batchnorm(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int64_t c = x->rank >= 2 ? x->dims[1] : 1;
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  for (int k = 1; k < 5; k++)
+    if (!ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with non-constant statistics is not written", n->op_type);
+  for (int64_t i = 0; i < c; i++) {
+    double s = ir_const_f64(bw_T(w, n->inputs[1]), i) / sqrt(ir_const_f64(bw_T(w, n->inputs[4]), i) + eps);
+    sc[i] = s;
+    bi[i] = ir_const_f64(bw_T(w, n->inputs[2]), i) - ir_const_f64(bw_T(w, n->inputs[3]), i) * s;
+  }
+  Stage *s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_add_buf(s, bw_const_vec(w, sc, (size_t)c));
+  bw_add_buf(s, bw_const_vec(w, bi, (size_t)c));
+  return 0;
+}
+
+/* ---- reductions, normalization, matrix products, top-k ---- */
+
+/* A 1-D S32 const of n values (axes lists, K). */
+static BRef const_s32(W *w, const int32_t *v, uint32_t n) {
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = -1;
+  r.const_off = bw_add_const(w, v, (size_t)n * 4);
+  r.dt = BLOB_DT_S32;
+  r.order = BLOB_ORDER_C;
+  r.ndims = 1;
+  r.dims[0] = n;
+  r.strides[0] = 4;
+  return r;
+}
+
+/* Tensor t's storage seen with `in`'s rank and dims, except 1 on the memory dims in `mask`
+ * (bit m = memory dim m). The storage of a reduced / arg-reduced result is the same whether
+ * or not the model keeps the reduced dims, so every such output is described with them kept. */
+static BRef kept_view(W *w, int t, const BRef *in, uint32_t mask) {
+  BRef r = bw_view(w, t);
+  r.ndims = in->ndims;
+  r.order = blob_order_default(in->ndims);
+  uint32_t s = blob_dtype_size(r.dt);
+  for (uint32_t m = 0; m < in->ndims; m++) {
+    r.dims[m] = (mask >> m) & 1 ? 1 : in->dims[m];
+    r.strides[m] = s;
+    s *= r.dims[m];
+  }
+  return r;
+}
+
+/* Reduce stages ReduceMean (114) / ReduceMax (112) / ReduceSum (113). Source: openvinotoolkit/
+ * openvino inference-engine/src/vpu/graph_transformer/src/stages/reduce.cpp (2018-2020 copy,
+ * index id 2640985537; same serialization in the 2019 copy at commit 1c794d97): params i32
+ * keep_dims; buffers input, output, axes (S32 1-D const of memory-order dim indices, 0 =
+ * innermost, sorted ascending — finalizeDataLayoutImpl rewrites the IR axes that way). Checked
+ * on real bytes: person-reidentification-retail-0288 (2021.2) ReduceMean params `1`, 3
+ * buffers, axes `0, 1` for a mean over H, W of NCHW. We always write keep_dims 1 with an output
+ * view of the input's rank (same storage as the model's output). `mask` = memory dims. */
+static void emit_reduce(W *w, uint32_t type, BRef in, BRef out, uint32_t mask) {
+  Stage *s = bw_new_stage(w, type, false);
+  buf_put_i32(&s->params, 1); /* keep_dims */
+  int32_t ax[BLOB_MAX_DIMS];
+  uint32_t na = 0;
+  for (uint32_t m = 0; m < in.ndims; m++)
+    if ((mask >> m) & 1) ax[na++] = (int32_t)m;
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+  bw_add_buf(s, const_s32(w, ax, na));
+}
+
+/* Memory-dim mask (bit m = memory dim m) of an IE axis list of rank r; -1 when out of range. */
+static int64_t axes_mask(const int64_t *axes, int n, int r) {
+  uint32_t mask = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + r : axes[i];
+    if (a < 0 || a >= r) return -1;
+    mask |= 1u << (r - 1 - a);
+  }
+  return mask;
+}
+
+static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
+  int r = bw_rank_of(bw_T(w, n->inputs[0]));
+  if (r > 8) return bw_fail(w, "%s of rank > 8", n->op_type);
+  int64_t axes[IR_MAX_DIMS];
+  int na;
+  if (n->n_inputs > 1 && n->inputs[1] >= 0) { /* opset 13 ReduceSum / opset 18: axes input */
+    if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with run-time axes is not written", n->op_type);
+    const IrTensor *at = bw_T(w, n->inputs[1]);
+    na = (int)ir_numel(at);
+    if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
+    for (int i = 0; i < na; i++) axes[i] = ir_const_i64(at, i);
+  } else {
+    na = ir_attr_ints(n, "axes", axes, IR_MAX_DIMS);
+  }
+  if (na == 0) {
+    if (ir_attr_int(n, "noop_with_empty_axes", 0)) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    for (int i = 0; i < r; i++) axes[i] = i;
+    na = r;
+  }
+  int64_t mask = axes_mask(axes, na, r);
+  if (mask < 0) return bw_fail(w, "%s: axis out of range", n->op_type);
+  BRef in = bw_view(w, n->inputs[0]);
+  emit_reduce(w, type, in, kept_view(w, n->outputs[0], &in, (uint32_t)mask), (uint32_t)mask);
+  return 0;
+}
+
+/* A rank-3 [N, C, L] view seen as 4-D [N, C, L, 1] (W = 1), so per-channel stages find C at
+ * memory dim 2 as for NCHW. */
+static BRef as_4d(BRef r) {
+  if (r.ndims != 3) return r;
+  for (int m = 3; m > 0; m--) {
+    r.dims[m] = r.dims[m - 1];
+    r.strides[m] = r.strides[m - 1];
+  }
+  r.dims[0] = 1;
+  r.ndims = 4;
+  r.order = BLOB_ORDER_NCHW;
+  return r;
+}
+
+/* A per-channel [C] activation seen as rank r with C at IE axis 1 (memory dim r - 2). */
+static BRef channel_view(W *w, int t, int r) {
+  BRef v = bw_view(w, t);
+  uint32_t c = (uint32_t)ir_numel(bw_T(w, t)), s = blob_dtype_size(v.dt);
+  v.ndims = (uint32_t)r;
+  v.order = blob_order_default((uint32_t)r);
+  for (int m = 0; m < r; m++) {
+    v.dims[m] = m == r - 2 ? c : 1;
+    v.strides[m] = s;
+    s *= v.dims[m];
+  }
+  return v;
+}
+
+/* InstanceNormalization y = scale * (x - mean) / sqrt(var + eps) + B over the spatial dims.
+ * Not written as MVN (62): the MYRIAD MVN kernel adds eps outside the square root (mvn.cpp
+ * accepts only eps_mode "outside_sqrt"), ONNX inside, and MVN's params changed between 2021.2
+ * (12 bytes) and 2022.1 (16 bytes, across_width added by openvino PR #6748). Instead the exact
+ * formula from stages whose params are established:
+ *   m = ReduceMean(x) ; d = Sum(x, m, 1, -1) ; q = Prod(d, d) ; v = ReduceMean(q) ;
+ *   k = Power(v; bias eps, scale 1, power -0.5) ; t = Prod(d, k) ; y = ScaleShift(t, scale, B). */
+static int lower_instance_norm(W *w, const IrNode *n) {
+  int xt = n->inputs[0], yt = n->outputs[0];
+  int r = bw_rank_of(bw_T(w, xt));
+  if (r != 3 && r != 4) return bw_fail(w, "%s of rank other than 3 or 4 is not written", n->op_type);
+  int64_t c = bw_T(w, xt)->dims[1];
+  if (ir_numel(bw_T(w, n->inputs[1])) != c || ir_numel(bw_T(w, n->inputs[2])) != c)
+    return bw_fail(w, "%s: scale and bias must have one value per channel", n->op_type);
+  bool cst = ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]);
+  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  for (int64_t i = 0; cst && i < c; i++) {
+    sc[i] = ir_const_f64(bw_T(w, n->inputs[1]), i);
+    bi[i] = ir_const_f64(bw_T(w, n->inputs[2]), i);
+  }
+  int64_t sd[IR_MAX_DIMS], xd[IR_MAX_DIMS];
+  memcpy(xd, bw_T(w, xt)->dims, (size_t)r * sizeof xd[0]);
+  for (int i = 0; i < r; i++) sd[i] = i < 2 ? xd[i] : 1;
+  int mt = bw_temp_dims(w, xt, "@mean", r, sd), vt = bw_temp_dims(w, xt, "@var", r, sd), kt = bw_temp_dims(w, xt, "@rstd", r, sd);
+  int dt = bw_temp_dims(w, xt, "@centered", r, xd), qt = bw_temp_dims(w, xt, "@sq", r, xd), tt = bw_temp_dims(w, xt, "@norm", r, xd);
+  uint32_t mask = (1u << (r - 2)) - 1; /* memory dims below C: the spatial ones */
+  BRef x = bw_view(w, xt);
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, x, bw_view(w, mt), mask);
+  emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, -1.0f, x, bw_view(w, dt), bw_view(w, mt));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, dt), bw_view(w, qt), bw_view(w, dt));
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, bw_view(w, qt), bw_view(w, vt), mask);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_POWER, true);
+  buf_put_f32(&s->params, (float)eps);
+  buf_put_f32(&s->params, 1.0f);
+  buf_put_f32(&s->params, -0.5f);
+  bw_add_buf(s, bw_view(w, vt));
+  bw_add_buf(s, bw_view(w, kt));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, dt), bw_view(w, tt), bw_view(w, kt));
+  if (!cst) { /* run-time scale / bias [C]: broadcast Prod and Sum against [1, C, 1(, 1)] */
+    int ut = bw_temp_dims(w, xt, "@scaled", r, xd);
+    emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, tt), bw_view(w, ut), channel_view(w, n->inputs[1], r));
+    emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, 1.0f, bw_view(w, ut), bw_view(w, yt), channel_view(w, n->inputs[2], r));
+    return 0;
+  }
+  s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  bw_add_buf(s, as_4d(bw_view(w, tt)));
+  bw_add_buf(s, as_4d(bw_view(w, yt)));
+  bw_add_buf(s, bw_const_vec(w, sc, (size_t)c));
+  bw_add_buf(s, bw_const_vec(w, bi, (size_t)c));
+  return 0;
+}
+
+/* MatMul / Gemm that FC (4) cannot take (both operands activations, or transA) -> GEMM (91).
+ * Source: openvinotoolkit/openvino inference-engine/src/vpu/graph_transformer/src/stages/
+ * gemm.cpp (commit 036035647537834058ef7f2b4cfe8e89fed5391a, 2018-2020): params f32 alpha,
+ * f32 beta, i32 hasThreeInputs, i32 transposeA, i32 transposeB; buffers A, B, [C], output;
+ * all FP16; 2..4-D, default orders (C kept at memory dim 2). We never pass C: Gemm's beta * C
+ * becomes a following Sum (12) eltwise with coeff2 = beta, whose broadcasting is established,
+ * while GEMM's handling of a broadcast C is not. Batch dims must be equal (no broadcasting). */
+static int lower_gemm(W *w, const IrNode *n) {
+  int at = n->inputs[0], bt = n->inputs[1], yt = n->outputs[0];
+  int ra = bw_rank_of(bw_T(w, at)), rb = bw_rank_of(bw_T(w, bt)), ry = bw_rank_of(bw_T(w, yt));
+  bool gemm = n->op == IR_OP_GEMM;
+  if (ra != rb || ra != ry || ra < 2 || ra > 4)
+    return bw_fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet", n->op_type);
+  for (int i = 0; i < ra - 2; i++)
+    if (bw_T(w, at)->dims[i] != bw_T(w, bt)->dims[i]) return bw_fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
+  bool ta = gemm && ir_attr_int(n, "transA", 0), tb = gemm && ir_attr_int(n, "transB", 0);
+  float alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0f, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0f;
+  int ct = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (ct >= 0) {
+    const IrTensor *cy = bw_T(w, ct), *y = bw_T(w, yt);
+    if (cy->rank > y->rank) return bw_fail(w, "%s: C has a higher rank than the output", n->op_type);
+    for (int i = 0; i < cy->rank; i++) {
+      int64_t d = cy->dims[i], o = y->dims[y->rank - cy->rank + i];
+      if (d != o && d != 1) return bw_fail(w, "%s: C does not broadcast to the output", n->op_type);
+    }
+  }
+  int gt = ct >= 0 ? bw_temp_like(w, yt) : yt;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_GEMM, false);
+  buf_put_f32(&s->params, alpha);
+  buf_put_f32(&s->params, beta);
+  buf_put_i32(&s->params, 0); /* hasThreeInputs */
+  buf_put_i32(&s->params, ta);
+  buf_put_i32(&s->params, tb);
+  bw_add_buf(s, bw_in_ref(w, at));
+  bw_add_buf(s, bw_in_ref(w, bt));
+  bw_add_buf(s, bw_view(w, gt));
+  if (ct >= 0) emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, beta, bw_view(w, gt), bw_view(w, yt), at_rank(bw_in_ref(w, ct), ry));
+  return 0;
+}
+
+/* ArgMax / TopK -> TopK (104). Source: openvinotoolkit/openvino inference-engine/src/vpu/
+ * graph_transformer/src/stages/topk.cpp (2018-2020 copy, index id 2481748639; unchanged in the
+ * 2023 copy at commit 0f1fa2cbdeb4f5bb31eb37de0baa3865dadc9c32): params i32 axisInd (memory-
+ * order index, 0 = innermost), i32 mode (TopKMode Max 0, Min 1), i32 sort (TopKSort None 0,
+ * Value 1, Index 2), i32 valuesPresent, i32 indicesPresent (TopKOutputs); buffers values
+ * input (FP16), K (S32 1-D const [1]), [values output FP16], [indices output S32]. Enum values
+ * from include/vpu/model/stage.hpp ("firmware implementations must be aligned"). A 2019 copy
+ * (Model::Ptr API) had 3 params and order input, values, K, indices: not what 2021.x runs.
+ * ArgMax = TopK k 1, Max, indices only (sort None, as OpenVINO's ONNX importer does). */
+static int lower_topk(W *w, const IrNode *n) {
+  int xt = n->inputs[0];
+  int r = bw_rank_of(bw_T(w, xt));
+  bool argmax = n->op == IR_OP_ARGMAX;
+  int64_t axis = ir_attr_int(n, "axis", argmax ? 0 : -1), k = 1;
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
+  int32_t mode = 0, sort = 0;
+  if (argmax) {
+    if (ir_attr_int(n, "select_last_index", 0)) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
+  } else {
+    if (n->n_inputs > 1 && n->inputs[1] >= 0) {
+      if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time K is not written", n->op_type);
+      k = ir_const_i64(bw_T(w, n->inputs[1]), 0);
+    } else {
+      k = ir_attr_int(n, "k", 1);
+    }
+    if (!ir_attr_int(n, "sorted", 1)) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
+    mode = ir_attr_int(n, "largest", 1) ? 0 : 1;
+    sort = 1; /* Value */
+  }
+  if (k < 1 || k > bw_dim_of(bw_T(w, xt), (int)axis)) return bw_fail(w, "%s: K out of range", n->op_type);
+  BRef in = bw_view(w, xt);
+  uint32_t m = (uint32_t)(r - 1 - axis);
+  int vt = argmax ? -1 : n->outputs[0], it = argmax ? n->outputs[0] : (n->n_outputs > 1 ? n->outputs[1] : -1);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_TOP_K, false);
+  buf_put_i32(&s->params, (int32_t)m);
+  buf_put_i32(&s->params, mode);
+  buf_put_i32(&s->params, sort);
+  buf_put_i32(&s->params, vt >= 0);
+  buf_put_i32(&s->params, it >= 0);
+  int32_t kv = (int32_t)k;
+  bw_add_buf(s, in);
+  bw_add_buf(s, const_s32(w, &kv, 1));
+  BRef out = kept_view(w, vt >= 0 ? vt : it, &in, 0);
+  out.dims[m] = (uint32_t)k;
+  for (uint32_t i = 0, st = blob_dtype_size(out.dt); i < out.ndims; st *= out.dims[i], i++) out.strides[i] = st;
+  if (vt >= 0) bw_add_buf(s, out);
+  if (it >= 0) {
+    BRef ix = out;
+    ix.tensor = it;
+    ix.dt = BLOB_DT_S32;
+    for (uint32_t i = 0, st = 4; i < ix.ndims; st *= ix.dims[i], i++) ix.strides[i] = st;
+    bw_add_buf(s, ix);
+  }
+  return 0;
+}
+
+/* ONNX Tile -> one Tile (28) stage per repeated axis. Source: openvinotoolkit/openvino
+ * inference-engine/src/vpu/graph_transformer/src/stages/tile.cpp (commit
+ * 10c9ac56efb83fe0609f39222b33871e2e25d140, 2018-2020): params i32 axisInd (memory-order index
+ * of the axis in the output's order), i32 tiles; buffers input, output (FP16); SHAVEs "OnlyOne".
+ * The IE Tile layer repeats the whole tensor `tiles` times along one axis (numpy tile). */
+/* Tile (constant repeats) and Expand (constant shape, ConvertBroadcastToTiles as the plugin
+ * does): one Tile stage per repeated axis, the input seen at the output's rank. */
+static int lower_tile(W *w, const IrNode *n) {
+  int xt = n->inputs[0], yt = n->outputs[0];
+  int r = bw_rank_of(bw_T(w, yt)), xr = bw_rank_of(bw_T(w, xt));
+  bool expand = n->op == IR_OP_EXPAND;
+  if (!ir_is_const(w->g, n->inputs[1]) || (!expand && ir_numel(bw_T(w, n->inputs[1])) != xr) || xr > r)
+    return bw_fail(w, "%s with run-time repeats or shape is not written", n->op_type);
+  int64_t dims[IR_MAX_DIMS], rep[IR_MAX_DIMS];
+  int last = -1;
+  for (int i = 0; i < r; i++) {
+    int ix = i - (r - xr);
+    dims[i] = ix >= 0 ? bw_dim_of(bw_T(w, xt), ix) : 1;
+    rep[i] = expand ? (dims[i] ? bw_dim_of(bw_T(w, yt), i) / dims[i] : 0) : ir_const_i64(bw_T(w, n->inputs[1]), i);
+    if (rep[i] < 1 || dims[i] * rep[i] != bw_dim_of(bw_T(w, yt), i)) return bw_fail(w, "%s: repeats do not give the output shape", n->op_type);
+    if (rep[i] > 1) last = i;
+  }
+  if (last < 0) {
+    bw_copy_stage(w, at_rank(bw_in_ref(w, xt), r), bw_view(w, yt));
+    return 0;
+  }
+  int cur = xt;
+  for (int i = 0; i <= last; i++) {
+    if (rep[i] == 1) continue;
+    dims[i] *= rep[i];
+    int nt = i == last ? yt : bw_temp_dims(w, yt, "@tile", r, dims);
+    Stage *s = bw_new_stage(w, BLOB_STAGE_TILE, false);
+    s->shaves = s->shaves ? 1 : 0; /* StageSHAVEsRequirements::OnlyOne */
+    buf_put_i32(&s->params, r - 1 - i);
+    buf_put_i32(&s->params, (int32_t)rep[i]);
+    bw_add_buf(s, cur == xt ? at_rank(bw_in_ref(w, xt), r) : bw_view(w, cur));
+    bw_add_buf(s, bw_view(w, nt));
+    cur = nt;
+  }
+  return 0;
+}
+
+/* A view of a padded temporary [.., W rounded up] restricted to the first W columns: the
+ * same data with rows aligned for stages that need it. */
+static BRef padded_rows(W *w, int like, const char *suffix, uint32_t align_bytes, int *temp) {
+  const IrTensor *x = bw_T(w, like);
+  int rank = bw_rank_of(x);
+  int64_t dims[IR_MAX_DIMS];
+  for (int i = 0; i < rank; i++) dims[i] = bw_dim_of(x, i);
+  int64_t wd = dims[rank - 1], per = (int64_t)(align_bytes / 2);
+  dims[rank - 1] = (wd + per - 1) / per * per;
+  *temp = bw_temp_dims(w, like, suffix, rank, dims);
+  BRef r = bw_view(w, *temp);
+  bw_roi(&r, rank - 1, 0, (uint32_t)wd);
+  return r;
+}
+
+/* LRN across channels -> LRN (11): u32 size, then FP16 k, alpha, beta and a zero (norm.cpp,
+ * stage research in README.md); buffers in, out. alpha goes in as ONNX has it (the kernel divides
+ * by size, as ONNX and Caffe do). With C not innermost the kernel wants rows aligned to 16 bytes
+ * (DimStride::Aligned on memory dim 1; STRIDE_ALIGNMENT = 16 in data_desc.hpp): other widths go
+ * through padded copies, as compile_tool's stride adjustment does. */
+static int lower_lrn(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int64_t size = ir_attr_int(n, "size", 0);
+  if (x->rank != 4) return bw_fail(w, "%s: only 4-D (NCHW) inputs are written", n->op_type);
+  if (size < 1 || size % 2 == 0)
+    return bw_fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's", n->op_type);
+  float alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f), bias = ir_attr_float(n, "bias", 1.0f);
+  int64_t wd = x->dims[x->rank - 1];
+  bool aligned = (wd * 2) % 16 == 0;
+  BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
+  int ti = -1, to = -1;
+  if (!aligned) {
+    BRef a = padded_rows(w, n->inputs[0], "@lrn_in", 16, &ti);
+    BRef b = padded_rows(w, n->outputs[0], "@lrn_out", 16, &to);
+    bw_copy_stage(w, in, a);
+    in = a, out = b;
+  }
+  Stage *s = bw_new_stage(w, BLOB_STAGE_LRN, false);
+  buf_put_u32(&s->params, (uint32_t)size);
+  uint16_t h[4] = {fp16_from_f32(bias), fp16_from_f32(alpha), fp16_from_f32(beta), 0};
+  for (int i = 0; i < 4; i++) {
+    uint8_t b2[2] = {(uint8_t)(h[i] & 0xff), (uint8_t)(h[i] >> 8)};
+    buf_put(&s->params, b2, 2);
+  }
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+  if (!aligned) bw_copy_stage(w, out, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+/* A Transpose that only moves size-1 dims keeps the memory order: a view, no Permute (as
+ * compile_tool does: pointcloud_640x400 has no stage for its [1,1,H,W] -> [1,H,W,1]). */
+static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
+  const IrTensor *x = &g->tensors[n->inputs[0]];
+  int64_t perm[IR_MAX_DIMS];
+  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  if (x->rank < 1 || (np && np != x->rank)) return false;
+  if (!np)
+    for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
+  int64_t last = -1;
+  for (int i = 0; i < x->rank; i++) {
+    if (perm[i] < 0 || perm[i] >= x->rank) return false;
+    if (x->dims[perm[i]] == 1) continue;
+    if (perm[i] < last) return false;
+    last = perm[i];
+  }
+  return true;
+}
+
+bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
+  switch (n->op) {
+  case IR_OP_TRANSPOSE: return transpose_is_view(n, g);
+  case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
+  case IR_OP_IDENTITY: case IR_OP_DROPOUT: return true;
+  case IR_OP_CAST: return g->tensors[n->inputs[0]].dtype == g->tensors[n->outputs[0]].dtype;
+  default: return false;
+  }
+}
+
+int bw_lower_node(W *w, int i) {
+  const IrNode *n = &w->g->nodes[i];
+  w->cur_node = i;
+  switch (n->op) {
+  case IR_OP_CONV: return lower_conv(w, n);
+  case IR_OP_GEMM: case IR_OP_MATMUL: {
+    const IrTensor *b = bw_T(w, n->inputs[1]);
+    bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
+    return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
+  }
+  case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL:
+    return lower_pool(w, n);
+  case IR_OP_REDUCE_MEAN: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MEAN);
+  case IR_OP_REDUCE_MAX: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MAX);
+  case IR_OP_REDUCE_SUM: return lower_reduce(w, n, BLOB_STAGE_REDUCE_SUM);
+  case IR_OP_INSTANCE_NORM: return lower_instance_norm(w, n);
+  case IR_OP_ARGMAX: case IR_OP_TOPK: return lower_topk(w, n);
+  case IR_OP_TILE: return lower_tile(w, n);
+  case IR_OP_RELU: return lower_post(w, n, BLOB_STAGE_RELU);
+  case IR_OP_LEAKY_RELU: return lower_post(w, n, BLOB_STAGE_LEAKY_RELU);
+  case IR_OP_CLIP: return lower_post(w, n, BLOB_STAGE_CLAMP);
+  case IR_OP_SIGMOID: return lower_post(w, n, BLOB_STAGE_SIGMOID);
+  case IR_OP_TANH: return lower_post(w, n, BLOB_STAGE_TANH);
+  case IR_OP_ELU: return lower_post(w, n, BLOB_STAGE_ELU);
+  case IR_OP_EXP: return lower_post(w, n, BLOB_STAGE_EXP);
+  case IR_OP_LOG: return lower_post(w, n, BLOB_STAGE_LOG);
+  case IR_OP_FLOOR: return lower_post(w, n, BLOB_STAGE_FLOOR);
+  case IR_OP_CEIL: return lower_post(w, n, BLOB_STAGE_CEILING);
+  case IR_OP_HARD_SWISH: return lower_post(w, n, BLOB_STAGE_HSWISH);
+  case IR_OP_PRELU: {
+    const IrTensor *y = bw_T(w, n->outputs[0]);
+    int64_t c = y->rank >= 2 ? y->dims[1] : 1;
+    double *v = channel_values_r(w, n->inputs[1], c, y->rank);
+    if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(bw_T(w, n->inputs[1])) != 1)) return lower_prelu_bcast(w, n);
+    Stage *s = bw_new_stage(w, BLOB_STAGE_PRELU, true);
+    bw_add_buf(s, bw_view(w, n->inputs[0]));
+    bw_add_buf(s, bw_view(w, n->outputs[0]));
+    bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
+    return 0;
+  }
+  case IR_OP_SQRT: return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
+  case IR_OP_SOFTMAX: return lower_softmax(w, n);
+  case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW: return lower_eltwise(w, n);
+  case IR_OP_MAX: case IR_OP_MIN: return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n);
+  case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER: return lower_compare(w, n);
+  case IR_OP_WHERE: return lower_where(w, n);
+  case IR_OP_ABS: return lower_abs(w, n);
+  case IR_OP_EXPAND: return lower_tile(w, n);
+  case IR_OP_BATCH_NORM: return lower_batchnorm(w, n);
+  case IR_OP_TRANSPOSE: return lower_transpose(w, n);
+  case IR_OP_CONCAT: return lower_concat(w, n);
+  case IR_OP_SLICE: return lower_slice(w, n);
+  case IR_OP_SPLIT: return lower_split(w, n);
+  case IR_OP_GATHER: return lower_gather(w, n);
+  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return lower_resize(w, n);
+  case IR_OP_PAD: return lower_pad(w, n);
+  case IR_OP_CAST: return lower_convert(w, n);
+  case IR_OP_LRN: return lower_lrn(w, n);
+  case IR_OP_CONV_TRANSPOSE: return lower_deconv(w, n);
+  case IR_OP_DETECTION_OUTPUT: return lower_detection_output(w, n);
+  default: return bw_fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
+  }
+}
+
