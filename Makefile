@@ -91,6 +91,7 @@ run-tests: all $(TESTS) $(BUILD)/demo-zoo/.stamp
 	echo "test suites: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/nightly.sh
+	@BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/optable-check.sh
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 all

@@ -9,6 +9,8 @@
  */
 #include "irxml.h"
 
+#include "compiler/graph/optable.h"
+
 #include <float.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
@@ -1098,7 +1100,7 @@ static int emit_argmax(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = topk_layer(w, n, keep ? n->name : sub(w, n, "TopK"), axis, 1, true, "none", xv);
-  int64_t d[IR_MAX_DIMS];
+  int64_t d[IR_MAX_DIMS] = {0};
   for (int i = 0; i < x->rank; i++) d[i] = i == axis ? 1 : x->dims[i];
   out_s(w, li, x->dtype, x->rank, d);
   if (keep) {
@@ -1269,81 +1271,118 @@ static int emit_constant_of_shape(W *w, const IrNode *n) {
 
 /* ---- driver ------------------------------------------------------------------------------ */
 
+static int emit_softmax_op(W *w, const IrNode *n) { return emit_softmax(w, n, false); }
+static int emit_log_softmax(W *w, const IrNode *n) { return emit_softmax(w, n, true); }
+static int emit_squeeze_op(W *w, const IrNode *n) { return emit_squeeze(w, n, false); }
+static int emit_unsqueeze(W *w, const IrNode *n) { return emit_squeeze(w, n, true); }
+static int emit_depth_to_space(W *w, const IrNode *n) { return emit_space_depth(w, n, true); }
+static int emit_space_to_depth(W *w, const IrNode *n) { return emit_space_depth(w, n, false); }
+static int emit_max(W *w, const IrNode *n) { return emit_variadic(w, n, "Maximum"); }
+static int emit_min(W *w, const IrNode *n) { return emit_variadic(w, n, "Minimum"); }
+
+static int emit_div(W *w, const IrNode *n) {
+  int rc = emit_plain(w, n, "Divide", "opset1", true);
+  /* ONNX integer division truncates; OpenVINO's default is Python floor division */
+  if (rc == 0 && dtype_is_int(T(w, n->outputs[0])->dtype)) attr_bool(w, w->n_ls - 1, "m_pythondiv", false);
+  return rc;
+}
+
+static int emit_matmul(W *w, const IrNode *n) {
+  Val v;
+  return emit_matmul_like(w, n, false, false, n->name, n->outputs[0], &v);
+}
+
+/* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
+ * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
+ * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
+typedef struct {
+  int (*fn)(W *w, const IrNode *n);
+  const char *type, *opset;
+  bool bcast;
+} Emitter;
+
+/* clang-format off */
+#define EMITTERS(Y)                                          \
+  Y(CONV,                emit_conv)                          \
+  Y(CONV_TRANSPOSE,      emit_conv_transpose)                \
+  Y(MAX_POOL,            emit_pool)                          \
+  Y(AVERAGE_POOL,        emit_pool)                          \
+  Y(GLOBAL_AVERAGE_POOL, emit_global_pool)                   \
+  Y(GLOBAL_MAX_POOL,     emit_global_pool)                   \
+  Y(BATCH_NORM,          emit_batch_norm)                    \
+  Y(RELU,                NULL, "Relu", "opset1", false)      \
+  Y(LEAKY_RELU,          emit_leaky_relu)                    \
+  Y(PRELU,               emit_prelu)                         \
+  Y(CLIP,                emit_clip)                          \
+  Y(SIGMOID,             NULL, "Sigmoid", "opset1", false)   \
+  Y(TANH,                NULL, "Tanh", "opset1", false)      \
+  Y(HARD_SIGMOID,        emit_hard_sigmoid)                  \
+  Y(HARD_SWISH,          NULL, "HSwish", "opset4", false)    \
+  Y(ELU,                 emit_elu)                           \
+  Y(EXP,                 NULL, "Exp", "opset1", false)       \
+  Y(LOG,                 NULL, "Log", "opset1", false)       \
+  Y(SQRT,                NULL, "Sqrt", "opset1", false)      \
+  Y(NEG,                 NULL, "Negative", "opset1", false)  \
+  Y(ABS,                 NULL, "Abs", "opset1", false)       \
+  Y(FLOOR,               NULL, "Floor", "opset1", false)     \
+  Y(CEIL,                NULL, "Ceiling", "opset1", false)   \
+  Y(SOFTMAX,             emit_softmax_op)                    \
+  Y(ADD,                 NULL, "Add", "opset1", true)        \
+  Y(SUB,                 NULL, "Subtract", "opset1", true)   \
+  Y(MUL,                 NULL, "Multiply", "opset1", true)   \
+  Y(DIV,                 emit_div)                           \
+  Y(POW,                 NULL, "Power", "opset1", true)      \
+  Y(MAX,                 emit_max)                           \
+  Y(MIN,                 emit_min)                           \
+  Y(EQUAL,               NULL, "Equal", "opset1", true)      \
+  Y(LESS,                NULL, "Less", "opset1", true)       \
+  Y(GREATER,             NULL, "Greater", "opset1", true)    \
+  Y(WHERE,               NULL, "Select", "opset1", true)     \
+  Y(MATMUL,              emit_matmul)                        \
+  Y(GEMM,                emit_gemm)                          \
+  Y(CONCAT,              emit_concat)                        \
+  Y(RESHAPE,             emit_reshape)                       \
+  Y(FLATTEN,             emit_reshape)                       \
+  Y(TRANSPOSE,           emit_transpose)                     \
+  Y(SQUEEZE,             emit_squeeze_op)                    \
+  Y(UNSQUEEZE,           emit_unsqueeze)                     \
+  Y(PAD,                 emit_pad)                           \
+  Y(RESIZE,              emit_resize)                        \
+  Y(UPSAMPLE,            emit_resize)                        \
+  Y(SLICE,               emit_slice)                         \
+  Y(SPLIT,               emit_split)                         \
+  Y(REDUCE_MEAN,         emit_reduce)                        \
+  Y(REDUCE_MAX,          emit_reduce)                        \
+  Y(REDUCE_SUM,          emit_reduce)                        \
+  Y(CAST,                emit_cast)                          \
+  Y(IDENTITY,            emit_wire)                          \
+  Y(DROPOUT,             emit_wire)                          \
+  Y(CONSTANT,            NULL)                               \
+  Y(CONSTANT_OF_SHAPE,   emit_constant_of_shape)             \
+  Y(SHAPE,               emit_shape)                         \
+  Y(GATHER,              emit_gather)                        \
+  Y(EXPAND,              emit_expand)                        \
+  Y(RANGE,               emit_range)                         \
+  Y(TILE,                emit_tile)                          \
+  Y(ARGMAX,              emit_argmax)                        \
+  Y(TOPK,                emit_topk)                          \
+  Y(LRN,                 emit_lrn)                           \
+  Y(DEPTH_TO_SPACE,      emit_depth_to_space)                \
+  Y(SPACE_TO_DEPTH,      emit_space_to_depth)                \
+  Y(INSTANCE_NORM,       emit_instance_norm)                 \
+  Y(LOG_SOFTMAX,         emit_log_softmax)                   \
+  Y(NON_MAX_SUPPRESSION, emit_nms)                           \
+  Y(PRIOR_BOX_CLUSTERED, NULL)                               \
+  Y(DETECTION_OUTPUT,    emit_detection_output)
+/* clang-format on */
+OPTABLE(static const Emitter, EMIT, EMITTERS);
+
 /* Maps node n; returns 0, -1 or EMIT_UNMAPPED. */
 static int emit_node(W *w, const IrNode *n) {
-  switch (n->op) {
-  case IR_OP_CONV: return emit_conv(w, n);
-  case IR_OP_CONV_TRANSPOSE: return emit_conv_transpose(w, n);
-  case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: return emit_pool(w, n);
-  case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL: return emit_global_pool(w, n);
-  case IR_OP_BATCH_NORM: return emit_batch_norm(w, n);
-  case IR_OP_RELU: return emit_plain(w, n, "Relu", "opset1", false);
-  case IR_OP_LEAKY_RELU: return emit_leaky_relu(w, n);
-  case IR_OP_PRELU: return emit_prelu(w, n);
-  case IR_OP_CLIP: return emit_clip(w, n);
-  case IR_OP_SIGMOID: return emit_plain(w, n, "Sigmoid", "opset1", false);
-  case IR_OP_TANH: return emit_plain(w, n, "Tanh", "opset1", false);
-  case IR_OP_HARD_SIGMOID: return emit_hard_sigmoid(w, n);
-  case IR_OP_HARD_SWISH: return emit_plain(w, n, "HSwish", "opset4", false);
-  case IR_OP_ELU: return emit_elu(w, n);
-  case IR_OP_EXP: return emit_plain(w, n, "Exp", "opset1", false);
-  case IR_OP_LOG: return emit_plain(w, n, "Log", "opset1", false);
-  case IR_OP_SQRT: return emit_plain(w, n, "Sqrt", "opset1", false);
-  case IR_OP_NEG: return emit_plain(w, n, "Negative", "opset1", false);
-  case IR_OP_ABS: return emit_plain(w, n, "Abs", "opset1", false);
-  case IR_OP_FLOOR: return emit_plain(w, n, "Floor", "opset1", false);
-  case IR_OP_CEIL: return emit_plain(w, n, "Ceiling", "opset1", false);
-  case IR_OP_SOFTMAX: return emit_softmax(w, n, false);
-  case IR_OP_LOG_SOFTMAX: return emit_softmax(w, n, true);
-  case IR_OP_ADD: return emit_plain(w, n, "Add", "opset1", true);
-  case IR_OP_SUB: return emit_plain(w, n, "Subtract", "opset1", true);
-  case IR_OP_MUL: return emit_plain(w, n, "Multiply", "opset1", true);
-  case IR_OP_DIV: {
-    int rc = emit_plain(w, n, "Divide", "opset1", true);
-    /* ONNX integer division truncates; OpenVINO's default is Python floor division */
-    if (rc == 0 && dtype_is_int(T(w, n->outputs[0])->dtype)) attr_bool(w, w->n_ls - 1, "m_pythondiv", false);
-    return rc;
-  }
-  case IR_OP_POW: return emit_plain(w, n, "Power", "opset1", true);
-  case IR_OP_MAX: return emit_variadic(w, n, "Maximum");
-  case IR_OP_MIN: return emit_variadic(w, n, "Minimum");
-  case IR_OP_EQUAL: return emit_plain(w, n, "Equal", "opset1", true);
-  case IR_OP_LESS: return emit_plain(w, n, "Less", "opset1", true);
-  case IR_OP_GREATER: return emit_plain(w, n, "Greater", "opset1", true);
-  case IR_OP_WHERE: return emit_plain(w, n, "Select", "opset1", true);
-  case IR_OP_MATMUL: {
-    Val v;
-    return emit_matmul_like(w, n, false, false, n->name, n->outputs[0], &v);
-  }
-  case IR_OP_GEMM: return emit_gemm(w, n);
-  case IR_OP_CONCAT: return emit_concat(w, n);
-  case IR_OP_RESHAPE: case IR_OP_FLATTEN: return emit_reshape(w, n);
-  case IR_OP_TRANSPOSE: return emit_transpose(w, n);
-  case IR_OP_SQUEEZE: return emit_squeeze(w, n, false);
-  case IR_OP_UNSQUEEZE: return emit_squeeze(w, n, true);
-  case IR_OP_PAD: return emit_pad(w, n);
-  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return emit_resize(w, n);
-  case IR_OP_SLICE: return emit_slice(w, n);
-  case IR_OP_SPLIT: return emit_split(w, n);
-  case IR_OP_REDUCE_MEAN: case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_SUM: return emit_reduce(w, n);
-  case IR_OP_CAST: return emit_cast(w, n);
-  case IR_OP_IDENTITY: case IR_OP_DROPOUT: return emit_wire(w, n);
-  case IR_OP_CONSTANT_OF_SHAPE: return emit_constant_of_shape(w, n);
-  case IR_OP_SHAPE: return emit_shape(w, n);
-  case IR_OP_GATHER: return emit_gather(w, n);
-  case IR_OP_EXPAND: return emit_expand(w, n);
-  case IR_OP_RANGE: return emit_range(w, n);
-  case IR_OP_TILE: return emit_tile(w, n);
-  case IR_OP_ARGMAX: return emit_argmax(w, n);
-  case IR_OP_TOPK: return emit_topk(w, n);
-  case IR_OP_LRN: return emit_lrn(w, n);
-  case IR_OP_DEPTH_TO_SPACE: return emit_space_depth(w, n, true);
-  case IR_OP_SPACE_TO_DEPTH: return emit_space_depth(w, n, false);
-  case IR_OP_INSTANCE_NORM: return emit_instance_norm(w, n);
-  case IR_OP_NON_MAX_SUPPRESSION: return emit_nms(w, n);
-  case IR_OP_DETECTION_OUTPUT: return emit_detection_output(w, n);
-  case IR_OP_CONSTANT: default: return EMIT_UNMAPPED;
-  }
+  const Emitter *e = (unsigned)n->op < IR_OP_COUNT ? &EMIT[n->op] : NULL;
+  if (e && e->fn) return e->fn(w, n);
+  if (e && e->type) return emit_plain(w, n, e->type, e->opset, e->bcast);
+  return EMIT_UNMAPPED;
 }
 
 /* A source attribute as an XML attribute value; NULL for kinds that have no text form. */

@@ -9,6 +9,8 @@
  */
 #include "shape_internal.h"
 
+#include "compiler/graph/optable.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -355,25 +357,83 @@ static int fold_copy(IrGraph *g, int n) {
 
 typedef int (*FoldFn)(IrGraph *g, int n);
 
-static const FoldFn FOLD[IR_OP_COUNT] = {
-    [IR_OP_RELU] = fold_unary,       [IR_OP_LEAKY_RELU] = fold_unary,
-    [IR_OP_CLIP] = fold_unary,       [IR_OP_SIGMOID] = fold_unary,
-    [IR_OP_TANH] = fold_unary,       [IR_OP_HARD_SIGMOID] = fold_unary,
-    [IR_OP_HARD_SWISH] = fold_unary, [IR_OP_ELU] = fold_unary,
-    [IR_OP_EXP] = fold_unary,        [IR_OP_LOG] = fold_unary,
-    [IR_OP_SQRT] = fold_unary,       [IR_OP_NEG] = fold_unary,
-    [IR_OP_ABS] = fold_unary,        [IR_OP_FLOOR] = fold_unary,
-    [IR_OP_CEIL] = fold_unary,       [IR_OP_ADD] = fold_binary,
-    [IR_OP_SUB] = fold_binary,       [IR_OP_MUL] = fold_binary,
-    [IR_OP_DIV] = fold_binary,       [IR_OP_POW] = fold_binary,
-    [IR_OP_MAX] = fold_binary,       [IR_OP_MIN] = fold_binary,
-    [IR_OP_EQUAL] = fold_binary,     [IR_OP_LESS] = fold_binary,
-    [IR_OP_GREATER] = fold_binary,   [IR_OP_WHERE] = fold_where,
-    [IR_OP_CAST] = fold_cast,        [IR_OP_RESHAPE] = fold_copy,
-    [IR_OP_FLATTEN] = fold_copy,     [IR_OP_SQUEEZE] = fold_copy,
-    [IR_OP_UNSQUEEZE] = fold_copy,   [IR_OP_IDENTITY] = fold_copy,
-    [IR_OP_DROPOUT] = fold_copy,
-};
+/* The folding function of each op; NULL: not folded here (data-movement ops whose parameters
+ * come out of shape inference fold in shape.c, the rest is never folded). */
+/* clang-format off */
+#define FOLDS(Y)                       \
+  Y(CONV,                NULL)         \
+  Y(CONV_TRANSPOSE,      NULL)         \
+  Y(MAX_POOL,            NULL)         \
+  Y(AVERAGE_POOL,        NULL)         \
+  Y(GLOBAL_AVERAGE_POOL, NULL)         \
+  Y(GLOBAL_MAX_POOL,     NULL)         \
+  Y(BATCH_NORM,          NULL)         \
+  Y(RELU,                fold_unary)   \
+  Y(LEAKY_RELU,          fold_unary)   \
+  Y(PRELU,               NULL)         \
+  Y(CLIP,                fold_unary)   \
+  Y(SIGMOID,             fold_unary)   \
+  Y(TANH,                fold_unary)   \
+  Y(HARD_SIGMOID,        fold_unary)   \
+  Y(HARD_SWISH,          fold_unary)   \
+  Y(ELU,                 fold_unary)   \
+  Y(EXP,                 fold_unary)   \
+  Y(LOG,                 fold_unary)   \
+  Y(SQRT,                fold_unary)   \
+  Y(NEG,                 fold_unary)   \
+  Y(ABS,                 fold_unary)   \
+  Y(FLOOR,               fold_unary)   \
+  Y(CEIL,                fold_unary)   \
+  Y(SOFTMAX,             NULL)         \
+  Y(ADD,                 fold_binary)  \
+  Y(SUB,                 fold_binary)  \
+  Y(MUL,                 fold_binary)  \
+  Y(DIV,                 fold_binary)  \
+  Y(POW,                 fold_binary)  \
+  Y(MAX,                 fold_binary)  \
+  Y(MIN,                 fold_binary)  \
+  Y(EQUAL,               fold_binary)  \
+  Y(LESS,                fold_binary)  \
+  Y(GREATER,             fold_binary)  \
+  Y(WHERE,               fold_where)   \
+  Y(MATMUL,              NULL)         \
+  Y(GEMM,                NULL)         \
+  Y(CONCAT,              NULL)         \
+  Y(RESHAPE,             fold_copy)    \
+  Y(FLATTEN,             fold_copy)    \
+  Y(TRANSPOSE,           NULL)         \
+  Y(SQUEEZE,             fold_copy)    \
+  Y(UNSQUEEZE,           fold_copy)    \
+  Y(PAD,                 NULL)         \
+  Y(RESIZE,              NULL)         \
+  Y(UPSAMPLE,            NULL)         \
+  Y(SLICE,               NULL)         \
+  Y(SPLIT,               NULL)         \
+  Y(REDUCE_MEAN,         NULL)         \
+  Y(REDUCE_MAX,          NULL)         \
+  Y(REDUCE_SUM,          NULL)         \
+  Y(CAST,                fold_cast)    \
+  Y(IDENTITY,            fold_copy)    \
+  Y(DROPOUT,             fold_copy)    \
+  Y(CONSTANT,            NULL)         \
+  Y(CONSTANT_OF_SHAPE,   NULL)         \
+  Y(SHAPE,               NULL)         \
+  Y(GATHER,              NULL)         \
+  Y(EXPAND,              NULL)         \
+  Y(RANGE,               NULL)         \
+  Y(TILE,                NULL)         \
+  Y(ARGMAX,              NULL)         \
+  Y(TOPK,                NULL)         \
+  Y(LRN,                 NULL)         \
+  Y(DEPTH_TO_SPACE,      NULL)         \
+  Y(SPACE_TO_DEPTH,      NULL)         \
+  Y(INSTANCE_NORM,       NULL)         \
+  Y(LOG_SOFTMAX,         NULL)         \
+  Y(NON_MAX_SUPPRESSION, NULL)         \
+  Y(PRIOR_BOX_CLUSTERED, NULL)         \
+  Y(DETECTION_OUTPUT,    NULL)
+/* clang-format on */
+OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 
 /* Clears the constant data a failed evaluator may have allocated on node n's outputs. */
 static void unfold_outputs(IrGraph *g, int n) {

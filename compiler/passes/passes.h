@@ -40,8 +40,6 @@ extern const int PASS_COUNT;
 
 /* VPU rule for one node (vpu_rules.c): fills reason/fix (arena strings) for non-supported. */
 Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **fix);
-/* True when every op in ops.def has a rule (tested). */
-bool vpu_rules_complete(void);
 
 /* Small graph-building helpers shared by passes (pass_util.c). */
 int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data);

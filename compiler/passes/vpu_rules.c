@@ -8,6 +8,8 @@
  */
 #include "passes.h"
 
+#include "compiler/graph/optable.h"
+
 #include <string.h>
 
 typedef struct {
@@ -207,37 +209,84 @@ static Verdict rule_instance_norm(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
-static const Rule RULES[IR_OP_COUNT] = {
-    [IR_OP_CONV] = rule_conv, [IR_OP_CONV_TRANSPOSE] = rule_deconv,
-    [IR_OP_MAX_POOL] = rule_pool, [IR_OP_AVERAGE_POOL] = rule_pool,
-    [IR_OP_GLOBAL_AVERAGE_POOL] = rule_pool, [IR_OP_GLOBAL_MAX_POOL] = rule_pool,
-    [IR_OP_BATCH_NORM] = ok, [IR_OP_RELU] = ok, [IR_OP_LEAKY_RELU] = ok, [IR_OP_PRELU] = ok,
-    [IR_OP_CLIP] = ok, [IR_OP_SIGMOID] = ok, [IR_OP_TANH] = ok,
-    [IR_OP_HARD_SIGMOID] = not_listed, [IR_OP_HARD_SWISH] = ok, [IR_OP_ELU] = ok,
-    [IR_OP_EXP] = ok, [IR_OP_LOG] = ok, [IR_OP_SQRT] = ok, [IR_OP_NEG] = not_listed,
-    [IR_OP_ABS] = ok, [IR_OP_FLOOR] = ok, [IR_OP_CEIL] = ok, [IR_OP_SOFTMAX] = ok,
-    [IR_OP_ADD] = rule_integer_data, [IR_OP_SUB] = rule_integer_data, [IR_OP_MUL] = rule_integer_data,
-    [IR_OP_DIV] = rule_integer_data, [IR_OP_POW] = rule_integer_data, [IR_OP_MAX] = rule_integer_data,
-    [IR_OP_MIN] = rule_integer_data, [IR_OP_EQUAL] = rule_integer_data, [IR_OP_LESS] = rule_integer_data,
-    [IR_OP_GREATER] = rule_integer_data, [IR_OP_WHERE] = ok,
-    [IR_OP_MATMUL] = ok, [IR_OP_GEMM] = ok, [IR_OP_CONCAT] = ok, [IR_OP_RESHAPE] = ok,
-    [IR_OP_FLATTEN] = ok, [IR_OP_TRANSPOSE] = ok, [IR_OP_SQUEEZE] = ok, [IR_OP_UNSQUEEZE] = ok,
-    [IR_OP_PAD] = rule_pad, [IR_OP_RESIZE] = rule_resize, [IR_OP_UPSAMPLE] = rule_resize,
-    [IR_OP_SLICE] = ok, [IR_OP_SPLIT] = ok, [IR_OP_REDUCE_MEAN] = ok, [IR_OP_REDUCE_MAX] = ok,
-    [IR_OP_REDUCE_SUM] = ok, [IR_OP_CAST] = rule_cast, [IR_OP_IDENTITY] = ok, [IR_OP_DROPOUT] = ok,
-    [IR_OP_CONSTANT] = ok, [IR_OP_CONSTANT_OF_SHAPE] = rule_dynamic, [IR_OP_SHAPE] = rule_dynamic,
-    [IR_OP_GATHER] = ok, [IR_OP_EXPAND] = ok, [IR_OP_RANGE] = not_listed, [IR_OP_TILE] = ok,
-    [IR_OP_ARGMAX] = ok, [IR_OP_TOPK] = ok, [IR_OP_LRN] = rule_lrn, [IR_OP_DEPTH_TO_SPACE] = not_listed,
-    [IR_OP_SPACE_TO_DEPTH] = not_listed, [IR_OP_INSTANCE_NORM] = rule_instance_norm,
-    [IR_OP_LOG_SOFTMAX] = not_listed, [IR_OP_NON_MAX_SUPPRESSION] = rule_nms,
-    [IR_OP_PRIOR_BOX_CLUSTERED] = rule_dynamic, [IR_OP_DETECTION_OUTPUT] = rule_detection_output, /* folds to a constant unless its sizes are run-time */
-};
+/* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
+ * why). DetectionOutput folds to a constant unless its sizes are run-time. */
+/* clang-format off */
+#define RULE_LIST(Y)                             \
+  Y(CONV,                rule_conv)              \
+  Y(CONV_TRANSPOSE,      rule_deconv)            \
+  Y(MAX_POOL,            rule_pool)              \
+  Y(AVERAGE_POOL,        rule_pool)              \
+  Y(GLOBAL_AVERAGE_POOL, rule_pool)              \
+  Y(GLOBAL_MAX_POOL,     rule_pool)              \
+  Y(BATCH_NORM,          ok)                     \
+  Y(RELU,                ok)                     \
+  Y(LEAKY_RELU,          ok)                     \
+  Y(PRELU,               ok)                     \
+  Y(CLIP,                ok)                     \
+  Y(SIGMOID,             ok)                     \
+  Y(TANH,                ok)                     \
+  Y(HARD_SIGMOID,        not_listed)             \
+  Y(HARD_SWISH,          ok)                     \
+  Y(ELU,                 ok)                     \
+  Y(EXP,                 ok)                     \
+  Y(LOG,                 ok)                     \
+  Y(SQRT,                ok)                     \
+  Y(NEG,                 not_listed)             \
+  Y(ABS,                 ok)                     \
+  Y(FLOOR,               ok)                     \
+  Y(CEIL,                ok)                     \
+  Y(SOFTMAX,             ok)                     \
+  Y(ADD,                 rule_integer_data)      \
+  Y(SUB,                 rule_integer_data)      \
+  Y(MUL,                 rule_integer_data)      \
+  Y(DIV,                 rule_integer_data)      \
+  Y(POW,                 rule_integer_data)      \
+  Y(MAX,                 rule_integer_data)      \
+  Y(MIN,                 rule_integer_data)      \
+  Y(EQUAL,               rule_integer_data)      \
+  Y(LESS,                rule_integer_data)      \
+  Y(GREATER,             rule_integer_data)      \
+  Y(WHERE,               ok)                     \
+  Y(MATMUL,              ok)                     \
+  Y(GEMM,                ok)                     \
+  Y(CONCAT,              ok)                     \
+  Y(RESHAPE,             ok)                     \
+  Y(FLATTEN,             ok)                     \
+  Y(TRANSPOSE,           ok)                     \
+  Y(SQUEEZE,             ok)                     \
+  Y(UNSQUEEZE,           ok)                     \
+  Y(PAD,                 rule_pad)               \
+  Y(RESIZE,              rule_resize)            \
+  Y(UPSAMPLE,            rule_resize)            \
+  Y(SLICE,               ok)                     \
+  Y(SPLIT,               ok)                     \
+  Y(REDUCE_MEAN,         ok)                     \
+  Y(REDUCE_MAX,          ok)                     \
+  Y(REDUCE_SUM,          ok)                     \
+  Y(CAST,                rule_cast)              \
+  Y(IDENTITY,            ok)                     \
+  Y(DROPOUT,             ok)                     \
+  Y(CONSTANT,            ok)                     \
+  Y(CONSTANT_OF_SHAPE,   rule_dynamic)           \
+  Y(SHAPE,               rule_dynamic)           \
+  Y(GATHER,              ok)                     \
+  Y(EXPAND,              ok)                     \
+  Y(RANGE,               not_listed)             \
+  Y(TILE,                ok)                     \
+  Y(ARGMAX,              ok)                     \
+  Y(TOPK,                ok)                     \
+  Y(LRN,                 rule_lrn)               \
+  Y(DEPTH_TO_SPACE,      not_listed)             \
+  Y(SPACE_TO_DEPTH,      not_listed)             \
+  Y(INSTANCE_NORM,       rule_instance_norm)     \
+  Y(LOG_SOFTMAX,         not_listed)             \
+  Y(NON_MAX_SUPPRESSION, rule_nms)               \
+  Y(PRIOR_BOX_CLUSTERED, rule_dynamic)           \
+  Y(DETECTION_OUTPUT,    rule_detection_output)
+/* clang-format on */
+OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
-bool vpu_rules_complete(void) {
-  for (int i = 0; i < IR_OP_COUNT; i++)
-    if (!RULES[i]) return false;
-  return true;
-}
 
 /* A tensor with an unknown dim after inference means a dynamic shape, unless it only follows
  * from an unsupported node upstream (then that node is the verdict to act on). */

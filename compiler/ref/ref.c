@@ -1,6 +1,8 @@
 /* compiler/ref/ref.c — RefTensor helpers and the ref_run driver (see ref.h). */
 #include "ref_internal.h"
 
+#include "compiler/graph/optable.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,79 +211,82 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
 
 /* ---- the kernel table ---- */
 
-static const RefKernel KERNELS[IR_OP_COUNT] = {
-  [IR_OP_CONV] = ref__k_conv,
-  [IR_OP_CONV_TRANSPOSE] = ref__k_conv_transpose,
-  [IR_OP_MAX_POOL] = ref__k_max_pool,
-  [IR_OP_AVERAGE_POOL] = ref__k_average_pool,
-  [IR_OP_GLOBAL_AVERAGE_POOL] = ref__k_global_average_pool,
-  [IR_OP_GLOBAL_MAX_POOL] = ref__k_global_max_pool,
-  [IR_OP_BATCH_NORM] = ref__k_batch_norm,
-  [IR_OP_RELU] = ref__k_unary,
-  [IR_OP_LEAKY_RELU] = ref__k_unary,
-  [IR_OP_PRELU] = ref__k_prelu,
-  [IR_OP_CLIP] = ref__k_clip,
-  [IR_OP_SIGMOID] = ref__k_unary,
-  [IR_OP_TANH] = ref__k_unary,
-  [IR_OP_HARD_SIGMOID] = ref__k_unary,
-  [IR_OP_HARD_SWISH] = ref__k_unary,
-  [IR_OP_ELU] = ref__k_unary,
-  [IR_OP_EXP] = ref__k_unary,
-  [IR_OP_LOG] = ref__k_unary,
-  [IR_OP_SQRT] = ref__k_unary,
-  [IR_OP_NEG] = ref__k_unary,
-  [IR_OP_ABS] = ref__k_unary,
-  [IR_OP_FLOOR] = ref__k_unary,
-  [IR_OP_CEIL] = ref__k_unary,
-  [IR_OP_SOFTMAX] = ref__k_softmax,
-  [IR_OP_ADD] = ref__k_binary,
-  [IR_OP_SUB] = ref__k_binary,
-  [IR_OP_MUL] = ref__k_binary,
-  [IR_OP_DIV] = ref__k_binary,
-  [IR_OP_POW] = ref__k_binary,
-  [IR_OP_MAX] = ref__k_variadic,
-  [IR_OP_MIN] = ref__k_variadic,
-  [IR_OP_EQUAL] = ref__k_compare,
-  [IR_OP_LESS] = ref__k_compare,
-  [IR_OP_GREATER] = ref__k_compare,
-  [IR_OP_WHERE] = ref__k_where,
-  [IR_OP_MATMUL] = ref__k_matmul,
-  [IR_OP_GEMM] = ref__k_gemm,
-  [IR_OP_CONCAT] = ref__k_concat,
-  [IR_OP_RESHAPE] = ref__k_reshape,
-  [IR_OP_FLATTEN] = ref__k_flatten,
-  [IR_OP_TRANSPOSE] = ref__k_transpose,
-  [IR_OP_SQUEEZE] = ref__k_squeeze,
-  [IR_OP_UNSQUEEZE] = ref__k_unsqueeze,
-  [IR_OP_PAD] = ref__k_pad,
-  [IR_OP_RESIZE] = ref__k_resize,
-  [IR_OP_UPSAMPLE] = ref__k_resize,
-  [IR_OP_SLICE] = ref__k_slice,
-  [IR_OP_SPLIT] = ref__k_split,
-  [IR_OP_REDUCE_MEAN] = ref__k_reduce,
-  [IR_OP_REDUCE_MAX] = ref__k_reduce,
-  [IR_OP_REDUCE_SUM] = ref__k_reduce,
-  [IR_OP_CAST] = ref__k_cast,
-  [IR_OP_IDENTITY] = ref__k_identity,
-  [IR_OP_DROPOUT] = ref__k_identity,
-  [IR_OP_CONSTANT] = ref__k_constant,
-  [IR_OP_CONSTANT_OF_SHAPE] = ref__k_constant_of_shape,
-  [IR_OP_SHAPE] = ref__k_shape,
-  [IR_OP_GATHER] = ref__k_gather,
-  [IR_OP_EXPAND] = ref__k_expand,
-  [IR_OP_RANGE] = ref__k_range,
-  [IR_OP_TILE] = ref__k_tile,
-  [IR_OP_ARGMAX] = ref__k_argmax,
-  [IR_OP_TOPK] = ref__k_topk,
-  [IR_OP_LRN] = ref__k_lrn,
-  [IR_OP_DEPTH_TO_SPACE] = ref__k_depth_to_space,
-  [IR_OP_SPACE_TO_DEPTH] = ref__k_space_to_depth,
-  [IR_OP_INSTANCE_NORM] = ref__k_instance_norm,
-  [IR_OP_LOG_SOFTMAX] = ref__k_softmax,
-  [IR_OP_NON_MAX_SUPPRESSION] = NULL, /* not implemented: UNSUPPORTED */
-  [IR_OP_PRIOR_BOX_CLUSTERED] = ref__k_prior_box_clustered,
-  [IR_OP_DETECTION_OUTPUT] = ref__k_detection_output,
-};
+/* The kernel of each op; NULL: no reference kernel (NonMaxSuppression: the node is UNSUPPORTED). */
+/* clang-format off */
+#define REF_KERNELS(Y)                                \
+  Y(CONV,                ref__k_conv)                 \
+  Y(CONV_TRANSPOSE,      ref__k_conv_transpose)       \
+  Y(MAX_POOL,            ref__k_max_pool)             \
+  Y(AVERAGE_POOL,        ref__k_average_pool)         \
+  Y(GLOBAL_AVERAGE_POOL, ref__k_global_average_pool)  \
+  Y(GLOBAL_MAX_POOL,     ref__k_global_max_pool)      \
+  Y(BATCH_NORM,          ref__k_batch_norm)           \
+  Y(RELU,                ref__k_unary)                \
+  Y(LEAKY_RELU,          ref__k_unary)                \
+  Y(PRELU,               ref__k_prelu)                \
+  Y(CLIP,                ref__k_clip)                 \
+  Y(SIGMOID,             ref__k_unary)                \
+  Y(TANH,                ref__k_unary)                \
+  Y(HARD_SIGMOID,        ref__k_unary)                \
+  Y(HARD_SWISH,          ref__k_unary)                \
+  Y(ELU,                 ref__k_unary)                \
+  Y(EXP,                 ref__k_unary)                \
+  Y(LOG,                 ref__k_unary)                \
+  Y(SQRT,                ref__k_unary)                \
+  Y(NEG,                 ref__k_unary)                \
+  Y(ABS,                 ref__k_unary)                \
+  Y(FLOOR,               ref__k_unary)                \
+  Y(CEIL,                ref__k_unary)                \
+  Y(SOFTMAX,             ref__k_softmax)              \
+  Y(ADD,                 ref__k_binary)               \
+  Y(SUB,                 ref__k_binary)               \
+  Y(MUL,                 ref__k_binary)               \
+  Y(DIV,                 ref__k_binary)               \
+  Y(POW,                 ref__k_binary)               \
+  Y(MAX,                 ref__k_variadic)             \
+  Y(MIN,                 ref__k_variadic)             \
+  Y(EQUAL,               ref__k_compare)              \
+  Y(LESS,                ref__k_compare)              \
+  Y(GREATER,             ref__k_compare)              \
+  Y(WHERE,               ref__k_where)                \
+  Y(MATMUL,              ref__k_matmul)               \
+  Y(GEMM,                ref__k_gemm)                 \
+  Y(CONCAT,              ref__k_concat)               \
+  Y(RESHAPE,             ref__k_reshape)              \
+  Y(FLATTEN,             ref__k_flatten)              \
+  Y(TRANSPOSE,           ref__k_transpose)            \
+  Y(SQUEEZE,             ref__k_squeeze)              \
+  Y(UNSQUEEZE,           ref__k_unsqueeze)            \
+  Y(PAD,                 ref__k_pad)                  \
+  Y(RESIZE,              ref__k_resize)               \
+  Y(UPSAMPLE,            ref__k_resize)               \
+  Y(SLICE,               ref__k_slice)                \
+  Y(SPLIT,               ref__k_split)                \
+  Y(REDUCE_MEAN,         ref__k_reduce)               \
+  Y(REDUCE_MAX,          ref__k_reduce)               \
+  Y(REDUCE_SUM,          ref__k_reduce)               \
+  Y(CAST,                ref__k_cast)                 \
+  Y(IDENTITY,            ref__k_identity)             \
+  Y(DROPOUT,             ref__k_identity)             \
+  Y(CONSTANT,            ref__k_constant)             \
+  Y(CONSTANT_OF_SHAPE,   ref__k_constant_of_shape)    \
+  Y(SHAPE,               ref__k_shape)                \
+  Y(GATHER,              ref__k_gather)               \
+  Y(EXPAND,              ref__k_expand)               \
+  Y(RANGE,               ref__k_range)                \
+  Y(TILE,                ref__k_tile)                 \
+  Y(ARGMAX,              ref__k_argmax)               \
+  Y(TOPK,                ref__k_topk)                 \
+  Y(LRN,                 ref__k_lrn)                  \
+  Y(DEPTH_TO_SPACE,      ref__k_depth_to_space)       \
+  Y(SPACE_TO_DEPTH,      ref__k_space_to_depth)       \
+  Y(INSTANCE_NORM,       ref__k_instance_norm)        \
+  Y(LOG_SOFTMAX,         ref__k_softmax)              \
+  Y(NON_MAX_SUPPRESSION, NULL)                        \
+  Y(PRIOR_BOX_CLUSTERED, ref__k_prior_box_clustered)  \
+  Y(DETECTION_OUTPUT,    ref__k_detection_output)
+/* clang-format on */
+OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 
 bool ref_has_kernel(IrOp op) { return (unsigned)op < IR_OP_COUNT && KERNELS[op] != NULL; }
 

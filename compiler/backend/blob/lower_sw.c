@@ -3,6 +3,8 @@
  */
 #include "compiler/backend/blob/bw.h"
 
+#include "compiler/graph/optable.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1274,67 +1276,121 @@ bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
   }
 }
 
+static int lower_matmul(W *w, const IrNode *n) {
+  const IrTensor *b = bw_T(w, n->inputs[1]);
+  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
+  return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
+}
+
+static int lower_prelu(W *w, const IrNode *n) {
+  const IrTensor *y = bw_T(w, n->outputs[0]);
+  int64_t c = y->rank >= 2 ? y->dims[1] : 1;
+  double *v = channel_values_r(w, n->inputs[1], c, y->rank);
+  if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(bw_T(w, n->inputs[1])) != 1)) return lower_prelu_bcast(w, n);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_PRELU, true);
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
+  return 0;
+}
+
+static int lower_sqrt(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f); }
+
+static int lower_minmax(W *w, const IrNode *n) { return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n); }
+
+/* How each op becomes stages: a lowering of its own (fn), or a family lowering given the stage
+ * type (fn_stage, stage). Both NULL: no stage, because the op is a memory view (bw_is_view_op:
+ * Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, most Transposes and Casts), is
+ * always folded or replaced before the backend (Constant, Shape, ...), or has no MyriadX stage
+ * (its verdict says so before the writer runs). */
+typedef struct {
+  int (*fn)(W *w, const IrNode *n);
+  int (*fn_stage)(W *w, const IrNode *n, uint32_t stage);
+  uint32_t stage;
+} Lowering;
+
+/* clang-format off */
+#define LOWERINGS(Y)                                                  \
+  Y(CONV,                lower_conv)                                  \
+  Y(CONV_TRANSPOSE,      lower_deconv)                                \
+  Y(MAX_POOL,            lower_pool)                                        \
+  Y(AVERAGE_POOL,        lower_pool)                                        \
+  Y(GLOBAL_AVERAGE_POOL, lower_pool)                                        \
+  Y(GLOBAL_MAX_POOL,     lower_pool)                                        \
+  Y(BATCH_NORM,          lower_batchnorm)                             \
+  Y(RELU,                NULL, lower_post, BLOB_STAGE_RELU)           \
+  Y(LEAKY_RELU,          NULL, lower_post, BLOB_STAGE_LEAKY_RELU)     \
+  Y(PRELU,               lower_prelu)                                 \
+  Y(CLIP,                NULL, lower_post, BLOB_STAGE_CLAMP)          \
+  Y(SIGMOID,             NULL, lower_post, BLOB_STAGE_SIGMOID)        \
+  Y(TANH,                NULL, lower_post, BLOB_STAGE_TANH)           \
+  Y(HARD_SIGMOID,        NULL)                                        \
+  Y(HARD_SWISH,          NULL, lower_post, BLOB_STAGE_HSWISH)         \
+  Y(ELU,                 NULL, lower_post, BLOB_STAGE_ELU)            \
+  Y(EXP,                 NULL, lower_post, BLOB_STAGE_EXP)            \
+  Y(LOG,                 NULL, lower_post, BLOB_STAGE_LOG)            \
+  Y(SQRT,                lower_sqrt)                                  \
+  Y(NEG,                 NULL)                                        \
+  Y(ABS,                 lower_abs)                                   \
+  Y(FLOOR,               NULL, lower_post, BLOB_STAGE_FLOOR)          \
+  Y(CEIL,                NULL, lower_post, BLOB_STAGE_CEILING)        \
+  Y(SOFTMAX,             lower_softmax)                               \
+  Y(ADD,                 lower_eltwise)                               \
+  Y(SUB,                 lower_eltwise)                               \
+  Y(MUL,                 lower_eltwise)                               \
+  Y(DIV,                 lower_eltwise)                               \
+  Y(POW,                 lower_eltwise)                               \
+  Y(MAX,                 lower_minmax)                                \
+  Y(MIN,                 lower_minmax)                                \
+  Y(EQUAL,               lower_compare)                               \
+  Y(LESS,                lower_compare)                               \
+  Y(GREATER,             lower_compare)                               \
+  Y(WHERE,               lower_where)                                 \
+  Y(MATMUL,              lower_matmul)                                \
+  Y(GEMM,                lower_matmul)                                \
+  Y(CONCAT,              lower_concat)                                \
+  Y(RESHAPE,             NULL)                                        \
+  Y(FLATTEN,             NULL)                                        \
+  Y(TRANSPOSE,           lower_transpose)                             \
+  Y(SQUEEZE,             NULL)                                        \
+  Y(UNSQUEEZE,           NULL)                                        \
+  Y(PAD,                 lower_pad)                                   \
+  Y(RESIZE,              lower_resize)                                \
+  Y(UPSAMPLE,            lower_resize)                                \
+  Y(SLICE,               lower_slice)                                 \
+  Y(SPLIT,               lower_split)                                 \
+  Y(REDUCE_MEAN,         NULL, lower_reduce, BLOB_STAGE_REDUCE_MEAN)  \
+  Y(REDUCE_MAX,          NULL, lower_reduce, BLOB_STAGE_REDUCE_MAX)   \
+  Y(REDUCE_SUM,          NULL, lower_reduce, BLOB_STAGE_REDUCE_SUM)   \
+  Y(CAST,                lower_convert)                               \
+  Y(IDENTITY,            NULL)                                        \
+  Y(DROPOUT,             NULL)                                        \
+  Y(CONSTANT,            NULL)                                        \
+  Y(CONSTANT_OF_SHAPE,   NULL)                                        \
+  Y(SHAPE,               NULL)                                        \
+  Y(GATHER,              lower_gather)                                \
+  Y(EXPAND,              lower_tile)                                  \
+  Y(RANGE,               NULL)                                        \
+  Y(TILE,                lower_tile)                                  \
+  Y(ARGMAX,              lower_topk)                                  \
+  Y(TOPK,                lower_topk)                                  \
+  Y(LRN,                 lower_lrn)                                   \
+  Y(DEPTH_TO_SPACE,      NULL)                                        \
+  Y(SPACE_TO_DEPTH,      NULL)                                        \
+  Y(INSTANCE_NORM,       lower_instance_norm)                         \
+  Y(LOG_SOFTMAX,         NULL)                                        \
+  Y(NON_MAX_SUPPRESSION, NULL)                                        \
+  Y(PRIOR_BOX_CLUSTERED, NULL)                                        \
+  Y(DETECTION_OUTPUT,    lower_detection_output)
+/* clang-format on */
+OPTABLE(static const Lowering, LOWER, LOWERINGS);
+
 int bw_lower_node(W *w, int i) {
   const IrNode *n = &w->g->nodes[i];
   w->cur_node = i;
-  switch (n->op) {
-  case IR_OP_CONV: return lower_conv(w, n);
-  case IR_OP_GEMM: case IR_OP_MATMUL: {
-    const IrTensor *b = bw_T(w, n->inputs[1]);
-    bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
-    return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
-  }
-  case IR_OP_MAX_POOL: case IR_OP_AVERAGE_POOL: case IR_OP_GLOBAL_AVERAGE_POOL: case IR_OP_GLOBAL_MAX_POOL:
-    return lower_pool(w, n);
-  case IR_OP_REDUCE_MEAN: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MEAN);
-  case IR_OP_REDUCE_MAX: return lower_reduce(w, n, BLOB_STAGE_REDUCE_MAX);
-  case IR_OP_REDUCE_SUM: return lower_reduce(w, n, BLOB_STAGE_REDUCE_SUM);
-  case IR_OP_INSTANCE_NORM: return lower_instance_norm(w, n);
-  case IR_OP_ARGMAX: case IR_OP_TOPK: return lower_topk(w, n);
-  case IR_OP_TILE: return lower_tile(w, n);
-  case IR_OP_RELU: return lower_post(w, n, BLOB_STAGE_RELU);
-  case IR_OP_LEAKY_RELU: return lower_post(w, n, BLOB_STAGE_LEAKY_RELU);
-  case IR_OP_CLIP: return lower_post(w, n, BLOB_STAGE_CLAMP);
-  case IR_OP_SIGMOID: return lower_post(w, n, BLOB_STAGE_SIGMOID);
-  case IR_OP_TANH: return lower_post(w, n, BLOB_STAGE_TANH);
-  case IR_OP_ELU: return lower_post(w, n, BLOB_STAGE_ELU);
-  case IR_OP_EXP: return lower_post(w, n, BLOB_STAGE_EXP);
-  case IR_OP_LOG: return lower_post(w, n, BLOB_STAGE_LOG);
-  case IR_OP_FLOOR: return lower_post(w, n, BLOB_STAGE_FLOOR);
-  case IR_OP_CEIL: return lower_post(w, n, BLOB_STAGE_CEILING);
-  case IR_OP_HARD_SWISH: return lower_post(w, n, BLOB_STAGE_HSWISH);
-  case IR_OP_PRELU: {
-    const IrTensor *y = bw_T(w, n->outputs[0]);
-    int64_t c = y->rank >= 2 ? y->dims[1] : 1;
-    double *v = channel_values_r(w, n->inputs[1], c, y->rank);
-    if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(bw_T(w, n->inputs[1])) != 1)) return lower_prelu_bcast(w, n);
-    Stage *s = bw_new_stage(w, BLOB_STAGE_PRELU, true);
-    bw_add_buf(s, bw_view(w, n->inputs[0]));
-    bw_add_buf(s, bw_view(w, n->outputs[0]));
-    bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
-    return 0;
-  }
-  case IR_OP_SQRT: return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
-  case IR_OP_SOFTMAX: return lower_softmax(w, n);
-  case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW: return lower_eltwise(w, n);
-  case IR_OP_MAX: case IR_OP_MIN: return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n);
-  case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER: return lower_compare(w, n);
-  case IR_OP_WHERE: return lower_where(w, n);
-  case IR_OP_ABS: return lower_abs(w, n);
-  case IR_OP_EXPAND: return lower_tile(w, n);
-  case IR_OP_BATCH_NORM: return lower_batchnorm(w, n);
-  case IR_OP_TRANSPOSE: return lower_transpose(w, n);
-  case IR_OP_CONCAT: return lower_concat(w, n);
-  case IR_OP_SLICE: return lower_slice(w, n);
-  case IR_OP_SPLIT: return lower_split(w, n);
-  case IR_OP_GATHER: return lower_gather(w, n);
-  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return lower_resize(w, n);
-  case IR_OP_PAD: return lower_pad(w, n);
-  case IR_OP_CAST: return lower_convert(w, n);
-  case IR_OP_LRN: return lower_lrn(w, n);
-  case IR_OP_CONV_TRANSPOSE: return lower_deconv(w, n);
-  case IR_OP_DETECTION_OUTPUT: return lower_detection_output(w, n);
-  default: return bw_fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
-  }
+  const Lowering *l = (unsigned)n->op < IR_OP_COUNT ? &LOWER[n->op] : NULL;
+  if (l && l->fn) return l->fn(w, n);
+  if (l && l->fn_stage) return l->fn_stage(w, n, l->stage);
+  return bw_fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
 }
 
