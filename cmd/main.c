@@ -23,6 +23,7 @@
 #include "pipeline/archive.h"
 #include "pipeline/build.h"
 #include "pipeline/pool.h"
+#include "pipeline/record.h"
 #include "reports/report.h"
 #include "reports/report_out.h"
 
@@ -201,14 +202,14 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     Err err = {0};
     snprintf(path, sizeof path, "%s/report.json", out_dir);
     int rc = io_mkdirs(out_dir, &err);
-    json_t *doc = report_build(jobs, n, manifest);
+    json_t *doc = jobs_report(jobs, n, manifest);
     if (reproducible) report_strip_timings(doc); /* archived: same bytes every run */
     if (rc == 0 && baseline) {
       newly_failing = report_baseline_apply(doc, baseline, &err);
       if (newly_failing < 0) rc = -1;
     }
     /* report.json, report.html and junit.xml as one atomic batch: one fsync commit for all */
-    char *json = rc == 0 ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
+    char *json = rc == 0 ? report_json_dumps(doc) : NULL;
     char *junit = rc == 0 ? report_junit_string(doc) : NULL;
     Buf html = BUF_INIT, jbuf = BUF_INIT;
     if (rc == 0 && (!json || !junit || report_html_render(&html, doc) < 0)) rc = err_set(&err, ERR_INTERNAL, "cannot render the reports");
@@ -237,9 +238,11 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
             counts[JOB_OK], counts[JOB_UNSUPPORTED], counts[JOB_ERROR] + counts[JOB_SKIPPED], out_dir);
   }
   if (json_stdout) {
-    char *s = report_json_string(jobs, n, manifest);
+    json_t *doc = jobs_report(jobs, n, manifest);
+    char *s = report_json_dumps(doc);
     if (s) puts(s);
     free(s);
+    json_decref(doc);
   }
   if (pool_stop_requested()) return 130;
   if (newly_failing > 0) {

@@ -14,6 +14,7 @@
 
 #include "cache.h"
 #include "pool.h"
+#include "record.h"
 
 const char *job_status_name(JobStatus s) {
   switch (s) {
@@ -116,7 +117,7 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   p->done++;
   p->failed += j->status == JOB_ERROR;
   p->unsupported += j->status == JOB_UNSUPPORTED;
-  p->cached += j->cached_report != NULL;
+  p->cached += j->cached_record != NULL;
   double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
   char line[1400];
   if (j->status == JOB_ERROR) {
@@ -130,7 +131,7 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
       fprintf(stderr, "%s: node '%s' (%s): %s: %s\n", j->name, is->node, is->op, is->verdict, is->reason);
     }
   fprintf(stderr, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
-          job_status_name(j->status), j->cached_report ? " (cached)" : "", j->t_total);
+          job_status_name(j->status), j->cached_record ? " (cached)" : "", j->t_total);
   if (p->failed) fprintf(stderr, " \u00b7 %d failed", p->failed);
   if (p->unsupported) fprintf(stderr, " \u00b7 %d unsupported", p->unsupported);
   if (p->done < ctx->n) fprintf(stderr, " \u00b7 ETA %.0fs", eta);
@@ -337,7 +338,7 @@ static void run_one(void *vctx, int i, int worker) {
   buf_free(&j->res.xml);
   buf_free(&j->res.bin);
   j->t_total = io_now() - t0;
-  if (bo->use_cache && (bo->want_blob || bo->want_ir)) cache_store(j, bo->out_dir);
+  if (bo->use_cache && (bo->want_blob || bo->want_ir)) cache_store(j, bo->out_dir, job_record(j));
   progress(ctx, j);
 }
 
@@ -359,7 +360,7 @@ void build_jobs_free(BuildJob *jobs, int n) {
   if (!jobs) return;
   for (int i = 0; i < n; i++) {
     compile_result_free(&jobs[i].res);
-    json_decref(jobs[i].cached_report);
+    json_decref(jobs[i].cached_record);
   }
   free(jobs);
 }

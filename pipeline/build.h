@@ -5,11 +5,13 @@
  *   build_jobs_from_manifest(&jobs, &n, manifest, arena);
  *   BuildOptions bo = {.out_dir = "out", .threads = 2, .want_blob = true, .want_ir = true};
  *   build_run(jobs, n, &bo);                 // never stops at a failing model
- *   report_json_write(...)                   // reports/report.h
+ *   json_t *doc = jobs_report(jobs, n, path); // pipeline/record.h
  *   build_jobs_free(jobs, n);
  */
 #ifndef PIPELINE_BUILD_H
 #define PIPELINE_BUILD_H
+
+#include <jansson.h>
 
 #include "compiler/compile.h"
 #include "manifest.h"
@@ -27,7 +29,7 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
-  void *cached_report;       /* json_t *: the stored record when the cache had this model */
+  json_t *cached_record;     /* the stored record (pipeline/record.h) when the cache had this model */
 } BuildJob;
 
 typedef struct {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "reports/report.h"
+#include "reports/report.h" /* BLOBC_VERSION */
 
 #define CACHE_VERSION 1
 #define CACHE_DIR ".blobc-cache"
@@ -132,7 +132,7 @@ static void restore_job(BuildJob *j, json_t *entry) {
   json_t *rep = json_object_get(entry, "report");
   const char *status = json_string_value(json_object_get(rep, "status"));
   j->status = status && !strcmp(status, "unsupported") ? JOB_UNSUPPORTED : JOB_OK;
-  j->cached_report = json_incref(rep);
+  j->cached_record = json_incref(rep);
   j->res.arena = arena_new();
   json_t *w = json_object_get(rep, "outputs_written"), *b = json_object_get(w, "blob");
   if (b) {
@@ -194,12 +194,18 @@ bool cache_lookup(BuildJob *j, const char *out_dir) {
   return hit;
 }
 
-void cache_store(BuildJob *j, const char *out_dir) {
-  if (j->status != JOB_OK && j->status != JOB_UNSUPPORTED) return;
+void cache_store(BuildJob *j, const char *out_dir, json_t *record) {
+  if (j->status != JOB_OK && j->status != JOB_UNSUPPORTED) {
+    json_decref(record);
+    return;
+  }
   SrcFile files[16];
   int n = source_files(files, j->opt.source);
   char cd[65], opt[65];
-  if (n == 0 || content_digest(cd, files, n) < 0) return;
+  if (n == 0 || content_digest(cd, files, n) < 0) {
+    json_decref(record);
+    return;
+  }
   options_digest(opt, j);
   json_t *entry = json_object();
   json_object_set_new(entry, "cache_version", json_integer(CACHE_VERSION));
@@ -221,9 +227,8 @@ void cache_store(BuildJob *j, const char *out_dir) {
     json_array_append_new(outs, o);
   }
   json_object_set_new(entry, "outputs", outs);
-  json_t *rep = report_model_json(j);
-  json_object_del(rep, "timings");
-  json_object_set_new(entry, "report", rep);
+  json_object_del(record, "timings");
+  json_object_set_new(entry, "report", record);
   char sum[65];
   entry_checksum(sum, entry);
   json_object_set_new(entry, "checksum", json_string(sum));

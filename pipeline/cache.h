@@ -14,9 +14,11 @@
 #include "build.h"
 
 /* True when the cache has this model unchanged: fills j->status, output paths and
- * j->cached_report. Warnings (corrupt entry) go to stderr. */
+ * j->cached_record. Warnings (corrupt entry) go to stderr. */
 bool cache_lookup(BuildJob *j, const char *out_dir);
-/* Records a freshly built ok/unsupported model. Failures to write are warnings only. */
-void cache_store(BuildJob *j, const char *out_dir);
+/* Records a freshly built ok/unsupported model with its report record (pipeline/record.h; the
+ * cache keeps it without "timings" and takes the reference over). Failures to write are
+ * warnings only. */
+void cache_store(BuildJob *j, const char *out_dir, json_t *record);
 
 #endif

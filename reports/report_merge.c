@@ -153,19 +153,6 @@ int report_merge(json_t **out, const char *const *paths, int n, Err *err) {
   return rc;
 }
 
-/* Writes doc as out_dir/report.json the way report_json_write does (2-space indent, newline). */
-static int write_json(const char *path, json_t *doc, Err *err) {
-  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-  if (!s) return err_set(err, ERR_INTERNAL, "cannot serialise the report");
-  Buf b = BUF_INIT;
-  buf_put(&b, s, strlen(s));
-  buf_put(&b, "\n", 1);
-  free(s);
-  int rc = io_write_atomic(path, b.data, b.len, err);
-  buf_free(&b);
-  return rc;
-}
-
 int report_merge_write(const char *out_dir, const char *const *paths, int n, int *stats_models, Err *err) {
   json_t *doc = NULL;
   char path[4200];
@@ -173,7 +160,7 @@ int report_merge_write(const char *out_dir, const char *const *paths, int n, int
   if (rc == 0) rc = io_mkdirs(out_dir, err);
   if (rc == 0) {
     snprintf(path, sizeof path, "%s/report.json", out_dir);
-    rc = write_json(path, doc, err);
+    rc = report_json_write_doc(path, doc, err);
   }
   if (rc == 0) {
     snprintf(path, sizeof path, "%s/report.html", out_dir);

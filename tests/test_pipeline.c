@@ -6,6 +6,7 @@
 
 #include "compiler/backend/blob_read.h"
 #include "pipeline/build.h"
+#include "pipeline/record.h"
 #include "reports/report.h"
 #include "testutil.h"
 
@@ -170,7 +171,7 @@ static void pipeline__output_bytes_identical_for_j1_and_j2(void **state) {
   }
   assert_true(compared >= 8);
   /* the reports agree except timings */
-  json_t *ra = report_build(a.jobs, a.n, "m"), *rb = report_build(b.jobs, b.n, "m");
+  json_t *ra = jobs_report(a.jobs, a.n, "m"), *rb = jobs_report(b.jobs, b.n, "m");
   size_t idx;
   json_t *m;
   json_array_foreach(json_object_get(ra, "models"), idx, m) json_object_del(m, "timings");
@@ -224,7 +225,9 @@ static void pipeline__report_names_every_unsupported_node(void **state) {
   snprintf(out, sizeof out, "%s/out", dir);
   Run r;
   run_build(&r, demo_manifest(dir, y), out, 1);
-  char *s = report_json_string(r.jobs, r.n, "zoo.yaml");
+  json_t *rep = jobs_report(r.jobs, r.n, "zoo.yaml");
+  char *s = report_json_dumps(rep);
+  json_decref(rep);
   json_error_t je;
   json_t *doc = json_loads(s, 0, &je);
   assert_non_null(doc);
