@@ -84,7 +84,7 @@ static int one_run(Steps *st, int run, const char *path, const char *tmpdir, Err
   CompInput in = {.n_mean = 3, .n_scale = 3, .mean = {123.675, 116.28, 103.53},
                   .scale = {58.395, 57.12, 57.375}};
   CompileOptions opt = {.model_name = "phases", .source = path, .inputs = &in, .n_inputs = 1,
-                        .data_type = CP_FP16, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1",
+                        .data_type = PREC_FP16, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1",
                         .want_blob = true, .want_ir = true};
   double t0 = io_now();
   uint8_t *raw = NULL;

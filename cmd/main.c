@@ -104,18 +104,13 @@ static int parse_list(const char *s, double *out, int max) {
   return n;
 }
 
-static CompLayout parse_layout(const char *s) {
-  static const char *const names[] = {"", "nchw", "nhwc", "chw", "hwc", "nc", "c"};
-  for (int i = 1; i < 7; i++)
-    if (!strcasecmp(s, names[i])) return (CompLayout)i;
-  return CL_NONE;
-}
+static Layout parse_layout(const char *s) { return layout_parse(s, strlen(s)); }
 
-static CompPrec parse_prec(const char *s) {
-  if (!strcasecmp(s, "u8")) return CP_U8;
-  if (!strcasecmp(s, "fp16") || !strcasecmp(s, "half")) return CP_FP16;
-  if (!strcasecmp(s, "fp32") || !strcasecmp(s, "float")) return CP_FP32;
-  return CP_DEFAULT;
+static Precision parse_prec(const char *s) {
+  if (!strcasecmp(s, "u8")) return PREC_U8;
+  if (!strcasecmp(s, "fp16") || !strcasecmp(s, "half")) return PREC_FP16;
+  if (!strcasecmp(s, "fp32") || !strcasecmp(s, "float")) return PREC_FP32;
+  return PREC_DEFAULT;
 }
 
 /* Keeps jobs whose name is in the comma list `only` and whose stable hash falls in shard. */
@@ -338,7 +333,7 @@ static bool safe_name(const char *s) {
 static int cmd_convert(int argc, char **argv) {
   const char *model = NULL, *out_dir = ".", *name = NULL, *openvino = "2022.1";
   CompInput in = {0};
-  CompPrec data_type = CP_FP16;
+  Precision data_type = PREC_FP16;
   int shaves = 6;
   bool superblob = false;
   CompileLimits limits = {0};
@@ -369,7 +364,7 @@ static int cmd_convert(int argc, char **argv) {
         in.shape[k] = (int64_t)d[k];
       }
     } else if (!strcmp(a, "--data_type") && has) {
-      if (!(data_type = parse_prec(argv[++i])) || data_type == CP_U8) return usage_error("bad --data_type '%s'", argv[i]);
+      if (!(data_type = parse_prec(argv[++i])) || data_type == PREC_U8) return usage_error("bad --data_type '%s'", argv[i]);
     } else if ((!strcmp(a, "-ip") || !strcmp(a, "--input_precision")) && has) {
       if (!(in.precision = parse_prec(argv[++i]))) return usage_error("bad -ip '%s' (U8, FP16, FP32)", argv[i]);
     } else if ((!strcmp(a, "--shaves") || !strcmp(a, "-sh")) && has) {

@@ -16,50 +16,6 @@
 #include "frontend/onnx.h"
 #include "frontend/tf.h"
 #include "passes/passes.h"
-#include "ref/blob_exec.h"
-
-/* Runs the blob on a deterministic probe input (pseudo-random frame bytes / values in [-1, 1]) and
- * records the largest activation and FP16 overflows (blob_exec.h). */
-static void activation_stats(CompileResult *res) {
-  Arena *a = arena_new();
-  BlobInfo *b = NULL;
-  Err e = {0};
-  if (blob_parse(&b, a, res->blob.data, res->blob.len, "probe", &e) < 0) {
-    arena_free(a);
-    return;
-  }
-  void **ins = calloc((size_t)b->hdr.inputs_count + 1, sizeof *ins);
-  uint64_t r = 0x2545F4914F6CDD1Dull;
-  for (uint32_t i = 0; i < b->hdr.inputs_count && ins; i++) {
-    const BlobIo *io = &b->inputs[i];
-    uint8_t *p = ins[i] = calloc((size_t)io->byte_size + 1, 1);
-    uint32_t es = blob_dtype_size(io->shape.data_type);
-    for (uint64_t k = 0; p && es && k < io->byte_size / es; k++) {
-      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-      if (io->shape.data_type == BLOB_DT_FP16) {
-        uint16_t h = fp16_from_f32((float)(r >> 40) / (float)(1 << 23) - 1.0f);
-        memcpy(p + 2 * k, &h, 2);
-      } else if (io->shape.data_type == BLOB_DT_S32) {
-        int32_t v = (int32_t)(r >> 60);
-        memcpy(p + 4 * k, &v, 4);
-      } else if (es == 1) {
-        p[k] = (uint8_t)(r >> 56);
-      }
-    }
-  }
-  BlobRun run;
-  if (blob_exec(&run, b, res->blob.data, res->blob.len, (const void *const *)ins, &e) == 0) {
-    res->have_activation_stats = true;
-    res->max_activation = run.max_abs;
-    res->activation_overflows = run.n_overflow;
-    blob_run_free(&run);
-  } else {
-    res->activation_note = arena_strdup(res->arena, e.msg);
-  }
-  for (uint32_t i = 0; ins && i < b->hdr.inputs_count; i++) free(ins[i]);
-  free(ins);
-  arena_free(a);
-}
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
@@ -106,9 +62,8 @@ static void fill_io(Arena *a, CompIo *io, const IrGraph *g, int t) {
   io->shape = ir_shape_str(a, x);
   io->precision = x->dtype == DT_U8 ? "U8" : x->dtype == DT_F16 ? "FP16" : x->dtype == DT_F32 ? "FP32"
                 : x->dtype == DT_I32 ? "I32" : dtype_name(x->dtype);
-  static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
-  if (x->layout > 0 && x->layout < 7) io->layout = L[x->layout]; /* as the host feeds it */
-  else io->layout = x->rank == 4 ? "NCHW" : x->rank == 3 ? "CHW" : x->rank == 2 ? "NC" : x->rank == 1 ? "C" : "";
+  /* as the host feeds it; planar by default */
+  io->layout = layout_name(x->layout != LAYOUT_NONE ? x->layout : layout_default(x->rank));
 }
 
 static int cmp_opcount(const void *a, const void *b) {
@@ -173,9 +128,8 @@ static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions
       memcpy(io->mean, s->mean, sizeof io->mean);
       memcpy(io->scale, s->scale, sizeof io->scale);
       io->reverse_input_channels = s->reverse_input_channels;
-      static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
-      if (s->frame_layout) io->layout = L[s->frame_layout];
-      io->frame_layout = L[s->frame_layout ? s->frame_layout : s->layout];
+      if (s->frame_layout) io->layout = layout_name(s->frame_layout);
+      io->frame_layout = layout_name(s->frame_layout ? s->frame_layout : s->layout);
     }
   }
   res->n_outputs = g->n_outputs;
@@ -277,7 +231,6 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     res->bss_naive = bs.bss_naive;
     res->bss_peak = bs.bss_peak;
   }
-  if (opt->activation_stats && res->blob.len && !opt->superblob) activation_stats(res);
   res->t_backend = io_now() - t2;
   rc = 0;
 done:

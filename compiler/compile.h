@@ -13,20 +13,17 @@
 #include "base/base.h"
 #include "graph/ir.h"
 
-typedef enum { CL_NONE = 0, CL_NCHW, CL_NHWC, CL_CHW, CL_HWC, CL_NC, CL_C } CompLayout;
-typedef enum { CP_DEFAULT = 0, CP_U8, CP_FP16, CP_FP32 } CompPrec;
-
 typedef struct {
   const char *name;          /* model input name; NULL = the first input */
   bool has_shape;
   int rank;
   int64_t shape[IR_MAX_DIMS];/* overrides the model's (dynamic) input shape */
-  CompLayout layout;         /* layout of the model input; NONE = NCHW for 4-D */
-  CompLayout frame_layout;   /* layout the blob input gets (NHWC = interleaved frames) */
+  Layout layout;         /* layout of the model input; NONE = NCHW for 4-D */
+  Layout frame_layout;   /* layout the blob input gets (NHWC = interleaved frames) */
   int n_mean, n_scale;
   double mean[8], scale[8];
   bool reverse_input_channels;
-  CompPrec precision;        /* U8 (frames, the default), FP16 or FP32 */
+  Precision precision;        /* U8 (frames, the default), FP16 or FP32 */
   /* Freezes the input to these values (mo's --input name->[values]): it becomes a constant of
    * the model's type at `shape` (has_shape required, n_value = its element count) and is no
    * longer a blob input. Weights or parameters fed as inputs then fold as constants do. */
@@ -50,15 +47,14 @@ typedef struct {
   const char *source;        /* model path */
   CompInput *inputs;
   int n_inputs;
-  CompPrec data_type;        /* FP16 (default) */
-  CompPrec output_precision; /* FP16 (default) or FP32 */
+  Precision data_type;        /* FP16 (default) */
+  Precision output_precision; /* FP16 (default) or FP32 */
   int shaves;                /* 1..16 */
   int cmx_slices;            /* default = shaves */
   int ov_major, ov_minor;    /* version stamped in the blob: (2022,1) -> 6.0 ... see blob writer */
   const char *openvino;      /* "2022.1" */
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
-  bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
   CompileLimits limits;
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers
@@ -108,10 +104,6 @@ typedef struct {
   int n_inputs, n_outputs;
   int64_t n_params;          /* constant elements feeding live nodes */
   size_t weights_saturated, weights_underflowed; /* FP16 compression */
-  bool have_activation_stats;
-  float max_activation;      /* largest |value| any stage wrote on the probe input */
-  uint64_t activation_overflows; /* values that became inf in FP16 on the probe input */
-  const char *activation_note;   /* why no stats (a stage without a CPU kernel), or NULL */
   int n_stages;              /* blob stages */
   uint32_t bss_size;
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */

@@ -26,24 +26,24 @@ const char *job_status_name(JobStatus s) {
   }
 }
 
-static CompLayout map_layout(Layout l) {
+static Layout map_layout(Layout l) {
   switch (l) {
-  case LAYOUT_NCHW: return CL_NCHW;
-  case LAYOUT_NHWC: return CL_NHWC;
-  case LAYOUT_CHW: return CL_CHW;
-  case LAYOUT_HWC: return CL_HWC;
-  case LAYOUT_NC: return CL_NC;
-  case LAYOUT_C: return CL_C;
-  default: return CL_NONE;
+  case LAYOUT_NCHW: return LAYOUT_NCHW;
+  case LAYOUT_NHWC: return LAYOUT_NHWC;
+  case LAYOUT_CHW: return LAYOUT_CHW;
+  case LAYOUT_HWC: return LAYOUT_HWC;
+  case LAYOUT_NC: return LAYOUT_NC;
+  case LAYOUT_C: return LAYOUT_C;
+  default: return LAYOUT_NONE;
   }
 }
 
-static CompPrec map_prec(Precision p) {
+static Precision map_prec(Precision p) {
   switch (p) {
-  case PREC_U8: return CP_U8;
-  case PREC_FP16: return CP_FP16;
-  case PREC_FP32: return CP_FP32;
-  default: return CP_DEFAULT;
+  case PREC_U8: return PREC_U8;
+  case PREC_FP16: return PREC_FP16;
+  case PREC_FP32: return PREC_FP32;
+  default: return PREC_DEFAULT;
   }
 }
 
@@ -265,7 +265,7 @@ static void run_one(void *vctx, int i, int worker) {
   double t0 = io_now();
   j->opt.want_blob = bo->want_blob;
   j->opt.want_ir = bo->want_ir;
-  j->opt.activation_stats = bo->activation_stats;
+  j->activation_stats = bo->activation_stats;
   j->opt.limits = bo->limits;
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
     j->t_total = io_now() - t0;
@@ -281,6 +281,8 @@ static void run_one(void *vctx, int i, int worker) {
   j->opt.emit_ir = NULL;
   j->opt.emit_ctx = NULL;
   if (join_ir(&ectx, rc == 0) < 0) rc = -1; /* the IR is on disk (or the job failed) before anything else */
+  if (rc == 0 && j->activation_stats && j->res.blob.len && !j->opt.superblob)
+    probe_activations(&j->probe, &j->res.blob, j->res.arena);
   Arena *a = j->res.arena;
   if (rc < 0) {
     j->status = JOB_ERROR;
@@ -377,8 +379,6 @@ static void yaml_str(Buf *b, const char *s) {
 }
 
 int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err) {
-  static const char *const L[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
-  static const char *const P[] = {"", "U8", "FP16", "FP32"};
   Buf b = BUF_INIT;
   buf_printf(&b, "# every option as blobc resolved it (defaults merged)\nversion: 1\nmodels:\n");
   for (int i = 0; i < n; i++) {
@@ -388,7 +388,7 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
     buf_printf(&b, "\n    source: ");
     yaml_str(&b, o->source);
     buf_printf(&b, "\n    data_type: %s\n    shaves: %d\n    cmx_slices: %d\n    openvino: \"%s\"\n",
-               o->data_type == CP_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
+               o->data_type == PREC_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
     if (o->superblob) buf_printf(&b, "    superblob: true\n");
     if (o->n_inputs) buf_printf(&b, "    inputs:\n");
     for (int k = 0; k < o->n_inputs; k++) {
@@ -402,8 +402,8 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
         for (int d = 0; d < in->rank; d++) buf_printf(&b, "%s%lld", d ? ", " : "", (long long)in->shape[d]);
         buf_printf(&b, "]\n");
       }
-      if (in->layout) buf_printf(&b, "        layout: %s%s%s\n", L[in->layout], in->frame_layout && in->frame_layout != in->layout ? "->" : "",
-                                 in->frame_layout && in->frame_layout != in->layout ? L[in->frame_layout] : "");
+      if (in->layout) buf_printf(&b, "        layout: %s%s%s\n", layout_name(in->layout), in->frame_layout && in->frame_layout != in->layout ? "->" : "",
+                                 in->frame_layout && in->frame_layout != in->layout ? layout_name(in->frame_layout) : "");
       if (in->n_mean) {
         buf_printf(&b, "        mean_values: [");
         for (int d = 0; d < in->n_mean; d++) buf_printf(&b, "%s%.17g", d ? ", " : "", in->mean[d]);
@@ -415,7 +415,7 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
         buf_printf(&b, "]\n");
       }
       buf_printf(&b, "        reverse_input_channels: %s\n", in->reverse_input_channels ? "true" : "false");
-      if (in->precision) buf_printf(&b, "        precision: %s\n", P[in->precision]);
+      if (in->precision) buf_printf(&b, "        precision: %s\n", precision_name(in->precision));
     }
   }
   int rc = io_write_atomic(path, b.data, b.len, err);

@@ -15,6 +15,7 @@
 
 #include "compiler/compile.h"
 #include "manifest.h"
+#include "probe.h"
 
 typedef enum { JOB_PENDING = 0, JOB_OK, JOB_UNSUPPORTED, JOB_ERROR, JOB_SKIPPED } JobStatus;
 
@@ -29,6 +30,8 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
+  bool activation_stats;     /* run the blob on a probe input after compiling it (probe.h) */
+  ProbeStats probe;
   json_t *cached_record;     /* the stored record (pipeline/record.h) when the cache had this model */
 } BuildJob;
 

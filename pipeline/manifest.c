@@ -18,18 +18,6 @@
 
 /* ---- names ------------------------------------------------------------------------------- */
 
-static const struct {
-  const char *name;
-  int rank, c_axis;
-} LAYOUTS[] = {
-    [LAYOUT_NONE] = {"", 0, -1},    [LAYOUT_NCHW] = {"NCHW", 4, 1}, [LAYOUT_NHWC] = {"NHWC", 4, 3},
-    [LAYOUT_CHW] = {"CHW", 3, 0},   [LAYOUT_HWC] = {"HWC", 3, 2},   [LAYOUT_NC] = {"NC", 2, 1},
-    [LAYOUT_C] = {"C", 1, 0},
-};
-#define N_LAYOUTS ((int)(sizeof LAYOUTS / sizeof LAYOUTS[0]))
-
-static const char *const PREC_NAMES[] = {
-    [PREC_DEFAULT] = "", [PREC_U8] = "U8", [PREC_FP16] = "FP16", [PREC_FP32] = "FP32"};
 
 /* mo / compile_tool spellings, compared case-insensitively. */
 static const struct {
@@ -42,29 +30,6 @@ static const struct {
 };
 
 static const char *const OPENVINO_VERSIONS[] = {"2021.4", "2022.1"};
-
-const char *layout_name(Layout l) {
-  return (unsigned)l < (unsigned)N_LAYOUTS ? LAYOUTS[l].name : "";
-}
-
-int layout_rank(Layout l) { return (unsigned)l < (unsigned)N_LAYOUTS ? LAYOUTS[l].rank : 0; }
-
-int layout_channel_axis(Layout l) {
-  return (unsigned)l < (unsigned)N_LAYOUTS ? LAYOUTS[l].c_axis : -1;
-}
-
-const char *precision_name(Precision p) {
-  return (unsigned)p < sizeof PREC_NAMES / sizeof PREC_NAMES[0] ? PREC_NAMES[p] : "";
-}
-
-DType precision_dtype(Precision p) {
-  switch (p) {
-  case PREC_U8: return DT_U8;
-  case PREC_FP16: return DT_F16;
-  case PREC_FP32: return DT_F32;
-  default: return DT_UNDEF;
-  }
-}
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
@@ -303,13 +268,6 @@ static yaml_node_t *find(Ctx *c, const yaml_node_t *map, const char *key) {
 
 /* ---- option values ----------------------------------------------------------------------- */
 
-/* Layout from one side of a layout string (already trimmed), or LAYOUT_NONE. */
-static Layout layout_from(const char *s, size_t n) {
-  for (int l = 1; l < N_LAYOUTS; l++)
-    if (strlen(LAYOUTS[l].name) == n && !strncasecmp(s, LAYOUTS[l].name, n)) return (Layout)l;
-  return LAYOUT_NONE;
-}
-
 /* s[0..n) without surrounding blanks. */
 static void trim(const char **s, size_t *n) {
   while (*n && (**s == ' ' || **s == '\t')) (*s)++, (*n)--;
@@ -325,7 +283,7 @@ static int parse_layout(Ctx *c, const yaml_node_t *n, InOpts *o) {
   size_t na = arrow ? (size_t)(arrow - s) : strlen(s), nb = strlen(b);
   trim(&a, &na);
   trim(&b, &nb);
-  Layout la = layout_from(a, na), lb = layout_from(b, nb);
+  Layout la = layout_parse(a, na), lb = layout_parse(b, nb);
   if (!la || !lb)
     return fail(c, n, "unknown layout '%.*s' (expected NCHW, NHWC, CHW, HWC, NC or C, "
                       "optionally MODEL->FRAME such as NCHW->NHWC)", MAX_SHOWN, s);

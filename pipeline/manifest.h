@@ -36,40 +36,12 @@
 #include <stdint.h>
 
 #include "compiler/base/base.h"
-#include "compiler/graph/ir.h"
+#include "compiler/base/types.h"
 
 #define MANIFEST_MAX_BYTES (16u << 20) /* bigger manifests are refused */
 #define MANIFEST_MAX_DEPTH 32          /* deeper YAML nesting is refused */
 #define MANIFEST_MAX_DIMS 8            /* shape rank and mean/scale length limit */
 #define MANIFEST_MAX_NAME 100          /* model name length limit */
-
-typedef enum {
-  LAYOUT_NONE = 0, /* not given: the compiler uses the model's own */
-  LAYOUT_NCHW,
-  LAYOUT_NHWC,
-  LAYOUT_CHW,
-  LAYOUT_HWC,
-  LAYOUT_NC,
-  LAYOUT_C,
-} Layout;
-
-typedef enum {
-  PREC_DEFAULT = 0, /* not given; only ManifestInput.precision can be left so (see there) */
-  PREC_U8,
-  PREC_FP16,
-  PREC_FP32,
-} Precision;
-
-/* "NCHW", "NHWC", "CHW", "HWC", "NC", "C"; "" for LAYOUT_NONE or an out-of-range value. */
-const char *layout_name(Layout l);
-/* Number of dims of a layout (NCHW 4 ... C 1); 0 for LAYOUT_NONE. */
-int layout_rank(Layout l);
-/* Index of the C dim in a layout (NCHW 1, NHWC 3, ...); -1 for LAYOUT_NONE. */
-int layout_channel_axis(Layout l);
-/* "U8", "FP16", "FP32"; "" for PREC_DEFAULT or an out-of-range value. */
-const char *precision_name(Precision p);
-/* The IR element type of a precision: DT_U8, DT_F16, DT_F32; DT_UNDEF for PREC_DEFAULT. */
-DType precision_dtype(Precision p);
 
 typedef struct {
   const char *name;        /* model input name; NULL = applies to the model's first input */

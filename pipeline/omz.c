@@ -105,7 +105,6 @@ static int parse_named_vals(Arena *a, const char *val, NamedVals *out, int max) 
 /* mo layout ("nchw", "NCHW", "[n,c,h,w]", "nchw->nhwc") in our spelling ("NCHW",
  * "NCHW->NHWC"); NULL when a side is not one of the layouts the manifest knows. */
 static const char *norm_layout(Arena *a, const char *s) {
-  static const char *const known[] = {"NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
   char buf[64];
   size_t n = 0;
   for (const char *p = s; *p; p++) {
@@ -117,11 +116,8 @@ static const char *norm_layout(Arena *a, const char *s) {
   char *arrow = strstr(buf, "->");
   const char *sides[2] = {buf, arrow ? arrow + 2 : NULL};
   if (arrow) *arrow = 0;
-  for (int k = 0; k < 2 && sides[k]; k++) {
-    size_t i = 0;
-    while (i < sizeof known / sizeof known[0] && strcmp(sides[k], known[i])) i++;
-    if (i == sizeof known / sizeof known[0]) return NULL;
-  }
+  for (int k = 0; k < 2 && sides[k]; k++)
+    if (layout_parse(sides[k], strlen(sides[k])) == LAYOUT_NONE) return NULL;
   if (!arrow || !strcmp(buf, arrow + 2)) return arena_strdup(a, buf);
   return arena_printf(a, "%s->%s", buf, arrow + 2);
 }

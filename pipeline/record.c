@@ -50,7 +50,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(m, "error", e);
   }
   json_t *opt = json_object();
-  json_object_set_new(opt, "data_type", report_str(j->opt.data_type == CP_FP32 ? "FP32" : "FP16"));
+  json_object_set_new(opt, "data_type", report_str(j->opt.data_type == PREC_FP32 ? "FP32" : "FP16"));
   json_object_set_new(opt, "shaves", json_integer(j->opt.shaves));
   json_object_set_new(opt, "cmx_slices", json_integer(j->opt.cmx_slices));
   json_object_set_new(opt, "openvino", report_str(j->opt.openvino));
@@ -90,12 +90,12 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_t *fp = json_object();
   json_object_set_new(fp, "weights_saturated", json_integer((json_int_t)r->weights_saturated));
   json_object_set_new(fp, "weights_underflowed", json_integer((json_int_t)r->weights_underflowed));
-  if (r->have_activation_stats) {
-    json_object_set_new(fp, "max_activation", json_real(r->max_activation));
-    json_object_set_new(fp, "activation_overflows", json_integer((json_int_t)r->activation_overflows));
+  if (j->probe.have) {
+    json_object_set_new(fp, "max_activation", json_real(j->probe.max_activation));
+    json_object_set_new(fp, "activation_overflows", json_integer((json_int_t)j->probe.overflows));
     json_object_set_new(fp, "probe_input", report_str("deterministic pseudo-random frame, run on the CPU through the blob's stages"));
-  } else if (r->activation_note) {
-    json_object_set_new(fp, "activation_stats_skipped", report_str(r->activation_note));
+  } else if (j->probe.note) {
+    json_object_set_new(fp, "activation_stats_skipped", report_str(j->probe.note));
   }
   json_object_set_new(m, "fp16", fp);
   json_t *out = json_object();

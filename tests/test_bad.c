@@ -661,7 +661,7 @@ static void tiny_blob(Buf *out, const char *d) {
   g_tiny(d);
   char src[4096];
   snprintf(src, sizeof src, "%s/m.onnx", d);
-  CompileOptions opt = {.model_name = "m", .source = src, .data_type = CP_FP16, .shaves = 6,
+  CompileOptions opt = {.model_name = "m", .source = src, .data_type = PREC_FP16, .shaves = 6,
                         .cmx_slices = 6, .openvino = "2022.1", .want_blob = true};
   CompileResult res;
   Err err = {0};

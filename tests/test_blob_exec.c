@@ -124,8 +124,8 @@ static void check_preprocessing(const double mean[3], const double scale[3], boo
   if (!io_exists(model)) skip();
   int h = 8, w = 8;
   uint8_t *frame = make_frame(h, w, 0x9e3779b97f4a7c15ull ^ (uint64_t)(mean[0] * 7 + scale[2]));
-  CompInput ci = {.layout = CL_NCHW, .frame_layout = CL_NHWC, .n_mean = 3, .n_scale = 3,
-                  .reverse_input_channels = reverse, .precision = CP_U8};
+  CompInput ci = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .n_scale = 3,
+                  .reverse_input_channels = reverse, .precision = PREC_U8};
   memcpy(ci.mean, mean, 3 * sizeof(double));
   memcpy(ci.scale, scale, 3 * sizeof(double));
   CompileOptions opt = {.model_name = "t", .inputs = &ci, .n_inputs = 1, .shaves = 4, .cmx_slices = 4, .openvino = "2022.1"};
@@ -175,8 +175,8 @@ static void blob_exec__mobilenet_v2_matches_the_source_model(void **state) {
   int h = 224, w = 224;
   uint8_t *frame = make_frame(h, w, 42);
   double m[3] = {123.675, 116.28, 103.53}, s[3] = {58.395, 57.12, 57.375};
-  CompInput ci = {.layout = CL_NCHW, .frame_layout = CL_NHWC, .n_mean = 3, .n_scale = 3, .reverse_input_channels = true,
-                  .precision = CP_U8};
+  CompInput ci = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .n_scale = 3, .reverse_input_channels = true,
+                  .precision = PREC_U8};
   memcpy(ci.mean, m, sizeof m);
   memcpy(ci.scale, s, sizeof s);
   CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 8, .cmx_slices = 8, .openvino = "2022.1"};
@@ -257,7 +257,7 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
   /* FP16 input, no preprocessing: feed the same values to both sides */
-  CompInput ci = {.precision = CP_FP16};
+  CompInput ci = {.precision = PREC_FP16};
   CompileOptions opt = {.model_name = "mix", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
   RefTensor in;
   assert_int_equal(ref_tensor_alloc(&in, DT_F32, 4, in_d, &err), 0);
@@ -337,7 +337,7 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   Err err = {0};
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
-  CompInput ci = {.precision = CP_FP16};
+  CompInput ci = {.precision = PREC_FP16};
   CompileOptions opt = {.model_name = "rngt", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
   RefTensor x;
   assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
@@ -447,7 +447,7 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   Err err = {0};
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
-  CompInput ci = {.precision = CP_FP16};
+  CompInput ci = {.precision = PREC_FP16};
   CompileOptions opt = {.model_name = "dlsg", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
   RefTensor x;
   assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
@@ -493,7 +493,7 @@ static void blob_exec__other_formats_match_their_source_models(void **state) {
     }
     ir_release(g);
     arena_free(a);
-    CompInput ci = {.precision = CP_FP16};
+    CompInput ci = {.precision = PREC_FP16};
     CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
     Diff d = prove(model, &opt, &in, half);
     fprintf(stderr, "  %s: max |blob - ref| = %.4g (max |ref| %.3g)\n", files[f], d.max_abs, d.max_ref);

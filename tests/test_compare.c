@@ -41,7 +41,7 @@ static int compare_pair(const Pair *p, const char *dir) {
   char model[4096], real[4096];
   snprintf(model, sizeof model, "%s/%s", dir, p->model);
   snprintf(real, sizeof real, "%s/%s", dir, p->blob);
-  CompInput in = {.precision = CP_U8};
+  CompInput in = {.precision = PREC_U8};
   CompileOptions opt = {.model_name = "m", .source = model, .inputs = &in, .n_inputs = 1, .shaves = p->shaves,
                         .cmx_slices = p->shaves, .openvino = p->openvino, .want_blob = true};
   CompileResult res;
@@ -197,7 +197,7 @@ static void compare_ssd(const char *xml_in, const char *bin_in, const char *real
   assert_int_equal(io_read_file(&data, &len, bin_in, 0, &err), 0);
   assert_int_equal(io_write_atomic(bin, data, len, &err), 0);
   free(data);
-  CompInput in = {.precision = CP_U8};
+  CompInput in = {.precision = PREC_U8};
   CompileOptions opt = {.model_name = "m", .source = xml, .inputs = &in, .n_inputs = 1, .shaves = shaves,
                         .cmx_slices = shaves, .openvino = "2021.4", .want_blob = true};
   CompileResult res;

@@ -125,8 +125,8 @@ static void passes__preprocessing_chain_in_mo_order(void **state) {
   (void)state;
   Arena *a = arena_new();
   IrGraph *g = relu_graph(a);
-  CompInput in = {.layout = CL_NCHW, .frame_layout = CL_NHWC, .n_mean = 3, .mean = {1, 2, 3}, .n_scale = 1,
-                  .scale = {4}, .reverse_input_channels = true, .precision = CP_U8};
+  CompInput in = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .mean = {1, 2, 3}, .n_scale = 1,
+                  .scale = {4}, .reverse_input_channels = true, .precision = PREC_U8};
   CompileOptions opt = {.inputs = &in, .n_inputs = 1};
   PassStats st = {0};
   Err err = {0};
@@ -188,14 +188,14 @@ static void passes__preprocessing_errors_are_exact(void **state) {
   check_pre_error((CompInput){.name = "nope"}, "the model has no input named 'nope'");
   check_pre_error((CompInput){.has_shape = true, .rank = 4, .shape = {1, 3, 5, 4}},
                   "shape dim 2 is 5, model input 'x' has 1x3x4x4");
-  check_pre_error((CompInput){.layout = CL_NC}, "layout NC does not fit input 'x' of rank 4");
+  check_pre_error((CompInput){.layout = LAYOUT_NC}, "layout NC does not fit input 'x' of rank 4");
 }
 
 static void passes__fp16_input_keeps_float_and_skips_cast(void **state) {
   (void)state;
   Arena *a = arena_new();
   IrGraph *g = relu_graph(a);
-  CompInput in = {.precision = CP_FP16};
+  CompInput in = {.precision = PREC_FP16};
   CompileOptions opt = {.inputs = &in, .n_inputs = 1};
   PassStats st = {0};
   Err err = {0};

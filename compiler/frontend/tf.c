@@ -435,7 +435,7 @@ static int e_placeholder(Ctx *c, Em *e) {
   c->g->tensors[t].dtype = d == DT_UNDEF ? DT_F32 : d;
   if (rank >= 0) ir_set_shape(c->g, t, rank, dims);
   ir_add_input(c->g, t);
-  if (rank == 4) c->g->tensors[t].layout = 2; /* NHWC: preprocessing's default for this input */
+  if (rank == 4) c->g->tensors[t].layout = LAYOUT_NHWC; /* preprocessing's default for this input */
   if (rank != 4) {
     set_out(c, e, 0, t, false);
     return 0;

@@ -27,22 +27,6 @@ IrOp ir_op_from_onnx(const char *op_type) {
   return IR_OP_UNKNOWN;
 }
 
-static const struct { const char *name; size_t size; } DT_INFO[DT_COUNT] = {
-    [DT_UNDEF] = {"undefined", 0}, [DT_F32] = {"f32", 4}, [DT_F16] = {"f16", 2},
-    [DT_F64] = {"f64", 8},         [DT_I64] = {"i64", 8}, [DT_I32] = {"i32", 4},
-    [DT_I16] = {"i16", 2},         [DT_I8] = {"i8", 1},   [DT_U8] = {"u8", 1},
-    [DT_U16] = {"u16", 2},         [DT_U32] = {"u32", 4}, [DT_U64] = {"u64", 8},
-    [DT_BOOL] = {"boolean", 1},    [DT_STRING] = {"string", 0},
-};
-
-const char *dtype_name(DType t) { return (unsigned)t < DT_COUNT ? DT_INFO[t].name : "undefined"; }
-size_t dtype_size(DType t) { return (unsigned)t < DT_COUNT ? DT_INFO[t].size : 0; }
-bool dtype_is_float(DType t) { return t == DT_F32 || t == DT_F16 || t == DT_F64; }
-bool dtype_is_int(DType t) {
-  return t == DT_I64 || t == DT_I32 || t == DT_I16 || t == DT_I8 || t == DT_U8 || t == DT_U16 ||
-         t == DT_U32 || t == DT_U64 || t == DT_BOOL;
-}
-
 /* ---- construction ---- */
 
 IrGraph *ir_new(Arena *a, const char *source) {

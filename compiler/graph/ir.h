@@ -22,6 +22,7 @@
 #define COMPILER_GRAPH_IR_H
 
 #include "../base/base.h"
+#include "../base/types.h"
 
 typedef enum {
 #define X(e, name, lo, hi, fn) IR_OP_##e,
@@ -31,16 +32,6 @@ typedef enum {
   IR_OP_UNKNOWN = IR_OP_COUNT, /* op_type kept in IrNode.op_type */
 } IrOp;
 
-/* Element types. Numbering is ours; conversion helpers map ONNX / OpenVINO / blob codes. */
-typedef enum {
-  DT_UNDEF = 0,
-  DT_F32, DT_F16, DT_F64,
-  DT_I64, DT_I32, DT_I16, DT_I8,
-  DT_U8, DT_U16, DT_U32, DT_U64,
-  DT_BOOL,
-  DT_STRING, /* never computed on; kept so a model with one loads */
-  DT_COUNT
-} DType;
 
 #define IR_MAX_DIMS 8
 #define IR_MAX_ATTR_INTS 64 /* not a hard cap: attrs use arena arrays */
@@ -70,10 +61,10 @@ typedef struct IrTensor {
   int producer;       /* node index, -1 for graph inputs / initializers */
   bool is_input, is_output;
   DType source_dtype; /* set when a pass changed dtype (I64 input fed as I32), else DT_UNDEF */
-  /* Graph inputs: the layout of the data as fed, using CompLayout's numbering (1 NCHW, 2 NHWC,
-   * 3 CHW, 4 HWC, 5 NC, 6 C); 0 unknown. A frontend sets the model's own layout (TensorFlow
-   * placeholders are NHWC); preprocessing replaces it with the frame layout the blob takes. */
-  int layout;
+  /* Graph inputs: the layout of the data as fed; LAYOUT_NONE unknown. A frontend sets the
+   * model's own layout (TensorFlow placeholders are NHWC); preprocessing replaces it with the
+   * frame layout the blob takes. */
+  Layout layout;
   bool borrowed;      /* data points into g->keepalive (a frontend's decoded file), not the arena */
 } IrTensor;
 
@@ -134,10 +125,6 @@ IrOp ir_op_from_onnx(const char *op_type);      /* IR_OP_UNKNOWN when not in ops
 int ir_op_min_inputs(IrOp op);
 int ir_op_max_inputs(IrOp op);
 
-const char *dtype_name(DType t);                /* "f32", "f16", "i64", ... */
-size_t dtype_size(DType t);                     /* bytes per element; 0 for UNDEF/STRING */
-bool dtype_is_float(DType t);
-bool dtype_is_int(DType t);
 
 /* Construction. Indices stay valid; pointers into tensors/nodes do NOT survive an add. */
 IrGraph *ir_new(Arena *a, const char *source);

@@ -303,7 +303,7 @@ static bool is_param_input(const IrNode *n, int k) {
 
 int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
   (void)err;
-  if (opt->data_type == CP_FP32) return 0;
+  if (opt->data_type == PREC_FP32) return 0;
   uint8_t *mark = arena_alloc(g->arena, (size_t)g->n_tensors + 1); /* 1 data, 2 param */
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];

@@ -17,37 +17,9 @@
 #include <math.h>
 #include <string.h>
 
-static const char *layout_str(CompLayout l) {
-  static const char *const names[] = {"", "NCHW", "NHWC", "CHW", "HWC", "NC", "C"};
-  return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "";
-}
-
-/* Index of the channel axis in a layout, -1 if none. */
-static int channel_axis(CompLayout l) {
-  switch (l) {
-  case CL_NCHW: case CL_NC: return 1;
-  case CL_NHWC: return 3;
-  case CL_CHW: case CL_C: return 0;
-  case CL_HWC: return 2;
-  default: return -1;
-  }
-}
-
-static int layout_rank(CompLayout l) { return (int)strlen(layout_str(l)); }
-
-static CompLayout default_layout(int rank) {
-  switch (rank) {
-  case 4: return CL_NCHW;
-  case 3: return CL_CHW;
-  case 2: return CL_NC;
-  case 1: return CL_C;
-  default: return CL_NONE;
-  }
-}
-
 /* Permutation taking a tensor in layout `from` to layout `to` (same letters). */
-static int layout_perm(CompLayout from, CompLayout to, int64_t *perm) {
-  const char *f = layout_str(from), *t = layout_str(to);
+static int layout_perm(Layout from, Layout to, int64_t *perm) {
+  const char *f = layout_name(from), *t = layout_name(to);
   int r = (int)strlen(t);
   if ((int)strlen(f) != r) return -1;
   for (int i = 0; i < r; i++) {
@@ -84,8 +56,8 @@ static void copy_shape(IrGraph *g, int dst, int src, DType dt) {
 }
 
 /* Per-channel constant shaped for broadcasting against a tensor in layout l with C channels. */
-static int channel_const(IrGraph *g, const char *name, CompLayout l, int64_t c, const double *v, int n) {
-  int rank = layout_rank(l), ax = channel_axis(l);
+static int channel_const(IrGraph *g, const char *name, Layout l, int64_t c, const double *v, int n) {
+  int rank = layout_rank(l), ax = layout_channel_axis(l);
   int64_t dims[IR_MAX_DIMS];
   for (int i = 0; i < rank; i++) dims[i] = i == ax ? c : 1;
   float *vals = arena_array(g->arena, (size_t)c, sizeof(float));
@@ -129,31 +101,31 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
     if (t->dims[i] == 0) return err_set(err, ERR_SHAPE, "input '%s' has a dim of size 0 (%s)", t->name, ir_shape_str(g->arena, t));
   const char *name = t->name;
   bool is_float = dtype_is_float(t->dtype);
-  CompLayout native = t->layout && layout_rank((CompLayout)t->layout) == t->rank ? (CompLayout)t->layout : CL_NONE;
-  CompLayout layout = s->layout ? s->layout : native ? native : default_layout(t->rank);
-  CompLayout frame = s->frame_layout ? s->frame_layout : layout;
+  Layout native = t->layout && layout_rank((Layout)t->layout) == t->rank ? (Layout)t->layout : LAYOUT_NONE;
+  Layout layout = s->layout ? s->layout : native ? native : layout_default(t->rank);
+  Layout frame = s->frame_layout ? s->frame_layout : layout;
   if ((s->layout || s->frame_layout) && layout_rank(layout) != t->rank)
-    return err_set(err, ERR_SHAPE, "layout %s does not fit input '%s' of rank %d", layout_str(layout), name, t->rank);
+    return err_set(err, ERR_SHAPE, "layout %s does not fit input '%s' of rank %d", layout_name(layout), name, t->rank);
   if (layout_rank(frame) != layout_rank(layout))
-    return err_set(err, ERR_SHAPE, "layout %s->%s changes the rank", layout_str(layout), layout_str(frame));
-  int cax = channel_axis(layout);
+    return err_set(err, ERR_SHAPE, "layout %s->%s changes the rank", layout_name(layout), layout_name(frame));
+  int cax = layout_channel_axis(layout);
   int64_t c = cax >= 0 && cax < t->rank ? t->dims[cax] : -1;
   bool need_c = s->n_mean || s->n_scale || s->reverse_input_channels;
   if (need_c && c <= 0)
     return err_set(err, ERR_SHAPE, "input '%s' has no static channel dim for mean/scale/reverse (layout %s, shape %s)",
-                   name, layout_str(layout), ir_shape_str(g->arena, t));
+                   name, layout_name(layout), ir_shape_str(g->arena, t));
   if (check_values(s, "mean_values", s->n_mean, s->mean, c, name, err) < 0) return -1;
   if (check_values(s, "scale_values", s->n_scale, s->scale, c, name, err) < 0) return -1;
   if (s->reverse_input_channels && c != 3)
     return err_set(err, ERR_SHAPE, "reverse_input_channels needs 3 channels, input '%s' has %lld", name, (long long)c);
-  if (!is_float && (need_c || s->precision == CP_U8)) {
+  if (!is_float && (need_c || s->precision == PREC_U8)) {
     if (need_c) return err_set(err, ERR_SHAPE, "mean/scale/reverse given for input '%s' of type %s", name, dtype_name(t->dtype));
     return 0; /* integer inputs keep their type (int_inputs pass) */
   }
-  CompPrec prec = s->precision ? s->precision : (t->rank == 4 && is_float ? CP_U8 : CP_FP16);
+  Precision prec = s->precision ? s->precision : (t->rank == 4 && is_float ? PREC_U8 : PREC_FP16);
   bool transpose = frame != layout;
-  t->layout = (int)frame; /* what the host feeds, for the blob's IO entry */
-  if (prec != CP_U8 && !transpose && !need_c) return 0;
+  t->layout = frame; /* what the host feeds, for the blob's IO entry */
+  if (prec != PREC_U8 && !transpose && !need_c) return 0;
 
   /* New graph input with the model's name; the old tensor becomes the chain's end. */
   int in = ir_add_tensor(g, name);
@@ -170,15 +142,15 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
     for (int i = 0; i < t->rank; i++) fdims[i] = t->dims[i];
   }
   ir_set_shape(g, in, t->rank, fdims);
-  g->tensors[in].dtype = prec == CP_U8 ? DT_U8 : DT_F32;
-  g->tensors[in].layout = (int)frame;
+  g->tensors[in].dtype = prec == PREC_U8 ? DT_U8 : DT_F32;
+  g->tensors[in].layout = frame;
   for (int i = 0; i < g->n_inputs; i++)
     if (g->inputs[i] == x) g->inputs[i] = in;
   g->tensors[in].is_input = true;
   g->tensors[x].is_input = false;
 
   int cur = in, node = -1;
-  if (prec == CP_U8) {
+  if (prec == PREC_U8) {
     cur = chain(g, IR_OP_CAST, name, "convert_u8", cur, -1, &node);
     ir_node_add_attr(g, node, "to", ATTR_INT)->i = 1; /* FLOAT */
     copy_shape(g, cur, in, DT_F32);

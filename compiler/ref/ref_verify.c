@@ -180,7 +180,7 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     ci[k].has_shape = true;
     ci[k].rank = feed[k].rank;
     memcpy(ci[k].shape, feed[k].dims, sizeof ci[k].shape);
-    ci[k].precision = CP_FP16;
+    ci[k].precision = PREC_FP16;
     if (frozen_input(g, g->inputs[k])) {
       int64_t n = ref_numel(&feed[k]);
       vals[k] = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));

@@ -38,9 +38,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ftruncate(tmp_fd, 0) < 0 || (size && pwrite(tmp_fd, data, size, 0) != (ssize_t)size)) abort();
-  CompInput in = {.precision = CP_DEFAULT};
+  CompInput in = {.precision = PREC_DEFAULT};
   CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .inputs = &in, .n_inputs = 1,
-                        .data_type = CP_FP16, .output_precision = CP_FP16, .shaves = 6,
+                        .data_type = PREC_FP16, .output_precision = PREC_FP16, .shaves = 6,
                         .cmx_slices = 6, .openvino = "2022.1", .want_blob = false, .want_ir = false};
   CompileResult res;
   Err err = {0};

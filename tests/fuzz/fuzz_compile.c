@@ -49,8 +49,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 /* Options from two bytes: every combination the CLI and the manifest can express. */
 static void pick_options(CompileOptions *opt, CompInput *in, uint8_t b0, uint8_t b1) {
   static const double mean[3] = {123.675, 116.28, 103.53}, scale[3] = {58.395, 57.12, 57.375};
-  static const CompLayout lay[4][2] = {{CL_NONE, CL_NONE}, {CL_NCHW, CL_NCHW},
-                                       {CL_NHWC, CL_NHWC}, {CL_NCHW, CL_NHWC}};
+  static const Layout lay[4][2] = {{LAYOUT_NONE, LAYOUT_NONE}, {LAYOUT_NCHW, LAYOUT_NCHW},
+                                       {LAYOUT_NHWC, LAYOUT_NHWC}, {LAYOUT_NCHW, LAYOUT_NHWC}};
   memset(in, 0, sizeof *in);
   in->reverse_input_channels = b0 & 1;
   if (b0 & 2) {
@@ -63,12 +63,12 @@ static void pick_options(CompileOptions *opt, CompInput *in, uint8_t b0, uint8_t
   }
   in->layout = lay[(b0 >> 3) & 3][0];
   in->frame_layout = lay[(b0 >> 3) & 3][1];
-  in->precision = (CompPrec)((b0 >> 5) & 3);
+  in->precision = (Precision)((b0 >> 5) & 3);
   opt->openvino = (b0 & 0x80) ? "2021.4" : "2022.1";
   opt->shaves = 1 + (b1 & 15);
   opt->cmx_slices = opt->shaves;
-  opt->data_type = (b1 & 0x10) ? CP_FP32 : CP_FP16;
-  opt->output_precision = (b1 & 0x20) ? CP_FP32 : CP_FP16;
+  opt->data_type = (b1 & 0x10) ? PREC_FP32 : PREC_FP16;
+  opt->output_precision = (b1 & 0x20) ? PREC_FP32 : PREC_FP16;
   opt->inputs = in;
   opt->n_inputs = 1;
 }

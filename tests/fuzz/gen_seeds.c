@@ -360,8 +360,8 @@ static void write_buf(const char *path, const Buf *b) {
  * to xml_path, when the compiler made them. */
 static void write_outputs(const char *model, const char *blob_path, const char *xml_path,
                           const char *openvino) {
-  CompileOptions opt = {.model_name = "seed", .source = model, .data_type = CP_FP16,
-                        .output_precision = CP_FP16, .shaves = 6, .cmx_slices = 6,
+  CompileOptions opt = {.model_name = "seed", .source = model, .data_type = PREC_FP16,
+                        .output_precision = PREC_FP16, .shaves = 6, .cmx_slices = 6,
                         .openvino = openvino, .want_blob = true, .want_ir = true};
   CompileResult res;
   Err err = {0};

@@ -54,8 +54,8 @@ static void put_bref(W *w, Buf *b, const BRef *r) {
 static uint32_t io_order(W *w, int t, uint32_t dflt) {
   const IrTensor *x = bw_T(w, t);
   if (!x->is_input) return dflt;
-  if (x->layout == CL_NHWC && x->rank == 4) return BLOB_ORDER_NHWC; /* set by preprocessing */
-  if (x->layout == CL_HWC && x->rank == 3) return BLOB_ORDER_HWC;
+  if (x->layout == LAYOUT_NHWC && x->rank == 4) return BLOB_ORDER_NHWC; /* set by preprocessing */
+  if (x->layout == LAYOUT_HWC && x->rank == 3) return BLOB_ORDER_HWC;
   return dflt;
 }
 
