@@ -92,6 +92,7 @@ run-tests: all $(TESTS) $(BUILD)/demo-zoo/.stamp
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/nightly.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/optable-check.sh
+	@sh tests/include-check.sh --self-test
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 all

@@ -12,7 +12,7 @@
 #ifndef COMPILER_BACKEND_BLOB_WRITE_H
 #define COMPILER_BACKEND_BLOB_WRITE_H
 
-#include "../compile.h"
+#include "compiler/graph/options.h"
 
 typedef struct {
   int n_stages;

@@ -20,6 +20,22 @@ bool dtype_is_int(DType t) {
          t == DT_U32 || t == DT_U64 || t == DT_BOOL;
 }
 
+/* TensorProto.DataType numbers from onnx.proto (stable: part of the file format). */
+static const DType FROM_ONNX[] = {
+    [1] = DT_F32,  [2] = DT_U8,   [3] = DT_I8,   [4] = DT_U16,  [5] = DT_I16,  [6] = DT_I32, [7] = DT_I64,
+    [8] = DT_STRING, [9] = DT_BOOL, [10] = DT_F16, [11] = DT_F64, [12] = DT_U32, [13] = DT_U64,
+};
+
+DType dtype_from_onnx(int64_t code) {
+  return code > 0 && code < (int64_t)(sizeof FROM_ONNX / sizeof FROM_ONNX[0]) ? FROM_ONNX[code] : DT_UNDEF;
+}
+
+int dtype_to_onnx(DType t) {
+  for (int c = 1; c < (int)(sizeof FROM_ONNX / sizeof FROM_ONNX[0]); c++)
+    if (t != DT_UNDEF && FROM_ONNX[c] == t) return c;
+  return 0;
+}
+
 static const struct {
   const char *name;
   int rank, c_axis;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Element types. Numbering is ours; conversion helpers map ONNX / OpenVINO / blob codes. */
 typedef enum {
@@ -25,6 +26,10 @@ const char *dtype_name(DType t); /* "f32", "f16", "i64", ...; "undefined" out of
 size_t dtype_size(DType t);      /* bytes per element; 0 for UNDEF/STRING */
 bool dtype_is_float(DType t);
 bool dtype_is_int(DType t);
+/* ONNX's TensorProto.DataType codes (the graph IR keeps ONNX semantics, e.g. Cast's "to"):
+ * 1 FLOAT ... 13 UINT64; DT_UNDEF / 0 for what has no counterpart (BFLOAT16 16 included). */
+DType dtype_from_onnx(int64_t code);
+int dtype_to_onnx(DType t);
 
 /* Tensor layouts, as the model expects an input or as the camera delivers frames. */
 typedef enum {

@@ -92,25 +92,6 @@ static bool depth_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, size
 
 /* ---- tensors ---- */
 
-DType fe_onnx_dtype(int32_t t) {
-  switch (t) {
-  case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return DT_F32;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: return DT_F16;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return DT_F64;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return DT_I64;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return DT_I32;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return DT_I16;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return DT_I8;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return DT_U8;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return DT_U16;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return DT_U32;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return DT_U64;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return DT_BOOL;
-  case ONNX__TENSOR_PROTO__DATA_TYPE__STRING: return DT_STRING;
-  default: return DT_UNDEF;
-  }
-}
-
 /* Writes "64x3x7x7" ("scalar" for rank 0) into buf. */
 static const char *dims_str(char *buf, size_t size, int rank, const int64_t *dims) {
   size_t n = 0;
@@ -160,7 +141,7 @@ static int tensor_info(Ctx *c, TInfo *ti, const Onnx__TensorProto *tp, const cha
   }
   dims_str(ti->shape, sizeof ti->shape, ti->rank, ti->dims);
   ti->onnx_type = tp->has_data_type ? tp->data_type : 0;
-  ti->dt = fe_onnx_dtype(ti->onnx_type);
+  ti->dt = dtype_from_onnx(ti->onnx_type);
   ti->dt_name = dtype_name(ti->dt);
   ti->src_esz = dtype_size(ti->dt);
   if (ti->onnx_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16) {
@@ -420,7 +401,7 @@ static int apply_type(Ctx *c, int t, const Onnx__TypeProto *tp, bool strict) {
     return fail(c, ERR_PARSE, NULL, "tensor '%s' has %zu dimensions, at most %d are supported",
                 g->tensors[t].name, sh->n_dim, IR_MAX_DIMS);
   }
-  if (tt->has_elem_type) g->tensors[t].dtype = fe_onnx_dtype(tt->elem_type);
+  if (tt->has_elem_type) g->tensors[t].dtype = dtype_from_onnx(tt->elem_type);
   if (!sh) return 0;
   int64_t dims[IR_MAX_DIMS];
   const char *names[IR_MAX_DIMS] = {0};

@@ -54,8 +54,5 @@ int fe_onnx_load(IrGraph **out, Arena *a, const char *path, Err *err);
 int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, const char *path,
                      Err *err);
 
-/* ONNX TensorProto.DataType code to DType; DT_UNDEF for types we do not represent
- * (complex, bfloat16 is mapped to DT_UNDEF as well: the loader widens it to f32 itself). */
-DType fe_onnx_dtype(int32_t onnx_type);
 
 #endif

@@ -1242,26 +1242,6 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
 
 /* ---- dtype / constants ---- */
 
-/* DType of an ONNX TensorProto element type code; DT_UNDEF when we do not model it. */
-static DType dtype_from_onnx(int64_t code) {
-  switch (code) {
-  case 1: return DT_F32;
-  case 2: return DT_U8;
-  case 3: return DT_I8;
-  case 4: return DT_U16;
-  case 5: return DT_I16;
-  case 6: return DT_I32;
-  case 7: return DT_I64;
-  case 8: return DT_STRING;
-  case 9: return DT_BOOL;
-  case 10: return DT_F16;
-  case 11: return DT_F64;
-  case 12: return DT_U32;
-  case 13: return DT_U64;
-  default: return DT_UNDEF;
-  }
-}
-
 static int shape_cast(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   if (!ir_attr(x, "to")) return shape__fail(g, n, err, "attribute 'to' is missing");

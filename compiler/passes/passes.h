@@ -15,7 +15,7 @@
 #ifndef COMPILER_PASSES_PASSES_H
 #define COMPILER_PASSES_PASSES_H
 
-#include "../compile.h"
+#include "compiler/graph/options.h"
 
 typedef struct {
   size_t fp16_saturated, fp16_underflowed, fp16_converted;

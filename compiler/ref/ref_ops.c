@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/frontend/onnx.h"
 
 /* Longest int list a kernel reads (pads of rank 8 = 16, axes, shapes ...). */
 #define MAX_INTS 64
@@ -878,7 +877,7 @@ REF_KERNEL(cast) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t to = ir_attr_int(x->n, "to", 0);
-  DType dt = to > 0 && to < 64 ? fe_onnx_dtype((int32_t)to) : DT_UNDEF;
+  DType dt = to > 0 && to < 64 ? dtype_from_onnx((int32_t)to) : DT_UNDEF;
   if (dt == DT_UNDEF || dt == DT_STRING) return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)to);
   RefTensor *o = ref__out(x, 0, dt, a->rank, a->dims);
   if (!o) return -1;

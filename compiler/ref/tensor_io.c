@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "compiler/frontend/onnx.h"
 #include "onnx.pb-c.h"
 
 /* Sets err (file = path) and returns -1. */
@@ -55,13 +54,6 @@ static void get_raw(uint8_t *p, const RefTensor *t, int64_t k, DType dt) {
 }
 
 /* ---- TensorProto ---- */
-
-/* ONNX element type code of dt (0 when none). */
-static int onnx_code(DType dt) {
-  for (int c = 1; c < 17; c++)
-    if (fe_onnx_dtype(c) == dt) return c;
-  return 0;
-}
 
 /* Fills t from the typed fields of tp (values already known to number n). */
 static int pb_typed(RefTensor *t, const Onnx__TensorProto *tp, int64_t n, const char *path, Err *err) {
@@ -118,7 +110,7 @@ int tio_decode_pb(RefTensor *out, char **name, const uint8_t *data, size_t len, 
   if (!tp) return fail(err, path, ERR_PARSE, "not an ONNX TensorProto");
   RefTensor t = {0};
   int rc = -1;
-  DType dt = tp->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ? DT_F32 : fe_onnx_dtype(tp->data_type);
+  DType dt = tp->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 ? DT_F32 : dtype_from_onnx(tp->data_type);
   if (dt == DT_UNDEF || dt == DT_STRING) {
     fail(err, path, ERR_UNSUPPORTED_OP, "tensor data type %d is not supported", (int)tp->data_type);
     goto done;
@@ -160,7 +152,7 @@ int tio_read_pb(RefTensor *out, char **name, const char *path, Err *err) {
 }
 
 int tio_encode_pb(Buf *out, const RefTensor *t, const char *name, Err *err) {
-  int code = onnx_code(t->dtype);
+  int code = dtype_to_onnx(t->dtype);
   if (!code) return fail(err, NULL, ERR_UNSUPPORTED_OP, "tensors of type %s cannot be written", dtype_name(t->dtype));
   Onnx__TensorProto tp;
   onnx__tensor_proto__init(&tp);
