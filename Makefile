@@ -15,7 +15,7 @@ CFLAGS  += -I. -I$(BUILD)/gen $(shell pkg-config --cflags libxml-2.0 2>/dev/null
 LDLIBS  += -lyaml -lxml2 -larchive -lprotobuf-c -ljansson -lcrypto -lbz2 -lpthread -lm
 ifeq ($(SAN),1)
   BUILD   := build-san
-  CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DARENA_DEBUG
+  CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DARENA_DEBUG -DBLOBC_VERIFY_IR
   LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -86,10 +86,10 @@ run-tests: all $(TESTS) $(BUILD)/demo-zoo/.stamp
 	@set -e; pass=0; fail=0; \
 	for t in $(TESTS); do \
 	  echo "== $$t"; \
-	  if BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	  if BLOBC_VERIFY_IR=1 BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; \
 	echo "test suites: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
-	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
+	@BLOBC_VERIFY_IR=1 BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/nightly.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/optable-check.sh
 	@sh tests/include-check.sh --self-test

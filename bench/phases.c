@@ -10,7 +10,7 @@
  *   read          io_read_file of the model
  *   pb_unpack     onnx__model_proto__unpack alone (protobuf-c), then pb_free its free_unpacked
  *   load          fe_onnx_load_mem: depth check + unpack + ONNX -> IR (the frontend as a whole)
- *   <pass>        each PASS_LIST entry; ir_infer (shape inference + folding) after int_inputs
+ *   <pass>        each PASS_LIST entry (infer: shape inference + folding)
  *   irxml         be_irxml_write (IR v11 .xml + .bin)
  *   blob          be_blob_write
  *   write_*       io_write_atomic of each output (tmp + fsync + rename), sha256 of the blob
@@ -106,10 +106,6 @@ static int one_run(Steps *st, int run, const char *path, const char *tmpdir, Err
   for (int p = 0; rc == 0 && p < PASS_COUNT; p++) {
     if ((rc = PASS_LIST[p].fn(g, &opt, &ps, err)) < 0) break;
     rec(st, PASS_LIST[p].name, run, &t0);
-    if (p == 1) {
-      rc = ir_infer(g, err);
-      rec(st, "ir_infer", run, &t0);
-    }
   }
   if (rc == 0) rc = be_irxml_write(g, "phases", &xml, &bin, err);
   rec(st, "irxml", run, &t0);

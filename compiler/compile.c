@@ -182,9 +182,11 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   res->n_nodes_source = g->n_nodes;
   double t1 = io_now();
   res->t_load = t1 - t0;
+  bool verify = ir_verify_enabled();
+  if (verify && ir_verify(g, "loading", err) < 0) goto done;
   for (int p = 0; p < PASS_COUNT; p++) {
     if (PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
-    if (p == 1 && ir_infer(g, err) < 0) goto done; /* shapes after inputs are fixed */
+    if (verify && ir_verify(g, PASS_LIST[p].name, err) < 0) goto done;
   }
   ir_detach(g); /* weights are FP16 now: keep half their bytes, free the decoded file */
   res->weights_saturated = st.fp16_saturated;

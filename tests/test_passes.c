@@ -308,8 +308,76 @@ static void passes__int64_input_becomes_i32_with_a_converted_verdict(void **stat
   arena_free(a);
 }
 
+/* ---- the IR verifier run between passes ---- */
+
+/* x -> Relu -> y -> Relu -> z, in order. */
+static IrGraph *chain(Arena *a, int *n1, int *n2) {
+  IrGraph *g = ir_new(a, "v.onnx");
+  int64_t d[2] = {1, 4};
+  int x = tensor(g, "x", DT_F32, 2, d);
+  ir_add_input(g, x);
+  *n1 = ir_add_node(g, IR_OP_RELU, "Relu", "r1");
+  ir_node_add_input(g, *n1, x);
+  int y = ir_node_add_output(g, *n1, "y");
+  *n2 = ir_add_node(g, IR_OP_RELU, "Relu", "r2");
+  ir_node_add_input(g, *n2, y);
+  int z = ir_node_add_output(g, *n2, "z");
+  ir_add_output(g, z);
+  return g;
+}
+
+static void passes__ir_verify_catches_broken_graphs(void **state) {
+  (void)state;
+  Arena *a = arena_new();
+  Err err = {0};
+  int n1, n2;
+  IrGraph *g = chain(a, &n1, &n2);
+  assert_int_equal(ir_verify(g, "test", &err), 0);
+  assert_int_equal(ir_infer(g, &err), 0);
+  assert_int_equal(ir_verify(g, "infer", &err), 0);
+  /* out of order: r2 placed before the node that makes its input */
+  IrNode t = g->nodes[n1];
+  g->nodes[n1] = g->nodes[n2];
+  g->nodes[n2] = t;
+  g->tensors[g->nodes[n1].outputs[0]].producer = n1;
+  g->tensors[g->nodes[n2].outputs[0]].producer = n2;
+  assert_int_equal(ir_verify(g, "swap", &err), -1);
+  assert_int_equal(err.code, ERR_INTERNAL);
+  assert_non_null(strstr(err.msg, "after swap: node reads a tensor made later"));
+  assert_string_equal(err.node, "r2");
+  /* two producers of one tensor */
+  g = chain(a, &n1, &n2);
+  g->nodes[n2].outputs[0] = g->nodes[n1].outputs[0];
+  memset(&err, 0, sizeof err);
+  assert_int_equal(ir_verify(g, "dup", &err), -1);
+  assert_non_null(strstr(err.msg, "tensor produced by two live nodes"));
+  /* a read tensor that nothing makes */
+  g = chain(a, &n1, &n2);
+  g->nodes[n2].inputs[0] = ir_add_tensor(g, "ghost");
+  memset(&err, 0, sizeof err);
+  assert_int_equal(ir_verify(g, "ghost", &err), -1);
+  assert_non_null(strstr(err.msg, "node reads a tensor nothing makes: 'ghost'"));
+  /* after inference: a constant shorter than its shape */
+  g = chain(a, &n1, &n2);
+  assert_int_equal(ir_infer(g, &err), 0);
+  int64_t d[1] = {8};
+  int c = pass_const(g, "w", DT_F32, 1, d, (float[8]){0});
+  g->tensors[c].nbytes = 4;
+  memset(&err, 0, sizeof err);
+  assert_int_equal(ir_verify(g, "short", &err), -1);
+  assert_non_null(strstr(err.msg, "constant shorter than its shape: 'w'"));
+  /* a dead node's producer entry does not count: folding keeps the tensor as a constant */
+  g = chain(a, &n1, &n2);
+  g->nodes[n1].dead = true;
+  memset(&err, 0, sizeof err);
+  assert_int_equal(ir_verify(g, "dead", &err), -1); /* y is neither made nor constant */
+  assert_non_null(strstr(err.msg, "node reads a tensor nothing makes: 'y'"));
+  arena_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(passes__ir_verify_catches_broken_graphs),
       cmocka_unit_test(passes__fp16_rounds_ties_to_even),
       cmocka_unit_test(passes__fp16_subnormals),
       cmocka_unit_test(passes__fp16_overflow_gives_inf_and_is_counted),

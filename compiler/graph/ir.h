@@ -117,6 +117,7 @@ typedef struct IrGraph {
   /* Largest tensor (bytes) shape inference accepts, checked before anything is folded or
    * allocated for it; 0 = no limit. compile_model sets it from CompileLimits. */
   uint64_t max_tensor_bytes;
+  bool inferred;         /* ir_infer has run: dtypes and shapes are set where they can be */
 } IrGraph;
 
 /* Op table lookups. */
@@ -176,6 +177,13 @@ const char *ir_shape_str(Arena *a, const IrTensor *t);
 /* Graph-wide. */
 int ir_toposort(IrGraph *g, Err *err);          /* orders nodes; ERR_PARSE on a cycle or a missing tensor */
 int ir_infer(IrGraph *g, Err *err);             /* shape.c: dtype/shape inference + folding, in order */
+/* Structural invariants (verify.c): every live node's tensors exist, each tensor has at most one
+ * live producer and names it, nodes are in topological order (so no cycle), every read tensor is
+ * made by an earlier node or is an input or constant; after inference also well-formed shapes,
+ * constants as long as their shapes and typed outputs of typed known ops. ERR_INTERNAL naming
+ * the node and `after` (the pass that broke it). O(nodes + tensors). */
+int ir_verify(const IrGraph *g, const char *after, Err *err);
+bool ir_verify_enabled(void);                   /* sanitizer builds, or $BLOBC_VERIFY_IR set */
 int ir_count_live(const IrGraph *g);            /* nodes not dead */
 /* Number of live nodes that read tensor t (graph outputs count as one reader). */
 int ir_consumers(const IrGraph *g, int t);

@@ -1672,5 +1672,6 @@ int ir_infer(IrGraph *g, Err *err) {
     if (g->nodes[n].dead) continue;
     if (infer_node(g, n, err) < 0) return -1;
   }
+  g->inferred = true;
   return 0;
 }

@@ -6,12 +6,19 @@
 const PassEntry PASS_LIST[] = {
     {"preprocess", pass_preprocess},
     {"int_inputs", pass_int_inputs},
+    {"infer", pass_infer},
     {"fuse_bn", pass_fuse_bn},
     {"fold_preprocess", pass_fold_preprocess},
     {"verdicts", pass_verdicts},
     {"fp16", pass_fp16},
 };
 const int PASS_COUNT = (int)(sizeof PASS_LIST / sizeof PASS_LIST[0]);
+
+/* Shape inference and constant folding (compiler/graph/shape.c), once the inputs are fixed. */
+int pass_infer(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
+  (void)opt, (void)st;
+  return ir_infer(g, err);
+}
 
 int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
   int t = ir_add_tensor(g, name);

@@ -6,6 +6,8 @@
  *   preprocess   manifest preprocessing at each input: U8/FP16 input precision, frame layout
  *                (Transpose), reverse_input_channels (Gather on C), mean (Sub), scale (Div)
  *   int_inputs   integer (I64) graph inputs become I32 (the VPU has no I64), with a verdict
+ *   infer        dtype/shape inference and constant folding (compiler/graph/shape.c ir_infer):
+ *                after the inputs are fixed, before anything that needs shapes
  *   fuse_bn      BatchNormalization after Conv folded into the Conv's weights and bias
  *   fold_preprocess  the manifest's scale, channel reversal (and the mean, when the conv does
  *                not pad) folded into the first Conv's weights and bias
@@ -26,6 +28,7 @@ typedef int (*PassFn)(IrGraph *g, const CompileOptions *opt, PassStats *st, Err 
 
 int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_int_inputs(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+int pass_infer(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_fold_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
