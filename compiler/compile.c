@@ -11,25 +11,10 @@
 #include "backend/blob_write.h"
 #include "backend/irxml.h"
 #include "backend/superblob.h"
-#include "frontend/caffe.h"
-#include "frontend/ir_read.h"
-#include "frontend/onnx.h"
-#include "frontend/tf.h"
+#include "frontend/frontends.h"
 #include "passes/passes.h"
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
-int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) {
-  if (ends_with(path, ".onnx")) return fe_onnx_load(out, a, path, err);
-  if (ends_with(path, ".xml")) return fe_ir_load(out, a, path, err);
-  if (ends_with(path, ".prototxt")) return fe_caffe_load(out, a, path, err);
-  if (ends_with(path, ".pb")) return fe_tf_load(out, a, path, err);
-  err_where(err, path, 0, NULL, NULL);
-  return err_set(err, ERR_PARSE, "unknown model format (expected .onnx, .xml with .bin beside it, .prototxt with .caffemodel, or a .pb TensorFlow frozen graph)");
-}
+int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) { return fe_load(out, a, path, err); }
 
 static const char *verdict_name(Verdict v) {
   switch (v) {
@@ -150,6 +135,78 @@ static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions
   }
 }
 
+/* ---- backends: what a compiled graph is written as ---- */
+
+static bool want_ir(const CompileOptions *opt, const CompileResult *res) { (void)res; return opt->want_ir; }
+static bool want_blob(const CompileOptions *opt, const CompileResult *res) {
+  return opt->want_blob && res->n_unsupported == 0 && !opt->superblob;
+}
+static bool want_superblob(const CompileOptions *opt, const CompileResult *res) {
+  return opt->want_blob && res->n_unsupported == 0 && opt->superblob;
+}
+
+/* OpenVINO IR v11 (.xml + .bin), handed to opt->emit_ir as soon as it exists. */
+static int run_ir(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
+  if (be_irxml_write(g, opt->model_name, &res->xml, &res->bin, err) < 0) {
+    /* a model with unsupported nodes may have no static shapes past them: no IR then, but
+     * the verdicts are the result */
+    if (res->n_unsupported == 0) return -1;
+    res->ir_skipped = arena_strdup(res->arena, err->msg);
+    memset(err, 0, sizeof *err);
+    buf_free(&res->xml);
+    buf_free(&res->bin);
+  }
+  if (opt->emit_ir && res->xml.len) {
+    if (opt->emit_ir(opt->emit_ctx, &res->xml, &res->bin, err) < 0) return -1;
+    buf_free(&res->xml); /* stored: do not hold the weights twice while the blob is built */
+    buf_free(&res->bin);
+  }
+  return 0;
+}
+
+/* One MyriadX blob for opt->shaves. */
+static int run_blob(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
+  BlobStats bs = {0};
+  if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) return -1;
+  res->n_stages = bs.n_stages;
+  res->bss_size = bs.bss_size;
+  res->bss_naive = bs.bss_naive;
+  res->bss_peak = bs.bss_peak;
+  return 0;
+}
+
+/* depthai's superblob: blobs for 1..16 SHAVEs as one base and patches. */
+static int run_superblob(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
+  Buf blobs[SUPERBLOB_N];
+  memset(blobs, 0, sizeof blobs);
+  int src = 0;
+  for (int n = 1; n <= SUPERBLOB_N && src == 0; n++) {
+    CompileOptions o = *opt;
+    o.shaves = o.cmx_slices = n;
+    BlobStats bs = {0};
+    src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
+    if (n == SUPERBLOB_BASE_SHAVES) {
+      res->n_stages = bs.n_stages;
+      res->bss_size = bs.bss_size;
+    }
+  }
+  if (src == 0) src = be_superblob_write(&res->blob, blobs, err);
+  for (int n = 0; n < SUPERBLOB_N; n++) buf_free(&blobs[n]);
+  return src;
+}
+
+/* In order: the IR is written (and stored by the caller) before the blob is built. */
+static const struct {
+  const char *name;
+  bool (*wanted)(const CompileOptions *opt, const CompileResult *res);
+  int (*run)(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err);
+} BACKENDS[] = {
+    {"OpenVINO IR", want_ir, run_ir},
+    {"MyriadX blob", want_blob, run_blob},
+    {"depthai superblob", want_superblob, run_superblob},
+};
+#define N_BACKENDS ((int)(sizeof BACKENDS / sizeof BACKENDS[0]))
+
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   memset(res, 0, sizeof *res);
   res->arena = arena_new();   /* the summary: small, lives as long as the result */
@@ -194,45 +251,8 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   summarize(res, g, opt);
   double t2 = io_now();
   res->t_passes = t2 - t1;
-  if (opt->want_ir && be_irxml_write(g, opt->model_name, &res->xml, &res->bin, err) < 0) {
-    /* a model with unsupported nodes may have no static shapes past them: no IR then, but
-     * the verdicts are the result */
-    if (res->n_unsupported == 0) goto done;
-    res->ir_skipped = arena_strdup(res->arena, err->msg);
-    memset(err, 0, sizeof *err);
-    buf_free(&res->xml);
-    buf_free(&res->bin);
-  }
-  if (opt->emit_ir && res->xml.len) {
-    if (opt->emit_ir(opt->emit_ctx, &res->xml, &res->bin, err) < 0) goto done;
-    buf_free(&res->xml); /* stored: do not hold the weights twice while the blob is built */
-    buf_free(&res->bin);
-  }
-  if (opt->want_blob && res->n_unsupported == 0 && opt->superblob) {
-    Buf blobs[SUPERBLOB_N];
-    memset(blobs, 0, sizeof blobs);
-    int src = 0;
-    for (int n = 1; n <= SUPERBLOB_N && src == 0; n++) {
-      CompileOptions o = *opt;
-      o.shaves = o.cmx_slices = n;
-      BlobStats bs = {0};
-      src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
-      if (n == SUPERBLOB_BASE_SHAVES) {
-        res->n_stages = bs.n_stages;
-        res->bss_size = bs.bss_size;
-      }
-    }
-    if (src == 0) src = be_superblob_write(&res->blob, blobs, err);
-    for (int n = 0; n < SUPERBLOB_N; n++) buf_free(&blobs[n]);
-    if (src < 0) goto done;
-  } else if (opt->want_blob && res->n_unsupported == 0) {
-    BlobStats bs = {0};
-    if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) goto done;
-    res->n_stages = bs.n_stages;
-    res->bss_size = bs.bss_size;
-    res->bss_naive = bs.bss_naive;
-    res->bss_peak = bs.bss_peak;
-  }
+  for (int b = 0; b < N_BACKENDS; b++)
+    if (BACKENDS[b].wanted(opt, res) && BACKENDS[b].run(g, opt, res, err) < 0) goto done;
   res->t_backend = io_now() - t2;
   rc = 0;
 done:

@@ -27,6 +27,10 @@ expect() {
 expect "no arguments" 2 "usage: blobc" "$BLOBC"
 expect "help" 0 "usage: blobc" "$BLOBC" --help
 expect "unknown command" 2 "unknown command 'frobnicate'" "$BLOBC" frobnicate
+cp "$ZOO/tiny_relu.onnx" "$T/downloaded_model"
+expect "a model without its extension is recognised by its bytes" 0 "downloaded_model ok" "$BLOBC" check "$T/downloaded_model"
+printf 'hello\n' >"$T/notes.txt"
+expect "an unknown format names every format" 1 "notes.txt: model 'notes.txt': unknown model format \\(expected .onnx, .xml with .bin beside it, .prototxt with .caffemodel, or a .pb TensorFlow frozen graph\\)" "$BLOBC" check "$T/notes.txt"
 expect "missing manifest" 2 "nope.yaml: cannot read manifest" "$BLOBC" build "$T/nope.yaml" -o "$T/o"
 
 cat > "$T/bad.yaml" <<Y
