@@ -32,6 +32,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o $(PROTOS:compil
 CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# test support (the ONNX builder): linked into tests, fixtures, benchmarks; not in libblobc
+SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TOOL_SRC := $(wildcard tests/fixtures/*.c)
 TOOLS    := $(TOOL_SRC:tests/fixtures/%.c=$(BUILD)/tools/%)
 
@@ -69,10 +71,10 @@ $(BUILD)/libblobc.a: $(LIB_OBJ)
 $(BUILD)/blobc: $(CMD_OBJ) $(BUILD)/libblobc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testutil.o $(BUILD)/libblobc.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testutil.o $(SUPPORT_OBJ) $(BUILD)/libblobc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: $(BUILD)/tests/fixtures/%.o $(BUILD)/libblobc.a
+$(BUILD)/tools/%: $(BUILD)/tests/fixtures/%.o $(SUPPORT_OBJ) $(BUILD)/libblobc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

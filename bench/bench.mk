@@ -20,7 +20,7 @@ BENCH_WORK  := $(BUILD)/bench-work
 
 .PHONY: bench bench-tools bench-run bench-profile
 
-$(BENCH_TOOLS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libblobc.a
+$(BENCH_TOOLS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libblobc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench-tools: $(BUILD)/blobc $(BENCH_TOOLS)

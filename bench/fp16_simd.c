@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "compiler/base/base.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 
 __attribute__((target("avx2,f16c"))) static void fp16_convert_f16c(uint16_t *dst, const float *src, size_t n,
                                                                    size_t *saturated, size_t *underflowed) {

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 
 typedef struct {
   OnnxBuilder *ob;

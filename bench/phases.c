@@ -28,7 +28,7 @@
 #include "compiler/backend/irxml.h"
 #include "compiler/compile.h"
 #include "compiler/frontend/onnx.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 #include "compiler/passes/passes.h"
 
 #define MAX_STEPS 24

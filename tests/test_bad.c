@@ -23,7 +23,7 @@
 
 #include "compiler/backend/blob_format.h"
 #include "compiler/compile.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 #include "testutil.h"
 
 #define S(...) ((const char *[]){__VA_ARGS__})

@@ -17,7 +17,7 @@
 
 #include "compiler/backend/blob_read.h"
 #include "compiler/compile.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 #include "compiler/ref/blob_exec.h"
 #include "compiler/ref/ref.h"
 #include "testutil.h"

@@ -12,7 +12,7 @@
 #include "compiler/backend/irxml.h"
 #include "compiler/frontend/ir_read.h"
 #include "compiler/frontend/onnx.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 
 /* ---- hand-written IR ---- */
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "compiler/frontend/onnx.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 
 /* ---- helpers ---- */
 

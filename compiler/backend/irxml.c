@@ -1302,78 +1302,78 @@ typedef struct {
 } Emitter;
 
 /* clang-format off */
-#define EMITTERS(Y)                                          \
-  Y(CONV,                emit_conv)                          \
-  Y(CONV_TRANSPOSE,      emit_conv_transpose)                \
-  Y(MAX_POOL,            emit_pool)                          \
-  Y(AVERAGE_POOL,        emit_pool)                          \
-  Y(GLOBAL_AVERAGE_POOL, emit_global_pool)                   \
-  Y(GLOBAL_MAX_POOL,     emit_global_pool)                   \
-  Y(BATCH_NORM,          emit_batch_norm)                    \
-  Y(RELU,                NULL, "Relu", "opset1", false)      \
-  Y(LEAKY_RELU,          emit_leaky_relu)                    \
-  Y(PRELU,               emit_prelu)                         \
-  Y(CLIP,                emit_clip)                          \
-  Y(SIGMOID,             NULL, "Sigmoid", "opset1", false)   \
-  Y(TANH,                NULL, "Tanh", "opset1", false)      \
-  Y(HARD_SIGMOID,        emit_hard_sigmoid)                  \
-  Y(HARD_SWISH,          NULL, "HSwish", "opset4", false)    \
-  Y(ELU,                 emit_elu)                           \
-  Y(EXP,                 NULL, "Exp", "opset1", false)       \
-  Y(LOG,                 NULL, "Log", "opset1", false)       \
-  Y(SQRT,                NULL, "Sqrt", "opset1", false)      \
-  Y(NEG,                 NULL, "Negative", "opset1", false)  \
-  Y(ABS,                 NULL, "Abs", "opset1", false)       \
-  Y(FLOOR,               NULL, "Floor", "opset1", false)     \
-  Y(CEIL,                NULL, "Ceiling", "opset1", false)   \
-  Y(SOFTMAX,             emit_softmax_op)                    \
-  Y(ADD,                 NULL, "Add", "opset1", true)        \
-  Y(SUB,                 NULL, "Subtract", "opset1", true)   \
-  Y(MUL,                 NULL, "Multiply", "opset1", true)   \
-  Y(DIV,                 emit_div)                           \
-  Y(POW,                 NULL, "Power", "opset1", true)      \
-  Y(MAX,                 emit_max)                           \
-  Y(MIN,                 emit_min)                           \
-  Y(EQUAL,               NULL, "Equal", "opset1", true)      \
-  Y(LESS,                NULL, "Less", "opset1", true)       \
-  Y(GREATER,             NULL, "Greater", "opset1", true)    \
-  Y(WHERE,               NULL, "Select", "opset1", true)     \
-  Y(MATMUL,              emit_matmul)                        \
-  Y(GEMM,                emit_gemm)                          \
-  Y(CONCAT,              emit_concat)                        \
-  Y(RESHAPE,             emit_reshape)                       \
-  Y(FLATTEN,             emit_reshape)                       \
-  Y(TRANSPOSE,           emit_transpose)                     \
-  Y(SQUEEZE,             emit_squeeze_op)                    \
-  Y(UNSQUEEZE,           emit_unsqueeze)                     \
-  Y(PAD,                 emit_pad)                           \
-  Y(RESIZE,              emit_resize)                        \
-  Y(UPSAMPLE,            emit_resize)                        \
-  Y(SLICE,               emit_slice)                         \
-  Y(SPLIT,               emit_split)                         \
-  Y(REDUCE_MEAN,         emit_reduce)                        \
-  Y(REDUCE_MAX,          emit_reduce)                        \
-  Y(REDUCE_SUM,          emit_reduce)                        \
-  Y(CAST,                emit_cast)                          \
-  Y(IDENTITY,            emit_wire)                          \
-  Y(DROPOUT,             emit_wire)                          \
-  Y(CONSTANT,            NULL)                               \
-  Y(CONSTANT_OF_SHAPE,   emit_constant_of_shape)             \
-  Y(SHAPE,               emit_shape)                         \
-  Y(GATHER,              emit_gather)                        \
-  Y(EXPAND,              emit_expand)                        \
-  Y(RANGE,               emit_range)                         \
-  Y(TILE,                emit_tile)                          \
-  Y(ARGMAX,              emit_argmax)                        \
-  Y(TOPK,                emit_topk)                          \
-  Y(LRN,                 emit_lrn)                           \
-  Y(DEPTH_TO_SPACE,      emit_depth_to_space)                \
-  Y(SPACE_TO_DEPTH,      emit_space_to_depth)                \
-  Y(INSTANCE_NORM,       emit_instance_norm)                 \
-  Y(LOG_SOFTMAX,         emit_log_softmax)                   \
-  Y(NON_MAX_SUPPRESSION, emit_nms)                           \
-  Y(PRIOR_BOX_CLUSTERED, NULL)                               \
-  Y(DETECTION_OUTPUT,    emit_detection_output)
+#define EMITTERS(Y)                                                \
+  Y(CONV, emit_conv, NULL, NULL, false)                            \
+  Y(CONV_TRANSPOSE, emit_conv_transpose, NULL, NULL, false)        \
+  Y(MAX_POOL, emit_pool, NULL, NULL, false)                        \
+  Y(AVERAGE_POOL, emit_pool, NULL, NULL, false)                    \
+  Y(GLOBAL_AVERAGE_POOL, emit_global_pool, NULL, NULL, false)      \
+  Y(GLOBAL_MAX_POOL, emit_global_pool, NULL, NULL, false)          \
+  Y(BATCH_NORM, emit_batch_norm, NULL, NULL, false)                \
+  Y(RELU, NULL, "Relu", "opset1", false)                           \
+  Y(LEAKY_RELU, emit_leaky_relu, NULL, NULL, false)                \
+  Y(PRELU, emit_prelu, NULL, NULL, false)                          \
+  Y(CLIP, emit_clip, NULL, NULL, false)                            \
+  Y(SIGMOID, NULL, "Sigmoid", "opset1", false)                     \
+  Y(TANH, NULL, "Tanh", "opset1", false)                           \
+  Y(HARD_SIGMOID, emit_hard_sigmoid, NULL, NULL, false)            \
+  Y(HARD_SWISH, NULL, "HSwish", "opset4", false)                   \
+  Y(ELU, emit_elu, NULL, NULL, false)                              \
+  Y(EXP, NULL, "Exp", "opset1", false)                             \
+  Y(LOG, NULL, "Log", "opset1", false)                             \
+  Y(SQRT, NULL, "Sqrt", "opset1", false)                           \
+  Y(NEG, NULL, "Negative", "opset1", false)                        \
+  Y(ABS, NULL, "Abs", "opset1", false)                             \
+  Y(FLOOR, NULL, "Floor", "opset1", false)                         \
+  Y(CEIL, NULL, "Ceiling", "opset1", false)                        \
+  Y(SOFTMAX, emit_softmax_op, NULL, NULL, false)                   \
+  Y(ADD, NULL, "Add", "opset1", true)                              \
+  Y(SUB, NULL, "Subtract", "opset1", true)                         \
+  Y(MUL, NULL, "Multiply", "opset1", true)                         \
+  Y(DIV, emit_div, NULL, NULL, false)                              \
+  Y(POW, NULL, "Power", "opset1", true)                            \
+  Y(MAX, emit_max, NULL, NULL, false)                              \
+  Y(MIN, emit_min, NULL, NULL, false)                              \
+  Y(EQUAL, NULL, "Equal", "opset1", true)                          \
+  Y(LESS, NULL, "Less", "opset1", true)                            \
+  Y(GREATER, NULL, "Greater", "opset1", true)                      \
+  Y(WHERE, NULL, "Select", "opset1", true)                         \
+  Y(MATMUL, emit_matmul, NULL, NULL, false)                        \
+  Y(GEMM, emit_gemm, NULL, NULL, false)                            \
+  Y(CONCAT, emit_concat, NULL, NULL, false)                        \
+  Y(RESHAPE, emit_reshape, NULL, NULL, false)                      \
+  Y(FLATTEN, emit_reshape, NULL, NULL, false)                      \
+  Y(TRANSPOSE, emit_transpose, NULL, NULL, false)                  \
+  Y(SQUEEZE, emit_squeeze_op, NULL, NULL, false)                   \
+  Y(UNSQUEEZE, emit_unsqueeze, NULL, NULL, false)                  \
+  Y(PAD, emit_pad, NULL, NULL, false)                              \
+  Y(RESIZE, emit_resize, NULL, NULL, false)                        \
+  Y(UPSAMPLE, emit_resize, NULL, NULL, false)                      \
+  Y(SLICE, emit_slice, NULL, NULL, false)                          \
+  Y(SPLIT, emit_split, NULL, NULL, false)                          \
+  Y(REDUCE_MEAN, emit_reduce, NULL, NULL, false)                   \
+  Y(REDUCE_MAX, emit_reduce, NULL, NULL, false)                    \
+  Y(REDUCE_SUM, emit_reduce, NULL, NULL, false)                    \
+  Y(CAST, emit_cast, NULL, NULL, false)                            \
+  Y(IDENTITY, emit_wire, NULL, NULL, false)                        \
+  Y(DROPOUT, emit_wire, NULL, NULL, false)                         \
+  Y(CONSTANT, NULL, NULL, NULL, false)                             \
+  Y(CONSTANT_OF_SHAPE, emit_constant_of_shape, NULL, NULL, false)  \
+  Y(SHAPE, emit_shape, NULL, NULL, false)                          \
+  Y(GATHER, emit_gather, NULL, NULL, false)                        \
+  Y(EXPAND, emit_expand, NULL, NULL, false)                        \
+  Y(RANGE, emit_range, NULL, NULL, false)                          \
+  Y(TILE, emit_tile, NULL, NULL, false)                            \
+  Y(ARGMAX, emit_argmax, NULL, NULL, false)                        \
+  Y(TOPK, emit_topk, NULL, NULL, false)                            \
+  Y(LRN, emit_lrn, NULL, NULL, false)                              \
+  Y(DEPTH_TO_SPACE, emit_depth_to_space, NULL, NULL, false)        \
+  Y(SPACE_TO_DEPTH, emit_space_to_depth, NULL, NULL, false)        \
+  Y(INSTANCE_NORM, emit_instance_norm, NULL, NULL, false)          \
+  Y(LOG_SOFTMAX, emit_log_softmax, NULL, NULL, false)              \
+  Y(NON_MAX_SUPPRESSION, emit_nms, NULL, NULL, false)              \
+  Y(PRIOR_BOX_CLUSTERED, NULL, NULL, NULL, false)                  \
+  Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

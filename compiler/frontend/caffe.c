@@ -6,6 +6,7 @@
  * converter, one emitter per Caffe layer type, that walks the prototxt's layers in order.
  */
 #include "caffe.h"
+#include "compiler/graph/build.h"
 
 #include <errno.h>
 #include <math.h>
@@ -381,15 +382,6 @@ typedef struct {
 
 static const char *S(const char *s) { return s ? s : ""; }
 
-/* A new tensor named base (base_1, ... when taken). */
-static int new_tensor(Ctx *c, const char *base) {
-  const char *name = base;
-  for (int k = 1; namemap_get(&c->names, name) >= 0; k++) name = arena_printf(c->a, "%s_%d", base, k);
-  int t = ir_add_tensor(c->g, name);
-  namemap_put(&c->names, c->g->tensors[t].name, 1);
-  return t;
-}
-
 /* Tensor for top blob `name`: the blob name moves to the new tensor; an older tensor with that
  * name (in-place layers) is renamed "<name>/<k>". */
 static int top_tensor(Ctx *c, const char *name) {
@@ -403,7 +395,7 @@ static int top_tensor(Ctx *c, const char *name) {
     namemap_put(&c->blobs, c->g->tensors[t].name, t);
     return t;
   }
-  int t = new_tensor(c, name);
+  int t = irb_tensor(c->g, &c->names, name);
   namemap_put(&c->blobs, c->g->tensors[t].name, t);
   return t;
 }
@@ -413,29 +405,10 @@ static int node(Ctx *c, IrOp op, const char *name) {
   return ir_add_node(c->g, op, NULL, name);
 }
 static void in(Ctx *c, int n, int t) { ir_node_add_input(c->g, n, t); }
-static void out(Ctx *c, int n, int t) {
-  IrNode *x = &c->g->nodes[n];
-  ASSERT(x->n_outputs < IR_MAX_OUTPUTS);
-  x->outputs[x->n_outputs++] = t;
-  c->g->tensors[t].producer = n;
-}
-static void a_int(Ctx *c, int n, const char *k, int64_t v) { ir_node_add_attr(c->g, n, k, ATTR_INT)->i = v; }
-static void a_float(Ctx *c, int n, const char *k, double v) { ir_node_add_attr(c->g, n, k, ATTR_FLOAT)->f = (float)v; }
-static void a_ints(Ctx *c, int n, const char *k, const int64_t *v, int cnt) {
-  IrAttr *at = ir_node_add_attr(c->g, n, k, ATTR_INTS);
-  at->ints = arena_array(c->a, (size_t)(cnt ? cnt : 1), sizeof(int64_t));
-  if (cnt) memcpy(at->ints, v, (size_t)cnt * sizeof(int64_t));
-  at->n = cnt;
-}
 
-static int cst(Ctx *c, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
-  int t = new_tensor(c, name);
-  ir_set_const(c->g, t, dt, rank, dims, data);
-  return t;
-}
 static int cst_i64(Ctx *c, const char *name, const int64_t *v, int n) {
   int64_t d = n;
-  return cst(c, name, DT_I64, 1, &d, v);
+  return irb_const(c->g, &c->names, name, DT_I64, 1, &d, v);
 }
 
 /* Shape of tensor t, running shape inference once when it is not known yet (rank -1 when
@@ -497,7 +470,7 @@ static int blob(Ctx *c, const Caffe__LayerParameter *L, size_t i, const char *su
     for (int k = 0; k < rank && o + 24 < sizeof sh; k++) o += (size_t)snprintf(sh + o, sizeof sh - o, "%s%lld", k ? "x" : "", (long long)dims[k]);
     return fail(c, ERR_PARSE, ln, "blob %zu has %zu values, shape %s needs %llu", i, have, sh, (unsigned long long)numel);
   }
-  int t = new_tensor(c, arena_printf(c->a, "%s/%s", ln, suffix));
+  int t = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", ln, suffix));
   ir_set_const(c->g, t, DT_F32, rank, dims, b->n_data ? (const void *)b->data : NULL);
   if (!b->n_data) {
     float *p = c->g->tensors[t].data;
@@ -512,7 +485,7 @@ static int reshape_const(Ctx *c, int t, int rank, const int64_t *dims, const cha
   int64_t want = 1;
   for (int i = 0; i < rank; i++) want *= dims[i];
   ASSERT(want == ir_numel(x));
-  int r = new_tensor(c, name);
+  int r = irb_tensor(c->g, &c->names, name);
   x = &c->g->tensors[t];
   ir_set_const(c->g, r, x->dtype, rank, dims, x->data);
   return r;
@@ -579,12 +552,12 @@ static int e_conv(Ctx *c, Lay *y) {
   in(c, n, y->in[0]);
   in(c, n, w);
   if (b >= 0) in(c, n, b);
-  a_ints(c, n, "kernel_shape", (int64_t[]){c->g->tensors[w].dims[2], c->g->tensors[w].dims[3]}, 2);
-  a_ints(c, n, "strides", s, 2);
-  a_ints(c, n, "dilations", d, 2);
-  a_ints(c, n, "pads", (int64_t[]){pd[0], pd[1], pd[0], pd[1]}, 4);
-  if (p->group > 1) a_int(c, n, "group", p->group);
-  out(c, n, y->top0);
+  irb_ints(c->g, n, "kernel_shape", (int64_t[]){c->g->tensors[w].dims[2], c->g->tensors[w].dims[3]}, 2);
+  irb_ints(c->g, n, "strides", s, 2);
+  irb_ints(c->g, n, "dilations", d, 2);
+  irb_ints(c->g, n, "pads", (int64_t[]){pd[0], pd[1], pd[0], pd[1]}, 4);
+  if (p->group > 1) irb_int(c->g, n, "group", p->group);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -597,7 +570,7 @@ static int e_pool(Ctx *c, Lay *y) {
   if (p->global_pooling) {
     int n = node(c, avg ? IR_OP_GLOBAL_AVERAGE_POOL : IR_OP_GLOBAL_MAX_POOL, y->name);
     in(c, n, y->in[0]);
-    out(c, n, y->top0);
+    irb_output(c->g, n, y->top0);
     return 0;
   }
   /* a single value applies to both axes; _h/_w override it */
@@ -612,12 +585,12 @@ static int e_pool(Ctx *c, Lay *y) {
   if (k[0] < 1 || k[1] < 1) return fail(c, ERR_PARSE, y->name, "pooling has no kernel size");
   int n = node(c, avg ? IR_OP_AVERAGE_POOL : IR_OP_MAX_POOL, y->name);
   in(c, n, y->in[0]);
-  a_ints(c, n, "kernel_shape", k, 2);
-  a_ints(c, n, "strides", s, 2);
-  a_ints(c, n, "pads", (int64_t[]){pd[0], pd[1], pd[0], pd[1]}, 4);
-  if (p->round_mode == CAFFE__POOLING_PARAMETER__ROUND_MODE__CEIL) a_int(c, n, "ceil_mode", 1);
-  if (avg) a_int(c, n, "count_include_pad", 1);
-  out(c, n, y->top0);
+  irb_ints(c->g, n, "kernel_shape", k, 2);
+  irb_ints(c->g, n, "strides", s, 2);
+  irb_ints(c->g, n, "pads", (int64_t[]){pd[0], pd[1], pd[0], pd[1]}, 4);
+  if (p->round_mode == CAFFE__POOLING_PARAMETER__ROUND_MODE__CEIL) irb_int(c->g, n, "ceil_mode", 1);
+  if (avg) irb_int(c->g, n, "count_include_pad", 1);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -626,7 +599,7 @@ static int e_unary(Ctx *c, Lay *y, IrOp op) {
   if (y->n_in != 1) return UNMAPPED;
   int n = node(c, op, y->name);
   in(c, n, y->in[0]);
-  out(c, n, y->top0);
+  irb_output(c->g, n, y->top0);
   return n;
 }
 static int e_sigmoid(Ctx *c, Lay *y) { return e_unary(c, y, IR_OP_SIGMOID) < 0 ? -1 : 0; }
@@ -638,14 +611,14 @@ static int e_relu(Ctx *c, Lay *y) {
   float slope = y->L->relu_param ? y->L->relu_param->negative_slope : 0.0f;
   int n = e_unary(c, y, slope != 0.0f ? IR_OP_LEAKY_RELU : IR_OP_RELU);
   if (n < 0) return -1;
-  if (slope != 0.0f) a_float(c, n, "alpha", slope);
+  if (slope != 0.0f) irb_float(c->g, n, "alpha", slope);
   return 0;
 }
 
 static int e_elu(Ctx *c, Lay *y) {
   int n = e_unary(c, y, IR_OP_ELU);
   if (n < 0) return -1;
-  a_float(c, n, "alpha", y->L->elu_param ? y->L->elu_param->alpha : 1.0f);
+  irb_float(c->g, n, "alpha", y->L->elu_param ? y->L->elu_param->alpha : 1.0f);
   return 0;
 }
 
@@ -658,7 +631,7 @@ static int e_prelu(Ctx *c, Lay *y) {
   int n = node(c, IR_OP_PRELU, y->name);
   in(c, n, y->in[0]);
   in(c, n, s);
-  out(c, n, y->top0);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -673,15 +646,15 @@ static int scale_bias(Ctx *c, Lay *y, int x, int s, int b, int axis) {
     int n = node(c, IR_OP_MUL, b >= 0 ? arena_printf(c->a, "%s/mul", y->name) : y->name);
     in(c, n, v);
     in(c, n, s);
-    v = b >= 0 ? new_tensor(c, arena_printf(c->a, "%s/scaled", y->name)) : y->top0;
-    out(c, n, v);
+    v = b >= 0 ? irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/scaled", y->name)) : y->top0;
+    irb_output(c->g, n, v);
   }
   if (b >= 0) {
     if (ir_numel(&c->g->tensors[b]) > 1) b = channel_const(c, b, axis, r, arena_printf(c->a, "%s/bias_c", y->name));
     int n = node(c, IR_OP_ADD, y->name);
     in(c, n, v);
     in(c, n, b);
-    out(c, n, y->top0);
+    irb_output(c->g, n, y->top0);
   }
   return 0;
 }
@@ -710,12 +683,12 @@ static int e_batch_norm(Ctx *c, Lay *y) {
   }
   int n = node(c, IR_OP_BATCH_NORM, y->name);
   in(c, n, y->in[0]);
-  in(c, n, cst(c, arena_printf(c->a, "%s/gamma", y->name), DT_F32, 1, &ch, ones));
-  in(c, n, cst(c, arena_printf(c->a, "%s/beta", y->name), DT_F32, 1, &ch, zeros));
-  in(c, n, cst(c, arena_printf(c->a, "%s/mean_s", y->name), DT_F32, 1, &ch, mean));
-  in(c, n, cst(c, arena_printf(c->a, "%s/var_s", y->name), DT_F32, 1, &ch, var));
-  a_float(c, n, "epsilon", y->L->batch_norm_param ? y->L->batch_norm_param->eps : 1e-5f);
-  out(c, n, y->top0);
+  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/gamma", y->name), DT_F32, 1, &ch, ones));
+  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/beta", y->name), DT_F32, 1, &ch, zeros));
+  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/mean_s", y->name), DT_F32, 1, &ch, mean));
+  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/var_s", y->name), DT_F32, 1, &ch, var));
+  irb_float(c->g, n, "epsilon", y->L->batch_norm_param ? y->L->batch_norm_param->eps : 1e-5f);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -769,9 +742,9 @@ static int e_eltwise(Ctx *c, Lay *y) {
     if (!p || !p->n_coeff || p->coeff[k] == 1.0f) continue;
     int n = node(c, IR_OP_MUL, arena_printf(c->a, "%s/coeff%d", y->name, k));
     in(c, n, ins[k]);
-    in(c, n, cst(c, arena_printf(c->a, "%s/coeff%d_v", y->name, k), DT_F32, 0, NULL, &p->coeff[k]));
-    ins[k] = new_tensor(c, arena_printf(c->a, "%s/in%d", y->name, k));
-    out(c, n, ins[k]);
+    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/coeff%d_v", y->name, k), DT_F32, 0, NULL, &p->coeff[k]));
+    ins[k] = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/in%d", y->name, k));
+    irb_output(c->g, n, ins[k]);
   }
   int acc = ins[0];
   for (int k = 1; k < y->n_in; k++) {
@@ -779,8 +752,8 @@ static int e_eltwise(Ctx *c, Lay *y) {
     int n = node(c, ir, last ? y->name : arena_printf(c->a, "%s/%d", y->name, k));
     in(c, n, acc);
     in(c, n, ins[k]);
-    acc = last ? y->top0 : new_tensor(c, arena_printf(c->a, "%s/acc%d", y->name, k));
-    out(c, n, acc);
+    acc = last ? y->top0 : irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/acc%d", y->name, k));
+    irb_output(c->g, n, acc);
   }
   return 0;
 }
@@ -801,16 +774,16 @@ static int e_inner_product(Ctx *c, Lay *y) {
   if (xt->rank != 2) {
     int n = node(c, IR_OP_FLATTEN, arena_printf(c->a, "%s/flatten", y->name));
     in(c, n, x);
-    a_int(c, n, "axis", p->axis);
-    x = new_tensor(c, arena_printf(c->a, "%s/flat", y->name));
-    out(c, n, x);
+    irb_int(c->g, n, "axis", p->axis);
+    x = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/flat", y->name));
+    irb_output(c->g, n, x);
   }
   int n = node(c, IR_OP_GEMM, y->name);
   in(c, n, x);
   in(c, n, w);
   if (b >= 0) in(c, n, b);
-  if (!p->transpose) a_int(c, n, "transB", 1);
-  out(c, n, y->top0);
+  if (!p->transpose) irb_int(c->g, n, "transB", 1);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -819,15 +792,15 @@ static int e_concat(Ctx *c, Lay *y) {
   int64_t axis = p ? (p->has_axis || !p->has_concat_dim ? p->axis : (int64_t)p->concat_dim) : 1;
   int n = node(c, IR_OP_CONCAT, y->name);
   for (int k = 0; k < y->n_in; k++) in(c, n, y->in[k]);
-  a_int(c, n, "axis", axis);
-  out(c, n, y->top0);
+  irb_int(c->g, n, "axis", axis);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
 static int e_softmax(Ctx *c, Lay *y) {
   int n = e_unary(c, y, IR_OP_SOFTMAX);
   if (n < 0) return -1;
-  a_int(c, n, "axis", y->L->softmax_param ? y->L->softmax_param->axis : 1);
+  irb_int(c->g, n, "axis", y->L->softmax_param ? y->L->softmax_param->axis : 1);
   return 0;
 }
 
@@ -836,7 +809,7 @@ static int reshape_to(Ctx *c, Lay *y, const int64_t *shape, int n_shape) {
   int n = node(c, IR_OP_RESHAPE, y->name);
   in(c, n, y->in[0]);
   in(c, n, cst_i64(c, arena_printf(c->a, "%s/shape", y->name), shape, n_shape));
-  out(c, n, y->top0);
+  irb_output(c->g, n, y->top0);
   return 0;
 }
 
@@ -897,7 +870,7 @@ static int e_permute(Ctx *c, Lay *y) {
   }
   int n = e_unary(c, y, IR_OP_TRANSPOSE);
   if (n < 0) return -1;
-  a_ints(c, n, "perm", perm, np);
+  irb_ints(c->g, n, "perm", perm, np);
   return 0;
 }
 
@@ -908,10 +881,10 @@ static int e_lrn(Ctx *c, Lay *y) {
   if (p->norm_region != CAFFE__LRNPARAMETER__NORM_REGION__ACROSS_CHANNELS) return UNMAPPED;
   int n = e_unary(c, y, IR_OP_LRN);
   if (n < 0) return -1;
-  a_int(c, n, "size", p->local_size);
-  a_float(c, n, "alpha", p->alpha);
-  a_float(c, n, "beta", p->beta);
-  a_float(c, n, "bias", p->k);
+  irb_int(c->g, n, "size", p->local_size);
+  irb_float(c->g, n, "alpha", p->alpha);
+  irb_float(c->g, n, "beta", p->beta);
+  irb_float(c->g, n, "bias", p->k);
   return 0;
 }
 
@@ -930,9 +903,9 @@ static int e_power(Ctx *c, Lay *y) {
     if (!st[i].on) continue;
     int n = node(c, st[i].op, i == last ? y->name : arena_printf(c->a, "%s/%d", y->name, i));
     in(c, n, v);
-    in(c, n, cst(c, arena_printf(c->a, "%s/c%d", y->name, i), DT_F32, 0, NULL, &st[i].v));
-    v = i == last ? y->top0 : new_tensor(c, arena_printf(c->a, "%s/t%d", y->name, i));
-    out(c, n, v);
+    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/c%d", y->name, i), DT_F32, 0, NULL, &st[i].v));
+    v = i == last ? y->top0 : irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/t%d", y->name, i));
+    irb_output(c->g, n, v);
   }
   return 0;
 }
@@ -1017,7 +990,7 @@ static int multi_top(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int
     for (size_t k = 0; k < L->n_top; k++) {
       int n = node(c, IR_OP_IDENTITY, arena_printf(c->a, "%s/%zu", name, k));
       in(c, n, ins[0]);
-      out(c, n, top_tensor(c, L->top[k]));
+      irb_output(c->g, n, top_tensor(c, L->top[k]));
     }
     return 0;
   }
@@ -1044,8 +1017,8 @@ static int multi_top(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int
   int n = node(c, IR_OP_SPLIT, name);
   in(c, n, ins[0]);
   in(c, n, cst_i64(c, arena_printf(c->a, "%s/split", name), len, (int)nt));
-  a_int(c, n, "axis", axis);
-  for (size_t k = 0; k < nt; k++) out(c, n, top_tensor(c, L->top[k]));
+  irb_int(c->g, n, "axis", axis);
+  for (size_t k = 0; k < nt; k++) irb_output(c->g, n, top_tensor(c, L->top[k]));
   return 0;
 }
 
@@ -1055,7 +1028,7 @@ static void emit_unknown(Ctx *c, const Caffe__LayerParameter *L, const int *ins,
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, S(L->type)[0] ? L->type : "Unknown", S(L->name));
   c->inferred = false;
   for (int k = 0; k < n_in; k++) in(c, n, ins[k]);
-  for (size_t k = 0; k < L->n_top && k < IR_MAX_OUTPUTS; k++) out(c, n, k == 0 && top0 >= 0 ? top0 : top_tensor(c, L->top[k]));
+  for (size_t k = 0; k < L->n_top && k < IR_MAX_OUTPUTS; k++) irb_output(c->g, n, k == 0 && top0 >= 0 ? top0 : top_tensor(c, L->top[k]));
 }
 
 static int convert_layer(Ctx *c, const Caffe__LayerParameter *L) {

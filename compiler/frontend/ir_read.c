@@ -9,6 +9,7 @@
  * written instead. A last step folds bias Adds back and orders the nodes.
  */
 #include "ir_read.h"
+#include "compiler/graph/build.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -66,15 +67,6 @@ typedef struct {
 
 /* ---- names ---- */
 
-
-/* A new tensor named base, or base_1, base_2 ... when taken. */
-static int new_tensor(Ctx *c, const char *base) {
-  const char *name = base;
-  for (int k = 1; (namemap_get(&c->names, name) >= 0); k++) name = arena_printf(c->a, "%s_%d", base, k);
-  int t = ir_add_tensor(c->g, name);
-  namemap_put(&c->names, c->g->tensors[t].name, 1);
-  return t;
-}
 
 /* ---- small parsers ---- */
 
@@ -452,7 +444,7 @@ static int make_tensors(Ctx *c) {
       const char *nm = port_name(c, p->names, false);
       if (!nm) nm = k == 0 ? L->name : arena_printf(c->a, "%s.%d", L->name, k);
       if (strcmp(L->type, "Parameter") == 0) nm = L->name;
-      int t = new_tensor(c, nm);
+      int t = irb_tensor(c->g, &c->names, nm);
       p->tensor = t;
       IrTensor *x = &c->g->tensors[t];
       x->dtype = p->dt;
@@ -474,44 +466,18 @@ static const IrTensor *TT(Ctx *c, int t) { return t >= 0 ? &c->g->tensors[t] : N
 static int node(Ctx *c, IrOp op, const char *name) { return ir_add_node(c->g, op, NULL, name); }
 static void in(Ctx *c, int n, int t) { ir_node_add_input(c->g, n, t); }
 
-/* Makes existing tensor t output k of node n (t -1 = omitted output). */
-static void out(Ctx *c, int n, int t) {
-  IrNode *x = &c->g->nodes[n];
-  ASSERT(x->n_outputs < IR_MAX_OUTPUTS);
-  x->outputs[x->n_outputs++] = t;
-  if (t >= 0) c->g->tensors[t].producer = n;
-}
 
 /* A fresh intermediate tensor for node outputs inside a layer's expansion. */
 static int tmp(Ctx *c, const XLayer *L, const char *suffix) {
-  return new_tensor(c, arena_printf(c->a, "%s/%s", L->name, suffix));
+  return irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix));
 }
 
-static void a_int(Ctx *c, int n, const char *k, int64_t v) { ir_node_add_attr(c->g, n, k, ATTR_INT)->i = v; }
-static void a_float(Ctx *c, int n, const char *k, double v) {
-  ir_node_add_attr(c->g, n, k, ATTR_FLOAT)->f = (float)v;
-}
-static void a_str(Ctx *c, int n, const char *k, const char *v) {
-  ir_node_add_attr(c->g, n, k, ATTR_STRING)->s = arena_strdup(c->a, v);
-}
-static void a_ints(Ctx *c, int n, const char *k, const int64_t *v, int cnt) {
-  IrAttr *at = ir_node_add_attr(c->g, n, k, ATTR_INTS);
-  at->ints = arena_array(c->a, (size_t)(cnt ? cnt : 1), sizeof(int64_t));
-  if (cnt) memcpy(at->ints, v, (size_t)cnt * sizeof(int64_t));
-  at->n = cnt;
-}
 
-/* A constant tensor named base with the given contents. */
-static int cst(Ctx *c, const char *base, DType dt, int rank, const int64_t *dims, const void *data) {
-  int t = new_tensor(c, base);
-  ir_set_const(c->g, t, dt, rank, dims, data);
-  return t;
-}
 
 /* An i64 constant of n values: rank 1 ([n]) or rank 0 (n must be 1). */
 static int cst_i64(Ctx *c, const XLayer *L, const char *suffix, const int64_t *v, int n, int rank) {
   int64_t d = n;
-  return cst(c, arena_printf(c->a, "%s/%s", L->name, suffix), DT_I64, rank, &d, v);
+  return irb_const(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix), DT_I64, rank, &d, v);
 }
 
 /* A scalar constant of type dt (f32 when dt is not float) holding v. */
@@ -527,7 +493,7 @@ static int cst_num(Ctx *c, const XLayer *L, const char *suffix, DType dt, double
     memcpy(b, &f, 4);
     dt = DT_F32;
   }
-  return cst(c, arena_printf(c->a, "%s/%s", L->name, suffix), dt, 0, NULL, b);
+  return irb_const(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix), dt, 0, NULL, b);
 }
 
 /* Integer values of constant input k into v; count, or -1 when not constant / too many. */
@@ -552,7 +518,7 @@ static bool cscalar(Ctx *c, const XLayer *L, int k, double *v) {
 static int reshaped(Ctx *c, const XLayer *L, int t, int rank, const int64_t *dims, const char *suffix) {
   const IrTensor *x = TT(c, t);
   if (x->data) {
-    int r = new_tensor(c, arena_printf(c->a, "%s/%s", L->name, suffix));
+    int r = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix));
     x = TT(c, t);
     ir_set_const(c->g, r, x->dtype, rank, dims, x->data);
     return r;
@@ -564,7 +530,7 @@ static int reshaped(Ctx *c, const XLayer *L, int t, int rank, const int64_t *dim
   int o = tmp(c, L, suffix);
   c->g->tensors[o].dtype = TT(c, t)->dtype;
   ir_set_shape(c->g, o, rank, dims);
-  out(c, n, o);
+  irb_output(c->g, n, o);
   return o;
 }
 
@@ -577,8 +543,8 @@ static int typed_out(Ctx *c, const XLayer *L, int k, DType have) {
   int o = tmp(c, L, arena_printf(c->a, "out%d_%s", k, dtype_name(have)));
   int n = node(c, IR_OP_CAST, arena_printf(c->a, "%s/cast%d", L->name, k));
   in(c, n, o);
-  a_int(c, n, "to", onnx_code(want));
-  out(c, n, t);
+  irb_int(c->g, n, "to", onnx_code(want));
+  irb_output(c->g, n, t);
   return o;
 }
 
@@ -593,7 +559,7 @@ typedef int (*EmitFn)(Ctx *c, const XLayer *L, IrOp op);
 static int e_plain(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
-  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+  for (int k = 0; k < L->n_out; k++) irb_output(c->g, n, OUT(L, k));
   return 0;
 }
 
@@ -614,12 +580,12 @@ static int conv_attrs(Ctx *c, const XLayer *L, int n, int ns, bool kernel, bool 
   if (cs < 0 || cd < 0 || cb < 0 || ce < 0 || ck < 0) return -1;
   if ((cs && cs != ns) || (cd && cd != ns) || (kernel && ck != ns)) return UNMAPPED;
   const char *ap = dstr(c, L, "auto_pad", "explicit");
-  if (kernel) a_ints(c, n, "kernel_shape", k, ns);
-  if (cs) a_ints(c, n, "strides", s, ns);
-  if (cd) a_ints(c, n, "dilations", d, ns);
-  if (strcmp(ap, "same_upper") == 0) a_str(c, n, "auto_pad", "SAME_UPPER");
-  else if (strcmp(ap, "same_lower") == 0) a_str(c, n, "auto_pad", "SAME_LOWER");
-  else if (strcmp(ap, "valid") == 0) a_str(c, n, "auto_pad", "VALID");
+  if (kernel) irb_ints(c->g, n, "kernel_shape", k, ns);
+  if (cs) irb_ints(c->g, n, "strides", s, ns);
+  if (cd) irb_ints(c->g, n, "dilations", d, ns);
+  if (strcmp(ap, "same_upper") == 0) irb_str(c->g, n, "auto_pad", "SAME_UPPER");
+  else if (strcmp(ap, "same_lower") == 0) irb_str(c->g, n, "auto_pad", "SAME_LOWER");
+  else if (strcmp(ap, "valid") == 0) irb_str(c->g, n, "auto_pad", "VALID");
   else if (strcmp(ap, "explicit") && strcmp(ap, "notset") && ap[0]) return UNMAPPED;
   else {
     int64_t pads[2 * IR_MAX_DIMS];
@@ -627,7 +593,7 @@ static int conv_attrs(Ctx *c, const XLayer *L, int n, int ns, bool kernel, bool 
       pads[i] = i < cb ? pb[i] : 0;
       pads[ns + i] = i < ce ? pe[i] : 0;
     }
-    a_ints(c, n, "pads", pads, 2 * ns);
+    irb_ints(c->g, n, "pads", pads, 2 * ns);
   }
   return 0;
 }
@@ -651,24 +617,24 @@ static int e_conv(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, wt);
-  a_ints(c, n, "kernel_shape", TT(c, wt)->dims + 2, ns);
-  if (g > 1) a_int(c, n, "group", g);
+  irb_ints(c->g, n, "kernel_shape", TT(c, wt)->dims + 2, ns);
+  if (g > 1) irb_int(c->g, n, "group", g);
   int rc = conv_attrs(c, L, n, ns, false, true);
   if (rc) return rc;
   if (op == IR_OP_CONV_TRANSPOSE) {
     int64_t v[IR_MAX_DIMS];
     int cnt = dints(c, L, "output_padding", v, IR_MAX_DIMS);
     if (cnt < 0) return -1;
-    if (cnt == ns) a_ints(c, n, "output_padding", v, ns);
+    if (cnt == ns) irb_ints(c->g, n, "output_padding", v, ns);
     if (L->n_in > 2) { /* output_shape input: spatial sizes */
       cnt = cints(c, L, 2, v, IR_MAX_DIMS);
       if (cnt != ns) return UNMAPPED;
-      a_ints(c, n, "output_shape", v, ns);
+      irb_ints(c->g, n, "output_shape", v, ns);
     }
   } else if (L->n_in != 2) {
     return UNMAPPED;
   }
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -680,10 +646,10 @@ static int e_pool(Ctx *c, const XLayer *L, IrOp op) {
   bool v8 = strcmp(L->version, "opset8") == 0;
   int rc = conv_attrs(c, L, n, x->rank - 2, true, op == IR_OP_MAX_POOL && v8);
   if (rc) return rc;
-  if (strcmp(dstr(c, L, "rounding_type", "floor"), "ceil") == 0) a_int(c, n, "ceil_mode", 1);
-  if (op == IR_OP_AVERAGE_POOL) a_int(c, n, "count_include_pad", dbool(c, L, "exclude-pad", false) ? 0 : 1);
-  out(c, n, OUT(L, 0));
-  if (L->n_out > 1 && !unused(L, 1)) out(c, n, typed_out(c, L, 1, DT_I64));
+  if (strcmp(dstr(c, L, "rounding_type", "floor"), "ceil") == 0) irb_int(c->g, n, "ceil_mode", 1);
+  if (op == IR_OP_AVERAGE_POOL) irb_int(c->g, n, "count_include_pad", dbool(c, L, "exclude-pad", false) ? 0 : 1);
+  irb_output(c->g, n, OUT(L, 0));
+  if (L->n_out > 1 && !unused(L, 1)) irb_output(c->g, n, typed_out(c, L, 1, DT_I64));
   return 0;
 }
 
@@ -704,17 +670,17 @@ static int e_reduce(Ctx *c, const XLayer *L, IrOp op) {
   if (spatial) {
     int n = node(c, op == IR_OP_REDUCE_MEAN ? IR_OP_GLOBAL_AVERAGE_POOL : IR_OP_GLOBAL_MAX_POOL, L->name);
     in(c, n, IN(L, 0));
-    out(c, n, OUT(L, 0));
+    irb_output(c->g, n, OUT(L, 0));
     return 0;
   }
   if (na == 0 && op != IR_OP_REDUCE_SUM) return UNMAPPED; /* ONNX: absent axes = all */
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   if (op == IR_OP_REDUCE_SUM) in(c, n, cst_i64(c, L, "axes", axes, na, 1));
-  else a_ints(c, n, "axes", axes, na);
-  a_int(c, n, "keepdims", keep);
-  if (na == 0) a_int(c, n, "noop_with_empty_axes", 1);
-  out(c, n, OUT(L, 0));
+  else irb_ints(c->g, n, "axes", axes, na);
+  irb_int(c->g, n, "keepdims", keep);
+  if (na == 0) irb_int(c->g, n, "noop_with_empty_axes", 1);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -727,8 +693,8 @@ static int e_batch_norm(Ctx *c, const XLayer *L, IrOp op) {
   if (dfloat(c, L, "epsilon", 1e-5, &eps) < 0) return -1;
   int n = node(c, op, L->name);
   for (int k = 0; k < 5; k++) in(c, n, IN(L, ord[k]));
-  a_float(c, n, "epsilon", eps);
-  out(c, n, OUT(L, 0));
+  irb_float(c->g, n, "epsilon", eps);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -739,8 +705,8 @@ static int e_prelu(Ctx *c, const XLayer *L, IrOp op) {
   if (cscalar(c, L, 1, &v)) {
     int n = node(c, IR_OP_LEAKY_RELU, L->name);
     in(c, n, IN(L, 0));
-    a_float(c, n, "alpha", v);
-    out(c, n, OUT(L, 0));
+    irb_float(c->g, n, "alpha", v);
+    irb_output(c->g, n, OUT(L, 0));
     return 0;
   }
   const IrTensor *x = TT(c, IN(L, 0)), *s = TT(c, IN(L, 1));
@@ -755,7 +721,7 @@ static int e_prelu(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, IR_OP_PRELU, L->name);
   in(c, n, IN(L, 0));
   in(c, n, st);
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -773,7 +739,7 @@ static int e_clamp(Ctx *c, const XLayer *L, IrOp op) {
   in(c, n, IN(L, 0));
   in(c, n, lt);
   in(c, n, ht);
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -782,9 +748,9 @@ static int e_hard_sigmoid(Ctx *c, const XLayer *L, IrOp op) {
   if (!cscalar(c, L, 1, &al) || !cscalar(c, L, 2, &be)) return UNMAPPED;
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  a_float(c, n, "alpha", al);
-  a_float(c, n, "beta", be);
-  out(c, n, OUT(L, 0));
+  irb_float(c->g, n, "alpha", al);
+  irb_float(c->g, n, "beta", be);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -793,8 +759,8 @@ static int e_elu(Ctx *c, const XLayer *L, IrOp op) {
   if (dfloat(c, L, "alpha", 1.0, &al) < 0) return -1;
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  a_float(c, n, "alpha", al);
-  out(c, n, OUT(L, 0));
+  irb_float(c->g, n, "alpha", al);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -803,7 +769,7 @@ static int e_axis(Ctx *c, const XLayer *L, IrOp op) {
   int64_t axis;
   if (dint(c, L, "axis", op == IR_OP_CONCAT ? 0 : 1, &axis) < 0) return -1;
   int rc = e_plain(c, L, op);
-  if (rc == 0) a_int(c, c->g->n_nodes - 1, "axis", axis);
+  if (rc == 0) irb_int(c->g, c->g->n_nodes - 1, "axis", axis);
   return rc;
 }
 
@@ -817,9 +783,9 @@ static int e_matmul(Ctx *c, const XLayer *L, IrOp op) {
     int n = node(c, IR_OP_GEMM, L->name);
     in(c, n, IN(L, 0));
     in(c, n, IN(L, 1));
-    if (ta) a_int(c, n, "transA", 1);
-    if (tb) a_int(c, n, "transB", 1);
-    out(c, n, OUT(L, 0));
+    if (ta) irb_int(c->g, n, "transA", 1);
+    if (tb) irb_int(c->g, n, "transB", 1);
+    irb_output(c->g, n, OUT(L, 0));
     return 0;
   }
   int ins[2] = {IN(L, 0), IN(L, 1)};
@@ -833,15 +799,15 @@ static int e_matmul(Ctx *c, const XLayer *L, IrOp op) {
     perm[x->rank - 1] = x->rank - 2;
     int n = node(c, IR_OP_TRANSPOSE, arena_printf(c->a, "%s/transpose_%c", L->name, k ? 'b' : 'a'));
     in(c, n, ins[k]);
-    a_ints(c, n, "perm", perm, x->rank);
+    irb_ints(c->g, n, "perm", perm, x->rank);
     int o = tmp(c, L, k ? "b_t" : "a_t");
-    out(c, n, o);
+    irb_output(c->g, n, o);
     ins[k] = o;
   }
   int n = node(c, IR_OP_MATMUL, L->name);
   in(c, n, ins[0]);
   in(c, n, ins[1]);
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -872,7 +838,7 @@ static int e_reshape(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, st);
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -882,8 +848,8 @@ static int e_transpose(Ctx *c, const XLayer *L, IrOp op) {
   if (cnt < 0) return UNMAPPED;
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  if (cnt) a_ints(c, n, "perm", v, cnt);
-  out(c, n, OUT(L, 0));
+  if (cnt) irb_ints(c->g, n, "perm", v, cnt);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -899,7 +865,7 @@ static int e_squeeze(Ctx *c, const XLayer *L, IrOp op) {
   } else if (op == IR_OP_UNSQUEEZE) {
     return UNMAPPED;
   }
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -914,8 +880,8 @@ static int e_pad(Ctx *c, const XLayer *L, IrOp op) {
   in(c, n, IN(L, 0));
   in(c, n, cst_i64(c, L, "pads", pads, 2 * nb, 1));
   if (L->n_in > 3 && strcmp(mode, "constant") == 0) in(c, n, IN(L, 3));
-  a_str(c, n, "mode", mode);
-  out(c, n, OUT(L, 0));
+  irb_str(c->g, n, "mode", mode);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -927,16 +893,16 @@ static int resize_node(Ctx *c, const XLayer *L, const int64_t *sizes, const floa
   in(c, n, IN(L, 0));
   in(c, n, -1);
   if (scales) {
-    in(c, n, cst(c, arena_printf(c->a, "%s/scales", L->name), DT_F32, 1, &d, scales));
+    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/scales", L->name), DT_F32, 1, &d, scales));
   } else {
     in(c, n, -1);
     in(c, n, cst_i64(c, L, "sizes", sizes, r, 1));
   }
-  a_str(c, n, "mode", mode);
-  a_str(c, n, "coordinate_transformation_mode", ctm);
-  if (strcmp(mode, "nearest") == 0) a_str(c, n, "nearest_mode", nm);
-  if (strcmp(mode, "cubic") == 0) a_float(c, n, "cubic_coeff_a", cube);
-  out(c, n, OUT(L, 0));
+  irb_str(c->g, n, "mode", mode);
+  irb_str(c->g, n, "coordinate_transformation_mode", ctm);
+  if (strcmp(mode, "nearest") == 0) irb_str(c->g, n, "nearest_mode", nm);
+  if (strcmp(mode, "cubic") == 0) irb_float(c->g, n, "cubic_coeff_a", cube);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1052,12 +1018,12 @@ static int e_strided_slice(Ctx *c, const XLayer *L, IrOp op) {
   in(c, n, cst_i64(c, L, "ends", en, na, 1));
   in(c, n, cst_i64(c, L, "axes", ax, na, 1));
   in(c, n, cst_i64(c, L, "steps", sp, na, 1));
-  out(c, n, y);
+  irb_output(c->g, n, y);
   if (!nsq) return 0;
   n = node(c, IR_OP_SQUEEZE, L->name);
   in(c, n, y);
   in(c, n, cst_i64(c, L, "squeeze_axes", sq, nsq, 1));
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1084,8 +1050,8 @@ static int e_split(Ctx *c, const XLayer *L, IrOp op) {
     }
     in(c, n, cst_i64(c, L, "split", len, cnt, 1));
   }
-  a_int(c, n, "axis", axis);
-  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+  irb_int(c->g, n, "axis", axis);
+  for (int k = 0; k < L->n_out; k++) irb_output(c->g, n, OUT(L, k));
   return 0;
 }
 
@@ -1093,7 +1059,7 @@ static int e_convert(Ctx *c, const XLayer *L, IrOp op) {
   DType to = fe_ir_dtype(dstr(c, L, "destination_type", ""));
   if (onnx_code(to) == 0) return UNMAPPED;
   int rc = e_plain(c, L, op);
-  if (rc == 0) a_int(c, c->g->n_nodes - 1, "to", onnx_code(to));
+  if (rc == 0) irb_int(c->g, c->g->n_nodes - 1, "to", onnx_code(to));
   return rc;
 }
 
@@ -1104,8 +1070,8 @@ static int e_gather(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, IN(L, 1));
-  a_int(c, n, "axis", axis);
-  out(c, n, OUT(L, 0));
+  irb_int(c->g, n, "axis", axis);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1115,7 +1081,7 @@ static int e_broadcast(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, as_i64(c, L, 1, "shape"));
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1129,7 +1095,7 @@ static int e_tile(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, cst_i64(c, L, "repeats", full, x->rank, 1));
-  out(c, n, OUT(L, 0));
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1142,11 +1108,11 @@ static int e_topk(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, cst_i64(c, L, "k", &k, 1, 1));
-  a_int(c, n, "axis", axis);
-  a_int(c, n, "largest", strcmp(mode, "min") != 0);
-  a_int(c, n, "sorted", strcmp(sort, "none") != 0);
-  out(c, n, OUT(L, 0));
-  out(c, n, typed_out(c, L, 1, DT_I64));
+  irb_int(c->g, n, "axis", axis);
+  irb_int(c->g, n, "largest", strcmp(mode, "min") != 0);
+  irb_int(c->g, n, "sorted", strcmp(sort, "none") != 0);
+  irb_output(c->g, n, OUT(L, 0));
+  irb_output(c->g, n, typed_out(c, L, 1, DT_I64));
   return 0;
 }
 
@@ -1160,11 +1126,11 @@ static int e_lrn(Ctx *c, const XLayer *L, IrOp op) {
     return -1;
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  a_float(c, n, "alpha", al);
-  a_float(c, n, "beta", be);
-  a_float(c, n, "bias", bias);
-  a_int(c, n, "size", size);
-  out(c, n, OUT(L, 0));
+  irb_float(c->g, n, "alpha", al);
+  irb_float(c->g, n, "beta", be);
+  irb_float(c->g, n, "bias", bias);
+  irb_int(c->g, n, "size", size);
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1176,9 +1142,9 @@ static int e_space_depth(Ctx *c, const XLayer *L, IrOp op) {
   if (!dcr && (op == IR_OP_SPACE_TO_DEPTH || strcmp(mode, "depth_first"))) return UNMAPPED;
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  a_int(c, n, "blocksize", bs);
-  if (op == IR_OP_DEPTH_TO_SPACE) a_str(c, n, "mode", dcr ? "DCR" : "CRD");
-  out(c, n, OUT(L, 0));
+  irb_int(c->g, n, "blocksize", bs);
+  if (op == IR_OP_DEPTH_TO_SPACE) irb_str(c->g, n, "mode", dcr ? "DCR" : "CRD");
+  irb_output(c->g, n, OUT(L, 0));
   return 0;
 }
 
@@ -1188,7 +1154,7 @@ static int op2(Ctx *c, const XLayer *L, IrOp op, const char *sfx, int a, int b, 
   in(c, n, a);
   if (b >= 0) in(c, n, b);
   if (o < 0) o = tmp(c, L, sfx);
-  out(c, n, o);
+  irb_output(c->g, n, o);
   return o;
 }
 
@@ -1228,29 +1194,29 @@ static int e_mvn(Ctx *c, const XLayer *L, IrOp op) {
       uint16_t h = fp16_from_f32(1.0f);
       memcpy(ones + (size_t)i * esz, dt == DT_F16 ? (void *)&h : (void *)&f, esz);
     }
-    int sc = cst(c, arena_printf(c->a, "%s/scale", L->name), dt, 1, &ch, ones);
-    int bi = cst(c, arena_printf(c->a, "%s/bias", L->name), dt, 1, &ch, zeros);
+    int sc = irb_const(c->g, &c->names, arena_printf(c->a, "%s/scale", L->name), dt, 1, &ch, ones);
+    int bi = irb_const(c->g, &c->names, arena_printf(c->a, "%s/bias", L->name), dt, 1, &ch, zeros);
     int n = node(c, IR_OP_INSTANCE_NORM, L->name);
     in(c, n, IN(L, 0));
     in(c, n, sc);
     in(c, n, bi);
-    a_float(c, n, "epsilon", eps);
-    out(c, n, OUT(L, 0));
+    irb_float(c->g, n, "epsilon", eps);
+    irb_output(c->g, n, OUT(L, 0));
     return 0;
   }
   int n = node(c, IR_OP_REDUCE_MEAN, arena_printf(c->a, "%s/mean", L->name));
   in(c, n, IN(L, 0));
-  a_ints(c, n, "axes", axes, na);
+  irb_ints(c->g, n, "axes", axes, na);
   int mean = tmp(c, L, "mean");
-  out(c, n, mean);
+  irb_output(c->g, n, mean);
   if (!norm) return op2(c, L, IR_OP_SUB, "sub", IN(L, 0), mean, OUT(L, 0)) < 0 ? -1 : 0;
   int d = op2(c, L, IR_OP_SUB, "sub", IN(L, 0), mean, -1);
   int sq = op2(c, L, IR_OP_MUL, "sq", d, d, -1);
   n = node(c, IR_OP_REDUCE_MEAN, arena_printf(c->a, "%s/var", L->name));
   in(c, n, sq);
-  a_ints(c, n, "axes", axes, na);
+  irb_ints(c->g, n, "axes", axes, na);
   int var = tmp(c, L, "var");
-  out(c, n, var);
+  irb_output(c->g, n, var);
   int e = cst_num(c, L, "eps", dt, eps), den;
   if (inside) den = op2(c, L, IR_OP_SQRT, "std", op2(c, L, IR_OP_ADD, "var_eps", var, e, -1), -1, -1);
   else den = op2(c, L, IR_OP_ADD, "std_eps", op2(c, L, IR_OP_SQRT, "std", var, -1, -1), e, -1);
@@ -1262,7 +1228,7 @@ static int e_mvn(Ctx *c, const XLayer *L, IrOp op) {
 static int e_shape_of(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  out(c, n, typed_out(c, L, 0, DT_I64));
+  irb_output(c->g, n, typed_out(c, L, 0, DT_I64));
   return 0;
 }
 
@@ -1276,8 +1242,8 @@ static int e_nms(Ctx *c, const XLayer *L, IrOp op) {
   if (!unused(L, 1) || !unused(L, 2) || L->n_in > 5 || L->n_in < 2) return UNMAPPED;
   int n = node(c, op, L->name);
   for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
-  a_int(c, n, "center_point_box", strcmp(dstr(c, L, "box_encoding", "corner"), "center") == 0);
-  out(c, n, typed_out(c, L, 0, DT_I64));
+  irb_int(c->g, n, "center_point_box", strcmp(dstr(c, L, "box_encoding", "corner"), "center") == 0);
+  irb_output(c->g, n, typed_out(c, L, 0, DT_I64));
   return 0;
 }
 
@@ -1317,10 +1283,10 @@ static int e_prior_box_clustered(Ctx *c, const XLayer *L, IrOp op) {
   for (int i = 0; i < 4; i++) {
     double v;
     if (dfloat(c, L, fk[i], i == 3 ? 0.5 : 0.0, &v) < 0) return -1;
-    a_float(c, n, fk[i], v);
+    irb_float(c->g, n, fk[i], v);
   }
-  a_int(c, n, "clip", dbool(c, L, "clip", false));
-  out(c, n, typed_out(c, L, 0, DT_F32));
+  irb_int(c->g, n, "clip", dbool(c, L, "clip", false));
+  irb_output(c->g, n, typed_out(c, L, 0, DT_F32));
   return 0;
 }
 
@@ -1334,24 +1300,24 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
   for (int i = 0; i < 5; i++) {
     int64_t v;
     if (dint(c, L, ik[i], idf[i], &v) < 0) return -1;
-    a_int(c, n, ik[i], v);
+    irb_int(c->g, n, ik[i], v);
   }
   int64_t keep[1] = {-1};
   if (dints(c, L, "keep_top_k", keep, 1) < 0) return -1;
-  a_int(c, n, "keep_top_k", keep[0]);
+  irb_int(c->g, n, "keep_top_k", keep[0]);
   static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
                                    "decrease_label_id", "normalized"};
   static const bool bdf[] = {false, true, false, false, false, false};
-  for (int i = 0; i < 6; i++) a_int(c, n, bk[i], dbool(c, L, bk[i], bdf[i]));
+  for (int i = 0; i < 6; i++) irb_int(c->g, n, bk[i], dbool(c, L, bk[i], bdf[i]));
   static const char *const fk[] = {"nms_threshold", "confidence_threshold", "objectness_score"};
   for (int i = 0; i < 3; i++) {
     double v;
     if (dfloat(c, L, fk[i], 0.0, &v) < 0) return -1;
-    a_float(c, n, fk[i], v);
+    irb_float(c->g, n, fk[i], v);
   }
   const char *ct = dstr(c, L, "code_type", "caffe.PriorBoxParameter.CORNER");
-  a_int(c, n, "code_type", strstr(ct, "CORNER_SIZE") ? 3 : strstr(ct, "CENTER_SIZE") ? 2 : strstr(ct, "CORNER") ? 1 : 0);
-  out(c, n, typed_out(c, L, 0, DT_F32));
+  irb_int(c->g, n, "code_type", strstr(ct, "CORNER_SIZE") ? 3 : strstr(ct, "CENTER_SIZE") ? 2 : strstr(ct, "CORNER") ? 1 : 0);
+  irb_output(c->g, n, typed_out(c, L, 0, DT_F32));
   return 0;
 }
 
@@ -1433,11 +1399,11 @@ static void emit_unknown(Ctx *c, const XLayer *L) {
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, L->type, L->name);
   for (xmlAttrPtr p = L->data ? L->data->properties : NULL; p; p = p->next) {
     xmlChar *v = xmlNodeListGetString(L->data->doc, p->children, 1);
-    a_str(c, n, (const char *)p->name, v ? (const char *)v : "");
+    irb_str(c->g, n, (const char *)p->name, v ? (const char *)v : "");
     xmlFree(v);
   }
   for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
-  for (int k = 0; k < L->n_out; k++) out(c, n, OUT(L, k));
+  for (int k = 0; k < L->n_out; k++) irb_output(c->g, n, OUT(L, k));
 }
 
 static int convert_layer(Ctx *c, const XLayer *L) {
@@ -1533,7 +1499,7 @@ static void fold_biases(Ctx *c) {
       const IrTensor *bt = &g->tensors[b];
       int64_t len = bias_len(g, pn, bt);
       if (!len) continue;
-      int nb = new_tensor(c, arena_printf(c->a, "%s/bias", add->name));
+      int nb = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/bias", add->name));
       bt = &g->tensors[b];
       ir_set_const(g, nb, bt->dtype, 1, &len, bt->data);
       pn = &g->nodes[p];

@@ -7,6 +7,7 @@
  * layout (plain or nchw) and, once made, the same value in the other layout.
  */
 #include "tf.h"
+#include "compiler/graph/build.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,60 +77,23 @@ static const char *S(const char *s) { return s ? s : ""; }
 
 /* ---- graph building helpers ------------------------------------------------------------------ */
 
-/* A new tensor named base (base_1, ... when taken). */
-static int new_tensor(Ctx *c, const char *base) {
-  const char *name = base;
-  for (int k = 1; namemap_get(&c->names, name) >= 0; k++)
-    name = arena_printf(c->a, "%s_%d", base, k);
-  int t = ir_add_tensor(c->g, name);
-  namemap_put(&c->names, c->g->tensors[t].name, 1);
-  return t;
-}
-
 static int node(Ctx *c, IrOp op, const char *name) {
   c->inferred = false;
   return ir_add_node(c->g, op, NULL, name);
 }
 static void in(Ctx *c, int n, int t) { ir_node_add_input(c->g, n, t); }
-static void out(Ctx *c, int n, int t) {
-  IrNode *x = &c->g->nodes[n];
-  ASSERT(x->n_outputs < IR_MAX_OUTPUTS);
-  x->outputs[x->n_outputs++] = t;
-  c->g->tensors[t].producer = n;
-}
-static void a_int(Ctx *c, int n, const char *k, int64_t v) {
-  ir_node_add_attr(c->g, n, k, ATTR_INT)->i = v;
-}
-static void a_float(Ctx *c, int n, const char *k, double v) {
-  ir_node_add_attr(c->g, n, k, ATTR_FLOAT)->f = (float)v;
-}
-static void a_str(Ctx *c, int n, const char *k, const char *v) {
-  ir_node_add_attr(c->g, n, k, ATTR_STRING)->s = arena_strdup(c->a, v);
-}
-static void a_ints(Ctx *c, int n, const char *k, const int64_t *v, int cnt) {
-  IrAttr *at = ir_node_add_attr(c->g, n, k, ATTR_INTS);
-  at->ints = arena_array(c->a, (size_t)(cnt ? cnt : 1), sizeof(int64_t));
-  if (cnt) memcpy(at->ints, v, (size_t)cnt * sizeof(int64_t));
-  at->n = cnt;
-}
 
-static int cst(Ctx *c, const char *name, DType dt, int rank, const int64_t *dims,
-               const void *data) {
-  int t = new_tensor(c, name);
-  ir_set_const(c->g, t, dt, rank, dims, data);
-  return t;
-}
 static int cst_i64(Ctx *c, const char *name, const int64_t *v, int n) {
   int64_t d = n;
-  return cst(c, name, DT_I64, 1, &d, v);
+  return irb_const(c->g, &c->names, name, DT_I64, 1, &d, v);
 }
 
 /* One-input, one-output node op(x) writing a new tensor named `name`; returns the tensor. */
 static int unary(Ctx *c, IrOp op, const char *name, int x) {
   int n = node(c, op, name);
   in(c, n, x);
-  int t = new_tensor(c, name);
-  out(c, n, t);
+  int t = irb_tensor(c->g, &c->names, name);
+  irb_output(c->g, n, t);
   return t;
 }
 
@@ -152,7 +116,7 @@ static int permute_const(Ctx *c, int t, const int64_t *perm, const char *name) {
   int64_t s = 1;
   for (int i = r - 1; i >= 0; i--) st[i] = s, s *= x->dims[i];
   for (int i = 0; i < r; i++) od[i] = x->dims[perm[i]];
-  int o = new_tensor(c, name);
+  int o = irb_tensor(c->g, &c->names, name);
   ir_set_const(c->g, o, c->g->tensors[t].dtype, r, od, NULL);
   x = &c->g->tensors[t];
   size_t es = dtype_size(x->dtype);
@@ -170,7 +134,7 @@ static int permute_const(Ctx *c, int t, const int64_t *perm, const char *name) {
 
 /* Constant t with the same elements and a new shape. */
 static int reshape_const(Ctx *c, int t, int rank, const int64_t *dims, const char *name) {
-  int o = new_tensor(c, name);
+  int o = irb_tensor(c->g, &c->names, name);
   const IrTensor *x = &c->g->tensors[t];
   ir_set_const(c->g, o, x->dtype, rank, dims, NULL);
   x = &c->g->tensors[t];
@@ -184,9 +148,9 @@ static int transpose(Ctx *c, int t, const int64_t *perm, const char *name) {
   if (ir_is_const(c->g, t) && c->g->tensors[t].rank == 4) return permute_const(c, t, perm, name);
   int n = node(c, IR_OP_TRANSPOSE, name);
   in(c, n, t);
-  a_ints(c, n, "perm", perm, 4);
-  int o = new_tensor(c, name);
-  out(c, n, o);
+  irb_ints(c->g, n, "perm", perm, 4);
+  int o = irb_tensor(c->g, &c->names, name);
+  irb_output(c->g, n, o);
   return o;
 }
 
@@ -222,8 +186,8 @@ static void set_out(Ctx *c, const Em *e, int k, int t, bool nchw) {
 static int emit(Ctx *c, const Em *e, IrOp op, const int *ins, int n_ins, bool nchw) {
   int n = node(c, op, e->name);
   for (int k = 0; k < n_ins; k++) in(c, n, ins[k]);
-  int t = new_tensor(c, e->name);
-  out(c, n, t);
+  int t = irb_tensor(c->g, &c->names, e->name);
+  irb_output(c->g, n, t);
   set_out(c, e, 0, t, nchw);
   return n;
 }
@@ -399,7 +363,7 @@ static int const_tensor(Ctx *c, const char *nd, const char *name, const Tensorfl
   if (!tp->tensor_content.len && nv > numel)
     return fail(c, ERR_PARSE, nd, "tensor has %zu values, shape %s needs %llu", nv,
                 dims_str(sh, sizeof sh, rank, dims), (unsigned long long)numel);
-  int t = new_tensor(c, name);
+  int t = irb_tensor(c->g, &c->names, name);
   ir_set_const(c->g, t, dt, rank, dims, tp->tensor_content.len ? tp->tensor_content.data : NULL);
   uint8_t *p = c->g->tensors[t].data;
   for (size_t k = 0; !tp->tensor_content.len && nv && k < numel; k++)
@@ -429,7 +393,7 @@ static int e_placeholder(Ctx *c, Em *e) {
   if (sh && sh->value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE &&
       read_shape(c, e->name, sh->shape, true, &rank, dims) < 0)
     return -1;
-  int t = new_tensor(c, e->name);
+  int t = irb_tensor(c->g, &c->names, e->name);
   DType d =
       dt && dt->value_case == TENSORFLOW__ATTR_VALUE__VALUE_TYPE ? tf_dtype(dt->type) : DT_F32;
   c->g->tensors[t].dtype = d == DT_UNDEF ? DT_F32 : d;
@@ -479,15 +443,15 @@ static int e_identity(Ctx *c, Em *e) {
 static int e_unary(Ctx *c, Em *e) {
   Val *x = e->in[0];
   int n = emit(c, e, e->op, &x->t, 1, x->nchw);
-  if (e->op == IR_OP_LEAKY_RELU) a_float(c, n, "alpha", attr_f(e->d, "alpha", 0.2));
+  if (e->op == IR_OP_LEAKY_RELU) irb_float(c->g, n, "alpha", attr_f(e->d, "alpha", 0.2));
   return 0;
 }
 
 static int e_relu6(Ctx *c, Em *e) {
   Val *x = e->in[0];
   float lo = 0.0f, hi = 6.0f;
-  int ins[3] = {x->t, cst(c, arena_printf(c->a, "%s/min", e->name), DT_F32, 0, NULL, &lo),
-                cst(c, arena_printf(c->a, "%s/max", e->name), DT_F32, 0, NULL, &hi)};
+  int ins[3] = {x->t, irb_const(c->g, &c->names, arena_printf(c->a, "%s/min", e->name), DT_F32, 0, NULL, &lo),
+                irb_const(c->g, &c->names, arena_printf(c->a, "%s/max", e->name), DT_F32, 0, NULL, &hi)};
   emit(c, e, IR_OP_CLIP, ins, 3, x->nchw);
   return 0;
 }
@@ -544,8 +508,8 @@ static int e_bias_add(Ctx *c, Em *e) {
     int n = node(c, IR_OP_RESHAPE, arena_printf(c->a, "%s/bias_shape", e->name));
     in(c, n, bt);
     in(c, n, cst_i64(c, arena_printf(c->a, "%s/bias_dims", e->name), d, rb));
-    bt = new_tensor(c, arena_printf(c->a, "%s/bias", e->name));
-    out(c, n, bt);
+    bt = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/bias", e->name));
+    irb_output(c->g, n, bt);
   }
   int ins[2] = {fmt == 1 ? as_nchw(c, x) : as_plain(c, x), bt};
   emit(c, e, IR_OP_ADD, ins, 2, fmt == 1);
@@ -569,11 +533,11 @@ static bool hw_list(const Tensorflow__NodeDef *d, const char *key, int fmt, int6
 /* SAME/VALID/EXPLICIT padding onto node n (EXPLICIT: explicit_paddings in data format order). */
 static bool set_padding(Ctx *c, const Tensorflow__NodeDef *d, int fmt, int n, bool check_only) {
   if (attr_is(d, "padding", "SAME", NULL)) {
-    if (!check_only) a_str(c, n, "auto_pad", "SAME_UPPER");
+    if (!check_only) irb_str(c->g, n, "auto_pad", "SAME_UPPER");
     return true;
   }
   if (attr_is(d, "padding", "VALID", NULL)) {
-    if (!check_only) a_str(c, n, "auto_pad", "VALID");
+    if (!check_only) irb_str(c->g, n, "auto_pad", "VALID");
     return true;
   }
   int64_t p[8];
@@ -583,7 +547,7 @@ static bool set_padding(Ctx *c, const Tensorflow__NodeDef *d, int fmt, int n, bo
   int64_t pads[4] = {p[2 * h], p[2 * w], p[2 * h + 1], p[2 * w + 1]};
   for (int i = 0; i < 4; i++)
     if (pads[i] < 0) return false;
-  if (!check_only) a_ints(c, n, "pads", pads, 4);
+  if (!check_only) irb_ints(c->g, n, "pads", pads, 4);
   return true;
 }
 
@@ -616,11 +580,11 @@ static int e_conv(Ctx *c, Em *e) {
   }
   int ins[2] = {fmt == 1 ? as_nchw(c, e->in[0]) : as_plain(c, e->in[0]), w};
   int n = emit(c, e, IR_OP_CONV, ins, 2, fmt == 1);
-  if (kh >= 0) a_ints(c, n, "kernel_shape", (const int64_t[]){kh, kw}, 2);
-  a_ints(c, n, "strides", s, 2);
-  a_ints(c, n, "dilations", dl, 2);
+  if (kh >= 0) irb_ints(c->g, n, "kernel_shape", (const int64_t[]){kh, kw}, 2);
+  irb_ints(c->g, n, "strides", s, 2);
+  irb_ints(c->g, n, "dilations", dl, 2);
   set_padding(c, e->d, fmt, n, false);
-  if (group > 1) a_int(c, n, "group", group);
+  if (group > 1) irb_int(c->g, n, "group", group);
   return 0;
 }
 
@@ -633,8 +597,8 @@ static int e_pool(Ctx *c, Em *e) {
     return UNMAPPED;
   int x = fmt == 1 ? as_nchw(c, e->in[0]) : as_plain(c, e->in[0]);
   int n = emit(c, e, e->op, &x, 1, fmt == 1);
-  a_ints(c, n, "kernel_shape", k, 2);
-  a_ints(c, n, "strides", s, 2);
+  irb_ints(c->g, n, "kernel_shape", k, 2);
+  irb_ints(c->g, n, "strides", s, 2);
   set_padding(c, e->d, fmt, n, false);
   return 0;
 }
@@ -647,15 +611,15 @@ static int e_batch_norm(Ctx *c, Em *e) {
   int ins[5] = {fmt == 1 ? as_nchw(c, e->in[0]) : as_plain(c, e->in[0])};
   for (int k = 1; k < 5; k++) ins[k] = as_plain(c, e->in[k]);
   int n = emit(c, e, IR_OP_BATCH_NORM, ins, 5, fmt == 1);
-  a_float(c, n, "epsilon", attr_f(e->d, "epsilon", 1e-4));
+  irb_float(c->g, n, "epsilon", attr_f(e->d, "epsilon", 1e-4));
   return 0;
 }
 
 static int e_matmul(Ctx *c, Em *e) {
   int ins[2] = {as_plain(c, e->in[0]), as_plain(c, e->in[1])};
   int n = emit(c, e, IR_OP_GEMM, ins, 2, false);
-  if (attr_b(e->d, "transpose_a", false)) a_int(c, n, "transA", 1);
-  if (attr_b(e->d, "transpose_b", false)) a_int(c, n, "transB", 1);
+  if (attr_b(e->d, "transpose_a", false)) irb_int(c->g, n, "transA", 1);
+  if (attr_b(e->d, "transpose_b", false)) irb_int(c->g, n, "transB", 1);
   return 0;
 }
 
@@ -663,7 +627,7 @@ static int e_matmul(Ctx *c, Em *e) {
 static int e_softmax(Ctx *c, Em *e) {
   Val *x = e->in[0];
   int n = emit(c, e, IR_OP_SOFTMAX, &x->t, 1, x->nchw);
-  a_int(c, n, "axis", x->nchw ? 1 : -1);
+  irb_int(c->g, n, "axis", x->nchw ? 1 : -1);
   return 0;
 }
 
@@ -730,8 +694,8 @@ static int e_reduce(Ctx *c, Em *e) {
   bool on_nchw = x->nchw && (keep || ok);
   int t = on_nchw ? x->t : as_plain(c, x);
   int nn = emit(c, e, e->op, &t, 1, on_nchw && keep);
-  a_ints(c, nn, "axes", on_nchw ? mapped : axes, on_nchw ? na : n);
-  a_int(c, nn, "keepdims", keep);
+  irb_ints(c->g, nn, "axes", on_nchw ? mapped : axes, on_nchw ? na : n);
+  irb_int(c->g, nn, "keepdims", keep);
   return 0;
 }
 
@@ -756,7 +720,7 @@ static int e_concat(Ctx *c, Em *e) {
   int ins[IR_MAX_INPUTS];
   for (int k = 0; k < nv; k++) ins[k] = nchw ? as_nchw(c, vals[k]) : as_plain(c, vals[k]);
   int n = emit(c, e, IR_OP_CONCAT, ins, nv, nchw);
-  a_int(c, n, "axis", axis);
+  irb_int(c->g, n, "axis", axis);
   return 0;
 }
 
@@ -794,7 +758,7 @@ static int e_pad(Ctx *c, Em *e) {
   bool v2 = e->n_in > 2 && !mirror;
   if (v2) ins[2] = as_plain(c, e->in[2]);
   int nn = emit(c, e, IR_OP_PAD, ins, v2 ? 3 : 2, nchw);
-  if (mirror) a_str(c, nn, "mode", "reflect");
+  if (mirror) irb_str(c->g, nn, "mode", "reflect");
   return 0;
 }
 
@@ -810,14 +774,14 @@ static int resize_sizes(Ctx *c, const char *name, int x, const int64_t hw[2]) {
   in(c, n, sh);
   in(c, n, cst_i64(c, arena_printf(c->a, "%s/nc_start", name), (const int64_t[]){0}, 1));
   in(c, n, cst_i64(c, arena_printf(c->a, "%s/nc_end", name), (const int64_t[]){2}, 1));
-  int nc = new_tensor(c, arena_printf(c->a, "%s/nc", name));
-  out(c, n, nc);
+  int nc = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/nc", name));
+  irb_output(c->g, n, nc);
   n = node(c, IR_OP_CONCAT, arena_printf(c->a, "%s/sizes", name));
   in(c, n, nc);
   in(c, n, cst_i64(c, arena_printf(c->a, "%s/hw", name), hw, 2));
-  a_int(c, n, "axis", 0);
-  int s = new_tensor(c, arena_printf(c->a, "%s/sizes", name));
-  out(c, n, s);
+  irb_int(c->g, n, "axis", 0);
+  int s = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/sizes", name));
+  irb_output(c->g, n, s);
   return s;
 }
 
@@ -831,12 +795,12 @@ static int e_resize(Ctx *c, Em *e) {
   int x = as_nchw(c, e->in[0]);
   int ins[4] = {x, -1, -1, resize_sizes(c, e->name, x, hw)};
   int n = emit(c, e, IR_OP_RESIZE, ins, 4, true);
-  a_str(c, n, "mode", linear ? "linear" : "nearest");
-  a_str(c, n, "coordinate_transformation_mode",
+  irb_str(c->g, n, "mode", linear ? "linear" : "nearest");
+  irb_str(c->g, n, "coordinate_transformation_mode",
         ac   ? "align_corners"
         : hp ? (linear ? "half_pixel" : "tf_half_pixel_for_nn")
              : "asymmetric");
-  if (!linear) a_str(c, n, "nearest_mode", ac ? "round_prefer_ceil" : "floor");
+  if (!linear) irb_str(c->g, n, "nearest_mode", ac ? "round_prefer_ceil" : "floor");
   return 0;
 }
 
@@ -926,8 +890,8 @@ static Val *output_of(Ctx *c, int p, int k, const char *nd, const char *s) {
   TfNode *x = &c->nodes[p];
   while (k >= x->n_out && x->lazy >= 0) {
     const char *nm = arena_printf(c->a, "%s:%d", x->def->name, x->n_out);
-    int t = new_tensor(c, nm);
-    out(c, x->lazy, t);
+    int t = irb_tensor(c->g, &c->names, nm);
+    irb_output(c->g, x->lazy, t);
     x->out[x->n_out++] = (Val){t, -1, false};
   }
   if (k < x->n_out) return &x->out[k];
@@ -943,8 +907,8 @@ static void emit_unknown(Ctx *c, Em *e) {
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, op, e->name);
   c->inferred = false;
   for (int k = 0; k < e->n_in; k++) in(c, n, as_plain(c, e->in[k]));
-  int t = new_tensor(c, e->name);
-  out(c, n, t);
+  int t = irb_tensor(c->g, &c->names, e->name);
+  irb_output(c->g, n, t);
   TfNode *x = &c->nodes[e->v];
   x->out[0] = (Val){t, -1, false};
   x->n_out = 1;
@@ -1039,9 +1003,9 @@ static void graph_outputs(Ctx *c) {
     namemap_put(&c->names, nn, 1);
     int n = node(c, IR_OP_TRANSPOSE, arena_printf(c->a, "%s/to_nhwc", name));
     in(c, n, o->t);
-    a_ints(c, n, "perm", PERM_TO_NHWC, 4);
+    irb_ints(c->g, n, "perm", PERM_TO_NHWC, 4);
     int y = ir_add_tensor(c->g, name);
-    out(c, n, y);
+    irb_output(c->g, n, y);
     ir_add_output(c->g, y);
   }
 }

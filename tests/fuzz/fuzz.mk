@@ -60,7 +60,7 @@ $(FUZZ_DIR)/libblobc-fuzz.a: $(FUZZ_LIB_OBJ)
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libblobc-fuzz.a
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUZZ_LDLIBS)
 
-$(FUZZ_DIR)/gen_seeds: $(FUZZ_DIR)/tests/fuzz/gen_seeds.o $(FUZZ_DIR)/libblobc-fuzz.a
+$(FUZZ_DIR)/gen_seeds: $(FUZZ_DIR)/tests/fuzz/gen_seeds.o $(FUZZ_DIR)/tests/support/onnx_build.o $(FUZZ_DIR)/libblobc-fuzz.a
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(FUZZ_LDLIBS)
 
 # Seeds: onnx/, blob/ and irxml/ from gen_seeds; check/ = onnx/; compile/ = onnx/ behind a few option

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "compiler/compile.h"
-#include "compiler/frontend/onnx_build.h"
+#include "tests/support/onnx_build.h"
 
 #define S(...) ((const char *[]){__VA_ARGS__})
 #define D(...) ((int64_t[]){__VA_ARGS__})

@@ -1310,78 +1310,78 @@ typedef struct {
 } Lowering;
 
 /* clang-format off */
-#define LOWERINGS(Y)                                                  \
-  Y(CONV,                lower_conv)                                  \
-  Y(CONV_TRANSPOSE,      lower_deconv)                                \
-  Y(MAX_POOL,            lower_pool)                                        \
-  Y(AVERAGE_POOL,        lower_pool)                                        \
-  Y(GLOBAL_AVERAGE_POOL, lower_pool)                                        \
-  Y(GLOBAL_MAX_POOL,     lower_pool)                                        \
-  Y(BATCH_NORM,          lower_batchnorm)                             \
-  Y(RELU,                NULL, lower_post, BLOB_STAGE_RELU)           \
-  Y(LEAKY_RELU,          NULL, lower_post, BLOB_STAGE_LEAKY_RELU)     \
-  Y(PRELU,               lower_prelu)                                 \
-  Y(CLIP,                NULL, lower_post, BLOB_STAGE_CLAMP)          \
-  Y(SIGMOID,             NULL, lower_post, BLOB_STAGE_SIGMOID)        \
-  Y(TANH,                NULL, lower_post, BLOB_STAGE_TANH)           \
-  Y(HARD_SIGMOID,        NULL)                                        \
-  Y(HARD_SWISH,          NULL, lower_post, BLOB_STAGE_HSWISH)         \
-  Y(ELU,                 NULL, lower_post, BLOB_STAGE_ELU)            \
-  Y(EXP,                 NULL, lower_post, BLOB_STAGE_EXP)            \
-  Y(LOG,                 NULL, lower_post, BLOB_STAGE_LOG)            \
-  Y(SQRT,                lower_sqrt)                                  \
-  Y(NEG,                 NULL)                                        \
-  Y(ABS,                 lower_abs)                                   \
-  Y(FLOOR,               NULL, lower_post, BLOB_STAGE_FLOOR)          \
-  Y(CEIL,                NULL, lower_post, BLOB_STAGE_CEILING)        \
-  Y(SOFTMAX,             lower_softmax)                               \
-  Y(ADD,                 lower_eltwise)                               \
-  Y(SUB,                 lower_eltwise)                               \
-  Y(MUL,                 lower_eltwise)                               \
-  Y(DIV,                 lower_eltwise)                               \
-  Y(POW,                 lower_eltwise)                               \
-  Y(MAX,                 lower_minmax)                                \
-  Y(MIN,                 lower_minmax)                                \
-  Y(EQUAL,               lower_compare)                               \
-  Y(LESS,                lower_compare)                               \
-  Y(GREATER,             lower_compare)                               \
-  Y(WHERE,               lower_where)                                 \
-  Y(MATMUL,              lower_matmul)                                \
-  Y(GEMM,                lower_matmul)                                \
-  Y(CONCAT,              lower_concat)                                \
-  Y(RESHAPE,             NULL)                                        \
-  Y(FLATTEN,             NULL)                                        \
-  Y(TRANSPOSE,           lower_transpose)                             \
-  Y(SQUEEZE,             NULL)                                        \
-  Y(UNSQUEEZE,           NULL)                                        \
-  Y(PAD,                 lower_pad)                                   \
-  Y(RESIZE,              lower_resize)                                \
-  Y(UPSAMPLE,            lower_resize)                                \
-  Y(SLICE,               lower_slice)                                 \
-  Y(SPLIT,               lower_split)                                 \
-  Y(REDUCE_MEAN,         NULL, lower_reduce, BLOB_STAGE_REDUCE_MEAN)  \
-  Y(REDUCE_MAX,          NULL, lower_reduce, BLOB_STAGE_REDUCE_MAX)   \
-  Y(REDUCE_SUM,          NULL, lower_reduce, BLOB_STAGE_REDUCE_SUM)   \
-  Y(CAST,                lower_convert)                               \
-  Y(IDENTITY,            NULL)                                        \
-  Y(DROPOUT,             NULL)                                        \
-  Y(CONSTANT,            NULL)                                        \
-  Y(CONSTANT_OF_SHAPE,   NULL)                                        \
-  Y(SHAPE,               NULL)                                        \
-  Y(GATHER,              lower_gather)                                \
-  Y(EXPAND,              lower_tile)                                  \
-  Y(RANGE,               NULL)                                        \
-  Y(TILE,                lower_tile)                                  \
-  Y(ARGMAX,              lower_topk)                                  \
-  Y(TOPK,                lower_topk)                                  \
-  Y(LRN,                 lower_lrn)                                   \
-  Y(DEPTH_TO_SPACE,      NULL)                                        \
-  Y(SPACE_TO_DEPTH,      NULL)                                        \
-  Y(INSTANCE_NORM,       lower_instance_norm)                         \
-  Y(LOG_SOFTMAX,         NULL)                                        \
-  Y(NON_MAX_SUPPRESSION, NULL)                                        \
-  Y(PRIOR_BOX_CLUSTERED, NULL)                                        \
-  Y(DETECTION_OUTPUT,    lower_detection_output)
+#define LOWERINGS(Y)                                          \
+  Y(CONV, lower_conv, NULL, 0)                                \
+  Y(CONV_TRANSPOSE, lower_deconv, NULL, 0)                    \
+  Y(MAX_POOL, lower_pool, NULL, 0)                            \
+  Y(AVERAGE_POOL, lower_pool, NULL, 0)                        \
+  Y(GLOBAL_AVERAGE_POOL, lower_pool, NULL, 0)                 \
+  Y(GLOBAL_MAX_POOL, lower_pool, NULL, 0)                     \
+  Y(BATCH_NORM, lower_batchnorm, NULL, 0)                     \
+  Y(RELU, NULL, lower_post, BLOB_STAGE_RELU)                  \
+  Y(LEAKY_RELU, NULL, lower_post, BLOB_STAGE_LEAKY_RELU)      \
+  Y(PRELU, lower_prelu, NULL, 0)                              \
+  Y(CLIP, NULL, lower_post, BLOB_STAGE_CLAMP)                 \
+  Y(SIGMOID, NULL, lower_post, BLOB_STAGE_SIGMOID)            \
+  Y(TANH, NULL, lower_post, BLOB_STAGE_TANH)                  \
+  Y(HARD_SIGMOID, NULL, NULL, 0)                              \
+  Y(HARD_SWISH, NULL, lower_post, BLOB_STAGE_HSWISH)          \
+  Y(ELU, NULL, lower_post, BLOB_STAGE_ELU)                    \
+  Y(EXP, NULL, lower_post, BLOB_STAGE_EXP)                    \
+  Y(LOG, NULL, lower_post, BLOB_STAGE_LOG)                    \
+  Y(SQRT, lower_sqrt, NULL, 0)                                \
+  Y(NEG, NULL, NULL, 0)                                       \
+  Y(ABS, lower_abs, NULL, 0)                                  \
+  Y(FLOOR, NULL, lower_post, BLOB_STAGE_FLOOR)                \
+  Y(CEIL, NULL, lower_post, BLOB_STAGE_CEILING)               \
+  Y(SOFTMAX, lower_softmax, NULL, 0)                          \
+  Y(ADD, lower_eltwise, NULL, 0)                              \
+  Y(SUB, lower_eltwise, NULL, 0)                              \
+  Y(MUL, lower_eltwise, NULL, 0)                              \
+  Y(DIV, lower_eltwise, NULL, 0)                              \
+  Y(POW, lower_eltwise, NULL, 0)                              \
+  Y(MAX, lower_minmax, NULL, 0)                               \
+  Y(MIN, lower_minmax, NULL, 0)                               \
+  Y(EQUAL, lower_compare, NULL, 0)                            \
+  Y(LESS, lower_compare, NULL, 0)                             \
+  Y(GREATER, lower_compare, NULL, 0)                          \
+  Y(WHERE, lower_where, NULL, 0)                              \
+  Y(MATMUL, lower_matmul, NULL, 0)                            \
+  Y(GEMM, lower_matmul, NULL, 0)                              \
+  Y(CONCAT, lower_concat, NULL, 0)                            \
+  Y(RESHAPE, NULL, NULL, 0)                                   \
+  Y(FLATTEN, NULL, NULL, 0)                                   \
+  Y(TRANSPOSE, lower_transpose, NULL, 0)                      \
+  Y(SQUEEZE, NULL, NULL, 0)                                   \
+  Y(UNSQUEEZE, NULL, NULL, 0)                                 \
+  Y(PAD, lower_pad, NULL, 0)                                  \
+  Y(RESIZE, lower_resize, NULL, 0)                            \
+  Y(UPSAMPLE, lower_resize, NULL, 0)                          \
+  Y(SLICE, lower_slice, NULL, 0)                              \
+  Y(SPLIT, lower_split, NULL, 0)                              \
+  Y(REDUCE_MEAN, NULL, lower_reduce, BLOB_STAGE_REDUCE_MEAN)  \
+  Y(REDUCE_MAX, NULL, lower_reduce, BLOB_STAGE_REDUCE_MAX)    \
+  Y(REDUCE_SUM, NULL, lower_reduce, BLOB_STAGE_REDUCE_SUM)    \
+  Y(CAST, lower_convert, NULL, 0)                             \
+  Y(IDENTITY, NULL, NULL, 0)                                  \
+  Y(DROPOUT, NULL, NULL, 0)                                   \
+  Y(CONSTANT, NULL, NULL, 0)                                  \
+  Y(CONSTANT_OF_SHAPE, NULL, NULL, 0)                         \
+  Y(SHAPE, NULL, NULL, 0)                                     \
+  Y(GATHER, lower_gather, NULL, 0)                            \
+  Y(EXPAND, lower_tile, NULL, 0)                              \
+  Y(RANGE, NULL, NULL, 0)                                     \
+  Y(TILE, lower_tile, NULL, 0)                                \
+  Y(ARGMAX, lower_topk, NULL, 0)                              \
+  Y(TOPK, lower_topk, NULL, 0)                                \
+  Y(LRN, lower_lrn, NULL, 0)                                  \
+  Y(DEPTH_TO_SPACE, NULL, NULL, 0)                            \
+  Y(SPACE_TO_DEPTH, NULL, NULL, 0)                            \
+  Y(INSTANCE_NORM, lower_instance_norm, NULL, 0)              \
+  Y(LOG_SOFTMAX, NULL, NULL, 0)                               \
+  Y(NON_MAX_SUPPRESSION, NULL, NULL, 0)                       \
+  Y(PRIOR_BOX_CLUSTERED, NULL, NULL, 0)                       \
+  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 

@@ -1,5 +1,5 @@
-/* compiler/frontend/onnx_build.c — writes ONNX models. See onnx_build.h for the contract. */
-#include "onnx_build.h"
+/* tests/support/onnx_build.c — writes ONNX models. See onnx_build.h for the contract. */
+#include "tests/support/onnx_build.h"
 
 #include <stdio.h>
 #include <math.h>

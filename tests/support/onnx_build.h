@@ -1,5 +1,5 @@
 /*
- * compiler/frontend/onnx_build.h — a small C API that writes ONNX models, for tests, the demo
+ * tests/support/onnx_build.h — a small C API that writes ONNX models, for tests, the demo
  * zoo generator (tests/fixtures/gen_demo.c) and benchmarks. Not used on the conversion path.
  *
  * Overview. An OnnxBuilder holds one Onnx__ModelProto under construction. Inputs, outputs,
