@@ -23,7 +23,7 @@ static double rms_of(const RefTensor *e) {
   return cnt ? sqrt(ss / (double)cnt) : 0;
 }
 
-int ref_compare(RefDiff *d, const RefTensor *a, const RefTensor *e, double tol) {
+int ref_compare(RefDiff *d, const RefTensor *a, const RefTensor *e, double tol, double gain_floor) {
   memset(d, 0, sizeof *d);
   d->worst = -1;
   bool same = a->rank == e->rank;
@@ -32,7 +32,7 @@ int ref_compare(RefDiff *d, const RefTensor *a, const RefTensor *e, double tol) 
   d->n = ref_numel(e);
   d->exact = !ref_is_float_dtype(e->dtype);
   d->scale = d->exact ? 0 : rms_of(e);
-  double ss = 0, worst = -1;
+  double ss = 0, worst = -1, ae = 0, ee = 0;
   for (int64_t k = 0; k < d->n; k++) {
     double err;
     if (d->exact) err = ref_get_i64(a, k) == ref_get_i64(e, k) ? 0 : INFINITY;
@@ -41,13 +41,17 @@ int ref_compare(RefDiff *d, const RefTensor *a, const RefTensor *e, double tol) 
     double r = err == 0 ? 0 : base > 0 && isfinite(base) ? err / (REF_U16 * base) : INFINITY;
     if (err > d->max_abs) d->max_abs = err;
     ss += err * err;
+    double va = ref_get_f64(a, k), ve = ref_get_f64(e, k);
+    if (isfinite(va) && isfinite(ve)) ae += va * ve, ee += ve * ve;
     if (r > worst) worst = r, d->worst = k;
   }
   d->roundings = worst < 0 ? 0 : worst;
   double rms_err = d->n ? sqrt(ss / (double)d->n) : 0;
   d->rel = d->max_abs == 0 ? 0 : d->scale > 0 ? d->max_abs / d->scale : INFINITY;
   d->rms_rel = rms_err == 0 ? 0 : d->scale > 0 ? rms_err / d->scale : INFINITY;
-  d->pass = d->exact ? d->max_abs == 0 : d->roundings <= tol;
+  d->gain = ee > 0 ? ae / ee : 1;
+  d->gain_tol = d->n > 0 ? 4 * d->rms_rel / sqrt((double)d->n) + gain_floor * REF_U16 : 0;
+  d->pass = d->exact ? d->max_abs == 0 : d->roundings <= tol && fabs(d->gain - 1) <= d->gain_tol;
   return 0;
 }
 
@@ -70,6 +74,8 @@ bool ref_trivial_passes(const RefTensor *e, double tol) {
   }
   return zero_ok || mean_ok;
 }
+
+double ref_gain_fp16(int depth) { return REF_GAIN_FP16_BASE + REF_GAIN_FP16_LAYER * (depth < 1 ? 1 : depth); }
 
 double ref_tol_fp16(int depth) { return REF_TOL_FP16_BASE + REF_TOL_FP16_LAYER * (depth < 1 ? 1 : depth); }
 
