@@ -3,7 +3,8 @@
  *
  * Deterministic (fixed seeds, onnx_build.h's PRNG): the same bytes on every run and machine.
  * Weights are He-uniform so every float is a normal FP16 value after conversion, like trained
- * weights (random, not trained).
+ * weights (random, not trained), then calibrated on noise (compiler/ref/calibrate.h: BatchNorm
+ * statistics, folded-BN convolutions per channel) so activations neither die nor explode.
  *
  *   big     mobilenet_v2   MobileNetV2 1.0 224, BN folded, Clip(0,6)        3.5 M params, 14 MB
  *           resnet50       ResNet-50 with BatchNormalization nodes         25.6 M params, 102 MB
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "tests/support/onnx_build.h"
+#include "tests/support/calibrate.h"
 
 typedef struct {
   OnnxBuilder *ob;
@@ -514,6 +516,12 @@ int main(int argc, char **argv) {
     g->ob = ob_new(m->name, 13);
     ob_rng_seed(&g->rng, m->seed);
     m->build(g, m->arg);
+    /* BatchNorm statistics and folded-BN convs calibrated on noise (at 64x64: the scale family
+     * is ResNet-50-sized), so the activations neither die nor explode (compiler/ref/calibrate.h) */
+    if (ref_calibrate(g->ob, m->seed ^ 0x6e6f697365ull, 64, NULL, &err) < 0) {
+      fprintf(stderr, "gen_zoo: %s: calibration: %s\n", m->name, err_line(&err, line, sizeof line));
+      return 1;
+    }
     m->bytes = onnx__model_proto__get_packed_size(ob_model(g->ob));
     m->params = (long long)ob_num_params(g->ob);
     int rc = ob_save(g->ob, path, &err);

@@ -4,9 +4,11 @@
  *
  *   blobc verify DIR... [--via graph|graph-fp16|blob] [--json]
  *       DIR is an ONNX backend test folder (model.onnx + test_data_set_N/), or a folder of them.
- *       stdout: one line per data set `PASS|FAIL|UNSUPPORTED name max_abs_err max_rel_err`
- *       ("-" when nothing was compared), then `N passed, N failed, N unsupported` alone on the
- *       last line; why a test failed or is unsupported goes to stderr. --json prints one JSON
+ *       stdout: one line per data set `PASS|FAIL|UNSUPPORTED|UNINFORMATIVE name rel_err
+ *       roundings/tol` (rel_err = max |a-e| / RMS(e), roundings = the worst error in FP16 roundings
+ *       of the output's scale, tol = its tolerance; "-" when nothing was compared), then
+ *       `N passed, N failed, N unsupported, N uninformative` alone on the last line; why a test
+ *       failed, is unsupported or uninformative goes to stderr. --json prints one JSON
  *       document instead. Exit 0 when nothing failed, 1 when something failed, 2 on bad usage.
  *   blobc run MODEL --input [NAME=]FILE [...] [-o DIR] [--fp16]
  *       FILE: .npy (C order), .pb (ONNX TensorProto), .ppm/.pgm (U8 NHWC 1xHxWx3 / 1xHxWx1,
@@ -62,7 +64,7 @@ static int sub_tests(char ***out, int *n, const char *dir) {
 }
 
 static const char *status_name(RefStatus s) {
-  return s == REF_PASS ? "PASS" : s == REF_FAIL ? "FAIL" : "UNSUPPORTED";
+  return s == REF_PASS ? "PASS" : s == REF_FAIL ? "FAIL" : s == REF_UNSUPPORTED ? "UNSUPPORTED" : "UNINFORMATIVE";
 }
 
 /* Verifies one folder (or a folder of test folders), appending cases. */
@@ -91,7 +93,7 @@ static void verify_path(RefCase **cases, int *n, const char *dir, RefMode mode) 
   memset(c, 0, sizeof *c);
   snprintf(c->name, sizeof c->name, "%s", dir);
   c->status = REF_FAIL;
-  c->max_abs_err = c->max_rel_err = -1;
+  c->max_abs_err = c->max_rel_err = c->roundings = -1;
   char line[1400];
   snprintf(c->msg, sizeof c->msg, "%s", err_line(&err, line, sizeof line));
 }
@@ -112,6 +114,8 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
     json_object_set_new(t, "status", json_string(status_name(cases[i].status)));
     json_object_set_new(t, "max_abs_err", cases[i].max_abs_err < 0 ? json_null() : json_real(cases[i].max_abs_err));
     json_object_set_new(t, "max_rel_err", cases[i].max_rel_err < 0 ? json_null() : json_real(cases[i].max_rel_err));
+    json_object_set_new(t, "fp16_roundings", cases[i].roundings < 0 ? json_null() : json_real(cases[i].roundings));
+    json_object_set_new(t, "tolerance", cases[i].roundings < 0 ? json_null() : json_real(cases[i].tol));
     json_object_set_new(t, "message", json_string(cases[i].msg));
     json_array_append_new(tests, t);
   }
@@ -119,6 +123,7 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
   json_object_set_new(root, "passed", json_integer(count[REF_PASS]));
   json_object_set_new(root, "failed", json_integer(count[REF_FAIL]));
   json_object_set_new(root, "unsupported", json_integer(count[REF_UNSUPPORTED]));
+  json_object_set_new(root, "uninformative", json_integer(count[REF_UNINFORMATIVE]));
   char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
   if (s) puts(s);
   free(s);
@@ -159,18 +164,19 @@ int cmd_verify(int argc, char **argv) {
     if (argv[i][0] == '-') continue;
     verify_path(&cases, &n, argv[i], mode);
   }
-  int count[3] = {0, 0, 0};
+  int count[4] = {0, 0, 0, 0};
   for (int i = 0; i < n; i++) count[cases[i].status]++;
   if (json) {
     print_json(cases, n, via, count);
   } else {
     for (int i = 0; i < n; i++) {
-      char a[32], r[32];
-      printf("%s %s %s %s\n", status_name(cases[i].status), cases[i].name, num(a, sizeof a, cases[i].max_abs_err),
-             num(r, sizeof r, cases[i].max_rel_err));
+      char r[32], u[32], t[32];
+      printf("%s %s %s %s/%s\n", status_name(cases[i].status), cases[i].name, num(r, sizeof r, cases[i].max_rel_err),
+             num(u, sizeof u, cases[i].roundings), num(t, sizeof t, cases[i].roundings < 0 ? -1 : cases[i].tol));
       if (cases[i].status != REF_PASS) fprintf(stderr, "blobc: verify: %s: %s\n", cases[i].name, cases[i].msg);
     }
-    printf("%d passed, %d failed, %d unsupported\n", count[REF_PASS], count[REF_FAIL], count[REF_UNSUPPORTED]);
+    printf("%d passed, %d failed, %d unsupported, %d uninformative\n", count[REF_PASS], count[REF_FAIL],
+           count[REF_UNSUPPORTED], count[REF_UNINFORMATIVE]);
   }
   fflush(stdout);
   free(cases);

@@ -509,7 +509,7 @@ static void verify_all(RefMode mode) {
   char *list = NULL;
   assert_int_equal(tu_run(&list, "ls -d '%s'/test_*/ 2>/dev/null", dir), 0);
   RefCase *cases = NULL;
-  int n = 0, count[3] = {0, 0, 0};
+  int n = 0, count[4] = {0, 0, 0, 0};
   for (char *line = list, *nl; line && *line; line = nl ? nl + 1 : NULL) {
     nl = strchr(line, '\n');
     if (nl) *nl = 0;
@@ -518,10 +518,12 @@ static void verify_all(RefMode mode) {
   }
   for (int i = 0; i < n; i++) {
     count[cases[i].status]++;
-    if (cases[i].status == REF_FAIL) print_message("FAIL %s: %s\n", cases[i].name, cases[i].msg);
+    if (cases[i].status == REF_FAIL || cases[i].status == REF_UNINFORMATIVE)
+      print_message("%s %s: %s\n", cases[i].status == REF_FAIL ? "FAIL" : "UNINFORMATIVE", cases[i].name, cases[i].msg);
   }
-  print_message("onnx-node via %s: %d passed, %d failed, %d unsupported\n", mode == REF_FP16 ? "graph-fp16" : "graph",
-                count[REF_PASS], count[REF_FAIL], count[REF_UNSUPPORTED]);
+  print_message("onnx-node via %s: %d passed, %d failed, %d unsupported, %d uninformative\n",
+                mode == REF_FP16 ? "graph-fp16" : "graph", count[REF_PASS], count[REF_FAIL], count[REF_UNSUPPORTED],
+                count[REF_UNINFORMATIVE]);
   assert_true(n > 0);
   assert_int_equal(count[REF_FAIL], 0);
   free(cases);

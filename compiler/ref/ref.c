@@ -298,6 +298,8 @@ typedef struct {
   RefTensor *val; /* per graph tensor */
   bool *have;
   int *uses;      /* remaining live readers; graph outputs are never released */
+  RefObserver observe; /* NULL, or called after each node (ref_run_observed) */
+  void *ctx;
   Err *err;
 } Run;
 
@@ -416,6 +418,12 @@ static int run_node(Run *r, int i) {
   }
   for (int j = 0; j < n->n_outputs; j++) ref_tensor_free(&x.out[j]);
   if (rc < 0) return -1;
+  if (r->observe) {
+    RefTensor *seen[IR_MAX_OUTPUTS] = {0};
+    for (int j = 0; j < n->n_outputs && j < IR_MAX_OUTPUTS; j++)
+      if (n->outputs[j] >= 0 && r->have[n->outputs[j]]) seen[j] = &r->val[n->outputs[j]];
+    if (r->observe(r->ctx, r->g, i, seen, n->n_outputs, r->err) < 0) return -1;
+  }
   /* release inputs nobody reads any more */
   for (int j = 0; j < n->n_inputs; j++) {
     int t = n->inputs[j];
@@ -430,13 +438,18 @@ static int run_node(Run *r, int i) {
 
 int ref_run(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
             int *n_out, Err *err) {
+  return ref_run_observed(g, mode, inputs, n_in, outputs, n_out, NULL, NULL, err);
+}
+
+int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
+                     int *n_out, RefObserver observe, void *ctx, Err *err) {
   if (n_in != g->n_inputs) {
     err_where(err, g->source, 0, NULL, NULL);
     return err_set(err, ERR_USAGE, "the model has %d input%s, %d given", g->n_inputs, g->n_inputs == 1 ? "" : "s",
                    n_in);
   }
   size_t nt = (size_t)g->n_tensors + 1;
-  Run r = {.g = g, .mode = mode, .err = err};
+  Run r = {.g = g, .mode = mode, .observe = observe, .ctx = ctx, .err = err};
   r.val = calloc(nt, sizeof *r.val);
   r.have = calloc(nt, sizeof *r.have);
   r.uses = calloc(nt, sizeof *r.uses);

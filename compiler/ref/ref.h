@@ -90,6 +90,16 @@ const char *ref_shape_str(const RefTensor *t, char *buf, size_t size);
 int ref_run(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
             int *n_out, Err *err);
 
+/* ref_run, and after each live node i has run (its outputs stored, FP16-rounded in REF_FP16)
+ * calls observe(ctx, g, i, outs, n_outs, err): outs[j] is output j's value (NULL when absent).
+ * The observer may change those values in place (later nodes read what it leaves) and may
+ * change constants of g that no node has read yet (they are imported on first use). Returning
+ * -1 (err filled) stops the run with -1. Used to calibrate generated weights and to measure
+ * error layer by layer. */
+typedef int (*RefObserver)(void *ctx, const IrGraph *g, int node, RefTensor *const *outs, int n_outs, Err *err);
+int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
+                     int *n_out, RefObserver observe, void *ctx, Err *err);
+
 /* Fixes graph input t's shape (and dtype when undefined) from the value v it will be fed: unknown
  * rank/dims (dynamic) take v's; a known dim or rank that differs is ERR_SHAPE ("input 'x' has
  * shape 1x3x8x8, the model expects 1x3x224x224"). Call before ir_infer. */
@@ -103,25 +113,22 @@ bool ref_has_kernel(IrOp op);
 typedef enum {
   REF_PASS = 0,
   REF_FAIL,
-  REF_UNSUPPORTED, /* op or attribute without a reference kernel: not a failure */
+  REF_UNSUPPORTED,   /* op or attribute without a reference kernel: not a failure */
+  REF_UNINFORMATIVE, /* passed, but so would a wrong answer: the test data proves nothing */
 } RefStatus;
 
-/* One test_data_set_N of one folder. */
+/* One test_data_set_N of one folder. Errors follow compiler/ref/compare.h (the rule, the
+ * tolerances and the UNINFORMATIVE criteria are documented there and in the README). */
 typedef struct {
   char name[512];      /* folder basename, "/test_data_set_N" appended when a folder has several */
   RefStatus status;
   double max_abs_err;  /* over all outputs; -1 when nothing was compared */
-  double max_rel_err;  /* max |a-e| / max(1,|e|); -1 when nothing was compared */
-  char msg[600];       /* why FAIL/UNSUPPORTED ("" for PASS) */
+  double max_rel_err;  /* max |a-e| / RMS(e) over the outputs (the error relative to each output's
+                          scale); -1 when nothing was compared */
+  double roundings;    /* worst error in FP16 roundings of max(|e_k|, RMS(e)); -1 likewise */
+  double tol;          /* the tolerance it was held against, in FP16 roundings */
+  char msg[600];       /* why FAIL/UNSUPPORTED/UNINFORMATIVE ("" for PASS) */
 } RefCase;
-
-/* Tolerances (see ref_verify.c for the justification of the FP16 one). An element passes when
- * |a - e| <= rel * max(1, |e|) + range * max_j |e_j| (max over the output tensor); NaN must
- * meet NaN, inf the same inf. Integer and bool outputs must be exact. */
-#define REF_TOL_FP32_REL 1e-4
-#define REF_TOL_FP32_RANGE 0.0
-#define REF_TOL_FP16_REL 1e-2
-#define REF_TOL_FP16_RANGE (1.0 / 512.0)
 
 /* Verifies every test_data_set_* of the ONNX backend test folder dir (model.onnx inside):
  * loads the model, sets the input shapes from the input .pb files, runs ir_infer and ref_run,

@@ -2,22 +2,12 @@
  * compiler/ref/ref_verify.c — ref_verify_dir: runs ONNX backend test folders through the
  * frontend, shape inference and the reference executor and compares with the expected outputs.
  *
- * Tolerances (ref.h). An element a (ours) against e (expected) passes when
- *     |a - e| <= rel * max(1, |e|) + range * M,      M = max_j |e_j| over that output tensor.
- * FP32 (REF_FP32): rel = 1e-4, range = 0. Our kernels accumulate in double and store float32;
- *   the ONNX generators used numpy (float32 or float64 accumulation), so two float32 results of
- *   the same formula differ by a few ulps (2^-24 relative each) times the accumulation length:
- *   1e-4 leaves ~800 ulps of room while still catching any real indexing or formula error (those
- *   are O(|e|)). The max(1, .) floor makes it absolute for values below 1, where a relative
- *   bound would reject harmless cancellation noise.
- * FP16 (REF_FP16): rel = 1e-2, range = 2^-9. FP16 has an 11-bit significand: one rounding has a
- *   relative error of at most u = 2^-11 ~ 4.9e-4. In this mode the input, every weight and every
- *   node output are rounded once each, so a single op sees ~3 roundings (3u ~ 1.5e-3) and a
- *   chain of d ops ~ (2d + 1)u at condition number 1; rel = 1e-2 ~ 20u covers about ten chained
- *   ops. A sum or dot product of rounded operands has an error of up to ~2u * sum |x_i w_i|,
- *   which can be much larger than u * |result| when terms cancel; the operands of the ops here
- *   are of the output's own magnitude, so the term range * M = 4u * M bounds that cancellation
- *   error for outputs near zero. Integer and bool outputs are exact in both modes.
+ * Comparison (compare.h): each output against its own scale S = RMS(expected); an element passes
+ * when its error is at most tol FP16 roundings (2^-11) of max(|e_k|, S). FP32 paths: tol 0.2
+ * (~1e-4 relative). FP16 paths (graph-fp16, blob): ref_tol_fp16(depth), a budget per rounding
+ * step on the longest path to the output. A test that passes is then judged informative or not
+ * (judge_informative): an output that vanishes against its input, an expected output a constant
+ * would match, or one that another input's output also matches proves nothing: UNINFORMATIVE.
  */
 #include "ref.h"
 
@@ -30,6 +20,7 @@
 #include "blob_exec.h"
 #include "compiler/backend/blob_format.h"
 #include "compiler/compile.h"
+#include "compare.h"
 #include "tensor_io.h"
 
 /* Sets the case's status and message (printf-style). */
@@ -49,47 +40,54 @@ static void case_from_err(RefCase *c, const char *stage, const Err *e) {
            node ? "node '" : "", node ? node : "", node ? "': " : "", e->msg);
 }
 
-/* Compares a (ours) with e (expected) for output `name`; updates the case's maxima. Returns
- * false (with the case failed) on a mismatch. */
-static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefTensor *e, RefMode mode) {
+/* Compares output `name`: a (ours) with e (expected) at tol FP16 roundings (compare.h); updates
+ * the case's maxima and fails it (with the first message) on a mismatch. Returns the diff's pass. */
+static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefTensor *e, double tol, double gfloor) {
   char sa[256], se[256];
-  bool same = a->rank == e->rank;
-  for (int d = 0; same && d < a->rank; d++) same = a->dims[d] == e->dims[d];
-  if (!same) {
+  RefDiff d;
+  if (ref_compare(&d, a, e, tol, gfloor) < 0) {
     set_case(c, REF_FAIL, "output '%s': shape %s, expected %s", name, ref_shape_str(a, sa, sizeof sa),
              ref_shape_str(e, se, sizeof se));
     return false;
   }
-  bool exact = !ref_is_float_dtype(e->dtype);
-  double rel_tol = mode == REF_FP16 ? REF_TOL_FP16_REL : REF_TOL_FP32_REL;
-  double range_tol = mode == REF_FP16 ? REF_TOL_FP16_RANGE : REF_TOL_FP32_RANGE;
-  int64_t n = ref_numel(e), bad = -1;
-  double m = 0;
-  for (int64_t k = 0; k < n; k++) {
-    double v = fabs(ref_get_f64(e, k));
-    if (isfinite(v) && v > m) m = v;
-  }
-  if (c->max_abs_err < 0) c->max_abs_err = c->max_rel_err = 0;
-  for (int64_t k = 0; k < n; k++) {
-    double va = ref_get_f64(a, k), ve = ref_get_f64(e, k), diff;
-    if (isnan(ve) || isnan(va) || isinf(ve) || isinf(va))
-      diff = (isnan(ve) && isnan(va)) || va == ve ? 0 : INFINITY;
-    else if (exact)
-      diff = ref_get_i64(a, k) == ref_get_i64(e, k) ? 0 : fabs(va - ve) > 0 ? fabs(va - ve) : 1;
+  if (c->max_abs_err < 0) c->max_abs_err = c->max_rel_err = c->roundings = 0;
+  if (d.max_abs > c->max_abs_err) c->max_abs_err = d.max_abs;
+  if (d.rel > c->max_rel_err) c->max_rel_err = d.rel;
+  if (d.roundings >= c->roundings) c->roundings = d.roundings, c->tol = tol;
+  if (!d.pass && c->status != REF_FAIL) {
+    int64_t k = d.worst;
+    if (d.exact)
+      set_case(c, REF_FAIL, "output '%s': element %lld is %lld, expected %lld", name, (long long)k,
+               (long long)ref_get_i64(a, k), (long long)ref_get_i64(e, k));
+    else if (d.roundings > tol)
+      set_case(c, REF_FAIL, "output '%s': element %lld is %.9g, expected %.9g: %.3g FP16 roundings of the output's "
+               "scale %.3g, tolerance %.3g", name, (long long)k, ref_get_f64(a, k), ref_get_f64(e, k), d.roundings,
+               d.scale, tol);
     else
-      diff = fabs(va - ve);
-    double rel = diff / fmax(1.0, fabs(ve));
-    if (diff > c->max_abs_err) c->max_abs_err = diff;
-    if (rel > c->max_rel_err) c->max_rel_err = rel;
-    bool ok = exact ? diff == 0 : diff <= rel_tol * fmax(1.0, fabs(ve)) + range_tol * m;
-    if (!ok && bad < 0) bad = k;
+      set_case(c, REF_FAIL, "output '%s': scaled by %.6f against the expected values (a coherent error; at most %.3g "
+               "allowed)", name, d.gain, d.gain_tol);
   }
-  if (bad >= 0) {
-    set_case(c, REF_FAIL, "output '%s': element %lld is %.9g, expected %.9g", name, (long long)bad,
-             ref_get_f64(a, bad), ref_get_f64(e, bad));
-    return false;
+  return d.pass;
+}
+
+/* RMS of a float tensor's finite values (0 for integer tensors). */
+static double rms(const RefTensor *t) {
+  if (!ref_is_float_dtype(t->dtype)) return 0;
+  double ss = 0;
+  int64_t n = ref_numel(t), cnt = 0;
+  for (int64_t k = 0; k < n; k++) {
+    double v = ref_get_f64(t, k);
+    if (isfinite(v)) ss += v * v, cnt++;
   }
-  return true;
+  return cnt ? sqrt(ss / (double)cnt) : 0;
+}
+
+/* True when an integer / bool tensor holds at least two distinct values. */
+static bool varies(const RefTensor *t) {
+  int64_t n = ref_numel(t);
+  for (int64_t k = 1; k < n; k++)
+    if (ref_get_i64(t, k) != ref_get_i64(t, 0)) return true;
+  return false;
 }
 
 /* Reads dir/prefix_N.pb for N = 0.. into a malloc'd array (names too); *n counts them. */
@@ -263,14 +261,93 @@ done:
   free(ci);
 }
 
-/* Runs one data set folder `set` of model `model` into case c. */
-static void run_set(RefCase *c, const char *model, const char *set, RefMode mode) {
+/* An output whose RMS is below 2^-24 of its inputs' is a signal that vanished (FP16 cannot hold
+ * it even as a subnormal of the input's scale): the data set is degenerate (README). */
+#define REF_VANISH (1.0 / 16777216.0)
+
+/* The informative-data rules (compare.h, README): after the comparison, turns case c into
+ * UNINFORMATIVE when the expected outputs prove nothing. `other` is another data set of the same
+ * folder (NULL when there is none); without one, the source model's FP32 reference run on a
+ * different input (the input reversed and scaled by 3/4) stands in for it. */
+static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *feed, const RefTensor *exp,
+                              const int *ef, const double *tols, const double *gfl, const char *other) {
+  double in_scale = 0;
+  for (int k = 0; k < g->n_inputs; k++)
+    if (!frozen_input(g, g->inputs[k])) in_scale = fmax(in_scale, rms(&feed[k]));
+  bool any_informative = false;
+  for (int k = 0; k < g->n_outputs; k++) {
+    const RefTensor *e = &exp[ef[k]];
+    const char *name = g->tensors[g->outputs[k]].name;
+    if (ref_is_float_dtype(e->dtype) && in_scale > 0 && rms(e) < REF_VANISH * in_scale) {
+      set_case(c, REF_UNINFORMATIVE, "output '%s' vanishes: RMS %.3g against its input's %.3g (below 2^-24 of it): "
+               "the data set is degenerate", name, rms(e), in_scale);
+      return;
+    }
+    if (ref_is_float_dtype(e->dtype) ? !ref_trivial_passes(e, tols[k]) : varies(e)) any_informative = true;
+  }
+  if (c->status != REF_PASS) return;
+  if (!any_informative) {
+    set_case(c, REF_UNINFORMATIVE, "a constant or all-zero output would pass too: the expected output%s constant",
+             g->n_outputs > 1 ? "s are" : " is");
+    return;
+  }
+  /* the expected output for another input: does it pass for this one? Without another data set,
+   * two probes (the input reversed, the input rotated by one element, each scaled by 3/4): the
+   * test is uninformative only when both pass (one can coincide, as ArgMax of a tiny example). */
+  Err e = {0};
+  RefTensor *alt = NULL, *probe = NULL, *outs = NULL;
+  char **names = NULL;
+  int n_alt = 0, n_outs = 0;
+  bool all_pass = true;
+  for (int round = 0; all_pass && round < (other ? 1 : 2); round++) {
+    bool have = false, live = false;
+    if (other) {
+      have = read_pbs(&alt, &names, &n_alt, other, "output", &e) == 0 && n_alt > 0;
+    } else {
+      probe = probe ? probe : calloc((size_t)g->n_inputs + 1, sizeof *probe);
+      for (int i = 0; probe && i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && !ref_has_kernel(g->nodes[i].op)) goto done;
+      for (int k = 0; probe && k < g->n_inputs; k++) {
+        ref_tensor_free(&probe[k]);
+        if (ref_tensor_copy(&probe[k], &feed[k], &e) < 0) goto done;
+        if (frozen_input(g, g->inputs[k]) || !ref_is_float_dtype(feed[k].dtype)) continue;
+        int64_t n = ref_numel(&feed[k]);
+        for (int64_t i = 0; i < n; i++)
+          ref_set_f64(&probe[k], i, 0.75 * ref_get_f64(&feed[k], round == 0 ? n - 1 - i : (i + 1) % n));
+        live = true;
+      }
+      ref_tensors_free(outs, n_outs);
+      outs = NULL, n_outs = 0;
+      have = live && ref_run(g, REF_FP32, probe, g->n_inputs, &outs, &n_outs, &e) == 0;
+    }
+    all_pass = have;
+    for (int k = 0; have && all_pass && k < g->n_outputs; k++) {
+      const RefTensor *d = other ? (ef[k] < n_alt ? &alt[ef[k]] : NULL) : &outs[k];
+      RefDiff df;
+      all_pass = d && ref_compare(&df, d, &exp[ef[k]], tols[k], gfl[k]) == 0 && df.pass;
+    }
+  }
+  if (all_pass)
+    set_case(c, REF_UNINFORMATIVE, "the expected output for another input (%s) passes too: the output does not "
+             "depend on the input", other ? "the folder's other data set" : "this input reversed or rotated, x 3/4");
+done:
+  free_pbs(alt, names, n_alt);
+  if (probe)
+    for (int k = 0; k < g->n_inputs; k++) ref_tensor_free(&probe[k]);
+  free(probe);
+  ref_tensors_free(outs, n_outs);
+}
+
+/* Runs one data set folder `set` of model `model` into case c; `other` is another data set of the
+ * same folder or NULL. */
+static void run_set(RefCase *c, const char *model, const char *set, const char *other, RefMode mode) {
   Arena *a = arena_new();
   IrGraph *g = NULL;
   Err e = {0};
   RefTensor *ins = NULL, *exp = NULL, *outs = NULL, *feed = NULL;
   char **in_names = NULL, **exp_names = NULL;
-  int n_ins = 0, n_exp = 0, n_outs = 0;
+  int n_ins = 0, n_exp = 0, n_outs = 0, *ef = NULL;
+  double *tols = NULL, *gfl = NULL;
   if (compile_load(&g, a, model, &e) < 0) { case_from_err(c, "load", &e); goto done; }
   for (int i = 0; i < g->n_nodes && mode != REF_BLOB; i++)
     if (!g->nodes[i].dead && !ref_has_kernel(g->nodes[i].op)) {
@@ -283,7 +360,10 @@ static void run_set(RefCase *c, const char *model, const char *set, RefMode mode
     goto done;
   }
   feed = calloc((size_t)g->n_inputs + 1, sizeof *feed);
-  if (!feed) { set_case(c, REF_FAIL, "out of memory"); goto done; }
+  ef = calloc((size_t)g->n_outputs + 1, sizeof *ef);
+  tols = calloc((size_t)g->n_outputs + 1, sizeof *tols);
+  gfl = calloc((size_t)g->n_outputs + 1, sizeof *gfl);
+  if (!feed || !ef || !tols || !gfl) { set_case(c, REF_FAIL, "out of memory"); goto done; }
   for (int k = 0; k < g->n_inputs; k++) {
     int t = g->inputs[k], f = match(g, t, k, in_names, n_ins);
     if (f < 0) { set_case(c, REF_FAIL, "no test data for input '%s'", g->tensors[t].name); goto done; }
@@ -291,6 +371,13 @@ static void run_set(RefCase *c, const char *model, const char *set, RefMode mode
     if (ref_bind_input(g, t, &ins[f], &e) < 0) { case_from_err(c, "test data", &e); goto done; }
   }
   if (ir_infer(g, &e) < 0) { case_from_err(c, "shape inference", &e); goto done; }
+  for (int k = 0; k < g->n_outputs; k++) {
+    int t = g->outputs[k];
+    ef[k] = match(g, t, k, exp_names, n_exp);
+    if (ef[k] < 0) { set_case(c, REF_FAIL, "no expected data for output '%s'", g->tensors[t].name); goto done; }
+    tols[k] = mode == REF_FP32 ? REF_TOL_FP32 : ref_tol_fp16(ref_depth(g, t));
+    gfl[k] = mode == REF_FP32 ? REF_GAIN_FP32 : ref_gain_fp16(ref_depth(g, t));
+  }
   if (mode == REF_BLOB) {
     run_blob(c, model, g, feed, &outs, &n_outs);
     if (c->status != REF_PASS) goto done;
@@ -299,13 +386,13 @@ static void run_set(RefCase *c, const char *model, const char *set, RefMode mode
     goto done;
   }
   c->status = REF_PASS;
-  for (int k = 0; k < g->n_outputs; k++) {
-    int t = g->outputs[k], f = match(g, t, k, exp_names, n_exp);
-    if (f < 0) { set_case(c, REF_FAIL, "no expected data for output '%s'", g->tensors[t].name); goto done; }
-    if (!compare(c, g->tensors[t].name, &outs[k], &exp[f], mode == REF_BLOB ? REF_FP16 : mode)) goto done;
-  }
+  for (int k = 0; k < g->n_outputs; k++) compare(c, g->tensors[g->outputs[k]].name, &outs[k], &exp[ef[k]], tols[k], gfl[k]);
+  judge_informative(c, g, feed, exp, ef, tols, gfl, other);
 done:
   free(feed);
+  free(ef);
+  free(tols);
+  free(gfl);
   free_pbs(ins, in_names, n_ins);
   free_pbs(exp, exp_names, n_exp);
   ref_tensors_free(outs, n_outs);
@@ -375,12 +462,13 @@ int ref_verify_dir(RefCase **cases, int *n_cases, const char *dir, RefMode mode,
   for (int s = 0; s < n_sets; s++) {
     RefCase *c = &(*cases)[(*n_cases)++];
     memset(c, 0, sizeof *c);
-    c->max_abs_err = c->max_rel_err = -1;
+    c->max_abs_err = c->max_rel_err = c->roundings = -1;
     if (n_sets == 1) snprintf(c->name, sizeof c->name, "%.*s", bn, bname);
     else snprintf(c->name, sizeof c->name, "%.*s/%s", bn, bname, sets[s]);
-    char set[4096];
+    char set[4096], other[4096];
     snprintf(set, sizeof set, "%s/%s", dir, sets[s]);
-    run_set(c, model, set, mode);
+    snprintf(other, sizeof other, "%s/%s", dir, sets[(s + 1) % n_sets]);
+    run_set(c, model, set, n_sets > 1 ? other : NULL, mode);
   }
   rc = 0;
 done:
