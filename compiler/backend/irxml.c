@@ -10,6 +10,7 @@
 #include "irxml.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <float.h>
 #include <libxml/xmlwriter.h>
@@ -601,7 +602,7 @@ static int emit_leaky_relu(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  Val s = const_num(w, sub(w, n, "slope"), x->dtype, ir_attr_float(n, "alpha", 0.01f), 1);
+  Val s = const_num(w, sub(w, n, "slope"), x->dtype, ir_act_params(w->g, n)->alpha, 1);
   int li = layer_new(w, n->name, "PReLU", "opset1");
   layer_in(w, li, xv);
   layer_in(w, li, s);
@@ -654,9 +655,8 @@ static int emit_clip_dynamic(W *w, const IrNode *n) {
 }
 
 static int emit_clip(W *w, const IrNode *n) {
-  double lo = -FLT_MAX, hi = FLT_MAX;
-  if (ir_attr(n, "min")) lo = ir_attr_float(n, "min", 0);
-  if (ir_attr(n, "max")) hi = ir_attr_float(n, "max", 0);
+  const IrClipParams *p = ir_clip_params(w->g, n);
+  double lo = p->has_min ? p->min : -FLT_MAX, hi = p->has_max ? p->max : FLT_MAX; /* unbounded */
   Val xv;
   if ((has_in(n, 1) && !const_scalar(w, n, 1, &lo)) || (has_in(n, 2) && !const_scalar(w, n, 2, &hi)))
     return emit_clip_dynamic(w, n);
@@ -673,8 +673,9 @@ static int emit_hard_sigmoid(W *w, const IrNode *n) {
   DType dt = T(w, n->inputs[0])->dtype;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  Val a = const_num(w, sub(w, n, "alpha"), dt, ir_attr_float(n, "alpha", 0.2f), 0);
-  Val b = const_num(w, sub(w, n, "beta"), dt, ir_attr_float(n, "beta", 0.5f), 0);
+  const IrActParams *p = ir_act_params(w->g, n);
+  Val a = const_num(w, sub(w, n, "alpha"), dt, p->alpha, 0);
+  Val b = const_num(w, sub(w, n, "beta"), dt, p->beta, 0);
   int li = layer_new(w, n->name, "HardSigmoid", "opset1");
   layer_in(w, li, xv);
   layer_in(w, li, a);
@@ -687,7 +688,7 @@ static int emit_elu(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = layer_new(w, n->name, "Elu", "opset1");
-  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1.0f));
+  attr_flt(w, li, "alpha", ir_act_params(w->g, n)->alpha);
   layer_in(w, li, xv);
   out_t(w, li, n->outputs[0]);
   return 0;

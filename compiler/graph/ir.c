@@ -170,6 +170,7 @@ IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind) 
   if (x->n_attrs) memcpy(na, x->attrs, (size_t)x->n_attrs * sizeof(IrAttr));
   x->attrs = na;
   IrAttr *a = &na[x->n_attrs++];
+  x->params = NULL;
   a->name = arena_strdup(g->arena, name);
   a->kind = kind;
   a->tensor = -1;

@@ -99,6 +99,7 @@ typedef struct IrNode {
   int n_outputs;
   IrAttr *attrs;
   int n_attrs;
+  void *params;          /* the attributes decoded (params.h); NULL until decoded */
   bool dead;             /* removed by a pass (folded or fused); backends skip it */
   Verdict verdict;
   const char *reason;    /* for unsupported/converted: why */
@@ -154,7 +155,8 @@ void ir_node_add_input(IrGraph *g, int node, int tensor);      /* tensor may be 
 int ir_node_add_output(IrGraph *g, int node, const char *name);/* creates the tensor */
 void ir_add_input(IrGraph *g, int tensor);
 void ir_add_output(IrGraph *g, int tensor);
-/* Adds an attribute slot to a node and returns it (zeroed, name set, tensor = -1). */
+/* Adds an attribute slot to a node and returns it (zeroed, name set, tensor = -1). Drops the
+ * node's decoded params, which are decoded again on their next use. */
 IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind);
 
 /* Attribute getters with defaults (ONNX semantics). */

@@ -10,6 +10,8 @@
  */
 #include "shape_internal.h"
 
+#include "params.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -1680,7 +1682,12 @@ static int infer_node(IrGraph *g, int n, Err *err) {
       return err_set(err, ERR_SHAPE, "%s: input %d '%s' is a string tensor (not supported)", x->op_type, k,
                      g->tensors[x->inputs[k]].name);
     }
-  if (check_inputs(g, n, err) < 0 || SHAPE_FN[x->op](g, n, err) < 0) return -1;
+  /* decoded before check_inputs, which reads Upsample's scales; an invalid attribute is reported
+   * after the input checks, right before the shape function, as it always was */
+  bool bad_params = ir_params_decode(g, n, NULL) < 0;
+  if (check_inputs(g, n, err) < 0) return -1;
+  if (bad_params) return ir_params_decode(g, n, err);
+  if (SHAPE_FN[x->op](g, n, err) < 0) return -1;
   for (int k = 0; k < x->n_outputs; k++)
     if (x->outputs[k] >= 0 && check_tensor(g, n, &g->tensors[x->outputs[k]], err) < 0) return -1;
   if (!x->dead && all_inputs_const(g, n)) shape__fold(g, n);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "compiler/frontend/onnx.h"
+#include "compiler/graph/params.h"
+#include "compiler/graph/scalar.h"
 
 /* Longest int list a kernel reads (pads of rank 8 = 16, axes, shapes ...). */
 #define MAX_INTS 64
@@ -61,31 +63,7 @@ static int bcast_inputs(RefNode *x, int first, int last, int *rank, int64_t *dim
 
 /* ---- elementwise ---- */
 
-static double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)); }
-
-/* Unary op on a double (float inputs, or int inputs of float-only ops). */
-static double unary_f(const IrNode *n, double v) {
-  switch (n->op) {
-  case IR_OP_RELU: return v > 0 ? v : 0;
-  case IR_OP_LEAKY_RELU: return v >= 0 ? v : v * ir_attr_float(n, "alpha", 0.01f);
-  case IR_OP_SIGMOID: return sigmoid(v);
-  case IR_OP_TANH: return tanh(v);
-  case IR_OP_HARD_SIGMOID: {
-    double a = ir_attr_float(n, "alpha", 0.2f), b = ir_attr_float(n, "beta", 0.5f);
-    return fmax(0.0, fmin(1.0, a * v + b));
-  }
-  case IR_OP_HARD_SWISH: return v * fmax(0.0, fmin(1.0, v / 6.0 + 0.5));
-  case IR_OP_ELU: return v >= 0 ? v : ir_attr_float(n, "alpha", 1.0f) * (exp(v) - 1.0);
-  case IR_OP_EXP: return exp(v);
-  case IR_OP_LOG: return log(v);
-  case IR_OP_SQRT: return sqrt(v);
-  case IR_OP_NEG: return -v;
-  case IR_OP_ABS: return fabs(v);
-  case IR_OP_FLOOR: return floor(v);
-  case IR_OP_CEIL: return ceil(v);
-  default: return NAN;
-  }
-}
+/* The scalar maths of every elementwise kernel is compiler/graph/scalar.c, shared with folding. */
 
 REF_KERNEL(unary) {
   const RefTensor *a = ref__need(x, 0);
@@ -94,50 +72,13 @@ REF_KERNEL(unary) {
   if (!o) return -1;
   int64_t n = ref_numel(a);
   IrOp op = x->n->op;
-  bool int_ok = op == IR_OP_NEG || op == IR_OP_ABS || op == IR_OP_RELU || op == IR_OP_FLOOR || op == IR_OP_CEIL;
+  IrUnaryArgs ua = ir_unary_args(x->g, x->n);
   for (int64_t k = 0; k < n; k++) {
-    if (a->i && int_ok) {
-      int64_t v = a->i[k];
-      if (op == IR_OP_NEG) v = (int64_t)(0 - (uint64_t)v);
-      else if (op == IR_OP_ABS) v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
-      else if (op == IR_OP_RELU) v = v > 0 ? v : 0;
-      ref_set_i64(o, k, v);
-    } else {
-      ref_set_f64(o, k, unary_f(x->n, ref_get_f64(a, k)));
-    }
+    int64_t v;
+    if (a->i && ir_eval_unary_i(op, a->i[k], INT64_MIN, INT64_MAX, &v)) ref_set_i64(o, k, v);
+    else ref_set_f64(o, k, ir_eval_unary_f(op, &ua, ref_get_f64(a, k)));
   }
   return 0;
-}
-
-/* a op b for integers (wrapping add/sub/mul, truncating division, 0 for a division by 0). */
-static int64_t binary_i(IrOp op, int64_t a, int64_t b) {
-  switch (op) {
-  case IR_OP_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
-  case IR_OP_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
-  case IR_OP_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
-  case IR_OP_DIV: return b == 0 || (a == INT64_MIN && b == -1) ? 0 : a / b;
-  case IR_OP_POW: {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;
-    uint64_t r = 1, base = (uint64_t)a;
-    for (int64_t e = b; e > 0; e >>= 1) {
-      if (e & 1) r *= base;
-      base *= base;
-    }
-    return (int64_t)r;
-  }
-  default: return 0;
-  }
-}
-
-static double binary_f(IrOp op, double a, double b) {
-  switch (op) {
-  case IR_OP_ADD: return a + b;
-  case IR_OP_SUB: return a - b;
-  case IR_OP_MUL: return a * b;
-  case IR_OP_DIV: return a / b;
-  case IR_OP_POW: return pow(a, b);
-  default: return NAN;
-  }
 }
 
 REF_KERNEL(binary) {
@@ -155,8 +96,13 @@ REF_KERNEL(binary) {
   int64_t n = ref_numel(o);
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     int64_t ka = bcast_off(a, &it), kb = bcast_off(b, &it);
-    if (o->i && b->i) ref_set_i64(o, k, binary_i(x->n->op, a->i[ka], b->i[kb]));
-    else ref_set_f64(o, k, binary_f(x->n->op, ref_get_f64(a, ka), ref_get_f64(b, kb)));
+    int64_t v;
+    if (o->i && b->i) {
+      ir_eval_binary_i(x->n->op, a->i[ka], b->i[kb], &v); /* undefined (division by 0): 0 */
+      ref_set_i64(o, k, v);
+    } else {
+      ref_set_f64(o, k, ir_eval_binary_f(x->n->op, ref_get_f64(a, ka), ref_get_f64(b, kb)));
+    }
   }
   return 0;
 }
@@ -170,7 +116,7 @@ REF_KERNEL(variadic) {
   if (bcast_inputs(x, 0, x->n_in - 1, &r, d) < 0) return -1;
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
-  bool is_max = x->n->op == IR_OP_MAX;
+  IrOp op = x->n->op;
   RefIter it;
   ref__iter_init(&it, r, d);
   int64_t n = ref_numel(o);
@@ -184,10 +130,11 @@ REF_KERNEL(variadic) {
       int64_t off = bcast_off(t, &it);
       if (o->i) {
         int64_t v = ref_get_i64(t, off);
-        if (first || (is_max ? v > iv : v < iv)) iv = v;
+        if (first) iv = v;
+        else ir_eval_binary_i(op, iv, v, &iv);
       } else {
         double v = ref_get_f64(t, off);
-        if (first || isnan(v) || (!isnan(fv) && (is_max ? v > fv : v < fv))) fv = v;
+        fv = first ? v : ir_eval_binary_f(op, fv, v);
       }
       first = false;
     }
@@ -211,13 +158,8 @@ REF_KERNEL(compare) {
   IrOp op = x->n->op;
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     int64_t ka = bcast_off(a, &it), kb = bcast_off(b, &it);
-    int c;
-    if (a->i && b->i) c = a->i[ka] < b->i[kb] ? -1 : a->i[ka] > b->i[kb];
-    else {
-      double va = ref_get_f64(a, ka), vb = ref_get_f64(b, kb);
-      c = va < vb ? -1 : va > vb ? 1 : va == vb ? 0 : 2; /* 2: unordered (NaN) */
-    }
-    o->i[k] = op == IR_OP_EQUAL ? c == 0 : op == IR_OP_LESS ? c == -1 : c == 1;
+    if (a->i && b->i) ir_eval_binary_i(op, a->i[ka], b->i[kb], &o->i[k]);
+    else o->i[k] = ir_eval_binary_f(op, ref_get_f64(a, ka), ref_get_f64(b, kb)) != 0;
   }
   return 0;
 }
@@ -266,29 +208,23 @@ REF_KERNEL(prelu) {
 REF_KERNEL(clip) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  double lo = -INFINITY, hi = INFINITY;
+  IrUnaryArgs ua = ir_unary_args(x->g, x->n);
+  int64_t ilo = INT64_MIN, ihi = INT64_MAX;
   if (x->n_in > 1 || x->g->opset >= 11) {
-    if (x->n_in > 1 && x->in[1]) lo = ref_get_f64(x->in[1], 0);
-    if (x->n_in > 2 && x->in[2]) hi = ref_get_f64(x->in[2], 0);
+    if (x->n_in > 1 && x->in[1]) ua.lo = ref_get_f64(x->in[1], 0), ilo = ref_get_i64(x->in[1], 0);
+    if (x->n_in > 2 && x->in[2]) ua.hi = ref_get_f64(x->in[2], 0), ihi = ref_get_i64(x->in[2], 0);
   } else {
-    lo = ir_attr_float(x->n, "min", -FLT_MAX);
-    hi = ir_attr_float(x->n, "max", FLT_MAX);
+    const IrClipParams *p = ir_clip_params(x->g, x->n);
+    ua.lo = p->min;
+    ua.hi = p->max;
   }
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, a->dims);
   if (!o) return -1;
   int64_t n = ref_numel(a);
   for (int64_t k = 0; k < n; k++) {
-    if (a->i) {
-      int64_t v = a->i[k];
-      if (x->n_in > 1 && x->in[1] && v < ref_get_i64(x->in[1], 0)) v = ref_get_i64(x->in[1], 0);
-      if (x->n_in > 2 && x->in[2] && v > ref_get_i64(x->in[2], 0)) v = ref_get_i64(x->in[2], 0);
-      ref_set_i64(o, k, v);
-    } else {
-      double v = a->f[k];
-      if (v < lo) v = lo;
-      if (v > hi) v = hi;
-      ref_set_f64(o, k, v);
-    }
+    int64_t v;
+    if (a->i && ir_eval_unary_i(IR_OP_CLIP, a->i[k], ilo, ihi, &v)) ref_set_i64(o, k, v);
+    else ref_set_f64(o, k, ir_eval_unary_f(IR_OP_CLIP, &ua, a->f[k]));
   }
   return 0;
 }

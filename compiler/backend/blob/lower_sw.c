@@ -4,6 +4,7 @@
 #include "compiler/backend/blob/bw.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,13 +37,14 @@ static int lower_post(W *w, const IrNode *n, uint32_t type) {
     break;
   case BLOB_STAGE_LEAKY_RELU:
     buf_put_u32(&s->params, 0);
-    buf_put_f32(&s->params, ir_attr_float(n, "alpha", 0.01f));
+    buf_put_f32(&s->params, ir_act_params(w->g, n)->alpha);
     break;
-  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_attr_float(n, "alpha", 1.0f)); break;
+  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_act_params(w->g, n)->alpha); break;
   case BLOB_STAGE_CLAMP: {
     for (int k = 1; k < n->n_inputs && k < 3; k++)
       if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with run-time bounds is not written", n->op_type);
-    float lo = ir_attr_float(n, "min", -65504.0f), hi = ir_attr_float(n, "max", 65504.0f);
+    const IrClipParams *p = ir_clip_params(w->g, n);
+    float lo = p->has_min ? p->min : -65504.0f, hi = p->has_max ? p->max : 65504.0f; /* FP16 range: unbounded */
     if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
     if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
     buf_put_f32(&s->params, lo);

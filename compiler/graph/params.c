@@ -1,0 +1,199 @@
+/*
+ * compiler/graph/params.c — the attribute decoders (see params.h). The ONNX defaults of every
+ * op's attributes are written here and nowhere else; so is the check of an attribute that is
+ * invalid whatever the shapes (a missing Cast 'to', a blocksize below 1, ...). Checks that need
+ * shapes (a kernel_shape of the wrong length, an axis out of range) stay in the shape functions,
+ * which read the decoded values.
+ */
+#include "params.h"
+
+#include "optable.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- helpers ---- */
+
+/* Fills err like shape inference does: ERR_SHAPE, file and node named, "<op_type>: <fmt...>".
+ * Returns -1. */
+static int fail(const IrGraph *g, const IrNode *n, Err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5), unused));
+static int fail(const IrGraph *g, const IrNode *n, Err *err, const char *fmt, ...) {
+  if (!err) return -1;
+  err_where(err, g->source, 0, NULL, n->name);
+  err->code = ERR_SHAPE;
+  int k = snprintf(err->msg, sizeof err->msg, "%s: ", n->op_type);
+  if (k < 0 || (size_t)k >= sizeof err->msg) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg + k, sizeof err->msg - (size_t)k, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* True when attribute name is given as a number (int or float); its value as float in *out. */
+static bool num_attr(const IrNode *n, const char *name, float *out) {
+  const IrAttr *a = ir_attr(n, name);
+  if (!a || (a->kind != ATTR_INT && a->kind != ATTR_FLOAT)) return false;
+  *out = ir_attr_float(n, name, 0.0f);
+  return true;
+}
+
+/* ---- activations ---- */
+
+static int dec_leaky_relu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "alpha", 0.01f);
+  return 0;
+}
+
+static int dec_elu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "alpha", 1.0f);
+  return 0;
+}
+
+static int dec_hard_sigmoid(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "alpha", 0.2f);
+  p->beta = ir_attr_float(n, "beta", 0.5f);
+  return 0;
+}
+
+static int dec_clip(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrClipParams *p = out;
+  p->min = -INFINITY;
+  p->max = INFINITY;
+  p->has_min = num_attr(n, "min", &p->min);
+  p->has_max = num_attr(n, "max", &p->max);
+  return 0;
+}
+
+/* ---- the decoder table ---- */
+
+/* The parameter struct families; an accessor checks the node's op belongs to its family. */
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_COUNT } Kind;
+
+static const size_t KIND_SIZE[PK_COUNT] = {
+    [PK_ACT] = sizeof(IrActParams),
+    [PK_CLIP] = sizeof(IrClipParams),
+};
+
+typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
+
+typedef struct {
+  Decoder fn; /* NULL: the op has no attributes */
+  Kind kind;
+} DecoderEntry;
+
+/* The decoder of each op and the family of its struct; NULL: no attributes. */
+/* clang-format off */
+#define PARAM_DECODERS(Y)                                  \
+  Y(CONV,                NULL)                             \
+  Y(CONV_TRANSPOSE,      NULL)                             \
+  Y(MAX_POOL,            NULL)                             \
+  Y(AVERAGE_POOL,        NULL)                             \
+  Y(GLOBAL_AVERAGE_POOL, NULL)                             \
+  Y(GLOBAL_MAX_POOL,     NULL)                             \
+  Y(BATCH_NORM,          NULL)                             \
+  Y(RELU,                NULL)                             \
+  Y(LEAKY_RELU,          dec_leaky_relu,   PK_ACT)         \
+  Y(PRELU,               NULL)                             \
+  Y(CLIP,                dec_clip,         PK_CLIP)        \
+  Y(SIGMOID,             NULL)                             \
+  Y(TANH,                NULL)                             \
+  Y(HARD_SIGMOID,        dec_hard_sigmoid, PK_ACT)         \
+  Y(HARD_SWISH,          NULL)                             \
+  Y(ELU,                 dec_elu,          PK_ACT)         \
+  Y(EXP,                 NULL)                             \
+  Y(LOG,                 NULL)                             \
+  Y(SQRT,                NULL)                             \
+  Y(NEG,                 NULL)                             \
+  Y(ABS,                 NULL)                             \
+  Y(FLOOR,               NULL)                             \
+  Y(CEIL,                NULL)                             \
+  Y(SOFTMAX,             NULL)                             \
+  Y(ADD,                 NULL)                             \
+  Y(SUB,                 NULL)                             \
+  Y(MUL,                 NULL)                             \
+  Y(DIV,                 NULL)                             \
+  Y(POW,                 NULL)                             \
+  Y(MAX,                 NULL)                             \
+  Y(MIN,                 NULL)                             \
+  Y(EQUAL,               NULL)                             \
+  Y(LESS,                NULL)                             \
+  Y(GREATER,             NULL)                             \
+  Y(WHERE,               NULL)                             \
+  Y(MATMUL,              NULL)                             \
+  Y(GEMM,                NULL)                             \
+  Y(CONCAT,              NULL)                             \
+  Y(RESHAPE,             NULL)                             \
+  Y(FLATTEN,             NULL)                             \
+  Y(TRANSPOSE,           NULL)                             \
+  Y(SQUEEZE,             NULL)                             \
+  Y(UNSQUEEZE,           NULL)                             \
+  Y(PAD,                 NULL)                             \
+  Y(RESIZE,              NULL)                             \
+  Y(UPSAMPLE,            NULL)                             \
+  Y(SLICE,               NULL)                             \
+  Y(SPLIT,               NULL)                             \
+  Y(REDUCE_MEAN,         NULL)                             \
+  Y(REDUCE_MAX,          NULL)                             \
+  Y(REDUCE_SUM,          NULL)                             \
+  Y(CAST,                NULL)                             \
+  Y(IDENTITY,            NULL)                             \
+  Y(DROPOUT,             NULL)                             \
+  Y(CONSTANT,            NULL)                             \
+  Y(CONSTANT_OF_SHAPE,   NULL)                             \
+  Y(SHAPE,               NULL)                             \
+  Y(GATHER,              NULL)                             \
+  Y(EXPAND,              NULL)                             \
+  Y(RANGE,               NULL)                             \
+  Y(TILE,                NULL)                             \
+  Y(ARGMAX,              NULL)                             \
+  Y(TOPK,                NULL)                             \
+  Y(LRN,                 NULL)                             \
+  Y(DEPTH_TO_SPACE,      NULL)                             \
+  Y(SPACE_TO_DEPTH,      NULL)                             \
+  Y(INSTANCE_NORM,       NULL)                             \
+  Y(LOG_SOFTMAX,         NULL)                             \
+  Y(NON_MAX_SUPPRESSION, NULL)                             \
+  Y(PRIOR_BOX_CLUSTERED, NULL)                             \
+  Y(DETECTION_OUTPUT,    NULL)
+/* clang-format on */
+OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
+
+bool ir_op_has_params(IrOp op) { return (unsigned)op < IR_OP_COUNT && DECODERS[op].fn != NULL; }
+
+/* Decodes x into its params struct (allocated once per node, cleared before each decode). */
+static int decode_node(const IrGraph *g, IrNode *x, Err *err) {
+  if (!ir_op_has_params(x->op)) return 0;
+  const DecoderEntry *d = &DECODERS[x->op];
+  size_t size = KIND_SIZE[d->kind];
+  if (!x->params) x->params = arena_alloc(g->arena, size);
+  else memset(x->params, 0, size);
+  return d->fn(g, x, x->params, err);
+}
+
+int ir_params_decode(IrGraph *g, int n, Err *err) { return decode_node(g, &g->nodes[n], err); }
+
+/* The params of n, an op of family kind, decoded now when nothing decoded them yet. The node is
+ * const for the caller, but its params are a cache of its own attributes: filling the cache
+ * changes nothing the caller can see. */
+static const void *params_of(const IrGraph *g, const IrNode *n, Kind kind) {
+  ASSERT(ir_op_has_params(n->op) && DECODERS[n->op].kind == kind);
+  if (!n->params) {
+    Err e = {0};
+    if (decode_node(g, (IrNode *)n, &e) < 0) /* invalid attributes that ir_infer never saw */
+      base__assert_fail(__FILE__, __LINE__, e.msg);
+  }
+  return n->params;
+}
+
+const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ACT); }
+const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CLIP); }

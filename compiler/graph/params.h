@@ -1,0 +1,61 @@
+/*
+ * compiler/graph/params.h — every op's attributes decoded once into a typed parameter struct.
+ *
+ * Overview. An op of ops.def that has attributes has one decoder in params.c (the PARAM_DECODERS
+ * table, an OPTABLE the compiler checks complete; NULL for ops without attributes). The decoder
+ * reads the node's attribute list once, applies the ONNX defaults — params.c is the only place
+ * they are written — and stores the result in an arena struct hung on the node (IrNode.params).
+ * Every later stage (shape inference, folding, VPU rules, passes, the IR writer, the blob
+ * lowering, the reference executor) reads that struct through the accessor of the op's family,
+ * never the attribute list. Only the frontends (which build attributes), params.c and the IR
+ * writer's copy of an unknown op's attributes touch IrNode.attrs.
+ *
+ * When a node is decoded:
+ *   - ir_infer (shape.c) decodes each live node right before its shape function and reports an
+ *     invalid attribute there, as ERR_SHAPE "<op_type>: <problem>" naming the node, so the first
+ *     bad node of the graph is still the one reported;
+ *   - a node made after shape inference, or a graph handed to a stage without ir_infer (tests
+ *     build such graphs), is decoded on the first access; ir_node_add_attr drops a decoded struct
+ *     so a node is never read with stale parameters.
+ * An accessor asked for an op outside its family, or for a node whose attributes are invalid
+ * (which ir_infer would have refused), is an internal error (ASSERT): no stage ever falls back to
+ * a default of its own.
+ *
+ * Usage:
+ *   const IrActParams *p = ir_act_params(g, n);       // LeakyRelu: p->alpha, 0.01 unless given
+ *
+ * A new op with attributes: its struct here (or a family's), a decoder and its PARAM_DECODERS
+ * line in params.c, the accessor if the family is new; see docs/architecture.md.
+ */
+#ifndef COMPILER_GRAPH_PARAMS_H
+#define COMPILER_GRAPH_PARAMS_H
+
+#include "ir.h"
+
+/* Decodes node n's attributes into n's params (allocated on first use, overwritten after).
+ * Returns 0, or -1 with ERR_SHAPE "<op_type>: <problem>" naming the node when an attribute is
+ * invalid (the struct then holds what could be read). Nothing to do (0) for ops without
+ * attributes and for IR_OP_UNKNOWN. */
+int ir_params_decode(IrGraph *g, int n, Err *err);
+
+/* True when op has attributes to decode (an entry in PARAM_DECODERS). */
+bool ir_op_has_params(IrOp op);
+
+/* ---- activations: LeakyRelu, Elu, HardSigmoid ---- */
+
+typedef struct {
+  float alpha; /* LeakyRelu 0.01, Elu 1, HardSigmoid 0.2 */
+  float beta;  /* HardSigmoid 0.5; 0 for the others */
+} IrActParams;
+const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Clip ---- */
+
+/* Clip-6 bounds (attributes); Clip-11 and later take them as inputs 2 and 3 instead. */
+typedef struct {
+  bool has_min, has_max; /* the attribute is given */
+  float min, max;        /* -inf / +inf when not given */
+} IrClipParams;
+const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n);
+
+#endif
