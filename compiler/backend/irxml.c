@@ -333,30 +333,27 @@ typedef struct {
 /* Fills sp from ONNX kernel/strides/dilations/pads/auto_pad of n with input x and output y.
  * kernel NULL means the kernel_shape attribute. Returns EMIT_UNMAPPED for what OpenVINO
  * cannot express. */
-static int spatial(const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+static int spatial(const W *w, const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+  const IrWindowParams *p = ir_window_params(w->g, n);
   int ns = y->rank - 2;
   if (ns < 1 || x->rank != y->rank) return EMIT_UNMAPPED;
   sp->ns = ns;
-  int64_t tmp[2 * IR_MAX_DIMS];
-  for (int i = 0; i < ns; i++) sp->s[i] = sp->d[i] = 1, sp->pb[i] = sp->pe[i] = 0;
+  for (int i = 0; i < ns; i++) sp->pb[i] = sp->pe[i] = 0;
   if (kernel) memcpy(sp->k, kernel, (size_t)ns * sizeof(int64_t));
-  else if (ir_attr_ints(n, "kernel_shape", sp->k, IR_MAX_DIMS) != ns) return EMIT_UNMAPPED;
-  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
-  if (c && c != ns) return EMIT_UNMAPPED;
-  for (int i = 0; i < c; i++) sp->s[i] = tmp[i];
-  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
-  if (c && c != ns) return EMIT_UNMAPPED;
-  for (int i = 0; i < c; i++) sp->d[i] = tmp[i];
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0) {
+  else if (p->n_kernel != ns) return EMIT_UNMAPPED;
+  else memcpy(sp->k, p->kernel, (size_t)ns * sizeof(int64_t));
+  if ((p->n_strides && p->n_strides != ns) || (p->n_dilations && p->n_dilations != ns)) return EMIT_UNMAPPED;
+  memcpy(sp->s, p->strides, (size_t)ns * sizeof(int64_t));
+  memcpy(sp->d, p->dilations, (size_t)ns * sizeof(int64_t));
+  if (p->auto_pad == IR_AUTO_PAD_NOTSET) {
     sp->auto_pad = "explicit";
-    c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+    int c = p->n_pads;
     if (c && c != 2 * ns) return EMIT_UNMAPPED;
-    for (int i = 0; i < c / 2; i++) sp->pb[i] = tmp[i], sp->pe[i] = tmp[ns + i];
+    for (int i = 0; i < c / 2; i++) sp->pb[i] = p->pads[i], sp->pe[i] = p->pads[ns + i];
     return 0;
   }
-  bool upper = strcmp(ap, "SAME_UPPER") == 0, lower = strcmp(ap, "SAME_LOWER") == 0;
-  if (strcmp(ap, "VALID") == 0) {
+  bool upper = p->auto_pad == IR_AUTO_PAD_SAME_UPPER, lower = p->auto_pad == IR_AUTO_PAD_SAME_LOWER;
+  if (p->auto_pad == IR_AUTO_PAD_VALID) {
     sp->auto_pad = "valid";
     return 0;
   }
@@ -385,9 +382,9 @@ static int emit_conv(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
   if (wt->rank != y->rank) return EMIT_UNMAPPED;
   Spatial sp;
-  int rc = spatial(n, x, y, wt->dims + 2, &sp);
+  int rc = spatial(w, n, x, y, wt->dims + 2, &sp);
   if (rc) return rc;
-  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t group = ir_window_params(w->g, n)->group;
   if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
   Val xv, wv, v;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -420,31 +417,27 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
   int ns = y->rank - 2;
   if (ns < 1 || wt->rank != y->rank || x->rank != y->rank) return EMIT_UNMAPPED;
+  const IrWindowParams *p = ir_window_params(w->g, n);
   Spatial sp = {.ns = ns, .auto_pad = "explicit"};
-  int64_t op[IR_MAX_DIMS] = {0}, tmp[2 * IR_MAX_DIMS];
-  for (int i = 0; i < ns; i++) sp.k[i] = wt->dims[2 + i], sp.s[i] = sp.d[i] = 1;
-  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) sp.s[i] = tmp[i];
-  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) sp.d[i] = tmp[i];
-  c = ir_attr_ints(n, "output_padding", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) op[i] = tmp[i];
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  bool explicit_pads = strcmp(ap, "NOTSET") == 0 && !ir_attr(n, "output_shape");
-  c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+  int64_t op[IR_MAX_DIMS] = {0};
+  for (int i = 0; i < ns; i++) {
+    sp.k[i] = wt->dims[2 + i];
+    sp.s[i] = p->strides[i], sp.d[i] = p->dilations[i], op[i] = p->output_padding[i];
+  }
+  bool explicit_pads = p->auto_pad == IR_AUTO_PAD_NOTSET && !p->has_output_shape;
   for (int i = 0; i < ns; i++) {
     if (explicit_pads) {
-      if (c == 2 * ns) sp.pb[i] = tmp[i], sp.pe[i] = tmp[ns + i];
+      if (p->n_pads == 2 * ns) sp.pb[i] = p->pads[i], sp.pe[i] = p->pads[ns + i];
       continue;
     }
     /* static output size known: derive the pads ONNX would use (spec of ConvTranspose) */
     int64_t total = sp.s[i] * (x->dims[2 + i] - 1) + op[i] + (sp.k[i] - 1) * sp.d[i] + 1 - y->dims[2 + i];
     if (total < 0) op[i] -= total, total = 0;
-    bool upper = strcmp(ap, "SAME_UPPER") == 0;
+    bool upper = p->auto_pad == IR_AUTO_PAD_SAME_UPPER;
     sp.pb[i] = upper ? total / 2 : total - total / 2;
     sp.pe[i] = total - sp.pb[i];
   }
-  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t group = p->group;
   if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
   Val xv, wv, v;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -476,21 +469,22 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
 static int emit_pool(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   Spatial sp;
-  int rc = spatial(n, x, y, NULL, &sp);
+  int rc = spatial(w, n, x, y, NULL, &sp);
   if (rc) return rc;
+  const IrWindowParams *p = ir_window_params(w->g, n);
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  const char *rounding = ir_attr_int(n, "ceil_mode", 0) ? "ceil" : "floor";
+  const char *rounding = p->ceil_mode ? "ceil" : "floor";
   if (n->op == IR_OP_AVERAGE_POOL) {
     int li = layer_new(w, n->name, "AvgPool", "opset1");
     spatial_attrs(w, li, &sp, true, false);
-    attr_bool(w, li, "exclude-pad", ir_attr_int(n, "count_include_pad", 0) == 0);
+    attr_bool(w, li, "exclude-pad", !p->count_include_pad);
     attr(w, li, "rounding_type", rounding);
     layer_in(w, li, xv);
     out_t(w, li, n->outputs[0]);
     return 0;
   }
-  if (ir_attr_int(n, "storage_order", 0) != 0) return EMIT_UNMAPPED;
+  if (p->storage_order != 0) return EMIT_UNMAPPED;
   bool dilated = false;
   for (int i = 0; i < sp.ns; i++) dilated |= sp.d[i] != 1;
   bool v8 = dilated || has_out(n, 1);

@@ -40,6 +40,13 @@ static bool num_attr(const IrNode *n, const char *name, float *out) {
   return true;
 }
 
+/* Copies int-list attribute name into dst[0..max), dst[i] = dflt beyond what is given; returns
+ * the count given (0 when absent or not a list; may exceed max). */
+static int ints_into(const IrNode *n, const char *name, int64_t *dst, int max, int64_t dflt) {
+  for (int i = 0; i < max; i++) dst[i] = dflt;
+  return ir_attr_ints(n, name, dst, max);
+}
+
 /* ---- activations ---- */
 
 static int dec_leaky_relu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
@@ -74,14 +81,45 @@ static int dec_clip(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- windows ---- */
+
+static IrAutoPad auto_pad_of(const char *s) {
+  if (strcmp(s, "NOTSET") == 0 || s[0] == 0) return IR_AUTO_PAD_NOTSET;
+  if (strcmp(s, "SAME_UPPER") == 0) return IR_AUTO_PAD_SAME_UPPER;
+  if (strcmp(s, "SAME_LOWER") == 0) return IR_AUTO_PAD_SAME_LOWER;
+  if (strcmp(s, "VALID") == 0) return IR_AUTO_PAD_VALID;
+  return IR_AUTO_PAD_UNKNOWN;
+}
+
+static int dec_window(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrWindowParams *p = out;
+  p->has_kernel = ir_attr(n, "kernel_shape") != NULL;
+  p->n_kernel = ints_into(n, "kernel_shape", p->kernel, IR_MAX_DIMS, 1);
+  p->n_strides = ints_into(n, "strides", p->strides, IR_MAX_DIMS, 1);
+  p->n_dilations = ints_into(n, "dilations", p->dilations, IR_MAX_DIMS, 1);
+  p->n_pads = ints_into(n, "pads", p->pads, 2 * IR_MAX_DIMS, 0);
+  p->auto_pad_name = ir_attr_str(n, "auto_pad", "NOTSET");
+  p->auto_pad = auto_pad_of(p->auto_pad_name);
+  p->group = ir_attr_int(n, "group", 1);
+  p->ceil_mode = ir_attr_int(n, "ceil_mode", 0) != 0;
+  p->count_include_pad = ir_attr_int(n, "count_include_pad", 0) != 0;
+  p->storage_order = ir_attr_int(n, "storage_order", 0);
+  p->has_output_shape = ir_attr(n, "output_shape") != NULL;
+  p->n_output_padding = ints_into(n, "output_padding", p->output_padding, IR_MAX_DIMS, 0);
+  p->n_output_shape = ints_into(n, "output_shape", p->output_shape, IR_MAX_DIMS, 0);
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
     [PK_CLIP] = sizeof(IrClipParams),
+    [PK_WINDOW] = sizeof(IrWindowParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -94,10 +132,10 @@ typedef struct {
 /* The decoder of each op and the family of its struct; NULL: no attributes. */
 /* clang-format off */
 #define PARAM_DECODERS(Y)                                  \
-  Y(CONV,                NULL)                             \
-  Y(CONV_TRANSPOSE,      NULL)                             \
-  Y(MAX_POOL,            NULL)                             \
-  Y(AVERAGE_POOL,        NULL)                             \
+  Y(CONV,                dec_window,       PK_WINDOW)      \
+  Y(CONV_TRANSPOSE,      dec_window,       PK_WINDOW)      \
+  Y(MAX_POOL,            dec_window,       PK_WINDOW)      \
+  Y(AVERAGE_POOL,        dec_window,       PK_WINDOW)      \
   Y(GLOBAL_AVERAGE_POOL, NULL)                             \
   Y(GLOBAL_MAX_POOL,     NULL)                             \
   Y(BATCH_NORM,          NULL)                             \
@@ -197,3 +235,4 @@ static const void *params_of(const IrGraph *g, const IrNode *n, Kind kind) {
 
 const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ACT); }
 const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CLIP); }
+const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_WINDOW); }

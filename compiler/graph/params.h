@@ -58,4 +58,38 @@ typedef struct {
 } IrClipParams;
 const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n);
 
+/* ---- windows: Conv, ConvTranspose, MaxPool, AveragePool ---- */
+
+typedef enum {
+  IR_AUTO_PAD_NOTSET,     /* explicit pads; also what an empty string means */
+  IR_AUTO_PAD_SAME_UPPER,
+  IR_AUTO_PAD_SAME_LOWER,
+  IR_AUTO_PAD_VALID,
+  IR_AUTO_PAD_UNKNOWN,    /* any other string: shape inference refuses it */
+} IrAutoPad;
+
+/* Lists hold the values as given (the count may exceed the array: only the count is then of
+ * use, to say it is wrong); the spatial rank they must match is the input's, known to the
+ * shape function, which checks the counts. */
+typedef struct {
+  bool has_kernel;                  /* kernel_shape given; else the weights' spatial dims */
+  int n_kernel, n_strides, n_dilations, n_pads; /* values given, 0 when absent */
+  int64_t kernel[IR_MAX_DIMS];      /* 1 where not given */
+  int64_t strides[IR_MAX_DIMS];     /* 1 where not given */
+  int64_t dilations[IR_MAX_DIMS];   /* 1 where not given */
+  int64_t pads[2 * IR_MAX_DIMS];    /* the begins of every axis, then the ends; 0 where not given */
+  IrAutoPad auto_pad;
+  const char *auto_pad_name;        /* as given, for messages ("NOTSET" when absent) */
+  int64_t group;                    /* Conv, ConvTranspose: 1 */
+  bool ceil_mode;                   /* pools: false */
+  bool count_include_pad;           /* AveragePool: false */
+  int64_t storage_order;            /* MaxPool Indices: 0 row major, else column major */
+  /* ConvTranspose */
+  bool has_output_shape;
+  int n_output_padding, n_output_shape;
+  int64_t output_padding[IR_MAX_DIMS]; /* 0 where not given */
+  int64_t output_shape[IR_MAX_DIMS];   /* spatial sizes, or N, C and the spatial sizes */
+} IrWindowParams;
+const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n);
+
 #endif

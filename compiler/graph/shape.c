@@ -354,23 +354,21 @@ static int shape_batch_norm(IrGraph *g, int n, Err *err) {
 
 /* ---- convolution and pooling ---- */
 
-typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } AutoPad;
-
 /* Window parameters of a conv/pool over ns spatial axes. */
 typedef struct {
   int ns;
   int64_t k[IR_MAX_DIMS], s[IR_MAX_DIMS], d[IR_MAX_DIMS], pb[IR_MAX_DIMS], pe[IR_MAX_DIMS];
-  AutoPad pad;
+  IrAutoPad pad;
   bool ceil;
 } Window;
 
-/* Reads an attribute of exactly ns positive ints (default 1 each) into out. */
-static int window_ints(IrGraph *g, int n, const char *name, int ns, int64_t *out, Err *err) {
-  int64_t v[MAX_INTS];
-  int c = ir_attr_ints(&g->nodes[n], name, v, MAX_INTS);
+/* Checks the c values of attribute name (v: as decoded, 1 where not given) against ns spatial
+ * axes and copies them to out, each at least 1. */
+static int window_ints(IrGraph *g, int n, const char *name, int c, const int64_t *v, int ns, int64_t *out,
+                       Err *err) {
   if (c && c != ns) return shape__fail(g, n, err, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
-    out[i] = c ? v[i] : 1;
+    out[i] = v[i];
     if (out[i] < 1)
       return shape__fail(g, n, err, "%s value %lld is invalid", name, (long long)out[i]);
   }
@@ -379,39 +377,30 @@ static int window_ints(IrGraph *g, int n, const char *name, int ns, int64_t *out
 
 /* Reads kernel_shape (else kern, may hold -1), strides, dilations, pads, auto_pad, ceil_mode. */
 static int window_read(IrGraph *g, int n, int ns, const int64_t *kern, Window *w, Err *err) {
-  const IrNode *x = &g->nodes[n];
+  const IrWindowParams *p = ir_window_params(g, &g->nodes[n]);
   memset(w, 0, sizeof *w);
   w->ns = ns;
-  if (ir_attr(x, "kernel_shape")) {
-    if (window_ints(g, n, "kernel_shape", ns, w->k, err) < 0) return -1;
+  if (p->has_kernel) {
+    if (window_ints(g, n, "kernel_shape", p->n_kernel, p->kernel, ns, w->k, err) < 0) return -1;
   } else if (!kern) {
     return shape__fail(g, n, err, "kernel_shape is missing");
   } else {
     memcpy(w->k, kern, (size_t)ns * sizeof *kern);
   }
-  if (window_ints(g, n, "strides", ns, w->s, err) < 0 ||
-      window_ints(g, n, "dilations", ns, w->d, err) < 0)
+  if (window_ints(g, n, "strides", p->n_strides, p->strides, ns, w->s, err) < 0 ||
+      window_ints(g, n, "dilations", p->n_dilations, p->dilations, ns, w->d, err) < 0)
     return -1;
-  int64_t p[MAX_INTS];
-  int c = ir_attr_ints(x, "pads", p, MAX_INTS);
+  int c = p->n_pads;
   if (c && c != 2 * ns) return shape__fail(g, n, err, "pads has %d values, expected %d", c, 2 * ns);
   for (int i = 0; i < ns && c; i++) {
-    w->pb[i] = p[i];
-    w->pe[i] = p[ns + i];
-    if (p[i] < 0 || p[ns + i] < 0) return shape__fail(g, n, err, "pads must not be negative");
+    w->pb[i] = p->pads[i];
+    w->pe[i] = p->pads[ns + i];
+    if (w->pb[i] < 0 || w->pe[i] < 0) return shape__fail(g, n, err, "pads must not be negative");
   }
-  const char *ap = ir_attr_str(x, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0 || ap[0] == 0)
-    w->pad = PAD_NOTSET;
-  else if (strcmp(ap, "SAME_UPPER") == 0)
-    w->pad = PAD_SAME_UPPER;
-  else if (strcmp(ap, "SAME_LOWER") == 0)
-    w->pad = PAD_SAME_LOWER;
-  else if (strcmp(ap, "VALID") == 0)
-    w->pad = PAD_VALID;
-  else
-    return shape__fail(g, n, err, "unknown auto_pad '%s'", ap);
-  w->ceil = ir_attr_int(x, "ceil_mode", 0) != 0;
+  if (p->auto_pad == IR_AUTO_PAD_UNKNOWN)
+    return shape__fail(g, n, err, "unknown auto_pad '%s'", p->auto_pad_name);
+  w->pad = p->auto_pad;
+  w->ceil = p->ceil_mode;
   return 0;
 }
 
@@ -421,13 +410,13 @@ static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
   int64_t s = w->s[i];
   *out = -1;
   if (in < 0) return 0;
-  if (w->pad == PAD_SAME_UPPER || w->pad == PAD_SAME_LOWER) {
+  if (w->pad == IR_AUTO_PAD_SAME_UPPER || w->pad == IR_AUTO_PAD_SAME_LOWER) {
     *out = in / s + (in % s != 0);
     return 0;
   }
   if (w->k[i] < 0) return 0;
   bool ovf = false;
-  int64_t pb = w->pad == PAD_VALID ? 0 : w->pb[i], pe = w->pad == PAD_VALID ? 0 : w->pe[i];
+  int64_t pb = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pb[i], pe = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pe[i];
   int64_t dk = ck_add(ck_mul(w->k[i] - 1, w->d[i], &ovf), 1, &ovf);
   int64_t total = ck_add(ck_add(in, pb, &ovf), pe, &ovf);
   if (ovf) return shape__fail(g, n, err, "window on spatial axis %d overflows", i);
@@ -457,7 +446,7 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
-  int64_t group = ir_attr_int(x, "group", 1);
+  int64_t group = ir_window_params(g, x)->group;
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
   int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[1] : -1,
           m = ws.rank >= 0 ? ws.d[0] : -1;
@@ -489,27 +478,27 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
 /* ConvTranspose spatial size on axis i: output_shape, SAME (in*stride) or the full formula. */
 static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out,
                       Err *err) {
-  int64_t op[MAX_INTS] = {0}, os[MAX_INTS];
-  const IrNode *x = &g->nodes[n];
-  int nos = ir_attr_ints(x, "output_shape", os, MAX_INTS);
+  const IrWindowParams *p = ir_window_params(g, &g->nodes[n]);
+  const int64_t *op = p->output_padding;
+  int nos = p->n_output_shape;
   *out = -1;
   if (nos == w->ns || nos == w->ns + 2) {
-    *out = os[nos - w->ns + i];
+    *out = p->output_shape[nos - w->ns + i];
     if (*out < 1)
       return shape__fail(g, n, err, "output_shape value %lld is invalid", (long long)*out);
     return 0;
   }
-  int nop = ir_attr_ints(x, "output_padding", op, MAX_INTS);
+  int nop = p->n_output_padding;
   if (nop && nop != w->ns)
     return shape__fail(g, n, err, "output_padding has %d values, expected %d", nop, w->ns);
-  if (in < 0 || (w->k[i] < 0 && w->pad != PAD_SAME_UPPER && w->pad != PAD_SAME_LOWER)) return 0;
+  if (in < 0 || (w->k[i] < 0 && w->pad != IR_AUTO_PAD_SAME_UPPER && w->pad != IR_AUTO_PAD_SAME_LOWER)) return 0;
   bool ovf = false;
   int64_t o;
-  if (w->pad == PAD_SAME_UPPER || w->pad == PAD_SAME_LOWER) {
+  if (w->pad == IR_AUTO_PAD_SAME_UPPER || w->pad == IR_AUTO_PAD_SAME_LOWER) {
     o = ck_mul(in, w->s[i], &ovf);
   } else {
     int64_t dk = ck_add(ck_mul(w->k[i] - 1, w->d[i], &ovf), 1, &ovf);
-    int64_t pads = w->pad == PAD_VALID ? 0 : ck_add(w->pb[i], w->pe[i], &ovf);
+    int64_t pads = w->pad == IR_AUTO_PAD_VALID ? 0 : ck_add(w->pb[i], w->pe[i], &ovf);
     o = ck_add(ck_add(ck_mul(w->s[i], in - 1, &ovf), op[i], &ovf), dk, &ovf) - pads;
   }
   if (ovf) return shape__fail(g, n, err, "output size on spatial axis %d overflows", i);
@@ -531,7 +520,7 @@ static int shape_conv_transpose(IrGraph *g, int n, Err *err) {
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
-  int64_t group = ir_attr_int(&g->nodes[n], "group", 1);
+  int64_t group = ir_window_params(g, &g->nodes[n])->group;
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
   int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[0] : -1;
   if (c >= 0 && wc >= 0 && c != wc)

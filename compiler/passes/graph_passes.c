@@ -1,6 +1,8 @@
 /* compiler/passes/graph_passes.c — int_inputs, fuse_bn, verdicts, fp16 (see passes.h). */
 #include "passes.h"
 
+#include "compiler/graph/params.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -164,7 +166,7 @@ static const IrNode *pre_producer(const IrGraph *g, int t, IrOp op) {
 
 static float *conv_weights_f32(IrGraph *g, IrNode *c, int64_t *oc, int64_t *ic, int64_t *k) {
   const IrTensor *w = &g->tensors[c->inputs[1]];
-  if (!w->data || w->rank != 4 || ir_attr_int(c, "group", 1) != 1) return NULL;
+  if (!w->data || w->rank != 4 || ir_window_params(g, c)->group != 1) return NULL;
   *oc = w->dims[0], *ic = w->dims[1], *k = w->dims[2] * w->dims[3];
   int64_t n = ir_numel(w);
   float *nw = arena_array(g->arena, (size_t)n, sizeof(float));
@@ -236,10 +238,10 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
     }
   }
   /* mean: Sub of a per-channel constant, only when the conv does not pad */
-  int64_t pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(c, "pads", pads, 4);
-  const char *ap = ir_attr_str(c, "auto_pad", "NOTSET");
-  bool padded = pads[0] || pads[1] || pads[2] || pads[3] || (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"));
+  const IrWindowParams *wp = ir_window_params(g, c);
+  const int64_t *pads = wp->pads;
+  bool padded = pads[0] || pads[1] || pads[2] || pads[3] ||
+                (wp->auto_pad != IR_AUTO_PAD_NOTSET && wp->auto_pad != IR_AUTO_PAD_VALID);
   const IrNode *sub = padded ? NULL : pre_producer(g, c->inputs[0], IR_OP_SUB);
   if (sub && ir_is_const(g, sub->inputs[1])) {
     const IrTensor *m = &g->tensors[sub->inputs[1]];

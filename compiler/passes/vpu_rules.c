@@ -9,6 +9,7 @@
 #include "passes.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <string.h>
 
@@ -149,13 +150,11 @@ static Verdict rule_integer_data(Ctx *c) {
 static Verdict rule_deconv(Ctx *c) {
   Verdict v = rule_conv(c);
   if (v != VERDICT_SUPPORTED) return v;
-  int64_t dil[2] = {1, 1};
-  ir_attr_ints(c->n, "dilations", dil, 2);
-  if (dil[0] != 1 || dil[1] != 1)
+  const IrWindowParams *p = ir_window_params(c->g, c->n);
+  if (p->dilations[0] != 1 || p->dilations[1] != 1)
     return unsupported(c, "dilated ConvTranspose: the MYRIAD Deconvolution stage has no dilation parameter",
                        "use dilation 1, or upsample with zeros (Resize) and use a dilated Conv");
-  const char *ap = ir_attr_str(c->n, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+  if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return unsupported(c, "ConvTranspose with auto_pad SAME_*: blobc needs explicit pads",
                        "export with explicit pads (PyTorch does by default)");
   return VERDICT_SUPPORTED;

@@ -6,6 +6,8 @@
 #include "ref_internal.h"
 #include "detection.h"
 
+#include "compiler/graph/params.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,53 +23,61 @@ typedef struct {
   int64_t pb[IR_MAX_DIMS], pe[IR_MAX_DIMS]; /* pads at the start / end (after auto_pad) */
 } Window;
 
-/* Reads an attribute of ns values (default 1 each, each >= 1). */
-static int win_ints(RefNode *x, const char *name, int ns, int64_t *out) {
-  int64_t v[MAX_INTS];
-  int c = ir_attr_ints(x->n, name, v, MAX_INTS);
+/* Checks the c values of attribute name (v: decoded, 1 where not given) against ns spatial axes
+ * and copies them to out, each at least 1. */
+static int win_ints(RefNode *x, const char *name, int c, const int64_t *v, int ns, int64_t *out) {
   if (c && c != ns) return ref__fail(x, ERR_SHAPE, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
-    out[i] = c ? v[i] : 1;
+    out[i] = v[i];
     if (out[i] < 1) return ref__fail(x, ERR_SHAPE, "%s value %lld is invalid", name, (long long)out[i]);
   }
+  return 0;
+}
+
+/* Kernel (kernel_shape, else kern), strides and dilations of p into w. */
+static int win_common(RefNode *x, const IrWindowParams *p, int ns, const int64_t *kern, Window *w) {
+  if (p->has_kernel) {
+    if (win_ints(x, "kernel_shape", p->n_kernel, p->kernel, ns, w->k) < 0) return -1;
+  } else if (kern) {
+    memcpy(w->k, kern, (size_t)ns * sizeof *kern);
+  } else {
+    return ref__fail(x, ERR_SHAPE, "kernel_shape is missing");
+  }
+  if (win_ints(x, "strides", p->n_strides, p->strides, ns, w->s) < 0 ||
+      win_ints(x, "dilations", p->n_dilations, p->dilations, ns, w->d) < 0)
+    return -1;
   return 0;
 }
 
 /* Reads kernel (attribute kernel_shape, else kern), strides, dilations, pads and auto_pad for
  * input spatial dims in[]. Output sizes are computed for a conv/pool (not ConvTranspose). */
 static int win_read(RefNode *x, int ns, const int64_t *in, const int64_t *kern, bool pool, Window *w) {
+  const IrWindowParams *p = ir_window_params(x->g, x->n);
   memset(w, 0, sizeof *w);
   w->ns = ns;
   memcpy(w->in, in, (size_t)ns * sizeof *in);
-  if (ir_attr(x->n, "kernel_shape")) {
-    if (win_ints(x, "kernel_shape", ns, w->k) < 0) return -1;
-  } else if (kern) {
-    memcpy(w->k, kern, (size_t)ns * sizeof *kern);
-  } else {
-    return ref__fail(x, ERR_SHAPE, "kernel_shape is missing");
-  }
-  if (win_ints(x, "strides", ns, w->s) < 0 || win_ints(x, "dilations", ns, w->d) < 0) return -1;
-  int64_t p[MAX_INTS];
-  int c = ir_attr_ints(x->n, "pads", p, MAX_INTS);
+  if (win_common(x, p, ns, kern, w) < 0) return -1;
+  int c = p->n_pads;
   if (c && c != 2 * ns) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * ns);
   for (int i = 0; i < ns && c; i++) {
-    w->pb[i] = p[i];
-    w->pe[i] = p[ns + i];
+    w->pb[i] = p->pads[i];
+    w->pe[i] = p->pads[ns + i];
   }
-  const char *ap = ir_attr_str(x->n, "auto_pad", "NOTSET");
-  bool ceil_mode = pool && ir_attr_int(x->n, "ceil_mode", 0) != 0;
+  IrAutoPad ap = p->auto_pad;
+  bool ceil_mode = pool && p->ceil_mode;
   for (int i = 0; i < ns; i++) {
     int64_t dk = (w->k[i] - 1) * w->d[i] + 1;
-    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+    if (ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER) {
       w->out[i] = (in[i] + w->s[i] - 1) / w->s[i];
       int64_t total = (w->out[i] - 1) * w->s[i] + dk - in[i];
       if (total < 0) total = 0;
-      w->pb[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      w->pb[i] = ap == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
       w->pe[i] = total - w->pb[i];
       continue;
     }
-    if (!strcmp(ap, "VALID")) w->pb[i] = w->pe[i] = 0;
-    else if (strcmp(ap, "NOTSET") && ap[0]) return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", ap);
+    if (ap == IR_AUTO_PAD_VALID) w->pb[i] = w->pe[i] = 0;
+    else if (ap != IR_AUTO_PAD_NOTSET)
+      return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
     int64_t total = in[i] + w->pb[i] + w->pe[i];
     if (total < dk) return ref__fail(x, ERR_SHAPE, "kernel is larger than the padded input on spatial axis %d", i);
     w->out[i] = (total - dk) / w->s[i] + 1;
@@ -107,7 +117,7 @@ REF_KERNEL(conv) {
   if (!X || !W) return -1;
   if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
-  int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], g = ir_attr_int(x->n, "group", 1);
+  int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], g = ir_window_params(x->g, x->n)->group;
   if (g < 1 || C % g || M % g || W->dims[1] * g != C)
     return ref__fail(x, ERR_SHAPE, "channels %lld, weight %lldx%lld and group %lld disagree", (long long)C,
                      (long long)M, (long long)W->dims[1], (long long)g);
@@ -143,24 +153,19 @@ REF_KERNEL(conv) {
 
 /* ConvTranspose window: output sizes and pads from output_shape, auto_pad or pads. */
 static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor *W, Window *w) {
+  const IrWindowParams *p = ir_window_params(x->g, x->n);
   memset(w, 0, sizeof *w);
   w->ns = ns;
   memcpy(w->in, X->dims + 2, (size_t)ns * sizeof *w->in);
-  if (ir_attr(x->n, "kernel_shape")) {
-    if (win_ints(x, "kernel_shape", ns, w->k) < 0) return -1;
-  } else {
-    memcpy(w->k, W->dims + 2, (size_t)ns * sizeof *w->k);
-  }
-  if (win_ints(x, "strides", ns, w->s) < 0 || win_ints(x, "dilations", ns, w->d) < 0) return -1;
-  int64_t p[MAX_INTS] = {0}, opad[MAX_INTS] = {0}, os[MAX_INTS];
-  int np = ir_attr_ints(x->n, "pads", p, MAX_INTS), nop = ir_attr_ints(x->n, "output_padding", opad, MAX_INTS);
-  int nos = ir_attr_ints(x->n, "output_shape", os, MAX_INTS);
+  if (win_common(x, p, ns, W->dims + 2, w) < 0) return -1;
+  const int64_t *pads = p->pads, *opad = p->output_padding, *os = p->output_shape;
+  int np = p->n_pads, nop = p->n_output_padding, nos = p->n_output_shape;
   if ((np && np != 2 * ns) || (nop && nop != ns) || (nos && nos != ns && nos != ns + 2))
     return ref__fail(x, ERR_SHAPE, "pads, output_padding or output_shape has the wrong length");
-  const char *ap = ir_attr_str(x->n, "auto_pad", "NOTSET");
-  bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"), upper = !strcmp(ap, "SAME_UPPER");
-  if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && ap[0])
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", ap);
+  IrAutoPad ap = p->auto_pad;
+  bool same = ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER, upper = ap == IR_AUTO_PAD_SAME_UPPER;
+  if (ap == IR_AUTO_PAD_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
   for (int i = 0; i < ns; i++) {
     int64_t dk = (w->k[i] - 1) * w->d[i] + 1, full = w->s[i] * (w->in[i] - 1) + opad[i] + dk;
     if (nos || same) {
@@ -170,7 +175,7 @@ static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor
       w->pb[i] = upper ? total / 2 : total - total / 2;
       w->pe[i] = total - w->pb[i];
     } else {
-      if (strcmp(ap, "VALID") && np) { w->pb[i] = p[i]; w->pe[i] = p[ns + i]; }
+      if (ap != IR_AUTO_PAD_VALID && np) { w->pb[i] = pads[i]; w->pe[i] = pads[ns + i]; }
       w->out[i] = full - w->pb[i] - w->pe[i];
     }
     if (w->out[i] < 1) return ref__fail(x, ERR_SHAPE, "output size on spatial axis %d is not positive", i);
@@ -183,7 +188,7 @@ REF_KERNEL(conv_transpose) {
   if (!X || !W) return -1;
   if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
-  int64_t N = X->dims[0], C = X->dims[1], g = ir_attr_int(x->n, "group", 1);
+  int64_t N = X->dims[0], C = X->dims[1], g = ir_window_params(x->g, x->n)->group;
   if (g < 1 || C % g || W->dims[0] != C) return ref__fail(x, ERR_SHAPE, "input channels do not match the weight");
   int64_t Cg = C / g, Mg = W->dims[1], M = Mg * g;
   if (B && ref_numel(B) != M) return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B), (long long)M);
@@ -238,8 +243,8 @@ static int pool(RefNode *x, bool is_max) {
   if (!o) return -1;
   RefTensor *oi = NULL;
   if (is_max && x->n_out > 1 && x->n->outputs[1] >= 0 && !(oi = ref__out(x, 1, DT_I64, X->rank, od))) return -1;
-  bool col_major = ir_attr_int(x->n, "storage_order", 0) != 0;
-  bool incl = ir_attr_int(x->n, "count_include_pad", 0) != 0;
+  const IrWindowParams *wp = ir_window_params(x->g, x->n);
+  bool col_major = wp->storage_order != 0, incl = wp->count_include_pad;
   int64_t NC = X->dims[0] * X->dims[1], isz = prod(w.in, ns), osz = prod(w.out, ns), ksz = prod(w.k, ns);
   for (int64_t nc = 0; nc < NC; nc++) {
     RefIter op;

@@ -419,18 +419,16 @@ static int lower_conv(W *w, const IrNode *n) {
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
     return bw_fail(w, "%s: only 2-D convolutions with constant weights are written", n->op_type);
   int64_t ic = x->dims[1], oc = wt->dims[0], icg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
-  int64_t group = ir_attr_int(n, "group", 1);
-  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(n, "strides", st, 2);
-  ir_attr_ints(n, "dilations", dil, 2);
-  int np = ir_attr_ints(n, "pads", pads, 4);
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"))) {
+  const IrWindowParams *p = ir_window_params(w->g, n);
+  int64_t group = p->group;
+  const int64_t *st = p->strides, *dil = p->dilations;
+  int64_t pads[4] = {p->pads[0], p->pads[1], p->pads[2], p->pads[3]};
+  if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER)) {
     for (int d = 0; d < 2; d++) {
       int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh), ek = (k - 1) * dil[d] + 1;
       int64_t total = (out - 1) * st[d] + ek - in;
       if (total < 0) total = 0;
-      pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      pads[d] = p->auto_pad == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
     }
   }
   int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
@@ -489,15 +487,12 @@ static int lower_deconv(W *w, const IrNode *n) {
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
     return bw_fail(w, "%s: only 2-D transposed convolutions with constant weights are written", n->op_type);
   int64_t ic = x->dims[1], icw = wt->dims[0], ocg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
-  int64_t group = ir_attr_int(n, "group", 1);
-  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(n, "strides", st, 2);
-  ir_attr_ints(n, "dilations", dil, 2);
-  ir_attr_ints(n, "pads", pads, 4);
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  const IrWindowParams *p = ir_window_params(w->g, n);
+  int64_t group = p->group;
+  const int64_t *st = p->strides, *dil = p->dilations, *pads = p->pads;
   if (dil[0] != 1 || dil[1] != 1)
     return bw_fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter", n->op_type);
-  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+  if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return bw_fail(w, "%s with auto_pad SAME_*: export with explicit pads", n->op_type);
   if (group < 1 || icw != ic || ic % group) return bw_fail(w, "%s: weights do not match the input channels", n->op_type);
   int64_t icg = ic / group, oc = ocg * group, K = kh * kw;
@@ -603,17 +598,16 @@ static int lower_pool(W *w, const IrNode *n) {
   bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_REDUCE_MEAN;
   uint32_t exclude = 1;
   if (!global) {
-    ir_attr_ints(n, "kernel_shape", k, 2);
-    ir_attr_ints(n, "strides", st, 2);
-    int np = ir_attr_ints(n, "pads", pads, 4);
-    const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-    if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
+    const IrWindowParams *p = ir_window_params(w->g, n);
+    for (int d = 0; d < 2; d++) k[d] = p->kernel[d], st[d] = p->strides[d];
+    for (int d = 0; d < 4; d++) pads[d] = p->pads[d];
+    if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER))
       for (int d = 0; d < 2; d++) {
         int64_t total = (y->dims[2 + d] - 1) * st[d] + k[d] - x->dims[2 + d];
         if (total < 0) total = 0;
-        pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+        pads[d] = p->auto_pad == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
       }
-    if (avg) exclude = ir_attr_int(n, "count_include_pad", 0) ? 0 : 1;
+    if (avg) exclude = p->count_include_pad ? 0 : 1;
   }
   uint32_t type = avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
   Stage *s = bw_new_stage(w, type, false);
