@@ -738,12 +738,13 @@ static int emit_matmul_like(W *w, const IrNode *n, bool ta, bool tb, const char 
 /* Gemm: Y = alpha * A' B' + beta * C -> MatMul [* alpha] [+ C [* beta]]. */
 static int emit_gemm(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  double alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+  const IrGemmParams *p = ir_gemm_params(w->g, n);
+  double alpha = p->alpha, beta = p->beta;
   bool c = has_in(n, 2) && beta != 0;
   bool scale = alpha != 1.0;
   int last = c ? 2 : scale ? 1 : 0; /* which step writes the node's output */
   Val v, cv;
-  if (emit_matmul_like(w, n, ir_attr_int(n, "transA", 0) != 0, ir_attr_int(n, "transB", 0) != 0,
+  if (emit_matmul_like(w, n, p->trans_a, p->trans_b,
                        last == 0 ? n->name : sub(w, n, "MatMul"), last == 0 ? n->outputs[0] : -1, &v) < 0)
     return -1;
   if (scale) {

@@ -111,15 +111,28 @@ static int dec_window(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- Gemm ---- */
+
+static int dec_gemm(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrGemmParams *p = out;
+  p->trans_a = ir_attr_int(n, "transA", 0) != 0;
+  p->trans_b = ir_attr_int(n, "transB", 0) != 0;
+  p->alpha = ir_attr_float(n, "alpha", 1.0f);
+  p->beta = ir_attr_float(n, "beta", 1.0f);
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
     [PK_CLIP] = sizeof(IrClipParams),
     [PK_WINDOW] = sizeof(IrWindowParams),
+    [PK_GEMM] = sizeof(IrGemmParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -168,7 +181,7 @@ typedef struct {
   Y(GREATER,             NULL)                             \
   Y(WHERE,               NULL)                             \
   Y(MATMUL,              NULL)                             \
-  Y(GEMM,                NULL)                             \
+  Y(GEMM,                dec_gemm,         PK_GEMM)        \
   Y(CONCAT,              NULL)                             \
   Y(RESHAPE,             NULL)                             \
   Y(FLATTEN,             NULL)                             \
@@ -236,3 +249,4 @@ static const void *params_of(const IrGraph *g, const IrNode *n, Kind kind) {
 const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ACT); }
 const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CLIP); }
 const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_WINDOW); }
+const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_GEMM); }

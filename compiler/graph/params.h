@@ -92,4 +92,12 @@ typedef struct {
 } IrWindowParams;
 const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n);
 
+/* ---- Gemm ---- */
+
+typedef struct {
+  bool trans_a, trans_b; /* false */
+  float alpha, beta;     /* 1 */
+} IrGemmParams;
+const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -602,7 +602,8 @@ static int shape_gemm(IrGraph *g, int n, Err *err) {
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
     return shape__fail(g, n, err, "operands must be 2-D, got %s and %s", dims_str(g, &a),
                        dims_str(g, &b));
-  bool ta = ir_attr_int(x, "transA", 0) != 0, tb = ir_attr_int(x, "transB", 0) != 0;
+  const IrGemmParams *p = ir_gemm_params(g, x);
+  bool ta = p->trans_a, tb = p->trans_b;
   int64_t m = a.rank == 2 ? a.d[ta ? 1 : 0] : -1, ka = a.rank == 2 ? a.d[ta ? 0 : 1] : -1;
   int64_t kb = b.rank == 2 ? b.d[tb ? 1 : 0] : -1, nn = b.rank == 2 ? b.d[tb ? 0 : 1] : -1;
   if (ka >= 0 && kb >= 0 && ka != kb)

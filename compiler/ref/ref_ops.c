@@ -287,8 +287,9 @@ REF_KERNEL(gemm) {
   const RefTensor *a = ref__need(x, 0), *b = ref__need(x, 1), *c = x->n_in > 2 ? x->in[2] : NULL;
   if (!a || !b) return -1;
   if (a->rank != 2 || b->rank != 2) return ref__fail(x, ERR_SHAPE, "operands must be 2-D");
-  bool ta = ir_attr_int(x->n, "transA", 0) != 0, tb = ir_attr_int(x->n, "transB", 0) != 0;
-  double alpha = ir_attr_float(x->n, "alpha", 1.0f), beta = ir_attr_float(x->n, "beta", 1.0f);
+  const IrGemmParams *gp = ir_gemm_params(x->g, x->n);
+  bool ta = gp->trans_a, tb = gp->trans_b;
+  double alpha = gp->alpha, beta = gp->beta;
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1], kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
   if (k != kb) return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)k, (long long)kb);
   int64_t od[2] = {m, n};

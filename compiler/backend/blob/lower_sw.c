@@ -537,11 +537,12 @@ static int lower_deconv(W *w, const IrNode *n) {
 static int lower_fc(W *w, const IrNode *n) {
   const IrTensor *a = bw_T(w, n->inputs[0]), *b = bw_T(w, n->inputs[1]);
   bool gemm = n->op == IR_OP_GEMM;
-  if (!b->data || b->rank != 2 || (gemm && ir_attr_int(n, "transA", 0)))
+  const IrGemmParams *gp = gemm ? ir_gemm_params(w->g, n) : NULL; /* MatMul: no attributes */
+  if (!b->data || b->rank != 2 || (gemm && gp->trans_a))
     return bw_fail(w, "%s: only activation x constant 2-D weights is written", n->op_type);
-  bool transb = gemm && ir_attr_int(n, "transB", 0);
+  bool transb = gemm && gp->trans_b;
   int64_t ic = transb ? b->dims[1] : b->dims[0], oc = transb ? b->dims[0] : b->dims[1];
-  double alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
+  double alpha = gemm ? gp->alpha : 1.0, beta = gemm ? gp->beta : 1.0;
   if (ir_numel(a) % ic) return bw_fail(w, "%s: input does not match the weights", n->op_type);
   int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_t >= 0 && ir_numel(bw_T(w, bias_t)) != oc) {
@@ -1069,8 +1070,9 @@ static int lower_gemm(W *w, const IrNode *n) {
     return bw_fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet", n->op_type);
   for (int i = 0; i < ra - 2; i++)
     if (bw_T(w, at)->dims[i] != bw_T(w, bt)->dims[i]) return bw_fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
-  bool ta = gemm && ir_attr_int(n, "transA", 0), tb = gemm && ir_attr_int(n, "transB", 0);
-  float alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0f, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0f;
+  const IrGemmParams *gp = gemm ? ir_gemm_params(w->g, n) : NULL; /* MatMul: no attributes */
+  bool ta = gemm && gp->trans_a, tb = gemm && gp->trans_b;
+  float alpha = gemm ? gp->alpha : 1.0f, beta = gemm ? gp->beta : 1.0f;
   int ct = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (ct >= 0) {
     const IrTensor *cy = bw_T(w, ct), *y = bw_T(w, yt);
@@ -1274,7 +1276,7 @@ bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
 
 static int lower_matmul(W *w, const IrNode *n) {
   const IrTensor *b = bw_T(w, n->inputs[1]);
-  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
+  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_gemm_params(w->g, n)->trans_a);
   return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
 }
 
