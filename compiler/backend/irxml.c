@@ -304,15 +304,11 @@ static int64_t norm_axis(int64_t ax, int r) {
   return (ax < 0 || ax >= r) ? -1 : ax;
 }
 
-/* Reads the constant ints of input k (or attribute attr_name when present) into v; returns
- * the count, 0 when absent, -1 when present but not constant. */
-static int ints_from(const W *w, const IrNode *n, const char *attr_name, int k, int64_t *v, int max) {
-  const IrAttr *a = attr_name ? ir_attr(n, attr_name) : NULL;
-  if (a && a->kind == ATTR_INTS) return ir_attr_ints(n, attr_name, v, max);
-  if (a && a->kind == ATTR_INT) {
-    v[0] = a->i;
-    return 1;
-  }
+/* Reads the ints of the attribute form av (decoded; IR_NO_INTS: none) when given, else the
+ * constant ints of input k, into v; returns the count, 0 when absent, -1 when present but not
+ * constant or longer than max. */
+static int ints_from(const W *w, const IrNode *n, IrInts av, int k, int64_t *v, int max) {
+  if (av.n) return av.n > max ? -1 : ir_ints_copy(av, v, max);
   if (!has_in(n, k)) return 0;
   const IrTensor *x = T(w, n->inputs[k]);
   if (!x->data) return -1;
@@ -526,11 +522,12 @@ static int emit_global_pool(W *w, const IrNode *n) {
 static int emit_reduce(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int64_t axes[IR_MAX_DIMS];
-  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int c = ints_from(w, n, p->axes, 1, axes, IR_MAX_DIMS);
   if (c < 0) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  if (c == 0 && ir_attr_int(n, "noop_with_empty_axes", 0)) {
+  if (c == 0 && p->noop_with_empty_axes) {
     w->tv[n->outputs[0]] = xv;
     port_add_name(w, xv, T(w, n->outputs[0])->name);
     return 0;
@@ -540,7 +537,7 @@ static int emit_reduce(W *w, const IrNode *n) {
   for (int i = 0; i < c; i++)
     if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
   const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax" : "ReduceSum";
-  reduce(w, n, type, xv, axes, c, ir_attr_int(n, "keepdims", 1) != 0);
+  reduce(w, n, type, xv, axes, c, p->keepdims);
   return 0;
 }
 
@@ -692,8 +689,9 @@ static int emit_elu(W *w, const IrNode *n) {
  * axis is the last one that is written as Reshape -> op(axis 1) -> Reshape. */
 static int emit_softmax(W *w, const IrNode *n, bool log) {
   const IrTensor *x = T(w, n->inputs[0]);
-  bool legacy = w->g->opset > 0 && w->g->opset < 13;
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", legacy ? 1 : -1), x->rank);
+  const IrAxisParams *p = ir_axis_params(w->g, n);
+  bool legacy = p->legacy;
+  int64_t axis = norm_axis(p->axis, x->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -763,7 +761,7 @@ static int emit_gemm(W *w, const IrNode *n) {
 
 static int emit_concat(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), y->rank);
+  int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, y->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val v[IR_MAX_INPUTS];
   int nv = 0;
@@ -810,7 +808,9 @@ static int unary_with_ints(W *w, const IrNode *n, const char *type, const char *
 static int emit_transpose(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int64_t perm[IR_MAX_DIMS];
-  int c = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  const IrTransposeParams *p = ir_transpose_params(w->g, n);
+  if (p->perm.n > IR_MAX_DIMS) return EMIT_UNMAPPED;
+  int c = ir_ints_copy(p->perm, perm, IR_MAX_DIMS);
   if (c == 0)
     for (c = 0; c < x->rank; c++) perm[c] = x->rank - 1 - c;
   if (c != x->rank) return EMIT_UNMAPPED;
@@ -822,7 +822,7 @@ static int emit_transpose(W *w, const IrNode *n) {
 static int emit_squeeze(W *w, const IrNode *n, bool un) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   int64_t axes[IR_MAX_DIMS];
-  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  int c = ints_from(w, n, ir_axes_params(w->g, n)->axes, 1, axes, IR_MAX_DIMS);
   if (c < 0) return emit_reshape(w, n); /* axes computed at run time: the static shape says it */
   if (c == 0 && un) return EMIT_UNMAPPED;
   if (c == 0)
@@ -836,11 +836,12 @@ static int emit_squeeze(W *w, const IrNode *n, bool un) {
 static int emit_pad(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int r = x->rank;
-  const char *mode = ir_attr_str(n, "mode", "constant");
-  if (strcmp(mode, "constant") && strcmp(mode, "reflect") && strcmp(mode, "edge")) return EMIT_UNMAPPED;
+  const IrPadParams *p = ir_pad_params(w->g, n);
+  const char *mode = p->mode_name;
+  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_REFLECT && p->mode != IR_PAD_EDGE) return EMIT_UNMAPPED;
   int64_t pads[2 * IR_MAX_DIMS], axes[IR_MAX_DIMS], pb[IR_MAX_DIMS] = {0}, pe[IR_MAX_DIMS] = {0};
-  int c = ints_from(w, n, "pads", 1, pads, 2 * IR_MAX_DIMS);
-  int na = ints_from(w, n, NULL, 3, axes, IR_MAX_DIMS);
+  int c = ints_from(w, n, p->pads, 1, pads, 2 * IR_MAX_DIMS);
+  int na = ints_from(w, n, IR_NO_INTS, 3, axes, IR_MAX_DIMS);
   if (c < 0 || na < 0) return EMIT_UNMAPPED;
   if (na == 0)
     for (na = 0; na < r; na++) axes[na] = na;
@@ -851,13 +852,13 @@ static int emit_pad(W *w, const IrNode *n) {
     pb[ax] = pads[i];
     pe[ax] = pads[na + i];
   }
-  double value = ir_attr_float(n, "value", 0.0f);
+  double value = p->value;
   if (has_in(n, 2) && !const_scalar(w, n, 2, &value)) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   Val bv = const_i64(w, sub(w, n, "pads_begin"), pb, r, 1);
   Val ev = const_i64(w, sub(w, n, "pads_end"), pe, r, 1);
-  bool constant = strcmp(mode, "constant") == 0;
+  bool constant = p->mode == IR_PAD_CONSTANT;
   Val vv = {-1, -1};
   if (constant) vv = const_num(w, sub(w, n, "pad_value"), x->dtype, value, 0);
   int li = layer_new(w, n->name, "Pad", "opset1");
@@ -951,10 +952,11 @@ static int emit_slice(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int r = x->rank;
   int64_t st[IR_MAX_DIMS], en[IR_MAX_DIMS], ax[IR_MAX_DIMS], sp[IR_MAX_DIMS];
-  int ns = ints_from(w, n, "starts", 1, st, IR_MAX_DIMS);
-  int ne = ints_from(w, n, "ends", 2, en, IR_MAX_DIMS);
-  int na = ints_from(w, n, "axes", 3, ax, IR_MAX_DIMS);
-  int nst = ints_from(w, n, NULL, 4, sp, IR_MAX_DIMS);
+  const IrSliceParams *p = ir_slice_params(w->g, n);
+  int ns = ints_from(w, n, p->starts, 1, st, IR_MAX_DIMS);
+  int ne = ints_from(w, n, p->ends, 2, en, IR_MAX_DIMS);
+  int na = ints_from(w, n, p->axes, 3, ax, IR_MAX_DIMS);
+  int nst = ints_from(w, n, IR_NO_INTS, 4, sp, IR_MAX_DIMS);
   if (ns < 0 || ne != ns || na < 0 || nst < 0 || (na && na != ns) || (nst && nst != ns)) return EMIT_UNMAPPED;
   int64_t b[IR_MAX_DIMS] = {0}, e[IR_MAX_DIMS] = {0}, s[IR_MAX_DIMS], bm[IR_MAX_DIMS], em[IR_MAX_DIMS],
           z[IR_MAX_DIMS] = {0};
@@ -989,7 +991,7 @@ static int emit_slice(W *w, const IrNode *n) {
 /* Split -> VariadicSplit; lengths are the outputs' sizes along the axis. */
 static int emit_split(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  int64_t axis = norm_axis(ir_split_params(w->g, n)->axis, x->rank);
   if (axis < 0 || n->n_outputs < 1) return EMIT_UNMAPPED;
   int64_t len[IR_MAX_OUTPUTS];
   for (int k = 0; k < n->n_outputs; k++) {
@@ -1022,7 +1024,7 @@ static int emit_cast(W *w, const IrNode *n) {
 
 static int emit_gather(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, x->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val xv, iv;
   if (input(w, n, 0, &xv) < 0 || input(w, n, 1, &iv) < 0) return -1;
@@ -1047,7 +1049,7 @@ static int emit_expand(W *w, const IrNode *n) {
 static int emit_tile(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   int64_t rep[IR_MAX_DIMS];
-  int c = ints_from(w, n, NULL, 1, rep, IR_MAX_DIMS);
+  int c = ints_from(w, n, IR_NO_INTS, 1, rep, IR_MAX_DIMS);
   if (c <= 0) {
     if (x->rank != y->rank) return EMIT_UNMAPPED;
     for (c = 0; c < x->rank; c++) {
@@ -1074,13 +1076,13 @@ static int topk_layer(W *w, const IrNode *n, const char *name, int64_t axis, int
 
 static int emit_topk(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", -1), x->rank);
+  const IrTopKParams *p = ir_topk_params(w->g, n);
+  int64_t axis = norm_axis(p->axis, x->rank);
   if (axis < 0 || y->rank != x->rank || n->n_outputs != 2 || !has_out(n, 0) || !has_out(n, 1)) return EMIT_UNMAPPED;
   if (T(w, n->outputs[1])->dtype != DT_I64 && T(w, n->outputs[1])->dtype != DT_I32) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  int li = topk_layer(w, n, n->name, axis, y->dims[axis], ir_attr_int(n, "largest", 1) != 0,
-                      ir_attr_int(n, "sorted", 1) ? "value" : "none", xv);
+  int li = topk_layer(w, n, n->name, axis, y->dims[axis], p->largest, p->sorted ? "value" : "none", xv);
   w->ls[li].attrs[w->ls[li].n_attrs - 1].v = dtype_name(T(w, n->outputs[1])->dtype);
   out_t(w, li, n->outputs[0]);
   out_t(w, li, n->outputs[1]);
@@ -1090,9 +1092,10 @@ static int emit_topk(W *w, const IrNode *n) {
 /* ArgMax -> TopK(k=1) indices [-> Squeeze when keepdims=0]. */
 static int emit_argmax(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
-  if (axis < 0 || ir_attr_int(n, "select_last_index", 0)) return EMIT_UNMAPPED;
-  bool keep = ir_attr_int(n, "keepdims", 1) != 0;
+  const IrArgMaxParams *p = ir_argmax_params(w->g, n);
+  int64_t axis = norm_axis(p->axis, x->rank);
+  if (axis < 0 || p->select_last_index) return EMIT_UNMAPPED;
+  bool keep = p->keepdims;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = topk_layer(w, n, keep ? n->name : sub(w, n, "TopK"), axis, 1, true, "none", xv);

@@ -18,7 +18,7 @@
 /* Fills err like shape inference does: ERR_SHAPE, file and node named, "<op_type>: <fmt...>".
  * Returns -1. */
 static int fail(const IrGraph *g, const IrNode *n, Err *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5), unused));
+    __attribute__((format(printf, 4, 5)));
 static int fail(const IrGraph *g, const IrNode *n, Err *err, const char *fmt, ...) {
   if (!err) return -1;
   err_where(err, g->source, 0, NULL, n->name);
@@ -45,6 +45,19 @@ static bool num_attr(const IrNode *n, const char *name, float *out) {
 static int ints_into(const IrNode *n, const char *name, int64_t *dst, int max, int64_t dflt) {
   for (int i = 0; i < max; i++) dst[i] = dflt;
   return ir_attr_ints(n, name, dst, max);
+}
+
+/* Int-list attribute name as given ({NULL, 0} when absent or not a list). */
+static IrInts ints_of(const IrNode *n, const char *name) {
+  const IrAttr *a = ir_attr(n, name);
+  IrInts r = {NULL, 0};
+  if (a && a->kind == ATTR_INTS && a->n > 0) r.v = a->ints, r.n = a->n;
+  return r;
+}
+
+int ir_ints_copy(IrInts a, int64_t *out, int max) {
+  for (int i = 0; i < a.n && i < max; i++) out[i] = a.v[i];
+  return a.n;
 }
 
 /* ---- activations ---- */
@@ -123,16 +136,146 @@ static int dec_gemm(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- one axis ---- */
+
+static int dec_softmax(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)err;
+  IrAxisParams *p = out;
+  p->legacy = g->opset > 0 && g->opset < 13; /* opset 0: unknown, taken as current */
+  p->axis = ir_attr_int(n, "axis", p->legacy ? 1 : -1);
+  return 0;
+}
+
+static int dec_concat(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  IrAxisParams *p = out;
+  p->axis = ir_attr_int(n, "axis", 0);
+  if (!ir_attr(n, "axis")) return fail(g, n, err, "axis attribute is missing");
+  return 0;
+}
+
+static int dec_gather(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrAxisParams *p = out;
+  p->axis = ir_attr_int(n, "axis", 0);
+  return 0;
+}
+
+static int dec_flatten(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrAxisParams *p = out;
+  p->axis = ir_attr_int(n, "axis", 1);
+  return 0;
+}
+
+/* ---- Split ---- */
+
+static int dec_split(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrSplitParams *p = out;
+  p->axis = ir_attr_int(n, "axis", 0);
+  p->split = ints_of(n, "split");
+  p->has_num_outputs = ir_attr(n, "num_outputs") != NULL;
+  return 0;
+}
+
+/* ---- a list of axes ---- */
+
+static int dec_axes(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrAxesParams *p = out;
+  p->axes = ints_of(n, "axes");
+  p->keepdims = ir_attr_int(n, "keepdims", 1) != 0;
+  p->noop_with_empty_axes = ir_attr_int(n, "noop_with_empty_axes", 0) != 0;
+  return 0;
+}
+
+/* ---- Transpose ---- */
+
+static int dec_transpose(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrTransposeParams *p = out;
+  p->perm = ints_of(n, "perm");
+  return 0;
+}
+
+/* ---- Slice ---- */
+
+static int dec_slice(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrSliceParams *p = out;
+  p->starts = ints_of(n, "starts");
+  p->ends = ints_of(n, "ends");
+  p->axes = ints_of(n, "axes");
+  return 0;
+}
+
+/* ---- Pad ---- */
+
+static int dec_pad(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrPadParams *p = out;
+  p->pads = ints_of(n, "pads");
+  p->value = ir_attr_float(n, "value", 0.0f);
+  p->mode_name = ir_attr_str(n, "mode", "constant");
+  static const char *const modes[] = {"constant", "reflect", "edge", "wrap"};
+  p->mode = IR_PAD_UNKNOWN;
+  for (int i = 0; i < 4; i++)
+    if (strcmp(p->mode_name, modes[i]) == 0) p->mode = (IrPadMode)i;
+  return 0;
+}
+
+/* ---- ArgMax ---- */
+
+static int dec_argmax(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrArgMaxParams *p = out;
+  p->axis = ir_attr_int(n, "axis", 0);
+  p->keepdims = ir_attr_int(n, "keepdims", 1) != 0;
+  p->select_last_index = ir_attr_int(n, "select_last_index", 0) != 0;
+  return 0;
+}
+
+/* ---- TopK ---- */
+
+static int dec_topk(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrTopKParams *p = out;
+  p->axis = ir_attr_int(n, "axis", -1);
+  p->largest = ir_attr_int(n, "largest", 1) != 0;
+  p->sorted = ir_attr_int(n, "sorted", 1) != 0;
+  p->has_k = ir_attr(n, "k") != NULL;
+  p->k = ir_attr_int(n, "k", 0);
+  return 0;
+}
+
+/* ---- Reshape ---- */
+
+static int dec_reshape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrReshapeParams *p = out;
+  p->allowzero = ir_attr_int(n, "allowzero", 0) != 0;
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
     [PK_CLIP] = sizeof(IrClipParams),
     [PK_WINDOW] = sizeof(IrWindowParams),
     [PK_GEMM] = sizeof(IrGemmParams),
+    [PK_AXIS] = sizeof(IrAxisParams),
+    [PK_SPLIT] = sizeof(IrSplitParams),
+    [PK_AXES] = sizeof(IrAxesParams),
+    [PK_TRANSPOSE] = sizeof(IrTransposeParams),
+    [PK_SLICE] = sizeof(IrSliceParams),
+    [PK_PAD] = sizeof(IrPadParams),
+    [PK_ARGMAX] = sizeof(IrArgMaxParams),
+    [PK_TOPK] = sizeof(IrTopKParams),
+    [PK_RESHAPE] = sizeof(IrReshapeParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -168,7 +311,7 @@ typedef struct {
   Y(ABS,                 NULL)                             \
   Y(FLOOR,               NULL)                             \
   Y(CEIL,                NULL)                             \
-  Y(SOFTMAX,             NULL)                             \
+  Y(SOFTMAX,             dec_softmax,      PK_AXIS)        \
   Y(ADD,                 NULL)                             \
   Y(SUB,                 NULL)                             \
   Y(MUL,                 NULL)                             \
@@ -182,37 +325,37 @@ typedef struct {
   Y(WHERE,               NULL)                             \
   Y(MATMUL,              NULL)                             \
   Y(GEMM,                dec_gemm,         PK_GEMM)        \
-  Y(CONCAT,              NULL)                             \
-  Y(RESHAPE,             NULL)                             \
-  Y(FLATTEN,             NULL)                             \
-  Y(TRANSPOSE,           NULL)                             \
-  Y(SQUEEZE,             NULL)                             \
-  Y(UNSQUEEZE,           NULL)                             \
-  Y(PAD,                 NULL)                             \
+  Y(CONCAT,              dec_concat,       PK_AXIS)        \
+  Y(RESHAPE,             dec_reshape,      PK_RESHAPE)     \
+  Y(FLATTEN,             dec_flatten,      PK_AXIS)        \
+  Y(TRANSPOSE,           dec_transpose,    PK_TRANSPOSE)   \
+  Y(SQUEEZE,             dec_axes,         PK_AXES)        \
+  Y(UNSQUEEZE,           dec_axes,         PK_AXES)        \
+  Y(PAD,                 dec_pad,          PK_PAD)         \
   Y(RESIZE,              NULL)                             \
   Y(UPSAMPLE,            NULL)                             \
-  Y(SLICE,               NULL)                             \
-  Y(SPLIT,               NULL)                             \
-  Y(REDUCE_MEAN,         NULL)                             \
-  Y(REDUCE_MAX,          NULL)                             \
-  Y(REDUCE_SUM,          NULL)                             \
+  Y(SLICE,               dec_slice,        PK_SLICE)       \
+  Y(SPLIT,               dec_split,        PK_SPLIT)       \
+  Y(REDUCE_MEAN,         dec_axes,         PK_AXES)        \
+  Y(REDUCE_MAX,          dec_axes,         PK_AXES)        \
+  Y(REDUCE_SUM,          dec_axes,         PK_AXES)        \
   Y(CAST,                NULL)                             \
   Y(IDENTITY,            NULL)                             \
   Y(DROPOUT,             NULL)                             \
   Y(CONSTANT,            NULL)                             \
   Y(CONSTANT_OF_SHAPE,   NULL)                             \
   Y(SHAPE,               NULL)                             \
-  Y(GATHER,              NULL)                             \
+  Y(GATHER,              dec_gather,       PK_AXIS)        \
   Y(EXPAND,              NULL)                             \
   Y(RANGE,               NULL)                             \
   Y(TILE,                NULL)                             \
-  Y(ARGMAX,              NULL)                             \
-  Y(TOPK,                NULL)                             \
+  Y(ARGMAX,              dec_argmax,       PK_ARGMAX)      \
+  Y(TOPK,                dec_topk,         PK_TOPK)        \
   Y(LRN,                 NULL)                             \
   Y(DEPTH_TO_SPACE,      NULL)                             \
   Y(SPACE_TO_DEPTH,      NULL)                             \
   Y(INSTANCE_NORM,       NULL)                             \
-  Y(LOG_SOFTMAX,         NULL)                             \
+  Y(LOG_SOFTMAX,         dec_softmax,      PK_AXIS)        \
   Y(NON_MAX_SUPPRESSION, NULL)                             \
   Y(PRIOR_BOX_CLUSTERED, NULL)                             \
   Y(DETECTION_OUTPUT,    NULL)
@@ -250,3 +393,12 @@ const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n) { return par
 const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CLIP); }
 const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_WINDOW); }
 const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_GEMM); }
+const IrAxisParams *ir_axis_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_AXIS); }
+const IrSplitParams *ir_split_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SPLIT); }
+const IrAxesParams *ir_axes_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_AXES); }
+const IrTransposeParams *ir_transpose_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TRANSPOSE); }
+const IrSliceParams *ir_slice_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SLICE); }
+const IrPadParams *ir_pad_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_PAD); }
+const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ARGMAX); }
+const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TOPK); }
+const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESHAPE); }

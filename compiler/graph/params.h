@@ -32,6 +32,16 @@
 
 #include "ir.h"
 
+/* An int-list attribute as given: n values at v; {NULL, 0} when absent (or not an int list). The
+ * values live in the node's attribute (arena memory). */
+typedef struct {
+  const int64_t *v;
+  int n;
+} IrInts;
+#define IR_NO_INTS ((IrInts){NULL, 0})
+/* Copies up to max values of a into out; returns a.n (which may exceed max). */
+int ir_ints_copy(IrInts a, int64_t *out, int max);
+
 /* Decodes node n's attributes into n's params (allocated on first use, overwritten after).
  * Returns 0, or -1 with ERR_SHAPE "<op_type>: <problem>" naming the node when an attribute is
  * invalid (the struct then holds what could be read). Nothing to do (0) for ops without
@@ -99,5 +109,84 @@ typedef struct {
   float alpha, beta;     /* 1 */
 } IrGemmParams;
 const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n);
+
+/* ---- one axis: Softmax, LogSoftmax, Concat, Gather, Flatten ---- */
+
+typedef struct {
+  int64_t axis; /* Softmax, LogSoftmax: -1 (1 before opset 13); Gather 0; Flatten 1; Concat: required */
+  bool legacy;  /* Softmax, LogSoftmax before opset 13: over the input coerced to 2-D at axis */
+} IrAxisParams;
+const IrAxisParams *ir_axis_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Split ---- */
+
+typedef struct {
+  int64_t axis;         /* 0 */
+  IrInts split;         /* the sizes as an attribute (before opset 13; input 2 since) */
+  bool has_num_outputs; /* opset 18 num_outputs: the last part may be smaller */
+} IrSplitParams;
+const IrSplitParams *ir_split_params(const IrGraph *g, const IrNode *n);
+
+/* ---- a list of axes: Squeeze, Unsqueeze, ReduceMean, ReduceMax, ReduceSum ---- */
+
+typedef struct {
+  IrInts axes;               /* the attribute form (before opset 13; reductions but ReduceSum: 18) */
+  bool keepdims;             /* reductions: true */
+  bool noop_with_empty_axes; /* reductions: false */
+} IrAxesParams;
+const IrAxesParams *ir_axes_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Transpose ---- */
+
+typedef struct {
+  IrInts perm; /* absent: the axes reversed */
+} IrTransposeParams;
+const IrTransposeParams *ir_transpose_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Slice ---- */
+
+typedef struct {
+  IrInts starts, ends, axes; /* Slice-1 attributes (inputs 2..5 since opset 10) */
+} IrSliceParams;
+const IrSliceParams *ir_slice_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Pad ---- */
+
+typedef enum { IR_PAD_CONSTANT, IR_PAD_REFLECT, IR_PAD_EDGE, IR_PAD_WRAP, IR_PAD_UNKNOWN } IrPadMode;
+
+typedef struct {
+  IrInts pads;           /* Pad-2 attribute (an input since opset 11) */
+  float value;           /* Pad-2 attribute: 0 (an input since opset 11) */
+  IrPadMode mode;        /* constant */
+  const char *mode_name; /* as given, for messages */
+} IrPadParams;
+const IrPadParams *ir_pad_params(const IrGraph *g, const IrNode *n);
+
+/* ---- ArgMax ---- */
+
+typedef struct {
+  int64_t axis;           /* 0 */
+  bool keepdims;          /* true */
+  bool select_last_index; /* false */
+} IrArgMaxParams;
+const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n);
+
+/* ---- TopK ---- */
+
+typedef struct {
+  int64_t axis;       /* -1 */
+  bool largest;       /* true */
+  bool sorted;        /* true */
+  bool has_k;         /* TopK-1 attribute k (an input since opset 10) */
+  int64_t k;
+} IrTopKParams;
+const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Reshape ---- */
+
+typedef struct {
+  bool allowzero; /* false: a 0 in the shape copies the input dim */
+} IrReshapeParams;
+const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n);
 
 #endif

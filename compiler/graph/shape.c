@@ -169,10 +169,10 @@ static int const_ints(const IrTensor *t, int64_t *out, int max) {
   return (int)ne;
 }
 
-/* Int list from input i when present, else from attribute attr. Returns the count (0 when
- * neither is given), -1 when the input is present but not constant (values unknown), -2 on
- * more than MAX_INTS values (after calling shape__fail). */
-static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Err *err) {
+/* Int list from input i when present, else from attribute attr (decoded as av). Returns the count
+ * (0 when neither is given), -1 when the input is present but not constant (values unknown), -2
+ * on more than MAX_INTS values (after calling shape__fail). */
+static int ints_arg(IrGraph *g, int n, int i, const char *attr, IrInts av, int64_t *out, Err *err) {
   if (has_in(g, n, i)) {
     if (!in_const(g, n, i)) return -1;
     int c = const_ints(in_t(g, n, i), out, MAX_INTS);
@@ -182,7 +182,7 @@ static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Er
     }
     return c;
   }
-  int c = attr ? ir_attr_ints(&g->nodes[n], attr, out, MAX_INTS) : 0;
+  int c = ir_ints_copy(av, out, MAX_INTS);
   if (c > MAX_INTS) {
     shape__fail(g, n, err, "attribute %s has too many values", attr);
     return -2;
@@ -297,7 +297,7 @@ static int shape_unary(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims s = in_dims(g, n, 0);
   if ((x->op == IR_OP_SOFTMAX || x->op == IR_OP_LOG_SOFTMAX) && s.rank >= 0) {
-    int64_t axis = ir_attr_int(x, "axis", g->opset >= 13 || g->opset == 0 ? -1 : 1);
+    int64_t axis = ir_axis_params(g, x)->axis;
     /* lenient: opset < 13 defaults axis to 1 even for 1-D inputs (coerced to 2-D) */
     if (axis < -s.rank || axis > s.rank)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -642,8 +642,7 @@ static int fold_strided(IrGraph *g, int n, int64_t base, const int64_t *st) {
 
 static int shape_concat(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
-  if (!ir_attr(x, "axis")) return shape__fail(g, n, err, "axis attribute is missing");
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_axis_params(g, x)->axis; /* required: checked by the decoder */
   Dims o = UNKNOWN;
   DType dt = DT_UNDEF;
   int ax = -1;
@@ -701,7 +700,7 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
 /* Reshape target from a constant shape input: resolves 0 (copy, unless allowzero) and -1. */
 static int reshape_target(IrGraph *g, int n, const Dims *in, const int64_t *sh, int cnt, Dims *o,
                           Err *err) {
-  bool allowzero = ir_attr_int(&g->nodes[n], "allowzero", 0) != 0;
+  bool allowzero = ir_reshape_params(g, &g->nodes[n])->allowzero;
   int neg = -1;
   int64_t known = 1;
   bool ovf = false, unknown = false;
@@ -770,7 +769,7 @@ static int shape_reshape(IrGraph *g, int n, Err *err) {
 
 static int shape_flatten(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = {2, {-1, -1}};
-  int64_t axis = ir_attr_int(&g->nodes[n], "axis", 1);
+  int64_t axis = ir_axis_params(g, &g->nodes[n])->axis;
   if (in.rank >= 0) {
     if (axis < -in.rank || axis > in.rank)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -789,7 +788,7 @@ static int shape_flatten(IrGraph *g, int n, Err *err) {
 static int shape_transpose(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t perm[MAX_INTS];
-  int c = ir_attr_ints(&g->nodes[n], "perm", perm, MAX_INTS);
+  int c = ir_ints_copy(ir_transpose_params(g, &g->nodes[n])->perm, perm, MAX_INTS);
   if (in.rank < 0 && c > 0 && c <= IR_MAX_DIMS) {
     o.rank = c;
     for (int i = 0; i < c; i++) o.d[i] = -1;
@@ -834,7 +833,7 @@ static int norm_axes(IrGraph *g, int n, int64_t *axes, int c, int r, Err *err) {
 static int shape_squeeze(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  int c = ints_arg(g, n, 1, "axes", ir_axes_params(g, &g->nodes[n])->axes, axes, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     bool drop[IR_MAX_DIMS] = {false};
@@ -862,7 +861,7 @@ static int shape_squeeze(IrGraph *g, int n, Err *err) {
 static int shape_unsqueeze(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  int c = ints_arg(g, n, 1, "axes", ir_axes_params(g, &g->nodes[n])->axes, axes, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     int r = in.rank + c;
@@ -881,8 +880,8 @@ static int shape_unsqueeze(IrGraph *g, int n, Err *err) {
 static int shape_pad(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
   int64_t pads[MAX_INTS], axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "pads", pads, err);
-  int na = has_in(g, n, 3) ? ints_arg(g, n, 3, NULL, axes, err) : 0;
+  int c = ints_arg(g, n, 1, "pads", ir_pad_params(g, &g->nodes[n])->pads, pads, err);
+  int na = has_in(g, n, 3) ? ints_arg(g, n, 3, NULL, IR_NO_INTS, axes, err) : 0;
   if (c == -2 || na == -2) return -1;
   for (int i = 0; i < o.rank; i++) o.d[i] = -1;
   if (in.rank >= 0 && c >= 0 && na >= 0) {
@@ -951,7 +950,7 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
   int scale_idx = x->n_inputs <= 2 ? 1 : 2;
   int ns = resize_scales(g, n, scale_idx, sc), nz = 0;
   if (ns == 0 && has_in(g, n, 3)) {
-    nz = ints_arg(g, n, 3, NULL, sizes, err);
+    nz = ints_arg(g, n, 3, NULL, IR_NO_INTS, sizes, err);
     if (nz == -2) return -1;
   }
   for (int i = 0; i < o.rank; i++) o.d[i] = -1;
@@ -1018,11 +1017,12 @@ static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, in
 /* Slice parameters: inputs 1..4 (opset >= 10) or attributes starts/ends/axes (older). */
 static int slice_args(IrGraph *g, int n, int64_t *st, int64_t *en, int64_t *ax, int64_t *sp,
                       int cnt[4], Err *err) {
+  const IrSliceParams *p = ir_slice_params(g, &g->nodes[n]);
   bool attrs = g->nodes[n].n_inputs == 1;
-  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", st, err) : ints_arg(g, n, 1, NULL, st, err);
-  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", en, err) : ints_arg(g, n, 2, NULL, en, err);
-  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", ax, err) : ints_arg(g, n, 3, NULL, ax, err);
-  cnt[3] = attrs ? 0 : ints_arg(g, n, 4, NULL, sp, err);
+  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", p->starts, st, err) : ints_arg(g, n, 1, NULL, IR_NO_INTS, st, err);
+  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", p->ends, en, err) : ints_arg(g, n, 2, NULL, IR_NO_INTS, en, err);
+  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", p->axes, ax, err) : ints_arg(g, n, 3, NULL, IR_NO_INTS, ax, err);
+  cnt[3] = attrs ? 0 : ints_arg(g, n, 4, NULL, IR_NO_INTS, sp, err);
   for (int i = 0; i < 4; i++)
     if (cnt[i] == -2) return -1;
   return 0;
@@ -1073,7 +1073,8 @@ static int shape_slice(IrGraph *g, int n, Err *err) {
 
 /* Split sizes along an axis of size dim into nout parts; count of split values or -1 unknown. */
 static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Err *err) {
-  int c = ints_arg(g, n, 1, "split", sz, err);
+  const IrSplitParams *p = ir_split_params(g, &g->nodes[n]);
+  int c = ints_arg(g, n, 1, "split", p->split, sz, err);
   if (c == -2 || c == -1) return c == -2 ? -2 : -1;
   if (c) {
     if (c != nout) return shape__fail(g, n, err, "split has %d values for %d outputs", c, nout), -2;
@@ -1091,7 +1092,7 @@ static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Er
     return c;
   }
   if (dim < 0) return -1;
-  if (ir_attr(&g->nodes[n], "num_outputs")) {
+  if (p->has_num_outputs) {
     int64_t chunk = dim / nout + (dim % nout != 0);
     for (int i = 0; i < nout; i++) {
       int64_t left = dim - chunk * i;
@@ -1117,7 +1118,7 @@ static int shape_split(IrGraph *g, int n, Err *err) {
     for (int k = 0; k < nout; k++) set_out(g, n, k, dt, &UNKNOWN);
     return 0;
   }
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_split_params(g, x)->axis;
   int ax = norm_axis(axis, in.rank);
   if (ax < 0)
     return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -1158,9 +1159,10 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   DType dt = in_dtype(g, n, 0);
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  const IrAxesParams *p = ir_axes_params(g, x);
+  int c = ints_arg(g, n, 1, "axes", p->axes, axes, err);
   if (c == -2) return -1;
-  bool keep = ir_attr_int(x, "keepdims", 1) != 0;
+  bool keep = p->keepdims;
   if (in.rank >= 0 && c < 0 && keep) {
     o = in;
     for (int i = 0; i < o.rank; i++) o.d[i] = -1;
@@ -1168,7 +1170,7 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
   if (in.rank >= 0 && c >= 0) {
     if (norm_axes(g, n, axes, c, in.rank, err) < 0) return -1;
     bool red[IR_MAX_DIMS] = {false};
-    bool noop = c == 0 && ir_attr_int(x, "noop_with_empty_axes", 0) != 0;
+    bool noop = c == 0 && p->noop_with_empty_axes;
     for (int i = 0; i < in.rank; i++) red[i] = c == 0 && !noop;
     for (int i = 0; i < c; i++) red[axes[i]] = true;
     o.rank = 0;
@@ -1186,8 +1188,9 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
 static int shape_argreduce(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
-  int64_t axis = ir_attr_int(x, "axis", 0);
-  bool keep = ir_attr_int(x, "keepdims", 1) != 0;
+  const IrArgMaxParams *p = ir_argmax_params(g, x);
+  int64_t axis = p->axis;
+  bool keep = p->keepdims;
   if (in.rank >= 0) {
     int ax = norm_axis(axis, in.rank);
     if (ax < 0)
@@ -1209,14 +1212,15 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims in = in_dims(g, n, 0), o = in;
   int64_t kv[MAX_INTS];
-  int c = ints_arg(g, n, 1, "k", kv, err);
+  const IrTopKParams *p = ir_topk_params(g, x);
+  int c = ints_arg(g, n, 1, NULL, IR_NO_INTS, kv, err);
   if (c == -2) return -1;
-  if (c == 0 && ir_attr(x, "k")) {
-    kv[0] = ir_attr_int(x, "k", 0);
+  if (c == 0 && p->has_k) { /* TopK-1 */
+    kv[0] = p->k;
     c = 1;
   }
   if (in.rank >= 0) {
-    int64_t axis = ir_attr_int(x, "axis", -1);
+    int64_t axis = p->axis;
     int ax = norm_axis(axis, in.rank);
     if (ax < 0)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -1383,7 +1387,7 @@ static int shape_gather(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims d = in_dims(g, n, 0), id = in_dims(g, n, 1), o = UNKNOWN;
   DType dt = in_dtype(g, n, 0);
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_axis_params(g, x)->axis;
   int ax = -1;
   if (d.rank >= 0) {
     ax = norm_axis(axis, d.rank);
@@ -1467,7 +1471,7 @@ static int shape_expand(IrGraph *g, int n, Err *err) {
 static int shape_tile(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
   int64_t rep[MAX_INTS];
-  int c = ints_arg(g, n, 1, NULL, rep, err);
+  int c = ints_arg(g, n, 1, NULL, IR_NO_INTS, rep, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     if (c != in.rank)

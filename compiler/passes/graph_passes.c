@@ -200,7 +200,7 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
   int64_t oc, ic, k;
   /* channel reversal: Gather on axis 1 with constant indices */
   const IrNode *ga = pre_producer(g, c->inputs[0], IR_OP_GATHER);
-  if (ga && ir_attr_int(ga, "axis", 0) == 1 && ir_is_const(g, ga->inputs[1])) {
+  if (ga && ir_axis_params(g, ga)->axis == 1 && ir_is_const(g, ga->inputs[1])) {
     const IrTensor *idx = &g->tensors[ga->inputs[1]];
     float *w0 = conv_weights_f32(g, c, &oc, &ic, &k);
     if (!w0 || ir_numel(idx) != ic) return;

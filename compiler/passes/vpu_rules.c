@@ -114,9 +114,9 @@ static Verdict rule_resize(Ctx *c) {
 static Verdict rule_pad(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
   if (x && x->rank != 4) return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
-  const char *mode = ir_attr_str(c->n, "mode", "constant");
-  if (strcmp(mode, "constant") && strcmp(mode, "edge") && strcmp(mode, "reflect"))
-    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", mode), "use constant, edge or reflect");
+  const IrPadParams *p = ir_pad_params(c->g, c->n);
+  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_EDGE && p->mode != IR_PAD_REFLECT)
+    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", p->mode_name), "use constant, edge or reflect");
   return VERDICT_SUPPORTED;
 }
 

@@ -401,8 +401,9 @@ REF_KERNEL(lrn) {
 REF_KERNEL(softmax) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
-  bool old = x->g->opset > 0 && x->g->opset < 13; /* opset < 13: coerce to 2-D at axis */
-  int64_t axis = ir_attr_int(x->n, "axis", old ? 1 : -1);
+  const IrAxisParams *ap = ir_axis_params(x->g, x->n);
+  bool old = ap->legacy; /* opset < 13: coerce to 2-D at axis */
+  int64_t axis = ap->axis;
   int r = X->rank;
   int64_t outer = 1, dim = 1, inner = 1;
   if (old) {

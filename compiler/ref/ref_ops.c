@@ -320,7 +320,7 @@ REF_KERNEL(gemm) {
 REF_KERNEL(concat) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  int ax = ref__axis(x, ir_axis_params(x->g, x->n)->axis, a->rank);
   if (ax < 0) return -1;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
@@ -363,10 +363,10 @@ REF_KERNEL(reshape) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t sh[MAX_INTS];
-  int c = ref__ints(x, 1, "shape", sh, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS); /* input 2 (shape inference requires it) */
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
-  bool allowzero = ir_attr_int(x->n, "allowzero", 0) != 0;
+  bool allowzero = ir_reshape_params(x->g, x->n)->allowzero;
   int neg = -1;
   int64_t known = 1;
   for (int i = 0; i < c; i++) {
@@ -398,7 +398,7 @@ REF_KERNEL(reshape) {
 REF_KERNEL(flatten) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t axis = ir_attr_int(x->n, "axis", 1);
+  int64_t axis = ir_axis_params(x->g, x->n)->axis;
   if (axis < -a->rank || axis > a->rank) return ref__fail(x, ERR_SHAPE, "axis %lld is out of range", (long long)axis);
   int ax = (int)(axis < 0 ? axis + a->rank : axis);
   int64_t d[2] = {1, 1};
@@ -424,7 +424,7 @@ REF_KERNEL(transpose) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t perm[MAX_INTS];
-  int c = ir_attr_ints(x->n, "perm", perm, MAX_INTS);
+  int c = ir_ints_copy(ir_transpose_params(x->g, x->n)->perm, perm, MAX_INTS);
   if (c == 0) {
     c = a->rank;
     for (int i = 0; i < c; i++) perm[i] = a->rank - 1 - i;
@@ -468,7 +468,7 @@ REF_KERNEL(squeeze) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  int c = ref__ints(x, 1, "axes", ir_axes_params(x->g, x->n)->axes, axes, MAX_INTS);
   if (c < 0 || norm_axes(x, axes, c, a->rank) < 0) return -1;
   bool drop[IR_MAX_DIMS] = {false};
   for (int i = 0; i < c; i++) {
@@ -489,7 +489,7 @@ REF_KERNEL(unsqueeze) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  int c = ref__ints(x, 1, "axes", ir_axes_params(x->g, x->n)->axes, axes, MAX_INTS);
   if (c < 0) return -1;
   int r = a->rank + c;
   if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
@@ -501,16 +501,14 @@ REF_KERNEL(unsqueeze) {
   return copy_as(x, 0, a, r, d);
 }
 
-typedef enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP } PadMode;
-
 /* Source index on an axis of size n for padded index i (pb = leading pad); -1 = constant. */
-static int64_t pad_src(PadMode m, int64_t i, int64_t pb, int64_t n) {
+static int64_t pad_src(IrPadMode m, int64_t i, int64_t pb, int64_t n) {
   int64_t s = i - pb;
   if (s >= 0 && s < n) return s;
   switch (m) {
-  case PAD_EDGE: return s < 0 ? 0 : n - 1;
-  case PAD_WRAP: return ((s % n) + n) % n;
-  case PAD_REFLECT: {
+  case IR_PAD_EDGE: return s < 0 ? 0 : n - 1;
+  case IR_PAD_WRAP: return ((s % n) + n) % n;
+  case IR_PAD_REFLECT: {
     if (n == 1) return 0;
     int64_t p = 2 * (n - 1);
     s = ((s % p) + p) % p;
@@ -523,12 +521,13 @@ static int64_t pad_src(PadMode m, int64_t i, int64_t pb, int64_t n) {
 REF_KERNEL(pad) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
+  const IrPadParams *pp = ir_pad_params(x->g, x->n);
   bool attrs = x->g->opset > 0 && x->g->opset < 11;
   int64_t pads[MAX_INTS], axes[MAX_INTS];
-  int c = ref__ints(x, attrs ? 99 : 1, attrs ? "pads" : NULL, pads, MAX_INTS);
+  int c = ref__ints(x, attrs ? 99 : 1, attrs ? "pads" : NULL, pp->pads, pads, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && !attrs) c = ref__ints(x, 99, "pads", pads, MAX_INTS); /* lenient: attribute form */
-  int na = ref__ints(x, 3, NULL, axes, MAX_INTS);
+  if (c == 0 && !attrs) c = ref__ints(x, 99, "pads", pp->pads, pads, MAX_INTS); /* lenient: attribute form */
+  int na = ref__ints(x, 3, NULL, IR_NO_INTS, axes, MAX_INTS);
   if (na < 0) return -1;
   if (na == 0) {
     na = a->rank;
@@ -537,19 +536,18 @@ REF_KERNEL(pad) {
     return -1;
   }
   if (c != 2 * na) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * na);
-  double value = attrs ? ir_attr_float(x->n, "value", 0.0f)
+  double value = attrs ? pp->value
                        : (x->n_in > 2 && x->in[2] && ref_numel(x->in[2]) > 0 ? ref_get_f64(x->in[2], 0) : 0.0);
-  const char *ms = ir_attr_str(x->n, "mode", "constant");
-  PadMode m = !strcmp(ms, "constant") ? PAD_CONSTANT : !strcmp(ms, "reflect") ? PAD_REFLECT
-            : !strcmp(ms, "edge") ? PAD_EDGE : !strcmp(ms, "wrap") ? PAD_WRAP : (PadMode)-1;
-  if ((int)m < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
+  const char *ms = pp->mode_name;
+  IrPadMode m = pp->mode;
+  if (m == IR_PAD_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
   int64_t pb[IR_MAX_DIMS] = {0}, d[IR_MAX_DIMS], st[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
   for (int i = 0; i < na; i++) {
     pb[axes[i]] = pads[i];
     d[axes[i]] += pads[i] + pads[na + i];
     if (d[axes[i]] < 0) return ref__fail(x, ERR_SHAPE, "padding gives a negative size on axis %lld", (long long)axes[i]);
-    if (m != PAD_CONSTANT && a->dims[axes[i]] == 0 && d[axes[i]] > 0)
+    if (m != IR_PAD_CONSTANT && a->dims[axes[i]] == 0 && d[axes[i]] > 0)
       return ref__fail(x, ERR_SHAPE, "cannot pad an empty axis in mode '%s'", ms);
   }
   ref__strides(a->rank, a->dims, st);
@@ -594,11 +592,12 @@ REF_KERNEL(slice) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t st[MAX_INTS], en[MAX_INTS], ax[MAX_INTS], sp[MAX_INTS];
+  const IrSliceParams *p = ir_slice_params(x->g, x->n);
   bool attrs = x->n_in == 1;
-  int cs = ref__ints(x, attrs ? 99 : 1, attrs ? "starts" : NULL, st, MAX_INTS);
-  int ce = ref__ints(x, attrs ? 99 : 2, attrs ? "ends" : NULL, en, MAX_INTS);
-  int ca = ref__ints(x, attrs ? 99 : 3, attrs ? "axes" : NULL, ax, MAX_INTS);
-  int cp = attrs ? 0 : ref__ints(x, 4, NULL, sp, MAX_INTS);
+  int cs = ref__ints(x, attrs ? 99 : 1, attrs ? "starts" : NULL, p->starts, st, MAX_INTS);
+  int ce = ref__ints(x, attrs ? 99 : 2, attrs ? "ends" : NULL, p->ends, en, MAX_INTS);
+  int ca = ref__ints(x, attrs ? 99 : 3, attrs ? "axes" : NULL, p->axes, ax, MAX_INTS);
+  int cp = attrs ? 0 : ref__ints(x, 4, NULL, IR_NO_INTS, sp, MAX_INTS);
   if (cs < 0 || ce < 0 || ca < 0 || cp < 0) return -1;
   if (ce != cs || (ca && ca != cs) || (cp && cp != cs))
     return ref__fail(x, ERR_SHAPE, "starts, ends, axes and steps have different lengths");
@@ -631,18 +630,19 @@ REF_KERNEL(slice) {
 REF_KERNEL(split) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  const IrSplitParams *sp = ir_split_params(x->g, x->n);
+  int ax = ref__axis(x, sp->axis, a->rank);
   if (ax < 0) return -1;
   int nout = x->n_out;
   int64_t sz[MAX_INTS], dim = a->dims[ax];
-  int c = ref__ints(x, 1, "split", sz, MAX_INTS);
+  int c = ref__ints(x, 1, "split", sp->split, sz, MAX_INTS);
   if (c < 0) return -1;
   if (c) {
     int64_t sum = 0;
     for (int i = 0; i < c; i++) sum += sz[i];
     if (c != nout || sum != dim)
       return ref__fail(x, ERR_SHAPE, "split sizes do not match %d outputs over a dim of %lld", nout, (long long)dim);
-  } else if (ir_attr(x->n, "num_outputs")) {
+  } else if (sp->has_num_outputs) {
     int64_t chunk = dim / nout + (dim % nout != 0);
     for (int i = 0; i < nout; i++) {
       int64_t left = dim - chunk * i;
@@ -676,10 +676,11 @@ REF_KERNEL(reduce) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  const IrAxesParams *ap = ir_axes_params(x->g, x->n);
+  int c = ref__ints(x, 1, "axes", ap->axes, axes, MAX_INTS);
   if (c < 0 || norm_axes(x, axes, c, a->rank) < 0) return -1;
-  bool keep = ir_attr_int(x->n, "keepdims", 1) != 0;
-  bool noop = c == 0 && ir_attr_int(x->n, "noop_with_empty_axes", 0) != 0;
+  bool keep = ap->keepdims;
+  bool noop = c == 0 && ap->noop_with_empty_axes;
   bool red[IR_MAX_DIMS] = {false};
   for (int i = 0; i < a->rank; i++) red[i] = c == 0 && !noop;
   for (int i = 0; i < c; i++) red[axes[i]] = true;
@@ -726,9 +727,10 @@ REF_KERNEL(reduce) {
 REF_KERNEL(argmax) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  const IrArgMaxParams *ap = ir_argmax_params(x->g, x->n);
+  int ax = ref__axis(x, ap->axis, a->rank);
   if (ax < 0) return -1;
-  bool keep = ir_attr_int(x->n, "keepdims", 1) != 0, last = ir_attr_int(x->n, "select_last_index", 0) != 0;
+  bool keep = ap->keepdims, last = ap->select_last_index;
   int r = 0;
   int64_t d[IR_MAX_DIMS], outer = 1, inner = 1, dim = a->dims[ax];
   for (int i = 0; i < a->rank; i++) {
@@ -776,15 +778,16 @@ REF_KERNEL(topk) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t kv[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, kv, MAX_INTS);
+  const IrTopKParams *tp = ir_topk_params(x->g, x->n);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, kv, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && ir_attr(x->n, "k")) { kv[0] = ir_attr_int(x->n, "k", 0); c = 1; }
+  if (c == 0 && tp->has_k) { kv[0] = tp->k; c = 1; } /* TopK-1 */
   if (c != 1) return ref__fail(x, ERR_SHAPE, "k must be a single value");
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", -1), a->rank);
+  int ax = ref__axis(x, tp->axis, a->rank);
   if (ax < 0) return -1;
   int64_t dim = a->dims[ax], k = kv[0], outer = 1, inner = 1;
   if (k < 0 || k > dim) return ref__fail(x, ERR_SHAPE, "k %lld is out of range for axis size %lld", (long long)k, (long long)dim);
-  bool largest = ir_attr_int(x->n, "largest", 1) != 0;
+  bool largest = tp->largest;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
   d[ax] = k;
@@ -869,7 +872,7 @@ REF_KERNEL(constant_of_shape) {
   const RefTensor *s = ref__need(x, 0);
   if (!s) return -1;
   int64_t d[MAX_INTS];
-  int c = ref__ints(x, 0, NULL, d, MAX_INTS);
+  int c = ref__ints(x, 0, NULL, IR_NO_INTS, d, MAX_INTS);
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", c, IR_MAX_DIMS);
   const IrAttr *a = ir_attr(x->n, "value");
@@ -906,7 +909,7 @@ REF_KERNEL(gather) {
   const RefTensor *a = ref__need(x, 0), *ix = ref__need(x, 1);
   if (!a || !ix) return -1;
   if (a->rank == 0) return ref__fail(x, ERR_SHAPE, "data must not be a scalar");
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  int ax = ref__axis(x, ir_axis_params(x->g, x->n)->axis, a->rank);
   if (ax < 0) return -1;
   int r = a->rank - 1 + ix->rank;
   if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
@@ -933,7 +936,7 @@ REF_KERNEL(expand) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t sh[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, sh, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS);
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
   int r = a->rank;
@@ -972,7 +975,7 @@ REF_KERNEL(tile) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t rep[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, rep, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, rep, MAX_INTS);
   if (c < 0) return -1;
   if (c != a->rank) return ref__fail(x, ERR_SHAPE, "repeats has %d values, expected %d", c, a->rank);
   int64_t d[IR_MAX_DIMS], st[IR_MAX_DIMS];

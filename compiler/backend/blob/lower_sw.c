@@ -312,7 +312,7 @@ static int lower_prelu_bcast(W *w, const IrNode *n) {
 static int lower_gather_stage(W *w, const IrNode *n) {
   int x = n->inputs[0], ix = n->inputs[1], y = n->outputs[0];
   int r = bw_rank_of(bw_T(w, x));
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   uint32_t idt = bw_blob_dt(bw_T(w, ix)->dtype);
@@ -622,7 +622,7 @@ static int lower_pool(W *w, const IrNode *n) {
 static int lower_softmax(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", w->g->opset >= 13 ? -1 : 1);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   Stage *s = bw_new_stage(w, BLOB_STAGE_SOFT_MAX, false);
   buf_put_i32(&s->params, (int32_t)(r - 1 - axis)); /* memory index, 0 = innermost (§3.4) */
@@ -635,7 +635,7 @@ static int lower_transpose(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
   int64_t perm[IR_MAX_DIMS];
-  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  int np = ir_ints_copy(ir_transpose_params(w->g, n)->perm, perm, IR_MAX_DIMS);
   if (np == 0)
     for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
@@ -655,7 +655,7 @@ void bw_copy_stage(W *w, BRef in, BRef out) {
 static int lower_concat(W *w, const IrNode *n) {
   const IrTensor *y = bw_T(w, n->outputs[0]);
   int r = bw_rank_of(y);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   uint32_t at = 0;
   for (int k = 0; k < n->n_inputs; k++) {
@@ -748,12 +748,11 @@ static int lower_slice(W *w, const IrNode *n) {
         if (ir_const_i64(sp, i) != 1) return lower_strided_slice(w, n);
     }
   } else {
-    int64_t starts[8], axes[8];
-    int ns = ir_attr_ints(n, "starts", starts, 8), na = ir_attr_ints(n, "axes", axes, 8);
-    for (int i = 0; i < ns; i++) {
-      int64_t a = i < na ? axes[i] : i;
+    const IrSliceParams *p = ir_slice_params(w->g, n); /* Slice-1 */
+    for (int i = 0; i < p->starts.n && i < 8; i++) {
+      int64_t a = i < p->axes.n && i < 8 ? p->axes.v[i] : i;
       if (a < 0) a += r;
-      if (a == axis) start = starts[i];
+      if (a == axis) start = p->starts.v[i];
     }
   }
   if (start < 0) start += bw_dim_of(x, axis);
@@ -767,7 +766,7 @@ static int lower_slice(W *w, const IrNode *n) {
 static int lower_split(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_split_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   uint32_t at = 0;
   for (int k = 0; k < n->n_outputs; k++) {
@@ -788,7 +787,7 @@ static int lower_gather(W *w, const IrNode *n) {
     return lower_gather_stage(w, n);
   const IrTensor *idx = bw_T(w, n->inputs[1]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   for (int64_t i = 0; i < ir_numel(idx); i++) {
     int64_t v = ir_const_i64(idx, i);
@@ -838,6 +837,7 @@ static int lower_resize(W *w, const IrNode *n) {
 static int lower_pad(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
+  const IrPadParams *pp = ir_pad_params(w->g, n);
   int64_t pads[2 * IR_MAX_DIMS] = {0};
   int np = 0;
   if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) {
@@ -845,13 +845,12 @@ static int lower_pad(W *w, const IrNode *n) {
     np = (int)ir_numel(p);
     for (int i = 0; i < np && i < 2 * IR_MAX_DIMS; i++) pads[i] = ir_const_i64(p, i);
   } else {
-    np = ir_attr_ints(n, "pads", pads, 2 * IR_MAX_DIMS);
+    np = ir_ints_copy(pp->pads, pads, 2 * IR_MAX_DIMS); /* Pad-2 */
   }
   if (np != 2 * r || r > 4) return bw_fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
-  float value = ir_attr_float(n, "value", 0.0f);
+  float value = pp->value;
   if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) value = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
-  const char *mode = ir_attr_str(n, "mode", "constant");
-  uint32_t m = !strcmp(mode, "edge") ? 1 : !strcmp(mode, "reflect") ? 2 : 0;
+  uint32_t m = pp->mode == IR_PAD_EDGE ? 1 : pp->mode == IR_PAD_REFLECT ? 2 : 0;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PAD, false);
   for (int i = 0; i < 4; i++) { /* minor -> major */
     int ie = r - 1 - i;
@@ -951,6 +950,7 @@ static int64_t axes_mask(const int64_t *axes, int n, int r) {
 static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
   int r = bw_rank_of(bw_T(w, n->inputs[0]));
   if (r > 8) return bw_fail(w, "%s of rank > 8", n->op_type);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
   int64_t axes[IR_MAX_DIMS];
   int na;
   if (n->n_inputs > 1 && n->inputs[1] >= 0) { /* opset 13 ReduceSum / opset 18: axes input */
@@ -960,10 +960,11 @@ static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
     if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
     for (int i = 0; i < na; i++) axes[i] = ir_const_i64(at, i);
   } else {
-    na = ir_attr_ints(n, "axes", axes, IR_MAX_DIMS);
+    na = ir_ints_copy(p->axes, axes, IR_MAX_DIMS);
+    if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
   }
   if (na == 0) {
-    if (ir_attr_int(n, "noop_with_empty_axes", 0)) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    if (p->noop_with_empty_axes) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
     for (int i = 0; i < r; i++) axes[i] = i;
     na = r;
   }
@@ -1109,21 +1110,23 @@ static int lower_topk(W *w, const IrNode *n) {
   int xt = n->inputs[0];
   int r = bw_rank_of(bw_T(w, xt));
   bool argmax = n->op == IR_OP_ARGMAX;
-  int64_t axis = ir_attr_int(n, "axis", argmax ? 0 : -1), k = 1;
+  const IrArgMaxParams *ap = argmax ? ir_argmax_params(w->g, n) : NULL;
+  const IrTopKParams *tp = argmax ? NULL : ir_topk_params(w->g, n);
+  int64_t axis = argmax ? ap->axis : tp->axis, k = 1;
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   int32_t mode = 0, sort = 0;
   if (argmax) {
-    if (ir_attr_int(n, "select_last_index", 0)) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
+    if (ap->select_last_index) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
   } else {
     if (n->n_inputs > 1 && n->inputs[1] >= 0) {
       if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time K is not written", n->op_type);
       k = ir_const_i64(bw_T(w, n->inputs[1]), 0);
     } else {
-      k = ir_attr_int(n, "k", 1);
+      k = tp->k; /* TopK-1 */
     }
-    if (!ir_attr_int(n, "sorted", 1)) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
-    mode = ir_attr_int(n, "largest", 1) ? 0 : 1;
+    if (!tp->sorted) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
+    mode = tp->largest ? 0 : 1;
     sort = 1; /* Value */
   }
   if (k < 1 || k > bw_dim_of(bw_T(w, xt), (int)axis)) return bw_fail(w, "%s: K out of range", n->op_type);
@@ -1250,7 +1253,7 @@ static int lower_lrn(W *w, const IrNode *n) {
 static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
   const IrTensor *x = &g->tensors[n->inputs[0]];
   int64_t perm[IR_MAX_DIMS];
-  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  int np = ir_ints_copy(ir_transpose_params(g, n)->perm, perm, IR_MAX_DIMS);
   if (x->rank < 1 || (np && np != x->rank)) return false;
   if (!np)
     for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
