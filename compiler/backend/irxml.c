@@ -878,14 +878,13 @@ static int emit_resize(W *w, const IrNode *n) {
   int r = x->rank;
   if (r != y->rank || r < 1) return EMIT_UNMAPPED;
   /* Upsample, Resize-10: (X, scales); Resize-11+: (X, roi, scales, sizes) */
-  bool old = n->op == IR_OP_UPSAMPLE || n->n_inputs == 2 || (w->g->opset > 0 && w->g->opset < 11);
-  int scales_in = old ? 1 : 2;
+  const IrResizeParams *p = ir_resize_params(w->g, n);
+  int scales_in = p->legacy ? 1 : 2;
   double scales[IR_MAX_DIMS];
   bool given_scales = false;
   if (n->op == IR_OP_UPSAMPLE && !has_in(n, 1)) {
-    const IrAttr *a = ir_attr(n, "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n != r) return EMIT_UNMAPPED;
-    for (int i = 0; i < r; i++) scales[i] = a->floats[i];
+    if (!p->scales || p->n_scales != r) return EMIT_UNMAPPED;
+    for (int i = 0; i < r; i++) scales[i] = p->scales[i];
     given_scales = true;
   } else if (has_in(n, scales_in) && ir_numel(T(w, n->inputs[scales_in])) == r &&
              T(w, n->inputs[scales_in])->data) {
@@ -896,21 +895,18 @@ static int emit_resize(W *w, const IrNode *n) {
   }
   if (!given_scales)
     for (int i = 0; i < r; i++) scales[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1.0;
-  if (ir_attr(n, "axes") || ir_attr_int(n, "exclude_outside", 0)) return EMIT_UNMAPPED;
-  const char *mode = ir_attr_str(n, "mode", "nearest");
+  if (p->has_axes || p->exclude_outside) return EMIT_UNMAPPED;
   const char *ov_mode;
-  if (strcmp(mode, "nearest") == 0) ov_mode = "nearest";
-  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
-  else if (strcmp(mode, "cubic") == 0) ov_mode = "cubic";
+  if (p->mode == IR_RESIZE_NEAREST) ov_mode = "nearest";
+  else if (p->mode == IR_RESIZE_LINEAR) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
+  else if (p->mode == IR_RESIZE_CUBIC) ov_mode = "cubic";
   else return EMIT_UNMAPPED;
-  const char *ctm = old ? "asymmetric" : ir_attr_str(n, "coordinate_transformation_mode", "half_pixel");
-  if (strcmp(ctm, "half_pixel") && strcmp(ctm, "pytorch_half_pixel") && strcmp(ctm, "align_corners") &&
-      strcmp(ctm, "asymmetric") && strcmp(ctm, "tf_half_pixel_for_nn"))
+  IrResizeCoord ct = p->coord;
+  if (ct != IR_COORD_HALF_PIXEL && ct != IR_COORD_PYTORCH_HALF_PIXEL && ct != IR_COORD_ALIGN_CORNERS &&
+      ct != IR_COORD_ASYMMETRIC && ct != IR_COORD_TF_HALF_PIXEL_FOR_NN)
     return EMIT_UNMAPPED;
-  const char *nm = old ? "simple" : ir_attr_str(n, "nearest_mode", "round_prefer_floor");
-  if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") &&
-      strcmp(nm, "ceil") && strcmp(nm, "simple"))
-    return EMIT_UNMAPPED;
+  if (p->nearest == IR_NEAREST_UNKNOWN) return EMIT_UNMAPPED;
+  const char *ctm = p->coord_name, *nm = p->nearest_name; /* OpenVINO spells them as ONNX does */
   /* interpolate the axes that change (or all when batch/channel change too) */
   int64_t axes[IR_MAX_DIMS], sizes[IR_MAX_DIMS];
   float sc[IR_MAX_DIMS];
@@ -936,7 +932,7 @@ static int emit_resize(W *w, const IrNode *n) {
   attr_bool(w, li, "antialias", false);
   attr_ints(w, li, "pads_begin", zeros, r);
   attr_ints(w, li, "pads_end", zeros, r);
-  attr_flt(w, li, "cube_coeff", ir_attr_float(n, "cubic_coeff_a", -0.75f));
+  attr_flt(w, li, "cube_coeff", p->cubic_coeff_a);
   layer_in(w, li, xv);
   layer_in(w, li, sv);
   layer_in(w, li, scv);

@@ -257,10 +257,54 @@ static int dec_reshape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- Resize, Upsample ---- */
+
+/* Index of s in names[count], or unknown. */
+static int name_index(const char *s, const char *const *names, int count, int unknown) {
+  for (int i = 0; i < count; i++)
+    if (strcmp(s, names[i]) == 0) return i;
+  return unknown;
+}
+
+static int dec_resize(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)err;
+  IrResizeParams *p = out;
+  static const char *const modes[] = {"nearest", "linear", "cubic"};
+  static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
+                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
+  static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
+  static const char *const aspects[] = {"stretch", "not_larger", "not_smaller"};
+  p->legacy = n->op == IR_OP_UPSAMPLE || n->n_inputs == 2 || (g->opset > 0 && g->opset < 11);
+  p->mode_name = ir_attr_str(n, "mode", "nearest");
+  p->mode = (IrResizeMode)name_index(p->mode_name, modes, 3, IR_RESIZE_MODE_UNKNOWN);
+  if (strcmp(p->mode_name, "bilinear") == 0) p->mode = IR_RESIZE_LINEAR; /* Upsample-7 */
+  if (p->legacy) {
+    p->coord_name = "asymmetric";
+    p->nearest_name = "simple";
+  } else {
+    p->coord_name = ir_attr_str(n, "coordinate_transformation_mode", "half_pixel");
+    p->nearest_name = ir_attr_str(n, "nearest_mode", "round_prefer_floor");
+  }
+  p->coord = (IrResizeCoord)name_index(p->coord_name, coords, 7, IR_COORD_UNKNOWN);
+  p->nearest = (IrResizeNearest)name_index(p->nearest_name, nearests, 5, IR_NEAREST_UNKNOWN);
+  p->cubic_coeff_a = ir_attr_float(n, "cubic_coeff_a", -0.75f);
+  p->extrapolation_value = ir_attr_float(n, "extrapolation_value", 0.0f);
+  p->exclude_outside = ir_attr_int(n, "exclude_outside", 0) != 0;
+  p->antialias = ir_attr_int(n, "antialias", 0) != 0;
+  p->keep_aspect_name = ir_attr_str(n, "keep_aspect_ratio_policy", "stretch");
+  p->keep_aspect = (IrResizeAspect)name_index(p->keep_aspect_name, aspects, 3, IR_ASPECT_UNKNOWN);
+  p->has_axes = ir_attr(n, "axes") != NULL;
+  p->axes = ints_of(n, "axes");
+  const IrAttr *s = ir_attr(n, "scales");
+  p->has_scales = s != NULL;
+  if (s && s->kind == ATTR_FLOATS) p->scales = s->floats, p->n_scales = s->n;
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
@@ -276,6 +320,7 @@ static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ARGMAX] = sizeof(IrArgMaxParams),
     [PK_TOPK] = sizeof(IrTopKParams),
     [PK_RESHAPE] = sizeof(IrReshapeParams),
+    [PK_RESIZE] = sizeof(IrResizeParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -332,8 +377,8 @@ typedef struct {
   Y(SQUEEZE,             dec_axes,         PK_AXES)        \
   Y(UNSQUEEZE,           dec_axes,         PK_AXES)        \
   Y(PAD,                 dec_pad,          PK_PAD)         \
-  Y(RESIZE,              NULL)                             \
-  Y(UPSAMPLE,            NULL)                             \
+  Y(RESIZE,              dec_resize,       PK_RESIZE)      \
+  Y(UPSAMPLE,            dec_resize,       PK_RESIZE)      \
   Y(SLICE,               dec_slice,        PK_SLICE)       \
   Y(SPLIT,               dec_split,        PK_SPLIT)       \
   Y(REDUCE_MEAN,         dec_axes,         PK_AXES)        \
@@ -402,3 +447,4 @@ const IrPadParams *ir_pad_params(const IrGraph *g, const IrNode *n) { return par
 const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ARGMAX); }
 const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TOPK); }
 const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESHAPE); }
+const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESIZE); }

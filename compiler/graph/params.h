@@ -189,4 +189,41 @@ typedef struct {
 } IrReshapeParams;
 const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n);
 
+/* ---- Resize, Upsample ---- */
+
+typedef enum { IR_RESIZE_NEAREST, IR_RESIZE_LINEAR, IR_RESIZE_CUBIC, IR_RESIZE_MODE_UNKNOWN } IrResizeMode;
+typedef enum {
+  IR_COORD_HALF_PIXEL, IR_COORD_ASYMMETRIC, IR_COORD_ALIGN_CORNERS, IR_COORD_PYTORCH_HALF_PIXEL,
+  IR_COORD_TF_HALF_PIXEL_FOR_NN, IR_COORD_TF_CROP_AND_RESIZE, IR_COORD_HALF_PIXEL_SYMMETRIC,
+  IR_COORD_UNKNOWN
+} IrResizeCoord;
+typedef enum {
+  IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR, IR_NEAREST_CEIL,
+  IR_NEAREST_SIMPLE, /* the opset-10 rule (OpenVINO "simple"): floor, ceil when downscaling */
+  IR_NEAREST_UNKNOWN
+} IrResizeNearest;
+typedef enum { IR_ASPECT_STRETCH, IR_ASPECT_NOT_LARGER, IR_ASPECT_NOT_SMALLER, IR_ASPECT_UNKNOWN } IrResizeAspect;
+
+typedef struct {
+  /* Upsample, Resize-10 (two inputs, or an opset below 11): no coordinate_transformation_mode
+   * nor nearest_mode; they resize asymmetric with the opset-10 nearest rule */
+  bool legacy;
+  IrResizeMode mode;             /* nearest; Upsample-7's "bilinear" is linear */
+  IrResizeCoord coord;           /* half_pixel; legacy: asymmetric */
+  IrResizeNearest nearest;       /* round_prefer_floor; legacy: simple */
+  const char *mode_name, *coord_name, *nearest_name; /* as given (or the default), for messages */
+  float cubic_coeff_a;           /* -0.75 */
+  float extrapolation_value;     /* 0 */
+  bool exclude_outside;          /* false */
+  bool antialias;                /* false (opset 18) */
+  IrResizeAspect keep_aspect;    /* stretch (opset 18) */
+  const char *keep_aspect_name;
+  bool has_axes;                 /* opset 18 axes given */
+  IrInts axes;
+  bool has_scales;               /* Upsample-7 scales attribute given */
+  const float *scales;           /* its values when a float list, else NULL */
+  int n_scales;
+} IrResizeParams;
+const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -913,10 +913,10 @@ static int shape_pad(IrGraph *g, int n, Err *err) {
 /* Scales (f64) from a constant input or the Upsample-7 attribute; count, 0 absent, -1 unknown. */
 static int resize_scales(IrGraph *g, int n, int idx, double *out) {
   if (!has_in(g, n, idx)) {
-    const IrAttr *a = ir_attr(&g->nodes[n], "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n > MAX_INTS) return 0;
-    for (int i = 0; i < a->n; i++) out[i] = a->floats[i];
-    return a->n;
+    const IrResizeParams *p = ir_resize_params(g, &g->nodes[n]);
+    if (!p->scales || p->n_scales > MAX_INTS) return 0;
+    for (int i = 0; i < p->n_scales; i++) out[i] = p->scales[i];
+    return p->n_scales;
   }
   if (!in_const(g, n, idx)) return -1;
   const IrTensor *t = in_t(g, n, idx);
@@ -927,10 +927,9 @@ static int resize_scales(IrGraph *g, int n, int idx, double *out) {
 }
 
 /* Applies keep_aspect_ratio_policy (opset 18) to sizes on the listed axes. */
-static void resize_keep_aspect(const IrNode *x, const Dims *in, const int64_t *axes, int na,
+static void resize_keep_aspect(const IrResizeParams *p, const Dims *in, const int64_t *axes, int na,
                                int64_t *sizes) {
-  const char *pol = ir_attr_str(x, "keep_aspect_ratio_policy", "stretch");
-  bool larger = strcmp(pol, "not_larger") == 0, smaller = strcmp(pol, "not_smaller") == 0;
+  bool larger = p->keep_aspect == IR_ASPECT_NOT_LARGER, smaller = p->keep_aspect == IR_ASPECT_NOT_SMALLER;
   if (!larger && !smaller) return;
   double sc = larger ? INFINITY : 0;
   for (int i = 0; i < na; i++) {
@@ -958,7 +957,8 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
     set_out(g, n, 0, dt, &o); /* rank kept, sizes unknown */
     return 0;
   }
-  int na = ir_attr_ints(x, "axes", axes, MAX_INTS);
+  const IrResizeParams *p = ir_resize_params(g, x);
+  int na = ir_ints_copy(p->axes, axes, MAX_INTS);
   if (na == 0) {
     na = in.rank;
     for (int i = 0; i < na; i++) axes[i] = i;
@@ -971,7 +971,7 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
     return shape__fail(g, n, err, "%s has %d values, expected %d", ns ? "scales" : "sizes", cnt,
                        na);
   o = in;
-  if (nz) resize_keep_aspect(x, &in, axes, na, sizes);
+  if (nz) resize_keep_aspect(p, &in, axes, na, sizes);
   for (int i = 0; i < na; i++) {
     int a = (int)axes[i];
     if (nz) {
@@ -1632,7 +1632,7 @@ static int check_inputs(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   int lo = ir_op_min_inputs(x->op), hi = ir_op_max_inputs(x->op);
   /* Upsample-7 carries its scales as an attribute */
-  if (x->op == IR_OP_UPSAMPLE && x->n_inputs == 1 && ir_attr(x, "scales")) lo = 1;
+  if (x->op == IR_OP_UPSAMPLE && x->n_inputs == 1 && ir_resize_params(g, x)->has_scales) lo = 1;
   if (x->n_inputs < lo)
     return shape__fail(g, n, err, "expects at least %d input%s, got %d", lo, lo == 1 ? "" : "s",
                        x->n_inputs);

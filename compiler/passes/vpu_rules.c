@@ -98,13 +98,12 @@ static Verdict rule_pool(Ctx *c) {
 }
 
 static Verdict rule_resize(Ctx *c) {
-  const char *mode = ir_attr_str(c->n, "mode", "nearest");
-  if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear"))
-    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", mode),
+  const IrResizeParams *p = ir_resize_params(c->g, c->n);
+  if (p->mode != IR_RESIZE_NEAREST && p->mode != IR_RESIZE_LINEAR)
+    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", p->mode_name),
                        "export with mode='linear' or 'nearest'");
-  const char *ctm = ir_attr_str(c->n, "coordinate_transformation_mode", "half_pixel");
-  if (!strcmp(mode, "linear") && strcmp(ctm, "align_corners") && strcmp(ctm, "asymmetric")) {
-    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", ctm);
+  if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS && p->coord != IR_COORD_ASYMMETRIC) {
+    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
     *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
     return VERDICT_CONVERTED;
   }

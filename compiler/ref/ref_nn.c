@@ -437,17 +437,10 @@ REF_KERNEL(softmax) {
 
 /* ---- Resize / Upsample ---- */
 
-typedef enum { RZ_NEAREST, RZ_LINEAR, RZ_CUBIC } RzMode;
-typedef enum {
-  CT_HALF_PIXEL, CT_ASYMMETRIC, CT_ALIGN_CORNERS, CT_PYTORCH_HALF_PIXEL, CT_TF_HALF_PIXEL_FOR_NN,
-  CT_TF_CROP_AND_RESIZE, CT_HALF_PIXEL_SYMMETRIC
-} RzCoord;
-typedef enum { NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL, NM_SIMPLE } RzNearest;
-
 typedef struct {
-  RzMode mode;
-  RzCoord coord;
-  RzNearest nearest;
+  IrResizeMode mode;
+  IrResizeCoord coord;
+  IrResizeNearest nearest;
   double cubic_a, extrapolation;
   bool exclude_outside;
 } Rz;
@@ -460,41 +453,25 @@ typedef struct {
   bool extrapolate;
 } Taps;
 
-static int parse_enum(const char *s, const char *const *names, int count) {
-  for (int i = 0; i < count; i++)
-    if (!strcmp(s, names[i])) return i;
-  return -1;
-}
-
-/* Resize attributes; the opset < 11 semantics (Upsample, Resize-10) are asymmetric + floor. */
-static int rz_read(RefNode *x, bool legacy, Rz *rz) {
-  static const char *const modes[] = {"nearest", "linear", "cubic"};
-  static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
-                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
-  static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-  const char *m = ir_attr_str(x->n, "mode", "nearest");
-  int mi = parse_enum(m, modes, 3);
-  if (mi < 0 && !strcmp(m, "bilinear")) mi = RZ_LINEAR; /* Upsample-7 spelling */
-  if (mi < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", m);
-  rz->mode = (RzMode)mi;
-  if (legacy) {
-    rz->coord = CT_ASYMMETRIC;
-    rz->nearest = NM_SIMPLE;
-  } else {
-    const char *c = ir_attr_str(x->n, "coordinate_transformation_mode", "half_pixel");
-    const char *nm = ir_attr_str(x->n, "nearest_mode", "round_prefer_floor");
-    int ci = parse_enum(c, coords, 7), ni = parse_enum(nm, nearests, 4);
-    if (ci < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "coordinate_transformation_mode '%s' is not implemented", c);
-    if (ni < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented", nm);
-    rz->coord = (RzCoord)ci;
-    rz->nearest = (RzNearest)ni;
-  }
-  if (ir_attr_int(x->n, "antialias", 0)) return ref__fail(x, ERR_UNSUPPORTED_OP, "antialias is not implemented");
-  const char *pol = ir_attr_str(x->n, "keep_aspect_ratio_policy", "stretch");
-  if (strcmp(pol, "stretch")) return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented", pol);
-  rz->cubic_a = ir_attr_float(x->n, "cubic_coeff_a", -0.75f);
-  rz->extrapolation = ir_attr_float(x->n, "extrapolation_value", 0.0f);
-  rz->exclude_outside = ir_attr_int(x->n, "exclude_outside", 0) != 0;
+/* Resize attributes; the opset < 11 semantics (Upsample, Resize-10) are asymmetric + the opset-10
+ * nearest rule (params.c decides which node is legacy). */
+static int rz_read(RefNode *x, Rz *rz) {
+  const IrResizeParams *p = ir_resize_params(x->g, x->n);
+  if (p->mode == IR_RESIZE_MODE_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", p->mode_name);
+  rz->mode = p->mode;
+  if (p->coord == IR_COORD_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "coordinate_transformation_mode '%s' is not implemented", p->coord_name);
+  /* "simple" is not an ONNX nearest_mode: only the legacy ops have that rule */
+  if (p->nearest == IR_NEAREST_UNKNOWN || (p->nearest == IR_NEAREST_SIMPLE && !p->legacy))
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented", p->nearest_name);
+  rz->coord = p->coord;
+  rz->nearest = p->nearest;
+  if (p->antialias) return ref__fail(x, ERR_UNSUPPORTED_OP, "antialias is not implemented");
+  if (p->keep_aspect != IR_ASPECT_STRETCH)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented", p->keep_aspect_name);
+  rz->cubic_a = p->cubic_coeff_a;
+  rz->extrapolation = p->extrapolation_value;
+  rz->exclude_outside = p->exclude_outside;
   return 0;
 }
 
@@ -503,14 +480,14 @@ static int rz_read(RefNode *x, bool legacy, Rz *rz) {
 static double rz_coord(const Rz *rz, double o, double scale, int64_t in, int64_t out, double r0, double r1) {
   double len = (double)in * scale;
   switch (rz->coord) {
-  case CT_ASYMMETRIC: return o / scale;
-  case CT_ALIGN_CORNERS: return len == 1 ? 0.0 : o * (double)(in - 1) / (len - 1);
-  case CT_PYTORCH_HALF_PIXEL: return len > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
-  case CT_TF_HALF_PIXEL_FOR_NN: return (o + 0.5) / scale;
-  case CT_TF_CROP_AND_RESIZE:
+  case IR_COORD_ASYMMETRIC: return o / scale;
+  case IR_COORD_ALIGN_CORNERS: return len == 1 ? 0.0 : o * (double)(in - 1) / (len - 1);
+  case IR_COORD_PYTORCH_HALF_PIXEL: return len > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
+  case IR_COORD_TF_HALF_PIXEL_FOR_NN: return (o + 0.5) / scale;
+  case IR_COORD_TF_CROP_AND_RESIZE:
     if (len == 1) return (r1 - r0) * (double)(in - 1) / 2 + r0 * (double)(in - 1);
     return o * (r1 - r0) * (double)(in - 1) / (len - 1) + r0 * (double)(in - 1);
-  case CT_HALF_PIXEL_SYMMETRIC: {
+  case IR_COORD_HALF_PIXEL_SYMMETRIC: {
     double adj = (double)out / len, center = (double)in / 2;
     return center * (1 - adj) + (o + 0.5) / scale - 0.5;
   }
@@ -531,25 +508,26 @@ static void cubic_w(double t, double A, double *w) {
 static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t out, double r0, double r1) {
   Taps t = {0};
   double xo = rz_coord(rz, (double)o, scale, in, out, r0, r1);
-  if (rz->coord == CT_TF_CROP_AND_RESIZE && (xo < 0 || xo > (double)(in - 1))) {
+  if (rz->coord == IR_COORD_TF_CROP_AND_RESIZE && (xo < 0 || xo > (double)(in - 1))) {
     t.extrapolate = true;
     return t;
   }
   double fl = floor(xo), r = xo - fl;
   int64_t i0 = (int64_t)fl;
-  if (rz->mode == RZ_NEAREST) {
+  if (rz->mode == IR_RESIZE_NEAREST) {
     int64_t i = i0;
     switch (rz->nearest) {
-    case NM_ROUND_PREFER_FLOOR: i = r <= 0.5 ? i0 : i0 + 1; break;
-    case NM_ROUND_PREFER_CEIL: i = r < 0.5 ? i0 : i0 + 1; break;
-    case NM_FLOOR: i = i0; break;
-    case NM_CEIL: i = r > 0 ? i0 + 1 : i0; break;
-    case NM_SIMPLE: i = scale < 1 ? (int64_t)ceil(xo) : i0; break; /* onnxruntime's opset-10 rule */
+    case IR_NEAREST_ROUND_PREFER_FLOOR: i = r <= 0.5 ? i0 : i0 + 1; break;
+    case IR_NEAREST_ROUND_PREFER_CEIL: i = r < 0.5 ? i0 : i0 + 1; break;
+    case IR_NEAREST_FLOOR: i = i0; break;
+    case IR_NEAREST_CEIL: i = r > 0 ? i0 + 1 : i0; break;
+    case IR_NEAREST_SIMPLE: i = scale < 1 ? (int64_t)ceil(xo) : i0; break; /* onnxruntime's opset-10 rule */
+    case IR_NEAREST_UNKNOWN: UNREACHABLE(); /* refused by rz_read */
     }
     t.n = 1;
     t.idx[0] = i;
     t.w[0] = 1;
-  } else if (rz->mode == RZ_LINEAR) {
+  } else if (rz->mode == IR_RESIZE_LINEAR) {
     t.n = 2;
     t.idx[0] = i0;
     t.idx[1] = i0 + 1;
@@ -608,8 +586,9 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
   }
   if (ts && ref_numel(ts) == 0) ts = NULL;
   if (tz && ref_numel(tz) == 0) tz = NULL;
+  const IrResizeParams *p = ir_resize_params(x->g, x->n);
   int64_t axes[MAX_INTS];
-  int na = ir_attr_ints(x->n, "axes", axes, MAX_INTS);
+  int na = ir_ints_copy(p->axes, axes, MAX_INTS);
   if (na > r) return ref__fail(x, ERR_SHAPE, "axes has %d values for rank %d", na, r);
   if (na == 0) {
     na = r;
@@ -619,10 +598,9 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
   float fs[MAX_INTS];
   int nf = 0;
   if (!ts && !tz) { /* Upsample-7: scales attribute */
-    const IrAttr *a = ir_attr(x->n, "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n > MAX_INTS) return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
-    nf = a->n;
-    memcpy(fs, a->floats, (size_t)nf * sizeof *fs);
+    if (!p->scales || p->n_scales > MAX_INTS) return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
+    nf = p->n_scales;
+    memcpy(fs, p->scales, (size_t)nf * sizeof *fs);
   } else if (ts) {
     if (ref_numel(ts) > MAX_INTS) return ref__fail(x, ERR_SHAPE, "too many scales");
     nf = (int)ref_numel(ts);
@@ -652,11 +630,11 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
 REF_KERNEL(resize) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
-  bool legacy = x->n->op == IR_OP_UPSAMPLE || x->n_in <= 2;
+  bool legacy = ir_resize_params(x->g, x->n)->legacy;
   Rz rz = {0};
   int64_t out[IR_MAX_DIMS], d[IR_MAX_DIMS];
   double scale[IR_MAX_DIMS], r0[IR_MAX_DIMS], r1[IR_MAX_DIMS];
-  if (rz_read(x, legacy, &rz) < 0 || rz_sizes(x, X, legacy, out, scale, r0, r1) < 0) return -1;
+  if (rz_read(x, &rz) < 0 || rz_sizes(x, X, legacy, out, scale, r0, r1) < 0) return -1;
   int r = X->rank;
   for (int i = 0; i < r; i++)
     if (X->dims[i] == 0 && out[i] > 0) return ref__fail(x, ERR_SHAPE, "cannot resize an empty axis");
@@ -669,7 +647,7 @@ REF_KERNEL(resize) {
   memcpy(d, X->dims, sizeof d);
   /* separable: innermost axis first, as the ONNX reference recursion applies the outer axes last */
   for (int a = r - 1; a >= 0; a--) {
-    if (out[a] == d[a] && scale[a] == 1 && rz.coord != CT_TF_CROP_AND_RESIZE) continue;
+    if (out[a] == d[a] && scale[a] == 1 && rz.coord != IR_COORD_TF_CROP_AND_RESIZE) continue;
     double *nb = rz_axis(&rz, buf, r, d, a, out[a], scale[a], r0[a], r1[a]);
     free(buf);
     buf = nb;

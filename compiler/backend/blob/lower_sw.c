@@ -802,19 +802,20 @@ static int lower_gather(W *w, const IrNode *n) {
 }
 
 static int lower_resize(W *w, const IrNode *n) {
-  const char *mode = ir_attr_str(n, "mode", "nearest");
-  const char *ctm = ir_attr_str(n, "coordinate_transformation_mode", n->op == IR_OP_UPSAMPLE ? "asymmetric" : "half_pixel");
-  static const char *const CTM[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "tf_half_pixel_for_nn", "align_corners"};
+  const IrResizeParams *p = ir_resize_params(w->g, n);
+  /* the stage's codes; a mode it does not have is written as the first one */
+  static const IrResizeCoord CTM[] = {IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ASYMMETRIC,
+                                      IR_COORD_TF_HALF_PIXEL_FOR_NN, IR_COORD_ALIGN_CORNERS};
   uint32_t ctm_code = 0;
   for (uint32_t i = 0; i < 5; i++)
-    if (!strcmp(ctm, CTM[i])) ctm_code = i;
-  if (!strcmp(mode, "nearest")) {
-    static const char *const NM[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
-    bool legacy = n->op == IR_OP_UPSAMPLE || w->g->opset < 11; /* Upsample / Resize-10: floor */
-    const char *nm = ir_attr_str(n, "nearest_mode", legacy ? "floor" : "round_prefer_floor");
+    if (p->coord == CTM[i]) ctm_code = i;
+  if (p->mode == IR_RESIZE_NEAREST) {
+    static const IrResizeNearest NM[] = {IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR,
+                                         IR_NEAREST_CEIL, IR_NEAREST_SIMPLE};
+    IrResizeNearest nr = p->legacy ? IR_NEAREST_FLOOR : p->nearest; /* Upsample / Resize-10: floor */
     uint32_t nm_code = 0;
     for (uint32_t i = 0; i < 5; i++)
-      if (!strcmp(nm, NM[i])) nm_code = i;
+      if (nr == NM[i]) nm_code = i;
     Stage *s = bw_new_stage(w, BLOB_STAGE_RESAMPLE, false);
     buf_put_i32(&s->params, 0);       /* antialias */
     buf_put_f32(&s->params, -1.0f);   /* factor: derived from the output size (§7 item 11) */
@@ -826,7 +827,7 @@ static int lower_resize(W *w, const IrNode *n) {
     return 0;
   }
   Stage *s = bw_new_stage(w, BLOB_STAGE_INTERP, false);
-  buf_put_i32(&s->params, !strcmp(ctm, "align_corners"));
+  buf_put_i32(&s->params, p->coord == IR_COORD_ALIGN_CORNERS);
   buf_put_u32(&s->params, 1); /* Linear */
   buf_put_u32(&s->params, ctm_code);
   bw_add_buf(s, bw_view(w, n->inputs[0]));
