@@ -1115,24 +1115,25 @@ static int emit_lrn(W *w, const IrNode *n) {
   int64_t one = 1;
   int li = unary_with_ints(w, n, "LRN", "opset1", "axes", &one, 1, 1);
   if (li < 0) return -1;
-  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1e-4f));
-  attr_flt(w, li, "beta", ir_attr_float(n, "beta", 0.75f));
-  attr_flt(w, li, "bias", ir_attr_float(n, "bias", 1.0f));
-  attr_int(w, li, "size", ir_attr_int(n, "size", 1));
+  const IrLrnParams *p = ir_lrn_params(w->g, n);
+  attr_flt(w, li, "alpha", p->alpha);
+  attr_flt(w, li, "beta", p->beta);
+  attr_flt(w, li, "bias", p->bias);
+  attr_int(w, li, "size", p->size);
   return 0;
 }
 
 static int emit_space_depth(W *w, const IrNode *n, bool to_space) {
+  const IrBlockParams *p = ir_block_params(w->g, n);
   const char *mode = "blocks_first";
   if (to_space) {
-    const char *m = ir_attr_str(n, "mode", "DCR");
-    if (strcmp(m, "CRD") == 0) mode = "depth_first";
-    else if (strcmp(m, "DCR")) return EMIT_UNMAPPED;
+    if (p->mode == IR_D2S_CRD) mode = "depth_first";
+    else if (p->mode != IR_D2S_DCR) return EMIT_UNMAPPED;
   }
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = layer_new(w, n->name, to_space ? "DepthToSpace" : "SpaceToDepth", "opset1");
-  attr_int(w, li, "block_size", ir_attr_int(n, "blocksize", 1));
+  attr_int(w, li, "block_size", p->blocksize);
   attr(w, li, "mode", mode);
   layer_in(w, li, xv);
   out_t(w, li, n->outputs[0]);
@@ -1169,7 +1170,7 @@ static int emit_batch_norm(W *w, const IrNode *n) {
   for (int k = 0; k < 5; k++)
     if (input(w, n, k, &v[k]) < 0) return -1;
   int li = layer_new(w, n->name, "BatchNormInference", "opset5");
-  attr_flt(w, li, "epsilon", ir_attr_float(n, "epsilon", 1e-5f));
+  attr_flt(w, li, "epsilon", ir_norm_params(w->g, n)->epsilon);
   for (int k = 0; k < 5; k++) layer_in(w, li, v[k]);
   out_t(w, li, n->outputs[0]);
   return 0;
@@ -1186,7 +1187,7 @@ static int emit_instance_norm(W *w, const IrNode *n) {
   Val av = const_i64(w, sub(w, n, "axes"), axes, x->rank - 2, 1);
   int li = layer_new(w, sub(w, n, "MVN"), "MVN", "opset6");
   attr_bool(w, li, "normalize_variance", true);
-  attr_flt(w, li, "eps", ir_attr_float(n, "epsilon", 1e-5f));
+  attr_flt(w, li, "eps", ir_norm_params(w->g, n)->epsilon);
   attr(w, li, "eps_mode", "inside_sqrt");
   layer_in(w, li, xv);
   layer_in(w, li, av);
@@ -1245,11 +1246,11 @@ static int emit_shape(W *w, const IrNode *n) {
 /* ConstantOfShape (not folded) -> Broadcast of the value to the shape input. */
 static int emit_constant_of_shape(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  const IrAttr *a = ir_attr(n, "value");
+  int vt = ir_constant_of_shape_params(w->g, n)->value;
   Val sv, cv;
   if (input(w, n, 0, &sv) < 0) return -1;
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0) {
-    const IrTensor *t = T(w, a->tensor);
+  if (vt >= 0) {
+    const IrTensor *t = T(w, vt);
     int64_t none = 0;
     if (!t->data || ir_numel(t) != 1) return EMIT_UNMAPPED;
     cv = const_raw(w, sub(w, n, "value"), t->dtype, 0, &none, t->data, t->nbytes);

@@ -301,10 +301,134 @@ static int dec_resize(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- Cast ---- */
+
+/* DType of an ONNX TensorProto element type code; DT_UNDEF when we do not model it. */
+static DType dtype_from_onnx(int64_t code) {
+  switch (code) {
+  case 1: return DT_F32;
+  case 2: return DT_U8;
+  case 3: return DT_I8;
+  case 4: return DT_U16;
+  case 5: return DT_I16;
+  case 6: return DT_I32;
+  case 7: return DT_I64;
+  case 8: return DT_STRING;
+  case 9: return DT_BOOL;
+  case 10: return DT_F16;
+  case 11: return DT_F64;
+  case 12: return DT_U32;
+  case 13: return DT_U64;
+  default: return DT_UNDEF;
+  }
+}
+
+static int dec_cast(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  IrCastParams *p = out;
+  if (!ir_attr(n, "to")) return fail(g, n, err, "attribute 'to' is missing");
+  p->to_code = ir_attr_int(n, "to", 0);
+  p->to = dtype_from_onnx(p->to_code);
+  if (p->to == DT_UNDEF) return fail(g, n, err, "unsupported target type %lld", (long long)p->to_code);
+  return 0;
+}
+
+/* ---- Constant, ConstantOfShape ---- */
+
+/* The tensor of attribute name when it is a tensor attribute naming a graph tensor, else -1. */
+static int tensor_attr(const IrGraph *g, const IrNode *n, const char *name) {
+  const IrAttr *a = ir_attr(n, name);
+  return a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors ? a->tensor : -1;
+}
+
+static int dec_constant(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)err;
+  IrConstantParams *p = out;
+  const IrAttr *a;
+  p->tensor = tensor_attr(g, n, "value");
+  if (p->tensor >= 0 && g->tensors[p->tensor].data) {
+    p->kind = IR_CONST_TENSOR;
+  } else if ((a = ir_attr(n, "value_float")) != NULL || (a = ir_attr(n, "value_int")) != NULL) {
+    p->kind = a->kind == ATTR_FLOAT ? IR_CONST_FLOAT : IR_CONST_INT;
+    p->f = a->f;
+    p->i = a->i;
+  } else if ((a = ir_attr(n, "value_floats")) != NULL || (a = ir_attr(n, "value_ints")) != NULL) {
+    p->kind = a->kind == ATTR_FLOATS ? IR_CONST_FLOATS : IR_CONST_INTS;
+    p->floats = a->floats;
+    p->ints = a->ints;
+    p->n = a->n;
+  } else if (ir_attr(n, "value_string") || ir_attr(n, "value_strings")) {
+    p->kind = IR_CONST_STRING;
+  }
+  return 0;
+}
+
+static int dec_constant_of_shape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  IrConstantOfShapeParams *p = out;
+  p->value = tensor_attr(g, n, "value");
+  if (p->value < 0) return 0;
+  const IrTensor *t = &g->tensors[p->value];
+  if (ir_numel(t) != 1 || !t->data || dtype_size(t->dtype) == 0 || t->nbytes < dtype_size(t->dtype))
+    return fail(g, n, err, "value must be a one-element tensor");
+  return 0;
+}
+
+/* ---- Shape ---- */
+
+static int dec_shape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrShapeParams *p = out;
+  p->start = ir_attr_int(n, "start", 0);
+  p->end = ir_attr_int(n, "end", INT64_MAX);
+  return 0;
+}
+
+/* ---- DepthToSpace, SpaceToDepth ---- */
+
+static int dec_block(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  IrBlockParams *p = out;
+  const char *m = ir_attr_str(n, "mode", "DCR");
+  p->mode = strcmp(m, "DCR") == 0 ? IR_D2S_DCR : strcmp(m, "CRD") == 0 ? IR_D2S_CRD : IR_D2S_UNKNOWN;
+  p->blocksize = ir_attr_int(n, "blocksize", 0);
+  if (p->blocksize < 1 || p->blocksize > (1 << 20))
+    return fail(g, n, err, "blocksize %lld is invalid", (long long)p->blocksize);
+  return 0;
+}
+
+/* ---- LRN ---- */
+
+static int dec_lrn(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrLrnParams *p = out;
+  p->size = ir_attr_int(n, "size", 0);
+  p->alpha = ir_attr_float(n, "alpha", 1e-4f);
+  p->beta = ir_attr_float(n, "beta", 0.75f);
+  p->bias = ir_attr_float(n, "bias", 1.0f);
+  return 0;
+}
+
+/* ---- BatchNormalization, InstanceNormalization ---- */
+
+static int dec_norm(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrNormParams *p = out;
+  p->epsilon = ir_attr_float(n, "epsilon", 1e-5f);
+  p->training_mode = ir_attr_int(n, "training_mode", 0) != 0;
+  return 0;
+}
+
+/* ---- Add, Sub, Mul, Div, Pow ---- */
+
+static int dec_binary(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrBinaryParams *p = out;
+  p->legacy_axis = ir_attr(n, "broadcast") && ir_attr(n, "axis");
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_CAST, PK_CONSTANT, PK_CONSTANT_OF_SHAPE, PK_SHAPE, PK_BLOCK, PK_LRN, PK_NORM, PK_BINARY, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
@@ -321,6 +445,14 @@ static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_TOPK] = sizeof(IrTopKParams),
     [PK_RESHAPE] = sizeof(IrReshapeParams),
     [PK_RESIZE] = sizeof(IrResizeParams),
+    [PK_CAST] = sizeof(IrCastParams),
+    [PK_CONSTANT] = sizeof(IrConstantParams),
+    [PK_CONSTANT_OF_SHAPE] = sizeof(IrConstantOfShapeParams),
+    [PK_SHAPE] = sizeof(IrShapeParams),
+    [PK_BLOCK] = sizeof(IrBlockParams),
+    [PK_LRN] = sizeof(IrLrnParams),
+    [PK_NORM] = sizeof(IrNormParams),
+    [PK_BINARY] = sizeof(IrBinaryParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -339,7 +471,7 @@ typedef struct {
   Y(AVERAGE_POOL,        dec_window,       PK_WINDOW)      \
   Y(GLOBAL_AVERAGE_POOL, NULL)                             \
   Y(GLOBAL_MAX_POOL,     NULL)                             \
-  Y(BATCH_NORM,          NULL)                             \
+  Y(BATCH_NORM,          dec_norm,         PK_NORM)        \
   Y(RELU,                NULL)                             \
   Y(LEAKY_RELU,          dec_leaky_relu,   PK_ACT)         \
   Y(PRELU,               NULL)                             \
@@ -357,11 +489,11 @@ typedef struct {
   Y(FLOOR,               NULL)                             \
   Y(CEIL,                NULL)                             \
   Y(SOFTMAX,             dec_softmax,      PK_AXIS)        \
-  Y(ADD,                 NULL)                             \
-  Y(SUB,                 NULL)                             \
-  Y(MUL,                 NULL)                             \
-  Y(DIV,                 NULL)                             \
-  Y(POW,                 NULL)                             \
+  Y(ADD,                 dec_binary,       PK_BINARY)      \
+  Y(SUB,                 dec_binary,       PK_BINARY)      \
+  Y(MUL,                 dec_binary,       PK_BINARY)      \
+  Y(DIV,                 dec_binary,       PK_BINARY)      \
+  Y(POW,                 dec_binary,       PK_BINARY)      \
   Y(MAX,                 NULL)                             \
   Y(MIN,                 NULL)                             \
   Y(EQUAL,               NULL)                             \
@@ -384,22 +516,22 @@ typedef struct {
   Y(REDUCE_MEAN,         dec_axes,         PK_AXES)        \
   Y(REDUCE_MAX,          dec_axes,         PK_AXES)        \
   Y(REDUCE_SUM,          dec_axes,         PK_AXES)        \
-  Y(CAST,                NULL)                             \
+  Y(CAST,                dec_cast,         PK_CAST)        \
   Y(IDENTITY,            NULL)                             \
   Y(DROPOUT,             NULL)                             \
-  Y(CONSTANT,            NULL)                             \
-  Y(CONSTANT_OF_SHAPE,   NULL)                             \
-  Y(SHAPE,               NULL)                             \
+  Y(CONSTANT,            dec_constant,     PK_CONSTANT)    \
+  Y(CONSTANT_OF_SHAPE,   dec_constant_of_shape, PK_CONSTANT_OF_SHAPE) \
+  Y(SHAPE,               dec_shape,        PK_SHAPE)       \
   Y(GATHER,              dec_gather,       PK_AXIS)        \
   Y(EXPAND,              NULL)                             \
   Y(RANGE,               NULL)                             \
   Y(TILE,                NULL)                             \
   Y(ARGMAX,              dec_argmax,       PK_ARGMAX)      \
   Y(TOPK,                dec_topk,         PK_TOPK)        \
-  Y(LRN,                 NULL)                             \
-  Y(DEPTH_TO_SPACE,      NULL)                             \
-  Y(SPACE_TO_DEPTH,      NULL)                             \
-  Y(INSTANCE_NORM,       NULL)                             \
+  Y(LRN,                 dec_lrn,          PK_LRN)         \
+  Y(DEPTH_TO_SPACE,      dec_block,        PK_BLOCK)       \
+  Y(SPACE_TO_DEPTH,      dec_block,        PK_BLOCK)       \
+  Y(INSTANCE_NORM,       dec_norm,         PK_NORM)        \
   Y(LOG_SOFTMAX,         dec_softmax,      PK_AXIS)        \
   Y(NON_MAX_SUPPRESSION, NULL)                             \
   Y(PRIOR_BOX_CLUSTERED, NULL)                             \
@@ -448,3 +580,11 @@ const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n) { retu
 const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TOPK); }
 const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESHAPE); }
 const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESIZE); }
+const IrCastParams *ir_cast_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CAST); }
+const IrConstantParams *ir_constant_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CONSTANT); }
+const IrConstantOfShapeParams *ir_constant_of_shape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CONSTANT_OF_SHAPE); }
+const IrShapeParams *ir_shape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SHAPE); }
+const IrBlockParams *ir_block_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_BLOCK); }
+const IrLrnParams *ir_lrn_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_LRN); }
+const IrNormParams *ir_norm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_NORM); }
+const IrBinaryParams *ir_binary_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_BINARY); }

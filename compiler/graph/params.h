@@ -226,4 +226,83 @@ typedef struct {
 } IrResizeParams;
 const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n);
 
+/* ---- Cast ---- */
+
+typedef struct {
+  int64_t to_code; /* the ONNX TensorProto type code (required) */
+  DType to;        /* its dtype (DT_STRING for strings); an unknown code is refused */
+} IrCastParams;
+const IrCastParams *ir_cast_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Constant ---- */
+
+typedef enum {
+  IR_CONST_NONE,    /* no value attribute (shape inference refuses the node) */
+  IR_CONST_TENSOR,  /* value: a constant tensor of the graph */
+  IR_CONST_FLOAT,   /* value_float: f32 scalar */
+  IR_CONST_INT,     /* value_int: i64 scalar */
+  IR_CONST_FLOATS,  /* value_floats: f32 [n] */
+  IR_CONST_INTS,    /* value_ints: i64 [n] */
+  IR_CONST_STRING,  /* value_string(s): a string tensor, never computed on */
+} IrConstKind;
+
+typedef struct {
+  IrConstKind kind;
+  int tensor;           /* IR_CONST_TENSOR: its index */
+  float f;              /* IR_CONST_FLOAT */
+  int64_t i;            /* IR_CONST_INT */
+  const float *floats;  /* IR_CONST_FLOATS */
+  const int64_t *ints;  /* IR_CONST_INTS */
+  int n;                /* count of floats / ints */
+} IrConstantParams;
+const IrConstantParams *ir_constant_params(const IrGraph *g, const IrNode *n);
+
+/* ---- ConstantOfShape ---- */
+
+typedef struct {
+  int value; /* the one-element tensor of the value attribute; -1: absent, a float 0 */
+} IrConstantOfShapeParams;
+const IrConstantOfShapeParams *ir_constant_of_shape_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Shape ---- */
+
+typedef struct {
+  int64_t start; /* 0 */
+  int64_t end;   /* INT64_MAX when not given: clamped to the rank, every dim */
+} IrShapeParams;
+const IrShapeParams *ir_shape_params(const IrGraph *g, const IrNode *n);
+
+/* ---- DepthToSpace, SpaceToDepth ---- */
+
+typedef enum { IR_D2S_DCR, IR_D2S_CRD, IR_D2S_UNKNOWN } IrDepthMode;
+
+typedef struct {
+  int64_t blocksize; /* required, 1 .. 2^20 */
+  IrDepthMode mode;  /* DepthToSpace: DCR */
+} IrBlockParams;
+const IrBlockParams *ir_block_params(const IrGraph *g, const IrNode *n);
+
+/* ---- LRN ---- */
+
+typedef struct {
+  int64_t size;            /* required; 0 when absent (refused by the VPU rule and the reference) */
+  float alpha, beta, bias; /* 1e-4, 0.75, 1 */
+} IrLrnParams;
+const IrLrnParams *ir_lrn_params(const IrGraph *g, const IrNode *n);
+
+/* ---- BatchNormalization, InstanceNormalization ---- */
+
+typedef struct {
+  float epsilon;      /* 1e-5 */
+  bool training_mode; /* BatchNormalization-14: false */
+} IrNormParams;
+const IrNormParams *ir_norm_params(const IrGraph *g, const IrNode *n);
+
+/* ---- Add, Sub, Mul, Div, Pow ---- */
+
+typedef struct {
+  bool legacy_axis; /* opset < 7 broadcast with an axis attribute (not implemented anywhere) */
+} IrBinaryParams;
+const IrBinaryParams *ir_binary_params(const IrGraph *g, const IrNode *n);
+
 #endif

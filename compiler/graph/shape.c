@@ -1238,34 +1238,11 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
 
 /* ---- dtype / constants ---- */
 
-/* DType of an ONNX TensorProto element type code; DT_UNDEF when we do not model it. */
-static DType dtype_from_onnx(int64_t code) {
-  switch (code) {
-  case 1: return DT_F32;
-  case 2: return DT_U8;
-  case 3: return DT_I8;
-  case 4: return DT_U16;
-  case 5: return DT_I16;
-  case 6: return DT_I32;
-  case 7: return DT_I64;
-  case 8: return DT_STRING;
-  case 9: return DT_BOOL;
-  case 10: return DT_F16;
-  case 11: return DT_F64;
-  case 12: return DT_U32;
-  case 13: return DT_U64;
-  default: return DT_UNDEF;
-  }
-}
-
+/* The target type was checked by the decoder (a missing or unknown 'to' is refused there). */
 static int shape_cast(IrGraph *g, int n, Err *err) {
-  const IrNode *x = &g->nodes[n];
-  if (!ir_attr(x, "to")) return shape__fail(g, n, err, "attribute 'to' is missing");
-  int64_t to = ir_attr_int(x, "to", 0);
-  DType dt = dtype_from_onnx(to);
-  if (dt == DT_UNDEF) return shape__fail(g, n, err, "unsupported target type %lld", (long long)to);
+  (void)err;
   Dims s = in_dims(g, n, 0);
-  set_out(g, n, 0, dt, &s);
+  set_out(g, n, 0, ir_cast_params(g, &g->nodes[n])->to, &s);
   return 0;
 }
 
@@ -1275,33 +1252,21 @@ static int shape_constant(IrGraph *g, int n, Err *err) {
   int o = x->n_outputs > 0 ? x->outputs[0] : -1;
   if (o < 0) return 0;
   if (g->tensors[o].data) return shape__folded(g, n), 0;
-  const IrAttr *a = ir_attr(x, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors &&
-      g->tensors[a->tensor].data) {
-    const IrTensor *t = &g->tensors[a->tensor];
+  const IrConstantParams *p = ir_constant_params(g, x);
+  int64_t len = p->n;
+  switch (p->kind) {
+  case IR_CONST_TENSOR: {
+    const IrTensor *t = &g->tensors[p->tensor];
     if (check_tensor(g, n, t, err) < 0) return -1;
     ir_set_const(g, o, t->dtype, t->rank, t->dims, t->data);
     return shape__folded(g, n), 0;
   }
-  if ((a = ir_attr(x, "value_float")) != NULL || (a = ir_attr(x, "value_int")) != NULL) {
-    if (a->kind == ATTR_FLOAT) {
-      float f = a->f;
-      ir_set_const(g, o, DT_F32, 0, NULL, &f);
-    } else
-      ir_set_const(g, o, DT_I64, 0, NULL, &a->i);
-    return shape__folded(g, n), 0;
-  }
-  if ((a = ir_attr(x, "value_floats")) != NULL || (a = ir_attr(x, "value_ints")) != NULL) {
-    int64_t len = a->n;
-    if (a->kind == ATTR_FLOATS)
-      ir_set_const(g, o, DT_F32, 1, &len, a->floats);
-    else
-      ir_set_const(g, o, DT_I64, 1, &len, a->ints);
-    return shape__folded(g, n), 0;
-  }
-  if (ir_attr(x, "value_string") || ir_attr(x, "value_strings")) {
-    g->tensors[o].dtype = DT_STRING;
-    return 0;
+  case IR_CONST_FLOAT: ir_set_const(g, o, DT_F32, 0, NULL, &p->f); return shape__folded(g, n), 0;
+  case IR_CONST_INT: ir_set_const(g, o, DT_I64, 0, NULL, &p->i); return shape__folded(g, n), 0;
+  case IR_CONST_FLOATS: ir_set_const(g, o, DT_F32, 1, &len, p->floats); return shape__folded(g, n), 0;
+  case IR_CONST_INTS: ir_set_const(g, o, DT_I64, 1, &len, p->ints); return shape__folded(g, n), 0;
+  case IR_CONST_STRING: g->tensors[o].dtype = DT_STRING; return 0;
+  case IR_CONST_NONE: break;
   }
   return shape__fail(g, n, err, "no value attribute");
 }
@@ -1324,12 +1289,9 @@ static int shape_constant_of_shape(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   DType dt = DT_F32;
   uint8_t val[8] = {0};
-  const IrAttr *a = ir_attr(x, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors) {
-    const IrTensor *t = &g->tensors[a->tensor];
-    if (ir_numel(t) != 1 || !t->data || dtype_size(t->dtype) == 0 ||
-        t->nbytes < dtype_size(t->dtype))
-      return shape__fail(g, n, err, "value must be a one-element tensor");
+  int vt = ir_constant_of_shape_params(g, x)->value; /* one element: checked by the decoder */
+  if (vt >= 0) {
+    const IrTensor *t = &g->tensors[vt];
     dt = t->dtype;
     memcpy(val, t->data, dtype_size(dt));
   }
@@ -1371,7 +1333,8 @@ static int shape_shape(IrGraph *g, int n, Err *err) {
     set_out(g, n, 0, DT_I64, &o);
     return 0;
   }
-  int64_t r = in.rank, s = ir_attr_int(x, "start", 0), e = ir_attr_int(x, "end", r);
+  const IrShapeParams *p = ir_shape_params(g, x);
+  int64_t r = in.rank, s = p->start, e = p->end;
   s = s < 0 ? (s < -r ? 0 : s + r) : (s > r ? r : s);
   e = e < 0 ? (e < -r ? 0 : e + r) : (e > r ? r : e);
   Dims o = {1, {e > s ? e - s : 0}};
@@ -1541,9 +1504,7 @@ static int shape_range(IrGraph *g, int n, Err *err) {
 /* DepthToSpace (dir 1) and SpaceToDepth (dir -1) on NCHW. */
 static int block_reshape(IrGraph *g, int n, int dir, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
-  int64_t b = ir_attr_int(&g->nodes[n], "blocksize", 0);
-  if (b < 1 || b > (1 << 20))
-    return shape__fail(g, n, err, "blocksize %lld is invalid", (long long)b);
+  int64_t b = ir_block_params(g, &g->nodes[n])->blocksize; /* 1 .. 2^20: checked by the decoder */
   if (in.rank >= 0 && in.rank != 4)
     return shape__fail(g, n, err, "input rank %d, expected 4", in.rank);
   if (in.rank == 4) {

@@ -79,7 +79,7 @@ static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, i
   int64_t oc = W->dims[0], per = ir_numel(W) / (oc ? oc : 1);
   for (int k = 1; k < 5; k++)
     if (ir_numel(&g->tensors[b->inputs[k]]) != oc) return 0;
-  double eps = ir_attr_float(b, "epsilon", 1e-5f);
+  double eps = ir_norm_params(g, b)->epsilon;
   /* scale the weights where they are when nothing else reads them (the usual case): a 100 MB
    * model then never holds a second FP32 copy of its conv weights */
   bool in_place = W->dtype == DT_F32 && readers(g, cnt, n_marked, w) == 1 && !W->is_input && !W->is_output &&

@@ -163,7 +163,7 @@ static Verdict rule_deconv(Ctx *c) {
  * the same only for odd sizes (myriad_layers_lrn_test.hpp reference). */
 static Verdict rule_lrn(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  int64_t size = ir_attr_int(c->n, "size", 0);
+  int64_t size = ir_lrn_params(c->g, c->n)->size;
   if (size < 1 || size % 2 == 0)
     return unsupported(c, "LRN with an even size: the VPU centres the window differently from ONNX",
                        "use an odd size (AlexNet and GoogLeNet use 5)");

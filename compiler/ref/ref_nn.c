@@ -318,12 +318,13 @@ REF_KERNEL(batch_norm) {
   const RefTensor *X = ref__need(x, 0), *sc = ref__need(x, 1), *b = ref__need(x, 2), *mu = ref__need(x, 3),
                   *var = ref__need(x, 4);
   if (!X || !sc || !b || !mu || !var) return -1;
-  if (ir_attr_int(x->n, "training_mode", 0)) return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
+  const IrNormParams *np = ir_norm_params(x->g, x->n);
+  if (np->training_mode) return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
   if (X->rank < 2) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 2", X->rank);
   int64_t C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2), N = X->dims[0];
   if (ref_numel(sc) != C || ref_numel(b) != C || ref_numel(mu) != C || ref_numel(var) != C)
     return ref__fail(x, ERR_SHAPE, "scale, bias, mean and var must have %lld values", (long long)C);
-  double eps = ir_attr_float(x->n, "epsilon", 1e-5f);
+  double eps = np->epsilon;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
   if (!o) return -1;
   for (int64_t n = 0; n < N; n++)
@@ -350,7 +351,7 @@ REF_KERNEL(instance_norm) {
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
   int64_t N = X->dims[0], C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2);
   if (ref_numel(sc) != C || ref_numel(b) != C) return ref__fail(x, ERR_SHAPE, "scale and bias must have %lld values", (long long)C);
-  double eps = ir_attr_float(x->n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(x->g, x->n)->epsilon;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
   if (!o) return -1;
   for (int64_t nc = 0; nc < N * C; nc++) {
@@ -373,10 +374,10 @@ REF_KERNEL(lrn) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
-  int64_t size = ir_attr_int(x->n, "size", 0);
+  const IrLrnParams *lp = ir_lrn_params(x->g, x->n);
+  int64_t size = lp->size;
   if (size < 1) return ref__fail(x, ERR_SHAPE, "size %lld is invalid", (long long)size);
-  double alpha = ir_attr_float(x->n, "alpha", 1e-4f), beta = ir_attr_float(x->n, "beta", 0.75f),
-         bias = ir_attr_float(x->n, "bias", 1.0f);
+  double alpha = lp->alpha, beta = lp->beta, bias = lp->bias;
   int64_t N = X->dims[0], C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2);
   int64_t lo = (size - 1) / 2, hi = (size - 1) - lo; /* floor and ceil of (size-1)/2 */
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/frontend/onnx.h"
 #include "compiler/graph/params.h"
 #include "compiler/graph/scalar.h"
 
@@ -84,7 +83,7 @@ REF_KERNEL(unary) {
 REF_KERNEL(binary) {
   const RefTensor *a = ref__need(x, 0), *b = ref__need(x, 1);
   if (!a || !b) return -1;
-  if (ir_attr(x->n, "broadcast") && ir_attr(x->n, "axis"))
+  if (ir_binary_params(x->g, x->n)->legacy_axis)
     return ref__fail(x, ERR_UNSUPPORTED_OP, "legacy broadcast with an axis is not implemented");
   int r;
   int64_t d[IR_MAX_DIMS];
@@ -817,9 +816,10 @@ REF_KERNEL(topk) {
 REF_KERNEL(cast) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t to = ir_attr_int(x->n, "to", 0);
-  DType dt = to > 0 && to < 64 ? fe_onnx_dtype((int32_t)to) : DT_UNDEF;
-  if (dt == DT_UNDEF || dt == DT_STRING) return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)to);
+  const IrCastParams *p = ir_cast_params(x->g, x->n);
+  DType dt = p->to;
+  if (dt == DT_UNDEF || dt == DT_STRING)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)p->to_code);
   RefTensor *o = ref__out(x, 0, dt, a->rank, a->dims);
   if (!o) return -1;
   int64_t n = ref_numel(a);
@@ -844,24 +844,23 @@ static int out_const(RefNode *x, const IrTensor *t) {
 
 /* A Constant node that was not folded at load (the frontend folds the usual ones). */
 REF_KERNEL(constant) {
-  const IrAttr *a = ir_attr(x->n, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < x->g->n_tensors && x->g->tensors[a->tensor].data &&
-      x->g->tensors[a->tensor].dtype != DT_STRING)
-    return out_const(x, &x->g->tensors[a->tensor]);
-  if ((a = ir_attr(x->n, "value_float")) != NULL || (a = ir_attr(x->n, "value_int")) != NULL) {
-    RefTensor *o = ref__out(x, 0, a->kind == ATTR_FLOAT ? DT_F32 : DT_I64, 0, NULL);
+  const IrConstantParams *p = ir_constant_params(x->g, x->n);
+  if (p->kind == IR_CONST_TENSOR && x->g->tensors[p->tensor].dtype != DT_STRING)
+    return out_const(x, &x->g->tensors[p->tensor]);
+  if (p->kind == IR_CONST_FLOAT || p->kind == IR_CONST_INT) {
+    RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOAT ? DT_F32 : DT_I64, 0, NULL);
     if (!o) return -1;
-    if (o->f) o->f[0] = a->f;
-    else o->i[0] = a->i;
+    if (o->f) o->f[0] = p->f;
+    else o->i[0] = p->i;
     return 0;
   }
-  if ((a = ir_attr(x->n, "value_floats")) != NULL || (a = ir_attr(x->n, "value_ints")) != NULL) {
-    int64_t len = a->n;
-    RefTensor *o = ref__out(x, 0, a->kind == ATTR_FLOATS ? DT_F32 : DT_I64, 1, &len);
+  if (p->kind == IR_CONST_FLOATS || p->kind == IR_CONST_INTS) {
+    int64_t len = p->n;
+    RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOATS ? DT_F32 : DT_I64, 1, &len);
     if (!o) return -1;
-    for (int k = 0; k < a->n; k++) {
-      if (o->f) o->f[k] = a->floats[k];
-      else o->i[k] = a->ints[k];
+    for (int k = 0; k < p->n; k++) {
+      if (o->f) o->f[k] = p->floats[k];
+      else o->i[k] = p->ints[k];
     }
     return 0;
   }
@@ -875,10 +874,10 @@ REF_KERNEL(constant_of_shape) {
   int c = ref__ints(x, 0, NULL, IR_NO_INTS, d, MAX_INTS);
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", c, IR_MAX_DIMS);
-  const IrAttr *a = ir_attr(x->n, "value");
+  int v = ir_constant_of_shape_params(x->g, x->n)->value;
   const IrTensor *vt = NULL;
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < x->g->n_tensors) {
-    vt = &x->g->tensors[a->tensor];
+  if (v >= 0) {
+    vt = &x->g->tensors[v];
     if (!vt->data || ir_numel(vt) != 1 || vt->dtype == DT_STRING)
       return ref__fail(x, ERR_SHAPE, "value must be a one-element tensor");
   }
@@ -895,7 +894,8 @@ REF_KERNEL(constant_of_shape) {
 REF_KERNEL(shape) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t r = a->rank, s = ir_attr_int(x->n, "start", 0), e = ir_attr_int(x->n, "end", r);
+  const IrShapeParams *p = ir_shape_params(x->g, x->n);
+  int64_t r = a->rank, s = p->start, e = p->end;
   s = s < 0 ? (s < -r ? 0 : s + r) : (s > r ? r : s);
   e = e < 0 ? (e < -r ? 0 : e + r) : (e > r ? r : e);
   int64_t len = e > s ? e - s : 0;
@@ -1002,10 +1002,11 @@ static int block_move(RefNode *x, bool to_space) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   if (a->rank != 4) return ref__fail(x, ERR_SHAPE, "input rank %d, expected 4", a->rank);
-  int64_t b = ir_attr_int(x->n, "blocksize", 0);
+  const IrBlockParams *p = ir_block_params(x->g, x->n);
+  int64_t b = p->blocksize;
   if (b < 1) return ref__fail(x, ERR_SHAPE, "blocksize %lld is invalid", (long long)b);
   int64_t N = a->dims[0], C = a->dims[1], H = a->dims[2], W = a->dims[3];
-  bool crd = to_space && !strcmp(ir_attr_str(x->n, "mode", "DCR"), "CRD");
+  bool crd = to_space && p->mode == IR_D2S_CRD;
   int64_t d[4];
   if (to_space) {
     if (C % (b * b)) return ref__fail(x, ERR_SHAPE, "channels %lld are not divisible by blocksize^2", (long long)C);

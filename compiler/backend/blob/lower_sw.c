@@ -869,7 +869,7 @@ static int lower_batchnorm(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int64_t c = x->rank >= 2 ? x->dims[1] : 1;
   double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
-  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(w->g, n)->epsilon;
   for (int k = 1; k < 5; k++)
     if (!ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with non-constant statistics is not written", n->op_type);
   for (int64_t i = 0; i < c; i++) {
@@ -1019,7 +1019,7 @@ static int lower_instance_norm(W *w, const IrNode *n) {
   if (ir_numel(bw_T(w, n->inputs[1])) != c || ir_numel(bw_T(w, n->inputs[2])) != c)
     return bw_fail(w, "%s: scale and bias must have one value per channel", n->op_type);
   bool cst = ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]);
-  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(w->g, n)->epsilon;
   double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
   for (int64_t i = 0; cst && i < c; i++) {
     sc[i] = ir_const_f64(bw_T(w, n->inputs[1]), i);
@@ -1221,11 +1221,12 @@ static BRef padded_rows(W *w, int like, const char *suffix, uint32_t align_bytes
  * through padded copies, as compile_tool's stride adjustment does. */
 static int lower_lrn(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
-  int64_t size = ir_attr_int(n, "size", 0);
+  const IrLrnParams *p = ir_lrn_params(w->g, n);
+  int64_t size = p->size;
   if (x->rank != 4) return bw_fail(w, "%s: only 4-D (NCHW) inputs are written", n->op_type);
   if (size < 1 || size % 2 == 0)
     return bw_fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's", n->op_type);
-  float alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f), bias = ir_attr_float(n, "bias", 1.0f);
+  float alpha = p->alpha, beta = p->beta, bias = p->bias;
   int64_t wd = x->dims[x->rank - 1];
   bool aligned = (wd * 2) % 16 == 0;
   BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
