@@ -1145,19 +1145,25 @@ static int emit_detection_output(W *w, const IrNode *n) {
   for (int k = 0; k < n->n_inputs && k < 5; k++)
     if (input(w, n, k, &v[k]) < 0) return -1;
   int li = layer_new(w, n->name, "DetectionOutput", "opset1");
-  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "keep_top_k", "input_height", "input_width"};
-  static const int64_t idf[] = {0, 0, -1, -1, 1, 1};
-  for (int i = 0; i < 6; i++) attr_int(w, li, ik[i], ir_attr_int(n, ik[i], idf[i]));
-  static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
-                                   "decrease_label_id", "normalized"};
-  static const bool bdf[] = {false, true, false, false, false, false};
-  for (int i = 0; i < 6; i++) attr_bool(w, li, bk[i], ir_attr_int(n, bk[i], bdf[i]) != 0);
-  attr_flt(w, li, "nms_threshold", ir_attr_float(n, "nms_threshold", 0.0f));
-  attr_flt(w, li, "confidence_threshold", ir_attr_float(n, "confidence_threshold", 0.0f));
-  attr_flt(w, li, "objectness_score", ir_attr_float(n, "objectness_score", 0.0f));
+  const IrDetectionParams *p = ir_detection_params(w->g, n);
+  attr_int(w, li, "num_classes", p->num_classes);
+  attr_int(w, li, "background_label_id", p->background_label_id);
+  attr_int(w, li, "top_k", p->top_k);
+  attr_int(w, li, "keep_top_k", p->keep_top_k);
+  attr_int(w, li, "input_height", p->input_height);
+  attr_int(w, li, "input_width", p->input_width);
+  attr_bool(w, li, "variance_encoded_in_target", p->variance_encoded_in_target);
+  attr_bool(w, li, "share_location", p->share_location);
+  attr_bool(w, li, "clip_after_nms", p->clip_after_nms);
+  attr_bool(w, li, "clip_before_nms", p->clip_before_nms);
+  attr_bool(w, li, "decrease_label_id", p->decrease_label_id);
+  attr_bool(w, li, "normalized", p->normalized);
+  attr_flt(w, li, "nms_threshold", p->nms_threshold);
+  attr_flt(w, li, "confidence_threshold", p->confidence_threshold);
+  attr_flt(w, li, "objectness_score", p->objectness_score);
   static const char *const codes[] = {"caffe.PriorBoxParameter.CORNER", "caffe.PriorBoxParameter.CENTER_SIZE",
                                       "caffe.PriorBoxParameter.CORNER_SIZE"};
-  int64_t code = ir_attr_int(n, "code_type", 2);
+  int64_t code = p->code_type;
   if (code < 1 || code > 3) return EMIT_UNMAPPED;
   attr(w, li, "code_type", codes[code - 1]);
   for (int k = 0; k < n->n_inputs && k < 5; k++) layer_in(w, li, v[k]);
@@ -1220,7 +1226,7 @@ static int emit_nms(W *w, const IrNode *n) {
     }
   }
   int li = layer_new(w, n->name, "NonMaxSuppression", "opset5");
-  attr(w, li, "box_encoding", ir_attr_int(n, "center_point_box", 0) ? "center" : "corner");
+  attr(w, li, "box_encoding", ir_nms_params(w->g, n)->center_point_box ? "center" : "corner");
   attr_bool(w, li, "sort_result_descending", false);
   attr(w, li, "output_type", "i64");
   for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);

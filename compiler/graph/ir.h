@@ -168,12 +168,6 @@ const char *ir_attr_str(const IrNode *n, const char *name, const char *dflt);
 int ir_attr_ints(const IrNode *n, const char *name, int64_t *out, int max);
 /* Float-list attribute: copies up to max values, returns the attribute's count (0 when absent). */
 int ir_attr_floats(const IrNode *n, const char *name, float *out, int max);
-/* OpenVINO PriorBoxClustered-1 for a feature map of h x w cells and an image of ih x iw:
- * out[0 .. 4*h*w*P) the boxes (xmin, ymin, xmax, ymax per prior, priors innermost, then w,
- * then h), out[4*h*w*P ..) the variances; P = the count of the `width` attribute. Returns
- * 4*h*w*P, or -1 when the attributes are inconsistent (out untouched). out may be NULL to
- * get the size only. */
-int64_t ir_prior_box_clustered(const IrNode *n, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
 
 /* Tensor helpers. */
 int64_t ir_numel(const IrTensor *t);            /* -1 if any dim unknown or rank unknown; 1 for rank 0 */

@@ -425,10 +425,105 @@ static int dec_binary(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* ---- NonMaxSuppression ---- */
+
+static int dec_nms(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrNmsParams *p = out;
+  p->center_point_box = ir_attr_int(n, "center_point_box", 0) != 0;
+  return 0;
+}
+
+/* ---- PriorBoxClustered ---- */
+
+/* Float-list attribute name as given: its values and count (NULL, 0 when absent or not a list). */
+static const float *floats_of(const IrNode *n, const char *name, int *count) {
+  const IrAttr *a = ir_attr(n, name);
+  *count = a && a->kind == ATTR_FLOATS ? a->n : 0;
+  return *count ? a->floats : NULL;
+}
+
+static int dec_prior_box(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrPriorBoxParams *p = out;
+  p->widths = floats_of(n, "width", &p->n_widths);
+  p->heights = floats_of(n, "height", &p->n_heights);
+  for (int i = 0; i < 4; i++) p->variance[i] = 0.1f;
+  p->n_variance = ir_attr_floats(n, "variance", p->variance, 4);
+  if (p->n_variance == 1) p->variance[1] = p->variance[2] = p->variance[3] = p->variance[0];
+  p->step = ir_attr_float(n, "step", 0.0f);
+  p->step_w = ir_attr_float(n, "step_w", 0.0f);
+  p->step_h = ir_attr_float(n, "step_h", 0.0f);
+  p->offset = ir_attr_float(n, "offset", 0.5f);
+  p->clip = ir_attr_int(n, "clip", 0) != 0;
+  return 0;
+}
+
+/* Formulas of OpenVINO's PriorBoxClustered-1 reference (see compiler/backend/README.md for the
+ * source): centre ((w + offset) * step_w, (h + offset) * step_h), the step from `step_w`/`step_h`
+ * or else `step`, or else image / feature size; box corners at centre -+ size / 2, divided by the
+ * image size; clip to [0, 1]; one variance repeated or four. */
+int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out) {
+  enum { MAXP = 256 };
+  int np = p->n_widths;
+  if (np < 1 || np > MAXP || p->n_heights != np || (p->n_variance != 0 && p->n_variance != 1 && p->n_variance != 4))
+    return -1;
+  if (h < 1 || w < 1 || ih < 1 || iw < 1 || h > (1 << 16) || w > (1 << 16)) return -1;
+  int64_t size = 4 * h * w * np;
+  if (size > ((int64_t)1 << 28)) return -1;
+  if (!out) return size;
+  float sw = p->step_w, sh = p->step_h;
+  if (sw == 0.0f) sw = p->step;
+  if (sh == 0.0f) sh = p->step;
+  if (sw == 0.0f && sh == 0.0f) sw = (float)iw / (float)w, sh = (float)ih / (float)h;
+  for (int64_t y = 0; y < h; y++)
+    for (int64_t x = 0; x < w; x++) {
+      float cx = ((float)x + p->offset) * sw, cy = ((float)y + p->offset) * sh;
+      for (int s = 0; s < np; s++) {
+        float wd = p->widths[s], ht = p->heights[s];
+        float b[4] = {(cx - wd / 2.0f) / (float)iw, (cy - ht / 2.0f) / (float)ih, (cx + wd / 2.0f) / (float)iw,
+                      (cy + ht / 2.0f) / (float)ih};
+        int64_t at = ((y * w + x) * np + s) * 4;
+        for (int k = 0; k < 4; k++) {
+          float v = b[k];
+          if (p->clip) v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+          out[at + k] = v;
+          out[size + at + k] = p->variance[k];
+        }
+      }
+    }
+  return size;
+}
+
+/* ---- DetectionOutput ---- */
+
+static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  IrDetectionParams *p = out;
+  p->num_classes = ir_attr_int(n, "num_classes", 0);
+  p->background_label_id = ir_attr_int(n, "background_label_id", 0);
+  p->top_k = ir_attr_int(n, "top_k", -1);
+  p->keep_top_k = ir_attr_int(n, "keep_top_k", -1);
+  p->code_type = ir_attr_int(n, "code_type", 1);
+  p->share_location = ir_attr_int(n, "share_location", 1) != 0;
+  p->variance_encoded_in_target = ir_attr_int(n, "variance_encoded_in_target", 0) != 0;
+  p->clip_before_nms = ir_attr_int(n, "clip_before_nms", 0) != 0;
+  p->clip_after_nms = ir_attr_int(n, "clip_after_nms", 0) != 0;
+  p->decrease_label_id = ir_attr_int(n, "decrease_label_id", 0) != 0;
+  p->normalized = ir_attr_int(n, "normalized", 0) != 0;
+  p->input_height = ir_attr_int(n, "input_height", 1);
+  p->input_width = ir_attr_int(n, "input_width", 1);
+  p->nms_threshold = ir_attr_float(n, "nms_threshold", 0.0f);
+  p->confidence_threshold = ir_attr_float(n, "confidence_threshold", 0.0f);
+  p->objectness_score = ir_attr_float(n, "objectness_score", 0.0f);
+  if (p->num_classes < 1 || p->num_classes > 100000)
+    return fail(g, n, err, "num_classes %lld is invalid", (long long)p->num_classes);
+  return 0;
+}
+
 /* ---- the decoder table ---- */
 
 /* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_CAST, PK_CONSTANT, PK_CONSTANT_OF_SHAPE, PK_SHAPE, PK_BLOCK, PK_LRN, PK_NORM, PK_BINARY, PK_COUNT } Kind;
+typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_CAST, PK_CONSTANT, PK_CONSTANT_OF_SHAPE, PK_SHAPE, PK_BLOCK, PK_LRN, PK_NORM, PK_BINARY, PK_NMS, PK_PRIOR_BOX, PK_DETECTION, PK_COUNT } Kind;
 
 static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_ACT] = sizeof(IrActParams),
@@ -453,6 +548,9 @@ static const size_t KIND_SIZE[PK_COUNT] = {
     [PK_LRN] = sizeof(IrLrnParams),
     [PK_NORM] = sizeof(IrNormParams),
     [PK_BINARY] = sizeof(IrBinaryParams),
+    [PK_NMS] = sizeof(IrNmsParams),
+    [PK_PRIOR_BOX] = sizeof(IrPriorBoxParams),
+    [PK_DETECTION] = sizeof(IrDetectionParams),
 };
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
@@ -533,9 +631,9 @@ typedef struct {
   Y(SPACE_TO_DEPTH,      dec_block,        PK_BLOCK)       \
   Y(INSTANCE_NORM,       dec_norm,         PK_NORM)        \
   Y(LOG_SOFTMAX,         dec_softmax,      PK_AXIS)        \
-  Y(NON_MAX_SUPPRESSION, NULL)                             \
-  Y(PRIOR_BOX_CLUSTERED, NULL)                             \
-  Y(DETECTION_OUTPUT,    NULL)
+  Y(NON_MAX_SUPPRESSION, dec_nms,          PK_NMS)         \
+  Y(PRIOR_BOX_CLUSTERED, dec_prior_box,    PK_PRIOR_BOX)   \
+  Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 
@@ -588,3 +686,6 @@ const IrBlockParams *ir_block_params(const IrGraph *g, const IrNode *n) { return
 const IrLrnParams *ir_lrn_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_LRN); }
 const IrNormParams *ir_norm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_NORM); }
 const IrBinaryParams *ir_binary_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_BINARY); }
+const IrNmsParams *ir_nms_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_NMS); }
+const IrPriorBoxParams *ir_prior_box_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_PRIOR_BOX); }
+const IrDetectionParams *ir_detection_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_DETECTION); }

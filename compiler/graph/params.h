@@ -305,4 +305,45 @@ typedef struct {
 } IrBinaryParams;
 const IrBinaryParams *ir_binary_params(const IrGraph *g, const IrNode *n);
 
+/* ---- NonMaxSuppression ---- */
+
+typedef struct {
+  bool center_point_box; /* false: boxes are corners */
+} IrNmsParams;
+const IrNmsParams *ir_nms_params(const IrGraph *g, const IrNode *n);
+
+/* ---- PriorBoxClustered (OpenVINO PriorBoxClustered-1) ---- */
+
+typedef struct {
+  const float *widths, *heights; /* the prior sizes as given (NULL when absent) */
+  int n_widths, n_heights;
+  float variance[4];             /* 0.1 each; one value given is used for all four */
+  int n_variance;                /* values given: 0, 1 or 4 are valid */
+  float step, step_w, step_h;    /* 0: derived from the image and feature sizes */
+  float offset;                  /* 0.5 */
+  bool clip;                     /* false */
+} IrPriorBoxParams;
+const IrPriorBoxParams *ir_prior_box_params(const IrGraph *g, const IrNode *n);
+
+/* PriorBoxClustered for a feature map of h x w cells and an image of ih x iw: out[0 .. 4*h*w*P)
+ * the boxes (xmin, ymin, xmax, ymax per prior, priors innermost, then w, then h), out[4*h*w*P ..)
+ * the variances; P = the count of widths. Returns 4*h*w*P, or -1 when the parameters are
+ * inconsistent (out untouched). out may be NULL to get the size only. */
+int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
+
+/* ---- DetectionOutput (OpenVINO DetectionOutput-1; the defaults are its specification's) ---- */
+
+typedef struct {
+  int64_t num_classes;            /* required, 1 .. 100000 */
+  int64_t background_label_id;    /* 0 */
+  int64_t top_k, keep_top_k;      /* -1: every box */
+  int64_t code_type;              /* 1 CORNER (the default), 2 CENTER_SIZE, 3 CORNER_SIZE; else unknown */
+  bool share_location;            /* true */
+  bool variance_encoded_in_target, clip_before_nms, clip_after_nms, decrease_label_id; /* false */
+  bool normalized;                /* false */
+  int64_t input_height, input_width; /* 1 */
+  float nms_threshold, confidence_threshold, objectness_score; /* 0 */
+} IrDetectionParams;
+const IrDetectionParams *ir_detection_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -1554,13 +1554,14 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
   if (ir_numel(fs) < 2 || ir_numel(is) < 2) return shape__fail(g, n, err, "sizes must hold [height, width]");
   int64_t nf = ir_numel(fs), ni = ir_numel(is);
   int64_t h = ir_const_i64(fs, nf - 2), w = ir_const_i64(fs, nf - 1), ih = ir_const_i64(is, ni - 2), iw = ir_const_i64(is, ni - 1);
-  int64_t size = ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, NULL);
+  const IrPriorBoxParams *p = ir_prior_box_params(g, &g->nodes[n]);
+  int64_t size = ir_prior_box_clustered(p, h, w, ih, iw, NULL);
   if (size < 0) return shape__fail(g, n, err, "inconsistent widths/heights/variances or sizes");
   o.d[1] = size;
   set_out(g, n, 0, DT_F32, &o);
   if (!shape__can_fold(g, n) || g->nodes[n].outputs[0] < 0) return 0;
   IrTensor *out = shape__alloc_out(g, n, 0);
-  ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, out->data);
+  ir_prior_box_clustered(p, h, w, ih, iw, out->data);
   return shape__folded(g, n), 0;
 }
 
@@ -1568,8 +1569,8 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
 static int shape_detection_output(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims conf = in_dims(g, n, 1), o = {4, {1, 1, -1, 7}};
-  int64_t classes = ir_attr_int(x, "num_classes", 0), keep = ir_attr_int(x, "keep_top_k", -1), top = ir_attr_int(x, "top_k", -1);
-  if (classes < 1 || classes > 100000) return shape__fail(g, n, err, "num_classes %lld is invalid", (long long)classes);
+  const IrDetectionParams *p = ir_detection_params(g, x); /* num_classes: checked by the decoder */
+  int64_t classes = p->num_classes, keep = p->keep_top_k, top = p->top_k;
   if (conf.rank >= 2 && conf.d[0] >= 0 && conf.d[1] >= 0) {
     int64_t nb = conf.d[0], priors = conf.d[1] / classes;
     int64_t per = keep > 0 ? keep : (top > 0 ? top : priors) * classes;

@@ -181,10 +181,10 @@ static Verdict rule_nms(Ctx *c) {
 /* DetectionOutput (detection_output.cpp): FP16 2-D loc/conf, constant normalized priors. */
 static Verdict rule_detection_output(Ctx *c) {
   const IrTensor *loc = in_t(c, 0), *conf = in_t(c, 1), *pri = in_t(c, 2);
-  int64_t code = ir_attr_int(c->n, "code_type", 0);
-  if (code < 1 || code > 3)
+  const IrDetectionParams *p = ir_detection_params(c->g, c->n);
+  if (p->code_type < 1 || p->code_type > 3)
     return unsupported(c, "DetectionOutput with an unknown code_type", "use caffe.PriorBoxParameter.CORNER, CENTER_SIZE or CORNER_SIZE");
-  if (!ir_attr_int(c->n, "normalized", 0))
+  if (!p->normalized)
     return unsupported(c, "DetectionOutput with normalized=0 priors is not written by blobc",
                        "export normalized priors (the SSD default)");
   if (c->n->n_inputs != 3)
@@ -195,7 +195,7 @@ static Verdict rule_detection_output(Ctx *c) {
   if (pri && (!pri->data || pri->rank != 3))
     return unsupported(c, "DetectionOutput priors must be a constant [1, 2, P*4] (folded PriorBox)",
                        "give the network a static input shape so the priors fold");
-  if (ir_attr_int(c->n, "decrease_label_id", 0) && ir_attr_int(c->n, "background_label_id", 0) != 0)
+  if (p->decrease_label_id && p->background_label_id != 0)
     return unsupported(c, "decrease_label_id with a background label other than 0 is refused by MYRIAD",
                        "set background_label_id to 0");
   return VERDICT_SUPPORTED;

@@ -668,12 +668,13 @@ REF_KERNEL(prior_box_clustered) {
   if (nf < 2 || ni < 2) return ref__fail(x, ERR_SHAPE, "sizes must hold [height, width]");
   int64_t h = (int64_t)ref_get_f64(fs, nf - 2), w = (int64_t)ref_get_f64(fs, nf - 1);
   int64_t ih = (int64_t)ref_get_f64(is, ni - 2), iw = (int64_t)ref_get_f64(is, ni - 1);
-  int64_t size = ir_prior_box_clustered(x->n, h, w, ih, iw, NULL);
+  const IrPriorBoxParams *p = ir_prior_box_params(x->g, x->n);
+  int64_t size = ir_prior_box_clustered(p, h, w, ih, iw, NULL);
   if (size < 0) return ref__fail(x, ERR_SHAPE, "inconsistent widths/heights/variances or sizes");
   int64_t dims[2] = {2, size};
   RefTensor *o = ref__out(x, 0, DT_F32, 2, dims);
   if (!o) return -1;
-  ir_prior_box_clustered(x->n, h, w, ih, iw, o->f);
+  ir_prior_box_clustered(p, h, w, ih, iw, o->f);
   return 0;
 }
 
@@ -681,19 +682,19 @@ REF_KERNEL(prior_box_clustered) {
 REF_KERNEL(detection_output) {
   const RefTensor *loc = ref__need(x, 0), *conf = ref__need(x, 1), *pri = ref__need(x, 2);
   if (!loc || !conf || !pri) return -1;
-  const IrNode *n = x->n;
-  DetParams dp = {.num_classes = (int)ir_attr_int(n, "num_classes", 0), .background = (int)ir_attr_int(n, "background_label_id", 0),
-                  .top_k = (int)ir_attr_int(n, "top_k", -1), .keep_top_k = (int)ir_attr_int(n, "keep_top_k", -1),
-                  .code_type = (int)ir_attr_int(n, "code_type", 2), .share_location = ir_attr_int(n, "share_location", 1) != 0,
-                  .variance_encoded = ir_attr_int(n, "variance_encoded_in_target", 0) != 0,
-                  .clip_before_nms = ir_attr_int(n, "clip_before_nms", 0) != 0,
-                  .clip_after_nms = ir_attr_int(n, "clip_after_nms", 0) != 0,
-                  .decrease_label_id = ir_attr_int(n, "decrease_label_id", 0) != 0,
-                  .nms_threshold = ir_attr_float(n, "nms_threshold", 0.0f),
-                  .confidence_threshold = ir_attr_float(n, "confidence_threshold", -1.0f)};
+  const IrDetectionParams *p = ir_detection_params(x->g, x->n);
+  DetParams dp = {.num_classes = (int)p->num_classes, .background = (int)p->background_label_id,
+                  .top_k = (int)p->top_k, .keep_top_k = (int)p->keep_top_k,
+                  .code_type = (int)p->code_type, .share_location = p->share_location,
+                  .variance_encoded = p->variance_encoded_in_target,
+                  .clip_before_nms = p->clip_before_nms,
+                  .clip_after_nms = p->clip_after_nms,
+                  .decrease_label_id = p->decrease_label_id,
+                  .nms_threshold = p->nms_threshold,
+                  .confidence_threshold = p->confidence_threshold};
   if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || dp.num_classes < 1 || dp.code_type < 1 || dp.code_type > 3)
     return ref__fail(x, ERR_SHAPE, "expects 2-D loc/conf, 3-D priors and a known code_type");
-  if (!ir_attr_int(n, "normalized", 1) || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
+  if (!p->normalized || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
   int64_t N = conf->dims[0], C = dp.num_classes, P = pri->dims[2] / 4, L = dp.share_location ? 1 : C;
   if (P < 1 || C * P > (1 << 26) || conf->dims[1] != P * C || loc->dims[0] != N || loc->dims[1] != P * 4 * L ||
       pri->dims[1] != 2 || (pri->dims[0] != 1 && pri->dims[0] != N))

@@ -335,31 +335,32 @@ static int lower_detection_output(W *w, const IrNode *n) {
   const IrTensor *loc = bw_T(w, n->inputs[0]), *conf = bw_T(w, n->inputs[1]), *pri = bw_T(w, n->inputs[2]), *y = bw_T(w, n->outputs[0]);
   if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || !pri->data || y->rank != 4)
     return bw_fail(w, "%s: expects 2-D loc/conf and constant 3-D priors", n->op_type);
-  int64_t C = ir_attr_int(n, "num_classes", 0), P = pri->dims[2] / 4, N = conf->dims[0];
-  bool share = ir_attr_int(n, "share_location", 1) != 0;
+  const IrDetectionParams *p = ir_detection_params(w->g, n);
+  int64_t C = p->num_classes, P = pri->dims[2] / 4, N = conf->dims[0];
+  bool share = p->share_location;
   if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C || loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
     return bw_fail(w, "%s: loc, conf and priors do not agree on the prior count", n->op_type);
-  int64_t keep = ir_attr_int(n, "keep_top_k", -1);
+  int64_t keep = p->keep_top_k;
   if (keep < 0) keep = y->dims[2];
   Stage *s = bw_new_stage(w, BLOB_STAGE_DETECTION_OUTPUT, false);
   buf_put_i32(&s->params, (int32_t)C);
   buf_put_i32(&s->params, share);
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "background_label_id", 0));
-  buf_put_f32(&s->params, ir_attr_float(n, "nms_threshold", 0.0f));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "top_k", -1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "code_type", 2));
+  buf_put_i32(&s->params, (int32_t)p->background_label_id);
+  buf_put_f32(&s->params, p->nms_threshold);
+  buf_put_i32(&s->params, (int32_t)p->top_k);
+  buf_put_i32(&s->params, (int32_t)p->code_type);
   buf_put_i32(&s->params, (int32_t)keep);
-  buf_put_f32(&s->params, ir_attr_float(n, "confidence_threshold", -1.0f));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "variance_encoded_in_target", 0));
+  buf_put_f32(&s->params, p->confidence_threshold);
+  buf_put_i32(&s->params, p->variance_encoded_in_target);
   buf_put_i32(&s->params, (int32_t)P);
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_before_nms", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_after_nms", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "decrease_label_id", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_width", 1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_height", 1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "normalized", 1));
+  buf_put_i32(&s->params, p->clip_before_nms);
+  buf_put_i32(&s->params, p->clip_after_nms);
+  buf_put_i32(&s->params, p->decrease_label_id);
+  buf_put_i32(&s->params, (int32_t)p->input_width);
+  buf_put_i32(&s->params, (int32_t)p->input_height);
+  buf_put_i32(&s->params, p->normalized);
   buf_put_i32(&s->params, (int32_t)N);
-  buf_put_f32(&s->params, ir_attr_float(n, "objectness_score", 0.0f));
+  buf_put_f32(&s->params, p->objectness_score);
   buf_put_i32(&s->params, 0); /* has_arm_inputs: the 3-input form */
   bw_add_buf(s, bw_view(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->inputs[1]));
