@@ -362,7 +362,7 @@ static int dec_constant(const IrGraph *g, const IrNode *n, void *out, Err *err) 
   return 0;
 }
 
-static int dec_constant_of_shape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+static int dec_const_shape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   IrConstantOfShapeParams *p = out;
   p->value = tensor_attr(g, n, "value");
   if (p->value < 0) return 0;
@@ -522,36 +522,44 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
 
 /* ---- the decoder table ---- */
 
-/* The parameter struct families; an accessor checks the node's op belongs to its family. */
-typedef enum { PK_NONE, PK_ACT, PK_CLIP, PK_WINDOW, PK_GEMM, PK_AXIS, PK_SPLIT, PK_AXES, PK_TRANSPOSE, PK_SLICE, PK_PAD, PK_ARGMAX, PK_TOPK, PK_RESHAPE, PK_RESIZE, PK_CAST, PK_CONSTANT, PK_CONSTANT_OF_SHAPE, PK_SHAPE, PK_BLOCK, PK_LRN, PK_NORM, PK_BINARY, PK_NMS, PK_PRIOR_BOX, PK_DETECTION, PK_COUNT } Kind;
+/* The parameter struct families: tag, struct, accessor (defined below, one per family). An
+ * accessor checks the node's op belongs to its family. */
+/* clang-format off */
+#define FAMILIES(F)                                                       \
+  F(PK_ACT,         IrActParams,             ir_act_params)               \
+  F(PK_CLIP,        IrClipParams,            ir_clip_params)              \
+  F(PK_WINDOW,      IrWindowParams,          ir_window_params)            \
+  F(PK_GEMM,        IrGemmParams,            ir_gemm_params)              \
+  F(PK_AXIS,        IrAxisParams,            ir_axis_params)              \
+  F(PK_SPLIT,       IrSplitParams,           ir_split_params)             \
+  F(PK_AXES,        IrAxesParams,            ir_axes_params)              \
+  F(PK_TRANSPOSE,   IrTransposeParams,       ir_transpose_params)         \
+  F(PK_SLICE,       IrSliceParams,           ir_slice_params)             \
+  F(PK_PAD,         IrPadParams,             ir_pad_params)               \
+  F(PK_ARGMAX,      IrArgMaxParams,          ir_argmax_params)            \
+  F(PK_TOPK,        IrTopKParams,            ir_topk_params)              \
+  F(PK_RESHAPE,     IrReshapeParams,         ir_reshape_params)           \
+  F(PK_RESIZE,      IrResizeParams,          ir_resize_params)            \
+  F(PK_CAST,        IrCastParams,            ir_cast_params)              \
+  F(PK_CONST,       IrConstantParams,        ir_constant_params)          \
+  F(PK_CONST_SHAPE, IrConstantOfShapeParams, ir_constant_of_shape_params) \
+  F(PK_SHAPE,       IrShapeParams,           ir_shape_params)             \
+  F(PK_BLOCK,       IrBlockParams,           ir_block_params)             \
+  F(PK_LRN,         IrLrnParams,             ir_lrn_params)               \
+  F(PK_NORM,        IrNormParams,            ir_norm_params)              \
+  F(PK_BINARY,      IrBinaryParams,          ir_binary_params)            \
+  F(PK_NMS,         IrNmsParams,             ir_nms_params)               \
+  F(PK_PRIOR_BOX,   IrPriorBoxParams,        ir_prior_box_params)         \
+  F(PK_DETECTION,   IrDetectionParams,       ir_detection_params)
+/* clang-format on */
 
-static const size_t KIND_SIZE[PK_COUNT] = {
-    [PK_ACT] = sizeof(IrActParams),
-    [PK_CLIP] = sizeof(IrClipParams),
-    [PK_WINDOW] = sizeof(IrWindowParams),
-    [PK_GEMM] = sizeof(IrGemmParams),
-    [PK_AXIS] = sizeof(IrAxisParams),
-    [PK_SPLIT] = sizeof(IrSplitParams),
-    [PK_AXES] = sizeof(IrAxesParams),
-    [PK_TRANSPOSE] = sizeof(IrTransposeParams),
-    [PK_SLICE] = sizeof(IrSliceParams),
-    [PK_PAD] = sizeof(IrPadParams),
-    [PK_ARGMAX] = sizeof(IrArgMaxParams),
-    [PK_TOPK] = sizeof(IrTopKParams),
-    [PK_RESHAPE] = sizeof(IrReshapeParams),
-    [PK_RESIZE] = sizeof(IrResizeParams),
-    [PK_CAST] = sizeof(IrCastParams),
-    [PK_CONSTANT] = sizeof(IrConstantParams),
-    [PK_CONSTANT_OF_SHAPE] = sizeof(IrConstantOfShapeParams),
-    [PK_SHAPE] = sizeof(IrShapeParams),
-    [PK_BLOCK] = sizeof(IrBlockParams),
-    [PK_LRN] = sizeof(IrLrnParams),
-    [PK_NORM] = sizeof(IrNormParams),
-    [PK_BINARY] = sizeof(IrBinaryParams),
-    [PK_NMS] = sizeof(IrNmsParams),
-    [PK_PRIOR_BOX] = sizeof(IrPriorBoxParams),
-    [PK_DETECTION] = sizeof(IrDetectionParams),
-};
+#define KIND_ENUM_(k, type, fn) k,
+typedef enum { PK_NONE, FAMILIES(KIND_ENUM_) PK_COUNT } Kind;
+#undef KIND_ENUM_
+
+#define KIND_SIZE_(k, type, fn) [k] = sizeof(type),
+static const size_t KIND_SIZE[PK_COUNT] = {FAMILIES(KIND_SIZE_)};
+#undef KIND_SIZE_
 
 typedef int (*Decoder)(const IrGraph *g, const IrNode *n, void *out, Err *err);
 
@@ -617,8 +625,8 @@ typedef struct {
   Y(CAST,                dec_cast,         PK_CAST)        \
   Y(IDENTITY,            NULL)                             \
   Y(DROPOUT,             NULL)                             \
-  Y(CONSTANT,            dec_constant,     PK_CONSTANT)    \
-  Y(CONSTANT_OF_SHAPE,   dec_constant_of_shape, PK_CONSTANT_OF_SHAPE) \
+  Y(CONSTANT,            dec_constant,     PK_CONST)       \
+  Y(CONSTANT_OF_SHAPE,   dec_const_shape,  PK_CONST_SHAPE) \
   Y(SHAPE,               dec_shape,        PK_SHAPE)       \
   Y(GATHER,              dec_gather,       PK_AXIS)        \
   Y(EXPAND,              NULL)                             \
@@ -637,11 +645,12 @@ typedef struct {
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 
-bool ir_op_has_params(IrOp op) { return (unsigned)op < IR_OP_COUNT && DECODERS[op].fn != NULL; }
+/* True when op has attributes to decode. */
+static bool has_params(IrOp op) { return (unsigned)op < IR_OP_COUNT && DECODERS[op].fn != NULL; }
 
 /* Decodes x into its params struct (allocated once per node, cleared before each decode). */
 static int decode_node(const IrGraph *g, IrNode *x, Err *err) {
-  if (!ir_op_has_params(x->op)) return 0;
+  if (!has_params(x->op)) return 0;
   const DecoderEntry *d = &DECODERS[x->op];
   size_t size = KIND_SIZE[d->kind];
   if (!x->params) x->params = arena_alloc(g->arena, size);
@@ -655,7 +664,7 @@ int ir_params_decode(IrGraph *g, int n, Err *err) { return decode_node(g, &g->no
  * const for the caller, but its params are a cache of its own attributes: filling the cache
  * changes nothing the caller can see. */
 static const void *params_of(const IrGraph *g, const IrNode *n, Kind kind) {
-  ASSERT(ir_op_has_params(n->op) && DECODERS[n->op].kind == kind);
+  ASSERT(has_params(n->op) && DECODERS[n->op].kind == kind);
   if (!n->params) {
     Err e = {0};
     if (decode_node(g, (IrNode *)n, &e) < 0) /* invalid attributes that ir_infer never saw */
@@ -664,28 +673,7 @@ static const void *params_of(const IrGraph *g, const IrNode *n, Kind kind) {
   return n->params;
 }
 
-const IrActParams *ir_act_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ACT); }
-const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CLIP); }
-const IrWindowParams *ir_window_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_WINDOW); }
-const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_GEMM); }
-const IrAxisParams *ir_axis_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_AXIS); }
-const IrSplitParams *ir_split_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SPLIT); }
-const IrAxesParams *ir_axes_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_AXES); }
-const IrTransposeParams *ir_transpose_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TRANSPOSE); }
-const IrSliceParams *ir_slice_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SLICE); }
-const IrPadParams *ir_pad_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_PAD); }
-const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_ARGMAX); }
-const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_TOPK); }
-const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESHAPE); }
-const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_RESIZE); }
-const IrCastParams *ir_cast_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CAST); }
-const IrConstantParams *ir_constant_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CONSTANT); }
-const IrConstantOfShapeParams *ir_constant_of_shape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_CONSTANT_OF_SHAPE); }
-const IrShapeParams *ir_shape_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_SHAPE); }
-const IrBlockParams *ir_block_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_BLOCK); }
-const IrLrnParams *ir_lrn_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_LRN); }
-const IrNormParams *ir_norm_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_NORM); }
-const IrBinaryParams *ir_binary_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_BINARY); }
-const IrNmsParams *ir_nms_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_NMS); }
-const IrPriorBoxParams *ir_prior_box_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_PRIOR_BOX); }
-const IrDetectionParams *ir_detection_params(const IrGraph *g, const IrNode *n) { return params_of(g, n, PK_DETECTION); }
+#define ACCESSOR_(k, type, fn) \
+  const type *fn(const IrGraph *g, const IrNode *n) { return params_of(g, n, k); }
+FAMILIES(ACCESSOR_)
+#undef ACCESSOR_

@@ -48,9 +48,6 @@ int ir_ints_copy(IrInts a, int64_t *out, int max);
  * attributes and for IR_OP_UNKNOWN. */
 int ir_params_decode(IrGraph *g, int n, Err *err);
 
-/* True when op has attributes to decode (an entry in PARAM_DECODERS). */
-bool ir_op_has_params(IrOp op);
-
 /* ---- activations: LeakyRelu, Elu, HardSigmoid ---- */
 
 typedef struct {
