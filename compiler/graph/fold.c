@@ -4,8 +4,9 @@
  * (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout). Data-movement ops whose parameters
  * come out of shape inference (Slice, Gather, Concat, ...) fold in shape.c.
  *
- * Integers compute in int64 (wrapping), floats in double, results are stored in the output's
- * inferred dtype. Anything doubtful (integer division by zero, string tensors) is left unfolded.
+ * The maths is compiler/graph/scalar.c, shared with the reference executor: integers compute in
+ * int64 (wrapping), floats in double, results are stored in the output's inferred dtype. Anything
+ * doubtful (integer division by zero, string tensors) is left unfolded.
  */
 #include "shape_internal.h"
 

@@ -17,6 +17,15 @@
  *   if (ir_infer(g, &err) < 0) ...           // shape.c: dtypes, shapes, constant folding
  *
  * Attributes keep ONNX semantics (names and values as in the ONNX spec) whatever the frontend.
+ *
+ * Parameters. Frontends write attributes (IrNode.attrs, ir_node_add_attr); nothing after them
+ * reads that list. Each op's attributes are decoded once, with their ONNX defaults, into a typed
+ * struct on the node (IrNode.params) by compiler/graph/params.c: ir_infer decodes every node right
+ * before its shape function (an invalid attribute is an ERR_SHAPE there), a node made or changed
+ * later is decoded on first use. Stages read it through the accessor of the op's family:
+ *   const IrWindowParams *p = ir_window_params(g, n);   // strides, pads, auto_pad, group ...
+ * The elementwise maths that folding and the reference executor share is compiler/graph/scalar.h.
+ * The ir_attr* getters below are for frontends, params.c and tests.
  */
 #ifndef COMPILER_GRAPH_IR_H
 #define COMPILER_GRAPH_IR_H
@@ -159,7 +168,8 @@ void ir_add_output(IrGraph *g, int tensor);
  * node's decoded params, which are decoded again on their next use. */
 IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind);
 
-/* Attribute getters with defaults (ONNX semantics). */
+/* Attribute getters with defaults (ONNX semantics): for frontends, params.c and tests only; every
+ * other stage reads the decoded params (params.h). */
 const IrAttr *ir_attr(const IrNode *n, const char *name);
 int64_t ir_attr_int(const IrNode *n, const char *name, int64_t dflt);
 float ir_attr_float(const IrNode *n, const char *name, float dflt);

@@ -568,45 +568,45 @@ typedef struct {
   Kind kind;
 } DecoderEntry;
 
-/* The decoder of each op and the family of its struct; NULL: no attributes. */
+/* The decoder of each op and the family of its struct; NULL, PK_NONE: the op has no attributes. */
 /* clang-format off */
 #define PARAM_DECODERS(Y)                                  \
   Y(CONV,                dec_window,       PK_WINDOW)      \
   Y(CONV_TRANSPOSE,      dec_window,       PK_WINDOW)      \
   Y(MAX_POOL,            dec_window,       PK_WINDOW)      \
   Y(AVERAGE_POOL,        dec_window,       PK_WINDOW)      \
-  Y(GLOBAL_AVERAGE_POOL, NULL)                             \
-  Y(GLOBAL_MAX_POOL,     NULL)                             \
+  Y(GLOBAL_AVERAGE_POOL, NULL,             PK_NONE)        \
+  Y(GLOBAL_MAX_POOL,     NULL,             PK_NONE)        \
   Y(BATCH_NORM,          dec_norm,         PK_NORM)        \
-  Y(RELU,                NULL)                             \
+  Y(RELU,                NULL,             PK_NONE)        \
   Y(LEAKY_RELU,          dec_leaky_relu,   PK_ACT)         \
-  Y(PRELU,               NULL)                             \
+  Y(PRELU,               NULL,             PK_NONE)        \
   Y(CLIP,                dec_clip,         PK_CLIP)        \
-  Y(SIGMOID,             NULL)                             \
-  Y(TANH,                NULL)                             \
+  Y(SIGMOID,             NULL,             PK_NONE)        \
+  Y(TANH,                NULL,             PK_NONE)        \
   Y(HARD_SIGMOID,        dec_hard_sigmoid, PK_ACT)         \
-  Y(HARD_SWISH,          NULL)                             \
+  Y(HARD_SWISH,          NULL,             PK_NONE)        \
   Y(ELU,                 dec_elu,          PK_ACT)         \
-  Y(EXP,                 NULL)                             \
-  Y(LOG,                 NULL)                             \
-  Y(SQRT,                NULL)                             \
-  Y(NEG,                 NULL)                             \
-  Y(ABS,                 NULL)                             \
-  Y(FLOOR,               NULL)                             \
-  Y(CEIL,                NULL)                             \
+  Y(EXP,                 NULL,             PK_NONE)        \
+  Y(LOG,                 NULL,             PK_NONE)        \
+  Y(SQRT,                NULL,             PK_NONE)        \
+  Y(NEG,                 NULL,             PK_NONE)        \
+  Y(ABS,                 NULL,             PK_NONE)        \
+  Y(FLOOR,               NULL,             PK_NONE)        \
+  Y(CEIL,                NULL,             PK_NONE)        \
   Y(SOFTMAX,             dec_softmax,      PK_AXIS)        \
   Y(ADD,                 dec_binary,       PK_BINARY)      \
   Y(SUB,                 dec_binary,       PK_BINARY)      \
   Y(MUL,                 dec_binary,       PK_BINARY)      \
   Y(DIV,                 dec_binary,       PK_BINARY)      \
   Y(POW,                 dec_binary,       PK_BINARY)      \
-  Y(MAX,                 NULL)                             \
-  Y(MIN,                 NULL)                             \
-  Y(EQUAL,               NULL)                             \
-  Y(LESS,                NULL)                             \
-  Y(GREATER,             NULL)                             \
-  Y(WHERE,               NULL)                             \
-  Y(MATMUL,              NULL)                             \
+  Y(MAX,                 NULL,             PK_NONE)        \
+  Y(MIN,                 NULL,             PK_NONE)        \
+  Y(EQUAL,               NULL,             PK_NONE)        \
+  Y(LESS,                NULL,             PK_NONE)        \
+  Y(GREATER,             NULL,             PK_NONE)        \
+  Y(WHERE,               NULL,             PK_NONE)        \
+  Y(MATMUL,              NULL,             PK_NONE)        \
   Y(GEMM,                dec_gemm,         PK_GEMM)        \
   Y(CONCAT,              dec_concat,       PK_AXIS)        \
   Y(RESHAPE,             dec_reshape,      PK_RESHAPE)     \
@@ -623,15 +623,15 @@ typedef struct {
   Y(REDUCE_MAX,          dec_axes,         PK_AXES)        \
   Y(REDUCE_SUM,          dec_axes,         PK_AXES)        \
   Y(CAST,                dec_cast,         PK_CAST)        \
-  Y(IDENTITY,            NULL)                             \
-  Y(DROPOUT,             NULL)                             \
+  Y(IDENTITY,            NULL,             PK_NONE)        \
+  Y(DROPOUT,             NULL,             PK_NONE)        \
   Y(CONSTANT,            dec_constant,     PK_CONST)       \
   Y(CONSTANT_OF_SHAPE,   dec_const_shape,  PK_CONST_SHAPE) \
   Y(SHAPE,               dec_shape,        PK_SHAPE)       \
   Y(GATHER,              dec_gather,       PK_AXIS)        \
-  Y(EXPAND,              NULL)                             \
-  Y(RANGE,               NULL)                             \
-  Y(TILE,                NULL)                             \
+  Y(EXPAND,              NULL,             PK_NONE)        \
+  Y(RANGE,               NULL,             PK_NONE)        \
+  Y(TILE,                NULL,             PK_NONE)        \
   Y(ARGMAX,              dec_argmax,       PK_ARGMAX)      \
   Y(TOPK,                dec_topk,         PK_TOPK)        \
   Y(LRN,                 dec_lrn,          PK_LRN)         \

@@ -24,8 +24,11 @@
  * Usage:
  *   const IrActParams *p = ir_act_params(g, n);       // LeakyRelu: p->alpha, 0.01 unless given
  *
- * A new op with attributes: its struct here (or a family's), a decoder and its PARAM_DECODERS
- * line in params.c, the accessor if the family is new; see docs/architecture.md.
+ * A new op with attributes: its line in ops.def; here, its struct (or reuse a family's, e.g.
+ * IrAxisParams for one axis); in params.c, a decoder that holds the ONNX defaults and refuses
+ * what is invalid whatever the shapes (message "<what> is invalid", as shape inference words
+ * it), its PARAM_DECODERS line, and a FAMILIES line when the struct is new (that line makes the
+ * accessor). Its shape function, rule, emitter, lowering and kernel then read the struct.
  */
 #ifndef COMPILER_GRAPH_PARAMS_H
 #define COMPILER_GRAPH_PARAMS_H
