@@ -3,10 +3,11 @@
  * semantics (opset 7-18, attribute-vs-input variants), and constant folding.
  *
  * Contract of a shape function (IrShapeFn): fill the dtype/rank/dims of node n's outputs from its
- * inputs and decoded attributes (params.h; ir_infer decodes the node just before); unknown input shapes give unknown outputs (rank -1 or dims -1), never an
- * error; inconsistent shapes give ERR_SHAPE "<op>: <problem>" naming the node. Shape functions of
- * data-movement ops (Shape, Gather, Concat, Slice, ...) also fold when their data is constant;
- * ir_infer then hands the remaining all-constant nodes to fold.c.
+ * inputs and decoded attributes (params.h; ir_infer decodes the node just before); unknown input
+ * shapes give unknown outputs (rank -1 or dims -1), never an error; inconsistent shapes give
+ * ERR_SHAPE "<op>: <problem>" naming the node. Shape functions of data-movement ops (Shape,
+ * Gather, Concat, Slice, ...) also fold when their data is constant; ir_infer then hands the
+ * remaining all-constant nodes to fold.c.
  */
 #include "shape_internal.h"
 
