@@ -14,7 +14,7 @@ ok() { pass=$((pass+1)); }
 bad() { fail=$((fail+1)); echo "FAIL: $1"; }
 # file  list-macro
 TABLES="compiler/graph/fold.c:FOLDS compiler/passes/vpu_rules.c:RULE_LIST compiler/ref/ref.c:REF_KERNELS
-compiler/backend/blob/lower_sw.c:LOWERINGS compiler/backend/irxml.c:EMITTERS"
+compiler/backend/blob/lower_sw.c:LOWERINGS compiler/backend/irxml.c:EMITTERS compiler/graph/params.c:PARAM_DECODERS"
 for t in $TABLES; do
   f=${t%%:*} m=${t#*:}
   d=$W/$(dirname "$f"); mkdir -p "$d"

@@ -503,6 +503,52 @@ static void blob_exec__other_formats_match_their_source_models(void **state) {
   }
 }
 
+/* Resize-10 (opset 10: X and scales, no coordinate_transformation_mode) resizes asymmetric:
+ * nearest x2 repeats every pixel (ONNX's reference for Resize-10 / Upsample), whatever the blob
+ * writer's default for the opset-11 attribute. Expected values by hand. */
+static void blob_exec__resize10_nearest_repeats_pixels(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char model[4096];
+  snprintf(model, sizeof model, "%s/up10.onnx", dir);
+  OnnxBuilder *ob = ob_new("up10", 10);
+  int64_t in_d[4] = {1, 1, 2, 3}, out_d[4] = {1, 1, 4, 6}, sc_d[1] = {4};
+  ob_input(ob, "x", OB_FLOAT, 4, in_d);
+  ob_init_f32(ob, "scales", 1, sc_d, (float[]){1, 1, 2, 2});
+  ob_node(ob, "Resize", "up", 2, (const char *const[]){"x", "scales"}, 1, (const char *const[]){"y"});
+  ob_attr_string(ob, "mode", "nearest");
+  ob_output(ob, "y", OB_FLOAT, 4, out_d);
+  Err err = {0};
+  assert_int_equal(ob_save(ob, model, &err), 0);
+  ob_free(ob);
+  CompInput ci = {.precision = PREC_FP16};
+  CompileOptions opt = {.model_name = "up10", .source = model, .want_blob = true, .inputs = &ci, .n_inputs = 1,
+                        .shaves = 4, .cmx_slices = 4, .openvino = "2022.1"};
+  CompileResult res;
+  if (compile_model(&res, &opt, &err) < 0) fail_msg("%s", err.msg);
+  Arena *a = arena_new();
+  BlobInfo *b = NULL;
+  assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "ours", &err), 0);
+  uint16_t half[6];
+  for (int i = 0; i < 6; i++) half[i] = fp16_from_f32((float)(i + 1));
+  BlobRun run;
+  const void *ins[1] = {half};
+  if (blob_exec(&run, b, res.blob.data, res.blob.len, ins, &err) < 0) fail_msg("%s", err.msg);
+  assert_int_equal(b->outputs[0].byte_size, 24 * 2);
+  for (int y = 0; y < 4; y++)
+    for (int x = 0; x < 6; x++) {
+      uint16_t h;
+      memcpy(&h, run.out[0] + 2 * (y * 6 + x), 2);
+      if (fp16_to_f32(h) != (float)((y / 2) * 3 + x / 2 + 1))
+        fail_msg("y[%d][%d] = %g, expected %d", y, x, fp16_to_f32(h), (y / 2) * 3 + x / 2 + 1);
+    }
+  blob_run_free(&run);
+  compile_result_free(&res);
+  arena_free(a);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(blob_exec__other_formats_match_their_source_models),
@@ -514,6 +560,7 @@ int main(void) {
       cmocka_unit_test(blob_exec__reduce_norm_gemm_topk_match_the_source_model),
       cmocka_unit_test(blob_exec__deconv_lrn_select_gather_match_the_source_model),
       cmocka_unit_test(blob_exec__mobilenet_v2_matches_the_source_model),
+      cmocka_unit_test(blob_exec__resize10_nearest_repeats_pixels),
   };
   return cmocka_run_group_tests_name("blob_exec", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "irxml.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <float.h>
 #include <libxml/xmlwriter.h>
@@ -303,15 +304,11 @@ static int64_t norm_axis(int64_t ax, int r) {
   return (ax < 0 || ax >= r) ? -1 : ax;
 }
 
-/* Reads the constant ints of input k (or attribute attr_name when present) into v; returns
- * the count, 0 when absent, -1 when present but not constant. */
-static int ints_from(const W *w, const IrNode *n, const char *attr_name, int k, int64_t *v, int max) {
-  const IrAttr *a = attr_name ? ir_attr(n, attr_name) : NULL;
-  if (a && a->kind == ATTR_INTS) return ir_attr_ints(n, attr_name, v, max);
-  if (a && a->kind == ATTR_INT) {
-    v[0] = a->i;
-    return 1;
-  }
+/* Reads the ints of the attribute form av (decoded; IR_NO_INTS: none) when given, else the
+ * constant ints of input k, into v; returns the count, 0 when absent, -1 when present but not
+ * constant or longer than max. */
+static int ints_from(const W *w, const IrNode *n, IrInts av, int k, int64_t *v, int max) {
+  if (av.n) return av.n > max ? -1 : ir_ints_copy(av, v, max);
   if (!has_in(n, k)) return 0;
   const IrTensor *x = T(w, n->inputs[k]);
   if (!x->data) return -1;
@@ -332,30 +329,27 @@ typedef struct {
 /* Fills sp from ONNX kernel/strides/dilations/pads/auto_pad of n with input x and output y.
  * kernel NULL means the kernel_shape attribute. Returns EMIT_UNMAPPED for what OpenVINO
  * cannot express. */
-static int spatial(const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+static int spatial(const W *w, const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+  const IrWindowParams *p = ir_window_params(w->g, n);
   int ns = y->rank - 2;
   if (ns < 1 || x->rank != y->rank) return EMIT_UNMAPPED;
   sp->ns = ns;
-  int64_t tmp[2 * IR_MAX_DIMS];
-  for (int i = 0; i < ns; i++) sp->s[i] = sp->d[i] = 1, sp->pb[i] = sp->pe[i] = 0;
+  for (int i = 0; i < ns; i++) sp->pb[i] = sp->pe[i] = 0;
   if (kernel) memcpy(sp->k, kernel, (size_t)ns * sizeof(int64_t));
-  else if (ir_attr_ints(n, "kernel_shape", sp->k, IR_MAX_DIMS) != ns) return EMIT_UNMAPPED;
-  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
-  if (c && c != ns) return EMIT_UNMAPPED;
-  for (int i = 0; i < c; i++) sp->s[i] = tmp[i];
-  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
-  if (c && c != ns) return EMIT_UNMAPPED;
-  for (int i = 0; i < c; i++) sp->d[i] = tmp[i];
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0) {
+  else if (p->n_kernel != ns) return EMIT_UNMAPPED;
+  else memcpy(sp->k, p->kernel, (size_t)ns * sizeof(int64_t));
+  if ((p->n_strides && p->n_strides != ns) || (p->n_dilations && p->n_dilations != ns)) return EMIT_UNMAPPED;
+  memcpy(sp->s, p->strides, (size_t)ns * sizeof(int64_t));
+  memcpy(sp->d, p->dilations, (size_t)ns * sizeof(int64_t));
+  if (p->auto_pad == IR_AUTO_PAD_NOTSET) {
     sp->auto_pad = "explicit";
-    c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+    int c = p->n_pads;
     if (c && c != 2 * ns) return EMIT_UNMAPPED;
-    for (int i = 0; i < c / 2; i++) sp->pb[i] = tmp[i], sp->pe[i] = tmp[ns + i];
+    for (int i = 0; i < c / 2; i++) sp->pb[i] = p->pads[i], sp->pe[i] = p->pads[ns + i];
     return 0;
   }
-  bool upper = strcmp(ap, "SAME_UPPER") == 0, lower = strcmp(ap, "SAME_LOWER") == 0;
-  if (strcmp(ap, "VALID") == 0) {
+  bool upper = p->auto_pad == IR_AUTO_PAD_SAME_UPPER, lower = p->auto_pad == IR_AUTO_PAD_SAME_LOWER;
+  if (p->auto_pad == IR_AUTO_PAD_VALID) {
     sp->auto_pad = "valid";
     return 0;
   }
@@ -384,9 +378,9 @@ static int emit_conv(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
   if (wt->rank != y->rank) return EMIT_UNMAPPED;
   Spatial sp;
-  int rc = spatial(n, x, y, wt->dims + 2, &sp);
+  int rc = spatial(w, n, x, y, wt->dims + 2, &sp);
   if (rc) return rc;
-  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t group = ir_window_params(w->g, n)->group;
   if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
   Val xv, wv, v;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -419,31 +413,27 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *y = T(w, n->outputs[0]);
   int ns = y->rank - 2;
   if (ns < 1 || wt->rank != y->rank || x->rank != y->rank) return EMIT_UNMAPPED;
+  const IrWindowParams *p = ir_window_params(w->g, n);
   Spatial sp = {.ns = ns, .auto_pad = "explicit"};
-  int64_t op[IR_MAX_DIMS] = {0}, tmp[2 * IR_MAX_DIMS];
-  for (int i = 0; i < ns; i++) sp.k[i] = wt->dims[2 + i], sp.s[i] = sp.d[i] = 1;
-  int c = ir_attr_ints(n, "strides", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) sp.s[i] = tmp[i];
-  c = ir_attr_ints(n, "dilations", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) sp.d[i] = tmp[i];
-  c = ir_attr_ints(n, "output_padding", tmp, IR_MAX_DIMS);
-  for (int i = 0; i < c && i < ns; i++) op[i] = tmp[i];
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  bool explicit_pads = strcmp(ap, "NOTSET") == 0 && !ir_attr(n, "output_shape");
-  c = ir_attr_ints(n, "pads", tmp, 2 * IR_MAX_DIMS);
+  int64_t op[IR_MAX_DIMS] = {0};
+  for (int i = 0; i < ns; i++) {
+    sp.k[i] = wt->dims[2 + i];
+    sp.s[i] = p->strides[i], sp.d[i] = p->dilations[i], op[i] = p->output_padding[i];
+  }
+  bool explicit_pads = p->auto_pad == IR_AUTO_PAD_NOTSET && !p->has_output_shape;
   for (int i = 0; i < ns; i++) {
     if (explicit_pads) {
-      if (c == 2 * ns) sp.pb[i] = tmp[i], sp.pe[i] = tmp[ns + i];
+      if (p->n_pads == 2 * ns) sp.pb[i] = p->pads[i], sp.pe[i] = p->pads[ns + i];
       continue;
     }
     /* static output size known: derive the pads ONNX would use (spec of ConvTranspose) */
     int64_t total = sp.s[i] * (x->dims[2 + i] - 1) + op[i] + (sp.k[i] - 1) * sp.d[i] + 1 - y->dims[2 + i];
     if (total < 0) op[i] -= total, total = 0;
-    bool upper = strcmp(ap, "SAME_UPPER") == 0;
+    bool upper = p->auto_pad == IR_AUTO_PAD_SAME_UPPER;
     sp.pb[i] = upper ? total / 2 : total - total / 2;
     sp.pe[i] = total - sp.pb[i];
   }
-  int64_t group = ir_attr_int(n, "group", 1);
+  int64_t group = p->group;
   if (group < 1 || wt->dims[0] % group) return EMIT_UNMAPPED;
   Val xv, wv, v;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -475,21 +465,22 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
 static int emit_pool(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   Spatial sp;
-  int rc = spatial(n, x, y, NULL, &sp);
+  int rc = spatial(w, n, x, y, NULL, &sp);
   if (rc) return rc;
+  const IrWindowParams *p = ir_window_params(w->g, n);
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  const char *rounding = ir_attr_int(n, "ceil_mode", 0) ? "ceil" : "floor";
+  const char *rounding = p->ceil_mode ? "ceil" : "floor";
   if (n->op == IR_OP_AVERAGE_POOL) {
     int li = layer_new(w, n->name, "AvgPool", "opset1");
     spatial_attrs(w, li, &sp, true, false);
-    attr_bool(w, li, "exclude-pad", ir_attr_int(n, "count_include_pad", 0) == 0);
+    attr_bool(w, li, "exclude-pad", !p->count_include_pad);
     attr(w, li, "rounding_type", rounding);
     layer_in(w, li, xv);
     out_t(w, li, n->outputs[0]);
     return 0;
   }
-  if (ir_attr_int(n, "storage_order", 0) != 0) return EMIT_UNMAPPED;
+  if (p->storage_order != 0) return EMIT_UNMAPPED;
   bool dilated = false;
   for (int i = 0; i < sp.ns; i++) dilated |= sp.d[i] != 1;
   bool v8 = dilated || has_out(n, 1);
@@ -531,11 +522,12 @@ static int emit_global_pool(W *w, const IrNode *n) {
 static int emit_reduce(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int64_t axes[IR_MAX_DIMS];
-  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int c = ints_from(w, n, p->axes, 1, axes, IR_MAX_DIMS);
   if (c < 0) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  if (c == 0 && ir_attr_int(n, "noop_with_empty_axes", 0)) {
+  if (c == 0 && p->noop_with_empty_axes) {
     w->tv[n->outputs[0]] = xv;
     port_add_name(w, xv, T(w, n->outputs[0])->name);
     return 0;
@@ -545,7 +537,7 @@ static int emit_reduce(W *w, const IrNode *n) {
   for (int i = 0; i < c; i++)
     if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
   const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax" : "ReduceSum";
-  reduce(w, n, type, xv, axes, c, ir_attr_int(n, "keepdims", 1) != 0);
+  reduce(w, n, type, xv, axes, c, p->keepdims);
   return 0;
 }
 
@@ -601,7 +593,7 @@ static int emit_leaky_relu(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  Val s = const_num(w, sub(w, n, "slope"), x->dtype, ir_attr_float(n, "alpha", 0.01f), 1);
+  Val s = const_num(w, sub(w, n, "slope"), x->dtype, ir_act_params(w->g, n)->alpha, 1);
   int li = layer_new(w, n->name, "PReLU", "opset1");
   layer_in(w, li, xv);
   layer_in(w, li, s);
@@ -654,9 +646,8 @@ static int emit_clip_dynamic(W *w, const IrNode *n) {
 }
 
 static int emit_clip(W *w, const IrNode *n) {
-  double lo = -FLT_MAX, hi = FLT_MAX;
-  if (ir_attr(n, "min")) lo = ir_attr_float(n, "min", 0);
-  if (ir_attr(n, "max")) hi = ir_attr_float(n, "max", 0);
+  const IrClipParams *p = ir_clip_params(w->g, n);
+  double lo = p->has_min ? p->min : -FLT_MAX, hi = p->has_max ? p->max : FLT_MAX; /* unbounded */
   Val xv;
   if ((has_in(n, 1) && !const_scalar(w, n, 1, &lo)) || (has_in(n, 2) && !const_scalar(w, n, 2, &hi)))
     return emit_clip_dynamic(w, n);
@@ -673,8 +664,9 @@ static int emit_hard_sigmoid(W *w, const IrNode *n) {
   DType dt = T(w, n->inputs[0])->dtype;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  Val a = const_num(w, sub(w, n, "alpha"), dt, ir_attr_float(n, "alpha", 0.2f), 0);
-  Val b = const_num(w, sub(w, n, "beta"), dt, ir_attr_float(n, "beta", 0.5f), 0);
+  const IrActParams *p = ir_act_params(w->g, n);
+  Val a = const_num(w, sub(w, n, "alpha"), dt, p->alpha, 0);
+  Val b = const_num(w, sub(w, n, "beta"), dt, p->beta, 0);
   int li = layer_new(w, n->name, "HardSigmoid", "opset1");
   layer_in(w, li, xv);
   layer_in(w, li, a);
@@ -687,7 +679,7 @@ static int emit_elu(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = layer_new(w, n->name, "Elu", "opset1");
-  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1.0f));
+  attr_flt(w, li, "alpha", ir_act_params(w->g, n)->alpha);
   layer_in(w, li, xv);
   out_t(w, li, n->outputs[0]);
   return 0;
@@ -697,8 +689,9 @@ static int emit_elu(W *w, const IrNode *n) {
  * axis is the last one that is written as Reshape -> op(axis 1) -> Reshape. */
 static int emit_softmax(W *w, const IrNode *n, bool log) {
   const IrTensor *x = T(w, n->inputs[0]);
-  bool legacy = w->g->opset > 0 && w->g->opset < 13;
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", legacy ? 1 : -1), x->rank);
+  const IrAxisParams *p = ir_axis_params(w->g, n);
+  bool legacy = p->legacy;
+  int64_t axis = norm_axis(p->axis, x->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -743,12 +736,13 @@ static int emit_matmul_like(W *w, const IrNode *n, bool ta, bool tb, const char 
 /* Gemm: Y = alpha * A' B' + beta * C -> MatMul [* alpha] [+ C [* beta]]. */
 static int emit_gemm(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  double alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+  const IrGemmParams *p = ir_gemm_params(w->g, n);
+  double alpha = p->alpha, beta = p->beta;
   bool c = has_in(n, 2) && beta != 0;
   bool scale = alpha != 1.0;
   int last = c ? 2 : scale ? 1 : 0; /* which step writes the node's output */
   Val v, cv;
-  if (emit_matmul_like(w, n, ir_attr_int(n, "transA", 0) != 0, ir_attr_int(n, "transB", 0) != 0,
+  if (emit_matmul_like(w, n, p->trans_a, p->trans_b,
                        last == 0 ? n->name : sub(w, n, "MatMul"), last == 0 ? n->outputs[0] : -1, &v) < 0)
     return -1;
   if (scale) {
@@ -767,7 +761,7 @@ static int emit_gemm(W *w, const IrNode *n) {
 
 static int emit_concat(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), y->rank);
+  int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, y->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val v[IR_MAX_INPUTS];
   int nv = 0;
@@ -814,7 +808,9 @@ static int unary_with_ints(W *w, const IrNode *n, const char *type, const char *
 static int emit_transpose(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int64_t perm[IR_MAX_DIMS];
-  int c = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  const IrTransposeParams *p = ir_transpose_params(w->g, n);
+  if (p->perm.n > IR_MAX_DIMS) return EMIT_UNMAPPED;
+  int c = ir_ints_copy(p->perm, perm, IR_MAX_DIMS);
   if (c == 0)
     for (c = 0; c < x->rank; c++) perm[c] = x->rank - 1 - c;
   if (c != x->rank) return EMIT_UNMAPPED;
@@ -826,7 +822,7 @@ static int emit_transpose(W *w, const IrNode *n) {
 static int emit_squeeze(W *w, const IrNode *n, bool un) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   int64_t axes[IR_MAX_DIMS];
-  int c = ints_from(w, n, "axes", 1, axes, IR_MAX_DIMS);
+  int c = ints_from(w, n, ir_axes_params(w->g, n)->axes, 1, axes, IR_MAX_DIMS);
   if (c < 0) return emit_reshape(w, n); /* axes computed at run time: the static shape says it */
   if (c == 0 && un) return EMIT_UNMAPPED;
   if (c == 0)
@@ -840,11 +836,12 @@ static int emit_squeeze(W *w, const IrNode *n, bool un) {
 static int emit_pad(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int r = x->rank;
-  const char *mode = ir_attr_str(n, "mode", "constant");
-  if (strcmp(mode, "constant") && strcmp(mode, "reflect") && strcmp(mode, "edge")) return EMIT_UNMAPPED;
+  const IrPadParams *p = ir_pad_params(w->g, n);
+  const char *mode = p->mode_name;
+  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_REFLECT && p->mode != IR_PAD_EDGE) return EMIT_UNMAPPED;
   int64_t pads[2 * IR_MAX_DIMS], axes[IR_MAX_DIMS], pb[IR_MAX_DIMS] = {0}, pe[IR_MAX_DIMS] = {0};
-  int c = ints_from(w, n, "pads", 1, pads, 2 * IR_MAX_DIMS);
-  int na = ints_from(w, n, NULL, 3, axes, IR_MAX_DIMS);
+  int c = ints_from(w, n, p->pads, 1, pads, 2 * IR_MAX_DIMS);
+  int na = ints_from(w, n, IR_NO_INTS, 3, axes, IR_MAX_DIMS);
   if (c < 0 || na < 0) return EMIT_UNMAPPED;
   if (na == 0)
     for (na = 0; na < r; na++) axes[na] = na;
@@ -855,13 +852,13 @@ static int emit_pad(W *w, const IrNode *n) {
     pb[ax] = pads[i];
     pe[ax] = pads[na + i];
   }
-  double value = ir_attr_float(n, "value", 0.0f);
+  double value = p->value;
   if (has_in(n, 2) && !const_scalar(w, n, 2, &value)) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   Val bv = const_i64(w, sub(w, n, "pads_begin"), pb, r, 1);
   Val ev = const_i64(w, sub(w, n, "pads_end"), pe, r, 1);
-  bool constant = strcmp(mode, "constant") == 0;
+  bool constant = p->mode == IR_PAD_CONSTANT;
   Val vv = {-1, -1};
   if (constant) vv = const_num(w, sub(w, n, "pad_value"), x->dtype, value, 0);
   int li = layer_new(w, n->name, "Pad", "opset1");
@@ -881,14 +878,13 @@ static int emit_resize(W *w, const IrNode *n) {
   int r = x->rank;
   if (r != y->rank || r < 1) return EMIT_UNMAPPED;
   /* Upsample, Resize-10: (X, scales); Resize-11+: (X, roi, scales, sizes) */
-  bool old = n->op == IR_OP_UPSAMPLE || n->n_inputs == 2 || (w->g->opset > 0 && w->g->opset < 11);
-  int scales_in = old ? 1 : 2;
+  const IrResizeParams *p = ir_resize_params(w->g, n);
+  int scales_in = p->legacy ? 1 : 2;
   double scales[IR_MAX_DIMS];
   bool given_scales = false;
   if (n->op == IR_OP_UPSAMPLE && !has_in(n, 1)) {
-    const IrAttr *a = ir_attr(n, "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n != r) return EMIT_UNMAPPED;
-    for (int i = 0; i < r; i++) scales[i] = a->floats[i];
+    if (!p->scales || p->n_scales != r) return EMIT_UNMAPPED;
+    for (int i = 0; i < r; i++) scales[i] = p->scales[i];
     given_scales = true;
   } else if (has_in(n, scales_in) && ir_numel(T(w, n->inputs[scales_in])) == r &&
              T(w, n->inputs[scales_in])->data) {
@@ -899,21 +895,18 @@ static int emit_resize(W *w, const IrNode *n) {
   }
   if (!given_scales)
     for (int i = 0; i < r; i++) scales[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1.0;
-  if (ir_attr(n, "axes") || ir_attr_int(n, "exclude_outside", 0)) return EMIT_UNMAPPED;
-  const char *mode = ir_attr_str(n, "mode", "nearest");
+  if (p->has_axes || p->exclude_outside) return EMIT_UNMAPPED;
   const char *ov_mode;
-  if (strcmp(mode, "nearest") == 0) ov_mode = "nearest";
-  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
-  else if (strcmp(mode, "cubic") == 0) ov_mode = "cubic";
+  if (p->mode == IR_RESIZE_NEAREST) ov_mode = "nearest";
+  else if (p->mode == IR_RESIZE_LINEAR) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
+  else if (p->mode == IR_RESIZE_CUBIC) ov_mode = "cubic";
   else return EMIT_UNMAPPED;
-  const char *ctm = old ? "asymmetric" : ir_attr_str(n, "coordinate_transformation_mode", "half_pixel");
-  if (strcmp(ctm, "half_pixel") && strcmp(ctm, "pytorch_half_pixel") && strcmp(ctm, "align_corners") &&
-      strcmp(ctm, "asymmetric") && strcmp(ctm, "tf_half_pixel_for_nn"))
+  IrResizeCoord ct = p->coord;
+  if (ct != IR_COORD_HALF_PIXEL && ct != IR_COORD_PYTORCH_HALF_PIXEL && ct != IR_COORD_ALIGN_CORNERS &&
+      ct != IR_COORD_ASYMMETRIC && ct != IR_COORD_TF_HALF_PIXEL_FOR_NN)
     return EMIT_UNMAPPED;
-  const char *nm = old ? "simple" : ir_attr_str(n, "nearest_mode", "round_prefer_floor");
-  if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") &&
-      strcmp(nm, "ceil") && strcmp(nm, "simple"))
-    return EMIT_UNMAPPED;
+  if (p->nearest == IR_NEAREST_UNKNOWN) return EMIT_UNMAPPED;
+  const char *ctm = p->coord_name, *nm = p->nearest_name; /* OpenVINO spells them as ONNX does */
   /* interpolate the axes that change (or all when batch/channel change too) */
   int64_t axes[IR_MAX_DIMS], sizes[IR_MAX_DIMS];
   float sc[IR_MAX_DIMS];
@@ -939,7 +932,7 @@ static int emit_resize(W *w, const IrNode *n) {
   attr_bool(w, li, "antialias", false);
   attr_ints(w, li, "pads_begin", zeros, r);
   attr_ints(w, li, "pads_end", zeros, r);
-  attr_flt(w, li, "cube_coeff", ir_attr_float(n, "cubic_coeff_a", -0.75f));
+  attr_flt(w, li, "cube_coeff", p->cubic_coeff_a);
   layer_in(w, li, xv);
   layer_in(w, li, sv);
   layer_in(w, li, scv);
@@ -955,10 +948,11 @@ static int emit_slice(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   int r = x->rank;
   int64_t st[IR_MAX_DIMS], en[IR_MAX_DIMS], ax[IR_MAX_DIMS], sp[IR_MAX_DIMS];
-  int ns = ints_from(w, n, "starts", 1, st, IR_MAX_DIMS);
-  int ne = ints_from(w, n, "ends", 2, en, IR_MAX_DIMS);
-  int na = ints_from(w, n, "axes", 3, ax, IR_MAX_DIMS);
-  int nst = ints_from(w, n, NULL, 4, sp, IR_MAX_DIMS);
+  const IrSliceParams *p = ir_slice_params(w->g, n);
+  int ns = ints_from(w, n, p->starts, 1, st, IR_MAX_DIMS);
+  int ne = ints_from(w, n, p->ends, 2, en, IR_MAX_DIMS);
+  int na = ints_from(w, n, p->axes, 3, ax, IR_MAX_DIMS);
+  int nst = ints_from(w, n, IR_NO_INTS, 4, sp, IR_MAX_DIMS);
   if (ns < 0 || ne != ns || na < 0 || nst < 0 || (na && na != ns) || (nst && nst != ns)) return EMIT_UNMAPPED;
   int64_t b[IR_MAX_DIMS] = {0}, e[IR_MAX_DIMS] = {0}, s[IR_MAX_DIMS], bm[IR_MAX_DIMS], em[IR_MAX_DIMS],
           z[IR_MAX_DIMS] = {0};
@@ -993,7 +987,7 @@ static int emit_slice(W *w, const IrNode *n) {
 /* Split -> VariadicSplit; lengths are the outputs' sizes along the axis. */
 static int emit_split(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  int64_t axis = norm_axis(ir_split_params(w->g, n)->axis, x->rank);
   if (axis < 0 || n->n_outputs < 1) return EMIT_UNMAPPED;
   int64_t len[IR_MAX_OUTPUTS];
   for (int k = 0; k < n->n_outputs; k++) {
@@ -1026,7 +1020,7 @@ static int emit_cast(W *w, const IrNode *n) {
 
 static int emit_gather(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
+  int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, x->rank);
   if (axis < 0) return EMIT_UNMAPPED;
   Val xv, iv;
   if (input(w, n, 0, &xv) < 0 || input(w, n, 1, &iv) < 0) return -1;
@@ -1051,7 +1045,7 @@ static int emit_expand(W *w, const IrNode *n) {
 static int emit_tile(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   int64_t rep[IR_MAX_DIMS];
-  int c = ints_from(w, n, NULL, 1, rep, IR_MAX_DIMS);
+  int c = ints_from(w, n, IR_NO_INTS, 1, rep, IR_MAX_DIMS);
   if (c <= 0) {
     if (x->rank != y->rank) return EMIT_UNMAPPED;
     for (c = 0; c < x->rank; c++) {
@@ -1078,13 +1072,13 @@ static int topk_layer(W *w, const IrNode *n, const char *name, int64_t axis, int
 
 static int emit_topk(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", -1), x->rank);
+  const IrTopKParams *p = ir_topk_params(w->g, n);
+  int64_t axis = norm_axis(p->axis, x->rank);
   if (axis < 0 || y->rank != x->rank || n->n_outputs != 2 || !has_out(n, 0) || !has_out(n, 1)) return EMIT_UNMAPPED;
   if (T(w, n->outputs[1])->dtype != DT_I64 && T(w, n->outputs[1])->dtype != DT_I32) return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  int li = topk_layer(w, n, n->name, axis, y->dims[axis], ir_attr_int(n, "largest", 1) != 0,
-                      ir_attr_int(n, "sorted", 1) ? "value" : "none", xv);
+  int li = topk_layer(w, n, n->name, axis, y->dims[axis], p->largest, p->sorted ? "value" : "none", xv);
   w->ls[li].attrs[w->ls[li].n_attrs - 1].v = dtype_name(T(w, n->outputs[1])->dtype);
   out_t(w, li, n->outputs[0]);
   out_t(w, li, n->outputs[1]);
@@ -1094,9 +1088,10 @@ static int emit_topk(W *w, const IrNode *n) {
 /* ArgMax -> TopK(k=1) indices [-> Squeeze when keepdims=0]. */
 static int emit_argmax(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axis = norm_axis(ir_attr_int(n, "axis", 0), x->rank);
-  if (axis < 0 || ir_attr_int(n, "select_last_index", 0)) return EMIT_UNMAPPED;
-  bool keep = ir_attr_int(n, "keepdims", 1) != 0;
+  const IrArgMaxParams *p = ir_argmax_params(w->g, n);
+  int64_t axis = norm_axis(p->axis, x->rank);
+  if (axis < 0 || p->select_last_index) return EMIT_UNMAPPED;
+  bool keep = p->keepdims;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = topk_layer(w, n, keep ? n->name : sub(w, n, "TopK"), axis, 1, true, "none", xv);
@@ -1120,24 +1115,25 @@ static int emit_lrn(W *w, const IrNode *n) {
   int64_t one = 1;
   int li = unary_with_ints(w, n, "LRN", "opset1", "axes", &one, 1, 1);
   if (li < 0) return -1;
-  attr_flt(w, li, "alpha", ir_attr_float(n, "alpha", 1e-4f));
-  attr_flt(w, li, "beta", ir_attr_float(n, "beta", 0.75f));
-  attr_flt(w, li, "bias", ir_attr_float(n, "bias", 1.0f));
-  attr_int(w, li, "size", ir_attr_int(n, "size", 1));
+  const IrLrnParams *p = ir_lrn_params(w->g, n);
+  attr_flt(w, li, "alpha", p->alpha);
+  attr_flt(w, li, "beta", p->beta);
+  attr_flt(w, li, "bias", p->bias);
+  attr_int(w, li, "size", p->size);
   return 0;
 }
 
 static int emit_space_depth(W *w, const IrNode *n, bool to_space) {
+  const IrBlockParams *p = ir_block_params(w->g, n);
   const char *mode = "blocks_first";
   if (to_space) {
-    const char *m = ir_attr_str(n, "mode", "DCR");
-    if (strcmp(m, "CRD") == 0) mode = "depth_first";
-    else if (strcmp(m, "DCR")) return EMIT_UNMAPPED;
+    if (p->mode == IR_D2S_CRD) mode = "depth_first";
+    else if (p->mode != IR_D2S_DCR) return EMIT_UNMAPPED;
   }
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = layer_new(w, n->name, to_space ? "DepthToSpace" : "SpaceToDepth", "opset1");
-  attr_int(w, li, "block_size", ir_attr_int(n, "blocksize", 1));
+  attr_int(w, li, "block_size", p->blocksize);
   attr(w, li, "mode", mode);
   layer_in(w, li, xv);
   out_t(w, li, n->outputs[0]);
@@ -1149,19 +1145,25 @@ static int emit_detection_output(W *w, const IrNode *n) {
   for (int k = 0; k < n->n_inputs && k < 5; k++)
     if (input(w, n, k, &v[k]) < 0) return -1;
   int li = layer_new(w, n->name, "DetectionOutput", "opset1");
-  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "keep_top_k", "input_height", "input_width"};
-  static const int64_t idf[] = {0, 0, -1, -1, 1, 1};
-  for (int i = 0; i < 6; i++) attr_int(w, li, ik[i], ir_attr_int(n, ik[i], idf[i]));
-  static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
-                                   "decrease_label_id", "normalized"};
-  static const bool bdf[] = {false, true, false, false, false, false};
-  for (int i = 0; i < 6; i++) attr_bool(w, li, bk[i], ir_attr_int(n, bk[i], bdf[i]) != 0);
-  attr_flt(w, li, "nms_threshold", ir_attr_float(n, "nms_threshold", 0.0f));
-  attr_flt(w, li, "confidence_threshold", ir_attr_float(n, "confidence_threshold", 0.0f));
-  attr_flt(w, li, "objectness_score", ir_attr_float(n, "objectness_score", 0.0f));
+  const IrDetectionParams *p = ir_detection_params(w->g, n);
+  attr_int(w, li, "num_classes", p->num_classes);
+  attr_int(w, li, "background_label_id", p->background_label_id);
+  attr_int(w, li, "top_k", p->top_k);
+  attr_int(w, li, "keep_top_k", p->keep_top_k);
+  attr_int(w, li, "input_height", p->input_height);
+  attr_int(w, li, "input_width", p->input_width);
+  attr_bool(w, li, "variance_encoded_in_target", p->variance_encoded_in_target);
+  attr_bool(w, li, "share_location", p->share_location);
+  attr_bool(w, li, "clip_after_nms", p->clip_after_nms);
+  attr_bool(w, li, "clip_before_nms", p->clip_before_nms);
+  attr_bool(w, li, "decrease_label_id", p->decrease_label_id);
+  attr_bool(w, li, "normalized", p->normalized);
+  attr_flt(w, li, "nms_threshold", p->nms_threshold);
+  attr_flt(w, li, "confidence_threshold", p->confidence_threshold);
+  attr_flt(w, li, "objectness_score", p->objectness_score);
   static const char *const codes[] = {"caffe.PriorBoxParameter.CORNER", "caffe.PriorBoxParameter.CENTER_SIZE",
                                       "caffe.PriorBoxParameter.CORNER_SIZE"};
-  int64_t code = ir_attr_int(n, "code_type", 2);
+  int64_t code = p->code_type;
   if (code < 1 || code > 3) return EMIT_UNMAPPED;
   attr(w, li, "code_type", codes[code - 1]);
   for (int k = 0; k < n->n_inputs && k < 5; k++) layer_in(w, li, v[k]);
@@ -1174,7 +1176,7 @@ static int emit_batch_norm(W *w, const IrNode *n) {
   for (int k = 0; k < 5; k++)
     if (input(w, n, k, &v[k]) < 0) return -1;
   int li = layer_new(w, n->name, "BatchNormInference", "opset5");
-  attr_flt(w, li, "epsilon", ir_attr_float(n, "epsilon", 1e-5f));
+  attr_flt(w, li, "epsilon", ir_norm_params(w->g, n)->epsilon);
   for (int k = 0; k < 5; k++) layer_in(w, li, v[k]);
   out_t(w, li, n->outputs[0]);
   return 0;
@@ -1191,7 +1193,7 @@ static int emit_instance_norm(W *w, const IrNode *n) {
   Val av = const_i64(w, sub(w, n, "axes"), axes, x->rank - 2, 1);
   int li = layer_new(w, sub(w, n, "MVN"), "MVN", "opset6");
   attr_bool(w, li, "normalize_variance", true);
-  attr_flt(w, li, "eps", ir_attr_float(n, "epsilon", 1e-5f));
+  attr_flt(w, li, "eps", ir_norm_params(w->g, n)->epsilon);
   attr(w, li, "eps_mode", "inside_sqrt");
   layer_in(w, li, xv);
   layer_in(w, li, av);
@@ -1224,7 +1226,7 @@ static int emit_nms(W *w, const IrNode *n) {
     }
   }
   int li = layer_new(w, n->name, "NonMaxSuppression", "opset5");
-  attr(w, li, "box_encoding", ir_attr_int(n, "center_point_box", 0) ? "center" : "corner");
+  attr(w, li, "box_encoding", ir_nms_params(w->g, n)->center_point_box ? "center" : "corner");
   attr_bool(w, li, "sort_result_descending", false);
   attr(w, li, "output_type", "i64");
   for (int k = 0; k < nv; k++) layer_in(w, li, v[k]);
@@ -1250,11 +1252,11 @@ static int emit_shape(W *w, const IrNode *n) {
 /* ConstantOfShape (not folded) -> Broadcast of the value to the shape input. */
 static int emit_constant_of_shape(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
-  const IrAttr *a = ir_attr(n, "value");
+  int vt = ir_constant_of_shape_params(w->g, n)->value;
   Val sv, cv;
   if (input(w, n, 0, &sv) < 0) return -1;
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0) {
-    const IrTensor *t = T(w, a->tensor);
+  if (vt >= 0) {
+    const IrTensor *t = T(w, vt);
     int64_t none = 0;
     if (!t->data || ir_numel(t) != 1) return EMIT_UNMAPPED;
     cv = const_raw(w, sub(w, n, "value"), t->dtype, 0, &none, t->data, t->nbytes);

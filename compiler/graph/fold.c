@@ -4,12 +4,15 @@
  * (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout). Data-movement ops whose parameters
  * come out of shape inference (Slice, Gather, Concat, ...) fold in shape.c.
  *
- * Integers compute in int64 (wrapping), floats in double, results are stored in the output's
- * inferred dtype. Anything doubtful (integer division by zero, string tensors) is left unfolded.
+ * The maths is compiler/graph/scalar.c, shared with the reference executor: integers compute in
+ * int64 (wrapping), floats in double, results are stored in the output's inferred dtype. Anything
+ * doubtful (integer division by zero, string tensors) is left unfolded.
  */
 #include "shape_internal.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
+#include "compiler/graph/scalar.h"
 
 #include <float.h>
 #include <math.h>
@@ -160,55 +163,13 @@ void shape__put_i64(IrTensor *t, int64_t i, int64_t v) {
   }
 }
 
-/* ---- elementwise math ---- */
-
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
-
-/* One float unary op of node x on v. */
-static double unary_f(const IrNode *x, double v, double lo, double hi) {
-  switch (x->op) {
-  case IR_OP_RELU: return v > 0 ? v : 0;
-  case IR_OP_LEAKY_RELU: return v >= 0 ? v : v * ir_attr_float(x, "alpha", 0.01f);
-  case IR_OP_SIGMOID: return sigmoid(v);
-  case IR_OP_TANH: return tanh(v);
-  case IR_OP_HARD_SIGMOID: {
-    double r = ir_attr_float(x, "alpha", 0.2f) * v + ir_attr_float(x, "beta", 0.5f);
-    return r < 0 ? 0 : r > 1 ? 1 : r;
-  }
-  case IR_OP_HARD_SWISH: {
-    double r = v / 6 + 0.5;
-    return v * (r < 0 ? 0 : r > 1 ? 1 : r);
-  }
-  case IR_OP_ELU: return v >= 0 ? v : ir_attr_float(x, "alpha", 1.0f) * (exp(v) - 1);
-  case IR_OP_EXP: return exp(v);
-  case IR_OP_LOG: return log(v);
-  case IR_OP_SQRT: return sqrt(v);
-  case IR_OP_NEG: return -v;
-  case IR_OP_ABS: return fabs(v);
-  case IR_OP_FLOOR: return floor(v);
-  case IR_OP_CEIL: return ceil(v);
-  case IR_OP_CLIP: return v < lo ? lo : v > hi ? hi : v;
-  default: return v;
-  }
-}
-
-/* One integer unary op; returns false when the op has no integer meaning here. */
-static bool unary_i(const IrNode *x, int64_t v, int64_t lo, int64_t hi, int64_t *out) {
-  switch (x->op) {
-  case IR_OP_RELU: *out = v > 0 ? v : 0; return true;
-  case IR_OP_NEG: *out = (int64_t)(0 - (uint64_t)v); return true;
-  case IR_OP_ABS: *out = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; return true;
-  case IR_OP_FLOOR:
-  case IR_OP_CEIL: *out = v; return true;
-  case IR_OP_CLIP: *out = v < lo ? lo : v > hi ? hi : v; return true;
-  default: return false;
-  }
-}
+/* ---- elementwise math (the evaluator is compiler/graph/scalar.c) ---- */
 
 /* Reads Clip bounds from inputs 1/2 (opset >= 11) or attributes min/max (older). */
 static void clip_bounds(const IrGraph *g, const IrNode *x, double *lo, double *hi) {
-  *lo = ir_attr_float(x, "min", -INFINITY);
-  *hi = ir_attr_float(x, "max", INFINITY);
+  const IrClipParams *p = ir_clip_params(g, x);
+  *lo = p->min;
+  *hi = p->max;
   if (x->n_inputs > 1 && x->inputs[1] >= 0 && ir_numel(&g->tensors[x->inputs[1]]) > 0)
     *lo = ir_const_f64(&g->tensors[x->inputs[1]], 0);
   if (x->n_inputs > 2 && x->inputs[2] >= 0 && ir_numel(&g->tensors[x->inputs[2]]) > 0)
@@ -218,58 +179,19 @@ static void clip_bounds(const IrGraph *g, const IrNode *x, double *lo, double *h
 static int fold_unary(IrGraph *g, int n) {
   const IrNode *x = &g->nodes[n];
   const IrTensor *a = &g->tensors[x->inputs[0]];
-  if (x->op == IR_OP_SOFTMAX || x->op == IR_OP_LOG_SOFTMAX || x->op == IR_OP_LRN) return 0;
-  double lo = -INFINITY, hi = INFINITY;
-  if (x->op == IR_OP_CLIP) clip_bounds(g, x, &lo, &hi);
+  IrUnaryArgs ua = ir_unary_args(g, x);
+  if (x->op == IR_OP_CLIP) clip_bounds(g, x, &ua.lo, &ua.hi);
   IrTensor *o = shape__alloc_out(g, n, 0);
   int64_t ne = ir_numel(o);
   bool as_int = dtype_is_int(a->dtype) && a->dtype != DT_BOOL;
   for (int64_t i = 0; i < ne; i++) {
     int64_t r;
-    if (as_int && unary_i(x, ir_const_i64(a, i), f2i(lo), f2i(hi), &r))
+    if (as_int && ir_eval_unary_i(x->op, ir_const_i64(a, i), f2i(ua.lo), f2i(ua.hi), &r))
       shape__put_i64(o, i, r);
     else
-      shape__put_f64(o, i, unary_f(x, ir_const_f64(a, i), lo, hi));
+      shape__put_f64(o, i, ir_eval_unary_f(x->op, &ua, ir_const_f64(a, i)));
   }
   return 1;
-}
-
-/* Float binary op. */
-static double binary_f(IrOp op, double a, double b) {
-  switch (op) {
-  case IR_OP_ADD: return a + b;
-  case IR_OP_SUB: return a - b;
-  case IR_OP_MUL: return a * b;
-  case IR_OP_DIV: return a / b;
-  case IR_OP_POW: return pow(a, b);
-  case IR_OP_MAX: return a > b || b != b ? a : b;
-  case IR_OP_MIN: return a < b || b != b ? a : b;
-  case IR_OP_EQUAL: return a == b;
-  case IR_OP_LESS: return a < b;
-  case IR_OP_GREATER: return a > b;
-  default: return 0;
-  }
-}
-
-/* Integer binary op with wrapping; returns false for division by zero. */
-static bool binary_i(IrOp op, int64_t a, int64_t b, int64_t *out) {
-  uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
-  switch (op) {
-  case IR_OP_ADD: *out = (int64_t)(ua + ub); return true;
-  case IR_OP_SUB: *out = (int64_t)(ua - ub); return true;
-  case IR_OP_MUL: *out = (int64_t)(ua * ub); return true;
-  case IR_OP_DIV:
-    if (b == 0) return false;
-    *out = (a == INT64_MIN && b == -1) ? INT64_MIN : a / b;
-    return true;
-  case IR_OP_POW: *out = f2i(pow((double)a, (double)b)); return true;
-  case IR_OP_MAX: *out = a > b ? a : b; return true;
-  case IR_OP_MIN: *out = a < b ? a : b; return true;
-  case IR_OP_EQUAL: *out = a == b; return true;
-  case IR_OP_LESS: *out = a < b; return true;
-  case IR_OP_GREATER: *out = a > b; return true;
-  default: return false;
-  }
 }
 
 /* Add/Sub/Mul/Div/Pow/Max/Min (variadic, folded left to right) and Equal/Less/Greater. */
@@ -288,13 +210,13 @@ static int fold_binary(IrGraph *g, int n) {
     if (as_int) {
       int64_t acc = ir_const_i64(a0, w.off[0]);
       for (int k = 1; k < x->n_inputs; k++)
-        if (!binary_i(x->op, acc, ir_const_i64(&g->tensors[x->inputs[k]], w.off[k]), &acc))
-          return 0;
+        if (!ir_eval_binary_i(x->op, acc, ir_const_i64(&g->tensors[x->inputs[k]], w.off[k]), &acc))
+          return 0; /* undefined (integer division by zero): left to run time */
       shape__put_i64(o, i, acc);
     } else {
       double acc = ir_const_f64(a0, w.off[0]);
       for (int k = 1; k < x->n_inputs; k++)
-        acc = binary_f(x->op, acc, ir_const_f64(&g->tensors[x->inputs[k]], w.off[k]));
+        acc = ir_eval_binary_f(x->op, acc, ir_const_f64(&g->tensors[x->inputs[k]], w.off[k]));
       shape__put_f64(o, i, acc);
     }
   }

@@ -154,6 +154,7 @@ IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind) 
   if (x->n_attrs) memcpy(na, x->attrs, (size_t)x->n_attrs * sizeof(IrAttr));
   x->attrs = na;
   IrAttr *a = &na[x->n_attrs++];
+  x->params = NULL;
   a->name = arena_strdup(g->arena, name);
   a->kind = kind;
   a->tensor = -1;
@@ -201,45 +202,6 @@ int ir_attr_floats(const IrNode *n, const char *name, float *out, int max) {
   if (!a || a->kind != ATTR_FLOATS) return 0;
   for (int i = 0; i < a->n && i < max; i++) out[i] = a->floats[i];
   return a->n;
-}
-
-/* Formulas of OpenVINO's PriorBoxClustered-1 reference (see compiler/backend/README.md for the
- * source): centre ((w + offset) * step_w, (h + offset) * step_h), the step from `step_w`/`step_h`
- * or else `step`, or else image / feature size; box corners at centre -+ size / 2, divided by the
- * image size; clip to [0, 1]; one variance repeated or four. */
-int64_t ir_prior_box_clustered(const IrNode *n, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out) {
-  enum { MAXP = 256 };
-  float wd[MAXP], ht[MAXP], var[4] = {0.1f, 0.1f, 0.1f, 0.1f};
-  int np = ir_attr_floats(n, "width", wd, MAXP), nh = ir_attr_floats(n, "height", ht, MAXP);
-  int nv = ir_attr_floats(n, "variance", var, 4);
-  if (np < 1 || np > MAXP || nh != np || (nv != 0 && nv != 1 && nv != 4)) return -1;
-  if (h < 1 || w < 1 || ih < 1 || iw < 1 || h > (1 << 16) || w > (1 << 16)) return -1;
-  int64_t size = 4 * h * w * np;
-  if (size > ((int64_t)1 << 28)) return -1;
-  if (!out) return size;
-  if (nv == 1) var[1] = var[2] = var[3] = var[0];
-  float step = ir_attr_float(n, "step", 0.0f), sw = ir_attr_float(n, "step_w", 0.0f), sh = ir_attr_float(n, "step_h", 0.0f);
-  if (sw == 0.0f) sw = step;
-  if (sh == 0.0f) sh = step;
-  if (sw == 0.0f && sh == 0.0f) sw = (float)iw / (float)w, sh = (float)ih / (float)h;
-  float off = ir_attr_float(n, "offset", 0.5f);
-  bool clip = ir_attr_int(n, "clip", 0) != 0;
-  for (int64_t y = 0; y < h; y++)
-    for (int64_t x = 0; x < w; x++) {
-      float cx = ((float)x + off) * sw, cy = ((float)y + off) * sh;
-      for (int s = 0; s < np; s++) {
-        float b[4] = {(cx - wd[s] / 2.0f) / (float)iw, (cy - ht[s] / 2.0f) / (float)ih, (cx + wd[s] / 2.0f) / (float)iw,
-                      (cy + ht[s] / 2.0f) / (float)ih};
-        int64_t at = ((y * w + x) * np + s) * 4;
-        for (int k = 0; k < 4; k++) {
-          float v = b[k];
-          if (clip) v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-          out[at + k] = v;
-          out[size + at + k] = var[k];
-        }
-      }
-    }
-  return size;
 }
 
 /* ---- tensors ---- */

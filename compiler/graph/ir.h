@@ -17,6 +17,15 @@
  *   if (ir_infer(g, &err) < 0) ...           // shape.c: dtypes, shapes, constant folding
  *
  * Attributes keep ONNX semantics (names and values as in the ONNX spec) whatever the frontend.
+ *
+ * Parameters. Frontends write attributes (IrNode.attrs, ir_node_add_attr); nothing after them
+ * reads that list. Each op's attributes are decoded once, with their ONNX defaults, into a typed
+ * struct on the node (IrNode.params) by compiler/graph/params.c: ir_infer decodes every node right
+ * before its shape function (an invalid attribute is an ERR_SHAPE there), a node made or changed
+ * later is decoded on first use. Stages read it through the accessor of the op's family:
+ *   const IrWindowParams *p = ir_window_params(g, n);   // strides, pads, auto_pad, group ...
+ * The elementwise maths that folding and the reference executor share is compiler/graph/scalar.h.
+ * The ir_attr* getters below are for frontends, params.c and tests.
  */
 #ifndef COMPILER_GRAPH_IR_H
 #define COMPILER_GRAPH_IR_H
@@ -90,6 +99,7 @@ typedef struct IrNode {
   int n_outputs;
   IrAttr *attrs;
   int n_attrs;
+  void *params;          /* the attributes decoded (params.h); NULL until decoded */
   bool dead;             /* removed by a pass (folded or fused); backends skip it */
   Verdict verdict;
   const char *reason;    /* for unsupported/converted: why */
@@ -142,10 +152,12 @@ void ir_node_add_input(IrGraph *g, int node, int tensor);      /* tensor may be 
 int ir_node_add_output(IrGraph *g, int node, const char *name);/* creates the tensor */
 void ir_add_input(IrGraph *g, int tensor);
 void ir_add_output(IrGraph *g, int tensor);
-/* Adds an attribute slot to a node and returns it (zeroed, name set, tensor = -1). */
+/* Adds an attribute slot to a node and returns it (zeroed, name set, tensor = -1). Drops the
+ * node's decoded params, which are decoded again on their next use. */
 IrAttr *ir_node_add_attr(IrGraph *g, int node, const char *name, AttrKind kind);
 
-/* Attribute getters with defaults (ONNX semantics). */
+/* Attribute getters with defaults (ONNX semantics): for frontends, params.c and tests only; every
+ * other stage reads the decoded params (params.h). */
 const IrAttr *ir_attr(const IrNode *n, const char *name);
 int64_t ir_attr_int(const IrNode *n, const char *name, int64_t dflt);
 float ir_attr_float(const IrNode *n, const char *name, float dflt);
@@ -154,12 +166,6 @@ const char *ir_attr_str(const IrNode *n, const char *name, const char *dflt);
 int ir_attr_ints(const IrNode *n, const char *name, int64_t *out, int max);
 /* Float-list attribute: copies up to max values, returns the attribute's count (0 when absent). */
 int ir_attr_floats(const IrNode *n, const char *name, float *out, int max);
-/* OpenVINO PriorBoxClustered-1 for a feature map of h x w cells and an image of ih x iw:
- * out[0 .. 4*h*w*P) the boxes (xmin, ymin, xmax, ymax per prior, priors innermost, then w,
- * then h), out[4*h*w*P ..) the variances; P = the count of the `width` attribute. Returns
- * 4*h*w*P, or -1 when the attributes are inconsistent (out untouched). out may be NULL to
- * get the size only. */
-int64_t ir_prior_box_clustered(const IrNode *n, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
 
 /* Tensor helpers. */
 int64_t ir_numel(const IrTensor *t);            /* -1 if any dim unknown or rank unknown; 1 for rank 0 */

@@ -1,9 +1,9 @@
 /*
  * compiler/graph/optable.h — per-op tables that the compiler checks complete.
  *
- * Every module that does something per op (shape inference, folding, VPU verdicts, the OpenVINO
- * IR writer, the blob lowering, the reference kernels) keeps its table beside its code as a list
- * macro with one entry per op of ops.def, in any order:
+ * Every module that does something per op (attribute decoding, shape inference, folding, VPU
+ * verdicts, the OpenVINO IR writer, the blob lowering, the reference kernels) keeps its table
+ * beside its code as a list macro with one entry per op of ops.def, in any order:
  *
  *   #define REF_KERNELS(Y)            \
  *     Y(CONV, ref__k_conv)            \

@@ -3,12 +3,15 @@
  * semantics (opset 7-18, attribute-vs-input variants), and constant folding.
  *
  * Contract of a shape function (IrShapeFn): fill the dtype/rank/dims of node n's outputs from its
- * inputs and attributes; unknown input shapes give unknown outputs (rank -1 or dims -1), never an
- * error; inconsistent shapes give ERR_SHAPE "<op>: <problem>" naming the node. Shape functions of
- * data-movement ops (Shape, Gather, Concat, Slice, ...) also fold when their data is constant;
- * ir_infer then hands the remaining all-constant nodes to fold.c.
+ * inputs and decoded attributes (params.h; ir_infer decodes the node just before); unknown input
+ * shapes give unknown outputs (rank -1 or dims -1), never an error; inconsistent shapes give
+ * ERR_SHAPE "<op>: <problem>" naming the node. Shape functions of data-movement ops (Shape,
+ * Gather, Concat, Slice, ...) also fold when their data is constant; ir_infer then hands the
+ * remaining all-constant nodes to fold.c.
  */
 #include "shape_internal.h"
+
+#include "params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -167,10 +170,10 @@ static int const_ints(const IrTensor *t, int64_t *out, int max) {
   return (int)ne;
 }
 
-/* Int list from input i when present, else from attribute attr. Returns the count (0 when
- * neither is given), -1 when the input is present but not constant (values unknown), -2 on
- * more than MAX_INTS values (after calling shape__fail). */
-static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Err *err) {
+/* Int list from input i when present, else from attribute attr (decoded as av). Returns the count
+ * (0 when neither is given), -1 when the input is present but not constant (values unknown), -2
+ * on more than MAX_INTS values (after calling shape__fail). */
+static int ints_arg(IrGraph *g, int n, int i, const char *attr, IrInts av, int64_t *out, Err *err) {
   if (has_in(g, n, i)) {
     if (!in_const(g, n, i)) return -1;
     int c = const_ints(in_t(g, n, i), out, MAX_INTS);
@@ -180,7 +183,7 @@ static int ints_arg(IrGraph *g, int n, int i, const char *attr, int64_t *out, Er
     }
     return c;
   }
-  int c = attr ? ir_attr_ints(&g->nodes[n], attr, out, MAX_INTS) : 0;
+  int c = ir_ints_copy(av, out, MAX_INTS);
   if (c > MAX_INTS) {
     shape__fail(g, n, err, "attribute %s has too many values", attr);
     return -2;
@@ -295,7 +298,7 @@ static int shape_unary(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims s = in_dims(g, n, 0);
   if ((x->op == IR_OP_SOFTMAX || x->op == IR_OP_LOG_SOFTMAX) && s.rank >= 0) {
-    int64_t axis = ir_attr_int(x, "axis", g->opset >= 13 || g->opset == 0 ? -1 : 1);
+    int64_t axis = ir_axis_params(g, x)->axis;
     /* lenient: opset < 13 defaults axis to 1 even for 1-D inputs (coerced to 2-D) */
     if (axis < -s.rank || axis > s.rank)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -352,23 +355,21 @@ static int shape_batch_norm(IrGraph *g, int n, Err *err) {
 
 /* ---- convolution and pooling ---- */
 
-typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } AutoPad;
-
 /* Window parameters of a conv/pool over ns spatial axes. */
 typedef struct {
   int ns;
   int64_t k[IR_MAX_DIMS], s[IR_MAX_DIMS], d[IR_MAX_DIMS], pb[IR_MAX_DIMS], pe[IR_MAX_DIMS];
-  AutoPad pad;
+  IrAutoPad pad;
   bool ceil;
 } Window;
 
-/* Reads an attribute of exactly ns positive ints (default 1 each) into out. */
-static int window_ints(IrGraph *g, int n, const char *name, int ns, int64_t *out, Err *err) {
-  int64_t v[MAX_INTS];
-  int c = ir_attr_ints(&g->nodes[n], name, v, MAX_INTS);
+/* Checks the c values of attribute name (v: as decoded, 1 where not given) against ns spatial
+ * axes and copies them to out, each at least 1. */
+static int window_ints(IrGraph *g, int n, const char *name, int c, const int64_t *v, int ns, int64_t *out,
+                       Err *err) {
   if (c && c != ns) return shape__fail(g, n, err, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
-    out[i] = c ? v[i] : 1;
+    out[i] = v[i];
     if (out[i] < 1)
       return shape__fail(g, n, err, "%s value %lld is invalid", name, (long long)out[i]);
   }
@@ -377,39 +378,30 @@ static int window_ints(IrGraph *g, int n, const char *name, int ns, int64_t *out
 
 /* Reads kernel_shape (else kern, may hold -1), strides, dilations, pads, auto_pad, ceil_mode. */
 static int window_read(IrGraph *g, int n, int ns, const int64_t *kern, Window *w, Err *err) {
-  const IrNode *x = &g->nodes[n];
+  const IrWindowParams *p = ir_window_params(g, &g->nodes[n]);
   memset(w, 0, sizeof *w);
   w->ns = ns;
-  if (ir_attr(x, "kernel_shape")) {
-    if (window_ints(g, n, "kernel_shape", ns, w->k, err) < 0) return -1;
+  if (p->has_kernel) {
+    if (window_ints(g, n, "kernel_shape", p->n_kernel, p->kernel, ns, w->k, err) < 0) return -1;
   } else if (!kern) {
     return shape__fail(g, n, err, "kernel_shape is missing");
   } else {
     memcpy(w->k, kern, (size_t)ns * sizeof *kern);
   }
-  if (window_ints(g, n, "strides", ns, w->s, err) < 0 ||
-      window_ints(g, n, "dilations", ns, w->d, err) < 0)
+  if (window_ints(g, n, "strides", p->n_strides, p->strides, ns, w->s, err) < 0 ||
+      window_ints(g, n, "dilations", p->n_dilations, p->dilations, ns, w->d, err) < 0)
     return -1;
-  int64_t p[MAX_INTS];
-  int c = ir_attr_ints(x, "pads", p, MAX_INTS);
+  int c = p->n_pads;
   if (c && c != 2 * ns) return shape__fail(g, n, err, "pads has %d values, expected %d", c, 2 * ns);
   for (int i = 0; i < ns && c; i++) {
-    w->pb[i] = p[i];
-    w->pe[i] = p[ns + i];
-    if (p[i] < 0 || p[ns + i] < 0) return shape__fail(g, n, err, "pads must not be negative");
+    w->pb[i] = p->pads[i];
+    w->pe[i] = p->pads[ns + i];
+    if (w->pb[i] < 0 || w->pe[i] < 0) return shape__fail(g, n, err, "pads must not be negative");
   }
-  const char *ap = ir_attr_str(x, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") == 0 || ap[0] == 0)
-    w->pad = PAD_NOTSET;
-  else if (strcmp(ap, "SAME_UPPER") == 0)
-    w->pad = PAD_SAME_UPPER;
-  else if (strcmp(ap, "SAME_LOWER") == 0)
-    w->pad = PAD_SAME_LOWER;
-  else if (strcmp(ap, "VALID") == 0)
-    w->pad = PAD_VALID;
-  else
-    return shape__fail(g, n, err, "unknown auto_pad '%s'", ap);
-  w->ceil = ir_attr_int(x, "ceil_mode", 0) != 0;
+  if (p->auto_pad == IR_AUTO_PAD_UNKNOWN)
+    return shape__fail(g, n, err, "unknown auto_pad '%s'", p->auto_pad_name);
+  w->pad = p->auto_pad;
+  w->ceil = p->ceil_mode;
   return 0;
 }
 
@@ -419,13 +411,13 @@ static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
   int64_t s = w->s[i];
   *out = -1;
   if (in < 0) return 0;
-  if (w->pad == PAD_SAME_UPPER || w->pad == PAD_SAME_LOWER) {
+  if (w->pad == IR_AUTO_PAD_SAME_UPPER || w->pad == IR_AUTO_PAD_SAME_LOWER) {
     *out = in / s + (in % s != 0);
     return 0;
   }
   if (w->k[i] < 0) return 0;
   bool ovf = false;
-  int64_t pb = w->pad == PAD_VALID ? 0 : w->pb[i], pe = w->pad == PAD_VALID ? 0 : w->pe[i];
+  int64_t pb = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pb[i], pe = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pe[i];
   int64_t dk = ck_add(ck_mul(w->k[i] - 1, w->d[i], &ovf), 1, &ovf);
   int64_t total = ck_add(ck_add(in, pb, &ovf), pe, &ovf);
   if (ovf) return shape__fail(g, n, err, "window on spatial axis %d overflows", i);
@@ -455,7 +447,7 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
-  int64_t group = ir_attr_int(x, "group", 1);
+  int64_t group = ir_window_params(g, x)->group;
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
   int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[1] : -1,
           m = ws.rank >= 0 ? ws.d[0] : -1;
@@ -487,27 +479,27 @@ static int shape_conv(IrGraph *g, int n, Err *err) {
 /* ConvTranspose spatial size on axis i: output_shape, SAME (in*stride) or the full formula. */
 static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int64_t *out,
                       Err *err) {
-  int64_t op[MAX_INTS] = {0}, os[MAX_INTS];
-  const IrNode *x = &g->nodes[n];
-  int nos = ir_attr_ints(x, "output_shape", os, MAX_INTS);
+  const IrWindowParams *p = ir_window_params(g, &g->nodes[n]);
+  const int64_t *op = p->output_padding;
+  int nos = p->n_output_shape;
   *out = -1;
   if (nos == w->ns || nos == w->ns + 2) {
-    *out = os[nos - w->ns + i];
+    *out = p->output_shape[nos - w->ns + i];
     if (*out < 1)
       return shape__fail(g, n, err, "output_shape value %lld is invalid", (long long)*out);
     return 0;
   }
-  int nop = ir_attr_ints(x, "output_padding", op, MAX_INTS);
+  int nop = p->n_output_padding;
   if (nop && nop != w->ns)
     return shape__fail(g, n, err, "output_padding has %d values, expected %d", nop, w->ns);
-  if (in < 0 || (w->k[i] < 0 && w->pad != PAD_SAME_UPPER && w->pad != PAD_SAME_LOWER)) return 0;
+  if (in < 0 || (w->k[i] < 0 && w->pad != IR_AUTO_PAD_SAME_UPPER && w->pad != IR_AUTO_PAD_SAME_LOWER)) return 0;
   bool ovf = false;
   int64_t o;
-  if (w->pad == PAD_SAME_UPPER || w->pad == PAD_SAME_LOWER) {
+  if (w->pad == IR_AUTO_PAD_SAME_UPPER || w->pad == IR_AUTO_PAD_SAME_LOWER) {
     o = ck_mul(in, w->s[i], &ovf);
   } else {
     int64_t dk = ck_add(ck_mul(w->k[i] - 1, w->d[i], &ovf), 1, &ovf);
-    int64_t pads = w->pad == PAD_VALID ? 0 : ck_add(w->pb[i], w->pe[i], &ovf);
+    int64_t pads = w->pad == IR_AUTO_PAD_VALID ? 0 : ck_add(w->pb[i], w->pe[i], &ovf);
     o = ck_add(ck_add(ck_mul(w->s[i], in - 1, &ovf), op[i], &ovf), dk, &ovf) - pads;
   }
   if (ovf) return shape__fail(g, n, err, "output size on spatial axis %d overflows", i);
@@ -529,7 +521,7 @@ static int shape_conv_transpose(IrGraph *g, int n, Err *err) {
   if (r < 3) return shape__fail(g, n, err, "input rank %d, expected at least 3", r);
   if (xs.rank >= 0 && ws.rank >= 0 && xs.rank != ws.rank)
     return shape__fail(g, n, err, "weight rank %d does not match input rank %d", ws.rank, xs.rank);
-  int64_t group = ir_attr_int(&g->nodes[n], "group", 1);
+  int64_t group = ir_window_params(g, &g->nodes[n])->group;
   if (group < 1) return shape__fail(g, n, err, "group %lld is invalid", (long long)group);
   int64_t c = xs.rank >= 0 ? xs.d[1] : -1, wc = ws.rank >= 0 ? ws.d[0] : -1;
   if (c >= 0 && wc >= 0 && c != wc)
@@ -611,7 +603,8 @@ static int shape_gemm(IrGraph *g, int n, Err *err) {
   if ((a.rank >= 0 && a.rank != 2) || (b.rank >= 0 && b.rank != 2))
     return shape__fail(g, n, err, "operands must be 2-D, got %s and %s", dims_str(g, &a),
                        dims_str(g, &b));
-  bool ta = ir_attr_int(x, "transA", 0) != 0, tb = ir_attr_int(x, "transB", 0) != 0;
+  const IrGemmParams *p = ir_gemm_params(g, x);
+  bool ta = p->trans_a, tb = p->trans_b;
   int64_t m = a.rank == 2 ? a.d[ta ? 1 : 0] : -1, ka = a.rank == 2 ? a.d[ta ? 0 : 1] : -1;
   int64_t kb = b.rank == 2 ? b.d[tb ? 1 : 0] : -1, nn = b.rank == 2 ? b.d[tb ? 0 : 1] : -1;
   if (ka >= 0 && kb >= 0 && ka != kb)
@@ -650,8 +643,7 @@ static int fold_strided(IrGraph *g, int n, int64_t base, const int64_t *st) {
 
 static int shape_concat(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
-  if (!ir_attr(x, "axis")) return shape__fail(g, n, err, "axis attribute is missing");
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_axis_params(g, x)->axis; /* required: checked by the decoder */
   Dims o = UNKNOWN;
   DType dt = DT_UNDEF;
   int ax = -1;
@@ -709,7 +701,7 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
 /* Reshape target from a constant shape input: resolves 0 (copy, unless allowzero) and -1. */
 static int reshape_target(IrGraph *g, int n, const Dims *in, const int64_t *sh, int cnt, Dims *o,
                           Err *err) {
-  bool allowzero = ir_attr_int(&g->nodes[n], "allowzero", 0) != 0;
+  bool allowzero = ir_reshape_params(g, &g->nodes[n])->allowzero;
   int neg = -1;
   int64_t known = 1;
   bool ovf = false, unknown = false;
@@ -778,7 +770,7 @@ static int shape_reshape(IrGraph *g, int n, Err *err) {
 
 static int shape_flatten(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = {2, {-1, -1}};
-  int64_t axis = ir_attr_int(&g->nodes[n], "axis", 1);
+  int64_t axis = ir_axis_params(g, &g->nodes[n])->axis;
   if (in.rank >= 0) {
     if (axis < -in.rank || axis > in.rank)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -797,7 +789,7 @@ static int shape_flatten(IrGraph *g, int n, Err *err) {
 static int shape_transpose(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t perm[MAX_INTS];
-  int c = ir_attr_ints(&g->nodes[n], "perm", perm, MAX_INTS);
+  int c = ir_ints_copy(ir_transpose_params(g, &g->nodes[n])->perm, perm, MAX_INTS);
   if (in.rank < 0 && c > 0 && c <= IR_MAX_DIMS) {
     o.rank = c;
     for (int i = 0; i < c; i++) o.d[i] = -1;
@@ -842,7 +834,7 @@ static int norm_axes(IrGraph *g, int n, int64_t *axes, int c, int r, Err *err) {
 static int shape_squeeze(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  int c = ints_arg(g, n, 1, "axes", ir_axes_params(g, &g->nodes[n])->axes, axes, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     bool drop[IR_MAX_DIMS] = {false};
@@ -870,7 +862,7 @@ static int shape_squeeze(IrGraph *g, int n, Err *err) {
 static int shape_unsqueeze(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  int c = ints_arg(g, n, 1, "axes", ir_axes_params(g, &g->nodes[n])->axes, axes, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     int r = in.rank + c;
@@ -889,8 +881,8 @@ static int shape_unsqueeze(IrGraph *g, int n, Err *err) {
 static int shape_pad(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
   int64_t pads[MAX_INTS], axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "pads", pads, err);
-  int na = has_in(g, n, 3) ? ints_arg(g, n, 3, NULL, axes, err) : 0;
+  int c = ints_arg(g, n, 1, "pads", ir_pad_params(g, &g->nodes[n])->pads, pads, err);
+  int na = has_in(g, n, 3) ? ints_arg(g, n, 3, NULL, IR_NO_INTS, axes, err) : 0;
   if (c == -2 || na == -2) return -1;
   for (int i = 0; i < o.rank; i++) o.d[i] = -1;
   if (in.rank >= 0 && c >= 0 && na >= 0) {
@@ -922,10 +914,10 @@ static int shape_pad(IrGraph *g, int n, Err *err) {
 /* Scales (f64) from a constant input or the Upsample-7 attribute; count, 0 absent, -1 unknown. */
 static int resize_scales(IrGraph *g, int n, int idx, double *out) {
   if (!has_in(g, n, idx)) {
-    const IrAttr *a = ir_attr(&g->nodes[n], "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n > MAX_INTS) return 0;
-    for (int i = 0; i < a->n; i++) out[i] = a->floats[i];
-    return a->n;
+    const IrResizeParams *p = ir_resize_params(g, &g->nodes[n]);
+    if (!p->scales || p->n_scales > MAX_INTS) return 0;
+    for (int i = 0; i < p->n_scales; i++) out[i] = p->scales[i];
+    return p->n_scales;
   }
   if (!in_const(g, n, idx)) return -1;
   const IrTensor *t = in_t(g, n, idx);
@@ -936,10 +928,9 @@ static int resize_scales(IrGraph *g, int n, int idx, double *out) {
 }
 
 /* Applies keep_aspect_ratio_policy (opset 18) to sizes on the listed axes. */
-static void resize_keep_aspect(const IrNode *x, const Dims *in, const int64_t *axes, int na,
+static void resize_keep_aspect(const IrResizeParams *p, const Dims *in, const int64_t *axes, int na,
                                int64_t *sizes) {
-  const char *pol = ir_attr_str(x, "keep_aspect_ratio_policy", "stretch");
-  bool larger = strcmp(pol, "not_larger") == 0, smaller = strcmp(pol, "not_smaller") == 0;
+  bool larger = p->keep_aspect == IR_ASPECT_NOT_LARGER, smaller = p->keep_aspect == IR_ASPECT_NOT_SMALLER;
   if (!larger && !smaller) return;
   double sc = larger ? INFINITY : 0;
   for (int i = 0; i < na; i++) {
@@ -959,7 +950,7 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
   int scale_idx = x->n_inputs <= 2 ? 1 : 2;
   int ns = resize_scales(g, n, scale_idx, sc), nz = 0;
   if (ns == 0 && has_in(g, n, 3)) {
-    nz = ints_arg(g, n, 3, NULL, sizes, err);
+    nz = ints_arg(g, n, 3, NULL, IR_NO_INTS, sizes, err);
     if (nz == -2) return -1;
   }
   for (int i = 0; i < o.rank; i++) o.d[i] = -1;
@@ -967,7 +958,8 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
     set_out(g, n, 0, dt, &o); /* rank kept, sizes unknown */
     return 0;
   }
-  int na = ir_attr_ints(x, "axes", axes, MAX_INTS);
+  const IrResizeParams *p = ir_resize_params(g, x);
+  int na = ir_ints_copy(p->axes, axes, MAX_INTS);
   if (na == 0) {
     na = in.rank;
     for (int i = 0; i < na; i++) axes[i] = i;
@@ -980,7 +972,7 @@ static int shape_resize(IrGraph *g, int n, Err *err) {
     return shape__fail(g, n, err, "%s has %d values, expected %d", ns ? "scales" : "sizes", cnt,
                        na);
   o = in;
-  if (nz) resize_keep_aspect(x, &in, axes, na, sizes);
+  if (nz) resize_keep_aspect(p, &in, axes, na, sizes);
   for (int i = 0; i < na; i++) {
     int a = (int)axes[i];
     if (nz) {
@@ -1026,11 +1018,12 @@ static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, in
 /* Slice parameters: inputs 1..4 (opset >= 10) or attributes starts/ends/axes (older). */
 static int slice_args(IrGraph *g, int n, int64_t *st, int64_t *en, int64_t *ax, int64_t *sp,
                       int cnt[4], Err *err) {
+  const IrSliceParams *p = ir_slice_params(g, &g->nodes[n]);
   bool attrs = g->nodes[n].n_inputs == 1;
-  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", st, err) : ints_arg(g, n, 1, NULL, st, err);
-  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", en, err) : ints_arg(g, n, 2, NULL, en, err);
-  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", ax, err) : ints_arg(g, n, 3, NULL, ax, err);
-  cnt[3] = attrs ? 0 : ints_arg(g, n, 4, NULL, sp, err);
+  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", p->starts, st, err) : ints_arg(g, n, 1, NULL, IR_NO_INTS, st, err);
+  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", p->ends, en, err) : ints_arg(g, n, 2, NULL, IR_NO_INTS, en, err);
+  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", p->axes, ax, err) : ints_arg(g, n, 3, NULL, IR_NO_INTS, ax, err);
+  cnt[3] = attrs ? 0 : ints_arg(g, n, 4, NULL, IR_NO_INTS, sp, err);
   for (int i = 0; i < 4; i++)
     if (cnt[i] == -2) return -1;
   return 0;
@@ -1081,7 +1074,8 @@ static int shape_slice(IrGraph *g, int n, Err *err) {
 
 /* Split sizes along an axis of size dim into nout parts; count of split values or -1 unknown. */
 static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Err *err) {
-  int c = ints_arg(g, n, 1, "split", sz, err);
+  const IrSplitParams *p = ir_split_params(g, &g->nodes[n]);
+  int c = ints_arg(g, n, 1, "split", p->split, sz, err);
   if (c == -2 || c == -1) return c == -2 ? -2 : -1;
   if (c) {
     if (c != nout) return shape__fail(g, n, err, "split has %d values for %d outputs", c, nout), -2;
@@ -1099,7 +1093,7 @@ static int split_sizes(IrGraph *g, int n, int64_t dim, int nout, int64_t *sz, Er
     return c;
   }
   if (dim < 0) return -1;
-  if (ir_attr(&g->nodes[n], "num_outputs")) {
+  if (p->has_num_outputs) {
     int64_t chunk = dim / nout + (dim % nout != 0);
     for (int i = 0; i < nout; i++) {
       int64_t left = dim - chunk * i;
@@ -1125,7 +1119,7 @@ static int shape_split(IrGraph *g, int n, Err *err) {
     for (int k = 0; k < nout; k++) set_out(g, n, k, dt, &UNKNOWN);
     return 0;
   }
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_split_params(g, x)->axis;
   int ax = norm_axis(axis, in.rank);
   if (ax < 0)
     return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -1166,9 +1160,10 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
   DType dt = in_dtype(g, n, 0);
   int64_t axes[MAX_INTS];
-  int c = ints_arg(g, n, 1, "axes", axes, err);
+  const IrAxesParams *p = ir_axes_params(g, x);
+  int c = ints_arg(g, n, 1, "axes", p->axes, axes, err);
   if (c == -2) return -1;
-  bool keep = ir_attr_int(x, "keepdims", 1) != 0;
+  bool keep = p->keepdims;
   if (in.rank >= 0 && c < 0 && keep) {
     o = in;
     for (int i = 0; i < o.rank; i++) o.d[i] = -1;
@@ -1176,7 +1171,7 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
   if (in.rank >= 0 && c >= 0) {
     if (norm_axes(g, n, axes, c, in.rank, err) < 0) return -1;
     bool red[IR_MAX_DIMS] = {false};
-    bool noop = c == 0 && ir_attr_int(x, "noop_with_empty_axes", 0) != 0;
+    bool noop = c == 0 && p->noop_with_empty_axes;
     for (int i = 0; i < in.rank; i++) red[i] = c == 0 && !noop;
     for (int i = 0; i < c; i++) red[axes[i]] = true;
     o.rank = 0;
@@ -1194,8 +1189,9 @@ static int shape_reduce(IrGraph *g, int n, Err *err) {
 static int shape_argreduce(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims in = in_dims(g, n, 0), o = UNKNOWN;
-  int64_t axis = ir_attr_int(x, "axis", 0);
-  bool keep = ir_attr_int(x, "keepdims", 1) != 0;
+  const IrArgMaxParams *p = ir_argmax_params(g, x);
+  int64_t axis = p->axis;
+  bool keep = p->keepdims;
   if (in.rank >= 0) {
     int ax = norm_axis(axis, in.rank);
     if (ax < 0)
@@ -1217,14 +1213,15 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims in = in_dims(g, n, 0), o = in;
   int64_t kv[MAX_INTS];
-  int c = ints_arg(g, n, 1, "k", kv, err);
+  const IrTopKParams *p = ir_topk_params(g, x);
+  int c = ints_arg(g, n, 1, NULL, IR_NO_INTS, kv, err);
   if (c == -2) return -1;
-  if (c == 0 && ir_attr(x, "k")) {
-    kv[0] = ir_attr_int(x, "k", 0);
+  if (c == 0 && p->has_k) { /* TopK-1 */
+    kv[0] = p->k;
     c = 1;
   }
   if (in.rank >= 0) {
-    int64_t axis = ir_attr_int(x, "axis", -1);
+    int64_t axis = p->axis;
     int ax = norm_axis(axis, in.rank);
     if (ax < 0)
       return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)axis,
@@ -1242,14 +1239,11 @@ static int shape_topk(IrGraph *g, int n, Err *err) {
 
 /* ---- dtype / constants ---- */
 
+/* The target type was checked by the decoder (a missing or unknown 'to' is refused there). */
 static int shape_cast(IrGraph *g, int n, Err *err) {
-  const IrNode *x = &g->nodes[n];
-  if (!ir_attr(x, "to")) return shape__fail(g, n, err, "attribute 'to' is missing");
-  int64_t to = ir_attr_int(x, "to", 0);
-  DType dt = dtype_from_onnx(to);
-  if (dt == DT_UNDEF) return shape__fail(g, n, err, "unsupported target type %lld", (long long)to);
+  (void)err;
   Dims s = in_dims(g, n, 0);
-  set_out(g, n, 0, dt, &s);
+  set_out(g, n, 0, ir_cast_params(g, &g->nodes[n])->to, &s);
   return 0;
 }
 
@@ -1259,33 +1253,21 @@ static int shape_constant(IrGraph *g, int n, Err *err) {
   int o = x->n_outputs > 0 ? x->outputs[0] : -1;
   if (o < 0) return 0;
   if (g->tensors[o].data) return shape__folded(g, n), 0;
-  const IrAttr *a = ir_attr(x, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors &&
-      g->tensors[a->tensor].data) {
-    const IrTensor *t = &g->tensors[a->tensor];
+  const IrConstantParams *p = ir_constant_params(g, x);
+  int64_t len = p->n;
+  switch (p->kind) {
+  case IR_CONST_TENSOR: {
+    const IrTensor *t = &g->tensors[p->tensor];
     if (check_tensor(g, n, t, err) < 0) return -1;
     ir_set_const(g, o, t->dtype, t->rank, t->dims, t->data);
     return shape__folded(g, n), 0;
   }
-  if ((a = ir_attr(x, "value_float")) != NULL || (a = ir_attr(x, "value_int")) != NULL) {
-    if (a->kind == ATTR_FLOAT) {
-      float f = a->f;
-      ir_set_const(g, o, DT_F32, 0, NULL, &f);
-    } else
-      ir_set_const(g, o, DT_I64, 0, NULL, &a->i);
-    return shape__folded(g, n), 0;
-  }
-  if ((a = ir_attr(x, "value_floats")) != NULL || (a = ir_attr(x, "value_ints")) != NULL) {
-    int64_t len = a->n;
-    if (a->kind == ATTR_FLOATS)
-      ir_set_const(g, o, DT_F32, 1, &len, a->floats);
-    else
-      ir_set_const(g, o, DT_I64, 1, &len, a->ints);
-    return shape__folded(g, n), 0;
-  }
-  if (ir_attr(x, "value_string") || ir_attr(x, "value_strings")) {
-    g->tensors[o].dtype = DT_STRING;
-    return 0;
+  case IR_CONST_FLOAT: ir_set_const(g, o, DT_F32, 0, NULL, &p->f); return shape__folded(g, n), 0;
+  case IR_CONST_INT: ir_set_const(g, o, DT_I64, 0, NULL, &p->i); return shape__folded(g, n), 0;
+  case IR_CONST_FLOATS: ir_set_const(g, o, DT_F32, 1, &len, p->floats); return shape__folded(g, n), 0;
+  case IR_CONST_INTS: ir_set_const(g, o, DT_I64, 1, &len, p->ints); return shape__folded(g, n), 0;
+  case IR_CONST_STRING: g->tensors[o].dtype = DT_STRING; return 0;
+  case IR_CONST_NONE: break;
   }
   return shape__fail(g, n, err, "no value attribute");
 }
@@ -1308,12 +1290,9 @@ static int shape_constant_of_shape(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   DType dt = DT_F32;
   uint8_t val[8] = {0};
-  const IrAttr *a = ir_attr(x, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < g->n_tensors) {
-    const IrTensor *t = &g->tensors[a->tensor];
-    if (ir_numel(t) != 1 || !t->data || dtype_size(t->dtype) == 0 ||
-        t->nbytes < dtype_size(t->dtype))
-      return shape__fail(g, n, err, "value must be a one-element tensor");
+  int vt = ir_constant_of_shape_params(g, x)->value; /* one element: checked by the decoder */
+  if (vt >= 0) {
+    const IrTensor *t = &g->tensors[vt];
     dt = t->dtype;
     memcpy(val, t->data, dtype_size(dt));
   }
@@ -1355,7 +1334,8 @@ static int shape_shape(IrGraph *g, int n, Err *err) {
     set_out(g, n, 0, DT_I64, &o);
     return 0;
   }
-  int64_t r = in.rank, s = ir_attr_int(x, "start", 0), e = ir_attr_int(x, "end", r);
+  const IrShapeParams *p = ir_shape_params(g, x);
+  int64_t r = in.rank, s = p->start, e = p->end;
   s = s < 0 ? (s < -r ? 0 : s + r) : (s > r ? r : s);
   e = e < 0 ? (e < -r ? 0 : e + r) : (e > r ? r : e);
   Dims o = {1, {e > s ? e - s : 0}};
@@ -1371,7 +1351,7 @@ static int shape_gather(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims d = in_dims(g, n, 0), id = in_dims(g, n, 1), o = UNKNOWN;
   DType dt = in_dtype(g, n, 0);
-  int64_t axis = ir_attr_int(x, "axis", 0);
+  int64_t axis = ir_axis_params(g, x)->axis;
   int ax = -1;
   if (d.rank >= 0) {
     ax = norm_axis(axis, d.rank);
@@ -1455,7 +1435,7 @@ static int shape_expand(IrGraph *g, int n, Err *err) {
 static int shape_tile(IrGraph *g, int n, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
   int64_t rep[MAX_INTS];
-  int c = ints_arg(g, n, 1, NULL, rep, err);
+  int c = ints_arg(g, n, 1, NULL, IR_NO_INTS, rep, err);
   if (c == -2) return -1;
   if (in.rank >= 0 && c >= 0) {
     if (c != in.rank)
@@ -1525,9 +1505,7 @@ static int shape_range(IrGraph *g, int n, Err *err) {
 /* DepthToSpace (dir 1) and SpaceToDepth (dir -1) on NCHW. */
 static int block_reshape(IrGraph *g, int n, int dir, Err *err) {
   Dims in = in_dims(g, n, 0), o = in;
-  int64_t b = ir_attr_int(&g->nodes[n], "blocksize", 0);
-  if (b < 1 || b > (1 << 20))
-    return shape__fail(g, n, err, "blocksize %lld is invalid", (long long)b);
+  int64_t b = ir_block_params(g, &g->nodes[n])->blocksize; /* 1 .. 2^20: checked by the decoder */
   if (in.rank >= 0 && in.rank != 4)
     return shape__fail(g, n, err, "input rank %d, expected 4", in.rank);
   if (in.rank == 4) {
@@ -1577,13 +1555,14 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
   if (ir_numel(fs) < 2 || ir_numel(is) < 2) return shape__fail(g, n, err, "sizes must hold [height, width]");
   int64_t nf = ir_numel(fs), ni = ir_numel(is);
   int64_t h = ir_const_i64(fs, nf - 2), w = ir_const_i64(fs, nf - 1), ih = ir_const_i64(is, ni - 2), iw = ir_const_i64(is, ni - 1);
-  int64_t size = ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, NULL);
+  const IrPriorBoxParams *p = ir_prior_box_params(g, &g->nodes[n]);
+  int64_t size = ir_prior_box_clustered(p, h, w, ih, iw, NULL);
   if (size < 0) return shape__fail(g, n, err, "inconsistent widths/heights/variances or sizes");
   o.d[1] = size;
   set_out(g, n, 0, DT_F32, &o);
   if (!shape__can_fold(g, n) || g->nodes[n].outputs[0] < 0) return 0;
   IrTensor *out = shape__alloc_out(g, n, 0);
-  ir_prior_box_clustered(&g->nodes[n], h, w, ih, iw, out->data);
+  ir_prior_box_clustered(p, h, w, ih, iw, out->data);
   return shape__folded(g, n), 0;
 }
 
@@ -1591,8 +1570,8 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
 static int shape_detection_output(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   Dims conf = in_dims(g, n, 1), o = {4, {1, 1, -1, 7}};
-  int64_t classes = ir_attr_int(x, "num_classes", 0), keep = ir_attr_int(x, "keep_top_k", -1), top = ir_attr_int(x, "top_k", -1);
-  if (classes < 1 || classes > 100000) return shape__fail(g, n, err, "num_classes %lld is invalid", (long long)classes);
+  const IrDetectionParams *p = ir_detection_params(g, x); /* num_classes: checked by the decoder */
+  int64_t classes = p->num_classes, keep = p->keep_top_k, top = p->top_k;
   if (conf.rank >= 2 && conf.d[0] >= 0 && conf.d[1] >= 0) {
     int64_t nb = conf.d[0], priors = conf.d[1] / classes;
     int64_t per = keep > 0 ? keep : (top > 0 ? top : priors) * classes;
@@ -1616,7 +1595,7 @@ static int check_inputs(IrGraph *g, int n, Err *err) {
   const IrNode *x = &g->nodes[n];
   int lo = ir_op_min_inputs(x->op), hi = ir_op_max_inputs(x->op);
   /* Upsample-7 carries its scales as an attribute */
-  if (x->op == IR_OP_UPSAMPLE && x->n_inputs == 1 && ir_attr(x, "scales")) lo = 1;
+  if (x->op == IR_OP_UPSAMPLE && x->n_inputs == 1 && ir_resize_params(g, x)->has_scales) lo = 1;
   if (x->n_inputs < lo)
     return shape__fail(g, n, err, "expects at least %d input%s, got %d", lo, lo == 1 ? "" : "s",
                        x->n_inputs);
@@ -1660,7 +1639,12 @@ static int infer_node(IrGraph *g, int n, Err *err) {
       return err_set(err, ERR_SHAPE, "%s: input %d '%s' is a string tensor (not supported)", x->op_type, k,
                      g->tensors[x->inputs[k]].name);
     }
-  if (check_inputs(g, n, err) < 0 || SHAPE_FN[x->op](g, n, err) < 0) return -1;
+  /* decoded before check_inputs, which reads Upsample's scales; an invalid attribute is reported
+   * after the input checks, right before the shape function, as it always was */
+  bool bad_params = ir_params_decode(g, n, NULL) < 0;
+  if (check_inputs(g, n, err) < 0) return -1;
+  if (bad_params) return ir_params_decode(g, n, err);
+  if (SHAPE_FN[x->op](g, n, err) < 0) return -1;
   for (int k = 0; k < x->n_outputs; k++)
     if (x->outputs[k] >= 0 && check_tensor(g, n, &g->tensors[x->outputs[k]], err) < 0) return -1;
   if (!x->dead && all_inputs_const(g, n)) shape__fold(g, n);

@@ -1,6 +1,8 @@
 /* compiler/passes/graph_passes.c — int_inputs, fuse_bn, verdicts, fp16 (see passes.h). */
 #include "passes.h"
 
+#include "compiler/graph/params.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,7 +79,7 @@ static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, i
   int64_t oc = W->dims[0], per = ir_numel(W) / (oc ? oc : 1);
   for (int k = 1; k < 5; k++)
     if (ir_numel(&g->tensors[b->inputs[k]]) != oc) return 0;
-  double eps = ir_attr_float(b, "epsilon", 1e-5f);
+  double eps = ir_norm_params(g, b)->epsilon;
   /* scale the weights where they are when nothing else reads them (the usual case): a 100 MB
    * model then never holds a second FP32 copy of its conv weights */
   bool in_place = W->dtype == DT_F32 && readers(g, cnt, n_marked, w) == 1 && !W->is_input && !W->is_output &&
@@ -164,7 +166,7 @@ static const IrNode *pre_producer(const IrGraph *g, int t, IrOp op) {
 
 static float *conv_weights_f32(IrGraph *g, IrNode *c, int64_t *oc, int64_t *ic, int64_t *k) {
   const IrTensor *w = &g->tensors[c->inputs[1]];
-  if (!w->data || w->rank != 4 || ir_attr_int(c, "group", 1) != 1) return NULL;
+  if (!w->data || w->rank != 4 || ir_window_params(g, c)->group != 1) return NULL;
   *oc = w->dims[0], *ic = w->dims[1], *k = w->dims[2] * w->dims[3];
   int64_t n = ir_numel(w);
   float *nw = arena_array(g->arena, (size_t)n, sizeof(float));
@@ -198,7 +200,7 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
   int64_t oc, ic, k;
   /* channel reversal: Gather on axis 1 with constant indices */
   const IrNode *ga = pre_producer(g, c->inputs[0], IR_OP_GATHER);
-  if (ga && ir_attr_int(ga, "axis", 0) == 1 && ir_is_const(g, ga->inputs[1])) {
+  if (ga && ir_axis_params(g, ga)->axis == 1 && ir_is_const(g, ga->inputs[1])) {
     const IrTensor *idx = &g->tensors[ga->inputs[1]];
     float *w0 = conv_weights_f32(g, c, &oc, &ic, &k);
     if (!w0 || ir_numel(idx) != ic) return;
@@ -236,10 +238,10 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
     }
   }
   /* mean: Sub of a per-channel constant, only when the conv does not pad */
-  int64_t pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(c, "pads", pads, 4);
-  const char *ap = ir_attr_str(c, "auto_pad", "NOTSET");
-  bool padded = pads[0] || pads[1] || pads[2] || pads[3] || (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"));
+  const IrWindowParams *wp = ir_window_params(g, c);
+  const int64_t *pads = wp->pads;
+  bool padded = pads[0] || pads[1] || pads[2] || pads[3] ||
+                (wp->auto_pad != IR_AUTO_PAD_NOTSET && wp->auto_pad != IR_AUTO_PAD_VALID);
   const IrNode *sub = padded ? NULL : pre_producer(g, c->inputs[0], IR_OP_SUB);
   if (sub && ir_is_const(g, sub->inputs[1])) {
     const IrTensor *m = &g->tensors[sub->inputs[1]];

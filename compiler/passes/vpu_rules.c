@@ -9,6 +9,7 @@
 #include "passes.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <string.h>
 
@@ -97,13 +98,12 @@ static Verdict rule_pool(Ctx *c) {
 }
 
 static Verdict rule_resize(Ctx *c) {
-  const char *mode = ir_attr_str(c->n, "mode", "nearest");
-  if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear"))
-    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", mode),
+  const IrResizeParams *p = ir_resize_params(c->g, c->n);
+  if (p->mode != IR_RESIZE_NEAREST && p->mode != IR_RESIZE_LINEAR)
+    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", p->mode_name),
                        "export with mode='linear' or 'nearest'");
-  const char *ctm = ir_attr_str(c->n, "coordinate_transformation_mode", "half_pixel");
-  if (!strcmp(mode, "linear") && strcmp(ctm, "align_corners") && strcmp(ctm, "asymmetric")) {
-    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", ctm);
+  if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS && p->coord != IR_COORD_ASYMMETRIC) {
+    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
     *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
     return VERDICT_CONVERTED;
   }
@@ -113,9 +113,9 @@ static Verdict rule_resize(Ctx *c) {
 static Verdict rule_pad(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
   if (x && x->rank != 4) return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
-  const char *mode = ir_attr_str(c->n, "mode", "constant");
-  if (strcmp(mode, "constant") && strcmp(mode, "edge") && strcmp(mode, "reflect"))
-    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", mode), "use constant, edge or reflect");
+  const IrPadParams *p = ir_pad_params(c->g, c->n);
+  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_EDGE && p->mode != IR_PAD_REFLECT)
+    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", p->mode_name), "use constant, edge or reflect");
   return VERDICT_SUPPORTED;
 }
 
@@ -149,13 +149,11 @@ static Verdict rule_integer_data(Ctx *c) {
 static Verdict rule_deconv(Ctx *c) {
   Verdict v = rule_conv(c);
   if (v != VERDICT_SUPPORTED) return v;
-  int64_t dil[2] = {1, 1};
-  ir_attr_ints(c->n, "dilations", dil, 2);
-  if (dil[0] != 1 || dil[1] != 1)
+  const IrWindowParams *p = ir_window_params(c->g, c->n);
+  if (p->dilations[0] != 1 || p->dilations[1] != 1)
     return unsupported(c, "dilated ConvTranspose: the MYRIAD Deconvolution stage has no dilation parameter",
                        "use dilation 1, or upsample with zeros (Resize) and use a dilated Conv");
-  const char *ap = ir_attr_str(c->n, "auto_pad", "NOTSET");
-  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+  if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return unsupported(c, "ConvTranspose with auto_pad SAME_*: blobc needs explicit pads",
                        "export with explicit pads (PyTorch does by default)");
   return VERDICT_SUPPORTED;
@@ -165,7 +163,7 @@ static Verdict rule_deconv(Ctx *c) {
  * the same only for odd sizes (myriad_layers_lrn_test.hpp reference). */
 static Verdict rule_lrn(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  int64_t size = ir_attr_int(c->n, "size", 0);
+  int64_t size = ir_lrn_params(c->g, c->n)->size;
   if (size < 1 || size % 2 == 0)
     return unsupported(c, "LRN with an even size: the VPU centres the window differently from ONNX",
                        "use an odd size (AlexNet and GoogLeNet use 5)");
@@ -183,10 +181,10 @@ static Verdict rule_nms(Ctx *c) {
 /* DetectionOutput (detection_output.cpp): FP16 2-D loc/conf, constant normalized priors. */
 static Verdict rule_detection_output(Ctx *c) {
   const IrTensor *loc = in_t(c, 0), *conf = in_t(c, 1), *pri = in_t(c, 2);
-  int64_t code = ir_attr_int(c->n, "code_type", 0);
-  if (code < 1 || code > 3)
+  const IrDetectionParams *p = ir_detection_params(c->g, c->n);
+  if (p->code_type < 1 || p->code_type > 3)
     return unsupported(c, "DetectionOutput with an unknown code_type", "use caffe.PriorBoxParameter.CORNER, CENTER_SIZE or CORNER_SIZE");
-  if (!ir_attr_int(c->n, "normalized", 0))
+  if (!p->normalized)
     return unsupported(c, "DetectionOutput with normalized=0 priors is not written by blobc",
                        "export normalized priors (the SSD default)");
   if (c->n->n_inputs != 3)
@@ -197,7 +195,7 @@ static Verdict rule_detection_output(Ctx *c) {
   if (pri && (!pri->data || pri->rank != 3))
     return unsupported(c, "DetectionOutput priors must be a constant [1, 2, P*4] (folded PriorBox)",
                        "give the network a static input shape so the priors fold");
-  if (ir_attr_int(c->n, "decrease_label_id", 0) && ir_attr_int(c->n, "background_label_id", 0) != 0)
+  if (p->decrease_label_id && p->background_label_id != 0)
     return unsupported(c, "decrease_label_id with a background label other than 0 is refused by MYRIAD",
                        "set background_label_id to 0");
   return VERDICT_SUPPORTED;

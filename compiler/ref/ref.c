@@ -162,7 +162,7 @@ const RefTensor *ref__need(RefNode *x, int k) {
   return NULL;
 }
 
-int ref__ints(RefNode *x, int k, const char *attr, int64_t *out, int max) {
+int ref__ints(RefNode *x, int k, const char *attr, IrInts av, int64_t *out, int max) {
   if (k < x->n_in && x->in[k]) {
     int64_t n = ref_numel(x->in[k]);
     if (n > max) return ref__fail(x, ERR_SHAPE, "input %d has %lld values, at most %d are supported", k + 1,
@@ -171,7 +171,7 @@ int ref__ints(RefNode *x, int k, const char *attr, int64_t *out, int max) {
     return (int)n;
   }
   if (!attr) return 0;
-  int c = ir_attr_ints(x->n, attr, out, max);
+  int c = ir_ints_copy(av, out, max);
   if (c > max) return ref__fail(x, ERR_SHAPE, "attribute %s has %d values, at most %d are supported", attr, c, max);
   return c;
 }

@@ -2,14 +2,16 @@
  * compiler/ref/ref_internal.h — what the reference kernels (ref_ops*.c) share with the driver
  * (ref.c). Not part of the ref contract: only compiler/ref/ includes it.
  *
- * A kernel reads x->in[k] (NULL for an absent optional input), the node's attributes through
- * x->n, allocates each output with ref__out() and fills it. It computes output shapes itself;
+ * A kernel reads x->in[k] (NULL for an absent optional input), the node's decoded attributes
+ * through the accessors of compiler/graph/params.h (ir_window_params(x->g, x->n), ...), allocates each output with ref__out() and fills it. It computes output shapes itself;
  * the driver checks them against shape inference afterwards and applies FP16 rounding.
  */
 #ifndef COMPILER_REF_REF_INTERNAL_H
 #define COMPILER_REF_REF_INTERNAL_H
 
 #include "ref.h"
+
+#include "compiler/graph/params.h"
 
 typedef struct {
   const IrGraph *g;
@@ -29,9 +31,10 @@ int ref__fail(RefNode *x, ErrCode code, const char *fmt, ...) __attribute__((for
 RefTensor *ref__out(RefNode *x, int k, DType dt, int rank, const int64_t *dims);
 /* Input k, failing with a message when it is absent. */
 const RefTensor *ref__need(RefNode *x, int k);
-/* Reads an int list from input k when present, else from attribute attr (NULL: none). Returns
- * the count (0 when neither is given), -1 after ref__fail when there are more than max. */
-int ref__ints(RefNode *x, int k, const char *attr, int64_t *out, int max);
+/* Reads an int list from input k when present, else from attribute attr (decoded as av;
+ * IR_NO_INTS: none). Returns the count (0 when neither is given), -1 after ref__fail when there
+ * are more than max. */
+int ref__ints(RefNode *x, int k, const char *attr, IrInts av, int64_t *out, int max);
 /* Normalises axis a against rank r; -1 after ref__fail when out of range. */
 int ref__axis(RefNode *x, int64_t a, int r);
 /* Row-major element strides of dims. */

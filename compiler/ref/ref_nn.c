@@ -6,6 +6,8 @@
 #include "ref_internal.h"
 #include "detection.h"
 
+#include "compiler/graph/params.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,53 +23,61 @@ typedef struct {
   int64_t pb[IR_MAX_DIMS], pe[IR_MAX_DIMS]; /* pads at the start / end (after auto_pad) */
 } Window;
 
-/* Reads an attribute of ns values (default 1 each, each >= 1). */
-static int win_ints(RefNode *x, const char *name, int ns, int64_t *out) {
-  int64_t v[MAX_INTS];
-  int c = ir_attr_ints(x->n, name, v, MAX_INTS);
+/* Checks the c values of attribute name (v: decoded, 1 where not given) against ns spatial axes
+ * and copies them to out, each at least 1. */
+static int win_ints(RefNode *x, const char *name, int c, const int64_t *v, int ns, int64_t *out) {
   if (c && c != ns) return ref__fail(x, ERR_SHAPE, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
-    out[i] = c ? v[i] : 1;
+    out[i] = v[i];
     if (out[i] < 1) return ref__fail(x, ERR_SHAPE, "%s value %lld is invalid", name, (long long)out[i]);
   }
+  return 0;
+}
+
+/* Kernel (kernel_shape, else kern), strides and dilations of p into w. */
+static int win_common(RefNode *x, const IrWindowParams *p, int ns, const int64_t *kern, Window *w) {
+  if (p->has_kernel) {
+    if (win_ints(x, "kernel_shape", p->n_kernel, p->kernel, ns, w->k) < 0) return -1;
+  } else if (kern) {
+    memcpy(w->k, kern, (size_t)ns * sizeof *kern);
+  } else {
+    return ref__fail(x, ERR_SHAPE, "kernel_shape is missing");
+  }
+  if (win_ints(x, "strides", p->n_strides, p->strides, ns, w->s) < 0 ||
+      win_ints(x, "dilations", p->n_dilations, p->dilations, ns, w->d) < 0)
+    return -1;
   return 0;
 }
 
 /* Reads kernel (attribute kernel_shape, else kern), strides, dilations, pads and auto_pad for
  * input spatial dims in[]. Output sizes are computed for a conv/pool (not ConvTranspose). */
 static int win_read(RefNode *x, int ns, const int64_t *in, const int64_t *kern, bool pool, Window *w) {
+  const IrWindowParams *p = ir_window_params(x->g, x->n);
   memset(w, 0, sizeof *w);
   w->ns = ns;
   memcpy(w->in, in, (size_t)ns * sizeof *in);
-  if (ir_attr(x->n, "kernel_shape")) {
-    if (win_ints(x, "kernel_shape", ns, w->k) < 0) return -1;
-  } else if (kern) {
-    memcpy(w->k, kern, (size_t)ns * sizeof *kern);
-  } else {
-    return ref__fail(x, ERR_SHAPE, "kernel_shape is missing");
-  }
-  if (win_ints(x, "strides", ns, w->s) < 0 || win_ints(x, "dilations", ns, w->d) < 0) return -1;
-  int64_t p[MAX_INTS];
-  int c = ir_attr_ints(x->n, "pads", p, MAX_INTS);
+  if (win_common(x, p, ns, kern, w) < 0) return -1;
+  int c = p->n_pads;
   if (c && c != 2 * ns) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * ns);
   for (int i = 0; i < ns && c; i++) {
-    w->pb[i] = p[i];
-    w->pe[i] = p[ns + i];
+    w->pb[i] = p->pads[i];
+    w->pe[i] = p->pads[ns + i];
   }
-  const char *ap = ir_attr_str(x->n, "auto_pad", "NOTSET");
-  bool ceil_mode = pool && ir_attr_int(x->n, "ceil_mode", 0) != 0;
+  IrAutoPad ap = p->auto_pad;
+  bool ceil_mode = pool && p->ceil_mode;
   for (int i = 0; i < ns; i++) {
     int64_t dk = (w->k[i] - 1) * w->d[i] + 1;
-    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+    if (ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER) {
       w->out[i] = (in[i] + w->s[i] - 1) / w->s[i];
       int64_t total = (w->out[i] - 1) * w->s[i] + dk - in[i];
       if (total < 0) total = 0;
-      w->pb[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      w->pb[i] = ap == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
       w->pe[i] = total - w->pb[i];
       continue;
     }
-    if (!strcmp(ap, "VALID")) w->pb[i] = w->pe[i] = 0;
-    else if (strcmp(ap, "NOTSET") && ap[0]) return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", ap);
+    if (ap == IR_AUTO_PAD_VALID) w->pb[i] = w->pe[i] = 0;
+    else if (ap != IR_AUTO_PAD_NOTSET)
+      return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
     int64_t total = in[i] + w->pb[i] + w->pe[i];
     if (total < dk) return ref__fail(x, ERR_SHAPE, "kernel is larger than the padded input on spatial axis %d", i);
     w->out[i] = (total - dk) / w->s[i] + 1;
@@ -107,7 +117,7 @@ REF_KERNEL(conv) {
   if (!X || !W) return -1;
   if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
-  int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], g = ir_attr_int(x->n, "group", 1);
+  int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], g = ir_window_params(x->g, x->n)->group;
   if (g < 1 || C % g || M % g || W->dims[1] * g != C)
     return ref__fail(x, ERR_SHAPE, "channels %lld, weight %lldx%lld and group %lld disagree", (long long)C,
                      (long long)M, (long long)W->dims[1], (long long)g);
@@ -143,24 +153,19 @@ REF_KERNEL(conv) {
 
 /* ConvTranspose window: output sizes and pads from output_shape, auto_pad or pads. */
 static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor *W, Window *w) {
+  const IrWindowParams *p = ir_window_params(x->g, x->n);
   memset(w, 0, sizeof *w);
   w->ns = ns;
   memcpy(w->in, X->dims + 2, (size_t)ns * sizeof *w->in);
-  if (ir_attr(x->n, "kernel_shape")) {
-    if (win_ints(x, "kernel_shape", ns, w->k) < 0) return -1;
-  } else {
-    memcpy(w->k, W->dims + 2, (size_t)ns * sizeof *w->k);
-  }
-  if (win_ints(x, "strides", ns, w->s) < 0 || win_ints(x, "dilations", ns, w->d) < 0) return -1;
-  int64_t p[MAX_INTS] = {0}, opad[MAX_INTS] = {0}, os[MAX_INTS];
-  int np = ir_attr_ints(x->n, "pads", p, MAX_INTS), nop = ir_attr_ints(x->n, "output_padding", opad, MAX_INTS);
-  int nos = ir_attr_ints(x->n, "output_shape", os, MAX_INTS);
+  if (win_common(x, p, ns, W->dims + 2, w) < 0) return -1;
+  const int64_t *pads = p->pads, *opad = p->output_padding, *os = p->output_shape;
+  int np = p->n_pads, nop = p->n_output_padding, nos = p->n_output_shape;
   if ((np && np != 2 * ns) || (nop && nop != ns) || (nos && nos != ns && nos != ns + 2))
     return ref__fail(x, ERR_SHAPE, "pads, output_padding or output_shape has the wrong length");
-  const char *ap = ir_attr_str(x->n, "auto_pad", "NOTSET");
-  bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"), upper = !strcmp(ap, "SAME_UPPER");
-  if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && ap[0])
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", ap);
+  IrAutoPad ap = p->auto_pad;
+  bool same = ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER, upper = ap == IR_AUTO_PAD_SAME_UPPER;
+  if (ap == IR_AUTO_PAD_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
   for (int i = 0; i < ns; i++) {
     int64_t dk = (w->k[i] - 1) * w->d[i] + 1, full = w->s[i] * (w->in[i] - 1) + opad[i] + dk;
     if (nos || same) {
@@ -170,7 +175,7 @@ static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor
       w->pb[i] = upper ? total / 2 : total - total / 2;
       w->pe[i] = total - w->pb[i];
     } else {
-      if (strcmp(ap, "VALID") && np) { w->pb[i] = p[i]; w->pe[i] = p[ns + i]; }
+      if (ap != IR_AUTO_PAD_VALID && np) { w->pb[i] = pads[i]; w->pe[i] = pads[ns + i]; }
       w->out[i] = full - w->pb[i] - w->pe[i];
     }
     if (w->out[i] < 1) return ref__fail(x, ERR_SHAPE, "output size on spatial axis %d is not positive", i);
@@ -183,7 +188,7 @@ REF_KERNEL(conv_transpose) {
   if (!X || !W) return -1;
   if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
-  int64_t N = X->dims[0], C = X->dims[1], g = ir_attr_int(x->n, "group", 1);
+  int64_t N = X->dims[0], C = X->dims[1], g = ir_window_params(x->g, x->n)->group;
   if (g < 1 || C % g || W->dims[0] != C) return ref__fail(x, ERR_SHAPE, "input channels do not match the weight");
   int64_t Cg = C / g, Mg = W->dims[1], M = Mg * g;
   if (B && ref_numel(B) != M) return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B), (long long)M);
@@ -238,8 +243,8 @@ static int pool(RefNode *x, bool is_max) {
   if (!o) return -1;
   RefTensor *oi = NULL;
   if (is_max && x->n_out > 1 && x->n->outputs[1] >= 0 && !(oi = ref__out(x, 1, DT_I64, X->rank, od))) return -1;
-  bool col_major = ir_attr_int(x->n, "storage_order", 0) != 0;
-  bool incl = ir_attr_int(x->n, "count_include_pad", 0) != 0;
+  const IrWindowParams *wp = ir_window_params(x->g, x->n);
+  bool col_major = wp->storage_order != 0, incl = wp->count_include_pad;
   int64_t NC = X->dims[0] * X->dims[1], isz = prod(w.in, ns), osz = prod(w.out, ns), ksz = prod(w.k, ns);
   for (int64_t nc = 0; nc < NC; nc++) {
     RefIter op;
@@ -313,12 +318,13 @@ REF_KERNEL(batch_norm) {
   const RefTensor *X = ref__need(x, 0), *sc = ref__need(x, 1), *b = ref__need(x, 2), *mu = ref__need(x, 3),
                   *var = ref__need(x, 4);
   if (!X || !sc || !b || !mu || !var) return -1;
-  if (ir_attr_int(x->n, "training_mode", 0)) return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
+  const IrNormParams *np = ir_norm_params(x->g, x->n);
+  if (np->training_mode) return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
   if (X->rank < 2) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 2", X->rank);
   int64_t C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2), N = X->dims[0];
   if (ref_numel(sc) != C || ref_numel(b) != C || ref_numel(mu) != C || ref_numel(var) != C)
     return ref__fail(x, ERR_SHAPE, "scale, bias, mean and var must have %lld values", (long long)C);
-  double eps = ir_attr_float(x->n, "epsilon", 1e-5f);
+  double eps = np->epsilon;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
   if (!o) return -1;
   for (int64_t n = 0; n < N; n++)
@@ -345,7 +351,7 @@ REF_KERNEL(instance_norm) {
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
   int64_t N = X->dims[0], C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2);
   if (ref_numel(sc) != C || ref_numel(b) != C) return ref__fail(x, ERR_SHAPE, "scale and bias must have %lld values", (long long)C);
-  double eps = ir_attr_float(x->n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(x->g, x->n)->epsilon;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
   if (!o) return -1;
   for (int64_t nc = 0; nc < N * C; nc++) {
@@ -368,10 +374,10 @@ REF_KERNEL(lrn) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
-  int64_t size = ir_attr_int(x->n, "size", 0);
+  const IrLrnParams *lp = ir_lrn_params(x->g, x->n);
+  int64_t size = lp->size;
   if (size < 1) return ref__fail(x, ERR_SHAPE, "size %lld is invalid", (long long)size);
-  double alpha = ir_attr_float(x->n, "alpha", 1e-4f), beta = ir_attr_float(x->n, "beta", 0.75f),
-         bias = ir_attr_float(x->n, "bias", 1.0f);
+  double alpha = lp->alpha, beta = lp->beta, bias = lp->bias;
   int64_t N = X->dims[0], C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2);
   int64_t lo = (size - 1) / 2, hi = (size - 1) - lo; /* floor and ceil of (size-1)/2 */
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
@@ -396,8 +402,9 @@ REF_KERNEL(lrn) {
 REF_KERNEL(softmax) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
-  bool old = x->g->opset > 0 && x->g->opset < 13; /* opset < 13: coerce to 2-D at axis */
-  int64_t axis = ir_attr_int(x->n, "axis", old ? 1 : -1);
+  const IrAxisParams *ap = ir_axis_params(x->g, x->n);
+  bool old = ap->legacy; /* opset < 13: coerce to 2-D at axis */
+  int64_t axis = ap->axis;
   int r = X->rank;
   int64_t outer = 1, dim = 1, inner = 1;
   if (old) {
@@ -431,17 +438,10 @@ REF_KERNEL(softmax) {
 
 /* ---- Resize / Upsample ---- */
 
-typedef enum { RZ_NEAREST, RZ_LINEAR, RZ_CUBIC } RzMode;
-typedef enum {
-  CT_HALF_PIXEL, CT_ASYMMETRIC, CT_ALIGN_CORNERS, CT_PYTORCH_HALF_PIXEL, CT_TF_HALF_PIXEL_FOR_NN,
-  CT_TF_CROP_AND_RESIZE, CT_HALF_PIXEL_SYMMETRIC
-} RzCoord;
-typedef enum { NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL, NM_SIMPLE } RzNearest;
-
 typedef struct {
-  RzMode mode;
-  RzCoord coord;
-  RzNearest nearest;
+  IrResizeMode mode;
+  IrResizeCoord coord;
+  IrResizeNearest nearest;
   double cubic_a, extrapolation;
   bool exclude_outside;
 } Rz;
@@ -454,41 +454,25 @@ typedef struct {
   bool extrapolate;
 } Taps;
 
-static int parse_enum(const char *s, const char *const *names, int count) {
-  for (int i = 0; i < count; i++)
-    if (!strcmp(s, names[i])) return i;
-  return -1;
-}
-
-/* Resize attributes; the opset < 11 semantics (Upsample, Resize-10) are asymmetric + floor. */
-static int rz_read(RefNode *x, bool legacy, Rz *rz) {
-  static const char *const modes[] = {"nearest", "linear", "cubic"};
-  static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
-                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
-  static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-  const char *m = ir_attr_str(x->n, "mode", "nearest");
-  int mi = parse_enum(m, modes, 3);
-  if (mi < 0 && !strcmp(m, "bilinear")) mi = RZ_LINEAR; /* Upsample-7 spelling */
-  if (mi < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", m);
-  rz->mode = (RzMode)mi;
-  if (legacy) {
-    rz->coord = CT_ASYMMETRIC;
-    rz->nearest = NM_SIMPLE;
-  } else {
-    const char *c = ir_attr_str(x->n, "coordinate_transformation_mode", "half_pixel");
-    const char *nm = ir_attr_str(x->n, "nearest_mode", "round_prefer_floor");
-    int ci = parse_enum(c, coords, 7), ni = parse_enum(nm, nearests, 4);
-    if (ci < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "coordinate_transformation_mode '%s' is not implemented", c);
-    if (ni < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented", nm);
-    rz->coord = (RzCoord)ci;
-    rz->nearest = (RzNearest)ni;
-  }
-  if (ir_attr_int(x->n, "antialias", 0)) return ref__fail(x, ERR_UNSUPPORTED_OP, "antialias is not implemented");
-  const char *pol = ir_attr_str(x->n, "keep_aspect_ratio_policy", "stretch");
-  if (strcmp(pol, "stretch")) return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented", pol);
-  rz->cubic_a = ir_attr_float(x->n, "cubic_coeff_a", -0.75f);
-  rz->extrapolation = ir_attr_float(x->n, "extrapolation_value", 0.0f);
-  rz->exclude_outside = ir_attr_int(x->n, "exclude_outside", 0) != 0;
+/* Resize attributes; the opset < 11 semantics (Upsample, Resize-10) are asymmetric + the opset-10
+ * nearest rule (params.c decides which node is legacy). */
+static int rz_read(RefNode *x, Rz *rz) {
+  const IrResizeParams *p = ir_resize_params(x->g, x->n);
+  if (p->mode == IR_RESIZE_MODE_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", p->mode_name);
+  rz->mode = p->mode;
+  if (p->coord == IR_COORD_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "coordinate_transformation_mode '%s' is not implemented", p->coord_name);
+  /* "simple" is not an ONNX nearest_mode: only the legacy ops have that rule */
+  if (p->nearest == IR_NEAREST_UNKNOWN || (p->nearest == IR_NEAREST_SIMPLE && !p->legacy))
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented", p->nearest_name);
+  rz->coord = p->coord;
+  rz->nearest = p->nearest;
+  if (p->antialias) return ref__fail(x, ERR_UNSUPPORTED_OP, "antialias is not implemented");
+  if (p->keep_aspect != IR_ASPECT_STRETCH)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented", p->keep_aspect_name);
+  rz->cubic_a = p->cubic_coeff_a;
+  rz->extrapolation = p->extrapolation_value;
+  rz->exclude_outside = p->exclude_outside;
   return 0;
 }
 
@@ -497,14 +481,14 @@ static int rz_read(RefNode *x, bool legacy, Rz *rz) {
 static double rz_coord(const Rz *rz, double o, double scale, int64_t in, int64_t out, double r0, double r1) {
   double len = (double)in * scale;
   switch (rz->coord) {
-  case CT_ASYMMETRIC: return o / scale;
-  case CT_ALIGN_CORNERS: return len == 1 ? 0.0 : o * (double)(in - 1) / (len - 1);
-  case CT_PYTORCH_HALF_PIXEL: return len > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
-  case CT_TF_HALF_PIXEL_FOR_NN: return (o + 0.5) / scale;
-  case CT_TF_CROP_AND_RESIZE:
+  case IR_COORD_ASYMMETRIC: return o / scale;
+  case IR_COORD_ALIGN_CORNERS: return len == 1 ? 0.0 : o * (double)(in - 1) / (len - 1);
+  case IR_COORD_PYTORCH_HALF_PIXEL: return len > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
+  case IR_COORD_TF_HALF_PIXEL_FOR_NN: return (o + 0.5) / scale;
+  case IR_COORD_TF_CROP_AND_RESIZE:
     if (len == 1) return (r1 - r0) * (double)(in - 1) / 2 + r0 * (double)(in - 1);
     return o * (r1 - r0) * (double)(in - 1) / (len - 1) + r0 * (double)(in - 1);
-  case CT_HALF_PIXEL_SYMMETRIC: {
+  case IR_COORD_HALF_PIXEL_SYMMETRIC: {
     double adj = (double)out / len, center = (double)in / 2;
     return center * (1 - adj) + (o + 0.5) / scale - 0.5;
   }
@@ -525,25 +509,26 @@ static void cubic_w(double t, double A, double *w) {
 static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t out, double r0, double r1) {
   Taps t = {0};
   double xo = rz_coord(rz, (double)o, scale, in, out, r0, r1);
-  if (rz->coord == CT_TF_CROP_AND_RESIZE && (xo < 0 || xo > (double)(in - 1))) {
+  if (rz->coord == IR_COORD_TF_CROP_AND_RESIZE && (xo < 0 || xo > (double)(in - 1))) {
     t.extrapolate = true;
     return t;
   }
   double fl = floor(xo), r = xo - fl;
   int64_t i0 = (int64_t)fl;
-  if (rz->mode == RZ_NEAREST) {
+  if (rz->mode == IR_RESIZE_NEAREST) {
     int64_t i = i0;
     switch (rz->nearest) {
-    case NM_ROUND_PREFER_FLOOR: i = r <= 0.5 ? i0 : i0 + 1; break;
-    case NM_ROUND_PREFER_CEIL: i = r < 0.5 ? i0 : i0 + 1; break;
-    case NM_FLOOR: i = i0; break;
-    case NM_CEIL: i = r > 0 ? i0 + 1 : i0; break;
-    case NM_SIMPLE: i = scale < 1 ? (int64_t)ceil(xo) : i0; break; /* onnxruntime's opset-10 rule */
+    case IR_NEAREST_ROUND_PREFER_FLOOR: i = r <= 0.5 ? i0 : i0 + 1; break;
+    case IR_NEAREST_ROUND_PREFER_CEIL: i = r < 0.5 ? i0 : i0 + 1; break;
+    case IR_NEAREST_FLOOR: i = i0; break;
+    case IR_NEAREST_CEIL: i = r > 0 ? i0 + 1 : i0; break;
+    case IR_NEAREST_SIMPLE: i = scale < 1 ? (int64_t)ceil(xo) : i0; break; /* onnxruntime's opset-10 rule */
+    case IR_NEAREST_UNKNOWN: UNREACHABLE(); /* refused by rz_read */
     }
     t.n = 1;
     t.idx[0] = i;
     t.w[0] = 1;
-  } else if (rz->mode == RZ_LINEAR) {
+  } else if (rz->mode == IR_RESIZE_LINEAR) {
     t.n = 2;
     t.idx[0] = i0;
     t.idx[1] = i0 + 1;
@@ -602,8 +587,9 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
   }
   if (ts && ref_numel(ts) == 0) ts = NULL;
   if (tz && ref_numel(tz) == 0) tz = NULL;
+  const IrResizeParams *p = ir_resize_params(x->g, x->n);
   int64_t axes[MAX_INTS];
-  int na = ir_attr_ints(x->n, "axes", axes, MAX_INTS);
+  int na = ir_ints_copy(p->axes, axes, MAX_INTS);
   if (na > r) return ref__fail(x, ERR_SHAPE, "axes has %d values for rank %d", na, r);
   if (na == 0) {
     na = r;
@@ -613,10 +599,9 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
   float fs[MAX_INTS];
   int nf = 0;
   if (!ts && !tz) { /* Upsample-7: scales attribute */
-    const IrAttr *a = ir_attr(x->n, "scales");
-    if (!a || a->kind != ATTR_FLOATS || a->n > MAX_INTS) return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
-    nf = a->n;
-    memcpy(fs, a->floats, (size_t)nf * sizeof *fs);
+    if (!p->scales || p->n_scales > MAX_INTS) return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
+    nf = p->n_scales;
+    memcpy(fs, p->scales, (size_t)nf * sizeof *fs);
   } else if (ts) {
     if (ref_numel(ts) > MAX_INTS) return ref__fail(x, ERR_SHAPE, "too many scales");
     nf = (int)ref_numel(ts);
@@ -646,11 +631,11 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
 REF_KERNEL(resize) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
-  bool legacy = x->n->op == IR_OP_UPSAMPLE || x->n_in <= 2;
+  bool legacy = ir_resize_params(x->g, x->n)->legacy;
   Rz rz = {0};
   int64_t out[IR_MAX_DIMS], d[IR_MAX_DIMS];
   double scale[IR_MAX_DIMS], r0[IR_MAX_DIMS], r1[IR_MAX_DIMS];
-  if (rz_read(x, legacy, &rz) < 0 || rz_sizes(x, X, legacy, out, scale, r0, r1) < 0) return -1;
+  if (rz_read(x, &rz) < 0 || rz_sizes(x, X, legacy, out, scale, r0, r1) < 0) return -1;
   int r = X->rank;
   for (int i = 0; i < r; i++)
     if (X->dims[i] == 0 && out[i] > 0) return ref__fail(x, ERR_SHAPE, "cannot resize an empty axis");
@@ -663,7 +648,7 @@ REF_KERNEL(resize) {
   memcpy(d, X->dims, sizeof d);
   /* separable: innermost axis first, as the ONNX reference recursion applies the outer axes last */
   for (int a = r - 1; a >= 0; a--) {
-    if (out[a] == d[a] && scale[a] == 1 && rz.coord != CT_TF_CROP_AND_RESIZE) continue;
+    if (out[a] == d[a] && scale[a] == 1 && rz.coord != IR_COORD_TF_CROP_AND_RESIZE) continue;
     double *nb = rz_axis(&rz, buf, r, d, a, out[a], scale[a], r0[a], r1[a]);
     free(buf);
     buf = nb;
@@ -683,12 +668,13 @@ REF_KERNEL(prior_box_clustered) {
   if (nf < 2 || ni < 2) return ref__fail(x, ERR_SHAPE, "sizes must hold [height, width]");
   int64_t h = (int64_t)ref_get_f64(fs, nf - 2), w = (int64_t)ref_get_f64(fs, nf - 1);
   int64_t ih = (int64_t)ref_get_f64(is, ni - 2), iw = (int64_t)ref_get_f64(is, ni - 1);
-  int64_t size = ir_prior_box_clustered(x->n, h, w, ih, iw, NULL);
+  const IrPriorBoxParams *p = ir_prior_box_params(x->g, x->n);
+  int64_t size = ir_prior_box_clustered(p, h, w, ih, iw, NULL);
   if (size < 0) return ref__fail(x, ERR_SHAPE, "inconsistent widths/heights/variances or sizes");
   int64_t dims[2] = {2, size};
   RefTensor *o = ref__out(x, 0, DT_F32, 2, dims);
   if (!o) return -1;
-  ir_prior_box_clustered(x->n, h, w, ih, iw, o->f);
+  ir_prior_box_clustered(p, h, w, ih, iw, o->f);
   return 0;
 }
 
@@ -696,19 +682,19 @@ REF_KERNEL(prior_box_clustered) {
 REF_KERNEL(detection_output) {
   const RefTensor *loc = ref__need(x, 0), *conf = ref__need(x, 1), *pri = ref__need(x, 2);
   if (!loc || !conf || !pri) return -1;
-  const IrNode *n = x->n;
-  DetParams dp = {.num_classes = (int)ir_attr_int(n, "num_classes", 0), .background = (int)ir_attr_int(n, "background_label_id", 0),
-                  .top_k = (int)ir_attr_int(n, "top_k", -1), .keep_top_k = (int)ir_attr_int(n, "keep_top_k", -1),
-                  .code_type = (int)ir_attr_int(n, "code_type", 2), .share_location = ir_attr_int(n, "share_location", 1) != 0,
-                  .variance_encoded = ir_attr_int(n, "variance_encoded_in_target", 0) != 0,
-                  .clip_before_nms = ir_attr_int(n, "clip_before_nms", 0) != 0,
-                  .clip_after_nms = ir_attr_int(n, "clip_after_nms", 0) != 0,
-                  .decrease_label_id = ir_attr_int(n, "decrease_label_id", 0) != 0,
-                  .nms_threshold = ir_attr_float(n, "nms_threshold", 0.0f),
-                  .confidence_threshold = ir_attr_float(n, "confidence_threshold", -1.0f)};
+  const IrDetectionParams *p = ir_detection_params(x->g, x->n);
+  DetParams dp = {.num_classes = (int)p->num_classes, .background = (int)p->background_label_id,
+                  .top_k = (int)p->top_k, .keep_top_k = (int)p->keep_top_k,
+                  .code_type = (int)p->code_type, .share_location = p->share_location,
+                  .variance_encoded = p->variance_encoded_in_target,
+                  .clip_before_nms = p->clip_before_nms,
+                  .clip_after_nms = p->clip_after_nms,
+                  .decrease_label_id = p->decrease_label_id,
+                  .nms_threshold = p->nms_threshold,
+                  .confidence_threshold = p->confidence_threshold};
   if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || dp.num_classes < 1 || dp.code_type < 1 || dp.code_type > 3)
     return ref__fail(x, ERR_SHAPE, "expects 2-D loc/conf, 3-D priors and a known code_type");
-  if (!ir_attr_int(n, "normalized", 1) || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
+  if (!p->normalized || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
   int64_t N = conf->dims[0], C = dp.num_classes, P = pri->dims[2] / 4, L = dp.share_location ? 1 : C;
   if (P < 1 || C * P > (1 << 26) || conf->dims[1] != P * C || loc->dims[0] != N || loc->dims[1] != P * 4 * L ||
       pri->dims[1] != 2 || (pri->dims[0] != 1 && pri->dims[0] != N))

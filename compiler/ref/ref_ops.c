@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/graph/params.h"
+#include "compiler/graph/scalar.h"
 
 /* Longest int list a kernel reads (pads of rank 8 = 16, axes, shapes ...). */
 #define MAX_INTS 64
@@ -60,31 +62,7 @@ static int bcast_inputs(RefNode *x, int first, int last, int *rank, int64_t *dim
 
 /* ---- elementwise ---- */
 
-static double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)); }
-
-/* Unary op on a double (float inputs, or int inputs of float-only ops). */
-static double unary_f(const IrNode *n, double v) {
-  switch (n->op) {
-  case IR_OP_RELU: return v > 0 ? v : 0;
-  case IR_OP_LEAKY_RELU: return v >= 0 ? v : v * ir_attr_float(n, "alpha", 0.01f);
-  case IR_OP_SIGMOID: return sigmoid(v);
-  case IR_OP_TANH: return tanh(v);
-  case IR_OP_HARD_SIGMOID: {
-    double a = ir_attr_float(n, "alpha", 0.2f), b = ir_attr_float(n, "beta", 0.5f);
-    return fmax(0.0, fmin(1.0, a * v + b));
-  }
-  case IR_OP_HARD_SWISH: return v * fmax(0.0, fmin(1.0, v / 6.0 + 0.5));
-  case IR_OP_ELU: return v >= 0 ? v : ir_attr_float(n, "alpha", 1.0f) * (exp(v) - 1.0);
-  case IR_OP_EXP: return exp(v);
-  case IR_OP_LOG: return log(v);
-  case IR_OP_SQRT: return sqrt(v);
-  case IR_OP_NEG: return -v;
-  case IR_OP_ABS: return fabs(v);
-  case IR_OP_FLOOR: return floor(v);
-  case IR_OP_CEIL: return ceil(v);
-  default: return NAN;
-  }
-}
+/* The scalar maths of every elementwise kernel is compiler/graph/scalar.c, shared with folding. */
 
 REF_KERNEL(unary) {
   const RefTensor *a = ref__need(x, 0);
@@ -93,56 +71,19 @@ REF_KERNEL(unary) {
   if (!o) return -1;
   int64_t n = ref_numel(a);
   IrOp op = x->n->op;
-  bool int_ok = op == IR_OP_NEG || op == IR_OP_ABS || op == IR_OP_RELU || op == IR_OP_FLOOR || op == IR_OP_CEIL;
+  IrUnaryArgs ua = ir_unary_args(x->g, x->n);
   for (int64_t k = 0; k < n; k++) {
-    if (a->i && int_ok) {
-      int64_t v = a->i[k];
-      if (op == IR_OP_NEG) v = (int64_t)(0 - (uint64_t)v);
-      else if (op == IR_OP_ABS) v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
-      else if (op == IR_OP_RELU) v = v > 0 ? v : 0;
-      ref_set_i64(o, k, v);
-    } else {
-      ref_set_f64(o, k, unary_f(x->n, ref_get_f64(a, k)));
-    }
+    int64_t v;
+    if (a->i && ir_eval_unary_i(op, a->i[k], INT64_MIN, INT64_MAX, &v)) ref_set_i64(o, k, v);
+    else ref_set_f64(o, k, ir_eval_unary_f(op, &ua, ref_get_f64(a, k)));
   }
   return 0;
-}
-
-/* a op b for integers (wrapping add/sub/mul, truncating division, 0 for a division by 0). */
-static int64_t binary_i(IrOp op, int64_t a, int64_t b) {
-  switch (op) {
-  case IR_OP_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
-  case IR_OP_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
-  case IR_OP_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
-  case IR_OP_DIV: return b == 0 || (a == INT64_MIN && b == -1) ? 0 : a / b;
-  case IR_OP_POW: {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;
-    uint64_t r = 1, base = (uint64_t)a;
-    for (int64_t e = b; e > 0; e >>= 1) {
-      if (e & 1) r *= base;
-      base *= base;
-    }
-    return (int64_t)r;
-  }
-  default: return 0;
-  }
-}
-
-static double binary_f(IrOp op, double a, double b) {
-  switch (op) {
-  case IR_OP_ADD: return a + b;
-  case IR_OP_SUB: return a - b;
-  case IR_OP_MUL: return a * b;
-  case IR_OP_DIV: return a / b;
-  case IR_OP_POW: return pow(a, b);
-  default: return NAN;
-  }
 }
 
 REF_KERNEL(binary) {
   const RefTensor *a = ref__need(x, 0), *b = ref__need(x, 1);
   if (!a || !b) return -1;
-  if (ir_attr(x->n, "broadcast") && ir_attr(x->n, "axis"))
+  if (ir_binary_params(x->g, x->n)->legacy_axis)
     return ref__fail(x, ERR_UNSUPPORTED_OP, "legacy broadcast with an axis is not implemented");
   int r;
   int64_t d[IR_MAX_DIMS];
@@ -154,8 +95,13 @@ REF_KERNEL(binary) {
   int64_t n = ref_numel(o);
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     int64_t ka = bcast_off(a, &it), kb = bcast_off(b, &it);
-    if (o->i && b->i) ref_set_i64(o, k, binary_i(x->n->op, a->i[ka], b->i[kb]));
-    else ref_set_f64(o, k, binary_f(x->n->op, ref_get_f64(a, ka), ref_get_f64(b, kb)));
+    int64_t v;
+    if (o->i && b->i) {
+      ir_eval_binary_i(x->n->op, a->i[ka], b->i[kb], &v); /* undefined (division by 0): 0 */
+      ref_set_i64(o, k, v);
+    } else {
+      ref_set_f64(o, k, ir_eval_binary_f(x->n->op, ref_get_f64(a, ka), ref_get_f64(b, kb)));
+    }
   }
   return 0;
 }
@@ -169,7 +115,7 @@ REF_KERNEL(variadic) {
   if (bcast_inputs(x, 0, x->n_in - 1, &r, d) < 0) return -1;
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
-  bool is_max = x->n->op == IR_OP_MAX;
+  IrOp op = x->n->op;
   RefIter it;
   ref__iter_init(&it, r, d);
   int64_t n = ref_numel(o);
@@ -183,10 +129,11 @@ REF_KERNEL(variadic) {
       int64_t off = bcast_off(t, &it);
       if (o->i) {
         int64_t v = ref_get_i64(t, off);
-        if (first || (is_max ? v > iv : v < iv)) iv = v;
+        if (first) iv = v;
+        else ir_eval_binary_i(op, iv, v, &iv);
       } else {
         double v = ref_get_f64(t, off);
-        if (first || isnan(v) || (!isnan(fv) && (is_max ? v > fv : v < fv))) fv = v;
+        fv = first ? v : ir_eval_binary_f(op, fv, v);
       }
       first = false;
     }
@@ -210,13 +157,8 @@ REF_KERNEL(compare) {
   IrOp op = x->n->op;
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     int64_t ka = bcast_off(a, &it), kb = bcast_off(b, &it);
-    int c;
-    if (a->i && b->i) c = a->i[ka] < b->i[kb] ? -1 : a->i[ka] > b->i[kb];
-    else {
-      double va = ref_get_f64(a, ka), vb = ref_get_f64(b, kb);
-      c = va < vb ? -1 : va > vb ? 1 : va == vb ? 0 : 2; /* 2: unordered (NaN) */
-    }
-    o->i[k] = op == IR_OP_EQUAL ? c == 0 : op == IR_OP_LESS ? c == -1 : c == 1;
+    if (a->i && b->i) ir_eval_binary_i(op, a->i[ka], b->i[kb], &o->i[k]);
+    else o->i[k] = ir_eval_binary_f(op, ref_get_f64(a, ka), ref_get_f64(b, kb)) != 0;
   }
   return 0;
 }
@@ -265,29 +207,23 @@ REF_KERNEL(prelu) {
 REF_KERNEL(clip) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  double lo = -INFINITY, hi = INFINITY;
+  IrUnaryArgs ua = ir_unary_args(x->g, x->n);
+  int64_t ilo = INT64_MIN, ihi = INT64_MAX;
   if (x->n_in > 1 || x->g->opset >= 11) {
-    if (x->n_in > 1 && x->in[1]) lo = ref_get_f64(x->in[1], 0);
-    if (x->n_in > 2 && x->in[2]) hi = ref_get_f64(x->in[2], 0);
+    if (x->n_in > 1 && x->in[1]) ua.lo = ref_get_f64(x->in[1], 0), ilo = ref_get_i64(x->in[1], 0);
+    if (x->n_in > 2 && x->in[2]) ua.hi = ref_get_f64(x->in[2], 0), ihi = ref_get_i64(x->in[2], 0);
   } else {
-    lo = ir_attr_float(x->n, "min", -FLT_MAX);
-    hi = ir_attr_float(x->n, "max", FLT_MAX);
+    const IrClipParams *p = ir_clip_params(x->g, x->n);
+    ua.lo = p->min;
+    ua.hi = p->max;
   }
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, a->dims);
   if (!o) return -1;
   int64_t n = ref_numel(a);
   for (int64_t k = 0; k < n; k++) {
-    if (a->i) {
-      int64_t v = a->i[k];
-      if (x->n_in > 1 && x->in[1] && v < ref_get_i64(x->in[1], 0)) v = ref_get_i64(x->in[1], 0);
-      if (x->n_in > 2 && x->in[2] && v > ref_get_i64(x->in[2], 0)) v = ref_get_i64(x->in[2], 0);
-      ref_set_i64(o, k, v);
-    } else {
-      double v = a->f[k];
-      if (v < lo) v = lo;
-      if (v > hi) v = hi;
-      ref_set_f64(o, k, v);
-    }
+    int64_t v;
+    if (a->i && ir_eval_unary_i(IR_OP_CLIP, a->i[k], ilo, ihi, &v)) ref_set_i64(o, k, v);
+    else ref_set_f64(o, k, ir_eval_unary_f(IR_OP_CLIP, &ua, a->f[k]));
   }
   return 0;
 }
@@ -350,8 +286,9 @@ REF_KERNEL(gemm) {
   const RefTensor *a = ref__need(x, 0), *b = ref__need(x, 1), *c = x->n_in > 2 ? x->in[2] : NULL;
   if (!a || !b) return -1;
   if (a->rank != 2 || b->rank != 2) return ref__fail(x, ERR_SHAPE, "operands must be 2-D");
-  bool ta = ir_attr_int(x->n, "transA", 0) != 0, tb = ir_attr_int(x->n, "transB", 0) != 0;
-  double alpha = ir_attr_float(x->n, "alpha", 1.0f), beta = ir_attr_float(x->n, "beta", 1.0f);
+  const IrGemmParams *gp = ir_gemm_params(x->g, x->n);
+  bool ta = gp->trans_a, tb = gp->trans_b;
+  double alpha = gp->alpha, beta = gp->beta;
   int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1], kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
   if (k != kb) return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)k, (long long)kb);
   int64_t od[2] = {m, n};
@@ -382,7 +319,7 @@ REF_KERNEL(gemm) {
 REF_KERNEL(concat) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  int ax = ref__axis(x, ir_axis_params(x->g, x->n)->axis, a->rank);
   if (ax < 0) return -1;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
@@ -425,10 +362,10 @@ REF_KERNEL(reshape) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t sh[MAX_INTS];
-  int c = ref__ints(x, 1, "shape", sh, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS); /* input 2 (shape inference requires it) */
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
-  bool allowzero = ir_attr_int(x->n, "allowzero", 0) != 0;
+  bool allowzero = ir_reshape_params(x->g, x->n)->allowzero;
   int neg = -1;
   int64_t known = 1;
   for (int i = 0; i < c; i++) {
@@ -460,7 +397,7 @@ REF_KERNEL(reshape) {
 REF_KERNEL(flatten) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t axis = ir_attr_int(x->n, "axis", 1);
+  int64_t axis = ir_axis_params(x->g, x->n)->axis;
   if (axis < -a->rank || axis > a->rank) return ref__fail(x, ERR_SHAPE, "axis %lld is out of range", (long long)axis);
   int ax = (int)(axis < 0 ? axis + a->rank : axis);
   int64_t d[2] = {1, 1};
@@ -486,7 +423,7 @@ REF_KERNEL(transpose) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t perm[MAX_INTS];
-  int c = ir_attr_ints(x->n, "perm", perm, MAX_INTS);
+  int c = ir_ints_copy(ir_transpose_params(x->g, x->n)->perm, perm, MAX_INTS);
   if (c == 0) {
     c = a->rank;
     for (int i = 0; i < c; i++) perm[i] = a->rank - 1 - i;
@@ -530,7 +467,7 @@ REF_KERNEL(squeeze) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  int c = ref__ints(x, 1, "axes", ir_axes_params(x->g, x->n)->axes, axes, MAX_INTS);
   if (c < 0 || norm_axes(x, axes, c, a->rank) < 0) return -1;
   bool drop[IR_MAX_DIMS] = {false};
   for (int i = 0; i < c; i++) {
@@ -551,7 +488,7 @@ REF_KERNEL(unsqueeze) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  int c = ref__ints(x, 1, "axes", ir_axes_params(x->g, x->n)->axes, axes, MAX_INTS);
   if (c < 0) return -1;
   int r = a->rank + c;
   if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
@@ -563,16 +500,14 @@ REF_KERNEL(unsqueeze) {
   return copy_as(x, 0, a, r, d);
 }
 
-typedef enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP } PadMode;
-
 /* Source index on an axis of size n for padded index i (pb = leading pad); -1 = constant. */
-static int64_t pad_src(PadMode m, int64_t i, int64_t pb, int64_t n) {
+static int64_t pad_src(IrPadMode m, int64_t i, int64_t pb, int64_t n) {
   int64_t s = i - pb;
   if (s >= 0 && s < n) return s;
   switch (m) {
-  case PAD_EDGE: return s < 0 ? 0 : n - 1;
-  case PAD_WRAP: return ((s % n) + n) % n;
-  case PAD_REFLECT: {
+  case IR_PAD_EDGE: return s < 0 ? 0 : n - 1;
+  case IR_PAD_WRAP: return ((s % n) + n) % n;
+  case IR_PAD_REFLECT: {
     if (n == 1) return 0;
     int64_t p = 2 * (n - 1);
     s = ((s % p) + p) % p;
@@ -585,12 +520,13 @@ static int64_t pad_src(PadMode m, int64_t i, int64_t pb, int64_t n) {
 REF_KERNEL(pad) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
+  const IrPadParams *pp = ir_pad_params(x->g, x->n);
   bool attrs = x->g->opset > 0 && x->g->opset < 11;
   int64_t pads[MAX_INTS], axes[MAX_INTS];
-  int c = ref__ints(x, attrs ? 99 : 1, attrs ? "pads" : NULL, pads, MAX_INTS);
+  int c = ref__ints(x, attrs ? 99 : 1, attrs ? "pads" : NULL, pp->pads, pads, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && !attrs) c = ref__ints(x, 99, "pads", pads, MAX_INTS); /* lenient: attribute form */
-  int na = ref__ints(x, 3, NULL, axes, MAX_INTS);
+  if (c == 0 && !attrs) c = ref__ints(x, 99, "pads", pp->pads, pads, MAX_INTS); /* lenient: attribute form */
+  int na = ref__ints(x, 3, NULL, IR_NO_INTS, axes, MAX_INTS);
   if (na < 0) return -1;
   if (na == 0) {
     na = a->rank;
@@ -599,19 +535,18 @@ REF_KERNEL(pad) {
     return -1;
   }
   if (c != 2 * na) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * na);
-  double value = attrs ? ir_attr_float(x->n, "value", 0.0f)
+  double value = attrs ? pp->value
                        : (x->n_in > 2 && x->in[2] && ref_numel(x->in[2]) > 0 ? ref_get_f64(x->in[2], 0) : 0.0);
-  const char *ms = ir_attr_str(x->n, "mode", "constant");
-  PadMode m = !strcmp(ms, "constant") ? PAD_CONSTANT : !strcmp(ms, "reflect") ? PAD_REFLECT
-            : !strcmp(ms, "edge") ? PAD_EDGE : !strcmp(ms, "wrap") ? PAD_WRAP : (PadMode)-1;
-  if ((int)m < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
+  const char *ms = pp->mode_name;
+  IrPadMode m = pp->mode;
+  if (m == IR_PAD_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
   int64_t pb[IR_MAX_DIMS] = {0}, d[IR_MAX_DIMS], st[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
   for (int i = 0; i < na; i++) {
     pb[axes[i]] = pads[i];
     d[axes[i]] += pads[i] + pads[na + i];
     if (d[axes[i]] < 0) return ref__fail(x, ERR_SHAPE, "padding gives a negative size on axis %lld", (long long)axes[i]);
-    if (m != PAD_CONSTANT && a->dims[axes[i]] == 0 && d[axes[i]] > 0)
+    if (m != IR_PAD_CONSTANT && a->dims[axes[i]] == 0 && d[axes[i]] > 0)
       return ref__fail(x, ERR_SHAPE, "cannot pad an empty axis in mode '%s'", ms);
   }
   ref__strides(a->rank, a->dims, st);
@@ -656,11 +591,12 @@ REF_KERNEL(slice) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t st[MAX_INTS], en[MAX_INTS], ax[MAX_INTS], sp[MAX_INTS];
+  const IrSliceParams *p = ir_slice_params(x->g, x->n);
   bool attrs = x->n_in == 1;
-  int cs = ref__ints(x, attrs ? 99 : 1, attrs ? "starts" : NULL, st, MAX_INTS);
-  int ce = ref__ints(x, attrs ? 99 : 2, attrs ? "ends" : NULL, en, MAX_INTS);
-  int ca = ref__ints(x, attrs ? 99 : 3, attrs ? "axes" : NULL, ax, MAX_INTS);
-  int cp = attrs ? 0 : ref__ints(x, 4, NULL, sp, MAX_INTS);
+  int cs = ref__ints(x, attrs ? 99 : 1, attrs ? "starts" : NULL, p->starts, st, MAX_INTS);
+  int ce = ref__ints(x, attrs ? 99 : 2, attrs ? "ends" : NULL, p->ends, en, MAX_INTS);
+  int ca = ref__ints(x, attrs ? 99 : 3, attrs ? "axes" : NULL, p->axes, ax, MAX_INTS);
+  int cp = attrs ? 0 : ref__ints(x, 4, NULL, IR_NO_INTS, sp, MAX_INTS);
   if (cs < 0 || ce < 0 || ca < 0 || cp < 0) return -1;
   if (ce != cs || (ca && ca != cs) || (cp && cp != cs))
     return ref__fail(x, ERR_SHAPE, "starts, ends, axes and steps have different lengths");
@@ -693,18 +629,19 @@ REF_KERNEL(slice) {
 REF_KERNEL(split) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  const IrSplitParams *sp = ir_split_params(x->g, x->n);
+  int ax = ref__axis(x, sp->axis, a->rank);
   if (ax < 0) return -1;
   int nout = x->n_out;
   int64_t sz[MAX_INTS], dim = a->dims[ax];
-  int c = ref__ints(x, 1, "split", sz, MAX_INTS);
+  int c = ref__ints(x, 1, "split", sp->split, sz, MAX_INTS);
   if (c < 0) return -1;
   if (c) {
     int64_t sum = 0;
     for (int i = 0; i < c; i++) sum += sz[i];
     if (c != nout || sum != dim)
       return ref__fail(x, ERR_SHAPE, "split sizes do not match %d outputs over a dim of %lld", nout, (long long)dim);
-  } else if (ir_attr(x->n, "num_outputs")) {
+  } else if (sp->has_num_outputs) {
     int64_t chunk = dim / nout + (dim % nout != 0);
     for (int i = 0; i < nout; i++) {
       int64_t left = dim - chunk * i;
@@ -738,10 +675,11 @@ REF_KERNEL(reduce) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axes[MAX_INTS];
-  int c = ref__ints(x, 1, "axes", axes, MAX_INTS);
+  const IrAxesParams *ap = ir_axes_params(x->g, x->n);
+  int c = ref__ints(x, 1, "axes", ap->axes, axes, MAX_INTS);
   if (c < 0 || norm_axes(x, axes, c, a->rank) < 0) return -1;
-  bool keep = ir_attr_int(x->n, "keepdims", 1) != 0;
-  bool noop = c == 0 && ir_attr_int(x->n, "noop_with_empty_axes", 0) != 0;
+  bool keep = ap->keepdims;
+  bool noop = c == 0 && ap->noop_with_empty_axes;
   bool red[IR_MAX_DIMS] = {false};
   for (int i = 0; i < a->rank; i++) red[i] = c == 0 && !noop;
   for (int i = 0; i < c; i++) red[axes[i]] = true;
@@ -788,9 +726,10 @@ REF_KERNEL(reduce) {
 REF_KERNEL(argmax) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  const IrArgMaxParams *ap = ir_argmax_params(x->g, x->n);
+  int ax = ref__axis(x, ap->axis, a->rank);
   if (ax < 0) return -1;
-  bool keep = ir_attr_int(x->n, "keepdims", 1) != 0, last = ir_attr_int(x->n, "select_last_index", 0) != 0;
+  bool keep = ap->keepdims, last = ap->select_last_index;
   int r = 0;
   int64_t d[IR_MAX_DIMS], outer = 1, inner = 1, dim = a->dims[ax];
   for (int i = 0; i < a->rank; i++) {
@@ -838,15 +777,16 @@ REF_KERNEL(topk) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t kv[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, kv, MAX_INTS);
+  const IrTopKParams *tp = ir_topk_params(x->g, x->n);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, kv, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && ir_attr(x->n, "k")) { kv[0] = ir_attr_int(x->n, "k", 0); c = 1; }
+  if (c == 0 && tp->has_k) { kv[0] = tp->k; c = 1; } /* TopK-1 */
   if (c != 1) return ref__fail(x, ERR_SHAPE, "k must be a single value");
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", -1), a->rank);
+  int ax = ref__axis(x, tp->axis, a->rank);
   if (ax < 0) return -1;
   int64_t dim = a->dims[ax], k = kv[0], outer = 1, inner = 1;
   if (k < 0 || k > dim) return ref__fail(x, ERR_SHAPE, "k %lld is out of range for axis size %lld", (long long)k, (long long)dim);
-  bool largest = ir_attr_int(x->n, "largest", 1) != 0;
+  bool largest = tp->largest;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
   d[ax] = k;
@@ -876,9 +816,10 @@ REF_KERNEL(topk) {
 REF_KERNEL(cast) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t to = ir_attr_int(x->n, "to", 0);
-  DType dt = to > 0 && to < 64 ? dtype_from_onnx((int32_t)to) : DT_UNDEF;
-  if (dt == DT_UNDEF || dt == DT_STRING) return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)to);
+  const IrCastParams *p = ir_cast_params(x->g, x->n);
+  DType dt = p->to;
+  if (dt == DT_UNDEF || dt == DT_STRING)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)p->to_code);
   RefTensor *o = ref__out(x, 0, dt, a->rank, a->dims);
   if (!o) return -1;
   int64_t n = ref_numel(a);
@@ -903,24 +844,23 @@ static int out_const(RefNode *x, const IrTensor *t) {
 
 /* A Constant node that was not folded at load (the frontend folds the usual ones). */
 REF_KERNEL(constant) {
-  const IrAttr *a = ir_attr(x->n, "value");
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < x->g->n_tensors && x->g->tensors[a->tensor].data &&
-      x->g->tensors[a->tensor].dtype != DT_STRING)
-    return out_const(x, &x->g->tensors[a->tensor]);
-  if ((a = ir_attr(x->n, "value_float")) != NULL || (a = ir_attr(x->n, "value_int")) != NULL) {
-    RefTensor *o = ref__out(x, 0, a->kind == ATTR_FLOAT ? DT_F32 : DT_I64, 0, NULL);
+  const IrConstantParams *p = ir_constant_params(x->g, x->n);
+  if (p->kind == IR_CONST_TENSOR && x->g->tensors[p->tensor].dtype != DT_STRING)
+    return out_const(x, &x->g->tensors[p->tensor]);
+  if (p->kind == IR_CONST_FLOAT || p->kind == IR_CONST_INT) {
+    RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOAT ? DT_F32 : DT_I64, 0, NULL);
     if (!o) return -1;
-    if (o->f) o->f[0] = a->f;
-    else o->i[0] = a->i;
+    if (o->f) o->f[0] = p->f;
+    else o->i[0] = p->i;
     return 0;
   }
-  if ((a = ir_attr(x->n, "value_floats")) != NULL || (a = ir_attr(x->n, "value_ints")) != NULL) {
-    int64_t len = a->n;
-    RefTensor *o = ref__out(x, 0, a->kind == ATTR_FLOATS ? DT_F32 : DT_I64, 1, &len);
+  if (p->kind == IR_CONST_FLOATS || p->kind == IR_CONST_INTS) {
+    int64_t len = p->n;
+    RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOATS ? DT_F32 : DT_I64, 1, &len);
     if (!o) return -1;
-    for (int k = 0; k < a->n; k++) {
-      if (o->f) o->f[k] = a->floats[k];
-      else o->i[k] = a->ints[k];
+    for (int k = 0; k < p->n; k++) {
+      if (o->f) o->f[k] = p->floats[k];
+      else o->i[k] = p->ints[k];
     }
     return 0;
   }
@@ -931,13 +871,13 @@ REF_KERNEL(constant_of_shape) {
   const RefTensor *s = ref__need(x, 0);
   if (!s) return -1;
   int64_t d[MAX_INTS];
-  int c = ref__ints(x, 0, NULL, d, MAX_INTS);
+  int c = ref__ints(x, 0, NULL, IR_NO_INTS, d, MAX_INTS);
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", c, IR_MAX_DIMS);
-  const IrAttr *a = ir_attr(x->n, "value");
+  int v = ir_constant_of_shape_params(x->g, x->n)->value;
   const IrTensor *vt = NULL;
-  if (a && a->kind == ATTR_TENSOR && a->tensor >= 0 && a->tensor < x->g->n_tensors) {
-    vt = &x->g->tensors[a->tensor];
+  if (v >= 0) {
+    vt = &x->g->tensors[v];
     if (!vt->data || ir_numel(vt) != 1 || vt->dtype == DT_STRING)
       return ref__fail(x, ERR_SHAPE, "value must be a one-element tensor");
   }
@@ -954,7 +894,8 @@ REF_KERNEL(constant_of_shape) {
 REF_KERNEL(shape) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
-  int64_t r = a->rank, s = ir_attr_int(x->n, "start", 0), e = ir_attr_int(x->n, "end", r);
+  const IrShapeParams *p = ir_shape_params(x->g, x->n);
+  int64_t r = a->rank, s = p->start, e = p->end;
   s = s < 0 ? (s < -r ? 0 : s + r) : (s > r ? r : s);
   e = e < 0 ? (e < -r ? 0 : e + r) : (e > r ? r : e);
   int64_t len = e > s ? e - s : 0;
@@ -968,7 +909,7 @@ REF_KERNEL(gather) {
   const RefTensor *a = ref__need(x, 0), *ix = ref__need(x, 1);
   if (!a || !ix) return -1;
   if (a->rank == 0) return ref__fail(x, ERR_SHAPE, "data must not be a scalar");
-  int ax = ref__axis(x, ir_attr_int(x->n, "axis", 0), a->rank);
+  int ax = ref__axis(x, ir_axis_params(x->g, x->n)->axis, a->rank);
   if (ax < 0) return -1;
   int r = a->rank - 1 + ix->rank;
   if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
@@ -995,7 +936,7 @@ REF_KERNEL(expand) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t sh[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, sh, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS);
   if (c < 0) return -1;
   if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
   int r = a->rank;
@@ -1034,7 +975,7 @@ REF_KERNEL(tile) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t rep[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, rep, MAX_INTS);
+  int c = ref__ints(x, 1, NULL, IR_NO_INTS, rep, MAX_INTS);
   if (c < 0) return -1;
   if (c != a->rank) return ref__fail(x, ERR_SHAPE, "repeats has %d values, expected %d", c, a->rank);
   int64_t d[IR_MAX_DIMS], st[IR_MAX_DIMS];
@@ -1061,10 +1002,11 @@ static int block_move(RefNode *x, bool to_space) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   if (a->rank != 4) return ref__fail(x, ERR_SHAPE, "input rank %d, expected 4", a->rank);
-  int64_t b = ir_attr_int(x->n, "blocksize", 0);
+  const IrBlockParams *p = ir_block_params(x->g, x->n);
+  int64_t b = p->blocksize;
   if (b < 1) return ref__fail(x, ERR_SHAPE, "blocksize %lld is invalid", (long long)b);
   int64_t N = a->dims[0], C = a->dims[1], H = a->dims[2], W = a->dims[3];
-  bool crd = to_space && !strcmp(ir_attr_str(x->n, "mode", "DCR"), "CRD");
+  bool crd = to_space && p->mode == IR_D2S_CRD;
   int64_t d[4];
   if (to_space) {
     if (C % (b * b)) return ref__fail(x, ERR_SHAPE, "channels %lld are not divisible by blocksize^2", (long long)C);

@@ -4,6 +4,7 @@
 #include "compiler/backend/blob/bw.h"
 
 #include "compiler/graph/optable.h"
+#include "compiler/graph/params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,13 +37,14 @@ static int lower_post(W *w, const IrNode *n, uint32_t type) {
     break;
   case BLOB_STAGE_LEAKY_RELU:
     buf_put_u32(&s->params, 0);
-    buf_put_f32(&s->params, ir_attr_float(n, "alpha", 0.01f));
+    buf_put_f32(&s->params, ir_act_params(w->g, n)->alpha);
     break;
-  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_attr_float(n, "alpha", 1.0f)); break;
+  case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_act_params(w->g, n)->alpha); break;
   case BLOB_STAGE_CLAMP: {
     for (int k = 1; k < n->n_inputs && k < 3; k++)
       if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with run-time bounds is not written", n->op_type);
-    float lo = ir_attr_float(n, "min", -65504.0f), hi = ir_attr_float(n, "max", 65504.0f);
+    const IrClipParams *p = ir_clip_params(w->g, n);
+    float lo = p->has_min ? p->min : -65504.0f, hi = p->has_max ? p->max : 65504.0f; /* FP16 range: unbounded */
     if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
     if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
     buf_put_f32(&s->params, lo);
@@ -310,7 +312,7 @@ static int lower_prelu_bcast(W *w, const IrNode *n) {
 static int lower_gather_stage(W *w, const IrNode *n) {
   int x = n->inputs[0], ix = n->inputs[1], y = n->outputs[0];
   int r = bw_rank_of(bw_T(w, x));
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   uint32_t idt = bw_blob_dt(bw_T(w, ix)->dtype);
@@ -333,31 +335,32 @@ static int lower_detection_output(W *w, const IrNode *n) {
   const IrTensor *loc = bw_T(w, n->inputs[0]), *conf = bw_T(w, n->inputs[1]), *pri = bw_T(w, n->inputs[2]), *y = bw_T(w, n->outputs[0]);
   if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || !pri->data || y->rank != 4)
     return bw_fail(w, "%s: expects 2-D loc/conf and constant 3-D priors", n->op_type);
-  int64_t C = ir_attr_int(n, "num_classes", 0), P = pri->dims[2] / 4, N = conf->dims[0];
-  bool share = ir_attr_int(n, "share_location", 1) != 0;
+  const IrDetectionParams *p = ir_detection_params(w->g, n);
+  int64_t C = p->num_classes, P = pri->dims[2] / 4, N = conf->dims[0];
+  bool share = p->share_location;
   if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C || loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
     return bw_fail(w, "%s: loc, conf and priors do not agree on the prior count", n->op_type);
-  int64_t keep = ir_attr_int(n, "keep_top_k", -1);
+  int64_t keep = p->keep_top_k;
   if (keep < 0) keep = y->dims[2];
   Stage *s = bw_new_stage(w, BLOB_STAGE_DETECTION_OUTPUT, false);
   buf_put_i32(&s->params, (int32_t)C);
   buf_put_i32(&s->params, share);
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "background_label_id", 0));
-  buf_put_f32(&s->params, ir_attr_float(n, "nms_threshold", 0.0f));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "top_k", -1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "code_type", 2));
+  buf_put_i32(&s->params, (int32_t)p->background_label_id);
+  buf_put_f32(&s->params, p->nms_threshold);
+  buf_put_i32(&s->params, (int32_t)p->top_k);
+  buf_put_i32(&s->params, (int32_t)p->code_type);
   buf_put_i32(&s->params, (int32_t)keep);
-  buf_put_f32(&s->params, ir_attr_float(n, "confidence_threshold", -1.0f));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "variance_encoded_in_target", 0));
+  buf_put_f32(&s->params, p->confidence_threshold);
+  buf_put_i32(&s->params, p->variance_encoded_in_target);
   buf_put_i32(&s->params, (int32_t)P);
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_before_nms", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "clip_after_nms", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "decrease_label_id", 0));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_width", 1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "input_height", 1));
-  buf_put_i32(&s->params, (int32_t)ir_attr_int(n, "normalized", 1));
+  buf_put_i32(&s->params, p->clip_before_nms);
+  buf_put_i32(&s->params, p->clip_after_nms);
+  buf_put_i32(&s->params, p->decrease_label_id);
+  buf_put_i32(&s->params, (int32_t)p->input_width);
+  buf_put_i32(&s->params, (int32_t)p->input_height);
+  buf_put_i32(&s->params, p->normalized);
   buf_put_i32(&s->params, (int32_t)N);
-  buf_put_f32(&s->params, ir_attr_float(n, "objectness_score", 0.0f));
+  buf_put_f32(&s->params, p->objectness_score);
   buf_put_i32(&s->params, 0); /* has_arm_inputs: the 3-input form */
   bw_add_buf(s, bw_view(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->inputs[1]));
@@ -417,18 +420,16 @@ static int lower_conv(W *w, const IrNode *n) {
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
     return bw_fail(w, "%s: only 2-D convolutions with constant weights are written", n->op_type);
   int64_t ic = x->dims[1], oc = wt->dims[0], icg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
-  int64_t group = ir_attr_int(n, "group", 1);
-  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(n, "strides", st, 2);
-  ir_attr_ints(n, "dilations", dil, 2);
-  int np = ir_attr_ints(n, "pads", pads, 4);
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"))) {
+  const IrWindowParams *p = ir_window_params(w->g, n);
+  int64_t group = p->group;
+  const int64_t *st = p->strides, *dil = p->dilations;
+  int64_t pads[4] = {p->pads[0], p->pads[1], p->pads[2], p->pads[3]};
+  if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER)) {
     for (int d = 0; d < 2; d++) {
       int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh), ek = (k - 1) * dil[d] + 1;
       int64_t total = (out - 1) * st[d] + ek - in;
       if (total < 0) total = 0;
-      pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      pads[d] = p->auto_pad == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
     }
   }
   int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
@@ -487,15 +488,12 @@ static int lower_deconv(W *w, const IrNode *n) {
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
     return bw_fail(w, "%s: only 2-D transposed convolutions with constant weights are written", n->op_type);
   int64_t ic = x->dims[1], icw = wt->dims[0], ocg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
-  int64_t group = ir_attr_int(n, "group", 1);
-  int64_t st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  ir_attr_ints(n, "strides", st, 2);
-  ir_attr_ints(n, "dilations", dil, 2);
-  ir_attr_ints(n, "pads", pads, 4);
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+  const IrWindowParams *p = ir_window_params(w->g, n);
+  int64_t group = p->group;
+  const int64_t *st = p->strides, *dil = p->dilations, *pads = p->pads;
   if (dil[0] != 1 || dil[1] != 1)
     return bw_fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter", n->op_type);
-  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+  if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return bw_fail(w, "%s with auto_pad SAME_*: export with explicit pads", n->op_type);
   if (group < 1 || icw != ic || ic % group) return bw_fail(w, "%s: weights do not match the input channels", n->op_type);
   int64_t icg = ic / group, oc = ocg * group, K = kh * kw;
@@ -540,11 +538,12 @@ static int lower_deconv(W *w, const IrNode *n) {
 static int lower_fc(W *w, const IrNode *n) {
   const IrTensor *a = bw_T(w, n->inputs[0]), *b = bw_T(w, n->inputs[1]);
   bool gemm = n->op == IR_OP_GEMM;
-  if (!b->data || b->rank != 2 || (gemm && ir_attr_int(n, "transA", 0)))
+  const IrGemmParams *gp = gemm ? ir_gemm_params(w->g, n) : NULL; /* MatMul: no attributes */
+  if (!b->data || b->rank != 2 || (gemm && gp->trans_a))
     return bw_fail(w, "%s: only activation x constant 2-D weights is written", n->op_type);
-  bool transb = gemm && ir_attr_int(n, "transB", 0);
+  bool transb = gemm && gp->trans_b;
   int64_t ic = transb ? b->dims[1] : b->dims[0], oc = transb ? b->dims[0] : b->dims[1];
-  double alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
+  double alpha = gemm ? gp->alpha : 1.0, beta = gemm ? gp->beta : 1.0;
   if (ir_numel(a) % ic) return bw_fail(w, "%s: input does not match the weights", n->op_type);
   int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_t >= 0 && ir_numel(bw_T(w, bias_t)) != oc) {
@@ -601,17 +600,16 @@ static int lower_pool(W *w, const IrNode *n) {
   bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_REDUCE_MEAN;
   uint32_t exclude = 1;
   if (!global) {
-    ir_attr_ints(n, "kernel_shape", k, 2);
-    ir_attr_ints(n, "strides", st, 2);
-    int np = ir_attr_ints(n, "pads", pads, 4);
-    const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-    if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
+    const IrWindowParams *p = ir_window_params(w->g, n);
+    for (int d = 0; d < 2; d++) k[d] = p->kernel[d], st[d] = p->strides[d];
+    for (int d = 0; d < 4; d++) pads[d] = p->pads[d];
+    if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER))
       for (int d = 0; d < 2; d++) {
         int64_t total = (y->dims[2 + d] - 1) * st[d] + k[d] - x->dims[2 + d];
         if (total < 0) total = 0;
-        pads[d] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+        pads[d] = p->auto_pad == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
       }
-    if (avg) exclude = ir_attr_int(n, "count_include_pad", 0) ? 0 : 1;
+    if (avg) exclude = p->count_include_pad ? 0 : 1;
   }
   uint32_t type = avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
   Stage *s = bw_new_stage(w, type, false);
@@ -625,7 +623,7 @@ static int lower_pool(W *w, const IrNode *n) {
 static int lower_softmax(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", w->g->opset >= 13 ? -1 : 1);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   Stage *s = bw_new_stage(w, BLOB_STAGE_SOFT_MAX, false);
   buf_put_i32(&s->params, (int32_t)(r - 1 - axis)); /* memory index, 0 = innermost (§3.4) */
@@ -638,7 +636,7 @@ static int lower_transpose(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
   int64_t perm[IR_MAX_DIMS];
-  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  int np = ir_ints_copy(ir_transpose_params(w->g, n)->perm, perm, IR_MAX_DIMS);
   if (np == 0)
     for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
@@ -658,7 +656,7 @@ void bw_copy_stage(W *w, BRef in, BRef out) {
 static int lower_concat(W *w, const IrNode *n) {
   const IrTensor *y = bw_T(w, n->outputs[0]);
   int r = bw_rank_of(y);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   uint32_t at = 0;
   for (int k = 0; k < n->n_inputs; k++) {
@@ -751,12 +749,11 @@ static int lower_slice(W *w, const IrNode *n) {
         if (ir_const_i64(sp, i) != 1) return lower_strided_slice(w, n);
     }
   } else {
-    int64_t starts[8], axes[8];
-    int ns = ir_attr_ints(n, "starts", starts, 8), na = ir_attr_ints(n, "axes", axes, 8);
-    for (int i = 0; i < ns; i++) {
-      int64_t a = i < na ? axes[i] : i;
+    const IrSliceParams *p = ir_slice_params(w->g, n); /* Slice-1 */
+    for (int i = 0; i < p->starts.n && i < 8; i++) {
+      int64_t a = i < p->axes.n && i < 8 ? p->axes.v[i] : i;
       if (a < 0) a += r;
-      if (a == axis) start = starts[i];
+      if (a == axis) start = p->starts.v[i];
     }
   }
   if (start < 0) start += bw_dim_of(x, axis);
@@ -770,7 +767,7 @@ static int lower_slice(W *w, const IrNode *n) {
 static int lower_split(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_split_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   uint32_t at = 0;
   for (int k = 0; k < n->n_outputs; k++) {
@@ -791,7 +788,7 @@ static int lower_gather(W *w, const IrNode *n) {
     return lower_gather_stage(w, n);
   const IrTensor *idx = bw_T(w, n->inputs[1]);
   int r = bw_rank_of(x);
-  int64_t axis = ir_attr_int(n, "axis", 0);
+  int64_t axis = ir_axis_params(w->g, n)->axis;
   if (axis < 0) axis += r;
   for (int64_t i = 0; i < ir_numel(idx); i++) {
     int64_t v = ir_const_i64(idx, i);
@@ -806,19 +803,20 @@ static int lower_gather(W *w, const IrNode *n) {
 }
 
 static int lower_resize(W *w, const IrNode *n) {
-  const char *mode = ir_attr_str(n, "mode", "nearest");
-  const char *ctm = ir_attr_str(n, "coordinate_transformation_mode", n->op == IR_OP_UPSAMPLE ? "asymmetric" : "half_pixel");
-  static const char *const CTM[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "tf_half_pixel_for_nn", "align_corners"};
+  const IrResizeParams *p = ir_resize_params(w->g, n);
+  /* the stage's codes; a mode it does not have is written as the first one */
+  static const IrResizeCoord CTM[] = {IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ASYMMETRIC,
+                                      IR_COORD_TF_HALF_PIXEL_FOR_NN, IR_COORD_ALIGN_CORNERS};
   uint32_t ctm_code = 0;
   for (uint32_t i = 0; i < 5; i++)
-    if (!strcmp(ctm, CTM[i])) ctm_code = i;
-  if (!strcmp(mode, "nearest")) {
-    static const char *const NM[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
-    bool legacy = n->op == IR_OP_UPSAMPLE || w->g->opset < 11; /* Upsample / Resize-10: floor */
-    const char *nm = ir_attr_str(n, "nearest_mode", legacy ? "floor" : "round_prefer_floor");
+    if (p->coord == CTM[i]) ctm_code = i;
+  if (p->mode == IR_RESIZE_NEAREST) {
+    static const IrResizeNearest NM[] = {IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR,
+                                         IR_NEAREST_CEIL, IR_NEAREST_SIMPLE};
+    IrResizeNearest nr = p->legacy ? IR_NEAREST_FLOOR : p->nearest; /* Upsample / Resize-10: floor */
     uint32_t nm_code = 0;
     for (uint32_t i = 0; i < 5; i++)
-      if (!strcmp(nm, NM[i])) nm_code = i;
+      if (nr == NM[i]) nm_code = i;
     Stage *s = bw_new_stage(w, BLOB_STAGE_RESAMPLE, false);
     buf_put_i32(&s->params, 0);       /* antialias */
     buf_put_f32(&s->params, -1.0f);   /* factor: derived from the output size (§7 item 11) */
@@ -830,7 +828,7 @@ static int lower_resize(W *w, const IrNode *n) {
     return 0;
   }
   Stage *s = bw_new_stage(w, BLOB_STAGE_INTERP, false);
-  buf_put_i32(&s->params, !strcmp(ctm, "align_corners"));
+  buf_put_i32(&s->params, p->coord == IR_COORD_ALIGN_CORNERS);
   buf_put_u32(&s->params, 1); /* Linear */
   buf_put_u32(&s->params, ctm_code);
   bw_add_buf(s, bw_view(w, n->inputs[0]));
@@ -841,6 +839,7 @@ static int lower_resize(W *w, const IrNode *n) {
 static int lower_pad(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int r = bw_rank_of(x);
+  const IrPadParams *pp = ir_pad_params(w->g, n);
   int64_t pads[2 * IR_MAX_DIMS] = {0};
   int np = 0;
   if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) {
@@ -848,13 +847,12 @@ static int lower_pad(W *w, const IrNode *n) {
     np = (int)ir_numel(p);
     for (int i = 0; i < np && i < 2 * IR_MAX_DIMS; i++) pads[i] = ir_const_i64(p, i);
   } else {
-    np = ir_attr_ints(n, "pads", pads, 2 * IR_MAX_DIMS);
+    np = ir_ints_copy(pp->pads, pads, 2 * IR_MAX_DIMS); /* Pad-2 */
   }
   if (np != 2 * r || r > 4) return bw_fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
-  float value = ir_attr_float(n, "value", 0.0f);
+  float value = pp->value;
   if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) value = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
-  const char *mode = ir_attr_str(n, "mode", "constant");
-  uint32_t m = !strcmp(mode, "edge") ? 1 : !strcmp(mode, "reflect") ? 2 : 0;
+  uint32_t m = pp->mode == IR_PAD_EDGE ? 1 : pp->mode == IR_PAD_REFLECT ? 2 : 0;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PAD, false);
   for (int i = 0; i < 4; i++) { /* minor -> major */
     int ie = r - 1 - i;
@@ -872,7 +870,7 @@ static int lower_batchnorm(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int64_t c = x->rank >= 2 ? x->dims[1] : 1;
   double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
-  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(w->g, n)->epsilon;
   for (int k = 1; k < 5; k++)
     if (!ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with non-constant statistics is not written", n->op_type);
   for (int64_t i = 0; i < c; i++) {
@@ -954,6 +952,7 @@ static int64_t axes_mask(const int64_t *axes, int n, int r) {
 static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
   int r = bw_rank_of(bw_T(w, n->inputs[0]));
   if (r > 8) return bw_fail(w, "%s of rank > 8", n->op_type);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
   int64_t axes[IR_MAX_DIMS];
   int na;
   if (n->n_inputs > 1 && n->inputs[1] >= 0) { /* opset 13 ReduceSum / opset 18: axes input */
@@ -963,10 +962,11 @@ static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
     if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
     for (int i = 0; i < na; i++) axes[i] = ir_const_i64(at, i);
   } else {
-    na = ir_attr_ints(n, "axes", axes, IR_MAX_DIMS);
+    na = ir_ints_copy(p->axes, axes, IR_MAX_DIMS);
+    if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
   }
   if (na == 0) {
-    if (ir_attr_int(n, "noop_with_empty_axes", 0)) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    if (p->noop_with_empty_axes) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
     for (int i = 0; i < r; i++) axes[i] = i;
     na = r;
   }
@@ -1020,7 +1020,7 @@ static int lower_instance_norm(W *w, const IrNode *n) {
   if (ir_numel(bw_T(w, n->inputs[1])) != c || ir_numel(bw_T(w, n->inputs[2])) != c)
     return bw_fail(w, "%s: scale and bias must have one value per channel", n->op_type);
   bool cst = ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]);
-  double eps = ir_attr_float(n, "epsilon", 1e-5f);
+  double eps = ir_norm_params(w->g, n)->epsilon;
   double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
   for (int64_t i = 0; cst && i < c; i++) {
     sc[i] = ir_const_f64(bw_T(w, n->inputs[1]), i);
@@ -1073,8 +1073,9 @@ static int lower_gemm(W *w, const IrNode *n) {
     return bw_fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet", n->op_type);
   for (int i = 0; i < ra - 2; i++)
     if (bw_T(w, at)->dims[i] != bw_T(w, bt)->dims[i]) return bw_fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
-  bool ta = gemm && ir_attr_int(n, "transA", 0), tb = gemm && ir_attr_int(n, "transB", 0);
-  float alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0f, beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0f;
+  const IrGemmParams *gp = gemm ? ir_gemm_params(w->g, n) : NULL; /* MatMul: no attributes */
+  bool ta = gemm && gp->trans_a, tb = gemm && gp->trans_b;
+  float alpha = gemm ? gp->alpha : 1.0f, beta = gemm ? gp->beta : 1.0f;
   int ct = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (ct >= 0) {
     const IrTensor *cy = bw_T(w, ct), *y = bw_T(w, yt);
@@ -1111,21 +1112,23 @@ static int lower_topk(W *w, const IrNode *n) {
   int xt = n->inputs[0];
   int r = bw_rank_of(bw_T(w, xt));
   bool argmax = n->op == IR_OP_ARGMAX;
-  int64_t axis = ir_attr_int(n, "axis", argmax ? 0 : -1), k = 1;
+  const IrArgMaxParams *ap = argmax ? ir_argmax_params(w->g, n) : NULL;
+  const IrTopKParams *tp = argmax ? NULL : ir_topk_params(w->g, n);
+  int64_t axis = argmax ? ap->axis : tp->axis, k = 1;
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   int32_t mode = 0, sort = 0;
   if (argmax) {
-    if (ir_attr_int(n, "select_last_index", 0)) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
+    if (ap->select_last_index) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
   } else {
     if (n->n_inputs > 1 && n->inputs[1] >= 0) {
       if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time K is not written", n->op_type);
       k = ir_const_i64(bw_T(w, n->inputs[1]), 0);
     } else {
-      k = ir_attr_int(n, "k", 1);
+      k = tp->k; /* TopK-1 */
     }
-    if (!ir_attr_int(n, "sorted", 1)) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
-    mode = ir_attr_int(n, "largest", 1) ? 0 : 1;
+    if (!tp->sorted) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
+    mode = tp->largest ? 0 : 1;
     sort = 1; /* Value */
   }
   if (k < 1 || k > bw_dim_of(bw_T(w, xt), (int)axis)) return bw_fail(w, "%s: K out of range", n->op_type);
@@ -1219,11 +1222,12 @@ static BRef padded_rows(W *w, int like, const char *suffix, uint32_t align_bytes
  * through padded copies, as compile_tool's stride adjustment does. */
 static int lower_lrn(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
-  int64_t size = ir_attr_int(n, "size", 0);
+  const IrLrnParams *p = ir_lrn_params(w->g, n);
+  int64_t size = p->size;
   if (x->rank != 4) return bw_fail(w, "%s: only 4-D (NCHW) inputs are written", n->op_type);
   if (size < 1 || size % 2 == 0)
     return bw_fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's", n->op_type);
-  float alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f), bias = ir_attr_float(n, "bias", 1.0f);
+  float alpha = p->alpha, beta = p->beta, bias = p->bias;
   int64_t wd = x->dims[x->rank - 1];
   bool aligned = (wd * 2) % 16 == 0;
   BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
@@ -1252,7 +1256,7 @@ static int lower_lrn(W *w, const IrNode *n) {
 static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
   const IrTensor *x = &g->tensors[n->inputs[0]];
   int64_t perm[IR_MAX_DIMS];
-  int np = ir_attr_ints(n, "perm", perm, IR_MAX_DIMS);
+  int np = ir_ints_copy(ir_transpose_params(g, n)->perm, perm, IR_MAX_DIMS);
   if (x->rank < 1 || (np && np != x->rank)) return false;
   if (!np)
     for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
@@ -1278,7 +1282,7 @@ bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
 
 static int lower_matmul(W *w, const IrNode *n) {
   const IrTensor *b = bw_T(w, n->inputs[1]);
-  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0));
+  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_gemm_params(w->g, n)->trans_a);
   return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
 }
 
