@@ -534,6 +534,201 @@ int blob_parse(BlobInfo **out, Arena *a, const uint8_t *data, size_t len, const 
   return 0;
 }
 
+/* ---- MyriadXHwOp ops ------------------------------------------------------------------------- */
+
+bool blob_hw_dims(const BlobBuffer *bb, BlobHwDims *o) {
+  const BlobShape *s = &bb->shape;
+  if (!s->dims_known || !s->strides_known || s->data_type != BLOB_DT_FP16 ||
+      s->num_dims != blob_order_ndims(s->order))
+    return false;
+  const uint32_t *r = s->dims_raw;
+  switch (s->order) {
+  case BLOB_ORDER_NCHW: *o = (BlobHwDims){r[0], r[1], r[2], r[3]}; break;
+  case BLOB_ORDER_CHW: *o = (BlobHwDims){r[0], r[1], r[2], 1}; break;
+  case BLOB_ORDER_NC: *o = (BlobHwDims){1, 1, r[0], r[1]}; break;
+  default: return false;
+  }
+  return o->w && o->h && o->c && o->n;
+}
+
+void blob_hw_pad(const BlobHwOp *op, BlobHwPad *p) {
+  memset(p, 0, sizeof *p);
+  if (!op->with_pad || op->op_type == BLOB_HW_OP_FC) return;
+  uint32_t kx = op->kernel_width, ky = op->kernel_height;
+  uint32_t l = kx / 2, r = kx ? (kx - 1) / 2 : 0, t = ky / 2, b = ky ? (ky - 1) / 2 : 0;
+  if (op->op_type == BLOB_HW_OP_POOL && op->pool_type == BLOB_HW_POOL_MAX && op->pad_mode) {
+    p->edge = true;
+    p->left = op->pad_mode & BLOB_HW_PAD_REPEAT_LEFT_EDGE ? l : 0;
+    p->right = op->pad_mode & BLOB_HW_PAD_REPEAT_RIGHT_EDGE ? r : 0;
+    p->top = op->pad_mode & BLOB_HW_PAD_REPEAT_TOP_EDGE ? t : 0;
+    p->bottom = op->pad_mode & BLOB_HW_PAD_REPEAT_BOTTOM_EDGE ? b : 0;
+  } else {
+    *p = (BlobHwPad){l, r, t, b, false};
+  }
+}
+
+__attribute__((format(printf, 4, 5))) static int hw_why(char *why, size_t size, uint32_t k,
+                                                        const char *fmt, ...) {
+  char msg[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(why, size, "op %u: %s", k, msg);
+  return -1;
+}
+
+/* Elements of a 1-D FP16 vector buffer (biases, scales), 0 when it is not one. */
+static uint64_t hw_vector_len(const BlobBuffer *bb) {
+  const BlobShape *s = &bb->shape;
+  if (!s->dims_known || s->data_type != BLOB_DT_FP16) return 0;
+  uint64_t n = 1;
+  for (uint32_t i = 0; i < s->num_dims; i++)
+    n *= s->dims_raw[i];
+  return n;
+}
+
+/* Output size along one axis: (in + pads - k) / stride + 1, or 0 when the kernel does not fit. */
+static uint64_t hw_out_size(uint32_t in, uint32_t before, uint32_t after, uint32_t k, uint32_t s) {
+  uint64_t padded = (uint64_t)in + before + after;
+  return padded < k || !s ? 0 : (padded - k) / s + 1;
+}
+
+/* Weights [8, K, ICx, OCx/8] (dims minor -> major) against the kernel and input channels. */
+static int hw_check_weights(const BlobStage *st, const BlobHwOp *op, uint32_t k, uint32_t taps,
+                            uint32_t in_c, uint64_t need_oc, char *why, size_t size) {
+  const BlobShape *w = &st->buffers[op->coeffs_ind].shape;
+  if (!w->dims_known || w->data_type != BLOB_DT_FP16 || w->num_dims != 4 || w->dims_raw[0] != 8)
+    return hw_why(why, size, k, "weights b%d are not FP16 [8, K, IC, OC/8]", op->coeffs_ind);
+  if (w->dims_raw[1] != taps)
+    return hw_why(why, size, k, "weights b%d hold %u taps, the kernel has %u", op->coeffs_ind,
+                  w->dims_raw[1], taps);
+  if (w->dims_raw[2] != in_c)
+    return hw_why(why, size, k, "weights b%d are for %u input channels, the input has %u",
+                  op->coeffs_ind, w->dims_raw[2], in_c);
+  if (need_oc > 8ull * w->dims_raw[3])
+    return hw_why(why, size, k, "output channels up to %llu run past the %llu of weights b%d",
+                  (unsigned long long)need_oc, 8ull * w->dims_raw[3], op->coeffs_ind);
+  const int32_t vec[2] = {op->biases_ind, op->scales_ind};
+  static const char *const vname[2] = {"biases", "scales"};
+  for (int i = 0; i < 2; i++)
+    if (vec[i] >= 0 && hw_vector_len(&st->buffers[vec[i]]) < need_oc)
+      return hw_why(why, size, k, "%s b%d hold fewer than the %llu output channels", vname[i],
+                    vec[i], (unsigned long long)need_oc);
+  return 0;
+}
+
+/* Kernel, stride and the spatial output size of a CONV / CONV_POOL / POOL op. */
+static int hw_check_window(const BlobHwOp *op, uint32_t k, const BlobHwDims *in,
+                           const BlobHwDims *out, char *why, size_t size) {
+  if (op->kernel_width < 1 || op->kernel_width > 15 || op->kernel_height < 1 ||
+      op->kernel_height > 15)
+    return hw_why(why, size, k, "kernel %ux%u is outside 1..15", op->kernel_width,
+                  op->kernel_height);
+  if (op->kernel_stride < 1 || op->kernel_stride > 8)
+    return hw_why(why, size, k, "stride %u is outside 1..8", op->kernel_stride);
+  BlobHwPad p;
+  blob_hw_pad(op, &p);
+  uint64_t ow = hw_out_size(in->w, p.left, p.right, op->kernel_width, op->kernel_stride);
+  uint64_t oh = hw_out_size(in->h, p.top, p.bottom, op->kernel_height, op->kernel_stride);
+  if (op->op_type == BLOB_HW_OP_CONV_POOL) {
+    uint32_t pw = op->pool_kernel_width, ph = op->pool_kernel_height;
+    if (pw < 1 || pw > 15 || ph < 1 || ph > 15)
+      return hw_why(why, size, k, "pool kernel %ux%u is outside 1..15", pw, ph);
+    ow /= pw, oh /= ph;
+  }
+  if (ow != out->w || oh != out->h)
+    return hw_why(why, size, k,
+                  "input %ux%u with kernel %ux%u, stride %u%s gives %llux%llu, the output is %ux%u",
+                  in->w, in->h, op->kernel_width, op->kernel_height, op->kernel_stride,
+                  op->with_pad ? " and padding" : "", (unsigned long long)ow,
+                  (unsigned long long)oh, out->w, out->h);
+  return 0;
+}
+
+static int hw_check_fields(const BlobStage *st, const BlobHwOp *op, uint32_t k, char *why,
+                           size_t size) {
+  uint32_t t = op->op_type;
+  if (t != BLOB_HW_OP_CONV && t != BLOB_HW_OP_CONV_POOL && t != BLOB_HW_OP_FC &&
+      t != BLOB_HW_OP_POOL)
+    return hw_why(why, size, k, "opType %u is not CONV 0, CONV_POOL 1, FC 2 or POOL 4", t);
+  if (t == BLOB_HW_OP_POOL && op->pool_type > BLOB_HW_POOL_AVERAGE)
+    return hw_why(why, size, k, "poolType %u is not MAX 0 or AVERAGE 1", op->pool_type);
+  if (op->op_mode > BLOB_HW_MODE_16_16)
+    return hw_why(why, size, k, "opMode %u is outside 0..4", op->op_mode);
+  const uint32_t flag[] = {op->with_pad, op->with_relu, op->with_clamp, op->fc_accum,
+                           op->reuse_data, op->reuse_coeff};
+  static const char *const fname[] = {"withPad", "withReLU", "withClamp",
+                                      "fcAccum", "reuseData", "reuseCoeff"};
+  for (int i = 0; i < 6; i++)
+    if (flag[i] > 1) return hw_why(why, size, k, "%s is %u, not 0 or 1", fname[i], flag[i]);
+  if (op->with_pad && op->pad_mode > 0xF)
+    return hw_why(why, size, k, "padMode 0x%x has bits beyond the four REPEAT flags", op->pad_mode);
+  if (op->with_clamp && !(op->clamp_max == op->clamp_max))
+    return hw_why(why, size, k, "clampMaxVal is NaN");
+  const int32_t ind[] = {op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
+                         op->scales_ind};
+  static const char *const iname[] = {"input", "output", "weights", "biases", "scales"};
+  for (int i = 0; i < 5; i++)
+    if (ind[i] < -1 || ind[i] >= (int64_t)st->num_buffers)
+      return hw_why(why, size, k, "%s buffer index %d is out of range (the stage has %u buffers)",
+                    iname[i], ind[i], st->num_buffers);
+  if (op->input_ind < 0 || op->output_ind < 0)
+    return hw_why(why, size, k, "no %s buffer", op->input_ind < 0 ? "input" : "output");
+  if (t != BLOB_HW_OP_POOL && op->coeffs_ind < 0) return hw_why(why, size, k, "no weights buffer");
+  for (int i = 0; i < 5; i++)
+    if (i != 1 && ind[i] == op->output_ind)
+      return hw_why(why, size, k, "the output b%d is also its %s", op->output_ind, iname[i]);
+  return 0;
+}
+
+int blob_hw_op_check(const BlobStage *st, uint32_t k, char *why, size_t size) {
+  if (k >= st->num_hw_ops) return hw_why(why, size, k, "no such op");
+  const BlobHwOp *op = &st->hw_ops[k];
+  if (hw_check_fields(st, op, k, why, size) < 0) return -1;
+  BlobHwDims in, out;
+  if (!blob_hw_dims(&st->buffers[op->input_ind], &in))
+    return hw_why(why, size, k, "input b%d is not FP16 NCHW, CHW or NC with a static shape",
+                  op->input_ind);
+  const BlobBuffer *ob = &st->buffers[op->output_ind];
+  if (!blob_hw_dims(ob, &out))
+    return hw_why(why, size, k, "output b%d is not FP16 NCHW, CHW or NC with a static shape",
+                  op->output_ind);
+  if (ob->location == BLOB_LOC_BLOB || ob->location == BLOB_LOC_NONE || ob->location == BLOB_LOC_INPUT)
+    return hw_why(why, size, k, "output b%d is in %s memory, which a stage cannot write",
+                  op->output_ind, blob_loc_name(ob->location) ? blob_loc_name(ob->location) : "unknown");
+  uint64_t end = (uint64_t)op->out_chan_offset + op->out_num_chans;
+  switch (op->op_type) {
+  case BLOB_HW_OP_POOL:
+    if (!op->out_num_chans || end > (uint64_t)in.c * in.n || end > (uint64_t)out.c * out.n)
+      return hw_why(why, size, k, "channels %u+%u run past the input's %llu or the output's %llu",
+                    op->out_chan_offset, op->out_num_chans, (unsigned long long)in.c * in.n,
+                    (unsigned long long)out.c * out.n);
+    return hw_check_window(op, k, &in, &out, why, size);
+  case BLOB_HW_OP_FC:
+    if (in.w != 1 || in.h != 1 || out.w != 1 || out.h != 1 || in.n != out.n)
+      return hw_why(why, size, k, "FC input %ux%ux%u and output %ux%ux%u are not vectors",
+                    in.c, in.h, in.w, out.c, out.h, out.w);
+    if (!op->fc_input_num || (uint64_t)op->fc_input_offset + op->fc_input_num > in.c)
+      return hw_why(why, size, k, "FC inputs %u+%u run past the input's %u channels",
+                    op->fc_input_offset, op->fc_input_num, in.c);
+    if (!op->fc_output_num || op->fc_output_offset >= out.c)
+      return hw_why(why, size, k, "FC outputs %u+%u start past the output's %u channels",
+                    op->fc_output_offset, op->fc_output_num, out.c);
+    end = (uint64_t)op->fc_output_offset + op->fc_output_num;
+    return hw_check_weights(st, op, k, 1, in.c, end < out.c ? end : out.c, why, size);
+  default: /* CONV, CONV_POOL */
+    if (in.n != out.n)
+      return hw_why(why, size, k, "input batch %u differs from the output's %u", in.n, out.n);
+    if (!op->out_num_chans || end > out.c)
+      return hw_why(why, size, k, "output channels %u+%u run past the output's %u",
+                    op->out_chan_offset, op->out_num_chans, out.c);
+    if (hw_check_weights(st, op, k, op->kernel_width * op->kernel_height, in.c, end, why, size) < 0)
+      return -1;
+    return hw_check_window(op, k, &in, &out, why, size);
+  }
+}
+
 /* ---- checker --------------------------------------------------------------------------------- */
 
 /* Appends "rule: detail" and counts it. */
