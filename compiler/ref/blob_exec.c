@@ -270,19 +270,21 @@ static int gather(X *x, const BlobStage *s) {
     return -1;
   int32_t ax = (int32_t)u32_at(s->params);
   if (ax < 0 || (uint32_t)ax >= a.nd) return fail(x, "gather axis out of range");
-  if (y.nd != a.nd - 1 + ix.nd) return fail(x, "gather output rank differs from data + indices - 1");
+  /* a scalar index is stored as [1] and drops the axis (compile_tool's PDPostProcessing blob) */
+  uint32_t ni = y.nd + 1 == a.nd && count(&ix) == 1 ? 0 : ix.nd;
+  if (y.nd != a.nd - 1 + ni) return fail(x, "gather output rank differs from data + indices - 1");
   for (uint32_t i = 0; i < y.nd; i++) {
-    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ix.nd ? ix.d[i - ax] : a.d[i - ix.nd + 1];
+    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ni ? ix.d[i - ax] : a.d[i - ni + 1];
     if (y.d[i] != want) return fail(x, "gather output dims differ from data and indices");
   }
-  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS];
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS] = {0};
   do {
-    for (uint32_t i = 0; i < ix.nd; i++) ii[i] = iy[ax + i];
+    for (uint32_t i = 0; i < ni; i++) ii[i] = iy[ax + i];
     float fv = ld(&ix, ii);
     int64_t k = (int64_t)lrintf(fv);
     if (k < 0) k += a.d[ax];
     if (k < 0 || k >= a.d[ax]) return fail(x, "gather index out of range");
-    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ix.nd - 1];
+    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ni - 1];
     st(&y, iy, ld(&a, ia));
   } while (next(iy, y.d, y.nd));
   return 0;
