@@ -17,6 +17,7 @@
 #ifndef TESTS_HWBLOB_H
 #define TESTS_HWBLOB_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/backend/blob_format.h"
@@ -230,6 +231,63 @@ static inline void hb_finish(Hb *h, Buf *out) {
     buf_align(out, 64);
     buf_free(sec[i]);
   }
+}
+
+/* HW weights [8, K, ICx, OCx/8] from IR weights w[oc][ic][k] (k = kx + KX * ky), zero padded
+ * (blob-stages.md §3.3, hw_weights_content.cpp). */
+static inline HbBuf hb_hw_weights(Hb *h, const float *w, uint32_t oc, uint32_t ic, uint32_t icx, uint32_t k) {
+  uint32_t ocb = (oc + 7) / 8;
+  size_t n = (size_t)8 * k * icx * ocb;
+  float *t = (float *)calloc(n, sizeof *t);
+  for (uint32_t o = 0; o < oc; o++)
+    for (uint32_t i = 0; i < ic; i++)
+      for (uint32_t tap = 0; tap < k; tap++)
+        t[(o % 8) + 8 * tap + (size_t)8 * k * i + (size_t)8 * k * icx * (o / 8)] = w[((size_t)o * ic + i) * k + tap];
+  const uint32_t dims[4] = {8, k, icx, ocb};
+  HbBuf b = hb_const_f16(h, t, n, BLOB_ORDER_NCHW, 4, dims);
+  free(t);
+  return b;
+}
+
+/* The tiny HW conv blob the tests and the bad-input catalogue start from: input "x" FP16
+ * [1,2,5,6], one MyriadXHwOp stage with one CONV op (3x3, pad, stride 1, mode 1, ReLU, biases and
+ * scales) writing output "y" FP16 [1,3,5,6]; rows 16-byte aligned. hb_tiny_values gives the
+ * input, weight, bias and scale values. mutate (may be NULL) edits the op and the stage's five
+ * buffers (input, weights, biases, scales, output) before they are written. */
+static inline float hb_tiny_x(uint32_t c, uint32_t y, uint32_t x) { return (float)((c * 31 + y * 7 + x * 3) % 13) * 0.25f - 1.5f; }
+static inline float hb_tiny_w(uint32_t o, uint32_t i, uint32_t t) { return (float)((o * 5 + i * 3 + t) % 7) * 0.125f - 0.375f; }
+static inline float hb_tiny_b(uint32_t o) { return (float)o * 0.5f - 0.5f; }
+static inline float hb_tiny_s(uint32_t o) { return o == 2 ? 0.25f : 0.5f; }
+
+typedef void (*HbMutate)(BlobHwOp *op, HbBuf *bufs);
+
+static inline void hb_tiny_conv(Buf *out, HbMutate mutate) {
+  Hb h;
+  hb_init(&h, 1);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16);
+  HbBuf y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  hb_io(&h, true, "x", &x);
+  hb_io(&h, false, "y", &y);
+  float w[3 * 2 * 9], b[8] = {0}, s[8] = {0};
+  for (uint32_t o = 0; o < 3; o++) {
+    b[o] = hb_tiny_b(o), s[o] = hb_tiny_s(o);
+    for (uint32_t i = 0; i < 2; i++)
+      for (uint32_t t = 0; t < 9; t++) w[(o * 2 + i) * 9 + t] = hb_tiny_w(o, i, t);
+  }
+  const uint32_t vd[1] = {8};
+  HbBuf bufs[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
+                   hb_const_f16(&h, s, 8, BLOB_ORDER_C, 1, vd), y};
+  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV, .op_mode = BLOB_HW_MODE_2_128, .with_pad = 1, .input_ind = 0,
+                 .coeffs_ind = 1, .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3,
+                 .kernel_width = 3, .kernel_height = 3, .kernel_stride = 1, .with_relu = 1, .relu_a1 = 1};
+  if (mutate) mutate(&op, bufs);
+  Buf p = BUF_INIT;
+  hb_hw_begin(&p, 1);
+  hb_hw_op(&p, &op);
+  hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, bufs, 5);
+  buf_free(&p);
+  hb_finish(&h, out);
 }
 
 #endif

@@ -456,8 +456,280 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
   ref_tensor_free(&d1), ref_tensor_free(&d2), ref_tensor_free(&cls), ref_tensor_free(&reg);
 }
 
+/* ---- hand-built HW blobs ----------------------------------------------------------------------- */
+
+/* Runs blob bytes on one FP16 input given as a [1,C,H,W] float tensor; the blob must pass
+ * blob_check first. Returns blob_run's rc (err filled on failure). */
+static int run_bytes(BlobResult *r, const Buf *blob, const RefTensor *in, bool check, Err *err) {
+  Arena *a = arena_new();
+  BlobInfo *b = NULL;
+  assert_int_equal(blob_parse(&b, a, blob->data, blob->len, "hand.blob", err), 0);
+  if (check) {
+    Buf rep = BUF_INIT;
+    if (blob_check(b, &rep, err) != 0) fail_msg("check: %.*s", (int)rep.len, (const char *)rep.data);
+    buf_free(&rep);
+  }
+  BlobFeed f = {NULL, in, false};
+  int rc = blob_run(r, b, blob->data, blob->len, &f, 1, NULL, err);
+  arena_free(a);
+  return rc;
+}
+
+static void tiny_input(RefTensor *t) {
+  Err err = {0};
+  assert_int_equal(ref_tensor_alloc(t, DT_F32, 4, (int64_t[]){1, 2, 5, 6}, &err), 0);
+  for (uint32_t c = 0; c < 2; c++)
+    for (uint32_t y = 0; y < 5; y++)
+      for (uint32_t x = 0; x < 6; x++) t->f[(c * 5 + y) * 6 + x] = hb_tiny_x(c, y, x);
+}
+
+/* out[o][y][x] of hb_tiny_conv from the definition: 3x3 conv with one pixel of zero padding,
+ * + bias, * scale, then act (0 ReLU, else a LeakyReLU slope). Every value is a multiple of 1/128
+ * below 64: exact in FP32 and FP16. */
+static float tiny_expected(uint32_t o, uint32_t y, uint32_t x, float slope, bool relu) {
+  float acc = 0;
+  for (uint32_t i = 0; i < 2; i++)
+    for (int ky = 0; ky < 3; ky++)
+      for (int kx = 0; kx < 3; kx++) {
+        int yy = (int)y + ky - 1, xx = (int)x + kx - 1;
+        if (yy >= 0 && yy < 5 && xx >= 0 && xx < 6) acc += hb_tiny_x(i, (uint32_t)yy, (uint32_t)xx) * hb_tiny_w(o, i, (uint32_t)(ky * 3 + kx));
+      }
+  float v = (acc + hb_tiny_b(o)) * hb_tiny_s(o);
+  if (!relu) return v;
+  return v < 0 ? v * slope : v;
+}
+
+static void hw_exec__conv_with_pad_bias_scale_relu_is_exact(void **state) {
+  (void)state;
+  Buf blob = BUF_INIT;
+  hb_tiny_conv(&blob, NULL);
+  RefTensor in = {0};
+  tiny_input(&in);
+  BlobResult r = {0};
+  Err err = {0};
+  assert_int_equal(run_bytes(&r, &blob, &in, true, &err), 0);
+  int negatives = 0;
+  for (uint32_t o = 0; o < 3; o++)
+    for (uint32_t y = 0; y < 5; y++)
+      for (uint32_t x = 0; x < 6; x++) {
+        float e = tiny_expected(o, y, x, 0, true);
+        negatives += tiny_expected(o, y, x, 1, false) < 0;
+        if (r.outputs[0].f[(o * 5 + y) * 6 + x] != e)
+          fail_msg("y[%u][%u][%u] = %g, expected %g", o, y, x, r.outputs[0].f[(o * 5 + y) * 6 + x], e);
+      }
+  assert_true(negatives > 10); /* the ReLU had work to do */
+  blob_result_free(&r);
+  ref_tensor_free(&in);
+  buf_free(&blob);
+}
+
+/* Two ops over channel ranges 0+2 and 2+1: ReLU on the first, LeakyReLU(0.25) on the second in
+ * compile_tool's encoding (a0 1, a1 4 = 1/slope, the scale multiplied by the slope: hb_tiny_s(2)
+ * is 0.25 = 1.0 * 0.25). */
+static void two_ops(BlobHwOp *op, HbBuf *bufs) {
+  (void)bufs;
+  op->out_num_chans = 2;
+}
+static void hw_exec__channel_ranges_and_leaky_relu_encoding(void **state) {
+  (void)state;
+  /* hb_tiny_conv writes one op; build the two-op stage from the same parts by hand */
+  Hb h;
+  hb_init(&h, 1);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  hb_io(&h, true, "x", &x);
+  hb_io(&h, false, "y", &y);
+  float w[54], b[8] = {0}, sc[8] = {0};
+  for (uint32_t o = 0; o < 3; o++) {
+    b[o] = hb_tiny_b(o), sc[o] = hb_tiny_s(o);
+    for (uint32_t i = 0; i < 2; i++)
+      for (uint32_t t = 0; t < 9; t++) w[(o * 2 + i) * 9 + t] = hb_tiny_w(o, i, t);
+  }
+  const uint32_t vd[1] = {8};
+  HbBuf bufs[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
+                   hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), y};
+  BlobHwOp op0 = {.op_type = BLOB_HW_OP_CONV, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
+                  .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
+                  .kernel_height = 3, .kernel_stride = 1, .with_relu = 1, .relu_a1 = 1};
+  two_ops(&op0, bufs);
+  BlobHwOp op1 = op0;
+  op1.out_chan_offset = 2, op1.out_num_chans = 1, op1.relu_a0 = 1, op1.relu_a1 = 4;
+  Buf p = BUF_INIT, blob = BUF_INIT;
+  hb_hw_begin(&p, 2);
+  hb_hw_op(&p, &op0);
+  hb_hw_op(&p, &op1);
+  hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, bufs, 5);
+  buf_free(&p);
+  hb_finish(&h, &blob);
+  RefTensor in = {0};
+  tiny_input(&in);
+  BlobResult r = {0};
+  Err err = {0};
+  assert_int_equal(run_bytes(&r, &blob, &in, true, &err), 0);
+  int leaky_negatives = 0;
+  for (uint32_t o = 0; o < 3; o++)
+    for (uint32_t yy = 0; yy < 5; yy++)
+      for (uint32_t xx = 0; xx < 6; xx++) {
+        /* channel 2: (acc + b) * 1.0 with slope 0.25 below zero = ((acc + b) * 0.25) * (x < 0 ? 1 : 4) */
+        float e = o < 2 ? tiny_expected(o, yy, xx, 0, true) : tiny_expected(o, yy, xx, 1, false) * (tiny_expected(o, yy, xx, 1, false) < 0 ? 1 : 4);
+        leaky_negatives += o == 2 && e < 0;
+        if (r.outputs[0].f[(o * 5 + yy) * 6 + xx] != e)
+          fail_msg("y[%u][%u][%u] = %g, expected %g", o, yy, xx, r.outputs[0].f[(o * 5 + yy) * 6 + xx], e);
+      }
+  assert_true(leaky_negatives > 3); /* slope 0.25 kept values below zero */
+  blob_result_free(&r);
+  ref_tensor_free(&in);
+  buf_free(&blob);
+}
+
+/* POOL: MAX 3x3 stride 2 with the right and bottom edges repeated (padMode 0x3) over two ops
+ * (channels 0+2, 2+1), then AVERAGE 2x2 stride 2 with ReLU, on [1,3,6,6]; and CONV_POOL: the
+ * tiny conv followed by a 2x2 max pool. Expected values from the definitions. */
+static void hw_exec__pools_and_conv_pool(void **state) {
+  (void)state;
+  Hb h;
+  hb_init(&h, 1);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 3, 6, 6, 16);
+  HbBuf y1 = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 3, 3, 16), y2 = y1;
+  hb_io(&h, true, "x", &x);
+  hb_io(&h, false, "max", &y1);
+  hb_io(&h, false, "avg", &y2);
+  BlobHwOp mx = {.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_MAX, .op_mode = 4, .with_pad = 1,
+                 .pad_mode = BLOB_HW_PAD_REPEAT_RIGHT_EDGE | BLOB_HW_PAD_REPEAT_BOTTOM_EDGE, .input_ind = 0,
+                 .output_ind = 1, .coeffs_ind = -1, .biases_ind = -1, .scales_ind = -1, .out_num_chans = 2,
+                 .kernel_width = 3, .kernel_height = 3, .kernel_stride = 2};
+  BlobHwOp mx1 = mx;
+  mx1.out_chan_offset = 2, mx1.out_num_chans = 1;
+  BlobHwOp av = {.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_AVERAGE, .op_mode = 4, .input_ind = 0,
+                 .output_ind = 1, .coeffs_ind = -1, .biases_ind = -1, .scales_ind = -1, .out_num_chans = 3,
+                 .kernel_width = 2, .kernel_height = 2, .kernel_stride = 2, .with_relu = 1, .relu_a1 = 1};
+  Buf p = BUF_INIT, blob = BUF_INIT;
+  HbBuf b1[2] = {x, y1}, b2[2] = {x, y2};
+  hb_hw_begin(&p, 2), hb_hw_op(&p, &mx), hb_hw_op(&p, &mx1), hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, b1, 2);
+  p.len = 0;
+  hb_hw_begin(&p, 1), hb_hw_op(&p, &av), hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, b2, 2);
+  buf_free(&p);
+  hb_finish(&h, &blob);
+  RefTensor in = {0};
+  Err err = {0};
+  assert_int_equal(ref_tensor_alloc(&in, DT_F32, 4, (int64_t[]){1, 3, 6, 6}, &err), 0);
+  for (int i = 0; i < 108; i++) in.f[i] = (float)((i * 29) % 17) - 8.0f;
+  BlobResult r = {0};
+  assert_int_equal(run_bytes(&r, &blob, &in, true, &err), 0);
+  assert_int_equal(r.n_out, 2);
+  for (int c = 0; c < 3; c++)
+    for (int oy = 0; oy < 3; oy++)
+      for (int ox = 0; ox < 3; ox++) {
+        float m = -1e9f, s = 0;
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++) { /* repeated right/bottom edge = the window clipped */
+            int yy = oy * 2 + ky, xx = ox * 2 + kx;
+            yy = yy > 5 ? 5 : yy, xx = xx > 5 ? 5 : xx;
+            m = fmaxf(m, in.f[(c * 6 + yy) * 6 + xx]);
+          }
+        for (int ky = 0; ky < 2; ky++)
+          for (int kx = 0; kx < 2; kx++) s += in.f[(c * 6 + oy * 2 + ky) * 6 + ox * 2 + kx];
+        assert_true(r.outputs[0].f[(c * 3 + oy) * 3 + ox] == m);
+        assert_true(r.outputs[1].f[(c * 3 + oy) * 3 + ox] == fmaxf(s / 4, 0));
+      }
+  blob_result_free(&r);
+  buf_free(&blob);
+
+  /* CONV_POOL */
+  blob = (Buf)BUF_INIT;
+  hb_init(&h, 1);
+  HbBuf cx = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), cy = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 2, 3, 16);
+  hb_io(&h, true, "x", &cx);
+  hb_io(&h, false, "y", &cy);
+  float w[54], bb[8] = {0}, sc[8] = {0};
+  for (uint32_t o = 0; o < 3; o++) {
+    bb[o] = hb_tiny_b(o), sc[o] = hb_tiny_s(o);
+    for (uint32_t i = 0; i < 2; i++)
+      for (uint32_t t = 0; t < 9; t++) w[(o * 2 + i) * 9 + t] = hb_tiny_w(o, i, t);
+  }
+  const uint32_t vd[1] = {8};
+  HbBuf cb[5] = {cx, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, bb, 8, BLOB_ORDER_C, 1, vd),
+                 hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), cy};
+  BlobHwOp cp = {.op_type = BLOB_HW_OP_CONV_POOL, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
+                 .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
+                 .kernel_height = 3, .kernel_stride = 1, .pool_kernel_width = 2, .pool_kernel_height = 2,
+                 .with_relu = 1, .relu_a1 = 1};
+  p = (Buf)BUF_INIT;
+  hb_hw_begin(&p, 1), hb_hw_op(&p, &cp), hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, cb, 5);
+  buf_free(&p);
+  hb_finish(&h, &blob);
+  RefTensor tin = {0};
+  tiny_input(&tin);
+  assert_int_equal(run_bytes(&r, &blob, &tin, true, &err), 0);
+  for (uint32_t o = 0; o < 3; o++)
+    for (uint32_t oy = 0; oy < 2; oy++)
+      for (uint32_t ox = 0; ox < 3; ox++) {
+        float m = -1e9f;
+        for (uint32_t ky = 0; ky < 2; ky++)
+          for (uint32_t kx = 0; kx < 2; kx++) m = fmaxf(m, tiny_expected(o, oy * 2 + ky, ox * 2 + kx, 0, true));
+        assert_true(r.outputs[0].f[(o * 2 + oy) * 3 + ox] == m);
+      }
+  blob_result_free(&r);
+  ref_tensor_free(&in), ref_tensor_free(&tin);
+  buf_free(&blob);
+}
+
+/* FC: 20 inputs, 10 outputs in two ops that accumulate (inputs 0+12 with fcAccum 1, then 12+8
+ * with fcAccum 0, biases and ReLU on the last); plus an injected Copy of the input into a
+ * second output, which must have run. */
+static void hw_exec__fc_accumulation_chain_and_injected_copy(void **state) {
+  (void)state;
+  Hb h;
+  hb_init(&h, 1);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 20, 1, 1, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 10, 1, 1, 16);
+  HbBuf cpy = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 20, 1, 1, 16);
+  hb_io(&h, true, "x", &x);
+  hb_io(&h, false, "y", &y);
+  hb_io(&h, false, "copy", &cpy);
+  float w[200], b[16] = {0};
+  for (int o = 0; o < 10; o++) {
+    b[o] = (float)o * 0.25f - 1;
+    for (int i = 0; i < 20; i++) w[o * 20 + i] = (float)((o * 7 + i * 3) % 9) * 0.125f - 0.5f;
+  }
+  const uint32_t vd[1] = {16};
+  HbBuf bufs[4] = {x, hb_hw_weights(&h, w, 10, 20, 20, 1), hb_const_f16(&h, b, 16, BLOB_ORDER_C, 1, vd), y};
+  BlobHwOp f0 = {.op_type = BLOB_HW_OP_FC, .input_ind = 0, .coeffs_ind = 1, .biases_ind = 2, .scales_ind = -1,
+                 .output_ind = 3, .fc_input_num = 12, .fc_output_num = 10, .fc_accum = 1};
+  BlobHwOp f1 = f0;
+  f1.fc_input_offset = 12, f1.fc_input_num = 8, f1.fc_accum = 0, f1.with_relu = 1, f1.relu_a1 = 1;
+  Buf p = BUF_INIT, blob = BUF_INIT;
+  hb_hw_begin(&p, 2), hb_hw_op(&p, &f0), hb_hw_op(&p, &f1);
+  HbBuf inj[2] = {x, cpy};
+  hb_hw_inject(&h, &p, BLOB_STAGE_COPY, inj, 2);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, bufs, 4);
+  buf_free(&p);
+  hb_finish(&h, &blob);
+  RefTensor in = {0};
+  Err err = {0};
+  assert_int_equal(ref_tensor_alloc(&in, DT_F32, 4, (int64_t[]){1, 20, 1, 1}, &err), 0);
+  for (int i = 0; i < 20; i++) in.f[i] = (float)((i * 11) % 7) * 0.5f - 1.5f;
+  BlobResult r = {0};
+  assert_int_equal(run_bytes(&r, &blob, &in, true, &err), 0);
+  for (int o = 0; o < 10; o++) {
+    float acc = b[o];
+    for (int i = 0; i < 20; i++) acc += in.f[i] * w[o * 20 + i];
+    assert_true(r.outputs[0].f[o] == fmaxf(acc, 0));
+  }
+  for (int i = 0; i < 20; i++) assert_true(r.outputs[1].f[i] == in.f[i]);
+  blob_result_free(&r);
+  ref_tensor_free(&in);
+  buf_free(&blob);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(hw_exec__conv_with_pad_bias_scale_relu_is_exact),
+      cmocka_unit_test(hw_exec__channel_ranges_and_leaky_relu_encoding),
+      cmocka_unit_test(hw_exec__pools_and_conv_pool),
+      cmocka_unit_test(hw_exec__fc_accumulation_chain_and_injected_copy),
       cmocka_unit_test(hw_exec__face_detection_blob_matches_its_ir),
       cmocka_unit_test(hw_exec__person_detection_blob_matches_its_ir),
       cmocka_unit_test(hw_exec__a_wrong_relu_encoding_is_caught),

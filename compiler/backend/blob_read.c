@@ -2,6 +2,7 @@
 #include "compiler/backend/blob_read.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- reading context ------------------------------------------------------------------------ */
@@ -858,6 +859,64 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
          x->shape.dims_off);
 }
 
+/* checkHWRestrictions (GT/src/middleend/hw/tiling.cpp, blob-stages.md §3.4, §4) for one op whose
+ * input tile is w x h x c: dims within the NCE's, coefficient lines per block, lines of each
+ * channel that fit in the 128 KiB block. Returns NULL or what fails. */
+static const char *hw_restriction(const BlobHwOp *op, const BlobHwDims *in) {
+  uint32_t w = in->w, h = in->h, kx = op->kernel_width, ky = op->kernel_height;
+  uint32_t c = op->op_type == BLOB_HW_OP_POOL ? op->out_num_chans : in->c, oc = op->out_num_chans;
+  bool pool = op->op_type == BLOB_HW_OP_POOL;
+  uint32_t per_block = 1u << op->op_mode;
+  /* the plugin tests the channels before they are padded up to the block size (Expand): a
+   * 3-channel input reaches the blob as align(3, block) channels */
+  bool three = c == 3 || (!pool && align_up(3, per_block) == c);
+  if (!pool && w > 507 && h > 1 && h < 64 && !three)
+    return "input wider than 507 with 1 < height < 64 (the plugin's workaround for NCE failures)";
+  if (w > BLOB_HW_MAX_INPUT_WIDTH || h > BLOB_HW_MAX_INPUT_HEIGHT || c > BLOB_HW_MAX_CHANNELS ||
+      oc > BLOB_HW_MAX_CHANNELS)
+    return "dims beyond the NCE's 4096 x 4096 x 2048 input or 2048 output channels";
+  uint32_t blocks = pool ? 1 : (c + per_block - 1) / per_block;
+  if (!pool && (uint64_t)blocks * kx * ky > BLOB_HW_MAX_COEFF_PER_BLOCK)
+    return "more than 256 coefficient lines per block";
+  uint32_t line = (uint32_t)align_up((size_t)w * 2, 16);
+  if (pool) { /* MODE_16_16: CNN_MAX_BYTES >> mode per channel */
+    uint32_t lines = (BLOB_HW_BLOCK_BYTES >> op->op_mode) / line;
+    if ((lines < h ? lines : h) < ky) return "fewer lines per channel than the pool kernel";
+  }
+  uint32_t lines = BLOB_HW_BLOCK_BYTES / (blocks * per_block * line);
+  uint32_t need = ky + op->kernel_stride + 2 + (w <= 8);
+  if ((need < h ? need : h) > (lines < h ? lines : h)) return "fewer lines per channel than the kernel needs";
+  return NULL;
+}
+
+/* The HW rules of hw-stages.md for one MyriadXHwOp stage: every op valid against its buffers
+ * (blob_hw_op_check), data rows 16-byte aligned, every op inside checkHWRestrictions. */
+static void check_hw_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n) {
+  (void)b;
+  if (!st->num_hw_ops) viol(rep, n, "hw-op", "stage %u (MyriadXHwOp): no ops", st->index);
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
+    char why[400];
+    if (blob_hw_op_check(st, k, why, sizeof why) < 0) {
+      viol(rep, n, "hw-op", "stage %u (MyriadXHwOp) %s", st->index, why);
+      continue;
+    }
+    const BlobHwOp *op = &st->hw_ops[k];
+    const int32_t data[2] = {op->input_ind, op->output_ind};
+    for (int i = 0; i < 2; i++) {
+      const BlobShape *sh = &st->buffers[data[i]].shape;
+      if (sh->num_dims >= 3 && sh->strides_raw[1] % BLOB_STRIDE_ALIGN)
+        viol(rep, n, "hw-row-align", "stage %u (MyriadXHwOp) op %u: %s b%d rows are %u bytes apart, not a multiple of 16",
+             st->index, k, i ? "output" : "input", data[i], sh->strides_raw[1]);
+    }
+    BlobHwDims in;
+    blob_hw_dims(&st->buffers[op->input_ind], &in);
+    const char *why_not = op->op_type == BLOB_HW_OP_FC ? NULL : hw_restriction(op, &in);
+    if (why_not)
+      viol(rep, n, "hw-limits", "stage %u (MyriadXHwOp) op %u: mode %u, input %ux%ux%u, kernel %ux%u: %s",
+           st->index, k, op->op_mode, in.w, in.h, in.c, op->kernel_width, op->kernel_height, why_not);
+  }
+}
+
 static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n) {
   if (st->trailer_type != st->type || st->trailer_border != BLOB_STAGE_BORDER_SYMBOL)
     viol(rep, n, "stage-trailer",
@@ -870,15 +929,7 @@ static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n
   if (st->num_shaves > b->hdr.shaves)
     viol(rep, n, "stage-shaves", "stage %u (%s): numShaves %u is more than the header's %u",
          st->index, st->type_name, st->num_shaves, b->hdr.shaves);
-  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
-    const BlobHwOp *op = &st->hw_ops[k];
-    const int32_t ind[] = {op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
-                           op->scales_ind};
-    for (int j = 0; j < 5; j++)
-      if (ind[j] < -1 || ind[j] >= (int64_t)st->num_buffers)
-        viol(rep, n, "hw-op-index", "stage %u op %u: buffer index %d, stage has %u buffers",
-             st->index, k, ind[j], st->num_buffers);
-  }
+  if (st->type == BLOB_STAGE_MYRIAD_X_HW_OP) check_hw_stage(b, st, rep, n);
   for (uint32_t i = 0; i < st->num_buffers; i++)
     check_buffer(b, st, i, rep, n);
   if (st->injected) check_stage(b, st->injected, rep, n);
@@ -908,6 +959,192 @@ static void check_superblob(const BlobInfo *b, Buf *rep, int *n) {
            k + 1, b->super_patch_offset[k]);
 }
 
+/* ---- CMX liveness ---------------------------------------------------------------------------- */
+
+/* Marks which buffers of a stage it writes (buffer roles of blob-format.md §3.4 and the stage
+ * sources); false when the roles of the stage type are not known. */
+static bool stage_writes(const BlobStage *st, bool *w) {
+  uint32_t nb = st->num_buffers, t = st->type;
+  memset(w, 0, nb * sizeof *w);
+  if (nb < 2) return false;
+  switch (t) {
+  case BLOB_STAGE_MYRIAD_X_HW_OP:
+    for (uint32_t k = 0; k < st->num_hw_ops; k++)
+      if (st->hw_ops[k].output_ind >= 0 && (uint32_t)st->hw_ops[k].output_ind < nb)
+        w[st->hw_ops[k].output_ind] = true;
+    return true;
+  case BLOB_STAGE_DETECTION_OUTPUT: w[nb - 2] = w[nb - 1] = true; return true; /* output, temp */
+  case BLOB_STAGE_STRIDED_SLICE:
+  case BLOB_STAGE_CONCAT:
+  case BLOB_STAGE_GEMM: w[nb - 1] = true; return true;
+  case BLOB_STAGE_TOP_K:
+    for (uint32_t i = 2; i < nb; i++) w[i] = true;
+    return true;
+  case BLOB_STAGE_CONV:
+  case BLOB_STAGE_IM2COL_CONVOLUTION:
+  case BLOB_STAGE_DEPTH_CONV:
+  case BLOB_STAGE_REF_CONVOLUTION: /* input, output, weights, [temp] */
+    w[1] = true;
+    if (nb > 3) w[3] = true;
+    return true;
+  case BLOB_STAGE_COPY: case BLOB_STAGE_CONVERT: case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_BIAS_RELU: case BLOB_STAGE_BIAS_LEAKY_RELU: case BLOB_STAGE_CLAMP:
+  case BLOB_STAGE_SIGMOID: case BLOB_STAGE_TANH: case BLOB_STAGE_ELU: case BLOB_STAGE_EXP:
+  case BLOB_STAGE_LOG: case BLOB_STAGE_FLOOR: case BLOB_STAGE_CEILING: case BLOB_STAGE_HSWISH:
+  case BLOB_STAGE_POWER: case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT:
+  case BLOB_STAGE_PRELU: case BLOB_STAGE_SOFT_MAX: case BLOB_STAGE_PERMUTE: case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_PAD:
+  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: case BLOB_STAGE_FC: case BLOB_STAGE_DECONVOLUTION:
+  case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_LRN: case BLOB_STAGE_TILE: case BLOB_STAGE_GATHER:
+  case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
+  case BLOB_STAGE_MVN: case BLOB_STAGE_HW_FC_RELAYOUT:
+    w[1] = true;
+    return true;
+  default:
+    if ((t >= BLOB_STAGE_SUM && t <= BLOB_STAGE_MAX) || (t >= BLOB_STAGE_DIV && t <= BLOB_STAGE_SELECT)) {
+      w[1] = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+#define CMX_TRACK_MAX (4u << 20) /* liveness is tracked over the first 4 MiB (MyriadX CMX: 2.5 MiB) */
+
+typedef struct {
+  uint32_t *last, *prev; /* per CMX byte: the step that wrote it last / the one before (+1) */
+  size_t len;
+  Buf *rep;
+  int *n, reported;
+} Cmx;
+
+/* Calls fn on each run of contiguous element bytes [start, start + len) of a CMX buffer; false
+ * (nothing called) when the buffer is outside the tracked range or its elements overlap. */
+typedef void (*RunFn)(Cmx *c, size_t start, size_t len, void *ctx);
+static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn fn, void *ctx);
+static bool cmx_runs(Cmx *c, const BlobBuffer *x, RunFn fn, void *ctx) {
+  return cmx_runs_planes(c, x, UINT32_MAX, fn, ctx);
+}
+
+/* The same over the first max_c channel planes (dim 2 of a 3-D or 4-D buffer) only. */
+static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn fn, void *ctx) {
+  const BlobShape *s = &x->shape;
+  uint32_t es = blob_dtype_size(s->data_type);
+  if (x->location != BLOB_LOC_CMX || !s->dims_known || !s->strides_known || !es || !x->extent ||
+      (uint64_t)x->data_offset + x->extent > c->len || !s->num_dims)
+    return false;
+  uint64_t count = 1;
+  for (uint32_t i = 0; i < s->num_dims; i++) count *= s->dims_raw[i];
+  if (count * es > x->extent) return false; /* aliased elements: not a tensor of its own */
+  bool row = s->strides_raw[0] == es;
+  uint32_t first = row ? 1 : 0, idx[BLOB_MAX_DIMS] = {0}, lim[BLOB_MAX_DIMS];
+  memcpy(lim, s->dims_raw, sizeof lim);
+  if (s->num_dims >= 3 && max_c < lim[2]) lim[2] = max_c;
+  size_t run = row ? (size_t)s->dims_raw[0] * es : es;
+  for (;;) {
+    size_t off = x->data_offset;
+    for (uint32_t i = first; i < s->num_dims; i++) off += (size_t)idx[i] * s->strides_raw[i];
+    fn(c, off, run, ctx);
+    uint32_t i = first;
+    while (i < s->num_dims && ++idx[i] == lim[i]) idx[i++] = 0;
+    if (i == s->num_dims) break;
+  }
+  return true;
+}
+
+typedef struct {
+  uint32_t seen[8], n_seen; /* distinct last writers over the read (n_seen 9: too many) */
+  size_t bad;               /* first byte whose earlier writer is one of them, or SIZE_MAX */
+} ReadScan;
+
+static void scan_writers(Cmx *c, size_t at, size_t len, void *ctx) {
+  ReadScan *r = ctx;
+  for (size_t b = at; b < at + len && r->n_seen <= 8; b++) {
+    uint32_t w = c->last[b], k = 0;
+    while (k < r->n_seen && r->seen[k] != w) k++;
+    if (k == r->n_seen) {
+      if (r->n_seen < 8) r->seen[r->n_seen] = w;
+      r->n_seen++;
+    }
+  }
+}
+
+static void scan_clobbered(Cmx *c, size_t at, size_t len, void *ctx) {
+  ReadScan *r = ctx;
+  for (size_t b = at; b < at + len && r->bad == SIZE_MAX; b++) {
+    uint32_t p = c->prev[b];
+    if (!p || p == c->last[b]) continue;
+    for (uint32_t k = 0; k < r->n_seen; k++)
+      if (r->seen[k] == p) r->bad = b;
+  }
+}
+
+static void mark_written(Cmx *c, size_t at, size_t len, void *ctx) {
+  uint32_t step = *(const uint32_t *)ctx;
+  for (size_t b = at; b < at + len; b++)
+    if (c->last[b] != step) c->prev[b] = c->last[b], c->last[b] = step;
+}
+
+/* A read that still sees bytes of step W while other bytes W wrote were overwritten by a later
+ * step M: W's tensor was clobbered while live (two tensors overlapping in CMX). */
+static void cmx_read(Cmx *c, const BlobStage *st, uint32_t i) {
+  ReadScan r = {.bad = SIZE_MAX};
+  /* A HW conv reads its input's channels up to the block size of its mode: the last 2^mode - 1
+   * planes may be padding that no stage wrote (zero coefficients; hw-stages.md checker finding
+   * 2), so only the planes before them have to hold one tensor. */
+  uint32_t planes = UINT32_MAX;
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
+    const BlobHwOp *op = &st->hw_ops[k];
+    const BlobShape *sh = &st->buffers[i].shape;
+    if (op->input_ind != (int32_t)i || op->op_type == BLOB_HW_OP_POOL || sh->num_dims < 3 || op->op_mode > 4)
+      continue;
+    uint32_t pad = (1u << op->op_mode) - 1, c_in = sh->dims_raw[2];
+    uint32_t real = c_in > pad ? c_in - pad : 1;
+    planes = real < planes ? real : planes;
+  }
+  if (!cmx_runs_planes(c, &st->buffers[i], planes, scan_writers, &r) || r.n_seen > 8) return;
+  cmx_runs_planes(c, &st->buffers[i], planes, scan_clobbered, &r);
+  if (r.bad == SIZE_MAX || c->reported >= 10) return;
+  c->reported++;
+  viol(c->rep, c->n, "cmx-live",
+       "stage %u (%s) buffer %u reads CMX %u..%llu, written by stage %u, but stage %u overwrote CMX byte "
+       "%zu of that tensor before this read", st->index, st->type_name, i, st->buffers[i].data_offset,
+       (unsigned long long)(st->buffers[i].data_offset + st->buffers[i].extent), c->prev[r.bad] - 1,
+       c->last[r.bad] - 1, r.bad);
+}
+
+/* Reads before writes within a step; the injected stage belongs to its HW stage's step. */
+static void cmx_step(Cmx *c, const BlobStage *st, uint32_t step) {
+  const BlobStage *parts[2] = {st, st->injected};
+  bool *w[2] = {NULL, NULL}, known[2] = {false, false};
+  for (int p = 0; p < 2 && parts[p]; p++) {
+    w[p] = calloc(parts[p]->num_buffers + 1, sizeof *w[p]);
+    known[p] = w[p] && stage_writes(parts[p], w[p]);
+  }
+  for (int p = 0; p < 2; p++)
+    for (uint32_t i = 0; known[p] && i < parts[p]->num_buffers; i++)
+      if (!w[p][i]) cmx_read(c, parts[p], i);
+  for (int p = 0; p < 2; p++)
+    for (uint32_t i = 0; known[p] && i < parts[p]->num_buffers; i++)
+      if (w[p][i]) cmx_runs(c, &parts[p]->buffers[i], mark_written, &step);
+  free(w[0]), free(w[1]);
+}
+
+/* CMX regions must not overlap while live: replays every stage's CMX reads and writes (stages
+ * whose buffer roles are unknown are left out) and reports a read that mixes a tensor's bytes
+ * with bytes a later stage wrote over it. */
+static void check_cmx_liveness(const BlobInfo *b, Buf *rep, int *n) {
+  uint64_t area = (uint64_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
+  Cmx c = {.len = area < CMX_TRACK_MAX ? (size_t)area : CMX_TRACK_MAX, .rep = rep, .n = n};
+  if (!c.len) return;
+  c.last = calloc(c.len, sizeof *c.last);
+  c.prev = calloc(c.len, sizeof *c.prev);
+  for (uint32_t i = 0; c.last && c.prev && i < b->hdr.stages_count; i++)
+    cmx_step(&c, &b->stages[i], i + 1);
+  free(c.last);
+  free(c.prev);
+}
+
 int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   (void)err;
   int n = 0;
@@ -917,6 +1154,7 @@ int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   for (uint32_t i = 0; i < b->hdr.stages_count; i++)
     check_stage(b, &b->stages[i], report, &n);
   check_flags(b, report, &n);
+  check_cmx_liveness(b, report, &n);
   if (b->superblob) check_superblob(b, report, &n);
   return n;
 }
