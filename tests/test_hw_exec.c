@@ -724,12 +724,69 @@ static void hw_exec__fc_accumulation_chain_and_injected_copy(void **state) {
   buf_free(&blob);
 }
 
+/* inspect --check's CMX liveness rule: a HW conv writes tensor T to CMX, a Copy writes another
+ * tensor over part of T, a last Copy reads T. Overlapping is caught; the same blob with the
+ * second tensor placed after T passes. */
+static void cmx_clobber_blob(Buf *out, uint32_t second_at) {
+  Hb h;
+  hb_init(&h, 1);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  hb_io(&h, true, "x", &x);
+  hb_io(&h, false, "y", &y);
+  float w[54], b[8] = {0}, sc[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  for (int i = 0; i < 54; i++) w[i] = 0.125f * (float)(i % 5);
+  const uint32_t vd[1] = {8};
+  HbBuf t = hb_nchw(BLOB_LOC_CMX, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  HbBuf conv[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
+                   hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), t};
+  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
+                 .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
+                 .kernel_height = 3, .kernel_stride = 1};
+  Buf p = BUF_INIT;
+  hb_hw_begin(&p, 1), hb_hw_op(&p, &op), hb_hw_end(&p);
+  hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, conv, 5);
+  buf_free(&p);
+  HbBuf x0 = x;
+  x0.dims[2] = 1; /* channel 0 of x */
+  HbBuf other = hb_nchw(BLOB_LOC_CMX, second_at, BLOB_DT_FP16, 1, 1, 5, 6, 16);
+  HbBuf c1[2] = {x0, other}, c2[2] = {t, y};
+  hb_stage(&h, BLOB_STAGE_COPY, 0, NULL, c1, 2);
+  hb_stage(&h, BLOB_STAGE_COPY, 0, NULL, c2, 2);
+  hb_finish(&h, out);
+}
+
+static void hw_exec__check_catches_cmx_overwritten_while_live(void **state) {
+  (void)state;
+  const uint32_t at[2] = {160, 256}; /* inside T's channel 2 (160..240), after T */
+  for (int k = 0; k < 2; k++) {
+    Buf blob = BUF_INIT, rep = BUF_INIT;
+    cmx_clobber_blob(&blob, at[k]);
+    Arena *a = arena_new();
+    BlobInfo *b = NULL;
+    Err err = {0};
+    assert_int_equal(blob_parse(&b, a, blob.data, blob.len, "cmx.blob", &err), 0);
+    int nv = blob_check(b, &rep, &err);
+    fprintf(stderr, "  second tensor at CMX %u: %d violation(s)%s%.*s", at[k], nv, rep.len ? ": " : "\n", (int)rep.len,
+            rep.len ? (const char *)rep.data : "");
+    if (k == 0) {
+      assert_int_equal(nv, 1);
+      assert_non_null(strstr((const char *)rep.data, "cmx-live: stage 2 (Copy) buffer 0 reads CMX 0..236, written by stage 0, but stage 1 overwrote"));
+    } else {
+      assert_int_equal(nv, 0);
+    }
+    buf_free(&rep);
+    arena_free(a);
+    buf_free(&blob);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hw_exec__conv_with_pad_bias_scale_relu_is_exact),
       cmocka_unit_test(hw_exec__channel_ranges_and_leaky_relu_encoding),
       cmocka_unit_test(hw_exec__pools_and_conv_pool),
       cmocka_unit_test(hw_exec__fc_accumulation_chain_and_injected_copy),
+      cmocka_unit_test(hw_exec__check_catches_cmx_overwritten_while_live),
       cmocka_unit_test(hw_exec__face_detection_blob_matches_its_ir),
       cmocka_unit_test(hw_exec__person_detection_blob_matches_its_ir),
       cmocka_unit_test(hw_exec__a_wrong_relu_encoding_is_caught),
