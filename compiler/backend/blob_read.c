@@ -842,7 +842,7 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
     }
   }
   int64_t area = buffer_area(b, x);
-  if (area >= 0 && x->extent && (uint64_t)x->data_offset + x->extent > (uint64_t)area)
+  if (area >= 0 && x->extent && (x->extent > (uint64_t)area || x->data_offset > (uint64_t)area - x->extent))
     viol(rep, n, "buffer-area", "%s: %llu bytes at %s offset %u run past its area (%lld bytes)",
          who, (unsigned long long)x->extent, blob_loc_name(x->location), x->data_offset,
          (long long)area);
@@ -1031,11 +1031,12 @@ static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn f
   const BlobShape *s = &x->shape;
   uint32_t es = blob_dtype_size(s->data_type);
   if (x->location != BLOB_LOC_CMX || !s->dims_known || !s->strides_known || !es || !x->extent ||
-      (uint64_t)x->data_offset + x->extent > c->len || !s->num_dims)
+      x->extent > c->len || x->data_offset > c->len - x->extent || !s->num_dims)
     return false;
-  uint64_t count = 1;
-  for (uint32_t i = 0; i < s->num_dims; i++) count *= s->dims_raw[i];
-  if (count * es > x->extent) return false; /* aliased elements: not a tensor of its own */
+  uint64_t count = 1; /* saturates: only compared with the extent (< 4 MiB here) */
+  for (uint32_t i = 0; i < s->num_dims; i++)
+    count = s->dims_raw[i] && count > UINT64_MAX / s->dims_raw[i] ? UINT64_MAX : count * s->dims_raw[i];
+  if (count > x->extent / es) return false; /* aliased elements: not a tensor of its own */
   bool row = s->strides_raw[0] == es;
   uint32_t first = row ? 1 : 0, idx[BLOB_MAX_DIMS] = {0}, lim[BLOB_MAX_DIMS];
   memcpy(lim, s->dims_raw, sizeof lim);

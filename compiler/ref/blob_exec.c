@@ -58,15 +58,18 @@ static int view(X *x, const BlobBuffer *bb, V *v) {
   if (!bb->shape.dims_known || !bb->shape.strides_known) return fail(x, "buffer shape is not static");
   v->dt = bb->shape.data_type;
   v->nd = bb->shape.num_dims;
-  uint64_t end = (uint64_t)off + blob_dtype_size(v->dt);
+  uint64_t end = (uint64_t)off + blob_dtype_size(v->dt), elems = 1;
   for (uint32_t i = 0; i < v->nd; i++) {
     v->d[i] = bb->shape.dims_raw[i];
     v->s[i] = bb->shape.strides_raw[i];
     if (!v->d[i]) return fail(x, "buffer has a zero dim");
-    end += (uint64_t)(v->d[i] - 1) * v->s[i];
+    uint64_t span = (uint64_t)(v->d[i] - 1) * v->s[i]; /* < 2^64: both factors < 2^32 */
+    end = end > UINT64_MAX - span ? UINT64_MAX : end + span;
+    elems = elems > (1ull << 32) / v->d[i] ? (1ull << 33) : elems * v->d[i];
   }
   if (!blob_dtype_size(v->dt)) return fail(x, "buffer has an unknown data type");
   if (end > len) return fail(x, "buffer runs past its memory area");
+  if (elems > (1ull << 32)) return fail(x, "buffer has more than 2^32 elements");
   v->p = area + off;
   v->stats = x->run;
   return 0;
@@ -947,7 +950,18 @@ static uint64_t shape_count(const BlobShape *sh) {
   return n;
 }
 
+static int dispatch(X *x, const BlobStage *s);
+
+/* Runs one stage; a kernel that refuses the stage's buffer count or params without a message
+ * gets one here. */
 static int run_stage(X *x, const BlobStage *s) {
+  x->err->msg[0] = 0;
+  int rc = dispatch(x, s);
+  if (rc < 0 && !x->err->msg[0]) fail(x, "buffers or parameters missing for this stage type");
+  return rc;
+}
+
+static int dispatch(X *x, const BlobStage *s) {
   float prm[3] = {0, 0, 0};
   const uint8_t *p = s->params;
   uint64_t moves = 0; /* every kernel touches each element of its buffers about once */
