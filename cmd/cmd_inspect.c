@@ -102,16 +102,49 @@ static void print_buffer(FILE *out, const BlobBuffer *x, uint32_t i) {
     fprintf(out, "  %s +%u\n", ln, x->data_offset);
 }
 
+static const char *hw_op_name(uint32_t t) {
+  switch (t) {
+  case BLOB_HW_OP_CONV: return "CONV";
+  case BLOB_HW_OP_CONV_POOL: return "CONV_POOL";
+  case BLOB_HW_OP_FC: return "FC";
+  case BLOB_HW_OP_POOL: return "POOL";
+  default: return "?";
+  }
+}
+
+static const char *hw_pool_name(uint32_t t) {
+  return t == BLOB_HW_POOL_MAX ? "MAX" : t == BLOB_HW_POOL_AVERAGE ? "AVERAGE" : "?";
+}
+
+/* One HW op, every field the blob holds for its type (blob-format.md §3.5). */
+static void print_hw_op(FILE *out, const BlobHwOp *op, uint32_t k) {
+  fprintf(out, "       op %u: %s(%u)", k, hw_op_name(op->op_type), op->op_type);
+  if (op->op_type == BLOB_HW_OP_POOL)
+    fprintf(out, " pool %s(%u)", hw_pool_name(op->pool_type), op->pool_type);
+  fprintf(out, " mode %u pad %u", op->op_mode, op->with_pad);
+  if (op->with_pad) fprintf(out, " padMode 0x%x", op->pad_mode);
+  fprintf(out, " in b%d coeffs b%d biases b%d scales b%d out b%d", op->input_ind, op->coeffs_ind,
+          op->biases_ind, op->scales_ind, op->output_ind);
+  if (op->op_type == BLOB_HW_OP_FC)
+    fprintf(out, " fc in %u+%u out %u+%u accum %u", op->fc_input_offset, op->fc_input_num,
+            op->fc_output_offset, op->fc_output_num, op->fc_accum);
+  else
+    fprintf(out, " chans %u+%u kernel %ux%u stride %u", op->out_chan_offset, op->out_num_chans,
+            op->kernel_width, op->kernel_height, op->kernel_stride);
+  if (op->op_type == BLOB_HW_OP_CONV_POOL)
+    fprintf(out, " poolKernel %ux%u", op->pool_kernel_width, op->pool_kernel_height);
+  fprintf(out, " relu %u", op->with_relu);
+  if (op->with_relu) fprintf(out, " t0 %u a0 %u a1 %u", op->relu_t0, op->relu_a0, op->relu_a1);
+  fprintf(out, " clamp %u", op->with_clamp);
+  if (op->with_clamp) fprintf(out, " max %g", (double)op->clamp_max);
+  fprintf(out, " reuse %u/%u\n", op->reuse_data, op->reuse_coeff);
+}
+
 static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
   fprintf(out, "%s%3u  %-18s shaves %u  params %zu bytes  %u buffers\n", indent, st->index,
           st->type_name, st->num_shaves, st->params_len, st->num_buffers);
-  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
-    const BlobHwOp *op = &st->hw_ops[k];
-    fprintf(out,
-            "       op %u: type %u mode %u in b%d out b%d coeffs b%d biases b%d scales b%d%s\n", k,
-            op->op_type, op->op_mode, op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
-            op->scales_ind, op->with_relu ? " relu" : "");
-  }
+  for (uint32_t k = 0; k < st->num_hw_ops; k++)
+    print_hw_op(out, &st->hw_ops[k], k);
   for (uint32_t i = 0; i < st->num_buffers; i++)
     print_buffer(out, &st->buffers[i], i);
   if (st->injected) {
@@ -200,6 +233,55 @@ static json_t *json_buffer(const BlobBuffer *x) {
   return o;
 }
 
+static void jset_u(json_t *o, const char *k, int64_t v) { json_object_set_new(o, k, json_integer(v)); }
+
+/* One HW op as an object: the fields its type has (absent ones are left out). */
+static json_t *json_hw_op(const BlobHwOp *op) {
+  json_t *o = json_object();
+  jset_u(o, "op_type", op->op_type);
+  json_object_set_new(o, "op_type_name", json_string(hw_op_name(op->op_type)));
+  if (op->op_type == BLOB_HW_OP_POOL) {
+    jset_u(o, "pool_type", op->pool_type);
+    json_object_set_new(o, "pool_type_name", json_string(hw_pool_name(op->pool_type)));
+  }
+  jset_u(o, "op_mode", op->op_mode);
+  jset_u(o, "with_pad", op->with_pad);
+  if (op->with_pad) jset_u(o, "pad_mode", op->pad_mode);
+  jset_u(o, "input_ind", op->input_ind);
+  jset_u(o, "output_ind", op->output_ind);
+  jset_u(o, "coeffs_ind", op->coeffs_ind);
+  jset_u(o, "biases_ind", op->biases_ind);
+  jset_u(o, "scales_ind", op->scales_ind);
+  if (op->op_type == BLOB_HW_OP_FC) {
+    jset_u(o, "fc_input_offset", op->fc_input_offset);
+    jset_u(o, "fc_input_num", op->fc_input_num);
+    jset_u(o, "fc_output_offset", op->fc_output_offset);
+    jset_u(o, "fc_output_num", op->fc_output_num);
+    jset_u(o, "fc_accum", op->fc_accum);
+  } else {
+    jset_u(o, "out_chan_offset", op->out_chan_offset);
+    jset_u(o, "out_num_chans", op->out_num_chans);
+    jset_u(o, "kernel_width", op->kernel_width);
+    jset_u(o, "kernel_height", op->kernel_height);
+    jset_u(o, "kernel_stride", op->kernel_stride);
+  }
+  if (op->op_type == BLOB_HW_OP_CONV_POOL) {
+    jset_u(o, "pool_kernel_width", op->pool_kernel_width);
+    jset_u(o, "pool_kernel_height", op->pool_kernel_height);
+  }
+  jset_u(o, "with_relu", op->with_relu);
+  if (op->with_relu) {
+    jset_u(o, "relu_t0", op->relu_t0);
+    jset_u(o, "relu_a0", op->relu_a0);
+    jset_u(o, "relu_a1", op->relu_a1);
+  }
+  jset_u(o, "with_clamp", op->with_clamp);
+  if (op->with_clamp) json_object_set_new(o, "clamp_max", json_real(op->clamp_max));
+  jset_u(o, "reuse_data", op->reuse_data);
+  jset_u(o, "reuse_coeff", op->reuse_coeff);
+  return o;
+}
+
 static json_t *json_stage(const BlobStage *st) {
   json_t *o = json_object();
   json_object_set_new(o, "index", json_integer(st->index));
@@ -212,7 +294,12 @@ static json_t *json_stage(const BlobStage *st) {
   for (uint32_t i = 0; i < st->num_buffers; i++)
     json_array_append_new(bufs, json_buffer(&st->buffers[i]));
   json_object_set_new(o, "buffers", bufs);
-  if (st->num_hw_ops) json_object_set_new(o, "hw_ops", json_integer(st->num_hw_ops));
+  if (st->num_hw_ops) {
+    json_t *ops = json_array();
+    for (uint32_t k = 0; k < st->num_hw_ops; k++)
+      json_array_append_new(ops, json_hw_op(&st->hw_ops[k]));
+    json_object_set_new(o, "hw_ops", ops);
+  }
   if (st->injected) json_object_set_new(o, "injected", json_stage(st->injected));
   return o;
 }

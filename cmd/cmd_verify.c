@@ -15,6 +15,10 @@
  *       transposed to NCHW when the model input is NCHW). Writes DIR/<output name>.npy (name
  *       sanitised: characters other than [A-Za-z0-9._-] become '_', no leading '.'), atomically.
  *       Exit 0 ok, 1 when the model cannot run, 2 on bad usage.
+ *       MODEL may be a .blob (ours or compile_tool's): its stages run on the CPU, HW (NCE) stages
+ *       included (compiler/ref/blob_run.h); tensors are given in IE order (NCHW), frames as
+ *       1xHxWxC; outputs are written the same way (FP16 outputs as f32). Exit 2 also for a
+ *       malformed blob; --fp16 has no effect on a blob.
  * argv[0] is the command name ("verify" / "run").
  */
 #include <dirent.h>
@@ -25,7 +29,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compiler/backend/blob_read.h"
 #include "compiler/compile.h"
+#include "compiler/ref/blob_run.h"
 #include "compiler/ref/ref.h"
 #include "compiler/ref/tensor_io.h"
 
@@ -244,24 +250,98 @@ static int load_input(RefTensor *feed, bool *given, const IrGraph *g, const char
   return image ? fit_image(&feed[k], &g->tensors[g->inputs[k]], err) : 0;
 }
 
-/* Writes every output as DIR/<sanitised name>.npy. */
-static int write_outputs(const IrGraph *g, const RefTensor *outs, const char *dir, Err *err) {
+/* Writes outs[k] as DIR/<sanitised names[k]>.npy and prints one line per output. */
+static int write_named(const char *const *names_in, const RefTensor *outs, int n, const char *dir, Err *err) {
   if (io_mkdirs(dir, err) < 0) return -1;
-  char (*names)[256] = calloc((size_t)g->n_outputs + 1, sizeof *names);
+  char (*names)[256] = calloc((size_t)n + 1, sizeof *names);
   if (!names) return err_set(err, ERR_OOM, "out of memory");
   int rc = 0;
-  for (int k = 0; k < g->n_outputs && rc == 0; k++) {
-    sanitize(names[k], sizeof names[k], g->tensors[g->outputs[k]].name, k);
+  for (int k = 0; k < n && rc == 0; k++) {
+    sanitize(names[k], sizeof names[k], names_in[k], k);
     for (int j = 0; j < k; j++) /* two names that sanitise alike get the output index appended */
       if (!strcmp(names[j], names[k])) snprintf(names[k] + strlen(names[k]), sizeof names[k] - strlen(names[k]), "_%d", k);
     char path[4600], shape[256];
     snprintf(path, sizeof path, "%s/%s.npy", dir, names[k]);
     rc = tio_write_npy(path, &outs[k], err);
     if (rc == 0)
-      printf("%s: %s %s -> %s\n", g->tensors[g->outputs[k]].name, dtype_name(outs[k].dtype),
-             ref_shape_str(&outs[k], shape, sizeof shape), path);
+      printf("%s: %s %s -> %s\n", names_in[k], dtype_name(outs[k].dtype), ref_shape_str(&outs[k], shape, sizeof shape), path);
   }
   free(names);
+  return rc;
+}
+
+/* Writes every output of the model as DIR/<sanitised name>.npy. */
+static int write_outputs(const IrGraph *g, const RefTensor *outs, const char *dir, Err *err) {
+  const char **names = calloc((size_t)g->n_outputs + 1, sizeof *names);
+  if (!names) return err_set(err, ERR_OOM, "out of memory");
+  for (int k = 0; k < g->n_outputs; k++) names[k] = g->tensors[g->outputs[k]].name;
+  int rc = write_named(names, outs, g->n_outputs, dir, err);
+  free(names);
+  return rc;
+}
+
+static bool is_image_file(const char *file) {
+  size_t n = strlen(file);
+  const char *ext = file + (n > 4 ? n - 4 : 0);
+  return strcasecmp(ext, ".ppm") == 0 || strcasecmp(ext, ".pgm") == 0;
+}
+
+/* `blobc run FILE.blob`: the blob's stages on the CPU (compiler/ref/blob_run.h). Exit 0 ok, 1 when
+ * the blob cannot run, 2 on bad usage or a malformed blob. */
+static int run_blob(const char *path, const char **inputs, int n_inputs, const char *out_dir) {
+  Err err = {0};
+  uint8_t *data = NULL;
+  size_t len = 0;
+  Arena *a = arena_new();
+  BlobInfo *b = NULL;
+  RefTensor *ts = calloc((size_t)n_inputs + 1, sizeof *ts);
+  BlobFeed *feeds = calloc((size_t)n_inputs + 1, sizeof *feeds);
+  char **names = calloc((size_t)n_inputs + 1, sizeof *names);
+  BlobResult res = {0};
+  int rc = 2;
+  if (!ts || !feeds || !names) {
+    err_set(&err, ERR_OOM, "out of memory");
+    goto done;
+  }
+  if (io_read_file(&data, &len, path, (size_t)1 << 32, &err) < 0 || blob_parse(&b, a, data, len, path, &err) < 0) {
+    err_where(&err, path, 0, NULL, NULL);
+    goto done;
+  }
+  for (int i = 0; i < n_inputs; i++) {
+    const char *arg = inputs[i], *eq = strchr(arg, '='), *file = arg;
+    if (eq) { /* NAME=FILE when NAME is one of the blob's inputs */
+      for (uint32_t k = 0; k < b->hdr.inputs_count && !names[i]; k++)
+        if (strlen(b->inputs[k].name) == (size_t)(eq - arg) && !strncmp(b->inputs[k].name, arg, (size_t)(eq - arg)))
+          names[i] = strdup(b->inputs[k].name), file = eq + 1;
+    }
+    if (!names[i] && b->hdr.inputs_count != 1) {
+      err_set(&err, ERR_USAGE, "--input '%s': say which input (NAME=FILE); the blob has %u inputs", arg,
+              b->hdr.inputs_count);
+      goto done;
+    }
+    char *pbname = NULL;
+    if (tio_read_any(&ts[i], &pbname, file, &err) < 0) {
+      rc = 1;
+      goto done;
+    }
+    free(pbname);
+    feeds[i] = (BlobFeed){names[i], &ts[i], is_image_file(file)};
+  }
+  if (blob_run(&res, b, data, len, feeds, n_inputs, NULL, &err) < 0) {
+    if (err.code != ERR_USAGE) rc = 1, err_where(&err, path, 0, NULL, NULL);
+    goto done;
+  }
+  rc = write_named((const char *const *)res.names, res.outputs, res.n_out, out_dir, &err) < 0 ? 1 : 0;
+done:
+  if (rc) print_err(&err);
+  blob_result_free(&res);
+  for (int i = 0; i < n_inputs && ts; i++) ref_tensor_free(&ts[i]);
+  for (int i = 0; i < n_inputs && names; i++) free(names[i]);
+  free(names);
+  free(ts);
+  free(feeds);
+  arena_free(a);
+  free(data);
   return rc;
 }
 
@@ -287,10 +367,10 @@ int cmd_run(int argc, char **argv) {
     return 2;
   }
   size_t ml = strlen(model);
-  if (ml > 5 && !strcasecmp(model + ml - 5, ".blob")) {
-    fprintf(stderr, "blobc: run: running .blob files is not implemented yet (give the source model)\n");
+  if (ml > 5 && !strcasecmp(model + ml - 5, ".blob")) { /* --fp16 has no effect: a blob runs in its own types */
+    int brc = run_blob(model, inputs, n_inputs, out_dir);
     free(inputs);
-    return 2;
+    return brc;
   }
   Arena *a = arena_new();
   IrGraph *g = NULL;

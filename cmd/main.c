@@ -49,6 +49,7 @@ static void usage(FILE *f) {
           "  import-omz DIR -o MANIFEST.yaml                        # Open Model Zoo model.yml files\n"
           "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
           "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
+          "  run     FILE.blob --input [NAME=]FILE ... [-o DIR]       # any blob's stages on the CPU, HW ones too\n"
           "  version\n");
 }
 

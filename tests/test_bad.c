@@ -24,6 +24,8 @@
 #include "compiler/backend/blob_format.h"
 #include "compiler/compile.h"
 #include "tests/support/onnx_build.h"
+#include "compiler/ref/tensor_io.h"
+#include "hwblob.h"
 #include "testutil.h"
 
 #define S(...) ((const char *[]){__VA_ARGS__})
@@ -713,6 +715,49 @@ static void g_superblob_huge(const char *d) {
   write_bytes(d, "b.blob", h, sizeof h);
 }
 
+/* ---- HW (MyriadXHwOp) blobs: the hand-built tiny conv of tests/hwblob.h, made malformed -------- */
+
+/* b.blob from hb_tiny_conv(mutate) and the input it takes, x.npy (f32 [1,2,5,6]). */
+static void hw_blob(const char *d, HbMutate mutate) {
+  Buf b = BUF_INIT;
+  hb_tiny_conv(&b, mutate);
+  write_bytes(d, "b.blob", b.data, b.len);
+  buf_free(&b);
+  RefTensor x = {0};
+  Err err = {0};
+  assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, D(1, 2, 5, 6), &err), 0);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/x.npy", d);
+  assert_int_equal(tio_write_npy(path, &x, &err), 0);
+  ref_tensor_free(&x);
+}
+
+static void m_index(BlobHwOp *op, HbBuf *bufs) { (void)bufs, op->output_ind = 7; }
+static void m_chans(BlobHwOp *op, HbBuf *bufs) { (void)bufs, op->out_num_chans = 4; }
+static void m_mode(BlobHwOp *op, HbBuf *bufs) { (void)bufs, op->op_mode = 9; }
+static void m_stride(BlobHwOp *op, HbBuf *bufs) { (void)bufs, op->kernel_stride = 2; }
+static void m_flag(BlobHwOp *op, HbBuf *bufs) { (void)bufs, op->with_relu = 2; }
+static void m_cmx(BlobHwOp *op, HbBuf *bufs) { /* output in CMX past the one slice the blob has */
+  (void)op;
+  bufs[4] = hb_nchw(BLOB_LOC_CMX, 131008, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+}
+static void g_hw_index(const char *d) { hw_blob(d, m_index); }
+static void g_hw_chans(const char *d) { hw_blob(d, m_chans); }
+static void g_hw_mode(const char *d) { hw_blob(d, m_mode); }
+static void g_hw_stride(const char *d) { hw_blob(d, m_stride); }
+static void g_hw_flag(const char *d) { hw_blob(d, m_flag); }
+static void g_hw_cmx(const char *d) { hw_blob(d, m_cmx); }
+static void g_hw_good(const char *d) { hw_blob(d, NULL); }
+/* an op count that the params cannot hold, and a truncated op list */
+static void g_hw_op_count(const char *d) {
+  hw_blob(d, NULL);
+  Buf b = BUF_INIT;
+  hb_tiny_conv(&b, NULL);
+  buf_set_u32(&b, rd_u32(b.data + BLOB_HDR_STAGE_SECTION) + 16, 0x10000000u); /* numOps, first params word */
+  write_bytes(d, "b.blob", b.data, b.len);
+  buf_free(&b);
+}
+
 /* ---- manifest generators (the rest are files in tests/bad/manifest/) ------------------------ */
 
 static void g_manifest_17mib(const char *d) {
@@ -775,6 +820,8 @@ typedef struct {
 
 #define BUILD "{B} build zoo.yaml -o ../out"
 #define INSPECT "{B} inspect b.blob --check"
+#define HWRUN "{B} run b.blob --input x.npy -o ../out"
+#define HWERR "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): op 0: "
 #define MODEL_ERR "^m\\.onnx: model 'm': "
 
 static const BadCase CASES[] = {
@@ -860,6 +907,22 @@ static const BadCase CASES[] = {
     {"blob_stage_garbage", g_blob_stage_garbage, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
     {"superblob_huge_sizes", g_superblob_huge, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
     {"blob_json_stage_garbage", g_blob_stage_garbage, "{B} inspect b.blob --json", 2, "^b\\.blob: offset [0-9]+: "},
+    /* HW op lists: inspect --check names the op, run refuses it with one line */
+    {"hw_good_runs", g_hw_good, HWRUN, 0, "^y: f32 1x3x5x6 -> \\.\\./out/y\\.npy$"},
+    {"hw_good_checks", g_hw_good, INSPECT, 0, "^check: ok$"},
+    {"hw_index_check", g_hw_index, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output buffer index 7 is out of range \\(the stage has 5 buffers\\)$"},
+    {"hw_index_run", g_hw_index, HWRUN, 1, HWERR "output buffer index 7 is out of range \\(the stage has 5 buffers\\)$"},
+    {"hw_chans_check", g_hw_chans, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output channels 0\\+4 run past the output's 3$"},
+    {"hw_chans_run", g_hw_chans, HWRUN, 1, HWERR "output channels 0\\+4 run past the output's 3$"},
+    {"hw_mode_check", g_hw_mode, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: opMode 9 is outside 0\\.\\.4$"},
+    {"hw_mode_run", g_hw_mode, HWRUN, 1, HWERR "opMode 9 is outside 0\\.\\.4$"},
+    {"hw_stride_check", g_hw_stride, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: input 6x5 with kernel 3x3, stride 2 and padding gives 3x3, the output is 6x5$"},
+    {"hw_stride_run", g_hw_stride, HWRUN, 1, HWERR "input 6x5 with kernel 3x3, stride 2 and padding gives 3x3, the output is 6x5$"},
+    {"hw_flag_run", g_hw_flag, HWRUN, 1, HWERR "withReLU is 2, not 0 or 1$"},
+    {"hw_cmx_check", g_hw_cmx, INSPECT, 1, "^buffer-area: stage 0 \\(MyriadXHwOp\\) buffer 4: [0-9]+ bytes at CMX offset 131008 run past its area \\(131072 bytes\\)$"},
+    {"hw_cmx_run", g_hw_cmx, HWRUN, 1, "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): buffer runs past its memory area$"},
+    {"hw_op_count_check", g_hw_op_count, INSPECT, 2, "^b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
+    {"hw_op_count_run", g_hw_op_count, HWRUN, 2, "^blobc: b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
     /* generated manifests */
     {"manifest_17mib", g_manifest_17mib, BUILD, 2, "^zoo\\.yaml: manifest is 17825792 bytes, over the limit of 16 MiB$"},
     {"manifest_deep_flow_lists", g_manifest_deep, BUILD, 2, "^zoo\\.yaml:2: yaml nesting deeper than 32 levels$"},

@@ -387,6 +387,14 @@ typedef enum { BLOB_HW_COEFF_FP16 = 0, BLOB_HW_COEFF_U8F = 1 } BlobHwCoeffMode;
 
 #define BLOB_HW_NO_BUFFER (-1) /* inputInd/coeffsInd/... value meaning "none" */
 
+/* NCE limits of checkHWRestrictions (GT/include/vpu/middleend/hw/tiling.hpp): CNN_MAX_INPUT_WIDTH,
+ * _HEIGHT, CNN_MAX_INPUT/OUTPUT_CHANNELS, CNN_MAX_COEFF_PER_BLOCK, CNN_MAX_BYTES (one block). */
+#define BLOB_HW_MAX_INPUT_WIDTH 4096u
+#define BLOB_HW_MAX_INPUT_HEIGHT 4096u
+#define BLOB_HW_MAX_CHANNELS 2048u
+#define BLOB_HW_MAX_COEFF_PER_BLOCK 256u
+#define BLOB_HW_BLOCK_BYTES (128u * 1024u)
+
 /* ---- §4b 2022.x trailer after file_size ("network info"; host-ABI dependent, depthai ignores it):
  *   u32 parameters_size, u32 results_size, then records
  *   {u32 name_length, u32 shape_size, u32 element_type_bytesize, u32 output_tensor_names_size,

@@ -2,6 +2,7 @@
 #include "compiler/backend/blob_read.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- reading context ------------------------------------------------------------------------ */
@@ -534,6 +535,201 @@ int blob_parse(BlobInfo **out, Arena *a, const uint8_t *data, size_t len, const 
   return 0;
 }
 
+/* ---- MyriadXHwOp ops ------------------------------------------------------------------------- */
+
+bool blob_hw_dims(const BlobBuffer *bb, BlobHwDims *o) {
+  const BlobShape *s = &bb->shape;
+  if (!s->dims_known || !s->strides_known || s->data_type != BLOB_DT_FP16 ||
+      s->num_dims != blob_order_ndims(s->order))
+    return false;
+  const uint32_t *r = s->dims_raw;
+  switch (s->order) {
+  case BLOB_ORDER_NCHW: *o = (BlobHwDims){r[0], r[1], r[2], r[3]}; break;
+  case BLOB_ORDER_CHW: *o = (BlobHwDims){r[0], r[1], r[2], 1}; break;
+  case BLOB_ORDER_NC: *o = (BlobHwDims){1, 1, r[0], r[1]}; break;
+  default: return false;
+  }
+  return o->w && o->h && o->c && o->n;
+}
+
+void blob_hw_pad(const BlobHwOp *op, BlobHwPad *p) {
+  memset(p, 0, sizeof *p);
+  if (!op->with_pad || op->op_type == BLOB_HW_OP_FC) return;
+  uint32_t kx = op->kernel_width, ky = op->kernel_height;
+  uint32_t l = kx / 2, r = kx ? (kx - 1) / 2 : 0, t = ky / 2, b = ky ? (ky - 1) / 2 : 0;
+  if (op->op_type == BLOB_HW_OP_POOL && op->pool_type == BLOB_HW_POOL_MAX && op->pad_mode) {
+    p->edge = true;
+    p->left = op->pad_mode & BLOB_HW_PAD_REPEAT_LEFT_EDGE ? l : 0;
+    p->right = op->pad_mode & BLOB_HW_PAD_REPEAT_RIGHT_EDGE ? r : 0;
+    p->top = op->pad_mode & BLOB_HW_PAD_REPEAT_TOP_EDGE ? t : 0;
+    p->bottom = op->pad_mode & BLOB_HW_PAD_REPEAT_BOTTOM_EDGE ? b : 0;
+  } else {
+    *p = (BlobHwPad){l, r, t, b, false};
+  }
+}
+
+__attribute__((format(printf, 4, 5))) static int hw_why(char *why, size_t size, uint32_t k,
+                                                        const char *fmt, ...) {
+  char msg[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(why, size, "op %u: %s", k, msg);
+  return -1;
+}
+
+/* Elements of a 1-D FP16 vector buffer (biases, scales), 0 when it is not one. */
+static uint64_t hw_vector_len(const BlobBuffer *bb) {
+  const BlobShape *s = &bb->shape;
+  if (!s->dims_known || s->data_type != BLOB_DT_FP16) return 0;
+  uint64_t n = 1;
+  for (uint32_t i = 0; i < s->num_dims; i++)
+    n *= s->dims_raw[i];
+  return n;
+}
+
+/* Output size along one axis: (in + pads - k) / stride + 1, or 0 when the kernel does not fit. */
+static uint64_t hw_out_size(uint32_t in, uint32_t before, uint32_t after, uint32_t k, uint32_t s) {
+  uint64_t padded = (uint64_t)in + before + after;
+  return padded < k || !s ? 0 : (padded - k) / s + 1;
+}
+
+/* Weights [8, K, ICx, OCx/8] (dims minor -> major) against the kernel and input channels. */
+static int hw_check_weights(const BlobStage *st, const BlobHwOp *op, uint32_t k, uint32_t taps,
+                            uint32_t in_c, uint64_t need_oc, char *why, size_t size) {
+  const BlobShape *w = &st->buffers[op->coeffs_ind].shape;
+  if (!w->dims_known || w->data_type != BLOB_DT_FP16 || w->num_dims != 4 || w->dims_raw[0] != 8)
+    return hw_why(why, size, k, "weights b%d are not FP16 [8, K, IC, OC/8]", op->coeffs_ind);
+  if (w->dims_raw[1] != taps)
+    return hw_why(why, size, k, "weights b%d hold %u taps, the kernel has %u", op->coeffs_ind,
+                  w->dims_raw[1], taps);
+  if (w->dims_raw[2] != in_c)
+    return hw_why(why, size, k, "weights b%d are for %u input channels, the input has %u",
+                  op->coeffs_ind, w->dims_raw[2], in_c);
+  if (need_oc > 8ull * w->dims_raw[3])
+    return hw_why(why, size, k, "output channels up to %llu run past the %llu of weights b%d",
+                  (unsigned long long)need_oc, 8ull * w->dims_raw[3], op->coeffs_ind);
+  const int32_t vec[2] = {op->biases_ind, op->scales_ind};
+  static const char *const vname[2] = {"biases", "scales"};
+  for (int i = 0; i < 2; i++)
+    if (vec[i] >= 0 && hw_vector_len(&st->buffers[vec[i]]) < need_oc)
+      return hw_why(why, size, k, "%s b%d hold fewer than the %llu output channels", vname[i],
+                    vec[i], (unsigned long long)need_oc);
+  return 0;
+}
+
+/* Kernel, stride and the spatial output size of a CONV / CONV_POOL / POOL op. */
+static int hw_check_window(const BlobHwOp *op, uint32_t k, const BlobHwDims *in,
+                           const BlobHwDims *out, char *why, size_t size) {
+  if (op->kernel_width < 1 || op->kernel_width > 15 || op->kernel_height < 1 ||
+      op->kernel_height > 15)
+    return hw_why(why, size, k, "kernel %ux%u is outside 1..15", op->kernel_width,
+                  op->kernel_height);
+  if (op->kernel_stride < 1 || op->kernel_stride > 8)
+    return hw_why(why, size, k, "stride %u is outside 1..8", op->kernel_stride);
+  BlobHwPad p;
+  blob_hw_pad(op, &p);
+  uint64_t ow = hw_out_size(in->w, p.left, p.right, op->kernel_width, op->kernel_stride);
+  uint64_t oh = hw_out_size(in->h, p.top, p.bottom, op->kernel_height, op->kernel_stride);
+  if (op->op_type == BLOB_HW_OP_CONV_POOL) {
+    uint32_t pw = op->pool_kernel_width, ph = op->pool_kernel_height;
+    if (pw < 1 || pw > 15 || ph < 1 || ph > 15)
+      return hw_why(why, size, k, "pool kernel %ux%u is outside 1..15", pw, ph);
+    ow /= pw, oh /= ph;
+  }
+  if (ow != out->w || oh != out->h)
+    return hw_why(why, size, k,
+                  "input %ux%u with kernel %ux%u, stride %u%s gives %llux%llu, the output is %ux%u",
+                  in->w, in->h, op->kernel_width, op->kernel_height, op->kernel_stride,
+                  op->with_pad ? " and padding" : "", (unsigned long long)ow,
+                  (unsigned long long)oh, out->w, out->h);
+  return 0;
+}
+
+static int hw_check_fields(const BlobStage *st, const BlobHwOp *op, uint32_t k, char *why,
+                           size_t size) {
+  uint32_t t = op->op_type;
+  if (t != BLOB_HW_OP_CONV && t != BLOB_HW_OP_CONV_POOL && t != BLOB_HW_OP_FC &&
+      t != BLOB_HW_OP_POOL)
+    return hw_why(why, size, k, "opType %u is not CONV 0, CONV_POOL 1, FC 2 or POOL 4", t);
+  if (t == BLOB_HW_OP_POOL && op->pool_type > BLOB_HW_POOL_AVERAGE)
+    return hw_why(why, size, k, "poolType %u is not MAX 0 or AVERAGE 1", op->pool_type);
+  if (op->op_mode > BLOB_HW_MODE_16_16)
+    return hw_why(why, size, k, "opMode %u is outside 0..4", op->op_mode);
+  const uint32_t flag[] = {op->with_pad, op->with_relu, op->with_clamp, op->fc_accum,
+                           op->reuse_data, op->reuse_coeff};
+  static const char *const fname[] = {"withPad", "withReLU", "withClamp",
+                                      "fcAccum", "reuseData", "reuseCoeff"};
+  for (int i = 0; i < 6; i++)
+    if (flag[i] > 1) return hw_why(why, size, k, "%s is %u, not 0 or 1", fname[i], flag[i]);
+  if (op->with_pad && op->pad_mode > 0xF)
+    return hw_why(why, size, k, "padMode 0x%x has bits beyond the four REPEAT flags", op->pad_mode);
+  if (op->with_clamp && !(op->clamp_max == op->clamp_max))
+    return hw_why(why, size, k, "clampMaxVal is NaN");
+  const int32_t ind[] = {op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
+                         op->scales_ind};
+  static const char *const iname[] = {"input", "output", "weights", "biases", "scales"};
+  for (int i = 0; i < 5; i++)
+    if (ind[i] < -1 || ind[i] >= (int64_t)st->num_buffers)
+      return hw_why(why, size, k, "%s buffer index %d is out of range (the stage has %u buffers)",
+                    iname[i], ind[i], st->num_buffers);
+  if (op->input_ind < 0 || op->output_ind < 0)
+    return hw_why(why, size, k, "no %s buffer", op->input_ind < 0 ? "input" : "output");
+  if (t != BLOB_HW_OP_POOL && op->coeffs_ind < 0) return hw_why(why, size, k, "no weights buffer");
+  for (int i = 0; i < 5; i++)
+    if (i != 1 && ind[i] == op->output_ind)
+      return hw_why(why, size, k, "the output b%d is also its %s", op->output_ind, iname[i]);
+  return 0;
+}
+
+int blob_hw_op_check(const BlobStage *st, uint32_t k, char *why, size_t size) {
+  if (k >= st->num_hw_ops) return hw_why(why, size, k, "no such op");
+  const BlobHwOp *op = &st->hw_ops[k];
+  if (hw_check_fields(st, op, k, why, size) < 0) return -1;
+  BlobHwDims in, out;
+  if (!blob_hw_dims(&st->buffers[op->input_ind], &in))
+    return hw_why(why, size, k, "input b%d is not FP16 NCHW, CHW or NC with a static shape",
+                  op->input_ind);
+  const BlobBuffer *ob = &st->buffers[op->output_ind];
+  if (!blob_hw_dims(ob, &out))
+    return hw_why(why, size, k, "output b%d is not FP16 NCHW, CHW or NC with a static shape",
+                  op->output_ind);
+  if (ob->location == BLOB_LOC_BLOB || ob->location == BLOB_LOC_NONE || ob->location == BLOB_LOC_INPUT)
+    return hw_why(why, size, k, "output b%d is in %s memory, which a stage cannot write",
+                  op->output_ind, blob_loc_name(ob->location) ? blob_loc_name(ob->location) : "unknown");
+  uint64_t end = (uint64_t)op->out_chan_offset + op->out_num_chans;
+  switch (op->op_type) {
+  case BLOB_HW_OP_POOL:
+    if (!op->out_num_chans || end > (uint64_t)in.c * in.n || end > (uint64_t)out.c * out.n)
+      return hw_why(why, size, k, "channels %u+%u run past the input's %llu or the output's %llu",
+                    op->out_chan_offset, op->out_num_chans, (unsigned long long)in.c * in.n,
+                    (unsigned long long)out.c * out.n);
+    return hw_check_window(op, k, &in, &out, why, size);
+  case BLOB_HW_OP_FC:
+    if (in.w != 1 || in.h != 1 || out.w != 1 || out.h != 1 || in.n != out.n)
+      return hw_why(why, size, k, "FC input %ux%ux%u and output %ux%ux%u are not vectors",
+                    in.c, in.h, in.w, out.c, out.h, out.w);
+    if (!op->fc_input_num || (uint64_t)op->fc_input_offset + op->fc_input_num > in.c)
+      return hw_why(why, size, k, "FC inputs %u+%u run past the input's %u channels",
+                    op->fc_input_offset, op->fc_input_num, in.c);
+    if (!op->fc_output_num || op->fc_output_offset >= out.c)
+      return hw_why(why, size, k, "FC outputs %u+%u start past the output's %u channels",
+                    op->fc_output_offset, op->fc_output_num, out.c);
+    end = (uint64_t)op->fc_output_offset + op->fc_output_num;
+    return hw_check_weights(st, op, k, 1, in.c, end < out.c ? end : out.c, why, size);
+  default: /* CONV, CONV_POOL */
+    if (in.n != out.n)
+      return hw_why(why, size, k, "input batch %u differs from the output's %u", in.n, out.n);
+    if (!op->out_num_chans || end > out.c)
+      return hw_why(why, size, k, "output channels %u+%u run past the output's %u",
+                    op->out_chan_offset, op->out_num_chans, out.c);
+    if (hw_check_weights(st, op, k, op->kernel_width * op->kernel_height, in.c, end, why, size) < 0)
+      return -1;
+    return hw_check_window(op, k, &in, &out, why, size);
+  }
+}
+
 /* ---- checker --------------------------------------------------------------------------------- */
 
 /* Appends "rule: detail" and counts it. */
@@ -646,7 +842,7 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
     }
   }
   int64_t area = buffer_area(b, x);
-  if (area >= 0 && x->extent && (uint64_t)x->data_offset + x->extent > (uint64_t)area)
+  if (area >= 0 && x->extent && (x->extent > (uint64_t)area || x->data_offset > (uint64_t)area - x->extent))
     viol(rep, n, "buffer-area", "%s: %llu bytes at %s offset %u run past its area (%lld bytes)",
          who, (unsigned long long)x->extent, blob_loc_name(x->location), x->data_offset,
          (long long)area);
@@ -663,6 +859,64 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
          x->shape.dims_off);
 }
 
+/* checkHWRestrictions (GT/src/middleend/hw/tiling.cpp, blob-stages.md §3.4, §4) for one op whose
+ * input tile is w x h x c: dims within the NCE's, coefficient lines per block, lines of each
+ * channel that fit in the 128 KiB block. Returns NULL or what fails. */
+static const char *hw_restriction(const BlobHwOp *op, const BlobHwDims *in) {
+  uint32_t w = in->w, h = in->h, kx = op->kernel_width, ky = op->kernel_height;
+  uint32_t c = op->op_type == BLOB_HW_OP_POOL ? op->out_num_chans : in->c, oc = op->out_num_chans;
+  bool pool = op->op_type == BLOB_HW_OP_POOL;
+  uint32_t per_block = 1u << op->op_mode;
+  /* the plugin tests the channels before they are padded up to the block size (Expand): a
+   * 3-channel input reaches the blob as align(3, block) channels */
+  bool three = c == 3 || (!pool && align_up(3, per_block) == c);
+  if (!pool && w > 507 && h > 1 && h < 64 && !three)
+    return "input wider than 507 with 1 < height < 64 (the plugin's workaround for NCE failures)";
+  if (w > BLOB_HW_MAX_INPUT_WIDTH || h > BLOB_HW_MAX_INPUT_HEIGHT || c > BLOB_HW_MAX_CHANNELS ||
+      oc > BLOB_HW_MAX_CHANNELS)
+    return "dims beyond the NCE's 4096 x 4096 x 2048 input or 2048 output channels";
+  uint32_t blocks = pool ? 1 : (c + per_block - 1) / per_block;
+  if (!pool && (uint64_t)blocks * kx * ky > BLOB_HW_MAX_COEFF_PER_BLOCK)
+    return "more than 256 coefficient lines per block";
+  uint32_t line = (uint32_t)align_up((size_t)w * 2, 16);
+  if (pool) { /* MODE_16_16: CNN_MAX_BYTES >> mode per channel */
+    uint32_t lines = (BLOB_HW_BLOCK_BYTES >> op->op_mode) / line;
+    if ((lines < h ? lines : h) < ky) return "fewer lines per channel than the pool kernel";
+  }
+  uint32_t lines = BLOB_HW_BLOCK_BYTES / (blocks * per_block * line);
+  uint32_t need = ky + op->kernel_stride + 2 + (w <= 8);
+  if ((need < h ? need : h) > (lines < h ? lines : h)) return "fewer lines per channel than the kernel needs";
+  return NULL;
+}
+
+/* The HW rules of hw-stages.md for one MyriadXHwOp stage: every op valid against its buffers
+ * (blob_hw_op_check), data rows 16-byte aligned, every op inside checkHWRestrictions. */
+static void check_hw_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n) {
+  (void)b;
+  if (!st->num_hw_ops) viol(rep, n, "hw-op", "stage %u (MyriadXHwOp): no ops", st->index);
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
+    char why[400];
+    if (blob_hw_op_check(st, k, why, sizeof why) < 0) {
+      viol(rep, n, "hw-op", "stage %u (MyriadXHwOp) %s", st->index, why);
+      continue;
+    }
+    const BlobHwOp *op = &st->hw_ops[k];
+    const int32_t data[2] = {op->input_ind, op->output_ind};
+    for (int i = 0; i < 2; i++) {
+      const BlobShape *sh = &st->buffers[data[i]].shape;
+      if (sh->num_dims >= 3 && sh->strides_raw[1] % BLOB_STRIDE_ALIGN)
+        viol(rep, n, "hw-row-align", "stage %u (MyriadXHwOp) op %u: %s b%d rows are %u bytes apart, not a multiple of 16",
+             st->index, k, i ? "output" : "input", data[i], sh->strides_raw[1]);
+    }
+    BlobHwDims in;
+    blob_hw_dims(&st->buffers[op->input_ind], &in);
+    const char *why_not = op->op_type == BLOB_HW_OP_FC ? NULL : hw_restriction(op, &in);
+    if (why_not)
+      viol(rep, n, "hw-limits", "stage %u (MyriadXHwOp) op %u: mode %u, input %ux%ux%u, kernel %ux%u: %s",
+           st->index, k, op->op_mode, in.w, in.h, in.c, op->kernel_width, op->kernel_height, why_not);
+  }
+}
+
 static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n) {
   if (st->trailer_type != st->type || st->trailer_border != BLOB_STAGE_BORDER_SYMBOL)
     viol(rep, n, "stage-trailer",
@@ -675,15 +929,7 @@ static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n
   if (st->num_shaves > b->hdr.shaves)
     viol(rep, n, "stage-shaves", "stage %u (%s): numShaves %u is more than the header's %u",
          st->index, st->type_name, st->num_shaves, b->hdr.shaves);
-  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
-    const BlobHwOp *op = &st->hw_ops[k];
-    const int32_t ind[] = {op->input_ind, op->output_ind, op->coeffs_ind, op->biases_ind,
-                           op->scales_ind};
-    for (int j = 0; j < 5; j++)
-      if (ind[j] < -1 || ind[j] >= (int64_t)st->num_buffers)
-        viol(rep, n, "hw-op-index", "stage %u op %u: buffer index %d, stage has %u buffers",
-             st->index, k, ind[j], st->num_buffers);
-  }
+  if (st->type == BLOB_STAGE_MYRIAD_X_HW_OP) check_hw_stage(b, st, rep, n);
   for (uint32_t i = 0; i < st->num_buffers; i++)
     check_buffer(b, st, i, rep, n);
   if (st->injected) check_stage(b, st->injected, rep, n);
@@ -713,6 +959,193 @@ static void check_superblob(const BlobInfo *b, Buf *rep, int *n) {
            k + 1, b->super_patch_offset[k]);
 }
 
+/* ---- CMX liveness ---------------------------------------------------------------------------- */
+
+/* Marks which buffers of a stage it writes (buffer roles of blob-format.md §3.4 and the stage
+ * sources); false when the roles of the stage type are not known. */
+static bool stage_writes(const BlobStage *st, bool *w) {
+  uint32_t nb = st->num_buffers, t = st->type;
+  memset(w, 0, nb * sizeof *w);
+  if (nb < 2) return false;
+  switch (t) {
+  case BLOB_STAGE_MYRIAD_X_HW_OP:
+    for (uint32_t k = 0; k < st->num_hw_ops; k++)
+      if (st->hw_ops[k].output_ind >= 0 && (uint32_t)st->hw_ops[k].output_ind < nb)
+        w[st->hw_ops[k].output_ind] = true;
+    return true;
+  case BLOB_STAGE_DETECTION_OUTPUT: w[nb - 2] = w[nb - 1] = true; return true; /* output, temp */
+  case BLOB_STAGE_STRIDED_SLICE:
+  case BLOB_STAGE_CONCAT:
+  case BLOB_STAGE_GEMM: w[nb - 1] = true; return true;
+  case BLOB_STAGE_TOP_K:
+    for (uint32_t i = 2; i < nb; i++) w[i] = true;
+    return true;
+  case BLOB_STAGE_CONV:
+  case BLOB_STAGE_IM2COL_CONVOLUTION:
+  case BLOB_STAGE_DEPTH_CONV:
+  case BLOB_STAGE_REF_CONVOLUTION: /* input, output, weights, [temp] */
+    w[1] = true;
+    if (nb > 3) w[3] = true;
+    return true;
+  case BLOB_STAGE_COPY: case BLOB_STAGE_CONVERT: case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_BIAS_RELU: case BLOB_STAGE_BIAS_LEAKY_RELU: case BLOB_STAGE_CLAMP:
+  case BLOB_STAGE_SIGMOID: case BLOB_STAGE_TANH: case BLOB_STAGE_ELU: case BLOB_STAGE_EXP:
+  case BLOB_STAGE_LOG: case BLOB_STAGE_FLOOR: case BLOB_STAGE_CEILING: case BLOB_STAGE_HSWISH:
+  case BLOB_STAGE_POWER: case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT:
+  case BLOB_STAGE_PRELU: case BLOB_STAGE_SOFT_MAX: case BLOB_STAGE_PERMUTE: case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_PAD:
+  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: case BLOB_STAGE_FC: case BLOB_STAGE_DECONVOLUTION:
+  case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_LRN: case BLOB_STAGE_TILE: case BLOB_STAGE_GATHER:
+  case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
+  case BLOB_STAGE_MVN: case BLOB_STAGE_HW_FC_RELAYOUT:
+    w[1] = true;
+    return true;
+  default:
+    if ((t >= BLOB_STAGE_SUM && t <= BLOB_STAGE_MAX) || (t >= BLOB_STAGE_DIV && t <= BLOB_STAGE_SELECT)) {
+      w[1] = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+#define CMX_TRACK_MAX (4u << 20) /* liveness is tracked over the first 4 MiB (MyriadX CMX: 2.5 MiB) */
+
+typedef struct {
+  uint32_t *last, *prev; /* per CMX byte: the step that wrote it last / the one before (+1) */
+  size_t len;
+  Buf *rep;
+  int *n, reported;
+} Cmx;
+
+/* Calls fn on each run of contiguous element bytes [start, start + len) of a CMX buffer; false
+ * (nothing called) when the buffer is outside the tracked range or its elements overlap. */
+typedef void (*RunFn)(Cmx *c, size_t start, size_t len, void *ctx);
+static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn fn, void *ctx);
+static bool cmx_runs(Cmx *c, const BlobBuffer *x, RunFn fn, void *ctx) {
+  return cmx_runs_planes(c, x, UINT32_MAX, fn, ctx);
+}
+
+/* The same over the first max_c channel planes (dim 2 of a 3-D or 4-D buffer) only. */
+static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn fn, void *ctx) {
+  const BlobShape *s = &x->shape;
+  uint32_t es = blob_dtype_size(s->data_type);
+  if (x->location != BLOB_LOC_CMX || !s->dims_known || !s->strides_known || !es || !x->extent ||
+      x->extent > c->len || x->data_offset > c->len - x->extent || !s->num_dims)
+    return false;
+  uint64_t count = 1; /* saturates: only compared with the extent (< 4 MiB here) */
+  for (uint32_t i = 0; i < s->num_dims; i++)
+    count = s->dims_raw[i] && count > UINT64_MAX / s->dims_raw[i] ? UINT64_MAX : count * s->dims_raw[i];
+  if (count > x->extent / es) return false; /* aliased elements: not a tensor of its own */
+  bool row = s->strides_raw[0] == es;
+  uint32_t first = row ? 1 : 0, idx[BLOB_MAX_DIMS] = {0}, lim[BLOB_MAX_DIMS];
+  memcpy(lim, s->dims_raw, sizeof lim);
+  if (s->num_dims >= 3 && max_c < lim[2]) lim[2] = max_c;
+  size_t run = row ? (size_t)s->dims_raw[0] * es : es;
+  for (;;) {
+    size_t off = x->data_offset;
+    for (uint32_t i = first; i < s->num_dims; i++) off += (size_t)idx[i] * s->strides_raw[i];
+    fn(c, off, run, ctx);
+    uint32_t i = first;
+    while (i < s->num_dims && ++idx[i] == lim[i]) idx[i++] = 0;
+    if (i == s->num_dims) break;
+  }
+  return true;
+}
+
+typedef struct {
+  uint32_t seen[8], n_seen; /* distinct last writers over the read (n_seen 9: too many) */
+  size_t bad;               /* first byte whose earlier writer is one of them, or SIZE_MAX */
+} ReadScan;
+
+static void scan_writers(Cmx *c, size_t at, size_t len, void *ctx) {
+  ReadScan *r = ctx;
+  for (size_t b = at; b < at + len && r->n_seen <= 8; b++) {
+    uint32_t w = c->last[b], k = 0;
+    while (k < r->n_seen && r->seen[k] != w) k++;
+    if (k == r->n_seen) {
+      if (r->n_seen < 8) r->seen[r->n_seen] = w;
+      r->n_seen++;
+    }
+  }
+}
+
+static void scan_clobbered(Cmx *c, size_t at, size_t len, void *ctx) {
+  ReadScan *r = ctx;
+  for (size_t b = at; b < at + len && r->bad == SIZE_MAX; b++) {
+    uint32_t p = c->prev[b];
+    if (!p || p == c->last[b]) continue;
+    for (uint32_t k = 0; k < r->n_seen; k++)
+      if (r->seen[k] == p) r->bad = b;
+  }
+}
+
+static void mark_written(Cmx *c, size_t at, size_t len, void *ctx) {
+  uint32_t step = *(const uint32_t *)ctx;
+  for (size_t b = at; b < at + len; b++)
+    if (c->last[b] != step) c->prev[b] = c->last[b], c->last[b] = step;
+}
+
+/* A read that still sees bytes of step W while other bytes W wrote were overwritten by a later
+ * step M: W's tensor was clobbered while live (two tensors overlapping in CMX). */
+static void cmx_read(Cmx *c, const BlobStage *st, uint32_t i) {
+  ReadScan r = {.bad = SIZE_MAX};
+  /* A HW conv reads its input's channels up to the block size of its mode: the last 2^mode - 1
+   * planes may be padding that no stage wrote (zero coefficients; hw-stages.md checker finding
+   * 2), so only the planes before them have to hold one tensor. */
+  uint32_t planes = UINT32_MAX;
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) {
+    const BlobHwOp *op = &st->hw_ops[k];
+    const BlobShape *sh = &st->buffers[i].shape;
+    if (op->input_ind != (int32_t)i || op->op_type == BLOB_HW_OP_POOL || sh->num_dims < 3 || op->op_mode > 4)
+      continue;
+    uint32_t pad = (1u << op->op_mode) - 1, c_in = sh->dims_raw[2];
+    uint32_t real = c_in > pad ? c_in - pad : 1;
+    planes = real < planes ? real : planes;
+  }
+  if (!cmx_runs_planes(c, &st->buffers[i], planes, scan_writers, &r) || r.n_seen > 8) return;
+  cmx_runs_planes(c, &st->buffers[i], planes, scan_clobbered, &r);
+  if (r.bad == SIZE_MAX || c->reported >= 10) return;
+  c->reported++;
+  viol(c->rep, c->n, "cmx-live",
+       "stage %u (%s) buffer %u reads CMX %u..%llu, written by stage %u, but stage %u overwrote CMX byte "
+       "%zu of that tensor before this read", st->index, st->type_name, i, st->buffers[i].data_offset,
+       (unsigned long long)(st->buffers[i].data_offset + st->buffers[i].extent), c->prev[r.bad] - 1,
+       c->last[r.bad] - 1, r.bad);
+}
+
+/* Reads before writes within a step; the injected stage belongs to its HW stage's step. */
+static void cmx_step(Cmx *c, const BlobStage *st, uint32_t step) {
+  const BlobStage *parts[2] = {st, st->injected};
+  bool *w[2] = {NULL, NULL}, known[2] = {false, false};
+  for (int p = 0; p < 2 && parts[p]; p++) {
+    w[p] = calloc(parts[p]->num_buffers + 1, sizeof *w[p]);
+    known[p] = w[p] && stage_writes(parts[p], w[p]);
+  }
+  for (int p = 0; p < 2; p++)
+    for (uint32_t i = 0; known[p] && i < parts[p]->num_buffers; i++)
+      if (!w[p][i]) cmx_read(c, parts[p], i);
+  for (int p = 0; p < 2; p++)
+    for (uint32_t i = 0; known[p] && i < parts[p]->num_buffers; i++)
+      if (w[p][i]) cmx_runs(c, &parts[p]->buffers[i], mark_written, &step);
+  free(w[0]), free(w[1]);
+}
+
+/* CMX regions must not overlap while live: replays every stage's CMX reads and writes (stages
+ * whose buffer roles are unknown are left out) and reports a read that mixes a tensor's bytes
+ * with bytes a later stage wrote over it. */
+static void check_cmx_liveness(const BlobInfo *b, Buf *rep, int *n) {
+  uint64_t area = (uint64_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
+  Cmx c = {.len = area < CMX_TRACK_MAX ? (size_t)area : CMX_TRACK_MAX, .rep = rep, .n = n};
+  if (!c.len) return;
+  c.last = calloc(c.len, sizeof *c.last);
+  c.prev = calloc(c.len, sizeof *c.prev);
+  for (uint32_t i = 0; c.last && c.prev && i < b->hdr.stages_count; i++)
+    cmx_step(&c, &b->stages[i], i + 1);
+  free(c.last);
+  free(c.prev);
+}
+
 int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   (void)err;
   int n = 0;
@@ -722,6 +1155,7 @@ int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   for (uint32_t i = 0; i < b->hdr.stages_count; i++)
     check_stage(b, &b->stages[i], report, &n);
   check_flags(b, report, &n);
+  check_cmx_liveness(b, report, &n);
   if (b->superblob) check_superblob(b, report, &n);
   return n;
 }

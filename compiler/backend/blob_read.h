@@ -148,6 +148,36 @@ int blob_parse(BlobInfo **out, Arena *a, const uint8_t *data, size_t len, const 
  * and left untouched. */
 int blob_check(const BlobInfo *b, Buf *report, Err *err);
 
+/* ---- MyriadXHwOp ops (blob-format.md §3.5, hw-stages.md, blob-stages.md §3-5) ---------------- */
+
+/* A HW data buffer seen as the NCE sees it: W, H, C planes, N, from an NCHW, CHW or NC order
+ * (NC: W = H = 1). False when the buffer is not FP16 with a static shape in one of those orders. */
+typedef struct {
+  uint32_t w, h, c, n;
+} BlobHwDims;
+bool blob_hw_dims(const BlobBuffer *bb, BlobHwDims *out);
+
+/* The padding a CONV / CONV_POOL / POOL op applies (not in the blob: the firmware derives it).
+ * The plugin only emits HW ops whose pads are 0 or left = kx/2, right = (kx-1)/2, top = ky/2,
+ * bottom = (ky-1)/2 (middleend/passes/hw_padding.cpp); so with withPad a conv pads those
+ * amounts with zeros on every side. A MAX pool's padMode flags say which sides are padded, by
+ * repeating the edge (finalize_hw_ops.cpp; REPEAT_* flags); AVERAGE pools (padMode 0) pad every
+ * side with zeros. */
+typedef struct {
+  uint32_t left, right, top, bottom;
+  bool edge; /* repeat the edge pixel instead of zeros */
+} BlobHwPad;
+void blob_hw_pad(const BlobHwOp *op, BlobHwPad *out);
+
+/* Checks op k of MyriadXHwOp stage st against the stage's own buffers: enum values and flags in
+ * range, buffer indices present and in range, FP16 data in NCHW/CHW/NC, weights dims [8, K, ICx,
+ * OCx/8] with K = the kernel and ICx = the input's channels, biases/scales long enough, channel
+ * ranges inside the input, output and weights, kernel 1..15 and stride 1..8, and the output size
+ * the op computes from its input, kernel, stride and padding equal to the output buffer's.
+ * Returns 0, or -1 with why = "op K: what is wrong" (one line). Shared by blob_check and the CPU
+ * interpreter (compiler/ref/hw_exec.c), so both refuse the same ops. */
+int blob_hw_op_check(const BlobStage *st, uint32_t k, char *why, size_t size);
+
 /* Writes an order code's name (e.g. "NCHW", from major to minor) into out; codes that are not a
  * permutation come out as "0x...?". Returns out. */
 const char *blob_order_str(uint32_t code, char out[16]);

@@ -2,33 +2,35 @@
 #include "blob_exec.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob_exec_internal.h"
 #include "compiler/backend/blob_format.h"
 #include "detection.h"
 
-typedef struct {
-  uint8_t *p;            /* area start + data offset */
-  BlobRun *stats;        /* where writes record the largest |value| and FP16 overflows */
-  uint32_t dt, nd;
-  uint32_t d[BLOB_MAX_DIMS], s[BLOB_MAX_DIMS]; /* minor -> major, strides in bytes */
-} V;
-
-typedef struct {
-  const BlobInfo *b;
-  BlobRun *run;
-  const uint8_t *cst;
-  size_t cst_len;
-  uint8_t *in, *out, *bss, *cmx;
-  size_t in_len, out_len, bss_len, cmx_len;
-  Err *err;
-  uint32_t stage;
-  const char *stage_name;
-} X;
+typedef BxView V;
+typedef BxCtx X;
 
 static int fail(X *x, const char *msg) {
   return err_set(x->err, ERR_BACKEND, "stage %u (%s): %s", x->stage, x->stage_name, msg);
+}
+
+int bx__fail(BxCtx *x, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return fail(x, msg);
+}
+
+int bx__spend(BxCtx *x, uint64_t work) {
+  x->work = x->work > UINT64_MAX - work ? UINT64_MAX : x->work + work;
+  if (x->opts && x->opts->max_work && x->work > x->opts->max_work)
+    return bx__fail(x, "work limit of %llu operations exceeded", (unsigned long long)x->opts->max_work);
+  return 0;
 }
 
 /* The buffer as a view, bounds-checked against its memory area. */
@@ -48,7 +50,7 @@ static int view(X *x, const BlobBuffer *bb, V *v) {
     off += io->buffer_offset;
     break;
   }
-  case BLOB_LOC_BLOB: area = (uint8_t *)(uintptr_t)x->cst, len = x->cst_len; break;
+  case BLOB_LOC_BLOB: area = x->cst, len = x->cst_len; break;
   case BLOB_LOC_BSS: area = x->bss, len = x->bss_len; break;
   case BLOB_LOC_CMX: area = x->cmx, len = x->cmx_len; break;
   default: return fail(x, "buffer has no memory (location None)");
@@ -56,15 +58,18 @@ static int view(X *x, const BlobBuffer *bb, V *v) {
   if (!bb->shape.dims_known || !bb->shape.strides_known) return fail(x, "buffer shape is not static");
   v->dt = bb->shape.data_type;
   v->nd = bb->shape.num_dims;
-  uint64_t end = (uint64_t)off + blob_dtype_size(v->dt);
+  uint64_t end = (uint64_t)off + blob_dtype_size(v->dt), elems = 1;
   for (uint32_t i = 0; i < v->nd; i++) {
     v->d[i] = bb->shape.dims_raw[i];
     v->s[i] = bb->shape.strides_raw[i];
     if (!v->d[i]) return fail(x, "buffer has a zero dim");
-    end += (uint64_t)(v->d[i] - 1) * v->s[i];
+    uint64_t span = (uint64_t)(v->d[i] - 1) * v->s[i]; /* < 2^64: both factors < 2^32 */
+    end = end > UINT64_MAX - span ? UINT64_MAX : end + span;
+    elems = elems > (1ull << 32) / v->d[i] ? (1ull << 33) : elems * v->d[i];
   }
   if (!blob_dtype_size(v->dt)) return fail(x, "buffer has an unknown data type");
   if (end > len) return fail(x, "buffer runs past its memory area");
+  if (elems > (1ull << 32)) return fail(x, "buffer has more than 2^32 elements");
   v->p = area + off;
   v->stats = x->run;
   return 0;
@@ -104,6 +109,10 @@ static void st(const V *v, const uint32_t *idx, float f) {
   default: memcpy(p, &f, 4); break;
   }
 }
+
+int bx__view(BxCtx *x, const BlobBuffer *bb, BxView *v) { return view(x, bb, v); }
+float bx__ld(const BxView *v, const uint32_t *idx) { return ld(v, idx); }
+void bx__st(const BxView *v, const uint32_t *idx, float f) { st(v, idx, f); }
 
 /* Advances a minor->major index over dims; false when done. */
 static bool next(uint32_t *idx, const uint32_t *d, uint32_t nd) {
@@ -195,6 +204,16 @@ static int eltwise(X *x, const BlobStage *s) {
     return -1;
   if (s->params_len < 8) return fail(x, "eltwise params too short");
   float c1 = f32_at(s->params), c2 = f32_at(s->params + 4);
+  /* postOperation (merge_eltwise_and_relu.cpp): a following Relu / LeakyRelu (negativeSlope) or
+   * Clamp (min_value, max_value) fused into the stage; -1 (Empty) when none */
+  int32_t post = s->params_len >= 24 ? (int32_t)u32_at(s->params + 8) : -1;
+  float slope = 0, lo = 0, hi = 0;
+  if (post != -1) {
+    if (post != BLOB_STAGE_RELU && post != BLOB_STAGE_LEAKY_RELU && post != BLOB_STAGE_CLAMP)
+      return bx__fail(x, "eltwise postOperation %d is not Relu, LeakyRelu or Clamp", post);
+    if (y.dt != BLOB_DT_FP16) return fail(x, "eltwise postOperation on a non-FP16 output");
+    slope = f32_at(s->params + 12), lo = f32_at(s->params + 16), hi = f32_at(s->params + 20);
+  }
   if (a.nd > y.nd || b.nd > y.nd) return fail(x, "operand rank above the output's");
   for (uint32_t i = 0; i < y.nd; i++)
     if ((dm(&a, i) != y.d[i] && dm(&a, i) != 1) || (dm(&b, i) != y.d[i] && dm(&b, i) != 1))
@@ -217,6 +236,8 @@ static int eltwise(X *x, const BlobStage *s) {
     case BLOB_STAGE_GREATER: r = p > q; break;
     default: r = powf(p, q); break;
     }
+    if (post == BLOB_STAGE_CLAMP) r = r < lo ? lo : r > hi ? hi : r;
+    else if (post != -1 && r < 0) r *= slope;
     st(&y, iy, r);
   } while (next(iy, y.d, y.nd));
   return 0;
@@ -252,19 +273,21 @@ static int gather(X *x, const BlobStage *s) {
     return -1;
   int32_t ax = (int32_t)u32_at(s->params);
   if (ax < 0 || (uint32_t)ax >= a.nd) return fail(x, "gather axis out of range");
-  if (y.nd != a.nd - 1 + ix.nd) return fail(x, "gather output rank differs from data + indices - 1");
+  /* a scalar index is stored as [1] and drops the axis (compile_tool's PDPostProcessing blob) */
+  uint32_t ni = y.nd + 1 == a.nd && count(&ix) == 1 ? 0 : ix.nd;
+  if (y.nd != a.nd - 1 + ni) return fail(x, "gather output rank differs from data + indices - 1");
   for (uint32_t i = 0; i < y.nd; i++) {
-    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ix.nd ? ix.d[i - ax] : a.d[i - ix.nd + 1];
+    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ni ? ix.d[i - ax] : a.d[i - ni + 1];
     if (y.d[i] != want) return fail(x, "gather output dims differ from data and indices");
   }
-  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS];
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS] = {0};
   do {
-    for (uint32_t i = 0; i < ix.nd; i++) ii[i] = iy[ax + i];
+    for (uint32_t i = 0; i < ni; i++) ii[i] = iy[ax + i];
     float fv = ld(&ix, ii);
     int64_t k = (int64_t)lrintf(fv);
     if (k < 0) k += a.d[ax];
     if (k < 0 || k >= a.d[ax]) return fail(x, "gather index out of range");
-    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ix.nd - 1];
+    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ni - 1];
     st(&y, iy, ld(&a, ia));
   } while (next(iy, y.d, y.nd));
   return 0;
@@ -301,6 +324,7 @@ static int detection_output(X *x, const BlobStage *s) {
   if (count(&l) != (uint64_t)N * P * 4 * L || count(&c) != (uint64_t)N * P * C || count(&p) % ((uint64_t)P * 8) ||
       count(&p) / ((uint64_t)P * 8) < 1 || y.nd < 1 || y.d[0] != 7)
     return fail(x, "DetectionOutput buffers do not match its parameters");
+  if (bx__spend(x, count(&c) * 32 + count(&y) * 64) < 0) return -1; /* sorts and NMS over the kept boxes */
   float *fl = load_all(&l), *fc = load_all(&c), *fp = load_all(&p), *fo = calloc((size_t)count(&y) + 1, sizeof *fo);
   int rc = fl && fc && fp && fo ? 0 : fail(x, "out of memory");
   if (rc == 0 && det_output(&dp, N, P, fl, fc, fp, (int)(count(&p) / ((uint64_t)P * 8)), fo, (int64_t)(count(&y) / 7)) < 0)
@@ -344,6 +368,7 @@ static int conv(X *x, const BlobStage *s) {
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
   const uint16_t *w = weights(x, &s->buffers[2], nw);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  if (bx__spend(x, (uint64_t)n * oc * oh * ow * (depth ? 1 : ic) * K) < 0) return -1;
   bool one = kx == 1 && ky == 1 && dx == 1 && dy == 1;
   for (uint32_t b = 0; b < n; b++)
     for (uint32_t o = 0; o < oc; o++)
@@ -382,6 +407,7 @@ static int deconv(X *x, const BlobStage *s) {
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
   const uint16_t *w = weights(x, &s->buffers[2], nw);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  if (bx__spend(x, (uint64_t)n * ic * ih * iw * K * (depth ? 1 : oc) + (uint64_t)n * oc * oh * ow) < 0) return -1;
   size_t plane = (size_t)ow * oh;
   float *acc = calloc(plane * oc + 1, sizeof *acc);
   if (!acc) return fail(x, "out of memory");
@@ -421,6 +447,7 @@ static int fc(X *x, const BlobStage *s) {
   if (count(&a) != (uint64_t)ic * rows) return fail(x, "FC input and output rows differ");
   const uint16_t *w = weights(x, &s->buffers[2], (size_t)ic * oc);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
+  if (bx__spend(x, (uint64_t)rows * oc * ic) < 0) return -1;
   for (uint32_t r = 0; r < rows; r++)
     for (uint32_t o = 0; o < oc; o++) {
       float acc = 0;
@@ -442,6 +469,7 @@ static int pool(X *x, const BlobStage *s) {
   int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
   bool exclude = u32_at(s->params + 24) != 0, avg = s->type == BLOB_STAGE_AVG_POOL;
   if (!kx || !ky || !sx || !sy) return fail(x, "bad pooling parameters");
+  if (bx__spend(x, count(&y) * kx * ky) < 0) return -1;
   uint32_t iw = dm(&a, 0), ih = dm(&a, 1);
   uint32_t idx[BLOB_MAX_DIMS] = {0};
   do {
@@ -711,6 +739,7 @@ static int gemm(X *x, const BlobStage *s) {
   if (k != kb || y.d[1] != m || y.d[0] != nn) return fail(x, "GEMM shapes do not match");
   for (uint32_t i = 2; i < y.nd; i++)
     if ((a.d[i] != y.d[i] && a.d[i] != 1) || (b.d[i] != y.d[i] && b.d[i] != 1)) return fail(x, "GEMM batch dims do not match");
+  if (bx__spend(x, count(&y) * k) < 0) return -1;
   uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS], ic[BLOB_MAX_DIMS];
   do {
     for (uint32_t i = 2; i < y.nd; i++) {
@@ -774,6 +803,7 @@ static int topk(X *x, const BlobStage *s) {
     uint32_t want = i == ax ? k : a.d[i];
     if (o->d[i] != want || (hv && hi && io.d[i] != want)) return fail(x, "TopK output dims do not match");
   }
+  if (bx__spend(x, count(&a) * 32) < 0) return -1; /* a sort per row: n log n, log n <= 32 */
   KV *buf = malloc((size_t)a.d[ax] * sizeof(KV));
   if (!buf) return fail(x, "out of memory");
   uint32_t outer[BLOB_MAX_DIMS], idx[BLOB_MAX_DIMS] = {0};
@@ -810,6 +840,7 @@ static int lrn(X *x, const BlobStage *s) {
   memcpy(&hk, s->params + 4, 2), memcpy(&ha, s->params + 6, 2), memcpy(&hb, s->params + 8, 2);
   float k = fp16_to_f32(hk), alpha = fp16_to_f32(ha), beta = fp16_to_f32(hb);
   if (!size || a.nd != 4 || y.nd != 4) return fail(x, "bad LRN parameters or ranks");
+  if (bx__spend(x, count(&a) * (size < a.d[2] ? size : a.d[2])) < 0) return -1;
   for (uint32_t i = 0; i < a.nd; i++)
     if (a.d[i] != y.d[i]) return fail(x, "LRN input and output dims differ");
   uint32_t idx[BLOB_MAX_DIMS] = {0}, cd = 2, nc = a.d[cd], half = size / 2;
@@ -845,6 +876,48 @@ static int tile(X *x, const BlobStage *s) {
   return 0;
 }
 
+/* MVN (62): params u32 normalize, u32 across_channels, f32 eps (2021.2 and older, 12 bytes) or
+ * u32 normalize, across_channels, across_width, f32 eps (2021.4.1+, 16 bytes); buffers input,
+ * output (stages/mvn.cpp). y = x - mean, divided by sqrt(variance) + eps when normalize (eps
+ * outside the root: the only mode the plugin accepts). Mean and variance per (n, c) over H, W,
+ * or per n over C, H, W when across_channels. across_width is not implemented (refused). */
+static int mvn(X *x, const BlobStage *s) {
+  V a, y;
+  if (s->num_buffers < 2 || s->params_len < 12 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
+  bool norm = u32_at(s->params) != 0, across = u32_at(s->params + 4) != 0;
+  float eps = f32_at(s->params + (s->params_len >= 16 ? 12 : 8));
+  if (s->params_len >= 16 && u32_at(s->params + 8) != 0) return fail(x, "MVN across_width is not implemented");
+  if (a.nd != y.nd || a.nd < 2 || a.nd > 4) return fail(x, "MVN wants matching 2-D to 4-D input and output");
+  for (uint32_t i = 0; i < a.nd; i++)
+    if (a.d[i] != y.d[i]) return fail(x, "MVN input and output dims differ");
+  /* group = the dims reduced together: W, H (and C when across) */
+  uint32_t nred = a.nd >= 3 ? (across ? 3 : 2) : 1;
+  if (nred > a.nd) nred = a.nd;
+  uint32_t outer[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1}, inner[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1};
+  for (uint32_t i = 0; i < a.nd; i++) (i < nred ? inner : outer)[i] = a.d[i];
+  uint64_t cnt = 1;
+  for (uint32_t i = 0; i < nred; i++) cnt *= a.d[i];
+  if (bx__spend(x, 3 * count(&a)) < 0) return -1;
+  uint32_t o[BLOB_MAX_DIMS] = {0};
+  do {
+    uint32_t i[BLOB_MAX_DIMS] = {0}, idx[BLOB_MAX_DIMS];
+    double sum = 0, sq = 0;
+    do {
+      for (uint32_t k = 0; k < a.nd; k++) idx[k] = k < nred ? i[k] : o[k];
+      double v = ld(&a, idx);
+      sum += v, sq += v * v;
+    } while (next(i, inner, nred));
+    double mean = sum / (double)cnt, var = sq / (double)cnt - mean * mean;
+    double div = norm ? sqrt(var > 0 ? var : 0) + eps : 1;
+    do {
+      for (uint32_t k = 0; k < a.nd; k++) idx[k] = k < nred ? i[k] : o[k];
+      st(&y, idx, (float)((ld(&a, idx) - mean) / div));
+    } while (next(i, inner, nred));
+  } while (next(o, outer, a.nd));
+  return 0;
+}
+
 /* ---- dispatch ---- */
 
 bool blob_exec_supports(uint32_t t) {
@@ -860,14 +933,43 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_PAD: case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
   case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: case BLOB_STAGE_LRN:
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
-  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT: return true;
+  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT:
+  case BLOB_STAGE_MYRIAD_X_HW_OP: case BLOB_STAGE_MVN: return true;
   default: return false;
   }
 }
 
+/* Elements of a static shape, saturating; 0 when unknown. */
+static uint64_t shape_count(const BlobShape *sh) {
+  if (!sh->dims_known) return 0;
+  uint64_t n = 1;
+  for (uint32_t i = 0; i < sh->num_dims; i++) {
+    if (sh->dims_raw[i] && n > UINT64_MAX / sh->dims_raw[i]) return UINT64_MAX;
+    n *= sh->dims_raw[i];
+  }
+  return n;
+}
+
+static int dispatch(X *x, const BlobStage *s);
+
+/* Runs one stage; a kernel that refuses the stage's buffer count or params without a message
+ * gets one here. */
 static int run_stage(X *x, const BlobStage *s) {
+  x->err->msg[0] = 0;
+  int rc = dispatch(x, s);
+  if (rc < 0 && !x->err->msg[0]) fail(x, "buffers or parameters missing for this stage type");
+  return rc;
+}
+
+static int dispatch(X *x, const BlobStage *s) {
   float prm[3] = {0, 0, 0};
   const uint8_t *p = s->params;
+  uint64_t moves = 0; /* every kernel touches each element of its buffers about once */
+  for (uint32_t i = 0; i < s->num_buffers; i++) {
+    uint64_t c = shape_count(&s->buffers[i].shape);
+    moves = moves > UINT64_MAX - c ? UINT64_MAX : moves + c;
+  }
+  if (bx__spend(x, moves) < 0) return -1;
   switch (s->type) {
   case BLOB_STAGE_COPY: return unary(x, s, u_copy, prm);
   case BLOB_STAGE_CONVERT:
@@ -917,42 +1019,61 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_TILE: return tile(x, s);
   case BLOB_STAGE_LRN: return lrn(x, s);
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
+  case BLOB_STAGE_MVN: return mvn(x, s);
+  case BLOB_STAGE_MYRIAD_X_HW_OP: return hw_exec_stage(x, s);
   default: return fail(x, "no CPU kernel for this stage type");
   }
 }
 
-int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err) {
+int bx__run_stage(BxCtx *x, const BlobStage *s) { return run_stage(x, s); }
+
+/* Allocates the areas of a run; -1 with err when over opts->max_memory or out of memory. */
+static int alloc_areas(X *x, const uint8_t *data, const BlobExecOpts *o) {
+  const BlobInfo *b = x->b;
+  x->cst_len = b->hdr.file_size - b->hdr.const_section;
+  x->in_len = b->hdr.inputs_size;
+  x->out_len = b->hdr.outputs_size;
+  x->bss_len = b->hdr.bss_mem_size;
+  x->cmx_len = (size_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
+  uint64_t total = (uint64_t)x->cst_len + x->in_len + x->out_len + x->bss_len + x->cmx_len;
+  if (o && o->max_memory && total > o->max_memory)
+    return err_set(x->err, ERR_OOM, "the blob's memory areas need %llu bytes, more than the limit of %llu",
+                   (unsigned long long)total, (unsigned long long)o->max_memory);
+  x->cst = malloc(x->cst_len + 1);
+  x->in = calloc(x->in_len + 1, 1);
+  x->out = calloc(x->out_len + 1, 1);
+  x->bss = calloc(x->bss_len + 1, 1);
+  x->cmx = calloc(x->cmx_len + 1, 1);
+  if (!x->cst || !x->in || !x->out || !x->bss || !x->cmx)
+    return err_set(x->err, ERR_OOM, "cannot allocate the blob's memory areas (%llu bytes)", (unsigned long long)total);
+  memcpy(x->cst, data + b->base + b->hdr.const_section, x->cst_len);
+  return 0;
+}
+
+int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs,
+                 const BlobExecOpts *opts, Err *err) {
   memset(run, 0, sizeof *run);
-  run->max_abs = 0;
-  if (b->inline_shapes) return err_set(err, ERR_BACKEND, "v5.0 blobs are not executed");
   if ((uint64_t)b->base + b->hdr.file_size > len || b->hdr.const_section > b->hdr.file_size)
     return err_set(err, ERR_BACKEND, "blob is shorter than its header says");
   if (b->hdr.outputs_count > 64) return err_set(err, ERR_BACKEND, "more than 64 outputs");
-  X x = {.b = b, .run = run, .err = err};
-  x.cst = data + b->base + b->hdr.const_section;
-  x.cst_len = b->hdr.file_size - b->hdr.const_section;
-  x.in_len = b->hdr.inputs_size;
-  x.out_len = b->hdr.outputs_size;
-  x.bss_len = b->hdr.bss_mem_size;
-  x.cmx_len = (size_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
-  x.in = calloc(x.in_len + 1, 1);
-  x.out = calloc(x.out_len + 1, 1);
-  x.bss = calloc(x.bss_len + 1, 1);
-  x.cmx = calloc(x.cmx_len + 1, 1);
-  int rc = 0;
-  if (!x.in || !x.out || !x.bss || !x.cmx) rc = err_set(err, ERR_OOM, "cannot allocate the blob's memory areas");
+  X x = {.b = b, .run = run, .opts = opts, .err = err};
+  int rc = alloc_areas(&x, data, opts);
   for (uint32_t i = 0; rc == 0 && i < b->hdr.inputs_count; i++) {
     const BlobIo *io = &b->inputs[i];
     if ((uint64_t)io->buffer_offset + io->byte_size > x.in_len) rc = err_set(err, ERR_BACKEND, "input %u outside the input buffer", i);
     else memcpy(x.in + io->buffer_offset, inputs[i], io->byte_size);
   }
+  BlobExecHook hook = opts ? opts->hook : NULL;
   for (uint32_t s = 0; rc == 0 && s < b->hdr.stages_count; s++) {
     const BlobStage *st_ = &b->stages[s];
     x.stage = s;
     x.stage_name = st_->type_name;
+    if (hook) hook(opts->ctx, st_, false, &x);
     rc = run_stage(&x, st_);
     if (rc == 0) run->n_stages_run++;
+    if (rc == 0 && hook) hook(opts->ctx, st_, true, &x);
   }
+  free(x.cst);
   free(x.in);
   free(x.bss);
   free(x.cmx);
@@ -969,6 +1090,23 @@ int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, 
   run->outputs_area = x.out;
   run->n_out = (int)b->hdr.outputs_count;
   for (int i = 0; i < run->n_out; i++) run->out[i] = x.out + b->outputs[i].buffer_offset;
+  return 0;
+}
+
+int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err) {
+  return blob_exec_ex(run, b, data, len, inputs, NULL, err);
+}
+
+int blob_exec_read(const BlobExecTap *tap, const BlobBuffer *bb, float **out, uint64_t *n, Err *err) {
+  BxCtx x = *tap; /* a private copy: failures go to err, the run's own context is left alone */
+  x.err = err;
+  x.run = NULL;
+  V v;
+  if (view(&x, bb, &v) < 0) return -1;
+  float *f = load_all(&v); /* minor dim fastest: C order of the dims major -> minor */
+  if (!f) return err_set(err, ERR_OOM, "out of memory");
+  *out = f;
+  *n = count(&v);
   return 0;
 }
 

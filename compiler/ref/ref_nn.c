@@ -112,6 +112,42 @@ static int64_t win_src(const Window *w, const int64_t *o, const int64_t *q, bool
   return inside ? off : -1;
 }
 
+/* 2-D float convolution with the generic kernel's arithmetic (double sum, bias first, then
+ * channels, then taps row by row: bit-identical), row-wise so it runs ~30x faster; false when
+ * the tensors are not float or out of memory (the generic loop then runs). */
+static bool conv2d_fast(const RefTensor *X, const RefTensor *W, const RefTensor *B, RefTensor *o, const Window *w,
+                        int64_t g) {
+  if (w->ns != 2 || !X->f || !W->f || (B && !B->f)) return false;
+  int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], Cg = C / g, Mg = M / g;
+  int64_t H = w->in[0], Wd = w->in[1], OH = w->out[0], OW = w->out[1], KH = w->k[0], KW = w->k[1];
+  double *acc = malloc((size_t)(OH * OW) * sizeof *acc + 1);
+  if (!acc) return false;
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t m = 0; m < M; m++) {
+      for (int64_t p = 0; p < OH * OW; p++) acc[p] = B ? (double)B->f[m] : 0.0;
+      for (int64_t c = 0; c < Cg; c++) {
+        const float *xp = X->f + (n * C + m / Mg * Cg + c) * H * Wd, *wk = W->f + (m * Cg + c) * KH * KW;
+        for (int64_t ky = 0; ky < KH; ky++)
+          for (int64_t kx = 0; kx < KW; kx++) {
+            double wv = wk[ky * KW + kx];
+            for (int64_t oy = 0; oy < OH; oy++) {
+              int64_t iy = oy * w->s[0] - w->pb[0] + ky * w->d[0];
+              if (iy < 0 || iy >= H) continue;
+              const float *row = xp + iy * Wd;
+              double *a = acc + oy * OW;
+              for (int64_t ox = 0; ox < OW; ox++) {
+                int64_t ix = ox * w->s[1] - w->pb[1] + kx * w->d[1];
+                if (ix >= 0 && ix < Wd) a[ox] += (double)row[ix] * wv;
+              }
+            }
+          }
+      }
+      for (int64_t p = 0; p < OH * OW; p++) ref_set_f64(o, (n * M + m) * OH * OW + p, acc[p]);
+    }
+  free(acc);
+  return true;
+}
+
 REF_KERNEL(conv) {
   const RefTensor *X = ref__need(x, 0), *W = ref__need(x, 1), *B = x->n_in > 2 ? x->in[2] : NULL;
   if (!X || !W) return -1;
@@ -128,6 +164,7 @@ REF_KERNEL(conv) {
   memcpy(od + 2, w.out, (size_t)ns * sizeof *od);
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, od);
   if (!o) return -1;
+  if (conv2d_fast(X, W, B, o, &w, g)) return 0;
   int64_t Cg = C / g, Mg = M / g, isz = prod(w.in, ns), osz = prod(w.out, ns), ksz = prod(w.k, ns);
   for (int64_t n = 0; n < N; n++)
     for (int64_t m = 0; m < M; m++) {

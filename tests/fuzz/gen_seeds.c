@@ -13,6 +13,7 @@
 
 #include "compiler/compile.h"
 #include "tests/support/onnx_build.h"
+#include "tests/hwblob.h"
 
 #define S(...) ((const char *[]){__VA_ARGS__})
 #define D(...) ((int64_t[]){__VA_ARGS__})
@@ -372,6 +373,14 @@ static void write_outputs(const char *model, const char *blob_path, const char *
   compile_result_free(&res);
 }
 
+/* The tiny HW conv turned into a 3x3 stride-1 max pool with repeated edges over its 2 channels. */
+static void hw_pool(BlobHwOp *op, HbBuf *bufs) {
+  *op = (BlobHwOp){.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_MAX, .op_mode = 4, .with_pad = 1,
+                   .pad_mode = 0xF, .input_ind = 0, .output_ind = 4, .coeffs_ind = -1, .biases_ind = -1,
+                   .scales_ind = -1, .out_num_chans = 2, .kernel_width = 3, .kernel_height = 3, .kernel_stride = 1};
+  bufs[4].dims[2] = 2; /* channels 0..1 of y */
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: gen_seeds OUT_DIR\n");
@@ -405,6 +414,16 @@ int main(int argc, char **argv) {
     snprintf(xpath, sizeof xpath, "%s/irxml/%s.xml", argv[1], s->name);
     write_outputs(path, bpath, xpath, i % 2 ? "2021.4" : "2022.1");
   }
+  /* HW (MyriadXHwOp) blobs our compiler does not write yet, so fuzz_blob reaches hw_exec.c */
+  Buf hw = BUF_INIT;
+  hb_tiny_conv(&hw, NULL);
+  snprintf(bpath, sizeof bpath, "%s/blob/hw_conv.blob", argv[1]);
+  write_buf(bpath, &hw);
+  buf_free(&hw);
+  hb_tiny_conv(&hw, hw_pool);
+  snprintf(bpath, sizeof bpath, "%s/blob/hw_pool.blob", argv[1]);
+  write_buf(bpath, &hw);
+  buf_free(&hw);
   printf("gen_seeds: %d onnx seeds in %s/onnx, blobs in %s/blob\n", n_onnx, argv[1], argv[1]);
   return 0;
 }
