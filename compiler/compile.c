@@ -196,6 +196,29 @@ static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions
   }
 }
 
+/* Where the NCE candidates run (the blob writer's BlobStats), copied into the result's arena. */
+static void hw_summary(CompileResult *res, const BlobStats *bs) {
+  res->n_hw_stages = bs->n_hw_stages;
+  res->n_shave_stages = bs->n_shave_stages;
+  res->macs = bs->macs;
+  res->macs_nce = bs->macs_nce;
+  res->n_hw_layers = bs->n_hw_layers;
+  res->hw_layers = arena_array(res->arena, (size_t)bs->n_hw_layers + 1, sizeof(CompHwLayer));
+  for (int i = 0; i < bs->n_hw_layers; i++) {
+    const BlobHwLayer *l = &bs->hw_layers[i];
+    CompHwLayer *o = &res->hw_layers[i];
+    o->node = arena_strdup(res->arena, l->node);
+    o->op = arena_strdup(res->arena, l->op);
+    o->kind = arena_strdup(res->arena, l->kind);
+    o->nce = l->nce;
+    o->reason = l->reason ? arena_strdup(res->arena, l->reason) : NULL;
+    o->macs = l->macs;
+    o->n_stages = l->n_stages;
+    o->first_stage = l->first_stage;
+    o->last_stage = l->last_stage;
+  }
+}
+
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   memset(res, 0, sizeof *res);
   res->arena = arena_new();   /* the summary: small, lives as long as the result */
@@ -262,6 +285,7 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
       BlobStats bs = {0};
       src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
       if (n == SUPERBLOB_BASE_SHAVES) {
+        hw_summary(res, &bs);
         res->n_stages = bs.n_stages;
         res->bss_size = bs.bss_size;
       }
@@ -272,6 +296,7 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   } else if (opt->want_blob && res->n_unsupported == 0) {
     BlobStats bs = {0};
     if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) goto done;
+    hw_summary(res, &bs);
     res->n_stages = bs.n_stages;
     res->bss_size = bs.bss_size;
     res->bss_naive = bs.bss_naive;

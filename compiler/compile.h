@@ -58,6 +58,7 @@ typedef struct {
   const char *openvino;      /* "2022.1" */
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
+  bool hw_off;               /* --hw off: every layer on SHAVEs (default auto: the NCE where it can) */
   bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
   CompileLimits limits;
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
@@ -91,6 +92,16 @@ typedef struct {
   const char *frame_layout;
 } CompIo;
 
+/* A layer the NCE could take (convolution, pooling, fully-connected) and where it runs. */
+typedef struct {
+  const char *node, *op, *kind; /* kind: "conv", "depthwise", "grouped", "pool", "fc" */
+  bool nce;                     /* on the NCE (MyriadXHwOp stages) */
+  const char *reason;           /* why it stays on the SHAVEs, NULL on the NCE */
+  uint64_t macs;                /* multiply-accumulates (0 for pooling) */
+  int n_stages;                 /* HW stages */
+  int first_stage, last_stage;  /* its stages in the blob, -1 when none */
+} CompHwLayer;
+
 typedef struct {
   /* outputs (malloc'd via Buf, caller frees with compile_result_free) */
   Buf blob, xml, bin;
@@ -113,6 +124,10 @@ typedef struct {
   uint64_t activation_overflows; /* values that became inf in FP16 on the probe input */
   const char *activation_note;   /* why no stats (a stage without a CPU kernel), or NULL */
   int n_stages;              /* blob stages */
+  int n_hw_stages, n_shave_stages; /* MyriadXHwOp / SHAVE stages */
+  uint64_t macs, macs_nce;   /* convolution + FC multiply-accumulates, and those on the NCE */
+  CompHwLayer *hw_layers;    /* NCE candidates in graph order */
+  int n_hw_layers;
   uint32_t bss_size;
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */
   const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */
