@@ -318,7 +318,7 @@ typedef struct {
   int layers, dense, dense_w_eq, depth, depth_w_eq, depth_w_twice, fc, fc_w_eq;
   int stages_eq_bias, stages_eq_scales, stages_eq_ops, stages_eq_dims, stages_cmp, stages_twice, conv_stages;
   int pool_stages, pool_matched;
-  int fallback, hw_ours, hw_real;
+  int fallback, hw_ours, hw_real, hw_out_cmx;
 } HwCmp;
 
 /* Compares the NCE stages of our blob for an IR against compile_tool's: per convolution
@@ -359,7 +359,12 @@ static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real
   memset(&c, 0, sizeof c);
   uint8_t *used = calloc(r->hdr.stages_count + 1, 1);
   for (uint32_t s = 0; s < r->hdr.stages_count; s++) c.hw_real += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
-  for (uint32_t s = 0; s < o->hdr.stages_count; s++) c.hw_ours += o->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
+  for (uint32_t s = 0; s < o->hdr.stages_count; s++) {
+    const BlobStage *x = &o->stages[s];
+    if (x->type != BLOB_STAGE_MYRIAD_X_HW_OP) continue;
+    c.hw_ours++;
+    c.hw_out_cmx += x->buffers[x->num_buffers - 1].location == BLOB_LOC_CMX; /* as all of compile_tool's */
+  }
   for (int l = 0; l < res.n_hw_layers; l++) {
     const CompHwLayer *L = &res.hw_layers[l];
     c.layers++;
@@ -453,6 +458,7 @@ static void compare__ssd_models_hw_stages_match_compile_tool(void **state) {
     const HwCmp *c = both[i];
     assert_int_equal(c->fallback, 0);             /* nothing compile_tool put on the NCE stays on SHAVEs */
     assert_int_equal(c->hw_ours, c->hw_real);     /* as many MyriadXHwOp stages (the same tiling) */
+    assert_int_equal(c->hw_out_cmx, c->hw_ours);  /* every HW stage writes CMX */
     assert_int_equal(c->dense_w_eq, c->dense);    /* every dense convolution's weights, byte for byte */
     assert_int_equal(c->depth_w_eq + c->depth_w_twice, c->depth);
     assert_int_equal(c->stages_cmp, c->conv_stages);

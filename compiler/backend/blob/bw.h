@@ -175,8 +175,7 @@ HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, in
 float bw_ie_f16_to_f32(uint16_t h);
 uint16_t bw_ie_f32_to_f16(float x);
 int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing, bool fc, int64_t in_c);
-const uint16_t *bw_hw_scaled(W *w, const uint16_t *src, size_t n, int shift);
-BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc);
+BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc, int shift);
 BRef bw_hw_vec_const(W *w, const uint16_t *v, int n, int ext, uint16_t pad);
 uint16_t *bw_hw_biases(W *w, int bias_t, int64_t off, int n, int shift, double beta);
 uint16_t *bw_hw_scales(W *w, int n, int shift, float relu_scale, bool soc, uint16_t *pad);

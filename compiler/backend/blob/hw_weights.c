@@ -56,6 +56,14 @@ uint16_t bw_ie_f32_to_f16(float x) {
  * the [PU] f16tof32 of this source tree would flush to zero (hw-stages.md item 3). */
 static uint16_t scale_half(uint16_t h, float factor) { return bw_ie_f32_to_f16(fp16_to_f32(h) * factor); }
 
+/* h x 2^shift: a normal half that stays normal only moves its exponent (exact, as the
+ * conversion gives it); the rest goes through the conversion. */
+static inline uint16_t scale_pow2(uint16_t h, int shift) {
+  uint32_t e = h & 0x7c00u, add = (uint32_t)shift << 10;
+  if (e != 0 && e + add < 0x7c00u) return (uint16_t)(h + add);
+  return shift ? scale_half(h, ldexpf(1.0f, shift)) : h;
+}
+
 /* ---- [WA] weights analysis ---- */
 
 /* The shift (power of two) a HW convolution's or FC's weights are scaled by, from the FP16
@@ -64,17 +72,35 @@ static uint16_t scale_half(uint16_t h, float factor) { return bw_ie_f32_to_f16(f
  * `normal_val` (5) is subtracted once the preprocessing rule set it. The caller keeps `first`
  * and `normal_val` across the layers, in graph order. 0 means no scaling. */
 int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing, bool fc, int64_t in_c) {
-  int max_exp = -15, cnt = 0;
-  double sum = 0;
-  for (size_t i = 0; i < n; i++) {
-    int e = (int)((wts[i] >> 10) & 31) - 15;
-    if (e > max_exp) max_exp = e;
-    if (e != -15) {
-      sum += e;
-      cnt++;
+  uint64_t hist[32] = {0}; /* how many weights have each exponent field */
+  uint32_t h4[4][32] = {{0}}; /* four in turn: no store-to-load chain on runs of one exponent */
+  size_t i = 0;
+  while (i < n) {
+    size_t end = n - i > ((size_t)1 << 30) ? i + ((size_t)1 << 30) : n;
+    for (; i + 4 <= end; i += 4) {
+      h4[0][(wts[i] >> 10) & 31]++;
+      h4[1][(wts[i + 1] >> 10) & 31]++;
+      h4[2][(wts[i + 2] >> 10) & 31]++;
+      h4[3][(wts[i + 3] >> 10) & 31]++;
+    }
+    for (; i < end; i++) h4[0][(wts[i] >> 10) & 31]++;
+    for (int e = 0; e < 32; e++) {
+      hist[e] += (uint64_t)h4[0][e] + h4[1][e] + h4[2][e] + h4[3][e];
+      h4[0][e] = h4[1][e] = h4[2][e] = h4[3][e] = 0;
     }
   }
-  int mean = cnt ? (int)(sum / cnt) : -15;
+  int max_exp = -15;
+  uint64_t cnt = 0;
+  double sum = 0;
+  for (int e = 0; e < 32; e++) {
+    if (!hist[e]) continue;
+    if (e - 15 > max_exp) max_exp = e - 15;
+    if (e != 0) { /* zero and subnormals (exponent -15) are left out of the mean */
+      sum += (double)(e - 15) * (double)hist[e];
+      cnt += hist[e];
+    }
+  }
+  int mean = cnt ? (int)(sum / (double)cnt) : -15;
   int shift = 15 - max_exp;
   if (-mean < shift) shift = -mean;
   if (*first && shift < 4 && growing && in_c > 1) *normal_val = 5;
@@ -86,32 +112,47 @@ int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_
   return shift >= 1 ? shift : 0;
 }
 
-/* The layer's weights scaled by 2^shift (a copy in the arena; the graph's own when shift 0). */
-const uint16_t *bw_hw_scaled(W *w, const uint16_t *src, size_t n, int shift) {
-  if (shift == 0) return src;
-  uint16_t *d = arena_array(w->g->arena, n ? n : 1, 2);
-  float f = ldexpf(1.0f, shift);
-  for (size_t i = 0; i < n; i++) d[i] = scale_half(src[i], f);
-  return d;
-}
-
 /* ---- constants of one HW stage ---- */
 
-/* Weights of one input-channel tile in the NCE layout [HWW]: dims (minor -> major)
- * [8, K, ICx, OCx/8]; dst[(oc % 8) + 8 k + 8 K ic + 8 K ICx (oc / 8)] = W[oc][c0 + ic][k] for
- * ic < min(n_ic, IC - c0), zeros elsewhere. src is [OC][IC][K] (IR order). */
-BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc) {
+/* Weights of one input-channel tile in the NCE layout [HWW], scaled by 2^shift [WA]: dims
+ * (minor -> major) [8, K, ICx, OCx/8]; dst[(oc % 8) + 8 k + 8 K ic + 8 K ICx (oc / 8)] =
+ * W[oc][c0 + ic][k] for ic < min(n_ic, IC - c0), zeros elsewhere. src is [OC][IC][K] (IR
+ * order). Written once, in destination order. */
+BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc, int shift) {
   uint32_t dims[4] = {8, (uint32_t)k, (uint32_t)ext_ic, (uint32_t)(ext_oc / 8)};
   size_t n = (size_t)8 * k * ext_ic * (ext_oc / 8);
   BRef r;
   uint16_t *d = bw_const_f16_slot(w, n, 4, dims, &r);
-  memset(d, 0, n * 2);
   int real = ic - c0 < n_ic ? ic - c0 : n_ic;
-  for (int o = 0; o < oc; o++) {
-    uint16_t *dst = d + (o % 8) + (size_t)8 * k * ext_ic * (o / 8);
-    const uint16_t *s = src + ((size_t)o * ic + c0) * k;
-    for (int i = 0; i < real; i++)
-      for (int t = 0; t < k; t++) dst[8 * (t + (size_t)k * i)] = s[(size_t)i * k + t];
+  size_t run = (size_t)(real > 0 ? real : 0) * k; /* channels c0 .. c0+real are one run of each row */
+  uint32_t add = (uint32_t)shift << 10;
+  for (int ob = 0; ob < ext_oc / 8; ob++) {
+    const uint16_t *row[8]; /* the 8 output channels of this block, from input channel c0 */
+    int live = 0;
+    for (int o8 = 0; o8 < 8; o8++)
+      if (ob * 8 + o8 < oc) row[live++] = src + ((size_t)(ob * 8 + o8) * ic + c0) * k;
+    if (live == 8) { /* exponent + shift; a value that leaves the normal range is redone */
+      for (size_t x = 0; x < run; x++, d += 8) {
+        uint32_t odd = 0;
+        for (int o8 = 0; o8 < 8; o8++) {
+          uint32_t h = row[o8][x], e = h & 0x7c00u;
+          d[o8] = (uint16_t)(h + add);
+          odd |= (uint32_t)(e == 0 || e + add >= 0x7c00u) << o8;
+        }
+        if (shift && odd)
+          for (int o8 = 0; o8 < 8; o8++)
+            if (odd >> o8 & 1) d[o8] = scale_pow2(row[o8][x], shift);
+      }
+    } else {
+      for (size_t x = 0; x < run; x++, d += 8) {
+        int o8 = 0;
+        for (; o8 < live; o8++) d[o8] = scale_pow2(row[o8][x], shift);
+        for (; o8 < 8; o8++) d[o8] = 0;
+      }
+    }
+    size_t pad = (size_t)(ext_ic - (real > 0 ? real : 0)) * k * 8; /* channels the mode rounds up to */
+    memset(d, 0, pad * 2);
+    d += pad;
   }
   return r;
 }
@@ -131,11 +172,10 @@ uint16_t *bw_hw_biases(W *w, int bias_t, int64_t off, int n, int shift, double b
   if (bias_t < 0) return NULL;
   const IrTensor *b = bw_T(w, bias_t);
   uint16_t *h = arena_array(w->g->arena, (size_t)n + 1, 2);
-  float f = ldexpf(1.0f, shift);
   for (int i = 0; i < n; i++) {
     int64_t k = ir_numel(b) == 1 ? 0 : off + i;
     uint16_t x = beta == 1.0 ? bw_half_at(b, k) : fp16_from_f32((float)(ir_const_f64(b, k) * beta));
-    h[i] = shift ? scale_half(x, f) : x;
+    h[i] = scale_pow2(x, shift);
   }
   return h;
 }

@@ -339,16 +339,12 @@ static void plan_layouts(W *w, struct BwHw *H) {
         if (t == L->in && L->kind != HWK_FC && !L->pad_stage) {
           used[t] = 1;
           if (L->parts == 1 && L->need_in_c > need[t]) need[t] = L->need_in_c;
-        } else if (t == n->outputs[0] && L->kind != HWK_FC) {
-          used[t] = 1;
-        } else bad[t] = 1;
+        } else if (t != n->outputs[0]) bad[t] = 1; /* outputs come by Copy from CMX: any layout */
         continue;
       }
       if (view || !stride_tolerant(g, n)) bad[t] = 1;
     }
   }
-  for (int l = 0; l < H->n; l++) /* a fused layer's output is the activation's */
-    if (H->L[l].nce && H->L[l].post >= 0 && H->L[l].kind != HWK_FC) used[H->L[l].out] = 1;
   for (int t = 0; t < nt; t++) {
     const IrTensor *x = &g->tensors[t];
     Store *s = &w->st[t];
@@ -512,6 +508,22 @@ int bw_hw_plan(W *w, BlobStats *bs) {
   }
   w->hw = H;
   plan_layouts(w, H);
+  /* the const section grows by the NCE layouts (channels rounded up, diagonal tiles): reserve
+   * it now so adding them never moves what is already there */
+  size_t more = 0;
+  for (int l = 0; l < H->n; l++) {
+    const HwLayer *L = &H->L[l];
+    if (!L->nce || L->kind == HWK_POOL) continue;
+    size_t tc = (size_t)(L->tl->tile_c + 15) / 16 * 16, oc = (size_t)(L->g.out_c + 7) / 8 * 8;
+    more += (size_t)L->parts * ((size_t)L->tl->n_c * (2 * (size_t)L->g.kx * L->g.ky * tc * oc + 64) + 4 * oc + 128);
+  }
+  if (more && w->cst.len == 0) { /* nothing in it yet: a fresh block rather than a copy */
+    size_t cap = w->cst.cap + more;
+    buf_free(&w->cst);
+    buf_reserve(&w->cst, cap);
+  } else if (more) {
+    buf_reserve(&w->cst, w->cst.cap - w->cst.len + more);
+  }
   bs->hw_layers = arena_array(g->arena, (size_t)H->n + 1, sizeof(BlobHwLayer));
   bs->n_hw_layers = H->n;
   for (int l = 0; l < H->n; l++) {
@@ -683,15 +695,43 @@ static BRef part_input(W *w, const HwLayer *L, BRef src, int c0, int n, int need
   return e;
 }
 
+/* The buffer an NCE stage writes: a temporary in CMX, as compile_tool gives every HW output
+ * ([ADL] adjust_data_location.cpp collectMemReqs: "Use CMX for HW Stage output"; all 679 HW
+ * stages of the real blobs write CMX). A Copy (DMA, no SHAVE) moves it out right after, so
+ * at most one such buffer is live and no SHAVE stage runs while CMX holds data (the SHAVEs use
+ * the free slices, allocator/shaves.cpp): each sits at the top of CMX, where the allocator
+ * starts. Its size is within the tiling limit, below the CMX size. */
+static BRef cmx_out(W *w, const HwLayer *L, int c, int h, int wd) {
+  int t = hw_temp(w, L->out, "@hw-cmx", c, h, wd);
+  Store *s = &w->st[t];
+  uint32_t slices = (uint32_t)(w->opt->cmx_slices > 0 ? w->opt->cmx_slices : w->opt->shaves);
+  s->loc = BLOB_LOC_CMX;
+  s->offset = slices * BLOB_CMX_SLICE_SIZE - (uint32_t)align_up(s->bytes, BLOB_DATA_ALIGN);
+  return bw_view(w, t);
+}
+
+/* A BSS temporary of the view's dims. */
+static BRef bss_like(W *w, const HwLayer *L, const char *sfx, const BRef *r) {
+  int64_t d[4] = {1, r->dims[2], r->dims[1], r->dims[0]};
+  return bw_view(w, bw_temp_dims(w, L->out, sfx, 4, d));
+}
+
+/* The valid part of a tile output (junk lines dropped) copied to its place. */
+static void copy_out(W *w, BRef src, const HwPlane *hp, const HwPlane *wp, BRef dst) {
+  bw_copy_stage(w, roi_hw(src, hp->junk_before, hp->out_end - hp->out_start, wp->junk_before, wp->out_end - wp->out_start), dst);
+}
+
 /* Emits the stages of one part of a convolution [TILER]: per plane tile and input-channel
- * tile one MyriadXHwOp; partial sums when the input channels are split; junk rows and
- * unaligned tiles through temporaries and Copy stages. */
+ * tile one MyriadXHwOp writing CMX, then a Copy out; partial sums (Sum stages) over
+ * input-channel tiles with the activation as a SHAVE stage after the last; junk lines
+ * dropped by the Copy; input tiles that do not start on 16 bytes copied to an aligned
+ * buffer first. */
 static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t, BRef in, BRef out, const uint16_t *wts,
                            const uint16_t *bias, const uint16_t *scales, uint16_t scale_pad) {
   int K = g->kx * g->ky, ext_oc = (g->out_c + 7) / 8 * 8;
   BRef wc[BW_HW_MAX_PLANE];
-  int wc_ext[BW_HW_MAX_PLANE];
-  memset(wc_ext, 0, sizeof wc_ext);
+  bool have_wc[BW_HW_MAX_PLANE];
+  memset(have_wc, 0, sizeof have_wc);
   BRef bref, sref;
   if (bias) bref = bw_hw_vec_const(w, bias, g->out_c, ext_oc, 0);
   if (scales) sref = bw_hw_vec_const(w, scales, g->out_c, ext_oc, scale_pad);
@@ -700,14 +740,6 @@ static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t,
       const HwPlane *hp = &t->h[i], *wp = &t->wd[j];
       BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start, wp->out_end - wp->out_start);
       bool junk = hp->junk_before || hp->junk_after || wp->junk_before || wp->junk_after;
-      BRef dst = tgt;
-      int tt;
-      if (junk || (wp->out_start * 2) % 16 || !hw_ok(w, &tgt)) {
-        BRef shape = tgt;
-        shape.dims[1] = (uint32_t)hp->out_with_junk;
-        shape.dims[0] = (uint32_t)wp->out_with_junk;
-        dst = temp_like_view(w, L->out, "@hw-tile", &shape, &tt);
-      }
       BRef acc;
       memset(&acc, 0, sizeof acc);
       for (int c = 0; c < t->n_c; c++) {
@@ -720,41 +752,41 @@ static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t,
           bw_copy_stage(w, it, al);
           it = al;
         }
-        if (c < BW_HW_MAX_PLANE && !wc_ext[c]) { /* one weights const per channel tile, as compile_tool keys them */
-          wc[c] = bw_hw_weights_const(w, wts, g->out_c, g->in_c, K, c * t->tile_c, t->tile_c, f.ext_in_c, ext_oc);
-          wc_ext[c] = f.ext_in_c;
+        BRef wr;
+        if (c < BW_HW_MAX_PLANE && have_wc[c]) wr = wc[c];
+        else { /* one weights const per channel tile, as compile_tool keys them */
+          wr = bw_hw_weights_const(w, wts, g->out_c, g->in_c, K, c * t->tile_c, t->tile_c, f.ext_in_c, ext_oc, L->shift);
+          if (c < BW_HW_MAX_PLANE) wc[c] = wr, have_wc[c] = true;
         }
-        BRef wr = c < BW_HW_MAX_PLANE ? wc[c] : bw_hw_weights_const(w, wts, g->out_c, g->in_c, K, c * t->tile_c, t->tile_c, f.ext_in_c, ext_oc);
+        BRef cm = cmx_out(w, L, g->out_c, hp->out_with_junk, wp->out_with_junk);
+        conv_stage(w, L, g, &f, it, wr, bias && c == 0 ? &bref : NULL, scales ? &sref : NULL, cm, t->n_c == 1);
+        L->n_stages++;
         if (t->n_c == 1) {
-          conv_stage(w, L, g, &f, it, wr, bias ? &bref : NULL, scales ? &sref : NULL, dst, true);
-          L->n_stages++;
+          copy_out(w, cm, hp, wp, tgt);
           continue;
         }
-        int tp;
-        BRef part = temp_like_view(w, L->out, "@hw-partial", &dst, &tp);
-        conv_stage(w, L, g, &f, it, wr, bias && c == 0 ? &bref : NULL, scales ? &sref : NULL, part, false);
-        L->n_stages++;
+        BRef part = bss_like(w, L, "@hw-partial", &cm);
+        bw_copy_stage(w, cm, part);
         if (c == 0) {
           acc = part;
           continue;
         }
         bool last = c == t->n_c - 1, act = L->relu || L->clamp;
-        BRef sum = dst;
-        int ts;
-        if (!last || act) sum = temp_like_view(w, L->out, "@hw-accum", &dst, &ts);
+        BRef sum = last && !act && !junk ? tgt : bss_like(w, L, "@hw-accum", &cm);
         emit_sum(w, acc, sum, part);
-        if (last && act) emit_act(w, L, sum, dst);
         acc = sum;
-      }
-      if (dst.tensor != tgt.tensor || dst.roi_offset != tgt.roi_offset) {
-        BRef src = roi_hw(dst, hp->junk_before, hp->out_end - hp->out_start, wp->junk_before, wp->out_end - wp->out_start);
-        bw_copy_stage(w, src, tgt);
+        if (last && act) {
+          BRef a = junk ? bss_like(w, L, "@hw-act", &cm) : tgt;
+          emit_act(w, L, sum, a);
+          acc = a;
+        }
+        if (last && junk) copy_out(w, acc, hp, wp, tgt);
       }
     }
 }
 
-/* Emits the stages of a pooling layer: one MyriadXHwOp per plane tile, ops of 16 channels in
- * mode 16_16, replicated-edge padding for max pooling [FIN], [POOL]. */
+/* Emits the stages of a pooling layer: one MyriadXHwOp per plane tile writing CMX, ops of 16
+ * channels in mode 16_16, replicated-edge padding for max pooling [FIN], [POOL]; a Copy out. */
 static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
   const HwGeom *g = &L->g;
   const HwTiling *t = L->tl;
@@ -770,15 +802,7 @@ static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
         it = al;
       }
       BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start, wp->out_end - wp->out_start);
-      bool junk = hp->junk_before || hp->junk_after || wp->junk_before || wp->junk_after;
-      BRef dst = tgt;
-      int tt;
-      if (junk || (wp->out_start * 2) % 16 || !hw_ok(w, &tgt)) {
-        BRef shape = tgt;
-        shape.dims[1] = (uint32_t)hp->out_with_junk;
-        shape.dims[0] = (uint32_t)wp->out_with_junk;
-        dst = temp_like_view(w, L->out, "@hw-tile", &shape, &tt);
-      }
+      BRef dst = cmx_out(w, L, g->out_c, hp->out_with_junk, wp->out_with_junk);
       /* the tile's pads: the layer's at the edges it touches, what the output needs elsewhere */
       int padw = (wp->out_with_junk - 1) * g->stride + g->kx - wp->in_with_junk;
       int padh = (hp->out_with_junk - 1) * g->stride + g->ky - hp->in_with_junk;
@@ -821,10 +845,7 @@ static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
       bw_add_buf(s, it);
       bw_add_buf(s, dst);
       L->n_stages++;
-      if (dst.tensor != tgt.tensor || dst.roi_offset != tgt.roi_offset) {
-        BRef src = roi_hw(dst, hp->junk_before, hp->out_end - hp->out_start, wp->junk_before, wp->out_end - wp->out_start);
-        bw_copy_stage(w, src, tgt);
-      }
+      copy_out(w, dst, hp, wp, tgt);
     }
 }
 
@@ -854,7 +875,7 @@ int bw_hw_lower(W *w, int i) {
   HwGeom *g = &L->g;
   int first = w->n_stages;
   int x = L->pad_stage ? emit_pad_stage(w, L) : L->in;
-  /* the whole output as an NCE buffer: the tensor itself, else a padded temporary copied out */
+  /* the whole output: each HW stage writes CMX and a Copy puts its part here (any strides) */
   BRef out = bw_view(w, L->out);
   if (L->kind == HWK_FC) { /* [1, OC, 1, 1] over the compact output */
     uint32_t oc = (uint32_t)g->out_c;
@@ -864,9 +885,6 @@ int bw_hw_lower(W *w, int i) {
     memcpy(out.dims, d, sizeof d);
     memcpy(out.strides, s, sizeof s);
   }
-  BRef final_out = out;
-  int ot = -1;
-  if (!hw_ok(w, &out)) out = temp_like_view(w, L->out, "@hw-out", &out, &ot);
   if (L->kind == HWK_POOL) {
     emit_pool(w, L, part_input(w, L, bw_view(w, x), 0, g->in_c, g->in_c), out);
   } else {
@@ -880,8 +898,7 @@ int bw_hw_lower(W *w, int i) {
       memcpy(src.strides, s, sizeof s);
     }
     const IrTensor *wt = bw_T(w, n->inputs[1]);
-    size_t nw = (size_t)ir_numel(wt);
-    const uint16_t *all = bw_hw_scaled(w, bw_halves_of(w, wt), nw, L->shift);
+    const uint16_t *all = bw_halves_of(w, wt); /* scaled by 2^shift as they are laid out */
     int64_t total_c = L->depthwise || L->parts > 1 ? bw_T(w, L->in)->dims[1] : g->in_c;
     for (int p = 0; p < L->parts; p++) {
       int pc = L->depthwise && p == L->parts - 1 ? (int)(total_c - (int64_t)p * L->part_c) : L->part_c;
@@ -910,7 +927,6 @@ int bw_hw_lower(W *w, int i) {
       emit_conv_part(w, L, &gp, t, pin, pout, pw, bias, scales, pad);
     }
   }
-  if (ot >= 0) bw_copy_stage(w, out, final_out);
   if (L->post >= 0) w->done[L->post] = 1;
   if (H->bs) {
     BlobHwLayer *o = &H->bs->hw_layers[H->layer_of[i]];
