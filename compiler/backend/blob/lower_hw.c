@@ -391,24 +391,22 @@ int bw_hw_plan(W *w, BlobStats *bs) {
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead) continue;
+    HwKind kind;
+    if (n->op == IR_OP_CONV) kind = HWK_CONV;
+    else if (n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL ||
+             n->op == IR_OP_GLOBAL_MAX_POOL)
+      kind = HWK_POOL;
+    else if ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
+             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0)))
+      kind = HWK_FC;
+    else continue;
     HwLayer *L = &H->L[H->n];
     memset(L, 0, sizeof *L);
     L->node = i;
+    L->kind = kind;
     L->post = -1;
     L->relu_scale = 1;
-    bool tried;
-    if (n->op == IR_OP_CONV) {
-      L->kind = HWK_CONV;
-      tried = plan_conv(w, n, L);
-    } else if (n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL ||
-               n->op == IR_OP_GLOBAL_MAX_POOL) {
-      L->kind = HWK_POOL;
-      tried = plan_pool(w, n, L);
-    } else if ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
-               g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0))) {
-      L->kind = HWK_FC;
-      tried = plan_fc(w, n, L);
-    } else continue;
+    bool tried = kind == HWK_CONV ? plan_conv(w, n, L) : kind == HWK_POOL ? plan_pool(w, n, L) : plan_fc(w, n, L);
     H->layer_of[i] = H->n++;
     if (off) {
       L->reason = "--hw off";
@@ -927,6 +925,7 @@ int bw_hw_lower(W *w, int i) {
       emit_conv_part(w, L, &gp, t, pin, pout, pw, bias, scales, pad);
     }
   }
+  ASSERT(L->n_stages > 0); /* a layer planned for the NCE always gets its stages */
   if (L->post >= 0) w->done[L->post] = 1;
   if (H->bs) {
     BlobHwLayer *o = &H->bs->hw_layers[H->layer_of[i]];
