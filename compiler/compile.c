@@ -20,11 +20,11 @@
 
 /* Runs the blob on a deterministic probe input (pseudo-random frame bytes / values in [-1, 1]) and
  * records the largest activation and FP16 overflows (blob_exec.h). */
-static void activation_stats(CompileResult *res) {
+static void activation_stats(CompileResult *res, const Buf *blob) {
   Arena *a = arena_new();
   BlobInfo *b = NULL;
   Err e = {0};
-  if (blob_parse(&b, a, res->blob.data, res->blob.len, "probe", &e) < 0) {
+  if (blob_parse(&b, a, blob->data, blob->len, "probe", &e) < 0) {
     arena_free(a);
     return;
   }
@@ -48,7 +48,7 @@ static void activation_stats(CompileResult *res) {
     }
   }
   BlobRun run;
-  if (blob_exec(&run, b, res->blob.data, res->blob.len, (const void *const *)ins, &e) == 0) {
+  if (blob_exec(&run, b, blob->data, blob->len, (const void *const *)ins, &e) == 0) {
     res->have_activation_stats = true;
     res->max_activation = run.max_abs;
     res->activation_overflows = run.n_overflow;
@@ -302,7 +302,23 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
     res->bss_naive = bs.bss_naive;
     res->bss_peak = bs.bss_peak;
   }
-  if (opt->activation_stats && res->blob.len && !opt->superblob) activation_stats(res);
+  if (opt->activation_stats && res->blob.len && !opt->superblob) {
+    activation_stats(res, &res->blob);
+    if (!res->have_activation_stats && res->n_hw_stages) {
+      /* the CPU executor has no MyriadXHwOp kernel yet (issue 16 part 1): probe the same
+       * network built with SHAVE stages only, the activations are the same values */
+      CompileOptions o = *opt;
+      o.hw_off = true;
+      Buf sw = BUF_INIT;
+      BlobStats bs = {0};
+      Err e2 = {0};
+      if (be_blob_write(g, &o, &sw, &bs, &e2) == 0) {
+        res->activation_note = NULL;
+        activation_stats(res, &sw);
+      }
+      buf_free(&sw);
+    }
+  }
   res->t_backend = io_now() - t2;
   rc = 0;
 done:

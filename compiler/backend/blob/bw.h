@@ -146,9 +146,11 @@ typedef struct {           /* one HW stage's op list over output channels */
 } HwConvTile;
 
 typedef struct {
-  int in_c, in_h, in_w, out_c, out_h, out_w;
+  int in_c, in_h, in_w, out_c, out_h, out_w; /* out: after the fused pooling when with_pool */
   int kx, ky, stride, pl, pr, pt, pb;
   int cmx_slices;
+  bool with_pool;                            /* CONV_POOL: a 2x2 stride-2 max pooling fused */
+  int conv_out_h, conv_out_w;                /* the convolution's own output then */
 } HwGeom;
 
 typedef struct {

@@ -31,6 +31,7 @@ typedef struct {
   bool nce;
   const char *reason;   /* why not the NCE */
   int post;             /* fused activation node, -1 none */
+  int pool;             /* max pooling fused as CONV_POOL, -1 none */
   int in, out;          /* input tensor, final output (after the fused activation) */
   int bias;             /* bias tensor, -1 none */
   HwGeom g;             /* geometry of one part (a group, a diagonal tile, or the layer) */
@@ -250,6 +251,23 @@ static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
   return true;
 }
 
+/* [MERGE] getNextPoolStage: the max pooling that follows a 3x3 stride-1 pad-1 convolution
+ * (after its fused activation) as its only reader, 2x2 stride 2 without pads, itself an NCE
+ * candidate, every size even; -1 when there is none. */
+static int poolable_next(W *w, const HwLayer *L) {
+  const HwGeom *G = &L->g;
+  if (G->kx != 3 || G->ky != 3 || G->stride != 1 || G->pl != 1 || G->pr != 1 || G->pt != 1 || G->pb != 1) return -1;
+  if (G->in_w % 2 || G->in_h % 2 || G->out_w % 2 || G->out_h % 2) return -1;
+  int p = w->reader[L->out];
+  if (p < 0 || w->g->nodes[p].dead || w->g->nodes[p].op != IR_OP_MAX_POOL) return -1;
+  HwLayer q;
+  memset(&q, 0, sizeof q);
+  if (!plan_pool(w, &w->g->nodes[p], &q)) return -1;
+  const HwGeom *P = &q.g;
+  if (P->kx != 2 || P->ky != 2 || P->stride != 2 || P->pl || P->pr || P->pt || P->pb || P->out_w % 2 || P->out_h % 2) return -1;
+  return p;
+}
+
 /* ---- weights analysis [WA] over every layer tried on the NCE, in graph order ---- */
 
 /* isGrowingOutput: no scaling of a network input (through a Convert) below 0.1. */
@@ -323,8 +341,10 @@ static void plan_layouts(W *w, struct BwHw *H) {
   memset(used, 0, (size_t)nt + 1);
   uint8_t *fused = arena_alloc(g->arena, (size_t)g->n_nodes + 1);
   memset(fused, 0, (size_t)g->n_nodes + 1);
-  for (int l = 0; l < H->n; l++)
+  for (int l = 0; l < H->n; l++) {
     if (H->L[l].nce && H->L[l].post >= 0) fused[H->L[l].post] = 1;
+    if (H->L[l].nce && H->L[l].pool >= 0) fused[H->L[l].pool] = 1;
+  }
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead || fused[i]) continue; /* a fused activation's input is never written; its output is the layer's */
@@ -387,10 +407,13 @@ int bw_hw_plan(W *w, BlobStats *bs) {
   H->bs = bs;
   for (int i = 0; i < g->n_nodes; i++) H->layer_of[i] = -1;
   bool first = true, growing = growing_output(w);
+  uint8_t *fused_pool = arena_alloc(g->arena, (size_t)g->n_nodes + 1);
+  memset(fused_pool, 0, (size_t)g->n_nodes + 1);
   int normal_val = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead) continue;
+    if (fused_pool[i]) continue; /* part of the convolution before it (CONV_POOL) */
     HwKind kind;
     if (n->op == IR_OP_CONV) kind = HWK_CONV;
     else if (n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL ||
@@ -405,6 +428,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     L->node = i;
     L->kind = kind;
     L->post = -1;
+    L->pool = -1;
     L->relu_scale = 1;
     bool tried = kind == HWK_CONV ? plan_conv(w, n, L) : kind == HWK_POOL ? plan_pool(w, n, L) : plan_fc(w, n, L);
     H->layer_of[i] = H->n++;
@@ -473,9 +497,26 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       L->parts = div_up(C, best_t);
       G->in_c = G->out_c = best_t;
     }
+    /* [MERGE] a following 2x2 stride-2 max pooling becomes part of the op (CONV_POOL) */
+    int pool = L->kind == HWK_CONV && L->parts == 1 && !L->pad_stage ? poolable_next(w, L) : -1;
+    if (pool >= 0) {
+      const IrTensor *py = bw_T(w, g->nodes[pool].outputs[0]);
+      G->with_pool = true;
+      G->conv_out_h = G->out_h, G->conv_out_w = G->out_w;
+      G->out_h = (int)py->dims[2], G->out_w = (int)py->dims[3];
+    }
     /* tiling of a part and of the last part */
     L->tl = arena_alloc(g->arena, sizeof(HwTiling));
     bool fits = L->kind == HWK_POOL ? bw_hw_pool_tiling(G, L->tl) : bw_hw_conv_tiling(G, L->tl);
+    if (pool >= 0 && fits) {
+      L->pool = pool;
+      L->out = g->nodes[pool].outputs[0];
+      fused_pool[pool] = 1;
+    } else if (pool >= 0) { /* [TILER] no tiling with the pooling: the convolution alone */
+      G->with_pool = false;
+      G->out_h = G->conv_out_h, G->out_w = G->conv_out_w;
+      fits = bw_hw_conv_tiling(G, L->tl);
+    }
     L->tl_last = L->tl;
     int last_c = L->depthwise ? (int)(bw_T(w, L->in)->dims[1] - (int64_t)(L->parts - 1) * L->part_c) : G->in_c;
     if (fits && L->depthwise && last_c != G->in_c) {
@@ -603,12 +644,13 @@ static BRef roi_hw(BRef r, int h0, int hn, int w0, int wn) {
 static void conv_stage(W *w, const HwLayer *L, const HwGeom *g, const HwConvTile *f, BRef in, BRef wts, const BRef *bias,
                        const BRef *scales, BRef out, bool act) {
   Stage *s = bw_new_stage(w, BLOB_STAGE_MYRIAD_X_HW_OP, false);
-  HwPad pad = bw_hw_padding((int)in.dims[0], (int)in.dims[1], (int)out.dims[0], (int)out.dims[1], g->kx, g->ky, g->stride,
-                            g->pl, g->pt);
+  int pool = g->with_pool ? 2 : 1; /* CONV_POOL: the padding of the convolution's own output */
+  HwPad pad = bw_hw_padding((int)in.dims[0], (int)in.dims[1], (int)out.dims[0] * pool, (int)out.dims[1] * pool, g->kx,
+                            g->ky, g->stride, g->pl, g->pt);
   int bi = 2, si = bias ? 3 : 2, oi = 2 + (bias != NULL) + (scales != NULL);
   buf_put_u32(&s->params, (uint32_t)f->num_descr);
   for (int d = 0; d < f->num_descr; d++) {
-    buf_put_u32(&s->params, BLOB_HW_OP_CONV);
+    buf_put_u32(&s->params, g->with_pool ? BLOB_HW_OP_CONV_POOL : BLOB_HW_OP_CONV);
     buf_put_u32(&s->params, (uint32_t)f->mode);
     buf_put_u32(&s->params, pad.enable);
     if (pad.enable) buf_put_u32(&s->params, BLOB_HW_PAD_WITH_ZEROS);
@@ -620,6 +662,10 @@ static void conv_stage(W *w, const HwLayer *L, const HwGeom *g, const HwConvTile
     uint32_t chans = (uint32_t)(d == f->num_descr - 1 ? f->last_out : f->out_per_descr);
     uint32_t v[5] = {(uint32_t)(d * f->out_per_descr), chans, (uint32_t)g->kx, (uint32_t)g->ky, (uint32_t)g->stride};
     put_u32s(&s->params, v, 5);
+    if (g->with_pool) {
+      buf_put_u32(&s->params, 2); /* poolKernelWidth */
+      buf_put_u32(&s->params, 2); /* poolKernelHeight */
+    }
     bool relu = act && L->relu, clamp = act && L->clamp;
     buf_put_u32(&s->params, relu);
     if (relu) {
@@ -927,6 +973,7 @@ int bw_hw_lower(W *w, int i) {
   }
   ASSERT(L->n_stages > 0); /* a layer planned for the NCE always gets its stages */
   if (L->post >= 0) w->done[L->post] = 1;
+  if (L->pool >= 0) w->done[L->pool] = 1;
   if (H->bs) {
     BlobHwLayer *o = &H->bs->hw_layers[H->layer_of[i]];
     o->n_stages = L->n_stages;

@@ -184,6 +184,34 @@ static int split_plane(int in, int osize, int k, int s, int pb, int pa, int max_
   return n;
 }
 
+/* Tiles of a 3x3 stride-1 pad-1 convolution fused with a 2x2 stride-2 max pooling (CONV_POOL)
+ * [TIL] splitIntoPlaneTilesWithPool: output = input / 2, tiles overlap by 4 input lines and
+ * drop one pooled line of junk at each inner edge. */
+static int split_plane_pool(int in, int max_out, HwPlane *out, int cap) {
+  int osize = in / 2, n = 0, is = 0, os = 0;
+  if (in <= 0 || in % 2 || osize <= 0) return 0;
+  if (osize > max_out && max_out % 2 == 0) max_out--;
+  if (max_out < 2) return 0;
+  for (;;) {
+    int ie = is + 2 * max_out < in ? is + 2 * max_out : in;
+    int oe = os + max_out < osize ? os + max_out : osize;
+    if (ie <= is || oe <= os || n == cap) return 0;
+    HwPlane *p = &out[n++];
+    p->in_with_junk = ie - is;
+    p->out_with_junk = oe - os;
+    p->junk_before = os > 0 ? 1 : 0;
+    p->junk_after = oe < osize ? 1 : 0;
+    p->in_start = is;
+    p->in_end = ie;
+    p->out_start = os + p->junk_before;
+    p->out_end = oe - p->junk_after;
+    if (p->out_end >= osize) break;
+    is = ie - 4;
+    os = p->out_end - 1;
+  }
+  return n;
+}
+
 /* The whole dimension as one tile. */
 static int whole_plane(int in, int osize, HwPlane *out) {
   memset(out, 0, sizeof *out);
@@ -195,16 +223,20 @@ static int whole_plane(int in, int osize, HwPlane *out) {
 }
 
 /* Tiles of one dimension for an output tile size [CONV] calcHeightTiles / calcWidthTiles. */
-static int plane_tiles(int in, int osize, int k, int s, int pb, int pa, int out_tile, bool ceil_, HwPlane *out, int cap) {
+static int plane_tiles(int in, int osize, int k, int s, int pb, int pa, int out_tile, bool ceil_, bool pool, HwPlane *out,
+                       int cap) {
   if (out_tile == osize) return whole_plane(in, osize, out);
+  if (pool) return split_plane_pool(in, out_tile, out, cap);
   return split_plane(in, osize, k, s, pb, pa, out_tile, ceil_, out, cap);
 }
 
-/* [CONV] ceilNeeded: the output size follows the ceil rule in either dimension. */
+/* [CONV] ceilNeeded: the (convolution's own) output size follows the ceil rule in either
+ * dimension. */
 static bool ceil_needed(const HwGeom *g, bool both) {
   int tx = g->in_w + g->pl + g->pr - g->kx, ty = g->in_h + g->pt + g->pb - g->ky;
   int wc = (int)ceil((double)tx / g->stride + 1), hc = (int)ceil((double)ty / g->stride + 1);
-  return both ? (g->out_w == wc && g->out_h == hc) : (g->out_w == wc || g->out_h == hc);
+  int ow = g->with_pool ? g->conv_out_w : g->out_w, oh = g->with_pool ? g->conv_out_h : g->out_h;
+  return both ? (ow == wc && oh == hc) : (ow == wc || oh == hc);
 }
 
 /* [CONV] updateInputTileSize: grows an input tile when its output is too small to cover the
@@ -219,6 +251,7 @@ static int update_input_tile(int tile, int n, int osize, int k, int s, int pb, i
 static void correct_out(const HwGeom *g, bool ceil_, int in_tw, int in_th, int *out_tw, int *out_th) {
   int mw = out_size(in_tw, g->kx, g->stride, g->pl, g->pr, ceil_);
   int mh = out_size(in_th, g->ky, g->stride, g->pt, g->pb, ceil_);
+  if (g->with_pool) mw /= 2, mh /= 2;
   *out_tw = g->out_w < mw ? g->out_w : mw;
   *out_th = g->out_h < mh ? g->out_h : mh;
 }
@@ -235,13 +268,24 @@ static void apply_option(const HwGeom *g, int nw, int nh, int nc, bool pool, int
   }
 }
 
+/* Conv+pool limits on a tile [CONV] ("restrictions on HW tile sizes in case of Conv+Pool"):
+ * even lines, more than 2 output lines, and an input width cap that falls with the channels. */
+static bool pool_tile_ok(const HwPlane *h, const HwPlane *w, int c) {
+  static const int CAP[7][2] = {{128, 72}, {112, 80}, {96, 96}, {80, 112}, {64, 144}, {48, 192}, {32, 288}};
+  if (w->in_with_junk % 2 || h->in_with_junk % 2 || w->out_with_junk % 2 || w->out_with_junk <= 2 || h->out_with_junk <= 2)
+    return false;
+  for (int i = 0; i < 7; i++)
+    if (c <= CAP[i][0] && c > CAP[i][0] - 16 && w->in_with_junk > CAP[i][1]) return false;
+  return true;
+}
+
 /* Fills t from the chosen numbers of tiles (HWConvolutionTileLayoutCut::createTiles). */
 static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTiling *t) {
   int tw, th, tc, ow, oh;
   apply_option(g, nw, nh, nc, false, &tw, &th, &tc);
   correct_out(g, ceil_, tw, th, &ow, &oh);
-  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, t->h, BW_HW_MAX_PLANE);
-  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, t->wd, BW_HW_MAX_PLANE);
+  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, t->h, BW_HW_MAX_PLANE);
+  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, t->wd, BW_HW_MAX_PLANE);
   if (t->n_h == 0 || t->n_w == 0) return false;
   t->tile_c = tc;
   t->n_c = div_up(g->in_c, tc);
@@ -260,7 +304,7 @@ static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTili
 bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
   bool ceil_ = ceil_needed(g, false);
   int cmx = bw_hw_cmx_limit(g->cmx_slices);
-  int max_c = MAX_TILES, min_w = 64, min_h = g->ky;
+  int max_c = g->with_pool ? 1 : MAX_TILES, min_w = g->with_pool ? 128 : 64, min_h = g->with_pool ? 2 * g->ky : g->ky;
   int best_nw = 0, best_nh = 0, best_nc = 0, best_tot = 0;
   double best_cost = 0;
   HwPlane hs[BW_HW_MAX_PLANE], ws[BW_HW_MAX_PLANE];
@@ -284,14 +328,19 @@ bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
         }
         int ow, oh;
         correct_out(g, ceil_, tw, th, &ow, &oh);
-        int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, hs, BW_HW_MAX_PLANE);
-        int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, ws, BW_HW_MAX_PLANE);
+        if (g->with_pool && (ow <= 2 || oh <= 2)) break;
+        int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, hs, BW_HW_MAX_PLANE);
+        int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, ws, BW_HW_MAX_PLANE);
         if (nht == 0) continue;
         if (nwt == 0) break;
         bool ok = true;
         double cost = 0;
         for (int i = 0; i < nht && ok; i++)
           for (int j = 0; j < nwt; j++) {
+            if (g->with_pool && !pool_tile_ok(&hs[i], &ws[j], tc)) {
+              ok = false;
+              break;
+            }
             HwConvTile f = bw_hw_split_out_channels(ws[j].in_with_junk, hs[i].in_with_junk, tc, g->out_c, g->kx, g->ky, g->stride);
             if (f.num_descr == 0 || bw_hw_buffer_size(g->out_c, hs[i].out_with_junk, ws[j].out_with_junk) > cmx) {
               ok = false;
@@ -338,8 +387,8 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
       }
       int ow, oh;
       correct_out(g, ceil_, tw, th, &ow, &oh);
-      int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, hs, BW_HW_MAX_PLANE);
-      int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, ws, BW_HW_MAX_PLANE);
+      int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, hs, BW_HW_MAX_PLANE);
+      int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, ws, BW_HW_MAX_PLANE);
       if (nht == 0) continue;
       if (nwt == 0) break;
       bool ok = true;
@@ -378,8 +427,8 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
   int tw, th, tc, ow, oh;
   apply_option(g, best_nw, best_nh, 1, true, &tw, &th, &tc);
   correct_out(g, ceil_, tw, th, &ow, &oh);
-  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, t->h, BW_HW_MAX_PLANE);
-  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, t->wd, BW_HW_MAX_PLANE);
+  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, t->h, BW_HW_MAX_PLANE);
+  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, t->wd, BW_HW_MAX_PLANE);
   t->n_c = 1;
   t->tile_c = g->in_c;
   return t->n_h > 0 && t->n_w > 0;
