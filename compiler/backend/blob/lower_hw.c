@@ -37,6 +37,7 @@ typedef struct {
   HwGeom g;             /* geometry of one part (a group, a diagonal tile, or the layer) */
   int parts, part_c;    /* groups / diagonal tiles and channels per part (the last may have fewer) */
   bool depthwise;
+  bool oc_split;        /* parts over output channels sharing the whole input ([SPLIT]) */
   HwTiling *tl, *tl_last; /* tiling of a full part and of the last part */
   int shift;            /* FP16 range scaling: weights x 2^shift, scales 2^-shift */
   bool relu, clamp;
@@ -358,7 +359,7 @@ static void plan_layouts(W *w, struct BwHw *H) {
         const HwLayer *L = &H->L[li];
         if (t == L->in && L->kind != HWK_FC && !L->pad_stage) {
           used[t] = 1;
-          if (L->parts == 1 && L->need_in_c > need[t]) need[t] = L->need_in_c;
+          if ((L->parts == 1 || L->oc_split) && L->need_in_c > need[t]) need[t] = L->need_in_c;
         } else if (t != n->outputs[0]) bad[t] = 1; /* outputs come by Copy from CMX: any layout */
         continue;
       }
@@ -409,6 +410,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
   bool first = true, growing = growing_output(w);
   uint8_t *fused_pool = arena_alloc(g->arena, (size_t)g->n_nodes + 1);
   memset(fused_pool, 0, (size_t)g->n_nodes + 1);
+  int *pool_split = arena_array(g->arena, (size_t)g->n_nodes + 1, sizeof(int)); /* channels per part of a cut pooling */
   int normal_val = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
@@ -497,6 +499,31 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       L->parts = div_up(C, best_t);
       G->in_c = G->out_c = best_t;
     }
+    /* [SPLIT] split_hw_conv_and_pool.cpp: a convolution whose output is over the CMX budget and
+     * whose only reader is an NCE pooling is cut over output channels (128, 64 or 32 per part,
+     * what fits), the pooling with it */
+    if (pool_split[i]) {
+      L->parts = (int)(bw_T(w, n->inputs[0])->dims[1] / pool_split[i]);
+      L->part_c = G->in_c = G->out_c = pool_split[i];
+    }
+    if (L->kind == HWK_CONV && L->parts == 1 && !L->depthwise && !L->pad_stage) {
+      int p = w->reader[L->out];
+      HwLayer q;
+      memset(&q, 0, sizeof q);
+      int64_t limit = bw_hw_cmx_limit(G->cmx_slices);
+      if (p >= 0 && !g->nodes[p].dead && (g->nodes[p].op == IR_OP_MAX_POOL || g->nodes[p].op == IR_OP_AVERAGE_POOL) &&
+          bw_hw_buffer_size(G->out_c, G->out_h, G->out_w) > limit && poolable_next(w, L) < 0 && plan_pool(w, &g->nodes[p], &q)) {
+        static const int TILE[3] = {128, 64, 32};
+        for (int k = 0; k < 3; k++)
+          if (G->out_c >= TILE[k] && G->out_c % TILE[k] == 0 && bw_hw_buffer_size(TILE[k], G->out_h, G->out_w) <= limit) {
+            L->oc_split = true;
+            L->parts = G->out_c / TILE[k];
+            L->part_c = G->out_c = TILE[k];
+            pool_split[p] = TILE[k];
+            break;
+          }
+      }
+    }
     /* [MERGE] a following 2x2 stride-2 max pooling becomes part of the op (CONV_POOL) */
     int pool = L->kind == HWK_CONV && L->parts == 1 && !L->pad_stage ? poolable_next(w, L) : -1;
     if (pool >= 0) {
@@ -532,7 +559,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       L->out = n->outputs[0];
       continue;
     }
-    if (L->kind != HWK_POOL && L->parts == 1) {
+    if (L->kind != HWK_POOL && (L->parts == 1 || L->oc_split)) {
       const HwTiling *t = L->tl;
       int m = 0;
       for (int a = 0; a < t->n_h; a++)
@@ -570,7 +597,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     BlobHwLayer *o = &bs->hw_layers[l];
     o->node = g->nodes[L->node].name;
     o->op = g->nodes[L->node].op_type;
-    o->kind = L->kind == HWK_POOL ? "pool" : L->kind == HWK_FC ? "fc" : L->depthwise ? "depthwise" : L->parts > 1 ? "grouped" : "conv";
+    o->kind = L->kind == HWK_POOL ? "pool" : L->kind == HWK_FC ? "fc" : L->depthwise ? "depthwise" : L->parts > 1 && !L->oc_split ? "grouped" : "conv";
     o->first_stage = o->last_stage = -1;
     o->nce = L->nce;
     o->reason = L->nce ? NULL : (L->reason ? L->reason : "not taken");
@@ -723,7 +750,7 @@ static BRef part_input(W *w, const HwLayer *L, BRef src, int c0, int n, int need
   BRef r = src;
   bw_roi(&r, 1, (uint32_t)c0, (uint32_t)n);
   if (need == n && hw_ok(w, &r)) return r;
-  if (L->parts == 1 && need > n && src.tensor >= 0) {
+  if ((L->parts == 1 || L->oc_split) && need > n && src.tensor >= 0) {
     const Store *st = &w->st[bw_root_of(w, src.tensor, NULL)];
     if (w->st[src.tensor].base >= 0 && st->lay_c >= (uint32_t)need && hw_ok(w, &r)) {
       r.dims[2] = (uint32_t)need;
@@ -930,7 +957,11 @@ int bw_hw_lower(W *w, int i) {
     memcpy(out.strides, s, sizeof s);
   }
   if (L->kind == HWK_POOL) {
-    emit_pool(w, L, part_input(w, L, bw_view(w, x), 0, g->in_c, g->in_c), out);
+    for (int p = 0; p < L->parts; p++) { /* parts over channels when cut with its convolution */
+      BRef pout = out;
+      bw_roi(&pout, 1, (uint32_t)(p * g->in_c), (uint32_t)g->in_c);
+      emit_pool(w, L, part_input(w, L, bw_view(w, x), p * g->in_c, g->in_c, g->in_c), pout);
+    }
   } else {
     BRef src = bw_view(w, x);
     if (L->kind == HWK_FC) { /* the input seen as [1, S/k^2, k, k] (a reshape) */
@@ -949,8 +980,8 @@ int bw_hw_lower(W *w, int i) {
       HwGeom gp = *g;
       const HwTiling *t = L->depthwise && p == L->parts - 1 ? L->tl_last : L->tl;
       if (L->depthwise) gp.in_c = gp.out_c = pc;
-      int need = L->parts == 1 ? L->need_in_c : 0;
-      if (L->parts > 1) { /* each part reads its own channels, widened by a copy when needed */
+      int need = L->parts == 1 || L->oc_split ? L->need_in_c : 0;
+      if (L->parts > 1 && !L->oc_split) { /* each part reads its own channels, widened by a copy when needed */
         need = 0;
         for (int a = 0; a < t->n_h; a++)
           for (int b = 0; b < t->n_w; b++) {
@@ -959,7 +990,8 @@ int bw_hw_lower(W *w, int i) {
             if ((t->n_c - 1) * t->tile_c + f.ext_in_c > need) need = (t->n_c - 1) * t->tile_c + f.ext_in_c;
           }
       }
-      int c0 = L->depthwise ? p * L->part_c : p * gp.in_c, oc0 = L->depthwise ? p * L->part_c : p * gp.out_c;
+      int c0 = L->depthwise ? p * L->part_c : L->oc_split ? 0 : p * gp.in_c;
+      int oc0 = L->depthwise ? p * L->part_c : p * gp.out_c;
       BRef pin = part_input(w, L, src, c0, gp.in_c, need);
       BRef pout = out;
       bw_roi(&pout, 1, (uint32_t)oc0, (uint32_t)gp.out_c);
