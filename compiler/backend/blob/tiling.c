@@ -279,11 +279,54 @@ static bool pool_tile_ok(const HwPlane *h, const HwPlane *w, int c) {
   return true;
 }
 
+/* Tile presets for some layer shapes of known networks, taken after the search when the blob
+ * has 9 or more CMX slices ("optimizations for MyriadX code with 2 threads") [CONV]
+ * patternMatching. Per row: conditions (-1: any) kernel, pads (all four), stride, input C, H,
+ * W, output C (second choice), output H, whether a fused pooling excludes it; then the input
+ * tile H, W, C it sets (0: kept) and whether the output tile becomes the whole output. */
+static const int PATTERNS[][13] = {
+    /* k  pad  s  inC   inH  inW  outC  outC2 outH nopool | tH  tW   tC  outfull */
+    {3, 1, 1, 512, 28, 28, 512, -1, -1, 1, 28, 0, 172},     {3, 1, 1, 256, 56, 56, 256, -1, -1, 1, 30, 0, 128},
+    {3, 1, 1, 64, 224, 224, 64, -1, -1, 1, 82, 82, 0},      {-1, -1, -1, 512, 7, 7, 4096, -1, -1, 0, 0, 0, 64},
+    {3, 1, 1, 128, 112, 112, 128, -1, -1, 1, 32, 112, 32},  {-1, -1, -1, 1088, 17, 17, 128, 192, -1, 0, 17, 0, 544},
+    {-1, -1, -1, 1024, 17, 17, 384, -1, -1, 0, 17, 0, 512}, {3, 0, 2, 384, 35, 35, 384, -1, -1, 1, 35, 35, 194},
+    {-1, -1, -1, 192, 71, 71, -1, -1, 35, 0, 0, 71, 96},    {-1, -1, -1, 256, 128, 128, 256, -1, -1, 1, 15, 128, 64},
+    {-1, -1, -1, 512, 64, 64, 512, -1, -1, 1, 10, 64, 128}, {1, 0, 1, 384, 56, 56, 64, -1, -1, 1, 56, 20, 384},
+    {1, 0, 1, 2112, 14, 14, 1056, -1, -1, 1, 14, 14, 556},  {3, 1, 2, 256, 52, 52, 512, -1, -1, 1, 52, 52, 128},
+    {3, 1, 1, 256, 23, 23, 640, -1, -1, 1, 14, 23, 256},
+};
+
+static bool pattern(const HwGeom *g, int *tw, int *th, int *tc, int *ow, int *oh) {
+  if (g->cmx_slices < 9) return false;
+  for (size_t i = 0; i < sizeof PATTERNS / sizeof PATTERNS[0]; i++) {
+    const int *p = PATTERNS[i];
+    if (p[0] >= 0 && (g->kx != p[0] || g->ky != p[0])) continue;
+    if (p[1] >= 0 && (g->pl != p[1] || g->pr != p[1] || g->pt != p[1] || g->pb != p[1])) continue;
+    if (p[2] >= 0 && g->stride != p[2]) continue;
+    if (g->in_c != p[3] || g->in_h != p[4] || g->in_w != p[5]) continue;
+    if (p[6] >= 0 && g->out_c != p[6] && (p[7] < 0 || g->out_c != p[7])) continue;
+    if (p[8] >= 0 && g->out_h != p[8]) continue;
+    if (p[9] && g->with_pool) continue;
+    if (p[10]) *th = p[10];
+    if (p[11]) *tw = p[11];
+    if (p[12]) *tc = p[12];
+    if (i != 3) *ow = g->out_w, *oh = g->out_h; /* all but the 512x7x7 -> 4096 preset */
+    return true;
+  }
+  return false;
+}
+
 /* Fills t from the chosen numbers of tiles (HWConvolutionTileLayoutCut::createTiles). */
 static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTiling *t) {
   int tw, th, tc, ow, oh;
   apply_option(g, nw, nh, nc, false, &tw, &th, &tc);
   correct_out(g, ceil_, tw, th, &ow, &oh);
+  if (pattern(g, &tw, &th, &tc, &ow, &oh)) { /* correctPlaneSizeAfterPatternMatching */
+    int mw, mh;
+    correct_out(g, ceil_, tw, th, &mw, &mh);
+    ow = ow < mw ? ow : mw;
+    oh = oh < mh ? oh : mh;
+  }
   t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, t->h, BW_HW_MAX_PLANE);
   t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, t->wd, BW_HW_MAX_PLANE);
   if (t->n_h == 0 || t->n_w == 0) return false;
@@ -297,10 +340,8 @@ static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTili
   return true;
 }
 
-/* Convolution tiling [CONV] selectBetterTiling (one best option, input -> output direction).
- * The pattern presets of patternMatching only apply with 9+ CMX slices; they are not taken
- * here (see compiler/backend/README.md). Returns false when no tiling fits (the layer then
- * runs on SHAVEs). */
+/* Convolution tiling [CONV] selectBetterTiling (one best option, input -> output direction),
+ * then the presets above. Returns false when no tiling fits (the layer then runs on SHAVEs). */
 bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
   bool ceil_ = ceil_needed(g, false);
   int cmx = bw_hw_cmx_limit(g->cmx_slices);
