@@ -4,7 +4,9 @@
  * type, order, dims, strides, buffer offsets), the stage list (type, SHAVEs, parameter bytes),
  * every buffer descriptor (type, order, dims, strides, location) and the bytes of every constant
  * buffer. Not compared, by design: where BSS and const objects are placed (our liveness packing
- * and const order differ; the sizes are reported).
+ * and const order differ; the sizes are reported). For the two OpenVINO IR SSDs the NCE
+ * (MyriadXHwOp) stages are compared layer by layer: weight, bias and scale bytes, op lists,
+ * tiling (compare__ssd_models_hw_stages_match_compile_tool).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,8 +182,9 @@ static const BlobStage *find_stage(const BlobInfo *b, uint32_t type) {
  * compile_tool blob (2020.1, 4 SHAVEs). Same: the input and output descriptions; the
  * DetectionOutput stage's 76 parameter bytes, its prior-box constant and output buffer; the
  * size of its work buffer (260,764: the plugin's formula with 4 SHAVEs; compile_tool 2020.1
- * typed it FP16, 2021+ U8). Different by design: compile_tool runs the convolutions as
- * MyriadXHwOp (NCE) stages, blobc on SHAVEs, so the stage lists differ. */
+ * typed it FP16, 2021+ U8). The NCE stages are compared on their own below
+ * (compare__ssd_models_hw_stages_match_compile_tool); the stage lists differ in order and in the
+ * Copy stages around them (compiler/backend/README.md). */
 /* Compiles one IR model and compares it as described above; xml/bin are copied to a temp
  * folder as m.xml/m.bin when the weights file is not named after the model. */
 static void compare_ssd(const char *xml_in, const char *bin_in, const char *real, int shaves) {
@@ -250,8 +253,9 @@ static void compare_ssd(const char *xml_in, const char *bin_in, const char *real
  * SHAVEs, U8 input) against compile_tool's blobs (2020.x, 4 SHAVEs). Same: the input and output
  * descriptions; the DetectionOutput stage's 76 parameter bytes, its prior-box constant and output
  * buffer; the size of its work buffer (the plugin's formula with 4 SHAVEs; compile_tool 2020.x
- * typed it FP16, 2021+ U8). Different by design: compile_tool runs the convolutions as
- * MyriadXHwOp (NCE) stages, blobc on SHAVEs, so the stage lists differ. */
+ * typed it FP16, 2021+ U8). The NCE stages are compared on their own below
+ * (compare__ssd_models_hw_stages_match_compile_tool); the stage lists differ in order and in the
+ * Copy stages around them (compiler/backend/README.md). */
 static void compare__ssd_models_io_and_detection_output_match_compile_tool(void **state) {
   (void)state;
   const char *d = tu_shared_data();
