@@ -299,13 +299,16 @@ static bool growing_output(W *w) {
 /* ---- tensor layouts ---- */
 
 /* SW ops whose stages take the NCE layout (rows padded, channels compact): post-ops, eltwise,
- * ScaleShift, and the Copy-based concat / split ([MX] PostOpStage / EltwiseStage strides). */
+ * ScaleShift, Convert, and the Copy-based concat / split (the stride rules of PostOpStage,
+ * EltwiseStage, ConvertStage). */
 static bool stride_tolerant(const IrGraph *g, const IrNode *n) {
   switch (n->op) {
   case IR_OP_RELU: case IR_OP_LEAKY_RELU: case IR_OP_SIGMOID: case IR_OP_TANH: case IR_OP_ELU: case IR_OP_EXP:
   case IR_OP_LOG: case IR_OP_FLOOR: case IR_OP_CEIL: case IR_OP_HARD_SWISH: case IR_OP_BATCH_NORM: case IR_OP_CONCAT:
   case IR_OP_SPLIT:
     return true;
+  case IR_OP_CAST: /* Convert: "only inner stride" compact, rows free (stages/convert.cpp) */
+    return g->tensors[n->inputs[0]].dtype != g->tensors[n->outputs[0]].dtype;
   case IR_OP_CLIP:
     for (int k = 1; k < n->n_inputs && k < 3; k++)
       if (n->inputs[k] >= 0 && !ir_is_const(g, n->inputs[k])) return false;
