@@ -231,10 +231,40 @@ static void hw_emit__refused_layers_stay_on_shaves_with_the_reason(void **state)
   free(dir);
 }
 
+/* --data_type FP32 writes FP32 tensors; the NCE computes FP16: every layer stays on SHAVEs with
+ * the reason, and the blob passes blob_check (a fuzz find: an NCE stage on FP32 buffers). */
+static void hw_emit__fp32_data_stays_on_shaves(void **state) {
+  (void)state;
+  char p[4096];
+  snprintf(p, sizeof p, "%s/tiny_relu.onnx", tu_demo_zoo());
+  if (!io_exists(p)) skip();
+  CompInput in = {.precision = CP_FP32};
+  CompileOptions opt = {.model_name = "m", .source = p, .inputs = &in, .n_inputs = 1, .shaves = 6, .cmx_slices = 6,
+                        .openvino = "2022.1", .want_blob = true, .data_type = CP_FP32};
+  CompileResult res;
+  Err err = {0};
+  if (compile_model(&res, &opt, &err) < 0) fail_msg("%s", err.msg);
+  assert_int_equal(res.n_hw_stages, 0);
+  assert_true(res.n_hw_layers > 0);
+  for (int l = 0; l < res.n_hw_layers; l++) {
+    assert_false(res.hw_layers[l].nce);
+    assert_non_null(strstr(res.hw_layers[l].reason, "FP32"));
+  }
+  Arena *a = arena_new();
+  BlobInfo *b = NULL;
+  assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, p, &err), 0);
+  Buf rep = BUF_INIT;
+  if (blob_check(b, &rep, &err)) fail_msg("%.*s", (int)rep.len, (const char *)rep.data);
+  buf_free(&rep);
+  arena_free(a);
+  compile_result_free(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hw_emit__stages_follow_the_nce_rules),
       cmocka_unit_test(hw_emit__refused_layers_stay_on_shaves_with_the_reason),
+      cmocka_unit_test(hw_emit__fp32_data_stays_on_shaves),
   };
   return cmocka_run_group_tests_name("hw_emit", tests, NULL, NULL);
 }

@@ -441,6 +441,8 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       L->reason = "--hw off";
       continue;
     }
+    if (tried && (bw_T(w, L->in)->dtype != DT_F16 || bw_T(w, L->out)->dtype != DT_F16))
+      tried = false, L->reason = "FP32 data: the NCE computes in FP16";
     if (!tried) continue;
     /* [WA] the range scaling is decided for every layer tried on the NCE, before tiling */
     if (L->kind != HWK_POOL) {
