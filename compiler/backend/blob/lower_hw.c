@@ -64,14 +64,60 @@ struct BwHw {
 static int div_up(int a, int b) { return (a + b - 1) / b; }
 static uint32_t align16(uint32_t v) { return (v + 15u) & ~15u; }
 
+/* ---- node attributes: the only place this file reads them (on main, after the params merge,
+ * they come from ir_window_params, ir_act_params, ir_clip_params, ir_gemm_params) ---- */
+
+typedef struct {
+  int64_t kernel[2], strides[2], dilations[2]; /* 1 where not given */
+  int64_t pads[4];                             /* ONNX order: begins (y, x), then ends; 0 where not given */
+  int n_kernel, n_pads;                        /* values given */
+  const char *auto_pad;                        /* "NOTSET" when absent */
+  int64_t group;                               /* 1 */
+  bool count_include_pad;                      /* false */
+} HwWin;
+
+static void win_attrs(const IrNode *n, HwWin *a) {
+  memset(a, 0, sizeof *a);
+  a->kernel[0] = a->kernel[1] = a->strides[0] = a->strides[1] = a->dilations[0] = a->dilations[1] = 1;
+  a->n_kernel = ir_attr_ints(n, "kernel_shape", a->kernel, 2);
+  ir_attr_ints(n, "strides", a->strides, 2);
+  ir_attr_ints(n, "dilations", a->dilations, 2);
+  a->n_pads = ir_attr_ints(n, "pads", a->pads, 4);
+  a->auto_pad = ir_attr_str(n, "auto_pad", "NOTSET");
+  a->group = ir_attr_int(n, "group", 1);
+  a->count_include_pad = ir_attr_int(n, "count_include_pad", 0) != 0;
+}
+
+static float leaky_alpha(const IrNode *p) { return ir_attr_float(p, "alpha", 0.01f); }
+
+/* Clip-6 bounds (Clip-11 takes them as inputs 1 and 2) */
+static void clip_attrs(const IrNode *p, float *lo, float *hi) {
+  *lo = ir_attr_float(p, "min", -65504.0f);
+  *hi = ir_attr_float(p, "max", 65504.0f);
+}
+
+static void gemm_attrs(const IrNode *n, bool *trans_a, bool *trans_b, float *alpha, float *beta) {
+  *trans_a = ir_attr_int(n, "transA", 0) != 0;
+  *trans_b = ir_attr_int(n, "transB", 0) != 0;
+  *alpha = ir_attr_float(n, "alpha", 1.0f);
+  *beta = ir_attr_float(n, "beta", 1.0f);
+}
+
+/* Gemm with transA cannot be an FC on the NCE */
+static bool gemm_trans_a(const IrNode *n) {
+  bool ta, tb;
+  float al, be;
+  gemm_attrs(n, &ta, &tb, &al, &be);
+  return ta;
+}
+
 /* ---- geometry of a convolution / pooling node (as lower_sw.c reads it) ---- */
 
-static void node_pads(const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *k, const int64_t *st,
+static void node_pads(const HwWin *a, const IrTensor *x, const IrTensor *y, const int64_t *k, const int64_t *st,
                       const int64_t *dil, int64_t *pads) {
-  pads[0] = pads[1] = pads[2] = pads[3] = 0;
-  int np = ir_attr_ints(n, "pads", pads, 4);
-  const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-  if (np == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
+  for (int i = 0; i < 4; i++) pads[i] = a->pads[i];
+  const char *ap = a->auto_pad;
+  if (a->n_pads == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
     for (int d = 0; d < 2; d++) {
       int64_t ek = (k[d] - 1) * dil[d] + 1, total = (y->dims[2 + d] - 1) * st[d] + ek - x->dims[2 + d];
       if (total < 0) total = 0;
@@ -95,7 +141,7 @@ static int fusable_post(W *w, int y, HwLayer *L, bool conv) {
   }
   if (!conv) return -1;
   if (p->op == IR_OP_LEAKY_RELU) {
-    float s = ir_attr_float(p, "alpha", 0.01f);
+    float s = leaky_alpha(p);
     if (s == 0.0f) {
       L->relu = true, L->a0 = 0, L->a1 = 1, L->relu_scale = 1, L->slope = 0;
       return r;
@@ -106,7 +152,8 @@ static int fusable_post(W *w, int y, HwLayer *L, bool conv) {
     return r;
   }
   if (p->op == IR_OP_CLIP) {
-    float lo = ir_attr_float(p, "min", -65504.0f), hi = ir_attr_float(p, "max", 65504.0f);
+    float lo, hi;
+    clip_attrs(p, &lo, &hi);
     for (int k = 1; k < p->n_inputs && k < 3; k++)
       if (p->inputs[k] >= 0 && !ir_is_const(w->g, p->inputs[k])) return -1;
     if (p->n_inputs > 1 && p->inputs[1] >= 0) lo = (float)ir_const_f64(bw_T(w, p->inputs[1]), 0);
@@ -128,11 +175,11 @@ static bool plan_conv(W *w, const IrNode *n, HwLayer *L) {
     L->reason = "only 2-D convolutions with constant weights go to the NCE";
     return false;
   }
-  int64_t k[2] = {wt->dims[2], wt->dims[3]}, st[2] = {1, 1}, dil[2] = {1, 1}, pads[4];
-  ir_attr_ints(n, "strides", st, 2);
-  ir_attr_ints(n, "dilations", dil, 2);
-  node_pads(n, x, y, k, st, dil, pads);
-  int64_t group = ir_attr_int(n, "group", 1), ic = x->dims[1], oc = y->dims[1];
+  HwWin a;
+  win_attrs(n, &a);
+  int64_t k[2] = {wt->dims[2], wt->dims[3]}, *st = a.strides, *dil = a.dilations, pads[4];
+  node_pads(&a, x, y, k, st, dil, pads);
+  int64_t group = a.group, ic = x->dims[1], oc = y->dims[1];
   L->in = n->inputs[0];
   L->out = n->outputs[0];
   L->bias = n->n_inputs > 2 ? n->inputs[2] : -1;
@@ -163,14 +210,16 @@ static bool plan_pool(W *w, const IrNode *n, HwLayer *L) {
   bool global = n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL;
   L->pool_max = n->op == IR_OP_MAX_POOL || n->op == IR_OP_GLOBAL_MAX_POOL;
   int64_t k[2] = {x->dims[2], x->dims[3]}, st[2] = {1, 1}, dil[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  bool exclude = false;
+  bool exclude = false, same_upper = false;
   if (!global) {
-    ir_attr_ints(n, "kernel_shape", k, 2);
-    ir_attr_ints(n, "strides", st, 2);
-    node_pads(n, x, y, k, st, dil, pads);
-    if (!L->pool_max) exclude = !ir_attr_int(n, "count_include_pad", 0);
-    if (ir_attr_ints(n, "dilations", dil, 2) && (dil[0] != 1 || dil[1] != 1))
-      return L->reason = "dilated pooling", false;
+    HwWin a;
+    win_attrs(n, &a);
+    if (a.n_kernel) k[0] = a.kernel[0], k[1] = a.kernel[1];
+    st[0] = a.strides[0], st[1] = a.strides[1];
+    node_pads(&a, x, y, k, st, dil, pads);
+    if (!L->pool_max) exclude = !a.count_include_pad;
+    same_upper = !strcmp(a.auto_pad, "SAME_UPPER");
+    if (a.dilations[0] != 1 || a.dilations[1] != 1) return L->reason = "dilated pooling", false;
   }
   L->in = n->inputs[0];
   L->out = n->outputs[0];
@@ -209,7 +258,7 @@ static bool plan_pool(W *w, const IrNode *n, HwLayer *L) {
     return L->reason = "3x3 stride-2 max pooling with [2,2] end padding (compile_tool)", false;
   if (exclude && !L->pool_max && ow == 5 && oh == 5 && kx == 5 && ky == 5) return L->reason = "5x5 average pooling to 5x5 (compile_tool)", false;
   if (kx == 1 && ky == 1 && !L->pool_max) return L->reason = "1x1 average pooling gives 0 on the NCE (compile_tool)", false;
-  if (kx == 2 && ky == 2 && sx == 1 && ow % 2 == 0 && oh % 2 == 0 && !strcmp(ir_attr_str(n, "auto_pad", ""), "SAME_UPPER"))
+  if (kx == 2 && ky == 2 && sx == 1 && ow % 2 == 0 && oh % 2 == 0 && same_upper)
     return L->reason = "2x2 stride-1 SAME_UPPER pooling (compile_tool)", false;
   if (iw == 382 && ih == 214 && kx == 2 && ky == 2 && sx == 2 && L->pool_max) return L->reason = "a shape that hangs the device (compile_tool)", false;
   if (exclude && !L->pool_max && (pl || pr || pt || pb))
@@ -226,9 +275,12 @@ static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
   L->in = n->inputs[0];
   L->out = n->outputs[0];
   L->bias = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
-  L->fc_transb = gemm && ir_attr_int(n, "transB", 0);
-  L->fc_alpha = gemm ? ir_attr_float(n, "alpha", 1.0f) : 1.0;
-  L->fc_beta = gemm ? ir_attr_float(n, "beta", 1.0f) : 1.0;
+  bool ta = false, tb = false;
+  float alpha = 1.0f, beta = 1.0f;
+  if (gemm) gemm_attrs(n, &ta, &tb, &alpha, &beta);
+  L->fc_transb = tb;
+  L->fc_alpha = alpha;
+  L->fc_beta = beta;
   int64_t ic = L->fc_transb ? b->dims[1] : b->dims[0], oc = L->fc_transb ? b->dims[0] : b->dims[1];
   L->macs = (uint64_t)ic * oc * (ir_numel(a) / (ic ? ic : 1));
   L->parts = 1;
@@ -401,7 +453,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     cand += n->op == IR_OP_CONV || n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL ||
             n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL ||
             ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
-             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0)));
+             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && gemm_trans_a(n)));
   }
   if (cand == 0) return 0;
   struct BwHw *H = arena_alloc(g->arena, sizeof *H);
@@ -425,7 +477,7 @@ int bw_hw_plan(W *w, BlobStats *bs) {
              n->op == IR_OP_GLOBAL_MAX_POOL)
       kind = HWK_POOL;
     else if ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
-             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && ir_attr_int(n, "transA", 0)))
+             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && gemm_trans_a(n)))
       kind = HWK_FC;
     else continue;
     HwLayer *L = &H->L[H->n];
