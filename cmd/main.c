@@ -39,6 +39,7 @@ static void usage(FILE *f) {
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
           "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json] [--activation-stats]\n"
           "          [--max-file-mb N] [--max-nodes N] [--max-tensor-mb N]   (also for convert and check)\n"
+          "          [--hw auto|off]   (also for convert: NCE stages where compile_tool would put them, or none)\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
           "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
@@ -248,10 +249,14 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
   return failed ? 1 : 0;
 }
 
+/* --hw: 1 auto (the NCE where it can, compile_tool's default), 2 off (every layer on SHAVEs), 0 bad. */
+static int parse_hw(const char *s) { return !strcmp(s, "auto") ? 1 : !strcmp(s, "off") ? 2 : 0; }
+
 static int cmd_build(int argc, char **argv, bool check) {
   const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL, *baseline = NULL;
   int threads = 2, shard_i = 0, shard_n = 1;
   bool quiet = false, json = false, verbose = false, force = false, act = false;
+  int hw = 0; /* 0 as the manifest says, 1 auto, 2 off */
   CompileLimits limits = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -269,7 +274,9 @@ static int cmd_build(int argc, char **argv, bool check) {
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = true;
     else if (!strcmp(a, "--force")) force = true;
     else if (!strcmp(a, "--activation-stats")) act = true;
-    else if (!strncmp(a, "--max-", 6)) {
+    else if (!strcmp(a, "--hw") && i + 1 < argc) {
+      if ((hw = parse_hw(argv[++i])) == 0) return usage_error("--hw takes auto or off, got '%s'", argv[i]);
+    } else if (!strncmp(a, "--max-", 6)) {
       if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
     }
     else if (a[0] == '-') return usage_error("unknown option '%s'", a);
@@ -300,6 +307,7 @@ static int cmd_build(int argc, char **argv, bool check) {
     build_jobs_from_manifest(&jobs, &n, m, a, &err);
   }
   n = select_jobs(jobs, n, only, shard_i, shard_n);
+  for (int i = 0; hw && i < n; i++) jobs[i].opt.hw_off = hw == 2; /* --hw overrides the manifest */
   BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
                      .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force,
                      .activation_stats = act, .limits = limits};
@@ -336,7 +344,7 @@ static int cmd_convert(int argc, char **argv) {
   CompInput in = {0};
   Precision data_type = PREC_FP16;
   int shaves = 6;
-  bool superblob = false;
+  bool superblob = false, hw_off = false;
   CompileLimits limits = {0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -376,7 +384,11 @@ static int cmd_convert(int argc, char **argv) {
       if (strcmp(openvino, "2021.4") && strcmp(openvino, "2022.1")) return usage_error("--openvino takes 2021.4 or 2022.1, got '%s'", openvino);
     } else if (!strcmp(a, "-o") && has) out_dir = argv[++i];
     else if (!strcmp(a, "--superblob")) superblob = true;
-    else if (!strncmp(a, "--max-", 6)) {
+    else if (!strcmp(a, "--hw") && has) {
+      int h = parse_hw(argv[++i]);
+      if (!h) return usage_error("--hw takes auto or off, got '%s'", argv[i]);
+      hw_off = h == 2;
+    } else if (!strncmp(a, "--max-", 6)) {
       if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
     }
     else if (!strcmp(a, "--name") && has) name = argv[++i];
@@ -405,7 +417,7 @@ static int cmd_convert(int argc, char **argv) {
   job->name = name;
   job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
                               .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino,
-                              .superblob = superblob, .limits = limits};
+                              .superblob = superblob, .hw_off = hw_off, .limits = limits};
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false, .limits = limits};
   build_run(job, 1, &bo);
   if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);

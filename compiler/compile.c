@@ -137,6 +137,30 @@ static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions
 
 /* ---- backends: what a compiled graph is written as ---- */
 
+/* Where the NCE candidates run (the blob writer's BlobStats), copied into the result's arena. */
+static void hw_summary(CompileResult *res, const BlobStats *bs) {
+  res->n_hw_stages = bs->n_hw_stages;
+  res->n_shave_stages = bs->n_shave_stages;
+  res->macs = bs->macs;
+  res->macs_nce = bs->macs_nce;
+  res->n_hw_layers = bs->n_hw_layers;
+  res->hw_layers = arena_array(res->arena, (size_t)bs->n_hw_layers + 1, sizeof(CompHwLayer));
+  for (int i = 0; i < bs->n_hw_layers; i++) {
+    const BlobHwLayer *l = &bs->hw_layers[i];
+    CompHwLayer *o = &res->hw_layers[i];
+    o->node = arena_strdup(res->arena, l->node);
+    o->op = arena_strdup(res->arena, l->op);
+    o->kind = arena_strdup(res->arena, l->kind);
+    o->nce = l->nce;
+    o->reason = l->reason ? arena_strdup(res->arena, l->reason) : NULL;
+    o->macs = l->macs;
+    o->n_stages = l->n_stages;
+    o->first_stage = l->first_stage;
+    o->last_stage = l->last_stage;
+  }
+}
+
+
 static bool want_ir(const CompileOptions *opt, const CompileResult *res) { (void)res; return opt->want_ir; }
 static bool want_blob(const CompileOptions *opt, const CompileResult *res) {
   return opt->want_blob && res->n_unsupported == 0 && !opt->superblob;
@@ -168,6 +192,7 @@ static int run_ir(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err
 static int run_blob(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
   BlobStats bs = {0};
   if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) return -1;
+  hw_summary(res, &bs);
   res->n_stages = bs.n_stages;
   res->bss_size = bs.bss_size;
   res->bss_naive = bs.bss_naive;
@@ -186,6 +211,7 @@ static int run_superblob(IrGraph *g, const CompileOptions *opt, CompileResult *r
     BlobStats bs = {0};
     src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
     if (n == SUPERBLOB_BASE_SHAVES) {
+      hw_summary(res, &bs);
       res->n_stages = bs.n_stages;
       res->bss_size = bs.bss_size;
     }

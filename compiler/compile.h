@@ -14,6 +14,7 @@
 #include "graph/ir.h"
 #include "graph/options.h"
 
+/* One node the VPU cannot run (or that we changed), for the report. */
 typedef struct {
   const char *node, *op, *verdict, *reason, *fix, *input_shapes;
 } CompIssue;
@@ -37,6 +38,16 @@ typedef struct {
   const char *frame_layout;
 } CompIo;
 
+/* A layer the NCE could take (convolution, pooling, fully-connected) and where it runs. */
+typedef struct {
+  const char *node, *op, *kind; /* kind: "conv", "depthwise", "grouped", "pool", "fc" */
+  bool nce;                     /* on the NCE (MyriadXHwOp stages) */
+  const char *reason;           /* why it stays on the SHAVEs, NULL on the NCE */
+  uint64_t macs;                /* multiply-accumulates (0 for pooling) */
+  int n_stages;                 /* HW stages */
+  int first_stage, last_stage;  /* its stages in the blob, -1 when none */
+} CompHwLayer;
+
 typedef struct {
   /* outputs (malloc'd via Buf, caller frees with compile_result_free) */
   Buf blob, xml, bin;
@@ -55,6 +66,10 @@ typedef struct {
   int64_t n_params;          /* constant elements feeding live nodes */
   size_t weights_saturated, weights_underflowed; /* FP16 compression */
   int n_stages;              /* blob stages */
+  int n_hw_stages, n_shave_stages; /* MyriadXHwOp / SHAVE stages */
+  uint64_t macs, macs_nce;   /* convolution + FC multiply-accumulates, and those on the NCE */
+  CompHwLayer *hw_layers;    /* NCE candidates in graph order */
+  int n_hw_layers;
   uint32_t bss_size;
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */
   const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */

@@ -69,6 +69,7 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->cmx_slices = mm->cmx_slices ? mm->cmx_slices : mm->shaves;
     o->openvino = mm->openvino;
     o->superblob = mm->superblob;
+    o->hw_off = mm->hw_off;
     o->n_inputs = mm->n_inputs;
     o->inputs = arena_array(a, (size_t)mm->n_inputs + 1, sizeof(CompInput));
     for (int k = 0; k < mm->n_inputs; k++) {
@@ -390,6 +391,7 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
     buf_printf(&b, "\n    data_type: %s\n    shaves: %d\n    cmx_slices: %d\n    openvino: \"%s\"\n",
                o->data_type == PREC_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
     if (o->superblob) buf_printf(&b, "    superblob: true\n");
+    if (o->hw_off) buf_printf(&b, "    hw: off\n");
     if (o->n_inputs) buf_printf(&b, "    inputs:\n");
     for (int k = 0; k < o->n_inputs; k++) {
       const CompInput *in = &o->inputs[k];

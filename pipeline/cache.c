@@ -21,6 +21,7 @@ static void options_digest(char out[65], const BuildJob *j) {
   buf_printf(&b, "tool=%s\nname=%s\ndt=%d\nop=%d\nsh=%d\ncmx=%d\nov=%s\nsb=%d\nblob=%d\nir=%d\nact=%d\n", BLOBC_VERSION,
              o->model_name, o->data_type, o->output_precision, o->shaves, o->cmx_slices, o->openvino ? o->openvino : "",
              o->superblob, o->want_blob, o->want_ir, j->activation_stats);
+  buf_printf(&b, "hw=%s\n", o->hw_off ? "off" : "auto"); /* blobs built before NCE stages are stale */
   for (int i = 0; i < o->n_inputs; i++) {
     const CompInput *in = &o->inputs[i];
     buf_printf(&b, "in=%s|%d|%d|", in->name ? in->name : "", in->has_shape, in->rank);

@@ -36,11 +36,11 @@ static const char *const OPENVINO_VERSIONS[] = {"2021.4", "2022.1"};
 static const char *const ROOT_KEYS[] = {"version", "defaults", "models", NULL};
 static const char *const DEFAULTS_KEYS[] = {
     "data_type", "shaves", "cmx_slices", "openvino", "output_precision", "superblob", "layout",
-    "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", NULL};
+    "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", "hw", NULL};
 static const char *const MODEL_KEYS[] = {
     "name", "source", "inputs", "data_type", "shaves", "cmx_slices", "openvino",
     "output_precision", "superblob", "layout", "mean_values", "scale_values", "reverse_input_channels",
-    "precision", "shape", NULL};
+    "precision", "shape", "hw", NULL};
 static const char *const INPUT_KEYS[] = {"name", "shape", "layout", "mean_values", "scale_values",
                                          "reverse_input_channels", "precision", NULL};
 
@@ -73,6 +73,7 @@ typedef struct {
   int shaves_line, cmx_line;
   const char *openvino;                  /* NULL = not set */
   int superblob;                         /* 0 not set, 1 false, 2 true */
+  int hw;                                /* 0 not set, 1 auto, 2 off */
   InOpts in;
   const yaml_node_t *shorthand; /* first per-input key written at model level, or NULL */
 } Opts;
@@ -415,6 +416,13 @@ static int parse_opt(Ctx *c, const char *key, const yaml_node_t *v, Opts *o) {
     o->superblob = b ? 2 : 1;
     return 1;
   }
+  if (!strcmp(key, "hw")) {
+    const char *s;
+    if (get_str(c, v, key, &s) < 0) return -1;
+    if (strcmp(s, "auto") && strcmp(s, "off")) return fail(c, v, "'hw' is auto or off, not '%.*s'", MAX_SHOWN, s);
+    o->hw = strcmp(s, "off") ? 1 : 2;
+    return 1;
+  }
   return parse_input_opt(c, key, v, &o->in);
 }
 
@@ -519,6 +527,7 @@ static int finish_model(Ctx *c, const Opts *d, const Opts *o, ManifestModel *mm)
   mm->openvino = o->openvino ? o->openvino : d->openvino ? d->openvino : DEFAULT_OPENVINO;
   mm->shaves = o->shaves ? o->shaves : d->shaves ? d->shaves : DEFAULT_SHAVES;
   mm->superblob = (o->superblob ? o->superblob : d->superblob) == 2;
+  mm->hw_off = (o->hw ? o->hw : d->hw) == 2;
   int cmx_line = o->cmx_slices ? o->cmx_line : d->cmx_line;
   mm->cmx_slices = o->cmx_slices ? o->cmx_slices : d->cmx_slices ? d->cmx_slices : mm->shaves;
   if (cmx_line && mm->cmx_slices < mm->shaves)

@@ -79,6 +79,7 @@ typedef struct {
   int cmx_slices;          /* 1..16, >= shaves, default = shaves */
   const char *openvino;    /* "2021.4" or "2022.1" (default "2022.1"); static storage */
   bool superblob;          /* write depthai's .superblob (1..16 SHAVEs) instead of one blob */
+  bool hw_off;             /* hw: off (every layer on SHAVEs); default auto (the NCE where it can) */
 } ManifestModel;
 
 typedef struct {

@@ -34,6 +34,36 @@ static json_t *issue_json(const CompIssue *is) {
   return o;
 }
 
+/* Where the layers the NCE could take run: the MAC share on the NCE, the counts, and each
+ * layer left on SHAVEs with the reason. */
+static json_t *nce_json(const CompileResult *r) {
+  json_t *o = json_object(), *sh = json_array();
+  int on = 0;
+  for (int i = 0; i < r->n_hw_layers; i++) {
+    const CompHwLayer *l = &r->hw_layers[i];
+    if (l->nce) {
+      on++;
+      continue;
+    }
+    json_t *e = json_object();
+    json_object_set_new(e, "node", report_str(l->node));
+    json_object_set_new(e, "op", report_str(l->op));
+    json_object_set_new(e, "kind", report_str(l->kind));
+    json_object_set_new(e, "reason", report_str(l->reason));
+    json_object_set_new(e, "macs", json_integer((json_int_t)l->macs));
+    json_array_append_new(sh, e);
+  }
+  json_object_set_new(o, "hw_stages", json_integer(r->n_hw_stages));
+  json_object_set_new(o, "shave_stages", json_integer(r->n_shave_stages));
+  json_object_set_new(o, "macs", json_integer((json_int_t)r->macs));
+  json_object_set_new(o, "macs_nce", json_integer((json_int_t)r->macs_nce));
+  json_object_set_new(o, "mac_share", json_real(r->macs ? (double)r->macs_nce / (double)r->macs : 0.0));
+  json_object_set_new(o, "layers", json_integer(r->n_hw_layers));
+  json_object_set_new(o, "layers_nce", json_integer(on));
+  json_object_set_new(o, "on_shaves", sh);
+  return o;
+}
+
 static json_t *model_json_fresh(const BuildJob *j) {
   const CompileResult *r = &j->res;
   json_t *m = json_object();
@@ -54,6 +84,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(opt, "shaves", json_integer(j->opt.shaves));
   json_object_set_new(opt, "cmx_slices", json_integer(j->opt.cmx_slices));
   json_object_set_new(opt, "openvino", report_str(j->opt.openvino));
+  json_object_set_new(opt, "hw", report_str(j->opt.hw_off ? "off" : "auto"));
   json_object_set_new(m, "options", opt);
   json_object_set_new(m, "opset", json_integer(r->opset));
   json_t *nodes = json_object();
@@ -108,7 +139,10 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(b, "bss_size", json_integer(r->bss_size));
     json_object_set_new(b, "bss_naive", json_integer((json_int_t)r->bss_naive));
     json_object_set_new(b, "bss_peak", json_integer((json_int_t)r->bss_peak));
+    json_object_set_new(b, "hw_stages", json_integer(r->n_hw_stages));
+    json_object_set_new(b, "shave_stages", json_integer(r->n_shave_stages));
     json_object_set_new(out, "blob", b);
+    json_object_set_new(m, "nce", nce_json(r));
   }
   if (j->xml_path) {
     json_object_set_new(out, "xml", report_str(j->xml_path));

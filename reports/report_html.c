@@ -576,6 +576,10 @@ static void render_written(Buf *b, const json_t *m) {
     put_bytes(b, gi(blob, "size"));
     put(b, "</dd></div>");
     fact_num(b, "stages", gi(blob, "stages"));
+    if (json_object_get(blob, "hw_stages")) {
+      fact_num(b, "NCE (MyriadXHwOp) stages", gi(blob, "hw_stages"));
+      fact_num(b, "SHAVE stages", gi(blob, "shave_stages"));
+    }
     put(b, "<div><dt>BSS (scratch) size</dt><dd>");
     put_bytes(b, gi(blob, "bss_size"));
     put(b, "</dd></div>");
@@ -600,6 +604,33 @@ static void render_written(Buf *b, const json_t *m) {
     report_html_text(b, gs(w, "ir_skipped"));
     put(b, "</div>\n");
   }
+}
+
+/* The share of convolution MACs on the NCE and the layers left on SHAVEs with the reason. */
+static void render_nce(Buf *b, const json_t *m) {
+  const json_t *n = go(m, "nce"), *sh = ga(n, "on_shaves");
+  if (!n) return;
+  put(b, "<h4>NCE (neural compute engine)</h4><dl class=\"facts\">");
+  if (gi(n, "macs") > 0)
+    buf_printf(b, "<div><dt>convolution MACs on the NCE</dt><dd>%.1f%%</dd></div>",
+               100.0 * json_number_value(json_object_get(n, "mac_share")));
+  buf_printf(b, "<div><dt>layers on the NCE</dt><dd>%lld of %lld</dd></div>", gi(n, "layers_nce"), gi(n, "layers"));
+  fact_num(b, "NCE stages", gi(n, "hw_stages"));
+  fact_num(b, "SHAVE stages", gi(n, "shave_stages"));
+  put(b, "</dl>\n");
+  if (json_array_size(sh) == 0) return;
+  buf_printf(b, "<table class=\"nodes\"><thead><tr><th>op</th><th>layer on SHAVEs (%zu)</th><th>kind</th><th>why</th></tr>"
+                "</thead><tbody>\n", json_array_size(sh));
+  for (size_t i = 0; i < json_array_size(sh); i++) {
+    const json_t *l = json_array_get(sh, i);
+    put(b, "<tr>");
+    elem(b, "td", NULL, gs(l, "op"));
+    elem(b, "td", "mono", gs(l, "node"));
+    elem(b, "td", NULL, gs(l, "kind"));
+    elem(b, "td", NULL, gs(l, "reason"));
+    put(b, "</tr>\n");
+  }
+  put(b, "</tbody></table>\n");
 }
 
 /* Unsupported or converted node list; rows are what the search matches. */
@@ -634,6 +665,7 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   render_io(b, ga(m, "inputs"), true);
   render_io(b, ga(m, "outputs"), false);
   render_written(b, m);
+  render_nce(b, m);
   if (t) // run-dependent: kept in its own element so diffs can ignore it
     buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s</div>\n",
                json_number_value(json_object_get(t, "load_s")), json_number_value(json_object_get(t, "passes_s")),

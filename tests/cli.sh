@@ -79,6 +79,9 @@ expect "--max-nodes" 1 "the model has 105 nodes, over the limit of 50" "$BLOBC" 
 expect "--max-tensor-mb names the node" 1 "node 'features.0.conv': tensor '[^']+' of shape 1x32x112x112 is 1605632 bytes, over the limit of 1048576" \
   "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-tensor-mb 1 -o "$T/lim"
 expect "a bad limit value is a usage error" 2 "bad value for --max-nodes" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
+expect "--hw takes auto or off" 2 "--hw takes auto or off, got 'nce'" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --hw nce -o "$T/hw"
+expect "--hw off: no NCE stage" 0 '"hw_stages": 0' sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" --hw off -o \"$T/hwoff\" >/dev/null 2>&1; \"$BLOBC\" inspect --json \"$T/hwoff\"/mobilenet_v2/*.blob | grep -c MyriadXHwOp | sed 's/^/\"hw_stages\": /'"
+expect "--hw auto (default): convolutions on the NCE, checked" 0 "check: ok" sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" -o \"$T/hwon\" >/dev/null 2>&1; \"$BLOBC\" inspect \"$T/hwon\"/mobilenet_v2/*.blob | grep -q MyriadXHwOp && \"$BLOBC\" inspect --check \"$T/hwon\"/mobilenet_v2/*.blob | tail -1"
 expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
 
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)

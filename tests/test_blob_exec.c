@@ -26,8 +26,19 @@ typedef struct {
   double max_abs, max_ref;
 } Diff;
 
-/* Runs the source model (graph, FP32) on `in` and the compiled blob on `frame`. */
+/* Runs the source model (graph, FP32) on `in` and the compiled blob on `frame`: the blob with
+ * every layer on SHAVEs (--hw off), and the blob with NCE (MyriadXHwOp) stages when it has any.
+ * The second needs the blob executor's MyriadXHwOp interpreter (issue 16 part 1): until it is
+ * there such a run is reported as not run, and the SHAVE run is the proof. Returns the worse. */
+static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame, bool hw_off);
+
 static Diff prove(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame) {
+  Diff d = prove_once(model, opt, in, frame, true), h = prove_once(model, opt, in, frame, false);
+  if (h.max_ref > 0 && h.max_abs > d.max_abs) d.max_abs = h.max_abs;
+  return d;
+}
+
+static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame, bool hw_off) {
   Err err = {0};
   Arena *a = arena_new();
   IrGraph *g = NULL;
@@ -43,6 +54,7 @@ static Diff prove(const char *model, const CompileOptions *opt, const RefTensor 
   CompileOptions o = *opt;
   o.source = model;
   o.want_blob = true;
+  o.hw_off = hw_off;
   if (compile_model(&res, &o, &err) < 0) {
     char l[1400];
     fail_msg("%s", err_line(&err, l, sizeof l));
@@ -55,9 +67,10 @@ static Diff prove(const char *model, const CompileOptions *opt, const RefTensor 
   buf_free(&rep);
   BlobRun run;
   const void *ins[1] = {frame};
+  Diff d = {0, 0};
+  if (!hw_off && res.n_hw_stages == 0) goto out; /* the same blob as the SHAVE run */
   if (blob_exec(&run, b, res.blob.data, res.blob.len, ins, &err) < 0) fail_msg("%s", err.msg);
   assert_int_equal(run.n_out, n_ref);
-  Diff d = {0, 0};
   for (int k = 0; k < n_ref; k++) {
     int64_t n = ref_numel(&ref[k]);
     bool ints = b->outputs[k].shape.data_type == BLOB_DT_S32; /* indices (ArgMax, TopK): exact */
@@ -80,6 +93,7 @@ static Diff prove(const char *model, const CompileOptions *opt, const RefTensor 
     }
   }
   blob_run_free(&run);
+out:
   compile_result_free(&res);
   ref_tensors_free(ref, n_ref);
   ir_release(g);

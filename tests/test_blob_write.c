@@ -79,6 +79,69 @@ static void blob_write__bsdiff_roundtrip_any_sizes(void **state) {
   }
 }
 
+/* Blocks moved around (what NCE tiling does to the constants between SHAVE counts): the patch
+ * rebuilds new exactly, and is small. */
+static void blob_write__bsdiff_finds_moved_blocks(void **state) {
+  (void)state;
+  size_t ol = 64 * 1000, nl = 64 * 1100;
+  uint8_t *o = malloc(ol), *nw = malloc(nl);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < ol; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; o[i] = (uint8_t)(x >> 32); }
+  for (size_t b = 0; b < 1100; b++) { /* old's blocks in another order, every tenth new random bytes */
+    if (b % 10 == 3)
+      for (size_t i = 0; i < 64; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; nw[b * 64 + i] = (uint8_t)(x >> 32); }
+    else memcpy(nw + b * 64, o + ((b * 37) % 1000) * 64, 64);
+  }
+  Buf patch = BUF_INIT, out = BUF_INIT;
+  Err err = {0};
+  assert_int_equal(be_bsdiff(&patch, o, ol, nw, nl, &err), 0);
+  assert_int_equal(be_bspatch(&out, o, ol, patch.data, patch.len, &err), 0);
+  assert_int_equal(out.len, nl);
+  assert_memory_equal(out.data, nw, nl);
+  assert_true(patch.len < nl / 4); /* ~110 random blocks + control, not the 70 KB */
+  buf_free(&patch);
+  buf_free(&out);
+  free(o);
+  free(nw);
+}
+
+/* A superblob of a network with NCE stages (their tiling depends on the CMX slices, so the
+ * blobs differ everywhere after the stages): each patched blob is byte for byte the blob
+ * compiled for that SHAVE count. */
+static void blob_write__superblob_with_nce_stages_rebuilds_each_blob(void **state) {
+  (void)state;
+  char model[4096];
+  snprintf(model, sizeof model, "%s/mobilenet_v2.onnx", tu_demo_zoo());
+  if (!io_exists(model)) skip();
+  CompInput in = {0};
+  CompileOptions opt = {.model_name = "t", .source = model, .inputs = &in, .n_inputs = 1, .shaves = 8, .cmx_slices = 8,
+                        .openvino = "2022.1", .want_blob = true, .superblob = true};
+  CompileResult res;
+  Err err = {0};
+  assert_int_equal(compile_model(&res, &opt, &err), 0);
+  const uint8_t *p = res.blob.data;
+  uint64_t base_len = be64(p), off = 136 + base_len;
+  for (int n = 1; n <= 16; n++) {
+    uint64_t plen = be64(p + 8 * n);
+    Buf blob = BUF_INIT;
+    if (plen) assert_int_equal(be_bspatch(&blob, p + 136, base_len, p + off, plen, &err), 0);
+    else buf_put(&blob, p + 136, base_len);
+    off += plen;
+    CompileOptions o = opt;
+    o.superblob = false;
+    o.shaves = o.cmx_slices = n;
+    CompileResult one;
+    assert_int_equal(compile_model(&one, &o, &err), 0);
+    assert_true(one.n_hw_stages > 0);
+    assert_int_equal(blob.len, one.blob.len);
+    assert_memory_equal(blob.data, one.blob.data, blob.len);
+    if (n != 8) assert_true(plen < one.blob.len / 2);
+    compile_result_free(&one);
+    buf_free(&blob);
+  }
+  compile_result_free(&res);
+}
+
 static void blob_write__version_stamps_follow_depthai(void **state) {
   (void)state;
   uint32_t ma, mi;
@@ -96,6 +159,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(blob_write__superblob_patches_rebuild_every_shave_count),
       cmocka_unit_test(blob_write__bsdiff_roundtrip_any_sizes),
+      cmocka_unit_test(blob_write__bsdiff_finds_moved_blocks),
+      cmocka_unit_test(blob_write__superblob_with_nce_stages_rebuilds_each_blob),
       cmocka_unit_test(blob_write__version_stamps_follow_depthai),
   };
   return cmocka_run_group_tests_name("blob_write", tests, NULL, NULL);

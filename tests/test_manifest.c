@@ -668,9 +668,40 @@ static void manifest__superblob_default_and_override(void **state) {
   free(dir);
 }
 
+/* hw: auto (the default, as compile_tool) or off, in defaults or per model; anything else is a
+ * one-line error naming the line and the model. */
+static void manifest__hw_default_and_override(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char path[4096], src[4096];
+  snprintf(src, sizeof src, "%s/m.onnx", dir);
+  tu_write(src, "");
+  snprintf(path, sizeof path, "%s/zoo.yaml", dir);
+  tu_write(path, "version: 1\ndefaults: {hw: off}\nmodels:\n  - {name: a, source: m.onnx}\n"
+                 "  - {name: b, source: m.onnx, hw: auto}\n");
+  Manifest *m = NULL;
+  Err err = {0};
+  assert_int_equal(manifest_load(&m, path, &err), 0);
+  assert_true(m->models[0].hw_off);
+  assert_false(m->models[1].hw_off);
+  manifest_free(m);
+  tu_write(path, "version: 1\nmodels:\n  - {name: a, source: m.onnx}\n");
+  assert_int_equal(manifest_load(&m, path, &err), 0);
+  assert_false(m->models[0].hw_off); /* default auto */
+  manifest_free(m);
+  tu_write(path, "version: 1\nmodels:\n  - {name: a, source: m.onnx, hw: nce}\n");
+  assert_int_equal(manifest_load(&m, path, &err), -1);
+  assert_int_equal(err.line, 3);
+  assert_string_equal(err.model, "a");
+  assert_string_equal(err.msg, "'hw' is auto or off, not 'nce'");
+  tu_rmrf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(manifest__superblob_default_and_override),
+      cmocka_unit_test(manifest__hw_default_and_override),
       T(manifest__loads_full_manifest),
       T(manifest__applies_schema_defaults),
       T(manifest__accepts_spelling_variants),

@@ -24,6 +24,10 @@
  *                 and NOT counted in the score: the proof cannot resolve it (a known limit)
  *   bss-overlap   one stage's BSS output offset moved onto a tensor still live (written before
  *                 it, read after it)
+ * Each model is built twice: SHAVE stages only (--hw off) and with NCE stages (the default); on
+ * NCE blobs the weight, channel, bias, pad and rounding defects edit the MyriadXHwOp stages'
+ * coefficients ([8, K, ICx, OCx/8]), biases, and the first padded convolution's input view (one
+ * row off: the window placed as a wrong pad would place it).
  * The large models run at 64x64 (their ONNX files are rewritten with that input size) so the
  * whole matrix takes seconds. The score is printed; every applicable mutant must be caught.
  */
@@ -117,6 +121,76 @@ static uint16_t toward_zero(uint16_t h, uint64_t i) {
 
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
+/* The first op of a MyriadXHwOp convolution stage (CONV or CONV_POOL with coefficients), else
+ * NULL. Its coefficients are [8, K, ICx, OCx/8] (minor -> major): output channels interleaved by
+ * 8 (../shared/docs/hw-stages.md). */
+static const BlobHwOp *hw_conv(const BlobStage *s) {
+  if (s->type != BLOB_STAGE_MYRIAD_X_HW_OP || s->num_hw_ops < 1) return NULL;
+  const BlobHwOp *op = &s->hw_ops[0];
+  if ((op->op_type != BLOB_HW_OP_CONV && op->op_type != BLOB_HW_OP_CONV_POOL) || op->coeffs_ind < 0 ||
+      (uint32_t)op->coeffs_ind >= s->num_buffers || s->buffers[op->coeffs_ind].shape.num_dims != 4)
+    return NULL;
+  return op;
+}
+
+static void each_hw_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s, uint16_t (*f)(uint16_t, uint64_t)) {
+  const BlobBuffer *w = &s->buffers[hw_conv(s)->coeffs_ind];
+  uint8_t *p = cst(b, blob, w->data_offset);
+  for (uint64_t i = 0; i < elems(w); i++) {
+    uint16_t h;
+    memcpy(&h, p + 2 * i, 2);
+    h = f(h, i);
+    memcpy(p + 2 * i, &h, 2);
+  }
+}
+
+/* NCE blobs: the same defects on MyriadXHwOp stages. */
+static bool mutate_hw(int m, const BlobInfo *b, uint8_t *blob) {
+  for (uint32_t i = 0; i < b->hdr.stages_count; i++) {
+    const BlobStage *s = &b->stages[i];
+    const BlobHwOp *op = hw_conv(s);
+    switch (m) {
+    case M_W101:
+      if (!op) break;
+      each_hw_weight(b, blob, s, scale101);
+      return true;
+    case M_ROUND:
+      if (!op) break;
+      for (uint32_t j = i; j < b->hdr.stages_count; j++)
+        if (hw_conv(&b->stages[j])) each_hw_weight(b, blob, &b->stages[j], toward_zero);
+      return true;
+    case M_SWAP: { /* output channels 0 and 1: positions 0 and 1 of every 8-block of group 0 */
+      if (!op || op->out_num_chans < 2 || op->out_chan_offset != 0) break;
+      const BlobBuffer *w = &s->buffers[op->coeffs_ind];
+      uint64_t blocks = (uint64_t)w->shape.dims_raw[1] * w->shape.dims_raw[2]; /* K x ICx */
+      uint8_t *p = cst(b, blob, w->data_offset), t[2];
+      for (uint64_t k = 0; k < blocks; k++) {
+        uint8_t *a = p + 2 * (8 * k), *q = a + 2;
+        memcpy(t, a, 2), memcpy(a, q, 2), memcpy(q, t, 2);
+      }
+      return true;
+    }
+    case M_BIAS:
+      if (!op || op->biases_ind < 0 || (uint32_t)op->biases_ind >= s->num_buffers ||
+          s->buffers[op->biases_ind].location != BLOB_LOC_BLOB)
+        break;
+      memset(cst(b, blob, s->buffers[op->biases_ind].data_offset), 0, 2 * elems(&s->buffers[op->biases_ind]));
+      return true;
+    case M_PAD: { /* the first padded NCE convolution's window one row off: its input view starts a
+                   * row later (as a top pad of 0 and a bottom pad of 2 would place it); rows stay
+                   * 16-byte aligned, so only the numbers can tell */
+      if (!op || !op->with_pad || op->input_ind < 0 || (uint32_t)op->input_ind >= s->num_buffers) break;
+      const BlobBuffer *in = &s->buffers[op->input_ind];
+      if ((in->location != BLOB_LOC_BSS && in->location != BLOB_LOC_CMX) || in->shape.num_dims < 2) break;
+      put_u32(blob + in->offset + 32, in->data_offset + in->shape.strides_raw[1]); /* data offset after 8 words */
+      return true;
+    }
+    default: return false;
+    }
+  }
+  return false;
+}
+
 /* Injects mutant m into blob (a copy of the writer's bytes). Returns false when the model has no
  * place for it (not injected). */
 static bool mutate(int m, const BlobInfo *b, uint8_t *blob) {
@@ -206,8 +280,8 @@ typedef struct {
 
 /* Compiles model (mutant m for the option mutants), injects m, runs, compares. Returns true
  * when every output passes; *ran false when the mutant had no place in this model. */
-static bool run_one(const char *model, const ZooModel *zm, int m, const RefTensor *ref, int n_ref, const int *depth,
-                    const void *input, Buf *base, bool *ran, char *why, size_t why_len) {
+static bool run_one(const char *model, const ZooModel *zm, bool hw, int m, const RefTensor *ref, int n_ref,
+                    const int *depth, const void *input, Buf *base, bool *ran, char *why, size_t why_len) {
   Err err = {0};
   CompInput ci = {.precision = PREC_FP16};
   if (zm->u8) {
@@ -218,7 +292,7 @@ static bool run_one(const char *model, const ZooModel *zm, int m, const RefTenso
   }
   *ran = m == M_NONE || ((m == M_MEANSCALE || m == M_NOFLIP) && zm->u8);
   CompileOptions opt = {.model_name = "mut", .source = model, .inputs = &ci, .n_inputs = 1, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true};
+                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true, .hw_off = !hw};
   CompileResult res;
   memset(&res, 0, sizeof res);
   if (m == M_NONE || m == M_MEANSCALE || m == M_NOFLIP || !base->len) {
@@ -237,7 +311,8 @@ static bool run_one(const char *model, const ZooModel *zm, int m, const RefTenso
   Arena *a = arena_new();
   BlobInfo *b = NULL;
   assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "mut", &err), 0);
-  if (!*ran && (m != M_ROUND || zm->shallow)) *ran = mutate(m, b, res.blob.data);
+  if (!*ran && (m != M_ROUND || zm->shallow))
+    *ran = (hw && m != M_BSS) ? mutate_hw(m, b, res.blob.data) : mutate(m, b, res.blob.data);
   bool pass = true;
   why[0] = 0;
   if (*ran) {
@@ -273,7 +348,7 @@ static bool run_one(const char *model, const ZooModel *zm, int m, const RefTenso
   return pass;
 }
 
-static void mutate_model(const ZooModel *zm, const char *dir, Score *sc) {
+static void mutate_model(const ZooModel *zm, bool hw, const char *dir, Score *sc) {
   char src[4096], model[4200];
   snprintf(src, sizeof src, "%s/%s", tu_demo_zoo(), zm->file);
   if (!io_exists(src)) skip();
@@ -311,7 +386,7 @@ static void mutate_model(const ZooModel *zm, const char *dir, Score *sc) {
   Buf base = BUF_INIT;
   for (int m = 0; m < M_COUNT; m++) {
     bool ran;
-    bool pass = run_one(model, zm, m, ref, n_ref, depth, zm->u8 ? (const void *)frame : (const void *)half, &base,
+    bool pass = run_one(model, zm, hw, m, ref, n_ref, depth, zm->u8 ? (const void *)frame : (const void *)half, &base,
                         &ran, why, sizeof why);
     if (m == M_NONE) {
       if (!pass) fail_msg("%s: the unmutated blob fails: %s", zm->file, why);
@@ -320,7 +395,8 @@ static void mutate_model(const ZooModel *zm, const char *dir, Score *sc) {
     if (!ran) continue;
     sc->injected[m]++;
     sc->caught[m] += !pass;
-    print_message("  %-20s %-13s %s  %s\n", zm->file, MUT_NAME[m], pass ? "MISSED" : "caught", why);
+    print_message("  %-20s %-5s %-13s %s  %s\n", zm->file, hw ? "NCE" : "SHAVE", MUT_NAME[m], pass ? "MISSED" : "caught",
+                  why);
   }
   buf_free(&base);
   ref_tensors_free(ref, n_ref);
@@ -341,7 +417,8 @@ static void mutation__the_proof_catches_every_injected_blob_defect(void **state)
   char *dir = tu_tmpdir();
   Score sc;
   memset(&sc, 0, sizeof sc);
-  for (size_t i = 0; i < sizeof ZOO / sizeof ZOO[0]; i++) mutate_model(&ZOO[i], dir, &sc);
+  for (int hw = 0; hw < 2; hw++) /* SHAVE-only blobs (--hw off), then NCE blobs (the default) */
+    for (size_t i = 0; i < sizeof ZOO / sizeof ZOO[0]; i++) mutate_model(&ZOO[i], hw, dir, &sc);
   int inj = 0, cau = 0;
   for (int m = 1; m < M_COUNT; m++) {
     print_message("  %-13s caught %d of %d%s\n", MUT_NAME[m], sc.caught[m], sc.injected[m],

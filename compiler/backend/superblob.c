@@ -30,8 +30,99 @@ static int bz_compress(Buf *out, const uint8_t *src, size_t len, Err *err) {
   return 0;
 }
 
+/* The patch as control triples (x diff bytes against old, y extra bytes, seek z) over blocks of
+ * new that appear somewhere in old: blobs with NCE stages tile differently per SHAVE count, so
+ * the constants (each at a 64-byte aligned file offset) move; matched 64-byte blocks, extended
+ * byte by byte, keep them out of the extra block. Returns -1 when nothing matched. */
+#define BD_BLOCK 64u
+static uint64_t bd_hash(const uint8_t *p) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned i = 0; i < BD_BLOCK; i += 8) {
+    uint64_t v;
+    memcpy(&v, p + i, 8);
+    h = (h ^ v) * 1099511628211ull;
+  }
+  return h ^ (h >> 29);
+}
+
+static int bsdiff_blocks(Buf *ctrl, Buf *diff, Buf *extra, const uint8_t *old, size_t old_len, const uint8_t *new_,
+                         size_t new_len) {
+  size_t nb = old_len / BD_BLOCK, cap = 1;
+  while (cap < 2 * nb + 2) cap <<= 1;
+  int64_t *tab = malloc(cap * sizeof *tab); /* old block offsets by hash, open addressing, -1 empty */
+  if (!tab) return -2;
+  for (size_t i = 0; i < cap; i++) tab[i] = -1;
+  for (size_t k = 0; k < nb; k++) {
+    size_t h = (size_t)bd_hash(old + k * BD_BLOCK) & (cap - 1);
+    while (tab[h] >= 0 && memcmp(old + tab[h], old + k * BD_BLOCK, BD_BLOCK)) h = (h + 1) & (cap - 1);
+    if (tab[h] < 0) tab[h] = (int64_t)(k * BD_BLOCK); /* the first of equal blocks */
+  }
+  size_t lit = 0, pos = 0, matched = 0;
+  int64_t oldpos = 0; /* where bspatch's old pointer is after the current entry's diff bytes */
+  uint8_t t[24];
+  put_offt(t, 0); /* the first entry: no diff bytes */
+  while (pos + BD_BLOCK <= new_len) {
+    size_t h = (size_t)bd_hash(new_ + pos) & (cap - 1);
+    while (tab[h] >= 0 && memcmp(old + tab[h], new_ + pos, BD_BLOCK)) h = (h + 1) & (cap - 1);
+    if (tab[h] < 0) {
+      pos += BD_BLOCK;
+      continue;
+    }
+    size_t op = (size_t)tab[h], m = BD_BLOCK;
+    while (pos + m < new_len && op + m < old_len && new_[pos + m] == old[op + m]) m++;
+    put_offt(t + 8, (int64_t)(pos - lit));           /* the literal bytes before this match */
+    put_offt(t + 16, (int64_t)op - oldpos);          /* then seek to the match */
+    buf_put(ctrl, t, 24);
+    buf_put(extra, new_ + lit, pos - lit);
+    put_offt(t, (int64_t)m);                         /* the match: diff bytes, all zero */
+    buf_put_zeros(diff, m);
+    oldpos = (int64_t)(op + m);
+    matched += m;
+    lit = pos + m;
+    pos = (lit + BD_BLOCK - 1) / BD_BLOCK * BD_BLOCK;
+  }
+  put_offt(t + 8, (int64_t)(new_len - lit));
+  put_offt(t + 16, 0);
+  buf_put(ctrl, t, 24);
+  buf_put(extra, new_ + lit, new_len - lit);
+  free(tab);
+  return matched ? 0 : -1;
+}
+
+/* The patch from a control, a diff and an extra block. */
+static int bsdiff_write(Buf *patch, const uint8_t *ctrl, size_t cl, const uint8_t *diff, size_t dl, const uint8_t *extra,
+                        size_t el, size_t new_len, Err *err) {
+  size_t start = patch->len;
+  buf_put(patch, "BSDIFF40", 8);
+  buf_put_zeros(patch, 24);
+  size_t c0 = patch->len;
+  if (bz_compress(patch, ctrl, cl, err) < 0) return -1;
+  size_t c1 = patch->len;
+  if (bz_compress(patch, diff, dl, err) < 0) return -1;
+  size_t c2 = patch->len;
+  if (bz_compress(patch, extra, el, err) < 0) return -1;
+  put_offt(patch->data + start + 8, (int64_t)(c1 - c0));
+  put_offt(patch->data + start + 16, (int64_t)(c2 - c1));
+  put_offt(patch->data + start + 24, (int64_t)new_len);
+  return 0;
+}
+
 int be_bsdiff(Buf *patch, const uint8_t *old, size_t old_len, const uint8_t *new_, size_t new_len, Err *err) {
   size_t common = old_len < new_len ? old_len : new_len;
+  /* blobs that differ in a few bytes at the same places (SHAVE stages only: the header and
+   * numShaves) keep the one-triple patch; the rest are matched by blocks */
+  size_t differ = 0;
+  for (size_t i = 0; i < common && differ * 64 <= common; i++) differ += old[i] != new_[i];
+  if (differ * 64 > common || new_len > common + common / 64) {
+    Buf c = BUF_INIT, d = BUF_INIT, e = BUF_INIT;
+    int m = bsdiff_blocks(&c, &d, &e, old, old_len, new_, new_len);
+    int rc = m == 0 ? bsdiff_write(patch, c.data, c.len, d.data, d.len, e.data, e.len, new_len, err) : 0;
+    buf_free(&c);
+    buf_free(&d);
+    buf_free(&e);
+    if (m == -2) return err_set(err, ERR_OOM, "cannot allocate the patch index");
+    if (m == 0) return rc;
+  }
   uint8_t ctrl[24];
   put_offt(ctrl, (int64_t)common);               /* bytes from the diff block */
   put_offt(ctrl + 8, (int64_t)(new_len - common)); /* bytes from the extra block */

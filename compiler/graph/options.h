@@ -53,6 +53,7 @@ typedef struct {
   const char *openvino;      /* "2022.1" */
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
+  bool hw_off;               /* --hw off: every layer on SHAVEs (default auto: the NCE where it can) */
   CompileLimits limits;
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers

@@ -191,7 +191,7 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     }
   }
   CompileOptions opt = {.model_name = "verify", .source = model, .inputs = ci, .n_inputs = g->n_inputs, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true};
+                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true}; /* NCE where it can, as built */
   if (compile_model(&res, &opt, &e) < 0) {
     if (e.code == ERR_BACKEND || e.code == ERR_UNSUPPORTED_OP) set_case(c, REF_UNSUPPORTED, "blob writer: %s", e.msg);
     else case_from_err(c, "compile", &e);

@@ -42,6 +42,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
   if (est > ((size_t)1 << 32)) est = (size_t)1 << 32;
   buf_reserve(&w.cst, est);
   if (bw_assign_storage(&w) < 0) goto done;
+  if (bw_hw_plan(&w, bs) < 0) goto done;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead || bw_is_view_op(n, g)) {
@@ -61,7 +62,10 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
       continue;
     }
     if (w.done[i]) continue;
-    if (bw_lower_node(&w, i) < 0) goto done;
+    w.cur_node = i;
+    int r = bw_hw_lower(&w, i); /* NCE layers first; BW_HW_NOT_TAKEN: SHAVE lowering */
+    if (r < 0) goto done;
+    if (r == BW_HW_NOT_TAKEN && bw_lower_node(&w, i) < 0) goto done;
   }
   if (w.n_stages == 0) {
     err_set(err, ERR_BACKEND, "the network has no stage to run");

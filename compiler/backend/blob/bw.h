@@ -7,7 +7,9 @@
  *   placement.c   memory placement: IO buffers, views that share storage, BSS by liveness
  *   serialize.c   header, IO sections, stage records and the const section (blob-format.md §1-§4)
  *   util.c        buffer views, const-section objects, stage and temporary-tensor helpers
- * HW (MyriadXHwOp) lowering, tiling and CMX placement join as files of their own.
+ *   lower_hw.c    which layers go to the NCE (MyriadXHwOp) and their stages
+ *   tiling.c      tiles, modes and HW restrictions of an NCE convolution / pooling
+ *   hw_weights.c  FP16 range scaling and the NCE weight / bias / scale layouts
  */
 #ifndef COMPILER_BACKEND_BLOB_BW_H
 #define COMPILER_BACKEND_BLOB_BW_H
@@ -45,6 +47,8 @@ typedef struct {
   int first, last;       /* stage range using it */
   uint32_t bytes;
   uint32_t offset;       /* BSS offset, or IO buffer offset */
+  uint32_t pitch;        /* NCE layout (4-D, rows 16-byte aligned): bytes per row; 0 = compact */
+  uint32_t lay_h, lay_c; /* rows and channels of that layout (views of it keep these strides) */
 } Store;
 
 typedef struct {
@@ -58,6 +62,7 @@ typedef struct {
   int cur_node;
   uint8_t *done;         /* per node: already lowered together with an earlier one */
   int *reader;           /* per tensor: its one live reading node, -1 none, -2 several or a graph output */
+  struct BwHw *hw;       /* NCE plan (lower_hw.c), NULL when no layer goes to the NCE */
 } W;
 
 /* ---- util.c ---- */
@@ -115,6 +120,67 @@ int bw_root_of(const W *w, int t, uint32_t *off);
 int bw_assign_storage(W *w);
 void bw_touch(W *w, int t, int stage);
 void bw_plan_bss(W *w, BlobStats *bs);
+
+/* ---- lower_hw.c ---- */
+
+#define BW_HW_NOT_TAKEN 1 /* bw_hw_lower: the node is not an NCE layer, lower it on SHAVEs */
+
+int bw_hw_plan(W *w, BlobStats *bs);
+int bw_hw_lower(W *w, int i);
+
+/* ---- tiling.c ---- */
+
+#define BW_HW_MAX_PLANE 64 /* tiles per spatial dimension we can hold */
+
+typedef struct {
+  int in_with_junk, out_with_junk; /* lines the tile reads / the hardware writes */
+  int junk_before, junk_after;     /* output lines to drop around the tile's own */
+  int in_start, in_end, out_start, out_end;
+} HwPlane;
+
+typedef struct {           /* one HW stage's op list over output channels */
+  int mode;                /* BlobHwOpMode */
+  int num_descr, out_per_descr, last_out;
+  int ext_in_c, ext_out_c; /* channels rounded to the mode's block / to 8 */
+  int cost;
+} HwConvTile;
+
+typedef struct {
+  int in_c, in_h, in_w, out_c, out_h, out_w; /* out: after the fused pooling when with_pool */
+  int kx, ky, stride, pl, pr, pt, pb;
+  int cmx_slices;
+  bool with_pool;                            /* CONV_POOL: a 2x2 stride-2 max pooling fused */
+  int conv_out_h, conv_out_w;                /* the convolution's own output then */
+} HwGeom;
+
+typedef struct {
+  int n_h, n_w, n_c; /* tiles over H, W and input channels */
+  int tile_c;        /* input channels per channel tile */
+  HwPlane h[BW_HW_MAX_PLANE], wd[BW_HW_MAX_PLANE];
+} HwTiling;
+
+typedef struct {
+  int left, right, top, bottom;
+  bool enable;
+} HwPad;
+
+int bw_hw_cmx_limit(int cmx_slices);
+int64_t bw_hw_buffer_size(int c, int h, int wd);
+bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride, int mode, bool pool);
+HwConvTile bw_hw_split_out_channels(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride);
+bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t);
+bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t);
+HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, int stride, int pl, int pt);
+
+/* ---- hw_weights.c ---- */
+
+float bw_ie_f16_to_f32(uint16_t h);
+uint16_t bw_ie_f32_to_f16(float x);
+int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing, bool fc, int64_t in_c);
+BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc, int shift);
+BRef bw_hw_vec_const(W *w, const uint16_t *v, int n, int ext, uint16_t pad);
+uint16_t *bw_hw_biases(W *w, int bias_t, int64_t off, int n, int shift, double beta);
+uint16_t *bw_hw_scales(W *w, int n, int shift, float relu_scale, bool soc, uint16_t *pad);
 
 /* ---- serialize.c ---- */
 

@@ -116,6 +116,7 @@ void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
     buf_put_u32(&stg, s->shaves);
     buf_put_u32(&stg, (uint32_t)(4 + s->params.len));
     buf_put(&stg, s->params.data, s->params.len);
+    if (s->type == BLOB_STAGE_MYRIAD_X_HW_OP) buf_put_u32(&stg, (uint32_t)s->nbufs); /* §3.5: counted buffers */
     for (int k = 0; k < s->nbufs; k++) put_bref(w, &stg, &s->bufs[k]);
     buf_put_u32(&stg, s->type);
     buf_put_u32(&stg, BLOB_STAGE_BORDER_SYMBOL);
@@ -123,6 +124,8 @@ void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
     BlobStageCategory cat = blob_stage_category(s->type);
     hw |= cat == BLOB_CAT_HW;
     shave |= cat == BLOB_CAT_SHAVE;
+    bs->n_hw_stages += cat == BLOB_CAT_HW;
+    bs->n_shave_stages += cat == BLOB_CAT_SHAVE;
     dma |= cat == BLOB_CAT_DMA;
   }
   uint32_t in_off = BLOB_HDR_AREA;

@@ -48,6 +48,14 @@ BRef bw_view(W *w, int t) {
     r.strides[i] = s;
     s *= r.dims[i];
   }
+  if (rank == 4) { /* storage in the NCE layout (lower_hw.c): rows padded to 16 bytes */
+    const Store *st = &w->st[bw_root_of(w, t, NULL)];
+    if (st->pitch) {
+      r.strides[1] = st->pitch;
+      r.strides[2] = st->pitch * st->lay_h;
+      r.strides[3] = r.strides[2] * st->lay_c;
+    }
+  }
   return r;
 }
 
