@@ -545,7 +545,7 @@ static int emit_reduce(W *w, const IrNode *n) {
 
 /* One layer: every present input in order, every present output. */
 static int emit_plain(W *w, const IrNode *n, const char *type, const char *version, bool bcast) {
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++)
     if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;
@@ -763,7 +763,7 @@ static int emit_concat(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
   int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, y->rank);
   if (axis < 0) return EMIT_UNMAPPED;
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++) {
     if (!has_in(n, k)) continue;
@@ -1280,6 +1280,22 @@ static int emit_unsqueeze(W *w, const IrNode *n) { return emit_squeeze(w, n, tru
 static int emit_depth_to_space(W *w, const IrNode *n) { return emit_space_depth(w, n, true); }
 static int emit_space_to_depth(W *w, const IrNode *n) { return emit_space_depth(w, n, false); }
 static int emit_max(W *w, const IrNode *n) { return emit_variadic(w, n, "Maximum"); }
+static int emit_sum(W *w, const IrNode *n) { return emit_variadic(w, n, "Add"); }
+
+/* Mean: the Adds of Sum into a temporary, then Multiply by 1/n (mo's ONNX Mean does the same). */
+static int emit_mean(W *w, const IrNode *n) {
+  if (n->n_inputs == 1) return emit_wire(w, n);
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val acc, b;
+  if (input(w, n, 0, &acc) < 0) return -1;
+  for (int k = 1; k < n->n_inputs; k++) {
+    if (input(w, n, k, &b) < 0) return -1;
+    acc = binop(w, sub(w, n, arena_printf(w->a, "%d", k)), "Add", acc, b, -1, y);
+  }
+  Val s = const_num(w, sub(w, n, "inv_count"), y->dtype, 1.0 / n->n_inputs, 0);
+  binop(w, n->name, "Multiply", acc, s, n->outputs[0], y);
+  return 0;
+}
 static int emit_min(W *w, const IrNode *n) { return emit_variadic(w, n, "Minimum"); }
 
 static int emit_div(W *w, const IrNode *n) {
@@ -1375,7 +1391,9 @@ typedef struct {
   Y(LOG_SOFTMAX, emit_log_softmax, NULL, NULL, false)              \
   Y(NON_MAX_SUPPRESSION, emit_nms, NULL, NULL, false)              \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, NULL, false)                  \
-  Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)
+  Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)   \
+  Y(SUM, emit_sum, NULL, NULL, false)                              \
+  Y(MEAN, emit_mean, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 
@@ -1408,7 +1426,7 @@ static const char *src_attr_value(Arena *a, const IrAttr *at) {
 
 /* The layer OpenVINO cannot run but the user should see: type = source op, version unknown. */
 static int emit_unknown(W *w, const IrNode *n) {
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++)
     if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;

@@ -621,7 +621,9 @@ typedef struct {
   Y(LOG_SOFTMAX,         dec_softmax,      PK_AXIS)        \
   Y(NON_MAX_SUPPRESSION, dec_nms,          PK_NMS)         \
   Y(PRIOR_BOX_CLUSTERED, dec_prior_box,    PK_PRIOR_BOX)   \
-  Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)
+  Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)   \
+  Y(SUM,                 NULL,             PK_NONE)        \
+  Y(MEAN,                NULL,             PK_NONE)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -281,7 +281,9 @@ static Verdict rule_instance_norm(Ctx *c) {
   Y(LOG_SOFTMAX,         not_listed)             \
   Y(NON_MAX_SUPPRESSION, rule_nms)               \
   Y(PRIOR_BOX_CLUSTERED, rule_dynamic)           \
-  Y(DETECTION_OUTPUT,    rule_detection_output)
+  Y(DETECTION_OUTPUT,    rule_detection_output)  \
+  Y(SUM,                 rule_integer_data)      \
+  Y(MEAN,                rule_integer_data)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

@@ -1302,6 +1302,32 @@ static int lower_sqrt(W *w, const IrNode *n) { return lower_power(w, n->inputs[0
 
 static int lower_minmax(W *w, const IrNode *n) { return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n); }
 
+/* ---- issue 18: ONNX ops MYRIAD runs, and rewrites of those it lacks into stages it has ---- */
+
+/* Sum / Mean of any number of inputs: a chain of binary Sum (12) stages through temporaries, as
+ * parseEltwise chains n-ary eltwise; Mean scales each operand by 1/n in the stage's coefficients
+ * (eltwise.cpp writes the two-input Mean as Sum with coeff1 = coeff2 = 0.5). */
+static int lower_sum_mean(W *w, const IrNode *n) {
+  int y = n->outputs[0], r = bw_rank_of(bw_T(w, y)), cnt = n->n_inputs;
+  float k = n->op == IR_OP_MEAN ? 1.0f / (float)cnt : 1.0f;
+  for (int i = 0; i < cnt; i++)
+    if (n->inputs[i] < 0 || !broadcasts(w, n->inputs[i], y, y))
+      return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
+  if (cnt == 1) {
+    if (k == 1.0f) bw_copy_stage(w, at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
+    else return lower_power(w, n->inputs[0], y, 0, k, 1);
+    return 0;
+  }
+  int acc = n->inputs[0];
+  for (int i = 1; i < cnt; i++) {
+    int out = i == cnt - 1 ? y : bw_temp_like(w, y);
+    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
+                 at_rank(bw_in_ref(w, n->inputs[i]), r));
+    acc = out;
+  }
+  return 0;
+}
+
 /* How each op becomes stages: a lowering of its own (fn), or a family lowering given the stage
  * type (fn_stage, stage). Both NULL: no stage, because the op is a memory view (bw_is_view_op:
  * Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, most Transposes and Casts), is
@@ -1385,7 +1411,9 @@ typedef struct {
   Y(LOG_SOFTMAX, NULL, NULL, 0)                               \
   Y(NON_MAX_SUPPRESSION, NULL, NULL, 0)                       \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, 0)                       \
-  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)
+  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)        \
+  Y(SUM, lower_sum_mean, NULL, 0)                             \
+  Y(MEAN, lower_sum_mean, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
