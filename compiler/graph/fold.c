@@ -375,7 +375,24 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(PRIOR_BOX_CLUSTERED, NULL)         \
   Y(DETECTION_OUTPUT,    NULL)         \
   Y(SUM,                 fold_sum_mean) \
-  Y(MEAN,                fold_sum_mean)
+  Y(MEAN,                fold_sum_mean) \
+  Y(RECIPROCAL,          fold_unary)    \
+  Y(SELU,                fold_unary)    \
+  Y(SOFTSIGN,            fold_unary)    \
+  Y(THRESHOLDED_RELU,    fold_unary)    \
+  Y(CELU,                fold_unary)    \
+  Y(SHRINK,              fold_unary)    \
+  Y(ERF,                 fold_unary)    \
+  Y(SOFTPLUS,            fold_unary)    \
+  Y(SIGN,                fold_unary)    \
+  Y(ROUND,               fold_unary)    \
+  Y(MISH,                fold_unary)    \
+  Y(NOT,                 fold_unary) \
+  Y(REDUCE_MIN,          NULL)          \
+  Y(REDUCE_L1,           NULL)          \
+  Y(REDUCE_L2,           NULL)          \
+  Y(REDUCE_SUM_SQUARE,   NULL)          \
+  Y(REDUCE_LOG_SUM_EXP,  NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -286,7 +286,24 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(PRIOR_BOX_CLUSTERED, ref__k_prior_box_clustered)  \
   Y(DETECTION_OUTPUT,    ref__k_detection_output)     \
   Y(SUM,                 ref__k_sum_mean)             \
-  Y(MEAN,                ref__k_sum_mean)
+  Y(MEAN,                ref__k_sum_mean)             \
+  Y(RECIPROCAL,          ref__k_unary)                \
+  Y(SELU,                ref__k_unary)                \
+  Y(SOFTSIGN,            ref__k_unary)                \
+  Y(THRESHOLDED_RELU,    ref__k_unary)                \
+  Y(CELU,                ref__k_unary)                \
+  Y(SHRINK,              ref__k_unary)                \
+  Y(ERF,                 ref__k_unary)                \
+  Y(SOFTPLUS,            ref__k_unary)                \
+  Y(SIGN,                ref__k_unary)                \
+  Y(ROUND,               ref__k_unary)                \
+  Y(MISH,                ref__k_unary)                \
+  Y(NOT,                 ref__k_unary) \
+  Y(REDUCE_MIN,          ref__k_reduce)               \
+  Y(REDUCE_L1,           ref__k_reduce)               \
+  Y(REDUCE_L2,           ref__k_reduce)               \
+  Y(REDUCE_SUM_SQUARE,   ref__k_reduce)               \
+  Y(REDUCE_LOG_SUM_EXP,  ref__k_reduce)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 
