@@ -98,13 +98,61 @@ static Verdict rule_pool(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* issue 18 part 4: the scale of a spatial axis that does not give a whole output size (ONNX
+ * samples at x / scale, MYRIAD's stages at x * in / out, which then differ), or 0. */
+static double resize_odd_scale(Ctx *c, int *axis, int64_t *in_dim) {
+  const IrResizeParams *p = ir_resize_params(c->g, c->n);
+  const IrTensor *x = in_t(c, 0), *s = NULL;
+  if (!x || x->rank < 3) return 0;
+  if (c->n->op == IR_OP_UPSAMPLE || p->legacy) s = in_t(c, 1);
+  else if (!in_t(c, 3) || ir_numel(in_t(c, 3)) <= 0) s = in_t(c, 2); /* scales, not sizes */
+  for (int i = 2; i < x->rank; i++) {
+    double k = 0;
+    if (s && s->data && ir_numel(s) == x->rank) k = ir_const_f64(s, i);
+    else if (!s && p->scales && p->n_scales == x->rank) k = p->scales[i];
+    else continue;
+    double want = (double)x->dims[i] * k;
+    if (x->dims[i] > 0 && fabs(want - floor(want + 1e-6)) > 1e-6) {
+      *axis = i, *in_dim = x->dims[i];
+      return k;
+    }
+  }
+  return 0;
+}
+
 static Verdict rule_resize(Ctx *c) {
   const IrResizeParams *p = ir_resize_params(c->g, c->n);
   if (p->mode != IR_RESIZE_NEAREST && p->mode != IR_RESIZE_LINEAR)
     return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", p->mode_name),
                        "export with mode='linear' or 'nearest'");
+  if (p->coord == IR_COORD_TF_CROP_AND_RESIZE)
+    return unsupported(c, "Resize with coordinate_transformation_mode 'tf_crop_and_resize': MYRIAD's Resample and Interp stages take no region of interest",
+                       "crop with Slice first, then resize with 'asymmetric' or 'align_corners'");
+  int ax = 0;
+  int64_t in = 0;
+  double k = resize_odd_scale(c, &ax, &in);
+  if (k != 0 && p->mode == IR_RESIZE_LINEAR)
+    return unsupported(c, arena_printf(c->g->arena, "linear Resize by scale %g on axis %d: %lld x %g is not a whole size, so ONNX samples at x / %g and MYRIAD's Interp at the size ratio %g: the results differ",
+                                       k, ax, (long long)in, k, k, floor((double)in * k + 1e-6) / (double)in),
+                       "export with output sizes (F.interpolate(size=...)) or a scale that gives a whole size");
+  if (k != 0) {
+    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize by scale %g on axis %d: %lld x %g is not a whole size; MYRIAD picks pixels at the size ratio, ONNX at the scale (some pixels differ)",
+                              k, ax, (long long)in, k);
+    *c->fix = arena_strdup(c->g->arena, "export with output sizes or a scale that gives a whole size");
+    return VERDICT_CONVERTED;
+  }
+  /* Resample honours nearest only as half_pixel + round_prefer_ceil or asymmetric + floor; other
+   * pairs run as its defaults (openvino PR #2963, myriad-supported-ops.md) */
+  if (p->mode == IR_RESIZE_NEAREST && !p->legacy &&
+      !(p->coord == IR_COORD_HALF_PIXEL && p->nearest == IR_NEAREST_ROUND_PREFER_CEIL) &&
+      !(p->coord == IR_COORD_ASYMMETRIC && p->nearest == IR_NEAREST_FLOOR)) {
+    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize with coordinate_transformation_mode '%s' and nearest_mode '%s' runs with MYRIAD's defaults (only half_pixel + round_prefer_ceil and asymmetric + floor are honoured, openvino PR #2963): some pixels may differ",
+                              p->coord_name, p->nearest_name);
+    *c->fix = arena_strdup(c->g->arena, "export with coordinate_transformation_mode='asymmetric', nearest_mode='floor' (PyTorch's nearest) to be exact");
+    return VERDICT_CONVERTED;
+  }
   if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS && p->coord != IR_COORD_ASYMMETRIC) {
-    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
+    *c->reason = arena_printf(c->g->arena, "warning: linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
     *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
     return VERDICT_CONVERTED;
   }
