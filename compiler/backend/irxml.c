@@ -1448,7 +1448,12 @@ typedef struct {
   Y(REDUCE_L1, emit_reduce, NULL, NULL, false)    \
   Y(REDUCE_L2, emit_reduce, NULL, NULL, false)    \
   Y(REDUCE_SUM_SQUARE, NULL, NULL, NULL, false)    \
-  Y(REDUCE_LOG_SUM_EXP, NULL, NULL, NULL, false)
+  Y(REDUCE_LOG_SUM_EXP, NULL, NULL, NULL, false) \
+  Y(GREATER_OR_EQUAL, NULL, "GreaterEqual", "opset1", true)    \
+  Y(LESS_OR_EQUAL, NULL, "LessEqual", "opset1", true)    \
+  Y(AND, NULL, "LogicalAnd", "opset1", true)    \
+  Y(OR, NULL, "LogicalOr", "opset1", true)    \
+  Y(XOR, NULL, "LogicalXor", "opset1", true)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -392,7 +392,12 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(REDUCE_L1,           NULL)          \
   Y(REDUCE_L2,           NULL)          \
   Y(REDUCE_SUM_SQUARE,   NULL)          \
-  Y(REDUCE_LOG_SUM_EXP,  NULL)
+  Y(REDUCE_LOG_SUM_EXP,  NULL) \
+  Y(GREATER_OR_EQUAL,    fold_binary)   \
+  Y(LESS_OR_EQUAL,       fold_binary)   \
+  Y(AND,                 fold_binary)   \
+  Y(OR,                  fold_binary)   \
+  Y(XOR,                 fold_binary)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -672,7 +672,12 @@ typedef struct {
   Y(REDUCE_L1,           dec_axes,         PK_AXES)        \
   Y(REDUCE_L2,           dec_axes,         PK_AXES)        \
   Y(REDUCE_SUM_SQUARE,   dec_axes,         PK_AXES)        \
-  Y(REDUCE_LOG_SUM_EXP,  dec_axes,         PK_AXES)
+  Y(REDUCE_LOG_SUM_EXP,  dec_axes,         PK_AXES) \
+  Y(GREATER_OR_EQUAL,    NULL,             PK_NONE)        \
+  Y(LESS_OR_EQUAL,       NULL,             PK_NONE)        \
+  Y(AND,                 NULL,             PK_NONE)        \
+  Y(OR,                  NULL,             PK_NONE)        \
+  Y(XOR,                 NULL,             PK_NONE)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -82,6 +82,11 @@ double ir_eval_binary_f(IrOp op, double a, double b) {
   case IR_OP_EQUAL: return a == b;
   case IR_OP_LESS: return a < b;
   case IR_OP_GREATER: return a > b;
+  case IR_OP_GREATER_OR_EQUAL: return a >= b;
+  case IR_OP_LESS_OR_EQUAL: return a <= b;
+  case IR_OP_AND: return a != 0 && b != 0;
+  case IR_OP_OR: return a != 0 || b != 0;
+  case IR_OP_XOR: return (a != 0) != (b != 0);
   default: UNREACHABLE();
   }
 }
@@ -118,6 +123,11 @@ bool ir_eval_binary_i(IrOp op, int64_t a, int64_t b, int64_t *out) {
   case IR_OP_EQUAL: *out = a == b; return true;
   case IR_OP_LESS: *out = a < b; return true;
   case IR_OP_GREATER: *out = a > b; return true;
+  case IR_OP_GREATER_OR_EQUAL: *out = a >= b; return true;
+  case IR_OP_LESS_OR_EQUAL: *out = a <= b; return true;
+  case IR_OP_AND: *out = a != 0 && b != 0; return true;
+  case IR_OP_OR: *out = a != 0 || b != 0; return true;
+  case IR_OP_XOR: *out = (a != 0) != (b != 0); return true;
   default: UNREACHABLE();
   }
 }

@@ -46,7 +46,8 @@ double ir_eval_unary_f(IrOp op, const IrUnaryArgs *a, double v);
  * the other unary ops, which compute in floating point even on integer tensors. */
 bool ir_eval_unary_i(IrOp op, int64_t v, int64_t lo, int64_t hi, int64_t *out);
 
-/* Add, Sub, Mul, Div, Pow, Max, Min, and Equal / Less / Greater (1 or 0; false on NaN). */
+/* Add, Sub, Mul, Div, Pow, Max, Min, and Equal / Less / Greater / GreaterOrEqual / LessOrEqual /
+ * And / Or / Xor (1 or 0; comparisons false on NaN). */
 double ir_eval_binary_f(IrOp op, double a, double b);
 
 /* The same ops on integers into *out. Returns false, with *out = 0, when the result is undefined

@@ -410,7 +410,12 @@ static Verdict rule_round(Ctx *c) { return rule_integer_data(c); }
   Y(REDUCE_L1,           rule_rewrite          )\
   Y(REDUCE_L2,           rule_rewrite          )\
   Y(REDUCE_SUM_SQUARE,   rule_rewrite          )\
-  Y(REDUCE_LOG_SUM_EXP,  rule_rewrite          )
+  Y(REDUCE_LOG_SUM_EXP,  rule_rewrite          ) \
+  Y(GREATER_OR_EQUAL,    rule_integer_data     )\
+  Y(LESS_OR_EQUAL,       rule_integer_data     )\
+  Y(AND,                 rule_integer_data     )\
+  Y(OR,                  rule_integer_data     )\
+  Y(XOR,                 rule_integer_data     )
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

@@ -303,7 +303,12 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(REDUCE_L1,           ref__k_reduce)               \
   Y(REDUCE_L2,           ref__k_reduce)               \
   Y(REDUCE_SUM_SQUARE,   ref__k_reduce)               \
-  Y(REDUCE_LOG_SUM_EXP,  ref__k_reduce)
+  Y(REDUCE_LOG_SUM_EXP,  ref__k_reduce) \
+  Y(GREATER_OR_EQUAL,    ref__k_compare)              \
+  Y(LESS_OR_EQUAL,       ref__k_compare)              \
+  Y(AND,                 ref__k_compare)              \
+  Y(OR,                  ref__k_compare)              \
+  Y(XOR,                 ref__k_compare)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

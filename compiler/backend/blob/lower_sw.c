@@ -1672,6 +1672,33 @@ static int lower_reduce_rewrite(W *w, const IrNode *n) {
   }
 }
 
+/* GreaterOrEqual / LessOrEqual of FP16 operands, And / Or / Xor of booleans (S32 in the blob),
+ * from the stages whose FP16 -> S32 form is established (only Greater, Less and Equal may write
+ * S32 from FP16, eltwise.cpp): a >= b is Equal(Less(a, b), 0), a <= b Equal(Greater(a, b), 0);
+ * booleans are Converted to FP16, then And = Greater(Prod, 0.5), Or = Greater(Max, 0.5),
+ * Xor = Greater((a - b)^2, 0.5). */
+static int lower_logic(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  if (!broadcasts(w, a, b, y)) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  BRef av = at_rank(as_fp16(w, a, a), r), bv = at_rank(as_fp16(w, b, b), r);
+  if (n->op == IR_OP_GREATER_OR_EQUAL || n->op == IR_OP_LESS_OR_EQUAL) {
+    int c = temp_typed(w, y, DT_BOOL);
+    emit_eltwise(w, n->op == IR_OP_GREATER_OR_EQUAL ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER, 1, 1, av, bw_view(w, c), bv);
+    emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, c, y), bw_view(w, y), const_scalar_at(w, 0, r));
+    return 0;
+  }
+  int t = temp_typed(w, y, DT_F16);
+  if (n->op == IR_OP_AND) emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, av, bw_view(w, t), bv);
+  else if (n->op == IR_OP_OR) emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, av, bw_view(w, t), bv);
+  else {
+    int d = temp_typed(w, y, DT_F16);
+    emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, av, bw_view(w, d), bv);
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, t), bw_view(w, d));
+  }
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, t), bw_view(w, y), const_scalar_at(w, 0.5f, r));
+  return 0;
+}
+
 /* How each op becomes stages: a lowering of its own (fn), or a family lowering given the stage
  * type (fn_stage, stage). Both NULL: no stage, because the op is a memory view (bw_is_view_op:
  * Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, most Transposes and Casts), is
@@ -1774,7 +1801,12 @@ typedef struct {
   Y(REDUCE_L1, lower_reduce_rewrite, NULL, 0)    \
   Y(REDUCE_L2, lower_reduce_rewrite, NULL, 0)    \
   Y(REDUCE_SUM_SQUARE, lower_reduce_rewrite, NULL, 0)    \
-  Y(REDUCE_LOG_SUM_EXP, lower_reduce_rewrite, NULL, 0)
+  Y(REDUCE_LOG_SUM_EXP, lower_reduce_rewrite, NULL, 0) \
+  Y(GREATER_OR_EQUAL, lower_logic, NULL, 0)    \
+  Y(LESS_OR_EQUAL, lower_logic, NULL, 0)    \
+  Y(AND, lower_logic, NULL, 0)    \
+  Y(OR, lower_logic, NULL, 0)    \
+  Y(XOR, lower_logic, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
