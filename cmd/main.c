@@ -374,6 +374,10 @@ static int cmd_convert(int argc, char **argv) {
       }
     } else if (!strcmp(a, "--data_type") && has) {
       if (!(data_type = parse_prec(argv[++i])) || data_type == PREC_U8) return usage_error("bad --data_type '%s'", argv[i]);
+      if (data_type == PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): say so, never write FP32 stages */
+        fprintf(stderr, "warning: --data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n");
+        data_type = PREC_FP16;
+      }
     } else if ((!strcmp(a, "-ip") || !strcmp(a, "--input_precision")) && has) {
       if (!(in.precision = parse_prec(argv[++i]))) return usage_error("bad -ip '%s' (U8, FP16, FP32)", argv[i]);
     } else if ((!strcmp(a, "--shaves") || !strcmp(a, "-sh")) && has) {

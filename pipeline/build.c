@@ -64,6 +64,11 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->model_name = mm->name;
     o->source = mm->source;
     o->data_type = map_prec(mm->data_type);
+    if (o->data_type == PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): one warning, FP16 stages */
+      fprintf(stderr, "%s:%d: model '%s': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n",
+              m->path, mm->line, mm->name);
+      o->data_type = PREC_FP16;
+    }
     o->output_precision = map_prec(mm->output_precision);
     o->shaves = mm->shaves;
     o->cmx_slices = mm->cmx_slices ? mm->cmx_slices : mm->shaves;

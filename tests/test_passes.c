@@ -270,9 +270,14 @@ static void passes__verdicts_name_reason_and_fix(void **state) {
   Arena *a = arena_new();
   const char *r, *f;
   assert_int_equal(judge_one(IR_OP_RELU, NULL, NULL, NULL, &r, &f, a), VERDICT_SUPPORTED);
-  assert_int_equal(judge_one(IR_OP_HARD_SIGMOID, NULL, NULL, NULL, &r, &f, a), VERDICT_UNSUPPORTED);
-  assert_string_equal(r, "HardSigmoid is not supported on MYRIAD (VPU column 'Not Supported')");
-  assert_non_null(strstr(f, "Clip"));
+  assert_int_equal(judge_one(IR_OP_RANGE, NULL, NULL, NULL, &r, &f, a), VERDICT_UNSUPPORTED);
+  assert_string_equal(r, "Range is not supported on MYRIAD (VPU column 'Not Supported')");
+  assert_non_null(strstr(f, "constant"));
+  /* issue 18: what MYRIAD lacks but can express is rewritten, the reason names the rewrite */
+  assert_int_equal(judge_one(IR_OP_HARD_SIGMOID, NULL, NULL, NULL, &r, &f, a), VERDICT_CONVERTED);
+  assert_string_equal(r, "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, 1]");
+  assert_int_equal(judge_one(IR_OP_LOG_SOFTMAX, NULL, NULL, NULL, &r, &f, a), VERDICT_CONVERTED);
+  assert_non_null(strstr(r, "LogSoftmax rewritten as"));
   assert_int_equal(judge_one(IR_OP_RESIZE, NULL, "mode", "cubic", &r, &f, a), VERDICT_UNSUPPORTED);
   assert_string_equal(r, "Resize mode 'cubic' is not supported on MYRIAD (nearest and linear only)");
   assert_string_equal(f, "export with mode='linear' or 'nearest'");

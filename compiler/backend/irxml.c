@@ -501,7 +501,7 @@ static int emit_pool(W *w, const IrNode *n) {
 /* Reduce<type> over axes of input v, output tensor out_tensor. */
 static void reduce(W *w, const IrNode *n, const char *type, Val v, const int64_t *axes, int n_axes, bool keep) {
   Val av = const_i64(w, sub(w, n, "axes"), axes, n_axes, 1);
-  int li = layer_new(w, n->name, type, "opset1");
+  int li = layer_new(w, n->name, type, strncmp(type, "ReduceL", 7) ? "opset1" : "opset4");
   attr_bool(w, li, "keep_dims", keep);
   layer_in(w, li, v);
   layer_in(w, li, av);
@@ -536,7 +536,9 @@ static int emit_reduce(W *w, const IrNode *n) {
     for (int i = 0; i < x->rank; i++) axes[c++] = i;
   for (int i = 0; i < c; i++)
     if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
-  const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax" : "ReduceSum";
+  const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax"
+                     : n->op == IR_OP_REDUCE_MIN ? "ReduceMin" : n->op == IR_OP_REDUCE_L1 ? "ReduceL1"
+                     : n->op == IR_OP_REDUCE_L2 ? "ReduceL2" : "ReduceSum";
   reduce(w, n, type, xv, axes, c, p->keepdims);
   return 0;
 }
@@ -545,7 +547,7 @@ static int emit_reduce(W *w, const IrNode *n) {
 
 /* One layer: every present input in order, every present output. */
 static int emit_plain(W *w, const IrNode *n, const char *type, const char *version, bool bcast) {
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++)
     if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;
@@ -675,6 +677,42 @@ static int emit_hard_sigmoid(W *w, const IrNode *n) {
   return 0;
 }
 
+/* Reciprocal as mo writes it: Power(x, -1). */
+static int emit_reciprocal(W *w, const IrNode *n) {
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  const IrTensor *y = T(w, n->outputs[0]);
+  binop(w, n->name, "Power", xv, const_num(w, sub(w, n, "minus_one"), y->dtype, -1.0, 0), n->outputs[0], y);
+  return 0;
+}
+
+/* Selu-1: alpha and lambda (ONNX's gamma) as scalar inputs. */
+static int emit_selu(W *w, const IrNode *n) {
+  DType dt = T(w, n->inputs[0])->dtype;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  const IrActParams *p = ir_act_params(w->g, n);
+  Val a = const_num(w, sub(w, n, "alpha"), dt, p->alpha, 0);
+  Val l = const_num(w, sub(w, n, "lambda"), dt, p->beta, 0);
+  int li = layer_new(w, n->name, "Selu", "opset1");
+  layer_in(w, li, xv);
+  layer_in(w, li, a);
+  layer_in(w, li, l);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* Round-5, mode half_to_even (ONNX rounds half to even). */
+static int emit_round(W *w, const IrNode *n) {
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, n->name, "Round", "opset5");
+  attr(w, li, "mode", "half_to_even");
+  layer_in(w, li, xv);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
 static int emit_elu(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -763,7 +801,7 @@ static int emit_concat(W *w, const IrNode *n) {
   const IrTensor *y = T(w, n->outputs[0]);
   int64_t axis = norm_axis(ir_axis_params(w->g, n)->axis, y->rank);
   if (axis < 0) return EMIT_UNMAPPED;
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++) {
     if (!has_in(n, k)) continue;
@@ -1280,6 +1318,22 @@ static int emit_unsqueeze(W *w, const IrNode *n) { return emit_squeeze(w, n, tru
 static int emit_depth_to_space(W *w, const IrNode *n) { return emit_space_depth(w, n, true); }
 static int emit_space_to_depth(W *w, const IrNode *n) { return emit_space_depth(w, n, false); }
 static int emit_max(W *w, const IrNode *n) { return emit_variadic(w, n, "Maximum"); }
+static int emit_sum(W *w, const IrNode *n) { return emit_variadic(w, n, "Add"); }
+
+/* Mean: the Adds of Sum into a temporary, then Multiply by 1/n (mo's ONNX Mean does the same). */
+static int emit_mean(W *w, const IrNode *n) {
+  if (n->n_inputs == 1) return emit_wire(w, n);
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val acc, b;
+  if (input(w, n, 0, &acc) < 0) return -1;
+  for (int k = 1; k < n->n_inputs; k++) {
+    if (input(w, n, k, &b) < 0) return -1;
+    acc = binop(w, sub(w, n, arena_printf(w->a, "%d", k)), "Add", acc, b, -1, y);
+  }
+  Val s = const_num(w, sub(w, n, "inv_count"), y->dtype, 1.0 / n->n_inputs, 0);
+  binop(w, n->name, "Multiply", acc, s, n->outputs[0], y);
+  return 0;
+}
 static int emit_min(W *w, const IrNode *n) { return emit_variadic(w, n, "Minimum"); }
 
 static int emit_div(W *w, const IrNode *n) {
@@ -1375,7 +1429,31 @@ typedef struct {
   Y(LOG_SOFTMAX, emit_log_softmax, NULL, NULL, false)              \
   Y(NON_MAX_SUPPRESSION, emit_nms, NULL, NULL, false)              \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, NULL, false)                  \
-  Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)
+  Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)   \
+  Y(SUM, emit_sum, NULL, NULL, false)                              \
+  Y(MEAN, emit_mean, NULL, NULL, false)                            \
+  Y(RECIPROCAL, emit_reciprocal, NULL, NULL, false)    \
+  Y(SELU, emit_selu, NULL, NULL, false)    \
+  Y(SOFTSIGN, NULL, NULL, NULL, false)    \
+  Y(THRESHOLDED_RELU, NULL, NULL, NULL, false)    \
+  Y(CELU, NULL, NULL, NULL, false)    \
+  Y(SHRINK, NULL, NULL, NULL, false)    \
+  Y(ERF, NULL, "Erf", "opset1", false)    \
+  Y(SOFTPLUS, NULL, "SoftPlus", "opset4", false)    \
+  Y(SIGN, NULL, "Sign", "opset1", false)    \
+  Y(ROUND, emit_round, NULL, NULL, false)    \
+  Y(MISH, NULL, "Mish", "opset4", false)    \
+  Y(NOT, NULL, "LogicalNot", "opset1", false) \
+  Y(REDUCE_MIN, emit_reduce, NULL, NULL, false)    \
+  Y(REDUCE_L1, emit_reduce, NULL, NULL, false)    \
+  Y(REDUCE_L2, emit_reduce, NULL, NULL, false)    \
+  Y(REDUCE_SUM_SQUARE, NULL, NULL, NULL, false)    \
+  Y(REDUCE_LOG_SUM_EXP, NULL, NULL, NULL, false) \
+  Y(GREATER_OR_EQUAL, NULL, "GreaterEqual", "opset1", true)    \
+  Y(LESS_OR_EQUAL, NULL, "LessEqual", "opset1", true)    \
+  Y(AND, NULL, "LogicalAnd", "opset1", true)    \
+  Y(OR, NULL, "LogicalOr", "opset1", true)    \
+  Y(XOR, NULL, "LogicalXor", "opset1", true)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 
@@ -1408,7 +1486,7 @@ static const char *src_attr_value(Arena *a, const IrAttr *at) {
 
 /* The layer OpenVINO cannot run but the user should see: type = source op, version unknown. */
 static int emit_unknown(W *w, const IrNode *n) {
-  Val v[IR_MAX_INPUTS];
+  Val *v = arena_array(w->a, (size_t)n->n_inputs + 1, sizeof *v);
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++)
     if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;

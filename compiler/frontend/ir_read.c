@@ -286,9 +286,9 @@ static int parse_layers(Ctx *c, xmlNodePtr layers) {
     if (parse_ports(c, L, child(e, "input"), &L->in, &L->n_in) < 0 ||
         parse_ports(c, L, child(e, "output"), &L->out, &L->n_out) < 0)
       return -1;
-    if (L->n_in > IR_MAX_INPUTS || L->n_out > IR_MAX_OUTPUTS)
+    if (L->n_in > IR_NODE_MAX_INPUTS || L->n_out > IR_MAX_OUTPUTS)
       return fail(c, ERR_PARSE, L->name, "layer has %d inputs and %d outputs, at most %d and %d are supported",
-                  L->n_in, L->n_out, IR_MAX_INPUTS, IR_MAX_OUTPUTS);
+                  L->n_in, L->n_out, IR_NODE_MAX_INPUTS, IR_MAX_OUTPUTS);
     c->ids[c->n_ls] = (IdIdx){L->id, c->n_ls};
     c->n_ls++;
   }

@@ -524,9 +524,9 @@ static int decode_node(Ctx *c, const Onnx__NodeProto *np) {
   const char *pname = S(np->name);
   bool std = !domain[0] || strcmp(domain, "ai.onnx") == 0;
   if (!op_type[0]) return fail(c, ERR_PARSE, pname, "node %d has no op_type", g->n_nodes);
-  if (np->n_input > IR_MAX_INPUTS)
+  if (np->n_input > IR_NODE_MAX_INPUTS)
     return fail(c, ERR_PARSE, pname, "%s node has %zu inputs, at most %d are supported", op_type,
-                np->n_input, IR_MAX_INPUTS);
+                np->n_input, IR_NODE_MAX_INPUTS);
   if (np->n_output > IR_MAX_OUTPUTS)
     return fail(c, ERR_PARSE, pname, "%s node has %zu outputs, at most %d are supported", op_type,
                 np->n_output, IR_MAX_OUTPUTS);

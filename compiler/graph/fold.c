@@ -223,6 +223,26 @@ static int fold_binary(IrGraph *g, int n) {
   return 1;
 }
 
+/* Sum / Mean of any number of float inputs (numpy broadcasting): added left to right in double,
+ * Mean divided by the count. Integer Sum/Mean and more inputs than a walk tracks stay unfolded. */
+static int fold_sum_mean(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  if (x->n_inputs >= SHAPE__WALK_MAX) return 0;
+  for (int k = 0; k < x->n_inputs; k++)
+    if (x->inputs[k] < 0 || !dtype_is_float(g->tensors[x->inputs[k]].dtype)) return 0;
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  int64_t ne = ir_numel(o);
+  ShapeWalk w;
+  shape__walk_init(&w, o->rank, o->dims);
+  for (int k = 0; k < x->n_inputs; k++) shape__walk_bcast(&w, &g->tensors[x->inputs[k]]);
+  for (int64_t i = 0; i < ne; i++, shape__walk_next(&w)) {
+    double acc = 0;
+    for (int k = 0; k < x->n_inputs; k++) acc += ir_const_f64(&g->tensors[x->inputs[k]], w.off[k]);
+    shape__put_f64(o, i, x->op == IR_OP_MEAN ? acc / x->n_inputs : acc);
+  }
+  return 1;
+}
+
 static int fold_where(IrGraph *g, int n) {
   const IrNode *x = &g->nodes[n];
   const IrTensor *c = &g->tensors[x->inputs[0]], *a = &g->tensors[x->inputs[1]],
@@ -353,7 +373,31 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(LOG_SOFTMAX,         NULL)         \
   Y(NON_MAX_SUPPRESSION, NULL)         \
   Y(PRIOR_BOX_CLUSTERED, NULL)         \
-  Y(DETECTION_OUTPUT,    NULL)
+  Y(DETECTION_OUTPUT,    NULL)         \
+  Y(SUM,                 fold_sum_mean) \
+  Y(MEAN,                fold_sum_mean) \
+  Y(RECIPROCAL,          fold_unary)    \
+  Y(SELU,                fold_unary)    \
+  Y(SOFTSIGN,            fold_unary)    \
+  Y(THRESHOLDED_RELU,    fold_unary)    \
+  Y(CELU,                fold_unary)    \
+  Y(SHRINK,              fold_unary)    \
+  Y(ERF,                 fold_unary)    \
+  Y(SOFTPLUS,            fold_unary)    \
+  Y(SIGN,                fold_unary)    \
+  Y(ROUND,               fold_unary)    \
+  Y(MISH,                fold_unary)    \
+  Y(NOT,                 fold_unary) \
+  Y(REDUCE_MIN,          NULL)          \
+  Y(REDUCE_L1,           NULL)          \
+  Y(REDUCE_L2,           NULL)          \
+  Y(REDUCE_SUM_SQUARE,   NULL)          \
+  Y(REDUCE_LOG_SUM_EXP,  NULL) \
+  Y(GREATER_OR_EQUAL,    fold_binary)   \
+  Y(LESS_OR_EQUAL,       fold_binary)   \
+  Y(AND,                 fold_binary)   \
+  Y(OR,                  fold_binary)   \
+  Y(XOR,                 fold_binary)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

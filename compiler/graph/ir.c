@@ -123,7 +123,8 @@ int ir_add_node(IrGraph *g, IrOp op, const char *op_type, const char *name) {
 
 void ir_node_add_input(IrGraph *g, int node, int tensor) {
   IrNode *x = &g->nodes[node];
-  ASSERT(x->n_inputs < IR_MAX_INPUTS);
+  ASSERT(x->n_inputs < IR_NODE_MAX_INPUTS);
+  x->inputs = grow(g->arena, x->inputs, &x->cap_inputs, x->n_inputs + 1, sizeof(int));
   x->inputs[x->n_inputs++] = tensor;
 }
 

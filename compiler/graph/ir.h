@@ -85,7 +85,11 @@ typedef enum {
   VERDICT_FOLDED,     /* computed at compile time, no stage */
 } Verdict;
 
+/* Inputs of one node: any number up to IR_NODE_MAX_INPUTS (a Concat of 90 SSD heads, a Sum of
+ * hundreds), kept in an arena array. IR_MAX_INPUTS is what the TensorFlow and Caffe frontends
+ * take per layer (their parse buffers are fixed). */
 #define IR_MAX_INPUTS 64
+#define IR_NODE_MAX_INPUTS 65536
 #define IR_MAX_OUTPUTS 16
 
 typedef struct IrNode {
@@ -93,8 +97,8 @@ typedef struct IrNode {
   const char *op_type;   /* the source op name ("Conv", or e.g. "DeformConv" for unknown) */
   const char *domain;    /* ONNX domain, "" for the default */
   const char *name;      /* node name; frontends synthesise "<op>_<index>" when empty */
-  int inputs[IR_MAX_INPUTS];   /* tensor indices, -1 for an omitted optional input */
-  int n_inputs;
+  int *inputs;           /* tensor indices, -1 for an omitted optional input (arena array) */
+  int n_inputs, cap_inputs;
   int outputs[IR_MAX_OUTPUTS]; /* tensor indices, -1 for an omitted optional output */
   int n_outputs;
   IrAttr *attrs;

@@ -84,6 +84,38 @@ static int dec_hard_sigmoid(const IrGraph *g, const IrNode *n, void *out, Err *e
   return 0;
 }
 
+/* Selu: alpha, gamma (in beta); ThresholdedRelu: alpha; Celu: alpha; Shrink: lambd (in alpha),
+ * bias (in beta). Defaults from the ONNX operator specification. */
+static int dec_selu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "alpha", 1.67326319217681884765625f);
+  p->beta = ir_attr_float(n, "gamma", 1.05070102214813232421875f);
+  return 0;
+}
+
+static int dec_thresholded_relu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  ((IrActParams *)out)->alpha = ir_attr_float(n, "alpha", 1.0f);
+  return 0;
+}
+
+static int dec_celu(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "alpha", 1.0f);
+  if (p->alpha == 0) return err_set(err, ERR_SHAPE, "%s: alpha must not be 0", n->op_type);
+  return 0;
+}
+
+static int dec_shrink(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)g, (void)err;
+  IrActParams *p = out;
+  p->alpha = ir_attr_float(n, "lambd", 0.5f);
+  p->beta = ir_attr_float(n, "bias", 0.0f);
+  return 0;
+}
+
 static int dec_clip(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   (void)g, (void)err;
   IrClipParams *p = out;
@@ -621,7 +653,31 @@ typedef struct {
   Y(LOG_SOFTMAX,         dec_softmax,      PK_AXIS)        \
   Y(NON_MAX_SUPPRESSION, dec_nms,          PK_NMS)         \
   Y(PRIOR_BOX_CLUSTERED, dec_prior_box,    PK_PRIOR_BOX)   \
-  Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)
+  Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)   \
+  Y(SUM,                 NULL,             PK_NONE)        \
+  Y(MEAN,                NULL,             PK_NONE)        \
+  Y(RECIPROCAL,          NULL,             PK_NONE)        \
+  Y(SELU,                dec_selu,         PK_ACT, )        \
+  Y(SOFTSIGN,            NULL,             PK_NONE)        \
+  Y(THRESHOLDED_RELU,    dec_thresholded_relu, PK_ACT, )        \
+  Y(CELU,                dec_celu,         PK_ACT, )        \
+  Y(SHRINK,              dec_shrink,       PK_ACT, )        \
+  Y(ERF,                 NULL,             PK_NONE)        \
+  Y(SOFTPLUS,            NULL,             PK_NONE)        \
+  Y(SIGN,                NULL,             PK_NONE)        \
+  Y(ROUND,               NULL,             PK_NONE)        \
+  Y(MISH,                NULL,             PK_NONE)        \
+  Y(NOT,                 NULL,             PK_NONE)        \
+  Y(REDUCE_MIN,          dec_axes,         PK_AXES)        \
+  Y(REDUCE_L1,           dec_axes,         PK_AXES)        \
+  Y(REDUCE_L2,           dec_axes,         PK_AXES)        \
+  Y(REDUCE_SUM_SQUARE,   dec_axes,         PK_AXES)        \
+  Y(REDUCE_LOG_SUM_EXP,  dec_axes,         PK_AXES) \
+  Y(GREATER_OR_EQUAL,    NULL,             PK_NONE)        \
+  Y(LESS_OR_EQUAL,       NULL,             PK_NONE)        \
+  Y(AND,                 NULL,             PK_NONE)        \
+  Y(OR,                  NULL,             PK_NONE)        \
+  Y(XOR,                 NULL,             PK_NONE)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -7,7 +7,8 @@
 
 IrUnaryArgs ir_unary_args(const IrGraph *g, const IrNode *n) {
   IrUnaryArgs a = {0, 0, -INFINITY, INFINITY};
-  if (n->op == IR_OP_LEAKY_RELU || n->op == IR_OP_ELU || n->op == IR_OP_HARD_SIGMOID) {
+  if (n->op == IR_OP_LEAKY_RELU || n->op == IR_OP_ELU || n->op == IR_OP_HARD_SIGMOID || n->op == IR_OP_SELU ||
+      n->op == IR_OP_THRESHOLDED_RELU || n->op == IR_OP_CELU || n->op == IR_OP_SHRINK) {
     const IrActParams *p = ir_act_params(g, n);
     a.alpha = p->alpha;
     a.beta = p->beta;
@@ -35,6 +36,18 @@ double ir_eval_unary_f(IrOp op, const IrUnaryArgs *a, double v) {
   case IR_OP_FLOOR: return floor(v);
   case IR_OP_CEIL: return ceil(v);
   case IR_OP_CLIP: v = v < a->lo ? a->lo : v; return v > a->hi ? a->hi : v; /* numpy.clip: max wins */
+  case IR_OP_RECIPROCAL: return 1.0 / v;
+  case IR_OP_SELU: return a->beta * (v > 0 ? v : a->alpha * (exp(v) - 1));
+  case IR_OP_SOFTSIGN: return v / (1 + fabs(v));
+  case IR_OP_THRESHOLDED_RELU: return v > a->alpha ? v : 0;
+  case IR_OP_CELU: return (v > 0 ? v : 0) + fmin(0.0, a->alpha * (exp(v / a->alpha) - 1));
+  case IR_OP_SHRINK: return v < -a->alpha ? v + a->beta : v > a->alpha ? v - a->beta : 0;
+  case IR_OP_ERF: return erf(v);
+  case IR_OP_SOFTPLUS: return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v));
+  case IR_OP_SIGN: return v > 0 ? 1 : v < 0 ? -1 : v; /* NaN and 0 kept */
+  case IR_OP_ROUND: return nearbyint(v); /* half to even (the default rounding mode) */
+  case IR_OP_MISH: return v * tanh(v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)));
+  case IR_OP_NOT: return v == 0;
   default: UNREACHABLE();
   }
 }
@@ -45,7 +58,10 @@ bool ir_eval_unary_i(IrOp op, int64_t v, int64_t lo, int64_t hi, int64_t *out) {
   case IR_OP_NEG: *out = (int64_t)(0 - (uint64_t)v); return true;
   case IR_OP_ABS: *out = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; return true;
   case IR_OP_FLOOR:
-  case IR_OP_CEIL: *out = v; return true;
+  case IR_OP_CEIL:
+  case IR_OP_ROUND: *out = v; return true;
+  case IR_OP_SIGN: *out = v > 0 ? 1 : v < 0 ? -1 : 0; return true;
+  case IR_OP_NOT: *out = v == 0; return true;
   case IR_OP_CLIP:
     v = v < lo ? lo : v;
     *out = v > hi ? hi : v;
@@ -66,6 +82,11 @@ double ir_eval_binary_f(IrOp op, double a, double b) {
   case IR_OP_EQUAL: return a == b;
   case IR_OP_LESS: return a < b;
   case IR_OP_GREATER: return a > b;
+  case IR_OP_GREATER_OR_EQUAL: return a >= b;
+  case IR_OP_LESS_OR_EQUAL: return a <= b;
+  case IR_OP_AND: return a != 0 && b != 0;
+  case IR_OP_OR: return a != 0 || b != 0;
+  case IR_OP_XOR: return (a != 0) != (b != 0);
   default: UNREACHABLE();
   }
 }
@@ -102,6 +123,11 @@ bool ir_eval_binary_i(IrOp op, int64_t a, int64_t b, int64_t *out) {
   case IR_OP_EQUAL: *out = a == b; return true;
   case IR_OP_LESS: *out = a < b; return true;
   case IR_OP_GREATER: *out = a > b; return true;
+  case IR_OP_GREATER_OR_EQUAL: *out = a >= b; return true;
+  case IR_OP_LESS_OR_EQUAL: *out = a <= b; return true;
+  case IR_OP_AND: *out = a != 0 && b != 0; return true;
+  case IR_OP_OR: *out = a != 0 || b != 0; return true;
+  case IR_OP_XOR: *out = (a != 0) != (b != 0); return true;
   default: UNREACHABLE();
   }
 }

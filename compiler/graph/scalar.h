@@ -38,14 +38,16 @@ typedef struct {
 IrUnaryArgs ir_unary_args(const IrGraph *g, const IrNode *n);
 
 /* Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Exp, Log, Sqrt, Neg, Abs, Floor,
- * Ceil, Clip on a double. */
+ * Ceil, Clip, Reciprocal, Selu, Softsign, ThresholdedRelu, Celu, Shrink, Erf, Softplus, Sign,
+ * Round (half to even), Mish, Not (1 for 0) on a double. */
 double ir_eval_unary_f(IrOp op, const IrUnaryArgs *a, double v);
 
-/* The integer form of Relu, Neg, Abs, Floor, Ceil and Clip (bounds lo, hi) into *out; false for
+/* The integer form of Relu, Neg, Abs, Floor, Ceil, Round, Sign, Not and Clip (bounds lo, hi) into *out; false for
  * the other unary ops, which compute in floating point even on integer tensors. */
 bool ir_eval_unary_i(IrOp op, int64_t v, int64_t lo, int64_t hi, int64_t *out);
 
-/* Add, Sub, Mul, Div, Pow, Max, Min, and Equal / Less / Greater (1 or 0; false on NaN). */
+/* Add, Sub, Mul, Div, Pow, Max, Min, and Equal / Less / Greater / GreaterOrEqual / LessOrEqual /
+ * And / Or / Xor (1 or 0; comparisons false on NaN). */
 double ir_eval_binary_f(IrOp op, double a, double b);
 
 /* The same ops on integers into *out. Returns false, with *out = 0, when the result is undefined

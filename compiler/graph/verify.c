@@ -33,7 +33,7 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
   for (int i = 0; i < g->n_nodes && rc == 0; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead) continue;
-    if (n->n_inputs < 0 || n->n_inputs > IR_MAX_INPUTS || n->n_outputs < 0 || n->n_outputs > IR_MAX_OUTPUTS) {
+    if (n->n_inputs < 0 || n->n_inputs > IR_NODE_MAX_INPUTS || n->n_outputs < 0 || n->n_outputs > IR_MAX_OUTPUTS) {
       rc = bad(g, n, err, after, "input or output count out of range", NULL);
       break;
     }

@@ -11,6 +11,7 @@
 #include "compiler/graph/optable.h"
 #include "compiler/graph/params.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -97,13 +98,61 @@ static Verdict rule_pool(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* issue 18 part 4: the scale of a spatial axis that does not give a whole output size (ONNX
+ * samples at x / scale, MYRIAD's stages at x * in / out, which then differ), or 0. */
+static double resize_odd_scale(Ctx *c, int *axis, int64_t *in_dim) {
+  const IrResizeParams *p = ir_resize_params(c->g, c->n);
+  const IrTensor *x = in_t(c, 0), *s = NULL;
+  if (!x || x->rank < 3) return 0;
+  if (c->n->op == IR_OP_UPSAMPLE || p->legacy) s = in_t(c, 1);
+  else if (!in_t(c, 3) || ir_numel(in_t(c, 3)) <= 0) s = in_t(c, 2); /* scales, not sizes */
+  for (int i = 2; i < x->rank; i++) {
+    double k = 0;
+    if (s && s->data && ir_numel(s) == x->rank) k = ir_const_f64(s, i);
+    else if (!s && p->scales && p->n_scales == x->rank) k = p->scales[i];
+    else continue;
+    double want = (double)x->dims[i] * k;
+    if (x->dims[i] > 0 && fabs(want - floor(want + 1e-6)) > 1e-6) {
+      *axis = i, *in_dim = x->dims[i];
+      return k;
+    }
+  }
+  return 0;
+}
+
 static Verdict rule_resize(Ctx *c) {
   const IrResizeParams *p = ir_resize_params(c->g, c->n);
   if (p->mode != IR_RESIZE_NEAREST && p->mode != IR_RESIZE_LINEAR)
     return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", p->mode_name),
                        "export with mode='linear' or 'nearest'");
+  if (p->coord == IR_COORD_TF_CROP_AND_RESIZE)
+    return unsupported(c, "Resize with coordinate_transformation_mode 'tf_crop_and_resize': MYRIAD's Resample and Interp stages take no region of interest",
+                       "crop with Slice first, then resize with 'asymmetric' or 'align_corners'");
+  int ax = 0;
+  int64_t in = 0;
+  double k = resize_odd_scale(c, &ax, &in);
+  if (k != 0 && p->mode == IR_RESIZE_LINEAR)
+    return unsupported(c, arena_printf(c->g->arena, "linear Resize by scale %g on axis %d: %lld x %g is not a whole size, so ONNX samples at x / %g and MYRIAD's Interp at the size ratio %g: the results differ",
+                                       k, ax, (long long)in, k, k, floor((double)in * k + 1e-6) / (double)in),
+                       "export with output sizes (F.interpolate(size=...)) or a scale that gives a whole size");
+  if (k != 0) {
+    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize by scale %g on axis %d: %lld x %g is not a whole size; MYRIAD picks pixels at the size ratio, ONNX at the scale (some pixels differ)",
+                              k, ax, (long long)in, k);
+    *c->fix = arena_strdup(c->g->arena, "export with output sizes or a scale that gives a whole size");
+    return VERDICT_CONVERTED;
+  }
+  /* Resample honours nearest only as half_pixel + round_prefer_ceil or asymmetric + floor; other
+   * pairs run as its defaults (openvino PR #2963, myriad-supported-ops.md) */
+  if (p->mode == IR_RESIZE_NEAREST && !p->legacy &&
+      !(p->coord == IR_COORD_HALF_PIXEL && p->nearest == IR_NEAREST_ROUND_PREFER_CEIL) &&
+      !(p->coord == IR_COORD_ASYMMETRIC && p->nearest == IR_NEAREST_FLOOR)) {
+    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize with coordinate_transformation_mode '%s' and nearest_mode '%s' runs with MYRIAD's defaults (only half_pixel + round_prefer_ceil and asymmetric + floor are honoured, openvino PR #2963): some pixels may differ",
+                              p->coord_name, p->nearest_name);
+    *c->fix = arena_strdup(c->g->arena, "export with coordinate_transformation_mode='asymmetric', nearest_mode='floor' (PyTorch's nearest) to be exact");
+    return VERDICT_CONVERTED;
+  }
   if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS && p->coord != IR_COORD_ASYMMETRIC) {
-    *c->reason = arena_printf(c->g->arena, "linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
+    *c->reason = arena_printf(c->g->arena, "warning: linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
     *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
     return VERDICT_CONVERTED;
   }
@@ -207,6 +256,67 @@ static Verdict rule_instance_norm(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
+/* ---- issue 18: rewrites of what MYRIAD lacks into stages it has (blob/lower_sw.c) ---- */
+
+/* x * HardSigmoid(x) with alpha 1/6, beta 1/2 (PyTorch's hardswish below opset 14): the live
+ * Mul that reads the HardSigmoid and x, or -1. */
+static int hswish_mul(const IrGraph *g, const IrNode *n) {
+  const IrActParams *p = ir_act_params(g, n);
+  if (fabsf(p->alpha - 1.0f / 6.0f) > 1e-6f || fabsf(p->beta - 0.5f) > 1e-6f) return -1;
+  int y = n->outputs[0], found = -1;
+  if (g->tensors[y].is_output) return -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *m = &g->nodes[i];
+    if (m->dead) continue;
+    for (int k = 0; k < m->n_inputs; k++)
+      if (m->inputs[k] == y) {
+        if (found >= 0 || m->op != IR_OP_MUL || m->n_inputs != 2) return -1;
+        found = i;
+        break;
+      }
+  }
+  if (found < 0) return -1;
+  const IrNode *m = &g->nodes[found];
+  return (m->inputs[0] == y ? m->inputs[1] : m->inputs[0]) == n->inputs[0] ? found : -1;
+}
+
+/* Ops MYRIAD does not run (VPU column 'Not Supported', or no layer at all) that blobc writes
+ * as stages it has: VERDICT_CONVERTED, the reason naming the rewrite. */
+static Verdict rule_rewrite(Ctx *c) {
+  const char *r = NULL;
+  switch (c->n->op) {
+  case IR_OP_HARD_SIGMOID:
+    r = hswish_mul(c->g, c->n) >= 0 ? "x * HardSigmoid(x) (alpha 1/6, beta 1/2) rewritten as one HSwish stage"
+                                     : "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, 1]";
+    break;
+  case IR_OP_NEG: r = "Neg rewritten as Power (scale -1)"; break;
+  case IR_OP_RECIPROCAL: r = "Reciprocal rewritten as Power (power -1)"; break;
+  case IR_OP_DEPTH_TO_SPACE:
+    r = ir_block_params(c->g, c->n)->mode == IR_D2S_CRD ? "DepthToSpace (CRD) rewritten as Reshape + Permute + Reshape"
+                                                         : "DepthToSpace (DCR) rewritten as Reshape + Permute + Reshape";
+    break;
+  case IR_OP_SPACE_TO_DEPTH: r = "SpaceToDepth rewritten as Reshape + Permute + Reshape"; break;
+  case IR_OP_LOG_SOFTMAX: r = "LogSoftmax rewritten as x - max - Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, ReduceSum, Log)"; break;
+  case IR_OP_SELU: r = "Selu rewritten as Elu + Power (scale gamma)"; break;
+  case IR_OP_CELU: r = "Celu rewritten as Power (1/alpha) + Elu + Power (alpha)"; break;
+  case IR_OP_SOFTSIGN: r = "Softsign rewritten as x * Power(1 + |x|, -1) (Power, Max, Power, Prod)"; break;
+  case IR_OP_THRESHOLDED_RELU: r = "ThresholdedRelu rewritten as Select(Greater(x, alpha), x, 0)"; break;
+  case IR_OP_SHRINK: r = "Shrink rewritten as Greater, Less, Power and Select stages"; break;
+  case IR_OP_REDUCE_L1: r = "ReduceL1 rewritten as ReduceSum(|x|) (Power, Max, ReduceSum)"; break;
+  case IR_OP_REDUCE_L2: r = "ReduceL2 rewritten as Power(ReduceSum(x * x), 0.5)"; break;
+  case IR_OP_REDUCE_SUM_SQUARE: r = "ReduceSumSquare rewritten as ReduceSum(x * x)"; break;
+  case IR_OP_REDUCE_LOG_SUM_EXP: r = "ReduceLogSumExp rewritten as max + Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, ReduceSum, Log, Sum)"; break;
+  default: UNREACHABLE();
+  }
+  *c->reason = arena_strdup(c->g->arena, r);
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* Round (140) is in the 2022.x firmware's stage list (openvino's stage.hpp), as is the ONNX
+ * half-to-even mode. */
+static Verdict rule_round(Ctx *c) { return rule_integer_data(c); }
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -224,13 +334,13 @@ static Verdict rule_instance_norm(Ctx *c) {
   Y(CLIP,                ok)                     \
   Y(SIGMOID,             ok)                     \
   Y(TANH,                ok)                     \
-  Y(HARD_SIGMOID,        not_listed)             \
+  Y(HARD_SIGMOID,        rule_rewrite)             \
   Y(HARD_SWISH,          ok)                     \
   Y(ELU,                 ok)                     \
   Y(EXP,                 ok)                     \
   Y(LOG,                 ok)                     \
   Y(SQRT,                ok)                     \
-  Y(NEG,                 not_listed)             \
+  Y(NEG,                 rule_rewrite)             \
   Y(ABS,                 ok)                     \
   Y(FLOOR,               ok)                     \
   Y(CEIL,                ok)                     \
@@ -275,13 +385,37 @@ static Verdict rule_instance_norm(Ctx *c) {
   Y(ARGMAX,              ok)                     \
   Y(TOPK,                ok)                     \
   Y(LRN,                 rule_lrn)               \
-  Y(DEPTH_TO_SPACE,      not_listed)             \
-  Y(SPACE_TO_DEPTH,      not_listed)             \
+  Y(DEPTH_TO_SPACE,      rule_rewrite)             \
+  Y(SPACE_TO_DEPTH,      rule_rewrite)             \
   Y(INSTANCE_NORM,       rule_instance_norm)     \
-  Y(LOG_SOFTMAX,         not_listed)             \
+  Y(LOG_SOFTMAX,         rule_rewrite)             \
   Y(NON_MAX_SUPPRESSION, rule_nms)               \
   Y(PRIOR_BOX_CLUSTERED, rule_dynamic)           \
-  Y(DETECTION_OUTPUT,    rule_detection_output)
+  Y(DETECTION_OUTPUT,    rule_detection_output)  \
+  Y(SUM,                 rule_integer_data)      \
+  Y(MEAN,                rule_integer_data)      \
+  Y(RECIPROCAL,          rule_rewrite          )\
+  Y(SELU,                rule_rewrite          )\
+  Y(SOFTSIGN,            rule_rewrite          )\
+  Y(THRESHOLDED_RELU,    rule_rewrite          )\
+  Y(CELU,                rule_rewrite          )\
+  Y(SHRINK,              rule_rewrite          )\
+  Y(ERF,                 ok                    )\
+  Y(SOFTPLUS,            ok                    )\
+  Y(SIGN,                ok                    )\
+  Y(ROUND,               rule_round            )\
+  Y(MISH,                ok                    )\
+  Y(NOT,                 ok                    ) \
+  Y(REDUCE_MIN,          ok                    )\
+  Y(REDUCE_L1,           rule_rewrite          )\
+  Y(REDUCE_L2,           rule_rewrite          )\
+  Y(REDUCE_SUM_SQUARE,   rule_rewrite          )\
+  Y(REDUCE_LOG_SUM_EXP,  rule_rewrite          ) \
+  Y(GREATER_OR_EQUAL,    rule_integer_data     )\
+  Y(LESS_OR_EQUAL,       rule_integer_data     )\
+  Y(AND,                 rule_integer_data     )\
+  Y(OR,                  rule_integer_data     )\
+  Y(XOR,                 rule_integer_data     )
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

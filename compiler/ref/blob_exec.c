@@ -155,6 +155,12 @@ static float u_floor(float x, const float *p) { (void)p; return floorf(x); }
 static float u_ceil(float x, const float *p) { (void)p; return ceilf(x); }
 static float u_hswish(float x, const float *p) { (void)p; float r = x + 3; r = r < 0 ? 0 : r > 6 ? 6 : r; return x * r / 6; }
 static float u_power(float x, const float *p) { return powf(p[0] + p[1] * x, p[2]); }
+/* issue 18: Erf (110), SoftPlus (134), Mish (131), Round (140, p[0] = RoundMode: 0 half to even,
+ * 1 half away from zero) */
+static float u_erf(float x, const float *p) { (void)p; return erff(x); }
+static float u_softplus(float x, const float *p) { (void)p; return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+static float u_mish(float x, const float *p) { return x * tanhf(u_softplus(x, p)); }
+static float u_round(float x, const float *p) { return p[0] != 0 ? roundf(x) : nearbyintf(x); }
 
 static int unary(X *x, const BlobStage *s, Unary f, const float *prm) {
   V a, y;
@@ -697,8 +703,8 @@ static int reduce(X *x, const BlobStage *s) {
   uint64_t n = count(&y);
   double *acc = calloc(n ? n : 1, sizeof(double));
   if (!acc) return fail(x, "out of memory");
-  bool mx = s->type == BLOB_STAGE_REDUCE_MAX;
-  for (uint64_t i = 0; i < n; i++) acc[i] = mx ? -INFINITY : 0;
+  bool mx = s->type == BLOB_STAGE_REDUCE_MAX, mn = s->type == BLOB_STAGE_REDUCE_MIN;
+  for (uint64_t i = 0; i < n; i++) acc[i] = mx ? -INFINITY : mn ? INFINITY : 0;
   uint32_t ia[BLOB_MAX_DIMS] = {0};
   do { /* flat output index, minor -> major */
     uint64_t o = 0, mul = 1;
@@ -708,6 +714,7 @@ static int reduce(X *x, const BlobStage *s) {
     }
     float v = ld(&a, ia);
     if (mx) acc[o] = v > acc[o] ? v : acc[o];
+    else if (mn) acc[o] = v < acc[o] ? v : acc[o];
     else acc[o] += v;
   } while (next(ia, a.d, a.nd));
   uint64_t cnt = count(&a) / (n ? n : 1);
@@ -935,6 +942,8 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
   case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT:
   case BLOB_STAGE_MYRIAD_X_HW_OP: case BLOB_STAGE_MVN: return true;
+  case BLOB_STAGE_ERF: case BLOB_STAGE_SOFT_PLUS: case BLOB_STAGE_MISH: case BLOB_STAGE_ROUND: return true;
+  case BLOB_STAGE_REDUCE_MIN: return true;
   default: return false;
   }
 }
@@ -998,6 +1007,13 @@ static int dispatch(X *x, const BlobStage *s) {
   case BLOB_STAGE_FLOOR: return unary(x, s, u_floor, prm);
   case BLOB_STAGE_CEILING: return unary(x, s, u_ceil, prm);
   case BLOB_STAGE_HSWISH: return unary(x, s, u_hswish, prm);
+  case BLOB_STAGE_ERF: return unary(x, s, u_erf, prm);
+  case BLOB_STAGE_SOFT_PLUS: return unary(x, s, u_softplus, prm);
+  case BLOB_STAGE_MISH: return unary(x, s, u_mish, prm);
+  case BLOB_STAGE_ROUND:
+    if (s->params_len < 4) return fail(x, "params too short");
+    prm[0] = (float)rd_u32(p);
+    return unary(x, s, u_round, prm);
   case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
     return per_channel(x, s);
   case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
@@ -1014,6 +1030,7 @@ static int dispatch(X *x, const BlobStage *s) {
   case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: return resample(x, s);
   case BLOB_STAGE_PAD: return pad(x, s);
   case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM: return reduce(x, s);
+  case BLOB_STAGE_REDUCE_MIN: return reduce(x, s);
   case BLOB_STAGE_GEMM: return gemm(x, s);
   case BLOB_STAGE_TOP_K: return topk(x, s);
   case BLOB_STAGE_TILE: return tile(x, s);

@@ -284,7 +284,31 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(LOG_SOFTMAX,         ref__k_softmax)              \
   Y(NON_MAX_SUPPRESSION, NULL)                        \
   Y(PRIOR_BOX_CLUSTERED, ref__k_prior_box_clustered)  \
-  Y(DETECTION_OUTPUT,    ref__k_detection_output)
+  Y(DETECTION_OUTPUT,    ref__k_detection_output)     \
+  Y(SUM,                 ref__k_sum_mean)             \
+  Y(MEAN,                ref__k_sum_mean)             \
+  Y(RECIPROCAL,          ref__k_unary)                \
+  Y(SELU,                ref__k_unary)                \
+  Y(SOFTSIGN,            ref__k_unary)                \
+  Y(THRESHOLDED_RELU,    ref__k_unary)                \
+  Y(CELU,                ref__k_unary)                \
+  Y(SHRINK,              ref__k_unary)                \
+  Y(ERF,                 ref__k_unary)                \
+  Y(SOFTPLUS,            ref__k_unary)                \
+  Y(SIGN,                ref__k_unary)                \
+  Y(ROUND,               ref__k_unary)                \
+  Y(MISH,                ref__k_unary)                \
+  Y(NOT,                 ref__k_unary) \
+  Y(REDUCE_MIN,          ref__k_reduce)               \
+  Y(REDUCE_L1,           ref__k_reduce)               \
+  Y(REDUCE_L2,           ref__k_reduce)               \
+  Y(REDUCE_SUM_SQUARE,   ref__k_reduce)               \
+  Y(REDUCE_LOG_SUM_EXP,  ref__k_reduce) \
+  Y(GREATER_OR_EQUAL,    ref__k_compare)              \
+  Y(LESS_OR_EQUAL,       ref__k_compare)              \
+  Y(AND,                 ref__k_compare)              \
+  Y(OR,                  ref__k_compare)              \
+  Y(XOR,                 ref__k_compare)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 
@@ -398,12 +422,23 @@ static int run_node(Run *r, int i) {
     return err_set(r->err, ERR_UNSUPPORTED_OP, "no reference kernel for op '%s'", n->op_type);
   }
   RefNode x = {.g = r->g, .n = n, .n_in = n->n_inputs, .n_out = n->n_outputs, .err = r->err};
+  const RefTensor *in_small[16] = {NULL}, **in = in_small; /* any number of inputs (Concat, Sum) */
+  if (n->n_inputs > 16 && !(in = calloc((size_t)n->n_inputs, sizeof *in))) {
+    err_where(r->err, r->g->source, 0, NULL, n->name);
+    return err_set(r->err, ERR_OOM, "out of memory for %d inputs", n->n_inputs);
+  }
+  x.in = in;
   for (int j = 0; j < n->n_inputs; j++) {
     if (n->inputs[j] < 0) continue;
     x.in[j] = value_of(r, n->inputs[j], n);
-    if (!x.in[j]) return -1;
+    if (!x.in[j]) {
+      if (in != in_small) free(in);
+      return -1;
+    }
   }
   int rc = k(&x);
+  if (in != in_small) free(in);
+  x.in = NULL;
   for (int j = 0; j < n->n_outputs && rc == 0; j++) {
     int t = n->outputs[j];
     if (t < 0 || (!x.out[j].f && !x.out[j].i)) continue;

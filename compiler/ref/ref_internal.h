@@ -16,7 +16,7 @@
 typedef struct {
   const IrGraph *g;
   const IrNode *n;
-  const RefTensor *in[IR_MAX_INPUTS]; /* NULL for absent inputs */
+  const RefTensor **in;               /* n_in entries, NULL for absent inputs */
   int n_in;
   RefTensor out[IR_MAX_OUTPUTS];      /* filled by the kernel; freed by the driver on failure */
   int n_out;                          /* = n->n_outputs */
@@ -98,5 +98,7 @@ REF_KERNEL(argmax);
 REF_KERNEL(topk);
 REF_KERNEL(depth_to_space);
 REF_KERNEL(space_to_depth);
+/* ref_ext.c: the ops of issue 18 (ONNX ops MYRIAD runs, and those blobc rewrites) */
+REF_KERNEL(sum_mean);
 
 #endif

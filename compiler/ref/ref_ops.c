@@ -708,7 +708,11 @@ REF_KERNEL(reduce) {
     int64_t ko = 0;
     for (int i = 0; i < a->rank; i++) ko += (red[i] ? 0 : it.idx[i]) * kst[i];
     double v = ref_get_f64(a, e);
+    if (op == IR_OP_REDUCE_L1) v = fabs(v);
+    else if (op == IR_OP_REDUCE_L2 || op == IR_OP_REDUCE_SUM_SQUARE) v = v * v;
+    else if (op == IR_OP_REDUCE_LOG_SUM_EXP) v = exp(v);
     if (op == IR_OP_REDUCE_MAX) acc[ko] = cnt[ko] == 0 || v > acc[ko] || isnan(v) ? v : acc[ko];
+    else if (op == IR_OP_REDUCE_MIN) acc[ko] = cnt[ko] == 0 || v < acc[ko] || isnan(v) ? v : acc[ko];
     else acc[ko] += v;
     cnt[ko]++;
   }
@@ -716,6 +720,9 @@ REF_KERNEL(reduce) {
     double v = acc[k];
     if (op == IR_OP_REDUCE_MEAN) v = cnt[k] ? v / (double)cnt[k] : NAN;
     if (op == IR_OP_REDUCE_MAX && cnt[k] == 0) v = o->f ? -INFINITY : (double)INT64_MIN;
+    if (op == IR_OP_REDUCE_MIN && cnt[k] == 0) v = o->f ? INFINITY : (double)INT64_MAX;
+    if (op == IR_OP_REDUCE_L2) v = sqrt(v);
+    if (op == IR_OP_REDUCE_LOG_SUM_EXP) v = log(v);
     ref_set_f64(o, k, v);
   }
   free(acc);

@@ -1302,6 +1302,403 @@ static int lower_sqrt(W *w, const IrNode *n) { return lower_power(w, n->inputs[0
 
 static int lower_minmax(W *w, const IrNode *n) { return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n); }
 
+/* ---- issue 18: ONNX ops MYRIAD runs, and rewrites of those it lacks into stages it has ---- */
+
+/* Sum / Mean of any number of inputs: a chain of binary Sum (12) stages through temporaries, as
+ * parseEltwise chains n-ary eltwise; Mean scales each operand by 1/n in the stage's coefficients
+ * (eltwise.cpp writes the two-input Mean as Sum with coeff1 = coeff2 = 0.5). */
+static int lower_sum_mean(W *w, const IrNode *n) {
+  int y = n->outputs[0], r = bw_rank_of(bw_T(w, y)), cnt = n->n_inputs;
+  float k = n->op == IR_OP_MEAN ? 1.0f / (float)cnt : 1.0f;
+  for (int i = 0; i < cnt; i++)
+    if (n->inputs[i] < 0 || !broadcasts(w, n->inputs[i], y, y))
+      return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
+  if (cnt == 1) {
+    if (k == 1.0f) bw_copy_stage(w, at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
+    else return lower_power(w, n->inputs[0], y, 0, k, 1);
+    return 0;
+  }
+  int acc = n->inputs[0];
+  for (int i = 1; i < cnt; i++) {
+    int out = i == cnt - 1 ? y : bw_temp_like(w, y);
+    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
+                 at_rank(bw_in_ref(w, n->inputs[i]), r));
+    acc = out;
+  }
+  return 0;
+}
+
+/* A FP16 constant of one value seen at rank r (every dim 1): the broadcast operand of an
+ * eltwise stage (size-1 dims broadcast). */
+static BRef const_scalar_at(W *w, float v, int r) {
+  uint16_t h = fp16_from_f32(v);
+  uint32_t dims[BLOB_MAX_DIMS];
+  for (int i = 0; i < r; i++) dims[i] = 1;
+  return bw_const_f16(w, &h, 1, r, dims);
+}
+
+/* A writer temporary shaped like tensor `like` but of dtype dt (S32 comparison results). */
+static int temp_typed(W *w, int like, DType dt) {
+  int t = bw_temp_like(w, like);
+  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
+  g->tensors[t].dtype = dt;
+  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
+  return t;
+}
+
+/* A PostOp stage of no params (Sigmoid, Exp, Log, SoftPlus, Mish, Erf, ...) between views. */
+static void emit_post0(W *w, uint32_t type, BRef in, BRef out) {
+  Stage *s = bw_new_stage(w, type, true);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+}
+
+static void emit_power(W *w, BRef in, BRef out, float bias, float scale, float power) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_POWER, true);
+  buf_put_f32(&s->params, bias);
+  buf_put_f32(&s->params, scale);
+  buf_put_f32(&s->params, power);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+}
+
+static void emit_clamp(W *w, BRef in, BRef out, float lo, float hi) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_CLAMP, true);
+  buf_put_f32(&s->params, lo);
+  buf_put_f32(&s->params, hi);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+}
+
+static void emit_elu(W *w, BRef in, BRef out, float alpha) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_ELU, true);
+  buf_put_f32(&s->params, alpha);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
+}
+
+/* Select (90) as lower_where writes it: S32 condition, then, else (size-1 dims broadcast). */
+static void emit_select(W *w, BRef c, BRef out, BRef a, BRef b) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_SELECT, false);
+  static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
+  for (int i = 0; i < 6; i++) buf_put_i32(&s->params, prm[i]);
+  bw_add_buf(s, c);
+  bw_add_buf(s, out);
+  bw_add_buf(s, a);
+  bw_add_buf(s, b);
+}
+
+/* The input as FP16: itself, or a Convert (111) into a temporary for an S32 (boolean) input. */
+static BRef as_fp16(W *w, int x, int like) {
+  if (bw_blob_dt(bw_T(w, x)->dtype) == BLOB_DT_FP16) return bw_in_ref(w, x);
+  int t = temp_typed(w, like, DT_F16);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
+  buf_put_f32(&s->params, 1.0f);
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_i32(&s->params, 0);
+  buf_put_i32(&s->params, 1);
+  bw_add_buf(s, bw_in_ref(w, x));
+  bw_add_buf(s, bw_view(w, t));
+  return bw_view(w, t);
+}
+
+/* HardSigmoid = Clamp(alpha x + beta, 0, 1): the scalar ScaleShift as a Power stage (power 1),
+ * then Clamp (57). x * HardSigmoid(x) with alpha 1/6, beta 1/2 (PyTorch's hardswish before
+ * opset 14) is HSwish (137): the Mul reading the HardSigmoid is lowered with it. */
+static bool is_hswish_pattern(const IrGraph *g, const IrNode *n, int reader) {
+  const IrActParams *p = ir_act_params(g, n);
+  if (reader < 0 || fabsf(p->alpha - 1.0f / 6.0f) > 1e-6f || fabsf(p->beta - 0.5f) > 1e-6f) return false;
+  const IrNode *m = &g->nodes[reader];
+  if (m->op != IR_OP_MUL || m->n_inputs != 2) return false;
+  int other = m->inputs[0] == n->outputs[0] ? m->inputs[1] : m->inputs[0];
+  return other == n->inputs[0] && g->tensors[m->outputs[0]].rank == g->tensors[n->inputs[0]].rank;
+}
+
+static int lower_hard_sigmoid(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0];
+  int rd = w->reader ? w->reader[y] : -1;
+  if (w->done && is_hswish_pattern(w->g, n, rd)) {
+    emit_post0(w, BLOB_STAGE_HSWISH, bw_view(w, x), bw_view(w, w->g->nodes[rd].outputs[0]));
+    w->done[rd] = 1;
+    return 0;
+  }
+  const IrActParams *p = ir_act_params(w->g, n);
+  int t = bw_temp_like(w, y);
+  emit_power(w, bw_view(w, x), bw_view(w, t), p->beta, p->alpha, 1.0f);
+  emit_clamp(w, bw_view(w, t), bw_view(w, y), 0.0f, 1.0f);
+  return 0;
+}
+
+/* Neg = Power(0, -1, 1); Reciprocal = Power(0, 1, -1). */
+static int lower_neg(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, -1, 1); }
+static int lower_reciprocal(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, -1); }
+
+/* Selu = gamma * Elu_alpha(x): Elu (23), Power (scale gamma). */
+static int lower_selu(W *w, const IrNode *n) {
+  const IrActParams *p = ir_act_params(w->g, n);
+  int t = bw_temp_like(w, n->outputs[0]);
+  emit_elu(w, bw_view(w, n->inputs[0]), bw_view(w, t), p->alpha);
+  emit_power(w, bw_view(w, t), bw_view(w, n->outputs[0]), 0, p->beta, 1);
+  return 0;
+}
+
+/* Celu = alpha * Elu_1(x / alpha): Power, Elu, Power. */
+static int lower_celu(W *w, const IrNode *n) {
+  float a = ir_act_params(w->g, n)->alpha;
+  int t = bw_temp_like(w, n->outputs[0]), u = bw_temp_like(w, n->outputs[0]);
+  emit_power(w, bw_view(w, n->inputs[0]), bw_view(w, t), 0, 1.0f / a, 1);
+  emit_elu(w, bw_view(w, t), bw_view(w, u), 1.0f);
+  emit_power(w, bw_view(w, u), bw_view(w, n->outputs[0]), 0, a, 1);
+  return 0;
+}
+
+/* Softsign = x / (1 + |x|): Power (-x), Max (|x|), Power ((1 + |x|)^-1), Prod. */
+static int lower_softsign(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0];
+  int ng = bw_temp_like(w, y), ab = bw_temp_like(w, y), rc = bw_temp_like(w, y);
+  emit_power(w, bw_view(w, x), bw_view(w, ng), 0, -1, 1);
+  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, bw_view(w, x), bw_view(w, ab), bw_view(w, ng));
+  emit_power(w, bw_view(w, ab), bw_view(w, rc), 1, 1, -1);
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, x), bw_view(w, y), bw_view(w, rc));
+  return 0;
+}
+
+/* ThresholdedRelu = Select(x > alpha, x, 0): Greater (80, S32 out), Select (90). */
+static int lower_thresholded_relu(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  int c = temp_typed(w, y, DT_BOOL);
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, c), const_scalar_at(w, ir_act_params(w->g, n)->alpha, r));
+  emit_select(w, bw_view(w, c), bw_view(w, y), bw_view(w, x), const_scalar_at(w, 0, r));
+  return 0;
+}
+
+/* Shrink = x < -lambd ? x + bias : x > lambd ? x - bias : 0: Greater, Less, two Powers, two Selects. */
+static int lower_shrink(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  const IrActParams *p = ir_act_params(w->g, n);
+  float l = p->alpha, b = p->beta;
+  int gt = temp_typed(w, y, DT_BOOL), lt = temp_typed(w, y, DT_BOOL);
+  int hi = bw_temp_like(w, y), lo = bw_temp_like(w, y), mid = bw_temp_like(w, y);
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, gt), const_scalar_at(w, l, r));
+  emit_eltwise(w, BLOB_STAGE_LESS, 1, 1, bw_view(w, x), bw_view(w, lt), const_scalar_at(w, -l, r));
+  emit_power(w, bw_view(w, x), bw_view(w, hi), -b, 1, 1);
+  emit_power(w, bw_view(w, x), bw_view(w, lo), b, 1, 1);
+  emit_select(w, bw_view(w, lt), bw_view(w, mid), bw_view(w, lo), const_scalar_at(w, 0, r));
+  emit_select(w, bw_view(w, gt), bw_view(w, y), bw_view(w, hi), bw_view(w, mid));
+  return 0;
+}
+
+/* Sign = (x > 0) - (x < 0): Greater and Less (S32), Converts to FP16, Sum (coeff2 -1). MYRIAD
+ * has no Sign stage: the plugin decomposes Sign too; these stages are all established. */
+static int lower_sign(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  int gt = temp_typed(w, y, DT_BOOL), lt = temp_typed(w, y, DT_BOOL);
+  BRef xv = as_fp16(w, x, y);
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, xv, bw_view(w, gt), const_scalar_at(w, 0, r));
+  emit_eltwise(w, BLOB_STAGE_LESS, 1, 1, xv, bw_view(w, lt), const_scalar_at(w, 0, r));
+  BRef g16 = as_fp16(w, gt, y), l16 = as_fp16(w, lt, y);
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, g16, bw_view(w, y), l16);
+  return 0;
+}
+
+/* Not of a boolean (S32 in the blob) = Equal(float(x), 0): Convert, Equal (S32 out). */
+static int lower_not(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, x, y), bw_view(w, y), const_scalar_at(w, 0, r));
+  return 0;
+}
+
+/* Erf (110), SoftPlus (134), Mish (131): PostOp stages without params (softplus.cpp, mish.cpp:
+ * serializeParamsImpl appends nothing); Round (140): PostOp, i32 mode (RoundMode HALF_TO_EVEN
+ * 0, HALF_AWAY_FROM_ZERO 1; round.cpp, stage.hpp). */
+static int lower_post0(W *w, const IrNode *n, uint32_t type) {
+  emit_post0(w, type, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+static int lower_round(W *w, const IrNode *n) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_ROUND, true);
+  buf_put_i32(&s->params, 0); /* HALF_TO_EVEN: ONNX Round */
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  return 0;
+}
+
+/* The memory-dim mask of Softmax/LogSoftmax's reduced axes: `axis` alone (opset 13+), or every
+ * axis from `axis` on (before opset 13 the input is seen as 2-D [before axis, from axis]). */
+static uint32_t softmax_mask(W *w, const IrNode *n, int r) {
+  int64_t axis = ir_axis_params(w->g, n)->axis;
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) return 0;
+  if (w->g->opset && w->g->opset < 13) return (1u << (r - axis)) - 1;
+  return 1u << (r - 1 - axis);
+}
+
+/* LogSoftmax = x - m - log(sum(exp(x - m))), m = max over the axis: ReduceMax, Sum (coeff2 -1),
+ * Exp, ReduceSum, Log, Sum (coeff2 -1). The max keeps exp in range (FP16 overflows at e^11). */
+static int lower_log_softmax(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, x));
+  uint32_t mask = softmax_mask(w, n, r);
+  if (!mask) return bw_fail(w, "%s: axis out of range", n->op_type);
+  int64_t sd[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) sd[i] = (mask >> (r - 1 - i)) & 1 ? 1 : bw_dim_of(bw_T(w, x), i);
+  int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd), l = bw_temp_dims(w, x, "@logsum", r, sd);
+  int d = bw_temp_like(w, y), e = bw_temp_like(w, y);
+  BRef xv = bw_view(w, x);
+  emit_reduce(w, BLOB_STAGE_REDUCE_MAX, xv, bw_view(w, m), mask);
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, xv, bw_view(w, d), bw_view(w, m));
+  emit_post0(w, BLOB_STAGE_EXP, bw_view(w, d), bw_view(w, e));
+  emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, e), bw_view(w, s), mask);
+  emit_post0(w, BLOB_STAGE_LOG, bw_view(w, s), bw_view(w, l));
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, bw_view(w, d), bw_view(w, y), bw_view(w, l));
+  return 0;
+}
+
+/* A compact view of tensor t's storage with IE dims `dims` (rank r, same element count). */
+static BRef reshaped(W *w, int t, int r, const int64_t *dims) {
+  BRef v = bw_view(w, t);
+  uint32_t s = blob_dtype_size(v.dt);
+  v.ndims = (uint32_t)r;
+  v.order = blob_order_default((uint32_t)r);
+  for (int m = 0; m < r; m++) {
+    v.dims[m] = (uint32_t)dims[r - 1 - m];
+    v.strides[m] = s;
+    s *= v.dims[m];
+  }
+  return v;
+}
+
+/* DepthToSpace / SpaceToDepth = Reshape + Permute (34) + Reshape, the reshapes as views of the
+ * input's and output's storage (6-D), as OpenVINO's DepthToSpaceFusion / the ONNX definition:
+ *   DCR: [N, b, b, C', H, W] perm (0, 3, 4, 1, 5, 2) -> [N, C', H, b, W, b]
+ *   CRD: [N, C', b, b, H, W] perm (0, 1, 4, 2, 5, 3) -> [N, C', H, b, W, b]
+ *   SpaceToDepth: [N, C, H', b, W', b] perm (0, 3, 5, 1, 2, 4) -> [N, b, b, C, H', W'] */
+static int lower_depth_space(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  if (x->rank != 4) return bw_fail(w, "%s: only 4-D inputs are written", n->op_type);
+  const IrBlockParams *p = ir_block_params(w->g, n);
+  int64_t b = p->blocksize, N = x->dims[0], C = x->dims[1], H = x->dims[2], W_ = x->dims[3];
+  int64_t in6[6], perm[6];
+  if (n->op == IR_OP_DEPTH_TO_SPACE) {
+    int64_t c = C / (b * b);
+    if (p->mode == IR_D2S_CRD) {
+      int64_t d[6] = {N, c, b, b, H, W_}, q[6] = {0, 1, 4, 2, 5, 3};
+      memcpy(in6, d, sizeof d), memcpy(perm, q, sizeof q);
+    } else {
+      int64_t d[6] = {N, b, b, c, H, W_}, q[6] = {0, 3, 4, 1, 5, 2};
+      memcpy(in6, d, sizeof d), memcpy(perm, q, sizeof q);
+    }
+  } else {
+    int64_t d[6] = {N, C, H / b, b, W_ / b, b}, q[6] = {0, 3, 5, 1, 2, 4};
+    memcpy(in6, d, sizeof d), memcpy(perm, q, sizeof q);
+  }
+  int64_t out6[6];
+  for (int i = 0; i < 6; i++) out6[i] = in6[perm[i]];
+  Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
+  for (int m = 0; m < 8; m++) buf_put_u32(&s->params, m < 6 ? (uint32_t)(5 - perm[5 - m]) : 0xFFFFFFFFu);
+  bw_add_buf(s, reshaped(w, n->inputs[0], 6, in6));
+  bw_add_buf(s, reshaped(w, n->outputs[0], 6, out6));
+  return 0;
+}
+
+/* The memory-dim mask of a Reduce node's axes (attribute or constant input; none = all), as
+ * lower_reduce reads them; -1 after bw_fail. */
+static int64_t reduce_mask_of(W *w, const IrNode *n) {
+  int r = bw_rank_of(bw_T(w, n->inputs[0]));
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int64_t axes[IR_MAX_DIMS];
+  int na;
+  if (n->n_inputs > 1 && n->inputs[1] >= 0) {
+    if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(bw_T(w, n->inputs[1])) > IR_MAX_DIMS)
+      return bw_fail(w, "%s with run-time axes is not written", n->op_type);
+    na = (int)ir_numel(bw_T(w, n->inputs[1]));
+    for (int i = 0; i < na; i++) axes[i] = ir_const_i64(bw_T(w, n->inputs[1]), i);
+  } else if ((na = ir_ints_copy(p->axes, axes, IR_MAX_DIMS)) > IR_MAX_DIMS) {
+    return bw_fail(w, "%s: too many axes", n->op_type);
+  }
+  if (na == 0) {
+    if (p->noop_with_empty_axes) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    for (int i = 0; i < r; i++) axes[i] = i;
+    na = r;
+  }
+  int64_t mask = axes_mask(axes, na, r);
+  return mask < 0 ? bw_fail(w, "%s: axis out of range", n->op_type) : mask;
+}
+
+/* ReduceL1 = ReduceSum(|x|) (|x| as Max(x, Power(-x))); ReduceL2 = Power(ReduceSum(x * x), 1/2);
+ * ReduceSumSquare = ReduceSum(x * x); ReduceLogSumExp = m + Log(ReduceSum(Exp(x - m))) with m
+ * the ReduceMax (FP16's exp overflows past 11). Stages: Power, Max, Prod, Sum, Exp, Log and
+ * ReduceSum / ReduceMax (112, 113), all established. */
+static int lower_reduce_rewrite(W *w, const IrNode *n) {
+  int64_t mask = reduce_mask_of(w, n);
+  if (mask < 0) return -1;
+  int x = n->inputs[0], r = bw_rank_of(bw_T(w, x));
+  int64_t sd[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) sd[i] = (mask >> (r - 1 - i)) & 1 ? 1 : bw_dim_of(bw_T(w, x), i);
+  BRef xv = bw_view(w, x), in = xv;
+  BRef out = kept_view(w, n->outputs[0], &in, (uint32_t)mask);
+  int t = bw_temp_like(w, x);
+  switch (n->op) {
+  case IR_OP_REDUCE_L1: {
+    int ng = bw_temp_like(w, x);
+    emit_power(w, xv, bw_view(w, ng), 0, -1, 1);
+    emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, xv, bw_view(w, t), bw_view(w, ng));
+    emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, t), out, (uint32_t)mask);
+    return 0;
+  }
+  case IR_OP_REDUCE_SUM_SQUARE:
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, xv, bw_view(w, t), xv);
+    emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, t), out, (uint32_t)mask);
+    return 0;
+  case IR_OP_REDUCE_L2: {
+    int s = bw_temp_dims(w, x, "@sumsq", r, sd);
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, xv, bw_view(w, t), xv);
+    emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, t), bw_view(w, s), (uint32_t)mask);
+    emit_power(w, bw_view(w, s), out, 0, 1, 0.5f);
+    return 0;
+  }
+  case IR_OP_REDUCE_LOG_SUM_EXP: {
+    int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd), l = bw_temp_dims(w, x, "@log", r, sd);
+    int e = bw_temp_like(w, x);
+    emit_reduce(w, BLOB_STAGE_REDUCE_MAX, xv, bw_view(w, m), (uint32_t)mask);
+    emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, xv, bw_view(w, t), bw_view(w, m));
+    emit_post0(w, BLOB_STAGE_EXP, bw_view(w, t), bw_view(w, e));
+    emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, e), bw_view(w, s), (uint32_t)mask);
+    emit_post0(w, BLOB_STAGE_LOG, bw_view(w, s), bw_view(w, l));
+    emit_eltwise(w, BLOB_STAGE_SUM, 1, 1, bw_view(w, l), out, bw_view(w, m));
+    return 0;
+  }
+  default: return bw_fail(w, "%s is not a reduction rewrite", n->op_type);
+  }
+}
+
+/* GreaterOrEqual / LessOrEqual of FP16 operands, And / Or / Xor of booleans (S32 in the blob),
+ * from the stages whose FP16 -> S32 form is established (only Greater, Less and Equal may write
+ * S32 from FP16, eltwise.cpp): a >= b is Equal(Less(a, b), 0), a <= b Equal(Greater(a, b), 0);
+ * booleans are Converted to FP16, then And = Greater(Prod, 0.5), Or = Greater(Max, 0.5),
+ * Xor = Greater((a - b)^2, 0.5). */
+static int lower_logic(W *w, const IrNode *n) {
+  int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
+  if (!broadcasts(w, a, b, y)) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  BRef av = at_rank(as_fp16(w, a, a), r), bv = at_rank(as_fp16(w, b, b), r);
+  if (n->op == IR_OP_GREATER_OR_EQUAL || n->op == IR_OP_LESS_OR_EQUAL) {
+    int c = temp_typed(w, y, DT_BOOL);
+    emit_eltwise(w, n->op == IR_OP_GREATER_OR_EQUAL ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER, 1, 1, av, bw_view(w, c), bv);
+    emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, c, y), bw_view(w, y), const_scalar_at(w, 0, r));
+    return 0;
+  }
+  int t = temp_typed(w, y, DT_F16);
+  if (n->op == IR_OP_AND) emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, av, bw_view(w, t), bv);
+  else if (n->op == IR_OP_OR) emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, av, bw_view(w, t), bv);
+  else {
+    int d = temp_typed(w, y, DT_F16);
+    emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, av, bw_view(w, d), bv);
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, t), bw_view(w, d));
+  }
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, t), bw_view(w, y), const_scalar_at(w, 0.5f, r));
+  return 0;
+}
+
 /* How each op becomes stages: a lowering of its own (fn), or a family lowering given the stage
  * type (fn_stage, stage). Both NULL: no stage, because the op is a memory view (bw_is_view_op:
  * Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, most Transposes and Casts), is
@@ -1328,13 +1725,13 @@ typedef struct {
   Y(CLIP, NULL, lower_post, BLOB_STAGE_CLAMP)                 \
   Y(SIGMOID, NULL, lower_post, BLOB_STAGE_SIGMOID)            \
   Y(TANH, NULL, lower_post, BLOB_STAGE_TANH)                  \
-  Y(HARD_SIGMOID, NULL, NULL, 0)                              \
+  Y(HARD_SIGMOID, lower_hard_sigmoid, NULL, 0)                              \
   Y(HARD_SWISH, NULL, lower_post, BLOB_STAGE_HSWISH)          \
   Y(ELU, NULL, lower_post, BLOB_STAGE_ELU)                    \
   Y(EXP, NULL, lower_post, BLOB_STAGE_EXP)                    \
   Y(LOG, NULL, lower_post, BLOB_STAGE_LOG)                    \
   Y(SQRT, lower_sqrt, NULL, 0)                                \
-  Y(NEG, NULL, NULL, 0)                                       \
+  Y(NEG, lower_neg, NULL, 0)                                  \
   Y(ABS, lower_abs, NULL, 0)                                  \
   Y(FLOOR, NULL, lower_post, BLOB_STAGE_FLOOR)                \
   Y(CEIL, NULL, lower_post, BLOB_STAGE_CEILING)               \
@@ -1379,13 +1776,37 @@ typedef struct {
   Y(ARGMAX, lower_topk, NULL, 0)                              \
   Y(TOPK, lower_topk, NULL, 0)                                \
   Y(LRN, lower_lrn, NULL, 0)                                  \
-  Y(DEPTH_TO_SPACE, NULL, NULL, 0)                            \
-  Y(SPACE_TO_DEPTH, NULL, NULL, 0)                            \
+  Y(DEPTH_TO_SPACE, lower_depth_space, NULL, 0)                            \
+  Y(SPACE_TO_DEPTH, lower_depth_space, NULL, 0)                            \
   Y(INSTANCE_NORM, lower_instance_norm, NULL, 0)              \
-  Y(LOG_SOFTMAX, NULL, NULL, 0)                               \
+  Y(LOG_SOFTMAX, lower_log_softmax, NULL, 0)                               \
   Y(NON_MAX_SUPPRESSION, NULL, NULL, 0)                       \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, 0)                       \
-  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)
+  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)        \
+  Y(SUM, lower_sum_mean, NULL, 0)                             \
+  Y(MEAN, lower_sum_mean, NULL, 0)                           \
+  Y(RECIPROCAL, lower_reciprocal, NULL, 0)    \
+  Y(SELU, lower_selu, NULL, 0)    \
+  Y(SOFTSIGN, lower_softsign, NULL, 0)    \
+  Y(THRESHOLDED_RELU, lower_thresholded_relu, NULL, 0)    \
+  Y(CELU, lower_celu, NULL, 0)    \
+  Y(SHRINK, lower_shrink, NULL, 0)    \
+  Y(ERF, NULL, lower_post0, BLOB_STAGE_ERF)    \
+  Y(SOFTPLUS, NULL, lower_post0, BLOB_STAGE_SOFT_PLUS)    \
+  Y(SIGN, lower_sign, NULL, 0)    \
+  Y(ROUND, lower_round, NULL, 0)    \
+  Y(MISH, NULL, lower_post0, BLOB_STAGE_MISH)    \
+  Y(NOT, lower_not, NULL, 0) \
+  Y(REDUCE_MIN, NULL, lower_reduce, BLOB_STAGE_REDUCE_MIN)    \
+  Y(REDUCE_L1, lower_reduce_rewrite, NULL, 0)    \
+  Y(REDUCE_L2, lower_reduce_rewrite, NULL, 0)    \
+  Y(REDUCE_SUM_SQUARE, lower_reduce_rewrite, NULL, 0)    \
+  Y(REDUCE_LOG_SUM_EXP, lower_reduce_rewrite, NULL, 0) \
+  Y(GREATER_OR_EQUAL, lower_logic, NULL, 0)    \
+  Y(LESS_OR_EQUAL, lower_logic, NULL, 0)    \
+  Y(AND, lower_logic, NULL, 0)    \
+  Y(OR, lower_logic, NULL, 0)    \
+  Y(XOR, lower_logic, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 

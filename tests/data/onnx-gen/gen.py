@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Writes ONNX test folders (model.onnx + test_data_set_0/{input,output}_N.pb, the layout of
+ONNX's backend node tests) for cases ONNX's own tests do not cover. Expected outputs come from
+numpy, never from blobc. Needs Debian's python3-onnx and python3-numpy:
+    /usr/bin/python3 tests/data/onnx-gen/gen.py tests/data/onnx-gen
+Deterministic (seeded): running it again rewrites the same bytes."""
+import os, sys
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(18)
+
+
+def write(name, nodes, inputs, outputs, inits=(), opset=13):
+    """inputs/outputs: lists of (name, array); the model's value infos follow the arrays. Models of
+    opset 18 (newer than Debian's onnx 1.12 checker) are written unchecked."""
+    d = os.path.join(OUT, name)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    vi = lambda n, a: helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], a.shape)
+    g = helper.make_graph(nodes, name, [vi(n, a) for n, a in inputs], [vi(n, a) for n, a in outputs],
+                          initializer=[numpy_helper.from_array(a, n) for n, a in inits])
+    m = helper.make_model(g, producer_name="blobc-gen", opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    if opset <= 17:
+        onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    for kind, lst in (("input", inputs), ("output", outputs)):
+        for i, (n, a) in enumerate(lst):
+            with open(os.path.join(d, "test_data_set_0", f"{kind}_{i}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(a, n).SerializeToString())
+
+
+def f32(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# Concat of 90 pieces (SSDLite's heads: more than the 64 inputs blobc once took)
+xs = [(f"x{i}", f32(1, 1 + i % 3, 4)) for i in range(90)]
+write("gen_concat_90_inputs", [helper.make_node("Concat", [n for n, _ in xs], ["y"], axis=1)], xs,
+      [("y", np.concatenate([a for _, a in xs], axis=1))])
+
+# Sum and Mean of 70 inputs, with broadcasting
+xs = [(f"x{i}", f32(2, 3, 4) if i % 2 else f32(3, 1)) for i in range(70)]
+s = np.zeros((2, 3, 4), np.float64)
+for _, a in xs:
+    s = s + a
+write("gen_sum_70_inputs", [helper.make_node("Sum", [n for n, _ in xs], ["y"])], xs, [("y", s.astype(np.float32))])
+write("gen_mean_70_inputs", [helper.make_node("Mean", [n for n, _ in xs], ["y"])], xs,
+      [("y", (s / 70).astype(np.float32))])
+
+# Mish (ONNX added the op in opset 18, after v1.12.0's node tests): x * tanh(softplus(x)), numpy
+x = (rng.standard_normal((2, 3, 8)) * 3).astype(np.float32)
+write("gen_mish", [helper.make_node("Mish", ["x"], ["y"])], [("x", x)],
+      [("y", (x * np.tanh(np.log1p(np.exp(x.astype(np.float64))))).astype(np.float32))], opset=18)
