@@ -40,6 +40,11 @@ typedef struct {
   int64_t max_nodes;         /* nodes in the graph: checked before any pass runs (default 100000) */
   uint64_t max_tensor_bytes; /* any tensor, checked in shape inference before folding or
                                 allocating it (default 512 MiB: the DDR of an RVC2) */
+  uint64_t max_model_bytes;  /* everything one model's compilation holds (the decoded model,
+                                the IR, folded constants, the IR and blob buffers): checked
+                                before a tensor is folded and before each backend, and on
+                                every allocation (see Job in base.h). Default: job_default_budget(1);
+                                the pipeline passes job_default_budget(-j) */
 } CompileLimits;
 #define LIMIT_DEFAULT_FILE_BYTES ((uint64_t)2 << 30)
 #define LIMIT_DEFAULT_NODES 100000
@@ -60,6 +65,9 @@ typedef struct {
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
   bool activation_stats;     /* run the blob on a probe input (CPU) and report its largest activation */
   CompileLimits limits;
+  /* A flag a signal handler sets (pool.h): the compilation stops at its next check (between
+   * passes, per node inside long passes) with ERR_INTERRUPTED. NULL = never. */
+  const volatile sig_atomic_t *stop;
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers
    * afterwards. Returns 0 or -1 (err filled). The compiler still does no I/O itself. */
@@ -117,12 +125,15 @@ typedef struct {
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */
   const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */
   double t_load, t_passes, t_backend; /* seconds */
+  uint64_t mem_limit, mem_peak;  /* the model's memory budget and the most it held (bytes) */
   Arena *arena;              /* owns the strings above */
 } CompileResult;
 
 /* Compiles one model. Returns 0 when outputs were produced (the model may still have
  * unsupported nodes: then res->n_unsupported > 0 and no blob is produced, but the IR and the
- * verdicts are); -1 on error (err filled, res may hold partial verdicts). */
+ * verdicts are); -1 on error (err filled, res may hold partial verdicts). Running out of memory
+ * (the budget, or malloc failing) is ERR_OOM and a stop request ERR_INTERRUPTED, like any other
+ * error: the caller's thread carries on. Must not be called while the thread has a Job. */
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err);
 void compile_result_free(CompileResult *res);
 

@@ -21,6 +21,7 @@ const char *job_status_name(JobStatus s) {
   case JOB_UNSUPPORTED: return "unsupported";
   case JOB_ERROR: return "error";
   case JOB_SKIPPED: return "skipped";
+  case JOB_INTERRUPTED: return "interrupted";
   default: return "pending";
   }
 }
@@ -68,6 +69,7 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->cmx_slices = mm->cmx_slices ? mm->cmx_slices : mm->shaves;
     o->openvino = mm->openvino;
     o->superblob = mm->superblob;
+    j->max_model_bytes = (uint64_t)mm->max_model_mb << 20;
     o->n_inputs = mm->n_inputs;
     o->inputs = arena_array(a, (size_t)mm->n_inputs + 1, sizeof(CompInput));
     for (int k = 0; k < mm->n_inputs; k++) {
@@ -105,6 +107,7 @@ typedef struct {
   int n;
   const BuildOptions *bo;
   Progress *pr;
+  uint64_t default_model_bytes; /* job_default_budget(-j) */
 } RunCtx;
 
 /* `[37/120] mobilenet_v2 ok 0.41s · 2 failed · ETA 12s`: one rewritten line on a terminal,
@@ -114,12 +117,12 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   if (ctx->bo->quiet) return;
   pthread_mutex_lock(&p->mu);
   p->done++;
-  p->failed += j->status == JOB_ERROR;
+  p->failed += j->status == JOB_ERROR || j->status == JOB_INTERRUPTED;
   p->unsupported += j->status == JOB_UNSUPPORTED;
   p->cached += j->cached_report != NULL;
   double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
   char line[1400];
-  if (j->status == JOB_ERROR) {
+  if (j->status == JOB_ERROR || j->status == JOB_INTERRUPTED) {
     if (p->tty) fputs("\r\033[K", stderr);
     fprintf(stderr, "%s\n", err_line(&j->err, line, sizeof line));
   }
@@ -266,6 +269,10 @@ static void run_one(void *vctx, int i, int worker) {
   j->opt.want_ir = bo->want_ir;
   j->opt.activation_stats = bo->activation_stats;
   j->opt.limits = bo->limits;
+  /* the manifest's budget, capped by --max-model-mb; else that, else the machine's share */
+  uint64_t cli = bo->limits.max_model_bytes, own = j->max_model_bytes;
+  j->opt.limits.max_model_bytes = own && (!cli || own < cli) ? own : cli ? cli : ctx->default_model_bytes;
+  j->opt.stop = pool_stop_flag();
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
     j->t_total = io_now() - t0;
     progress(ctx, j);
@@ -281,8 +288,14 @@ static void run_one(void *vctx, int i, int worker) {
   j->opt.emit_ctx = NULL;
   if (join_ir(&ectx, rc == 0) < 0) rc = -1; /* the IR is on disk (or the job failed) before anything else */
   Arena *a = j->res.arena;
+  if (rc == 0 && pool_stop_requested() && (bo->want_blob || bo->want_ir)) {
+    /* compiled, but a stop came: do not start writing (a big blob's fsync can take seconds) */
+    rc = -1;
+    err_where(&j->err, j->opt.source, 0, NULL, NULL);
+    err_set(&j->err, ERR_INTERRUPTED, "interrupted");
+  }
   if (rc < 0) {
-    j->status = JOB_ERROR;
+    j->status = j->err.code == ERR_INTERRUPTED ? JOB_INTERRUPTED : JOB_ERROR;
     err_where(&j->err, NULL, -1, j->name, NULL);
   } else {
     j->status = j->res.n_unsupported ? JOB_UNSUPPORTED : JOB_OK;
@@ -337,14 +350,14 @@ static void run_one(void *vctx, int i, int worker) {
   buf_free(&j->res.xml);
   buf_free(&j->res.bin);
   j->t_total = io_now() - t0;
-  if (bo->use_cache && (bo->want_blob || bo->want_ir)) cache_store(j, bo->out_dir);
+  if (bo->use_cache && (bo->want_blob || bo->want_ir) && j->status != JOB_INTERRUPTED) cache_store(j, bo->out_dir);
   progress(ctx, j);
 }
 
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo) {
   Progress pr = {.t0 = io_now(), .tty = isatty(2) != 0};
   pthread_mutex_init(&pr.mu, NULL);
-  RunCtx ctx = {jobs, n, bo, &pr};
+  RunCtx ctx = {jobs, n, bo, &pr, job_default_budget(bo->threads)};
   pool_run(bo->threads, n, run_one, &ctx);
   pthread_mutex_destroy(&pr.mu);
   int failed = 0;

@@ -14,7 +14,15 @@
 #include "compiler/compile.h"
 #include "manifest.h"
 
-typedef enum { JOB_PENDING = 0, JOB_OK, JOB_UNSUPPORTED, JOB_ERROR, JOB_SKIPPED } JobStatus;
+typedef enum {
+  JOB_PENDING = 0,
+  JOB_OK,
+  JOB_UNSUPPORTED,
+  JOB_ERROR,
+  JOB_SKIPPED,     /* not started: the run was stopped first */
+  JOB_INTERRUPTED, /* stopped by SIGINT/SIGTERM while compiling; nothing of it written half */
+  JOB_STATUS_COUNT
+} JobStatus;
 
 typedef struct {
   const char *name;          /* model name (manifest) */
@@ -27,6 +35,7 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
+  uint64_t max_model_bytes;  /* the manifest's max_model_mb in bytes, 0 = not given */
   void *cached_report;       /* json_t *: the stored record when the cache had this model */
 } BuildJob;
 
@@ -38,7 +47,9 @@ typedef struct {
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats;     /* run each blob on a probe input and report its largest activation */
-  CompileLimits limits;      /* applied to every model (0 fields = defaults) */
+  CompileLimits limits;      /* applied to every model (0 fields = defaults). max_model_bytes
+                                0 = the manifest's max_model_mb, else job_default_budget(threads);
+                                given, it also caps the manifest's value */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

@@ -74,7 +74,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(m, "name", jstr_safe(j->name));
   json_object_set_new(m, "source", jstr_safe(j->opt.source));
   json_object_set_new(m, "status", jstr(job_status_name(j->status)));
-  if (j->status == JOB_ERROR) {
+  if (j->status == JOB_ERROR || j->status == JOB_INTERRUPTED) {
     json_t *e = json_object();
     char line[1400];
     json_object_set_new(e, "code", jstr(err_code_name(j->err.code)));
@@ -164,7 +164,7 @@ json_t *report_build(const BuildJob *jobs, int n, const char *manifest) {
   json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
   json_object_set_new(root, "tool", jstr("blobc " BLOBC_VERSION));
   json_object_set_new(root, "manifest", jstr_safe(manifest));
-  int counts[5] = {0}, cached = 0;
+  int counts[JOB_STATUS_COUNT] = {0}, cached = 0;
   for (int i = 0; i < n; i++) {
     counts[jobs[i].status]++;
     cached += jobs[i].cached_report != NULL;
@@ -175,6 +175,7 @@ json_t *report_build(const BuildJob *jobs, int n, const char *manifest) {
   json_object_set_new(sum, "unsupported", json_integer(counts[JOB_UNSUPPORTED]));
   json_object_set_new(sum, "error", json_integer(counts[JOB_ERROR]));
   json_object_set_new(sum, "skipped", json_integer(counts[JOB_SKIPPED] + counts[JOB_PENDING]));
+  json_object_set_new(sum, "interrupted", json_integer(counts[JOB_INTERRUPTED]));
   json_object_set_new(sum, "cached", json_integer(cached));
   json_object_set_new(root, "summary", sum);
   json_t *models = json_array();

@@ -1979,7 +1979,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
       continue;
     }
     if (w.done[i]) continue;
-    if (lower_node(&w, i) < 0) goto done;
+    if (lower_node(&w, i) < 0 || job_poll(err) < 0) goto done; /* job_poll: stop request, budget */
   }
   if (w.n_stages == 0) {
     err_set(err, ERR_BACKEND, "the network has no stage to run");

@@ -1469,6 +1469,7 @@ static int build(W *w) {
       err_where(w->err, g->source, 0, NULL, n->name);
       return -1;
     }
+    if (job_poll(w->err) < 0) return -1; /* a stop request or the memory budget */
   }
   for (int i = 0; i < g->n_outputs; i++) {
     int t = g->outputs[i];
@@ -1617,10 +1618,14 @@ static int serialize(W *w, const char *model_name, Buf *out) {
   x_attr(&x, "name", model_name ? model_name : "model");
   x_attr(&x, "version", "11");
   x_start(&x, "layers");
-  for (int i = 0; i < w->n_ls; i++) x_layer(&x, i, &w->ls[i]);
+  bool stopped = false;
+  for (int i = 0; i < w->n_ls && !stopped; i++) {
+    x_layer(&x, i, &w->ls[i]);
+    stopped = job_poll(w->err) < 0; /* a stop request or the memory budget */
+  }
   x_end(&x);
   x_start(&x, "edges");
-  for (int i = 0; i < w->n_es; i++) {
+  for (int i = 0; i < w->n_es && !stopped; i++) {
     const Edge *e = &w->es[i];
     x_start(&x, "edge");
     x_attr_int(&x, "from-layer", e->from_layer);
@@ -1633,6 +1638,7 @@ static int serialize(W *w, const char *model_name, Buf *out) {
   x_end(&x);
   x.ok &= xmlTextWriterEndDocument(tw) >= 0;
   xmlFreeTextWriter(tw); /* flushes into out and closes ob */
+  if (stopped) return -1;
   return x.ok ? 0 : err_set(w->err, ERR_BACKEND, "the xml writer failed");
 }
 

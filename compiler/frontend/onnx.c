@@ -658,10 +658,10 @@ static int decode_graph(Ctx *c) {
   namemap_init(&c->names, expect);
   if (decode_initializers(c, gp) < 0 || decode_inputs(c, gp) < 0) return -1;
   if (gp->n_node > (size_t)INT32_MAX / 2) return fail(c, ERR_PARSE, NULL, "too many nodes");
+  for (size_t i = 0; i < gp->n_node; i++) /* job_poll: a stop request or the memory budget */
+    if (decode_node(c, gp->node[i]) < 0 || job_poll(c->err) < 0) return -1;
   for (size_t i = 0; i < gp->n_node; i++)
-    if (decode_node(c, gp->node[i]) < 0) return -1;
-  for (size_t i = 0; i < gp->n_node; i++)
-    if (link_inputs(c, (int)i, gp->node[i]) < 0) return -1;
+    if (link_inputs(c, (int)i, gp->node[i]) < 0 || job_poll(c->err) < 0) return -1;
   if (decode_outputs(c, gp) < 0) return -1;
   return ir_toposort(c->g, c->err);
 }

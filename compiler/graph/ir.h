@@ -75,6 +75,8 @@ typedef struct IrTensor {
    * placeholders are NHWC); preprocessing replaces it with the frame layout the blob takes. */
   int layout;
   bool borrowed;      /* data points into g->keepalive (a frontend's decoded file), not the arena */
+  void *block;        /* the arena block ir_set_const made for data: freed early (ir_drop_const)
+                         only while data still points at it */
 } IrTensor;
 
 typedef enum {
@@ -126,6 +128,12 @@ typedef struct IrGraph {
   /* Largest tensor (bytes) shape inference accepts, checked before anything is folded or
    * allocated for it; 0 = no limit. compile_model sets it from CompileLimits. */
   uint64_t max_tensor_bytes;
+  /* When set (compile_model sets it), ir_infer frees each folded intermediate as soon as nothing
+   * reads it any more, so a long chain of folds holds what it keeps, not every step; tools and
+   * tests that inspect intermediates leave it false. fold_readers: during such an ir_infer, per
+   * tensor, the live nodes (and graph outputs) that still read it; NULL otherwise. */
+  bool drop_dead_consts;
+  int *fold_readers;
 } IrGraph;
 
 /* Op table lookups. */
@@ -176,8 +184,12 @@ int64_t ir_prior_box_clustered(const IrNode *n, int64_t h, int64_t w, int64_t ih
 /* Tensor helpers. */
 int64_t ir_numel(const IrTensor *t);            /* -1 if any dim unknown or rank unknown; 1 for rank 0 */
 bool ir_is_const(const IrGraph *g, int t);      /* t >= 0 and data != NULL */
-/* Sets constant data (copied into the arena) with dtype and shape. */
+/* Sets constant data (copied into an arena block, zeroed when data is NULL) with dtype and
+ * shape. The block is charged to the model's memory budget (base.h, Job). */
 void ir_set_const(IrGraph *g, int t, DType dt, int rank, const int64_t *dims, const void *data);
+/* Frees t's constant data now when ir_set_const made it (t->data == t->block) and forgets it
+ * (data NULL, nbytes 0); other data is left alone (borrowed or in the arena). */
+void ir_drop_const(IrGraph *g, int t);
 /* Reads element i of a constant tensor converted to double / int64 (any dtype). */
 double ir_const_f64(const IrTensor *t, int64_t i);
 /* Stores v as element i in t's type (saturating, rounding to integers as ONNX Cast does). */
