@@ -634,10 +634,16 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   render_io(b, ga(m, "inputs"), true);
   render_io(b, ga(m, "outputs"), false);
   render_written(b, m);
-  if (t) // run-dependent: kept in its own element so diffs can ignore it
-    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s</div>\n",
+  if (t) { // run-dependent: kept in its own element so diffs can ignore it
+    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s",
                json_number_value(json_object_get(t, "load_s")), json_number_value(json_object_get(t, "passes_s")),
                json_number_value(json_object_get(t, "backend_s")), json_number_value(json_object_get(t, "total_s")));
+    if (json_object_get(t, "memory_budget_bytes"))
+      buf_printf(b, " · memory %.1f MB of a %.0f MB budget",
+                 json_number_value(json_object_get(t, "memory_peak_bytes")) / 1048576.0,
+                 json_number_value(json_object_get(t, "memory_budget_bytes")) / 1048576.0);
+    put(b, "</div>\n");
+  }
   put(b, "</section>\n");
 }
 

@@ -155,6 +155,10 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(t, "passes_s", json_real(r->t_passes));
   json_object_set_new(t, "backend_s", json_real(r->t_backend));
   json_object_set_new(t, "total_s", json_real(j->t_total));
+  if (r->mem_limit) { /* the budget depends on the machine and -j: run-dependent like the times */
+    json_object_set_new(t, "memory_budget_bytes", json_integer((json_int_t)r->mem_limit));
+    json_object_set_new(t, "memory_peak_bytes", json_integer((json_int_t)r->mem_peak));
+  }
   json_object_set_new(m, "timings", t);
   return m;
 }

@@ -127,6 +127,7 @@ static void alloc_failed(size_t size, const char *file, int line, const char *wh
   Job *j = tls_job;
   if (!j || !j->recover || j->hold > 0) return; /* the caller aborts */
   const char *base = strrchr(file, '/');
+  snprintf(j->failed_node, sizeof j->failed_node, "%s", j->node ? j->node : ""); /* its arena goes */
   if (size)
     snprintf(j->failed, sizeof j->failed, "out of memory: an allocation of %zu bytes failed (%s:%d) with %llu bytes held",
              size, base ? base + 1 : file, line, (unsigned long long)j->used);
@@ -203,7 +204,7 @@ int job_poll(Err *err) {
 
 int job_error(const Job *j, Err *err) {
   if (!err) return -1;
-  snprintf(err->node, sizeof err->node, "%s", j->node ? j->node : "");
+  snprintf(err->node, sizeof err->node, "%s", j->failed_node);
   return err_set(err, ERR_OOM, "%s", j->failed[0] ? j->failed : "out of memory");
 }
 
@@ -222,6 +223,45 @@ uint64_t job_default_budget(int jobs) {
   uint64_t b = mem / 2 / (uint64_t)jobs;
   b &= ~(uint64_t)((1u << 20) - 1);
   return b ? b : (uint64_t)1 << 20;
+}
+
+/* ---- job_malloc: header-tracked blocks ---- */
+
+typedef struct JobBlock {
+  struct JobBlock *prev, *next;
+  Job *job; /* NULL once the job ended (or outside a job) */
+  size_t size;
+  _Alignas(16) unsigned char data[];
+} JobBlock;
+
+void *job_malloc(size_t size) {
+  Job *j = tls_job;
+  if (size > SIZE_MAX - sizeof(JobBlock) || (j && !job_fits(sizeof(JobBlock) + size))) return NULL;
+  JobBlock *b = malloc(sizeof *b + size);
+  if (!b) return NULL;
+  b->size = size;
+  b->job = j;
+  b->prev = NULL;
+  b->next = j ? j->blocks : NULL;
+  if (j) {
+    if (j->blocks) j->blocks->prev = b;
+    j->blocks = b;
+    job_charge(j, sizeof *b + size);
+  }
+  return b->data;
+}
+
+void job_free(void *p) {
+  if (!p) return;
+  JobBlock *b = (JobBlock *)(void *)((unsigned char *)p - offsetof(JobBlock, data));
+  Job *j = b->job;
+  if (j) {
+    if (b->prev) b->prev->next = b->next;
+    else j->blocks = b->next;
+    if (b->next) b->next->prev = b->prev;
+    job_refund(j, sizeof *b + b->size);
+  }
+  free(b);
 }
 
 /* ---- the job's set of Buf data pointers (open addressing, linear probing) ---- */
@@ -504,6 +544,12 @@ size_t arena_used(const Arena *a) { return a ? a->total : 0; }
 void job_end(Job *j) {
   if (!j) return;
   while (j->arenas) arena_detach(j->arenas, false); /* their owners keep them, uncharged */
+  for (JobBlock *b = j->blocks, *n; b; b = n) {
+    n = b->next;
+    b->job = NULL;
+    b->prev = b->next = NULL;
+  }
+  j->blocks = NULL;
   free(j->bufs);
   j->bufs = NULL;
   j->bufs_cap = j->bufs_n = 0;
@@ -516,12 +562,18 @@ void job_unwind(Job *j) {
     arena_detach(a, false);
     arena_release(a);
   }
+  for (JobBlock *b = j->blocks, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  j->blocks = NULL;
   for (size_t i = 0; i < j->bufs_cap; i++) free(j->bufs[i]);
   free(j->bufs);
   j->bufs = NULL;
   j->bufs_cap = j->bufs_n = 0;
   j->used = 0;
   j->hold = 0;
+  j->node = NULL; /* it pointed into an arena that is gone */
 }
 
 /* ---- buffers ---- */

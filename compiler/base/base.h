@@ -110,8 +110,10 @@ typedef struct Job {
   uint64_t over_need, over_used;
   char over_node[128];
   char failed[192];                  /* the allocation that failed, when unwinding */
+  char failed_node[128];             /* the node being worked on then ("" if none) */
   /* owned under the job, freed by job_unwind */
   struct Arena *arenas;
+  struct JobBlock *blocks;           /* job_malloc */
   void **bufs;                       /* open-addressing set of Buf data pointers */
   size_t bufs_cap, bufs_n;
 } Job;
@@ -139,6 +141,12 @@ void job_account(int64_t bytes);
 void job_set_node(const char *name);
 void job_hold(void);                    /* nests; no unwinding until the matching release */
 void job_release(void);
+/* malloc for a library's allocations on the model's behalf (protobuf-c's decoded model): the
+ * current job is charged and job_unwind frees what is left. NULL when malloc fails or size does
+ * not fit the budget (recorded for job_poll): the library reports the failure itself. Outside a
+ * job a plain malloc with a small header. job_free accepts NULL and blocks from any job. */
+void *job_malloc(size_t size);
+void job_free(void *p);
 /* Fills err (ERR_OOM) from j->failed after an unwind; returns -1. */
 int job_error(const Job *j, Err *err);
 /* The default per-model budget: half of the memory this process may use (the smallest of

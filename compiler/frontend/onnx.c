@@ -666,8 +666,14 @@ static int decode_graph(Ctx *c) {
   return ir_toposort(c->g, c->err);
 }
 
+/* protobuf-c allocates the decoded message through the model's memory budget: a file of
+ * millions of tiny nodes decodes to many times its size (job_malloc, base.h). */
+static void *pb_alloc(void *ctx, size_t size) { return (void)ctx, job_malloc(size); }
+static void pb_free(void *ctx, void *p) { (void)ctx, job_free(p); }
+static ProtobufCAllocator PB_ALLOC = {pb_alloc, pb_free, NULL};
+
 /* keepalive_free hook: releases the decoded message. */
-static void free_model(void *p) { onnx__model_proto__free_unpacked(p, NULL); }
+static void free_model(void *p) { onnx__model_proto__free_unpacked(p, &PB_ALLOC); }
 
 /* The folder holding path ("." when it has none) as an arena string. */
 static const char *dir_of(Arena *a, const char *path) {
@@ -691,7 +697,8 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
   if (!depth_ok(&onnx__model_proto__descriptor, data, len, 0))
     return fail(&c, ERR_PARSE, NULL, "messages are nested deeper than %d levels",
                 FE_ONNX_MAX_DEPTH);
-  c.model = onnx__model_proto__unpack(NULL, len, data);
+  c.model = onnx__model_proto__unpack(&PB_ALLOC, len, data);
+  if (!c.model && job_poll(err) < 0) return -1; /* over the memory budget, not malformed */
   if (!c.model) return fail(&c, ERR_PARSE, NULL, "not an ONNX model (protobuf decoding failed)");
   c.g = ir_new(a, c.path);
   int rc = decode_graph(&c);
@@ -700,7 +707,7 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
     c.g->keepalive = c.model;
     c.g->keepalive_free = free_model;
   } else {
-    onnx__model_proto__free_unpacked(c.model, NULL);
+    onnx__model_proto__free_unpacked(c.model, &PB_ALLOC);
   }
   if (rc == 0) *out = c.g;
   return rc;
