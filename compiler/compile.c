@@ -246,7 +246,9 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   }
   /* the decoded model takes about the file's size: charged for as long as it is kept */
   s->model_held = stat(opt->source, &sb) == 0 ? (int64_t)sb.st_size : 0;
-  if (!job_fits((uint64_t)s->model_held) || job_poll(err) < 0) goto done;
+  job_set_stage("loading the model");
+  (void)job_fits((uint64_t)s->model_held); /* a refusal is reported by job_poll */
+  if (job_poll(err) < 0) goto done;
   job_account(s->model_held);
   if (compile_load(&s->g, s->a, opt->source, err) < 0) goto done;
   g = s->g;
@@ -265,8 +267,12 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   res->n_nodes_source = g->n_nodes;
   double t1 = io_now();
   res->t_load = t1 - t0;
+  static const char *const STAGE[] = {"preprocessing", "converting integer inputs", "fusing BatchNorm",
+                                      "folding preprocessing", "judging VPU support", "converting to FP16"};
   for (int p = 0; p < PASS_COUNT; p++) {
+    job_set_stage(p < (int)(sizeof STAGE / sizeof STAGE[0]) ? STAGE[p] : PASS_LIST[p].name);
     if (job_poll(err) < 0 || PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
+    if (p == 1) job_set_stage("inferring shapes");
     if (p == 1 && ir_infer(g, err) < 0) goto done; /* shapes after inputs are fixed */
     job_set_node(NULL);
   }
@@ -281,6 +287,7 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   res->t_passes = t2 - t1;
   uint64_t consts = live_const_bytes(g);
   /* the .bin holds the constants, the .xml about 1 KB per node */
+  job_set_stage("writing the IR");
   if (opt->want_ir && backend_fits(consts + ((uint64_t)g->n_nodes << 10), err) < 0) goto done;
   if (opt->want_ir && be_irxml_write(g, opt->model_name, &res->xml, &res->bin, err) < 0) {
     /* a model with unsupported nodes may have no static shapes past them: no IR then, but
@@ -302,6 +309,7 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   }
   /* the blob's constant section, and the blob that holds it */
   bool want_blob = opt->want_blob && res->n_unsupported == 0;
+  job_set_stage("writing the blob");
   if (want_blob && backend_fits(2 * consts + ((uint64_t)g->n_nodes << 10), err) < 0) goto done;
   if (want_blob && opt->superblob) {
     Buf blobs[SUPERBLOB_N];

@@ -115,6 +115,7 @@ static void job_charge(Job *j, uint64_t n) {
     j->over_need = n;
     j->over_used = j->used - n;
     snprintf(j->over_node, sizeof j->over_node, "%s", j->node ? j->node : "");
+    j->over_stage = j->stage;
   }
 }
 
@@ -156,6 +157,10 @@ void job_set_node(const char *name) {
   if (tls_job) tls_job->node = name;
 }
 
+void job_set_stage(const char *stage) {
+  if (tls_job) tls_job->stage = stage;
+}
+
 void job_hold(void) {
   if (tls_job) tls_job->hold++;
 }
@@ -177,6 +182,7 @@ bool job_fits(uint64_t bytes) {
     j->over_need = bytes ? bytes : 1;
     j->over_used = j->used;
     snprintf(j->over_node, sizeof j->over_node, "%s", j->node ? j->node : "");
+    j->over_stage = j->stage;
   }
   return false;
 }
@@ -194,8 +200,10 @@ int job_poll(Err *err) {
   if (j->over_need) {
     if (err) {
       snprintf(err->node, sizeof err->node, "%s", j->over_node);
-      err_set(err, ERR_OOM, "needs %llu bytes more with %llu held, over the model's memory limit of %llu (--max-model-mb)",
-              (unsigned long long)j->over_need, (unsigned long long)j->over_used, (unsigned long long)j->limit);
+      bool where = !j->over_node[0] && j->over_stage;
+      err_set(err, ERR_OOM, "%s%s%sneeds %llu bytes more with %llu held, over the model's memory limit of %llu (--max-model-mb)",
+              where ? "while " : "", where ? j->over_stage : "", where ? ": " : "", (unsigned long long)j->over_need,
+              (unsigned long long)j->over_used, (unsigned long long)j->limit);
     }
     return -1;
   }

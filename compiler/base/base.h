@@ -105,10 +105,12 @@ typedef struct Job {
   jmp_buf *recover;                  /* where a failed allocation unwinds to; NULL = abort */
   jmp_buf jb;                        /* room for the caller's recovery point */
   const char *node;                  /* node being worked on (job_set_node); NULL = none */
+  const char *stage;                 /* what is being done ("loading the model"), static text */
   int hold;                          /* > 0: a failed allocation aborts instead of unwinding */
   /* the first charge past the limit (need 0 = none) and the node being worked on then */
   uint64_t over_need, over_used;
   char over_node[128];
+  const char *over_stage;
   char failed[192];                  /* the allocation that failed, when unwinding */
   char failed_node[128];             /* the node being worked on then ("" if none) */
   /* owned under the job, freed by job_unwind */
@@ -139,6 +141,9 @@ bool job_fits(uint64_t bytes);
 void job_account(int64_t bytes);
 /* The node being worked on, for messages (the name must outlive its use); NULL clears. */
 void job_set_node(const char *name);
+/* What is being done, for messages when no node is named ("loading the model"); static text,
+ * NULL clears. */
+void job_set_stage(const char *stage);
 void job_hold(void);                    /* nests; no unwinding until the matching release */
 void job_release(void);
 /* malloc for a library's allocations on the model's behalf (protobuf-c's decoded model): the
