@@ -426,7 +426,7 @@ static void hostile_scaling(Hostile *hs, int nk, double *lat_med, double *lat_ma
     }
     h->fit = fit_line(x, y, 3);
     h->fit_rss = fit_line(x, r, 3);
-    h->k = power_law(x, y, 3, h->fit.a);
+    h->k = power_law(x, y, 3, h->fit.a > 0 ? h->fit.a : 0); /* a < 0 is no fixed cost */
     printf("  %-7s CPU t = %.1f ms + %.2f us/node (R^2 %.4f), above the fixed cost ~ N^%.2f -> %s; "
            "RSS = %.1f MB + %.2f KB/node (R^2 %.4f)\n", h->kind, h->fit.a * 1e3, h->fit.b * 1e6, h->fit.r2, h->k,
            h->k < 1.2 && h->fit.r2 > 0.98 ? "linear" : "NOT linear", h->fit_rss.a / 1024, h->fit_rss.b, h->fit_rss.r2);

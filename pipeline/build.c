@@ -170,7 +170,13 @@ enum { BIG_WRITE = 4 << 20 }; /* bytes from which flushing / hashing moves to a 
 
 static void *commit_ir(void *v) {
   EmitCtx *e = v;
-  e->ir_rc = io_batch_commit(e->ir_batch, &e->ir_err);
+  if (pool_stop_requested()) { /* the model will not finish: its new files are not put in place */
+    io_batch_abort(e->ir_batch);
+    err_where(&e->ir_err, e->j->opt.source, 0, NULL, NULL);
+    e->ir_rc = err_set(&e->ir_err, ERR_INTERRUPTED, "interrupted");
+  } else {
+    e->ir_rc = io_batch_commit(e->ir_batch, &e->ir_err);
+  }
   e->ir_batch = NULL;
   return NULL;
 }
@@ -235,7 +241,7 @@ static int emit_ir(void *vctx, Buf *xml, Buf *bin, Err *err) {
   j->bin_path = arena_printf(a, "%s/%s", j->name, bn);
   /* a thread only pays off when the flush is long: small models flush inline (thread creation
    * in this VM costs about as much as flushing a few hundred KB) */
-  if (bin->len < BIG_WRITE || pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
+  if (xml->len + bin->len < BIG_WRITE || pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
     commit_ir(e); /* no thread: flush here */
     return join_ir_result(e, err);
   }

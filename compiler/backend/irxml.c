@@ -1626,6 +1626,7 @@ static int serialize(W *w, const char *model_name, Buf *out) {
   x_end(&x);
   x_start(&x, "edges");
   for (int i = 0; i < w->n_es && !stopped; i++) {
+    stopped = job_poll(w->err) < 0;
     const Edge *e = &w->es[i];
     x_start(&x, "edge");
     x_attr_int(&x, "from-layer", e->from_layer);

@@ -245,6 +245,7 @@ typedef struct JobBlock {
 void *job_malloc(size_t size) {
   Job *j = tls_job;
   if (size > SIZE_MAX - sizeof(JobBlock) || (j && !job_fits(sizeof(JobBlock) + size))) return NULL;
+  if (j && j->stop && *j->stop) return NULL; /* a library that cannot poll stops on its next allocation */
   JobBlock *b = malloc(sizeof *b + size);
   if (!b) return NULL;
   b->size = size;
@@ -951,6 +952,10 @@ IoBatch *io_batch_write(const char *const *paths, const void *const *data, const
     }
   }
   return b;
+}
+
+void io_batch_abort(IoBatch *b) {
+  if (b) batch_abort(b);
 }
 
 int io_batch_commit(IoBatch *b, Err *err) {

@@ -255,6 +255,8 @@ int io_write_atomic_many(const char *const *paths, const void *const *data, cons
 typedef struct IoBatch IoBatch;
 IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
 int io_batch_commit(IoBatch *b, Err *err);
+/* Instead of committing: closes and removes every temp file and frees the batch (NULL ok). */
+void io_batch_abort(IoBatch *b);
 /* mkdir -p */
 int io_mkdirs(const char *path, Err *err);
 bool io_exists(const char *path);

@@ -95,8 +95,10 @@ static void *grow(Arena *a, void *old, int *cap, int need, size_t elem) {
   if (need <= *cap) return old;
   int nc = *cap ? *cap : 16;
   while (nc < need) nc *= 2;
-  void *p = arena_array(a, (size_t)nc, elem);
-  if (old) memcpy(p, old, (size_t)*cap * elem);
+  if ((size_t)nc > SIZE_MAX / elem) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  /* an arena block resized in place: a new arena array per doubling kept every old one (53 MB of
+   * dead node arrays for 100,000 nodes) and zeroed and copied it all in one unpollable step */
+  void *p = arena_block_grow(a, old, (size_t)nc * elem);
   *cap = nc;
   return p;
 }
