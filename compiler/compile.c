@@ -252,6 +252,7 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   job_account(s->model_held);
   if (compile_load(&s->g, s->a, opt->source, err) < 0) goto done;
   g = s->g;
+  ir_collect(g); /* the arrays loading outgrew */
   g->max_tensor_bytes = opt->limits.max_tensor_bytes ? opt->limits.max_tensor_bytes : LIMIT_DEFAULT_TENSOR_BYTES;
   g->drop_dead_consts = true; /* nothing here looks at folded intermediates */
   if (g->n_nodes > max_nodes) {
@@ -275,6 +276,7 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
     if (p == 1) job_set_stage("inferring shapes");
     if (p == 1 && ir_infer(g, err) < 0) goto done; /* shapes after inputs are fixed */
     job_set_node(NULL);
+    ir_collect(g); /* between passes nothing points into the graph's arrays */
   }
   if (job_poll(err) < 0) goto done;
   ir_detach(g); /* weights are FP16 now: keep half their bytes, free the decoded file */

@@ -343,6 +343,7 @@ typedef struct Block {
 struct Arena {
   Chunk *head;
   Block *blocks;
+  Block *retired;                /* arena_block_retire: freed by arena_block_collect */
   size_t total;
   Job *job;                      /* charged for chunks and blocks; NULL = none */
   uint64_t charged;
@@ -372,11 +373,13 @@ static void arena_release(Arena *a) {
     free(c);
     c = n;
   }
-  Block *b = a->blocks;
-  while (b) {
-    Block *n = b->next;
-    free(b);
-    b = n;
+  for (int list = 0; list < 2; list++) {
+    Block *b = list ? a->retired : a->blocks;
+    while (b) {
+      Block *n = b->next;
+      free(b);
+      b = n;
+    }
   }
   free(a);
 }
@@ -467,9 +470,10 @@ void *arena_alloc(Arena *a, size_t size) {
 
 void *arena_block_alloc(Arena *a, size_t size) {
   if (size > SIZE_MAX - sizeof(Block)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
-  Block *b = malloc(sizeof *b + (size ? size : 1));
+  /* calloc: a big block is fresh mmap'd memory, already zero; its pages are faulted in as they
+   * are used instead of all at once here (a 53 MB node array: one unpollable step) */
+  Block *b = calloc(1, sizeof *b + (size ? size : 1));
   if (!b) out_of_memory(sizeof *b + size, __FILE__, __LINE__);
-  hint_huge(b, sizeof *b + size);
   b->cap = size ? size : 1;
   b->prev = NULL;
   b->next = a->blocks;
@@ -477,18 +481,20 @@ void *arena_block_alloc(Arena *a, size_t size) {
   a->blocks = b;
   a->total += b->cap;
   arena_charge(a, sizeof *b + b->cap);
-  memset(b->data, 0, b->cap);
   return b->data;
 }
 
 static Block *block_of(void *p) { return (Block *)(void *)((unsigned char *)p - offsetof(Block, data)); }
 
-void arena_block_free(Arena *a, void *p) {
-  if (!p) return;
-  Block *b = block_of(p);
+/* Takes b off a's list of live blocks. */
+static void block_unlink(Arena *a, Block *b) {
   if (b->prev) b->prev->next = b->next;
   else a->blocks = b->next;
   if (b->next) b->next->prev = b->prev;
+}
+
+/* Frees b (already unlinked) and refunds it. */
+static void block_release(Arena *a, Block *b) {
   uint64_t n = sizeof *b + b->cap;
   a->total -= b->cap;
   if (a->job) {
@@ -496,6 +502,30 @@ void arena_block_free(Arena *a, void *p) {
     job_refund(a->job, n);
   }
   free(b);
+}
+
+void arena_block_free(Arena *a, void *p) {
+  if (!p) return;
+  Block *b = block_of(p);
+  block_unlink(a, b);
+  block_release(a, b);
+}
+
+void arena_block_retire(Arena *a, void *p) {
+  if (!p) return;
+  Block *b = block_of(p);
+  block_unlink(a, b);
+  b->prev = NULL;
+  b->next = a->retired;
+  a->retired = b;
+}
+
+void arena_block_collect(Arena *a) {
+  while (a && a->retired) {
+    Block *b = a->retired;
+    a->retired = b->next;
+    block_release(a, b);
+  }
 }
 
 void *arena_block_grow(Arena *a, void *p, size_t size) {

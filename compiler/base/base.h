@@ -179,8 +179,13 @@ size_t arena_used(const Arena *a);
 void *arena_block_alloc(Arena *a, size_t size);
 void arena_block_free(Arena *a, void *p);                 /* p from arena_block_alloc; NULL ok */
 /* Resizes block p to size bytes keeping its contents (new bytes zeroed); the capacity grows
- * by half again each time, so appending to a block N times copies O(N) bytes in all. */
+ * by half again each time, so appending to a block N times copies O(N) bytes in all. p is
+ * invalid afterwards (it may move). */
 void *arena_block_grow(Arena *a, void *p, size_t size);
+/* Block p is no longer needed but may still be pointed at: it stays valid until the next
+ * arena_block_collect (or arena_free), which frees it. */
+void arena_block_retire(Arena *a, void *p);
+void arena_block_collect(Arena *a);
 
 /* ---- growable byte buffer (malloc-backed) -------------------------------------------------- */
 

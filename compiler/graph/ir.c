@@ -96,11 +96,18 @@ static void *grow(Arena *a, void *old, int *cap, int need, size_t elem) {
   int nc = *cap ? *cap : 16;
   while (nc < need) nc *= 2;
   if ((size_t)nc > SIZE_MAX / elem) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
-  /* an arena block resized in place: a new arena array per doubling kept every old one (53 MB of
-   * dead node arrays for 100,000 nodes) and zeroed and copied it all in one unpollable step */
-  void *p = arena_block_grow(a, old, (size_t)nc * elem);
+  /* the old array may still be pointed at until the current pass ends: retired, freed by
+   * ir_collect (a new arena array per doubling kept every old one: 53 MB of dead node arrays
+   * for 100,000 nodes) */
+  void *p = arena_block_alloc(a, (size_t)nc * elem);
+  if (old) memcpy(p, old, (size_t)*cap * elem);
+  arena_block_retire(a, old);
   *cap = nc;
   return p;
+}
+
+void ir_collect(IrGraph *g) {
+  if (g) arena_block_collect(g->arena);
 }
 
 int ir_add_tensor(IrGraph *g, const char *name) {

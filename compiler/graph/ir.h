@@ -150,6 +150,10 @@ bool dtype_is_int(DType t);
 /* Construction. Indices stay valid; pointers into tensors/nodes do NOT survive an add. */
 IrGraph *ir_new(Arena *a, const char *source);
 void ir_release(IrGraph *g);                    /* runs keepalive_free; the arena is the caller's */
+/* Frees the tensor/node arrays that adds have outgrown. Adds keep the old arrays valid (code may
+ * still hold a pointer into them until it is done with a node), so call this only where nothing
+ * points into g->tensors or g->nodes: between passes. */
+void ir_collect(IrGraph *g);
 /* Copies the borrowed constants that live nodes (or graph inputs/outputs) still read into the
  * arena, drops the others' data, and releases the frontend's decoded file: after the FP16 pass
  * the weights take half the bytes they took in the file. */
