@@ -1838,7 +1838,7 @@ int be_blob_version(const char *openvino, uint32_t *major, uint32_t *minor) {
   return 0;
 }
 
-static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
+static int serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
   const IrGraph *g = w->g;
   /* IO buffers: each tensor at align64(previous end) (§4) */
   uint32_t in_end = 0, out_end = 0;
@@ -1857,6 +1857,10 @@ static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmi
   for (int i = 0; i < g->n_outputs; i++) put_io(w, &outs, i, g->outputs[i]);
   bool hw = false, shave = false, dma = false;
   for (int i = 0; i < w->n_stages; i++) {
+    if (job_poll(w->err) < 0) { /* a stop request or the memory budget */
+      buf_free(&ins), buf_free(&outs), buf_free(&stg);
+      return -1;
+    }
     Stage *s = &w->stages[i];
     size_t start = stg.len;
     buf_put_u32(&stg, 0); /* length, patched */
@@ -1926,6 +1930,7 @@ static void serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmi
   buf_free(&ins);
   buf_free(&outs);
   buf_free(&stg);
+  return 0;
 }
 
 int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobStats *bs, Err *err) {
@@ -1994,7 +1999,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
     err_set(err, ERR_BACKEND, "the network needs more memory than a MyriadX blob can describe");
     goto done;
   }
-  serialize(&w, out, bs, vmaj, vmin);
+  if (serialize(&w, out, bs, vmaj, vmin) < 0) goto done;
   rc = 0;
 done:
   for (int s = 0; s < w.n_stages; s++) buf_free(&w.stages[s].params);
