@@ -408,6 +408,7 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
     buf_printf(&b, "\n    data_type: %s\n    shaves: %d\n    cmx_slices: %d\n    openvino: \"%s\"\n",
                o->data_type == CP_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
     if (o->superblob) buf_printf(&b, "    superblob: true\n");
+    if (jobs[i].max_model_bytes) buf_printf(&b, "    max_model_mb: %llu\n", (unsigned long long)(jobs[i].max_model_bytes >> 20));
     if (o->n_inputs) buf_printf(&b, "    inputs:\n");
     for (int k = 0; k < o->n_inputs; k++) {
       const CompInput *in = &o->inputs[k];
