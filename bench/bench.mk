@@ -18,12 +18,12 @@ BENCH_TOOLS := $(BUILD)/bench/gen_zoo $(BUILD)/bench/io_floor $(BUILD)/bench/run
 BENCH_ZOO   := $(BUILD)/bench-zoo
 BENCH_WORK  := $(BUILD)/bench-work
 
-.PHONY: bench bench-tools bench-run bench-profile
+.PHONY: bench bench-tools bench-run bench-profile bench-hostile
 
 $(BENCH_TOOLS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libblobc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench-tools: $(BUILD)/blobc $(BENCH_TOOLS)
+bench-tools: $(BUILD)/blobc $(BENCH_TOOLS) $(BUILD)/tools/gen_hostile
 
 $(BENCH_ZOO)/.stamp: $(BUILD)/bench/gen_zoo
 	@rm -rf $(BENCH_ZOO) && mkdir -p $(BENCH_ZOO)
@@ -34,7 +34,8 @@ $(BENCH_ZOO)/.stamp: $(BUILD)/bench/gen_zoo
 bench-run: $(BENCH_ZOO)/.stamp
 	@rm -rf $(BENCH_WORK) && mkdir -p $(BENCH_WORK)
 	@$(BUILD)/bench/run_bench --blobc $(BUILD)/blobc --floor $(BUILD)/bench/io_floor --zoo $(BENCH_ZOO) \
-	  --work $(BENCH_WORK) --runs $(BENCH_RUNS) --json $(BUILD)/bench.json --svg $(BUILD)/bench-scaling.svg; \
+	  --work $(BENCH_WORK) --runs $(BENCH_RUNS) --json $(BUILD)/bench.json --svg $(BUILD)/bench-scaling.svg \
+	  --hostile $(BUILD)/tools/gen_hostile; \
 	rc=$$?; echo; echo "== where one conversion spends its time (bench/phases.c)"; \
 	$(BUILD)/bench/phases -n $(BENCH_RUNS) -o $(BENCH_WORK)/phases -j $(BUILD)/bench-phases.json \
 	  $(BENCH_ZOO)/resnet50.onnx $(BENCH_ZOO)/yolov5s.onnx $(BENCH_ZOO)/mobilenet_v2.onnx || rc=1; \
@@ -43,6 +44,14 @@ bench-run: $(BENCH_ZOO)/.stamp
 bench:
 	@$(MAKE) -f $(BENCH__TOP) --no-print-directory -j2 bench-tools
 	@$(MAKE) -f $(BENCH__TOP) --no-print-directory bench-run
+
+# only the hostile-graph scaling (chains of 10k-100k nodes) and the SIGTERM stop latency
+bench-hostile:
+	@$(MAKE) -f $(BENCH__TOP) --no-print-directory -j2 bench-tools
+	@rm -rf $(BENCH_WORK) && mkdir -p $(BENCH_WORK)
+	@$(BUILD)/bench/run_bench --blobc $(BUILD)/blobc --floor $(BUILD)/bench/io_floor --zoo $(BENCH_ZOO) \
+	  --work $(BENCH_WORK) --runs $(BENCH_RUNS) --hostile $(BUILD)/tools/gen_hostile --only hostile; \
+	rc=$$?; rm -rf $(BENCH_WORK); exit $$rc
 
 bench-profile:
 	@$(MAKE) -f $(BENCH__TOP) --no-print-directory -j2 bench-tools

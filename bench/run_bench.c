@@ -10,6 +10,10 @@
  *   2. `blobc build zoo.yaml` at -j1 and -j2 (each run into an empty folder), the same for
  *      small.yaml, then unchanged re-runs (same folder again); many100.yaml full + re-run
  *   3. the scaling family: convert time vs parameters, least-squares line + R², SVG plot
+ *   4. hostile scaling (with --hostile GEN, tests/fixtures/gen_hostile.c): chains of 10k, 50k and
+ *      100k nodes of each op kind (Relu, Concat of constants, Add): time and peak RSS, a line
+ *      and a power law over N; and how long a running 100k-node convert takes to stop after
+ *      SIGTERM, at nine points of its run
  * Every figure is the median of N runs (default 5) after one untimed warm-up run.
  * No timed assertions: targets are printed as "met"/"MISSED", the exit status is 0 unless
  * blobc could not convert a model that should convert (then 1).
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,7 +55,7 @@ typedef struct {
   int status;  /* exit code, or 128 + signal */
 } RunResult;
 
-static const char *g_blobc, *g_floor, *g_zoo, *g_work;
+static const char *g_blobc, *g_floor, *g_zoo, *g_work, *g_hostile;
 static int g_runs = 5;
 
 static double now(void) {
@@ -332,6 +337,124 @@ static void write_svg(const char *path, const double *xm, const double *yc, cons
   fclose(f);
 }
 
+/* ---- 4. hostile scaling ---- */
+
+typedef struct {
+  const char *kind;
+  int n[3];
+  double t[3], cpu[3]; /* medians, s */
+  long rss_kb[3];      /* max over the runs */
+  int status[3];
+  Fit fit, fit_rss;    /* CPU time and peak RSS against N */
+  double k;            /* power law exponent of the CPU time above the fit's intercept */
+  double doubling;     /* CPU time of 100k nodes over 50k: 2 linear, 4 quadratic */
+} Hostile;
+
+/* Median wall and CPU time and the largest peak RSS of g_runs runs of argv (plus a warm-up). */
+static void time_runs(char *const argv[], double *t, double *cpu, long *rss, int *status) {
+  double tw[MAX_RUNS], tc[MAX_RUNS];
+  *rss = 0;
+  *status = run(argv).status; /* warm-up */
+  for (int r = 0; r < g_runs; r++) {
+    RunResult x = run(argv);
+    tw[r] = x.wall, tc[r] = x.cpu;
+    if (x.maxrss_kb > *rss) *rss = x.maxrss_kb;
+    if (x.status) *status = x.status;
+  }
+  *t = median(tw, g_runs);
+  *cpu = median(tc, g_runs);
+}
+
+/* Exponent k of y - a ~ x^k (a: the linear fit's intercept, the fixed cost per run). */
+static double power_law(const double *x, const double *y, int n, double a) {
+  double lx[8], ly[8];
+  int m = 0;
+  for (int i = 0; i < n && m < 8; i++)
+    if (y[i] - a > 0) lx[m] = log(x[i]), ly[m++] = log(y[i] - a);
+  return m >= 2 ? fit_line(lx, ly, m).b : 0;
+}
+
+/* How long `blobc convert model` takes to exit after SIGTERM sent delay s into its run. */
+static double stop_latency(const char *model, const char *out, double delay, int *status) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("run_bench: fork");
+    exit(1);
+  }
+  if (pid == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) dup2(fd, 1), dup2(fd, 2), close(fd);
+    execl(g_blobc, g_blobc, "convert", model, "--max-nodes", "200000", "-o", out, (char *)NULL);
+    _exit(127);
+  }
+  struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+  nanosleep(&ts, NULL);
+  double t0 = now();
+  kill(pid, SIGTERM);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return now() - t0;
+}
+
+static void hostile_scaling(Hostile *hs, int nk, double *lat_med, double *lat_max, int *lat_n) {
+  static const char *const KINDS[] = {"relu", "concat", "add"};
+  static const int NS[] = {10000, 50000, 100000};
+  char dir[4096], cmd[8192], model[4096], out[4096];
+  snprintf(dir, sizeof dir, "%s/hostile", g_work);
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+  if (system(cmd) != 0) exit(1);
+  printf("hostile scaling: chains of N nodes (tests/fixtures/gen_hostile.c), `blobc convert --max-nodes 200000`\n");
+  printf("  %-7s %9s %10s %10s %9s   %s\n", "kind", "N", "wall ms", "CPU ms", "RSS MB", "exit");
+  for (int k = 0; k < nk; k++) {
+    Hostile *h = &hs[k];
+    h->kind = KINDS[k];
+    double x[3], y[3], r[3];
+    for (int i = 0; i < 3; i++) {
+      h->n[i] = NS[i];
+      snprintf(model, sizeof model, "%s/%s_%d.onnx", dir, h->kind, NS[i]);
+      snprintf(cmd, sizeof cmd, "'%s' %s %d '%s'", g_hostile, h->kind, NS[i], model);
+      if (system(cmd) != 0) {
+        fprintf(stderr, "run_bench: %s failed\n", cmd);
+        exit(1);
+      }
+      snprintf(out, sizeof out, "%s/out", dir);
+      char *argv[] = {(char *)g_blobc, "convert", model, "--max-nodes", "200000", "-o", out, NULL};
+      time_runs(argv, &h->t[i], &h->cpu[i], &h->rss_kb[i], &h->status[i]);
+      x[i] = NS[i], y[i] = h->cpu[i], r[i] = (double)h->rss_kb[i];
+      printf("  %-7s %9d %10.1f %10.1f %9.1f   %d\n", h->kind, NS[i], h->t[i] * 1e3, h->cpu[i] * 1e3,
+             (double)h->rss_kb[i] / 1024, h->status[i]);
+    }
+    h->fit = fit_line(x, y, 3);
+    h->fit_rss = fit_line(x, r, 3);
+    h->k = power_law(x, y, 3, h->fit.a > 0 ? h->fit.a : 0); /* a < 0 is no fixed cost */
+    /* the doubling ratio of the two largest chains is the robust part: 2x linear, 4x quadratic
+     * (the smallest chain runs with a warmer cache, which tilts a 3-point power law) */
+    h->doubling = h->cpu[1] > 0 ? h->cpu[2] / h->cpu[1] : 0;
+    printf("  %-7s CPU t = %.1f ms + %.2f us/node (R^2 %.4f), above the fixed cost ~ N^%.2f, 100k/50k = %.2fx -> %s; "
+           "RSS = %.1f MB + %.2f KB/node (R^2 %.4f)\n", h->kind, h->fit.a * 1e3, h->fit.b * 1e6, h->fit.r2, h->k,
+           h->doubling, h->doubling < 2.6 && h->k < 1.3 && h->fit.r2 > 0.98 ? "linear" : "NOT linear",
+           h->fit_rss.a / 1024, h->fit_rss.b, h->fit_rss.r2);
+  }
+  /* stop latency: SIGTERM at 10%..90% of the 100k Relu chain's run */
+  snprintf(model, sizeof model, "%s/relu_100000.onnx", dir);
+  snprintf(out, sizeof out, "%s/stop", dir);
+  double lat[9], total = hs[0].t[2];
+  *lat_n = 0;
+  for (int i = 0; i < 9; i++) {
+    int st = 0;
+    double l = stop_latency(model, out, total * (i + 1) / 10.0, &st);
+    if (st == 143) lat[(*lat_n)++] = l; /* 0: it finished before the signal came */
+    rm_rf(out);
+  }
+  *lat_max = 0;
+  for (int i = 0; i < *lat_n; i++) if (lat[i] > *lat_max) *lat_max = lat[i];
+  *lat_med = *lat_n ? median(lat, *lat_n) : 0;
+  printf("  SIGTERM during the 100k Relu chain's convert (at 10%%..90%% of its %.0f ms): exits 143 after %.1f ms median, "
+         "%.1f ms at most (%d of 9 stopped; the rest had finished) -> %s\n\n", total * 1e3, *lat_med * 1e3,
+         *lat_max * 1e3, *lat_n, *lat_max <= 0.100 ? "within 100 ms" : "over 100 ms");
+}
+
 /* ---- main ---- */
 
 static int load_index(Model *ms) {
@@ -369,6 +492,7 @@ static const char *verdict(bool met) { return met ? "met" : "MISSED"; }
 
 int main(int argc, char **argv) {
   const char *json_path = NULL, *svg_path = NULL;
+  bool only_hostile = false; /* --only hostile: section 4 alone (make bench-hostile) */
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--blobc")) g_blobc = argv[i + 1];
     else if (!strcmp(argv[i], "--floor")) g_floor = argv[i + 1];
@@ -377,9 +501,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--runs")) g_runs = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--json")) json_path = argv[i + 1];
     else if (!strcmp(argv[i], "--svg")) svg_path = argv[i + 1];
+    else if (!strcmp(argv[i], "--hostile")) g_hostile = argv[i + 1];
+    else if (!strcmp(argv[i], "--only") && !strcmp(argv[i + 1], "hostile")) only_hostile = true;
   }
   if (!g_blobc || !g_floor || !g_zoo || !g_work) {
-    fprintf(stderr, "usage: run_bench --blobc B --floor F --zoo DIR --work DIR [--runs N] [--json OUT] [--svg OUT]\n");
+    fprintf(stderr, "usage: run_bench --blobc B --floor F --zoo DIR --work DIR [--runs N] [--json OUT] [--svg OUT] [--hostile GEN]\n");
     return 2;
   }
   if (g_runs < 1) g_runs = 1;
@@ -389,6 +515,18 @@ int main(int argc, char **argv) {
   snprintf(dir, sizeof dir, "mkdir -p '%s/floor' '%s/convert'", g_work, g_work);
   if (system(dir) != 0) return 1;
 
+  if (only_hostile && g_hostile) {
+    Hostile hs[3];
+    double lat_med = 0, lat_max = 0;
+    int lat_n = 0, bad = 0;
+    printf("blobc bench (hostile graphs only): every figure the median of %d runs (+1 warm-up); load average %.2f\n\n",
+           g_runs, loadavg());
+    hostile_scaling(hs, 3, &lat_med, &lat_max, &lat_n);
+    for (int k = 0; k < 3; k++)
+      for (int i = 0; i < 3; i++) bad += hs[k].status[i] != 0;
+    printf("load average %.2f at the end\n", loadavg());
+    return bad ? 1 : 0;
+  }
   static Model ms[MAX_MODELS];
   int n = load_index(ms), failures = 0;
   double load0 = loadavg();
@@ -493,6 +631,17 @@ int main(int argc, char **argv) {
     printf("  plot: %s\n", svg_path);
   }
 
+  /* 3b. hostile graphs */
+  Hostile hs[3];
+  int nh = g_hostile ? 3 : 0, lat_n = 0;
+  double lat_med = 0, lat_max = 0;
+  if (nh) {
+    printf("\n");
+    hostile_scaling(hs, nh, &lat_med, &lat_max, &lat_n);
+    for (int k = 0; k < nh; k++)
+      for (int i = 0; i < 3; i++) failures += hs[k].status[i] != 0;
+  }
+
   /* 4. targets */
   const Model *big = NULL;
   long long max_file = 0;
@@ -550,6 +699,23 @@ int main(int argc, char **argv) {
     fprintf(j, "  \"scaling\": {\"convert_cpu\": {\"intercept_ms\": %.3f, \"ms_per_mparam\": %.4f, \"r2\": %.5f},\n              \"convert\": {\"intercept_ms\": %.3f, \"ms_per_mparam\": %.4f, \"r2\": %.5f, \"max_residual_of_max\": %.4f, \"loglog_exponent_cpu\": %.4f},\n"
                "              \"floor\": {\"intercept_ms\": %.3f, \"ms_per_mparam\": %.4f, \"r2\": %.5f}},\n",
             fcpu.a * 1e3, fcpu.b * 1e3, fcpu.r2, fc.a * 1e3, fc.b * 1e3, fc.r2, max_resid, fl.b, ff.a * 1e3, ff.b * 1e3, ff.r2);
+    if (nh) {
+      fprintf(j, "  \"hostile\": {\n    \"chains\": [\n");
+      for (int k = 0; k < nh; k++) {
+        const Hostile *h = &hs[k];
+        for (int i = 0; i < 3; i++)
+          fprintf(j, "      {\"kind\": \"%s\", \"nodes\": %d, \"wall_ms\": %.3f, \"cpu_ms\": %.3f, \"peak_rss_kb\": %ld, \"exit\": %d},\n",
+                  h->kind, h->n[i], h->t[i] * 1e3, h->cpu[i] * 1e3, h->rss_kb[i], h->status[i]);
+      }
+      fprintf(j, "      null\n    ],\n    \"fits\": {");
+      for (int k = 0; k < nh; k++)
+        fprintf(j, "%s\n      \"%s\": {\"cpu_intercept_ms\": %.3f, \"cpu_us_per_node\": %.4f, \"cpu_r2\": %.5f, \"cpu_exponent\": %.4f, "
+                   "\"doubling_ratio\": %.4f, \"rss_intercept_kb\": %.1f, \"rss_kb_per_node\": %.4f, \"rss_r2\": %.5f}", k ? "," : "",
+                hs[k].kind, hs[k].fit.a * 1e3, hs[k].fit.b * 1e6, hs[k].fit.r2, hs[k].k, hs[k].doubling, hs[k].fit_rss.a,
+                hs[k].fit_rss.b, hs[k].fit_rss.r2);
+      fprintf(j, "\n    },\n    \"sigterm_stop_ms\": {\"median\": %.3f, \"max\": %.3f, \"stopped_of_9\": %d}\n  },\n",
+              lat_med * 1e3, lat_max * 1e3, lat_n);
+    }
     fprintf(j, "  \"targets\": {\n");
     fprintf(j, "    \"convert_over_floor_50mb\": {\"model\": \"%s\", \"value\": %.4f, \"limit\": 2.0},\n", big ? big->name : "",
             big ? big->t_conv / big->t_floor : 0);

@@ -9,7 +9,8 @@
  *   blobc inspect FILE.blob [--json] [--check]
  *
  * Exit codes: 0 all converted, 1 some models failed (the others are still written),
- * 2 usage or manifest error, 3 regression against a baseline (later).
+ * 2 usage or manifest error, 3 regression against a baseline, 130 / 143 stopped by SIGINT /
+ * SIGTERM (running models stop at their next check; the report of what finished is written).
  */
 #include <libxml/parser.h>
 #include <signal.h>
@@ -38,7 +39,7 @@ static void usage(FILE *f) {
           "usage: blobc <command> [options]\n"
           "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
           "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json] [--activation-stats]\n"
-          "          [--max-file-mb N] [--max-nodes N] [--max-tensor-mb N]   (also for convert and check)\n"
+          "          [--max-file-mb N] [--max-nodes N] [--max-tensor-mb N] [--max-model-mb N]   (also for convert and check)\n"
           "          [--hw auto|off]   (also for convert: NCE stages where compile_tool would put them, or none)\n"
           "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
           "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
@@ -51,17 +52,27 @@ static void usage(FILE *f) {
           "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
           "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
           "  run     FILE.blob --input [NAME=]FILE ... [-o DIR]       # any blob's stages on the CPU, HW ones too\n"
-          "  version\n");
+          "  version\n"
+          "limits (each checked before the work it guards; a model over one fails alone, with an oom error):\n"
+          "  --max-file-mb N    the model file (default 2048)\n"
+          "  --max-nodes N      nodes in a model (default 100000)\n"
+          "  --max-tensor-mb N  any one tensor (default 512, the DDR of an RVC2)\n"
+          "  --max-model-mb N   everything one model's compilation holds: the decoded model, the IR,\n"
+          "                     folded constants, the IR and blob buffers (manifest key max_model_mb;\n"
+          "                     default: half the memory blobc may use, i.e. the smallest of physical\n"
+          "                     memory, ulimit -v and the cgroup limit, divided by -j; here %llu MiB at -j 1)\n",
+          (unsigned long long)(job_default_budget(1) >> 20));
 }
 
 static int usage_error(const char *fmt, const char *arg);
 
-/* --max-file-mb / --max-nodes / --max-tensor-mb; returns 1 when argv[*i] was one (consumed), 0
- * when not, -1 on a bad value. */
+/* --max-file-mb / --max-nodes / --max-tensor-mb / --max-model-mb; returns 1 when argv[*i] was
+ * one (consumed), 0 when not, -1 on a bad value. */
 static int parse_limit(CompileLimits *l, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   bool mb_file = !strcmp(a, "--max-file-mb"), nodes = !strcmp(a, "--max-nodes"), mb_t = !strcmp(a, "--max-tensor-mb");
-  if (!mb_file && !nodes && !mb_t) return 0;
+  bool mb_model = !strcmp(a, "--max-model-mb");
+  if (!mb_file && !nodes && !mb_t && !mb_model) return 0;
   if (*i + 1 >= argc) return -1;
   char *end;
   long long v = strtoll(argv[++*i], &end, 10);
@@ -69,6 +80,7 @@ static int parse_limit(CompileLimits *l, int argc, char **argv, int *i) {
   if (mb_file) l->max_file_bytes = (uint64_t)v << 20;
   if (nodes) l->max_nodes = v;
   if (mb_t) l->max_tensor_bytes = (uint64_t)v << 20;
+  if (mb_model) l->max_model_bytes = (uint64_t)v << 20;
   return 1;
 }
 
@@ -79,10 +91,19 @@ static int usage_error(const char *fmt, const char *arg) {
   return 2;
 }
 
+/* The first SIGINT/SIGTERM asks everything to stop (running models within a few ms, the
+ * report of what finished is written); a second one kills at once. Async-signal-safe. */
 static void on_signal(int sig) {
-  (void)sig;
-  pool_request_stop();
+  if (pool_stop_requested()) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  pool_request_stop(sig);
 }
+
+/* 128 + the signal that stopped the run (130 for SIGINT, 143 for SIGTERM). */
+static int stopped_rc(void) { return 128 + (pool_stop_signal() ? pool_stop_signal() : SIGINT); }
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
@@ -189,7 +210,7 @@ static int cmd_archive(int argc, char **argv) {
 static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manifest, bool write_report,
                   bool json_stdout, bool reproducible, const char *baseline) {
   int newly_failing = 0;
-  int failed = 0, counts[5] = {0};
+  int failed = 0, counts[JOB_STATUS_COUNT] = {0};
   for (int i = 0; i < n; i++) {
     counts[jobs[i].status]++;
     failed += jobs[i].status != JOB_OK;
@@ -231,8 +252,11 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
       fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
       return 2;
     }
-    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed; report: %s/report.html (and report.json, junit.xml)\n", n,
-            counts[JOB_OK], counts[JOB_UNSUPPORTED], counts[JOB_ERROR] + counts[JOB_SKIPPED], out_dir);
+    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed", n, counts[JOB_OK], counts[JOB_UNSUPPORTED],
+            counts[JOB_ERROR] + counts[JOB_SKIPPED] + counts[JOB_INTERRUPTED]);
+    if (counts[JOB_INTERRUPTED] + counts[JOB_SKIPPED])
+      fprintf(stderr, " (%d interrupted, %d not started)", counts[JOB_INTERRUPTED], counts[JOB_SKIPPED]);
+    fprintf(stderr, "; report: %s/report.html (and report.json, junit.xml)\n", out_dir);
   }
   if (json_stdout) {
     json_t *doc = jobs_report(jobs, n, manifest);
@@ -241,7 +265,7 @@ static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manife
     free(s);
     json_decref(doc);
   }
-  if (pool_stop_requested()) return 130;
+  if (pool_stop_requested()) return stopped_rc();
   if (newly_failing > 0) {
     fprintf(stderr, "%d model(s) newly failing since the baseline (see report.html)\n", newly_failing);
     return 3;
@@ -430,7 +454,7 @@ static int cmd_convert(int argc, char **argv) {
     fprintf(stderr, "%s: node '%s' (%s): %s: %s%s%s\n", name, is->node, is->op, is->verdict, is->reason,
             is->fix[0] ? "; fix: " : "", is->fix);
   }
-  int rc = job->status == JOB_OK ? 0 : 1;
+  int rc = pool_stop_requested() ? stopped_rc() : job->status == JOB_OK ? 0 : 1;
   build_jobs_free(job, 1);
   arena_free(a);
   return rc;

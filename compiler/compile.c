@@ -1,6 +1,7 @@
 /* compiler/compile.c — one model through frontend, passes and backends (see compile.h). */
 #include "compile.h"
 
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -161,6 +162,37 @@ static void hw_summary(CompileResult *res, const BlobStats *bs) {
 }
 
 
+typedef struct {
+  Job job;
+  Arena *a;           /* the graph: freed when this model is done */
+  IrGraph *g;
+  int64_t model_held; /* the decoded model file, charged until ir_detach releases it */
+} CompileState;
+
+/* Bytes of constant data read by live nodes: about what the IR .bin and the blob's constant
+ * section will hold. */
+static uint64_t live_const_bytes(const IrGraph *g) {
+  uint64_t sum = 0;
+  uint8_t *seen = arena_alloc(g->arena, (size_t)g->n_tensors + 1);
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int t = n->inputs[k];
+      if (t < 0 || seen[t] || !g->tensors[t].data) continue;
+      seen[t] = 1;
+      sum += g->tensors[t].nbytes;
+    }
+  }
+  return sum;
+}
+
+/* ERR_OOM before a backend allocates need bytes that do not fit the budget; 0 when they do. */
+static int backend_fits(uint64_t need, Err *err) {
+  job_set_node(NULL);
+  return job_fits(need) ? 0 : job_poll(err);
+}
+
 static bool want_ir(const CompileOptions *opt, const CompileResult *res) { (void)res; return opt->want_ir; }
 static bool want_blob(const CompileOptions *opt, const CompileResult *res) {
   return opt->want_blob && res->n_unsupported == 0 && !opt->superblob;
@@ -171,37 +203,51 @@ static bool want_superblob(const CompileOptions *opt, const CompileResult *res) 
 
 /* OpenVINO IR v11 (.xml + .bin), handed to opt->emit_ir as soon as it exists. */
 static int run_ir(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
+  job_set_stage("writing the IR");
+  /* the .bin holds the constants, the .xml about 1 KB per node */
+  if (backend_fits(live_const_bytes(g) + ((uint64_t)g->n_nodes << 10), err) < 0) return -1;
   if (be_irxml_write(g, opt->model_name, &res->xml, &res->bin, err) < 0) {
     /* a model with unsupported nodes may have no static shapes past them: no IR then, but
      * the verdicts are the result */
-    if (res->n_unsupported == 0) return -1;
+    if (res->n_unsupported == 0 || err->code == ERR_INTERRUPTED || err->code == ERR_OOM) return -1;
     res->ir_skipped = arena_strdup(res->arena, err->msg);
     memset(err, 0, sizeof *err);
     buf_free(&res->xml);
     buf_free(&res->bin);
   }
+  if (job_poll(err) < 0) return -1;
   if (opt->emit_ir && res->xml.len) {
-    if (opt->emit_ir(opt->emit_ctx, &res->xml, &res->bin, err) < 0) return -1;
+    job_hold(); /* files are being created: a failed allocation must not skip their cleanup */
+    int erc = opt->emit_ir(opt->emit_ctx, &res->xml, &res->bin, err);
+    job_release();
+    if (erc < 0) return -1;
     buf_free(&res->xml); /* stored: do not hold the weights twice while the blob is built */
     buf_free(&res->bin);
   }
   return 0;
 }
 
+/* The blob's constant section, and the blob that holds it, must fit the budget. */
+static int blob_fits(IrGraph *g, Err *err) {
+  job_set_stage("writing the blob");
+  return backend_fits(2 * live_const_bytes(g) + ((uint64_t)g->n_nodes << 10), err);
+}
+
 /* One MyriadX blob for opt->shaves. */
 static int run_blob(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
   BlobStats bs = {0};
-  if (be_blob_write(g, opt, &res->blob, &bs, err) < 0) return -1;
+  if (blob_fits(g, err) < 0 || be_blob_write(g, opt, &res->blob, &bs, err) < 0) return -1;
   hw_summary(res, &bs);
   res->n_stages = bs.n_stages;
   res->bss_size = bs.bss_size;
   res->bss_naive = bs.bss_naive;
   res->bss_peak = bs.bss_peak;
-  return 0;
+  return job_poll(err);
 }
 
 /* depthai's superblob: blobs for 1..16 SHAVEs as one base and patches. */
 static int run_superblob(IrGraph *g, const CompileOptions *opt, CompileResult *res, Err *err) {
+  if (blob_fits(g, err) < 0) return -1;
   Buf blobs[SUPERBLOB_N];
   memset(blobs, 0, sizeof blobs);
   int src = 0;
@@ -210,6 +256,7 @@ static int run_superblob(IrGraph *g, const CompileOptions *opt, CompileResult *r
     o.shaves = o.cmx_slices = n;
     BlobStats bs = {0};
     src = be_blob_write(g, &o, &blobs[n - 1], &bs, err);
+    if (src == 0) src = job_poll(err);
     if (n == SUPERBLOB_BASE_SHAVES) {
       hw_summary(res, &bs);
       res->n_stages = bs.n_stages;
@@ -233,25 +280,31 @@ static const struct {
 };
 #define N_BACKENDS ((int)(sizeof BACKENDS / sizeof BACKENDS[0]))
 
-int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
-  memset(res, 0, sizeof *res);
-  res->arena = arena_new();   /* the summary: small, lives as long as the result */
-  Arena *a = arena_new();     /* the graph: freed when this model is done */
-  IrGraph *g = NULL;
+static int compile_steps(CompileState *s, CompileResult *res, const CompileOptions *opt, Err *err) {
   int rc = -1;
   PassStats st = {0};
   double t0 = io_now();
   uint64_t max_file = opt->limits.max_file_bytes ? opt->limits.max_file_bytes : LIMIT_DEFAULT_FILE_BYTES;
   int64_t max_nodes = opt->limits.max_nodes ? opt->limits.max_nodes : LIMIT_DEFAULT_NODES;
   struct stat sb;
+  IrGraph *g = NULL;
   if (stat(opt->source, &sb) == 0 && (uint64_t)sb.st_size > max_file) { /* before reading a byte */
     err_where(err, opt->source, 0, NULL, NULL);
     err_set(err, ERR_OOM, "model file is %llu bytes, over the limit of %llu (--max-file-mb)",
             (unsigned long long)sb.st_size, (unsigned long long)max_file);
     goto done;
   }
-  if (compile_load(&g, a, opt->source, err) < 0) goto done;
+  /* the decoded model takes about the file's size: charged for as long as it is kept */
+  s->model_held = stat(opt->source, &sb) == 0 ? (int64_t)sb.st_size : 0;
+  job_set_stage("loading the model");
+  (void)job_fits((uint64_t)s->model_held); /* a refusal is reported by job_poll */
+  if (job_poll(err) < 0) goto done;
+  job_account(s->model_held);
+  if (compile_load(&s->g, s->a, opt->source, err) < 0) goto done;
+  g = s->g;
+  ir_collect(g); /* the arrays loading outgrew */
   g->max_tensor_bytes = opt->limits.max_tensor_bytes ? opt->limits.max_tensor_bytes : LIMIT_DEFAULT_TENSOR_BYTES;
+  g->drop_dead_consts = true; /* nothing here looks at folded intermediates */
   if (g->n_nodes > max_nodes) {
     err_where(err, opt->source, 0, NULL, NULL);
     err_set(err, ERR_OOM, "the model has %d nodes, over the limit of %lld (--max-nodes)", g->n_nodes, (long long)max_nodes);
@@ -267,11 +320,26 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   res->t_load = t1 - t0;
   bool verify = ir_verify_enabled();
   if (verify && ir_verify(g, "loading", err) < 0) goto done;
+  static const struct { const char *pass, *stage; } STAGE[] = {
+      {"preprocess", "preprocessing"},        {"int_inputs", "converting integer inputs"},
+      {"infer", "inferring shapes"},          {"fuse_bn", "fusing BatchNorm"},
+      {"fold_preprocess", "folding preprocessing"}, {"verdicts", "judging VPU support"},
+      {"fp16", "converting to FP16"},
+  };
   for (int p = 0; p < PASS_COUNT; p++) {
-    if (PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
+    const char *stage = PASS_LIST[p].name;
+    for (size_t k = 0; k < sizeof STAGE / sizeof STAGE[0]; k++)
+      if (!strcmp(STAGE[k].pass, PASS_LIST[p].name)) stage = STAGE[k].stage;
+    job_set_stage(stage);
+    if (job_poll(err) < 0 || PASS_LIST[p].fn(g, opt, &st, err) < 0) goto done;
+    job_set_node(NULL);
     if (verify && ir_verify(g, PASS_LIST[p].name, err) < 0) goto done;
+    ir_collect(g); /* between passes nothing points into the graph's arrays */
   }
+  if (job_poll(err) < 0) goto done;
   ir_detach(g); /* weights are FP16 now: keep half their bytes, free the decoded file */
+  job_account(-s->model_held);
+  s->model_held = 0;
   res->weights_saturated = st.fp16_saturated;
   res->weights_underflowed = st.fp16_underflowed;
   summarize(res, g, opt);
@@ -279,16 +347,49 @@ int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   res->t_passes = t2 - t1;
   for (int b = 0; b < N_BACKENDS; b++)
     if (BACKENDS[b].wanted(opt, res) && BACKENDS[b].run(g, opt, res, err) < 0) goto done;
+  if (job_poll(err) < 0) goto done;
   res->t_backend = io_now() - t2;
   rc = 0;
 done:
-  if (rc < 0 && g && res->n_issues == 0 && g->n_nodes && res->inputs == NULL) {
+  if (rc < 0 && g && res->n_issues == 0 && g->n_nodes && res->inputs == NULL && err->code != ERR_INTERRUPTED &&
+      err->code != ERR_OOM) {
     /* keep whatever verdicts exist for the report */
     summarize(res, g, opt);
   }
+  return rc;
+}
+
+int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
+  memset(res, 0, sizeof *res);
+  res->arena = arena_new(); /* the summary: small, lives as long as the result (made outside the job) */
+  CompileState *s = calloc(1, sizeof *s);
+  if (!s) {
+    err_where(err, opt->source, 0, NULL, NULL);
+    return err_set(err, ERR_OOM, "out of memory");
+  }
+  uint64_t limit = opt->limits.max_model_bytes ? opt->limits.max_model_bytes : job_default_budget(1);
+  res->mem_limit = limit;
+  job_begin(&s->job, limit, opt->stop, &s->job.jb);
+  int rc;
+  if (setjmp(s->job.jb) == 0) {
+    s->a = arena_new();
+    rc = compile_steps(s, res, opt, err);
+  } else { /* an allocation failed: everything made under the job goes */
+    ir_release(s->g);           /* the decoded model is not in an arena */
+    s->g = NULL;
+    job_unwind(&s->job);
+    s->a = NULL;
+    res->blob = (Buf)BUF_INIT;  /* grown under the job: freed by the unwind */
+    res->xml = (Buf)BUF_INIT;
+    res->bin = (Buf)BUF_INIT;
+    rc = job_error(&s->job, err);
+  }
+  res->mem_peak = s->job.peak;
+  job_end(&s->job);
   if (rc < 0 && !err->file[0]) err_where(err, opt->source, 0, NULL, NULL);
-  ir_release(g);
-  arena_free(a);
+  ir_release(s->g);
+  arena_free(s->a);
+  free(s);
   return rc;
 }
 

@@ -74,12 +74,15 @@ typedef struct {
   uint64_t bss_naive, bss_peak;  /* no reuse / lower bound (see blob_write.h) */
   const char *ir_skipped;     /* why no IR was written for an unsupported model, or NULL */
   double t_load, t_passes, t_backend; /* seconds */
+  uint64_t mem_limit, mem_peak;  /* the model's memory budget and the most it held (bytes) */
   Arena *arena;              /* owns the strings above */
 } CompileResult;
 
 /* Compiles one model. Returns 0 when outputs were produced (the model may still have
  * unsupported nodes: then res->n_unsupported > 0 and no blob is produced, but the IR and the
- * verdicts are); -1 on error (err filled, res may hold partial verdicts). */
+ * verdicts are); -1 on error (err filled, res may hold partial verdicts). Running out of memory
+ * (the budget, or malloc failing) is ERR_OOM and a stop request ERR_INTERRUPTED, like any other
+ * error: the caller's thread carries on. Must not be called while the thread has a Job. */
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err);
 void compile_result_free(CompileResult *res);
 

@@ -22,6 +22,7 @@ const char *job_status_name(JobStatus s) {
   case JOB_UNSUPPORTED: return "unsupported";
   case JOB_ERROR: return "error";
   case JOB_SKIPPED: return "skipped";
+  case JOB_INTERRUPTED: return "interrupted";
   default: return "pending";
   }
 }
@@ -75,6 +76,7 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->openvino = mm->openvino;
     o->superblob = mm->superblob;
     o->hw_off = mm->hw_off;
+    j->max_model_bytes = (uint64_t)mm->max_model_mb << 20;
     o->n_inputs = mm->n_inputs;
     o->inputs = arena_array(a, (size_t)mm->n_inputs + 1, sizeof(CompInput));
     for (int k = 0; k < mm->n_inputs; k++) {
@@ -112,6 +114,7 @@ typedef struct {
   int n;
   const BuildOptions *bo;
   Progress *pr;
+  uint64_t default_model_bytes; /* job_default_budget(-j) */
 } RunCtx;
 
 /* `[37/120] mobilenet_v2 ok 0.41s · 2 failed · ETA 12s`: one rewritten line on a terminal,
@@ -121,12 +124,12 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   if (ctx->bo->quiet) return;
   pthread_mutex_lock(&p->mu);
   p->done++;
-  p->failed += j->status == JOB_ERROR;
+  p->failed += j->status == JOB_ERROR || j->status == JOB_INTERRUPTED;
   p->unsupported += j->status == JOB_UNSUPPORTED;
   p->cached += j->cached_record != NULL;
   double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
   char line[1400];
-  if (j->status == JOB_ERROR) {
+  if (j->status == JOB_ERROR || j->status == JOB_INTERRUPTED) {
     if (p->tty) fputs("\r\033[K", stderr);
     fprintf(stderr, "%s\n", err_line(&j->err, line, sizeof line));
   }
@@ -174,7 +177,13 @@ enum { BIG_WRITE = 4 << 20 }; /* bytes from which flushing / hashing moves to a 
 
 static void *commit_ir(void *v) {
   EmitCtx *e = v;
-  e->ir_rc = io_batch_commit(e->ir_batch, &e->ir_err);
+  if (pool_stop_requested()) { /* the model will not finish: its new files are not put in place */
+    io_batch_abort(e->ir_batch);
+    err_where(&e->ir_err, e->j->opt.source, 0, NULL, NULL);
+    e->ir_rc = err_set(&e->ir_err, ERR_INTERRUPTED, "interrupted");
+  } else {
+    e->ir_rc = io_batch_commit(e->ir_batch, &e->ir_err);
+  }
   e->ir_batch = NULL;
   return NULL;
 }
@@ -239,7 +248,7 @@ static int emit_ir(void *vctx, Buf *xml, Buf *bin, Err *err) {
   j->bin_path = arena_printf(a, "%s/%s", j->name, bn);
   /* a thread only pays off when the flush is long: small models flush inline (thread creation
    * in this VM costs about as much as flushing a few hundred KB) */
-  if (bin->len < BIG_WRITE || pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
+  if (xml->len + bin->len < BIG_WRITE || pthread_create(&e->ir_thread, NULL, commit_ir, e) != 0) {
     commit_ir(e); /* no thread: flush here */
     return join_ir_result(e, err);
   }
@@ -273,6 +282,10 @@ static void run_one(void *vctx, int i, int worker) {
   j->opt.want_ir = bo->want_ir;
   j->activation_stats = bo->activation_stats;
   j->opt.limits = bo->limits;
+  /* the manifest's budget, capped by --max-model-mb; else that, else the machine's share */
+  uint64_t cli = bo->limits.max_model_bytes, own = j->max_model_bytes;
+  j->opt.limits.max_model_bytes = own && (!cli || own < cli) ? own : cli ? cli : ctx->default_model_bytes;
+  j->opt.stop = pool_stop_flag();
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
     j->t_total = io_now() - t0;
     progress(ctx, j);
@@ -290,8 +303,14 @@ static void run_one(void *vctx, int i, int worker) {
   if (rc == 0 && j->activation_stats && j->res.blob.len && !j->opt.superblob)
     probe_activations(&j->probe, &j->res.blob, j->res.arena);
   Arena *a = j->res.arena;
+  if (rc == 0 && pool_stop_requested() && (bo->want_blob || bo->want_ir)) {
+    /* compiled, but a stop came: do not start writing (a big blob's fsync can take seconds) */
+    rc = -1;
+    err_where(&j->err, j->opt.source, 0, NULL, NULL);
+    err_set(&j->err, ERR_INTERRUPTED, "interrupted");
+  }
   if (rc < 0) {
-    j->status = JOB_ERROR;
+    j->status = j->err.code == ERR_INTERRUPTED ? JOB_INTERRUPTED : JOB_ERROR;
     err_where(&j->err, NULL, -1, j->name, NULL);
   } else {
     j->status = j->res.n_unsupported ? JOB_UNSUPPORTED : JOB_OK;
@@ -346,14 +365,15 @@ static void run_one(void *vctx, int i, int worker) {
   buf_free(&j->res.xml);
   buf_free(&j->res.bin);
   j->t_total = io_now() - t0;
-  if (bo->use_cache && (bo->want_blob || bo->want_ir)) cache_store(j, bo->out_dir, job_record(j));
+  if (bo->use_cache && (bo->want_blob || bo->want_ir) && j->status != JOB_INTERRUPTED)
+    cache_store(j, bo->out_dir, job_record(j));
   progress(ctx, j);
 }
 
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo) {
   Progress pr = {.t0 = io_now(), .tty = isatty(2) != 0};
   pthread_mutex_init(&pr.mu, NULL);
-  RunCtx ctx = {jobs, n, bo, &pr};
+  RunCtx ctx = {jobs, n, bo, &pr, job_default_budget(bo->threads)};
   pool_run(bo->threads, n, run_one, &ctx);
   pthread_mutex_destroy(&pr.mu);
   int failed = 0;
@@ -397,6 +417,7 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
                o->data_type == PREC_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
     if (o->superblob) buf_printf(&b, "    superblob: true\n");
     if (o->hw_off) buf_printf(&b, "    hw: off\n");
+    if (jobs[i].max_model_bytes) buf_printf(&b, "    max_model_mb: %llu\n", (unsigned long long)(jobs[i].max_model_bytes >> 20));
     if (o->n_inputs) buf_printf(&b, "    inputs:\n");
     for (int k = 0; k < o->n_inputs; k++) {
       const CompInput *in = &o->inputs[k];

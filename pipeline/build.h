@@ -17,7 +17,15 @@
 #include "manifest.h"
 #include "probe.h"
 
-typedef enum { JOB_PENDING = 0, JOB_OK, JOB_UNSUPPORTED, JOB_ERROR, JOB_SKIPPED } JobStatus;
+typedef enum {
+  JOB_PENDING = 0,
+  JOB_OK,
+  JOB_UNSUPPORTED,
+  JOB_ERROR,
+  JOB_SKIPPED,     /* not started: the run was stopped first */
+  JOB_INTERRUPTED, /* stopped by SIGINT/SIGTERM while compiling; nothing of it written half */
+  JOB_STATUS_COUNT
+} JobStatus;
 
 typedef struct {
   const char *name;          /* model name (manifest) */
@@ -30,6 +38,7 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
+  uint64_t max_model_bytes;  /* the manifest's max_model_mb in bytes, 0 = not given */
   bool activation_stats;     /* run the blob on a probe input after compiling it (probe.h) */
   ProbeStats probe;
   json_t *cached_record;     /* the stored record (pipeline/record.h) when the cache had this model */
@@ -43,7 +52,9 @@ typedef struct {
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats;     /* run each blob on a probe input and report its largest activation */
-  CompileLimits limits;      /* applied to every model (0 fields = defaults) */
+  CompileLimits limits;      /* applied to every model (0 fields = defaults). max_model_bytes
+                                0 = the manifest's max_model_mb, else job_default_budget(threads);
+                                given, it also caps the manifest's value */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

@@ -36,11 +36,11 @@ static const char *const OPENVINO_VERSIONS[] = {"2021.4", "2022.1"};
 static const char *const ROOT_KEYS[] = {"version", "defaults", "models", NULL};
 static const char *const DEFAULTS_KEYS[] = {
     "data_type", "shaves", "cmx_slices", "openvino", "output_precision", "superblob", "layout",
-    "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", "hw", NULL};
+    "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", "hw", "max_model_mb", NULL};
 static const char *const MODEL_KEYS[] = {
     "name", "source", "inputs", "data_type", "shaves", "cmx_slices", "openvino",
     "output_precision", "superblob", "layout", "mean_values", "scale_values", "reverse_input_channels",
-    "precision", "shape", "hw", NULL};
+    "precision", "shape", "hw", "max_model_mb", NULL};
 static const char *const INPUT_KEYS[] = {"name", "shape", "layout", "mean_values", "scale_values",
                                          "reverse_input_channels", "precision", NULL};
 
@@ -74,6 +74,7 @@ typedef struct {
   const char *openvino;                  /* NULL = not set */
   int superblob;                         /* 0 not set, 1 false, 2 true */
   int hw;                                /* 0 not set, 1 auto, 2 off */
+  long long max_model_mb;                /* 0 = not set */
   InOpts in;
   const yaml_node_t *shorthand; /* first per-input key written at model level, or NULL */
 } Opts;
@@ -423,6 +424,12 @@ static int parse_opt(Ctx *c, const char *key, const yaml_node_t *v, Opts *o) {
     o->hw = strcmp(s, "off") ? 1 : 2;
     return 1;
   }
+  if (!strcmp(key, "max_model_mb")) {
+    if (get_int(c, v, key, &o->max_model_mb) < 0) return -1;
+    if (o->max_model_mb < 1 || o->max_model_mb > (1LL << 30))
+      return fail(c, v, "'max_model_mb' must be between 1 and %lld, got %lld", 1LL << 30, o->max_model_mb);
+    return 1;
+  }
   return parse_input_opt(c, key, v, &o->in);
 }
 
@@ -528,6 +535,7 @@ static int finish_model(Ctx *c, const Opts *d, const Opts *o, ManifestModel *mm)
   mm->shaves = o->shaves ? o->shaves : d->shaves ? d->shaves : DEFAULT_SHAVES;
   mm->superblob = (o->superblob ? o->superblob : d->superblob) == 2;
   mm->hw_off = (o->hw ? o->hw : d->hw) == 2;
+  mm->max_model_mb = o->max_model_mb ? o->max_model_mb : d->max_model_mb;
   int cmx_line = o->cmx_slices ? o->cmx_line : d->cmx_line;
   mm->cmx_slices = o->cmx_slices ? o->cmx_slices : d->cmx_slices ? d->cmx_slices : mm->shaves;
   if (cmx_line && mm->cmx_slices < mm->shaves)

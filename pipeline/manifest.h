@@ -80,6 +80,8 @@ typedef struct {
   const char *openvino;    /* "2021.4" or "2022.1" (default "2022.1"); static storage */
   bool superblob;          /* write depthai's .superblob (1..16 SHAVEs) instead of one blob */
   bool hw_off;             /* hw: off (every layer on SHAVEs); default auto (the NCE where it can) */
+  int64_t max_model_mb;    /* the model's memory budget in MiB (1..2^30); 0 = not given (the
+                              machine's default, or --max-model-mb) */
 } ManifestModel;
 
 typedef struct {

@@ -8,10 +8,16 @@
 
 #include "compiler/base/base.h"
 
-static volatile sig_atomic_t stop_flag; /* the one process-wide flag: set by the signal handler */
+static volatile sig_atomic_t stop_flag;   /* the one process-wide flag: set by the signal handler */
+static volatile sig_atomic_t stop_signal; /* which signal set it */
 
-void pool_request_stop(void) { stop_flag = 1; }
+void pool_request_stop(int sig) {
+  if (!stop_flag) stop_signal = sig; /* the first one decides the exit code */
+  stop_flag = 1;
+}
 bool pool_stop_requested(void) { return stop_flag != 0; }
+int pool_stop_signal(void) { return stop_signal; }
+const volatile sig_atomic_t *pool_stop_flag(void) { return &stop_flag; }
 
 typedef struct {
   atomic_int next;

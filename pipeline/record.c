@@ -70,7 +70,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(m, "name", report_str(j->name));
   json_object_set_new(m, "source", report_str(j->opt.source));
   json_object_set_new(m, "status", report_str(job_status_name(j->status)));
-  if (j->status == JOB_ERROR) {
+  if (j->status == JOB_ERROR || j->status == JOB_INTERRUPTED) {
     json_t *e = json_object();
     char line[1400];
     json_object_set_new(e, "code", report_str(err_code_name(j->err.code)));
@@ -155,6 +155,10 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(t, "passes_s", json_real(r->t_passes));
   json_object_set_new(t, "backend_s", json_real(r->t_backend));
   json_object_set_new(t, "total_s", json_real(j->t_total));
+  if (r->mem_limit) { /* the budget depends on the machine and -j: run-dependent like the times */
+    json_object_set_new(t, "memory_budget_bytes", json_integer((json_int_t)r->mem_limit));
+    json_object_set_new(t, "memory_peak_bytes", json_integer((json_int_t)r->mem_peak));
+  }
   json_object_set_new(m, "timings", t);
   return m;
 }

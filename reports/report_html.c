@@ -109,7 +109,7 @@ static void put_numbers(Buf *b, const json_t *arr) {
 
 /* The CSS class suffix for a model status; unknown statuses map to "other". */
 static const char *status_class(const char *s) {
-  static const char *const known[] = {"ok", "unsupported", "error", "skipped", "pending"};
+  static const char *const known[] = {"ok", "unsupported", "error", "skipped", "pending", "interrupted"};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (strcmp(s, known[i]) == 0) return known[i];
   return "other";
@@ -178,7 +178,7 @@ static const char CSS[] =
     ".badge.ok{background:var(--ok-bg);color:var(--ok)}"
     ".badge.unsupported{background:var(--un-bg);color:var(--un)}"
     ".badge.error{background:var(--er-bg);color:var(--er)}"
-    ".badge.skipped,.badge.pending,.badge.other{background:var(--fd-bg);color:var(--fd)}\n"
+    ".badge.skipped,.badge.pending,.badge.interrupted,.badge.other{background:var(--fd-bg);color:var(--fd)}\n"
     "section.model{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--fd);"
     "border-radius:8px;padding:14px 18px;margin:14px 0}\n"
     "section.model.st-ok{border-left-color:var(--ok)}"
@@ -666,10 +666,16 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   render_io(b, ga(m, "outputs"), false);
   render_written(b, m);
   render_nce(b, m);
-  if (t) // run-dependent: kept in its own element so diffs can ignore it
-    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s</div>\n",
+  if (t) { // run-dependent: kept in its own element so diffs can ignore it
+    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s",
                json_number_value(json_object_get(t, "load_s")), json_number_value(json_object_get(t, "passes_s")),
                json_number_value(json_object_get(t, "backend_s")), json_number_value(json_object_get(t, "total_s")));
+    if (json_object_get(t, "memory_budget_bytes"))
+      buf_printf(b, " · memory %.1f MB of a %.0f MB budget",
+                 json_number_value(json_object_get(t, "memory_peak_bytes")) / 1048576.0,
+                 json_number_value(json_object_get(t, "memory_budget_bytes")) / 1048576.0);
+    put(b, "</div>\n");
+  }
   put(b, "</section>\n");
 }
 

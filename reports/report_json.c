@@ -26,7 +26,7 @@ json_t *report_build(json_t *models, const char *manifest) {
   json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
   json_object_set_new(root, "tool", report_str("blobc " BLOBC_VERSION));
   json_object_set_new(root, "manifest", report_str(manifest));
-  int ok = 0, unsupported = 0, error = 0, skipped = 0, cached = 0;
+  int ok = 0, unsupported = 0, error = 0, skipped = 0, interrupted = 0, cached = 0;
   size_t i;
   json_t *m;
   json_array_foreach(models, i, m) { /* "pending": never started (interrupted run) */
@@ -36,6 +36,7 @@ json_t *report_build(json_t *models, const char *manifest) {
     unsupported += !strcmp(st, "unsupported");
     error += !strcmp(st, "error");
     skipped += !strcmp(st, "skipped") || !strcmp(st, "pending");
+    interrupted += !strcmp(st, "interrupted");
     cached += json_is_true(json_object_get(m, "cached"));
   }
   json_t *sum = json_object();
@@ -44,6 +45,7 @@ json_t *report_build(json_t *models, const char *manifest) {
   json_object_set_new(sum, "unsupported", json_integer(unsupported));
   json_object_set_new(sum, "error", json_integer(error));
   json_object_set_new(sum, "skipped", json_integer(skipped));
+  json_object_set_new(sum, "interrupted", json_integer(interrupted));
   json_object_set_new(sum, "cached", json_integer(cached));
   json_object_set_new(root, "summary", sum);
   json_object_set_new(root, "models", models);

@@ -43,7 +43,7 @@ static SuiteCounts suite_counts(const json_t *models) {
     const char *st = gs(m, "status");
     c.tests++;
     if (strcmp(st, "unsupported") == 0) c.failures++;
-    else if (strcmp(st, "error") == 0) c.errors++;
+    else if (strcmp(st, "error") == 0 || strcmp(st, "interrupted") == 0) c.errors++;
     else if (strcmp(st, "skipped") == 0 || strcmp(st, "pending") == 0) c.skipped++;
     c.time += json_number_value(json_object_get(json_object_get(m, "timings"), "total_s"));
   }
@@ -77,7 +77,7 @@ static int write_verdict(xmlTextWriterPtr w, Buf *tmp, const json_t *m) {
     rc |= xmlTextWriterWriteString(w, xml_safe(tmp, (const char *)body.data)) < 0 ? -1 : 0;
     rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
     buf_free(&body);
-  } else if (strcmp(st, "error") == 0) {
+  } else if (strcmp(st, "error") == 0 || strcmp(st, "interrupted") == 0) {
     const json_t *e = json_object_get(m, "error");
     rc |= xmlTextWriterStartElement(w, BAD_CAST "error") < 0 ? -1 : 0;
     rc |= attr(w, tmp, "message", *gs(e, "line") ? gs(e, "line") : gs(e, "message"));

@@ -11,8 +11,8 @@
 #include "report_out.h"
 
 /* Statuses of report.schema.json and the summary field each counts in. */
-static const char *const STATUS[] = {"ok", "unsupported", "error", "skipped", "pending"};
-static const char *const SUMMARY_KEY[] = {"ok", "unsupported", "error", "skipped", "skipped"};
+static const char *const STATUS[] = {"ok", "unsupported", "error", "skipped", "pending", "interrupted"};
+static const char *const SUMMARY_KEY[] = {"ok", "unsupported", "error", "skipped", "skipped", "interrupted"};
 #define N_STATUS (sizeof STATUS / sizeof STATUS[0])
 
 /* A model record and the input it came from. */

@@ -82,6 +82,20 @@ expect "a bad limit value is a usage error" 2 "bad value for --max-nodes" "$BLOB
 expect "--hw takes auto or off" 2 "--hw takes auto or off, got 'nce'" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --hw nce -o "$T/hw"
 expect "--hw off: no NCE stage" 0 '"hw_stages": 0' sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" --hw off -o \"$T/hwoff\" >/dev/null 2>&1; \"$BLOBC\" inspect --json \"$T/hwoff\"/mobilenet_v2/*.blob | grep -c MyriadXHwOp | sed 's/^/\"hw_stages\": /'"
 expect "--hw auto (default): convolutions on the NCE, checked" 0 "check: ok" sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" -o \"$T/hwon\" >/dev/null 2>&1; \"$BLOBC\" inspect \"$T/hwon\"/mobilenet_v2/*.blob | grep -q MyriadXHwOp && \"$BLOBC\" inspect --check \"$T/hwon\"/mobilenet_v2/*.blob | tail -1"
+expect "a bad --max-model-mb is a usage error" 2 "bad value for --max-model-mb" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-model-mb 0
+expect "--max-model-mb: over the budget is the model's oom error, saying where" 1 \
+  "mobilenet_v2.onnx: model 'mobilenet_v2': while loading the model: needs [0-9]+ bytes more with [0-9]+ held, over the model's memory limit of 8388608 \(--max-model-mb\)$" \
+  "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-model-mb 8 -o "$T/lim"
+expect "--max-model-mb: enough budget builds" 0 "mobilenet_v2.blob|ok" "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-model-mb 64 -o "$T/lim"
+# half of 2 GiB at most (less where the machine or its cgroup has less); sanitizer builds cannot
+# run under ulimit -v
+if sh -c "ulimit -v 2097152 && \"$BLOBC\" version" >/dev/null 2>&1; then
+  expect "--help states the default model budget, from ulimit -v" 0 "here ([1-9][0-9]{0,2}|10[01][0-9]|102[0-4]) MiB at -j 1" \
+    sh -c "ulimit -v 2097152 && \"$BLOBC\" --help"
+else
+  echo "cli: $BLOBC cannot run under ulimit -v (sanitizer build): default-budget check skipped"
+fi
+expect "check honours the model budget" 1 "over the model's memory limit of 8388608" "$BLOBC" check "$ZOO/mobilenet_v2.onnx" --max-model-mb 8
 expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
 
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@ static const char *const ERR_NAMES[] = {
     [ERR_OK] = "ok",           [ERR_IO] = "io",         [ERR_MANIFEST] = "manifest",
     [ERR_PARSE] = "parse",     [ERR_UNSUPPORTED_OP] = "unsupported_op",
     [ERR_SHAPE] = "shape",     [ERR_BACKEND] = "backend", [ERR_OOM] = "oom",
-    [ERR_INTERNAL] = "internal", [ERR_USAGE] = "usage",
+    [ERR_INTERNAL] = "internal", [ERR_USAGE] = "usage",   [ERR_INTERRUPTED] = "interrupted",
 };
 
 const char *err_code_name(ErrCode code) {
@@ -88,9 +89,240 @@ const char *err_line(const Err *err, char *buf, size_t size) {
   return buf;
 }
 
+static void alloc_failed(size_t size, const char *file, int line, const char *what);
+
 void base__assert_fail(const char *file, int line, const char *what) {
+  /* the allocation failures of code that predates jobs land here: unwind the job instead */
+  if (!strcmp(what, "out of memory") || !strcmp(what, "allocation size overflow") ||
+      !strcmp(what, "buffer size overflow"))
+    alloc_failed(0, file, line, what);
   fprintf(stderr, "%s:%d: internal error: %s\n", file, line, what);
   abort();
+}
+
+/* ---- jobs ---- */
+
+static _Thread_local Job *tls_job; /* see base.h: the one thread-local */
+
+Job *job_current(void) { return tls_job; }
+
+/* Charges n bytes to j; the first charge past the limit is recorded for job_poll. */
+static void job_charge(Job *j, uint64_t n) {
+  if (!j) return;
+  j->used += n;
+  if (j->used > j->peak) j->peak = j->used;
+  if (j->limit && j->used > j->limit && !j->over_need) {
+    j->over_need = n;
+    j->over_used = j->used - n;
+    snprintf(j->over_node, sizeof j->over_node, "%s", j->node ? j->node : "");
+    j->over_stage = j->stage;
+  }
+}
+
+static void job_refund(Job *j, uint64_t n) {
+  if (j) j->used = n > j->used ? 0 : j->used - n;
+}
+
+/* A failed allocation (or an impossible size): unwind the current job when it allows it. */
+static void alloc_failed(size_t size, const char *file, int line, const char *what) {
+  Job *j = tls_job;
+  if (!j || !j->recover || j->hold > 0) return; /* the caller aborts */
+  const char *base = strrchr(file, '/');
+  snprintf(j->failed_node, sizeof j->failed_node, "%s", j->node ? j->node : ""); /* its arena goes */
+  if (size)
+    snprintf(j->failed, sizeof j->failed, "out of memory: an allocation of %zu bytes failed (%s:%d) with %llu bytes held",
+             size, base ? base + 1 : file, line, (unsigned long long)j->used);
+  else
+    snprintf(j->failed, sizeof j->failed, "out of memory: %s (%s:%d) with %llu bytes held", what, base ? base + 1 : file,
+             line, (unsigned long long)j->used);
+  longjmp(*j->recover, 1);
+}
+
+/* malloc/realloc failed for size bytes: unwind the job, or abort outside one. */
+static void out_of_memory(size_t size, const char *file, int line) {
+  alloc_failed(size, file, line, "out of memory");
+  fprintf(stderr, "%s:%d: internal error: out of memory\n", file, line);
+  abort();
+}
+
+void job_begin(Job *j, uint64_t limit, const volatile sig_atomic_t *stop, jmp_buf *recover) {
+  ASSERT(tls_job == NULL);
+  j->limit = limit;
+  j->stop = stop;
+  j->recover = recover;
+  tls_job = j;
+}
+
+void job_set_node(const char *name) {
+  if (tls_job) tls_job->node = name;
+}
+
+void job_set_stage(const char *stage) {
+  if (tls_job) tls_job->stage = stage;
+}
+
+void job_hold(void) {
+  if (tls_job) tls_job->hold++;
+}
+
+void job_release(void) {
+  if (tls_job && tls_job->hold > 0) tls_job->hold--;
+}
+
+void job_account(int64_t bytes) {
+  if (bytes >= 0) job_charge(tls_job, (uint64_t)bytes);
+  else job_refund(tls_job, (uint64_t)-bytes);
+}
+
+bool job_fits(uint64_t bytes) {
+  Job *j = tls_job;
+  if (!j || !j->limit) return true;
+  if (bytes <= j->limit && j->used <= j->limit - bytes) return true;
+  if (!j->over_need) {
+    j->over_need = bytes ? bytes : 1;
+    j->over_used = j->used;
+    snprintf(j->over_node, sizeof j->over_node, "%s", j->node ? j->node : "");
+    j->over_stage = j->stage;
+  }
+  return false;
+}
+
+int job_poll(Err *err) {
+  Job *j = tls_job;
+  if (!j) return 0;
+  if (j->stop && *j->stop) {
+    if (err) {
+      snprintf(err->node, sizeof err->node, "%s", j->node ? j->node : "");
+      err_set(err, ERR_INTERRUPTED, "interrupted");
+    }
+    return -1;
+  }
+  if (j->over_need) {
+    if (err) {
+      snprintf(err->node, sizeof err->node, "%s", j->over_node);
+      bool where = !j->over_node[0] && j->over_stage;
+      err_set(err, ERR_OOM, "%s%s%sneeds %llu bytes more with %llu held, over the model's memory limit of %llu (--max-model-mb)",
+              where ? "while " : "", where ? j->over_stage : "", where ? ": " : "", (unsigned long long)j->over_need,
+              (unsigned long long)j->over_used, (unsigned long long)j->limit);
+    }
+    return -1;
+  }
+  return 0;
+}
+
+int job_error(const Job *j, Err *err) {
+  if (!err) return -1;
+  snprintf(err->node, sizeof err->node, "%s", j->failed_node);
+  return err_set(err, ERR_OOM, "%s", j->failed[0] ? j->failed : "out of memory");
+}
+
+uint64_t job_default_budget(int jobs) {
+  uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGE_SIZE);
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (uint64_t)rl.rlim_cur < mem)
+    mem = (uint64_t)rl.rlim_cur;
+  FILE *f = fopen("/sys/fs/cgroup/memory.max", "r"); /* cgroup v2; "max" = no limit */
+  if (f) {
+    unsigned long long v;
+    if (fscanf(f, "%llu", &v) == 1 && v > 0 && v < mem) mem = v;
+    fclose(f);
+  }
+  if (jobs < 1) jobs = 1;
+  uint64_t b = mem / 2 / (uint64_t)jobs;
+  b &= ~(uint64_t)((1u << 20) - 1);
+  return b ? b : (uint64_t)1 << 20;
+}
+
+/* ---- job_malloc: header-tracked blocks ---- */
+
+typedef struct JobBlock {
+  struct JobBlock *prev, *next;
+  Job *job; /* NULL once the job ended (or outside a job) */
+  size_t size;
+  _Alignas(16) unsigned char data[];
+} JobBlock;
+
+void *job_malloc(size_t size) {
+  Job *j = tls_job;
+  if (size > SIZE_MAX - sizeof(JobBlock) || (j && !job_fits(sizeof(JobBlock) + size))) return NULL;
+  if (j && j->stop && *j->stop) return NULL; /* a library that cannot poll stops on its next allocation */
+  JobBlock *b = malloc(sizeof *b + size);
+  if (!b) return NULL;
+  b->size = size;
+  b->job = j;
+  b->prev = NULL;
+  b->next = j ? j->blocks : NULL;
+  if (j) {
+    if (j->blocks) j->blocks->prev = b;
+    j->blocks = b;
+    job_charge(j, sizeof *b + size);
+  }
+  return b->data;
+}
+
+void job_free(void *p) {
+  if (!p) return;
+  JobBlock *b = (JobBlock *)(void *)((unsigned char *)p - offsetof(JobBlock, data));
+  Job *j = b->job;
+  if (j) {
+    if (b->prev) b->prev->next = b->next;
+    else j->blocks = b->next;
+    if (b->next) b->next->prev = b->prev;
+    job_refund(j, sizeof *b + b->size);
+  }
+  free(b);
+}
+
+/* ---- the job's set of Buf data pointers (open addressing, linear probing) ---- */
+
+static size_t ptr_slot(const void *p, size_t cap) {
+  uint64_t x = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+  return (size_t)(x >> 40) & (cap - 1);
+}
+
+/* Adds p; false when the set cannot grow (p is then not tracked). */
+static bool bufset_add(Job *j, void *p) {
+  if ((j->bufs_n + 1) * 2 > j->bufs_cap) {
+    size_t nc = j->bufs_cap ? j->bufs_cap * 2 : 64;
+    void **nb = calloc(nc, sizeof *nb);
+    if (!nb) return false;
+    for (size_t i = 0; i < j->bufs_cap; i++) {
+      if (!j->bufs[i]) continue;
+      size_t k = ptr_slot(j->bufs[i], nc);
+      while (nb[k]) k = (k + 1) & (nc - 1);
+      nb[k] = j->bufs[i];
+    }
+    free(j->bufs);
+    j->bufs = nb;
+    j->bufs_cap = nc;
+  }
+  size_t k = ptr_slot(p, j->bufs_cap);
+  while (j->bufs[k]) k = (k + 1) & (j->bufs_cap - 1);
+  j->bufs[k] = p;
+  j->bufs_n++;
+  return true;
+}
+
+/* Removes p; false when it was not there. Backward-shift deletion keeps probe chains intact. */
+static bool bufset_del(Job *j, const void *p) {
+  if (!j->bufs_cap) return false;
+  size_t m = j->bufs_cap - 1, k = ptr_slot(p, j->bufs_cap);
+  while (j->bufs[k] != p) {
+    if (!j->bufs[k]) return false;
+    k = (k + 1) & m;
+  }
+  j->bufs[k] = NULL;
+  j->bufs_n--;
+  for (size_t i = (k + 1) & m; j->bufs[i]; i = (i + 1) & m) {
+    size_t h = ptr_slot(j->bufs[i], j->bufs_cap);
+    /* move i back to the hole k when its home h is not in the cyclic range (k, i] */
+    if ((i > k && (h <= k || h > i)) || (i < k && h <= k && h > i)) {
+      j->bufs[k] = j->bufs[i];
+      j->bufs[i] = NULL;
+      k = i;
+    }
+  }
+  return true;
 }
 
 /* ---- arena ---- */
@@ -101,26 +333,73 @@ typedef struct Chunk {
   _Alignas(16) unsigned char data[];
 } Chunk;
 
+/* A block (arena_block_alloc): its own malloc, linked so it can be freed early. */
+typedef struct Block {
+  struct Block *prev, *next;
+  size_t cap;
+  _Alignas(16) unsigned char data[];
+} Block;
+
 struct Arena {
   Chunk *head;
+  Block *blocks;
+  Block *retired;                /* arena_block_retire: freed by arena_block_collect */
   size_t total;
+  Job *job;                      /* charged for chunks and blocks; NULL = none */
+  uint64_t charged;
+  struct Arena *job_prev, *job_next; /* the job's arenas */
 };
 
 Arena *arena_new(void) {
   Arena *a = calloc(1, sizeof *a);
-  if (!a) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  if (!a) out_of_memory(sizeof *a, __FILE__, __LINE__);
+  Job *j = tls_job;
+  if (j) {
+    a->job = j;
+    a->job_next = j->arenas;
+    if (j->arenas) j->arenas->job_prev = a;
+    j->arenas = a;
+    job_charge(j, sizeof *a);
+    a->charged = sizeof *a;
+  }
   return a;
 }
 
-void arena_free(Arena *a) {
-  if (!a) return;
+/* Frees a's memory without touching its job. */
+static void arena_release(Arena *a) {
   Chunk *c = a->head;
   while (c) {
     Chunk *n = c->next;
     free(c);
     c = n;
   }
+  for (int list = 0; list < 2; list++) {
+    Block *b = list ? a->retired : a->blocks;
+    while (b) {
+      Block *n = b->next;
+      free(b);
+      b = n;
+    }
+  }
   free(a);
+}
+
+/* Takes a off its job's list (and refunds it when refund). */
+static void arena_detach(Arena *a, bool refund) {
+  Job *j = a->job;
+  if (!j) return;
+  if (a->job_prev) a->job_prev->job_next = a->job_next;
+  else j->arenas = a->job_next;
+  if (a->job_next) a->job_next->job_prev = a->job_prev;
+  if (refund) job_refund(j, a->charged);
+  a->job = NULL;
+  a->job_prev = a->job_next = NULL;
+}
+
+void arena_free(Arena *a) {
+  if (!a) return;
+  arena_detach(a, true);
+  arena_release(a);
 }
 
 /* Large buffers (model files, weights, the .bin and the blob) are written once, front to back:
@@ -137,13 +416,21 @@ static void hint_huge(void *p, size_t n) {
 #endif
 }
 
-static Chunk *chunk_new(size_t size) {
+static void arena_charge(Arena *a, uint64_t n) {
+  if (!a->job) return;
+  a->charged += n;
+  job_charge(a->job, n);
+}
+
+static Chunk *chunk_new(Arena *a, size_t size) {
+  if (size > SIZE_MAX - sizeof(Chunk)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
   Chunk *c = malloc(sizeof *c + size);
-  if (!c) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  if (!c) out_of_memory(sizeof *c + size, __FILE__, __LINE__);
   hint_huge(c, sizeof *c + size);
   c->next = NULL;
   c->size = size;
   c->used = 0;
+  arena_charge(a, sizeof *c + size);
   return c;
 }
 
@@ -151,7 +438,7 @@ void *arena_alloc(Arena *a, size_t size) {
   size_t need = align_up(size ? size : 1, 16);
   if (need < size) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
 #ifdef ARENA_DEBUG
-  Chunk *c = chunk_new(size ? size : 1);
+  Chunk *c = chunk_new(a, size ? size : 1);
   c->used = c->size;
   c->next = a->head ? a->head->next : NULL;
   if (a->head) a->head->next = c; else a->head = c;
@@ -162,14 +449,14 @@ void *arena_alloc(Arena *a, size_t size) {
   Chunk *c = a->head;
   if (!c || c->size - c->used < need) {
     if (need > 64 * 1024) { /* big blocks get their own chunk behind the head */
-      Chunk *big = chunk_new(need);
+      Chunk *big = chunk_new(a, need);
       big->used = need;
       if (c) { big->next = c->next; c->next = big; } else a->head = big;
       a->total += need;
       memset(big->data, 0, need);
       return big->data;
     }
-    c = chunk_new(256 * 1024);
+    c = chunk_new(a, 256 * 1024);
     c->next = a->head;
     a->head = c;
   }
@@ -179,6 +466,88 @@ void *arena_alloc(Arena *a, size_t size) {
   memset(p, 0, need);
   return p;
 #endif
+}
+
+void *arena_block_alloc(Arena *a, size_t size) {
+  if (size > SIZE_MAX - sizeof(Block)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  /* calloc: a big block is fresh mmap'd memory, already zero; its pages are faulted in as they
+   * are used instead of all at once here (a 53 MB node array: one unpollable step) */
+  Block *b = calloc(1, sizeof *b + (size ? size : 1));
+  if (!b) out_of_memory(sizeof *b + size, __FILE__, __LINE__);
+  b->cap = size ? size : 1;
+  b->prev = NULL;
+  b->next = a->blocks;
+  if (a->blocks) a->blocks->prev = b;
+  a->blocks = b;
+  a->total += b->cap;
+  arena_charge(a, sizeof *b + b->cap);
+  return b->data;
+}
+
+static Block *block_of(void *p) { return (Block *)(void *)((unsigned char *)p - offsetof(Block, data)); }
+
+/* Takes b off a's list of live blocks. */
+static void block_unlink(Arena *a, Block *b) {
+  if (b->prev) b->prev->next = b->next;
+  else a->blocks = b->next;
+  if (b->next) b->next->prev = b->prev;
+}
+
+/* Frees b (already unlinked) and refunds it. */
+static void block_release(Arena *a, Block *b) {
+  uint64_t n = sizeof *b + b->cap;
+  a->total -= b->cap;
+  if (a->job) {
+    a->charged -= n < a->charged ? n : a->charged;
+    job_refund(a->job, n);
+  }
+  free(b);
+}
+
+void arena_block_free(Arena *a, void *p) {
+  if (!p) return;
+  Block *b = block_of(p);
+  block_unlink(a, b);
+  block_release(a, b);
+}
+
+void arena_block_retire(Arena *a, void *p) {
+  if (!p) return;
+  Block *b = block_of(p);
+  block_unlink(a, b);
+  b->prev = NULL;
+  b->next = a->retired;
+  a->retired = b;
+}
+
+void arena_block_collect(Arena *a) {
+  while (a && a->retired) {
+    Block *b = a->retired;
+    a->retired = b->next;
+    block_release(a, b);
+  }
+}
+
+void *arena_block_grow(Arena *a, void *p, size_t size) {
+  if (!p) return arena_block_alloc(a, size);
+  Block *b = block_of(p);
+  size_t old = b->cap;
+  if (size > old) {
+    size_t cap = old + old / 2 > size ? old + old / 2 : size;
+    if (cap > SIZE_MAX - sizeof(Block)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+    Block *prev = b->prev, *next = b->next;
+    Block *nb = realloc(b, sizeof *nb + cap);
+    if (!nb) out_of_memory(sizeof *nb + cap, __FILE__, __LINE__); /* b is still linked: freed with a */
+    if (prev) prev->next = nb;
+    else a->blocks = nb;
+    if (next) next->prev = nb;
+    memset(nb->data + old, 0, cap - old);
+    nb->cap = cap;
+    a->total += cap - old;
+    arena_charge(a, cap - old);
+    return nb->data;
+  }
+  return p;
 }
 
 void *arena_array(Arena *a, size_t n, size_t elem) {
@@ -211,22 +580,70 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
 
 size_t arena_used(const Arena *a) { return a ? a->total : 0; }
 
+void job_end(Job *j) {
+  if (!j) return;
+  while (j->arenas) arena_detach(j->arenas, false); /* their owners keep them, uncharged */
+  for (JobBlock *b = j->blocks, *n; b; b = n) {
+    n = b->next;
+    b->job = NULL;
+    b->prev = b->next = NULL;
+  }
+  j->blocks = NULL;
+  free(j->bufs);
+  j->bufs = NULL;
+  j->bufs_cap = j->bufs_n = 0;
+  if (tls_job == j) tls_job = NULL;
+}
+
+void job_unwind(Job *j) {
+  while (j->arenas) {
+    Arena *a = j->arenas;
+    arena_detach(a, false);
+    arena_release(a);
+  }
+  for (JobBlock *b = j->blocks, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  j->blocks = NULL;
+  for (size_t i = 0; i < j->bufs_cap; i++) free(j->bufs[i]);
+  free(j->bufs);
+  j->bufs = NULL;
+  j->bufs_cap = j->bufs_n = 0;
+  j->used = 0;
+  j->hold = 0;
+  j->node = NULL; /* it pointed into an arena that is gone */
+}
+
 /* ---- buffers ---- */
 
 void buf_free(Buf *b) {
   if (!b) return;
+  Job *j = tls_job;
+  if (j && b->data && bufset_del(j, b->data)) job_refund(j, b->cap);
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;
 }
 
+/* A Buf grown under a job is charged for its capacity and tracked so job_unwind can free it;
+ * one that already had memory from outside the job stays untracked. */
 void buf_reserve(Buf *b, size_t extra) {
   if (extra > SIZE_MAX - b->len) base__assert_fail(__FILE__, __LINE__, "buffer size overflow");
   if (b->len + extra <= b->cap) return;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra) cap = cap > SIZE_MAX / 2 ? b->len + extra : cap * 2;
+  Job *j = tls_job;
+  bool tracked = j && (!b->data || bufset_del(j, b->data));
   uint8_t *d = realloc(b->data, cap);
-  if (!d) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  if (!d) {
+    if (tracked && b->data) (void)bufset_add(j, b->data); /* still ours: job_unwind frees it */
+    out_of_memory(cap, __FILE__, __LINE__);
+  }
+  if (tracked) {
+    if (bufset_add(j, d)) job_charge(j, cap - b->cap);
+    else job_refund(j, b->cap); /* untracked from now on */
+  }
   b->data = d;
   b->cap = cap;
   hint_huge(d, cap);
@@ -521,12 +938,22 @@ IoBatch *io_batch_write(const char *const *paths, const void *const *data, const
     return NULL;
   }
   IoBatch *b = calloc(1, sizeof *b);
-  if (!b) base__assert_fail(__FILE__, __LINE__, "out of memory");
+  if (!b) {
+    err_set(err, ERR_OOM, "out of memory");
+    return NULL;
+  }
   for (int i = 0; i < n; i++) {
     size_t need = strlen(paths[i]) + 40;
     b->tmp[i] = malloc(need);
     b->path[i] = strdup(paths[i]);
-    if (!b->tmp[i] || !b->path[i]) base__assert_fail(__FILE__, __LINE__, "out of memory");
+    if (!b->tmp[i] || !b->path[i]) { /* nothing created for this one yet */
+      free(b->tmp[i]);
+      free(b->path[i]);
+      batch_abort(b);
+      err_where(err, paths[i], 0, NULL, NULL);
+      err_set(err, ERR_OOM, "out of memory");
+      return NULL;
+    }
     snprintf(b->tmp[i], need, "%s.tmp.%ld.%u", paths[i], (long)getpid(), atomic_fetch_add(&counter, 1));
     b->fds[i] = open(b->tmp[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     b->n = i + 1;
@@ -555,6 +982,10 @@ IoBatch *io_batch_write(const char *const *paths, const void *const *data, const
     }
   }
   return b;
+}
+
+void io_batch_abort(IoBatch *b) {
+  if (b) batch_abort(b);
 }
 
 int io_batch_commit(IoBatch *b, Err *err) {

@@ -639,16 +639,22 @@ static int decode_graph(Ctx *c) {
   namemap_init(&c->names, expect);
   if (decode_initializers(c, gp) < 0 || decode_inputs(c, gp) < 0) return -1;
   if (gp->n_node > (size_t)INT32_MAX / 2) return fail(c, ERR_PARSE, NULL, "too many nodes");
+  for (size_t i = 0; i < gp->n_node; i++) /* job_poll: a stop request or the memory budget */
+    if (decode_node(c, gp->node[i]) < 0 || job_poll(c->err) < 0) return -1;
   for (size_t i = 0; i < gp->n_node; i++)
-    if (decode_node(c, gp->node[i]) < 0) return -1;
-  for (size_t i = 0; i < gp->n_node; i++)
-    if (link_inputs(c, (int)i, gp->node[i]) < 0) return -1;
+    if (link_inputs(c, (int)i, gp->node[i]) < 0 || job_poll(c->err) < 0) return -1;
   if (decode_outputs(c, gp) < 0) return -1;
   return ir_toposort(c->g, c->err);
 }
 
+/* protobuf-c allocates the decoded message through the model's memory budget: a file of
+ * millions of tiny nodes decodes to many times its size (job_malloc, base.h). */
+static void *pb_alloc(void *ctx, size_t size) { return (void)ctx, job_malloc(size); }
+static void pb_free(void *ctx, void *p) { (void)ctx, job_free(p); }
+static ProtobufCAllocator PB_ALLOC = {pb_alloc, pb_free, NULL};
+
 /* keepalive_free hook: releases the decoded message. */
-static void free_model(void *p) { onnx__model_proto__free_unpacked(p, NULL); }
+static void free_model(void *p) { onnx__model_proto__free_unpacked(p, &PB_ALLOC); }
 
 /* The folder holding path ("." when it has none) as an arena string. */
 static const char *dir_of(Arena *a, const char *path) {
@@ -672,7 +678,8 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
   if (!depth_ok(&onnx__model_proto__descriptor, data, len, 0))
     return fail(&c, ERR_PARSE, NULL, "messages are nested deeper than %d levels",
                 FE_ONNX_MAX_DEPTH);
-  c.model = onnx__model_proto__unpack(NULL, len, data);
+  c.model = onnx__model_proto__unpack(&PB_ALLOC, len, data);
+  if (!c.model && job_poll(err) < 0) return -1; /* over the memory budget, not malformed */
   if (!c.model) return fail(&c, ERR_PARSE, NULL, "not an ONNX model (protobuf decoding failed)");
   c.g = ir_new(a, c.path);
   int rc = decode_graph(&c);
@@ -681,7 +688,7 @@ int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, c
     c.g->keepalive = c.model;
     c.g->keepalive_free = free_model;
   } else {
-    onnx__model_proto__free_unpacked(c.model, NULL);
+    onnx__model_proto__free_unpacked(c.model, &PB_ALLOC);
   }
   if (rc == 0) *out = c.g;
   return rc;

@@ -73,14 +73,67 @@ bool shape__can_fold(const IrGraph *g, int n) {
       if (ne < 0 || g->tensors[t].nbytes < (uint64_t)ne * dtype_size(g->tensors[t].dtype)) return false;
     }
   }
+  uint64_t bytes = 0;
   for (int k = 0; k < x->n_outputs; k++) {
     if (x->outputs[k] < 0) continue;
     const IrTensor *t = &g->tensors[x->outputs[k]];
     int64_t ne = ir_numel(t);
     size_t es = dtype_size(t->dtype);
     if (ne < 0 || es == 0 || (uint64_t)ne > SHAPE__FOLD_CAP / es) return false;
+    bytes += (uint64_t)ne * es;
   }
-  return true;
+  /* the model's memory budget, before anything is allocated: a refusal is reported by the
+   * job_poll after this node (ir_infer), naming it */
+  return job_fits(bytes);
+}
+
+/* Calls fn(g, t) for every tensor node n reads: inputs and tensor attributes. */
+static void each_read(IrGraph *g, int n, void (*fn)(IrGraph *, int)) {
+  const IrNode *x = &g->nodes[n];
+  for (int k = 0; k < x->n_inputs; k++)
+    if (x->inputs[k] >= 0 && x->inputs[k] < g->n_tensors) fn(g, x->inputs[k]);
+  for (int k = 0; k < x->n_attrs; k++)
+    if (x->attrs[k].kind == ATTR_TENSOR && x->attrs[k].tensor >= 0 && x->attrs[k].tensor < g->n_tensors)
+      fn(g, x->attrs[k].tensor);
+}
+
+static void count_read(IrGraph *g, int t) { g->fold_readers[t]++; }
+
+/* One reader of t was folded away; with none left (and t not a graph output) its data goes. */
+static void drop_read(IrGraph *g, int t) {
+  if (--g->fold_readers[t] == 0 && !g->tensors[t].is_output) ir_drop_const(g, t);
+}
+
+void shape__readers_init(IrGraph *g) {
+  if (!g->drop_dead_consts) return;
+  g->fold_readers = arena_array(g->arena, (size_t)g->n_tensors + 1, sizeof(int));
+  for (int n = 0; n < g->n_nodes; n++)
+    if (!g->nodes[n].dead) each_read(g, n, count_read);
+  for (int i = 0; i < g->n_outputs; i++) g->fold_readers[g->outputs[i]]++;
+}
+
+void shape__readers_folded(IrGraph *g, int n) {
+  if (g->fold_readers) each_read(g, n, drop_read);
+}
+
+IrTensor *shape__adopt_input(IrGraph *g, int n, int k) {
+  const IrNode *x = &g->nodes[n];
+  int ti = x->inputs[k], to = x->outputs[0];
+  if (!g->fold_readers || ti < 0 || to < 0 || g->fold_readers[ti] != 1 || g->tensors[ti].is_output) return NULL;
+  for (int i = 0; i < x->n_inputs; i++) /* read once, by input k only */
+    if (i != k && x->inputs[i] == ti) return NULL;
+  IrTensor *in = &g->tensors[ti], *o = &g->tensors[to];
+  int64_t ne = ir_numel(o);
+  if (!in->block || in->data != in->block || in->dtype != o->dtype || ne < 0) return NULL;
+  size_t bytes = (size_t)ne * dtype_size(o->dtype);
+  if (bytes < in->nbytes) return NULL;
+  void *p = arena_block_grow(g->arena, in->block, bytes ? bytes : 1);
+  in = &g->tensors[ti];
+  in->data = in->block = NULL; /* o owns the bytes now; input k's count drops to 0 later */
+  in->nbytes = 0;
+  o->data = o->block = p;
+  o->nbytes = bytes;
+  return o;
 }
 
 IrTensor *shape__alloc_out(IrGraph *g, int n, int k) {

@@ -75,6 +75,8 @@ typedef struct IrTensor {
    * frame layout the blob takes. */
   Layout layout;
   bool borrowed;      /* data points into g->keepalive (a frontend's decoded file), not the arena */
+  void *block;        /* the arena block ir_set_const made for data: freed early (ir_drop_const)
+                         only while data still points at it */
 } IrTensor;
 
 typedef enum {
@@ -132,6 +134,12 @@ typedef struct IrGraph {
    * allocated for it; 0 = no limit. compile_model sets it from CompileLimits. */
   uint64_t max_tensor_bytes;
   bool inferred;         /* ir_infer has run: dtypes and shapes are set where they can be */
+  /* When set (compile_model sets it), ir_infer frees each folded intermediate as soon as nothing
+   * reads it any more, so a long chain of folds holds what it keeps, not every step; tools and
+   * tests that inspect intermediates leave it false. fold_readers: during such an ir_infer, per
+   * tensor, the live nodes (and graph outputs) that still read it; NULL otherwise. */
+  bool drop_dead_consts;
+  int *fold_readers;
 } IrGraph;
 
 /* Op table lookups. */
@@ -144,6 +152,10 @@ int ir_op_max_inputs(IrOp op);
 /* Construction. Indices stay valid; pointers into tensors/nodes do NOT survive an add. */
 IrGraph *ir_new(Arena *a, const char *source);
 void ir_release(IrGraph *g);                    /* runs keepalive_free; the arena is the caller's */
+/* Frees the tensor/node arrays that adds have outgrown. Adds keep the old arrays valid (code may
+ * still hold a pointer into them until it is done with a node), so call this only where nothing
+ * points into g->tensors or g->nodes: between passes. */
+void ir_collect(IrGraph *g);
 /* Copies the borrowed constants that live nodes (or graph inputs/outputs) still read into the
  * arena, drops the others' data, and releases the frontend's decoded file: after the FP16 pass
  * the weights take half the bytes they took in the file. */
@@ -174,8 +186,12 @@ int ir_attr_floats(const IrNode *n, const char *name, float *out, int max);
 /* Tensor helpers. */
 int64_t ir_numel(const IrTensor *t);            /* -1 if any dim unknown or rank unknown; 1 for rank 0 */
 bool ir_is_const(const IrGraph *g, int t);      /* t >= 0 and data != NULL */
-/* Sets constant data (copied into the arena) with dtype and shape. */
+/* Sets constant data (copied into an arena block, zeroed when data is NULL) with dtype and
+ * shape. The block is charged to the model's memory budget (base.h, Job). */
 void ir_set_const(IrGraph *g, int t, DType dt, int rank, const int64_t *dims, const void *data);
+/* Frees t's constant data now when ir_set_const made it (t->data == t->block) and forgets it
+ * (data NULL, nbytes 0); other data is left alone (borrowed or in the arena). */
+void ir_drop_const(IrGraph *g, int t);
 /* Reads element i of a constant tensor converted to double / int64 (any dtype). */
 double ir_const_f64(const IrTensor *t, int64_t i);
 /* Stores v as element i in t's type (saturating, rounding to integers as ONNX Cast does). */

@@ -7,6 +7,8 @@
 #ifndef COMPILER_GRAPH_OPTIONS_H
 #define COMPILER_GRAPH_OPTIONS_H
 
+#include <signal.h>
+
 #include "compiler/base/base.h"
 #include "compiler/base/types.h"
 #include "compiler/graph/ir.h"
@@ -35,6 +37,11 @@ typedef struct {
   int64_t max_nodes;         /* nodes in the graph: checked before any pass runs (default 100000) */
   uint64_t max_tensor_bytes; /* any tensor, checked in shape inference before folding or
                                 allocating it (default 512 MiB: the DDR of an RVC2) */
+  uint64_t max_model_bytes;  /* everything one model's compilation holds (the decoded model,
+                                the IR, folded constants, the IR and blob buffers): checked
+                                before a tensor is folded and before each backend, and on
+                                every allocation (see Job in base.h). Default: job_default_budget(1);
+                                the pipeline passes job_default_budget(-j) */
 } CompileLimits;
 #define LIMIT_DEFAULT_FILE_BYTES ((uint64_t)2 << 30)
 #define LIMIT_DEFAULT_NODES 100000
@@ -55,6 +62,9 @@ typedef struct {
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
   bool hw_off;               /* --hw off: every layer on SHAVEs (default auto: the NCE where it can) */
   CompileLimits limits;
+  /* A flag a signal handler sets (pool.h): the compilation stops at its next check (between
+   * passes, per node inside long passes) with ERR_INTERRUPTED. NULL = never. */
+  const volatile sig_atomic_t *stop;
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers
    * afterwards. Returns 0 or -1 (err filled). The compiler still does no I/O itself. */

@@ -682,13 +682,17 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
   if (!all_const || o.rank < 0 || !shape__can_fold(g, n) || x->outputs[0] < 0) return 0;
   for (int i = 0; i < x->n_inputs; i++)
     if (has_in(g, n, i) && in_t(g, n, i)->dtype != dt) return 0;
-  IrTensor *out = shape__alloc_out(g, n, 0);
   size_t es = dtype_size(dt), inner = es, pos = 0;
   int64_t outer = 1;
   for (int d = 0; d < ax; d++) outer *= o.d[d];
   for (int d = ax + 1; d < o.rank; d++) inner *= (size_t)o.d[d];
+  int first = 0; /* one block: input 0's bytes may already be in place (grown, not copied) */
+  size_t pos0 = has_in(g, n, 0) ? inner * (size_t)in_t(g, n, 0)->dims[ax] : 0;
+  IrTensor *out = outer == 1 ? shape__adopt_input(g, n, 0) : NULL;
+  if (out) first = 1, pos = pos0;
+  else out = shape__alloc_out(g, n, 0);
   for (int64_t k = 0; k < outer; k++)
-    for (int i = 0; i < x->n_inputs; i++) {
+    for (int i = first; i < x->n_inputs; i++) {
       const IrTensor *t = in_t(g, n, i);
       if (!t) continue;
       size_t blk = inner * (size_t)t->dims[ax];
@@ -1652,10 +1656,16 @@ static int infer_node(IrGraph *g, int n, Err *err) {
 }
 
 int ir_infer(IrGraph *g, Err *err) {
-  for (int n = 0; n < g->n_nodes; n++) {
+  int rc = 0;
+  shape__readers_init(g);
+  for (int n = 0; n < g->n_nodes && rc == 0; n++) {
     if (g->nodes[n].dead) continue;
-    if (infer_node(g, n, err) < 0) return -1;
+    job_set_node(g->nodes[n].name); /* the node a budget overrun or a stop is reported at */
+    if (infer_node(g, n, err) < 0) rc = -1;
+    else if (job_poll(err) < 0) rc = -1, err_where(err, g->source, 0, NULL, NULL);
+    else if (g->nodes[n].dead) shape__readers_folded(g, n);
   }
-  g->inferred = true;
-  return 0;
+  g->fold_readers = NULL;
+  if (rc == 0) g->inferred = true;
+  return rc;
 }

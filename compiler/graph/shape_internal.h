@@ -47,10 +47,21 @@ void shape__walk_next(ShapeWalk *w);
 void shape__strides(const IrTensor *t, int64_t *st);
 
 /* True when every present output of node n has a known shape, a computable dtype and at most
- * SHAPE__FOLD_CAP bytes, so it can be materialised. */
+ * SHAPE__FOLD_CAP bytes, and they fit the model's memory budget (job_fits), so it can be
+ * materialised. */
 bool shape__can_fold(const IrGraph *g, int n);
 /* Allocates output k of node n as a zeroed constant of its inferred dtype/shape; returns it. */
 IrTensor *shape__alloc_out(IrGraph *g, int n, int k);
+/* Output 0 of node n (shape inferred, same dtype as input k) made by growing input k's block
+ * in place, when input k is a folded intermediate that only this node reads: its bytes stay at
+ * the front, the rest is zeroed. NULL when that is not possible (then use shape__alloc_out).
+ * A chain y_i = Concat(y_{i-1}, c) folds in linear time and memory this way. */
+IrTensor *shape__adopt_input(IrGraph *g, int n, int k);
+/* ir_infer's reader counts (IrGraph.fold_readers, only when g->drop_dead_consts): set up before
+ * the walk, and after node n was folded, so the constants nothing reads any more are freed at
+ * once. */
+void shape__readers_init(IrGraph *g);
+void shape__readers_folded(IrGraph *g, int n);
 /* Stores v as element i of constant t, converted to t's dtype (floats saturate to +-inf outside
  * the f32/f16 range, integers saturate from double then wrap to narrower types, bool is v != 0). */
 void shape__put_f64(IrTensor *t, int64_t i, double v);

@@ -41,7 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CompInput in = {.precision = PREC_DEFAULT};
   CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .inputs = &in, .n_inputs = 1,
                         .data_type = PREC_FP16, .output_precision = PREC_FP16, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = false, .want_ir = false};
+                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = false, .want_ir = false,
+                        /* as fuzz_compile: amplifiers are clean oom errors, not slow units */
+                        .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
   CompileResult res;
   Err err = {0};
   if (compile_model(&res, &opt, &err) < 0) {

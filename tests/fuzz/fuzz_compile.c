@@ -3,6 +3,9 @@
  * The first two bytes choose the options (preprocessing, layouts, precisions, shaves, OpenVINO
  * version); the rest is an ONNX model. compile_model runs every pass and both backends. Oracles:
  * the IR .xml must be well-formed XML, and every blob we write must parse and pass blob_check.
+ * Each unit has a 64 MiB model budget (CompileLimits.max_model_bytes) and 16 MiB per tensor:
+ * an amplifier is a clean ERR_OOM, not a slow unit; anything that still grows past them trips
+ * libFuzzer's -rss_limit_mb / -malloc_limit_mb (fuzz.mk) and is a finding.
  */
 #include <libxml/parser.h>
 #include <stdint.h>
@@ -78,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ftruncate(tmp_fd, 0) < 0 || (size > 2 && pwrite(tmp_fd, data + 2, size - 2, 0) != (ssize_t)(size - 2)))
     abort();
   CompInput in;
-  CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .want_blob = true, .want_ir = true};
+  CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .want_blob = true, .want_ir = true,
+                        .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
   pick_options(&opt, &in, data[0], data[1]);
   CompileResult res;
   Err err = {0};

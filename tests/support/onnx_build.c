@@ -40,12 +40,16 @@ static void *xdup(const void *src, size_t n) {
 
 static char *xstrdup(const char *s) { return xdup(s, strlen(s) + 1); }
 
-/* Appends item to a malloc'd pointer array *arr of *n elements. */
+/* Appends item to a malloc'd pointer array *arr of *n elements. The capacity doubles (it is the
+ * next power of two of n): growing by one per item copied quadratically wherever realloc moves the
+ * array (ASan: 48 s for a 100,000-node chain). */
 static void push(void ***arr, size_t *n, void *item) {
-  void **na = realloc(*arr, (*n + 1) * sizeof(void *));
-  if (!na) base__assert_fail(__FILE__, __LINE__, "out of memory");
-  na[(*n)++] = item;
-  *arr = na;
+  if ((*n & (*n - 1)) == 0) { /* n is 0 or a power of two: the array is full */
+    void **na = realloc(*arr, (*n ? 2 * *n : 1) * sizeof(void *));
+    if (!na) base__assert_fail(__FILE__, __LINE__, "out of memory");
+    *arr = na;
+  }
+  (*arr)[(*n)++] = item;
 }
 #define PUSH(arr, n, item) push((void ***)&(arr), &(n), (item))
 

@@ -20,6 +20,8 @@
  * Misuse (an attribute before any node, rank > 8) is a programmer error: ASSERT. Allocation
  * failure aborts. Everything the builder (or a caller, through the returned protobuf structs)
  * hangs off the model must be malloc'd: ob_free releases it with protobuf-c's free_unpacked.
+ * The arrays the builder appends to have room for the next power of two of their count: a test
+ * that grows one by hand must not append to it through the builder afterwards.
  */
 #ifndef COMPILER_FRONTEND_ONNX_BUILD_H
 #define COMPILER_FRONTEND_ONNX_BUILD_H

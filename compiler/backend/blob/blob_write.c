@@ -66,6 +66,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
     int r = bw_hw_lower(&w, i); /* NCE layers first; BW_HW_NOT_TAKEN: SHAVE lowering */
     if (r < 0) goto done;
     if (r == BW_HW_NOT_TAKEN && bw_lower_node(&w, i) < 0) goto done;
+    if (job_poll(err) < 0) goto done; /* a stop request or the memory budget */
   }
   if (w.n_stages == 0) {
     err_set(err, ERR_BACKEND, "the network has no stage to run");
@@ -80,7 +81,7 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
     err_set(err, ERR_BACKEND, "the network needs more memory than a MyriadX blob can describe");
     goto done;
   }
-  bw_serialize(&w, out, bs, vmaj, vmin);
+  if (bw_serialize(&w, out, bs, vmaj, vmin) < 0) goto done;
   rc = 0;
 done:
   for (int s = 0; s < w.n_stages; s++) buf_free(&w.stages[s].params);

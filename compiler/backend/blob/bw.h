@@ -184,6 +184,6 @@ uint16_t *bw_hw_scales(W *w, int n, int shift, float relu_scale, bool soc, uint1
 
 /* ---- serialize.c ---- */
 
-void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin);
+int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin); /* -1: stopped (err) */
 
 #endif

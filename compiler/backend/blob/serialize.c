@@ -90,7 +90,7 @@ int be_blob_version(const char *openvino, uint32_t *major, uint32_t *minor) {
   return 0;
 }
 
-void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
+int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
   const IrGraph *g = w->g;
   /* IO buffers: each tensor at align64(previous end) (§4) */
   uint32_t in_end = 0, out_end = 0;
@@ -109,6 +109,10 @@ void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
   for (int i = 0; i < g->n_outputs; i++) put_io(w, &outs, i, g->outputs[i]);
   bool hw = false, shave = false, dma = false;
   for (int i = 0; i < w->n_stages; i++) {
+    if (job_poll(w->err) < 0) { /* a stop request or the memory budget */
+      buf_free(&ins), buf_free(&outs), buf_free(&stg);
+      return -1;
+    }
     Stage *s = &w->stages[i];
     size_t start = stg.len;
     buf_put_u32(&stg, 0); /* length, patched */
@@ -181,5 +185,5 @@ void bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
   buf_free(&ins);
   buf_free(&outs);
   buf_free(&stg);
+  return 0;
 }
-
