@@ -65,7 +65,7 @@ expect "error line names file and model" 1 "broken.onnx: model 'broken': " "$BLO
 expect "convert prints the blob path" 0 "tiny_relu_openvino_2021.4_4shave.blob" \
   "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[127.5,127.5,127.5]" --scale_values "[255]" \
   --reverse_input_channels --layout "nchw->nhwc" --shaves 4 --openvino 2021.4 -o "$T/conv"
-expect "convert rejects a bad option value" 2 "--shaves takes 1..16" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --shaves 40
+expect "convert rejects a bad option value" 2 "^blobc convert: --shaves '40': 'shaves' must be between 1 and 16, got 40$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --shaves 40
 expect "convert: mean/channel mismatch" 1 "mean_values has 2 values, input 'input' has 3 channels" \
   "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[1,2]" -o "$T/conv2"
 expect "inspect our blob" 0 "U8 +NHWC" "$BLOBC" inspect "$T/conv/tiny_relu/tiny_relu_openvino_2021.4_4shave.blob"
@@ -78,7 +78,7 @@ expect "--max-file-mb refuses before reading" 1 "mobilenet_v2.onnx: model 'mobil
 expect "--max-nodes" 1 "the model has 105 nodes, over the limit of 50" "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-nodes 50 -o "$T/lim"
 expect "--max-tensor-mb names the node" 1 "node 'features.0.conv': tensor '[^']+' of shape 1x32x112x112 is 1605632 bytes, over the limit of 1048576" \
   "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-tensor-mb 1 -o "$T/lim"
-expect "a bad limit value is a usage error" 2 "bad value for --max-nodes" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
+expect "a bad limit value is a usage error" 2 "^blobc check: --max-nodes '-3': 'max_nodes' must be between 1 and" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
 expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
 
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)
