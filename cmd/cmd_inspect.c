@@ -17,6 +17,7 @@
 
 #include "compiler/backend/blob_read.h"
 #include "compiler/base/base.h"
+#include "pipeline/options.h"
 
 int cmd_inspect(int argc, char **argv);
 
@@ -28,27 +29,36 @@ typedef struct {
   bool json, check;
 } InspectOpts;
 
-/* Parses argv[1..]; returns 0 or -1 (message on errf). */
+/* Parses argv[1..] with the option table (pipeline/options.def); returns 0, 1 for --help (printed
+ * on stdout) or -1 (message on errf). */
 static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0)
-      o->json = true;
-    else if (strcmp(argv[i], "--check") == 0)
-      o->check = true;
-    else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(errf, "blobc inspect: unknown option '%s'\n", argv[i]);
-      return -1;
-    } else if (o->path) {
-      fprintf(errf, "blobc inspect: more than one file given\n");
-      return -1;
-    } else
-      o->path = argv[i];
+  Arena *a = arena_new();
+  OptArgs args;
+  Err err = {0};
+  int rc = 0;
+  if (opt_cli_parse(&args, CMD_INSPECT, argc - 1, argv + 1, a, &err) < 0) {
+    fprintf(errf, "blobc inspect: %s\n", err.msg);
+    rc = -1;
+  } else if (args.help) {
+    Buf b = BUF_INIT;
+    opt_help(&b, CMD_INSPECT);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
+    rc = 1;
+  } else if (args.n_pos != 1) {
+    fprintf(errf, "blobc inspect: %s (usage: blobc inspect FILE.blob|ARCHIVE.tar.xz [--json] [--check])\n",
+            args.n_pos ? "more than one file given" : "no file given");
+    rc = -1;
+  } else {
+    o->path = argv[argc - 1];
+    for (int i = 1; i < argc; i++)
+      if (!strcmp(argv[i], args.pos[0])) o->path = argv[i]; /* argv outlives the arena */
+    o->json = opt_isset(&args.run, OPT_JSON) && opt_int(&args.run, OPT_JSON);
+    o->check = opt_isset(&args.run, OPT_CHECK) && opt_int(&args.run, OPT_CHECK);
   }
-  if (!o->path) {
-    fprintf(errf, "usage: blobc inspect FILE.blob [--json] [--check]\n");
-    return -1;
-  }
-  return 0;
+  opt_args_free(&args);
+  arena_free(a);
+  return rc;
 }
 
 /* ---- human output ---------------------------------------------------------------------------- */
@@ -268,7 +278,8 @@ static void json_check(json_t *o, const Buf *rep, int nviol) {
 
 static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   InspectOpts o = {0};
-  if (inspect_args(&o, argc, argv, errf) < 0) return 2;
+  int ar = inspect_args(&o, argc, argv, errf);
+  if (ar != 0) return ar < 0 ? 2 : 0;
   Err err = {0};
   char line[1024];
   uint8_t *data = NULL;

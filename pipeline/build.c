@@ -302,6 +302,10 @@ static int write_outputs(BuildJob *j, const BuildOptions *bo) {
   char dir[4096];
   if (j->blob_file) {
     snprintf(dir, sizeof dir, "%s", bo->out_dir);
+    if (io_mkdirs(dir, &j->err) < 0) {
+      buf_free(&nn);
+      return -1;
+    }
   } else {
     if (model_dir(j, bo, dir, sizeof dir) < 0) {
       buf_free(&nn);

@@ -1031,11 +1031,13 @@ static void man_options(Buf *b, unsigned cmd) {
       Buf t = BUF_INIT;
       spellings(&t, (OptId)id, cmd, ", ");
       buf_put(&t, "", 1);
-      buf_printf(b, ".TP\n.B ");
+      buf_printf(b, ".TP\n\\fB");
       roff(b, (char *)t.data);
+      buf_printf(b, "\\fR");
       if (r->type != OT_BOOL && r->flags && r->metavar) {
-        buf_printf(b, " \" \"\n.I ");
+        buf_printf(b, " \\fI");
         roff(b, r->metavar);
+        buf_printf(b, "\\fR");
       }
       buf_printf(b, "\n");
       buf_free(&t);
@@ -1071,14 +1073,17 @@ void opt_man(Buf *b) {
                 ".SH SYNOPSIS\n");
   for (size_t i = 0; i < N_CMDS; i++) {
     buf_printf(b, ".B blobc %s\n", CMDS[i].name);
-    roff(b, CMDS[i].synopsis);
-    buf_printf(b, "\n.br\n");
+    if (CMDS[i].synopsis[0]) {
+      roff(b, CMDS[i].synopsis);
+      buf_printf(b, "\n");
+    }
+    buf_printf(b, ".br\n");
   }
   buf_printf(b, ".SH DESCRIPTION\n"
                 "blobc replaces the Model Optimizer (mo) + compile_tool chain and the online blobconverter with one "
-                "offline program. Its option names are theirs: every flag takes\n.B \\-\\-flag=value\nor\n"
-                ".BR \"\\-\\-flag value\" ;\n"
-                "'\\-' and '_' are the same inside a name, and a name of two or more letters may be typed with one dash or two. "
+                "offline program. Its option names are theirs: every flag takes \\fB\\-\\-flag=value\\fR or "
+                "\\fB\\-\\-flag value\\fR; a dash and an underscore are the same inside a name, and a name of two or "
+                "more letters may be typed with one dash or two. "
                 "Quote bracketed values so the shell leaves them alone: \\-\\-mean_values \"[127.5,127.5,127.5]\".\n"
                 "Progress and diagnostics go to standard error, results to standard output.\n"
                 ".SH COMMANDS\n");

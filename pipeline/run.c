@@ -101,6 +101,15 @@ static void print_issues(Run *r, const BuildJob *j, FILE *f) {
   (void)r;
 }
 
+/* What the compiler does not apply yet is said, not silently dropped. */
+static void warn_unapplied(Run *r, const BuildJob *jobs, int n) {
+  if (!r->io->diag) return;
+  for (int i = 0; i < n; i++)
+    if (jobs[i].opt.output_precision == PREC_FP32)
+      fprintf(r->io->diag, "%s: warning: output_precision FP32 (-op FP32) is not applied yet: the blob's outputs are FP16\n",
+              jobs[i].name);
+}
+
 /* ---- job selection ------------------------------------------------------------------------ */
 
 /* Levenshtein distance, case-insensitive, for "did you mean" on model names (< 64 bytes). */
@@ -353,6 +362,7 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
                      .quiet = flag(a, OPT_QUIET) || (check && json) || !r->io->diag, .verbose = flag(a, OPT_VERBOSE),
                      .use_cache = !check && !flag(a, OPT_FORCE), .activation_stats = flag(a, OPT_ACTIVATION_STATS),
                      .diag = r->io->diag};
+  warn_unapplied(r, jobs, n);
   build_run(jobs, n, &bo);
   if (check && !json)
     for (int i = 0; i < n; i++) print_issues(r, &jobs[i], r->io->out);
@@ -484,6 +494,7 @@ static int run_convert(Run *r, OptArgs *a) {
   jobs[0].blob_file = blob_file;
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = blob_file == NULL,
                      .quiet = flag(a, OPT_QUIET) || !r->io->diag, .diag = r->io->diag};
+  warn_unapplied(r, jobs, 1);
   build_run(jobs, 1, &bo);
   BuildJob *j = &jobs[0];
   if (j->blob_path) {
