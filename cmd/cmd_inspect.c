@@ -130,11 +130,34 @@ static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
   }
 }
 
+/* The OpenVINO releases whose compile_tool writes a blob version (depthai-core,
+ * src/openvino/OpenVINO.cpp, blobVersionToOpenvinoMapping): 6.0 is written by every release
+ * from 2020.4 to 2022.1, so a 6.0 blob's version does not tell which one made it (depthai loads
+ * it as 2022.1, the latest); (year, minor) stamps name one release. NULL when unknown. */
+static const char *const *openvino_range(uint32_t major, uint32_t minor, int *n) {
+  static const char *const V50[] = {"2020.3"};
+  static const char *const V60[] = {"2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
+  static const char *const STAMPED[] = {"2020.3", "2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
+  if (major == 5 && minor == 0) return *n = 1, V50;
+  if (major == 6 && minor == 0) return *n = 6, V60;
+  char v[32];
+  snprintf(v, sizeof v, "%u.%u", major, minor);
+  for (int i = 0; i < 7; i++)
+    if (!strcmp(v, STAMPED[i])) return *n = 1, &STAMPED[i];
+  return *n = 0, NULL;
+}
+
 static void print_human(FILE *out, const BlobInfo *b) {
   const BlobHeader *h = &b->hdr;
-  fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major,
-          h->ver_minor, b->openvino ? b->openvino : "? (not in depthai's table)",
-          b->inline_shapes ? " (v5 inline shapes)" : "");
+  int nr = 0;
+  const char *const *r = openvino_range(h->ver_major, h->ver_minor, &nr);
+  if (nr > 1)
+    fprintf(out, "%s: MyriadX blob version %u.%u -> compiled by OpenVINO %s to %s (the version does not say which; depthai loads it as %s)%s\n",
+            b->path, h->ver_major, h->ver_minor, r[0], r[nr - 1], b->openvino ? b->openvino : r[nr - 1],
+            b->inline_shapes ? " (v5 inline shapes)" : "");
+  else
+    fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major, h->ver_minor,
+            nr ? r[0] : b->openvino ? b->openvino : "? (not in depthai's table)", b->inline_shapes ? " (v5 inline shapes)" : "");
   if (b->superblob) {
     fprintf(out, "  superblob   base blob %llu bytes at %zu; patch sizes (1..16 SHAVEs):",
             (unsigned long long)b->super_blob_size, b->base);
@@ -235,6 +258,11 @@ static json_t *json_blob(const BlobInfo *b) {
   json_object_set_new(o, "file", json_string(b->path ? b->path : ""));
   json_object_set_new(o, "version", json_string(ver));
   json_object_set_new(o, "openvino", b->openvino ? json_string(b->openvino) : json_null());
+  int nr = 0;
+  const char *const *r = openvino_range(h->ver_major, h->ver_minor, &nr);
+  json_t *range = json_array();
+  for (int i = 0; i < nr; i++) json_array_append_new(range, json_string(r[i]));
+  json_object_set_new(o, "openvino_range", range);
   json_object_set_new(o, "file_size", json_integer((json_int_t)b->blob_len));
   json_object_set_new(o, "header_file_size", json_integer(h->file_size));
   json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)b->trailer_bytes));

@@ -124,7 +124,15 @@ typedef struct {
 static void progress(RunCtx *ctx, const BuildJob *j) {
   Progress *p = ctx->pr;
   FILE *f = ctx->bo->diag ? ctx->bo->diag : stderr;
-  if (ctx->bo->quiet) return;
+  if (ctx->bo->quiet) { /* no progress, but an error is always said */
+    if (j->status == JOB_ERROR && !ctx->bo->silent) {
+      char line[1400];
+      pthread_mutex_lock(&p->mu);
+      fprintf(f, "%s\n", err_line(&j->err, line, sizeof line));
+      pthread_mutex_unlock(&p->mu);
+    }
+    return;
+  }
   pthread_mutex_lock(&p->mu);
   p->done++;
   p->failed += j->status == JOB_ERROR;

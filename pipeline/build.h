@@ -45,7 +45,8 @@ typedef struct {
   const char *out_dir;
   int threads;
   bool want_blob, want_ir;
-  bool quiet;                /* no per-model progress lines */
+  bool quiet;                /* no per-model progress lines (errors are still shown) */
+  bool silent;               /* not even errors (check --json, library callers without diag) */
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats;     /* run each blob on a probe input and report its largest activation */

@@ -163,6 +163,8 @@ static void restore_job(BuildJob *j, json_t *entry) {
     const char *h = json_string_value(json_object_get(b, "sha256"));
     snprintf(j->blob_sha256, sizeof j->blob_sha256, "%s", h ? h : "");
   }
+  if (json_object_get(w, "nn_archive"))
+    j->nn_archive_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "nn_archive")));
   if (json_object_get(w, "xml")) {
     j->xml_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "xml")));
     j->bin_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "bin")));
@@ -236,8 +238,8 @@ void cache_store(BuildJob *j, const char *out_dir, json_t *record) {
   json_object_set_new(entry, "content", json_string(cd));
   json_object_set_new(entry, "files", files_json(files, n));
   json_t *outs = json_array();
-  const char *paths[3] = {j->blob_path, j->xml_path, j->bin_path};
-  for (int k = 0; k < 3; k++) {
+  const char *paths[4] = {j->blob_path, j->xml_path, j->bin_path, j->nn_archive_path};
+  for (int k = 0; k < 4; k++) {
     if (!paths[k]) continue;
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", out_dir, paths[k]);

@@ -359,7 +359,8 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
   n = select_jobs(jobs, n, only, shard_i, shard_n);
   if (n == 0 && r->io->diag) fprintf(r->io->diag, "blobc %s: shard %d/%d of %s holds no model\n", r->cmd, shard_i, shard_n, manifest);
   BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
-                     .quiet = flag(a, OPT_QUIET) || (check && json) || !r->io->diag, .verbose = flag(a, OPT_VERBOSE),
+                     .quiet = flag(a, OPT_QUIET) || (check && json) || !r->io->diag, .silent = (check && json) || !r->io->diag,
+                     .verbose = flag(a, OPT_VERBOSE),
                      .use_cache = !check && !flag(a, OPT_FORCE), .activation_stats = flag(a, OPT_ACTIVATION_STATS),
                      .diag = r->io->diag};
   warn_unapplied(r, jobs, n);
@@ -493,7 +494,7 @@ static int run_convert(Run *r, OptArgs *a) {
   build_jobs_from_manifest(&jobs, &n, m, ar, &err);
   jobs[0].blob_file = blob_file;
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = blob_file == NULL,
-                     .quiet = flag(a, OPT_QUIET) || !r->io->diag, .diag = r->io->diag};
+                     .quiet = flag(a, OPT_QUIET) || !r->io->diag, .silent = !r->io->diag, .diag = r->io->diag};
   warn_unapplied(r, jobs, 1);
   build_run(jobs, 1, &bo);
   BuildJob *j = &jobs[0];

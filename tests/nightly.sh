@@ -64,7 +64,7 @@ check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev
 # interrupt: a zoo heavy enough (16 ResNet-18, ~0.5 s each even optimised) to be mid-run at 1 s
 cp "$ZOO/resnet18.onnx" "$T/"
 { echo "version: 1"; echo "models:"; i=0; while [ $i -lt 16 ]; do echo "  - {name: r$i, source: resnet18.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/heavy.yaml"
-"$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force >/dev/null 2>&1 &
+"$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force >/dev/null 2>"$T/int.err" &
 pid=$!
 sleep 1
 kill -INT $pid
@@ -73,6 +73,46 @@ rc=$?
 check "SIGINT exits 130" '[ $rc -eq 130 ]'
 check "SIGINT writes the report of what finished" 'grep -q "\"skipped\": [1-9]" "$T/int/report.json"'
 check "SIGINT leaves no temp files" '[ -z "$(find "$T/int" -name "*.tmp.*")" ]'
+sk_json=$(grep -o '"skipped": [0-9]*' "$T/int/report.json" | head -1 | grep -o '[0-9]*$')
+sk_cons=$(sed -n 's/^interrupted: .* \([0-9]*\) skipped;.*/\1/p' "$T/int.err")
+sk_html=$(grep -o 'data-m="[0-9]*" data-status="skipped"' "$T/int/report.html" | wc -l)
+check "an interrupt is reported as interrupted, skipped counts equal in console ($sk_cons), JSON ($sk_json), HTML ($sk_html)" \
+  '[ -n "$sk_cons" ] && [ "$sk_cons" = "$sk_json" ] && [ "$sk_html" = "$sk_json" ] && grep -q "\"interrupted\": true" "$T/int/report.json"'
+check "the HTML has a skipped filter" 'grep -q "data-status=\"skipped\" aria-pressed" "$T/int/report.html"'
+"$BLOBC" build "$T/heavy.yaml" -o "$T/int2" -j 2 -q --force >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+sleep 0.02
+kill -INT $pid
+t0=$(date +%s)
+wait $pid
+rc=$?
+t1=$(date +%s)
+check "a second Ctrl-C aborts at once (rc $rc, $((t1 - t0)) s)" '[ $rc -eq 130 ] && [ $((t1 - t0)) -le 1 ]'
+check "the abort leaves nothing half-written" '[ -z "$(find "$T/int2" -name "*.tmp.*")" ] && for b in $(find "$T/int2" -name "*.blob"); do "$BLOBC" inspect --check "$b" >/dev/null 2>&1 || exit 1; done'
+"$BLOBC" convert "$T/resnet18.onnx" -o "$T/conv-int" >/dev/null 2>&1 &
+pid=$!
+sleep 0.2
+kill -INT $pid
+wait $pid
+rc=$?
+check "convert honours Ctrl-C (rc $rc)" '[ $rc -eq 130 ] && [ -z "$(find "$T/conv-int" -name "*.tmp.*" 2>/dev/null)" ]'
+
+# --only and missing sources: runs that tell the truth
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q --only nosuch >/dev/null 2>"$T/only.err"
+rc=$?
+check "--only with an unknown name is an error (rc $rc)" '[ $rc -eq 2 ] && grep -q "^blobc build: --only: no model named .nosuch." "$T/only.err" && [ ! -e "$T/only/report.json" ]'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q >/dev/null 2>&1
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q --only tiny --force >/dev/null 2>&1
+check "an --only run updates its model in the existing report" '[ "$(grep -c "^      \"source\": " "$T/only/report.json")" = 3 ] && grep -q "\"models\": 3" "$T/only/report.json"'
+sed 's/int64_input.onnx/nope.onnx/' "$T/zoo.yaml" > "$T/missing.yaml"
+"$BLOBC" build "$T/missing.yaml" -o "$T/miss" -q >/dev/null 2>"$T/miss.err"
+rc=$?
+check "a missing source is that model's error, the others build (rc $rc)" \
+  '[ $rc -eq 1 ] && grep -q "missing.yaml:[0-9]*: model .ids.: source file .nope.onnx. not found" "$T/miss.err" && [ -s "$T/miss/tiny/tiny_openvino_2022.1_5shave.blob" ] && [ ! -e "$T/miss/ids" ]'
+"$BLOBC" check "$T/missing.yaml" >/dev/null 2>&1
+check "check stops at a missing source" '[ $? -eq 2 ]'
 
 for delay in 0.3 0.9 1.7; do
   "$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q --force >/dev/null 2>&1 &
@@ -98,6 +138,7 @@ printf '  - {name: hs, source: unsupported_op.onnx}\n' >> "$T/zoo.yaml"
 "$BLOBC" build "$T/zoo.yaml" -o "$T/night3" -q --baseline "$T/night1/report.json" >/dev/null 2>&1
 rc=$?
 check "a newly failing model exits 3" '[ $rc -eq 3 ]'
+check "an unsupported model leaves no empty folder" '[ ! -d "$T/night3/hs" ] || [ -n "$(ls -A "$T/night3/hs")" ]'
 check "the HTML shows the changes since the baseline" 'grep -q "Changes since baseline" "$T/night3/report.html" && grep -q "Newly failing (1)" "$T/night3/report.html"'
 
 echo "nightly: $pass passed, $fail failed"
