@@ -17,6 +17,7 @@
 
 #include "compiler/backend/blob_read.h"
 #include "compiler/base/base.h"
+#include "pipeline/archive.h"
 #include "pipeline/options.h"
 
 int cmd_inspect(int argc, char **argv);
@@ -304,6 +305,66 @@ static void json_check(json_t *o, const Buf *rep, int nviol) {
   json_object_set_new(o, "check", c);
 }
 
+/* True when path is a tar archive (an NN Archive): by its extension, or xz/gzip magic. */
+static bool is_archive(const char *path) {
+  static const char *const EXT[] = {".tar.xz", ".tar.gz", ".tgz", ".tar", ".tar.bz2"};
+  size_t n = strlen(path);
+  for (size_t i = 0; i < sizeof EXT / sizeof EXT[0]; i++) {
+    size_t k = strlen(EXT[i]);
+    if (n >= k && !strcmp(path + n - k, EXT[i])) return true;
+  }
+  FILE *f = fopen(path, "rb");
+  unsigned char m[6] = {0};
+  size_t got = f ? fread(m, 1, sizeof m, f) : 0;
+  if (f) fclose(f);
+  return got == 6 && ((m[0] == 0xFD && !memcmp(m + 1, "7zXZ", 4)) || (m[0] == 0x1f && m[1] == 0x8b));
+}
+
+/* An NN Archive: its config.json (into *cfg) and the blob metadata.path names (into data). */
+static int read_nn_archive(const char *path, json_t **cfg, uint8_t **data, size_t *len, Err *err) {
+  uint8_t *text = NULL;
+  size_t tlen = 0;
+  if (archive_read_member(path, "config.json", 16u << 20, &text, &tlen, err) < 0) return -1;
+  json_error_t je;
+  *cfg = json_loadb((const char *)text, tlen, 0, &je);
+  free(text);
+  err_where(err, path, 0, NULL, NULL);
+  if (!*cfg) return err_set(err, ERR_PARSE, "config.json: %s (line %d)", je.text, je.line);
+  const char *model = json_string_value(json_object_get(json_object_get(json_object_get(*cfg, "model"), "metadata"), "path"));
+  if (!model) return err_set(err, ERR_PARSE, "config.json: no model.metadata.path");
+  return archive_read_member(path, model, INSPECT_MAX_FILE, data, len, err);
+}
+
+static void print_nn_archive(FILE *out, const char *path, const json_t *cfg) {
+  const json_t *m = json_object_get(cfg, "model"), *meta = json_object_get(m, "metadata");
+  fprintf(out, "%s: NN Archive (config_version %s): model '%s', %s, precision %s\n", path,
+          json_string_value(json_object_get(cfg, "config_version")), json_string_value(json_object_get(meta, "name")),
+          json_string_value(json_object_get(meta, "path")), json_string_value(json_object_get(meta, "precision")));
+  for (int k = 0; k < 2; k++) {
+    const json_t *list = json_object_get(m, k ? "outputs" : "inputs");
+    size_t i;
+    json_t *io;
+    json_array_foreach(list, i, io) {
+      char *shape = json_dumps(json_object_get(io, "shape"), JSON_COMPACT);
+      fprintf(out, "  %s %-20s %-8s %-18s %s", k ? "output" : "input ", json_string_value(json_object_get(io, "name")),
+              json_string_value(json_object_get(io, "dtype")), shape ? shape : "?", json_string_value(json_object_get(io, "layout")));
+      free(shape);
+      const json_t *pp = json_object_get(io, "preprocessing");
+      if (pp) {
+        char *mean = json_dumps(json_object_get(pp, "mean"), JSON_COMPACT | JSON_ENCODE_ANY);
+        char *scale = json_dumps(json_object_get(pp, "scale"), JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *dai = json_string_value(json_object_get(pp, "dai_type"));
+        fprintf(out, "  %s  dai_type %s, mean %s, scale %s, interleaved_to_planar %s", json_string_value(json_object_get(io, "input_type")),
+                dai ? dai : "-", mean ? mean : "?", scale ? scale : "?",
+                json_is_true(json_object_get(pp, "interleaved_to_planar")) ? "true" : "false");
+        free(mean);
+        free(scale);
+      }
+      fputc('\n', out);
+    }
+  }
+}
+
 static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   InspectOpts o = {0};
   int ar = inspect_args(&o, argc, argv, errf);
@@ -315,8 +376,11 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   Arena *a = arena_new();
   Buf rep = BUF_INIT;
   BlobInfo *b = NULL;
+  json_t *cfg = NULL;
   int rc = 2;
-  if (io_read_file(&data, &len, o.path, INSPECT_MAX_FILE, &err) < 0 ||
+  bool archive = is_archive(o.path);
+  if ((archive ? read_nn_archive(o.path, &cfg, &data, &len, &err)
+               : io_read_file(&data, &len, o.path, INSPECT_MAX_FILE, &err)) < 0 ||
       blob_parse(&b, a, data, len, o.path, &err) < 0) {
     err_where(&err, o.path, 0, NULL, NULL);
     fprintf(errf, "%s\n", err_line(&err, line, sizeof line));
@@ -326,10 +390,17 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   if (o.json) {
     json_t *j = json_blob(b);
     if (o.check) json_check(j, &rep, nviol);
+    if (cfg) { /* {"nn_archive": config.json, "blob": ...} */
+      json_t *w = json_object();
+      json_object_set(w, "nn_archive", cfg);
+      json_object_set_new(w, "blob", j);
+      j = w;
+    }
     json_dumpf(j, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(j);
   } else {
+    if (cfg) print_nn_archive(out, o.path, cfg);
     print_human(out, b);
     if (o.check && nviol == 0) fprintf(out, "check: ok\n");
     if (o.check && nviol) {
@@ -339,6 +410,7 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   }
   rc = nviol ? 1 : 0;
 done:
+  json_decref(cfg);
   buf_free(&rep);
   arena_free(a);
   free(data);
