@@ -6,9 +6,13 @@
 #   make demo       deps + build + convert the demo zoo with -j2, print where the report is
 #   make fuzz-smoke libFuzzer harnesses, a few seconds each (part of test); make fuzz: long runs
 #   make bench      benchmarks (not part of test)
+#   make man        regenerate blobc.1 (the man page) from the option table
+#   make install    blobc and blobc.1 into $(DESTDIR)$(PREFIX)/bin and .../share/man/man1
 
 CC      ?= cc
 BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-format-truncation -fno-common -MMD -MP
 CFLAGS  += -I. -I$(BUILD)/gen $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
@@ -19,8 +23,12 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
+# python3-*: the Python package (python/, blobconverter's API over libblobc.so): pip and setuptools
+# install it offline, pytest and jsonschema run its tests (the NN Archive schema check)
 DEB_PKGS := build-essential pkg-config libyaml-dev libxml2-dev libarchive-dev libcmocka-dev \
-            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev valgrind
+            libprotobuf-c-dev protobuf-c-compiler libonnx-dev libjansson-dev libssl-dev libbz2-dev chromium clang libclang-rt-14-dev valgrind \
+            python3-pytest python3-setuptools python3-pip python3-jsonschema
+PYTHON   ?= /usr/bin/python3
 
 LIB_DIRS := compiler compiler/base compiler/graph compiler/frontend compiler/passes compiler/backend compiler/backend/blob \
             compiler/ref pipeline reports
@@ -30,6 +38,8 @@ PROTOS   := $(wildcard compiler/frontend/*.proto)
 GEN_HDR  := $(BUILD)/gen/onnx.pb-c.h $(PROTOS:compiler/frontend/%.proto=$(BUILD)/gen/%.pb-c.h)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o $(PROTOS:compiler/frontend/%.proto=$(BUILD)/gen/%.pb-c.o)
 CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/*.c))
+# libblobc.so for the Python package: the same sources built again with -fPIC (libblobc.a stays as is)
+PIC_OBJ  := $(LIB_OBJ:$(BUILD)/%.o=$(BUILD)/pic/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # test support (the ONNX builder): linked into tests, fixtures, benchmarks; not in libblobc
@@ -37,8 +47,8 @@ SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TOOL_SRC := $(wildcard tests/fixtures/*.c)
 TOOLS    := $(TOOL_SRC:tests/fixtures/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps test asan demo bench clean check-deps run-tests
-all: $(BUILD)/blobc $(TOOLS)
+.PHONY: all deps test asan demo bench clean check-deps run-tests man install uninstall install-check python-test install-python
+all: $(BUILD)/blobc $(TOOLS) $(if $(filter 1,$(SAN)),,$(BUILD)/libblobc.so)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,6 +77,17 @@ $(BUILD)/%.o: %.c | $(GEN_HDR)
 
 $(BUILD)/libblobc.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Werror -Wshadow -Wstrict-prototypes,$(CFLAGS)) -fPIC -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/libblobc.so: $(PIC_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libblobc.so -o $@ $^ $(LDLIBS)
 
 $(BUILD)/blobc: $(CMD_OBJ) $(BUILD)/libblobc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -98,6 +119,8 @@ run-tests: all $(TESTS) $(DEMO_DIR)/.stamp
 	@BLOBC_VERIFY_IR=1 BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(DEMO_DIR) BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/cli.sh
 	@BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(DEMO_DIR) BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/nightly.sh
 	@BUILD_DIR=$(CURDIR)/$(BUILD) sh tests/optable-check.sh
+	@$(MAKE) --no-print-directory install-check
+	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory python-test; fi
 	@sh tests/include-check.sh --self-test
 
 test: deps
@@ -118,6 +141,38 @@ demo: deps
 	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out; rc=$$?; \
 	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.html (also report.json, junit.xml)"; \
 	[ $$rc -le 1 ]
+
+# The man page is generated from pipeline/options.def (blobc --man) and kept in the tree so
+# `man ./blobc.1` works from a checkout; tests/cli.sh fails when it is stale.
+man: $(BUILD)/blobc
+	$(BUILD)/blobc --man > blobc.1.tmp && mv blobc.1.tmp blobc.1
+
+install: $(BUILD)/blobc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/blobc $(DESTDIR)$(PREFIX)/bin/blobc
+	install -m 644 blobc.1 $(DESTDIR)$(PREFIX)/share/man/man1/blobc.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/blobc $(DESTDIR)$(PREFIX)/share/man/man1/blobc.1
+
+# The Python package (python/): blobconverter's API over libblobc.so, installed offline with
+# Debian's pip and setuptools; its tests use Debian's pytest (not under SAN: the interpreter is
+# not built with ASan).
+install-python: $(BUILD)/libblobc.so
+	cp $(BUILD)/libblobc.so python/blobc/libblobc.so
+	$(PYTHON) -m pip install --no-index --no-build-isolation --break-system-packages $(if $(DESTDIR),--root $(DESTDIR)) $(if $(filter /usr/local,$(PREFIX)),,--prefix $(PREFIX)) ./python
+	rm -rf python/blobc/libblobc.so python/build python/blobc.egg-info
+
+python-test: $(BUILD)/libblobc.so $(BUILD)/blobc $(BUILD)/demo-zoo/.stamp
+	@BLOBC_LIB=$(CURDIR)/$(BUILD)/libblobc.so BLOBC=$(CURDIR)/$(BUILD)/blobc DEMO_ZOO=$(CURDIR)/$(BUILD)/demo-zoo \
+	  PYTHONPATH=$(CURDIR)/python PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
+
+# make install into a scratch DESTDIR: the files land where PREFIX says
+install-check: $(BUILD)/blobc
+	@d=$$(mktemp -d) && $(MAKE) --no-print-directory -s install DESTDIR=$$d PREFIX=/opt/blobc >/dev/null && \
+	  test -x $$d/opt/blobc/bin/blobc && test -s $$d/opt/blobc/share/man/man1/blobc.1 && \
+	  $$d/opt/blobc/bin/blobc version >/dev/null && rm -rf $$d && echo "install-check: 1 passed, 0 failed" || \
+	  { rm -rf $$d; echo "install-check: 0 passed, 1 failed"; exit 1; }
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -13,15 +13,16 @@
 #include <string.h>
 
 #include "pipeline/omz.h"
+#include "pipeline/options.h"
 #include "reports/report_merge.h"
 
 int cmd_import_omz(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
-static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "blobc: ");
+static int usage_error(const char *cmd, const char *fmt, const char *arg) {
+  fprintf(stderr, "blobc %s: ", cmd);
   fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'blobc --help')\n");
+  fprintf(stderr, " (see 'blobc %s --help')\n", cmd);
   return 2;
 }
 
@@ -32,50 +33,70 @@ static int print_err(const Err *err) {
 }
 
 int cmd_import_omz(int argc, char **argv) {
-  const char *dir = NULL, *out = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("usage: blobc import-omz DIR -o zoo.yaml\n"
-             "  writes a manifest with one model per Open Model Zoo model.yml found below DIR\n");
-      return 0;
-    } else if (!strcmp(a, "-o") && i + 1 < argc) out = argv[++i];
-    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
-    else if (!dir) dir = a;
-    else return usage_error("unexpected argument '%s'", a);
+  Arena *a = arena_new();
+  OptArgs args;
+  Err perr = {0};
+  int prc = opt_cli_parse(&args, CMD_IMPORT, argc - 1, argv + 1, a, &perr);
+  const char *dir = prc == 0 && args.n_pos ? args.pos[0] : NULL, *out = prc == 0 ? opt_str(&args.run, OPT_OUTPUT) : NULL;
+  int rc = -1;
+  if (prc < 0) rc = usage_error("import-omz", "%s", perr.msg);
+  else if (args.help) {
+    Buf b = BUF_INIT;
+    opt_help(&b, CMD_IMPORT);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
+    rc = 0;
+  } else if (args.n_pos > 1) rc = usage_error("import-omz", "unexpected argument '%s'", args.pos[1]);
+  else if (!dir) rc = usage_error("import-omz", "%s needs a folder", "import-omz");
+  else if (!out) rc = usage_error("import-omz", "%s needs -o MANIFEST.yaml", "import-omz");
+  if (rc >= 0) {
+    opt_args_free(&args);
+    arena_free(a);
+    return rc;
   }
-  if (!dir) return usage_error("%s needs a folder", "import-omz");
-  if (!out) return usage_error("%s needs -o MANIFEST.yaml", "import-omz");
+  dir = arena_strdup(a, dir);
+  out = arena_strdup(a, out);
   Err err = {0};
   OmzStats st = {0};
-  if (omz_import_write(dir, out, &st, &err) < 0) return print_err(&err);
-  fprintf(stderr, "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n", st.found,
-          st.imported, st.skipped, out);
-  return 0;
+  int orc = omz_import_write(dir, out, &st, &err) < 0 ? print_err(&err) : 0;
+  if (orc == 0) {
+    fprintf(stderr, "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n", st.found,
+            st.imported, st.skipped, out);
+    printf("%s\n", out);
+  }
+  opt_args_free(&args);
+  arena_free(a);
+  return orc;
 }
 
 static int cmd_report_merge(int argc, char **argv) {
+  Arena *a = arena_new();
+  OptArgs args;
+  Err perr = {0};
+  int rc = 0, n = 0;
   const char *out = NULL;
-  const char **in = calloc((size_t)argc + 1, sizeof *in);
-  int n = 0, rc = 0;
-  if (!in) return 2;
-  for (int i = 2; i < argc && rc == 0; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-o") && i + 1 < argc) out = argv[++i];
-    else if (a[0] == '-' && a[1]) rc = usage_error("unknown option '%s'", a);
-    else in[n++] = a;
+  const char **in = NULL;
+  if (opt_cli_parse(&args, CMD_MERGE, argc - 2, argv + 2, a, &perr) < 0) rc = usage_error("report merge", "%s", perr.msg);
+  if (rc == 0) {
+    out = opt_str(&args.run, OPT_OUTPUT);
+    in = args.pos;
+    n = args.n_pos;
   }
-  if (rc == 0 && !n) rc = usage_error("%s needs at least one report.json", "report merge");
-  if (rc == 0 && !out) rc = usage_error("%s needs -o DIR", "report merge");
+  if (rc == 0 && !n) rc = usage_error("report merge", "%s needs at least one report.json", "report merge");
+  if (rc == 0 && !out) rc = usage_error("report merge", "%s needs -o DIR", "report merge");
   if (rc == 0) {
     Err err = {0};
     int models = 0;
     if (report_merge_write(out, in, n, &models, &err) < 0) {
       print_err(&err);
       rc = 2;
-    } else fprintf(stderr, "%d reports, %d models merged; report: %s/report.html (and report.json, junit.xml)\n", n, models, out);
+    } else {
+      fprintf(stderr, "%d reports, %d models merged; report: %s/report.html (and report.json, junit.xml)\n", n, models, out);
+      printf("%s/report.json\n", out);
+    }
   }
-  free(in);
+  opt_args_free(&args);
+  arena_free(a);
   return rc;
 }
 
@@ -85,5 +106,5 @@ int cmd_report(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!strcmp(argv[1], "merge")) return cmd_report_merge(argc, argv);
-  return usage_error("unknown report command '%s' (expected 'merge')", argv[1]);
+  return usage_error("report", "unknown report command '%s' (expected 'merge')", argv[1]);
 }

@@ -17,6 +17,8 @@
 
 #include "compiler/backend/blob_read.h"
 #include "compiler/base/base.h"
+#include "pipeline/archive.h"
+#include "pipeline/options.h"
 
 int cmd_inspect(int argc, char **argv);
 
@@ -28,27 +30,36 @@ typedef struct {
   bool json, check;
 } InspectOpts;
 
-/* Parses argv[1..]; returns 0 or -1 (message on errf). */
+/* Parses argv[1..] with the option table (pipeline/options.def); returns 0, 1 for --help (printed
+ * on stdout) or -1 (message on errf). */
 static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0)
-      o->json = true;
-    else if (strcmp(argv[i], "--check") == 0)
-      o->check = true;
-    else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(errf, "blobc inspect: unknown option '%s'\n", argv[i]);
-      return -1;
-    } else if (o->path) {
-      fprintf(errf, "blobc inspect: more than one file given\n");
-      return -1;
-    } else
-      o->path = argv[i];
+  Arena *a = arena_new();
+  OptArgs args;
+  Err err = {0};
+  int rc = 0;
+  if (opt_cli_parse(&args, CMD_INSPECT, argc - 1, argv + 1, a, &err) < 0) {
+    fprintf(errf, "blobc inspect: %s\n", err.msg);
+    rc = -1;
+  } else if (args.help) {
+    Buf b = BUF_INIT;
+    opt_help(&b, CMD_INSPECT);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
+    rc = 1;
+  } else if (args.n_pos != 1) {
+    fprintf(errf, "blobc inspect: %s (usage: blobc inspect FILE.blob|ARCHIVE.tar.xz [--json] [--check])\n",
+            args.n_pos ? "more than one file given" : "no file given");
+    rc = -1;
+  } else {
+    o->path = argv[argc - 1];
+    for (int i = 1; i < argc; i++)
+      if (!strcmp(argv[i], args.pos[0])) o->path = argv[i]; /* argv outlives the arena */
+    o->json = opt_isset(&args.run, OPT_JSON) && opt_int(&args.run, OPT_JSON);
+    o->check = opt_isset(&args.run, OPT_CHECK) && opt_int(&args.run, OPT_CHECK);
   }
-  if (!o->path) {
-    fprintf(errf, "usage: blobc inspect FILE.blob [--json] [--check]\n");
-    return -1;
-  }
-  return 0;
+  opt_args_free(&args);
+  arena_free(a);
+  return rc;
 }
 
 /* ---- human output ---------------------------------------------------------------------------- */
@@ -153,11 +164,34 @@ static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
   }
 }
 
+/* The OpenVINO releases whose compile_tool writes a blob version (depthai-core,
+ * src/openvino/OpenVINO.cpp, blobVersionToOpenvinoMapping): 6.0 is written by every release
+ * from 2020.4 to 2022.1, so a 6.0 blob's version does not tell which one made it (depthai loads
+ * it as 2022.1, the latest); (year, minor) stamps name one release. NULL when unknown. */
+static const char *const *openvino_range(uint32_t major, uint32_t minor, int *n) {
+  static const char *const V50[] = {"2020.3"};
+  static const char *const V60[] = {"2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
+  static const char *const STAMPED[] = {"2020.3", "2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
+  if (major == 5 && minor == 0) return *n = 1, V50;
+  if (major == 6 && minor == 0) return *n = 6, V60;
+  char v[32];
+  snprintf(v, sizeof v, "%u.%u", major, minor);
+  for (int i = 0; i < 7; i++)
+    if (!strcmp(v, STAMPED[i])) return *n = 1, &STAMPED[i];
+  return *n = 0, NULL;
+}
+
 static void print_human(FILE *out, const BlobInfo *b) {
   const BlobHeader *h = &b->hdr;
-  fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major,
-          h->ver_minor, b->openvino ? b->openvino : "? (not in depthai's table)",
-          b->inline_shapes ? " (v5 inline shapes)" : "");
+  int nr = 0;
+  const char *const *r = openvino_range(h->ver_major, h->ver_minor, &nr);
+  if (nr > 1)
+    fprintf(out, "%s: MyriadX blob version %u.%u -> compiled by OpenVINO %s to %s (the version does not say which; depthai loads it as %s)%s\n",
+            b->path, h->ver_major, h->ver_minor, r[0], r[nr - 1], b->openvino ? b->openvino : r[nr - 1],
+            b->inline_shapes ? " (v5 inline shapes)" : "");
+  else
+    fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major, h->ver_minor,
+            nr ? r[0] : b->openvino ? b->openvino : "? (not in depthai's table)", b->inline_shapes ? " (v5 inline shapes)" : "");
   if (b->superblob) {
     fprintf(out, "  superblob   base blob %llu bytes at %zu; patch sizes (1..16 SHAVEs):",
             (unsigned long long)b->super_blob_size, b->base);
@@ -312,6 +346,11 @@ static json_t *json_blob(const BlobInfo *b) {
   json_object_set_new(o, "file", json_string(b->path ? b->path : ""));
   json_object_set_new(o, "version", json_string(ver));
   json_object_set_new(o, "openvino", b->openvino ? json_string(b->openvino) : json_null());
+  int nr = 0;
+  const char *const *r = openvino_range(h->ver_major, h->ver_minor, &nr);
+  json_t *range = json_array();
+  for (int i = 0; i < nr; i++) json_array_append_new(range, json_string(r[i]));
+  json_object_set_new(o, "openvino_range", range);
   json_object_set_new(o, "file_size", json_integer((json_int_t)b->blob_len));
   json_object_set_new(o, "header_file_size", json_integer(h->file_size));
   json_object_set_new(o, "trailer_bytes", json_integer((json_int_t)b->trailer_bytes));
@@ -353,9 +392,70 @@ static void json_check(json_t *o, const Buf *rep, int nviol) {
   json_object_set_new(o, "check", c);
 }
 
+/* True when path is a tar archive (an NN Archive): by its extension, or xz/gzip magic. */
+static bool is_archive(const char *path) {
+  static const char *const EXT[] = {".tar.xz", ".tar.gz", ".tgz", ".tar", ".tar.bz2"};
+  size_t n = strlen(path);
+  for (size_t i = 0; i < sizeof EXT / sizeof EXT[0]; i++) {
+    size_t k = strlen(EXT[i]);
+    if (n >= k && !strcmp(path + n - k, EXT[i])) return true;
+  }
+  FILE *f = fopen(path, "rb");
+  unsigned char m[6] = {0};
+  size_t got = f ? fread(m, 1, sizeof m, f) : 0;
+  if (f) fclose(f);
+  return got == 6 && ((m[0] == 0xFD && !memcmp(m + 1, "7zXZ", 4)) || (m[0] == 0x1f && m[1] == 0x8b));
+}
+
+/* An NN Archive: its config.json (into *cfg) and the blob metadata.path names (into data). */
+static int read_nn_archive(const char *path, json_t **cfg, uint8_t **data, size_t *len, Err *err) {
+  uint8_t *text = NULL;
+  size_t tlen = 0;
+  if (archive_read_member(path, "config.json", 16u << 20, &text, &tlen, err) < 0) return -1;
+  json_error_t je;
+  *cfg = json_loadb((const char *)text, tlen, 0, &je);
+  free(text);
+  err_where(err, path, 0, NULL, NULL);
+  if (!*cfg) return err_set(err, ERR_PARSE, "config.json: %s (line %d)", je.text, je.line);
+  const char *model = json_string_value(json_object_get(json_object_get(json_object_get(*cfg, "model"), "metadata"), "path"));
+  if (!model) return err_set(err, ERR_PARSE, "config.json: no model.metadata.path");
+  return archive_read_member(path, model, INSPECT_MAX_FILE, data, len, err);
+}
+
+static void print_nn_archive(FILE *out, const char *path, const json_t *cfg) {
+  const json_t *m = json_object_get(cfg, "model"), *meta = json_object_get(m, "metadata");
+  fprintf(out, "%s: NN Archive (config_version %s): model '%s', %s, precision %s\n", path,
+          json_string_value(json_object_get(cfg, "config_version")), json_string_value(json_object_get(meta, "name")),
+          json_string_value(json_object_get(meta, "path")), json_string_value(json_object_get(meta, "precision")));
+  for (int k = 0; k < 2; k++) {
+    const json_t *list = json_object_get(m, k ? "outputs" : "inputs");
+    size_t i;
+    json_t *io;
+    json_array_foreach(list, i, io) {
+      char *shape = json_dumps(json_object_get(io, "shape"), JSON_COMPACT);
+      fprintf(out, "  %s %-20s %-8s %-18s %s", k ? "output" : "input ", json_string_value(json_object_get(io, "name")),
+              json_string_value(json_object_get(io, "dtype")), shape ? shape : "?", json_string_value(json_object_get(io, "layout")));
+      free(shape);
+      const json_t *pp = json_object_get(io, "preprocessing");
+      if (pp) {
+        char *mean = json_dumps(json_object_get(pp, "mean"), JSON_COMPACT | JSON_ENCODE_ANY);
+        char *scale = json_dumps(json_object_get(pp, "scale"), JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *dai = json_string_value(json_object_get(pp, "dai_type"));
+        fprintf(out, "  %s  dai_type %s, mean %s, scale %s, interleaved_to_planar %s", json_string_value(json_object_get(io, "input_type")),
+                dai ? dai : "-", mean ? mean : "?", scale ? scale : "?",
+                json_is_true(json_object_get(pp, "interleaved_to_planar")) ? "true" : "false");
+        free(mean);
+        free(scale);
+      }
+      fputc('\n', out);
+    }
+  }
+}
+
 static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   InspectOpts o = {0};
-  if (inspect_args(&o, argc, argv, errf) < 0) return 2;
+  int ar = inspect_args(&o, argc, argv, errf);
+  if (ar != 0) return ar < 0 ? 2 : 0;
   Err err = {0};
   char line[1024];
   uint8_t *data = NULL;
@@ -363,8 +463,11 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   Arena *a = arena_new();
   Buf rep = BUF_INIT;
   BlobInfo *b = NULL;
+  json_t *cfg = NULL;
   int rc = 2;
-  if (io_read_file(&data, &len, o.path, INSPECT_MAX_FILE, &err) < 0 ||
+  bool archive = is_archive(o.path);
+  if ((archive ? read_nn_archive(o.path, &cfg, &data, &len, &err)
+               : io_read_file(&data, &len, o.path, INSPECT_MAX_FILE, &err)) < 0 ||
       blob_parse(&b, a, data, len, o.path, &err) < 0) {
     err_where(&err, o.path, 0, NULL, NULL);
     fprintf(errf, "%s\n", err_line(&err, line, sizeof line));
@@ -374,10 +477,17 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   if (o.json) {
     json_t *j = json_blob(b);
     if (o.check) json_check(j, &rep, nviol);
+    if (cfg) { /* {"nn_archive": config.json, "blob": ...} */
+      json_t *w = json_object();
+      json_object_set(w, "nn_archive", cfg);
+      json_object_set_new(w, "blob", j);
+      j = w;
+    }
     json_dumpf(j, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(j);
   } else {
+    if (cfg) print_nn_archive(out, o.path, cfg);
     print_human(out, b);
     if (o.check && nviol == 0) fprintf(out, "check: ok\n");
     if (o.check && nviol) {
@@ -387,6 +497,7 @@ static int inspect_run(int argc, char **argv, FILE *out, FILE *errf) {
   }
   rc = nviol ? 1 : 0;
 done:
+  json_decref(cfg);
   buf_free(&rep);
   arena_free(a);
   free(data);

@@ -34,6 +34,7 @@
 #include "compiler/ref/blob_run.h"
 #include "compiler/ref/ref.h"
 #include "compiler/ref/tensor_io.h"
+#include "pipeline/options.h"
 
 int cmd_verify(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -137,39 +138,35 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
 }
 
 int cmd_verify(int argc, char **argv) {
-  const char *via = "graph";
-  bool json = false;
-  int n_dirs = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--via") && i + 1 < argc) via = argv[++i];
-    else if (!strncmp(argv[i], "--via=", 6)) via = argv[i] + 6;
-    else if (!strcmp(argv[i], "--json")) json = true;
-    else if (argv[i][0] == '-') {
-      fprintf(stderr, "blobc: verify: unknown option '%s' (see 'blobc --help')\n", argv[i]);
-      return 2;
-    } else n_dirs++;
-  }
-  if (!n_dirs) {
-    fprintf(stderr, "blobc: verify: no test folder given (usage: blobc verify DIR... [--via graph|graph-fp16|blob] [--json])\n");
+  Arena *pa = arena_new();
+  OptArgs args;
+  Err perr = {0};
+  if (opt_cli_parse(&args, CMD_VERIFY, argc - 1, argv + 1, pa, &perr) < 0) {
+    fprintf(stderr, "blobc verify: %s\n", perr.msg);
+    arena_free(pa);
     return 2;
   }
-  RefMode mode;
-  if (!strcmp(via, "graph")) mode = REF_FP32;
-  else if (!strcmp(via, "graph-fp16")) mode = REF_FP16;
-  else if (!strcmp(via, "blob")) mode = REF_BLOB;
-  else if (0) {
-    return 2;
-  } else {
-    fprintf(stderr, "blobc: verify: unknown --via '%s' (expected graph, graph-fp16 or blob)\n", via);
+  if (args.help) {
+    Buf b = BUF_INIT;
+    opt_help(&b, CMD_VERIFY);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
+    opt_args_free(&args);
+    arena_free(pa);
+    return 0;
+  }
+  const char *via = opt_isset(&args.run, OPT_VIA) ? opt_str(&args.run, OPT_VIA) : "graph";
+  bool json = opt_isset(&args.run, OPT_JSON) && opt_int(&args.run, OPT_JSON);
+  if (!args.n_pos) {
+    fprintf(stderr, "blobc verify: no test folder given (usage: blobc verify DIR... [--via graph|graph-fp16|blob] [--json])\n");
+    opt_args_free(&args);
+    arena_free(pa);
     return 2;
   }
+  RefMode mode = !strcmp(via, "blob") ? REF_BLOB : !strcmp(via, "graph-fp16") ? REF_FP16 : REF_FP32;
   RefCase *cases = NULL;
   int n = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--via")) { i++; continue; }
-    if (argv[i][0] == '-') continue;
-    verify_path(&cases, &n, argv[i], mode);
-  }
+  for (int i = 0; i < args.n_pos; i++) verify_path(&cases, &n, args.pos[i], mode);
   int count[4] = {0, 0, 0, 0};
   for (int i = 0; i < n; i++) count[cases[i].status]++;
   if (json) {
@@ -179,13 +176,15 @@ int cmd_verify(int argc, char **argv) {
       char r[32], u[32], t[32];
       printf("%s %s %s %s/%s\n", status_name(cases[i].status), cases[i].name, num(r, sizeof r, cases[i].max_rel_err),
              num(u, sizeof u, cases[i].roundings), num(t, sizeof t, cases[i].roundings < 0 ? -1 : cases[i].tol));
-      if (cases[i].status != REF_PASS) fprintf(stderr, "blobc: verify: %s: %s\n", cases[i].name, cases[i].msg);
+      if (cases[i].status != REF_PASS) fprintf(stderr, "blobc verify: %s: %s\n", cases[i].name, cases[i].msg);
     }
     printf("%d passed, %d failed, %d unsupported, %d uninformative\n", count[REF_PASS], count[REF_FAIL],
            count[REF_UNSUPPORTED], count[REF_UNINFORMATIVE]);
   }
   fflush(stdout);
   free(cases);
+  opt_args_free(&args);
+  arena_free(pa);
   return count[REF_FAIL] ? 1 : 0;
 }
 
@@ -346,30 +345,40 @@ done:
 }
 
 int cmd_run(int argc, char **argv) {
-  const char *model = NULL, *out_dir = ".";
-  bool fp16 = false;
-  const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-  int n_inputs = 0;
+  Arena *pa = arena_new();
+  OptArgs args;
+  Err perr = {0};
+  if (opt_cli_parse(&args, CMD_RUN, argc - 1, argv + 1, pa, &perr) < 0 || args.help || args.n_pos != 1) {
+    int rc = 2;
+    if (args.help) {
+      Buf b = BUF_INIT;
+      opt_help(&b, CMD_RUN);
+      fwrite(b.data, 1, b.len, stdout);
+      buf_free(&b);
+      rc = 0;
+    } else if (perr.msg[0]) {
+      fprintf(stderr, "blobc run: %s\n", perr.msg);
+    } else {
+      fprintf(stderr, "blobc run: %s (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n",
+              args.n_pos ? "one model at a time" : "no model given");
+    }
+    opt_args_free(&args);
+    arena_free(pa);
+    return rc;
+  }
+  const char *model = args.pos[0], *out_dir = opt_isset(&args.run, OPT_OUTPUT) ? opt_str(&args.run, OPT_OUTPUT) : ".";
+  bool fp16 = opt_isset(&args.run, OPT_FP16) && opt_int(&args.run, OPT_FP16);
+  const OptVal *iv = &args.run.v[OPT_RUN_INPUT];
+  int n_inputs = iv->line ? iv->n : 0;
+  const char **inputs = calloc((size_t)n_inputs + 1, sizeof *inputs);
   if (!inputs) return 1;
-  for (int i = 1; i < argc; i++) {
-    if ((!strcmp(argv[i], "--input") || !strcmp(argv[i], "-i")) && i + 1 < argc) inputs[n_inputs++] = argv[++i];
-    else if (!strcmp(argv[i], "-o") && i + 1 < argc) out_dir = argv[++i];
-    else if (!strcmp(argv[i], "--fp16")) fp16 = true;
-    else if (argv[i][0] == '-' || model) {
-      fprintf(stderr, "blobc: run: unexpected argument '%s' (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n", argv[i]);
-      free(inputs);
-      return 2;
-    } else model = argv[i];
-  }
-  if (!model) {
-    fprintf(stderr, "blobc: run: no model given (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n");
-    free(inputs);
-    return 2;
-  }
+  for (int i = 0; i < n_inputs; i++) inputs[i] = iv->u.sv[i];
   size_t ml = strlen(model);
   if (ml > 5 && !strcasecmp(model + ml - 5, ".blob")) { /* --fp16 has no effect: a blob runs in its own types */
     int brc = run_blob(model, inputs, n_inputs, out_dir);
     free(inputs);
+    opt_args_free(&args);
+    arena_free(pa);
     return brc;
   }
   Arena *a = arena_new();
@@ -407,6 +416,8 @@ done:
   free(feed);
   free(given);
   free(inputs);
+  opt_args_free(&args);
+  arena_free(pa);
   ref_tensors_free(outs, n_outs);
   ir_release(g);
   arena_free(a);

@@ -1,32 +1,35 @@
 /*
- * cmd/main.c — the blobc command line. Sub-commands:
+ * cmd/main.c — the blobc command line: dispatches to the commands. build, check and convert run in
+ * the library (pipeline/run.c) with the option table of pipeline/options.def; `blobc CMD --help`
+ * and the man page (`blobc --man`) are generated from the same table.
  *
- *   blobc build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--quiet]
- *   blobc convert MODEL.onnx|MODEL.xml|MODEL.prototxt [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]
- *                 [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16]
- *                 [-ip U8|FP16] [--shaves N] [--openvino 2021.4|2022.1] [-o DIR] [--name NAME]
- *   blobc check   MANIFEST.yaml|MODEL [--json]
- *   blobc inspect FILE.blob [--json] [--check]
+ * Output rule, the same in every command: results on stdout, progress and diagnostics on stderr.
+ * Errors are one line: `blobc CMD: message` for usage, `file[:line]: model 'm': message` when a
+ * file is at fault.
  *
- * Exit codes: 0 all converted, 1 some models failed (the others are still written),
- * 2 usage or manifest error, 3 regression against a baseline, 130 / 143 stopped by SIGINT /
+ * Exit codes: 0 all converted, 1 some models failed (the others are still written), 2 usage,
+ * manifest or unreadable-file error, 3 regression against a baseline, 130 / 143 stopped by SIGINT /
  * SIGTERM (running models stop at their next check; the report of what finished is written).
+ *
+ * Ctrl-C: the first one lets running models finish (build) and writes the report of what finished;
+ * the second one (and the first in convert, which has one model) aborts at once after removing
+ * this process's temporary files, so no output is ever half-written.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <libxml/parser.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <ctype.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pipeline/archive.h"
-#include "pipeline/build.h"
+#include "pipeline/options.h"
 #include "pipeline/pool.h"
-#include "pipeline/record.h"
+#include "pipeline/run.h"
 #include "reports/report.h"
-#include "reports/report_out.h"
 
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -34,165 +37,90 @@ int cmd_import_omz(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: blobc <command> [options]\n"
-          "  build   MANIFEST.yaml [-j N] [-o DIR] [--only a,b] [--shard I/N] [--force] [--quiet|--verbose]\n"
-          "          [--archive FILE.tar.gz|.tar.xz|.tar.zst] [--baseline OLD/report.json] [--activation-stats]\n"
-          "          [--max-file-mb N] [--max-nodes N] [--max-tensor-mb N] [--max-model-mb N]   (also for convert and check)\n"
-          "          [--hw auto|off]   (also for convert: NCE stages where compile_tool would put them, or none)\n"
-          "  convert MODEL.onnx [--mean_values [..]] [--scale_values [..]] [--reverse_input_channels]\n"
-          "          [--layout nchw|nhwc|nchw->nhwc] [--input_shape [..]] [--data_type FP16|FP32]\n"
-          "          [-ip U8|FP16|FP32] [--shaves N] [--openvino 2021.4|2022.1] [--superblob] [-o DIR] [--name NAME]\n"
-          "  check   MANIFEST.yaml|MODEL [--json]\n"
-          "  inspect FILE.blob [--json] [--check]\n"
-          "  archive verify FILE.tar.gz\n"
-          "  report  merge A/report.json B/report.json ... -o DIR   # join --shard runs\n"
-          "  import-omz DIR -o MANIFEST.yaml                        # Open Model Zoo model.yml files\n"
-          "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
-          "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
-          "  run     FILE.blob --input [NAME=]FILE ... [-o DIR]       # any blob's stages on the CPU, HW ones too\n"
-          "  version\n"
-          "limits (each checked before the work it guards; a model over one fails alone, with an oom error):\n"
-          "  --max-file-mb N    the model file (default 2048)\n"
-          "  --max-nodes N      nodes in a model (default 100000)\n"
-          "  --max-tensor-mb N  any one tensor (default 512, the DDR of an RVC2)\n"
-          "  --max-model-mb N   everything one model's compilation holds: the decoded model, the IR,\n"
-          "                     folded constants, the IR and blob buffers (manifest key max_model_mb;\n"
-          "                     default: half the memory blobc may use, i.e. the smallest of physical\n"
-          "                     memory, ulimit -v and the cgroup limit, divided by -j; here %llu MiB at -j 1)\n",
-          (unsigned long long)(job_default_budget(1) >> 20));
+/* ---- interrupts ------------------------------------------------------------------------------ */
+
+/* What the signal handler needs; written before the handler is installed or by the command. */
+static char g_out_dir[4096];             /* the folder the command writes */
+static volatile sig_atomic_t g_signals;  /* Ctrl-C count */
+static volatile sig_atomic_t g_sig = SIGINT; /* the signal that stops the run: exit 128 + it */
+static volatile sig_atomic_t g_abort_first; /* convert: the first Ctrl-C aborts */
+
+/* Async-signal-safe: unlinks this process's temporary files (`*.tmp.<pid>.*`) in dir. */
+static void sweep_dir(int dirfd, const char *tag, size_t tag_len, int depth) {
+  char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      struct {
+        unsigned long long ino;
+        long long off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (void *)(buf + off);
+      off += d->reclen;
+      const char *nm = d->name;
+      if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2]))) continue;
+      if (d->type == DT_DIR && depth > 0) {
+        int fd = openat(dirfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (fd >= 0) {
+          sweep_dir(fd, tag, tag_len, depth - 1);
+          close(fd);
+        }
+        continue;
+      }
+      for (const char *p = nm; *p; p++)
+        if (!strncmp(p, tag, tag_len)) {
+          unlinkat(dirfd, nm, 0);
+          break;
+        }
+    }
+  }
 }
 
-static int usage_error(const char *fmt, const char *arg);
-
-/* --max-file-mb / --max-nodes / --max-tensor-mb / --max-model-mb; returns 1 when argv[*i] was
- * one (consumed), 0 when not, -1 on a bad value. */
-static int parse_limit(CompileLimits *l, int argc, char **argv, int *i) {
-  const char *a = argv[*i];
-  bool mb_file = !strcmp(a, "--max-file-mb"), nodes = !strcmp(a, "--max-nodes"), mb_t = !strcmp(a, "--max-tensor-mb");
-  bool mb_model = !strcmp(a, "--max-model-mb");
-  if (!mb_file && !nodes && !mb_t && !mb_model) return 0;
-  if (*i + 1 >= argc) return -1;
-  char *end;
-  long long v = strtoll(argv[++*i], &end, 10);
-  if (*end || v <= 0 || v > (1LL << 40)) return -1;
-  if (mb_file) l->max_file_bytes = (uint64_t)v << 20;
-  if (nodes) l->max_nodes = v;
-  if (mb_t) l->max_tensor_bytes = (uint64_t)v << 20;
-  if (mb_model) l->max_model_bytes = (uint64_t)v << 20;
-  return 1;
+static void abort_now(void) {
+  static const char msg[] = "\nblobc: interrupted: aborted at once; nothing half-written is left\n";
+  if (g_out_dir[0]) {
+    char tag[32] = ".tmp.";
+    int k = 5;
+    char digits[16];
+    int nd = 0;
+    for (long pid = (long)getpid(); pid > 0 && nd < 15; pid /= 10) digits[nd++] = (char)('0' + pid % 10);
+    while (nd > 0) tag[k++] = digits[--nd];
+    tag[k++] = '.';
+    int fd = open(g_out_dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+      sweep_dir(fd, tag, (size_t)k, 2);
+      close(fd);
+    }
+  }
+  if (write(2, msg, sizeof msg - 1) < 0) {
+  }
+  _exit(128 + g_sig);
 }
 
-static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "blobc: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, " (see 'blobc --help')\n");
-  return 2;
-}
-
-/* The first SIGINT/SIGTERM asks everything to stop (running models within a few ms, the
- * report of what finished is written); a second one kills at once. Async-signal-safe. */
 static void on_signal(int sig) {
-  if (pool_stop_requested()) {
-    signal(sig, SIG_DFL);
-    raise(sig);
-    return;
+  if (!g_signals) g_sig = sig;
+  g_signals++;
+  if (g_signals >= 2 || g_abort_first) abort_now();
+  static const char msg[] = "\nblobc: interrupted: finishing the running models (Ctrl-C again aborts at once)\n";
+  if (write(2, msg, sizeof msg - 1) < 0) {
   }
   pool_request_stop(sig);
 }
 
-/* 128 + the signal that stopped the run (130 for SIGINT, 143 for SIGTERM). */
-static int stopped_rc(void) { return 128 + (pool_stop_signal() ? pool_stop_signal() : SIGINT); }
+/* ---- commands -------------------------------------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
-/* Parses "[1,2,3]", "1,2,3", "1 2 3" or "name[1,2,3]" into up to max doubles; -1 on junk. */
-static int parse_list(const char *s, double *out, int max) {
-  const char *p = strchr(s, '[');
-  p = p ? p + 1 : s;
-  int n = 0;
-  while (*p && *p != ']') {
-    while (*p == ' ' || *p == ',') p++;
-    if (!*p || *p == ']') break;
-    char *end;
-    double v = strtod(p, &end);
-    if (end == p || n >= max) return -1;
-    out[n++] = v;
-    p = end;
-  }
-  return n;
-}
-
-static Layout parse_layout(const char *s) { return layout_parse(s, strlen(s)); }
-
-static Precision parse_prec(const char *s) {
-  if (!strcasecmp(s, "u8")) return PREC_U8;
-  if (!strcasecmp(s, "fp16") || !strcasecmp(s, "half")) return PREC_FP16;
-  if (!strcasecmp(s, "fp32") || !strcasecmp(s, "float")) return PREC_FP32;
-  return PREC_DEFAULT;
-}
-
-/* Keeps jobs whose name is in the comma list `only` and whose stable hash falls in shard. */
-static int select_jobs(BuildJob *jobs, int n, const char *only, int shard_i, int shard_n) {
-  int kept = 0;
-  for (int i = 0; i < n; i++) {
-    bool keep = true;
-    if (only) {
-      keep = false;
-      const char *p = only;
-      size_t len = strlen(jobs[i].name);
-      while (*p) {
-        const char *c = strchr(p, ',');
-        size_t k = c ? (size_t)(c - p) : strlen(p);
-        if (k == len && !strncmp(p, jobs[i].name, k)) keep = true;
-        p += k + (c ? 1 : 0);
-      }
-    }
-    if (keep && shard_n > 1) {
-      uint32_t h = 2166136261u; /* FNV-1a of the name: stable across machines */
-      for (const char *c = jobs[i].name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
-      keep = (int)(h % (uint32_t)shard_n) == shard_i;
-    }
-    if (keep) jobs[kept++] = jobs[i];
-  }
-  return kept;
-}
-
-/* The release tarball: every output, the reports and the resolved manifest. */
-static int write_archive(const char *archive, const char *out_dir, const BuildJob *jobs, int n) {
-  Err err = {0};
-  char path[4096];
-  snprintf(path, sizeof path, "%s/manifest.resolved.yaml", out_dir);
-  if (build_write_resolved(path, jobs, n, &err) < 0) goto fail;
-  const char **files = calloc((size_t)n * 3 + 8, sizeof *files);
-  int nf = 0;
-  for (int i = 0; i < n; i++) {
-    const char *p[3] = {jobs[i].blob_path, jobs[i].xml_path, jobs[i].bin_path};
-    for (int k = 0; k < 3; k++)
-      if (p[k] && jobs[i].status != JOB_ERROR) files[nf++] = p[k];
-  }
-  files[nf++] = "report.json";
-  files[nf++] = "report.html";
-  files[nf++] = "junit.xml";
-  files[nf++] = "manifest.resolved.yaml";
-  int rc = archive_write_release(archive, out_dir, files, nf, &err);
-  free(files);
-  if (rc == 0) {
-    fprintf(stderr, "archive: %s (%d files + SHA256SUMS)\n", archive, nf);
-    return 0;
-  }
-fail:;
-  char line[1400];
-  fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
-  return -1;
+static int usage_error(const char *cmd, const char *fmt, const char *arg) {
+  fprintf(stderr, "blobc%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see 'blobc %s--help')\n", cmd ? "CMD " : "");
+  return 2;
 }
 
 static int cmd_archive(int argc, char **argv) {
-  if (argc != 4 || strcmp(argv[2], "verify")) return usage_error("usage: blobc archive verify FILE.tar.gz%s", "");
+  if (argc != 4 || strcmp(argv[2], "verify")) return usage_error("archive", "usage: blobc archive verify FILE.tar.gz%s", "");
   Buf rep = BUF_INIT;
   Err err = {0};
   int bad = archive_verify(argv[3], &rep, &err);
@@ -207,290 +135,71 @@ static int cmd_archive(int argc, char **argv) {
   return bad ? 1 : 0;
 }
 
-static int finish(BuildJob *jobs, int n, const char *out_dir, const char *manifest, bool write_report,
-                  bool json_stdout, bool reproducible, const char *baseline) {
-  int newly_failing = 0;
-  int failed = 0, counts[JOB_STATUS_COUNT] = {0};
-  for (int i = 0; i < n; i++) {
-    counts[jobs[i].status]++;
-    failed += jobs[i].status != JOB_OK;
+/* True when argv[from..) asks for help (before a "--"). */
+static bool wants_help(int argc, char **argv, int from) {
+  for (int i = from; i < argc; i++) {
+    if (!strcmp(argv[i], "--")) return false;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return true;
   }
-  if (write_report) {
-    char path[4096];
-    Err err = {0};
-    snprintf(path, sizeof path, "%s/report.json", out_dir);
-    int rc = io_mkdirs(out_dir, &err);
-    json_t *doc = jobs_report(jobs, n, manifest);
-    if (reproducible) report_strip_timings(doc); /* archived: same bytes every run */
-    if (rc == 0 && baseline) {
-      newly_failing = report_baseline_apply(doc, baseline, &err);
-      if (newly_failing < 0) rc = -1;
-    }
-    /* report.json, report.html and junit.xml as one atomic batch: one fsync commit for all */
-    char *json = rc == 0 ? report_json_dumps(doc) : NULL;
-    char *junit = rc == 0 ? report_junit_string(doc) : NULL;
-    Buf html = BUF_INIT, jbuf = BUF_INIT;
-    if (rc == 0 && (!json || !junit || report_html_render(&html, doc) < 0)) rc = err_set(&err, ERR_INTERNAL, "cannot render the reports");
-    if (rc == 0) {
-      buf_put(&jbuf, json, strlen(json));
-      buf_put(&jbuf, "\n", 1);
-      char p_html[4096], p_junit[4096];
-      snprintf(p_html, sizeof p_html, "%s/report.html", out_dir);
-      snprintf(p_junit, sizeof p_junit, "%s/junit.xml", out_dir);
-      const char *paths[3] = {path, p_html, p_junit};
-      const void *datas[3] = {jbuf.data, html.data, junit};
-      size_t lens[3] = {jbuf.len, html.len, strlen(junit)};
-      rc = io_write_atomic_many(paths, datas, lens, 3, &err);
-    }
-    free(json);
-    free(junit);
-    buf_free(&html);
-    buf_free(&jbuf);
-    json_decref(doc);
-    if (rc < 0) {
-      char line[1400];
-      fprintf(stderr, "blobc: %s\n", err_line(&err, line, sizeof line));
-      return 2;
-    }
-    fprintf(stderr, "%d models: %d ok, %d unsupported, %d failed", n, counts[JOB_OK], counts[JOB_UNSUPPORTED],
-            counts[JOB_ERROR] + counts[JOB_SKIPPED] + counts[JOB_INTERRUPTED]);
-    if (counts[JOB_INTERRUPTED] + counts[JOB_SKIPPED])
-      fprintf(stderr, " (%d interrupted, %d not started)", counts[JOB_INTERRUPTED], counts[JOB_SKIPPED]);
-    fprintf(stderr, "; report: %s/report.html (and report.json, junit.xml)\n", out_dir);
-  }
-  if (json_stdout) {
-    json_t *doc = jobs_report(jobs, n, manifest);
-    char *s = report_json_dumps(doc);
-    if (s) puts(s);
-    free(s);
-    json_decref(doc);
-  }
-  if (pool_stop_requested()) return stopped_rc();
-  if (newly_failing > 0) {
-    fprintf(stderr, "%d model(s) newly failing since the baseline (see report.html)\n", newly_failing);
-    return 3;
-  }
-  return failed ? 1 : 0;
+  return false;
 }
 
-/* --hw: 1 auto (the NCE where it can, compile_tool's default), 2 off (every layer on SHAVEs), 0 bad. */
-static int parse_hw(const char *s) { return !strcmp(s, "auto") ? 1 : !strcmp(s, "off") ? 2 : 0; }
-
-static int cmd_build(int argc, char **argv, bool check) {
-  const char *manifest = NULL, *out_dir = "out", *only = NULL, *archive = NULL, *baseline = NULL;
-  int threads = 2, shard_i = 0, shard_n = 1;
-  bool quiet = false, json = false, verbose = false, force = false, act = false;
-  int hw = 0; /* 0 as the manifest says, 1 auto, 2 off */
-  CompileLimits limits = {0};
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && i + 1 < argc) threads = atoi(argv[++i]);
-    else if (!strncmp(a, "-j", 2) && a[2]) threads = atoi(a + 2);
-    else if (!strcmp(a, "-o") && i + 1 < argc) out_dir = argv[++i];
-    else if (!strcmp(a, "--only") && i + 1 < argc) only = argv[++i];
-    else if (!strcmp(a, "--archive") && i + 1 < argc) archive = argv[++i];
-    else if (!strcmp(a, "--baseline") && i + 1 < argc) baseline = argv[++i];
-    else if (!strcmp(a, "--shard") && i + 1 < argc) {
-      if (sscanf(argv[++i], "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
-        return usage_error("--shard takes I/N with 0 <= I < N, got '%s'", argv[i]);
-    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = true;
-    else if (!strcmp(a, "--json")) json = true;
-    else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = true;
-    else if (!strcmp(a, "--force")) force = true;
-    else if (!strcmp(a, "--activation-stats")) act = true;
-    else if (!strcmp(a, "--hw") && i + 1 < argc) {
-      if ((hw = parse_hw(argv[++i])) == 0) return usage_error("--hw takes auto or off, got '%s'", argv[i]);
-    } else if (!strncmp(a, "--max-", 6)) {
-      if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
-    }
-    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
-    else if (!manifest) manifest = a;
-    else return usage_error("unexpected argument '%s'", a);
-  }
-  if (!manifest) return usage_error("%s needs a manifest", check ? "check" : "build");
-  if (threads < 1 || threads > 256) return usage_error("-j takes 1..256, got '%s'", "?");
-  Arena *a = arena_new();
-  BuildJob *jobs = NULL;
-  int n = 0, rc;
-  Err err = {0};
-  Manifest *m = NULL;
-  if (check && !ends_with(manifest, ".yaml") && !ends_with(manifest, ".yml")) {
-    jobs = calloc(1, sizeof *jobs);
-    n = 1;
-    jobs[0].name = manifest;
-    jobs[0].opt = (CompileOptions){.model_name = "model", .source = manifest, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
-    const char *slash = strrchr(manifest, '/');
-    jobs[0].name = arena_strdup(a, slash ? slash + 1 : manifest);
-  } else {
-    if (manifest_load(&m, manifest, &err) < 0) {
-      char line[1400];
-      fprintf(stderr, "%s\n", err_line(&err, line, sizeof line));
-      arena_free(a);
-      return 2;
-    }
-    build_jobs_from_manifest(&jobs, &n, m, a, &err);
-  }
-  n = select_jobs(jobs, n, only, shard_i, shard_n);
-  for (int i = 0; hw && i < n; i++) jobs[i].opt.hw_off = hw == 2; /* --hw overrides the manifest */
-  BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
-                     .quiet = quiet || (check && json), .verbose = verbose, .use_cache = !check && !force,
-                     .activation_stats = act, .limits = limits};
-  build_run(jobs, n, &bo);
-  if (check && !json) {
-    for (int i = 0; i < n; i++) {
-      const BuildJob *j = &jobs[i];
-      for (int k = 0; k < j->res.n_issues; k++) {
-        const CompIssue *is = &j->res.issues[k];
-        printf("%s: node '%s' (%s): %s: %s%s%s\n", j->name, is->node, is->op, is->verdict, is->reason,
-               is->fix[0] ? "; fix: " : "", is->fix);
-      }
-    }
-  }
-  rc = finish(jobs, n, out_dir, manifest, !check, check && json, archive != NULL, baseline);
-  if (archive && !check && (rc == 0 || rc == 1) && write_archive(archive, out_dir, jobs, n) < 0) rc = 2;
-  build_jobs_free(jobs, n);
-  manifest_free(m);
-  arena_free(a);
-  return rc;
-}
-
-/* The manifest's rule for model names (they become folder and file names). */
-static bool safe_name(const char *s) {
-  size_t n = strlen(s);
-  if (n == 0 || n > 100 || s[0] == '.') return false;
-  for (size_t i = 0; i < n; i++)
-    if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-')) return false;
-  return true;
-}
-
-static int cmd_convert(int argc, char **argv) {
-  const char *model = NULL, *out_dir = ".", *name = NULL, *openvino = "2022.1";
-  CompInput in = {0};
-  Precision data_type = PREC_FP16;
-  int shaves = 6;
-  bool superblob = false, hw_off = false;
-  CompileLimits limits = {0};
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    bool has = i + 1 < argc;
-    if (!strcmp(a, "--mean_values") && has) {
-      if ((in.n_mean = parse_list(argv[++i], in.mean, 8)) <= 0) return usage_error("bad --mean_values '%s'", argv[i]);
-    } else if (!strcmp(a, "--scale_values") && has) {
-      if ((in.n_scale = parse_list(argv[++i], in.scale, 8)) <= 0) return usage_error("bad --scale_values '%s'", argv[i]);
-    } else if (!strcmp(a, "--reverse_input_channels")) in.reverse_input_channels = true;
-    else if (!strcmp(a, "--layout") && has) {
-      char buf[64];
-      snprintf(buf, sizeof buf, "%s", argv[++i]);
-      char *arrow = strstr(buf, "->");
-      if (arrow) *arrow = 0;
-      in.layout = parse_layout(buf);
-      in.frame_layout = arrow ? parse_layout(arrow + 2) : in.layout;
-      if (!in.layout || !in.frame_layout) return usage_error("bad --layout '%s' (nchw, nhwc, nchw->nhwc ...)", argv[i]);
-    } else if (!strcmp(a, "--input_shape") && has) {
-      double d[IR_MAX_DIMS];
-      int r = parse_list(argv[++i], d, IR_MAX_DIMS);
-      if (r <= 0) return usage_error("bad --input_shape '%s'", argv[i]);
-      in.has_shape = true;
-      in.rank = r;
-      for (int k = 0; k < r; k++) {
-        if (d[k] < 1) return usage_error("bad --input_shape '%s'", argv[i]);
-        in.shape[k] = (int64_t)d[k];
-      }
-    } else if (!strcmp(a, "--data_type") && has) {
-      if (!(data_type = parse_prec(argv[++i])) || data_type == PREC_U8) return usage_error("bad --data_type '%s'", argv[i]);
-      if (data_type == PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): say so, never write FP32 stages */
-        fprintf(stderr, "warning: --data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n");
-        data_type = PREC_FP16;
-      }
-    } else if ((!strcmp(a, "-ip") || !strcmp(a, "--input_precision")) && has) {
-      if (!(in.precision = parse_prec(argv[++i]))) return usage_error("bad -ip '%s' (U8, FP16, FP32)", argv[i]);
-    } else if ((!strcmp(a, "--shaves") || !strcmp(a, "-sh")) && has) {
-      shaves = atoi(argv[++i]);
-      if (shaves < 1 || shaves > 16) return usage_error("--shaves takes 1..16, got '%s'", argv[i]);
-    } else if (!strcmp(a, "--openvino") && has) {
-      openvino = argv[++i];
-      if (strcmp(openvino, "2021.4") && strcmp(openvino, "2022.1")) return usage_error("--openvino takes 2021.4 or 2022.1, got '%s'", openvino);
-    } else if (!strcmp(a, "-o") && has) out_dir = argv[++i];
-    else if (!strcmp(a, "--superblob")) superblob = true;
-    else if (!strcmp(a, "--hw") && has) {
-      int h = parse_hw(argv[++i]);
-      if (!h) return usage_error("--hw takes auto or off, got '%s'", argv[i]);
-      hw_off = h == 2;
-    } else if (!strncmp(a, "--max-", 6)) {
-      if (parse_limit(&limits, argc, argv, &i) != 1) return usage_error("bad value for %s (a positive whole number)", a);
-    }
-    else if (!strcmp(a, "--name") && has) name = argv[++i];
-    else if (a[0] == '-') return usage_error("unknown option '%s'", a);
-    else if (!model) model = a;
-    else return usage_error("unexpected argument '%s'", a);
-  }
-  if (!model) return usage_error("%s needs a model file", "convert");
-  Arena *a = arena_new();
-  if (name && !safe_name(name)) {
-    arena_free(a);
-    return usage_error("--name '%s' must be 1-100 of [A-Za-z0-9._-], not starting with '.'", name);
-  }
-  if (!name) { /* file stem, made safe */
-    const char *slash = strrchr(model, '/');
-    char *stem = arena_strdup(a, slash ? slash + 1 : model);
-    char *dot = strrchr(stem, '.');
-    if (dot && dot != stem) *dot = 0;
-    if (strlen(stem) > 100) stem[100] = 0;
-    for (char *p = stem; *p; p++)
-      if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')) *p = '_';
-    if (stem[0] == '.' || !stem[0]) stem = arena_printf(a, "model%s", stem);
-    name = stem;
-  }
-  BuildJob *job = calloc(1, sizeof *job);
-  job->name = name;
-  job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
-                              .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino,
-                              .superblob = superblob, .hw_off = hw_off, .limits = limits};
-  BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false, .limits = limits};
-  build_run(job, 1, &bo);
-  if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);
-  for (int k = 0; k < job->res.n_issues; k++) {
-    const CompIssue *is = &job->res.issues[k];
-    fprintf(stderr, "%s: node '%s' (%s): %s: %s%s%s\n", name, is->node, is->op, is->verdict, is->reason,
-            is->fix[0] ? "; fix: " : "", is->fix);
-  }
-  int rc = pool_stop_requested() ? stopped_rc() : job->status == JOB_OK ? 0 : 1;
-  build_jobs_free(job, 1);
-  arena_free(a);
-  return rc;
+static int print_help(unsigned cmd, FILE *f) {
+  Buf b = BUF_INIT;
+  opt_help(&b, cmd);
+  fwrite(b.data, 1, b.len, f);
+  buf_free(&b);
+  return 0;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    usage(stderr);
+    print_help(0, stderr);
     return 2;
   }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-    usage(stdout);
+    unsigned c = argc > 2 ? opt_cmd_by_name(argv[2]) : 0;
+    return print_help(c, stdout);
+  }
+  if (!strcmp(cmd, "--man")) {
+    Buf b = BUF_INIT;
+    opt_man(&b);
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    if (wants_help(argc, argv, 2)) return print_help(CMD_VERSION, stdout);
     printf("blobc %s\n", BLOBC_VERSION);
     return 0;
   }
+  unsigned bit = opt_cmd_by_name(cmd);
+  if (!bit) {
+    fprintf(stderr, "blobc: unknown command '%s' (see 'blobc --help')\n", cmd);
+    return 2;
+  }
+  /* report merge / archive verify: the help of the sub-command */
+  if (!(bit & CMD_COMPILE) && wants_help(argc, argv, 2)) return print_help(bit, stdout);
   xmlInitParser();
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  g_abort_first = !strcmp(cmd, "convert");
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   int rc;
-  if (!strcmp(cmd, "build")) rc = cmd_build(argc, argv, false);
-  else if (!strcmp(cmd, "check")) rc = cmd_build(argc, argv, true);
-  else if (!strcmp(cmd, "convert")) rc = cmd_convert(argc, argv);
-  else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
+  if (bit & CMD_COMPILE) {
+    /* the out dir is known once the options are read: run_command fills it before any write */
+    RunIo io = {.out = stdout, .diag = stderr, .out_dir = g_out_dir, .out_dir_size = sizeof g_out_dir};
+    rc = run_command(cmd, argc - 2, argv + 2, &io);
+  } else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
   else if (!strcmp(cmd, "archive")) rc = cmd_archive(argc, argv);
   else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc - 1, argv + 1);
   else if (!strcmp(cmd, "import-omz")) rc = cmd_import_omz(argc - 1, argv + 1);
   else if (!strcmp(cmd, "report")) rc = cmd_report(argc - 1, argv + 1);
-  else if (!strcmp(cmd, "run")) rc = cmd_run(argc - 1, argv + 1);
-  else rc = usage_error("unknown command '%s'", cmd);
+  else rc = cmd_run(argc - 1, argv + 1);
+  fflush(stdout);
   xmlCleanupParser();
   return rc;
 }

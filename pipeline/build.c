@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cache.h"
+#include "nnarchive.h"
 #include "pool.h"
 #include "record.h"
 
@@ -61,13 +63,15 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     BuildJob *j = &jobs[i];
     j->name = mm->name;
     j->line = mm->line;
+    j->mm = mm;
     CompileOptions *o = &j->opt;
     o->model_name = mm->name;
     o->source = mm->source;
     o->data_type = map_prec(mm->data_type);
     if (o->data_type == PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): one warning, FP16 stages */
-      fprintf(stderr, "%s:%d: model '%s': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n",
-              m->path, mm->line, mm->name);
+      if (m->path && m->path[0] && mm->line > 0) fprintf(stderr, "%s:%d: ", m->path, mm->line);
+      fprintf(stderr, "model '%s': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n",
+              mm->name);
       o->data_type = PREC_FP16;
     }
     o->output_precision = map_prec(mm->output_precision);
@@ -75,8 +79,20 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->cmx_slices = mm->cmx_slices ? mm->cmx_slices : mm->shaves;
     o->openvino = mm->openvino;
     o->superblob = mm->superblob;
-    o->hw_off = mm->hw_off;
-    j->max_model_bytes = (uint64_t)mm->max_model_mb << 20;
+    { /* hw: auto (the NCE where it can) or off */
+      const char *hw = opt_str(&mm->opt, OPT_HW);
+      o->hw_off = hw && !strcasecmp(hw, "off");
+    }
+    j->max_model_bytes = (uint64_t)opt_int(&mm->opt, OPT_MAX_MODEL_MB) << 20;
+    o->limits.max_file_bytes = (uint64_t)opt_int(&mm->opt, OPT_MAX_FILE_MB) << 20;
+    o->limits.max_nodes = opt_int(&mm->opt, OPT_MAX_NODES);
+    o->limits.max_tensor_bytes = (uint64_t)opt_int(&mm->opt, OPT_MAX_TENSOR_MB) << 20;
+    j->nn_archive = opt_int(&mm->opt, OPT_NN_ARCHIVE) != 0;
+    if (mm->missing) { /* the model's own error; the others still build */
+      j->status = JOB_ERROR;
+      err_where(&j->err, m->path, mm->source_line, mm->name, "");
+      err_set(&j->err, ERR_IO, "%s", mm->missing);
+    }
     o->n_inputs = mm->n_inputs;
     o->inputs = arena_array(a, (size_t)mm->n_inputs + 1, sizeof(CompInput));
     for (int k = 0; k < mm->n_inputs; k++) {
@@ -121,7 +137,16 @@ typedef struct {
  * one line per model otherwise; errors always get their own full line. */
 static void progress(RunCtx *ctx, const BuildJob *j) {
   Progress *p = ctx->pr;
-  if (ctx->bo->quiet) return;
+  FILE *f = ctx->bo->diag ? ctx->bo->diag : stderr;
+  if (ctx->bo->quiet) { /* no progress, but an error is always said */
+    if (j->status == JOB_ERROR && !ctx->bo->silent) {
+      char line[1400];
+      pthread_mutex_lock(&p->mu);
+      fprintf(f, "%s\n", err_line(&j->err, line, sizeof line));
+      pthread_mutex_unlock(&p->mu);
+    }
+    return;
+  }
   pthread_mutex_lock(&p->mu);
   p->done++;
   p->failed += j->status == JOB_ERROR || j->status == JOB_INTERRUPTED;
@@ -130,23 +155,23 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   double el = io_now() - p->t0, eta = p->done ? el / p->done * (ctx->n - p->done) : 0;
   char line[1400];
   if (j->status == JOB_ERROR || j->status == JOB_INTERRUPTED) {
-    if (p->tty) fputs("\r\033[K", stderr);
-    fprintf(stderr, "%s\n", err_line(&j->err, line, sizeof line));
+    if (p->tty) fputs("\r\033[K", f);
+    fprintf(f, "%s\n", err_line(&j->err, line, sizeof line));
   }
   if (ctx->bo->verbose)
     for (int k = 0; k < j->res.n_issues; k++) {
       const CompIssue *is = &j->res.issues[k];
-      if (p->tty) fputs("\r\033[K", stderr);
-      fprintf(stderr, "%s: node '%s' (%s): %s: %s\n", j->name, is->node, is->op, is->verdict, is->reason);
+      if (p->tty) fputs("\r\033[K", f);
+      fprintf(f, "%s: node '%s' (%s): %s: %s\n", j->name, is->node, is->op, is->verdict, is->reason);
     }
-  fprintf(stderr, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
+  fprintf(f, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
           job_status_name(j->status), j->cached_record ? " (cached)" : "", j->t_total);
-  if (p->failed) fprintf(stderr, " \u00b7 %d failed", p->failed);
-  if (p->unsupported) fprintf(stderr, " \u00b7 %d unsupported", p->unsupported);
-  if (p->done < ctx->n) fprintf(stderr, " \u00b7 ETA %.0fs", eta);
-  fputs(p->tty ? "" : "\n", stderr);
-  if (p->tty && p->done == ctx->n) fputc('\n', stderr);
-  fflush(stderr);
+  if (p->failed) fprintf(f, " \u00b7 %d failed", p->failed);
+  if (p->unsupported) fprintf(f, " \u00b7 %d unsupported", p->unsupported);
+  if (p->done < ctx->n) fprintf(f, " \u00b7 ETA %.0fs", eta);
+  fputs(p->tty ? "" : "\n", f);
+  if (p->tty && p->done == ctx->n) fputc('\n', f);
+  fflush(f);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -271,17 +296,84 @@ static void remove_stale_temps(const char *dir) {
   closedir(d);
 }
 
+/* Writes a compiled model's files in one atomic batch (written, then fsynced, then renamed): the
+ * IR, the blob (or superblob) and the NN Archive, into out_dir/<name>/, or for convert -o X.blob the
+ * blob alone at that path. No folder is created when there is nothing to write. 0, or -1 with
+ * j->err filled. */
+static int write_outputs(BuildJob *j, const BuildOptions *bo) {
+  Arena *a = j->res.arena;
+  bool has_blob = j->status == JOB_OK && bo->want_blob && j->res.blob.len;
+  Buf nn = BUF_INIT;
+  const char *names[4], *paths[4];
+  const void *datas[4];
+  size_t lens[4];
+  const char **rels[4];
+  int nf = 0, rc = 0;
+  if (has_blob && j->nn_archive && nnarchive_build(&nn, j, &j->err) < 0) return -1;
+  const Buf *bufs[4] = {&j->res.xml, &j->res.bin, &j->res.blob, &nn};
+  const char *blob_name = j->blob_file ? strrchr(j->blob_file, '/') ? strrchr(j->blob_file, '/') + 1 : j->blob_file
+                          : j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
+                                             : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
+  const char *files[4] = {arena_printf(a, "%s.xml", j->name), arena_printf(a, "%s.bin", j->name), blob_name,
+                          arena_printf(a, "%s.tar.xz", j->name)};
+  const char **targets[4] = {&j->xml_path, &j->bin_path, &j->blob_path, &j->nn_archive_path};
+  for (int k = 0; k < 4; k++) {
+    bool want = k < 2 ? bo->want_ir && !j->blob_file && j->res.xml.len : k == 2 ? has_blob : nn.len > 0;
+    if (!want) continue;
+    names[nf] = files[k];
+    datas[nf] = bufs[k]->data ? (const void *)bufs[k]->data : "";
+    lens[nf] = bufs[k]->len;
+    rels[nf] = targets[k];
+    nf++;
+  }
+  if (nf == 0) return 0;
+  char dir[4096];
+  if (j->blob_file) {
+    snprintf(dir, sizeof dir, "%s", bo->out_dir);
+    if (io_mkdirs(dir, &j->err) < 0) {
+      buf_free(&nn);
+      return -1;
+    }
+  } else {
+    if (model_dir(j, bo, dir, sizeof dir) < 0) {
+      buf_free(&nn);
+      return -1;
+    }
+    remove_stale_temps(dir);
+  }
+  for (int k = 0; k < nf; k++) paths[k] = arena_printf(a, "%s/%s", dir, names[k]);
+  /* the blob's SHA-256 on a second thread while the files are written and flushed */
+  ShaJob sj = {j->blob_sha256, j->res.blob.data, j->res.blob.len};
+  pthread_t sha_tid;
+  bool sha_started = has_blob && sj.len >= BIG_WRITE && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
+  if (has_blob && !sha_started) sha_thread(&sj);
+  rc = io_write_atomic_many(paths, datas, lens, nf, &j->err);
+  if (sha_started) pthread_join(sha_tid, NULL);
+  if (rc == 0) {
+    for (int k = 0; k < nf; k++) *rels[k] = j->blob_file ? names[k] : arena_printf(a, "%s/%s", j->name, names[k]);
+    if (j->blob_path) j->blob_size = j->res.blob.len;
+  }
+  buf_free(&nn);
+  return rc;
+}
+
 static void run_one(void *vctx, int i, int worker) {
   (void)worker;
   if (pool_stop_requested()) return;
   RunCtx *ctx = vctx;
   BuildJob *j = &ctx->jobs[i];
   const BuildOptions *bo = ctx->bo;
+  if (j->status == JOB_ERROR) { /* failed before it started (its source file is missing) */
+    progress(ctx, j);
+    return;
+  }
   double t0 = io_now();
   j->opt.want_blob = bo->want_blob;
   j->opt.want_ir = bo->want_ir;
   j->activation_stats = bo->activation_stats;
-  j->opt.limits = bo->limits;
+  if (bo->limits.max_file_bytes) j->opt.limits.max_file_bytes = bo->limits.max_file_bytes;
+  if (bo->limits.max_nodes) j->opt.limits.max_nodes = bo->limits.max_nodes;
+  if (bo->limits.max_tensor_bytes) j->opt.limits.max_tensor_bytes = bo->limits.max_tensor_bytes;
   /* the manifest's budget, capped by --max-model-mb; else that, else the machine's share */
   uint64_t cli = bo->limits.max_model_bytes, own = j->max_model_bytes;
   j->opt.limits.max_model_bytes = own && (!cli || own < cli) ? own : cli ? cli : ctx->default_model_bytes;
@@ -302,7 +394,6 @@ static void run_one(void *vctx, int i, int worker) {
   if (join_ir(&ectx, rc == 0) < 0) rc = -1; /* the IR is on disk (or the job failed) before anything else */
   if (rc == 0 && j->activation_stats && j->res.blob.len && !j->opt.superblob)
     probe_activations(&j->probe, &j->res.blob, j->res.arena);
-  Arena *a = j->res.arena;
   if (rc == 0 && pool_stop_requested() && (bo->want_blob || bo->want_ir)) {
     /* compiled, but a stop came: do not start writing (a big blob's fsync can take seconds) */
     rc = -1;
@@ -314,51 +405,16 @@ static void run_one(void *vctx, int i, int worker) {
     err_where(&j->err, NULL, -1, j->name, NULL);
   } else {
     j->status = j->res.n_unsupported ? JOB_UNSUPPORTED : JOB_OK;
-    if (bo->want_blob || bo->want_ir) {
-      char dir[4096];
-      if (model_dir(j, bo, dir, sizeof dir) < 0) {
-        j->status = JOB_ERROR;
-      } else {
-        remove_stale_temps(dir);
-        /* the model's files in one atomic batch: written, then fsynced, then renamed */
-        const char *names[3], *paths[3];
-        const void *datas[3];
-        size_t lens[3];
-        const char **rels[3];
-        int nf = 0;
-        const Buf *bufs[3] = {&j->res.xml, &j->res.bin, &j->res.blob};
-        const char *files[3] = {arena_printf(a, "%s.xml", j->name), arena_printf(a, "%s.bin", j->name),
-                                j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
-                                                 : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves)};
-        const char **targets[3] = {&j->xml_path, &j->bin_path, &j->blob_path};
-        for (int k = 0; k < 3; k++) {
-          bool want = k < 2 ? bo->want_ir && j->res.xml.len : j->status == JOB_OK && bo->want_blob && j->res.blob.len;
-          if (!want) continue;
-          names[nf] = files[k];
-          paths[nf] = arena_printf(a, "%s/%s", dir, files[k]);
-          datas[nf] = bufs[k]->data ? (const void *)bufs[k]->data : "";
-          lens[nf] = bufs[k]->len;
-          rels[nf] = targets[k];
-          nf++;
-        }
-        /* the blob's SHA-256 on a second thread while the files are written and flushed */
-        bool has_blob = j->status == JOB_OK && bo->want_blob && j->res.blob.len;
-        ShaJob sj = {j->blob_sha256, j->res.blob.data, j->res.blob.len};
-        pthread_t sha_tid;
-        bool sha_started = has_blob && sj.len >= BIG_WRITE && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
-        if (has_blob && !sha_started) sha_thread(&sj);
-        int wrc = nf ? io_write_atomic_many(paths, datas, lens, nf, &j->err) : 0;
-        if (sha_started) pthread_join(sha_tid, NULL);
-        if (wrc < 0) {
-          j->status = JOB_ERROR;
-          j->blob_sha256[0] = 0;
-        } else {
-          for (int k = 0; k < nf; k++) *rels[k] = arena_printf(a, "%s/%s", j->name, names[k]);
-          if (j->blob_path) j->blob_size = j->res.blob.len;
-        }
-        if (j->status == JOB_ERROR) err_where(&j->err, NULL, -1, j->name, NULL);
-      }
+    if ((bo->want_blob || bo->want_ir) && write_outputs(j, bo) < 0) {
+      j->status = JOB_ERROR;
+      j->blob_sha256[0] = 0;
+      err_where(&j->err, NULL, -1, j->name, NULL);
     }
+  }
+  if (j->status != JOB_OK && j->status != JOB_UNSUPPORTED && !j->blob_file) { /* leave no empty folder behind */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", bo->out_dir, j->name);
+    rmdir(dir); /* fails, harmlessly, when the folder holds files (an earlier run's) */
   }
   /* the big buffers are on disk now; keep only the summary */
   buf_free(&j->res.blob);
@@ -371,7 +427,7 @@ static void run_one(void *vctx, int i, int worker) {
 }
 
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo) {
-  Progress pr = {.t0 = io_now(), .tty = isatty(2) != 0};
+  Progress pr = {.t0 = io_now(), .tty = isatty(fileno(bo->diag ? bo->diag : stderr)) != 0};
   pthread_mutex_init(&pr.mu, NULL);
   RunCtx ctx = {jobs, n, bo, &pr, job_default_budget(bo->threads)};
   pool_run(bo->threads, n, run_one, &ctx);
@@ -406,44 +462,39 @@ static void yaml_str(Buf *b, const char *s) {
 
 int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err) {
   Buf b = BUF_INIT;
-  buf_printf(&b, "# every option as blobc resolved it (defaults merged)\nversion: 1\nmodels:\n");
+  buf_printf(&b, "# every option as blobc resolved it (defaults merged): pipeline/options.def\nversion: 1\nmodels:\n");
   for (int i = 0; i < n; i++) {
-    const CompileOptions *o = &jobs[i].opt;
+    const ManifestModel *mm = jobs[i].mm;
     buf_printf(&b, "  - name: ");
     yaml_str(&b, jobs[i].name);
     buf_printf(&b, "\n    source: ");
-    yaml_str(&b, o->source);
-    buf_printf(&b, "\n    data_type: %s\n    shaves: %d\n    cmx_slices: %d\n    openvino: \"%s\"\n",
-               o->data_type == PREC_FP32 ? "FP32" : "FP16", o->shaves, o->cmx_slices, o->openvino ? o->openvino : "");
-    if (o->superblob) buf_printf(&b, "    superblob: true\n");
-    if (o->hw_off) buf_printf(&b, "    hw: off\n");
-    if (jobs[i].max_model_bytes) buf_printf(&b, "    max_model_mb: %llu\n", (unsigned long long)(jobs[i].max_model_bytes >> 20));
-    if (o->n_inputs) buf_printf(&b, "    inputs:\n");
-    for (int k = 0; k < o->n_inputs; k++) {
-      const CompInput *in = &o->inputs[k];
-      buf_printf(&b, "      - name: ");
-      if (in->name) yaml_str(&b, in->name);
-      else buf_printf(&b, "null");
+    yaml_str(&b, jobs[i].opt.source);
+    buf_printf(&b, "\n");
+    if (!mm) continue;
+    for (int id = 0; id < OPT_COUNT; id++) {
+      if (OPT_ROWS[id].level != OL_MODEL || !mm->opt.v[id].line) continue;
+      buf_printf(&b, "    %s: ", OPT_ROWS[id].key);
+      opt_format(&b, (OptId)id, &mm->opt.v[id]);
       buf_printf(&b, "\n");
-      if (in->has_shape) {
-        buf_printf(&b, "        shape: [");
-        for (int d = 0; d < in->rank; d++) buf_printf(&b, "%s%lld", d ? ", " : "", (long long)in->shape[d]);
-        buf_printf(&b, "]\n");
+    }
+    buf_printf(&b, "    inputs:\n");
+    for (int k = 0; k < mm->n_inputs; k++) {
+      const ManifestInput *in = &mm->inputs[k];
+      buf_printf(&b, "      - ");
+      if (in->name) {
+        buf_printf(&b, "name: ");
+        yaml_str(&b, in->name);
+        buf_printf(&b, "\n        ");
       }
-      if (in->layout) buf_printf(&b, "        layout: %s%s%s\n", layout_name(in->layout), in->frame_layout && in->frame_layout != in->layout ? "->" : "",
-                                 in->frame_layout && in->frame_layout != in->layout ? layout_name(in->frame_layout) : "");
-      if (in->n_mean) {
-        buf_printf(&b, "        mean_values: [");
-        for (int d = 0; d < in->n_mean; d++) buf_printf(&b, "%s%.17g", d ? ", " : "", in->mean[d]);
-        buf_printf(&b, "]\n");
+      int written = 0;
+      for (int id = 0; id < OPT_COUNT; id++) {
+        if (OPT_ROWS[id].level != OL_INPUT || !in->opt.v[id].line) continue;
+        buf_printf(&b, "%s%s: ", written++ ? "        " : "", OPT_ROWS[id].key);
+        opt_format(&b, (OptId)id, &in->opt.v[id]);
+        buf_printf(&b, "\n");
       }
-      if (in->n_scale) {
-        buf_printf(&b, "        scale_values: [");
-        for (int d = 0; d < in->n_scale; d++) buf_printf(&b, "%s%.17g", d ? ", " : "", in->scale[d]);
-        buf_printf(&b, "]\n");
-      }
-      buf_printf(&b, "        reverse_input_channels: %s\n", in->reverse_input_channels ? "true" : "false");
-      if (in->precision) buf_printf(&b, "        precision: %s\n", precision_name(in->precision));
+      if (!written && !in->name) buf_printf(&b, "{}\n"); /* the model's first input, as the model has it */
+      else if (!written) b.len -= 8, buf_printf(&b, "\n");
     }
   }
   int rc = io_write_atomic(path, b.data, b.len, err);

@@ -12,6 +12,7 @@
 #define PIPELINE_BUILD_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "compiler/compile.h"
 #include "manifest.h"
@@ -42,19 +43,26 @@ typedef struct {
   bool activation_stats;     /* run the blob on a probe input after compiling it (probe.h) */
   ProbeStats probe;
   json_t *cached_record;     /* the stored record (pipeline/record.h) when the cache had this model */
+  const ManifestModel *mm;   /* the manifest entry it came from (every option as resolved), or NULL
+                                for a job made by hand; outlives the job */
+  bool nn_archive;           /* also write <name>.tar.xz, Luxonis' NN Archive */
+  const char *nn_archive_path; /* relative to out_dir; NULL when not written */
+  const char *blob_file;     /* convert -o X.blob: the blob goes exactly there (no folder, no IR) */
 } BuildJob;
 
 typedef struct {
   const char *out_dir;
   int threads;
   bool want_blob, want_ir;
-  bool quiet;                /* no per-model progress lines */
+  bool quiet;                /* no per-model progress lines (errors are still shown) */
+  bool silent;               /* not even errors (check --json, library callers without diag) */
   bool verbose;              /* also each model's unsupported/converted nodes */
   bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats;     /* run each blob on a probe input and report its largest activation */
   CompileLimits limits;      /* applied to every model (0 fields = defaults). max_model_bytes
                                 0 = the manifest's max_model_mb, else job_default_budget(threads);
                                 given, it also caps the manifest's value */
+  FILE *diag;                /* progress and per-model errors; NULL = stderr */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);
@@ -64,7 +72,8 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
  * out_dir/<name>/. Returns the number of jobs that failed (error or unsupported). */
 int build_run(BuildJob *jobs, int n, const BuildOptions *bo);
 void build_jobs_free(BuildJob *jobs, int n);
-/* OUT/manifest.resolved.yaml: every option as resolved, for the release archive. */
+/* OUT/manifest.resolved.yaml: every option of pipeline/options.def as resolved (defaults
+ * included), for the release archive: building it again gives the same blobs. */
 int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err);
 /* blobconverter's naming: <name>_openvino_<ver>_<N>shave.blob */
 const char *build_blob_name(Arena *a, const char *name, const char *openvino, int shaves);

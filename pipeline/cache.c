@@ -14,23 +14,44 @@
 #define CACHE_VERSION 1
 #define CACHE_DIR ".blobc-cache"
 
-/* Canonical text of everything that changes the outputs. */
+/* Canonical text of everything that changes the outputs: every MODEL and INPUT option of
+ * pipeline/options.def (so a new option is in the key without a line here), the tool version and
+ * what the run writes. */
 static void options_digest(char out[65], const BuildJob *j) {
   const CompileOptions *o = &j->opt;
   Buf b = BUF_INIT;
-  buf_printf(&b, "tool=%s\nname=%s\ndt=%d\nop=%d\nsh=%d\ncmx=%d\nov=%s\nsb=%d\nblob=%d\nir=%d\nact=%d\n", BLOBC_VERSION,
-             o->model_name, o->data_type, o->output_precision, o->shaves, o->cmx_slices, o->openvino ? o->openvino : "",
-             o->superblob, o->want_blob, o->want_ir, j->activation_stats);
-  buf_printf(&b, "hw=%s\n", o->hw_off ? "off" : "auto"); /* blobs built before NCE stages are stale */
-  for (int i = 0; i < o->n_inputs; i++) {
-    const CompInput *in = &o->inputs[i];
-    buf_printf(&b, "in=%s|%d|%d|", in->name ? in->name : "", in->has_shape, in->rank);
-    for (int k = 0; k < in->rank && k < IR_MAX_DIMS; k++) buf_printf(&b, "%lld,", (long long)in->shape[k]);
-    buf_printf(&b, "|%d|%d|%d|%d|%d|", in->layout, in->frame_layout, in->reverse_input_channels, in->precision, in->n_mean);
-    for (int k = 0; k < in->n_mean; k++) buf_printf(&b, "%.17g,", in->mean[k]);
-    buf_printf(&b, "|%d|", in->n_scale);
-    for (int k = 0; k < in->n_scale; k++) buf_printf(&b, "%.17g,", in->scale[k]);
-    buf_put(&b, "\n", 1);
+  buf_printf(&b, "tool=%s\nname=%s\nsource=%s\nblob=%d\nir=%d\nact=%d\n", BLOBC_VERSION, o->model_name,
+             o->source ? o->source : "", o->want_blob, o->want_ir, j->activation_stats);
+  if (j->mm) {
+    for (int id = 0; id < OPT_COUNT; id++) {
+      if (OPT_ROWS[id].level != OL_MODEL) continue;
+      buf_printf(&b, "%s=", OPT_ROWS[id].key);
+      opt_format(&b, (OptId)id, &j->mm->opt.v[id]);
+      buf_put(&b, "\n", 1);
+    }
+    for (int i = 0; i < j->mm->n_inputs; i++) {
+      const ManifestInput *in = &j->mm->inputs[i];
+      buf_printf(&b, "input=%s\n", in->name ? in->name : "");
+      for (int id = 0; id < OPT_COUNT; id++) {
+        if (OPT_ROWS[id].level != OL_INPUT || !in->opt.v[id].line) continue;
+        buf_printf(&b, "  %s=", OPT_ROWS[id].key);
+        opt_format(&b, (OptId)id, &in->opt.v[id]);
+        buf_put(&b, "\n", 1);
+      }
+    }
+  } else { /* a job made by hand: the compiler's options */
+    buf_printf(&b, "dt=%d\nop=%d\nsh=%d\ncmx=%d\nov=%s\nsb=%d\nnn=%d\n", o->data_type, o->output_precision, o->shaves,
+               o->cmx_slices, o->openvino ? o->openvino : "", o->superblob, j->nn_archive);
+    for (int i = 0; i < o->n_inputs; i++) {
+      const CompInput *in = &o->inputs[i];
+      buf_printf(&b, "in=%s|%d|%d|", in->name ? in->name : "", in->has_shape, in->rank);
+      for (int k = 0; k < in->rank && k < IR_MAX_DIMS; k++) buf_printf(&b, "%lld,", (long long)in->shape[k]);
+      buf_printf(&b, "|%d|%d|%d|%d|%d|", in->layout, in->frame_layout, in->reverse_input_channels, in->precision, in->n_mean);
+      for (int k = 0; k < in->n_mean; k++) buf_printf(&b, "%.17g,", in->mean[k]);
+      buf_printf(&b, "|%d|", in->n_scale);
+      for (int k = 0; k < in->n_scale; k++) buf_printf(&b, "%.17g,", in->scale[k]);
+      buf_put(&b, "\n", 1);
+    }
   }
   sha256_hex(out, b.data, b.len);
   buf_free(&b);
@@ -142,6 +163,8 @@ static void restore_job(BuildJob *j, json_t *entry) {
     const char *h = json_string_value(json_object_get(b, "sha256"));
     snprintf(j->blob_sha256, sizeof j->blob_sha256, "%s", h ? h : "");
   }
+  if (json_object_get(w, "nn_archive"))
+    j->nn_archive_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "nn_archive")));
   if (json_object_get(w, "xml")) {
     j->xml_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "xml")));
     j->bin_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "bin")));
@@ -215,8 +238,8 @@ void cache_store(BuildJob *j, const char *out_dir, json_t *record) {
   json_object_set_new(entry, "content", json_string(cd));
   json_object_set_new(entry, "files", files_json(files, n));
   json_t *outs = json_array();
-  const char *paths[3] = {j->blob_path, j->xml_path, j->bin_path};
-  for (int k = 0; k < 3; k++) {
+  const char *paths[4] = {j->blob_path, j->xml_path, j->bin_path, j->nn_archive_path};
+  for (int k = 0; k < 4; k++) {
     if (!paths[k]) continue;
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", out_dir, paths[k]);

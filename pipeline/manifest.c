@@ -13,69 +13,42 @@
 
 #define MAX_INPUTS 256   /* per model; more is surely a mistake */
 #define MAX_SHOWN 64     /* user text quoted in a message is cut to this many bytes */
-#define DEFAULT_SHAVES 6
-#define DEFAULT_OPENVINO "2022.1"
 
-/* ---- names ------------------------------------------------------------------------------- */
+/* ---- keys (generated from pipeline/options.def) ------------------------------------------- */
 
-
-/* mo / compile_tool spellings, compared case-insensitively. */
-static const struct {
-  const char *text;
-  Precision p;
-} PREC_SPELLINGS[] = {
-    {"u8", PREC_U8},     {"uint8", PREC_U8},     {"fp16", PREC_FP16}, {"f16", PREC_FP16},
-    {"half", PREC_FP16}, {"float16", PREC_FP16}, {"fp32", PREC_FP32}, {"f32", PREC_FP32},
-    {"float", PREC_FP32}, {"float32", PREC_FP32},
-};
-
-static const char *const OPENVINO_VERSIONS[] = {"2021.4", "2022.1"};
-
-/* ---- keys -------------------------------------------------------------------------------- */
-
+#define KEY_MODEL(k) #k,
+#define KEY_INPUT(k) #k,
+#define KEY_RUN(k)
+#define NOKEY(k)
 static const char *const ROOT_KEYS[] = {"version", "defaults", "models", NULL};
 static const char *const DEFAULTS_KEYS[] = {
-    "data_type", "shaves", "cmx_slices", "openvino", "output_precision", "superblob", "layout",
-    "mean_values", "scale_values", "reverse_input_channels", "precision", "shape", "hw", "max_model_mb", NULL};
-static const char *const MODEL_KEYS[] = {
-    "name", "source", "inputs", "data_type", "shaves", "cmx_slices", "openvino",
-    "output_precision", "superblob", "layout", "mean_values", "scale_values", "reverse_input_channels",
-    "precision", "shape", "hw", "max_model_mb", NULL};
-static const char *const INPUT_KEYS[] = {"name", "shape", "layout", "mean_values", "scale_values",
-                                         "reverse_input_channels", "precision", NULL};
+#define OPT(id, key, level, ...) KEY_##level(key)
+#include "options.def"
+#undef OPT
+    NULL};
+static const char *const MODEL_KEYS[] = {"name", "source", "inputs",
+#define OPT(id, key, level, ...) KEY_##level(key)
+#include "options.def"
+#undef OPT
+                                         NULL};
+#undef KEY_MODEL
+#define KEY_MODEL(k)
+static const char *const INPUT_KEYS[] = {"name",
+#define OPT(id, key, level, ...) KEY_##level(key)
+#include "options.def"
+#undef OPT
+                                         NULL};
+#undef KEY_MODEL
+#undef KEY_INPUT
+#undef KEY_RUN
+#undef NOKEY
 
 /* ---- parsing state ----------------------------------------------------------------------- */
 
-/* Per-input settings as written at one level (defaults, model shorthand or input entry);
- * a field is "set" when its line is nonzero. */
+/* Options as written at one level (defaults, a model entry, an input entry); a value is set when
+ * its line is nonzero. */
 typedef struct {
-  Layout layout, frame_layout;
-  int layout_line;
-  int n_mean;
-  double mean[MANIFEST_MAX_DIMS];
-  int mean_line;
-  int n_scale;
-  double scale[MANIFEST_MAX_DIMS];
-  int scale_line;
-  bool reverse;
-  int reverse_line;
-  Precision precision;
-  int precision_line;
-  int rank;
-  int64_t shape[MANIFEST_MAX_DIMS];
-  int shape_line;
-} InOpts;
-
-/* Model-level settings as written in defaults or in a model entry. */
-typedef struct {
-  Precision data_type, output_precision; /* PREC_DEFAULT = not set */
-  int shaves, cmx_slices;                /* 0 = not set */
-  int shaves_line, cmx_line;
-  const char *openvino;                  /* NULL = not set */
-  int superblob;                         /* 0 not set, 1 false, 2 true */
-  int hw;                                /* 0 not set, 1 auto, 2 off */
-  long long max_model_mb;                /* 0 = not set */
-  InOpts in;
+  OptSet set;
   const yaml_node_t *shorthand; /* first per-input key written at model level, or NULL */
 } Opts;
 
@@ -86,6 +59,7 @@ typedef struct {
   const char *path;  /* manifest path for messages, never NULL */
   const char *dir;   /* folder of path with its trailing '/', or "" */
   const char *model; /* model name for messages, NULL outside a model */
+  const ManifestOptions *mo; /* never NULL */
 } Ctx;
 
 /* Line (1-based) of a node. */
@@ -103,7 +77,7 @@ static int fail_at(Ctx *c, int line, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  err_where(c->err, c->path, line, c->model ? c->model : "", "");
+  err_where(c->err, c->path, line < 0 ? 0 : line, c->model ? c->model : "", "");
   return err_set(c->err, ERR_MANIFEST, "%s", msg);
 }
 #define fail(c, n, ...) fail_at((c), node_line(n), __VA_ARGS__)
@@ -151,40 +125,6 @@ static bool parse_ll(const char *s, long long *out) {
 static int get_int(Ctx *c, const yaml_node_t *n, const char *key, long long *out) {
   if (n->type != YAML_SCALAR_NODE || !parse_ll(sval(n), out))
     return fail(c, n, "'%s' must be an integer", key);
-  return 0;
-}
-
-/* *out = a YAML 1.1 boolean (true/false/yes/no/on/off, any case), else a type error. */
-static int get_bool(Ctx *c, const yaml_node_t *n, const char *key, bool *out) {
-  static const char *const T[] = {"true", "yes", "on"}, *const F[] = {"false", "no", "off"};
-  if (n->type == YAML_SCALAR_NODE) {
-    for (size_t i = 0; i < 3; i++) {
-      if (!strcasecmp(sval(n), T[i])) { *out = true; return 0; }
-      if (!strcasecmp(sval(n), F[i])) { *out = false; return 0; }
-    }
-  }
-  return fail(c, n, "'%s' must be true or false", key);
-}
-
-/* True if s spells NaN or an infinity (YAML .nan/.inf or C nan/inf/infinity, any sign/case). */
-static bool spells_nonfinite(const char *s) {
-  if (*s == '-' || *s == '+') s++;
-  if (*s == '.') s++;
-  return !strcasecmp(s, "nan") || !strcasecmp(s, "inf") || !strcasecmp(s, "infinity");
-}
-
-/* *out = a finite number from a scalar; key names the list for messages. */
-static int get_number(Ctx *c, const yaml_node_t *n, const char *key, double *out) {
-  if (n->type != YAML_SCALAR_NODE || is_null(n))
-    return fail(c, n, "'%s' must be a number or a list of numbers", key);
-  const char *s = sval(n);
-  if (spells_nonfinite(s)) return fail(c, n, "'%s' must be finite, got %.*s", key, MAX_SHOWN, s);
-  char *end = NULL;
-  double v = strtod(s, &end);
-  if (end == s || *end || (*s != '-' && *s != '+' && *s != '.' && (*s < '0' || *s > '9')))
-    return fail(c, n, "'%s' must be a number or a list of numbers", key);
-  if (!isfinite(v)) return fail(c, n, "'%s' must be finite, got %.*s", key, MAX_SHOWN, s);
-  *out = v;
   return 0;
 }
 
@@ -268,169 +208,54 @@ static yaml_node_t *find(Ctx *c, const yaml_node_t *map, const char *key) {
   return NULL;
 }
 
-/* ---- option values ----------------------------------------------------------------------- */
+/* ---- option values (parsed by pipeline/options.c, the command line's parser too) ---------- */
 
-/* s[0..n) without surrounding blanks. */
-static void trim(const char **s, size_t *n) {
-  while (*n && (**s == ' ' || **s == '\t')) (*s)++, (*n)--;
-  while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
-}
-
-/* layout: "NCHW" or "NCHW->NHWC" (model layout -> frame layout), any case. */
-static int parse_layout(Ctx *c, const yaml_node_t *n, InOpts *o) {
-  const char *s;
-  if (get_str(c, n, "layout", &s) < 0) return -1;
-  const char *arrow = strstr(s, "->");
-  const char *a = s, *b = arrow ? arrow + 2 : s;
-  size_t na = arrow ? (size_t)(arrow - s) : strlen(s), nb = strlen(b);
-  trim(&a, &na);
-  trim(&b, &nb);
-  Layout la = layout_parse(a, na), lb = layout_parse(b, nb);
-  if (!la || !lb)
-    return fail(c, n, "unknown layout '%.*s' (expected NCHW, NHWC, CHW, HWC, NC or C, "
-                      "optionally MODEL->FRAME such as NCHW->NHWC)", MAX_SHOWN, s);
-  if (layout_rank(la) != layout_rank(lb))
-    return fail(c, n, "layout '%.*s': both sides of '->' must have the same dims", MAX_SHOWN, s);
-  o->layout = la;
-  o->frame_layout = lb;
-  o->layout_line = node_line(n);
-  return 0;
-}
-
-/* A precision value for key; allowed is a bit mask of (1 << Precision). */
-static int parse_precision(Ctx *c, const yaml_node_t *n, const char *key, unsigned allowed,
-                           Precision *out) {
-  const char *s;
-  if (get_str(c, n, key, &s) < 0) return -1;
-  for (size_t i = 0; i < sizeof PREC_SPELLINGS / sizeof PREC_SPELLINGS[0]; i++) {
-    if (strcasecmp(s, PREC_SPELLINGS[i].text) || !(allowed & 1u << PREC_SPELLINGS[i].p)) continue;
-    *out = PREC_SPELLINGS[i].p;
-    return 0;
+/* The OptText of a YAML value node; a sequence's items are its scalars (NULL for a nested
+ * collection). */
+static void node_text(Ctx *c, const yaml_node_t *n, OptText *t) {
+  memset(t, 0, sizeof *t);
+  if (n->type == YAML_MAPPING_NODE) {
+    t->is_map = true;
+    return;
   }
-  return fail(c, n, "unknown %s '%.*s' (expected %s)", key, MAX_SHOWN, s,
-              allowed & 1u << PREC_U8 ? "U8, FP16 or FP32" : "FP16 or FP32");
-}
-
-/* mean_values / scale_values: one number or a list of 1..8 numbers (scale: all > 0). */
-static int parse_values(Ctx *c, const yaml_node_t *n, const char *key, bool positive,
-                        double *out, int *count, int *line) {
-  size_t len = 1;
-  if (n->type == YAML_MAPPING_NODE)
-    return fail(c, n, "'%s' must be a number or a list of numbers", key);
-  if (n->type == YAML_SEQUENCE_NODE) {
-    len = seq_len(n);
-    if (len == 0) return fail(c, n, "'%s' must not be empty", key);
-    if (len > MANIFEST_MAX_DIMS)
-      return fail(c, n, "'%s' has %zu values, at most %d", key, len, MANIFEST_MAX_DIMS);
+  if (n->type == YAML_SCALAR_NODE) {
+    t->text = sval(n);
+    t->null = is_null(n);
+    t->has_nul = strlen(sval(n)) != n->data.scalar.length;
+    return;
   }
-  for (size_t i = 0; i < len; i++) {
-    const yaml_node_t *e =
-        n->type == YAML_SEQUENCE_NODE ? node_at(c, n->data.sequence.items.start[i]) : n;
-    if (get_number(c, e, key, &out[i]) < 0) return -1;
-    if (positive && !(out[i] > 0))
-      return fail(c, e, "'%s' must be positive, got %.*s", key, MAX_SHOWN, sval(e));
-  }
-  *count = (int)len;
-  *line = node_line(n);
-  return 0;
-}
-
-/* shape: a list of 1..8 positive integers. */
-static int parse_shape(Ctx *c, const yaml_node_t *n, InOpts *o) {
-  if (n->type != YAML_SEQUENCE_NODE) return fail(c, n, "'shape' must be a list of integers");
-  size_t len = seq_len(n);
-  if (len == 0) return fail(c, n, "'shape' must not be empty");
-  if (len > MANIFEST_MAX_DIMS)
-    return fail(c, n, "'shape' has %zu dims, at most %d", len, MANIFEST_MAX_DIMS);
-  for (size_t i = 0; i < len; i++) {
+  size_t len = seq_len(n), k = len < 16 ? len : 16; /* past any list limit only the count matters */
+  t->is_list = true;
+  t->n = len > 0x7fffffff ? 0x7fffffff : (int)len;
+  t->items = arena_array(c->a, k + 1, sizeof *t->items);
+  for (size_t i = 0; i < k; i++) {
     const yaml_node_t *e = node_at(c, n->data.sequence.items.start[i]);
-    long long v;
-    if (e->type != YAML_SCALAR_NODE || !parse_ll(sval(e), &v))
-      return fail(c, e, "'shape' must be a list of integers");
-    if (v <= 0) return fail(c, e, "'shape' dims must be positive, got %lld", v);
-    if (v > INT32_MAX) return fail(c, e, "'shape' dim %lld is too large", v);
-    o->shape[i] = v;
+    t->items[i] = e->type == YAML_SCALAR_NODE && !is_null(e) ? sval(e) : NULL;
   }
-  o->rank = (int)len;
-  o->shape_line = node_line(n);
+}
+
+/* Parses the value node v of option id into set (line = the node's). */
+static int parse_value(Ctx *c, OptId id, const yaml_node_t *v, OptSet *set) {
+  OptText t;
+  OptVal val;
+  char msg[400];
+  int bad;
+  node_text(c, v, &t);
+  if (opt_value_parse(&val, id, &t, c->a, &bad, msg, sizeof msg) < 0) {
+    const yaml_node_t *at = bad >= 0 && v->type == YAML_SEQUENCE_NODE && (size_t)bad < seq_len(v)
+                                ? node_at(c, v->data.sequence.items.start[bad])
+                                : v;
+    return fail(c, at, "%s", msg);
+  }
+  val.line = node_line(v);
+  set->v[id] = val;
   return 0;
 }
 
-/* shaves / cmx_slices: an integer in 1..16. */
-static int parse_count16(Ctx *c, const yaml_node_t *n, const char *key, int *out, int *line) {
-  long long v;
-  if (get_int(c, n, key, &v) < 0) return -1;
-  if (v < 1 || v > 16) return fail(c, n, "'%s' must be between 1 and 16, got %lld", key, v);
-  *out = (int)v;
-  *line = node_line(n);
-  return 0;
-}
-
-static int parse_openvino(Ctx *c, const yaml_node_t *n, const char **out) {
-  const char *s;
-  if (get_str(c, n, "openvino", &s) < 0) return -1;
-  for (size_t i = 0; i < sizeof OPENVINO_VERSIONS / sizeof OPENVINO_VERSIONS[0]; i++) {
-    if (strcmp(s, OPENVINO_VERSIONS[i])) continue;
-    *out = OPENVINO_VERSIONS[i];
-    return 0;
-  }
-  return fail(c, n, "unknown openvino version '%.*s' (expected 2021.4 or 2022.1)", MAX_SHOWN, s);
-}
-
-/* Parses one per-input key into o. Returns 1 if key is a per-input key, 0 if not, -1 on error. */
-static int parse_input_opt(Ctx *c, const char *key, const yaml_node_t *v, InOpts *o) {
-  int rc = 1;
-  if (!strcmp(key, "layout")) {
-    if (parse_layout(c, v, o) < 0) rc = -1;
-  } else if (!strcmp(key, "mean_values")) {
-    if (parse_values(c, v, key, false, o->mean, &o->n_mean, &o->mean_line) < 0) rc = -1;
-  } else if (!strcmp(key, "scale_values")) {
-    if (parse_values(c, v, key, true, o->scale, &o->n_scale, &o->scale_line) < 0) rc = -1;
-  } else if (!strcmp(key, "reverse_input_channels")) {
-    if (get_bool(c, v, key, &o->reverse) < 0) rc = -1;
-    o->reverse_line = node_line(v);
-  } else if (!strcmp(key, "precision")) {
-    unsigned all = 1u << PREC_U8 | 1u << PREC_FP16 | 1u << PREC_FP32;
-    if (parse_precision(c, v, key, all, &o->precision) < 0) rc = -1;
-    o->precision_line = node_line(v);
-  } else if (!strcmp(key, "shape")) {
-    if (parse_shape(c, v, o) < 0) rc = -1;
-  } else {
-    rc = 0;
-  }
-  return rc;
-}
-
-/* Parses one model-level or per-input key into o. Returns 1 if handled, 0 if not, -1 on error. */
-static int parse_opt(Ctx *c, const char *key, const yaml_node_t *v, Opts *o) {
-  const unsigned floats = 1u << PREC_FP16 | 1u << PREC_FP32;
-  if (!strcmp(key, "data_type")) return parse_precision(c, v, key, floats, &o->data_type) < 0 ? -1 : 1;
-  if (!strcmp(key, "output_precision"))
-    return parse_precision(c, v, key, floats, &o->output_precision) < 0 ? -1 : 1;
-  if (!strcmp(key, "shaves")) return parse_count16(c, v, key, &o->shaves, &o->shaves_line) < 0 ? -1 : 1;
-  if (!strcmp(key, "cmx_slices"))
-    return parse_count16(c, v, key, &o->cmx_slices, &o->cmx_line) < 0 ? -1 : 1;
-  if (!strcmp(key, "openvino")) return parse_openvino(c, v, &o->openvino) < 0 ? -1 : 1;
-  if (!strcmp(key, "superblob")) {
-    bool b = false;
-    if (get_bool(c, v, key, &b) < 0) return -1;
-    o->superblob = b ? 2 : 1;
-    return 1;
-  }
-  if (!strcmp(key, "hw")) {
-    const char *s;
-    if (get_str(c, v, key, &s) < 0) return -1;
-    if (strcmp(s, "auto") && strcmp(s, "off")) return fail(c, v, "'hw' is auto or off, not '%.*s'", MAX_SHOWN, s);
-    o->hw = strcmp(s, "off") ? 1 : 2;
-    return 1;
-  }
-  if (!strcmp(key, "max_model_mb")) {
-    if (get_int(c, v, key, &o->max_model_mb) < 0) return -1;
-    if (o->max_model_mb < 1 || o->max_model_mb > (1LL << 30))
-      return fail(c, v, "'max_model_mb' must be between 1 and %lld, got %lld", 1LL << 30, o->max_model_mb);
-    return 1;
-  }
-  return parse_input_opt(c, key, v, &o->in);
+/* The option a key of a defaults/model/input mapping names (keys already checked). */
+static OptId key_id(const char *key) {
+  OptId id = opt_by_key(key, OL_MODEL);
+  return id != OPT_COUNT ? id : opt_by_key(key, OL_INPUT);
 }
 
 /* Parses every option of map (keys already checked) into o, in document order. Keys in skip
@@ -439,108 +264,101 @@ static int parse_opts(Ctx *c, const yaml_node_t *map, const char *const *skip, O
   for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
     const yaml_node_t *k = node_at(c, p->key);
     if (skip && in_list(sval(k), skip)) continue;
-    int rc = parse_opt(c, sval(k), node_at(c, p->value), o);
-    if (rc < 0) return -1;
-    if (rc == 0) UNREACHABLE(); /* check_keys let through a key nobody parses */
-    if (!o->shorthand && in_list(sval(k), INPUT_KEYS)) o->shorthand = k;
+    OptId id = key_id(sval(k));
+    if (id == OPT_COUNT) UNREACHABLE(); /* check_keys let through a key nobody parses */
+    if (parse_value(c, id, node_at(c, p->value), &o->set) < 0) return -1;
+    if (!o->shorthand && OPT_ROWS[id].level == OL_INPUT) o->shorthand = k;
   }
   return 0;
 }
 
 /* ---- resolution -------------------------------------------------------------------------- */
 
-/* dst = dst overridden by every field src sets. */
-static void in_overlay(InOpts *dst, const InOpts *src) {
-  if (src->layout_line) {
-    dst->layout = src->layout;
-    dst->frame_layout = src->frame_layout;
-    dst->layout_line = src->layout_line;
-  }
-  if (src->mean_line) {
-    dst->n_mean = src->n_mean;
-    memcpy(dst->mean, src->mean, sizeof dst->mean);
-    dst->mean_line = src->mean_line;
-  }
-  if (src->scale_line) {
-    dst->n_scale = src->n_scale;
-    memcpy(dst->scale, src->scale, sizeof dst->scale);
-    dst->scale_line = src->scale_line;
-  }
-  if (src->reverse_line) {
-    dst->reverse = src->reverse;
-    dst->reverse_line = src->reverse_line;
-  }
-  if (src->precision_line) {
-    dst->precision = src->precision;
-    dst->precision_line = src->precision_line;
-  }
-  if (src->shape_line) {
-    dst->rank = src->rank;
-    memcpy(dst->shape, src->shape, sizeof dst->shape);
-    dst->shape_line = src->shape_line;
-  }
+/* dst = dst overridden by every INPUT value src sets. */
+static void in_overlay(OptSet *dst, const OptSet *src) {
+  for (int id = 0; id < OPT_COUNT; id++)
+    if (OPT_ROWS[id].level == OL_INPUT && src->v[id].line) dst->v[id] = src->v[id];
 }
 
 /* Checks mean/scale length against the channel count that shape + layout give. */
-static int check_channels(Ctx *c, const InOpts *o) {
-  if (!o->shape_line || !o->layout_line) return 0;
-  if (layout_rank(o->layout) != o->rank)
-    return fail_at(c, o->layout_line, "layout '%s' has %d dims but 'shape' has %d",
-                   layout_name(o->layout), layout_rank(o->layout), o->rank);
-  int64_t ch = o->shape[layout_channel_axis(o->layout)];
-  if (o->n_mean > 1 && o->n_mean != ch)
-    return fail_at(c, o->mean_line, "'mean_values' has %d values but the input has %lld channels",
-                   o->n_mean, (long long)ch);
-  if (o->n_scale > 1 && o->n_scale != ch)
-    return fail_at(c, o->scale_line, "'scale_values' has %d values but the input has %lld channels",
-                   o->n_scale, (long long)ch);
-  if (o->reverse && ch != 3)
-    return fail_at(c, o->reverse_line, "'reverse_input_channels' needs 3 channels, the input has %lld",
-                   (long long)ch);
+static int check_channels(Ctx *c, const OptSet *o) {
+  const OptVal *shape = &o->v[OPT_SHAPE], *layout = &o->v[OPT_LAYOUT], *mean = &o->v[OPT_MEAN_VALUES],
+               *scale = &o->v[OPT_SCALE_VALUES], *rev = &o->v[OPT_REVERSE_INPUT_CHANNELS];
+  if (!shape->line || !layout->line) return 0;
+  Layout l = layout->u.layout.model;
+  if (layout_rank(l) != shape->n)
+    return fail_at(c, layout->line, "layout '%s' has %d dims but 'shape' has %d", layout_name(l), layout_rank(l), shape->n);
+  int64_t ch = shape->u.dims[layout_channel_axis(l)];
+  if (mean->line && mean->n > 1 && mean->n != ch)
+    return fail_at(c, mean->line, "'mean_values' has %d values but the input has %lld channels", mean->n, (long long)ch);
+  if (scale->line && scale->n > 1 && scale->n != ch)
+    return fail_at(c, scale->line, "'scale_values' has %d values but the input has %lld channels", scale->n, (long long)ch);
+  if (rev->line && rev->u.i && ch != 3)
+    return fail_at(c, rev->line, "'reverse_input_channels' needs 3 channels, the input has %lld", (long long)ch);
   return 0;
 }
 
-/* Fills out from the resolved settings o. */
-static int finish_input(Ctx *c, const InOpts *o, const char *name, int line, ManifestInput *out) {
+/* Fills out from the resolved settings o (INPUT values). */
+static int finish_input(Ctx *c, const OptSet *o, const char *name, int line, ManifestInput *out) {
   if (check_channels(c, o) < 0) return -1;
+  const OptVal *v = o->v;
   out->name = name;
   out->line = line;
-  out->has_shape = o->shape_line != 0;
-  out->rank = o->rank;
-  memcpy(out->shape, o->shape, sizeof out->shape);
-  out->layout = o->layout;
-  out->frame_layout = o->frame_layout;
-  out->n_mean = o->n_mean;
-  memcpy(out->mean, o->mean, sizeof out->mean);
-  out->n_scale = o->n_scale;
-  memcpy(out->scale, o->scale, sizeof out->scale);
-  out->reverse_input_channels = o->reverse;
-  out->precision = o->precision; /* PREC_DEFAULT: the compiler picks U8 for camera frames */
-  out->shape_line = o->shape_line;
-  out->layout_line = o->layout_line;
-  out->mean_line = o->mean_line;
-  out->scale_line = o->scale_line;
-  out->reverse_line = o->reverse_line;
-  out->precision_line = o->precision_line;
+  out->opt = *o;
+  out->has_shape = v[OPT_SHAPE].line != 0;
+  out->rank = out->has_shape ? v[OPT_SHAPE].n : 0;
+  for (int d = 0; d < out->rank; d++) out->shape[d] = v[OPT_SHAPE].u.dims[d];
+  if (v[OPT_LAYOUT].line) {
+    out->layout = v[OPT_LAYOUT].u.layout.model;
+    out->frame_layout = v[OPT_LAYOUT].u.layout.frame;
+  }
+  if (v[OPT_MEAN_VALUES].line) {
+    out->n_mean = v[OPT_MEAN_VALUES].n;
+    memcpy(out->mean, v[OPT_MEAN_VALUES].u.v, (size_t)out->n_mean * sizeof *out->mean);
+  }
+  if (v[OPT_SCALE_VALUES].line) {
+    out->n_scale = v[OPT_SCALE_VALUES].n;
+    memcpy(out->scale, v[OPT_SCALE_VALUES].u.v, (size_t)out->n_scale * sizeof *out->scale);
+  }
+  out->reverse_input_channels = v[OPT_REVERSE_INPUT_CHANNELS].line && v[OPT_REVERSE_INPUT_CHANNELS].u.i;
+  /* PREC_DEFAULT when not given: the compiler picks U8 for camera frames */
+  out->precision = v[OPT_PRECISION].line ? (Precision)v[OPT_PRECISION].u.i : PREC_DEFAULT;
+  out->shape_line = v[OPT_SHAPE].line;
+  out->layout_line = v[OPT_LAYOUT].line;
+  out->mean_line = v[OPT_MEAN_VALUES].line;
+  out->scale_line = v[OPT_SCALE_VALUES].line;
+  out->reverse_line = v[OPT_REVERSE_INPUT_CHANNELS].line;
+  out->precision_line = v[OPT_PRECISION].line;
   return 0;
 }
 
-/* Model-level values of defaults d overridden by model o, with the defaults of the schema. */
-static int finish_model(Ctx *c, const Opts *d, const Opts *o, ManifestModel *mm) {
-  mm->data_type = o->data_type ? o->data_type : d->data_type ? d->data_type : PREC_FP16;
-  mm->output_precision = o->output_precision   ? o->output_precision
-                         : d->output_precision ? d->output_precision
-                                               : PREC_FP16;
-  mm->openvino = o->openvino ? o->openvino : d->openvino ? d->openvino : DEFAULT_OPENVINO;
-  mm->shaves = o->shaves ? o->shaves : d->shaves ? d->shaves : DEFAULT_SHAVES;
-  mm->superblob = (o->superblob ? o->superblob : d->superblob) == 2;
-  mm->hw_off = (o->hw ? o->hw : d->hw) == 2;
-  mm->max_model_mb = o->max_model_mb ? o->max_model_mb : d->max_model_mb;
-  int cmx_line = o->cmx_slices ? o->cmx_line : d->cmx_line;
-  mm->cmx_slices = o->cmx_slices ? o->cmx_slices : d->cmx_slices ? d->cmx_slices : mm->shaves;
-  if (cmx_line && mm->cmx_slices < mm->shaves)
-    return fail_at(c, cmx_line, "'cmx_slices' (%d) must not be less than 'shaves' (%d)",
-                   mm->cmx_slices, mm->shaves);
+/* Model-level values: the command line's overrides, else the model's o, else defaults d, else
+ * the table's default. */
+static int finish_model(Ctx *c, const OptSet *d, const OptSet *o, ManifestModel *mm) {
+  const OptSet *ov = c->mo->overrides;
+  OptSet *r = &mm->opt;
+  for (int id = 0; id < OPT_COUNT; id++) {
+    if (OPT_ROWS[id].level != OL_MODEL) continue;
+    if (ov && ov->v[id].line) r->v[id] = ov->v[id];
+    else if (o->v[id].line) r->v[id] = o->v[id];
+    else if (d->v[id].line) r->v[id] = d->v[id];
+    else opt_default(&r->v[id], (OptId)id, c->a);
+  }
+  if (!r->v[OPT_CMX_SLICES].line) { /* blobconverter's rule: as many CMX slices as SHAVEs */
+    r->v[OPT_CMX_SLICES] = r->v[OPT_SHAVES];
+    r->v[OPT_CMX_SLICES].line = OPT_LINE_DEFAULT;
+  } else if (r->v[OPT_CMX_SLICES].u.i < r->v[OPT_SHAVES].u.i) {
+    return fail_at(c, r->v[OPT_CMX_SLICES].line, "'cmx_slices' (%lld) must not be less than 'shaves' (%lld)",
+                   r->v[OPT_CMX_SLICES].u.i, r->v[OPT_SHAVES].u.i);
+  }
+  mm->data_type = (Precision)r->v[OPT_DATA_TYPE].u.i;
+  mm->output_precision = (Precision)r->v[OPT_OUTPUT_PRECISION].u.i;
+  mm->openvino = r->v[OPT_OPENVINO].u.s;
+  mm->shaves = (int)r->v[OPT_SHAVES].u.i;
+  mm->cmx_slices = (int)r->v[OPT_CMX_SLICES].u.i;
+  mm->superblob = r->v[OPT_SUPERBLOB].u.i != 0;
+  mm->hw_off = r->v[OPT_HW].u.s && !strcasecmp(r->v[OPT_HW].u.s, "off");
+  mm->max_model_mb = r->v[OPT_MAX_MODEL_MB].line ? r->v[OPT_MAX_MODEL_MB].u.i : 0; /* 0: the machine's share */
   return 0;
 }
 
@@ -575,9 +393,16 @@ static int parse_source(Ctx *c, const yaml_node_t *n, ManifestModel *mm) {
       return fail(c, n, "cannot access source file '%.*s': %s", MAX_SHOWN, s,
                   strerror_r(e, buf, sizeof buf));
     }
+    char msg[sizeof c->err->msg];
     if (strcmp(mm->source, s))
-      return fail(c, n, "source file '%.*s' not found (looked for '%s')", MAX_SHOWN, s, mm->source);
-    return fail(c, n, "source file '%.*s' not found", MAX_SHOWN, s);
+      snprintf(msg, sizeof msg, "source file '%.*s' not found (looked for '%s')", MAX_SHOWN, s, mm->source);
+    else
+      snprintf(msg, sizeof msg, "source file '%.*s' not found", MAX_SHOWN, s);
+    if (c->mo->defer_missing_source) { /* the model's error: the others still build */
+      mm->missing = arena_strdup(c->a, msg);
+      return 0;
+    }
+    return fail(c, n, "%s", msg);
   }
   if (!S_ISREG(st.st_mode)) return fail(c, n, "source '%.*s' is not a regular file", MAX_SHOWN, s);
   return 0;
@@ -587,7 +412,7 @@ static int parse_source(Ctx *c, const yaml_node_t *n, ManifestModel *mm) {
 typedef struct {
   const char *name;
   int line;
-  InOpts in;
+  OptSet in;
 } RawInput;
 
 static int parse_input_entry(Ctx *c, const yaml_node_t *n, RawInput *out) {
@@ -602,7 +427,7 @@ static int parse_input_entry(Ctx *c, const yaml_node_t *n, RawInput *out) {
       if (get_str(c, v, key, &s) < 0) return -1;
       if (!*s) return fail(c, v, "'name' must not be empty");
       out->name = arena_strdup(c->a, s);
-    } else if (parse_input_opt(c, key, v, &out->in) < 0) {
+    } else if (parse_value(c, opt_by_key(key, OL_INPUT), v, &out->in) < 0) {
       return -1;
     }
   }
@@ -644,7 +469,7 @@ static int parse_model_name(Ctx *c, const yaml_node_t *map, ManifestModel *mm) {
   return 0;
 }
 
-static int parse_model(Ctx *c, const yaml_node_t *map, const Opts *defs, ManifestModel *mm) {
+static int parse_model(Ctx *c, const yaml_node_t *map, const OptSet *defs, ManifestModel *mm) {
   static const char *const SPECIAL[] = {"name", "source", "inputs", NULL};
   c->model = NULL;
   if (map->type != YAML_MAPPING_NODE) return fail(c, map, "each entry of 'models' must be a mapping");
@@ -654,25 +479,26 @@ static int parse_model(Ctx *c, const yaml_node_t *map, const Opts *defs, Manifes
   const yaml_node_t *src = find(c, map, "source"), *inputs = find(c, map, "inputs");
   if (!src) return fail(c, map, "missing key 'source'");
   if (parse_source(c, src, mm) < 0) return -1;
-  Opts o = {0};
-  if (parse_opts(c, map, SPECIAL, &o) < 0 || finish_model(c, defs, &o, mm) < 0) return -1;
+  Opts *o = arena_alloc(c->a, sizeof *o); /* big: not on the stack */
+  if (parse_opts(c, map, SPECIAL, o) < 0 || finish_model(c, defs, &o->set, mm) < 0) return -1;
+  OptSet *in = arena_alloc(c->a, sizeof *in);
   if (!inputs) {
-    InOpts in = defs->in;
-    in_overlay(&in, &o.in);
+    *in = *defs;
+    in_overlay(in, &o->set);
     mm->n_inputs = 1;
     mm->inputs = arena_array(c->a, 1, sizeof *mm->inputs);
-    return finish_input(c, &in, NULL, mm->line, &mm->inputs[0]);
+    return finish_input(c, in, NULL, mm->line, &mm->inputs[0]);
   }
-  if (o.shorthand)
-    return fail(c, o.shorthand, "'%s' cannot be given beside 'inputs': put it in an input entry",
-                sval(o.shorthand));
+  if (o->shorthand)
+    return fail(c, o->shorthand, "'%s' cannot be given beside 'inputs': put it in an input entry",
+                sval(o->shorthand));
   RawInput *raw = NULL;
   if (parse_inputs(c, inputs, &raw, &mm->n_inputs) < 0) return -1;
   mm->inputs = arena_array(c->a, (size_t)mm->n_inputs, sizeof *mm->inputs);
   for (int i = 0; i < mm->n_inputs; i++) {
-    InOpts in = defs->in;
-    in_overlay(&in, &raw[i].in);
-    if (finish_input(c, &in, raw[i].name, raw[i].line, &mm->inputs[i]) < 0) return -1;
+    *in = *defs;
+    in_overlay(in, &raw[i].in);
+    if (finish_input(c, in, raw[i].name, raw[i].line, &mm->inputs[i]) < 0) return -1;
   }
   return 0;
 }
@@ -710,7 +536,7 @@ static int check_unique_names(Ctx *c, const yaml_node_t *seq, ManifestModel *mod
 static int parse_version(Ctx *c, const yaml_node_t *root, int *out) {
   const yaml_node_t *n = find(c, root, "version");
   if (!n) return fail(c, root, "missing key 'version'");
-  long long v;
+  long long v = 0;
   if (get_int(c, n, "version", &v) < 0) return -1;
   if (v != 1) return fail(c, n, "unsupported manifest version %lld (expected 1)", v);
   *out = 1;
@@ -725,7 +551,7 @@ static int parse_defaults(Ctx *c, const yaml_node_t *root, Opts *d) {
   return parse_opts(c, n, NULL, d);
 }
 
-static int parse_models(Ctx *c, const yaml_node_t *root, const Opts *d, Manifest *m) {
+static int parse_models(Ctx *c, const yaml_node_t *root, const OptSet *d, Manifest *m) {
   const yaml_node_t *n = find(c, root, "models");
   if (!n) return fail(c, root, "missing key 'models'");
   if (n->type != YAML_SEQUENCE_NODE && !is_null(n)) return fail(c, n, "'models' must be a list");
@@ -746,9 +572,9 @@ static int parse_root(Ctx *c, Manifest *m) {
   if (root->type != YAML_MAPPING_NODE)
     return fail(c, root, "manifest must be a mapping with keys 'version' and 'models'");
   if (check_keys(c, root, ROOT_KEYS) < 0 || parse_version(c, root, &m->version) < 0) return -1;
-  Opts d = {0};
-  if (parse_defaults(c, root, &d) < 0) return -1;
-  return parse_models(c, root, &d, m);
+  Opts *d = arena_alloc(c->a, sizeof *d);
+  if (parse_defaults(c, root, d) < 0) return -1;
+  return parse_models(c, root, &d->set, m);
 }
 
 /* ---- libyaml ----------------------------------------------------------------------------- */
@@ -834,7 +660,14 @@ static int load_document(Ctx *c, Manifest *m, const char *text, size_t len) {
 
 /* ---- public ------------------------------------------------------------------------------ */
 
+static const ManifestOptions NO_OPTIONS = {0};
+
 int manifest_parse_str(Manifest **out, const char *text, size_t len, const char *path, Err *err) {
+  return manifest_parse_opts(out, text, len, path, NULL, err);
+}
+
+int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char *path, const ManifestOptions *mo,
+                        Err *err) {
   if (!text) len = 0;
   if (!text) text = "";
   Arena *a = arena_new();
@@ -842,7 +675,7 @@ int manifest_parse_str(Manifest **out, const char *text, size_t len, const char 
   m->arena = a;
   m->path = arena_strdup(a, path ? path : "");
   const char *slash = strrchr(m->path, '/');
-  Ctx c = {.a = a, .err = err, .path = m->path,
+  Ctx c = {.a = a, .err = err, .path = m->path, .mo = mo ? mo : &NO_OPTIONS,
            .dir = slash ? arena_strndup(a, m->path, (size_t)(slash - m->path) + 1) : ""};
   int rc;
   if (len > MANIFEST_MAX_BYTES)
@@ -859,7 +692,9 @@ int manifest_parse_str(Manifest **out, const char *text, size_t len, const char 
   return 0;
 }
 
-int manifest_load(Manifest **out, const char *path, Err *err) {
+int manifest_load(Manifest **out, const char *path, Err *err) { return manifest_load_opts(out, path, NULL, err); }
+
+int manifest_load_opts(Manifest **out, const char *path, const ManifestOptions *mo, Err *err) {
   struct stat st;
   if (stat(path, &st) != 0) {
     char buf[128];
@@ -882,9 +717,43 @@ int manifest_load(Manifest **out, const char *path, Err *err) {
   uint8_t *data = NULL;
   size_t len = 0;
   if (io_read_file(&data, &len, path, MANIFEST_MAX_BYTES, err) < 0) return -1;
-  int rc = manifest_parse_str(out, (const char *)data, len, path, err);
+  int rc = manifest_parse_opts(out, (const char *)data, len, path, mo, err);
   free(data);
   return rc;
+}
+
+int manifest_from_args(Manifest **out, const char *source, const char *name, const OptArgs *args, Err *err) {
+  Arena *a = arena_new();
+  Manifest *m = arena_alloc(a, sizeof *m);
+  m->arena = a;
+  m->path = "";
+  m->version = 1;
+  Ctx c = {.a = a, .err = err, .path = "", .dir = "", .mo = &NO_OPTIONS};
+  ManifestModel *mm = m->models = arena_array(a, 1, sizeof *m->models);
+  m->n_models = 1;
+  mm->name = arena_strdup(a, name);
+  mm->source = mm->source_raw = arena_strdup(a, source);
+  c.model = mm->name;
+  OptSet *defs = arena_alloc(a, sizeof *defs), *none = arena_alloc(a, sizeof *none), *in = arena_alloc(a, sizeof *in);
+  for (int id = 0; id < OPT_COUNT; id++) {
+    if (OPT_ROWS[id].level == OL_MODEL) defs->v[id] = args->model.v[id];
+    if (OPT_ROWS[id].level == OL_INPUT) defs->v[id] = args->in_all.v[id];
+  }
+  int rc = finish_model(&c, defs, none, mm);
+  mm->n_inputs = args->n_inputs ? args->n_inputs : 1;
+  mm->inputs = arena_array(a, (size_t)mm->n_inputs, sizeof *mm->inputs);
+  for (int i = 0; rc == 0 && i < mm->n_inputs; i++) {
+    *in = *defs;
+    if (args->n_inputs) in_overlay(in, &args->inputs[i].set);
+    rc = finish_input(&c, in, args->n_inputs ? arena_strdup(a, args->inputs[i].name) : NULL, 0, &mm->inputs[i]);
+  }
+  if (rc < 0) {
+    err_where(err, "", 0, "", "");
+    arena_free(a);
+    return -1;
+  }
+  *out = m;
+  return 0;
 }
 
 void manifest_free(Manifest *m) {

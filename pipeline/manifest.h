@@ -37,6 +37,7 @@
 
 #include "compiler/base/base.h"
 #include "compiler/base/types.h"
+#include "pipeline/options.h"
 
 #define MANIFEST_MAX_BYTES (16u << 20) /* bigger manifests are refused */
 #define MANIFEST_MAX_DEPTH 32          /* deeper YAML nesting is refused */
@@ -63,6 +64,8 @@ typedef struct {
   /* Lines of the YAML nodes the resolved values came from (defaults, model or input entry),
    * 0 when the value was not given; for later errors such as a mean/channel mismatch. */
   int shape_line, layout_line, mean_line, scale_line, reverse_line, precision_line;
+  OptSet opt;              /* every INPUT option of pipeline/options.def as resolved (unset = the
+                              model's own); the fields above are views of it */
 } ManifestInput;
 
 typedef struct {
@@ -82,6 +85,10 @@ typedef struct {
   bool hw_off;             /* hw: off (every layer on SHAVEs); default auto (the NCE where it can) */
   int64_t max_model_mb;    /* the model's memory budget in MiB (1..2^30); 0 = not given (the
                               machine's default, or --max-model-mb) */
+  OptSet opt;              /* every MODEL option of pipeline/options.def as resolved (all set:
+                              given, or the table's default); the fields above are views of it */
+  const char *missing;     /* with ManifestOptions.defer_missing_source: why the source cannot be
+                              used ("source file 'x' not found"), the model's own error; else NULL */
 } ManifestModel;
 
 typedef struct {
@@ -92,6 +99,13 @@ typedef struct {
   Arena *arena;            /* owns everything above, including this struct */
 } Manifest;
 
+/* How to load: NULL everywhere means the defaults below. */
+typedef struct {
+  const OptSet *overrides;   /* MODEL options from the command line, over every model (may be NULL) */
+  bool defer_missing_source; /* a source file that does not exist is that model's error
+                                (ManifestModel.missing) instead of the manifest's */
+} ManifestOptions;
+
 /* Reads and validates the manifest at path. On success returns 0 and sets *out (free with
  * manifest_free). On failure returns -1, fills err once (ERR_IO if the file cannot be read,
  * ERR_MANIFEST otherwise) and leaves *out untouched. */
@@ -99,6 +113,14 @@ int manifest_load(Manifest **out, const char *path, Err *err);
 /* The same from text[0..len) (need not be NUL-terminated). path (may be NULL) is used for
  * messages and as the base folder of relative sources. */
 int manifest_parse_str(Manifest **out, const char *text, size_t len, const char *path, Err *err);
+/* The same with options (mo may be NULL). */
+int manifest_load_opts(Manifest **out, const char *path, const ManifestOptions *mo, Err *err);
+int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char *path, const ManifestOptions *mo,
+                        Err *err);
+/* A one-model manifest from the command line (convert, check MODEL): source and name as given,
+ * `defaults` = model + in_all, one `inputs` entry per named input (none: one implicit input).
+ * The same resolution and checks as a manifest; errors have no file or line. */
+int manifest_from_args(Manifest **out, const char *source, const char *name, const OptArgs *args, Err *err);
 /* Frees the manifest and everything it owns; accepts NULL. */
 void manifest_free(Manifest *m);
 /* The model called name, or NULL. */

@@ -149,6 +149,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(out, "bin", report_str(j->bin_path));
   }
   if (r->ir_skipped) json_object_set_new(out, "ir_skipped", report_str(r->ir_skipped));
+  if (j->nn_archive_path) json_object_set_new(out, "nn_archive", report_str(j->nn_archive_path));
   json_object_set_new(m, "outputs_written", out);
   json_t *t = json_object();
   json_object_set_new(t, "load_s", json_real(r->t_load));

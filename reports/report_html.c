@@ -219,7 +219,7 @@ static const char JS[] =
     " if(!/(^|&)(status|q)=/.test(h))return;\n"
     " h.split('&').forEach(function(kv){var i=kv.indexOf('=');if(i<0)return;var k=kv.slice(0,i),v;\n"
     "  try{v=decodeURIComponent(kv.slice(i+1).replace(/\\+/g,' '));}catch(e){return;}\n"
-    "  if(k==='status'&&/^(all|ok|unsupported|error)$/.test(v))st.status=v;else if(k==='q')st.q=v;});}\n"
+    "  if(k==='status'&&/^(all|ok|unsupported|error|skipped)$/.test(v))st.status=v;else if(k==='q')st.q=v;});}\n"
     "function writeHash(){var h='#status='+st.status+(st.q?'&q='+encodeURIComponent(st.q):'');\n"
     " try{history.replaceState(null,'',h);}catch(e){}}\n"
     "function apply(){var q=st.q.trim().toLowerCase(),vis={},opHit={},anyOp=false,n=0;\n"
@@ -288,7 +288,7 @@ static void render_summary(Buf *b, const json_t *r) {
   stat_fig(b, "ok", gi(s, "ok"), "ok");
   stat_fig(b, "unsupported", gi(s, "unsupported"), "unsupported");
   stat_fig(b, "error", gi(s, "error"), "error");
-  if (gi(s, "skipped")) stat_fig(b, "skipped", gi(s, "skipped"), "skipped");
+  if (gi(s, "skipped")) stat_fig(b, "skipped", gi(s, "skipped"), json_is_true(json_object_get(s, "interrupted")) ? "skipped (interrupted)" : "skipped");
   put(b, "</div></div>\n<div class=\"group\"><h3>Nodes</h3><div class=\"stats\">");
   stat_fig(b, "supported", ns, "supported");
   stat_fig(b, "converted", nc, "converted");
@@ -335,7 +335,7 @@ static void render_baseline(Buf *b, const json_t *r) {
 }
 
 static void render_controls(Buf *b, const json_t *r) {
-  static const char *const sts[] = {"all", "ok", "unsupported", "error"};
+  static const char *const sts[] = {"all", "ok", "unsupported", "error", "skipped"};
   const json_t *s = go(r, "summary");
   put(b, "<nav id=\"controls\" aria-label=\"filters\"><div class=\"seg\" role=\"group\">");
   for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
@@ -657,7 +657,7 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   const char *st = gs(m, "status");
   const json_t *t = go(m, "timings");
   buf_printf(b, "<section class=\"model st-%s\" id=\"m%zu\" data-m=\"%zu\" data-status=\"", status_class(st), i, i);
-  report_html_text(b, st);
+  report_html_text(b, st && !strcmp(st, "pending") ? "skipped" : st); /* never started = skipped */
   put(b, "\">\n");
   render_model_head(b, m);
   render_nodes(b, ga(m, "unsupported"), true);

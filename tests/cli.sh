@@ -65,7 +65,7 @@ expect "error line names file and model" 1 "broken.onnx: model 'broken': " "$BLO
 expect "convert prints the blob path" 0 "tiny_relu_openvino_2021.4_4shave.blob" \
   "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[127.5,127.5,127.5]" --scale_values "[255]" \
   --reverse_input_channels --layout "nchw->nhwc" --shaves 4 --openvino 2021.4 -o "$T/conv"
-expect "convert rejects a bad option value" 2 "--shaves takes 1..16" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --shaves 40
+expect "convert rejects a bad option value" 2 "^blobc convert: --shaves '40': 'shaves' must be between 1 and 16, got 40$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --shaves 40
 expect "convert: mean/channel mismatch" 1 "mean_values has 2 values, input 'input' has 3 channels" \
   "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[1,2]" -o "$T/conv2"
 expect "inspect our blob" 0 "U8 +NHWC" "$BLOBC" inspect "$T/conv/tiny_relu/tiny_relu_openvino_2021.4_4shave.blob"
@@ -78,11 +78,11 @@ expect "--max-file-mb refuses before reading" 1 "mobilenet_v2.onnx: model 'mobil
 expect "--max-nodes" 1 "the model has 105 nodes, over the limit of 50" "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-nodes 50 -o "$T/lim"
 expect "--max-tensor-mb names the node" 1 "node 'features.0.conv': tensor '[^']+' of shape 1x32x112x112 is 1605632 bytes, over the limit of 1048576" \
   "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-tensor-mb 1 -o "$T/lim"
-expect "a bad limit value is a usage error" 2 "bad value for --max-nodes" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
-expect "--hw takes auto or off" 2 "--hw takes auto or off, got 'nce'" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --hw nce -o "$T/hw"
+expect "a bad limit value is a usage error" 2 "^blobc check: --max-nodes '-3': 'max_nodes' must be between 1 and" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-nodes -3
+expect "--hw takes auto or off" 2 "--hw 'nce': unknown hw 'nce' \\(expected auto or off\\)" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --hw nce -o "$T/hw"
 expect "--hw off: no NCE stage" 0 '"hw_stages": 0' sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" --hw off -o \"$T/hwoff\" >/dev/null 2>&1; \"$BLOBC\" inspect --json \"$T/hwoff\"/mobilenet_v2/*.blob | grep -c MyriadXHwOp | sed 's/^/\"hw_stages\": /'"
 expect "--hw auto (default): convolutions on the NCE, checked" 0 "check: ok" sh -c "\"$BLOBC\" convert \"$ZOO/mobilenet_v2.onnx\" -o \"$T/hwon\" >/dev/null 2>&1; \"$BLOBC\" inspect \"$T/hwon\"/mobilenet_v2/*.blob | grep -q MyriadXHwOp && \"$BLOBC\" inspect --check \"$T/hwon\"/mobilenet_v2/*.blob | tail -1"
-expect "a bad --max-model-mb is a usage error" 2 "bad value for --max-model-mb" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-model-mb 0
+expect "a bad --max-model-mb is a usage error" 2 "--max-model-mb '0': 'max_model_mb' must be between 1 and" "$BLOBC" check "$ZOO/tiny_relu.onnx" --max-model-mb 0
 expect "--max-model-mb: over the budget is the model's oom error, saying where" 1 \
   "mobilenet_v2.onnx: model 'mobilenet_v2': while loading the model: needs [0-9]+ bytes more with [0-9]+ held, over the model's memory limit of 8388608 \(--max-model-mb\)$" \
   "$BLOBC" convert "$ZOO/mobilenet_v2.onnx" --max-model-mb 8 -o "$T/lim"
@@ -97,6 +97,45 @@ else
 fi
 expect "check honours the model budget" 1 "over the model's memory limit of 8388608" "$BLOBC" check "$ZOO/mobilenet_v2.onnx" --max-model-mb 8
 expect "activation stats in the report" 0 '"max_activation": [0-9]' sh -c "\"$BLOBC\" build \"$T/zoo.yaml\" -o \"$T/act\" -q --activation-stats --only tiny 2>/dev/null; cat \"$T/act/report.json\""
+
+# help everywhere, the man page generated from the option table
+for c in build check convert inspect verify run "report merge" import-omz "archive verify" version; do
+  expect "blobc $c --help" 0 "^usage: blobc $c" "$BLOBC" $c --help
+  expect "blobc $c -h" 0 "^usage: blobc $c" "$BLOBC" $c -h
+done
+SRC=${BLOBC_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+if "$BLOBC" --man | cmp -s - "$SRC/blobc.1"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL blobc.1 is stale: run 'make man'"; fi
+if command -v man >/dev/null 2>&1; then
+  w=$(MANWIDTH=80 man --warnings -l "$SRC/blobc.1" 2>&1 >/dev/null)
+  n=$(MANWIDTH=80 man -l "$SRC/blobc.1" 2>/dev/null | grep -c "VPU_NUMBER_OF_SHAVES")
+  if [ -z "$w" ] && [ "$n" -ge 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL man ./blobc.1: $w"; fi
+fi
+
+# the anchors' flags end to end: what each one does to the blob (inspect --json reads it back)
+ij() { "$BLOBC" inspect --json "$1" | tr -d ' \n'; }
+ctout=$("$BLOBC" convert "$ZOO/tiny_relu.onnx" -o "$T/f/ct.blob" -VPU_NUMBER_OF_SHAVES 5 -VPU_NUMBER_OF_CMX_SLICES=7 -ip FP16 -op=FP32 2>&1)
+j=$(ij "$T/f/ct.blob")
+check_e() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+check_e "compile_tool flags: -o FILE, shaves, cmx slices, -ip; -op FP32 is said to be not applied yet" \
+  'echo "$j" | grep -q "\"shaves\":5,\"cmx_slices\":7" && echo "$j" | grep -q "\"inputs\":\[{[^]]*\"data_type\":\"FP16\"" && echo "$ctout" | grep -q "warning: output_precision FP32 (-op FP32) is not applied yet" && [ "$(ls "$T/f")" = ct.blob ]'
+"$BLOBC" convert --onnx-model="$ZOO/tiny_relu.onnx" --shaves=4 --version 2021.4 --output-dir "$T/bc" --data-type=FP16 \
+  --optimizer-params "--mean_values=[127.5,127.5,127.5] --scale_values=[255,255,255] --reverse_input_channels --layout=nchw->nhwc" \
+  --compile-params "-ip U8" >/dev/null 2>&1
+b="$T/bc/tiny_relu/tiny_relu_openvino_2021.4_4shave.blob"
+check_e "blobconverter flags: --onnx-model, --shaves, --version, --output-dir, params" \
+  '[ -s "$b" ] && ij "$b" | grep -q "\"openvino\":\"2021.4\"" && ij "$b" | grep -q "\"order\":\"NHWC\""'
+printf 'MYRIAD_NUMBER_OF_SHAVES 3\nMYRIAD_NUMBER_OF_CMX_SLICES 3\nMYRIAD_THROUGHPUT_STREAMS 1\n' > "$T/myriad.conf"
+expect "compile_tool -c config file" 0 "MYRIAD_THROUGHPUT_STREAMS ignored" "$BLOBC" convert -m "$ZOO/tiny_relu.onnx" -d MYRIAD -c "$T/myriad.conf" -o "$T/c3.blob"
+check_e "-c sets the SHAVEs" 'ij "$T/c3.blob" | grep -q "\"shaves\":3,\"cmx_slices\":3"'
+"$BLOBC" convert "$ZOO/tiny_relu.onnx" --input "input[1,3,8,8]" --compress_to_fp16 --model_name mo_net --output_dir "$T/mo" >/dev/null 2>&1
+check_e "mo flags: --input name[shape], --model_name, --output_dir" 'ij "$T/mo/mo_net/mo_net_openvino_2022.1_6shave.blob" | grep -q "\"dims\":\[1,3,8,8\]"'
+expect "an unknown flag gets did-you-mean" 2 "^blobc convert: unknown option '--mean_value' \(did you mean '--mean_values'\?\)$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_value "[1]"
+expect "-j abc names the value" 2 "^blobc build: -j 'abc': 'jobs' must be an integer$" "$BLOBC" build "$T/zoo.yaml" -j abc
+expect "[1,,2] is refused" 2 "empty value in '\[1,,2\]'" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[1,,2]"
+expect "[1,2,3 is refused" 2 "missing '\]'" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --mean_values "[1,2,3"
+expect "a negative scale is refused as in a manifest" 2 "'scale_values' must be positive, got -1" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --scale_values=-1
+expect "-o X.blob writes that file" 0 "^$T/one.blob$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" -o "$T/one.blob" -q
+check_e "-o X.blob is a file, not a folder" '[ -f "$T/one.blob" ]'
 
 # valgrind: no leak and no memory error on a demo build with an archive (issue: hostile input)
 if command -v valgrind >/dev/null 2>&1 && [ -z "${BLOBC_SKIP_VALGRIND:-}" ] && ! ldd "$BLOBC" | grep -q libasan; then
@@ -143,7 +182,7 @@ expect "linear downsampling by 0.6: unsupported, naming why" 0 "not on the VPU: 
 expect "linear downsampling by 0.6: verify through the blob says unsupported, not pass" 0 "^0 passed, 0 failed, 1 unsupported" "$BLOBC" verify "$RS/test_resize_downsample_scales_linear" --via blob
 expect "tf_crop_and_resize: unsupported" 1 "unsupported: Resize with coordinate_transformation_mode 'tf_crop_and_resize'" "$BLOBC" check "$RS/test_resize_tf_crop_and_resize/model.onnx"
 expect "nearest half_pixel + ceil: a warning" 0 "converted: warning: nearest Resize with coordinate_transformation_mode 'half_pixel' and nearest_mode 'ceil' runs with MYRIAD's defaults" "$BLOBC" check "$RS/test_resize_upsample_sizes_nearest_ceil_half_pixel/model.onnx"
-expect "--data_type FP32: one warning line, FP16 blob" 0 "^warning: --data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --data_type FP32 -o "$T/fp32"
+expect "--data_type FP32: one warning line, FP16 blob" 0 "^model 'tiny_relu': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16$" "$BLOBC" convert "$ZOO/tiny_relu.onnx" --data_type FP32 -o "$T/fp32"
 n_warn=$("$BLOBC" convert "$ZOO/tiny_relu.onnx" --data_type FP32 -o "$T/fp32b" 2>&1 | grep -c "FP32")
 if [ "$n_warn" -eq 1 ] && ! "$BLOBC" inspect "$T"/fp32b/*/*.blob | grep -q "FP32 "; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL --data_type FP32: $n_warn warning lines, or FP32 buffers in the blob"; fi
 

@@ -25,39 +25,39 @@ models:
 Y
 cached() { grep -o '"cached": [0-9]*' "$T/out/report.json" | head -1 | grep -o '[0-9]*$'; }
 
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q >/dev/null 2>&1
 check "first run builds" '[ "$(cached)" = 0 ] && [ -s "$T/out/mnet/mnet_openvino_2022.1_6shave.blob" ]'
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q >/dev/null 2>&1
 check "unchanged re-run is all cached" '[ "$(cached)" = 3 ]'
 touch "$T/tiny_relu.onnx"
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q >/dev/null 2>&1
 check "touched but same bytes stays cached" '[ "$(cached)" = 3 ]'
 sed -i 's/shaves: 4/shaves: 5/' "$T/zoo.yaml"
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q >/dev/null 2>&1
 check "an option change rebuilds that model only" '[ "$(cached)" = 2 ] && [ -s "$T/out/tiny/tiny_openvino_2022.1_5shave.blob" ]'
 rm "$T/out/ids/ids_openvino_2022.1_6shave.blob"
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q >/dev/null 2>&1
 check "a deleted output is repaired" '[ "$(cached)" = 2 ] && [ -s "$T/out/ids/ids_openvino_2022.1_6shave.blob" ]'
 echo '{"cache_version": 1, "checksum": "0"}' > "$T/out/.blobc-cache/mnet.json"
 out=$("$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q 2>&1)
 check "a corrupt cache entry is discarded with a warning" 'echo "$out" | grep -q "mnet.json: warning: corrupt cache entry discarded" && [ "$(cached)" = 2 ]'
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --force 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --force >/dev/null 2>&1
 check "--force ignores the cache" '[ "$(cached)" = 0 ]'
 
 # reproducible archives: a fresh build, a cached re-run, -j1 into another folder
-SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a1.tar.gz" 2>/dev/null
-SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a2.tar.gz" 2>/dev/null
-SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out2" -j1 -q --archive "$T/a3.tar.gz" 2>/dev/null
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a1.tar.gz" >/dev/null 2>&1
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a2.tar.gz" >/dev/null 2>&1
+SOURCE_DATE_EPOCH=1764000000 "$BLOBC" build "$T/zoo.yaml" -o "$T/out2" -j1 -q --archive "$T/a3.tar.gz" >/dev/null 2>&1
 check "archives are byte-identical" 'cmp -s "$T/a1.tar.gz" "$T/a2.tar.gz" && cmp -s "$T/a1.tar.gz" "$T/a3.tar.gz"'
 check "archive verify passes" '"$BLOBC" archive verify "$T/a1.tar.gz" >/dev/null 2>&1'
 check "archive has SHA256SUMS, the resolved manifest and fixed metadata" \
   'tar tzvf "$T/a1.tar.gz" | grep -q "0/0 .* SHA256SUMS" && tar tzf "$T/a1.tar.gz" | grep -q manifest.resolved.yaml && ! tar tzvf "$T/a1.tar.gz" | grep -qv "0/0"'
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/plain.tar" 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/plain.tar" >/dev/null 2>&1
 off=$(grep -abo "BSDIFF40\|elf" "$T/plain.tar" | head -1 | cut -d: -f1)
 printf 'X' | dd of="$T/plain.tar" bs=1 seek=$((off + 200)) conv=notrunc 2>/dev/null
 check "a tampered archive fails verify" '! "$BLOBC" archive verify "$T/plain.tar" >/dev/null 2>&1'
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.xz" 2>/dev/null
-"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.zst" 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.xz" >/dev/null 2>&1
+"$BLOBC" build "$T/zoo.yaml" -o "$T/out" -q --archive "$T/a.tar.zst" >/dev/null 2>&1
 check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev/null 2>&1 && "$BLOBC" archive verify "$T/a.tar.zst" >/dev/null 2>&1'
 
 # a zoo of 24 models for the interrupt and kill tests
@@ -65,7 +65,7 @@ check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev
 # interrupt: a zoo heavy enough (16 ResNet-18, ~0.5 s each even optimised) to be mid-run at 1 s
 cp "$ZOO/resnet18.onnx" "$T/"
 { echo "version: 1"; echo "models:"; i=0; while [ $i -lt 16 ]; do echo "  - {name: r$i, source: resnet18.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/heavy.yaml"
-"$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force 2>/dev/null &
+"$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force >/dev/null 2>"$T/int.err" &
 pid=$!
 sleep 1
 kill -INT $pid
@@ -74,6 +74,56 @@ rc=$?
 check "SIGINT exits 130" '[ $rc -eq 130 ]'
 check "SIGINT writes the report of what finished" 'grep -q "\"skipped\": [1-9]" "$T/int/report.json"'
 check "SIGINT leaves no temp files" '[ -z "$(find "$T/int" -name "*.tmp.*")" ]'
+sk_json=$(grep -o '"skipped": [0-9]*' "$T/int/report.json" | head -1 | grep -o '[0-9]*$')
+sk_cons=$(sed -n 's/^interrupted: .* \([0-9]*\) skipped;.*/\1/p' "$T/int.err")
+sk_html=$(grep -o 'data-m="[0-9]*" data-status="skipped"' "$T/int/report.html" | wc -l)
+check "an interrupt is reported as interrupted, skipped counts equal in console ($sk_cons), JSON ($sk_json), HTML ($sk_html)" \
+  '[ -n "$sk_cons" ] && [ "$sk_cons" = "$sk_json" ] && [ "$sk_html" = "$sk_json" ] && grep -q "\"stopped\": true" "$T/int/report.json"'
+check "the HTML has a skipped filter" 'grep -q "data-status=\"skipped\" aria-pressed" "$T/int/report.html"'
+# a second Ctrl-C while the running models finish: tried until it lands mid-model (3 tries)
+second=no
+for try in 1 2 3; do
+  rm -rf "$T/int2"
+  "$BLOBC" build "$T/heavy.yaml" -o "$T/int2" -j 2 -q --force >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  kill -INT $pid
+  sleep 0.02
+  t0=$(date +%s)
+  if kill -INT $pid 2>/dev/null; then second=yes; fi
+  wait $pid
+  rc=$?
+  t1=$(date +%s)
+  [ $second = yes ] && break
+done
+check "a second Ctrl-C aborts at once (delivered: $second, rc $rc, $((t1 - t0)) s)" '[ $second = yes ] && [ $rc -eq 130 ] && [ $((t1 - t0)) -le 1 ]'
+check "the abort leaves nothing half-written" '[ -z "$(find "$T/int2" -name "*.tmp.*")" ] && for b in $(find "$T/int2" -name "*.blob"); do "$BLOBC" inspect --check "$b" >/dev/null 2>&1 || exit 1; done'
+# convert blocked reading its model (a FIFO nobody writes): Ctrl-C must end it
+mkfifo "$T/slow.onnx"
+"$BLOBC" convert "$T/slow.onnx" -o "$T/conv-int" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -INT $pid
+sleep 1
+if kill -0 $pid 2>/dev/null; then kill -9 $pid; fi
+wait $pid
+rc=$?
+check "convert honours Ctrl-C (rc $rc)" '[ $rc -eq 130 ] && [ -z "$(find "$T/conv-int" -name "*.tmp.*" 2>/dev/null)" ]'
+
+# --only and missing sources: runs that tell the truth
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q --only nosuch >/dev/null 2>"$T/only.err"
+rc=$?
+check "--only with an unknown name is an error (rc $rc)" '[ $rc -eq 2 ] && grep -q "^blobc build: --only: no model named .nosuch." "$T/only.err" && [ ! -e "$T/only/report.json" ]'
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q >/dev/null 2>&1
+"$BLOBC" build "$T/zoo.yaml" -o "$T/only" -q --only tiny --force >/dev/null 2>&1
+check "an --only run updates its model in the existing report" '[ "$(grep -c "^      \"source\": " "$T/only/report.json")" = 3 ] && grep -q "\"models\": 3" "$T/only/report.json"'
+sed 's/int64_input.onnx/nope.onnx/' "$T/zoo.yaml" > "$T/missing.yaml"
+"$BLOBC" build "$T/missing.yaml" -o "$T/miss" -q >/dev/null 2>"$T/miss.err"
+rc=$?
+check "a missing source is that model's error, the others build (rc $rc)" \
+  '[ $rc -eq 1 ] && grep -q "missing.yaml:[0-9]*: model .ids.: source file .nope.onnx. not found" "$T/miss.err" && [ -s "$T/miss/tiny/tiny_openvino_2022.1_5shave.blob" ] && [ ! -e "$T/miss/ids" ]'
+"$BLOBC" check "$T/missing.yaml" >/dev/null 2>&1
+check "check stops at a missing source" '[ $? -eq 2 ]'
 
 # SIGTERM mid-model: a 100,000-node chain (about 1.5 s alone) first, then the heavy zoo; the chain
 # is running when the signal comes. It must stop at once (loosely here: gone within 2 s; the
@@ -101,29 +151,30 @@ for b in $(find "$T/term" -name "*.blob"); do "$BLOBC" inspect --check "$b" >/de
 check "SIGTERM leaves only complete blobs" '[ $good -eq 1 ]'
 
 for delay in 0.3 0.9 1.7; do
-  "$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q --force 2>/dev/null &
+  "$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q --force >/dev/null 2>&1 &
   pid=$!
   sleep $delay
   kill -9 $pid 2>/dev/null
   wait $pid 2>/dev/null
   good=1
-  for b in $(find "$T/kill" -name "*.blob"); do
+  for b in $(find "$T/kill" -name "*.blob" 2>/dev/null); do
     "$BLOBC" inspect --check "$b" >/dev/null 2>&1 || { good=0; echo "  partial or broken after kill -9 at ${delay}s: $b"; }
   done
   check "kill -9 after ${delay}s leaves only complete blobs" '[ $good -eq 1 ]'
 done
-"$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q 2>/dev/null
+"$BLOBC" build "$T/big.yaml" -o "$T/kill" -j 2 -q >/dev/null 2>&1
 check "the next run after kill -9 repairs everything" '[ $(find "$T/kill" -name "*.blob" | wc -l) -eq 24 ] && [ -z "$(find "$T/kill" -name "*.tmp.*")" ]'
 
 # regressions against last night's report
 cp "$ZOO/unsupported_op.onnx" "$T/"
-"$BLOBC" build "$T/zoo.yaml" -o "$T/night1" -q 2>/dev/null
-"$BLOBC" build "$T/zoo.yaml" -o "$T/night2" -q --baseline "$T/night1/report.json" 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night1" -q >/dev/null 2>&1
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night2" -q --baseline "$T/night1/report.json" >/dev/null 2>&1
 check "no change since the baseline exits 0" '[ $? -eq 0 ] && grep -q "\"newly_failing\": \[\]" "$T/night2/report.json"'
 printf '  - {name: hs, source: unsupported_op.onnx}\n' >> "$T/zoo.yaml"
-"$BLOBC" build "$T/zoo.yaml" -o "$T/night3" -q --baseline "$T/night1/report.json" 2>/dev/null
+"$BLOBC" build "$T/zoo.yaml" -o "$T/night3" -q --baseline "$T/night1/report.json" >/dev/null 2>&1
 rc=$?
 check "a newly failing model exits 3" '[ $rc -eq 3 ]'
+check "an unsupported model leaves no empty folder" '[ ! -d "$T/night3/hs" ] || [ -n "$(ls -A "$T/night3/hs")" ]'
 check "the HTML shows the changes since the baseline" 'grep -q "Changes since baseline" "$T/night3/report.html" && grep -q "Newly failing (1)" "$T/night3/report.html"'
 
 echo "nightly: $pass passed, $fail failed"

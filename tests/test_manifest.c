@@ -693,7 +693,7 @@ static void manifest__hw_default_and_override(void **state) {
   assert_int_equal(manifest_load(&m, path, &err), -1);
   assert_int_equal(err.line, 3);
   assert_string_equal(err.model, "a");
-  assert_string_equal(err.msg, "'hw' is auto or off, not 'nce'");
+  assert_string_equal(err.msg, "unknown hw 'nce' (expected auto or off)");
   tu_rmrf(dir);
   free(dir);
 }
