@@ -286,7 +286,8 @@ static int cmd_build(int argc, char **argv, bool check) {
     jobs = calloc(1, sizeof *jobs);
     n = 1;
     jobs[0].name = manifest;
-    jobs[0].opt = (CompileOptions){.model_name = "model", .source = manifest, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    jobs[0].opt = (CompileOptions){.model_name = "model", .source = manifest, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1",
+                                   .shape_source = SHAPE_FROM_CLI};
     const char *slash = strrchr(manifest, '/');
     jobs[0].name = arena_strdup(a, slash ? slash + 1 : manifest);
   } else {
@@ -306,11 +307,9 @@ static int cmd_build(int argc, char **argv, bool check) {
   if (check && !json) {
     for (int i = 0; i < n; i++) {
       const BuildJob *j = &jobs[i];
-      for (int k = 0; k < j->res.n_issues; k++) {
-        const CompIssue *is = &j->res.issues[k];
-        printf("%s: node '%s' (%s): %s: %s%s%s\n", j->name, is->node, is->op, is->verdict, is->reason,
-               is->fix[0] ? "; fix: " : "", is->fix);
-      }
+      char line[4096];
+      for (int k = 0; k < j->res.n_issues; k++)
+        printf("%s\n", compile_issue_line(line, sizeof line, j->name, &j->res.issues[k], true));
     }
   }
   rc = finish(jobs, n, out_dir, manifest, !check, check && json, archive != NULL, baseline);
@@ -404,15 +403,14 @@ static int cmd_convert(int argc, char **argv) {
   job->name = name;
   job->opt = (CompileOptions){.model_name = name, .source = model, .inputs = &in, .n_inputs = 1,
                               .data_type = data_type, .shaves = shaves, .cmx_slices = shaves, .openvino = openvino,
-                              .superblob = superblob, .limits = limits};
+                              .superblob = superblob, .limits = limits,
+                              .shape_source = SHAPE_FROM_CLI};
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = true, .quiet = false, .limits = limits};
   build_run(job, 1, &bo);
   if (job->blob_path) printf("%s/%s\n", out_dir, job->blob_path);
-  for (int k = 0; k < job->res.n_issues; k++) {
-    const CompIssue *is = &job->res.issues[k];
-    fprintf(stderr, "%s: node '%s' (%s): %s: %s%s%s\n", name, is->node, is->op, is->verdict, is->reason,
-            is->fix[0] ? "; fix: " : "", is->fix);
-  }
+  char line[4096];
+  for (int k = 0; k < job->res.n_issues; k++)
+    fprintf(stderr, "%s\n", compile_issue_line(line, sizeof line, name, &job->res.issues[k], true));
   int rc = job->status == JOB_OK ? 0 : 1;
   build_jobs_free(job, 1);
   arena_free(a);

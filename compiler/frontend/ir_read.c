@@ -286,9 +286,9 @@ static int parse_layers(Ctx *c, xmlNodePtr layers) {
     if (parse_ports(c, L, child(e, "input"), &L->in, &L->n_in) < 0 ||
         parse_ports(c, L, child(e, "output"), &L->out, &L->n_out) < 0)
       return -1;
-    if (L->n_in > IR_MAX_INPUTS || L->n_out > IR_MAX_OUTPUTS)
-      return fail(c, ERR_PARSE, L->name, "layer has %d inputs and %d outputs, at most %d and %d are supported",
-                  L->n_in, L->n_out, IR_MAX_INPUTS, IR_MAX_OUTPUTS);
+    if (L->n_out > IR_MAX_OUTPUTS) /* more inputs become a verdict (convert_layer) */
+      return fail(c, ERR_OOM, L->name, "%s layer has %d outputs: blobc handles at most %d per node (a limit of blobc, "
+                  "not a defect of the model)", L->type, L->n_out, IR_MAX_OUTPUTS);
     c->ids[c->n_ls] = (IdIdx){L->id, c->n_ls};
     c->n_ls++;
   }
@@ -1394,7 +1394,8 @@ static const struct {
     {"DetectionOutput", e_detection_output, IR_OP_DETECTION_OUTPUT},
 };
 
-/* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. */
+/* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. Inputs beyond
+ * IR_MAX_INPUTS (a limit of blobc) are dropped and counted: the node's verdict names the limit. */
 static void emit_unknown(Ctx *c, const XLayer *L) {
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, L->type, L->name);
   for (xmlAttrPtr p = L->data ? L->data->properties : NULL; p; p = p->next) {
@@ -1402,7 +1403,8 @@ static void emit_unknown(Ctx *c, const XLayer *L) {
     irb_str(c->g, n, (const char *)p->name, v ? (const char *)v : "");
     xmlFree(v);
   }
-  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  if (L->n_in > IR_MAX_INPUTS) c->g->nodes[n].dropped_inputs = L->n_in - IR_MAX_INPUTS;
+  for (int k = 0; k < L->n_in && k < IR_MAX_INPUTS; k++) in(c, n, IN(L, k));
   for (int k = 0; k < L->n_out; k++) irb_output(c->g, n, OUT(L, k));
 }
 
@@ -1423,7 +1425,7 @@ static int convert_layer(Ctx *c, const XLayer *L) {
     return 0;
   }
   int n_nodes = c->g->n_nodes, n_tensors = c->g->n_tensors;
-  for (size_t i = 0; i < sizeof EMIT / sizeof EMIT[0]; i++) {
+  for (size_t i = 0; i < sizeof EMIT / sizeof EMIT[0] && L->n_in <= IR_MAX_INPUTS; i++) {
     if (strcmp(EMIT[i].type, L->type)) continue;
     if (L->n_out < 1) break;
     int rc = EMIT[i].fn(c, L, EMIT[i].op);

@@ -40,6 +40,12 @@ typedef struct {
 #define LIMIT_DEFAULT_NODES 100000
 #define LIMIT_DEFAULT_TENSOR_BYTES ((uint64_t)512 << 20)
 
+/* Where the user states input shapes, so advice names the right knob. */
+typedef enum {
+  SHAPE_FROM_MANIFEST, /* a manifest's `shape:` (blobc build, blobc check MANIFEST) */
+  SHAPE_FROM_CLI,      /* --input_shape (blobc convert, blobc check MODEL) */
+} ShapeSource;
+
 typedef struct {
   const char *model_name;    /* manifest name: used for output names and messages */
   const char *source;        /* model path */
@@ -54,6 +60,7 @@ typedef struct {
   bool want_blob, want_ir;   /* check mode sets both false */
   bool superblob;            /* blob = depthai superblob of 1..16 SHAVEs (base: 8) */
   CompileLimits limits;
+  ShapeSource shape_source;  /* the wording of the fix for a dynamic input */
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers
    * afterwards. Returns 0 or -1 (err filled). The compiler still does no I/O itself. */
