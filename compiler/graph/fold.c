@@ -353,7 +353,22 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(LOG_SOFTMAX,         NULL)         \
   Y(NON_MAX_SUPPRESSION, NULL)         \
   Y(PRIOR_BOX_CLUSTERED, NULL)         \
-  Y(DETECTION_OUTPUT,    NULL)
+  Y(DETECTION_OUTPUT,    NULL)         \
+  Y(MISH,                NULL)         \
+  Y(SOFTPLUS,            NULL)         \
+  Y(SWISH,               NULL)         \
+  Y(GELU,                NULL)         \
+  Y(SQUARED_DIFF,        NULL)         \
+  Y(GRN,                 NULL)         \
+  Y(NORMALIZE_L2,        NULL)         \
+  Y(REGION_YOLO,         NULL)         \
+  Y(REORG_YOLO,          NULL)         \
+  Y(PRIOR_BOX,           NULL)         \
+  Y(CTC_GREEDY_DECODER,  NULL)         \
+  Y(SCATTER_UPDATE,      NULL)         \
+  Y(GATHER_ND,           NULL)         \
+  Y(ROI_POOLING,         NULL)         \
+  Y(PSROI_POOLING,       NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -208,6 +208,87 @@ static Verdict rule_instance_norm(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
+/* ---- OpenVINO IR layers (issue 18 part 1) ---- */
+
+/* Gelu: MYRIAD's Gelu stage has no parameter: it computes the erf form. */
+static Verdict rule_gelu(Ctx *c) {
+  if (!ir_gelu_params(c->g, c->n)->tanh) return VERDICT_SUPPORTED;
+  *c->reason = arena_strdup(c->g->arena, "Gelu with the tanh approximation runs as the exact (erf) Gelu on MYRIAD (the "
+                                         "two differ by less than 0.0005)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* GRN and NormalizeL2 are written for [N, C] .. [N, C, H, W] across channels. */
+static Verdict rule_grn(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  if (x && (x->rank < 2 || x->rank > 4)) return unsupported(c, "GRN is written for 2-D to 4-D inputs only", "apply it to an [N, C, H, W] tensor");
+  return VERDICT_SUPPORTED;
+}
+
+/* NormalizeL2 -> Normalize (normalize.cpp): across channels only (across_spatial = 0 is the one
+ * MYRIAD runs, VPU.md known limitations), eps fixed at 1e-9 by the firmware. */
+static Verdict rule_normalize(Ctx *c) {
+  const IrTensor *x = in_t(c, 0), *ax = in_t(c, 1);
+  if (x && (x->rank < 2 || x->rank > 4))
+    return unsupported(c, "NormalizeL2 is written for 2-D to 4-D inputs only", "normalize an [N, C, H, W] tensor");
+  if (ax && ax->data) {
+    int64_t a = ir_numel(ax) == 1 ? ir_const_i64(ax, 0) : -9;
+    if (a < 0 && x && x->rank > 0) a += x->rank;
+    if (a != 1)
+      return unsupported(c, "NormalizeL2 over axes other than the channels (across_spatial) is not supported on MYRIAD (VPU.md "
+                            "known limitations: only across_spatial = 0)", "normalize over axis 1 only");
+  }
+  float eps = ir_normalize_params(c->g, c->n)->eps;
+  if (eps > 1e-6f) {
+    *c->reason = arena_printf(c->g->arena, "MYRIAD's Normalize uses eps 1e-9 whatever the model says (%g here; VPU.md known "
+                                           "limitations): results differ where the norm is below about sqrt(eps)", (double)eps);
+    *c->fix = arena_strdup(c->g->arena, "none needed unless inputs can be all zero across the channels");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
+/* PriorBox folds to a constant in shape inference; left over it has run-time sizes (dynamic) or
+ * uses fixed_size / density, which blobc does not generate. */
+static Verdict rule_prior_box(Ctx *c) {
+  const IrPriorBoxSsdParams *p = ir_prior_box_ssd_params(c->g, c->n);
+  if (p->fixed_size.n || p->fixed_ratio.n || p->density.n)
+    return unsupported(c, "PriorBox with fixed_size / fixed_ratio / density is not folded by blobc",
+                       "compile this model's IR (written beside the report) with compile_tool, or export the priors as a constant");
+  return rule_dynamic(c);
+}
+
+/* CTCDecoder (ctc_decoder.cpp): only ctc_merge_repeated = 1 (VPU.md known limitations). */
+static Verdict rule_ctc(Ctx *c) {
+  if (!ir_ctc_params(c->g, c->n)->merge_repeated)
+    return unsupported(c, "CTCGreedyDecoder with ctc_merge_repeated = 0 is not supported on MYRIAD (VPU.md known limitations)",
+                       "merge repeated classes (ctc_merge_repeated = 1), or decode on the host");
+  return VERDICT_SUPPORTED;
+}
+
+/* ScatterUpdate (scatter_update.cpp): the updates must fit the data on every axis but the
+ * outermost, i.e. the scatter runs along axis 0. */
+static Verdict rule_scatter_update(Ctx *c) {
+  const IrTensor *x = in_t(c, 0), *ax = in_t(c, 3);
+  if (!ax || !ax->data) return unsupported(c, "ScatterUpdate axis is not a constant", "give the axis as a constant");
+  int64_t a = ir_const_i64(ax, 0);
+  if (a < 0 && x) a += x->rank;
+  if (a != 0)
+    return unsupported(c, "ScatterUpdate along an axis other than 0 is not supported on MYRIAD (its stage scatters along the "
+                          "outermost axis)", "transpose the axis to the front before the scatter and back after it");
+  return VERDICT_SUPPORTED;
+}
+
+/* PSROIPooling (psroipooling.cpp): the stage has group_size, output_dim, spatial_scale only,
+ * i.e. the average mode. */
+static Verdict rule_psroi(Ctx *c) {
+  if (ir_roi_params(c->g, c->n)->bilinear)
+    return unsupported(c, "PSROIPooling in bilinear mode is not supported on MYRIAD (its stage pools averages only)",
+                       "use mode=average (R-FCN), or pool on the host");
+  return VERDICT_SUPPORTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -282,7 +363,22 @@ static Verdict rule_instance_norm(Ctx *c) {
   Y(LOG_SOFTMAX,         not_listed)             \
   Y(NON_MAX_SUPPRESSION, rule_nms)               \
   Y(PRIOR_BOX_CLUSTERED, rule_dynamic)           \
-  Y(DETECTION_OUTPUT,    rule_detection_output)
+  Y(DETECTION_OUTPUT,    rule_detection_output)  \
+  Y(MISH,                ok)                     \
+  Y(SOFTPLUS,            ok)                     \
+  Y(SWISH,               ok)                     \
+  Y(GELU,                rule_gelu)              \
+  Y(SQUARED_DIFF,        rule_integer_data)      \
+  Y(GRN,                 rule_grn)               \
+  Y(NORMALIZE_L2,        rule_normalize)         \
+  Y(REGION_YOLO,         ok)                     \
+  Y(REORG_YOLO,          ok)                     \
+  Y(PRIOR_BOX,           rule_prior_box)         \
+  Y(CTC_GREEDY_DECODER,  rule_ctc)               \
+  Y(SCATTER_UPDATE,      rule_scatter_update)    \
+  Y(GATHER_ND,           ok)                     \
+  Y(ROI_POOLING,         ok)                     \
+  Y(PSROI_POOLING,       rule_psroi)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -309,6 +405,9 @@ static const struct {
     {IR_OP_REDUCE_MEAN, 1, 1, "axes", true},
     {IR_OP_REDUCE_MAX, 1, 1, "axes", true},
     {IR_OP_REDUCE_SUM, 1, 1, "axes", true},
+    {IR_OP_SWISH, 1, 1, "beta", false},
+    {IR_OP_NORMALIZE_L2, 1, 1, "axes", true},
+    {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
 };
 
 #define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */

@@ -8,24 +8,7 @@
 #include "compiler/backend/blob_format.h"
 #include "detection.h"
 
-typedef struct {
-  uint8_t *p;            /* area start + data offset */
-  BlobRun *stats;        /* where writes record the largest |value| and FP16 overflows */
-  uint32_t dt, nd;
-  uint32_t d[BLOB_MAX_DIMS], s[BLOB_MAX_DIMS]; /* minor -> major, strides in bytes */
-} V;
-
-typedef struct {
-  const BlobInfo *b;
-  BlobRun *run;
-  const uint8_t *cst;
-  size_t cst_len;
-  uint8_t *in, *out, *bss, *cmx;
-  size_t in_len, out_len, bss_len, cmx_len;
-  Err *err;
-  uint32_t stage;
-  const char *stage_name;
-} X;
+#include "blob_exec_internal.h"
 
 static int fail(X *x, const char *msg) {
   return err_set(x->err, ERR_BACKEND, "stage %u (%s): %s", x->stage, x->stage_name, msg);
@@ -861,7 +844,7 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: case BLOB_STAGE_LRN:
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
   case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT: return true;
-  default: return false;
+  default: return bx__supports_ir(t);
   }
 }
 
@@ -917,7 +900,10 @@ static int run_stage(X *x, const BlobStage *s) {
   case BLOB_STAGE_TILE: return tile(x, s);
   case BLOB_STAGE_LRN: return lrn(x, s);
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
-  default: return fail(x, "no CPU kernel for this stage type");
+  default: {
+    int rc = bx__run_ir(x, s); /* the stages of blob_exec_ir.c; 1: not one of them */
+    return rc == 1 ? fail(x, "no CPU kernel for this stage type") : rc;
+  }
   }
 }
 
@@ -977,3 +963,13 @@ void blob_run_free(BlobRun *run) {
   free(run->outputs_area);
   memset(run, 0, sizeof *run);
 }
+
+/* ---- for blob_exec_ir.c (blob_exec_internal.h) ---- */
+
+int bx__fail(X *x, const char *msg) { return fail(x, msg); }
+int bx__view(X *x, const BlobBuffer *bb, V *v) { return view(x, bb, v); }
+float bx__ld(const V *v, const uint32_t *idx) { return ld(v, idx); }
+void bx__st(const V *v, const uint32_t *idx, float f) { st(v, idx, f); }
+bool bx__next(uint32_t *idx, const uint32_t *d, uint32_t nd) { return next(idx, d, nd); }
+uint64_t bx__count(const V *v) { return count(v); }
+float *bx__load_all(const V *v) { return load_all(v); }

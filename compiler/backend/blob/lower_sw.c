@@ -733,7 +733,11 @@ static int lower_slice(W *w, const IrNode *n) {
   /* find the one axis that differs; steps must be 1 */
   int axis = -1;
   for (int i = 0; i < r; i++)
-    if (bw_dim_of(x, i) != bw_dim_of(y, i)) { if (axis >= 0) return bw_fail(w, "%s on several axes is not written yet", n->op_type); axis = i; }
+    if (bw_dim_of(x, i) != bw_dim_of(y, i)) {
+      if (axis < 0) { axis = i; continue; }
+      if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2])) return lower_strided_slice(w, n);
+      return bw_fail(w, "%s on several axes is not written yet", n->op_type);
+    }
   if (axis < 0) { bw_copy_stage(w, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0])); return 0; }
   int64_t start = 0;
   if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1])) {
@@ -1385,7 +1389,22 @@ typedef struct {
   Y(LOG_SOFTMAX, NULL, NULL, 0)                               \
   Y(NON_MAX_SUPPRESSION, NULL, NULL, 0)                       \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, 0)                       \
-  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)
+  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)       \
+  Y(MISH, bw_lower_ir_activation, NULL, 0)                    \
+  Y(SOFTPLUS, bw_lower_ir_activation, NULL, 0)                \
+  Y(SWISH, bw_lower_ir_activation, NULL, 0)                   \
+  Y(GELU, bw_lower_ir_activation, NULL, 0)                    \
+  Y(SQUARED_DIFF, bw_lower_squared_diff, NULL, 0)             \
+  Y(GRN, bw_lower_grn, NULL, 0)                               \
+  Y(NORMALIZE_L2, bw_lower_normalize_l2, NULL, 0)             \
+  Y(REGION_YOLO, bw_lower_region_yolo, NULL, 0)               \
+  Y(REORG_YOLO, bw_lower_reorg_yolo, NULL, 0)                 \
+  Y(PRIOR_BOX, NULL, NULL, 0)                                 \
+  Y(CTC_GREEDY_DECODER, bw_lower_ctc_greedy_decoder, NULL, 0) \
+  Y(SCATTER_UPDATE, bw_lower_scatter_update, NULL, 0)         \
+  Y(GATHER_ND, bw_lower_gather_nd, NULL, 0)                   \
+  Y(ROI_POOLING, bw_lower_roi_pooling, NULL, 0)               \
+  Y(PSROI_POOLING, bw_lower_roi_pooling, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
