@@ -1379,6 +1379,17 @@ static int emit_psroi_pooling(W *w, const IrNode *n) {
   return 0;
 }
 
+static int emit_lstm_cell(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "LSTMCell", "opset4", &li);
+  const IrLstmParams *p = ir_lstm_params(w->g, n);
+  if (rc) return rc;
+  attr_int(w, li, "hidden_size", p->hidden_size);
+  if (!p->default_activations) return EMIT_UNMAPPED;
+  attr(w, li, "activations", "sigmoid,tanh,tanh");
+  attr_flt(w, li, "clip", p->clip);
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1475,7 +1486,8 @@ typedef struct {
   Y(SCATTER_UPDATE, NULL, "ScatterUpdate", "opset3", false)        \
   Y(GATHER_ND, emit_gather_nd, NULL, NULL, false)                  \
   Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false)              \
-  Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false)
+  Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false)          \
+  Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -1470,6 +1470,18 @@ static int e_psroi_pooling(Ctx *c, const XLayer *L, IrOp op) {
   return a_float(c, L, n, "spatial_scale", 1.0);
 }
 
+/* LSTMCell-1/-4 (X, H, C, W, R, B): hidden_size, activations, clip; LSTMCell-1's peephole input
+ * (a seventh) is not mapped. */
+static int e_lstm_cell(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 6) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_str(c->g, n, "activations", dstr(c, L, "activations", "sigmoid,tanh,tanh"));
+  if (a_int(c, L, n, "hidden_size", 0) < 0) return -1;
+  return a_float(c, L, n, "clip", 0.0);
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1557,6 +1569,7 @@ static const struct {
     {"GatherND", e_gather_nd, IR_OP_GATHER_ND},
     {"ROIPooling", e_roi_pooling, IR_OP_ROI_POOLING},
     {"PSROIPooling", e_psroi_pooling, IR_OP_PSROI_POOLING},
+    {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
 };
 
 /* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. Inputs beyond

@@ -368,7 +368,8 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(SCATTER_UPDATE,      NULL)         \
   Y(GATHER_ND,           NULL)         \
   Y(ROI_POOLING,         NULL)         \
-  Y(PSROI_POOLING,       NULL)
+  Y(PSROI_POOLING,       NULL)         \
+  Y(LSTM_CELL,           NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -413,4 +413,12 @@ typedef struct {
 } IrRoiParams;
 const IrRoiParams *ir_roi_params(const IrGraph *g, const IrNode *n);
 
+/* LSTMCell-4: gates in the order f, i, c, o (the OpenVINO spec's "fico"). */
+typedef struct {
+  int64_t hidden_size;    /* required */
+  float clip;             /* 0: none */
+  bool default_activations; /* activations absent or sigmoid, tanh, tanh */
+} IrLstmParams;
+const IrLstmParams *ir_lstm_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -21,5 +21,6 @@ IR__DECODER(ctc);          /* IrCtcParams */
 IR__DECODER(gather_nd);    /* IrGatherNdParams */
 IR__DECODER(roi_pooling);  /* IrRoiParams */
 IR__DECODER(psroi_pooling);/* IrRoiParams */
+IR__DECODER(lstm_cell);    /* IrLstmParams */
 
 #endif

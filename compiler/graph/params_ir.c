@@ -149,6 +149,17 @@ IR__DECODER(psroi_pooling) {
   return 0;
 }
 
+IR__DECODER(lstm_cell) {
+  IrLstmParams *p = out;
+  p->hidden_size = ir_attr_int(n, "hidden_size", 0);
+  p->clip = ir_attr_float(n, "clip", 0.0f);
+  const char *act = ir_attr_str(n, "activations", "sigmoid,tanh,tanh");
+  p->default_activations = strcmp(act, "sigmoid,tanh,tanh") == 0;
+  if (p->hidden_size < 1 || p->hidden_size > 65536) return bad(g, n, err, "hidden_size", (double)p->hidden_size);
+  if (!(p->clip >= 0)) return bad(g, n, err, "clip", p->clip);
+  return 0;
+}
+
 /* ---- PriorBox-1 ---- */
 
 /* The aspect ratios PriorBox uses: 1, then each given one not yet present, with its inverse

@@ -160,3 +160,18 @@ int shape__psroi_pooling(IrGraph *g, int n, Err *err) {
   out(g, n, 0, float_of(x), 4, d);
   return 0;
 }
+
+/* LSTMCell: X [B, I], H and C [B, hs], W [4 hs, I], R [4 hs, hs], B [4 hs] -> H', C' [B, hs]. */
+int shape__lstm_cell(IrGraph *g, int n, Err *err) {
+  const IrTensor *x = in_t(g, n, 0), *w = in_t(g, n, 3), *r = in_t(g, n, 4), *b = in_t(g, n, 5);
+  int64_t hs = ir_lstm_params(g, &g->nodes[n])->hidden_size;
+  if (x && x->rank >= 0 && x->rank != 2) return shape__fail(g, n, err, "input rank %d, expected 2 ([batch, input])", x->rank);
+  if ((w && w->rank >= 0 && (w->rank != 2 || (w->dims[0] >= 0 && w->dims[0] != 4 * hs) || (x && x->rank == 2 && w->dims[1] >= 0 && x->dims[1] >= 0 && w->dims[1] != x->dims[1]))) ||
+      (r && r->rank >= 0 && (r->rank != 2 || (r->dims[0] >= 0 && r->dims[0] != 4 * hs) || (r->dims[1] >= 0 && r->dims[1] != hs))) ||
+      (b && b->rank >= 0 && (b->rank != 1 || (b->dims[0] >= 0 && b->dims[0] != 4 * hs))))
+    return shape__fail(g, n, err, "weights, recurrence weights or bias do not match hidden_size %lld", (long long)hs);
+  int64_t d[2] = {x && x->rank == 2 ? x->dims[0] : -1, hs};
+  out(g, n, 0, float_of(x), 2, d);
+  out(g, n, 1, float_of(x), 2, d);
+  return 0;
+}

@@ -289,6 +289,15 @@ static Verdict rule_psroi(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* LSTMCell (rnn.cpp): the stage computes the default activations without clipping. */
+static Verdict rule_lstm(Ctx *c) {
+  const IrLstmParams *p = ir_lstm_params(c->g, c->n);
+  if (!p->default_activations || p->clip != 0)
+    return unsupported(c, "LSTMCell with activations other than sigmoid, tanh, tanh or with clip is not supported on MYRIAD "
+                          "(its LSTMCell stage has neither parameter)", "use the default activations and no clip, or run the cell on the host");
+  return VERDICT_SUPPORTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -378,7 +387,8 @@ static Verdict rule_psroi(Ctx *c) {
   Y(SCATTER_UPDATE,      rule_scatter_update)    \
   Y(GATHER_ND,           ok)                     \
   Y(ROI_POOLING,         ok)                     \
-  Y(PSROI_POOLING,       rule_psroi)
+  Y(PSROI_POOLING,       rule_psroi)             \
+  Y(LSTM_CELL,           rule_lstm)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -408,6 +418,7 @@ static const struct {
     {IR_OP_SWISH, 1, 1, "beta", false},
     {IR_OP_NORMALIZE_L2, 1, 1, "axes", true},
     {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
+    {IR_OP_LSTM_CELL, 3, 5, "weights and biases", true},
 };
 
 #define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */

@@ -253,12 +253,33 @@ static int roi_pooling(X *x, const BlobStage *s) {
   return rc;
 }
 
+/* LSTMCell: i32 RNNForward, nCells, nBatches, useCellState, outputs; buffers X [B, I], H, C
+ * [B, hs], weights (W [4 hs, I] then R [4 hs, hs]), biases [4 hs], H' [, C']. One forward cell. */
+static int lstm_cell(X *x, const BlobStage *s) {
+  if (s->params_len < 20) return bx__fail(x, "params too short");
+  int32_t fwd = i32_at(s->params), cells = i32_at(s->params + 4), B = i32_at(s->params + 8), outs = i32_at(s->params + 16);
+  if (fwd != 1 || cells != 1 || B < 1 || outs < 1 || outs > 2) return bx__fail(x, "only one forward LSTM cell is run");
+  V v[7];
+  if (views(x, s, v, (uint32_t)(5 + outs)) < 0) return -1;
+  int64_t I = (int64_t)(bx__count(&v[0]) / (uint64_t)B), hs = (int64_t)(bx__count(&v[1]) / (uint64_t)B);
+  if (bx__count(&v[2]) != (uint64_t)(B * hs) || bx__count(&v[3]) != (uint64_t)(4 * hs * (I + hs)) ||
+      bx__count(&v[4]) != (uint64_t)(4 * hs) || bx__count(&v[5]) != (uint64_t)(B * hs))
+    return bx__fail(x, "LSTMCell buffers do not match");
+  float *f[5], *o;
+  if (load(x, v, f, 5, &o, (uint64_t)(2 * B * hs)) < 0) return -1;
+  irl_lstm_cell(f[0], f[1], f[2], f[3], f[3] + 4 * hs * I, f[4], B, I, hs, o, o + B * hs);
+  store_all(&v[5], o);
+  if (outs > 1) store_all(&v[6], o + B * hs);
+  unload(f, 5, o);
+  return 0;
+}
+
 bool bx__supports_ir(uint32_t t) {
   switch (t) {
   case BLOB_STAGE_MISH: case BLOB_STAGE_SOFT_PLUS: case BLOB_STAGE_SWISH: case BLOB_STAGE_GELU:
   case BLOB_STAGE_SQUARED_DIFF: case BLOB_STAGE_GRN: case BLOB_STAGE_NORMALIZE: case BLOB_STAGE_REGION_YOLO:
   case BLOB_STAGE_REORG_YOLO: case BLOB_STAGE_CTC_DECODER: case BLOB_STAGE_SCATTER_UPDATE: case BLOB_STAGE_GATHER_ND:
-  case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: return true;
+  case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: case BLOB_STAGE_LSTM_CELL: return true;
   default: return false;
   }
 }
@@ -274,6 +295,7 @@ int bx__run_ir(X *x, const BlobStage *s) {
   case BLOB_STAGE_SCATTER_UPDATE: return scatter_update(x, s);
   case BLOB_STAGE_GATHER_ND: return gather_nd(x, s);
   case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: return roi_pooling(x, s);
+  case BLOB_STAGE_LSTM_CELL: return lstm_cell(x, s);
   default: return 1;
   }
 }

@@ -195,3 +195,22 @@ int irl_scatter_update(const float *data, int64_t d0, int64_t inner, const int64
   }
   return 0;
 }
+
+void irl_lstm_cell(const float *x, const float *h, const float *c, const float *W, const float *R, const float *bias,
+                   int64_t B, int64_t I, int64_t hs, float *ho, float *co) {
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t j = 0; j < hs; j++) {
+      double gate[4];
+      for (int g = 0; g < 4; g++) {
+        int64_t row = g * hs + j;
+        double acc = bias ? bias[row] : 0.0;
+        for (int64_t i = 0; i < I; i++) acc += (double)W[row * I + i] * x[b * I + i];
+        for (int64_t k = 0; k < hs; k++) acc += (double)R[row * hs + k] * h[b * hs + k];
+        gate[g] = acc;
+      }
+      double f = 1 / (1 + exp(-gate[0])), in = 1 / (1 + exp(-gate[1])), cc = tanh(gate[2]), o = 1 / (1 + exp(-gate[3]));
+      double cn = f * c[b * hs + j] + in * cc;
+      co[b * hs + j] = (float)cn;
+      ho[b * hs + j] = (float)(o * tanh(cn));
+    }
+}

@@ -64,4 +64,9 @@ int irl_gather_nd(const float *data, const int64_t *dims, int rank, const int64_
 int irl_scatter_update(const float *data, int64_t d0, int64_t inner, const int64_t *idx, int64_t n_idx,
                        const float *upd, float *y);
 
+/* LSTMCell-4 (gate order f, i, c, o; sigmoid, tanh, tanh): x [B, I], h, c [B, hs], W [4 hs, I],
+ * R [4 hs, hs], bias [4 hs] (NULL: none) -> ho, co [B, hs]. */
+void irl_lstm_cell(const float *x, const float *h, const float *c, const float *W, const float *R, const float *bias,
+                   int64_t B, int64_t I, int64_t hs, float *ho, float *co);
+
 #endif

@@ -110,5 +110,6 @@ REF_KERNEL(ctc_greedy_decoder);
 REF_KERNEL(scatter_update);
 REF_KERNEL(gather_nd);
 REF_KERNEL(roi_pooling); /* ROIPooling, PSROIPooling */
+REF_KERNEL(lstm_cell);
 
 #endif

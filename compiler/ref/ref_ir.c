@@ -255,3 +255,23 @@ REF_KERNEL(roi_pooling) {
               : irl_roi_pool(a->f, a->dims[0], C, a->dims[2], a->dims[3], r->f, R, o->f, p->pooled_h, p->pooled_w, p->spatial_scale, p->bilinear);
   return rc < 0 ? ref__fail(x, ERR_SHAPE, "a roi names a batch outside the feature maps") : 0;
 }
+
+REF_KERNEL(lstm_cell) {
+  const RefTensor *t[6];
+  for (int k = 0; k < 6; k++)
+    if (!(t[k] = fin(x, k))) return -1;
+  const IrLstmParams *p = ir_lstm_params(x->g, x->n);
+  int64_t hs = p->hidden_size, B = t[0]->rank == 2 ? t[0]->dims[0] : -1, I = t[0]->rank == 2 ? t[0]->dims[1] : -1;
+  if (!p->default_activations || p->clip != 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "activations or clip are not implemented");
+  if (B < 0 || ref_numel(t[1]) != B * hs || ref_numel(t[2]) != B * hs || ref_numel(t[3]) != 4 * hs * I ||
+      ref_numel(t[4]) != 4 * hs * hs || ref_numel(t[5]) != 4 * hs)
+    return ref__fail(x, ERR_SHAPE, "inputs do not match hidden_size %lld", (long long)hs);
+  int64_t d[2] = {B, hs};
+  RefTensor *ho = ref__out(x, 0, t[0]->dtype, 2, d), *co = x->n_out > 1 ? ref__out(x, 1, t[0]->dtype, 2, d) : NULL;
+  if (!ho || (x->n_out > 1 && !co)) return -1;
+  float *cbuf = co ? NULL : malloc((size_t)(B * hs) * sizeof *cbuf);
+  if (!co && !cbuf) return ref__fail(x, ERR_OOM, "out of memory");
+  irl_lstm_cell(t[0]->f, t[1]->f, t[2]->f, t[3]->f, t[4]->f, t[5]->f, B, I, hs, ho->f, co ? co->f : cbuf);
+  free(cbuf);
+  return 0;
+}

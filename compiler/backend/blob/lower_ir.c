@@ -207,3 +207,33 @@ int bw_lower_roi_pooling(W *w, const IrNode *n) {
   bw_add_buf(s, bw_in_ref(w, n->inputs[1]));
   return 0;
 }
+
+/* LSTMCell -> LSTMCell (70): i32 RNNForward 1, nCells 1, nBatches, useCellState (two outputs),
+ * the output count; buffers X, H, C, weights (FP16: W [4 hs, I] then R [4 hs, hs], the rows of
+ * the legacy [4 hs, I + hs] matrix split as RNNRelayout does), biases (FP16 [4 hs]), outputs H'
+ * [, C'] (rnn.cpp parseLSTMCell). One cell: no temp buffer. */
+int bw_lower_lstm_cell(W *w, const IrNode *n) {
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[3]), *rt = bw_T(w, n->inputs[4]), *bt = bw_T(w, n->inputs[5]);
+  if (!wt->data || !rt->data || !bt->data) return bw_fail(w, "%s with run-time weights is not written", n->op_type);
+  int64_t nw = ir_numel(wt), nr = ir_numel(rt), hs = ir_lstm_params(w->g, n)->hidden_size;
+  int outs = n->n_outputs > 1 && n->outputs[1] >= 0 ? 2 : 1;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_LSTM_CELL, false);
+  buf_put_i32(&s->params, 1);
+  buf_put_i32(&s->params, 1);
+  buf_put_i32(&s->params, (int32_t)bw_dim_of(x, 0));
+  buf_put_i32(&s->params, outs >= 2);
+  buf_put_i32(&s->params, outs);
+  for (int k = 0; k < 3; k++) bw_add_buf(s, bw_in_ref(w, n->inputs[k]));
+  if (nw != 4 * hs * bw_dim_of(x, 1) || nr != 4 * hs * hs || ir_numel(bt) != 4 * hs)
+    return bw_fail(w, "%s: weights do not match hidden_size", n->op_type);
+  const uint16_t *sw = bw_halves_of(w, wt), *sr = bw_halves_of(w, rt); /* arena copies, not the const section */
+  BRef wr;
+  uint32_t dims[1] = {(uint32_t)(nw + nr)};
+  uint16_t *h = bw_const_f16_slot(w, (size_t)(nw + nr), 1, dims, &wr);
+  memcpy(h, sw, (size_t)nw * 2);
+  memcpy(h + nw, sr, (size_t)nr * 2);
+  bw_add_buf(s, wr);
+  bw_add_buf(s, bw_const_tensor(w, n->inputs[5]));
+  for (int k = 0; k < outs; k++) bw_add_buf(s, bw_view(w, n->outputs[k]));
+  return 0;
+}

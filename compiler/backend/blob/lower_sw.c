@@ -1404,7 +1404,8 @@ typedef struct {
   Y(SCATTER_UPDATE, bw_lower_scatter_update, NULL, 0)         \
   Y(GATHER_ND, bw_lower_gather_nd, NULL, 0)                   \
   Y(ROI_POOLING, bw_lower_roi_pooling, NULL, 0)               \
-  Y(PSROI_POOLING, bw_lower_roi_pooling, NULL, 0)
+  Y(PSROI_POOLING, bw_lower_roi_pooling, NULL, 0)             \
+  Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 

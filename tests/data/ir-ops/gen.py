@@ -145,8 +145,10 @@ def write(name, net, out_name, expected):
     for k, (n, v) in enumerate(net.feeds):
         with open(os.path.join(d, "test_data_set_0", f"input_{k}.pb"), "wb") as f:
             f.write(tensor_pb(n, v))
-    with open(os.path.join(d, "test_data_set_0", "output_0.pb"), "wb") as f:
-        f.write(tensor_pb(out_name, np.asarray(expected, dtype=np.float32)))
+    outs = [(out_name, expected)] if isinstance(out_name, str) else list(zip(out_name, expected))
+    for k, (n, v) in enumerate(outs):
+        with open(os.path.join(d, "test_data_set_0", f"output_{k}.pb"), "wb") as f:
+            f.write(tensor_pb(n, np.asarray(v, dtype=np.float32)))
 
 
 def rand(*shape, lo=-2.0, hi=2.0):
@@ -594,6 +596,28 @@ def interpolate4():  # Interpolate-4 nearest, asymmetric, floor, by sizes
     iy = np.floor(np.arange(8) * 4 / 8).astype(int)
     ix = np.floor(np.arange(10) * 5 / 10).astype(int)
     write("interpolate4", net, "y", x[:, :, iy][:, :, :, ix])
+
+
+@case
+def lstm_cell():
+    """LSTMCell-4, gates f, i, c, o: g = W x + R h + B; c' = sigmoid(f) c + sigmoid(i) tanh(c~);
+    h' = sigmoid(o) tanh(c'). Both outputs are read."""
+    net = Net()
+    B, I, H = 2, 5, 3
+    x, h, c = rand(B, I), rand(B, H, lo=-1, hi=1), rand(B, H, lo=-1, hi=1)
+    W, R, b = rand(4 * H, I, lo=-0.7, hi=0.7), rand(4 * H, H, lo=-0.7, hi=0.7), rand(4 * H, lo=-0.5, hi=0.5)
+    data = {"hidden_size": str(H), "activations": "sigmoid,tanh,tanh", "activations_alpha": "", "activations_beta": "",
+            "clip": "0"}
+    ho, co = net.layer("lstm", "LSTMCell", "opset4", data,
+                       [net.param("x", x), net.param("h", h), net.param("c", c), net.const("W", W), net.const("R", R),
+                        net.const("B", b)], [(B, H), (B, H)])
+    net.result(ho)
+    net.result(co)
+    g = x.astype(np.float64) @ W.T + h.astype(np.float64) @ R.T + b
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    f, i, cc, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+    cn = sig(f) * c + sig(i) * np.tanh(cc)
+    write("lstm_cell", net, ["lstm", "lstm.1"], [sig(o) * np.tanh(cn), cn])
 
 
 if __name__ == "__main__":
