@@ -37,7 +37,7 @@ SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TOOL_SRC := $(wildcard tests/fixtures/*.c)
 TOOLS    := $(TOOL_SRC:tests/fixtures/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps test asan demo bench clean check-deps run-tests
+.PHONY: all deps test asan demo bench clean check-deps run-tests ops-doc
 all: $(BUILD)/blobc $(TOOLS)
 
 deps:
@@ -118,6 +118,11 @@ demo: deps
 	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out; rc=$$?; \
 	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.html (also report.json, junit.xml)"; \
 	[ $$rc -le 1 ]
+
+# docs/ops.md's table from the code's op tables (tests/test_ops_table.c checks it is current)
+ops-doc: $(BUILD)/blobc
+	@{ sed '/<!-- ops table: begin/q' docs/ops.md; $(BUILD)/blobc ops --markdown; sed -n '/<!-- ops table: end/,$$p' docs/ops.md; } >docs/ops.md.tmp
+	@mv docs/ops.md.tmp docs/ops.md && echo "docs/ops.md: table regenerated"
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -32,6 +32,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_import_omz(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_ops(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -49,6 +50,7 @@ static void usage(FILE *f) {
           "  import-omz DIR -o MANIFEST.yaml                        # Open Model Zoo model.yml files\n"
           "  verify  DIR... [--via graph|graph-fp16|blob] [--json]   # against ONNX test data\n"
           "  run     MODEL --input [NAME=]FILE ... [-o DIR] [--fp16]  # reference execution (.npy/.pb/.ppm)\n"
+          "  ops     [--json|--markdown]                               # every op and IR layer: stage, rewrite or why not\n"
           "  version\n");
 }
 
@@ -447,6 +449,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "import-omz")) rc = cmd_import_omz(argc - 1, argv + 1);
   else if (!strcmp(cmd, "report")) rc = cmd_report(argc - 1, argv + 1);
   else if (!strcmp(cmd, "run")) rc = cmd_run(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "ops")) rc = cmd_ops(argc - 1, argv + 1);
   else rc = usage_error("unknown command '%s'", cmd);
   xmlCleanupParser();
   return rc;

@@ -1572,6 +1572,38 @@ static const struct {
     {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
 };
 
+/* Layers written as several ops, or as an op of another kind (for `blobc ops`). */
+static const struct {
+  const char *type, *ops;
+} EXPANSIONS[] = {
+    {"GroupConvolution", "Conv with group"},
+    {"GroupConvolutionBackpropData", "ConvTranspose with group"},
+    {"ReduceMean", "ReduceMean, or GlobalAveragePool over H, W"},
+    {"ReduceMax", "ReduceMax, or GlobalMaxPool over H, W"},
+    {"PReLU", "PRelu, or LeakyRelu for one slope"},
+    {"Clamp", "Clip"},
+    {"HSigmoid", "Add, Clip, Mul"},
+    {"MatMul", "MatMul, Gemm, or Transpose + MatMul"},
+    {"Interpolate", "Resize (-1: target sizes on axes; -4/-11: sizes or scales)"},
+    {"StridedSlice", "Slice (+ Squeeze for shrunk axes)"},
+    {"MVN", "InstanceNormalization, or ReduceMean, Sub, Mul, Add, Sqrt, Div"},
+    {"Select", "Where"},
+    {"Broadcast", "Expand"},
+    {"Convert", "Cast"},
+    {"ShapeOf", "Shape"},
+    {"VariadicSplit", "Split"},
+};
+
+bool fe_ir_layer(int i, const char **type, IrOp *op, const char **expansion) {
+  if (i < 0 || (size_t)i >= sizeof EMIT / sizeof EMIT[0]) return false;
+  *type = EMIT[i].type;
+  *op = EMIT[i].op;
+  *expansion = NULL;
+  for (size_t k = 0; k < sizeof EXPANSIONS / sizeof EXPANSIONS[0]; k++)
+    if (!strcmp(EXPANSIONS[k].type, EMIT[i].type)) *expansion = EXPANSIONS[k].ops;
+  return true;
+}
+
 /* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. Inputs beyond
  * IR_MAX_INPUTS (a limit of blobc) are dropped and counted: the node's verdict names the limit. */
 static void emit_unknown(Ctx *c, const XLayer *L) {

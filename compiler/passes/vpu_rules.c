@@ -590,3 +590,27 @@ void vpu_judge_graph(IrGraph *g, const CompileOptions *opt) {
       if (n->outputs[k] >= 0) origin[n->outputs[k]] = o;
   }
 }
+
+/* ---- what an op's rule says whatever the node (blobc ops) ---- */
+
+Verdict vpu_rule_static(IrOp op, Arena *a, const char **reason) {
+  *reason = NULL;
+  if ((unsigned)op >= IR_OP_COUNT) return VERDICT_NONE;
+  Rule r = RULES[op];
+  for (size_t i = 0; i < sizeof PARAM_SLOTS / sizeof PARAM_SLOTS[0]; i++)
+    if (PARAM_SLOTS[i].op == op && r == ok) return VERDICT_NONE; /* constant parameters needed */
+  if (r == ok) return VERDICT_SUPPORTED;
+  if (r == rule_dynamic || r == rule_prior_box) {
+    *reason = "computed at compile time when the input shapes are static";
+    return VERDICT_FOLDED;
+  }
+  if (r != not_listed && r != rule_nms && r != rule_instance_norm) return VERDICT_NONE;
+  IrGraph *g = ir_new(a, "ops");
+  int n = ir_add_node(g, op, ir_op_name(op), "op");
+  const char *fix = NULL;
+  Ctx c = {g, &g->nodes[n], reason, &fix, NULL};
+  return r(&c);
+}
+
+int vpu_listed_count(void) { return (int)(sizeof VPU_LISTED / sizeof VPU_LISTED[0]); }
+const char *vpu_listed_name(int i) { return i >= 0 && i < vpu_listed_count() ? VPU_LISTED[i] : NULL; }

@@ -36,15 +36,7 @@ static BRef view4(W *w, int t) {
 
 /* Mish (131, NeedMax SHAVEs), SoftPlus (134), Gelu (132): PostOp stages without parameters;
  * Swish (135): f32 beta (swish.cpp). Buffers input, output. */
-int bw_lower_ir_activation(W *w, const IrNode *n) {
-  static const struct {
-    IrOp op;
-    uint32_t stage;
-  } M[] = {{IR_OP_MISH, BLOB_STAGE_MISH}, {IR_OP_SOFTPLUS, BLOB_STAGE_SOFT_PLUS}, {IR_OP_SWISH, BLOB_STAGE_SWISH},
-           {IR_OP_GELU, BLOB_STAGE_GELU}};
-  uint32_t type = 0;
-  for (size_t i = 0; i < sizeof M / sizeof M[0]; i++)
-    if (M[i].op == n->op) type = M[i].stage;
+int bw_lower_ir_activation(W *w, const IrNode *n, uint32_t type) {
   float beta = 1.0f;
   if (n->op == IR_OP_SWISH && n->n_inputs > 1 && n->inputs[1] >= 0) {
     if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time beta is not written", n->op_type);
@@ -187,11 +179,11 @@ int bw_lower_gather_nd(W *w, const IrNode *n) {
 /* ROIPooling (65): u32 pooled_w, pooled_h, f32 spatial_scale, u32 method (Max 0, Bilinear 1);
  * PSROIPooling (66): u32 group_size, output_dim, f32 spatial_scale. Buffers maps, output, rois
  * (roipooling.cpp, psroipooling.cpp). */
-int bw_lower_roi_pooling(W *w, const IrNode *n) {
+int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t type) {
   const IrRoiParams *p = ir_roi_params(w->g, n);
-  bool ps = n->op == IR_OP_PSROI_POOLING;
+  bool ps = type == BLOB_STAGE_PSROI_POOLING;
   if (ps && p->bilinear) return bw_fail(w, "%s in bilinear mode has no MyriadX stage", n->op_type);
-  Stage *s = bw_new_stage(w, ps ? BLOB_STAGE_PSROI_POOLING : BLOB_STAGE_ROI_POOLING, false);
+  Stage *s = bw_new_stage(w, type, false);
   if (ps) {
     buf_put_u32(&s->params, (uint32_t)p->group_size);
     buf_put_u32(&s->params, (uint32_t)p->output_dim);
