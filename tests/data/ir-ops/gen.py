@@ -307,15 +307,11 @@ def region_yolo_v3():  # do_softmax 0, mask of three regions out of six
     write("region_yolo_v3", net, "y", region_yolo_ref(x.astype(np.float64), 4, 2, 3, False))
 
 
-@case
-def reorg_yolo():
-    """ReorgYolo-1 (darknet reorg): output [N, C s^2, H/s, W/s] whose element (c, h, w), read in
-    the input's [N, C, H, W] order, is input[n, c % oc, h*s + (c // oc) // s, w*s + (c // oc) % s]
-    of the input read as [N, oc, H*s, W*s], oc = C / s^2."""
-    net = Net()
-    s, x = 2, rand(1, 8, 6, 6)
-    y = net.layer("y", "ReorgYolo", "opset2", {"stride": "2"}, [net.param("x", x)], [(1, 32, 3, 3)])[0]
-    net.result(y)
+def reorg_ref(x, s):
+    """ReorgYolo-1 (darknet's reorg, as OpenVINO's reference runs it): over the input's own
+    [N, C, H, W] index space, element (c, h, w) of the output takes input element
+    (c % oc, h*s + (c // oc) // s, w*s + (c // oc) % s) of the input read as [N, oc, H*s, W*s],
+    oc = C / s^2; the result is read as [N, C s^2, H/s, W/s]."""
     n, c, h, w = x.shape
     oc = c // (s * s)
     src = x.reshape(n, oc, h * s, w * s)
@@ -323,7 +319,16 @@ def reorg_yolo():
     for ci in range(c):
         off = ci // oc
         out[0, ci] = [[src[0, ci % oc, hh * s + off // s, ww * s + off % s] for ww in range(w)] for hh in range(h)]
-    write("reorg_yolo", net, "y", out.reshape(1, 32, 3, 3))
+    return out.reshape(n, c * s * s, h // s, w // s)
+
+
+@case
+def reorg_yolo():
+    net = Net()
+    x = rand(1, 8, 6, 6)
+    y = net.layer("y", "ReorgYolo", "opset2", {"stride": "2"}, [net.param("x", x)], [(1, 32, 3, 3)])[0]
+    net.result(y)
+    write("reorg_yolo", net, "y", reorg_ref(x, 2))
 
 
 def prior_box_ref(h, w, ih, iw, min_size, max_size, ars, flip, clip, step, offset, variance):
@@ -618,6 +623,35 @@ def lstm_cell():
     f, i, cc, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
     cn = sig(f) * c + sig(i) * np.tanh(cc)
     write("lstm_cell", net, ["lstm", "lstm.1"], [sig(o) * np.tanh(cn), cn])
+
+
+@case
+def yolo_v2_head():
+    """A YOLOv2-tiny-like head, as Open Model Zoo's yolo-v2-tiny IRs are built: Conv + ReLU, a
+    ReorgYolo passthrough concatenated with a MaxPool + Conv branch, a 1x1 Conv, RegionYolo."""
+    net = Net()
+    x = rand(1, 3, 8, 8)
+    w1, w2, w3 = rand(8, 3, 3, 3, lo=-0.4, hi=0.4), rand(8, 8, 1, 1, lo=-0.4, hi=0.4), rand(16, 40, 1, 1, lo=-0.3, hi=0.3)
+    conv = {"strides": "1,1", "dilations": "1,1", "pads_begin": "1,1", "pads_end": "1,1", "auto_pad": "explicit"}
+    c1x1 = dict(conv, pads_begin="0,0", pads_end="0,0")
+    a = net.layer("conv1", "Convolution", "opset1", conv, [net.param("x", x), net.const("w1", w1)], [(1, 8, 8, 8)])[0]
+    a = net.layer("relu1", "ReLU", "opset1", {}, [a], [(1, 8, 8, 8)])[0]
+    r = net.layer("reorg", "ReorgYolo", "opset2", {"stride": "2"}, [a], [(1, 32, 4, 4)])[0]
+    p = net.layer("pool", "MaxPool", "opset1", {"strides": "2,2", "kernel": "2,2", "pads_begin": "0,0", "pads_end": "0,0",
+                                                 "rounding_type": "floor", "auto_pad": "explicit"}, [a], [(1, 8, 4, 4)])[0]
+    p = net.layer("conv2", "Convolution", "opset1", c1x1, [p, net.const("w2", w2)], [(1, 8, 4, 4)])[0]
+    cat = net.layer("cat", "Concat", "opset1", {"axis": "1"}, [r, p], [(1, 40, 4, 4)])[0]
+    h = net.layer("conv3", "Convolution", "opset1", c1x1, [cat, net.const("w3", w3)], [(1, 16, 4, 4)])[0]
+    data = {"coords": "4", "classes": "3", "num": "2", "do_softmax": "1", "axis": "1", "end_axis": "3"}
+    y = net.layer("region", "RegionYolo", "opset1", data, [h], [(1, 256)])[0]
+    net.result(y)
+    xd = x.astype(np.float64)
+    e = np.maximum(conv2d(xd, w1.astype(np.float64), 1, 1), 0)
+    reorg = reorg_ref(e, 2)
+    pool = e.reshape(1, 8, 4, 2, 4, 2).max(axis=(3, 5))
+    b2 = conv2d(pool, w2.astype(np.float64), 1, 0)
+    hh = conv2d(np.concatenate([reorg, b2], axis=1), w3.astype(np.float64), 1, 0)
+    write("yolo_v2_head", net, "region", region_yolo_ref(hh, 4, 3, 2, True).reshape(1, -1))
 
 
 if __name__ == "__main__":
