@@ -47,7 +47,7 @@ SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TOOL_SRC := $(wildcard tests/fixtures/*.c)
 TOOLS    := $(TOOL_SRC:tests/fixtures/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps test asan demo bench clean check-deps run-tests man install uninstall install-check python-test install-python
+.PHONY: all deps test asan demo bench clean check-deps run-tests man install uninstall install-check python-test install-python ops-doc
 all: $(BUILD)/blobc $(TOOLS) $(if $(filter 1,$(SAN)),,$(BUILD)/libblobc.so)
 
 deps:
@@ -173,6 +173,11 @@ install-check: $(BUILD)/blobc
 	  test -x $$d/opt/blobc/bin/blobc && test -s $$d/opt/blobc/share/man/man1/blobc.1 && \
 	  $$d/opt/blobc/bin/blobc version >/dev/null && rm -rf $$d && echo "install-check: 1 passed, 0 failed" || \
 	  { rm -rf $$d; echo "install-check: 0 passed, 1 failed"; exit 1; }
+
+# docs/ops.md's table from the code's op tables (tests/test_ops_table.c checks it is current)
+ops-doc: $(BUILD)/blobc
+	@{ sed '/<!-- ops table: begin/q' docs/ops.md; $(BUILD)/blobc ops --markdown; sed -n '/<!-- ops table: end/,$$p' docs/ops.md; } >docs/ops.md.tmp
+	@mv docs/ops.md.tmp docs/ops.md && echo "docs/ops.md: table regenerated"
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -46,7 +46,16 @@ static void print_err(const Err *err) {
 
 static int cmp_str(const void *p, const void *q) { return strcmp(*(char *const *)p, *(char *const *)q); }
 
-/* Subfolders of dir holding a model.onnx, sorted (malloc'd array of malloc'd paths). */
+/* True when dir holds a test model: model.onnx, or an OpenVINO IR model.xml. */
+static bool has_model(const char *dir) {
+  char model[4200];
+  snprintf(model, sizeof model, "%s/model.onnx", dir);
+  if (io_exists(model)) return true;
+  snprintf(model, sizeof model, "%s/model.xml", dir);
+  return io_exists(model);
+}
+
+/* Subfolders of dir holding a test model, sorted (malloc'd array of malloc'd paths). */
 static int sub_tests(char ***out, int *n, const char *dir) {
   *out = NULL;
   *n = 0;
@@ -55,10 +64,9 @@ static int sub_tests(char ***out, int *n, const char *dir) {
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (de->d_name[0] == '.') continue;
-    char path[4096], model[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-    snprintf(model, sizeof model, "%s/model.onnx", path);
-    if (!io_exists(model)) continue;
+    if (!has_model(path)) continue;
     char **nl = realloc(*out, (size_t)(*n + 1) * sizeof *nl);
     if (!nl) break;
     *out = nl;
@@ -78,11 +86,9 @@ static const char *status_name(RefStatus s) {
 static void verify_path(RefCase **cases, int *n, const char *dir, RefMode mode) {
   struct stat sb;
   if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode)) return; /* a shell glob over a data folder also matches LICENSE, README.md */
-  char model[4200];
-  snprintf(model, sizeof model, "%s/model.onnx", dir);
   char **subs = NULL;
   int n_subs = 0;
-  if (!io_exists(model) && sub_tests(&subs, &n_subs, dir) == 0 && n_subs > 0) {
+  if (!has_model(dir) && sub_tests(&subs, &n_subs, dir) == 0 && n_subs > 0) {
     for (int i = 0; i < n_subs; i++) {
       verify_path(cases, n, subs[i], mode);
       free(subs[i]);

@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_import_omz(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_ops(int argc, char **argv);
 
 /* ---- interrupts ------------------------------------------------------------------------------ */
 
@@ -198,6 +199,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc - 1, argv + 1);
   else if (!strcmp(cmd, "import-omz")) rc = cmd_import_omz(argc - 1, argv + 1);
   else if (!strcmp(cmd, "report")) rc = cmd_report(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "ops")) rc = cmd_ops(argc - 1, argv + 1);
   else rc = cmd_run(argc - 1, argv + 1);
   fflush(stdout);
   xmlCleanupParser();

@@ -2,6 +2,7 @@
 #include "compile.h"
 
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@ static const char *verdict_name(Verdict v) {
   case VERDICT_CONVERTED: return "converted";
   case VERDICT_UNSUPPORTED: return "unsupported";
   case VERDICT_FOLDED: return "folded";
+  case VERDICT_BLOCKED: return "blocked";
   default: return "none";
   }
 }
@@ -70,34 +72,97 @@ static void count_ops(CompileResult *res, const IrGraph *g) {
     }
     if (n->dead) c->folded++;
     else if (n->verdict == VERDICT_UNSUPPORTED) c->unsupported++;
+    else if (n->verdict == VERDICT_BLOCKED) c->blocked++;
     else if (n->verdict == VERDICT_CONVERTED) c->converted++;
     else c->supported++;
   }
   qsort(res->ops, (size_t)res->n_ops, sizeof(CompOpCount), cmp_opcount);
 }
 
-static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions *opt) {
+static bool same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+
+/* The issue group of node n: an existing one with its op, verdict, reason and fix, or a new one. */
+static CompIssue *issue_of(CompileResult *res, const IrGraph *g, const IrNode *n) {
   Arena *a = res->arena;
-  res->opset = (int)g->opset;
+  const char *verdict = verdict_name(n->verdict);
+  for (int k = 0; k < res->n_issues; k++) {
+    CompIssue *is = &res->issues[k];
+    if (same(is->op, n->op_type) && same(is->verdict, verdict) && same(is->reason, n->reason) && same(is->fix, n->fix))
+      return is;
+  }
+  CompIssue *is = &res->issues[res->n_issues++];
+  is->node = arena_strdup(a, n->name);
+  is->op = arena_strdup(a, n->op_type);
+  is->verdict = verdict;
+  is->reason = arena_strdup(a, n->reason ? n->reason : "");
+  is->fix = arena_strdup(a, n->fix ? n->fix : "");
+  is->input_shapes = input_shapes(a, g, n);
+  is->nodes = arena_array(a, (size_t)g->n_nodes + 1, sizeof(char *));
+  return is;
+}
+
+/* Counts verdicts, groups the converted and unsupported nodes into issues and files every
+ * blocked node under the issue of its root cause. */
+static void summarize_verdicts(CompileResult *res, const IrGraph *g) {
+  Arena *a = res->arena;
   res->n_issues = 0;
   res->issues = arena_array(a, (size_t)g->n_nodes + 1, sizeof(CompIssue));
-  res->n_supported = res->n_converted = res->n_unsupported = res->n_folded = 0;
+  res->n_supported = res->n_converted = res->n_unsupported = res->n_folded = res->n_blocked = 0;
+  int *group = arena_array(a, (size_t)g->n_nodes + 1, sizeof(int)); /* issue of each root */
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
+    group[i] = -1;
     if (n->dead) { res->n_folded++; continue; }
     if (n->verdict == VERDICT_SUPPORTED) res->n_supported++;
     if (n->verdict == VERDICT_CONVERTED) res->n_converted++;
     if (n->verdict == VERDICT_UNSUPPORTED) res->n_unsupported++;
+    if (n->verdict == VERDICT_BLOCKED) res->n_blocked++;
     if (n->verdict == VERDICT_CONVERTED || n->verdict == VERDICT_UNSUPPORTED) {
-      CompIssue *is = &res->issues[res->n_issues++];
-      is->node = arena_strdup(a, n->name);
-      is->op = arena_strdup(a, n->op_type);
-      is->verdict = verdict_name(n->verdict);
-      is->reason = arena_strdup(a, n->reason ? n->reason : "");
-      is->fix = arena_strdup(a, n->fix ? n->fix : "");
-      is->input_shapes = input_shapes(a, g, n);
+      CompIssue *is = issue_of(res, g, n);
+      is->nodes[is->count++] = arena_strdup(a, n->name);
+      group[i] = (int)(is - res->issues);
     }
   }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const IrNode *n = &g->nodes[i];
+    if (n->dead || n->verdict != VERDICT_BLOCKED || n->blocked_by < 0 || n->blocked_by >= g->n_nodes) continue;
+    int k = group[n->blocked_by];
+    if (k < 0) continue;
+    CompIssue *is = &res->issues[k];
+    if (!is->blocked) {
+      is->blocked = arena_array(a, COMP_BLOCKED_LISTED, sizeof(char *));
+      is->blocked_ops = arena_array(a, COMP_BLOCKED_LISTED, sizeof(char *));
+    }
+    if (is->n_blocked_listed < COMP_BLOCKED_LISTED) {
+      is->blocked[is->n_blocked_listed] = arena_strdup(a, n->name);
+      is->blocked_ops[is->n_blocked_listed++] = arena_strdup(a, n->op_type);
+    }
+    is->n_blocked++;
+  }
+}
+
+char *compile_issue_line(char *buf, size_t size, const char *model, const CompIssue *is, bool with_fix) {
+  size_t k = 0;
+  int w;
+  if (is->count > 1)
+    w = snprintf(buf, size, "%s: %d\u00d7 %s (first '%s'): %s: %s", model, is->count, is->op, is->node, is->verdict, is->reason);
+  else
+    w = snprintf(buf, size, "%s: node '%s' (%s): %s: %s", model, is->node, is->op, is->verdict, is->reason);
+  k = w < 0 ? 0 : (size_t)w < size ? (size_t)w : size - 1;
+  if (with_fix && is->fix && is->fix[0] && k < size) {
+    w = snprintf(buf + k, size - k, "; fix: %s", is->fix);
+    k = w < 0 ? k : k + (size_t)w < size ? k + (size_t)w : size - 1;
+  }
+  if (is->n_blocked && k < size)
+    snprintf(buf + k, size - k, "; blocks %d node%s below %s", is->n_blocked, is->n_blocked == 1 ? "" : "s",
+             is->count > 1 ? "them" : "it");
+  return buf;
+}
+
+static void summarize(CompileResult *res, const IrGraph *g, const CompileOptions *opt) {
+  Arena *a = res->arena;
+  res->opset = (int)g->opset;
+  summarize_verdicts(res, g);
   res->n_nodes_live = ir_count_live(g);
   count_ops(res, g);
   res->n_inputs = g->n_inputs;

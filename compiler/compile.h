@@ -14,15 +14,23 @@
 #include "graph/ir.h"
 #include "graph/options.h"
 
-/* One node the VPU cannot run (or that we changed), for the report. */
+/* One verdict of the report: the nodes of one op type with the same verdict, reason and fix
+ * ("16x Sum (first n14)"), and the nodes they block (VERDICT_BLOCKED nodes whose root cause is
+ * one of them), which get no line of their own. */
 typedef struct {
-  const char *node, *op, *verdict, *reason, *fix, *input_shapes;
+  const char *node, *op, *verdict, *reason, *fix, *input_shapes; /* of the first node */
+  int count;              /* nodes in the group (>= 1) */
+  const char **nodes;     /* their names, graph order */
+  int n_blocked;          /* nodes blocked by the group */
+  const char **blocked, **blocked_ops; /* the first n_blocked_listed of them: name, op type */
+  int n_blocked_listed;
 } CompIssue;
+#define COMP_BLOCKED_LISTED 20 /* blocked nodes named per verdict; the rest are counted */
 
 /* Per op type: how many live nodes got each verdict (for the op x model matrix). */
 typedef struct {
   const char *op;
-  int supported, converted, unsupported, folded;
+  int supported, converted, unsupported, folded, blocked;
 } CompOpCount;
 
 typedef struct {
@@ -56,10 +64,11 @@ typedef struct {
   int n_nodes_source;        /* nodes in the source model */
   int n_nodes_live;          /* nodes left after folding/passes */
   int n_folded;
-  int n_supported, n_converted, n_unsupported;
+  int n_supported, n_converted, n_unsupported; /* unsupported: root causes only */
+  int n_blocked;             /* live nodes blocked by an unsupported one (VERDICT_BLOCKED) */
   CompOpCount *ops;          /* sorted by op name */
   int n_ops;
-  CompIssue *issues;         /* converted + unsupported nodes, in graph order */
+  CompIssue *issues;         /* converted and unsupported verdicts, grouped, in graph order */
   int n_issues;
   CompIo *inputs, *outputs;
   int n_inputs, n_outputs;
@@ -85,6 +94,11 @@ typedef struct {
  * error: the caller's thread carries on. Must not be called while the thread has a Job. */
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err);
 void compile_result_free(CompileResult *res);
+
+/* One console line for an issue of `model`: "m: node 'n14' (Sum): unsupported: why; fix: what" or,
+ * for a group, "m: 16× Sum (first 'n14'): unsupported: ...", then "; blocks N nodes" when it
+ * blocks any. `with_fix` false leaves the fix out. Truncated to size; returns buf. */
+char *compile_issue_line(char *buf, size_t size, const char *model, const CompIssue *is, bool with_fix);
 
 /* Loads any supported model file by extension (.onnx now; .xml later) into a graph. */
 int compile_load(IrGraph **out, Arena *a, const char *path, Err *err);

@@ -160,9 +160,8 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   }
   if (ctx->bo->verbose)
     for (int k = 0; k < j->res.n_issues; k++) {
-      const CompIssue *is = &j->res.issues[k];
       if (p->tty) fputs("\r\033[K", f);
-      fprintf(f, "%s: node '%s' (%s): %s: %s\n", j->name, is->node, is->op, is->verdict, is->reason);
+      fprintf(f, "%s\n", compile_issue_line(line, sizeof line, j->name, &j->res.issues[k], false));
     }
   fprintf(f, "%s[%d/%d] %s %s%s %.2fs", p->tty ? "\r\033[K" : "", p->done, ctx->n, j->name,
           job_status_name(j->status), j->cached_record ? " (cached)" : "", j->t_total);

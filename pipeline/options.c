@@ -797,7 +797,7 @@ static int apply(Cli *c, OptId id, const char *flag, const char *text) {
 static int unknown_flag(Cli *c, const char *typed, size_t tn) {
   char sug[64];
   Spelling sp;
-  for (unsigned cmd = 1; cmd <= CMD_VERSION; cmd <<= 1) {
+  for (unsigned cmd = 1; cmd <= CMD_OPS; cmd <<= 1) {
     if (cmd == c->o->cmd || !find_flag(&sp, cmd, typed, tn)) continue;
     const OptRow *r = &OPT_ROWS[sp.id];
     if (r->level != OL_RUN && (c->o->cmd & (CMD_BUILD | CMD_CHECK)))
@@ -911,6 +911,9 @@ static const struct {
      "Write a manifest with one model per Open Model Zoo model.yml found below DIR (nothing is downloaded)."},
     {CMD_ARCHIVE, "archive verify", "FILE.tar.gz", "Check every entry of a release archive against its SHA256SUMS."},
     {CMD_VERSION, "version", "", "Print blobc's version."},
+    {CMD_OPS, "ops", "[--json|--markdown]",
+     "Every ONNX op and OpenVINO IR layer blobc reads, and how it reaches the VPU: its own stage, a rewrite, a view, "
+     "folded, or unsupported and why (docs/ops.md is its --markdown form)."},
 };
 #define N_CMDS (sizeof CMDS / sizeof CMDS[0])
 

@@ -40,6 +40,7 @@ enum {
   CMD_IMPORT = 1 << 7,  /* import-omz */
   CMD_ARCHIVE = 1 << 8, /* archive verify */
   CMD_VERSION = 1 << 9,
+  CMD_OPS = 1 << 10,    /* ops: the coverage table */
 };
 #define CMD_COMPILE (CMD_BUILD | CMD_CHECK | CMD_CONVERT)
 

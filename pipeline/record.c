@@ -31,6 +31,19 @@ static json_t *issue_json(const CompIssue *is) {
   json_object_set_new(o, "reason", report_str(is->reason));
   json_object_set_new(o, "fix", report_str(is->fix));
   json_object_set_new(o, "input_shapes", report_str(is->input_shapes));
+  json_object_set_new(o, "count", json_integer(is->count));
+  json_t *nodes = json_array();
+  for (int i = 0; i < is->count; i++) json_array_append_new(nodes, report_str(is->nodes[i]));
+  json_object_set_new(o, "nodes", nodes);
+  json_object_set_new(o, "blocked", json_integer(is->n_blocked));
+  json_t *bl = json_array();
+  for (int i = 0; i < is->n_blocked_listed; i++) {
+    json_t *b = json_object();
+    json_object_set_new(b, "node", report_str(is->blocked[i]));
+    json_object_set_new(b, "op", report_str(is->blocked_ops[i]));
+    json_array_append_new(bl, b);
+  }
+  json_object_set_new(o, "blocked_nodes", bl);
   return o;
 }
 
@@ -94,6 +107,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(nodes, "supported", json_integer(r->n_supported));
   json_object_set_new(nodes, "converted", json_integer(r->n_converted));
   json_object_set_new(nodes, "unsupported", json_integer(r->n_unsupported));
+  json_object_set_new(nodes, "blocked", json_integer(r->n_blocked));
   json_object_set_new(m, "nodes", nodes);
   json_t *ops = json_object();
   for (int i = 0; i < r->n_ops; i++) {
@@ -102,6 +116,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(c, "converted", json_integer(r->ops[i].converted));
     json_object_set_new(c, "unsupported", json_integer(r->ops[i].unsupported));
     json_object_set_new(c, "folded", json_integer(r->ops[i].folded));
+    json_object_set_new(c, "blocked", json_integer(r->ops[i].blocked));
     json_object_set_new(ops, r->ops[i].op, c);
   }
   json_object_set_new(m, "ops", ops);

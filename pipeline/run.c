@@ -97,11 +97,9 @@ static bool safe_name(const char *s) {
 
 static void print_issues(Run *r, const BuildJob *j, FILE *f) {
   if (!f) return;
-  for (int k = 0; k < j->res.n_issues; k++) {
-    const CompIssue *is = &j->res.issues[k];
-    fprintf(f, "%s: node '%s' (%s): %s: %s%s%s\n", j->name, is->node, is->op, is->verdict, is->reason,
-            is->fix[0] ? "; fix: " : "", is->fix);
-  }
+  char line[4096];
+  for (int k = 0; k < j->res.n_issues; k++)
+    fprintf(f, "%s\n", compile_issue_line(line, sizeof line, j->name, &j->res.issues[k], true));
   (void)r;
 }
 
@@ -357,6 +355,7 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
     return 2;
   }
   build_jobs_from_manifest(&jobs, &n, m, ar, &err);
+  for (int i = 0; model_file && i < n; i++) jobs[i].opt.shape_source = SHAPE_FROM_CLI; /* advice: --input_shape */
   if (only && check_only(r, jobs, n, only, manifest) != 0) {
     build_jobs_free(jobs, n);
     manifest_free(m);
@@ -500,6 +499,7 @@ static int run_convert(Run *r, OptArgs *a) {
   int n = 0;
   build_jobs_from_manifest(&jobs, &n, m, ar, &err);
   jobs[0].blob_file = blob_file;
+  jobs[0].opt.shape_source = SHAPE_FROM_CLI; /* advice: --input_shape */
   BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = blob_file == NULL,
                      .quiet = flag(a, OPT_QUIET) || !r->io->diag, .silent = !r->io->diag, .diag = r->io->diag};
   warn_unapplied(r, jobs, 1);

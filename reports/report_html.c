@@ -167,10 +167,11 @@ static const char CSS[] =
     "font-variant-numeric:tabular-nums}\n"
     "tr.has-u th.op{color:var(--un);font-weight:650}\n"
     ".c-supported{background:var(--ok-bg)}.c-converted{background:var(--cv-bg)}"
-    ".c-unsupported{background:var(--un-bg)}.c-folded{background:var(--fd-bg)}\n"
+    ".c-unsupported{background:var(--un-bg)}.c-folded{background:var(--fd-bg)}"
+    ".c-blocked{background:repeating-linear-gradient(135deg,#fff 0 4px,var(--fd-bg) 4px 8px)}\n"
     ".n{display:inline-block;margin:0 2px;font-weight:600}\n"
     ".n.s{color:var(--ok)}.n.c{color:var(--cv)}.n.u{color:var(--un)}.n.f{color:var(--fd);"
-    "font-weight:400}\n"
+    "font-weight:400}.n.b{color:var(--fd);font-weight:400;font-style:italic}\n"
     ".legend{display:flex;gap:14px;flex-wrap:wrap;margin:8px 0;font-size:12.5px;color:var(--muted)}\n"
     ".legend .sw{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:5px;"
     "vertical-align:-2px;border:1px solid var(--line)}\n"
@@ -199,6 +200,7 @@ static const char CSS[] =
     "table.nodes td.fix{color:#0b5d1e}\n"
     "table.nodes tr.u td:first-child{border-left:3px solid var(--un)}\n"
     "table.nodes tr.c td:first-child{border-left:3px solid var(--cv)}\n"
+    "table.nodes .blocks{color:var(--muted);font-size:12.5px;margin-top:3px}\n"
     "table.overview td.num,table.overview th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     ".muted{color:var(--muted)}\n"
     ".timings{margin-top:10px;font-size:12px;color:var(--muted)}\n"
@@ -277,11 +279,12 @@ static void stat_fig(Buf *b, const char *cls, long long v, const char *label) {
 
 static void render_summary(Buf *b, const json_t *r) {
   const json_t *s = go(r, "summary");
-  long long ns = 0, nc = 0, nu = 0, nf = 0;
+  long long ns = 0, nc = 0, nu = 0, nf = 0, nb = 0;
   json_t *models = ga(r, "models");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *n = go(json_array_get(models, i), "nodes");
     ns += gi(n, "supported"), nc += gi(n, "converted"), nu += gi(n, "unsupported"), nf += gi(n, "folded");
+    nb += gi(n, "blocked");
   }
   put(b, "<section id=\"summary\" class=\"cards\">\n<div class=\"group\"><h3>Models</h3><div class=\"stats\">");
   stat_fig(b, "models", gi(s, "models"), "total");
@@ -292,7 +295,8 @@ static void render_summary(Buf *b, const json_t *r) {
   put(b, "</div></div>\n<div class=\"group\"><h3>Nodes</h3><div class=\"stats\">");
   stat_fig(b, "supported", ns, "supported");
   stat_fig(b, "converted", nc, "converted");
-  stat_fig(b, "unsupported", nu, "unsupported");
+  stat_fig(b, "unsupported", nu, "unsupported (root causes)");
+  if (nb) stat_fig(b, "blocked", nb, "blocked by them");
   stat_fig(b, "folded", nf, "folded into constants");
   put(b, "</div></div>\n</section>\n");
 }
@@ -349,10 +353,11 @@ static void render_controls(Buf *b, const json_t *r) {
 
 typedef struct {
   const char *name; /* key inside some model's "ops" (owned by the document) */
-  int rank;         /* 0: unsupported somewhere, 1: converted somewhere, 2: otherwise */
+  int rank;         /* 0: a root cause (unsupported) somewhere, 1: converted somewhere, 2: only blocked
+                       by another op somewhere, 3: otherwise */
 } OpRow;
 
-/* Orders problem ops first, then by name (bytewise, so the order is locale-independent). */
+/* Orders root-cause ops first, then converted, then blocked ones, then by name (bytewise, so the order is locale-independent). */
 static int oprow_cmp(const void *pa, const void *pb) {
   const OpRow *a = pa, *b = pb;
   if (a->rank != b->rank) return a->rank - b->rank;
@@ -375,9 +380,9 @@ static OpRow *collect_ops(const json_t *models, size_t *n) {
           rows = realloc(rows, cap * sizeof *rows);
           ASSERT(rows);
         }
-        rows[len++] = (OpRow){key, 2};
+        rows[len++] = (OpRow){key, 3};
       }
-      int rank = gi(c, "unsupported") > 0 ? 0 : gi(c, "converted") > 0 ? 1 : 2;
+      int rank = gi(c, "unsupported") > 0 ? 0 : gi(c, "converted") > 0 ? 1 : gi(c, "blocked") > 0 ? 2 : 3;
       if (rank < rows[k].rank) rows[k].rank = rank;
     }
   }
@@ -390,19 +395,22 @@ static OpRow *collect_ops(const json_t *models, size_t *n) {
 static void render_cell(Buf *b, const char *op, const json_t *model, size_t mi) {
   const json_t *c = go(go(model, "ops"), op);
   long long s = gi(c, "supported"), cv = gi(c, "converted"), u = gi(c, "unsupported"), f = gi(c, "folded");
-  const char *cls = u ? "c-unsupported" : cv ? "c-converted" : s ? "c-supported" : f ? "c-folded" : "c-none";
+  long long bl = gi(c, "blocked");
+  const char *cls = u ? "c-unsupported" : cv ? "c-converted" : bl ? "c-blocked" : s ? "c-supported" : f ? "c-folded" : "c-none";
   buf_printf(b, "<td class=\"cell %s\" data-m=\"%zu\"", cls, mi);
   if (c) {
     put(b, " title=\"");
     report_html_text(b, op);
     put(b, " in ");
     report_html_text(b, gs(model, "name"));
-    buf_printf(b, ": %lld supported, %lld converted, %lld unsupported, %lld folded\"", s, cv, u, f);
+    buf_printf(b, ": %lld supported, %lld converted, %lld unsupported, %lld blocked by another op, %lld folded\"", s, cv,
+               u, bl, f);
   }
   put(b, ">");
   if (s) buf_printf(b, "<span class=\"n s\">%lld</span>", s);
   if (cv) buf_printf(b, "<span class=\"n c\">%lld</span>", cv);
   if (u) buf_printf(b, "<span class=\"n u\">%lld</span>", u);
+  if (bl) buf_printf(b, "<span class=\"n b\">%lld</span>", bl);
   if (f) buf_printf(b, "<span class=\"n f\">%lld</span>", f);
   put(b, "</td>");
 }
@@ -414,9 +422,10 @@ static void render_matrix(Buf *b, const json_t *r) {
   put(b, "<h2>Op × model matrix</h2>\n<div class=\"legend\">"
          "<span><span class=\"sw c-supported\"></span>supported (count)</span>"
          "<span><span class=\"sw c-converted\"></span>converted by blobc</span>"
-         "<span><span class=\"sw c-unsupported\"></span>unsupported on the VPU</span>"
+         "<span><span class=\"sw c-unsupported\"></span>unsupported on the VPU (root cause)</span>"
+         "<span><span class=\"sw c-blocked\"></span>blocked by an unsupported op upstream</span>"
          "<span><span class=\"sw c-folded\"></span>folded into constants</span>"
-         "<span>problem ops are listed first</span></div>\n");
+         "<span>root-cause ops are listed first</span></div>\n");
   put(b, "<div class=\"scroll fit\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th class=\"op\">op</th>");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *m = json_array_get(models, i);
@@ -428,7 +437,8 @@ static void render_matrix(Buf *b, const json_t *r) {
   }
   put(b, "</tr></thead>\n<tbody>\n");
   for (size_t k = 0; k < n_ops; k++) {
-    put(b, ops[k].rank == 0 ? "<tr class=\"has-u\">" : ops[k].rank == 1 ? "<tr class=\"has-c\">" : "<tr>");
+    put(b, ops[k].rank == 0 ? "<tr class=\"has-u\">" : ops[k].rank == 1 ? "<tr class=\"has-c\">"
+         : ops[k].rank == 2 ? "<tr class=\"has-b\">" : "<tr>");
     elem(b, "th", "op", ops[k].name);
     for (size_t i = 0; i < json_array_size(models); i++) render_cell(b, ops[k].name, json_array_get(models, i), i);
     put(b, "</tr>\n");
@@ -439,7 +449,19 @@ static void render_matrix(Buf *b, const json_t *r) {
 
 /* ---- overview and per-model sections -------------------------------------------------- */
 
-/* The one-line "why" of a model for the overview: its error line or first unsupported node. */
+/* The node count of an issue group ("count"; 1 in reports written before grouping). */
+static long long issue_count(const json_t *is) {
+  long long n = gi(is, "count");
+  return n > 0 ? n : 1;
+}
+
+/* "16× Sum" for a group, "Sum" for one node. */
+static void put_issue_op(Buf *b, const json_t *is) {
+  if (issue_count(is) > 1) buf_printf(b, "%lld× ", issue_count(is));
+  report_html_text(b, gs(is, "op"));
+}
+
+/* The one-line "why" of a model for the overview: its error line or first unsupported verdict. */
 static void put_problem(Buf *b, const json_t *m) {
   const json_t *e = go(m, "error");
   json_t *u = ga(m, "unsupported");
@@ -447,10 +469,10 @@ static void put_problem(Buf *b, const json_t *m) {
     report_html_text(b, gs(e, "line"));
   } else if (json_array_size(u)) {
     const json_t *is = json_array_get(u, 0);
-    report_html_text(b, gs(is, "op"));
-    put(b, " <code>");
+    put_issue_op(b, is);
+    put(b, issue_count(is) > 1 ? " (first <code>" : " <code>");
     report_html_text(b, gs(is, "node"));
-    put(b, "</code>: ");
+    put(b, issue_count(is) > 1 ? "</code>): " : "</code>: ");
     report_html_text(b, gs(is, "reason"));
     if (json_array_size(u) > 1) buf_printf(b, " <span class=\"muted\">(+%zu more)</span>", json_array_size(u) - 1);
   }
@@ -633,20 +655,52 @@ static void render_nce(Buf *b, const json_t *m) {
   put(b, "</tbody></table>\n");
 }
 
-/* Unsupported or converted node list; rows are what the search matches. */
+/* "blocks 48 nodes: conv1 (Conv), relu1 (Relu), …" of an issue group, or nothing. */
+static void put_blocked(Buf *b, const json_t *is) {
+  long long n = gi(is, "blocked");
+  if (n <= 0) return;
+  json_t *arr = ga(is, "blocked_nodes");
+  buf_printf(b, "blocks %lld node%s: ", n, n == 1 ? "" : "s");
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    const json_t *x = json_array_get(arr, i);
+    if (i) put(b, ", ");
+    put(b, "<code>");
+    report_html_text(b, gs(x, "node"));
+    put(b, "</code> (");
+    report_html_text(b, gs(x, "op"));
+    put(b, ")");
+  }
+  if ((long long)json_array_size(arr) < n) put(b, ", …");
+}
+
+/* Unsupported or converted verdicts, one row per group of nodes with the same op, reason and fix;
+ * rows are what the search matches. */
 static void render_nodes(Buf *b, const json_t *arr, bool unsupported) {
   if (json_array_size(arr) == 0) return;
-  buf_printf(b, "<div class=\"nodeblock\"><h4>%s nodes (%zu)</h4>", unsupported ? "Unsupported" : "Converted",
-             json_array_size(arr));
-  put(b, "<table class=\"nodes\"><thead><tr><th>op</th><th>node</th><th>input shapes</th><th>reason</th>"
+  long long nodes = 0, blocked = 0;
+  for (size_t i = 0; i < json_array_size(arr); i++)
+    nodes += issue_count(json_array_get(arr, i)), blocked += gi(json_array_get(arr, i), "blocked");
+  buf_printf(b, "<div class=\"nodeblock\"><h4>%s nodes (%lld)", unsupported ? "Unsupported" : "Converted", nodes);
+  if (blocked) buf_printf(b, " <span class=\"muted\">blocking %lld more</span>", blocked);
+  put(b, "</h4><table class=\"nodes\"><thead><tr><th>op</th><th>node</th><th>input shapes</th><th>reason</th>"
          "<th>fix</th></tr></thead><tbody>\n");
   for (size_t i = 0; i < json_array_size(arr); i++) {
     const json_t *is = json_array_get(arr, i);
-    buf_printf(b, "<tr class=\"node %s\">", unsupported ? "u" : "c");
-    elem(b, "td", NULL, gs(is, "op"));
-    elem(b, "td", "mono", gs(is, "node"));
+    buf_printf(b, "<tr class=\"node %s\"><td>", unsupported ? "u" : "c");
+    put_issue_op(b, is);
+    put(b, "</td><td class=\"mono\">");
+    if (issue_count(is) > 1) put(b, "first ");
+    report_html_text(b, gs(is, "node"));
+    put(b, "</td>");
     elem(b, "td", "mono", gs(is, "input_shapes"));
-    elem(b, "td", NULL, gs(is, "reason"));
+    put(b, "<td>");
+    report_html_text(b, gs(is, "reason"));
+    if (gi(is, "blocked") > 0) {
+      put(b, "<div class=\"blocks\">");
+      put_blocked(b, is);
+      put(b, "</div>");
+    }
+    put(b, "</td>");
     elem(b, "td", "fix", gs(is, "fix"));
     put(b, "</tr>\n");
   }

@@ -50,13 +50,24 @@ static SuiteCounts suite_counts(const json_t *models) {
   return c;
 }
 
-/* The <failure> body: one block per unsupported node with op, node, shapes, reason and fix. */
+/* Nodes of an issue group ("count", 1 in reports written before grouping). */
+static long long issue_count(const json_t *is) {
+  json_t *c = json_object_get(is, "count");
+  return json_is_integer(c) && json_integer_value(c) > 0 ? (long long)json_integer_value(c) : 1;
+}
+
+/* The <failure> body: one block per unsupported verdict (a group of nodes with the same op,
+ * reason and fix) with op, first node, shapes, reason, fix and the nodes it blocks. */
 static void failure_body(Buf *out, const json_t *uns) {
   for (size_t i = 0; i < json_array_size(uns); i++) {
     const json_t *is = json_array_get(uns, i);
-    buf_printf(out, "%s %s", gs(is, "op"), gs(is, "node"));
+    if (issue_count(is) > 1) buf_printf(out, "%lld\u00d7 %s (first %s)", issue_count(is), gs(is, "op"), gs(is, "node"));
+    else buf_printf(out, "%s %s", gs(is, "op"), gs(is, "node"));
     if (*gs(is, "input_shapes")) buf_printf(out, " (inputs %s)", gs(is, "input_shapes"));
     buf_printf(out, "\n  reason: %s\n  fix: %s\n", gs(is, "reason"), gs(is, "fix"));
+    json_t *bl = json_object_get(is, "blocked");
+    if (json_is_integer(bl) && json_integer_value(bl) > 0)
+      buf_printf(out, "  blocks: %lld nodes below\n", (long long)json_integer_value(bl));
   }
   buf_put(out, "", 1);
 }
@@ -69,7 +80,9 @@ static int write_verdict(xmlTextWriterPtr w, Buf *tmp, const json_t *m) {
     const json_t *uns = json_object_get(m, "unsupported");
     char msg[64];
     Buf body = BUF_INIT;
-    snprintf(msg, sizeof msg, "%zu unsupported node%s", json_array_size(uns), json_array_size(uns) == 1 ? "" : "s");
+    long long nodes = 0;
+    for (size_t i = 0; i < json_array_size(uns); i++) nodes += issue_count(json_array_get(uns, i));
+    snprintf(msg, sizeof msg, "%lld unsupported node%s", nodes, nodes == 1 ? "" : "s");
     failure_body(&body, uns);
     rc |= xmlTextWriterStartElement(w, BAD_CAST "failure") < 0 ? -1 : 0;
     rc |= attr(w, tmp, "message", msg);

@@ -41,6 +41,13 @@ typedef struct {
  * lowering yet or its attributes cannot be expressed. The graph is not modified. */
 int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobStats *st, Err *err);
 
+/* What the writer does with op, from its LOWERINGS table (for `blobc ops`): true when it writes
+ * stages for it, with *stages naming them ("Conv, DepthConv (+ Bias)"; the lowering function's
+ * name when it has no description), false when it writes none (*stages = NULL). */
+bool be_blob_lowering(IrOp op, const char **stages);
+/* True when op is a memory view in the blob (Reshape, Flatten, Squeeze, ...: no stage). */
+bool be_blob_view_op(IrOp op);
+
 /* Version pair stamped for an OpenVINO release string: "2021.4" -> (2021, 4), as Luxonis'
  * blobconverter writes it and depthai-core's table reads it. -1 for an unknown release. */
 int be_blob_version(const char *openvino, uint32_t *major, uint32_t *minor);

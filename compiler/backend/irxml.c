@@ -1348,6 +1348,102 @@ static int emit_matmul(W *w, const IrNode *n) {
   return emit_matmul_like(w, n, false, false, n->name, n->outputs[0], &v);
 }
 
+/* ---- OpenVINO IR layers of issue 18: one layer each, attributes from the decoded params ---- */
+
+/* emit_plain, then returns the layer it made (the last one: Const inputs come before it). */
+static int plain_layer(W *w, const IrNode *n, const char *type, const char *version, int *li) {
+  int rc = emit_plain(w, n, type, version, false);
+  *li = w->n_ls - 1;
+  return rc;
+}
+
+static int emit_gelu(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "Gelu", "opset7", &li);
+  if (rc == 0) attr(w, li, "approximation_mode", ir_gelu_params(w->g, n)->tanh ? "TANH" : "ERF");
+  return rc;
+}
+
+static int emit_grn(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "GRN", "opset1", &li);
+  if (rc == 0) attr_flt(w, li, "bias", ir_norm_params(w->g, n)->epsilon);
+  return rc;
+}
+
+static int emit_normalize_l2(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "NormalizeL2", "opset1", &li);
+  const IrNormalizeParams *p = ir_normalize_params(w->g, n);
+  if (rc == 0) attr_flt(w, li, "eps", p->eps), attr(w, li, "eps_mode", p->eps_max ? "max" : "add");
+  return rc;
+}
+
+static int emit_region_yolo(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "RegionYolo", "opset1", &li);
+  const IrRegionYoloParams *p = ir_region_yolo_params(w->g, n);
+  if (rc) return rc;
+  attr_int(w, li, "coords", p->coords);
+  attr_int(w, li, "classes", p->classes);
+  attr_int(w, li, "num", p->num);
+  attr_bool(w, li, "do_softmax", p->do_softmax);
+  attr_ints(w, li, "mask", p->mask.v, p->mask.n);
+  attr_int(w, li, "axis", p->axis);
+  attr_int(w, li, "end_axis", p->end_axis);
+  return 0;
+}
+
+static int emit_reorg_yolo(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "ReorgYolo", "opset2", &li);
+  if (rc == 0) attr_int(w, li, "stride", ir_block_params(w->g, n)->blocksize);
+  return rc;
+}
+
+static int emit_ctc_greedy_decoder(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "CTCGreedyDecoder", "opset1", &li);
+  if (rc == 0) attr_bool(w, li, "ctc_merge_repeated", ir_ctc_params(w->g, n)->merge_repeated);
+  return rc;
+}
+
+/* GatherND-5 and -8 agree without batch dims; with them -8 keeps ONNX's output shape. */
+static int emit_gather_nd(W *w, const IrNode *n) {
+  int64_t b = ir_gather_nd_params(w->g, n)->batch_dims;
+  int li, rc = plain_layer(w, n, "GatherND", b ? "opset8" : "opset5", &li);
+  if (rc == 0) attr_int(w, li, "batch_dims", b);
+  return rc;
+}
+
+static int emit_roi_pooling(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "ROIPooling", "opset2", &li);
+  const IrRoiParams *p = ir_roi_params(w->g, n);
+  if (rc) return rc;
+  attr_ints(w, li, "output_size", (const int64_t[]){p->pooled_h, p->pooled_w}, 2);
+  attr_flt(w, li, "spatial_scale", p->spatial_scale);
+  attr(w, li, "method", p->bilinear ? "bilinear" : "max");
+  return 0;
+}
+
+static int emit_psroi_pooling(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "PSROIPooling", "opset1", &li);
+  const IrRoiParams *p = ir_roi_params(w->g, n);
+  if (rc) return rc;
+  attr_int(w, li, "output_dim", p->output_dim);
+  attr_int(w, li, "group_size", p->group_size);
+  attr_flt(w, li, "spatial_scale", p->spatial_scale);
+  attr(w, li, "mode", p->bilinear ? "bilinear" : "average");
+  attr_int(w, li, "spatial_bins_x", p->bins_x);
+  attr_int(w, li, "spatial_bins_y", p->bins_y);
+  return 0;
+}
+
+static int emit_lstm_cell(W *w, const IrNode *n) {
+  int li, rc = plain_layer(w, n, "LSTMCell", "opset4", &li);
+  const IrLstmParams *p = ir_lstm_params(w->g, n);
+  if (rc) return rc;
+  attr_int(w, li, "hidden_size", p->hidden_size);
+  if (!p->default_activations) return EMIT_UNMAPPED;
+  attr(w, li, "activations", "sigmoid,tanh,tanh");
+  attr_flt(w, li, "clip", p->clip);
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1430,30 +1526,44 @@ typedef struct {
   Y(NON_MAX_SUPPRESSION, emit_nms, NULL, NULL, false)              \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, NULL, false)                  \
   Y(DETECTION_OUTPUT, emit_detection_output, NULL, NULL, false)   \
-  Y(SUM, emit_sum, NULL, NULL, false)                              \
-  Y(MEAN, emit_mean, NULL, NULL, false)                            \
-  Y(RECIPROCAL, emit_reciprocal, NULL, NULL, false)    \
-  Y(SELU, emit_selu, NULL, NULL, false)    \
-  Y(SOFTSIGN, NULL, NULL, NULL, false)    \
-  Y(THRESHOLDED_RELU, NULL, NULL, NULL, false)    \
-  Y(CELU, NULL, NULL, NULL, false)    \
-  Y(SHRINK, NULL, NULL, NULL, false)    \
-  Y(ERF, NULL, "Erf", "opset1", false)    \
-  Y(SOFTPLUS, NULL, "SoftPlus", "opset4", false)    \
-  Y(SIGN, NULL, "Sign", "opset1", false)    \
-  Y(ROUND, emit_round, NULL, NULL, false)    \
-  Y(MISH, NULL, "Mish", "opset4", false)    \
+  Y(SUM, emit_sum, NULL, NULL, false) \
+  Y(MEAN, emit_mean, NULL, NULL, false) \
+  Y(RECIPROCAL, emit_reciprocal, NULL, NULL, false) \
+  Y(SELU, emit_selu, NULL, NULL, false) \
+  Y(SOFTSIGN, NULL, NULL, NULL, false) \
+  Y(THRESHOLDED_RELU, NULL, NULL, NULL, false) \
+  Y(CELU, NULL, NULL, NULL, false) \
+  Y(SHRINK, NULL, NULL, NULL, false) \
+  Y(ERF, NULL, "Erf", "opset1", false) \
+  Y(SOFTPLUS, NULL, "SoftPlus", "opset4", false) \
+  Y(SIGN, NULL, "Sign", "opset1", false) \
+  Y(ROUND, emit_round, NULL, NULL, false) \
+  Y(MISH, NULL, "Mish", "opset4", false) \
   Y(NOT, NULL, "LogicalNot", "opset1", false) \
-  Y(REDUCE_MIN, emit_reduce, NULL, NULL, false)    \
-  Y(REDUCE_L1, emit_reduce, NULL, NULL, false)    \
-  Y(REDUCE_L2, emit_reduce, NULL, NULL, false)    \
-  Y(REDUCE_SUM_SQUARE, NULL, NULL, NULL, false)    \
+  Y(REDUCE_MIN, emit_reduce, NULL, NULL, false) \
+  Y(REDUCE_L1, emit_reduce, NULL, NULL, false) \
+  Y(REDUCE_L2, emit_reduce, NULL, NULL, false) \
+  Y(REDUCE_SUM_SQUARE, NULL, NULL, NULL, false) \
   Y(REDUCE_LOG_SUM_EXP, NULL, NULL, NULL, false) \
-  Y(GREATER_OR_EQUAL, NULL, "GreaterEqual", "opset1", true)    \
-  Y(LESS_OR_EQUAL, NULL, "LessEqual", "opset1", true)    \
-  Y(AND, NULL, "LogicalAnd", "opset1", true)    \
-  Y(OR, NULL, "LogicalOr", "opset1", true)    \
-  Y(XOR, NULL, "LogicalXor", "opset1", true)
+  Y(GREATER_OR_EQUAL, NULL, "GreaterEqual", "opset1", true) \
+  Y(LESS_OR_EQUAL, NULL, "LessEqual", "opset1", true) \
+  Y(AND, NULL, "LogicalAnd", "opset1", true) \
+  Y(OR, NULL, "LogicalOr", "opset1", true) \
+  Y(XOR, NULL, "LogicalXor", "opset1", true) \
+  Y(SWISH, NULL, "Swish", "opset4", false) \
+  Y(GELU, emit_gelu, NULL, NULL, false) \
+  Y(SQUARED_DIFF, NULL, "SquaredDifference", "opset1", true) \
+  Y(GRN, emit_grn, NULL, NULL, false) \
+  Y(NORMALIZE_L2, emit_normalize_l2, NULL, NULL, false) \
+  Y(REGION_YOLO, emit_region_yolo, NULL, NULL, false) \
+  Y(REORG_YOLO, emit_reorg_yolo, NULL, NULL, false) \
+  Y(PRIOR_BOX, NULL, NULL, NULL, false) \
+  Y(CTC_GREEDY_DECODER, emit_ctc_greedy_decoder, NULL, NULL, false) \
+  Y(SCATTER_UPDATE, NULL, "ScatterUpdate", "opset3", false) \
+  Y(GATHER_ND, emit_gather_nd, NULL, NULL, false) \
+  Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false) \
+  Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false) \
+  Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

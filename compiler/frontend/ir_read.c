@@ -286,9 +286,9 @@ static int parse_layers(Ctx *c, xmlNodePtr layers) {
     if (parse_ports(c, L, child(e, "input"), &L->in, &L->n_in) < 0 ||
         parse_ports(c, L, child(e, "output"), &L->out, &L->n_out) < 0)
       return -1;
-    if (L->n_in > IR_NODE_MAX_INPUTS || L->n_out > IR_MAX_OUTPUTS)
-      return fail(c, ERR_PARSE, L->name, "layer has %d inputs and %d outputs, at most %d and %d are supported",
-                  L->n_in, L->n_out, IR_NODE_MAX_INPUTS, IR_MAX_OUTPUTS);
+    if (L->n_out > IR_MAX_OUTPUTS) /* more inputs become a verdict (convert_layer) */
+      return fail(c, ERR_OOM, L->name, "%s layer has %d outputs: blobc handles at most %d per node (a limit of blobc, "
+                  "not a defect of the model)", L->type, L->n_out, IR_MAX_OUTPUTS);
     c->ids[c->n_ls] = (IdIdx){L->id, c->n_ls};
     c->n_ls++;
   }
@@ -1321,6 +1321,167 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
   return 0;
 }
 
+/* ---- OpenVINO IR layers of issue 18: attributes keep their OpenVINO names (params_ir.c) ---- */
+
+/* A boolean <data> attribute as an int attribute of node n. */
+static void a_bool(Ctx *c, const XLayer *L, int n, const char *key, bool dflt) { irb_int(c->g, n, key, dbool(c, L, key, dflt)); }
+
+/* A float <data> attribute as a float attribute of node n; -1 when malformed. */
+static int a_float(Ctx *c, const XLayer *L, int n, const char *key, double dflt) {
+  double v;
+  if (dfloat(c, L, key, dflt, &v) < 0) return -1;
+  irb_float(c->g, n, key, v);
+  return 0;
+}
+
+/* An int <data> attribute as an int attribute of node n; -1 when malformed. */
+static int a_int(Ctx *c, const XLayer *L, int n, const char *key, int64_t dflt) {
+  int64_t v;
+  if (dint(c, L, key, dflt, &v) < 0) return -1;
+  irb_int(c->g, n, key, v);
+  return 0;
+}
+
+/* HSigmoid-5: min(max(x + 3, 0), 6) / 6 -> Add, Clip, Mul. */
+static int e_hsigmoid(Ctx *c, const XLayer *L, IrOp op) {
+  (void)op;
+  DType dt = TT(c, IN(L, 0)) && TT(c, IN(L, 0))->dtype == DT_F16 ? DT_F16 : DT_F32;
+  int a = op2(c, L, IR_OP_ADD, "plus3", IN(L, 0), cst_num(c, L, "three", dt, 3.0), -1);
+  int n = node(c, IR_OP_CLIP, arena_printf(c->a, "%s/relu6", L->name));
+  in(c, n, a);
+  in(c, n, cst_num(c, L, "zero", dt, 0.0));
+  in(c, n, cst_num(c, L, "six", dt, 6.0));
+  int r = tmp(c, L, "relu6");
+  irb_output(c->g, n, r);
+  op2(c, L, IR_OP_MUL, "div6", r, cst_num(c, L, "sixth", dt, 1.0 / 6.0), OUT(L, 0));
+  c->g->nodes[c->g->n_nodes - 1].name = L->name;
+  return 0;
+}
+
+/* Gelu-2 (erf) and Gelu-7 (approximation_mode ERF | TANH) -> Gelu with ONNX's `approximate`. */
+static int e_gelu(Ctx *c, const XLayer *L, IrOp op) {
+  const char *m = dstr(c, L, "approximation_mode", "ERF");
+  if (strcasecmp(m, "ERF") && strcasecmp(m, "TANH")) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc == 0) irb_str(c->g, c->g->n_nodes - 1, "approximate", strcasecmp(m, "TANH") == 0 ? "tanh" : "none");
+  return rc;
+}
+
+static int e_grn(Ctx *c, const XLayer *L, IrOp op) {
+  int rc = e_plain(c, L, op);
+  return rc ? rc : a_float(c, L, c->g->n_nodes - 1, "bias", 1.0);
+}
+
+/* NormalizeL2-1 (x, axes): axes as an i64 constant. */
+static int e_normalize_l2(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 2) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, as_i64(c, L, 1, "axes"));
+  irb_str(c->g, n, "eps_mode", dstr(c, L, "eps_mode", "add"));
+  irb_output(c->g, n, OUT(L, 0));
+  return a_float(c, L, n, "eps", 1e-10);
+}
+
+static int e_region_yolo(Ctx *c, const XLayer *L, IrOp op) {
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  static const char *const ik[] = {"coords", "classes", "num", "axis", "end_axis"};
+  static const int64_t idf[] = {4, 20, 5, 1, 3};
+  for (int i = 0; i < 5; i++)
+    if (a_int(c, L, n, ik[i], idf[i]) < 0) return -1;
+  a_bool(c, L, n, "do_softmax", true);
+  int64_t mask[MAX_INTS];
+  int cnt = dints(c, L, "mask", mask, MAX_INTS);
+  if (cnt < 0) return -1;
+  if (cnt) irb_ints(c->g, n, "mask", mask, cnt);
+  irb_output(c->g, n, OUT(L, 0));
+  return 0;
+}
+
+/* ReorgYolo-1: stride (one value, or the same value for both axes). */
+static int e_reorg_yolo(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t st[2];
+  int cnt = dints(c, L, "stride", st, 2);
+  if (cnt < 0) return -1;
+  if (cnt < 1 || (cnt == 2 && st[0] != st[1])) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  irb_int(c->g, n, "stride", st[0]);
+  irb_output(c->g, n, OUT(L, 0));
+  return 0;
+}
+
+/* PriorBox-1 (output_size, image_size): folded to a constant in shape inference. */
+static int e_prior_box(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 2) return UNMAPPED;
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, IN(L, 1));
+  static const char *const fl[] = {"min_size", "max_size", "aspect_ratio", "variance", "fixed_size", "fixed_ratio", "density"};
+  for (int i = 0; i < 7; i++)
+    if (a_floats_from(c, L, n, fl[i]) < 0) return -1;
+  a_bool(c, L, n, "flip", false);
+  a_bool(c, L, n, "clip", false);
+  a_bool(c, L, n, "scale_all_sizes", true);
+  if (a_float(c, L, n, "step", 0.0) < 0 || a_float(c, L, n, "offset", 0.5) < 0) return -1;
+  irb_output(c->g, n, typed_out(c, L, 0, DT_F32));
+  return 0;
+}
+
+static int e_ctc_greedy_decoder(Ctx *c, const XLayer *L, IrOp op) {
+  int rc = e_plain(c, L, op);
+  if (rc == 0) a_bool(c, L, c->g->n_nodes - 1, "ctc_merge_repeated", true);
+  return rc;
+}
+
+/* GatherND-5 flattens batch dims into one (ONNX keeps them): only batch_dims 0 maps for it;
+ * GatherND-8 is ONNX's. */
+static int e_gather_nd(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t b;
+  if (dint(c, L, "batch_dims", 0, &b) < 0) return -1;
+  if (b != 0 && strcmp(L->version, "opset8")) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc == 0) irb_int(c->g, c->g->n_nodes - 1, "batch_dims", b);
+  return rc;
+}
+
+/* ROIPooling-1: pooled_h, pooled_w (ROIPooling-2: output_size), spatial_scale, method. */
+static int e_roi_pooling(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t sz[2] = {0, 0};
+  int cnt = dints(c, L, "output_size", sz, 2);
+  if (cnt < 0 || dint(c, L, "pooled_h", sz[0], &sz[0]) < 0 || dint(c, L, "pooled_w", sz[1], &sz[1]) < 0) return -1;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_ints(c->g, n, "output_size", sz, 2);
+  irb_str(c->g, n, "method", dstr(c, L, "method", "max"));
+  return a_float(c, L, n, "spatial_scale", 1.0);
+}
+
+static int e_psroi_pooling(Ctx *c, const XLayer *L, IrOp op) {
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_str(c->g, n, "mode", dstr(c, L, "mode", "average"));
+  if (a_int(c, L, n, "output_dim", 0) < 0 || a_int(c, L, n, "group_size", 1) < 0 || a_int(c, L, n, "spatial_bins_x", 1) < 0 ||
+      a_int(c, L, n, "spatial_bins_y", 1) < 0)
+    return -1;
+  return a_float(c, L, n, "spatial_scale", 1.0);
+}
+
+/* LSTMCell-1/-4 (X, H, C, W, R, B): hidden_size, activations, clip; LSTMCell-1's peephole input
+ * (a seventh) is not mapped. */
+static int e_lstm_cell(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 6) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_str(c->g, n, "activations", dstr(c, L, "activations", "sigmoid,tanh,tanh"));
+  if (a_int(c, L, n, "hidden_size", 0) < 0) return -1;
+  return a_float(c, L, n, "clip", 0.0);
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1392,9 +1553,59 @@ static const struct {
     {"NonMaxSuppression", e_nms, IR_OP_NON_MAX_SUPPRESSION},
     {"PriorBoxClustered", e_prior_box_clustered, IR_OP_PRIOR_BOX_CLUSTERED},
     {"DetectionOutput", e_detection_output, IR_OP_DETECTION_OUTPUT},
+    {"Mish", e_plain, IR_OP_MISH},
+    {"SoftPlus", e_plain, IR_OP_SOFTPLUS},
+    {"Swish", e_plain, IR_OP_SWISH},
+    {"HSigmoid", e_hsigmoid, IR_OP_CLIP},
+    {"Gelu", e_gelu, IR_OP_GELU},
+    {"SquaredDifference", e_binary, IR_OP_SQUARED_DIFF},
+    {"GRN", e_grn, IR_OP_GRN},
+    {"NormalizeL2", e_normalize_l2, IR_OP_NORMALIZE_L2},
+    {"RegionYolo", e_region_yolo, IR_OP_REGION_YOLO},
+    {"ReorgYolo", e_reorg_yolo, IR_OP_REORG_YOLO},
+    {"PriorBox", e_prior_box, IR_OP_PRIOR_BOX},
+    {"CTCGreedyDecoder", e_ctc_greedy_decoder, IR_OP_CTC_GREEDY_DECODER},
+    {"ScatterUpdate", e_plain, IR_OP_SCATTER_UPDATE},
+    {"GatherND", e_gather_nd, IR_OP_GATHER_ND},
+    {"ROIPooling", e_roi_pooling, IR_OP_ROI_POOLING},
+    {"PSROIPooling", e_psroi_pooling, IR_OP_PSROI_POOLING},
+    {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
 };
 
-/* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. */
+/* Layers written as several ops, or as an op of another kind (for `blobc ops`). */
+static const struct {
+  const char *type, *ops;
+} EXPANSIONS[] = {
+    {"GroupConvolution", "Conv with group"},
+    {"GroupConvolutionBackpropData", "ConvTranspose with group"},
+    {"ReduceMean", "ReduceMean, or GlobalAveragePool over H, W"},
+    {"ReduceMax", "ReduceMax, or GlobalMaxPool over H, W"},
+    {"PReLU", "PRelu, or LeakyRelu for one slope"},
+    {"Clamp", "Clip"},
+    {"HSigmoid", "Add, Clip, Mul"},
+    {"MatMul", "MatMul, Gemm, or Transpose + MatMul"},
+    {"Interpolate", "Resize (-1: target sizes on axes; -4/-11: sizes or scales)"},
+    {"StridedSlice", "Slice (+ Squeeze for shrunk axes)"},
+    {"MVN", "InstanceNormalization, or ReduceMean, Sub, Mul, Add, Sqrt, Div"},
+    {"Select", "Where"},
+    {"Broadcast", "Expand"},
+    {"Convert", "Cast"},
+    {"ShapeOf", "Shape"},
+    {"VariadicSplit", "Split"},
+};
+
+bool fe_ir_layer(int i, const char **type, IrOp *op, const char **expansion) {
+  if (i < 0 || (size_t)i >= sizeof EMIT / sizeof EMIT[0]) return false;
+  *type = EMIT[i].type;
+  *op = EMIT[i].op;
+  *expansion = NULL;
+  for (size_t k = 0; k < sizeof EXPANSIONS / sizeof EXPANSIONS[0]; k++)
+    if (!strcmp(EXPANSIONS[k].type, EMIT[i].type)) *expansion = EXPANSIONS[k].ops;
+  return true;
+}
+
+/* The layer as an IR_OP_UNKNOWN node: type kept, <data> attributes as strings. Inputs beyond
+ * IR_NODE_MAX_INPUTS (a limit of blobc) are dropped and counted: the node's verdict names the limit. */
 static void emit_unknown(Ctx *c, const XLayer *L) {
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, L->type, L->name);
   for (xmlAttrPtr p = L->data ? L->data->properties : NULL; p; p = p->next) {
@@ -1402,7 +1613,8 @@ static void emit_unknown(Ctx *c, const XLayer *L) {
     irb_str(c->g, n, (const char *)p->name, v ? (const char *)v : "");
     xmlFree(v);
   }
-  for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
+  if (L->n_in > IR_NODE_MAX_INPUTS) c->g->nodes[n].dropped_inputs = L->n_in - IR_NODE_MAX_INPUTS;
+  for (int k = 0; k < L->n_in && k < IR_NODE_MAX_INPUTS; k++) in(c, n, IN(L, k));
   for (int k = 0; k < L->n_out; k++) irb_output(c->g, n, OUT(L, k));
 }
 
@@ -1423,7 +1635,7 @@ static int convert_layer(Ctx *c, const XLayer *L) {
     return 0;
   }
   int n_nodes = c->g->n_nodes, n_tensors = c->g->n_tensors;
-  for (size_t i = 0; i < sizeof EMIT / sizeof EMIT[0]; i++) {
+  for (size_t i = 0; i < sizeof EMIT / sizeof EMIT[0] && L->n_in <= IR_NODE_MAX_INPUTS; i++) {
     if (strcmp(EMIT[i].type, L->type)) continue;
     if (L->n_out < 1) break;
     int rc = EMIT[i].fn(c, L, EMIT[i].op);

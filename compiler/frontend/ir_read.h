@@ -63,6 +63,10 @@ int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *b
 int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, const uint8_t *bin,
                    size_t bin_len, const char *path, Err *err);
 
+/* The layer types the reader maps (for `blobc ops`): entry i's type, the op it becomes and, for a
+ * layer written as several ops, what they are (else NULL). false past the last entry. */
+bool fe_ir_layer(int i, const char **type, IrOp *op, const char **expansion);
+
 /* OpenVINO element_type ("f16") or port precision ("FP16") to DType; DT_UNDEF when unknown. */
 DType fe_ir_dtype(const char *name);
 

@@ -524,13 +524,14 @@ static int decode_node(Ctx *c, const Onnx__NodeProto *np) {
   const char *pname = S(np->name);
   bool std = !domain[0] || strcmp(domain, "ai.onnx") == 0;
   if (!op_type[0]) return fail(c, ERR_PARSE, pname, "node %d has no op_type", g->n_nodes);
-  if (np->n_input > IR_NODE_MAX_INPUTS)
-    return fail(c, ERR_PARSE, pname, "%s node has %zu inputs, at most %d are supported", op_type,
-                np->n_input, IR_NODE_MAX_INPUTS);
+  /* more inputs than a node holds is a limit of blobc: the node keeps the first ones and becomes
+   * an unsupported verdict naming the limit, so the model's other verdicts are still reported */
+  bool over = np->n_input > IR_NODE_MAX_INPUTS;
   if (np->n_output > IR_MAX_OUTPUTS)
-    return fail(c, ERR_PARSE, pname, "%s node has %zu outputs, at most %d are supported", op_type,
-                np->n_output, IR_MAX_OUTPUTS);
-  int n = ir_add_node(g, std ? ir_op_from_onnx(op_type) : IR_OP_UNKNOWN, op_type, pname);
+    return fail(c, ERR_OOM, pname, "%s node has %zu outputs: blobc handles at most %d per node (a limit of blobc, "
+                "not a defect of the model)", op_type, np->n_output, IR_MAX_OUTPUTS);
+  int n = ir_add_node(g, std && !over ? ir_op_from_onnx(op_type) : IR_OP_UNKNOWN, op_type, pname);
+  if (over) g->nodes[n].dropped_inputs = (int)(np->n_input - IR_NODE_MAX_INPUTS);
   g->nodes[n].domain = std ? "" : arena_strdup(c->a, domain);
   for (size_t k = 0; k < np->n_output; k++) {
     const char *o = S(np->output[k]);
@@ -552,7 +553,7 @@ static int decode_node(Ctx *c, const Onnx__NodeProto *np) {
 
 /* Connects the inputs of IR node n (made from np). */
 static int link_inputs(Ctx *c, int n, const Onnx__NodeProto *np) {
-  for (size_t k = 0; k < np->n_input; k++) {
+  for (size_t k = 0; k < np->n_input && k < IR_NODE_MAX_INPUTS; k++) {
     const char *in = S(np->input[k]);
     int t = -1;
     if (in[0]) {

@@ -429,28 +429,42 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(DETECTION_OUTPUT,    NULL)         \
   Y(SUM,                 fold_sum_mean) \
   Y(MEAN,                fold_sum_mean) \
-  Y(RECIPROCAL,          fold_unary)    \
-  Y(SELU,                fold_unary)    \
-  Y(SOFTSIGN,            fold_unary)    \
-  Y(THRESHOLDED_RELU,    fold_unary)    \
-  Y(CELU,                fold_unary)    \
-  Y(SHRINK,              fold_unary)    \
-  Y(ERF,                 fold_unary)    \
-  Y(SOFTPLUS,            fold_unary)    \
-  Y(SIGN,                fold_unary)    \
-  Y(ROUND,               fold_unary)    \
-  Y(MISH,                fold_unary)    \
+  Y(RECIPROCAL,          fold_unary) \
+  Y(SELU,                fold_unary) \
+  Y(SOFTSIGN,            fold_unary) \
+  Y(THRESHOLDED_RELU,    fold_unary) \
+  Y(CELU,                fold_unary) \
+  Y(SHRINK,              fold_unary) \
+  Y(ERF,                 fold_unary) \
+  Y(SOFTPLUS,            fold_unary) \
+  Y(SIGN,                fold_unary) \
+  Y(ROUND,               fold_unary) \
+  Y(MISH,                fold_unary) \
   Y(NOT,                 fold_unary) \
-  Y(REDUCE_MIN,          NULL)          \
-  Y(REDUCE_L1,           NULL)          \
-  Y(REDUCE_L2,           NULL)          \
-  Y(REDUCE_SUM_SQUARE,   NULL)          \
+  Y(REDUCE_MIN,          NULL) \
+  Y(REDUCE_L1,           NULL) \
+  Y(REDUCE_L2,           NULL) \
+  Y(REDUCE_SUM_SQUARE,   NULL) \
   Y(REDUCE_LOG_SUM_EXP,  NULL) \
-  Y(GREATER_OR_EQUAL,    fold_binary)   \
-  Y(LESS_OR_EQUAL,       fold_binary)   \
-  Y(AND,                 fold_binary)   \
-  Y(OR,                  fold_binary)   \
-  Y(XOR,                 fold_binary)
+  Y(GREATER_OR_EQUAL,    fold_binary) \
+  Y(LESS_OR_EQUAL,       fold_binary) \
+  Y(AND,                 fold_binary) \
+  Y(OR,                  fold_binary) \
+  Y(XOR,                 fold_binary) \
+  Y(SWISH,               NULL) \
+  Y(GELU,                NULL) \
+  Y(SQUARED_DIFF,        NULL) \
+  Y(GRN,                 NULL) \
+  Y(NORMALIZE_L2,        NULL) \
+  Y(REGION_YOLO,         NULL) \
+  Y(REORG_YOLO,          NULL) \
+  Y(PRIOR_BOX,           NULL) \
+  Y(CTC_GREEDY_DECODER,  NULL) \
+  Y(SCATTER_UPDATE,      NULL) \
+  Y(GATHER_ND,           NULL) \
+  Y(ROI_POOLING,         NULL) \
+  Y(PSROI_POOLING,       NULL) \
+  Y(LSTM_CELL,           NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -85,6 +85,8 @@ typedef enum {
   VERDICT_CONVERTED,  /* runs after we changed it (Convert inserted, folded, ...) */
   VERDICT_UNSUPPORTED,
   VERDICT_FOLDED,     /* computed at compile time, no stage */
+  VERDICT_BLOCKED,    /* not judged on its own: an input is missing or dynamic only because of the
+                         root cause IrNode.blocked_by (an unsupported or dynamic node upstream) */
 } Verdict;
 
 /* Inputs of one node: any number up to IR_NODE_MAX_INPUTS (a Concat of 90 SSD heads, a Sum of
@@ -111,6 +113,9 @@ typedef struct IrNode {
   const char *reason;    /* for unsupported/converted: why */
   const char *fix;       /* for unsupported: what the user can do */
   const char *origin;    /* "preprocessing" for nodes a pass inserted, NULL otherwise */
+  int blocked_by;        /* VERDICT_BLOCKED: index of the root-cause node it is reported under */
+  int dropped_inputs;    /* inputs the source gave beyond IR_MAX_INPUTS (a limit of blobc): the
+                            node keeps the first IR_MAX_INPUTS and is an unsupported verdict */
 } IrNode;
 
 typedef struct IrGraph {

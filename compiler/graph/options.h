@@ -47,6 +47,12 @@ typedef struct {
 #define LIMIT_DEFAULT_NODES 100000
 #define LIMIT_DEFAULT_TENSOR_BYTES ((uint64_t)512 << 20)
 
+/* Where the user states input shapes, so advice names the right knob. */
+typedef enum {
+  SHAPE_FROM_MANIFEST, /* a manifest's `shape:` (blobc build, blobc check MANIFEST) */
+  SHAPE_FROM_CLI,      /* --input_shape (blobc convert, blobc check MODEL) */
+} ShapeSource;
+
 typedef struct {
   const char *model_name;    /* manifest name: used for output names and messages */
   const char *source;        /* model path */
@@ -65,6 +71,7 @@ typedef struct {
   /* A flag a signal handler sets (pool.h): the compilation stops at its next check (between
    * passes, per node inside long passes) with ERR_INTERRUPTED. NULL = never. */
   const volatile sig_atomic_t *stop;
+  ShapeSource shape_source;  /* the wording of the fix for a dynamic input */
   /* When set, called with the IR as soon as it is written (before the blob is built) so the
    * caller can store it and the weights are not held twice; compile_model frees the buffers
    * afterwards. Returns 0 or -1 (err filled). The compiler still does no I/O itself. */

@@ -6,6 +6,7 @@
  * which read the decoded values.
  */
 #include "params.h"
+#include "params_internal.h"
 
 #include "optable.h"
 
@@ -562,7 +563,15 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_BINARY,      IrBinaryParams,          ir_binary_params)            \
   F(PK_NMS,         IrNmsParams,             ir_nms_params)               \
   F(PK_PRIOR_BOX,   IrPriorBoxParams,        ir_prior_box_params)         \
-  F(PK_DETECTION,   IrDetectionParams,       ir_detection_params)
+  F(PK_DETECTION,   IrDetectionParams,       ir_detection_params)         \
+  F(PK_GELU,        IrGeluParams,            ir_gelu_params)              \
+  F(PK_NORMALIZE,   IrNormalizeParams,       ir_normalize_params)         \
+  F(PK_REGION_YOLO, IrRegionYoloParams,      ir_region_yolo_params)       \
+  F(PK_PRIOR_BOX_SSD, IrPriorBoxSsdParams,   ir_prior_box_ssd_params)     \
+  F(PK_CTC,         IrCtcParams,             ir_ctc_params)               \
+  F(PK_GATHER_ND,   IrGatherNdParams,        ir_gather_nd_params)         \
+  F(PK_ROI,         IrRoiParams,             ir_roi_params)               \
+  F(PK_LSTM,        IrLstmParams,            ir_lstm_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -654,30 +663,44 @@ typedef struct {
   Y(NON_MAX_SUPPRESSION, dec_nms,          PK_NMS)         \
   Y(PRIOR_BOX_CLUSTERED, dec_prior_box,    PK_PRIOR_BOX)   \
   Y(DETECTION_OUTPUT,    dec_detection,    PK_DETECTION)   \
-  Y(SUM,                 NULL,             PK_NONE)        \
-  Y(MEAN,                NULL,             PK_NONE)        \
-  Y(RECIPROCAL,          NULL,             PK_NONE)        \
-  Y(SELU,                dec_selu,         PK_ACT, )        \
-  Y(SOFTSIGN,            NULL,             PK_NONE)        \
-  Y(THRESHOLDED_RELU,    dec_thresholded_relu, PK_ACT, )        \
-  Y(CELU,                dec_celu,         PK_ACT, )        \
-  Y(SHRINK,              dec_shrink,       PK_ACT, )        \
-  Y(ERF,                 NULL,             PK_NONE)        \
-  Y(SOFTPLUS,            NULL,             PK_NONE)        \
-  Y(SIGN,                NULL,             PK_NONE)        \
-  Y(ROUND,               NULL,             PK_NONE)        \
-  Y(MISH,                NULL,             PK_NONE)        \
-  Y(NOT,                 NULL,             PK_NONE)        \
-  Y(REDUCE_MIN,          dec_axes,         PK_AXES)        \
-  Y(REDUCE_L1,           dec_axes,         PK_AXES)        \
-  Y(REDUCE_L2,           dec_axes,         PK_AXES)        \
-  Y(REDUCE_SUM_SQUARE,   dec_axes,         PK_AXES)        \
+  Y(SUM,                 NULL,             PK_NONE) \
+  Y(MEAN,                NULL,             PK_NONE) \
+  Y(RECIPROCAL,          NULL,             PK_NONE) \
+  Y(SELU,                dec_selu,         PK_ACT, ) \
+  Y(SOFTSIGN,            NULL,             PK_NONE) \
+  Y(THRESHOLDED_RELU,    dec_thresholded_relu, PK_ACT, ) \
+  Y(CELU,                dec_celu,         PK_ACT, ) \
+  Y(SHRINK,              dec_shrink,       PK_ACT, ) \
+  Y(ERF,                 NULL,             PK_NONE) \
+  Y(SOFTPLUS,            NULL,             PK_NONE) \
+  Y(SIGN,                NULL,             PK_NONE) \
+  Y(ROUND,               NULL,             PK_NONE) \
+  Y(MISH,                NULL,             PK_NONE) \
+  Y(NOT,                 NULL,             PK_NONE) \
+  Y(REDUCE_MIN,          dec_axes,         PK_AXES) \
+  Y(REDUCE_L1,           dec_axes,         PK_AXES) \
+  Y(REDUCE_L2,           dec_axes,         PK_AXES) \
+  Y(REDUCE_SUM_SQUARE,   dec_axes,         PK_AXES) \
   Y(REDUCE_LOG_SUM_EXP,  dec_axes,         PK_AXES) \
-  Y(GREATER_OR_EQUAL,    NULL,             PK_NONE)        \
-  Y(LESS_OR_EQUAL,       NULL,             PK_NONE)        \
-  Y(AND,                 NULL,             PK_NONE)        \
-  Y(OR,                  NULL,             PK_NONE)        \
-  Y(XOR,                 NULL,             PK_NONE)
+  Y(GREATER_OR_EQUAL,    NULL,             PK_NONE) \
+  Y(LESS_OR_EQUAL,       NULL,             PK_NONE) \
+  Y(AND,                 NULL,             PK_NONE) \
+  Y(OR,                  NULL,             PK_NONE) \
+  Y(XOR,                 NULL,             PK_NONE) \
+  Y(SWISH,               NULL,             PK_NONE) \
+  Y(GELU,                ir__dec_gelu,     PK_GELU) \
+  Y(SQUARED_DIFF,        NULL,             PK_NONE) \
+  Y(GRN,                 ir__dec_grn,      PK_NORM) \
+  Y(NORMALIZE_L2,        ir__dec_normalize_l2, PK_NORMALIZE) \
+  Y(REGION_YOLO,         ir__dec_region_yolo, PK_REGION_YOLO) \
+  Y(REORG_YOLO,          ir__dec_reorg_yolo, PK_BLOCK) \
+  Y(PRIOR_BOX,           ir__dec_prior_box, PK_PRIOR_BOX_SSD) \
+  Y(CTC_GREEDY_DECODER,  ir__dec_ctc,      PK_CTC) \
+  Y(SCATTER_UPDATE,      NULL,             PK_NONE) \
+  Y(GATHER_ND,           ir__dec_gather_nd, PK_GATHER_ND) \
+  Y(ROI_POOLING,         ir__dec_roi_pooling, PK_ROI) \
+  Y(PSROI_POOLING,       ir__dec_psroi_pooling, PK_ROI) \
+  Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -346,4 +346,79 @@ typedef struct {
 } IrDetectionParams;
 const IrDetectionParams *ir_detection_params(const IrGraph *g, const IrNode *n);
 
+/* ---- OpenVINO IR layers (issue 18 part 1). Attributes keep their OpenVINO names and values
+ * (these layers have no ONNX form), except Gelu and GatherND, which are ONNX ops too. ---- */
+
+/* A float-list attribute as given: n values at v; {NULL, 0} when absent. */
+typedef struct {
+  const float *v;
+  int n;
+} IrFloats;
+
+/* Gelu: ONNX `approximate` ("none" | "tanh"; OpenVINO Gelu-7 approximation_mode ERF | TANH). */
+typedef struct {
+  bool tanh; /* false */
+} IrGeluParams;
+const IrGeluParams *ir_gelu_params(const IrGraph *g, const IrNode *n);
+
+/* NormalizeL2-1: x / sqrt(sum over the axes input of x^2 (+|max) eps). */
+typedef struct {
+  float eps;    /* required */
+  bool eps_max; /* eps_mode "max"; "add" (false) otherwise */
+} IrNormalizeParams;
+const IrNormalizeParams *ir_normalize_params(const IrGraph *g, const IrNode *n);
+
+/* RegionYolo-1. */
+typedef struct {
+  int64_t coords, classes, num; /* required */
+  bool do_softmax;              /* true */
+  IrInts mask;                  /* the regions used when do_softmax is false */
+  int64_t axis, end_axis;       /* 1, 3: the axes flattened when do_softmax is true */
+} IrRegionYoloParams;
+const IrRegionYoloParams *ir_region_yolo_params(const IrGraph *g, const IrNode *n);
+
+/* PriorBox-1 (SSD priors; folded to a constant in shape inference). */
+typedef struct {
+  IrFloats min_size, max_size, aspect_ratio, variance, fixed_size, fixed_ratio, density;
+  bool flip, clip;      /* false */
+  bool scale_all_sizes; /* true */
+  float step, offset;   /* 0, required */
+} IrPriorBoxSsdParams;
+const IrPriorBoxSsdParams *ir_prior_box_ssd_params(const IrGraph *g, const IrNode *n);
+/* PriorBox for a feature map of h x w cells and an image of ih x iw: out[0 .. 4*h*w*P) the boxes,
+ * out[4*h*w*P ..) the variances (P priors per cell). Returns 4*h*w*P, or -1 when the parameters
+ * are inconsistent or use fixed_size/density (out untouched). out may be NULL for the size. */
+int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
+
+/* CTCGreedyDecoder-1. */
+typedef struct {
+  bool merge_repeated; /* ctc_merge_repeated: true */
+} IrCtcParams;
+const IrCtcParams *ir_ctc_params(const IrGraph *g, const IrNode *n);
+
+/* GatherND (ONNX GatherND-12, OpenVINO GatherND-5). */
+typedef struct {
+  int64_t batch_dims; /* 0 */
+} IrGatherNdParams;
+const IrGatherNdParams *ir_gather_nd_params(const IrGraph *g, const IrNode *n);
+
+/* ROIPooling-1 and PSROIPooling-1. */
+typedef struct {
+  int64_t pooled_h, pooled_w; /* ROIPooling output_size (required) */
+  float spatial_scale;        /* required */
+  bool bilinear;              /* method / mode: "max" (ROIPooling), "average" (PSROIPooling) when false */
+  const char *mode_name;      /* as given */
+  int64_t output_dim, group_size; /* PSROIPooling: required, 1 */
+  int64_t bins_x, bins_y;     /* PSROIPooling spatial_bins_x / _y: 1 */
+} IrRoiParams;
+const IrRoiParams *ir_roi_params(const IrGraph *g, const IrNode *n);
+
+/* LSTMCell-4: gates in the order f, i, c, o (the OpenVINO spec's "fico"). */
+typedef struct {
+  int64_t hidden_size;    /* required */
+  float clip;             /* 0: none */
+  bool default_activations; /* activations absent or sigmoid, tanh, tanh */
+} IrLstmParams;
+const IrLstmParams *ir_lstm_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -73,4 +73,15 @@ int shape__folded(IrGraph *g, int n);
  * folded (outputs left as inferred, non-constant). Never fails. */
 int shape__fold(IrGraph *g, int n);
 
+/* ---- shape_ir.c: the OpenVINO IR layers of issue 18 (named in ops.def) ---- */
+
+int shape__region_yolo(IrGraph *g, int n, Err *err);
+int shape__reorg_yolo(IrGraph *g, int n, Err *err);
+int shape__prior_box(IrGraph *g, int n, Err *err); /* folds when both sizes are constant */
+int shape__ctc_greedy_decoder(IrGraph *g, int n, Err *err);
+int shape__gather_nd(IrGraph *g, int n, Err *err);
+int shape__roi_pooling(IrGraph *g, int n, Err *err);
+int shape__psroi_pooling(IrGraph *g, int n, Err *err);
+int shape__lstm_cell(IrGraph *g, int n, Err *err);
+
 #endif

@@ -82,7 +82,7 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
   }
   for (int i = 0; i < g->n_nodes && rc == 0 && g->inferred; i++) {
     const IrNode *n = &g->nodes[i];
-    if (n->dead || n->op >= IR_OP_COUNT || n->verdict == VERDICT_UNSUPPORTED) continue;
+    if (n->dead || n->op >= IR_OP_COUNT || n->verdict == VERDICT_UNSUPPORTED || n->verdict == VERDICT_BLOCKED) continue;
     bool typed = true;
     for (int k = 0; k < n->n_inputs; k++)
       if (n->inputs[k] >= 0 && g->tensors[n->inputs[k]].dtype == DT_UNDEF) typed = false;

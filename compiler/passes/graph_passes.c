@@ -278,17 +278,8 @@ int pass_fold_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, E
 /* ---- verdicts ---- */
 
 int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
-  (void)opt, (void)st, (void)err;
-  for (int i = 0; i < g->n_nodes; i++) {
-    IrNode *n = &g->nodes[i];
-    if (n->dead) continue;
-    const char *reason = NULL, *fix = NULL;
-    Verdict v = vpu_judge(g, i, &reason, &fix);
-    n = &g->nodes[i];
-    n->verdict = v;
-    n->reason = reason;
-    n->fix = fix;
-  }
+  (void)st, (void)err;
+  vpu_judge_graph(g, opt);
   return 0;
 }
 

@@ -41,8 +41,27 @@ typedef struct {
 extern const PassEntry PASS_LIST[];
 extern const int PASS_COUNT;
 
-/* VPU rule for one node (vpu_rules.c): fills reason/fix (arena strings) for non-supported. */
+/* VPU rule for one node judged alone (vpu_rules.c): fills reason/fix (arena strings) for
+ * non-supported. */
 Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **fix);
+/* Every live node's verdict, reason and fix (vpu_rules.c), with root causes: a node that cannot
+ * be judged because an input's shape is unknown below an unsupported node is VERDICT_BLOCKED
+ * with blocked_by = that root (no reason of its own); below a dynamic graph input the first
+ * nodes whose outputs are not static are the roots, with the advice of opt->shape_source;
+ * weights, statistics, bounds and pads computed at run time are unsupported ("freeze the
+ * input"). opt may be NULL. */
+void vpu_judge_graph(IrGraph *g, const CompileOptions *opt);
+
+/* The verdict of op whatever its node (for `blobc ops`): VERDICT_UNSUPPORTED with *reason when
+ * MYRIAD never runs it, VERDICT_CONVERTED when it is always rewritten, VERDICT_FOLDED when it only
+ * exists at compile time (folded with static shapes), VERDICT_SUPPORTED when its rule has no
+ * condition, VERDICT_NONE when the verdict depends on the node (attributes, shapes). Reasons are
+ * allocated in a. */
+Verdict vpu_rule_static(IrOp op, Arena *a, const char **reason);
+/* Layer names on the MYRIAD list that blobc has no op for (IR_OP_UNKNOWN verdicts): their count,
+ * and name i. */
+int vpu_listed_count(void);
+const char *vpu_listed_name(int i);
 
 /* Small graph-building helpers shared by passes (pass_util.c). */
 int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data);

@@ -18,6 +18,7 @@ typedef struct {
   const IrGraph *g;
   const IrNode *n;
   const char **reason, **fix;
+  const CompileOptions *opt; /* NULL: judged alone (fix texts speak of a manifest) */
 } Ctx;
 
 typedef Verdict (*Rule)(Ctx *c);
@@ -77,10 +78,11 @@ static Verdict rule_unknown(Ctx *c) {
   return VERDICT_UNSUPPORTED;
 }
 
-/* Shape-computing ops that survive folding mean a dynamic shape. */
+/* Shape-computing ops that survive folding: from a dynamic input (vpu_judge_graph words that
+ * verdict), or from values computed at run time. */
 static Verdict rule_dynamic(Ctx *c) {
-  return unsupported(c, "computes a shape at run time (dynamic shapes are not supported on MYRIAD)",
-                     "give every input a static shape in the manifest (shape: [...]) so this folds to a constant");
+  return unsupported(c, "computes a shape from values known only at run time (MYRIAD runs static shapes only)",
+                     "make the values it reads constant (freeze the inputs they come from) so it folds");
 }
 
 static Verdict rule_conv(Ctx *c) {
@@ -88,7 +90,6 @@ static Verdict rule_conv(Ctx *c) {
   if (w && w->rank == 5) return unsupported(c, "3D convolution is not supported on MYRIAD", "use 2D convolutions");
   if (w && w->rank >= 0 && w->rank != 4 && w->rank != 3)
     return unsupported(c, "only 1D/2D convolutions are supported", "reshape to a 2D convolution");
-  if (w && !w->data) return unsupported(c, "weights are not constant", "export with constant weights");
   return VERDICT_SUPPORTED;
 }
 
@@ -313,9 +314,99 @@ static Verdict rule_rewrite(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
+/* ---- OpenVINO IR layers (issue 18 part 1) ---- */
+
+/* Gelu: MYRIAD's Gelu stage has no parameter: it computes the erf form. */
+static Verdict rule_gelu(Ctx *c) {
+  if (!ir_gelu_params(c->g, c->n)->tanh) return VERDICT_SUPPORTED;
+  *c->reason = arena_strdup(c->g->arena, "Gelu with the tanh approximation runs as the exact (erf) Gelu on MYRIAD (the "
+                                         "two differ by less than 0.0005)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
 /* Round (140) is in the 2022.x firmware's stage list (openvino's stage.hpp), as is the ONNX
  * half-to-even mode. */
 static Verdict rule_round(Ctx *c) { return rule_integer_data(c); }
+
+/* GRN and NormalizeL2 are written for [N, C] .. [N, C, H, W] across channels. */
+static Verdict rule_grn(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  if (x && (x->rank < 2 || x->rank > 4)) return unsupported(c, "GRN is written for 2-D to 4-D inputs only", "apply it to an [N, C, H, W] tensor");
+  return VERDICT_SUPPORTED;
+}
+
+/* NormalizeL2 -> Normalize (normalize.cpp): across channels only (across_spatial = 0 is the one
+ * MYRIAD runs, VPU.md known limitations), eps fixed at 1e-9 by the firmware. */
+static Verdict rule_normalize(Ctx *c) {
+  const IrTensor *x = in_t(c, 0), *ax = in_t(c, 1);
+  if (x && (x->rank < 2 || x->rank > 4))
+    return unsupported(c, "NormalizeL2 is written for 2-D to 4-D inputs only", "normalize an [N, C, H, W] tensor");
+  if (ax && ax->data) {
+    int64_t a = ir_numel(ax) == 1 ? ir_const_i64(ax, 0) : -9;
+    if (a < 0 && x && x->rank > 0) a += x->rank;
+    if (a != 1)
+      return unsupported(c, "NormalizeL2 over axes other than the channels (across_spatial) is not supported on MYRIAD (VPU.md "
+                            "known limitations: only across_spatial = 0)", "normalize over axis 1 only");
+  }
+  float eps = ir_normalize_params(c->g, c->n)->eps;
+  if (eps > 1e-6f) {
+    *c->reason = arena_printf(c->g->arena, "MYRIAD's Normalize uses eps 1e-9 whatever the model says (%g here; VPU.md known "
+                                           "limitations): results differ where the norm is below about sqrt(eps)", (double)eps);
+    *c->fix = arena_strdup(c->g->arena, "none needed unless inputs can be all zero across the channels");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
+/* PriorBox folds to a constant in shape inference; left over it has run-time sizes (dynamic) or
+ * uses fixed_size / density, which blobc does not generate. */
+static Verdict rule_prior_box(Ctx *c) {
+  const IrPriorBoxSsdParams *p = ir_prior_box_ssd_params(c->g, c->n);
+  if (p->fixed_size.n || p->fixed_ratio.n || p->density.n)
+    return unsupported(c, "PriorBox with fixed_size / fixed_ratio / density is not folded by blobc",
+                       "compile this model's IR (written beside the report) with compile_tool, or export the priors as a constant");
+  return rule_dynamic(c);
+}
+
+/* CTCDecoder (ctc_decoder.cpp): only ctc_merge_repeated = 1 (VPU.md known limitations). */
+static Verdict rule_ctc(Ctx *c) {
+  if (!ir_ctc_params(c->g, c->n)->merge_repeated)
+    return unsupported(c, "CTCGreedyDecoder with ctc_merge_repeated = 0 is not supported on MYRIAD (VPU.md known limitations)",
+                       "merge repeated classes (ctc_merge_repeated = 1), or decode on the host");
+  return VERDICT_SUPPORTED;
+}
+
+/* ScatterUpdate (scatter_update.cpp): the updates must fit the data on every axis but the
+ * outermost, i.e. the scatter runs along axis 0. */
+static Verdict rule_scatter_update(Ctx *c) {
+  const IrTensor *x = in_t(c, 0), *ax = in_t(c, 3);
+  if (!ax || !ax->data) return unsupported(c, "ScatterUpdate axis is not a constant", "give the axis as a constant");
+  int64_t a = ir_const_i64(ax, 0);
+  if (a < 0 && x) a += x->rank;
+  if (a != 0)
+    return unsupported(c, "ScatterUpdate along an axis other than 0 is not supported on MYRIAD (its stage scatters along the "
+                          "outermost axis)", "transpose the axis to the front before the scatter and back after it");
+  return VERDICT_SUPPORTED;
+}
+
+/* PSROIPooling (psroipooling.cpp): the stage has group_size, output_dim, spatial_scale only,
+ * i.e. the average mode. */
+static Verdict rule_psroi(Ctx *c) {
+  if (ir_roi_params(c->g, c->n)->bilinear)
+    return unsupported(c, "PSROIPooling in bilinear mode is not supported on MYRIAD (its stage pools averages only)",
+                       "use mode=average (R-FCN), or pool on the host");
+  return VERDICT_SUPPORTED;
+}
+
+/* LSTMCell (rnn.cpp): the stage computes the default activations without clipping. */
+static Verdict rule_lstm(Ctx *c) {
+  const IrLstmParams *p = ir_lstm_params(c->g, c->n);
+  if (!p->default_activations || p->clip != 0)
+    return unsupported(c, "LSTMCell with activations other than sigmoid, tanh, tanh or with clip is not supported on MYRIAD "
+                          "(its LSTMCell stage has neither parameter)", "use the default activations and no clip, or run the cell on the host");
+  return VERDICT_SUPPORTED;
+}
 
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
@@ -415,25 +506,130 @@ static Verdict rule_round(Ctx *c) { return rule_integer_data(c); }
   Y(LESS_OR_EQUAL,       rule_integer_data     )\
   Y(AND,                 rule_integer_data     )\
   Y(OR,                  rule_integer_data     )\
-  Y(XOR,                 rule_integer_data     )
+  Y(XOR,                 rule_integer_data     )\
+  Y(SWISH,               ok)                     \
+  Y(GELU,                rule_gelu)              \
+  Y(SQUARED_DIFF,        rule_integer_data)      \
+  Y(GRN,                 rule_grn)               \
+  Y(NORMALIZE_L2,        rule_normalize)         \
+  Y(REGION_YOLO,         ok)                     \
+  Y(REORG_YOLO,          ok)                     \
+  Y(PRIOR_BOX,           rule_prior_box)         \
+  Y(CTC_GREEDY_DECODER,  rule_ctc)               \
+  Y(SCATTER_UPDATE,      rule_scatter_update)    \
+  Y(GATHER_ND,           ok)                     \
+  Y(ROI_POOLING,         ok)                     \
+  Y(PSROI_POOLING,       rule_psroi)             \
+  Y(LSTM_CELL,           rule_lstm)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
 
-/* A tensor with an unknown dim after inference means a dynamic shape, unless it only follows
- * from an unsupported node upstream (then that node is the verdict to act on). */
-static bool after_unsupported(const IrGraph *g, const IrNode *n) {
-  for (int k = 0; k < n->n_inputs; k++) {
-    int t = n->inputs[k];
-    if (t < 0 || g->tensors[t].producer < 0) continue;
-    const IrNode *p = &g->nodes[g->tensors[t].producer];
-    if (p->verdict == VERDICT_UNSUPPORTED || p->op >= IR_OP_COUNT) return true;
+/* ---- judging a graph: root causes, blocked nodes, run-time parameters ---- */
+
+/* Inputs that must be constant for the stage to be written (weights, statistics, bounds, pads
+ * and counts are stage parameters on MYRIAD); [first, last] input slots, and what they are. */
+static const struct {
+  IrOp op;
+  int first, last;
+  const char *what; /* "<what> come(s) from ..." */
+  bool plural;
+} PARAM_SLOTS[] = {
+    {IR_OP_CONV, 1, 2, "weights", true},
+    {IR_OP_CONV_TRANSPOSE, 1, 2, "weights", true},
+    {IR_OP_BATCH_NORM, 1, 4, "scale, bias and statistics", true},
+    {IR_OP_CLIP, 1, 2, "bounds", true},
+    {IR_OP_PAD, 1, 1, "pads", true},
+    {IR_OP_PAD, 2, 2, "pad value", false},
+    {IR_OP_TOPK, 1, 1, "K", false},
+    {IR_OP_TILE, 1, 1, "repeats", true},
+    {IR_OP_EXPAND, 1, 1, "shape", false},
+    {IR_OP_REDUCE_MEAN, 1, 1, "axes", true},
+    {IR_OP_REDUCE_MAX, 1, 1, "axes", true},
+    {IR_OP_REDUCE_SUM, 1, 1, "axes", true},
+    {IR_OP_SWISH, 1, 1, "beta", false},
+    {IR_OP_NORMALIZE_L2, 1, 1, "axes", true},
+    {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
+    {IR_OP_LSTM_CELL, 3, 5, "weights and biases", true},
+};
+
+#define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */
+/* origin <= -2: dynamic graph input number -2 - origin; origin >= 0: the root-cause node */
+
+/* True when tensor t has no dtype or no static shape. */
+static bool unknown_shape(const IrTensor *t) { return t->dtype == DT_UNDEF || ir_numel(t) < 0; }
+
+/* Names of up to three graph inputs whose values reach tensor t ("'a', 'b'"), or NULL. */
+static const char *feeding_inputs(const IrGraph *g, int t) {
+  int *stack = arena_array(g->arena, (size_t)g->n_tensors + 1, sizeof(int));
+  uint8_t *seen = arena_alloc(g->arena, (size_t)g->n_tensors + 1);
+  int sp = 0, found = 0;
+  Buf b = BUF_INIT;
+  stack[sp++] = t;
+  seen[t] = 1;
+  while (sp && found < 3) {
+    const IrTensor *x = &g->tensors[stack[--sp]];
+    if (x->is_input) {
+      buf_printf(&b, "%s'%s'", found++ ? ", " : "", x->name);
+      continue;
+    }
+    if (x->producer < 0 || x->data) continue;
+    const IrNode *p = &g->nodes[x->producer];
+    for (int k = 0; k < p->n_inputs; k++)
+      if (p->inputs[k] >= 0 && !seen[p->inputs[k]]) seen[p->inputs[k]] = 1, stack[sp++] = p->inputs[k];
   }
-  return false;
+  buf_put(&b, "", 1);
+  const char *s = found ? arena_strdup(g->arena, (const char *)b.data) : NULL;
+  buf_free(&b);
+  return s;
 }
 
-static bool has_dynamic_output(const IrGraph *g, const IrNode *n) {
-  if (after_unsupported(g, n)) return false;
+/* A parameter input (PARAM_SLOTS) computed at run time from the graph's inputs: unsupported, with
+ * the fix of freezing them. Slots whose value is blocked by something upstream are left to the
+ * caller (origin not NONE). */
+static Verdict runtime_params(Ctx *c, const int *origin) {
+  for (size_t i = 0; i < sizeof PARAM_SLOTS / sizeof PARAM_SLOTS[0]; i++) {
+    if (PARAM_SLOTS[i].op != c->n->op) continue;
+    for (int k = PARAM_SLOTS[i].first; k <= PARAM_SLOTS[i].last && k < c->n->n_inputs; k++) {
+      int t = c->n->inputs[k];
+      if (t < 0 || ir_is_const(c->g, t) || (origin && origin[t] != ORIGIN_NONE)) continue;
+      const IrTensor *x = &c->g->tensors[t];
+      const char *from = feeding_inputs(c->g, t);
+      *c->reason = arena_printf(c->g->arena, "%s %s come%s from '%s' at run time: MYRIAD takes them as constants",
+                                c->n->op_type, PARAM_SLOTS[i].what, PARAM_SLOTS[i].plural ? "" : "s",
+                                x->name);
+      *c->fix = x->is_input ? arena_printf(c->g->arena, "freeze the input '%s' to its values (mo: --input %s->[...]), "
+                                                        "or export it as an initializer", x->name, x->name)
+              : from        ? arena_printf(c->g->arena, "freeze the input%s it is computed from (%s) to their values, "
+                                                        "or export it as an initializer", strchr(from, ',') ? "s" : "", from)
+                            : arena_strdup(c->g->arena, "freeze the input it is computed from, or export it as an initializer");
+      return VERDICT_UNSUPPORTED;
+    }
+  }
+  return VERDICT_SUPPORTED;
+}
+
+/* The node's own verdict: a limit of blobc, an unknown op, run-time parameters, then its rule. */
+static Verdict own_verdict(Ctx *c, const int *origin) {
+  const IrNode *n = c->n;
+  if (n->dropped_inputs > 0) {
+    *c->reason = arena_printf(c->g->arena, "%s with %d inputs: blobc keeps at most %d inputs per node (a limit of blobc, not "
+                              "of the model or of MYRIAD)", n->op_type, n->n_inputs + n->dropped_inputs, IR_NODE_MAX_INPUTS);
+    *c->fix = arena_printf(c->g->arena, "split it into %ss of at most %d inputs joined by one more %s, or report the "
+                           "model to blobc", n->op_type, IR_NODE_MAX_INPUTS, n->op_type);
+    return VERDICT_UNSUPPORTED;
+  }
+  if (n->op >= IR_OP_COUNT || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))) return rule_unknown(c);
+  Verdict v = runtime_params(c, origin);
+  return v == VERDICT_UNSUPPORTED ? v : RULES[n->op](c);
+}
+
+/* Rules whose verdict does not depend on shapes: they stand even below a blocked input. */
+static bool shape_free(const IrNode *n) {
+  return n->dropped_inputs > 0 || n->op >= IR_OP_COUNT || RULES[n->op] == not_listed;
+}
+
+static bool has_unknown_output(const IrGraph *g, const IrNode *n) {
   for (int k = 0; k < n->n_outputs; k++) {
     int t = n->outputs[k];
     if (t >= 0 && ir_numel(&g->tensors[t]) < 0 && g->tensors[t].dtype != DT_UNDEF) return true;
@@ -441,14 +637,112 @@ static bool has_dynamic_output(const IrGraph *g, const IrNode *n) {
   return false;
 }
 
+/* The advice for a dynamic graph input, in the words of the command: convert takes
+ * --input_shape, a manifest `shape:`. */
+static Verdict dynamic_input(Ctx *c, const IrTensor *in) {
+  Arena *a = c->g->arena;
+  const char *shape = ir_shape_str(a, in);
+  *c->reason = arena_printf(a, "input '%s' has a dynamic shape (%s), so this output's shape is not static: MYRIAD runs "
+                               "static shapes only", in->name, shape);
+  if (c->opt && c->opt->shape_source == SHAPE_FROM_CLI)
+    *c->fix = arena_printf(a, "give '%s' a static shape with --input_shape [...] (its shape is %s: a size for each ?)",
+                           in->name, shape);
+  else
+    *c->fix = arena_printf(a, "give input '%s' a static shape in the manifest (shape: [...]; its shape is %s: a size for "
+                              "each ?)", in->name, shape);
+  return VERDICT_UNSUPPORTED;
+}
+
 Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **fix) {
   const IrNode *n = &g->nodes[node];
-  Ctx c = {g, n, reason, fix};
+  Ctx c = {g, n, reason, fix, NULL};
   *reason = *fix = NULL;
-  if (n->op >= IR_OP_COUNT || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))) return rule_unknown(&c);
-  Verdict v = RULES[n->op](&c);
-  if (v != VERDICT_UNSUPPORTED && has_dynamic_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION)
-    return unsupported(&c, "output shape is not static (dynamic shapes are not supported on MYRIAD)",
-                       "set a static shape for every input in the manifest (shape: [...])");
+  Verdict v = own_verdict(&c, NULL);
+  if (v != VERDICT_UNSUPPORTED && has_unknown_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION)
+    return unsupported(&c, "output shape is not static: it depends on values known only at run time",
+                       "make the values it depends on constant (freeze the inputs they come from)");
   return v;
 }
+
+/* The input of n that carries a root cause: a tensor of unknown shape below an unsupported or
+ * blocked node first, else one that a dynamic graph input reaches; -1 when none. */
+static int upstream(const IrGraph *g, const IrNode *n, const int *origin) {
+  int dyn = -1;
+  for (int k = 0; k < n->n_inputs; k++) {
+    int t = n->inputs[k];
+    if (t < 0 || origin[t] == ORIGIN_NONE) continue;
+    if (origin[t] >= 0 && unknown_shape(&g->tensors[t])) return t;
+    if (origin[t] <= -2 && dyn < 0) dyn = t;
+  }
+  return dyn;
+}
+
+void vpu_judge_graph(IrGraph *g, const CompileOptions *opt) {
+  int *origin = arena_array(g->arena, (size_t)g->n_tensors + 1, sizeof(int));
+  for (int t = 0; t < g->n_tensors; t++) origin[t] = ORIGIN_NONE;
+  for (int i = 0; i < g->n_inputs; i++)
+    if (unknown_shape(&g->tensors[g->inputs[i]])) origin[g->inputs[i]] = -2 - i;
+  for (int i = 0; i < g->n_nodes; i++) {
+    IrNode *n = &g->nodes[i];
+    if (n->dead) continue;
+    const char *reason = NULL, *fix = NULL;
+    int up = upstream(g, n, origin);
+    Ctx c = {g, n, &reason, &fix, opt};
+    Verdict v = own_verdict(&c, origin);
+    bool dyn_out = has_unknown_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION, out_unknown = dyn_out;
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0 && unknown_shape(&g->tensors[n->outputs[k]])) out_unknown = true;
+    /* a verdict that does not depend on shapes stands; any other is only known with them */
+    bool needs_shapes = v == VERDICT_UNSUPPORTED ? !shape_free(n) : out_unknown;
+    int root = -1;
+    if (n->origin && up >= 0 && origin[up] <= -2 && v != VERDICT_UNSUPPORTED) {
+      /* preprocessing we inserted passes a dynamic input on: the model's node is the verdict */
+      for (int k = 0; k < n->n_outputs; k++)
+        if (n->outputs[k] >= 0) origin[n->outputs[k]] = origin[up];
+      n->verdict = v, n->reason = reason, n->fix = fix, n->blocked_by = -1;
+      continue;
+    }
+    if (up >= 0 && origin[up] >= 0 && needs_shapes) {
+      root = origin[up];
+      v = VERDICT_BLOCKED;
+      reason = fix = NULL;
+    } else if (up >= 0 && needs_shapes) {
+      v = dynamic_input(&c, &g->tensors[g->inputs[-2 - origin[up]]]);
+    } else if (dyn_out && v != VERDICT_UNSUPPORTED) {
+      v = unsupported(&c, "output shape is not static: it depends on values known only at run time",
+                      "make the values it depends on constant (freeze the inputs they come from)");
+    }
+    n = &g->nodes[i];
+    n->verdict = v;
+    n->reason = reason;
+    n->fix = fix;
+    n->blocked_by = root;
+    int o = v == VERDICT_BLOCKED ? root : v == VERDICT_UNSUPPORTED ? i : ORIGIN_NONE;
+    for (int k = 0; k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0) origin[n->outputs[k]] = o;
+  }
+}
+
+/* ---- what an op's rule says whatever the node (blobc ops) ---- */
+
+Verdict vpu_rule_static(IrOp op, Arena *a, const char **reason) {
+  *reason = NULL;
+  if ((unsigned)op >= IR_OP_COUNT) return VERDICT_NONE;
+  Rule r = RULES[op];
+  for (size_t i = 0; i < sizeof PARAM_SLOTS / sizeof PARAM_SLOTS[0]; i++)
+    if (PARAM_SLOTS[i].op == op && r == ok) return VERDICT_NONE; /* constant parameters needed */
+  if (r == ok) return VERDICT_SUPPORTED;
+  if (r == rule_dynamic || r == rule_prior_box) {
+    *reason = "computed at compile time when the input shapes are static";
+    return VERDICT_FOLDED;
+  }
+  if (r != not_listed && r != rule_nms && r != rule_instance_norm) return VERDICT_NONE;
+  IrGraph *g = ir_new(a, "ops");
+  int n = ir_add_node(g, op, ir_op_name(op), "op");
+  const char *fix = NULL;
+  Ctx c = {g, &g->nodes[n], reason, &fix, NULL};
+  return r(&c);
+}
+
+int vpu_listed_count(void) { return (int)(sizeof VPU_LISTED / sizeof VPU_LISTED[0]); }
+const char *vpu_listed_name(int i) { return i >= 0 && i < vpu_listed_count() ? VPU_LISTED[i] : NULL; }

@@ -10,8 +10,6 @@
 #include "compiler/backend/blob_format.h"
 #include "detection.h"
 
-typedef BxView V;
-typedef BxCtx X;
 
 static int fail(X *x, const char *msg) {
   return err_set(x->err, ERR_BACKEND, "stage %u (%s): %s", x->stage, x->stage_name, msg);
@@ -944,7 +942,7 @@ bool blob_exec_supports(uint32_t t) {
   case BLOB_STAGE_MYRIAD_X_HW_OP: case BLOB_STAGE_MVN: return true;
   case BLOB_STAGE_ERF: case BLOB_STAGE_SOFT_PLUS: case BLOB_STAGE_MISH: case BLOB_STAGE_ROUND: return true;
   case BLOB_STAGE_REDUCE_MIN: return true;
-  default: return false;
+  default: return bx__supports_ir(t);
   }
 }
 
@@ -1038,7 +1036,10 @@ static int dispatch(X *x, const BlobStage *s) {
   case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
   case BLOB_STAGE_MVN: return mvn(x, s);
   case BLOB_STAGE_MYRIAD_X_HW_OP: return hw_exec_stage(x, s);
-  default: return fail(x, "no CPU kernel for this stage type");
+  default: {
+    int rc = bx__run_ir(x, s); /* the stages of blob_exec_ir.c; 1: not one of them */
+    return rc == 1 ? fail(x, "no CPU kernel for this stage type") : rc;
+  }
   }
 }
 
@@ -1132,3 +1133,9 @@ void blob_run_free(BlobRun *run) {
   free(run->outputs_area);
   memset(run, 0, sizeof *run);
 }
+
+/* ---- for blob_exec_ir.c (blob_exec_internal.h) ---- */
+
+bool bx__next(uint32_t *idx, const uint32_t *d, uint32_t nd) { return next(idx, d, nd); }
+uint64_t bx__count(const V *v) { return count(v); }
+float *bx__load_all(const V *v) { return load_all(v); }

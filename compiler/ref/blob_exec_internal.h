@@ -2,6 +2,9 @@
  * compiler/ref/blob_exec_internal.h — what the blob executor (blob_exec.c) shares with its HW
  * interpreter (hw_exec.c). Not a public interface: only these two files include it.
  *
+ * The kernels of the OpenVINO IR layers' stages (blob_exec_ir.c) use it too, with the short
+ * names V (a view) and X (a run).
+ *
  * A BxCtx is one run: the blob, its memory areas (input, output, BSS, CMX and a private copy of
  * the const section, so a stage writing there never touches the caller's bytes), the work budget
  * and the stage being run (for messages). A BxView is one buffer descriptor resolved against
@@ -47,6 +50,18 @@ void bx__st(const BxView *v, const uint32_t *idx, float f);
 int bx__spend(BxCtx *x, uint64_t work);
 /* Runs one stage (top-level or injected) with the SHAVE/DMA kernels of blob_exec.c. */
 int bx__run_stage(BxCtx *x, const BlobStage *s);
+
+typedef BxView V;
+typedef BxCtx X;
+
+/* blob_exec.c, for the kernels of blob_exec_ir.c */
+bool bx__next(uint32_t *idx, const uint32_t *d, uint32_t nd); /* next index; false when done */
+uint64_t bx__count(const V *v);
+float *bx__load_all(const V *v); /* elements in memory order (malloc'd), NULL when out of memory */
+
+/* blob_exec_ir.c: the stages of the OpenVINO IR layers of issue 18. */
+bool bx__supports_ir(uint32_t stage_type);
+int bx__run_ir(X *x, const BlobStage *s); /* 0, -1 (failed), or 1 when the type is not one of them */
 
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);

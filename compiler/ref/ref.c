@@ -284,31 +284,45 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(LOG_SOFTMAX,         ref__k_softmax)              \
   Y(NON_MAX_SUPPRESSION, NULL)                        \
   Y(PRIOR_BOX_CLUSTERED, ref__k_prior_box_clustered)  \
-  Y(DETECTION_OUTPUT,    ref__k_detection_output)     \
-  Y(SUM,                 ref__k_sum_mean)             \
-  Y(MEAN,                ref__k_sum_mean)             \
-  Y(RECIPROCAL,          ref__k_unary)                \
-  Y(SELU,                ref__k_unary)                \
-  Y(SOFTSIGN,            ref__k_unary)                \
-  Y(THRESHOLDED_RELU,    ref__k_unary)                \
-  Y(CELU,                ref__k_unary)                \
-  Y(SHRINK,              ref__k_unary)                \
-  Y(ERF,                 ref__k_unary)                \
-  Y(SOFTPLUS,            ref__k_unary)                \
-  Y(SIGN,                ref__k_unary)                \
-  Y(ROUND,               ref__k_unary)                \
-  Y(MISH,                ref__k_unary)                \
+  Y(DETECTION_OUTPUT,    ref__k_detection_output) \
+  Y(SUM,                 ref__k_sum_mean) \
+  Y(MEAN,                ref__k_sum_mean) \
+  Y(RECIPROCAL,          ref__k_unary) \
+  Y(SELU,                ref__k_unary) \
+  Y(SOFTSIGN,            ref__k_unary) \
+  Y(THRESHOLDED_RELU,    ref__k_unary) \
+  Y(CELU,                ref__k_unary) \
+  Y(SHRINK,              ref__k_unary) \
+  Y(ERF,                 ref__k_unary) \
+  Y(SOFTPLUS,            ref__k_unary) \
+  Y(SIGN,                ref__k_unary) \
+  Y(ROUND,               ref__k_unary) \
+  Y(MISH,                ref__k_unary) \
   Y(NOT,                 ref__k_unary) \
-  Y(REDUCE_MIN,          ref__k_reduce)               \
-  Y(REDUCE_L1,           ref__k_reduce)               \
-  Y(REDUCE_L2,           ref__k_reduce)               \
-  Y(REDUCE_SUM_SQUARE,   ref__k_reduce)               \
+  Y(REDUCE_MIN,          ref__k_reduce) \
+  Y(REDUCE_L1,           ref__k_reduce) \
+  Y(REDUCE_L2,           ref__k_reduce) \
+  Y(REDUCE_SUM_SQUARE,   ref__k_reduce) \
   Y(REDUCE_LOG_SUM_EXP,  ref__k_reduce) \
-  Y(GREATER_OR_EQUAL,    ref__k_compare)              \
-  Y(LESS_OR_EQUAL,       ref__k_compare)              \
-  Y(AND,                 ref__k_compare)              \
-  Y(OR,                  ref__k_compare)              \
-  Y(XOR,                 ref__k_compare)
+  Y(GREATER_OR_EQUAL,    ref__k_compare) \
+  Y(LESS_OR_EQUAL,       ref__k_compare) \
+  Y(AND,                 ref__k_compare) \
+  Y(OR,                  ref__k_compare) \
+  Y(XOR,                 ref__k_compare) \
+  Y(SWISH,               ref__k_ir_activation) \
+  Y(GELU,                ref__k_ir_activation) \
+  Y(SQUARED_DIFF,        ref__k_squared_diff) \
+  Y(GRN,                 ref__k_grn) \
+  Y(NORMALIZE_L2,        ref__k_normalize_l2) \
+  Y(REGION_YOLO,         ref__k_region_yolo) \
+  Y(REORG_YOLO,          ref__k_reorg_yolo) \
+  Y(PRIOR_BOX,           ref__k_prior_box) \
+  Y(CTC_GREEDY_DECODER,  ref__k_ctc_greedy_decoder) \
+  Y(SCATTER_UPDATE,      ref__k_scatter_update) \
+  Y(GATHER_ND,           ref__k_gather_nd) \
+  Y(ROI_POOLING,         ref__k_roi_pooling) \
+  Y(PSROI_POOLING,       ref__k_roi_pooling) \
+  Y(LSTM_CELL,           ref__k_lstm_cell)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

@@ -130,7 +130,8 @@ typedef struct {
   char msg[600];       /* why FAIL/UNSUPPORTED/UNINFORMATIVE ("" for PASS) */
 } RefCase;
 
-/* Verifies every test_data_set_* of the ONNX backend test folder dir (model.onnx inside):
+/* Verifies every test_data_set_* of the ONNX backend test folder dir (model.onnx, or an
+ * OpenVINO IR model.xml + model.bin, inside):
  * loads the model, sets the input shapes from the input .pb files, runs ir_infer and ref_run,
  * compares every output. Appends one RefCase per data set to *cases (a malloc'd array grown
  * with realloc; *n_cases counts them; free with free()). Returns 0 when the folder could be

@@ -100,5 +100,18 @@ REF_KERNEL(depth_to_space);
 REF_KERNEL(space_to_depth);
 /* ref_ext.c: the ops of issue 18 (ONNX ops MYRIAD runs, and those blobc rewrites) */
 REF_KERNEL(sum_mean);
+/* ref_ir.c: the OpenVINO IR layers of issue 18 */
+REF_KERNEL(ir_activation); /* Mish, Softplus, Swish, Gelu */
+REF_KERNEL(squared_diff);
+REF_KERNEL(grn);
+REF_KERNEL(normalize_l2);
+REF_KERNEL(region_yolo);
+REF_KERNEL(reorg_yolo);
+REF_KERNEL(prior_box);
+REF_KERNEL(ctc_greedy_decoder);
+REF_KERNEL(scatter_update);
+REF_KERNEL(gather_nd);
+REF_KERNEL(roi_pooling); /* ROIPooling, PSROIPooling */
+REF_KERNEL(lstm_cell);
 
 #endif

@@ -434,9 +434,10 @@ static int list_sets(char ***out, int *n, const char *dir, Err *err) {
 int ref_verify_dir(RefCase **cases, int *n_cases, const char *dir, RefMode mode, Err *err) {
   char model[4096];
   snprintf(model, sizeof model, "%s/model.onnx", dir);
+  if (!io_exists(model)) snprintf(model, sizeof model, "%s/model.xml", dir); /* the same layout for an IR */
   if (!io_exists(model)) {
     err_where(err, dir, 0, NULL, NULL);
-    return err_set(err, ERR_IO, "not an ONNX backend test folder (no model.onnx)");
+    return err_set(err, ERR_IO, "not an ONNX backend test folder (no model.onnx or model.xml)");
   }
   char **sets = NULL;
   int n_sets = 0, rc = -1;

@@ -114,6 +114,20 @@ void bw_copy_stage(W *w, BRef in, BRef out);
 bool bw_is_view_op(const IrNode *n, const IrGraph *g);
 int bw_lower_node(W *w, int i);
 
+/* ---- lower_ir.c: the OpenVINO IR layers of issue 18 ---- */
+
+int bw_lower_ir_activation(W *w, const IrNode *n, uint32_t stage); /* Mish, SoftPlus, Swish, Gelu */
+int bw_lower_squared_diff(W *w, const IrNode *n);
+int bw_lower_grn(W *w, const IrNode *n);
+int bw_lower_normalize_l2(W *w, const IrNode *n);
+int bw_lower_region_yolo(W *w, const IrNode *n);
+int bw_lower_reorg_yolo(W *w, const IrNode *n);
+int bw_lower_ctc_greedy_decoder(W *w, const IrNode *n);
+int bw_lower_scatter_update(W *w, const IrNode *n);
+int bw_lower_gather_nd(W *w, const IrNode *n);
+int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t stage); /* ROIPooling, PSROIPooling */
+int bw_lower_lstm_cell(W *w, const IrNode *n);
+
 /* ---- placement.c ---- */
 
 int bw_root_of(const W *w, int t, uint32_t *off);

@@ -733,7 +733,11 @@ static int lower_slice(W *w, const IrNode *n) {
   /* find the one axis that differs; steps must be 1 */
   int axis = -1;
   for (int i = 0; i < r; i++)
-    if (bw_dim_of(x, i) != bw_dim_of(y, i)) { if (axis >= 0) return bw_fail(w, "%s on several axes is not written yet", n->op_type); axis = i; }
+    if (bw_dim_of(x, i) != bw_dim_of(y, i)) {
+      if (axis < 0) { axis = i; continue; }
+      if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2])) return lower_strided_slice(w, n);
+      return bw_fail(w, "%s on several axes is not written yet", n->op_type);
+    }
   if (axis < 0) { bw_copy_stage(w, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0])); return 0; }
   int64_t start = 0;
   if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1])) {
@@ -1782,33 +1786,114 @@ typedef struct {
   Y(LOG_SOFTMAX, lower_log_softmax, NULL, 0)                               \
   Y(NON_MAX_SUPPRESSION, NULL, NULL, 0)                       \
   Y(PRIOR_BOX_CLUSTERED, NULL, NULL, 0)                       \
-  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0)        \
-  Y(SUM, lower_sum_mean, NULL, 0)                             \
-  Y(MEAN, lower_sum_mean, NULL, 0)                           \
-  Y(RECIPROCAL, lower_reciprocal, NULL, 0)    \
-  Y(SELU, lower_selu, NULL, 0)    \
-  Y(SOFTSIGN, lower_softsign, NULL, 0)    \
-  Y(THRESHOLDED_RELU, lower_thresholded_relu, NULL, 0)    \
-  Y(CELU, lower_celu, NULL, 0)    \
-  Y(SHRINK, lower_shrink, NULL, 0)    \
-  Y(ERF, NULL, lower_post0, BLOB_STAGE_ERF)    \
-  Y(SOFTPLUS, NULL, lower_post0, BLOB_STAGE_SOFT_PLUS)    \
-  Y(SIGN, lower_sign, NULL, 0)    \
-  Y(ROUND, lower_round, NULL, 0)    \
-  Y(MISH, NULL, lower_post0, BLOB_STAGE_MISH)    \
+  Y(DETECTION_OUTPUT, lower_detection_output, NULL, 0) \
+  Y(SUM, lower_sum_mean, NULL, 0) \
+  Y(MEAN, lower_sum_mean, NULL, 0) \
+  Y(RECIPROCAL, lower_reciprocal, NULL, 0) \
+  Y(SELU, lower_selu, NULL, 0) \
+  Y(SOFTSIGN, lower_softsign, NULL, 0) \
+  Y(THRESHOLDED_RELU, lower_thresholded_relu, NULL, 0) \
+  Y(CELU, lower_celu, NULL, 0) \
+  Y(SHRINK, lower_shrink, NULL, 0) \
+  Y(ERF, NULL, lower_post0, BLOB_STAGE_ERF) \
+  Y(SOFTPLUS, NULL, lower_post0, BLOB_STAGE_SOFT_PLUS) \
+  Y(SIGN, lower_sign, NULL, 0) \
+  Y(ROUND, lower_round, NULL, 0) \
+  Y(MISH, NULL, lower_post0, BLOB_STAGE_MISH) \
   Y(NOT, lower_not, NULL, 0) \
-  Y(REDUCE_MIN, NULL, lower_reduce, BLOB_STAGE_REDUCE_MIN)    \
-  Y(REDUCE_L1, lower_reduce_rewrite, NULL, 0)    \
-  Y(REDUCE_L2, lower_reduce_rewrite, NULL, 0)    \
-  Y(REDUCE_SUM_SQUARE, lower_reduce_rewrite, NULL, 0)    \
+  Y(REDUCE_MIN, NULL, lower_reduce, BLOB_STAGE_REDUCE_MIN) \
+  Y(REDUCE_L1, lower_reduce_rewrite, NULL, 0) \
+  Y(REDUCE_L2, lower_reduce_rewrite, NULL, 0) \
+  Y(REDUCE_SUM_SQUARE, lower_reduce_rewrite, NULL, 0) \
   Y(REDUCE_LOG_SUM_EXP, lower_reduce_rewrite, NULL, 0) \
-  Y(GREATER_OR_EQUAL, lower_logic, NULL, 0)    \
-  Y(LESS_OR_EQUAL, lower_logic, NULL, 0)    \
-  Y(AND, lower_logic, NULL, 0)    \
-  Y(OR, lower_logic, NULL, 0)    \
-  Y(XOR, lower_logic, NULL, 0)
+  Y(GREATER_OR_EQUAL, lower_logic, NULL, 0) \
+  Y(LESS_OR_EQUAL, lower_logic, NULL, 0) \
+  Y(AND, lower_logic, NULL, 0) \
+  Y(OR, lower_logic, NULL, 0) \
+  Y(XOR, lower_logic, NULL, 0) \
+  Y(SWISH, NULL, bw_lower_ir_activation, BLOB_STAGE_SWISH) \
+  Y(GELU, NULL, bw_lower_ir_activation, BLOB_STAGE_GELU) \
+  Y(SQUARED_DIFF, bw_lower_squared_diff, NULL, 0) \
+  Y(GRN, bw_lower_grn, NULL, 0) \
+  Y(NORMALIZE_L2, bw_lower_normalize_l2, NULL, 0) \
+  Y(REGION_YOLO, bw_lower_region_yolo, NULL, 0) \
+  Y(REORG_YOLO, bw_lower_reorg_yolo, NULL, 0) \
+  Y(PRIOR_BOX, NULL, NULL, 0) \
+  Y(CTC_GREEDY_DECODER, bw_lower_ctc_greedy_decoder, NULL, 0) \
+  Y(SCATTER_UPDATE, bw_lower_scatter_update, NULL, 0) \
+  Y(GATHER_ND, bw_lower_gather_nd, NULL, 0) \
+  Y(ROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
+  Y(PSROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_PSROI_POOLING) \
+  Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
+
+/* The stages each lowering writes, for `blobc ops` (be_blob_lowering): keyed by the lowering
+ * function's name as LOWERINGS gives it; a lowering missing here is named by its function. */
+static const struct {
+  const char *fn, *stages;
+} STAGES_OF[] = {
+    {"lower_conv", "Conv, DepthConv (+ Bias); one Conv per group"},
+    {"lower_deconv", "Deconvolution, DepthDeconv (+ Bias)"},
+    {"lower_pool", "MaxPool, AvgPool, GlobalMaxPool"},
+    {"lower_batchnorm", "ScaleShift"},
+    {"lower_prelu", "PRelu (Relu, Sum, Prod for a slope not per channel)"},
+    {"lower_sqrt", "Power"},
+    {"lower_abs", "Power + Max"},
+    {"lower_softmax", "SoftMax"},
+    {"lower_eltwise", "Sum, Prod, Div, Max, Min, Pow; Power, Bias, Scale, ScaleShift with a constant"},
+    {"lower_minmax", "Max, Min (a chain for more than two inputs)"},
+    {"lower_compare", "Equal, Less, Greater"},
+    {"lower_where", "Select"},
+    {"lower_matmul", "FC (+ Bias) with constant weights, else GEMM"},
+    {"lower_concat", "Copy per input (DMA)"},
+    {"lower_transpose", "Permute (a view when only size-1 dims move)"},
+    {"lower_pad", "Pad"},
+    {"lower_resize", "Resample (nearest), Interp (linear)"},
+    {"lower_slice", "Copy (DMA), StridedSlice with steps or several axes"},
+    {"lower_split", "Copy per output (DMA)"},
+    {"lower_convert", "Convert"},
+    {"lower_gather", "Copy per constant index (DMA), else Gather"},
+    {"lower_tile", "Tile per repeated axis"},
+    {"lower_topk", "TopK"},
+    {"lower_lrn", "LRN"},
+    {"lower_instance_norm", "ReduceMean, Sum, Prod, Power, ScaleShift"},
+    {"lower_detection_output", "DetectionOutput"},
+    {"bw_lower_squared_diff", "Squared_diff"},
+    {"bw_lower_grn", "GRN"},
+    {"bw_lower_normalize_l2", "Normalize"},
+    {"bw_lower_region_yolo", "RegionYolo"},
+    {"bw_lower_reorg_yolo", "ReorgYolo"},
+    {"bw_lower_ctc_greedy_decoder", "CTCDecoder"},
+    {"bw_lower_scatter_update", "ScatterUpdate"},
+    {"bw_lower_gather_nd", "GatherND"},
+    {"bw_lower_lstm_cell", "LSTMCell"},
+};
+
+#define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,
+static const char *const LOWER_FN[IR_OP_COUNT] = {LOWERINGS(LOWER_FN_NAME_)};
+#undef LOWER_FN_NAME_
+
+bool be_blob_lowering(IrOp op, const char **stages) {
+  *stages = NULL;
+  if ((unsigned)op >= IR_OP_COUNT) return false;
+  const Lowering *l = &LOWER[op];
+  if (l->fn_stage) {
+    *stages = blob_stage_name(l->stage);
+    return true;
+  }
+  if (!l->fn) return false;
+  *stages = LOWER_FN[op];
+  for (size_t i = 0; i < sizeof STAGES_OF / sizeof STAGES_OF[0]; i++)
+    if (!strcmp(STAGES_OF[i].fn, LOWER_FN[op])) *stages = STAGES_OF[i].stages;
+  return true;
+}
+
+bool be_blob_view_op(IrOp op) {
+  if ((unsigned)op >= IR_OP_COUNT || op == IR_OP_TRANSPOSE || op == IR_OP_CAST) return false; /* depend on the node */
+  IrNode n = {.op = op};
+  return bw_is_view_op(&n, NULL);
+}
 
 int bw_lower_node(W *w, int i) {
   const IrNode *n = &w->g->nodes[i];
