@@ -22,7 +22,7 @@ const char *coverage_how_name(CoverageHow h) {
  * makes them from a standard-domain node of that type in a real model). */
 static const char *const IR_ONLY[] = {"SquaredDifference", "GRN", "NormalizeL2", "RegionYolo", "ReorgYolo", "PriorBox",
                                       "PriorBoxClustered", "DetectionOutput", "CTCGreedyDecoder", "ScatterUpdate",
-                                      "ROIPooling", "PSROIPooling", "Swish", "LSTMCell"};
+                                      "ROIPooling", "PSROIPooling", "Swish", "LSTMCell", "Proposal"};
 
 static bool ir_only(const char *name) {
   for (size_t i = 0; i < sizeof IR_ONLY / sizeof IR_ONLY[0]; i++)

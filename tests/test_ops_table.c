@@ -62,7 +62,8 @@ static void ops_table__every_op_and_ir_layer_has_a_row_that_says_how(void **stat
   assert_int_equal(row(rows, n, "Shape")->how, COV_FOLDED);
   assert_true(row(rows, n, "HardSigmoid")->how != COV_UNSUPPORTED); /* ScaleShift + Clamp, or HSwish */
   assert_int_equal(row(rows, n, "NonMaxSuppression")->how, COV_UNSUPPORTED);
-  assert_int_equal(row(rows, n, "Proposal")->how, COV_UNSUPPORTED);
+  assert_int_equal(row(rows, n, "TensorIterator")->how, COV_UNSUPPORTED);
+  assert_int_equal(row(rows, n, "Proposal")->how, COV_STAGE);
   assert_true(row(rows, n, "Convolution")->ir && !row(rows, n, "Convolution")->onnx);
   assert_true(row(rows, n, "Relu")->ir && row(rows, n, "Relu")->onnx);
   arena_free(a);

@@ -1444,6 +1444,36 @@ static int emit_lstm_cell(W *w, const IrNode *n) {
   return 0;
 }
 
+static void attr_floats(W *w, int li, const char *k, IrFloats f) {
+  Buf b = BUF_INIT;
+  for (int i = 0; i < f.n; i++) buf_printf(&b, "%s%.9g", i ? "," : "", (double)f.v[i]);
+  buf_put(&b, "", 1);
+  attr(w, li, k, arena_strdup(w->a, (const char *)b.data));
+  buf_free(&b);
+}
+
+static int emit_proposal(W *w, const IrNode *n) {
+  bool two = n->n_outputs > 1 && has_out(n, 1);
+  int li, rc = plain_layer(w, n, "Proposal", two ? "opset4" : "opset1", &li);
+  const IrProposalParams *p = ir_proposal_params(w->g, n);
+  if (rc) return rc;
+  attr_int(w, li, "base_size", p->base_size);
+  attr_int(w, li, "pre_nms_topn", p->pre_nms_topn);
+  attr_int(w, li, "post_nms_topn", p->post_nms_topn);
+  attr_int(w, li, "feat_stride", p->feat_stride);
+  attr_flt(w, li, "nms_thresh", p->nms_thresh);
+  attr_flt(w, li, "min_size", p->min_size);
+  attr_floats(w, li, "ratio", p->ratio);
+  attr_floats(w, li, "scale", p->scale);
+  attr_bool(w, li, "clip_before_nms", p->clip_before_nms);
+  attr_bool(w, li, "clip_after_nms", p->clip_after_nms);
+  attr_bool(w, li, "normalize", p->normalize);
+  attr_flt(w, li, "box_size_scale", p->box_size_scale);
+  attr_flt(w, li, "box_coordinate_scale", p->box_coordinate_scale);
+  attr(w, li, "framework", p->tensorflow ? "tensorflow" : "");
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1563,7 +1593,8 @@ typedef struct {
   Y(GATHER_ND, emit_gather_nd, NULL, NULL, false) \
   Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false) \
   Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false) \
-  Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false)
+  Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
+  Y(PROPOSAL, emit_proposal, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -1482,6 +1482,25 @@ static int e_lstm_cell(Ctx *c, const XLayer *L, IrOp op) {
   return a_float(c, L, n, "clip", 0.0);
 }
 
+/* Proposal-1 (rois) and -4 (rois, scores). */
+static int e_proposal(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 3) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  static const char *const ik[] = {"base_size", "pre_nms_topn", "post_nms_topn", "feat_stride"};
+  for (int i = 0; i < 4; i++)
+    if (a_int(c, L, n, ik[i], 0) < 0) return -1;
+  if (a_float(c, L, n, "nms_thresh", 0.0) < 0 || a_float(c, L, n, "min_size", 0.0) < 0 || a_float(c, L, n, "box_size_scale", 1.0) < 0 ||
+      a_float(c, L, n, "box_coordinate_scale", 1.0) < 0 || a_floats_from(c, L, n, "ratio") < 0 || a_floats_from(c, L, n, "scale") < 0)
+    return -1;
+  a_bool(c, L, n, "clip_before_nms", true);
+  a_bool(c, L, n, "clip_after_nms", false);
+  a_bool(c, L, n, "normalize", false);
+  irb_str(c->g, n, "framework", strcasecmp(dstr(c, L, "framework", ""), "tensorflow") == 0 ? "tensorflow" : "");
+  return 0;
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1570,6 +1589,7 @@ static const struct {
     {"ROIPooling", e_roi_pooling, IR_OP_ROI_POOLING},
     {"PSROIPooling", e_psroi_pooling, IR_OP_PSROI_POOLING},
     {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
+    {"Proposal", e_proposal, IR_OP_PROPOSAL},
 };
 
 /* Layers written as several ops, or as an op of another kind (for `blobc ops`). */

@@ -464,7 +464,8 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(GATHER_ND,           NULL) \
   Y(ROI_POOLING,         NULL) \
   Y(PSROI_POOLING,       NULL) \
-  Y(LSTM_CELL,           NULL)
+  Y(LSTM_CELL,           NULL) \
+  Y(PROPOSAL,            NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

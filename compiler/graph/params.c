@@ -571,7 +571,8 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_CTC,         IrCtcParams,             ir_ctc_params)               \
   F(PK_GATHER_ND,   IrGatherNdParams,        ir_gather_nd_params)         \
   F(PK_ROI,         IrRoiParams,             ir_roi_params)               \
-  F(PK_LSTM,        IrLstmParams,            ir_lstm_params)
+  F(PK_LSTM,        IrLstmParams,            ir_lstm_params)              \
+  F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -700,7 +701,8 @@ typedef struct {
   Y(GATHER_ND,           ir__dec_gather_nd, PK_GATHER_ND) \
   Y(ROI_POOLING,         ir__dec_roi_pooling, PK_ROI) \
   Y(PSROI_POOLING,       ir__dec_psroi_pooling, PK_ROI) \
-  Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM)
+  Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM) \
+  Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

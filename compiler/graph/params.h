@@ -421,4 +421,16 @@ typedef struct {
 } IrLstmParams;
 const IrLstmParams *ir_lstm_params(const IrGraph *g, const IrNode *n);
 
+/* Proposal-1/-4 (Faster R-CNN region proposals). */
+typedef struct {
+  int64_t base_size, pre_nms_topn, post_nms_topn, feat_stride; /* required */
+  float nms_thresh, min_size;                                  /* required */
+  IrFloats ratio, scale;                                       /* required, non-empty */
+  bool clip_before_nms;                                        /* true */
+  bool clip_after_nms, normalize;                              /* false */
+  float box_size_scale, box_coordinate_scale;                  /* 1 */
+  bool tensorflow;                                             /* framework "tensorflow" ("": Caffe) */
+} IrProposalParams;
+const IrProposalParams *ir_proposal_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -22,5 +22,6 @@ IR__DECODER(gather_nd);    /* IrGatherNdParams */
 IR__DECODER(roi_pooling);  /* IrRoiParams */
 IR__DECODER(psroi_pooling);/* IrRoiParams */
 IR__DECODER(lstm_cell);    /* IrLstmParams */
+IR__DECODER(proposal);     /* IrProposalParams */
 
 #endif

@@ -160,6 +160,33 @@ IR__DECODER(lstm_cell) {
   return 0;
 }
 
+IR__DECODER(proposal) {
+  IrProposalParams *p = out;
+  p->base_size = ir_attr_int(n, "base_size", 0);
+  p->pre_nms_topn = ir_attr_int(n, "pre_nms_topn", 0);
+  p->post_nms_topn = ir_attr_int(n, "post_nms_topn", 0);
+  p->feat_stride = ir_attr_int(n, "feat_stride", 0);
+  p->nms_thresh = ir_attr_float(n, "nms_thresh", 0.0f);
+  p->min_size = ir_attr_float(n, "min_size", 0.0f);
+  p->ratio = floats_of(n, "ratio");
+  p->scale = floats_of(n, "scale");
+  p->clip_before_nms = ir_attr_int(n, "clip_before_nms", 1) != 0;
+  p->clip_after_nms = ir_attr_int(n, "clip_after_nms", 0) != 0;
+  p->normalize = ir_attr_int(n, "normalize", 0) != 0;
+  p->box_size_scale = ir_attr_float(n, "box_size_scale", 1.0f);
+  p->box_coordinate_scale = ir_attr_float(n, "box_coordinate_scale", 1.0f);
+  p->tensorflow = strcmp(ir_attr_str(n, "framework", ""), "tensorflow") == 0;
+  if (p->base_size < 1 || p->base_size > 4096) return bad(g, n, err, "base_size", (double)p->base_size);
+  if (p->pre_nms_topn < 1 || p->pre_nms_topn > (1 << 20)) return bad(g, n, err, "pre_nms_topn", (double)p->pre_nms_topn);
+  if (p->post_nms_topn < 1 || p->post_nms_topn > (1 << 16)) return bad(g, n, err, "post_nms_topn", (double)p->post_nms_topn);
+  if (p->feat_stride < 1 || p->feat_stride > 4096) return bad(g, n, err, "feat_stride", (double)p->feat_stride);
+  if (p->ratio.n < 1 || p->scale.n < 1 || p->ratio.n * p->scale.n > 1024) return bad(g, n, err, "ratio/scale count", p->ratio.n);
+  for (int i = 0; i < p->ratio.n; i++)
+    if (!(p->ratio.v[i] > 0)) return bad(g, n, err, "ratio", p->ratio.v[i]);
+  if (!(p->box_size_scale > 0) || !(p->box_coordinate_scale > 0)) return bad(g, n, err, "box scale", p->box_size_scale);
+  return 0;
+}
+
 /* ---- PriorBox-1 ---- */
 
 /* The aspect ratios PriorBox uses: 1, then each given one not yet present, with its inverse

@@ -175,3 +175,19 @@ int shape__lstm_cell(IrGraph *g, int n, Err *err) {
   out(g, n, 1, float_of(x), 2, d);
   return 0;
 }
+
+/* Proposal: class probabilities [N, 2A, H, W], deltas [N, 4A, H, W], image info [3 | 4] ->
+ * rois [N * post_nms_topn, 5] (and scores [N * post_nms_topn]); A = ratios x scales. */
+int shape__proposal(IrGraph *g, int n, Err *err) {
+  const IrTensor *p = in_t(g, n, 0), *d = in_t(g, n, 1);
+  const IrProposalParams *q = ir_proposal_params(g, &g->nodes[n]);
+  int64_t A = (int64_t)q->ratio.n * q->scale.n;
+  if (p && p->rank >= 0 && (p->rank != 4 || (p->dims[1] >= 0 && p->dims[1] != 2 * A)))
+    return shape__fail(g, n, err, "class probabilities must be [N, %lld, H, W]", (long long)(2 * A));
+  if (d && d->rank >= 0 && (d->rank != 4 || (d->dims[1] >= 0 && d->dims[1] != 4 * A)))
+    return shape__fail(g, n, err, "box deltas must be [N, %lld, H, W]", (long long)(4 * A));
+  int64_t rows = p && p->rank == 4 && p->dims[0] >= 0 ? p->dims[0] * q->post_nms_topn : -1;
+  out(g, n, 0, float_of(p), 2, (const int64_t[]){rows, 5});
+  out(g, n, 1, float_of(p), 1, &rows);
+  return 0;
+}

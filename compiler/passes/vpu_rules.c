@@ -408,6 +408,15 @@ static Verdict rule_lstm(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* Proposal (proposal.cpp): MYRIAD's stage drops proposals scoring below 0.1 before its NMS
+ * (pre_nms_thresh, a parameter the IR cannot set), which OpenVINO's specification does not. */
+static Verdict rule_proposal(Ctx *c) {
+  *c->reason = arena_strdup(c->g->arena, "MYRIAD's Proposal stage drops proposals scoring below 0.1 before NMS "
+                                         "(pre_nms_thresh 0.1, proposal.cpp), which OpenVINO's specification does not");
+  *c->fix = arena_strdup(c->g->arena, "none needed unless low-scoring proposals matter");
+  return VERDICT_CONVERTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -520,7 +529,8 @@ static Verdict rule_lstm(Ctx *c) {
   Y(GATHER_ND,           ok)                     \
   Y(ROI_POOLING,         ok)                     \
   Y(PSROI_POOLING,       rule_psroi)             \
-  Y(LSTM_CELL,           rule_lstm)
+  Y(LSTM_CELL,           rule_lstm)              \
+  Y(PROPOSAL,            rule_proposal)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

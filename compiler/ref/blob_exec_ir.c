@@ -274,12 +274,59 @@ static int lstm_cell(X *x, const BlobStage *s) {
   return 0;
 }
 
+/* Proposal: the params as lower_ir.c writes them; buffers probs, rois, scores (or Fake), deltas,
+ * image info, work buffer (unused here). */
+static int proposal(X *x, const BlobStage *s) {
+  const uint8_t *q = s->params;
+  if (s->params_len < 76 || s->num_buffers < 5) return bx__fail(x, "Proposal params or buffers missing");
+  IrlProposal p = {.feat_stride = i32_at(q), .base_size = i32_at(q + 4), .min_size = (float)i32_at(q + 8),
+                   .pre_nms_topn = i32_at(q + 12), .post_nms_topn = i32_at(q + 16), .nms_thresh = f32_at(q + 20),
+                   .pre_nms_thresh = f32_at(q + 24), .box_size_scale = f32_at(q + 28), .box_coordinate_scale = f32_at(q + 32),
+                   .coordinates_offset = f32_at(q + 36), .initial_clip = i32_at(q + 40) != 0, .clip_before_nms = i32_at(q + 44) != 0,
+                   .clip_after_nms = i32_at(q + 48) != 0, .normalize = i32_at(q + 52) != 0, .shift_anchors = i32_at(q + 56) != 0,
+                   .round_ratios = i32_at(q + 60) != 0, .swap_xy = i32_at(q + 64) != 0};
+  uint32_t ns = rd_u32(q + 68);
+  if (ns < 1 || ns > 1024 || s->params_len < 72 + 4 * ns + 4) return bx__fail(x, "bad Proposal scales");
+  uint32_t nr = rd_u32(q + 72 + 4 * ns);
+  if (nr < 1 || nr > 1024 || s->params_len < 76 + 4 * ns + 4 * nr) return bx__fail(x, "bad Proposal ratios");
+  float sc[1024], ra[1024];
+  for (uint32_t i = 0; i < ns; i++) sc[i] = f32_at(q + 72 + 4 * i);
+  for (uint32_t i = 0; i < nr; i++) ra[i] = f32_at(q + 76 + 4 * ns + 4 * i);
+  p.scales = sc, p.n_scales = (int)ns, p.ratios = ra, p.n_ratios = (int)nr;
+  bool scores = s->buffers[2].location != BLOB_LOC_NONE;
+  V v[5];
+  if (bx__view(x, &s->buffers[0], &v[0]) < 0 || bx__view(x, &s->buffers[1], &v[1]) < 0 ||
+      (scores && bx__view(x, &s->buffers[2], &v[2]) < 0) || bx__view(x, &s->buffers[3], &v[3]) < 0 ||
+      bx__view(x, &s->buffers[4], &v[4]) < 0)
+    return -1;
+  int64_t A = (int64_t)ns * nr;
+  if (v[0].nd != 4 || v[0].d[2] != 2 * A || v[3].nd != 4 || v[3].d[2] != 4 * A || p.post_nms_topn < 1 || p.pre_nms_topn < 1 ||
+      p.feat_stride < 1 || p.base_size < 1)
+    return bx__fail(x, "Proposal buffers do not match its anchors");
+  int64_t Wd = v[0].d[0], H = v[0].d[1], N = v[0].d[3], info = (int64_t)bx__count(&v[4]);
+  if (bx__count(&v[1]) != (uint64_t)(N * p.post_nms_topn * 5) || (info != 3 && info != 4) ||
+      (scores && bx__count(&v[2]) != (uint64_t)(N * p.post_nms_topn)))
+    return bx__fail(x, "Proposal output sizes do not match");
+  float *f[3], *o;
+  V in[3] = {v[0], v[3], v[4]};
+  if (load(x, in, f, 3, &o, (uint64_t)(N * p.post_nms_topn * 6)) < 0) return -1;
+  int rc = irl_proposal(&p, f[0], f[1], f[2], (int)info, N, H, Wd, o, o + N * p.post_nms_topn * 5);
+  if (rc < 0) rc = bx__fail(x, "out of memory");
+  else {
+    store_all(&v[1], o);
+    if (scores) store_all(&v[2], o + N * p.post_nms_topn * 5);
+  }
+  unload(f, 3, o);
+  return rc;
+}
+
 bool bx__supports_ir(uint32_t t) {
   switch (t) {
   case BLOB_STAGE_MISH: case BLOB_STAGE_SOFT_PLUS: case BLOB_STAGE_SWISH: case BLOB_STAGE_GELU:
   case BLOB_STAGE_SQUARED_DIFF: case BLOB_STAGE_GRN: case BLOB_STAGE_NORMALIZE: case BLOB_STAGE_REGION_YOLO:
   case BLOB_STAGE_REORG_YOLO: case BLOB_STAGE_CTC_DECODER: case BLOB_STAGE_SCATTER_UPDATE: case BLOB_STAGE_GATHER_ND:
-  case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: case BLOB_STAGE_LSTM_CELL: return true;
+  case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: case BLOB_STAGE_LSTM_CELL:
+  case BLOB_STAGE_PROPOSAL: return true;
   default: return false;
   }
 }
@@ -296,6 +343,7 @@ int bx__run_ir(X *x, const BlobStage *s) {
   case BLOB_STAGE_GATHER_ND: return gather_nd(x, s);
   case BLOB_STAGE_ROI_POOLING: case BLOB_STAGE_PSROI_POOLING: return roi_pooling(x, s);
   case BLOB_STAGE_LSTM_CELL: return lstm_cell(x, s);
+  case BLOB_STAGE_PROPOSAL: return proposal(x, s);
   default: return 1;
   }
 }

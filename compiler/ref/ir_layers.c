@@ -2,6 +2,7 @@
 #include "ir_layers.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 float irl_softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
@@ -213,4 +214,101 @@ void irl_lstm_cell(const float *x, const float *h, const float *c, const float *
       co[b * hs + j] = (float)cn;
       ho[b * hs + j] = (float)(o * tanh(cn));
     }
+}
+
+typedef struct {
+  float x0, y0, x1, y1, score;
+  int64_t order; /* enumeration order: equal scores keep it */
+} PBox;
+
+static int pbox_cmp(const void *a, const void *b) {
+  const PBox *p = a, *q = b;
+  if (p->score != q->score) return p->score > q->score ? -1 : 1;
+  return p->order < q->order ? -1 : p->order > q->order;
+}
+
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+int irl_proposal(const IrlProposal *p, const float *probs, const float *deltas, const float *info, int n_info, int64_t N,
+                 int64_t H, int64_t W, float *rois, float *scores) {
+  int64_t A = (int64_t)p->n_ratios * p->n_scales, total = A * H * W;
+  float *anc = malloc((size_t)(4 * A + 1) * sizeof *anc);
+  PBox *box = malloc((size_t)(total + 1) * sizeof *box);
+  int64_t *keep = malloc((size_t)(p->post_nms_topn + 1) * sizeof *keep);
+  char *dead = malloc((size_t)(total + 1));
+  if (!anc || !box || !keep || !dead) {
+    free(anc), free(box), free(keep), free(dead);
+    return -1;
+  }
+  /* anchors, ratio-major: the base box reshaped to each ratio (rounded for Caffe), then scaled */
+  float off = p->coordinates_offset, area = (float)p->base_size * (float)p->base_size, ctr = 0.5f * ((float)p->base_size - off);
+  for (int r = 0; r < p->n_ratios; r++) {
+    float rw = sqrtf(area / p->ratios[r]), rh;
+    if (p->round_ratios) rw = roundf(rw), rh = roundf(rw * p->ratios[r]);
+    else rh = rw * p->ratios[r];
+    for (int s = 0; s < p->n_scales; s++) {
+      int64_t a = (int64_t)r * p->n_scales + s;
+      float sw = 0.5f * (rw * p->scales[s] - off), sh = 0.5f * (rh * p->scales[s] - off), sh2 = p->shift_anchors ? 0.5f * (float)p->base_size : 0.0f;
+      anc[a] = ctr - sw - sh2, anc[A + a] = ctr - sh - sh2, anc[2 * A + a] = ctr + sw - sh2, anc[3 * A + a] = ctr + sh - sh2;
+    }
+  }
+  float img_h = info[0], img_w = info[1], sc_h = info[2], sc_w = n_info > 3 ? info[3] : info[2];
+  float min_h = p->min_size * sc_h, min_w = p->min_size * sc_w;
+  int64_t area_hw = H * W;
+  for (int64_t b = 0; b < N; b++) {
+    const float *score = probs + (b * 2 * A + A) * area_hw, *d = deltas + b * 4 * A * area_hw;
+    int64_t nb = 0;
+    for (int64_t h = 0; h < H; h++)
+      for (int64_t w = 0; w < W; w++)
+        for (int64_t a = 0; a < A; a++) {
+          float x = (float)((p->swap_xy ? h : w) * p->feat_stride), y = (float)((p->swap_xy ? w : h) * p->feat_stride);
+          int64_t at = h * W + w;
+          float dx = d[(a * 4 + 0) * area_hw + at] / p->box_coordinate_scale, dy = d[(a * 4 + 1) * area_hw + at] / p->box_coordinate_scale;
+          float dw = d[(a * 4 + 2) * area_hw + at] / p->box_size_scale, dh = d[(a * 4 + 3) * area_hw + at] / p->box_size_scale;
+          float x0 = x + anc[a], y0 = y + anc[A + a], x1 = x + anc[2 * A + a], y1 = y + anc[3 * A + a];
+          if (p->initial_clip)
+            x0 = clampf(x0, 0, img_w), y0 = clampf(y0, 0, img_h), x1 = clampf(x1, 0, img_w), y1 = clampf(y1, 0, img_h);
+          float ww = x1 - x0 + off, hh = y1 - y0 + off, cx = x0 + 0.5f * ww, cy = y0 + 0.5f * hh;
+          float pcx = dx * ww + cx, pcy = dy * hh + cy, pw = expf(dw) * ww, ph = expf(dh) * hh;
+          x0 = pcx - 0.5f * pw, y0 = pcy - 0.5f * ph, x1 = pcx + 0.5f * pw, y1 = pcy + 0.5f * ph;
+          if (p->clip_before_nms)
+            x0 = clampf(x0, 0, img_w - off), y0 = clampf(y0, 0, img_h - off), x1 = clampf(x1, 0, img_w - off), y1 = clampf(y1, 0, img_h - off);
+          float bw = x1 - x0 + off, bh = y1 - y0 + off, sv = score[a * area_hw + at];
+          if (bw < min_w || bh < min_h) sv = 0.0f;
+          if (p->pre_nms_thresh > 0 && sv < p->pre_nms_thresh) continue;
+          box[nb] = (PBox){x0, y0, x1, y1, sv, (h * W + w) * A + a};
+          nb++;
+        }
+    qsort(box, (size_t)nb, sizeof *box, pbox_cmp);
+    int64_t pre = nb < p->pre_nms_topn ? nb : p->pre_nms_topn, kept = 0;
+    memset(dead, 0, (size_t)(pre + 1));
+    for (int64_t i = 0; i < pre && kept < p->post_nms_topn; i++) { /* greedy NMS, IoU with the offset */
+      if (dead[i]) continue;
+      keep[kept++] = i;
+      for (int64_t j = i + 1; j < pre; j++) {
+        const PBox *u = &box[i], *v = &box[j];
+        if (!(u->x0 <= v->x1 && u->y0 <= v->y1 && v->x0 <= u->x1 && v->y0 <= u->y1)) continue;
+        float iw = fmaxf(0.0f, fminf(u->x1, v->x1) - fmaxf(u->x0, v->x0) + off);
+        float ih = fmaxf(0.0f, fminf(u->y1, v->y1) - fmaxf(u->y0, v->y0) + off);
+        float inter = iw * ih, au = (u->x1 - u->x0 + off) * (u->y1 - u->y0 + off), av = (v->x1 - v->x0 + off) * (v->y1 - v->y0 + off);
+        if (p->nms_thresh < inter / (au + av - inter)) dead[j] = 1;
+      }
+    }
+    for (int64_t r = 0; r < p->post_nms_topn; r++) {
+      float *o = rois + (b * p->post_nms_topn + r) * 5;
+      if (r >= kept) {
+        memset(o, 0, 5 * sizeof *o);
+        if (scores) scores[b * p->post_nms_topn + r] = 0.0f;
+        continue;
+      }
+      const PBox *u = &box[keep[r]];
+      float x0 = u->x0, y0 = u->y0, x1 = u->x1, y1 = u->y1;
+      if (p->clip_after_nms) x0 = clampf(x0, 0, img_w), y0 = clampf(y0, 0, img_h), x1 = clampf(x1, 0, img_w), y1 = clampf(y1, 0, img_h);
+      if (p->normalize) x0 /= img_w, y0 /= img_h, x1 /= img_w, y1 /= img_h;
+      o[0] = (float)b, o[1] = x0, o[2] = y0, o[3] = x1, o[4] = y1;
+      if (scores) scores[b * p->post_nms_topn + r] = u->score;
+    }
+  }
+  free(anc), free(box), free(keep), free(dead);
+  return 0;
 }

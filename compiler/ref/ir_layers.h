@@ -69,4 +69,19 @@ int irl_scatter_update(const float *data, int64_t d0, int64_t inner, const int64
 void irl_lstm_cell(const float *x, const float *h, const float *c, const float *W, const float *R, const float *bias,
                    int64_t B, int64_t I, int64_t hs, float *ho, float *co);
 
+/* Proposal (proposal.hpp; MYRIAD's proposal.cpp parameters). */
+typedef struct {
+  int feat_stride, base_size, pre_nms_topn, post_nms_topn;
+  float min_size, nms_thresh, pre_nms_thresh; /* pre_nms_thresh: proposals below it dropped (0: none) */
+  float box_size_scale, box_coordinate_scale, coordinates_offset;
+  bool initial_clip, clip_before_nms, clip_after_nms, normalize, shift_anchors, round_ratios, swap_xy;
+  const float *scales, *ratios;
+  int n_scales, n_ratios;
+} IrlProposal;
+/* probs [N, 2A, H, W] (the second A channels are the objectness), deltas [N, 4A, H, W], info
+ * [img_h, img_w, scale_h (, scale_w)] (n_info 3 or 4) -> rois [N * post, 5] (batch, x0, y0, x1,
+ * y1; rows past the kept ones 0) and scores [N * post] (may be NULL). Returns -1 out of memory. */
+int irl_proposal(const IrlProposal *p, const float *probs, const float *deltas, const float *info, int n_info, int64_t N,
+                 int64_t H, int64_t W, float *rois, float *scores);
+
 #endif

@@ -322,7 +322,8 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(GATHER_ND,           ref__k_gather_nd) \
   Y(ROI_POOLING,         ref__k_roi_pooling) \
   Y(PSROI_POOLING,       ref__k_roi_pooling) \
-  Y(LSTM_CELL,           ref__k_lstm_cell)
+  Y(LSTM_CELL,           ref__k_lstm_cell) \
+  Y(PROPOSAL,            ref__k_proposal)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

@@ -113,5 +113,6 @@ REF_KERNEL(scatter_update);
 REF_KERNEL(gather_nd);
 REF_KERNEL(roi_pooling); /* ROIPooling, PSROIPooling */
 REF_KERNEL(lstm_cell);
+REF_KERNEL(proposal);
 
 #endif

@@ -275,3 +275,36 @@ REF_KERNEL(lstm_cell) {
   free(cbuf);
   return 0;
 }
+
+/* Proposal's configuration from the decoded params: the framework decides the offset,
+ * clipping, anchor shift, ratio rounding and axis swap (proposal.cpp); pre_nms_thresh as given. */
+static void proposal_cfg(const IrProposalParams *q, IrlProposal *p, float pre_nms_thresh) {
+  memset(p, 0, sizeof *p);
+  p->feat_stride = (int)q->feat_stride, p->base_size = (int)q->base_size;
+  p->pre_nms_topn = (int)q->pre_nms_topn, p->post_nms_topn = (int)q->post_nms_topn;
+  p->min_size = q->min_size, p->nms_thresh = q->nms_thresh, p->pre_nms_thresh = pre_nms_thresh;
+  p->box_size_scale = q->box_size_scale, p->box_coordinate_scale = q->box_coordinate_scale;
+  p->coordinates_offset = q->tensorflow ? 0.0f : 1.0f;
+  p->initial_clip = q->tensorflow, p->shift_anchors = q->tensorflow, p->swap_xy = q->tensorflow, p->round_ratios = !q->tensorflow;
+  p->clip_before_nms = q->clip_before_nms, p->clip_after_nms = q->clip_after_nms, p->normalize = q->normalize;
+  p->scales = q->scale.v, p->n_scales = q->scale.n, p->ratios = q->ratio.v, p->n_ratios = q->ratio.n;
+}
+
+REF_KERNEL(proposal) {
+  const RefTensor *pr = fin(x, 0), *d = fin(x, 1), *info = fin(x, 2);
+  if (!pr || !d || !info) return -1;
+  const IrProposalParams *q = ir_proposal_params(x->g, x->n);
+  int64_t A = (int64_t)q->ratio.n * q->scale.n;
+  if (pr->rank != 4 || d->rank != 4 || pr->dims[1] != 2 * A || d->dims[1] != 4 * A || d->dims[0] != pr->dims[0] ||
+      d->dims[2] != pr->dims[2] || d->dims[3] != pr->dims[3] || (ref_numel(info) != 3 && ref_numel(info) != 4))
+    return ref__fail(x, ERR_SHAPE, "inputs do not match the anchors (%lld)", (long long)A);
+  IrlProposal p;
+  proposal_cfg(q, &p, 0.0f);
+  int64_t rows = pr->dims[0] * q->post_nms_topn;
+  RefTensor *r = ref__out(x, 0, pr->dtype, 2, (const int64_t[]){rows, 5});
+  RefTensor *s = x->n_out > 1 && x->n->outputs[1] >= 0 ? ref__out(x, 1, pr->dtype, 1, &rows) : NULL;
+  if (!r || (x->n_out > 1 && x->n->outputs[1] >= 0 && !s)) return -1;
+  if (irl_proposal(&p, pr->f, d->f, info->f, (int)ref_numel(info), pr->dims[0], pr->dims[2], pr->dims[3], r->f, s ? s->f : NULL) < 0)
+    return ref__fail(x, ERR_OOM, "out of memory");
+  return 0;
+}

@@ -127,6 +127,7 @@ int bw_lower_scatter_update(W *w, const IrNode *n);
 int bw_lower_gather_nd(W *w, const IrNode *n);
 int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t stage); /* ROIPooling, PSROIPooling */
 int bw_lower_lstm_cell(W *w, const IrNode *n);
+int bw_lower_proposal(W *w, const IrNode *n);
 
 /* ---- placement.c ---- */
 

@@ -229,3 +229,50 @@ int bw_lower_lstm_cell(W *w, const IrNode *n) {
   for (int k = 0; k < outs; k++) bw_add_buf(s, bw_view(w, n->outputs[k]));
   return 0;
 }
+
+/* Proposal (64) (proposal.cpp): u32 feat_stride, base_size, min_size, i32 pre_nms_topn,
+ * post_nms_topn, f32 nms_thresh, pre_nms_thresh (0.1: the IR has no such attribute), box_size_scale,
+ * box_coordinate_scale, coordinates_offset, u32 initial_clip, clip_before_nms, clip_after_nms,
+ * normalize, shift_anchors, round_ratios, swap_xy (the last five and the offset from the
+ * framework: Caffe or TensorFlow), u32 + f32[] scales, u32 + f32[] ratios; buffers probabilities,
+ * rois, scores (Fake when unused), deltas, image info, and a U8 work buffer of
+ * (H + 16) * W * A * 5 * 4 + shaves * max(2 (1 + pre) 8, (1 + pre) 8 + 4 A) bytes. */
+int bw_lower_proposal(W *w, const IrNode *n) {
+  const IrProposalParams *q = ir_proposal_params(w->g, n);
+  const IrTensor *pr = bw_T(w, n->inputs[0]);
+  if (pr->rank != 4) return bw_fail(w, "%s: probabilities must be 4-D", n->op_type);
+  int64_t A = (int64_t)q->ratio.n * q->scale.n, H = pr->dims[2], Wd = pr->dims[3];
+  int64_t total = A * H * Wd, pre = total < q->pre_nms_topn ? total : q->pre_nms_topn;
+  bool tf = q->tensorflow;
+  Stage *s = bw_new_stage(w, BLOB_STAGE_PROPOSAL, false);
+  buf_put_u32(&s->params, (uint32_t)q->feat_stride);
+  buf_put_u32(&s->params, (uint32_t)q->base_size);
+  buf_put_u32(&s->params, (uint32_t)q->min_size);
+  buf_put_i32(&s->params, (int32_t)q->pre_nms_topn);
+  buf_put_i32(&s->params, (int32_t)q->post_nms_topn);
+  buf_put_f32(&s->params, q->nms_thresh);
+  buf_put_f32(&s->params, 0.1f);
+  buf_put_f32(&s->params, q->box_size_scale);
+  buf_put_f32(&s->params, q->box_coordinate_scale);
+  buf_put_f32(&s->params, tf ? 0.0f : 1.0f);
+  uint32_t flags[7] = {tf, q->clip_before_nms, q->clip_after_nms, q->normalize, tf, !tf, tf};
+  for (int i = 0; i < 7; i++) buf_put_u32(&s->params, flags[i]);
+  buf_put_u32(&s->params, (uint32_t)q->scale.n);
+  for (int i = 0; i < q->scale.n; i++) buf_put_f32(&s->params, q->scale.v[i]);
+  buf_put_u32(&s->params, (uint32_t)q->ratio.n);
+  for (int i = 0; i < q->ratio.n; i++) buf_put_f32(&s->params, q->ratio.v[i]);
+  bw_add_buf(s, bw_in_ref(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_add_buf(s, n->n_outputs > 1 && n->outputs[1] >= 0 ? bw_view(w, n->outputs[1]) : bw_fake_ref());
+  bw_add_buf(s, bw_in_ref(w, n->inputs[1]));
+  bw_add_buf(s, bw_in_ref(w, n->inputs[2]));
+  int64_t sort = 8 * (1 + pre), cmx = 2 * sort > sort + 4 * A ? 2 * sort : sort + 4 * A;
+  int64_t bytes = (H + 16) * Wd * A * 5 * 4 + (int64_t)w->opt->shaves * cmx;
+  if (bytes > ((int64_t)1 << 30)) return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
+  int t = bw_temp_dims(w, n->outputs[0], "@proposal_temp", 1, &bytes);
+  IrGraph *g = (IrGraph *)w->g;
+  g->tensors[t].dtype = DT_U8;
+  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
+  bw_add_buf(s, bw_view(w, t));
+  return 0;
+}

@@ -1824,7 +1824,8 @@ typedef struct {
   Y(GATHER_ND, bw_lower_gather_nd, NULL, 0) \
   Y(ROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
   Y(PSROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_PSROI_POOLING) \
-  Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0)
+  Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0) \
+  Y(PROPOSAL, bw_lower_proposal, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
@@ -1868,6 +1869,7 @@ static const struct {
     {"bw_lower_scatter_update", "ScatterUpdate"},
     {"bw_lower_gather_nd", "GatherND"},
     {"bw_lower_lstm_cell", "LSTMCell"},
+    {"bw_lower_proposal", "Proposal"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,

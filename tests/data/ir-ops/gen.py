@@ -654,6 +654,69 @@ def yolo_v2_head():
     write("yolo_v2_head", net, "region", region_yolo_ref(hh, 4, 3, 2, True).reshape(1, -1))
 
 
+@case
+def proposal():
+    """Proposal-4 (Caffe framework): anchors from base_size, ratios (sizes rounded) and scales
+    around centre (base - 1) / 2; each cell's anchors shifted by feat_stride, moved by the deltas
+    (centre + d * size, size * exp(d)), clipped to the image (minus 1), sorted by objectness,
+    pre_nms_topn kept, greedy NMS (IoU with +1 sizes) until post_nms_topn; rows (0, x0, y0, x1, y1)
+    and their scores. Scores are distinct and above 0.1 (MYRIAD's stage drops lower ones)."""
+    net = Net()
+    ratios, scales, base, stride, H, W = [0.5, 1.0, 2.0], [2.0, 4.0], 8, 8, 4, 4
+    A = len(ratios) * len(scales)
+    probs = rand(1, 2 * A, H, W, lo=0, hi=1)
+    probs[0, A:] = RNG.permutation(np.linspace(0.15, 0.95, A * H * W)).reshape(A, H, W).astype(np.float32)
+    deltas = rand(1, 4 * A, H, W, lo=-0.3, hi=0.3)
+    info = np.array([32, 32, 1], np.float32)
+    data = {"base_size": str(base), "pre_nms_topn": "30", "post_nms_topn": "8", "nms_thresh": "0.7", "feat_stride": str(stride),
+            "min_size": "1", "ratio": "0.5,1,2", "scale": "2,4", "clip_before_nms": "true", "clip_after_nms": "false",
+            "normalize": "false", "box_size_scale": "1", "box_coordinate_scale": "1", "framework": ""}
+    rois, sc = net.layer("prop", "Proposal", "opset4", data,
+                         [net.param("probs", probs), net.param("deltas", deltas), net.param("im_info", info)], [(8, 5), (8,)])
+    net.result(rois)
+    net.result(sc)
+    rnd = lambda v: math.floor(v + 0.5)
+    anchors = []
+    ctr = 0.5 * (base - 1)
+    for r in ratios:
+        ws = rnd(math.sqrt(base * base / r))
+        hs = rnd(ws * r)
+        for s in scales:
+            w, h = ws * s, hs * s
+            anchors.append((ctr - 0.5 * (w - 1), ctr - 0.5 * (h - 1), ctr + 0.5 * (w - 1), ctr + 0.5 * (h - 1)))
+    boxes = []
+    for y in range(H):
+        for x in range(W):
+            for a, (ax0, ay0, ax1, ay1) in enumerate(anchors):
+                x0, y0, x1, y1 = ax0 + x * stride, ay0 + y * stride, ax1 + x * stride, ay1 + y * stride
+                ww, hh = x1 - x0 + 1, y1 - y0 + 1
+                cx, cy = x0 + 0.5 * ww, y0 + 0.5 * hh
+                dx, dy, dw, dh = (float(deltas[0, a * 4 + k, y, x]) for k in range(4))
+                pcx, pcy, pw, ph = dx * ww + cx, dy * hh + cy, math.exp(dw) * ww, math.exp(dh) * hh
+                b = [pcx - 0.5 * pw, pcy - 0.5 * ph, pcx + 0.5 * pw, pcy + 0.5 * ph]
+                b = [min(max(v, 0), 31) for v in b]
+                boxes.append((float(probs[0, A + a, y, x]), b))
+    boxes.sort(key=lambda t: -t[0])
+    boxes = boxes[:30]
+    keep, dead = [], [False] * len(boxes)
+    for i in range(len(boxes)):
+        if dead[i]:
+            continue
+        keep.append(i)
+        if len(keep) == 8:
+            break
+        for j in range(i + 1, len(boxes)):
+            u, v = boxes[i][1], boxes[j][1]
+            iw = max(0, min(u[2], v[2]) - max(u[0], v[0]) + 1)
+            ih = max(0, min(u[3], v[3]) - max(u[1], v[1]) + 1)
+            inter = iw * ih
+            area = lambda q: (q[2] - q[0] + 1) * (q[3] - q[1] + 1)
+            if inter / (area(u) + area(v) - inter) > 0.7:
+                dead[j] = True
+    assert len(keep) == 8
+    write("proposal", net, ["prop", "prop.1"], [[[0] + boxes[i][1] for i in keep], [boxes[i][0] for i in keep]])
+
+
 if __name__ == "__main__":
     for name, fn in CASES.items():
         fn()
