@@ -17,11 +17,13 @@
 #include "compiler/base/base.h"
 #include "tests/support/onnx_build.h"
 
-__attribute__((target("avx2,f16c"))) static void fp16_convert_f16c(uint16_t *dst, const float *src, size_t n,
-                                                                   size_t *saturated, size_t *underflowed) {
+__attribute__((target("avx2,f16c"))) static void fp16_convert_f16c(uint16_t *dst, const float *src,
+                                                                   size_t n, size_t *saturated,
+                                                                   size_t *underflowed) {
   size_t i = 0, sat = 0, under = 0;
   const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), exp_mask = _mm256_set1_epi32(0x7f800000);
-  const __m128i h_abs = _mm_set1_epi16(0x7fff), h_inf = _mm_set1_epi16(0x7c00), zero = _mm_setzero_si128();
+  const __m128i h_abs = _mm_set1_epi16(0x7fff), h_inf = _mm_set1_epi16(0x7c00),
+                zero = _mm_setzero_si128();
   for (; i + 8 <= n; i += 8) {
     __m256 f = _mm256_loadu_ps(src + i);
     __m128i h = _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -32,11 +34,14 @@ __attribute__((target("avx2,f16c"))) static void fp16_convert_f16c(uint16_t *dst
     __m256i finite = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, exp_mask), exp_mask),
                                       _mm256_set1_epi32(-1));
     __m256i is_inf = _mm256_cmpeq_epi32(ha, _mm256_cvtepu16_epi32(h_inf));
-    __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, abs_mask), _mm256_setzero_si256()),
-                                       _mm256_set1_epi32(-1));
+    __m256i nonzero =
+        _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, abs_mask), _mm256_setzero_si256()),
+                         _mm256_set1_epi32(-1));
     __m256i is_zero = _mm256_cmpeq_epi32(ha, _mm256_cvtepu16_epi32(zero));
-    sat += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(is_inf, finite))));
-    under += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(is_zero, nonzero))));
+    sat += (size_t)__builtin_popcount(
+        (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(is_inf, finite))));
+    under += (size_t)__builtin_popcount(
+        (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(is_zero, nonzero))));
   }
   if (saturated) *saturated += sat;
   if (underflowed) *underflowed += under;
@@ -71,8 +76,9 @@ int main(int argc, char **argv) {
     if (t < best_v) best_v = t;
   }
   printf("fp16_convert (scalar, base.c): %6.2f GB/s of FP32 input\n", (double)n * 4 / best_s / 1e9);
-  printf("F16C candidate:                %6.2f GB/s  (%.1fx), identical output: %s\n", (double)n * 4 / best_v / 1e9,
-         best_s / best_v, memcmp(a, b, n * 2) || s1 != s2 || u1 != u2 ? "NO" : "yes");
+  printf("F16C candidate:                %6.2f GB/s  (%.1fx), identical output: %s\n",
+         (double)n * 4 / best_v / 1e9, best_s / best_v,
+         memcmp(a, b, n * 2) || s1 != s2 || u1 != u2 ? "NO" : "yes");
   int bad = memcmp(a, b, n * 2) != 0 || s1 != s2 || u1 != u2;
   if (exhaustive) { /* every float bit pattern, 64 M at a time */
     uint32_t *w = (uint32_t *)src;
@@ -87,7 +93,8 @@ int main(int argc, char **argv) {
             printf("differs at 0x%08x: scalar 0x%04x, F16C 0x%04x\n", w[i], a[i], b[i]);
             break;
           }
-        if (sa != sb || ua != ub) printf("counters differ near 0x%08llx\n", (unsigned long long)base);
+        if (sa != sb || ua != ub)
+          printf("counters differ near 0x%08llx\n", (unsigned long long)base);
         bad = 1;
         break;
       }

@@ -33,7 +33,7 @@ typedef struct {
   ObRng rng;
   char ring[16][256]; /* scratch names for cat() */
   unsigned k;
-  unsigned uid;       /* for unique tensor names */
+  unsigned uid; /* for unique tensor names */
 } Gen;
 
 static const char *cat(Gen *g, const char *a, const char *b) {
@@ -48,23 +48,22 @@ static const char *cat(Gen *g, const char *a, const char *b) {
  * but keeping our own copies makes the helpers independent of that). */
 static const char *keep(Gen *g, const char *a) { return cat(g, a, ""); }
 
-static void init_rand(Gen *g, const char *name, int rank, const int64_t *dims, float limit, float offset) {
+static void init_rand(Gen *g, const char *name, int rank, const int64_t *dims, float limit,
+                      float offset) {
   ob_init_rand(g->ob, &g->rng, name, rank, dims, limit, offset);
 }
 
-static const char *conv(Gen *g, const char *x, const char *name, int cin, int cout, int k, int stride, int pad,
-                        int group, int bias, float gain) {
+static const char *conv(Gen *g, const char *x, const char *name, int cin, int cout, int k,
+                        int stride, int pad, int group, int bias, float gain) {
   return keep(g, ob_conv(g->ob, &g->rng, x, name, cin, cout, k, stride, pad, group, bias, gain));
 }
 
-
 static const char *unary(Gen *g, const char *op, const char *name, const char *x) {
-  return keep(g, ob_node(g->ob, op, name, 1, (const char *[]){x}, 1,
-                         (const char *[]){cat(g, name, "_y")}));
+  return keep(
+      g, ob_node(g->ob, op, name, 1, (const char *[]){x}, 1, (const char *[]){cat(g, name, "_y")}));
 }
 
-static const char *binary(Gen *g, const char *op, const char *name, const char *a,
-                          const char *b) {
+static const char *binary(Gen *g, const char *op, const char *name, const char *a, const char *b) {
   return keep(g, ob_node(g->ob, op, name, 2, (const char *[]){a, b}, 1,
                          (const char *[]){cat(g, name, "_y")}));
 }
@@ -81,8 +80,8 @@ static const char *bn(Gen *g, const char *x, const char *name, int c, float gain
   init_rand(g, b, 1, d, 0.05f, 0.0f);
   init_rand(g, m, 1, d, 0.05f, 0.0f);
   init_rand(g, v, 1, d, 0.1f, 1.0f);
-  const char *yy = ob_node(g->ob, "BatchNormalization", name, 5,
-                           (const char *[]){x, s, b, m, v}, 1, (const char *[]){y});
+  const char *yy = ob_node(g->ob, "BatchNormalization", name, 5, (const char *[]){x, s, b, m, v}, 1,
+                           (const char *[]){y});
   ob_attr_float(g->ob, "epsilon", 1e-5f);
   ob_attr_float(g->ob, "momentum", 0.9f);
   return keep(g, yy);
@@ -136,8 +135,8 @@ static const char *maxpool(Gen *g, const char *x, const char *name, int k, int s
 }
 
 static const char *concat(Gen *g, const char *name, int n, const char *const *xs) {
-  const char *y = keep(g, ob_node(g->ob, "Concat", name, n, xs, 1,
-                                  (const char *[]){cat(g, name, "_y")}));
+  const char *y =
+      keep(g, ob_node(g->ob, "Concat", name, n, xs, 1, (const char *[]){cat(g, name, "_y")}));
   ob_attr_int(g->ob, "axis", 1);
   return y;
 }
@@ -176,8 +175,9 @@ static void build_mobilenet_v2(Gen *g, double unused) {
   ob_input(g->ob, "input", OB_FLOAT, 4, (int64_t[]){1, 3, 224, 224});
   clip_consts(g);
   char x[256], nm[128];
-  snprintf(x, sizeof x, "%s",
-           relu6(g, "features.0.act", conv(g, "input", "features.0.conv", 3, 32, 3, 2, 1, 1, 1, 1)));
+  snprintf(
+      x, sizeof x, "%s",
+      relu6(g, "features.0.act", conv(g, "input", "features.0.conv", 3, 32, 3, 2, 1, 1, 1, 1)));
   int cin = 32, idx = 1;
   for (int s = 0; s < 7; s++)
     for (int i = 0; i < cfg[s][2]; i++, idx++) {
@@ -201,7 +201,8 @@ static void build_mobilenet_v2(Gen *g, double unused) {
       snprintf(x, sizeof x, "%s", y);
       cin = c;
     }
-  const char *y = relu6(g, "features.18.act", conv(g, x, "features.18.conv", 320, 1280, 1, 1, 0, 1, 1, 1));
+  const char *y =
+      relu6(g, "features.18.act", conv(g, x, "features.18.conv", 320, 1280, 1, 1, 0, 1, 1, 1));
   classifier(g, y, 1280, 1000);
 }
 
@@ -251,8 +252,11 @@ static void build_resnet50(Gen *g, double wm) {
 }
 
 /* YOLOv5 Conv: conv (BN folded, bias) + SiLU. */
-static const char *y5conv(Gen *g, const char *x, const char *name, int cin, int cout, int k, int s) {
-  return silu(g, cat(g, name, ".act"), conv(g, x, cat(g, name, ".conv"), cin, cout, k, s, k / 2 - (k == 6 ? 1 : 0), 1, 1, 1.0f));
+static const char *y5conv(Gen *g, const char *x, const char *name, int cin, int cout, int k,
+                          int s) {
+  return silu(
+      g, cat(g, name, ".act"),
+      conv(g, x, cat(g, name, ".conv"), cin, cout, k, s, k / 2 - (k == 6 ? 1 : 0), 1, 1, 1.0f));
 }
 
 static void y5c3(Gen *g, char *x, const char *name, int cin, int cout, int n, bool shortcut) {
@@ -358,14 +362,17 @@ static void small_dwsep(Gen *g, int i) {
   ob_input(g->ob, "input", OB_FLOAT, 4, (int64_t[]){1, 3, res, res});
   clip_consts(g);
   char x[256], nm[64];
-  snprintf(x, sizeof x, "%s", relu6(g, "stem.act", conv(g, "input", "stem", 3, w, 3, 2, 1, 1, 1, 1.0f)));
+  snprintf(x, sizeof x, "%s",
+           relu6(g, "stem.act", conv(g, "input", "stem", 3, w, 3, 2, 1, 1, 1, 1.0f)));
   int cin = w;
   for (int b = 0; b < 5; b++) {
     int c = b % 2 ? cin * 2 : cin, stride = b % 2 ? 2 : 1;
     snprintf(nm, sizeof nm, "b%d.dw", b);
-    const char *y = relu6(g, cat(g, nm, ".act"), conv(g, x, nm, cin, cin, 3, stride, 1, cin, 1, 1.0f));
+    const char *y =
+        relu6(g, cat(g, nm, ".act"), conv(g, x, nm, cin, cin, 3, stride, 1, cin, 1, 1.0f));
     snprintf(nm, sizeof nm, "b%d.pw", b);
-    snprintf(x, sizeof x, "%s", relu6(g, cat(g, nm, ".act"), conv(g, y, nm, cin, c, 1, 1, 0, 1, 1, 1.0f)));
+    snprintf(x, sizeof x, "%s",
+             relu6(g, cat(g, nm, ".act"), conv(g, y, nm, cin, c, 1, 1, 0, 1, 1, 1.0f)));
     cin = c;
   }
   classifier(g, x, cin, 100);
@@ -416,13 +423,15 @@ static void small_unet(Gen *g, int i) {
   for (int s = 0; s < 3; s++) {
     int c = w << s;
     snprintf(nm, sizeof nm, "enc%d", s);
-    snprintf(x, sizeof x, "%s", leaky(g, cat(g, nm, ".act"), conv(g, x, nm, cin, c, 3, 1, 1, 1, 1, 1.0f)));
+    snprintf(x, sizeof x, "%s",
+             leaky(g, cat(g, nm, ".act"), conv(g, x, nm, cin, c, 3, 1, 1, 1, 1, 1.0f)));
     snprintf(skip[s], sizeof skip[s], "%s", x);
     snprintf(nm, sizeof nm, "enc%d.pool", s);
     snprintf(x, sizeof x, "%s", maxpool(g, x, nm, 2, 2, 0));
     cin = c;
   }
-  snprintf(x, sizeof x, "%s", leaky(g, "mid.act", conv(g, x, "mid", cin, cin, 3, 1, 1, 1, 1, 1.0f)));
+  snprintf(x, sizeof x, "%s",
+           leaky(g, "mid.act", conv(g, x, "mid", cin, cin, 3, 1, 1, 1, 1, 1.0f)));
   for (int s = 2; s >= 0; s--) {
     int c = w << s;
     snprintf(nm, sizeof nm, "dec%d.up", s);
@@ -430,7 +439,8 @@ static void small_unet(Gen *g, int i) {
     snprintf(nm, sizeof nm, "dec%d.cat", s);
     const char *cc = concat(g, nm, 2, (const char *[]){u, skip[s]});
     snprintf(nm, sizeof nm, "dec%d", s);
-    snprintf(x, sizeof x, "%s", leaky(g, cat(g, nm, ".act"), conv(g, cc, nm, cin + c, c, 3, 1, 1, 1, 1, 1.0f)));
+    snprintf(x, sizeof x, "%s",
+             leaky(g, cat(g, nm, ".act"), conv(g, cc, nm, cin + c, c, 3, 1, 1, 1, 1, 1.0f)));
     cin = c;
   }
   const char *y = conv(g, x, "head", cin, classes, 1, 1, 0, 1, 1, 1.0f);
@@ -477,7 +487,8 @@ static int write_text(const char *path, const Buf *b) {
 static void manifest_head(Buf *b, const char *what) {
   buf_printf(b, "# %s — generated by bench/gen_zoo.c\nversion: 1\n", what);
   buf_printf(b, "defaults:\n  data_type: FP16\n  shaves: 6\n  openvino: \"2022.1\"\n");
-  buf_printf(b, "  mean_values: [123.675, 116.28, 103.53]\n  scale_values: [58.395, 57.12, 57.375]\n");
+  buf_printf(b,
+             "  mean_values: [123.675, 116.28, 103.53]\n  scale_values: [58.395, 57.12, 57.375]\n");
   buf_printf(b, "models:\n");
 }
 
@@ -503,7 +514,8 @@ int main(int argc, char **argv) {
     snprintf(models[n++].name, sizeof models[0].name, "small_%02d", i);
   }
   for (int i = 0; i < N_SCALE; i++) {
-    models[n] = (Model){"", "scale", build_resnet50, SCALE_WM[i], 0x73630000ull + (uint64_t)i, 0, 0};
+    models[n] =
+        (Model){"", "scale", build_resnet50, SCALE_WM[i], 0x73630000ull + (uint64_t)i, 0, 0};
     snprintf(models[n++].name, sizeof models[0].name, "scale_%d", i + 1);
   }
   Buf index = BUF_INIT;
@@ -532,7 +544,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     printf("  %-14s %-5s %10lld params %11zu bytes\n", m->name, m->group, m->params, m->bytes);
-    buf_printf(&index, "%s\t%s.onnx\t%s\t%lld\t%zu\n", m->name, m->name, m->group, m->params, m->bytes);
+    buf_printf(&index, "%s\t%s.onnx\t%s\t%lld\t%zu\n", m->name, m->name, m->group, m->params,
+               m->bytes);
   }
   Buf zoo = BUF_INIT, small = BUF_INIT, many = BUF_INIT;
   manifest_head(&zoo, "the whole benchmark zoo (big models first)");
@@ -542,11 +555,15 @@ int main(int argc, char **argv) {
     const Model *m = &models[i];
     if (!strcmp(m->group, "scale")) continue;
     buf_printf(&zoo, "  - name: %s\n    source: %s.onnx\n", m->name, m->name);
-    if (!strcmp(m->group, "small")) buf_printf(&small, "  - name: %s\n    source: %s.onnx\n", m->name, m->name);
+    if (!strcmp(m->group, "small"))
+      buf_printf(&small, "  - name: %s\n    source: %s.onnx\n", m->name, m->name);
   }
   for (int i = 0; i < 100; i++)
     buf_printf(&many, "  - name: m%03d\n    source: small_%02d.onnx\n", i, i % N_SMALL);
-  const struct { const char *file; Buf *b; } out[] = {
+  const struct {
+    const char *file;
+    Buf *b;
+  } out[] = {
       {"index.tsv", &index}, {"zoo.yaml", &zoo}, {"small.yaml", &small}, {"many100.yaml", &many}};
   for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
     char path[4096];

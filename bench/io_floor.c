@@ -44,8 +44,14 @@ static bool field(Rd *r, uint32_t *num, uint32_t *wt, const uint8_t **body, size
   *blen = 0;
   switch (*wt) {
   case 0: return varint(r, &v);
-  case 1: if (r->end - r->p < 8) return false; r->p += 8; return true;
-  case 5: if (r->end - r->p < 4) return false; r->p += 4; return true;
+  case 1:
+    if (r->end - r->p < 8) return false;
+    r->p += 8;
+    return true;
+  case 5:
+    if (r->end - r->p < 4) return false;
+    r->p += 4;
+    return true;
   case 2:
     if (!varint(r, &v) || v > (uint64_t)(r->end - r->p)) return false;
     *body = r->p;
@@ -57,8 +63,8 @@ static bool field(Rd *r, uint32_t *num, uint32_t *wt, const uint8_t **body, size
 }
 
 typedef struct {
-  uint16_t *out;    /* FP16 destination (the blob buffer) */
-  size_t cap, pos;  /* in halves */
+  uint16_t *out;   /* FP16 destination (the blob buffer) */
+  size_t cap, pos; /* in halves */
   size_t floats;
   size_t sat, under;
 } Conv;
@@ -107,8 +113,10 @@ static void walk(Conv *c, const uint8_t *p, size_t len, int level) {
   const uint8_t *body;
   size_t blen;
   while (field(&r, &num, &wt, &body, &blen)) {
-    if (level == 0 && num == 7 && wt == 2) walk(c, body, blen, 1);        /* ModelProto.graph */
-    else if (level == 1 && num == 5 && wt == 2) tensor(c, body, blen);   /* GraphProto.initializer */
+    if (level == 0 && num == 7 && wt == 2)
+      walk(c, body, blen, 1); /* ModelProto.graph */
+    else if (level == 1 && num == 5 && wt == 2)
+      tensor(c, body, blen); /* GraphProto.initializer */
   }
 }
 

@@ -32,7 +32,7 @@
 #include "compiler/passes/passes.h"
 
 #define MAX_STEPS 24
-#define MAX_RUNS 32
+#define MAX_RUNS  32
 
 typedef struct {
   const char *name;
@@ -65,7 +65,7 @@ static void rec(Steps *st, const char *name, int run, double *t0) {
   }
   st->s[i].t[run] = t - *t0;
   if (run == 0) st->s[i].rss_mb = rss_mb(); /* the first run: nothing retained from earlier runs */
-  *t0 = io_now(); /* not counting the statm read */
+  *t0 = io_now();                           /* not counting the statm read */
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -81,11 +81,20 @@ static double median(const double *v, int n) {
 }
 
 static int one_run(Steps *st, int run, const char *path, const char *tmpdir, Err *err) {
-  CompInput in = {.n_mean = 3, .n_scale = 3, .mean = {123.675, 116.28, 103.53},
+  CompInput in = {.n_mean = 3,
+                  .n_scale = 3,
+                  .mean = {123.675, 116.28, 103.53},
                   .scale = {58.395, 57.12, 57.375}};
-  CompileOptions opt = {.model_name = "phases", .source = path, .inputs = &in, .n_inputs = 1,
-                        .data_type = PREC_FP16, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1",
-                        .want_blob = true, .want_ir = true};
+  CompileOptions opt = {.model_name = "phases",
+                        .source = path,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .data_type = PREC_FP16,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1",
+                        .want_blob = true,
+                        .want_ir = true};
   double t0 = io_now();
   uint8_t *raw = NULL;
   size_t len = 0;
@@ -167,8 +176,7 @@ static void fp16_throughput(FILE *json) {
   printf("fp16_convert: %.3f GB/s of FP32 input (%.2f ns/float, %.0f ms per 100 MB model); "
          "memcpy of the same bytes: %.2f GB/s\n",
          gbs, best_c / (double)n * 1e9, 0.1e9 / 4 * best_c / (double)n * 1e3, mgbs);
-  if (json)
-    fprintf(json, "  \"fp16_convert_gbps\": %.4f,\n  \"memcpy_gbps\": %.4f,\n", gbs, mgbs);
+  if (json) fprintf(json, "  \"fp16_convert_gbps\": %.4f,\n  \"memcpy_gbps\": %.4f,\n", gbs, mgbs);
   free(src);
   free(dst);
   free(cpy);
@@ -178,9 +186,12 @@ int main(int argc, char **argv) {
   int runs = 5, first = 1;
   const char *tmpdir = "/tmp", *json_path = NULL;
   while (first < argc && argv[first][0] == '-') {
-    if (!strcmp(argv[first], "-n") && first + 1 < argc) runs = atoi(argv[first + 1]);
-    else if (!strcmp(argv[first], "-o") && first + 1 < argc) tmpdir = argv[first + 1];
-    else if (!strcmp(argv[first], "-j") && first + 1 < argc) json_path = argv[first + 1];
+    if (!strcmp(argv[first], "-n") && first + 1 < argc)
+      runs = atoi(argv[first + 1]);
+    else if (!strcmp(argv[first], "-o") && first + 1 < argc)
+      tmpdir = argv[first + 1];
+    else if (!strcmp(argv[first], "-j") && first + 1 < argc)
+      json_path = argv[first + 1];
     else {
       fprintf(stderr, "usage: phases [-n RUNS] [-o TMPDIR] [-j JSON] MODEL.onnx...\n");
       return 2;
@@ -214,15 +225,19 @@ int main(int argc, char **argv) {
     }
     printf("\n%s — median of %d runs (sum of steps %.1f ms)\n", argv[mi], runs, total * 1e3);
     printf("  %-22s %9s %7s %10s\n", "step", "ms", "share", "RSS after");
-    if (json) fprintf(json, "    {\"model\": \"%s\", \"runs\": %d, \"total_ms\": %.3f, \"steps\": [\n", argv[mi], runs, total * 1e3);
+    if (json)
+      fprintf(json, "    {\"model\": \"%s\", \"runs\": %d, \"total_ms\": %.3f, \"steps\": [\n",
+              argv[mi], runs, total * 1e3);
     for (int i = 0; i < st->n; i++) {
       bool sep = !strncmp(st->s[i].name, "pb_", 3);
       printf("  %-22s %9.1f %6.1f%% %7.0f MB%s\n", st->s[i].name, med[i] * 1e3,
              100 * med[i] / total, st->s[i].rss_mb, sep ? "  (separate, not in the sum)" : "");
       if (json)
-        fprintf(json, "      {\"step\": \"%s\", \"ms\": %.3f, \"rss_after_mb\": %.1f, \"in_sum\": %s}%s\n",
-                st->s[i].name, med[i] * 1e3, st->s[i].rss_mb, sep ? "false" : "true",
-                i + 1 < st->n ? "," : "");
+        fprintf(
+            json,
+            "      {\"step\": \"%s\", \"ms\": %.3f, \"rss_after_mb\": %.1f, \"in_sum\": %s}%s\n",
+            st->s[i].name, med[i] * 1e3, st->s[i].rss_mb, sep ? "false" : "true",
+            i + 1 < st->n ? "," : "");
     }
     if (json) fprintf(json, "    ]}%s\n", mi + 1 < argc ? "," : "");
     free(st);

@@ -37,18 +37,23 @@ int cmd_import_omz(int argc, char **argv) {
   OptArgs args;
   Err perr = {0};
   int prc = opt_cli_parse(&args, CMD_IMPORT, argc - 1, argv + 1, a, &perr);
-  const char *dir = prc == 0 && args.n_pos ? args.pos[0] : NULL, *out = prc == 0 ? opt_str(&args.run, OPT_OUTPUT) : NULL;
+  const char *dir = prc == 0 && args.n_pos ? args.pos[0] : NULL,
+             *out = prc == 0 ? opt_str(&args.run, OPT_OUTPUT) : NULL;
   int rc = -1;
-  if (prc < 0) rc = usage_error("import-omz", "%s", perr.msg);
+  if (prc < 0)
+    rc = usage_error("import-omz", "%s", perr.msg);
   else if (args.help) {
     Buf b = BUF_INIT;
     opt_help(&b, CMD_IMPORT);
     fwrite(b.data, 1, b.len, stdout);
     buf_free(&b);
     rc = 0;
-  } else if (args.n_pos > 1) rc = usage_error("import-omz", "unexpected argument '%s'", args.pos[1]);
-  else if (!dir) rc = usage_error("import-omz", "%s needs a folder", "import-omz");
-  else if (!out) rc = usage_error("import-omz", "%s needs -o MANIFEST.yaml", "import-omz");
+  } else if (args.n_pos > 1)
+    rc = usage_error("import-omz", "unexpected argument '%s'", args.pos[1]);
+  else if (!dir)
+    rc = usage_error("import-omz", "%s needs a folder", "import-omz");
+  else if (!out)
+    rc = usage_error("import-omz", "%s needs -o MANIFEST.yaml", "import-omz");
   if (rc >= 0) {
     opt_args_free(&args);
     arena_free(a);
@@ -60,8 +65,9 @@ int cmd_import_omz(int argc, char **argv) {
   OmzStats st = {0};
   int orc = omz_import_write(dir, out, &st, &err) < 0 ? print_err(&err) : 0;
   if (orc == 0) {
-    fprintf(stderr, "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n", st.found,
-            st.imported, st.skipped, out);
+    fprintf(stderr,
+            "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n",
+            st.found, st.imported, st.skipped, out);
     printf("%s\n", out);
   }
   opt_args_free(&args);
@@ -76,13 +82,15 @@ static int cmd_report_merge(int argc, char **argv) {
   int rc = 0, n = 0;
   const char *out = NULL;
   const char **in = NULL;
-  if (opt_cli_parse(&args, CMD_MERGE, argc - 2, argv + 2, a, &perr) < 0) rc = usage_error("report merge", "%s", perr.msg);
+  if (opt_cli_parse(&args, CMD_MERGE, argc - 2, argv + 2, a, &perr) < 0)
+    rc = usage_error("report merge", "%s", perr.msg);
   if (rc == 0) {
     out = opt_str(&args.run, OPT_OUTPUT);
     in = args.pos;
     n = args.n_pos;
   }
-  if (rc == 0 && !n) rc = usage_error("report merge", "%s needs at least one report.json", "report merge");
+  if (rc == 0 && !n)
+    rc = usage_error("report merge", "%s needs at least one report.json", "report merge");
   if (rc == 0 && !out) rc = usage_error("report merge", "%s needs -o DIR", "report merge");
   if (rc == 0) {
     Err err = {0};
@@ -91,7 +99,9 @@ static int cmd_report_merge(int argc, char **argv) {
       print_err(&err);
       rc = 2;
     } else {
-      fprintf(stderr, "%d reports, %d models merged; report: %s/report.html (and report.json, junit.xml)\n", n, models, out);
+      fprintf(stderr,
+              "%d reports, %d models merged; report: %s/report.html (and report.json, junit.xml)\n",
+              n, models, out);
       printf("%s/report.json\n", out);
     }
   }
@@ -102,7 +112,8 @@ static int cmd_report_merge(int argc, char **argv) {
 
 int cmd_report(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-    fprintf(argc < 2 ? stderr : stdout, "usage: blobc report merge A/report.json B/report.json ... -o DIR\n");
+    fprintf(argc < 2 ? stderr : stdout,
+            "usage: blobc report merge A/report.json B/report.json ... -o DIR\n");
     return argc < 2 ? 2 : 0;
   }
   if (!strcmp(argv[1], "merge")) return cmd_report_merge(argc, argv);

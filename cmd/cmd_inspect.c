@@ -22,7 +22,8 @@
 
 int cmd_inspect(int argc, char **argv);
 
-#define INSPECT_MAX_FILE ((size_t)1 << 32) /* file_size is a u32; superblobs stay below this too   \
+#define INSPECT_MAX_FILE \
+  ((size_t)1 << 32) /* file_size is a u32; superblobs stay below this too   \
                                             */
 
 typedef struct {
@@ -47,8 +48,10 @@ static int inspect_args(InspectOpts *o, int argc, char **argv, FILE *errf) {
     buf_free(&b);
     rc = 1;
   } else if (args.n_pos != 1) {
-    fprintf(errf, "blobc inspect: %s (usage: blobc inspect FILE.blob|ARCHIVE.tar.xz [--json] [--check])\n",
-            args.n_pos ? "more than one file given" : "no file given");
+    fprintf(
+        errf,
+        "blobc inspect: %s (usage: blobc inspect FILE.blob|ARCHIVE.tar.xz [--json] [--check])\n",
+        args.n_pos ? "more than one file given" : "no file given");
     rc = -1;
   } else {
     o->path = argv[argc - 1];
@@ -154,10 +157,8 @@ static void print_hw_op(FILE *out, const BlobHwOp *op, uint32_t k) {
 static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
   fprintf(out, "%s%3u  %-18s shaves %u  params %zu bytes  %u buffers\n", indent, st->index,
           st->type_name, st->num_shaves, st->params_len, st->num_buffers);
-  for (uint32_t k = 0; k < st->num_hw_ops; k++)
-    print_hw_op(out, &st->hw_ops[k], k);
-  for (uint32_t i = 0; i < st->num_buffers; i++)
-    print_buffer(out, &st->buffers[i], i);
+  for (uint32_t k = 0; k < st->num_hw_ops; k++) print_hw_op(out, &st->hw_ops[k], k);
+  for (uint32_t i = 0; i < st->num_buffers; i++) print_buffer(out, &st->buffers[i], i);
   if (st->injected) {
     fprintf(out, "       injected:\n");
     print_stage(out, st->injected, "     ");
@@ -171,7 +172,8 @@ static void print_stage(FILE *out, const BlobStage *st, const char *indent) {
 static const char *const *openvino_range(uint32_t major, uint32_t minor, int *n) {
   static const char *const V50[] = {"2020.3"};
   static const char *const V60[] = {"2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
-  static const char *const STAMPED[] = {"2020.3", "2020.4", "2021.1", "2021.2", "2021.3", "2021.4", "2022.1"};
+  static const char *const STAMPED[] = {"2020.3", "2020.4", "2021.1", "2021.2",
+                                        "2021.3", "2021.4", "2022.1"};
   if (major == 5 && minor == 0) return *n = 1, V50;
   if (major == 6 && minor == 0) return *n = 6, V60;
   char v[32];
@@ -186,12 +188,18 @@ static void print_human(FILE *out, const BlobInfo *b) {
   int nr = 0;
   const char *const *r = openvino_range(h->ver_major, h->ver_minor, &nr);
   if (nr > 1)
-    fprintf(out, "%s: MyriadX blob version %u.%u -> compiled by OpenVINO %s to %s (the version does not say which; depthai loads it as %s)%s\n",
-            b->path, h->ver_major, h->ver_minor, r[0], r[nr - 1], b->openvino ? b->openvino : r[nr - 1],
-            b->inline_shapes ? " (v5 inline shapes)" : "");
+    fprintf(out,
+            "%s: MyriadX blob version %u.%u -> compiled by OpenVINO %s to %s (the version does not "
+            "say which; depthai loads it as %s)%s\n",
+            b->path, h->ver_major, h->ver_minor, r[0], r[nr - 1],
+            b->openvino ? b->openvino : r[nr - 1], b->inline_shapes ? " (v5 inline shapes)" : "");
   else
-    fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major, h->ver_minor,
-            nr ? r[0] : b->openvino ? b->openvino : "? (not in depthai's table)", b->inline_shapes ? " (v5 inline shapes)" : "");
+    fprintf(out, "%s: MyriadX blob version %u.%u -> OpenVINO %s%s\n", b->path, h->ver_major,
+            h->ver_minor,
+            nr            ? r[0]
+            : b->openvino ? b->openvino
+                          : "? (not in depthai's table)",
+            b->inline_shapes ? " (v5 inline shapes)" : "");
   if (b->superblob) {
     fprintf(out, "  superblob   base blob %llu bytes at %zu; patch sizes (1..16 SHAVEs):",
             (unsigned long long)b->super_blob_size, b->base);
@@ -211,16 +219,14 @@ static void print_human(FILE *out, const BlobInfo *b) {
   print_io(out, "inputs", b->inputs, h->inputs_count, h->inputs_size);
   print_io(out, "outputs", b->outputs, h->outputs_count, h->outputs_size);
   fprintf(out, "stages (%u):\n", h->stages_count);
-  for (uint32_t i = 0; i < h->stages_count; i++)
-    print_stage(out, &b->stages[i], "");
+  for (uint32_t i = 0; i < h->stages_count; i++) print_stage(out, &b->stages[i], "");
 }
 
 /* ---- JSON output ----------------------------------------------------------------------------- */
 
 static json_t *json_u32s(const uint32_t *v, uint32_t n) {
   json_t *a = json_array();
-  for (uint32_t i = 0; i < n; i++)
-    json_array_append_new(a, json_integer(v[i]));
+  for (uint32_t i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
   return a;
 }
 
@@ -267,7 +273,9 @@ static json_t *json_buffer(const BlobBuffer *x) {
   return o;
 }
 
-static void jset_u(json_t *o, const char *k, int64_t v) { json_object_set_new(o, k, json_integer(v)); }
+static void jset_u(json_t *o, const char *k, int64_t v) {
+  json_object_set_new(o, k, json_integer(v));
+}
 
 /* One HW op as an object: the fields its type has (absent ones are left out). */
 static json_t *json_hw_op(const BlobHwOp *op) {
@@ -404,7 +412,8 @@ static bool is_archive(const char *path) {
   unsigned char m[6] = {0};
   size_t got = f ? fread(m, 1, sizeof m, f) : 0;
   if (f) fclose(f);
-  return got == 6 && ((m[0] == 0xFD && !memcmp(m + 1, "7zXZ", 4)) || (m[0] == 0x1f && m[1] == 0x8b));
+  return got == 6 &&
+         ((m[0] == 0xFD && !memcmp(m + 1, "7zXZ", 4)) || (m[0] == 0x1f && m[1] == 0x8b));
 }
 
 /* An NN Archive: its config.json (into *cfg) and the blob metadata.path names (into data). */
@@ -417,7 +426,8 @@ static int read_nn_archive(const char *path, json_t **cfg, uint8_t **data, size_
   free(text);
   err_where(err, path, 0, NULL, NULL);
   if (!*cfg) return err_set(err, ERR_PARSE, "config.json: %s (line %d)", je.text, je.line);
-  const char *model = json_string_value(json_object_get(json_object_get(json_object_get(*cfg, "model"), "metadata"), "path"));
+  const char *model = json_string_value(
+      json_object_get(json_object_get(json_object_get(*cfg, "model"), "metadata"), "path"));
   if (!model) return err_set(err, ERR_PARSE, "config.json: no model.metadata.path");
   return archive_read_member(path, model, INSPECT_MAX_FILE, data, len, err);
 }
@@ -425,24 +435,29 @@ static int read_nn_archive(const char *path, json_t **cfg, uint8_t **data, size_
 static void print_nn_archive(FILE *out, const char *path, const json_t *cfg) {
   const json_t *m = json_object_get(cfg, "model"), *meta = json_object_get(m, "metadata");
   fprintf(out, "%s: NN Archive (config_version %s): model '%s', %s, precision %s\n", path,
-          json_string_value(json_object_get(cfg, "config_version")), json_string_value(json_object_get(meta, "name")),
-          json_string_value(json_object_get(meta, "path")), json_string_value(json_object_get(meta, "precision")));
+          json_string_value(json_object_get(cfg, "config_version")),
+          json_string_value(json_object_get(meta, "name")),
+          json_string_value(json_object_get(meta, "path")),
+          json_string_value(json_object_get(meta, "precision")));
   for (int k = 0; k < 2; k++) {
     const json_t *list = json_object_get(m, k ? "outputs" : "inputs");
     size_t i;
     json_t *io;
     json_array_foreach(list, i, io) {
       char *shape = json_dumps(json_object_get(io, "shape"), JSON_COMPACT);
-      fprintf(out, "  %s %-20s %-8s %-18s %s", k ? "output" : "input ", json_string_value(json_object_get(io, "name")),
-              json_string_value(json_object_get(io, "dtype")), shape ? shape : "?", json_string_value(json_object_get(io, "layout")));
+      fprintf(out, "  %s %-20s %-8s %-18s %s", k ? "output" : "input ",
+              json_string_value(json_object_get(io, "name")),
+              json_string_value(json_object_get(io, "dtype")), shape ? shape : "?",
+              json_string_value(json_object_get(io, "layout")));
       free(shape);
       const json_t *pp = json_object_get(io, "preprocessing");
       if (pp) {
         char *mean = json_dumps(json_object_get(pp, "mean"), JSON_COMPACT | JSON_ENCODE_ANY);
         char *scale = json_dumps(json_object_get(pp, "scale"), JSON_COMPACT | JSON_ENCODE_ANY);
         const char *dai = json_string_value(json_object_get(pp, "dai_type"));
-        fprintf(out, "  %s  dai_type %s, mean %s, scale %s, interleaved_to_planar %s", json_string_value(json_object_get(io, "input_type")),
-                dai ? dai : "-", mean ? mean : "?", scale ? scale : "?",
+        fprintf(out, "  %s  dai_type %s, mean %s, scale %s, interleaved_to_planar %s",
+                json_string_value(json_object_get(io, "input_type")), dai ? dai : "-",
+                mean ? mean : "?", scale ? scale : "?",
                 json_is_true(json_object_get(pp, "interleaved_to_planar")) ? "true" : "false");
         free(mean);
         free(scale);

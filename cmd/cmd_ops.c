@@ -29,8 +29,10 @@ static void md_cell(const char *s) {
 int cmd_ops(int argc, char **argv) {
   bool json = false, md = false;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--json")) json = true;
-    else if (!strcmp(argv[i], "--markdown")) md = true;
+    if (!strcmp(argv[i], "--json"))
+      json = true;
+    else if (!strcmp(argv[i], "--markdown"))
+      md = true;
     else {
       fprintf(stderr, "blobc: unknown option '%s' for ops (see 'blobc --help')\n", argv[i]);
       return 2;
@@ -62,7 +64,8 @@ int cmd_ops(int argc, char **argv) {
     puts("| --- | --- | --- | --- |");
     for (int i = 0; i < n; i++) {
       const CoverageRow *r = &rows[i];
-      printf("| %s | %s | %s%s | ", r->name, source_of(r), coverage_how_name(r->how), r->conditional ? "*" : "");
+      printf("| %s | %s | %s%s | ", r->name, source_of(r), coverage_how_name(r->how),
+             r->conditional ? "*" : "");
       md_cell(r->detail);
       puts(" |");
     }
@@ -73,8 +76,9 @@ int cmd_ops(int argc, char **argv) {
       counts[r->how]++;
       printf("%-30s %-12s %-12s %s\n", r->name, source_of(r), coverage_how_name(r->how), r->detail);
     }
-    printf("%d names: %d stage, %d rewrite, %d view, %d folded, %d unsupported\n", n, counts[COV_STAGE], counts[COV_REWRITE],
-           counts[COV_VIEW], counts[COV_FOLDED], counts[COV_UNSUPPORTED]);
+    printf("%d names: %d stage, %d rewrite, %d view, %d folded, %d unsupported\n", n,
+           counts[COV_STAGE], counts[COV_REWRITE], counts[COV_VIEW], counts[COV_FOLDED],
+           counts[COV_UNSUPPORTED]);
   }
   arena_free(a);
   return 0;

@@ -44,7 +44,9 @@ static void print_err(const Err *err) {
   fprintf(stderr, "blobc: %s\n", err_line(err, line, sizeof line));
 }
 
-static int cmp_str(const void *p, const void *q) { return strcmp(*(char *const *)p, *(char *const *)q); }
+static int cmp_str(const void *p, const void *q) {
+  return strcmp(*(char *const *)p, *(char *const *)q);
+}
 
 /* True when dir holds a test model: model.onnx, or an OpenVINO IR model.xml. */
 static bool has_model(const char *dir) {
@@ -79,13 +81,17 @@ static int sub_tests(char ***out, int *n, const char *dir) {
 }
 
 static const char *status_name(RefStatus s) {
-  return s == REF_PASS ? "PASS" : s == REF_FAIL ? "FAIL" : s == REF_UNSUPPORTED ? "UNSUPPORTED" : "UNINFORMATIVE";
+  return s == REF_PASS          ? "PASS"
+         : s == REF_FAIL        ? "FAIL"
+         : s == REF_UNSUPPORTED ? "UNSUPPORTED"
+                                : "UNINFORMATIVE";
 }
 
 /* Verifies one folder (or a folder of test folders), appending cases. */
 static void verify_path(RefCase **cases, int *n, const char *dir, RefMode mode) {
   struct stat sb;
-  if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode)) return; /* a shell glob over a data folder also matches LICENSE, README.md */
+  if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode))
+    return; /* a shell glob over a data folder also matches LICENSE, README.md */
   char **subs = NULL;
   int n_subs = 0;
   if (!has_model(dir) && sub_tests(&subs, &n_subs, dir) == 0 && n_subs > 0) {
@@ -113,8 +119,10 @@ static void verify_path(RefCase **cases, int *n, const char *dir, RefMode mode) 
 
 /* "%.3g" of v, "-" when v < 0 (not compared). */
 static const char *num(char *buf, size_t size, double v) {
-  if (v < 0) snprintf(buf, size, "-");
-  else snprintf(buf, size, "%.3g", v);
+  if (v < 0)
+    snprintf(buf, size, "-");
+  else
+    snprintf(buf, size, "%.3g", v);
   return buf;
 }
 
@@ -125,10 +133,14 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
     json_t *t = json_object();
     json_object_set_new(t, "name", json_string(cases[i].name));
     json_object_set_new(t, "status", json_string(status_name(cases[i].status)));
-    json_object_set_new(t, "max_abs_err", cases[i].max_abs_err < 0 ? json_null() : json_real(cases[i].max_abs_err));
-    json_object_set_new(t, "max_rel_err", cases[i].max_rel_err < 0 ? json_null() : json_real(cases[i].max_rel_err));
-    json_object_set_new(t, "fp16_roundings", cases[i].roundings < 0 ? json_null() : json_real(cases[i].roundings));
-    json_object_set_new(t, "tolerance", cases[i].roundings < 0 ? json_null() : json_real(cases[i].tol));
+    json_object_set_new(t, "max_abs_err",
+                        cases[i].max_abs_err < 0 ? json_null() : json_real(cases[i].max_abs_err));
+    json_object_set_new(t, "max_rel_err",
+                        cases[i].max_rel_err < 0 ? json_null() : json_real(cases[i].max_rel_err));
+    json_object_set_new(t, "fp16_roundings",
+                        cases[i].roundings < 0 ? json_null() : json_real(cases[i].roundings));
+    json_object_set_new(t, "tolerance",
+                        cases[i].roundings < 0 ? json_null() : json_real(cases[i].tol));
     json_object_set_new(t, "message", json_string(cases[i].msg));
     json_array_append_new(tests, t);
   }
@@ -164,7 +176,8 @@ int cmd_verify(int argc, char **argv) {
   const char *via = opt_isset(&args.run, OPT_VIA) ? opt_str(&args.run, OPT_VIA) : "graph";
   bool json = opt_isset(&args.run, OPT_JSON) && opt_int(&args.run, OPT_JSON);
   if (!args.n_pos) {
-    fprintf(stderr, "blobc verify: no test folder given (usage: blobc verify DIR... [--via graph|graph-fp16|blob] [--json])\n");
+    fprintf(stderr, "blobc verify: no test folder given (usage: blobc verify DIR... [--via "
+                    "graph|graph-fp16|blob] [--json])\n");
     opt_args_free(&args);
     arena_free(pa);
     return 2;
@@ -180,12 +193,14 @@ int cmd_verify(int argc, char **argv) {
   } else {
     for (int i = 0; i < n; i++) {
       char r[32], u[32], t[32];
-      printf("%s %s %s %s/%s\n", status_name(cases[i].status), cases[i].name, num(r, sizeof r, cases[i].max_rel_err),
-             num(u, sizeof u, cases[i].roundings), num(t, sizeof t, cases[i].roundings < 0 ? -1 : cases[i].tol));
-      if (cases[i].status != REF_PASS) fprintf(stderr, "blobc verify: %s: %s\n", cases[i].name, cases[i].msg);
+      printf("%s %s %s %s/%s\n", status_name(cases[i].status), cases[i].name,
+             num(r, sizeof r, cases[i].max_rel_err), num(u, sizeof u, cases[i].roundings),
+             num(t, sizeof t, cases[i].roundings < 0 ? -1 : cases[i].tol));
+      if (cases[i].status != REF_PASS)
+        fprintf(stderr, "blobc verify: %s: %s\n", cases[i].name, cases[i].msg);
     }
-    printf("%d passed, %d failed, %d unsupported, %d uninformative\n", count[REF_PASS], count[REF_FAIL],
-           count[REF_UNSUPPORTED], count[REF_UNINFORMATIVE]);
+    printf("%d passed, %d failed, %d unsupported, %d uninformative\n", count[REF_PASS],
+           count[REF_FAIL], count[REF_UNSUPPORTED], count[REF_UNINFORMATIVE]);
   }
   fflush(stdout);
   free(cases);
@@ -201,13 +216,15 @@ static void sanitize(char *out, size_t size, const char *name, int k) {
   size_t n = 0;
   for (const char *p = name; *p && n + 1 < size && n < 200; p++) {
     char ch = *p;
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-              ch == '_' || ch == '-';
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-';
     out[n++] = ok ? ch : '_';
   }
   out[n] = 0;
-  if (n == 0) snprintf(out, size, "output_%d", k);
-  else if (out[0] == '.') out[0] = '_';
+  if (n == 0)
+    snprintf(out, size, "output_%d", k);
+  else if (out[0] == '.')
+    out[0] = '_';
 }
 
 /* NHWC image [1,H,W,C] to NCHW when the model input t is NCHW with C channels. */
@@ -215,7 +232,8 @@ static int fit_image(RefTensor *in, const IrTensor *t, Err *err) {
   if (in->rank != 4 || t->rank != 4) return 0;
   int64_t H = in->dims[1], W = in->dims[2], C = in->dims[3];
   bool nhwc = (t->dims[3] == C || t->dims[3] < 0) && (t->dims[1] == H || t->dims[1] < 0);
-  bool nchw = t->dims[1] == C && (t->dims[2] == H || t->dims[2] < 0) && (t->dims[3] == W || t->dims[3] < 0);
+  bool nchw =
+      t->dims[1] == C && (t->dims[2] == H || t->dims[2] < 0) && (t->dims[3] == W || t->dims[3] < 0);
   if (nhwc || !nchw) return 0;
   RefTensor o = {0};
   if (ref_tensor_alloc(&o, in->dtype, 4, (int64_t[]){1, C, H, W}, err) < 0) return -1;
@@ -241,11 +259,13 @@ static int load_input(RefTensor *feed, bool *given, const IrGraph *g, const char
   }
   if (k < 0) {
     if (g->n_inputs != 1)
-      return err_set(err, ERR_USAGE, "--input '%s': say which input (NAME=FILE); the model has %d inputs", arg,
+      return err_set(err, ERR_USAGE,
+                     "--input '%s': say which input (NAME=FILE); the model has %d inputs", arg,
                      g->n_inputs);
     k = 0;
   }
-  if (given[k]) return err_set(err, ERR_USAGE, "input '%s' is given twice", g->tensors[g->inputs[k]].name);
+  if (given[k])
+    return err_set(err, ERR_USAGE, "input '%s' is given twice", g->tensors[g->inputs[k]].name);
   char *pbname = NULL;
   if (tio_read_any(&feed[k], &pbname, file, err) < 0) return -1;
   free(pbname);
@@ -256,20 +276,23 @@ static int load_input(RefTensor *feed, bool *given, const IrGraph *g, const char
 }
 
 /* Writes outs[k] as DIR/<sanitised names[k]>.npy and prints one line per output. */
-static int write_named(const char *const *names_in, const RefTensor *outs, int n, const char *dir, Err *err) {
+static int write_named(const char *const *names_in, const RefTensor *outs, int n, const char *dir,
+                       Err *err) {
   if (io_mkdirs(dir, err) < 0) return -1;
-  char (*names)[256] = calloc((size_t)n + 1, sizeof *names);
+  char(*names)[256] = calloc((size_t)n + 1, sizeof *names);
   if (!names) return err_set(err, ERR_OOM, "out of memory");
   int rc = 0;
   for (int k = 0; k < n && rc == 0; k++) {
     sanitize(names[k], sizeof names[k], names_in[k], k);
     for (int j = 0; j < k; j++) /* two names that sanitise alike get the output index appended */
-      if (!strcmp(names[j], names[k])) snprintf(names[k] + strlen(names[k]), sizeof names[k] - strlen(names[k]), "_%d", k);
+      if (!strcmp(names[j], names[k]))
+        snprintf(names[k] + strlen(names[k]), sizeof names[k] - strlen(names[k]), "_%d", k);
     char path[4600], shape[256];
     snprintf(path, sizeof path, "%s/%s.npy", dir, names[k]);
     rc = tio_write_npy(path, &outs[k], err);
     if (rc == 0)
-      printf("%s: %s %s -> %s\n", names_in[k], dtype_name(outs[k].dtype), ref_shape_str(&outs[k], shape, sizeof shape), path);
+      printf("%s: %s %s -> %s\n", names_in[k], dtype_name(outs[k].dtype),
+             ref_shape_str(&outs[k], shape, sizeof shape), path);
   }
   free(names);
   return rc;
@@ -308,7 +331,8 @@ static int run_blob(const char *path, const char **inputs, int n_inputs, const c
     err_set(&err, ERR_OOM, "out of memory");
     goto done;
   }
-  if (io_read_file(&data, &len, path, (size_t)1 << 32, &err) < 0 || blob_parse(&b, a, data, len, path, &err) < 0) {
+  if (io_read_file(&data, &len, path, (size_t)1 << 32, &err) < 0 ||
+      blob_parse(&b, a, data, len, path, &err) < 0) {
     err_where(&err, path, 0, NULL, NULL);
     goto done;
   }
@@ -316,12 +340,13 @@ static int run_blob(const char *path, const char **inputs, int n_inputs, const c
     const char *arg = inputs[i], *eq = strchr(arg, '='), *file = arg;
     if (eq) { /* NAME=FILE when NAME is one of the blob's inputs */
       for (uint32_t k = 0; k < b->hdr.inputs_count && !names[i]; k++)
-        if (strlen(b->inputs[k].name) == (size_t)(eq - arg) && !strncmp(b->inputs[k].name, arg, (size_t)(eq - arg)))
+        if (strlen(b->inputs[k].name) == (size_t)(eq - arg) &&
+            !strncmp(b->inputs[k].name, arg, (size_t)(eq - arg)))
           names[i] = strdup(b->inputs[k].name), file = eq + 1;
     }
     if (!names[i] && b->hdr.inputs_count != 1) {
-      err_set(&err, ERR_USAGE, "--input '%s': say which input (NAME=FILE); the blob has %u inputs", arg,
-              b->hdr.inputs_count);
+      err_set(&err, ERR_USAGE, "--input '%s': say which input (NAME=FILE); the blob has %u inputs",
+              arg, b->hdr.inputs_count);
       goto done;
     }
     char *pbname = NULL;
@@ -336,7 +361,8 @@ static int run_blob(const char *path, const char **inputs, int n_inputs, const c
     if (err.code != ERR_USAGE) rc = 1, err_where(&err, path, 0, NULL, NULL);
     goto done;
   }
-  rc = write_named((const char *const *)res.names, res.outputs, res.n_out, out_dir, &err) < 0 ? 1 : 0;
+  rc = write_named((const char *const *)res.names, res.outputs, res.n_out, out_dir, &err) < 0 ? 1
+                                                                                              : 0;
 done:
   if (rc) print_err(&err);
   blob_result_free(&res);
@@ -354,7 +380,8 @@ int cmd_run(int argc, char **argv) {
   Arena *pa = arena_new();
   OptArgs args;
   Err perr = {0};
-  if (opt_cli_parse(&args, CMD_RUN, argc - 1, argv + 1, pa, &perr) < 0 || args.help || args.n_pos != 1) {
+  if (opt_cli_parse(&args, CMD_RUN, argc - 1, argv + 1, pa, &perr) < 0 || args.help ||
+      args.n_pos != 1) {
     int rc = 2;
     if (args.help) {
       Buf b = BUF_INIT;
@@ -365,14 +392,16 @@ int cmd_run(int argc, char **argv) {
     } else if (perr.msg[0]) {
       fprintf(stderr, "blobc run: %s\n", perr.msg);
     } else {
-      fprintf(stderr, "blobc run: %s (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n",
+      fprintf(stderr,
+              "blobc run: %s (usage: blobc run MODEL --input [NAME=]FILE ... [-o DIR] [--fp16])\n",
               args.n_pos ? "one model at a time" : "no model given");
     }
     opt_args_free(&args);
     arena_free(pa);
     return rc;
   }
-  const char *model = args.pos[0], *out_dir = opt_isset(&args.run, OPT_OUTPUT) ? opt_str(&args.run, OPT_OUTPUT) : ".";
+  const char *model = args.pos[0],
+             *out_dir = opt_isset(&args.run, OPT_OUTPUT) ? opt_str(&args.run, OPT_OUTPUT) : ".";
   bool fp16 = opt_isset(&args.run, OPT_FP16) && opt_int(&args.run, OPT_FP16);
   const OptVal *iv = &args.run.v[OPT_RUN_INPUT];
   int n_inputs = iv->line ? iv->n : 0;
@@ -380,7 +409,8 @@ int cmd_run(int argc, char **argv) {
   if (!inputs) return 1;
   for (int i = 0; i < n_inputs; i++) inputs[i] = iv->u.sv[i];
   size_t ml = strlen(model);
-  if (ml > 5 && !strcasecmp(model + ml - 5, ".blob")) { /* --fp16 has no effect: a blob runs in its own types */
+  if (ml > 5 && !strcasecmp(model + ml - 5,
+                            ".blob")) { /* --fp16 has no effect: a blob runs in its own types */
     int brc = run_blob(model, inputs, n_inputs, out_dir);
     free(inputs);
     opt_args_free(&args);
@@ -396,7 +426,10 @@ int cmd_run(int argc, char **argv) {
   if (compile_load(&g, a, model, &err) < 0) goto done;
   feed = calloc((size_t)g->n_inputs + 1, sizeof *feed);
   given = calloc((size_t)g->n_inputs + 1, sizeof *given);
-  if (!feed || !given) { err_set(&err, ERR_OOM, "out of memory"); goto done; }
+  if (!feed || !given) {
+    err_set(&err, ERR_OOM, "out of memory");
+    goto done;
+  }
   for (int i = 0; i < n_inputs; i++)
     if (load_input(feed, given, g, inputs[i], &err) < 0) {
       if (err.code == ERR_USAGE) rc = 2;
@@ -411,7 +444,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (ref_bind_input(g, t, &feed[k], &err) < 0) goto done;
   }
-  if (ir_infer(g, &err) < 0 || ref_run(g, fp16 ? REF_FP16 : REF_FP32, feed, g->n_inputs, &outs, &n_outs, &err) < 0 ||
+  if (ir_infer(g, &err) < 0 ||
+      ref_run(g, fp16 ? REF_FP16 : REF_FP32, feed, g->n_inputs, &outs, &n_outs, &err) < 0 ||
       write_outputs(g, outs, out_dir, &err) < 0)
     goto done;
   rc = 0;

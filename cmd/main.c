@@ -41,10 +41,10 @@ int cmd_ops(int argc, char **argv);
 /* ---- interrupts ------------------------------------------------------------------------------ */
 
 /* What the signal handler needs; written before the handler is installed or by the command. */
-static char g_out_dir[4096];             /* the folder the command writes */
-static volatile sig_atomic_t g_signals;  /* Ctrl-C count */
+static char g_out_dir[4096];                 /* the folder the command writes */
+static volatile sig_atomic_t g_signals;      /* Ctrl-C count */
 static volatile sig_atomic_t g_sig = SIGINT; /* the signal that stops the run: exit 128 + it */
-static volatile sig_atomic_t g_abort_first; /* convert: the first Ctrl-C aborts */
+static volatile sig_atomic_t g_abort_first;  /* convert: the first Ctrl-C aborts */
 
 /* Async-signal-safe: unlinks this process's temporary files (`*.tmp.<pid>.*`) in dir. */
 static void sweep_dir(int dirfd, const char *tag, size_t tag_len, int depth) {
@@ -87,7 +87,8 @@ static void abort_now(void) {
     int k = 5;
     char digits[16];
     int nd = 0;
-    for (long pid = (long)getpid(); pid > 0 && nd < 15; pid /= 10) digits[nd++] = (char)('0' + pid % 10);
+    for (long pid = (long)getpid(); pid > 0 && nd < 15; pid /= 10)
+      digits[nd++] = (char)('0' + pid % 10);
     while (nd > 0) tag[k++] = digits[--nd];
     tag[k++] = '.';
     int fd = open(g_out_dir, O_RDONLY | O_DIRECTORY);
@@ -96,8 +97,7 @@ static void abort_now(void) {
       close(fd);
     }
   }
-  if (write(2, msg, sizeof msg - 1) < 0) {
-  }
+  if (write(2, msg, sizeof msg - 1) < 0) {}
   _exit(128 + g_sig);
 }
 
@@ -105,9 +105,9 @@ static void on_signal(int sig) {
   if (!g_signals) g_sig = sig;
   g_signals++;
   if (g_signals >= 2 || g_abort_first) abort_now();
-  static const char msg[] = "\nblobc: interrupted: finishing the running models (Ctrl-C again aborts at once)\n";
-  if (write(2, msg, sizeof msg - 1) < 0) {
-  }
+  static const char msg[] =
+      "\nblobc: interrupted: finishing the running models (Ctrl-C again aborts at once)\n";
+  if (write(2, msg, sizeof msg - 1) < 0) {}
   pool_request_stop(sig);
 }
 
@@ -121,7 +121,8 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg) {
 }
 
 static int cmd_archive(int argc, char **argv) {
-  if (argc != 4 || strcmp(argv[2], "verify")) return usage_error("archive", "usage: blobc archive verify FILE.tar.gz%s", "");
+  if (argc != 4 || strcmp(argv[2], "verify"))
+    return usage_error("archive", "usage: blobc archive verify FILE.tar.gz%s", "");
   Buf rep = BUF_INIT;
   Err err = {0};
   int bad = archive_verify(argv[3], &rep, &err);
@@ -192,15 +193,23 @@ int main(int argc, char **argv) {
   int rc;
   if (bit & CMD_COMPILE) {
     /* the out dir is known once the options are read: run_command fills it before any write */
-    RunIo io = {.out = stdout, .diag = stderr, .out_dir = g_out_dir, .out_dir_size = sizeof g_out_dir};
+    RunIo io = {
+        .out = stdout, .diag = stderr, .out_dir = g_out_dir, .out_dir_size = sizeof g_out_dir};
     rc = run_command(cmd, argc - 2, argv + 2, &io);
-  } else if (!strcmp(cmd, "inspect")) rc = cmd_inspect(argc - 1, argv + 1);
-  else if (!strcmp(cmd, "archive")) rc = cmd_archive(argc, argv);
-  else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc - 1, argv + 1);
-  else if (!strcmp(cmd, "import-omz")) rc = cmd_import_omz(argc - 1, argv + 1);
-  else if (!strcmp(cmd, "report")) rc = cmd_report(argc - 1, argv + 1);
-  else if (!strcmp(cmd, "ops")) rc = cmd_ops(argc - 1, argv + 1);
-  else rc = cmd_run(argc - 1, argv + 1);
+  } else if (!strcmp(cmd, "inspect"))
+    rc = cmd_inspect(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "archive"))
+    rc = cmd_archive(argc, argv);
+  else if (!strcmp(cmd, "verify"))
+    rc = cmd_verify(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "import-omz"))
+    rc = cmd_import_omz(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "report"))
+    rc = cmd_report(argc - 1, argv + 1);
+  else if (!strcmp(cmd, "ops"))
+    rc = cmd_ops(argc - 1, argv + 1);
+  else
+    rc = cmd_run(argc - 1, argv + 1);
   fflush(stdout);
   xmlCleanupParser();
   return rc;

@@ -16,7 +16,9 @@
 #include "frontend/frontends.h"
 #include "passes/passes.h"
 
-int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) { return fe_load(out, a, path, err); }
+int compile_load(IrGraph **out, Arena *a, const char *path, Err *err) {
+  return fe_load(out, a, path, err);
+}
 
 static const char *verdict_name(Verdict v) {
   switch (v) {
@@ -34,7 +36,10 @@ static const char *input_shapes(Arena *a, const IrGraph *g, const IrNode *n) {
   for (int k = 0; k < n->n_inputs; k++) {
     if (k) buf_put(&b, ", ", 2);
     int t = n->inputs[k];
-    if (t < 0) { buf_printf(&b, "-"); continue; }
+    if (t < 0) {
+      buf_printf(&b, "-");
+      continue;
+    }
     buf_printf(&b, "%s %s", dtype_name(g->tensors[t].dtype), ir_shape_str(a, &g->tensors[t]));
   }
   buf_put(&b, "", 1);
@@ -48,8 +53,11 @@ static void fill_io(Arena *a, CompIo *io, const IrGraph *g, int t) {
   io->name = arena_strdup(a, x->name);
   io->dtype = dtype_name(x->dtype);
   io->shape = ir_shape_str(a, x);
-  io->precision = x->dtype == DT_U8 ? "U8" : x->dtype == DT_F16 ? "FP16" : x->dtype == DT_F32 ? "FP32"
-                : x->dtype == DT_I32 ? "I32" : dtype_name(x->dtype);
+  io->precision = x->dtype == DT_U8    ? "U8"
+                  : x->dtype == DT_F16 ? "FP16"
+                  : x->dtype == DT_F32 ? "FP32"
+                  : x->dtype == DT_I32 ? "I32"
+                                       : dtype_name(x->dtype);
   /* as the host feeds it; planar by default */
   io->layout = layout_name(x->layout != LAYOUT_NONE ? x->layout : layout_default(x->rank));
 }
@@ -70,11 +78,16 @@ static void count_ops(CompileResult *res, const IrGraph *g) {
       c = &res->ops[res->n_ops++];
       c->op = arena_strdup(res->arena, n->op_type);
     }
-    if (n->dead) c->folded++;
-    else if (n->verdict == VERDICT_UNSUPPORTED) c->unsupported++;
-    else if (n->verdict == VERDICT_BLOCKED) c->blocked++;
-    else if (n->verdict == VERDICT_CONVERTED) c->converted++;
-    else c->supported++;
+    if (n->dead)
+      c->folded++;
+    else if (n->verdict == VERDICT_UNSUPPORTED)
+      c->unsupported++;
+    else if (n->verdict == VERDICT_BLOCKED)
+      c->blocked++;
+    else if (n->verdict == VERDICT_CONVERTED)
+      c->converted++;
+    else
+      c->supported++;
   }
   qsort(res->ops, (size_t)res->n_ops, sizeof(CompOpCount), cmp_opcount);
 }
@@ -87,7 +100,8 @@ static CompIssue *issue_of(CompileResult *res, const IrGraph *g, const IrNode *n
   const char *verdict = verdict_name(n->verdict);
   for (int k = 0; k < res->n_issues; k++) {
     CompIssue *is = &res->issues[k];
-    if (same(is->op, n->op_type) && same(is->verdict, verdict) && same(is->reason, n->reason) && same(is->fix, n->fix))
+    if (same(is->op, n->op_type) && same(is->verdict, verdict) && same(is->reason, n->reason) &&
+        same(is->fix, n->fix))
       return is;
   }
   CompIssue *is = &res->issues[res->n_issues++];
@@ -112,7 +126,10 @@ static void summarize_verdicts(CompileResult *res, const IrGraph *g) {
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     group[i] = -1;
-    if (n->dead) { res->n_folded++; continue; }
+    if (n->dead) {
+      res->n_folded++;
+      continue;
+    }
     if (n->verdict == VERDICT_SUPPORTED) res->n_supported++;
     if (n->verdict == VERDICT_CONVERTED) res->n_converted++;
     if (n->verdict == VERDICT_UNSUPPORTED) res->n_unsupported++;
@@ -125,7 +142,9 @@ static void summarize_verdicts(CompileResult *res, const IrGraph *g) {
   }
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
-    if (n->dead || n->verdict != VERDICT_BLOCKED || n->blocked_by < 0 || n->blocked_by >= g->n_nodes) continue;
+    if (n->dead || n->verdict != VERDICT_BLOCKED || n->blocked_by < 0 ||
+        n->blocked_by >= g->n_nodes)
+      continue;
     int k = group[n->blocked_by];
     if (k < 0) continue;
     CompIssue *is = &res->issues[k];
@@ -141,21 +160,24 @@ static void summarize_verdicts(CompileResult *res, const IrGraph *g) {
   }
 }
 
-char *compile_issue_line(char *buf, size_t size, const char *model, const CompIssue *is, bool with_fix) {
+char *compile_issue_line(char *buf, size_t size, const char *model, const CompIssue *is,
+                         bool with_fix) {
   size_t k = 0;
   int w;
   if (is->count > 1)
-    w = snprintf(buf, size, "%s: %d\u00d7 %s (first '%s'): %s: %s", model, is->count, is->op, is->node, is->verdict, is->reason);
+    w = snprintf(buf, size, "%s: %d\u00d7 %s (first '%s'): %s: %s", model, is->count, is->op,
+                 is->node, is->verdict, is->reason);
   else
-    w = snprintf(buf, size, "%s: node '%s' (%s): %s: %s", model, is->node, is->op, is->verdict, is->reason);
+    w = snprintf(buf, size, "%s: node '%s' (%s): %s: %s", model, is->node, is->op, is->verdict,
+                 is->reason);
   k = w < 0 ? 0 : (size_t)w < size ? (size_t)w : size - 1;
   if (with_fix && is->fix && is->fix[0] && k < size) {
     w = snprintf(buf + k, size - k, "; fix: %s", is->fix);
     k = w < 0 ? k : k + (size_t)w < size ? k + (size_t)w : size - 1;
   }
   if (is->n_blocked && k < size)
-    snprintf(buf + k, size - k, "; blocks %d node%s below %s", is->n_blocked, is->n_blocked == 1 ? "" : "s",
-             is->count > 1 ? "them" : "it");
+    snprintf(buf + k, size - k, "; blocks %d node%s below %s", is->n_blocked,
+             is->n_blocked == 1 ? "" : "s", is->count > 1 ? "them" : "it");
   return buf;
 }
 
@@ -226,10 +248,9 @@ static void hw_summary(CompileResult *res, const BlobStats *bs) {
   }
 }
 
-
 typedef struct {
   Job job;
-  Arena *a;           /* the graph: freed when this model is done */
+  Arena *a; /* the graph: freed when this model is done */
   IrGraph *g;
   int64_t model_held; /* the decoded model file, charged until ir_detach releases it */
 } CompileState;
@@ -258,7 +279,10 @@ static int backend_fits(uint64_t need, Err *err) {
   return job_fits(need) ? 0 : job_poll(err);
 }
 
-static bool want_ir(const CompileOptions *opt, const CompileResult *res) { (void)res; return opt->want_ir; }
+static bool want_ir(const CompileOptions *opt, const CompileResult *res) {
+  (void)res;
+  return opt->want_ir;
+}
 static bool want_blob(const CompileOptions *opt, const CompileResult *res) {
   return opt->want_blob && res->n_unsupported == 0 && !opt->superblob;
 }
@@ -349,7 +373,8 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   int rc = -1;
   PassStats st = {0};
   double t0 = io_now();
-  uint64_t max_file = opt->limits.max_file_bytes ? opt->limits.max_file_bytes : LIMIT_DEFAULT_FILE_BYTES;
+  uint64_t max_file =
+      opt->limits.max_file_bytes ? opt->limits.max_file_bytes : LIMIT_DEFAULT_FILE_BYTES;
   int64_t max_nodes = opt->limits.max_nodes ? opt->limits.max_nodes : LIMIT_DEFAULT_NODES;
   struct stat sb;
   IrGraph *g = NULL;
@@ -368,11 +393,13 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   if (compile_load(&s->g, s->a, opt->source, err) < 0) goto done;
   g = s->g;
   ir_collect(g); /* the arrays loading outgrew */
-  g->max_tensor_bytes = opt->limits.max_tensor_bytes ? opt->limits.max_tensor_bytes : LIMIT_DEFAULT_TENSOR_BYTES;
+  g->max_tensor_bytes =
+      opt->limits.max_tensor_bytes ? opt->limits.max_tensor_bytes : LIMIT_DEFAULT_TENSOR_BYTES;
   g->drop_dead_consts = true; /* nothing here looks at folded intermediates */
   if (g->n_nodes > max_nodes) {
     err_where(err, opt->source, 0, NULL, NULL);
-    err_set(err, ERR_OOM, "the model has %d nodes, over the limit of %lld (--max-nodes)", g->n_nodes, (long long)max_nodes);
+    err_set(err, ERR_OOM, "the model has %d nodes, over the limit of %lld (--max-nodes)",
+            g->n_nodes, (long long)max_nodes);
     goto done;
   }
   if (g->n_outputs == 0) {
@@ -385,10 +412,15 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   res->t_load = t1 - t0;
   bool verify = ir_verify_enabled();
   if (verify && ir_verify(g, "loading", err) < 0) goto done;
-  static const struct { const char *pass, *stage; } STAGE[] = {
-      {"preprocess", "preprocessing"},        {"int_inputs", "converting integer inputs"},
-      {"infer", "inferring shapes"},          {"fuse_bn", "fusing BatchNorm"},
-      {"fold_preprocess", "folding preprocessing"}, {"verdicts", "judging VPU support"},
+  static const struct {
+    const char *pass, *stage;
+  } STAGE[] = {
+      {"preprocess", "preprocessing"},
+      {"int_inputs", "converting integer inputs"},
+      {"infer", "inferring shapes"},
+      {"fuse_bn", "fusing BatchNorm"},
+      {"fold_preprocess", "folding preprocessing"},
+      {"verdicts", "judging VPU support"},
       {"fp16", "converting to FP16"},
   };
   for (int p = 0; p < PASS_COUNT; p++) {
@@ -416,8 +448,8 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
   res->t_backend = io_now() - t2;
   rc = 0;
 done:
-  if (rc < 0 && g && res->n_issues == 0 && g->n_nodes && res->inputs == NULL && err->code != ERR_INTERRUPTED &&
-      err->code != ERR_OOM) {
+  if (rc < 0 && g && res->n_issues == 0 && g->n_nodes && res->inputs == NULL &&
+      err->code != ERR_INTERRUPTED && err->code != ERR_OOM) {
     /* keep whatever verdicts exist for the report */
     summarize(res, g, opt);
   }
@@ -426,25 +458,27 @@ done:
 
 int compile_model(CompileResult *res, const CompileOptions *opt, Err *err) {
   memset(res, 0, sizeof *res);
-  res->arena = arena_new(); /* the summary: small, lives as long as the result (made outside the job) */
+  res->arena =
+      arena_new(); /* the summary: small, lives as long as the result (made outside the job) */
   CompileState *s = calloc(1, sizeof *s);
   if (!s) {
     err_where(err, opt->source, 0, NULL, NULL);
     return err_set(err, ERR_OOM, "out of memory");
   }
-  uint64_t limit = opt->limits.max_model_bytes ? opt->limits.max_model_bytes : job_default_budget(1);
+  uint64_t limit =
+      opt->limits.max_model_bytes ? opt->limits.max_model_bytes : job_default_budget(1);
   res->mem_limit = limit;
   job_begin(&s->job, limit, opt->stop, &s->job.jb);
   int rc;
   if (setjmp(s->job.jb) == 0) {
     s->a = arena_new();
     rc = compile_steps(s, res, opt, err);
-  } else { /* an allocation failed: everything made under the job goes */
-    ir_release(s->g);           /* the decoded model is not in an arena */
+  } else {            /* an allocation failed: everything made under the job goes */
+    ir_release(s->g); /* the decoded model is not in an arena */
     s->g = NULL;
     job_unwind(&s->job);
     s->a = NULL;
-    res->blob = (Buf)BUF_INIT;  /* grown under the job: freed by the unwind */
+    res->blob = (Buf)BUF_INIT; /* grown under the job: freed by the unwind */
     res->xml = (Buf)BUF_INIT;
     res->bin = (Buf)BUF_INIT;
     rc = job_error(&s->job, err);

@@ -25,13 +25,13 @@ typedef enum {
 } CoverageHow;
 
 typedef struct {
-  const char *name;    /* "Conv", "Convolution", ... */
-  bool onnx, ir;       /* an ONNX op type / an OpenVINO IR layer type (both for shared names;
+  const char *name; /* "Conv", "Convolution", ... */
+  bool onnx, ir;    /* an ONNX op type / an OpenVINO IR layer type (both for shared names;
                           neither: a name of the MYRIAD layer list blobc has no op for) */
   CoverageHow how;
-  const char *op;      /* the ONNX op it becomes ("" when none) */
-  const char *detail;  /* the stages, the ops it becomes, or why it is unsupported */
-  bool conditional;    /* its verdict also depends on attributes or shapes (see the verdict) */
+  const char *op;     /* the ONNX op it becomes ("" when none) */
+  const char *detail; /* the stages, the ops it becomes, or why it is unsupported */
+  bool conditional;   /* its verdict also depends on attributes or shapes (see the verdict) */
 } CoverageRow;
 
 /* Every row, sorted by name (bytewise), allocated in a; returns the count. */

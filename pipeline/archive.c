@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
@@ -19,19 +21,23 @@ static int set_filter(struct archive *a, const char *path, Err *err) {
   int rc = ARCHIVE_OK;
   if (ends_with(path, ".tar.gz") || ends_with(path, ".tgz")) {
     rc = archive_write_add_filter_gzip(a);
-    if (rc == ARCHIVE_OK) rc = archive_write_set_filter_option(a, "gzip", "timestamp", NULL); /* no mtime in the gzip header */
+    if (rc == ARCHIVE_OK)
+      rc = archive_write_set_filter_option(a, "gzip", "timestamp",
+                                           NULL); /* no mtime in the gzip header */
   } else if (ends_with(path, ".tar.xz")) {
     rc = archive_write_add_filter_xz(a);
   } else if (ends_with(path, ".tar.zst")) {
     rc = archive_write_add_filter_zstd(a);
   } else if (!ends_with(path, ".tar")) {
-    return err_set(err, ERR_USAGE, "archive name must end in .tar.gz, .tgz, .tar.xz, .tar.zst or .tar");
+    return err_set(err, ERR_USAGE,
+                   "archive name must end in .tar.gz, .tgz, .tar.xz, .tar.zst or .tar");
   }
   if (rc < ARCHIVE_WARN) return err_set(err, ERR_IO, "archive filter: %s", archive_error_string(a));
   return 0;
 }
 
-static int add_entry(struct archive *a, const char *name, const void *data, size_t len, time_t mtime, Err *err) {
+static int add_entry(struct archive *a, const char *name, const void *data, size_t len,
+                     time_t mtime, Err *err) {
   struct archive_entry *e = archive_entry_new();
   archive_entry_set_pathname(e, name);
   archive_entry_set_size(e, (la_int64_t)len);
@@ -41,13 +47,16 @@ static int add_entry(struct archive *a, const char *name, const void *data, size
   archive_entry_set_uid(e, 0);
   archive_entry_set_gid(e, 0);
   int rc = archive_write_header(a, e);
-  if (rc >= ARCHIVE_WARN && len) rc = archive_write_data(a, data, len) == (la_ssize_t)len ? ARCHIVE_OK : ARCHIVE_FATAL;
+  if (rc >= ARCHIVE_WARN && len)
+    rc = archive_write_data(a, data, len) == (la_ssize_t)len ? ARCHIVE_OK : ARCHIVE_FATAL;
   archive_entry_free(e);
-  if (rc < ARCHIVE_WARN) return err_set(err, ERR_IO, "cannot add '%s': %s", name, archive_error_string(a));
+  if (rc < ARCHIVE_WARN)
+    return err_set(err, ERR_IO, "cannot add '%s': %s", name, archive_error_string(a));
   return 0;
 }
 
-int archive_write_release(const char *path, const char *root, const char *const *files, int n, Err *err) {
+int archive_write_release(const char *path, const char *root, const char *const *files, int n,
+                          Err *err) {
   const char *sde = getenv("SOURCE_DATE_EPOCH");
   time_t mtime = sde ? (time_t)strtoll(sde, NULL, 10) : 0;
   const char **sorted = calloc((size_t)n + 1, sizeof *sorted);
@@ -80,7 +89,8 @@ int archive_write_release(const char *path, const char *root, const char *const 
     free(d);
   }
   if (rc == 0) rc = add_entry(a, "SHA256SUMS", sums.data, sums.len, mtime, err);
-  if (archive_write_close(a) != ARCHIVE_OK && rc == 0) rc = err_set(err, ERR_IO, "cannot finish: %s", archive_error_string(a));
+  if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+    rc = err_set(err, ERR_IO, "cannot finish: %s", archive_error_string(a));
   archive_write_free(a);
   if (rc == 0 && rename(tmp, path) < 0) rc = err_set(err, ERR_IO, "cannot rename into place");
   if (rc < 0) {
@@ -117,7 +127,8 @@ int archive_verify(const char *path, Buf *report, Err *err) {
     Buf data = BUF_INIT;
     char chunk[65536];
     la_ssize_t got;
-    while ((got = archive_read_data(a, chunk, sizeof chunk)) > 0) buf_put(&data, chunk, (size_t)got);
+    while ((got = archive_read_data(a, chunk, sizeof chunk)) > 0)
+      buf_put(&data, chunk, (size_t)got);
     if (got < 0) {
       rc = err_set(err, ERR_PARSE, "entry '%s': %s", name, archive_error_string(a));
       buf_free(&data);
@@ -185,8 +196,8 @@ static la_ssize_t buf_write_cb(struct archive *a, void *ctx, const void *data, s
   return (la_ssize_t)len;
 }
 
-int archive_pack(Buf *out, const char *kind, const char *const *names, const void *const *datas, const size_t *lens,
-                 int n, Err *err) {
+int archive_pack(Buf *out, const char *kind, const char *const *names, const void *const *datas,
+                 const size_t *lens, int n, Err *err) {
   const char *sde = getenv("SOURCE_DATE_EPOCH");
   time_t mtime = sde ? (time_t)strtoll(sde, NULL, 10) : 0;
   struct archive *a = archive_write_new();
@@ -205,12 +216,14 @@ int archive_pack(Buf *out, const char *kind, const char *const *names, const voi
     return rc;
   }
   for (int i = 0; i < n && rc == 0; i++) rc = add_entry(a, names[i], datas[i], lens[i], mtime, err);
-  if (archive_write_close(a) != ARCHIVE_OK && rc == 0) rc = err_set(err, ERR_IO, "cannot finish archive: %s", archive_error_string(a));
+  if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+    rc = err_set(err, ERR_IO, "cannot finish archive: %s", archive_error_string(a));
   archive_write_free(a);
   return rc;
 }
 
-int archive_read_member(const char *path, const char *name, size_t max, uint8_t **data, size_t *len, Err *err) {
+int archive_read_member(const char *path, const char *name, size_t max, uint8_t **data, size_t *len,
+                        Err *err) {
   struct archive *a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_all(a);
@@ -237,7 +250,8 @@ int archive_read_member(const char *path, const char *name, size_t max, uint8_t 
     if (got < 0) {
       buf_free(&b);
       err_where(err, path, 0, NULL, NULL);
-      err_set(err, ERR_PARSE, "entry '%s': %s", name, max && got == -1 ? "too large" : archive_error_string(a));
+      err_set(err, ERR_PARSE, "entry '%s': %s", name,
+              max && got == -1 ? "too large" : archive_error_string(a));
     } else {
       *data = b.data ? b.data : calloc(1, 1);
       *len = b.len;
@@ -247,8 +261,10 @@ int archive_read_member(const char *path, const char *name, size_t max, uint8_t 
   }
   if (rc < 0 && !err->msg[0]) {
     err_where(err, path, 0, NULL, NULL);
-    if (r == ARCHIVE_EOF) err_set(err, ERR_PARSE, "no entry '%s' in the archive", name);
-    else err_set(err, ERR_PARSE, "%s", archive_error_string(a));
+    if (r == ARCHIVE_EOF)
+      err_set(err, ERR_PARSE, "no entry '%s' in the archive", name);
+    else
+      err_set(err, ERR_PARSE, "%s", archive_error_string(a));
   }
   archive_read_free(a);
   return rc;

@@ -68,9 +68,12 @@ int build_jobs_from_manifest(BuildJob **out, int *n, const Manifest *m, Arena *a
     o->model_name = mm->name;
     o->source = mm->source;
     o->data_type = map_prec(mm->data_type);
-    if (o->data_type == PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): one warning, FP16 stages */
+    if (o->data_type ==
+        PREC_FP32) { /* MYRIAD runs FP16 only (myriad-supported-ops.md): one warning, FP16 stages */
       if (m->path && m->path[0] && mm->line > 0) fprintf(stderr, "%s:%d: ", m->path, mm->line);
-      fprintf(stderr, "model '%s': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the blob are FP16\n",
+      fprintf(stderr,
+              "model '%s': warning: data_type FP32: MYRIAD computes in FP16 only, the IR and the "
+              "blob are FP16\n",
               mm->name);
       o->data_type = PREC_FP16;
     }
@@ -174,7 +177,6 @@ static void progress(RunCtx *ctx, const BuildJob *j) {
   pthread_mutex_unlock(&p->mu);
 }
 
-
 /* The model's folder, created and checked (no symlink): 0, or -1 with j->err filled. */
 static int model_dir(BuildJob *j, const BuildOptions *bo, char *dir, size_t size) {
   snprintf(dir, size, "%s/%s", bo->out_dir, j->name);
@@ -182,7 +184,9 @@ static int model_dir(BuildJob *j, const BuildOptions *bo, char *dir, size_t size
   if (io_mkdirs(dir, &j->err) < 0) return -1;
   if (lstat(dir, &lst) < 0 || !S_ISDIR(lst.st_mode)) {
     err_where(&j->err, dir, 0, j->name, NULL);
-    return err_set(&j->err, ERR_IO, "output folder is a symbolic link or not a folder: refusing to write through it");
+    return err_set(
+        &j->err, ERR_IO,
+        "output folder is a symbolic link or not a folder: refusing to write through it");
   }
   return 0;
 }
@@ -262,7 +266,8 @@ static int emit_ir(void *vctx, Buf *xml, Buf *bin, Err *err) {
   remove_stale_temps(dir);
   const char *xn = arena_printf(a, "%s.xml", j->name), *bn = arena_printf(a, "%s.bin", j->name);
   const char *paths[2] = {arena_printf(a, "%s/%s", dir, xn), arena_printf(a, "%s/%s", dir, bn)};
-  const void *datas[2] = {xml->data ? (const void *)xml->data : "", bin->data ? (const void *)bin->data : ""};
+  const void *datas[2] = {xml->data ? (const void *)xml->data : "",
+                          bin->data ? (const void *)bin->data : ""};
   size_t lens[2] = {xml->len, bin->len};
   /* written now (the buffers can go), flushed and renamed on a second thread while the blob is
    * built: the fsync of a 50 MB .bin no longer stalls the conversion */
@@ -310,14 +315,17 @@ static int write_outputs(BuildJob *j, const BuildOptions *bo) {
   int nf = 0, rc = 0;
   if (has_blob && j->nn_archive && nnarchive_build(&nn, j, &j->err) < 0) return -1;
   const Buf *bufs[4] = {&j->res.xml, &j->res.bin, &j->res.blob, &nn};
-  const char *blob_name = j->blob_file ? strrchr(j->blob_file, '/') ? strrchr(j->blob_file, '/') + 1 : j->blob_file
-                          : j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
-                                             : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
-  const char *files[4] = {arena_printf(a, "%s.xml", j->name), arena_printf(a, "%s.bin", j->name), blob_name,
-                          arena_printf(a, "%s.tar.xz", j->name)};
+  const char *blob_name =
+      j->blob_file ? strrchr(j->blob_file, '/') ? strrchr(j->blob_file, '/') + 1 : j->blob_file
+      : j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
+                         : build_blob_name(a, j->name, j->opt.openvino, j->opt.shaves);
+  const char *files[4] = {arena_printf(a, "%s.xml", j->name), arena_printf(a, "%s.bin", j->name),
+                          blob_name, arena_printf(a, "%s.tar.xz", j->name)};
   const char **targets[4] = {&j->xml_path, &j->bin_path, &j->blob_path, &j->nn_archive_path};
   for (int k = 0; k < 4; k++) {
-    bool want = k < 2 ? bo->want_ir && !j->blob_file && j->res.xml.len : k == 2 ? has_blob : nn.len > 0;
+    bool want = k < 2    ? bo->want_ir && !j->blob_file && j->res.xml.len
+                : k == 2 ? has_blob
+                         : nn.len > 0;
     if (!want) continue;
     names[nf] = files[k];
     datas[nf] = bufs[k]->data ? (const void *)bufs[k]->data : "";
@@ -344,12 +352,14 @@ static int write_outputs(BuildJob *j, const BuildOptions *bo) {
   /* the blob's SHA-256 on a second thread while the files are written and flushed */
   ShaJob sj = {j->blob_sha256, j->res.blob.data, j->res.blob.len};
   pthread_t sha_tid;
-  bool sha_started = has_blob && sj.len >= BIG_WRITE && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
+  bool sha_started =
+      has_blob && sj.len >= BIG_WRITE && pthread_create(&sha_tid, NULL, sha_thread, &sj) == 0;
   if (has_blob && !sha_started) sha_thread(&sj);
   rc = io_write_atomic_many(paths, datas, lens, nf, &j->err);
   if (sha_started) pthread_join(sha_tid, NULL);
   if (rc == 0) {
-    for (int k = 0; k < nf; k++) *rels[k] = j->blob_file ? names[k] : arena_printf(a, "%s/%s", j->name, names[k]);
+    for (int k = 0; k < nf; k++)
+      *rels[k] = j->blob_file ? names[k] : arena_printf(a, "%s/%s", j->name, names[k]);
     if (j->blob_path) j->blob_size = j->res.blob.len;
   }
   buf_free(&nn);
@@ -375,7 +385,9 @@ static void run_one(void *vctx, int i, int worker) {
   if (bo->limits.max_tensor_bytes) j->opt.limits.max_tensor_bytes = bo->limits.max_tensor_bytes;
   /* the manifest's budget, capped by --max-model-mb; else that, else the machine's share */
   uint64_t cli = bo->limits.max_model_bytes, own = j->max_model_bytes;
-  j->opt.limits.max_model_bytes = own && (!cli || own < cli) ? own : cli ? cli : ctx->default_model_bytes;
+  j->opt.limits.max_model_bytes = own && (!cli || own < cli) ? own
+                                  : cli                      ? cli
+                                                             : ctx->default_model_bytes;
   j->opt.stop = pool_stop_flag();
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
     j->t_total = io_now() - t0;
@@ -390,7 +402,8 @@ static void run_one(void *vctx, int i, int worker) {
   int rc = compile_model(&j->res, &j->opt, &j->err);
   j->opt.emit_ir = NULL;
   j->opt.emit_ctx = NULL;
-  if (join_ir(&ectx, rc == 0) < 0) rc = -1; /* the IR is on disk (or the job failed) before anything else */
+  if (join_ir(&ectx, rc == 0) < 0)
+    rc = -1; /* the IR is on disk (or the job failed) before anything else */
   if (rc == 0 && j->activation_stats && j->res.blob.len && !j->opt.superblob)
     probe_activations(&j->probe, &j->res.blob, j->res.arena);
   if (rc == 0 && pool_stop_requested() && (bo->want_blob || bo->want_ir)) {
@@ -410,7 +423,8 @@ static void run_one(void *vctx, int i, int worker) {
       err_where(&j->err, NULL, -1, j->name, NULL);
     }
   }
-  if (j->status != JOB_OK && j->status != JOB_UNSUPPORTED && !j->blob_file) { /* leave no empty folder behind */
+  if (j->status != JOB_OK && j->status != JOB_UNSUPPORTED &&
+      !j->blob_file) { /* leave no empty folder behind */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/%s", bo->out_dir, j->name);
     rmdir(dir); /* fails, harmlessly, when the folder holds files (an earlier run's) */
@@ -452,16 +466,20 @@ void build_jobs_free(BuildJob *jobs, int n) {
 static void yaml_str(Buf *b, const char *s) {
   buf_put(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if (*p == '"' || *p == '\\') buf_printf(b, "\\%c", *p);
-    else if (*p < 0x20 || *p == 0x7f) buf_printf(b, "\\x%02x", *p);
-    else buf_put(b, p, 1);
+    if (*p == '"' || *p == '\\')
+      buf_printf(b, "\\%c", *p);
+    else if (*p < 0x20 || *p == 0x7f)
+      buf_printf(b, "\\x%02x", *p);
+    else
+      buf_put(b, p, 1);
   }
   buf_put(b, "\"", 1);
 }
 
 int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err) {
   Buf b = BUF_INIT;
-  buf_printf(&b, "# every option as blobc resolved it (defaults merged): pipeline/options.def\nversion: 1\nmodels:\n");
+  buf_printf(&b, "# every option as blobc resolved it (defaults merged): "
+                 "pipeline/options.def\nversion: 1\nmodels:\n");
   for (int i = 0; i < n; i++) {
     const ManifestModel *mm = jobs[i].mm;
     buf_printf(&b, "  - name: ");
@@ -492,8 +510,10 @@ int build_write_resolved(const char *path, const BuildJob *jobs, int n, Err *err
         opt_format(&b, (OptId)id, &in->opt.v[id]);
         buf_printf(&b, "\n");
       }
-      if (!written && !in->name) buf_printf(&b, "{}\n"); /* the model's first input, as the model has it */
-      else if (!written) b.len -= 8, buf_printf(&b, "\n");
+      if (!written && !in->name)
+        buf_printf(&b, "{}\n"); /* the model's first input, as the model has it */
+      else if (!written)
+        b.len -= 8, buf_printf(&b, "\n");
     }
   }
   int rc = io_write_atomic(path, b.data, b.len, err);

@@ -29,8 +29,8 @@ typedef enum {
 } JobStatus;
 
 typedef struct {
-  const char *name;          /* model name (manifest) */
-  int line;                  /* manifest line, 0 for the CLI */
+  const char *name; /* model name (manifest) */
+  int line;         /* manifest line, 0 for the CLI */
   CompileOptions opt;
   CompileResult res;
   Err err;
@@ -39,30 +39,30 @@ typedef struct {
   size_t blob_size;
   char blob_sha256[65];
   double t_total;
-  uint64_t max_model_bytes;  /* the manifest's max_model_mb in bytes, 0 = not given */
-  bool activation_stats;     /* run the blob on a probe input after compiling it (probe.h) */
+  uint64_t max_model_bytes; /* the manifest's max_model_mb in bytes, 0 = not given */
+  bool activation_stats;    /* run the blob on a probe input after compiling it (probe.h) */
   ProbeStats probe;
-  json_t *cached_record;     /* the stored record (pipeline/record.h) when the cache had this model */
-  const ManifestModel *mm;   /* the manifest entry it came from (every option as resolved), or NULL
+  json_t *cached_record;   /* the stored record (pipeline/record.h) when the cache had this model */
+  const ManifestModel *mm; /* the manifest entry it came from (every option as resolved), or NULL
                                 for a job made by hand; outlives the job */
-  bool nn_archive;           /* also write <name>.tar.xz, Luxonis' NN Archive */
+  bool nn_archive;         /* also write <name>.tar.xz, Luxonis' NN Archive */
   const char *nn_archive_path; /* relative to out_dir; NULL when not written */
-  const char *blob_file;     /* convert -o X.blob: the blob goes exactly there (no folder, no IR) */
+  const char *blob_file; /* convert -o X.blob: the blob goes exactly there (no folder, no IR) */
 } BuildJob;
 
 typedef struct {
   const char *out_dir;
   int threads;
   bool want_blob, want_ir;
-  bool quiet;                /* no per-model progress lines (errors are still shown) */
-  bool silent;               /* not even errors (check --json, library callers without diag) */
-  bool verbose;              /* also each model's unsupported/converted nodes */
-  bool use_cache;            /* skip models whose inputs, options and outputs are unchanged */
-  bool activation_stats;     /* run each blob on a probe input and report its largest activation */
-  CompileLimits limits;      /* applied to every model (0 fields = defaults). max_model_bytes
+  bool quiet;            /* no per-model progress lines (errors are still shown) */
+  bool silent;           /* not even errors (check --json, library callers without diag) */
+  bool verbose;          /* also each model's unsupported/converted nodes */
+  bool use_cache;        /* skip models whose inputs, options and outputs are unchanged */
+  bool activation_stats; /* run each blob on a probe input and report its largest activation */
+  CompileLimits limits;  /* applied to every model (0 fields = defaults). max_model_bytes
                                 0 = the manifest's max_model_mb, else job_default_budget(threads);
                                 given, it also caps the manifest's value */
-  FILE *diag;                /* progress and per-model errors; NULL = stderr */
+  FILE *diag;            /* progress and per-model errors; NULL = stderr */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

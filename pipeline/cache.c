@@ -12,7 +12,7 @@
 #include "reports/report.h" /* BLOBC_VERSION */
 
 #define CACHE_VERSION 1
-#define CACHE_DIR ".blobc-cache"
+#define CACHE_DIR     ".blobc-cache"
 
 /* Canonical text of everything that changes the outputs: every MODEL and INPUT option of
  * pipeline/options.def (so a new option is in the key without a line here), the tool version and
@@ -20,8 +20,9 @@
 static void options_digest(char out[65], const BuildJob *j) {
   const CompileOptions *o = &j->opt;
   Buf b = BUF_INIT;
-  buf_printf(&b, "tool=%s\nname=%s\nsource=%s\nblob=%d\nir=%d\nact=%d\n", BLOBC_VERSION, o->model_name,
-             o->source ? o->source : "", o->want_blob, o->want_ir, j->activation_stats);
+  buf_printf(&b, "tool=%s\nname=%s\nsource=%s\nblob=%d\nir=%d\nact=%d\n", BLOBC_VERSION,
+             o->model_name, o->source ? o->source : "", o->want_blob, o->want_ir,
+             j->activation_stats);
   if (j->mm) {
     for (int id = 0; id < OPT_COUNT; id++) {
       if (OPT_ROWS[id].level != OL_MODEL) continue;
@@ -40,13 +41,16 @@ static void options_digest(char out[65], const BuildJob *j) {
       }
     }
   } else { /* a job made by hand: the compiler's options */
-    buf_printf(&b, "dt=%d\nop=%d\nsh=%d\ncmx=%d\nov=%s\nsb=%d\nnn=%d\n", o->data_type, o->output_precision, o->shaves,
-               o->cmx_slices, o->openvino ? o->openvino : "", o->superblob, j->nn_archive);
+    buf_printf(&b, "dt=%d\nop=%d\nsh=%d\ncmx=%d\nov=%s\nsb=%d\nnn=%d\n", o->data_type,
+               o->output_precision, o->shaves, o->cmx_slices, o->openvino ? o->openvino : "",
+               o->superblob, j->nn_archive);
     for (int i = 0; i < o->n_inputs; i++) {
       const CompInput *in = &o->inputs[i];
       buf_printf(&b, "in=%s|%d|%d|", in->name ? in->name : "", in->has_shape, in->rank);
-      for (int k = 0; k < in->rank && k < IR_MAX_DIMS; k++) buf_printf(&b, "%lld,", (long long)in->shape[k]);
-      buf_printf(&b, "|%d|%d|%d|%d|%d|", in->layout, in->frame_layout, in->reverse_input_channels, in->precision, in->n_mean);
+      for (int k = 0; k < in->rank && k < IR_MAX_DIMS; k++)
+        buf_printf(&b, "%lld,", (long long)in->shape[k]);
+      buf_printf(&b, "|%d|%d|%d|%d|%d|", in->layout, in->frame_layout, in->reverse_input_channels,
+                 in->precision, in->n_mean);
       for (int k = 0; k < in->n_mean; k++) buf_printf(&b, "%.17g,", in->mean[k]);
       buf_printf(&b, "|%d|", in->n_scale);
       for (int k = 0; k < in->n_scale; k++) buf_printf(&b, "%.17g,", in->scale[k]);
@@ -62,7 +66,9 @@ typedef struct {
   long long size, mtime_ns;
 } SrcFile;
 
-static int cmp_src(const void *a, const void *b) { return strcmp(((const SrcFile *)a)->path, ((const SrcFile *)b)->path); }
+static int cmp_src(const void *a, const void *b) {
+  return strcmp(((const SrcFile *)a)->path, ((const SrcFile *)b)->path);
+}
 
 /* The model file and its stem siblings, sorted; returns the count (max 16). */
 static int source_files(SrcFile *out, const char *source) {
@@ -145,7 +151,9 @@ static bool outputs_present(json_t *outs, const char *out_dir) {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", out_dir, json_string_value(json_object_get(o, "path")));
     struct stat st;
-    if (stat(p, &st) < 0 || (json_int_t)st.st_size != json_integer_value(json_object_get(o, "size"))) return false;
+    if (stat(p, &st) < 0 ||
+        (json_int_t)st.st_size != json_integer_value(json_object_get(o, "size")))
+      return false;
   }
   return true;
 }
@@ -164,7 +172,8 @@ static void restore_job(BuildJob *j, json_t *entry) {
     snprintf(j->blob_sha256, sizeof j->blob_sha256, "%s", h ? h : "");
   }
   if (json_object_get(w, "nn_archive"))
-    j->nn_archive_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "nn_archive")));
+    j->nn_archive_path =
+        arena_strdup(j->res.arena, json_string_value(json_object_get(w, "nn_archive")));
   if (json_object_get(w, "xml")) {
     j->xml_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "xml")));
     j->bin_path = arena_strdup(j->res.arena, json_string_value(json_object_get(w, "bin")));
@@ -180,7 +189,8 @@ bool cache_lookup(BuildJob *j, const char *out_dir) {
   char sum[65];
   if (entry) entry_checksum(sum, entry);
   const char *stored = entry ? json_string_value(json_object_get(entry, "checksum")) : NULL;
-  if (!entry || !stored || strcmp(stored, sum) || json_integer_value(json_object_get(entry, "cache_version")) != CACHE_VERSION ||
+  if (!entry || !stored || strcmp(stored, sum) ||
+      json_integer_value(json_object_get(entry, "cache_version")) != CACHE_VERSION ||
       !json_is_object(json_object_get(entry, "report"))) {
     fprintf(stderr, "%s: warning: corrupt cache entry discarded\n", path);
     unlink(path);

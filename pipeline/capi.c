@@ -13,7 +13,8 @@
 const char *blobc_api_version(void) { return BLOBC_VERSION; }
 
 /* import-omz DIR -o MANIFEST.yaml */
-static int api_import(int argc, char **argv, int show, char *result, size_t rsize, char *errbuf, size_t esize) {
+static int api_import(int argc, char **argv, int show, char *result, size_t rsize, char *errbuf,
+                      size_t esize) {
   Arena *a = arena_new();
   OptArgs args;
   Err err = {0};
@@ -33,8 +34,10 @@ static int api_import(int argc, char **argv, int show, char *result, size_t rsiz
     } else {
       snprintf(result, rsize, "%s", out);
       if (show)
-        fprintf(stderr, "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n", st.found,
-                st.imported, st.skipped, out);
+        fprintf(
+            stderr,
+            "%d model.yml files: %d models imported, %d skipped (commented out); manifest: %s\n",
+            st.found, st.imported, st.skipped, out);
     }
   }
   if (rc && show) fprintf(stderr, "%s\n", errbuf);
@@ -43,8 +46,8 @@ static int api_import(int argc, char **argv, int show, char *result, size_t rsiz
   return rc;
 }
 
-int blobc_api_run(const char *cmd, int argc, const char *const *argv, int show, char *result, size_t result_size,
-                  char *err, size_t err_size) {
+int blobc_api_run(const char *cmd, int argc, const char *const *argv, int show, char *result,
+                  size_t result_size, char *err, size_t err_size) {
   char dummy_r[8], dummy_e[8];
   if (!result || !result_size) result = dummy_r, result_size = sizeof dummy_r;
   if (!err || !err_size) err = dummy_e, err_size = sizeof dummy_e;
@@ -60,7 +63,11 @@ int blobc_api_run(const char *cmd, int argc, const char *const *argv, int show, 
   if (!strcmp(cmd, "import-omz")) {
     rc = api_import(argc, copy, show, result, result_size, err, err_size);
   } else {
-    RunIo io = {.out = NULL, .diag = show ? stderr : NULL, .err = err, .err_size = err_size, .result = result,
+    RunIo io = {.out = NULL,
+                .diag = show ? stderr : NULL,
+                .err = err,
+                .err_size = err_size,
+                .result = result,
                 .result_size = result_size};
     rc = run_command(cmd, argc, copy, &io);
   }

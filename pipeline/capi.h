@@ -17,8 +17,8 @@
 
 #include <stddef.h>
 
-int blobc_api_run(const char *cmd, int argc, const char *const *argv, int show, char *result, size_t result_size,
-                  char *err, size_t err_size);
+int blobc_api_run(const char *cmd, int argc, const char *const *argv, int show, char *result,
+                  size_t result_size, char *err, size_t err_size);
 /* "0.1.0" */
 const char *blobc_api_version(void);
 

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#define MAX_INPUTS 256   /* per model; more is surely a mistake */
-#define MAX_SHOWN 64     /* user text quoted in a message is cut to this many bytes */
+#define MAX_INPUTS 256 /* per model; more is surely a mistake */
+#define MAX_SHOWN  64  /* user text quoted in a message is cut to this many bytes */
 
 /* ---- keys (generated from pipeline/options.def) ------------------------------------------- */
 
@@ -56,9 +56,9 @@ typedef struct {
   yaml_document_t *doc;
   Arena *a;
   Err *err;
-  const char *path;  /* manifest path for messages, never NULL */
-  const char *dir;   /* folder of path with its trailing '/', or "" */
-  const char *model; /* model name for messages, NULL outside a model */
+  const char *path;          /* manifest path for messages, never NULL */
+  const char *dir;           /* folder of path with its trailing '/', or "" */
+  const char *model;         /* model name for messages, NULL outside a model */
   const ManifestOptions *mo; /* never NULL */
 } Ctx;
 
@@ -82,7 +82,9 @@ static int fail_at(Ctx *c, int line, const char *fmt, ...) {
 }
 #define fail(c, n, ...) fail_at((c), node_line(n), __VA_ARGS__)
 
-static yaml_node_t *node_at(Ctx *c, yaml_node_item_t i) { return yaml_document_get_node(c->doc, i); }
+static yaml_node_t *node_at(Ctx *c, yaml_node_item_t i) {
+  return yaml_document_get_node(c->doc, i);
+}
 
 /* The scalar text of n (NUL-terminated by libyaml). */
 static const char *sval(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
@@ -282,19 +284,24 @@ static void in_overlay(OptSet *dst, const OptSet *src) {
 
 /* Checks mean/scale length against the channel count that shape + layout give. */
 static int check_channels(Ctx *c, const OptSet *o) {
-  const OptVal *shape = &o->v[OPT_SHAPE], *layout = &o->v[OPT_LAYOUT], *mean = &o->v[OPT_MEAN_VALUES],
-               *scale = &o->v[OPT_SCALE_VALUES], *rev = &o->v[OPT_REVERSE_INPUT_CHANNELS];
+  const OptVal *shape = &o->v[OPT_SHAPE], *layout = &o->v[OPT_LAYOUT],
+               *mean = &o->v[OPT_MEAN_VALUES], *scale = &o->v[OPT_SCALE_VALUES],
+               *rev = &o->v[OPT_REVERSE_INPUT_CHANNELS];
   if (!shape->line || !layout->line) return 0;
   Layout l = layout->u.layout.model;
   if (layout_rank(l) != shape->n)
-    return fail_at(c, layout->line, "layout '%s' has %d dims but 'shape' has %d", layout_name(l), layout_rank(l), shape->n);
+    return fail_at(c, layout->line, "layout '%s' has %d dims but 'shape' has %d", layout_name(l),
+                   layout_rank(l), shape->n);
   int64_t ch = shape->u.dims[layout_channel_axis(l)];
   if (mean->line && mean->n > 1 && mean->n != ch)
-    return fail_at(c, mean->line, "'mean_values' has %d values but the input has %lld channels", mean->n, (long long)ch);
+    return fail_at(c, mean->line, "'mean_values' has %d values but the input has %lld channels",
+                   mean->n, (long long)ch);
   if (scale->line && scale->n > 1 && scale->n != ch)
-    return fail_at(c, scale->line, "'scale_values' has %d values but the input has %lld channels", scale->n, (long long)ch);
+    return fail_at(c, scale->line, "'scale_values' has %d values but the input has %lld channels",
+                   scale->n, (long long)ch);
   if (rev->line && rev->u.i && ch != 3)
-    return fail_at(c, rev->line, "'reverse_input_channels' needs 3 channels, the input has %lld", (long long)ch);
+    return fail_at(c, rev->line, "'reverse_input_channels' needs 3 channels, the input has %lld",
+                   (long long)ch);
   return 0;
 }
 
@@ -320,7 +327,8 @@ static int finish_input(Ctx *c, const OptSet *o, const char *name, int line, Man
     out->n_scale = v[OPT_SCALE_VALUES].n;
     memcpy(out->scale, v[OPT_SCALE_VALUES].u.v, (size_t)out->n_scale * sizeof *out->scale);
   }
-  out->reverse_input_channels = v[OPT_REVERSE_INPUT_CHANNELS].line && v[OPT_REVERSE_INPUT_CHANNELS].u.i;
+  out->reverse_input_channels =
+      v[OPT_REVERSE_INPUT_CHANNELS].line && v[OPT_REVERSE_INPUT_CHANNELS].u.i;
   /* PREC_DEFAULT when not given: the compiler picks U8 for camera frames */
   out->precision = v[OPT_PRECISION].line ? (Precision)v[OPT_PRECISION].u.i : PREC_DEFAULT;
   out->shape_line = v[OPT_SHAPE].line;
@@ -339,16 +347,21 @@ static int finish_model(Ctx *c, const OptSet *d, const OptSet *o, ManifestModel 
   OptSet *r = &mm->opt;
   for (int id = 0; id < OPT_COUNT; id++) {
     if (OPT_ROWS[id].level != OL_MODEL) continue;
-    if (ov && ov->v[id].line) r->v[id] = ov->v[id];
-    else if (o->v[id].line) r->v[id] = o->v[id];
-    else if (d->v[id].line) r->v[id] = d->v[id];
-    else opt_default(&r->v[id], (OptId)id, c->a);
+    if (ov && ov->v[id].line)
+      r->v[id] = ov->v[id];
+    else if (o->v[id].line)
+      r->v[id] = o->v[id];
+    else if (d->v[id].line)
+      r->v[id] = d->v[id];
+    else
+      opt_default(&r->v[id], (OptId)id, c->a);
   }
   if (!r->v[OPT_CMX_SLICES].line) { /* blobconverter's rule: as many CMX slices as SHAVEs */
     r->v[OPT_CMX_SLICES] = r->v[OPT_SHAVES];
     r->v[OPT_CMX_SLICES].line = OPT_LINE_DEFAULT;
   } else if (r->v[OPT_CMX_SLICES].u.i < r->v[OPT_SHAVES].u.i) {
-    return fail_at(c, r->v[OPT_CMX_SLICES].line, "'cmx_slices' (%lld) must not be less than 'shaves' (%lld)",
+    return fail_at(c, r->v[OPT_CMX_SLICES].line,
+                   "'cmx_slices' (%lld) must not be less than 'shaves' (%lld)",
                    r->v[OPT_CMX_SLICES].u.i, r->v[OPT_SHAVES].u.i);
   }
   mm->data_type = (Precision)r->v[OPT_DATA_TYPE].u.i;
@@ -358,7 +371,8 @@ static int finish_model(Ctx *c, const OptSet *d, const OptSet *o, ManifestModel 
   mm->cmx_slices = (int)r->v[OPT_CMX_SLICES].u.i;
   mm->superblob = r->v[OPT_SUPERBLOB].u.i != 0;
   mm->hw_off = r->v[OPT_HW].u.s && !strcasecmp(r->v[OPT_HW].u.s, "off");
-  mm->max_model_mb = r->v[OPT_MAX_MODEL_MB].line ? r->v[OPT_MAX_MODEL_MB].u.i : 0; /* 0: the machine's share */
+  mm->max_model_mb =
+      r->v[OPT_MAX_MODEL_MB].line ? r->v[OPT_MAX_MODEL_MB].u.i : 0; /* 0: the machine's share */
   return 0;
 }
 
@@ -395,7 +409,8 @@ static int parse_source(Ctx *c, const yaml_node_t *n, ManifestModel *mm) {
     }
     char msg[sizeof c->err->msg];
     if (strcmp(mm->source, s))
-      snprintf(msg, sizeof msg, "source file '%.*s' not found (looked for '%s')", MAX_SHOWN, s, mm->source);
+      snprintf(msg, sizeof msg, "source file '%.*s' not found (looked for '%s')", MAX_SHOWN, s,
+               mm->source);
     else
       snprintf(msg, sizeof msg, "source file '%.*s' not found", MAX_SHOWN, s);
     if (c->mo->defer_missing_source) { /* the model's error: the others still build */
@@ -462,8 +477,10 @@ static int parse_model_name(Ctx *c, const yaml_node_t *map, ManifestModel *mm) {
   const char *s;
   if (get_str(c, n, "name", &s) < 0) return -1;
   if (!name_is_safe(s))
-    return fail(c, n, "model name '%.*s' is not a safe file name (use letters, digits, '.', '_', "
-                      "'-', not starting with '.', at most 100 characters)", MAX_SHOWN, s);
+    return fail(c, n,
+                "model name '%.*s' is not a safe file name (use letters, digits, '.', '_', "
+                "'-', not starting with '.', at most 100 characters)",
+                MAX_SHOWN, s);
   mm->name = arena_strdup(c->a, s);
   c->model = mm->name;
   return 0;
@@ -472,7 +489,8 @@ static int parse_model_name(Ctx *c, const yaml_node_t *map, ManifestModel *mm) {
 static int parse_model(Ctx *c, const yaml_node_t *map, const OptSet *defs, ManifestModel *mm) {
   static const char *const SPECIAL[] = {"name", "source", "inputs", NULL};
   c->model = NULL;
-  if (map->type != YAML_MAPPING_NODE) return fail(c, map, "each entry of 'models' must be a mapping");
+  if (map->type != YAML_MAPPING_NODE)
+    return fail(c, map, "each entry of 'models' must be a mapping");
   mm->line = node_line(map);
   if (parse_model_name(c, map, mm) < 0 || check_keys(c, map, MODEL_KEYS) < 0) return -1;
   if (!mm->name) return fail(c, map, "missing key 'name'");
@@ -560,7 +578,8 @@ static int parse_models(Ctx *c, const yaml_node_t *root, const OptSet *d, Manife
   if (len > 0x7fffffff / 2) return fail(c, n, "too many models");
   m->models = arena_array(c->a, len, sizeof *m->models);
   for (size_t i = 0; i < len; i++)
-    if (parse_model(c, node_at(c, n->data.sequence.items.start[i]), d, &m->models[i]) < 0) return -1;
+    if (parse_model(c, node_at(c, n->data.sequence.items.start[i]), d, &m->models[i]) < 0)
+      return -1;
   m->n_models = (int)len;
   c->model = NULL;
   return check_unique_names(c, n, m->models, m->n_models);
@@ -666,8 +685,8 @@ int manifest_parse_str(Manifest **out, const char *text, size_t len, const char 
   return manifest_parse_opts(out, text, len, path, NULL, err);
 }
 
-int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char *path, const ManifestOptions *mo,
-                        Err *err) {
+int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char *path,
+                        const ManifestOptions *mo, Err *err) {
   if (!text) len = 0;
   if (!text) text = "";
   Arena *a = arena_new();
@@ -675,7 +694,10 @@ int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char
   m->arena = a;
   m->path = arena_strdup(a, path ? path : "");
   const char *slash = strrchr(m->path, '/');
-  Ctx c = {.a = a, .err = err, .path = m->path, .mo = mo ? mo : &NO_OPTIONS,
+  Ctx c = {.a = a,
+           .err = err,
+           .path = m->path,
+           .mo = mo ? mo : &NO_OPTIONS,
            .dir = slash ? arena_strndup(a, m->path, (size_t)(slash - m->path) + 1) : ""};
   int rc;
   if (len > MANIFEST_MAX_BYTES)
@@ -692,7 +714,9 @@ int manifest_parse_opts(Manifest **out, const char *text, size_t len, const char
   return 0;
 }
 
-int manifest_load(Manifest **out, const char *path, Err *err) { return manifest_load_opts(out, path, NULL, err); }
+int manifest_load(Manifest **out, const char *path, Err *err) {
+  return manifest_load_opts(out, path, NULL, err);
+}
 
 int manifest_load_opts(Manifest **out, const char *path, const ManifestOptions *mo, Err *err) {
   struct stat st;
@@ -722,7 +746,8 @@ int manifest_load_opts(Manifest **out, const char *path, const ManifestOptions *
   return rc;
 }
 
-int manifest_from_args(Manifest **out, const char *source, const char *name, const OptArgs *args, Err *err) {
+int manifest_from_args(Manifest **out, const char *source, const char *name, const OptArgs *args,
+                       Err *err) {
   Arena *a = arena_new();
   Manifest *m = arena_alloc(a, sizeof *m);
   m->arena = a;
@@ -734,7 +759,8 @@ int manifest_from_args(Manifest **out, const char *source, const char *name, con
   mm->name = arena_strdup(a, name);
   mm->source = mm->source_raw = arena_strdup(a, source);
   c.model = mm->name;
-  OptSet *defs = arena_alloc(a, sizeof *defs), *none = arena_alloc(a, sizeof *none), *in = arena_alloc(a, sizeof *in);
+  OptSet *defs = arena_alloc(a, sizeof *defs), *none = arena_alloc(a, sizeof *none),
+         *in = arena_alloc(a, sizeof *in);
   for (int id = 0; id < OPT_COUNT; id++) {
     if (OPT_ROWS[id].level == OL_MODEL) defs->v[id] = args->model.v[id];
     if (OPT_ROWS[id].level == OL_INPUT) defs->v[id] = args->in_all.v[id];
@@ -745,7 +771,8 @@ int manifest_from_args(Manifest **out, const char *source, const char *name, con
   for (int i = 0; rc == 0 && i < mm->n_inputs; i++) {
     *in = *defs;
     if (args->n_inputs) in_overlay(in, &args->inputs[i].set);
-    rc = finish_input(&c, in, args->n_inputs ? arena_strdup(a, args->inputs[i].name) : NULL, 0, &mm->inputs[i]);
+    rc = finish_input(&c, in, args->n_inputs ? arena_strdup(a, args->inputs[i].name) : NULL, 0,
+                      &mm->inputs[i]);
   }
   if (rc < 0) {
     err_where(err, "", 0, "", "");

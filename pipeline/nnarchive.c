@@ -65,7 +65,8 @@ static void nn_layout(char *out, size_t size, const BlobShape *s) {
 
 static json_t *shape_json(const BlobShape *s) {
   json_t *a = json_array();
-  for (uint32_t i = 0; i < s->num_dims; i++) json_array_append_new(a, json_integer(s->dims_known ? s->dims[i] : 0));
+  for (uint32_t i = 0; i < s->num_dims; i++)
+    json_array_append_new(a, json_integer(s->dims_known ? s->dims[i] : 0));
   return a;
 }
 
@@ -101,10 +102,14 @@ static json_t *input_json(const BuildJob *j, const BlobIo *io) {
   char dai[32] = "";
   const char *given = mi ? opt_str(&mi->opt, OPT_DAI_TYPE) : NULL;
   bool u8 = !strcmp(dtype, "uint8"), f16 = !strcmp(dtype, "float16");
-  if (given) snprintf(dai, sizeof dai, "%s", given);
-  else if (image && ch == 1 && (u8 || f16)) snprintf(dai, sizeof dai, "%s", u8 ? "GRAY8" : "GRAYF16");
-  else if (image && (u8 || f16)) snprintf(dai, sizeof dai, "BGR%s%s", u8 ? "888" : "F16F16F16", interleaved ? "i" : "p");
-  json_object_set_new(pp, "reverse_channels", dai[0] ? json_boolean(!strncmp(dai, "RGB", 3)) : json_null());
+  if (given)
+    snprintf(dai, sizeof dai, "%s", given);
+  else if (image && ch == 1 && (u8 || f16))
+    snprintf(dai, sizeof dai, "%s", u8 ? "GRAY8" : "GRAYF16");
+  else if (image && (u8 || f16))
+    snprintf(dai, sizeof dai, "BGR%s%s", u8 ? "888" : "F16F16F16", interleaved ? "i" : "p");
+  json_object_set_new(pp, "reverse_channels",
+                      dai[0] ? json_boolean(!strncmp(dai, "RGB", 3)) : json_null());
   json_object_set_new(pp, "interleaved_to_planar", image ? json_boolean(interleaved) : json_null());
   json_object_set_new(pp, "dai_type", dai[0] ? json_string(dai) : json_null());
   json_t *o = json_object();
@@ -170,11 +175,13 @@ int nnarchive_build(Buf *out, const BuildJob *j, Err *err) {
   json_t *cfg = NULL, *info = NULL;
   char *cfg_text = NULL, *info_text = NULL;
   if (blob_parse(&b, a, j->res.blob.data, j->res.blob.len, j->name, err) < 0) goto done;
-  const char *blob_name = j->opt.superblob ? arena_printf(a, "%s.superblob", j->name) : arena_printf(a, "%s.blob", j->name);
+  const char *blob_name = j->opt.superblob ? arena_printf(a, "%s.superblob", j->name)
+                                           : arena_printf(a, "%s.blob", j->name);
   json_t *meta = json_object(), *ins = json_array(), *outs = json_array(), *model = json_object();
   json_object_set_new(meta, "name", report_str(j->name));
   json_object_set_new(meta, "path", report_str(blob_name));
-  json_object_set_new(meta, "precision", json_string(j->opt.data_type == PREC_FP32 ? "float32" : "float16"));
+  json_object_set_new(meta, "precision",
+                      json_string(j->opt.data_type == PREC_FP32 ? "float32" : "float16"));
   for (uint32_t i = 0; i < b->hdr.inputs_count; i++)
     if (!b->inputs[i].shape_helper) json_array_append_new(ins, input_json(j, &b->inputs[i]));
   for (uint32_t i = 0; i < b->hdr.outputs_count; i++)

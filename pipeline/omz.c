@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#define MAX_SEGS 64       /* comma-separated parts of one mo argument */
-#define FIND_DEPTH 8      /* folders searched below a model.yml for its model file */
+#define MAX_SEGS   64 /* comma-separated parts of one mo argument */
+#define FIND_DEPTH 8  /* folders searched below a model.yml for its model file */
 
 /* ---- mo arguments ------------------------------------------------------------------------- */
 
@@ -41,7 +41,8 @@ static int split_top(Arena *a, const char *s, char **out, int max) {
   int n = 0, depth = 0;
   const char *start = s;
   for (const char *p = s;; p++) {
-    if (*p == '[' || *p == '(' || *p == '{') depth++;
+    if (*p == '[' || *p == '(' || *p == '{')
+      depth++;
     else if (*p == ']' || *p == ')' || *p == '}') {
       if (--depth < 0) return -1;
     } else if ((*p == ',' && depth == 0) || !*p) {
@@ -145,8 +146,8 @@ static int bad_arg(Err *err, const char *key, const char *val) {
 
 /* Remembers "--key=value" / "--flag" / "--key value" at args[*i]; unknown ones go to ign. */
 static void take_arg(RawArgs *r, Buf *ign, const char *const *args, int n, int *i) {
-  static const char *const keys[] = {"input", "input_shape", "mean_values", "scale_values", "scale",
-                                     "layout", "data_type", "input_model"};
+  static const char *const keys[] = {"input", "input_shape", "mean_values", "scale_values",
+                                     "scale", "layout",      "data_type",   "input_model"};
   const char *arg = args[*i];
   if (!arg) return;
   if (!strcmp(arg, "--reverse_input_channels")) {
@@ -155,13 +156,17 @@ static void take_arg(RawArgs *r, Buf *ign, const char *const *args, int n, int *
   }
   const char *eq = strchr(arg, '=');
   size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
-  const char **slot[] = {&r->input, &r->input_shape, &r->mean, &r->scale_values, &r->scale,
-                         &r->layout, &r->data_type, &r->input_model};
+  const char **slot[] = {&r->input, &r->input_shape, &r->mean,      &r->scale_values,
+                         &r->scale, &r->layout,      &r->data_type, &r->input_model};
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-    if (strncmp(arg, "--", 2) || klen != strlen(keys[k]) + 2 || strncmp(arg + 2, keys[k], klen - 2)) continue;
-    if (eq) *slot[k] = eq + 1;
-    else if (*i + 1 < n && args[*i + 1] && strncmp(args[*i + 1], "--", 2)) *slot[k] = args[++*i];
-    else break; /* a value key without a value */
+    if (strncmp(arg, "--", 2) || klen != strlen(keys[k]) + 2 || strncmp(arg + 2, keys[k], klen - 2))
+      continue;
+    if (eq)
+      *slot[k] = eq + 1;
+    else if (*i + 1 < n && args[*i + 1] && strncmp(args[*i + 1], "--", 2))
+      *slot[k] = args[++*i];
+    else
+      break; /* a value key without a value */
     return;
   }
   if (ign->len) buf_put(ign, " ", 1);
@@ -184,7 +189,8 @@ static int apply_input(OmzPrep *p, Arena *a, const char *val, Err *err) {
     if (parts[i][len] == '[') {
       const char *close = strchr(parts[i] + len, ']');
       double d[MANIFEST_MAX_DIMS];
-      char *body = close ? arena_strndup(a, parts[i] + len + 1, (size_t)(close - parts[i] - len - 1)) : NULL;
+      char *body =
+          close ? arena_strndup(a, parts[i] + len + 1, (size_t)(close - parts[i] - len - 1)) : NULL;
       int r = body ? parse_numbers(body, d, MANIFEST_MAX_DIMS) : -1;
       if (r <= 0) return bad_arg(err, "input", val);
       in->rank = r;
@@ -227,7 +233,8 @@ static int targets(OmzPrep *p, Arena *a, const char *name, OmzInput **out) {
 }
 
 /* --mean_values / --scale_values: named parts go to that input, an unnamed one to every input. */
-static int apply_values(OmzPrep *p, Arena *a, const char *key, const char *val, bool mean, Err *err) {
+static int apply_values(OmzPrep *p, Arena *a, const char *key, const char *val, bool mean,
+                        Err *err) {
   NamedVals nv[MAX_SEGS];
   OmzInput *t[OMZ_MAX_INPUTS];
   int n = parse_named_vals(a, val, nv, MAX_SEGS);
@@ -254,7 +261,9 @@ static int apply_layout(OmzPrep *p, Arena *a, const char *val, Err *err) {
     if (parts[i][0] != '[' && strchr(parts[i], '(') && name_body(a, parts[i], &name, &body) < 0)
       return bad_arg(err, "layout", val);
     const char *l = norm_layout(a, body);
-    if (!l) return err_set(err, ERR_PARSE, "unsupported --layout '%.200s' (we know NCHW, NHWC, CHW, HWC, NC, C)", val);
+    if (!l)
+      return err_set(err, ERR_PARSE,
+                     "unsupported --layout '%.200s' (we know NCHW, NHWC, CHW, HWC, NC, C)", val);
     OmzInput *t[OMZ_MAX_INPUTS];
     int nt = targets(p, a, name, t);
     if (nt < 0) return bad_arg(err, "layout", val);
@@ -301,14 +310,18 @@ int omz_parse_mo_args(OmzPrep *out, Arena *a, const char *const *args, int n, Er
   if (r.input) rc = apply_input(out, a, r.input, err);
   if (rc == 0 && r.input_shape) rc = apply_shapes(out, a, r.input_shape, err);
   if (rc == 0 && r.mean) rc = apply_values(out, a, "mean_values", r.mean, true, err);
-  if (rc == 0 && r.scale_values) rc = apply_values(out, a, "scale_values", r.scale_values, false, err);
+  if (rc == 0 && r.scale_values)
+    rc = apply_values(out, a, "scale_values", r.scale_values, false, err);
   if (rc == 0 && r.layout) rc = apply_layout(out, a, r.layout, err);
   if (rc == 0) rc = apply_scale_and_reverse(out, a, &r, err);
   if (rc == 0 && r.data_type) {
     const char *d = r.data_type;
-    if (!strcasecmp(d, "FP16") || !strcasecmp(d, "half") || !strcasecmp(d, "float16")) out->data_type = "FP16";
-    else if (!strcasecmp(d, "FP32") || !strcasecmp(d, "float") || !strcasecmp(d, "float32")) out->data_type = "FP32";
-    else rc = err_set(err, ERR_PARSE, "unsupported --data_type '%.100s' (FP16 or FP32)", d);
+    if (!strcasecmp(d, "FP16") || !strcasecmp(d, "half") || !strcasecmp(d, "float16"))
+      out->data_type = "FP16";
+    else if (!strcasecmp(d, "FP32") || !strcasecmp(d, "float") || !strcasecmp(d, "float32"))
+      out->data_type = "FP32";
+    else
+      rc = err_set(err, ERR_PARSE, "unsupported --data_type '%.100s' (FP16 or FP32)", d);
   }
   if (rc == 0 && r.input_model) out->input_model = arena_strdup(a, strip_dir_var(r.input_model));
   if (rc == 0 && ign.len) out->ignored = arena_strndup(a, (const char *)ign.data, ign.len);
@@ -321,7 +334,10 @@ int omz_parse_mo_args(OmzPrep *out, Arena *a, const char *const *args, int n, Er
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid; *cp gets the code point. */
 static int utf8_seq(const unsigned char *s, uint32_t *cp) {
   if (s[0] < 0x80) return *cp = s[0], 1;
-  int len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+  int len = s[0] >= 0xf0 && s[0] <= 0xf4  ? 4
+            : s[0] >= 0xe0                ? 3
+            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+                                          : 0;
   if (!len || (len == 3 && s[0] >= 0xf0)) return 0;
   uint32_t v = s[0] & (0x7f >> len);
   for (int i = 1; i < len; i++) {
@@ -358,7 +374,8 @@ static void yaml_quote(Buf *b, const char *s) {
     } else if (cp == '"' || cp == '\\') {
       buf_printf(b, "\\%c", (char)cp);
       p++;
-    } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfeff || cp == 0xfffe || cp == 0xffff) {
+    } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfeff || cp == 0xfffe ||
+               cp == 0xffff) {
       buf_printf(b, "\\u%04X", (unsigned)cp);
       p += k;
     } else {
@@ -405,17 +422,21 @@ static void input_key(Buf *b, bool *first) {
 /* One input entry at 6 spaces of indent. */
 static void render_input(Buf *b, const OmzInput *in) {
   bool first = true;
-  if (in->name) input_key(b, &first), buf_printf(b, "name: "), yaml_quote(b, in->name), buf_put(b, "\n", 1);
+  if (in->name)
+    input_key(b, &first), buf_printf(b, "name: "), yaml_quote(b, in->name), buf_put(b, "\n", 1);
   if (in->rank) {
     input_key(b, &first);
     buf_printf(b, "shape: [");
-    for (int k = 0; k < in->rank; k++) buf_printf(b, "%s%lld", k ? ", " : "", (long long)in->shape[k]);
+    for (int k = 0; k < in->rank; k++)
+      buf_printf(b, "%s%lld", k ? ", " : "", (long long)in->shape[k]);
     buf_put(b, "]\n", 2);
   }
-  if (in->layout) input_key(b, &first), buf_printf(b, "layout: "), yaml_quote(b, in->layout), buf_put(b, "\n", 1);
+  if (in->layout)
+    input_key(b, &first), buf_printf(b, "layout: "), yaml_quote(b, in->layout), buf_put(b, "\n", 1);
   if (in->n_mean) input_key(b, &first), put_doubles(b, "mean_values", in->mean, in->n_mean);
   if (in->n_scale) input_key(b, &first), put_doubles(b, "scale_values", in->scale, in->n_scale);
-  if (in->reverse_input_channels) input_key(b, &first), buf_printf(b, "reverse_input_channels: true\n");
+  if (in->reverse_input_channels)
+    input_key(b, &first), buf_printf(b, "reverse_input_channels: true\n");
   if (first) buf_printf(b, "      - {}\n");
 }
 
@@ -452,7 +473,9 @@ static void list_free(StrList *l) {
   free(l->v);
 }
 
-static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
 
 /* "a" + "/" + "b", or b when a is "" (malloc'd). */
 static char *join(const char *a, const char *b) {
@@ -466,7 +489,8 @@ static char *join(const char *a, const char *b) {
 /* Calls visit(rel path, ctx) for every regular file below root/rel (folders not followed through
  * symlinks, at most depth levels); stops early when visit returns nonzero. -1 when root/rel
  * itself cannot be opened. */
-static int walk(const char *root, const char *rel, int depth, int (*visit)(const char *, void *), void *ctx) {
+static int walk(const char *root, const char *rel, int depth, int (*visit)(const char *, void *),
+                void *ctx) {
   char *abs = join(root, rel);
   DIR *d = opendir(abs);
   free(abs);
@@ -519,8 +543,8 @@ static int find_visit(const char *rel, void *ctx) {
 /* The file want (a relative name from model.yml, e.g. "FP16/x.xml") in root/dir or below it:
  * the path relative to root (malloc'd), or NULL. Names with ".." or a leading '/' are refused. */
 static char *find_model_file(const char *root, const char *dir, const char *want) {
-  if (!*want || want[0] == '/' || !strcmp(want, "..") || !strncmp(want, "../", 3) || strstr(want, "/../") ||
-      (strlen(want) >= 3 && !strcmp(want + strlen(want) - 3, "/..")))
+  if (!*want || want[0] == '/' || !strcmp(want, "..") || !strncmp(want, "../", 3) ||
+      strstr(want, "/../") || (strlen(want) >= 3 && !strcmp(want + strlen(want) - 3, "/..")))
     return NULL;
   char *rel = join(dir, want), *full = join(root, rel);
   struct stat st;
@@ -560,20 +584,20 @@ static char *relative_to(Arena *a, const char *from, const char *abs) {
 
 typedef struct {
   Arena *a;
-  const char *root;      /* realpath of DIR */
-  const char *out_dir;   /* realpath of the manifest's folder */
-  const char *out_path;  /* the manifest path (for relative sources while checking) */
-  StrList names;         /* names given so far */
+  const char *root;     /* realpath of DIR */
+  const char *out_dir;  /* realpath of the manifest's folder */
+  const char *out_path; /* the manifest path (for relative sources while checking) */
+  StrList names;        /* names given so far */
 } Imp;
 
 /* A model being imported: what the manifest entry needs, or why it is skipped. */
 typedef struct {
-  const char *yml;       /* model.yml relative to DIR */
-  const char *dir;       /* its folder relative to DIR */
+  const char *yml; /* model.yml relative to DIR */
+  const char *dir; /* its folder relative to DIR */
   const char *name;
   const char *framework;
-  const char *source;    /* relative to the manifest folder; NULL when not found */
-  const char *skip;      /* NULL = imported */
+  const char *source; /* relative to the manifest folder; NULL when not found */
+  const char *skip;   /* NULL = imported */
   OmzPrep prep;
 } Model;
 
@@ -610,11 +634,13 @@ static int scalars(Arena *a, yaml_document_t *d, yaml_node_t *n, const char ***o
 
 /* input_info (OMZ 2022.1) as the mo arguments omz_converter makes of it: --input, --input_shape,
  * --layout; added to args at *n. */
-static void input_info_args(Arena *a, yaml_document_t *d, yaml_node_t *info, const char **args, int *n) {
+static void input_info_args(Arena *a, yaml_document_t *d, yaml_node_t *info, const char **args,
+                            int *n) {
   if (!info || info->type != YAML_SEQUENCE_NODE) return;
   Buf names = BUF_INIT, shapes = BUF_INIT, layouts = BUF_INIT;
   bool all_shapes = true;
-  for (yaml_node_item_t *it = info->data.sequence.items.start; it < info->data.sequence.items.top; it++) {
+  for (yaml_node_item_t *it = info->data.sequence.items.start; it < info->data.sequence.items.top;
+       it++) {
     yaml_node_t *e = yaml_document_get_node(d, *it), *sh = map_get(d, e, "shape");
     const char *name = scalar(map_get(d, e, "name")), *layout = scalar(map_get(d, e, "layout"));
     if (!name || strpbrk(name, ",[](){}")) continue;
@@ -625,16 +651,20 @@ static void input_info_args(Arena *a, yaml_document_t *d, yaml_node_t *info, con
       continue;
     }
     buf_printf(&shapes, "%s[", shapes.len ? "," : "");
-    for (yaml_node_item_t *s = sh->data.sequence.items.start; s < sh->data.sequence.items.top; s++) {
+    for (yaml_node_item_t *s = sh->data.sequence.items.start; s < sh->data.sequence.items.top;
+         s++) {
       const char *v = scalar(yaml_document_get_node(d, *s));
       buf_printf(&shapes, "%s%s", s > sh->data.sequence.items.start ? "," : "", v ? v : "?");
     }
     buf_printf(&shapes, "]");
   }
-  if (names.len) args[(*n)++] = arena_printf(a, "--input=%.*s", (int)names.len, (const char *)names.data);
+  if (names.len)
+    args[(*n)++] = arena_printf(a, "--input=%.*s", (int)names.len, (const char *)names.data);
   if (shapes.len && all_shapes)
-    args[(*n)++] = arena_printf(a, "--input_shape=%.*s", (int)shapes.len, (const char *)shapes.data);
-  if (layouts.len) args[(*n)++] = arena_printf(a, "--layout=%.*s", (int)layouts.len, (const char *)layouts.data);
+    args[(*n)++] =
+        arena_printf(a, "--input_shape=%.*s", (int)shapes.len, (const char *)shapes.data);
+  if (layouts.len)
+    args[(*n)++] = arena_printf(a, "--layout=%.*s", (int)layouts.len, (const char *)layouts.data);
   buf_free(&names);
   buf_free(&shapes);
   buf_free(&layouts);
@@ -658,13 +688,15 @@ static void locate(Imp *im, Model *m, const char **cands, int n, bool dldt) {
     char *rel = find_model_file(im->root, m->dir, cands[i]);
     if (!rel) continue;
     char *abs = join(im->root, rel);
-    if (!utf8_valid(abs)) m->skip = arena_printf(im->a, "path of '%s' is not valid UTF-8", cands[i]);
+    if (!utf8_valid(abs))
+      m->skip = arena_printf(im->a, "path of '%s' is not valid UTF-8", cands[i]);
     if (dldt && !m->skip) {
       char *bin = arena_strdup(im->a, abs);
       strcpy(bin + strlen(bin) - 4, ".bin");
       struct stat st;
       if (stat(bin, &st) != 0 || !S_ISREG(st.st_mode))
-        m->skip = arena_printf(im->a, "weights '%.*s.bin' not found beside '%s'", (int)strlen(cands[i]) - 4, cands[i], rel);
+        m->skip = arena_printf(im->a, "weights '%.*s.bin' not found beside '%s'",
+                               (int)strlen(cands[i]) - 4, cands[i], rel);
     }
     if (!m->skip) m->source = relative_to(im->a, im->out_dir, abs);
     free(rel);
@@ -672,8 +704,9 @@ static void locate(Imp *im, Model *m, const char **cands, int n, bool dldt) {
     if (m->skip) return;
   }
   if (m->source || !n) return;
-  m->skip = arena_printf(im->a, "'%s' not found next to model.yml or below it (run omz_downloader%s first)", cands[0],
-                         dldt || !strcmp(m->framework, "onnx") ? "" : " and omz_converter");
+  m->skip = arena_printf(
+      im->a, "'%s' not found next to model.yml or below it (run omz_downloader%s first)", cands[0],
+      dldt || !strcmp(m->framework, "onnx") ? "" : " and omz_converter");
 }
 
 /* Chooses the model file by framework; sets m->source or m->skip. */
@@ -684,14 +717,17 @@ static void choose_source(Imp *im, Model *m, yaml_document_t *d, yaml_node_t *ro
   const char *ext = dldt ? ".xml" : ".onnx";
   yaml_node_t *files = map_get(d, root, "files");
   for (int rank = 0; rank < (dldt ? 4 : 1); rank++) {
-    for (yaml_node_item_t *it = files && files->type == YAML_SEQUENCE_NODE ? files->data.sequence.items.start : NULL;
+    for (yaml_node_item_t *it =
+             files && files->type == YAML_SEQUENCE_NODE ? files->data.sequence.items.start : NULL;
          it && it < files->data.sequence.items.top && n < 64; it++) {
       const char *name = scalar(map_get(d, yaml_document_get_node(d, *it), "name"));
-      if (name && ends_with(name, ext) && (!dldt || xml_rank(name) == rank)) cands[n++] = arena_strdup(im->a, name);
+      if (name && ends_with(name, ext) && (!dldt || xml_rank(name) == rank))
+        cands[n++] = arena_strdup(im->a, name);
     }
   }
   if (!dldt) { /* --input_model and conversion_to_onnx_args --output-file name converted files */
-    if (m->prep.input_model && ends_with(m->prep.input_model, ".onnx")) cands[n++] = m->prep.input_model;
+    if (m->prep.input_model && ends_with(m->prep.input_model, ".onnx"))
+      cands[n++] = m->prep.input_model;
     const char **conv;
     int nc;
     if (scalars(im->a, d, map_get(d, root, "conversion_to_onnx_args"), &conv, &nc) == 0)
@@ -701,9 +737,13 @@ static void choose_source(Imp *im, Model *m, yaml_document_t *d, yaml_node_t *ro
   }
   locate(im, m, cands, n, dldt);
   if (m->source || m->skip) return;
-  if (dldt) m->skip = "framework 'dldt' but no .xml file is listed in 'files'";
-  else if (!strcmp(m->framework, "onnx")) m->skip = "framework 'onnx' but no .onnx file is listed in 'files'";
-  else m->skip = arena_printf(im->a, "framework '%s' cannot be read yet and no .onnx file was found", m->framework);
+  if (dldt)
+    m->skip = "framework 'dldt' but no .xml file is listed in 'files'";
+  else if (!strcmp(m->framework, "onnx"))
+    m->skip = "framework 'onnx' but no .onnx file is listed in 'files'";
+  else
+    m->skip = arena_printf(im->a, "framework '%s' cannot be read yet and no .onnx file was found",
+                           m->framework);
 }
 
 /* Reads model.yml into m (framework, preprocessing, source) or sets m->skip. */
@@ -723,8 +763,8 @@ static void read_model(Imp *im, Model *m) {
   ASSERT(yaml_parser_initialize(&p));
   yaml_parser_set_input_string(&p, text, len);
   if (!yaml_parser_load(&p, &d)) {
-    m->skip = arena_printf(im->a, "model.yml: yaml syntax error: %s (line %d)", p.problem ? p.problem : "?",
-                           (int)p.problem_mark.line + 1);
+    m->skip = arena_printf(im->a, "model.yml: yaml syntax error: %s (line %d)",
+                           p.problem ? p.problem : "?", (int)p.problem_mark.line + 1);
     yaml_parser_delete(&p);
     free(text);
     return;
@@ -733,8 +773,10 @@ static void read_model(Imp *im, Model *m) {
   const char **mo = NULL;
   int n_mo = 0;
   m->framework = arena_strdup(im->a, scalar(map_get(&d, root, "framework")));
-  if (!root || root->type != YAML_MAPPING_NODE) m->skip = "model.yml is not a mapping";
-  else if (!m->framework) m->skip = "model.yml has no 'framework'";
+  if (!root || root->type != YAML_MAPPING_NODE)
+    m->skip = "model.yml is not a mapping";
+  else if (!m->framework)
+    m->skip = "model.yml has no 'framework'";
   else if (scalars(im->a, &d, map_get(&d, root, "model_optimizer_args"), &mo, &n_mo) < 0)
     m->skip = "'model_optimizer_args' must be a list of strings";
   if (!m->skip) {
@@ -742,7 +784,8 @@ static void read_model(Imp *im, Model *m) {
     int n = 0;
     input_info_args(im->a, &d, map_get(&d, root, "input_info"), args, &n);
     if (n_mo) memcpy(args + n, mo, (size_t)n_mo * sizeof *args);
-    if (omz_parse_mo_args(&m->prep, im->a, args, n + n_mo, &e) < 0) m->skip = arena_strdup(im->a, e.msg);
+    if (omz_parse_mo_args(&m->prep, im->a, args, n + n_mo, &e) < 0)
+      m->skip = arena_strdup(im->a, e.msg);
   }
   if (!m->skip) choose_source(im, m, &d, root);
   yaml_document_delete(&d);
@@ -758,7 +801,8 @@ static const char *model_name(Imp *im, const char *dir) {
   size_t n = 0;
   for (const char *p = base; *p && n < MANIFEST_MAX_NAME - 4; p++) {
     char c = *p;
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
     s[n++] = ok ? c : '_';
   }
   s[n] = 0;
@@ -802,9 +846,12 @@ static void emit_model(Imp *im, Model *m, Buf *out, OmzStats *st, const char *di
   }
   buf_printf(out, "  # from: ");
   comment_text(out, m->yml);
-  if (m->framework) buf_printf(out, " (framework "), comment_text(out, m->framework), buf_put(out, ")", 1);
+  if (m->framework)
+    buf_printf(out, " (framework "), comment_text(out, m->framework), buf_put(out, ")", 1);
   buf_put(out, "\n", 1);
-  if (m->prep.ignored) buf_printf(out, "  # mo args not used: "), comment_text(out, m->prep.ignored), buf_put(out, "\n", 1);
+  if (m->prep.ignored)
+    buf_printf(out, "  # mo args not used: "), comment_text(out, m->prep.ignored),
+        buf_put(out, "\n", 1);
   if (!m->skip) {
     buf_put(out, entry.data, entry.len);
     st->imported++;
@@ -833,7 +880,8 @@ static char *folder_realpath(const char *path) {
   return r;
 }
 
-int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats, FILE *warn, Err *err) {
+int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats, FILE *warn,
+               Err *err) {
   OmzStats st = {0};
   StrList ymls = {0};
   Buf body = BUF_INIT;
@@ -875,7 +923,8 @@ int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats,
     st.found++;
   }
   if (!st.imported) {
-    err_set(err, ERR_UNSUPPORTED_OP, "none of %d model.yml files could be imported (first: %s)", st.found, first_skip);
+    err_set(err, ERR_UNSUPPORTED_OP, "none of %d model.yml files could be imported (first: %s)",
+            st.found, first_skip);
     goto done;
   }
   buf_printf(out, "# blobc manifest generated by `blobc import-omz ");
@@ -889,7 +938,8 @@ int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats,
   manifest_free(mf);
   if (rc < 0) {
     char line[1400];
-    err_set(err, ERR_INTERNAL, "the generated manifest does not load: %s", err_line(&e, line, sizeof line));
+    err_set(err, ERR_INTERNAL, "the generated manifest does not load: %s",
+            err_line(&e, line, sizeof line));
   }
 done:
   if (stats) *stats = st;

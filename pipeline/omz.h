@@ -29,20 +29,20 @@
 #include "compiler/base/base.h"
 #include "pipeline/manifest.h"
 
-#define OMZ_MAX_INPUTS 64         /* inputs named by one model's mo arguments */
-#define OMZ_MAX_FILES 100000      /* model.yml files in one tree */
-#define OMZ_MAX_DEPTH 32          /* folder depth walked below DIR */
+#define OMZ_MAX_INPUTS    64         /* inputs named by one model's mo arguments */
+#define OMZ_MAX_FILES     100000     /* model.yml files in one tree */
+#define OMZ_MAX_DEPTH     32         /* folder depth walked below DIR */
 #define OMZ_MAX_YML_BYTES (1u << 20) /* bigger model.yml files are skipped */
 
 /* One model input as the mo arguments describe it. */
 typedef struct {
-  const char *name;          /* input name; NULL = the model's first (only) input */
-  int rank;                  /* dims in shape; 0 = not given */
+  const char *name; /* input name; NULL = the model's first (only) input */
+  int rank;         /* dims in shape; 0 = not given */
   int64_t shape[MANIFEST_MAX_DIMS];
-  const char *layout;        /* "NCHW" or "NCHW->NHWC" (our spelling); NULL = not given */
-  int n_mean;                /* 0 = not given */
+  const char *layout; /* "NCHW" or "NCHW->NHWC" (our spelling); NULL = not given */
+  int n_mean;         /* 0 = not given */
   double mean[MANIFEST_MAX_DIMS];
-  int n_scale;               /* 0 = not given */
+  int n_scale; /* 0 = not given */
   double scale[MANIFEST_MAX_DIMS];
   bool reverse_input_channels;
 } OmzInput;
@@ -51,15 +51,16 @@ typedef struct {
 typedef struct {
   OmzInput inputs[OMZ_MAX_INPUTS];
   int n_inputs;
-  const char *data_type;     /* "FP16" / "FP32" from --data_type, NULL = not given */
-  const char *input_model;   /* --input_model without a leading $dl_dir/ or $conv_dir/; NULL = not given */
-  const char *ignored;       /* space-separated arguments not used (e.g. --output=prob); NULL = none */
+  const char *data_type; /* "FP16" / "FP32" from --data_type, NULL = not given */
+  const char
+      *input_model; /* --input_model without a leading $dl_dir/ or $conv_dir/; NULL = not given */
+  const char *ignored; /* space-separated arguments not used (e.g. --output=prob); NULL = none */
 } OmzPrep;
 
 typedef struct {
-  int found;      /* model.yml files read */
-  int imported;   /* models written */
-  int skipped;    /* models written as `# skipped:` comments */
+  int found;    /* model.yml files read */
+  int imported; /* models written */
+  int skipped;  /* models written as `# skipped:` comments */
 } OmzStats;
 
 /* Parses mo arguments (one per entry, "--key=value", "--flag" or "--key" "value") into *out,
@@ -75,7 +76,8 @@ int omz_parse_mo_args(OmzPrep *out, Arena *a, const char *const *args, int n, Er
  * model.yml (ERR_USAGE), no model could be imported (ERR_UNSUPPORTED_OP, the message lists the
  * first reason) or the result does not load (ERR_INTERNAL). Per-model problems never fail the
  * call: they become `# skipped:` lines and, when warn is not NULL, one line each on warn. */
-int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats, FILE *warn, Err *err);
+int omz_import(Buf *out, const char *dir, const char *out_path, OmzStats *stats, FILE *warn,
+               Err *err);
 
 /* omz_import() then io_write_atomic(out_path), creating its folder; warnings go to stderr. */
 int omz_import_write(const char *dir, const char *out_path, OmzStats *stats, Err *err);

@@ -9,12 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_LIST 8      /* VALUES / SHAPE length limit (the manifest's MANIFEST_MAX_DIMS) */
-#define MAX_SHOWN 64    /* user text quoted in a message is cut to this many bytes */
-#define MAX_DEPTH 4     /* --optimizer-params inside -c inside ... */
+#define MAX_LIST  8  /* VALUES / SHAPE length limit (the manifest's MANIFEST_MAX_DIMS) */
+#define MAX_SHOWN 64 /* user text quoted in a message is cut to this many bytes */
+#define MAX_DEPTH 4  /* --optimizer-params inside -c inside ... */
 
 const OptRow OPT_ROWS[OPT_COUNT] = {
-#define OPT(id, k, lvl, typ, ...) [OPT_##id] = {.key = #k, .level = OL_##lvl, .type = OT_##typ, __VA_ARGS__},
+#define OPT(id, k, lvl, typ, ...) \
+  [OPT_##id] = {.key = #k, .level = OL_##lvl, .type = OT_##typ, __VA_ARGS__},
 #include "options.def"
 #undef OPT
 };
@@ -65,7 +66,9 @@ static bool spells_nonfinite(const char *s) {
   return !strcasecmp(s, "nan") || !strcasecmp(s, "inf") || !strcasecmp(s, "infinity");
 }
 
-static const char *what(OptId id) { return OPT_ROWS[id].what ? OPT_ROWS[id].what : OPT_ROWS[id].key; }
+static const char *what(OptId id) {
+  return OPT_ROWS[id].what ? OPT_ROWS[id].what : OPT_ROWS[id].key;
+}
 
 /* ---- scalar parsers (messages are the manifest's, naming the key) ------------------------- */
 
@@ -74,20 +77,22 @@ static const struct {
   const char *text;
   Precision p;
 } PREC_SPELLINGS[] = {
-    {"u8", PREC_U8},     {"uint8", PREC_U8},     {"fp16", PREC_FP16}, {"f16", PREC_FP16},
-    {"half", PREC_FP16}, {"float16", PREC_FP16}, {"fp32", PREC_FP32}, {"f32", PREC_FP32},
+    {"u8", PREC_U8},      {"uint8", PREC_U8},     {"fp16", PREC_FP16}, {"f16", PREC_FP16},
+    {"half", PREC_FP16},  {"float16", PREC_FP16}, {"fp32", PREC_FP32}, {"f32", PREC_FP32},
     {"float", PREC_FP32}, {"float32", PREC_FP32},
 };
 
 /* A string-typed value: a non-null scalar without NUL bytes. */
 static int need_str(const OptText *t, OptId id, char *msg, size_t size) {
-  if (!t->text || t->null || t->is_list || t->is_map) return fmt(msg, size, "'%s' must be a string", OPT_ROWS[id].key);
+  if (!t->text || t->null || t->is_list || t->is_map)
+    return fmt(msg, size, "'%s' must be a string", OPT_ROWS[id].key);
   if (t->has_nul) return fmt(msg, size, "'%s' must not contain a NUL character", OPT_ROWS[id].key);
   return 0;
 }
 
 static bool bool_word(const char *s, bool *out) {
-  static const char *const T[] = {"true", "yes", "on", "1"}, *const F[] = {"false", "no", "off", "0"};
+  static const char *const T[] = {"true", "yes", "on", "1"}, *const F[] = {"false", "no", "off",
+                                                                           "0"};
   for (size_t i = 0; i < 4; i++) {
     if (!strcasecmp(s, T[i])) return *out = true, true;
     if (!strcasecmp(s, F[i])) return *out = false, true;
@@ -98,8 +103,10 @@ static bool bool_word(const char *s, bool *out) {
 static int parse_int(OptVal *o, OptId id, const OptText *t, char *msg, size_t size) {
   const OptRow *r = &OPT_ROWS[id];
   long long v;
-  if (!t->text || t->is_list || t->is_map || !parse_ll(t->text, &v)) return fmt(msg, size, "'%s' must be an integer", r->key);
-  if (v < r->lo || v > r->hi) return fmt(msg, size, "'%s' must be between %lld and %lld, got %lld", r->key, r->lo, r->hi, v);
+  if (!t->text || t->is_list || t->is_map || !parse_ll(t->text, &v))
+    return fmt(msg, size, "'%s' must be an integer", r->key);
+  if (v < r->lo || v > r->hi)
+    return fmt(msg, size, "'%s' must be between %lld and %lld, got %lld", r->key, r->lo, r->hi, v);
   o->u.i = v;
   return 0;
 }
@@ -108,7 +115,8 @@ static int parse_prec(OptVal *o, OptId id, const OptText *t, char *msg, size_t s
   if (need_str(t, id, msg, size) < 0) return -1;
   unsigned allowed = (unsigned)OPT_ROWS[id].lo;
   for (size_t i = 0; i < sizeof PREC_SPELLINGS / sizeof PREC_SPELLINGS[0]; i++) {
-    if (strcasecmp(t->text, PREC_SPELLINGS[i].text) || !(allowed & 1u << PREC_SPELLINGS[i].p)) continue;
+    if (strcasecmp(t->text, PREC_SPELLINGS[i].text) || !(allowed & 1u << PREC_SPELLINGS[i].p))
+      continue;
     o->u.i = PREC_SPELLINGS[i].p;
     return 0;
   }
@@ -167,10 +175,13 @@ static int parse_layout(OptVal *o, OptId id, const OptText *t, char *msg, size_t
   Layout la = layout_of(s, arrow ? (size_t)(arrow - s) : strlen(s));
   Layout lb = arrow ? layout_of(arrow + 2, strlen(arrow + 2)) : la;
   if (!la || !lb)
-    return fmt(msg, size, "unknown layout '%.*s' (expected NCHW, NHWC, CHW, HWC, NC or C, optionally MODEL->FRAME such as NCHW->NHWC)",
+    return fmt(msg, size,
+               "unknown layout '%.*s' (expected NCHW, NHWC, CHW, HWC, NC or C, optionally "
+               "MODEL->FRAME such as NCHW->NHWC)",
                MAX_SHOWN, s);
   if (layout_rank(la) != layout_rank(lb))
-    return fmt(msg, size, "layout '%.*s': both sides of '->' must have the same dims", MAX_SHOWN, s);
+    return fmt(msg, size, "layout '%.*s': both sides of '->' must have the same dims", MAX_SHOWN,
+               s);
   o->u.layout.model = la;
   o->u.layout.frame = lb;
   return 0;
@@ -180,7 +191,8 @@ static int parse_layout(OptVal *o, OptId id, const OptText *t, char *msg, size_t
 static int number(double *out, OptId id, const char *s, char *msg, size_t size) {
   const char *key = OPT_ROWS[id].key;
   if (!s) return fmt(msg, size, "'%s' must be a number or a list of numbers", key);
-  if (spells_nonfinite(s)) return fmt(msg, size, "'%s' must be finite, got %.*s", key, MAX_SHOWN, s);
+  if (spells_nonfinite(s))
+    return fmt(msg, size, "'%s' must be finite, got %.*s", key, MAX_SHOWN, s);
   char *end = NULL;
   double v = strtod(s, &end);
   if (end == s || *end || (*s != '-' && *s != '+' && *s != '.' && (*s < '0' || *s > '9')))
@@ -190,7 +202,8 @@ static int number(double *out, OptId id, const char *s, char *msg, size_t size) 
   return 0;
 }
 
-static int parse_values(OptVal *o, OptId id, const OptText *t, Arena *a, int *bad, char *msg, size_t size) {
+static int parse_values(OptVal *o, OptId id, const OptText *t, Arena *a, int *bad, char *msg,
+                        size_t size) {
   const char *key = OPT_ROWS[id].key;
   bool positive = OPT_ROWS[id].type == OT_POSITIVE_VALUES;
   if (t->is_map || (!t->is_list && (!t->text || t->null)))
@@ -203,7 +216,8 @@ static int parse_values(OptVal *o, OptId id, const OptText *t, Arena *a, int *ba
     const char *s = t->is_list ? t->items[i] : t->text;
     if (t->is_list) *bad = i;
     if (number(&v[i], id, s, msg, size) < 0) return -1;
-    if (positive && !(v[i] > 0)) return fmt(msg, size, "'%s' must be positive, got %.*s", key, MAX_SHOWN, s);
+    if (positive && !(v[i] > 0))
+      return fmt(msg, size, "'%s' must be positive, got %.*s", key, MAX_SHOWN, s);
   }
   *bad = -1;
   o->u.v = v;
@@ -211,7 +225,8 @@ static int parse_values(OptVal *o, OptId id, const OptText *t, Arena *a, int *ba
   return 0;
 }
 
-static int parse_shape(OptVal *o, OptId id, const OptText *t, Arena *a, int *bad, char *msg, size_t size) {
+static int parse_shape(OptVal *o, OptId id, const OptText *t, Arena *a, int *bad, char *msg,
+                       size_t size) {
   const char *key = OPT_ROWS[id].key;
   if (!t->is_list) return fmt(msg, size, "'%s' must be a list of integers", key);
   if (t->n == 0) return fmt(msg, size, "'%s' must not be empty", key);
@@ -220,7 +235,8 @@ static int parse_shape(OptVal *o, OptId id, const OptText *t, Arena *a, int *bad
   for (int i = 0; i < t->n; i++) {
     long long v;
     *bad = i;
-    if (!t->items[i] || !parse_ll(t->items[i], &v)) return fmt(msg, size, "'%s' must be a list of integers", key);
+    if (!t->items[i] || !parse_ll(t->items[i], &v))
+      return fmt(msg, size, "'%s' must be a list of integers", key);
     if (v <= 0) return fmt(msg, size, "'%s' dims must be positive, got %lld", key, v);
     if (v > INT32_MAX) return fmt(msg, size, "'%s' dim %lld is too large", key, v);
     d[i] = v;
@@ -238,15 +254,18 @@ static int parse_shard(OptVal *o, OptId id, const OptText *t, char *msg, size_t 
   long long i, n;
   if (!slash || (size_t)(slash - t->text) >= sizeof a) goto bad;
   snprintf(a, sizeof a, "%.*s", (int)(slash - t->text), t->text);
-  if (!parse_ll(a, &i) || !parse_ll(slash + 1, &n) || n < 1 || n > 1 << 20 || i < 0 || i >= n) goto bad;
+  if (!parse_ll(a, &i) || !parse_ll(slash + 1, &n) || n < 1 || n > 1 << 20 || i < 0 || i >= n)
+    goto bad;
   o->u.i = i;
   o->n = (int)n;
   return 0;
 bad:
-  return fmt(msg, size, "'%s' must be I/N with 0 <= I < N, got '%.*s'", OPT_ROWS[id].key, MAX_SHOWN, t->text);
+  return fmt(msg, size, "'%s' must be I/N with 0 <= I < N, got '%.*s'", OPT_ROWS[id].key, MAX_SHOWN,
+             t->text);
 }
 
-int opt_value_parse(OptVal *out, OptId id, const OptText *t, Arena *a, int *bad_item, char *msg, size_t size) {
+int opt_value_parse(OptVal *out, OptId id, const OptText *t, Arena *a, int *bad_item, char *msg,
+                    size_t size) {
   *bad_item = -1;
   OptVal v = {0};
   int rc = 0;
@@ -292,11 +311,13 @@ static int split_list(OptText *t, OptId id, const char *s, Arena *a, char *msg, 
   trim(&s, &n);
   bool bracket = n && s[0] == '[';
   if (bracket) {
-    if (n < 2 || s[n - 1] != ']') return fmt(msg, size, "'%s': missing ']' in '%.*s'", key, MAX_SHOWN, s);
+    if (n < 2 || s[n - 1] != ']')
+      return fmt(msg, size, "'%s': missing ']' in '%.*s'", key, MAX_SHOWN, s);
     s++, n -= 2;
   }
   for (size_t i = 0; i < n; i++)
-    if (s[i] == '[' || s[i] == ']') return fmt(msg, size, "'%s': unexpected '%c' in '%.*s'", key, s[i], MAX_SHOWN, s - bracket);
+    if (s[i] == '[' || s[i] == ']')
+      return fmt(msg, size, "'%s': unexpected '%c' in '%.*s'", key, s[i], MAX_SHOWN, s - bracket);
   t->is_list = true;
   t->items = arena_array(a, n / 2 + 2, sizeof *t->items);
   t->n = 0;
@@ -324,7 +345,8 @@ static int split_list(OptText *t, OptId id, const char *s, Arena *a, char *msg, 
 static int cli_text(OptText *t, OptId id, const char *s, Arena *a, char *msg, size_t size) {
   memset(t, 0, sizeof *t);
   OptType ty = OPT_ROWS[id].type;
-  if (ty == OT_VALUES || ty == OT_POSITIVE_VALUES || ty == OT_SHAPE) return split_list(t, id, s, a, msg, size);
+  if (ty == OT_VALUES || ty == OT_POSITIVE_VALUES || ty == OT_SHAPE)
+    return split_list(t, id, s, a, msg, size);
   t->text = s;
   return 0;
 }
@@ -337,7 +359,8 @@ bool opt_default(OptVal *out, OptId id, Arena *a) {
   OptText t;
   char msg[256];
   int bad;
-  if (cli_text(&t, id, r->def, a, msg, sizeof msg) < 0 || opt_value_parse(out, id, &t, a, &bad, msg, sizeof msg) < 0)
+  if (cli_text(&t, id, r->def, a, msg, sizeof msg) < 0 ||
+      opt_value_parse(out, id, &t, a, &bad, msg, sizeof msg) < 0)
     base__assert_fail(__FILE__, __LINE__, "a default in options.def does not parse");
   out->line = OPT_LINE_DEFAULT;
   return true;
@@ -347,9 +370,12 @@ bool opt_default(OptVal *out, OptId id, Arena *a) {
 static void yaml_str(Buf *b, const char *s) {
   buf_put(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    if (*p == '"' || *p == '\\') buf_printf(b, "\\%c", *p);
-    else if (*p < 0x20 || *p == 0x7f) buf_printf(b, "\\x%02x", *p);
-    else buf_put(b, p, 1);
+    if (*p == '"' || *p == '\\')
+      buf_printf(b, "\\%c", *p);
+    else if (*p < 0x20 || *p == 0x7f)
+      buf_printf(b, "\\x%02x", *p);
+    else
+      buf_put(b, p, 1);
   }
   buf_put(b, "\"", 1);
 }
@@ -362,7 +388,8 @@ void opt_format(Buf *b, OptId id, const OptVal *v) {
   case OT_CHOICE: yaml_str(b, v->u.s); break;
   case OT_LAYOUT:
     buf_printf(b, "%s", layout_name(v->u.layout.model));
-    if (v->u.layout.frame != v->u.layout.model) buf_printf(b, "->%s", layout_name(v->u.layout.frame));
+    if (v->u.layout.frame != v->u.layout.model)
+      buf_printf(b, "->%s", layout_name(v->u.layout.frame));
     break;
   case OT_VALUES:
   case OT_POSITIVE_VALUES:
@@ -417,7 +444,7 @@ OptId opt_by_key(const char *key, OptLevel level) {
 /* A spelling of the table: the word with its dashes, and whether it is a switch. */
 typedef struct {
   OptId id;
-  char word[64];  /* "--shaves" */
+  char word[64]; /* "--shaves" */
   bool is_switch;
 } Spelling;
 
@@ -512,7 +539,8 @@ static void suggest_flag(char *out, size_t size, unsigned cmd, const char *typed
   for (int id = 0; id < OPT_COUNT; id++) {
     if (!(OPT_ROWS[id].cmds & cmd)) continue;
     for (int pass = 0; pass < 2; pass++)
-      for (int i = 0; word(pass ? OPT_ROWS[id].switches : OPT_ROWS[id].flags, i, w, sizeof w); i++) {
+      for (int i = 0; word(pass ? OPT_ROWS[id].switches : OPT_ROWS[id].flags, i, w, sizeof w);
+           i++) {
         if (!spelling_for(w, cmd, sp, sizeof sp)) continue;
         int ds;
         const char *bs = body(sp, &ds);
@@ -573,7 +601,8 @@ static int apply_text(Cli *c, OptSet *set, OptId id, const char *flag, const cha
   OptVal v;
   char msg[400];
   int bad;
-  if (cli_text(&t, id, text, c->a, msg, sizeof msg) < 0 || opt_value_parse(&v, id, &t, c->a, &bad, msg, sizeof msg) < 0)
+  if (cli_text(&t, id, text, c->a, msg, sizeof msg) < 0 ||
+      opt_value_parse(&v, id, &t, c->a, &bad, msg, sizeof msg) < 0)
     return usage(c, "%s '%.*s': %s", flag, MAX_SHOWN, text, msg);
   v.line = OPT_LINE_CLI;
   opt_put(set, id, &v, c->a);
@@ -610,12 +639,16 @@ static int apply_input_value(Cli *c, OptId id, const char *flag, const char *tex
     size_t start = i;
     while (s[i] && s[i] != '[' && s[i] != '(' && s[i] != ',') i++;
     if (s[i] != '[' && s[i] != '(')
-      return usage(c, "%s '%.*s': expected name[...] or name(...) entries separated by commas", flag, MAX_SHOWN, text);
+      return usage(c, "%s '%.*s': expected name[...] or name(...) entries separated by commas",
+                   flag, MAX_SHOWN, text);
     size_t end = close_group(s, i);
-    if (!end) return usage(c, "%s '%.*s': missing '%c'", flag, MAX_SHOWN, text, s[i] == '[' ? ']' : ')');
+    if (!end)
+      return usage(c, "%s '%.*s': missing '%c'", flag, MAX_SHOWN, text, s[i] == '[' ? ']' : ')');
     names[n] = i > start ? arena_strndup(c->a, s + start, i - start) : NULL;
-    texts[n] = s[i] == '[' ? arena_strndup(c->a, s + i, end - i) : arena_strndup(c->a, s + i + 1, end - i - 2);
-    if ((names[n] != NULL) != named) return usage(c, "%s '%.*s': name every entry or none", flag, MAX_SHOWN, text);
+    texts[n] = s[i] == '[' ? arena_strndup(c->a, s + i, end - i)
+                           : arena_strndup(c->a, s + i + 1, end - i - 2);
+    if ((names[n] != NULL) != named)
+      return usage(c, "%s '%.*s': name every entry or none", flag, MAX_SHOWN, text);
     n++;
     i = end;
     while (s[i] == ' ') i++;
@@ -637,7 +670,8 @@ static int apply_input_value(Cli *c, OptId id, const char *flag, const char *tex
     OptVal v;
     char msg[400];
     int bad;
-    if (cli_text(&t, id, texts[k], c->a, msg, sizeof msg) < 0 || opt_value_parse(&v, id, &t, c->a, &bad, msg, sizeof msg) < 0)
+    if (cli_text(&t, id, texts[k], c->a, msg, sizeof msg) < 0 ||
+        opt_value_parse(&v, id, &t, c->a, &bad, msg, sizeof msg) < 0)
       return usage(c, "%s '%.*s': %s", flag, MAX_SHOWN, texts[k], msg);
   }
   c->pending[c->n_pending].id = id;
@@ -653,7 +687,11 @@ static int apply_input_value(Cli *c, OptId id, const char *flag, const char *tex
 static int apply_mo_input(Cli *c, const char *flag, const char *text) {
   const char *s = text;
   size_t i = 0;
-  if (strstr(s, "->")) return usage(c, "%s '%.*s': freezing an input ('->' value) is not supported: give the value in the model", flag, MAX_SHOWN, text);
+  if (strstr(s, "->"))
+    return usage(
+        c,
+        "%s '%.*s': freezing an input ('->' value) is not supported: give the value in the model",
+        flag, MAX_SHOWN, text);
   while (s[i]) {
     while (s[i] == ' ') i++;
     size_t start = i;
@@ -669,24 +707,34 @@ static int apply_mo_input(Cli *c, const char *flag, const char *text) {
     c->o->input_order = order;
     while (s[i] == '[' || s[i] == '{' || s[i] == '(') {
       size_t end = close_group(s, i);
-      if (!end) return usage(c, "%s '%.*s': missing '%c'", flag, MAX_SHOWN, text, s[i] == '[' ? ']' : s[i] == '{' ? '}' : ')');
+      if (!end)
+        return usage(c, "%s '%.*s': missing '%c'", flag, MAX_SHOWN, text,
+                     s[i] == '['   ? ']'
+                     : s[i] == '{' ? '}'
+                                   : ')');
       const char *inner = arena_strndup(c->a, s + i + 1, end - i - 2);
       int rc;
-      if (s[i] == '[') rc = apply_text(c, set, OPT_SHAPE, flag, arena_strndup(c->a, s + i, end - i));
-      else if (s[i] == '(') rc = apply_text(c, set, OPT_LAYOUT, flag, inner);
+      if (s[i] == '[')
+        rc = apply_text(c, set, OPT_SHAPE, flag, arena_strndup(c->a, s + i, end - i));
+      else if (s[i] == '(')
+        rc = apply_text(c, set, OPT_LAYOUT, flag, inner);
       else {
         static const char *const OK[] = {"u8", "f16", "f32", "fp16", "fp32"};
         bool ok = false;
         for (size_t k = 0; k < 5; k++) ok |= !strcasecmp(inner, OK[k]);
-        if (!ok) return usage(c, "%s '%.*s': input type {%s}: blob inputs take {u8}, {f16} or {f32}", flag, MAX_SHOWN, text, inner);
+        if (!ok)
+          return usage(c, "%s '%.*s': input type {%s}: blob inputs take {u8}, {f16} or {f32}", flag,
+                       MAX_SHOWN, text, inner);
         rc = apply_text(c, set, OPT_PRECISION, flag, inner);
       }
       if (rc < 0) return -1;
       i = end;
     }
     while (s[i] == ' ') i++;
-    if (s[i] == ',') i++;
-    else if (s[i]) return usage(c, "%s '%.*s': unexpected '%c'", flag, MAX_SHOWN, text, s[i]);
+    if (s[i] == ',')
+      i++;
+    else if (s[i])
+      return usage(c, "%s '%.*s': unexpected '%c'", flag, MAX_SHOWN, text, s[i]);
   }
   return 0;
 }
@@ -709,10 +757,14 @@ static int apply_params(Cli *c, const char *flag, const char *text) {
     char q = 0;
     while (i < n && (q || (text[i] != ' ' && text[i] != '\t' && text[i] != '\n'))) {
       char ch = text[i++];
-      if (q && ch == q) q = 0;
-      else if (!q && (ch == '\'' || ch == '"')) q = ch;
-      else if (ch == '\\' && i < n && q != '\'') buf[k++] = text[i++];
-      else buf[k++] = ch;
+      if (q && ch == q)
+        q = 0;
+      else if (!q && (ch == '\'' || ch == '"'))
+        q = ch;
+      else if (ch == '\\' && i < n && q != '\'')
+        buf[k++] = text[i++];
+      else
+        buf[k++] = ch;
     }
     if (q) return usage(c, "%s '%.*s': unclosed quote", flag, MAX_SHOWN, text);
     buf[k++] = 0;
@@ -742,7 +794,8 @@ static int apply_config(Cli *c, const char *flag, const char *path) {
   uint8_t *data = NULL;
   size_t len = 0;
   Err e = {0};
-  if (io_read_file(&data, &len, path, 1 << 20, &e) < 0) return usage(c, "%s '%.*s': %s", flag, MAX_SHOWN, path, e.msg);
+  if (io_read_file(&data, &len, path, 1 << 20, &e) < 0)
+    return usage(c, "%s '%.*s': %s", flag, MAX_SHOWN, path, e.msg);
   char *text = arena_strndup(c->a, (const char *)data, len);
   free(data);
   int rc = 0, line = 0;
@@ -764,17 +817,21 @@ static int apply_config(Cli *c, const char *flag, const char *path) {
     char sug[64];
     OptId id = by_config_key(p, sug, sizeof sug);
     if (id == OPT_COUNT) {
-      rc = sug[0] ? usage(c, "%s:%d: unknown config key '%.*s' (did you mean '%s'?)", path, line, MAX_SHOWN, p, sug)
+      rc = sug[0] ? usage(c, "%s:%d: unknown config key '%.*s' (did you mean '%s'?)", path, line,
+                          MAX_SHOWN, p, sug)
                   : usage(c, "%s:%d: unknown config key '%.*s'", path, line, MAX_SHOWN, p);
       break;
     }
     if (OPT_ROWS[id].type == OT_IGNORED) {
-      buf_printf(&c->o->notes, "%s:%d: %s ignored: it does not change the blob blobc writes\n", path, line, p);
+      buf_printf(&c->o->notes, "%s:%d: %s ignored: it does not change the blob blobc writes\n",
+                 path, line, p);
       continue;
     }
     char where[300];
     snprintf(where, sizeof where, "%s:%d: %s", path, line, p);
-    OptSet *set = OPT_ROWS[id].level == OL_MODEL ? &c->o->model : OPT_ROWS[id].level == OL_INPUT ? &c->o->in_all : &c->o->run;
+    OptSet *set = OPT_ROWS[id].level == OL_MODEL   ? &c->o->model
+                  : OPT_ROWS[id].level == OL_INPUT ? &c->o->in_all
+                                                   : &c->o->run;
     rc = apply_text(c, set, id, where, sp);
   }
   return rc;
@@ -784,7 +841,8 @@ static int apply_config(Cli *c, const char *flag, const char *path) {
 static int apply(Cli *c, OptId id, const char *flag, const char *text) {
   const OptRow *r = &OPT_ROWS[id];
   if (id == OPT_INPUT && apply_mo_input(c, flag, text) < 0) return -1;
-  if ((id == OPT_OPTIMIZER_PARAMS || id == OPT_COMPILE_PARAMS) && apply_params(c, flag, text) < 0) return -1;
+  if ((id == OPT_OPTIMIZER_PARAMS || id == OPT_COMPILE_PARAMS) && apply_params(c, flag, text) < 0)
+    return -1;
   if (id == OPT_CONFIG && apply_config(c, flag, text) < 0) return -1;
   switch (r->level) {
   case OL_MODEL: return apply_text(c, &c->o->model, id, flag, text);
@@ -801,8 +859,10 @@ static int unknown_flag(Cli *c, const char *typed, size_t tn) {
     if (cmd == c->o->cmd || !find_flag(&sp, cmd, typed, tn)) continue;
     const OptRow *r = &OPT_ROWS[sp.id];
     if (r->level != OL_RUN && (c->o->cmd & (CMD_BUILD | CMD_CHECK)))
-      return usage(c, "option '%.*s' belongs to convert; in a manifest write the key '%s'", (int)tn, typed, r->key);
-    return usage(c, "option '%.*s' is not one of %s's (%s takes it)", (int)tn, typed, opt_cmd_name(c->o->cmd), opt_cmd_name(cmd));
+      return usage(c, "option '%.*s' belongs to convert; in a manifest write the key '%s'", (int)tn,
+                   typed, r->key);
+    return usage(c, "option '%.*s' is not one of %s's (%s takes it)", (int)tn, typed,
+                 opt_cmd_name(c->o->cmd), opt_cmd_name(cmd));
   }
   suggest_flag(sug, sizeof sug, c->o->cmd, typed, tn);
   if (sug[0]) return usage(c, "unknown option '%.*s' (did you mean '%s'?)", (int)tn, typed, sug);
@@ -833,21 +893,27 @@ static int parse_args(Cli *c, int argc, char **argv, const char *where) {
     const char *value = eq ? eq + 1 : NULL;
     if (!find_flag(&sp, o->cmd, a, tn)) {
       /* -j4: make's attached form */
-      if (!eq && a[1] == 'j' && a[2] >= '0' && a[2] <= '9' && find_flag(&sp, o->cmd, "-j", 2)) value = a + 2, tn = 2;
-      else return unknown_flag(c, a, tn);
+      if (!eq && a[1] == 'j' && a[2] >= '0' && a[2] <= '9' && find_flag(&sp, o->cmd, "-j", 2))
+        value = a + 2, tn = 2;
+      else
+        return unknown_flag(c, a, tn);
     }
     char flag[80];
     snprintf(flag, sizeof flag, "%.*s", (int)tn, a);
     const OptRow *r = &OPT_ROWS[sp.id];
     if (sp.is_switch) {
       bool b = true;
-      if (value && !bool_word(value, &b)) return usage(c, "%s takes no value, or true/false; got '%.*s'", flag, MAX_SHOWN, value);
-      const char *on = r->type == OT_BOOL ? "true" : r->on, *off = r->type == OT_BOOL ? "false" : r->off;
+      if (value && !bool_word(value, &b))
+        return usage(c, "%s takes no value, or true/false; got '%.*s'", flag, MAX_SHOWN, value);
+      const char *on = r->type == OT_BOOL ? "true" : r->on,
+                 *off = r->type == OT_BOOL ? "false" : r->off;
       if (apply(c, sp.id, flag, b ? on : off) < 0) return -1;
       continue;
     }
     if (!value) {
-      if (i + 1 >= argc) return usage(c, "option '%s' needs a value (%s)", flag, r->metavar ? r->metavar : "a value");
+      if (i + 1 >= argc)
+        return usage(c, "option '%s' needs a value (%s)", flag,
+                     r->metavar ? r->metavar : "a value");
       value = argv[++i];
     }
     if (apply(c, sp.id, flag, value) < 0) return -1;
@@ -868,10 +934,12 @@ int opt_cli_parse(OptArgs *out, unsigned cmd, int argc, char **argv, Arena *a, E
   if (out->help) return 0;
   for (int k = 0; k < c->n_pending; k++) {
     if (c->pending[k].n != out->n_order)
-      return usage(c, "%s gives %d values: name each one (name[...]) or list %d input names with --input", c->pending[k].flag,
-                   c->pending[k].n, c->pending[k].n);
+      return usage(
+          c, "%s gives %d values: name each one (name[...]) or list %d input names with --input",
+          c->pending[k].flag, c->pending[k].n, c->pending[k].n);
     for (int i = 0; i < c->pending[k].n; i++)
-      if (apply_text(c, opt_args_input(out, out->input_order[i]), c->pending[k].id, c->pending[k].flag, c->pending[k].texts[i]) < 0)
+      if (apply_text(c, opt_args_input(out, out->input_order[i]), c->pending[k].id,
+                     c->pending[k].flag, c->pending[k].texts[i]) < 0)
         return -1;
   }
   return 0;
@@ -888,31 +956,42 @@ static const struct {
   const char *name, *synopsis, *about;
 } CMDS[] = {
     {CMD_BUILD, "build", "MANIFEST.yaml [options]",
-     "Compile every model of a manifest in parallel: per model out/<name>/ holds the blob (blobconverter's name "
-     "<name>_openvino_<ver>_<N>shave.blob) and the OpenVINO IR; out/ gets report.json, report.html and junit.xml. "
+     "Compile every model of a manifest in parallel: per model out/<name>/ holds the blob "
+     "(blobconverter's name "
+     "<name>_openvino_<ver>_<N>shave.blob) and the OpenVINO IR; out/ gets report.json, report.html "
+     "and junit.xml. "
      "A failing model never stops the others."},
     {CMD_CHECK, "check", "MANIFEST.yaml|MODEL [options]",
-     "The VPU verdicts only (which nodes will not run, why, what to do), no files: fast enough for every commit. "
+     "The VPU verdicts only (which nodes will not run, why, what to do), no files: fast enough for "
+     "every commit. "
      "A missing model file stops the check (exit 2)."},
     {CMD_CONVERT, "convert", "MODEL [options]",
-     "Compile one model, as mo + compile_tool would: the flags of mo, compile_tool and blobconverter are "
+     "Compile one model, as mo + compile_tool would: the flags of mo, compile_tool and "
+     "blobconverter are "
      "accepted as they are typed. Prints the blob's path on stdout."},
     {CMD_INSPECT, "inspect", "FILE.blob|FILE.superblob|ARCHIVE.tar.xz [options]",
-     "What a MyriadX blob holds (ours or compile_tool's): header, the OpenVINO releases its version can come from, "
+     "What a MyriadX blob holds (ours or compile_tool's): header, the OpenVINO releases its "
+     "version can come from, "
      "inputs, outputs, stages; an NN Archive's config.json and the blob inside it."},
     {CMD_VERIFY, "verify", "DIR... [options]",
-     "Numerical proof on ONNX backend test data (model.onnx + test_data_set_N/): one line per data set, then "
+     "Numerical proof on ONNX backend test data (model.onnx + test_data_set_N/): one line per data "
+     "set, then "
      "'N passed, N failed, N unsupported'."},
     {CMD_RUN, "run", "MODEL|FILE.blob --input [NAME=]FILE ... [options]",
-     "Reference execution of a model on the CPU, or of any blob's stages (ours or compile_tool's, NCE ones "
+     "Reference execution of a model on the CPU, or of any blob's stages (ours or compile_tool's, "
+     "NCE ones "
      "too); writes one .npy per output."},
-    {CMD_MERGE, "report merge", "A/report.json B/report.json ... -o DIR", "Join the reports of --shard runs into one."},
+    {CMD_MERGE, "report merge", "A/report.json B/report.json ... -o DIR",
+     "Join the reports of --shard runs into one."},
     {CMD_IMPORT, "import-omz", "DIR -o MANIFEST.yaml",
-     "Write a manifest with one model per Open Model Zoo model.yml found below DIR (nothing is downloaded)."},
-    {CMD_ARCHIVE, "archive verify", "FILE.tar.gz", "Check every entry of a release archive against its SHA256SUMS."},
+     "Write a manifest with one model per Open Model Zoo model.yml found below DIR (nothing is "
+     "downloaded)."},
+    {CMD_ARCHIVE, "archive verify", "FILE.tar.gz",
+     "Check every entry of a release archive against its SHA256SUMS."},
     {CMD_VERSION, "version", "", "Print blobc's version."},
     {CMD_OPS, "ops", "[--json|--markdown]",
-     "Every ONNX op and OpenVINO IR layer blobc reads, and how it reaches the VPU: its own stage, a rewrite, a view, "
+     "Every ONNX op and OpenVINO IR layer blobc reads, and how it reaches the VPU: its own stage, "
+     "a rewrite, a view, "
      "folded, or unsupported and why (docs/ops.md is its --markdown form)."},
 };
 #define N_CMDS (sizeof CMDS / sizeof CMDS[0])
@@ -947,9 +1026,11 @@ static void row_note(Buf *b, OptId id) {
   const OptRow *r = &OPT_ROWS[id];
   bool any = false;
   if (r->type == OT_INT) buf_printf(b, " [%lld..%lld", r->lo, r->hi), any = true;
-  if (r->type == OT_CHOICE && r->choices && strchr(r->choices, ' ') && (!r->metavar || strlen(r->metavar) < 8))
+  if (r->type == OT_CHOICE && r->choices && strchr(r->choices, ' ') &&
+      (!r->metavar || strlen(r->metavar) < 8))
     buf_printf(b, " [%s", r->choices), any = true;
-  if (r->def && *r->def && r->type != OT_BOOL) buf_printf(b, "%sdefault %s", any ? "; " : " [", r->def), any = true;
+  if (r->def && *r->def && r->type != OT_BOOL)
+    buf_printf(b, "%sdefault %s", any ? "; " : " [", r->def), any = true;
   if (any) buf_put(b, "]", 1);
 }
 
@@ -991,7 +1072,8 @@ static void help_cmd(Buf *b, size_t ci) {
       Buf h = BUF_INIT;
       buf_printf(&h, "%s", r->help);
       row_note(&h, (OptId)id);
-      if (r->level != OL_RUN && (cmd & (CMD_BUILD | CMD_CHECK))) buf_printf(&h, " (overrides every model)");
+      if (r->level != OL_RUN && (cmd & (CMD_BUILD | CMD_CHECK)))
+        buf_printf(&h, " (overrides every model)");
       if (r->level == OL_INPUT && cmd == CMD_CONVERT) buf_printf(&h, " (manifest key %s)", r->key);
       buf_put(&h, "", 1);
       wrap(b, (char *)h.data, 6, 6);
@@ -1011,13 +1093,20 @@ void opt_help(Buf *b, unsigned cmd) {
       help_cmd(b, i);
       return;
     }
-  buf_printf(b, "usage: blobc <command> [options]   (blobc <command> --help for its options; man blobc)\n\n");
+  buf_printf(
+      b,
+      "usage: blobc <command> [options]   (blobc <command> --help for its options; man blobc)\n\n");
   for (size_t i = 0; i < N_CMDS; i++) buf_printf(b, "  %-15s %s\n", CMDS[i].name, CMDS[i].synopsis);
-  buf_printf(b, "\nExit codes: 0 all converted, 1 some models failed (the others are written), 2 usage, manifest\n"
-                "or unreadable-file error, 3 a model newly fails against --baseline, 130 / 143 stopped by\n"
-                "SIGINT / SIGTERM.\n");
-  buf_printf(b, "\nMemory: each model's compilation has a budget (--max-model-mb, manifest max_model_mb); by\n"
-                "default half the memory blobc may use divided by -j: here %llu MiB at -j 1.\n",
+  buf_printf(
+      b,
+      "\nExit codes: 0 all converted, 1 some models failed (the others are written), 2 usage, "
+      "manifest\n"
+      "or unreadable-file error, 3 a model newly fails against --baseline, 130 / 143 stopped by\n"
+      "SIGINT / SIGTERM.\n");
+  buf_printf(b,
+             "\nMemory: each model's compilation has a budget (--max-model-mb, manifest "
+             "max_model_mb); by\n"
+             "default half the memory blobc may use divided by -j: here %llu MiB at -j 1.\n",
              (unsigned long long)(job_default_budget(1) >> 20));
 }
 
@@ -1025,9 +1114,12 @@ void opt_help(Buf *b, unsigned cmd) {
 static void roff(Buf *b, const char *s) {
   if (*s == '.' || *s == '\'') buf_put(b, "\\&", 2);
   for (; *s; s++) {
-    if (*s == '\\') buf_put(b, "\\e", 2);
-    else if (*s == '-') buf_put(b, "\\-", 2);
-    else buf_put(b, s, 1);
+    if (*s == '\\')
+      buf_put(b, "\\e", 2);
+    else if (*s == '-')
+      buf_put(b, "\\-", 2);
+    else
+      buf_put(b, s, 1);
   }
 }
 
@@ -1052,7 +1144,8 @@ static void man_options(Buf *b, unsigned cmd) {
       Buf h = BUF_INIT;
       buf_printf(&h, "%s", r->help);
       row_note(&h, (OptId)id);
-      if (r->level != OL_RUN && (cmd & (CMD_BUILD | CMD_CHECK))) buf_printf(&h, " (overrides every model)");
+      if (r->level != OL_RUN && (cmd & (CMD_BUILD | CMD_CHECK)))
+        buf_printf(&h, " (overrides every model)");
       buf_put(&h, "", 1);
       roff(b, (char *)h.data);
       buf_printf(b, "\n");
@@ -1077,7 +1170,8 @@ static const char *type_name(OptType t) {
 void opt_man(Buf *b) {
   buf_printf(b, ".\\\" Generated by 'blobc --man' from pipeline/options.def; do not edit.\n"
                 ".TH BLOBC 1 \"\" \"blobc\" \"User Commands\"\n"
-                ".SH NAME\nblobc \\- convert neural networks into MyriadX blobs for DepthAI, a whole zoo at a time\n"
+                ".SH NAME\nblobc \\- convert neural networks into MyriadX blobs for DepthAI, a "
+                "whole zoo at a time\n"
                 ".SH SYNOPSIS\n");
   for (size_t i = 0; i < N_CMDS; i++) {
     buf_printf(b, ".B blobc %s\n", CMDS[i].name);
@@ -1087,14 +1181,19 @@ void opt_man(Buf *b) {
     }
     buf_printf(b, ".br\n");
   }
-  buf_printf(b, ".SH DESCRIPTION\n"
-                "blobc replaces the Model Optimizer (mo) + compile_tool chain and the online blobconverter with one "
-                "offline program. Its option names are theirs: every flag takes \\fB\\-\\-flag=value\\fR or "
-                "\\fB\\-\\-flag value\\fR; a dash and an underscore are the same inside a name, and a name of two or "
-                "more letters may be typed with one dash or two. "
-                "Quote bracketed values so the shell leaves them alone: \\-\\-mean_values \"[127.5,127.5,127.5]\".\n"
-                "Progress and diagnostics go to standard error, results to standard output.\n"
-                ".SH COMMANDS\n");
+  buf_printf(
+      b,
+      ".SH DESCRIPTION\n"
+      "blobc replaces the Model Optimizer (mo) + compile_tool chain and the online blobconverter "
+      "with one "
+      "offline program. Its option names are theirs: every flag takes \\fB\\-\\-flag=value\\fR or "
+      "\\fB\\-\\-flag value\\fR; a dash and an underscore are the same inside a name, and a name "
+      "of two or "
+      "more letters may be typed with one dash or two. "
+      "Quote bracketed values so the shell leaves them alone: \\-\\-mean_values "
+      "\"[127.5,127.5,127.5]\".\n"
+      "Progress and diagnostics go to standard error, results to standard output.\n"
+      ".SH COMMANDS\n");
   for (size_t i = 0; i < N_CMDS; i++) {
     buf_printf(b, ".SS \"%s\"\n", CMDS[i].name);
     roff(b, CMDS[i].about);
@@ -1102,15 +1201,19 @@ void opt_man(Buf *b) {
     man_options(b, CMDS[i].bit);
     buf_printf(b, ".TP\n.B \\-h, \\-\\-help\nthe options of this command.\n");
   }
-  buf_printf(b, ".SH MANIFEST KEYS\nA manifest (YAML, version: 1) lists models with\n.B name\nand\n.BR source ;\n"
-                "these keys go in\n.B defaults\nor in a model; per-input keys also in an\n.B inputs\nentry "
-                "(manifests/README.md has the schema).\n");
+  buf_printf(
+      b,
+      ".SH MANIFEST KEYS\nA manifest (YAML, version: 1) lists models with\n.B name\nand\n.BR "
+      "source ;\n"
+      "these keys go in\n.B defaults\nor in a model; per-input keys also in an\n.B inputs\nentry "
+      "(manifests/README.md has the schema).\n");
   for (int id = 0; id < OPT_COUNT; id++) {
     const OptRow *r = &OPT_ROWS[id];
     if (r->level == OL_RUN) continue;
     buf_printf(b, ".TP\n.B %s\n", r->key);
     Buf h = BUF_INIT;
-    buf_printf(&h, "(%s%s) %s", r->level == OL_INPUT ? "per input, " : "", type_name(r->type), r->help);
+    buf_printf(&h, "(%s%s) %s", r->level == OL_INPUT ? "per input, " : "", type_name(r->type),
+               r->help);
     row_note(&h, (OptId)id);
     buf_put(&h, "", 1);
     roff(b, (char *)h.data);
@@ -1124,14 +1227,21 @@ void opt_man(Buf *b) {
       buf_printf(b, ".TP\n.B ");
       roff(b, w);
       buf_printf(b, "\n");
-      if (OPT_ROWS[id].type == OT_IGNORED) buf_printf(b, "accepted and ignored: it does not change the blob.\n");
-      else buf_printf(b, "sets\n.BR %s .\n", OPT_ROWS[id].key);
+      if (OPT_ROWS[id].type == OT_IGNORED)
+        buf_printf(b, "accepted and ignored: it does not change the blob.\n");
+      else
+        buf_printf(b, "sets\n.BR %s .\n", OPT_ROWS[id].key);
     }
-  buf_printf(b, ".SH EXIT STATUS\n.TP\n.B 0\nevery model converted\n.TP\n.B 1\nsome models failed or use unsupported "
-                "layers (the others are written)\n.TP\n.B 2\nusage, manifest or unreadable-file error\n.TP\n.B 3\na model "
-                "newly fails against \\-\\-baseline\n.TP\n.B 130\ninterrupted (Ctrl\\-C): running models finish unless "
-                "Ctrl\\-C comes twice; the report of what finished is written\n"
-                ".SH ENVIRONMENT\n.TP\n.B SOURCE_DATE_EPOCH\nthe mtime of archive entries (0 when unset)\n"
-                ".SH SEE ALSO\nmanifests/README.md, docs/nn-archive.md, python/README.md; mo(1) and compile_tool of "
-                "OpenVINO 2021.4/2022.1; Luxonis blobconverter.\n");
+  buf_printf(
+      b, ".SH EXIT STATUS\n.TP\n.B 0\nevery model converted\n.TP\n.B 1\nsome models failed or use "
+         "unsupported "
+         "layers (the others are written)\n.TP\n.B 2\nusage, manifest or unreadable-file "
+         "error\n.TP\n.B 3\na model "
+         "newly fails against \\-\\-baseline\n.TP\n.B 130\ninterrupted (Ctrl\\-C): running models "
+         "finish unless "
+         "Ctrl\\-C comes twice; the report of what finished is written\n"
+         ".SH ENVIRONMENT\n.TP\n.B SOURCE_DATE_EPOCH\nthe mtime of archive entries (0 when unset)\n"
+         ".SH SEE ALSO\nmanifests/README.md, docs/nn-archive.md, python/README.md; mo(1) and "
+         "compile_tool of "
+         "OpenVINO 2021.4/2022.1; Luxonis blobconverter.\n");
 }

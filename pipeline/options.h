@@ -40,7 +40,7 @@ enum {
   CMD_IMPORT = 1 << 7,  /* import-omz */
   CMD_ARCHIVE = 1 << 8, /* archive verify */
   CMD_VERSION = 1 << 9,
-  CMD_OPS = 1 << 10,    /* ops: the coverage table */
+  CMD_OPS = 1 << 10, /* ops: the coverage table */
 };
 #define CMD_COMPILE (CMD_BUILD | CMD_CHECK | CMD_CONVERT)
 
@@ -72,16 +72,16 @@ typedef enum {
 } OptId;
 
 typedef struct {
-  const char *key;      /* manifest key, canonical name (--key on the command line too) */
+  const char *key; /* manifest key, canonical name (--key on the command line too) */
   OptLevel level;
   OptType type;
-  long long lo, hi;     /* INT range; PREC: allowed mask */
-  const char *choices;  /* CHOICE values, space separated */
-  const char *what;     /* noun for messages ("openvino version"); NULL = key */
-  const char *def;      /* default as written; "" = none */
+  long long lo, hi;    /* INT range; PREC: allowed mask */
+  const char *choices; /* CHOICE values, space separated */
+  const char *what;    /* noun for messages ("openvino version"); NULL = key */
+  const char *def;     /* default as written; "" = none */
   const char *flags, *switches, *on, *off, *config;
   unsigned cmds;
-  bool repeat;          /* STR: every occurrence is kept, in order */
+  bool repeat; /* STR: every occurrence is kept, in order */
   const char *metavar, *help;
 } OptRow;
 
@@ -89,20 +89,20 @@ extern const OptRow OPT_ROWS[OPT_COUNT];
 
 /* One option's value. line: where it was set (manifest line; OPT_LINE_CLI for the command line,
  * OPT_LINE_DEFAULT for the table's default); 0 = not set. */
-#define OPT_LINE_CLI (-1)
+#define OPT_LINE_CLI     (-1)
 #define OPT_LINE_DEFAULT (-2)
 typedef struct {
   int line;
-  int n;                /* VALUES: count; SHAPE: rank; SHARD: N; repeated STR: count */
+  int n; /* VALUES: count; SHAPE: rank; SHARD: N; repeated STR: count */
   union {
-    long long i;        /* INT, BOOL (0/1), PREC (a Precision), SHARD (I) */
+    long long i; /* INT, BOOL (0/1), PREC (a Precision), SHARD (I) */
     struct {
       Layout model, frame;
     } layout;
-    double *v;          /* VALUES */
-    int64_t *dims;      /* SHAPE */
-    const char *s;      /* STR, CHOICE (the canonical spelling) */
-    const char **sv;    /* repeated STR */
+    double *v;       /* VALUES */
+    int64_t *dims;   /* SHAPE */
+    const char *s;   /* STR, CHOICE (the canonical spelling) */
+    const char **sv; /* repeated STR */
   } u;
 } OptVal;
 
@@ -112,18 +112,20 @@ typedef struct {
 
 static inline bool opt_isset(const OptSet *s, OptId id) { return s->v[id].line != 0; }
 static inline long long opt_int(const OptSet *s, OptId id) { return s->v[id].u.i; }
-static inline const char *opt_str(const OptSet *s, OptId id) { return s->v[id].line ? s->v[id].u.s : NULL; }
+static inline const char *opt_str(const OptSet *s, OptId id) {
+  return s->v[id].line ? s->v[id].u.s : NULL;
+}
 
 /* ---- values ------------------------------------------------------------------------------ */
 
 /* A value as the user wrote it: a scalar, or a list of scalars (a YAML sequence, or `[a,b]` on
  * the command line). items[i] NULL = an element that is not a scalar (a nested list). */
 typedef struct {
-  const char *text;    /* the scalar (NULL for a list or a mapping) */
-  bool null;           /* a YAML null (empty plain scalar, ~, null) */
-  bool has_nul;        /* a YAML scalar holding a NUL byte */
+  const char *text; /* the scalar (NULL for a list or a mapping) */
+  bool null;        /* a YAML null (empty plain scalar, ~, null) */
+  bool has_nul;     /* a YAML scalar holding a NUL byte */
   bool is_list;
-  bool is_map;         /* a YAML mapping: always the wrong type */
+  bool is_map; /* a YAML mapping: always the wrong type */
   int n;
   const char **items;
 } OptText;
@@ -131,7 +133,8 @@ typedef struct {
 /* Parses t as option id's value into *out (allocating from a; out->line is left to the caller).
  * On failure returns -1 with the message in msg (`'shaves' must be between 1 and 16, got 40`)
  * and *bad_item = the index of the offending list element, -1 when it is the whole value. */
-int opt_value_parse(OptVal *out, OptId id, const OptText *t, Arena *a, int *bad_item, char *msg, size_t size);
+int opt_value_parse(OptVal *out, OptId id, const OptText *t, Arena *a, int *bad_item, char *msg,
+                    size_t size);
 /* The table's default of id parsed into *out (line OPT_LINE_DEFAULT); false when there is none. */
 bool opt_default(OptVal *out, OptId id, Arena *a);
 /* The canonical text of a set value, as the resolved manifest writes it (YAML flow syntax):
@@ -145,23 +148,23 @@ OptId opt_by_key(const char *key, OptLevel level);
 /* ---- command line ------------------------------------------------------------------------ */
 
 typedef struct {
-  const char *name;    /* model input name */
-  OptSet set;          /* its INPUT values */
+  const char *name; /* model input name */
+  OptSet set;       /* its INPUT values */
 } OptInput;
 
 typedef struct {
   unsigned cmd;
-  bool help;           /* -h / --help was given (nothing else is checked) */
-  OptSet run;          /* RUN values */
-  OptSet model;        /* MODEL values */
-  OptSet in_all;       /* INPUT values given without an input name: every input */
-  OptInput *inputs;    /* INPUT values per named input, in first-seen order */
+  bool help;        /* -h / --help was given (nothing else is checked) */
+  OptSet run;       /* RUN values */
+  OptSet model;     /* MODEL values */
+  OptSet in_all;    /* INPUT values given without an input name: every input */
+  OptInput *inputs; /* INPUT values per named input, in first-seen order */
   int n_inputs, cap_inputs;
   const char **input_order; /* names from mo's --input, in order (for [..],[..] lists) */
   int n_order;
-  const char **pos;    /* positional arguments */
+  const char **pos; /* positional arguments */
   int n_pos;
-  Buf notes;           /* lines to show the user (ignored config keys), each ending in '\n' */
+  Buf notes; /* lines to show the user (ignored config keys), each ending in '\n' */
   Arena *a;
 } OptArgs;
 

@@ -49,4 +49,3 @@ void probe_activations(ProbeStats *ps, const Buf *blob, Arena *owner) {
   free(ins);
   arena_free(a);
 }
-

@@ -70,7 +70,8 @@ static json_t *nce_json(const CompileResult *r) {
   json_object_set_new(o, "shave_stages", json_integer(r->n_shave_stages));
   json_object_set_new(o, "macs", json_integer((json_int_t)r->macs));
   json_object_set_new(o, "macs_nce", json_integer((json_int_t)r->macs_nce));
-  json_object_set_new(o, "mac_share", json_real(r->macs ? (double)r->macs_nce / (double)r->macs : 0.0));
+  json_object_set_new(o, "mac_share",
+                      json_real(r->macs ? (double)r->macs_nce / (double)r->macs : 0.0));
   json_object_set_new(o, "layers", json_integer(r->n_hw_layers));
   json_object_set_new(o, "layers_nce", json_integer(on));
   json_object_set_new(o, "on_shaves", sh);
@@ -93,7 +94,8 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(m, "error", e);
   }
   json_t *opt = json_object();
-  json_object_set_new(opt, "data_type", report_str(j->opt.data_type == PREC_FP32 ? "FP32" : "FP16"));
+  json_object_set_new(opt, "data_type",
+                      report_str(j->opt.data_type == PREC_FP32 ? "FP32" : "FP16"));
   json_object_set_new(opt, "shaves", json_integer(j->opt.shaves));
   json_object_set_new(opt, "cmx_slices", json_integer(j->opt.cmx_slices));
   json_object_set_new(opt, "openvino", report_str(j->opt.openvino));
@@ -123,7 +125,8 @@ static json_t *model_json_fresh(const BuildJob *j) {
   json_object_set_new(m, "parameters", json_integer(r->n_params));
   json_t *ins = json_array(), *outs = json_array();
   for (int i = 0; i < r->n_inputs; i++) json_array_append_new(ins, io_json(&r->inputs[i], true));
-  for (int i = 0; i < r->n_outputs; i++) json_array_append_new(outs, io_json(&r->outputs[i], false));
+  for (int i = 0; i < r->n_outputs; i++)
+    json_array_append_new(outs, io_json(&r->outputs[i], false));
   json_object_set_new(m, "inputs", ins);
   json_object_set_new(m, "outputs", outs);
   json_t *uns = json_array(), *conv = json_array();
@@ -139,7 +142,9 @@ static json_t *model_json_fresh(const BuildJob *j) {
   if (j->probe.have) {
     json_object_set_new(fp, "max_activation", json_real(j->probe.max_activation));
     json_object_set_new(fp, "activation_overflows", json_integer((json_int_t)j->probe.overflows));
-    json_object_set_new(fp, "probe_input", report_str("deterministic pseudo-random frame, run on the CPU through the blob's stages"));
+    json_object_set_new(
+        fp, "probe_input",
+        report_str("deterministic pseudo-random frame, run on the CPU through the blob's stages"));
   } else if (j->probe.note) {
     json_object_set_new(fp, "activation_stats_skipped", report_str(j->probe.note));
   }

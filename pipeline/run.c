@@ -40,7 +40,8 @@ static int usage(Run *r, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (r->io->diag) fprintf(r->io->diag, "blobc %s: %s\n", r->cmd, msg);
-  if (r->io->err && !r->io->err[0]) snprintf(r->io->err, r->io->err_size, "blobc %s: %s", r->cmd, msg);
+  if (r->io->err && !r->io->err[0])
+    snprintf(r->io->err, r->io->err_size, "blobc %s: %s", r->cmd, msg);
   return 2;
 }
 
@@ -71,7 +72,9 @@ static const char *str_or(const OptArgs *a, OptId id, const char *def) {
   return s ? s : def;
 }
 
-static bool flag(const OptArgs *a, OptId id) { return opt_isset(&a->run, id) && opt_int(&a->run, id); }
+static bool flag(const OptArgs *a, OptId id) {
+  return opt_isset(&a->run, id) && opt_int(&a->run, id);
+}
 
 /* A model name from a file name: the stem, every byte outside [A-Za-z0-9._-] made '_'. */
 static const char *stem_name(Arena *a, const char *path, bool drop_ext) {
@@ -108,7 +111,9 @@ static void warn_unapplied(Run *r, const BuildJob *jobs, int n) {
   if (!r->io->diag) return;
   for (int i = 0; i < n; i++)
     if (jobs[i].opt.output_precision == PREC_FP32)
-      fprintf(r->io->diag, "%s: warning: output_precision FP32 (-op FP32) is not applied yet: the blob's outputs are FP16\n",
+      fprintf(r->io->diag,
+              "%s: warning: output_precision FP32 (-op FP32) is not applied yet: the blob's "
+              "outputs are FP16\n",
               jobs[i].name);
 }
 
@@ -123,7 +128,8 @@ static size_t distance(const char *a, const char *b) {
     size_t diag = row[0];
     row[0] = i;
     for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j], sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+      size_t up = row[j],
+             sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
       size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
       row[j] = sub < best ? sub : best;
       diag = up;
@@ -150,7 +156,9 @@ static int check_only(Run *r, const BuildJob *jobs, int n, const char *only, con
       if (d < best_d && 3 * d <= strlen(jobs[i].name)) best = jobs[i].name, best_d = d;
     }
     if (found) continue;
-    if (best) return usage(r, "--only: no model named '%s' in %s (did you mean '%s'?)", name, manifest, best);
+    if (best)
+      return usage(r, "--only: no model named '%s' in %s (did you mean '%s'?)", name, manifest,
+                   best);
     return usage(r, "--only: no model named '%s' in %s", name, manifest);
   }
   return 0;
@@ -176,8 +184,10 @@ static int select_jobs(BuildJob *jobs, int n, const char *only, int shard_i, int
       for (const char *c = jobs[i].name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
       keep = (int)(h % (uint32_t)shard_n) == shard_i;
     }
-    if (keep) jobs[kept++] = jobs[i];
-    else if (jobs[i].res.arena) compile_result_free(&jobs[i].res);
+    if (keep)
+      jobs[kept++] = jobs[i];
+    else if (jobs[i].res.arena)
+      compile_result_free(&jobs[i].res);
   }
   return kept;
 }
@@ -187,7 +197,8 @@ static int select_jobs(BuildJob *jobs, int n, const char *only, int shard_i, int
 /* The models of an --only run's report: this run's records for the models it built, the earlier
  * report's for the manifest's other models (in manifest order); records of models no longer in
  * the manifest are dropped. */
-static json_t *merged_records(const BuildJob *jobs, int n, const Manifest *m, const char *old_path) {
+static json_t *merged_records(const BuildJob *jobs, int n, const Manifest *m,
+                              const char *old_path) {
   json_error_t je;
   json_t *old = json_load_file(old_path, 0, &je), *models = json_array();
   json_t *old_models = json_object_get(old, "models");
@@ -198,8 +209,7 @@ static json_t *merged_records(const BuildJob *jobs, int n, const Manifest *m, co
       if (!strcmp(jobs[i].name, name)) rec = job_record(&jobs[i]);
     size_t i;
     json_t *om;
-    if (!rec && json_is_array(old_models))
-      json_array_foreach(old_models, i, om) {
+    if (!rec && json_is_array(old_models)) json_array_foreach(old_models, i, om) {
         const char *on = json_string_value(json_object_get(om, "name"));
         if (on && !strcmp(on, name)) {
           rec = json_deep_copy(om);
@@ -215,7 +225,7 @@ static json_t *merged_records(const BuildJob *jobs, int n, const Manifest *m, co
 typedef struct {
   const char *out_dir, *manifest, *baseline;
   bool write_report, json_stdout, reproducible;
-  const Manifest *m;   /* for an --only run's merge, else NULL */
+  const Manifest *m; /* for an --only run's merge, else NULL */
 } Finish;
 
 static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
@@ -230,8 +240,9 @@ static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
     Err err = {0};
     snprintf(path, sizeof path, "%s/report.json", f->out_dir);
     int rc = io_mkdirs(f->out_dir, &err);
-    json_t *doc = f->m && io_exists(path) ? report_build(merged_records(jobs, n, f->m, path), f->manifest)
-                                          : jobs_report(jobs, n, f->manifest);
+    json_t *doc = f->m && io_exists(path)
+                      ? report_build(merged_records(jobs, n, f->m, path), f->manifest)
+                      : jobs_report(jobs, n, f->manifest);
     if (interrupted) json_object_set_new(json_object_get(doc, "summary"), "stopped", json_true());
     if (f->reproducible) report_strip_timings(doc); /* archived: same bytes every run */
     if (rc == 0 && f->baseline) {
@@ -242,7 +253,8 @@ static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
     char *json = rc == 0 ? report_json_dumps(doc) : NULL;
     char *junit = rc == 0 ? report_junit_string(doc) : NULL;
     Buf html = BUF_INIT, jbuf = BUF_INIT;
-    if (rc == 0 && (!json || !junit || report_html_render(&html, doc) < 0)) rc = err_set(&err, ERR_INTERNAL, "cannot render the reports");
+    if (rc == 0 && (!json || !junit || report_html_render(&html, doc) < 0))
+      rc = err_set(&err, ERR_INTERNAL, "cannot render the reports");
     if (rc == 0) {
       buf_put(&jbuf, json, strlen(json));
       buf_put(&jbuf, "\n", 1);
@@ -266,14 +278,17 @@ static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
     set_result(r, path);
     if (r->io->diag)
       fprintf(r->io->diag,
-              "%s%d models: %d ok, %d unsupported, %d failed, %d interrupted, %d skipped; report: %s/report.html (and "
+              "%s%d models: %d ok, %d unsupported, %d failed, %d interrupted, %d skipped; report: "
+              "%s/report.html (and "
               "report.json, junit.xml)\n",
-              interrupted ? "interrupted: " : "", n, counts[JOB_OK], counts[JOB_UNSUPPORTED], counts[JOB_ERROR],
-              counts[JOB_INTERRUPTED], counts[JOB_SKIPPED] + counts[JOB_PENDING], f->out_dir);
+              interrupted ? "interrupted: " : "", n, counts[JOB_OK], counts[JOB_UNSUPPORTED],
+              counts[JOB_ERROR], counts[JOB_INTERRUPTED], counts[JOB_SKIPPED] + counts[JOB_PENDING],
+              f->out_dir);
   } else if (r->io->diag) {
-    fprintf(r->io->diag, "%s%d models: %d ok, %d unsupported, %d failed, %d interrupted, %d skipped\n",
-            interrupted ? "interrupted: " : "", n, counts[JOB_OK], counts[JOB_UNSUPPORTED], counts[JOB_ERROR],
-            counts[JOB_INTERRUPTED], counts[JOB_SKIPPED] + counts[JOB_PENDING]);
+    fprintf(r->io->diag,
+            "%s%d models: %d ok, %d unsupported, %d failed, %d interrupted, %d skipped\n",
+            interrupted ? "interrupted: " : "", n, counts[JOB_OK], counts[JOB_UNSUPPORTED],
+            counts[JOB_ERROR], counts[JOB_INTERRUPTED], counts[JOB_SKIPPED] + counts[JOB_PENDING]);
   }
   if (f->json_stdout && r->io->out) {
     json_t *doc = jobs_report(jobs, n, f->manifest);
@@ -285,14 +300,17 @@ static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
   }
   if (interrupted) return run_stopped_rc();
   if (newly_failing > 0) {
-    if (r->io->diag) fprintf(r->io->diag, "%d model(s) newly failing since the baseline (see report.html)\n", newly_failing);
+    if (r->io->diag)
+      fprintf(r->io->diag, "%d model(s) newly failing since the baseline (see report.html)\n",
+              newly_failing);
     return 3;
   }
   return failed ? 1 : 0;
 }
 
 /* The release tarball: every output, the reports and the resolved manifest. */
-static int write_archive(Run *r, const char *archive, const char *out_dir, const BuildJob *jobs, int n) {
+static int write_archive(Run *r, const char *archive, const char *out_dir, const BuildJob *jobs,
+                         int n) {
   Err err = {0};
   char path[4096];
   snprintf(path, sizeof path, "%s/manifest.resolved.yaml", out_dir);
@@ -300,7 +318,8 @@ static int write_archive(Run *r, const char *archive, const char *out_dir, const
   const char **files = calloc((size_t)n * 4 + 8, sizeof *files);
   int nf = 0;
   for (int i = 0; i < n; i++) {
-    const char *p[4] = {jobs[i].blob_path, jobs[i].xml_path, jobs[i].bin_path, jobs[i].nn_archive_path};
+    const char *p[4] = {jobs[i].blob_path, jobs[i].xml_path, jobs[i].bin_path,
+                        jobs[i].nn_archive_path};
     for (int k = 0; k < 4; k++)
       if (p[k] && jobs[i].status != JOB_ERROR) files[nf++] = p[k];
   }
@@ -323,9 +342,11 @@ fail:
 /* ---- build / check ------------------------------------------------------------------------- */
 
 static int run_build(Run *r, const OptArgs *a, bool check) {
-  if (a->n_pos == 0) return usage(r, "needs a manifest%s (blobc %s --help)", check ? " or a model" : "", r->cmd);
+  if (a->n_pos == 0)
+    return usage(r, "needs a manifest%s (blobc %s --help)", check ? " or a model" : "", r->cmd);
   if (a->n_pos > 1) return usage(r, "unexpected argument '%.*s'", MAX_SHOWN, a->pos[1]);
-  const char *manifest = a->pos[0], *out_dir = str_or(a, OPT_OUTPUT, "out"), *only = opt_str(&a->run, OPT_ONLY);
+  const char *manifest = a->pos[0], *out_dir = str_or(a, OPT_OUTPUT, "out"),
+             *only = opt_str(&a->run, OPT_ONLY);
   const char *archive = opt_str(&a->run, OPT_ARCHIVE), *baseline = opt_str(&a->run, OPT_BASELINE);
   int threads = opt_isset(&a->run, OPT_JOBS) ? (int)opt_int(&a->run, OPT_JOBS) : 2;
   int shard_i = opt_isset(&a->run, OPT_SHARD) ? (int)opt_int(&a->run, OPT_SHARD) : 0;
@@ -349,13 +370,16 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
     rc = manifest_load_opts(&m, manifest, &mo, &err);
   }
   if (rc < 0) {
-    if (model_file) usage(r, "%s", err.msg);
-    else diag_err(r, &err);
+    if (model_file)
+      usage(r, "%s", err.msg);
+    else
+      diag_err(r, &err);
     arena_free(ar);
     return 2;
   }
   build_jobs_from_manifest(&jobs, &n, m, ar, &err);
-  for (int i = 0; model_file && i < n; i++) jobs[i].opt.shape_source = SHAPE_FROM_CLI; /* advice: --input_shape */
+  for (int i = 0; model_file && i < n; i++)
+    jobs[i].opt.shape_source = SHAPE_FROM_CLI; /* advice: --input_shape */
   if (only && check_only(r, jobs, n, only, manifest) != 0) {
     build_jobs_free(jobs, n);
     manifest_free(m);
@@ -363,11 +387,18 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
     return 2;
   }
   n = select_jobs(jobs, n, only, shard_i, shard_n);
-  if (n == 0 && r->io->diag) fprintf(r->io->diag, "blobc %s: shard %d/%d of %s holds no model\n", r->cmd, shard_i, shard_n, manifest);
-  BuildOptions bo = {.out_dir = out_dir, .threads = threads, .want_blob = !check, .want_ir = !check,
-                     .quiet = flag(a, OPT_QUIET) || (check && json) || !r->io->diag, .silent = (check && json) || !r->io->diag,
+  if (n == 0 && r->io->diag)
+    fprintf(r->io->diag, "blobc %s: shard %d/%d of %s holds no model\n", r->cmd, shard_i, shard_n,
+            manifest);
+  BuildOptions bo = {.out_dir = out_dir,
+                     .threads = threads,
+                     .want_blob = !check,
+                     .want_ir = !check,
+                     .quiet = flag(a, OPT_QUIET) || (check && json) || !r->io->diag,
+                     .silent = (check && json) || !r->io->diag,
                      .verbose = flag(a, OPT_VERBOSE),
-                     .use_cache = !check && !flag(a, OPT_FORCE), .activation_stats = flag(a, OPT_ACTIVATION_STATS),
+                     .use_cache = !check && !flag(a, OPT_FORCE),
+                     .activation_stats = flag(a, OPT_ACTIVATION_STATS),
                      .diag = r->io->diag};
   warn_unapplied(r, jobs, n);
   build_run(jobs, n, &bo);
@@ -375,13 +406,21 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
     for (int i = 0; i < n; i++) print_issues(r, &jobs[i], r->io->out);
   if (!check && r->io->out)
     for (int i = 0; i < n; i++) {
-      if (jobs[i].blob_path && jobs[i].status == JOB_OK) fprintf(r->io->out, "%s/%s\n", out_dir, jobs[i].blob_path);
-      if (jobs[i].nn_archive_path && jobs[i].status == JOB_OK) fprintf(r->io->out, "%s/%s\n", out_dir, jobs[i].nn_archive_path);
+      if (jobs[i].blob_path && jobs[i].status == JOB_OK)
+        fprintf(r->io->out, "%s/%s\n", out_dir, jobs[i].blob_path);
+      if (jobs[i].nn_archive_path && jobs[i].status == JOB_OK)
+        fprintf(r->io->out, "%s/%s\n", out_dir, jobs[i].nn_archive_path);
     }
-  Finish f = {.out_dir = out_dir, .manifest = manifest, .baseline = baseline, .write_report = !check,
-              .json_stdout = check && json, .reproducible = archive != NULL, .m = only ? m : NULL};
+  Finish f = {.out_dir = out_dir,
+              .manifest = manifest,
+              .baseline = baseline,
+              .write_report = !check,
+              .json_stdout = check && json,
+              .reproducible = archive != NULL,
+              .m = only ? m : NULL};
   rc = finish(r, jobs, n, &f);
-  if (archive && !check && (rc == 0 || rc == 1) && write_archive(r, archive, out_dir, jobs, n) < 0) rc = 2;
+  if (archive && !check && (rc == 0 || rc == 1) && write_archive(r, archive, out_dir, jobs, n) < 0)
+    rc = 2;
   build_jobs_free(jobs, n);
   manifest_free(m);
   arena_free(ar);
@@ -394,7 +433,9 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
 static const char *sibling_weights(Arena *a, const char *model) {
   const char *dot = strrchr(model, '.');
   if (!dot) return NULL;
-  const char *ext = !strcasecmp(dot, ".xml") ? ".bin" : !strcasecmp(dot, ".prototxt") ? ".caffemodel" : NULL;
+  const char *ext = !strcasecmp(dot, ".xml")        ? ".bin"
+                    : !strcasecmp(dot, ".prototxt") ? ".caffemodel"
+                                                    : NULL;
   return ext ? arena_printf(a, "%.*s%s", (int)(dot - model), model, ext) : NULL;
 }
 
@@ -426,7 +467,8 @@ static int apply_iop(Run *r, OptArgs *a, const char *model, Arena *ar) {
       char *s = item;
       while (*s == ' ') s++;
       if (!(colon = strrchr(s, ':'))) {
-        rc = usage(r, "-iop '%.*s': expected NAME:PRECISION entries separated by commas", MAX_SHOWN, v->u.sv[k]);
+        rc = usage(r, "-iop '%.*s': expected NAME:PRECISION entries separated by commas", MAX_SHOWN,
+                   v->u.sv[k]);
         break;
       }
       *colon = 0;
@@ -443,9 +485,10 @@ static int apply_iop(Run *r, OptArgs *a, const char *model, Arena *ar) {
         rc = usage(r, "-iop: the model has no input or output named '%.*s'", MAX_SHOWN, s);
       } else if (opt_value_parse(&val, id, &t, ar, &bad, msg, sizeof msg) < 0) {
         rc = usage(r, "-iop '%.*s': %s", MAX_SHOWN, v->u.sv[k], msg);
-      } else if (out && a->model.v[OPT_OUTPUT_PRECISION].line && a->model.v[OPT_OUTPUT_PRECISION].u.i != val.u.i) {
-        rc = usage(r, "-iop: blobc gives every output one precision; '%s' asks for %s after %s", s, prec,
-                   precision_name((Precision)a->model.v[OPT_OUTPUT_PRECISION].u.i));
+      } else if (out && a->model.v[OPT_OUTPUT_PRECISION].line &&
+                 a->model.v[OPT_OUTPUT_PRECISION].u.i != val.u.i) {
+        rc = usage(r, "-iop: blobc gives every output one precision; '%s' asks for %s after %s", s,
+                   prec, precision_name((Precision)a->model.v[OPT_OUTPUT_PRECISION].u.i));
       } else {
         val.line = OPT_LINE_CLI;
         opt_put(in ? opt_args_input(a, s) : &a->model, id, &val, ar);
@@ -458,21 +501,28 @@ static int apply_iop(Run *r, OptArgs *a, const char *model, Arena *ar) {
 static int run_convert(Run *r, OptArgs *a) {
   const char *model = opt_str(&a->run, OPT_MODEL);
   if (a->n_pos > 1 || (a->n_pos == 1 && model && strcmp(model, a->pos[0])))
-    return usage(r, "unexpected argument '%.*s' (one model per convert)", MAX_SHOWN, a->pos[a->n_pos - 1]);
+    return usage(r, "unexpected argument '%.*s' (one model per convert)", MAX_SHOWN,
+                 a->pos[a->n_pos - 1]);
   if (a->n_pos == 1) model = a->pos[0];
-  if (!model) return usage(r, "needs a model file (blobc convert MODEL [options]; blobc convert --help)");
-  if (!io_exists(model)) return usage(r, "cannot read model '%.*s': no such file", MAX_SHOWN, model);
+  if (!model)
+    return usage(r, "needs a model file (blobc convert MODEL [options]; blobc convert --help)");
+  if (!io_exists(model))
+    return usage(r, "cannot read model '%.*s': no such file", MAX_SHOWN, model);
   Arena *ar = arena_new();
   int rc = 0;
   const char *weights = opt_str(&a->run, OPT_WEIGHTS), *beside = sibling_weights(ar, model);
   if (weights && (!beside || !same_file(weights, beside))) {
-    rc = beside ? usage(r, "blobc reads the weights beside the model: '%s', not '%.*s' (put them there)", beside, MAX_SHOWN, weights)
-                : usage(r, "'%.*s' has no separate weights file", MAX_SHOWN, model);
+    rc = beside
+             ? usage(r,
+                     "blobc reads the weights beside the model: '%s', not '%.*s' (put them there)",
+                     beside, MAX_SHOWN, weights)
+             : usage(r, "'%.*s' has no separate weights file", MAX_SHOWN, model);
     goto done;
   }
   const char *name = opt_str(&a->run, OPT_NAME);
   if (name && !safe_name(name)) {
-    rc = usage(r, "--name '%.*s' must be 1-100 of [A-Za-z0-9._-], not starting with '.'", MAX_SHOWN, name);
+    rc = usage(r, "--name '%.*s' must be 1-100 of [A-Za-z0-9._-], not starting with '.'", MAX_SHOWN,
+               name);
     goto done;
   }
   if (!name) name = stem_name(ar, model, true);
@@ -500,24 +550,35 @@ static int run_convert(Run *r, OptArgs *a) {
   build_jobs_from_manifest(&jobs, &n, m, ar, &err);
   jobs[0].blob_file = blob_file;
   jobs[0].opt.shape_source = SHAPE_FROM_CLI; /* advice: --input_shape */
-  BuildOptions bo = {.out_dir = out_dir, .threads = 1, .want_blob = true, .want_ir = blob_file == NULL,
-                     .quiet = flag(a, OPT_QUIET) || !r->io->diag, .silent = !r->io->diag, .diag = r->io->diag};
+  BuildOptions bo = {.out_dir = out_dir,
+                     .threads = 1,
+                     .want_blob = true,
+                     .want_ir = blob_file == NULL,
+                     .quiet = flag(a, OPT_QUIET) || !r->io->diag,
+                     .silent = !r->io->diag,
+                     .diag = r->io->diag};
   warn_unapplied(r, jobs, 1);
   build_run(jobs, 1, &bo);
   BuildJob *j = &jobs[0];
   if (j->blob_path) {
     char path[4096];
-    if (blob_file) snprintf(path, sizeof path, "%s", blob_file);
-    else snprintf(path, sizeof path, "%s/%s", out_dir, j->blob_path);
+    if (blob_file)
+      snprintf(path, sizeof path, "%s", blob_file);
+    else
+      snprintf(path, sizeof path, "%s/%s", out_dir, j->blob_path);
     if (r->io->out) fprintf(r->io->out, "%s\n", path);
-    if (j->nn_archive_path && r->io->out) fprintf(r->io->out, "%s/%s\n", out_dir, j->nn_archive_path);
+    if (j->nn_archive_path && r->io->out)
+      fprintf(r->io->out, "%s/%s\n", out_dir, j->nn_archive_path);
     set_result(r, path);
   }
   print_issues(r, j, r->io->diag);
-  if (j->status == JOB_ERROR && r->io->err && !r->io->err[0]) err_line(&j->err, r->io->err, r->io->err_size);
+  if (j->status == JOB_ERROR && r->io->err && !r->io->err[0])
+    err_line(&j->err, r->io->err, r->io->err_size);
   if (j->status == JOB_UNSUPPORTED && r->io->err && !r->io->err[0])
-    snprintf(r->io->err, r->io->err_size, "%s: %d node(s) the VPU cannot run (no blob written); first: node '%s' (%s): %s",
-             j->name, j->res.n_unsupported, j->res.n_issues ? j->res.issues[0].node : "?", j->res.n_issues ? j->res.issues[0].op : "?",
+    snprintf(r->io->err, r->io->err_size,
+             "%s: %d node(s) the VPU cannot run (no blob written); first: node '%s' (%s): %s",
+             j->name, j->res.n_unsupported, j->res.n_issues ? j->res.issues[0].node : "?",
+             j->res.n_issues ? j->res.issues[0].op : "?",
              j->res.n_issues ? j->res.issues[0].reason : "");
   rc = pool_stop_requested() ? run_stopped_rc() : j->status == JOB_OK ? 0 : 1;
   build_jobs_free(jobs, n);
@@ -547,7 +608,8 @@ int run_command(const char *cmd, int argc, char **argv, RunIo *io) {
     buf_free(&b);
     rc = 0;
   } else {
-    if (args.notes.len && io->diag) fprintf(io->diag, "%.*s", (int)args.notes.len, (const char *)args.notes.data);
+    if (args.notes.len && io->diag)
+      fprintf(io->diag, "%.*s", (int)args.notes.len, (const char *)args.notes.data);
     rc = bit == CMD_CONVERT ? run_convert(&r, &args) : run_build(&r, &args, bit == CMD_CHECK);
   }
   opt_args_free(&args);

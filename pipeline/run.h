@@ -20,11 +20,11 @@
 
 typedef struct {
   FILE *out, *diag;
-  char *err;            /* first error line (may be NULL) */
+  char *err; /* first error line (may be NULL) */
   size_t err_size;
-  char *result;         /* convert: the blob path; build/check: the report.json path (may be NULL) */
+  char *result; /* convert: the blob path; build/check: the report.json path (may be NULL) */
   size_t result_size;
-  char *out_dir;        /* filled once known: the folder the command writes (for the interrupt
+  char *out_dir; /* filled once known: the folder the command writes (for the interrupt
                            handler's sweep of temporary files); may be NULL */
   size_t out_dir_size;
 } RunIo;

@@ -15,7 +15,7 @@
 #include "compiler/base/base.h"
 
 #define REPORT_SCHEMA_VERSION 1
-#define BLOBC_VERSION "0.1.0"
+#define BLOBC_VERSION         "0.1.0"
 
 /* A JSON string of untrusted text: invalid UTF-8 bytes come out as \xNN escapes. */
 json_t *report_str(const char *s);

@@ -16,7 +16,8 @@ static const char *status_of(json_t *m) {
 static bool failing(const char *s) { return !strcmp(s, "unsupported") || !strcmp(s, "error"); }
 
 static const char *blob_sha(json_t *m) {
-  return json_string_value(json_object_get(json_object_get(json_object_get(m, "outputs_written"), "blob"), "sha256"));
+  return json_string_value(
+      json_object_get(json_object_get(json_object_get(m, "outputs_written"), "blob"), "sha256"));
 }
 
 static json_t *find_model(json_t *models, const char *name) {
@@ -45,13 +46,15 @@ int report_baseline_apply(json_t *doc, const char *path, Err *err) {
     return err_set(err, ERR_PARSE, "cannot read baseline report: %s", je.text);
   }
   json_t *om = json_object_get(old, "models");
-  if (!json_is_array(om) || json_integer_value(json_object_get(old, "schema_version")) != REPORT_SCHEMA_VERSION) {
+  if (!json_is_array(om) ||
+      json_integer_value(json_object_get(old, "schema_version")) != REPORT_SCHEMA_VERSION) {
     json_decref(old);
     err_where(err, path, 0, NULL, NULL);
-    return err_set(err, ERR_PARSE, "not a blobc report of schema version %d", REPORT_SCHEMA_VERSION);
+    return err_set(err, ERR_PARSE, "not a blobc report of schema version %d",
+                   REPORT_SCHEMA_VERSION);
   }
-  json_t *b = json_object(), *nf = json_array(), *np = json_array(), *ch = json_array(), *added = json_array(),
-         *removed = json_array();
+  json_t *b = json_object(), *nf = json_array(), *np = json_array(), *ch = json_array(),
+         *added = json_array(), *removed = json_array();
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(doc, "models"), i, m) {
@@ -65,8 +68,10 @@ int report_baseline_apply(json_t *doc, const char *path, Err *err) {
       continue;
     }
     const char *before = status_of(o);
-    if (failing(now) && !failing(before)) add_change(nf, name, before, now);
-    else if (!failing(now) && failing(before)) add_change(np, name, before, now);
+    if (failing(now) && !failing(before))
+      add_change(nf, name, before, now);
+    else if (!failing(now) && failing(before))
+      add_change(np, name, before, now);
     else if (!strcmp(now, "ok") && !strcmp(before, "ok")) {
       const char *a = blob_sha(o), *c = blob_sha(m);
       if (a && c && strcmp(a, c)) add_change(ch, name, a, c);
@@ -74,7 +79,8 @@ int report_baseline_apply(json_t *doc, const char *path, Err *err) {
   }
   json_array_foreach(om, i, m) {
     const char *name = json_string_value(json_object_get(m, "name"));
-    if (name && !find_model(json_object_get(doc, "models"), name)) json_array_append_new(removed, json_string(name));
+    if (name && !find_model(json_object_get(doc, "models"), name))
+      json_array_append_new(removed, json_string(name));
   }
   int n_fail = (int)json_array_size(nf);
   json_object_set_new(b, "path", json_string(path));

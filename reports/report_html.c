@@ -22,8 +22,10 @@ void report_html_text(Buf *out, const char *s) {
     case '"': rep = "&quot;"; break;
     case '\'': rep = "&#39;"; break;
     default:
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') rep = "\xEF\xBF\xBD"; // U+FFFD
-      else if (c == 0x7f) rep = "\xEF\xBF\xBD";
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        rep = "\xEF\xBF\xBD"; // U+FFFD
+      else if (c == 0x7f)
+        rep = "\xEF\xBF\xBD";
     }
     if (!rep) continue;
     buf_put(out, run, (size_t)(p - run));
@@ -109,7 +111,8 @@ static void put_numbers(Buf *b, const json_t *arr) {
 
 /* The CSS class suffix for a model status; unknown statuses map to "other". */
 static const char *status_class(const char *s) {
-  static const char *const known[] = {"ok", "unsupported", "error", "skipped", "pending", "interrupted"};
+  static const char *const known[] = {"ok",      "unsupported", "error",
+                                      "skipped", "pending",     "interrupted"};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (strcmp(s, known[i]) == 0) return known[i];
   return "other";
@@ -122,7 +125,8 @@ static const char CSS[] =
     "--er:#8250df;--er-bg:#efe5ff;--fd:#57606a;--fd-bg:#eef1f4;--line:#d8dee4;--muted:#57606a;"
     "--bg:#f6f8fa;--card:#fff;--ink:#1f2328;--accent:#0969da}\n"
     "*{box-sizing:border-box}\n"
-    "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu "
+    "Sans',sans-serif;"
     "color:var(--ink);background:var(--bg)}\n"
     "code,.mono{font-family:ui-monospace,'SFMono-Regular','DejaVu Sans Mono',Menlo,monospace;"
     "font-size:12.5px}\n"
@@ -134,7 +138,8 @@ static const char CSS[] =
     "main{padding:20px 28px 60px;max-width:1500px}\n"
     "h2{font-size:17px;margin:28px 0 10px}\n"
     ".cards{display:flex;flex-wrap:wrap;gap:12px}\n"
-    ".group{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px}\n"
+    ".group{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px "
+    "16px}\n"
     ".group h3{margin:0 0 8px;font-size:12px;text-transform:uppercase;letter-spacing:.06em;"
     "color:var(--muted)}\n"
     ".stats{display:flex;gap:22px}\n"
@@ -154,14 +159,17 @@ static const char CSS[] =
     "min-width:300px}\n"
     "#shown{color:var(--muted);font-size:13px}\n"
     "table{border-collapse:collapse;background:#fff}\n"
-    "th,td{text-align:left;vertical-align:top;padding:5px 9px;border-bottom:1px solid var(--line)}\n"
+    "th,td{text-align:left;vertical-align:top;padding:5px 9px;border-bottom:1px solid "
+    "var(--line)}\n"
     "thead th{font-size:12px;color:var(--muted);font-weight:600;background:#f6f8fa}\n"
     ".scroll{overflow:auto;max-width:100%;border:1px solid var(--line);border-radius:8px;"
     "background:#fff}\n"
     ".scroll.fit{display:inline-block;vertical-align:top}\n"
-    "table.matrix th.op{position:sticky;left:0;background:#fff;font-weight:500;white-space:nowrap}\n"
+    "table.matrix "
+    "th.op{position:sticky;left:0;background:#fff;font-weight:500;white-space:nowrap}\n"
     "table.matrix thead th{vertical-align:bottom;white-space:nowrap}\n"
-    "table.matrix thead th.mh a{writing-mode:vertical-rl;transform:rotate(180deg);display:inline-block;"
+    "table.matrix thead th.mh "
+    "a{writing-mode:vertical-rl;transform:rotate(180deg);display:inline-block;"
     "max-height:180px;overflow:hidden;text-overflow:ellipsis}\n"
     "table.matrix td.cell{text-align:center;min-width:46px;border-left:1px solid #fff;"
     "font-variant-numeric:tabular-nums}\n"
@@ -172,15 +180,19 @@ static const char CSS[] =
     ".n{display:inline-block;margin:0 2px;font-weight:600}\n"
     ".n.s{color:var(--ok)}.n.c{color:var(--cv)}.n.u{color:var(--un)}.n.f{color:var(--fd);"
     "font-weight:400}.n.b{color:var(--fd);font-weight:400;font-style:italic}\n"
-    ".legend{display:flex;gap:14px;flex-wrap:wrap;margin:8px 0;font-size:12.5px;color:var(--muted)}\n"
+    ".legend{display:flex;gap:14px;flex-wrap:wrap;margin:8px "
+    "0;font-size:12.5px;color:var(--muted)}\n"
     ".legend .sw{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:5px;"
     "vertical-align:-2px;border:1px solid var(--line)}\n"
-    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}\n"
+    ".badge{display:inline-block;padding:1px "
+    "8px;border-radius:10px;font-size:12px;font-weight:600}\n"
     ".badge.ok{background:var(--ok-bg);color:var(--ok)}"
     ".badge.unsupported{background:var(--un-bg);color:var(--un)}"
     ".badge.error{background:var(--er-bg);color:var(--er)}"
-    ".badge.skipped,.badge.pending,.badge.interrupted,.badge.other{background:var(--fd-bg);color:var(--fd)}\n"
-    "section.model{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--fd);"
+    ".badge.skipped,.badge.pending,.badge.interrupted,.badge.other{background:var(--fd-bg);color:"
+    "var(--fd)}\n"
+    "section.model{background:var(--card);border:1px solid var(--line);border-left:4px solid "
+    "var(--fd);"
     "border-radius:8px;padding:14px 18px;margin:14px 0}\n"
     "section.model.st-ok{border-left-color:var(--ok)}"
     "section.model.st-unsupported{border-left-color:var(--un)}"
@@ -201,7 +213,8 @@ static const char CSS[] =
     "table.nodes tr.u td:first-child{border-left:3px solid var(--un)}\n"
     "table.nodes tr.c td:first-child{border-left:3px solid var(--cv)}\n"
     "table.nodes .blocks{color:var(--muted);font-size:12.5px;margin-top:3px}\n"
-    "table.overview td.num,table.overview th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "table.overview td.num,table.overview "
+    "th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     ".muted{color:var(--muted)}\n"
     ".timings{margin-top:10px;font-size:12px;color:var(--muted)}\n"
     "#nomatch{padding:14px;color:var(--muted)}\n"
@@ -219,31 +232,39 @@ static const char JS[] =
     "function txt(e){return e?e.textContent.toLowerCase():'';}\n"
     "function readHash(){var h=location.hash.replace(/^#/,'');\n"
     " if(!/(^|&)(status|q)=/.test(h))return;\n"
-    " h.split('&').forEach(function(kv){var i=kv.indexOf('=');if(i<0)return;var k=kv.slice(0,i),v;\n"
+    " h.split('&').forEach(function(kv){var i=kv.indexOf('=');if(i<0)return;var "
+    "k=kv.slice(0,i),v;\n"
     "  try{v=decodeURIComponent(kv.slice(i+1).replace(/\\+/g,' '));}catch(e){return;}\n"
-    "  if(k==='status'&&/^(all|ok|unsupported|error|skipped)$/.test(v))st.status=v;else if(k==='q')st.q=v;});}\n"
+    "  if(k==='status'&&/^(all|ok|unsupported|error|skipped)$/.test(v))st.status=v;else "
+    "if(k==='q')st.q=v;});}\n"
     "function writeHash(){var h='#status='+st.status+(st.q?'&q='+encodeURIComponent(st.q):'');\n"
     " try{history.replaceState(null,'',h);}catch(e){}}\n"
     "function apply(){var q=st.q.trim().toLowerCase(),vis={},opHit={},anyOp=false,n=0;\n"
-    " if(q)rows.forEach(function(r){if(txt(r.querySelector('th.op')).indexOf(q)<0)return;anyOp=true;\n"
+    " if(q)rows.forEach(function(r){if(txt(r.querySelector('th.op')).indexOf(q)<0)return;anyOp="
+    "true;\n"
     "  $$('td.cell:not(.c-none)',r).forEach(function(c){opHit[c.getAttribute('data-m')]=1;});});\n"
     " models.forEach(function(m){var id=m.getAttribute('data-m');\n"
     "  var okSt=st.status==='all'||m.getAttribute('data-status')===st.status;\n"
     "  var self=!q||txt(m.querySelector('.head')).indexOf(q)>=0,nodeHit=false;\n"
-    "  $$('tr.node',m).forEach(function(r){var hit=!q||txt(r).indexOf(q)>=0;nodeHit=nodeHit||(q&&hit);\n"
+    "  $$('tr.node',m).forEach(function(r){var "
+    "hit=!q||txt(r).indexOf(q)>=0;nodeHit=nodeHit||(q&&hit);\n"
     "   r.hidden=!(self||hit);});\n"
-    "  $$('.nodeblock',m).forEach(function(b){b.hidden=!!q&&!self&&!$$('tr.node:not([hidden])',b).length;});\n"
+    "  "
+    "$$('.nodeblock',m).forEach(function(b){b.hidden=!!q&&!self&&!$$('tr.node:not([hidden])',b)."
+    "length;});\n"
     "  var show=okSt&&(self||nodeHit||!!opHit[id]);m.hidden=!show;if(show){vis[id]=1;n++;}});\n"
     " cols.forEach(function(c){c.hidden=!vis[c.getAttribute('data-m')];});\n"
     " ovr.forEach(function(r){r.hidden=!vis[r.getAttribute('data-m')];});\n"
     " rows.forEach(function(r){var live=$$('td.cell:not(.c-none):not([hidden])',r).length>0;\n"
     "  var opOk=!anyOp||txt(r.querySelector('th.op')).indexOf(q)>=0;r.hidden=!(live&&opOk);});\n"
-    " btns.forEach(function(b){b.setAttribute('aria-pressed',b.getAttribute('data-status')===st.status?'true':'false');});\n"
+    " btns.forEach(function(b){b.setAttribute('aria-pressed',b.getAttribute('data-status')===st."
+    "status?'true':'false');});\n"
     " if(search.value!==st.q)search.value=st.q;\n"
     " shown.textContent=n+' of '+models.length+' models shown';\n"
     " document.getElementById('nomatch').hidden=n>0;\n"
     " document.body.setAttribute('data-filter',st.status);}\n"
-    "btns.forEach(function(b){b.addEventListener('click',function(){st.status=b.getAttribute('data-status');"
+    "btns.forEach(function(b){b.addEventListener('click',function(){st.status=b.getAttribute('data-"
+    "status');"
     "writeHash();apply();});});\n"
     "search.addEventListener('input',function(){st.q=search.value;writeHash();apply();});\n"
     "window.addEventListener('hashchange',function(){readHash();apply();});\n"
@@ -272,8 +293,9 @@ static void render_head(Buf *b, const json_t *r) {
 
 /* One summary figure. */
 static void stat_fig(Buf *b, const char *cls, long long v, const char *label) {
-  buf_printf(b, "<div class=\"stat %s\"><div class=\"v\" data-count=\"%s\">%lld</div>"
-                "<div class=\"k\">%s</div></div>",
+  buf_printf(b,
+             "<div class=\"stat %s\"><div class=\"v\" data-count=\"%s\">%lld</div>"
+             "<div class=\"k\">%s</div></div>",
              cls, cls, v, label);
 }
 
@@ -283,15 +305,19 @@ static void render_summary(Buf *b, const json_t *r) {
   json_t *models = ga(r, "models");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *n = go(json_array_get(models, i), "nodes");
-    ns += gi(n, "supported"), nc += gi(n, "converted"), nu += gi(n, "unsupported"), nf += gi(n, "folded");
+    ns += gi(n, "supported"), nc += gi(n, "converted"), nu += gi(n, "unsupported"),
+        nf += gi(n, "folded");
     nb += gi(n, "blocked");
   }
-  put(b, "<section id=\"summary\" class=\"cards\">\n<div class=\"group\"><h3>Models</h3><div class=\"stats\">");
+  put(b, "<section id=\"summary\" class=\"cards\">\n<div class=\"group\"><h3>Models</h3><div "
+         "class=\"stats\">");
   stat_fig(b, "models", gi(s, "models"), "total");
   stat_fig(b, "ok", gi(s, "ok"), "ok");
   stat_fig(b, "unsupported", gi(s, "unsupported"), "unsupported");
   stat_fig(b, "error", gi(s, "error"), "error");
-  if (gi(s, "skipped")) stat_fig(b, "skipped", gi(s, "skipped"), json_is_true(json_object_get(s, "interrupted")) ? "skipped (interrupted)" : "skipped");
+  if (gi(s, "skipped"))
+    stat_fig(b, "skipped", gi(s, "skipped"),
+             json_is_true(json_object_get(s, "interrupted")) ? "skipped (interrupted)" : "skipped");
   put(b, "</div></div>\n<div class=\"group\"><h3>Nodes</h3><div class=\"stats\">");
   stat_fig(b, "supported", ns, "supported");
   stat_fig(b, "converted", nc, "converted");
@@ -302,9 +328,11 @@ static void render_summary(Buf *b, const json_t *r) {
 }
 
 /* "Changes since baseline": what a maintainer must look at first. */
-static void render_changes(Buf *b, const char *title, const char *cls, const json_t *arr, bool show_states) {
+static void render_changes(Buf *b, const char *title, const char *cls, const json_t *arr,
+                           bool show_states) {
   if (!json_array_size(arr)) return;
-  buf_printf(b, "<div class=\"group\"><h3>%s (%zu)</h3><ul class=\"changes %s\">", title, json_array_size(arr), cls);
+  buf_printf(b, "<div class=\"group\"><h3>%s (%zu)</h3><ul class=\"changes %s\">", title,
+             json_array_size(arr), cls);
   for (size_t i = 0; i < json_array_size(arr); i++) {
     const json_t *c = json_array_get(arr, i);
     put(b, "<li>");
@@ -343,9 +371,11 @@ static void render_controls(Buf *b, const json_t *r) {
   const json_t *s = go(r, "summary");
   put(b, "<nav id=\"controls\" aria-label=\"filters\"><div class=\"seg\" role=\"group\">");
   for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
-    buf_printf(b, "<button type=\"button\" data-status=\"%s\" aria-pressed=\"%s\">%s (%lld)</button>",
+    buf_printf(b,
+               "<button type=\"button\" data-status=\"%s\" aria-pressed=\"%s\">%s (%lld)</button>",
                sts[i], i == 0 ? "true" : "false", sts[i], i == 0 ? gi(s, "models") : gi(s, sts[i]));
-  put(b, "</div><input id=\"search\" type=\"search\" placeholder=\"search models, nodes, ops, reasons…\" "
+  put(b, "</div><input id=\"search\" type=\"search\" placeholder=\"search models, nodes, ops, "
+         "reasons…\" "
          "aria-label=\"search\" autocomplete=\"off\"><span id=\"shown\"></span></nav>\n");
 }
 
@@ -353,7 +383,7 @@ static void render_controls(Buf *b, const json_t *r) {
 
 typedef struct {
   const char *name; /* key inside some model's "ops" (owned by the document) */
-  int rank;         /* 0: a root cause (unsupported) somewhere, 1: converted somewhere, 2: only blocked
+  int rank; /* 0: a root cause (unsupported) somewhere, 1: converted somewhere, 2: only blocked
                        by another op somewhere, 3: otherwise */
 } OpRow;
 
@@ -382,7 +412,10 @@ static OpRow *collect_ops(const json_t *models, size_t *n) {
         }
         rows[len++] = (OpRow){key, 3};
       }
-      int rank = gi(c, "unsupported") > 0 ? 0 : gi(c, "converted") > 0 ? 1 : gi(c, "blocked") > 0 ? 2 : 3;
+      int rank = gi(c, "unsupported") > 0 ? 0
+                 : gi(c, "converted") > 0 ? 1
+                 : gi(c, "blocked") > 0   ? 2
+                                          : 3;
       if (rank < rows[k].rank) rows[k].rank = rank;
     }
   }
@@ -394,17 +427,25 @@ static OpRow *collect_ops(const json_t *models, size_t *n) {
 /* One matrix cell: class by the worst verdict, one colored count per nonzero verdict. */
 static void render_cell(Buf *b, const char *op, const json_t *model, size_t mi) {
   const json_t *c = go(go(model, "ops"), op);
-  long long s = gi(c, "supported"), cv = gi(c, "converted"), u = gi(c, "unsupported"), f = gi(c, "folded");
+  long long s = gi(c, "supported"), cv = gi(c, "converted"), u = gi(c, "unsupported"),
+            f = gi(c, "folded");
   long long bl = gi(c, "blocked");
-  const char *cls = u ? "c-unsupported" : cv ? "c-converted" : bl ? "c-blocked" : s ? "c-supported" : f ? "c-folded" : "c-none";
+  const char *cls = u    ? "c-unsupported"
+                    : cv ? "c-converted"
+                    : bl ? "c-blocked"
+                    : s  ? "c-supported"
+                    : f  ? "c-folded"
+                         : "c-none";
   buf_printf(b, "<td class=\"cell %s\" data-m=\"%zu\"", cls, mi);
   if (c) {
     put(b, " title=\"");
     report_html_text(b, op);
     put(b, " in ");
     report_html_text(b, gs(model, "name"));
-    buf_printf(b, ": %lld supported, %lld converted, %lld unsupported, %lld blocked by another op, %lld folded\"", s, cv,
-               u, bl, f);
+    buf_printf(b,
+               ": %lld supported, %lld converted, %lld unsupported, %lld blocked by another op, "
+               "%lld folded\"",
+               s, cv, u, bl, f);
   }
   put(b, ">");
   if (s) buf_printf(b, "<span class=\"n s\">%lld</span>", s);
@@ -426,7 +467,8 @@ static void render_matrix(Buf *b, const json_t *r) {
          "<span><span class=\"sw c-blocked\"></span>blocked by an unsupported op upstream</span>"
          "<span><span class=\"sw c-folded\"></span>folded into constants</span>"
          "<span>root-cause ops are listed first</span></div>\n");
-  put(b, "<div class=\"scroll fit\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th class=\"op\">op</th>");
+  put(b, "<div class=\"scroll fit\"><table id=\"matrix\" class=\"matrix\">\n<thead><tr><th "
+         "class=\"op\">op</th>");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *m = json_array_get(models, i);
     buf_printf(b, "<th class=\"mh\" data-m=\"%zu\"><a href=\"#m%zu\" title=\"", i, i);
@@ -437,10 +479,13 @@ static void render_matrix(Buf *b, const json_t *r) {
   }
   put(b, "</tr></thead>\n<tbody>\n");
   for (size_t k = 0; k < n_ops; k++) {
-    put(b, ops[k].rank == 0 ? "<tr class=\"has-u\">" : ops[k].rank == 1 ? "<tr class=\"has-c\">"
-         : ops[k].rank == 2 ? "<tr class=\"has-b\">" : "<tr>");
+    put(b, ops[k].rank == 0   ? "<tr class=\"has-u\">"
+           : ops[k].rank == 1 ? "<tr class=\"has-c\">"
+           : ops[k].rank == 2 ? "<tr class=\"has-b\">"
+                              : "<tr>");
     elem(b, "th", "op", ops[k].name);
-    for (size_t i = 0; i < json_array_size(models); i++) render_cell(b, ops[k].name, json_array_get(models, i), i);
+    for (size_t i = 0; i < json_array_size(models); i++)
+      render_cell(b, ops[k].name, json_array_get(models, i), i);
     put(b, "</tr>\n");
   }
   put(b, "</tbody></table></div>\n");
@@ -474,16 +519,19 @@ static void put_problem(Buf *b, const json_t *m) {
     report_html_text(b, gs(is, "node"));
     put(b, issue_count(is) > 1 ? "</code>): " : "</code>: ");
     report_html_text(b, gs(is, "reason"));
-    if (json_array_size(u) > 1) buf_printf(b, " <span class=\"muted\">(+%zu more)</span>", json_array_size(u) - 1);
+    if (json_array_size(u) > 1)
+      buf_printf(b, " <span class=\"muted\">(+%zu more)</span>", json_array_size(u) - 1);
   }
 }
 
 static void render_overview(Buf *b, const json_t *r) {
   json_t *models = ga(r, "models");
-  put(b, "<h2>Models</h2>\n<div class=\"scroll\"><table id=\"overview\" class=\"overview\">\n<thead><tr>"
-         "<th>model</th><th>status</th><th class=\"num\">nodes</th><th class=\"num\">unsupported</th>"
-         "<th class=\"num\">converted</th><th class=\"num\">parameters</th><th class=\"num\">blob</th>"
-         "<th>problem</th></tr></thead>\n<tbody>\n");
+  put(b,
+      "<h2>Models</h2>\n<div class=\"scroll\"><table id=\"overview\" "
+      "class=\"overview\">\n<thead><tr>"
+      "<th>model</th><th>status</th><th class=\"num\">nodes</th><th class=\"num\">unsupported</th>"
+      "<th class=\"num\">converted</th><th class=\"num\">parameters</th><th class=\"num\">blob</th>"
+      "<th>problem</th></tr></thead>\n<tbody>\n");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *m = json_array_get(models, i), *n = go(m, "nodes");
     const json_t *blob = go(go(m, "outputs_written"), "blob");
@@ -492,8 +540,10 @@ static void render_overview(Buf *b, const json_t *r) {
     report_html_text(b, gs(m, "name"));
     buf_printf(b, "</a></td><td><span class=\"badge %s\">", status_class(st));
     report_html_text(b, st);
-    buf_printf(b, "</span></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td>"
-                  "<td class=\"num\">",
+    buf_printf(b,
+               "</span></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td "
+               "class=\"num\">%lld</td>"
+               "<td class=\"num\">",
                gi(n, "live"), gi(n, "unsupported"), gi(n, "converted"));
     put_grouped(b, gi(m, "parameters"));
     put(b, "</td><td class=\"num\">");
@@ -545,7 +595,8 @@ static void render_model_head(Buf *b, const json_t *m) {
   fact_num(b, "parameters", gi(m, "parameters"));
   buf_printf(b, "<div><dt>nodes (source / live / folded)</dt><dd>%lld / %lld / %lld</dd></div>",
              gi(n, "source"), gi(n, "live"), gi(n, "folded"));
-  buf_printf(b, "<div><dt>supported / converted / unsupported</dt><dd>%lld / %lld / %lld</dd></div>",
+  buf_printf(b,
+             "<div><dt>supported / converted / unsupported</dt><dd>%lld / %lld / %lld</dd></div>",
              gi(n, "supported"), gi(n, "converted"), gi(n, "unsupported"));
   buf_printf(b, "<div><dt>FP16 weights saturated / underflowed</dt><dd>%lld / %lld</dd></div>",
              gi(fp, "weights_saturated"), gi(fp, "weights_underflowed"));
@@ -559,7 +610,8 @@ static void render_io(Buf *b, const json_t *arr, bool inputs) {
     put(b, "<p class=\"muted\">none</p>\n");
     return;
   }
-  put(b, "<table class=\"io\"><thead><tr><th>name</th><th>shape</th><th>precision</th><th>layout</th>");
+  put(b, "<table "
+         "class=\"io\"><thead><tr><th>name</th><th>shape</th><th>precision</th><th>layout</th>");
   if (inputs) put(b, "<th>frame layout</th><th>mean</th><th>scale</th><th>reverse channels</th>");
   put(b, "</tr></thead><tbody>\n");
   for (size_t i = 0; i < json_array_size(arr); i++) {
@@ -576,7 +628,9 @@ static void render_io(Buf *b, const json_t *arr, bool inputs) {
       put_numbers(b, ga(pp, "mean_values"));
       put(b, "</td><td>");
       put_numbers(b, ga(pp, "scale_values"));
-      buf_printf(b, "</td><td>%s</td>", json_is_true(json_object_get(pp, "reverse_input_channels")) ? "yes (BGR→RGB)" : "no");
+      buf_printf(b, "</td><td>%s</td>",
+                 json_is_true(json_object_get(pp, "reverse_input_channels")) ? "yes (BGR→RGB)"
+                                                                             : "no");
     }
     put(b, "</tr>\n");
   }
@@ -636,13 +690,17 @@ static void render_nce(Buf *b, const json_t *m) {
   if (gi(n, "macs") > 0)
     buf_printf(b, "<div><dt>convolution MACs on the NCE</dt><dd>%.1f%%</dd></div>",
                100.0 * json_number_value(json_object_get(n, "mac_share")));
-  buf_printf(b, "<div><dt>layers on the NCE</dt><dd>%lld of %lld</dd></div>", gi(n, "layers_nce"), gi(n, "layers"));
+  buf_printf(b, "<div><dt>layers on the NCE</dt><dd>%lld of %lld</dd></div>", gi(n, "layers_nce"),
+             gi(n, "layers"));
   fact_num(b, "NCE stages", gi(n, "hw_stages"));
   fact_num(b, "SHAVE stages", gi(n, "shave_stages"));
   put(b, "</dl>\n");
   if (json_array_size(sh) == 0) return;
-  buf_printf(b, "<table class=\"nodes\"><thead><tr><th>op</th><th>layer on SHAVEs (%zu)</th><th>kind</th><th>why</th></tr>"
-                "</thead><tbody>\n", json_array_size(sh));
+  buf_printf(b,
+             "<table class=\"nodes\"><thead><tr><th>op</th><th>layer on SHAVEs "
+             "(%zu)</th><th>kind</th><th>why</th></tr>"
+             "</thead><tbody>\n",
+             json_array_size(sh));
   for (size_t i = 0; i < json_array_size(sh); i++) {
     const json_t *l = json_array_get(sh, i);
     put(b, "<tr>");
@@ -680,9 +738,11 @@ static void render_nodes(Buf *b, const json_t *arr, bool unsupported) {
   long long nodes = 0, blocked = 0;
   for (size_t i = 0; i < json_array_size(arr); i++)
     nodes += issue_count(json_array_get(arr, i)), blocked += gi(json_array_get(arr, i), "blocked");
-  buf_printf(b, "<div class=\"nodeblock\"><h4>%s nodes (%lld)", unsupported ? "Unsupported" : "Converted", nodes);
+  buf_printf(b, "<div class=\"nodeblock\"><h4>%s nodes (%lld)",
+             unsupported ? "Unsupported" : "Converted", nodes);
   if (blocked) buf_printf(b, " <span class=\"muted\">blocking %lld more</span>", blocked);
-  put(b, "</h4><table class=\"nodes\"><thead><tr><th>op</th><th>node</th><th>input shapes</th><th>reason</th>"
+  put(b, "</h4><table class=\"nodes\"><thead><tr><th>op</th><th>node</th><th>input "
+         "shapes</th><th>reason</th>"
          "<th>fix</th></tr></thead><tbody>\n");
   for (size_t i = 0; i < json_array_size(arr); i++) {
     const json_t *is = json_array_get(arr, i);
@@ -710,7 +770,8 @@ static void render_nodes(Buf *b, const json_t *arr, bool unsupported) {
 static void render_model(Buf *b, const json_t *m, size_t i) {
   const char *st = gs(m, "status");
   const json_t *t = go(m, "timings");
-  buf_printf(b, "<section class=\"model st-%s\" id=\"m%zu\" data-m=\"%zu\" data-status=\"", status_class(st), i, i);
+  buf_printf(b, "<section class=\"model st-%s\" id=\"m%zu\" data-m=\"%zu\" data-status=\"",
+             status_class(st), i, i);
   report_html_text(b, st && !strcmp(st, "pending") ? "skipped" : st); /* never started = skipped */
   put(b, "\">\n");
   render_model_head(b, m);
@@ -721,9 +782,13 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   render_written(b, m);
   render_nce(b, m);
   if (t) { // run-dependent: kept in its own element so diffs can ignore it
-    buf_printf(b, "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · total %.3f s",
-               json_number_value(json_object_get(t, "load_s")), json_number_value(json_object_get(t, "passes_s")),
-               json_number_value(json_object_get(t, "backend_s")), json_number_value(json_object_get(t, "total_s")));
+    buf_printf(b,
+               "<div class=\"timings\">timings: load %.3f s · passes %.3f s · backend %.3f s · "
+               "total %.3f s",
+               json_number_value(json_object_get(t, "load_s")),
+               json_number_value(json_object_get(t, "passes_s")),
+               json_number_value(json_object_get(t, "backend_s")),
+               json_number_value(json_object_get(t, "total_s")));
     if (json_object_get(t, "memory_budget_bytes"))
       buf_printf(b, " · memory %.1f MB of a %.0f MB budget",
                  json_number_value(json_object_get(t, "memory_peak_bytes")) / 1048576.0,
@@ -745,11 +810,13 @@ int report_html_render(Buf *out, json_t *report) {
   render_matrix(out, report);
   render_overview(out, report);
   put(out, "<h2>Per model</h2>\n");
-  for (size_t i = 0; i < json_array_size(models); i++) render_model(out, json_array_get(models, i), i);
+  for (size_t i = 0; i < json_array_size(models); i++)
+    render_model(out, json_array_get(models, i), i);
   put(out, "<div id=\"nomatch\" hidden>No model matches the filter.</div>\n"
            "<footer>Generated by ");
   report_html_text(out, gs(report, "tool"));
-  put(out, " from report.json. Self-contained: no network access needed.</footer>\n</main>\n<script>\n");
+  put(out,
+      " from report.json. Self-contained: no network access needed.</footer>\n</main>\n<script>\n");
   put(out, JS);
   put(out, "</script>\n</body>\n</html>\n");
   return 0;

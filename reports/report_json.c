@@ -12,8 +12,10 @@ json_t *report_str(const char *s) {
   if (j) return j;
   Buf b = BUF_INIT;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p < 0x80) buf_put(&b, p, 1);
-    else buf_printf(&b, "\\x%02x", *p);
+    if (*p < 0x80)
+      buf_put(&b, p, 1);
+    else
+      buf_printf(&b, "\\x%02x", *p);
   }
   buf_put(&b, "", 1);
   j = json_string((char *)b.data);
@@ -77,4 +79,3 @@ int report_json_write_doc(const char *path, json_t *doc, Err *err) {
   buf_free(&b);
   return rc;
 }
-

@@ -18,8 +18,10 @@ static const char *gs(const json_t *o, const char *k) {
 static const xmlChar *xml_safe(Buf *tmp, const char *s) {
   tmp->len = 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f) buf_put(tmp, "\xEF\xBF\xBD", 3);
-    else buf_put(tmp, p, 1);
+    if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+      buf_put(tmp, "\xEF\xBF\xBD", 3);
+    else
+      buf_put(tmp, p, 1);
   }
   buf_put(tmp, "", 1);
   return (const xmlChar *)tmp->data;
@@ -42,9 +44,12 @@ static SuiteCounts suite_counts(const json_t *models) {
     const json_t *m = json_array_get(models, i);
     const char *st = gs(m, "status");
     c.tests++;
-    if (strcmp(st, "unsupported") == 0) c.failures++;
-    else if (strcmp(st, "error") == 0 || strcmp(st, "interrupted") == 0) c.errors++;
-    else if (strcmp(st, "skipped") == 0 || strcmp(st, "pending") == 0) c.skipped++;
+    if (strcmp(st, "unsupported") == 0)
+      c.failures++;
+    else if (strcmp(st, "error") == 0 || strcmp(st, "interrupted") == 0)
+      c.errors++;
+    else if (strcmp(st, "skipped") == 0 || strcmp(st, "pending") == 0)
+      c.skipped++;
     c.time += json_number_value(json_object_get(json_object_get(m, "timings"), "total_s"));
   }
   return c;
@@ -61,8 +66,10 @@ static long long issue_count(const json_t *is) {
 static void failure_body(Buf *out, const json_t *uns) {
   for (size_t i = 0; i < json_array_size(uns); i++) {
     const json_t *is = json_array_get(uns, i);
-    if (issue_count(is) > 1) buf_printf(out, "%lld\u00d7 %s (first %s)", issue_count(is), gs(is, "op"), gs(is, "node"));
-    else buf_printf(out, "%s %s", gs(is, "op"), gs(is, "node"));
+    if (issue_count(is) > 1)
+      buf_printf(out, "%lld\u00d7 %s (first %s)", issue_count(is), gs(is, "op"), gs(is, "node"));
+    else
+      buf_printf(out, "%s %s", gs(is, "op"), gs(is, "node"));
     if (*gs(is, "input_shapes")) buf_printf(out, " (inputs %s)", gs(is, "input_shapes"));
     buf_printf(out, "\n  reason: %s\n  fix: %s\n", gs(is, "reason"), gs(is, "fix"));
     json_t *bl = json_object_get(is, "blocked");
@@ -109,7 +116,8 @@ static int write_testcase(xmlTextWriterPtr w, Buf *tmp, const json_t *m) {
   char cls[1024], tm[32];
   int rc = 0;
   snprintf(cls, sizeof cls, "blobc.%s", gs(m, "name"));
-  snprintf(tm, sizeof tm, "%.3f", json_number_value(json_object_get(json_object_get(m, "timings"), "total_s")));
+  snprintf(tm, sizeof tm, "%.3f",
+           json_number_value(json_object_get(json_object_get(m, "timings"), "total_s")));
   rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ? -1 : 0;
   rc |= attr(w, tmp, "classname", cls);
   rc |= attr(w, tmp, "name", "convert");
@@ -152,7 +160,8 @@ static int write_suite(xmlTextWriterPtr w, Buf *tmp, const json_t *r) {
   rc |= attr(w, tmp, "skipped", n[3]);
   rc |= attr(w, tmp, "time", tm);
   rc |= write_properties(w, tmp, r);
-  for (size_t i = 0; i < json_array_size(models); i++) rc |= write_testcase(w, tmp, json_array_get(models, i));
+  for (size_t i = 0; i < json_array_size(models); i++)
+    rc |= write_testcase(w, tmp, json_array_get(models, i));
   rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
   rc |= xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
   return rc;

@@ -31,6 +31,7 @@ int report_merge(json_t **out, const char *const *paths, int n, Err *err);
 
 /* report_merge() then writes out_dir/report.json, report.html and junit.xml (each atomically),
  * creating out_dir. stats_models (may be NULL) gets the number of merged models. */
-int report_merge_write(const char *out_dir, const char *const *paths, int n, int *stats_models, Err *err);
+int report_merge_write(const char *out_dir, const char *const *paths, int n, int *stats_models,
+                       Err *err);
 
 #endif

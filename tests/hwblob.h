@@ -49,8 +49,8 @@ static inline uint32_t hb_extent(const HbBuf *b) {
 }
 
 /* A 4-D NCHW buffer [n, c, h, w] whose rows are padded to row_align bytes (16 for HW data). */
-static inline HbBuf hb_nchw(uint32_t loc, uint32_t off, uint32_t dt, uint32_t n, uint32_t c, uint32_t hh,
-                            uint32_t w, uint32_t row_align) {
+static inline HbBuf hb_nchw(uint32_t loc, uint32_t off, uint32_t dt, uint32_t n, uint32_t c,
+                            uint32_t hh, uint32_t w, uint32_t row_align) {
   HbBuf b = {.dt = dt, .order = BLOB_ORDER_NCHW, .nd = 4, .loc = loc, .off = off};
   uint32_t es = blob_dtype_size(dt);
   b.dims[0] = w, b.dims[1] = hh, b.dims[2] = c, b.dims[3] = n;
@@ -70,7 +70,8 @@ static inline uint32_t hb_const(Hb *h, const void *p, size_t n) {
 }
 
 /* FP16 constant of n floats with the given dims (minor -> major, compact), location Blob. */
-static inline HbBuf hb_const_f16(Hb *h, const float *v, size_t n, uint32_t order, uint32_t nd, const uint32_t *dims) {
+static inline HbBuf hb_const_f16(Hb *h, const float *v, size_t n, uint32_t order, uint32_t nd,
+                                 const uint32_t *dims) {
   Buf t = BUF_INIT;
   for (size_t i = 0; i < n; i++) {
     uint16_t x = fp16_from_f32(v[i]);
@@ -149,10 +150,12 @@ static inline void hb_stage_into(Hb *h, Buf *dst, uint32_t type, uint32_t shaves
   buf_put_u32(dst, BLOB_STAGE_BORDER_SYMBOL);
   buf_set_u32(dst, start, (uint32_t)(dst->len - start));
   uint32_t cat = blob_stage_category(type);
-  h->has_hw |= cat == BLOB_CAT_HW, h->has_dma |= cat == BLOB_CAT_DMA, h->has_shave |= cat == BLOB_CAT_SHAVE;
+  h->has_hw |= cat == BLOB_CAT_HW, h->has_dma |= cat == BLOB_CAT_DMA,
+      h->has_shave |= cat == BLOB_CAT_SHAVE;
 }
 
-static inline void hb_stage(Hb *h, uint32_t type, uint32_t shaves, const Buf *params, const HbBuf *bufs, uint32_t nb) {
+static inline void hb_stage(Hb *h, uint32_t type, uint32_t shaves, const Buf *params,
+                            const HbBuf *bufs, uint32_t nb) {
   hb_stage_into(h, &h->stages, type, shaves, params, bufs, nb);
   h->n_stages++;
 }
@@ -221,11 +224,14 @@ static inline void hb_finish(Hb *h, Buf *out) {
   out->data[3] = BLOB_ELF_IDENT3;
   out->data[BLOB_ELF_OFF_TYPE] = BLOB_ELF_TYPE, out->data[BLOB_ELF_OFF_MACHINE] = BLOB_ELF_MACHINE;
   out->data[BLOB_ELF_OFF_VERSION] = BLOB_ELF_VERSION;
-  out->data[BLOB_ELF_OFF_EHSIZE] = BLOB_ELF_EHSIZE & 0xff, out->data[BLOB_ELF_OFF_EHSIZE + 1] = BLOB_ELF_EHSIZE >> 8;
-  const uint32_t hdr[] = {BLOB_MAGIC, at, 2021, 4, h->n_in, h->n_out, h->n_stages, h->in_size, h->out_size, 1,
-                          h->bss, h->cmx_slices, h->cmx_slices, h->has_hw, h->has_shave, h->has_dma,
-                          off[0], off[1], off[2], off[3]};
-  for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++) buf_set_u32(out, BLOB_HDR_MAGIC + 4 * i, hdr[i]);
+  out->data[BLOB_ELF_OFF_EHSIZE] = BLOB_ELF_EHSIZE & 0xff,
+  out->data[BLOB_ELF_OFF_EHSIZE + 1] = BLOB_ELF_EHSIZE >> 8;
+  const uint32_t hdr[] = {
+      BLOB_MAGIC,   at,          2021,   4,      h->n_in,       h->n_out,      h->n_stages,
+      h->in_size,   h->out_size, 1,      h->bss, h->cmx_slices, h->cmx_slices, h->has_hw,
+      h->has_shave, h->has_dma,  off[0], off[1], off[2],        off[3]};
+  for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++)
+    buf_set_u32(out, BLOB_HDR_MAGIC + 4 * i, hdr[i]);
   for (int i = 0; i < 4; i++) {
     if (sec[i]->len) buf_put(out, sec[i]->data, sec[i]->len);
     buf_align(out, 64);
@@ -235,14 +241,16 @@ static inline void hb_finish(Hb *h, Buf *out) {
 
 /* HW weights [8, K, ICx, OCx/8] from IR weights w[oc][ic][k] (k = kx + KX * ky), zero padded
  * (blob-stages.md §3.3, hw_weights_content.cpp). */
-static inline HbBuf hb_hw_weights(Hb *h, const float *w, uint32_t oc, uint32_t ic, uint32_t icx, uint32_t k) {
+static inline HbBuf hb_hw_weights(Hb *h, const float *w, uint32_t oc, uint32_t ic, uint32_t icx,
+                                  uint32_t k) {
   uint32_t ocb = (oc + 7) / 8;
   size_t n = (size_t)8 * k * icx * ocb;
   float *t = (float *)calloc(n, sizeof *t);
   for (uint32_t o = 0; o < oc; o++)
     for (uint32_t i = 0; i < ic; i++)
       for (uint32_t tap = 0; tap < k; tap++)
-        t[(o % 8) + 8 * tap + (size_t)8 * k * i + (size_t)8 * k * icx * (o / 8)] = w[((size_t)o * ic + i) * k + tap];
+        t[(o % 8) + 8 * tap + (size_t)8 * k * i + (size_t)8 * k * icx * (o / 8)] =
+            w[((size_t)o * ic + i) * k + tap];
   const uint32_t dims[4] = {8, k, icx, ocb};
   HbBuf b = hb_const_f16(h, t, n, BLOB_ORDER_NCHW, 4, dims);
   free(t);
@@ -254,8 +262,12 @@ static inline HbBuf hb_hw_weights(Hb *h, const float *w, uint32_t oc, uint32_t i
  * scales) writing output "y" FP16 [1,3,5,6]; rows 16-byte aligned. hb_tiny_values gives the
  * input, weight, bias and scale values. mutate (may be NULL) edits the op and the stage's five
  * buffers (input, weights, biases, scales, output) before they are written. */
-static inline float hb_tiny_x(uint32_t c, uint32_t y, uint32_t x) { return (float)((c * 31 + y * 7 + x * 3) % 13) * 0.25f - 1.5f; }
-static inline float hb_tiny_w(uint32_t o, uint32_t i, uint32_t t) { return (float)((o * 5 + i * 3 + t) % 7) * 0.125f - 0.375f; }
+static inline float hb_tiny_x(uint32_t c, uint32_t y, uint32_t x) {
+  return (float)((c * 31 + y * 7 + x * 3) % 13) * 0.25f - 1.5f;
+}
+static inline float hb_tiny_w(uint32_t o, uint32_t i, uint32_t t) {
+  return (float)((o * 5 + i * 3 + t) % 7) * 0.125f - 0.375f;
+}
 static inline float hb_tiny_b(uint32_t o) { return (float)o * 0.5f - 0.5f; }
 static inline float hb_tiny_s(uint32_t o) { return o == 2 ? 0.25f : 0.5f; }
 
@@ -277,9 +289,20 @@ static inline void hb_tiny_conv(Buf *out, HbMutate mutate) {
   const uint32_t vd[1] = {8};
   HbBuf bufs[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
                    hb_const_f16(&h, s, 8, BLOB_ORDER_C, 1, vd), y};
-  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV, .op_mode = BLOB_HW_MODE_2_128, .with_pad = 1, .input_ind = 0,
-                 .coeffs_ind = 1, .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3,
-                 .kernel_width = 3, .kernel_height = 3, .kernel_stride = 1, .with_relu = 1, .relu_a1 = 1};
+  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV,
+                 .op_mode = BLOB_HW_MODE_2_128,
+                 .with_pad = 1,
+                 .input_ind = 0,
+                 .coeffs_ind = 1,
+                 .biases_ind = 2,
+                 .scales_ind = 3,
+                 .output_ind = 4,
+                 .out_num_chans = 3,
+                 .kernel_width = 3,
+                 .kernel_height = 3,
+                 .kernel_stride = 1,
+                 .with_relu = 1,
+                 .relu_a1 = 1};
   if (mutate) mutate(&op, bufs);
   Buf p = BUF_INIT;
   hb_hw_begin(&p, 1);

@@ -313,7 +313,9 @@ static void ext_model(const char *d, const char *location, const char *offset, c
   Onnx__TensorProto *t = ob_model(ob)->graph->initializer[0];
   for (size_t i = 0; i < t->n_external_data; i++) {
     Onnx__StringStringEntryProto *e = t->external_data[i];
-    const char *v = !strcmp(e->key, "location") ? location : !strcmp(e->key, "offset") ? offset : length;
+    const char *v = !strcmp(e->key, "location") ? location
+                    : !strcmp(e->key, "offset") ? offset
+                                                : length;
     if (!v) continue;
     free(e->value);
     e->value = strdup(v);
@@ -357,13 +359,13 @@ static void g_onnx_deep_nesting(const char *d) {
   Buf g = BUF_INIT;
   for (int i = 0; i < 20000; i++) {
     Buf attr = BUF_INIT, node = BUF_INIT, graph = BUF_INIT;
-    put_field(&attr, 1, &(Buf){(uint8_t *)"g", 1, 1});          /* name */
-    uint8_t type[2] = {20 << 3, 5};                               /* type = GRAPH */
+    put_field(&attr, 1, &(Buf){(uint8_t *)"g", 1, 1}); /* name */
+    uint8_t type[2] = {20 << 3, 5};                    /* type = GRAPH */
     buf_put(&attr, type, 2);
-    put_field(&attr, 6, &g);                                      /* g */
-    put_field(&node, 5, &attr);                                   /* attribute */
-    put_field(&node, 4, &(Buf){(uint8_t *)"If", 2, 2});           /* op_type */
-    put_field(&graph, 1, &node);                                  /* node */
+    put_field(&attr, 6, &g);                            /* g */
+    put_field(&node, 5, &attr);                         /* attribute */
+    put_field(&node, 4, &(Buf){(uint8_t *)"If", 2, 2}); /* op_type */
+    put_field(&graph, 1, &node);                        /* node */
     buf_free(&g);
     buf_free(&attr);
     buf_free(&node);
@@ -664,8 +666,13 @@ static void tiny_blob(Buf *out, const char *d) {
   g_tiny(d);
   char src[4096];
   snprintf(src, sizeof src, "%s/m.onnx", d);
-  CompileOptions opt = {.model_name = "m", .source = src, .data_type = PREC_FP16, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true};
+  CompileOptions opt = {.model_name = "m",
+                        .source = src,
+                        .data_type = PREC_FP16,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1",
+                        .want_blob = true};
   CompileResult res;
   Err err = {0};
   assert_int_equal(compile_model(&res, &opt, &err), 0);
@@ -691,12 +698,24 @@ static void g_blob_empty(const char *d) { write_bytes(d, "b.blob", "", 0); }
 static void g_blob_header_only(const char *d) { blob_with(d, 0, 0, 40); }
 static void g_blob_truncated(const char *d) { blob_with(d, 0, 0, 300); }
 static void g_blob_bad_magic(const char *d) { blob_with(d, BLOB_HDR_MAGIC, 0xdeadbeef, 0); }
-static void g_blob_file_size_huge(const char *d) { blob_with(d, BLOB_HDR_FILE_SIZE, 0xffffffffu, 0); }
-static void g_blob_stages_huge(const char *d) { blob_with(d, BLOB_HDR_STAGES_COUNT, 0x7fffffffu, 0); }
-static void g_blob_inputs_huge(const char *d) { blob_with(d, BLOB_HDR_INPUTS_COUNT, 0xffffffffu, 0); }
-static void g_blob_outputs_huge(const char *d) { blob_with(d, BLOB_HDR_OUTPUTS_COUNT, 0x40000000u, 0); }
-static void g_blob_stage_off(const char *d) { blob_with(d, BLOB_HDR_STAGE_SECTION, 0xfffffff0u, 0); }
-static void g_blob_const_off(const char *d) { blob_with(d, BLOB_HDR_CONST_SECTION, 0xffffffffu, 0); }
+static void g_blob_file_size_huge(const char *d) {
+  blob_with(d, BLOB_HDR_FILE_SIZE, 0xffffffffu, 0);
+}
+static void g_blob_stages_huge(const char *d) {
+  blob_with(d, BLOB_HDR_STAGES_COUNT, 0x7fffffffu, 0);
+}
+static void g_blob_inputs_huge(const char *d) {
+  blob_with(d, BLOB_HDR_INPUTS_COUNT, 0xffffffffu, 0);
+}
+static void g_blob_outputs_huge(const char *d) {
+  blob_with(d, BLOB_HDR_OUTPUTS_COUNT, 0x40000000u, 0);
+}
+static void g_blob_stage_off(const char *d) {
+  blob_with(d, BLOB_HDR_STAGE_SECTION, 0xfffffff0u, 0);
+}
+static void g_blob_const_off(const char *d) {
+  blob_with(d, BLOB_HDR_CONST_SECTION, 0xffffffffu, 0);
+}
 static void g_blob_input_off(const char *d) { blob_with(d, BLOB_HDR_INPUT_SECTION, 3, 0); }
 /* the first input entry: ioIdx, ioBufferOffset, nameSize; nameSize = 4 GiB - 16 */
 static void g_blob_name_size(const char *d) { blob_with(d, BLOB_HDR_AREA + 8, 0xfffffff0u, 0); }
@@ -704,7 +723,8 @@ static void g_blob_name_size(const char *d) { blob_with(d, BLOB_HDR_AREA + 8, 0x
 static void g_blob_stage_garbage(const char *d) {
   Buf b = BUF_INIT;
   tiny_blob(&b, d);
-  uint32_t stg = rd_u32(b.data + BLOB_HDR_STAGE_SECTION), cst = rd_u32(b.data + BLOB_HDR_CONST_SECTION);
+  uint32_t stg = rd_u32(b.data + BLOB_HDR_STAGE_SECTION),
+           cst = rd_u32(b.data + BLOB_HDR_CONST_SECTION);
   for (uint32_t o = stg; o + 4 <= cst && o + 4 <= b.len; o += 4) buf_set_u32(&b, o, 0xffffffffu);
   write_bytes(d, "b.blob", b.data, b.len);
   buf_free(&b);
@@ -754,7 +774,8 @@ static void g_hw_op_count(const char *d) {
   hw_blob(d, NULL);
   Buf b = BUF_INIT;
   hb_tiny_conv(&b, NULL);
-  buf_set_u32(&b, rd_u32(b.data + BLOB_HDR_STAGE_SECTION) + 16, 0x10000000u); /* numOps, first params word */
+  buf_set_u32(&b, rd_u32(b.data + BLOB_HDR_STAGE_SECTION) + 16,
+              0x10000000u); /* numOps, first params word */
   write_bytes(d, "b.blob", b.data, b.len);
   buf_free(&b);
 }
@@ -784,10 +805,12 @@ static void g_hostile_zoo(const char *d) {
   hostile(d, "concat_bomb", 50000, "concat_bomb.onnx");
   hostile(d, "concat_kept", 50000, "concat_kept.onnx");
   hostile(d, "range_bomb", 1, "range_bomb.onnx");
-  write_text(d, "zoo.yaml",
-             "version: 1\ndefaults:\n  max_model_mb: 256\nmodels:\n  - name: good\n    source: good.onnx\n"
-             "  - name: concat_bomb\n    source: concat_bomb.onnx\n  - name: concat_kept\n    source: concat_kept.onnx\n"
-             "  - name: range_bomb\n    source: range_bomb.onnx\n");
+  write_text(
+      d, "zoo.yaml",
+      "version: 1\ndefaults:\n  max_model_mb: 256\nmodels:\n  - name: good\n    source: good.onnx\n"
+      "  - name: concat_bomb\n    source: concat_bomb.onnx\n  - name: concat_kept\n    source: "
+      "concat_kept.onnx\n"
+      "  - name: range_bomb\n    source: range_bomb.onnx\n");
 }
 
 /* malloc itself fails (ulimit -v 2 GiB, a budget far above it): the model's error, and the
@@ -809,7 +832,8 @@ static void g_relu_chain(const char *d) {
 
 static void g_range_bomb(const char *d) {
   hostile(d, "range_bomb", 1, "m.onnx");
-  write_text(d, "zoo.yaml", "version: 1\nmodels:\n  - name: m\n    source: m.onnx\n    max_model_mb: 300\n");
+  write_text(d, "zoo.yaml",
+             "version: 1\nmodels:\n  - name: m\n    source: m.onnx\n    max_model_mb: 300\n");
 }
 
 static void g_concat_bomb(const char *d) {
@@ -862,7 +886,8 @@ static void g_manifest_many_models(const char *d) {
   g_tiny(d);
   Buf b = BUF_INIT;
   buf_printf(&b, "version: 1\nmodels:\n");
-  for (int i = 0; i < 20000; i++) buf_printf(&b, "  - {name: m%d, source: m.onnx, shaves: 99}\n", i);
+  for (int i = 0; i < 20000; i++)
+    buf_printf(&b, "  - {name: m%d, source: m.onnx, shaves: 99}\n", i);
   write_bytes(d, "zoo.yaml", b.data, b.len);
   buf_free(&b);
 }
@@ -874,103 +899,174 @@ typedef struct {
   void (*gen)(const char *in_dir);
   const char *cmd; /* {B} blobc, run inside in/; the output folder is ../out */
   int rc;
-  const char *re;  /* extended regex one output line must match; several separated by '\n'
+  const char *re; /* extended regex one output line must match; several separated by '\n'
                       (each must match a line) */
 } BadCase;
 
-#define BUILD "{B} build zoo.yaml -o ../out"
-#define INSPECT "{B} inspect b.blob --check"
-#define HWRUN "{B} run b.blob --input x.npy -o ../out"
-#define HWERR "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): op 0: "
+#define BUILD     "{B} build zoo.yaml -o ../out"
+#define INSPECT   "{B} inspect b.blob --check"
+#define HWRUN     "{B} run b.blob --input x.npy -o ../out"
+#define HWERR     "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): op 0: "
 #define MODEL_ERR "^m\\.onnx: model 'm': "
 
 static const BadCase CASES[] = {
     /* ONNX: file level */
     {"onnx_empty", g_onnx_empty, BUILD, 1, MODEL_ERR "model has no graph$"},
-    {"onnx_garbage", g_onnx_garbage, BUILD, 1, MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
-    {"onnx_text", g_onnx_text, BUILD, 1, MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
-    {"onnx_truncated", g_onnx_truncated, BUILD, 1, MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
+    {"onnx_garbage", g_onnx_garbage, BUILD, 1,
+     MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
+    {"onnx_text", g_onnx_text, BUILD, 1,
+     MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
+    {"onnx_truncated", g_onnx_truncated, BUILD, 1,
+     MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
     {"onnx_no_graph", g_onnx_no_graph, BUILD, 1, MODEL_ERR "model has no graph$"},
-    {"onnx_deep_nesting", g_onnx_deep_nesting, BUILD, 1, MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
+    {"onnx_deep_nesting", g_onnx_deep_nesting, BUILD, 1,
+     MODEL_ERR "not an ONNX model \\(protobuf decoding failed\\)$"},
     {"onnx_opset_huge", g_onnx_opset_huge, BUILD, 0, "1 models: 1 ok"},
     /* ONNX: tensors */
-    {"onnx_raw_data_short", g_onnx_raw_short, BUILD, 1, MODEL_ERR "tensor 'w': raw_data has 100 bytes, shape 64x3x7x7 of f32 needs 37632$"},
-    {"onnx_negative_dim", g_onnx_negative_dim, BUILD, 1, MODEL_ERR "tensor 'w': dimension 0 is -5$"},
-    {"onnx_dims_overflow", g_onnx_dims_overflow, BUILD, 1, MODEL_ERR "tensor 'w': shape 1099511627776x1099511627776 has too many elements$"},
-    {"onnx_dims_wrap_zero", g_onnx_dims_wrap_zero, BUILD, 1, MODEL_ERR "tensor 'w': shape 2147483648x2147483648 is too large$"},
-    {"onnx_zero_size_init", g_onnx_zero_size_init, BUILD, 1, MODEL_ERR "node 'add1': Add: cannot broadcast 1x3x8x8 with 0 \\(dim 3: 8 vs 0\\)$"},
-    {"onnx_string_init", g_onnx_string_init, BUILD, 1, MODEL_ERR "(node 'add1': .*string|tensor 'w': .*string)"},
-    {"onnx_slice_string", g_onnx_slice_string, BUILD, 1, MODEL_ERR "(node 'slice': .*string|tensor 's': .*string)"},
-    {"onnx_unknown_dtype", g_onnx_unknown_dtype, BUILD, 1, MODEL_ERR "tensor 'w': data type 999 is not supported$"},
-    {"onnx_float_data_short", g_onnx_float_data_short, BUILD, 1, MODEL_ERR "tensor 'w': float_data has 2 values, shape 3x8x8 of f32 needs 192$"},
-    {"onnx_dup_initializer", g_onnx_dup_initializer, BUILD, 1, MODEL_ERR "tensor 'w' is defined twice$"},
+    {"onnx_raw_data_short", g_onnx_raw_short, BUILD, 1,
+     MODEL_ERR "tensor 'w': raw_data has 100 bytes, shape 64x3x7x7 of f32 needs 37632$"},
+    {"onnx_negative_dim", g_onnx_negative_dim, BUILD, 1,
+     MODEL_ERR "tensor 'w': dimension 0 is -5$"},
+    {"onnx_dims_overflow", g_onnx_dims_overflow, BUILD, 1,
+     MODEL_ERR "tensor 'w': shape 1099511627776x1099511627776 has too many elements$"},
+    {"onnx_dims_wrap_zero", g_onnx_dims_wrap_zero, BUILD, 1,
+     MODEL_ERR "tensor 'w': shape 2147483648x2147483648 is too large$"},
+    {"onnx_zero_size_init", g_onnx_zero_size_init, BUILD, 1,
+     MODEL_ERR "node 'add1': Add: cannot broadcast 1x3x8x8 with 0 \\(dim 3: 8 vs 0\\)$"},
+    {"onnx_string_init", g_onnx_string_init, BUILD, 1,
+     MODEL_ERR "(node 'add1': .*string|tensor 'w': .*string)"},
+    {"onnx_slice_string", g_onnx_slice_string, BUILD, 1,
+     MODEL_ERR "(node 'slice': .*string|tensor 's': .*string)"},
+    {"onnx_unknown_dtype", g_onnx_unknown_dtype, BUILD, 1,
+     MODEL_ERR "tensor 'w': data type 999 is not supported$"},
+    {"onnx_float_data_short", g_onnx_float_data_short, BUILD, 1,
+     MODEL_ERR "tensor 'w': float_data has 2 values, shape 3x8x8 of f32 needs 192$"},
+    {"onnx_dup_initializer", g_onnx_dup_initializer, BUILD, 1,
+     MODEL_ERR "tensor 'w' is defined twice$"},
     /* ONNX: graph structure */
-    {"onnx_cycle", g_onnx_cycle, BUILD, 1, MODEL_ERR "node 'b': the graph has a cycle through tensor 'a_out'$"},
-    {"onnx_self_loop", g_onnx_self_loop, BUILD, 1, MODEL_ERR "node 'loop': the graph has a cycle through tensor 'y'$"},
-    {"onnx_missing_tensor", g_onnx_missing_tensor, BUILD, 1, MODEL_ERR "node 'add1': input 'nowhere' is not a graph input, an initializer or a node output$"},
-    {"onnx_output_missing", g_onnx_output_missing, BUILD, 1, MODEL_ERR "graph output 'ghost' is not a graph input, an initializer or a node output$"},
+    {"onnx_cycle", g_onnx_cycle, BUILD, 1,
+     MODEL_ERR "node 'b': the graph has a cycle through tensor 'a_out'$"},
+    {"onnx_self_loop", g_onnx_self_loop, BUILD, 1,
+     MODEL_ERR "node 'loop': the graph has a cycle through tensor 'y'$"},
+    {"onnx_missing_tensor", g_onnx_missing_tensor, BUILD, 1,
+     MODEL_ERR
+     "node 'add1': input 'nowhere' is not a graph input, an initializer or a node output$"},
+    {"onnx_output_missing", g_onnx_output_missing, BUILD, 1,
+     MODEL_ERR "graph output 'ghost' is not a graph input, an initializer or a node output$"},
     {"onnx_no_outputs", g_onnx_no_outputs, BUILD, 1, MODEL_ERR ".*output"},
-    {"onnx_dup_output", g_onnx_dup_output, BUILD, 1, MODEL_ERR "node 'r2': tensor 'y' is defined twice$"},
+    {"onnx_dup_output", g_onnx_dup_output, BUILD, 1,
+     MODEL_ERR "node 'r2': tensor 'y' is defined twice$"},
     {"onnx_dup_node_name", g_onnx_dup_node_name, BUILD, 0, "1 models: 1 ok"},
-    {"onnx_input_overwritten", g_onnx_input_is_output_of_node, BUILD, 1, MODEL_ERR "node 'relu1': tensor 'x' is defined twice$"},
+    {"onnx_input_overwritten", g_onnx_input_is_output_of_node, BUILD, 1,
+     MODEL_ERR "node 'relu1': tensor 'x' is defined twice$"},
     /* more inputs than blobc keeps per node: a verdict naming blobc's limit, not a parse error */
-    {"onnx_too_many_inputs", g_onnx_too_many_inputs, "{B} check m.onnx", 1, "node 'cat' \\(Concat\\): unsupported: Concat with 70000 inputs: blobc keeps at most 65536 inputs per node \\(a limit of blobc"},
-    {"onnx_too_many_outputs", g_onnx_too_many_outputs, BUILD, 1, MODEL_ERR "node 'split': Split node has 20 outputs: blobc handles at most 16 per node \\(a limit of blobc, not a defect of the model\\)$"},
-    {"onnx_rank9", g_onnx_rank9, BUILD, 1, MODEL_ERR "tensor 'x' has 9 dimensions, at most 8 are supported$"},
-    {"onnx_empty_op_type", g_onnx_node_empty_op, BUILD, 1, MODEL_ERR "node 'noop': node 0 has no op_type$"},
+    {"onnx_too_many_inputs", g_onnx_too_many_inputs, "{B} check m.onnx", 1,
+     "node 'cat' \\(Concat\\): unsupported: Concat with 70000 inputs: blobc keeps at most 65536 "
+     "inputs per node \\(a limit of blobc"},
+    {"onnx_too_many_outputs", g_onnx_too_many_outputs, BUILD, 1,
+     MODEL_ERR "node 'split': Split node has 20 outputs: blobc handles at most 16 per node \\(a "
+               "limit of blobc, not a defect of the model\\)$"},
+    {"onnx_rank9", g_onnx_rank9, BUILD, 1,
+     MODEL_ERR "tensor 'x' has 9 dimensions, at most 8 are supported$"},
+    {"onnx_empty_op_type", g_onnx_node_empty_op, BUILD, 1,
+     MODEL_ERR "node 'noop': node 0 has no op_type$"},
     /* ONNX: names */
-    {"onnx_nonutf8_node_name", g_onnx_nonutf8_node, "{B} check m.onnx", 1, "node 'bad.*name' \\(Sin\\): unsupported"},
+    {"onnx_nonutf8_node_name", g_onnx_nonutf8_node, "{B} check m.onnx", 1,
+     "node 'bad.*name' \\(Sin\\): unsupported"},
     {"onnx_nonutf8_node_build", g_onnx_nonutf8_node, BUILD, 1, "1 models: 0 ok, 1 unsupported"},
     {"onnx_nonutf8_tensor_names", g_onnx_nonutf8_tensor, BUILD, 0, "1 models: 1 ok"},
     {"onnx_long_names", g_onnx_long_names, BUILD, 1, "1 models: 0 ok, 1 unsupported"},
     /* ONNX: external data */
-    {"onnx_ext_10gb", g_onnx_ext_10gb, BUILD, 1, MODEL_ERR "tensor 'w': external data offset 0 \\+ length 10737418240 exceeds 'w\\.bin' of 16 bytes$"},
-    {"onnx_ext_escape", g_onnx_ext_escape, BUILD, 1, MODEL_ERR "tensor 'w': external data location '\\.\\./secret\\.bin' must be a relative path inside the model folder$"},
-    {"onnx_ext_abs", g_onnx_ext_abs, BUILD, 1, MODEL_ERR "tensor 'w': external data location '/etc/passwd' must be a relative path inside the model folder$"},
-    {"onnx_ext_missing", g_onnx_ext_missing, BUILD, 1, MODEL_ERR "tensor 'w': cannot open external data file 'nope\\.bin': No such file or directory$"},
-    {"onnx_ext_offset_beyond", g_onnx_ext_offset, BUILD, 1, MODEL_ERR "tensor 'w': external data offset 1000000 \\+ length 12 exceeds 'w\\.bin' of 16 bytes$"},
-    {"onnx_ext_negative_offset", g_onnx_ext_negative, BUILD, 1, MODEL_ERR "tensor 'w': external data offset '-8' is not a number$"},
-    {"onnx_ext_directory", g_onnx_ext_dir, BUILD, 1, MODEL_ERR "tensor 'w': external data 'sub' is not a regular file$"},
+    {"onnx_ext_10gb", g_onnx_ext_10gb, BUILD, 1,
+     MODEL_ERR
+     "tensor 'w': external data offset 0 \\+ length 10737418240 exceeds 'w\\.bin' of 16 bytes$"},
+    {"onnx_ext_escape", g_onnx_ext_escape, BUILD, 1,
+     MODEL_ERR "tensor 'w': external data location '\\.\\./secret\\.bin' must be a relative path "
+               "inside the model folder$"},
+    {"onnx_ext_abs", g_onnx_ext_abs, BUILD, 1,
+     MODEL_ERR "tensor 'w': external data location '/etc/passwd' must be a relative path inside "
+               "the model folder$"},
+    {"onnx_ext_missing", g_onnx_ext_missing, BUILD, 1,
+     MODEL_ERR
+     "tensor 'w': cannot open external data file 'nope\\.bin': No such file or directory$"},
+    {"onnx_ext_offset_beyond", g_onnx_ext_offset, BUILD, 1,
+     MODEL_ERR
+     "tensor 'w': external data offset 1000000 \\+ length 12 exceeds 'w\\.bin' of 16 bytes$"},
+    {"onnx_ext_negative_offset", g_onnx_ext_negative, BUILD, 1,
+     MODEL_ERR "tensor 'w': external data offset '-8' is not a number$"},
+    {"onnx_ext_directory", g_onnx_ext_dir, BUILD, 1,
+     MODEL_ERR "tensor 'w': external data 'sub' is not a regular file$"},
     /* ONNX: shapes, attributes, folding that would explode */
-    {"onnx_huge_input", g_onnx_huge_input, BUILD, 1, MODEL_ERR "(node 'relu1': )?.*(too large|limit|exceeds|over)"},
+    {"onnx_huge_input", g_onnx_huge_input, BUILD, 1,
+     MODEL_ERR "(node 'relu1': )?.*(too large|limit|exceeds|over)"},
     {"onnx_zero_dim_input", g_onnx_zero_dim_input, BUILD, 1, MODEL_ERR ".*'x'.*(0|empty)"},
-    {"onnx_constantofshape_huge", g_onnx_cos_huge, BUILD, 1, MODEL_ERR "node 'cos': tensor 'k' of shape 100000x100000x100 is 4000000000000 bytes, over the limit of 536870912 \\(--max-tensor-mb\\)$"},
-    {"onnx_expand_huge", g_onnx_expand_huge, BUILD, 1, MODEL_ERR "node 'expand': tensor 'k' of shape 1000000x1000000x1000 is 4000000000000000 bytes, over the limit of 536870912 \\(--max-tensor-mb\\)$"},
-    {"onnx_range_huge", g_onnx_range_huge, BUILD, 1, MODEL_ERR "node 'range': tensor 'k' of shape 999999995904 is 3999999983616 bytes, over the limit of 536870912 \\(--max-tensor-mb\\)$"},
-    {"onnx_range_zero_delta", g_onnx_range_zero_delta, BUILD, 1, MODEL_ERR "node 'range': Range: delta is 0$"},
-    {"onnx_tile_huge", g_onnx_tile_huge, BUILD, 1, MODEL_ERR "node 'tile': Tile: tensor 't' of shape 4000000000x4000000000 has too many elements$"},
-    {"onnx_reshape_overflow", g_onnx_reshape_overflow, BUILD, 1, MODEL_ERR "node 'reshape': Reshape: target shape overflows$"},
-    {"onnx_gather_oob", g_onnx_gather_oob, BUILD, 1, MODEL_ERR "node 'gather': Gather: index 1000000 is out of range for axis 0 of size 3$"},
-    {"onnx_slice_step0", g_onnx_slice_step0, BUILD, 1, MODEL_ERR "node 'slice': Slice: step on axis 3 is 0$"},
-    {"onnx_transpose_bad_perm", g_onnx_transpose_bad_perm, BUILD, 1, MODEL_ERR "node 'transpose': Transpose: perm is not a permutation of 4 axes$"},
-    {"onnx_concat_axis_oob", g_onnx_concat_axis_oob, BUILD, 1, MODEL_ERR "node 'cat': Concat: axis 1000000 is out of range for rank 4$"},
-    {"onnx_conv_group0", g_onnx_conv_group0, BUILD, 1, MODEL_ERR "node 'conv1': Conv: group 0 is invalid$"},
-    {"onnx_conv_weight_rank1", g_onnx_conv_w_rank1, BUILD, 1, MODEL_ERR "node 'conv1': Conv: weight rank 1 does not match input rank 4$"},
-    {"onnx_conv_bad_attrs", g_onnx_conv_huge_kernel, BUILD, 1, MODEL_ERR "node 'conv1': Conv: strides value 0 is invalid$"},
-    {"onnx_pool_stride0", g_onnx_pool_stride0, BUILD, 1, MODEL_ERR "node 'pool': MaxPool: strides value 0 is invalid$"},
-    {"onnx_d2s_block0", g_onnx_d2s_block0, BUILD, 1, MODEL_ERR "node 'd2s': DepthToSpace: blocksize 0 is invalid$"},
-    {"onnx_resize_nan_scale", g_onnx_resize_nan_scale, BUILD, 1, MODEL_ERR "node 'resize': Resize: scale nan on axis 2 is invalid$"},
-    {"onnx_split_bad", g_onnx_split_bad, BUILD, 1, MODEL_ERR "node 'split': Split: split value -5 is negative$"},
-    {"onnx_squeeze_axis_oob", g_onnx_squeeze_oob, BUILD, 1, MODEL_ERR "node 'squeeze': Squeeze: axis -9223372036854775808 is out of range for rank 4$"},
+    {"onnx_constantofshape_huge", g_onnx_cos_huge, BUILD, 1,
+     MODEL_ERR "node 'cos': tensor 'k' of shape 100000x100000x100 is 4000000000000 bytes, over the "
+               "limit of 536870912 \\(--max-tensor-mb\\)$"},
+    {"onnx_expand_huge", g_onnx_expand_huge, BUILD, 1,
+     MODEL_ERR "node 'expand': tensor 'k' of shape 1000000x1000000x1000 is 4000000000000000 bytes, "
+               "over the limit of 536870912 \\(--max-tensor-mb\\)$"},
+    {"onnx_range_huge", g_onnx_range_huge, BUILD, 1,
+     MODEL_ERR "node 'range': tensor 'k' of shape 999999995904 is 3999999983616 bytes, over the "
+               "limit of 536870912 \\(--max-tensor-mb\\)$"},
+    {"onnx_range_zero_delta", g_onnx_range_zero_delta, BUILD, 1,
+     MODEL_ERR "node 'range': Range: delta is 0$"},
+    {"onnx_tile_huge", g_onnx_tile_huge, BUILD, 1,
+     MODEL_ERR
+     "node 'tile': Tile: tensor 't' of shape 4000000000x4000000000 has too many elements$"},
+    {"onnx_reshape_overflow", g_onnx_reshape_overflow, BUILD, 1,
+     MODEL_ERR "node 'reshape': Reshape: target shape overflows$"},
+    {"onnx_gather_oob", g_onnx_gather_oob, BUILD, 1,
+     MODEL_ERR "node 'gather': Gather: index 1000000 is out of range for axis 0 of size 3$"},
+    {"onnx_slice_step0", g_onnx_slice_step0, BUILD, 1,
+     MODEL_ERR "node 'slice': Slice: step on axis 3 is 0$"},
+    {"onnx_transpose_bad_perm", g_onnx_transpose_bad_perm, BUILD, 1,
+     MODEL_ERR "node 'transpose': Transpose: perm is not a permutation of 4 axes$"},
+    {"onnx_concat_axis_oob", g_onnx_concat_axis_oob, BUILD, 1,
+     MODEL_ERR "node 'cat': Concat: axis 1000000 is out of range for rank 4$"},
+    {"onnx_conv_group0", g_onnx_conv_group0, BUILD, 1,
+     MODEL_ERR "node 'conv1': Conv: group 0 is invalid$"},
+    {"onnx_conv_weight_rank1", g_onnx_conv_w_rank1, BUILD, 1,
+     MODEL_ERR "node 'conv1': Conv: weight rank 1 does not match input rank 4$"},
+    {"onnx_conv_bad_attrs", g_onnx_conv_huge_kernel, BUILD, 1,
+     MODEL_ERR "node 'conv1': Conv: strides value 0 is invalid$"},
+    {"onnx_pool_stride0", g_onnx_pool_stride0, BUILD, 1,
+     MODEL_ERR "node 'pool': MaxPool: strides value 0 is invalid$"},
+    {"onnx_d2s_block0", g_onnx_d2s_block0, BUILD, 1,
+     MODEL_ERR "node 'd2s': DepthToSpace: blocksize 0 is invalid$"},
+    {"onnx_resize_nan_scale", g_onnx_resize_nan_scale, BUILD, 1,
+     MODEL_ERR "node 'resize': Resize: scale nan on axis 2 is invalid$"},
+    {"onnx_split_bad", g_onnx_split_bad, BUILD, 1,
+     MODEL_ERR "node 'split': Split: split value -5 is negative$"},
+    {"onnx_squeeze_axis_oob", g_onnx_squeeze_oob, BUILD, 1,
+     MODEL_ERR "node 'squeeze': Squeeze: axis -9223372036854775808 is out of range for rank 4$"},
     /* hostile graphs that pass every per-tensor limit (issue 20) */
     {"hostile_manifest_good_and_bombs", g_hostile_zoo, BUILD " -j 4", 1,
      "^\\[[0-9]/4\\] good ok\n"
      "^\\[[0-9]/4\\] concat_bomb ok\n"
-     "^concat_kept\\.onnx: model 'concat_kept': node 'concat_kept_[0-9]+': needs [0-9]+ bytes more with [0-9]+ held, "
+     "^concat_kept\\.onnx: model 'concat_kept': node 'concat_kept_[0-9]+': needs [0-9]+ bytes more "
+     "with [0-9]+ held, "
      "over the model's memory limit of 268435456 \\(--max-model-mb\\)$\n"
-     "^range_bomb\\.onnx: model 'range_bomb': node 'range': needs 432197968 bytes more with [0-9]+ held, "
+     "^range_bomb\\.onnx: model 'range_bomb': node 'range': needs 432197968 bytes more with [0-9]+ "
+     "held, "
      "over the model's memory limit of 268435456 \\(--max-model-mb\\)$\n"
-     "^4 models: 2 ok, 0 unsupported, 2 failed, 0 interrupted, 0 skipped; report: \\.\\./out/report\\.html"},
+     "^4 models: 2 ok, 0 unsupported, 2 failed, 0 interrupted, 0 skipped; report: "
+     "\\.\\./out/report\\.html"},
     {"hostile_concat_bomb_folds_linearly", g_concat_bomb, BUILD, 0, "^1 models: 1 ok"},
     {"hostile_range_bomb_manifest_budget", g_range_bomb, BUILD, 1,
-     MODEL_ERR "node 'range': needs 432197968 bytes more with [0-9]+ held, over the model's memory limit of 314572800 "
+     MODEL_ERR "node 'range': needs 432197968 bytes more with [0-9]+ held, over the model's memory "
+               "limit of 314572800 "
                "\\(--max-model-mb\\)$"},
     {"hostile_range_bomb_flag_caps_manifest", g_range_bomb, BUILD " --max-model-mb 200", 1,
-     MODEL_ERR "node 'range': needs 432197968 bytes more with [0-9]+ held, over the model's memory limit of 209715200 "
+     MODEL_ERR "node 'range': needs 432197968 bytes more with [0-9]+ held, over the model's memory "
+               "limit of 209715200 "
                "\\(--max-model-mb\\)$"},
-    {"hostile_sigterm_mid_model", g_relu_chain, BUILD " & p=\\$!; sleep 0.5; kill -TERM \\$p; wait \\$p", 143,
-     MODEL_ERR "(node '[^']+': )?interrupted$\n^interrupted: 1 models: 0 ok, 0 unsupported, 0 failed, 1 interrupted, 0 skipped"},
-    {"hostile_sigint_mid_model", g_relu_chain, "{B} convert m.onnx -o ../out & p=\\$!; sleep 0.5; kill -INT \\$p; wait \\$p", 130,
+    {"hostile_sigterm_mid_model", g_relu_chain,
+     BUILD " & p=\\$!; sleep 0.5; kill -TERM \\$p; wait \\$p", 143,
+     MODEL_ERR "(node '[^']+': )?interrupted$\n^interrupted: 1 models: 0 ok, 0 unsupported, 0 "
+               "failed, 1 interrupted, 0 skipped"},
+    {"hostile_sigint_mid_model", g_relu_chain,
+     "{B} convert m.onnx -o ../out & p=\\$!; sleep 0.5; kill -INT \\$p; wait \\$p", 130,
      "^blobc: interrupted: aborted at once; nothing half-written is left$"},
     /* blobs */
     {"blob_empty", g_blob_empty, INSPECT, 2, "^b\\.blob: offset 0: "},
@@ -984,35 +1080,56 @@ static const BadCase CASES[] = {
     {"blob_stage_section_beyond", g_blob_stage_off, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
     {"blob_const_section_beyond", g_blob_const_off, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
     {"blob_input_section_misaligned", g_blob_input_off, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
-    {"blob_name_size_huge", g_blob_name_size, INSPECT, 2, "^b\\.blob: offset 200: input 0 nameSize 4294967280 runs past the end of the input section$"},
+    {"blob_name_size_huge", g_blob_name_size, INSPECT, 2,
+     "^b\\.blob: offset 200: input 0 nameSize 4294967280 runs past the end of the input section$"},
     {"blob_stage_garbage", g_blob_stage_garbage, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
     {"superblob_huge_sizes", g_superblob_huge, INSPECT, 2, "^b\\.blob: offset [0-9]+: "},
-    {"blob_json_stage_garbage", g_blob_stage_garbage, "{B} inspect b.blob --json", 2, "^b\\.blob: offset [0-9]+: "},
+    {"blob_json_stage_garbage", g_blob_stage_garbage, "{B} inspect b.blob --json", 2,
+     "^b\\.blob: offset [0-9]+: "},
     /* HW op lists: inspect --check names the op, run refuses it with one line */
     {"hw_good_runs", g_hw_good, HWRUN, 0, "^y: f32 1x3x5x6 -> \\.\\./out/y\\.npy$"},
     {"hw_good_checks", g_hw_good, INSPECT, 0, "^check: ok$"},
-    {"hw_index_check", g_hw_index, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output buffer index 7 is out of range \\(the stage has 5 buffers\\)$"},
-    {"hw_index_run", g_hw_index, HWRUN, 1, HWERR "output buffer index 7 is out of range \\(the stage has 5 buffers\\)$"},
-    {"hw_chans_check", g_hw_chans, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output channels 0\\+4 run past the output's 3$"},
+    {"hw_index_check", g_hw_index, INSPECT, 1,
+     "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output buffer index 7 is out of range \\(the stage "
+     "has 5 buffers\\)$"},
+    {"hw_index_run", g_hw_index, HWRUN, 1,
+     HWERR "output buffer index 7 is out of range \\(the stage has 5 buffers\\)$"},
+    {"hw_chans_check", g_hw_chans, INSPECT, 1,
+     "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: output channels 0\\+4 run past the output's 3$"},
     {"hw_chans_run", g_hw_chans, HWRUN, 1, HWERR "output channels 0\\+4 run past the output's 3$"},
-    {"hw_mode_check", g_hw_mode, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: opMode 9 is outside 0\\.\\.4$"},
+    {"hw_mode_check", g_hw_mode, INSPECT, 1,
+     "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: opMode 9 is outside 0\\.\\.4$"},
     {"hw_mode_run", g_hw_mode, HWRUN, 1, HWERR "opMode 9 is outside 0\\.\\.4$"},
-    {"hw_stride_check", g_hw_stride, INSPECT, 1, "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: input 6x5 with kernel 3x3, stride 2 and padding gives 3x3, the output is 6x5$"},
-    {"hw_stride_run", g_hw_stride, HWRUN, 1, HWERR "input 6x5 with kernel 3x3, stride 2 and padding gives 3x3, the output is 6x5$"},
+    {"hw_stride_check", g_hw_stride, INSPECT, 1,
+     "^hw-op: stage 0 \\(MyriadXHwOp\\) op 0: input 6x5 with kernel 3x3, stride 2 and padding "
+     "gives 3x3, the output is 6x5$"},
+    {"hw_stride_run", g_hw_stride, HWRUN, 1,
+     HWERR "input 6x5 with kernel 3x3, stride 2 and padding gives 3x3, the output is 6x5$"},
     {"hw_flag_run", g_hw_flag, HWRUN, 1, HWERR "withReLU is 2, not 0 or 1$"},
-    {"hw_cmx_check", g_hw_cmx, INSPECT, 1, "^buffer-area: stage 0 \\(MyriadXHwOp\\) buffer 4: [0-9]+ bytes at CMX offset 131008 run past its area \\(131072 bytes\\)$"},
-    {"hw_cmx_run", g_hw_cmx, HWRUN, 1, "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): buffer runs past its memory area$"},
-    {"hw_op_count_check", g_hw_op_count, INSPECT, 2, "^b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
-    {"hw_op_count_run", g_hw_op_count, HWRUN, 2, "^blobc: b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
+    {"hw_cmx_check", g_hw_cmx, INSPECT, 1,
+     "^buffer-area: stage 0 \\(MyriadXHwOp\\) buffer 4: [0-9]+ bytes at CMX offset 131008 run past "
+     "its area \\(131072 bytes\\)$"},
+    {"hw_cmx_run", g_hw_cmx, HWRUN, 1,
+     "^blobc: b\\.blob: stage 0 \\(MyriadXHwOp\\): buffer runs past its memory area$"},
+    {"hw_op_count_check", g_hw_op_count, INSPECT, 2,
+     "^b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
+    {"hw_op_count_run", g_hw_op_count, HWRUN, 2,
+     "^blobc: b\\.blob: offset [0-9]+: stage 0 HW op count 268435456 cannot fit in its params$"},
     /* generated manifests */
-    {"manifest_17mib", g_manifest_17mib, BUILD, 2, "^zoo\\.yaml: manifest is 17825792 bytes, over the limit of 16 MiB$"},
-    {"manifest_deep_flow_lists", g_manifest_deep, BUILD, 2, "^zoo\\.yaml:2: yaml nesting deeper than 32 levels$"},
-    {"manifest_deep_flow_maps", g_manifest_deep_maps, BUILD, 2, "^zoo\\.yaml:2: yaml nesting deeper than 32 levels$"},
-    {"manifest_300_inputs", g_manifest_many_inputs, BUILD, 2, "^zoo\\.yaml:[0-9]+: model 'm': 'inputs' has 300 entries, at most 256$"},
-    {"manifest_20000_models", g_manifest_many_models, BUILD, 2, "^zoo\\.yaml:3: model 'm0': 'shaves' must be between 1 and 16, got 99$"},
+    {"manifest_17mib", g_manifest_17mib, BUILD, 2,
+     "^zoo\\.yaml: manifest is 17825792 bytes, over the limit of 16 MiB$"},
+    {"manifest_deep_flow_lists", g_manifest_deep, BUILD, 2,
+     "^zoo\\.yaml:2: yaml nesting deeper than 32 levels$"},
+    {"manifest_deep_flow_maps", g_manifest_deep_maps, BUILD, 2,
+     "^zoo\\.yaml:2: yaml nesting deeper than 32 levels$"},
+    {"manifest_300_inputs", g_manifest_many_inputs, BUILD, 2,
+     "^zoo\\.yaml:[0-9]+: model 'm': 'inputs' has 300 entries, at most 256$"},
+    {"manifest_20000_models", g_manifest_many_models, BUILD, 2,
+     "^zoo\\.yaml:3: model 'm0': 'shaves' must be between 1 and 16, got 99$"},
     /* output folder and names */
     {"convert_name_dotdot", g_tiny, "{B} convert m.onnx --name ../escape -o ../out", 2, "--name"},
-    {"convert_name_abs", g_tiny, "{B} convert m.onnx --name /tmp/blobc-bad-abs -o ../out", 2, "--name"},
+    {"convert_name_abs", g_tiny, "{B} convert m.onnx --name /tmp/blobc-bad-abs -o ../out", 2,
+     "--name"},
     {"convert_name_slash", g_tiny, "{B} convert m.onnx --name a/b -o ../out", 2, "--name"},
     {"convert_name_empty", g_tiny, "{B} convert m.onnx --name '' -o ../out", 2, "--name"},
     {"output_dir_entry_symlink", g_symlink_dir, BUILD, 1, "model 'm': .*(symlink|symbolic link)"},
@@ -1025,7 +1142,8 @@ static const BadCase CASES[] = {
 static const BadCase ULIMIT_CASES[] = {
     {"hostile_real_oom_is_the_models_error", g_hostile_real_oom, BUILD " -j 1", 1,
      "^\\[1/3\\] good ok\n"
-     "^concat_kept\\.onnx: model 'kept': node 'concat_kept_[0-9]+': out of memory: an allocation of [0-9]+ bytes failed "
+     "^concat_kept\\.onnx: model 'kept': node 'concat_kept_[0-9]+': out of memory: an allocation "
+     "of [0-9]+ bytes failed "
      "\\([a-z_]+\\.c:[0-9]+\\) with [0-9]+ bytes held$\n"
      "^\\[3/3\\] good2 ok\n"
      "^3 models: 2 ok, 0 unsupported, 1 failed, 0 interrupted, 0 skipped; report: "},
@@ -1040,7 +1158,8 @@ static void expand(char *out, size_t size, const char *cmd) {
     if (!strncmp(p, "{B}", 3)) {
       k += (size_t)snprintf(out + k, size - k, "%s", tu_blobc());
       p += 2;
-    } else out[k++] = *p;
+    } else
+      out[k++] = *p;
   }
   out[k < size ? k : size - 1] = 0;
 }
@@ -1158,8 +1277,8 @@ static bool run_case(const char *name, void (*gen)(const char *), const char *cm
     ok = false;
   }
   if (strcmp((char *)before.data, (char *)after.data)) {
-    fprintf(stderr, "[%s] files outside the output folder changed:\n--- before\n%s--- after\n%s", name,
-            (char *)before.data, (char *)after.data);
+    fprintf(stderr, "[%s] files outside the output folder changed:\n--- before\n%s--- after\n%s",
+            name, (char *)before.data, (char *)after.data);
     ok = false;
   }
   if (has_tmp_file(root)) ok = false;
@@ -1189,7 +1308,8 @@ static void bad__generated_cases(void **state) {
     const BadCase *c = &ULIMIT_CASES[i];
     if (only && !strstr(c->name, only)) continue;
     if (!g_ulimit) {
-      fprintf(stderr, "[%s] skipped: needs ulimit -v, which this build cannot run under\n", c->name);
+      fprintf(stderr, "[%s] skipped: needs ulimit -v, which this build cannot run under\n",
+              c->name);
       continue;
     }
     if (!run_case(c->name, c->gen, c->cmd, c->rc, c->re, NULL)) failed++;
@@ -1215,7 +1335,9 @@ static bool read_expect(const char *path, int *rc, char *re, size_t size) {
   return true;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void bad__manifest_files(void **state) {
   (void)state;
@@ -1238,13 +1360,17 @@ static void bad__manifest_files(void **state) {
     char path[4096], re[2048];
     int rc = 0;
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    if (only && !strstr(names[i], only)) { free(names[i]); continue; }
+    if (only && !strstr(names[i], only)) {
+      free(names[i]);
+      continue;
+    }
     char abs[4096];
     if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
     if (!read_expect(abs, &rc, re, sizeof re)) {
       fprintf(stderr, "[%s] first line must be '# expect <rc> <regex>'\n", names[i]);
       failed++;
-    } else if (!run_case(names[i], NULL, BUILD, rc, re, abs)) failed++;
+    } else if (!run_case(names[i], NULL, BUILD, rc, re, abs))
+      failed++;
     ran++;
     free(names[i]);
   }
@@ -1265,7 +1391,9 @@ int main(void) {
   free(o);
   if (rc != 0) {
     g_ulimit = false;
-    fprintf(stderr, "test_bad: %s cannot run under ulimit -v (sanitizer build): memory not capped\n", tu_blobc());
+    fprintf(stderr,
+            "test_bad: %s cannot run under ulimit -v (sanitizer build): memory not capped\n",
+            tu_blobc());
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(bad__manifest_files),

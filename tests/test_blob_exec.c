@@ -30,15 +30,18 @@ typedef struct {
  * every layer on SHAVEs (--hw off), and the blob with NCE (MyriadXHwOp) stages when it has any.
  * The second needs the blob executor's MyriadXHwOp interpreter (issue 16 part 1): until it is
  * there such a run is reported as not run, and the SHAVE run is the proof. Returns the worse. */
-static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame, bool hw_off);
+static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in,
+                       const void *frame, bool hw_off);
 
-static Diff prove(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame) {
+static Diff prove(const char *model, const CompileOptions *opt, const RefTensor *in,
+                  const void *frame) {
   Diff d = prove_once(model, opt, in, frame, true), h = prove_once(model, opt, in, frame, false);
   if (h.max_ref > 0 && h.max_abs > d.max_abs) d.max_abs = h.max_abs;
   return d;
 }
 
-static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in, const void *frame, bool hw_off) {
+static Diff prove_once(const char *model, const CompileOptions *opt, const RefTensor *in,
+                       const void *frame, bool hw_off) {
   Err err = {0};
   Arena *a = arena_new();
   IrGraph *g = NULL;
@@ -63,7 +66,8 @@ static Diff prove_once(const char *model, const CompileOptions *opt, const RefTe
   BlobInfo *b = NULL;
   assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "ours", &err), 0);
   Buf rep = BUF_INIT; /* every proven blob also passes blobc inspect --check */
-  if (blob_check(b, &rep, &err) != 0) fail_msg("check: %.*s", (int)rep.len, rep.data ? (const char *)rep.data : "");
+  if (blob_check(b, &rep, &err) != 0)
+    fail_msg("check: %.*s", (int)rep.len, rep.data ? (const char *)rep.data : "");
   buf_free(&rep);
   BlobRun run;
   const void *ins[1] = {frame};
@@ -82,7 +86,8 @@ static Diff prove_once(const char *model, const CompileOptions *opt, const RefTe
         int32_t v;
         memcpy(&v, run.out[k] + 4 * i, 4);
         got = v;
-        if (got != e) fail_msg("output %d element %lld: index %g, expected %g", k, (long long)i, got, e);
+        if (got != e)
+          fail_msg("output %d element %lld: index %g, expected %g", k, (long long)i, got, e);
         continue;
       }
       uint16_t h;
@@ -113,8 +118,8 @@ static uint8_t *make_frame(int h, int w, uint64_t seed) {
   return f;
 }
 
-static void planar_input(RefTensor *t, const uint8_t *frame, int h, int w, bool reverse, const double *mean,
-                         const double *scale) {
+static void planar_input(RefTensor *t, const uint8_t *frame, int h, int w, bool reverse,
+                         const double *mean, const double *scale) {
   Err err = {0};
   int64_t dims[4] = {1, 3, h, w};
   assert_int_equal(ref_tensor_alloc(t, DT_F32, 4, dims, &err), 0);
@@ -138,16 +143,25 @@ static void check_preprocessing(const double mean[3], const double scale[3], boo
   if (!io_exists(model)) skip();
   int h = 8, w = 8;
   uint8_t *frame = make_frame(h, w, 0x9e3779b97f4a7c15ull ^ (uint64_t)(mean[0] * 7 + scale[2]));
-  CompInput ci = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .n_scale = 3,
-                  .reverse_input_channels = reverse, .precision = PREC_U8};
+  CompInput ci = {.layout = LAYOUT_NCHW,
+                  .frame_layout = LAYOUT_NHWC,
+                  .n_mean = 3,
+                  .n_scale = 3,
+                  .reverse_input_channels = reverse,
+                  .precision = PREC_U8};
   memcpy(ci.mean, mean, 3 * sizeof(double));
   memcpy(ci.scale, scale, 3 * sizeof(double));
-  CompileOptions opt = {.model_name = "t", .inputs = &ci, .n_inputs = 1, .shaves = 4, .cmx_slices = 4, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "t",
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1"};
   RefTensor in;
   planar_input(&in, frame, h, w, reverse, mean, scale);
   Diff d = prove(model, &opt, &in, frame);
-  fprintf(stderr, "  mean %g scale %g reverse %d: max |blob - ref| = %.4g (max |ref| %.3g)\n", mean[0], scale[0], reverse,
-          d.max_abs, d.max_ref);
+  fprintf(stderr, "  mean %g scale %g reverse %d: max |blob - ref| = %.4g (max |ref| %.3g)\n",
+          mean[0], scale[0], reverse, d.max_abs, d.max_ref);
   assert_true(within(d));
   /* the same frame with the channels NOT reversed must be far off: the check has teeth */
   if (reverse) {
@@ -189,15 +203,25 @@ static void blob_exec__mobilenet_v2_matches_the_source_model(void **state) {
   int h = 224, w = 224;
   uint8_t *frame = make_frame(h, w, 42);
   double m[3] = {123.675, 116.28, 103.53}, s[3] = {58.395, 57.12, 57.375};
-  CompInput ci = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .n_scale = 3, .reverse_input_channels = true,
+  CompInput ci = {.layout = LAYOUT_NCHW,
+                  .frame_layout = LAYOUT_NHWC,
+                  .n_mean = 3,
+                  .n_scale = 3,
+                  .reverse_input_channels = true,
                   .precision = PREC_U8};
   memcpy(ci.mean, m, sizeof m);
   memcpy(ci.scale, s, sizeof s);
-  CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 8, .cmx_slices = 8, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "m",
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 8,
+                        .cmx_slices = 8,
+                        .openvino = "2022.1"};
   RefTensor in;
   planar_input(&in, frame, h, w, true, m, s);
   Diff d = prove(model, &opt, &in, frame);
-  fprintf(stderr, "  mobilenet_v2: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  fprintf(stderr, "  mobilenet_v2: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs,
+          d.max_ref);
   assert_true(within(d));
   ref_tensor_free(&in);
   free(frame);
@@ -221,18 +245,21 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   ob_rng_fill(&rng, wd, 8 * 9, 0.5f);
   ob_rng_fill(&rng, fcw, 8 * 16 * 10, 0.2f);
   ob_rng_fill(&rng, fcb, 10, 0.1f);
-  int64_t w1d[4] = {8, 2, 3, 3}, b1d[1] = {8}, wdd[4] = {8, 1, 3, 3}, fcwd[2] = {128, 10}, fcbd[1] = {10};
+  int64_t w1d[4] = {8, 2, 3, 3}, b1d[1] = {8}, wdd[4] = {8, 1, 3, 3}, fcwd[2] = {128, 10},
+          fcbd[1] = {10};
   ob_init_f32(ob, "w1", 4, w1d, w1);
   ob_init_f32(ob, "b1", 1, b1d, b1);
   ob_init_f32(ob, "wd", 4, wdd, wd);
   ob_init_f32(ob, "fcw", 2, fcwd, fcw);
   ob_init_f32(ob, "fcb", 1, fcbd, fcb);
-  const char *c1 = ob_node(ob, "Conv", "c1", 3, (const char *const[]){"x", "w1", "b1"}, 1, (const char *const[]){"c1"});
+  const char *c1 = ob_node(ob, "Conv", "c1", 3, (const char *const[]){"x", "w1", "b1"}, 1,
+                           (const char *const[]){"c1"});
   ob_attr_int(ob, "group", 2);
   ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
   const char *r1 = ob_node(ob, "LeakyRelu", "r1", 1, &c1, 1, (const char *const[]){"r1"});
   ob_attr_float(ob, "alpha", 0.1f);
-  const char *dw = ob_node(ob, "Conv", "dw", 2, (const char *const[]){r1, "wd"}, 1, (const char *const[]){"dw"});
+  const char *dw =
+      ob_node(ob, "Conv", "dw", 2, (const char *const[]){r1, "wd"}, 1, (const char *const[]){"dw"});
   ob_attr_int(ob, "group", 8);
   ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
   ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
@@ -240,13 +267,16 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   const char *mp = ob_node(ob, "MaxPool", "mp", 1, &r1, 1, (const char *const[]){"mp"});
   ob_attr_ints(ob, "kernel_shape", 2, (int64_t[]){2, 2});
   ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
-  const char *mul = ob_node(ob, "Mul", "mul", 2, (const char *const[]){sg, mp}, 1, (const char *const[]){"mul"});
-  const char *cat = ob_node(ob, "Concat", "cat", 2, (const char *const[]){mul, dw}, 1, (const char *const[]){"cat"});
+  const char *mul =
+      ob_node(ob, "Mul", "mul", 2, (const char *const[]){sg, mp}, 1, (const char *const[]){"mul"});
+  const char *cat = ob_node(ob, "Concat", "cat", 2, (const char *const[]){mul, dw}, 1,
+                            (const char *const[]){"cat"});
   ob_attr_int(ob, "axis", 1);
   int64_t sc_d[1] = {4};
   float sc[4] = {1, 1, 2, 2};
   ob_init_f32(ob, "scales", 1, sc_d, sc);
-  const char *up = ob_node(ob, "Resize", "up", 3, (const char *const[]){cat, "", "scales"}, 1, (const char *const[]){"up"});
+  const char *up = ob_node(ob, "Resize", "up", 3, (const char *const[]){cat, "", "scales"}, 1,
+                           (const char *const[]){"up"});
   ob_attr_string(ob, "mode", "nearest");
   ob_attr_string(ob, "coordinate_transformation_mode", "asymmetric");
   ob_attr_string(ob, "nearest_mode", "floor");
@@ -256,14 +286,17 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
   int64_t sh_d[1] = {2}, shape[2] = {1, 256};
   ob_init_i64(ob, "shape", 1, sh_d, shape);
-  const char *fl = ob_node(ob, "Reshape", "fl", 2, (const char *const[]){ap, "shape"}, 1, (const char *const[]){"fl"});
+  const char *fl = ob_node(ob, "Reshape", "fl", 2, (const char *const[]){ap, "shape"}, 1,
+                           (const char *const[]){"fl"});
   int64_t one[1] = {1}, st[1] = {0}, en[1] = {256}, ax[1] = {1}, sp[1] = {2};
   ob_init_i64(ob, "st", 1, one, st);
   ob_init_i64(ob, "en", 1, one, en);
   ob_init_i64(ob, "ax", 1, one, ax);
   ob_init_i64(ob, "sp", 1, one, sp);
-  const char *sl = ob_node(ob, "Slice", "sl", 5, (const char *const[]){fl, "st", "en", "ax", "sp"}, 1, (const char *const[]){"sl"});
-  const char *gm = ob_node(ob, "Gemm", "gm", 3, (const char *const[]){sl, "fcw", "fcb"}, 1, (const char *const[]){"gm"});
+  const char *sl = ob_node(ob, "Slice", "sl", 5, (const char *const[]){fl, "st", "en", "ax", "sp"},
+                           1, (const char *const[]){"sl"});
+  const char *gm = ob_node(ob, "Gemm", "gm", 3, (const char *const[]){sl, "fcw", "fcb"}, 1,
+                           (const char *const[]){"gm"});
   ob_node(ob, "Softmax", "sm", 1, &gm, 1, (const char *const[]){"y"});
   int64_t y_d[2] = {1, 10};
   ob_output(ob, "y", OB_FLOAT, 2, y_d);
@@ -272,7 +305,12 @@ static void blob_exec__many_stage_kinds_match_the_source_model(void **state) {
   ob_free(ob);
   /* FP16 input, no preprocessing: feed the same values to both sides */
   CompInput ci = {.precision = PREC_FP16};
-  CompileOptions opt = {.model_name = "mix", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "mix",
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1"};
   RefTensor in;
   assert_int_equal(ref_tensor_alloc(&in, DT_F32, 4, in_d, &err), 0);
   uint16_t *half = malloc(4 * 64 * 2);
@@ -316,21 +354,30 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   ob_init_i64(ob, "k3", 1, one, k3);
   ob_init_i64(ob, "sh_b", 1, two, sh_b);
   ob_init_i64(ob, "sh_a", 1, two, sh_a);
-  const char *in = ob_node(ob, "InstanceNormalization", "in", 3, (const char *const[]){"x", "isc", "ibi"}, 1,
-                           (const char *const[]){"in"});
+  const char *in =
+      ob_node(ob, "InstanceNormalization", "in", 3, (const char *const[]){"x", "isc", "ibi"}, 1,
+              (const char *const[]){"in"});
   ob_attr_float(ob, "epsilon", 1e-3f);
-  const char *rm = ob_node(ob, "ReduceMean", "rm", 1, &in, 1, (const char *const[]){"rm"}); /* [1,6,5] */
+  const char *rm =
+      ob_node(ob, "ReduceMean", "rm", 1, &in, 1, (const char *const[]){"rm"}); /* [1,6,5] */
   ob_attr_ints(ob, "axes", 1, (int64_t[]){1});
   ob_attr_int(ob, "keepdims", 0);
-  const char *rt = ob_node(ob, "Transpose", "rt", 1, &rm, 1, (const char *const[]){"rt"}); /* [1,5,6] */
+  const char *rt =
+      ob_node(ob, "Transpose", "rt", 1, &rm, 1, (const char *const[]){"rt"}); /* [1,5,6] */
   ob_attr_ints(ob, "perm", 3, (int64_t[]){0, 2, 1});
-  ob_node(ob, "MatMul", "mm", 2, (const char *const[]){rm, rt}, 1, (const char *const[]){"y_mm"}); /* [1,6,6] */
-  const char *rx = ob_node(ob, "ReduceMax", "rx", 1, (const char *const[]){"x"}, 1, (const char *const[]){"rx"});
+  ob_node(ob, "MatMul", "mm", 2, (const char *const[]){rm, rt}, 1,
+          (const char *const[]){"y_mm"}); /* [1,6,6] */
+  const char *rx =
+      ob_node(ob, "ReduceMax", "rx", 1, (const char *const[]){"x"}, 1, (const char *const[]){"rx"});
   ob_attr_ints(ob, "axes", 2, (int64_t[]){2, 3}); /* [1,4,1,1] */
-  const char *rs = ob_node(ob, "ReduceSum", "rs", 2, (const char *const[]){"x", "last"}, 1, (const char *const[]){"rs"});
-  const char *ga = ob_node(ob, "Reshape", "ga", 2, (const char *const[]){rs, "sh_a"}, 1, (const char *const[]){"ga"});
-  const char *gb = ob_node(ob, "Reshape", "gb", 2, (const char *const[]){rx, "sh_b"}, 1, (const char *const[]){"gb"});
-  ob_node(ob, "Gemm", "gm", 3, (const char *const[]){ga, gb, "gc"}, 1, (const char *const[]){"y_gm"}); /* [6,1] */
+  const char *rs = ob_node(ob, "ReduceSum", "rs", 2, (const char *const[]){"x", "last"}, 1,
+                           (const char *const[]){"rs"});
+  const char *ga = ob_node(ob, "Reshape", "ga", 2, (const char *const[]){rs, "sh_a"}, 1,
+                           (const char *const[]){"ga"});
+  const char *gb = ob_node(ob, "Reshape", "gb", 2, (const char *const[]){rx, "sh_b"}, 1,
+                           (const char *const[]){"gb"});
+  ob_node(ob, "Gemm", "gm", 3, (const char *const[]){ga, gb, "gc"}, 1,
+          (const char *const[]){"y_gm"}); /* [6,1] */
   ob_attr_int(ob, "transA", 1);
   ob_attr_float(ob, "alpha", 0.5f);
   ob_attr_float(ob, "beta", 2.0f);
@@ -339,8 +386,10 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   ob_attr_int(ob, "keepdims", 0);
   int64_t four[1] = {4}, reps[4] = {1, 1, 2, 3};
   ob_init_i64(ob, "reps", 1, four, reps);
-  ob_node(ob, "Tile", "tl", 2, (const char *const[]){rx, "reps"}, 1, (const char *const[]){"y_tl"}); /* [1,4,2,3] */
-  ob_node(ob, "TopK", "tk", 2, (const char *const[]){"x", "k3"}, 2, (const char *const[]){"y_tv", "y_ti"});
+  ob_node(ob, "Tile", "tl", 2, (const char *const[]){rx, "reps"}, 1,
+          (const char *const[]){"y_tl"}); /* [1,4,2,3] */
+  ob_node(ob, "TopK", "tk", 2, (const char *const[]){"x", "k3"}, 2,
+          (const char *const[]){"y_tv", "y_ti"});
   ob_attr_int(ob, "largest", 0);
   ob_output(ob, "y_mm", OB_FLOAT, 3, (int64_t[]){1, 6, 6});
   ob_output(ob, "y_gm", OB_FLOAT, 2, (int64_t[]){6, 1});
@@ -352,7 +401,12 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
   CompInput ci = {.precision = PREC_FP16};
-  CompileOptions opt = {.model_name = "rngt", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "rngt",
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1"};
   RefTensor x;
   assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
   uint16_t *half = malloc(120 * 2);
@@ -362,7 +416,8 @@ static void blob_exec__reduce_norm_gemm_topk_match_the_source_model(void **state
     half[i] = fp16_from_f32(x.f[i]);
   }
   Diff d = prove(model, &opt, &x, half);
-  fprintf(stderr, "  reduce/instnorm/gemm/topk: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  fprintf(stderr, "  reduce/instnorm/gemm/topk: max |blob - ref| = %.4g (max |ref| %.3g)\n",
+          d.max_abs, d.max_ref);
   assert_true(within(d));
   free(half);
   ref_tensor_free(&x);
@@ -406,13 +461,16 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   ob_init_i64(ob, "exs", 1, (int64_t[]){4}, exs);
   ob_init_i64(ob, "sh3", 1, (int64_t[]){3}, sh3);
   ob_init_i64(ob, "gi", 2, (int64_t[]){2, 3}, gi);
-  ob_node(ob, "ConvTranspose", "d1", 3, (const char *const[]){"x", "wd1", "bd1"}, 1, (const char *const[]){"y_d1"});
+  ob_node(ob, "ConvTranspose", "d1", 3, (const char *const[]){"x", "wd1", "bd1"}, 1,
+          (const char *const[]){"y_d1"});
   ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
   ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
   ob_attr_ints(ob, "output_padding", 2, (int64_t[]){1, 1});
-  ob_node(ob, "ConvTranspose", "d2", 2, (const char *const[]){"x", "wd2"}, 1, (const char *const[]){"y_d2"});
+  ob_node(ob, "ConvTranspose", "d2", 2, (const char *const[]){"x", "wd2"}, 1,
+          (const char *const[]){"y_d2"});
   ob_attr_int(ob, "group", 4);
-  ob_node(ob, "ConvTranspose", "d3", 2, (const char *const[]){"x", "wd3"}, 1, (const char *const[]){"y_d3"});
+  ob_node(ob, "ConvTranspose", "d3", 2, (const char *const[]){"x", "wd3"}, 1,
+          (const char *const[]){"y_d3"});
   ob_attr_int(ob, "group", 2);
   ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
   ob_node(ob, "LRN", "l1", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_l1"});
@@ -424,26 +482,41 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   ob_attr_float(ob, "alpha", 0.05f);
   ob_attr_float(ob, "beta", 0.6f);
   ob_attr_float(ob, "bias", 2.0f);
-  ob_node(ob, "Greater", "gt", 2, (const char *const[]){"x", "zero"}, 1, (const char *const[]){"y_gt"});
-  const char *lt = ob_node(ob, "Less", "lt", 2, (const char *const[]){"x", "lim"}, 1, (const char *const[]){"lt"});
-  const char *fl = ob_node(ob, "Floor", "fl", 1, (const char *const[]){"x"}, 1, (const char *const[]){"fl"});
-  const char *eq = ob_node(ob, "Equal", "eq", 2, (const char *const[]){fl, "zero"}, 1, (const char *const[]){"eq"});
-  ob_node(ob, "Where", "wh", 3, (const char *const[]){lt, "x", "neg"}, 1, (const char *const[]){"y_wh"});
-  ob_node(ob, "Where", "we", 3, (const char *const[]){eq, "neg", "x"}, 1, (const char *const[]){"y_we"});
-  const char *rm = ob_node(ob, "ReduceMean", "rm", 1, (const char *const[]){"x"}, 1, (const char *const[]){"rm"});
+  ob_node(ob, "Greater", "gt", 2, (const char *const[]){"x", "zero"}, 1,
+          (const char *const[]){"y_gt"});
+  const char *lt = ob_node(ob, "Less", "lt", 2, (const char *const[]){"x", "lim"}, 1,
+                           (const char *const[]){"lt"});
+  const char *fl =
+      ob_node(ob, "Floor", "fl", 1, (const char *const[]){"x"}, 1, (const char *const[]){"fl"});
+  const char *eq = ob_node(ob, "Equal", "eq", 2, (const char *const[]){fl, "zero"}, 1,
+                           (const char *const[]){"eq"});
+  ob_node(ob, "Where", "wh", 3, (const char *const[]){lt, "x", "neg"}, 1,
+          (const char *const[]){"y_wh"});
+  ob_node(ob, "Where", "we", 3, (const char *const[]){eq, "neg", "x"}, 1,
+          (const char *const[]){"y_we"});
+  const char *rm = ob_node(ob, "ReduceMean", "rm", 1, (const char *const[]){"x"}, 1,
+                           (const char *const[]){"rm"});
   ob_attr_ints(ob, "axes", 1, (int64_t[]){3});
   ob_attr_int(ob, "keepdims", 0); /* [1,4,6] */
-  ob_node(ob, "Expand", "ex", 2, (const char *const[]){rm, "exs"}, 1, (const char *const[]){"y_ex"}); /* [2,3,4,6] */
-  const char *ab = ob_node(ob, "Abs", "ab", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_ab"});
-  ob_node(ob, "Max", "mx", 3, (const char *const[]){"x", "y_l1", ab}, 1, (const char *const[]){"y_mx"});
-  const char *x3 = ob_node(ob, "Reshape", "x3", 2, (const char *const[]){"x", "sh3"}, 1, (const char *const[]){"x3"});
-  ob_node(ob, "PRelu", "pr", 2, (const char *const[]){x3, "slope"}, 1, (const char *const[]){"y_pr"});
-  ob_node(ob, "Gather", "ga", 2, (const char *const[]){"x", "gi"}, 1, (const char *const[]){"y_ga"});
+  ob_node(ob, "Expand", "ex", 2, (const char *const[]){rm, "exs"}, 1,
+          (const char *const[]){"y_ex"}); /* [2,3,4,6] */
+  const char *ab =
+      ob_node(ob, "Abs", "ab", 1, (const char *const[]){"x"}, 1, (const char *const[]){"y_ab"});
+  ob_node(ob, "Max", "mx", 3, (const char *const[]){"x", "y_l1", ab}, 1,
+          (const char *const[]){"y_mx"});
+  const char *x3 = ob_node(ob, "Reshape", "x3", 2, (const char *const[]){"x", "sh3"}, 1,
+                           (const char *const[]){"x3"});
+  ob_node(ob, "PRelu", "pr", 2, (const char *const[]){x3, "slope"}, 1,
+          (const char *const[]){"y_pr"});
+  ob_node(ob, "Gather", "ga", 2, (const char *const[]){"x", "gi"}, 1,
+          (const char *const[]){"y_ga"});
   ob_attr_int(ob, "axis", 2);
   ob_init_rand(ob, &rng, "cs", 4, (int64_t[]){1, 4, 1, 1}, 1.0f, 0);
   ob_init_rand(ob, &rng, "cb", 4, (int64_t[]){1, 4, 1, 1}, 1.0f, 0);
-  const char *ms = ob_node(ob, "Mul", "ms", 2, (const char *const[]){"x", "cs"}, 1, (const char *const[]){"ms"});
-  ob_node(ob, "Add", "ss", 2, (const char *const[]){ms, "cb"}, 1, (const char *const[]){"y_ss"}); /* ScaleShift */
+  const char *ms =
+      ob_node(ob, "Mul", "ms", 2, (const char *const[]){"x", "cs"}, 1, (const char *const[]){"ms"});
+  ob_node(ob, "Add", "ss", 2, (const char *const[]){ms, "cb"}, 1,
+          (const char *const[]){"y_ss"}); /* ScaleShift */
   ob_output(ob, "y_d1", OB_FLOAT, 4, (int64_t[]){1, 3, 12, 16});
   ob_output(ob, "y_d2", OB_FLOAT, 4, (int64_t[]){1, 4, 8, 10});
   ob_output(ob, "y_d3", OB_FLOAT, 4, (int64_t[]){1, 4, 12, 16});
@@ -462,18 +535,25 @@ static void blob_exec__deconv_lrn_select_gather_match_the_source_model(void **st
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
   CompInput ci = {.precision = PREC_FP16};
-  CompileOptions opt = {.model_name = "dlsg", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "dlsg",
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1"};
   RefTensor x;
   assert_int_equal(ref_tensor_alloc(&x, DT_F32, 4, in_d, &err), 0);
   uint16_t *half = malloc(192 * 2);
-  for (int i = 0; i < 192; i++) { /* FP16-exact inputs, none equal to a threshold, some whole numbers */
+  for (int i = 0; i < 192;
+       i++) { /* FP16-exact inputs, none equal to a threshold, some whole numbers */
     float v = i % 11 == 0 ? (float)(i % 3) - 1.0f : ob_rng_range(&rng, -1.5f, 1.5f);
     if (fabsf(v - 0.1f) < 0.01f) v = 0.3f;
     x.f[i] = fp16_to_f32(fp16_from_f32(v));
     half[i] = fp16_from_f32(x.f[i]);
   }
   Diff d = prove(model, &opt, &x, half);
-  fprintf(stderr, "  deconv/lrn/select/gather: max |blob - ref| = %.4g (max |ref| %.3g)\n", d.max_abs, d.max_ref);
+  fprintf(stderr, "  deconv/lrn/select/gather: max |blob - ref| = %.4g (max |ref| %.3g)\n",
+          d.max_abs, d.max_ref);
   assert_true(within(d));
   free(half);
   ref_tensor_free(&x);
@@ -508,9 +588,15 @@ static void blob_exec__other_formats_match_their_source_models(void **state) {
     ir_release(g);
     arena_free(a);
     CompInput ci = {.precision = PREC_FP16};
-    CompileOptions opt = {.model_name = "m", .inputs = &ci, .n_inputs = 1, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    CompileOptions opt = {.model_name = "m",
+                          .inputs = &ci,
+                          .n_inputs = 1,
+                          .shaves = 6,
+                          .cmx_slices = 6,
+                          .openvino = "2022.1"};
     Diff d = prove(model, &opt, &in, half);
-    fprintf(stderr, "  %s: max |blob - ref| = %.4g (max |ref| %.3g)\n", files[f], d.max_abs, d.max_ref);
+    fprintf(stderr, "  %s: max |blob - ref| = %.4g (max |ref| %.3g)\n", files[f], d.max_abs,
+            d.max_ref);
     assert_true(within(d));
     free(half);
     ref_tensor_free(&in);
@@ -529,15 +615,22 @@ static void blob_exec__resize10_nearest_repeats_pixels(void **state) {
   int64_t in_d[4] = {1, 1, 2, 3}, out_d[4] = {1, 1, 4, 6}, sc_d[1] = {4};
   ob_input(ob, "x", OB_FLOAT, 4, in_d);
   ob_init_f32(ob, "scales", 1, sc_d, (float[]){1, 1, 2, 2});
-  ob_node(ob, "Resize", "up", 2, (const char *const[]){"x", "scales"}, 1, (const char *const[]){"y"});
+  ob_node(ob, "Resize", "up", 2, (const char *const[]){"x", "scales"}, 1,
+          (const char *const[]){"y"});
   ob_attr_string(ob, "mode", "nearest");
   ob_output(ob, "y", OB_FLOAT, 4, out_d);
   Err err = {0};
   assert_int_equal(ob_save(ob, model, &err), 0);
   ob_free(ob);
   CompInput ci = {.precision = PREC_FP16};
-  CompileOptions opt = {.model_name = "up10", .source = model, .want_blob = true, .inputs = &ci, .n_inputs = 1,
-                        .shaves = 4, .cmx_slices = 4, .openvino = "2022.1"};
+  CompileOptions opt = {.model_name = "up10",
+                        .source = model,
+                        .want_blob = true,
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1"};
   CompileResult res;
   if (compile_model(&res, &opt, &err) < 0) fail_msg("%s", err.msg);
   Arena *a = arena_new();

@@ -38,8 +38,7 @@ static int parse_copy(const uint8_t *src, size_t len, Err *err, BlobInfo **out, 
 }
 
 static void put_u32s(Buf *b, const uint32_t *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    buf_put_u32(b, v[i]);
+  for (size_t i = 0; i < n; i++) buf_put_u32(b, v[i]);
 }
 
 /* The §3.7 worked example: one ReLU on an FP16 1x8x4x4 NCHW tensor. With v5 the same network in
@@ -92,10 +91,8 @@ static void build_relu(Buf *out, bool v5) {
   put_u32s(out, h, 20);
   buf_align(out, 64);
   Buf *sec[4] = {&in, &outs, &st, &cst};
-  for (int k = 0; k < 4; k++)
-    buf_put(out, sec[k]->data, sec[k]->len), buf_align(out, 64);
-  for (int k = 0; k < 4; k++)
-    buf_free(sec[k]);
+  for (int k = 0; k < 4; k++) buf_put(out, sec[k]->data, sec[k]->len), buf_align(out, 64);
+  for (int k = 0; k < 4; k++) buf_free(sec[k]);
 }
 
 /* Expected values per real blob, from real-blobs/SOURCES.md. */
@@ -583,13 +580,11 @@ static void truncate_blob(const uint8_t *data, size_t len, bool every_byte) {
   size_t fs = rd_u32(data + BLOB_HDR_FILE_SIZE);
   if (fs > len) fs = len;
   if (every_byte) {
-    for (size_t cut = 0; cut < fs; cut++)
-      truncate_at(data, len, cut);
+    for (size_t cut = 0; cut < fs; cut++) truncate_at(data, len, cut);
     return;
   }
   size_t samples = fs > 256 * 1024 ? 50 : 500; /* checking a large HW blob takes ~0.2 s */
-  for (size_t k = 0; k < samples; k++)
-    truncate_at(data, len, fs * k / samples);
+  for (size_t k = 0; k < samples; k++) truncate_at(data, len, fs * k / samples);
   for (int s = 0; s < 4; s++) { /* section boundaries and one byte either side */
     size_t off = rd_u32(data + BLOB_HDR_INPUT_SECTION + 4 * (size_t)s);
     for (size_t d = 0; d < 3; d++)
@@ -611,7 +606,8 @@ static void blob_read__truncation_never_crashes(void **state) {
     size_t len = 0;
     uint8_t *data = load_real(REAL[i].rel, &len);
     assert_non_null(data);
-    truncate_blob(data, len, len <= 8 * 1024); /* every cut of the small ones; 500 + boundaries else */
+    truncate_blob(data, len,
+                  len <= 8 * 1024); /* every cut of the small ones; 500 + boundaries else */
     free(data);
   }
 }
@@ -678,8 +674,7 @@ static void blob_read__random_byte_flips_never_crash(void **state) {
   assert_int_equal(ok + bad, 2000);
   assert_true(ok > 0 && bad > 0);
   fclose(devnull);
-  for (size_t i = 1; i < nb; i++)
-    free(blobs[i]);
+  for (size_t i = 1; i < nb; i++) free(blobs[i]);
   buf_free(&relu);
 }
 
@@ -716,7 +711,8 @@ static void blob_read__inspect_prints_text_json_and_exit_codes(void **state) {
   assert_int_equal(io_write_atomic(good, blob.data, blob.len, &err), 0);
   char *out, *errs;
   assert_int_equal(run_inspect(&out, &errs, good, NULL, NULL), 0);
-  assert_non_null(strstr(out, "MyriadX blob version 6.0 -> compiled by OpenVINO 2020.4 to 2022.1 (the version does not say which; depthai loads it as 2022.1)"));
+  assert_non_null(strstr(out, "MyriadX blob version 6.0 -> compiled by OpenVINO 2020.4 to 2022.1 "
+                              "(the version does not say which; depthai loads it as 2022.1)"));
   assert_non_null(strstr(out, "Relu"));
   assert_non_null(strstr(out, "Input #0 +0"));
   free(out), free(errs);

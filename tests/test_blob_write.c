@@ -21,8 +21,15 @@ static void blob_write__superblob_patches_rebuild_every_shave_count(void **state
   snprintf(model, sizeof model, "%s/tiny_relu.onnx", tu_demo_zoo());
   if (!io_exists(model)) skip();
   CompInput in = {0};
-  CompileOptions opt = {.model_name = "t", .source = model, .inputs = &in, .n_inputs = 1, .shaves = 8, .cmx_slices = 8,
-                        .openvino = "2022.1", .want_blob = true, .superblob = true};
+  CompileOptions opt = {.model_name = "t",
+                        .source = model,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = 8,
+                        .cmx_slices = 8,
+                        .openvino = "2022.1",
+                        .want_blob = true,
+                        .superblob = true};
   CompileResult res;
   Err err = {0};
   assert_int_equal(compile_model(&res, &opt, &err), 0);
@@ -36,8 +43,10 @@ static void blob_write__superblob_patches_rebuild_every_shave_count(void **state
   for (int n = 1; n <= 16; n++) {
     uint64_t plen = be64(p + 8 * n);
     Buf blob = BUF_INIT;
-    if (plen) assert_int_equal(be_bspatch(&blob, p + 136, base_len, p + off, plen, &err), 0);
-    else buf_put(&blob, p + 136, base_len);
+    if (plen)
+      assert_int_equal(be_bspatch(&blob, p + 136, base_len, p + off, plen, &err), 0);
+    else
+      buf_put(&blob, p + 136, base_len);
     off += plen;
     Arena *a = arena_new();
     BlobInfo *b = NULL;
@@ -58,8 +67,18 @@ static void blob_write__bsdiff_roundtrip_any_sizes(void **state) {
   for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
     size_t ol = sizes[c][0], nl = sizes[c][1];
     uint8_t *o = malloc(ol + 1), *nw = malloc(nl + 1);
-    for (size_t i = 0; i < ol; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; o[i] = (uint8_t)x; }
-    for (size_t i = 0; i < nl; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; nw[i] = (uint8_t)(i % 3 ? x : (i < ol ? o[i] : 0)); }
+    for (size_t i = 0; i < ol; i++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      o[i] = (uint8_t)x;
+    }
+    for (size_t i = 0; i < nl; i++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      nw[i] = (uint8_t)(i % 3 ? x : (i < ol ? o[i] : 0));
+    }
     Buf patch = BUF_INIT, out = BUF_INIT;
     Err err = {0};
     assert_int_equal(be_bsdiff(&patch, o, ol, nw, nl, &err), 0);
@@ -86,11 +105,23 @@ static void blob_write__bsdiff_finds_moved_blocks(void **state) {
   size_t ol = 64 * 1000, nl = 64 * 1100;
   uint8_t *o = malloc(ol), *nw = malloc(nl);
   uint64_t x = 0x9e3779b97f4a7c15ull;
-  for (size_t i = 0; i < ol; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; o[i] = (uint8_t)(x >> 32); }
-  for (size_t b = 0; b < 1100; b++) { /* old's blocks in another order, every tenth new random bytes */
+  for (size_t i = 0; i < ol; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    o[i] = (uint8_t)(x >> 32);
+  }
+  for (size_t b = 0; b < 1100;
+       b++) { /* old's blocks in another order, every tenth new random bytes */
     if (b % 10 == 3)
-      for (size_t i = 0; i < 64; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; nw[b * 64 + i] = (uint8_t)(x >> 32); }
-    else memcpy(nw + b * 64, o + ((b * 37) % 1000) * 64, 64);
+      for (size_t i = 0; i < 64; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        nw[b * 64 + i] = (uint8_t)(x >> 32);
+      }
+    else
+      memcpy(nw + b * 64, o + ((b * 37) % 1000) * 64, 64);
   }
   Buf patch = BUF_INIT, out = BUF_INIT;
   Err err = {0};
@@ -114,8 +145,15 @@ static void blob_write__superblob_with_nce_stages_rebuilds_each_blob(void **stat
   snprintf(model, sizeof model, "%s/mobilenet_v2.onnx", tu_demo_zoo());
   if (!io_exists(model)) skip();
   CompInput in = {0};
-  CompileOptions opt = {.model_name = "t", .source = model, .inputs = &in, .n_inputs = 1, .shaves = 8, .cmx_slices = 8,
-                        .openvino = "2022.1", .want_blob = true, .superblob = true};
+  CompileOptions opt = {.model_name = "t",
+                        .source = model,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = 8,
+                        .cmx_slices = 8,
+                        .openvino = "2022.1",
+                        .want_blob = true,
+                        .superblob = true};
   CompileResult res;
   Err err = {0};
   assert_int_equal(compile_model(&res, &opt, &err), 0);
@@ -124,8 +162,10 @@ static void blob_write__superblob_with_nce_stages_rebuilds_each_blob(void **stat
   for (int n = 1; n <= 16; n++) {
     uint64_t plen = be64(p + 8 * n);
     Buf blob = BUF_INIT;
-    if (plen) assert_int_equal(be_bspatch(&blob, p + 136, base_len, p + off, plen, &err), 0);
-    else buf_put(&blob, p + 136, base_len);
+    if (plen)
+      assert_int_equal(be_bspatch(&blob, p + 136, base_len, p + off, plen, &err), 0);
+    else
+      buf_put(&blob, p + 136, base_len);
     off += plen;
     CompileOptions o = opt;
     o.superblob = false;

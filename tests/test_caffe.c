@@ -33,8 +33,8 @@ static void m_init(Model *m) {
 }
 
 /* Layer name with blobs: shapes[i] has ranks[i] dims; data from vals (numel each). */
-static void m_layer(Model *m, const char *name, int n_blobs, const int *ranks, const int64_t (*shapes)[4],
-                    float *const *vals) {
+static void m_layer(Model *m, const char *name, int n_blobs, const int *ranks,
+                    const int64_t (*shapes)[4], float *const *vals) {
   int l = m->n++;
   Caffe__LayerParameter *L = &m->layers[l];
   caffe__layer_parameter__init(L);
@@ -45,7 +45,8 @@ static void m_layer(Model *m, const char *name, int n_blobs, const int *ranks, c
     Caffe__BlobShape *S = &m->shapes[l][b];
     caffe__blob_shape__init(S);
     size_t numel = 1;
-    for (int k = 0; k < ranks[b]; k++) m->dims[l][b][k] = shapes[b][k], numel *= (size_t)shapes[b][k];
+    for (int k = 0; k < ranks[b]; k++)
+      m->dims[l][b][k] = shapes[b][k], numel *= (size_t)shapes[b][k];
     S->n_dim = (size_t)ranks[b];
     S->dim = m->dims[l][b];
     B->shape = S;
@@ -69,8 +70,8 @@ static Buf m_pack(Model *m) {
 }
 
 static int load(IrGraph **g, Arena *a, const char *text, const Buf *model, Err *err) {
-  return fe_caffe_load_mem(g, a, text, strlen(text), model ? model->data : NULL, model ? model->len : 0, "t.prototxt",
-                           err);
+  return fe_caffe_load_mem(g, a, text, strlen(text), model ? model->data : NULL,
+                           model ? model->len : 0, "t.prototxt", err);
 }
 
 static const IrNode *only(const IrGraph *g, const char *op) {
@@ -83,8 +84,9 @@ static const IrNode *only(const IrGraph *g, const char *op) {
   return f;
 }
 
-static float W1[4 * 3 * 3 * 3], B1[4], FC[10 * 4 * 4 * 4], FB[10], MEAN[4] = {1, 2, 3, 4}, VAR[4] = {1, 1, 1, 1},
-             FACTOR[1] = {2}, GAMMA[4] = {1, 1, 2, 2}, BETA[4] = {0, 0, 1, 1};
+static float W1[4 * 3 * 3 * 3], B1[4], FC[10 * 4 * 4 * 4], FB[10],
+    MEAN[4] = {1, 2, 3, 4}, VAR[4] = {1, 1, 1, 1}, FACTOR[1] = {2}, GAMMA[4] = {1, 1, 2, 2},
+    BETA[4] = {0, 0, 1, 1};
 
 static const char *NET =
     "name: \"tiny\"  # a comment\n"
@@ -96,20 +98,26 @@ static const char *NET =
     "    weight_filler { type: \"xavier\" } } }\n"
     "layer { name: \"bn1\" type: \"BatchNorm\" bottom: \"conv1\" top: \"conv1\"\n"
     "  batch_norm_param { use_global_stats: true eps: 0.001 } }\n"
-    "layer { name: \"scale1\" type: \"Scale\" bottom: \"conv1\" top: \"conv1\" scale_param { bias_term: true } }\n"
+    "layer { name: \"scale1\" type: \"Scale\" bottom: \"conv1\" top: \"conv1\" scale_param { "
+    "bias_term: true } }\n"
     "layer { name: \"relu1\" type: \"ReLU\" bottom: \"conv1\" top: \"conv1\" }\n"
     "layer { name: \"pool1\" type: \"Pooling\" bottom: \"conv1\" top: \"pool1\"\n"
     "  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n"
-    "layer { name: \"drop\" type: \"Dropout\" bottom: \"pool1\" top: \"pool1\" dropout_param { dropout_ratio: 0.5 } }\n"
-    "layer { name: \"fc\" type: \"InnerProduct\" bottom: \"pool1\" top: \"fc\" inner_product_param { num_output: 10 } }\n"
-    "layer { name: \"loss\" type: \"SoftmaxWithLoss\" bottom: \"fc\" top: \"loss\" include { phase: TRAIN } }\n"
+    "layer { name: \"drop\" type: \"Dropout\" bottom: \"pool1\" top: \"pool1\" dropout_param { "
+    "dropout_ratio: 0.5 } }\n"
+    "layer { name: \"fc\" type: \"InnerProduct\" bottom: \"pool1\" top: \"fc\" inner_product_param "
+    "{ num_output: 10 } }\n"
+    "layer { name: \"loss\" type: \"SoftmaxWithLoss\" bottom: \"fc\" top: \"loss\" include { "
+    "phase: TRAIN } }\n"
     "layer { name: \"prob\" type: \"Softmax\" bottom: \"fc\" top: \"prob\" }\n";
 
 static Buf tiny_model(void) {
   static Model m;
   m_init(&m);
-  m_layer(&m, "conv1", 2, (int[]){4, 1}, (const int64_t[][4]){{4, 3, 3, 3}, {4}}, (float *[]){W1, B1});
-  m_layer(&m, "bn1", 3, (int[]){1, 1, 1}, (const int64_t[][4]){{4}, {4}, {1}}, (float *[]){MEAN, VAR, FACTOR});
+  m_layer(&m, "conv1", 2, (int[]){4, 1}, (const int64_t[][4]){{4, 3, 3, 3}, {4}},
+          (float *[]){W1, B1});
+  m_layer(&m, "bn1", 3, (int[]){1, 1, 1}, (const int64_t[][4]){{4}, {4}, {1}},
+          (float *[]){MEAN, VAR, FACTOR});
   m_layer(&m, "scale1", 2, (int[]){1, 1}, (const int64_t[][4]){{4}, {4}}, (float *[]){GAMMA, BETA});
   m_layer(&m, "fc", 2, (int[]){2, 1}, (const int64_t[][4]){{10, 64}, {10}}, (float *[]){FC, FB});
   return m_pack(&m);
@@ -154,15 +162,17 @@ static void caffe__tiny_net_maps_every_layer(void **state) {
 
 static void caffe__legacy_inputs_eltwise_concat_unknown(void **state) {
   (void)state;
-  const char *net =
-      "input: 'data'\ninput_dim: 1 input_dim: 2 input_dim: 4 input_dim: 4\n"
-      "layer { name: 's' type: 'Split' bottom: 'data' top: 'a' top: 'b' }\n"
-      "layer { name: 'sum' type: 'Eltwise' bottom: 'a' bottom: 'b' top: 'sum' eltwise_param { operation: SUM coeff: [1, -1] } }\n"
-      "layer { name: 'cat' type: 'Concat' bottom: 'sum' bottom: 'a' top: 'cat' }\n"
-      "layer { name: 'perm' type: 'Permute' bottom: 'cat' top: 'perm' permute_param { order: 0 order: 2 order: 3 order: 1 } }\n"
-      "layer { name: 'flat' type: 'Flatten' bottom: 'perm' top: 'flat' }\n"
-      "layer { name: 'pb' type: 'PriorBox' bottom: 'cat' bottom: 'data' top: 'pb' prior_box_param { min_size: 30 } }\n"
-      "layer { name: 'prelu' type: 'PReLU' bottom: 'cat' top: 'pr' }\n";
+  const char *net = "input: 'data'\ninput_dim: 1 input_dim: 2 input_dim: 4 input_dim: 4\n"
+                    "layer { name: 's' type: 'Split' bottom: 'data' top: 'a' top: 'b' }\n"
+                    "layer { name: 'sum' type: 'Eltwise' bottom: 'a' bottom: 'b' top: 'sum' "
+                    "eltwise_param { operation: SUM coeff: [1, -1] } }\n"
+                    "layer { name: 'cat' type: 'Concat' bottom: 'sum' bottom: 'a' top: 'cat' }\n"
+                    "layer { name: 'perm' type: 'Permute' bottom: 'cat' top: 'perm' permute_param "
+                    "{ order: 0 order: 2 order: 3 order: 1 } }\n"
+                    "layer { name: 'flat' type: 'Flatten' bottom: 'perm' top: 'flat' }\n"
+                    "layer { name: 'pb' type: 'PriorBox' bottom: 'cat' bottom: 'data' top: 'pb' "
+                    "prior_box_param { min_size: 30 } }\n"
+                    "layer { name: 'prelu' type: 'PReLU' bottom: 'cat' top: 'pr' }\n";
   static float slope[4] = {0.1f, 0.2f, 0.3f, 0.4f};
   static Model m;
   m_init(&m);
@@ -193,7 +203,8 @@ static void caffe__legacy_inputs_eltwise_concat_unknown(void **state) {
   arena_free(a);
 }
 
-static void expect_fail(const char *text, const Buf *model, ErrCode code, const char *msg, const char *node) {
+static void expect_fail(const char *text, const Buf *model, ErrCode code, const char *msg,
+                        const char *node) {
   Arena *a = arena_new();
   IrGraph *g = NULL;
   Err err = {0};
@@ -210,16 +221,20 @@ static void expect_fail(const char *text, const Buf *model, ErrCode code, const 
 static void caffe__bad_inputs_are_errors(void **state) {
   (void)state;
   Buf model = tiny_model();
-  expect_fail("layer { name: 'x' type: 'ReLU'\n bottom: 'a' ", &model, ERR_PARSE, "prototxt line 2: expected '}'", NULL);
-  expect_fail("layer { name: \"x\n }", &model, ERR_PARSE, "prototxt line 1: unterminated string", NULL);
+  expect_fail("layer { name: 'x' type: 'ReLU'\n bottom: 'a' ", &model, ERR_PARSE,
+              "prototxt line 2: expected '}'", NULL);
+  expect_fail("layer { name: \"x\n }", &model, ERR_PARSE, "prototxt line 1: unterminated string",
+              NULL);
   expect_fail("input: 'd' input_dim: 1 input_dim: x3", &model, ERR_PARSE,
               "prototxt line 1: 'x3' is not a valid value for field 'input_dim'", NULL);
-  expect_fail("input: 'd'\nlayer { name: 'r' type: 'ReLU' bottom: 'nope' top: 'r' }", &model, ERR_PARSE,
-              "bottom 'nope' is not an input or an earlier layer's top", "r");
+  expect_fail("input: 'd'\nlayer { name: 'r' type: 'ReLU' bottom: 'nope' top: 'r' }", &model,
+              ERR_PARSE, "bottom 'nope' is not an input or an earlier layer's top", "r");
   expect_fail("layer { name: 'r' type: 'ReLU' top: 'r' }", &model, ERR_PARSE,
               "the net has no inputs (no 'input:' and no Input layer)", NULL);
   /* weights missing, or of the wrong size */
-  expect_fail(NET, NULL, ERR_PARSE, "Convolution layer needs 1 weight blobs, no .caffemodel was given, it has 0", "conv1");
+  expect_fail(NET, NULL, ERR_PARSE,
+              "Convolution layer needs 1 weight blobs, no .caffemodel was given, it has 0",
+              "conv1");
   static float few[3];
   static Model m;
   m_init(&m);
@@ -230,13 +245,15 @@ static void caffe__bad_inputs_are_errors(void **state) {
   /* a truncated caffemodel */
   Buf cut = model;
   cut.len = model.len / 2;
-  expect_fail(NET, &cut, ERR_PARSE, "caffemodel is not a Caffe NetParameter (protobuf decoding failed)", NULL);
+  expect_fail(NET, &cut, ERR_PARSE,
+              "caffemodel is not a Caffe NetParameter (protobuf decoding failed)", NULL);
   /* deep nesting of unknown fields */
   Buf deep = BUF_INIT;
   buf_printf(&deep, "input: 'd' ");
   for (int i = 0; i < 100; i++) buf_printf(&deep, "x { ");
   buf_put(&deep, "", 1);
-  expect_fail((const char *)deep.data, NULL, ERR_PARSE, "prototxt line 1: messages are nested deeper than 32 levels", NULL);
+  expect_fail((const char *)deep.data, NULL, ERR_PARSE,
+              "prototxt line 1: messages are nested deeper than 32 levels", NULL);
   buf_free(&deep);
   buf_free(&bad);
   buf_free(&model);

@@ -32,7 +32,8 @@ static BlobInfo *parse_file(Arena *a, const char *path, uint8_t **keep, size_t *
 
 static void same_shape(const BlobShape *x, const BlobShape *y, const char *what) {
   if (x->data_type != y->data_type || x->order != y->order || x->num_dims != y->num_dims ||
-      memcmp(x->dims, y->dims, sizeof x->dims) || memcmp(x->strides, y->strides, sizeof x->strides)) {
+      memcmp(x->dims, y->dims, sizeof x->dims) ||
+      memcmp(x->strides, y->strides, sizeof x->strides)) {
     fprintf(stderr, "%s differs\n", what);
     fail();
   }
@@ -44,8 +45,14 @@ static int compare_pair(const Pair *p, const char *dir) {
   snprintf(model, sizeof model, "%s/%s", dir, p->model);
   snprintf(real, sizeof real, "%s/%s", dir, p->blob);
   CompInput in = {.precision = PREC_U8};
-  CompileOptions opt = {.model_name = "m", .source = model, .inputs = &in, .n_inputs = 1, .shaves = p->shaves,
-                        .cmx_slices = p->shaves, .openvino = p->openvino, .want_blob = true};
+  CompileOptions opt = {.model_name = "m",
+                        .source = model,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = p->shaves,
+                        .cmx_slices = p->shaves,
+                        .openvino = p->openvino,
+                        .want_blob = true};
   CompileResult res;
   Err err = {0};
   assert_int_equal(compile_model(&res, &opt, &err), 0);
@@ -77,7 +84,8 @@ static int compare_pair(const Pair *p, const char *dir) {
     same_shape(&o->outputs[i].shape, &r->outputs[i].shape, "output");
   }
   assert_int_equal(o->hdr.stages_count, r->hdr.stages_count);
-  const uint8_t *rc = rd + r->base + r->hdr.const_section, *oc = res.blob.data + o->hdr.const_section;
+  const uint8_t *rc = rd + r->base + r->hdr.const_section,
+                *oc = res.blob.data + o->hdr.const_section;
   for (uint32_t s = 0; s < r->hdr.stages_count; s++) {
     const BlobStage *x = &o->stages[s], *y = &r->stages[s];
     assert_string_equal(x->type_name, y->type_name);
@@ -99,8 +107,10 @@ static int compare_pair(const Pair *p, const char *dir) {
       }
     }
   }
-  fprintf(stderr, "  %s: %u stages identical; BSS ours %u vs compile_tool %u; file %zu vs %u bytes\n", p->blob,
-          r->hdr.stages_count, o->hdr.bss_mem_size, r->hdr.bss_mem_size, res.blob.len, r->hdr.file_size);
+  fprintf(stderr,
+          "  %s: %u stages identical; BSS ours %u vs compile_tool %u; file %zu vs %u bytes\n",
+          p->blob, r->hdr.stages_count, o->hdr.bss_mem_size, r->hdr.bss_mem_size, res.blob.len,
+          r->hdr.file_size);
   int n = (int)r->hdr.stages_count;
   free(rd);
   arena_free(a);
@@ -114,8 +124,8 @@ static void compare__pointcloud_matches_compile_tool_stage_for_stage(void **stat
   if (!d) skip();
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/real-blobs/pointcloud_640x400", d);
-  Pair p = {"14442C10B1EE62D700_pointcloud_640x400_simplified.onnx", "14442C10B1EE62D700_pointcloud_640x400.blob",
-            "2021.4", 6};
+  Pair p = {"14442C10B1EE62D700_pointcloud_640x400_simplified.onnx",
+            "14442C10B1EE62D700_pointcloud_640x400.blob", "2021.4", 6};
   assert_int_equal(compare_pair(&p, dir), 7);
 }
 
@@ -127,8 +137,12 @@ static void compare__face_detection_prior_boxes_match_compile_tool(void **state)
   const char *d = tu_shared_data();
   if (!d) skip();
   char xml[4096], real[4096];
-  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
-  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  snprintf(xml, sizeof xml,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(real, sizeof real,
+           "%s/real-blobs/face-detection-retail-0004/"
+           "face-detection-retail-0004_openvino_2020_1_4shave.blob",
+           d);
   Arena *a = arena_new();
   Err err = {0};
   IrGraph *g = NULL;
@@ -164,7 +178,9 @@ static void compare__face_detection_prior_boxes_match_compile_tool(void **state)
     memcpy(&want, rc + 2 * i, 2);
     diff += h != want;
   }
-  fprintf(stderr, "  face-detection-retail-0004: %d PriorBoxClustered folded; %lld prior values, %lld differ from compile_tool's\n",
+  fprintf(stderr,
+          "  face-detection-retail-0004: %d PriorBoxClustered folded; %lld prior values, %lld "
+          "differ from compile_tool's\n",
           n_pbc, (long long)n, (long long)diff);
   assert_int_equal(diff, 0);
   free(rd);
@@ -201,8 +217,14 @@ static void compare_ssd(const char *xml_in, const char *bin_in, const char *real
   assert_int_equal(io_write_atomic(bin, data, len, &err), 0);
   free(data);
   CompInput in = {.precision = PREC_U8};
-  CompileOptions opt = {.model_name = "m", .source = xml, .inputs = &in, .n_inputs = 1, .shaves = shaves,
-                        .cmx_slices = shaves, .openvino = "2021.4", .want_blob = true};
+  CompileOptions opt = {.model_name = "m",
+                        .source = xml,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = shaves,
+                        .cmx_slices = shaves,
+                        .openvino = "2021.4",
+                        .want_blob = true};
   CompileResult res;
   assert_int_equal(compile_model(&res, &opt, &err), 0);
   assert_int_equal(res.n_unsupported, 0);
@@ -221,7 +243,8 @@ static void compare_ssd(const char *xml_in, const char *bin_in, const char *real
   same_shape(&o->inputs[0].shape, &r->inputs[0].shape, "input");
   assert_string_equal(o->outputs[0].name, r->outputs[0].name);
   same_shape(&o->outputs[0].shape, &r->outputs[0].shape, "output");
-  const BlobStage *x = find_stage(o, BLOB_STAGE_DETECTION_OUTPUT), *y = find_stage(r, BLOB_STAGE_DETECTION_OUTPUT);
+  const BlobStage *x = find_stage(o, BLOB_STAGE_DETECTION_OUTPUT),
+                  *y = find_stage(r, BLOB_STAGE_DETECTION_OUTPUT);
   assert_non_null(x);
   assert_non_null(y);
   assert_int_equal(x->num_shaves, y->num_shaves);
@@ -229,19 +252,25 @@ static void compare_ssd(const char *xml_in, const char *bin_in, const char *real
   assert_int_equal(x->params_len, y->params_len);
   assert_memory_equal(x->params, y->params, 76);
   assert_int_equal(x->num_buffers, y->num_buffers);
-  for (int k = 0; k < 4; k++) same_shape(&x->buffers[k].shape, &y->buffers[k].shape, "DetectionOutput buffer");
-  const uint8_t *oc = res.blob.data + o->hdr.const_section, *rc = rd + r->base + r->hdr.const_section;
+  for (int k = 0; k < 4; k++)
+    same_shape(&x->buffers[k].shape, &y->buffers[k].shape, "DetectionOutput buffer");
+  const uint8_t *oc = res.blob.data + o->hdr.const_section,
+                *rc = rd + r->base + r->hdr.const_section;
   assert_int_equal(x->buffers[2].extent, y->buffers[2].extent);
-  assert_memory_equal(oc + x->buffers[2].data_offset, rc + y->buffers[2].data_offset, y->buffers[2].extent);
+  assert_memory_equal(oc + x->buffers[2].data_offset, rc + y->buffers[2].data_offset,
+                      y->buffers[2].extent);
   assert_int_equal(x->buffers[4].shape.dims[0], y->buffers[4].shape.dims[0]); /* work buffer size */
   int hw = 0, conv = 0;
-  for (uint32_t s = 0; s < r->hdr.stages_count; s++) hw += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
+  for (uint32_t s = 0; s < r->hdr.stages_count; s++)
+    hw += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
   for (uint32_t s = 0; s < o->hdr.stages_count; s++)
     conv += o->stages[s].type == BLOB_STAGE_CONV || o->stages[s].type == BLOB_STAGE_DEPTH_CONV;
-  fprintf(stderr, "  %s: IO and DetectionOutput (76 param bytes, %llu prior bytes, work buffer %u) identical; "
-                  "stages ours %u (%d SHAVE convs) vs compile_tool %u (%d MyriadXHwOp)\n",
-          strrchr(real, '/') + 1, (unsigned long long)y->buffers[2].extent, (unsigned)y->buffers[4].shape.dims[0],
-          o->hdr.stages_count, conv, r->hdr.stages_count, hw);
+  fprintf(
+      stderr,
+      "  %s: IO and DetectionOutput (76 param bytes, %llu prior bytes, work buffer %u) identical; "
+      "stages ours %u (%d SHAVE convs) vs compile_tool %u (%d MyriadXHwOp)\n",
+      strrchr(real, '/') + 1, (unsigned long long)y->buffers[2].extent,
+      (unsigned)y->buffers[4].shape.dims[0], o->hdr.stages_count, conv, r->hdr.stages_count, hw);
   free(rd);
   arena_free(a);
   compile_result_free(&res);
@@ -261,9 +290,14 @@ static void compare__ssd_models_io_and_detection_output_match_compile_tool(void 
   const char *d = tu_shared_data();
   if (!d) skip();
   char xml[4096], bin[4096], real[4096];
-  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
-  snprintf(bin, sizeof bin, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
-  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  snprintf(xml, sizeof xml,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(bin, sizeof bin,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
+  snprintf(real, sizeof real,
+           "%s/real-blobs/face-detection-retail-0004/"
+           "face-detection-retail-0004_openvino_2020_1_4shave.blob",
+           d);
   compare_ssd(xml, bin, real, 4);
   snprintf(xml, sizeof xml, "%s/real-blobs/person-detection-retail-0013/definition.xml", d);
   snprintf(bin, sizeof bin, "%s/real-blobs/person-detection-retail-0013/weights.bin", d);
@@ -280,13 +314,16 @@ typedef struct {
 
 static Bytes const_bytes(const uint8_t *cst, const BlobStage *s, int32_t ind) {
   Bytes b = {NULL, 0};
-  if (ind < 0 || (uint32_t)ind >= s->num_buffers || s->buffers[ind].location != BLOB_LOC_BLOB) return b;
+  if (ind < 0 || (uint32_t)ind >= s->num_buffers || s->buffers[ind].location != BLOB_LOC_BLOB)
+    return b;
   b.p = cst + s->buffers[ind].data_offset;
   b.n = s->buffers[ind].extent;
   return b;
 }
 
-static bool bytes_eq(Bytes a, Bytes b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
+static bool bytes_eq(Bytes a, Bytes b) {
+  return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
 
 /* a == 2 b for every FP16 value: the same weights scaled by 2^1 more */
 static bool bytes_twice(Bytes a, Bytes b) {
@@ -301,26 +338,30 @@ static bool bytes_twice(Bytes a, Bytes b) {
 }
 
 static bool is_hw_conv(const BlobStage *s) {
-  return s->type == BLOB_STAGE_MYRIAD_X_HW_OP && s->num_hw_ops && s->hw_ops[0].op_type != BLOB_HW_OP_POOL;
+  return s->type == BLOB_STAGE_MYRIAD_X_HW_OP && s->num_hw_ops &&
+         s->hw_ops[0].op_type != BLOB_HW_OP_POOL;
 }
 
 /* The op list of a stage: every field of every op (mode, pad, buffer indices, channel ranges,
  * kernel, activation, reuse), not the injected stage. */
 static bool ops_eq(const BlobStage *x, const BlobStage *y) {
-  return x->num_hw_ops == y->num_hw_ops && memcmp(x->hw_ops, y->hw_ops, x->num_hw_ops * sizeof *x->hw_ops) == 0;
+  return x->num_hw_ops == y->num_hw_ops &&
+         memcmp(x->hw_ops, y->hw_ops, x->num_hw_ops * sizeof *x->hw_ops) == 0;
 }
 
 /* Stage dims of buffer k (input 0, output last) */
 static bool dims_eq(const BlobStage *x, const BlobStage *y) {
   if (x->num_buffers != y->num_buffers) return false;
   for (uint32_t k = 0; k < x->num_buffers; k++)
-    if (memcmp(x->buffers[k].shape.dims, y->buffers[k].shape.dims, sizeof x->buffers[k].shape.dims)) return false;
+    if (memcmp(x->buffers[k].shape.dims, y->buffers[k].shape.dims, sizeof x->buffers[k].shape.dims))
+      return false;
   return true;
 }
 
 typedef struct {
   int layers, dense, dense_w_eq, depth, depth_w_eq, depth_w_twice, fc, fc_w_eq;
-  int stages_eq_bias, stages_eq_scales, stages_eq_ops, stages_eq_dims, stages_cmp, stages_twice, conv_stages;
+  int stages_eq_bias, stages_eq_scales, stages_eq_ops, stages_eq_dims, stages_cmp, stages_twice,
+      conv_stages;
   int pool_stages, pool_matched;
   int fallback, hw_ours, hw_real, hw_out_cmx;
 } HwCmp;
@@ -330,7 +371,8 @@ typedef struct {
  * the matched stages biases, scales, op lists (mode, op count, channel ranges, pad mode,
  * activation) and buffer dims are compared. Pooling stages are matched as a multiset of
  * (op list, dims). */
-static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real, int shaves, bool verbose) {
+static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real, int shaves,
+                        bool verbose) {
   char *dir = tu_tmpdir(), xml[4096], bin[4096];
   snprintf(xml, sizeof xml, "%s/m.xml", dir);
   snprintf(bin, sizeof bin, "%s/m.bin", dir);
@@ -344,8 +386,14 @@ static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real
   assert_int_equal(io_write_atomic(bin, data, len, &err), 0);
   free(data);
   CompInput in = {.precision = PREC_U8};
-  CompileOptions opt = {.model_name = "m", .source = xml, .inputs = &in, .n_inputs = 1, .shaves = shaves,
-                        .cmx_slices = shaves, .openvino = "2021.4", .want_blob = true};
+  CompileOptions opt = {.model_name = "m",
+                        .source = xml,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = shaves,
+                        .cmx_slices = shaves,
+                        .openvino = "2021.4",
+                        .want_blob = true};
   CompileResult res;
   assert_int_equal(compile_model(&res, &opt, &err), 0);
   Arena *a = arena_new();
@@ -358,16 +406,19 @@ static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real
   if (viol) fprintf(stderr, "%.*s", (int)rep.len, (const char *)rep.data);
   assert_int_equal(viol, 0);
   buf_free(&rep);
-  const uint8_t *oc = res.blob.data + o->hdr.const_section, *rc = rd + r->base + r->hdr.const_section;
+  const uint8_t *oc = res.blob.data + o->hdr.const_section,
+                *rc = rd + r->base + r->hdr.const_section;
   HwCmp c;
   memset(&c, 0, sizeof c);
   uint8_t *used = calloc(r->hdr.stages_count + 1, 1);
-  for (uint32_t s = 0; s < r->hdr.stages_count; s++) c.hw_real += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
+  for (uint32_t s = 0; s < r->hdr.stages_count; s++)
+    c.hw_real += r->stages[s].type == BLOB_STAGE_MYRIAD_X_HW_OP;
   for (uint32_t s = 0; s < o->hdr.stages_count; s++) {
     const BlobStage *x = &o->stages[s];
     if (x->type != BLOB_STAGE_MYRIAD_X_HW_OP) continue;
     c.hw_ours++;
-    c.hw_out_cmx += x->buffers[x->num_buffers - 1].location == BLOB_LOC_CMX; /* as all of compile_tool's */
+    c.hw_out_cmx +=
+        x->buffers[x->num_buffers - 1].location == BLOB_LOC_CMX; /* as all of compile_tool's */
   }
   for (int l = 0; l < res.n_hw_layers; l++) {
     const CompHwLayer *L = &res.hw_layers[l];
@@ -397,22 +448,30 @@ static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real
           found = pass == 0, twice = pass == 1;
           used[t] = 1;
           c.stages_cmp++;
-          Bytes xb = const_bytes(oc, x, x->hw_ops[0].biases_ind), yb = const_bytes(rc, y, y->hw_ops[0].biases_ind);
+          Bytes xb = const_bytes(oc, x, x->hw_ops[0].biases_ind),
+                yb = const_bytes(rc, y, y->hw_ops[0].biases_ind);
           c.stages_eq_bias += pass == 0 ? bytes_eq(xb, yb) : bytes_twice(xb, yb);
-          c.stages_eq_scales += bytes_eq(const_bytes(oc, x, x->hw_ops[0].scales_ind), const_bytes(rc, y, y->hw_ops[0].scales_ind));
+          c.stages_eq_scales += bytes_eq(const_bytes(oc, x, x->hw_ops[0].scales_ind),
+                                         const_bytes(rc, y, y->hw_ops[0].scales_ind));
           c.stages_twice += pass;
           c.stages_eq_ops += ops_eq(x, y);
           c.stages_eq_dims += dims_eq(x, y);
-          if (verbose && !ops_eq(x, y)) fprintf(stderr, "    %s: stage %d op list differs from compile_tool's stage %u\n", L->node, s, t);
+          if (verbose && !ops_eq(x, y))
+            fprintf(stderr, "    %s: stage %d op list differs from compile_tool's stage %u\n",
+                    L->node, s, t);
           break;
         }
       all_eq &= found;
       all_twice &= found || twice;
     }
-    if (dense) c.dense++, c.dense_w_eq += all_eq;
-    else if (depth) c.depth++, c.depth_w_eq += all_eq, c.depth_w_twice += !all_eq && all_twice;
-    else c.fc++, c.fc_w_eq += all_eq;
-    if (verbose && !all_eq) fprintf(stderr, "    %s (%s): weights not found in compile_tool's blob\n", L->node, L->kind);
+    if (dense)
+      c.dense++, c.dense_w_eq += all_eq;
+    else if (depth)
+      c.depth++, c.depth_w_eq += all_eq, c.depth_w_twice += !all_eq && all_twice;
+    else
+      c.fc++, c.fc_w_eq += all_eq;
+    if (verbose && !all_eq)
+      fprintf(stderr, "    %s (%s): weights not found in compile_tool's blob\n", L->node, L->kind);
   }
   /* pooling: each of our HW pool stages against an unused compile_tool one with the same op
    * list and buffer dims */
@@ -422,19 +481,25 @@ static HwCmp compare_hw(const char *xml_in, const char *bin_in, const char *real
     c.pool_stages++;
     for (uint32_t t = 0; t < r->hdr.stages_count; t++) {
       const BlobStage *y = &r->stages[t];
-      if (used[t] || y->type != BLOB_STAGE_MYRIAD_X_HW_OP || is_hw_conv(y) || !ops_eq(x, y) || !dims_eq(x, y)) continue;
+      if (used[t] || y->type != BLOB_STAGE_MYRIAD_X_HW_OP || is_hw_conv(y) || !ops_eq(x, y) ||
+          !dims_eq(x, y))
+        continue;
       used[t] = 1;
       c.pool_matched++;
       break;
     }
   }
   fprintf(stderr,
-          "  %s: HW stages ours %d, compile_tool %d; layers %d, on SHAVEs %d; dense convolutions %d/%d weights equal, "
-          "depthwise %d/%d (+%d equal but for compile_tool 2020.x's shift-1 rule), FC %d/%d; conv stages matched %d/%d "
-          "(%d by that rule): biases equal %d, scales equal %d, op lists equal %d, dims equal %d; pool stages %d/%d equal\n",
-          strrchr(real, '/') + 1, c.hw_ours, c.hw_real, c.layers, c.fallback, c.dense_w_eq, c.dense, c.depth_w_eq, c.depth,
-          c.depth_w_twice, c.fc_w_eq, c.fc, c.stages_cmp, c.conv_stages, c.stages_twice, c.stages_eq_bias,
-          c.stages_eq_scales, c.stages_eq_ops, c.stages_eq_dims, c.pool_matched, c.pool_stages);
+          "  %s: HW stages ours %d, compile_tool %d; layers %d, on SHAVEs %d; dense convolutions "
+          "%d/%d weights equal, "
+          "depthwise %d/%d (+%d equal but for compile_tool 2020.x's shift-1 rule), FC %d/%d; conv "
+          "stages matched %d/%d "
+          "(%d by that rule): biases equal %d, scales equal %d, op lists equal %d, dims equal %d; "
+          "pool stages %d/%d equal\n",
+          strrchr(real, '/') + 1, c.hw_ours, c.hw_real, c.layers, c.fallback, c.dense_w_eq, c.dense,
+          c.depth_w_eq, c.depth, c.depth_w_twice, c.fc_w_eq, c.fc, c.stages_cmp, c.conv_stages,
+          c.stages_twice, c.stages_eq_bias, c.stages_eq_scales, c.stages_eq_ops, c.stages_eq_dims,
+          c.pool_matched, c.pool_stages);
   free(used);
   free(rd);
   arena_free(a);
@@ -449,9 +514,14 @@ static void compare__ssd_models_hw_stages_match_compile_tool(void **state) {
   const char *d = tu_shared_data();
   if (!d) skip();
   char xml[4096], bin[4096], real[4096];
-  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
-  snprintf(bin, sizeof bin, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
-  snprintf(real, sizeof real, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  snprintf(xml, sizeof xml,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(bin, sizeof bin,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
+  snprintf(real, sizeof real,
+           "%s/real-blobs/face-detection-retail-0004/"
+           "face-detection-retail-0004_openvino_2020_1_4shave.blob",
+           d);
   HwCmp f = compare_hw(xml, bin, real, 4, getenv("COMPARE_VERBOSE") != NULL);
   snprintf(xml, sizeof xml, "%s/real-blobs/person-detection-retail-0013/definition.xml", d);
   snprintf(bin, sizeof bin, "%s/real-blobs/person-detection-retail-0013/weights.bin", d);
@@ -460,13 +530,15 @@ static void compare__ssd_models_hw_stages_match_compile_tool(void **state) {
   const HwCmp *both[2] = {&f, &p};
   for (int i = 0; i < 2; i++) {
     const HwCmp *c = both[i];
-    assert_int_equal(c->fallback, 0);             /* nothing compile_tool put on the NCE stays on SHAVEs */
-    assert_int_equal(c->hw_ours, c->hw_real);     /* as many MyriadXHwOp stages (the same tiling) */
-    assert_int_equal(c->hw_out_cmx, c->hw_ours);  /* every HW stage writes CMX */
-    assert_int_equal(c->dense_w_eq, c->dense);    /* every dense convolution's weights, byte for byte */
+    assert_int_equal(c->fallback, 0); /* nothing compile_tool put on the NCE stays on SHAVEs */
+    assert_int_equal(c->hw_ours, c->hw_real);    /* as many MyriadXHwOp stages (the same tiling) */
+    assert_int_equal(c->hw_out_cmx, c->hw_ours); /* every HW stage writes CMX */
+    assert_int_equal(c->dense_w_eq,
+                     c->dense); /* every dense convolution's weights, byte for byte */
     assert_int_equal(c->depth_w_eq + c->depth_w_twice, c->depth);
     assert_int_equal(c->stages_cmp, c->conv_stages);
-    assert_int_equal(c->stages_eq_ops, c->stages_cmp); /* mode, op count, channel ranges, pad, activation */
+    assert_int_equal(c->stages_eq_ops,
+                     c->stages_cmp); /* mode, op count, channel ranges, pad, activation */
     assert_int_equal(c->stages_eq_dims, c->stages_cmp);
     assert_int_equal(c->stages_eq_bias, c->stages_cmp);
     assert_int_equal(c->stages_eq_scales + c->stages_twice, c->stages_cmp);

@@ -59,7 +59,8 @@ static void make_frame(RefTensor *t, int h, int w, int k) {
       for (int c = 0; c < 3; c++) {
         double v;
         if (k == 0) {
-          double dx = x - w * 0.4, dy = y - h * 0.45, r2 = (dx * dx) / (w * w * 0.01) + (dy * dy) / (h * h * 0.02);
+          double dx = x - w * 0.4, dy = y - h * 0.45,
+                 r2 = (dx * dx) / (w * w * 0.01) + (dy * dy) / (h * h * 0.02);
           v = 255.0 * x / w * (c == 0) + 255.0 * y / h * (c == 1) + 90 * (c == 2);
           if (r2 < 1) v = 200 + 40 * c - 30 * r2;
           if (((x / 37) + (y / 23)) % 5 == 0) v *= 0.3;
@@ -67,7 +68,8 @@ static void make_frame(RefTensor *t, int h, int w, int k) {
           s ^= s << 13, s ^= s >> 7, s ^= s << 17;
           v = (double)(s >> 56);
         } else {
-          v = ((x / 8 + y / 8) % 2 ? 220 : 30) * (x < w / 2) + (128 + 100 * sin(y * 0.2 + c)) * (x >= w / 2);
+          v = ((x / 8 + y / 8) % 2 ? 220 : 30) * (x < w / 2) +
+              (128 + 100 * sin(y * 0.2 + c)) * (x >= w / 2);
         }
         t->i[((int64_t)y * w + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : (int64_t)v;
       }
@@ -81,19 +83,21 @@ static void planar(RefTensor *out, const RefTensor *frame) {
   assert_int_equal(ref_tensor_alloc(out, DT_F32, 4, (int64_t[]){1, 3, h, w}, &err), 0);
   for (int c = 0; c < 3; c++)
     for (int64_t y = 0; y < h; y++)
-      for (int64_t x = 0; x < w; x++) out->f[(c * h + y) * w + x] = (float)frame->i[(y * w + x) * 3 + c];
+      for (int64_t x = 0; x < w; x++)
+        out->f[(c * h + y) * w + x] = (float)frame->i[(y * w + x) * 3 + c];
 }
 
 /* ---- the IR side ----------------------------------------------------------------------------- */
 
 /* Runs the IR in FP32 on in; *det = the DetectionOutput result, loc/conf = its first two inputs. */
-static void run_ir(const char *xml, const char *bin, const RefTensor *in, RefTensor *det, RefTensor *loc,
-                   RefTensor *conf) {
+static void run_ir(const char *xml, const char *bin, const RefTensor *in, RefTensor *det,
+                   RefTensor *loc, RefTensor *conf) {
   Err err = {0};
   char line[1400];
   Arena *a = arena_new();
   IrGraph *g = NULL;
-  if (fe_ir_load_pair(&g, a, xml, bin, &err) < 0 || ir_infer(g, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (fe_ir_load_pair(&g, a, xml, bin, &err) < 0 || ir_infer(g, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   int dn = -1;
   for (int i = 0; i < g->n_nodes; i++)
     if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_DETECTION_OUTPUT) dn = i;
@@ -104,7 +108,8 @@ static void run_ir(const char *xml, const char *bin, const RefTensor *in, RefTen
   g->outputs = outs, g->n_outputs = 3;
   RefTensor *res = NULL;
   int n = 0;
-  if (ref_run(g, REF_FP32, in, 1, &res, &n, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (ref_run(g, REF_FP32, in, 1, &res, &n, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   *det = res[0], *loc = res[1], *conf = res[2];
   free(res);
   ir_release(g);
@@ -155,7 +160,8 @@ static double iou(const float *p, const float *q) {
  * overlapping it by an IoU within 0.05 of the NMS threshold, 0.45 in both models (seen below
  * 0.02 confidence on synthetic frames). Returns the rows with neither; *n counts the rows looked
  * at, *ties the excused ones, *worst the largest partner distance. */
-static int unmatched(const RefTensor *a, const RefTensor *b, double thr, int *n, int *ties, double *worst) {
+static int unmatched(const RefTensor *a, const RefTensor *b, double thr, int *n, int *ties,
+                     double *worst) {
   int64_t ra = ref_numel(a) / 7, rb = ref_numel(b) / 7, miss = 0;
   *n = 0;
   for (int64_t i = 0; i < ra && a->f[i * 7] >= 0; i++) {
@@ -171,11 +177,15 @@ static int unmatched(const RefTensor *a, const RefTensor *b, double thr, int *n,
       for (int k = 2; k < 7; k++) d = fmax(d, fabs((double)p[k] - q[k]));
       best = fmin(best, d);
       double o = iou(p + 3, q + 3);
-      tie = tie || (fabs((double)p[2] - q[2]) <= 0.002 && o > 0) || (q[2] >= p[2] && fabs(o - 0.45) <= 0.05);
+      tie = tie || (fabs((double)p[2] - q[2]) <= 0.002 && o > 0) ||
+            (q[2] >= p[2] && fabs(o - 0.45) <= 0.05);
     }
-    if (best <= 0.01) *worst = fmax(*worst, best);
-    else if (tie) (*ties)++;
-    else miss++;
+    if (best <= 0.01)
+      *worst = fmax(*worst, best);
+    else if (tie)
+      (*ties)++;
+    else
+      miss++;
   }
   return (int)miss;
 }
@@ -230,35 +240,43 @@ static void prove_ssd(const RealPair *p) {
     BlobExecOpts o = {.max_work = BLOB_RUN_MAX_WORK, .hook = grab_det_inputs, .ctx = &di};
     BlobFeed f = {NULL, &frame, true};
     BlobResult r = {0};
-    if (blob_run(&r, b, data, len, &f, 1, &o, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+    if (blob_run(&r, b, data, len, &f, 1, &o, &err) < 0)
+      fail_msg("%s", err_line(&err, line, sizeof line));
     assert_int_equal(r.n_out, 1);
     assert_true(di.loc && di.conf);
     assert_int_equal((int64_t)di.n_loc, ref_numel(&loc));
     assert_int_equal((int64_t)di.n_conf, ref_numel(&conf));
     double sl, sc;
-    double el = rel_err(di.loc, loc.f, di.n_loc, &sl), ec = rel_err(di.conf, conf.f, di.n_conf, &sc);
+    double el = rel_err(di.loc, loc.f, di.n_loc, &sl),
+           ec = rel_err(di.conf, conf.f, di.n_conf, &sc);
     int n_ref = 0, n_blob = 0, ties = 0;
     double wd = 0;
     int miss_ref = unmatched(&det, &r.outputs[0], 0, &n_ref, &ties, &wd);
     int miss_blob = unmatched(&r.outputs[0], &det, 0, &n_blob, &ties, &wd);
     double top = nth_conf(&det, 1);
     fprintf(stderr,
-            "  %s frame %d: loc max err %.3g of %.3g (%.2e), conf max err %.3g of %.3g (%.2e); detections: %d in the "
-            "IR, %d in the blob (top conf %.3f), matched within %.2g, %d near-ties, %d unmatched; %d stages\n",
-            p->name, k, el * sl, sl, el, ec * sc, sc, ec, n_ref, n_blob, top, wd, ties, miss_ref + miss_blob,
-            r.n_stages_run);
+            "  %s frame %d: loc max err %.3g of %.3g (%.2e), conf max err %.3g of %.3g (%.2e); "
+            "detections: %d in the "
+            "IR, %d in the blob (top conf %.3f), matched within %.2g, %d near-ties, %d unmatched; "
+            "%d stages\n",
+            p->name, k, el * sl, sl, el, ec * sc, sc, ec, n_ref, n_blob, top, wd, ties,
+            miss_ref + miss_blob, r.n_stages_run);
     assert_true(el <= 0.02);
     assert_true(ec <= 0.02);
     assert_int_equal(miss_ref + miss_blob, 0);
     assert_true(ties <= (n_ref + n_blob) / 20); /* near-ties stay rare */
     assert_true(n_ref > 0 && abs(n_ref - n_blob) <= ties);
-    worst_loc = fmax(worst_loc, el), worst_conf = fmax(worst_conf, ec), worst_det = fmax(worst_det, wd);
+    worst_loc = fmax(worst_loc, el), worst_conf = fmax(worst_conf, ec),
+    worst_det = fmax(worst_det, wd);
     free(di.loc), free(di.conf);
     blob_result_free(&r);
-    ref_tensor_free(&frame), ref_tensor_free(&in), ref_tensor_free(&det), ref_tensor_free(&loc), ref_tensor_free(&conf);
+    ref_tensor_free(&frame), ref_tensor_free(&in), ref_tensor_free(&det), ref_tensor_free(&loc),
+        ref_tensor_free(&conf);
   }
-  fprintf(stderr, "  %s: worst over %d frames: loc %.2e, conf %.2e of their scale; detections within %.3g\n", p->name,
-          N_FRAMES, worst_loc, worst_conf, worst_det);
+  fprintf(
+      stderr,
+      "  %s: worst over %d frames: loc %.2e, conf %.2e of their scale; detections within %.3g\n",
+      p->name, N_FRAMES, worst_loc, worst_conf, worst_det);
   arena_free(a);
   free(data);
 }
@@ -269,9 +287,14 @@ static void hw_exec__a_wrong_relu_encoding_is_caught(void **state) {
   (void)state;
   const char *d = shared_or_skip();
   char xml[4096], bin[4096], blob[4096];
-  snprintf(xml, sizeof xml, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
-  snprintf(bin, sizeof bin, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
-  snprintf(blob, sizeof blob, "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004_openvino_2020_1_4shave.blob", d);
+  snprintf(xml, sizeof xml,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml", d);
+  snprintf(bin, sizeof bin,
+           "%s/real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin", d);
+  snprintf(blob, sizeof blob,
+           "%s/real-blobs/face-detection-retail-0004/"
+           "face-detection-retail-0004_openvino_2020_1_4shave.blob",
+           d);
   Err err = {0};
   uint8_t *data = NULL;
   size_t len = 0;
@@ -293,19 +316,25 @@ static void hw_exec__a_wrong_relu_encoding_is_caught(void **state) {
   BlobFeed f = {NULL, &frame, true};
   BlobResult r = {0};
   assert_int_equal(blob_run(&r, b, data, len, &f, 1, &o, &err), 0);
-  double el = rel_err(di.loc, loc.f, di.n_loc, NULL), ec = rel_err(di.conf, conf.f, di.n_conf, NULL);
-  fprintf(stderr, "  face-detection with ReLU as identity: loc error %.2e, conf error %.2e of their scale\n", el, ec);
+  double el = rel_err(di.loc, loc.f, di.n_loc, NULL),
+         ec = rel_err(di.conf, conf.f, di.n_conf, NULL);
+  fprintf(
+      stderr,
+      "  face-detection with ReLU as identity: loc error %.2e, conf error %.2e of their scale\n",
+      el, ec);
   assert_true(el > 0.02 || ec > 0.02);
   free(di.loc), free(di.conf);
   blob_result_free(&r);
-  ref_tensor_free(&frame), ref_tensor_free(&in), ref_tensor_free(&det), ref_tensor_free(&loc), ref_tensor_free(&conf);
+  ref_tensor_free(&frame), ref_tensor_free(&in), ref_tensor_free(&det), ref_tensor_free(&loc),
+      ref_tensor_free(&conf);
   arena_free(a);
   free(data);
 }
 
 static void hw_exec__face_detection_blob_matches_its_ir(void **state) {
   (void)state;
-  RealPair p = {"face-detection-retail-0004", "face-detection-retail-0004.xml", "face-detection-retail-0004.bin",
+  RealPair p = {"face-detection-retail-0004", "face-detection-retail-0004.xml",
+                "face-detection-retail-0004.bin",
                 "face-detection-retail-0004_openvino_2020_1_4shave.blob"};
   prove_ssd(&p);
 }
@@ -343,7 +372,8 @@ static void hw_exec__edge_blob_is_a_normalised_laplacian(void **state) {
   BlobResult r = {0};
   Err err = {0};
   char line[1400];
-  if (run_real(&r, "edge_simplified_openvino_2021.4_6shave.blob", &f, 1, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (run_real(&r, "edge_simplified_openvino_2021.4_6shave.blob", &f, 1, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   const RefTensor *o = &r.outputs[0];
   assert_int_equal(o->rank, 4);
   assert_int_equal(o->dims[1], 3);
@@ -363,7 +393,10 @@ static void hw_exec__edge_blob_is_a_normalised_laplacian(void **state) {
         worst = fmax(worst, d / (fabs(e) + 1e-3));
         assert_true(d <= fabs(e) * (1.0 / 2048) + 1e-6); /* one FP16 rounding of the result */
       }
-  fprintf(stderr, "  edge_simplified: 270,000 values equal the hand-computed Laplacian within %.2g relative\n", worst);
+  fprintf(
+      stderr,
+      "  edge_simplified: 270,000 values equal the hand-computed Laplacian within %.2g relative\n",
+      worst);
   blob_result_free(&r);
   ref_tensor_free(&frame);
 }
@@ -378,7 +411,8 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
   Err err = {0};
   char line[1400];
   BlobResult r = {0};
-  RefTensor f300[3] = {{0}}, f256 = {0}, f48 = {0}, f128 = {0}, pc = {0}, d1 = {0}, d2 = {0}, cls = {0}, reg = {0};
+  RefTensor f300[3] = {{0}}, f256 = {0}, f48 = {0}, f128 = {0}, pc = {0}, d1 = {0}, d2 = {0},
+            cls = {0}, reg = {0};
   for (int k = 0; k < 3; k++) make_frame(&f300[k], 300, 300, k);
   make_frame(&f256, 256, 256, 0);
   make_frame(&f48, 48, 48, 0);
@@ -388,13 +422,16 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
   assert_int_equal(ref_tensor_alloc(&d2, DT_U8, 3, (int64_t[]){3, 720, 720}, &err), 0);
   assert_int_equal(ref_tensor_alloc(&cls, DT_F32, 3, (int64_t[]){1, 896, 1}, &err), 0);
   assert_int_equal(ref_tensor_alloc(&reg, DT_F32, 3, (int64_t[]){1, 896, 18}, &err), 0);
-  for (int64_t i = 0; i < ref_numel(&pc); i++) pc.i[i] = (i * 7) % 100; /* depth bytes: below 25.6 m, inside FP16 */
-  for (int64_t i = 0; i < ref_numel(&d1); i++) d1.i[i] = (i * 7) & 255, d2.i[i] = (i * 11 + 3) & 255;
+  for (int64_t i = 0; i < ref_numel(&pc); i++)
+    pc.i[i] = (i * 7) % 100; /* depth bytes: below 25.6 m, inside FP16 */
+  for (int64_t i = 0; i < ref_numel(&d1); i++)
+    d1.i[i] = (i * 7) & 255, d2.i[i] = (i * 11 + 3) & 255;
   for (int64_t i = 0; i < ref_numel(&cls); i++) cls.f[i] = (float)((i * 37) % 100) / 10 - 5;
   for (int64_t i = 0; i < ref_numel(&reg); i++) reg.f[i] = (float)((i * 13) % 200) / 2 - 50;
 
   BlobFeed one = {NULL, &f256, true};
-  if (run_real(&r, "DivideBy255_sh1.blob", &one, 1, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (run_real(&r, "DivideBy255_sh1.blob", &one, 1, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   for (int c = 0; c < 3; c++)
     for (int64_t p = 0; p < 256 * 256; p++) {
       double e = (double)f256.i[p * 3 + c] / 255.0;
@@ -402,22 +439,27 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
     }
   blob_result_free(&r);
 
-  BlobFeed three[3] = {{"img1", &f300[0], true}, {"img2", &f300[1], true}, {"img3", &f300[2], true}};
-  if (run_real(&r, "concat_openvino_2021.4_6shave.blob", three, 3, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  BlobFeed three[3] = {
+      {"img1", &f300[0], true}, {"img2", &f300[1], true}, {"img3", &f300[2], true}};
+  if (run_real(&r, "concat_openvino_2021.4_6shave.blob", three, 3, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   assert_int_equal(r.outputs[0].dims[3], 900);
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < 300; y++)
       for (int x = 0; x < 900; x++)
-        assert_true(r.outputs[0].f[((int64_t)c * 300 + y) * 900 + x] == (float)f300[x / 300].i[((int64_t)y * 300 + x % 300) * 3 + c]);
+        assert_true(r.outputs[0].f[((int64_t)c * 300 + y) * 900 + x] ==
+                    (float)f300[x / 300].i[((int64_t)y * 300 + x % 300) * 3 + c]);
   blob_result_free(&r);
 
   BlobFeed two[2] = {{"img1", &d1, false}, {"img2", &d2, false}};
-  if (run_real(&r, "diff_openvino_2021.4_6shave.blob", two, 2, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (run_real(&r, "diff_openvino_2021.4_6shave.blob", two, 2, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   assert_int_equal(ref_numel(&r.outputs[0]), 720 * 720);
   double worst = 0;
   for (int64_t p = 0; p < 720 * 720; p++) {
     double e = 0;
-    for (int c = 0; c < 3; c++) e += (double)d1.i[c * 720 * 720 + p] - (double)d2.i[c * 720 * 720 + p];
+    for (int c = 0; c < 3; c++)
+      e += (double)d1.i[c * 720 * 720 + p] - (double)d2.i[c * 720 * 720 + p];
     worst = fmax(worst, fabs(r.outputs[0].f[p] - e));
   }
   assert_true(worst <= 0.5); /* sums up to 765 in FP16 (ulp 0.5 above 512) */
@@ -425,11 +467,15 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
 
   BlobResult r2 = {0};
   BlobFeed lm = {NULL, &f48, true};
-  if (run_real(&r, "landmarks-regression-retail-0009_openvino_2021.2_6shave.blob", &lm, 1, &err) < 0 ||
+  if (run_real(&r, "landmarks-regression-retail-0009_openvino_2021.2_6shave.blob", &lm, 1, &err) <
+          0 ||
       run_real(&r2, "landmarks-regression-retail-0009.blob", &lm, 1, &err) < 0)
     fail_msg("%s", err_line(&err, line, sizeof line));
   double lmd = max_abs_diff(&r.outputs[0], &r2.outputs[0]);
-  fprintf(stderr, "  landmarks-regression-retail-0009: 2021.2 and 2022.1 blobs agree within %.2g (outputs in [0, 1])\n", lmd);
+  fprintf(stderr,
+          "  landmarks-regression-retail-0009: 2021.2 and 2022.1 blobs agree within %.2g (outputs "
+          "in [0, 1])\n",
+          lmd);
   assert_true(lmd <= 0.01);
   blob_result_free(&r), blob_result_free(&r2);
 
@@ -440,7 +486,8 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
   } plain[] = {{"person-reidentification-retail-0288_openvino_2021.2_8shave.blob", &reid},
                {"pointcloud_640x400/14442C10B1EE62D700_pointcloud_640x400.blob", &pcf}};
   for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-    if (run_real(&r, plain[i].file, plain[i].f, 1, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+    if (run_real(&r, plain[i].file, plain[i].f, 1, &err) < 0)
+      fail_msg("%s", err_line(&err, line, sizeof line));
     for (int64_t k = 0; k < ref_numel(&r.outputs[0]); k++) assert_true(isfinite(r.outputs[0].f[k]));
     blob_result_free(&r);
   }
@@ -448,7 +495,8 @@ static void hw_exec__every_real_blob_runs_or_says_why(void **state) {
   /* dynamic shapes: NMS whose output sizes the later stages read at run time */
   BlobFeed pp[2] = {{"classificators", &cls, false}, {"regressors", &reg, false}};
   assert_int_equal(run_real(&r, "PDPostProcessing_top2_sh1.blob", pp, 2, &err), -1);
-  fprintf(stderr, "  PDPostProcessing_top2_sh1 cannot run: %s\n", err_line(&err, line, sizeof line));
+  fprintf(stderr, "  PDPostProcessing_top2_sh1 cannot run: %s\n",
+          err_line(&err, line, sizeof line));
   assert_non_null(strstr(err.msg, "StaticShapeNMS"));
 
   for (int k = 0; k < 3; k++) ref_tensor_free(&f300[k]);
@@ -466,7 +514,8 @@ static int run_bytes(BlobResult *r, const Buf *blob, const RefTensor *in, bool c
   assert_int_equal(blob_parse(&b, a, blob->data, blob->len, "hand.blob", err), 0);
   if (check) {
     Buf rep = BUF_INIT;
-    if (blob_check(b, &rep, err) != 0) fail_msg("check: %.*s", (int)rep.len, (const char *)rep.data);
+    if (blob_check(b, &rep, err) != 0)
+      fail_msg("check: %.*s", (int)rep.len, (const char *)rep.data);
     buf_free(&rep);
   }
   BlobFeed f = {NULL, in, false};
@@ -492,7 +541,9 @@ static float tiny_expected(uint32_t o, uint32_t y, uint32_t x, float slope, bool
     for (int ky = 0; ky < 3; ky++)
       for (int kx = 0; kx < 3; kx++) {
         int yy = (int)y + ky - 1, xx = (int)x + kx - 1;
-        if (yy >= 0 && yy < 5 && xx >= 0 && xx < 6) acc += hb_tiny_x(i, (uint32_t)yy, (uint32_t)xx) * hb_tiny_w(o, i, (uint32_t)(ky * 3 + kx));
+        if (yy >= 0 && yy < 5 && xx >= 0 && xx < 6)
+          acc +=
+              hb_tiny_x(i, (uint32_t)yy, (uint32_t)xx) * hb_tiny_w(o, i, (uint32_t)(ky * 3 + kx));
       }
   float v = (acc + hb_tiny_b(o)) * hb_tiny_s(o);
   if (!relu) return v;
@@ -515,7 +566,8 @@ static void hw_exec__conv_with_pad_bias_scale_relu_is_exact(void **state) {
         float e = tiny_expected(o, y, x, 0, true);
         negatives += tiny_expected(o, y, x, 1, false) < 0;
         if (r.outputs[0].f[(o * 5 + y) * 6 + x] != e)
-          fail_msg("y[%u][%u][%u] = %g, expected %g", o, y, x, r.outputs[0].f[(o * 5 + y) * 6 + x], e);
+          fail_msg("y[%u][%u][%u] = %g, expected %g", o, y, x, r.outputs[0].f[(o * 5 + y) * 6 + x],
+                   e);
       }
   assert_true(negatives > 10); /* the ReLU had work to do */
   blob_result_free(&r);
@@ -535,7 +587,8 @@ static void hw_exec__channel_ranges_and_leaky_relu_encoding(void **state) {
   /* hb_tiny_conv writes one op; build the two-op stage from the same parts by hand */
   Hb h;
   hb_init(&h, 1);
-  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16),
+        y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
   hb_io(&h, true, "x", &x);
   hb_io(&h, false, "y", &y);
   float w[54], b[8] = {0}, sc[8] = {0};
@@ -547,9 +600,20 @@ static void hw_exec__channel_ranges_and_leaky_relu_encoding(void **state) {
   const uint32_t vd[1] = {8};
   HbBuf bufs[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
                    hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), y};
-  BlobHwOp op0 = {.op_type = BLOB_HW_OP_CONV, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
-                  .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
-                  .kernel_height = 3, .kernel_stride = 1, .with_relu = 1, .relu_a1 = 1};
+  BlobHwOp op0 = {.op_type = BLOB_HW_OP_CONV,
+                  .op_mode = 1,
+                  .with_pad = 1,
+                  .input_ind = 0,
+                  .coeffs_ind = 1,
+                  .biases_ind = 2,
+                  .scales_ind = 3,
+                  .output_ind = 4,
+                  .out_num_chans = 3,
+                  .kernel_width = 3,
+                  .kernel_height = 3,
+                  .kernel_stride = 1,
+                  .with_relu = 1,
+                  .relu_a1 = 1};
   two_ops(&op0, bufs);
   BlobHwOp op1 = op0;
   op1.out_chan_offset = 2, op1.out_num_chans = 1, op1.relu_a0 = 1, op1.relu_a1 = 4;
@@ -571,10 +635,13 @@ static void hw_exec__channel_ranges_and_leaky_relu_encoding(void **state) {
     for (uint32_t yy = 0; yy < 5; yy++)
       for (uint32_t xx = 0; xx < 6; xx++) {
         /* channel 2: (acc + b) * 1.0 with slope 0.25 below zero = ((acc + b) * 0.25) * (x < 0 ? 1 : 4) */
-        float e = o < 2 ? tiny_expected(o, yy, xx, 0, true) : tiny_expected(o, yy, xx, 1, false) * (tiny_expected(o, yy, xx, 1, false) < 0 ? 1 : 4);
+        float e = o < 2 ? tiny_expected(o, yy, xx, 0, true)
+                        : tiny_expected(o, yy, xx, 1, false) *
+                              (tiny_expected(o, yy, xx, 1, false) < 0 ? 1 : 4);
         leaky_negatives += o == 2 && e < 0;
         if (r.outputs[0].f[(o * 5 + yy) * 6 + xx] != e)
-          fail_msg("y[%u][%u][%u] = %g, expected %g", o, yy, xx, r.outputs[0].f[(o * 5 + yy) * 6 + xx], e);
+          fail_msg("y[%u][%u][%u] = %g, expected %g", o, yy, xx,
+                   r.outputs[0].f[(o * 5 + yy) * 6 + xx], e);
       }
   assert_true(leaky_negatives > 3); /* slope 0.25 kept values below zero */
   blob_result_free(&r);
@@ -594,15 +661,36 @@ static void hw_exec__pools_and_conv_pool(void **state) {
   hb_io(&h, true, "x", &x);
   hb_io(&h, false, "max", &y1);
   hb_io(&h, false, "avg", &y2);
-  BlobHwOp mx = {.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_MAX, .op_mode = 4, .with_pad = 1,
-                 .pad_mode = BLOB_HW_PAD_REPEAT_RIGHT_EDGE | BLOB_HW_PAD_REPEAT_BOTTOM_EDGE, .input_ind = 0,
-                 .output_ind = 1, .coeffs_ind = -1, .biases_ind = -1, .scales_ind = -1, .out_num_chans = 2,
-                 .kernel_width = 3, .kernel_height = 3, .kernel_stride = 2};
+  BlobHwOp mx = {.op_type = BLOB_HW_OP_POOL,
+                 .pool_type = BLOB_HW_POOL_MAX,
+                 .op_mode = 4,
+                 .with_pad = 1,
+                 .pad_mode = BLOB_HW_PAD_REPEAT_RIGHT_EDGE | BLOB_HW_PAD_REPEAT_BOTTOM_EDGE,
+                 .input_ind = 0,
+                 .output_ind = 1,
+                 .coeffs_ind = -1,
+                 .biases_ind = -1,
+                 .scales_ind = -1,
+                 .out_num_chans = 2,
+                 .kernel_width = 3,
+                 .kernel_height = 3,
+                 .kernel_stride = 2};
   BlobHwOp mx1 = mx;
   mx1.out_chan_offset = 2, mx1.out_num_chans = 1;
-  BlobHwOp av = {.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_AVERAGE, .op_mode = 4, .input_ind = 0,
-                 .output_ind = 1, .coeffs_ind = -1, .biases_ind = -1, .scales_ind = -1, .out_num_chans = 3,
-                 .kernel_width = 2, .kernel_height = 2, .kernel_stride = 2, .with_relu = 1, .relu_a1 = 1};
+  BlobHwOp av = {.op_type = BLOB_HW_OP_POOL,
+                 .pool_type = BLOB_HW_POOL_AVERAGE,
+                 .op_mode = 4,
+                 .input_ind = 0,
+                 .output_ind = 1,
+                 .coeffs_ind = -1,
+                 .biases_ind = -1,
+                 .scales_ind = -1,
+                 .out_num_chans = 3,
+                 .kernel_width = 2,
+                 .kernel_height = 2,
+                 .kernel_stride = 2,
+                 .with_relu = 1,
+                 .relu_a1 = 1};
   Buf p = BUF_INIT, blob = BUF_INIT;
   HbBuf b1[2] = {x, y1}, b2[2] = {x, y2};
   hb_hw_begin(&p, 2), hb_hw_op(&p, &mx), hb_hw_op(&p, &mx1), hb_hw_end(&p);
@@ -640,7 +728,8 @@ static void hw_exec__pools_and_conv_pool(void **state) {
   /* CONV_POOL */
   blob = (Buf)BUF_INIT;
   hb_init(&h, 1);
-  HbBuf cx = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), cy = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 2, 3, 16);
+  HbBuf cx = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16),
+        cy = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 2, 3, 16);
   hb_io(&h, true, "x", &cx);
   hb_io(&h, false, "y", &cy);
   float w[54], bb[8] = {0}, sc[8] = {0};
@@ -652,10 +741,22 @@ static void hw_exec__pools_and_conv_pool(void **state) {
   const uint32_t vd[1] = {8};
   HbBuf cb[5] = {cx, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, bb, 8, BLOB_ORDER_C, 1, vd),
                  hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), cy};
-  BlobHwOp cp = {.op_type = BLOB_HW_OP_CONV_POOL, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
-                 .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
-                 .kernel_height = 3, .kernel_stride = 1, .pool_kernel_width = 2, .pool_kernel_height = 2,
-                 .with_relu = 1, .relu_a1 = 1};
+  BlobHwOp cp = {.op_type = BLOB_HW_OP_CONV_POOL,
+                 .op_mode = 1,
+                 .with_pad = 1,
+                 .input_ind = 0,
+                 .coeffs_ind = 1,
+                 .biases_ind = 2,
+                 .scales_ind = 3,
+                 .output_ind = 4,
+                 .out_num_chans = 3,
+                 .kernel_width = 3,
+                 .kernel_height = 3,
+                 .kernel_stride = 1,
+                 .pool_kernel_width = 2,
+                 .pool_kernel_height = 2,
+                 .with_relu = 1,
+                 .relu_a1 = 1};
   p = (Buf)BUF_INIT;
   hb_hw_begin(&p, 1), hb_hw_op(&p, &cp), hb_hw_end(&p);
   hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, cb, 5);
@@ -669,7 +770,8 @@ static void hw_exec__pools_and_conv_pool(void **state) {
       for (uint32_t ox = 0; ox < 3; ox++) {
         float m = -1e9f;
         for (uint32_t ky = 0; ky < 2; ky++)
-          for (uint32_t kx = 0; kx < 2; kx++) m = fmaxf(m, tiny_expected(o, oy * 2 + ky, ox * 2 + kx, 0, true));
+          for (uint32_t kx = 0; kx < 2; kx++)
+            m = fmaxf(m, tiny_expected(o, oy * 2 + ky, ox * 2 + kx, 0, true));
         assert_true(r.outputs[0].f[(o * 2 + oy) * 3 + ox] == m);
       }
   blob_result_free(&r);
@@ -684,7 +786,8 @@ static void hw_exec__fc_accumulation_chain_and_injected_copy(void **state) {
   (void)state;
   Hb h;
   hb_init(&h, 1);
-  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 20, 1, 1, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 10, 1, 1, 16);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 20, 1, 1, 16),
+        y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 10, 1, 1, 16);
   HbBuf cpy = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 20, 1, 1, 16);
   hb_io(&h, true, "x", &x);
   hb_io(&h, false, "y", &y);
@@ -695,9 +798,17 @@ static void hw_exec__fc_accumulation_chain_and_injected_copy(void **state) {
     for (int i = 0; i < 20; i++) w[o * 20 + i] = (float)((o * 7 + i * 3) % 9) * 0.125f - 0.5f;
   }
   const uint32_t vd[1] = {16};
-  HbBuf bufs[4] = {x, hb_hw_weights(&h, w, 10, 20, 20, 1), hb_const_f16(&h, b, 16, BLOB_ORDER_C, 1, vd), y};
-  BlobHwOp f0 = {.op_type = BLOB_HW_OP_FC, .input_ind = 0, .coeffs_ind = 1, .biases_ind = 2, .scales_ind = -1,
-                 .output_ind = 3, .fc_input_num = 12, .fc_output_num = 10, .fc_accum = 1};
+  HbBuf bufs[4] = {x, hb_hw_weights(&h, w, 10, 20, 20, 1),
+                   hb_const_f16(&h, b, 16, BLOB_ORDER_C, 1, vd), y};
+  BlobHwOp f0 = {.op_type = BLOB_HW_OP_FC,
+                 .input_ind = 0,
+                 .coeffs_ind = 1,
+                 .biases_ind = 2,
+                 .scales_ind = -1,
+                 .output_ind = 3,
+                 .fc_input_num = 12,
+                 .fc_output_num = 10,
+                 .fc_accum = 1};
   BlobHwOp f1 = f0;
   f1.fc_input_offset = 12, f1.fc_input_num = 8, f1.fc_accum = 0, f1.with_relu = 1, f1.relu_a1 = 1;
   Buf p = BUF_INIT, blob = BUF_INIT;
@@ -730,7 +841,8 @@ static void hw_exec__fc_accumulation_chain_and_injected_copy(void **state) {
 static void cmx_clobber_blob(Buf *out, uint32_t second_at) {
   Hb h;
   hb_init(&h, 1);
-  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16), y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
+  HbBuf x = hb_nchw(BLOB_LOC_INPUT, 0, BLOB_DT_FP16, 1, 2, 5, 6, 16),
+        y = hb_nchw(BLOB_LOC_OUTPUT, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
   hb_io(&h, true, "x", &x);
   hb_io(&h, false, "y", &y);
   float w[54], b[8] = {0}, sc[8] = {1, 1, 1, 1, 1, 1, 1, 1};
@@ -739,9 +851,18 @@ static void cmx_clobber_blob(Buf *out, uint32_t second_at) {
   HbBuf t = hb_nchw(BLOB_LOC_CMX, 0, BLOB_DT_FP16, 1, 3, 5, 6, 16);
   HbBuf conv[5] = {x, hb_hw_weights(&h, w, 3, 2, 2, 9), hb_const_f16(&h, b, 8, BLOB_ORDER_C, 1, vd),
                    hb_const_f16(&h, sc, 8, BLOB_ORDER_C, 1, vd), t};
-  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV, .op_mode = 1, .with_pad = 1, .input_ind = 0, .coeffs_ind = 1,
-                 .biases_ind = 2, .scales_ind = 3, .output_ind = 4, .out_num_chans = 3, .kernel_width = 3,
-                 .kernel_height = 3, .kernel_stride = 1};
+  BlobHwOp op = {.op_type = BLOB_HW_OP_CONV,
+                 .op_mode = 1,
+                 .with_pad = 1,
+                 .input_ind = 0,
+                 .coeffs_ind = 1,
+                 .biases_ind = 2,
+                 .scales_ind = 3,
+                 .output_ind = 4,
+                 .out_num_chans = 3,
+                 .kernel_width = 3,
+                 .kernel_height = 3,
+                 .kernel_stride = 1};
   Buf p = BUF_INIT;
   hb_hw_begin(&p, 1), hb_hw_op(&p, &op), hb_hw_end(&p);
   hb_stage(&h, BLOB_STAGE_MYRIAD_X_HW_OP, 0, &p, conv, 5);
@@ -766,11 +887,13 @@ static void hw_exec__check_catches_cmx_overwritten_while_live(void **state) {
     Err err = {0};
     assert_int_equal(blob_parse(&b, a, blob.data, blob.len, "cmx.blob", &err), 0);
     int nv = blob_check(b, &rep, &err);
-    fprintf(stderr, "  second tensor at CMX %u: %d violation(s)%s%.*s", at[k], nv, rep.len ? ": " : "\n", (int)rep.len,
-            rep.len ? (const char *)rep.data : "");
+    fprintf(stderr, "  second tensor at CMX %u: %d violation(s)%s%.*s", at[k], nv,
+            rep.len ? ": " : "\n", (int)rep.len, rep.len ? (const char *)rep.data : "");
     if (k == 0) {
       assert_int_equal(nv, 1);
-      assert_non_null(strstr((const char *)rep.data, "cmx-live: stage 2 (Copy) buffer 0 reads CMX 0..236, written by stage 0, but stage 1 overwrote"));
+      assert_non_null(strstr((const char *)rep.data,
+                             "cmx-live: stage 2 (Copy) buffer 0 reads CMX 0..236, "
+                             "written by stage 0, but stage 1 overwrote"));
     } else {
       assert_int_equal(nv, 0);
     }

@@ -64,7 +64,8 @@ static void verify_all(const char *dir, RefMode mode) {
       fprintf(stderr, "%s: %s\n", names[i], err.msg);
       bad++;
     } else if (rc[0].status != REF_PASS) {
-      fprintf(stderr, "%s (mode %d): status %d: %s\n", names[i], (int)mode, (int)rc[0].status, rc[0].msg);
+      fprintf(stderr, "%s (mode %d): status %d: %s\n", names[i], (int)mode, (int)rc[0].status,
+              rc[0].msg);
       bad++;
     }
     free(rc);
@@ -101,20 +102,27 @@ static void ir_ops__written_ir_reads_back_and_passes(void **state) {
     snprintf(src, sizeof src, "%s/%s", data_dir(), names[i]);
     snprintf(dst, sizeof dst, "%s/%s", tmp, names[i]);
     snprintf(model, sizeof model, "%s/model.xml", src);
-    CompileOptions opt = {.model_name = "model", .source = model, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1",
-                          .want_ir = true, .data_type = PREC_FP32};
+    CompileOptions opt = {.model_name = "model",
+                          .source = model,
+                          .shaves = 6,
+                          .cmx_slices = 6,
+                          .openvino = "2022.1",
+                          .want_ir = true,
+                          .data_type = PREC_FP32};
     CompInput fp[8] = {{0}}; /* every input as FP32 data, no preprocessing */
     Arena *a = arena_new();
     IrGraph *g = NULL;
     Err err = {0};
     assert_int_equal(compile_load(&g, a, model, &err), 0);
-    for (int k = 0; k < g->n_inputs && k < 8; k++) fp[k].name = g->tensors[g->inputs[k]].name, fp[k].precision = PREC_FP32;
+    for (int k = 0; k < g->n_inputs && k < 8; k++)
+      fp[k].name = g->tensors[g->inputs[k]].name, fp[k].precision = PREC_FP32;
     opt.inputs = fp, opt.n_inputs = g->n_inputs < 8 ? g->n_inputs : 8;
     CompileResult res;
     if (compile_model(&res, &opt, &err) < 0) fail_msg("%s: %s", names[i], err.msg);
     ir_release(g);
     arena_free(a);
-    assert_int_equal(tu_run(&out, "mkdir -p '%s' && cp -r '%s/test_data_set_0' '%s/'", dst, src, dst), 0);
+    assert_int_equal(
+        tu_run(&out, "mkdir -p '%s' && cp -r '%s/test_data_set_0' '%s/'", dst, src, dst), 0);
     free(out);
     char px[4600], pb[4600];
     snprintf(px, sizeof px, "%s/model.xml", dst);
@@ -144,17 +152,27 @@ static void ir_ops__over_the_input_limit_is_a_verdict_naming_blobcs_limit(void *
   (void)state;
   Buf x = BUF_INIT;
   buf_printf(&x, "<?xml version=\"1.0\"?>\n<net name=\"t\" version=\"10\"><layers>");
-  buf_printf(&x, "<layer id=\"0\" name=\"x\" type=\"Parameter\" version=\"opset1\"><data element_type=\"f32\" "
-                 "shape=\"1,1,4,4\"/><output><port id=\"0\" precision=\"FP32\"><dim>1</dim><dim>1</dim><dim>4</dim>"
-                 "<dim>4</dim></port></output></layer>");
-  buf_printf(&x, "<layer id=\"1\" name=\"cat\" type=\"Concat\" version=\"opset1\"><data axis=\"1\"/><input>");
-  for (int k = 0; k < 70; k++) buf_printf(&x, "<port id=\"%d\"><dim>1</dim><dim>1</dim><dim>4</dim><dim>4</dim></port>", k);
-  buf_printf(&x, "</input><output><port id=\"70\" precision=\"FP32\"><dim>1</dim><dim>70</dim><dim>4</dim><dim>4</dim>"
+  buf_printf(
+      &x,
+      "<layer id=\"0\" name=\"x\" type=\"Parameter\" version=\"opset1\"><data element_type=\"f32\" "
+      "shape=\"1,1,4,4\"/><output><port id=\"0\" "
+      "precision=\"FP32\"><dim>1</dim><dim>1</dim><dim>4</dim>"
+      "<dim>4</dim></port></output></layer>");
+  buf_printf(
+      &x,
+      "<layer id=\"1\" name=\"cat\" type=\"Concat\" version=\"opset1\"><data axis=\"1\"/><input>");
+  for (int k = 0; k < 70; k++)
+    buf_printf(&x, "<port id=\"%d\"><dim>1</dim><dim>1</dim><dim>4</dim><dim>4</dim></port>", k);
+  buf_printf(&x, "</input><output><port id=\"70\" "
+                 "precision=\"FP32\"><dim>1</dim><dim>70</dim><dim>4</dim><dim>4</dim>"
                  "</port></output></layer>");
-  buf_printf(&x, "<layer id=\"2\" name=\"out\" type=\"Result\" version=\"opset1\"><input><port id=\"0\"><dim>1</dim>"
+  buf_printf(&x, "<layer id=\"2\" name=\"out\" type=\"Result\" version=\"opset1\"><input><port "
+                 "id=\"0\"><dim>1</dim>"
                  "<dim>70</dim><dim>4</dim><dim>4</dim></port></input></layer></layers><edges>");
-  for (int k = 0; k < 70; k++) buf_printf(&x, "<edge from-layer=\"0\" from-port=\"0\" to-layer=\"1\" to-port=\"%d\"/>", k);
-  buf_printf(&x, "<edge from-layer=\"1\" from-port=\"70\" to-layer=\"2\" to-port=\"0\"/></edges></net>");
+  for (int k = 0; k < 70; k++)
+    buf_printf(&x, "<edge from-layer=\"0\" from-port=\"0\" to-layer=\"1\" to-port=\"%d\"/>", k);
+  buf_printf(
+      &x, "<edge from-layer=\"1\" from-port=\"70\" to-layer=\"2\" to-port=\"0\"/></edges></net>");
   char *dir = tu_tmpdir(), path[4200], *out = NULL;
   snprintf(path, sizeof path, "%s/cat.xml", dir);
   FILE *f = fopen(path, "wb");
@@ -164,7 +182,8 @@ static void ir_ops__over_the_input_limit_is_a_verdict_naming_blobcs_limit(void *
   snprintf(path, sizeof path, "%s/cat.bin", dir); /* no weights */
   fclose(fopen(path, "wb"));
   snprintf(path, sizeof path, "%s/cat.xml", dir);
-  if (tu_run(&out, "'%s' check '%s' 2>&1", tu_blobc(), path) != 0 || !strstr(out, "cat.xml ok")) fail_msg("%s", out);
+  if (tu_run(&out, "'%s' check '%s' 2>&1", tu_blobc(), path) != 0 || !strstr(out, "cat.xml ok"))
+    fail_msg("%s", out);
   assert_null(strstr(out, "re-export"));
   free(out);
   tu_rmrf(dir);

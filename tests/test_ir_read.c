@@ -32,8 +32,10 @@ static int ports(Buf *b, const char *tag, const char *spec, int id0, const char 
       snprintf(p, sizeof p, "%.*s", (int)(colon - dims), dims);
       memmove(dims, colon + 1, strlen(colon));
     }
-    if (p[0] || prec) buf_printf(b, "<port id=\"%d\" precision=\"%s\">", id++, p[0] ? p : prec);
-    else buf_printf(b, "<port id=\"%d\">", id++);
+    if (p[0] || prec)
+      buf_printf(b, "<port id=\"%d\" precision=\"%s\">", id++, p[0] ? p : prec);
+    else
+      buf_printf(b, "<port id=\"%d\">", id++);
     for (char *d = dims; *d;) {
       size_t k = strcspn(d, ",");
       buf_printf(b, "<dim>%.*s</dim>", (int)k, d);
@@ -60,16 +62,19 @@ static void layer(Buf *b, int id, const char *name, const char *type, const char
 }
 
 static void edge(Buf *b, int fl, int fp, int tl, int tp) {
-  buf_printf(b, "<edge from-layer=\"%d\" from-port=\"%d\" to-layer=\"%d\" to-port=\"%d\"/>", fl, fp, tl, tp);
+  buf_printf(b, "<edge from-layer=\"%d\" from-port=\"%d\" to-layer=\"%d\" to-port=\"%d\"/>", fl, fp,
+             tl, tp);
 }
 
-static void net_begin(Buf *b) { buf_printf(b, "<?xml version=\"1.0\"?>\n<net name=\"t\" version=\"10\"><layers>"); }
+static void net_begin(Buf *b) {
+  buf_printf(b, "<?xml version=\"1.0\"?>\n<net name=\"t\" version=\"10\"><layers>");
+}
 static void net_edges(Buf *b) { buf_printf(b, "</layers><edges>"); }
 static void net_end(Buf *b) { buf_printf(b, "</edges></net>"); }
 
 static int load_xml(IrGraph **g, Arena *a, const Buf *xml, const Buf *bin, Err *err) {
-  return fe_ir_load_mem(g, a, (const char *)xml->data, xml->len, bin ? bin->data : NULL, bin ? bin->len : 0,
-                        "t.xml", err);
+  return fe_ir_load_mem(g, a, (const char *)xml->data, xml->len, bin ? bin->data : NULL,
+                        bin ? bin->len : 0, "t.xml", err);
 }
 
 /* The only live node with op type op_type ("Conv"); fails the test when not exactly one. */
@@ -98,15 +103,20 @@ static void conv_net(Buf *x, Buf *bin, int64_t bin_trunc) {
   buf_put(bin, bias, sizeof bias);
   if (bin_trunc >= 0) bin->len = (size_t)bin_trunc;
   net_begin(x);
-  layer(x, 0, "x", "Parameter", "opset1", "element_type=\"f32\" shape=\"1,4,8,8\"", NULL, "1,4,8,8", "FP32");
-  layer(x, 1, "w", "Const", "opset1", "element_type=\"f32\" shape=\"2,2,2,3,3\" offset=\"0\" size=\"288\"", NULL,
-        "2,2,2,3,3", "FP32");
-  layer(x, 2, "conv/WithoutBiases", "GroupConvolution", "opset1",
-        "strides=\"1,1\" dilations=\"1,1\" pads_begin=\"1,1\" pads_end=\"1,1\" auto_pad=\"explicit\"",
-        "1,4,8,8;2,2,2,3,3", "1,4,8,8", "FP32");
-  layer(x, 3, "b", "Const", "opset1", "element_type=\"f32\" shape=\"1,4,1,1\" offset=\"288\" size=\"16\"", NULL,
-        "1,4,1,1", "FP32");
-  layer(x, 4, "conv", "Add", "opset1", "auto_broadcast=\"numpy\"", "1,4,8,8;1,4,1,1", "1,4,8,8", "FP32");
+  layer(x, 0, "x", "Parameter", "opset1", "element_type=\"f32\" shape=\"1,4,8,8\"", NULL, "1,4,8,8",
+        "FP32");
+  layer(x, 1, "w", "Const", "opset1",
+        "element_type=\"f32\" shape=\"2,2,2,3,3\" offset=\"0\" size=\"288\"", NULL, "2,2,2,3,3",
+        "FP32");
+  layer(
+      x, 2, "conv/WithoutBiases", "GroupConvolution", "opset1",
+      "strides=\"1,1\" dilations=\"1,1\" pads_begin=\"1,1\" pads_end=\"1,1\" auto_pad=\"explicit\"",
+      "1,4,8,8;2,2,2,3,3", "1,4,8,8", "FP32");
+  layer(x, 3, "b", "Const", "opset1",
+        "element_type=\"f32\" shape=\"1,4,1,1\" offset=\"288\" size=\"16\"", NULL, "1,4,1,1",
+        "FP32");
+  layer(x, 4, "conv", "Add", "opset1", "auto_broadcast=\"numpy\"", "1,4,8,8;1,4,1,1", "1,4,8,8",
+        "FP32");
   layer(x, 5, "out", "Result", "opset1", NULL, "1,4,8,8", NULL, NULL);
   net_edges(x);
   edge(x, 0, 0, 2, 0);
@@ -153,7 +163,8 @@ static void ir_read__group_conv_gets_group_and_bias(void **state) {
 }
 
 /* Error case: loads xml/bin and checks the code and message. */
-static void expect_fail(const Buf *x, const Buf *bin, ErrCode code, const char *msg, const char *node) {
+static void expect_fail(const Buf *x, const Buf *bin, ErrCode code, const char *msg,
+                        const char *node) {
   Arena *a = arena_new();
   IrGraph *g = NULL;
   Err err = {0};
@@ -171,7 +182,8 @@ static void ir_read__const_beyond_bin_is_an_error(void **state) {
   (void)state;
   Buf x = BUF_INIT, bin = BUF_INIT;
   conv_net(&x, &bin, 100);
-  expect_fail(&x, &bin, ERR_PARSE, "const offset 0 + size 288 is beyond the end of the weights (100 bytes)", "w");
+  expect_fail(&x, &bin, ERR_PARSE,
+              "const offset 0 + size 288 is beyond the end of the weights (100 bytes)", "w");
   buf_free(&x);
   buf_free(&bin);
 }
@@ -190,7 +202,8 @@ static void ir_read__const_size_mismatch_is_an_error(void **state) {
   Buf x = BUF_INIT, bin = BUF_INIT;
   buf_put_zeros(&bin, 64);
   net_begin(&x);
-  layer(&x, 0, "c", "Const", "opset1", "element_type=\"f16\" shape=\"4,4\" offset=\"0\" size=\"16\"", NULL, "4,4", "FP16");
+  layer(&x, 0, "c", "Const", "opset1",
+        "element_type=\"f16\" shape=\"4,4\" offset=\"0\" size=\"16\"", NULL, "4,4", "FP16");
   layer(&x, 1, "r", "Result", "opset1", NULL, "4,4", NULL, NULL);
   net_edges(&x);
   edge(&x, 0, 0, 1, 0);
@@ -234,7 +247,8 @@ static void ir_read__structure_errors(void **state) {
   buf_printf(&x, "<net version=\"7\"><layers/></net>");
   expect_fail(&x, NULL, ERR_PARSE, "IR version '7' is not supported (expected 10 or 11)", NULL);
   x.len = 0;
-  buf_printf(&x, "<?xml version=\"1.0\"?><!DOCTYPE net [<!ENTITY a \"aaaa\">]><net version=\"10\"><layers/></net>");
+  buf_printf(&x, "<?xml version=\"1.0\"?><!DOCTYPE net [<!ENTITY a \"aaaa\">]><net "
+                 "version=\"10\"><layers/></net>");
   expect_fail(&x, NULL, ERR_PARSE, "a DOCTYPE is not allowed in an IR file", NULL);
   /* duplicate id, edge to a missing layer, unconnected port, two edges into one port */
   x.len = 0;
@@ -318,9 +332,10 @@ static void ir_read__unknown_layer_is_kept_with_its_type(void **state) {
   (void)state;
   Buf x = BUF_INIT;
   net_begin(&x);
-  layer(&x, 0, "p", "Parameter", "opset1", "element_type=\"f16\" shape=\"1,8,4,4\"", NULL, "1,8,4,4", "FP16");
-  layer(&x, 1, "pb", "PriorBoxClustered", "opset1", "clip=\"0\" step=\"16.0\" width=\"9.4,25.1\"", "1,8,4,4",
-        "1,2,128", "FP32");
+  layer(&x, 0, "p", "Parameter", "opset1", "element_type=\"f16\" shape=\"1,8,4,4\"", NULL,
+        "1,8,4,4", "FP16");
+  layer(&x, 1, "pb", "PriorBoxClustered", "opset1", "clip=\"0\" step=\"16.0\" width=\"9.4,25.1\"",
+        "1,8,4,4", "1,2,128", "FP32");
   layer(&x, 2, "fq", "FakeQuantize", "opset1", "levels=\"256\"", "1,8,4,4", "1,8,4,4", "FP16");
   layer(&x, 3, "r1", "Result", "opset1", NULL, "1,2,128", NULL, NULL);
   layer(&x, 4, "r2", "Result", "opset1", NULL, "1,8,4,4", NULL, NULL);
@@ -366,14 +381,16 @@ static int nb_param(Net *n, const char *name, const char *et, const char *shape)
   char data[256];
   snprintf(data, sizeof data, "element_type=\"%s\" shape=\"%s\"", et, shape);
   int id = n->next_id++;
-  layer(&n->x, id, name, "Parameter", "opset1", data, NULL, shape, et[0] == 'f' && et[1] == '1' ? "FP16" : "FP32");
+  layer(&n->x, id, name, "Parameter", "opset1", data, NULL, shape,
+        et[0] == 'f' && et[1] == '1' ? "FP16" : "FP32");
   return id;
 }
 
 /* An i64 Const; vals has cnt values; shape "" = scalar. */
 static int nb_i64(Net *n, const char *name, const char *shape, const int64_t *vals, int cnt) {
   char data[256];
-  snprintf(data, sizeof data, "element_type=\"i64\" shape=\"%s\" offset=\"%zu\" size=\"%d\"", shape, n->bin.len, cnt * 8);
+  snprintf(data, sizeof data, "element_type=\"i64\" shape=\"%s\" offset=\"%zu\" size=\"%d\"", shape,
+           n->bin.len, cnt * 8);
   buf_put(&n->bin, vals, (size_t)cnt * 8);
   int id = n->next_id++;
   layer(&n->x, id, name, "Const", "opset1", data, NULL, shape, "I64");
@@ -382,7 +399,8 @@ static int nb_i64(Net *n, const char *name, const char *shape, const int64_t *va
 
 static int nb_f32(Net *n, const char *name, const char *shape, const float *vals, int cnt) {
   char data[256];
-  snprintf(data, sizeof data, "element_type=\"f32\" shape=\"%s\" offset=\"%zu\" size=\"%d\"", shape, n->bin.len, cnt * 4);
+  snprintf(data, sizeof data, "element_type=\"f32\" shape=\"%s\" offset=\"%zu\" size=\"%d\"", shape,
+           n->bin.len, cnt * 4);
   buf_put(&n->bin, vals, (size_t)cnt * 4);
   int id = n->next_id++;
   layer(&n->x, id, name, "Const", "opset1", data, NULL, shape, "FP32");
@@ -391,8 +409,8 @@ static int nb_f32(Net *n, const char *name, const char *shape, const float *vals
 
 /* The layer under test fed by the given layer ids (output port 0 of each; port ids of the
  * layer's inputs are 0..n-1, first output n). ins/outs give the port dims. */
-static int nb_layer(Net *n, const char *type, const char *ver, const char *data, const int *from, int n_from,
-                    const char *ins, const char *outs, const char *prec) {
+static int nb_layer(Net *n, const char *type, const char *ver, const char *data, const int *from,
+                    int n_from, const char *ins, const char *outs, const char *prec) {
   int id = n->next_id++;
   layer(&n->x, id, "L", type, ver, data, ins, outs, prec);
   for (int k = 0; k < n_from; k++) {
@@ -450,10 +468,11 @@ static void ir_read__strided_slice_with_shrink(void **state) {
   int b = nb_i64(&n, "b", "4", (int64_t[]){0, 2, 1, 0}, 4);
   int e = nb_i64(&n, "e", "4", (int64_t[]){0, 5, 2, 0}, 4);
   int s = nb_i64(&n, "s", "4", (int64_t[]){1, 1, 1, 2}, 4);
-  int id = nb_layer(&n, "StridedSlice", "opset1",
-                    "begin_mask=\"1,0,0,1\" end_mask=\"1,0,0,1\" new_axis_mask=\"\" shrink_axis_mask=\"0,0,1,0\" "
-                    "ellipsis_mask=\"\"",
-                    (int[]){p, b, e, s}, 4, "1,6,8,8;4;4;4", "1,3,4", "FP32");
+  int id = nb_layer(
+      &n, "StridedSlice", "opset1",
+      "begin_mask=\"1,0,0,1\" end_mask=\"1,0,0,1\" new_axis_mask=\"\" shrink_axis_mask=\"0,0,1,0\" "
+      "ellipsis_mask=\"\"",
+      (int[]){p, b, e, s}, 4, "1,6,8,8;4;4;4", "1,3,4", "FP32");
   nb_results(&n, id, 4, 1, "1,3,4");
   IrGraph *g = nb_load(&n, a);
   const IrNode *sl = only(g, "Slice");
@@ -474,7 +493,8 @@ static void ir_read__strided_slice_with_shrink(void **state) {
 /* Loads and infers a Net, returning the first failure's code (0 when both pass). */
 static int nb_try(Net *n, Arena *a, Err *err) {
   net_edges(&n->x);
-  for (int i = 0; i < n->n_edges; i++) edge(&n->x, n->edges[i][0], n->edges[i][1], n->edges[i][2], n->edges[i][3]);
+  for (int i = 0; i < n->n_edges; i++)
+    edge(&n->x, n->edges[i][0], n->edges[i][1], n->edges[i][2], n->edges[i][3]);
   net_end(&n->x);
   IrGraph *g = NULL;
   int rc = load_xml(&g, a, &n->x, &n->bin, err);
@@ -490,7 +510,8 @@ static int nb_try(Net *n, Arena *a, Err *err) {
 static void ir_read__prior_box_clustered_folds_and_bad_attrs_fail(void **state) {
   (void)state;
   static const char *const datas[3] = {
-      "width=\"2.0,4.0\" height=\"3.0,5.0\" variance=\"0.1,0.1,0.2,0.2\" step=\"8.0\" offset=\"0.5\" clip=\"0\"",
+      "width=\"2.0,4.0\" height=\"3.0,5.0\" variance=\"0.1,0.1,0.2,0.2\" step=\"8.0\" "
+      "offset=\"0.5\" clip=\"0\"",
       "width=\"2.0,abc\" height=\"3.0,5.0\"",
       "width=\"2.0,4.0\" height=\"3.0\"",
   };
@@ -498,8 +519,10 @@ static void ir_read__prior_box_clustered_folds_and_bad_attrs_fail(void **state) 
     Arena *a = arena_new();
     Net n;
     nb_begin(&n);
-    int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2), is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
-    int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[k], (int[]){fs, is}, 2, "2;2", "2,96", "FP32");
+    int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2),
+        is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
+    int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[k], (int[]){fs, is}, 2, "2;2",
+                      "2,96", "FP32");
     nb_results(&n, id, 2, 1, "2,96");
     Err err = {0};
     int rc = nb_try(&n, a, &err);
@@ -515,15 +538,19 @@ static void ir_read__prior_box_clustered_folds_and_bad_attrs_fail(void **state) 
   Arena *a = arena_new();
   Net n;
   nb_begin(&n);
-  int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2), is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
-  int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[0], (int[]){fs, is}, 2, "2;2", "2,96", "FP32");
+  int fs = nb_i64(&n, "fs", "2", (int64_t[]){3, 4}, 2),
+      is = nb_i64(&n, "is", "2", (int64_t[]){24, 32}, 2);
+  int id = nb_layer(&n, "PriorBoxClustered", "opset1", datas[0], (int[]){fs, is}, 2, "2;2", "2,96",
+                    "FP32");
   nb_results(&n, id, 2, 1, "2,96");
   IrGraph *g = nb_load(&n, a);
   const IrTensor *o = &g->tensors[g->outputs[0]];
   assert_non_null(o->data);
   assert_int_equal(ir_numel(o), 192);
-  assert_true(fabs(ir_const_f64(o, 0) - 3.0 / 32) < 1e-6 && fabs(ir_const_f64(o, 1) - 2.5 / 24) < 1e-6);
-  assert_true(fabs(ir_const_f64(o, 2) - 5.0 / 32) < 1e-6 && fabs(ir_const_f64(o, 3) - 5.5 / 24) < 1e-6);
+  assert_true(fabs(ir_const_f64(o, 0) - 3.0 / 32) < 1e-6 &&
+              fabs(ir_const_f64(o, 1) - 2.5 / 24) < 1e-6);
+  assert_true(fabs(ir_const_f64(o, 2) - 5.0 / 32) < 1e-6 &&
+              fabs(ir_const_f64(o, 3) - 5.5 / 24) < 1e-6);
   assert_true(fabs(ir_const_f64(o, 96 + 2) - 0.2) < 1e-6);
   ir_release(g);
   arena_free(a);
@@ -536,16 +563,22 @@ static void ir_read__detection_output_shape_and_bad_classes(void **state) {
     Arena *a = arena_new();
     Net n;
     nb_begin(&n);
-    int l = nb_param(&n, "loc", "f32", "1,40"), c = nb_param(&n, "conf", "f32", "1,20"), p = nb_param(&n, "pri", "f32", "1,2,40");
-    const char *data = k == 0 ? "num_classes=\"2\" keep_top_k=\"5\" top_k=\"8\" code_type=\"caffe.PriorBoxParameter.CENTER_SIZE\" "
-                                "nms_threshold=\"0.45\" confidence_threshold=\"0.01\" share_location=\"1\" normalized=\"1\""
+    int l = nb_param(&n, "loc", "f32", "1,40"), c = nb_param(&n, "conf", "f32", "1,20"),
+        p = nb_param(&n, "pri", "f32", "1,2,40");
+    const char *data = k == 0 ? "num_classes=\"2\" keep_top_k=\"5\" top_k=\"8\" "
+                                "code_type=\"caffe.PriorBoxParameter.CENTER_SIZE\" "
+                                "nms_threshold=\"0.45\" confidence_threshold=\"0.01\" "
+                                "share_location=\"1\" normalized=\"1\""
                               : "num_classes=\"0\" keep_top_k=\"5\"";
-    int id = nb_layer(&n, "DetectionOutput", "opset1", data, (int[]){l, c, p}, 3, "1,40;1,20;1,2,40", "1,1,5,7", "FP32");
+    int id = nb_layer(&n, "DetectionOutput", "opset1", data, (int[]){l, c, p}, 3,
+                      "1,40;1,20;1,2,40", "1,1,5,7", "FP32");
     nb_results(&n, id, 3, 1, "1,1,5,7");
     Err err = {0};
     int rc = nb_try(&n, a, &err);
-    if (k == 0) assert_int_equal(rc, 0);
-    else assert_int_equal(rc, ERR_SHAPE);
+    if (k == 0)
+      assert_int_equal(rc, 0);
+    else
+      assert_int_equal(rc, ERR_SHAPE);
     arena_free(a);
   }
 }
@@ -558,7 +591,8 @@ static void ir_read__interpolate_v1_becomes_resize(void **state) {
   int p = nb_param(&n, "x", "f32", "1,3,4,4");
   int s = nb_i64(&n, "size", "2", (int64_t[]){8, 12}, 2);
   int id = nb_layer(&n, "Interpolate", "opset1",
-                    "align_corners=\"0\" antialias=\"0\" axes=\"2,3\" mode=\"nearest\" pads_begin=\"0\" pads_end=\"0\"",
+                    "align_corners=\"0\" antialias=\"0\" axes=\"2,3\" mode=\"nearest\" "
+                    "pads_begin=\"0\" pads_end=\"0\"",
                     (int[]){p, s}, 2, "1,3,4,4;2", "1,3,8,12", "FP32");
   nb_results(&n, id, 2, 1, "1,3,8,12");
   IrGraph *g = nb_load(&n, a);
@@ -606,8 +640,8 @@ static void ir_read__batch_norm_v1_input_order(void **state) {
   int p = nb_param(&n, "x", "f32", "1,2,4,4");
   int me = nb_f32(&n, "mean", "2", (float[]){5, 6}, 2);
   int va = nb_f32(&n, "var", "2", (float[]){7, 8}, 2);
-  int id = nb_layer(&n, "BatchNormInference", "opset1", "epsilon=\"0.001\"", (int[]){ga, be, p, me, va}, 5,
-                    "2;2;1,2,4,4;2;2", "1,2,4,4", "FP32");
+  int id = nb_layer(&n, "BatchNormInference", "opset1", "epsilon=\"0.001\"",
+                    (int[]){ga, be, p, me, va}, 5, "2;2;1,2,4,4;2;2", "1,2,4,4", "FP32");
   nb_results(&n, id, 5, 1, "1,2,4,4");
   IrGraph *g = nb_load(&n, a);
   const IrNode *bn = only(g, "BatchNormalization");
@@ -626,7 +660,8 @@ static void ir_read__topk_i32_indices_get_a_cast(void **state) {
   nb_begin(&n);
   int p = nb_param(&n, "x", "f32", "1,10");
   int k = nb_i64(&n, "k", "", (int64_t[]){3}, 1);
-  int id = nb_layer(&n, "TopK", "opset3", "axis=\"1\" mode=\"max\" sort=\"value\" index_element_type=\"i32\"",
+  int id = nb_layer(&n, "TopK", "opset3",
+                    "axis=\"1\" mode=\"max\" sort=\"value\" index_element_type=\"i32\"",
                     (int[]){p, k}, 2, "1,10;", "FP32:1,3;I32:1,3", NULL);
   nb_results(&n, id, 2, 2, "1,3;1,3");
   IrGraph *g = nb_load(&n, a);
@@ -645,7 +680,8 @@ static void ir_read__mvn_over_spatial_is_instance_norm(void **state) {
   nb_begin(&n);
   int p = nb_param(&n, "x", "f32", "1,3,4,4");
   int ax = nb_i64(&n, "axes", "2", (int64_t[]){2, 3}, 2);
-  int id = nb_layer(&n, "MVN", "opset6", "eps=\"1e-5\" eps_mode=\"inside_sqrt\" normalize_variance=\"true\"",
+  int id = nb_layer(&n, "MVN", "opset6",
+                    "eps=\"1e-5\" eps_mode=\"inside_sqrt\" normalize_variance=\"true\"",
                     (int[]){p, ax}, 2, "1,3,4,4;2", "1,3,4,4", "FP32");
   nb_results(&n, id, 2, 1, "1,3,4,4");
   IrGraph *g = nb_load(&n, a);
@@ -656,7 +692,8 @@ static void ir_read__mvn_over_spatial_is_instance_norm(void **state) {
   nb_begin(&n);
   p = nb_param(&n, "x", "f32", "1,3,4,4");
   ax = nb_i64(&n, "axes", "3", (int64_t[]){1, 2, 3}, 3);
-  id = nb_layer(&n, "MVN", "opset6", "eps=\"1e-5\" eps_mode=\"outside_sqrt\" normalize_variance=\"true\"",
+  id = nb_layer(&n, "MVN", "opset6",
+                "eps=\"1e-5\" eps_mode=\"outside_sqrt\" normalize_variance=\"true\"",
                 (int[]){p, ax}, 2, "1,3,4,4;3", "1,3,4,4", "FP32");
   nb_results(&n, id, 2, 1, "1,3,4,4");
   g = nb_load(&n, a);
@@ -673,13 +710,15 @@ static void ir_read__matmul_transpose_and_bias_to_gemm(void **state) {
   float w[6 * 4] = {0}, bias[6] = {1, 2, 3, 4, 5, 6};
   int p = nb_param(&n, "x", "f32", "2,4");
   int wt = nb_f32(&n, "w", "6,4", w, 24);
-  int mm = nb_layer(&n, "MatMul", "opset1", "transpose_a=\"false\" transpose_b=\"true\"", (int[]){p, wt}, 2,
-                    "2,4;6,4", "2,6", "FP32");
+  int mm = nb_layer(&n, "MatMul", "opset1", "transpose_a=\"false\" transpose_b=\"true\"",
+                    (int[]){p, wt}, 2, "2,4;6,4", "2,6", "FP32");
   int b = nb_f32(&n, "bias", "1,6", bias, 6);
   int id = n.next_id++;
   layer(&n.x, id, "fc", "Add", "opset1", NULL, "2,6;1,6", "2,6", "FP32");
-  n.edges[n.n_edges][0] = mm, n.edges[n.n_edges][1] = 2, n.edges[n.n_edges][2] = id, n.edges[n.n_edges++][3] = 0;
-  n.edges[n.n_edges][0] = b, n.edges[n.n_edges][1] = 0, n.edges[n.n_edges][2] = id, n.edges[n.n_edges++][3] = 1;
+  n.edges[n.n_edges][0] = mm, n.edges[n.n_edges][1] = 2, n.edges[n.n_edges][2] = id,
+  n.edges[n.n_edges++][3] = 0;
+  n.edges[n.n_edges][0] = b, n.edges[n.n_edges][1] = 0, n.edges[n.n_edges][2] = id,
+  n.edges[n.n_edges++][3] = 1;
   nb_results(&n, id, 2, 1, "2,6");
   IrGraph *g = nb_load(&n, a);
   assert_int_equal(g->n_nodes, 1);
@@ -714,7 +753,8 @@ static void op_list(const IrGraph *g, char *buf, size_t size) {
     }
   size_t k = 0;
   buf[0] = 0;
-  for (int i = 0; i < n && k + 64 < size; i++) k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? " " : "", ops[i]);
+  for (int i = 0; i < n && k + 64 < size; i++)
+    k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? " " : "", ops[i]);
 }
 
 /* ONNX bytes -> graph (inferred) -> IR v11 -> graph (inferred); checks ops and output shapes.
@@ -742,12 +782,15 @@ static bool roundtrip(const uint8_t *onnx, size_t len, const char *what, const c
   assert_int_equal(rc, 0);
   rc = fe_ir_load_mem(&h, a, (const char *)xml.data, xml.len, bin.data, bin.len, "rt.xml", &err);
   if (rc == 0) rc = ir_infer(h, &err);
-  if (rc) fprintf(stderr, "%s: read: %s (%s)\n%.*s\n", what, err.msg, err.node, (int)xml.len, (const char *)xml.data);
+  if (rc)
+    fprintf(stderr, "%s: read: %s (%s)\n%.*s\n", what, err.msg, err.node, (int)xml.len,
+            (const char *)xml.data);
   assert_int_equal(rc, 0);
   char a_ops[8192], b_ops[8192];
   op_list(g, a_ops, sizeof a_ops);
   op_list(h, b_ops, sizeof b_ops);
-  if (strcmp(want_ops ? want_ops : a_ops, b_ops)) fprintf(stderr, "%s:\n onnx: %s\n   ir: %s\n", what, a_ops, b_ops);
+  if (strcmp(want_ops ? want_ops : a_ops, b_ops))
+    fprintf(stderr, "%s:\n onnx: %s\n   ir: %s\n", what, a_ops, b_ops);
   assert_string_equal(want_ops ? want_ops : a_ops, b_ops);
   assert_int_equal(g->n_inputs, h->n_inputs);
   assert_int_equal(g->n_outputs, h->n_outputs);
@@ -758,7 +801,8 @@ static bool roundtrip(const uint8_t *onnx, size_t len, const char *what, const c
     for (int d = 0; d < x->rank; d++) assert_int_equal(x->dims[d], y->dims[d]);
     assert_int_equal(x->dtype, y->dtype);
   }
-  for (int i = 0; i < g->n_inputs; i++) assert_string_equal(g->tensors[g->inputs[i]].name, h->tensors[h->inputs[i]].name);
+  for (int i = 0; i < g->n_inputs; i++)
+    assert_string_equal(g->tensors[g->inputs[i]].name, h->tensors[h->inputs[i]].name);
   buf_free(&xml);
   buf_free(&bin);
   ir_release(g);
@@ -786,8 +830,9 @@ static OnnxBuilder *one(const char *name) {
 
 static void ir_read__roundtrip_unary_ops(void **state) {
   (void)state;
-  static const char *const OPS[] = {"Relu", "Sigmoid", "Tanh", "HardSwish", "Exp", "Log", "Sqrt", "Abs",
-                                    "Floor", "Ceil", "Neg", "Elu", "HardSigmoid", "LeakyRelu"};
+  static const char *const OPS[] = {"Relu", "Sigmoid", "Tanh",        "HardSwish", "Exp",
+                                    "Log",  "Sqrt",    "Abs",         "Floor",     "Ceil",
+                                    "Neg",  "Elu",     "HardSigmoid", "LeakyRelu"};
   for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
     OnnxBuilder *ob = one(OPS[i]);
     ob_node(ob, OPS[i], "n", 1, (const char *[]){"x"}, 1, (const char *[]){"y"});
@@ -847,7 +892,8 @@ static void ir_read__roundtrip_vision_net(void **state) {
   ob_node(ob, "Conv", "conv1", 3, (const char *[]){"x", "w1", "b1"}, 1, (const char *[]){"c1"});
   ob_attr_ints(ob, "pads", 4, (int64_t[]){1, 1, 1, 1});
   ob_attr_ints(ob, "strides", 2, (int64_t[]){2, 2});
-  ob_node(ob, "BatchNormalization", "bn", 5, (const char *[]){"c1", "g", "be", "m", "v"}, 1, (const char *[]){"n1"});
+  ob_node(ob, "BatchNormalization", "bn", 5, (const char *[]){"c1", "g", "be", "m", "v"}, 1,
+          (const char *[]){"n1"});
   ob_node(ob, "Relu", "relu1", 1, (const char *[]){"n1"}, 1, (const char *[]){"r1"});
   ob_node(ob, "Conv", "conv2", 3, (const char *[]){"r1", "w2", "b2"}, 1, (const char *[]){"c2"});
   ob_attr_int(ob, "group", 4);
@@ -882,7 +928,8 @@ static void ir_read__roundtrip_shape_ops(void **state) {
   ob_init_i64(ob, "rax", 1, (int64_t[]){1}, (int64_t[]){1});
   ob_node(ob, "Split", "split", 2, (const char *[]){"x", "split"}, 2, (const char *[]){"s1", "s3"});
   ob_attr_int(ob, "axis", 1);
-  ob_node(ob, "Slice", "slice", 4, (const char *[]){"s3", "st", "en", "ax"}, 1, (const char *[]){"sl"});
+  ob_node(ob, "Slice", "slice", 4, (const char *[]){"s3", "st", "en", "ax"}, 1,
+          (const char *[]){"sl"});
   ob_node(ob, "Pad", "pad", 2, (const char *[]){"sl", "pads"}, 1, (const char *[]){"pd"});
   ob_node(ob, "Resize", "up", 3, (const char *[]){"s1", "", "scales"}, 1, (const char *[]){"u"});
   ob_attr_string(ob, "mode", "nearest");
@@ -983,8 +1030,9 @@ static void real_one(const char *xml, const char *bin) {
     snprintf(unk + l, sizeof unk - l, " %s", g->nodes[i].op_type);
   }
   rc = ir_infer(g, &err);
-  fprintf(stderr, "%s: %d nodes (%d known, %d unknown:%s), %d inputs, %d outputs, infer %s%s\n", xml, g->n_nodes,
-          known, unknown, unk, g->n_inputs, g->n_outputs, rc ? "failed: " : "ok", rc ? err.msg : "");
+  fprintf(stderr, "%s: %d nodes (%d known, %d unknown:%s), %d inputs, %d outputs, infer %s%s\n",
+          xml, g->n_nodes, known, unknown, unk, g->n_inputs, g->n_outputs, rc ? "failed: " : "ok",
+          rc ? err.msg : "");
   assert_int_equal(rc, 0);
   assert_true(g->n_inputs == 1 && g->n_outputs >= 1);
   for (int i = 0; i < g->n_outputs; i++) assert_true(ir_numel(&g->tensors[g->outputs[i]]) > 0);
@@ -997,12 +1045,15 @@ static void ir_read__real_files_load(void **state) {
     skip();
     return;
   }
-  real_one("real-models/openvino-ir/hand_landmark/hand_landmark.xml", "real-models/openvino-ir/hand_landmark/hand_landmark.bin");
-  real_one("real-models/openvino-ir/facial_cartoonization_256x256/facial_cartoonization_256x256.xml",
-           "real-models/openvino-ir/facial_cartoonization_256x256/facial_cartoonization_256x256.bin");
+  real_one("real-models/openvino-ir/hand_landmark/hand_landmark.xml",
+           "real-models/openvino-ir/hand_landmark/hand_landmark.bin");
+  real_one(
+      "real-models/openvino-ir/facial_cartoonization_256x256/facial_cartoonization_256x256.xml",
+      "real-models/openvino-ir/facial_cartoonization_256x256/facial_cartoonization_256x256.bin");
   real_one("real-blobs/face-detection-retail-0004/face-detection-retail-0004.xml",
            "real-blobs/face-detection-retail-0004/face-detection-retail-0004.bin");
-  real_one("real-blobs/person-detection-retail-0013/definition.xml", "real-blobs/person-detection-retail-0013/weights.bin");
+  real_one("real-blobs/person-detection-retail-0013/definition.xml",
+           "real-blobs/person-detection-retail-0013/weights.bin");
 }
 
 static void ir_read__missing_weights_file_is_an_io_error(void **state) {

@@ -26,7 +26,8 @@ static int out(IrGraph *g, int n, const char *name, DType dt, int rank, const in
   return t;
 }
 
-static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
+static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims,
+               const void *data) {
   int t = ir_add_tensor(g, name);
   ir_set_const(g, t, dt, rank, dims, data);
   return t;
@@ -77,7 +78,8 @@ static void ir_write_ok(Ir *ir, const IrGraph *g) {
   int rc = be_irxml_write(g, "net1", &ir->xml, &ir->bin, &err);
   if (rc != 0) fprintf(stderr, "be_irxml_write: %s\n", err.msg);
   assert_int_equal(rc, 0);
-  ir->doc = xmlReadMemory((const char *)ir->xml.data, (int)ir->xml.len, "ir.xml", NULL, XML_PARSE_NONET);
+  ir->doc =
+      xmlReadMemory((const char *)ir->xml.data, (int)ir->xml.len, "ir.xml", NULL, XML_PARSE_NONET);
   assert_non_null(ir->doc);
 }
 
@@ -123,12 +125,12 @@ static int xc(const Ir *ir, const char *fmt, ...) {
   return c;
 }
 
-#define assert_xs(ir, want, ...)                \
-  do {                                          \
-    char *got_ = xs(ir, __VA_ARGS__);           \
+#define assert_xs(ir, want, ...)                                            \
+  do {                                                                      \
+    char *got_ = xs(ir, __VA_ARGS__);                                       \
     if (strcmp(got_, want) != 0) fprintf(stderr, "xpath got '%s'\n", got_); \
-    assert_string_equal(got_, want);            \
-    free(got_);                                 \
+    assert_string_equal(got_, want);                                        \
+    free(got_);                                                             \
   } while (0)
 
 /* Layer id (as a number) of the only layer matching the predicate. */
@@ -141,8 +143,10 @@ static int layer_id(const Ir *ir, const char *pred) {
 }
 
 static bool has_edge(const Ir *ir, int fl, int fp, int tl, int tp) {
-  return xc(ir, "/net/edges/edge[@from-layer='%d' and @from-port='%d' and @to-layer='%d' and @to-port='%d']", fl, fp,
-            tl, tp) == 1;
+  return xc(ir,
+            "/net/edges/edge[@from-layer='%d' and @from-port='%d' and @to-layer='%d' and "
+            "@to-port='%d']",
+            fl, fp, tl, tp) == 1;
 }
 
 /* The bytes of the Const layer matching pred; checks they lie inside the .bin. */
@@ -463,7 +467,8 @@ static void irxml__unknown_op_keeps_its_type(void **state) {
   assert_xs(&ir, "unknown", "//layer[@type='DeformConv' and @name='dc']/@version");
   assert_xs(&ir, "3,3", "//layer[@type='DeformConv']/data/@kernel_shape");
   assert_xs(&ir, "fancy", "//layer[@type='DeformConv']/data/@mode");
-  assert_true(has_edge(&ir, layer_id(&ir, "@type='DeformConv'"), 1, layer_id(&ir, "@type='Relu'"), 0));
+  assert_true(
+      has_edge(&ir, layer_id(&ir, "@type='DeformConv'"), 1, layer_id(&ir, "@type='Relu'"), 0));
   ir_done(&ir);
   arena_free(a);
 }

@@ -94,7 +94,8 @@ static void job__fits_then_poll_reports_the_overrun(void **state) {
   assert_int_equal(job_poll(&err), -1);
   assert_int_equal(err.code, ERR_OOM);
   assert_string_equal(err.node, "conv7");
-  assert_string_equal(err.msg, "needs 2097152 bytes more with 0 held, over the model's memory limit of 1048576 (--max-model-mb)");
+  assert_string_equal(err.msg, "needs 2097152 bytes more with 0 held, over the model's memory "
+                               "limit of 1048576 (--max-model-mb)");
   job_end(j);
   free(j);
 }
@@ -112,8 +113,10 @@ static void job__charge_past_the_limit_is_reported_with_the_stage(void **state) 
   assert_int_equal(job_poll(&err), -1);
   assert_int_equal(err.code, ERR_OOM);
   assert_string_equal(err.node, "");
-  assert_string_equal(err.msg, "while writing the blob: needs 4194304 bytes more with 0 held, over the model's memory limit "
-                               "of 1048576 (--max-model-mb)");
+  assert_string_equal(
+      err.msg,
+      "while writing the blob: needs 4194304 bytes more with 0 held, over the model's memory limit "
+      "of 1048576 (--max-model-mb)");
   buf_free(&b);
   job_end(j);
   free(j);
@@ -194,7 +197,8 @@ static void job__failed_allocation_unwinds_everything(void **state) {
     assert_int_equal(err.code, ERR_OOM);
     assert_string_equal(err.node, "concat_9");
     char want[200]; /* the chunk asked for: the block and the chunk header (32 bytes) */
-    snprintf(want, sizeof want, "out of memory: an allocation of %zu bytes failed (base.c:", HUGE_ALLOC + 32);
+    snprintf(want, sizeof want,
+             "out of memory: an allocation of %zu bytes failed (base.c:", HUGE_ALLOC + 32);
     assert_true(strncmp(err.msg, want, strlen(want)) == 0);
   }
   assert_int_equal(u->reached, 0);
@@ -298,8 +302,10 @@ static void job__folding_frees_what_nothing_reads(void **state) {
     assert_int_equal(ir_numel(t), N + 1);
     assert_non_null(t->data);
     for (int64_t i = 0; i < N + 1; i++) assert_true(ir_const_f64(t, i) == 0.5);
-    if (drop) assert_null(g->tensors[mid].data);
-    else assert_int_equal(ir_numel(&g->tensors[mid]), 151), assert_non_null(g->tensors[mid].data);
+    if (drop)
+      assert_null(g->tensors[mid].data);
+    else
+      assert_int_equal(ir_numel(&g->tensors[mid]), 151), assert_non_null(g->tensors[mid].data);
     peak[drop] = j->peak;
     ir_release(g);
     arena_free(a);
@@ -336,8 +342,15 @@ static void job__compile_budget_names_the_node(void **state) {
   ob_output(ob, "y", OB_FLOAT, 1, D(1000000));
   const char *path = save_model(ob, dir, "amp.onnx");
   CompInput in = {0};
-  CompileOptions opt = {.model_name = "amp", .source = path, .inputs = &in, .n_inputs = 1, .shaves = 4,
-                        .cmx_slices = 4, .openvino = "2022.1", .want_ir = true, .want_blob = true,
+  CompileOptions opt = {.model_name = "amp",
+                        .source = path,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1",
+                        .want_ir = true,
+                        .want_blob = true,
                         .limits = {.max_model_bytes = 2 << 20}};
   CompileResult res;
   Err err = {0};
@@ -372,8 +385,16 @@ static void job__compile_stops_when_asked(void **state) {
   const char *path = save_model(ob, dir, "c.onnx");
   volatile sig_atomic_t stop = 1;
   CompInput in = {0};
-  CompileOptions opt = {.model_name = "c", .source = path, .inputs = &in, .n_inputs = 1, .shaves = 4,
-                        .cmx_slices = 4, .openvino = "2022.1", .want_ir = true, .want_blob = true, .stop = &stop};
+  CompileOptions opt = {.model_name = "c",
+                        .source = path,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1",
+                        .want_ir = true,
+                        .want_blob = true,
+                        .stop = &stop};
   CompileResult res;
   Err err = {0};
   assert_int_equal(compile_model(&res, &opt, &err), -1);

@@ -48,68 +48,67 @@ static int load(Fx *f, const char *text, Manifest **m, Err *err) {
 }
 
 /* Loading text fails with exactly this error (code, line, model, message). */
-#define EXPECT_ERR(f, text, code_, line_, model_, msg_)          \
-  do {                                                           \
-    Manifest *m_ = NULL;                                         \
-    Err e_ = {0};                                                \
-    assert_int_equal(load((f), (text), &m_, &e_), -1);           \
-    assert_null(m_);                                             \
-    assert_string_equal(e_.msg, (msg_));                         \
-    assert_int_equal(e_.code, (code_));                          \
-    assert_int_equal(e_.line, (line_));                          \
-    assert_string_equal(e_.model, (model_));                     \
-    assert_string_equal(e_.file, (f)->path);                     \
+#define EXPECT_ERR(f, text, code_, line_, model_, msg_) \
+  do {                                                  \
+    Manifest *m_ = NULL;                                \
+    Err e_ = {0};                                       \
+    assert_int_equal(load((f), (text), &m_, &e_), -1);  \
+    assert_null(m_);                                    \
+    assert_string_equal(e_.msg, (msg_));                \
+    assert_int_equal(e_.code, (code_));                 \
+    assert_int_equal(e_.line, (line_));                 \
+    assert_string_equal(e_.model, (model_));            \
+    assert_string_equal(e_.file, (f)->path);            \
   } while (0)
 
 #define HEAD "version: 1\nmodels:\n"
 
 /* ---- valid manifests --------------------------------------------------------------------- */
 
-static const char FULL[] =
-    "# demo zoo\n"                                       /* 1 */
-    "version: 1\n"                                       /* 2 */
-    "defaults:\n"                                        /* 3 */
-    "  data_type: FP16\n"                                /* 4 */
-    "  shaves: 8\n"                                      /* 5 */
-    "  openvino: \"2021.4\"\n"                           /* 6 */
-    "  mean_values: [127.5, 127.5, 127.5]\n"             /* 7 */
-    "  scale_values: 255\n"                              /* 8 */
-    "  reverse_input_channels: true\n"                   /* 9 */
-    "models:\n"                                          /* 10 */
-    "  - name: mobilenet_v2\n"                           /* 11 */
-    "    source: a.onnx\n"                               /* 12 */
-    "    inputs:\n"                                      /* 13 */
-    "      - name: input\n"                              /* 14 */
-    "        shape: [1, 3, 224, 224]\n"                  /* 15 */
-    "        layout: nchw->NHWC\n"                       /* 16 */
-    "        mean_values: [123.675, 116.28, 103.53]\n"   /* 17 */
-    "        scale_values: [58.395, 57.12, 57.375]\n"    /* 18 */
-    "        precision: u8\n"                            /* 19 */
-    "    shaves: 4\n"                                    /* 20 */
-    "  - name: yolo.v5-n\n"                              /* 21 */
-    "    source: zoo/m.xml\n"                            /* 22 */
-    "    layout: NHWC\n"                                 /* 23 */
-    "    mean_values: 0\n"                               /* 24 */
-    "    precision: half\n"                              /* 25 */
-    "    data_type: fp32\n"                              /* 26 */
-    "    output_precision: FP32\n"                       /* 27 */
-    "    openvino: 2022.1\n"                             /* 28 */
-    "    reverse_input_channels: no\n"                   /* 29 */
-    "    cmx_slices: 10\n"                               /* 30 */
-    "  - name: two\n"                                    /* 31 */
-    "    source: b.onnx\n"                               /* 32 */
-    "    inputs:\n"                                      /* 33 */
-    "      - name: image\n"                              /* 34 */
-    "        shape: [1, 224, 224, 3]\n"                  /* 35 */
-    "        layout: NHWC\n"                             /* 36 */
-    "        scale_values: [1, 2, 3]\n"                  /* 37 */
-    "      - name: meta\n"                               /* 38 */
-    "        precision: FP32\n"                          /* 39 */
-    "        layout: NC\n"                               /* 40 */
-    "        shape: [1, 10]\n"                           /* 41 */
-    "        mean_values: -1.5\n"                        /* 42 */
-    "        scale_values: [2]\n"                        /* 43 */
-    "        reverse_input_channels: false\n";           /* 44 */
+static const char FULL[] = "# demo zoo\n"                                     /* 1 */
+                           "version: 1\n"                                     /* 2 */
+                           "defaults:\n"                                      /* 3 */
+                           "  data_type: FP16\n"                              /* 4 */
+                           "  shaves: 8\n"                                    /* 5 */
+                           "  openvino: \"2021.4\"\n"                         /* 6 */
+                           "  mean_values: [127.5, 127.5, 127.5]\n"           /* 7 */
+                           "  scale_values: 255\n"                            /* 8 */
+                           "  reverse_input_channels: true\n"                 /* 9 */
+                           "models:\n"                                        /* 10 */
+                           "  - name: mobilenet_v2\n"                         /* 11 */
+                           "    source: a.onnx\n"                             /* 12 */
+                           "    inputs:\n"                                    /* 13 */
+                           "      - name: input\n"                            /* 14 */
+                           "        shape: [1, 3, 224, 224]\n"                /* 15 */
+                           "        layout: nchw->NHWC\n"                     /* 16 */
+                           "        mean_values: [123.675, 116.28, 103.53]\n" /* 17 */
+                           "        scale_values: [58.395, 57.12, 57.375]\n"  /* 18 */
+                           "        precision: u8\n"                          /* 19 */
+                           "    shaves: 4\n"                                  /* 20 */
+                           "  - name: yolo.v5-n\n"                            /* 21 */
+                           "    source: zoo/m.xml\n"                          /* 22 */
+                           "    layout: NHWC\n"                               /* 23 */
+                           "    mean_values: 0\n"                             /* 24 */
+                           "    precision: half\n"                            /* 25 */
+                           "    data_type: fp32\n"                            /* 26 */
+                           "    output_precision: FP32\n"                     /* 27 */
+                           "    openvino: 2022.1\n"                           /* 28 */
+                           "    reverse_input_channels: no\n"                 /* 29 */
+                           "    cmx_slices: 10\n"                             /* 30 */
+                           "  - name: two\n"                                  /* 31 */
+                           "    source: b.onnx\n"                             /* 32 */
+                           "    inputs:\n"                                    /* 33 */
+                           "      - name: image\n"                            /* 34 */
+                           "        shape: [1, 224, 224, 3]\n"                /* 35 */
+                           "        layout: NHWC\n"                           /* 36 */
+                           "        scale_values: [1, 2, 3]\n"                /* 37 */
+                           "      - name: meta\n"                             /* 38 */
+                           "        precision: FP32\n"                        /* 39 */
+                           "        layout: NC\n"                             /* 40 */
+                           "        shape: [1, 10]\n"                         /* 41 */
+                           "        mean_values: -1.5\n"                      /* 42 */
+                           "        scale_values: [2]\n"                      /* 43 */
+                           "        reverse_input_channels: false\n";         /* 44 */
 
 static void manifest__loads_full_manifest(void **state) {
   Fx *f = *state;
@@ -234,15 +233,14 @@ static void manifest__accepts_spelling_variants(void **state) {
   Fx *f = *state;
   Manifest *m = NULL;
   Err err = {0};
-  const char *text = HEAD
-      "  - name: a\n"
-      "    source: a.onnx\n"
-      "    data_type: Half\n"
-      "    output_precision: float32\n"
-      "    layout: ' chw -> hwc '\n"
-      "    precision: FLOAT16\n"
-      "    reverse_input_channels: Yes\n"
-      "    shaves: '3'\n";
+  const char *text = HEAD "  - name: a\n"
+                          "    source: a.onnx\n"
+                          "    data_type: Half\n"
+                          "    output_precision: float32\n"
+                          "    layout: ' chw -> hwc '\n"
+                          "    precision: FLOAT16\n"
+                          "    reverse_input_channels: Yes\n"
+                          "    shaves: '3'\n";
   assert_int_equal(load(f, text, &m, &err), 0);
   const ManifestModel *a = &m->models[0];
   assert_int_equal(a->data_type, PREC_FP16);
@@ -321,8 +319,7 @@ static void manifest__rejects_huge_file(void **state) {
 }
 
 static void manifest__rejects_yaml_syntax_error(void **state) {
-  EXPECT_ERR((Fx *)*state,
-             HEAD "  - name: a\n   source: a.onnx\n", ERR_MANIFEST, 4, "",
+  EXPECT_ERR((Fx *)*state, HEAD "  - name: a\n   source: a.onnx\n", ERR_MANIFEST, 4, "",
              "yaml syntax error: did not find expected '-' indicator "
              "(while parsing a block collection at line 3)");
   EXPECT_ERR((Fx *)*state, "version: 1\nmodels: [a, b\n", ERR_MANIFEST, 3, "",
@@ -376,10 +373,10 @@ static void manifest__rejects_missing_version(void **state) {
 }
 
 static void manifest__rejects_wrong_version(void **state) {
-  EXPECT_ERR((Fx *)*state, "version: 2\nmodels:\n  - {name: a, source: a.onnx}\n", ERR_MANIFEST,
-             1, "", "unsupported manifest version 2 (expected 1)");
-  EXPECT_ERR((Fx *)*state, "version: one\nmodels:\n  - {name: a, source: a.onnx}\n",
-             ERR_MANIFEST, 1, "", "'version' must be an integer");
+  EXPECT_ERR((Fx *)*state, "version: 2\nmodels:\n  - {name: a, source: a.onnx}\n", ERR_MANIFEST, 1,
+             "", "unsupported manifest version 2 (expected 1)");
+  EXPECT_ERR((Fx *)*state, "version: one\nmodels:\n  - {name: a, source: a.onnx}\n", ERR_MANIFEST,
+             1, "", "'version' must be an integer");
 }
 
 static void manifest__rejects_missing_models(void **state) {
@@ -397,9 +394,8 @@ static void manifest__rejects_empty_models(void **state) {
 }
 
 static void manifest__rejects_unknown_key(void **state) {
-  EXPECT_ERR((Fx *)*state,
-             HEAD "  - name: ssd\n    source: a.onnx\n    mean_value: [1, 2, 3]\n", ERR_MANIFEST, 5,
-             "ssd", "unknown key 'mean_value' (did you mean 'mean_values'?)");
+  EXPECT_ERR((Fx *)*state, HEAD "  - name: ssd\n    source: a.onnx\n    mean_value: [1, 2, 3]\n",
+             ERR_MANIFEST, 5, "ssd", "unknown key 'mean_value' (did you mean 'mean_values'?)");
   EXPECT_ERR((Fx *)*state, "version: 1\nmodel:\n  - {name: a, source: a.onnx}\n", ERR_MANIFEST, 2,
              "", "unknown key 'model' (did you mean 'models'?)");
   EXPECT_ERR((Fx *)*state, HEAD "  - {name: a, source: a.onnx, colour: red}\n", ERR_MANIFEST, 3,
@@ -409,9 +405,10 @@ static void manifest__rejects_unknown_key(void **state) {
 static void manifest__rejects_key_at_wrong_level(void **state) {
   EXPECT_ERR((Fx *)*state,
              HEAD "  - name: a\n    source: a.onnx\n    inputs:\n      - {name: x, shaves: 4}\n",
-             ERR_MANIFEST, 6, "a", "unknown key 'shaves' (it belongs to the model, not to an input)");
-  EXPECT_ERR((Fx *)*state, "version: 1\ndefaults:\n  source: a.onnx\nmodels: []\n", ERR_MANIFEST,
-             3, "", "unknown key 'source' (it belongs to a model, not to defaults)");
+             ERR_MANIFEST, 6, "a",
+             "unknown key 'shaves' (it belongs to the model, not to an input)");
+  EXPECT_ERR((Fx *)*state, "version: 1\ndefaults:\n  source: a.onnx\nmodels: []\n", ERR_MANIFEST, 3,
+             "", "unknown key 'source' (it belongs to a model, not to defaults)");
 }
 
 static void manifest__rejects_duplicate_key(void **state) {
@@ -449,8 +446,8 @@ static void manifest__rejects_model_entry_not_mapping(void **state) {
 static void manifest__rejects_missing_source_file(void **state) {
   Fx *f = *state;
   char want[4600];
-  snprintf(want, sizeof want, "source file 'zoo/nope.onnx' not found (looked for '%s/zoo/nope.onnx')",
-           f->dir);
+  snprintf(want, sizeof want,
+           "source file 'zoo/nope.onnx' not found (looked for '%s/zoo/nope.onnx')", f->dir);
   EXPECT_ERR(f, HEAD "  - name: a\n    source: a.onnx\n  - name: b\n    source: zoo/nope.onnx\n",
              ERR_MANIFEST, 6, "b", want);
   EXPECT_ERR(f, HEAD "  - name: a\n    source: zoo\n", ERR_MANIFEST, 4, "a",
@@ -525,7 +522,8 @@ static void manifest__rejects_unknown_layout(void **state) {
              "unknown layout 'NCWH' (expected NCHW, NHWC, CHW, HWC, NC or C, optionally "
              "MODEL->FRAME such as NCHW->NHWC)");
   EXPECT_ERR((Fx *)*state, HEAD "  - name: a\n    source: a.onnx\n    layout: NCHW->HWC\n",
-             ERR_MANIFEST, 5, "a", "layout 'NCHW->HWC': both sides of '->' must have the same dims");
+             ERR_MANIFEST, 5, "a",
+             "layout 'NCHW->HWC': both sides of '->' must have the same dims");
 }
 
 static void manifest__rejects_unknown_precision(void **state) {
@@ -612,8 +610,8 @@ static void manifest__rejects_non_positive_shape(void **state) {
              ERR_MANIFEST, 5, "a", "'shape' dims must be positive, got -1");
   EXPECT_ERR((Fx *)*state, HEAD "  - name: a\n    source: a.onnx\n    shape: [1, 3.5]\n",
              ERR_MANIFEST, 5, "a", "'shape' must be a list of integers");
-  EXPECT_ERR((Fx *)*state, HEAD "  - name: a\n    source: a.onnx\n    shape: []\n", ERR_MANIFEST,
-             5, "a", "'shape' must not be empty");
+  EXPECT_ERR((Fx *)*state, HEAD "  - name: a\n    source: a.onnx\n    shape: []\n", ERR_MANIFEST, 5,
+             "a", "'shape' must not be empty");
 }
 
 static void manifest__rejects_too_many_dims(void **state) {
@@ -623,9 +621,10 @@ static void manifest__rejects_too_many_dims(void **state) {
 }
 
 static void manifest__rejects_shorthand_beside_inputs(void **state) {
-  EXPECT_ERR((Fx *)*state,
-             HEAD "  - name: a\n    source: a.onnx\n    layout: NCHW\n    inputs:\n      - name: x\n",
-             ERR_MANIFEST, 5, "a", "'layout' cannot be given beside 'inputs': put it in an input entry");
+  EXPECT_ERR(
+      (Fx *)*state,
+      HEAD "  - name: a\n    source: a.onnx\n    layout: NCHW\n    inputs:\n      - name: x\n",
+      ERR_MANIFEST, 5, "a", "'layout' cannot be given beside 'inputs': put it in an input entry");
 }
 
 static void manifest__rejects_bad_input_names(void **state) {

@@ -16,17 +16,20 @@
 /* A model with every field report_json.c writes. */
 static json_t *model(const char *name, const char *status) {
   json_t *m = json_pack(
-      "{s:s,s:s,s:s,s:{s:s,s:i,s:i,s:s},s:i,s:{s:i,s:i,s:i,s:i,s:i,s:i},s:{s:{s:i,s:i,s:i,s:i}},s:i,"
+      "{s:s,s:s,s:s,s:{s:s,s:i,s:i,s:s},s:i,s:{s:i,s:i,s:i,s:i,s:i,s:i},s:{s:{s:i,s:i,s:i,s:i}},s:"
+      "i,"
       "s:[{s:s,s:s,s:s,s:s,s:{s:[f,f,f],s:[f,f,f],s:b,s:s}}],s:[{s:s,s:s,s:s,s:s}],s:[],s:[],"
       "s:{s:i,s:i},s:{},s:{s:f,s:f,s:f,s:f}}",
-      "name", name, "source", "zoo/m.onnx", "status", status, "options", "data_type", "FP16", "shaves", 6,
-      "cmx_slices", 6, "openvino", "2022.1", "opset", 13, "nodes", "source", 3, "live", 3, "folded", 0, "supported",
-      3, "converted", 0, "unsupported", 0, "ops", "Conv", "supported", 3, "converted", 0, "unsupported", 0, "folded",
-      0, "parameters", 1234, "inputs", "name", "input", "shape", "1x3x224x224", "precision", "U8", "layout", "NCHW",
-      "preprocessing", "mean_values", 123.675, 116.28, 103.53, "scale_values", 58.395, 57.12, 57.375,
-      "reverse_input_channels", 1, "frame_layout", "", "outputs", "name", "out", "shape", "1x1000", "precision",
-      "FP16", "layout", "NC", "unsupported", "converted", "fp16", "weights_saturated", 0, "weights_underflowed", 0,
-      "outputs_written", "timings", "load_s", 0.01, "passes_s", 0.02, "backend_s", 0.03, "total_s", 0.06);
+      "name", name, "source", "zoo/m.onnx", "status", status, "options", "data_type", "FP16",
+      "shaves", 6, "cmx_slices", 6, "openvino", "2022.1", "opset", 13, "nodes", "source", 3, "live",
+      3, "folded", 0, "supported", 3, "converted", 0, "unsupported", 0, "ops", "Conv", "supported",
+      3, "converted", 0, "unsupported", 0, "folded", 0, "parameters", 1234, "inputs", "name",
+      "input", "shape", "1x3x224x224", "precision", "U8", "layout", "NCHW", "preprocessing",
+      "mean_values", 123.675, 116.28, 103.53, "scale_values", 58.395, 57.12, 57.375,
+      "reverse_input_channels", 1, "frame_layout", "", "outputs", "name", "out", "shape", "1x1000",
+      "precision", "FP16", "layout", "NC", "unsupported", "converted", "fp16", "weights_saturated",
+      0, "weights_underflowed", 0, "outputs_written", "timings", "load_s", 0.01, "passes_s", 0.02,
+      "backend_s", 0.03, "total_s", 0.06);
   assert_non_null(m);
   return m;
 }
@@ -34,9 +37,9 @@ static json_t *model(const char *name, const char *status) {
 /* A shard report holding the given models (stolen); the summary is deliberately wrong so the
  * tests see it recomputed. */
 static json_t *shard(json_t *m0, json_t *m1) {
-  json_t *r = json_pack("{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i,s:i},s:[]}", "schema_version", 1, "tool", "blobc 0.1.0",
-                        "manifest", "zoo.yaml", "summary", "models", 99, "ok", 99, "unsupported", 0, "error", 0,
-                        "skipped", 0, "models");
+  json_t *r = json_pack("{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i,s:i},s:[]}", "schema_version", 1, "tool",
+                        "blobc 0.1.0", "manifest", "zoo.yaml", "summary", "models", 99, "ok", 99,
+                        "unsupported", 0, "error", 0, "skipped", 0, "models");
   assert_non_null(r);
   if (m0) json_array_append_new(json_object_get(r, "models"), m0);
   if (m1) json_array_append_new(json_object_get(r, "models"), m1);
@@ -82,8 +85,9 @@ static void save(const char *path, json_t *doc) {
 /* Two shards: out-0 has c (ok) and a (unsupported), out-1 has b (error). */
 static void two_shards(const Fx *f) {
   json_t *b = model("b", "error");
-  json_object_set_new(b, "error", json_pack("{s:s,s:s,s:s,s:s}", "code", "parse", "node", "", "message", "truncated",
-                                            "line", "zoo/b.onnx: model 'b': truncated"));
+  json_object_set_new(b, "error",
+                      json_pack("{s:s,s:s,s:s,s:s}", "code", "parse", "node", "", "message",
+                                "truncated", "line", "zoo/b.onnx: model 'b': truncated"));
   save(f->a, shard(model("c", "ok"), model("a", "unsupported")));
   save(f->b, shard(b, NULL));
 }
@@ -235,12 +239,14 @@ static void merge__rejects_documents_that_are_not_reports(void **state) {
   } cases[] = {
       {"[1, 2]", "not a blobc report (the top level is not an object)"},
       {"{\"models\": []}", "not a blobc report (no integer 'schema_version')"},
-      {"{\"schema_version\": 2, \"manifest\": \"m\", \"models\": []}", "unsupported schema_version 2 (expected 1)"},
+      {"{\"schema_version\": 2, \"manifest\": \"m\", \"models\": []}",
+       "unsupported schema_version 2 (expected 1)"},
       {"{\"schema_version\": 1, \"manifest\": \"m\", \"models\": {}}", "'models' must be an array"},
       {"{\"schema_version\": 1, \"models\": []}", "'manifest' must be a string"},
       {"{\"schema_version\": 1, \"manifest\": \"m\", \"models\": [{\"status\": \"ok\"}]}",
        "models[0] has no string 'name'"},
-      {"{\"schema_version\": 1, \"manifest\": \"m\", \"models\": [{\"name\": \"x\", \"status\": \"done\"}]}",
+      {"{\"schema_version\": 1, \"manifest\": \"m\", \"models\": [{\"name\": \"x\", \"status\": "
+       "\"done\"}]}",
        "model 'x': unknown status 'done'"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -280,7 +286,8 @@ static void merge__keeps_a_cached_count_when_shards_have_one(void **state) {
   json_t *sum = json_object_get(doc, "summary");
   assert_int_equal(json_integer_value(json_object_get(sum, "cached")), 1);
   assert_int_equal(json_integer_value(json_object_get(sum, "skipped")), 1);
-  assert_string_equal(json_string_value(json_object_get(doc, "manifest")), "zoo.yaml"); /* the first's */
+  assert_string_equal(json_string_value(json_object_get(doc, "manifest")),
+                      "zoo.yaml"); /* the first's */
   assert_string_equal(json_string_value(json_object_get(doc, "tool")), "blobc " BLOBC_VERSION);
   json_decref(doc);
 }
@@ -306,12 +313,14 @@ static void merge__real_shards_validate_against_schema(void **state) {
            tu_demo_zoo(), tu_demo_zoo(), tu_demo_zoo(), tu_demo_zoo());
   tu_write(zoo, text);
   for (int i = 0; i < 2; i++) {
-    int rc = tu_run(&out, "'%s' build '%s' --shard %d/2 -q -o '%s/out-%d'", tu_blobc(), zoo, i, f->dir, i);
+    int rc = tu_run(&out, "'%s' build '%s' --shard %d/2 -q -o '%s/out-%d'", tu_blobc(), zoo, i,
+                    f->dir, i);
     assert_in_range(rc, 0, 1);
     free(out);
   }
   snprintf(cmd_dir, sizeof cmd_dir, "%s/merged", f->dir);
-  assert_int_equal(tu_run(&out, "'%s' report merge '%s' '%s' -o '%s'", tu_blobc(), f->a, f->b, cmd_dir), 0);
+  assert_int_equal(
+      tu_run(&out, "'%s' report merge '%s' '%s' -o '%s'", tu_blobc(), f->a, f->b, cmd_dir), 0);
   assert_non_null(strstr(out, "2 reports, 4 models merged"));
   free(out);
   char p[4400];
@@ -326,7 +335,8 @@ static void merge__real_shards_validate_against_schema(void **state) {
   json_decref(doc);
   /* bad input: exit 2 and one line `FILE: what is wrong` */
   tu_write(f->c, "nope");
-  assert_int_equal(tu_run(&out, "'%s' report merge '%s' '%s' -o '%s'", tu_blobc(), f->a, f->c, cmd_dir), 2);
+  assert_int_equal(
+      tu_run(&out, "'%s' report merge '%s' '%s' -o '%s'", tu_blobc(), f->a, f->c, cmd_dir), 2);
   char want[9000];
   snprintf(want, sizeof want, "%s:1: invalid json: '[' or '{' expected near 'nope'\n", f->c);
   assert_string_equal(out, want);

@@ -46,13 +46,14 @@
 #include "testutil.h"
 
 enum { M_NONE, M_W101, M_SWAP, M_BIAS, M_PAD, M_MEANSCALE, M_NOFLIP, M_ROUND, M_BSS, M_COUNT };
-static const char *const MUT_NAME[M_COUNT] = {"none", "weight*1.01", "swap-oc", "bias-drop", "pad",
-                                              "mean<->scale", "no-flip", "round-to-0", "bss-overlap"};
+static const char *const MUT_NAME[M_COUNT] = {"none",      "weight*1.01", "swap-oc",
+                                              "bias-drop", "pad",         "mean<->scale",
+                                              "no-flip",   "round-to-0",  "bss-overlap"};
 
 typedef struct {
   const char *file;
-  int side;  /* > 0: ONNX input rewritten to side x side */
-  bool u8;   /* U8 BGR frame with mean/scale/flip; else FP16 planar as the model takes it */
+  int side;     /* > 0: ONNX input rewritten to side x side */
+  bool u8;      /* U8 BGR frame with mean/scale/flip; else FP16 planar as the model takes it */
   bool shallow; /* at most 3 rounding steps deep: round-to-0 is injected (see below) */
 } ZooModel;
 
@@ -73,7 +74,8 @@ static void resize_onnx(const char *src, const char *dst, int side) {
       for (int d = 2; d < 4; d++) ty->tensor_type->shape->dim[d]->dim_value = side;
   }
   Onnx__TypeProto **keep = calloc(gp->n_output + 1, sizeof *keep);
-  for (size_t i = 0; i < gp->n_output; i++) keep[i] = gp->output[i]->type, gp->output[i]->type = NULL;
+  for (size_t i = 0; i < gp->n_output; i++)
+    keep[i] = gp->output[i]->type, gp->output[i]->type = NULL;
   Buf out = BUF_INIT;
   buf_reserve(&out, onnx__model_proto__get_packed_size(m) + 1);
   out.len = onnx__model_proto__pack(m, out.data);
@@ -87,7 +89,9 @@ static void resize_onnx(const char *src, const char *dst, int side) {
 
 /* ---- the mutators: edit a copy of the blob's bytes ---- */
 
-static uint8_t *cst(const BlobInfo *b, uint8_t *blob, uint32_t off) { return blob + b->base + b->hdr.const_section + off; }
+static uint8_t *cst(const BlobInfo *b, uint8_t *blob, uint32_t off) {
+  return blob + b->base + b->hdr.const_section + off;
+}
 
 static uint64_t elems(const BlobBuffer *bb) {
   uint64_t n = 1;
@@ -95,10 +99,13 @@ static uint64_t elems(const BlobBuffer *bb) {
   return n;
 }
 
-static bool is_conv(uint32_t t) { return t == BLOB_STAGE_CONV || t == BLOB_STAGE_DEPTH_CONV || t == BLOB_STAGE_FC; }
+static bool is_conv(uint32_t t) {
+  return t == BLOB_STAGE_CONV || t == BLOB_STAGE_DEPTH_CONV || t == BLOB_STAGE_FC;
+}
 
 /* Applies f to every FP16 weight of stage s. */
-static void each_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s, uint16_t (*f)(uint16_t, uint64_t)) {
+static void each_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s,
+                        uint16_t (*f)(uint16_t, uint64_t)) {
   const BlobBuffer *w = &s->buffers[2];
   uint8_t *p = cst(b, blob, w->data_offset);
   for (uint64_t i = 0; i < elems(w); i++) {
@@ -109,7 +116,10 @@ static void each_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s, ui
   }
 }
 
-static uint16_t scale101(uint16_t h, uint64_t i) { (void)i; return fp16_from_f32(fp16_to_f32(h) * 1.01f); }
+static uint16_t scale101(uint16_t h, uint64_t i) {
+  (void)i;
+  return fp16_from_f32(fp16_to_f32(h) * 1.01f);
+}
 
 /* Half the values (a fixed hash picks which) one ulp toward zero: RTZ against RNE on data whose
  * discarded bits are uniformly distributed. */
@@ -127,13 +137,15 @@ static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static const BlobHwOp *hw_conv(const BlobStage *s) {
   if (s->type != BLOB_STAGE_MYRIAD_X_HW_OP || s->num_hw_ops < 1) return NULL;
   const BlobHwOp *op = &s->hw_ops[0];
-  if ((op->op_type != BLOB_HW_OP_CONV && op->op_type != BLOB_HW_OP_CONV_POOL) || op->coeffs_ind < 0 ||
-      (uint32_t)op->coeffs_ind >= s->num_buffers || s->buffers[op->coeffs_ind].shape.num_dims != 4)
+  if ((op->op_type != BLOB_HW_OP_CONV && op->op_type != BLOB_HW_OP_CONV_POOL) ||
+      op->coeffs_ind < 0 || (uint32_t)op->coeffs_ind >= s->num_buffers ||
+      s->buffers[op->coeffs_ind].shape.num_dims != 4)
     return NULL;
   return op;
 }
 
-static void each_hw_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s, uint16_t (*f)(uint16_t, uint64_t)) {
+static void each_hw_weight(const BlobInfo *b, uint8_t *blob, const BlobStage *s,
+                           uint16_t (*f)(uint16_t, uint64_t)) {
   const BlobBuffer *w = &s->buffers[hw_conv(s)->coeffs_ind];
   uint8_t *p = cst(b, blob, w->data_offset);
   for (uint64_t i = 0; i < elems(w); i++) {
@@ -174,15 +186,19 @@ static bool mutate_hw(int m, const BlobInfo *b, uint8_t *blob) {
       if (!op || op->biases_ind < 0 || (uint32_t)op->biases_ind >= s->num_buffers ||
           s->buffers[op->biases_ind].location != BLOB_LOC_BLOB)
         break;
-      memset(cst(b, blob, s->buffers[op->biases_ind].data_offset), 0, 2 * elems(&s->buffers[op->biases_ind]));
+      memset(cst(b, blob, s->buffers[op->biases_ind].data_offset), 0,
+             2 * elems(&s->buffers[op->biases_ind]));
       return true;
     case M_PAD: { /* the first padded NCE convolution's window one row off: its input view starts a
                    * row later (as a top pad of 0 and a bottom pad of 2 would place it); rows stay
                    * 16-byte aligned, so only the numbers can tell */
-      if (!op || !op->with_pad || op->input_ind < 0 || (uint32_t)op->input_ind >= s->num_buffers) break;
+      if (!op || !op->with_pad || op->input_ind < 0 || (uint32_t)op->input_ind >= s->num_buffers)
+        break;
       const BlobBuffer *in = &s->buffers[op->input_ind];
-      if ((in->location != BLOB_LOC_BSS && in->location != BLOB_LOC_CMX) || in->shape.num_dims < 2) break;
-      put_u32(blob + in->offset + 32, in->data_offset + in->shape.strides_raw[1]); /* data offset after 8 words */
+      if ((in->location != BLOB_LOC_BSS && in->location != BLOB_LOC_CMX) || in->shape.num_dims < 2)
+        break;
+      put_u32(blob + in->offset + 32,
+              in->data_offset + in->shape.strides_raw[1]); /* data offset after 8 words */
       return true;
     }
     default: return false;
@@ -204,12 +220,13 @@ static bool mutate(int m, const BlobInfo *b, uint8_t *blob) {
     case M_ROUND:
       if (!is_conv(s->type) || s->num_buffers < 3) break;
       for (uint32_t j = i; j < b->hdr.stages_count; j++)
-        if (is_conv(b->stages[j].type) && b->stages[j].num_buffers >= 3) each_weight(b, blob, &b->stages[j], toward_zero);
+        if (is_conv(b->stages[j].type) && b->stages[j].num_buffers >= 3)
+          each_weight(b, blob, &b->stages[j], toward_zero);
       return true;
     case M_SWAP: {
       if (s->type != BLOB_STAGE_CONV || s->num_buffers < 3 || s->params_len < 8) break;
-      uint64_t K = (uint64_t)rd_u32(s->params) * rd_u32(s->params + 4), IC = s->buffers[0].shape.dims_raw[2],
-               OC = s->buffers[1].shape.dims_raw[2];
+      uint64_t K = (uint64_t)rd_u32(s->params) * rd_u32(s->params + 4),
+               IC = s->buffers[0].shape.dims_raw[2], OC = s->buffers[1].shape.dims_raw[2];
       if (OC < 2 || elems(&s->buffers[2]) != K * IC * OC) break;
       uint8_t *p = cst(b, blob, s->buffers[2].data_offset);
       for (uint64_t k = 0; k < K; k++) /* [k][oc][ic], ic innermost (blob_write.c) */
@@ -220,7 +237,9 @@ static bool mutate(int m, const BlobInfo *b, uint8_t *blob) {
       return true;
     }
     case M_BIAS:
-      if (s->type != BLOB_STAGE_BIAS || s->num_buffers < 3 || s->buffers[2].location != BLOB_LOC_BLOB) break;
+      if (s->type != BLOB_STAGE_BIAS || s->num_buffers < 3 ||
+          s->buffers[2].location != BLOB_LOC_BLOB)
+        break;
       memset(cst(b, blob, s->buffers[2].data_offset), 0, 2 * elems(&s->buffers[2]));
       return true;
     case M_PAD:
@@ -246,7 +265,8 @@ static bool mutate(int m, const BlobInfo *b, uint8_t *blob) {
                 b->stages[j].buffers[k].data_offset == B->data_offset)
               read_later = true;
         if (!read_later) continue;
-        put_u32(blob + A->offset + 32, B->data_offset); /* v6 BSS descriptor: data offset after 8 words */
+        put_u32(blob + A->offset + 32,
+                B->data_offset); /* v6 BSS descriptor: data offset after 8 words */
         return true;
       }
       break;
@@ -271,7 +291,8 @@ static void frame_and_planar(uint8_t **frame, RefTensor *t, int h, int w, uint64
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
-        t->f[(c * h + y) * w + x] = (float)(((*frame)[(y * w + x) * 3 + 2 - c] - MEAN[c]) / SCALE[c]);
+        t->f[(c * h + y) * w + x] =
+            (float)(((*frame)[(y * w + x) * 3 + 2 - c] - MEAN[c]) / SCALE[c]);
 }
 
 typedef struct {
@@ -280,19 +301,31 @@ typedef struct {
 
 /* Compiles model (mutant m for the option mutants), injects m, runs, compares. Returns true
  * when every output passes; *ran false when the mutant had no place in this model. */
-static bool run_one(const char *model, const ZooModel *zm, bool hw, int m, const RefTensor *ref, int n_ref,
-                    const int *depth, const void *input, Buf *base, bool *ran, char *why, size_t why_len) {
+static bool run_one(const char *model, const ZooModel *zm, bool hw, int m, const RefTensor *ref,
+                    int n_ref, const int *depth, const void *input, Buf *base, bool *ran, char *why,
+                    size_t why_len) {
   Err err = {0};
   CompInput ci = {.precision = PREC_FP16};
   if (zm->u8) {
-    ci = (CompInput){.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .n_scale = 3,
-                     .reverse_input_channels = m != M_NOFLIP, .precision = PREC_U8};
+    ci = (CompInput){.layout = LAYOUT_NCHW,
+                     .frame_layout = LAYOUT_NHWC,
+                     .n_mean = 3,
+                     .n_scale = 3,
+                     .reverse_input_channels = m != M_NOFLIP,
+                     .precision = PREC_U8};
     memcpy(ci.mean, m == M_MEANSCALE ? SCALE : MEAN, sizeof MEAN);
     memcpy(ci.scale, m == M_MEANSCALE ? MEAN : SCALE, sizeof SCALE);
   }
   *ran = m == M_NONE || ((m == M_MEANSCALE || m == M_NOFLIP) && zm->u8);
-  CompileOptions opt = {.model_name = "mut", .source = model, .inputs = &ci, .n_inputs = 1, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true, .hw_off = !hw};
+  CompileOptions opt = {.model_name = "mut",
+                        .source = model,
+                        .inputs = &ci,
+                        .n_inputs = 1,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1",
+                        .want_blob = true,
+                        .hw_off = !hw};
   CompileResult res;
   memset(&res, 0, sizeof res);
   if (m == M_NONE || m == M_MEANSCALE || m == M_NOFLIP || !base->len) {
@@ -334,10 +367,11 @@ static bool run_one(const char *model, const ZooModel *zm, bool hw, int m, const
           got.f[i] = fp16_to_f32(h);
         }
         RefDiff d;
-        assert_int_equal(ref_compare(&d, &got, &ref[k], ref_tol_fp16(depth[k]), ref_gain_fp16(depth[k])), 0);
+        assert_int_equal(
+            ref_compare(&d, &got, &ref[k], ref_tol_fp16(depth[k]), ref_gain_fp16(depth[k])), 0);
         pass = d.pass;
-        snprintf(why, why_len, "%.1f roundings (tol %.0f), gain %.5f (tol %.5f)", d.roundings, ref_tol_fp16(depth[k]),
-                 d.gain, d.gain_tol);
+        snprintf(why, why_len, "%.1f roundings (tol %.0f), gain %.5f (tol %.5f)", d.roundings,
+                 ref_tol_fp16(depth[k]), d.gain, d.gain_tol);
         ref_tensor_free(&got);
       }
       blob_run_free(&run);
@@ -386,8 +420,9 @@ static void mutate_model(const ZooModel *zm, bool hw, const char *dir, Score *sc
   Buf base = BUF_INIT;
   for (int m = 0; m < M_COUNT; m++) {
     bool ran;
-    bool pass = run_one(model, zm, hw, m, ref, n_ref, depth, zm->u8 ? (const void *)frame : (const void *)half, &base,
-                        &ran, why, sizeof why);
+    bool pass =
+        run_one(model, zm, hw, m, ref, n_ref, depth,
+                zm->u8 ? (const void *)frame : (const void *)half, &base, &ran, why, sizeof why);
     if (m == M_NONE) {
       if (!pass) fail_msg("%s: the unmutated blob fails: %s", zm->file, why);
       continue;
@@ -395,8 +430,8 @@ static void mutate_model(const ZooModel *zm, bool hw, const char *dir, Score *sc
     if (!ran) continue;
     sc->injected[m]++;
     sc->caught[m] += !pass;
-    print_message("  %-20s %-5s %-13s %s  %s\n", zm->file, hw ? "NCE" : "SHAVE", MUT_NAME[m], pass ? "MISSED" : "caught",
-                  why);
+    print_message("  %-20s %-5s %-13s %s  %s\n", zm->file, hw ? "NCE" : "SHAVE", MUT_NAME[m],
+                  pass ? "MISSED" : "caught", why);
   }
   buf_free(&base);
   ref_tensors_free(ref, n_ref);
@@ -410,8 +445,9 @@ static void mutate_model(const ZooModel *zm, bool hw, const char *dir, Score *sc
 static void mutation__the_proof_catches_every_injected_blob_defect(void **state) {
   (void)state;
   static const ZooModel ZOO[] = {
-      {"tiny_relu.onnx", 0, true, true},   {"ir_tiny.xml", 0, true, true},     {"caffe_tiny.prototxt", 0, true, true},
-      {"tf_tiny.pb", 0, false, true},      {"resnet18.onnx", 64, true, false}, {"mobilenet_v2.onnx", 64, true, false},
+      {"tiny_relu.onnx", 0, true, true},      {"ir_tiny.xml", 0, true, true},
+      {"caffe_tiny.prototxt", 0, true, true}, {"tf_tiny.pb", 0, false, true},
+      {"resnet18.onnx", 64, true, false},     {"mobilenet_v2.onnx", 64, true, false},
       {"yolo_tiny.onnx", 64, true, false},
   };
   char *dir = tu_tmpdir();

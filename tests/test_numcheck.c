@@ -19,7 +19,8 @@
 static void ramp(RefTensor *t, int64_t n, double scale) {
   Err e = {0};
   assert_int_equal(ref_tensor_alloc(t, DT_F32, 2, (int64_t[]){1, n}, &e), 0);
-  for (int64_t k = 0; k < n; k++) t->f[k] = (float)(scale * ((double)k - (double)n / 2 + 0.25) / (double)n);
+  for (int64_t k = 0; k < n; k++)
+    t->f[k] = (float)(scale * ((double)k - (double)n / 2 + 0.25) / (double)n);
 }
 
 static void numcheck__zero_or_constant_output_fails_at_any_magnitude(void **state) {
@@ -44,7 +45,8 @@ static void numcheck__zero_or_constant_output_fails_at_any_magnitude(void **stat
       if (d.pass) fail_msg("constant output passes at magnitude %g, tolerance %g", MAG[m], TOL[t]);
       assert_false(ref_trivial_passes(&e, TOL[t]));
       /* the same answer correct to a few FP16 roundings passes (FP16 tolerances) */
-      for (int64_t k = 0; k < 1000; k++) flat.f[k] = e.f[k] * (float)(1 + ((k % 3) - 1) * 2 * REF_U16);
+      for (int64_t k = 0; k < 1000; k++)
+        flat.f[k] = e.f[k] * (float)(1 + ((k % 3) - 1) * 2 * REF_U16);
       assert_int_equal(ref_compare(&d, &flat, &e, TOL[t], 1), 0);
       assert_int_equal(d.pass, TOL[t] > 2);
       assert_true(fabs(d.roundings - 2) < 0.01); /* two roundings of each element's own size */
@@ -65,8 +67,9 @@ static void numcheck__relative_error_is_against_the_outputs_scale(void **state) 
   for (int k = 0; k < 100; k++) s += (double)e.f[k] * e.f[k];
   s = sqrt(s / 100);
   assert_true(fabs(d.scale - s) < 1e-6 * s);
-  assert_true(fabs(d.rel - 2e-11 / s) < 1e-3 * d.rel); /* max|a-e| / RMS(e), not an absolute error */
-  assert_false(d.pass); /* 1% of the scale is ~20 FP16 roundings */
+  assert_true(fabs(d.rel - 2e-11 / s) <
+              1e-3 * d.rel); /* max|a-e| / RMS(e), not an absolute error */
+  assert_false(d.pass);      /* 1% of the scale is ~20 FP16 roundings */
   assert_int_equal(d.worst, 10);
   /* a coherent 0.5% scale passes the max rule at depth 20 but not the gain rule */
   for (int k = 0; k < 100; k++) a.f[k] = e.f[k] * 1.005f;
@@ -78,7 +81,8 @@ static void numcheck__relative_error_is_against_the_outputs_scale(void **state) 
 
 /* A one-input ONNX test folder: model y = x * w + c (w, c per element), data set(s) with the
  * given inputs and the hand-computed outputs. */
-static void write_case(const char *dir, const float *w, const float *c, int n, const float *const *xs, int n_sets) {
+static void write_case(const char *dir, const float *w, const float *c, int n,
+                       const float *const *xs, int n_sets) {
   char path[4096];
   OnnxBuilder *ob = ob_new("t", 13);
   int64_t d[2] = {1, n};
@@ -126,7 +130,8 @@ static void numcheck__verify_calls_degenerate_data_uninformative(void **state) {
   enum { N = 16 };
   float w[N], c[N], z[N], tiny[N], x0[N], x1[N];
   for (int k = 0; k < N; k++) {
-    w[k] = 0.5f + 0.125f * (float)(k % 5), c[k] = 0.25f * (float)(k % 7) - 0.5f, z[k] = 0, tiny[k] = 1e-12f * w[k];
+    w[k] = 0.5f + 0.125f * (float)(k % 5), c[k] = 0.25f * (float)(k % 7) - 0.5f, z[k] = 0,
+    tiny[k] = 1e-12f * w[k];
     x0[k] = (float)(k % 9) * 0.25f - 1.0f, x1[k] = (float)((k * 5) % 11) * 0.2f - 1.0f;
   }
   char msg[600];

@@ -51,7 +51,9 @@ static const char FACE_DETECTION_DLDT[] =
     "  - name: FP32/face-detection-retail-0004.xml\n"
     "    size: 104329\n"
     "    checksum: 1f0f1e0d\n"
-    "    source: https://storage.openvinotoolkit.org/repositories/open_model_zoo/2022.1/models_bin/3/face-detection-retail-0004/FP32/face-detection-retail-0004.xml\n"
+    "    source: "
+    "https://storage.openvinotoolkit.org/repositories/open_model_zoo/2022.1/models_bin/3/"
+    "face-detection-retail-0004/FP32/face-detection-retail-0004.xml\n"
     "  - name: FP32/face-detection-retail-0004.bin\n"
     "    size: 2352984\n"
     "    checksum: 2a2b2c2d\n"
@@ -84,7 +86,8 @@ static const char MOBILENET_SSD_CAFFE[] =
     "  - name: mobilenet-ssd.prototxt\n"
     "    size: 29353\n"
     "    checksum: 6a6b\n"
-    "    source: https://raw.githubusercontent.com/chuanqi305/MobileNet-SSD/master/deploy.prototxt\n"
+    "    source: "
+    "https://raw.githubusercontent.com/chuanqi305/MobileNet-SSD/master/deploy.prototxt\n"
     "  - name: mobilenet-ssd.caffemodel\n"
     "    size: 23147564\n"
     "    checksum: 7a7b\n"
@@ -158,7 +161,8 @@ static void put(const Fx *f, const char *rel, const char *text) {
 static Manifest *import_and_load(const Fx *f, OmzStats *st) {
   Err err = {0};
   char line[1400];
-  if (omz_import_write(f->zoo, f->out, st, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
+  if (omz_import_write(f->zoo, f->out, st, &err) < 0)
+    fail_msg("%s", err_line(&err, line, sizeof line));
   Manifest *m = NULL;
   if (manifest_load(&m, f->out, &err) < 0) fail_msg("%s", err_line(&err, line, sizeof line));
   return m;
@@ -191,7 +195,8 @@ static void omz__parses_named_mean_and_scale_values(void **state) {
   Arena *a = arena_new();
   OmzPrep p;
   Err err = {0};
-  const char *args[] = {"--mean_values=data[123.675,116.28,103.53]", "--scale_values=data[58.624,57.12,57.375]", NULL};
+  const char *args[] = {"--mean_values=data[123.675,116.28,103.53]",
+                        "--scale_values=data[58.624,57.12,57.375]", NULL};
   assert_int_equal(parse(&p, a, &err, args), 0);
   assert_int_equal(p.n_inputs, 1);
   assert_string_equal(p.inputs[0].name, "data");
@@ -272,7 +277,8 @@ static void omz__names_a_shape_only_input_from_later_values(void **state) {
   OmzPrep p;
   Err err = {0};
   /* mobilenet-ssd style: --input_shape without --input, names only in --mean_values */
-  const char *args[] = {"--input_shape=(1,3,300,300)", "--mean_values=data[127.5,127.5,127.5]", NULL};
+  const char *args[] = {"--input_shape=(1,3,300,300)", "--mean_values=data[127.5,127.5,127.5]",
+                        NULL};
   assert_int_equal(parse(&p, a, &err, args), 0);
   assert_int_equal(p.n_inputs, 1);
   assert_string_equal(p.inputs[0].name, "data");
@@ -308,8 +314,12 @@ static void omz__parses_reverse_data_type_and_keeps_ignored_args(void **state) {
   Arena *a = arena_new();
   OmzPrep p;
   Err err = {0};
-  const char *args[] = {"--reverse_input_channels", "--data_type=FP32", "--output=prob",
-                        "--input_model=$conv_dir/mobilenet-v2.onnx", "--transformations_config=$mo_dir/x.json", NULL};
+  const char *args[] = {"--reverse_input_channels",
+                        "--data_type=FP32",
+                        "--output=prob",
+                        "--input_model=$conv_dir/mobilenet-v2.onnx",
+                        "--transformations_config=$mo_dir/x.json",
+                        NULL};
   assert_int_equal(parse(&p, a, &err, args), 0);
   assert_int_equal(p.n_inputs, 1);
   assert_true(p.inputs[0].reverse_input_channels);
@@ -337,7 +347,8 @@ static void omz__reverse_skips_inputs_without_three_channels(void **state) {
   Arena *a = arena_new();
   OmzPrep p;
   Err err = {0};
-  const char *args[] = {"--input=image,mask", "--input_shape=[1,3,64,64],[1,1,64,64]", "--reverse_input_channels", NULL};
+  const char *args[] = {"--input=image,mask", "--input_shape=[1,3,64,64],[1,1,64,64]",
+                        "--reverse_input_channels", NULL};
   assert_int_equal(parse(&p, a, &err, args), 0);
   assert_true(p.inputs[0].reverse_input_channels);
   assert_false(p.inputs[1].reverse_input_channels);
@@ -363,7 +374,8 @@ static void omz__rejects_malformed_values(void **state) {
   assert_string_equal(err.msg, "bad --scale_values '[1,2,3,4,5,6,7,8,9]'");
   const char *layout[] = {"--layout=data(nc?hw)", NULL};
   assert_int_equal(parse(&p, a, &err, layout), -1);
-  assert_string_equal(err.msg, "unsupported --layout 'data(nc?hw)' (we know NCHW, NHWC, CHW, HWC, NC, C)");
+  assert_string_equal(err.msg,
+                      "unsupported --layout 'data(nc?hw)' (we know NCHW, NHWC, CHW, HWC, NC, C)");
   const char *dtype[] = {"--data_type=FP16-INT8", NULL};
   assert_int_equal(parse(&p, a, &err, dtype), -1);
   assert_string_equal(err.msg, "unsupported --data_type 'FP16-INT8' (FP16 or FP32)");
@@ -407,15 +419,18 @@ static void omz__prefers_fp16_xml_for_dldt(void **state) {
   const char *prec[] = {"FP32", "FP16", "FP16-INT8"};
   for (int i = 0; i < 3; i++) {
     char rel[256];
-    snprintf(rel, sizeof rel, "intel/face-detection-retail-0004/%s/face-detection-retail-0004.xml", prec[i]);
+    snprintf(rel, sizeof rel, "intel/face-detection-retail-0004/%s/face-detection-retail-0004.xml",
+             prec[i]);
     put(f, rel, "<net/>");
-    snprintf(rel, sizeof rel, "intel/face-detection-retail-0004/%s/face-detection-retail-0004.bin", prec[i]);
+    snprintf(rel, sizeof rel, "intel/face-detection-retail-0004/%s/face-detection-retail-0004.bin",
+             prec[i]);
     put(f, rel, "");
   }
   Manifest *m = import_and_load(f, NULL);
   const ManifestModel *mm = &m->models[0];
   assert_string_equal(mm->name, "face-detection-retail-0004");
-  assert_string_equal(mm->source_raw, "zoo/intel/face-detection-retail-0004/FP16/face-detection-retail-0004.xml");
+  assert_string_equal(mm->source_raw,
+                      "zoo/intel/face-detection-retail-0004/FP16/face-detection-retail-0004.xml");
   /* input_info gives the name, shape and layout */
   assert_string_equal(mm->inputs[0].name, "data");
   assert_int_equal(mm->inputs[0].shape[3], 300);
@@ -427,12 +442,19 @@ static void omz__falls_back_to_fp32_and_finds_files_below_model_yml(void **state
   Fx *f = *state;
   put(f, "intel/face-detection-retail-0004/model.yml", FACE_DETECTION_DLDT);
   /* omz_downloader layout copied below the model folder */
-  put(f, "intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/face-detection-retail-0004.xml", "x");
-  put(f, "intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/face-detection-retail-0004.bin", "");
+  put(f,
+      "intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/"
+      "face-detection-retail-0004.xml",
+      "x");
+  put(f,
+      "intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/"
+      "face-detection-retail-0004.bin",
+      "");
   Manifest *m = import_and_load(f, NULL);
-  assert_string_equal(m->models[0].source_raw,
-                      "zoo/intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/"
-                      "face-detection-retail-0004.xml");
+  assert_string_equal(
+      m->models[0].source_raw,
+      "zoo/intel/face-detection-retail-0004/dl/intel/face-detection-retail-0004/FP32/"
+      "face-detection-retail-0004.xml");
   manifest_free(m);
 }
 
@@ -466,15 +488,17 @@ static void omz__skips_caffe_model_as_comment(void **state) {
   assert_int_equal(m->n_models, 1);
   assert_string_equal(m->models[0].name, "mobilenet-v2-pytorch");
   char *text = out_text(f);
-  assert_non_null(strstr(text, "  # skipped: framework 'caffe' cannot be read yet and no .onnx file was found\n"
-                               "  # from: public/mobilenet-ssd/model.yml (framework caffe)\n"
-                               "  # mo args not used: --output=detection_out --input_proto=$dl_dir/mobilenet-ssd.prototxt\n"
-                               "  # - name: \"mobilenet-ssd\"\n"
-                               "  #   inputs:\n"
-                               "  #     - name: \"data\"\n"
-                               "  #       shape: [1, 3, 300, 300]\n"
-                               "  #       mean_values: [127.5, 127.5, 127.5]\n"
-                               "  #       scale_values: [127.5]\n"));
+  assert_non_null(strstr(
+      text,
+      "  # skipped: framework 'caffe' cannot be read yet and no .onnx file was found\n"
+      "  # from: public/mobilenet-ssd/model.yml (framework caffe)\n"
+      "  # mo args not used: --output=detection_out --input_proto=$dl_dir/mobilenet-ssd.prototxt\n"
+      "  # - name: \"mobilenet-ssd\"\n"
+      "  #   inputs:\n"
+      "  #     - name: \"data\"\n"
+      "  #       shape: [1, 3, 300, 300]\n"
+      "  #       mean_values: [127.5, 127.5, 127.5]\n"
+      "  #       scale_values: [127.5]\n"));
   assert_non_null(strstr(text, "1 models, 1 skipped"));
   free(text);
   manifest_free(m);
@@ -486,12 +510,14 @@ static void omz__skips_missing_file_bad_yaml_and_rejected_values(void **state) {
   put(f, "a-ok/squeezenet1.1.onnx", "");
   put(f, "b-missing/model.yml", SQUEEZENET_ONNX); /* no .onnx beside it */
   put(f, "c-badyaml/model.yml", "framework: onnx\nfiles: [\n");
-  put(f, "d-zero-scale/model.yml", "framework: onnx\nfiles:\n  - name: m.onnx\nmodel_optimizer_args: [--scale=0]\n");
+  put(f, "d-zero-scale/model.yml",
+      "framework: onnx\nfiles:\n  - name: m.onnx\nmodel_optimizer_args: [--scale=0]\n");
   put(f, "d-zero-scale/m.onnx", "");
   put(f, "e-pytorch/model.yml", MOBILENET_V2_PYTORCH); /* not converted yet */
   put(f, "f-dldt-nobin/model.yml", "framework: dldt\nfiles:\n  - name: FP16/m.xml\n");
   put(f, "f-dldt-nobin/FP16/m.xml", "");
-  put(f, "g-badarg/model.yml", "framework: onnx\nfiles: [{name: m.onnx}]\nmodel_optimizer_args: ['--input_shape=[1,3']\n");
+  put(f, "g-badarg/model.yml",
+      "framework: onnx\nfiles: [{name: m.onnx}]\nmodel_optimizer_args: ['--input_shape=[1,3']\n");
   put(f, "g-badarg/m.onnx", "");
   OmzStats st = {0};
   Manifest *m = import_and_load(f, &st);
@@ -499,11 +525,17 @@ static void omz__skips_missing_file_bad_yaml_and_rejected_values(void **state) {
   assert_int_equal(st.skipped, 6);
   assert_int_equal(m->n_models, 1);
   char *text = out_text(f);
-  assert_non_null(strstr(text, "# skipped: 'squeezenet1.1.onnx' not found next to model.yml or below it (run omz_downloader first)\n"));
-  assert_non_null(strstr(text, "# skipped: model.yml: yaml syntax error: did not find expected node content (line 3)\n"));
-  assert_non_null(strstr(text, "# skipped: our manifest rejects it: 'scale_values' must be positive, got 0\n"));
-  assert_non_null(strstr(text, "# skipped: 'mobilenet-v2.onnx' not found next to model.yml or below it (run omz_downloader and omz_converter first)\n"));
-  assert_non_null(strstr(text, "# skipped: weights 'FP16/m.bin' not found beside 'f-dldt-nobin/FP16/m.xml'\n"));
+  assert_non_null(strstr(text, "# skipped: 'squeezenet1.1.onnx' not found next to model.yml or "
+                               "below it (run omz_downloader first)\n"));
+  assert_non_null(strstr(
+      text,
+      "# skipped: model.yml: yaml syntax error: did not find expected node content (line 3)\n"));
+  assert_non_null(
+      strstr(text, "# skipped: our manifest rejects it: 'scale_values' must be positive, got 0\n"));
+  assert_non_null(strstr(text, "# skipped: 'mobilenet-v2.onnx' not found next to model.yml or "
+                               "below it (run omz_downloader and omz_converter first)\n"));
+  assert_non_null(
+      strstr(text, "# skipped: weights 'FP16/m.bin' not found beside 'f-dldt-nobin/FP16/m.xml'\n"));
   assert_non_null(strstr(text, "# skipped: bad --input_shape '[1,3'\n"));
   free(text);
   manifest_free(m);
@@ -517,7 +549,8 @@ static void omz__sanitises_hostile_names(void **state) {
     snprintf(rel, sizeof rel, "%s/model.yml", dirs[i]);
     put(f, rel,
         "framework: onnx\nfiles:\n  - name: 'm\"x\\n.onnx'\n"
-        "model_optimizer_args:\n  - \"--input=in\\\"put: #x\\n\\t&y\"\n  - \"--mean_values=[1,2,3]\"\n");
+        "model_optimizer_args:\n  - \"--input=in\\\"put: #x\\n\\t&y\"\n  - "
+        "\"--mean_values=[1,2,3]\"\n");
     snprintf(rel, sizeof rel, "%s/m\"x\\n.onnx", dirs[i]);
     put(f, rel, "");
   }
@@ -557,7 +590,8 @@ static void omz__writes_sources_relative_to_the_manifest_folder(void **state) {
   Fx *f = *state;
   put(f, "m1/model.yml", SQUEEZENET_ONNX);
   put(f, "m1/squeezenet1.1.onnx", "");
-  snprintf(f->out, sizeof f->out, "%s/manifests/nightly/zoo.yaml", f->dir); /* folder made by the writer */
+  snprintf(f->out, sizeof f->out, "%s/manifests/nightly/zoo.yaml",
+           f->dir); /* folder made by the writer */
   Manifest *m = import_and_load(f, NULL);
   assert_string_equal(m->models[0].source_raw, "../../zoo/m1/squeezenet1.1.onnx");
   manifest_free(m);
@@ -599,8 +633,10 @@ static void omz__fails_when_nothing_can_be_imported(void **state) {
   OmzStats st = {0};
   assert_int_equal(omz_import_write(f->zoo, f->out, &st, &err), -1);
   assert_int_equal(err.code, ERR_UNSUPPORTED_OP);
-  assert_string_equal(err.msg, "none of 1 model.yml files could be imported (first: public/mobilenet-ssd/model.yml: "
-                               "framework 'caffe' cannot be read yet and no .onnx file was found)");
+  assert_string_equal(
+      err.msg,
+      "none of 1 model.yml files could be imported (first: public/mobilenet-ssd/model.yml: "
+      "framework 'caffe' cannot be read yet and no .onnx file was found)");
   assert_int_equal(st.skipped, 1);
   assert_false(io_exists(f->out));
 }

@@ -48,11 +48,13 @@ static void ops_table__every_op_and_ir_layer_has_a_row_that_says_how(void **stat
   Arena *a = arena_new();
   CoverageRow *rows = NULL;
   int n = coverage_rows(&rows, a);
-  for (int op = 0; op < IR_OP_COUNT; op++) assert_true(row(rows, n, ir_op_name((IrOp)op))->detail[0]);
+  for (int op = 0; op < IR_OP_COUNT; op++)
+    assert_true(row(rows, n, ir_op_name((IrOp)op))->detail[0]);
   const char *type, *exp;
   IrOp op;
   for (int i = 0; fe_ir_layer(i, &type, &op, &exp); i++) assert_true(row(rows, n, type)->ir);
-  for (int i = 1; i < n; i++) assert_true(strcmp(rows[i - 1].name, rows[i].name) < 0); /* sorted, no duplicate */
+  for (int i = 1; i < n; i++)
+    assert_true(strcmp(rows[i - 1].name, rows[i].name) < 0); /* sorted, no duplicate */
   /* what each kind means, on known ops */
   assert_int_equal(row(rows, n, "Conv")->how, COV_STAGE);
   assert_int_equal(row(rows, n, "RegionYolo")->how, COV_STAGE);
@@ -60,7 +62,8 @@ static void ops_table__every_op_and_ir_layer_has_a_row_that_says_how(void **stat
   assert_int_equal(row(rows, n, "HSigmoid")->how, COV_REWRITE);
   assert_int_equal(row(rows, n, "Reshape")->how, COV_VIEW);
   assert_int_equal(row(rows, n, "Shape")->how, COV_FOLDED);
-  assert_true(row(rows, n, "HardSigmoid")->how != COV_UNSUPPORTED); /* ScaleShift + Clamp, or HSwish */
+  assert_true(row(rows, n, "HardSigmoid")->how !=
+              COV_UNSUPPORTED); /* ScaleShift + Clamp, or HSwish */
   assert_int_equal(row(rows, n, "NonMaxSuppression")->how, COV_UNSUPPORTED);
   assert_int_equal(row(rows, n, "TensorIterator")->how, COV_UNSUPPORTED);
   assert_int_equal(row(rows, n, "Proposal")->how, COV_STAGE);
@@ -83,7 +86,8 @@ static void ops_table__json_has_the_same_rows(void **state) {
   for (int i = 0; i < n; i++) {
     json_t *o = json_array_get(arr, (size_t)i);
     assert_string_equal(json_string_value(json_object_get(o, "name")), rows[i].name);
-    assert_string_equal(json_string_value(json_object_get(o, "how")), coverage_how_name(rows[i].how));
+    assert_string_equal(json_string_value(json_object_get(o, "how")),
+                        coverage_how_name(rows[i].how));
   }
   arena_free(a);
   json_decref(arr);

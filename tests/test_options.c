@@ -43,11 +43,11 @@ static const char *text_of(Buf *b, const OptSet *s, OptId id) {
 }
 
 typedef struct {
-  const char *flag;    /* as typed, without value */
-  const char *value;   /* NULL for a switch */
-  int set;             /* 0 run, 1 model, 2 in_all, 3 input "data" */
+  const char *flag;  /* as typed, without value */
+  const char *value; /* NULL for a switch */
+  int set;           /* 0 run, 1 model, 2 in_all, 3 input "data" */
   OptId id;
-  const char *want;    /* opt_format of the parsed value */
+  const char *want; /* opt_format of the parsed value */
 } FlagCase;
 
 /* Every spelling the issue lists, each with the value a user types and what blobc makes of it. */
@@ -61,9 +61,11 @@ static const FlagCase CASES[] = {
     {"--layout", "nchw->nhwc", 2, OPT_LAYOUT, "NCHW->NHWC"},
     {"--layout", "data(nchw->nhwc)", 3, OPT_LAYOUT, "NCHW->NHWC"},
     {"--mean_values", "[127.5,127.5,127.5]", 2, OPT_MEAN_VALUES, "[127.5, 127.5, 127.5]"},
-    {"--mean_values", "data[123.675,116.28,103.53]", 3, OPT_MEAN_VALUES, "[123.675, 116.28, 103.53]"},
+    {"--mean_values", "data[123.675,116.28,103.53]", 3, OPT_MEAN_VALUES,
+     "[123.675, 116.28, 103.53]"},
     {"--scale_values", "[255,255,255]", 2, OPT_SCALE_VALUES, "[255, 255, 255]"},
-    {"--scale_values", "data[58.395,57.12,57.375]", 3, OPT_SCALE_VALUES, "[58.395000000000003, 57.119999999999997, 57.375]"},
+    {"--scale_values", "data[58.395,57.12,57.375]", 3, OPT_SCALE_VALUES,
+     "[58.395000000000003, 57.119999999999997, 57.375]"},
     {"--reverse_input_channels", NULL, 2, OPT_REVERSE_INPUT_CHANNELS, "true"},
     {"--data_type", "FP16", 1, OPT_DATA_TYPE, "FP16"},
     {"--data_type", "half", 1, OPT_DATA_TYPE, "FP16"},
@@ -92,8 +94,10 @@ static const FlagCase CASES[] = {
     {"--output-dir", "out", 0, OPT_OUTPUT, "\"out\""},
     {"--data-type", "FP16", 1, OPT_DATA_TYPE, "FP16"},
     {"-dt", "FP32", 1, OPT_DATA_TYPE, "FP32"},
-    {"--optimizer-params", "--mean_values=[1,2,3] --reverse_input_channels", 2, OPT_MEAN_VALUES, "[1, 2, 3]"},
-    {"--optimizer-params", "--mean_values=[1,2,3] --reverse_input_channels", 2, OPT_REVERSE_INPUT_CHANNELS, "true"},
+    {"--optimizer-params", "--mean_values=[1,2,3] --reverse_input_channels", 2, OPT_MEAN_VALUES,
+     "[1, 2, 3]"},
+    {"--optimizer-params", "--mean_values=[1,2,3] --reverse_input_channels", 2,
+     OPT_REVERSE_INPUT_CHANNELS, "true"},
     {"--compile-params", "-ip U8 -VPU_NUMBER_OF_SHAVES 4", 2, OPT_PRECISION, "U8"},
     {"--compile-params", "-ip U8 -VPU_NUMBER_OF_SHAVES 4", 1, OPT_SHAVES, "4"},
     /* ours, and the -/_ variants */
@@ -126,14 +130,16 @@ static void check_case(const FlagCase *c, int form) {
   Err err = {0};
   char joined[512];
   snprintf(joined, sizeof joined, "%s=%s", c->flag, c->value ? c->value : "true");
-  int rc = c->value == NULL ? (form ? parse(&o, CMD_CONVERT, a, &err, ARGV(joined)) : parse(&o, CMD_CONVERT, a, &err, ARGV(c->flag)))
+  int rc = c->value == NULL ? (form ? parse(&o, CMD_CONVERT, a, &err, ARGV(joined))
+                                    : parse(&o, CMD_CONVERT, a, &err, ARGV(c->flag)))
            : form           ? parse(&o, CMD_CONVERT, a, &err, ARGV(joined))
                             : parse(&o, CMD_CONVERT, a, &err, ARGV(c->flag, c->value));
   if (rc != 0) fail_msg("%s (form %d): %s", c->flag, form, err.msg);
   const OptSet *s = which(&o, c->set);
   if (!s) fail_msg("%s (form %d): no input 'data'", c->flag, form);
   Buf b = BUF_INIT;
-  if (strcmp(text_of(&b, s, c->id), c->want)) fail_msg("%s (form %d): got %s, want %s", c->flag, form, (char *)b.data, c->want);
+  if (strcmp(text_of(&b, s, c->id), c->want))
+    fail_msg("%s (form %d): got %s, want %s", c->flag, form, (char *)b.data, c->want);
   buf_free(&b);
   opt_args_free(&o);
   arena_free(a);
@@ -149,13 +155,15 @@ static void options__every_anchor_flag_in_both_forms(void **state) {
 
 static void options__single_dash_and_double_dash_for_long_names(void **state) {
   (void)state;
-  const char *forms[][2] = {{"--ip", "U8"}, {"-shaves", "4"}, {"--VPU_NUMBER_OF_SHAVES", "4"}, {"-onnx", "m.onnx"},
-                            {"-ox", "m.xml"}, {"-cp", "m.prototxt"}, {"-tf", "m.pb"}, {"-ob", "m.bin"}, {"-cm", "m.caffemodel"}};
+  const char *forms[][2] = {{"--ip", "U8"},      {"-shaves", "4"}, {"--VPU_NUMBER_OF_SHAVES", "4"},
+                            {"-onnx", "m.onnx"}, {"-ox", "m.xml"}, {"-cp", "m.prototxt"},
+                            {"-tf", "m.pb"},     {"-ob", "m.bin"}, {"-cm", "m.caffemodel"}};
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     Arena *a = arena_new();
     OptArgs o;
     Err err = {0};
-    if (parse(&o, CMD_CONVERT, a, &err, ARGV(forms[i][0], forms[i][1])) != 0) fail_msg("%s: %s", forms[i][0], err.msg);
+    if (parse(&o, CMD_CONVERT, a, &err, ARGV(forms[i][0], forms[i][1])) != 0)
+      fail_msg("%s: %s", forms[i][0], err.msg);
     opt_args_free(&o);
     arena_free(a);
   }
@@ -178,31 +186,44 @@ static void options__values_are_parsed_strictly(void **state) {
   expect_usage(CMD_BUILD, ARGV("-j", "abc"), "-j 'abc': 'jobs' must be an integer");
   expect_usage(CMD_BUILD, ARGV("-j", "0"), "-j '0': 'jobs' must be between 1 and 256, got 0");
   expect_usage(CMD_BUILD, ARGV("-j4x"), "-j '4x': 'jobs' must be an integer");
-  expect_usage(CMD_CONVERT, ARGV("--mean_values", "[1,,2]"), "--mean_values '[1,,2]': 'mean_values': empty value in '[1,,2]'");
+  expect_usage(CMD_CONVERT, ARGV("--mean_values", "[1,,2]"),
+               "--mean_values '[1,,2]': 'mean_values': empty value in '[1,,2]'");
   expect_usage(CMD_CONVERT, ARGV("--mean_values=[1,2,3"), "--mean_values '[1,2,3': missing ']'");
   expect_usage(CMD_CONVERT, ARGV("--input_shape", "[1,3,2"), "--input_shape '[1,3,2': missing ']'");
-  expect_usage(CMD_CONVERT, ARGV("--scale_values", "[1,-1,1]"), "--scale_values '[1,-1,1]': 'scale_values' must be positive, got -1");
+  expect_usage(CMD_CONVERT, ARGV("--scale_values", "[1,-1,1]"),
+               "--scale_values '[1,-1,1]': 'scale_values' must be positive, got -1");
   expect_usage(CMD_CONVERT, ARGV("--shaves", "6x"), "--shaves '6x': 'shaves' must be an integer");
-  expect_usage(CMD_CONVERT, ARGV("--mean_values", "[1,nan]"), "--mean_values '[1,nan]': 'mean_values' must be finite, got nan");
+  expect_usage(CMD_CONVERT, ARGV("--mean_values", "[1,nan]"),
+               "--mean_values '[1,nan]': 'mean_values' must be finite, got nan");
   expect_usage(CMD_CONVERT, ARGV("--version", "2021.2"),
                "--version '2021.2': unknown openvino version '2021.2' (expected 2021.4 or 2022.1)");
   expect_usage(CMD_CONVERT, ARGV("-d", "CPU"), "-d 'CPU': unknown device 'CPU' (expected MYRIAD)");
   expect_usage(CMD_CONVERT, ARGV("--shaves"), "option '--shaves' needs a value (N)");
-  expect_usage(CMD_CONVERT, ARGV("--reverse_input_channels=maybe"), "--reverse_input_channels takes no value, or true/false; got 'maybe'");
+  expect_usage(CMD_CONVERT, ARGV("--reverse_input_channels=maybe"),
+               "--reverse_input_channels takes no value, or true/false; got 'maybe'");
   expect_usage(CMD_CONVERT, ARGV("--input", "data->[1,2]"),
-               "--input 'data->[1,2]': freezing an input ('->' value) is not supported: give the value in the model");
-  expect_usage(CMD_CONVERT, ARGV("--input", "data{i64}"), "--input 'data{i64}': input type {i64}: blob inputs take {u8}, {f16} or {f32}");
-  expect_usage(CMD_CONVERT, ARGV("--input_shape", "[1,3,8,8],[1,10]"),
-               "--input_shape gives 2 values: name each one (name[...]) or list 2 input names with --input");
-  expect_usage(CMD_BUILD, ARGV("--shard", "2/2"), "--shard '2/2': 'shard' must be I/N with 0 <= I < N, got '2/2'");
+               "--input 'data->[1,2]': freezing an input ('->' value) is not supported: give the "
+               "value in the model");
+  expect_usage(CMD_CONVERT, ARGV("--input", "data{i64}"),
+               "--input 'data{i64}': input type {i64}: blob inputs take {u8}, {f16} or {f32}");
+  expect_usage(
+      CMD_CONVERT, ARGV("--input_shape", "[1,3,8,8],[1,10]"),
+      "--input_shape gives 2 values: name each one (name[...]) or list 2 input names with --input");
+  expect_usage(CMD_BUILD, ARGV("--shard", "2/2"),
+               "--shard '2/2': 'shard' must be I/N with 0 <= I < N, got '2/2'");
 }
 
 static void options__unknown_flags_get_did_you_mean(void **state) {
   (void)state;
-  expect_usage(CMD_CONVERT, ARGV("--mean_value", "[1]"), "unknown option '--mean_value' (did you mean '--mean_values'?)");
-  expect_usage(CMD_CONVERT, ARGV("--shave=4"), "unknown option '--shave' (did you mean '--shaves'?)");
-  expect_usage(CMD_CONVERT, ARGV("-VPU_NUMBER_OF_SHAVE", "4"), "unknown option '-VPU_NUMBER_OF_SHAVE' (did you mean '-VPU_NUMBER_OF_SHAVES'?)");
-  expect_usage(CMD_BUILD, ARGV("--mean_values", "[1]"), "option '--mean_values' belongs to convert; in a manifest write the key 'mean_values'");
+  expect_usage(CMD_CONVERT, ARGV("--mean_value", "[1]"),
+               "unknown option '--mean_value' (did you mean '--mean_values'?)");
+  expect_usage(CMD_CONVERT, ARGV("--shave=4"),
+               "unknown option '--shave' (did you mean '--shaves'?)");
+  expect_usage(CMD_CONVERT, ARGV("-VPU_NUMBER_OF_SHAVE", "4"),
+               "unknown option '-VPU_NUMBER_OF_SHAVE' (did you mean '-VPU_NUMBER_OF_SHAVES'?)");
+  expect_usage(
+      CMD_BUILD, ARGV("--mean_values", "[1]"),
+      "option '--mean_values' belongs to convert; in a manifest write the key 'mean_values'");
   expect_usage(CMD_CONVERT, ARGV("--frobnicate"), "unknown option '--frobnicate'");
 }
 
@@ -212,7 +233,9 @@ static void options__mo_input_orders_unnamed_lists(void **state) {
   Arena *a = arena_new();
   OptArgs o;
   Err err = {0};
-  assert_int_equal(parse(&o, CMD_CONVERT, a, &err, ARGV("--input", "x,y", "--input_shape", "[1,3,8,8],[1,10]")), 0);
+  assert_int_equal(
+      parse(&o, CMD_CONVERT, a, &err, ARGV("--input", "x,y", "--input_shape", "[1,3,8,8],[1,10]")),
+      0);
   assert_int_equal(o.n_inputs, 2);
   Buf b = BUF_INIT;
   assert_string_equal(o.inputs[0].name, "x");
@@ -229,7 +252,8 @@ static void options__config_file_keys(void **state) {
   char *dir = tu_tmpdir();
   char path[4200];
   snprintf(path, sizeof path, "%s/myriad.conf", dir);
-  tu_write(path, "# blobconverter's config\nMYRIAD_NUMBER_OF_SHAVES 5\nMYRIAD_NUMBER_OF_CMX_SLICES 7\nMYRIAD_THROUGHPUT_STREAMS 1\n"
+  tu_write(path, "# blobconverter's config\nMYRIAD_NUMBER_OF_SHAVES 5\nMYRIAD_NUMBER_OF_CMX_SLICES "
+                 "7\nMYRIAD_THROUGHPUT_STREAMS 1\n"
                  "MYRIAD_ENABLE_MX_BOOT NO\n");
   Arena *a = arena_new();
   OptArgs o;
@@ -242,7 +266,10 @@ static void options__config_file_keys(void **state) {
   tu_write(path, "MYRIAD_NUMBER_OF_SHAVE 5\n");
   assert_int_equal(parse(&o, CMD_CONVERT, a, &err, ARGV("-c", path)), -1);
   char want[4400];
-  snprintf(want, sizeof want, "%s:1: unknown config key 'MYRIAD_NUMBER_OF_SHAVE' (did you mean 'MYRIAD_NUMBER_OF_SHAVES'?)", path);
+  snprintf(
+      want, sizeof want,
+      "%s:1: unknown config key 'MYRIAD_NUMBER_OF_SHAVE' (did you mean 'MYRIAD_NUMBER_OF_SHAVES'?)",
+      path);
   assert_string_equal(err.msg, want);
   opt_args_free(&o);
   arena_free(a);
@@ -256,11 +283,20 @@ static void options__manifest_and_cli_agree(void **state) {
   static const struct {
     const char *key, *yaml, *cli;
   } V[] = {
-      {"scale_values", "[1, -1, 1]", "[1,-1,1]"}, {"scale_values", "[0]", "[0]"},    {"mean_values", "[1, .nan]", "[1,.nan]"},
-      {"shaves", "17", "17"},                      {"shaves", "4", "4"},              {"cmx_slices", "0", "0"},
-      {"openvino", "\"2023.0\"", "2023.0"},        {"data_type", "U8", "U8"},          {"precision", "I8", "I8"},
-      {"layout", "NCHW->HWC", "NCHW->HWC"},        {"layout", "nhwc", "nhwc"},         {"shape", "[1, 0, 2]", "[1,0,2]"},
-      {"mean_values", "[1, 2, 3, 4, 5, 6, 7, 8, 9]", "[1,2,3,4,5,6,7,8,9]"},       {"max_nodes", "-3", "-3"},
+      {"scale_values", "[1, -1, 1]", "[1,-1,1]"},
+      {"scale_values", "[0]", "[0]"},
+      {"mean_values", "[1, .nan]", "[1,.nan]"},
+      {"shaves", "17", "17"},
+      {"shaves", "4", "4"},
+      {"cmx_slices", "0", "0"},
+      {"openvino", "\"2023.0\"", "2023.0"},
+      {"data_type", "U8", "U8"},
+      {"precision", "I8", "I8"},
+      {"layout", "NCHW->HWC", "NCHW->HWC"},
+      {"layout", "nhwc", "nhwc"},
+      {"shape", "[1, 0, 2]", "[1,0,2]"},
+      {"mean_values", "[1, 2, 3, 4, 5, 6, 7, 8, 9]", "[1,2,3,4,5,6,7,8,9]"},
+      {"max_nodes", "-3", "-3"},
   };
   char *dir = tu_tmpdir();
   char model[4200], path[4200];
@@ -269,7 +305,9 @@ static void options__manifest_and_cli_agree(void **state) {
   tu_write(model, "");
   for (size_t i = 0; i < sizeof V / sizeof V[0]; i++) {
     char text[600];
-    snprintf(text, sizeof text, "version: 1\nmodels:\n  - name: a\n    source: a.onnx\n    %s: %s\n", V[i].key, V[i].yaml);
+    snprintf(text, sizeof text,
+             "version: 1\nmodels:\n  - name: a\n    source: a.onnx\n    %s: %s\n", V[i].key,
+             V[i].yaml);
     tu_write(path, text);
     Manifest *m = NULL;
     Err me = {0};
@@ -283,10 +321,13 @@ static void options__manifest_and_cli_agree(void **state) {
     int crc = parse(&o, CMD_CONVERT, a, &ce, ARGV(flag, V[i].cli));
     opt_args_free(&o);
     arena_free(a);
-    if (mrc != crc) fail_msg("%s %s: manifest %d, command line %d (%s / %s)", V[i].key, V[i].cli, mrc, crc, me.msg, ce.msg);
+    if (mrc != crc)
+      fail_msg("%s %s: manifest %d, command line %d (%s / %s)", V[i].key, V[i].cli, mrc, crc,
+               me.msg, ce.msg);
     if (mrc < 0) {
       const char *tail = strstr(ce.msg, "': ");
-      if (!tail || strcmp(tail + 3, me.msg)) fail_msg("%s: manifest says '%s', command line '%s'", V[i].key, me.msg, ce.msg);
+      if (!tail || strcmp(tail + 3, me.msg))
+        fail_msg("%s: manifest says '%s', command line '%s'", V[i].key, me.msg, ce.msg);
     }
   }
   tu_rmrf(dir);
@@ -300,7 +341,8 @@ static void options__help_and_man_are_generated_from_the_table(void **state) {
   opt_man(&man);
   buf_put(&man, "", 1);
   assert_non_null(strstr((char *)man.data, ".TH BLOBC 1"));
-  unsigned cmds[] = {CMD_BUILD, CMD_CHECK, CMD_CONVERT, CMD_INSPECT, CMD_VERIFY, CMD_RUN, CMD_MERGE, CMD_IMPORT, CMD_ARCHIVE, CMD_VERSION, CMD_OPS};
+  unsigned cmds[] = {CMD_BUILD, CMD_CHECK,  CMD_CONVERT, CMD_INSPECT, CMD_VERIFY, CMD_RUN,
+                     CMD_MERGE, CMD_IMPORT, CMD_ARCHIVE, CMD_VERSION, CMD_OPS};
   for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
     Buf h = BUF_INIT;
     opt_help(&h, cmds[c]);
@@ -316,13 +358,15 @@ static void options__help_and_man_are_generated_from_the_table(void **state) {
         off += k;
         char *colon = strchr(w, ':');
         if (colon) *colon = 0;
-        if (!colon && !strstr((char *)h.data, w)) fail_msg("help of %s lacks %s", opt_cmd_name(cmds[c]), w);
+        if (!colon && !strstr((char *)h.data, w))
+          fail_msg("help of %s lacks %s", opt_cmd_name(cmds[c]), w);
       }
     }
     buf_free(&h);
   }
   for (int id = 0; id < OPT_COUNT; id++) /* manifest keys in the man page (roff escapes '-') */
-    if (OPT_ROWS[id].level != OL_RUN && !strstr((char *)man.data, OPT_ROWS[id].key)) fail_msg("man lacks %s", OPT_ROWS[id].key);
+    if (OPT_ROWS[id].level != OL_RUN && !strstr((char *)man.data, OPT_ROWS[id].key))
+      fail_msg("man lacks %s", OPT_ROWS[id].key);
   buf_free(&man);
 }
 
@@ -344,7 +388,8 @@ static void options__spellings_are_unique_per_command(void **state) {
             if (!strstr(colon, opt_cmd_name(cmd))) continue;
             *colon = 0;
           }
-          for (char *p = w; *p; p++) if (*p == '_') *p = '-';
+          for (char *p = w; *p; p++)
+            if (*p == '_') *p = '-';
           const char *bodyw = w + (w[1] == '-' ? 2 : 1);
           char key[80];
           snprintf(key, sizeof key, "|%s|", strlen(bodyw) > 1 ? bodyw : w);
@@ -369,8 +414,10 @@ static void options__resolved_manifest_round_trips(void **state) {
   snprintf(res, sizeof res, "%s/manifest.resolved.yaml", dir);
   tu_write(model, "");
   tu_write(path, "version: 1\ndefaults: {output_precision: FP32, shaves: 4}\nmodels:\n"
-                 "  - {name: a, source: a.onnx, mean_values: [1, 2, 3], layout: NCHW->NHWC, nn_archive: true, max_nodes: 77}\n"
-                 "  - name: b\n    source: a.onnx\n    inputs:\n      - {name: x, shape: [1, 3, 8, 8], precision: FP16}\n      - {name: y}\n");
+                 "  - {name: a, source: a.onnx, mean_values: [1, 2, 3], layout: NCHW->NHWC, "
+                 "nn_archive: true, max_nodes: 77}\n"
+                 "  - name: b\n    source: a.onnx\n    inputs:\n      - {name: x, shape: [1, 3, 8, "
+                 "8], precision: FP16}\n      - {name: y}\n");
   Manifest *m = NULL, *m2 = NULL;
   Err err = {0};
   assert_int_equal(manifest_load(&m, path, &err), 0);
@@ -379,7 +426,8 @@ static void options__resolved_manifest_round_trips(void **state) {
   int n = 0;
   build_jobs_from_manifest(&jobs, &n, m, a, &err);
   assert_int_equal(build_write_resolved(res, jobs, n, &err), 0);
-  if (manifest_load(&m2, res, &err) < 0) fail_msg("resolved manifest does not load: %s (line %d)", err.msg, err.line);
+  if (manifest_load(&m2, res, &err) < 0)
+    fail_msg("resolved manifest does not load: %s (line %d)", err.msg, err.line);
   char *text = read_text(res);
   for (int id = 0; id < OPT_COUNT; id++)
     if (OPT_ROWS[id].level == OL_MODEL && (OPT_ROWS[id].def[0] || id == OPT_CMX_SLICES)) {
@@ -392,11 +440,14 @@ static void options__resolved_manifest_round_trips(void **state) {
   Buf b1 = BUF_INIT, b2 = BUF_INIT;
   for (int i = 0; i < m->n_models; i++) {
     for (int id = 0; id < OPT_COUNT; id++) {
-      if (OPT_ROWS[id].level == OL_MODEL) assert_string_equal(text_of(&b1, &m->models[i].opt, id), text_of(&b2, &m2->models[i].opt, id));
+      if (OPT_ROWS[id].level == OL_MODEL)
+        assert_string_equal(text_of(&b1, &m->models[i].opt, id),
+                            text_of(&b2, &m2->models[i].opt, id));
       if (OPT_ROWS[id].level != OL_INPUT) continue;
       assert_int_equal(m->models[i].n_inputs, m2->models[i].n_inputs);
       for (int k = 0; k < m->models[i].n_inputs; k++)
-        assert_string_equal(text_of(&b1, &m->models[i].inputs[k].opt, id), text_of(&b2, &m2->models[i].inputs[k].opt, id));
+        assert_string_equal(text_of(&b1, &m->models[i].inputs[k].opt, id),
+                            text_of(&b2, &m2->models[i].inputs[k].opt, id));
     }
   }
   buf_free(&b1);

@@ -14,7 +14,7 @@
 #include "compiler/graph/scalar.h"
 #include "compiler/ref/ref.h"
 
-#define I64S(...) ((const int64_t[]){__VA_ARGS__})
+#define I64S(...)  ((const int64_t[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
 
 typedef struct {
@@ -46,7 +46,8 @@ static int input(IrGraph *g, const char *name, DType dt, int rank, const int64_t
 }
 #define INPUT(g, name, dt, ...) input(g, name, dt, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
 
-static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
+static int cst(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims,
+               const void *data) {
   int t = ir_add_tensor(g, name);
   ir_set_const(g, t, dt, rank, dims, data);
   return t;
@@ -63,8 +64,12 @@ static int node(IrGraph *g, IrOp op, const char *name, int x, int y) {
   return n;
 }
 
-static void attr_i(IrGraph *g, int n, const char *name, int64_t v) { ir_node_add_attr(g, n, name, ATTR_INT)->i = v; }
-static void attr_f(IrGraph *g, int n, const char *name, float v) { ir_node_add_attr(g, n, name, ATTR_FLOAT)->f = v; }
+static void attr_i(IrGraph *g, int n, const char *name, int64_t v) {
+  ir_node_add_attr(g, n, name, ATTR_INT)->i = v;
+}
+static void attr_f(IrGraph *g, int n, const char *name, float v) {
+  ir_node_add_attr(g, n, name, ATTR_FLOAT)->f = v;
+}
 static void attr_s(IrGraph *g, int n, const char *name, const char *v) {
   ir_node_add_attr(g, n, name, ATTR_STRING)->s = arena_strdup(g->arena, v);
 }
@@ -89,7 +94,8 @@ static void params__activation_defaults_are_onnx_s(void **state) {
   int hs = node(c->g, IR_OP_HARD_SIGMOID, "hs", x, -1), cl = node(c->g, IR_OP_CLIP, "cl", x, -1);
   assert_true(ir_act_params(c->g, N(c, lr))->alpha == 0.01f);
   assert_true(ir_act_params(c->g, N(c, el))->alpha == 1.0f);
-  assert_true(ir_act_params(c->g, N(c, hs))->alpha == 0.2f && ir_act_params(c->g, N(c, hs))->beta == 0.5f);
+  assert_true(ir_act_params(c->g, N(c, hs))->alpha == 0.2f &&
+              ir_act_params(c->g, N(c, hs))->beta == 0.5f);
   const IrClipParams *cp = ir_clip_params(c->g, N(c, cl));
   assert_false(cp->has_min || cp->has_max);
   assert_true(cp->min == -INFINITY && cp->max == INFINITY);
@@ -131,7 +137,8 @@ static void params__axis_defaults_follow_the_opset(void **state) {
   (void)state;
   Ctx *old = ctx_new(11), *cur = ctx_new(13);
   int x = INPUT(old->g, "x", DT_F32, 2, 3), y = INPUT(cur->g, "x", DT_F32, 2, 3);
-  int so = node(old->g, IR_OP_SOFTMAX, "s", x, -1), sc = node(cur->g, IR_OP_LOG_SOFTMAX, "s", y, -1);
+  int so = node(old->g, IR_OP_SOFTMAX, "s", x, -1),
+      sc = node(cur->g, IR_OP_LOG_SOFTMAX, "s", y, -1);
   assert_int_equal(ir_axis_params(old->g, N(old, so))->axis, 1); /* Softmax-1..12 */
   assert_true(ir_axis_params(old->g, N(old, so))->legacy);
   assert_int_equal(ir_axis_params(cur->g, N(cur, sc))->axis, -1); /* Softmax-13 */
@@ -156,8 +163,10 @@ static void params__other_defaults_are_onnx_s(void **state) {
   assert_true(!gm->trans_a && !gm->trans_b && gm->alpha == 1.0f && gm->beta == 1.0f);
   const IrLrnParams *l = ir_lrn_params(c->g, N(c, node(c->g, IR_OP_LRN, "l", x, -1)));
   assert_true(l->size == 0 && l->alpha == 1e-4f && l->beta == 0.75f && l->bias == 1.0f);
-  assert_true(ir_norm_params(c->g, N(c, node(c->g, IR_OP_BATCH_NORM, "bn", x, x)))->epsilon == 1e-5f);
-  assert_true(ir_norm_params(c->g, N(c, node(c->g, IR_OP_INSTANCE_NORM, "in", x, x)))->epsilon == 1e-5f);
+  assert_true(ir_norm_params(c->g, N(c, node(c->g, IR_OP_BATCH_NORM, "bn", x, x)))->epsilon ==
+              1e-5f);
+  assert_true(ir_norm_params(c->g, N(c, node(c->g, IR_OP_INSTANCE_NORM, "in", x, x)))->epsilon ==
+              1e-5f);
   const IrPadParams *pd = ir_pad_params(c->g, N(c, node(c->g, IR_OP_PAD, "pd", x, x)));
   assert_true(pd->mode == IR_PAD_CONSTANT && pd->value == 0.0f && pd->pads.n == 0);
   const IrAxesParams *rd = ir_axes_params(c->g, N(c, node(c->g, IR_OP_REDUCE_MEAN, "rd", x, -1)));
@@ -170,7 +179,8 @@ static void params__other_defaults_are_onnx_s(void **state) {
   assert_false(r->legacy);
   assert_true(r->mode == IR_RESIZE_NEAREST && r->coord == IR_COORD_HALF_PIXEL);
   assert_true(r->nearest == IR_NEAREST_ROUND_PREFER_FLOOR && r->cubic_coeff_a == -0.75f);
-  assert_true(r->keep_aspect == IR_ASPECT_STRETCH && !r->exclude_outside && r->extrapolation_value == 0.0f);
+  assert_true(r->keep_aspect == IR_ASPECT_STRETCH && !r->exclude_outside &&
+              r->extrapolation_value == 0.0f);
   /* Upsample has no coordinate mode: asymmetric with the opset-10 nearest rule */
   const IrResizeParams *u = ir_resize_params(c->g, N(c, node(c->g, IR_OP_UPSAMPLE, "up", x, x)));
   assert_true(u->legacy && u->coord == IR_COORD_ASYMMETRIC && u->nearest == IR_NEAREST_SIMPLE);
@@ -194,7 +204,7 @@ static void params__invalid_attributes_are_shape_errors_of_the_first_bad_node(vo
   (void)state;
   Ctx *c = ctx_new(13);
   int x = INPUT(c->g, "x", DT_F32, 1, 4, 4, 4);
-  int d = node(c->g, IR_OP_DEPTH_TO_SPACE, "d2s", x, -1); /* blocksize missing */
+  int d = node(c->g, IR_OP_DEPTH_TO_SPACE, "d2s", x, -1);        /* blocksize missing */
   node(c->g, IR_OP_CAST, "cast", c->g->nodes[d].outputs[0], -1); /* 'to' missing */
   assert_int_equal(ir_infer(c->g, &c->err), -1);
   assert_int_equal(c->err.code, ERR_SHAPE);
@@ -227,8 +237,10 @@ static void scalar__max_min_propagate_nan_and_keep_the_first_on_ties(void **stat
   assert_true(isnan(ir_eval_binary_f(IR_OP_MIN, 1.0, NAN)));
   assert_true(ir_eval_binary_f(IR_OP_MAX, 2.0, 3.0) == 3.0);
   assert_true(ir_eval_binary_f(IR_OP_MIN, 2.0, 3.0) == 2.0);
-  assert_false(signbit(ir_eval_binary_f(IR_OP_MAX, 0.0, -0.0))); /* numpy.maximum(0.0, -0.0) == 0.0 */
-  assert_true(ir_eval_binary_f(IR_OP_EQUAL, NAN, NAN) == 0 && ir_eval_binary_f(IR_OP_LESS, 1, 2) == 1);
+  assert_false(
+      signbit(ir_eval_binary_f(IR_OP_MAX, 0.0, -0.0))); /* numpy.maximum(0.0, -0.0) == 0.0 */
+  assert_true(ir_eval_binary_f(IR_OP_EQUAL, NAN, NAN) == 0 &&
+              ir_eval_binary_f(IR_OP_LESS, 1, 2) == 1);
 }
 
 static void scalar__clip_and_hard_sigmoid_follow_numpy_clip(void **state) {
@@ -254,9 +266,9 @@ static void scalar__integer_division_and_power(void **state) {
   assert_false(ir_eval_binary_i(IR_OP_DIV, 7, 0, &r)); /* undefined */
   assert_int_equal(r, 0);
   assert_true(ir_eval_binary_i(IR_OP_DIV, -7, 2, &r) && r == -3); /* truncates toward zero */
-  assert_true(ir_eval_binary_i(IR_OP_DIV, INT64_MIN, -1, &r) && r == INT64_MIN); /* wraps */
+  assert_true(ir_eval_binary_i(IR_OP_DIV, INT64_MIN, -1, &r) && r == INT64_MIN);     /* wraps */
   assert_true(ir_eval_binary_i(IR_OP_POW, 3, 39, &r) && r == 4052555153018976267LL); /* exact */
-  assert_true(ir_eval_binary_i(IR_OP_POW, 2, 64, &r) && r == 0); /* wraps */
+  assert_true(ir_eval_binary_i(IR_OP_POW, 2, 64, &r) && r == 0);                     /* wraps */
   assert_true(ir_eval_binary_i(IR_OP_POW, -1, -3, &r) && r == -1);
   assert_true(ir_eval_binary_i(IR_OP_POW, 2, -1, &r) && r == 0);
   assert_false(ir_eval_binary_i(IR_OP_POW, 0, -1, &r)); /* 1 / 0 */
@@ -293,7 +305,7 @@ static void scalar__folding_and_reference_agree_on_max_with_nan(void **state) {
   float a[2] = {NAN, 1.0f}, b[2] = {0.0f, NAN};
   int ta = cst(c->g, "a", DT_F32, 1, &two, a), tb = cst(c->g, "b", DT_F32, 1, &two, b);
   int x = INPUT(c->g, "x", DT_F32, 2);
-  int m = node(c->g, IR_OP_MAX, "mx", ta, tb);    /* folded */
+  int m = node(c->g, IR_OP_MAX, "mx", ta, tb);                       /* folded */
   int r = node(c->g, IR_OP_MAX, "mr", x, c->g->nodes[m].outputs[0]); /* computed by the reference */
   ir_add_output(c->g, c->g->nodes[r].outputs[0]);
   assert_int_equal(ir_infer(c->g, &c->err), 0);

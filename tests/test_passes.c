@@ -31,22 +31,22 @@ static void passes__fp16_rounds_ties_to_even(void **state) {
 
 static void passes__fp16_subnormals(void **state) {
   (void)state;
-  assert_int_equal(fp16_from_f32(ldexpf(1, -24)), 0x0001);         /* smallest subnormal */
-  assert_int_equal(fp16_from_f32(ldexpf(1, -25)), 0x0000);         /* half of it: tie to even 0 */
-  assert_int_equal(fp16_from_f32(ldexpf(3, -26)), 0x0001);         /* 0.75 * 2^-24 -> 1 */
-  assert_int_equal(fp16_from_f32(ldexpf(3, -25)), 0x0002);         /* 1.5 * 2^-24: tie to even 2 */
-  assert_int_equal(fp16_from_f32(ldexpf(1, -14)), 0x0400);         /* smallest normal */
-  assert_int_equal(fp16_from_f32(ldexpf(1023, -24)), 0x03ff);      /* largest subnormal */
-  assert_int_equal(fp16_from_f32(ldexpf(2047, -25)), 0x0400);      /* rounds up into the normals */
+  assert_int_equal(fp16_from_f32(ldexpf(1, -24)), 0x0001);    /* smallest subnormal */
+  assert_int_equal(fp16_from_f32(ldexpf(1, -25)), 0x0000);    /* half of it: tie to even 0 */
+  assert_int_equal(fp16_from_f32(ldexpf(3, -26)), 0x0001);    /* 0.75 * 2^-24 -> 1 */
+  assert_int_equal(fp16_from_f32(ldexpf(3, -25)), 0x0002);    /* 1.5 * 2^-24: tie to even 2 */
+  assert_int_equal(fp16_from_f32(ldexpf(1, -14)), 0x0400);    /* smallest normal */
+  assert_int_equal(fp16_from_f32(ldexpf(1023, -24)), 0x03ff); /* largest subnormal */
+  assert_int_equal(fp16_from_f32(ldexpf(2047, -25)), 0x0400); /* rounds up into the normals */
   assert_true(fp16_to_f32(0x0001) == ldexpf(1, -24));
   assert_true(fp16_to_f32(0x03ff) == ldexpf(1023, -24));
 }
 
 static void passes__fp16_overflow_gives_inf_and_is_counted(void **state) {
   (void)state;
-  assert_int_equal(fp16_from_f32(65504.0f), 0x7bff);               /* largest half */
-  assert_int_equal(fp16_from_f32(65519.0f), 0x7bff);               /* below the midpoint to inf */
-  assert_int_equal(fp16_from_f32(65520.0f), 0x7c00);               /* midpoint rounds to inf */
+  assert_int_equal(fp16_from_f32(65504.0f), 0x7bff); /* largest half */
+  assert_int_equal(fp16_from_f32(65519.0f), 0x7bff); /* below the midpoint to inf */
+  assert_int_equal(fp16_from_f32(65520.0f), 0x7c00); /* midpoint rounds to inf */
   assert_int_equal(fp16_from_f32(-1e6f), 0xfc00);
   assert_int_equal(fp16_from_f32(INFINITY), 0x7c00);
   assert_true((fp16_from_f32(NAN) & 0x7c00) == 0x7c00 && (fp16_from_f32(NAN) & 0x3ff) != 0);
@@ -125,8 +125,14 @@ static void passes__preprocessing_chain_in_mo_order(void **state) {
   (void)state;
   Arena *a = arena_new();
   IrGraph *g = relu_graph(a);
-  CompInput in = {.layout = LAYOUT_NCHW, .frame_layout = LAYOUT_NHWC, .n_mean = 3, .mean = {1, 2, 3}, .n_scale = 1,
-                  .scale = {4}, .reverse_input_channels = true, .precision = PREC_U8};
+  CompInput in = {.layout = LAYOUT_NCHW,
+                  .frame_layout = LAYOUT_NHWC,
+                  .n_mean = 3,
+                  .mean = {1, 2, 3},
+                  .n_scale = 1,
+                  .scale = {4},
+                  .reverse_input_channels = true,
+                  .precision = PREC_U8};
   CompileOptions opt = {.inputs = &in, .n_inputs = 1};
   PassStats st = {0};
   Err err = {0};
@@ -182,7 +188,8 @@ static void check_pre_error(CompInput in, const char *msg) {
 
 static void passes__preprocessing_errors_are_exact(void **state) {
   (void)state;
-  check_pre_error((CompInput){.n_mean = 2, .mean = {1, 2}}, "mean_values has 2 values, input 'x' has 3 channels");
+  check_pre_error((CompInput){.n_mean = 2, .mean = {1, 2}},
+                  "mean_values has 2 values, input 'x' has 3 channels");
   check_pre_error((CompInput){.n_scale = 3, .scale = {1, 0, 1}}, "scale_values[1] is 0");
   check_pre_error((CompInput){.n_mean = 1, .mean = {NAN}}, "mean_values[0] is not a finite number");
   check_pre_error((CompInput){.name = "nope"}, "the model has no input named 'nope'");
@@ -243,15 +250,16 @@ static void passes__batchnorm_folds_into_conv(void **state) {
   /* s = gamma / sqrt(var + eps) = {1, 3}; w' = w * s; b' = (0 - mean) * s + beta */
   const IrTensor *nw = &g->tensors[conv->inputs[1]], *nb = &g->tensors[conv->inputs[2]];
   assert_true(fabs(ir_const_f64(nw, 0) - 1.0) < 1e-6 && fabs(ir_const_f64(nw, 1) - 6.0) < 1e-6);
-  assert_true(fabs(ir_const_f64(nb, 0) - (-0.5)) < 1e-6 && fabs(ir_const_f64(nb, 1) - (-1.0)) < 1e-6);
+  assert_true(fabs(ir_const_f64(nb, 0) - (-0.5)) < 1e-6 &&
+              fabs(ir_const_f64(nb, 1) - (-1.0)) < 1e-6);
   assert_int_equal(ir_toposort(g, &err), 0);
   arena_free(a);
 }
 
 /* ---- verdicts ---- */
 
-static Verdict judge_one(IrOp op, const char *op_type, const char *attr, const char *val, const char **reason,
-                         const char **fix, Arena *a) {
+static Verdict judge_one(IrOp op, const char *op_type, const char *attr, const char *val,
+                         const char **reason, const char **fix, Arena *a) {
   IrGraph *g = ir_new(a, "v.onnx");
   int64_t d[4] = {1, 3, 4, 4};
   int x = tensor(g, "x", DT_F32, 4, d);
@@ -275,11 +283,13 @@ static void passes__verdicts_name_reason_and_fix(void **state) {
   assert_non_null(strstr(f, "constant"));
   /* issue 18: what MYRIAD lacks but can express is rewritten, the reason names the rewrite */
   assert_int_equal(judge_one(IR_OP_HARD_SIGMOID, NULL, NULL, NULL, &r, &f, a), VERDICT_CONVERTED);
-  assert_string_equal(r, "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, 1]");
+  assert_string_equal(
+      r, "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, 1]");
   assert_int_equal(judge_one(IR_OP_LOG_SOFTMAX, NULL, NULL, NULL, &r, &f, a), VERDICT_CONVERTED);
   assert_non_null(strstr(r, "LogSoftmax rewritten as"));
   assert_int_equal(judge_one(IR_OP_RESIZE, NULL, "mode", "cubic", &r, &f, a), VERDICT_UNSUPPORTED);
-  assert_string_equal(r, "Resize mode 'cubic' is not supported on MYRIAD (nearest and linear only)");
+  assert_string_equal(r,
+                      "Resize mode 'cubic' is not supported on MYRIAD (nearest and linear only)");
   assert_string_equal(f, "export with mode='linear' or 'nearest'");
   assert_int_equal(judge_one(IR_OP_UNKNOWN, "Sin", NULL, NULL, &r, &f, a), VERDICT_UNSUPPORTED);
   assert_string_equal(r, "unsupported layer type 'Sin': not in the MYRIAD layer list");
@@ -308,8 +318,8 @@ static void passes__int64_input_becomes_i32_with_a_converted_verdict(void **stat
   assert_int_equal(g->tensors[x].dtype, DT_I32);
   assert_int_equal(pass_verdicts(g, &opt, &st, &err), 0);
   assert_int_equal(g->nodes[n].verdict, VERDICT_CONVERTED);
-  assert_string_equal(g->nodes[n].reason,
-                      "input 'ids' is INT64: the VPU has no I64, it is fed as I32 and a Convert to FP16 is inserted");
+  assert_string_equal(g->nodes[n].reason, "input 'ids' is INT64: the VPU has no I64, it is fed as "
+                                          "I32 and a Convert to FP16 is inserted");
   arena_free(a);
 }
 

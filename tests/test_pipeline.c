@@ -39,7 +39,8 @@ static void run_build(Run *r, const char *manifest, const char *out, int threads
   assert_int_equal(manifest_load(&r->m, manifest, &err), 0);
   r->a = arena_new();
   assert_int_equal(build_jobs_from_manifest(&r->jobs, &r->n, r->m, r->a, &err), 0);
-  BuildOptions bo = {.out_dir = out, .threads = threads, .want_blob = true, .want_ir = true, .quiet = true};
+  BuildOptions bo = {
+      .out_dir = out, .threads = threads, .want_blob = true, .want_ir = true, .quiet = true};
   build_run(r->jobs, r->n, &bo);
 }
 
@@ -57,7 +58,8 @@ static uint8_t *slurp(const char *path, size_t *len) {
 }
 
 static const char *ZOO_MODELS =
-    "  - {name: tiny, source: %s/tiny_relu.onnx, mean_values: [127.5], scale_values: [255], reverse_input_channels: true, layout: NCHW->NHWC}\n"
+    "  - {name: tiny, source: %s/tiny_relu.onnx, mean_values: [127.5], scale_values: [255], "
+    "reverse_input_channels: true, layout: NCHW->NHWC}\n"
     "  - {name: ids, source: %s/int64_input.onnx}\n"
     "  - {name: hs, source: %s/unsupported_op.onnx}\n"
     "  - {name: mobilenet, source: %s/mobilenet_v2.onnx, shaves: 8, openvino: '2021.4'}\n";
@@ -119,7 +121,8 @@ static void pipeline__demo_models_build_and_blobs_pass_check(void **state) {
       assert_int_equal(b->hdr.inputs_size, 3 * 8 * 8);
       /* reverse_input_channels and the scale folded into the first Conv (mean stays: it pads):
        * nothing copies channels before it (after it, Copy stages move NCE results out of CMX) */
-      for (uint32_t s = 0; s < b->hdr.stages_count && b->stages[s].type != BLOB_STAGE_MYRIAD_X_HW_OP; s++) {
+      for (uint32_t s = 0;
+           s < b->hdr.stages_count && b->stages[s].type != BLOB_STAGE_MYRIAD_X_HW_OP; s++) {
         assert_string_not_equal(b->stages[s].type_name, "Copy");
         assert_string_not_equal(b->stages[s].type_name, "Scale");
       }
@@ -194,7 +197,9 @@ static void pipeline__broken_model_does_not_stop_the_others(void **state) {
   char bad[4096], y[8192], out[4096];
   snprintf(bad, sizeof bad, "%s/broken.onnx", dir);
   tu_write(bad, "this is not a protobuf \xff\xff\xff\xff");
-  snprintf(y, sizeof y, "  - {name: broken, source: broken.onnx}\n  - {name: tiny, source: %s/tiny_relu.onnx}\n", tu_demo_zoo());
+  snprintf(y, sizeof y,
+           "  - {name: broken, source: broken.onnx}\n  - {name: tiny, source: %s/tiny_relu.onnx}\n",
+           tu_demo_zoo());
   snprintf(out, sizeof out, "%s/out", dir);
   Run r;
   run_build(&r, demo_manifest(dir, y), out, 2);
@@ -236,7 +241,8 @@ static void pipeline__report_names_every_unsupported_node(void **state) {
   json_t *model = json_array_get(json_object_get(doc, "models"), 0);
   assert_string_equal(json_string_value(json_object_get(model, "status")), "unsupported");
   json_t *uns = json_object_get(model, "unsupported");
-  bool hs = false, sin = false; /* HardSigmoid is rewritten (issue 18): converted, not unsupported */
+  bool hs = false,
+       sin = false; /* HardSigmoid is rewritten (issue 18): converted, not unsupported */
   size_t i;
   json_t *u;
   json_array_foreach(uns, i, u) {
@@ -267,16 +273,19 @@ static void pipeline__a_manifest_mixing_all_four_formats_builds(void **state) {
   char *dir = tu_tmpdir();
   char y[4096], out[4096];
   const char *z = tu_demo_zoo();
-  snprintf(y, sizeof y,
-           "  - {name: onnx, source: %s/tiny_relu.onnx}\n  - {name: tf, source: %s/tf_tiny.pb, mean_values: [127.5]}\n"
-           "  - {name: caffe, source: %s/caffe_tiny.prototxt}\n  - {name: ir, source: %s/ir_tiny.xml}\n",
-           z, z, z, z);
+  snprintf(
+      y, sizeof y,
+      "  - {name: onnx, source: %s/tiny_relu.onnx}\n  - {name: tf, source: %s/tf_tiny.pb, "
+      "mean_values: [127.5]}\n"
+      "  - {name: caffe, source: %s/caffe_tiny.prototxt}\n  - {name: ir, source: %s/ir_tiny.xml}\n",
+      z, z, z, z);
   snprintf(out, sizeof out, "%s/out", dir);
   Run r;
   run_build(&r, demo_manifest(dir, y), out, 2);
   for (int i = 0; i < r.n; i++) {
     char line[1400];
-    if (r.jobs[i].status != JOB_OK) fail_msg("%s: %s", r.jobs[i].name, err_line(&r.jobs[i].err, line, sizeof line));
+    if (r.jobs[i].status != JOB_OK)
+      fail_msg("%s: %s", r.jobs[i].name, err_line(&r.jobs[i].err, line, sizeof line));
     assert_non_null(r.jobs[i].blob_path);
     assert_non_null(r.jobs[i].xml_path);
   }
@@ -298,7 +307,8 @@ static void pipeline__every_onnx_node_model_gets_a_verdict_per_node(void **state
     if (next) *next++ = 0;
     char model[4096];
     snprintf(model, sizeof model, "%smodel.onnx", line);
-    CompileOptions opt = {.model_name = "m", .source = model, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
+    CompileOptions opt = {
+        .model_name = "m", .source = model, .shaves = 6, .cmx_slices = 6, .openvino = "2022.1"};
     CompileResult res;
     Err err = {0};
     int rc = compile_model(&res, &opt, &err);
@@ -309,14 +319,17 @@ static void pipeline__every_onnx_node_model_gets_a_verdict_per_node(void **state
       fprintf(stderr, "  %s\n", err_line(&err, l, sizeof l));
     } else {
       /* every live node has exactly one verdict */
-      assert_int_equal(res.n_supported + res.n_converted + res.n_unsupported + res.n_blocked, res.n_nodes_live);
+      assert_int_equal(res.n_supported + res.n_converted + res.n_unsupported + res.n_blocked,
+                       res.n_nodes_live);
       sup += res.n_supported, conv += res.n_converted, uns += res.n_unsupported;
     }
     compile_result_free(&res);
   }
   free(o);
-  fprintf(stderr, "  onnx-node: %d models, verdicts: %d supported, %d converted, %d unsupported; %d load errors\n", models,
-          sup, conv, uns, errors);
+  fprintf(stderr,
+          "  onnx-node: %d models, verdicts: %d supported, %d converted, %d unsupported; %d load "
+          "errors\n",
+          models, sup, conv, uns, errors);
   assert_true(models >= 50);
   assert_int_equal(errors, 0);
 }

@@ -12,8 +12,8 @@
 #include "compiler/ref/tensor_io.h"
 #include "onnx.pb-c.h"
 
-#define I64S(...) ((const int64_t[]){__VA_ARGS__})
-#define F32S(...) ((const float[]){__VA_ARGS__})
+#define I64S(...)  ((const int64_t[]){__VA_ARGS__})
+#define F32S(...)  ((const float[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
 
 /* ---- graph building ---- */
@@ -77,10 +77,15 @@ static int node(Ctx *c, IrOp op, const char *name, int nin, const int *ins) {
   ir_add_output(c->g, o);
   return n;
 }
-#define NODE(c, op, ...) node(c, op, #op, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
+#define NODE(c, op, ...) \
+  node(c, op, #op, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
 
-static void attr_i(Ctx *c, int n, const char *name, int64_t v) { ir_node_add_attr(c->g, n, name, ATTR_INT)->i = v; }
-static void attr_f(Ctx *c, int n, const char *name, float v) { ir_node_add_attr(c->g, n, name, ATTR_FLOAT)->f = v; }
+static void attr_i(Ctx *c, int n, const char *name, int64_t v) {
+  ir_node_add_attr(c->g, n, name, ATTR_INT)->i = v;
+}
+static void attr_f(Ctx *c, int n, const char *name, float v) {
+  ir_node_add_attr(c->g, n, name, ATTR_FLOAT)->f = v;
+}
 static void attr_s(Ctx *c, int n, const char *name, const char *v) {
   ir_node_add_attr(c->g, n, name, ATTR_STRING)->s = arena_strdup(c->a, v);
 }
@@ -106,11 +111,15 @@ static void run(Ctx *c, RefMode mode) {
 static void expect(Ctx *c, int k, int rank, const int64_t *dims, const float *v) {
   const RefTensor *o = &c->out[k];
   char s[256];
-  if (o->rank != rank) fail_msg("output rank %d (%s), expected %d", o->rank, ref_shape_str(o, s, sizeof s), rank);
+  if (o->rank != rank)
+    fail_msg("output rank %d (%s), expected %d", o->rank, ref_shape_str(o, s, sizeof s), rank);
   for (int i = 0; i < rank; i++)
-    if (o->dims[i] != dims[i]) fail_msg("output shape %s: dim %d, expected %lld", ref_shape_str(o, s, sizeof s), i, (long long)dims[i]);
+    if (o->dims[i] != dims[i])
+      fail_msg("output shape %s: dim %d, expected %lld", ref_shape_str(o, s, sizeof s), i,
+               (long long)dims[i]);
   for (int64_t e = 0; e < ref_numel(o); e++)
-    if (fabs(ref_get_f64(o, e) - v[e]) > 1e-5) fail_msg("element %lld is %.7g, expected %.7g", (long long)e, ref_get_f64(o, e), v[e]);
+    if (fabs(ref_get_f64(o, e) - v[e]) > 1e-5)
+      fail_msg("element %lld is %.7g, expected %.7g", (long long)e, ref_get_f64(o, e), v[e]);
 }
 #define DIMS(...) NARGS(__VA_ARGS__), I64S(__VA_ARGS__)
 
@@ -251,7 +260,8 @@ static void ref__resize_linear(void **state) {
   attr_s(c, n, "mode", "linear");
   run(c, REF_FP32);
   expect(c, 0, DIMS(1, 1, 4, 4),
-         F32S(1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4));
+         F32S(1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f,
+              3.75f, 4));
   ctx_free(c);
   c = ctx_new(13);
   x = input_f(c, "x", DIMS(2), F32S(1, 2));
@@ -301,15 +311,15 @@ static void ref__slice_negative_steps(void **state) {
   (void)state;
   Ctx *c = ctx_new(13);
   int x = input_f(c, "x", DIMS(10), F32S(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
-  NODE(c, IR_OP_SLICE, x, const_i(c, "s", 1, I64S(-1)), const_i(c, "e", 1, I64S(INT64_MIN)), const_i(c, "a", 1, I64S(0)),
-       const_i(c, "st", 1, I64S(-3)));
+  NODE(c, IR_OP_SLICE, x, const_i(c, "s", 1, I64S(-1)), const_i(c, "e", 1, I64S(INT64_MIN)),
+       const_i(c, "a", 1, I64S(0)), const_i(c, "st", 1, I64S(-3)));
   run(c, REF_FP32);
   expect(c, 0, DIMS(4), F32S(9, 6, 3, 0));
   ctx_free(c);
   c = ctx_new(13); /* start clamped to the last element, end exclusive */
   x = input_f(c, "x", DIMS(10), F32S(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
-  NODE(c, IR_OP_SLICE, x, const_i(c, "s", 1, I64S(20)), const_i(c, "e", 1, I64S(0)), const_i(c, "a", 1, I64S(0)),
-       const_i(c, "st", 1, I64S(-2)));
+  NODE(c, IR_OP_SLICE, x, const_i(c, "s", 1, I64S(20)), const_i(c, "e", 1, I64S(0)),
+       const_i(c, "a", 1, I64S(0)), const_i(c, "st", 1, I64S(-2)));
   run(c, REF_FP32);
   expect(c, 0, DIMS(5), F32S(9, 7, 5, 3, 1));
   ctx_free(c);
@@ -360,8 +370,8 @@ static void ref__fp16_mode_rounds_every_float(void **state) {
   assert_true(c->out[0].f[0] == 1.0001f);
   assert_true(c->out[0].f[1] == 0.1f);
   run(c, REF_FP16);
-  assert_true(c->out[0].f[0] == 1.0f);              /* the FP16 ulp at 1 is 2^-10 */
-  assert_true(c->out[0].f[1] == 0.0999755859375f);  /* 0.1 to the nearest FP16 */
+  assert_true(c->out[0].f[0] == 1.0f);             /* the FP16 ulp at 1 is 2^-10 */
+  assert_true(c->out[0].f[1] == 0.0999755859375f); /* 0.1 to the nearest FP16 */
   ctx_free(c);
 }
 
@@ -397,7 +407,8 @@ static void ref__wrong_input_shape_is_an_error(void **state) {
 static void ref__every_op_but_nms_has_a_kernel(void **state) {
   (void)state;
   for (int op = 0; op < IR_OP_COUNT; op++)
-    if (op != IR_OP_NON_MAX_SUPPRESSION && !ref_has_kernel((IrOp)op)) fail_msg("no kernel for %s", ir_op_name((IrOp)op));
+    if (op != IR_OP_NON_MAX_SUPPRESSION && !ref_has_kernel((IrOp)op))
+      fail_msg("no kernel for %s", ir_op_name((IrOp)op));
   assert_false(ref_has_kernel(IR_OP_UNKNOWN));
 }
 
@@ -465,7 +476,8 @@ static void ref__pb_parse_raw_and_typed(void **state) {
   onnx__tensor_proto__init(&tp);
   int64_t dims[2] = {1, 2};
   float fv[2] = {0.5f, -3};
-  tp.n_dims = 2, tp.dims = dims, tp.has_data_type = 1, tp.data_type = 1, tp.n_float_data = 2, tp.float_data = fv;
+  tp.n_dims = 2, tp.dims = dims, tp.has_data_type = 1, tp.data_type = 1, tp.n_float_data = 2,
+  tp.float_data = fv;
   uint8_t raw[64];
   size_t len = onnx__tensor_proto__pack(&tp, raw);
   assert_int_equal(tio_decode_pb(&back, NULL, raw, len, "x.pb", &err), 0);
@@ -519,11 +531,12 @@ static void verify_all(RefMode mode) {
   for (int i = 0; i < n; i++) {
     count[cases[i].status]++;
     if (cases[i].status == REF_FAIL || cases[i].status == REF_UNINFORMATIVE)
-      print_message("%s %s: %s\n", cases[i].status == REF_FAIL ? "FAIL" : "UNINFORMATIVE", cases[i].name, cases[i].msg);
+      print_message("%s %s: %s\n", cases[i].status == REF_FAIL ? "FAIL" : "UNINFORMATIVE",
+                    cases[i].name, cases[i].msg);
   }
   print_message("onnx-node via %s: %d passed, %d failed, %d unsupported, %d uninformative\n",
-                mode == REF_FP16 ? "graph-fp16" : "graph", count[REF_PASS], count[REF_FAIL], count[REF_UNSUPPORTED],
-                count[REF_UNINFORMATIVE]);
+                mode == REF_FP16 ? "graph-fp16" : "graph", count[REF_PASS], count[REF_FAIL],
+                count[REF_UNSUPPORTED], count[REF_UNINFORMATIVE]);
   assert_true(n > 0);
   assert_int_equal(count[REF_FAIL], 0);
   free(cases);

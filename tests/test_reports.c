@@ -14,20 +14,22 @@
 
 #define HOSTILE_SCRIPT "<script>alert(1)</script>"
 #define HOSTILE_QUOTES "\"quotes\" & 'apos'"
-#define HOSTILE_OP "<img src=x onerror=alert(3)>"
+#define HOSTILE_OP     "<img src=x onerror=alert(3)>"
 #define HOSTILE_REASON "</script><script>alert(2)</script>"
-#define UNICODE_NODE "ünïcødé/名前/ノード"
+#define UNICODE_NODE   "ünïcødé/名前/ノード"
 
 /* ---- a hand-built report, complete per the schema ------------------------------------- */
 
 /* {"supported":s,"converted":c,"unsupported":u,"folded":f} */
 static json_t *counts(int s, int c, int u, int f) {
-  return json_pack("{s:i,s:i,s:i,s:i}", "supported", s, "converted", c, "unsupported", u, "folded", f);
+  return json_pack("{s:i,s:i,s:i,s:i}", "supported", s, "converted", c, "unsupported", u, "folded",
+                   f);
 }
 
-static json_t *issue(const char *verdict, const char *op, const char *node, const char *reason, const char *fix) {
-  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "node", node, "op", op, "verdict", verdict, "reason", reason, "fix",
-                   fix, "input_shapes", "f16 1x8x32x32");
+static json_t *issue(const char *verdict, const char *op, const char *node, const char *reason,
+                     const char *fix) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "node", node, "op", op, "verdict", verdict,
+                   "reason", reason, "fix", fix, "input_shapes", "f16 1x8x32x32");
 }
 
 /* A model with every field report_json.c writes; ops/unsupported/converted are stolen. */
@@ -36,15 +38,16 @@ static json_t *model(const char *name, const char *status, json_t *ops, json_t *
       "{s:s,s:s,s:s,s:{s:s,s:i,s:i,s:s},s:i,s:{s:i,s:i,s:i,s:i,s:i,s:i},s:o,s:i,"
       "s:[{s:s,s:s,s:s,s:s,s:{s:[f,f,f],s:[f,f,f],s:b,s:s}}],s:[{s:s,s:s,s:s,s:s}],s:o,s:o,"
       "s:{s:i,s:i},s:{},s:{s:f,s:f,s:f,s:f}}",
-      "name", name, "source", "zoo/m.onnx", "status", status, "options", "data_type", "FP16", "shaves", 6,
-      "cmx_slices", 6, "openvino", "2022.1", "opset", 13, "nodes", "source", 20, "live", 18, "folded", 2,
-      "supported", 15, "converted", (int)json_array_size(conv), "unsupported", (int)json_array_size(uns), "ops", ops,
-      "parameters", 1234567, "inputs", "name", "input", "shape", "1x3x224x224", "precision", "U8", "layout", "NCHW",
-      "preprocessing", "mean_values", 123.675, 116.28, 103.53, "scale_values", 58.395, 57.12, 57.375,
-      "reverse_input_channels", 1, "frame_layout", "NHWC", "outputs", "name", "output", "shape", "1x1000",
-      "precision", "FP16", "layout", "NC", "unsupported", uns, "converted", conv, "fp16", "weights_saturated", 0,
-      "weights_underflowed", 3, "outputs_written", "timings", "load_s", 0.01, "passes_s", 0.02, "backend_s", 0.03,
-      "total_s", 0.07);
+      "name", name, "source", "zoo/m.onnx", "status", status, "options", "data_type", "FP16",
+      "shaves", 6, "cmx_slices", 6, "openvino", "2022.1", "opset", 13, "nodes", "source", 20,
+      "live", 18, "folded", 2, "supported", 15, "converted", (int)json_array_size(conv),
+      "unsupported", (int)json_array_size(uns), "ops", ops, "parameters", 1234567, "inputs", "name",
+      "input", "shape", "1x3x224x224", "precision", "U8", "layout", "NCHW", "preprocessing",
+      "mean_values", 123.675, 116.28, 103.53, "scale_values", 58.395, 57.12, 57.375,
+      "reverse_input_channels", 1, "frame_layout", "NHWC", "outputs", "name", "output", "shape",
+      "1x1000", "precision", "FP16", "layout", "NC", "unsupported", uns, "converted", conv, "fp16",
+      "weights_saturated", 0, "weights_underflowed", 3, "outputs_written", "timings", "load_s",
+      0.01, "passes_s", 0.02, "backend_s", 0.03, "total_s", 0.07);
   assert_non_null(m);
   return m;
 }
@@ -52,31 +55,38 @@ static json_t *model(const char *name, const char *status, json_t *ops, json_t *
 /* Three models: ok, unsupported (hostile name, op, node, reason), error (hostile name, line). */
 static json_t *hostile_report(void) {
   json_t *m0 = model("resnet<b>", "ok",
-                     json_pack("{s:o,s:o,s:o}", "BatchNormalization", counts(0, 0, 0, 20), "Conv", counts(13, 0, 0, 0),
-                               "Relu", counts(5, 0, 0, 0)),
+                     json_pack("{s:o,s:o,s:o}", "BatchNormalization", counts(0, 0, 0, 20), "Conv",
+                               counts(13, 0, 0, 0), "Relu", counts(5, 0, 0, 0)),
                      json_array(), json_array());
   json_object_set_new(json_object_get(m0, "outputs_written"), "blob",
-                      json_pack("{s:s,s:i,s:s,s:i,s:i,s:i,s:i}", "path", "resnet/resnet.blob", "size", 7010752, "sha256",
-                                "cc27b697c275", "stages", 76, "bss_size", 3512320, "bss_naive", 9000000,
-                                "bss_peak", 3000000));
-  json_object_set_new(json_object_get(m0, "outputs_written"), "xml", json_string("resnet/resnet.xml"));
-  json_object_set_new(json_object_get(m0, "outputs_written"), "bin", json_string("resnet/resnet.bin"));
-  json_t *m1 = model(HOSTILE_SCRIPT, "unsupported",
-                     json_pack("{s:o,s:o,s:o,s:o}", "Conv", counts(2, 0, 0, 0), "HardSigmoid", counts(0, 0, 2, 0),
-                               "Cast", counts(0, 1, 0, 0), HOSTILE_OP, counts(0, 0, 1, 0)),
-                     json_pack("[o,o,o]", issue("unsupported", "HardSigmoid", HOSTILE_QUOTES, HOSTILE_REASON, "<!-- x -->"),
-                               issue("unsupported", "HardSigmoid", UNICODE_NODE, "not on MYRIAD", "use Clip"),
-                               issue("unsupported", HOSTILE_OP, "n3", "unknown op", "remove it")),
-                     json_pack("[o]", issue("converted", "Cast", "cast_0", "input is INT64",
-                                            "a Convert to FP16 is inserted")));
-  json_object_set_new(json_object_get(m1, "outputs_written"), "ir_skipped", json_string("tensor 'x' has no shape"));
+                      json_pack("{s:s,s:i,s:s,s:i,s:i,s:i,s:i}", "path", "resnet/resnet.blob",
+                                "size", 7010752, "sha256", "cc27b697c275", "stages", 76, "bss_size",
+                                3512320, "bss_naive", 9000000, "bss_peak", 3000000));
+  json_object_set_new(json_object_get(m0, "outputs_written"), "xml",
+                      json_string("resnet/resnet.xml"));
+  json_object_set_new(json_object_get(m0, "outputs_written"), "bin",
+                      json_string("resnet/resnet.bin"));
+  json_t *m1 = model(
+      HOSTILE_SCRIPT, "unsupported",
+      json_pack("{s:o,s:o,s:o,s:o}", "Conv", counts(2, 0, 0, 0), "HardSigmoid", counts(0, 0, 2, 0),
+                "Cast", counts(0, 1, 0, 0), HOSTILE_OP, counts(0, 0, 1, 0)),
+      json_pack("[o,o,o]",
+                issue("unsupported", "HardSigmoid", HOSTILE_QUOTES, HOSTILE_REASON, "<!-- x -->"),
+                issue("unsupported", "HardSigmoid", UNICODE_NODE, "not on MYRIAD", "use Clip"),
+                issue("unsupported", HOSTILE_OP, "n3", "unknown op", "remove it")),
+      json_pack("[o]", issue("converted", "Cast", "cast_0", "input is INT64",
+                             "a Convert to FP16 is inserted")));
+  json_object_set_new(json_object_get(m1, "outputs_written"), "ir_skipped",
+                      json_string("tensor 'x' has no shape"));
   json_t *m2 = model(HOSTILE_QUOTES, "error", json_object(), json_array(), json_array());
   json_object_set_new(m2, "error",
-                      json_pack("{s:s,s:s,s:s,s:s}", "code", "parse", "node", "", "message", "truncated protobuf",
-                                "line", "m.onnx: model '\"quotes\"': </script> truncated protobuf"));
-  json_t *r = json_pack("{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i,s:i},s:[o,o,o]}", "schema_version", 1, "tool",
-                        "blobc 0.1.0", "manifest", "zoo/<evil>.yaml", "summary", "models", 3, "ok", 1,
-                        "unsupported", 1, "error", 1, "skipped", 0, "models", m0, m1, m2);
+                      json_pack("{s:s,s:s,s:s,s:s}", "code", "parse", "node", "", "message",
+                                "truncated protobuf", "line",
+                                "m.onnx: model '\"quotes\"': </script> truncated protobuf"));
+  json_t *r =
+      json_pack("{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i,s:i},s:[o,o,o]}", "schema_version", 1, "tool",
+                "blobc 0.1.0", "manifest", "zoo/<evil>.yaml", "summary", "models", 3, "ok", 1,
+                "unsupported", 1, "error", 1, "skipped", 0, "models", m0, m1, m2);
   assert_non_null(r);
   return r;
 }
@@ -174,7 +184,8 @@ static void reports__html_matrix_cells_have_counts_and_classes(void **state) {
   matrix_cell(cell, sizeof cell, html, "HardSigmoid", 1);
   assert_non_null(strstr(cell, "class=\"cell c-unsupported\" data-m=\"1\""));
   assert_non_null(strstr(cell, "<span class=\"n u\">2</span>"));
-  assert_non_null(strstr(cell, "HardSigmoid in &lt;script&gt;alert(1)&lt;/script&gt;: 0 supported"));
+  assert_non_null(
+      strstr(cell, "HardSigmoid in &lt;script&gt;alert(1)&lt;/script&gt;: 0 supported"));
   matrix_cell(cell, sizeof cell, html, "Cast", 1);
   assert_non_null(strstr(cell, "class=\"cell c-converted\""));
   assert_non_null(strstr(cell, "<span class=\"n c\">1</span>"));
@@ -201,10 +212,15 @@ static void reports__html_has_summary_sections_and_filters(void **state) {
   assert_non_null(strstr(html, "<div class=\"v\" data-count=\"unsupported\">3</div>")); // nodes
   for (int i = 0; i < 3; i++) {
     char id[32];
-    snprintf(id, sizeof id, "<section class=\"model st-%s\" id=\"m%d\"", i == 0 ? "ok" : i == 1 ? "unsupported" : "error", i);
+    snprintf(id, sizeof id, "<section class=\"model st-%s\" id=\"m%d\"",
+             i == 0   ? "ok"
+             : i == 1 ? "unsupported"
+                      : "error",
+             i);
     assert_non_null(strstr(html, id));
   }
-  assert_non_null(strstr(html, "m.onnx: model &#39;&quot;quotes&quot;&#39;: &lt;/script&gt; truncated protobuf"));
+  assert_non_null(strstr(
+      html, "m.onnx: model &#39;&quot;quotes&quot;&#39;: &lt;/script&gt; truncated protobuf"));
   assert_non_null(strstr(html, "123.675, 116.28, 103.53"));
   assert_non_null(strstr(html, "6.7 MiB (7,010,752 B)"));
   assert_non_null(strstr(html, "a Convert to FP16 is inserted"));
@@ -275,7 +291,8 @@ static int count_elems(xmlNodePtr node, const char *name) {
 /* The idx-th <testcase> child of the suite. */
 static xmlNodePtr testcase(xmlNodePtr suite, int idx) {
   for (xmlNodePtr c = suite->children; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "testcase") == 0 && idx-- == 0) return c;
+    if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "testcase") == 0 && idx-- == 0)
+      return c;
   fail_msg("no testcase %d", idx);
   return NULL;
 }
@@ -323,7 +340,8 @@ static void reports__junit_parses_back_with_right_counts(void **state) {
   xmlNodePtr f = xmlFirstElementChild(t1), e = xmlFirstElementChild(t2);
   assert_attr(f, "message", "3 unsupported nodes");
   xmlChar *body = xmlNodeGetContent(f);
-  assert_non_null(strstr((char *)body, "HardSigmoid " HOSTILE_QUOTES " (inputs f16 1x8x32x32)\n  reason: " HOSTILE_REASON
+  assert_non_null(strstr((char *)body, "HardSigmoid " HOSTILE_QUOTES
+                                       " (inputs f16 1x8x32x32)\n  reason: " HOSTILE_REASON
                                        "\n  fix: <!-- x -->\n"));
   assert_non_null(strstr((char *)body, UNICODE_NODE));
   xmlFree(body);
@@ -346,7 +364,8 @@ static void reports__junit_stays_well_formed_with_control_characters(void **stat
   assert_non_null(s);
   xmlDocPtr doc = xmlReadMemory(s, (int)strlen(s), "junit.xml", NULL, XML_PARSE_NONET);
   assert_non_null(doc);
-  assert_attr(testcase(xmlDocGetRootElement(doc), 0), "classname", "blobc.bell\xEF\xBF\xBDname\xEF\xBF\xBD[31m");
+  assert_attr(testcase(xmlDocGetRootElement(doc), 0), "classname",
+              "blobc.bell\xEF\xBF\xBDname\xEF\xBF\xBD[31m");
   assert_int_equal(count_elems(xmlDocGetRootElement(doc), "skipped"), 1);
   assert_attr(xmlDocGetRootElement(doc), "skipped", "1");
   xmlFreeDoc(doc);
@@ -357,7 +376,6 @@ static void reports__junit_stays_well_formed_with_control_characters(void **stat
   assert_string_equal(err.msg, "cannot serialise the JUnit report");
   json_decref(r);
 }
-
 
 static void reports__schema_accepts_the_hand_built_report(void **state) {
   (void)state;
@@ -386,14 +404,18 @@ static void reports__schema_rejects_drifted_documents(void **state) {
   json_object_set_new(json_object_get(r, "summary"), "warnings", json_integer(0));
   expect_invalid(schema, r, "/summary: unexpected property warnings");
   r = hostile_report();
-  json_object_set_new(json_array_get(json_object_get(r, "models"), 1), "status", json_string("failed"));
+  json_object_set_new(json_array_get(json_object_get(r, "models"), 1), "status",
+                      json_string("failed"));
   expect_invalid(schema, r, "/models/1/status: value not in enum");
   r = hostile_report();
-  json_object_set_new(json_object_get(json_array_get(json_object_get(r, "models"), 0), "nodes"), "live", json_integer(-1));
+  json_object_set_new(json_object_get(json_array_get(json_object_get(r, "models"), 0), "nodes"),
+                      "live", json_integer(-1));
   expect_invalid(schema, r, "/models/0/nodes/live: below minimum");
   r = hostile_report();
-  json_object_set_new(json_object_get(json_object_get(json_array_get(json_object_get(r, "models"), 0), "ops"), "Conv"),
-                      "folded", json_string("0"));
+  json_object_set_new(
+      json_object_get(json_object_get(json_array_get(json_object_get(r, "models"), 0), "ops"),
+                      "Conv"),
+      "folded", json_string("0"));
   expect_invalid(schema, r, "/models/0/ops/Conv/folded: wrong type, want integer");
   r = hostile_report();
   json_object_set_new(json_object_get(r, "summary"), "ok", json_real(1.0));
@@ -448,12 +470,14 @@ static void reports__schema_validates_a_real_report(void **state) {
   }
   json_t *schema = tu_schema_load();
   char why[512];
-  if (tu_schema_validate(schema, r, why, sizeof why) < 0) fail_msg("real report does not match the schema: %s", why);
+  if (tu_schema_validate(schema, r, why, sizeof why) < 0)
+    fail_msg("real report does not match the schema: %s", why);
   const char *st[4] = {"ok", "unsupported", "ok", "error"};
   json_t *models = json_object_get(r, "models");
   assert_int_equal(json_array_size(models), 4);
   for (size_t i = 0; i < 4; i++)
-    assert_string_equal(json_string_value(json_object_get(json_array_get(models, i), "status")), st[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(models, i), "status")),
+                        st[i]);
   // the other writers accept the real document too
   char path[4200];
   Err err = {0};
@@ -475,8 +499,9 @@ static void reports__schema_validates_a_real_report(void **state) {
 /* ---- the page in headless Chromium ------------------------------------------------------- */
 
 #define CHROMIUM "/usr/bin/chromium"
-#define CHROMIUM_FLAGS                                                                                    \
-  "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking " \
+#define CHROMIUM_FLAGS                                                   \
+  "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run " \
+  "--disable-background-networking "                                     \
   "--disable-component-update --disable-sync --disable-dev-shm-usage --hide-scrollbars"
 
 /* Runs Chromium on url with extra args (e.g. --dump-dom), files named after run (a fresh profile
@@ -485,8 +510,10 @@ static char *chromium(const char *dir, const char *run, const char *args, const 
   char out[4200], prof[4200];
   snprintf(out, sizeof out, "%s/chromium-%s.out", dir, run);
   snprintf(prof, sizeof prof, "%s/profile-%s", dir, run);
-  int rc = tu_run(NULL, "timeout 120 " CHROMIUM " " CHROMIUM_FLAGS " --user-data-dir='%s' %s '%s' >'%s' 2>'%s.err'", prof,
-                  args, url, out, out);
+  int rc = tu_run(NULL,
+                  "timeout 120 " CHROMIUM " " CHROMIUM_FLAGS
+                  " --user-data-dir='%s' %s '%s' >'%s' 2>'%s.err'",
+                  prof, args, url, out, out);
   if (rc != 0) fail_msg("chromium exited %d (see %s.err)", rc, out);
   char *s = slurp(out);
   assert_non_null(s);
@@ -533,7 +560,9 @@ static void reports__browser_renders_matrix_and_filters(void **state) {
     char id[16];
     snprintf(id, sizeof id, "m%zu", i);
     open_tag(tag, sizeof tag, dom, id);
-    bool want_hidden = strcmp(json_string_value(json_object_get(json_array_get(models, i), "status")), "unsupported") != 0;
+    bool want_hidden =
+        strcmp(json_string_value(json_object_get(json_array_get(models, i), "status")),
+               "unsupported") != 0;
     if ((strstr(tag, " hidden") != NULL) != want_hidden) fail_msg("model %zu: %s", i, tag);
   }
   assert_non_null(strstr(dom, "data-status=\"unsupported\" aria-pressed=\"true\""));

@@ -10,7 +10,7 @@
 
 /* ---- graph building helpers ---- */
 
-#define I64S(...) ((const int64_t[]){__VA_ARGS__})
+#define I64S(...)  ((const int64_t[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
 
 typedef struct {
@@ -119,7 +119,7 @@ static void check(IrGraph *g, int t, DType dt, int rank, const int64_t *dims) {
       fail_msg("%s: dim %d is %lld, expected %lld (%s)", x->name, i, (long long)x->dims[i],
                (long long)dims[i], ir_shape_str(g->arena, x));
 }
-#define CHECK(g, t, dt, ...) check(g, t, dt, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
+#define CHECK(g, t, dt, ...)   check(g, t, dt, NARGS(__VA_ARGS__), I64S(__VA_ARGS__))
 #define CHECK_SCALAR(g, t, dt) check(g, t, dt, 0, NULL)
 
 static void check_folded(IrGraph *g, int n) {
@@ -154,8 +154,8 @@ static void check_floats(IrGraph *g, int t, int cnt, const double *v) {
     if (fabs(ir_const_f64(x, i) - v[i]) > 1e-5)
       fail_msg("%s[%d] = %g, expected %g", x->name, i, ir_const_f64(x, i), v[i]);
 }
-#define CHECK_FLOATS(g, t, ...)                                                                    \
-  check_floats(g, t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)),                      \
+#define CHECK_FLOATS(g, t, ...)                                               \
+  check_floats(g, t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), \
                (const double[]){__VA_ARGS__})
 
 /* ---- convolution and pooling ---- */
@@ -1266,8 +1266,8 @@ static void shape__light_models_fold_constant_of_shape(void **state) {
                 unknown);
   assert_int_equal(failed, 0);
 }
-#define FRONTEND_TESTS                                                                             \
-  cmocka_unit_test(shape__onnx_node_models_infer),                                                 \
+#define FRONTEND_TESTS                             \
+  cmocka_unit_test(shape__onnx_node_models_infer), \
       cmocka_unit_test(shape__light_models_fold_constant_of_shape),
 #else
 #define FRONTEND_TESTS

@@ -753,8 +753,15 @@ static void tf__frozen_graph_compiles_with_nhwc_frames(void **state) {
   assert_int_equal(io_write_atomic(path, b.data, b.len, &err), 0);
   buf_free(&b);
   CompInput in = {.n_mean = 3, .mean = {1, 2, 3}, .n_scale = 1, .scale = {255}};
-  CompileOptions opt = {.model_name = "net", .source = path, .inputs = &in, .n_inputs = 1, .shaves = 4,
-                        .cmx_slices = 4, .openvino = "2022.1", .want_blob = true, .want_ir = true};
+  CompileOptions opt = {.model_name = "net",
+                        .source = path,
+                        .inputs = &in,
+                        .n_inputs = 1,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1",
+                        .want_blob = true,
+                        .want_ir = true};
   CompileResult res;
   if (compile_model(&res, &opt, &err) < 0) fail_msg("%s", err.msg);
   assert_int_equal(res.n_unsupported, 0);

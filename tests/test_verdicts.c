@@ -92,7 +92,8 @@ static int check(char **out, const char *path, const char *extra) {
 
 static json_t *check_json(const char *path) {
   char *out = NULL;
-  int rc = tu_run(&out, "{ '%s' check '%s' --json 2>/dev/null; }", tu_blobc(), path); /* tu_run adds 2>&1 */
+  int rc = tu_run(&out, "{ '%s' check '%s' --json 2>/dev/null; }", tu_blobc(),
+                  path); /* tu_run adds 2>&1 */
   assert_int_equal(rc, 1);
   json_error_t je;
   json_t *doc = json_loads(out, 0, &je);
@@ -113,7 +114,8 @@ static void verdicts__blocked_nodes_are_filed_under_their_root_cause(void **stat
   char *out = NULL;
   assert_int_equal(check(&out, path, ""), 1);
   /* one grouped line, no line of a blocked node, no dynamic-shape advice: the input is static */
-  assert_non_null(strstr(out, "roots.onnx: 2\u00d7 Sin (first 's1'): unsupported: unsupported layer type 'Sin'"));
+  assert_non_null(strstr(
+      out, "roots.onnx: 2\u00d7 Sin (first 's1'): unsupported: unsupported layer type 'Sin'"));
   assert_non_null(strstr(out, "; blocks 4 nodes below them"));
   assert_null(strstr(out, "(Conv)"));
   assert_null(strstr(out, "(Relu)"));
@@ -135,8 +137,10 @@ static void verdicts__blocked_nodes_are_filed_under_their_root_cause(void **stat
   assert_int_equal(json_array_size(bl), 4);
   const char *want[4][2] = {{"c2", "Conv"}, {"r2", "Relu"}, {"c3", "Conv"}, {"r3", "Relu"}};
   for (int i = 0; i < 4; i++) {
-    assert_string_equal(json_string_value(json_object_get(json_array_get(bl, (size_t)i), "node")), want[i][0]);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(bl, (size_t)i), "op")), want[i][1]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(bl, (size_t)i), "node")),
+                        want[i][0]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(bl, (size_t)i), "op")),
+                        want[i][1]);
   }
   json_t *ops = json_object_get(m, "ops"), *cv = json_object_get(ops, "Conv");
   assert_int_equal(json_integer_value(json_object_get(cv, "supported")), 1);
@@ -170,7 +174,8 @@ static void verdicts__dynamic_advice_only_for_a_dynamic_input_in_the_commands_wo
   char *out = NULL;
   /* blobc check MODEL: the shape is given on the command line */
   assert_int_equal(check(&out, path, ""), 1);
-  assert_non_null(strstr(out, "node 'conv' (Conv): unsupported: input 'x' has a dynamic shape (1x3x?x?)"));
+  assert_non_null(
+      strstr(out, "node 'conv' (Conv): unsupported: input 'x' has a dynamic shape (1x3x?x?)"));
   assert_non_null(strstr(out, "with --input_shape [...]"));
   assert_null(strstr(out, "shape: [...]"));
   assert_null(strstr(out, "(Relu)")); /* blocked, filed under the root */
@@ -185,7 +190,8 @@ static void verdicts__dynamic_advice_only_for_a_dynamic_input_in_the_commands_wo
   assert_null(strstr(out, "--input_shape"));
   free(out);
   /* and given a static shape, the model converts */
-  snprintf(text, sizeof text, "version: 1\nmodels:\n  - {name: dyn, source: %s, shape: [1, 3, 8, 8]}\n", path);
+  snprintf(text, sizeof text,
+           "version: 1\nmodels:\n  - {name: dyn, source: %s, shape: [1, 3, 8, 8]}\n", path);
   tu_write(zoo, text);
   assert_int_equal(check(&out, zoo, ""), 0);
   free(out);
@@ -200,11 +206,14 @@ static void verdicts__runtime_parameters_are_verdicts_not_backend_errors(void **
   write_runtime_params(path);
   char *out = NULL;
   assert_int_equal(check(&out, path, ""), 1);
-  assert_non_null(strstr(out, "node 'bn' (BatchNormalization): unsupported: BatchNormalization scale, bias and "
-                              "statistics come from 'mean' at run time: MYRIAD takes them as constants; fix: freeze "
-                              "the input 'mean' to its values"));
-  assert_non_null(strstr(out, "node 'clip' (Clip): unsupported: Clip bounds come from 'lo' at run time"));
-  assert_non_null(strstr(out, "node 'pad' (Pad): unsupported: Pad pads come from 'pads' at run time"));
+  assert_non_null(strstr(
+      out, "node 'bn' (BatchNormalization): unsupported: BatchNormalization scale, bias and "
+           "statistics come from 'mean' at run time: MYRIAD takes them as constants; fix: freeze "
+           "the input 'mean' to its values"));
+  assert_non_null(
+      strstr(out, "node 'clip' (Clip): unsupported: Clip bounds come from 'lo' at run time"));
+  assert_non_null(
+      strstr(out, "node 'pad' (Pad): unsupported: Pad pads come from 'pads' at run time"));
   assert_null(strstr(out, "static shape"));
   free(out);
   /* a build says the same and writes no blob: the model is unsupported, not an error */

@@ -58,8 +58,10 @@ int tu_run(char **output, const char *fmt, ...) {
   while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) buf_put(&b, chunk, n);
   buf_put(&b, "", 1);
   int st = pclose(p);
-  if (output) *output = (char *)b.data;
-  else buf_free(&b);
+  if (output)
+    *output = (char *)b.data;
+  else
+    buf_free(&b);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
@@ -99,7 +101,8 @@ static int sv_fail(Validator *v, const char *path, const char *what, const char 
 static int sv_check(Validator *v, const json_t *schema, const json_t *inst, const char *path);
 
 static int sv_object(Validator *v, const json_t *schema, const json_t *inst, const char *path) {
-  const json_t *props = json_object_get(schema, "properties"), *addl = json_object_get(schema, "additionalProperties");
+  const json_t *props = json_object_get(schema, "properties"),
+               *addl = json_object_get(schema, "additionalProperties");
   const json_t *req = json_object_get(schema, "required");
   for (size_t i = 0; i < json_array_size(req); i++)
     if (!json_object_get(inst, json_string_value(json_array_get(req, i))))
@@ -118,14 +121,18 @@ static int sv_object(Validator *v, const json_t *schema, const json_t *inst, con
 }
 
 static int sv_keywords_known(Validator *v, const json_t *schema, const char *path) {
-  static const char *const known[] = {"$schema", "$id", "$defs", "title", "description", "type", "required",
-                                      "properties", "additionalProperties", "items", "enum", "minimum", "$ref"};
+  static const char *const known[] = {"$schema",  "$id",         "$defs",
+                                      "title",    "description", "type",
+                                      "required", "properties",  "additionalProperties",
+                                      "items",    "enum",        "minimum",
+                                      "$ref"};
   const char *key;
   json_t *val;
   json_object_foreach((json_t *)schema, key, val) {
     size_t i = 0;
     while (i < sizeof known / sizeof known[0] && strcmp(key, known[i]) != 0) i++;
-    if (i == sizeof known / sizeof known[0]) return sv_fail(v, path, "schema uses unsupported keyword ", key);
+    if (i == sizeof known / sizeof known[0])
+      return sv_fail(v, path, "schema uses unsupported keyword ", key);
   }
   return 0;
 }
@@ -134,7 +141,9 @@ static int sv_check(Validator *v, const json_t *schema, const json_t *inst, cons
   if (sv_keywords_known(v, schema, path) < 0) return -1;
   const char *ref = json_string_value(json_object_get(schema, "$ref"));
   if (ref) {
-    const json_t *target = strncmp(ref, "#/$defs/", 8) == 0 ? json_object_get(json_object_get(v->root, "$defs"), ref + 8) : NULL;
+    const json_t *target = strncmp(ref, "#/$defs/", 8) == 0
+                               ? json_object_get(json_object_get(v->root, "$defs"), ref + 8)
+                               : NULL;
     if (!target) return sv_fail(v, path, "unresolvable $ref ", ref);
     if (sv_check(v, target, inst, path) < 0) return -1;
   }
@@ -142,10 +151,13 @@ static int sv_check(Validator *v, const json_t *schema, const json_t *inst, cons
   bool type_ok = !type || (json_is_string(type) && json_type_is(inst, json_string_value(type)));
   for (size_t i = 0; !type_ok && i < json_array_size(type); i++)
     type_ok = json_type_is(inst, json_string_value(json_array_get(type, i)));
-  if (!type_ok) return sv_fail(v, path, "wrong type, want ", json_is_string(type) ? json_string_value(type) : "one of types");
+  if (!type_ok)
+    return sv_fail(v, path, "wrong type, want ",
+                   json_is_string(type) ? json_string_value(type) : "one of types");
   if (en) {
     bool hit = false;
-    for (size_t i = 0; !hit && i < json_array_size(en); i++) hit = json_equal((json_t *)inst, json_array_get(en, i));
+    for (size_t i = 0; !hit && i < json_array_size(en); i++)
+      hit = json_equal((json_t *)inst, json_array_get(en, i));
     if (!hit) return sv_fail(v, path, "value not in enum", NULL);
   }
   const json_t *min = json_object_get(schema, "minimum");

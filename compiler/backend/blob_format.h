@@ -35,32 +35,32 @@
 
 /* ---- §1 overall layout ---------------------------------------------------------------------- */
 
-#define BLOB_ELF_SIZE 52u      /* sizeof(ElfN_Ehdr) [OV-fmt]; readers skip it unchecked [DAI-rd] */
-#define BLOB_HEADER_SIZE 80u   /* sizeof(mv_blob_header) [OV-fmt] */
-#define BLOB_HEADER_END 132u   /* 52 + 80: the "blob header" handed to the device [OV-ser] */
-#define BLOB_HDR_AREA 192u     /* align64(132): input_info_section_offset, always [OV-ser] */
-#define BLOB_SECTION_ALIGN 64u /* every section size is rounded up to 64, zero padded [OV-ser] */
-#define BLOB_DATA_ALIGN 64u    /* DATA_ALIGNMENT of const/BSS/CMX/IO allocations [OV-alloc] */
-#define BLOB_STRIDE_ALIGN 16u  /* STRIDE_ALIGNMENT for "Aligned" strides [OV-dd] §6.4 */
-#define BLOB_HW_DATA_ALIGN 16u /* HW (MyriadXHwOp) data offsets are multiples of 16 [mx_stage] */
-#define BLOB_MAX_DIMS 8u       /* MAX_DIMS_32: order codes are 32-bit, 8 nibbles [OV-data] */
-#define BLOB_CMX_SLICE_SIZE (128u * 1024u)        /* CMX_SLICE_SIZE [OV-alloc] §4 */
+#define BLOB_ELF_SIZE              52u /* sizeof(ElfN_Ehdr) [OV-fmt]; readers skip it unchecked [DAI-rd] */
+#define BLOB_HEADER_SIZE           80u /* sizeof(mv_blob_header) [OV-fmt] */
+#define BLOB_HEADER_END            132u /* 52 + 80: the "blob header" handed to the device [OV-ser] */
+#define BLOB_HDR_AREA              192u /* align64(132): input_info_section_offset, always [OV-ser] */
+#define BLOB_SECTION_ALIGN         64u /* every section size is rounded up to 64, zero padded [OV-ser] */
+#define BLOB_DATA_ALIGN            64u /* DATA_ALIGNMENT of const/BSS/CMX/IO allocations [OV-alloc] */
+#define BLOB_STRIDE_ALIGN          16u /* STRIDE_ALIGNMENT for "Aligned" strides [OV-dd] §6.4 */
+#define BLOB_HW_DATA_ALIGN         16u /* HW (MyriadXHwOp) data offsets are multiples of 16 [mx_stage] */
+#define BLOB_MAX_DIMS              8u /* MAX_DIMS_32: order codes are 32-bit, 8 nibbles [OV-data] */
+#define BLOB_CMX_SLICE_SIZE        (128u * 1024u) /* CMX_SLICE_SIZE [OV-alloc] §4 */
 #define BLOB_CMX_SHAVE_BUFFER_SIZE (100u * 1024u) /* CMX_SHAVE_BUFFER_SIZE [OV-alloc] §4 */
 
 /* ---- §1.1 ELF stub (values written by BackEnd::createElfHeader [OV-ser]) --------------------- */
 
-#define BLOB_ELF_IDENT0 0x7Fu /* e_ident = 7F 'e' 'l' 'f' (lower case!), then 12 zero bytes */
-#define BLOB_ELF_IDENT1 0x65u
-#define BLOB_ELF_IDENT2 0x6Cu
-#define BLOB_ELF_IDENT3 0x66u
-#define BLOB_ELF_OFF_TYPE 16u    /* u16 e_type = 1 */
+#define BLOB_ELF_IDENT0      0x7Fu /* e_ident = 7F 'e' 'l' 'f' (lower case!), then 12 zero bytes */
+#define BLOB_ELF_IDENT1      0x65u
+#define BLOB_ELF_IDENT2      0x6Cu
+#define BLOB_ELF_IDENT3      0x66u
+#define BLOB_ELF_OFF_TYPE    16u /* u16 e_type = 1 */
 #define BLOB_ELF_OFF_MACHINE 18u /* u16 e_machine = 2 */
 #define BLOB_ELF_OFF_VERSION 20u /* u32 e_version = 2 */
-#define BLOB_ELF_OFF_EHSIZE 40u  /* u16 e_ehsize = 8 * 52 = 416 (bogus but genuine) */
-#define BLOB_ELF_TYPE 1u
-#define BLOB_ELF_MACHINE 2u
-#define BLOB_ELF_VERSION 2u
-#define BLOB_ELF_EHSIZE 416u
+#define BLOB_ELF_OFF_EHSIZE  40u /* u16 e_ehsize = 8 * 52 = 416 (bogus but genuine) */
+#define BLOB_ELF_TYPE        1u
+#define BLOB_ELF_MACHINE     2u
+#define BLOB_ELF_VERSION     2u
+#define BLOB_ELF_EHSIZE      416u
 
 /* ---- §1.2 mv_blob_header: absolute file offsets of each uint32 field ------------------------- */
 
@@ -93,7 +93,8 @@ typedef enum {
 
 #define BLOB_VER_MAJOR 6u /* stock OpenVINO 2020.4 ... 2022.1 [OV-gt] */
 #define BLOB_VER_MINOR 0u
-#define BLOB_VER_MAJOR_INLINE_SHAPES 5u /* 5.0 = OpenVINO 2020.3 and older, inline shapes (§3.9)  \
+#define BLOB_VER_MAJOR_INLINE_SHAPES \
+  5u /* 5.0 = OpenVINO 2020.3 and older, inline shapes (§3.9)  \
                                          */
 
 typedef struct {
@@ -170,8 +171,7 @@ typedef enum {
 /* Number of dims an order code describes (non-zero nibbles before the first zero nibble). */
 static inline uint32_t blob_order_ndims(uint32_t code) {
   uint32_t n = 0;
-  while (n < BLOB_MAX_DIMS && ((code >> (4 * n)) & 0xF) != 0)
-    n++;
+  while (n < BLOB_MAX_DIMS && ((code >> (4 * n)) & 0xF) != 0) n++;
   return n;
 }
 
@@ -235,20 +235,21 @@ static inline const char *blob_loc_name(uint32_t loc) {
  * stridesOffset v5.0 (§3.9): ..., dataType, orderCode, numDims, u32 dims[numDims], u32
  * strides[numDims] (inline). nameSize = align16(strlen + 1) in v6, align16(strlen) in v5 (a 16-char
  * v5 name has no NUL). */
-#define BLOB_IO_FIXED_HEAD 12u    /* ioIdx, ioBufferOffset, nameSize */
-#define BLOB_IO_FIXED_TAIL 28u    /* the 7 words after the name (v6) */
+#define BLOB_IO_FIXED_HEAD    12u /* ioIdx, ioBufferOffset, nameSize */
+#define BLOB_IO_FIXED_TAIL    28u /* the 7 words after the name (v6) */
 #define BLOB_IO_FIXED_TAIL_V5 12u /* dataType, orderCode, numDims (v5; then 2*numDims words) */
-#define BLOB_NAME_ALIGN 16u
-#define BLOB_SHAPE_IO_MARK "@shape" /* IO entries with this in the name are dynamic-shape helpers  \
+#define BLOB_NAME_ALIGN       16u
+#define BLOB_SHAPE_IO_MARK \
+  "@shape" /* IO entries with this in the name are dynamic-shape helpers  \
                                      */
 
 /* ---- §3.1 stage record [OV-stage], [OV-fmt] -----------------------------------------------------
  *   u32 stage_length (whole record incl. header and trailer), u32 stage_type, u32 numShaves,
  *   u32 params_size (= 4 + params bytes), params, buffer descriptors, u32 stage_type, u32 border */
 #define BLOB_STAGE_BORDER_SYMBOL 0x7F83FF19u /* STAGE_BORDER_SYMBOL, bytes 19 FF 83 7F [OV-fmt] */
-#define BLOB_STAGE_HEAD_LEN 12u              /* stage_length, stage_type, numShaves */
-#define BLOB_STAGE_TRAILER_LEN 8u            /* stage_type, border */
-#define BLOB_STAGE_MIN_LEN 24u               /* 12 + params_size word + 8 */
+#define BLOB_STAGE_HEAD_LEN      12u         /* stage_length, stage_type, numShaves */
+#define BLOB_STAGE_TRAILER_LEN   8u          /* stage_type, border */
+#define BLOB_STAGE_MIN_LEN       24u         /* 12 + params_size word + 8 */
 
 /* ---- §3.2 buffer descriptor [OV-data] serializeBuffer -------------------------------------------
  * v6.0: dataType, orderCode, numDims, dimsLocation, dimsOffset, stridesLocation, stridesOffset,
@@ -317,7 +318,7 @@ typedef enum {
 /* Name of a StageType code ("Relu"), or NULL when the code is not in the enum. */
 static inline const char *blob_stage_name(uint32_t code) {
   switch (code) {
-#define BLOB__STAGE_CASE(c, e, name)                                                               \
+#define BLOB__STAGE_CASE(c, e, name) \
   case c: return name;
     BLOB_STAGE_TYPES(BLOB__STAGE_CASE)
 #undef BLOB__STAGE_CASE
@@ -341,21 +342,21 @@ static inline BlobStageCategory blob_stage_category(uint32_t code) {
 
 /* ---- §3.4 / §3.5 per-stage parameter facts used by reader and writer ----------------------------
  * Params sizes in bytes (params_size = 4 + these). */
-#define BLOB_PARAMS_RELU 8u     /* u32 hasBias, f32 negativeSlope */
-#define BLOB_PARAMS_POWER 12u   /* f32 bias, scale, power */
-#define BLOB_PARAMS_SOFTMAX 4u  /* i32 axisInd (0 = innermost) */
-#define BLOB_PARAMS_ELTWISE 24u /* coeff1, coeff2, i32 postOperation (-1), negSlope, min, max */
-#define BLOB_PARAMS_CLAMP 8u    /* f32 min, f32 max */
-#define BLOB_PARAMS_CONVERT 16u /* f32 scale, f32 bias, i32 convertFromDetOutput, i32 haveBatch */
-#define BLOB_PARAMS_PERMUTE 32u /* u32[8], padded with 0xFFFFFFFF */
-#define BLOB_PARAMS_SW_CONV 32u /* kx, ky, sx, sy, padLeft, padTop, dilX, dilY */
-#define BLOB_PARAMS_SW_POOL 28u /* kx, ky, sx, sy, padLeft, padTop, excludePad */
-#define BLOB_PARAMS_PAD 40u     /* 4 x (begin, end) minor->major, f32 value, u32 mode */
+#define BLOB_PARAMS_RELU             8u  /* u32 hasBias, f32 negativeSlope */
+#define BLOB_PARAMS_POWER            12u /* f32 bias, scale, power */
+#define BLOB_PARAMS_SOFTMAX          4u  /* i32 axisInd (0 = innermost) */
+#define BLOB_PARAMS_ELTWISE          24u /* coeff1, coeff2, i32 postOperation (-1), negSlope, min, max */
+#define BLOB_PARAMS_CLAMP            8u /* f32 min, f32 max */
+#define BLOB_PARAMS_CONVERT          16u /* f32 scale, f32 bias, i32 convertFromDetOutput, i32 haveBatch */
+#define BLOB_PARAMS_PERMUTE          32u /* u32[8], padded with 0xFFFFFFFF */
+#define BLOB_PARAMS_SW_CONV          32u /* kx, ky, sx, sy, padLeft, padTop, dilX, dilY */
+#define BLOB_PARAMS_SW_POOL          28u /* kx, ky, sx, sy, padLeft, padTop, excludePad */
+#define BLOB_PARAMS_PAD              40u /* 4 x (begin, end) minor->major, f32 value, u32 mode */
 #define BLOB_PARAMS_DETECTION_OUTPUT 76u /* 19 words */
-#define BLOB_PARAMS_REGION_YOLO 20u
-#define BLOB_PARAMS_RESAMPLE 20u
-#define BLOB_PARAMS_INTERP 12u
-#define BLOB_PARAMS_CONCAT 8u /* axisInd, numInputs */
+#define BLOB_PARAMS_REGION_YOLO      20u
+#define BLOB_PARAMS_RESAMPLE         20u
+#define BLOB_PARAMS_INTERP           12u
+#define BLOB_PARAMS_CONCAT           8u /* axisInd, numInputs */
 
 /* HW op list (MyriadXHwOp params, §3.5 [mx_stage]; enums from middleend/hw/utility.hpp). */
 typedef enum {
@@ -389,11 +390,11 @@ typedef enum { BLOB_HW_COEFF_FP16 = 0, BLOB_HW_COEFF_U8F = 1 } BlobHwCoeffMode;
 
 /* NCE limits of checkHWRestrictions (GT/include/vpu/middleend/hw/tiling.hpp): CNN_MAX_INPUT_WIDTH,
  * _HEIGHT, CNN_MAX_INPUT/OUTPUT_CHANNELS, CNN_MAX_COEFF_PER_BLOCK, CNN_MAX_BYTES (one block). */
-#define BLOB_HW_MAX_INPUT_WIDTH 4096u
-#define BLOB_HW_MAX_INPUT_HEIGHT 4096u
-#define BLOB_HW_MAX_CHANNELS 2048u
+#define BLOB_HW_MAX_INPUT_WIDTH     4096u
+#define BLOB_HW_MAX_INPUT_HEIGHT    4096u
+#define BLOB_HW_MAX_CHANNELS        2048u
 #define BLOB_HW_MAX_COEFF_PER_BLOCK 256u
-#define BLOB_HW_BLOCK_BYTES (128u * 1024u)
+#define BLOB_HW_BLOCK_BYTES         (128u * 1024u)
 
 /* ---- §4b 2022.x trailer after file_size ("network info"; host-ABI dependent, depthai ignores it):
  *   u32 parameters_size, u32 results_size, then records
@@ -405,12 +406,12 @@ typedef enum { BLOB_HW_COEFF_FP16 = 0, BLOB_HW_COEFF_U8F = 1 } BlobHwCoeffMode;
 
 /* VPUX (RVC3) blobs have "BLOB" at bytes 4..7 and are not MyriadX blobs [DAI-ov] §5. */
 #define BLOB_VPUX_TAG_OFFSET 4u
-#define BLOB_VPUX_TAG "BLOB"
+#define BLOB_VPUX_TAG        "BLOB"
 
 /* SuperBlob (stages§7 [DAI-SB], [MC]): big-endian u64 blobSize, 16 big-endian u64 patch sizes (n =
  * 1
  * .. 16 SHAVEs; 0 = base blob unchanged), base blob (8 SHAVEs) at 136, then BSDIFF40 patches. */
-#define BLOB_SUPER_PATCHES 16u
+#define BLOB_SUPER_PATCHES     16u
 #define BLOB_SUPER_HEADER_SIZE 136u /* 8 + 16 * 8 */
 #define BLOB_SUPER_BASE_SHAVES 8u
 #define BLOB_SUPER_PATCH_MAGIC "BSDIFF40"

@@ -49,16 +49,14 @@ static int cur_u32(Rd *r, Cur *c, uint32_t *v, const char *what) {
 static int cur_u32s(Rd *r, Cur *c, uint32_t *v, uint32_t n, const char *what) {
   if (c->pos > c->end || (c->end - c->pos) / 4 < n)
     return fail(r, c->pos, "%s runs past the end of %s", what, c->region);
-  for (uint32_t i = 0; i < n; i++)
-    v[i] = rd_u32(r->d + c->pos + 4 * i);
+  for (uint32_t i = 0; i < n; i++) v[i] = rd_u32(r->d + c->pos + 4 * i);
   c->pos += 4 * (size_t)n;
   return 0;
 }
 
 static uint64_t rd_be64(const uint8_t *p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v = v << 8 | p[i];
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
   return v;
 }
 
@@ -104,8 +102,7 @@ static int const_array(Rd *r, size_t at, uint32_t rel, uint32_t n, uint32_t *v, 
   uint64_t start = (uint64_t)r->const_off + rel, need = 4ull * n;
   if (start > r->const_end || r->const_end - start < need)
     return fail(r, at, "%s array at const+%u (%u words) runs past the const section", what, rel, n);
-  for (uint32_t i = 0; i < n; i++)
-    v[i] = rd_u32(r->d + start + 4 * i);
+  for (uint32_t i = 0; i < n; i++) v[i] = rd_u32(r->d + start + 4 * i);
   return 0;
 }
 
@@ -432,8 +429,7 @@ static void read_header(BlobHeader *h, const uint8_t *d) {
                    &h->outputs_size,  &h->batch_size,     &h->bss_mem_size,    &h->cmx_slices,
                    &h->shaves,        &h->has_hw_stage,   &h->has_shave_stage, &h->has_dma_stage,
                    &h->input_section, &h->output_section, &h->stage_section,   &h->const_section};
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-    *f[i] = rd_u32(d + BLOB_HDR_MAGIC + 4 * i);
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) *f[i] = rd_u32(d + BLOB_HDR_MAGIC + 4 * i);
 }
 
 /* End of the section starting at s: the next section's offset when it does not go backwards,
@@ -584,8 +580,7 @@ static uint64_t hw_vector_len(const BlobBuffer *bb) {
   const BlobShape *s = &bb->shape;
   if (!s->dims_known || s->data_type != BLOB_DT_FP16) return 0;
   uint64_t n = 1;
-  for (uint32_t i = 0; i < s->num_dims; i++)
-    n *= s->dims_raw[i];
+  for (uint32_t i = 0; i < s->num_dims; i++) n *= s->dims_raw[i];
   return n;
 }
 
@@ -657,9 +652,9 @@ static int hw_check_fields(const BlobStage *st, const BlobHwOp *op, uint32_t k, 
     return hw_why(why, size, k, "poolType %u is not MAX 0 or AVERAGE 1", op->pool_type);
   if (op->op_mode > BLOB_HW_MODE_16_16)
     return hw_why(why, size, k, "opMode %u is outside 0..4", op->op_mode);
-  const uint32_t flag[] = {op->with_pad, op->with_relu, op->with_clamp, op->fc_accum,
-                           op->reuse_data, op->reuse_coeff};
-  static const char *const fname[] = {"withPad", "withReLU", "withClamp",
+  const uint32_t flag[] = {op->with_pad, op->with_relu,  op->with_clamp,
+                           op->fc_accum, op->reuse_data, op->reuse_coeff};
+  static const char *const fname[] = {"withPad", "withReLU",  "withClamp",
                                       "fcAccum", "reuseData", "reuseCoeff"};
   for (int i = 0; i < 6; i++)
     if (flag[i] > 1) return hw_why(why, size, k, "%s is %u, not 0 or 1", fname[i], flag[i]);
@@ -695,9 +690,11 @@ int blob_hw_op_check(const BlobStage *st, uint32_t k, char *why, size_t size) {
   if (!blob_hw_dims(ob, &out))
     return hw_why(why, size, k, "output b%d is not FP16 NCHW, CHW or NC with a static shape",
                   op->output_ind);
-  if (ob->location == BLOB_LOC_BLOB || ob->location == BLOB_LOC_NONE || ob->location == BLOB_LOC_INPUT)
+  if (ob->location == BLOB_LOC_BLOB || ob->location == BLOB_LOC_NONE ||
+      ob->location == BLOB_LOC_INPUT)
     return hw_why(why, size, k, "output b%d is in %s memory, which a stage cannot write",
-                  op->output_ind, blob_loc_name(ob->location) ? blob_loc_name(ob->location) : "unknown");
+                  op->output_ind,
+                  blob_loc_name(ob->location) ? blob_loc_name(ob->location) : "unknown");
   uint64_t end = (uint64_t)op->out_chan_offset + op->out_num_chans;
   switch (op->op_type) {
   case BLOB_HW_OP_POOL:
@@ -708,8 +705,8 @@ int blob_hw_op_check(const BlobStage *st, uint32_t k, char *why, size_t size) {
     return hw_check_window(op, k, &in, &out, why, size);
   case BLOB_HW_OP_FC:
     if (in.w != 1 || in.h != 1 || out.w != 1 || out.h != 1 || in.n != out.n)
-      return hw_why(why, size, k, "FC input %ux%ux%u and output %ux%ux%u are not vectors",
-                    in.c, in.h, in.w, out.c, out.h, out.w);
+      return hw_why(why, size, k, "FC input %ux%ux%u and output %ux%ux%u are not vectors", in.c,
+                    in.h, in.w, out.c, out.h, out.w);
     if (!op->fc_input_num || (uint64_t)op->fc_input_offset + op->fc_input_num > in.c)
       return hw_why(why, size, k, "FC inputs %u+%u run past the input's %u channels",
                     op->fc_input_offset, op->fc_input_num, in.c);
@@ -842,7 +839,8 @@ static void check_buffer(const BlobInfo *b, const BlobStage *st, uint32_t i, Buf
     }
   }
   int64_t area = buffer_area(b, x);
-  if (area >= 0 && x->extent && (x->extent > (uint64_t)area || x->data_offset > (uint64_t)area - x->extent))
+  if (area >= 0 && x->extent &&
+      (x->extent > (uint64_t)area || x->data_offset > (uint64_t)area - x->extent))
     viol(rep, n, "buffer-area", "%s: %llu bytes at %s offset %u run past its area (%lld bytes)",
          who, (unsigned long long)x->extent, blob_loc_name(x->location), x->data_offset,
          (long long)area);
@@ -885,7 +883,8 @@ static const char *hw_restriction(const BlobHwOp *op, const BlobHwDims *in) {
   }
   uint32_t lines = BLOB_HW_BLOCK_BYTES / (blocks * per_block * line);
   uint32_t need = ky + op->kernel_stride + 2 + (w <= 8);
-  if ((need < h ? need : h) > (lines < h ? lines : h)) return "fewer lines per channel than the kernel needs";
+  if ((need < h ? need : h) > (lines < h ? lines : h))
+    return "fewer lines per channel than the kernel needs";
   return NULL;
 }
 
@@ -905,15 +904,17 @@ static void check_hw_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int
     for (int i = 0; i < 2; i++) {
       const BlobShape *sh = &st->buffers[data[i]].shape;
       if (sh->num_dims >= 3 && sh->strides_raw[1] % BLOB_STRIDE_ALIGN)
-        viol(rep, n, "hw-row-align", "stage %u (MyriadXHwOp) op %u: %s b%d rows are %u bytes apart, not a multiple of 16",
+        viol(rep, n, "hw-row-align",
+             "stage %u (MyriadXHwOp) op %u: %s b%d rows are %u bytes apart, not a multiple of 16",
              st->index, k, i ? "output" : "input", data[i], sh->strides_raw[1]);
     }
     BlobHwDims in;
     blob_hw_dims(&st->buffers[op->input_ind], &in);
     const char *why_not = op->op_type == BLOB_HW_OP_FC ? NULL : hw_restriction(op, &in);
     if (why_not)
-      viol(rep, n, "hw-limits", "stage %u (MyriadXHwOp) op %u: mode %u, input %ux%ux%u, kernel %ux%u: %s",
-           st->index, k, op->op_mode, in.w, in.h, in.c, op->kernel_width, op->kernel_height, why_not);
+      viol(rep, n, "hw-limits",
+           "stage %u (MyriadXHwOp) op %u: mode %u, input %ux%ux%u, kernel %ux%u: %s", st->index, k,
+           op->op_mode, in.w, in.h, in.c, op->kernel_width, op->kernel_height, why_not);
   }
 }
 
@@ -930,8 +931,7 @@ static void check_stage(const BlobInfo *b, const BlobStage *st, Buf *rep, int *n
     viol(rep, n, "stage-shaves", "stage %u (%s): numShaves %u is more than the header's %u",
          st->index, st->type_name, st->num_shaves, b->hdr.shaves);
   if (st->type == BLOB_STAGE_MYRIAD_X_HW_OP) check_hw_stage(b, st, rep, n);
-  for (uint32_t i = 0; i < st->num_buffers; i++)
-    check_buffer(b, st, i, rep, n);
+  for (uint32_t i = 0; i < st->num_buffers; i++) check_buffer(b, st, i, rep, n);
   if (st->injected) check_stage(b, st->injected, rep, n);
 }
 
@@ -987,21 +987,48 @@ static bool stage_writes(const BlobStage *st, bool *w) {
     w[1] = true;
     if (nb > 3) w[3] = true;
     return true;
-  case BLOB_STAGE_COPY: case BLOB_STAGE_CONVERT: case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
-  case BLOB_STAGE_BIAS_RELU: case BLOB_STAGE_BIAS_LEAKY_RELU: case BLOB_STAGE_CLAMP:
-  case BLOB_STAGE_SIGMOID: case BLOB_STAGE_TANH: case BLOB_STAGE_ELU: case BLOB_STAGE_EXP:
-  case BLOB_STAGE_LOG: case BLOB_STAGE_FLOOR: case BLOB_STAGE_CEILING: case BLOB_STAGE_HSWISH:
-  case BLOB_STAGE_POWER: case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT:
-  case BLOB_STAGE_PRELU: case BLOB_STAGE_SOFT_MAX: case BLOB_STAGE_PERMUTE: case BLOB_STAGE_MAX_POOL:
-  case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_PAD:
-  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: case BLOB_STAGE_FC: case BLOB_STAGE_DECONVOLUTION:
-  case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_LRN: case BLOB_STAGE_TILE: case BLOB_STAGE_GATHER:
-  case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
-  case BLOB_STAGE_MVN: case BLOB_STAGE_HW_FC_RELAYOUT:
-    w[1] = true;
-    return true;
+  case BLOB_STAGE_COPY:
+  case BLOB_STAGE_CONVERT:
+  case BLOB_STAGE_RELU:
+  case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_BIAS_RELU:
+  case BLOB_STAGE_BIAS_LEAKY_RELU:
+  case BLOB_STAGE_CLAMP:
+  case BLOB_STAGE_SIGMOID:
+  case BLOB_STAGE_TANH:
+  case BLOB_STAGE_ELU:
+  case BLOB_STAGE_EXP:
+  case BLOB_STAGE_LOG:
+  case BLOB_STAGE_FLOOR:
+  case BLOB_STAGE_CEILING:
+  case BLOB_STAGE_HSWISH:
+  case BLOB_STAGE_POWER:
+  case BLOB_STAGE_BIAS:
+  case BLOB_STAGE_SCALE:
+  case BLOB_STAGE_SCALE_SHIFT:
+  case BLOB_STAGE_PRELU:
+  case BLOB_STAGE_SOFT_MAX:
+  case BLOB_STAGE_PERMUTE:
+  case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL:
+  case BLOB_STAGE_GLOBAL_MAX_POOL:
+  case BLOB_STAGE_PAD:
+  case BLOB_STAGE_RESAMPLE:
+  case BLOB_STAGE_INTERP:
+  case BLOB_STAGE_FC:
+  case BLOB_STAGE_DECONVOLUTION:
+  case BLOB_STAGE_DEPTH_DECONV:
+  case BLOB_STAGE_LRN:
+  case BLOB_STAGE_TILE:
+  case BLOB_STAGE_GATHER:
+  case BLOB_STAGE_REDUCE_MEAN:
+  case BLOB_STAGE_REDUCE_MAX:
+  case BLOB_STAGE_REDUCE_SUM:
+  case BLOB_STAGE_MVN:
+  case BLOB_STAGE_HW_FC_RELAYOUT: w[1] = true; return true;
   default:
-    if ((t >= BLOB_STAGE_SUM && t <= BLOB_STAGE_MAX) || (t >= BLOB_STAGE_DIV && t <= BLOB_STAGE_SELECT)) {
+    if ((t >= BLOB_STAGE_SUM && t <= BLOB_STAGE_MAX) ||
+        (t >= BLOB_STAGE_DIV && t <= BLOB_STAGE_SELECT)) {
       w[1] = true;
       return true;
     }
@@ -1009,7 +1036,8 @@ static bool stage_writes(const BlobStage *st, bool *w) {
   }
 }
 
-#define CMX_TRACK_MAX (4u << 20) /* liveness is tracked over the first 4 MiB (MyriadX CMX: 2.5 MiB) */
+#define CMX_TRACK_MAX \
+  (4u << 20) /* liveness is tracked over the first 4 MiB (MyriadX CMX: 2.5 MiB) */
 
 typedef struct {
   uint32_t *last, *prev; /* per CMX byte: the step that wrote it last / the one before (+1) */
@@ -1035,7 +1063,8 @@ static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn f
     return false;
   uint64_t count = 1; /* saturates: only compared with the extent (< 4 MiB here) */
   for (uint32_t i = 0; i < s->num_dims; i++)
-    count = s->dims_raw[i] && count > UINT64_MAX / s->dims_raw[i] ? UINT64_MAX : count * s->dims_raw[i];
+    count =
+        s->dims_raw[i] && count > UINT64_MAX / s->dims_raw[i] ? UINT64_MAX : count * s->dims_raw[i];
   if (count > x->extent / es) return false; /* aliased elements: not a tensor of its own */
   bool row = s->strides_raw[0] == es;
   uint32_t first = row ? 1 : 0, idx[BLOB_MAX_DIMS] = {0}, lim[BLOB_MAX_DIMS];
@@ -1097,7 +1126,8 @@ static void cmx_read(Cmx *c, const BlobStage *st, uint32_t i) {
   for (uint32_t k = 0; k < st->num_hw_ops; k++) {
     const BlobHwOp *op = &st->hw_ops[k];
     const BlobShape *sh = &st->buffers[i].shape;
-    if (op->input_ind != (int32_t)i || op->op_type == BLOB_HW_OP_POOL || sh->num_dims < 3 || op->op_mode > 4)
+    if (op->input_ind != (int32_t)i || op->op_type == BLOB_HW_OP_POOL || sh->num_dims < 3 ||
+        op->op_mode > 4)
       continue;
     uint32_t pad = (1u << op->op_mode) - 1, c_in = sh->dims_raw[2];
     uint32_t real = c_in > pad ? c_in - pad : 1;
@@ -1108,8 +1138,10 @@ static void cmx_read(Cmx *c, const BlobStage *st, uint32_t i) {
   if (r.bad == SIZE_MAX || c->reported >= 10) return;
   c->reported++;
   viol(c->rep, c->n, "cmx-live",
-       "stage %u (%s) buffer %u reads CMX %u..%llu, written by stage %u, but stage %u overwrote CMX byte "
-       "%zu of that tensor before this read", st->index, st->type_name, i, st->buffers[i].data_offset,
+       "stage %u (%s) buffer %u reads CMX %u..%llu, written by stage %u, but stage %u overwrote "
+       "CMX byte "
+       "%zu of that tensor before this read",
+       st->index, st->type_name, i, st->buffers[i].data_offset,
        (unsigned long long)(st->buffers[i].data_offset + st->buffers[i].extent), c->prev[r.bad] - 1,
        c->last[r.bad] - 1, r.bad);
 }
@@ -1152,8 +1184,7 @@ int blob_check(const BlobInfo *b, Buf *report, Err *err) {
   check_layout(b, report, &n);
   check_io(b, b->inputs, b->hdr.inputs_count, b->hdr.inputs_size, "input", report, &n);
   check_io(b, b->outputs, b->hdr.outputs_count, b->hdr.outputs_size, "output", report, &n);
-  for (uint32_t i = 0; i < b->hdr.stages_count; i++)
-    check_stage(b, &b->stages[i], report, &n);
+  for (uint32_t i = 0; i < b->hdr.stages_count; i++) check_stage(b, &b->stages[i], report, &n);
   check_flags(b, report, &n);
   check_cmx_liveness(b, report, &n);
   if (b->superblob) check_superblob(b, report, &n);

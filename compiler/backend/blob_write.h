@@ -16,12 +16,12 @@
 
 /* One layer the NCE could take (convolution, pooling, fully-connected): where it runs and why. */
 typedef struct {
-  const char *node, *op;  /* graph node and its op */
-  const char *kind;       /* "conv", "depthwise", "grouped", "pool", "fc" */
-  bool nce;               /* MyriadXHwOp stages; false: SHAVE stages */
-  const char *reason;     /* why it stays on the SHAVEs (NULL on the NCE) */
-  uint64_t macs;          /* multiply-accumulates (0 for pooling) */
-  int n_stages;           /* HW stages it became */
+  const char *node, *op;       /* graph node and its op */
+  const char *kind;            /* "conv", "depthwise", "grouped", "pool", "fc" */
+  bool nce;                    /* MyriadXHwOp stages; false: SHAVE stages */
+  const char *reason;          /* why it stays on the SHAVEs (NULL on the NCE) */
+  uint64_t macs;               /* multiply-accumulates (0 for pooling) */
+  int n_stages;                /* HW stages it became */
   int first_stage, last_stage; /* the blob stages it was lowered to (-1 when none) */
 } BlobHwLayer;
 
@@ -31,9 +31,9 @@ typedef struct {
   uint64_t macs, macs_nce;         /* convolution and FC multiply-accumulates, those on the NCE */
   BlobHwLayer *hw_layers;          /* in graph order; strings live in the graph's arena */
   int n_hw_layers;
-  uint32_t bss_size;     /* what the blob asks for (after reuse) */
-  uint64_t bss_naive;    /* sum of all intermediate buffers (no reuse) */
-  uint64_t bss_peak;     /* largest sum of simultaneously live buffers (lower bound) */
+  uint32_t bss_size;  /* what the blob asks for (after reuse) */
+  uint64_t bss_naive; /* sum of all intermediate buffers (no reuse) */
+  uint64_t bss_peak;  /* largest sum of simultaneously live buffers (lower bound) */
   uint32_t const_size;
 } BlobStats;
 

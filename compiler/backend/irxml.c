@@ -184,8 +184,8 @@ static Val out_t(W *w, int li, int t) {
 /* ---- constants -------------------------------------------------------------------------- */
 
 /* A Const layer over nbytes of data appended to the .bin. */
-static Val const_raw(W *w, const char *name, DType dt, int rank, const int64_t *dims, const void *data,
-                     size_t nbytes) {
+static Val const_raw(W *w, const char *name, DType dt, int rank, const int64_t *dims,
+                     const void *data, size_t nbytes) {
   size_t off = w->bin->len;
   if (nbytes) buf_put(w->bin, data, nbytes);
   int li = layer_new(w, name, "Const", "opset1");
@@ -206,12 +206,35 @@ static Val const_i64(W *w, const char *name, const int64_t *v, int n, int rank) 
 static Val const_num(W *w, const char *name, DType dt, double v, int rank) {
   uint8_t b[8] = {0};
   switch (dt) {
-  case DT_F32: { float f = (float)v; memcpy(b, &f, 4); break; }
-  case DT_F16: { uint16_t h = fp16_from_f32((float)v); memcpy(b, &h, 2); break; }
+  case DT_F32: {
+    float f = (float)v;
+    memcpy(b, &f, 4);
+    break;
+  }
+  case DT_F16: {
+    uint16_t h = fp16_from_f32((float)v);
+    memcpy(b, &h, 2);
+    break;
+  }
   case DT_F64: memcpy(b, &v, 8); break;
-  case DT_I64: case DT_U64: { int64_t i = (int64_t)v; memcpy(b, &i, 8); break; }
-  case DT_I32: case DT_U32: { int32_t i = (int32_t)v; memcpy(b, &i, 4); break; }
-  case DT_I16: case DT_U16: { int16_t i = (int16_t)v; memcpy(b, &i, 2); break; }
+  case DT_I64:
+  case DT_U64: {
+    int64_t i = (int64_t)v;
+    memcpy(b, &i, 8);
+    break;
+  }
+  case DT_I32:
+  case DT_U32: {
+    int32_t i = (int32_t)v;
+    memcpy(b, &i, 4);
+    break;
+  }
+  case DT_I16:
+  case DT_U16: {
+    int16_t i = (int16_t)v;
+    memcpy(b, &i, 2);
+    break;
+  }
   default: b[0] = (uint8_t)(int)v; break;
   }
   int64_t one = 1;
@@ -226,7 +249,8 @@ static int tensor_val(W *w, int t, Val *out) {
     return 0;
   }
   const IrTensor *x = T(w, t);
-  if (!x->data) return err_set(w->err, ERR_BACKEND, "tensor '%s' is read but never produced", x->name);
+  if (!x->data)
+    return err_set(w->err, ERR_BACKEND, "tensor '%s' is read but never produced", x->name);
   if (x->rank < 0) return err_set(w->err, ERR_SHAPE, "constant '%s' has no shape", x->name);
   *out = const_raw(w, x->name, x->dtype, x->rank, x->dims, x->data, x->nbytes);
   port_add_name(w, *out, x->name);
@@ -258,8 +282,8 @@ static Val reshape_val(W *w, const char *name, Val v, int rank, const int64_t *d
 
 /* Input k of n with a new shape of the same element count: a re-shaped Const when the tensor
  * is constant (same bytes), else a Reshape layer. */
-static int input_reshaped(W *w, const IrNode *n, int k, int rank, const int64_t *dims, const char *suffix,
-                          Val *out) {
+static int input_reshaped(W *w, const IrNode *n, int k, int rank, const int64_t *dims,
+                          const char *suffix, Val *out) {
   if (!has_in(n, k)) return err_set(w->err, ERR_BACKEND, "required input %d is missing", k);
   const IrTensor *x = T(w, n->inputs[k]);
   if (x->data) {
@@ -274,7 +298,8 @@ static int input_reshaped(W *w, const IrNode *n, int k, int rank, const int64_t 
 
 /* A two-input elementwise layer with numpy broadcasting. Output: tensor out_t when >= 0,
  * else a port shaped like `like`. */
-static Val binop(W *w, const char *name, const char *type, Val a, Val b, int out_tensor, const IrTensor *like) {
+static Val binop(W *w, const char *name, const char *type, Val a, Val b, int out_tensor,
+                 const IrTensor *like) {
   int li = layer_new(w, name, type, "opset1");
   attr(w, li, "auto_broadcast", "numpy");
   layer_in(w, li, a);
@@ -329,16 +354,21 @@ typedef struct {
 /* Fills sp from ONNX kernel/strides/dilations/pads/auto_pad of n with input x and output y.
  * kernel NULL means the kernel_shape attribute. Returns EMIT_UNMAPPED for what OpenVINO
  * cannot express. */
-static int spatial(const W *w, const IrNode *n, const IrTensor *x, const IrTensor *y, const int64_t *kernel, Spatial *sp) {
+static int spatial(const W *w, const IrNode *n, const IrTensor *x, const IrTensor *y,
+                   const int64_t *kernel, Spatial *sp) {
   const IrWindowParams *p = ir_window_params(w->g, n);
   int ns = y->rank - 2;
   if (ns < 1 || x->rank != y->rank) return EMIT_UNMAPPED;
   sp->ns = ns;
   for (int i = 0; i < ns; i++) sp->pb[i] = sp->pe[i] = 0;
-  if (kernel) memcpy(sp->k, kernel, (size_t)ns * sizeof(int64_t));
-  else if (p->n_kernel != ns) return EMIT_UNMAPPED;
-  else memcpy(sp->k, p->kernel, (size_t)ns * sizeof(int64_t));
-  if ((p->n_strides && p->n_strides != ns) || (p->n_dilations && p->n_dilations != ns)) return EMIT_UNMAPPED;
+  if (kernel)
+    memcpy(sp->k, kernel, (size_t)ns * sizeof(int64_t));
+  else if (p->n_kernel != ns)
+    return EMIT_UNMAPPED;
+  else
+    memcpy(sp->k, p->kernel, (size_t)ns * sizeof(int64_t));
+  if ((p->n_strides && p->n_strides != ns) || (p->n_dilations && p->n_dilations != ns))
+    return EMIT_UNMAPPED;
   memcpy(sp->s, p->strides, (size_t)ns * sizeof(int64_t));
   memcpy(sp->d, p->dilations, (size_t)ns * sizeof(int64_t));
   if (p->auto_pad == IR_AUTO_PAD_NOTSET) {
@@ -356,7 +386,8 @@ static int spatial(const W *w, const IrNode *n, const IrTensor *x, const IrTenso
   if (!upper && !lower) return EMIT_UNMAPPED;
   sp->auto_pad = upper ? "same_upper" : "same_lower";
   for (int i = 0; i < ns; i++) {
-    int64_t total = (y->dims[2 + i] - 1) * sp->s[i] + (sp->k[i] - 1) * sp->d[i] + 1 - x->dims[2 + i];
+    int64_t total =
+        (y->dims[2 + i] - 1) * sp->s[i] + (sp->k[i] - 1) * sp->d[i] + 1 - x->dims[2 + i];
     if (total < 0) total = 0;
     sp->pb[i] = upper ? total / 2 : total - total / 2;
     sp->pe[i] = total - sp->pb[i];
@@ -427,7 +458,8 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
       continue;
     }
     /* static output size known: derive the pads ONNX would use (spec of ConvTranspose) */
-    int64_t total = sp.s[i] * (x->dims[2 + i] - 1) + op[i] + (sp.k[i] - 1) * sp.d[i] + 1 - y->dims[2 + i];
+    int64_t total =
+        sp.s[i] * (x->dims[2 + i] - 1) + op[i] + (sp.k[i] - 1) * sp.d[i] + 1 - y->dims[2 + i];
     if (total < 0) op[i] -= total, total = 0;
     bool upper = p->auto_pad == IR_AUTO_PAD_SAME_UPPER;
     sp.pb[i] = upper ? total / 2 : total - total / 2;
@@ -448,8 +480,9 @@ static int emit_conv_transpose(W *w, const IrNode *n) {
     return -1;
   }
   bool bias = has_in(n, 2);
-  int li = layer_new(w, bias ? sub(w, n, "WithoutBiases") : n->name,
-                     group > 1 ? "GroupConvolutionBackpropData" : "ConvolutionBackpropData", "opset1");
+  int li =
+      layer_new(w, bias ? sub(w, n, "WithoutBiases") : n->name,
+                group > 1 ? "GroupConvolutionBackpropData" : "ConvolutionBackpropData", "opset1");
   spatial_attrs(w, li, &sp, false, true);
   attr_ints(w, li, "output_padding", op, ns);
   layer_in(w, li, xv);
@@ -493,13 +526,16 @@ static int emit_pool(W *w, const IrNode *n) {
   }
   layer_in(w, li, xv);
   out_t(w, li, n->outputs[0]);
-  if (v8 && has_out(n, 1)) out_t(w, li, n->outputs[1]);
-  else if (v8) out_s(w, li, DT_I64, y->rank, y->dims);
+  if (v8 && has_out(n, 1))
+    out_t(w, li, n->outputs[1]);
+  else if (v8)
+    out_s(w, li, DT_I64, y->rank, y->dims);
   return 0;
 }
 
 /* Reduce<type> over axes of input v, output tensor out_tensor. */
-static void reduce(W *w, const IrNode *n, const char *type, Val v, const int64_t *axes, int n_axes, bool keep) {
+static void reduce(W *w, const IrNode *n, const char *type, Val v, const int64_t *axes, int n_axes,
+                   bool keep) {
   Val av = const_i64(w, sub(w, n, "axes"), axes, n_axes, 1);
   int li = layer_new(w, n->name, type, strncmp(type, "ReduceL", 7) ? "opset1" : "opset4");
   attr_bool(w, li, "keep_dims", keep);
@@ -515,7 +551,8 @@ static int emit_global_pool(W *w, const IrNode *n) {
   for (int i = 2; i < x->rank; i++) axes[i - 2] = i;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  reduce(w, n, n->op == IR_OP_GLOBAL_MAX_POOL ? "ReduceMax" : "ReduceMean", xv, axes, x->rank - 2, true);
+  reduce(w, n, n->op == IR_OP_GLOBAL_MAX_POOL ? "ReduceMax" : "ReduceMean", xv, axes, x->rank - 2,
+         true);
   return 0;
 }
 
@@ -536,9 +573,12 @@ static int emit_reduce(W *w, const IrNode *n) {
     for (int i = 0; i < x->rank; i++) axes[c++] = i;
   for (int i = 0; i < c; i++)
     if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
-  const char *type = n->op == IR_OP_REDUCE_MEAN ? "ReduceMean" : n->op == IR_OP_REDUCE_MAX ? "ReduceMax"
-                     : n->op == IR_OP_REDUCE_MIN ? "ReduceMin" : n->op == IR_OP_REDUCE_L1 ? "ReduceL1"
-                     : n->op == IR_OP_REDUCE_L2 ? "ReduceL2" : "ReduceSum";
+  const char *type = n->op == IR_OP_REDUCE_MEAN  ? "ReduceMean"
+                     : n->op == IR_OP_REDUCE_MAX ? "ReduceMax"
+                     : n->op == IR_OP_REDUCE_MIN ? "ReduceMin"
+                     : n->op == IR_OP_REDUCE_L1  ? "ReduceL1"
+                     : n->op == IR_OP_REDUCE_L2  ? "ReduceL2"
+                                                 : "ReduceSum";
   reduce(w, n, type, xv, axes, c, p->keepdims);
   return 0;
 }
@@ -651,7 +691,8 @@ static int emit_clip(W *w, const IrNode *n) {
   const IrClipParams *p = ir_clip_params(w->g, n);
   double lo = p->has_min ? p->min : -FLT_MAX, hi = p->has_max ? p->max : FLT_MAX; /* unbounded */
   Val xv;
-  if ((has_in(n, 1) && !const_scalar(w, n, 1, &lo)) || (has_in(n, 2) && !const_scalar(w, n, 2, &hi)))
+  if ((has_in(n, 1) && !const_scalar(w, n, 1, &lo)) ||
+      (has_in(n, 2) && !const_scalar(w, n, 2, &hi)))
     return emit_clip_dynamic(w, n);
   if (input(w, n, 0, &xv) < 0) return -1;
   int li = layer_new(w, n->name, "Clamp", "opset1");
@@ -682,7 +723,8 @@ static int emit_reciprocal(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   const IrTensor *y = T(w, n->outputs[0]);
-  binop(w, n->name, "Power", xv, const_num(w, sub(w, n, "minus_one"), y->dtype, -1.0, 0), n->outputs[0], y);
+  binop(w, n->name, "Power", xv, const_num(w, sub(w, n, "minus_one"), y->dtype, -1.0, 0),
+        n->outputs[0], y);
   return 0;
 }
 
@@ -758,7 +800,8 @@ static int emit_softmax(W *w, const IrNode *n, bool log) {
   return 0;
 }
 
-static int emit_matmul_like(W *w, const IrNode *n, bool ta, bool tb, const char *name, int out_tensor, Val *out) {
+static int emit_matmul_like(W *w, const IrNode *n, bool ta, bool tb, const char *name,
+                            int out_tensor, Val *out) {
   Val a, b;
   if (input(w, n, 0, &a) < 0 || input(w, n, 1, &b) < 0) return -1;
   int li = layer_new(w, name, "MatMul", "opset1");
@@ -780,12 +823,13 @@ static int emit_gemm(W *w, const IrNode *n) {
   bool scale = alpha != 1.0;
   int last = c ? 2 : scale ? 1 : 0; /* which step writes the node's output */
   Val v, cv;
-  if (emit_matmul_like(w, n, p->trans_a, p->trans_b,
-                       last == 0 ? n->name : sub(w, n, "MatMul"), last == 0 ? n->outputs[0] : -1, &v) < 0)
+  if (emit_matmul_like(w, n, p->trans_a, p->trans_b, last == 0 ? n->name : sub(w, n, "MatMul"),
+                       last == 0 ? n->outputs[0] : -1, &v) < 0)
     return -1;
   if (scale) {
     Val av = const_num(w, sub(w, n, "alpha"), y->dtype, alpha, 1);
-    v = binop(w, last == 1 ? n->name : sub(w, n, "scale"), "Multiply", v, av, last == 1 ? n->outputs[0] : -1, y);
+    v = binop(w, last == 1 ? n->name : sub(w, n, "scale"), "Multiply", v, av,
+              last == 1 ? n->outputs[0] : -1, y);
   }
   if (!c) return 0;
   if (input(w, n, 2, &cv) < 0) return -1;
@@ -831,8 +875,8 @@ static int emit_reshape(W *w, const IrNode *n) {
 }
 
 /* A layer of `type` over input 0 and a synthetic i64 [c] const named suffix. */
-static int unary_with_ints(W *w, const IrNode *n, const char *type, const char *version, const char *suffix,
-                           const int64_t *v, int c, int rank) {
+static int unary_with_ints(W *w, const IrNode *n, const char *type, const char *version,
+                           const char *suffix, const int64_t *v, int c, int rank) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   Val cv = const_i64(w, sub(w, n, suffix), v, c, rank);
@@ -868,7 +912,8 @@ static int emit_squeeze(W *w, const IrNode *n, bool un) {
       if (x->dims[i] == 1) axes[c++] = i;
   for (int i = 0; i < c; i++)
     if ((axes[i] = norm_axis(axes[i], un ? y->rank : x->rank)) < 0) return EMIT_UNMAPPED;
-  return unary_with_ints(w, n, un ? "Unsqueeze" : "Squeeze", "opset1", "axes", axes, c, 1) < 0 ? -1 : 0;
+  return unary_with_ints(w, n, un ? "Unsqueeze" : "Squeeze", "opset1", "axes", axes, c, 1) < 0 ? -1
+                                                                                               : 0;
 }
 
 static int emit_pad(W *w, const IrNode *n) {
@@ -876,7 +921,8 @@ static int emit_pad(W *w, const IrNode *n) {
   int r = x->rank;
   const IrPadParams *p = ir_pad_params(w->g, n);
   const char *mode = p->mode_name;
-  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_REFLECT && p->mode != IR_PAD_EDGE) return EMIT_UNMAPPED;
+  if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_REFLECT && p->mode != IR_PAD_EDGE)
+    return EMIT_UNMAPPED;
   int64_t pads[2 * IR_MAX_DIMS], axes[IR_MAX_DIMS], pb[IR_MAX_DIMS] = {0}, pe[IR_MAX_DIMS] = {0};
   int c = ints_from(w, n, p->pads, 1, pads, 2 * IR_MAX_DIMS);
   int na = ints_from(w, n, IR_NO_INTS, 3, axes, IR_MAX_DIMS);
@@ -932,16 +978,22 @@ static int emit_resize(W *w, const IrNode *n) {
     given_scales = true;
   }
   if (!given_scales)
-    for (int i = 0; i < r; i++) scales[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1.0;
+    for (int i = 0; i < r; i++)
+      scales[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1.0;
   if (p->has_axes || p->exclude_outside) return EMIT_UNMAPPED;
   const char *ov_mode;
-  if (p->mode == IR_RESIZE_NEAREST) ov_mode = "nearest";
-  else if (p->mode == IR_RESIZE_LINEAR) ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
-  else if (p->mode == IR_RESIZE_CUBIC) ov_mode = "cubic";
-  else return EMIT_UNMAPPED;
+  if (p->mode == IR_RESIZE_NEAREST)
+    ov_mode = "nearest";
+  else if (p->mode == IR_RESIZE_LINEAR)
+    ov_mode = r >= 2 && r <= 5 ? "linear_onnx" : "linear";
+  else if (p->mode == IR_RESIZE_CUBIC)
+    ov_mode = "cubic";
+  else
+    return EMIT_UNMAPPED;
   IrResizeCoord ct = p->coord;
-  if (ct != IR_COORD_HALF_PIXEL && ct != IR_COORD_PYTORCH_HALF_PIXEL && ct != IR_COORD_ALIGN_CORNERS &&
-      ct != IR_COORD_ASYMMETRIC && ct != IR_COORD_TF_HALF_PIXEL_FOR_NN)
+  if (ct != IR_COORD_HALF_PIXEL && ct != IR_COORD_PYTORCH_HALF_PIXEL &&
+      ct != IR_COORD_ALIGN_CORNERS && ct != IR_COORD_ASYMMETRIC &&
+      ct != IR_COORD_TF_HALF_PIXEL_FOR_NN)
     return EMIT_UNMAPPED;
   if (p->nearest == IR_NEAREST_UNKNOWN) return EMIT_UNMAPPED;
   const char *ctm = p->coord_name, *nm = p->nearest_name; /* OpenVINO spells them as ONNX does */
@@ -949,7 +1001,8 @@ static int emit_resize(W *w, const IrNode *n) {
   int64_t axes[IR_MAX_DIMS], sizes[IR_MAX_DIMS];
   float sc[IR_MAX_DIMS];
   int na = 0;
-  bool outer = r > 2 && (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] || scales[0] != 1 || scales[1] != 1);
+  bool outer = r > 2 && (x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] || scales[0] != 1 ||
+                         scales[1] != 1);
   for (int i = (r > 2 && !outer) ? 2 : 0; i < r; i++) {
     axes[na] = i;
     sizes[na] = y->dims[i];
@@ -991,9 +1044,10 @@ static int emit_slice(W *w, const IrNode *n) {
   int ne = ints_from(w, n, p->ends, 2, en, IR_MAX_DIMS);
   int na = ints_from(w, n, p->axes, 3, ax, IR_MAX_DIMS);
   int nst = ints_from(w, n, IR_NO_INTS, 4, sp, IR_MAX_DIMS);
-  if (ns < 0 || ne != ns || na < 0 || nst < 0 || (na && na != ns) || (nst && nst != ns)) return EMIT_UNMAPPED;
-  int64_t b[IR_MAX_DIMS] = {0}, e[IR_MAX_DIMS] = {0}, s[IR_MAX_DIMS], bm[IR_MAX_DIMS], em[IR_MAX_DIMS],
-          z[IR_MAX_DIMS] = {0};
+  if (ns < 0 || ne != ns || na < 0 || nst < 0 || (na && na != ns) || (nst && nst != ns))
+    return EMIT_UNMAPPED;
+  int64_t b[IR_MAX_DIMS] = {0}, e[IR_MAX_DIMS] = {0}, s[IR_MAX_DIMS], bm[IR_MAX_DIMS],
+          em[IR_MAX_DIMS], z[IR_MAX_DIMS] = {0};
   for (int i = 0; i < r; i++) s[i] = 1, bm[i] = em[i] = 1;
   for (int i = 0; i < ns; i++) {
     int64_t a = norm_axis(na ? ax[i] : i, r);
@@ -1095,8 +1149,8 @@ static int emit_tile(W *w, const IrNode *n) {
 }
 
 /* TopK-3 over input 0: k from the first output's size along axis. Returns the layer. */
-static int topk_layer(W *w, const IrNode *n, const char *name, int64_t axis, int64_t k, bool largest,
-                      const char *sort, Val xv) {
+static int topk_layer(W *w, const IrNode *n, const char *name, int64_t axis, int64_t k,
+                      bool largest, const char *sort, Val xv) {
   Val kv = const_i64(w, sub(w, n, "k"), &k, 1, 0);
   int li = layer_new(w, name, "TopK", "opset3");
   attr_int(w, li, "axis", axis);
@@ -1112,11 +1166,14 @@ static int emit_topk(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
   const IrTopKParams *p = ir_topk_params(w->g, n);
   int64_t axis = norm_axis(p->axis, x->rank);
-  if (axis < 0 || y->rank != x->rank || n->n_outputs != 2 || !has_out(n, 0) || !has_out(n, 1)) return EMIT_UNMAPPED;
-  if (T(w, n->outputs[1])->dtype != DT_I64 && T(w, n->outputs[1])->dtype != DT_I32) return EMIT_UNMAPPED;
+  if (axis < 0 || y->rank != x->rank || n->n_outputs != 2 || !has_out(n, 0) || !has_out(n, 1))
+    return EMIT_UNMAPPED;
+  if (T(w, n->outputs[1])->dtype != DT_I64 && T(w, n->outputs[1])->dtype != DT_I32)
+    return EMIT_UNMAPPED;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
-  int li = topk_layer(w, n, n->name, axis, y->dims[axis], p->largest, p->sorted ? "value" : "none", xv);
+  int li =
+      topk_layer(w, n, n->name, axis, y->dims[axis], p->largest, p->sorted ? "value" : "none", xv);
   w->ls[li].attrs[w->ls[li].n_attrs - 1].v = dtype_name(T(w, n->outputs[1])->dtype);
   out_t(w, li, n->outputs[0]);
   out_t(w, li, n->outputs[1]);
@@ -1165,8 +1222,10 @@ static int emit_space_depth(W *w, const IrNode *n, bool to_space) {
   const IrBlockParams *p = ir_block_params(w->g, n);
   const char *mode = "blocks_first";
   if (to_space) {
-    if (p->mode == IR_D2S_CRD) mode = "depth_first";
-    else if (p->mode != IR_D2S_DCR) return EMIT_UNMAPPED;
+    if (p->mode == IR_D2S_CRD)
+      mode = "depth_first";
+    else if (p->mode != IR_D2S_DCR)
+      return EMIT_UNMAPPED;
   }
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
@@ -1199,7 +1258,8 @@ static int emit_detection_output(W *w, const IrNode *n) {
   attr_flt(w, li, "nms_threshold", p->nms_threshold);
   attr_flt(w, li, "confidence_threshold", p->confidence_threshold);
   attr_flt(w, li, "objectness_score", p->objectness_score);
-  static const char *const codes[] = {"caffe.PriorBoxParameter.CORNER", "caffe.PriorBoxParameter.CENTER_SIZE",
+  static const char *const codes[] = {"caffe.PriorBoxParameter.CORNER",
+                                      "caffe.PriorBoxParameter.CENTER_SIZE",
                                       "caffe.PriorBoxParameter.CORNER_SIZE"};
   int64_t code = p->code_type;
   if (code < 1 || code > 3) return EMIT_UNMAPPED;
@@ -1257,8 +1317,12 @@ static int emit_nms(W *w, const IrNode *n) {
     const IrTensor *t = T(w, n->inputs[k]);
     if (k >= 2 && t->data && ir_numel(t) == 1) { /* OpenVINO wants scalars */
       int64_t none = 0;
-      v[nv++] = const_raw(w, sub(w, n, k == 2 ? "max_boxes" : k == 3 ? "iou" : "score"), t->dtype, 0, &none,
-                          t->data, t->nbytes);
+      v[nv++] = const_raw(w,
+                          sub(w, n,
+                              k == 2   ? "max_boxes"
+                              : k == 3 ? "iou"
+                                       : "score"),
+                          t->dtype, 0, &none, t->data, t->nbytes);
     } else if (input(w, n, k, &v[nv++]) < 0) {
       return -1;
     }
@@ -1339,7 +1403,8 @@ static int emit_min(W *w, const IrNode *n) { return emit_variadic(w, n, "Minimum
 static int emit_div(W *w, const IrNode *n) {
   int rc = emit_plain(w, n, "Divide", "opset1", true);
   /* ONNX integer division truncates; OpenVINO's default is Python floor division */
-  if (rc == 0 && dtype_is_int(T(w, n->outputs[0])->dtype)) attr_bool(w, w->n_ls - 1, "m_pythondiv", false);
+  if (rc == 0 && dtype_is_int(T(w, n->outputs[0])->dtype))
+    attr_bool(w, w->n_ls - 1, "m_pythondiv", false);
   return rc;
 }
 
@@ -1631,7 +1696,8 @@ static int emit_unknown(W *w, const IrNode *n) {
   int nv = 0;
   for (int k = 0; k < n->n_inputs; k++)
     if (has_in(n, k) && input(w, n, k, &v[nv++]) < 0) return -1;
-  int li = layer_new(w, n->name, n->op_type && n->op_type[0] ? n->op_type : ir_op_name(n->op), "unknown");
+  int li = layer_new(w, n->name, n->op_type && n->op_type[0] ? n->op_type : ir_op_name(n->op),
+                     "unknown");
   for (int i = 0; i < n->n_attrs; i++) {
     const char *val = src_attr_value(w->a, &n->attrs[i]);
     if (val) attr(w, li, n->attrs[i].name, val);
@@ -1662,9 +1728,11 @@ static int check_static(W *w, const IrNode *n) {
 /* Checks tensor indices of n. */
 static int check_refs(W *w, const IrNode *n) {
   for (int k = 0; k < n->n_inputs; k++)
-    if (n->inputs[k] >= w->g->n_tensors) return err_set(w->err, ERR_BACKEND, "input %d refers to a missing tensor", k);
+    if (n->inputs[k] >= w->g->n_tensors)
+      return err_set(w->err, ERR_BACKEND, "input %d refers to a missing tensor", k);
   for (int k = 0; k < n->n_outputs; k++)
-    if (n->outputs[k] >= w->g->n_tensors) return err_set(w->err, ERR_BACKEND, "output %d refers to a missing tensor", k);
+    if (n->outputs[k] >= w->g->n_tensors)
+      return err_set(w->err, ERR_BACKEND, "output %d refers to a missing tensor", k);
   return 0;
 }
 
@@ -1686,7 +1754,8 @@ static int build_node(W *w, const IrNode *n) {
   int n_ls = w->n_ls, n_es = w->n_es;
   size_t bin_len = w->bin->len;
   int rc = EMIT_UNMAPPED;
-  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || !has_out(n, 0))) return err_set(w->err, ERR_BACKEND, "node has no output");
+  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || !has_out(n, 0)))
+    return err_set(w->err, ERR_BACKEND, "node has no output");
   if (n->op != IR_OP_UNKNOWN) {
     if (check_static(w, n) < 0) return -1;
     rc = emit_node(w, n);
@@ -1701,8 +1770,10 @@ static const char *param_shape(Arena *a, const IrTensor *x) {
   if (x->rank < 0) return "...";
   Buf b = BUF_INIT;
   for (int i = 0; i < x->rank; i++) {
-    if (x->dims[i] < 0) buf_printf(&b, "%s?", i ? "," : "");
-    else buf_printf(&b, "%s%lld", i ? "," : "", (long long)x->dims[i]);
+    if (x->dims[i] < 0)
+      buf_printf(&b, "%s?", i ? "," : "");
+    else
+      buf_printf(&b, "%s%lld", i ? "," : "", (long long)x->dims[i]);
   }
   buf_put(&b, "", 1);
   char *s = arena_strdup(a, (const char *)b.data);
@@ -1714,7 +1785,8 @@ static int build(W *w) {
   const IrGraph *g = w->g;
   for (int i = 0; i < g->n_inputs; i++) {
     int t = g->inputs[i];
-    if (t < 0 || t >= g->n_tensors) return err_set(w->err, ERR_BACKEND, "graph input %d refers to a missing tensor", i);
+    if (t < 0 || t >= g->n_tensors)
+      return err_set(w->err, ERR_BACKEND, "graph input %d refers to a missing tensor", i);
     const IrTensor *x = T(w, t);
     if (w->tv[t].layer >= 0) continue;
     int li = layer_new(w, x->name, "Parameter", "opset1");
@@ -1733,7 +1805,8 @@ static int build(W *w) {
   }
   for (int i = 0; i < g->n_outputs; i++) {
     int t = g->outputs[i];
-    if (t < 0 || t >= g->n_tensors) return err_set(w->err, ERR_BACKEND, "graph output %d refers to a missing tensor", i);
+    if (t < 0 || t >= g->n_tensors)
+      return err_set(w->err, ERR_BACKEND, "graph output %d refers to a missing tensor", i);
     Val v;
     if (tensor_val(w, t, &v) < 0) return -1;
     int li = layer_new(w, arena_printf(w->a, "%s/sink_port_0", T(w, t)->name), "Result", "opset1");
@@ -1761,8 +1834,8 @@ static const char *xml_clean(Arena *a, const char *s) {
     }
     if (ok) {
       static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= min_cp[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0xfffe && cp != 0xffff &&
-           (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r');
+      ok = cp >= min_cp[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0xfffe &&
+           cp != 0xffff && (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r');
     }
     if (!ok) {
       o[j++] = '?';
@@ -1785,7 +1858,8 @@ static const char *xml_name(Arena *a, const char *s) {
   if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) o[j++] = '_';
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
     o[j++] = ok ? c : '_';
   }
   o[j] = 0;
@@ -1794,9 +1868,11 @@ static const char *xml_name(Arena *a, const char *s) {
 
 static const char *precision(DType t) {
   static const char *const P[DT_COUNT] = {
-      [DT_UNDEF] = "UNSPECIFIED", [DT_F32] = "FP32", [DT_F16] = "FP16", [DT_F64] = "FP64", [DT_I64] = "I64",
-      [DT_I32] = "I32",           [DT_I16] = "I16",  [DT_I8] = "I8",    [DT_U8] = "U8",     [DT_U16] = "U16",
-      [DT_U32] = "U32",           [DT_U64] = "U64",  [DT_BOOL] = "BOOL", [DT_STRING] = "STRING",
+      [DT_UNDEF] = "UNSPECIFIED", [DT_F32] = "FP32",      [DT_F16] = "FP16",
+      [DT_F64] = "FP64",          [DT_I64] = "I64",       [DT_I32] = "I32",
+      [DT_I16] = "I16",           [DT_I8] = "I8",         [DT_U8] = "U8",
+      [DT_U16] = "U16",           [DT_U32] = "U32",       [DT_U64] = "U64",
+      [DT_BOOL] = "BOOL",         [DT_STRING] = "STRING",
   };
   return (unsigned)t < DT_COUNT ? P[t] : "UNSPECIFIED";
 }
@@ -1807,7 +1883,9 @@ typedef struct {
   bool ok;
 } Xw;
 
-static void x_start(Xw *x, const char *el) { x->ok &= xmlTextWriterStartElement(x->tw, BAD_CAST el) >= 0; }
+static void x_start(Xw *x, const char *el) {
+  x->ok &= xmlTextWriterStartElement(x->tw, BAD_CAST el) >= 0;
+}
 static void x_end(Xw *x) { x->ok &= xmlTextWriterEndElement(x->tw) >= 0; }
 static void x_attr(Xw *x, const char *k, const char *v) {
   x->ok &= xmlTextWriterWriteAttribute(x->tw, BAD_CAST k, BAD_CAST xml_clean(x->a, v)) >= 0;
@@ -1822,7 +1900,8 @@ static void x_port(Xw *x, int id, const Port *p) {
   x_attr(x, "precision", precision(p->dt));
   if (p->names) x_attr(x, "names", p->names);
   for (int i = 0; i < p->rank; i++)
-    x->ok &= xmlTextWriterWriteFormatElement(x->tw, BAD_CAST "dim", "%lld", (long long)p->dims[i]) >= 0;
+    x->ok &=
+        xmlTextWriterWriteFormatElement(x->tw, BAD_CAST "dim", "%lld", (long long)p->dims[i]) >= 0;
   x_end(x);
 }
 

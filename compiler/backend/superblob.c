@@ -24,7 +24,8 @@ static int bz_compress(Buf *out, const uint8_t *src, size_t len, Err *err) {
   unsigned int cap = (unsigned int)(len + len / 100 + 600);
   buf_reserve(out, cap);
   char *dst = (char *)out->data + out->len;
-  int rc = BZ2_bzBuffToBuffCompress(dst, &cap, (char *)(uintptr_t)(len ? src : (const uint8_t *)""), (unsigned int)len, 9, 0, 0);
+  int rc = BZ2_bzBuffToBuffCompress(dst, &cap, (char *)(uintptr_t)(len ? src : (const uint8_t *)""),
+                                    (unsigned int)len, 9, 0, 0);
   if (rc != BZ_OK) return err_set(err, ERR_BACKEND, "bzip2 compression failed (%d)", rc);
   out->len += cap;
   return 0;
@@ -45,16 +46,18 @@ static uint64_t bd_hash(const uint8_t *p) {
   return h ^ (h >> 29);
 }
 
-static int bsdiff_blocks(Buf *ctrl, Buf *diff, Buf *extra, const uint8_t *old, size_t old_len, const uint8_t *new_,
-                         size_t new_len) {
+static int bsdiff_blocks(Buf *ctrl, Buf *diff, Buf *extra, const uint8_t *old, size_t old_len,
+                         const uint8_t *new_, size_t new_len) {
   size_t nb = old_len / BD_BLOCK, cap = 1;
   while (cap < 2 * nb + 2) cap <<= 1;
-  int64_t *tab = malloc(cap * sizeof *tab); /* old block offsets by hash, open addressing, -1 empty */
+  int64_t *tab =
+      malloc(cap * sizeof *tab); /* old block offsets by hash, open addressing, -1 empty */
   if (!tab) return -2;
   for (size_t i = 0; i < cap; i++) tab[i] = -1;
   for (size_t k = 0; k < nb; k++) {
     size_t h = (size_t)bd_hash(old + k * BD_BLOCK) & (cap - 1);
-    while (tab[h] >= 0 && memcmp(old + tab[h], old + k * BD_BLOCK, BD_BLOCK)) h = (h + 1) & (cap - 1);
+    while (tab[h] >= 0 && memcmp(old + tab[h], old + k * BD_BLOCK, BD_BLOCK))
+      h = (h + 1) & (cap - 1);
     if (tab[h] < 0) tab[h] = (int64_t)(k * BD_BLOCK); /* the first of equal blocks */
   }
   size_t lit = 0, pos = 0, matched = 0;
@@ -70,11 +73,11 @@ static int bsdiff_blocks(Buf *ctrl, Buf *diff, Buf *extra, const uint8_t *old, s
     }
     size_t op = (size_t)tab[h], m = BD_BLOCK;
     while (pos + m < new_len && op + m < old_len && new_[pos + m] == old[op + m]) m++;
-    put_offt(t + 8, (int64_t)(pos - lit));           /* the literal bytes before this match */
-    put_offt(t + 16, (int64_t)op - oldpos);          /* then seek to the match */
+    put_offt(t + 8, (int64_t)(pos - lit));  /* the literal bytes before this match */
+    put_offt(t + 16, (int64_t)op - oldpos); /* then seek to the match */
     buf_put(ctrl, t, 24);
     buf_put(extra, new_ + lit, pos - lit);
-    put_offt(t, (int64_t)m);                         /* the match: diff bytes, all zero */
+    put_offt(t, (int64_t)m); /* the match: diff bytes, all zero */
     buf_put_zeros(diff, m);
     oldpos = (int64_t)(op + m);
     matched += m;
@@ -90,8 +93,8 @@ static int bsdiff_blocks(Buf *ctrl, Buf *diff, Buf *extra, const uint8_t *old, s
 }
 
 /* The patch from a control, a diff and an extra block. */
-static int bsdiff_write(Buf *patch, const uint8_t *ctrl, size_t cl, const uint8_t *diff, size_t dl, const uint8_t *extra,
-                        size_t el, size_t new_len, Err *err) {
+static int bsdiff_write(Buf *patch, const uint8_t *ctrl, size_t cl, const uint8_t *diff, size_t dl,
+                        const uint8_t *extra, size_t el, size_t new_len, Err *err) {
   size_t start = patch->len;
   buf_put(patch, "BSDIFF40", 8);
   buf_put_zeros(patch, 24);
@@ -107,7 +110,8 @@ static int bsdiff_write(Buf *patch, const uint8_t *ctrl, size_t cl, const uint8_
   return 0;
 }
 
-int be_bsdiff(Buf *patch, const uint8_t *old, size_t old_len, const uint8_t *new_, size_t new_len, Err *err) {
+int be_bsdiff(Buf *patch, const uint8_t *old, size_t old_len, const uint8_t *new_, size_t new_len,
+              Err *err) {
   size_t common = old_len < new_len ? old_len : new_len;
   /* blobs that differ in a few bytes at the same places (SHAVE stages only: the header and
    * numShaves) keep the one-triple patch; the rest are matched by blocks */
@@ -116,7 +120,8 @@ int be_bsdiff(Buf *patch, const uint8_t *old, size_t old_len, const uint8_t *new
   if (differ * 64 > common || new_len > common + common / 64) {
     Buf c = BUF_INIT, d = BUF_INIT, e = BUF_INIT;
     int m = bsdiff_blocks(&c, &d, &e, old, old_len, new_, new_len);
-    int rc = m == 0 ? bsdiff_write(patch, c.data, c.len, d.data, d.len, e.data, e.len, new_len, err) : 0;
+    int rc =
+        m == 0 ? bsdiff_write(patch, c.data, c.len, d.data, d.len, e.data, e.len, new_len, err) : 0;
     buf_free(&c);
     buf_free(&d);
     buf_free(&e);
@@ -124,9 +129,9 @@ int be_bsdiff(Buf *patch, const uint8_t *old, size_t old_len, const uint8_t *new
     if (m == 0) return rc;
   }
   uint8_t ctrl[24];
-  put_offt(ctrl, (int64_t)common);               /* bytes from the diff block */
+  put_offt(ctrl, (int64_t)common);                 /* bytes from the diff block */
   put_offt(ctrl + 8, (int64_t)(new_len - common)); /* bytes from the extra block */
-  put_offt(ctrl + 16, 0);                        /* seek in old */
+  put_offt(ctrl + 16, 0);                          /* seek in old */
   uint8_t *diff = malloc(common ? common : 1);
   if (!diff) return err_set(err, ERR_OOM, "cannot allocate %zu bytes", common);
   for (size_t i = 0; i < common; i++) diff[i] = (uint8_t)(new_[i] - old[i]);
@@ -171,15 +176,21 @@ static int bz_read(bz_stream *s, uint8_t *dst, size_t n) {
   return 0;
 }
 
-int be_bspatch(Buf *out, const uint8_t *old, size_t old_len, const uint8_t *patch, size_t len, Err *err) {
-  if (len < 32 || memcmp(patch, "BSDIFF40", 8)) return err_set(err, ERR_PARSE, "offset 0: not a BSDIFF40 patch");
+int be_bspatch(Buf *out, const uint8_t *old, size_t old_len, const uint8_t *patch, size_t len,
+               Err *err) {
+  if (len < 32 || memcmp(patch, "BSDIFF40", 8))
+    return err_set(err, ERR_PARSE, "offset 0: not a BSDIFF40 patch");
   int64_t cl = get_offt(patch + 8), dl = get_offt(patch + 16), nl = get_offt(patch + 24);
-  if (cl < 0 || dl < 0 || nl < 0 || (uint64_t)cl > len - 32 || (uint64_t)dl > len - 32 - (uint64_t)cl || nl > (int64_t)1 << 32)
+  if (cl < 0 || dl < 0 || nl < 0 || (uint64_t)cl > len - 32 ||
+      (uint64_t)dl > len - 32 - (uint64_t)cl || nl > (int64_t)1 << 32)
     return err_set(err, ERR_PARSE, "offset 8: bad BSDIFF40 block sizes");
   const uint8_t *cp = patch + 32, *dp = cp + cl, *ep = dp + dl;
   bz_stream cs, ds, es;
   if (bz_open(&cs, cp, (size_t)cl) < 0) return err_set(err, ERR_INTERNAL, "bzip2 init failed");
-  if (bz_open(&ds, dp, (size_t)dl) < 0) { BZ2_bzDecompressEnd(&cs); return err_set(err, ERR_INTERNAL, "bzip2 init failed"); }
+  if (bz_open(&ds, dp, (size_t)dl) < 0) {
+    BZ2_bzDecompressEnd(&cs);
+    return err_set(err, ERR_INTERNAL, "bzip2 init failed");
+  }
   if (bz_open(&es, ep, len - 32 - (size_t)cl - (size_t)dl) < 0) {
     BZ2_bzDecompressEnd(&cs);
     BZ2_bzDecompressEnd(&ds);
@@ -192,15 +203,28 @@ int be_bspatch(Buf *out, const uint8_t *old, size_t old_len, const uint8_t *patc
   int rc = 0;
   while (newpos < nl) {
     uint8_t t[24];
-    if (bz_read(&cs, t, 24) < 0) { rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 control block"); break; }
+    if (bz_read(&cs, t, 24) < 0) {
+      rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 control block");
+      break;
+    }
     int64_t x = get_offt(t), y = get_offt(t + 8), z = get_offt(t + 16);
-    if (x < 0 || y < 0 || x > nl - newpos || y > nl - newpos - x) { rc = err_set(err, ERR_PARSE, "bad BSDIFF40 control entry"); break; }
-    if (bz_read(&ds, nw + newpos, (size_t)x) < 0) { rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 diff block"); break; }
+    if (x < 0 || y < 0 || x > nl - newpos || y > nl - newpos - x) {
+      rc = err_set(err, ERR_PARSE, "bad BSDIFF40 control entry");
+      break;
+    }
+    if (bz_read(&ds, nw + newpos, (size_t)x) < 0) {
+      rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 diff block");
+      break;
+    }
     for (int64_t i = 0; i < x; i++)
-      if (oldpos + i >= 0 && (uint64_t)(oldpos + i) < old_len) nw[newpos + i] = (uint8_t)(nw[newpos + i] + old[oldpos + i]);
+      if (oldpos + i >= 0 && (uint64_t)(oldpos + i) < old_len)
+        nw[newpos + i] = (uint8_t)(nw[newpos + i] + old[oldpos + i]);
     newpos += x;
     oldpos += x;
-    if (y && bz_read(&es, nw + newpos, (size_t)y) < 0) { rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 extra block"); break; }
+    if (y && bz_read(&es, nw + newpos, (size_t)y) < 0) {
+      rc = err_set(err, ERR_PARSE, "truncated BSDIFF40 extra block");
+      break;
+    }
     newpos += y;
     oldpos += z;
   }
@@ -223,7 +247,8 @@ int be_superblob_write(Buf *out, const Buf blobs[SUPERBLOB_N], Err *err) {
   for (int n = 1; n <= SUPERBLOB_N && rc == 0; n++) {
     if (n == SUPERBLOB_BASE_SHAVES) continue;
     const Buf *b = &blobs[n - 1];
-    if (b->len == base->len && !memcmp(b->data, base->data, b->len)) continue; /* size 0: use the base */
+    if (b->len == base->len && !memcmp(b->data, base->data, b->len))
+      continue; /* size 0: use the base */
     rc = be_bsdiff(&patches[n - 1], base->data, base->len, b->data, b->len, err);
   }
   if (rc == 0) {

@@ -19,14 +19,22 @@
 /* ---- errors ---- */
 
 static const char *const ERR_NAMES[] = {
-    [ERR_OK] = "ok",           [ERR_IO] = "io",         [ERR_MANIFEST] = "manifest",
-    [ERR_PARSE] = "parse",     [ERR_UNSUPPORTED_OP] = "unsupported_op",
-    [ERR_SHAPE] = "shape",     [ERR_BACKEND] = "backend", [ERR_OOM] = "oom",
-    [ERR_INTERNAL] = "internal", [ERR_USAGE] = "usage",   [ERR_INTERRUPTED] = "interrupted",
+    [ERR_OK] = "ok",
+    [ERR_IO] = "io",
+    [ERR_MANIFEST] = "manifest",
+    [ERR_PARSE] = "parse",
+    [ERR_UNSUPPORTED_OP] = "unsupported_op",
+    [ERR_SHAPE] = "shape",
+    [ERR_BACKEND] = "backend",
+    [ERR_OOM] = "oom",
+    [ERR_INTERNAL] = "internal",
+    [ERR_USAGE] = "usage",
+    [ERR_INTERRUPTED] = "interrupted",
 };
 
 const char *err_code_name(ErrCode code) {
-  if ((unsigned)code < sizeof ERR_NAMES / sizeof ERR_NAMES[0] && ERR_NAMES[code]) return ERR_NAMES[code];
+  if ((unsigned)code < sizeof ERR_NAMES / sizeof ERR_NAMES[0] && ERR_NAMES[code])
+    return ERR_NAMES[code];
   return "unknown";
 }
 
@@ -69,15 +77,17 @@ void err_where(Err *err, const char *file, int line, const char *model, const ch
 const char *err_line(const Err *err, char *buf, size_t size) {
   size_t n = 0;
   buf[0] = 0;
-#define ADD(...)                                                 \
-  do {                                                           \
+#define ADD(...)                                                     \
+  do {                                                               \
     int k = snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__); \
-    if (k > 0) n += (size_t)k;                                   \
-    if (n >= size) n = size - 1;                                 \
+    if (k > 0) n += (size_t)k;                                       \
+    if (n >= size) n = size - 1;                                     \
   } while (0)
   if (err->file[0]) {
-    if (err->line > 0) ADD("%s:%d: ", err->file, err->line);
-    else ADD("%s: ", err->file);
+    if (err->line > 0)
+      ADD("%s:%d: ", err->file, err->line);
+    else
+      ADD("%s: ", err->file);
   }
   if (err->model[0]) ADD("model '%s': ", err->model);
   if (err->node[0]) ADD("node '%s': ", err->node);
@@ -128,13 +138,15 @@ static void alloc_failed(size_t size, const char *file, int line, const char *wh
   Job *j = tls_job;
   if (!j || !j->recover || j->hold > 0) return; /* the caller aborts */
   const char *base = strrchr(file, '/');
-  snprintf(j->failed_node, sizeof j->failed_node, "%s", j->node ? j->node : ""); /* its arena goes */
+  snprintf(j->failed_node, sizeof j->failed_node, "%s",
+           j->node ? j->node : ""); /* its arena goes */
   if (size)
-    snprintf(j->failed, sizeof j->failed, "out of memory: an allocation of %zu bytes failed (%s:%d) with %llu bytes held",
-             size, base ? base + 1 : file, line, (unsigned long long)j->used);
+    snprintf(j->failed, sizeof j->failed,
+             "out of memory: an allocation of %zu bytes failed (%s:%d) with %llu bytes held", size,
+             base ? base + 1 : file, line, (unsigned long long)j->used);
   else
-    snprintf(j->failed, sizeof j->failed, "out of memory: %s (%s:%d) with %llu bytes held", what, base ? base + 1 : file,
-             line, (unsigned long long)j->used);
+    snprintf(j->failed, sizeof j->failed, "out of memory: %s (%s:%d) with %llu bytes held", what,
+             base ? base + 1 : file, line, (unsigned long long)j->used);
   longjmp(*j->recover, 1);
 }
 
@@ -170,8 +182,10 @@ void job_release(void) {
 }
 
 void job_account(int64_t bytes) {
-  if (bytes >= 0) job_charge(tls_job, (uint64_t)bytes);
-  else job_refund(tls_job, (uint64_t)-bytes);
+  if (bytes >= 0)
+    job_charge(tls_job, (uint64_t)bytes);
+  else
+    job_refund(tls_job, (uint64_t)-bytes);
 }
 
 bool job_fits(uint64_t bytes) {
@@ -201,9 +215,12 @@ int job_poll(Err *err) {
     if (err) {
       snprintf(err->node, sizeof err->node, "%s", j->over_node);
       bool where = !j->over_node[0] && j->over_stage;
-      err_set(err, ERR_OOM, "%s%s%sneeds %llu bytes more with %llu held, over the model's memory limit of %llu (--max-model-mb)",
-              where ? "while " : "", where ? j->over_stage : "", where ? ": " : "", (unsigned long long)j->over_need,
-              (unsigned long long)j->over_used, (unsigned long long)j->limit);
+      err_set(err, ERR_OOM,
+              "%s%s%sneeds %llu bytes more with %llu held, over the model's memory limit of %llu "
+              "(--max-model-mb)",
+              where ? "while " : "", where ? j->over_stage : "", where ? ": " : "",
+              (unsigned long long)j->over_need, (unsigned long long)j->over_used,
+              (unsigned long long)j->limit);
     }
     return -1;
   }
@@ -245,7 +262,8 @@ typedef struct JobBlock {
 void *job_malloc(size_t size) {
   Job *j = tls_job;
   if (size > SIZE_MAX - sizeof(JobBlock) || (j && !job_fits(sizeof(JobBlock) + size))) return NULL;
-  if (j && j->stop && *j->stop) return NULL; /* a library that cannot poll stops on its next allocation */
+  if (j && j->stop && *j->stop)
+    return NULL; /* a library that cannot poll stops on its next allocation */
   JobBlock *b = malloc(sizeof *b + size);
   if (!b) return NULL;
   b->size = size;
@@ -265,8 +283,10 @@ void job_free(void *p) {
   JobBlock *b = (JobBlock *)(void *)((unsigned char *)p - offsetof(JobBlock, data));
   Job *j = b->job;
   if (j) {
-    if (b->prev) b->prev->next = b->next;
-    else j->blocks = b->next;
+    if (b->prev)
+      b->prev->next = b->next;
+    else
+      j->blocks = b->next;
     if (b->next) b->next->prev = b->prev;
     job_refund(j, sizeof *b + b->size);
   }
@@ -343,9 +363,9 @@ typedef struct Block {
 struct Arena {
   Chunk *head;
   Block *blocks;
-  Block *retired;                /* arena_block_retire: freed by arena_block_collect */
+  Block *retired; /* arena_block_retire: freed by arena_block_collect */
   size_t total;
-  Job *job;                      /* charged for chunks and blocks; NULL = none */
+  Job *job; /* charged for chunks and blocks; NULL = none */
   uint64_t charged;
   struct Arena *job_prev, *job_next; /* the job's arenas */
 };
@@ -388,8 +408,10 @@ static void arena_release(Arena *a) {
 static void arena_detach(Arena *a, bool refund) {
   Job *j = a->job;
   if (!j) return;
-  if (a->job_prev) a->job_prev->job_next = a->job_next;
-  else j->arenas = a->job_next;
+  if (a->job_prev)
+    a->job_prev->job_next = a->job_next;
+  else
+    j->arenas = a->job_next;
   if (a->job_next) a->job_next->job_prev = a->job_prev;
   if (refund) job_refund(j, a->charged);
   a->job = NULL;
@@ -409,7 +431,8 @@ void arena_free(Arena *a) {
 static void hint_huge(void *p, size_t n) {
 #ifdef MADV_HUGEPAGE
   if (n < ((size_t)4 << 20)) return;
-  uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+  uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095,
+            hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
   if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #else
   (void)p, (void)n;
@@ -423,7 +446,8 @@ static void arena_charge(Arena *a, uint64_t n) {
 }
 
 static Chunk *chunk_new(Arena *a, size_t size) {
-  if (size > SIZE_MAX - sizeof(Chunk)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  if (size > SIZE_MAX - sizeof(Chunk))
+    base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
   Chunk *c = malloc(sizeof *c + size);
   if (!c) out_of_memory(sizeof *c + size, __FILE__, __LINE__);
   hint_huge(c, sizeof *c + size);
@@ -441,7 +465,10 @@ void *arena_alloc(Arena *a, size_t size) {
   Chunk *c = chunk_new(a, size ? size : 1);
   c->used = c->size;
   c->next = a->head ? a->head->next : NULL;
-  if (a->head) a->head->next = c; else a->head = c;
+  if (a->head)
+    a->head->next = c;
+  else
+    a->head = c;
   a->total += size;
   memset(c->data, 0, size ? size : 1);
   return c->data;
@@ -451,7 +478,11 @@ void *arena_alloc(Arena *a, size_t size) {
     if (need > 64 * 1024) { /* big blocks get their own chunk behind the head */
       Chunk *big = chunk_new(a, need);
       big->used = need;
-      if (c) { big->next = c->next; c->next = big; } else a->head = big;
+      if (c) {
+        big->next = c->next;
+        c->next = big;
+      } else
+        a->head = big;
       a->total += need;
       memset(big->data, 0, need);
       return big->data;
@@ -469,7 +500,8 @@ void *arena_alloc(Arena *a, size_t size) {
 }
 
 void *arena_block_alloc(Arena *a, size_t size) {
-  if (size > SIZE_MAX - sizeof(Block)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  if (size > SIZE_MAX - sizeof(Block))
+    base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
   /* calloc: a big block is fresh mmap'd memory, already zero; its pages are faulted in as they
    * are used instead of all at once here (a 53 MB node array: one unpollable step) */
   Block *b = calloc(1, sizeof *b + (size ? size : 1));
@@ -484,12 +516,16 @@ void *arena_block_alloc(Arena *a, size_t size) {
   return b->data;
 }
 
-static Block *block_of(void *p) { return (Block *)(void *)((unsigned char *)p - offsetof(Block, data)); }
+static Block *block_of(void *p) {
+  return (Block *)(void *)((unsigned char *)p - offsetof(Block, data));
+}
 
 /* Takes b off a's list of live blocks. */
 static void block_unlink(Arena *a, Block *b) {
-  if (b->prev) b->prev->next = b->next;
-  else a->blocks = b->next;
+  if (b->prev)
+    b->prev->next = b->next;
+  else
+    a->blocks = b->next;
   if (b->next) b->next->prev = b->prev;
 }
 
@@ -534,12 +570,16 @@ void *arena_block_grow(Arena *a, void *p, size_t size) {
   size_t old = b->cap;
   if (size > old) {
     size_t cap = old + old / 2 > size ? old + old / 2 : size;
-    if (cap > SIZE_MAX - sizeof(Block)) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+    if (cap > SIZE_MAX - sizeof(Block))
+      base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
     Block *prev = b->prev, *next = b->next;
     Block *nb = realloc(b, sizeof *nb + cap);
-    if (!nb) out_of_memory(sizeof *nb + cap, __FILE__, __LINE__); /* b is still linked: freed with a */
-    if (prev) prev->next = nb;
-    else a->blocks = nb;
+    if (!nb)
+      out_of_memory(sizeof *nb + cap, __FILE__, __LINE__); /* b is still linked: freed with a */
+    if (prev)
+      prev->next = nb;
+    else
+      a->blocks = nb;
     if (next) next->prev = nb;
     memset(nb->data + old, 0, cap - old);
     nb->cap = cap;
@@ -551,7 +591,8 @@ void *arena_block_grow(Arena *a, void *p, size_t size) {
 }
 
 void *arena_array(Arena *a, size_t n, size_t elem) {
-  if (elem && n > SIZE_MAX / elem) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  if (elem && n > SIZE_MAX / elem)
+    base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
   return arena_alloc(a, n * elem);
 }
 
@@ -641,8 +682,10 @@ void buf_reserve(Buf *b, size_t extra) {
     out_of_memory(cap, __FILE__, __LINE__);
   }
   if (tracked) {
-    if (bufset_add(j, d)) job_charge(j, cap - b->cap);
-    else job_refund(j, b->cap); /* untracked from now on */
+    if (bufset_add(j, d))
+      job_charge(j, cap - b->cap);
+    else
+      job_refund(j, b->cap); /* untracked from now on */
   }
   b->data = d;
   b->cap = cap;
@@ -713,7 +756,7 @@ uint16_t fp16_from_f32(float f) {
   /* subnormal half: shift the full mantissa and round to nearest even */
   uint32_t e = mag >> 23;
   uint32_t m = (mag & 0x7fffffu) | 0x800000u;
-  uint32_t shift = 126 - e;                  /* 14..24 */
+  uint32_t shift = 126 - e; /* 14..24 */
   uint32_t q = m >> shift;
   uint32_t rem = m & ((1u << shift) - 1);
   uint32_t half = 1u << (shift - 1);
@@ -725,10 +768,14 @@ float fp16_to_f32(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
   uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
   if (e == 0) {
-    if (m == 0) x = sign;
+    if (m == 0)
+      x = sign;
     else { /* subnormal: normalise */
       e = 127 - 15 + 1;
-      while (!(m & 0x400u)) { m <<= 1; e--; }
+      while (!(m & 0x400u)) {
+        m <<= 1;
+        e--;
+      }
       x = sign | (e << 23) | ((m & 0x3ffu) << 13);
     }
   } else if (e == 31) {
@@ -749,7 +796,8 @@ float fp16_to_f32(uint16_t h) {
 static bool probe_f16c_avx2(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-  if (!(c & (1u << 29)) || !(c & (1u << 28)) || !(c & (1u << 27))) return false; /* F16C, AVX, OSXSAVE */
+  if (!(c & (1u << 29)) || !(c & (1u << 28)) || !(c & (1u << 27)))
+    return false; /* F16C, AVX, OSXSAVE */
   unsigned lo, hi;
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   if ((lo & 6u) != 6u) return false; /* XMM and YMM state saved by the OS */
@@ -768,8 +816,8 @@ static bool have_f16c_avx2(void) {
 /* 8 at a time with the F16C instruction (vcvtps2ph, round to nearest even): bit-identical to
  * fp16_from_f32 and to its counters on all 2^32 inputs (bench/fp16_simd.c --exhaustive), 8.9x
  * faster. Returns how many elements it did; the scalar loop finishes the tail. */
-__attribute__((target("avx2,f16c"))) static size_t fp16_convert_f16c(uint16_t *dst, const float *src, size_t n,
-                                                                     size_t *sat, size_t *under) {
+__attribute__((target("avx2,f16c"))) static size_t
+fp16_convert_f16c(uint16_t *dst, const float *src, size_t n, size_t *sat, size_t *under) {
   size_t i = 0;
   const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), exp_mask = _mm256_set1_epi32(0x7f800000);
   const __m256i ones = _mm256_set1_epi32(-1), inf = _mm256_set1_epi32(0x7c00);
@@ -780,8 +828,10 @@ __attribute__((target("avx2,f16c"))) static size_t fp16_convert_f16c(uint16_t *d
     _mm_storeu_si128((__m128i *)(void *)(dst + i), h);
     __m256i x = _mm256_castps_si256(f);
     __m256i ha = _mm256_cvtepu16_epi32(_mm_and_si128(h, h_abs));
-    __m256i finite = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, exp_mask), exp_mask), ones);
-    __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, abs_mask), _mm256_setzero_si256()), ones);
+    __m256i finite =
+        _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(x, exp_mask), exp_mask), ones);
+    __m256i nonzero = _mm256_xor_si256(
+        _mm256_cmpeq_epi32(_mm256_and_si256(x, abs_mask), _mm256_setzero_si256()), ones);
     __m256i s1 = _mm256_and_si256(_mm256_cmpeq_epi32(ha, inf), finite);
     __m256i u1 = _mm256_and_si256(_mm256_cmpeq_epi32(ha, _mm256_setzero_si256()), nonzero);
     *sat += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(s1)));
@@ -791,7 +841,8 @@ __attribute__((target("avx2,f16c"))) static size_t fp16_convert_f16c(uint16_t *d
 }
 #endif
 
-void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated, size_t *underflowed) {
+void fp16_convert(uint16_t *dst, const float *src, size_t n, size_t *saturated,
+                  size_t *underflowed) {
   size_t sat = 0, under = 0, start = 0;
 #if defined(__x86_64__)
   if (n >= 64 && have_f16c_avx2()) start = fp16_convert_f16c(dst, src, n, &sat, &under);
@@ -850,8 +901,9 @@ int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, 
   return 0;
 }
 
-int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max, uint8_t **second,
-                 size_t *second_len, const char *second_path, size_t second_max, Err *err) {
+int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max,
+                 uint8_t **second, size_t *second_len, const char *second_path, size_t second_max,
+                 Err *err) {
   *second = NULL;
   *second_len = 0;
   if (io_read_file(first, first_len, first_path, first_max, err) < 0) return -1;
@@ -868,7 +920,8 @@ int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, siz
 int io_write_atomic(const char *path, const void *data, size_t len, Err *err) {
   static atomic_uint counter;
   char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1));
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
+                   atomic_fetch_add(&counter, 1));
   if (n < 0 || (size_t)n >= sizeof tmp) {
     err_where(err, path, 0, NULL, NULL);
     return err_set(err, ERR_IO, "path too long");
@@ -931,7 +984,8 @@ static void batch_abort(IoBatch *b) {
   batch_free(b);
 }
 
-IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err) {
+IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens,
+                        int n, Err *err) {
   static atomic_uint counter;
   if (n > IO_BATCH_MAX) {
     err_set(err, ERR_INTERNAL, "too many files in one atomic write");
@@ -954,7 +1008,8 @@ IoBatch *io_batch_write(const char *const *paths, const void *const *data, const
       err_set(err, ERR_OOM, "out of memory");
       return NULL;
     }
-    snprintf(b->tmp[i], need, "%s.tmp.%ld.%u", paths[i], (long)getpid(), atomic_fetch_add(&counter, 1));
+    snprintf(b->tmp[i], need, "%s.tmp.%ld.%u", paths[i], (long)getpid(),
+             atomic_fetch_add(&counter, 1));
     b->fds[i] = open(b->tmp[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     b->n = i + 1;
     if (b->fds[i] < 0) {
@@ -1020,7 +1075,8 @@ int io_batch_commit(IoBatch *b, Err *err) {
   return 0;
 }
 
-int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err) {
+int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens,
+                         int n, Err *err) {
   IoBatch *b = io_batch_write(paths, data, lens, n, err);
   return b ? io_batch_commit(b, err) : -1;
 }

@@ -44,11 +44,11 @@ typedef enum {
 
 typedef struct {
   ErrCode code;
-  char file[256]; /* model, manifest or blob path; "" when unknown */
-  int line;       /* manifest line, 0 when unknown */
-  char model[128];/* manifest model name, "" when not about a model */
-  char node[128]; /* graph node name, "" when not about a node */
-  char msg[512];  /* lower case, no trailing period */
+  char file[256];  /* model, manifest or blob path; "" when unknown */
+  int line;        /* manifest line, 0 when unknown */
+  char model[128]; /* manifest model name, "" when not about a model */
+  char node[128];  /* graph node name, "" when not about a node */
+  char msg[512];   /* lower case, no trailing period */
 } Err;
 
 /* Fills err (code, msg from printf-style fmt); file/line/model/node are left as they are,
@@ -65,8 +65,10 @@ const char *err_line(const Err *err, char *buf, size_t size);
 const char *err_code_name(ErrCode code);
 
 /* Internal bugs, distinct from user errors. */
-#define ASSERT(x) \
-  do { if (!(x)) base__assert_fail(__FILE__, __LINE__, #x); } while (0)
+#define ASSERT(x)                                        \
+  do {                                                   \
+    if (!(x)) base__assert_fail(__FILE__, __LINE__, #x); \
+  } while (0)
 #define UNREACHABLE() base__assert_fail(__FILE__, __LINE__, "unreachable")
 void base__assert_fail(const char *file, int line, const char *what) __attribute__((noreturn));
 
@@ -111,12 +113,12 @@ typedef struct Job {
   uint64_t over_need, over_used;
   char over_node[128];
   const char *over_stage;
-  char failed[192];                  /* the allocation that failed, when unwinding */
-  char failed_node[128];             /* the node being worked on then ("" if none) */
+  char failed[192];      /* the allocation that failed, when unwinding */
+  char failed_node[128]; /* the node being worked on then ("" if none) */
   /* owned under the job, freed by job_unwind */
   struct Arena *arenas;
-  struct JobBlock *blocks;           /* job_malloc */
-  void **bufs;                       /* open-addressing set of Buf data pointers */
+  struct JobBlock *blocks; /* job_malloc */
+  void **bufs;             /* open-addressing set of Buf data pointers */
   size_t bufs_cap, bufs_n;
 } Job;
 
@@ -129,7 +131,7 @@ void job_end(Job *j);
 /* After the longjmp to j->recover: frees every arena and Buf made under j (their owners'
  * pointers dangle from here: forget them). j stays current until job_end. */
 void job_unwind(Job *j);
-Job *job_current(void);                 /* NULL outside a job */
+Job *job_current(void); /* NULL outside a job */
 /* 0, or -1 with err filled: ERR_INTERRUPTED when the stop flag is set, ERR_OOM when a charge
  * went past the limit (naming the node then). Only err's code/node/msg are set. */
 int job_poll(Err *err);
@@ -144,7 +146,7 @@ void job_set_node(const char *name);
 /* What is being done, for messages when no node is named ("loading the model"); static text,
  * NULL clears. */
 void job_set_stage(const char *stage);
-void job_hold(void);                    /* nests; no unwinding until the matching release */
+void job_hold(void); /* nests; no unwinding until the matching release */
 void job_release(void);
 /* malloc for a library's allocations on the model's behalf (protobuf-c's decoded model): the
  * current job is charged and job_unwind frees what is left. NULL when malloc fails or size does
@@ -168,16 +170,16 @@ uint64_t job_default_budget(int jobs);
 typedef struct Arena Arena;
 Arena *arena_new(void);
 void arena_free(Arena *a);
-void *arena_alloc(Arena *a, size_t size);                 /* zeroed, 16-byte aligned */
-void *arena_array(Arena *a, size_t n, size_t elem);       /* zeroed, overflow-checked */
-char *arena_strdup(Arena *a, const char *s);              /* NULL -> NULL */
+void *arena_alloc(Arena *a, size_t size);           /* zeroed, 16-byte aligned */
+void *arena_array(Arena *a, size_t n, size_t elem); /* zeroed, overflow-checked */
+char *arena_strdup(Arena *a, const char *s);        /* NULL -> NULL */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t arena_used(const Arena *a);
 /* Blocks: arena memory that can also be given back early (folded constants that nothing reads
  * any more). Zeroed, 16-byte aligned; arena_free frees the ones left. */
 void *arena_block_alloc(Arena *a, size_t size);
-void arena_block_free(Arena *a, void *p);                 /* p from arena_block_alloc; NULL ok */
+void arena_block_free(Arena *a, void *p); /* p from arena_block_alloc; NULL ok */
 /* Resizes block p to size bytes keeping its contents (new bytes zeroed); the capacity grows
  * by half again each time, so appending to a block N times copies O(N) bytes in all. p is
  * invalid afterwards (it may move). */
@@ -193,17 +195,18 @@ typedef struct {
   uint8_t *data;
   size_t len, cap;
 } Buf;
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT \
+  { NULL, 0, 0 }
 void buf_free(Buf *b);
 void buf_reserve(Buf *b, size_t extra);
 void buf_put(Buf *b, const void *p, size_t n);
-void buf_put_u32(Buf *b, uint32_t v);                     /* little-endian */
+void buf_put_u32(Buf *b, uint32_t v); /* little-endian */
 void buf_put_i32(Buf *b, int32_t v);
 void buf_put_f32(Buf *b, float v);
 void buf_put_zeros(Buf *b, size_t n);
-void buf_align(Buf *b, size_t align);                     /* zero-pad len up to a multiple */
+void buf_align(Buf *b, size_t align); /* zero-pad len up to a multiple */
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_set_u32(Buf *b, size_t off, uint32_t v);         /* overwrite at off (< len) */
+void buf_set_u32(Buf *b, size_t off, uint32_t v); /* overwrite at off (< len) */
 
 static inline uint32_t rd_u32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -221,8 +224,8 @@ typedef struct {
   size_t cap, n;
 } NameMap;
 void namemap_init(NameMap *m, size_t expect);
-void namemap_free(NameMap *m);                           /* accepts a zeroed map */
-int namemap_get(const NameMap *m, const char *name);     /* -1 when absent */
+void namemap_free(NameMap *m);                       /* accepts a zeroed map */
+int namemap_get(const NameMap *m, const char *name); /* -1 when absent */
 void namemap_put(NameMap *m, const char *name, int val);
 
 /* ---- FP16 ---------------------------------------------------------------------------------- */
@@ -244,21 +247,24 @@ int io_read_file(uint8_t **out, size_t *len, const char *path, size_t max_size, 
 /* A model split in two files (IR .xml + .bin, Caffe .prototxt + .caffemodel): reads the first,
  * then the second when second_path is not NULL; a failure on the second names both files
  * ("weights file 'x.bin': ..." under the first's path). Caller frees both buffers. */
-int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max, uint8_t **second,
-                 size_t *second_len, const char *second_path, size_t second_max, Err *err);
+int io_read_pair(uint8_t **first, size_t *first_len, const char *first_path, size_t first_max,
+                 uint8_t **second, size_t *second_len, const char *second_path, size_t second_max,
+                 Err *err);
 /* Writes data to path.tmp.<pid>.<n> in the same folder, fsyncs, renames over path. Nothing is
  * left behind on failure. */
 int io_write_atomic(const char *path, const void *data, size_t len, Err *err);
 /* The same for n files at once: every temp file is written first, then all are fsynced and
  * renamed, so one journal commit can carry them all. On failure nothing is renamed and every
  * temp file is removed (files already renamed by an earlier call are untouched). */
-int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
+int io_write_atomic_many(const char *const *paths, const void *const *data, const size_t *lens,
+                         int n, Err *err);
 /* The same in two steps, so the flush can wait on another thread while work goes on:
  * io_batch_write creates the temp files and writes them (NULL on error, temps removed; at most
  * 16 files); io_batch_commit fsyncs, closes and renames them, and frees the batch, on success
  * or not (temps removed on error). The data may be freed once io_batch_write returns. */
 typedef struct IoBatch IoBatch;
-IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens, int n, Err *err);
+IoBatch *io_batch_write(const char *const *paths, const void *const *data, const size_t *lens,
+                        int n, Err *err);
 int io_batch_commit(IoBatch *b, Err *err);
 /* Instead of committing: closes and removes every temp file and frees the batch (NULL ok). */
 void io_batch_abort(IoBatch *b);

@@ -4,11 +4,14 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct { const char *name; size_t size; } DT_INFO[DT_COUNT] = {
-    [DT_UNDEF] = {"undefined", 0}, [DT_F32] = {"f32", 4}, [DT_F16] = {"f16", 2},
-    [DT_F64] = {"f64", 8},         [DT_I64] = {"i64", 8}, [DT_I32] = {"i32", 4},
-    [DT_I16] = {"i16", 2},         [DT_I8] = {"i8", 1},   [DT_U8] = {"u8", 1},
-    [DT_U16] = {"u16", 2},         [DT_U32] = {"u32", 4}, [DT_U64] = {"u64", 8},
+static const struct {
+  const char *name;
+  size_t size;
+} DT_INFO[DT_COUNT] = {
+    [DT_UNDEF] = {"undefined", 0}, [DT_F32] = {"f32", 4},       [DT_F16] = {"f16", 2},
+    [DT_F64] = {"f64", 8},         [DT_I64] = {"i64", 8},       [DT_I32] = {"i32", 4},
+    [DT_I16] = {"i16", 2},         [DT_I8] = {"i8", 1},         [DT_U8] = {"u8", 1},
+    [DT_U16] = {"u16", 2},         [DT_U32] = {"u32", 4},       [DT_U64] = {"u64", 8},
     [DT_BOOL] = {"boolean", 1},    [DT_STRING] = {"string", 0},
 };
 
@@ -22,12 +25,14 @@ bool dtype_is_int(DType t) {
 
 /* TensorProto.DataType numbers from onnx.proto (stable: part of the file format). */
 static const DType FROM_ONNX[] = {
-    [1] = DT_F32,  [2] = DT_U8,   [3] = DT_I8,   [4] = DT_U16,  [5] = DT_I16,  [6] = DT_I32, [7] = DT_I64,
-    [8] = DT_STRING, [9] = DT_BOOL, [10] = DT_F16, [11] = DT_F64, [12] = DT_U32, [13] = DT_U64,
+    [1] = DT_F32,  [2] = DT_U8,   [3] = DT_I8,     [4] = DT_U16,  [5] = DT_I16,
+    [6] = DT_I32,  [7] = DT_I64,  [8] = DT_STRING, [9] = DT_BOOL, [10] = DT_F16,
+    [11] = DT_F64, [12] = DT_U32, [13] = DT_U64,
 };
 
 DType dtype_from_onnx(int64_t code) {
-  return code > 0 && code < (int64_t)(sizeof FROM_ONNX / sizeof FROM_ONNX[0]) ? FROM_ONNX[code] : DT_UNDEF;
+  return code > 0 && code < (int64_t)(sizeof FROM_ONNX / sizeof FROM_ONNX[0]) ? FROM_ONNX[code]
+                                                                              : DT_UNDEF;
 }
 
 int dtype_to_onnx(DType t) {
@@ -40,8 +45,8 @@ static const struct {
   const char *name;
   int rank, c_axis;
 } LAYOUTS[] = {
-    [LAYOUT_NONE] = {"", 0, -1},    [LAYOUT_NCHW] = {"NCHW", 4, 1}, [LAYOUT_NHWC] = {"NHWC", 4, 3},
-    [LAYOUT_CHW] = {"CHW", 3, 0},   [LAYOUT_HWC] = {"HWC", 3, 2},   [LAYOUT_NC] = {"NC", 2, 1},
+    [LAYOUT_NONE] = {"", 0, -1},  [LAYOUT_NCHW] = {"NCHW", 4, 1}, [LAYOUT_NHWC] = {"NHWC", 4, 3},
+    [LAYOUT_CHW] = {"CHW", 3, 0}, [LAYOUT_HWC] = {"HWC", 3, 2},   [LAYOUT_NC] = {"NC", 2, 1},
     [LAYOUT_C] = {"C", 1, 0},
 };
 #define N_LAYOUTS ((int)(sizeof LAYOUTS / sizeof LAYOUTS[0]))

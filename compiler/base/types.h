@@ -14,9 +14,17 @@
 /* Element types. Numbering is ours; conversion helpers map ONNX / OpenVINO / blob codes. */
 typedef enum {
   DT_UNDEF = 0,
-  DT_F32, DT_F16, DT_F64,
-  DT_I64, DT_I32, DT_I16, DT_I8,
-  DT_U8, DT_U16, DT_U32, DT_U64,
+  DT_F32,
+  DT_F16,
+  DT_F64,
+  DT_I64,
+  DT_I32,
+  DT_I16,
+  DT_I8,
+  DT_U8,
+  DT_U16,
+  DT_U32,
+  DT_U64,
   DT_BOOL,
   DT_STRING, /* never computed on; kept so a model with one loads */
   DT_COUNT

@@ -42,7 +42,7 @@ typedef struct {
 typedef struct {
   const char *s, *end;
   int line;
-  Tok tok;     /* current token */
+  Tok tok; /* current token */
   Err *err;
   const char *path;
   char msg[256]; /* first error */
@@ -61,14 +61,16 @@ static bool fail_txt(Lex *x, const char *fmt, ...) {
 }
 
 static bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.';
 }
 
 /* Advances to the next token. */
 static bool lex_next(Lex *x) {
   const char *s = x->s;
   for (;;) {
-    while (s < x->end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) x->line += *s++ == '\n';
+    while (s < x->end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+      x->line += *s++ == '\n';
     if (s < x->end && *s == '#') {
       while (s < x->end && *s != '\n') s++;
       continue;
@@ -94,9 +96,12 @@ static bool lex_next(Lex *x) {
     x->s = q + 1;
     return true;
   }
-  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || (c == '.' && s + 1 < x->end && s[1] >= '0' && s[1] <= '9')) {
+  if ((c >= '0' && c <= '9') || c == '-' || c == '+' ||
+      (c == '.' && s + 1 < x->end && s[1] >= '0' && s[1] <= '9')) {
     const char *q = s + 1;
-    while (q < x->end && (is_ident_char(*q) || ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))) q++;
+    while (q < x->end &&
+           (is_ident_char(*q) || ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E'))))
+      q++;
     t->kind = TK_NUM;
     t->len = (size_t)(q - s);
     x->s = q;
@@ -116,7 +121,8 @@ static bool lex_next(Lex *x) {
     x->s = s + 1;
     return true;
   }
-  if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) return fail_txt(x, "line %d: unexpected byte 0x%02x", x->line, (unsigned char)c);
+  if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+    return fail_txt(x, "line %d: unexpected byte 0x%02x", x->line, (unsigned char)c);
   return fail_txt(x, "line %d: unexpected character '%c'", x->line, c);
 }
 
@@ -144,19 +150,26 @@ static char *read_string(Lex *x) {
         continue;
       }
       char k = *p++;
-      if (k == 'n') c = '\n';
-      else if (k == 't') c = '\t';
-      else if (k == 'r') c = '\r';
+      if (k == 'n')
+        c = '\n';
+      else if (k == 't')
+        c = '\t';
+      else if (k == 'r')
+        c = '\r';
       else if (k == 'x' || (k >= '0' && k <= '7')) {
         int v = 0, n = 0, base = k == 'x' ? 16 : 8;
         if (k != 'x') p--;
         while (p < e && n < (base == 16 ? 2 : 3)) {
-          int d = (*p >= '0' && *p <= '9') ? *p - '0' : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10 : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : 99;
+          int d = (*p >= '0' && *p <= '9')   ? *p - '0'
+                  : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+                  : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
+                                             : 99;
           if (d >= base) break;
           v = v * base + d, p++, n++;
         }
         c = (char)v;
-      } else c = k;
+      } else
+        c = k;
       buf_put(&b, &c, 1);
     }
     if (!lex_next(x)) break;
@@ -172,10 +185,15 @@ static char *read_string(Lex *x) {
 /* Bytes of one element of a repeated field of this type. */
 static size_t elem_size(ProtobufCType t) {
   switch (t) {
-  case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-  case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return 8;
+  case PROTOBUF_C_TYPE_INT64:
+  case PROTOBUF_C_TYPE_SINT64:
+  case PROTOBUF_C_TYPE_SFIXED64:
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64:
+  case PROTOBUF_C_TYPE_DOUBLE: return 8;
   case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-  case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
+  case PROTOBUF_C_TYPE_STRING:
+  case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
   case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
   default: return 4;
   }
@@ -194,7 +212,8 @@ static void *slot(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f) {
     memset((char *)na + *n * es, 0, es);
     return (char *)na + (*n)++ * es;
   }
-  if (f->quantifier_offset && f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+  if (f->quantifier_offset && f->type != PROTOBUF_C_TYPE_STRING &&
+      f->type != PROTOBUF_C_TYPE_MESSAGE)
     *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
   return base + f->offset;
 }
@@ -203,7 +222,8 @@ static void *slot(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f) {
 static bool set_scalar(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescriptor *f) {
   Tok t = x->tok;
   if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES) {
-    if (t.kind != TK_STR) return fail_txt(x, "line %d: field '%s' expects a string", t.line, f->name);
+    if (t.kind != TK_STR)
+      return fail_txt(x, "line %d: field '%s' expects a string", t.line, f->name);
     char *s = read_string(x);
     void *p = slot(m, f);
     if (f->type == PROTOBUF_C_TYPE_STRING) {
@@ -225,18 +245,23 @@ static bool set_scalar(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescript
   char *end = s;
   errno = 0;
   switch (f->type) {
-  case PROTOBUF_C_TYPE_FLOAT: case PROTOBUF_C_TYPE_DOUBLE: {
+  case PROTOBUF_C_TYPE_FLOAT:
+  case PROTOBUF_C_TYPE_DOUBLE: {
     double v = strtod(s, &end);
     const char *suf = end;
     if (*suf == 'f' || *suf == 'F') suf++;
     ok = end != s && !*suf;
-    if (!ok && (strcasecmp(s, "inf") == 0 || strcasecmp(s, "infinity") == 0)) v = INFINITY, ok = true;
-    if (!ok && (strcasecmp(s, "-inf") == 0 || strcasecmp(s, "-infinity") == 0)) v = -INFINITY, ok = true;
+    if (!ok && (strcasecmp(s, "inf") == 0 || strcasecmp(s, "infinity") == 0))
+      v = INFINITY, ok = true;
+    if (!ok && (strcasecmp(s, "-inf") == 0 || strcasecmp(s, "-infinity") == 0))
+      v = -INFINITY, ok = true;
     if (!ok && strcasecmp(s, "nan") == 0) v = NAN, ok = true;
     if (!ok) break;
     void *p = slot(m, f);
-    if (f->type == PROTOBUF_C_TYPE_FLOAT) *(float *)p = (float)v;
-    else *(double *)p = v;
+    if (f->type == PROTOBUF_C_TYPE_FLOAT)
+      *(float *)p = (float)v;
+    else
+      *(double *)p = v;
     break;
   }
   case PROTOBUF_C_TYPE_BOOL: {
@@ -252,14 +277,19 @@ static bool set_scalar(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescript
     if (ok) *(int32_t *)slot(m, f) = (int32_t)v;
     break;
   }
-  case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: {
+  case PROTOBUF_C_TYPE_UINT32:
+  case PROTOBUF_C_TYPE_FIXED32:
+  case PROTOBUF_C_TYPE_UINT64:
+  case PROTOBUF_C_TYPE_FIXED64: {
     unsigned long long v = strtoull(s, &end, 0);
     ok = end != s && !*end && errno == 0 && s[0] != '-';
     if (ok && elem_size(f->type) == 4 && v > UINT32_MAX) ok = false;
     if (!ok) break;
     void *p = slot(m, f);
-    if (elem_size(f->type) == 4) *(uint32_t *)p = (uint32_t)v;
-    else *(uint64_t *)p = v;
+    if (elem_size(f->type) == 4)
+      *(uint32_t *)p = (uint32_t)v;
+    else
+      *(uint64_t *)p = v;
     break;
   }
   default: { /* signed ints */
@@ -268,8 +298,10 @@ static bool set_scalar(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescript
     if (ok && elem_size(f->type) == 4 && (v > INT32_MAX || v < INT32_MIN)) ok = false;
     if (!ok) break;
     void *p = slot(m, f);
-    if (elem_size(f->type) == 4) *(int32_t *)p = (int32_t)v;
-    else *(int64_t *)p = v;
+    if (elem_size(f->type) == 4)
+      *(int32_t *)p = (int32_t)v;
+    else
+      *(int64_t *)p = v;
     break;
   }
   }
@@ -278,17 +310,21 @@ static bool set_scalar(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescript
   return ok && lex_next(x);
 }
 
-static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDescriptor *d, char close, int depth);
+static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDescriptor *d,
+                         char close, int depth);
 
 /* Skips one value of an unknown field: a scalar, a string run, a message or a list. */
 static bool skip_value(Lex *x, int depth) {
-  if (depth > FE_CAFFE_MAX_DEPTH) return fail_txt(x, "line %d: messages are nested deeper than %d levels", x->tok.line, FE_CAFFE_MAX_DEPTH);
+  if (depth > FE_CAFFE_MAX_DEPTH)
+    return fail_txt(x, "line %d: messages are nested deeper than %d levels", x->tok.line,
+                    FE_CAFFE_MAX_DEPTH);
   if (is_p(x, '{') || is_p(x, '<')) {
     char close = is_p(x, '{') ? '}' : '>';
     if (!lex_next(x)) return false;
     while (!is_p(x, close)) {
       if (x->tok.kind == TK_EOF) return fail_txt(x, "line %d: expected '%c'", x->tok.line, close);
-      if (x->tok.kind != TK_IDENT) return fail_txt(x, "line %d: expected a field name", x->tok.line);
+      if (x->tok.kind != TK_IDENT)
+        return fail_txt(x, "line %d: expected a field name", x->tok.line);
       if (!lex_next(x)) return false;
       if (is_p(x, ':') && !lex_next(x)) return false;
       if (!skip_value(x, depth + 1)) return false;
@@ -316,8 +352,11 @@ static bool skip_value(Lex *x, int depth) {
 /* One value (scalar or message) of known field f. */
 static bool parse_value(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, int depth) {
   if (f->type != PROTOBUF_C_TYPE_MESSAGE) return set_scalar(x, m, f);
-  if (!is_p(x, '{') && !is_p(x, '<')) return fail_txt(x, "line %d: field '%s' expects a message", x->tok.line, f->name);
-  if (depth >= FE_CAFFE_MAX_DEPTH) return fail_txt(x, "line %d: messages are nested deeper than %d levels", x->tok.line, FE_CAFFE_MAX_DEPTH);
+  if (!is_p(x, '{') && !is_p(x, '<'))
+    return fail_txt(x, "line %d: field '%s' expects a message", x->tok.line, f->name);
+  if (depth >= FE_CAFFE_MAX_DEPTH)
+    return fail_txt(x, "line %d: messages are nested deeper than %d levels", x->tok.line,
+                    FE_CAFFE_MAX_DEPTH);
   char close = is_p(x, '{') ? '}' : '>';
   ProtobufCMessage **mp = slot(m, f);
   if (!*mp) {
@@ -331,7 +370,8 @@ static bool parse_value(Lex *x, ProtobufCMessage *m, const ProtobufCFieldDescrip
 }
 
 /* Fields of message m up to `close` (0 = end of text); leaves the closing token current. */
-static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDescriptor *d, char close, int depth) {
+static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDescriptor *d,
+                         char close, int depth) {
   for (;;) {
     if (close ? is_p(x, close) : x->tok.kind == TK_EOF) return true;
     if (x->tok.kind == TK_EOF) return fail_txt(x, "line %d: expected '%c'", x->tok.line, close);
@@ -345,7 +385,8 @@ static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDesc
     if (!f) {
       if (!skip_value(x, depth)) return false;
     } else if (is_p(x, '[')) {
-      if (f->label != PROTOBUF_C_LABEL_REPEATED) return fail_txt(x, "line %d: field '%s' is not repeated", x->tok.line, f->name);
+      if (f->label != PROTOBUF_C_LABEL_REPEATED)
+        return fail_txt(x, "line %d: field '%s' is not repeated", x->tok.line, f->name);
       if (!lex_next(x)) return false;
       while (!is_p(x, ']')) {
         if (x->tok.kind == TK_EOF) return fail_txt(x, "line %d: expected ']'", x->tok.line);
@@ -362,7 +403,6 @@ static bool parse_fields(Lex *x, ProtobufCMessage *m, const ProtobufCMessageDesc
 
 /* ---- converter ------------------------------------------------------------------------------ */
 
-
 typedef struct {
   IrGraph *g;
   Arena *a;
@@ -370,15 +410,14 @@ typedef struct {
   const char *path;
   Caffe__NetParameter *net;   /* prototxt */
   Caffe__NetParameter *model; /* caffemodel, NULL when none */
-  NameMap blobs;                  /* Caffe blob name -> tensor */
-  NameMap names;                  /* tensor names in use -> 1 */
-  NameMap weights;                /* layer name -> index in model->layer */
+  NameMap blobs;              /* Caffe blob name -> tensor */
+  NameMap names;              /* tensor names in use -> 1 */
+  NameMap weights;            /* layer name -> index in model->layer */
   bool inferred;              /* ir_infer ran since the last node was added */
 } Ctx;
 
 /* The one-line error of this model file (base.h err_at); returns -1. */
 #define fail(c, code, node, ...) err_at((c)->err, (c)->path, (node), (code), __VA_ARGS__)
-
 
 static const char *S(const char *s) { return s ? s : ""; }
 
@@ -449,7 +488,8 @@ static int blob(Ctx *c, const Caffe__LayerParameter *L, size_t i, const char *su
   int64_t dims[IR_MAX_DIMS];
   int rank = 0;
   if (b->shape) {
-    if (b->shape->n_dim > IR_MAX_DIMS) return fail(c, ERR_PARSE, ln, "blob %zu has %zu dimensions", i, b->shape->n_dim);
+    if (b->shape->n_dim > IR_MAX_DIMS)
+      return fail(c, ERR_PARSE, ln, "blob %zu has %zu dimensions", i, b->shape->n_dim);
     rank = (int)b->shape->n_dim;
     for (int k = 0; k < rank; k++) dims[k] = b->shape->dim[k];
   } else {
@@ -467,8 +507,10 @@ static int blob(Ctx *c, const Caffe__LayerParameter *L, size_t i, const char *su
   if (have != numel) {
     char sh[128] = "";
     size_t o = 0;
-    for (int k = 0; k < rank && o + 24 < sizeof sh; k++) o += (size_t)snprintf(sh + o, sizeof sh - o, "%s%lld", k ? "x" : "", (long long)dims[k]);
-    return fail(c, ERR_PARSE, ln, "blob %zu has %zu values, shape %s needs %llu", i, have, sh, (unsigned long long)numel);
+    for (int k = 0; k < rank && o + 24 < sizeof sh; k++)
+      o += (size_t)snprintf(sh + o, sizeof sh - o, "%s%lld", k ? "x" : "", (long long)dims[k]);
+    return fail(c, ERR_PARSE, ln, "blob %zu has %zu values, shape %s needs %llu", i, have, sh,
+                (unsigned long long)numel);
   }
   int t = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", ln, suffix));
   ir_set_const(c->g, t, DT_F32, rank, dims, b->n_data ? (const void *)b->data : NULL);
@@ -514,15 +556,18 @@ typedef struct {
 typedef int (*EmitFn)(Ctx *c, Lay *y);
 
 /* The 2-D window values: repeated (1 or 2 values) or _h/_w fields. Returns false when absent. */
-static bool hw(const uint32_t *rep, size_t n, bool has_h, uint32_t h, bool has_w, uint32_t w, int64_t dflt, int64_t out[2]) {
+static bool hw(const uint32_t *rep, size_t n, bool has_h, uint32_t h, bool has_w, uint32_t w,
+               int64_t dflt, int64_t out[2]) {
   out[0] = out[1] = dflt;
   if (has_h || has_w) {
     if (has_h) out[0] = h;
     if (has_w) out[1] = w;
     return true;
   }
-  if (n == 1) out[0] = out[1] = rep[0];
-  else if (n >= 2) out[0] = rep[0], out[1] = rep[1];
+  if (n == 1)
+    out[0] = out[1] = rep[0];
+  else if (n >= 2)
+    out[0] = rep[0], out[1] = rep[1];
   return n > 0;
 }
 
@@ -534,15 +579,20 @@ static int e_conv(Ctx *c, Lay *y) {
   hw(p->stride, p->n_stride, p->has_stride_h, p->stride_h, p->has_stride_w, p->stride_w, 1, s);
   hw(p->pad, p->n_pad, p->has_pad_h, p->pad_h, p->has_pad_w, p->pad_w, 0, pd);
   hw(p->dilation, p->n_dilation, false, 0, false, 0, 1, d);
-  if (p->n_kernel_size > 2 || p->n_stride > 2 || p->n_pad > 2 || p->n_dilation > 2 || p->axis != 1) return UNMAPPED;
+  if (p->n_kernel_size > 2 || p->n_stride > 2 || p->n_pad > 2 || p->n_dilation > 2 || p->axis != 1)
+    return UNMAPPED;
   int w = blob(c, y->L, 0, "weights");
   if (w < 0) return -1;
   int b = -1;
   if (p->bias_term && (b = blob(c, y->L, 1, "bias")) < 0) return -1;
   const IrTensor *wt = &c->g->tensors[w];
-  if (wt->rank != 4) return fail(c, ERR_PARSE, y->name, "convolution weights must have 4 dimensions, not %d", wt->rank);
-  if (b >= 0 && ir_numel(&c->g->tensors[b]) != (deconv ? wt->dims[1] * (int64_t)p->group : wt->dims[0]))
-    return fail(c, ERR_PARSE, y->name, "bias has %lld values for %lld output channels", (long long)ir_numel(&c->g->tensors[b]),
+  if (wt->rank != 4)
+    return fail(c, ERR_PARSE, y->name, "convolution weights must have 4 dimensions, not %d",
+                wt->rank);
+  if (b >= 0 &&
+      ir_numel(&c->g->tensors[b]) != (deconv ? wt->dims[1] * (int64_t)p->group : wt->dims[0]))
+    return fail(c, ERR_PARSE, y->name, "bias has %lld values for %lld output channels",
+                (long long)ir_numel(&c->g->tensors[b]),
                 (long long)(deconv ? wt->dims[1] * (int64_t)p->group : wt->dims[0]));
   if (b >= 0 && c->g->tensors[b].rank != 1) {
     int64_t n = ir_numel(&c->g->tensors[b]);
@@ -552,7 +602,8 @@ static int e_conv(Ctx *c, Lay *y) {
   in(c, n, y->in[0]);
   in(c, n, w);
   if (b >= 0) in(c, n, b);
-  irb_ints(c->g, n, "kernel_shape", (int64_t[]){c->g->tensors[w].dims[2], c->g->tensors[w].dims[3]}, 2);
+  irb_ints(c->g, n, "kernel_shape", (int64_t[]){c->g->tensors[w].dims[2], c->g->tensors[w].dims[3]},
+           2);
   irb_ints(c->g, n, "strides", s, 2);
   irb_ints(c->g, n, "dilations", d, 2);
   irb_ints(c->g, n, "pads", (int64_t[]){pd[0], pd[1], pd[0], pd[1]}, 4);
@@ -627,7 +678,9 @@ static int e_prelu(Ctx *c, Lay *y) {
   int s = blob(c, y->L, 0, "slope");
   if (s < 0) return -1;
   const IrTensor *x = shaped(c, y->in[0]);
-  if (ir_numel(&c->g->tensors[s]) > 1) s = channel_const(c, s, 1, x->rank >= 2 ? x->rank : 4, arena_printf(c->a, "%s/slope_c", y->name));
+  if (ir_numel(&c->g->tensors[s]) > 1)
+    s = channel_const(c, s, 1, x->rank >= 2 ? x->rank : 4,
+                      arena_printf(c->a, "%s/slope_c", y->name));
   int n = node(c, IR_OP_PRELU, y->name);
   in(c, n, y->in[0]);
   in(c, n, s);
@@ -642,7 +695,8 @@ static int scale_bias(Ctx *c, Lay *y, int x, int s, int b, int axis) {
   if (axis < 0) axis += r;
   int v = x;
   if (s >= 0) {
-    if (ir_numel(&c->g->tensors[s]) > 1) s = channel_const(c, s, axis, r, arena_printf(c->a, "%s/scale_c", y->name));
+    if (ir_numel(&c->g->tensors[s]) > 1)
+      s = channel_const(c, s, axis, r, arena_printf(c->a, "%s/scale_c", y->name));
     int n = node(c, IR_OP_MUL, b >= 0 ? arena_printf(c->a, "%s/mul", y->name) : y->name);
     in(c, n, v);
     in(c, n, s);
@@ -650,7 +704,8 @@ static int scale_bias(Ctx *c, Lay *y, int x, int s, int b, int axis) {
     irb_output(c->g, n, v);
   }
   if (b >= 0) {
-    if (ir_numel(&c->g->tensors[b]) > 1) b = channel_const(c, b, axis, r, arena_printf(c->a, "%s/bias_c", y->name));
+    if (ir_numel(&c->g->tensors[b]) > 1)
+      b = channel_const(c, b, axis, r, arena_printf(c->a, "%s/bias_c", y->name));
     int n = node(c, IR_OP_ADD, y->name);
     in(c, n, v);
     in(c, n, b);
@@ -665,7 +720,8 @@ static int e_batch_norm(Ctx *c, Lay *y) {
   int m = blob(c, y->L, 0, "mean"), v = m < 0 ? -1 : blob(c, y->L, 1, "variance");
   if (v < 0) return -1;
   int64_t ch = ir_numel(&c->g->tensors[m]);
-  if (ch != ir_numel(&c->g->tensors[v])) return fail(c, ERR_PARSE, y->name, "mean and variance differ in size");
+  if (ch != ir_numel(&c->g->tensors[v]))
+    return fail(c, ERR_PARSE, y->name, "mean and variance differ in size");
   Caffe__BlobProto **bs = NULL;
   float sf = 1.0f;
   if (layer_blobs(c, y->L, &bs) > 2) {
@@ -683,10 +739,14 @@ static int e_batch_norm(Ctx *c, Lay *y) {
   }
   int n = node(c, IR_OP_BATCH_NORM, y->name);
   in(c, n, y->in[0]);
-  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/gamma", y->name), DT_F32, 1, &ch, ones));
-  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/beta", y->name), DT_F32, 1, &ch, zeros));
-  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/mean_s", y->name), DT_F32, 1, &ch, mean));
-  in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/var_s", y->name), DT_F32, 1, &ch, var));
+  in(c, n,
+     irb_const(c->g, &c->names, arena_printf(c->a, "%s/gamma", y->name), DT_F32, 1, &ch, ones));
+  in(c, n,
+     irb_const(c->g, &c->names, arena_printf(c->a, "%s/beta", y->name), DT_F32, 1, &ch, zeros));
+  in(c, n,
+     irb_const(c->g, &c->names, arena_printf(c->a, "%s/mean_s", y->name), DT_F32, 1, &ch, mean));
+  in(c, n,
+     irb_const(c->g, &c->names, arena_printf(c->a, "%s/var_s", y->name), DT_F32, 1, &ch, var));
   irb_float(c->g, n, "epsilon", y->L->batch_norm_param ? y->L->batch_norm_param->eps : 1e-5f);
   irb_output(c->g, n, y->top0);
   return 0;
@@ -703,13 +763,17 @@ static int e_scale(Ctx *c, Lay *y) {
   if (s < 0 || (bias && (b = blob(c, y->L, 1, "bias")) < 0)) return -1;
   IrGraph *g = c->g;
   int prod = g->tensors[y->in[0]].producer;
-  bool in_place = y->L->n_top == 1 && y->L->n_bottom == 1 && strcmp(y->L->top[0], y->L->bottom[0]) == 0;
-  if (in_place && axis == 1 && prod >= 0 && prod == g->n_nodes - 1 && g->nodes[prod].op == IR_OP_BATCH_NORM) {
+  bool in_place =
+      y->L->n_top == 1 && y->L->n_bottom == 1 && strcmp(y->L->top[0], y->L->bottom[0]) == 0;
+  if (in_place && axis == 1 && prod >= 0 && prod == g->n_nodes - 1 &&
+      g->nodes[prod].op == IR_OP_BATCH_NORM) {
     IrNode *bn = &g->nodes[prod];
     int64_t ch = ir_numel(&g->tensors[bn->inputs[1]]);
     if (ir_numel(&g->tensors[s]) == ch && (b < 0 || ir_numel(&g->tensors[b]) == ch)) {
       bn->inputs[1] = reshape_const(c, s, 1, &ch, arena_printf(c->a, "%s/gamma", y->name));
-      if (b >= 0) g->nodes[prod].inputs[2] = reshape_const(c, b, 1, &ch, arena_printf(c->a, "%s/beta", y->name));
+      if (b >= 0)
+        g->nodes[prod].inputs[2] =
+            reshape_const(c, b, 1, &ch, arena_printf(c->a, "%s/beta", y->name));
       bn = &g->nodes[prod];
       /* the BN writes the Scale's top; its own top tensor is dropped */
       g->tensors[bn->outputs[0]].producer = -1;
@@ -733,16 +797,22 @@ static int e_eltwise(Ctx *c, Lay *y) {
   const Caffe__EltwiseParameter *p = y->L->eltwise_param;
   int op = p ? (int)p->operation : CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__SUM;
   if (y->n_in < 2) return UNMAPPED;
-  if (p && p->n_coeff && (p->n_coeff != (size_t)y->n_in || op != CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__SUM))
-    return fail(c, ERR_PARSE, y->name, "eltwise has %zu coefficients for %d inputs", p->n_coeff, y->n_in);
-  IrOp ir = op == CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__PROD ? IR_OP_MUL : op == CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__MAX ? IR_OP_MAX : IR_OP_ADD;
+  if (p && p->n_coeff &&
+      (p->n_coeff != (size_t)y->n_in || op != CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__SUM))
+    return fail(c, ERR_PARSE, y->name, "eltwise has %zu coefficients for %d inputs", p->n_coeff,
+                y->n_in);
+  IrOp ir = op == CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__PROD  ? IR_OP_MUL
+            : op == CAFFE__ELTWISE_PARAMETER__ELTWISE_OP__MAX ? IR_OP_MAX
+                                                              : IR_OP_ADD;
   int ins[IR_MAX_INPUTS];
   for (int k = 0; k < y->n_in; k++) {
     ins[k] = y->in[k];
     if (!p || !p->n_coeff || p->coeff[k] == 1.0f) continue;
     int n = node(c, IR_OP_MUL, arena_printf(c->a, "%s/coeff%d", y->name, k));
     in(c, n, ins[k]);
-    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/coeff%d_v", y->name, k), DT_F32, 0, NULL, &p->coeff[k]));
+    in(c, n,
+       irb_const(c->g, &c->names, arena_printf(c->a, "%s/coeff%d_v", y->name, k), DT_F32, 0, NULL,
+                 &p->coeff[k]));
     ins[k] = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/in%d", y->name, k));
     irb_output(c->g, n, ins[k]);
   }
@@ -765,10 +835,14 @@ static int e_inner_product(Ctx *c, Lay *y) {
   int w = blob(c, y->L, 0, "weights"), b = -1;
   if (w < 0 || (p->bias_term && (b = blob(c, y->L, 1, "bias")) < 0)) return -1;
   int64_t numel = ir_numel(&c->g->tensors[w]), n_out = p->num_output;
-  if (n_out < 1 || numel % n_out) return fail(c, ERR_PARSE, y->name, "weights of %lld values do not fit num_output %lld", (long long)numel, (long long)n_out);
+  if (n_out < 1 || numel % n_out)
+    return fail(c, ERR_PARSE, y->name, "weights of %lld values do not fit num_output %lld",
+                (long long)numel, (long long)n_out);
   int64_t d[2] = {p->transpose ? numel / n_out : n_out, p->transpose ? n_out : numel / n_out};
-  if (c->g->tensors[w].rank != 2) w = reshape_const(c, w, 2, d, arena_printf(c->a, "%s/weights2d", y->name));
-  if (b >= 0 && c->g->tensors[b].rank != 1) b = reshape_const(c, b, 1, &n_out, arena_printf(c->a, "%s/bias1d", y->name));
+  if (c->g->tensors[w].rank != 2)
+    w = reshape_const(c, w, 2, d, arena_printf(c->a, "%s/weights2d", y->name));
+  if (b >= 0 && c->g->tensors[b].rank != 1)
+    b = reshape_const(c, b, 1, &n_out, arena_printf(c->a, "%s/bias1d", y->name));
   int x = y->in[0];
   const IrTensor *xt = shaped(c, x);
   if (xt->rank != 2) {
@@ -893,7 +967,11 @@ static int e_power(Ctx *c, Lay *y) {
   const Caffe__PowerParameter *p = y->L->power_param;
   float pw = p ? p->power : 1, sc = p ? p->scale : 1, sh = p ? p->shift : 0;
   if (y->n_in != 1) return UNMAPPED;
-  struct { IrOp op; float v; bool on; } st[3] = {{IR_OP_MUL, sc, sc != 1}, {IR_OP_ADD, sh, sh != 0}, {IR_OP_POW, pw, pw != 1}};
+  struct {
+    IrOp op;
+    float v;
+    bool on;
+  } st[3] = {{IR_OP_MUL, sc, sc != 1}, {IR_OP_ADD, sh, sh != 0}, {IR_OP_POW, pw, pw != 1}};
   int last = -1;
   for (int i = 0; i < 3; i++)
     if (st[i].on) last = i;
@@ -903,7 +981,9 @@ static int e_power(Ctx *c, Lay *y) {
     if (!st[i].on) continue;
     int n = node(c, st[i].op, i == last ? y->name : arena_printf(c->a, "%s/%d", y->name, i));
     in(c, n, v);
-    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/c%d", y->name, i), DT_F32, 0, NULL, &st[i].v));
+    in(c, n,
+       irb_const(c->g, &c->names, arena_printf(c->a, "%s/c%d", y->name, i), DT_F32, 0, NULL,
+                 &st[i].v));
     v = i == last ? y->top0 : irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/t%d", y->name, i));
     irb_output(c->g, n, v);
   }
@@ -917,14 +997,17 @@ static const struct {
   const char *type;
   EmitFn fn;
 } EMIT[] = {
-    {"Convolution", e_conv}, {"Deconvolution", e_conv}, {"Pooling", e_pool},
-    {"ReLU", e_relu},        {"PReLU", e_prelu},        {"ELU", e_elu},
-    {"Sigmoid", e_sigmoid},  {"TanH", e_tanh},          {"AbsVal", e_abs},
-    {"BatchNorm", e_batch_norm}, {"Scale", e_scale},    {"Bias", e_bias},
-    {"Eltwise", e_eltwise},  {"InnerProduct", e_inner_product}, {"Concat", e_concat},
-    {"Softmax", e_softmax},  {"Flatten", e_flatten},    {"Reshape", e_reshape},
-    {"Permute", e_permute},  {"Dropout", e_dropout},    {"LRN", e_lrn},
-    {"Power", e_power},
+    {"Convolution", e_conv}, {"Deconvolution", e_conv},
+    {"Pooling", e_pool},     {"ReLU", e_relu},
+    {"PReLU", e_prelu},      {"ELU", e_elu},
+    {"Sigmoid", e_sigmoid},  {"TanH", e_tanh},
+    {"AbsVal", e_abs},       {"BatchNorm", e_batch_norm},
+    {"Scale", e_scale},      {"Bias", e_bias},
+    {"Eltwise", e_eltwise},  {"InnerProduct", e_inner_product},
+    {"Concat", e_concat},    {"Softmax", e_softmax},
+    {"Flatten", e_flatten},  {"Reshape", e_reshape},
+    {"Permute", e_permute},  {"Dropout", e_dropout},
+    {"LRN", e_lrn},          {"Power", e_power},
 };
 
 /* True when L does not run at test time. */
@@ -939,7 +1022,8 @@ static bool train_only(const Caffe__LayerParameter *L) {
 
 /* A graph input named name with shape dims. */
 static int add_input(Ctx *c, const char *name, int rank, const int64_t *dims) {
-  if (rank > IR_MAX_DIMS) return fail(c, ERR_PARSE, NULL, "input '%s' has %d dimensions", name, rank);
+  if (rank > IR_MAX_DIMS)
+    return fail(c, ERR_PARSE, NULL, "input '%s' has %d dimensions", name, rank);
   int t = top_tensor(c, name);
   c->g->tensors[t].dtype = DT_F32;
   if (rank >= 0) ir_set_shape(c->g, t, rank, dims);
@@ -953,7 +1037,8 @@ static int net_inputs(Ctx *c) {
     int64_t d[IR_MAX_DIMS];
     int r = -1;
     if (i < net->n_input_shape) {
-      if (net->input_shape[i]->n_dim > IR_MAX_DIMS) return fail(c, ERR_PARSE, NULL, "input %zu has too many dimensions", i);
+      if (net->input_shape[i]->n_dim > IR_MAX_DIMS)
+        return fail(c, ERR_PARSE, NULL, "input %zu has too many dimensions", i);
       r = (int)net->input_shape[i]->n_dim;
       for (int k = 0; k < r; k++) d[k] = net->input_shape[i]->dim[k];
     } else if (net->n_input_dim >= 4 * (i + 1)) {
@@ -969,11 +1054,15 @@ static int net_inputs(Ctx *c) {
 static int input_layer(Ctx *c, const Caffe__LayerParameter *L) {
   const Caffe__InputParameter *p = L->input_param;
   for (size_t k = 0; k < L->n_top; k++) {
-    const Caffe__BlobShape *s = p && p->n_shape ? p->shape[p->n_shape == 1 ? 0 : k < p->n_shape ? k : p->n_shape - 1] : NULL;
+    const Caffe__BlobShape *s = p && p->n_shape ? p->shape[p->n_shape == 1  ? 0
+                                                           : k < p->n_shape ? k
+                                                                            : p->n_shape - 1]
+                                                : NULL;
     int64_t d[IR_MAX_DIMS];
     int r = -1;
     if (s) {
-      if (s->n_dim > IR_MAX_DIMS) return fail(c, ERR_PARSE, S(L->name), "input shape has %zu dimensions", s->n_dim);
+      if (s->n_dim > IR_MAX_DIMS)
+        return fail(c, ERR_PARSE, S(L->name), "input shape has %zu dimensions", s->n_dim);
       r = (int)s->n_dim;
       for (int i = 0; i < r; i++) d[i] = s->dim[i];
     }
@@ -999,14 +1088,18 @@ static int multi_top(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int
   const IrTensor *x = shaped(c, ins[0]);
   if (x->rank < 0) return UNMAPPED;
   if (axis < 0) axis += x->rank;
-  if (axis < 0 || axis >= x->rank || x->dims[axis] < 0 || L->n_top > IR_MAX_OUTPUTS) return UNMAPPED;
+  if (axis < 0 || axis >= x->rank || x->dims[axis] < 0 || L->n_top > IR_MAX_OUTPUTS)
+    return UNMAPPED;
   int64_t len[IR_MAX_OUTPUTS], prev = 0, dim = x->dims[axis];
   size_t nt = L->n_top;
   if (p && p->n_slice_point) {
-    if (p->n_slice_point != nt - 1) return fail(c, ERR_PARSE, name, "slice has %zu points for %zu tops", p->n_slice_point, nt);
+    if (p->n_slice_point != nt - 1)
+      return fail(c, ERR_PARSE, name, "slice has %zu points for %zu tops", p->n_slice_point, nt);
     for (size_t k = 0; k < nt; k++) {
       int64_t end = k + 1 < nt ? p->slice_point[k] : dim;
-      if (end < prev || end > dim) return fail(c, ERR_PARSE, name, "slice points are not increasing inside %lld", (long long)dim);
+      if (end < prev || end > dim)
+        return fail(c, ERR_PARSE, name, "slice points are not increasing inside %lld",
+                    (long long)dim);
       len[k] = end - prev;
       prev = end;
     }
@@ -1024,11 +1117,13 @@ static int multi_top(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int
 
 /* The layer as an IR_OP_UNKNOWN node keeping its type; top0 >= 0 is the already made tensor
  * of top 0. */
-static void emit_unknown(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int n_in, int top0) {
+static void emit_unknown(Ctx *c, const Caffe__LayerParameter *L, const int *ins, int n_in,
+                         int top0) {
   int n = ir_add_node(c->g, IR_OP_UNKNOWN, S(L->type)[0] ? L->type : "Unknown", S(L->name));
   c->inferred = false;
   for (int k = 0; k < n_in; k++) in(c, n, ins[k]);
-  for (size_t k = 0; k < L->n_top && k < IR_MAX_OUTPUTS; k++) irb_output(c->g, n, k == 0 && top0 >= 0 ? top0 : top_tensor(c, L->top[k]));
+  for (size_t k = 0; k < L->n_top && k < IR_MAX_OUTPUTS; k++)
+    irb_output(c->g, n, k == 0 && top0 >= 0 ? top0 : top_tensor(c, L->top[k]));
 }
 
 static int convert_layer(Ctx *c, const Caffe__LayerParameter *L) {
@@ -1040,7 +1135,9 @@ static int convert_layer(Ctx *c, const Caffe__LayerParameter *L) {
   int ins[IR_MAX_INPUTS];
   for (size_t k = 0; k < L->n_bottom; k++) {
     ins[k] = namemap_get(&c->blobs, S(L->bottom[k]));
-    if (ins[k] < 0) return fail(c, ERR_PARSE, name, "bottom '%s' is not an input or an earlier layer's top", S(L->bottom[k]));
+    if (ins[k] < 0)
+      return fail(c, ERR_PARSE, name, "bottom '%s' is not an input or an earlier layer's top",
+                  S(L->bottom[k]));
   }
   int n_in = (int)L->n_bottom, top0 = -1;
   /* emitters decide UNMAPPED before adding nodes; they may have made constants (kept, unread) */
@@ -1070,7 +1167,8 @@ static void net_outputs(Ctx *c) {
     for (int k = 0; k < g->nodes[i].n_inputs; k++)
       if (g->nodes[i].inputs[k] >= 0) used[g->nodes[i].inputs[k]] = 1;
   for (int t = 0; t < g->n_tensors; t++)
-    if (!used[t] && g->tensors[t].producer >= 0 && namemap_get(&c->blobs, g->tensors[t].name) == t) ir_add_output(g, t);
+    if (!used[t] && g->tensors[t].producer >= 0 && namemap_get(&c->blobs, g->tensors[t].name) == t)
+      ir_add_output(g, t);
 }
 
 static int convert(Ctx *c) {
@@ -1085,19 +1183,22 @@ static int convert(Ctx *c) {
   if (net_inputs(c) < 0) return -1;
   for (size_t i = 0; i < c->net->n_layer; i++)
     if (convert_layer(c, c->net->layer[i]) < 0) return -1;
-  if (c->g->n_inputs == 0) return fail(c, ERR_PARSE, NULL, "the net has no inputs (no 'input:' and no Input layer)");
+  if (c->g->n_inputs == 0)
+    return fail(c, ERR_PARSE, NULL, "the net has no inputs (no 'input:' and no Input layer)");
   net_outputs(c);
   return ir_toposort(c->g, c->err);
 }
 
-int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len, const uint8_t *model,
-                      size_t model_len, const char *path, Err *err) {
+int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len,
+                      const uint8_t *model, size_t model_len, const char *path, Err *err) {
   Ctx c = {0};
   c.a = a;
   c.err = err;
   c.path = path ? path : "<memory>";
-  if (!text || text_len > FE_CAFFE_MAX_TEXT) return fail(&c, ERR_PARSE, NULL, "prototxt is missing or over %zu bytes", FE_CAFFE_MAX_TEXT);
-  if (model && model_len > FE_CAFFE_MAX_MODEL) return fail(&c, ERR_PARSE, NULL, "caffemodel is over %zu bytes", FE_CAFFE_MAX_MODEL);
+  if (!text || text_len > FE_CAFFE_MAX_TEXT)
+    return fail(&c, ERR_PARSE, NULL, "prototxt is missing or over %zu bytes", FE_CAFFE_MAX_TEXT);
+  if (model && model_len > FE_CAFFE_MAX_MODEL)
+    return fail(&c, ERR_PARSE, NULL, "caffemodel is over %zu bytes", FE_CAFFE_MAX_MODEL);
   c.net = calloc(1, sizeof *c.net);
   if (!c.net) base__assert_fail(__FILE__, __LINE__, "out of memory");
   caffe__net_parameter__init(c.net);
@@ -1107,7 +1208,9 @@ int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len
     rc = fail(&c, ERR_PARSE, NULL, "prototxt %s", x.msg);
   if (rc == 0 && model) {
     c.model = caffe__net_parameter__unpack(NULL, model_len, model);
-    if (!c.model) rc = fail(&c, ERR_PARSE, NULL, "caffemodel is not a Caffe NetParameter (protobuf decoding failed)");
+    if (!c.model)
+      rc = fail(&c, ERR_PARSE, NULL,
+                "caffemodel is not a Caffe NetParameter (protobuf decoding failed)");
   }
   if (rc == 0) {
     c.g = ir_new(a, c.path);
@@ -1122,12 +1225,15 @@ int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len
   return rc;
 }
 
-int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const char *model_path, Err *err) {
+int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const char *model_path,
+                       Err *err) {
   uint8_t *text = NULL, *model = NULL;
   size_t text_len = 0, model_len = 0;
-  int rc = io_read_pair(&text, &text_len, prototxt_path, FE_CAFFE_MAX_TEXT, &model, &model_len, model_path,
-                        FE_CAFFE_MAX_MODEL, err);
-  if (rc == 0) rc = fe_caffe_load_mem(out, a, (const char *)text, text_len, model, model_len, prototxt_path, err);
+  int rc = io_read_pair(&text, &text_len, prototxt_path, FE_CAFFE_MAX_TEXT, &model, &model_len,
+                        model_path, FE_CAFFE_MAX_MODEL, err);
+  if (rc == 0)
+    rc = fe_caffe_load_mem(out, a, (const char *)text, text_len, model, model_len, prototxt_path,
+                           err);
   free(text);
   free(model);
   return rc;
@@ -1136,22 +1242,27 @@ int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const
 int fe_caffe_load(IrGraph **out, Arena *a, const char *prototxt_path, Err *err) {
   size_t n = strlen(prototxt_path);
   const char *stem_end = prototxt_path + n;
-  if (n >= 9 && strcasecmp(prototxt_path + n - 9, ".prototxt") == 0) stem_end -= 9;
-  else if (n >= 6 && strcasecmp(prototxt_path + n - 6, ".pbtxt") == 0) stem_end -= 6;
-  const char *model = arena_printf(a, "%.*s.caffemodel", (int)(stem_end - prototxt_path), prototxt_path);
+  if (n >= 9 && strcasecmp(prototxt_path + n - 9, ".prototxt") == 0)
+    stem_end -= 9;
+  else if (n >= 6 && strcasecmp(prototxt_path + n - 6, ".pbtxt") == 0)
+    stem_end -= 6;
+  const char *model =
+      arena_printf(a, "%.*s.caffemodel", (int)(stem_end - prototxt_path), prototxt_path);
   return fe_caffe_load_pair(out, a, prototxt_path, model, err);
 }
 
 #else /* !FE_CAFFE_HAVE_PB */
 
-int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len, const uint8_t *model,
-                      size_t model_len, const char *path, Err *err) {
+int fe_caffe_load_mem(IrGraph **out, Arena *a, const char *text, size_t text_len,
+                      const uint8_t *model, size_t model_len, const char *path, Err *err) {
   (void)out, (void)a, (void)text, (void)text_len, (void)model, (void)model_len;
   err_where(err, path ? path : "<memory>", 0, NULL, "");
-  return err_set(err, ERR_INTERNAL, "this blobc was built without the Caffe bindings (caffe.pb-c.h)");
+  return err_set(err, ERR_INTERNAL,
+                 "this blobc was built without the Caffe bindings (caffe.pb-c.h)");
 }
 
-int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const char *model_path, Err *err) {
+int fe_caffe_load_pair(IrGraph **out, Arena *a, const char *prototxt_path, const char *model_path,
+                       Err *err) {
   (void)model_path;
   return fe_caffe_load_mem(out, a, NULL, 0, NULL, 0, prototxt_path, err);
 }

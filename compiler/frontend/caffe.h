@@ -37,7 +37,7 @@
 
 #include "compiler/graph/ir.h"
 
-#define FE_CAFFE_MAX_TEXT ((size_t)64 << 20)
+#define FE_CAFFE_MAX_TEXT  ((size_t)64 << 20)
 #define FE_CAFFE_MAX_MODEL ((size_t)2 << 30)
 #define FE_CAFFE_MAX_DEPTH 32 /* prototxt message nesting */
 

@@ -35,7 +35,9 @@ static bool sniff_ir(const uint8_t *p, size_t n) {
 }
 
 /* ONNX ModelProto: field 1 (ir_version, varint) first, as every exporter writes it. */
-static bool sniff_onnx(const uint8_t *p, size_t n) { return n >= 2 && p[0] == 0x08 && p[1] >= 1 && p[1] <= 20; }
+static bool sniff_onnx(const uint8_t *p, size_t n) {
+  return n >= 2 && p[0] == 0x08 && p[1] >= 1 && p[1] <= 20;
+}
 
 /* TensorFlow GraphDef: field 1 (node, length-delimited NodeDef) whose own field 1 is its name. */
 static bool sniff_tf(const uint8_t *p, size_t n) {
@@ -52,7 +54,8 @@ static bool sniff_caffe(const uint8_t *p, size_t n) {
     while (i < n && p[i] != '\n') i++;
     i = skip_space(p, n, i);
   }
-  static const char *const keys[] = {"name:", "name :", "layer {", "layer{", "layers {", "layers{", "input:", "input :"};
+  static const char *const keys[] = {"name:",    "name :",  "layer {", "layer{",
+                                     "layers {", "layers{", "input:",  "input :"};
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
     if (starts(p, n, i, keys[k])) return true;
   return false;
@@ -92,7 +95,10 @@ int fe_load(IrGraph **out, Arena *a, const char *path, Err *err) {
   char list[512];
   size_t k = 0;
   for (int i = 0; i < N_FRONTENDS && k < sizeof list; i++)
-    k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i == 0 ? "" : i + 1 < N_FRONTENDS ? ", " : ", or ",
+    k += (size_t)snprintf(list + k, sizeof list - k, "%s%s",
+                          i == 0                ? ""
+                          : i + 1 < N_FRONTENDS ? ", "
+                                                : ", or ",
                           FRONTENDS[i].needs);
   err_where(err, path, 0, NULL, NULL);
   return err_set(err, ERR_PARSE, "unknown model format (expected %s)", list);

@@ -46,7 +46,6 @@ typedef struct {
   int idx;
 } IdIdx;
 
-
 typedef struct {
   IrGraph *g;
   Arena *a;
@@ -67,7 +66,6 @@ typedef struct {
 
 /* ---- names ---- */
 
-
 /* ---- small parsers ---- */
 
 DType fe_ir_dtype(const char *s) {
@@ -75,10 +73,10 @@ DType fe_ir_dtype(const char *s) {
     const char *a, *b;
     DType t;
   } M[] = {
-      {"f32", "FP32", DT_F32},     {"f16", "FP16", DT_F16}, {"f64", "FP64", DT_F64},
-      {"i64", "I64", DT_I64},      {"i32", "I32", DT_I32},  {"i16", "I16", DT_I16},
-      {"i8", "I8", DT_I8},         {"u8", "U8", DT_U8},     {"u16", "U16", DT_U16},
-      {"u32", "U32", DT_U32},      {"u64", "U64", DT_U64},  {"boolean", "BOOL", DT_BOOL},
+      {"f32", "FP32", DT_F32},      {"f16", "FP16", DT_F16}, {"f64", "FP64", DT_F64},
+      {"i64", "I64", DT_I64},       {"i32", "I32", DT_I32},  {"i16", "I16", DT_I16},
+      {"i8", "I8", DT_I8},          {"u8", "U8", DT_U8},     {"u16", "U16", DT_U16},
+      {"u32", "U32", DT_U32},       {"u64", "U64", DT_U64},  {"boolean", "BOOL", DT_BOOL},
       {"bool", "BOOLEAN", DT_BOOL},
   };
   if (!s) return DT_UNDEF;
@@ -143,8 +141,10 @@ static int parse_ints(const char *s, int64_t *v, int max) {
     tok[len] = 0;
     char *t = tok;
     while (*t == ' ') t++;
-    if (strcmp(t, "?") == 0) v[n++] = -1;
-    else if (!parse_i64(tok, &v[n++])) return -1;
+    if (strcmp(t, "?") == 0)
+      v[n++] = -1;
+    else if (!parse_i64(tok, &v[n++]))
+      return -1;
     s += len;
     if (!*s) return n;
     s++;
@@ -193,7 +193,8 @@ static int dints(Ctx *c, const XLayer *L, const char *key, int64_t *v, int max) 
   const char *s = prop(c, L->data, key);
   if (!s) return 0;
   int n = parse_ints(s, v, max);
-  if (n < 0) return fail(c, ERR_PARSE, L->name, "attribute '%s' is not a list of integers: '%s'", key, s);
+  if (n < 0)
+    return fail(c, ERR_PARSE, L->name, "attribute '%s' is not a list of integers: '%s'", key, s);
   return n;
 }
 
@@ -236,8 +237,8 @@ static int parse_ports(Ctx *c, const XLayer *L, xmlNodePtr list, XPort **ports, 
     for (xmlNodePtr d = p->children; d; d = d->next) {
       if (!is_el(d, "dim")) continue;
       if (x->rank >= IR_MAX_DIMS)
-        return fail(c, ERR_PARSE, L->name, "port %lld has more than %d dimensions", (long long)x->id,
-                    IR_MAX_DIMS);
+        return fail(c, ERR_PARSE, L->name, "port %lld has more than %d dimensions",
+                    (long long)x->id, IR_MAX_DIMS);
       xmlChar *txt = xmlNodeGetContent(d);
       int64_t v = -1;
       bool ok = txt && (strcmp((const char *)txt, "?") == 0 || parse_i64((const char *)txt, &v));
@@ -287,8 +288,10 @@ static int parse_layers(Ctx *c, xmlNodePtr layers) {
         parse_ports(c, L, child(e, "output"), &L->out, &L->n_out) < 0)
       return -1;
     if (L->n_out > IR_MAX_OUTPUTS) /* more inputs become a verdict (convert_layer) */
-      return fail(c, ERR_OOM, L->name, "%s layer has %d outputs: blobc handles at most %d per node (a limit of blobc, "
-                  "not a defect of the model)", L->type, L->n_out, IR_MAX_OUTPUTS);
+      return fail(c, ERR_OOM, L->name,
+                  "%s layer has %d outputs: blobc handles at most %d per node (a limit of blobc, "
+                  "not a defect of the model)",
+                  L->type, L->n_out, IR_MAX_OUTPUTS);
     c->ids[c->n_ls] = (IdIdx){L->id, c->n_ls};
     c->n_ls++;
   }
@@ -328,10 +331,13 @@ static int parse_edges(Ctx *c, xmlNodePtr edges, int *src_layer, int *src_port, 
                   (long long)fl, (long long)fp, (long long)tl, (long long)tp);
     int op = port_of(c->ls[a].out, c->ls[a].n_out, fp);
     int ip = port_of(c->ls[b].in, c->ls[b].n_in, tp);
-    if (op < 0) return fail(c, ERR_PARSE, c->ls[a].name, "edge from missing output port %lld", (long long)fp);
-    if (ip < 0) return fail(c, ERR_PARSE, c->ls[b].name, "edge to missing input port %lld", (long long)tp);
+    if (op < 0)
+      return fail(c, ERR_PARSE, c->ls[a].name, "edge from missing output port %lld", (long long)fp);
+    if (ip < 0)
+      return fail(c, ERR_PARSE, c->ls[b].name, "edge to missing input port %lld", (long long)tp);
     XPort *in = &c->ls[b].in[ip];
-    if (in->linked) return fail(c, ERR_PARSE, c->ls[b].name, "input port %lld has two edges", (long long)tp);
+    if (in->linked)
+      return fail(c, ERR_PARSE, c->ls[b].name, "input port %lld has two edges", (long long)tp);
     in->linked = true;
     c->ls[a].out[op].uses++;
     src_layer[first_in[b] + ip] = a;
@@ -355,7 +361,8 @@ static int load_const(Ctx *c, const XLayer *L, int t) {
   const char *et = dstr(c, L, "element_type", NULL);
   DType dt = fe_ir_dtype(et);
   if (!et) return fail(c, ERR_PARSE, L->name, "const has no element_type");
-  if (dt == DT_UNDEF) return fail(c, ERR_PARSE, L->name, "const element type '%s' is not supported", et);
+  if (dt == DT_UNDEF)
+    return fail(c, ERR_PARSE, L->name, "const element type '%s' is not supported", et);
   int64_t dims[IR_MAX_DIMS], off, size;
   int rank;
   if (prop(c, L->data, "shape")) {
@@ -373,7 +380,8 @@ static int load_const(Ctx *c, const XLayer *L, int t) {
   char shape[256];
   dims_str(shape, sizeof shape, rank, dims);
   for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return fail(c, ERR_PARSE, L->name, "const shape %s has a negative dimension", shape);
+    if (dims[i] < 0)
+      return fail(c, ERR_PARSE, L->name, "const shape %s has a negative dimension", shape);
     if (dims[i] && numel > ((uint64_t)1 << 40) / (uint64_t)dims[i])
       return fail(c, ERR_PARSE, L->name, "const shape %s is too large", shape);
     numel *= (uint64_t)dims[i];
@@ -385,7 +393,8 @@ static int load_const(Ctx *c, const XLayer *L, int t) {
   if (size && !c->has_bin)
     return fail(c, ERR_PARSE, L->name, "const needs weights but no .bin was given");
   if ((uint64_t)off > c->bin_len || (uint64_t)size > c->bin_len - (uint64_t)off)
-    return fail(c, ERR_PARSE, L->name, "const offset %lld + size %lld is beyond the end of the weights (%zu bytes)",
+    return fail(c, ERR_PARSE, L->name,
+                "const offset %lld + size %lld is beyond the end of the weights (%zu bytes)",
                 (long long)off, (long long)size, c->bin_len);
   ir_set_const(c->g, t, dt, rank, dims, size ? c->bin + off : NULL);
   if (dt == DT_BOOL) {
@@ -427,7 +436,8 @@ static int load_parameter(Ctx *c, const XLayer *L, int t) {
   if (sh && strcmp(sh, "...") != 0) {
     int64_t dims[IR_MAX_DIMS];
     int r = parse_ints(sh, dims, IR_MAX_DIMS);
-    if (r < 0) return fail(c, ERR_PARSE, L->name, "parameter shape '%s' is not a list of dimensions", sh);
+    if (r < 0)
+      return fail(c, ERR_PARSE, L->name, "parameter shape '%s' is not a list of dimensions", sh);
     for (int i = 0; i < r; i++) dims[i] = dims[i] < 0 ? -1 : dims[i];
     ir_set_shape(c->g, t, r, dims);
   }
@@ -466,18 +476,16 @@ static const IrTensor *TT(Ctx *c, int t) { return t >= 0 ? &c->g->tensors[t] : N
 static int node(Ctx *c, IrOp op, const char *name) { return ir_add_node(c->g, op, NULL, name); }
 static void in(Ctx *c, int n, int t) { ir_node_add_input(c->g, n, t); }
 
-
 /* A fresh intermediate tensor for node outputs inside a layer's expansion. */
 static int tmp(Ctx *c, const XLayer *L, const char *suffix) {
   return irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix));
 }
 
-
-
 /* An i64 constant of n values: rank 1 ([n]) or rank 0 (n must be 1). */
 static int cst_i64(Ctx *c, const XLayer *L, const char *suffix, const int64_t *v, int n, int rank) {
   int64_t d = n;
-  return irb_const(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix), DT_I64, rank, &d, v);
+  return irb_const(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix), DT_I64, rank, &d,
+                   v);
 }
 
 /* A scalar constant of type dt (f32 when dt is not float) holding v. */
@@ -515,7 +523,8 @@ static bool cscalar(Ctx *c, const XLayer *L, int k, double *v) {
 }
 
 /* Tensor t re-shaped to dims: a re-shaped copy when constant, else a Reshape node. */
-static int reshaped(Ctx *c, const XLayer *L, int t, int rank, const int64_t *dims, const char *suffix) {
+static int reshaped(Ctx *c, const XLayer *L, int t, int rank, const int64_t *dims,
+                    const char *suffix) {
   const IrTensor *x = TT(c, t);
   if (x->data) {
     int r = irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/%s", L->name, suffix));
@@ -574,8 +583,10 @@ static int e_binary(Ctx *c, const XLayer *L, IrOp op) {
 /* Convolution attributes over ns spatial axes: strides, dilations, pads, auto_pad. */
 static int conv_attrs(Ctx *c, const XLayer *L, int n, int ns, bool kernel, bool dil) {
   int64_t s[IR_MAX_DIMS], d[IR_MAX_DIMS], pb[IR_MAX_DIMS], pe[IR_MAX_DIMS], k[IR_MAX_DIMS];
-  int cs = dints(c, L, "strides", s, IR_MAX_DIMS), cd = dil ? dints(c, L, "dilations", d, IR_MAX_DIMS) : 0;
-  int cb = dints(c, L, "pads_begin", pb, IR_MAX_DIMS), ce = dints(c, L, "pads_end", pe, IR_MAX_DIMS);
+  int cs = dints(c, L, "strides", s, IR_MAX_DIMS),
+      cd = dil ? dints(c, L, "dilations", d, IR_MAX_DIMS) : 0;
+  int cb = dints(c, L, "pads_begin", pb, IR_MAX_DIMS),
+      ce = dints(c, L, "pads_end", pe, IR_MAX_DIMS);
   int ck = kernel ? dints(c, L, "kernel", k, IR_MAX_DIMS) : 0;
   if (cs < 0 || cd < 0 || cb < 0 || ce < 0 || ck < 0) return -1;
   if ((cs && cs != ns) || (cd && cd != ns) || (kernel && ck != ns)) return UNMAPPED;
@@ -583,10 +594,14 @@ static int conv_attrs(Ctx *c, const XLayer *L, int n, int ns, bool kernel, bool 
   if (kernel) irb_ints(c->g, n, "kernel_shape", k, ns);
   if (cs) irb_ints(c->g, n, "strides", s, ns);
   if (cd) irb_ints(c->g, n, "dilations", d, ns);
-  if (strcmp(ap, "same_upper") == 0) irb_str(c->g, n, "auto_pad", "SAME_UPPER");
-  else if (strcmp(ap, "same_lower") == 0) irb_str(c->g, n, "auto_pad", "SAME_LOWER");
-  else if (strcmp(ap, "valid") == 0) irb_str(c->g, n, "auto_pad", "VALID");
-  else if (strcmp(ap, "explicit") && strcmp(ap, "notset") && ap[0]) return UNMAPPED;
+  if (strcmp(ap, "same_upper") == 0)
+    irb_str(c->g, n, "auto_pad", "SAME_UPPER");
+  else if (strcmp(ap, "same_lower") == 0)
+    irb_str(c->g, n, "auto_pad", "SAME_LOWER");
+  else if (strcmp(ap, "valid") == 0)
+    irb_str(c->g, n, "auto_pad", "VALID");
+  else if (strcmp(ap, "explicit") && strcmp(ap, "notset") && ap[0])
+    return UNMAPPED;
   else {
     int64_t pads[2 * IR_MAX_DIMS];
     for (int i = 0; i < ns; i++) {
@@ -647,7 +662,8 @@ static int e_pool(Ctx *c, const XLayer *L, IrOp op) {
   int rc = conv_attrs(c, L, n, x->rank - 2, true, op == IR_OP_MAX_POOL && v8);
   if (rc) return rc;
   if (strcmp(dstr(c, L, "rounding_type", "floor"), "ceil") == 0) irb_int(c->g, n, "ceil_mode", 1);
-  if (op == IR_OP_AVERAGE_POOL) irb_int(c->g, n, "count_include_pad", dbool(c, L, "exclude-pad", false) ? 0 : 1);
+  if (op == IR_OP_AVERAGE_POOL)
+    irb_int(c->g, n, "count_include_pad", dbool(c, L, "exclude-pad", false) ? 0 : 1);
   irb_output(c->g, n, OUT(L, 0));
   if (L->n_out > 1 && !unused(L, 1)) irb_output(c->g, n, typed_out(c, L, 1, DT_I64));
   return 0;
@@ -668,7 +684,8 @@ static int e_reduce(Ctx *c, const XLayer *L, IrOp op) {
   bool spatial = keep && x->rank >= 3 && na == x->rank - 2 && op != IR_OP_REDUCE_SUM;
   for (int i = 0; spatial && i < na; i++) spatial = axes[i] == i + 2;
   if (spatial) {
-    int n = node(c, op == IR_OP_REDUCE_MEAN ? IR_OP_GLOBAL_AVERAGE_POOL : IR_OP_GLOBAL_MAX_POOL, L->name);
+    int n = node(c, op == IR_OP_REDUCE_MEAN ? IR_OP_GLOBAL_AVERAGE_POOL : IR_OP_GLOBAL_MAX_POOL,
+                 L->name);
     in(c, n, IN(L, 0));
     irb_output(c->g, n, OUT(L, 0));
     return 0;
@@ -676,8 +693,10 @@ static int e_reduce(Ctx *c, const XLayer *L, IrOp op) {
   if (na == 0 && op != IR_OP_REDUCE_SUM) return UNMAPPED; /* ONNX: absent axes = all */
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
-  if (op == IR_OP_REDUCE_SUM) in(c, n, cst_i64(c, L, "axes", axes, na, 1));
-  else irb_ints(c->g, n, "axes", axes, na);
+  if (op == IR_OP_REDUCE_SUM)
+    in(c, n, cst_i64(c, L, "axes", axes, na, 1));
+  else
+    irb_ints(c->g, n, "axes", axes, na);
   irb_int(c->g, n, "keepdims", keep);
   if (na == 0) irb_int(c->g, n, "noop_with_empty_axes", 1);
   irb_output(c->g, n, OUT(L, 0));
@@ -727,7 +746,8 @@ static int e_prelu(Ctx *c, const XLayer *L, IrOp op) {
 
 static int e_clamp(Ctx *c, const XLayer *L, IrOp op) {
   double lo, hi;
-  if (dfloat(c, L, "min", -3.4028234663852886e38, &lo) < 0 || dfloat(c, L, "max", 3.4028234663852886e38, &hi) < 0)
+  if (dfloat(c, L, "min", -3.4028234663852886e38, &lo) < 0 ||
+      dfloat(c, L, "max", 3.4028234663852886e38, &hi) < 0)
     return -1;
   DType dt = TT(c, IN(L, 0)) ? TT(c, IN(L, 0))->dtype : DT_F32;
   if (dt == DT_F16) { /* keep the bounds finite in f16 */
@@ -893,7 +913,8 @@ static int resize_node(Ctx *c, const XLayer *L, const int64_t *sizes, const floa
   in(c, n, IN(L, 0));
   in(c, n, -1);
   if (scales) {
-    in(c, n, irb_const(c->g, &c->names, arena_printf(c->a, "%s/scales", L->name), DT_F32, 1, &d, scales));
+    in(c, n,
+       irb_const(c->g, &c->names, arena_printf(c->a, "%s/scales", L->name), DT_F32, 1, &d, scales));
   } else {
     in(c, n, -1);
     in(c, n, cst_i64(c, L, "sizes", sizes, r, 1));
@@ -948,15 +969,22 @@ static int e_interpolate(Ctx *c, const XLayer *L, IrOp op) {
   for (int i = 0; i < na; i++) {
     int64_t ax = axes[i] < 0 ? axes[i] + r : axes[i];
     if (ax < 0 || ax >= r) return UNMAPPED;
-    if (by_scales) scales[ax] = (float)ir_const_f64(s, i);
-    else sizes[ax] = vals[i] = ir_const_i64(s, i);
+    if (by_scales)
+      scales[ax] = (float)ir_const_f64(s, i);
+    else
+      sizes[ax] = vals[i] = ir_const_i64(s, i);
   }
   const char *mode = dstr(c, L, "mode", "nearest");
   const char *om, *ctm, *nm = "floor";
-  if (strcmp(mode, "nearest") == 0) om = "nearest";
-  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "linear_onnx") == 0 || strcmp(mode, "bilinear_pillow") == 0) om = "linear";
-  else if (strcmp(mode, "cubic") == 0) om = "cubic";
-  else return UNMAPPED;
+  if (strcmp(mode, "nearest") == 0)
+    om = "nearest";
+  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "linear_onnx") == 0 ||
+           strcmp(mode, "bilinear_pillow") == 0)
+    om = "linear";
+  else if (strcmp(mode, "cubic") == 0)
+    om = "cubic";
+  else
+    return UNMAPPED;
   if (dbool(c, L, "antialias", false)) return UNMAPPED;
   if (v1) {
     ctm = dbool(c, L, "align_corners", false) ? "align_corners" : "asymmetric";
@@ -974,15 +1002,16 @@ static int e_interpolate(Ctx *c, const XLayer *L, IrOp op) {
 /* StridedSlice -> Slice over the axes the masks leave alone [+ Squeeze of shrunk axes]. */
 static int e_strided_slice(Ctx *c, const XLayer *L, IrOp op) {
   (void)op;
-  int64_t b[MAX_INTS], e[MAX_INTS], s[MAX_INTS], bm[MAX_INTS], em[MAX_INTS], nm[MAX_INTS], sm[MAX_INTS],
-      elm[MAX_INTS];
+  int64_t b[MAX_INTS], e[MAX_INTS], s[MAX_INTS], bm[MAX_INTS], em[MAX_INTS], nm[MAX_INTS],
+      sm[MAX_INTS], elm[MAX_INTS];
   int nb = cints(c, L, 1, b, MAX_INTS), ne = cints(c, L, 2, e, MAX_INTS);
   int ns = L->n_in > 3 ? cints(c, L, 3, s, MAX_INTS) : nb;
   if (L->n_in <= 3)
     for (int i = 0; i < nb; i++) s[i] = 1;
   if (nb < 0 || ne != nb || ns != nb) return UNMAPPED;
   int cbm = dints(c, L, "begin_mask", bm, MAX_INTS), cem = dints(c, L, "end_mask", em, MAX_INTS);
-  int cnm = dints(c, L, "new_axis_mask", nm, MAX_INTS), csm = dints(c, L, "shrink_axis_mask", sm, MAX_INTS);
+  int cnm = dints(c, L, "new_axis_mask", nm, MAX_INTS),
+      csm = dints(c, L, "shrink_axis_mask", sm, MAX_INTS);
   int cel = dints(c, L, "ellipsis_mask", elm, MAX_INTS);
   if (cbm < 0 || cem < 0 || cnm < 0 || csm < 0 || cel < 0) return -1;
   for (int i = 0; i < cnm; i++)
@@ -1041,8 +1070,10 @@ static int e_split(Ctx *c, const XLayer *L, IrOp op) {
     if (cnt != L->n_out) return UNMAPPED;
     int64_t sum = 0;
     for (int i = 0; i < cnt; i++) {
-      if (len[i] == -1) neg = i;
-      else sum += len[i];
+      if (len[i] == -1)
+        neg = i;
+      else
+        sum += len[i];
     }
     if (neg >= 0) {
       if (x->dims[axis] < 0) return UNMAPPED;
@@ -1178,7 +1209,8 @@ static int e_mvn(Ctx *c, const XLayer *L, IrOp op) {
     inside = false; /* MVN-1 adds eps to the standard deviation */
   }
   for (int i = 0; i < na; i++)
-    if ((axes[i] = axes[i] < 0 ? axes[i] + x->rank : axes[i]) < 0 || axes[i] >= x->rank) return UNMAPPED;
+    if ((axes[i] = axes[i] < 0 ? axes[i] + x->rank : axes[i]) < 0 || axes[i] >= x->rank)
+      return UNMAPPED;
   bool norm = dbool(c, L, "normalize_variance", false);
   double eps;
   if (dfloat(c, L, "eps", 1e-9, &eps) < 0) return -1;
@@ -1218,8 +1250,10 @@ static int e_mvn(Ctx *c, const XLayer *L, IrOp op) {
   int var = tmp(c, L, "var");
   irb_output(c->g, n, var);
   int e = cst_num(c, L, "eps", dt, eps), den;
-  if (inside) den = op2(c, L, IR_OP_SQRT, "std", op2(c, L, IR_OP_ADD, "var_eps", var, e, -1), -1, -1);
-  else den = op2(c, L, IR_OP_ADD, "std_eps", op2(c, L, IR_OP_SQRT, "std", var, -1, -1), e, -1);
+  if (inside)
+    den = op2(c, L, IR_OP_SQRT, "std", op2(c, L, IR_OP_ADD, "var_eps", var, e, -1), -1, -1);
+  else
+    den = op2(c, L, IR_OP_ADD, "std_eps", op2(c, L, IR_OP_SQRT, "std", var, -1, -1), e, -1);
   op2(c, L, IR_OP_DIV, "div", d, den, OUT(L, 0));
   c->g->nodes[c->g->n_nodes - 1].name = L->name;
   return 0;
@@ -1295,7 +1329,8 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
   if (L->n_in != 3 && L->n_in != 5) return UNMAPPED;
   int n = node(c, op, L->name);
   for (int k = 0; k < L->n_in; k++) in(c, n, IN(L, k));
-  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "input_height", "input_width"};
+  static const char *const ik[] = {"num_classes", "background_label_id", "top_k", "input_height",
+                                   "input_width"};
   static const int64_t idf[] = {0, 0, -1, 1, 1};
   for (int i = 0; i < 5; i++) {
     int64_t v;
@@ -1305,8 +1340,9 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
   int64_t keep[1] = {-1};
   if (dints(c, L, "keep_top_k", keep, 1) < 0) return -1;
   irb_int(c->g, n, "keep_top_k", keep[0]);
-  static const char *const bk[] = {"variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
-                                   "decrease_label_id", "normalized"};
+  static const char *const bk[] = {
+      "variance_encoded_in_target", "share_location", "clip_after_nms", "clip_before_nms",
+      "decrease_label_id",          "normalized"};
   static const bool bdf[] = {false, true, false, false, false, false};
   for (int i = 0; i < 6; i++) irb_int(c->g, n, bk[i], dbool(c, L, bk[i], bdf[i]));
   static const char *const fk[] = {"nms_threshold", "confidence_threshold", "objectness_score"};
@@ -1316,7 +1352,11 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
     irb_float(c->g, n, fk[i], v);
   }
   const char *ct = dstr(c, L, "code_type", "caffe.PriorBoxParameter.CORNER");
-  irb_int(c->g, n, "code_type", strstr(ct, "CORNER_SIZE") ? 3 : strstr(ct, "CENTER_SIZE") ? 2 : strstr(ct, "CORNER") ? 1 : 0);
+  irb_int(c->g, n, "code_type",
+          strstr(ct, "CORNER_SIZE")   ? 3
+          : strstr(ct, "CENTER_SIZE") ? 2
+          : strstr(ct, "CORNER")      ? 1
+                                      : 0);
   irb_output(c->g, n, typed_out(c, L, 0, DT_F32));
   return 0;
 }
@@ -1324,7 +1364,9 @@ static int e_detection_output(Ctx *c, const XLayer *L, IrOp op) {
 /* ---- OpenVINO IR layers of issue 18: attributes keep their OpenVINO names (params_ir.c) ---- */
 
 /* A boolean <data> attribute as an int attribute of node n. */
-static void a_bool(Ctx *c, const XLayer *L, int n, const char *key, bool dflt) { irb_int(c->g, n, key, dbool(c, L, key, dflt)); }
+static void a_bool(Ctx *c, const XLayer *L, int n, const char *key, bool dflt) {
+  irb_int(c->g, n, key, dbool(c, L, key, dflt));
+}
 
 /* A float <data> attribute as a float attribute of node n; -1 when malformed. */
 static int a_float(Ctx *c, const XLayer *L, int n, const char *key, double dflt) {
@@ -1363,7 +1405,8 @@ static int e_gelu(Ctx *c, const XLayer *L, IrOp op) {
   const char *m = dstr(c, L, "approximation_mode", "ERF");
   if (strcasecmp(m, "ERF") && strcasecmp(m, "TANH")) return UNMAPPED;
   int rc = e_plain(c, L, op);
-  if (rc == 0) irb_str(c->g, c->g->n_nodes - 1, "approximate", strcasecmp(m, "TANH") == 0 ? "tanh" : "none");
+  if (rc == 0)
+    irb_str(c->g, c->g->n_nodes - 1, "approximate", strcasecmp(m, "TANH") == 0 ? "tanh" : "none");
   return rc;
 }
 
@@ -1418,7 +1461,8 @@ static int e_prior_box(Ctx *c, const XLayer *L, IrOp op) {
   int n = node(c, op, L->name);
   in(c, n, IN(L, 0));
   in(c, n, IN(L, 1));
-  static const char *const fl[] = {"min_size", "max_size", "aspect_ratio", "variance", "fixed_size", "fixed_ratio", "density"};
+  static const char *const fl[] = {"min_size",   "max_size",    "aspect_ratio", "variance",
+                                   "fixed_size", "fixed_ratio", "density"};
   for (int i = 0; i < 7; i++)
     if (a_floats_from(c, L, n, fl[i]) < 0) return -1;
   a_bool(c, L, n, "flip", false);
@@ -1450,7 +1494,9 @@ static int e_gather_nd(Ctx *c, const XLayer *L, IrOp op) {
 static int e_roi_pooling(Ctx *c, const XLayer *L, IrOp op) {
   int64_t sz[2] = {0, 0};
   int cnt = dints(c, L, "output_size", sz, 2);
-  if (cnt < 0 || dint(c, L, "pooled_h", sz[0], &sz[0]) < 0 || dint(c, L, "pooled_w", sz[1], &sz[1]) < 0) return -1;
+  if (cnt < 0 || dint(c, L, "pooled_h", sz[0], &sz[0]) < 0 ||
+      dint(c, L, "pooled_w", sz[1], &sz[1]) < 0)
+    return -1;
   int rc = e_plain(c, L, op);
   if (rc) return rc;
   int n = c->g->n_nodes - 1;
@@ -1464,8 +1510,8 @@ static int e_psroi_pooling(Ctx *c, const XLayer *L, IrOp op) {
   if (rc) return rc;
   int n = c->g->n_nodes - 1;
   irb_str(c->g, n, "mode", dstr(c, L, "mode", "average"));
-  if (a_int(c, L, n, "output_dim", 0) < 0 || a_int(c, L, n, "group_size", 1) < 0 || a_int(c, L, n, "spatial_bins_x", 1) < 0 ||
-      a_int(c, L, n, "spatial_bins_y", 1) < 0)
+  if (a_int(c, L, n, "output_dim", 0) < 0 || a_int(c, L, n, "group_size", 1) < 0 ||
+      a_int(c, L, n, "spatial_bins_x", 1) < 0 || a_int(c, L, n, "spatial_bins_y", 1) < 0)
     return -1;
   return a_float(c, L, n, "spatial_scale", 1.0);
 }
@@ -1491,13 +1537,16 @@ static int e_proposal(Ctx *c, const XLayer *L, IrOp op) {
   static const char *const ik[] = {"base_size", "pre_nms_topn", "post_nms_topn", "feat_stride"};
   for (int i = 0; i < 4; i++)
     if (a_int(c, L, n, ik[i], 0) < 0) return -1;
-  if (a_float(c, L, n, "nms_thresh", 0.0) < 0 || a_float(c, L, n, "min_size", 0.0) < 0 || a_float(c, L, n, "box_size_scale", 1.0) < 0 ||
-      a_float(c, L, n, "box_coordinate_scale", 1.0) < 0 || a_floats_from(c, L, n, "ratio") < 0 || a_floats_from(c, L, n, "scale") < 0)
+  if (a_float(c, L, n, "nms_thresh", 0.0) < 0 || a_float(c, L, n, "min_size", 0.0) < 0 ||
+      a_float(c, L, n, "box_size_scale", 1.0) < 0 ||
+      a_float(c, L, n, "box_coordinate_scale", 1.0) < 0 || a_floats_from(c, L, n, "ratio") < 0 ||
+      a_floats_from(c, L, n, "scale") < 0)
     return -1;
   a_bool(c, L, n, "clip_before_nms", true);
   a_bool(c, L, n, "clip_after_nms", false);
   a_bool(c, L, n, "normalize", false);
-  irb_str(c->g, n, "framework", strcasecmp(dstr(c, L, "framework", ""), "tensorflow") == 0 ? "tensorflow" : "");
+  irb_str(c->g, n, "framework",
+          strcasecmp(dstr(c, L, "framework", ""), "tensorflow") == 0 ? "tensorflow" : "");
   return 0;
 }
 
@@ -1642,7 +1691,8 @@ static int convert_layer(Ctx *c, const XLayer *L) {
   if (strcmp(L->type, "Const") == 0 || strcmp(L->type, "Parameter") == 0) return 0;
   for (int k = 0; k < L->n_in; k++)
     if (!L->in[k].linked)
-      return fail(c, ERR_PARSE, L->name, "input port %lld is not connected", (long long)L->in[k].id);
+      return fail(c, ERR_PARSE, L->name, "input port %lld is not connected",
+                  (long long)L->in[k].id);
   if (strcmp(L->type, "Result") == 0) {
     if (L->n_in != 1) return fail(c, ERR_PARSE, L->name, "Result has %d inputs", L->n_in);
     /* a port with aliases (an Identity wired through) is known by its last name outside */
@@ -1724,9 +1774,11 @@ static void fold_biases(Ctx *c) {
       bool conv = (pn->op == IR_OP_CONV || pn->op == IR_OP_CONV_TRANSPOSE) && pn->n_inputs == 2;
       /* a plain MatMul only when named as the writer names Gemm's: "<gemm>/MatMul" */
       size_t an = strlen(add->name);
-      bool gemm_name = pn->op == IR_OP_GEMM || (strncmp(pn->name, add->name, an) == 0 && strcmp(pn->name + an, "/MatMul") == 0);
-      bool mm = (pn->op == IR_OP_GEMM || pn->op == IR_OP_MATMUL) && gemm_name && pn->n_inputs == 2 &&
-                g->tensors[pn->inputs[0]].rank == 2 && g->tensors[pn->inputs[1]].rank == 2;
+      bool gemm_name = pn->op == IR_OP_GEMM || (strncmp(pn->name, add->name, an) == 0 &&
+                                                strcmp(pn->name + an, "/MatMul") == 0);
+      bool mm = (pn->op == IR_OP_GEMM || pn->op == IR_OP_MATMUL) && gemm_name &&
+                pn->n_inputs == 2 && g->tensors[pn->inputs[0]].rank == 2 &&
+                g->tensors[pn->inputs[1]].rank == 2;
       if ((!conv && !mm) || pn->outputs[0] != a) continue;
       const IrTensor *bt = &g->tensors[b];
       int64_t len = bias_len(g, pn, bt);
@@ -1761,12 +1813,15 @@ static int finish(Ctx *c) {
 
 static int convert(Ctx *c, xmlDocPtr doc) {
   xmlNodePtr net = xmlDocGetRootElement(doc);
-  if (!is_el(net, "net")) return fail(c, ERR_PARSE, NULL, "not an OpenVINO IR file (root element is not <net>)");
+  if (!is_el(net, "net"))
+    return fail(c, ERR_PARSE, NULL, "not an OpenVINO IR file (root element is not <net>)");
   const char *ver = prop(c, net, "version");
   int64_t v = 0;
   if (!ver || !parse_i64(ver, &v) || v < 10 || v > 11)
-    return fail(c, ERR_PARSE, NULL, "IR version '%s' is not supported (expected 10 or 11)", ver ? ver : "");
-  if (doc->intSubset || doc->extSubset) return fail(c, ERR_PARSE, NULL, "a DOCTYPE is not allowed in an IR file");
+    return fail(c, ERR_PARSE, NULL, "IR version '%s' is not supported (expected 10 or 11)",
+                ver ? ver : "");
+  if (doc->intSubset || doc->extSubset)
+    return fail(c, ERR_PARSE, NULL, "a DOCTYPE is not allowed in an IR file");
   xmlNodePtr layers = child(net, "layers");
   if (!layers) return fail(c, ERR_PARSE, NULL, "the IR has no <layers>");
   c->g->producer_name = arena_printf(c->a, "OpenVINO IR v%lld", (long long)v);
@@ -1805,7 +1860,8 @@ int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, con
   c.bin_len = bin ? bin_len : 0;
   c.has_bin = bin != NULL;
   if (xml_len > FE_IR_MAX_XML || xml_len > (size_t)INT32_MAX)
-    return fail(&c, ERR_PARSE, NULL, "xml is %zu bytes, over the limit of %zu", xml_len, FE_IR_MAX_XML);
+    return fail(&c, ERR_PARSE, NULL, "xml is %zu bytes, over the limit of %zu", xml_len,
+                FE_IR_MAX_XML);
   if (!xml) return fail(&c, ERR_PARSE, NULL, "no data");
   xmlParserCtxtPtr pc = xmlNewParserCtxt();
   if (!pc) return fail(&c, ERR_OOM, NULL, "cannot create the xml parser");
@@ -1819,7 +1875,8 @@ int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, con
       snprintf(msg, sizeof msg, "%s", e->message);
       msg[strcspn(msg, "\n")] = 0;
     }
-    rc = fail(&c, ERR_PARSE, NULL, "not an OpenVINO IR file (xml line %d: %s)", e ? e->line : 0, msg);
+    rc = fail(&c, ERR_PARSE, NULL, "not an OpenVINO IR file (xml line %d: %s)", e ? e->line : 0,
+              msg);
   } else {
     c.g = ir_new(a, c.path);
     rc = convert(&c, doc);
@@ -1831,11 +1888,11 @@ int fe_ir_load_mem(IrGraph **out, Arena *a, const char *xml, size_t xml_len, con
   return rc;
 }
 
-int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *bin_path,
-                    Err *err) {
+int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *bin_path, Err *err) {
   uint8_t *xml = NULL, *bin = NULL;
   size_t xml_len = 0, bin_len = 0;
-  int rc = io_read_pair(&xml, &xml_len, xml_path, FE_IR_MAX_XML, &bin, &bin_len, bin_path, FE_IR_MAX_BIN, err);
+  int rc = io_read_pair(&xml, &xml_len, xml_path, FE_IR_MAX_XML, &bin, &bin_len, bin_path,
+                        FE_IR_MAX_BIN, err);
   if (rc == 0) rc = fe_ir_load_mem(out, a, (const char *)xml, xml_len, bin, bin_len, xml_path, err);
   free(xml);
   free(bin);

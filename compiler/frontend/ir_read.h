@@ -55,8 +55,7 @@ int fe_ir_load(IrGraph **out, Arena *a, const char *xml_path, Err *err);
 
 /* Same with an explicit weights path (e.g. definition.xml + weights.bin). bin_path NULL means
  * "no weights": any Const layer with bytes is then an error. */
-int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *bin_path,
-                    Err *err);
+int fe_ir_load_pair(IrGraph **out, Arena *a, const char *xml_path, const char *bin_path, Err *err);
 
 /* Same from memory (both buffers only read; they may be freed once this returns). path is
  * used in messages only; NULL means "<memory>". bin may be NULL when bin_len is 0. */

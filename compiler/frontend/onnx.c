@@ -17,7 +17,6 @@
 #define HOST_LE 0
 #endif
 
-
 /* Everything one load needs; lives on the stack of fe_onnx_load_mem. */
 typedef struct {
   IrGraph *g;
@@ -528,8 +527,10 @@ static int decode_node(Ctx *c, const Onnx__NodeProto *np) {
    * an unsupported verdict naming the limit, so the model's other verdicts are still reported */
   bool over = np->n_input > IR_NODE_MAX_INPUTS;
   if (np->n_output > IR_MAX_OUTPUTS)
-    return fail(c, ERR_OOM, pname, "%s node has %zu outputs: blobc handles at most %d per node (a limit of blobc, "
-                "not a defect of the model)", op_type, np->n_output, IR_MAX_OUTPUTS);
+    return fail(c, ERR_OOM, pname,
+                "%s node has %zu outputs: blobc handles at most %d per node (a limit of blobc, "
+                "not a defect of the model)",
+                op_type, np->n_output, IR_MAX_OUTPUTS);
   int n = ir_add_node(g, std && !over ? ir_op_from_onnx(op_type) : IR_OP_UNKNOWN, op_type, pname);
   if (over) g->nodes[n].dropped_inputs = (int)(np->n_input - IR_NODE_MAX_INPUTS);
   g->nodes[n].domain = std ? "" : arena_strdup(c->a, domain);

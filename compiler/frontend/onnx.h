@@ -40,7 +40,7 @@
 #include "compiler/graph/ir.h"
 
 /* Files (and in-memory models) larger than this are refused. */
-#define FE_ONNX_MAX_FILE ((size_t)2 << 30)
+#define FE_ONNX_MAX_FILE  ((size_t)2 << 30)
 /* Deepest message nesting accepted (graph attributes inside nodes inside graphs ...). */
 #define FE_ONNX_MAX_DEPTH 48
 
@@ -53,6 +53,5 @@ int fe_onnx_load(IrGraph **out, Arena *a, const char *path, Err *err);
  * with external data is then refused. */
 int fe_onnx_load_mem(IrGraph **out, Arena *a, const uint8_t *data, size_t len, const char *path,
                      Err *err);
-
 
 #endif

@@ -450,8 +450,9 @@ static int e_unary(Ctx *c, Em *e) {
 static int e_relu6(Ctx *c, Em *e) {
   Val *x = e->in[0];
   float lo = 0.0f, hi = 6.0f;
-  int ins[3] = {x->t, irb_const(c->g, &c->names, arena_printf(c->a, "%s/min", e->name), DT_F32, 0, NULL, &lo),
-                irb_const(c->g, &c->names, arena_printf(c->a, "%s/max", e->name), DT_F32, 0, NULL, &hi)};
+  int ins[3] = {
+      x->t, irb_const(c->g, &c->names, arena_printf(c->a, "%s/min", e->name), DT_F32, 0, NULL, &lo),
+      irb_const(c->g, &c->names, arena_printf(c->a, "%s/max", e->name), DT_F32, 0, NULL, &hi)};
   emit(c, e, IR_OP_CLIP, ins, 3, x->nchw);
   return 0;
 }
@@ -797,9 +798,9 @@ static int e_resize(Ctx *c, Em *e) {
   int n = emit(c, e, IR_OP_RESIZE, ins, 4, true);
   irb_str(c->g, n, "mode", linear ? "linear" : "nearest");
   irb_str(c->g, n, "coordinate_transformation_mode",
-        ac   ? "align_corners"
-        : hp ? (linear ? "half_pixel" : "tf_half_pixel_for_nn")
-             : "asymmetric");
+          ac   ? "align_corners"
+          : hp ? (linear ? "half_pixel" : "tf_half_pixel_for_nn")
+               : "asymmetric");
   if (!linear) irb_str(c->g, n, "nearest_mode", ac ? "round_prefer_ceil" : "floor");
   return 0;
 }

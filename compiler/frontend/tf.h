@@ -42,7 +42,7 @@
 
 #include "compiler/graph/ir.h"
 
-#define FE_TF_MAX_FILE ((size_t)2 << 30)
+#define FE_TF_MAX_FILE   ((size_t)2 << 30)
 /* A constant may not expand (a one-value splat) beyond this many bytes. */
 #define FE_TF_MAX_TENSOR ((size_t)1 << 30)
 

@@ -5,7 +5,8 @@
 
 int irb_tensor(IrGraph *g, NameMap *names, const char *base) {
   const char *name = base;
-  for (int k = 1; namemap_get(names, name) >= 0; k++) name = arena_printf(g->arena, "%s_%d", base, k);
+  for (int k = 1; namemap_get(names, name) >= 0; k++)
+    name = arena_printf(g->arena, "%s_%d", base, k);
   int t = ir_add_tensor(g, name);
   namemap_put(names, g->tensors[t].name, 1);
   return t;
@@ -25,9 +26,13 @@ void irb_output(IrGraph *g, int n, int t) {
   if (t >= 0) g->tensors[t].producer = n;
 }
 
-void irb_int(IrGraph *g, int n, const char *k, int64_t v) { ir_node_add_attr(g, n, k, ATTR_INT)->i = v; }
+void irb_int(IrGraph *g, int n, const char *k, int64_t v) {
+  ir_node_add_attr(g, n, k, ATTR_INT)->i = v;
+}
 
-void irb_float(IrGraph *g, int n, const char *k, double v) { ir_node_add_attr(g, n, k, ATTR_FLOAT)->f = (float)v; }
+void irb_float(IrGraph *g, int n, const char *k, double v) {
+  ir_node_add_attr(g, n, k, ATTR_FLOAT)->f = (float)v;
+}
 
 void irb_str(IrGraph *g, int n, const char *k, const char *v) {
   ir_node_add_attr(g, n, k, ATTR_STRING)->s = arena_strdup(g->arena, v);

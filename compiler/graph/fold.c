@@ -67,10 +67,12 @@ bool shape__can_fold(const IrGraph *g, int n) {
   const IrNode *x = &g->nodes[n];
   for (int k = 0; k < x->n_inputs; k++) { /* strings have no data to compute with */
     int t = x->inputs[k];
-    if (t >= 0 && (g->tensors[t].dtype == DT_STRING || g->tensors[t].dtype == DT_UNDEF)) return false;
+    if (t >= 0 && (g->tensors[t].dtype == DT_STRING || g->tensors[t].dtype == DT_UNDEF))
+      return false;
     if (t >= 0 && g->tensors[t].data) {
       int64_t ne = ir_numel(&g->tensors[t]);
-      if (ne < 0 || g->tensors[t].nbytes < (uint64_t)ne * dtype_size(g->tensors[t].dtype)) return false;
+      if (ne < 0 || g->tensors[t].nbytes < (uint64_t)ne * dtype_size(g->tensors[t].dtype))
+        return false;
     }
   }
   uint64_t bytes = 0;
@@ -93,7 +95,8 @@ static void each_read(IrGraph *g, int n, void (*fn)(IrGraph *, int)) {
   for (int k = 0; k < x->n_inputs; k++)
     if (x->inputs[k] >= 0 && x->inputs[k] < g->n_tensors) fn(g, x->inputs[k]);
   for (int k = 0; k < x->n_attrs; k++)
-    if (x->attrs[k].kind == ATTR_TENSOR && x->attrs[k].tensor >= 0 && x->attrs[k].tensor < g->n_tensors)
+    if (x->attrs[k].kind == ATTR_TENSOR && x->attrs[k].tensor >= 0 &&
+        x->attrs[k].tensor < g->n_tensors)
       fn(g, x->attrs[k].tensor);
 }
 
@@ -119,7 +122,8 @@ void shape__readers_folded(IrGraph *g, int n) {
 IrTensor *shape__adopt_input(IrGraph *g, int n, int k) {
   const IrNode *x = &g->nodes[n];
   int ti = x->inputs[k], to = x->outputs[0];
-  if (!g->fold_readers || ti < 0 || to < 0 || g->fold_readers[ti] != 1 || g->tensors[ti].is_output) return NULL;
+  if (!g->fold_readers || ti < 0 || to < 0 || g->fold_readers[ti] != 1 || g->tensors[ti].is_output)
+    return NULL;
   for (int i = 0; i < x->n_inputs; i++) /* read once, by input k only */
     if (i != k && x->inputs[i] == ti) return NULL;
   IrTensor *in = &g->tensors[ti], *o = &g->tensors[to];

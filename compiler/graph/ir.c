@@ -16,9 +16,13 @@ static const OpInfo OP_INFO[IR_OP_COUNT] = {
 #undef X
 };
 
-const char *ir_op_name(IrOp op) { return (unsigned)op < IR_OP_COUNT ? OP_INFO[op].name : "Unknown"; }
+const char *ir_op_name(IrOp op) {
+  return (unsigned)op < IR_OP_COUNT ? OP_INFO[op].name : "Unknown";
+}
 int ir_op_min_inputs(IrOp op) { return (unsigned)op < IR_OP_COUNT ? OP_INFO[op].lo : 0; }
-int ir_op_max_inputs(IrOp op) { return (unsigned)op < IR_OP_COUNT ? OP_INFO[op].hi : IR_MAX_INPUTS; }
+int ir_op_max_inputs(IrOp op) {
+  return (unsigned)op < IR_OP_COUNT ? OP_INFO[op].hi : IR_MAX_INPUTS;
+}
 
 IrOp ir_op_from_onnx(const char *op_type) {
   if (!op_type) return IR_OP_UNKNOWN;
@@ -79,7 +83,8 @@ static void *grow(Arena *a, void *old, int *cap, int need, size_t elem) {
   if (need <= *cap) return old;
   int nc = *cap ? *cap : 16;
   while (nc < need) nc *= 2;
-  if ((size_t)nc > SIZE_MAX / elem) base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
+  if ((size_t)nc > SIZE_MAX / elem)
+    base__assert_fail(__FILE__, __LINE__, "allocation size overflow");
   /* the old array may still be pointed at until the current pass ends: retired, freed by
    * ir_collect (a new arena array per doubling kept every old one: 53 MB of dead node arrays
    * for 100,000 nodes) */
@@ -126,7 +131,8 @@ int ir_add_node(IrGraph *g, IrOp op, const char *op_type, const char *name) {
   x->op = op;
   x->op_type = arena_strdup(g->arena, op_type ? op_type : ir_op_name(op));
   x->domain = "";
-  x->name = (name && name[0]) ? arena_strdup(g->arena, name) : arena_printf(g->arena, "%s_%d", x->op_type, n);
+  x->name = (name && name[0]) ? arena_strdup(g->arena, name)
+                              : arena_printf(g->arena, "%s_%d", x->op_type, n);
   return n;
 }
 
@@ -227,7 +233,9 @@ int64_t ir_numel(const IrTensor *t) {
   return n;
 }
 
-bool ir_is_const(const IrGraph *g, int t) { return t >= 0 && t < g->n_tensors && g->tensors[t].data; }
+bool ir_is_const(const IrGraph *g, int t) {
+  return t >= 0 && t < g->n_tensors && g->tensors[t].data;
+}
 
 void ir_set_const(IrGraph *g, int t, DType dt, int rank, const int64_t *dims, const void *data) {
   ir_set_shape(g, t, rank, dims);
@@ -254,9 +262,21 @@ void ir_drop_const(IrGraph *g, int t) {
 double ir_const_f64(const IrTensor *t, int64_t i) {
   const uint8_t *p = t->data;
   switch (t->dtype) {
-  case DT_F32: { float v; memcpy(&v, p + 4 * i, 4); return v; }
-  case DT_F16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return fp16_to_f32(v); }
-  case DT_F64: { double v; memcpy(&v, p + 8 * i, 8); return v; }
+  case DT_F32: {
+    float v;
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+  }
+  case DT_F16: {
+    uint16_t v;
+    memcpy(&v, p + 2 * i, 2);
+    return fp16_to_f32(v);
+  }
+  case DT_F64: {
+    double v;
+    memcpy(&v, p + 8 * i, 8);
+    return v;
+  }
   default: return (double)ir_const_i64(t, i);
   }
 }
@@ -264,14 +284,38 @@ double ir_const_f64(const IrTensor *t, int64_t i) {
 int64_t ir_const_i64(const IrTensor *t, int64_t i) {
   const uint8_t *p = t->data;
   switch (t->dtype) {
-  case DT_I64: case DT_U64: { int64_t v; memcpy(&v, p + 8 * i, 8); return v; }
-  case DT_I32: { int32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-  case DT_U32: { uint32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-  case DT_I16: { int16_t v; memcpy(&v, p + 2 * i, 2); return v; }
-  case DT_U16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return v; }
+  case DT_I64:
+  case DT_U64: {
+    int64_t v;
+    memcpy(&v, p + 8 * i, 8);
+    return v;
+  }
+  case DT_I32: {
+    int32_t v;
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+  }
+  case DT_U32: {
+    uint32_t v;
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+  }
+  case DT_I16: {
+    int16_t v;
+    memcpy(&v, p + 2 * i, 2);
+    return v;
+  }
+  case DT_U16: {
+    uint16_t v;
+    memcpy(&v, p + 2 * i, 2);
+    return v;
+  }
   case DT_I8: return (int8_t)p[i];
-  case DT_U8: case DT_BOOL: return p[i];
-  case DT_F32: case DT_F16: case DT_F64: {
+  case DT_U8:
+  case DT_BOOL: return p[i];
+  case DT_F32:
+  case DT_F16:
+  case DT_F64: {
     double d = ir_const_f64(t, i);
     if (!(d == d)) return 0;
     if (d >= 9.2e18) return INT64_MAX;
@@ -289,8 +333,10 @@ const char *ir_shape_str(Arena *a, const IrTensor *t) {
   size_t n = 0;
   for (int i = 0; i < t->rank && n < sizeof buf - 24; i++) {
     if (i) buf[n++] = 'x';
-    if (t->dims[i] < 0) n += (size_t)snprintf(buf + n, sizeof buf - n, "?");
-    else n += (size_t)snprintf(buf + n, sizeof buf - n, "%lld", (long long)t->dims[i]);
+    if (t->dims[i] < 0)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "?");
+    else
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%lld", (long long)t->dims[i]);
   }
   buf[n] = 0;
   return arena_strdup(a, buf);
@@ -342,7 +388,8 @@ int ir_toposort(IrGraph *g, Err *err) {
         if (p < 0 || state[p] == 2) continue;
         if (state[p] == 1) {
           err_where(err, g->source, 0, NULL, x->name);
-          rc = err_set(err, ERR_PARSE, "the graph has a cycle through tensor '%s'", g->tensors[t].name);
+          rc = err_set(err, ERR_PARSE, "the graph has a cycle through tensor '%s'",
+                       g->tensors[t].name);
           break;
         }
         state[p] = 1;

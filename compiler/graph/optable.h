@@ -23,23 +23,25 @@
 #include "compiler/graph/ir.h"
 
 #define OPTABLE_MEMBER_(e, ...) char e;
-#define OPTABLE_ENTRY_(e, ...) [IR_OP_##e] = {__VA_ARGS__},
-#define OPTABLE_SCALAR_(e, v) [IR_OP_##e] = v,
+#define OPTABLE_ENTRY_(e, ...)  [IR_OP_##e] = {__VA_ARGS__},
+#define OPTABLE_SCALAR_(e, v)   [IR_OP_##e] = v,
 
 /* A table of structs (or of scalars, with OPTABLE_SCALARS). The struct of one char per entry
  * counts the list and catches duplicates; with every name checked against IrOp by the
  * initializer, count == IR_OP_COUNT means complete. */
-#define OPTABLE_CHECK_(name, LIST)                                                              \
-  struct name##_entries_ { LIST(OPTABLE_MEMBER_) };                                            \
-  _Static_assert(sizeof(struct name##_entries_) == IR_OP_COUNT,                                 \
-                 #name ": every op of compiler/graph/ops.def needs exactly one entry (NULL if none)")
+#define OPTABLE_CHECK_(name, LIST)                                    \
+  struct name##_entries_ {                                            \
+    LIST(OPTABLE_MEMBER_)                                             \
+  };                                                                  \
+  _Static_assert(sizeof(struct name##_entries_) == IR_OP_COUNT, #name \
+                 ": every op of compiler/graph/ops.def needs exactly one entry (NULL if none)")
 
-#define OPTABLE(qual_type, name, LIST)                                                          \
-  OPTABLE_CHECK_(name, LIST);                                                                   \
+#define OPTABLE(qual_type, name, LIST) \
+  OPTABLE_CHECK_(name, LIST);          \
   qual_type name[IR_OP_COUNT] = {LIST(OPTABLE_ENTRY_)}
 
-#define OPTABLE_SCALARS(qual_type, name, LIST)                                                  \
-  OPTABLE_CHECK_(name, LIST);                                                                   \
+#define OPTABLE_SCALARS(qual_type, name, LIST) \
+  OPTABLE_CHECK_(name, LIST);                  \
   qual_type name[IR_OP_COUNT] = {LIST(OPTABLE_SCALAR_)}
 
 #endif

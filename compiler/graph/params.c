@@ -303,9 +303,11 @@ static int dec_resize(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   (void)err;
   IrResizeParams *p = out;
   static const char *const modes[] = {"nearest", "linear", "cubic"};
-  static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
-                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
-  static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"};
+  static const char *const coords[] = {
+      "half_pixel",           "asymmetric",         "align_corners",       "pytorch_half_pixel",
+      "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
+  static const char *const nearests[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil",
+                                         "simple"};
   static const char *const aspects[] = {"stretch", "not_larger", "not_smaller"};
   p->legacy = n->op == IR_OP_UPSAMPLE || n->n_inputs == 2 || (g->opset > 0 && g->opset < 11);
   p->mode_name = ir_attr_str(n, "mode", "nearest");
@@ -341,7 +343,8 @@ static int dec_cast(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   if (!ir_attr(n, "to")) return fail(g, n, err, "attribute 'to' is missing");
   p->to_code = ir_attr_int(n, "to", 0);
   p->to = dtype_from_onnx(p->to_code);
-  if (p->to == DT_UNDEF) return fail(g, n, err, "unsupported target type %lld", (long long)p->to_code);
+  if (p->to == DT_UNDEF)
+    return fail(g, n, err, "unsupported target type %lld", (long long)p->to_code);
   return 0;
 }
 
@@ -400,7 +403,9 @@ static int dec_shape(const IrGraph *g, const IrNode *n, void *out, Err *err) {
 static int dec_block(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   IrBlockParams *p = out;
   const char *m = ir_attr_str(n, "mode", "DCR");
-  p->mode = strcmp(m, "DCR") == 0 ? IR_D2S_DCR : strcmp(m, "CRD") == 0 ? IR_D2S_CRD : IR_D2S_UNKNOWN;
+  p->mode = strcmp(m, "DCR") == 0   ? IR_D2S_DCR
+            : strcmp(m, "CRD") == 0 ? IR_D2S_CRD
+                                    : IR_D2S_UNKNOWN;
   p->blocksize = ir_attr_int(n, "blocksize", 0);
   if (p->blocksize < 1 || p->blocksize > (1 << 20))
     return fail(g, n, err, "blocksize %lld is invalid", (long long)p->blocksize);
@@ -476,10 +481,12 @@ static int dec_prior_box(const IrGraph *g, const IrNode *n, void *out, Err *err)
  * source): centre ((w + offset) * step_w, (h + offset) * step_h), the step from `step_w`/`step_h`
  * or else `step`, or else image / feature size; box corners at centre -+ size / 2, divided by the
  * image size; clip to [0, 1]; one variance repeated or four. */
-int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out) {
+int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih,
+                               int64_t iw, float *out) {
   enum { MAXP = 256 };
   int np = p->n_widths;
-  if (np < 1 || np > MAXP || p->n_heights != np || (p->n_variance != 0 && p->n_variance != 1 && p->n_variance != 4))
+  if (np < 1 || np > MAXP || p->n_heights != np ||
+      (p->n_variance != 0 && p->n_variance != 1 && p->n_variance != 4))
     return -1;
   if (h < 1 || w < 1 || ih < 1 || iw < 1 || h > (1 << 16) || w > (1 << 16)) return -1;
   int64_t size = 4 * h * w * np;
@@ -494,8 +501,8 @@ int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, 
       float cx = ((float)x + p->offset) * sw, cy = ((float)y + p->offset) * sh;
       for (int s = 0; s < np; s++) {
         float wd = p->widths[s], ht = p->heights[s];
-        float b[4] = {(cx - wd / 2.0f) / (float)iw, (cy - ht / 2.0f) / (float)ih, (cx + wd / 2.0f) / (float)iw,
-                      (cy + ht / 2.0f) / (float)ih};
+        float b[4] = {(cx - wd / 2.0f) / (float)iw, (cy - ht / 2.0f) / (float)ih,
+                      (cx + wd / 2.0f) / (float)iw, (cy + ht / 2.0f) / (float)ih};
         int64_t at = ((y * w + x) * np + s) * 4;
         for (int k = 0; k < 4; k++) {
           float v = b[k];
@@ -714,8 +721,10 @@ static int decode_node(const IrGraph *g, IrNode *x, Err *err) {
   if (!has_params(x->op)) return 0;
   const DecoderEntry *d = &DECODERS[x->op];
   size_t size = KIND_SIZE[d->kind];
-  if (!x->params) x->params = arena_alloc(g->arena, size);
-  else memset(x->params, 0, size);
+  if (!x->params)
+    x->params = arena_alloc(g->arena, size);
+  else
+    memset(x->params, 0, size);
   return d->fn(g, x, x->params, err);
 }
 

@@ -71,29 +71,29 @@ const IrClipParams *ir_clip_params(const IrGraph *g, const IrNode *n);
 /* ---- windows: Conv, ConvTranspose, MaxPool, AveragePool ---- */
 
 typedef enum {
-  IR_AUTO_PAD_NOTSET,     /* explicit pads; also what an empty string means */
+  IR_AUTO_PAD_NOTSET, /* explicit pads; also what an empty string means */
   IR_AUTO_PAD_SAME_UPPER,
   IR_AUTO_PAD_SAME_LOWER,
   IR_AUTO_PAD_VALID,
-  IR_AUTO_PAD_UNKNOWN,    /* any other string: shape inference refuses it */
+  IR_AUTO_PAD_UNKNOWN, /* any other string: shape inference refuses it */
 } IrAutoPad;
 
 /* Lists hold the values as given (the count may exceed the array: only the count is then of
  * use, to say it is wrong); the spatial rank they must match is the input's, known to the
  * shape function, which checks the counts. */
 typedef struct {
-  bool has_kernel;                  /* kernel_shape given; else the weights' spatial dims */
+  bool has_kernel; /* kernel_shape given; else the weights' spatial dims */
   int n_kernel, n_strides, n_dilations, n_pads; /* values given, 0 when absent */
-  int64_t kernel[IR_MAX_DIMS];      /* 1 where not given */
-  int64_t strides[IR_MAX_DIMS];     /* 1 where not given */
-  int64_t dilations[IR_MAX_DIMS];   /* 1 where not given */
-  int64_t pads[2 * IR_MAX_DIMS];    /* the begins of every axis, then the ends; 0 where not given */
+  int64_t kernel[IR_MAX_DIMS];                  /* 1 where not given */
+  int64_t strides[IR_MAX_DIMS];                 /* 1 where not given */
+  int64_t dilations[IR_MAX_DIMS];               /* 1 where not given */
+  int64_t pads[2 * IR_MAX_DIMS]; /* the begins of every axis, then the ends; 0 where not given */
   IrAutoPad auto_pad;
-  const char *auto_pad_name;        /* as given, for messages ("NOTSET" when absent) */
-  int64_t group;                    /* Conv, ConvTranspose: 1 */
-  bool ceil_mode;                   /* pools: false */
-  bool count_include_pad;           /* AveragePool: false */
-  int64_t storage_order;            /* MaxPool Indices: 0 row major, else column major */
+  const char *auto_pad_name; /* as given, for messages ("NOTSET" when absent) */
+  int64_t group;             /* Conv, ConvTranspose: 1 */
+  bool ceil_mode;            /* pools: false */
+  bool count_include_pad;    /* AveragePool: false */
+  int64_t storage_order;     /* MaxPool Indices: 0 row major, else column major */
   /* ConvTranspose */
   bool has_output_shape;
   int n_output_padding, n_output_shape;
@@ -113,8 +113,9 @@ const IrGemmParams *ir_gemm_params(const IrGraph *g, const IrNode *n);
 /* ---- one axis: Softmax, LogSoftmax, Concat, Gather, Flatten ---- */
 
 typedef struct {
-  int64_t axis; /* Softmax, LogSoftmax: -1 (1 before opset 13); Gather 0; Flatten 1; Concat: required */
-  bool legacy;  /* Softmax, LogSoftmax before opset 13: over the input coerced to 2-D at axis */
+  int64_t
+      axis; /* Softmax, LogSoftmax: -1 (1 before opset 13); Gather 0; Flatten 1; Concat: required */
+  bool legacy; /* Softmax, LogSoftmax before opset 13: over the input coerced to 2-D at axis */
 } IrAxisParams;
 const IrAxisParams *ir_axis_params(const IrGraph *g, const IrNode *n);
 
@@ -130,8 +131,8 @@ const IrSplitParams *ir_split_params(const IrGraph *g, const IrNode *n);
 /* ---- a list of axes: Squeeze, Unsqueeze, ReduceMean, ReduceMax, ReduceSum ---- */
 
 typedef struct {
-  IrInts axes;               /* the attribute form (before opset 13; reductions but ReduceSum: 18) */
-  bool keepdims;             /* reductions: true */
+  IrInts axes;   /* the attribute form (before opset 13; reductions but ReduceSum: 18) */
+  bool keepdims; /* reductions: true */
   bool noop_with_empty_axes; /* reductions: false */
 } IrAxesParams;
 const IrAxesParams *ir_axes_params(const IrGraph *g, const IrNode *n);
@@ -152,7 +153,13 @@ const IrSliceParams *ir_slice_params(const IrGraph *g, const IrNode *n);
 
 /* ---- Pad ---- */
 
-typedef enum { IR_PAD_CONSTANT, IR_PAD_REFLECT, IR_PAD_EDGE, IR_PAD_WRAP, IR_PAD_UNKNOWN } IrPadMode;
+typedef enum {
+  IR_PAD_CONSTANT,
+  IR_PAD_REFLECT,
+  IR_PAD_EDGE,
+  IR_PAD_WRAP,
+  IR_PAD_UNKNOWN
+} IrPadMode;
 
 typedef struct {
   IrInts pads;           /* Pad-2 attribute (an input since opset 11) */
@@ -174,10 +181,10 @@ const IrArgMaxParams *ir_argmax_params(const IrGraph *g, const IrNode *n);
 /* ---- TopK ---- */
 
 typedef struct {
-  int64_t axis;       /* -1 */
-  bool largest;       /* true */
-  bool sorted;        /* true */
-  bool has_k;         /* TopK-1 attribute k (an input since opset 10) */
+  int64_t axis; /* -1 */
+  bool largest; /* true */
+  bool sorted;  /* true */
+  bool has_k;   /* TopK-1 attribute k (an input since opset 10) */
   int64_t k;
 } IrTopKParams;
 const IrTopKParams *ir_topk_params(const IrGraph *g, const IrNode *n);
@@ -191,37 +198,55 @@ const IrReshapeParams *ir_reshape_params(const IrGraph *g, const IrNode *n);
 
 /* ---- Resize, Upsample ---- */
 
-typedef enum { IR_RESIZE_NEAREST, IR_RESIZE_LINEAR, IR_RESIZE_CUBIC, IR_RESIZE_MODE_UNKNOWN } IrResizeMode;
 typedef enum {
-  IR_COORD_HALF_PIXEL, IR_COORD_ASYMMETRIC, IR_COORD_ALIGN_CORNERS, IR_COORD_PYTORCH_HALF_PIXEL,
-  IR_COORD_TF_HALF_PIXEL_FOR_NN, IR_COORD_TF_CROP_AND_RESIZE, IR_COORD_HALF_PIXEL_SYMMETRIC,
+  IR_RESIZE_NEAREST,
+  IR_RESIZE_LINEAR,
+  IR_RESIZE_CUBIC,
+  IR_RESIZE_MODE_UNKNOWN
+} IrResizeMode;
+typedef enum {
+  IR_COORD_HALF_PIXEL,
+  IR_COORD_ASYMMETRIC,
+  IR_COORD_ALIGN_CORNERS,
+  IR_COORD_PYTORCH_HALF_PIXEL,
+  IR_COORD_TF_HALF_PIXEL_FOR_NN,
+  IR_COORD_TF_CROP_AND_RESIZE,
+  IR_COORD_HALF_PIXEL_SYMMETRIC,
   IR_COORD_UNKNOWN
 } IrResizeCoord;
 typedef enum {
-  IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR, IR_NEAREST_CEIL,
+  IR_NEAREST_ROUND_PREFER_FLOOR,
+  IR_NEAREST_ROUND_PREFER_CEIL,
+  IR_NEAREST_FLOOR,
+  IR_NEAREST_CEIL,
   IR_NEAREST_SIMPLE, /* the opset-10 rule (OpenVINO "simple"): floor, ceil when downscaling */
   IR_NEAREST_UNKNOWN
 } IrResizeNearest;
-typedef enum { IR_ASPECT_STRETCH, IR_ASPECT_NOT_LARGER, IR_ASPECT_NOT_SMALLER, IR_ASPECT_UNKNOWN } IrResizeAspect;
+typedef enum {
+  IR_ASPECT_STRETCH,
+  IR_ASPECT_NOT_LARGER,
+  IR_ASPECT_NOT_SMALLER,
+  IR_ASPECT_UNKNOWN
+} IrResizeAspect;
 
 typedef struct {
   /* Upsample, Resize-10 (two inputs, or an opset below 11): no coordinate_transformation_mode
    * nor nearest_mode; they resize asymmetric with the opset-10 nearest rule */
   bool legacy;
-  IrResizeMode mode;             /* nearest; Upsample-7's "bilinear" is linear */
-  IrResizeCoord coord;           /* half_pixel; legacy: asymmetric */
-  IrResizeNearest nearest;       /* round_prefer_floor; legacy: simple */
+  IrResizeMode mode;       /* nearest; Upsample-7's "bilinear" is linear */
+  IrResizeCoord coord;     /* half_pixel; legacy: asymmetric */
+  IrResizeNearest nearest; /* round_prefer_floor; legacy: simple */
   const char *mode_name, *coord_name, *nearest_name; /* as given (or the default), for messages */
-  float cubic_coeff_a;           /* -0.75 */
-  float extrapolation_value;     /* 0 */
-  bool exclude_outside;          /* false */
-  bool antialias;                /* false (opset 18) */
-  IrResizeAspect keep_aspect;    /* stretch (opset 18) */
+  float cubic_coeff_a;                               /* -0.75 */
+  float extrapolation_value;                         /* 0 */
+  bool exclude_outside;                              /* false */
+  bool antialias;                                    /* false (opset 18) */
+  IrResizeAspect keep_aspect;                        /* stretch (opset 18) */
   const char *keep_aspect_name;
-  bool has_axes;                 /* opset 18 axes given */
+  bool has_axes; /* opset 18 axes given */
   IrInts axes;
-  bool has_scales;               /* Upsample-7 scales attribute given */
-  const float *scales;           /* its values when a float list, else NULL */
+  bool has_scales;     /* Upsample-7 scales attribute given */
+  const float *scales; /* its values when a float list, else NULL */
   int n_scales;
 } IrResizeParams;
 const IrResizeParams *ir_resize_params(const IrGraph *g, const IrNode *n);
@@ -237,23 +262,23 @@ const IrCastParams *ir_cast_params(const IrGraph *g, const IrNode *n);
 /* ---- Constant ---- */
 
 typedef enum {
-  IR_CONST_NONE,    /* no value attribute (shape inference refuses the node) */
-  IR_CONST_TENSOR,  /* value: a constant tensor of the graph */
-  IR_CONST_FLOAT,   /* value_float: f32 scalar */
-  IR_CONST_INT,     /* value_int: i64 scalar */
-  IR_CONST_FLOATS,  /* value_floats: f32 [n] */
-  IR_CONST_INTS,    /* value_ints: i64 [n] */
-  IR_CONST_STRING,  /* value_string(s): a string tensor, never computed on */
+  IR_CONST_NONE,   /* no value attribute (shape inference refuses the node) */
+  IR_CONST_TENSOR, /* value: a constant tensor of the graph */
+  IR_CONST_FLOAT,  /* value_float: f32 scalar */
+  IR_CONST_INT,    /* value_int: i64 scalar */
+  IR_CONST_FLOATS, /* value_floats: f32 [n] */
+  IR_CONST_INTS,   /* value_ints: i64 [n] */
+  IR_CONST_STRING, /* value_string(s): a string tensor, never computed on */
 } IrConstKind;
 
 typedef struct {
   IrConstKind kind;
-  int tensor;           /* IR_CONST_TENSOR: its index */
-  float f;              /* IR_CONST_FLOAT */
-  int64_t i;            /* IR_CONST_INT */
-  const float *floats;  /* IR_CONST_FLOATS */
-  const int64_t *ints;  /* IR_CONST_INTS */
-  int n;                /* count of floats / ints */
+  int tensor;          /* IR_CONST_TENSOR: its index */
+  float f;             /* IR_CONST_FLOAT */
+  int64_t i;           /* IR_CONST_INT */
+  const float *floats; /* IR_CONST_FLOATS */
+  const int64_t *ints; /* IR_CONST_INTS */
+  int n;               /* count of floats / ints */
 } IrConstantParams;
 const IrConstantParams *ir_constant_params(const IrGraph *g, const IrNode *n);
 
@@ -317,11 +342,11 @@ const IrNmsParams *ir_nms_params(const IrGraph *g, const IrNode *n);
 typedef struct {
   const float *widths, *heights; /* the prior sizes as given (NULL when absent) */
   int n_widths, n_heights;
-  float variance[4];             /* 0.1 each; one value given is used for all four */
-  int n_variance;                /* values given: 0, 1 or 4 are valid */
-  float step, step_w, step_h;    /* 0: derived from the image and feature sizes */
-  float offset;                  /* 0.5 */
-  bool clip;                     /* false */
+  float variance[4];          /* 0.1 each; one value given is used for all four */
+  int n_variance;             /* values given: 0, 1 or 4 are valid */
+  float step, step_w, step_h; /* 0: derived from the image and feature sizes */
+  float offset;               /* 0.5 */
+  bool clip;                  /* false */
 } IrPriorBoxParams;
 const IrPriorBoxParams *ir_prior_box_params(const IrGraph *g, const IrNode *n);
 
@@ -329,20 +354,21 @@ const IrPriorBoxParams *ir_prior_box_params(const IrGraph *g, const IrNode *n);
  * the boxes (xmin, ymin, xmax, ymax per prior, priors innermost, then w, then h), out[4*h*w*P ..)
  * the variances; P = the count of widths. Returns 4*h*w*P, or -1 when the parameters are
  * inconsistent (out untouched). out may be NULL to get the size only. */
-int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
+int64_t ir_prior_box_clustered(const IrPriorBoxParams *p, int64_t h, int64_t w, int64_t ih,
+                               int64_t iw, float *out);
 
 /* ---- DetectionOutput (OpenVINO DetectionOutput-1; the defaults are its specification's) ---- */
 
 typedef struct {
-  int64_t num_classes;            /* required, 1 .. 100000 */
-  int64_t background_label_id;    /* 0 */
-  int64_t top_k, keep_top_k;      /* -1: every box */
-  int64_t code_type;              /* 1 CORNER (the default), 2 CENTER_SIZE, 3 CORNER_SIZE; else unknown */
-  bool share_location;            /* true */
+  int64_t num_classes;         /* required, 1 .. 100000 */
+  int64_t background_label_id; /* 0 */
+  int64_t top_k, keep_top_k;   /* -1: every box */
+  int64_t code_type;   /* 1 CORNER (the default), 2 CENTER_SIZE, 3 CORNER_SIZE; else unknown */
+  bool share_location; /* true */
   bool variance_encoded_in_target, clip_before_nms, clip_after_nms, decrease_label_id; /* false */
-  bool normalized;                /* false */
-  int64_t input_height, input_width; /* 1 */
-  float nms_threshold, confidence_threshold, objectness_score; /* 0 */
+  bool normalized;                                                                     /* false */
+  int64_t input_height, input_width;                                                   /* 1 */
+  float nms_threshold, confidence_threshold, objectness_score;                         /* 0 */
 } IrDetectionParams;
 const IrDetectionParams *ir_detection_params(const IrGraph *g, const IrNode *n);
 
@@ -388,7 +414,8 @@ const IrPriorBoxSsdParams *ir_prior_box_ssd_params(const IrGraph *g, const IrNod
 /* PriorBox for a feature map of h x w cells and an image of ih x iw: out[0 .. 4*h*w*P) the boxes,
  * out[4*h*w*P ..) the variances (P priors per cell). Returns 4*h*w*P, or -1 when the parameters
  * are inconsistent or use fixed_size/density (out untouched). out may be NULL for the size. */
-int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out);
+int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw,
+                     float *out);
 
 /* CTCGreedyDecoder-1. */
 typedef struct {
@@ -406,17 +433,17 @@ const IrGatherNdParams *ir_gather_nd_params(const IrGraph *g, const IrNode *n);
 typedef struct {
   int64_t pooled_h, pooled_w; /* ROIPooling output_size (required) */
   float spatial_scale;        /* required */
-  bool bilinear;              /* method / mode: "max" (ROIPooling), "average" (PSROIPooling) when false */
-  const char *mode_name;      /* as given */
+  bool bilinear; /* method / mode: "max" (ROIPooling), "average" (PSROIPooling) when false */
+  const char *mode_name;          /* as given */
   int64_t output_dim, group_size; /* PSROIPooling: required, 1 */
-  int64_t bins_x, bins_y;     /* PSROIPooling spatial_bins_x / _y: 1 */
+  int64_t bins_x, bins_y;         /* PSROIPooling spatial_bins_x / _y: 1 */
 } IrRoiParams;
 const IrRoiParams *ir_roi_params(const IrGraph *g, const IrNode *n);
 
 /* LSTMCell-4: gates in the order f, i, c, o (the OpenVINO spec's "fico"). */
 typedef struct {
-  int64_t hidden_size;    /* required */
-  float clip;             /* 0: none */
+  int64_t hidden_size;      /* required */
+  float clip;               /* 0: none */
   bool default_activations; /* activations absent or sigmoid, tanh, tanh */
 } IrLstmParams;
 const IrLstmParams *ir_lstm_params(const IrGraph *g, const IrNode *n);
@@ -429,7 +456,7 @@ typedef struct {
   bool clip_before_nms;                                        /* true */
   bool clip_after_nms, normalize;                              /* false */
   float box_size_scale, box_coordinate_scale;                  /* 1 */
-  bool tensorflow;                                             /* framework "tensorflow" ("": Caffe) */
+  bool tensorflow; /* framework "tensorflow" ("": Caffe) */
 } IrProposalParams;
 const IrProposalParams *ir_proposal_params(const IrGraph *g, const IrNode *n);
 

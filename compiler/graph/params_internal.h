@@ -11,17 +11,17 @@
 #include "params.h"
 
 #define IR__DECODER(name) int ir__dec_##name(const IrGraph *g, const IrNode *n, void *out, Err *err)
-IR__DECODER(gelu);         /* IrGeluParams */
-IR__DECODER(grn);          /* IrNormParams: epsilon = GRN bias */
-IR__DECODER(normalize_l2); /* IrNormalizeParams */
-IR__DECODER(region_yolo);  /* IrRegionYoloParams */
-IR__DECODER(reorg_yolo);   /* IrBlockParams: blocksize = ReorgYolo stride */
-IR__DECODER(prior_box);    /* IrPriorBoxSsdParams */
-IR__DECODER(ctc);          /* IrCtcParams */
-IR__DECODER(gather_nd);    /* IrGatherNdParams */
-IR__DECODER(roi_pooling);  /* IrRoiParams */
-IR__DECODER(psroi_pooling);/* IrRoiParams */
-IR__DECODER(lstm_cell);    /* IrLstmParams */
-IR__DECODER(proposal);     /* IrProposalParams */
+IR__DECODER(gelu);          /* IrGeluParams */
+IR__DECODER(grn);           /* IrNormParams: epsilon = GRN bias */
+IR__DECODER(normalize_l2);  /* IrNormalizeParams */
+IR__DECODER(region_yolo);   /* IrRegionYoloParams */
+IR__DECODER(reorg_yolo);    /* IrBlockParams: blocksize = ReorgYolo stride */
+IR__DECODER(prior_box);     /* IrPriorBoxSsdParams */
+IR__DECODER(ctc);           /* IrCtcParams */
+IR__DECODER(gather_nd);     /* IrGatherNdParams */
+IR__DECODER(roi_pooling);   /* IrRoiParams */
+IR__DECODER(psroi_pooling); /* IrRoiParams */
+IR__DECODER(lstm_cell);     /* IrLstmParams */
+IR__DECODER(proposal);      /* IrProposalParams */
 
 #endif

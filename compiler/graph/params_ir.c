@@ -68,7 +68,8 @@ IR__DECODER(region_yolo) {
   if (p->classes < 0 || p->classes > 100000) return bad(g, n, err, "classes", (double)p->classes);
   if (p->num < 1 || p->num > 4096) return bad(g, n, err, "num", (double)p->num);
   for (int i = 0; i < p->mask.n; i++)
-    if (p->mask.v[i] < 0 || p->mask.v[i] >= p->num) return bad(g, n, err, "mask value", (double)p->mask.v[i]);
+    if (p->mask.v[i] < 0 || p->mask.v[i] >= p->num)
+      return bad(g, n, err, "mask value", (double)p->mask.v[i]);
   return 0;
 }
 
@@ -76,7 +77,8 @@ IR__DECODER(reorg_yolo) {
   IrBlockParams *p = out;
   p->blocksize = ir_attr_int(n, "stride", 0);
   p->mode = IR_D2S_DCR;
-  if (p->blocksize < 1 || p->blocksize > 1024) return bad(g, n, err, "stride", (double)p->blocksize);
+  if (p->blocksize < 1 || p->blocksize > 1024)
+    return bad(g, n, err, "stride", (double)p->blocksize);
   return 0;
 }
 
@@ -113,7 +115,8 @@ IR__DECODER(ctc) {
 IR__DECODER(gather_nd) {
   IrGatherNdParams *p = out;
   p->batch_dims = ir_attr_int(n, "batch_dims", 0);
-  if (p->batch_dims < 0 || p->batch_dims > IR_MAX_DIMS) return bad(g, n, err, "batch_dims", (double)p->batch_dims);
+  if (p->batch_dims < 0 || p->batch_dims > IR_MAX_DIMS)
+    return bad(g, n, err, "batch_dims", (double)p->batch_dims);
   return 0;
 }
 
@@ -125,8 +128,10 @@ IR__DECODER(roi_pooling) {
   p->spatial_scale = ir_attr_float(n, "spatial_scale", 1.0f);
   p->mode_name = ir_attr_str(n, "method", "max");
   p->bilinear = strcmp(p->mode_name, "bilinear") == 0;
-  if (p->pooled_h < 1 || p->pooled_h > 4096) return bad(g, n, err, "output_size height", (double)p->pooled_h);
-  if (p->pooled_w < 1 || p->pooled_w > 4096) return bad(g, n, err, "output_size width", (double)p->pooled_w);
+  if (p->pooled_h < 1 || p->pooled_h > 4096)
+    return bad(g, n, err, "output_size height", (double)p->pooled_h);
+  if (p->pooled_w < 1 || p->pooled_w > 4096)
+    return bad(g, n, err, "output_size width", (double)p->pooled_w);
   if (!(p->spatial_scale > 0)) return bad(g, n, err, "spatial_scale", p->spatial_scale);
   return 0;
 }
@@ -141,8 +146,10 @@ IR__DECODER(psroi_pooling) {
   p->bilinear = strcmp(p->mode_name, "bilinear") == 0;
   p->bins_x = ir_attr_int(n, "spatial_bins_x", 1);
   p->bins_y = ir_attr_int(n, "spatial_bins_y", 1);
-  if (p->output_dim < 1 || p->output_dim > 65536) return bad(g, n, err, "output_dim", (double)p->output_dim);
-  if (p->group_size < 1 || p->group_size > 1024) return bad(g, n, err, "group_size", (double)p->group_size);
+  if (p->output_dim < 1 || p->output_dim > 65536)
+    return bad(g, n, err, "output_dim", (double)p->output_dim);
+  if (p->group_size < 1 || p->group_size > 1024)
+    return bad(g, n, err, "group_size", (double)p->group_size);
   if (p->bins_x < 1 || p->bins_x > 1024 || p->bins_y < 1 || p->bins_y > 1024)
     return bad(g, n, err, "spatial_bins", (double)(p->bins_x < 1 ? p->bins_x : p->bins_y));
   if (!(p->spatial_scale > 0)) return bad(g, n, err, "spatial_scale", p->spatial_scale);
@@ -155,7 +162,8 @@ IR__DECODER(lstm_cell) {
   p->clip = ir_attr_float(n, "clip", 0.0f);
   const char *act = ir_attr_str(n, "activations", "sigmoid,tanh,tanh");
   p->default_activations = strcmp(act, "sigmoid,tanh,tanh") == 0;
-  if (p->hidden_size < 1 || p->hidden_size > 65536) return bad(g, n, err, "hidden_size", (double)p->hidden_size);
+  if (p->hidden_size < 1 || p->hidden_size > 65536)
+    return bad(g, n, err, "hidden_size", (double)p->hidden_size);
   if (!(p->clip >= 0)) return bad(g, n, err, "clip", p->clip);
   return 0;
 }
@@ -176,14 +184,20 @@ IR__DECODER(proposal) {
   p->box_size_scale = ir_attr_float(n, "box_size_scale", 1.0f);
   p->box_coordinate_scale = ir_attr_float(n, "box_coordinate_scale", 1.0f);
   p->tensorflow = strcmp(ir_attr_str(n, "framework", ""), "tensorflow") == 0;
-  if (p->base_size < 1 || p->base_size > 4096) return bad(g, n, err, "base_size", (double)p->base_size);
-  if (p->pre_nms_topn < 1 || p->pre_nms_topn > (1 << 20)) return bad(g, n, err, "pre_nms_topn", (double)p->pre_nms_topn);
-  if (p->post_nms_topn < 1 || p->post_nms_topn > (1 << 16)) return bad(g, n, err, "post_nms_topn", (double)p->post_nms_topn);
-  if (p->feat_stride < 1 || p->feat_stride > 4096) return bad(g, n, err, "feat_stride", (double)p->feat_stride);
-  if (p->ratio.n < 1 || p->scale.n < 1 || p->ratio.n * p->scale.n > 1024) return bad(g, n, err, "ratio/scale count", p->ratio.n);
+  if (p->base_size < 1 || p->base_size > 4096)
+    return bad(g, n, err, "base_size", (double)p->base_size);
+  if (p->pre_nms_topn < 1 || p->pre_nms_topn > (1 << 20))
+    return bad(g, n, err, "pre_nms_topn", (double)p->pre_nms_topn);
+  if (p->post_nms_topn < 1 || p->post_nms_topn > (1 << 16))
+    return bad(g, n, err, "post_nms_topn", (double)p->post_nms_topn);
+  if (p->feat_stride < 1 || p->feat_stride > 4096)
+    return bad(g, n, err, "feat_stride", (double)p->feat_stride);
+  if (p->ratio.n < 1 || p->scale.n < 1 || p->ratio.n * p->scale.n > 1024)
+    return bad(g, n, err, "ratio/scale count", p->ratio.n);
   for (int i = 0; i < p->ratio.n; i++)
     if (!(p->ratio.v[i] > 0)) return bad(g, n, err, "ratio", p->ratio.v[i]);
-  if (!(p->box_size_scale > 0) || !(p->box_coordinate_scale > 0)) return bad(g, n, err, "box scale", p->box_size_scale);
+  if (!(p->box_size_scale > 0) || !(p->box_coordinate_scale > 0))
+    return bad(g, n, err, "box scale", p->box_size_scale);
   return 0;
 }
 
@@ -209,14 +223,16 @@ static int aspect_ratios(const IrPriorBoxSsdParams *p, float *ar, int max) {
  * for each min_size a square box, a box of sqrt(min * max) when max_size has one, then one box per
  * aspect ratio other than 1 (for every min_size when scale_all_sizes, else for the first after the
  * last min_size); boxes are (centre -+ size / 2) / image; clip to [0, 1]; one variance or four. */
-int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw, float *out) {
+int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t ih, int64_t iw,
+                     float *out) {
   enum { MAXAR = 64 };
   float ar[MAXAR];
   int nar = aspect_ratios(p, ar, MAXAR), nmin = p->min_size.n;
   if (p->fixed_size.n || p->fixed_ratio.n || p->density.n || nmin < 1 || nmin > 64) return -1;
   if (h < 1 || w < 1 || ih < 1 || iw < 1 || h > (1 << 16) || w > (1 << 16)) return -1;
   int64_t np = 0;
-  for (int m = 0; m < nmin; m++) np += 1 + (m < p->max_size.n) + ((p->scale_all_sizes || m == nmin - 1) ? nar - 1 : 0);
+  for (int m = 0; m < nmin; m++)
+    np += 1 + (m < p->max_size.n) + ((p->scale_all_sizes || m == nmin - 1) ? nar - 1 : 0);
   int64_t size = 4 * h * w * np;
   if (size > ((int64_t)1 << 28)) return -1;
   if (!out) return size;
@@ -225,7 +241,8 @@ int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t
     step = step == -1.0f ? (float)ih / (float)h : step * (float)ih;
     min_scale = (float)ih;
   }
-  float sx = step == 0.0f ? (float)iw / (float)w : step, sy = step == 0.0f ? (float)ih / (float)h : step;
+  float sx = step == 0.0f ? (float)iw / (float)w : step,
+        sy = step == 0.0f ? (float)ih / (float)h : step;
   int64_t k = 0;
   for (int64_t y = 0; y < h; y++)
     for (int64_t x = 0; x < w; x++) {
@@ -252,8 +269,11 @@ int64_t ir_prior_box(const IrPriorBoxSsdParams *p, int64_t h, int64_t w, int64_t
       }
     }
   if (p->clip)
-    for (int64_t i = 0; i < size; i++) out[i] = out[i] < 0.0f ? 0.0f : out[i] > 1.0f ? 1.0f : out[i];
+    for (int64_t i = 0; i < size; i++)
+      out[i] = out[i] < 0.0f ? 0.0f : out[i] > 1.0f ? 1.0f : out[i];
   for (int64_t i = 0; i < size; i++)
-    out[size + i] = p->variance.n == 4 ? p->variance.v[i % 4] : p->variance.n == 1 ? p->variance.v[0] : 0.1f;
+    out[size + i] = p->variance.n == 4   ? p->variance.v[i % 4]
+                    : p->variance.n == 1 ? p->variance.v[0]
+                                         : 0.1f;
   return size;
 }

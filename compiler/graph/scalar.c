@@ -7,8 +7,9 @@
 
 IrUnaryArgs ir_unary_args(const IrGraph *g, const IrNode *n) {
   IrUnaryArgs a = {0, 0, -INFINITY, INFINITY};
-  if (n->op == IR_OP_LEAKY_RELU || n->op == IR_OP_ELU || n->op == IR_OP_HARD_SIGMOID || n->op == IR_OP_SELU ||
-      n->op == IR_OP_THRESHOLDED_RELU || n->op == IR_OP_CELU || n->op == IR_OP_SHRINK) {
+  if (n->op == IR_OP_LEAKY_RELU || n->op == IR_OP_ELU || n->op == IR_OP_HARD_SIGMOID ||
+      n->op == IR_OP_SELU || n->op == IR_OP_THRESHOLDED_RELU || n->op == IR_OP_CELU ||
+      n->op == IR_OP_SHRINK) {
     const IrActParams *p = ir_act_params(g, n);
     a.alpha = p->alpha;
     a.beta = p->beta;
@@ -35,7 +36,9 @@ double ir_eval_unary_f(IrOp op, const IrUnaryArgs *a, double v) {
   case IR_OP_ABS: return fabs(v);
   case IR_OP_FLOOR: return floor(v);
   case IR_OP_CEIL: return ceil(v);
-  case IR_OP_CLIP: v = v < a->lo ? a->lo : v; return v > a->hi ? a->hi : v; /* numpy.clip: max wins */
+  case IR_OP_CLIP:
+    v = v < a->lo ? a->lo : v;
+    return v > a->hi ? a->hi : v; /* numpy.clip: max wins */
   case IR_OP_RECIPROCAL: return 1.0 / v;
   case IR_OP_SELU: return a->beta * (v > 0 ? v : a->alpha * (exp(v) - 1));
   case IR_OP_SOFTSIGN: return v / (1 + fabs(v));
@@ -45,7 +48,7 @@ double ir_eval_unary_f(IrOp op, const IrUnaryArgs *a, double v) {
   case IR_OP_ERF: return erf(v);
   case IR_OP_SOFTPLUS: return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v));
   case IR_OP_SIGN: return v > 0 ? 1 : v < 0 ? -1 : v; /* NaN and 0 kept */
-  case IR_OP_ROUND: return nearbyint(v); /* half to even (the default rounding mode) */
+  case IR_OP_ROUND: return nearbyint(v);              /* half to even (the default rounding mode) */
   case IR_OP_MISH: return v * tanh(v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)));
   case IR_OP_NOT: return v == 0;
   default: UNREACHABLE();

@@ -214,9 +214,11 @@ static int check_tensor(IrGraph *g, int n, const IrTensor *t, Err *err) {
       (uint64_t)p * dtype_size(t->dtype) > g->max_tensor_bytes) {
     Dims s = dims_of(t);
     err_where(err, g->source, 0, NULL, g->nodes[n].name);
-    return err_set(err, ERR_OOM, "tensor '%s' of shape %s is %llu bytes, over the limit of %llu (--max-tensor-mb)",
-                   t->name, dims_str(g, &s), (unsigned long long)p * dtype_size(t->dtype),
-                   (unsigned long long)g->max_tensor_bytes);
+    return err_set(
+        err, ERR_OOM,
+        "tensor '%s' of shape %s is %llu bytes, over the limit of %llu (--max-tensor-mb)", t->name,
+        dims_str(g, &s), (unsigned long long)p * dtype_size(t->dtype),
+        (unsigned long long)g->max_tensor_bytes);
   }
   if (t->data && dtype_size(t->dtype) > 0) {
     int64_t ne = ir_numel(t);
@@ -365,8 +367,8 @@ typedef struct {
 
 /* Checks the c values of attribute name (v: as decoded, 1 where not given) against ns spatial
  * axes and copies them to out, each at least 1. */
-static int window_ints(IrGraph *g, int n, const char *name, int c, const int64_t *v, int ns, int64_t *out,
-                       Err *err) {
+static int window_ints(IrGraph *g, int n, const char *name, int c, const int64_t *v, int ns,
+                       int64_t *out, Err *err) {
   if (c && c != ns) return shape__fail(g, n, err, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
     out[i] = v[i];
@@ -417,7 +419,8 @@ static int window_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
   }
   if (w->k[i] < 0) return 0;
   bool ovf = false;
-  int64_t pb = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pb[i], pe = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pe[i];
+  int64_t pb = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pb[i],
+          pe = w->pad == IR_AUTO_PAD_VALID ? 0 : w->pe[i];
   int64_t dk = ck_add(ck_mul(w->k[i] - 1, w->d[i], &ovf), 1, &ovf);
   int64_t total = ck_add(ck_add(in, pb, &ovf), pe, &ovf);
   if (ovf) return shape__fail(g, n, err, "window on spatial axis %d overflows", i);
@@ -492,7 +495,9 @@ static int deconv_out(IrGraph *g, int n, const Window *w, int i, int64_t in, int
   int nop = p->n_output_padding;
   if (nop && nop != w->ns)
     return shape__fail(g, n, err, "output_padding has %d values, expected %d", nop, w->ns);
-  if (in < 0 || (w->k[i] < 0 && w->pad != IR_AUTO_PAD_SAME_UPPER && w->pad != IR_AUTO_PAD_SAME_LOWER)) return 0;
+  if (in < 0 ||
+      (w->k[i] < 0 && w->pad != IR_AUTO_PAD_SAME_UPPER && w->pad != IR_AUTO_PAD_SAME_LOWER))
+    return 0;
   bool ovf = false;
   int64_t o;
   if (w->pad == IR_AUTO_PAD_SAME_UPPER || w->pad == IR_AUTO_PAD_SAME_LOWER) {
@@ -689,8 +694,10 @@ static int shape_concat(IrGraph *g, int n, Err *err) {
   int first = 0; /* one block: input 0's bytes may already be in place (grown, not copied) */
   size_t pos0 = has_in(g, n, 0) ? inner * (size_t)in_t(g, n, 0)->dims[ax] : 0;
   IrTensor *out = outer == 1 ? shape__adopt_input(g, n, 0) : NULL;
-  if (out) first = 1, pos = pos0;
-  else out = shape__alloc_out(g, n, 0);
+  if (out)
+    first = 1, pos = pos0;
+  else
+    out = shape__alloc_out(g, n, 0);
   for (int64_t k = 0; k < outer; k++)
     for (int i = first; i < x->n_inputs; i++) {
       const IrTensor *t = in_t(g, n, i);
@@ -934,7 +941,8 @@ static int resize_scales(IrGraph *g, int n, int idx, double *out) {
 /* Applies keep_aspect_ratio_policy (opset 18) to sizes on the listed axes. */
 static void resize_keep_aspect(const IrResizeParams *p, const Dims *in, const int64_t *axes, int na,
                                int64_t *sizes) {
-  bool larger = p->keep_aspect == IR_ASPECT_NOT_LARGER, smaller = p->keep_aspect == IR_ASPECT_NOT_SMALLER;
+  bool larger = p->keep_aspect == IR_ASPECT_NOT_LARGER,
+       smaller = p->keep_aspect == IR_ASPECT_NOT_SMALLER;
   if (!larger && !smaller) return;
   double sc = larger ? INFINITY : 0;
   for (int i = 0; i < na; i++) {
@@ -1024,9 +1032,12 @@ static int slice_args(IrGraph *g, int n, int64_t *st, int64_t *en, int64_t *ax, 
                       int cnt[4], Err *err) {
   const IrSliceParams *p = ir_slice_params(g, &g->nodes[n]);
   bool attrs = g->nodes[n].n_inputs == 1;
-  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", p->starts, st, err) : ints_arg(g, n, 1, NULL, IR_NO_INTS, st, err);
-  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", p->ends, en, err) : ints_arg(g, n, 2, NULL, IR_NO_INTS, en, err);
-  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", p->axes, ax, err) : ints_arg(g, n, 3, NULL, IR_NO_INTS, ax, err);
+  cnt[0] = attrs ? ints_arg(g, n, 99, "starts", p->starts, st, err)
+                 : ints_arg(g, n, 1, NULL, IR_NO_INTS, st, err);
+  cnt[1] = attrs ? ints_arg(g, n, 99, "ends", p->ends, en, err)
+                 : ints_arg(g, n, 2, NULL, IR_NO_INTS, en, err);
+  cnt[2] = attrs ? ints_arg(g, n, 99, "axes", p->axes, ax, err)
+                 : ints_arg(g, n, 3, NULL, IR_NO_INTS, ax, err);
   cnt[3] = attrs ? 0 : ints_arg(g, n, 4, NULL, IR_NO_INTS, sp, err);
   for (int i = 0; i < 4; i++)
     if (cnt[i] == -2) return -1;
@@ -1268,7 +1279,9 @@ static int shape_constant(IrGraph *g, int n, Err *err) {
   }
   case IR_CONST_FLOAT: ir_set_const(g, o, DT_F32, 0, NULL, &p->f); return shape__folded(g, n), 0;
   case IR_CONST_INT: ir_set_const(g, o, DT_I64, 0, NULL, &p->i); return shape__folded(g, n), 0;
-  case IR_CONST_FLOATS: ir_set_const(g, o, DT_F32, 1, &len, p->floats); return shape__folded(g, n), 0;
+  case IR_CONST_FLOATS:
+    ir_set_const(g, o, DT_F32, 1, &len, p->floats);
+    return shape__folded(g, n), 0;
   case IR_CONST_INTS: ir_set_const(g, o, DT_I64, 1, &len, p->ints); return shape__folded(g, n), 0;
   case IR_CONST_STRING: g->tensors[o].dtype = DT_STRING; return 0;
   case IR_CONST_NONE: break;
@@ -1556,9 +1569,11 @@ static int shape_prior_box_clustered(IrGraph *g, int n, Err *err) {
     return 0;
   }
   const IrTensor *fs = in_t(g, n, 0), *is = in_t(g, n, 1);
-  if (ir_numel(fs) < 2 || ir_numel(is) < 2) return shape__fail(g, n, err, "sizes must hold [height, width]");
+  if (ir_numel(fs) < 2 || ir_numel(is) < 2)
+    return shape__fail(g, n, err, "sizes must hold [height, width]");
   int64_t nf = ir_numel(fs), ni = ir_numel(is);
-  int64_t h = ir_const_i64(fs, nf - 2), w = ir_const_i64(fs, nf - 1), ih = ir_const_i64(is, ni - 2), iw = ir_const_i64(is, ni - 1);
+  int64_t h = ir_const_i64(fs, nf - 2), w = ir_const_i64(fs, nf - 1), ih = ir_const_i64(is, ni - 2),
+          iw = ir_const_i64(is, ni - 1);
   const IrPriorBoxParams *p = ir_prior_box_params(g, &g->nodes[n]);
   int64_t size = ir_prior_box_clustered(p, h, w, ih, iw, NULL);
   if (size < 0) return shape__fail(g, n, err, "inconsistent widths/heights/variances or sizes");
@@ -1640,8 +1655,8 @@ static int infer_node(IrGraph *g, int n, Err *err) {
   for (int k = 0; k < x->n_inputs; k++)
     if (x->inputs[k] >= 0 && g->tensors[x->inputs[k]].dtype == DT_STRING) {
       err_where(err, g->source, 0, NULL, x->name);
-      return err_set(err, ERR_SHAPE, "%s: input %d '%s' is a string tensor (not supported)", x->op_type, k,
-                     g->tensors[x->inputs[k]].name);
+      return err_set(err, ERR_SHAPE, "%s: input %d '%s' is a string tensor (not supported)",
+                     x->op_type, k, g->tensors[x->inputs[k]].name);
     }
   /* decoded before check_inputs, which reads Upsample's scales; an invalid attribute is reported
    * after the input checks, right before the shape function, as it always was */
@@ -1661,9 +1676,12 @@ int ir_infer(IrGraph *g, Err *err) {
   for (int n = 0; n < g->n_nodes && rc == 0; n++) {
     if (g->nodes[n].dead) continue;
     job_set_node(g->nodes[n].name); /* the node a budget overrun or a stop is reported at */
-    if (infer_node(g, n, err) < 0) rc = -1;
-    else if (job_poll(err) < 0) rc = -1, err_where(err, g->source, 0, NULL, NULL);
-    else if (g->nodes[n].dead) shape__readers_folded(g, n);
+    if (infer_node(g, n, err) < 0)
+      rc = -1;
+    else if (job_poll(err) < 0)
+      rc = -1, err_where(err, g->source, 0, NULL, NULL);
+    else if (g->nodes[n].dead)
+      shape__readers_folded(g, n);
   }
   g->fold_readers = NULL;
   if (rc == 0) g->inferred = true;

@@ -16,10 +16,11 @@ bool ir_verify_enabled(void) {
 #endif
 }
 
-static int bad(const IrGraph *g, const IrNode *n, Err *err, const char *after, const char *what, const char *name) {
+static int bad(const IrGraph *g, const IrNode *n, Err *err, const char *after, const char *what,
+               const char *name) {
   err_where(err, g->source, 0, NULL, n ? n->name : NULL);
-  return err_set(err, ERR_INTERNAL, "graph invariant broken after %s: %s%s%s%s", after, what, name ? " '" : "",
-                 name ? name : "", name ? "'" : "");
+  return err_set(err, ERR_INTERNAL, "graph invariant broken after %s: %s%s%s%s", after, what,
+                 name ? " '" : "", name ? name : "", name ? "'" : "");
 }
 
 int ir_verify(const IrGraph *g, const char *after, Err *err) {
@@ -33,7 +34,8 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
   for (int i = 0; i < g->n_nodes && rc == 0; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead) continue;
-    if (n->n_inputs < 0 || n->n_inputs > IR_NODE_MAX_INPUTS || n->n_outputs < 0 || n->n_outputs > IR_MAX_OUTPUTS) {
+    if (n->n_inputs < 0 || n->n_inputs > IR_NODE_MAX_INPUTS || n->n_outputs < 0 ||
+        n->n_outputs > IR_MAX_OUTPUTS) {
       rc = bad(g, n, err, after, "input or output count out of range", NULL);
       break;
     }
@@ -44,8 +46,10 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
     for (int k = 0; k < n->n_outputs && rc == 0; k++) {
       int t = n->outputs[k];
       if (t < 0) continue;
-      if (prod[t] >= 0) rc = bad(g, n, err, after, "tensor produced by two live nodes:", g->tensors[t].name);
-      else if (g->tensors[t].producer != i) rc = bad(g, n, err, after, "tensor does not name its producer:", g->tensors[t].name);
+      if (prod[t] >= 0)
+        rc = bad(g, n, err, after, "tensor produced by two live nodes:", g->tensors[t].name);
+      else if (g->tensors[t].producer != i)
+        rc = bad(g, n, err, after, "tensor does not name its producer:", g->tensors[t].name);
       prod[t] = i;
     }
   }
@@ -58,14 +62,16 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
       int t = n->inputs[k];
       if (t < 0) continue;
       const IrTensor *x = &g->tensors[t];
-      if (prod[t] >= i) rc = bad(g, n, err, after, "node reads a tensor made later (cycle or order):", x->name);
+      if (prod[t] >= i)
+        rc = bad(g, n, err, after, "node reads a tensor made later (cycle or order):", x->name);
       else if (prod[t] < 0 && !x->data && !x->is_input)
         rc = bad(g, n, err, after, "node reads a tensor nothing makes:", x->name);
     }
   }
   for (int i = 0; i < g->n_outputs && rc == 0; i++) {
     int t = g->outputs[i];
-    if (t < 0 || t >= nt) rc = bad(g, NULL, err, after, "graph output index out of range", NULL);
+    if (t < 0 || t >= nt)
+      rc = bad(g, NULL, err, after, "graph output index out of range", NULL);
     else if (prod[t] < 0 && !g->tensors[t].data && !g->tensors[t].is_input)
       rc = bad(g, NULL, err, after, "graph output nothing makes:", g->tensors[t].name);
   }
@@ -73,7 +79,8 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
    * whose inputs are typed has typed outputs */
   for (int t = 0; t < nt && rc == 0 && g->inferred; t++) {
     const IrTensor *x = &g->tensors[t];
-    if (x->rank < -1 || x->rank > IR_MAX_DIMS) rc = bad(g, NULL, err, after, "rank out of range:", x->name);
+    if (x->rank < -1 || x->rank > IR_MAX_DIMS)
+      rc = bad(g, NULL, err, after, "rank out of range:", x->name);
     for (int d = 0; d < x->rank && rc == 0; d++)
       if (x->dims[d] < -1) rc = bad(g, NULL, err, after, "negative dim:", x->name);
     if (rc == 0 && x->data && x->rank >= 0 && ir_numel(x) >= 0 &&
@@ -82,11 +89,14 @@ int ir_verify(const IrGraph *g, const char *after, Err *err) {
   }
   for (int i = 0; i < g->n_nodes && rc == 0 && g->inferred; i++) {
     const IrNode *n = &g->nodes[i];
-    if (n->dead || n->op >= IR_OP_COUNT || n->verdict == VERDICT_UNSUPPORTED || n->verdict == VERDICT_BLOCKED) continue;
+    if (n->dead || n->op >= IR_OP_COUNT || n->verdict == VERDICT_UNSUPPORTED ||
+        n->verdict == VERDICT_BLOCKED)
+      continue;
     bool typed = true;
     for (int k = 0; k < n->n_inputs; k++)
       if (n->inputs[k] >= 0 && g->tensors[n->inputs[k]].dtype == DT_UNDEF) typed = false;
-    if (typed && n->n_outputs > 0 && n->outputs[0] >= 0 && g->tensors[n->outputs[0]].dtype == DT_UNDEF)
+    if (typed && n->n_outputs > 0 && n->outputs[0] >= 0 &&
+        g->tensors[n->outputs[0]].dtype == DT_UNDEF)
       rc = bad(g, n, err, after, "output has no dtype:", g->tensors[n->outputs[0]].name);
   }
   free(prod);

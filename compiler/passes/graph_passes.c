@@ -63,7 +63,8 @@ static int readers(const IrGraph *g, const int *cnt, int n_counted, int t) {
   return t < n_counted ? cnt[t] : ir_consumers(g, t);
 }
 
-static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, int n_marked, PassStats *st) {
+static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, int n_marked,
+                    PassStats *st) {
   IrNode *b = &g->nodes[bn];
   int x = b->inputs[0];
   int conv = g->tensors[x].producer;
@@ -82,9 +83,11 @@ static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, i
   double eps = ir_norm_params(g, b)->epsilon;
   /* scale the weights where they are when nothing else reads them (the usual case): a 100 MB
    * model then never holds a second FP32 copy of its conv weights */
-  bool in_place = W->dtype == DT_F32 && readers(g, cnt, n_marked, w) == 1 && !W->is_input && !W->is_output &&
-                  (w >= n_marked || !shared[w]); /* a tensor made by an earlier fusion owns its bytes */
-  float *nw = in_place ? (float *)W->data : arena_array(g->arena, (size_t)(oc * per), sizeof(float));
+  bool in_place =
+      W->dtype == DT_F32 && readers(g, cnt, n_marked, w) == 1 && !W->is_input && !W->is_output &&
+      (w >= n_marked || !shared[w]); /* a tensor made by an earlier fusion owns its bytes */
+  float *nw =
+      in_place ? (float *)W->data : arena_array(g->arena, (size_t)(oc * per), sizeof(float));
   float *nb = arena_array(g->arena, (size_t)oc, sizeof(float));
   const IrTensor *gam = &g->tensors[b->inputs[1]], *bet = &g->tensors[b->inputs[2]];
   const IrTensor *mean = &g->tensors[b->inputs[3]], *var = &g->tensors[b->inputs[4]];
@@ -112,12 +115,15 @@ static int fuse_one(IrGraph *g, int bn, const uint8_t *shared, const int *cnt, i
     g->tensors[w].nbytes = 0;
     g->tensors[w].borrowed = false;
   }
-  int nbt = pass_const(g, arena_printf(g->arena, "%s/fused_bias", g->nodes[conv].name), DT_F32, 1, &oc, nb);
+  int nbt = pass_const(g, arena_printf(g->arena, "%s/fused_bias", g->nodes[conv].name), DT_F32, 1,
+                       &oc, nb);
   c = &g->nodes[conv];
   b = &g->nodes[bn];
   c->inputs[1] = nwt;
-  if (c->n_inputs > 2) c->inputs[2] = nbt;
-  else ir_node_add_input(g, conv, nbt);
+  if (c->n_inputs > 2)
+    c->inputs[2] = nbt;
+  else
+    ir_node_add_input(g, conv, nbt);
   /* the conv now produces the BN's output */
   int y = b->outputs[0];
   c->outputs[0] = y;
@@ -135,14 +141,17 @@ int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err)
   (void)opt;
   uint8_t *shared = mark_shared(g);
   int n_marked = g->n_tensors;
-  int *cnt = calloc((size_t)n_marked + 1, sizeof *cnt); /* one pass instead of a graph scan per BN */
+  int *cnt =
+      calloc((size_t)n_marked + 1, sizeof *cnt); /* one pass instead of a graph scan per BN */
   if (!cnt) base__assert_fail(__FILE__, __LINE__, "out of memory");
   for (int t = 0; t < n_marked; t++) cnt[t] = g->tensors[t].is_output ? 1 : 0;
   for (int i = 0; i < g->n_nodes; i++)
     for (int k = 0; !g->nodes[i].dead && k < g->nodes[i].n_inputs; k++)
-      if (g->nodes[i].inputs[k] >= 0 && g->nodes[i].inputs[k] < n_marked) cnt[g->nodes[i].inputs[k]]++;
+      if (g->nodes[i].inputs[k] >= 0 && g->nodes[i].inputs[k] < n_marked)
+        cnt[g->nodes[i].inputs[k]]++;
   for (int i = 0; i < g->n_nodes; i++)
-    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM) fuse_one(g, i, shared, cnt, n_marked, st);
+    if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_BATCH_NORM)
+      fuse_one(g, i, shared, cnt, n_marked, st);
   free(cnt);
   free(shared);
   return ir_toposort(g, err);
@@ -160,7 +169,8 @@ static const IrNode *pre_producer(const IrGraph *g, int t, IrOp op) {
   int p = t >= 0 ? g->tensors[t].producer : -1;
   if (p < 0) return NULL;
   const IrNode *n = &g->nodes[p];
-  if (n->dead || n->op != op || !n->origin || ir_consumers(g, t) != 1 || g->tensors[t].is_output) return NULL;
+  if (n->dead || n->op != op || !n->origin || ir_consumers(g, t) != 1 || g->tensors[t].is_output)
+    return NULL;
   return n;
 }
 
@@ -210,7 +220,8 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
       int64_t j = ir_const_i64(idx, i);
       if (j < 0 || j >= ic || ic > 64 || seen[j]) return; /* not a permutation */
       seen[j] = true;
-      for (int64_t o = 0; o < oc; o++) memcpy(&nw[(o * ic + j) * k], &w0[(o * ic + i) * k], (size_t)k * sizeof(float));
+      for (int64_t o = 0; o < oc; o++)
+        memcpy(&nw[(o * ic + j) * k], &w0[(o * ic + i) * k], (size_t)k * sizeof(float));
     }
     set_conv_weights(g, conv, nw, "channels_folded");
     c = &g->nodes[conv];
@@ -227,7 +238,8 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
     if (nw && (ns == ic || ns == 1)) {
       for (int64_t o = 0; o < oc; o++)
         for (int64_t i = 0; i < ic; i++)
-          for (int64_t q = 0; q < k; q++) nw[(o * ic + i) * k + q] /= (float)ir_const_f64(s, ns == 1 ? 0 : i);
+          for (int64_t q = 0; q < k; q++)
+            nw[(o * ic + i) * k + q] /= (float)ir_const_f64(s, ns == 1 ? 0 : i);
       set_conv_weights(g, conv, nw, "scale_folded");
       c = &g->nodes[conv];
       c->inputs[0] = div->inputs[0];
@@ -254,13 +266,16 @@ static void fold_into_conv(IrGraph *g, int conv, PassStats *st) {
     for (int64_t o = 0; o < oc; o++) {
       double acc = has_b ? ir_const_f64(&g->tensors[c->inputs[2]], o) : 0;
       for (int64_t i = 0; i < ic; i++)
-        for (int64_t q = 0; q < k; q++) acc -= ir_const_f64(w, (o * ic + i) * k + q) * ir_const_f64(m, nm == 1 ? 0 : i);
+        for (int64_t q = 0; q < k; q++)
+          acc -= ir_const_f64(w, (o * ic + i) * k + q) * ir_const_f64(m, nm == 1 ? 0 : i);
       nb[o] = (float)acc;
     }
     int bt = pass_const(g, arena_printf(g->arena, "%s/mean_folded", c->name), DT_F32, 1, &oc, nb);
     c = &g->nodes[conv];
-    if (has_b) c->inputs[2] = bt;
-    else ir_node_add_input(g, conv, bt);
+    if (has_b)
+      c->inputs[2] = bt;
+    else
+      ir_node_add_input(g, conv, bt);
     c = &g->nodes[conv];
     c->inputs[0] = sub->inputs[0];
     kill_folded(g, sub, c);
@@ -288,8 +303,10 @@ int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err
 /* Float constants that are parameters of an op, not data: they stay FP32 (OpenVINO keeps them so). */
 static bool is_param_input(const IrNode *n, int k) {
   switch (n->op) {
-  case IR_OP_RESIZE: case IR_OP_UPSAMPLE: return k >= 1;
-  case IR_OP_CONSTANT_OF_SHAPE: case IR_OP_RANGE: return true;
+  case IR_OP_RESIZE:
+  case IR_OP_UPSAMPLE: return k >= 1;
+  case IR_OP_CONSTANT_OF_SHAPE:
+  case IR_OP_RANGE: return true;
   default: return false;
   }
 }
@@ -304,8 +321,10 @@ int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
     for (int k = 0; k < n->n_inputs; k++) {
       int t = n->inputs[k];
       if (t < 0) continue;
-      if (is_param_input(n, k)) mark[t] |= 2;
-      else mark[t] |= 1;
+      if (is_param_input(n, k))
+        mark[t] |= 2;
+      else
+        mark[t] |= 1;
     }
     for (int k = 0; k < n->n_outputs; k++)
       if (n->outputs[k] >= 0) mark[n->outputs[k]] |= 1;

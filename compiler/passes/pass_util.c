@@ -20,7 +20,8 @@ int pass_infer(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
   return ir_infer(g, err);
 }
 
-int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data) {
+int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims,
+               const void *data) {
   int t = ir_add_tensor(g, name);
   ir_set_const(g, t, dt, rank, dims, data);
   return t;

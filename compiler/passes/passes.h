@@ -64,7 +64,8 @@ int vpu_listed_count(void);
 const char *vpu_listed_name(int i);
 
 /* Small graph-building helpers shared by passes (pass_util.c). */
-int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims, const void *data);
+int pass_const(IrGraph *g, const char *name, DType dt, int rank, const int64_t *dims,
+               const void *data);
 /* Makes every live reader of tensor `from` read `to` instead (graph outputs too). */
 void pass_replace_uses(IrGraph *g, int from, int to, int except_node);
 

@@ -38,7 +38,8 @@ static int find_input(const IrGraph *g, const char *name) {
 }
 
 /* Adds a one-input one-output node reading `in`; returns its output tensor. */
-static int chain(IrGraph *g, IrOp op, const char *base, const char *suffix, int in, int extra, int *node_out) {
+static int chain(IrGraph *g, IrOp op, const char *base, const char *suffix, int in, int extra,
+                 int *node_out) {
   const char *nm = arena_printf(g->arena, "%s/%s", base, suffix);
   int n = ir_add_node(g, op, NULL, nm);
   g->nodes[n].origin = "preprocessing";
@@ -56,7 +57,8 @@ static void copy_shape(IrGraph *g, int dst, int src, DType dt) {
 }
 
 /* Per-channel constant shaped for broadcasting against a tensor in layout l with C channels. */
-static int channel_const(IrGraph *g, const char *name, Layout l, int64_t c, const double *v, int n) {
+static int channel_const(IrGraph *g, const char *name, Layout l, int64_t c, const double *v,
+                         int n) {
   int rank = layout_rank(l), ax = layout_channel_axis(l);
   int64_t dims[IR_MAX_DIMS];
   for (int i = 0; i < rank; i++) dims[i] = i == ax ? c : 1;
@@ -68,8 +70,8 @@ static int channel_const(IrGraph *g, const char *name, Layout l, int64_t c, cons
 static int check_values(const CompInput *s, const char *what, int n, const double *v, int64_t c,
                         const char *in_name, Err *err) {
   if (n > 1 && n != c)
-    return err_set(err, ERR_SHAPE, "%s has %d values, input '%s' has %lld channels", what, n, in_name,
-                   (long long)c);
+    return err_set(err, ERR_SHAPE, "%s has %d values, input '%s' has %lld channels", what, n,
+                   in_name, (long long)c);
   for (int i = 0; i < n; i++) {
     if (!isfinite(v[i])) return err_set(err, ERR_SHAPE, "%s[%d] is not a finite number", what, i);
     if (v == s->scale && v[i] == 0) return err_set(err, ERR_SHAPE, "%s[%d] is 0", what, i);
@@ -81,7 +83,8 @@ static int apply_shape(IrGraph *g, int x, const CompInput *s, Err *err) {
   IrTensor *t = &g->tensors[x];
   if (s->has_shape) {
     if (t->rank >= 0 && t->rank != s->rank)
-      return err_set(err, ERR_SHAPE, "shape has %d dims, model input '%s' has %d", s->rank, t->name, t->rank);
+      return err_set(err, ERR_SHAPE, "shape has %d dims, model input '%s' has %d", s->rank, t->name,
+                     t->rank);
     for (int i = 0; t->rank >= 0 && i < s->rank; i++)
       if (t->dims[i] >= 0 && t->dims[i] != s->shape[i])
         return err_set(err, ERR_SHAPE, "shape dim %d is %lld, model input '%s' has %s", i,
@@ -98,28 +101,38 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
   if (apply_shape(g, x, s, err) < 0) return -1;
   IrTensor *t = &g->tensors[x];
   for (int i = 0; i < t->rank; i++)
-    if (t->dims[i] == 0) return err_set(err, ERR_SHAPE, "input '%s' has a dim of size 0 (%s)", t->name, ir_shape_str(g->arena, t));
+    if (t->dims[i] == 0)
+      return err_set(err, ERR_SHAPE, "input '%s' has a dim of size 0 (%s)", t->name,
+                     ir_shape_str(g->arena, t));
   const char *name = t->name;
   bool is_float = dtype_is_float(t->dtype);
-  Layout native = t->layout && layout_rank((Layout)t->layout) == t->rank ? (Layout)t->layout : LAYOUT_NONE;
+  Layout native =
+      t->layout && layout_rank((Layout)t->layout) == t->rank ? (Layout)t->layout : LAYOUT_NONE;
   Layout layout = s->layout ? s->layout : native ? native : layout_default(t->rank);
   Layout frame = s->frame_layout ? s->frame_layout : layout;
   if ((s->layout || s->frame_layout) && layout_rank(layout) != t->rank)
-    return err_set(err, ERR_SHAPE, "layout %s does not fit input '%s' of rank %d", layout_name(layout), name, t->rank);
+    return err_set(err, ERR_SHAPE, "layout %s does not fit input '%s' of rank %d",
+                   layout_name(layout), name, t->rank);
   if (layout_rank(frame) != layout_rank(layout))
-    return err_set(err, ERR_SHAPE, "layout %s->%s changes the rank", layout_name(layout), layout_name(frame));
+    return err_set(err, ERR_SHAPE, "layout %s->%s changes the rank", layout_name(layout),
+                   layout_name(frame));
   int cax = layout_channel_axis(layout);
   int64_t c = cax >= 0 && cax < t->rank ? t->dims[cax] : -1;
   bool need_c = s->n_mean || s->n_scale || s->reverse_input_channels;
   if (need_c && c <= 0)
-    return err_set(err, ERR_SHAPE, "input '%s' has no static channel dim for mean/scale/reverse (layout %s, shape %s)",
-                   name, layout_name(layout), ir_shape_str(g->arena, t));
+    return err_set(
+        err, ERR_SHAPE,
+        "input '%s' has no static channel dim for mean/scale/reverse (layout %s, shape %s)", name,
+        layout_name(layout), ir_shape_str(g->arena, t));
   if (check_values(s, "mean_values", s->n_mean, s->mean, c, name, err) < 0) return -1;
   if (check_values(s, "scale_values", s->n_scale, s->scale, c, name, err) < 0) return -1;
   if (s->reverse_input_channels && c != 3)
-    return err_set(err, ERR_SHAPE, "reverse_input_channels needs 3 channels, input '%s' has %lld", name, (long long)c);
+    return err_set(err, ERR_SHAPE, "reverse_input_channels needs 3 channels, input '%s' has %lld",
+                   name, (long long)c);
   if (!is_float && (need_c || s->precision == PREC_U8)) {
-    if (need_c) return err_set(err, ERR_SHAPE, "mean/scale/reverse given for input '%s' of type %s", name, dtype_name(t->dtype));
+    if (need_c)
+      return err_set(err, ERR_SHAPE, "mean/scale/reverse given for input '%s' of type %s", name,
+                     dtype_name(t->dtype));
     return 0; /* integer inputs keep their type (int_inputs pass) */
   }
   Precision prec = s->precision ? s->precision : (t->rank == 4 && is_float ? PREC_U8 : PREC_FP16);
@@ -169,21 +182,25 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
    * frame's order (reversed when the channels are), and the reversal comes last, next to the
    * model: the same values, and the Gather can always fold into a first Conv. */
   double mean[8], scale[8];
-  for (int i = 0; i < s->n_mean; i++) mean[i] = s->mean[s->reverse_input_channels && s->n_mean == 3 ? 2 - i : i];
-  for (int i = 0; i < s->n_scale; i++) scale[i] = s->scale[s->reverse_input_channels && s->n_scale == 3 ? 2 - i : i];
+  for (int i = 0; i < s->n_mean; i++)
+    mean[i] = s->mean[s->reverse_input_channels && s->n_mean == 3 ? 2 - i : i];
+  for (int i = 0; i < s->n_scale; i++)
+    scale[i] = s->scale[s->reverse_input_channels && s->n_scale == 3 ? 2 - i : i];
   if (s->n_mean) {
     int mc = channel_const(g, arena_printf(g->arena, "%s/mean", name), layout, c, mean, s->n_mean);
     cur = chain(g, IR_OP_SUB, name, "mean", cur, mc, NULL);
     copy_shape(g, cur, x, DT_F32);
   }
   if (s->n_scale) {
-    int sc = channel_const(g, arena_printf(g->arena, "%s/scale", name), layout, c, scale, s->n_scale);
+    int sc =
+        channel_const(g, arena_printf(g->arena, "%s/scale", name), layout, c, scale, s->n_scale);
     cur = chain(g, IR_OP_DIV, name, "scale", cur, sc, NULL);
     copy_shape(g, cur, x, DT_F32);
   }
   if (s->reverse_input_channels) {
     int64_t idx[3] = {2, 1, 0}, three = 3;
-    int ic = pass_const(g, arena_printf(g->arena, "%s/reverse_indices", name), DT_I64, 1, &three, idx);
+    int ic =
+        pass_const(g, arena_printf(g->arena, "%s/reverse_indices", name), DT_I64, 1, &three, idx);
     cur = chain(g, IR_OP_GATHER, name, "reverse_channels", cur, ic, &node);
     ir_node_add_attr(g, node, "axis", ATTR_INT)->i = cax;
     copy_shape(g, cur, x, DT_F32);
@@ -204,14 +221,16 @@ static int preprocess_one(IrGraph *g, int x, const CompInput *s, Err *err) {
 /* An input frozen to values: a constant of the model's type, no longer a graph input. */
 static int freeze_input(IrGraph *g, int x, const CompInput *s, Err *err) {
   IrTensor *t = &g->tensors[x];
-  if (!s->has_shape) return err_set(err, ERR_SHAPE, "input '%s': a frozen value needs a shape", t->name);
+  if (!s->has_shape)
+    return err_set(err, ERR_SHAPE, "input '%s': a frozen value needs a shape", t->name);
   int64_t n = 1;
   for (int i = 0; i < s->rank; i++) n *= s->shape[i];
   if (s->rank < 0 || n != s->n_value)
     return err_set(err, ERR_SHAPE, "input '%s': %lld values for a shape of %lld elements", t->name,
                    (long long)s->n_value, (long long)n);
   DType dt = t->dtype == DT_UNDEF ? DT_F32 : t->dtype;
-  if (dt == DT_STRING) return err_set(err, ERR_SHAPE, "input '%s': string inputs cannot be frozen", t->name);
+  if (dt == DT_STRING)
+    return err_set(err, ERR_SHAPE, "input '%s': string inputs cannot be frozen", t->name);
   void *data = arena_alloc(g->arena, (size_t)(n ? n : 1) * dtype_size(dt));
   ir_set_shape(g, x, s->rank, s->shape);
   t = &g->tensors[x];
@@ -235,7 +254,9 @@ int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *e
     int x = find_input(g, s->name);
     if (x < 0 || freeze_input(g, x, s, err) < 0) {
       err_where(err, g->source, 0, NULL, NULL);
-      if (x < 0) return err_set(err, ERR_SHAPE, "the model has no input named '%s'", s->name ? s->name : "(first)");
+      if (x < 0)
+        return err_set(err, ERR_SHAPE, "the model has no input named '%s'",
+                       s->name ? s->name : "(first)");
       return -1;
     }
   }
@@ -246,7 +267,8 @@ int pass_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *e
     int x = find_input(g, s->name);
     if (x < 0) {
       err_where(err, g->source, 0, NULL, NULL);
-      return err_set(err, ERR_SHAPE, "the model has no input named '%s'", s->name ? s->name : "(first)");
+      return err_set(err, ERR_SHAPE, "the model has no input named '%s'",
+                     s->name ? s->name : "(first)");
     }
     for (int k = 0; k < g->n_inputs && k < 64; k++)
       if (g->inputs[k] == x) done[k] = true;

@@ -33,20 +33,29 @@ static const IrTensor *in_t(Ctx *c, int k) {
   return k < c->n->n_inputs && c->n->inputs[k] >= 0 ? &c->g->tensors[c->n->inputs[k]] : NULL;
 }
 
-static Verdict ok(Ctx *c) { (void)c; return VERDICT_SUPPORTED; }
+static Verdict ok(Ctx *c) {
+  (void)c;
+  return VERDICT_SUPPORTED;
+}
 
 /* "Not Supported" in the VPU column (Supported_Devices.md). */
 static Verdict not_listed(Ctx *c) {
   const char *op = c->n->op_type;
-  const char *fix = "remove the op from the exported graph or compute it on the host; the VPU has no kernel for it";
+  const char *fix = "remove the op from the exported graph or compute it on the host; the VPU has "
+                    "no kernel for it";
   if (!strcmp(op, "HardSigmoid"))
-    fix = "rewrite as Clip(x * alpha + beta, 0, 1) (e.g. relu6(x + 3) / 6 in PyTorch) before export (blobconverter issue #63)";
-  else if (!strcmp(op, "Neg")) fix = "multiply by -1 instead (Mul with a constant)";
-  else if (!strcmp(op, "LogSoftmax")) fix = "use Softmax followed by Log, or drop it and take the argmax on the host";
+    fix = "rewrite as Clip(x * alpha + beta, 0, 1) (e.g. relu6(x + 3) / 6 in PyTorch) before "
+          "export (blobconverter issue #63)";
+  else if (!strcmp(op, "Neg"))
+    fix = "multiply by -1 instead (Mul with a constant)";
+  else if (!strcmp(op, "LogSoftmax"))
+    fix = "use Softmax followed by Log, or drop it and take the argmax on the host";
   else if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth"))
     fix = "express it as Reshape + Transpose + Reshape before export";
-  else if (!strcmp(op, "Range")) fix = "make its inputs constant (static shapes) so it folds, or precompute it";
-  *c->reason = arena_printf(c->g->arena, "%s is not supported on MYRIAD (VPU column 'Not Supported')", op);
+  else if (!strcmp(op, "Range"))
+    fix = "make its inputs constant (static shapes) so it folds, or precompute it";
+  *c->reason =
+      arena_printf(c->g->arena, "%s is not supported on MYRIAD (VPU column 'Not Supported')", op);
   *c->fix = arena_strdup(c->g->arena, fix);
   return VERDICT_UNSUPPORTED;
 }
@@ -54,40 +63,98 @@ static Verdict not_listed(Ctx *c) {
 /* Layers the VPU column lists as supported (myriad-supported-ops.md) that our op table does not
  * carry yet: the device could run them, blobc cannot write their stages. */
 static const char *const VPU_LISTED[] = {
-    "PriorBox", "Proposal", "RegionYolo", "ReorgYolo", "ROIPooling",
-    "MaxRoiPool", "PSROIPooling", "CTCGreedyDecoder", "LSTMCell", "LSTMSequence", "LSTM", "RNN", "TensorIterator",
-    "GRN", "MVN", "MeanVarianceNormalization", "Normalize", "NormalizeL2", "LpNormalization", "ScatterUpdate",
-    "OneHot", "ReverseSequence", "Erf", "Sign", "Softplus", "Mish", "Swish", "Gelu", "Not", "And", "Or", "Xor",
-    "LogicalNot", "LogicalAnd", "LogicalOr", "LogicalXor", "FloorMod", "Mod", "SquaredDifference", "GreaterOrEqual",
-    "LessOrEqual", "NotEqual", "ReduceMin", "ReduceAnd", "StridedSlice", "Broadcast", "Select", "ScaleShift", "Crop",
-    "Interp", "Resample", "Power", "Clamp", "Permute", "SoftMax", "ROIAlign", "ExperimentalDetectronDetectionOutput",
+    "PriorBox",
+    "Proposal",
+    "RegionYolo",
+    "ReorgYolo",
+    "ROIPooling",
+    "MaxRoiPool",
+    "PSROIPooling",
+    "CTCGreedyDecoder",
+    "LSTMCell",
+    "LSTMSequence",
+    "LSTM",
+    "RNN",
+    "TensorIterator",
+    "GRN",
+    "MVN",
+    "MeanVarianceNormalization",
+    "Normalize",
+    "NormalizeL2",
+    "LpNormalization",
+    "ScatterUpdate",
+    "OneHot",
+    "ReverseSequence",
+    "Erf",
+    "Sign",
+    "Softplus",
+    "Mish",
+    "Swish",
+    "Gelu",
+    "Not",
+    "And",
+    "Or",
+    "Xor",
+    "LogicalNot",
+    "LogicalAnd",
+    "LogicalOr",
+    "LogicalXor",
+    "FloorMod",
+    "Mod",
+    "SquaredDifference",
+    "GreaterOrEqual",
+    "LessOrEqual",
+    "NotEqual",
+    "ReduceMin",
+    "ReduceAnd",
+    "StridedSlice",
+    "Broadcast",
+    "Select",
+    "ScaleShift",
+    "Crop",
+    "Interp",
+    "Resample",
+    "Power",
+    "Clamp",
+    "Permute",
+    "SoftMax",
+    "ROIAlign",
+    "ExperimentalDetectronDetectionOutput",
 };
 
 static Verdict rule_unknown(Ctx *c) {
   for (size_t i = 0; i < sizeof VPU_LISTED / sizeof VPU_LISTED[0]; i++)
     if (!strcmp(c->n->op_type, VPU_LISTED[i])) {
-      *c->reason = arena_printf(c->g->arena, "'%s' is on the MYRIAD layer list, but blobc cannot write its stage yet",
-                                c->n->op_type);
-      *c->fix = arena_strdup(c->g->arena, "compile this model's IR (written beside the report) with OpenVINO's compile_tool for now, or run the layer on the host");
+      *c->reason = arena_printf(
+          c->g->arena, "'%s' is on the MYRIAD layer list, but blobc cannot write its stage yet",
+          c->n->op_type);
+      *c->fix = arena_strdup(c->g->arena,
+                             "compile this model's IR (written beside the report) with OpenVINO's "
+                             "compile_tool for now, or run the layer on the host");
       return VERDICT_UNSUPPORTED;
     }
-  *c->reason = arena_printf(c->g->arena, "unsupported layer type '%s%s%s': not in the MYRIAD layer list",
-                            c->n->domain && c->n->domain[0] ? c->n->domain : "",
-                            c->n->domain && c->n->domain[0] ? "." : "", c->n->op_type);
-  *c->fix = arena_strdup(c->g->arena, "replace it with supported ops before export, or run it on the host after the network");
+  *c->reason =
+      arena_printf(c->g->arena, "unsupported layer type '%s%s%s': not in the MYRIAD layer list",
+                   c->n->domain && c->n->domain[0] ? c->n->domain : "",
+                   c->n->domain && c->n->domain[0] ? "." : "", c->n->op_type);
+  *c->fix = arena_strdup(
+      c->g->arena,
+      "replace it with supported ops before export, or run it on the host after the network");
   return VERDICT_UNSUPPORTED;
 }
 
 /* Shape-computing ops that survive folding: from a dynamic input (vpu_judge_graph words that
  * verdict), or from values computed at run time. */
 static Verdict rule_dynamic(Ctx *c) {
-  return unsupported(c, "computes a shape from values known only at run time (MYRIAD runs static shapes only)",
-                     "make the values it reads constant (freeze the inputs they come from) so it folds");
+  return unsupported(
+      c, "computes a shape from values known only at run time (MYRIAD runs static shapes only)",
+      "make the values it reads constant (freeze the inputs they come from) so it folds");
 }
 
 static Verdict rule_conv(Ctx *c) {
   const IrTensor *w = in_t(c, 1);
-  if (w && w->rank == 5) return unsupported(c, "3D convolution is not supported on MYRIAD", "use 2D convolutions");
+  if (w && w->rank == 5)
+    return unsupported(c, "3D convolution is not supported on MYRIAD", "use 2D convolutions");
   if (w && w->rank >= 0 && w->rank != 4 && w->rank != 3)
     return unsupported(c, "only 1D/2D convolutions are supported", "reshape to a 2D convolution");
   return VERDICT_SUPPORTED;
@@ -95,7 +162,8 @@ static Verdict rule_conv(Ctx *c) {
 
 static Verdict rule_pool(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  if (x && x->rank == 5) return unsupported(c, "3D pooling is not supported on MYRIAD", "use 2D pooling");
+  if (x && x->rank == 5)
+    return unsupported(c, "3D pooling is not supported on MYRIAD", "use 2D pooling");
   return VERDICT_SUPPORTED;
 }
 
@@ -105,13 +173,18 @@ static double resize_odd_scale(Ctx *c, int *axis, int64_t *in_dim) {
   const IrResizeParams *p = ir_resize_params(c->g, c->n);
   const IrTensor *x = in_t(c, 0), *s = NULL;
   if (!x || x->rank < 3) return 0;
-  if (c->n->op == IR_OP_UPSAMPLE || p->legacy) s = in_t(c, 1);
-  else if (!in_t(c, 3) || ir_numel(in_t(c, 3)) <= 0) s = in_t(c, 2); /* scales, not sizes */
+  if (c->n->op == IR_OP_UPSAMPLE || p->legacy)
+    s = in_t(c, 1);
+  else if (!in_t(c, 3) || ir_numel(in_t(c, 3)) <= 0)
+    s = in_t(c, 2); /* scales, not sizes */
   for (int i = 2; i < x->rank; i++) {
     double k = 0;
-    if (s && s->data && ir_numel(s) == x->rank) k = ir_const_f64(s, i);
-    else if (!s && p->scales && p->n_scales == x->rank) k = p->scales[i];
-    else continue;
+    if (s && s->data && ir_numel(s) == x->rank)
+      k = ir_const_f64(s, i);
+    else if (!s && p->scales && p->n_scales == x->rank)
+      k = p->scales[i];
+    else
+      continue;
     double want = (double)x->dims[i] * k;
     if (x->dims[i] > 0 && fabs(want - floor(want + 1e-6)) > 1e-6) {
       *axis = i, *in_dim = x->dims[i];
@@ -124,22 +197,37 @@ static double resize_odd_scale(Ctx *c, int *axis, int64_t *in_dim) {
 static Verdict rule_resize(Ctx *c) {
   const IrResizeParams *p = ir_resize_params(c->g, c->n);
   if (p->mode != IR_RESIZE_NEAREST && p->mode != IR_RESIZE_LINEAR)
-    return unsupported(c, arena_printf(c->g->arena, "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)", p->mode_name),
-                       "export with mode='linear' or 'nearest'");
+    return unsupported(
+        c,
+        arena_printf(c->g->arena,
+                     "Resize mode '%s' is not supported on MYRIAD (nearest and linear only)",
+                     p->mode_name),
+        "export with mode='linear' or 'nearest'");
   if (p->coord == IR_COORD_TF_CROP_AND_RESIZE)
-    return unsupported(c, "Resize with coordinate_transformation_mode 'tf_crop_and_resize': MYRIAD's Resample and Interp stages take no region of interest",
+    return unsupported(c,
+                       "Resize with coordinate_transformation_mode 'tf_crop_and_resize': MYRIAD's "
+                       "Resample and Interp stages take no region of interest",
                        "crop with Slice first, then resize with 'asymmetric' or 'align_corners'");
   int ax = 0;
   int64_t in = 0;
   double k = resize_odd_scale(c, &ax, &in);
   if (k != 0 && p->mode == IR_RESIZE_LINEAR)
-    return unsupported(c, arena_printf(c->g->arena, "linear Resize by scale %g on axis %d: %lld x %g is not a whole size, so ONNX samples at x / %g and MYRIAD's Interp at the size ratio %g: the results differ",
-                                       k, ax, (long long)in, k, k, floor((double)in * k + 1e-6) / (double)in),
-                       "export with output sizes (F.interpolate(size=...)) or a scale that gives a whole size");
+    return unsupported(
+        c,
+        arena_printf(
+            c->g->arena,
+            "linear Resize by scale %g on axis %d: %lld x %g is not a whole size, so ONNX samples "
+            "at x / %g and MYRIAD's Interp at the size ratio %g: the results differ",
+            k, ax, (long long)in, k, k, floor((double)in * k + 1e-6) / (double)in),
+        "export with output sizes (F.interpolate(size=...)) or a scale that gives a whole size");
   if (k != 0) {
-    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize by scale %g on axis %d: %lld x %g is not a whole size; MYRIAD picks pixels at the size ratio, ONNX at the scale (some pixels differ)",
-                              k, ax, (long long)in, k);
-    *c->fix = arena_strdup(c->g->arena, "export with output sizes or a scale that gives a whole size");
+    *c->reason = arena_printf(
+        c->g->arena,
+        "warning: nearest Resize by scale %g on axis %d: %lld x %g is not a whole size; MYRIAD "
+        "picks pixels at the size ratio, ONNX at the scale (some pixels differ)",
+        k, ax, (long long)in, k);
+    *c->fix =
+        arena_strdup(c->g->arena, "export with output sizes or a scale that gives a whole size");
     return VERDICT_CONVERTED;
   }
   /* Resample honours nearest only as half_pixel + round_prefer_ceil or asymmetric + floor; other
@@ -147,13 +235,23 @@ static Verdict rule_resize(Ctx *c) {
   if (p->mode == IR_RESIZE_NEAREST && !p->legacy &&
       !(p->coord == IR_COORD_HALF_PIXEL && p->nearest == IR_NEAREST_ROUND_PREFER_CEIL) &&
       !(p->coord == IR_COORD_ASYMMETRIC && p->nearest == IR_NEAREST_FLOOR)) {
-    *c->reason = arena_printf(c->g->arena, "warning: nearest Resize with coordinate_transformation_mode '%s' and nearest_mode '%s' runs with MYRIAD's defaults (only half_pixel + round_prefer_ceil and asymmetric + floor are honoured, openvino PR #2963): some pixels may differ",
-                              p->coord_name, p->nearest_name);
-    *c->fix = arena_strdup(c->g->arena, "export with coordinate_transformation_mode='asymmetric', nearest_mode='floor' (PyTorch's nearest) to be exact");
+    *c->reason = arena_printf(
+        c->g->arena,
+        "warning: nearest Resize with coordinate_transformation_mode '%s' and nearest_mode '%s' "
+        "runs with MYRIAD's defaults (only half_pixel + round_prefer_ceil and asymmetric + floor "
+        "are honoured, openvino PR #2963): some pixels may differ",
+        p->coord_name, p->nearest_name);
+    *c->fix = arena_strdup(c->g->arena, "export with coordinate_transformation_mode='asymmetric', "
+                                        "nearest_mode='floor' (PyTorch's nearest) to be exact");
     return VERDICT_CONVERTED;
   }
-  if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS && p->coord != IR_COORD_ASYMMETRIC) {
-    *c->reason = arena_printf(c->g->arena, "warning: linear Resize with coordinate_transformation_mode '%s' runs as 'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)", p->coord_name);
+  if (p->mode == IR_RESIZE_LINEAR && p->coord != IR_COORD_ALIGN_CORNERS &&
+      p->coord != IR_COORD_ASYMMETRIC) {
+    *c->reason =
+        arena_printf(c->g->arena,
+                     "warning: linear Resize with coordinate_transformation_mode '%s' runs as "
+                     "'asymmetric' on MYRIAD (small pixel differences, openvino PR #2932)",
+                     p->coord_name);
     *c->fix = arena_strdup(c->g->arena, "export with align_corners=True or accept the difference");
     return VERDICT_CONVERTED;
   }
@@ -162,10 +260,12 @@ static Verdict rule_resize(Ctx *c) {
 
 static Verdict rule_pad(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  if (x && x->rank != 4) return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
+  if (x && x->rank != 4)
+    return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
   const IrPadParams *p = ir_pad_params(c->g, c->n);
   if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_EDGE && p->mode != IR_PAD_REFLECT)
-    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", p->mode_name), "use constant, edge or reflect");
+    return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", p->mode_name),
+                       "use constant, edge or reflect");
   return VERDICT_SUPPORTED;
 }
 
@@ -173,8 +273,13 @@ static Verdict rule_cast(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
   if (x && (x->dtype == DT_I64 || x->dtype == DT_I32)) {
     bool was64 = x->dtype == DT_I64 || x->source_dtype == DT_I64;
-    *c->reason = was64 ? arena_printf(c->g->arena, "input '%s' is INT64: the VPU has no I64, it is fed as I32 and a Convert to FP16 is inserted", x->name)
-                       : arena_printf(c->g->arena, "input '%s' is INT32: a Convert to FP16 is inserted", x->name);
+    *c->reason = was64
+                     ? arena_printf(c->g->arena,
+                                    "input '%s' is INT64: the VPU has no I64, it is fed as I32 and "
+                                    "a Convert to FP16 is inserted",
+                                    x->name)
+                     : arena_printf(c->g->arena,
+                                    "input '%s' is INT32: a Convert to FP16 is inserted", x->name);
     *c->fix = arena_strdup(c->g->arena, "none needed; feed int32 values on the device");
     return VERDICT_CONVERTED;
   }
@@ -186,8 +291,10 @@ static Verdict rule_integer_data(Ctx *c) {
   for (int k = 0; k < c->n->n_inputs; k++) {
     const IrTensor *t = in_t(c, k);
     if (t && !t->data && dtype_is_int(t->dtype) && t->dtype != DT_BOOL) {
-      *c->reason = arena_printf(c->g->arena, "input #%d has type %s where FP16 is expected: a Convert to FP16 is inserted", k,
-                                dtype_name(t->dtype));
+      *c->reason = arena_printf(
+          c->g->arena,
+          "input #%d has type %s where FP16 is expected: a Convert to FP16 is inserted", k,
+          dtype_name(t->dtype));
       *c->fix = arena_strdup(c->g->arena, "none needed; or Cast to float in the model");
       return VERDICT_CONVERTED;
     }
@@ -201,8 +308,9 @@ static Verdict rule_deconv(Ctx *c) {
   if (v != VERDICT_SUPPORTED) return v;
   const IrWindowParams *p = ir_window_params(c->g, c->n);
   if (p->dilations[0] != 1 || p->dilations[1] != 1)
-    return unsupported(c, "dilated ConvTranspose: the MYRIAD Deconvolution stage has no dilation parameter",
-                       "use dilation 1, or upsample with zeros (Resize) and use a dilated Conv");
+    return unsupported(
+        c, "dilated ConvTranspose: the MYRIAD Deconvolution stage has no dilation parameter",
+        "use dilation 1, or upsample with zeros (Resize) and use a dilated Conv");
   if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return unsupported(c, "ConvTranspose with auto_pad SAME_*: blobc needs explicit pads",
                        "export with explicit pads (PyTorch does by default)");
@@ -217,14 +325,19 @@ static Verdict rule_lrn(Ctx *c) {
   if (size < 1 || size % 2 == 0)
     return unsupported(c, "LRN with an even size: the VPU centres the window differently from ONNX",
                        "use an odd size (AlexNet and GoogLeNet use 5)");
-  if (x && x->rank != 4) return unsupported(c, "LRN is written for 4-D (NCHW) inputs only", "apply it to a 4-D tensor");
+  if (x && x->rank != 4)
+    return unsupported(c, "LRN is written for 4-D (NCHW) inputs only", "apply it to a 4-D tensor");
   return VERDICT_SUPPORTED;
 }
 
 /* On the MYRIAD list (StaticShapeNMS), but its stage is not written by blobc yet. */
 static Verdict rule_nms(Ctx *c) {
-  *c->reason = arena_strdup(c->g->arena, "'NonMaxSuppression' is on the MYRIAD layer list, but blobc cannot write its stage (StaticShapeNMS) yet");
-  *c->fix = arena_strdup(c->g->arena, "cut the graph before NMS and run it on the host (depthai's detection post-processing does), or compile the IR written beside the report with compile_tool");
+  *c->reason = arena_strdup(c->g->arena, "'NonMaxSuppression' is on the MYRIAD layer list, but "
+                                         "blobc cannot write its stage (StaticShapeNMS) yet");
+  *c->fix = arena_strdup(
+      c->g->arena,
+      "cut the graph before NMS and run it on the host (depthai's detection post-processing does), "
+      "or compile the IR written beside the report with compile_tool");
   return VERDICT_UNSUPPORTED;
 }
 
@@ -233,26 +346,33 @@ static Verdict rule_detection_output(Ctx *c) {
   const IrTensor *loc = in_t(c, 0), *conf = in_t(c, 1), *pri = in_t(c, 2);
   const IrDetectionParams *p = ir_detection_params(c->g, c->n);
   if (p->code_type < 1 || p->code_type > 3)
-    return unsupported(c, "DetectionOutput with an unknown code_type", "use caffe.PriorBoxParameter.CORNER, CENTER_SIZE or CORNER_SIZE");
+    return unsupported(c, "DetectionOutput with an unknown code_type",
+                       "use caffe.PriorBoxParameter.CORNER, CENTER_SIZE or CORNER_SIZE");
   if (!p->normalized)
     return unsupported(c, "DetectionOutput with normalized=0 priors is not written by blobc",
                        "export normalized priors (the SSD default)");
   if (c->n->n_inputs != 3)
-    return unsupported(c, "DetectionOutput with ARM inputs (5 inputs) is not written by blobc", "use the 3-input form");
+    return unsupported(c, "DetectionOutput with ARM inputs (5 inputs) is not written by blobc",
+                       "use the 3-input form");
   if ((loc && loc->rank != 2) || (conf && conf->rank != 2))
-    return unsupported(c, "DetectionOutput wants 2-D [N, P*4] locations and [N, P*classes] confidences",
-                       "flatten them before the layer, as the SSD exports do");
+    return unsupported(
+        c, "DetectionOutput wants 2-D [N, P*4] locations and [N, P*classes] confidences",
+        "flatten them before the layer, as the SSD exports do");
   if (pri && (!pri->data || pri->rank != 3))
     return unsupported(c, "DetectionOutput priors must be a constant [1, 2, P*4] (folded PriorBox)",
                        "give the network a static input shape so the priors fold");
   if (p->decrease_label_id && p->background_label_id != 0)
-    return unsupported(c, "decrease_label_id with a background label other than 0 is refused by MYRIAD",
-                       "set background_label_id to 0");
+    return unsupported(
+        c, "decrease_label_id with a background label other than 0 is refused by MYRIAD",
+        "set background_label_id to 0");
   return VERDICT_SUPPORTED;
 }
 
 static Verdict rule_instance_norm(Ctx *c) {
-  *c->reason = arena_strdup(c->g->arena, "lowered to ReduceMean, Power and ScaleShift stages with the model's eps (MYRIAD's own MVN adds eps outside the square root and fixes it at 1e-9, VPU.md known limitations)");
+  *c->reason = arena_strdup(
+      c->g->arena,
+      "lowered to ReduceMean, Power and ScaleShift stages with the model's eps (MYRIAD's own MVN "
+      "adds eps outside the square root and fixes it at 1e-9, VPU.md known limitations)");
   *c->fix = arena_strdup(c->g->arena, "none needed");
   return VERDICT_CONVERTED;
 }
@@ -287,26 +407,39 @@ static Verdict rule_rewrite(Ctx *c) {
   const char *r = NULL;
   switch (c->n->op) {
   case IR_OP_HARD_SIGMOID:
-    r = hswish_mul(c->g, c->n) >= 0 ? "x * HardSigmoid(x) (alpha 1/6, beta 1/2) rewritten as one HSwish stage"
-                                     : "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, 1]";
+    r = hswish_mul(c->g, c->n) >= 0
+            ? "x * HardSigmoid(x) (alpha 1/6, beta 1/2) rewritten as one HSwish stage"
+            : "HardSigmoid rewritten as ScaleShift (a Power stage: alpha * x + beta) + Clamp [0, "
+              "1]";
     break;
   case IR_OP_NEG: r = "Neg rewritten as Power (scale -1)"; break;
   case IR_OP_RECIPROCAL: r = "Reciprocal rewritten as Power (power -1)"; break;
   case IR_OP_DEPTH_TO_SPACE:
-    r = ir_block_params(c->g, c->n)->mode == IR_D2S_CRD ? "DepthToSpace (CRD) rewritten as Reshape + Permute + Reshape"
-                                                         : "DepthToSpace (DCR) rewritten as Reshape + Permute + Reshape";
+    r = ir_block_params(c->g, c->n)->mode == IR_D2S_CRD
+            ? "DepthToSpace (CRD) rewritten as Reshape + Permute + Reshape"
+            : "DepthToSpace (DCR) rewritten as Reshape + Permute + Reshape";
     break;
   case IR_OP_SPACE_TO_DEPTH: r = "SpaceToDepth rewritten as Reshape + Permute + Reshape"; break;
-  case IR_OP_LOG_SOFTMAX: r = "LogSoftmax rewritten as x - max - Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, ReduceSum, Log)"; break;
+  case IR_OP_LOG_SOFTMAX:
+    r = "LogSoftmax rewritten as x - max - Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, "
+        "ReduceSum, Log)";
+    break;
   case IR_OP_SELU: r = "Selu rewritten as Elu + Power (scale gamma)"; break;
   case IR_OP_CELU: r = "Celu rewritten as Power (1/alpha) + Elu + Power (alpha)"; break;
-  case IR_OP_SOFTSIGN: r = "Softsign rewritten as x * Power(1 + |x|, -1) (Power, Max, Power, Prod)"; break;
-  case IR_OP_THRESHOLDED_RELU: r = "ThresholdedRelu rewritten as Select(Greater(x, alpha), x, 0)"; break;
+  case IR_OP_SOFTSIGN:
+    r = "Softsign rewritten as x * Power(1 + |x|, -1) (Power, Max, Power, Prod)";
+    break;
+  case IR_OP_THRESHOLDED_RELU:
+    r = "ThresholdedRelu rewritten as Select(Greater(x, alpha), x, 0)";
+    break;
   case IR_OP_SHRINK: r = "Shrink rewritten as Greater, Less, Power and Select stages"; break;
   case IR_OP_REDUCE_L1: r = "ReduceL1 rewritten as ReduceSum(|x|) (Power, Max, ReduceSum)"; break;
   case IR_OP_REDUCE_L2: r = "ReduceL2 rewritten as Power(ReduceSum(x * x), 0.5)"; break;
   case IR_OP_REDUCE_SUM_SQUARE: r = "ReduceSumSquare rewritten as ReduceSum(x * x)"; break;
-  case IR_OP_REDUCE_LOG_SUM_EXP: r = "ReduceLogSumExp rewritten as max + Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, ReduceSum, Log, Sum)"; break;
+  case IR_OP_REDUCE_LOG_SUM_EXP:
+    r = "ReduceLogSumExp rewritten as max + Log(ReduceSum(Exp(x - max))) (ReduceMax, Sum, Exp, "
+        "ReduceSum, Log, Sum)";
+    break;
   default: UNREACHABLE();
   }
   *c->reason = arena_strdup(c->g->arena, r);
@@ -319,8 +452,9 @@ static Verdict rule_rewrite(Ctx *c) {
 /* Gelu: MYRIAD's Gelu stage has no parameter: it computes the erf form. */
 static Verdict rule_gelu(Ctx *c) {
   if (!ir_gelu_params(c->g, c->n)->tanh) return VERDICT_SUPPORTED;
-  *c->reason = arena_strdup(c->g->arena, "Gelu with the tanh approximation runs as the exact (erf) Gelu on MYRIAD (the "
-                                         "two differ by less than 0.0005)");
+  *c->reason = arena_strdup(
+      c->g->arena, "Gelu with the tanh approximation runs as the exact (erf) Gelu on MYRIAD (the "
+                   "two differ by less than 0.0005)");
   *c->fix = arena_strdup(c->g->arena, "none needed");
   return VERDICT_CONVERTED;
 }
@@ -332,7 +466,9 @@ static Verdict rule_round(Ctx *c) { return rule_integer_data(c); }
 /* GRN and NormalizeL2 are written for [N, C] .. [N, C, H, W] across channels. */
 static Verdict rule_grn(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  if (x && (x->rank < 2 || x->rank > 4)) return unsupported(c, "GRN is written for 2-D to 4-D inputs only", "apply it to an [N, C, H, W] tensor");
+  if (x && (x->rank < 2 || x->rank > 4))
+    return unsupported(c, "GRN is written for 2-D to 4-D inputs only",
+                       "apply it to an [N, C, H, W] tensor");
   return VERDICT_SUPPORTED;
 }
 
@@ -341,19 +477,27 @@ static Verdict rule_grn(Ctx *c) {
 static Verdict rule_normalize(Ctx *c) {
   const IrTensor *x = in_t(c, 0), *ax = in_t(c, 1);
   if (x && (x->rank < 2 || x->rank > 4))
-    return unsupported(c, "NormalizeL2 is written for 2-D to 4-D inputs only", "normalize an [N, C, H, W] tensor");
+    return unsupported(c, "NormalizeL2 is written for 2-D to 4-D inputs only",
+                       "normalize an [N, C, H, W] tensor");
   if (ax && ax->data) {
     int64_t a = ir_numel(ax) == 1 ? ir_const_i64(ax, 0) : -9;
     if (a < 0 && x && x->rank > 0) a += x->rank;
     if (a != 1)
-      return unsupported(c, "NormalizeL2 over axes other than the channels (across_spatial) is not supported on MYRIAD (VPU.md "
-                            "known limitations: only across_spatial = 0)", "normalize over axis 1 only");
+      return unsupported(c,
+                         "NormalizeL2 over axes other than the channels (across_spatial) is not "
+                         "supported on MYRIAD (VPU.md "
+                         "known limitations: only across_spatial = 0)",
+                         "normalize over axis 1 only");
   }
   float eps = ir_normalize_params(c->g, c->n)->eps;
   if (eps > 1e-6f) {
-    *c->reason = arena_printf(c->g->arena, "MYRIAD's Normalize uses eps 1e-9 whatever the model says (%g here; VPU.md known "
-                                           "limitations): results differ where the norm is below about sqrt(eps)", (double)eps);
-    *c->fix = arena_strdup(c->g->arena, "none needed unless inputs can be all zero across the channels");
+    *c->reason = arena_printf(
+        c->g->arena,
+        "MYRIAD's Normalize uses eps 1e-9 whatever the model says (%g here; VPU.md known "
+        "limitations): results differ where the norm is below about sqrt(eps)",
+        (double)eps);
+    *c->fix =
+        arena_strdup(c->g->arena, "none needed unless inputs can be all zero across the channels");
     return VERDICT_CONVERTED;
   }
   return VERDICT_SUPPORTED;
@@ -365,14 +509,17 @@ static Verdict rule_prior_box(Ctx *c) {
   const IrPriorBoxSsdParams *p = ir_prior_box_ssd_params(c->g, c->n);
   if (p->fixed_size.n || p->fixed_ratio.n || p->density.n)
     return unsupported(c, "PriorBox with fixed_size / fixed_ratio / density is not folded by blobc",
-                       "compile this model's IR (written beside the report) with compile_tool, or export the priors as a constant");
+                       "compile this model's IR (written beside the report) with compile_tool, or "
+                       "export the priors as a constant");
   return rule_dynamic(c);
 }
 
 /* CTCDecoder (ctc_decoder.cpp): only ctc_merge_repeated = 1 (VPU.md known limitations). */
 static Verdict rule_ctc(Ctx *c) {
   if (!ir_ctc_params(c->g, c->n)->merge_repeated)
-    return unsupported(c, "CTCGreedyDecoder with ctc_merge_repeated = 0 is not supported on MYRIAD (VPU.md known limitations)",
+    return unsupported(c,
+                       "CTCGreedyDecoder with ctc_merge_repeated = 0 is not supported on MYRIAD "
+                       "(VPU.md known limitations)",
                        "merge repeated classes (ctc_merge_repeated = 1), or decode on the host");
   return VERDICT_SUPPORTED;
 }
@@ -381,12 +528,16 @@ static Verdict rule_ctc(Ctx *c) {
  * outermost, i.e. the scatter runs along axis 0. */
 static Verdict rule_scatter_update(Ctx *c) {
   const IrTensor *x = in_t(c, 0), *ax = in_t(c, 3);
-  if (!ax || !ax->data) return unsupported(c, "ScatterUpdate axis is not a constant", "give the axis as a constant");
+  if (!ax || !ax->data)
+    return unsupported(c, "ScatterUpdate axis is not a constant", "give the axis as a constant");
   int64_t a = ir_const_i64(ax, 0);
   if (a < 0 && x) a += x->rank;
   if (a != 0)
-    return unsupported(c, "ScatterUpdate along an axis other than 0 is not supported on MYRIAD (its stage scatters along the "
-                          "outermost axis)", "transpose the axis to the front before the scatter and back after it");
+    return unsupported(c,
+                       "ScatterUpdate along an axis other than 0 is not supported on MYRIAD (its "
+                       "stage scatters along the "
+                       "outermost axis)",
+                       "transpose the axis to the front before the scatter and back after it");
   return VERDICT_SUPPORTED;
 }
 
@@ -394,8 +545,10 @@ static Verdict rule_scatter_update(Ctx *c) {
  * i.e. the average mode. */
 static Verdict rule_psroi(Ctx *c) {
   if (ir_roi_params(c->g, c->n)->bilinear)
-    return unsupported(c, "PSROIPooling in bilinear mode is not supported on MYRIAD (its stage pools averages only)",
-                       "use mode=average (R-FCN), or pool on the host");
+    return unsupported(
+        c,
+        "PSROIPooling in bilinear mode is not supported on MYRIAD (its stage pools averages only)",
+        "use mode=average (R-FCN), or pool on the host");
   return VERDICT_SUPPORTED;
 }
 
@@ -403,16 +556,20 @@ static Verdict rule_psroi(Ctx *c) {
 static Verdict rule_lstm(Ctx *c) {
   const IrLstmParams *p = ir_lstm_params(c->g, c->n);
   if (!p->default_activations || p->clip != 0)
-    return unsupported(c, "LSTMCell with activations other than sigmoid, tanh, tanh or with clip is not supported on MYRIAD "
-                          "(its LSTMCell stage has neither parameter)", "use the default activations and no clip, or run the cell on the host");
+    return unsupported(c,
+                       "LSTMCell with activations other than sigmoid, tanh, tanh or with clip is "
+                       "not supported on MYRIAD "
+                       "(its LSTMCell stage has neither parameter)",
+                       "use the default activations and no clip, or run the cell on the host");
   return VERDICT_SUPPORTED;
 }
 
 /* Proposal (proposal.cpp): MYRIAD's stage drops proposals scoring below 0.1 before its NMS
  * (pre_nms_thresh, a parameter the IR cannot set), which OpenVINO's specification does not. */
 static Verdict rule_proposal(Ctx *c) {
-  *c->reason = arena_strdup(c->g->arena, "MYRIAD's Proposal stage drops proposals scoring below 0.1 before NMS "
-                                         "(pre_nms_thresh 0.1, proposal.cpp), which OpenVINO's specification does not");
+  *c->reason = arena_strdup(
+      c->g->arena, "MYRIAD's Proposal stage drops proposals scoring below 0.1 before NMS "
+                   "(pre_nms_thresh 0.1, proposal.cpp), which OpenVINO's specification does not");
   *c->fix = arena_strdup(c->g->arena, "none needed unless low-scoring proposals matter");
   return VERDICT_CONVERTED;
 }
@@ -534,7 +691,6 @@ static Verdict rule_proposal(Ctx *c) {
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
-
 /* ---- judging a graph: root causes, blocked nodes, run-time parameters ---- */
 
 /* Inputs that must be constant for the stage to be written (weights, statistics, bounds, pads
@@ -586,7 +742,8 @@ static const char *feeding_inputs(const IrGraph *g, int t) {
     if (x->producer < 0 || x->data) continue;
     const IrNode *p = &g->nodes[x->producer];
     for (int k = 0; k < p->n_inputs; k++)
-      if (p->inputs[k] >= 0 && !seen[p->inputs[k]]) seen[p->inputs[k]] = 1, stack[sp++] = p->inputs[k];
+      if (p->inputs[k] >= 0 && !seen[p->inputs[k]])
+        seen[p->inputs[k]] = 1, stack[sp++] = p->inputs[k];
   }
   buf_put(&b, "", 1);
   const char *s = found ? arena_strdup(g->arena, (const char *)b.data) : NULL;
@@ -605,14 +762,21 @@ static Verdict runtime_params(Ctx *c, const int *origin) {
       if (t < 0 || ir_is_const(c->g, t) || (origin && origin[t] != ORIGIN_NONE)) continue;
       const IrTensor *x = &c->g->tensors[t];
       const char *from = feeding_inputs(c->g, t);
-      *c->reason = arena_printf(c->g->arena, "%s %s come%s from '%s' at run time: MYRIAD takes them as constants",
-                                c->n->op_type, PARAM_SLOTS[i].what, PARAM_SLOTS[i].plural ? "" : "s",
-                                x->name);
-      *c->fix = x->is_input ? arena_printf(c->g->arena, "freeze the input '%s' to its values (mo: --input %s->[...]), "
-                                                        "or export it as an initializer", x->name, x->name)
-              : from        ? arena_printf(c->g->arena, "freeze the input%s it is computed from (%s) to their values, "
-                                                        "or export it as an initializer", strchr(from, ',') ? "s" : "", from)
-                            : arena_strdup(c->g->arena, "freeze the input it is computed from, or export it as an initializer");
+      *c->reason = arena_printf(
+          c->g->arena, "%s %s come%s from '%s' at run time: MYRIAD takes them as constants",
+          c->n->op_type, PARAM_SLOTS[i].what, PARAM_SLOTS[i].plural ? "" : "s", x->name);
+      *c->fix =
+          x->is_input ? arena_printf(c->g->arena,
+                                     "freeze the input '%s' to its values (mo: --input %s->[...]), "
+                                     "or export it as an initializer",
+                                     x->name, x->name)
+          : from      ? arena_printf(c->g->arena,
+                                     "freeze the input%s it is computed from (%s) to their values, "
+                                          "or export it as an initializer",
+                                strchr(from, ',') ? "s" : "", from)
+                      : arena_strdup(
+                            c->g->arena,
+                            "freeze the input it is computed from, or export it as an initializer");
       return VERDICT_UNSUPPORTED;
     }
   }
@@ -623,13 +787,20 @@ static Verdict runtime_params(Ctx *c, const int *origin) {
 static Verdict own_verdict(Ctx *c, const int *origin) {
   const IrNode *n = c->n;
   if (n->dropped_inputs > 0) {
-    *c->reason = arena_printf(c->g->arena, "%s with %d inputs: blobc keeps at most %d inputs per node (a limit of blobc, not "
-                              "of the model or of MYRIAD)", n->op_type, n->n_inputs + n->dropped_inputs, IR_NODE_MAX_INPUTS);
-    *c->fix = arena_printf(c->g->arena, "split it into %ss of at most %d inputs joined by one more %s, or report the "
-                           "model to blobc", n->op_type, IR_NODE_MAX_INPUTS, n->op_type);
+    *c->reason = arena_printf(
+        c->g->arena,
+        "%s with %d inputs: blobc keeps at most %d inputs per node (a limit of blobc, not "
+        "of the model or of MYRIAD)",
+        n->op_type, n->n_inputs + n->dropped_inputs, IR_NODE_MAX_INPUTS);
+    *c->fix =
+        arena_printf(c->g->arena,
+                     "split it into %ss of at most %d inputs joined by one more %s, or report the "
+                     "model to blobc",
+                     n->op_type, IR_NODE_MAX_INPUTS, n->op_type);
     return VERDICT_UNSUPPORTED;
   }
-  if (n->op >= IR_OP_COUNT || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))) return rule_unknown(c);
+  if (n->op >= IR_OP_COUNT || (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx")))
+    return rule_unknown(c);
   Verdict v = runtime_params(c, origin);
   return v == VERDICT_UNSUPPORTED ? v : RULES[n->op](c);
 }
@@ -652,14 +823,21 @@ static bool has_unknown_output(const IrGraph *g, const IrNode *n) {
 static Verdict dynamic_input(Ctx *c, const IrTensor *in) {
   Arena *a = c->g->arena;
   const char *shape = ir_shape_str(a, in);
-  *c->reason = arena_printf(a, "input '%s' has a dynamic shape (%s), so this output's shape is not static: MYRIAD runs "
-                               "static shapes only", in->name, shape);
+  *c->reason = arena_printf(
+      a,
+      "input '%s' has a dynamic shape (%s), so this output's shape is not static: MYRIAD runs "
+      "static shapes only",
+      in->name, shape);
   if (c->opt && c->opt->shape_source == SHAPE_FROM_CLI)
-    *c->fix = arena_printf(a, "give '%s' a static shape with --input_shape [...] (its shape is %s: a size for each ?)",
-                           in->name, shape);
+    *c->fix = arena_printf(
+        a, "give '%s' a static shape with --input_shape [...] (its shape is %s: a size for each ?)",
+        in->name, shape);
   else
-    *c->fix = arena_printf(a, "give input '%s' a static shape in the manifest (shape: [...]; its shape is %s: a size for "
-                              "each ?)", in->name, shape);
+    *c->fix = arena_printf(
+        a,
+        "give input '%s' a static shape in the manifest (shape: [...]; its shape is %s: a size for "
+        "each ?)",
+        in->name, shape);
   return VERDICT_UNSUPPORTED;
 }
 
@@ -669,7 +847,8 @@ Verdict vpu_judge(const IrGraph *g, int node, const char **reason, const char **
   *reason = *fix = NULL;
   Verdict v = own_verdict(&c, NULL);
   if (v != VERDICT_UNSUPPORTED && has_unknown_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION)
-    return unsupported(&c, "output shape is not static: it depends on values known only at run time",
+    return unsupported(&c,
+                       "output shape is not static: it depends on values known only at run time",
                        "make the values it depends on constant (freeze the inputs they come from)");
   return v;
 }
@@ -699,7 +878,8 @@ void vpu_judge_graph(IrGraph *g, const CompileOptions *opt) {
     int up = upstream(g, n, origin);
     Ctx c = {g, n, &reason, &fix, opt};
     Verdict v = own_verdict(&c, origin);
-    bool dyn_out = has_unknown_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION, out_unknown = dyn_out;
+    bool dyn_out = has_unknown_output(g, n) && n->op != IR_OP_NON_MAX_SUPPRESSION,
+         out_unknown = dyn_out;
     for (int k = 0; k < n->n_outputs; k++)
       if (n->outputs[k] >= 0 && unknown_shape(&g->tensors[n->outputs[k]])) out_unknown = true;
     /* a verdict that does not depend on shapes stands; any other is only known with them */
@@ -755,4 +935,6 @@ Verdict vpu_rule_static(IrOp op, Arena *a, const char **reason) {
 }
 
 int vpu_listed_count(void) { return (int)(sizeof VPU_LISTED / sizeof VPU_LISTED[0]); }
-const char *vpu_listed_name(int i) { return i >= 0 && i < vpu_listed_count() ? VPU_LISTED[i] : NULL; }
+const char *vpu_listed_name(int i) {
+  return i >= 0 && i < vpu_listed_count() ? VPU_LISTED[i] : NULL;
+}

@@ -10,7 +10,6 @@
 #include "compiler/backend/blob_format.h"
 #include "detection.h"
 
-
 static int fail(X *x, const char *msg) {
   return err_set(x->err, ERR_BACKEND, "stage %u (%s): %s", x->stage, x->stage_name, msg);
 }
@@ -27,7 +26,8 @@ int bx__fail(BxCtx *x, const char *fmt, ...) {
 int bx__spend(BxCtx *x, uint64_t work) {
   x->work = x->work > UINT64_MAX - work ? UINT64_MAX : x->work + work;
   if (x->opts && x->opts->max_work && x->work > x->opts->max_work)
-    return bx__fail(x, "work limit of %llu operations exceeded", (unsigned long long)x->opts->max_work);
+    return bx__fail(x, "work limit of %llu operations exceeded",
+                    (unsigned long long)x->opts->max_work);
   return 0;
 }
 
@@ -53,7 +53,8 @@ static int view(X *x, const BlobBuffer *bb, V *v) {
   case BLOB_LOC_CMX: area = x->cmx, len = x->cmx_len; break;
   default: return fail(x, "buffer has no memory (location None)");
   }
-  if (!bb->shape.dims_known || !bb->shape.strides_known) return fail(x, "buffer shape is not static");
+  if (!bb->shape.dims_known || !bb->shape.strides_known)
+    return fail(x, "buffer shape is not static");
   v->dt = bb->shape.data_type;
   v->nd = bb->shape.num_dims;
   uint64_t end = (uint64_t)off + blob_dtype_size(v->dt), elems = 1;
@@ -78,11 +79,23 @@ static float ld(const V *v, const uint32_t *idx) {
   for (uint32_t i = 0; i < v->nd; i++) o += (size_t)idx[i] * v->s[i];
   const uint8_t *p = v->p + o;
   switch (v->dt) {
-  case BLOB_DT_FP16: { uint16_t h; memcpy(&h, p, 2); return fp16_to_f32(h); }
+  case BLOB_DT_FP16: {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return fp16_to_f32(h);
+  }
   case BLOB_DT_U8: return (float)p[0];
   case BLOB_DT_I8: return (float)(int8_t)p[0];
-  case BLOB_DT_S32: { int32_t i; memcpy(&i, p, 4); return (float)i; }
-  default: { float f; memcpy(&f, p, 4); return f; }
+  case BLOB_DT_S32: {
+    int32_t i;
+    memcpy(&i, p, 4);
+    return (float)i;
+  }
+  default: {
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+  }
   }
 }
 
@@ -103,7 +116,11 @@ static void st(const V *v, const uint32_t *idx, float f) {
   }
   case BLOB_DT_U8: p[0] = (uint8_t)(f < 0 ? 0 : f > 255 ? 255 : lrintf(f)); break;
   case BLOB_DT_I8: p[0] = (uint8_t)(int8_t)(f < -128 ? -128 : f > 127 ? 127 : lrintf(f)); break;
-  case BLOB_DT_S32: { int32_t i = (int32_t)lrintf(f); memcpy(p, &i, 4); break; }
+  case BLOB_DT_S32: {
+    int32_t i = (int32_t)lrintf(f);
+    memcpy(p, &i, 4);
+    break;
+  }
   default: memcpy(p, &f, 4); break;
   }
 }
@@ -140,29 +157,62 @@ static uint32_t u32_at(const uint8_t *p) { return rd_u32(p); }
 /* ---- elementwise families ---- */
 
 typedef float (*Unary)(float x, const float *prm);
-static float u_copy(float x, const float *p) { (void)p; return x; }
+static float u_copy(float x, const float *p) {
+  (void)p;
+  return x;
+}
 static float u_convert(float x, const float *p) { return x * p[0] + p[1]; }
 static float u_relu(float x, const float *p) { return x >= 0 ? x : x * p[0]; }
 static float u_clamp(float x, const float *p) { return x < p[0] ? p[0] : x > p[1] ? p[1] : x; }
-static float u_sigmoid(float x, const float *p) { (void)p; return 1.0f / (1.0f + expf(-x)); }
-static float u_tanh(float x, const float *p) { (void)p; return tanhf(x); }
+static float u_sigmoid(float x, const float *p) {
+  (void)p;
+  return 1.0f / (1.0f + expf(-x));
+}
+static float u_tanh(float x, const float *p) {
+  (void)p;
+  return tanhf(x);
+}
 static float u_elu(float x, const float *p) { return x >= 0 ? x : p[0] * (expf(x) - 1); }
-static float u_exp(float x, const float *p) { (void)p; return expf(x); }
-static float u_log(float x, const float *p) { (void)p; return logf(x); }
-static float u_floor(float x, const float *p) { (void)p; return floorf(x); }
-static float u_ceil(float x, const float *p) { (void)p; return ceilf(x); }
-static float u_hswish(float x, const float *p) { (void)p; float r = x + 3; r = r < 0 ? 0 : r > 6 ? 6 : r; return x * r / 6; }
+static float u_exp(float x, const float *p) {
+  (void)p;
+  return expf(x);
+}
+static float u_log(float x, const float *p) {
+  (void)p;
+  return logf(x);
+}
+static float u_floor(float x, const float *p) {
+  (void)p;
+  return floorf(x);
+}
+static float u_ceil(float x, const float *p) {
+  (void)p;
+  return ceilf(x);
+}
+static float u_hswish(float x, const float *p) {
+  (void)p;
+  float r = x + 3;
+  r = r < 0 ? 0 : r > 6 ? 6 : r;
+  return x * r / 6;
+}
 static float u_power(float x, const float *p) { return powf(p[0] + p[1] * x, p[2]); }
 /* issue 18: Erf (110), SoftPlus (134), Mish (131), Round (140, p[0] = RoundMode: 0 half to even,
  * 1 half away from zero) */
-static float u_erf(float x, const float *p) { (void)p; return erff(x); }
-static float u_softplus(float x, const float *p) { (void)p; return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+static float u_erf(float x, const float *p) {
+  (void)p;
+  return erff(x);
+}
+static float u_softplus(float x, const float *p) {
+  (void)p;
+  return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x));
+}
 static float u_mish(float x, const float *p) { return x * tanhf(u_softplus(x, p)); }
 static float u_round(float x, const float *p) { return p[0] != 0 ? roundf(x) : nearbyintf(x); }
 
 static int unary(X *x, const BlobStage *s, Unary f, const float *prm) {
   V a, y;
-  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
   if (count(&a) != count(&y)) return fail(x, "input and output sizes differ");
   uint32_t ia[BLOB_MAX_DIMS] = {0}, iy[BLOB_MAX_DIMS] = {0};
   do {
@@ -184,7 +234,8 @@ static int per_channel(X *x, const BlobStage *s) {
   bool shift = s->type == BLOB_STAGE_SCALE_SHIFT;
   if (shift && (s->num_buffers < 4 || view(x, &s->buffers[3], &v2) < 0)) return -1;
   uint32_t cd = channel_dim(&y), nc = dm(&y, cd);
-  if (count(&v1) < nc || (shift && count(&v2) < nc)) return fail(x, "per-channel vector is shorter than the channels");
+  if (count(&v1) < nc || (shift && count(&v2) < nc))
+    return fail(x, "per-channel vector is shorter than the channels");
   uint32_t idx[BLOB_MAX_DIMS] = {0};
   do {
     uint32_t c[BLOB_MAX_DIMS] = {idx[cd]};
@@ -240,8 +291,10 @@ static int eltwise(X *x, const BlobStage *s) {
     case BLOB_STAGE_GREATER: r = p > q; break;
     default: r = powf(p, q); break;
     }
-    if (post == BLOB_STAGE_CLAMP) r = r < lo ? lo : r > hi ? hi : r;
-    else if (post != -1 && r < 0) r *= slope;
+    if (post == BLOB_STAGE_CLAMP)
+      r = r < lo ? lo : r > hi ? hi : r;
+    else if (post != -1 && r < 0)
+      r *= slope;
     st(&y, iy, r);
   } while (next(iy, y.d, y.nd));
   return 0;
@@ -257,12 +310,14 @@ static int select_stage(X *x, const BlobStage *s) {
   for (int k = 0; k < 3; k++) {
     if (ops[k]->nd > y.nd) return fail(x, "operand rank above the output's");
     for (uint32_t i = 0; i < y.nd; i++)
-      if (dm(ops[k], i) != y.d[i] && dm(ops[k], i) != 1) return fail(x, "operands do not broadcast to the output");
+      if (dm(ops[k], i) != y.d[i] && dm(ops[k], i) != 1)
+        return fail(x, "operands do not broadcast to the output");
   }
   uint32_t iy[BLOB_MAX_DIMS] = {0}, j[3][BLOB_MAX_DIMS];
   do {
     for (int k = 0; k < 3; k++)
-      for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) j[k][i] = i < ops[k]->nd && ops[k]->d[i] > 1 ? iy[i] : 0;
+      for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++)
+        j[k][i] = i < ops[k]->nd && ops[k]->d[i] > 1 ? iy[i] : 0;
     st(&y, iy, ld(&c, j[0]) != 0 ? ld(&a, j[1]) : ld(&b, j[2]));
   } while (next(iy, y.d, y.nd));
   return 0;
@@ -272,8 +327,8 @@ static int select_stage(X *x, const BlobStage *s) {
  * the axis, then the indices' dims, then the data's above it. */
 static int gather(X *x, const BlobStage *s) {
   V a, y, ix;
-  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0 ||
-      view(x, &s->buffers[2], &ix) < 0)
+  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0 || view(x, &s->buffers[2], &ix) < 0)
     return -1;
   int32_t ax = (int32_t)u32_at(s->params);
   if (ax < 0 || (uint32_t)ax >= a.nd) return fail(x, "gather axis out of range");
@@ -281,7 +336,9 @@ static int gather(X *x, const BlobStage *s) {
   uint32_t ni = y.nd + 1 == a.nd && count(&ix) == 1 ? 0 : ix.nd;
   if (y.nd != a.nd - 1 + ni) return fail(x, "gather output rank differs from data + indices - 1");
   for (uint32_t i = 0; i < y.nd; i++) {
-    uint32_t want = i < (uint32_t)ax ? a.d[i] : i < (uint32_t)ax + ni ? ix.d[i - ax] : a.d[i - ni + 1];
+    uint32_t want = i < (uint32_t)ax        ? a.d[i]
+                    : i < (uint32_t)ax + ni ? ix.d[i - ax]
+                                            : a.d[i - ni + 1];
     if (y.d[i] != want) return fail(x, "gather output dims differ from data and indices");
   }
   uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ii[BLOB_MAX_DIMS] = {0};
@@ -291,7 +348,8 @@ static int gather(X *x, const BlobStage *s) {
     int64_t k = (int64_t)lrintf(fv);
     if (k < 0) k += a.d[ax];
     if (k < 0 || k >= a.d[ax]) return fail(x, "gather index out of range");
-    for (uint32_t i = 0; i < a.nd; i++) ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ni - 1];
+    for (uint32_t i = 0; i < a.nd; i++)
+      ia[i] = i < (uint32_t)ax ? iy[i] : i == (uint32_t)ax ? (uint32_t)k : iy[i + ni - 1];
     st(&y, iy, ld(&a, ia));
   } while (next(iy, y.d, y.nd));
   return 0;
@@ -312,26 +370,38 @@ static float *load_all(const V *v) {
 /* DetectionOutput (37): params as the blob writer packs them (detection_output.cpp). */
 static int detection_output(X *x, const BlobStage *s) {
   V l, c, p, y;
-  if (s->num_buffers < 4 || s->params_len < 76 || view(x, &s->buffers[0], &l) < 0 || view(x, &s->buffers[1], &c) < 0 ||
-      view(x, &s->buffers[2], &p) < 0 || view(x, &s->buffers[3], &y) < 0)
+  if (s->num_buffers < 4 || s->params_len < 76 || view(x, &s->buffers[0], &l) < 0 ||
+      view(x, &s->buffers[1], &c) < 0 || view(x, &s->buffers[2], &p) < 0 ||
+      view(x, &s->buffers[3], &y) < 0)
     return -1;
   const uint8_t *q = s->params;
-  DetParams dp = {.num_classes = (int32_t)u32_at(q), .share_location = u32_at(q + 4) != 0, .background = (int32_t)u32_at(q + 8),
-                  .nms_threshold = f32_at(q + 12), .top_k = (int32_t)u32_at(q + 16), .code_type = (int32_t)u32_at(q + 20),
-                  .keep_top_k = (int32_t)u32_at(q + 24), .confidence_threshold = f32_at(q + 28),
-                  .variance_encoded = u32_at(q + 32) != 0, .clip_before_nms = u32_at(q + 40) != 0,
-                  .clip_after_nms = u32_at(q + 44) != 0, .decrease_label_id = u32_at(q + 48) != 0};
+  DetParams dp = {.num_classes = (int32_t)u32_at(q),
+                  .share_location = u32_at(q + 4) != 0,
+                  .background = (int32_t)u32_at(q + 8),
+                  .nms_threshold = f32_at(q + 12),
+                  .top_k = (int32_t)u32_at(q + 16),
+                  .code_type = (int32_t)u32_at(q + 20),
+                  .keep_top_k = (int32_t)u32_at(q + 24),
+                  .confidence_threshold = f32_at(q + 28),
+                  .variance_encoded = u32_at(q + 32) != 0,
+                  .clip_before_nms = u32_at(q + 40) != 0,
+                  .clip_after_nms = u32_at(q + 44) != 0,
+                  .decrease_label_id = u32_at(q + 48) != 0};
   int32_t P = (int32_t)u32_at(q + 36), N = (int32_t)u32_at(q + 64);
   int64_t C = dp.num_classes, L = dp.share_location ? 1 : C;
-  if (C < 1 || P < 1 || N < 1 || C * P > (1 << 26) || u32_at(q + 72) != 0 || dp.code_type < 1 || dp.code_type > 3)
+  if (C < 1 || P < 1 || N < 1 || C * P > (1 << 26) || u32_at(q + 72) != 0 || dp.code_type < 1 ||
+      dp.code_type > 3)
     return fail(x, "bad DetectionOutput parameters");
-  if (count(&l) != (uint64_t)N * P * 4 * L || count(&c) != (uint64_t)N * P * C || count(&p) % ((uint64_t)P * 8) ||
-      count(&p) / ((uint64_t)P * 8) < 1 || y.nd < 1 || y.d[0] != 7)
+  if (count(&l) != (uint64_t)N * P * 4 * L || count(&c) != (uint64_t)N * P * C ||
+      count(&p) % ((uint64_t)P * 8) || count(&p) / ((uint64_t)P * 8) < 1 || y.nd < 1 || y.d[0] != 7)
     return fail(x, "DetectionOutput buffers do not match its parameters");
-  if (bx__spend(x, count(&c) * 32 + count(&y) * 64) < 0) return -1; /* sorts and NMS over the kept boxes */
-  float *fl = load_all(&l), *fc = load_all(&c), *fp = load_all(&p), *fo = calloc((size_t)count(&y) + 1, sizeof *fo);
+  if (bx__spend(x, count(&c) * 32 + count(&y) * 64) < 0)
+    return -1; /* sorts and NMS over the kept boxes */
+  float *fl = load_all(&l), *fc = load_all(&c), *fp = load_all(&p),
+        *fo = calloc((size_t)count(&y) + 1, sizeof *fo);
   int rc = fl && fc && fp && fo ? 0 : fail(x, "out of memory");
-  if (rc == 0 && det_output(&dp, N, P, fl, fc, fp, (int)(count(&p) / ((uint64_t)P * 8)), fo, (int64_t)(count(&y) / 7)) < 0)
+  if (rc == 0 && det_output(&dp, N, P, fl, fc, fp, (int)(count(&p) / ((uint64_t)P * 8)), fo,
+                            (int64_t)(count(&y) / 7)) < 0)
     rc = fail(x, "out of memory");
   if (rc == 0) {
     uint32_t idx[BLOB_MAX_DIMS] = {0};
@@ -360,13 +430,17 @@ static float wv(const uint16_t *w, size_t i) {
 
 static int conv(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 3 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 3 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
-  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8),
+           sy = u32_at(s->params + 12);
   int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
   uint32_t dx = u32_at(s->params + 24), dy = u32_at(s->params + 28);
-  if (!kx || !ky || !sx || !sy || !dx || !dy || kx > 64 || ky > 64) return fail(x, "bad kernel parameters");
-  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1), oc = dm(&y, 2), n = dm(&a, 3);
+  if (!kx || !ky || !sx || !sy || !dx || !dy || kx > 64 || ky > 64)
+    return fail(x, "bad kernel parameters");
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1),
+           oc = dm(&y, 2), n = dm(&a, 3);
   bool depth = s->type == BLOB_STAGE_DEPTH_CONV;
   if (depth && ic != oc) return fail(x, "depthwise conv with different channel counts");
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
@@ -382,11 +456,14 @@ static int conv(X *x, const BlobStage *s) {
           for (uint32_t i = depth ? o : 0; i < (depth ? o + 1 : ic); i++)
             for (uint32_t ty = 0; ty < ky; ty++)
               for (uint32_t tx = 0; tx < kx; tx++) {
-                int64_t iy = (int64_t)yy * sy - py + (int64_t)ty * dy, ix = (int64_t)xx * sx - px + (int64_t)tx * dx;
+                int64_t iy = (int64_t)yy * sy - py + (int64_t)ty * dy,
+                        ix = (int64_t)xx * sx - px + (int64_t)tx * dx;
                 if (iy < 0 || ix < 0 || iy >= ih || ix >= iw) continue;
                 size_t k = tx + (size_t)kx * ty;
                 /* layouts written by the blob writer (blob-stages.md §1.2) */
-                size_t at = depth ? o + (size_t)oc * k : one ? i + (size_t)ic * o : i + (size_t)ic * o + (size_t)ic * oc * k;
+                size_t at = depth ? o + (size_t)oc * k
+                            : one ? i + (size_t)ic * o
+                                  : i + (size_t)ic * o + (size_t)ic * oc * k;
                 uint32_t idx[4] = {(uint32_t)ix, (uint32_t)iy, i, b};
                 acc += ld(&a, idx) * wv(w, at);
               }
@@ -400,18 +477,23 @@ static int conv(X *x, const BlobStage *s) {
  * iy*sy - padTop + ky; weights as the blob writer lays them (flipped taps, OC x IC per tap). */
 static int deconv(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 3 || s->params_len < 24 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 3 || s->params_len < 24 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
-  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8),
+           sy = u32_at(s->params + 12);
   int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
   if (!kx || !ky || !sx || !sy || kx > 64 || ky > 64) return fail(x, "bad kernel parameters");
-  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1), oc = dm(&y, 2), n = dm(&a, 3);
+  uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ic = dm(&a, 2), ow = dm(&y, 0), oh = dm(&y, 1),
+           oc = dm(&y, 2), n = dm(&a, 3);
   bool depth = s->type == BLOB_STAGE_DEPTH_DECONV;
   if (depth && ic != oc) return fail(x, "depthwise deconvolution with different channel counts");
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
   const uint16_t *w = weights(x, &s->buffers[2], nw);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
-  if (bx__spend(x, (uint64_t)n * ic * ih * iw * K * (depth ? 1 : oc) + (uint64_t)n * oc * oh * ow) < 0) return -1;
+  if (bx__spend(x, (uint64_t)n * ic * ih * iw * K * (depth ? 1 : oc) + (uint64_t)n * oc * oh * ow) <
+      0)
+    return -1;
   size_t plane = (size_t)ow * oh;
   float *acc = calloc(plane * oc + 1, sizeof *acc);
   if (!acc) return fail(x, "out of memory");
@@ -446,7 +528,8 @@ static int deconv(X *x, const BlobStage *s) {
 
 static int fc(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
   uint32_t ic = a.d[0], oc = y.d[0], rows = (uint32_t)(count(&y) / oc);
   if (count(&a) != (uint64_t)ic * rows) return fail(x, "FC input and output rows differ");
   const uint16_t *w = weights(x, &s->buffers[2], (size_t)ic * oc);
@@ -467,9 +550,11 @@ static int fc(X *x, const BlobStage *s) {
 
 static int pool(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 28 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 28 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
-  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8), sy = u32_at(s->params + 12);
+  uint32_t kx = u32_at(s->params), ky = u32_at(s->params + 4), sx = u32_at(s->params + 8),
+           sy = u32_at(s->params + 12);
   int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
   bool exclude = u32_at(s->params + 24) != 0, avg = s->type == BLOB_STAGE_AVG_POOL;
   if (!kx || !ky || !sx || !sy) return fail(x, "bad pooling parameters");
@@ -492,8 +577,10 @@ static int pool(X *x, const BlobStage *s) {
         ii[0] = (uint32_t)ix;
         ii[1] = (uint32_t)iy;
         float v = ld(&a, ii);
-        if (avg) acc += v;
-        else if (v > acc) acc = v;
+        if (avg)
+          acc += v;
+        else if (v > acc)
+          acc = v;
         cnt++;
         total++;
       }
@@ -505,7 +592,8 @@ static int pool(X *x, const BlobStage *s) {
 
 static int softmax(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t ax = u32_at(s->params);
   if (ax >= a.nd || a.nd != y.nd) return fail(x, "softmax axis out of range");
@@ -535,12 +623,14 @@ static int softmax(X *x, const BlobStage *s) {
 
 static int permute(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 32 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t p[8];
   for (uint32_t m = 0; m < y.nd; m++) {
     p[m] = u32_at(s->params + 4 * m);
-    if (p[m] >= a.nd || a.d[p[m]] != y.d[m]) return fail(x, "permutation does not match the shapes");
+    if (p[m] >= a.nd || a.d[p[m]] != y.d[m])
+      return fail(x, "permutation does not match the shapes");
   }
   uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS] = {0};
   do {
@@ -553,10 +643,12 @@ static int permute(X *x, const BlobStage *s) {
 static int strided_slice(X *x, const BlobStage *s) {
   V a, vb, ve, vs, y;
   if (s->num_buffers < 5 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &vb) < 0 ||
-      view(x, &s->buffers[2], &ve) < 0 || view(x, &s->buffers[3], &vs) < 0 || view(x, &s->buffers[4], &y) < 0)
+      view(x, &s->buffers[2], &ve) < 0 || view(x, &s->buffers[3], &vs) < 0 ||
+      view(x, &s->buffers[4], &y) < 0)
     return -1;
   uint32_t r = a.nd, mask = s->params_len >= 4 ? u32_at(s->params) : 0;
-  if (count(&vb) < r || count(&vs) < r || y.nd != r) return fail(x, "begin/strides do not match the rank");
+  if (count(&vb) < r || count(&vs) < r || y.nd != r)
+    return fail(x, "begin/strides do not match the rank");
   int64_t beg[8], stp[8];
   for (uint32_t i = 0; i < r; i++) { /* i in IE order (major -> minor) */
     uint32_t k[1] = {i};
@@ -580,9 +672,11 @@ static int strided_slice(X *x, const BlobStage *s) {
 
 static int resample(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0) return -1;
+  if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+    return -1;
   bool linear = s->type == BLOB_STAGE_INTERP;
-  uint32_t ctm = linear ? (s->params_len >= 12 ? u32_at(s->params + 8) : 2) : (s->params_len >= 16 ? u32_at(s->params + 12) : 0);
+  uint32_t ctm = linear ? (s->params_len >= 12 ? u32_at(s->params + 8) : 2)
+                        : (s->params_len >= 16 ? u32_at(s->params + 12) : 0);
   uint32_t nm = !linear && s->params_len >= 20 ? u32_at(s->params + 16) : 0;
   bool align = linear && s->params_len >= 4 && u32_at(s->params) != 0;
   uint32_t iw = dm(&a, 0), ih = dm(&a, 1), ow = dm(&y, 0), oh = dm(&y, 1);
@@ -592,11 +686,16 @@ static int resample(X *x, const BlobStage *s) {
     uint32_t in_d[2] = {iw, ih}, out_d[2] = {ow, oh};
     for (int k = 0; k < 2; k++) {
       float scale = (float)in_d[k] / (float)out_d[k], o = (float)idx[k];
-      if (align || ctm == 4) src[k] = out_d[k] > 1 ? o * (float)(in_d[k] - 1) / (float)(out_d[k] - 1) : 0;
-      else if (ctm == 2) src[k] = o * scale; /* asymmetric */
-      else if (ctm == 3) src[k] = (o + 0.5f) * scale; /* tf_half_pixel_for_nn */
-      else if (ctm == 1 && out_d[k] <= 1) src[k] = 0;
-      else src[k] = (o + 0.5f) * scale - 0.5f; /* half_pixel, pytorch_half_pixel */
+      if (align || ctm == 4)
+        src[k] = out_d[k] > 1 ? o * (float)(in_d[k] - 1) / (float)(out_d[k] - 1) : 0;
+      else if (ctm == 2)
+        src[k] = o * scale; /* asymmetric */
+      else if (ctm == 3)
+        src[k] = (o + 0.5f) * scale; /* tf_half_pixel_for_nn */
+      else if (ctm == 1 && out_d[k] <= 1)
+        src[k] = 0;
+      else
+        src[k] = (o + 0.5f) * scale - 0.5f; /* half_pixel, pytorch_half_pixel */
     }
     uint32_t ii[BLOB_MAX_DIMS];
     memcpy(ii, idx, sizeof ii);
@@ -604,8 +703,11 @@ static int resample(X *x, const BlobStage *s) {
     if (!linear) {
       for (int k = 0; k < 2; k++) {
         float v = src[k];
-        float q = nm == 0 ? (v - floorf(v) == 0.5f ? floorf(v) : roundf(v)) : nm == 1 ? roundf(v) : nm == 2 ? floorf(v)
-                : nm == 3 ? ceilf(v) : floorf(v);
+        float q = nm == 0   ? (v - floorf(v) == 0.5f ? floorf(v) : roundf(v))
+                  : nm == 1 ? roundf(v)
+                  : nm == 2 ? floorf(v)
+                  : nm == 3 ? ceilf(v)
+                            : floorf(v);
         int64_t iq = (int64_t)q;
         if (iq < 0) iq = 0;
         if (iq >= in_d[k]) iq = in_d[k] - 1;
@@ -636,7 +738,8 @@ static int resample(X *x, const BlobStage *s) {
 
 static int pad(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 40 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 40 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t begin[4];
   for (int i = 0; i < 4; i++) begin[i] = u32_at(s->params + 8 * i);
@@ -648,9 +751,12 @@ static int pad(X *x, const BlobStage *s) {
     for (uint32_t m = 0; m < y.nd; m++) {
       int64_t v = (int64_t)iy[m] - (m < 4 ? begin[m] : 0), n = a.d[m];
       if (v < 0 || v >= n) {
-        if (mode == 0) inside = false;
-        else if (mode == 1) v = v < 0 ? 0 : n - 1;
-        else v = v < 0 ? -v : 2 * (n - 1) - v; /* reflect */
+        if (mode == 0)
+          inside = false;
+        else if (mode == 1)
+          v = v < 0 ? 0 : n - 1;
+        else
+          v = v < 0 ? -v : 2 * (n - 1) - v; /* reflect */
         if (v < 0 || v >= n) v = v < 0 ? 0 : n - 1;
       }
       ia[m] = (uint32_t)v;
@@ -679,7 +785,8 @@ static int s32_list(X *x, const BlobBuffer *bb, int32_t *v, uint32_t max) {
 static int reduce(X *x, const BlobStage *s) {
   V a, y;
   int32_t ax[BLOB_MAX_DIMS];
-  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 3 || s->params_len < 4 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   int na = s32_list(x, &s->buffers[2], ax, BLOB_MAX_DIMS);
   if (na < 0) return -1;
@@ -692,12 +799,16 @@ static int reduce(X *x, const BlobStage *s) {
   /* output index of every input index: reduced dims dropped (keep 0) or set to 0 (keep 1) */
   uint32_t ny = 0, kept[BLOB_MAX_DIMS];
   for (uint32_t m = 0; m < a.nd; m++) {
-    if (!((mask >> m) & 1)) kept[ny++] = m;
-    else if (keep) kept[ny++] = BLOB_MAX_DIMS; /* a reduced dim kept with size 1 */
+    if (!((mask >> m) & 1))
+      kept[ny++] = m;
+    else if (keep)
+      kept[ny++] = BLOB_MAX_DIMS; /* a reduced dim kept with size 1 */
   }
-  if (ny != y.nd && !(ny == 0 && count(&y) == 1)) return fail(x, "output rank does not match the reduction");
+  if (ny != y.nd && !(ny == 0 && count(&y) == 1))
+    return fail(x, "output rank does not match the reduction");
   for (uint32_t i = 0; i < ny && i < y.nd; i++)
-    if (y.d[i] != (kept[i] == BLOB_MAX_DIMS ? 1 : a.d[kept[i]])) return fail(x, "output dims do not match the reduction");
+    if (y.d[i] != (kept[i] == BLOB_MAX_DIMS ? 1 : a.d[kept[i]]))
+      return fail(x, "output dims do not match the reduction");
   uint64_t n = count(&y);
   double *acc = calloc(n ? n : 1, sizeof(double));
   if (!acc) return fail(x, "out of memory");
@@ -711,9 +822,12 @@ static int reduce(X *x, const BlobStage *s) {
       mul *= y.d[i];
     }
     float v = ld(&a, ia);
-    if (mx) acc[o] = v > acc[o] ? v : acc[o];
-    else if (mn) acc[o] = v < acc[o] ? v : acc[o];
-    else acc[o] += v;
+    if (mx)
+      acc[o] = v > acc[o] ? v : acc[o];
+    else if (mn)
+      acc[o] = v < acc[o] ? v : acc[o];
+    else
+      acc[o] += v;
   } while (next(ia, a.d, a.nd));
   uint64_t cnt = count(&a) / (n ? n : 1);
   uint32_t iy[BLOB_MAX_DIMS] = {0};
@@ -734,16 +848,20 @@ static int gemm(X *x, const BlobStage *s) {
   V a, b, c, y;
   if (s->params_len < 20 || s->num_buffers < 3) return fail(x, "GEMM params or buffers missing");
   float alpha = f32_at(s->params), beta = f32_at(s->params + 4);
-  bool three = u32_at(s->params + 8) != 0, ta = u32_at(s->params + 12) != 0, tb = u32_at(s->params + 16) != 0;
+  bool three = u32_at(s->params + 8) != 0, ta = u32_at(s->params + 12) != 0,
+       tb = u32_at(s->params + 16) != 0;
   if (s->num_buffers < (three ? 4u : 3u)) return fail(x, "GEMM buffers missing");
   if (view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &b) < 0 ||
       (three && view(x, &s->buffers[2], &c) < 0) || view(x, &s->buffers[three ? 3 : 2], &y) < 0)
     return -1;
-  if (a.nd < 2 || b.nd < 2 || y.nd < 2 || a.nd != y.nd || b.nd != y.nd) return fail(x, "GEMM operands must have the output's rank >= 2");
-  uint32_t m = ta ? a.d[0] : a.d[1], k = ta ? a.d[1] : a.d[0], kb = tb ? b.d[0] : b.d[1], nn = tb ? b.d[1] : b.d[0];
+  if (a.nd < 2 || b.nd < 2 || y.nd < 2 || a.nd != y.nd || b.nd != y.nd)
+    return fail(x, "GEMM operands must have the output's rank >= 2");
+  uint32_t m = ta ? a.d[0] : a.d[1], k = ta ? a.d[1] : a.d[0], kb = tb ? b.d[0] : b.d[1],
+           nn = tb ? b.d[1] : b.d[0];
   if (k != kb || y.d[1] != m || y.d[0] != nn) return fail(x, "GEMM shapes do not match");
   for (uint32_t i = 2; i < y.nd; i++)
-    if ((a.d[i] != y.d[i] && a.d[i] != 1) || (b.d[i] != y.d[i] && b.d[i] != 1)) return fail(x, "GEMM batch dims do not match");
+    if ((a.d[i] != y.d[i] && a.d[i] != 1) || (b.d[i] != y.d[i] && b.d[i] != 1))
+      return fail(x, "GEMM batch dims do not match");
   if (bx__spend(x, count(&y) * k) < 0) return -1;
   uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS], ic[BLOB_MAX_DIMS];
   do {
@@ -799,14 +917,18 @@ static int topk(X *x, const BlobStage *s) {
   bool hv = u32_at(s->params + 12) != 0, hi = u32_at(s->params + 16) != 0;
   if (s32_list(x, &s->buffers[1], kk, 1) != 1) return fail(x, "K must be one S32 value");
   if (s->num_buffers < 2u + hv + hi || (!hv && !hi)) return fail(x, "TopK outputs missing");
-  if ((hv && view(x, &s->buffers[2], &vo) < 0) || (hi && view(x, &s->buffers[hv ? 3 : 2], &io) < 0)) return -1;
-  if (ax >= a.nd || kk[0] < 1 || (uint32_t)kk[0] > a.d[ax]) return fail(x, "TopK axis or K out of range");
+  if ((hv && view(x, &s->buffers[2], &vo) < 0) || (hi && view(x, &s->buffers[hv ? 3 : 2], &io) < 0))
+    return -1;
+  if (ax >= a.nd || kk[0] < 1 || (uint32_t)kk[0] > a.d[ax])
+    return fail(x, "TopK axis or K out of range");
   uint32_t k = (uint32_t)kk[0];
   const V *o = hv ? &vo : &io;
-  if (o->nd != a.nd || (hv && hi && (io.nd != a.nd))) return fail(x, "TopK output rank differs from the input's");
+  if (o->nd != a.nd || (hv && hi && (io.nd != a.nd)))
+    return fail(x, "TopK output rank differs from the input's");
   for (uint32_t i = 0; i < a.nd; i++) {
     uint32_t want = i == ax ? k : a.d[i];
-    if (o->d[i] != want || (hv && hi && io.d[i] != want)) return fail(x, "TopK output dims do not match");
+    if (o->d[i] != want || (hv && hi && io.d[i] != want))
+      return fail(x, "TopK output dims do not match");
   }
   if (bx__spend(x, count(&a) * 32) < 0) return -1; /* a sort per row: n log n, log n <= 32 */
   KV *buf = malloc((size_t)a.d[ax] * sizeof(KV));
@@ -838,7 +960,8 @@ static int topk(X *x, const BlobStage *s) {
  * centred on c) ^ -beta; params u32 size, FP16 k, alpha, beta. */
 static int lrn(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 10 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 10 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t size = u32_at(s->params);
   uint16_t hk, ha, hb;
@@ -866,12 +989,14 @@ static int lrn(X *x, const BlobStage *s) {
 
 static int tile(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 8 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 8 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t ax = u32_at(s->params), tiles = u32_at(s->params + 4);
   if (ax >= a.nd || a.nd != y.nd) return fail(x, "tile axis out of range");
   for (uint32_t i = 0; i < a.nd; i++)
-    if (y.d[i] != (i == ax ? a.d[i] * tiles : a.d[i])) return fail(x, "tile output dims do not match");
+    if (y.d[i] != (i == ax ? a.d[i] * tiles : a.d[i]))
+      return fail(x, "tile output dims do not match");
   uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS];
   do {
     memcpy(ia, iy, sizeof ia);
@@ -888,18 +1013,22 @@ static int tile(X *x, const BlobStage *s) {
  * or per n over C, H, W when across_channels. across_width is not implemented (refused). */
 static int mvn(X *x, const BlobStage *s) {
   V a, y;
-  if (s->num_buffers < 2 || s->params_len < 12 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
+  if (s->num_buffers < 2 || s->params_len < 12 || view(x, &s->buffers[0], &a) < 0 ||
+      view(x, &s->buffers[1], &y) < 0)
     return -1;
   bool norm = u32_at(s->params) != 0, across = u32_at(s->params + 4) != 0;
   float eps = f32_at(s->params + (s->params_len >= 16 ? 12 : 8));
-  if (s->params_len >= 16 && u32_at(s->params + 8) != 0) return fail(x, "MVN across_width is not implemented");
-  if (a.nd != y.nd || a.nd < 2 || a.nd > 4) return fail(x, "MVN wants matching 2-D to 4-D input and output");
+  if (s->params_len >= 16 && u32_at(s->params + 8) != 0)
+    return fail(x, "MVN across_width is not implemented");
+  if (a.nd != y.nd || a.nd < 2 || a.nd > 4)
+    return fail(x, "MVN wants matching 2-D to 4-D input and output");
   for (uint32_t i = 0; i < a.nd; i++)
     if (a.d[i] != y.d[i]) return fail(x, "MVN input and output dims differ");
   /* group = the dims reduced together: W, H (and C when across) */
   uint32_t nred = a.nd >= 3 ? (across ? 3 : 2) : 1;
   if (nred > a.nd) nred = a.nd;
-  uint32_t outer[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1}, inner[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1};
+  uint32_t outer[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1},
+           inner[BLOB_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1};
   for (uint32_t i = 0; i < a.nd; i++) (i < nred ? inner : outer)[i] = a.d[i];
   uint64_t cnt = 1;
   for (uint32_t i = 0; i < nred; i++) cnt *= a.d[i];
@@ -927,20 +1056,63 @@ static int mvn(X *x, const BlobStage *s) {
 
 bool blob_exec_supports(uint32_t t) {
   switch (t) {
-  case BLOB_STAGE_COPY: case BLOB_STAGE_CONVERT: case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
-  case BLOB_STAGE_CLAMP: case BLOB_STAGE_SIGMOID: case BLOB_STAGE_TANH: case BLOB_STAGE_ELU: case BLOB_STAGE_EXP:
-  case BLOB_STAGE_LOG: case BLOB_STAGE_FLOOR: case BLOB_STAGE_CEILING: case BLOB_STAGE_HSWISH: case BLOB_STAGE_POWER:
-  case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
-  case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
-  case BLOB_STAGE_POW: case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: case BLOB_STAGE_FC:
-  case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: case BLOB_STAGE_SOFT_MAX:
-  case BLOB_STAGE_PERMUTE: case BLOB_STAGE_STRIDED_SLICE: case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP:
-  case BLOB_STAGE_PAD: case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM:
-  case BLOB_STAGE_GEMM: case BLOB_STAGE_TOP_K: case BLOB_STAGE_TILE: case BLOB_STAGE_LRN:
-  case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS:
-  case BLOB_STAGE_GREATER: case BLOB_STAGE_SELECT: case BLOB_STAGE_GATHER: case BLOB_STAGE_DETECTION_OUTPUT:
-  case BLOB_STAGE_MYRIAD_X_HW_OP: case BLOB_STAGE_MVN: return true;
-  case BLOB_STAGE_ERF: case BLOB_STAGE_SOFT_PLUS: case BLOB_STAGE_MISH: case BLOB_STAGE_ROUND: return true;
+  case BLOB_STAGE_COPY:
+  case BLOB_STAGE_CONVERT:
+  case BLOB_STAGE_RELU:
+  case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_CLAMP:
+  case BLOB_STAGE_SIGMOID:
+  case BLOB_STAGE_TANH:
+  case BLOB_STAGE_ELU:
+  case BLOB_STAGE_EXP:
+  case BLOB_STAGE_LOG:
+  case BLOB_STAGE_FLOOR:
+  case BLOB_STAGE_CEILING:
+  case BLOB_STAGE_HSWISH:
+  case BLOB_STAGE_POWER:
+  case BLOB_STAGE_BIAS:
+  case BLOB_STAGE_SCALE:
+  case BLOB_STAGE_SCALE_SHIFT:
+  case BLOB_STAGE_PRELU:
+  case BLOB_STAGE_SUM:
+  case BLOB_STAGE_PROD:
+  case BLOB_STAGE_DIV:
+  case BLOB_STAGE_MAX:
+  case BLOB_STAGE_MIN:
+  case BLOB_STAGE_POW:
+  case BLOB_STAGE_CONV:
+  case BLOB_STAGE_DEPTH_CONV:
+  case BLOB_STAGE_FC:
+  case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL:
+  case BLOB_STAGE_GLOBAL_MAX_POOL:
+  case BLOB_STAGE_SOFT_MAX:
+  case BLOB_STAGE_PERMUTE:
+  case BLOB_STAGE_STRIDED_SLICE:
+  case BLOB_STAGE_RESAMPLE:
+  case BLOB_STAGE_INTERP:
+  case BLOB_STAGE_PAD:
+  case BLOB_STAGE_REDUCE_MEAN:
+  case BLOB_STAGE_REDUCE_MAX:
+  case BLOB_STAGE_REDUCE_SUM:
+  case BLOB_STAGE_GEMM:
+  case BLOB_STAGE_TOP_K:
+  case BLOB_STAGE_TILE:
+  case BLOB_STAGE_LRN:
+  case BLOB_STAGE_DECONVOLUTION:
+  case BLOB_STAGE_DEPTH_DECONV:
+  case BLOB_STAGE_EQUAL:
+  case BLOB_STAGE_LESS:
+  case BLOB_STAGE_GREATER:
+  case BLOB_STAGE_SELECT:
+  case BLOB_STAGE_GATHER:
+  case BLOB_STAGE_DETECTION_OUTPUT:
+  case BLOB_STAGE_MYRIAD_X_HW_OP:
+  case BLOB_STAGE_MVN: return true;
+  case BLOB_STAGE_ERF:
+  case BLOB_STAGE_SOFT_PLUS:
+  case BLOB_STAGE_MISH:
+  case BLOB_STAGE_ROUND: return true;
   case BLOB_STAGE_REDUCE_MIN: return true;
   default: return bx__supports_ir(t);
   }
@@ -983,7 +1155,8 @@ static int dispatch(X *x, const BlobStage *s) {
     if (s->params_len < 8) return fail(x, "params too short");
     prm[0] = f32_at(p), prm[1] = f32_at(p + 4);
     return unary(x, s, u_convert, prm);
-  case BLOB_STAGE_RELU: case BLOB_STAGE_LEAKY_RELU:
+  case BLOB_STAGE_RELU:
+  case BLOB_STAGE_LEAKY_RELU:
     if (s->params_len < 8) return fail(x, "params too short");
     prm[0] = f32_at(p + 4);
     return unary(x, s, u_relu, prm);
@@ -991,9 +1164,7 @@ static int dispatch(X *x, const BlobStage *s) {
     if (s->params_len < 8) return fail(x, "params too short");
     prm[0] = f32_at(p), prm[1] = f32_at(p + 4);
     return unary(x, s, u_clamp, prm);
-  case BLOB_STAGE_ELU:
-    prm[0] = s->params_len >= 4 ? f32_at(p) : 1;
-    return unary(x, s, u_elu, prm);
+  case BLOB_STAGE_ELU: prm[0] = s->params_len >= 4 ? f32_at(p) : 1; return unary(x, s, u_elu, prm);
   case BLOB_STAGE_POWER:
     if (s->params_len < 12) return fail(x, "params too short");
     prm[0] = f32_at(p), prm[1] = f32_at(p + 4), prm[2] = f32_at(p + 8);
@@ -1012,28 +1183,44 @@ static int dispatch(X *x, const BlobStage *s) {
     if (s->params_len < 4) return fail(x, "params too short");
     prm[0] = (float)rd_u32(p);
     return unary(x, s, u_round, prm);
-  case BLOB_STAGE_BIAS: case BLOB_STAGE_SCALE: case BLOB_STAGE_SCALE_SHIFT: case BLOB_STAGE_PRELU:
-    return per_channel(x, s);
-  case BLOB_STAGE_SUM: case BLOB_STAGE_PROD: case BLOB_STAGE_DIV: case BLOB_STAGE_MAX: case BLOB_STAGE_MIN:
-  case BLOB_STAGE_POW: case BLOB_STAGE_EQUAL: case BLOB_STAGE_LESS: case BLOB_STAGE_GREATER: return eltwise(x, s);
+  case BLOB_STAGE_BIAS:
+  case BLOB_STAGE_SCALE:
+  case BLOB_STAGE_SCALE_SHIFT:
+  case BLOB_STAGE_PRELU: return per_channel(x, s);
+  case BLOB_STAGE_SUM:
+  case BLOB_STAGE_PROD:
+  case BLOB_STAGE_DIV:
+  case BLOB_STAGE_MAX:
+  case BLOB_STAGE_MIN:
+  case BLOB_STAGE_POW:
+  case BLOB_STAGE_EQUAL:
+  case BLOB_STAGE_LESS:
+  case BLOB_STAGE_GREATER: return eltwise(x, s);
   case BLOB_STAGE_SELECT: return select_stage(x, s);
   case BLOB_STAGE_GATHER: return gather(x, s);
   case BLOB_STAGE_DETECTION_OUTPUT: return detection_output(x, s);
-  case BLOB_STAGE_CONV: case BLOB_STAGE_DEPTH_CONV: return conv(x, s);
+  case BLOB_STAGE_CONV:
+  case BLOB_STAGE_DEPTH_CONV: return conv(x, s);
   case BLOB_STAGE_FC: return fc(x, s);
-  case BLOB_STAGE_MAX_POOL: case BLOB_STAGE_AVG_POOL: case BLOB_STAGE_GLOBAL_MAX_POOL: return pool(x, s);
+  case BLOB_STAGE_MAX_POOL:
+  case BLOB_STAGE_AVG_POOL:
+  case BLOB_STAGE_GLOBAL_MAX_POOL: return pool(x, s);
   case BLOB_STAGE_SOFT_MAX: return softmax(x, s);
   case BLOB_STAGE_PERMUTE: return permute(x, s);
   case BLOB_STAGE_STRIDED_SLICE: return strided_slice(x, s);
-  case BLOB_STAGE_RESAMPLE: case BLOB_STAGE_INTERP: return resample(x, s);
+  case BLOB_STAGE_RESAMPLE:
+  case BLOB_STAGE_INTERP: return resample(x, s);
   case BLOB_STAGE_PAD: return pad(x, s);
-  case BLOB_STAGE_REDUCE_MEAN: case BLOB_STAGE_REDUCE_MAX: case BLOB_STAGE_REDUCE_SUM: return reduce(x, s);
+  case BLOB_STAGE_REDUCE_MEAN:
+  case BLOB_STAGE_REDUCE_MAX:
+  case BLOB_STAGE_REDUCE_SUM: return reduce(x, s);
   case BLOB_STAGE_REDUCE_MIN: return reduce(x, s);
   case BLOB_STAGE_GEMM: return gemm(x, s);
   case BLOB_STAGE_TOP_K: return topk(x, s);
   case BLOB_STAGE_TILE: return tile(x, s);
   case BLOB_STAGE_LRN: return lrn(x, s);
-  case BLOB_STAGE_DECONVOLUTION: case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
+  case BLOB_STAGE_DECONVOLUTION:
+  case BLOB_STAGE_DEPTH_DECONV: return deconv(x, s);
   case BLOB_STAGE_MVN: return mvn(x, s);
   case BLOB_STAGE_MYRIAD_X_HW_OP: return hw_exec_stage(x, s);
   default: {
@@ -1055,7 +1242,8 @@ static int alloc_areas(X *x, const uint8_t *data, const BlobExecOpts *o) {
   x->cmx_len = (size_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
   uint64_t total = (uint64_t)x->cst_len + x->in_len + x->out_len + x->bss_len + x->cmx_len;
   if (o && o->max_memory && total > o->max_memory)
-    return err_set(x->err, ERR_OOM, "the blob's memory areas need %llu bytes, more than the limit of %llu",
+    return err_set(x->err, ERR_OOM,
+                   "the blob's memory areas need %llu bytes, more than the limit of %llu",
                    (unsigned long long)total, (unsigned long long)o->max_memory);
   x->cst = malloc(x->cst_len + 1);
   x->in = calloc(x->in_len + 1, 1);
@@ -1063,13 +1251,14 @@ static int alloc_areas(X *x, const uint8_t *data, const BlobExecOpts *o) {
   x->bss = calloc(x->bss_len + 1, 1);
   x->cmx = calloc(x->cmx_len + 1, 1);
   if (!x->cst || !x->in || !x->out || !x->bss || !x->cmx)
-    return err_set(x->err, ERR_OOM, "cannot allocate the blob's memory areas (%llu bytes)", (unsigned long long)total);
+    return err_set(x->err, ERR_OOM, "cannot allocate the blob's memory areas (%llu bytes)",
+                   (unsigned long long)total);
   memcpy(x->cst, data + b->base + b->hdr.const_section, x->cst_len);
   return 0;
 }
 
-int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs,
-                 const BlobExecOpts *opts, Err *err) {
+int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len,
+                 const void *const *inputs, const BlobExecOpts *opts, Err *err) {
   memset(run, 0, sizeof *run);
   if ((uint64_t)b->base + b->hdr.file_size > len || b->hdr.const_section > b->hdr.file_size)
     return err_set(err, ERR_BACKEND, "blob is shorter than its header says");
@@ -1078,8 +1267,10 @@ int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t le
   int rc = alloc_areas(&x, data, opts);
   for (uint32_t i = 0; rc == 0 && i < b->hdr.inputs_count; i++) {
     const BlobIo *io = &b->inputs[i];
-    if ((uint64_t)io->buffer_offset + io->byte_size > x.in_len) rc = err_set(err, ERR_BACKEND, "input %u outside the input buffer", i);
-    else memcpy(x.in + io->buffer_offset, inputs[i], io->byte_size);
+    if ((uint64_t)io->buffer_offset + io->byte_size > x.in_len)
+      rc = err_set(err, ERR_BACKEND, "input %u outside the input buffer", i);
+    else
+      memcpy(x.in + io->buffer_offset, inputs[i], io->byte_size);
   }
   BlobExecHook hook = opts ? opts->hook : NULL;
   for (uint32_t s = 0; rc == 0 && s < b->hdr.stages_count; s++) {
@@ -1111,11 +1302,13 @@ int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t le
   return 0;
 }
 
-int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err) {
+int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len,
+              const void *const *inputs, Err *err) {
   return blob_exec_ex(run, b, data, len, inputs, NULL, err);
 }
 
-int blob_exec_read(const BlobExecTap *tap, const BlobBuffer *bb, float **out, uint64_t *n, Err *err) {
+int blob_exec_read(const BlobExecTap *tap, const BlobBuffer *bb, float **out, uint64_t *n,
+                   Err *err) {
   BxCtx x = *tap; /* a private copy: failures go to err, the run's own context is left alone */
   x.err = err;
   x.run = NULL;

@@ -23,12 +23,12 @@
 #include "compiler/backend/blob_read.h"
 
 typedef struct {
-  uint8_t *outputs_area;   /* header outputs_size bytes */
-  uint8_t *out[64];        /* pointers into outputs_area, one per output (its ioBufferOffset) */
+  uint8_t *outputs_area; /* header outputs_size bytes */
+  uint8_t *out[64];      /* pointers into outputs_area, one per output (its ioBufferOffset) */
   int n_out;
   int n_stages_run;
-  float max_abs;           /* largest finite |value| any stage wrote */
-  uint64_t n_overflow;     /* finite results that became inf when stored as FP16 */
+  float max_abs;       /* largest finite |value| any stage wrote */
+  uint64_t n_overflow; /* finite results that became inf when stored as FP16 */
 } BlobRun;
 
 /* Inside a hook: the run's memory as it is at that moment (see blob_exec_read). */
@@ -46,14 +46,16 @@ typedef struct {
 
 /* inputs[i] holds input i's bytes (BlobIo.byte_size) in the blob's type and layout. v6 and v5
  * (inline shapes) blobs alike; MyriadXHwOp stages run on the CPU interpreter of hw_exec.c. */
-int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs, Err *err);
+int blob_exec(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len,
+              const void *const *inputs, Err *err);
 /* The same with limits and a per-stage hook (opts may be NULL). */
-int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len, const void *const *inputs,
-                 const BlobExecOpts *opts, Err *err);
+int blob_exec_ex(BlobRun *run, const BlobInfo *b, const uint8_t *data, size_t len,
+                 const void *const *inputs, const BlobExecOpts *opts, Err *err);
 /* Inside a hook: buffer bb's values (any buffer of any stage, e.g. the hooked stage's output) as
  * malloc'd floats in C order of its dims major -> minor (BlobShape.dims); *n = element count.
  * -1 with err when the buffer cannot be read (no memory, dynamic shape, outside its area). */
-int blob_exec_read(const BlobExecTap *tap, const BlobBuffer *bb, float **out, uint64_t *n, Err *err);
+int blob_exec_read(const BlobExecTap *tap, const BlobBuffer *bb, float **out, uint64_t *n,
+                   Err *err);
 void blob_run_free(BlobRun *run);
 /* True when blob_exec has a kernel for this stage type. */
 bool blob_exec_supports(uint32_t stage_type);

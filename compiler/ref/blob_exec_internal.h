@@ -61,7 +61,8 @@ float *bx__load_all(const V *v); /* elements in memory order (malloc'd), NULL wh
 
 /* blob_exec_ir.c: the stages of the OpenVINO IR layers of issue 18. */
 bool bx__supports_ir(uint32_t stage_type);
-int bx__run_ir(X *x, const BlobStage *s); /* 0, -1 (failed), or 1 when the type is not one of them */
+int bx__run_ir(X *x,
+               const BlobStage *s); /* 0, -1 (failed), or 1 when the type is not one of them */
 
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);

@@ -32,7 +32,8 @@ int blob_ie_dims(const BlobShape *s, int64_t *dims) {
 static void shape_str(char *buf, size_t size, const int64_t *d, int n) {
   size_t k = 0;
   buf[0] = 0;
-  for (int i = 0; i < n && k < size; i++) k += (size_t)snprintf(buf + k, size - k, i ? "x%lld" : "%lld", (long long)d[i]);
+  for (int i = 0; i < n && k < size; i++)
+    k += (size_t)snprintf(buf + k, size - k, i ? "x%lld" : "%lld", (long long)d[i]);
 }
 
 static void put_value(uint8_t *p, uint32_t dt, double v) {
@@ -82,7 +83,8 @@ static double get_value(const uint8_t *p, uint32_t dt) {
 /* Byte offset of every element of a tensor of rank n whose axis j sits at memory position
  * pos[j], walked in C order (last axis fastest); calls back with (element index, offset). */
 typedef void (*EachFn)(void *ctx, int64_t k, size_t off);
-static void each_element(const BlobShape *s, const uint32_t *pos, int n, const int64_t *dims, EachFn fn, void *ctx) {
+static void each_element(const BlobShape *s, const uint32_t *pos, int n, const int64_t *dims,
+                         EachFn fn, void *ctx) {
   int64_t idx[BLOB_MAX_DIMS] = {0}, total = 1;
   for (int j = 0; j < n; j++) total *= dims[j];
   for (int64_t k = 0; k < total; k++) {
@@ -111,8 +113,10 @@ static void put_one(void *ctx, int64_t k, size_t off) {
 static void get_one(void *ctx, int64_t k, size_t off) {
   Xfer *x = ctx;
   double v = get_value(x->base + off, x->dt);
-  if (x->o->f) x->o->f[k] = (float)v;
-  else x->o->i[k] = (int64_t)v;
+  if (x->o->f)
+    x->o->f[k] = (float)v;
+  else
+    x->o->i[k] = (int64_t)v;
 }
 
 /* How tensor t's axes map onto input io: IE order, an NHWC frame, or the input's memory order. */
@@ -147,13 +151,14 @@ static int feed_positions(const BlobIo *io, const BlobFeed *f, uint32_t *pos, Er
   char a[128], b[128];
   shape_str(a, sizeof a, f->t->dims, f->t->rank);
   shape_str(b, sizeof b, want, n);
-  return err_set(err, ERR_USAGE, "input '%s': the tensor is %s, the blob input is %s %s %s%s", io->name, a,
-                 blob_dtype_name(s->data_type) ? blob_dtype_name(s->data_type) : "?", s->order_name, b,
-                 f->image ? " (a frame is read as 1xHxWxC)" : "");
+  return err_set(err, ERR_USAGE, "input '%s': the tensor is %s, the blob input is %s %s %s%s",
+                 io->name, a, blob_dtype_name(s->data_type) ? blob_dtype_name(s->data_type) : "?",
+                 s->order_name, b, f->image ? " (a frame is read as 1xHxWxC)" : "");
 }
 
 /* The bytes of every input, in its type and layout; feeds matched by name, then by position. */
-static int make_inputs(uint8_t **bytes, const BlobInfo *b, const BlobFeed *feeds, int n_feeds, Err *err) {
+static int make_inputs(uint8_t **bytes, const BlobInfo *b, const BlobFeed *feeds, int n_feeds,
+                       Err *err) {
   uint32_t ni = b->hdr.inputs_count;
   int *which = calloc(ni + 1, sizeof *which);
   if (!which) return err_set(err, ERR_OOM, "out of memory");
@@ -168,17 +173,22 @@ static int make_inputs(uint8_t **bytes, const BlobInfo *b, const BlobFeed *feeds
       while (i < ni && which[i] >= 0) i++;
       if (i == ni) rc = err_set(err, ERR_USAGE, "more inputs given than the blob's %u", ni);
     }
-    if (rc == 0 && which[i] >= 0) rc = err_set(err, ERR_USAGE, "input '%s' is given twice", b->inputs[i].name);
+    if (rc == 0 && which[i] >= 0)
+      rc = err_set(err, ERR_USAGE, "input '%s' is given twice", b->inputs[i].name);
     if (rc == 0) which[i] = k;
   }
   for (uint32_t i = 0; rc == 0 && i < ni; i++) {
     const BlobIo *io = &b->inputs[i];
     uint32_t pos[BLOB_MAX_DIMS];
-    if (which[i] < 0) rc = err_set(err, ERR_USAGE, "no --input for blob input '%s'", io->name);
-    else if (!io->shape.dims_known || !io->shape.strides_known || !blob_dtype_size(io->shape.data_type))
+    if (which[i] < 0)
+      rc = err_set(err, ERR_USAGE, "no --input for blob input '%s'", io->name);
+    else if (!io->shape.dims_known || !io->shape.strides_known ||
+             !blob_dtype_size(io->shape.data_type))
       rc = err_set(err, ERR_BACKEND, "input '%s' has no static shape of a known type", io->name);
-    else if (feed_positions(io, &feeds[which[i]], pos, err) < 0) rc = -1;
-    else if (!(bytes[i] = calloc(io->byte_size + 1, 1))) rc = err_set(err, ERR_OOM, "out of memory");
+    else if (feed_positions(io, &feeds[which[i]], pos, err) < 0)
+      rc = -1;
+    else if (!(bytes[i] = calloc(io->byte_size + 1, 1)))
+      rc = err_set(err, ERR_OOM, "out of memory");
     else {
       Xfer x = {bytes[i], io->shape.data_type, feeds[which[i]].t, NULL};
       each_element(&io->shape, pos, (int)io->shape.num_dims, feeds[which[i]].t->dims, put_one, &x);
@@ -202,7 +212,10 @@ static int take_outputs(BlobResult *res, const BlobInfo *b, const BlobRun *run, 
     int r = ie_positions(&io->shape, pos);
     for (int j = 0; j < r; j++) dims[j] = io->shape.dims_raw[pos[j]];
     uint32_t dt = io->shape.data_type;
-    DType t = dt == BLOB_DT_S32 ? DT_I32 : dt == BLOB_DT_U8 ? DT_U8 : dt == BLOB_DT_I8 ? DT_I8 : DT_F32;
+    DType t = dt == BLOB_DT_S32  ? DT_I32
+              : dt == BLOB_DT_U8 ? DT_U8
+              : dt == BLOB_DT_I8 ? DT_I8
+                                 : DT_F32;
     if (!io->shape.dims_known || !io->shape.strides_known)
       return err_set(err, ERR_BACKEND, "output '%s' has no static shape", io->name);
     if (ref_tensor_alloc(&res->outputs[k], t, r, dims, err) < 0) return -1;
@@ -212,22 +225,25 @@ static int take_outputs(BlobResult *res, const BlobInfo *b, const BlobRun *run, 
   return 0;
 }
 
-int blob_run(BlobResult *res, const BlobInfo *b, const uint8_t *data, size_t len, const BlobFeed *feeds, int n_feeds,
-             const BlobExecOpts *opts, Err *err) {
+int blob_run(BlobResult *res, const BlobInfo *b, const uint8_t *data, size_t len,
+             const BlobFeed *feeds, int n_feeds, const BlobExecOpts *opts, Err *err) {
   memset(res, 0, sizeof *res);
   uint32_t ni = b->hdr.inputs_count;
-  for (uint32_t i = 0; i < ni; i++) /* extents are bounded by the input area (blob_check io-extent) */
+  for (uint32_t i = 0; i < ni;
+       i++) /* extents are bounded by the input area (blob_check io-extent) */
     if ((uint64_t)b->inputs[i].buffer_offset + b->inputs[i].byte_size > b->hdr.inputs_size)
       return err_set(err, ERR_BACKEND, "input '%s' runs past the input buffer", b->inputs[i].name);
   for (uint32_t i = 0; i < b->hdr.outputs_count; i++)
     if ((uint64_t)b->outputs[i].buffer_offset + b->outputs[i].byte_size > b->hdr.outputs_size)
-      return err_set(err, ERR_BACKEND, "output '%s' runs past the output buffer", b->outputs[i].name);
+      return err_set(err, ERR_BACKEND, "output '%s' runs past the output buffer",
+                     b->outputs[i].name);
   uint8_t **bytes = calloc(ni + 1, sizeof *bytes);
   if (!bytes) return err_set(err, ERR_OOM, "out of memory");
   BlobExecOpts dflt = {.max_work = BLOB_RUN_MAX_WORK};
   BlobRun run = {0};
   int rc = make_inputs(bytes, b, feeds, n_feeds, err);
-  if (rc == 0) rc = blob_exec_ex(&run, b, data, len, (const void *const *)bytes, opts ? opts : &dflt, err);
+  if (rc == 0)
+    rc = blob_exec_ex(&run, b, data, len, (const void *const *)bytes, opts ? opts : &dflt, err);
   if (rc == 0) rc = take_outputs(res, b, &run, err);
   if (rc == 0) {
     res->n_stages_run = run.n_stages_run;
@@ -241,8 +257,8 @@ int blob_run(BlobResult *res, const BlobInfo *b, const uint8_t *data, size_t len
   return rc;
 }
 
-int blob_run_file(BlobResult *res, const char *path, const BlobFeed *feeds, int n_feeds, const BlobExecOpts *opts,
-                  Err *err) {
+int blob_run_file(BlobResult *res, const char *path, const BlobFeed *feeds, int n_feeds,
+                  const BlobExecOpts *opts, Err *err) {
   memset(res, 0, sizeof *res);
   uint8_t *data = NULL;
   size_t len = 0;

@@ -48,11 +48,11 @@ typedef struct {
 
 /* Runs the parsed blob b (its bytes data[0..len)) on the feeds; fills *res on success (free with
  * blob_result_free), leaves it zeroed on failure. opts may be NULL (limit BLOB_RUN_MAX_WORK). */
-int blob_run(BlobResult *res, const BlobInfo *b, const uint8_t *data, size_t len, const BlobFeed *feeds, int n_feeds,
-             const BlobExecOpts *opts, Err *err);
+int blob_run(BlobResult *res, const BlobInfo *b, const uint8_t *data, size_t len,
+             const BlobFeed *feeds, int n_feeds, const BlobExecOpts *opts, Err *err);
 /* Reads and parses path, then blob_run. */
-int blob_run_file(BlobResult *res, const char *path, const BlobFeed *feeds, int n_feeds, const BlobExecOpts *opts,
-                  Err *err);
+int blob_run_file(BlobResult *res, const char *path, const BlobFeed *feeds, int n_feeds,
+                  const BlobExecOpts *opts, Err *err);
 void blob_result_free(BlobResult *res);
 
 /* IE-order dims of a blob tensor shape into dims (major -> minor); returns the rank. */

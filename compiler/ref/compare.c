@@ -35,8 +35,10 @@ int ref_compare(RefDiff *d, const RefTensor *a, const RefTensor *e, double tol, 
   double ss = 0, worst = -1, ae = 0, ee = 0;
   for (int64_t k = 0; k < d->n; k++) {
     double err;
-    if (d->exact) err = ref_get_i64(a, k) == ref_get_i64(e, k) ? 0 : INFINITY;
-    else err = elem_err(ref_get_f64(a, k), ref_get_f64(e, k));
+    if (d->exact)
+      err = ref_get_i64(a, k) == ref_get_i64(e, k) ? 0 : INFINITY;
+    else
+      err = elem_err(ref_get_f64(a, k), ref_get_f64(e, k));
     double base = fmax(fabs(ref_get_f64(e, k)), d->scale);
     double r = err == 0 ? 0 : base > 0 && isfinite(base) ? err / (REF_U16 * base) : INFINITY;
     if (err > d->max_abs) d->max_abs = err;
@@ -75,20 +77,52 @@ bool ref_trivial_passes(const RefTensor *e, double tol) {
   return zero_ok || mean_ok;
 }
 
-double ref_gain_fp16(int depth) { return REF_GAIN_FP16_BASE + REF_GAIN_FP16_LAYER * (depth < 1 ? 1 : depth); }
+double ref_gain_fp16(int depth) {
+  return REF_GAIN_FP16_BASE + REF_GAIN_FP16_LAYER * (depth < 1 ? 1 : depth);
+}
 
-double ref_tol_fp16(int depth) { return REF_TOL_FP16_BASE + REF_TOL_FP16_LAYER * (depth < 1 ? 1 : depth); }
+double ref_tol_fp16(int depth) {
+  return REF_TOL_FP16_BASE + REF_TOL_FP16_LAYER * (depth < 1 ? 1 : depth);
+}
 
 /* Ops whose FP16 output is one of their FP16 input values (no new rounding). */
 static bool moves_only(IrOp op) {
   switch (op) {
-  case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_TRANSPOSE: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
-  case IR_OP_CONCAT: case IR_OP_SLICE: case IR_OP_SPLIT: case IR_OP_IDENTITY: case IR_OP_DROPOUT: case IR_OP_GATHER:
-  case IR_OP_TILE: case IR_OP_EXPAND: case IR_OP_PAD: case IR_OP_MAX_POOL: case IR_OP_GLOBAL_MAX_POOL: case IR_OP_RELU:
-  case IR_OP_CLIP: case IR_OP_MAX: case IR_OP_MIN: case IR_OP_NEG: case IR_OP_ABS: case IR_OP_FLOOR: case IR_OP_CEIL:
-  case IR_OP_DEPTH_TO_SPACE: case IR_OP_SPACE_TO_DEPTH: case IR_OP_CAST: case IR_OP_SHAPE: case IR_OP_WHERE:
-  case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER: case IR_OP_ARGMAX: case IR_OP_TOPK: case IR_OP_REDUCE_MAX:
-    return true;
+  case IR_OP_RESHAPE:
+  case IR_OP_FLATTEN:
+  case IR_OP_TRANSPOSE:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE:
+  case IR_OP_CONCAT:
+  case IR_OP_SLICE:
+  case IR_OP_SPLIT:
+  case IR_OP_IDENTITY:
+  case IR_OP_DROPOUT:
+  case IR_OP_GATHER:
+  case IR_OP_TILE:
+  case IR_OP_EXPAND:
+  case IR_OP_PAD:
+  case IR_OP_MAX_POOL:
+  case IR_OP_GLOBAL_MAX_POOL:
+  case IR_OP_RELU:
+  case IR_OP_CLIP:
+  case IR_OP_MAX:
+  case IR_OP_MIN:
+  case IR_OP_NEG:
+  case IR_OP_ABS:
+  case IR_OP_FLOOR:
+  case IR_OP_CEIL:
+  case IR_OP_DEPTH_TO_SPACE:
+  case IR_OP_SPACE_TO_DEPTH:
+  case IR_OP_CAST:
+  case IR_OP_SHAPE:
+  case IR_OP_WHERE:
+  case IR_OP_EQUAL:
+  case IR_OP_LESS:
+  case IR_OP_GREATER:
+  case IR_OP_ARGMAX:
+  case IR_OP_TOPK:
+  case IR_OP_REDUCE_MAX: return true;
   default: return false;
   }
 }

@@ -37,12 +37,12 @@
 
 #include "ref.h"
 
-#define REF_U16 (1.0 / 2048.0) /* FP16 unit roundoff: 11 significant bits, round to nearest */
-#define REF_TOL_FP32 0.2
-#define REF_TOL_FP16_BASE 4.0
-#define REF_TOL_FP16_LAYER 5.0
-#define REF_GAIN_FP32 0.2
-#define REF_GAIN_FP16_BASE 0.5
+#define REF_U16             (1.0 / 2048.0) /* FP16 unit roundoff: 11 significant bits, round to nearest */
+#define REF_TOL_FP32        0.2
+#define REF_TOL_FP16_BASE   4.0
+#define REF_TOL_FP16_LAYER  5.0
+#define REF_GAIN_FP32       0.2
+#define REF_GAIN_FP16_BASE  0.5
 #define REF_GAIN_FP16_LAYER 0.8
 
 typedef struct {

@@ -22,7 +22,8 @@ static int by_label_then_prior(const void *a, const void *b) {
 }
 
 static float iou(const float *a, const float *b) {
-  float ix0 = fmaxf(a[0], b[0]), iy0 = fmaxf(a[1], b[1]), ix1 = fminf(a[2], b[2]), iy1 = fminf(a[3], b[3]);
+  float ix0 = fmaxf(a[0], b[0]), iy0 = fmaxf(a[1], b[1]), ix1 = fminf(a[2], b[2]),
+        iy1 = fminf(a[3], b[3]);
   if (ix1 <= ix0 || iy1 <= iy0) return 0.0f;
   float inter = (ix1 - ix0) * (iy1 - iy0);
   float aa = (a[2] - a[0]) * (a[3] - a[1]), ab = (b[2] - b[0]) * (b[3] - b[1]);
@@ -30,7 +31,8 @@ static float iou(const float *a, const float *b) {
   return u > 0.0f ? inter / u : 0.0f;
 }
 
-static void decode(const DetParams *dp, const float *pr, const float *var, const float *l, float *o) {
+static void decode(const DetParams *dp, const float *pr, const float *var, const float *l,
+                   float *o) {
   float v[4] = {1, 1, 1, 1};
   if (!dp->variance_encoded) memcpy(v, var, sizeof v);
   float pw = pr[2] - pr[0], ph = pr[3] - pr[1];
@@ -49,22 +51,24 @@ static void decode(const DetParams *dp, const float *pr, const float *var, const
     for (int k = 0; k < 4; k++) o[k] = fminf(fmaxf(o[k], 0.0f), 1.0f);
 }
 
-int det_output(const DetParams *dp, int n, int p, const float *loc, const float *conf, const float *priors,
-               int priors_batch, float *out, int64_t rows) {
+int det_output(const DetParams *dp, int n, int p, const float *loc, const float *conf,
+               const float *priors, int priors_batch, float *out, int64_t rows) {
   int C = dp->num_classes, L = dp->share_location ? 1 : C;
   float *boxes = malloc((size_t)L * p * 4 * sizeof *boxes + 1);
-  Cand *cand = malloc((size_t)p * sizeof *cand + 1), *kept = malloc((size_t)C * p * sizeof *kept + 1);
+  Cand *cand = malloc((size_t)p * sizeof *cand + 1),
+       *kept = malloc((size_t)C * p * sizeof *kept + 1);
   if (!boxes || !cand || !kept) {
     free(boxes), free(cand), free(kept);
     return -1;
   }
   int64_t row = 0;
   for (int b = 0; b < n; b++) {
-    const float *pr = priors + (size_t)(priors_batch > 1 ? b : 0) * 2 * p * 4, *var = pr + (size_t)p * 4;
+    const float *pr = priors + (size_t)(priors_batch > 1 ? b : 0) * 2 * p * 4,
+                *var = pr + (size_t)p * 4;
     for (int l = 0; l < L; l++)
       for (int i = 0; i < p; i++)
-        decode(dp, pr + (size_t)i * 4, var + (size_t)i * 4, loc + ((size_t)b * p * L + (size_t)i * L + l) * 4,
-               boxes + ((size_t)l * p + i) * 4);
+        decode(dp, pr + (size_t)i * 4, var + (size_t)i * 4,
+               loc + ((size_t)b * p * L + (size_t)i * L + l) * 4, boxes + ((size_t)l * p + i) * 4);
     int nk = 0;
     for (int c = 0; c < C; c++) {
       if (c == dp->background) continue;
@@ -80,7 +84,8 @@ int det_output(const DetParams *dp, int n, int p, const float *loc, const float 
       for (int k = 0; k < nc; k++) {
         bool keep = true;
         for (int j = first; j < nk && keep; j++)
-          keep = iou(bx + (size_t)cand[k].idx * 4, bx + (size_t)(kept[j].idx - c * p) * 4) <= dp->nms_threshold;
+          keep = iou(bx + (size_t)cand[k].idx * 4, bx + (size_t)(kept[j].idx - c * p) * 4) <=
+                 dp->nms_threshold;
         if (keep) kept[nk++] = (Cand){cand[k].score, c * p + cand[k].idx};
       }
     }
@@ -103,7 +108,8 @@ int det_output(const DetParams *dp, int n, int p, const float *loc, const float 
       o[0] = (float)b;
       o[1] = (float)(dp->decrease_label_id ? lab - 1 : lab);
       o[2] = kept[k].score;
-      for (int q = 0; q < 4; q++) o[3 + q] = dp->clip_after_nms ? fminf(fmaxf(bx[q], 0.0f), 1.0f) : bx[q];
+      for (int q = 0; q < 4; q++)
+        o[3 + q] = dp->clip_after_nms ? fminf(fmaxf(bx[q], 0.0f), 1.0f) : bx[q];
     }
   }
   if (row < rows) out[row * 7] = -1.0f;

@@ -17,7 +17,8 @@
 #include <stdint.h>
 
 typedef struct {
-  int num_classes, background, top_k, keep_top_k, code_type; /* code_type: 1 CORNER, 2 CENTER_SIZE, 3 CORNER_SIZE */
+  int num_classes, background, top_k, keep_top_k,
+      code_type; /* code_type: 1 CORNER, 2 CENTER_SIZE, 3 CORNER_SIZE */
   bool share_location, variance_encoded, clip_before_nms, clip_after_nms, decrease_label_id;
   float nms_threshold, confidence_threshold;
 } DetParams;
@@ -25,7 +26,7 @@ typedef struct {
 /* n images, p priors. loc [n][p * (share_location ? 1 : classes) * 4], conf [n][p * classes],
  * priors [priors_batch][2][p * 4] (priors_batch 1 or n); out [rows][7], zeroed by the caller.
  * Returns 0, or -1 when memory runs out. */
-int det_output(const DetParams *dp, int n, int p, const float *loc, const float *conf, const float *priors,
-               int priors_batch, float *out, int64_t rows);
+int det_output(const DetParams *dp, int n, int p, const float *loc, const float *conf,
+               const float *priors, int priors_batch, float *out, int64_t rows);
 
 #endif

@@ -85,8 +85,8 @@ static float hw_activate(const BlobHwOp *op, float v) {
 
 /* One plane (c, n) of a HW data buffer, padded: [PH][PW] with the input at (top, left); the
  * pads are zeros, or the nearest edge pixel when p->edge. */
-static void hw_padded_plane(float *dst, const BxView *v, const BlobHwDims *d, uint32_t c, uint32_t n,
-                            const BlobHwPad *p) {
+static void hw_padded_plane(float *dst, const BxView *v, const BlobHwDims *d, uint32_t c,
+                            uint32_t n, const BlobHwPad *p) {
   uint32_t pw = d->w + p->left + p->right, ph = d->h + p->top + p->bottom;
   for (uint32_t y = 0; y < ph; y++)
     for (uint32_t xx = 0; xx < pw; xx++) {
@@ -112,7 +112,8 @@ static int hw_views(BxCtx *x, const BlobStage *st, const BlobHwOp *op, HwBufs *h
   memset(h, 0, sizeof *h);
   blob_hw_dims(&st->buffers[op->input_ind], &h->di);
   blob_hw_dims(&st->buffers[op->output_ind], &h->dout);
-  if (bx__view(x, &st->buffers[op->input_ind], &h->in) < 0 || bx__view(x, &st->buffers[op->output_ind], &h->out) < 0)
+  if (bx__view(x, &st->buffers[op->input_ind], &h->in) < 0 ||
+      bx__view(x, &st->buffers[op->output_ind], &h->out) < 0)
     return -1;
   if (op->coeffs_ind >= 0 && bx__view(x, &st->buffers[op->coeffs_ind], &h->w) < 0) return -1;
   h->have_b = op->biases_ind >= 0 && op->op_type != BLOB_HW_OP_POOL;
@@ -123,8 +124,8 @@ static int hw_views(BxCtx *x, const BlobStage *st, const BlobHwOp *op, HwBufs *h
 }
 
 /* acc[ch][cw] += w * padded[(oy * stride + ty)][(ox * stride + tx)] for one input plane. */
-static void hw_conv_plane(float *acc, const float *plane, uint32_t pw, uint32_t cw, uint32_t ch, uint32_t stride,
-                          uint32_t tx, uint32_t ty, float w) {
+static void hw_conv_plane(float *acc, const float *plane, uint32_t pw, uint32_t cw, uint32_t ch,
+                          uint32_t stride, uint32_t tx, uint32_t ty, float w) {
   for (uint32_t oy = 0; oy < ch; oy++) {
     const float *row = plane + (size_t)(oy * stride + ty) * pw + tx;
     float *a = acc + (size_t)oy * cw;
@@ -136,8 +137,8 @@ static void hw_conv_plane(float *acc, const float *plane, uint32_t pw, uint32_t 
 }
 
 /* Stores one finished output channel: bias, scale, activation, then CONV_POOL's max pool. */
-static void hw_conv_store(const HwBufs *h, const BlobHwOp *op, float *acc, uint32_t cw, uint32_t ch, uint32_t oc,
-                          uint32_t n) {
+static void hw_conv_store(const HwBufs *h, const BlobHwOp *op, float *acc, uint32_t cw, uint32_t ch,
+                          uint32_t oc, uint32_t n) {
   float bias = hw_vec(&h->b, h->have_b, oc, 0), scale = hw_vec(&h->s, h->have_s, oc, 1);
   for (size_t i = 0; i < (size_t)cw * ch; i++) acc[i] = hw_activate(op, (acc[i] + bias) * scale);
   if (op->op_type != BLOB_HW_OP_CONV_POOL) {
@@ -167,10 +168,12 @@ static int hw_conv(BxCtx *x, const BlobStage *st, const BlobHwOp *op) {
   uint32_t pw = h.di.w + p.left + p.right, ph = h.di.h + p.top + p.bottom;
   uint32_t cw = (pw - kx) / sd + 1, ch = (ph - ky) / sd + 1; /* blob_hw_op_check: the kernel fits */
   uint64_t macs = (uint64_t)h.di.n * op->out_num_chans * cw * ch * h.di.c * taps;
-  uint64_t loads = (uint64_t)h.di.n * h.di.c * pw * ph + (uint64_t)op->out_num_chans * h.di.c * taps;
+  uint64_t loads =
+      (uint64_t)h.di.n * h.di.c * pw * ph + (uint64_t)op->out_num_chans * h.di.c * taps;
   if (bx__spend(x, macs + loads) < 0) return -1;
   size_t plane = (size_t)pw * ph;
-  float *in = malloc(plane * h.di.c * sizeof *in + 1), *acc = malloc((size_t)cw * ch * sizeof *acc + 1);
+  float *in = malloc(plane * h.di.c * sizeof *in + 1),
+        *acc = malloc((size_t)cw * ch * sizeof *acc + 1);
   float *w = malloc((size_t)h.di.c * taps * sizeof *w + 1);
   int rc = in && acc && w ? 0 : bx__fail(x, "out of memory");
   for (uint32_t n = 0; rc == 0 && n < h.di.n; n++) {
@@ -201,7 +204,8 @@ static int hw_pool(BxCtx *x, const BlobStage *st, const BlobHwOp *op) {
   uint32_t kx = op->kernel_width, ky = op->kernel_height, sd = op->kernel_stride;
   uint32_t pw = h.di.w + p.left + p.right, ph = h.di.h + p.top + p.bottom;
   bool avg = op->pool_type == BLOB_HW_POOL_AVERAGE;
-  if (bx__spend(x, (uint64_t)op->out_num_chans * ((uint64_t)pw * ph + (uint64_t)h.dout.w * h.dout.h * kx * ky)) < 0)
+  if (bx__spend(x, (uint64_t)op->out_num_chans *
+                       ((uint64_t)pw * ph + (uint64_t)h.dout.w * h.dout.h * kx * ky)) < 0)
     return -1;
   float *plane = malloc((size_t)pw * ph * sizeof *plane + 1);
   if (!plane) return bx__fail(x, "out of memory");
@@ -237,7 +241,8 @@ static int hw_fc(BxCtx *x, const BlobStage *st, const BlobHwOp *op, HwFcAcc *fa)
   uint32_t ocx = 8 * h.w.d[3], o_end = op->fc_output_offset + op->fc_output_num;
   uint32_t i_end = op->fc_input_offset + op->fc_input_num;
   if (o_end > ocx) o_end = ocx;
-  if (bx__spend(x, (uint64_t)h.di.n * (o_end - op->fc_output_offset) * op->fc_input_num) < 0) return -1;
+  if (bx__spend(x, (uint64_t)h.di.n * (o_end - op->fc_output_offset) * op->fc_input_num) < 0)
+    return -1;
   size_t need = (size_t)h.di.n * ocx;
   if (!fa->acc || fa->len < need) {
     float *na = realloc(fa->acc, need * sizeof *na + 1);
@@ -279,14 +284,20 @@ int hw_exec_stage(BxCtx *x, const BlobStage *s) {
   for (uint32_t k = 0; rc == 0 && k < s->num_hw_ops; k++) {
     char why[400];
     const BlobHwOp *op = &s->hw_ops[k];
-    if (blob_hw_op_check(s, k, why, sizeof why) < 0) rc = bx__fail(x, "%s", why);
+    if (blob_hw_op_check(s, k, why, sizeof why) < 0)
+      rc = bx__fail(x, "%s", why);
     else if (fa.open && op->op_type != BLOB_HW_OP_FC)
       rc = bx__fail(x, "op %u: an FC op with fcAccum 1 is followed by a non-FC op", k);
-    else if (op->op_type == BLOB_HW_OP_POOL) rc = hw_pool(x, s, op);
-    else if (op->op_type == BLOB_HW_OP_FC) rc = hw_fc(x, s, op, &fa);
-    else rc = hw_conv(x, s, op);
+    else if (op->op_type == BLOB_HW_OP_POOL)
+      rc = hw_pool(x, s, op);
+    else if (op->op_type == BLOB_HW_OP_FC)
+      rc = hw_fc(x, s, op, &fa);
+    else
+      rc = hw_conv(x, s, op);
   }
-  if (rc == 0 && fa.open) rc = bx__fail(x, "op %u: the last FC op has fcAccum 1 (its sums are never stored)", s->num_hw_ops - 1);
+  if (rc == 0 && fa.open)
+    rc = bx__fail(x, "op %u: the last FC op has fcAccum 1 (its sums are never stored)",
+                  s->num_hw_ops - 1);
   free(fa.acc);
   return rc;
 }

@@ -24,12 +24,14 @@ bool ref_is_float_dtype(DType dt) { return dt == DT_F32 || dt == DT_F16 || dt ==
 int ref_tensor_alloc(RefTensor *t, DType dt, int rank, const int64_t *dims, Err *err) {
   memset(t, 0, sizeof *t);
   if (dt == DT_UNDEF || dt == DT_STRING || dt >= DT_COUNT)
-    return err_set(err, ERR_UNSUPPORTED_OP, "tensors of type %s cannot be computed", dtype_name(dt));
+    return err_set(err, ERR_UNSUPPORTED_OP, "tensors of type %s cannot be computed",
+                   dtype_name(dt));
   if (rank < 0 || rank > IR_MAX_DIMS)
     return err_set(err, ERR_SHAPE, "rank %d is over the limit of %d", rank, IR_MAX_DIMS);
   int64_t n = 1;
   for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return err_set(err, ERR_SHAPE, "dim %d is negative (%lld)", i, (long long)dims[i]);
+    if (dims[i] < 0)
+      return err_set(err, ERR_SHAPE, "dim %d is negative (%lld)", i, (long long)dims[i]);
     if (__builtin_mul_overflow(n, dims[i], &n) || n > REF_MAX_NUMEL)
       return err_set(err, ERR_OOM, "tensor of more than %lld elements", (long long)REF_MAX_NUMEL);
   }
@@ -37,8 +39,10 @@ int ref_tensor_alloc(RefTensor *t, DType dt, int rank, const int64_t *dims, Err 
   t->rank = rank;
   if (rank) memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
   size_t cnt = n ? (size_t)n : 1;
-  if (ref_is_float_dtype(dt)) t->f = calloc(cnt, sizeof *t->f);
-  else t->i = calloc(cnt, sizeof *t->i);
+  if (ref_is_float_dtype(dt))
+    t->f = calloc(cnt, sizeof *t->f);
+  else
+    t->i = calloc(cnt, sizeof *t->i);
   if (!t->f && !t->i) {
     memset(t, 0, sizeof *t);
     return err_set(err, ERR_OOM, "out of memory for a tensor of %lld elements", (long long)n);
@@ -49,8 +53,10 @@ int ref_tensor_alloc(RefTensor *t, DType dt, int rank, const int64_t *dims, Err 
 int ref_tensor_copy(RefTensor *dst, const RefTensor *src, Err *err) {
   if (ref_tensor_alloc(dst, src->dtype, src->rank, src->dims, err) < 0) return -1;
   size_t n = (size_t)ref_numel(src);
-  if (dst->f) memcpy(dst->f, src->f, n * sizeof *dst->f);
-  else memcpy(dst->i, src->i, n * sizeof *dst->i);
+  if (dst->f)
+    memcpy(dst->f, src->f, n * sizeof *dst->f);
+  else
+    memcpy(dst->i, src->i, n * sizeof *dst->i);
   return 0;
 }
 
@@ -67,7 +73,9 @@ void ref_tensors_free(RefTensor *ts, int n) {
   free(ts);
 }
 
-double ref_get_f64(const RefTensor *t, int64_t k) { return t->f ? (double)t->f[k] : (double)t->i[k]; }
+double ref_get_f64(const RefTensor *t, int64_t k) {
+  return t->f ? (double)t->f[k] : (double)t->i[k];
+}
 
 int64_t ref_get_i64(const RefTensor *t, int64_t k) {
   if (t->i) return t->i[k];
@@ -93,7 +101,10 @@ static int64_t wrap_int(DType dt, int64_t v) {
 }
 
 void ref_set_i64(RefTensor *t, int64_t k, int64_t v) {
-  if (t->i) { t->i[k] = wrap_int(t->dtype, v); return; }
+  if (t->i) {
+    t->i[k] = wrap_int(t->dtype, v);
+    return;
+  }
   float f = (float)v;
   t->f[k] = t->dtype == DT_F16 ? fp16_to_f32(fp16_from_f32(f)) : f;
 }
@@ -104,7 +115,10 @@ void ref_set_f64(RefTensor *t, int64_t k, double v) {
     t->f[k] = t->dtype == DT_F16 ? fp16_to_f32(fp16_from_f32(f)) : f;
     return;
   }
-  if (t->dtype == DT_BOOL) { t->i[k] = v != 0; return; }
+  if (t->dtype == DT_BOOL) {
+    t->i[k] = v != 0;
+    return;
+  }
   int64_t iv = 0;
   if (v == v) iv = v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
   t->i[k] = wrap_int(t->dtype, iv);
@@ -165,19 +179,23 @@ const RefTensor *ref__need(RefNode *x, int k) {
 int ref__ints(RefNode *x, int k, const char *attr, IrInts av, int64_t *out, int max) {
   if (k < x->n_in && x->in[k]) {
     int64_t n = ref_numel(x->in[k]);
-    if (n > max) return ref__fail(x, ERR_SHAPE, "input %d has %lld values, at most %d are supported", k + 1,
-                                  (long long)n, max);
+    if (n > max)
+      return ref__fail(x, ERR_SHAPE, "input %d has %lld values, at most %d are supported", k + 1,
+                       (long long)n, max);
     for (int64_t i = 0; i < n; i++) out[i] = ref_get_i64(x->in[k], i);
     return (int)n;
   }
   if (!attr) return 0;
   int c = ir_ints_copy(av, out, max);
-  if (c > max) return ref__fail(x, ERR_SHAPE, "attribute %s has %d values, at most %d are supported", attr, c, max);
+  if (c > max)
+    return ref__fail(x, ERR_SHAPE, "attribute %s has %d values, at most %d are supported", attr, c,
+                     max);
   return c;
 }
 
 int ref__axis(RefNode *x, int64_t a, int r) {
-  if (a < -r || a >= r) return ref__fail(x, ERR_SHAPE, "axis %lld is out of range for rank %d", (long long)a, r);
+  if (a < -r || a >= r)
+    return ref__fail(x, ERR_SHAPE, "axis %lld is out of range for rank %d", (long long)a, r);
   return (int)(a < 0 ? a + r : a);
 }
 
@@ -203,10 +221,14 @@ void ref__iter_next(RefIter *it) {
 }
 
 void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk) {
-  if (dst->f && src->f) dst->f[dk] = src->f[sk];
-  else if (dst->i && src->i) dst->i[dk] = src->i[sk];
-  else if (dst->f) ref_set_f64(dst, dk, ref_get_f64(src, sk));
-  else ref_set_i64(dst, dk, ref_get_i64(src, sk));
+  if (dst->f && src->f)
+    dst->f[dk] = src->f[sk];
+  else if (dst->i && src->i)
+    dst->i[dk] = src->i[sk];
+  else if (dst->f)
+    ref_set_f64(dst, dk, ref_get_f64(src, sk));
+  else
+    ref_set_i64(dst, dk, ref_get_i64(src, sk));
 }
 
 /* ---- the kernel table ---- */
@@ -336,7 +358,7 @@ typedef struct {
   RefMode mode;
   RefTensor *val; /* per graph tensor */
   bool *have;
-  int *uses;      /* remaining live readers; graph outputs are never released */
+  int *uses;           /* remaining live readers; graph outputs are never released */
   RefObserver observe; /* NULL, or called after each node (ref_run_observed) */
   void *ctx;
   Err *err;
@@ -355,8 +377,10 @@ static int import_const(Run *r, int t) {
   }
   int64_t n = ref_numel(v);
   for (int64_t k = 0; k < n; k++) {
-    if (v->f) v->f[k] = (float)ir_const_f64(c, k);
-    else v->i[k] = wrap_int(v->dtype, ir_const_i64(c, k));
+    if (v->f)
+      v->f[k] = (float)ir_const_f64(c, k);
+    else
+      v->i[k] = wrap_int(v->dtype, ir_const_i64(c, k));
   }
   if (r->mode == REF_FP16) ref_round_fp16(v);
   r->have[t] = true;
@@ -371,7 +395,8 @@ static const RefTensor *value_of(Run *r, int t, const IrNode *reader) {
     return &r->val[t];
   }
   err_where(r->err, r->g->source, 0, NULL, reader ? reader->name : NULL);
-  err_set(r->err, ERR_INTERNAL, "tensor '%s' has no value (not a graph input, a constant or an earlier output)",
+  err_set(r->err, ERR_INTERNAL,
+          "tensor '%s' has no value (not a graph input, a constant or an earlier output)",
           r->g->tensors[t].name);
   return NULL;
 }
@@ -382,7 +407,8 @@ static int set_input(Run *r, int k, const RefTensor *in) {
   const IrTensor *it = &r->g->tensors[t];
   char a[256];
   bool ok = it->rank < 0 || it->rank == in->rank;
-  for (int d = 0; ok && it->rank >= 0 && d < in->rank; d++) ok = it->dims[d] < 0 || it->dims[d] == in->dims[d];
+  for (int d = 0; ok && it->rank >= 0 && d < in->rank; d++)
+    ok = it->dims[d] < 0 || it->dims[d] == in->dims[d];
   if (!ok) {
     err_where(r->err, r->g->source, 0, NULL, NULL);
     return err_set(r->err, ERR_SHAPE, "input '%s' has shape %s, the model expects %s", it->name,
@@ -400,7 +426,8 @@ static int set_input(Run *r, int k, const RefTensor *in) {
 int ref_bind_input(IrGraph *g, int t, const RefTensor *v, Err *err) {
   IrTensor *it = &g->tensors[t];
   bool ok = it->rank < 0 || it->rank == v->rank;
-  for (int d = 0; ok && it->rank >= 0 && d < v->rank; d++) ok = it->dims[d] < 0 || it->dims[d] == v->dims[d];
+  for (int d = 0; ok && it->rank >= 0 && d < v->rank; d++)
+    ok = it->dims[d] < 0 || it->dims[d] == v->dims[d];
   if (!ok) {
     char a[256];
     err_where(err, g->source, 0, NULL, NULL);
@@ -416,13 +443,16 @@ int ref_bind_input(IrGraph *g, int t, const RefTensor *v, Err *err) {
 static int check_out(Run *r, const IrNode *n, const IrTensor *it, const RefTensor *v) {
   char a[256];
   bool ok = it->rank < 0 || it->rank == v->rank;
-  for (int d = 0; ok && it->rank >= 0 && d < v->rank; d++) ok = it->dims[d] < 0 || it->dims[d] == v->dims[d];
+  for (int d = 0; ok && it->rank >= 0 && d < v->rank; d++)
+    ok = it->dims[d] < 0 || it->dims[d] == v->dims[d];
   err_where(r->err, r->g->source, 0, NULL, n->name);
   if (!ok)
-    return err_set(r->err, ERR_SHAPE, "%s: output '%s': shape inference gave %s, the kernel computed %s", n->op_type,
+    return err_set(r->err, ERR_SHAPE,
+                   "%s: output '%s': shape inference gave %s, the kernel computed %s", n->op_type,
                    it->name, ir_shape_str(r->g->arena, it), ref_shape_str(v, a, sizeof a));
   if (it->dtype != DT_UNDEF && it->dtype != v->dtype)
-    return err_set(r->err, ERR_SHAPE, "%s: output '%s': dtype inference gave %s, the kernel computed %s", n->op_type,
+    return err_set(r->err, ERR_SHAPE,
+                   "%s: output '%s': dtype inference gave %s, the kernel computed %s", n->op_type,
                    it->name, dtype_name(it->dtype), dtype_name(v->dtype));
   memset(r->err, 0, sizeof *r->err);
   return 0;
@@ -491,12 +521,12 @@ int ref_run(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, R
   return ref_run_observed(g, mode, inputs, n_in, outputs, n_out, NULL, NULL, err);
 }
 
-int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
-                     int *n_out, RefObserver observe, void *ctx, Err *err) {
+int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in,
+                     RefTensor **outputs, int *n_out, RefObserver observe, void *ctx, Err *err) {
   if (n_in != g->n_inputs) {
     err_where(err, g->source, 0, NULL, NULL);
-    return err_set(err, ERR_USAGE, "the model has %d input%s, %d given", g->n_inputs, g->n_inputs == 1 ? "" : "s",
-                   n_in);
+    return err_set(err, ERR_USAGE, "the model has %d input%s, %d given", g->n_inputs,
+                   g->n_inputs == 1 ? "" : "s", n_in);
   }
   size_t nt = (size_t)g->n_tensors + 1;
   Run r = {.g = g, .mode = mode, .observe = observe, .ctx = ctx, .err = err};

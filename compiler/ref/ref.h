@@ -96,9 +96,10 @@ int ref_run(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, R
  * change constants of g that no node has read yet (they are imported on first use). Returning
  * -1 (err filled) stops the run with -1. Used to calibrate generated weights and to measure
  * error layer by layer. */
-typedef int (*RefObserver)(void *ctx, const IrGraph *g, int node, RefTensor *const *outs, int n_outs, Err *err);
-int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in, RefTensor **outputs,
-                     int *n_out, RefObserver observe, void *ctx, Err *err);
+typedef int (*RefObserver)(void *ctx, const IrGraph *g, int node, RefTensor *const *outs,
+                           int n_outs, Err *err);
+int ref_run_observed(const IrGraph *g, RefMode mode, const RefTensor *inputs, int n_in,
+                     RefTensor **outputs, int *n_out, RefObserver observe, void *ctx, Err *err);
 
 /* Fixes graph input t's shape (and dtype when undefined) from the value v it will be fed: unknown
  * rank/dims (dynamic) take v's; a known dim or rank that differs is ERR_SHAPE ("input 'x' has
@@ -120,14 +121,14 @@ typedef enum {
 /* One test_data_set_N of one folder. Errors follow compiler/ref/compare.h (the rule, the
  * tolerances and the UNINFORMATIVE criteria are documented there and in the README). */
 typedef struct {
-  char name[512];      /* folder basename, "/test_data_set_N" appended when a folder has several */
+  char name[512]; /* folder basename, "/test_data_set_N" appended when a folder has several */
   RefStatus status;
-  double max_abs_err;  /* over all outputs; -1 when nothing was compared */
-  double max_rel_err;  /* max |a-e| / RMS(e) over the outputs (the error relative to each output's
+  double max_abs_err; /* over all outputs; -1 when nothing was compared */
+  double max_rel_err; /* max |a-e| / RMS(e) over the outputs (the error relative to each output's
                           scale); -1 when nothing was compared */
-  double roundings;    /* worst error in FP16 roundings of max(|e_k|, RMS(e)); -1 likewise */
-  double tol;          /* the tolerance it was held against, in FP16 roundings */
-  char msg[600];       /* why FAIL/UNSUPPORTED/UNINFORMATIVE ("" for PASS) */
+  double roundings;   /* worst error in FP16 roundings of max(|e_k|, RMS(e)); -1 likewise */
+  double tol;         /* the tolerance it was held against, in FP16 roundings */
+  char msg[600];      /* why FAIL/UNSUPPORTED/UNINFORMATIVE ("" for PASS) */
 } RefCase;
 
 /* Verifies every test_data_set_* of the ONNX backend test folder dir (model.onnx, or an

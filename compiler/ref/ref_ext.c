@@ -32,7 +32,8 @@ static int bcast_shape(RefNode *x, int first, int *rank, int64_t *dims) {
     for (int i = 0; i < r; i++) {
       int io = i - (r - *rank), ia = i - (r - t->rank);
       int64_t a = io >= 0 ? dims[io] : 1, b = ia >= 0 ? t->dims[ia] : 1;
-      if (a != b && a != 1 && b != 1) return ref__fail(x, ERR_SHAPE, "input %d does not broadcast", k + 1);
+      if (a != b && a != 1 && b != 1)
+        return ref__fail(x, ERR_SHAPE, "input %d does not broadcast", k + 1);
       res[i] = a == 1 ? b : a;
     }
     *rank = r;
@@ -60,11 +61,15 @@ REF_KERNEL(sum_mean) {
     for (int j = 0; j < x->n_in; j++) {
       const RefTensor *t = x->in[j];
       if (!t) continue;
-      if (o->i) iacc += ref_get_i64(t, bcast_at(t, &it));
-      else acc += ref_get_f64(t, bcast_at(t, &it));
+      if (o->i)
+        iacc += ref_get_i64(t, bcast_at(t, &it));
+      else
+        acc += ref_get_f64(t, bcast_at(t, &it));
     }
-    if (o->i) ref_set_i64(o, k, x->n->op == IR_OP_MEAN ? iacc / cnt : iacc);
-    else ref_set_f64(o, k, x->n->op == IR_OP_MEAN ? acc / (double)cnt : acc);
+    if (o->i)
+      ref_set_i64(o, k, x->n->op == IR_OP_MEAN ? iacc / cnt : iacc);
+    else
+      ref_set_f64(o, k, x->n->op == IR_OP_MEAN ? acc / (double)cnt : acc);
   }
   return 0;
 }

@@ -16,10 +16,10 @@
 typedef struct {
   const IrGraph *g;
   const IrNode *n;
-  const RefTensor **in;               /* n_in entries, NULL for absent inputs */
+  const RefTensor **in; /* n_in entries, NULL for absent inputs */
   int n_in;
-  RefTensor out[IR_MAX_OUTPUTS];      /* filled by the kernel; freed by the driver on failure */
-  int n_out;                          /* = n->n_outputs */
+  RefTensor out[IR_MAX_OUTPUTS]; /* filled by the kernel; freed by the driver on failure */
+  int n_out;                     /* = n->n_outputs */
   Err *err;
 } RefNode;
 

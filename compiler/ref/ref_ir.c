@@ -91,7 +91,8 @@ REF_KERNEL(grn) {
   if (a->rank < 2) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 2", a->rank);
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, a->dims);
   if (!o) return -1;
-  irl_grn(a->f, o->f, a->dims[0], a->dims[1], prod(a->dims + 2, a->rank - 2), ir_norm_params(x->g, x->n)->epsilon);
+  irl_grn(a->f, o->f, a->dims[0], a->dims[1], prod(a->dims + 2, a->rank - 2),
+          ir_norm_params(x->g, x->n)->epsilon);
   return 0;
 }
 
@@ -146,15 +147,19 @@ REF_KERNEL(region_yolo) {
   int r = 4;
   const int64_t *od = d;
   if (p->do_softmax) { /* flattened over axis..end_axis; only the default [N, C*H*W] and 4-D forms */
-    int64_t ax = p->axis < 0 ? p->axis + 4 : p->axis, e = p->end_axis < 0 ? p->end_axis + 4 : p->end_axis;
-    if (ax == 1 && e == 3) od = fd, r = 2;
-    else if (ax != e) return ref__fail(x, ERR_UNSUPPORTED_OP, "flattening axes %lld..%lld is not implemented", (long long)ax, (long long)e);
+    int64_t ax = p->axis < 0 ? p->axis + 4 : p->axis,
+            e = p->end_axis < 0 ? p->end_axis + 4 : p->end_axis;
+    if (ax == 1 && e == 3)
+      od = fd, r = 2;
+    else if (ax != e)
+      return ref__fail(x, ERR_UNSUPPORTED_OP, "flattening axes %lld..%lld is not implemented",
+                       (long long)ax, (long long)e);
   }
   RefTensor *o = ref__out(x, 0, a->dtype, r, od);
   if (!o) return -1;
   for (int64_t n = 0; n < N; n++)
-    irl_region_yolo(a->f + n * C * H * W, o->f + n * oc * H * W, H, W, (int)p->coords, (int)p->classes, regions,
-                    p->do_softmax, oc);
+    irl_region_yolo(a->f + n * C * H * W, o->f + n * oc * H * W, H, W, (int)p->coords,
+                    (int)p->classes, regions, p->do_softmax, oc);
   return 0;
 }
 
@@ -163,7 +168,9 @@ REF_KERNEL(reorg_yolo) {
   if (!a) return -1;
   int64_t s = ir_block_params(x->g, x->n)->blocksize;
   if (a->rank != 4 || a->dims[2] % s || a->dims[3] % s || a->dims[1] < s * s)
-    return ref__fail(x, ERR_SHAPE, "input must be [N, C, H, W] with H, W multiples of the stride and C >= stride^2");
+    return ref__fail(
+        x, ERR_SHAPE,
+        "input must be [N, C, H, W] with H, W multiples of the stride and C >= stride^2");
   int64_t d[4] = {a->dims[0], a->dims[1] * s * s, a->dims[2] / s, a->dims[3] / s};
   RefTensor *o = ref__out(x, 0, a->dtype, 4, d);
   if (!o) return -1;
@@ -177,9 +184,12 @@ REF_KERNEL(prior_box) {
   int64_t nf = ref_numel(fs), ni = ref_numel(is);
   if (nf < 2 || ni < 2) return ref__fail(x, ERR_SHAPE, "sizes must hold [height, width]");
   const IrPriorBoxSsdParams *p = ir_prior_box_ssd_params(x->g, x->n);
-  int64_t h = ref_get_i64(fs, nf - 2), w = ref_get_i64(fs, nf - 1), ih = ref_get_i64(is, ni - 2), iw = ref_get_i64(is, ni - 1);
+  int64_t h = ref_get_i64(fs, nf - 2), w = ref_get_i64(fs, nf - 1), ih = ref_get_i64(is, ni - 2),
+          iw = ref_get_i64(is, ni - 1);
   int64_t size = ir_prior_box(p, h, w, ih, iw, NULL);
-  if (size < 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "fixed_size / density or inconsistent sizes are not implemented");
+  if (size < 0)
+    return ref__fail(x, ERR_UNSUPPORTED_OP,
+                     "fixed_size / density or inconsistent sizes are not implemented");
   RefTensor *o = ref__out(x, 0, DT_F32, 2, (const int64_t[]){2, size});
   if (!o) return -1;
   ir_prior_box(p, h, w, ih, iw, o->f);
@@ -204,17 +214,22 @@ REF_KERNEL(ctc_greedy_decoder) {
 /* ScatterUpdate along any axis: the data seen as [outer, D, inner], each index row replaced. */
 REF_KERNEL(scatter_update) {
   const RefTensor *a = fin(x, 0), *u = fin(x, 2);
-  int64_t ni = 0, na = 0, *idx = a && u ? ints_of(x, 1, &ni) : NULL, *axv = idx ? ints_of(x, 3, &na) : NULL;
+  int64_t ni = 0, na = 0, *idx = a && u ? ints_of(x, 1, &ni) : NULL,
+          *axv = idx ? ints_of(x, 3, &na) : NULL;
   if (!axv) return free(idx), -1;
-  int ax = na == 1 ? ref__axis(x, axv[0], a->rank) : ref__fail(x, ERR_SHAPE, "axis must be one value");
+  int ax =
+      na == 1 ? ref__axis(x, axv[0], a->rank) : ref__fail(x, ERR_SHAPE, "axis must be one value");
   free(axv);
   if (ax < 0) return free(idx), -1;
-  int64_t outer = prod(a->dims, ax), D = a->dims[ax], inner = prod(a->dims + ax + 1, a->rank - ax - 1);
-  if (ref_numel(u) != outer * ni * inner) return free(idx), ref__fail(x, ERR_SHAPE, "updates do not match data and indices");
+  int64_t outer = prod(a->dims, ax), D = a->dims[ax],
+          inner = prod(a->dims + ax + 1, a->rank - ax - 1);
+  if (ref_numel(u) != outer * ni * inner)
+    return free(idx), ref__fail(x, ERR_SHAPE, "updates do not match data and indices");
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, a->dims);
   int rc = o ? 0 : -1;
   for (int64_t q = 0; rc == 0 && q < outer; q++) /* per outer block: axis 0 of [D, inner] */
-    if (irl_scatter_update(a->f + q * D * inner, D, inner, idx, ni, u->f + q * ni * inner, o->f + q * D * inner) < 0)
+    if (irl_scatter_update(a->f + q * D * inner, D, inner, idx, ni, u->f + q * ni * inner,
+                           o->f + q * D * inner) < 0)
       rc = ref__fail(x, ERR_SHAPE, "an index is outside the data");
   free(idx);
   return rc;
@@ -223,8 +238,10 @@ REF_KERNEL(scatter_update) {
 REF_KERNEL(gather_nd) {
   const RefTensor *a = fin(x, 0), *ix = ref__need(x, 1);
   if (!a || !ix) return -1;
-  int64_t b = ir_gather_nd_params(x->g, x->n)->batch_dims, k = ix->rank ? ix->dims[ix->rank - 1] : 0;
-  if (ix->rank < 1 || b >= ix->rank || k < 1 || b + k > a->rank) return ref__fail(x, ERR_SHAPE, "indices do not fit the data");
+  int64_t b = ir_gather_nd_params(x->g, x->n)->batch_dims,
+          k = ix->rank ? ix->dims[ix->rank - 1] : 0;
+  if (ix->rank < 1 || b >= ix->rank || k < 1 || b + k > a->rank)
+    return ref__fail(x, ERR_SHAPE, "indices do not fit the data");
   int64_t d[IR_MAX_DIMS];
   int r = 0;
   for (int i = 0; i < ix->rank - 1; i++) d[r++] = ix->dims[i];
@@ -233,7 +250,8 @@ REF_KERNEL(gather_nd) {
   if (!idx) return -1;
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   int rc = o ? 0 : -1;
-  if (o && irl_gather_nd(a->f, a->dims, a->rank, idx, n / k, k, b, o->f) < 0) rc = ref__fail(x, ERR_SHAPE, "an index is outside the data");
+  if (o && irl_gather_nd(a->f, a->dims, a->rank, idx, n / k, k, b, o->f) < 0)
+    rc = ref__fail(x, ERR_SHAPE, "an index is outside the data");
   free(idx);
   return rc;
 }
@@ -241,18 +259,23 @@ REF_KERNEL(gather_nd) {
 REF_KERNEL(roi_pooling) {
   const RefTensor *a = fin(x, 0), *r = fin(x, 1);
   if (!a || !r) return -1;
-  if (a->rank != 4 || r->rank != 2 || r->dims[1] != 5) return ref__fail(x, ERR_SHAPE, "expects maps [N, C, H, W] and rois [R, 5]");
+  if (a->rank != 4 || r->rank != 2 || r->dims[1] != 5)
+    return ref__fail(x, ERR_SHAPE, "expects maps [N, C, H, W] and rois [R, 5]");
   const IrRoiParams *p = ir_roi_params(x->g, x->n);
   bool ps = x->n->op == IR_OP_PSROI_POOLING;
-  if (ps && p->bilinear) return ref__fail(x, ERR_UNSUPPORTED_OP, "bilinear mode is not implemented");
+  if (ps && p->bilinear)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "bilinear mode is not implemented");
   int64_t R = r->dims[0], C = a->dims[1];
   int64_t d[4] = {R, ps ? p->output_dim : C, p->pooled_h, p->pooled_w};
   if (ps && C != p->output_dim * p->group_size * p->group_size)
-    return ref__fail(x, ERR_SHAPE, "%lld channels, expected output_dim * group_size^2", (long long)C);
+    return ref__fail(x, ERR_SHAPE, "%lld channels, expected output_dim * group_size^2",
+                     (long long)C);
   RefTensor *o = ref__out(x, 0, a->dtype, 4, d);
   if (!o) return -1;
-  int rc = ps ? irl_psroi_pool(a->f, a->dims[0], C, a->dims[2], a->dims[3], r->f, R, o->f, p->output_dim, p->group_size, p->spatial_scale)
-              : irl_roi_pool(a->f, a->dims[0], C, a->dims[2], a->dims[3], r->f, R, o->f, p->pooled_h, p->pooled_w, p->spatial_scale, p->bilinear);
+  int rc = ps ? irl_psroi_pool(a->f, a->dims[0], C, a->dims[2], a->dims[3], r->f, R, o->f,
+                               p->output_dim, p->group_size, p->spatial_scale)
+              : irl_roi_pool(a->f, a->dims[0], C, a->dims[2], a->dims[3], r->f, R, o->f,
+                             p->pooled_h, p->pooled_w, p->spatial_scale, p->bilinear);
   return rc < 0 ? ref__fail(x, ERR_SHAPE, "a roi names a batch outside the feature maps") : 0;
 }
 
@@ -261,17 +284,21 @@ REF_KERNEL(lstm_cell) {
   for (int k = 0; k < 6; k++)
     if (!(t[k] = fin(x, k))) return -1;
   const IrLstmParams *p = ir_lstm_params(x->g, x->n);
-  int64_t hs = p->hidden_size, B = t[0]->rank == 2 ? t[0]->dims[0] : -1, I = t[0]->rank == 2 ? t[0]->dims[1] : -1;
-  if (!p->default_activations || p->clip != 0) return ref__fail(x, ERR_UNSUPPORTED_OP, "activations or clip are not implemented");
-  if (B < 0 || ref_numel(t[1]) != B * hs || ref_numel(t[2]) != B * hs || ref_numel(t[3]) != 4 * hs * I ||
-      ref_numel(t[4]) != 4 * hs * hs || ref_numel(t[5]) != 4 * hs)
+  int64_t hs = p->hidden_size, B = t[0]->rank == 2 ? t[0]->dims[0] : -1,
+          I = t[0]->rank == 2 ? t[0]->dims[1] : -1;
+  if (!p->default_activations || p->clip != 0)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "activations or clip are not implemented");
+  if (B < 0 || ref_numel(t[1]) != B * hs || ref_numel(t[2]) != B * hs ||
+      ref_numel(t[3]) != 4 * hs * I || ref_numel(t[4]) != 4 * hs * hs || ref_numel(t[5]) != 4 * hs)
     return ref__fail(x, ERR_SHAPE, "inputs do not match hidden_size %lld", (long long)hs);
   int64_t d[2] = {B, hs};
-  RefTensor *ho = ref__out(x, 0, t[0]->dtype, 2, d), *co = x->n_out > 1 ? ref__out(x, 1, t[0]->dtype, 2, d) : NULL;
+  RefTensor *ho = ref__out(x, 0, t[0]->dtype, 2, d),
+            *co = x->n_out > 1 ? ref__out(x, 1, t[0]->dtype, 2, d) : NULL;
   if (!ho || (x->n_out > 1 && !co)) return -1;
   float *cbuf = co ? NULL : malloc((size_t)(B * hs) * sizeof *cbuf);
   if (!co && !cbuf) return ref__fail(x, ERR_OOM, "out of memory");
-  irl_lstm_cell(t[0]->f, t[1]->f, t[2]->f, t[3]->f, t[4]->f, t[5]->f, B, I, hs, ho->f, co ? co->f : cbuf);
+  irl_lstm_cell(t[0]->f, t[1]->f, t[2]->f, t[3]->f, t[4]->f, t[5]->f, B, I, hs, ho->f,
+                co ? co->f : cbuf);
   free(cbuf);
   return 0;
 }
@@ -285,9 +312,12 @@ static void proposal_cfg(const IrProposalParams *q, IrlProposal *p, float pre_nm
   p->min_size = q->min_size, p->nms_thresh = q->nms_thresh, p->pre_nms_thresh = pre_nms_thresh;
   p->box_size_scale = q->box_size_scale, p->box_coordinate_scale = q->box_coordinate_scale;
   p->coordinates_offset = q->tensorflow ? 0.0f : 1.0f;
-  p->initial_clip = q->tensorflow, p->shift_anchors = q->tensorflow, p->swap_xy = q->tensorflow, p->round_ratios = !q->tensorflow;
-  p->clip_before_nms = q->clip_before_nms, p->clip_after_nms = q->clip_after_nms, p->normalize = q->normalize;
-  p->scales = q->scale.v, p->n_scales = q->scale.n, p->ratios = q->ratio.v, p->n_ratios = q->ratio.n;
+  p->initial_clip = q->tensorflow, p->shift_anchors = q->tensorflow, p->swap_xy = q->tensorflow,
+  p->round_ratios = !q->tensorflow;
+  p->clip_before_nms = q->clip_before_nms, p->clip_after_nms = q->clip_after_nms,
+  p->normalize = q->normalize;
+  p->scales = q->scale.v, p->n_scales = q->scale.n, p->ratios = q->ratio.v,
+  p->n_ratios = q->ratio.n;
 }
 
 REF_KERNEL(proposal) {
@@ -295,8 +325,9 @@ REF_KERNEL(proposal) {
   if (!pr || !d || !info) return -1;
   const IrProposalParams *q = ir_proposal_params(x->g, x->n);
   int64_t A = (int64_t)q->ratio.n * q->scale.n;
-  if (pr->rank != 4 || d->rank != 4 || pr->dims[1] != 2 * A || d->dims[1] != 4 * A || d->dims[0] != pr->dims[0] ||
-      d->dims[2] != pr->dims[2] || d->dims[3] != pr->dims[3] || (ref_numel(info) != 3 && ref_numel(info) != 4))
+  if (pr->rank != 4 || d->rank != 4 || pr->dims[1] != 2 * A || d->dims[1] != 4 * A ||
+      d->dims[0] != pr->dims[0] || d->dims[2] != pr->dims[2] || d->dims[3] != pr->dims[3] ||
+      (ref_numel(info) != 3 && ref_numel(info) != 4))
     return ref__fail(x, ERR_SHAPE, "inputs do not match the anchors (%lld)", (long long)A);
   IrlProposal p;
   proposal_cfg(q, &p, 0.0f);
@@ -304,7 +335,8 @@ REF_KERNEL(proposal) {
   RefTensor *r = ref__out(x, 0, pr->dtype, 2, (const int64_t[]){rows, 5});
   RefTensor *s = x->n_out > 1 && x->n->outputs[1] >= 0 ? ref__out(x, 1, pr->dtype, 1, &rows) : NULL;
   if (!r || (x->n_out > 1 && x->n->outputs[1] >= 0 && !s)) return -1;
-  if (irl_proposal(&p, pr->f, d->f, info->f, (int)ref_numel(info), pr->dims[0], pr->dims[2], pr->dims[3], r->f, s ? s->f : NULL) < 0)
+  if (irl_proposal(&p, pr->f, d->f, info->f, (int)ref_numel(info), pr->dims[0], pr->dims[2],
+                   pr->dims[3], r->f, s ? s->f : NULL) < 0)
     return ref__fail(x, ERR_OOM, "out of memory");
   return 0;
 }

@@ -17,7 +17,7 @@
 /* ---- windows (Conv, ConvTranspose, pools) ---- */
 
 typedef struct {
-  int ns;                 /* spatial axes */
+  int ns; /* spatial axes */
   int64_t in[IR_MAX_DIMS], out[IR_MAX_DIMS];
   int64_t k[IR_MAX_DIMS], s[IR_MAX_DIMS], d[IR_MAX_DIMS];
   int64_t pb[IR_MAX_DIMS], pe[IR_MAX_DIMS]; /* pads at the start / end (after auto_pad) */
@@ -29,7 +29,8 @@ static int win_ints(RefNode *x, const char *name, int c, const int64_t *v, int n
   if (c && c != ns) return ref__fail(x, ERR_SHAPE, "%s has %d values, expected %d", name, c, ns);
   for (int i = 0; i < ns; i++) {
     out[i] = v[i];
-    if (out[i] < 1) return ref__fail(x, ERR_SHAPE, "%s value %lld is invalid", name, (long long)out[i]);
+    if (out[i] < 1)
+      return ref__fail(x, ERR_SHAPE, "%s value %lld is invalid", name, (long long)out[i]);
   }
   return 0;
 }
@@ -51,14 +52,16 @@ static int win_common(RefNode *x, const IrWindowParams *p, int ns, const int64_t
 
 /* Reads kernel (attribute kernel_shape, else kern), strides, dilations, pads and auto_pad for
  * input spatial dims in[]. Output sizes are computed for a conv/pool (not ConvTranspose). */
-static int win_read(RefNode *x, int ns, const int64_t *in, const int64_t *kern, bool pool, Window *w) {
+static int win_read(RefNode *x, int ns, const int64_t *in, const int64_t *kern, bool pool,
+                    Window *w) {
   const IrWindowParams *p = ir_window_params(x->g, x->n);
   memset(w, 0, sizeof *w);
   w->ns = ns;
   memcpy(w->in, in, (size_t)ns * sizeof *in);
   if (win_common(x, p, ns, kern, w) < 0) return -1;
   int c = p->n_pads;
-  if (c && c != 2 * ns) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * ns);
+  if (c && c != 2 * ns)
+    return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * ns);
   for (int i = 0; i < ns && c; i++) {
     w->pb[i] = p->pads[i];
     w->pe[i] = p->pads[ns + i];
@@ -75,11 +78,14 @@ static int win_read(RefNode *x, int ns, const int64_t *in, const int64_t *kern, 
       w->pe[i] = total - w->pb[i];
       continue;
     }
-    if (ap == IR_AUTO_PAD_VALID) w->pb[i] = w->pe[i] = 0;
+    if (ap == IR_AUTO_PAD_VALID)
+      w->pb[i] = w->pe[i] = 0;
     else if (ap != IR_AUTO_PAD_NOTSET)
       return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
     int64_t total = in[i] + w->pb[i] + w->pe[i];
-    if (total < dk) return ref__fail(x, ERR_SHAPE, "kernel is larger than the padded input on spatial axis %d", i);
+    if (total < dk)
+      return ref__fail(x, ERR_SHAPE, "kernel is larger than the padded input on spatial axis %d",
+                       i);
     w->out[i] = (total - dk) / w->s[i] + 1;
     if (ceil_mode && (total - dk) % w->s[i]) {
       w->out[i]++;
@@ -115,8 +121,8 @@ static int64_t win_src(const Window *w, const int64_t *o, const int64_t *q, bool
 /* 2-D float convolution with the generic kernel's arithmetic (double sum, bias first, then
  * channels, then taps row by row: bit-identical), row-wise so it runs ~30x faster; false when
  * the tensors are not float or out of memory (the generic loop then runs). */
-static bool conv2d_fast(const RefTensor *X, const RefTensor *W, const RefTensor *B, RefTensor *o, const Window *w,
-                        int64_t g) {
+static bool conv2d_fast(const RefTensor *X, const RefTensor *W, const RefTensor *B, RefTensor *o,
+                        const Window *w, int64_t g) {
   if (w->ns != 2 || !X->f || !W->f || (B && !B->f)) return false;
   int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], Cg = C / g, Mg = M / g;
   int64_t H = w->in[0], Wd = w->in[1], OH = w->out[0], OW = w->out[1], KH = w->k[0], KW = w->k[1];
@@ -126,7 +132,8 @@ static bool conv2d_fast(const RefTensor *X, const RefTensor *W, const RefTensor 
     for (int64_t m = 0; m < M; m++) {
       for (int64_t p = 0; p < OH * OW; p++) acc[p] = B ? (double)B->f[m] : 0.0;
       for (int64_t c = 0; c < Cg; c++) {
-        const float *xp = X->f + (n * C + m / Mg * Cg + c) * H * Wd, *wk = W->f + (m * Cg + c) * KH * KW;
+        const float *xp = X->f + (n * C + m / Mg * Cg + c) * H * Wd,
+                    *wk = W->f + (m * Cg + c) * KH * KW;
         for (int64_t ky = 0; ky < KH; ky++)
           for (int64_t kx = 0; kx < KW; kx++) {
             double wv = wk[ky * KW + kx];
@@ -151,13 +158,16 @@ static bool conv2d_fast(const RefTensor *X, const RefTensor *W, const RefTensor 
 REF_KERNEL(conv) {
   const RefTensor *X = ref__need(x, 0), *W = ref__need(x, 1), *B = x->n_in > 2 ? x->in[2] : NULL;
   if (!X || !W) return -1;
-  if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
+  if (X->rank < 3 || W->rank != X->rank)
+    return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
   int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], g = ir_window_params(x->g, x->n)->group;
   if (g < 1 || C % g || M % g || W->dims[1] * g != C)
-    return ref__fail(x, ERR_SHAPE, "channels %lld, weight %lldx%lld and group %lld disagree", (long long)C,
-                     (long long)M, (long long)W->dims[1], (long long)g);
-  if (B && ref_numel(B) != M) return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B), (long long)M);
+    return ref__fail(x, ERR_SHAPE, "channels %lld, weight %lldx%lld and group %lld disagree",
+                     (long long)C, (long long)M, (long long)W->dims[1], (long long)g);
+  if (B && ref_numel(B) != M)
+    return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B),
+                     (long long)M);
   Window w;
   if (win_read(x, ns, X->dims + 2, W->dims + 2, false, &w) < 0) return -1;
   int64_t od[IR_MAX_DIMS] = {N, M};
@@ -200,7 +210,8 @@ static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor
   if ((np && np != 2 * ns) || (nop && nop != ns) || (nos && nos != ns && nos != ns + 2))
     return ref__fail(x, ERR_SHAPE, "pads, output_padding or output_shape has the wrong length");
   IrAutoPad ap = p->auto_pad;
-  bool same = ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER, upper = ap == IR_AUTO_PAD_SAME_UPPER;
+  bool same = ap == IR_AUTO_PAD_SAME_UPPER || ap == IR_AUTO_PAD_SAME_LOWER,
+       upper = ap == IR_AUTO_PAD_SAME_UPPER;
   if (ap == IR_AUTO_PAD_UNKNOWN)
     return ref__fail(x, ERR_UNSUPPORTED_OP, "auto_pad '%s' is not implemented", p->auto_pad_name);
   for (int i = 0; i < ns; i++) {
@@ -212,10 +223,14 @@ static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor
       w->pb[i] = upper ? total / 2 : total - total / 2;
       w->pe[i] = total - w->pb[i];
     } else {
-      if (ap != IR_AUTO_PAD_VALID && np) { w->pb[i] = pads[i]; w->pe[i] = pads[ns + i]; }
+      if (ap != IR_AUTO_PAD_VALID && np) {
+        w->pb[i] = pads[i];
+        w->pe[i] = pads[ns + i];
+      }
       w->out[i] = full - w->pb[i] - w->pe[i];
     }
-    if (w->out[i] < 1) return ref__fail(x, ERR_SHAPE, "output size on spatial axis %d is not positive", i);
+    if (w->out[i] < 1)
+      return ref__fail(x, ERR_SHAPE, "output size on spatial axis %d is not positive", i);
   }
   return 0;
 }
@@ -223,12 +238,16 @@ static int deconv_window(RefNode *x, int ns, const RefTensor *X, const RefTensor
 REF_KERNEL(conv_transpose) {
   const RefTensor *X = ref__need(x, 0), *W = ref__need(x, 1), *B = x->n_in > 2 ? x->in[2] : NULL;
   if (!X || !W) return -1;
-  if (X->rank < 3 || W->rank != X->rank) return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
+  if (X->rank < 3 || W->rank != X->rank)
+    return ref__fail(x, ERR_SHAPE, "input and weight must have the same rank >= 3");
   int ns = X->rank - 2;
   int64_t N = X->dims[0], C = X->dims[1], g = ir_window_params(x->g, x->n)->group;
-  if (g < 1 || C % g || W->dims[0] != C) return ref__fail(x, ERR_SHAPE, "input channels do not match the weight");
+  if (g < 1 || C % g || W->dims[0] != C)
+    return ref__fail(x, ERR_SHAPE, "input channels do not match the weight");
   int64_t Cg = C / g, Mg = W->dims[1], M = Mg * g;
-  if (B && ref_numel(B) != M) return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B), (long long)M);
+  if (B && ref_numel(B) != M)
+    return ref__fail(x, ERR_SHAPE, "bias has %lld values, expected %lld", (long long)ref_numel(B),
+                     (long long)M);
   Window w;
   if (deconv_window(x, ns, X, W, &w) < 0) return -1;
   int64_t od[IR_MAX_DIMS] = {N, M};
@@ -261,7 +280,8 @@ REF_KERNEL(conv_transpose) {
         }
       }
     }
-  for (int64_t e = 0; e < ne; e++) ref_set_f64(o, e, acc[e] + (B ? ref_get_f64(B, (e / osz) % M) : 0.0));
+  for (int64_t e = 0; e < ne; e++)
+    ref_set_f64(o, e, acc[e] + (B ? ref_get_f64(B, (e / osz) % M) : 0.0));
   free(acc);
   return 0;
 }
@@ -279,10 +299,13 @@ static int pool(RefNode *x, bool is_max) {
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, od);
   if (!o) return -1;
   RefTensor *oi = NULL;
-  if (is_max && x->n_out > 1 && x->n->outputs[1] >= 0 && !(oi = ref__out(x, 1, DT_I64, X->rank, od))) return -1;
+  if (is_max && x->n_out > 1 && x->n->outputs[1] >= 0 &&
+      !(oi = ref__out(x, 1, DT_I64, X->rank, od)))
+    return -1;
   const IrWindowParams *wp = ir_window_params(x->g, x->n);
   bool col_major = wp->storage_order != 0, incl = wp->count_include_pad;
-  int64_t NC = X->dims[0] * X->dims[1], isz = prod(w.in, ns), osz = prod(w.out, ns), ksz = prod(w.k, ns);
+  int64_t NC = X->dims[0] * X->dims[1], isz = prod(w.in, ns), osz = prod(w.out, ns),
+          ksz = prod(w.k, ns);
   for (int64_t nc = 0; nc < NC; nc++) {
     RefIter op;
     ref__iter_init(&op, ns, w.out);
@@ -299,7 +322,10 @@ static int pool(RefNode *x, bool is_max) {
           continue;
         }
         double v = ref_get_f64(X, nc * isz + off);
-        if (arg < 0 || v > best) { best = v; arg = off; }
+        if (arg < 0 || v > best) {
+          best = v;
+          arg = off;
+        }
         sum += v;
         cnt++;
       }
@@ -311,9 +337,13 @@ static int pool(RefNode *x, bool is_max) {
       ref_set_f64(o, ko, best);
       if (!oi) continue;
       int64_t idx = arg < 0 ? 0 : arg;
-      if (col_major && arg >= 0) { /* spatial offset re-linearised with the first spatial axis fastest */
+      if (col_major &&
+          arg >= 0) { /* spatial offset re-linearised with the first spatial axis fastest */
         int64_t rem = arg, c_idx[IR_MAX_DIMS];
-        for (int a = ns - 1; a >= 0; a--) { c_idx[a] = rem % w.in[a]; rem /= w.in[a]; }
+        for (int a = ns - 1; a >= 0; a--) {
+          c_idx[a] = rem % w.in[a];
+          rem /= w.in[a];
+        }
         idx = 0;
         for (int a = ns - 1; a >= 0; a--) idx = idx * w.in[a] + c_idx[a];
       }
@@ -331,7 +361,8 @@ static int global_pool(RefNode *x, bool is_max) {
   const RefTensor *X = ref__need(x, 0);
   if (!X) return -1;
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
-  int64_t od[IR_MAX_DIMS] = {X->dims[0], X->dims[1]}, NC = X->dims[0] * X->dims[1], sz = prod(X->dims + 2, X->rank - 2);
+  int64_t od[IR_MAX_DIMS] = {X->dims[0], X->dims[1]}, NC = X->dims[0] * X->dims[1],
+          sz = prod(X->dims + 2, X->rank - 2);
   for (int i = 2; i < X->rank; i++) od[i] = 1;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, od);
   if (!o) return -1;
@@ -352,11 +383,12 @@ REF_KERNEL(global_max_pool) { return global_pool(x, true); }
 /* ---- normalisation ---- */
 
 REF_KERNEL(batch_norm) {
-  const RefTensor *X = ref__need(x, 0), *sc = ref__need(x, 1), *b = ref__need(x, 2), *mu = ref__need(x, 3),
-                  *var = ref__need(x, 4);
+  const RefTensor *X = ref__need(x, 0), *sc = ref__need(x, 1), *b = ref__need(x, 2),
+                  *mu = ref__need(x, 3), *var = ref__need(x, 4);
   if (!X || !sc || !b || !mu || !var) return -1;
   const IrNormParams *np = ir_norm_params(x->g, x->n);
-  if (np->training_mode) return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
+  if (np->training_mode)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "training_mode is not implemented");
   if (X->rank < 2) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 2", X->rank);
   int64_t C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2), N = X->dims[0];
   if (ref_numel(sc) != C || ref_numel(b) != C || ref_numel(mu) != C || ref_numel(var) != C)
@@ -366,13 +398,15 @@ REF_KERNEL(batch_norm) {
   if (!o) return -1;
   for (int64_t n = 0; n < N; n++)
     for (int64_t c = 0; c < C; c++) {
-      double a = ref_get_f64(sc, c) / sqrt(ref_get_f64(var, c) + eps), m = ref_get_f64(mu, c), bb = ref_get_f64(b, c);
+      double a = ref_get_f64(sc, c) / sqrt(ref_get_f64(var, c) + eps), m = ref_get_f64(mu, c),
+             bb = ref_get_f64(b, c);
       for (int64_t p = 0; p < inner; p++) {
         int64_t k = (n * C + c) * inner + p;
         ref_set_f64(o, k, (ref_get_f64(X, k) - m) * a + bb);
       }
     }
-  for (int k = 1; k < x->n_out; k++) /* running mean/var outputs (training only): pass the inputs through */
+  for (int k = 1; k < x->n_out;
+       k++) /* running mean/var outputs (training only): pass the inputs through */
     if (x->n->outputs[k] >= 0) {
       const RefTensor *src = k == 1 ? mu : var;
       RefTensor *t = ref__out(x, k, src->dtype, src->rank, src->dims);
@@ -387,7 +421,8 @@ REF_KERNEL(instance_norm) {
   if (!X || !sc || !b) return -1;
   if (X->rank < 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected at least 3", X->rank);
   int64_t N = X->dims[0], C = X->dims[1], inner = prod(X->dims + 2, X->rank - 2);
-  if (ref_numel(sc) != C || ref_numel(b) != C) return ref__fail(x, ERR_SHAPE, "scale and bias must have %lld values", (long long)C);
+  if (ref_numel(sc) != C || ref_numel(b) != C)
+    return ref__fail(x, ERR_SHAPE, "scale and bias must have %lld values", (long long)C);
   double eps = ir_norm_params(x->g, x->n)->epsilon;
   RefTensor *o = ref__out(x, 0, X->dtype, X->rank, X->dims);
   if (!o) return -1;
@@ -401,7 +436,8 @@ REF_KERNEL(instance_norm) {
     }
     var /= (double)inner;
     double a = ref_get_f64(sc, nc % C) / sqrt(var + eps), bb = ref_get_f64(b, nc % C);
-    for (int64_t p = 0; p < inner; p++) ref_set_f64(o, nc * inner + p, (ref_get_f64(X, nc * inner + p) - mean) * a + bb);
+    for (int64_t p = 0; p < inner; p++)
+      ref_set_f64(o, nc * inner + p, (ref_get_f64(X, nc * inner + p) - mean) * a + bb);
   }
   return 0;
 }
@@ -445,7 +481,8 @@ REF_KERNEL(softmax) {
   int r = X->rank;
   int64_t outer = 1, dim = 1, inner = 1;
   if (old) {
-    if (axis < -r || axis > r) return ref__fail(x, ERR_SHAPE, "axis %lld is out of range for rank %d", (long long)axis, r);
+    if (axis < -r || axis > r)
+      return ref__fail(x, ERR_SHAPE, "axis %lld is out of range for rank %d", (long long)axis, r);
     int ax = (int)(axis < 0 ? axis + r : axis);
     outer = prod(X->dims, ax);
     dim = prod(X->dims + ax, r - ax);
@@ -495,18 +532,22 @@ typedef struct {
  * nearest rule (params.c decides which node is legacy). */
 static int rz_read(RefNode *x, Rz *rz) {
   const IrResizeParams *p = ir_resize_params(x->g, x->n);
-  if (p->mode == IR_RESIZE_MODE_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", p->mode_name);
+  if (p->mode == IR_RESIZE_MODE_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", p->mode_name);
   rz->mode = p->mode;
   if (p->coord == IR_COORD_UNKNOWN)
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "coordinate_transformation_mode '%s' is not implemented", p->coord_name);
+    return ref__fail(x, ERR_UNSUPPORTED_OP,
+                     "coordinate_transformation_mode '%s' is not implemented", p->coord_name);
   /* "simple" is not an ONNX nearest_mode: only the legacy ops have that rule */
   if (p->nearest == IR_NEAREST_UNKNOWN || (p->nearest == IR_NEAREST_SIMPLE && !p->legacy))
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented", p->nearest_name);
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "nearest_mode '%s' is not implemented",
+                     p->nearest_name);
   rz->coord = p->coord;
   rz->nearest = p->nearest;
   if (p->antialias) return ref__fail(x, ERR_UNSUPPORTED_OP, "antialias is not implemented");
   if (p->keep_aspect != IR_ASPECT_STRETCH)
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented", p->keep_aspect_name);
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "keep_aspect_ratio_policy '%s' is not implemented",
+                     p->keep_aspect_name);
   rz->cubic_a = p->cubic_coeff_a;
   rz->extrapolation = p->extrapolation_value;
   rz->exclude_outside = p->exclude_outside;
@@ -515,7 +556,8 @@ static int rz_read(RefNode *x, Rz *rz) {
 
 /* Source coordinate of output index o (ONNX Resize formulas; len = in * scale, as the ONNX
  * reference implementation uses it). */
-static double rz_coord(const Rz *rz, double o, double scale, int64_t in, int64_t out, double r0, double r1) {
+static double rz_coord(const Rz *rz, double o, double scale, int64_t in, int64_t out, double r0,
+                       double r1) {
   double len = (double)in * scale;
   switch (rz->coord) {
   case IR_COORD_ASYMMETRIC: return o / scale;
@@ -543,7 +585,8 @@ static void cubic_w(double t, double A, double *w) {
 }
 
 /* Taps of output index o on an axis resized from in to out with scale. */
-static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t out, double r0, double r1) {
+static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t out, double r0,
+                    double r1) {
   Taps t = {0};
   double xo = rz_coord(rz, (double)o, scale, in, out, r0, r1);
   if (rz->coord == IR_COORD_TF_CROP_AND_RESIZE && (xo < 0 || xo > (double)(in - 1))) {
@@ -559,7 +602,9 @@ static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t o
     case IR_NEAREST_ROUND_PREFER_CEIL: i = r < 0.5 ? i0 : i0 + 1; break;
     case IR_NEAREST_FLOOR: i = i0; break;
     case IR_NEAREST_CEIL: i = r > 0 ? i0 + 1 : i0; break;
-    case IR_NEAREST_SIMPLE: i = scale < 1 ? (int64_t)ceil(xo) : i0; break; /* onnxruntime's opset-10 rule */
+    case IR_NEAREST_SIMPLE:
+      i = scale < 1 ? (int64_t)ceil(xo) : i0;
+      break;                                /* onnxruntime's opset-10 rule */
     case IR_NEAREST_UNKNOWN: UNREACHABLE(); /* refused by rz_read */
     }
     t.n = 1;
@@ -589,8 +634,8 @@ static Taps rz_taps(const Rz *rz, int64_t o, double scale, int64_t in, int64_t o
 }
 
 /* Resizes axis a of buffer src (dims d, rank r) to out elements into a new buffer (malloc'd). */
-static double *rz_axis(const Rz *rz, const double *src, int r, int64_t *d, int a, int64_t out, double scale,
-                       double r0, double r1) {
+static double *rz_axis(const Rz *rz, const double *src, int r, int64_t *d, int a, int64_t out,
+                       double scale, double r0, double r1) {
   int64_t outer = prod(d, a), in = d[a], inner = prod(d + a + 1, r - a - 1);
   int64_t total = outer * out * inner;
   double *dst = calloc((size_t)(total > 0 ? total : 1), sizeof *dst);
@@ -612,7 +657,8 @@ static double *rz_axis(const Rz *rz, const double *src, int r, int64_t *d, int a
 }
 
 /* Output sizes, scales and roi per axis for Resize (any opset) and Upsample. */
-static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, double *scale, double *r0, double *r1) {
+static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, double *scale,
+                    double *r0, double *r1) {
   int r = X->rank;
   const RefTensor *ts = NULL, *tz = NULL, *troi = NULL;
   if (legacy) {
@@ -632,11 +678,17 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
     na = r;
     for (int i = 0; i < r; i++) axes[i] = i;
   }
-  for (int i = 0; i < r; i++) { out[i] = X->dims[i]; scale[i] = 1; r0[i] = 0; r1[i] = 1; }
+  for (int i = 0; i < r; i++) {
+    out[i] = X->dims[i];
+    scale[i] = 1;
+    r0[i] = 0;
+    r1[i] = 1;
+  }
   float fs[MAX_INTS];
   int nf = 0;
   if (!ts && !tz) { /* Upsample-7: scales attribute */
-    if (!p->scales || p->n_scales > MAX_INTS) return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
+    if (!p->scales || p->n_scales > MAX_INTS)
+      return ref__fail(x, ERR_SHAPE, "neither scales nor sizes is given");
     nf = p->n_scales;
     memcpy(fs, p->scales, (size_t)nf * sizeof *fs);
   } else if (ts) {
@@ -645,20 +697,28 @@ static int rz_sizes(RefNode *x, const RefTensor *X, bool legacy, int64_t *out, d
     for (int i = 0; i < nf; i++) fs[i] = (float)ref_get_f64(ts, i);
   }
   int cnt = tz ? (int)ref_numel(tz) : nf;
-  if (cnt != na) return ref__fail(x, ERR_SHAPE, "%s has %d values, expected %d", tz ? "sizes" : "scales", cnt, na);
+  if (cnt != na)
+    return ref__fail(x, ERR_SHAPE, "%s has %d values, expected %d", tz ? "sizes" : "scales", cnt,
+                     na);
   if (troi && ref_numel(troi) != 2 * na && ref_numel(troi) != 0)
-    return ref__fail(x, ERR_SHAPE, "roi has %lld values, expected %d", (long long)ref_numel(troi), 2 * na);
+    return ref__fail(x, ERR_SHAPE, "roi has %lld values, expected %d", (long long)ref_numel(troi),
+                     2 * na);
   for (int i = 0; i < na; i++) {
     int a = ref__axis(x, axes[i], r);
     if (a < 0) return -1;
-    if (troi && ref_numel(troi)) { r0[a] = ref_get_f64(troi, i); r1[a] = ref_get_f64(troi, na + i); }
+    if (troi && ref_numel(troi)) {
+      r0[a] = ref_get_f64(troi, i);
+      r1[a] = ref_get_f64(troi, na + i);
+    }
     if (tz) {
       out[a] = ref_get_i64(tz, i);
-      if (out[a] < 0) return ref__fail(x, ERR_SHAPE, "sizes value %lld is negative", (long long)out[a]);
+      if (out[a] < 0)
+        return ref__fail(x, ERR_SHAPE, "sizes value %lld is negative", (long long)out[a]);
       scale[a] = X->dims[a] ? (double)out[a] / (double)X->dims[a] : 1.0;
     } else {
       scale[a] = fs[i];
-      if (!(scale[a] > 0) || !isfinite(scale[a])) return ref__fail(x, ERR_SHAPE, "scale %g is invalid", scale[a]);
+      if (!(scale[a] > 0) || !isfinite(scale[a]))
+        return ref__fail(x, ERR_SHAPE, "scale %g is invalid", scale[a]);
       out[a] = (int64_t)floor((double)X->dims[a] * scale[a]);
     }
   }
@@ -675,7 +735,8 @@ REF_KERNEL(resize) {
   if (rz_read(x, &rz) < 0 || rz_sizes(x, X, legacy, out, scale, r0, r1) < 0) return -1;
   int r = X->rank;
   for (int i = 0; i < r; i++)
-    if (X->dims[i] == 0 && out[i] > 0) return ref__fail(x, ERR_SHAPE, "cannot resize an empty axis");
+    if (X->dims[i] == 0 && out[i] > 0)
+      return ref__fail(x, ERR_SHAPE, "cannot resize an empty axis");
   RefTensor *o = ref__out(x, 0, X->dtype, r, out);
   if (!o) return -1;
   int64_t n = ref_numel(X);
@@ -720,27 +781,34 @@ REF_KERNEL(detection_output) {
   const RefTensor *loc = ref__need(x, 0), *conf = ref__need(x, 1), *pri = ref__need(x, 2);
   if (!loc || !conf || !pri) return -1;
   const IrDetectionParams *p = ir_detection_params(x->g, x->n);
-  DetParams dp = {.num_classes = (int)p->num_classes, .background = (int)p->background_label_id,
-                  .top_k = (int)p->top_k, .keep_top_k = (int)p->keep_top_k,
-                  .code_type = (int)p->code_type, .share_location = p->share_location,
+  DetParams dp = {.num_classes = (int)p->num_classes,
+                  .background = (int)p->background_label_id,
+                  .top_k = (int)p->top_k,
+                  .keep_top_k = (int)p->keep_top_k,
+                  .code_type = (int)p->code_type,
+                  .share_location = p->share_location,
                   .variance_encoded = p->variance_encoded_in_target,
                   .clip_before_nms = p->clip_before_nms,
                   .clip_after_nms = p->clip_after_nms,
                   .decrease_label_id = p->decrease_label_id,
                   .nms_threshold = p->nms_threshold,
                   .confidence_threshold = p->confidence_threshold};
-  if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || dp.num_classes < 1 || dp.code_type < 1 || dp.code_type > 3)
+  if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || dp.num_classes < 1 ||
+      dp.code_type < 1 || dp.code_type > 3)
     return ref__fail(x, ERR_SHAPE, "expects 2-D loc/conf, 3-D priors and a known code_type");
-  if (!p->normalized || x->n_in != 3) return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
-  int64_t N = conf->dims[0], C = dp.num_classes, P = pri->dims[2] / 4, L = dp.share_location ? 1 : C;
-  if (P < 1 || C * P > (1 << 26) || conf->dims[1] != P * C || loc->dims[0] != N || loc->dims[1] != P * 4 * L ||
-      pri->dims[1] != 2 || (pri->dims[0] != 1 && pri->dims[0] != N))
+  if (!p->normalized || x->n_in != 3)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "only normalized priors and 3 inputs");
+  int64_t N = conf->dims[0], C = dp.num_classes, P = pri->dims[2] / 4,
+          L = dp.share_location ? 1 : C;
+  if (P < 1 || C * P > (1 << 26) || conf->dims[1] != P * C || loc->dims[0] != N ||
+      loc->dims[1] != P * 4 * L || pri->dims[1] != 2 || (pri->dims[0] != 1 && pri->dims[0] != N))
     return ref__fail(x, ERR_SHAPE, "loc, conf and priors do not agree on the prior count");
   int64_t per = dp.keep_top_k > 0 ? dp.keep_top_k : (dp.top_k > 0 ? dp.top_k : P) * C;
   int64_t dims[4] = {1, 1, N * per, 7};
   RefTensor *o = ref__out(x, 0, DT_F32, 4, dims);
   if (!o) return -1;
-  if (det_output(&dp, (int)N, (int)P, loc->f, conf->f, pri->f, (int)pri->dims[0], o->f, N * per) < 0)
+  if (det_output(&dp, (int)N, (int)P, loc->f, conf->f, pri->f, (int)pri->dims[0], o->f, N * per) <
+      0)
     return ref__fail(x, ERR_OOM, "out of memory");
   return 0;
 }

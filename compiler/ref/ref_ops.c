@@ -35,9 +35,12 @@ static bool bcast_into(int *ro, int64_t *o, int ra, const int64_t *a) {
   for (int i = 0; i < r; i++) {
     int io = i - (r - *ro), ia = i - (r - ra);
     int64_t dox = io >= 0 ? o[io] : 1, da = ia >= 0 ? a[ia] : 1;
-    if (dox == da || da == 1) res[i] = dox;
-    else if (dox == 1) res[i] = da;
-    else return false;
+    if (dox == da || da == 1)
+      res[i] = dox;
+    else if (dox == 1)
+      res[i] = da;
+    else
+      return false;
   }
   *ro = r;
   memcpy(o, res, (size_t)r * sizeof *o);
@@ -74,8 +77,10 @@ REF_KERNEL(unary) {
   IrUnaryArgs ua = ir_unary_args(x->g, x->n);
   for (int64_t k = 0; k < n; k++) {
     int64_t v;
-    if (a->i && ir_eval_unary_i(op, a->i[k], INT64_MIN, INT64_MAX, &v)) ref_set_i64(o, k, v);
-    else ref_set_f64(o, k, ir_eval_unary_f(op, &ua, ref_get_f64(a, k)));
+    if (a->i && ir_eval_unary_i(op, a->i[k], INT64_MIN, INT64_MAX, &v))
+      ref_set_i64(o, k, v);
+    else
+      ref_set_f64(o, k, ir_eval_unary_f(op, &ua, ref_get_f64(a, k)));
   }
   return 0;
 }
@@ -129,16 +134,20 @@ REF_KERNEL(variadic) {
       int64_t off = bcast_off(t, &it);
       if (o->i) {
         int64_t v = ref_get_i64(t, off);
-        if (first) iv = v;
-        else ir_eval_binary_i(op, iv, v, &iv);
+        if (first)
+          iv = v;
+        else
+          ir_eval_binary_i(op, iv, v, &iv);
       } else {
         double v = ref_get_f64(t, off);
         fv = first ? v : ir_eval_binary_f(op, fv, v);
       }
       first = false;
     }
-    if (o->i) ref_set_i64(o, k, iv);
-    else ref_set_f64(o, k, fv);
+    if (o->i)
+      ref_set_i64(o, k, iv);
+    else
+      ref_set_f64(o, k, fv);
   }
   return 0;
 }
@@ -157,8 +166,10 @@ REF_KERNEL(compare) {
   IrOp op = x->n->op;
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     int64_t ka = bcast_off(a, &it), kb = bcast_off(b, &it);
-    if (a->i && b->i) ir_eval_binary_i(op, a->i[ka], b->i[kb], &o->i[k]);
-    else o->i[k] = ir_eval_binary_f(op, ref_get_f64(a, ka), ref_get_f64(b, kb)) != 0;
+    if (a->i && b->i)
+      ir_eval_binary_i(op, a->i[ka], b->i[kb], &o->i[k]);
+    else
+      o->i[k] = ir_eval_binary_f(op, ref_get_f64(a, ka), ref_get_f64(b, kb)) != 0;
   }
   return 0;
 }
@@ -176,8 +187,10 @@ REF_KERNEL(where) {
   int64_t n = ref_numel(o);
   for (int64_t k = 0; k < n; k++, ref__iter_next(&it)) {
     bool pick_a = ref_get_f64(c, bcast_off(c, &it)) != 0;
-    if (pick_a) ref__copy_elem(o, k, a, bcast_off(a, &it));
-    else ref__copy_elem(o, k, b, bcast_off(b, &it));
+    if (pick_a)
+      ref__copy_elem(o, k, a, bcast_off(a, &it));
+    else
+      ref__copy_elem(o, k, b, bcast_off(b, &it));
   }
   return 0;
 }
@@ -189,7 +202,8 @@ REF_KERNEL(prelu) {
   int r = a->rank;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
-  if (!bcast_into(&r, d, s->rank, s->dims) || r != a->rank || memcmp(d, a->dims, (size_t)r * sizeof *d))
+  if (!bcast_into(&r, d, s->rank, s->dims) || r != a->rank ||
+      memcmp(d, a->dims, (size_t)r * sizeof *d))
     return ref__fail(x, ERR_SHAPE, "slope does not broadcast to the input");
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, a->dims);
   if (!o) return -1;
@@ -222,8 +236,10 @@ REF_KERNEL(clip) {
   int64_t n = ref_numel(a);
   for (int64_t k = 0; k < n; k++) {
     int64_t v;
-    if (a->i && ir_eval_unary_i(IR_OP_CLIP, a->i[k], ilo, ihi, &v)) ref_set_i64(o, k, v);
-    else ref_set_f64(o, k, ir_eval_unary_f(IR_OP_CLIP, &ua, a->f[k]));
+    if (a->i && ir_eval_unary_i(IR_OP_CLIP, a->i[k], ilo, ihi, &v))
+      ref_set_i64(o, k, v);
+    else
+      ref_set_f64(o, k, ir_eval_unary_f(IR_OP_CLIP, &ua, a->f[k]));
   }
   return 0;
 }
@@ -240,14 +256,25 @@ static int64_t batch_off(int rb, const int64_t *bd, const RefIter *it) {
 REF_KERNEL(matmul) {
   const RefTensor *a = ref__need(x, 0), *b = ref__need(x, 1);
   if (!a || !b) return -1;
-  if (a->rank == 0 || b->rank == 0) return ref__fail(x, ERR_SHAPE, "scalar operands are not allowed");
+  if (a->rank == 0 || b->rank == 0)
+    return ref__fail(x, ERR_SHAPE, "scalar operands are not allowed");
   /* promote 1-D operands: a [K] -> [1,K], b [K] -> [K,1] */
   int ra = a->rank < 2 ? 2 : a->rank, rb = b->rank < 2 ? 2 : b->rank;
   int64_t da[IR_MAX_DIMS], db[IR_MAX_DIMS];
-  if (a->rank == 1) { da[0] = 1; da[1] = a->dims[0]; } else memcpy(da, a->dims, sizeof da);
-  if (b->rank == 1) { db[0] = b->dims[0]; db[1] = 1; } else memcpy(db, b->dims, sizeof db);
+  if (a->rank == 1) {
+    da[0] = 1;
+    da[1] = a->dims[0];
+  } else
+    memcpy(da, a->dims, sizeof da);
+  if (b->rank == 1) {
+    db[0] = b->dims[0];
+    db[1] = 1;
+  } else
+    memcpy(db, b->dims, sizeof db);
   int64_t m = da[ra - 2], kk = da[ra - 1], kb = db[rb - 2], nn = db[rb - 1];
-  if (kk != kb) return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)kk, (long long)kb);
+  if (kk != kb)
+    return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)kk,
+                     (long long)kb);
   int r = ra - 2;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, da, (size_t)r * sizeof *d);
@@ -270,11 +297,13 @@ REF_KERNEL(matmul) {
         int64_t ko = (bi * m + i) * nn + j;
         if (o->i) {
           int64_t s = 0;
-          for (int64_t p = 0; p < kk; p++) s += ref_get_i64(a, oa + i * kk + p) * ref_get_i64(b, ob + p * nn + j);
+          for (int64_t p = 0; p < kk; p++)
+            s += ref_get_i64(a, oa + i * kk + p) * ref_get_i64(b, ob + p * nn + j);
           ref_set_i64(o, ko, s);
         } else {
           double s = 0;
-          for (int64_t p = 0; p < kk; p++) s += ref_get_f64(a, oa + i * kk + p) * ref_get_f64(b, ob + p * nn + j);
+          for (int64_t p = 0; p < kk; p++)
+            s += ref_get_f64(a, oa + i * kk + p) * ref_get_f64(b, ob + p * nn + j);
           ref_set_f64(o, ko, s);
         }
       }
@@ -289,14 +318,18 @@ REF_KERNEL(gemm) {
   const IrGemmParams *gp = ir_gemm_params(x->g, x->n);
   bool ta = gp->trans_a, tb = gp->trans_b;
   double alpha = gp->alpha, beta = gp->beta;
-  int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1], kb = b->dims[tb ? 1 : 0], n = b->dims[tb ? 0 : 1];
-  if (k != kb) return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)k, (long long)kb);
+  int64_t m = a->dims[ta ? 1 : 0], k = a->dims[ta ? 0 : 1], kb = b->dims[tb ? 1 : 0],
+          n = b->dims[tb ? 0 : 1];
+  if (k != kb)
+    return ref__fail(x, ERR_SHAPE, "inner dims disagree (%lld vs %lld)", (long long)k,
+                     (long long)kb);
   int64_t od[2] = {m, n};
   if (c) {
     int r = 2;
     int64_t d[IR_MAX_DIMS] = {m, n};
     if (c->rank > 2 || !bcast_into(&r, d, c->rank, c->dims) || d[0] != m || d[1] != n)
-      return ref__fail(x, ERR_SHAPE, "bias C does not broadcast to %lldx%lld", (long long)m, (long long)n);
+      return ref__fail(x, ERR_SHAPE, "bias C does not broadcast to %lldx%lld", (long long)m,
+                       (long long)n);
   }
   RefTensor *o = ref__out(x, 0, a->dtype, 2, od);
   if (!o) return -1;
@@ -306,7 +339,8 @@ REF_KERNEL(gemm) {
     for (int64_t j = 0; j < n; j++, ref__iter_next(&it)) {
       double s = 0;
       for (int64_t p = 0; p < k; p++)
-        s += ref_get_f64(a, ta ? p * m + i : i * k + p) * ref_get_f64(b, tb ? j * k + p : p * n + j);
+        s +=
+            ref_get_f64(a, ta ? p * m + i : i * k + p) * ref_get_f64(b, tb ? j * k + p : p * n + j);
       s *= alpha;
       if (c) s += beta * ref_get_f64(c, bcast_off(c, &it));
       ref_set_f64(o, i * n + j, s);
@@ -329,7 +363,8 @@ REF_KERNEL(concat) {
     if (!t) continue;
     bool ok = t->rank == a->rank;
     for (int i = 0; ok && i < a->rank; i++) ok = i == ax || t->dims[i] == a->dims[i];
-    if (!ok) return ref__fail(x, ERR_SHAPE, "input %d does not match input 1 outside axis %d", j + 1, ax);
+    if (!ok)
+      return ref__fail(x, ERR_SHAPE, "input %d does not match input 1 outside axis %d", j + 1, ax);
     d[ax] += t->dims[ax];
   }
   RefTensor *o = ref__out(x, 0, a->dtype, a->rank, d);
@@ -362,15 +397,18 @@ REF_KERNEL(reshape) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t sh[MAX_INTS];
-  int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS); /* input 2 (shape inference requires it) */
+  int c =
+      ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS); /* input 2 (shape inference requires it) */
   if (c < 0) return -1;
-  if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
+  if (c > IR_MAX_DIMS)
+    return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
   bool allowzero = ir_reshape_params(x->g, x->n)->allowzero;
   int neg = -1;
   int64_t known = 1;
   for (int i = 0; i < c; i++) {
     if (sh[i] == 0 && !allowzero) {
-      if (i >= a->rank) return ref__fail(x, ERR_SHAPE, "shape value 0 at index %d has no input dim", i);
+      if (i >= a->rank)
+        return ref__fail(x, ERR_SHAPE, "shape value 0 at index %d has no input dim", i);
       sh[i] = a->dims[i];
     }
     if (sh[i] == -1) {
@@ -388,8 +426,8 @@ REF_KERNEL(reshape) {
     sh[neg] = total / known;
   } else if (known != total) {
     char b[256];
-    return ref__fail(x, ERR_SHAPE, "cannot reshape %s to %lld elements", ref_shape_str(a, b, sizeof b),
-                     (long long)known);
+    return ref__fail(x, ERR_SHAPE, "cannot reshape %s to %lld elements",
+                     ref_shape_str(a, b, sizeof b), (long long)known);
   }
   return copy_as(x, 0, a, c, sh);
 }
@@ -398,7 +436,8 @@ REF_KERNEL(flatten) {
   const RefTensor *a = ref__need(x, 0);
   if (!a) return -1;
   int64_t axis = ir_axis_params(x->g, x->n)->axis;
-  if (axis < -a->rank || axis > a->rank) return ref__fail(x, ERR_SHAPE, "axis %lld is out of range", (long long)axis);
+  if (axis < -a->rank || axis > a->rank)
+    return ref__fail(x, ERR_SHAPE, "axis %lld is out of range", (long long)axis);
   int ax = (int)(axis < 0 ? axis + a->rank : axis);
   int64_t d[2] = {1, 1};
   for (int i = 0; i < a->rank; i++) d[i < ax ? 0 : 1] *= a->dims[i];
@@ -432,7 +471,8 @@ REF_KERNEL(transpose) {
   int64_t d[IR_MAX_DIMS], st[IR_MAX_DIMS];
   bool seen[IR_MAX_DIMS] = {false};
   for (int i = 0; i < c; i++) {
-    if (perm[i] < 0 || perm[i] >= c || seen[perm[i]]) return ref__fail(x, ERR_SHAPE, "perm is not a permutation");
+    if (perm[i] < 0 || perm[i] >= c || seen[perm[i]])
+      return ref__fail(x, ERR_SHAPE, "perm is not a permutation");
     seen[perm[i]] = true;
     d[i] = a->dims[perm[i]];
   }
@@ -491,7 +531,8 @@ REF_KERNEL(unsqueeze) {
   int c = ref__ints(x, 1, "axes", ir_axes_params(x->g, x->n)->axes, axes, MAX_INTS);
   if (c < 0) return -1;
   int r = a->rank + c;
-  if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
+  if (r > IR_MAX_DIMS)
+    return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
   if (norm_axes(x, axes, c, r) < 0) return -1;
   bool ins[IR_MAX_DIMS] = {false};
   for (int i = 0; i < c; i++) ins[axes[i]] = true;
@@ -525,7 +566,8 @@ REF_KERNEL(pad) {
   int64_t pads[MAX_INTS], axes[MAX_INTS];
   int c = ref__ints(x, attrs ? 99 : 1, attrs ? "pads" : NULL, pp->pads, pads, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && !attrs) c = ref__ints(x, 99, "pads", pp->pads, pads, MAX_INTS); /* lenient: attribute form */
+  if (c == 0 && !attrs)
+    c = ref__ints(x, 99, "pads", pp->pads, pads, MAX_INTS); /* lenient: attribute form */
   int na = ref__ints(x, 3, NULL, IR_NO_INTS, axes, MAX_INTS);
   if (na < 0) return -1;
   if (na == 0) {
@@ -535,17 +577,21 @@ REF_KERNEL(pad) {
     return -1;
   }
   if (c != 2 * na) return ref__fail(x, ERR_SHAPE, "pads has %d values, expected %d", c, 2 * na);
-  double value = attrs ? pp->value
-                       : (x->n_in > 2 && x->in[2] && ref_numel(x->in[2]) > 0 ? ref_get_f64(x->in[2], 0) : 0.0);
+  double value =
+      attrs ? pp->value
+            : (x->n_in > 2 && x->in[2] && ref_numel(x->in[2]) > 0 ? ref_get_f64(x->in[2], 0) : 0.0);
   const char *ms = pp->mode_name;
   IrPadMode m = pp->mode;
-  if (m == IR_PAD_UNKNOWN) return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
+  if (m == IR_PAD_UNKNOWN)
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "mode '%s' is not implemented", ms);
   int64_t pb[IR_MAX_DIMS] = {0}, d[IR_MAX_DIMS], st[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
   for (int i = 0; i < na; i++) {
     pb[axes[i]] = pads[i];
     d[axes[i]] += pads[i] + pads[na + i];
-    if (d[axes[i]] < 0) return ref__fail(x, ERR_SHAPE, "padding gives a negative size on axis %lld", (long long)axes[i]);
+    if (d[axes[i]] < 0)
+      return ref__fail(x, ERR_SHAPE, "padding gives a negative size on axis %lld",
+                       (long long)axes[i]);
     if (m != IR_PAD_CONSTANT && a->dims[axes[i]] == 0 && d[axes[i]] > 0)
       return ref__fail(x, ERR_SHAPE, "cannot pad an empty axis in mode '%s'", ms);
   }
@@ -560,17 +606,22 @@ REF_KERNEL(pad) {
     bool inside = true;
     for (int i = 0; i < a->rank && inside; i++) {
       int64_t s = pad_src(m, it.idx[i], pb[i], a->dims[i]);
-      if (s < 0) inside = false;
-      else off += s * st[i];
+      if (s < 0)
+        inside = false;
+      else
+        off += s * st[i];
     }
-    if (inside) ref__copy_elem(o, k, a, off);
-    else ref_set_f64(o, k, value);
+    if (inside)
+      ref__copy_elem(o, k, a, off);
+    else
+      ref_set_f64(o, k, value);
   }
   return 0;
 }
 
 /* Clamped start and output length of one Slice axis of size dim (ONNX rules). */
-static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *s0, int64_t *len) {
+static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *s0,
+                       int64_t *len) {
   if (start < 0) start = start < -dim ? 0 : start + dim;
   if (end < 0) end = end < -dim ? -1 : end + dim;
   if (step > 0) {
@@ -640,7 +691,8 @@ REF_KERNEL(split) {
     int64_t sum = 0;
     for (int i = 0; i < c; i++) sum += sz[i];
     if (c != nout || sum != dim)
-      return ref__fail(x, ERR_SHAPE, "split sizes do not match %d outputs over a dim of %lld", nout, (long long)dim);
+      return ref__fail(x, ERR_SHAPE, "split sizes do not match %d outputs over a dim of %lld", nout,
+                       (long long)dim);
   } else if (sp->has_num_outputs) {
     int64_t chunk = dim / nout + (dim % nout != 0);
     for (int i = 0; i < nout; i++) {
@@ -649,7 +701,8 @@ REF_KERNEL(split) {
     }
   } else {
     if (nout > MAX_INTS || dim % nout)
-      return ref__fail(x, ERR_SHAPE, "dim %lld cannot be split into %d equal parts", (long long)dim, nout);
+      return ref__fail(x, ERR_SHAPE, "dim %lld cannot be split into %d equal parts", (long long)dim,
+                       nout);
     for (int i = 0; i < nout; i++) sz[i] = dim / nout;
   }
   int64_t outer = 1, inner = 1, off = 0;
@@ -663,7 +716,8 @@ REF_KERNEL(split) {
     if (!o) return -1;
     int64_t e = 0;
     for (int64_t p = 0; p < outer; p++)
-      for (int64_t q = 0; q < sz[k] * inner; q++) ref__copy_elem(o, e++, a, (p * dim + off) * inner + q);
+      for (int64_t q = 0; q < sz[k] * inner; q++)
+        ref__copy_elem(o, e++, a, (p * dim + off) * inner + q);
     off += sz[k];
   }
   return 0;
@@ -687,8 +741,10 @@ REF_KERNEL(reduce) {
   int64_t d[IR_MAX_DIMS], kd[IR_MAX_DIMS]; /* output dims; dims with reduced axes kept as 1 */
   for (int i = 0; i < a->rank; i++) {
     kd[i] = red[i] ? 1 : a->dims[i];
-    if (!red[i]) d[r++] = a->dims[i];
-    else if (keep) d[r++] = 1;
+    if (!red[i])
+      d[r++] = a->dims[i];
+    else if (keep)
+      d[r++] = 1;
   }
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
@@ -708,12 +764,18 @@ REF_KERNEL(reduce) {
     int64_t ko = 0;
     for (int i = 0; i < a->rank; i++) ko += (red[i] ? 0 : it.idx[i]) * kst[i];
     double v = ref_get_f64(a, e);
-    if (op == IR_OP_REDUCE_L1) v = fabs(v);
-    else if (op == IR_OP_REDUCE_L2 || op == IR_OP_REDUCE_SUM_SQUARE) v = v * v;
-    else if (op == IR_OP_REDUCE_LOG_SUM_EXP) v = exp(v);
-    if (op == IR_OP_REDUCE_MAX) acc[ko] = cnt[ko] == 0 || v > acc[ko] || isnan(v) ? v : acc[ko];
-    else if (op == IR_OP_REDUCE_MIN) acc[ko] = cnt[ko] == 0 || v < acc[ko] || isnan(v) ? v : acc[ko];
-    else acc[ko] += v;
+    if (op == IR_OP_REDUCE_L1)
+      v = fabs(v);
+    else if (op == IR_OP_REDUCE_L2 || op == IR_OP_REDUCE_SUM_SQUARE)
+      v = v * v;
+    else if (op == IR_OP_REDUCE_LOG_SUM_EXP)
+      v = exp(v);
+    if (op == IR_OP_REDUCE_MAX)
+      acc[ko] = cnt[ko] == 0 || v > acc[ko] || isnan(v) ? v : acc[ko];
+    else if (op == IR_OP_REDUCE_MIN)
+      acc[ko] = cnt[ko] == 0 || v < acc[ko] || isnan(v) ? v : acc[ko];
+    else
+      acc[ko] += v;
     cnt[ko]++;
   }
   for (int64_t k = 0; k < n; k++) {
@@ -740,8 +802,10 @@ REF_KERNEL(argmax) {
   int r = 0;
   int64_t d[IR_MAX_DIMS], outer = 1, inner = 1, dim = a->dims[ax];
   for (int i = 0; i < a->rank; i++) {
-    if (i != ax) d[r++] = a->dims[i];
-    else if (keep) d[r++] = 1;
+    if (i != ax)
+      d[r++] = a->dims[i];
+    else if (keep)
+      d[r++] = 1;
     if (i < ax) outer *= a->dims[i];
     if (i > ax) inner *= a->dims[i];
   }
@@ -754,7 +818,10 @@ REF_KERNEL(argmax) {
       double bv = ref_get_f64(a, p * dim * inner + q);
       for (int64_t j = 1; j < dim; j++) {
         double v = ref_get_f64(a, (p * dim + j) * inner + q);
-        if (v > bv || (last && v == bv)) { bv = v; best = j; }
+        if (v > bv || (last && v == bv)) {
+          bv = v;
+          best = j;
+        }
       }
       o->i[p * inner + q] = best;
     }
@@ -787,12 +854,17 @@ REF_KERNEL(topk) {
   const IrTopKParams *tp = ir_topk_params(x->g, x->n);
   int c = ref__ints(x, 1, NULL, IR_NO_INTS, kv, MAX_INTS);
   if (c < 0) return -1;
-  if (c == 0 && tp->has_k) { kv[0] = tp->k; c = 1; } /* TopK-1 */
+  if (c == 0 && tp->has_k) {
+    kv[0] = tp->k;
+    c = 1;
+  } /* TopK-1 */
   if (c != 1) return ref__fail(x, ERR_SHAPE, "k must be a single value");
   int ax = ref__axis(x, tp->axis, a->rank);
   if (ax < 0) return -1;
   int64_t dim = a->dims[ax], k = kv[0], outer = 1, inner = 1;
-  if (k < 0 || k > dim) return ref__fail(x, ERR_SHAPE, "k %lld is out of range for axis size %lld", (long long)k, (long long)dim);
+  if (k < 0 || k > dim)
+    return ref__fail(x, ERR_SHAPE, "k %lld is out of range for axis size %lld", (long long)k,
+                     (long long)dim);
   bool largest = tp->largest;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
@@ -806,7 +878,8 @@ REF_KERNEL(topk) {
   if (!row) return ref__fail(x, ERR_OOM, "out of memory");
   for (int64_t p = 0; p < outer; p++)
     for (int64_t q = 0; q < inner; q++) {
-      for (int64_t j = 0; j < dim; j++) row[j] = (Ranked){ref_get_f64(a, (p * dim + j) * inner + q), j};
+      for (int64_t j = 0; j < dim; j++)
+        row[j] = (Ranked){ref_get_f64(a, (p * dim + j) * inner + q), j};
       qsort(row, (size_t)dim, sizeof *row, largest ? cmp_desc : cmp_asc);
       for (int64_t j = 0; j < k; j++) {
         int64_t ko = (p * k + j) * inner + q;
@@ -826,13 +899,16 @@ REF_KERNEL(cast) {
   const IrCastParams *p = ir_cast_params(x->g, x->n);
   DType dt = p->to;
   if (dt == DT_UNDEF || dt == DT_STRING)
-    return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented", (long long)p->to_code);
+    return ref__fail(x, ERR_UNSUPPORTED_OP, "cast to type %lld is not implemented",
+                     (long long)p->to_code);
   RefTensor *o = ref__out(x, 0, dt, a->rank, a->dims);
   if (!o) return -1;
   int64_t n = ref_numel(a);
   for (int64_t k = 0; k < n; k++) {
-    if (a->f) ref_set_f64(o, k, a->f[k]);
-    else ref_set_i64(o, k, a->i[k]);
+    if (a->f)
+      ref_set_f64(o, k, a->f[k]);
+    else
+      ref_set_i64(o, k, a->i[k]);
   }
   return 0;
 }
@@ -843,8 +919,10 @@ static int out_const(RefNode *x, const IrTensor *t) {
   if (!o) return -1;
   int64_t n = ref_numel(o);
   for (int64_t k = 0; k < n; k++) {
-    if (o->f) o->f[k] = (float)ir_const_f64(t, k);
-    else ref_set_i64(o, k, ir_const_i64(t, k));
+    if (o->f)
+      o->f[k] = (float)ir_const_f64(t, k);
+    else
+      ref_set_i64(o, k, ir_const_i64(t, k));
   }
   return 0;
 }
@@ -857,8 +935,10 @@ REF_KERNEL(constant) {
   if (p->kind == IR_CONST_FLOAT || p->kind == IR_CONST_INT) {
     RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOAT ? DT_F32 : DT_I64, 0, NULL);
     if (!o) return -1;
-    if (o->f) o->f[0] = p->f;
-    else o->i[0] = p->i;
+    if (o->f)
+      o->f[0] = p->f;
+    else
+      o->i[0] = p->i;
     return 0;
   }
   if (p->kind == IR_CONST_FLOATS || p->kind == IR_CONST_INTS) {
@@ -866,8 +946,10 @@ REF_KERNEL(constant) {
     RefTensor *o = ref__out(x, 0, p->kind == IR_CONST_FLOATS ? DT_F32 : DT_I64, 1, &len);
     if (!o) return -1;
     for (int k = 0; k < p->n; k++) {
-      if (o->f) o->f[k] = p->floats[k];
-      else o->i[k] = p->ints[k];
+      if (o->f)
+        o->f[k] = p->floats[k];
+      else
+        o->i[k] = p->ints[k];
     }
     return 0;
   }
@@ -880,7 +962,8 @@ REF_KERNEL(constant_of_shape) {
   int64_t d[MAX_INTS];
   int c = ref__ints(x, 0, NULL, IR_NO_INTS, d, MAX_INTS);
   if (c < 0) return -1;
-  if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", c, IR_MAX_DIMS);
+  if (c > IR_MAX_DIMS)
+    return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", c, IR_MAX_DIMS);
   int v = ir_constant_of_shape_params(x->g, x->n)->value;
   const IrTensor *vt = NULL;
   if (v >= 0) {
@@ -892,8 +975,10 @@ REF_KERNEL(constant_of_shape) {
   if (!o) return -1;
   int64_t n = ref_numel(o);
   for (int64_t k = 0; k < n && vt; k++) {
-    if (o->f) o->f[k] = (float)ir_const_f64(vt, 0);
-    else ref_set_i64(o, k, ir_const_i64(vt, 0));
+    if (o->f)
+      o->f[k] = (float)ir_const_f64(vt, 0);
+    else
+      ref_set_i64(o, k, ir_const_i64(vt, 0));
   }
   return 0;
 }
@@ -919,12 +1004,19 @@ REF_KERNEL(gather) {
   int ax = ref__axis(x, ir_axis_params(x->g, x->n)->axis, a->rank);
   if (ax < 0) return -1;
   int r = a->rank - 1 + ix->rank;
-  if (r > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
+  if (r > IR_MAX_DIMS)
+    return ref__fail(x, ERR_SHAPE, "output rank %d is over the limit of %d", r, IR_MAX_DIMS);
   int64_t d[IR_MAX_DIMS], outer = 1, inner = 1, dim = a->dims[ax], ni = ref_numel(ix);
   r = 0;
-  for (int i = 0; i < ax; i++) { d[r++] = a->dims[i]; outer *= a->dims[i]; }
+  for (int i = 0; i < ax; i++) {
+    d[r++] = a->dims[i];
+    outer *= a->dims[i];
+  }
   for (int i = 0; i < ix->rank; i++) d[r++] = ix->dims[i];
-  for (int i = ax + 1; i < a->rank; i++) { d[r++] = a->dims[i]; inner *= a->dims[i]; }
+  for (int i = ax + 1; i < a->rank; i++) {
+    d[r++] = a->dims[i];
+    inner *= a->dims[i];
+  }
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
   int64_t k = 0;
@@ -932,7 +1024,8 @@ REF_KERNEL(gather) {
     for (int64_t j = 0; j < ni; j++) {
       int64_t v = ref_get_i64(ix, j);
       if (v < -dim || v >= dim)
-        return ref__fail(x, ERR_SHAPE, "index %lld is out of range for axis %d of size %lld", (long long)v, ax, (long long)dim);
+        return ref__fail(x, ERR_SHAPE, "index %lld is out of range for axis %d of size %lld",
+                         (long long)v, ax, (long long)dim);
       if (v < 0) v += dim;
       for (int64_t q = 0; q < inner; q++) ref__copy_elem(o, k++, a, (p * dim + v) * inner + q);
     }
@@ -945,11 +1038,13 @@ REF_KERNEL(expand) {
   int64_t sh[MAX_INTS];
   int c = ref__ints(x, 1, NULL, IR_NO_INTS, sh, MAX_INTS);
   if (c < 0) return -1;
-  if (c > IR_MAX_DIMS) return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
+  if (c > IR_MAX_DIMS)
+    return ref__fail(x, ERR_SHAPE, "target rank %d is over the limit of %d", c, IR_MAX_DIMS);
   int r = a->rank;
   int64_t d[IR_MAX_DIMS];
   memcpy(d, a->dims, sizeof d);
-  if (!bcast_into(&r, d, c, sh)) return ref__fail(x, ERR_SHAPE, "shape does not broadcast with the input");
+  if (!bcast_into(&r, d, c, sh))
+    return ref__fail(x, ERR_SHAPE, "shape does not broadcast with the input");
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
   RefIter it;
@@ -972,8 +1067,10 @@ REF_KERNEL(range) {
   RefTensor *o = ref__out(x, 0, s->dtype, 1, &n);
   if (!o) return -1;
   for (int64_t i = 0; i < n; i++) {
-    if (o->f) ref_set_f64(o, i, fs + (double)i * fd);
-    else ref_set_i64(o, i, (int64_t)((uint64_t)s->i[0] + (uint64_t)i * (uint64_t)dl->i[0]));
+    if (o->f)
+      ref_set_f64(o, i, fs + (double)i * fd);
+    else
+      ref_set_i64(o, i, (int64_t)((uint64_t)s->i[0] + (uint64_t)i * (uint64_t)dl->i[0]));
   }
   return 0;
 }
@@ -984,10 +1081,12 @@ REF_KERNEL(tile) {
   int64_t rep[MAX_INTS];
   int c = ref__ints(x, 1, NULL, IR_NO_INTS, rep, MAX_INTS);
   if (c < 0) return -1;
-  if (c != a->rank) return ref__fail(x, ERR_SHAPE, "repeats has %d values, expected %d", c, a->rank);
+  if (c != a->rank)
+    return ref__fail(x, ERR_SHAPE, "repeats has %d values, expected %d", c, a->rank);
   int64_t d[IR_MAX_DIMS], st[IR_MAX_DIMS];
   for (int i = 0; i < c; i++) {
-    if (rep[i] < 0) return ref__fail(x, ERR_SHAPE, "repeats value %lld is negative", (long long)rep[i]);
+    if (rep[i] < 0)
+      return ref__fail(x, ERR_SHAPE, "repeats value %lld is negative", (long long)rep[i]);
     d[i] = a->dims[i] * rep[i];
   }
   ref__strides(a->rank, a->dims, st);
@@ -1016,11 +1115,21 @@ static int block_move(RefNode *x, bool to_space) {
   bool crd = to_space && p->mode == IR_D2S_CRD;
   int64_t d[4];
   if (to_space) {
-    if (C % (b * b)) return ref__fail(x, ERR_SHAPE, "channels %lld are not divisible by blocksize^2", (long long)C);
-    d[0] = N; d[1] = C / (b * b); d[2] = H * b; d[3] = W * b;
+    if (C % (b * b))
+      return ref__fail(x, ERR_SHAPE, "channels %lld are not divisible by blocksize^2",
+                       (long long)C);
+    d[0] = N;
+    d[1] = C / (b * b);
+    d[2] = H * b;
+    d[3] = W * b;
   } else {
-    if (H % b || W % b) return ref__fail(x, ERR_SHAPE, "spatial dims are not divisible by blocksize %lld", (long long)b);
-    d[0] = N; d[1] = C * b * b; d[2] = H / b; d[3] = W / b;
+    if (H % b || W % b)
+      return ref__fail(x, ERR_SHAPE, "spatial dims are not divisible by blocksize %lld",
+                       (long long)b);
+    d[0] = N;
+    d[1] = C * b * b;
+    d[2] = H / b;
+    d[3] = W / b;
   }
   RefTensor *o = ref__out(x, 0, a->dtype, 4, d);
   if (!o) return -1;
@@ -1032,11 +1141,15 @@ static int block_move(RefNode *x, bool to_space) {
         for (int64_t i = 0; i < b; i++)
           for (int64_t w = 0; w < ws; w++)
             for (int64_t j = 0; j < b; j++) {
-              int64_t deep = crd ? c * b * b + i * b + j : (i * b + j) * cs + c; /* channel in depth form */
-              int64_t kd = ((n * cs * b * b + deep) * hs + h) * ws + w;            /* depth-form offset */
-              int64_t ks = ((n * cs + c) * hs * b + h * b + i) * ws * b + w * b + j; /* space-form offset */
-              if (to_space) ref__copy_elem(o, ks, a, kd);
-              else ref__copy_elem(o, kd, a, ks);
+              int64_t deep =
+                  crd ? c * b * b + i * b + j : (i * b + j) * cs + c;   /* channel in depth form */
+              int64_t kd = ((n * cs * b * b + deep) * hs + h) * ws + w; /* depth-form offset */
+              int64_t ks =
+                  ((n * cs + c) * hs * b + h * b + i) * ws * b + w * b + j; /* space-form offset */
+              if (to_space)
+                ref__copy_elem(o, ks, a, kd);
+              else
+                ref__copy_elem(o, kd, a, ks);
             }
   return 0;
 }

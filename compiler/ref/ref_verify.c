@@ -24,7 +24,8 @@
 #include "tensor_io.h"
 
 /* Sets the case's status and message (printf-style). */
-static void set_case(RefCase *c, RefStatus st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_case(RefCase *c, RefStatus st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void set_case(RefCase *c, RefStatus st, const char *fmt, ...) {
   c->status = st;
   va_list ap;
@@ -42,12 +43,13 @@ static void case_from_err(RefCase *c, const char *stage, const Err *e) {
 
 /* Compares output `name`: a (ours) with e (expected) at tol FP16 roundings (compare.h); updates
  * the case's maxima and fails it (with the first message) on a mismatch. Returns the diff's pass. */
-static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefTensor *e, double tol, double gfloor) {
+static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefTensor *e,
+                    double tol, double gfloor) {
   char sa[256], se[256];
   RefDiff d;
   if (ref_compare(&d, a, e, tol, gfloor) < 0) {
-    set_case(c, REF_FAIL, "output '%s': shape %s, expected %s", name, ref_shape_str(a, sa, sizeof sa),
-             ref_shape_str(e, se, sizeof se));
+    set_case(c, REF_FAIL, "output '%s': shape %s, expected %s", name,
+             ref_shape_str(a, sa, sizeof sa), ref_shape_str(e, se, sizeof se));
     return false;
   }
   if (c->max_abs_err < 0) c->max_abs_err = c->max_rel_err = c->roundings = 0;
@@ -60,12 +62,17 @@ static bool compare(RefCase *c, const char *name, const RefTensor *a, const RefT
       set_case(c, REF_FAIL, "output '%s': element %lld is %lld, expected %lld", name, (long long)k,
                (long long)ref_get_i64(a, k), (long long)ref_get_i64(e, k));
     else if (d.roundings > tol)
-      set_case(c, REF_FAIL, "output '%s': element %lld is %.9g, expected %.9g: %.3g FP16 roundings of the output's "
-               "scale %.3g, tolerance %.3g", name, (long long)k, ref_get_f64(a, k), ref_get_f64(e, k), d.roundings,
-               d.scale, tol);
+      set_case(
+          c, REF_FAIL,
+          "output '%s': element %lld is %.9g, expected %.9g: %.3g FP16 roundings of the output's "
+          "scale %.3g, tolerance %.3g",
+          name, (long long)k, ref_get_f64(a, k), ref_get_f64(e, k), d.roundings, d.scale, tol);
     else
-      set_case(c, REF_FAIL, "output '%s': scaled by %.6f against the expected values (a coherent error; at most %.3g "
-               "allowed)", name, d.gain, d.gain_tol);
+      set_case(
+          c, REF_FAIL,
+          "output '%s': scaled by %.6f against the expected values (a coherent error; at most %.3g "
+          "allowed)",
+          name, d.gain, d.gain_tol);
   }
   return d.pass;
 }
@@ -91,7 +98,8 @@ static bool varies(const RefTensor *t) {
 }
 
 /* Reads dir/prefix_N.pb for N = 0.. into a malloc'd array (names too); *n counts them. */
-static int read_pbs(RefTensor **ts, char ***names, int *n, const char *dir, const char *prefix, Err *err) {
+static int read_pbs(RefTensor **ts, char ***names, int *n, const char *dir, const char *prefix,
+                    Err *err) {
   *ts = NULL;
   *names = NULL;
   *n = 0;
@@ -133,12 +141,27 @@ static int match(const IrGraph *g, int t, int pos, char **names, int n) {
  * deployed VPU model has as a constant; ONNX node tests feed them as inputs. */
 static bool is_param_use(const IrNode *n, int k) {
   switch (n->op) {
-  case IR_OP_CONV: case IR_OP_CONV_TRANSPOSE: case IR_OP_BATCH_NORM: case IR_OP_INSTANCE_NORM: case IR_OP_CLIP:
-  case IR_OP_PAD: case IR_OP_RESIZE: case IR_OP_UPSAMPLE: case IR_OP_SLICE: case IR_OP_SPLIT: case IR_OP_SQUEEZE:
-  case IR_OP_UNSQUEEZE: case IR_OP_REDUCE_MEAN: case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_SUM:
-    return k >= 1;
-  case IR_OP_GATHER: case IR_OP_PRELU: case IR_OP_RESHAPE: case IR_OP_TILE: case IR_OP_EXPAND: case IR_OP_TOPK:
-    return k == 1;
+  case IR_OP_CONV:
+  case IR_OP_CONV_TRANSPOSE:
+  case IR_OP_BATCH_NORM:
+  case IR_OP_INSTANCE_NORM:
+  case IR_OP_CLIP:
+  case IR_OP_PAD:
+  case IR_OP_RESIZE:
+  case IR_OP_UPSAMPLE:
+  case IR_OP_SLICE:
+  case IR_OP_SPLIT:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE:
+  case IR_OP_REDUCE_MEAN:
+  case IR_OP_REDUCE_MAX:
+  case IR_OP_REDUCE_SUM: return k >= 1;
+  case IR_OP_GATHER:
+  case IR_OP_PRELU:
+  case IR_OP_RESHAPE:
+  case IR_OP_TILE:
+  case IR_OP_EXPAND:
+  case IR_OP_TOPK: return k == 1;
   default: return false;
   }
 }
@@ -160,7 +183,8 @@ static bool frozen_input(const IrGraph *g, int t) {
 
 /* --via blob: the model through the whole compiler (FP16 inputs at the test data's shapes, no
  * preprocessing), the blob run by blob_exec, outputs compared with the FP16 tolerance. */
-static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefTensor *feed, RefTensor **outs, int *n_outs) {
+static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefTensor *feed,
+                     RefTensor **outs, int *n_outs) {
   CompInput *ci = calloc((size_t)g->n_inputs + 1, sizeof *ci);
   int *live = calloc((size_t)g->n_inputs + 1, sizeof *live); /* graph input index of blob input j */
   double **vals = calloc((size_t)g->n_inputs + 1, sizeof *vals);
@@ -171,7 +195,10 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
   Arena *a = arena_new();
   BlobRun run = {0};
   void **bufs = calloc((size_t)g->n_inputs + 1, sizeof *bufs);
-  if (!ci || !live || !vals || !bufs) { set_case(c, REF_FAIL, "out of memory"); goto done; }
+  if (!ci || !live || !vals || !bufs) {
+    set_case(c, REF_FAIL, "out of memory");
+    goto done;
+  }
   for (int k = 0; k < g->n_inputs; k++) {
     const IrTensor *t = &g->tensors[g->inputs[k]];
     ci[k].name = t->name;
@@ -182,7 +209,10 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     if (frozen_input(g, g->inputs[k])) {
       int64_t n = ref_numel(&feed[k]);
       vals[k] = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-      if (!vals[k]) { set_case(c, REF_FAIL, "out of memory"); goto done; }
+      if (!vals[k]) {
+        set_case(c, REF_FAIL, "out of memory");
+        goto done;
+      }
       for (int64_t i = 0; i < n; i++) vals[k][i] = ref_get_f64(&feed[k], i);
       ci[k].value = vals[k];
       ci[k].n_value = n;
@@ -190,11 +220,19 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
       live[n_live++] = k;
     }
   }
-  CompileOptions opt = {.model_name = "verify", .source = model, .inputs = ci, .n_inputs = g->n_inputs, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = true}; /* NCE where it can, as built */
+  CompileOptions opt = {.model_name = "verify",
+                        .source = model,
+                        .inputs = ci,
+                        .n_inputs = g->n_inputs,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = "2022.1",
+                        .want_blob = true}; /* NCE where it can, as built */
   if (compile_model(&res, &opt, &e) < 0) {
-    if (e.code == ERR_BACKEND || e.code == ERR_UNSUPPORTED_OP) set_case(c, REF_UNSUPPORTED, "blob writer: %s", e.msg);
-    else case_from_err(c, "compile", &e);
+    if (e.code == ERR_BACKEND || e.code == ERR_UNSUPPORTED_OP)
+      set_case(c, REF_UNSUPPORTED, "blob writer: %s", e.msg);
+    else
+      case_from_err(c, "compile", &e);
     goto done;
   }
   if (res.n_unsupported) {
@@ -202,10 +240,13 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     goto done;
   }
   BlobInfo *b = NULL;
-  if (blob_parse(&b, a, res.blob.data, res.blob.len, "verify", &e) < 0) { case_from_err(c, "blob", &e); goto done; }
+  if (blob_parse(&b, a, res.blob.data, res.blob.len, "verify", &e) < 0) {
+    case_from_err(c, "blob", &e);
+    goto done;
+  }
   if ((int)b->hdr.inputs_count != n_live || (int)b->hdr.outputs_count != g->n_outputs) {
-    set_case(c, REF_FAIL, "blob has %u inputs / %u outputs, the model %d / %d", b->hdr.inputs_count, b->hdr.outputs_count,
-             n_live, g->n_outputs);
+    set_case(c, REF_FAIL, "blob has %u inputs / %u outputs, the model %d / %d", b->hdr.inputs_count,
+             b->hdr.outputs_count, n_live, g->n_outputs);
     goto done;
   }
   for (int j = 0; j < n_live; j++) { /* the test data in the blob's own input type */
@@ -213,19 +254,31 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     int k = live[j];
     int64_t n = ref_numel(&feed[k]);
     uint32_t es = blob_dtype_size(io->shape.data_type);
-    if ((uint64_t)n * es != io->byte_size) { set_case(c, REF_FAIL, "input %d size differs from the blob's", k); goto done; }
+    if ((uint64_t)n * es != io->byte_size) {
+      set_case(c, REF_FAIL, "input %d size differs from the blob's", k);
+      goto done;
+    }
     uint8_t *p = bufs[j] = calloc((size_t)io->byte_size + 1, 1);
     for (int64_t i = 0; p && i < n; i++) {
       double v = ref_get_f64(&feed[k], i);
-      if (io->shape.data_type == BLOB_DT_FP16) { uint16_t h = fp16_from_f32((float)v); memcpy(p + 2 * i, &h, 2); }
-      else if (io->shape.data_type == BLOB_DT_S32) { int32_t x = (int32_t)v; memcpy(p + 4 * i, &x, 4); }
-      else if (io->shape.data_type == BLOB_DT_FP32) { float f = (float)v; memcpy(p + 4 * i, &f, 4); }
-      else p[i] = (uint8_t)v;
+      if (io->shape.data_type == BLOB_DT_FP16) {
+        uint16_t h = fp16_from_f32((float)v);
+        memcpy(p + 2 * i, &h, 2);
+      } else if (io->shape.data_type == BLOB_DT_S32) {
+        int32_t x = (int32_t)v;
+        memcpy(p + 4 * i, &x, 4);
+      } else if (io->shape.data_type == BLOB_DT_FP32) {
+        float f = (float)v;
+        memcpy(p + 4 * i, &f, 4);
+      } else
+        p[i] = (uint8_t)v;
     }
   }
   if (blob_exec(&run, b, res.blob.data, res.blob.len, (const void *const *)bufs, &e) < 0) {
-    if (strstr(e.msg, "no CPU kernel")) set_case(c, REF_UNSUPPORTED, "%s", e.msg);
-    else case_from_err(c, "blob run", &e);
+    if (strstr(e.msg, "no CPU kernel"))
+      set_case(c, REF_UNSUPPORTED, "%s", e.msg);
+    else
+      case_from_err(c, "blob run", &e);
     goto done;
   }
   *outs = calloc((size_t)g->n_outputs + 1, sizeof **outs);
@@ -235,14 +288,27 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
     int64_t dims[IR_MAX_DIMS];
     int r = (int)io->shape.num_dims;
     for (int i = 0; i < r; i++) dims[i] = io->shape.dims[i];
-    if (ref_tensor_alloc(&(*outs)[k], DT_F32, r, dims, &e) < 0) { case_from_err(c, "blob output", &e); goto done; }
+    if (ref_tensor_alloc(&(*outs)[k], DT_F32, r, dims, &e) < 0) {
+      case_from_err(c, "blob output", &e);
+      goto done;
+    }
     for (int64_t i = 0; i < ref_numel(&(*outs)[k]); i++) {
       const uint8_t *p = run.out[k];
       double v;
-      if (io->shape.data_type == BLOB_DT_FP16) { uint16_t h; memcpy(&h, p + 2 * i, 2); v = fp16_to_f32(h); }
-      else if (io->shape.data_type == BLOB_DT_S32) { int32_t x; memcpy(&x, p + 4 * i, 4); v = x; }
-      else if (io->shape.data_type == BLOB_DT_FP32) { float f; memcpy(&f, p + 4 * i, 4); v = f; }
-      else v = p[i];
+      if (io->shape.data_type == BLOB_DT_FP16) {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        v = fp16_to_f32(h);
+      } else if (io->shape.data_type == BLOB_DT_S32) {
+        int32_t x;
+        memcpy(&x, p + 4 * i, 4);
+        v = x;
+      } else if (io->shape.data_type == BLOB_DT_FP32) {
+        float f;
+        memcpy(&f, p + 4 * i, 4);
+        v = f;
+      } else
+        v = p[i];
       ref_set_f64(&(*outs)[k], i, v);
     }
   }
@@ -269,8 +335,9 @@ done:
  * UNINFORMATIVE when the expected outputs prove nothing. `other` is another data set of the same
  * folder (NULL when there is none); without one, the source model's FP32 reference run on a
  * different input (the input reversed and scaled by 3/4) stands in for it. */
-static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *feed, const RefTensor *exp,
-                              const int *ef, const double *tols, const double *gfl, const char *other) {
+static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *feed,
+                              const RefTensor *exp, const int *ef, const double *tols,
+                              const double *gfl, const char *other) {
   double in_scale = 0;
   for (int k = 0; k < g->n_inputs; k++)
     if (!frozen_input(g, g->inputs[k])) in_scale = fmax(in_scale, rms(&feed[k]));
@@ -279,15 +346,19 @@ static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *fee
     const RefTensor *e = &exp[ef[k]];
     const char *name = g->tensors[g->outputs[k]].name;
     if (ref_is_float_dtype(e->dtype) && in_scale > 0 && rms(e) < REF_VANISH * in_scale) {
-      set_case(c, REF_UNINFORMATIVE, "output '%s' vanishes: RMS %.3g against its input's %.3g (below 2^-24 of it): "
-               "the data set is degenerate", name, rms(e), in_scale);
+      set_case(c, REF_UNINFORMATIVE,
+               "output '%s' vanishes: RMS %.3g against its input's %.3g (below 2^-24 of it): "
+               "the data set is degenerate",
+               name, rms(e), in_scale);
       return;
     }
-    if (ref_is_float_dtype(e->dtype) ? !ref_trivial_passes(e, tols[k]) : varies(e)) any_informative = true;
+    if (ref_is_float_dtype(e->dtype) ? !ref_trivial_passes(e, tols[k]) : varies(e))
+      any_informative = true;
   }
   if (c->status != REF_PASS) return;
   if (!any_informative) {
-    set_case(c, REF_UNINFORMATIVE, "a constant or all-zero output would pass too: the expected output%s constant",
+    set_case(c, REF_UNINFORMATIVE,
+             "a constant or all-zero output would pass too: the expected output%s constant",
              g->n_outputs > 1 ? "s are" : " is");
     return;
   }
@@ -313,7 +384,8 @@ static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *fee
         if (frozen_input(g, g->inputs[k]) || !ref_is_float_dtype(feed[k].dtype)) continue;
         int64_t n = ref_numel(&feed[k]);
         for (int64_t i = 0; i < n; i++)
-          ref_set_f64(&probe[k], i, 0.75 * ref_get_f64(&feed[k], round == 0 ? n - 1 - i : (i + 1) % n));
+          ref_set_f64(&probe[k], i,
+                      0.75 * ref_get_f64(&feed[k], round == 0 ? n - 1 - i : (i + 1) % n));
         live = true;
       }
       ref_tensors_free(outs, n_outs);
@@ -328,8 +400,10 @@ static void judge_informative(RefCase *c, const IrGraph *g, const RefTensor *fee
     }
   }
   if (all_pass)
-    set_case(c, REF_UNINFORMATIVE, "the expected output for another input (%s) passes too: the output does not "
-             "depend on the input", other ? "the folder's other data set" : "this input reversed or rotated, x 3/4");
+    set_case(c, REF_UNINFORMATIVE,
+             "the expected output for another input (%s) passes too: the output does not "
+             "depend on the input",
+             other ? "the folder's other data set" : "this input reversed or rotated, x 3/4");
 done:
   free_pbs(alt, names, n_alt);
   if (probe)
@@ -340,7 +414,8 @@ done:
 
 /* Runs one data set folder `set` of model `model` into case c; `other` is another data set of the
  * same folder or NULL. */
-static void run_set(RefCase *c, const char *model, const char *set, const char *other, RefMode mode) {
+static void run_set(RefCase *c, const char *model, const char *set, const char *other,
+                    RefMode mode) {
   Arena *a = arena_new();
   IrGraph *g = NULL;
   Err e = {0};
@@ -348,7 +423,10 @@ static void run_set(RefCase *c, const char *model, const char *set, const char *
   char **in_names = NULL, **exp_names = NULL;
   int n_ins = 0, n_exp = 0, n_outs = 0, *ef = NULL;
   double *tols = NULL, *gfl = NULL;
-  if (compile_load(&g, a, model, &e) < 0) { case_from_err(c, "load", &e); goto done; }
+  if (compile_load(&g, a, model, &e) < 0) {
+    case_from_err(c, "load", &e);
+    goto done;
+  }
   for (int i = 0; i < g->n_nodes && mode != REF_BLOB; i++)
     if (!g->nodes[i].dead && !ref_has_kernel(g->nodes[i].op)) {
       set_case(c, REF_UNSUPPORTED, "no reference kernel for op '%s'", g->nodes[i].op_type);
@@ -363,18 +441,33 @@ static void run_set(RefCase *c, const char *model, const char *set, const char *
   ef = calloc((size_t)g->n_outputs + 1, sizeof *ef);
   tols = calloc((size_t)g->n_outputs + 1, sizeof *tols);
   gfl = calloc((size_t)g->n_outputs + 1, sizeof *gfl);
-  if (!feed || !ef || !tols || !gfl) { set_case(c, REF_FAIL, "out of memory"); goto done; }
+  if (!feed || !ef || !tols || !gfl) {
+    set_case(c, REF_FAIL, "out of memory");
+    goto done;
+  }
   for (int k = 0; k < g->n_inputs; k++) {
     int t = g->inputs[k], f = match(g, t, k, in_names, n_ins);
-    if (f < 0) { set_case(c, REF_FAIL, "no test data for input '%s'", g->tensors[t].name); goto done; }
+    if (f < 0) {
+      set_case(c, REF_FAIL, "no test data for input '%s'", g->tensors[t].name);
+      goto done;
+    }
     feed[k] = ins[f]; /* shallow: ins owns the storage */
-    if (ref_bind_input(g, t, &ins[f], &e) < 0) { case_from_err(c, "test data", &e); goto done; }
+    if (ref_bind_input(g, t, &ins[f], &e) < 0) {
+      case_from_err(c, "test data", &e);
+      goto done;
+    }
   }
-  if (ir_infer(g, &e) < 0) { case_from_err(c, "shape inference", &e); goto done; }
+  if (ir_infer(g, &e) < 0) {
+    case_from_err(c, "shape inference", &e);
+    goto done;
+  }
   for (int k = 0; k < g->n_outputs; k++) {
     int t = g->outputs[k];
     ef[k] = match(g, t, k, exp_names, n_exp);
-    if (ef[k] < 0) { set_case(c, REF_FAIL, "no expected data for output '%s'", g->tensors[t].name); goto done; }
+    if (ef[k] < 0) {
+      set_case(c, REF_FAIL, "no expected data for output '%s'", g->tensors[t].name);
+      goto done;
+    }
     tols[k] = mode == REF_FP32 ? REF_TOL_FP32 : ref_tol_fp16(ref_depth(g, t));
     gfl[k] = mode == REF_FP32 ? REF_GAIN_FP32 : ref_gain_fp16(ref_depth(g, t));
   }
@@ -386,7 +479,8 @@ static void run_set(RefCase *c, const char *model, const char *set, const char *
     goto done;
   }
   c->status = REF_PASS;
-  for (int k = 0; k < g->n_outputs; k++) compare(c, g->tensors[g->outputs[k]].name, &outs[k], &exp[ef[k]], tols[k], gfl[k]);
+  for (int k = 0; k < g->n_outputs; k++)
+    compare(c, g->tensors[g->outputs[k]].name, &outs[k], &exp[ef[k]], tols[k], gfl[k]);
   judge_informative(c, g, feed, exp, ef, tols, gfl, other);
 done:
   free(feed);
@@ -400,7 +494,9 @@ done:
   arena_free(a);
 }
 
-static int cmp_str(const void *p, const void *q) { return strcmp(*(char *const *)p, *(char *const *)q); }
+static int cmp_str(const void *p, const void *q) {
+  return strcmp(*(char *const *)p, *(char *const *)q);
+}
 
 /* Sorted names of dir's entries starting with "test_data_set_" (malloc'd array of malloc'd). */
 static int list_sets(char ***out, int *n, const char *dir, Err *err) {
@@ -434,7 +530,8 @@ static int list_sets(char ***out, int *n, const char *dir, Err *err) {
 int ref_verify_dir(RefCase **cases, int *n_cases, const char *dir, RefMode mode, Err *err) {
   char model[4096];
   snprintf(model, sizeof model, "%s/model.onnx", dir);
-  if (!io_exists(model)) snprintf(model, sizeof model, "%s/model.xml", dir); /* the same layout for an IR */
+  if (!io_exists(model))
+    snprintf(model, sizeof model, "%s/model.xml", dir); /* the same layout for an IR */
   if (!io_exists(model)) {
     err_where(err, dir, 0, NULL, NULL);
     return err_set(err, ERR_IO, "not an ONNX backend test folder (no model.onnx or model.xml)");
@@ -458,14 +555,19 @@ int ref_verify_dir(RefCase **cases, int *n_cases, const char *dir, RefMode mode,
   const char *bname = base ? base + 1 : dir;
   int bn = (int)(blen - (size_t)(bname - dir));
   RefCase *nc = realloc(*cases, (size_t)(*n_cases + n_sets) * sizeof *nc);
-  if (!nc) { err_set(err, ERR_OOM, "out of memory"); goto done; }
+  if (!nc) {
+    err_set(err, ERR_OOM, "out of memory");
+    goto done;
+  }
   *cases = nc;
   for (int s = 0; s < n_sets; s++) {
     RefCase *c = &(*cases)[(*n_cases)++];
     memset(c, 0, sizeof *c);
     c->max_abs_err = c->max_rel_err = c->roundings = -1;
-    if (n_sets == 1) snprintf(c->name, sizeof c->name, "%.*s", bn, bname);
-    else snprintf(c->name, sizeof c->name, "%.*s/%s", bn, bname, sets[s]);
+    if (n_sets == 1)
+      snprintf(c->name, sizeof c->name, "%.*s", bn, bname);
+    else
+      snprintf(c->name, sizeof c->name, "%.*s/%s", bn, bname, sets[s]);
     char set[4096], other[4096];
     snprintf(set, sizeof set, "%s/%s", dir, sets[s]);
     snprintf(other, sizeof other, "%s/%s", dir, sets[(s + 1) % n_sets]);

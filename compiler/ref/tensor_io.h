@@ -29,7 +29,8 @@
  * float/f16/f64/bfloat16 (widened to f32), int8..int64, uint8..uint64, bool; raw_data or the
  * typed fields. External data and strings are refused. */
 int tio_read_pb(RefTensor *out, char **name, const char *path, Err *err);
-int tio_decode_pb(RefTensor *out, char **name, const uint8_t *data, size_t len, const char *path, Err *err);
+int tio_decode_pb(RefTensor *out, char **name, const uint8_t *data, size_t len, const char *path,
+                  Err *err);
 /* Serialises t (in its dtype; raw_data little-endian) with the given name (NULL: none). */
 int tio_encode_pb(Buf *out, const RefTensor *t, const char *name, Err *err);
 int tio_write_pb(const char *path, const RefTensor *t, const char *name, Err *err);

@@ -25,8 +25,10 @@ static void run_bounded(const BlobInfo *b, const uint8_t *data, size_t size) {
   BlobRun run;
   Err err = {0};
   for (uint32_t i = 0; i < b->hdr.inputs_count; i++) ins[i] = zeros;
-  if (blob_exec_ex(&run, b, data, size, (const void *const *)ins, &o, &err) == 0) blob_run_free(&run);
-  else ASSERT(err.msg[0]);
+  if (blob_exec_ex(&run, b, data, size, (const void *const *)ins, &o, &err) == 0)
+    blob_run_free(&run);
+  else
+    ASSERT(err.msg[0]);
   free(ins);
   free(zeros);
 }

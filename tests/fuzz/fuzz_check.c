@@ -39,11 +39,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ftruncate(tmp_fd, 0) < 0 || (size && pwrite(tmp_fd, data, size, 0) != (ssize_t)size)) abort();
   CompInput in = {.precision = PREC_DEFAULT};
-  CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .inputs = &in, .n_inputs = 1,
-                        .data_type = PREC_FP16, .output_precision = PREC_FP16, .shaves = 6,
-                        .cmx_slices = 6, .openvino = "2022.1", .want_blob = false, .want_ir = false,
-                        /* as fuzz_compile: amplifiers are clean oom errors, not slow units */
-                        .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
+  CompileOptions opt = {
+      .model_name = "fuzz",
+      .source = tmp_path,
+      .inputs = &in,
+      .n_inputs = 1,
+      .data_type = PREC_FP16,
+      .output_precision = PREC_FP16,
+      .shaves = 6,
+      .cmx_slices = 6,
+      .openvino = "2022.1",
+      .want_blob = false,
+      .want_ir = false,
+      /* as fuzz_compile: amplifiers are clean oom errors, not slow units */
+      .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
   CompileResult res;
   Err err = {0};
   if (compile_model(&res, &opt, &err) < 0) {

@@ -52,8 +52,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 /* Options from two bytes: every combination the CLI and the manifest can express. */
 static void pick_options(CompileOptions *opt, CompInput *in, uint8_t b0, uint8_t b1) {
   static const double mean[3] = {123.675, 116.28, 103.53}, scale[3] = {58.395, 57.12, 57.375};
-  static const Layout lay[4][2] = {{LAYOUT_NONE, LAYOUT_NONE}, {LAYOUT_NCHW, LAYOUT_NCHW},
-                                       {LAYOUT_NHWC, LAYOUT_NHWC}, {LAYOUT_NCHW, LAYOUT_NHWC}};
+  static const Layout lay[4][2] = {{LAYOUT_NONE, LAYOUT_NONE},
+                                   {LAYOUT_NCHW, LAYOUT_NCHW},
+                                   {LAYOUT_NHWC, LAYOUT_NHWC},
+                                   {LAYOUT_NCHW, LAYOUT_NHWC}};
   memset(in, 0, sizeof *in);
   in->reverse_input_channels = b0 & 1;
   if (b0 & 2) {
@@ -78,11 +80,16 @@ static void pick_options(CompileOptions *opt, CompInput *in, uint8_t b0, uint8_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
-  if (ftruncate(tmp_fd, 0) < 0 || (size > 2 && pwrite(tmp_fd, data + 2, size - 2, 0) != (ssize_t)(size - 2)))
+  if (ftruncate(tmp_fd, 0) < 0 ||
+      (size > 2 && pwrite(tmp_fd, data + 2, size - 2, 0) != (ssize_t)(size - 2)))
     abort();
   CompInput in;
-  CompileOptions opt = {.model_name = "fuzz", .source = tmp_path, .want_blob = true, .want_ir = true,
-                        .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
+  CompileOptions opt = {
+      .model_name = "fuzz",
+      .source = tmp_path,
+      .want_blob = true,
+      .want_ir = true,
+      .limits = {.max_model_bytes = (uint64_t)64 << 20, .max_tensor_bytes = (uint64_t)16 << 20}};
   pick_options(&opt, &in, data[0], data[1]);
   CompileResult res;
   Err err = {0};
@@ -109,7 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       Buf report = BUF_INIT;
       if (blob_check(b, &report, &berr) != 0) {
-        fprintf(stderr, "fuzz_compile: our blob fails blob_check:\n%.*s", (int)report.len, (const char *)report.data);
+        fprintf(stderr, "fuzz_compile: our blob fails blob_check:\n%.*s", (int)report.len,
+                (const char *)report.data);
         abort();
       }
       buf_free(&report);

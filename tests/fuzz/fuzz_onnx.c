@@ -38,8 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
       ASSERT(u->g != NULL);
       u->g->drop_dead_consts = true; /* as compile_model: folded intermediates are freed early */
-      if (ir_infer(u->g, &err) < 0) ASSERT(err.code != ERR_OK && err.msg[0]);
-      else ir_count_live(u->g);
+      if (ir_infer(u->g, &err) < 0)
+        ASSERT(err.code != ERR_OK && err.msg[0]);
+      else
+        ir_count_live(u->g);
     }
   } else { /* malloc failed: the unit's memory goes with the job */
     ir_release(u->g);

@@ -325,29 +325,52 @@ typedef struct {
 } Seed;
 
 static const Seed SEEDS[] = {
-    {"conv_bn_relu", m_conv, NULL, 0},  {"dwconv", m_dwconv, NULL, 0},
-    {"convtranspose", m_convt, NULL, 0}, {"gemm", m_gemm, NULL, 0},
-    {"matmul", m_matmul, NULL, 0},       {"reshape", m_reshape, NULL, 0},
-    {"concat_split", m_concat_split, NULL, 0}, {"slice", m_slice, NULL, 0},
-    {"resize", m_resize, NULL, 0},       {"pad", m_pad, NULL, 0},
-    {"squeeze", m_squeeze, NULL, 0},     {"reduce", m_reduce, NULL, 0},
-    {"shape_chain", m_shape_chain, NULL, 0}, {"constant", m_constant, NULL, 0},
-    {"expand_tile", m_expand_tile, NULL, 0}, {"argmax_topk", m_argmax_topk, NULL, 0},
-    {"d2s", m_d2s, NULL, 0},             {"where", m_where, NULL, 0},
-    {"clip_prelu", m_clip_prelu, NULL, 0}, {"instnorm", m_instnorm, NULL, 0},
-    {"int64", m_int64, NULL, 0},         {"dynamic", m_dynamic, NULL, 0},
-    {"custom", m_custom, NULL, 0},       {"range_cos", m_range_cos, NULL, 0},
-    {"relu", NULL, "Relu", 1},           {"sigmoid", NULL, "Sigmoid", 1},
-    {"tanh", NULL, "Tanh", 1},           {"hardsigmoid", NULL, "HardSigmoid", 1},
-    {"hardswish", NULL, "HardSwish", 1}, {"elu", NULL, "Elu", 1},
-    {"exp", NULL, "Exp", 1},             {"leakyrelu", NULL, "LeakyRelu", 1},
-    {"softmax", NULL, "Softmax", 1},     {"logsoftmax", NULL, "LogSoftmax", 1},
-    {"lrn", NULL, "LRN", 1},             {"identity", NULL, "Identity", 1},
-    {"sqrt", NULL, "Sqrt", 1},           {"abs", NULL, "Abs", 1},
-    {"add", NULL, "Add", 2},             {"sub", NULL, "Sub", 2},
-    {"mul", NULL, "Mul", 2},             {"div", NULL, "Div", 2},
-    {"pow", NULL, "Pow", 2},             {"max", NULL, "Max", 2},
-    {"maxpool", NULL, "MaxPool", 3},     {"avgpool", NULL, "AveragePool", 3},
+    {"conv_bn_relu", m_conv, NULL, 0},
+    {"dwconv", m_dwconv, NULL, 0},
+    {"convtranspose", m_convt, NULL, 0},
+    {"gemm", m_gemm, NULL, 0},
+    {"matmul", m_matmul, NULL, 0},
+    {"reshape", m_reshape, NULL, 0},
+    {"concat_split", m_concat_split, NULL, 0},
+    {"slice", m_slice, NULL, 0},
+    {"resize", m_resize, NULL, 0},
+    {"pad", m_pad, NULL, 0},
+    {"squeeze", m_squeeze, NULL, 0},
+    {"reduce", m_reduce, NULL, 0},
+    {"shape_chain", m_shape_chain, NULL, 0},
+    {"constant", m_constant, NULL, 0},
+    {"expand_tile", m_expand_tile, NULL, 0},
+    {"argmax_topk", m_argmax_topk, NULL, 0},
+    {"d2s", m_d2s, NULL, 0},
+    {"where", m_where, NULL, 0},
+    {"clip_prelu", m_clip_prelu, NULL, 0},
+    {"instnorm", m_instnorm, NULL, 0},
+    {"int64", m_int64, NULL, 0},
+    {"dynamic", m_dynamic, NULL, 0},
+    {"custom", m_custom, NULL, 0},
+    {"range_cos", m_range_cos, NULL, 0},
+    {"relu", NULL, "Relu", 1},
+    {"sigmoid", NULL, "Sigmoid", 1},
+    {"tanh", NULL, "Tanh", 1},
+    {"hardsigmoid", NULL, "HardSigmoid", 1},
+    {"hardswish", NULL, "HardSwish", 1},
+    {"elu", NULL, "Elu", 1},
+    {"exp", NULL, "Exp", 1},
+    {"leakyrelu", NULL, "LeakyRelu", 1},
+    {"softmax", NULL, "Softmax", 1},
+    {"logsoftmax", NULL, "LogSoftmax", 1},
+    {"lrn", NULL, "LRN", 1},
+    {"identity", NULL, "Identity", 1},
+    {"sqrt", NULL, "Sqrt", 1},
+    {"abs", NULL, "Abs", 1},
+    {"add", NULL, "Add", 2},
+    {"sub", NULL, "Sub", 2},
+    {"mul", NULL, "Mul", 2},
+    {"div", NULL, "Div", 2},
+    {"pow", NULL, "Pow", 2},
+    {"max", NULL, "Max", 2},
+    {"maxpool", NULL, "MaxPool", 3},
+    {"avgpool", NULL, "AveragePool", 3},
 };
 
 /* Writes b to path when it is not empty. */
@@ -361,9 +384,15 @@ static void write_buf(const char *path, const Buf *b) {
  * to xml_path, when the compiler made them. */
 static void write_outputs(const char *model, const char *blob_path, const char *xml_path,
                           const char *openvino) {
-  CompileOptions opt = {.model_name = "seed", .source = model, .data_type = PREC_FP16,
-                        .output_precision = PREC_FP16, .shaves = 6, .cmx_slices = 6,
-                        .openvino = openvino, .want_blob = true, .want_ir = true};
+  CompileOptions opt = {.model_name = "seed",
+                        .source = model,
+                        .data_type = PREC_FP16,
+                        .output_precision = PREC_FP16,
+                        .shaves = 6,
+                        .cmx_slices = 6,
+                        .openvino = openvino,
+                        .want_blob = true,
+                        .want_ir = true};
   CompileResult res;
   Err err = {0};
   if (compile_model(&res, &opt, &err) == 0) {
@@ -375,9 +404,20 @@ static void write_outputs(const char *model, const char *blob_path, const char *
 
 /* The tiny HW conv turned into a 3x3 stride-1 max pool with repeated edges over its 2 channels. */
 static void hw_pool(BlobHwOp *op, HbBuf *bufs) {
-  *op = (BlobHwOp){.op_type = BLOB_HW_OP_POOL, .pool_type = BLOB_HW_POOL_MAX, .op_mode = 4, .with_pad = 1,
-                   .pad_mode = 0xF, .input_ind = 0, .output_ind = 4, .coeffs_ind = -1, .biases_ind = -1,
-                   .scales_ind = -1, .out_num_chans = 2, .kernel_width = 3, .kernel_height = 3, .kernel_stride = 1};
+  *op = (BlobHwOp){.op_type = BLOB_HW_OP_POOL,
+                   .pool_type = BLOB_HW_POOL_MAX,
+                   .op_mode = 4,
+                   .with_pad = 1,
+                   .pad_mode = 0xF,
+                   .input_ind = 0,
+                   .output_ind = 4,
+                   .coeffs_ind = -1,
+                   .biases_ind = -1,
+                   .scales_ind = -1,
+                   .out_num_chans = 2,
+                   .kernel_width = 3,
+                   .kernel_height = 3,
+                   .kernel_stride = 1};
   bufs[4].dims[2] = 2; /* channels 0..1 of y */
 }
 

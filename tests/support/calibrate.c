@@ -20,7 +20,9 @@ static float *init_f32(OnnxBuilder *ob, const char *name, int64_t n) {
   for (size_t i = 0; i < gp->n_initializer; i++) {
     Onnx__TensorProto *t = gp->initializer[i];
     if (t->name && !strcmp(t->name, name))
-      return t->data_type == OB_FLOAT && t->raw_data.len == (size_t)n * 4 ? (float *)(void *)t->raw_data.data : NULL;
+      return t->data_type == OB_FLOAT && t->raw_data.len == (size_t)n * 4
+                 ? (float *)(void *)t->raw_data.data
+                 : NULL;
   }
   return NULL;
 }
@@ -60,7 +62,8 @@ static void channel_stats(const RefTensor *v, int64_t C, double *m, double *s, d
   }
   if (!whole) return;
   double cnt = (double)n, mm = tot[0] / cnt;
-  for (int64_t c = 0; c < C; c++) m[c] = mm, r[c] = sqrt(tot[1] / cnt), s[c] = sqrt(fmax(0, tot[1] / cnt - mm * mm));
+  for (int64_t c = 0; c < C; c++)
+    m[c] = mm, r[c] = sqrt(tot[1] / cnt), s[c] = sqrt(fmax(0, tot[1] / cnt - mm * mm));
 }
 
 /* Sets each BN reading t: running mean / variance from v's statistics. */
@@ -87,8 +90,9 @@ static void set_bn(Cal *c, int t, const RefTensor *v, double *m, double *s, doub
 static void set_linear(Cal *c, const IrNode *n, RefTensor *v, double *m, double *s, double *r) {
   const IrTensor *wt = &c->g->tensors[n->inputs[1]];
   bool gemm = n->op == IR_OP_GEMM, trans_b = gemm && ir_attr_int(n, "transB", 0);
-  if (v->rank < 2 || !wt->data || (gemm && (wt->rank != 2 || ir_attr_int(n, "transA", 0) ||
-                                           ir_attr_float(n, "alpha", 1) != 1 || ir_attr_float(n, "beta", 1) != 1)))
+  if (v->rank < 2 || !wt->data ||
+      (gemm && (wt->rank != 2 || ir_attr_int(n, "transA", 0) || ir_attr_float(n, "alpha", 1) != 1 ||
+                ir_attr_float(n, "beta", 1) != 1)))
     return;
   int64_t C = v->dims[1], nw = ir_numel(wt), fan_in = nw / C;
   bool all_bn;
@@ -132,7 +136,8 @@ static void shrink(IrGraph *g, int64_t side) {
   }
 }
 
-static int observe(void *ctx, const IrGraph *g, int node, RefTensor *const *outs, int n_outs, Err *err) {
+static int observe(void *ctx, const IrGraph *g, int node, RefTensor *const *outs, int n_outs,
+                   Err *err) {
   (void)err;
   Cal *c = ctx;
   const IrNode *n = &g->nodes[node];
@@ -143,8 +148,10 @@ static int observe(void *ctx, const IrGraph *g, int node, RefTensor *const *outs
   if (!m) return err_set(err, ERR_OOM, "out of memory");
   bool all_bn;
   int nr = readers(g, n->outputs[0], &all_bn);
-  if (nr > 0 && all_bn) set_bn(c, n->outputs[0], v, m, m + C, m + 2 * C);
-  else if (n->op == IR_OP_CONV || n->op == IR_OP_GEMM) set_linear(c, n, v, m, m + C, m + 2 * C);
+  if (nr > 0 && all_bn)
+    set_bn(c, n->outputs[0], v, m, m + C, m + 2 * C);
+  else if (n->op == IR_OP_CONV || n->op == IR_OP_GEMM)
+    set_linear(c, n, v, m, m + C, m + 2 * C);
   free(m);
   return 0;
 }
@@ -162,15 +169,18 @@ int ref_calibrate(OnnxBuilder *ob, uint64_t seed, int side, int *changed, Err *e
   if (rc == 0) shrink(g, side);
   if (rc == 0) rc = ir_infer(g, err);
   bool runnable = rc == 0;
-  for (int i = 0; runnable && i < g->n_nodes; i++) runnable = g->nodes[i].dead || ref_has_kernel(g->nodes[i].op);
+  for (int i = 0; runnable && i < g->n_nodes; i++)
+    runnable = g->nodes[i].dead || ref_has_kernel(g->nodes[i].op);
   if (runnable) in = calloc((size_t)g->n_inputs + 1, sizeof *in);
   ObRng rng;
   ob_rng_seed(&rng, seed);
   for (int k = 0; runnable && in && k < g->n_inputs; k++) {
     const IrTensor *t = &g->tensors[g->inputs[k]];
     runnable = (t->dtype == DT_F32 || t->dtype == DT_F16) && ir_numel(t) > 0;
-    if (runnable && ref_tensor_alloc(&in[k], DT_F32, t->rank, t->dims, err) < 0) rc = -1, runnable = false;
-    for (int64_t i = 0; runnable && i < ir_numel(t); i++) in[k].f[i] = ob_rng_range(&rng, -1.7320508f, 1.7320508f);
+    if (runnable && ref_tensor_alloc(&in[k], DT_F32, t->rank, t->dims, err) < 0)
+      rc = -1, runnable = false;
+    for (int64_t i = 0; runnable && i < ir_numel(t); i++)
+      in[k].f[i] = ob_rng_range(&rng, -1.7320508f, 1.7320508f);
   }
   Cal c = {.ob = ob, .g = g};
   if (rc == 0 && runnable && in)

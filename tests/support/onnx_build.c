@@ -455,8 +455,8 @@ void ob_rng_fill(ObRng *r, float *dst, size_t n, float limit) {
 
 /* ---- generator helpers ---- */
 
-void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const int64_t *dims, float limit,
-                  float offset) {
+void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const int64_t *dims,
+                  float limit, float offset) {
   int64_t n = 1;
   for (int i = 0; i < rank; i++) n *= dims[i];
   float *w = malloc((size_t)(n > 0 ? n : 1) * sizeof *w);
@@ -467,8 +467,8 @@ void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const
   free(w);
 }
 
-const char *ob_conv(OnnxBuilder *ob, ObRng *rng, const char *x, const char *name, int cin, int cout, int k,
-                    int stride, int pad, int group, int bias, float gain) {
+const char *ob_conv(OnnxBuilder *ob, ObRng *rng, const char *x, const char *name, int cin, int cout,
+                    int k, int stride, int pad, int group, int bias, float gain) {
   int64_t wd[4] = {cout, cin / group, k, k};
   float fan_in = (float)(cin / group * k * k);
   char wn[256], bn[256], yn[256];

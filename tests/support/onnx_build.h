@@ -136,12 +136,12 @@ void ob_rng_fill(ObRng *r, float *dst, size_t n, float limit);
 /* ---- generator helpers (demo zoo, benchmark zoo, tests) ---- */
 
 /* An f32 initializer `name` of uniform values in [-limit, limit], plus offset, from rng. */
-void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const int64_t *dims, float limit,
-                  float offset);
+void ob_init_rand(OnnxBuilder *ob, ObRng *rng, const char *name, int rank, const int64_t *dims,
+                  float limit, float offset);
 /* A Conv node `name` with He-uniform weights `name.weight` (limit gain * sqrt(6 / fan_in)) and,
  * when bias, `name.bias`; square kernel k, equal stride and pads, dilation 1. Returns the output
  * tensor name (`name_y`, valid until ob_free). */
-const char *ob_conv(OnnxBuilder *ob, ObRng *rng, const char *x, const char *name, int cin, int cout, int k,
-                    int stride, int pad, int group, int bias, float gain);
+const char *ob_conv(OnnxBuilder *ob, ObRng *rng, const char *x, const char *name, int cin, int cout,
+                    int k, int stride, int pad, int group, int bias, float gain);
 
 #endif

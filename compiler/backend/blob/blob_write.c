@@ -20,10 +20,12 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
   int rc = -1;
   uint32_t vmaj, vmin;
   if (be_blob_version(opt->openvino, &vmaj, &vmin) < 0) {
-    err_set(err, ERR_BACKEND, "unknown OpenVINO version '%s' (use 2021.4 or 2022.1)", opt->openvino);
+    err_set(err, ERR_BACKEND, "unknown OpenVINO version '%s' (use 2021.4 or 2022.1)",
+            opt->openvino);
     return -1;
   }
-  if (opt->shaves < 1 || opt->shaves > 16) return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
+  if (opt->shaves < 1 || opt->shaves > 16)
+    return err_set(err, ERR_BACKEND, "shaves must be 1..16, got %d", opt->shaves);
   w.st = calloc((size_t)g->n_tensors + 1, sizeof(Store));
   w.done = calloc((size_t)g->n_nodes + 1, 1);
   w.reader = malloc(((size_t)g->n_tensors + 1) * sizeof *w.reader);
@@ -38,7 +40,8 @@ int be_blob_write(const IrGraph *g, const CompileOptions *opt, Buf *out, BlobSta
    * adding weights never reallocates and copies what is already there */
   size_t est = 1u << 16;
   for (int t = 0; t < g->n_tensors; t++)
-    if (g->tensors[t].data && g->tensors[t].nbytes < ((size_t)1 << 32)) est += g->tensors[t].nbytes + BLOB_DATA_ALIGN;
+    if (g->tensors[t].data && g->tensors[t].nbytes < ((size_t)1 << 32))
+      est += g->tensors[t].nbytes + BLOB_DATA_ALIGN;
   if (est > ((size_t)1 << 32)) est = (size_t)1 << 32;
   buf_reserve(&w.cst, est);
   if (bw_assign_storage(&w) < 0) goto done;
@@ -92,4 +95,3 @@ done:
   buf_free(&w.cst);
   return rc;
 }
-

@@ -23,12 +23,12 @@
 
 /* A buffer as one stage sees it: a view (dims/strides, minor -> major) of a tensor's storage. */
 typedef struct {
-  int tensor;            /* graph tensor (its storage root is resolved at serialization); -1 = const or fake */
-  bool fake;             /* Location None placeholder (§3.6) */
-  uint32_t const_off;    /* for const objects: offset in the const section */
+  int tensor; /* graph tensor (its storage root is resolved at serialization); -1 = const or fake */
+  bool fake;  /* Location None placeholder (§3.6) */
+  uint32_t const_off; /* for const objects: offset in the const section */
   uint32_t dt, order, ndims;
   uint32_t dims[BLOB_MAX_DIMS], strides[BLOB_MAX_DIMS];
-  uint32_t roi_offset;   /* bytes from the start of the tensor's storage */
+  uint32_t roi_offset; /* bytes from the start of the tensor's storage */
 } BRef;
 
 typedef struct {
@@ -36,15 +36,15 @@ typedef struct {
   Buf params;
   BRef bufs[MAX_STAGE_BUFS];
   int nbufs;
-  int node;              /* graph node, for messages */
+  int node; /* graph node, for messages */
 } Stage;
 
 typedef struct {
-  uint32_t loc;          /* BLOB_LOC_* of the root */
+  uint32_t loc; /* BLOB_LOC_* of the root */
   uint32_t io_idx;
-  int base;              /* alias root (storage shared), -1 = own storage */
-  uint32_t base_offset;  /* byte offset inside the base's storage */
-  int first, last;       /* stage range using it */
+  int base;             /* alias root (storage shared), -1 = own storage */
+  uint32_t base_offset; /* byte offset inside the base's storage */
+  int first, last;      /* stage range using it */
   uint32_t bytes;
   uint32_t offset;       /* BSS offset, or IO buffer offset */
   uint32_t pitch;        /* NCE layout (4-D, rows 16-byte aligned): bytes per row; 0 = compact */
@@ -58,11 +58,11 @@ typedef struct {
   Stage *stages;
   int n_stages, cap_stages;
   Store *st;
-  Buf cst;               /* const section */
+  Buf cst; /* const section */
   int cur_node;
-  uint8_t *done;         /* per node: already lowered together with an earlier one */
-  int *reader;           /* per tensor: its one live reading node, -1 none, -2 several or a graph output */
-  struct BwHw *hw;       /* NCE plan (lower_hw.c), NULL when no layer goes to the NCE */
+  uint8_t *done; /* per node: already lowered together with an earlier one */
+  int *reader;   /* per tensor: its one live reading node, -1 none, -2 several or a graph output */
+  struct BwHw *hw; /* NCE plan (lower_hw.c), NULL when no layer goes to the NCE */
 } W;
 
 /* ---- util.c ---- */
@@ -153,8 +153,8 @@ typedef struct {
   int in_start, in_end, out_start, out_end;
 } HwPlane;
 
-typedef struct {           /* one HW stage's op list over output channels */
-  int mode;                /* BlobHwOpMode */
+typedef struct { /* one HW stage's op list over output channels */
+  int mode;      /* BlobHwOpMode */
   int num_descr, out_per_descr, last_out;
   int ext_in_c, ext_out_c; /* channels rounded to the mode's block / to 8 */
   int cost;
@@ -164,8 +164,8 @@ typedef struct {
   int in_c, in_h, in_w, out_c, out_h, out_w; /* out: after the fused pooling when with_pool */
   int kx, ky, stride, pl, pr, pt, pb;
   int cmx_slices;
-  bool with_pool;                            /* CONV_POOL: a 2x2 stride-2 max pooling fused */
-  int conv_out_h, conv_out_w;                /* the convolution's own output then */
+  bool with_pool;             /* CONV_POOL: a 2x2 stride-2 max pooling fused */
+  int conv_out_h, conv_out_w; /* the convolution's own output then */
 } HwGeom;
 
 typedef struct {
@@ -181,24 +181,30 @@ typedef struct {
 
 int bw_hw_cmx_limit(int cmx_slices);
 int64_t bw_hw_buffer_size(int c, int h, int wd);
-bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride, int mode, bool pool);
-HwConvTile bw_hw_split_out_channels(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride);
+bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride,
+                           int mode, bool pool);
+HwConvTile bw_hw_split_out_channels(int in_w, int in_h, int in_c, int out_c, int kx, int ky,
+                                    int stride);
 bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t);
 bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t);
-HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, int stride, int pl, int pt);
+HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, int stride, int pl,
+                    int pt);
 
 /* ---- hw_weights.c ---- */
 
 float bw_ie_f16_to_f32(uint16_t h);
 uint16_t bw_ie_f32_to_f16(float x);
-int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing, bool fc, int64_t in_c);
-BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc, int shift);
+int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing,
+                        bool fc, int64_t in_c);
+BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic,
+                         int ext_ic, int ext_oc, int shift);
 BRef bw_hw_vec_const(W *w, const uint16_t *v, int n, int ext, uint16_t pad);
 uint16_t *bw_hw_biases(W *w, int bias_t, int64_t off, int n, int shift, double beta);
 uint16_t *bw_hw_scales(W *w, int n, int shift, float relu_scale, bool soc, uint16_t *pad);
 
 /* ---- serialize.c ---- */
 
-int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin); /* -1: stopped (err) */
+int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj,
+                 uint32_t vmin); /* -1: stopped (err) */
 
 #endif

@@ -54,7 +54,9 @@ uint16_t bw_ie_f32_to_f16(float x) {
 /* One value scaled as ScaledContent does it [SC], except that the FP16 source is read exactly:
  * compile_tool's bytes keep the IR's subnormal weights (scaled into the normal range), which
  * the [PU] f16tof32 of this source tree would flush to zero (hw-stages.md item 3). */
-static uint16_t scale_half(uint16_t h, float factor) { return bw_ie_f32_to_f16(fp16_to_f32(h) * factor); }
+static uint16_t scale_half(uint16_t h, float factor) {
+  return bw_ie_f32_to_f16(fp16_to_f32(h) * factor);
+}
 
 /* h x 2^shift: a normal half that stays normal only moves its exponent (exact, as the
  * conversion gives it); the rest goes through the conversion. */
@@ -71,8 +73,9 @@ static inline uint16_t scale_pow2(uint16_t h, int shift) {
  * on the first analysed layer 8 less when above 10, capped at 8 (convolution) or 9 (FC);
  * `normal_val` (5) is subtracted once the preprocessing rule set it. The caller keeps `first`
  * and `normal_val` across the layers, in graph order. 0 means no scaling. */
-int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing, bool fc, int64_t in_c) {
-  uint64_t hist[32] = {0}; /* how many weights have each exponent field */
+int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_val, bool growing,
+                        bool fc, int64_t in_c) {
+  uint64_t hist[32] = {0};    /* how many weights have each exponent field */
   uint32_t h4[4][32] = {{0}}; /* four in turn: no store-to-load chain on runs of one exponent */
   size_t i = 0;
   while (i < n) {
@@ -118,13 +121,15 @@ int bw_hw_weights_shift(const uint16_t *wts, size_t n, bool *first, int *normal_
  * (minor -> major) [8, K, ICx, OCx/8]; dst[(oc % 8) + 8 k + 8 K ic + 8 K ICx (oc / 8)] =
  * W[oc][c0 + ic][k] for ic < min(n_ic, IC - c0), zeros elsewhere. src is [OC][IC][K] (IR
  * order). Written once, in destination order. */
-BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic, int ext_ic, int ext_oc, int shift) {
+BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c0, int n_ic,
+                         int ext_ic, int ext_oc, int shift) {
   uint32_t dims[4] = {8, (uint32_t)k, (uint32_t)ext_ic, (uint32_t)(ext_oc / 8)};
   size_t n = (size_t)8 * k * ext_ic * (ext_oc / 8);
   BRef r;
   uint16_t *d = bw_const_f16_slot(w, n, 4, dims, &r);
   int real = ic - c0 < n_ic ? ic - c0 : n_ic;
-  size_t run = (size_t)(real > 0 ? real : 0) * k; /* channels c0 .. c0+real are one run of each row */
+  size_t run =
+      (size_t)(real > 0 ? real : 0) * k; /* channels c0 .. c0+real are one run of each row */
   uint32_t add = (uint32_t)shift << 10;
   for (int ob = 0; ob < ext_oc / 8; ob++) {
     const uint16_t *row[8]; /* the 8 output channels of this block, from input channel c0 */
@@ -150,7 +155,8 @@ BRef bw_hw_weights_const(W *w, const uint16_t *src, int oc, int ic, int k, int c
         for (; o8 < 8; o8++) d[o8] = 0;
       }
     }
-    size_t pad = (size_t)(ext_ic - (real > 0 ? real : 0)) * k * 8; /* channels the mode rounds up to */
+    size_t pad =
+        (size_t)(ext_ic - (real > 0 ? real : 0)) * k * 8; /* channels the mode rounds up to */
     memset(d, 0, pad * 2);
     d += pad;
   }

@@ -31,27 +31,27 @@ typedef struct {
   int node;
   HwKind kind;
   bool nce;
-  const char *reason;   /* why not the NCE */
-  int post;             /* fused activation node, -1 none */
-  int pool;             /* max pooling fused as CONV_POOL, -1 none */
-  int in, out;          /* input tensor, final output (after the fused activation) */
-  int bias;             /* bias tensor, -1 none */
-  HwGeom g;             /* geometry of one part (a group, a diagonal tile, or the layer) */
-  int parts, part_c;    /* groups / diagonal tiles and channels per part (the last may have fewer) */
+  const char *reason; /* why not the NCE */
+  int post;           /* fused activation node, -1 none */
+  int pool;           /* max pooling fused as CONV_POOL, -1 none */
+  int in, out;        /* input tensor, final output (after the fused activation) */
+  int bias;           /* bias tensor, -1 none */
+  HwGeom g;           /* geometry of one part (a group, a diagonal tile, or the layer) */
+  int parts, part_c;  /* groups / diagonal tiles and channels per part (the last may have fewer) */
   bool depthwise;
-  bool oc_split;        /* parts over output channels sharing the whole input ([SPLIT]) */
+  bool oc_split;          /* parts over output channels sharing the whole input ([SPLIT]) */
   HwTiling *tl, *tl_last; /* tiling of a full part and of the last part */
-  int shift;            /* FP16 range scaling: weights x 2^shift, scales 2^-shift */
+  int shift;              /* FP16 range scaling: weights x 2^shift, scales 2^-shift */
   bool relu, clamp;
   uint32_t a0, a1;
   float slope, relu_scale, clamp_max;
   bool pool_max;
-  int pads[4];          /* pl, pr, pt, pb as the layer has them (before a Pad stage) */
-  bool pad_stage;       /* pads the NCE cannot do: a Pad stage first, the op without pads */
-  int fc_k;             /* FC as convolution: kernel = stride */
+  int pads[4];    /* pl, pr, pt, pb as the layer has them (before a Pad stage) */
+  bool pad_stage; /* pads the NCE cannot do: a Pad stage first, the op without pads */
+  int fc_k;       /* FC as convolution: kernel = stride */
   double fc_alpha, fc_beta;
   bool fc_transb;
-  int need_in_c;        /* input channels the NCE reads (>= C when the mode wants blocks) */
+  int need_in_c; /* input channels the NCE reads (>= C when the mode wants blocks) */
   uint64_t macs;
   int n_stages;
 } HwLayer;
@@ -70,11 +70,11 @@ static uint32_t align16(uint32_t v) { return (v + 15u) & ~15u; }
 
 typedef struct {
   int64_t kernel[2], strides[2], dilations[2]; /* 1 where not given */
-  int64_t pads[4];                             /* ONNX order: begins (y, x), then ends; 0 where not given */
-  int n_kernel, n_pads;                        /* values given */
-  const char *auto_pad;                        /* "NOTSET" when absent */
-  int64_t group;                               /* 1 */
-  bool count_include_pad;                      /* false */
+  int64_t pads[4];        /* ONNX order: begins (y, x), then ends; 0 where not given */
+  int n_kernel, n_pads;   /* values given */
+  const char *auto_pad;   /* "NOTSET" when absent */
+  int64_t group;          /* 1 */
+  bool count_include_pad; /* false */
 } HwWin;
 
 static void win_attrs(const IrGraph *g, const IrNode *n, HwWin *a) {
@@ -105,7 +105,8 @@ static void clip_attrs(const IrGraph *g, const IrNode *p, float *lo, float *hi) 
   *hi = c->has_max ? c->max : 65504.0f;
 }
 
-static void gemm_attrs(const IrGraph *g, const IrNode *n, bool *trans_a, bool *trans_b, float *alpha, float *beta) {
+static void gemm_attrs(const IrGraph *g, const IrNode *n, bool *trans_a, bool *trans_b,
+                       float *alpha, float *beta) {
   const IrGemmParams *p = ir_gemm_params(g, n);
   *trans_a = p->trans_a;
   *trans_b = p->trans_b;
@@ -123,13 +124,14 @@ static bool gemm_trans_a(const IrGraph *g, const IrNode *n) {
 
 /* ---- geometry of a convolution / pooling node (as lower_sw.c reads it) ---- */
 
-static void node_pads(const HwWin *a, const IrTensor *x, const IrTensor *y, const int64_t *k, const int64_t *st,
-                      const int64_t *dil, int64_t *pads) {
+static void node_pads(const HwWin *a, const IrTensor *x, const IrTensor *y, const int64_t *k,
+                      const int64_t *st, const int64_t *dil, int64_t *pads) {
   for (int i = 0; i < 4; i++) pads[i] = a->pads[i];
   const char *ap = a->auto_pad;
   if (a->n_pads == 0 && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")))
     for (int d = 0; d < 2; d++) {
-      int64_t ek = (k[d] - 1) * dil[d] + 1, total = (y->dims[2 + d] - 1) * st[d] + ek - x->dims[2 + d];
+      int64_t ek = (k[d] - 1) * dil[d] + 1,
+              total = (y->dims[2 + d] - 1) * st[d] + ek - x->dims[2 + d];
       if (total < 0) total = 0;
       int64_t lo = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
       pads[d] = lo;
@@ -157,7 +159,8 @@ static int fusable_post(W *w, int y, HwLayer *L, bool conv) {
       return r;
     }
     float inv = 1.0f / s;
-    if (fabsf(ceilf(inv) - inv) > 1e-6f || inv < 1.0f || inv > 65535.0f) return -1; /* "only integer scales" */
+    if (fabsf(ceilf(inv) - inv) > 1e-6f || inv < 1.0f || inv > 65535.0f)
+      return -1; /* "only integer scales" */
     L->relu = true, L->a0 = 1, L->a1 = (uint32_t)inv, L->relu_scale = s, L->slope = s;
     return r;
   }
@@ -177,10 +180,10 @@ static int fusable_post(W *w, int y, HwLayer *L, bool conv) {
 
 /* ---- candidates ---- */
 
-
 /* Fills a convolution layer; returns false with L->reason when the NCE cannot take it. */
 static bool plan_conv(W *w, const IrNode *n, HwLayer *L) {
-  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]), *y = bw_T(w, n->outputs[0]);
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]),
+                 *y = bw_T(w, n->outputs[0]);
   if (x->rank != 4 || wt->rank != 4 || !wt->data || y->rank != 4) {
     L->reason = "only 2-D convolutions with constant weights go to the NCE";
     return false;
@@ -193,20 +196,37 @@ static bool plan_conv(W *w, const IrNode *n, HwLayer *L) {
   L->in = n->inputs[0];
   L->out = n->outputs[0];
   L->bias = n->n_inputs > 2 ? n->inputs[2] : -1;
-  L->pads[0] = (int)pads[1], L->pads[1] = (int)pads[3], L->pads[2] = (int)pads[0], L->pads[3] = (int)pads[2];
+  L->pads[0] = (int)pads[1], L->pads[1] = (int)pads[3], L->pads[2] = (int)pads[0],
+  L->pads[3] = (int)pads[2];
   L->macs = (uint64_t)oc * y->dims[2] * y->dims[3] * wt->dims[1] * k[0] * k[1];
   int64_t sy = st[0], sx = st[1];
-  if (k[0] == x->dims[2] + pads[0] + pads[2]) sy = sx; /* [CONV]: a 1-D kernel's stride Y does not matter */
-  if (x->dims[0] != 1) return L->reason = "batch above 1: the NCE stages are written for batch 1", false;
+  if (k[0] == x->dims[2] + pads[0] + pads[2])
+    sy = sx; /* [CONV]: a 1-D kernel's stride Y does not matter */
+  if (x->dims[0] != 1)
+    return L->reason = "batch above 1: the NCE stages are written for batch 1", false;
   if (sx != sy) return L->reason = "different strides in X and Y (compile_tool's canTryHW)", false;
-  if (dil[0] != 1 || dil[1] != 1) return L->reason = "dilated convolution (compile_tool tries the NCE only with HW dilation enabled)", false;
+  if (dil[0] != 1 || dil[1] != 1)
+    return L->reason =
+               "dilated convolution (compile_tool tries the NCE only with HW dilation enabled)",
+           false;
   if (k[0] > 15 || k[1] > 15) return L->reason = "kernel above 15 (the NCE's limit)", false;
   if (sx > 8) return L->reason = "stride above 8 (the NCE's limit)", false;
-  if (group < 1 || ic % group || oc % group) return L->reason = "groups do not divide the channels", false;
+  if (group < 1 || ic % group || oc % group)
+    return L->reason = "groups do not divide the channels", false;
   L->depthwise = group > 1 && group == ic && ic == oc;
-  L->g = (HwGeom){.in_c = (int)(ic / group), .in_h = (int)x->dims[2], .in_w = (int)x->dims[3], .out_c = (int)(oc / group),
-                  .out_h = (int)y->dims[2], .out_w = (int)y->dims[3], .kx = (int)k[1], .ky = (int)k[0], .stride = (int)sx,
-                  .pl = (int)pads[1], .pr = (int)pads[3], .pt = (int)pads[0], .pb = (int)pads[2],
+  L->g = (HwGeom){.in_c = (int)(ic / group),
+                  .in_h = (int)x->dims[2],
+                  .in_w = (int)x->dims[3],
+                  .out_c = (int)(oc / group),
+                  .out_h = (int)y->dims[2],
+                  .out_w = (int)y->dims[3],
+                  .kx = (int)k[1],
+                  .ky = (int)k[0],
+                  .stride = (int)sx,
+                  .pl = (int)pads[1],
+                  .pr = (int)pads[3],
+                  .pt = (int)pads[0],
+                  .pb = (int)pads[2],
                   .cmx_slices = w->opt->cmx_slices > 0 ? w->opt->cmx_slices : w->opt->shaves};
   L->parts = (int)group;
   L->part_c = L->g.in_c;
@@ -242,12 +262,24 @@ static bool plan_pool(W *w, const IrNode *n, HwLayer *L) {
   if ((oh - 1) * sy + ky > ih + pt + pb) pb = (oh - 1) * sy + ky - (ih + pt);
   if (ky == ih + pt + pb) sy = sx;
   L->pads[0] = pl, L->pads[1] = pr, L->pads[2] = pt, L->pads[3] = pb;
-  L->g = (HwGeom){.in_c = (int)x->dims[1], .in_h = ih, .in_w = iw, .out_c = (int)y->dims[1], .out_h = oh, .out_w = ow,
-                  .kx = kx, .ky = ky, .stride = sx, .pl = pl, .pr = pr, .pt = pt, .pb = pb,
+  L->g = (HwGeom){.in_c = (int)x->dims[1],
+                  .in_h = ih,
+                  .in_w = iw,
+                  .out_c = (int)y->dims[1],
+                  .out_h = oh,
+                  .out_w = ow,
+                  .kx = kx,
+                  .ky = ky,
+                  .stride = sx,
+                  .pl = pl,
+                  .pr = pr,
+                  .pt = pt,
+                  .pb = pb,
                   .cmx_slices = w->opt->cmx_slices > 0 ? w->opt->cmx_slices : w->opt->shaves};
   L->parts = 1;
   L->part_c = L->g.in_c;
-  if (x->dims[0] != 1) return L->reason = "batch above 1: the NCE stages are written for batch 1", false;
+  if (x->dims[0] != 1)
+    return L->reason = "batch above 1: the NCE stages are written for batch 1", false;
   if (sx != sy) return L->reason = "different strides in X and Y (compile_tool's canTryHW)", false;
   { /* the output size must follow the floor or ceil rule with the NCE's extra padding */
     int iw2 = iw, ih2 = ih;
@@ -256,23 +288,34 @@ static bool plan_pool(W *w, const IrNode *n, HwLayer *L) {
     int tx = iw2 + pl + pr - kx, ty = ih2 + pt + pb - ky;
     int wf = (tx + sx) / sx, hf = (ty + sy) / sy;
     int wc = (int)ceil((double)tx / sx + 1), hc = (int)ceil((double)ty / sy + 1);
-    if ((ow != wc && ow != wf) || (oh != hc && oh != hf)) return L->reason = "output size the NCE pooling cannot produce", false;
+    if ((ow != wc && ow != wf) || (oh != hc && oh != hf))
+      return L->reason = "output size the NCE pooling cannot produce", false;
   }
-  if (kx > 15 || ky > 15 || sx > 8) return L->reason = "kernel above 15 or stride above 8 (the NCE's limits)", false;
-  if (kx == 3 && ky == 3 && sx == 2 && !L->pool_max) return L->reason = "3x3 stride-2 average pooling (not supported by the NCE, compile_tool)", false;
+  if (kx > 15 || ky > 15 || sx > 8)
+    return L->reason = "kernel above 15 or stride above 8 (the NCE's limits)", false;
+  if (kx == 3 && ky == 3 && sx == 2 && !L->pool_max)
+    return L->reason = "3x3 stride-2 average pooling (not supported by the NCE, compile_tool)",
+           false;
   if ((kx % 2 == 0 || ky % 2 == 0) && !L->pool_max && (iw % 2 == 1 || ih % 2 == 1))
     return L->reason = "average pooling with an even kernel on an odd input (compile_tool)", false;
-  if (kx == 5 && ky == 5 && sx == 3 && !L->pool_max) return L->reason = "5x5 stride-3 average pooling hangs the device (compile_tool)", false;
-  if ((kx % 2 == 0 || ky % 2 == 0) && (iw > 1000 || ih > 700)) return L->reason = "even kernel on a large input: slower on the NCE (compile_tool)", false;
+  if (kx == 5 && ky == 5 && sx == 3 && !L->pool_max)
+    return L->reason = "5x5 stride-3 average pooling hangs the device (compile_tool)", false;
+  if ((kx % 2 == 0 || ky % 2 == 0) && (iw > 1000 || ih > 700))
+    return L->reason = "even kernel on a large input: slower on the NCE (compile_tool)", false;
   if (kx == 3 && ky == 3 && sx == 2 && L->pool_max && pl == 0 && pt == 0 && pr == 2 && pb == 2)
     return L->reason = "3x3 stride-2 max pooling with [2,2] end padding (compile_tool)", false;
-  if (exclude && !L->pool_max && ow == 5 && oh == 5 && kx == 5 && ky == 5) return L->reason = "5x5 average pooling to 5x5 (compile_tool)", false;
-  if (kx == 1 && ky == 1 && !L->pool_max) return L->reason = "1x1 average pooling gives 0 on the NCE (compile_tool)", false;
+  if (exclude && !L->pool_max && ow == 5 && oh == 5 && kx == 5 && ky == 5)
+    return L->reason = "5x5 average pooling to 5x5 (compile_tool)", false;
+  if (kx == 1 && ky == 1 && !L->pool_max)
+    return L->reason = "1x1 average pooling gives 0 on the NCE (compile_tool)", false;
   if (kx == 2 && ky == 2 && sx == 1 && ow % 2 == 0 && oh % 2 == 0 && same_upper)
     return L->reason = "2x2 stride-1 SAME_UPPER pooling (compile_tool)", false;
-  if (iw == 382 && ih == 214 && kx == 2 && ky == 2 && sx == 2 && L->pool_max) return L->reason = "a shape that hangs the device (compile_tool)", false;
+  if (iw == 382 && ih == 214 && kx == 2 && ky == 2 && sx == 2 && L->pool_max)
+    return L->reason = "a shape that hangs the device (compile_tool)", false;
   if (exclude && !L->pool_max && (pl || pr || pt || pb))
-    return L->reason = "average pooling that excludes padding: the NCE averages over the whole kernel", false;
+    return L->reason =
+               "average pooling that excludes padding: the NCE averages over the whole kernel",
+           false;
   return true;
 }
 
@@ -280,7 +323,8 @@ static bool plan_pool(W *w, const IrNode *n, HwLayer *L) {
  * convolution [FC2CONV] with k the largest of 8..1 where k^2 divides the input size (a power
  * of two quotient first). */
 static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
-  const IrTensor *a = bw_T(w, n->inputs[0]), *b = bw_T(w, n->inputs[1]), *y = bw_T(w, n->outputs[0]);
+  const IrTensor *a = bw_T(w, n->inputs[0]), *b = bw_T(w, n->inputs[1]),
+                 *y = bw_T(w, n->outputs[0]);
   bool gemm = n->op == IR_OP_GEMM;
   L->in = n->inputs[0];
   L->out = n->outputs[0];
@@ -294,8 +338,11 @@ static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
   int64_t ic = L->fc_transb ? b->dims[1] : b->dims[0], oc = L->fc_transb ? b->dims[0] : b->dims[1];
   L->macs = (uint64_t)ic * oc * (ir_numel(a) / (ic ? ic : 1));
   L->parts = 1;
-  if (ir_numel(a) != ic) return L->reason = "fully-connected over several rows: the NCE stages are written for batch 1", false;
-  if (ir_numel(y) == 1) return L->reason = "one output value (compile_tool keeps it on SHAVEs)", false;
+  if (ir_numel(a) != ic)
+    return L->reason = "fully-connected over several rows: the NCE stages are written for batch 1",
+           false;
+  if (ir_numel(y) == 1)
+    return L->reason = "one output value (compile_tool keeps it on SHAVEs)", false;
   if (L->bias >= 0 && ir_numel(bw_T(w, L->bias)) != oc && ir_numel(bw_T(w, L->bias)) != 1)
     return L->reason = "bias not per output channel", false;
   int kk = -1;
@@ -308,8 +355,16 @@ static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
       }
     }
   L->fc_k = kk;
-  L->g = (HwGeom){.in_c = (int)(ic / (kk * kk)), .in_h = kk, .in_w = kk, .out_c = (int)oc, .out_h = 1, .out_w = 1,
-                  .kx = kk, .ky = kk, .stride = kk, .cmx_slices = w->opt->cmx_slices > 0 ? w->opt->cmx_slices : w->opt->shaves};
+  L->g = (HwGeom){.in_c = (int)(ic / (kk * kk)),
+                  .in_h = kk,
+                  .in_w = kk,
+                  .out_c = (int)oc,
+                  .out_h = 1,
+                  .out_w = 1,
+                  .kx = kk,
+                  .ky = kk,
+                  .stride = kk,
+                  .cmx_slices = w->opt->cmx_slices > 0 ? w->opt->cmx_slices : w->opt->shaves};
   L->part_c = L->g.in_c;
   return true;
 }
@@ -319,7 +374,9 @@ static bool plan_fc(W *w, const IrNode *n, HwLayer *L) {
  * candidate, every size even; -1 when there is none. */
 static int poolable_next(W *w, const HwLayer *L) {
   const HwGeom *G = &L->g;
-  if (G->kx != 3 || G->ky != 3 || G->stride != 1 || G->pl != 1 || G->pr != 1 || G->pt != 1 || G->pb != 1) return -1;
+  if (G->kx != 3 || G->ky != 3 || G->stride != 1 || G->pl != 1 || G->pr != 1 || G->pt != 1 ||
+      G->pb != 1)
+    return -1;
   if (G->in_w % 2 || G->in_h % 2 || G->out_w % 2 || G->out_h % 2) return -1;
   int p = w->reader[L->out];
   if (p < 0 || w->g->nodes[p].dead || w->g->nodes[p].op != IR_OP_MAX_POOL) return -1;
@@ -327,7 +384,9 @@ static int poolable_next(W *w, const HwLayer *L) {
   memset(&q, 0, sizeof q);
   if (!plan_pool(w, &w->g->nodes[p], &q)) return -1;
   const HwGeom *P = &q.g;
-  if (P->kx != 2 || P->ky != 2 || P->stride != 2 || P->pl || P->pr || P->pt || P->pb || P->out_w % 2 || P->out_h % 2) return -1;
+  if (P->kx != 2 || P->ky != 2 || P->stride != 2 || P->pl || P->pr || P->pt || P->pb ||
+      P->out_w % 2 || P->out_h % 2)
+    return -1;
   return p;
 }
 
@@ -339,13 +398,18 @@ static bool growing_output(W *w) {
   uint8_t *cast_of_input = arena_alloc(g->arena, (size_t)g->n_tensors + 1);
   memset(cast_of_input, 0, (size_t)g->n_tensors + 1);
   for (int j = 0; j < g->n_nodes; j++)
-    if (!g->nodes[j].dead && g->nodes[j].op == IR_OP_CAST && g->tensors[g->nodes[j].inputs[0]].is_input)
+    if (!g->nodes[j].dead && g->nodes[j].op == IR_OP_CAST &&
+        g->tensors[g->nodes[j].inputs[0]].is_input)
       cast_of_input[g->nodes[j].outputs[0]] = 1;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead || (n->op != IR_OP_MUL && n->op != IR_OP_DIV) || n->n_inputs != 2) continue;
     int a = n->inputs[0], b = n->inputs[1];
-    if (ir_is_const(g, a)) { int t = a; a = b; b = t; }
+    if (ir_is_const(g, a)) {
+      int t = a;
+      a = b;
+      b = t;
+    }
     if (!ir_is_const(g, b)) continue;
     if (!g->tensors[a].is_input && !cast_of_input[a]) continue;
     const IrTensor *c = &g->tensors[b];
@@ -365,20 +429,35 @@ static bool growing_output(W *w) {
  * EltwiseStage, ConvertStage). */
 static bool stride_tolerant(const IrGraph *g, const IrNode *n) {
   switch (n->op) {
-  case IR_OP_RELU: case IR_OP_LEAKY_RELU: case IR_OP_SIGMOID: case IR_OP_TANH: case IR_OP_ELU: case IR_OP_EXP:
-  case IR_OP_LOG: case IR_OP_FLOOR: case IR_OP_CEIL: case IR_OP_HARD_SWISH: case IR_OP_BATCH_NORM: case IR_OP_CONCAT:
-  case IR_OP_SPLIT:
-    return true;
+  case IR_OP_RELU:
+  case IR_OP_LEAKY_RELU:
+  case IR_OP_SIGMOID:
+  case IR_OP_TANH:
+  case IR_OP_ELU:
+  case IR_OP_EXP:
+  case IR_OP_LOG:
+  case IR_OP_FLOOR:
+  case IR_OP_CEIL:
+  case IR_OP_HARD_SWISH:
+  case IR_OP_BATCH_NORM:
+  case IR_OP_CONCAT:
+  case IR_OP_SPLIT: return true;
   case IR_OP_CAST: /* Convert: "only inner stride" compact, rows free (stages/convert.cpp) */
     return g->tensors[n->inputs[0]].dtype != g->tensors[n->outputs[0]].dtype;
   case IR_OP_CLIP:
     for (int k = 1; k < n->n_inputs && k < 3; k++)
       if (n->inputs[k] >= 0 && !ir_is_const(g, n->inputs[k])) return false;
     return true;
-  case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_MAX: case IR_OP_MIN:
+  case IR_OP_ADD:
+  case IR_OP_SUB:
+  case IR_OP_MUL:
+  case IR_OP_DIV:
+  case IR_OP_MAX:
+  case IR_OP_MIN:
     if (n->n_inputs != 2) return false;
     for (int k = 0; k < 2; k++)
-      if (n->inputs[k] >= 0 && !ir_is_const(g, n->inputs[k]) && g->tensors[n->inputs[k]].rank != 4) return false;
+      if (n->inputs[k] >= 0 && !ir_is_const(g, n->inputs[k]) && g->tensors[n->inputs[k]].rank != 4)
+        return false;
     return g->tensors[n->outputs[0]].rank == 4;
   default: return false;
   }
@@ -401,7 +480,8 @@ static int hw_temp(W *w, int like, const char *sfx, int c, int h, int wd) {
 static void plan_layouts(W *w, struct BwHw *H) {
   const IrGraph *g = w->g;
   int nt = g->n_tensors;
-  uint8_t *bad = arena_alloc(g->arena, (size_t)nt + 1), *used = arena_alloc(g->arena, (size_t)nt + 1);
+  uint8_t *bad = arena_alloc(g->arena, (size_t)nt + 1),
+          *used = arena_alloc(g->arena, (size_t)nt + 1);
   int *need = arena_array(g->arena, (size_t)nt + 1, sizeof(int));
   memset(bad, 0, (size_t)nt + 1);
   memset(used, 0, (size_t)nt + 1);
@@ -413,7 +493,8 @@ static void plan_layouts(W *w, struct BwHw *H) {
   }
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
-    if (n->dead || fused[i]) continue; /* a fused activation's input is never written; its output is the layer's */
+    if (n->dead || fused[i])
+      continue; /* a fused activation's input is never written; its output is the layer's */
     int li = H->layer_of[i];
     bool nce = li >= 0 && H->L[li].nce;
     bool view = bw_is_view_op(n, g);
@@ -425,7 +506,8 @@ static void plan_layouts(W *w, struct BwHw *H) {
         if (t == L->in && L->kind != HWK_FC && !L->pad_stage) {
           used[t] = 1;
           if ((L->parts == 1 || L->oc_split) && L->need_in_c > need[t]) need[t] = L->need_in_c;
-        } else if (t != n->outputs[0]) bad[t] = 1; /* outputs come by Copy from CMX: any layout */
+        } else if (t != n->outputs[0])
+          bad[t] = 1; /* outputs come by Copy from CMX: any layout */
         continue;
       }
       if (view || !stride_tolerant(g, n)) bad[t] = 1;
@@ -434,7 +516,8 @@ static void plan_layouts(W *w, struct BwHw *H) {
   for (int t = 0; t < nt; t++) {
     const IrTensor *x = &g->tensors[t];
     Store *s = &w->st[t];
-    if (!used[t] || bad[t] || x->rank != 4 || x->dtype != DT_F16 || x->dims[0] != 1 || s->loc != BLOB_LOC_BSS || s->base >= 0)
+    if (!used[t] || bad[t] || x->rank != 4 || x->dtype != DT_F16 || x->dims[0] != 1 ||
+        s->loc != BLOB_LOC_BSS || s->base >= 0)
       continue;
     int c = (int)x->dims[1], h = (int)x->dims[2], wd = (int)x->dims[3];
     if (need[t] > c) {
@@ -462,8 +545,9 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     if (n->dead) continue;
     cand += n->op == IR_OP_CONV || n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL ||
             n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL ||
-            ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
-             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && gemm_trans_a(g, n)));
+            ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 &&
+             g->tensors[n->inputs[1]].data && g->tensors[n->inputs[1]].rank == 2 &&
+             !(n->op == IR_OP_GEMM && gemm_trans_a(g, n)));
   }
   if (cand == 0) return 0;
   struct BwHw *H = arena_alloc(g->arena, sizeof *H);
@@ -475,21 +559,25 @@ int bw_hw_plan(W *w, BlobStats *bs) {
   bool first = true, growing = growing_output(w);
   uint8_t *fused_pool = arena_alloc(g->arena, (size_t)g->n_nodes + 1);
   memset(fused_pool, 0, (size_t)g->n_nodes + 1);
-  int *pool_split = arena_array(g->arena, (size_t)g->n_nodes + 1, sizeof(int)); /* channels per part of a cut pooling */
+  int *pool_split = arena_array(g->arena, (size_t)g->n_nodes + 1,
+                                sizeof(int)); /* channels per part of a cut pooling */
   int normal_val = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const IrNode *n = &g->nodes[i];
     if (n->dead) continue;
     if (fused_pool[i]) continue; /* part of the convolution before it (CONV_POOL) */
     HwKind kind;
-    if (n->op == IR_OP_CONV) kind = HWK_CONV;
-    else if (n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL ||
-             n->op == IR_OP_GLOBAL_MAX_POOL)
+    if (n->op == IR_OP_CONV)
+      kind = HWK_CONV;
+    else if (n->op == IR_OP_MAX_POOL || n->op == IR_OP_AVERAGE_POOL ||
+             n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL)
       kind = HWK_POOL;
-    else if ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 && g->tensors[n->inputs[1]].data &&
-             g->tensors[n->inputs[1]].rank == 2 && !(n->op == IR_OP_GEMM && gemm_trans_a(g, n)))
+    else if ((n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL) && n->n_inputs >= 2 &&
+             g->tensors[n->inputs[1]].data && g->tensors[n->inputs[1]].rank == 2 &&
+             !(n->op == IR_OP_GEMM && gemm_trans_a(g, n)))
       kind = HWK_FC;
-    else continue;
+    else
+      continue;
     HwLayer *L = &H->L[H->n];
     memset(L, 0, sizeof *L);
     L->node = i;
@@ -497,7 +585,9 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     L->post = -1;
     L->pool = -1;
     L->relu_scale = 1;
-    bool tried = kind == HWK_CONV ? plan_conv(w, n, L) : kind == HWK_POOL ? plan_pool(w, n, L) : plan_fc(w, n, L);
+    bool tried = kind == HWK_CONV   ? plan_conv(w, n, L)
+                 : kind == HWK_POOL ? plan_pool(w, n, L)
+                                    : plan_fc(w, n, L);
     H->layer_of[i] = H->n++;
     if (off) {
       L->reason = "--hw off";
@@ -511,8 +601,9 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       const IrTensor *wt = bw_T(w, n->inputs[1]);
       /* "weights C" of the stub stage: IC/group for a convolution ({KX, KY, IC, OC}), OC for an FC
        * ({W*H, C, OC} is 3-D, so its C is the last) */
-      L->shift = bw_hw_weights_shift(bw_halves_of(w, wt), (size_t)ir_numel(wt), &first, &normal_val, growing,
-                                     L->kind == HWK_FC, L->kind == HWK_FC ? L->g.out_c : L->g.in_c);
+      L->shift = bw_hw_weights_shift(bw_halves_of(w, wt), (size_t)ir_numel(wt), &first, &normal_val,
+                                     growing, L->kind == HWK_FC,
+                                     L->kind == HWK_FC ? L->g.out_c : L->g.in_c);
     }
     /* [MERGE] the following activation */
     if (L->kind != HWK_FC && (L->parts == 1 || L->depthwise)) {
@@ -529,7 +620,8 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     HwGeom *G = &L->g;
     if (L->kind == HWK_CONV) {
       bool zero = !G->pl && !G->pr && !G->pt && !G->pb;
-      bool sym = G->pl == G->kx / 2 && G->pt == G->ky / 2 && G->pr == (G->kx - 1) / 2 && G->pb == (G->ky - 1) / 2;
+      bool sym = G->pl == G->kx / 2 && G->pt == G->ky / 2 && G->pr == (G->kx - 1) / 2 &&
+                 G->pb == (G->ky - 1) / 2;
       L->pad_stage = !zero && !sym;
     } else if (L->kind == HWK_POOL) {
       bool force = false;
@@ -541,9 +633,11 @@ int bw_hw_plan(W *w, BlobStats *bs) {
         if (G->pb == 0) G->pb = 1;
         force = true;
       }
-      HwPad p = bw_hw_padding(G->in_w, G->in_h, G->out_w, G->out_h, G->kx, G->ky, G->stride, G->pl, G->pt);
-      bool ok = (p.left == 0 || p.left == G->kx / 2) && (p.right == 0 || p.right == (G->kx - 1) / 2) &&
-                (p.top == 0 || p.top == G->ky / 2) && (p.bottom == 0 || p.bottom == (G->ky - 1) / 2);
+      HwPad p = bw_hw_padding(G->in_w, G->in_h, G->out_w, G->out_h, G->kx, G->ky, G->stride, G->pl,
+                              G->pt);
+      bool ok =
+          (p.left == 0 || p.left == G->kx / 2) && (p.right == 0 || p.right == (G->kx - 1) / 2) &&
+          (p.top == 0 || p.top == G->ky / 2) && (p.bottom == 0 || p.bottom == (G->ky - 1) / 2);
       L->pad_stage = force || !ok;
     }
     if (L->pad_stage) {
@@ -578,11 +672,14 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       HwLayer q;
       memset(&q, 0, sizeof q);
       int64_t limit = bw_hw_cmx_limit(G->cmx_slices);
-      if (p >= 0 && !g->nodes[p].dead && (g->nodes[p].op == IR_OP_MAX_POOL || g->nodes[p].op == IR_OP_AVERAGE_POOL) &&
-          bw_hw_buffer_size(G->out_c, G->out_h, G->out_w) > limit && poolable_next(w, L) < 0 && plan_pool(w, &g->nodes[p], &q)) {
+      if (p >= 0 && !g->nodes[p].dead &&
+          (g->nodes[p].op == IR_OP_MAX_POOL || g->nodes[p].op == IR_OP_AVERAGE_POOL) &&
+          bw_hw_buffer_size(G->out_c, G->out_h, G->out_w) > limit && poolable_next(w, L) < 0 &&
+          plan_pool(w, &g->nodes[p], &q)) {
         static const int TILE[3] = {128, 64, 32};
         for (int k = 0; k < 3; k++)
-          if (G->out_c >= TILE[k] && G->out_c % TILE[k] == 0 && bw_hw_buffer_size(TILE[k], G->out_h, G->out_w) <= limit) {
+          if (G->out_c >= TILE[k] && G->out_c % TILE[k] == 0 &&
+              bw_hw_buffer_size(TILE[k], G->out_h, G->out_w) <= limit) {
             L->oc_split = true;
             L->parts = G->out_c / TILE[k];
             L->part_c = G->out_c = TILE[k];
@@ -612,7 +709,8 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       fits = bw_hw_conv_tiling(G, L->tl);
     }
     L->tl_last = L->tl;
-    int last_c = L->depthwise ? (int)(bw_T(w, L->in)->dims[1] - (int64_t)(L->parts - 1) * L->part_c) : G->in_c;
+    int last_c = L->depthwise ? (int)(bw_T(w, L->in)->dims[1] - (int64_t)(L->parts - 1) * L->part_c)
+                              : G->in_c;
     if (fits && L->depthwise && last_c != G->in_c) {
       HwGeom g2 = *G;
       g2.in_c = g2.out_c = last_c;
@@ -631,8 +729,8 @@ int bw_hw_plan(W *w, BlobStats *bs) {
       int m = 0;
       for (int a = 0; a < t->n_h; a++)
         for (int b = 0; b < t->n_w; b++) {
-          HwConvTile f = bw_hw_split_out_channels(t->wd[b].in_with_junk, t->h[a].in_with_junk, t->tile_c, G->out_c, G->kx,
-                                                  G->ky, G->stride);
+          HwConvTile f = bw_hw_split_out_channels(t->wd[b].in_with_junk, t->h[a].in_with_junk,
+                                                  t->tile_c, G->out_c, G->kx, G->ky, G->stride);
           if ((t->n_c - 1) * t->tile_c + f.ext_in_c > m) m = (t->n_c - 1) * t->tile_c + f.ext_in_c;
         }
       L->need_in_c = m;
@@ -648,7 +746,8 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     const HwLayer *L = &H->L[l];
     if (!L->nce || L->kind == HWK_POOL) continue;
     size_t tc = (size_t)(L->tl->tile_c + 15) / 16 * 16, oc = (size_t)(L->g.out_c + 7) / 8 * 8;
-    more += (size_t)L->parts * ((size_t)L->tl->n_c * (2 * (size_t)L->g.kx * L->g.ky * tc * oc + 64) + 4 * oc + 128);
+    more += (size_t)L->parts *
+            ((size_t)L->tl->n_c * (2 * (size_t)L->g.kx * L->g.ky * tc * oc + 64) + 4 * oc + 128);
   }
   if (more && w->cst.len == 0) { /* nothing in it yet: a fresh block rather than a copy */
     size_t cap = w->cst.cap + more;
@@ -664,7 +763,11 @@ int bw_hw_plan(W *w, BlobStats *bs) {
     BlobHwLayer *o = &bs->hw_layers[l];
     o->node = g->nodes[L->node].name;
     o->op = g->nodes[L->node].op_type;
-    o->kind = L->kind == HWK_POOL ? "pool" : L->kind == HWK_FC ? "fc" : L->depthwise ? "depthwise" : L->parts > 1 && !L->oc_split ? "grouped" : "conv";
+    o->kind = L->kind == HWK_POOL            ? "pool"
+              : L->kind == HWK_FC            ? "fc"
+              : L->depthwise                 ? "depthwise"
+              : L->parts > 1 && !L->oc_split ? "grouped"
+                                             : "conv";
     o->first_stage = o->last_stage = -1;
     o->nce = L->nce;
     o->reason = L->nce ? NULL : (L->reason ? L->reason : "not taken");
@@ -679,7 +782,9 @@ int bw_hw_plan(W *w, BlobStats *bs) {
 
 /* An NCE buffer: FP16, 4-D, W contiguous, rows and data offset 16-byte aligned [MX]. */
 static bool hw_ok(W *w, const BRef *r) {
-  if (r->ndims != 4 || r->dt != BLOB_DT_FP16 || r->strides[0] != 2 || r->strides[1] % 16 || r->strides[2] % 16) return false;
+  if (r->ndims != 4 || r->dt != BLOB_DT_FP16 || r->strides[0] != 2 || r->strides[1] % 16 ||
+      r->strides[2] % 16)
+    return false;
   uint32_t off = r->roi_offset, extra = 0;
   if (r->tensor >= 0) bw_root_of(w, r->tensor, &extra);
   return (off + extra) % 16 == 0;
@@ -735,12 +840,12 @@ static BRef roi_hw(BRef r, int h0, int hn, int w0, int wn) {
 
 /* One MyriadXHwOp convolution stage: op list [FIN] then buffers input, weights, [biases],
  * [scales], output [MX]. */
-static void conv_stage(W *w, const HwLayer *L, const HwGeom *g, const HwConvTile *f, BRef in, BRef wts, const BRef *bias,
-                       const BRef *scales, BRef out, bool act) {
+static void conv_stage(W *w, const HwLayer *L, const HwGeom *g, const HwConvTile *f, BRef in,
+                       BRef wts, const BRef *bias, const BRef *scales, BRef out, bool act) {
   Stage *s = bw_new_stage(w, BLOB_STAGE_MYRIAD_X_HW_OP, false);
   int pool = g->with_pool ? 2 : 1; /* CONV_POOL: the padding of the convolution's own output */
-  HwPad pad = bw_hw_padding((int)in.dims[0], (int)in.dims[1], (int)out.dims[0] * pool, (int)out.dims[1] * pool, g->kx,
-                            g->ky, g->stride, g->pl, g->pt);
+  HwPad pad = bw_hw_padding((int)in.dims[0], (int)in.dims[1], (int)out.dims[0] * pool,
+                            (int)out.dims[1] * pool, g->kx, g->ky, g->stride, g->pl, g->pt);
   int bi = 2, si = bias ? 3 : 2, oi = 2 + (bias != NULL) + (scales != NULL);
   buf_put_u32(&s->params, (uint32_t)f->num_descr);
   for (int d = 0; d < f->num_descr; d++) {
@@ -754,7 +859,8 @@ static void conv_stage(W *w, const HwLayer *L, const HwGeom *g, const HwConvTile
     buf_put_i32(&s->params, bias ? bi : BLOB_HW_NO_BUFFER);
     buf_put_i32(&s->params, scales ? si : BLOB_HW_NO_BUFFER);
     uint32_t chans = (uint32_t)(d == f->num_descr - 1 ? f->last_out : f->out_per_descr);
-    uint32_t v[5] = {(uint32_t)(d * f->out_per_descr), chans, (uint32_t)g->kx, (uint32_t)g->ky, (uint32_t)g->stride};
+    uint32_t v[5] = {(uint32_t)(d * f->out_per_descr), chans, (uint32_t)g->kx, (uint32_t)g->ky,
+                     (uint32_t)g->stride};
     put_u32s(&s->params, v, 5);
     if (g->with_pool) {
       buf_put_u32(&s->params, 2); /* poolKernelWidth */
@@ -786,7 +892,8 @@ static const uint16_t *part_weights(W *w, const HwLayer *L, const uint16_t *all,
   int K = L->g.kx * L->g.ky;
   if (L->depthwise) {
     uint16_t *d = arena_array(w->g->arena, (size_t)pc * pc * K + 1, 2);
-    for (int i = 0; i < pc; i++) memcpy(d + ((size_t)i * pc + i) * K, all + ((size_t)part * L->part_c + i) * K, (size_t)K * 2);
+    for (int i = 0; i < pc; i++)
+      memcpy(d + ((size_t)i * pc + i) * K, all + ((size_t)part * L->part_c + i) * K, (size_t)K * 2);
     return d;
   }
   if (L->kind == HWK_FC) {
@@ -802,7 +909,8 @@ static const uint16_t *part_weights(W *w, const HwLayer *L, const uint16_t *all,
       uint16_t *d = arena_array(w->g->arena, (size_t)(ic * oc) + 1, 2);
       for (int64_t o = 0; o < oc; o++)
         for (int64_t i = 0; i < ic; i++)
-          d[o * ic + i] = fp16_from_f32((float)(ir_const_f64(b, L->fc_transb ? o * ic + i : i * oc + o) * L->fc_alpha));
+          d[o * ic + i] = fp16_from_f32(
+              (float)(ir_const_f64(b, L->fc_transb ? o * ic + i : i * oc + o) * L->fc_alpha));
       return d;
     }
     return all;
@@ -856,7 +964,10 @@ static BRef bss_like(W *w, const HwLayer *L, const char *sfx, const BRef *r) {
 
 /* The valid part of a tile output (junk lines dropped) copied to its place. */
 static void copy_out(W *w, BRef src, const HwPlane *hp, const HwPlane *wp, BRef dst) {
-  bw_copy_stage(w, roi_hw(src, hp->junk_before, hp->out_end - hp->out_start, wp->junk_before, wp->out_end - wp->out_start), dst);
+  bw_copy_stage(w,
+                roi_hw(src, hp->junk_before, hp->out_end - hp->out_start, wp->junk_before,
+                       wp->out_end - wp->out_start),
+                dst);
 }
 
 /* Emits the stages of one part of a convolution [TILER]: per plane tile and input-channel
@@ -864,8 +975,9 @@ static void copy_out(W *w, BRef src, const HwPlane *hp, const HwPlane *wp, BRef 
  * input-channel tiles with the activation as a SHAVE stage after the last; junk lines
  * dropped by the Copy; input tiles that do not start on 16 bytes copied to an aligned
  * buffer first. */
-static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t, BRef in, BRef out, const uint16_t *wts,
-                           const uint16_t *bias, const uint16_t *scales, uint16_t scale_pad) {
+static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t, BRef in, BRef out,
+                           const uint16_t *wts, const uint16_t *bias, const uint16_t *scales,
+                           uint16_t scale_pad) {
   int K = g->kx * g->ky, ext_oc = (g->out_c + 7) / 8 * 8;
   BRef wc[BW_HW_MAX_PLANE];
   bool have_wc[BW_HW_MAX_PLANE];
@@ -876,12 +988,14 @@ static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t,
   for (int i = 0; i < t->n_h; i++)
     for (int j = 0; j < t->n_w; j++) {
       const HwPlane *hp = &t->h[i], *wp = &t->wd[j];
-      BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start, wp->out_end - wp->out_start);
+      BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start,
+                        wp->out_end - wp->out_start);
       bool junk = hp->junk_before || hp->junk_after || wp->junk_before || wp->junk_after;
       BRef acc;
       memset(&acc, 0, sizeof acc);
       for (int c = 0; c < t->n_c; c++) {
-        HwConvTile f = bw_hw_split_out_channels(wp->in_with_junk, hp->in_with_junk, t->tile_c, g->out_c, g->kx, g->ky, g->stride);
+        HwConvTile f = bw_hw_split_out_channels(wp->in_with_junk, hp->in_with_junk, t->tile_c,
+                                                g->out_c, g->kx, g->ky, g->stride);
         BRef it = roi_hw(in, hp->in_start, hp->in_with_junk, wp->in_start, wp->in_with_junk);
         bw_roi(&it, 1, (uint32_t)(c * t->tile_c), (uint32_t)f.ext_in_c);
         if ((wp->in_start * 2) % 16) {
@@ -891,13 +1005,16 @@ static void emit_conv_part(W *w, HwLayer *L, const HwGeom *g, const HwTiling *t,
           it = al;
         }
         BRef wr;
-        if (c < BW_HW_MAX_PLANE && have_wc[c]) wr = wc[c];
+        if (c < BW_HW_MAX_PLANE && have_wc[c])
+          wr = wc[c];
         else { /* one weights const per channel tile, as compile_tool keys them */
-          wr = bw_hw_weights_const(w, wts, g->out_c, g->in_c, K, c * t->tile_c, t->tile_c, f.ext_in_c, ext_oc, L->shift);
+          wr = bw_hw_weights_const(w, wts, g->out_c, g->in_c, K, c * t->tile_c, t->tile_c,
+                                   f.ext_in_c, ext_oc, L->shift);
           if (c < BW_HW_MAX_PLANE) wc[c] = wr, have_wc[c] = true;
         }
         BRef cm = cmx_out(w, L, g->out_c, hp->out_with_junk, wp->out_with_junk);
-        conv_stage(w, L, g, &f, it, wr, bias && c == 0 ? &bref : NULL, scales ? &sref : NULL, cm, t->n_c == 1);
+        conv_stage(w, L, g, &f, it, wr, bias && c == 0 ? &bref : NULL, scales ? &sref : NULL, cm,
+                   t->n_c == 1);
         L->n_stages++;
         if (t->n_c == 1) {
           copy_out(w, cm, hp, wp, tgt);
@@ -939,7 +1056,8 @@ static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
         bw_copy_stage(w, it, al);
         it = al;
       }
-      BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start, wp->out_end - wp->out_start);
+      BRef tgt = roi_hw(out, hp->out_start, hp->out_end - hp->out_start, wp->out_start,
+                        wp->out_end - wp->out_start);
       BRef dst = cmx_out(w, L, g->out_c, hp->out_with_junk, wp->out_with_junk);
       /* the tile's pads: the layer's at the edges it touches, what the output needs elsewhere */
       int padw = (wp->out_with_junk - 1) * g->stride + g->kx - wp->in_with_junk;
@@ -968,7 +1086,8 @@ static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
         int32_t ind[5] = {0, 1, BLOB_HW_NO_BUFFER, BLOB_HW_NO_BUFFER, BLOB_HW_NO_BUFFER};
         for (int k = 0; k < 5; k++) buf_put_i32(&s->params, ind[k]);
         uint32_t chans = (uint32_t)(d == nd - 1 ? g->in_c - d * 16 : 16);
-        uint32_t v[5] = {(uint32_t)(d * 16), chans, (uint32_t)g->kx, (uint32_t)g->ky, (uint32_t)g->stride};
+        uint32_t v[5] = {(uint32_t)(d * 16), chans, (uint32_t)g->kx, (uint32_t)g->ky,
+                         (uint32_t)g->stride};
         put_u32s(&s->params, v, 5);
         buf_put_u32(&s->params, L->relu);
         if (L->relu) {
@@ -991,10 +1110,18 @@ static void emit_pool(W *w, HwLayer *L, BRef in, BRef out) {
  * convolution and average pooling, edge values for max pooling. Returns the padded tensor. */
 static int emit_pad_stage(W *w, const HwLayer *L) {
   const IrTensor *x = bw_T(w, L->in);
-  int64_t d[4] = {1, x->dims[1], x->dims[2] + L->pads[2] + L->pads[3], x->dims[3] + L->pads[0] + L->pads[1]};
+  int64_t d[4] = {1, x->dims[1], x->dims[2] + L->pads[2] + L->pads[3],
+                  x->dims[3] + L->pads[0] + L->pads[1]};
   int t = bw_temp_dims(w, L->in, "@hw-padded", 4, d);
   Stage *s = bw_new_stage(w, BLOB_STAGE_PAD, false);
-  uint32_t p[8] = {(uint32_t)L->pads[0], (uint32_t)L->pads[1], (uint32_t)L->pads[2], (uint32_t)L->pads[3], 0, 0, 0, 0};
+  uint32_t p[8] = {(uint32_t)L->pads[0],
+                   (uint32_t)L->pads[1],
+                   (uint32_t)L->pads[2],
+                   (uint32_t)L->pads[3],
+                   0,
+                   0,
+                   0,
+                   0};
   put_u32s(&s->params, p, 8);
   buf_put_f32(&s->params, 0.0f);
   buf_put_u32(&s->params, L->kind == HWK_POOL && L->pool_max ? 1u : 0u); /* Edge / Constant */
@@ -1043,18 +1170,21 @@ int bw_hw_lower(W *w, int i) {
     const uint16_t *all = bw_halves_of(w, wt); /* scaled by 2^shift as they are laid out */
     int64_t total_c = L->depthwise || L->parts > 1 ? bw_T(w, L->in)->dims[1] : g->in_c;
     for (int p = 0; p < L->parts; p++) {
-      int pc = L->depthwise && p == L->parts - 1 ? (int)(total_c - (int64_t)p * L->part_c) : L->part_c;
+      int pc =
+          L->depthwise && p == L->parts - 1 ? (int)(total_c - (int64_t)p * L->part_c) : L->part_c;
       HwGeom gp = *g;
       const HwTiling *t = L->depthwise && p == L->parts - 1 ? L->tl_last : L->tl;
       if (L->depthwise) gp.in_c = gp.out_c = pc;
       int need = L->parts == 1 || L->oc_split ? L->need_in_c : 0;
-      if (L->parts > 1 && !L->oc_split) { /* each part reads its own channels, widened by a copy when needed */
+      if (L->parts > 1 &&
+          !L->oc_split) { /* each part reads its own channels, widened by a copy when needed */
         need = 0;
         for (int a = 0; a < t->n_h; a++)
           for (int b = 0; b < t->n_w; b++) {
-            HwConvTile f = bw_hw_split_out_channels(t->wd[b].in_with_junk, t->h[a].in_with_junk, t->tile_c, gp.out_c, gp.kx,
-                                                    gp.ky, gp.stride);
-            if ((t->n_c - 1) * t->tile_c + f.ext_in_c > need) need = (t->n_c - 1) * t->tile_c + f.ext_in_c;
+            HwConvTile f = bw_hw_split_out_channels(t->wd[b].in_with_junk, t->h[a].in_with_junk,
+                                                    t->tile_c, gp.out_c, gp.kx, gp.ky, gp.stride);
+            if ((t->n_c - 1) * t->tile_c + f.ext_in_c > need)
+              need = (t->n_c - 1) * t->tile_c + f.ext_in_c;
           }
       }
       int c0 = L->depthwise ? p * L->part_c : L->oc_split ? 0 : p * gp.in_c;
@@ -1064,7 +1194,9 @@ int bw_hw_lower(W *w, int i) {
       bw_roi(&pout, 1, (uint32_t)oc0, (uint32_t)gp.out_c);
       const uint16_t *pw = part_weights(w, L, all, p, pc);
       uint16_t *bias = NULL;
-      if (L->bias >= 0) bias = bw_hw_biases(w, L->bias, oc0, gp.out_c, L->shift, L->kind == HWK_FC ? L->fc_beta : 1.0);
+      if (L->bias >= 0)
+        bias =
+            bw_hw_biases(w, L->bias, oc0, gp.out_c, L->shift, L->kind == HWK_FC ? L->fc_beta : 1.0);
       uint16_t pad = 0;
       uint16_t *scales = bw_hw_scales(w, gp.out_c, L->shift, L->relu_scale, t->n_c > 1, &pad);
       emit_conv_part(w, L, &gp, t, pin, pout, pw, bias, scales, pad);

@@ -25,7 +25,8 @@ static BRef view4(W *w, int t) {
   BRef r = bw_view(w, t);
   const IrTensor *x = bw_T(w, t);
   if (x->rank == 4) return r;
-  uint32_t n = (uint32_t)bw_dim_of(x, 0), c = x->rank > 1 ? (uint32_t)x->dims[1] : 1, s = 1, e = blob_dtype_size(r.dt);
+  uint32_t n = (uint32_t)bw_dim_of(x, 0), c = x->rank > 1 ? (uint32_t)x->dims[1] : 1, s = 1,
+           e = blob_dtype_size(r.dt);
   for (int i = 2; i < x->rank; i++) s *= (uint32_t)x->dims[i];
   uint32_t d[4] = {1, s, c, n};
   r.ndims = 4;
@@ -39,7 +40,8 @@ static BRef view4(W *w, int t) {
 int bw_lower_ir_activation(W *w, const IrNode *n, uint32_t type) {
   float beta = 1.0f;
   if (n->op == IR_OP_SWISH && n->n_inputs > 1 && n->inputs[1] >= 0) {
-    if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time beta is not written", n->op_type);
+    if (!ir_is_const(w->g, n->inputs[1]))
+      return bw_fail(w, "%s with a run-time beta is not written", n->op_type);
     beta = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
   }
   Stage *s = bw_new_stage(w, type, n->op != IR_OP_MISH);
@@ -59,7 +61,8 @@ int bw_lower_squared_diff(W *w, const IrNode *n) {
     if (t->rank > ty->rank) return bw_fail(w, "%s: operand rank above the output's", n->op_type);
     for (int i = 0; i < t->rank; i++) {
       int64_t d = t->dims[i], o = ty->dims[ty->rank - t->rank + i];
-      if (d != o && d != 1) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+      if (d != o && d != 1)
+        return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
     }
   }
   Stage *s = bw_new_stage(w, BLOB_STAGE_SQUARED_DIFF, false);
@@ -166,7 +169,8 @@ int bw_lower_scatter_update(W *w, const IrNode *n) {
 
 /* GatherND (136): i32 batch_dims, no SHAVEs; buffers data, output, indices (S32) (gather_nd.cpp). */
 int bw_lower_gather_nd(W *w, const IrNode *n) {
-  if (bw_blob_dt(bw_T(w, n->inputs[1])->dtype) != BLOB_DT_S32) return bw_fail(w, "%s: indices must be integers", n->op_type);
+  if (bw_blob_dt(bw_T(w, n->inputs[1])->dtype) != BLOB_DT_S32)
+    return bw_fail(w, "%s: indices must be integers", n->op_type);
   Stage *s = bw_new_stage(w, BLOB_STAGE_GATHER_ND, false);
   s->shaves = 0;
   buf_put_i32(&s->params, (int32_t)ir_gather_nd_params(w->g, n)->batch_dims);
@@ -205,8 +209,10 @@ int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t type) {
  * the legacy [4 hs, I + hs] matrix split as RNNRelayout does), biases (FP16 [4 hs]), outputs H'
  * [, C'] (rnn.cpp parseLSTMCell). One cell: no temp buffer. */
 int bw_lower_lstm_cell(W *w, const IrNode *n) {
-  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[3]), *rt = bw_T(w, n->inputs[4]), *bt = bw_T(w, n->inputs[5]);
-  if (!wt->data || !rt->data || !bt->data) return bw_fail(w, "%s with run-time weights is not written", n->op_type);
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[3]),
+                 *rt = bw_T(w, n->inputs[4]), *bt = bw_T(w, n->inputs[5]);
+  if (!wt->data || !rt->data || !bt->data)
+    return bw_fail(w, "%s with run-time weights is not written", n->op_type);
   int64_t nw = ir_numel(wt), nr = ir_numel(rt), hs = ir_lstm_params(w->g, n)->hidden_size;
   int outs = n->n_outputs > 1 && n->outputs[1] >= 0 ? 2 : 1;
   Stage *s = bw_new_stage(w, BLOB_STAGE_LSTM_CELL, false);
@@ -218,7 +224,8 @@ int bw_lower_lstm_cell(W *w, const IrNode *n) {
   for (int k = 0; k < 3; k++) bw_add_buf(s, bw_in_ref(w, n->inputs[k]));
   if (nw != 4 * hs * bw_dim_of(x, 1) || nr != 4 * hs * hs || ir_numel(bt) != 4 * hs)
     return bw_fail(w, "%s: weights do not match hidden_size", n->op_type);
-  const uint16_t *sw = bw_halves_of(w, wt), *sr = bw_halves_of(w, rt); /* arena copies, not the const section */
+  const uint16_t *sw = bw_halves_of(w, wt),
+                 *sr = bw_halves_of(w, rt); /* arena copies, not the const section */
   BRef wr;
   uint32_t dims[1] = {(uint32_t)(nw + nr)};
   uint16_t *h = bw_const_f16_slot(w, (size_t)(nw + nr), 1, dims, &wr);
@@ -268,7 +275,8 @@ int bw_lower_proposal(W *w, const IrNode *n) {
   bw_add_buf(s, bw_in_ref(w, n->inputs[2]));
   int64_t sort = 8 * (1 + pre), cmx = 2 * sort > sort + 4 * A ? 2 * sort : sort + 4 * A;
   int64_t bytes = (H + 16) * Wd * A * 5 * 4 + (int64_t)w->opt->shaves * cmx;
-  if (bytes > ((int64_t)1 << 30)) return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
+  if (bytes > ((int64_t)1 << 30))
+    return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
   int t = bw_temp_dims(w, n->outputs[0], "@proposal_temp", 1, &bytes);
   IrGraph *g = (IrGraph *)w->g;
   g->tensors[t].dtype = DT_U8;

@@ -42,11 +42,15 @@ static int lower_post(W *w, const IrNode *n, uint32_t type) {
   case BLOB_STAGE_ELU: buf_put_f32(&s->params, ir_act_params(w->g, n)->alpha); break;
   case BLOB_STAGE_CLAMP: {
     for (int k = 1; k < n->n_inputs && k < 3; k++)
-      if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with run-time bounds is not written", n->op_type);
+      if (n->inputs[k] >= 0 && !ir_is_const(w->g, n->inputs[k]))
+        return bw_fail(w, "%s with run-time bounds is not written", n->op_type);
     const IrClipParams *p = ir_clip_params(w->g, n);
-    float lo = p->has_min ? p->min : -65504.0f, hi = p->has_max ? p->max : 65504.0f; /* FP16 range: unbounded */
-    if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1])) lo = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
-    if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) hi = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
+    float lo = p->has_min ? p->min : -65504.0f,
+          hi = p->has_max ? p->max : 65504.0f; /* FP16 range: unbounded */
+    if (n->n_inputs > 1 && ir_is_const(w->g, n->inputs[1]))
+      lo = (float)ir_const_f64(bw_T(w, n->inputs[1]), 0);
+    if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2]))
+      hi = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
     buf_put_f32(&s->params, lo);
     buf_put_f32(&s->params, hi);
     break;
@@ -128,7 +132,13 @@ static int lower_eltwise(W *w, const IrNode *n) {
   bool ca = ir_is_const(w->g, a), cb = ir_is_const(w->g, b);
   const IrTensor *y = bw_T(w, n->outputs[0]);
   int64_t c = y->rank >= 2 ? y->dims[1] : (y->rank == 1 ? y->dims[0] : 1);
-  if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) { int t = a; a = b; b = t; ca = false; cb = true; }
+  if (ca && !cb && (n->op == IR_OP_ADD || n->op == IR_OP_MUL)) {
+    int t = a;
+    a = b;
+    b = t;
+    ca = false;
+    cb = true;
+  }
   double *v = cb ? channel_values_r(w, b, c, y->rank) : NULL;
   if (cb && v) { /* activation (op) per-channel or scalar constant: Power / Scale / Bias */
     bool scalar = ir_numel(bw_T(w, b)) == 1;
@@ -147,11 +157,16 @@ static int lower_eltwise(W *w, const IrNode *n) {
      * an IR's input scaling (face-detection-retail-0004, stage 1) */
     if (n->op == IR_OP_MUL && w->done) {
       int mt = n->outputs[0], nxt = w->reader[mt];
-      const IrNode *m = nxt >= 0 && w->g->nodes[nxt].op == IR_OP_ADD && w->g->nodes[nxt].n_inputs == 2 ? &w->g->nodes[nxt] : NULL;
+      const IrNode *m =
+          nxt >= 0 && w->g->nodes[nxt].op == IR_OP_ADD && w->g->nodes[nxt].n_inputs == 2
+              ? &w->g->nodes[nxt]
+              : NULL;
       if (!m) nxt = -1;
       int bt = m ? (m->inputs[0] == mt ? m->inputs[1] : m->inputs[0]) : -1;
       const IrTensor *mo = m ? bw_T(w, m->outputs[0]) : NULL;
-      double *bv = bt >= 0 && ir_is_const(w->g, bt) && mo->rank == y->rank ? channel_values_r(w, bt, c, y->rank) : NULL;
+      double *bv = bt >= 0 && ir_is_const(w->g, bt) && mo->rank == y->rank
+                       ? channel_values_r(w, bt, c, y->rank)
+                       : NULL;
       if (bv && ir_numel(bw_T(w, b)) != 1 && ir_numel(bw_T(w, bt)) != 1) {
         Stage *s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
         bw_add_buf(s, bw_view(w, a));
@@ -165,10 +180,18 @@ static int lower_eltwise(W *w, const IrNode *n) {
     uint32_t type;
     switch (n->op) {
     case IR_OP_ADD: type = BLOB_STAGE_BIAS; break;
-    case IR_OP_SUB: type = BLOB_STAGE_BIAS; for (int64_t i = 0; i < c; i++) v[i] = -v[i]; break;
+    case IR_OP_SUB:
+      type = BLOB_STAGE_BIAS;
+      for (int64_t i = 0; i < c; i++) v[i] = -v[i];
+      break;
     case IR_OP_MUL: type = BLOB_STAGE_SCALE; break;
-    case IR_OP_DIV: type = BLOB_STAGE_SCALE; for (int64_t i = 0; i < c; i++) v[i] = 1.0 / v[i]; break;
-    default: return bw_fail(w, "%s with a per-channel constant is not supported by the blob writer yet", n->op_type);
+    case IR_OP_DIV:
+      type = BLOB_STAGE_SCALE;
+      for (int64_t i = 0; i < c; i++) v[i] = 1.0 / v[i];
+      break;
+    default:
+      return bw_fail(w, "%s with a per-channel constant is not supported by the blob writer yet",
+                     n->op_type);
     }
     Stage *s = bw_new_stage(w, type, true);
     bw_add_buf(s, bw_view(w, a));
@@ -176,17 +199,23 @@ static int lower_eltwise(W *w, const IrNode *n) {
     bw_add_buf(s, bw_const_vec(w, v, (size_t)c));
     return 0;
   }
-  if (ca && (n->op == IR_OP_SUB || n->op == IR_OP_DIV || n->op == IR_OP_POW) && ir_numel(bw_T(w, a)) != ir_numel(y))
-    return bw_fail(w, "%s with a broadcast constant first operand is not supported by the blob writer yet", n->op_type);
+  if (ca && (n->op == IR_OP_SUB || n->op == IR_OP_DIV || n->op == IR_OP_POW) &&
+      ir_numel(bw_T(w, a)) != ir_numel(y))
+    return bw_fail(
+        w, "%s with a broadcast constant first operand is not supported by the blob writer yet",
+        n->op_type);
   /* numpy broadcasting: both operands seen at the output's rank, each dim equal or 1 (the
    * eltwise stages broadcast size-1 dims; seen in a real blob: Prod of [1,400,640,3] and
    * [1,400,640,1]). The full-size operand goes first. */
-  if (ir_numel(bw_T(w, a)) != ir_numel(y) && ir_numel(bw_T(w, b)) == ir_numel(y) && n->op != IR_OP_SUB &&
-      n->op != IR_OP_DIV && n->op != IR_OP_POW) {
-    int t = a; a = b; b = t;
+  if (ir_numel(bw_T(w, a)) != ir_numel(y) && ir_numel(bw_T(w, b)) == ir_numel(y) &&
+      n->op != IR_OP_SUB && n->op != IR_OP_DIV && n->op != IR_OP_POW) {
+    int t = a;
+    a = b;
+    b = t;
   }
   const IrTensor *ta = bw_T(w, a), *tb = bw_T(w, b);
-  if (ta->rank > y->rank || tb->rank > y->rank) return bw_fail(w, "%s: operand rank above the output's", n->op_type);
+  if (ta->rank > y->rank || tb->rank > y->rank)
+    return bw_fail(w, "%s: operand rank above the output's", n->op_type);
   for (int i = 0; i < y->rank; i++) {
     int ia = i - (y->rank - ta->rank), ib = i - (y->rank - tb->rank);
     int64_t da = ia >= 0 ? ta->dims[ia] : 1, db = ib >= 0 ? tb->dims[ib] : 1;
@@ -230,11 +259,16 @@ static bool broadcasts(W *w, int a, int b, int y) {
 static int lower_compare(W *w, const IrNode *n) {
   int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0];
   if (bw_T(w, a)->dtype != DT_F16 || bw_T(w, b)->dtype != DT_F16)
-    return bw_fail(w, "%s of non-float operands is not written (the VPU compares FP16 only here)", n->op_type);
-  if (!broadcasts(w, a, b, y)) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
-  uint32_t type = n->op == IR_OP_EQUAL ? BLOB_STAGE_EQUAL : n->op == IR_OP_LESS ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER;
+    return bw_fail(w, "%s of non-float operands is not written (the VPU compares FP16 only here)",
+                   n->op_type);
+  if (!broadcasts(w, a, b, y))
+    return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  uint32_t type = n->op == IR_OP_EQUAL  ? BLOB_STAGE_EQUAL
+                  : n->op == IR_OP_LESS ? BLOB_STAGE_LESS
+                                        : BLOB_STAGE_GREATER;
   int r = bw_rank_of(bw_T(w, y));
-  emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, a), r), bw_view(w, y), at_rank(bw_in_ref(w, b), r));
+  emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, a), r), bw_view(w, y),
+               at_rank(bw_in_ref(w, b), r));
   return 0;
 }
 
@@ -244,9 +278,11 @@ static int lower_where(W *w, const IrNode *n) {
   int c = n->inputs[0], a = n->inputs[1], b = n->inputs[2], y = n->outputs[0];
   if (!broadcasts(w, c, a, y) || !broadcasts(w, a, b, y))
     return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
-  if (bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, b)->dtype) || bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, y)->dtype))
+  if (bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, b)->dtype) ||
+      bw_blob_dt(bw_T(w, a)->dtype) != bw_blob_dt(bw_T(w, y)->dtype))
     return bw_fail(w, "%s with branches of different types is not written", n->op_type);
-  if (bw_blob_dt(bw_T(w, c)->dtype) != BLOB_DT_S32) return bw_fail(w, "%s: the condition must be boolean or integer", n->op_type);
+  if (bw_blob_dt(bw_T(w, c)->dtype) != BLOB_DT_S32)
+    return bw_fail(w, "%s: the condition must be boolean or integer", n->op_type);
   int r = bw_rank_of(bw_T(w, y));
   Stage *s = bw_new_stage(w, BLOB_STAGE_SELECT, false);
   static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
@@ -268,11 +304,13 @@ static int lower_variadic(W *w, const IrNode *n) {
   int y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
   uint32_t type = n->op == IR_OP_MAX ? BLOB_STAGE_MAX : BLOB_STAGE_MIN;
   for (int k = 0; k < n->n_inputs; k++)
-    if (!broadcasts(w, n->inputs[k], y, y)) return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
+    if (!broadcasts(w, n->inputs[k], y, y))
+      return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
   int acc = n->inputs[0];
   for (int k = 1; k < n->n_inputs; k++) {
     int out = k == n->n_inputs - 1 ? y : bw_temp_like(w, y);
-    emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, acc), r), bw_view(w, out), at_rank(bw_in_ref(w, n->inputs[k]), r));
+    emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
+                 at_rank(bw_in_ref(w, n->inputs[k]), r));
     acc = out;
   }
   return 0;
@@ -285,7 +323,8 @@ static int lower_abs(W *w, const IrNode *n) {
   int neg = bw_temp_like(w, y);
   if (lower_power(w, x, neg, 0, -1, 1) < 0) return -1;
   int r = bw_rank_of(bw_T(w, y));
-  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, at_rank(bw_in_ref(w, x), r), bw_view(w, y), at_rank(bw_view(w, neg), r));
+  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, at_rank(bw_in_ref(w, x), r), bw_view(w, y),
+               at_rank(bw_view(w, neg), r));
   return 0;
 }
 
@@ -293,7 +332,8 @@ static int lower_abs(W *w, const IrNode *n) {
  * y = relu(x) + slope * (x - relu(x)), from Relu, Sum (coeff2 -1), Prod and Sum. */
 static int lower_prelu_bcast(W *w, const IrNode *n) {
   int x = n->inputs[0], sl = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
-  if (!broadcasts(w, x, sl, y)) return bw_fail(w, "%s: the slope does not broadcast to the input", n->op_type);
+  if (!broadcasts(w, x, sl, y))
+    return bw_fail(w, "%s: the slope does not broadcast to the input", n->op_type);
   int rl = bw_temp_like(w, y), mn = bw_temp_like(w, y), pr = bw_temp_like(w, y);
   Stage *s = bw_new_stage(w, BLOB_STAGE_RELU, true);
   buf_put_u32(&s->params, 0);
@@ -301,7 +341,8 @@ static int lower_prelu_bcast(W *w, const IrNode *n) {
   bw_add_buf(s, bw_view(w, x));
   bw_add_buf(s, bw_view(w, rl));
   emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, bw_view(w, x), bw_view(w, mn), bw_view(w, rl));
-  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, mn), bw_view(w, pr), at_rank(bw_in_ref(w, sl), r));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, mn), bw_view(w, pr),
+               at_rank(bw_in_ref(w, sl), r));
   emit_eltwise(w, BLOB_STAGE_SUM, 1, 1, bw_view(w, rl), bw_view(w, y), bw_view(w, pr));
   return 0;
 }
@@ -316,7 +357,8 @@ static int lower_gather_stage(W *w, const IrNode *n) {
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   uint32_t idt = bw_blob_dt(bw_T(w, ix)->dtype);
-  if (idt != BLOB_DT_S32 && idt != BLOB_DT_FP16) return bw_fail(w, "%s: indices must be integers", n->op_type);
+  if (idt != BLOB_DT_S32 && idt != BLOB_DT_FP16)
+    return bw_fail(w, "%s: indices must be integers", n->op_type);
   Stage *s = bw_new_stage(w, BLOB_STAGE_GATHER, false);
   s->shaves = 0; /* StageSHAVEsRequirements::NotNeeded */
   buf_put_i32(&s->params, (int32_t)(r - 1 - axis));
@@ -332,13 +374,15 @@ static int lower_gather_stage(W *w, const IrNode *n) {
  * the size the plugin computes: 8 terms over N, classes, P and SHAVEs, each + 64 bytes, U8
  * (addTempBuffer(size_t) in 2021+). The stage takes every SHAVE. */
 static int lower_detection_output(W *w, const IrNode *n) {
-  const IrTensor *loc = bw_T(w, n->inputs[0]), *conf = bw_T(w, n->inputs[1]), *pri = bw_T(w, n->inputs[2]), *y = bw_T(w, n->outputs[0]);
+  const IrTensor *loc = bw_T(w, n->inputs[0]), *conf = bw_T(w, n->inputs[1]),
+                 *pri = bw_T(w, n->inputs[2]), *y = bw_T(w, n->outputs[0]);
   if (loc->rank != 2 || conf->rank != 2 || pri->rank != 3 || !pri->data || y->rank != 4)
     return bw_fail(w, "%s: expects 2-D loc/conf and constant 3-D priors", n->op_type);
   const IrDetectionParams *p = ir_detection_params(w->g, n);
   int64_t C = p->num_classes, P = pri->dims[2] / 4, N = conf->dims[0];
   bool share = p->share_location;
-  if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C || loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
+  if (C < 1 || P < 1 || N < 1 || conf->dims[1] != P * C ||
+      loc->dims[1] != P * 4 * (share ? 1 : C) || loc->dims[0] != N)
     return bw_fail(w, "%s: loc, conf and priors do not agree on the prior count", n->op_type);
   int64_t keep = p->keep_top_k;
   if (keep < 0) keep = y->dims[2];
@@ -367,9 +411,10 @@ static int lower_detection_output(W *w, const IrNode *n) {
   bw_add_buf(s, bw_in_ref(w, n->inputs[2]));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
   int64_t S = w->opt->shaves, A = 64;
-  int64_t bytes = 2 * N * C * P * 4 + A + 4 * N * C * P + A + 4 * N * C * P + A + 4 * N * C + A + 2 * C * P + A +
-                  2 * N * C * P + A + 4 * N + A + 2 * S * (P + 8) * 5 + A;
-  if (bytes > ((int64_t)1 << 30)) return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
+  int64_t bytes = 2 * N * C * P * 4 + A + 4 * N * C * P + A + 4 * N * C * P + A + 4 * N * C + A +
+                  2 * C * P + A + 2 * N * C * P + A + 4 * N + A + 2 * S * (P + 8) * 5 + A;
+  if (bytes > ((int64_t)1 << 30))
+    return bw_fail(w, "%s: its work buffer would exceed 1 GiB", n->op_type);
   int t = bw_temp_dims(w, n->outputs[0], "@det_temp", 1, &bytes);
   IrGraph *g = (IrGraph *)w->g;
   g->tensors[t].dtype = DT_U8;
@@ -380,7 +425,10 @@ static int lower_detection_output(W *w, const IrNode *n) {
 
 /* Bias after a conv/FC: conv writes a temp, Bias writes the node output. */
 static int with_bias(W *w, const IrNode *n, int bias_t, int64_t oc, int *conv_out) {
-  if (bias_t < 0) { *conv_out = n->outputs[0]; return 0; }
+  if (bias_t < 0) {
+    *conv_out = n->outputs[0];
+    return 0;
+  }
   *conv_out = bw_temp_like(w, n->outputs[0]);
   (void)oc;
   return 0;
@@ -401,8 +449,8 @@ static void emit_bias(W *w, const IrNode *n, int conv_out, int bias_t, double sc
 /* The stage of group gi of a grouped (de)convolution: its params, then the input and output
  * restricted to the group's channels (views, as split_grouped_conv.cpp splits them); the caller
  * adds the weights. */
-static Stage *group_stage(W *w, const IrNode *n, uint32_t type, const uint32_t *params, int np, int conv_out,
-                          int64_t group, int64_t gi, int64_t icg, int64_t ocg) {
+static Stage *group_stage(W *w, const IrNode *n, uint32_t type, const uint32_t *params, int np,
+                          int conv_out, int64_t group, int64_t gi, int64_t icg, int64_t ocg) {
   Stage *s = bw_new_stage(w, type, false);
   params_u32(s, params, np);
   BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, conv_out);
@@ -416,7 +464,8 @@ static Stage *group_stage(W *w, const IrNode *n, uint32_t type, const uint32_t *
 }
 
 static int lower_conv(W *w, const IrNode *n) {
-  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]), *y = bw_T(w, n->outputs[0]);
+  const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]),
+                 *y = bw_T(w, n->outputs[0]);
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
     return bw_fail(w, "%s: only 2-D convolutions with constant weights are written", n->op_type);
   int64_t ic = x->dims[1], oc = wt->dims[0], icg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
@@ -424,9 +473,11 @@ static int lower_conv(W *w, const IrNode *n) {
   int64_t group = p->group;
   const int64_t *st = p->strides, *dil = p->dilations;
   int64_t pads[4] = {p->pads[0], p->pads[1], p->pads[2], p->pads[3]};
-  if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER)) {
+  if (p->n_pads == 0 &&
+      (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER)) {
     for (int d = 0; d < 2; d++) {
-      int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh), ek = (k - 1) * dil[d] + 1;
+      int64_t in = x->dims[2 + d], out = y->dims[2 + d], k = (d ? kw : kh),
+              ek = (k - 1) * dil[d] + 1;
       int64_t total = (out - 1) * st[d] + ek - in;
       if (total < 0) total = 0;
       pads[d] = p->auto_pad == IR_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
@@ -435,7 +486,7 @@ static int lower_conv(W *w, const IrNode *n) {
   int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
   int conv_out;
   with_bias(w, n, bias_t, oc, &conv_out);
-  uint32_t params[8] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0],
+  uint32_t params[8] = {(uint32_t)kw,      (uint32_t)kh,      (uint32_t)st[1],  (uint32_t)st[0],
                         (uint32_t)pads[1], (uint32_t)pads[0], (uint32_t)dil[1], (uint32_t)dil[0]};
   int64_t K = kh * kw;
   bool depthwise = group > 1 && group == ic && icg == 1 && oc == group;
@@ -465,7 +516,8 @@ static int lower_conv(W *w, const IrNode *n) {
       const uint16_t *g0 = src + gi * (int64_t)cnt;
       /* 1x1: IR order [oc][ic] kept; otherwise the CHW case [k][oc][ic] (ConvCHWWeightsContent),
        * written in destination order so the stores stream */
-      if (conv1x1) memcpy(h, g0, cnt * 2);
+      if (conv1x1)
+        memcpy(h, g0, cnt * 2);
       else
         for (int64_t k = 0; k < K; k++, h += ocg * icg)
           for (int64_t oi = 0; oi < ocg * icg; oi++) h[oi] = g0[oi * K + k];
@@ -486,21 +538,25 @@ static int lower_conv(W *w, const IrNode *n) {
 static int lower_deconv(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]), *wt = bw_T(w, n->inputs[1]);
   if (x->rank != 4 || wt->rank != 4 || !wt->data)
-    return bw_fail(w, "%s: only 2-D transposed convolutions with constant weights are written", n->op_type);
+    return bw_fail(w, "%s: only 2-D transposed convolutions with constant weights are written",
+                   n->op_type);
   int64_t ic = x->dims[1], icw = wt->dims[0], ocg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
   const IrWindowParams *p = ir_window_params(w->g, n);
   int64_t group = p->group;
   const int64_t *st = p->strides, *dil = p->dilations, *pads = p->pads;
   if (dil[0] != 1 || dil[1] != 1)
-    return bw_fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter", n->op_type);
+    return bw_fail(w, "%s with dilations: the VPU's Deconvolution stage has no dilation parameter",
+                   n->op_type);
   if (p->auto_pad != IR_AUTO_PAD_NOTSET && p->auto_pad != IR_AUTO_PAD_VALID)
     return bw_fail(w, "%s with auto_pad SAME_*: export with explicit pads", n->op_type);
-  if (group < 1 || icw != ic || ic % group) return bw_fail(w, "%s: weights do not match the input channels", n->op_type);
+  if (group < 1 || icw != ic || ic % group)
+    return bw_fail(w, "%s: weights do not match the input channels", n->op_type);
   int64_t icg = ic / group, oc = ocg * group, K = kh * kw;
   int bias_t = n->n_inputs > 2 ? n->inputs[2] : -1;
   int conv_out;
   with_bias(w, n, bias_t, oc, &conv_out);
-  uint32_t params[6] = {(uint32_t)kw, (uint32_t)kh, (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0]};
+  uint32_t params[6] = {(uint32_t)kw,    (uint32_t)kh,      (uint32_t)st[1],
+                        (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0]};
   const uint16_t *src = bw_halves_of(w, wt);
   bool depthwise = group > 1 && group == ic && ocg == 1;
   if (depthwise) {
@@ -513,12 +569,14 @@ static int lower_deconv(W *w, const IrNode *n) {
     uint16_t *h = bw_const_f16_slot(w, (size_t)(ic * K), 3, dims, &wr);
     for (int64_t c = 0; c < ic; c++)
       for (int64_t ky = 0; ky < kh; ky++)
-        for (int64_t kx = 0; kx < kw; kx++) h[c * K + (kh - 1 - ky) * kw + (kw - 1 - kx)] = src[(c * kh + ky) * kw + kx];
+        for (int64_t kx = 0; kx < kw; kx++)
+          h[c * K + (kh - 1 - ky) * kw + (kw - 1 - kx)] = src[(c * kh + ky) * kw + kx];
     bw_add_buf(s, wr);
   } else {
     for (int64_t gi = 0; gi < group; gi++) {
       uint32_t dims[3] = {(uint32_t)K, (uint32_t)icg, (uint32_t)ocg};
-      Stage *s = group_stage(w, n, BLOB_STAGE_DECONVOLUTION, params, 6, conv_out, group, gi, icg, ocg);
+      Stage *s =
+          group_stage(w, n, BLOB_STAGE_DECONVOLUTION, params, 6, conv_out, group, gi, icg, ocg);
       BRef wr;
       uint16_t *h = bw_const_f16_slot(w, (size_t)(icg * ocg * K), 3, dims, &wr);
       for (int64_t i = 0; i < icg; i++)
@@ -547,7 +605,8 @@ static int lower_fc(W *w, const IrNode *n) {
   if (ir_numel(a) % ic) return bw_fail(w, "%s: input does not match the weights", n->op_type);
   int bias_t = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_t >= 0 && ir_numel(bw_T(w, bias_t)) != oc) {
-    if (ir_numel(bw_T(w, bias_t)) != 1) return bw_fail(w, "%s: bias must be per output channel", n->op_type);
+    if (ir_numel(bw_T(w, bias_t)) != 1)
+      return bw_fail(w, "%s: bias must be per output channel", n->op_type);
   }
   int fc_out;
   with_bias(w, n, bias_t, oc, &fc_out);
@@ -558,13 +617,18 @@ static int lower_fc(W *w, const IrNode *n) {
   int64_t rows = ir_numel(a) / ic;
   in.ndims = out.ndims = 2;
   in.order = out.order = BLOB_ORDER_NC;
-  in.dims[0] = (uint32_t)ic; in.dims[1] = (uint32_t)rows; in.strides[1] = in.strides[0] * (uint32_t)ic;
-  out.dims[0] = (uint32_t)oc; out.dims[1] = (uint32_t)rows; out.strides[1] = out.strides[0] * (uint32_t)oc;
+  in.dims[0] = (uint32_t)ic;
+  in.dims[1] = (uint32_t)rows;
+  in.strides[1] = in.strides[0] * (uint32_t)ic;
+  out.dims[0] = (uint32_t)oc;
+  out.dims[1] = (uint32_t)rows;
+  out.strides[1] = out.strides[0] * (uint32_t)oc;
   bw_add_buf(s, in);
   bw_add_buf(s, out);
   BRef wr;
   uint16_t *h = bw_const_f16_slot(w, (size_t)(ic * oc), 3, dims, &wr);
-  if (alpha == 1.0 && !transb && b->dtype == DT_F16) memcpy(h, b->data, (size_t)(ic * oc) * 2);
+  if (alpha == 1.0 && !transb && b->dtype == DT_F16)
+    memcpy(h, b->data, (size_t)(ic * oc) * 2);
   else if (alpha == 1.0) {
     const uint16_t *src = bw_halves_of(w, b);
     for (int64_t i = 0; i < ic; i++)
@@ -572,7 +636,8 @@ static int lower_fc(W *w, const IrNode *n) {
   } else
     for (int64_t i = 0; i < ic; i++)
       for (int64_t o = 0; o < oc; o++)
-        h[o + oc * i] = fp16_from_f32((float)(ir_const_f64(b, transb ? o * ic + i : i * oc + o) * alpha));
+        h[o + oc * i] =
+            fp16_from_f32((float)(ir_const_f64(b, transb ? o * ic + i : i * oc + o) * alpha));
   bw_add_buf(s, wr);
   if (bias_t >= 0) {
     const IrTensor *bt = bw_T(w, bias_t);
@@ -596,14 +661,17 @@ static int lower_pool(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]), *y = bw_T(w, n->outputs[0]);
   if (x->rank != 4) return bw_fail(w, "%s: only 2-D pooling is written", n->op_type);
   int64_t k[2] = {x->dims[2], x->dims[3]}, st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-  bool global = n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL || n->op == IR_OP_REDUCE_MEAN;
-  bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_REDUCE_MEAN;
+  bool global = n->op == IR_OP_GLOBAL_AVERAGE_POOL || n->op == IR_OP_GLOBAL_MAX_POOL ||
+                n->op == IR_OP_REDUCE_MEAN;
+  bool avg = n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_GLOBAL_AVERAGE_POOL ||
+             n->op == IR_OP_REDUCE_MEAN;
   uint32_t exclude = 1;
   if (!global) {
     const IrWindowParams *p = ir_window_params(w->g, n);
     for (int d = 0; d < 2; d++) k[d] = p->kernel[d], st[d] = p->strides[d];
     for (int d = 0; d < 4; d++) pads[d] = p->pads[d];
-    if (p->n_pads == 0 && (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER))
+    if (p->n_pads == 0 &&
+        (p->auto_pad == IR_AUTO_PAD_SAME_UPPER || p->auto_pad == IR_AUTO_PAD_SAME_LOWER))
       for (int d = 0; d < 2; d++) {
         int64_t total = (y->dims[2 + d] - 1) * st[d] + k[d] - x->dims[2 + d];
         if (total < 0) total = 0;
@@ -611,9 +679,11 @@ static int lower_pool(W *w, const IrNode *n) {
       }
     if (avg) exclude = p->count_include_pad ? 0 : 1;
   }
-  uint32_t type = avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
+  uint32_t type =
+      avg ? BLOB_STAGE_AVG_POOL : (global ? BLOB_STAGE_GLOBAL_MAX_POOL : BLOB_STAGE_MAX_POOL);
   Stage *s = bw_new_stage(w, type, false);
-  uint32_t p[7] = {(uint32_t)k[1], (uint32_t)k[0], (uint32_t)st[1], (uint32_t)st[0], (uint32_t)pads[1], (uint32_t)pads[0], exclude};
+  uint32_t p[7] = {(uint32_t)k[1],    (uint32_t)k[0],    (uint32_t)st[1], (uint32_t)st[0],
+                   (uint32_t)pads[1], (uint32_t)pads[0], exclude};
   params_u32(s, p, 7);
   bw_add_buf(s, bw_view(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
@@ -641,7 +711,8 @@ static int lower_transpose(W *w, const IrNode *n) {
     for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
   /* memory-order indices: output memory dim m reads input memory dim r-1-perm[r-1-m] */
-  for (int m = 0; m < 8; m++) buf_put_u32(&s->params, m < r ? (uint32_t)(r - 1 - perm[r - 1 - m]) : 0xFFFFFFFFu);
+  for (int m = 0; m < 8; m++)
+    buf_put_u32(&s->params, m < r ? (uint32_t)(r - 1 - perm[r - 1 - m]) : 0xFFFFFFFFu);
   bw_add_buf(s, bw_view(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
   return 0;
@@ -734,14 +805,22 @@ static int lower_slice(W *w, const IrNode *n) {
   int axis = -1;
   for (int i = 0; i < r; i++)
     if (bw_dim_of(x, i) != bw_dim_of(y, i)) {
-      if (axis < 0) { axis = i; continue; }
-      if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2])) return lower_strided_slice(w, n);
+      if (axis < 0) {
+        axis = i;
+        continue;
+      }
+      if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]))
+        return lower_strided_slice(w, n);
       return bw_fail(w, "%s on several axes is not written yet", n->op_type);
     }
-  if (axis < 0) { bw_copy_stage(w, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0])); return 0; }
+  if (axis < 0) {
+    bw_copy_stage(w, bw_view(w, n->inputs[0]), bw_view(w, n->outputs[0]));
+    return 0;
+  }
   int64_t start = 0;
   if (n->n_inputs >= 3 && ir_is_const(w->g, n->inputs[1])) {
-    const IrTensor *st = bw_T(w, n->inputs[1]), *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? bw_T(w, n->inputs[3]) : NULL;
+    const IrTensor *st = bw_T(w, n->inputs[1]),
+                   *ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? bw_T(w, n->inputs[3]) : NULL;
     for (int64_t i = 0; i < ir_numel(st); i++) {
       int64_t a = ax ? ir_const_i64(ax, i) : i;
       if (a < 0) a += r;
@@ -788,7 +867,8 @@ static int lower_split(W *w, const IrNode *n) {
 
 static int lower_gather(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
-  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(bw_T(w, n->inputs[1])) > 64 || bw_T(w, n->inputs[1])->rank > 1)
+  if (!ir_is_const(w->g, n->inputs[1]) || ir_numel(bw_T(w, n->inputs[1])) > 64 ||
+      bw_T(w, n->inputs[1])->rank > 1)
     return lower_gather_stage(w, n);
   const IrTensor *idx = bw_T(w, n->inputs[1]);
   int r = bw_rank_of(x);
@@ -799,8 +879,16 @@ static int lower_gather(W *w, const IrNode *n) {
     if (v < 0) v += bw_dim_of(x, (int)axis);
     BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
     bw_roi(&in, (int)axis, (uint32_t)v, 1);
-    if (idx->rank == 1) bw_roi(&out, (int)axis, (uint32_t)i, 1);
-    else { out = in; out.tensor = n->outputs[0]; out.roi_offset = 0; BRef o2 = bw_view(w, n->outputs[0]); memcpy(out.strides, in.strides, sizeof out.strides); (void)o2; }
+    if (idx->rank == 1)
+      bw_roi(&out, (int)axis, (uint32_t)i, 1);
+    else {
+      out = in;
+      out.tensor = n->outputs[0];
+      out.roi_offset = 0;
+      BRef o2 = bw_view(w, n->outputs[0]);
+      memcpy(out.strides, in.strides, sizeof out.strides);
+      (void)o2;
+    }
     bw_copy_stage(w, in, out);
   }
   return 0;
@@ -809,22 +897,25 @@ static int lower_gather(W *w, const IrNode *n) {
 static int lower_resize(W *w, const IrNode *n) {
   const IrResizeParams *p = ir_resize_params(w->g, n);
   /* the stage's codes; a mode it does not have is written as the first one */
-  static const IrResizeCoord CTM[] = {IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ASYMMETRIC,
-                                      IR_COORD_TF_HALF_PIXEL_FOR_NN, IR_COORD_ALIGN_CORNERS};
+  static const IrResizeCoord CTM[] = {IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL,
+                                      IR_COORD_ASYMMETRIC, IR_COORD_TF_HALF_PIXEL_FOR_NN,
+                                      IR_COORD_ALIGN_CORNERS};
   uint32_t ctm_code = 0;
   for (uint32_t i = 0; i < 5; i++)
     if (p->coord == CTM[i]) ctm_code = i;
   if (p->mode == IR_RESIZE_NEAREST) {
-    static const IrResizeNearest NM[] = {IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR,
+    static const IrResizeNearest NM[] = {IR_NEAREST_ROUND_PREFER_FLOOR,
+                                         IR_NEAREST_ROUND_PREFER_CEIL, IR_NEAREST_FLOOR,
                                          IR_NEAREST_CEIL, IR_NEAREST_SIMPLE};
-    IrResizeNearest nr = p->legacy ? IR_NEAREST_FLOOR : p->nearest; /* Upsample / Resize-10: floor */
+    IrResizeNearest nr =
+        p->legacy ? IR_NEAREST_FLOOR : p->nearest; /* Upsample / Resize-10: floor */
     uint32_t nm_code = 0;
     for (uint32_t i = 0; i < 5; i++)
       if (nr == NM[i]) nm_code = i;
     Stage *s = bw_new_stage(w, BLOB_STAGE_RESAMPLE, false);
-    buf_put_i32(&s->params, 0);       /* antialias */
-    buf_put_f32(&s->params, -1.0f);   /* factor: derived from the output size (§7 item 11) */
-    buf_put_u32(&s->params, 0);       /* sampleType Nearest */
+    buf_put_i32(&s->params, 0);     /* antialias */
+    buf_put_f32(&s->params, -1.0f); /* factor: derived from the output size (§7 item 11) */
+    buf_put_u32(&s->params, 0);     /* sampleType Nearest */
     buf_put_u32(&s->params, ctm_code);
     buf_put_u32(&s->params, nm_code);
     bw_add_buf(s, bw_view(w, n->inputs[0]));
@@ -853,9 +944,11 @@ static int lower_pad(W *w, const IrNode *n) {
   } else {
     np = ir_ints_copy(pp->pads, pads, 2 * IR_MAX_DIMS); /* Pad-2 */
   }
-  if (np != 2 * r || r > 4) return bw_fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
+  if (np != 2 * r || r > 4)
+    return bw_fail(w, "%s: pads must be constant for a tensor of rank <= 4", n->op_type);
   float value = pp->value;
-  if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2])) value = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
+  if (n->n_inputs > 2 && ir_is_const(w->g, n->inputs[2]))
+    value = (float)ir_const_f64(bw_T(w, n->inputs[2]), 0);
   uint32_t m = pp->mode == IR_PAD_EDGE ? 1 : pp->mode == IR_PAD_REFLECT ? 2 : 0;
   Stage *s = bw_new_stage(w, BLOB_STAGE_PAD, false);
   for (int i = 0; i < 4; i++) { /* minor -> major */
@@ -873,12 +966,15 @@ static int lower_pad(W *w, const IrNode *n) {
 static int lower_batchnorm(W *w, const IrNode *n) {
   const IrTensor *x = bw_T(w, n->inputs[0]);
   int64_t c = x->rank >= 2 ? x->dims[1] : 1;
-  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)),
+         *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
   double eps = ir_norm_params(w->g, n)->epsilon;
   for (int k = 1; k < 5; k++)
-    if (!ir_is_const(w->g, n->inputs[k])) return bw_fail(w, "%s with non-constant statistics is not written", n->op_type);
+    if (!ir_is_const(w->g, n->inputs[k]))
+      return bw_fail(w, "%s with non-constant statistics is not written", n->op_type);
   for (int64_t i = 0; i < c; i++) {
-    double s = ir_const_f64(bw_T(w, n->inputs[1]), i) / sqrt(ir_const_f64(bw_T(w, n->inputs[4]), i) + eps);
+    double s =
+        ir_const_f64(bw_T(w, n->inputs[1]), i) / sqrt(ir_const_f64(bw_T(w, n->inputs[4]), i) + eps);
     sc[i] = s;
     bi[i] = ir_const_f64(bw_T(w, n->inputs[2]), i) - ir_const_f64(bw_T(w, n->inputs[3]), i) * s;
   }
@@ -960,7 +1056,8 @@ static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
   int64_t axes[IR_MAX_DIMS];
   int na;
   if (n->n_inputs > 1 && n->inputs[1] >= 0) { /* opset 13 ReduceSum / opset 18: axes input */
-    if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with run-time axes is not written", n->op_type);
+    if (!ir_is_const(w->g, n->inputs[1]))
+      return bw_fail(w, "%s with run-time axes is not written", n->op_type);
     const IrTensor *at = bw_T(w, n->inputs[1]);
     na = (int)ir_numel(at);
     if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
@@ -970,7 +1067,8 @@ static int lower_reduce(W *w, const IrNode *n, uint32_t type) {
     if (na > IR_MAX_DIMS) return bw_fail(w, "%s: too many axes", n->op_type);
   }
   if (na == 0) {
-    if (p->noop_with_empty_axes) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    if (p->noop_with_empty_axes)
+      return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
     for (int i = 0; i < r; i++) axes[i] = i;
     na = r;
   }
@@ -1019,13 +1117,15 @@ static BRef channel_view(W *w, int t, int r) {
 static int lower_instance_norm(W *w, const IrNode *n) {
   int xt = n->inputs[0], yt = n->outputs[0];
   int r = bw_rank_of(bw_T(w, xt));
-  if (r != 3 && r != 4) return bw_fail(w, "%s of rank other than 3 or 4 is not written", n->op_type);
+  if (r != 3 && r != 4)
+    return bw_fail(w, "%s of rank other than 3 or 4 is not written", n->op_type);
   int64_t c = bw_T(w, xt)->dims[1];
   if (ir_numel(bw_T(w, n->inputs[1])) != c || ir_numel(bw_T(w, n->inputs[2])) != c)
     return bw_fail(w, "%s: scale and bias must have one value per channel", n->op_type);
   bool cst = ir_is_const(w->g, n->inputs[1]) && ir_is_const(w->g, n->inputs[2]);
   double eps = ir_norm_params(w->g, n)->epsilon;
-  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)), *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)),
+         *bi = arena_array(w->g->arena, (size_t)c, sizeof(double));
   for (int64_t i = 0; cst && i < c; i++) {
     sc[i] = ir_const_f64(bw_T(w, n->inputs[1]), i);
     bi[i] = ir_const_f64(bw_T(w, n->inputs[2]), i);
@@ -1033,8 +1133,10 @@ static int lower_instance_norm(W *w, const IrNode *n) {
   int64_t sd[IR_MAX_DIMS], xd[IR_MAX_DIMS];
   memcpy(xd, bw_T(w, xt)->dims, (size_t)r * sizeof xd[0]);
   for (int i = 0; i < r; i++) sd[i] = i < 2 ? xd[i] : 1;
-  int mt = bw_temp_dims(w, xt, "@mean", r, sd), vt = bw_temp_dims(w, xt, "@var", r, sd), kt = bw_temp_dims(w, xt, "@rstd", r, sd);
-  int dt = bw_temp_dims(w, xt, "@centered", r, xd), qt = bw_temp_dims(w, xt, "@sq", r, xd), tt = bw_temp_dims(w, xt, "@norm", r, xd);
+  int mt = bw_temp_dims(w, xt, "@mean", r, sd), vt = bw_temp_dims(w, xt, "@var", r, sd),
+      kt = bw_temp_dims(w, xt, "@rstd", r, sd);
+  int dt = bw_temp_dims(w, xt, "@centered", r, xd), qt = bw_temp_dims(w, xt, "@sq", r, xd),
+      tt = bw_temp_dims(w, xt, "@norm", r, xd);
   uint32_t mask = (1u << (r - 2)) - 1; /* memory dims below C: the spatial ones */
   BRef x = bw_view(w, xt);
   emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, x, bw_view(w, mt), mask);
@@ -1050,8 +1152,10 @@ static int lower_instance_norm(W *w, const IrNode *n) {
   emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, dt), bw_view(w, tt), bw_view(w, kt));
   if (!cst) { /* run-time scale / bias [C]: broadcast Prod and Sum against [1, C, 1(, 1)] */
     int ut = bw_temp_dims(w, xt, "@scaled", r, xd);
-    emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, tt), bw_view(w, ut), channel_view(w, n->inputs[1], r));
-    emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, 1.0f, bw_view(w, ut), bw_view(w, yt), channel_view(w, n->inputs[2], r));
+    emit_eltwise(w, BLOB_STAGE_PROD, 1.0f, 1.0f, bw_view(w, tt), bw_view(w, ut),
+                 channel_view(w, n->inputs[1], r));
+    emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, 1.0f, bw_view(w, ut), bw_view(w, yt),
+                 channel_view(w, n->inputs[2], r));
     return 0;
   }
   s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
@@ -1074,16 +1178,19 @@ static int lower_gemm(W *w, const IrNode *n) {
   int ra = bw_rank_of(bw_T(w, at)), rb = bw_rank_of(bw_T(w, bt)), ry = bw_rank_of(bw_T(w, yt));
   bool gemm = n->op == IR_OP_GEMM;
   if (ra != rb || ra != ry || ra < 2 || ra > 4)
-    return bw_fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet", n->op_type);
+    return bw_fail(w, "%s of operands with different ranks (or outside 2..4) is not written yet",
+                   n->op_type);
   for (int i = 0; i < ra - 2; i++)
-    if (bw_T(w, at)->dims[i] != bw_T(w, bt)->dims[i]) return bw_fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
+    if (bw_T(w, at)->dims[i] != bw_T(w, bt)->dims[i])
+      return bw_fail(w, "%s with broadcast batch dims is not written yet", n->op_type);
   const IrGemmParams *gp = gemm ? ir_gemm_params(w->g, n) : NULL; /* MatMul: no attributes */
   bool ta = gemm && gp->trans_a, tb = gemm && gp->trans_b;
   float alpha = gemm ? gp->alpha : 1.0f, beta = gemm ? gp->beta : 1.0f;
   int ct = gemm && n->n_inputs > 2 ? n->inputs[2] : -1;
   if (ct >= 0) {
     const IrTensor *cy = bw_T(w, ct), *y = bw_T(w, yt);
-    if (cy->rank > y->rank) return bw_fail(w, "%s: C has a higher rank than the output", n->op_type);
+    if (cy->rank > y->rank)
+      return bw_fail(w, "%s: C has a higher rank than the output", n->op_type);
     for (int i = 0; i < cy->rank; i++) {
       int64_t d = cy->dims[i], o = y->dims[y->rank - cy->rank + i];
       if (d != o && d != 1) return bw_fail(w, "%s: C does not broadcast to the output", n->op_type);
@@ -1099,7 +1206,9 @@ static int lower_gemm(W *w, const IrNode *n) {
   bw_add_buf(s, bw_in_ref(w, at));
   bw_add_buf(s, bw_in_ref(w, bt));
   bw_add_buf(s, bw_view(w, gt));
-  if (ct >= 0) emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, beta, bw_view(w, gt), bw_view(w, yt), at_rank(bw_in_ref(w, ct), ry));
+  if (ct >= 0)
+    emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, beta, bw_view(w, gt), bw_view(w, yt),
+                 at_rank(bw_in_ref(w, ct), ry));
   return 0;
 }
 
@@ -1123,22 +1232,27 @@ static int lower_topk(W *w, const IrNode *n) {
   if (axis < 0 || axis >= r) return bw_fail(w, "%s: axis out of range", n->op_type);
   int32_t mode = 0, sort = 0;
   if (argmax) {
-    if (ap->select_last_index) return bw_fail(w, "%s with select_last_index is not written", n->op_type);
+    if (ap->select_last_index)
+      return bw_fail(w, "%s with select_last_index is not written", n->op_type);
   } else {
     if (n->n_inputs > 1 && n->inputs[1] >= 0) {
-      if (!ir_is_const(w->g, n->inputs[1])) return bw_fail(w, "%s with a run-time K is not written", n->op_type);
+      if (!ir_is_const(w->g, n->inputs[1]))
+        return bw_fail(w, "%s with a run-time K is not written", n->op_type);
       k = ir_const_i64(bw_T(w, n->inputs[1]), 0);
     } else {
       k = tp->k; /* TopK-1 */
     }
-    if (!tp->sorted) return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
+    if (!tp->sorted)
+      return bw_fail(w, "%s with sorted=0 (order unspecified) is not written", n->op_type);
     mode = tp->largest ? 0 : 1;
     sort = 1; /* Value */
   }
-  if (k < 1 || k > bw_dim_of(bw_T(w, xt), (int)axis)) return bw_fail(w, "%s: K out of range", n->op_type);
+  if (k < 1 || k > bw_dim_of(bw_T(w, xt), (int)axis))
+    return bw_fail(w, "%s: K out of range", n->op_type);
   BRef in = bw_view(w, xt);
   uint32_t m = (uint32_t)(r - 1 - axis);
-  int vt = argmax ? -1 : n->outputs[0], it = argmax ? n->outputs[0] : (n->n_outputs > 1 ? n->outputs[1] : -1);
+  int vt = argmax ? -1 : n->outputs[0],
+      it = argmax ? n->outputs[0] : (n->n_outputs > 1 ? n->outputs[1] : -1);
   Stage *s = bw_new_stage(w, BLOB_STAGE_TOP_K, false);
   buf_put_i32(&s->params, (int32_t)m);
   buf_put_i32(&s->params, mode);
@@ -1150,7 +1264,8 @@ static int lower_topk(W *w, const IrNode *n) {
   bw_add_buf(s, const_s32(w, &kv, 1));
   BRef out = kept_view(w, vt >= 0 ? vt : it, &in, 0);
   out.dims[m] = (uint32_t)k;
-  for (uint32_t i = 0, st = blob_dtype_size(out.dt); i < out.ndims; st *= out.dims[i], i++) out.strides[i] = st;
+  for (uint32_t i = 0, st = blob_dtype_size(out.dt); i < out.ndims; st *= out.dims[i], i++)
+    out.strides[i] = st;
   if (vt >= 0) bw_add_buf(s, out);
   if (it >= 0) {
     BRef ix = out;
@@ -1173,15 +1288,18 @@ static int lower_tile(W *w, const IrNode *n) {
   int xt = n->inputs[0], yt = n->outputs[0];
   int r = bw_rank_of(bw_T(w, yt)), xr = bw_rank_of(bw_T(w, xt));
   bool expand = n->op == IR_OP_EXPAND;
-  if (!ir_is_const(w->g, n->inputs[1]) || (!expand && ir_numel(bw_T(w, n->inputs[1])) != xr) || xr > r)
+  if (!ir_is_const(w->g, n->inputs[1]) || (!expand && ir_numel(bw_T(w, n->inputs[1])) != xr) ||
+      xr > r)
     return bw_fail(w, "%s with run-time repeats or shape is not written", n->op_type);
   int64_t dims[IR_MAX_DIMS], rep[IR_MAX_DIMS];
   int last = -1;
   for (int i = 0; i < r; i++) {
     int ix = i - (r - xr);
     dims[i] = ix >= 0 ? bw_dim_of(bw_T(w, xt), ix) : 1;
-    rep[i] = expand ? (dims[i] ? bw_dim_of(bw_T(w, yt), i) / dims[i] : 0) : ir_const_i64(bw_T(w, n->inputs[1]), i);
-    if (rep[i] < 1 || dims[i] * rep[i] != bw_dim_of(bw_T(w, yt), i)) return bw_fail(w, "%s: repeats do not give the output shape", n->op_type);
+    rep[i] = expand ? (dims[i] ? bw_dim_of(bw_T(w, yt), i) / dims[i] : 0)
+                    : ir_const_i64(bw_T(w, n->inputs[1]), i);
+    if (rep[i] < 1 || dims[i] * rep[i] != bw_dim_of(bw_T(w, yt), i))
+      return bw_fail(w, "%s: repeats do not give the output shape", n->op_type);
     if (rep[i] > 1) last = i;
   }
   if (last < 0) {
@@ -1230,7 +1348,8 @@ static int lower_lrn(W *w, const IrNode *n) {
   int64_t size = p->size;
   if (x->rank != 4) return bw_fail(w, "%s: only 4-D (NCHW) inputs are written", n->op_type);
   if (size < 1 || size % 2 == 0)
-    return bw_fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's", n->op_type);
+    return bw_fail(w, "%s with an even size: the VPU's window is centred differently from ONNX's",
+                   n->op_type);
   float alpha = p->alpha, beta = p->beta, bias = p->bias;
   int64_t wd = x->dims[x->rank - 1];
   bool aligned = (wd * 2) % 16 == 0;
@@ -1277,8 +1396,12 @@ static bool transpose_is_view(const IrNode *n, const IrGraph *g) {
 bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
   switch (n->op) {
   case IR_OP_TRANSPOSE: return transpose_is_view(n, g);
-  case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
-  case IR_OP_IDENTITY: case IR_OP_DROPOUT: return true;
+  case IR_OP_RESHAPE:
+  case IR_OP_FLATTEN:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE:
+  case IR_OP_IDENTITY:
+  case IR_OP_DROPOUT: return true;
   case IR_OP_CAST: return g->tensors[n->inputs[0]].dtype == g->tensors[n->outputs[0]].dtype;
   default: return false;
   }
@@ -1286,7 +1409,8 @@ bool bw_is_view_op(const IrNode *n, const IrGraph *g) {
 
 static int lower_matmul(W *w, const IrNode *n) {
   const IrTensor *b = bw_T(w, n->inputs[1]);
-  bool fc_ok = b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_gemm_params(w->g, n)->trans_a);
+  bool fc_ok =
+      b->data && b->rank == 2 && !(n->op == IR_OP_GEMM && ir_gemm_params(w->g, n)->trans_a);
   return fc_ok ? lower_fc(w, n) : lower_gemm(w, n);
 }
 
@@ -1294,7 +1418,8 @@ static int lower_prelu(W *w, const IrNode *n) {
   const IrTensor *y = bw_T(w, n->outputs[0]);
   int64_t c = y->rank >= 2 ? y->dims[1] : 1;
   double *v = channel_values_r(w, n->inputs[1], c, y->rank);
-  if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(bw_T(w, n->inputs[1])) != 1)) return lower_prelu_bcast(w, n);
+  if (!v || (y->rank != 4 && y->rank != 2 && ir_numel(bw_T(w, n->inputs[1])) != 1))
+    return lower_prelu_bcast(w, n);
   Stage *s = bw_new_stage(w, BLOB_STAGE_PRELU, true);
   bw_add_buf(s, bw_view(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
@@ -1302,9 +1427,13 @@ static int lower_prelu(W *w, const IrNode *n) {
   return 0;
 }
 
-static int lower_sqrt(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f); }
+static int lower_sqrt(W *w, const IrNode *n) {
+  return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, 0.5f);
+}
 
-static int lower_minmax(W *w, const IrNode *n) { return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n); }
+static int lower_minmax(W *w, const IrNode *n) {
+  return n->n_inputs == 2 ? lower_eltwise(w, n) : lower_variadic(w, n);
+}
 
 /* ---- issue 18: ONNX ops MYRIAD runs, and rewrites of those it lacks into stages it has ---- */
 
@@ -1318,15 +1447,17 @@ static int lower_sum_mean(W *w, const IrNode *n) {
     if (n->inputs[i] < 0 || !broadcasts(w, n->inputs[i], y, y))
       return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
   if (cnt == 1) {
-    if (k == 1.0f) bw_copy_stage(w, at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
-    else return lower_power(w, n->inputs[0], y, 0, k, 1);
+    if (k == 1.0f)
+      bw_copy_stage(w, at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
+    else
+      return lower_power(w, n->inputs[0], y, 0, k, 1);
     return 0;
   }
   int acc = n->inputs[0];
   for (int i = 1; i < cnt; i++) {
     int out = i == cnt - 1 ? y : bw_temp_like(w, y);
-    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
-                 at_rank(bw_in_ref(w, n->inputs[i]), r));
+    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, at_rank(bw_in_ref(w, acc), r),
+                 bw_view(w, out), at_rank(bw_in_ref(w, n->inputs[i]), r));
     acc = out;
   }
   return 0;
@@ -1411,7 +1542,8 @@ static BRef as_fp16(W *w, int x, int like) {
  * opset 14) is HSwish (137): the Mul reading the HardSigmoid is lowered with it. */
 static bool is_hswish_pattern(const IrGraph *g, const IrNode *n, int reader) {
   const IrActParams *p = ir_act_params(g, n);
-  if (reader < 0 || fabsf(p->alpha - 1.0f / 6.0f) > 1e-6f || fabsf(p->beta - 0.5f) > 1e-6f) return false;
+  if (reader < 0 || fabsf(p->alpha - 1.0f / 6.0f) > 1e-6f || fabsf(p->beta - 0.5f) > 1e-6f)
+    return false;
   const IrNode *m = &g->nodes[reader];
   if (m->op != IR_OP_MUL || m->n_inputs != 2) return false;
   int other = m->inputs[0] == n->outputs[0] ? m->inputs[1] : m->inputs[0];
@@ -1434,8 +1566,12 @@ static int lower_hard_sigmoid(W *w, const IrNode *n) {
 }
 
 /* Neg = Power(0, -1, 1); Reciprocal = Power(0, 1, -1). */
-static int lower_neg(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, -1, 1); }
-static int lower_reciprocal(W *w, const IrNode *n) { return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, -1); }
+static int lower_neg(W *w, const IrNode *n) {
+  return lower_power(w, n->inputs[0], n->outputs[0], 0, -1, 1);
+}
+static int lower_reciprocal(W *w, const IrNode *n) {
+  return lower_power(w, n->inputs[0], n->outputs[0], 0, 1, -1);
+}
 
 /* Selu = gamma * Elu_alpha(x): Elu (23), Power (scale gamma). */
 static int lower_selu(W *w, const IrNode *n) {
@@ -1471,7 +1607,8 @@ static int lower_softsign(W *w, const IrNode *n) {
 static int lower_thresholded_relu(W *w, const IrNode *n) {
   int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
   int c = temp_typed(w, y, DT_BOOL);
-  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, c), const_scalar_at(w, ir_act_params(w->g, n)->alpha, r));
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, c),
+               const_scalar_at(w, ir_act_params(w->g, n)->alpha, r));
   emit_select(w, bw_view(w, c), bw_view(w, y), bw_view(w, x), const_scalar_at(w, 0, r));
   return 0;
 }
@@ -1483,7 +1620,8 @@ static int lower_shrink(W *w, const IrNode *n) {
   float l = p->alpha, b = p->beta;
   int gt = temp_typed(w, y, DT_BOOL), lt = temp_typed(w, y, DT_BOOL);
   int hi = bw_temp_like(w, y), lo = bw_temp_like(w, y), mid = bw_temp_like(w, y);
-  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, gt), const_scalar_at(w, l, r));
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, gt),
+               const_scalar_at(w, l, r));
   emit_eltwise(w, BLOB_STAGE_LESS, 1, 1, bw_view(w, x), bw_view(w, lt), const_scalar_at(w, -l, r));
   emit_power(w, bw_view(w, x), bw_view(w, hi), -b, 1, 1);
   emit_power(w, bw_view(w, x), bw_view(w, lo), b, 1, 1);
@@ -1508,7 +1646,8 @@ static int lower_sign(W *w, const IrNode *n) {
 /* Not of a boolean (S32 in the blob) = Equal(float(x), 0): Convert, Equal (S32 out). */
 static int lower_not(W *w, const IrNode *n) {
   int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
-  emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, x, y), bw_view(w, y), const_scalar_at(w, 0, r));
+  emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, x, y), bw_view(w, y),
+               const_scalar_at(w, 0, r));
   return 0;
 }
 
@@ -1546,7 +1685,8 @@ static int lower_log_softmax(W *w, const IrNode *n) {
   if (!mask) return bw_fail(w, "%s: axis out of range", n->op_type);
   int64_t sd[IR_MAX_DIMS];
   for (int i = 0; i < r; i++) sd[i] = (mask >> (r - 1 - i)) & 1 ? 1 : bw_dim_of(bw_T(w, x), i);
-  int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd), l = bw_temp_dims(w, x, "@logsum", r, sd);
+  int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd),
+      l = bw_temp_dims(w, x, "@logsum", r, sd);
   int d = bw_temp_like(w, y), e = bw_temp_like(w, y);
   BRef xv = bw_view(w, x);
   emit_reduce(w, BLOB_STAGE_REDUCE_MAX, xv, bw_view(w, m), mask);
@@ -1599,7 +1739,8 @@ static int lower_depth_space(W *w, const IrNode *n) {
   int64_t out6[6];
   for (int i = 0; i < 6; i++) out6[i] = in6[perm[i]];
   Stage *s = bw_new_stage(w, BLOB_STAGE_PERMUTE, false);
-  for (int m = 0; m < 8; m++) buf_put_u32(&s->params, m < 6 ? (uint32_t)(5 - perm[5 - m]) : 0xFFFFFFFFu);
+  for (int m = 0; m < 8; m++)
+    buf_put_u32(&s->params, m < 6 ? (uint32_t)(5 - perm[5 - m]) : 0xFFFFFFFFu);
   bw_add_buf(s, reshaped(w, n->inputs[0], 6, in6));
   bw_add_buf(s, reshaped(w, n->outputs[0], 6, out6));
   return 0;
@@ -1621,7 +1762,8 @@ static int64_t reduce_mask_of(W *w, const IrNode *n) {
     return bw_fail(w, "%s: too many axes", n->op_type);
   }
   if (na == 0) {
-    if (p->noop_with_empty_axes) return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
+    if (p->noop_with_empty_axes)
+      return bw_fail(w, "%s with noop_with_empty_axes is not written", n->op_type);
     for (int i = 0; i < r; i++) axes[i] = i;
     na = r;
   }
@@ -1662,7 +1804,8 @@ static int lower_reduce_rewrite(W *w, const IrNode *n) {
     return 0;
   }
   case IR_OP_REDUCE_LOG_SUM_EXP: {
-    int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd), l = bw_temp_dims(w, x, "@log", r, sd);
+    int m = bw_temp_dims(w, x, "@max", r, sd), s = bw_temp_dims(w, x, "@sum", r, sd),
+        l = bw_temp_dims(w, x, "@log", r, sd);
     int e = bw_temp_like(w, x);
     emit_reduce(w, BLOB_STAGE_REDUCE_MAX, xv, bw_view(w, m), (uint32_t)mask);
     emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, xv, bw_view(w, t), bw_view(w, m));
@@ -1683,23 +1826,29 @@ static int lower_reduce_rewrite(W *w, const IrNode *n) {
  * Xor = Greater((a - b)^2, 0.5). */
 static int lower_logic(W *w, const IrNode *n) {
   int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
-  if (!broadcasts(w, a, b, y)) return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
+  if (!broadcasts(w, a, b, y))
+    return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
   BRef av = at_rank(as_fp16(w, a, a), r), bv = at_rank(as_fp16(w, b, b), r);
   if (n->op == IR_OP_GREATER_OR_EQUAL || n->op == IR_OP_LESS_OR_EQUAL) {
     int c = temp_typed(w, y, DT_BOOL);
-    emit_eltwise(w, n->op == IR_OP_GREATER_OR_EQUAL ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER, 1, 1, av, bw_view(w, c), bv);
-    emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, c, y), bw_view(w, y), const_scalar_at(w, 0, r));
+    emit_eltwise(w, n->op == IR_OP_GREATER_OR_EQUAL ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER, 1, 1,
+                 av, bw_view(w, c), bv);
+    emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, c, y), bw_view(w, y),
+                 const_scalar_at(w, 0, r));
     return 0;
   }
   int t = temp_typed(w, y, DT_F16);
-  if (n->op == IR_OP_AND) emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, av, bw_view(w, t), bv);
-  else if (n->op == IR_OP_OR) emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, av, bw_view(w, t), bv);
+  if (n->op == IR_OP_AND)
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, av, bw_view(w, t), bv);
+  else if (n->op == IR_OP_OR)
+    emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, av, bw_view(w, t), bv);
   else {
     int d = temp_typed(w, y, DT_F16);
     emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, av, bw_view(w, d), bv);
     emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, t), bw_view(w, d));
   }
-  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, t), bw_view(w, y), const_scalar_at(w, 0.5f, r));
+  emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, t), bw_view(w, y),
+               const_scalar_at(w, 0.5f, r));
   return 0;
 }
 
@@ -1842,7 +1991,8 @@ static const struct {
     {"lower_sqrt", "Power"},
     {"lower_abs", "Power + Max"},
     {"lower_softmax", "SoftMax"},
-    {"lower_eltwise", "Sum, Prod, Div, Max, Min, Pow; Power, Bias, Scale, ScaleShift with a constant"},
+    {"lower_eltwise",
+     "Sum, Prod, Div, Max, Min, Pow; Power, Bias, Scale, ScaleShift with a constant"},
     {"lower_minmax", "Max, Min (a chain for more than two inputs)"},
     {"lower_compare", "Equal, Less, Greater"},
     {"lower_where", "Select"},
@@ -1892,7 +2042,8 @@ bool be_blob_lowering(IrOp op, const char **stages) {
 }
 
 bool be_blob_view_op(IrOp op) {
-  if ((unsigned)op >= IR_OP_COUNT || op == IR_OP_TRANSPOSE || op == IR_OP_CAST) return false; /* depend on the node */
+  if ((unsigned)op >= IR_OP_COUNT || op == IR_OP_TRANSPOSE || op == IR_OP_CAST)
+    return false; /* depend on the node */
   IrNode n = {.op = op};
   return bw_is_view_op(&n, NULL);
 }
@@ -1905,4 +2056,3 @@ int bw_lower_node(W *w, int i) {
   if (l && l->fn_stage) return l->fn_stage(w, n, l->stage);
   return bw_fail(w, "no MyriadX stage for op '%s' in the blob writer yet", n->op_type);
 }
-

@@ -20,7 +20,6 @@ int bw_root_of(const W *w, int t, uint32_t *off) {
   return t;
 }
 
-
 int bw_assign_storage(W *w) {
   const IrGraph *g = w->g;
   for (int i = 0; i < g->n_nodes; i++) { /* every tensor a stage may touch must fit the device */
@@ -32,9 +31,13 @@ int bw_assign_storage(W *w) {
       uint64_t b = bw_tensor_bytes64(&g->tensors[t]);
       if (b > BLOB_MAX_TENSOR_BYTES) {
         err_where(w->err, g->source, 0, NULL, n->name);
-        if (b == UINT64_MAX) return err_set(w->err, ERR_BACKEND, "tensor '%s' has no static shape", g->tensors[t].name);
-        return err_set(w->err, ERR_BACKEND, "tensor '%s' of shape %s is %llu bytes, over the 512 MiB a MyriadX can hold",
-                       g->tensors[t].name, ir_shape_str(g->arena, &g->tensors[t]), (unsigned long long)b);
+        if (b == UINT64_MAX)
+          return err_set(w->err, ERR_BACKEND, "tensor '%s' has no static shape",
+                         g->tensors[t].name);
+        return err_set(w->err, ERR_BACKEND,
+                       "tensor '%s' of shape %s is %llu bytes, over the 512 MiB a MyriadX can hold",
+                       g->tensors[t].name, ir_shape_str(g->arena, &g->tensors[t]),
+                       (unsigned long long)b);
       }
     }
   }
@@ -52,7 +55,8 @@ int bw_assign_storage(W *w) {
   }
   for (int i = 0; i < g->n_outputs; i++) {
     int t = g->outputs[i];
-    if (w->st[t].loc == BLOB_LOC_INPUT) return err_set(w->err, ERR_BACKEND, "graph output '%s' is a graph input", g->tensors[t].name);
+    if (w->st[t].loc == BLOB_LOC_INPUT)
+      return err_set(w->err, ERR_BACKEND, "graph output '%s' is a graph input", g->tensors[t].name);
     w->st[t].loc = BLOB_LOC_OUTPUT;
     w->st[t].io_idx = (uint32_t)i;
   }
@@ -81,7 +85,10 @@ void bw_touch(W *w, int t, int stage) {
   if (stage > s->last) s->last = stage;
 }
 
-typedef struct { uint32_t off, size; int last; } Block;
+typedef struct {
+  uint32_t off, size;
+  int last;
+} Block;
 
 static int cmp_first(const void *a, const void *b, void *ctx) {
   const W *w = ctx;
@@ -110,12 +117,15 @@ void bw_plan_bss(W *w, BlobStats *bs) {
       if (live[k].last < s->first) {
         cur -= live[k].size;
         live[k] = live[--nlive];
-      } else k++;
+      } else
+        k++;
     }
     /* lowest gap that fits: live blocks sorted by offset */
     for (int a = 1; a < nlive; a++)
       for (int b = a; b > 0 && live[b - 1].off > live[b].off; b--) {
-        Block t = live[b]; live[b] = live[b - 1]; live[b - 1] = t;
+        Block t = live[b];
+        live[b] = live[b - 1];
+        live[b - 1] = t;
       }
     uint32_t off = 0;
     for (int k = 0; k < nlive; k++) {
@@ -134,4 +144,3 @@ void bw_plan_bss(W *w, BlobStats *bs) {
   free(list);
   free(live);
 }
-

@@ -120,7 +120,8 @@ int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
     buf_put_u32(&stg, s->shaves);
     buf_put_u32(&stg, (uint32_t)(4 + s->params.len));
     buf_put(&stg, s->params.data, s->params.len);
-    if (s->type == BLOB_STAGE_MYRIAD_X_HW_OP) buf_put_u32(&stg, (uint32_t)s->nbufs); /* §3.5: counted buffers */
+    if (s->type == BLOB_STAGE_MYRIAD_X_HW_OP)
+      buf_put_u32(&stg, (uint32_t)s->nbufs); /* §3.5: counted buffers */
     for (int k = 0; k < s->nbufs; k++) put_bref(w, &stg, &s->bufs[k]);
     buf_put_u32(&stg, s->type);
     buf_put_u32(&stg, BLOB_STAGE_BORDER_SYMBOL);
@@ -168,16 +169,29 @@ int bw_serialize(W *w, Buf *out, BlobStats *bs, uint32_t vmaj, uint32_t vmin) {
   uint32_t shaves = (uint32_t)(w->opt->shaves > 0 ? w->opt->shaves : 1);
   uint32_t cmx = (uint32_t)(w->opt->cmx_slices > 0 ? w->opt->cmx_slices : (int)shaves);
   const uint32_t fields[][2] = {
-      {BLOB_HDR_MAGIC, BLOB_MAGIC}, {BLOB_HDR_FILE_SIZE, file_size}, {BLOB_HDR_VER_MAJOR, vmaj},
-      {BLOB_HDR_VER_MINOR, vmin}, {BLOB_HDR_INPUTS_COUNT, (uint32_t)g->n_inputs},
-      {BLOB_HDR_OUTPUTS_COUNT, (uint32_t)g->n_outputs}, {BLOB_HDR_STAGES_COUNT, (uint32_t)w->n_stages},
-      {BLOB_HDR_INPUTS_SIZE, in_end}, {BLOB_HDR_OUTPUTS_SIZE, out_end}, {BLOB_HDR_BATCH_SIZE, 1},
-      {BLOB_HDR_BSS_MEM_SIZE, bs->bss_size}, {BLOB_HDR_CMX_SLICES, cmx}, {BLOB_HDR_SHAVES, shaves},
-      {BLOB_HDR_HAS_HW_STAGE, hw}, {BLOB_HDR_HAS_SHAVE_STAGE, shave}, {BLOB_HDR_HAS_DMA_STAGE, dma},
-      {BLOB_HDR_INPUT_SECTION, in_off}, {BLOB_HDR_OUTPUT_SECTION, out_off},
-      {BLOB_HDR_STAGE_SECTION, stg_off}, {BLOB_HDR_CONST_SECTION, cst_off},
+      {BLOB_HDR_MAGIC, BLOB_MAGIC},
+      {BLOB_HDR_FILE_SIZE, file_size},
+      {BLOB_HDR_VER_MAJOR, vmaj},
+      {BLOB_HDR_VER_MINOR, vmin},
+      {BLOB_HDR_INPUTS_COUNT, (uint32_t)g->n_inputs},
+      {BLOB_HDR_OUTPUTS_COUNT, (uint32_t)g->n_outputs},
+      {BLOB_HDR_STAGES_COUNT, (uint32_t)w->n_stages},
+      {BLOB_HDR_INPUTS_SIZE, in_end},
+      {BLOB_HDR_OUTPUTS_SIZE, out_end},
+      {BLOB_HDR_BATCH_SIZE, 1},
+      {BLOB_HDR_BSS_MEM_SIZE, bs->bss_size},
+      {BLOB_HDR_CMX_SLICES, cmx},
+      {BLOB_HDR_SHAVES, shaves},
+      {BLOB_HDR_HAS_HW_STAGE, hw},
+      {BLOB_HDR_HAS_SHAVE_STAGE, shave},
+      {BLOB_HDR_HAS_DMA_STAGE, dma},
+      {BLOB_HDR_INPUT_SECTION, in_off},
+      {BLOB_HDR_OUTPUT_SECTION, out_off},
+      {BLOB_HDR_STAGE_SECTION, stg_off},
+      {BLOB_HDR_CONST_SECTION, cst_off},
   };
-  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) buf_set_u32(&hdr, fields[i][0], fields[i][1]);
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    buf_set_u32(&hdr, fields[i][0], fields[i][1]);
   if (ins.len) memcpy(p + in_off, ins.data, ins.len);
   if (outs.len) memcpy(p + out_off, outs.data, outs.len);
   if (stg.len) memcpy(p + stg_off, stg.data, stg.len);

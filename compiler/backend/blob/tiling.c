@@ -19,26 +19,29 @@
 /* ---- constants of the NCE [TIL] tiling.hpp ---- */
 
 static const int MODE_COST[5] = {0, 5, 11, 19, 31};
-#define CNN_MAX_INPUT_WIDTH 4096
-#define CNN_MAX_INPUT_HEIGHT 4096
-#define CNN_MAX_INPUT_CHANNELS 2048
+#define CNN_MAX_INPUT_WIDTH     4096
+#define CNN_MAX_INPUT_HEIGHT    4096
+#define CNN_MAX_INPUT_CHANNELS  2048
 #define CNN_MAX_OUTPUT_CHANNELS 2048
-#define CNN_MAX_BYTES (128 * 1024)
+#define CNN_MAX_BYTES           (128 * 1024)
 #define CNN_MAX_COEFF_PER_BLOCK 256
-#define CMX_DATA_BYTE_WIDTH 16
-#define MAX_TILES 15 /* per dimension in the search ("TODO: estimate this numbers") */
+#define CMX_DATA_BYTE_WIDTH     16
+#define MAX_TILES               15 /* per dimension in the search ("TODO: estimate this numbers") */
 
 static int div_up(int a, int b) { return (a + b - 1) / b; }
 static int align_to(int v, int a) { return div_up(v, a) * a; }
 
-int bw_hw_cmx_limit(int cmx_slices) { return (cmx_slices / 2) * (int)BLOB_CMX_SLICE_SIZE + (int)BLOB_CMX_SLICE_SIZE / 2; }
+int bw_hw_cmx_limit(int cmx_slices) {
+  return (cmx_slices / 2) * (int)BLOB_CMX_SLICE_SIZE + (int)BLOB_CMX_SLICE_SIZE / 2;
+}
 
 /* Bytes of a C x H x W FP16 tensor whose rows are 16-byte aligned [UTIL] calculateHwBufferSize. */
 int64_t bw_hw_buffer_size(int c, int h, int wd) { return (int64_t)c * h * align_to(wd * 2, 16); }
 
 /* ---- restrictions [TIL] checkHWRestrictions ---- */
 
-static bool lines_per_chan_ok(int in_w, int in_h, int ky, int stride, int blocks, int chans_per_block) {
+static bool lines_per_chan_ok(int in_w, int in_h, int ky, int stride, int blocks,
+                              int chans_per_block) {
   int bytes_per_line = align_to(in_w * 2, CMX_DATA_BYTE_WIDTH);
   int lines = CNN_MAX_BYTES / (blocks * chans_per_block * bytes_per_line);
   if (lines > in_h) lines = in_h;
@@ -56,17 +59,19 @@ static bool lines_per_chan_pool_ok(int in_w, int in_h, int ky, int mode) {
   return lines >= ky;
 }
 
-bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride, int mode, bool pool) {
+bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride,
+                           int mode, bool pool) {
   /* "Workaround for HW ops failure if too wide input width and small height" (#-33366) */
   if (in_w > 507 && in_h > 1 && in_h < 64 && !pool && in_c != 3) return false;
   int chans_per_block = 1 << mode, blocks = div_up(in_c, chans_per_block);
-  bool ok = in_w <= CNN_MAX_INPUT_WIDTH && in_h <= CNN_MAX_INPUT_HEIGHT && in_c <= CNN_MAX_INPUT_CHANNELS &&
-            out_c <= CNN_MAX_OUTPUT_CHANNELS;
+  bool ok = in_w <= CNN_MAX_INPUT_WIDTH && in_h <= CNN_MAX_INPUT_HEIGHT &&
+            in_c <= CNN_MAX_INPUT_CHANNELS && out_c <= CNN_MAX_OUTPUT_CHANNELS;
   if (pool) {
     blocks = 1; /* pooling does not use data from other blocks */
     ok = ok && lines_per_chan_pool_ok(in_w, in_h, ky, mode);
   } else {
-    ok = ok && div_up(blocks * kx * ky, 1) <= CNN_MAX_COEFF_PER_BLOCK; /* FP16: 1 coefficient per word */
+    ok = ok &&
+         div_up(blocks * kx * ky, 1) <= CNN_MAX_COEFF_PER_BLOCK; /* FP16: 1 coefficient per word */
   }
   return ok && lines_per_chan_ok(in_w, in_h, ky, stride, blocks, chans_per_block);
 }
@@ -74,7 +79,8 @@ bool bw_hw_restrictions_ok(int in_w, int in_h, int in_c, int out_c, int kx, int 
 /* The mode of lowest cost for one tile [TIL] splitHwConvIntoOutChannelsTiles: inChansPerBlock =
  * 2^mode, cost = descriptors x (input blocks x kernel taps + mode cost); ties: fewer
  * descriptors. num_descr 0 when no mode is valid. */
-HwConvTile bw_hw_split_out_channels(int in_w, int in_h, int in_c, int out_c, int kx, int ky, int stride) {
+HwConvTile bw_hw_split_out_channels(int in_w, int in_h, int in_c, int out_c, int kx, int ky,
+                                    int stride) {
   HwConvTile best;
   memset(&best, 0, sizeof best);
   best.cost = INT32_MAX;
@@ -143,7 +149,8 @@ static TileIO input_for_output(int in_size_, int k, int s, int pb, int pa, int o
 }
 
 /* [TIL] maximizeOutput, kept as written (including its last term). */
-static int maximize_output(int in, int max_out, int k, int s, int pb, int pa, int os, int oe, bool ceil_) {
+static int maximize_output(int in, int max_out, int k, int s, int pb, int pa, int os, int oe,
+                           bool ceil_) {
   int osize = out_size(in, k, s, pb, pa, ceil_);
   TileIO t = input_for_output(in, k, s, pb, pa, os, oe);
   int total = t.junk_before + (oe - os) + t.junk_after;
@@ -161,7 +168,8 @@ static int maximize_output(int in, int max_out, int k, int s, int pb, int pa, in
 /* Splits one spatial dimension so no tile's output (junk included) exceeds max_out
  * [TIL] splitIntoPlaneTiles. Returns the number of tiles written to out (cap entries), 0 when
  * impossible. */
-static int split_plane(int in, int osize, int k, int s, int pb, int pa, int max_out, bool ceil_, HwPlane *out, int cap) {
+static int split_plane(int in, int osize, int k, int s, int pb, int pa, int max_out, bool ceil_,
+                       HwPlane *out, int cap) {
   int n = 0, os = 0;
   if (in <= 0 || osize <= 0 || max_out <= 0) return 0;
   for (;;) {
@@ -223,8 +231,8 @@ static int whole_plane(int in, int osize, HwPlane *out) {
 }
 
 /* Tiles of one dimension for an output tile size [CONV] calcHeightTiles / calcWidthTiles. */
-static int plane_tiles(int in, int osize, int k, int s, int pb, int pa, int out_tile, bool ceil_, bool pool, HwPlane *out,
-                       int cap) {
+static int plane_tiles(int in, int osize, int k, int s, int pb, int pa, int out_tile, bool ceil_,
+                       bool pool, HwPlane *out, int cap) {
   if (out_tile == osize) return whole_plane(in, osize, out);
   if (pool) return split_plane_pool(in, out_tile, out, cap);
   return split_plane(in, osize, k, s, pb, pa, out_tile, ceil_, out, cap);
@@ -248,7 +256,8 @@ static int update_input_tile(int tile, int n, int osize, int k, int s, int pb, i
 }
 
 /* Output tile dims for input tile dims (input -> output direction, correctOutputPlaneSize). */
-static void correct_out(const HwGeom *g, bool ceil_, int in_tw, int in_th, int *out_tw, int *out_th) {
+static void correct_out(const HwGeom *g, bool ceil_, int in_tw, int in_th, int *out_tw,
+                        int *out_th) {
   int mw = out_size(in_tw, g->kx, g->stride, g->pl, g->pr, ceil_);
   int mh = out_size(in_th, g->ky, g->stride, g->pt, g->pb, ceil_);
   if (g->with_pool) mw /= 2, mh /= 2;
@@ -257,7 +266,8 @@ static void correct_out(const HwGeom *g, bool ceil_, int in_tw, int in_th, int *
 }
 
 /* Input tile dims of a tiling option (applyTilingOption, input -> output). */
-static void apply_option(const HwGeom *g, int nw, int nh, int nc, bool pool, int *tw, int *th, int *tc) {
+static void apply_option(const HwGeom *g, int nw, int nh, int nc, bool pool, int *tw, int *th,
+                         int *tc) {
   *tw = div_up(g->in_w, nw);
   *th = div_up(g->in_h, nh);
   *tc = div_up(g->in_c, nc);
@@ -271,8 +281,10 @@ static void apply_option(const HwGeom *g, int nw, int nh, int nc, bool pool, int
 /* Conv+pool limits on a tile [CONV] ("restrictions on HW tile sizes in case of Conv+Pool"):
  * even lines, more than 2 output lines, and an input width cap that falls with the channels. */
 static bool pool_tile_ok(const HwPlane *h, const HwPlane *w, int c) {
-  static const int CAP[7][2] = {{128, 72}, {112, 80}, {96, 96}, {80, 112}, {64, 144}, {48, 192}, {32, 288}};
-  if (w->in_with_junk % 2 || h->in_with_junk % 2 || w->out_with_junk % 2 || w->out_with_junk <= 2 || h->out_with_junk <= 2)
+  static const int CAP[7][2] = {{128, 72}, {112, 80}, {96, 96}, {80, 112},
+                                {64, 144}, {48, 192}, {32, 288}};
+  if (w->in_with_junk % 2 || h->in_with_junk % 2 || w->out_with_junk % 2 || w->out_with_junk <= 2 ||
+      h->out_with_junk <= 2)
     return false;
   for (int i = 0; i < 7; i++)
     if (c <= CAP[i][0] && c > CAP[i][0] - 16 && w->in_with_junk > CAP[i][1]) return false;
@@ -286,13 +298,20 @@ static bool pool_tile_ok(const HwPlane *h, const HwPlane *w, int c) {
  * tile H, W, C it sets (0: kept) and whether the output tile becomes the whole output. */
 static const int PATTERNS[][13] = {
     /* k  pad  s  inC   inH  inW  outC  outC2 outH nopool | tH  tW   tC  outfull */
-    {3, 1, 1, 512, 28, 28, 512, -1, -1, 1, 28, 0, 172},     {3, 1, 1, 256, 56, 56, 256, -1, -1, 1, 30, 0, 128},
-    {3, 1, 1, 64, 224, 224, 64, -1, -1, 1, 82, 82, 0},      {-1, -1, -1, 512, 7, 7, 4096, -1, -1, 0, 0, 0, 64},
-    {3, 1, 1, 128, 112, 112, 128, -1, -1, 1, 32, 112, 32},  {-1, -1, -1, 1088, 17, 17, 128, 192, -1, 0, 17, 0, 544},
-    {-1, -1, -1, 1024, 17, 17, 384, -1, -1, 0, 17, 0, 512}, {3, 0, 2, 384, 35, 35, 384, -1, -1, 1, 35, 35, 194},
-    {-1, -1, -1, 192, 71, 71, -1, -1, 35, 0, 0, 71, 96},    {-1, -1, -1, 256, 128, 128, 256, -1, -1, 1, 15, 128, 64},
-    {-1, -1, -1, 512, 64, 64, 512, -1, -1, 1, 10, 64, 128}, {1, 0, 1, 384, 56, 56, 64, -1, -1, 1, 56, 20, 384},
-    {1, 0, 1, 2112, 14, 14, 1056, -1, -1, 1, 14, 14, 556},  {3, 1, 2, 256, 52, 52, 512, -1, -1, 1, 52, 52, 128},
+    {3, 1, 1, 512, 28, 28, 512, -1, -1, 1, 28, 0, 172},
+    {3, 1, 1, 256, 56, 56, 256, -1, -1, 1, 30, 0, 128},
+    {3, 1, 1, 64, 224, 224, 64, -1, -1, 1, 82, 82, 0},
+    {-1, -1, -1, 512, 7, 7, 4096, -1, -1, 0, 0, 0, 64},
+    {3, 1, 1, 128, 112, 112, 128, -1, -1, 1, 32, 112, 32},
+    {-1, -1, -1, 1088, 17, 17, 128, 192, -1, 0, 17, 0, 544},
+    {-1, -1, -1, 1024, 17, 17, 384, -1, -1, 0, 17, 0, 512},
+    {3, 0, 2, 384, 35, 35, 384, -1, -1, 1, 35, 35, 194},
+    {-1, -1, -1, 192, 71, 71, -1, -1, 35, 0, 0, 71, 96},
+    {-1, -1, -1, 256, 128, 128, 256, -1, -1, 1, 15, 128, 64},
+    {-1, -1, -1, 512, 64, 64, 512, -1, -1, 1, 10, 64, 128},
+    {1, 0, 1, 384, 56, 56, 64, -1, -1, 1, 56, 20, 384},
+    {1, 0, 1, 2112, 14, 14, 1056, -1, -1, 1, 14, 14, 556},
+    {3, 1, 2, 256, 52, 52, 512, -1, -1, 1, 52, 52, 128},
     {3, 1, 1, 256, 23, 23, 640, -1, -1, 1, 14, 23, 256},
 };
 
@@ -327,14 +346,17 @@ static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTili
     ow = ow < mw ? ow : mw;
     oh = oh < mh ? oh : mh;
   }
-  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, t->h, BW_HW_MAX_PLANE);
-  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, t->wd, BW_HW_MAX_PLANE);
+  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool,
+                       t->h, BW_HW_MAX_PLANE);
+  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool,
+                       t->wd, BW_HW_MAX_PLANE);
   if (t->n_h == 0 || t->n_w == 0) return false;
   t->tile_c = tc;
   t->n_c = div_up(g->in_c, tc);
   for (int i = 0; i < t->n_h; i++)
     for (int j = 0; j < t->n_w; j++) {
-      HwConvTile f = bw_hw_split_out_channels(t->wd[j].in_with_junk, t->h[i].in_with_junk, tc, g->out_c, g->kx, g->ky, g->stride);
+      HwConvTile f = bw_hw_split_out_channels(t->wd[j].in_with_junk, t->h[i].in_with_junk, tc,
+                                              g->out_c, g->kx, g->ky, g->stride);
       if (f.num_descr == 0) return false;
     }
   return true;
@@ -345,7 +367,8 @@ static bool cut_conv(const HwGeom *g, bool ceil_, int nw, int nh, int nc, HwTili
 bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
   bool ceil_ = ceil_needed(g, false);
   int cmx = bw_hw_cmx_limit(g->cmx_slices);
-  int max_c = g->with_pool ? 1 : MAX_TILES, min_w = g->with_pool ? 128 : 64, min_h = g->with_pool ? 2 * g->ky : g->ky;
+  int max_c = g->with_pool ? 1 : MAX_TILES, min_w = g->with_pool ? 128 : 64,
+      min_h = g->with_pool ? 2 * g->ky : g->ky;
   int best_nw = 0, best_nh = 0, best_nc = 0, best_tot = 0;
   double best_cost = 0;
   HwPlane hs[BW_HW_MAX_PLANE], ws[BW_HW_MAX_PLANE];
@@ -370,8 +393,10 @@ bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
         int ow, oh;
         correct_out(g, ceil_, tw, th, &ow, &oh);
         if (g->with_pool && (ow <= 2 || oh <= 2)) break;
-        int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, hs, BW_HW_MAX_PLANE);
-        int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, ws, BW_HW_MAX_PLANE);
+        int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_,
+                              g->with_pool, hs, BW_HW_MAX_PLANE);
+        int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_,
+                              g->with_pool, ws, BW_HW_MAX_PLANE);
         if (nht == 0) continue;
         if (nwt == 0) break;
         bool ok = true;
@@ -382,14 +407,18 @@ bool bw_hw_conv_tiling(const HwGeom *g, HwTiling *t) {
               ok = false;
               break;
             }
-            HwConvTile f = bw_hw_split_out_channels(ws[j].in_with_junk, hs[i].in_with_junk, tc, g->out_c, g->kx, g->ky, g->stride);
-            if (f.num_descr == 0 || bw_hw_buffer_size(g->out_c, hs[i].out_with_junk, ws[j].out_with_junk) > cmx) {
+            HwConvTile f = bw_hw_split_out_channels(ws[j].in_with_junk, hs[i].in_with_junk, tc,
+                                                    g->out_c, g->kx, g->ky, g->stride);
+            if (f.num_descr == 0 ||
+                bw_hw_buffer_size(g->out_c, hs[i].out_with_junk, ws[j].out_with_junk) > cmx) {
               ok = false;
               break;
             }
             cost += (double)f.cost * nc;
-            if ((ws[j].out_start * 2) % 16) cost += (double)ws[j].out_with_junk * hs[i].out_with_junk * g->out_c;
-            if ((ws[j].in_start * 2) % 16) cost += (double)ws[j].in_with_junk * hs[i].in_with_junk * f.ext_in_c;
+            if ((ws[j].out_start * 2) % 16)
+              cost += (double)ws[j].out_with_junk * hs[i].out_with_junk * g->out_c;
+            if ((ws[j].in_start * 2) % 16)
+              cost += (double)ws[j].in_with_junk * hs[i].in_with_junk * f.ext_in_c;
             cost += (double)(nc - 1) * ws[j].out_with_junk * hs[i].out_with_junk * g->out_c;
           }
         if (!ok) continue;
@@ -428,8 +457,10 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
       }
       int ow, oh;
       correct_out(g, ceil_, tw, th, &ow, &oh);
-      int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, hs, BW_HW_MAX_PLANE);
-      int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, ws, BW_HW_MAX_PLANE);
+      int nht = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_,
+                            g->with_pool, hs, BW_HW_MAX_PLANE);
+      int nwt = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_,
+                            g->with_pool, ws, BW_HW_MAX_PLANE);
       if (nht == 0) continue;
       if (nwt == 0) break;
       bool ok = true;
@@ -437,25 +468,29 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
       for (int i = 0; i < nht && ok; i++)
         for (int j = 0; j < nwt; j++) {
           const HwPlane *hp = &hs[i], *wp = &ws[j];
-          if (bw_hw_buffer_size(g->out_c, hp->out_with_junk, wp->out_with_junk) > cmx || hp->in_with_junk < g->ky ||
-              !bw_hw_restrictions_ok(wp->in_with_junk, hp->in_with_junk, g->in_c, g->out_c, g->kx, g->ky, g->stride,
-                                     BLOB_HW_MODE_16_16, true)) {
+          if (bw_hw_buffer_size(g->out_c, hp->out_with_junk, wp->out_with_junk) > cmx ||
+              hp->in_with_junk < g->ky ||
+              !bw_hw_restrictions_ok(wp->in_with_junk, hp->in_with_junk, g->in_c, g->out_c, g->kx,
+                                     g->ky, g->stride, BLOB_HW_MODE_16_16, true)) {
             ok = false;
             break;
           }
           /* replicated padding on a large input plane (#-16783) */
-          HwPad pad = bw_hw_padding(wp->in_with_junk, hp->in_with_junk, wp->out_with_junk, hp->out_with_junk, g->kx, g->ky,
-                                    g->stride, g->pl, g->pt);
+          HwPad pad = bw_hw_padding(wp->in_with_junk, hp->in_with_junk, wp->out_with_junk,
+                                    hp->out_with_junk, g->kx, g->ky, g->stride, g->pl, g->pt);
           if (pad.enable && (pad.left > 0 || pad.right > 0 || pad.bottom > 0)) {
-            int64_t mem = (int64_t)align_to(wp->in_with_junk, 8) * 2 * ((hp->in_with_junk - 1) + (g->ky - 1));
+            int64_t mem =
+                (int64_t)align_to(wp->in_with_junk, 8) * 2 * ((hp->in_with_junk - 1) + (g->ky - 1));
             if (mem > (pad.bottom > 0 ? 0x800 : 0x1000)) {
               ok = false;
               break;
             }
           }
           cost += 1.0 * (g->in_c / 16) * g->kx * g->ky;
-          if ((wp->out_start * 2) % 16) cost += (double)wp->out_with_junk * hp->out_with_junk * g->out_c;
-          if ((wp->in_start * 2) % 16) cost += (double)wp->in_with_junk * hp->in_with_junk * g->in_c;
+          if ((wp->out_start * 2) % 16)
+            cost += (double)wp->out_with_junk * hp->out_with_junk * g->out_c;
+          if ((wp->in_start * 2) % 16)
+            cost += (double)wp->in_with_junk * hp->in_with_junk * g->in_c;
         }
       if (!ok) continue;
       int tot = nw * nh;
@@ -468,8 +503,10 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
   int tw, th, tc, ow, oh;
   apply_option(g, best_nw, best_nh, 1, true, &tw, &th, &tc);
   correct_out(g, ceil_, tw, th, &ow, &oh);
-  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool, t->h, BW_HW_MAX_PLANE);
-  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool, t->wd, BW_HW_MAX_PLANE);
+  t->n_h = plane_tiles(g->in_h, g->out_h, g->ky, g->stride, g->pt, g->pb, oh, ceil_, g->with_pool,
+                       t->h, BW_HW_MAX_PLANE);
+  t->n_w = plane_tiles(g->in_w, g->out_w, g->kx, g->stride, g->pl, g->pr, ow, ceil_, g->with_pool,
+                       t->wd, BW_HW_MAX_PLANE);
   t->n_c = 1;
   t->tile_c = g->in_c;
   return t->n_h > 0 && t->n_w > 0;
@@ -477,7 +514,8 @@ bool bw_hw_pool_tiling(const HwGeom *g, HwTiling *t) {
 
 /* Padding the hardware applies to one tile [UTIL] getHwPaddingInfo: left/top as the layer's,
  * right/bottom whatever the tile's output needs beyond its input. */
-HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, int stride, int pl, int pt) {
+HwPad bw_hw_padding(int in_w, int in_h, int out_w, int out_h, int kx, int ky, int stride, int pl,
+                    int pt) {
   HwPad p;
   int ax = (out_w - 1) * stride + kx - in_w, ay = (out_h - 1) * stride + ky - in_h;
   p.left = pl;

@@ -19,7 +19,9 @@ uint32_t bw_blob_dt(DType t) {
   switch (t) {
   case DT_F16: return BLOB_DT_FP16;
   case DT_U8: return BLOB_DT_U8;
-  case DT_I32: case DT_I64: case DT_BOOL: return BLOB_DT_S32; /* the plugin turns boolean into i32 */
+  case DT_I32:
+  case DT_I64:
+  case DT_BOOL: return BLOB_DT_S32; /* the plugin turns boolean into i32 */
   case DT_F32: return BLOB_DT_FP32;
   case DT_I8: return BLOB_DT_I8;
   default: return BLOB_DT_FP16;
@@ -27,7 +29,6 @@ uint32_t bw_blob_dt(DType t) {
 }
 
 const IrTensor *bw_T(W *w, int t) { return &w->g->tensors[t]; }
-
 
 int bw_rank_of(const IrTensor *x) { return x->rank <= 0 ? 1 : x->rank; }
 int64_t bw_dim_of(const IrTensor *x, int i) { return x->rank <= 0 ? 1 : x->dims[i]; }
@@ -122,14 +123,14 @@ BRef bw_const_vec(W *w, const double *v, size_t n) {
   return bw_const_f16(w, h, n, 1, &d);
 }
 
-
 /* The FP16 bits of a float constant: its own data after the fp16 pass, else a rounded copy in
  * the arena (FP32 graphs, F64 constants). */
 const uint16_t *bw_halves_of(W *w, const IrTensor *x) {
   if (x->dtype == DT_F16) return x->data;
   int64_t n = ir_numel(x);
   uint16_t *h = arena_array(w->g->arena, (size_t)(n > 0 ? n : 1), 2);
-  if (x->dtype == DT_F32) fp16_convert(h, x->data, (size_t)n, NULL, NULL);
+  if (x->dtype == DT_F32)
+    fp16_convert(h, x->data, (size_t)n, NULL, NULL);
   else
     for (int64_t i = 0; i < n; i++) h[i] = bw_half_at(x, i);
   return h;
@@ -157,7 +158,10 @@ BRef bw_const_tensor(W *w, int t) {
     r.dt = BLOB_DT_S32;
   }
   uint32_t s = blob_dtype_size(r.dt);
-  for (uint32_t i = 0; i < r.ndims; i++) { r.strides[i] = s; s *= r.dims[i]; }
+  for (uint32_t i = 0; i < r.ndims; i++) {
+    r.strides[i] = s;
+    s *= r.dims[i];
+  }
   return r;
 }
 
@@ -190,8 +194,10 @@ Stage *bw_new_stage(W *w, uint32_t type, bool post_op) {
   s->node = w->cur_node;
   uint32_t sh = (uint32_t)(w->opt->shaves > 0 ? w->opt->shaves : 1);
   /* PostOp stages run on "TwoOrOne" SHAVEs, DMA on none, others on all reserved (§3.8) */
-  if (blob_stage_category(type) != BLOB_CAT_SHAVE) s->shaves = 0;
-  else s->shaves = post_op ? (sh < 2 ? sh : 2) : sh;
+  if (blob_stage_category(type) != BLOB_CAT_SHAVE)
+    s->shaves = 0;
+  else
+    s->shaves = post_op ? (sh < 2 ? sh : 2) : sh;
   return s;
 }
 
@@ -227,7 +233,6 @@ int bw_temp_like(W *w, int like) {
   return bw_temp_dims(w, like, "@pre", rank, dims);
 }
 
-
 uint64_t bw_tensor_bytes64(const IrTensor *x) {
   int64_t n = ir_numel(x);
   if (n < 0) return UINT64_MAX;
@@ -238,4 +243,3 @@ uint32_t bw_tensor_bytes(const IrTensor *x) {
   uint64_t b = bw_tensor_bytes64(x);
   return b > BLOB_MAX_TENSOR_BYTES ? BLOB_MAX_TENSOR_BYTES : (uint32_t)b;
 }
-
