@@ -1040,8 +1040,8 @@ static bool stage_writes(const BlobStage *st, bool *w) {
   (4u << 20) /* liveness is tracked over the first 4 MiB (MyriadX CMX: 2.5 MiB) */
 
 typedef struct {
-  uint32_t *last, *prev; /* per CMX byte: the step that wrote it last / the one before (+1) */
-  size_t len;
+  uint32_t *last, *prev; /* per granule of g CMX bytes: the step that wrote it last / before (+1) */
+  size_t len, g; /* bytes tracked; granule size (every CMX offset, stride, run is a multiple) */
   Buf *rep;
   int *n, reported;
 } Cmx;
@@ -1074,7 +1074,7 @@ static bool cmx_runs_planes(Cmx *c, const BlobBuffer *x, uint32_t max_c, RunFn f
   for (;;) {
     size_t off = x->data_offset;
     for (uint32_t i = first; i < s->num_dims; i++) off += (size_t)idx[i] * s->strides_raw[i];
-    fn(c, off, run, ctx);
+    fn(c, off / c->g, run / c->g, ctx);
     uint32_t i = first;
     while (i < s->num_dims && ++idx[i] == lim[i]) idx[i++] = 0;
     if (i == s->num_dims) break;
@@ -1143,7 +1143,7 @@ static void cmx_read(Cmx *c, const BlobStage *st, uint32_t i) {
        "%zu of that tensor before this read",
        st->index, st->type_name, i, st->buffers[i].data_offset,
        (unsigned long long)(st->buffers[i].data_offset + st->buffers[i].extent), c->prev[r.bad] - 1,
-       c->last[r.bad] - 1, r.bad);
+       c->last[r.bad] - 1, r.bad * c->g);
 }
 
 /* Reads before writes within a step; the injected stage belongs to its HW stage's step. */
@@ -1166,12 +1166,43 @@ static void cmx_step(Cmx *c, const BlobStage *st, uint32_t step) {
 /* CMX regions must not overlap while live: replays every stage's CMX reads and writes (stages
  * whose buffer roles are unknown are left out) and reports a read that mixes a tensor's bytes
  * with bytes a later stage wrote over it. */
+static size_t gcd(size_t a, size_t b) {
+  while (b) {
+    size_t t = a % b;
+    a = b, b = t;
+  }
+  return a;
+}
+
+/* The granule (a power of two up to 16 dividing every CMX offset, stride and contiguous run) and
+ * the end of the CMX bytes the stages touch inside [0, area). */
+static void cmx_extent(const BlobStage *st, uint64_t area, size_t *g, size_t *end) {
+  for (int p = 0; p < 2 && st; p++, st = st->injected)
+    for (uint32_t i = 0; i < st->num_buffers; i++) {
+      const BlobBuffer *x = &st->buffers[i];
+      const BlobShape *s = &x->shape;
+      uint32_t es = blob_dtype_size(s->data_type);
+      if (x->location != BLOB_LOC_CMX || !x->extent || !es || x->extent > area ||
+          x->data_offset > area - x->extent)
+        continue;
+      *end = *end > x->data_offset + x->extent ? *end : (size_t)(x->data_offset + x->extent);
+      *g = gcd(*g, x->data_offset);
+      *g = gcd(*g, s->num_dims && s->strides_raw[0] == es ? (size_t)s->dims_raw[0] * es : es);
+      for (uint32_t k = 1; k < s->num_dims; k++)
+        if (s->dims_raw[k] > 1) *g = gcd(*g, s->strides_raw[k]);
+    }
+}
+
 static void check_cmx_liveness(const BlobInfo *b, Buf *rep, int *n) {
   uint64_t area = (uint64_t)b->hdr.cmx_slices * BLOB_CMX_SLICE_SIZE;
-  Cmx c = {.len = area < CMX_TRACK_MAX ? (size_t)area : CMX_TRACK_MAX, .rep = rep, .n = n};
-  if (!c.len) return;
-  c.last = calloc(c.len, sizeof *c.last);
-  c.prev = calloc(c.len, sizeof *c.prev);
+  size_t g = 16, end = 0;
+  for (uint32_t i = 0; i < b->hdr.stages_count; i++) cmx_extent(&b->stages[i], area, &g, &end);
+  if (!end) return; /* no stage touches CMX */
+  if (!g) g = 16;
+  end = end < CMX_TRACK_MAX ? end : CMX_TRACK_MAX;
+  Cmx c = {.len = end, .g = g, .rep = rep, .n = n};
+  c.last = calloc(end / g + 1, sizeof *c.last);
+  c.prev = calloc(end / g + 1, sizeof *c.prev);
   for (uint32_t i = 0; c.last && c.prev && i < b->hdr.stages_count; i++)
     cmx_step(&c, &b->stages[i], i + 1);
   free(c.last);

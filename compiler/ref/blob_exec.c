@@ -147,6 +147,15 @@ static uint64_t count(const V *v) {
 /* Size of dim i (minor->major) or 1 past the rank. */
 static uint32_t dm(const V *v, uint32_t i) { return i < v->nd ? v->d[i] : 1; }
 
+/* True when a and y have the same rank and dims from dim `from` on (kernels that index one with
+ * the other's index). */
+static bool same_dims(const V *a, const V *y, uint32_t from) {
+  if (a->nd != y->nd) return false;
+  for (uint32_t i = from; i < a->nd; i++)
+    if (a->d[i] != y->d[i]) return false;
+  return true;
+}
+
 static float f32_at(const uint8_t *p) {
   float f;
   memcpy(&f, p, 4);
@@ -234,9 +243,12 @@ static int per_channel(X *x, const BlobStage *s) {
   bool shift = s->type == BLOB_STAGE_SCALE_SHIFT;
   if (shift && (s->num_buffers < 4 || view(x, &s->buffers[3], &v2) < 0)) return -1;
   uint32_t cd = channel_dim(&y), nc = dm(&y, cd);
+  if (!same_dims(&a, &y, 0)) return fail(x, "input and output dims differ");
   if (count(&v1) < nc || (shift && count(&v2) < nc))
     return fail(x, "per-channel vector is shorter than the channels");
   uint32_t idx[BLOB_MAX_DIMS] = {0};
+  if (v1.d[0] < nc || (shift && v2.d[0] < nc))
+    return fail(x, "per-channel vector's first dim is shorter than the channels");
   do {
     uint32_t c[BLOB_MAX_DIMS] = {idx[cd]};
     float in = ld(&a, idx), k = ld(&v1, c), r;
@@ -443,6 +455,8 @@ static int conv(X *x, const BlobStage *s) {
            oc = dm(&y, 2), n = dm(&a, 3);
   bool depth = s->type == BLOB_STAGE_DEPTH_CONV;
   if (depth && ic != oc) return fail(x, "depthwise conv with different channel counts");
+  if (a.nd < 3 || y.nd < 3 || a.nd > 4 || y.nd > 4 || dm(&y, 3) != n)
+    return fail(x, "conv input and output must be CHW/NCHW with one batch size");
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
   const uint16_t *w = weights(x, &s->buffers[2], nw);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
@@ -488,6 +502,8 @@ static int deconv(X *x, const BlobStage *s) {
            oc = dm(&y, 2), n = dm(&a, 3);
   bool depth = s->type == BLOB_STAGE_DEPTH_DECONV;
   if (depth && ic != oc) return fail(x, "depthwise deconvolution with different channel counts");
+  if (a.nd < 3 || y.nd < 3 || a.nd > 4 || y.nd > 4 || dm(&y, 3) != n)
+    return fail(x, "deconvolution input and output must be CHW/NCHW with one batch size");
   size_t K = (size_t)kx * ky, nw = depth ? K * oc : K * ic * oc;
   const uint16_t *w = weights(x, &s->buffers[2], nw);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
@@ -531,7 +547,9 @@ static int fc(X *x, const BlobStage *s) {
   if (s->num_buffers < 3 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t ic = a.d[0], oc = y.d[0], rows = (uint32_t)(count(&y) / oc);
-  if (count(&a) != (uint64_t)ic * rows) return fail(x, "FC input and output rows differ");
+  for (uint32_t i = 1; i < a.nd || i < y.nd; i++) /* [C, rows] (NC), more dims of size 1 allowed */
+    if (dm(&a, i) != (i == 1 ? rows : 1) || dm(&y, i) != (i == 1 ? rows : 1))
+      return fail(x, "FC input and output must be NC with the same rows");
   const uint16_t *w = weights(x, &s->buffers[2], (size_t)ic * oc);
   if (!w) return fail(x, "weights are not an FP16 constant of the expected size");
   if (bx__spend(x, (uint64_t)rows * oc * ic) < 0) return -1;
@@ -558,6 +576,8 @@ static int pool(X *x, const BlobStage *s) {
   int32_t px = (int32_t)u32_at(s->params + 16), py = (int32_t)u32_at(s->params + 20);
   bool exclude = u32_at(s->params + 24) != 0, avg = s->type == BLOB_STAGE_AVG_POOL;
   if (!kx || !ky || !sx || !sy) return fail(x, "bad pooling parameters");
+  if (a.nd < 2 || !same_dims(&a, &y, 2))
+    return fail(x, "pooling input and output differ beyond W and H");
   if (bx__spend(x, count(&y) * kx * ky) < 0) return -1;
   uint32_t iw = dm(&a, 0), ih = dm(&a, 1);
   uint32_t idx[BLOB_MAX_DIMS] = {0};
@@ -596,7 +616,8 @@ static int softmax(X *x, const BlobStage *s) {
       view(x, &s->buffers[1], &y) < 0)
     return -1;
   uint32_t ax = u32_at(s->params);
-  if (ax >= a.nd || a.nd != y.nd) return fail(x, "softmax axis out of range");
+  if (ax >= a.nd || !same_dims(&a, &y, 0))
+    return fail(x, "softmax axis out of range or input and output dims differ");
   uint32_t outer[BLOB_MAX_DIMS];
   memcpy(outer, a.d, sizeof outer);
   outer[ax] = 1;
@@ -674,6 +695,8 @@ static int resample(X *x, const BlobStage *s) {
   V a, y;
   if (s->num_buffers < 2 || view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0)
     return -1;
+  if (a.nd < 2 || !same_dims(&a, &y, 2))
+    return fail(x, "resize input and output differ beyond W and H");
   bool linear = s->type == BLOB_STAGE_INTERP;
   uint32_t ctm = linear ? (s->params_len >= 12 ? u32_at(s->params + 8) : 2)
                         : (s->params_len >= 16 ? u32_at(s->params + 12) : 0);
@@ -741,6 +764,7 @@ static int pad(X *x, const BlobStage *s) {
   if (s->num_buffers < 2 || s->params_len < 40 || view(x, &s->buffers[0], &a) < 0 ||
       view(x, &s->buffers[1], &y) < 0)
     return -1;
+  if (a.nd != y.nd) return fail(x, "pad input and output ranks differ");
   uint32_t begin[4];
   for (int i = 0; i < 4; i++) begin[i] = u32_at(s->params + 8 * i);
   float value = f32_at(s->params + 32);
