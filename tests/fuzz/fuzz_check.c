@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ASSERT(err.code != ERR_OK && err.msg[0]);
     ASSERT(err.code != ERR_INTERNAL);
   } else {
-    ASSERT(res.n_supported + res.n_converted + res.n_unsupported + res.n_blocked == res.n_nodes_live);
+    ASSERT(res.n_supported + res.n_converted + res.n_unsupported + res.n_blocked ==
+           res.n_nodes_live);
     for (int i = 0; i < res.n_issues; i++) ASSERT(res.issues[i].node && res.issues[i].reason);
   }
   compile_result_free(&res);
