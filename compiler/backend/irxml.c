@@ -703,19 +703,26 @@ static int emit_clip(W *w, const IrNode *n) {
   return 0;
 }
 
-static int emit_hard_sigmoid(W *w, const IrNode *n) {
+/* A layer of `type` taking x and the activation's alpha and beta as scalar inputs named after
+ * the node (HardSigmoid-1: alpha, beta; Selu-1: alpha, lambda = ONNX's gamma). */
+static int emit_act_scalars(W *w, const IrNode *n, const char *type, const char *a_name,
+                            const char *b_name) {
   DType dt = T(w, n->inputs[0])->dtype;
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   const IrActParams *p = ir_act_params(w->g, n);
-  Val a = const_num(w, sub(w, n, "alpha"), dt, p->alpha, 0);
-  Val b = const_num(w, sub(w, n, "beta"), dt, p->beta, 0);
-  int li = layer_new(w, n->name, "HardSigmoid", "opset1");
+  Val a = const_num(w, sub(w, n, a_name), dt, p->alpha, 0);
+  Val b = const_num(w, sub(w, n, b_name), dt, p->beta, 0);
+  int li = layer_new(w, n->name, type, "opset1");
   layer_in(w, li, xv);
   layer_in(w, li, a);
   layer_in(w, li, b);
   out_t(w, li, n->outputs[0]);
   return 0;
+}
+
+static int emit_hard_sigmoid(W *w, const IrNode *n) {
+  return emit_act_scalars(w, n, "HardSigmoid", "alpha", "beta");
 }
 
 /* Reciprocal as mo writes it: Power(x, -1). */
@@ -728,20 +735,8 @@ static int emit_reciprocal(W *w, const IrNode *n) {
   return 0;
 }
 
-/* Selu-1: alpha and lambda (ONNX's gamma) as scalar inputs. */
 static int emit_selu(W *w, const IrNode *n) {
-  DType dt = T(w, n->inputs[0])->dtype;
-  Val xv;
-  if (input(w, n, 0, &xv) < 0) return -1;
-  const IrActParams *p = ir_act_params(w->g, n);
-  Val a = const_num(w, sub(w, n, "alpha"), dt, p->alpha, 0);
-  Val l = const_num(w, sub(w, n, "lambda"), dt, p->beta, 0);
-  int li = layer_new(w, n->name, "Selu", "opset1");
-  layer_in(w, li, xv);
-  layer_in(w, li, a);
-  layer_in(w, li, l);
-  out_t(w, li, n->outputs[0]);
-  return 0;
+  return emit_act_scalars(w, n, "Selu", "alpha", "lambda");
 }
 
 /* Round-5, mode half_to_even (ONNX rounds half to even). */
