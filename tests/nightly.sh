@@ -62,12 +62,22 @@ check "xz and zstd archives verify" '"$BLOBC" archive verify "$T/a.tar.xz" >/dev
 
 # a zoo of 24 models for the interrupt and kill tests
 { echo "version: 1"; echo "models:"; i=0; while [ $i -lt 24 ]; do echo "  - {name: m$i, source: mobilenet_v2.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/big.yaml"
-# interrupt: a zoo heavy enough (16 ResNet-18, ~0.5 s each even optimised) to be mid-run at 1 s
+# interrupt: a zoo of 96 ResNet-18 (about 0.1-0.25 s each on one core, so 5-12 s in all). A fixed
+# sleep before the signal is a guess about the machine's speed (CI once finished the zoo inside
+# it); instead the signal is sent once the first blob is written, so the run is known to be mid-way.
 cp "$ZOO/resnet18.onnx" "$T/"
-{ echo "version: 1"; echo "models:"; i=0; while [ $i -lt 16 ]; do echo "  - {name: r$i, source: resnet18.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/heavy.yaml"
+{ echo "version: 1"; echo "models:"; i=0; while [ $i -lt 96 ]; do echo "  - {name: r$i, source: resnet18.onnx, shaves: $((i % 16 + 1))}"; i=$((i + 1)); done; } > "$T/heavy.yaml"
+# wait_first_blob DIR PID: until a blob exists under DIR (or PID is gone, or 30 s pass)
+wait_first_blob() {
+  n=0
+  while [ $n -lt 1500 ] && kill -0 "$2" 2>/dev/null && [ -z "$(find "$1" -name "*.blob" 2>/dev/null | head -1)" ]; do
+    sleep 0.02
+    n=$((n + 1))
+  done
+}
 "$BLOBC" build "$T/heavy.yaml" -o "$T/int" -j 2 -q --force >/dev/null 2>"$T/int.err" &
 pid=$!
-sleep 1
+wait_first_blob "$T/int" $pid
 kill -INT $pid
 wait $pid
 rc=$?
@@ -80,15 +90,15 @@ sk_html=$(grep -o 'data-m="[0-9]*" data-status="skipped"' "$T/int/report.html" |
 check "an interrupt is reported as interrupted, skipped counts equal in console ($sk_cons), JSON ($sk_json), HTML ($sk_html)" \
   '[ -n "$sk_cons" ] && [ "$sk_cons" = "$sk_json" ] && [ "$sk_html" = "$sk_json" ] && grep -q "\"stopped\": true" "$T/int/report.json"'
 check "the HTML has a skipped filter" 'grep -q "data-status=\"skipped\" aria-pressed" "$T/int/report.html"'
-# a second Ctrl-C while the running models finish: tried until it lands mid-model (3 tries)
+# a second Ctrl-C while the running models finish: tried until it lands mid-model (5 tries)
 second=no
-for try in 1 2 3; do
+for try in 1 2 3 4 5; do
   rm -rf "$T/int2"
   "$BLOBC" build "$T/heavy.yaml" -o "$T/int2" -j 2 -q --force >/dev/null 2>&1 &
   pid=$!
-  sleep 1
+  wait_first_blob "$T/int2" $pid
   kill -INT $pid
-  sleep 0.02
+  sleep 0.01
   t0=$(date +%s)
   if kill -INT $pid 2>/dev/null; then second=yes; fi
   wait $pid
