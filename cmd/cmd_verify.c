@@ -23,6 +23,7 @@
  */
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -34,7 +35,10 @@
 #include "compiler/ref/blob_run.h"
 #include "compiler/ref/ref.h"
 #include "compiler/ref/tensor_io.h"
+#include "pipeline/build.h"
+#include "pipeline/manifest.h"
 #include "pipeline/options.h"
+#include "pipeline/verify.h"
 
 int cmd_verify(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -78,13 +82,6 @@ static int sub_tests(char ***out, int *n, const char *dir) {
   closedir(d);
   if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_str);
   return 0;
-}
-
-static const char *status_name(RefStatus s) {
-  return s == REF_PASS          ? "PASS"
-         : s == REF_FAIL        ? "FAIL"
-         : s == REF_UNSUPPORTED ? "UNSUPPORTED"
-                                : "UNINFORMATIVE";
 }
 
 /* Verifies one folder (or a folder of test folders), appending cases. */
@@ -132,7 +129,7 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
   for (int i = 0; i < n; i++) {
     json_t *t = json_object();
     json_object_set_new(t, "name", json_string(cases[i].name));
-    json_object_set_new(t, "status", json_string(status_name(cases[i].status)));
+    json_object_set_new(t, "status", json_string(ref_status_name(cases[i].status)));
     json_object_set_new(t, "max_abs_err",
                         cases[i].max_abs_err < 0 ? json_null() : json_real(cases[i].max_abs_err));
     json_object_set_new(t, "max_rel_err",
@@ -155,6 +152,103 @@ static void print_json(const RefCase *cases, int n, const char *via, const int *
   json_decref(root);
 }
 
+/* "0.00123" of v, "-" for NaN/inf */
+static const char *fig(char *buf, size_t size, double v) {
+  if (!isfinite(v))
+    snprintf(buf, size, "-");
+  else
+    snprintf(buf, size, "%.3g", v);
+  return buf;
+}
+
+/* " top-1 3/3 top-5 3/3" (empty when not ranked) */
+static const char *ranks(char *buf, size_t size, int t1, int n1, int t5, int n5) {
+  buf[0] = 0;
+  if (n1) snprintf(buf, size, ", top-1 %d/%d", t1, n1);
+  if (n5) snprintf(buf + strlen(buf), size - strlen(buf), ", top-5 %d/%d", t5, n5);
+  return buf;
+}
+
+/* `blobc verify --blob B --model M [--frames DIR | --random N] [preprocessing]`: exit 0 unless
+ * the blob does not compute the model (1) or the check cannot run (2). */
+static int verify_blob(const OptArgs *args, bool json) {
+  const char *blob = opt_str(&args->run, OPT_BLOB), *model = opt_str(&args->run, OPT_MODEL);
+  if (!model && args->n_pos == 1) model = args->pos[0];
+  if (!model || args->n_pos > 1 || (args->n_pos == 1 && strcmp(model, args->pos[0]))) {
+    fprintf(stderr, "blobc verify: --blob needs its source model (blobc verify --blob B.blob "
+                    "--model M.onnx [--frames DIR | --random N] [--mean_values ...])\n");
+    return 2;
+  }
+  Err err = {0};
+  Manifest *m = NULL;
+  BuildJob *jobs = NULL;
+  int n = 0, rc = 2, n_frames = 0;
+  RefTensor *frames = NULL;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  Arena *a = arena_new();
+  const char *frames_dir = opt_str(&args->run, OPT_FRAMES);
+  BvFrames fr = {.n_random =
+                     opt_isset(&args->run, OPT_RANDOM) ? (int)opt_int(&args->run, OPT_RANDOM) : 3};
+  BlobVerify v = {0};
+  if (!io_exists(model)) {
+    err_where(&err, model, 0, NULL, NULL);
+    err_set(&err, ERR_IO, "cannot read the model: no such file");
+    goto done;
+  }
+  if (manifest_from_args(&m, model, "verify", args, &err) < 0 ||
+      build_jobs_from_manifest(&jobs, &n, m, a, &err) < 0)
+    goto done;
+  if (frames_dir && blob_verify_load_frames(&frames, &n_frames, frames_dir, &err) < 0) goto done;
+  fr.frames = frames, fr.n_frames = n_frames;
+  if (io_read_file(&data, &len, blob, (size_t)1 << 32, &err) < 0) {
+    err_where(&err, blob, 0, NULL, NULL);
+    goto done;
+  }
+  if (blob_verify(&v, data, len, model, &jobs[0].opt, &fr, &err) < 0) {
+    if (err.code == ERR_PARSE && !strcmp(err.file, "blob"))
+      snprintf(err.file, sizeof err.file, "%s", blob);
+    goto done;
+  }
+  const char *source = frames_dir ? frames_dir : "pseudo-random";
+  if (json) {
+    json_t *o = verify_json(&v, source);
+    json_object_set_new(o, "blob", json_string(blob));
+    json_object_set_new(o, "model", json_string(model));
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    if (s) puts(s);
+    free(s);
+    json_decref(o);
+  } else {
+    char r1[32], r2[32], r3[32], r4[32], rk[64];
+    printf("%s %s: %d %s frame%s, error %s of the output's scale, %s/%s FP16 roundings%s\n",
+           ref_status_name(v.status), blob, v.n_frames, source, v.n_frames == 1 ? "" : "s",
+           fig(r1, sizeof r1, v.rel), fig(r2, sizeof r2, v.roundings), fig(r3, sizeof r3, v.tol),
+           ranks(rk, sizeof rk, v.top1, v.n_top1, v.top5, v.n_top5));
+    for (int j = 0; j < v.n_outputs; j++) {
+      const BvOutput *o = &v.outputs[j];
+      printf("  %s %s: error %s (RMS %s) of its scale, %s/%s FP16 roundings%s\n",
+             ref_status_name(o->status), o->name, fig(r1, sizeof r1, o->rel),
+             fig(r2, sizeof r2, o->rms_rel), fig(r3, sizeof r3, o->roundings),
+             fig(r4, sizeof r4, o->tol),
+             ranks(rk, sizeof rk, o->top1, o->n_top1, o->top5, o->n_top5));
+    }
+    if (v.msg[0]) fprintf(stderr, "blobc verify: %s: %s\n", blob, v.msg);
+  }
+  fflush(stdout);
+  rc = v.status == REF_FAIL ? 1 : 0;
+done:
+  if (rc == 2) print_err(&err);
+  blob_verify_free(&v);
+  for (int i = 0; i < n_frames; i++) ref_tensor_free(&frames[i]);
+  free(frames);
+  free(data);
+  build_jobs_free(jobs, n);
+  manifest_free(m);
+  arena_free(a);
+  return rc;
+}
+
 int cmd_verify(int argc, char **argv) {
   Arena *pa = arena_new();
   OptArgs args;
@@ -175,6 +269,12 @@ int cmd_verify(int argc, char **argv) {
   }
   const char *via = opt_isset(&args.run, OPT_VIA) ? opt_str(&args.run, OPT_VIA) : "graph";
   bool json = opt_isset(&args.run, OPT_JSON) && opt_int(&args.run, OPT_JSON);
+  if (opt_isset(&args.run, OPT_BLOB)) {
+    int rc = verify_blob(&args, json);
+    opt_args_free(&args);
+    arena_free(pa);
+    return rc;
+  }
   if (!args.n_pos) {
     fprintf(stderr, "blobc verify: no test folder given (usage: blobc verify DIR... [--via "
                     "graph|graph-fp16|blob] [--json])\n");
@@ -193,7 +293,7 @@ int cmd_verify(int argc, char **argv) {
   } else {
     for (int i = 0; i < n; i++) {
       char r[32], u[32], t[32];
-      printf("%s %s %s %s/%s\n", status_name(cases[i].status), cases[i].name,
+      printf("%s %s %s %s/%s\n", ref_status_name(cases[i].status), cases[i].name,
              num(r, sizeof r, cases[i].max_rel_err), num(u, sizeof u, cases[i].roundings),
              num(t, sizeof t, cases[i].roundings < 0 ? -1 : cases[i].tol));
       if (cases[i].status != REF_PASS)

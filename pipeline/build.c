@@ -17,6 +17,7 @@
 #include "nnarchive.h"
 #include "pool.h"
 #include "record.h"
+#include "verify.h"
 
 const char *job_status_name(JobStatus s) {
   switch (s) {
@@ -366,6 +367,27 @@ static int write_outputs(BuildJob *j, const BuildOptions *bo) {
   return rc;
 }
 
+/* build --verify of a model the cache had: its blob read back from disk, checked, and the figures
+ * kept in the cache entry so that the next unchanged run reports them without running again. */
+static void verify_cached(BuildJob *j, const BuildOptions *bo) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", bo->out_dir, j->blob_path);
+  uint8_t *data = NULL;
+  size_t len = 0;
+  Err err = {0};
+  if (io_read_file(&data, &len, path, (size_t)1 << 32, &err) < 0) {
+    json_decref(j->verify_record);
+    j->verify_record =
+        verify_error_json(&err, bo->verify_frames_dir ? bo->verify_frames_dir : "pseudo-random");
+    return;
+  }
+  verify_job(j, bo, data, len);
+  free(data);
+  if (pool_stop_requested()) return;
+  json_object_set(j->cached_record, "verify", j->verify_record);
+  cache_store(j, bo->out_dir, json_deep_copy(j->cached_record));
+}
+
 static void run_one(void *vctx, int i, int worker) {
   (void)worker;
   if (pool_stop_requested()) return;
@@ -390,6 +412,8 @@ static void run_one(void *vctx, int i, int worker) {
                                                              : ctx->default_model_bytes;
   j->opt.stop = pool_stop_flag();
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
+    if (bo->verify && j->blob_path && !verify_record_current(j->cached_record, bo))
+      verify_cached(j, bo);
     j->t_total = io_now() - t0;
     progress(ctx, j);
     return;
@@ -429,6 +453,9 @@ static void run_one(void *vctx, int i, int worker) {
     snprintf(dir, sizeof dir, "%s/%s", bo->out_dir, j->name);
     rmdir(dir); /* fails, harmlessly, when the folder holds files (an earlier run's) */
   }
+  /* the blob is on disk: check it against its source model (build --verify) */
+  if (bo->verify && j->status == JOB_OK && j->blob_path && j->res.blob.len)
+    verify_job(j, bo, j->res.blob.data, j->res.blob.len);
   /* the big buffers are on disk now; keep only the summary */
   buf_free(&j->res.blob);
   buf_free(&j->res.xml);
@@ -458,6 +485,7 @@ void build_jobs_free(BuildJob *jobs, int n) {
   for (int i = 0; i < n; i++) {
     compile_result_free(&jobs[i].res);
     json_decref(jobs[i].cached_record);
+    json_decref(jobs[i].verify_record);
   }
   free(jobs);
 }

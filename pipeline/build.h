@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "compiler/compile.h"
+#include "compiler/ref/ref.h"
 #include "manifest.h"
 #include "probe.h"
 
@@ -48,6 +49,7 @@ typedef struct {
   bool nn_archive;         /* also write <name>.tar.xz, Luxonis' NN Archive */
   const char *nn_archive_path; /* relative to out_dir; NULL when not written */
   const char *blob_file; /* convert -o X.blob: the blob goes exactly there (no folder, no IR) */
+  json_t *verify_record; /* build --verify: the check of the written blob (pipeline/verify.h) */
 } BuildJob;
 
 typedef struct {
@@ -59,10 +61,15 @@ typedef struct {
   bool verbose;          /* also each model's unsupported/converted nodes */
   bool use_cache;        /* skip models whose inputs, options and outputs are unchanged */
   bool activation_stats; /* run each blob on a probe input and report its largest activation */
-  CompileLimits limits;  /* applied to every model (0 fields = defaults). max_model_bytes
+  bool verify;           /* run each written blob against its source model (pipeline/verify.h) */
+  const RefTensor *verify_frames; /* U8 frames (--frames), or NULL: pseudo-random ones */
+  int n_verify_frames;
+  int verify_random;             /* pseudo-random frames when verify_frames is NULL (0: 3) */
+  const char *verify_frames_dir; /* where verify_frames came from, NULL for pseudo-random */
+  CompileLimits limits;          /* applied to every model (0 fields = defaults). max_model_bytes
                                 0 = the manifest's max_model_mb, else job_default_budget(threads);
                                 given, it also caps the manifest's value */
-  FILE *diag;            /* progress and per-model errors; NULL = stderr */
+  FILE *diag;                    /* progress and per-model errors; NULL = stderr */
 } BuildOptions;
 
 const char *job_status_name(JobStatus s);

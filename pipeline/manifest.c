@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#define MAX_INPUTS 256 /* per model; more is surely a mistake */
-#define MAX_SHOWN  64  /* user text quoted in a message is cut to this many bytes */
+#define MAX_INPUTS     256 /* per model; more is surely a mistake */
+#define MAX_SHOWN      64  /* user text quoted in a message is cut to this many bytes */
+#define MAX_PATH_SHOWN 300 /* a path is shown longer: cut at 64 bytes it names no file */
 
 /* ---- keys (generated from pipeline/options.def) ------------------------------------------- */
 
@@ -409,10 +410,10 @@ static int parse_source(Ctx *c, const yaml_node_t *n, ManifestModel *mm) {
     }
     char msg[sizeof c->err->msg];
     if (strcmp(mm->source, s))
-      snprintf(msg, sizeof msg, "source file '%.*s' not found (looked for '%s')", MAX_SHOWN, s,
-               mm->source);
+      snprintf(msg, sizeof msg, "source file '%.*s' not found (looked for '%.*s')", MAX_SHOWN, s,
+               MAX_PATH_SHOWN, mm->source);
     else
-      snprintf(msg, sizeof msg, "source file '%.*s' not found", MAX_SHOWN, s);
+      snprintf(msg, sizeof msg, "source file '%.*s' not found", MAX_PATH_SHOWN, s);
     if (c->mo->defer_missing_source) { /* the model's error: the others still build */
       mm->missing = arena_strdup(c->a, msg);
       return 0;

@@ -149,6 +149,7 @@ static json_t *model_json_fresh(const BuildJob *j) {
     json_object_set_new(fp, "activation_stats_skipped", report_str(j->probe.note));
   }
   json_object_set_new(m, "fp16", fp);
+  if (j->verify_record) json_object_set(m, "verify", j->verify_record);
   json_t *out = json_object();
   if (j->blob_path) {
     json_t *b = json_object();
@@ -188,6 +189,7 @@ json_t *job_record(const BuildJob *j) {
   if (j->cached_record) { /* unchanged since the run that built it: that run's record */
     json_t *m = json_deep_copy(j->cached_record);
     json_object_set_new(m, "cached", json_true());
+    if (j->verify_record) json_object_set(m, "verify", j->verify_record);
     json_t *t = json_object();
     json_object_set_new(t, "total_s", json_real(j->t_total));
     json_object_set_new(m, "timings", t);

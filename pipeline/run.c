@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compiler/compile.h"
+#include "compiler/ref/blob_verify.h"
 #include "pipeline/archive.h"
 #include "pipeline/build.h"
 #include "pipeline/options.h"
@@ -225,8 +226,32 @@ static json_t *merged_records(const BuildJob *jobs, int n, const Manifest *m,
 typedef struct {
   const char *out_dir, *manifest, *baseline;
   bool write_report, json_stdout, reproducible;
+  bool verify; /* build --verify: count the checks, print the failures, fail the run on them */
   const Manifest *m; /* for an --only run's merge, else NULL */
 } Finish;
+
+/* build --verify: one line per blob that failed its check, the counts, and how many failed. */
+static int verify_summary(Run *r, const BuildJob *jobs, int n) {
+  int c[5] = {0}; /* PASS FAIL UNSUPPORTED UNINFORMATIVE ERROR */
+  const char *names[5] = {"PASS", "FAIL", "UNSUPPORTED", "UNINFORMATIVE", "ERROR"};
+  for (int i = 0; i < n; i++) {
+    const json_t *v = jobs[i].verify_record ? jobs[i].verify_record
+                                            : json_object_get(jobs[i].cached_record, "verify");
+    const char *st = json_string_value(json_object_get(v, "status"));
+    if (!st || jobs[i].status != JOB_OK) continue;
+    int k = 0;
+    while (k < 4 && strcmp(st, names[k])) k++;
+    c[k]++;
+    if (k != 0 && r->io->diag)
+      fprintf(r->io->diag, "%s: verify %s: %s\n", jobs[i].name, names[k],
+              json_string_value(json_object_get(v, "message")));
+  }
+  if (r->io->diag)
+    fprintf(r->io->diag,
+            "verify: %d passed, %d failed, %d unsupported, %d uninformative, %d could not run\n",
+            c[0], c[1], c[2], c[3], c[4]);
+  return c[1] + c[4];
+}
 
 static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
   int newly_failing = 0, failed = 0, counts[JOB_STATUS_COUNT] = {0};
@@ -235,6 +260,7 @@ static int finish(Run *r, BuildJob *jobs, int n, const Finish *f) {
     counts[jobs[i].status]++;
     failed += jobs[i].status != JOB_OK;
   }
+  if (f->verify && !interrupted) failed += verify_summary(r, jobs, n);
   if (f->write_report) {
     char path[4096];
     Err err = {0};
@@ -387,6 +413,18 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
     return 2;
   }
   n = select_jobs(jobs, n, only, shard_i, shard_n);
+  /* build --verify: the frames, read once for every model */
+  bool verify = !check && flag(a, OPT_VERIFY);
+  const char *frames_dir = opt_str(&a->run, OPT_FRAMES);
+  RefTensor *frames = NULL;
+  int n_frames = 0;
+  if (verify && frames_dir && blob_verify_load_frames(&frames, &n_frames, frames_dir, &err) < 0) {
+    diag_err(r, &err);
+    build_jobs_free(jobs, n);
+    manifest_free(m);
+    arena_free(ar);
+    return 2;
+  }
   if (n == 0 && r->io->diag)
     fprintf(r->io->diag, "blobc %s: shard %d/%d of %s holds no model\n", r->cmd, shard_i, shard_n,
             manifest);
@@ -399,6 +437,12 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
                      .verbose = flag(a, OPT_VERBOSE),
                      .use_cache = !check && !flag(a, OPT_FORCE),
                      .activation_stats = flag(a, OPT_ACTIVATION_STATS),
+                     .verify = verify,
+                     .verify_frames = frames,
+                     .n_verify_frames = n_frames,
+                     .verify_random =
+                         opt_isset(&a->run, OPT_RANDOM) ? (int)opt_int(&a->run, OPT_RANDOM) : 3,
+                     .verify_frames_dir = frames ? frames_dir : NULL,
                      .diag = r->io->diag};
   warn_unapplied(r, jobs, n);
   build_run(jobs, n, &bo);
@@ -417,8 +461,11 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
               .write_report = !check,
               .json_stdout = check && json,
               .reproducible = archive != NULL,
+              .verify = verify,
               .m = only ? m : NULL};
   rc = finish(r, jobs, n, &f);
+  for (int i = 0; i < n_frames; i++) ref_tensor_free(&frames[i]);
+  free(frames);
   if (archive && !check && (rc == 0 || rc == 1) && write_archive(r, archive, out_dir, jobs, n) < 0)
     rc = 2;
   build_jobs_free(jobs, n);

@@ -767,6 +767,70 @@ static void render_nodes(Buf *b, const json_t *arr, bool unsupported) {
   put(b, "</tbody></table></div>\n");
 }
 
+/* "3/3" of an agreement object, "–" when there is none. */
+static void put_agree(Buf *b, const json_t *a) {
+  if (json_is_object(a))
+    buf_printf(b, "%lld/%lld", gi(a, "agree"), gi(a, "of"));
+  else
+    put(b, "\u2013");
+}
+
+static void put_fig(Buf *b, const json_t *o, const char *k) {
+  json_t *v = json_object_get(o, k);
+  if (json_is_number(v))
+    buf_printf(b, "%.3g", json_number_value(v));
+  else
+    put(b, "\u2013");
+}
+
+/* build --verify: the written blob run against its source model (pipeline/verify.h). */
+static void render_verify(Buf *b, const json_t *m) {
+  const json_t *v = go(m, "verify"), *f = go(v, "frames");
+  if (!v) return;
+  const char *st = gs(v, "status");
+  const char *cls = !strcmp(st, "PASS")    ? "ok"
+                    : !strcmp(st, "FAIL")  ? "unsupported"
+                    : !strcmp(st, "ERROR") ? "error"
+                                           : "other";
+  buf_printf(b, "<h4>Checked against the source model <span class=\"badge %s\">", cls);
+  report_html_text(b, st);
+  buf_printf(b, "</span></h4><p class=\"muted\">%lld frame%s (", gi(f, "count"),
+             gi(f, "count") == 1 ? "" : "s");
+  report_html_text(b, gs(f, "source"));
+  put(b, ") through the blob's stages on the CPU and through the model in FP32 with the "
+         "manifest's preprocessing; error = max |blob − model| / RMS(model output)</p>\n");
+  if (*gs(v, "message")) {
+    put(b, "<div class=\"note\">");
+    report_html_text(b, gs(v, "message"));
+    put(b, "</div>\n");
+  }
+  const json_t *outs = json_object_get(v, "outputs");
+  if (!json_array_size(outs)) return;
+  put(b, "<table class=\"io\"><thead><tr><th>output</th><th>status</th><th>max error / scale</th>"
+         "<th>RMS error / scale</th><th>FP16 roundings / tolerance</th><th>top-1</th>"
+         "<th>top-5</th></tr></thead><tbody>\n");
+  for (size_t i = 0; i < json_array_size(outs); i++) {
+    const json_t *o = json_array_get(outs, i);
+    put(b, "<tr>");
+    elem(b, "td", "mono", gs(o, "name"));
+    elem(b, "td", NULL, gs(o, "status"));
+    put(b, "<td>");
+    put_fig(b, o, "rel_err");
+    put(b, "</td><td>");
+    put_fig(b, o, "rms_rel_err");
+    put(b, "</td><td>");
+    put_fig(b, o, "fp16_roundings");
+    put(b, " / ");
+    put_fig(b, o, "tolerance");
+    put(b, "</td><td>");
+    put_agree(b, json_object_get(o, "top1"));
+    put(b, "</td><td>");
+    put_agree(b, json_object_get(o, "top5"));
+    put(b, "</td></tr>\n");
+  }
+  put(b, "</tbody></table>\n");
+}
+
 static void render_model(Buf *b, const json_t *m, size_t i) {
   const char *st = gs(m, "status");
   const json_t *t = go(m, "timings");
@@ -780,6 +844,7 @@ static void render_model(Buf *b, const json_t *m, size_t i) {
   render_io(b, ga(m, "inputs"), true);
   render_io(b, ga(m, "outputs"), false);
   render_written(b, m);
+  render_verify(b, m);
   render_nce(b, m);
   if (t) { // run-dependent: kept in its own element so diffs can ignore it
     buf_printf(b,

@@ -51,6 +51,12 @@ static SuiteCounts suite_counts(const json_t *models) {
     else if (strcmp(st, "skipped") == 0 || strcmp(st, "pending") == 0)
       c.skipped++;
     c.time += json_number_value(json_object_get(json_object_get(m, "timings"), "total_s"));
+    const char *vs = gs(json_object_get(m, "verify"), "status");
+    if (!*vs) continue; /* build --verify: a second testcase, "verify" */
+    c.tests++;
+    c.failures += strcmp(vs, "FAIL") == 0;
+    c.errors += strcmp(vs, "ERROR") == 0;
+    c.skipped += strcmp(vs, "UNSUPPORTED") == 0 || strcmp(vs, "UNINFORMATIVE") == 0;
   }
   return c;
 }
@@ -124,6 +130,34 @@ static int write_testcase(xmlTextWriterPtr w, Buf *tmp, const json_t *m) {
   rc |= attr(w, tmp, "file", gs(m, "source"));
   rc |= attr(w, tmp, "time", tm);
   rc |= write_verdict(w, tmp, m);
+  rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+  const json_t *v = json_object_get(m, "verify");
+  const char *vs = gs(v, "status");
+  if (!*vs) return rc;
+  /* build --verify: the written blob against its source model */
+  rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ? -1 : 0;
+  rc |= attr(w, tmp, "classname", cls);
+  rc |= attr(w, tmp, "name", "verify");
+  rc |= attr(w, tmp, "file", gs(m, "source"));
+  const char *child = !strcmp(vs, "FAIL")    ? "failure"
+                      : !strcmp(vs, "ERROR") ? "error"
+                      : strcmp(vs, "PASS")   ? "skipped"
+                                             : NULL;
+  if (child) {
+    rc |= xmlTextWriterStartElement(w, BAD_CAST child) < 0 ? -1 : 0;
+    rc |= attr(w, tmp, "message", gs(v, "message"));
+    rc |= attr(w, tmp, "type", vs);
+    rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+  } else {
+    char out[256];
+    double rel = json_number_value(json_object_get(v, "rel_err"));
+    snprintf(out, sizeof out, "max error %.3g of the output's scale, %.3g/%.3g FP16 roundings", rel,
+             json_number_value(json_object_get(v, "fp16_roundings")),
+             json_number_value(json_object_get(v, "tolerance")));
+    rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0 ? -1 : 0;
+    rc |= xmlTextWriterWriteString(w, xml_safe(tmp, out)) < 0 ? -1 : 0;
+    rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+  }
   rc |= xmlTextWriterEndElement(w) < 0 ? -1 : 0;
   return rc;
 }

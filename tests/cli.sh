@@ -186,5 +186,39 @@ expect "--data_type FP32: one warning line, FP16 blob" 0 "^model 'tiny_relu': wa
 n_warn=$("$BLOBC" convert "$ZOO/tiny_relu.onnx" --data_type FP32 -o "$T/fp32b" 2>&1 | grep -c "FP32")
 if [ "$n_warn" -eq 1 ] && ! "$BLOBC" inspect "$T"/fp32b/*/*.blob | grep -q "FP32 "; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL --data_type FP32: $n_warn warning lines, or FP32 buffers in the blob"; fi
 
+# build --verify: every blob of the demo zoo run against its source model, the figures in the
+# three reports; a second run takes them from the cache
+sed "s|\.\./build/demo-zoo|$ZOO|" manifests/demo.yaml > "$T/demo.yaml"
+expect "build --verify checks every written blob" 1 "verify: 8 passed, 0 failed, 0 unsupported, 0 uninformative, 0 could not run" \
+  "$BLOBC" build "$T/demo.yaml" -o "$T/ver" -q --verify --random 2
+n_pass=$(grep -c '"status": "PASS"' "$T/ver/report.json")
+check_v() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+check_v "report.json has a verify record per blob ($n_pass)" '[ "$n_pass" -ge 8 ] && grep -q "\"top1\": {" "$T/ver/report.json" && grep -q "\"source\": \"pseudo-random\"" "$T/ver/report.json"'
+check_v "junit.xml has a verify testcase per blob" '[ "$(grep -c "name=\"verify\"" "$T/ver/junit.xml")" -eq 8 ]'
+check_v "report.html shows the check" 'grep -q "Checked against the source model" "$T/ver/report.html"'
+expect "a cached model keeps its check" 1 "verify: 8 passed, 0 failed" "$BLOBC" build "$T/demo.yaml" -o "$T/ver" -q --verify --random 2
+check_v "the cached run reports the same figures" '[ "$(grep -c "\"cached\": true" "$T/ver/report.json")" -ge 8 ] && [ "$(grep -c "name=\"verify\"" "$T/ver/junit.xml")" -eq 8 ]'
+MB=$(ls "$T/ver/mobilenet_v2/"*.blob)
+PP="--mean_values [123.675,116.28,103.53] --scale_values [58.395,57.12,57.375]"
+# shellcheck disable=SC2086
+expect "verify --blob passes with the manifest's preprocessing" 0 "^PASS .*mobilenet_v2_openvino_2022.1_8shave.blob: 2 pseudo-random frames, .* top-1 2/2, top-5 2/2" \
+  "$BLOBC" verify --blob "$MB" --model "$ZOO/mobilenet_v2.onnx" $PP --reverse_input_channels --random 2
+# shellcheck disable=SC2086
+expect "verify --blob catches a missing channel reversal" 1 "output 'output', frame 0: element [0-9]+ is .* FP16 roundings of the output's scale" \
+  "$BLOBC" verify --blob "$MB" --model "$ZOO/mobilenet_v2.onnx" $PP --random 2
+expect "verify --blob catches mean and scale swapped" 1 "^FAIL " \
+  "$BLOBC" verify --blob "$MB" --model "$ZOO/mobilenet_v2.onnx" --mean_values "[58.395,57.12,57.375]" --scale_values "[123.675,116.28,103.53]" --reverse_input_channels --random 1
+mkdir -p "$T/frames"
+printf 'P6\n40 30\n255\n' > "$T/frames/a.ppm"
+head -c 3600 /dev/urandom >> "$T/frames/a.ppm"
+expect "verify --blob --frames resizes the frames to the input" 0 "^PASS .*: 1 $T/frames frame," \
+  "$BLOBC" verify --blob "$T/ver/tiny_relu/tiny_relu_openvino_2022.1_4shave.blob" --model "$ZOO/tiny_relu.onnx" --frames "$T/frames"
+head -c 2000 "$MB" > "$T/cut.blob"
+expect "verify --blob of a truncated blob: one line, exit 2" 2 "^blobc: $T/cut.blob: offset [0-9]+: " \
+  "$BLOBC" verify --blob "$T/cut.blob" --model "$ZOO/mobilenet_v2.onnx"
+expect "verify --blob against another model: exit 2" 2 "the blob has|is not an input of the blob|rank" \
+  "$BLOBC" verify --blob "$MB" --model "$ZOO/int64_input.onnx"
+expect "verify --blob without its model" 2 "--blob needs its source model" "$BLOBC" verify --blob "$MB"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -118,6 +118,9 @@ typedef enum {
   REF_UNINFORMATIVE, /* passed, but so would a wrong answer: the test data proves nothing */
 } RefStatus;
 
+/* "PASS", "FAIL", "UNSUPPORTED", "UNINFORMATIVE". */
+const char *ref_status_name(RefStatus s);
+
 /* One test_data_set_N of one folder. Errors follow compiler/ref/compare.h (the rule, the
  * tolerances and the UNINFORMATIVE criteria are documented there and in the README). */
 typedef struct {

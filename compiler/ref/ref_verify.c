@@ -23,6 +23,13 @@
 #include "compare.h"
 #include "tensor_io.h"
 
+const char *ref_status_name(RefStatus s) {
+  return s == REF_PASS          ? "PASS"
+         : s == REF_FAIL        ? "FAIL"
+         : s == REF_UNSUPPORTED ? "UNSUPPORTED"
+                                : "UNINFORMATIVE";
+}
+
 /* Sets the case's status and message (printf-style). */
 static void set_case(RefCase *c, RefStatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
