@@ -420,9 +420,11 @@ static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
       int kk = ref_numel(&exp[k]) > 5 ? 5 : 1;
       top_k(&a, kk, ta);
       top_k(&exp[k], kk, te);
+      bool nan = false; /* a NaN ranks nowhere: such a frame agrees on nothing */
+      for (int64_t q = 0; q < ref_numel(&a); q++) nan |= isnan(a.f[q]);
       o->n_top1++;
-      o->top1 += ta[0] == te[0];
-      if (kk == 5) o->n_top5++, o->top5 += same_set(ta, te, 5);
+      o->top1 += !nan && ta[0] == te[0];
+      if (kk == 5) o->n_top5++, o->top5 += !nan && same_set(ta, te, 5);
     }
     /* does the model's output depend on the frame? */
     if (f == 0) {
@@ -536,10 +538,15 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
              (unsigned long long)v->n_overflow, v->overflow_frame);
   }
   /* the summary: the worst output, the rankings, informative or not */
-  bool informative = false;
+  bool informative = false, no_boxes = false;
   double worst = -1;
   for (int j = 0; j < v->n_outputs; j++) {
-    const BvOutput *o = &v->outputs[j];
+    BvOutput *o = &v->outputs[j];
+    int k = model_output(g, o->name, j, v->n_outputs);
+    if (k >= 0 && is_detections(g, k, &first[k]) && o->n_det == 0) {
+      o->varies = false; /* no box above the cut in any frame: nothing was compared */
+      no_boxes = true;
+    }
     informative |= o->varies;
     if (o->roundings / o->tol > worst) {
       worst = o->roundings / o->tol;
@@ -547,7 +554,11 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
     }
     v->n_top1 += o->n_top1, v->top1 += o->top1, v->n_top5 += o->n_top5, v->top5 += o->top5;
   }
-  if (v->status == REF_PASS && !informative)
+  if (v->status == REF_PASS && !informative && no_boxes)
+    set_msg(v, REF_UNINFORMATIVE,
+            "the model detects nothing above its confidence cut in these frames, so no box was "
+            "compared: give pictures of what it detects (--frames DIR)");
+  else if (v->status == REF_PASS && !informative)
     set_msg(v, REF_UNINFORMATIVE,
             "the model's output%s the same for every frame (or a constant would pass): the check "
             "proves nothing",
