@@ -1654,7 +1654,9 @@ typedef struct {
   Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false) \
   Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false) \
   Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
-  Y(PROPOSAL, emit_proposal, NULL, NULL, false)
+  Y(PROPOSAL, emit_proposal, NULL, NULL, false) \
+  Y(QUANTIZE_LINEAR, NULL, NULL, NULL, false) \
+  Y(DEQUANTIZE_LINEAR, NULL, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 
