@@ -186,6 +186,7 @@ done
 expect "Q/DQ node tests through the blob: unsupported, not failed" 0 "^0 passed, 0 failed, 4 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via blob
 expect "QuantizeLinear on run-time values: FakeQuantize named" 1 "unsupported: QuantizeLinear on run-time values: mo writes FakeQuantize, which MYRIAD does not run" "$BLOBC" check "$QDQ/test_quantizelinear/model.onnx"
 expect "Q -> DQ on constant weights: converted, the rewrite named" 0 "converted: QuantizeLinear -> DequantizeLinear on a constant folded into FP16 weights" "$BLOBC" check "$QDQ/gen_qdq_conv_per_channel_int8/model.onnx"
+expect "DQ of a uint8 graph input: unsupported, naming the input" 1 "unsupported: DequantizeLinear of the u8 graph input 'x'" "$BLOBC" check "$QDQ/test_dequantizelinear/model.onnx"
 expect "DQ of int8 weights: converted" 0 "converted: DequantizeLinear of a constant folded into FP16 weights" "$BLOBC" check "$QDQ/gen_dq_conv_int8_weights/model.onnx"
 
 # issue 18 part 4: no silent wrong numbers. Linear Resize by a scale that gives no whole size (the

@@ -594,6 +594,15 @@ static Verdict rule_qdq(Ctx *c) {
                               "MYRIAD does not run (VPU column 'Not Supported'), and MYRIAD has no "
                               "int8 tensors (it computes in FP16)",
                        fix);
+  if (x && x->is_input)
+    return unsupported(
+        c,
+        arena_printf(c->g->arena,
+                     "DequantizeLinear of the %s graph input '%s': blobc writes no stage for it "
+                     "(mo writes Convert + Subtract + Multiply; MYRIAD computes in FP16)",
+                     dtype_name(x->dtype), x->name),
+        "feed the dequantized float values as the input instead (FP16 or U8 with "
+        "--mean_values/--scale_values)");
   return unsupported(c,
                      "DequantizeLinear of int8/uint8 values computed at run time: MYRIAD has no "
                      "int8 tensors (it computes in FP16) and no QuantizeLinear to produce them",
