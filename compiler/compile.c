@@ -128,6 +128,11 @@ static void summarize_verdicts(CompileResult *res, const IrGraph *g) {
     group[i] = -1;
     if (n->dead) {
       res->n_folded++;
+      /* a fold that is a rewrite (QDQ weights into FP16 ones): counted folded, listed converted */
+      if (n->verdict == VERDICT_CONVERTED) {
+        CompIssue *is = issue_of(res, g, n);
+        is->nodes[is->count++] = arena_strdup(a, n->name);
+      }
       continue;
     }
     if (n->verdict == VERDICT_SUPPORTED) res->n_supported++;

@@ -172,6 +172,23 @@ for via in graph graph-fp16 blob; do
   printf '  verify --via %s (issue-18 ops): %s\n' "$via" "$("$BLOBC" verify "$OWN"/onnx-node/test_* "$OWN"/onnx-gen/gen_* --via $via 2>/dev/null | tail -1)"
 done
 
+# issue 18 part 2: QDQ-exported models (tests/data/onnx-qdq: ONNX v1.12.0's Quantize/DequantizeLinear
+# node tests, Apache-2.0, and QDQ conv models whose outputs numpy computed, gen.py). Constant
+# weights through Q -> DQ fold into FP16 weights (converted, the rewrite named); Q/DQ on run-time
+# values have no MYRIAD stage (mo writes FakeQuantize): a precise unsupported verdict
+QDQ="$OWN/onnx-qdq"
+for via in graph graph-fp16 blob; do
+  expect "verify --via $via of the QDQ conv models: all pass" 0 "^3 passed, 0 failed, 0 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/gen_* --via $via
+done
+for via in graph graph-fp16; do
+  expect "verify --via $via of ONNX's Q/DQ node tests: all pass" 0 "^4 passed, 0 failed, 0 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via $via
+done
+expect "Q/DQ node tests through the blob: unsupported, not failed" 0 "^0 passed, 0 failed, 4 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via blob
+expect "QuantizeLinear on run-time values: FakeQuantize named" 1 "unsupported: QuantizeLinear on run-time values: mo writes FakeQuantize, which MYRIAD does not run" "$BLOBC" check "$QDQ/test_quantizelinear/model.onnx"
+expect "Q -> DQ on constant weights: converted, the rewrite named" 0 "converted: QuantizeLinear -> DequantizeLinear on a constant folded into FP16 weights" "$BLOBC" check "$QDQ/gen_qdq_conv_per_channel_int8/model.onnx"
+expect "DQ of a uint8 graph input: unsupported, naming the input" 1 "unsupported: DequantizeLinear of the u8 graph input 'x'" "$BLOBC" check "$QDQ/test_dequantizelinear/model.onnx"
+expect "DQ of int8 weights: converted" 0 "converted: DequantizeLinear of a constant folded into FP16 weights" "$BLOBC" check "$QDQ/gen_dq_conv_int8_weights/model.onnx"
+
 # issue 18 part 4: no silent wrong numbers. Linear Resize by a scale that gives no whole size (the
 # ONNX test expects 2.67 where the size ratio gives 3.5) and tf_crop_and_resize get a verdict;
 # nearest modes MYRIAD maps to its defaults get a warning; --data_type FP32 computes in FP16 and

@@ -158,6 +158,79 @@ static void check_floats(IrGraph *g, int t, int cnt, const double *v) {
   check_floats(g, t, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)), \
                (const double[]){__VA_ARGS__})
 
+/* ---- QuantizeLinear / DequantizeLinear (QDQ weights) ---- */
+
+/* A constant weight through Q -> DQ folds to the float numpy gives: per-axis int8 (opset 13),
+ * round half to even (x / s exactly .5), saturation at -128 / 127. Values computed by hand:
+ *   channel 0 (s 0.5, zp 0):  0.25 -> rint(0.5) 0 -> 0;  0.75 -> rint(1.5) 2 -> 1.0;
+ *                             -0.75 -> -2 -> -1.0;        100 -> 200 saturates 127 -> 63.5
+ *   channel 1 (s 0.25, zp 3): 0.375 -> rint(1.5) 2 + 3 = 5 -> (5 - 3) * 0.25 = 0.5;
+ *                             0.625 -> rint(2.5) 2 + 3 = 5 -> 0.5;  -40 -> -160 + 3 -> -128
+ *                             -> (-128 - 3) * 0.25 = -32.75;  1.1 -> rint(4.4) 4 + 3 = 7 -> 1.0 */
+static void shape__qdq_weights_fold_per_axis_int8(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  const float w[8] = {0.25f, 0.75f, -0.75f, 100.0f, 0.375f, 0.625f, -40.0f, 1.1f};
+  const float s[2] = {0.5f, 0.25f};
+  const int8_t z[2] = {0, 3};
+  int wt = cst(g, "w", DT_F32, 2, I64S(2, 4), w);
+  int st = cst(g, "s", DT_F32, 1, I64S(2), s);
+  int zt = cst(g, "z", DT_I8, 1, I64S(2), z);
+  int q = node(g, IR_OP_QUANTIZE_LINEAR, "q", 1, 3, wt, st, zt);
+  attr_i(g, q, "axis", 0);
+  int dq = node(g, IR_OP_DEQUANTIZE_LINEAR, "dq", 1, 3, out(g, q, 0), st, zt);
+  attr_i(g, dq, "axis", 0);
+  infer_ok(c);
+  CHECK(g, out(g, q, 0), DT_I8, 2, 4);
+  CHECK_INTS(g, out(g, q, 0), 0, 2, -2, 127, 5, 5, -128, 7);
+  CHECK(g, out(g, dq, 0), DT_F32, 2, 4);
+  CHECK_FLOATS(g, out(g, dq, 0), 0, 1.0, -1.0, 63.5, 0.5, 0.5, -32.75, 1.0);
+  assert_true(g->nodes[q].dead && g->nodes[dq].dead);
+  assert_int_equal(g->nodes[q].verdict, VERDICT_FOLDED);
+  assert_int_equal(g->nodes[dq].verdict, VERDICT_CONVERTED); /* the rewrite the report names */
+  assert_non_null(strstr(g->nodes[dq].reason, "QuantizeLinear -> DequantizeLinear on a constant"));
+  ctx_free(c);
+}
+
+/* Opset 10, no zero point: uint8, per tensor; 3 / 2 = 1.5 -> 2, 5 / 2 = 2.5 -> 2 (half to even),
+ * -1 saturates at 0, 600 at 255. A run-time input stays live with the output's type and shape;
+ * a per-axis scale needs opset 13. */
+static void shape__qdq_per_tensor_uint8_and_errors(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  g->opset = 10;
+  const float w[4] = {3, 5, -1, 600};
+  int q = node(g, IR_OP_QUANTIZE_LINEAR, "q", 1, 2, cst(g, "w", DT_F32, 1, I64S(4), w),
+               scalar_f32(g, "s", 2.0f));
+  int x = INPUT(g, "x", DT_U8, 1, 3, 4);
+  int dq = node(g, IR_OP_DEQUANTIZE_LINEAR, "dq", 1, 2, x, scalar_f32(g, "s2", 0.5f));
+  infer_ok(c);
+  CHECK(g, out(g, q, 0), DT_U8, 4);
+  CHECK_INTS(g, out(g, q, 0), 2, 2, 0, 255);
+  check_live(g, dq);
+  CHECK(g, out(g, dq, 0), DT_F32, 1, 3, 4);
+  ctx_free(c);
+
+  c = ctx_new();
+  g = c->g;
+  g->opset = 10;
+  x = INPUT(g, "x", DT_F32, 1, 3, 4);
+  const float s3[3] = {1, 2, 3};
+  node(g, IR_OP_QUANTIZE_LINEAR, "q", 1, 2, x, cst(g, "s", DT_F32, 1, I64S(3), s3));
+  infer_fails(c, "q", "QuantizeLinear: a per-axis scale (1-D, more than one value) needs opset 13");
+  ctx_free(c);
+
+  c = ctx_new();
+  g = c->g;
+  x = INPUT(g, "x", DT_F32, 1, 3, 4);
+  node(g, IR_OP_QUANTIZE_LINEAR, "q", 1, 2, x, cst(g, "s", DT_F32, 1, I64S(3), s3));
+  attr_i(g, 0, "axis", 2);
+  infer_fails(c, "q", "QuantizeLinear: the scale's length differs from the input's size on axis");
+  ctx_free(c);
+}
+
 /* ---- convolution and pooling ---- */
 
 static void shape__conv_pads_strides_dilations(void **state) {
@@ -1325,6 +1398,8 @@ int main(void) {
       cmocka_unit_test(shape__unknown_shapes_propagate_without_errors),
       cmocka_unit_test(shape__unknown_ops_keep_value_info),
       cmocka_unit_test(shape__value_info_fills_unknown_dims),
+      cmocka_unit_test(shape__qdq_weights_fold_per_axis_int8),
+      cmocka_unit_test(shape__qdq_per_tensor_uint8_and_errors),
       FRONTEND_TESTS};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -556,30 +556,38 @@ static int emit_global_pool(W *w, const IrNode *n) {
   return 0;
 }
 
-static int emit_reduce(W *w, const IrNode *n) {
+static int emit_wire(W *w, const IrNode *n);
+
+/* The axes of Reduce node n, non-negative, into axes (all axes when none is given); returns the
+ * count, 0 when noop_with_empty_axes leaves the input as it is, -1 when they are not constant or
+ * out of range (EMIT_UNMAPPED for the caller). */
+static int reduce_axes(const W *w, const IrNode *n, int64_t *axes) {
   const IrTensor *x = T(w, n->inputs[0]);
-  int64_t axes[IR_MAX_DIMS];
   const IrAxesParams *p = ir_axes_params(w->g, n);
   int c = ints_from(w, n, p->axes, 1, axes, IR_MAX_DIMS);
-  if (c < 0) return EMIT_UNMAPPED;
-  Val xv;
-  if (input(w, n, 0, &xv) < 0) return -1;
-  if (c == 0 && p->noop_with_empty_axes) {
-    w->tv[n->outputs[0]] = xv;
-    port_add_name(w, xv, T(w, n->outputs[0])->name);
-    return 0;
-  }
+  if (c < 0) return -1;
+  if (c == 0 && p->noop_with_empty_axes) return 0;
   if (c == 0)
     for (int i = 0; i < x->rank; i++) axes[c++] = i;
   for (int i = 0; i < c; i++)
-    if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return EMIT_UNMAPPED;
+    if ((axes[i] = norm_axis(axes[i], x->rank)) < 0) return -1;
+  return c;
+}
+
+static int emit_reduce(W *w, const IrNode *n) {
+  int64_t axes[IR_MAX_DIMS];
+  int c = reduce_axes(w, n, axes);
+  if (c < 0) return EMIT_UNMAPPED;
+  if (c == 0) return emit_wire(w, n);
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
   const char *type = n->op == IR_OP_REDUCE_MEAN  ? "ReduceMean"
                      : n->op == IR_OP_REDUCE_MAX ? "ReduceMax"
                      : n->op == IR_OP_REDUCE_MIN ? "ReduceMin"
                      : n->op == IR_OP_REDUCE_L1  ? "ReduceL1"
                      : n->op == IR_OP_REDUCE_L2  ? "ReduceL2"
                                                  : "ReduceSum";
-  reduce(w, n, type, xv, axes, c, p->keepdims);
+  reduce(w, n, type, xv, axes, c, ir_axes_params(w->g, n)->keepdims);
   return 0;
 }
 
@@ -1534,6 +1542,157 @@ static int emit_proposal(W *w, const IrNode *n) {
   return 0;
 }
 
+/* ---- ONNX ops OpenVINO's opsets 1-8 lack, written as the standard layers mo writes ---- */
+
+/* One layer of type with input v and no attributes; output: tensor out_tensor when >= 0, else a
+ * port of dtype dt shaped like `like`. Returns the layer's value. */
+static Val unop(W *w, const char *name, const char *type, Val v, int out_tensor, DType dt,
+                const IrTensor *like) {
+  int li = layer_new(w, name, type, "opset1");
+  layer_in(w, li, v);
+  if (out_tensor >= 0) return out_t(w, li, out_tensor);
+  return out_s(w, li, dt, like->rank, like->dims);
+}
+
+/* Softsign (SoftSign is opset9, after 2022.1's opset8): x / (1 + Abs(x)). */
+static int emit_softsign(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val a = unop(w, sub(w, n, "abs"), "Abs", xv, -1, y->dtype, y);
+  Val d = binop(w, sub(w, n, "one_plus_abs"), "Add", a,
+                const_num(w, sub(w, n, "one"), y->dtype, 1.0, 0), -1, y);
+  binop(w, n->name, "Divide", xv, d, n->outputs[0], y);
+  return 0;
+}
+
+/* ThresholdedRelu: x * Convert(Greater(x, alpha)). */
+static int emit_thresholded_relu(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val al = const_num(w, sub(w, n, "alpha"), y->dtype, ir_act_params(w->g, n)->alpha, 0);
+  IrTensor mask = *y;
+  mask.dtype = DT_BOOL;
+  Val g = binop(w, sub(w, n, "greater"), "Greater", xv, al, -1, &mask);
+  int li = layer_new(w, sub(w, n, "mask"), "Convert", "opset1");
+  attr(w, li, "destination_type", dtype_name(y->dtype));
+  layer_in(w, li, g);
+  Val m = out_s(w, li, y->dtype, y->rank, y->dims);
+  binop(w, n->name, "Multiply", xv, m, n->outputs[0], y);
+  return 0;
+}
+
+/* Celu: alpha * Elu(x / alpha) with Elu's alpha 1 (= max(0, x) + min(0, alpha (exp(x/alpha) - 1))). */
+static int emit_celu(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  double al = ir_act_params(w->g, n)->alpha;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val d = binop(w, sub(w, n, "scaled"), "Divide", xv,
+                const_num(w, sub(w, n, "alpha"), y->dtype, al, 0), -1, y);
+  int li = layer_new(w, sub(w, n, "elu"), "Elu", "opset1");
+  attr_flt(w, li, "alpha", 1.0);
+  layer_in(w, li, d);
+  Val e = out_s(w, li, y->dtype, y->rank, y->dims);
+  binop(w, n->name, "Multiply", e, const_num(w, sub(w, n, "alpha_out"), y->dtype, al, 0),
+        n->outputs[0], y);
+  return 0;
+}
+
+/* Shrink: Select(x < -lambd, x + bias, Select(x > lambd, x - bias, 0)). */
+static int emit_shrink(W *w, const IrNode *n) {
+  const IrTensor *y = T(w, n->outputs[0]);
+  const IrActParams *p = ir_act_params(w->g, n); /* alpha: lambd, beta: bias */
+  DType dt = y->dtype;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  IrTensor mask = *y;
+  mask.dtype = DT_BOOL;
+  Val lo = binop(w, sub(w, n, "below"), "Less", xv,
+                 const_num(w, sub(w, n, "minus_lambd"), dt, -(double)p->alpha, 0), -1, &mask);
+  Val hi = binop(w, sub(w, n, "above"), "Greater", xv,
+                 const_num(w, sub(w, n, "lambd"), dt, p->alpha, 0), -1, &mask);
+  Val b = const_num(w, sub(w, n, "bias"), dt, p->beta, 0);
+  Val xp = binop(w, sub(w, n, "plus_bias"), "Add", xv, b, -1, y);
+  Val xm = binop(w, sub(w, n, "minus_bias"), "Subtract", xv, b, -1, y);
+  int li = layer_new(w, sub(w, n, "upper"), "Select", "opset1");
+  attr(w, li, "auto_broadcast", "numpy");
+  layer_in(w, li, hi);
+  layer_in(w, li, xm);
+  layer_in(w, li, const_num(w, sub(w, n, "zero"), dt, 0.0, 0));
+  Val up = out_s(w, li, dt, y->rank, y->dims);
+  li = layer_new(w, n->name, "Select", "opset1");
+  attr(w, li, "auto_broadcast", "numpy");
+  layer_in(w, li, lo);
+  layer_in(w, li, xp);
+  layer_in(w, li, up);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* A Reduce<type> layer over axes of v (output: tensor out_tensor when >= 0, else a port of x's
+ * dtype with the reduced dims of x). */
+static Val reduce_val(W *w, const char *name, const char *type, Val v, const IrTensor *x,
+                      const int64_t *axes, int n_axes, bool keep, int out_tensor) {
+  Val av = const_i64(w, arena_printf(w->a, "%s/axes", name), axes, n_axes, 1);
+  int li = layer_new(w, name, type, "opset1");
+  attr_bool(w, li, "keep_dims", keep);
+  layer_in(w, li, v);
+  layer_in(w, li, av);
+  if (out_tensor >= 0) return out_t(w, li, out_tensor);
+  int64_t d[IR_MAX_DIMS];
+  int r = 0;
+  for (int i = 0; i < x->rank; i++) {
+    bool red = false;
+    for (int k = 0; k < n_axes; k++) red |= axes[k] == i;
+    if (!red || keep) d[r++] = red ? 1 : x->dims[i];
+  }
+  return out_s(w, li, x->dtype, r, d);
+}
+
+/* ReduceSumSquare: ReduceSum(x * x). */
+static int emit_reduce_sum_square(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  int64_t axes[IR_MAX_DIMS];
+  int c = reduce_axes(w, n, axes);
+  if (c < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  bool noop = c == 0;
+  Val sq = binop(w, noop ? n->name : sub(w, n, "square"), "Multiply", xv, xv,
+                 noop ? n->outputs[0] : -1, x);
+  if (!noop)
+    reduce_val(w, n->name, "ReduceSum", sq, x, axes, c, ir_axes_params(w->g, n)->keepdims,
+               n->outputs[0]);
+  return 0;
+}
+
+/* ReduceLogSumExp, max-shifted so that FP16 does not overflow: m + Log(ReduceSum(Exp(x - m)))
+ * with m = ReduceMax(x) (kept dims for the shift; the output's dims for the sum). */
+static int emit_reduce_log_sum_exp(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int64_t axes[IR_MAX_DIMS];
+  int c = reduce_axes(w, n, axes);
+  if (c < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  if (c == 0) { /* noop_with_empty_axes: log(exp(x)) = x */
+    w->tv[n->outputs[0]] = xv;
+    port_add_name(w, xv, y->name);
+    return 0;
+  }
+  bool keep = ir_axes_params(w->g, n)->keepdims;
+  Val m = reduce_val(w, sub(w, n, "max"), "ReduceMax", xv, x, axes, c, true, -1);
+  Val e = unop(w, sub(w, n, "exp"), "Exp", binop(w, sub(w, n, "shifted"), "Subtract", xv, m, -1, x),
+               -1, x->dtype, x);
+  Val s = reduce_val(w, sub(w, n, "sum"), "ReduceSum", e, x, axes, c, keep, -1);
+  Val l = unop(w, sub(w, n, "log"), "Log", s, -1, y->dtype, y);
+  if (!keep) m = reshape_val(w, sub(w, n, "max_reshaped"), m, y->rank, y->dims);
+  binop(w, n->name, "Add", l, m, n->outputs[0], y);
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1620,10 +1779,10 @@ typedef struct {
   Y(MEAN, emit_mean, NULL, NULL, false) \
   Y(RECIPROCAL, emit_reciprocal, NULL, NULL, false) \
   Y(SELU, emit_selu, NULL, NULL, false) \
-  Y(SOFTSIGN, NULL, NULL, NULL, false) \
-  Y(THRESHOLDED_RELU, NULL, NULL, NULL, false) \
-  Y(CELU, NULL, NULL, NULL, false) \
-  Y(SHRINK, NULL, NULL, NULL, false) \
+  Y(SOFTSIGN, emit_softsign, NULL, NULL, false) \
+  Y(THRESHOLDED_RELU, emit_thresholded_relu, NULL, NULL, false) \
+  Y(CELU, emit_celu, NULL, NULL, false) \
+  Y(SHRINK, emit_shrink, NULL, NULL, false) \
   Y(ERF, NULL, "Erf", "opset1", false) \
   Y(SOFTPLUS, NULL, "SoftPlus", "opset4", false) \
   Y(SIGN, NULL, "Sign", "opset1", false) \
@@ -1633,8 +1792,8 @@ typedef struct {
   Y(REDUCE_MIN, emit_reduce, NULL, NULL, false) \
   Y(REDUCE_L1, emit_reduce, NULL, NULL, false) \
   Y(REDUCE_L2, emit_reduce, NULL, NULL, false) \
-  Y(REDUCE_SUM_SQUARE, NULL, NULL, NULL, false) \
-  Y(REDUCE_LOG_SUM_EXP, NULL, NULL, NULL, false) \
+  Y(REDUCE_SUM_SQUARE, emit_reduce_sum_square, NULL, NULL, false) \
+  Y(REDUCE_LOG_SUM_EXP, emit_reduce_log_sum_exp, NULL, NULL, false) \
   Y(GREATER_OR_EQUAL, NULL, "GreaterEqual", "opset1", true) \
   Y(LESS_OR_EQUAL, NULL, "LessEqual", "opset1", true) \
   Y(AND, NULL, "LogicalAnd", "opset1", true) \
@@ -1654,7 +1813,9 @@ typedef struct {
   Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false) \
   Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false) \
   Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
-  Y(PROPOSAL, emit_proposal, NULL, NULL, false)
+  Y(PROPOSAL, emit_proposal, NULL, NULL, false) \
+  Y(QUANTIZE_LINEAR, NULL, NULL, NULL, false) \
+  Y(DEQUANTIZE_LINEAR, NULL, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -469,7 +469,9 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(ROI_POOLING,         NULL) \
   Y(PSROI_POOLING,       NULL) \
   Y(LSTM_CELL,           NULL) \
-  Y(PROPOSAL,            NULL)
+  Y(PROPOSAL,            NULL) \
+  Y(QUANTIZE_LINEAR,     NULL) \
+  Y(DEQUANTIZE_LINEAR,   NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -193,6 +193,15 @@ static int dec_gather(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   return 0;
 }
 
+/* QuantizeLinear / DequantizeLinear: axis 1 (opset 13); before opset 13 per-tensor only. */
+static int dec_qdq(const IrGraph *g, const IrNode *n, void *out, Err *err) {
+  (void)err;
+  IrAxisParams *p = out;
+  p->legacy = g->opset > 0 && g->opset < 13;
+  p->axis = ir_attr_int(n, "axis", 1);
+  return 0;
+}
+
 static int dec_flatten(const IrGraph *g, const IrNode *n, void *out, Err *err) {
   (void)g, (void)err;
   IrAxisParams *p = out;
@@ -709,7 +718,9 @@ typedef struct {
   Y(ROI_POOLING,         ir__dec_roi_pooling, PK_ROI) \
   Y(PSROI_POOLING,       ir__dec_psroi_pooling, PK_ROI) \
   Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM) \
-  Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL)
+  Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL) \
+  Y(QUANTIZE_LINEAR,     dec_qdq,          PK_AXIS) \
+  Y(DEQUANTIZE_LINEAR,   dec_qdq,          PK_AXIS)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -85,4 +85,9 @@ int shape__psroi_pooling(IrGraph *g, int n, Err *err);
 int shape__lstm_cell(IrGraph *g, int n, Err *err);
 int shape__proposal(IrGraph *g, int n, Err *err);
 
+/* ---- quant.c: QuantizeLinear / DequantizeLinear (named in ops.def); fold when constant ---- */
+
+int shape__quantize_linear(IrGraph *g, int n, Err *err);
+int shape__dequantize_linear(IrGraph *g, int n, Err *err);
+
 #endif

@@ -574,6 +574,41 @@ static Verdict rule_proposal(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
+/* QuantizeLinear / DequantizeLinear that did not fold (compiler/graph/quant.c folds them on
+ * constants): on run-time values mo writes FakeQuantize (a Q -> DQ pair, or Q alone) or Convert +
+ * Subtract + Multiply on an integer tensor (DQ alone); FakeQuantize is 'Not Supported' in the VPU
+ * column and MYRIAD's tensors are FP16, so neither runs. */
+static Verdict rule_qdq(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  int q = x ? x->producer : -1;
+  bool pair = q >= 0 && c->g->nodes[q].op == IR_OP_QUANTIZE_LINEAR;
+  const char *fix = "quantize the weights only (a QuantizeLinear -> DequantizeLinear on a constant "
+                    "folds into FP16 weights), export the float model, or run the model on the "
+                    "host: MYRIAD computes in FP16";
+  if (c->n->op == IR_OP_QUANTIZE_LINEAR || pair)
+    return unsupported(c,
+                       pair ? "QuantizeLinear -> DequantizeLinear on run-time values: mo fuses the "
+                              "pair into FakeQuantize, which MYRIAD does not run (VPU column 'Not "
+                              "Supported'; MYRIAD computes in FP16)"
+                            : "QuantizeLinear on run-time values: mo writes FakeQuantize, which "
+                              "MYRIAD does not run (VPU column 'Not Supported'), and MYRIAD has no "
+                              "int8 tensors (it computes in FP16)",
+                       fix);
+  if (x && x->is_input)
+    return unsupported(
+        c,
+        arena_printf(c->g->arena,
+                     "DequantizeLinear of the %s graph input '%s': blobc writes no stage for it "
+                     "(mo writes Convert + Subtract + Multiply; MYRIAD computes in FP16)",
+                     dtype_name(x->dtype), x->name),
+        "feed the dequantized float values as the input instead (FP16 or U8 with "
+        "--mean_values/--scale_values)");
+  return unsupported(c,
+                     "DequantizeLinear of int8/uint8 values computed at run time: MYRIAD has no "
+                     "int8 tensors (it computes in FP16) and no QuantizeLinear to produce them",
+                     fix);
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -687,7 +722,9 @@ static Verdict rule_proposal(Ctx *c) {
   Y(ROI_POOLING,         ok)                     \
   Y(PSROI_POOLING,       rule_psroi)             \
   Y(LSTM_CELL,           rule_lstm)              \
-  Y(PROPOSAL,            rule_proposal)
+  Y(PROPOSAL,            rule_proposal) \
+  Y(QUANTIZE_LINEAR,     rule_qdq) \
+  Y(DEQUANTIZE_LINEAR,   rule_qdq)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -922,6 +959,11 @@ Verdict vpu_rule_static(IrOp op, Arena *a, const char **reason) {
   for (size_t i = 0; i < sizeof PARAM_SLOTS / sizeof PARAM_SLOTS[0]; i++)
     if (PARAM_SLOTS[i].op == op && r == ok) return VERDICT_NONE; /* constant parameters needed */
   if (r == ok) return VERDICT_SUPPORTED;
+  if (r == rule_qdq) {
+    *reason = "on constants: folded into FP16 weights (converted, the DequantizeLinear names the "
+              "rewrite); on run-time values unsupported (mo's FakeQuantize is not on MYRIAD)";
+    return VERDICT_FOLDED;
+  }
   if (r == rule_dynamic || r == rule_prior_box) {
     *reason = "computed at compile time when the input shapes are static";
     return VERDICT_FOLDED;

@@ -345,7 +345,9 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(ROI_POOLING,         ref__k_roi_pooling) \
   Y(PSROI_POOLING,       ref__k_roi_pooling) \
   Y(LSTM_CELL,           ref__k_lstm_cell) \
-  Y(PROPOSAL,            ref__k_proposal)
+  Y(PROPOSAL,            ref__k_proposal) \
+  Y(QUANTIZE_LINEAR,     ref__k_qdq) \
+  Y(DEQUANTIZE_LINEAR,   ref__k_qdq)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

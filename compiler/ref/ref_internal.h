@@ -114,5 +114,7 @@ REF_KERNEL(gather_nd);
 REF_KERNEL(roi_pooling); /* ROIPooling, PSROIPooling */
 REF_KERNEL(lstm_cell);
 REF_KERNEL(proposal);
+/* ref_quant.c: QuantizeLinear, DequantizeLinear */
+REF_KERNEL(qdq);
 
 #endif

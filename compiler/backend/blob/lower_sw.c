@@ -1974,7 +1974,9 @@ typedef struct {
   Y(ROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
   Y(PSROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_PSROI_POOLING) \
   Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0) \
-  Y(PROPOSAL, bw_lower_proposal, NULL, 0)
+  Y(PROPOSAL, bw_lower_proposal, NULL, 0) \
+  Y(QUANTIZE_LINEAR, NULL, NULL, 0) \
+  Y(DEQUANTIZE_LINEAR, NULL, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
