@@ -469,7 +469,13 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(ROI_POOLING,         NULL) \
   Y(PSROI_POOLING,       NULL) \
   Y(LSTM_CELL,           NULL) \
-  Y(PROPOSAL,            NULL)
+  Y(PROPOSAL,            NULL) \
+  Y(GATHER_ELEMENTS,     NULL) \
+  Y(SCATTER_ELEMENTS,    NULL) \
+  Y(SCATTER_ND,          NULL) \
+  Y(ONE_HOT,             NULL) \
+  Y(REVERSE_SEQUENCE,    NULL) \
+  Y(MOD,                 NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

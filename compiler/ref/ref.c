@@ -345,7 +345,13 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(ROI_POOLING,         ref__k_roi_pooling) \
   Y(PSROI_POOLING,       ref__k_roi_pooling) \
   Y(LSTM_CELL,           ref__k_lstm_cell) \
-  Y(PROPOSAL,            ref__k_proposal)
+  Y(PROPOSAL,            ref__k_proposal) \
+  Y(GATHER_ELEMENTS,     ref__k_gather_elements) \
+  Y(SCATTER_ELEMENTS,    ref__k_scatter) \
+  Y(SCATTER_ND,          ref__k_scatter) \
+  Y(ONE_HOT,             ref__k_one_hot) \
+  Y(REVERSE_SEQUENCE,    ref__k_reverse_sequence) \
+  Y(MOD,                 ref__k_mod)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

@@ -1974,7 +1974,13 @@ typedef struct {
   Y(ROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
   Y(PSROI_POOLING, NULL, bw_lower_roi_pooling, BLOB_STAGE_PSROI_POOLING) \
   Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0) \
-  Y(PROPOSAL, bw_lower_proposal, NULL, 0)
+  Y(PROPOSAL, bw_lower_proposal, NULL, 0) \
+  Y(GATHER_ELEMENTS, bw_lower_gather_elements, NULL, 0) \
+  Y(SCATTER_ELEMENTS, bw_lower_scatter_elements, NULL, 0) \
+  Y(SCATTER_ND, bw_lower_scatter_nd, NULL, 0) \
+  Y(ONE_HOT, bw_lower_one_hot, NULL, 0) \
+  Y(REVERSE_SEQUENCE, bw_lower_reverse_sequence, NULL, 0) \
+  Y(MOD, bw_lower_mod, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
@@ -2020,6 +2026,12 @@ static const struct {
     {"bw_lower_gather_nd", "GatherND"},
     {"bw_lower_lstm_cell", "LSTMCell"},
     {"bw_lower_proposal", "Proposal"},
+    {"bw_lower_gather_elements", "GatherElements (+ Convert of float indices)"},
+    {"bw_lower_scatter_elements", "ScatterElementsUpdate"},
+    {"bw_lower_scatter_nd", "ScatterUpdate (indices of one coordinate)"},
+    {"bw_lower_one_hot", "OneHot (+ Convert of float indices or to an integer output)"},
+    {"bw_lower_reverse_sequence", "ReverseSequence (+ Convert of integer lengths)"},
+    {"bw_lower_mod", "Floor_mod"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,
