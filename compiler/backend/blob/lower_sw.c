@@ -2029,9 +2029,11 @@ static const struct {
     {"bw_lower_gather_elements", "GatherElements (+ Convert of float indices)"},
     {"bw_lower_scatter_elements", "ScatterElementsUpdate"},
     {"bw_lower_scatter_nd", "ScatterUpdate (indices of one coordinate)"},
-    {"bw_lower_one_hot", "OneHot (+ Convert of float indices or to an integer output)"},
+    {"bw_lower_one_hot",
+     "OneHot (+ Less, Power, Select, Convert wrapping negative indices; Convert to an integer "
+     "output)"},
     {"bw_lower_reverse_sequence", "ReverseSequence (+ Convert of integer lengths)"},
-    {"bw_lower_mod", "Floor_mod"},
+    {"bw_lower_mod", "Floor_mod; fmod=1: Power, Max, Floor_mod, Less, Select"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,
