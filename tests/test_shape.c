@@ -837,6 +837,18 @@ static void shape__gather_scatter_mismatches_are_errors(void **state) {
   ctx_free(c);
   c = ctx_new();
   d = INPUT(c->g, "d", DT_F32, 3, 4);
+  int gi = cst(c->g, "gi", DT_I64, 2, I64S(1, 2), I64S(0, 4));
+  int ge = node(c->g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, gi);
+  attr_i(c->g, ge, "axis", 1);
+  infer_fails(c, "ge", "GatherElements: index 4 is out of range for axis 1 of size 4");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, INPUT(c->g, "i", DT_I64, 3, 5));
+  infer_fails(c, "ge", "GatherElements: indices 3x5 are larger than data 3x4 off the axis");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
   node(c->g, IR_OP_SCATTER_ND, "snd", 1, 3, d, INPUT(c->g, "i", DT_I64, 2, 1),
        INPUT(c->g, "u", DT_F32, 2, 5));
   infer_fails(c, "snd", "ScatterND: indices 2x1 and updates 2x5 do not fit data 3x4");

@@ -12,8 +12,10 @@
 #include "compiler/graph/build.h"
 
 #include <errno.h>
+#include <float.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1598,7 +1600,10 @@ static int e_one_hot(Ctx *c, const XLayer *L, IrOp op) {
   const IrTensor *on = L->n_in == 4 ? TT(c, IN(L, 2)) : NULL, *off = on ? TT(c, IN(L, 3)) : NULL;
   if (!on || !off || !on->data || !off->data || ir_numel(on) != 1 || ir_numel(off) != 1)
     return UNMAPPED;
-  float v[2] = {(float)ir_const_f64(off, 0), (float)ir_const_f64(on, 0)};
+  double d[2] = {ir_const_f64(off, 0), ir_const_f64(on, 0)};
+  float v[2];
+  for (int i = 0; i < 2; i++) /* saturate: a model's f64 values may be out of range */
+    v[i] = d[i] > FLT_MAX ? INFINITY : d[i] < -FLT_MAX ? -INFINITY : (float)d[i];
   int64_t two = 2;
   int vt = irb_const(c->g, &c->names, arena_printf(c->a, "%s/values", L->name), DT_F32, 1, &two, v);
   int n = node(c, op, L->name);

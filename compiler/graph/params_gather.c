@@ -30,7 +30,7 @@ IR__DECODER(one_hot) {
   return 0;
 }
 
-/* ScatterElements-16 / ScatterND-16 reduction: none, add, mul (min and max come in opset 18). */
+/* ScatterElements / ScatterND reduction: none, add, mul (opset 16), min, max (opset 18). */
 static int scatter(const IrGraph *g, const IrNode *n, IrScatterParams *p, Err *err) {
   const char *r = ir_attr_str(n, "reduction", "none");
   p->reduction_name = r;
@@ -40,6 +40,10 @@ static int scatter(const IrGraph *g, const IrNode *n, IrScatterParams *p, Err *e
     p->reduction = IR_REDUCE_ADD;
   else if (!strcmp(r, "mul"))
     p->reduction = IR_REDUCE_MUL;
+  else if (!strcmp(r, "min"))
+    p->reduction = IR_REDUCE_MIN;
+  else if (!strcmp(r, "max"))
+    p->reduction = IR_REDUCE_MAX;
   else
     return bad(g, n, err, "reduction", r);
   return 0;

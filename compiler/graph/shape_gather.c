@@ -32,6 +32,20 @@ static void out0(IrGraph *g, int n, DType dt, int rank, const int64_t *dims) {
   ir_set_shape(g, x->outputs[0], rank, d);
 }
 
+/* Constant indices t must lie in [-d, d) of axis `axis` (size d); ERR_SHAPE naming the first
+ * that does not. */
+static int const_indices_in_range(IrGraph *g, int n, Err *err, int t, int axis, int64_t d) {
+  const IrTensor *ix = &g->tensors[t];
+  if (!shape__is_const(g, t) || d < 0) return 0;
+  for (int64_t i = 0; i < ir_numel(ix); i++) {
+    int64_t v = ir_const_i64(ix, i);
+    if (v < -d || v >= d)
+      return shape__fail(g, n, err, "index %lld is out of range for axis %d of size %lld",
+                         (long long)v, axis, (long long)d);
+  }
+  return 0;
+}
+
 /* GatherElements: the indices' shape, the data's dtype; same rank, axis inside it. */
 int shape__gather_elements(IrGraph *g, int n, Err *err) {
   const IrTensor *x = in_t(g, n, 0), *ix = in_t(g, n, 1);
@@ -43,6 +57,12 @@ int shape__gather_elements(IrGraph *g, int n, Err *err) {
                        ir_shape_str(g->arena, ix), ir_shape_str(g->arena, x));
   if (a < -x->rank || a >= x->rank)
     return shape__fail(g, n, err, "axis %lld is out of range for rank %d", (long long)a, x->rank);
+  for (int i = 0; i < x->rank; i++)
+    if (i != (a < 0 ? a + x->rank : a) && ix->dims[i] > x->dims[i] && x->dims[i] >= 0)
+      return shape__fail(g, n, err, "indices %s are larger than data %s off the axis",
+                         ir_shape_str(g->arena, ix), ir_shape_str(g->arena, x));
+  int ax = (int)(a < 0 ? a + x->rank : a);
+  if (const_indices_in_range(g, n, err, g->nodes[n].inputs[1], ax, x->dims[ax]) < 0) return -1;
   out0(g, n, x->dtype, ix->rank, ix->dims);
   return 0;
 }
@@ -62,7 +82,8 @@ int shape__scatter(IrGraph *g, int n, Err *err) {
                            x->rank);
       bad = ix->rank != x->rank || u->rank != x->rank;
       for (int i = 0; !bad && i < x->rank; i++)
-        bad = ix->dims[i] >= 0 && u->dims[i] >= 0 && ix->dims[i] != u->dims[i];
+        bad = (ix->dims[i] >= 0 && u->dims[i] >= 0 && ix->dims[i] != u->dims[i]) ||
+              (i != (a < 0 ? a + x->rank : a) && x->dims[i] >= 0 && ix->dims[i] > x->dims[i]);
     } else if (ix->rank < 1 || ix->dims[ix->rank - 1] > x->rank) {
       bad = true;
     } else if (ix->dims[ix->rank - 1] >= 0) {
@@ -77,6 +98,11 @@ int shape__scatter(IrGraph *g, int n, Err *err) {
       return shape__fail(g, n, err, "indices %s and updates %s do not fit data %s",
                          ir_shape_str(g->arena, ix), ir_shape_str(g->arena, u),
                          ir_shape_str(g->arena, x));
+    if (!nd) {
+      int64_t a = ir_scatter_params(g, &g->nodes[n])->axis;
+      int ax = (int)(a < 0 ? a + x->rank : a);
+      if (const_indices_in_range(g, n, err, g->nodes[n].inputs[1], ax, x->dims[ax]) < 0) return -1;
+    }
   }
   out0(g, n, x->dtype, x->rank, x->dims);
   return 0;

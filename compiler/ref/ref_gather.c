@@ -52,12 +52,18 @@ static void combine(RefTensor *y, int64_t k, const RefTensor *u, int64_t j, IrSc
   if (r == IR_REDUCE_NONE) {
     ref__copy_elem(y, k, u, j);
   } else if (y->f) {
-    y->f[k] = r == IR_REDUCE_ADD ? y->f[k] + u->f[j] : y->f[k] * u->f[j];
+    float p = y->f[k], q = u->f[j];
+    y->f[k] = r == IR_REDUCE_ADD   ? p + q
+              : r == IR_REDUCE_MUL ? p * q
+              : r == IR_REDUCE_MIN ? (q < p ? q : p)
+                                   : (q > p ? q : p);
   } else {
     int64_t p = ref_get_i64(y, k), q = ref_get_i64(u, j);
     ref_set_i64(y, k,
-                r == IR_REDUCE_ADD ? (int64_t)((uint64_t)p + (uint64_t)q)
-                                   : (int64_t)((uint64_t)p * (uint64_t)q));
+                r == IR_REDUCE_ADD   ? (int64_t)((uint64_t)p + (uint64_t)q)
+                : r == IR_REDUCE_MUL ? (int64_t)((uint64_t)p * (uint64_t)q)
+                : r == IR_REDUCE_MIN ? (q < p ? q : p)
+                                     : (q > p ? q : p));
   }
 }
 

@@ -10,6 +10,8 @@
 
 #include "compiler/graph/params.h"
 
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 /* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
@@ -66,6 +68,11 @@ static BRef const_s32(W *w, int32_t v) {
 }
 
 static int64_t norm_axis(int64_t a, int r) { return a < 0 ? a + r : a; }
+
+/* v as float, saturating to +-inf (a model's f64 values may be out of range). */
+static float sat_f32(double v) {
+  return v > FLT_MAX ? INFINITY : v < -FLT_MAX ? -INFINITY : (float)v;
+}
 
 /* GatherElements (139, gather_elements.cpp): i32 axis (as the layer gives it: 0 = outermost);
  * buffers data, output, indices (S32); all SHAVEs when the axis is the innermost, else none. */
@@ -182,7 +189,7 @@ int bw_lower_one_hot(W *w, const IrNode *n) {
   int r = ix->rank;
   int64_t a = norm_axis(ir_axis_params(w->g, n)->axis, r + 1);
   uint32_t depth = (uint32_t)ir_const_f64(dp, 0);
-  float on = (float)ir_const_f64(vs, 1), off = (float)ir_const_f64(vs, 0);
+  float on = sat_f32(ir_const_f64(vs, 1)), off = sat_f32(ir_const_f64(vs, 0));
   BRef iv = one_hot_indices(w, n->inputs[0], depth);
   bool int_out = bw_blob_dt(bw_T(w, y)->dtype) != BLOB_DT_FP16;
   int t = int_out ? temp_typed(w, y, DT_F16) : y;
