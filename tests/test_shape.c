@@ -849,6 +849,11 @@ static void shape__gather_scatter_mismatches_are_errors(void **state) {
   ctx_free(c);
   c = ctx_new();
   d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_REVERSE_SEQUENCE, "rs", 1, 2, d, CONST_I64(c->g, "l", 3, 4, 0, 2));
+  infer_fails(c, "rs", "ReverseSequence: sequence length 4 is outside [0, 3]");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
   node(c->g, IR_OP_SCATTER_ND, "snd", 1, 3, d, INPUT(c->g, "i", DT_I64, 2, 1),
        INPUT(c->g, "u", DT_F32, 2, 5));
   infer_fails(c, "snd", "ScatterND: indices 2x1 and updates 2x5 do not fit data 3x4");

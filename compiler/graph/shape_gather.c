@@ -149,6 +149,14 @@ int shape__reverse_sequence(IrGraph *g, int n, Err *err) {
        (l->dims[0] >= 0 && x->dims[p->batch_axis] >= 0 && l->dims[0] != x->dims[p->batch_axis])))
     return shape__fail(g, n, err, "sequence_lens %s must be [%lld]", ir_shape_str(g->arena, l),
                        (long long)x->dims[p->batch_axis]);
+  int64_t tmax = x->dims[p->time_axis];
+  if (l && shape__is_const(g, g->nodes[n].inputs[1]) && tmax >= 0)
+    for (int64_t i = 0; i < ir_numel(l); i++) {
+      int64_t v = ir_const_i64(l, i);
+      if (v < 0 || v > tmax)
+        return shape__fail(g, n, err, "sequence length %lld is outside [0, %lld]", (long long)v,
+                           (long long)tmax);
+    }
   out0(g, n, x->dtype, x->rank, x->dims);
   return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
@@ -216,11 +217,12 @@ int bw_lower_reverse_sequence(W *w, const IrNode *n) {
   BRef lv;
   if (ir_is_const(w->g, n->inputs[1])) {
     const IrTensor *l = bw_T(w, n->inputs[1]);
-    double v[4096];
     int64_t nl = ir_numel(l);
-    if (nl < 1 || nl > 4096) return bw_fail(w, "%s: too many sequence lengths", n->op_type);
+    double *v = nl >= 1 ? malloc((size_t)nl * sizeof *v) : NULL;
+    if (!v) return bw_fail(w, "%s: no sequence lengths, or out of memory", n->op_type);
     for (int64_t i = 0; i < nl; i++) v[i] = ir_const_f64(l, i);
     lv = bw_const_vec(w, v, (size_t)nl);
+    free(v);
   } else {
     lv = as_type(w, n->inputs[1], BLOB_DT_FP16);
   }
