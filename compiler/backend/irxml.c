@@ -1730,7 +1730,8 @@ static int emit_mod(W *w, const IrNode *n) {
   Y(SCATTER_ND, emit_scatter, NULL, NULL, false) \
   Y(ONE_HOT, emit_one_hot, NULL, NULL, false) \
   Y(REVERSE_SEQUENCE, emit_reverse_sequence, NULL, NULL, false) \
-  Y(MOD, emit_mod, NULL, NULL, false)
+  Y(MOD, emit_mod, NULL, NULL, false) \
+  Y(SCATTER, emit_scatter, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -475,7 +475,8 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(SCATTER_ND,          NULL) \
   Y(ONE_HOT,             NULL) \
   Y(REVERSE_SEQUENCE,    NULL) \
-  Y(MOD,                 NULL)
+  Y(MOD,                 NULL) \
+  Y(SCATTER,             NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

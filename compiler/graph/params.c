@@ -718,7 +718,8 @@ typedef struct {
   Y(SCATTER_ND,          ir__dec_scatter_nd, PK_SCATTER) \
   Y(ONE_HOT,             ir__dec_one_hot, PK_AXIS) \
   Y(REVERSE_SEQUENCE,    ir__dec_reverse_sequence, PK_REVERSE_SEQ) \
-  Y(MOD,                 ir__dec_mod, PK_MOD)
+  Y(MOD,                 ir__dec_mod, PK_MOD) \
+  Y(SCATTER,             ir__dec_scatter_elements, PK_SCATTER)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

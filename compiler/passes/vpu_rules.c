@@ -778,7 +778,8 @@ static Verdict rule_mod(Ctx *c) {
   Y(SCATTER_ND,          rule_scatter_nd)        \
   Y(ONE_HOT,             rule_one_hot)           \
   Y(REVERSE_SEQUENCE,    ok)                     \
-  Y(MOD,                 rule_mod)
+  Y(MOD,                 rule_mod)               \
+  Y(SCATTER,             ok)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

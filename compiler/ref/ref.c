@@ -351,7 +351,8 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(SCATTER_ND,          ref__k_scatter) \
   Y(ONE_HOT,             ref__k_one_hot) \
   Y(REVERSE_SEQUENCE,    ref__k_reverse_sequence) \
-  Y(MOD,                 ref__k_mod)
+  Y(MOD,                 ref__k_mod) \
+  Y(SCATTER,             ref__k_scatter)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

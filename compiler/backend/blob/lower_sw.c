@@ -1980,7 +1980,8 @@ typedef struct {
   Y(SCATTER_ND, bw_lower_scatter_nd, NULL, 0) \
   Y(ONE_HOT, bw_lower_one_hot, NULL, 0) \
   Y(REVERSE_SEQUENCE, bw_lower_reverse_sequence, NULL, 0) \
-  Y(MOD, bw_lower_mod, NULL, 0)
+  Y(MOD, bw_lower_mod, NULL, 0) \
+  Y(SCATTER, bw_lower_scatter_elements, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
