@@ -656,6 +656,131 @@ static void blob_exec__resize10_nearest_repeats_pixels(void **state) {
   free(dir);
 }
 
+/* Issue 18: GatherElements, ScatterElementsUpdate, ReverseSequence, OneHot and Floor_mod (and
+ * Mod fmod=1 as sign(a) * Floor_mod(|a|, |b|)) through the blob, on x = [[1, 2, 3], [4, 5, 6]]
+ * and run-time OneHot indices [1, -1, 3]; expected values worked out by hand from ONNX's
+ * definitions (docs/Operators.md). The stages' parameters are those of the plugin's
+ * stages/<name>.cpp: GatherElements i32 axis (0 = outermost), OneHot i32 axis in the output's
+ * memory order, u32 depth, f32 on, off; ReverseSequence i32 seq_axis, batch_axis (memory order). */
+static void blob_exec__gather_scatter_reverse_onehot_mod_by_hand(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char model[4096];
+  snprintf(model, sizeof model, "%s/gs.onnx", dir);
+  OnnxBuilder *ob = ob_new("gs", 13);
+  int64_t xd[2] = {2, 3}, two2[2] = {2, 2}, two1[2] = {2, 1}, three[1] = {3}, two[1] = {2};
+  ob_input(ob, "x", OB_FLOAT, 2, xd);
+  ob_input(ob, "oi", OB_INT64, 1, three);
+  ob_init_i64(ob, "gi", 2, two2, (int64_t[]){2, 0, 1, -2});
+  ob_init_i64(ob, "si", 2, two1, (int64_t[]){2, 0});
+  ob_init_f32(ob, "su", 2, two1, (float[]){10, 20});
+  ob_init_i64(ob, "lens", 1, two, (int64_t[]){3, 2});
+  ob_init_f32(ob, "depth", 0, NULL, (float[]){4});
+  ob_init_f32(ob, "vals", 1, two, (float[]){-1, 7});
+  ob_init_f32(ob, "c", 2, two1, (float[]){2.5f, -4});
+  ob_node(ob, "GatherElements", "ge", 2, (const char *const[]){"x", "gi"}, 1,
+          (const char *const[]){"g"});
+  ob_attr_int(ob, "axis", 1);
+  ob_node(ob, "ScatterElements", "se", 3, (const char *const[]){"x", "si", "su"}, 1,
+          (const char *const[]){"s"});
+  ob_attr_int(ob, "axis", 1);
+  ob_node(ob, "ReverseSequence", "rs", 2, (const char *const[]){"x", "lens"}, 1,
+          (const char *const[]){"r"});
+  ob_attr_int(ob, "batch_axis", 0);
+  ob_attr_int(ob, "time_axis", 1);
+  ob_node(ob, "OneHot", "oh", 3, (const char *const[]){"oi", "depth", "vals"}, 1,
+          (const char *const[]){"o"});
+  ob_attr_int(ob, "axis", 0);
+  ob_node(ob, "Mod", "m0", 2, (const char *const[]){"x", "c"}, 1, (const char *const[]){"m"});
+  ob_node(ob, "Mod", "m1", 2, (const char *const[]){"x", "c"}, 1, (const char *const[]){"f"});
+  ob_attr_int(ob, "fmod", 1);
+  ob_output(ob, "g", OB_FLOAT, 2, two2);
+  ob_output(ob, "s", OB_FLOAT, 2, xd);
+  ob_output(ob, "r", OB_FLOAT, 2, xd);
+  ob_output(ob, "o", OB_FLOAT, 2, (int64_t[]){4, 3});
+  ob_output(ob, "m", OB_FLOAT, 2, xd);
+  ob_output(ob, "f", OB_FLOAT, 2, xd);
+  Err err = {0};
+  assert_int_equal(ob_save(ob, model, &err), 0);
+  ob_free(ob);
+  CompInput ci[2] = {{.name = "x", .precision = PREC_FP16}, {.name = "oi"}};
+  CompileOptions opt = {.model_name = "gs",
+                        .source = model,
+                        .want_blob = true,
+                        .inputs = ci,
+                        .n_inputs = 2,
+                        .shaves = 4,
+                        .cmx_slices = 4,
+                        .openvino = "2022.1"};
+  CompileResult res;
+  if (compile_model(&res, &opt, &err) < 0) fail_msg("%s", err.msg);
+  Arena *a = arena_new();
+  BlobInfo *b = NULL;
+  assert_int_equal(blob_parse(&b, a, res.blob.data, res.blob.len, "ours", &err), 0);
+  Buf rep = BUF_INIT;
+  if (blob_check(b, &rep, &err) != 0)
+    fail_msg("check: %.*s", (int)rep.len, rep.data ? (const char *)rep.data : "");
+  buf_free(&rep);
+  int seen = 0;
+  for (uint32_t i = 0; i < b->hdr.stages_count; i++) {
+    const BlobStage *st = &b->stages[i];
+    int32_t p[4] = {0};
+    memcpy(p, st->params, st->params_len < 16 ? st->params_len : 16);
+    if (st->type == BLOB_STAGE_GATHER_ELEMENTS) {
+      assert_int_equal(st->params_len, 4);
+      assert_int_equal(p[0], 1);
+      assert_int_equal(st->num_buffers, 3);
+      seen |= 1;
+    } else if (st->type == BLOB_STAGE_SCATTER_ELEMENTS_UPDATE) {
+      assert_int_equal(st->params_len, 0);
+      assert_int_equal(st->num_buffers, 5);
+      seen |= 2;
+    } else if (st->type == BLOB_STAGE_REVERSE_SEQUENCE) {
+      assert_int_equal(st->params_len, 8);
+      assert_int_equal(p[0], 0); /* time axis 1 of [2, 3]: the innermost */
+      assert_int_equal(p[1], 1);
+      seen |= 4;
+    } else if (st->type == BLOB_STAGE_ONE_HOT) {
+      float on, off;
+      memcpy(&on, st->params + 8, 4);
+      memcpy(&off, st->params + 12, 4);
+      assert_int_equal(st->params_len, 16);
+      assert_int_equal(p[0], 1); /* axis 0 of the [4, 3] output: memory index 1 */
+      assert_int_equal(p[1], 4);
+      assert_true(on == 7 && off == -1);
+      seen |= 8;
+    } else if (st->type == BLOB_STAGE_FLOOR_MOD) {
+      seen |= 16;
+    }
+  }
+  assert_int_equal(seen, 31);
+  uint16_t x[6];
+  for (int i = 0; i < 6; i++) x[i] = fp16_from_f32((float)(i + 1));
+  int32_t oi[3] = {1, -1, 3};
+  BlobRun run;
+  const void *ins[2] = {x, oi};
+  if (blob_exec(&run, b, res.blob.data, res.blob.len, ins, &err) < 0) fail_msg("%s", err.msg);
+  static const float want_g[4] = {3, 1, 5, 5}, want_s[6] = {1, 2, 10, 20, 5, 6},
+                     want_r[6] = {3, 2, 1, 5, 4, 6},
+                     want_o[12] = {-1, -1, -1, 7, -1, -1, -1, -1, -1, -1, 7, 7},
+                     want_m[6] = {1, 2, 0.5f, 0, -3, -2}, want_f[6] = {1, 2, 0.5f, 0, 1, 2};
+  const float *want[6] = {want_g, want_s, want_r, want_o, want_m, want_f};
+  const int count[6] = {4, 6, 6, 12, 6, 6};
+  assert_int_equal(run.n_out, 6);
+  for (int k = 0; k < 6; k++)
+    for (int i = 0; i < count[k]; i++) {
+      uint16_t h;
+      memcpy(&h, run.out[k] + 2 * i, 2);
+      if (fp16_to_f32(h) != want[k][i])
+        fail_msg("output %d element %d: %g, expected %g", k, i, fp16_to_f32(h), want[k][i]);
+    }
+  blob_run_free(&run);
+  compile_result_free(&res);
+  arena_free(a);
+  tu_rmrf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(blob_exec__other_formats_match_their_source_models),
@@ -668,6 +793,7 @@ int main(void) {
       cmocka_unit_test(blob_exec__deconv_lrn_select_gather_match_the_source_model),
       cmocka_unit_test(blob_exec__mobilenet_v2_matches_the_source_model),
       cmocka_unit_test(blob_exec__resize10_nearest_repeats_pixels),
+      cmocka_unit_test(blob_exec__gather_scatter_reverse_onehot_mod_by_hand),
   };
   return cmocka_run_group_tests_name("blob_exec", tests, NULL, NULL);
 }

@@ -869,6 +869,78 @@ static void shape__gather_expand_tile_range_shapes(void **state) {
   ctx_free(c);
 }
 
+/* Issue 18: the indexed data-movement ops and Mod (shapes of ONNX's docs/Operators.md). */
+static void shape__gather_scatter_one_hot_reverse_mod_shapes(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  int d = INPUT(g, "d", DT_F32, 3, 4, 5), i = INPUT(g, "i", DT_I64, 3, 2, 5);
+  int n1 = node(g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, i);
+  attr_i(g, n1, "axis", -2);
+  int u = INPUT(g, "u", DT_F32, 3, 2, 5);
+  int n2 = node(g, IR_OP_SCATTER_ELEMENTS, "se", 1, 3, d, i, u);
+  int ind = INPUT(g, "ind", DT_I64, 2, 1), un = INPUT(g, "un", DT_F32, 2, 4, 5);
+  int n3 = node(g, IR_OP_SCATTER_ND, "snd", 1, 3, d, ind, un);
+  int oi = INPUT(g, "oi", DT_I64, 2, 3);
+  float vals[2] = {0, 1};
+  int n4 = node(g, IR_OP_ONE_HOT, "oh", 1, 3, oi, scalar_f32(g, "depth", 7),
+                cst(g, "vals", DT_F32, 1, I64S(2), vals));
+  attr_i(g, n4, "axis", 1);
+  int n5 = node(g, IR_OP_ONE_HOT, "oh_run", 1, 3, oi, INPUT(g, "dep", DT_I64, 1),
+                cst(g, "vals2", DT_F32, 1, I64S(2), vals));
+  int n6 = node(g, IR_OP_REVERSE_SEQUENCE, "rs", 1, 2, d, INPUT(g, "lens", DT_I64, 4));
+  int n7 = node(g, IR_OP_MOD, "mod", 1, 2, d, INPUT(g, "m", DT_F32, 4, 1));
+  infer_ok(c);
+  CHECK(g, out(g, n1, 0), DT_F32, 3, 2, 5);
+  CHECK(g, out(g, n2, 0), DT_F32, 3, 4, 5);
+  CHECK(g, out(g, n3, 0), DT_F32, 3, 4, 5);
+  CHECK(g, out(g, n4, 0), DT_F32, 2, 7, 3);
+  CHECK(g, out(g, n5, 0), DT_F32, 2, 3, -1); /* depth known only at run time */
+  CHECK(g, out(g, n6, 0), DT_F32, 3, 4, 5);  /* batch_axis 1 (4 sequences), time_axis 0 */
+  CHECK(g, out(g, n7, 0), DT_F32, 3, 4, 5);
+  ctx_free(c);
+}
+
+static void shape__gather_scatter_mismatches_are_errors(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  int d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, INPUT(c->g, "i", DT_I64, 3));
+  infer_fails(c, "ge", "GatherElements: indices 3 must have the rank of data 3x4");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  int gi = cst(c->g, "gi", DT_I64, 2, I64S(1, 2), I64S(0, 4));
+  int ge = node(c->g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, gi);
+  attr_i(c->g, ge, "axis", 1);
+  infer_fails(c, "ge", "GatherElements: index 4 is out of range for axis 1 of size 4");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_GATHER_ELEMENTS, "ge", 1, 2, d, INPUT(c->g, "i", DT_I64, 3, 5));
+  infer_fails(c, "ge", "GatherElements: indices 3x5 are larger than data 3x4 off the axis");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_REVERSE_SEQUENCE, "rs", 1, 2, d, CONST_I64(c->g, "l", 3, 4, 0, 2));
+  infer_fails(c, "rs", "ReverseSequence: sequence length 4 is outside [0, 3]");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  node(c->g, IR_OP_SCATTER_ND, "snd", 1, 3, d, INPUT(c->g, "i", DT_I64, 2, 1),
+       INPUT(c->g, "u", DT_F32, 2, 5));
+  infer_fails(c, "snd", "ScatterND: indices 2x1 and updates 2x5 do not fit data 3x4");
+  ctx_free(c);
+  c = ctx_new();
+  d = INPUT(c->g, "d", DT_F32, 3, 4);
+  int n = node(c->g, IR_OP_REVERSE_SEQUENCE, "rs", 1, 2, d, INPUT(c->g, "l", DT_I64, 3));
+  attr_i(c->g, n, "batch_axis", 1);
+  attr_i(c->g, n, "time_axis", 1);
+  infer_fails(c, "rs",
+              "ReverseSequence: batch_axis / time_axis (0 and 1, different) '1 / 1' is invalid");
+  ctx_free(c);
+}
+
 /* ---- folding ---- */
 
 static void shape__shape_gather_unsqueeze_concat_reshape_chain_folds(void **state) {
@@ -1400,6 +1472,8 @@ int main(void) {
       cmocka_unit_test(shape__value_info_fills_unknown_dims),
       cmocka_unit_test(shape__qdq_weights_fold_per_axis_int8),
       cmocka_unit_test(shape__qdq_per_tensor_uint8_and_errors),
+      cmocka_unit_test(shape__gather_scatter_one_hot_reverse_mod_shapes),
+      cmocka_unit_test(shape__gather_scatter_mismatches_are_errors),
       FRONTEND_TESTS};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1702,6 +1702,76 @@ typedef struct {
   bool bcast;
 } Emitter;
 
+/* ---- indexed data movement and Mod (issue 18) ---- */
+
+static int emit_gather_elements(W *w, const IrNode *n) {
+  int64_t a = norm_axis(ir_axis_params(w->g, n)->axis, T(w, n->inputs[0])->rank);
+  if (a < 0) return EMIT_UNMAPPED;
+  int li, rc = plain_layer(w, n, "GatherElements", "opset6", &li);
+  if (rc == 0) attr_int(w, li, "axis", a);
+  return rc;
+}
+
+/* ScatterElementsUpdate-3 (axis as an input) and ScatterNDUpdate-3 overwrite; their reductions
+ * come in opset 12 / 15, after the MYRIAD plugin. */
+static int emit_scatter(W *w, const IrNode *n) {
+  const IrScatterParams *p = ir_scatter_params(w->g, n);
+  if (p->reduction != IR_REDUCE_NONE) return EMIT_UNMAPPED;
+  if (n->op == IR_OP_SCATTER_ND) return emit_plain(w, n, "ScatterNDUpdate", "opset3", false);
+  int64_t a = norm_axis(p->axis, T(w, n->inputs[0])->rank);
+  Val v[3];
+  for (int k = 0; k < 3; k++)
+    if (input(w, n, k, &v[k]) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axis"), &a, 1, 0);
+  int li = layer_new(w, n->name, "ScatterElementsUpdate", "opset3");
+  for (int k = 0; k < 3; k++) layer_in(w, li, v[k]);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* OneHot-1: integer indices (float ones through a Convert), depth, on_value, off_value scalars
+ * (ONNX's values are [off, on]); needs constant depth and values. */
+static int emit_one_hot(W *w, const IrNode *n) {
+  const IrTensor *ix = T(w, n->inputs[0]), *dp = T(w, n->inputs[1]), *vs = T(w, n->inputs[2]);
+  if (!ir_is_const(w->g, n->inputs[1]) || !ir_is_const(w->g, n->inputs[2]) || ir_numel(vs) != 2)
+    return EMIT_UNMAPPED;
+  Val iv;
+  if (input(w, n, 0, &iv) < 0) return -1;
+  if (dtype_is_float(ix->dtype)) {
+    int ci = layer_new(w, sub(w, n, "indices"), "Convert", "opset1");
+    attr(w, ci, "destination_type", "i64");
+    layer_in(w, ci, iv);
+    iv = out_s(w, ci, DT_I64, ix->rank, ix->dims);
+  }
+  int64_t depth = (int64_t)ir_const_f64(dp, 0);
+  Val dv = const_i64(w, sub(w, n, "depth"), &depth, 1, 0);
+  Val on = const_num(w, sub(w, n, "on"), vs->dtype, ir_const_f64(vs, 1), 0);
+  Val off = const_num(w, sub(w, n, "off"), vs->dtype, ir_const_f64(vs, 0), 0);
+  int li = layer_new(w, n->name, "OneHot", "opset1");
+  attr_int(w, li, "axis", ir_axis_params(w->g, n)->axis);
+  layer_in(w, li, iv);
+  layer_in(w, li, dv);
+  layer_in(w, li, on);
+  layer_in(w, li, off);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+static int emit_reverse_sequence(W *w, const IrNode *n) {
+  const IrReverseSeqParams *p = ir_reverse_seq_params(w->g, n);
+  int li, rc = plain_layer(w, n, "ReverseSequence", "opset1", &li);
+  if (rc) return rc;
+  attr_int(w, li, "batch_axis", p->batch_axis);
+  attr_int(w, li, "seq_axis", p->time_axis);
+  return 0;
+}
+
+/* fmod 0: FloorMod-1; fmod 1: Mod-1 (truncated, the dividend's sign). */
+static int emit_mod(W *w, const IrNode *n) {
+  return emit_plain(w, n, ir_mod_params(w->g, n)->fmod ? "Mod" : "FloorMod", "opset1", true);
+}
+
 /* clang-format off */
 #define EMITTERS(Y)                                                \
   Y(CONV, emit_conv, NULL, NULL, false)                            \
@@ -1815,7 +1885,14 @@ typedef struct {
   Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
   Y(PROPOSAL, emit_proposal, NULL, NULL, false) \
   Y(QUANTIZE_LINEAR, NULL, NULL, NULL, false) \
-  Y(DEQUANTIZE_LINEAR, NULL, NULL, NULL, false)
+  Y(DEQUANTIZE_LINEAR, NULL, NULL, NULL, false) \
+  Y(GATHER_ELEMENTS, emit_gather_elements, NULL, NULL, false) \
+  Y(SCATTER_ELEMENTS, emit_scatter, NULL, NULL, false) \
+  Y(SCATTER_ND, emit_scatter, NULL, NULL, false) \
+  Y(ONE_HOT, emit_one_hot, NULL, NULL, false) \
+  Y(REVERSE_SEQUENCE, emit_reverse_sequence, NULL, NULL, false) \
+  Y(MOD, emit_mod, NULL, NULL, false) \
+  Y(SCATTER, emit_scatter, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

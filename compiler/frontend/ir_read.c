@@ -12,8 +12,10 @@
 #include "compiler/graph/build.h"
 
 #include <errno.h>
+#include <float.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1550,6 +1552,69 @@ static int e_proposal(Ctx *c, const XLayer *L, IrOp op) {
   return 0;
 }
 
+/* ---- indexed data movement and Mod (issue 18), as their ONNX ops ---- */
+
+/* GatherElements-6: axis. */
+static int e_gather_elements(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t a;
+  if (dint(c, L, "axis", 0, &a) < 0) return -1;
+  int rc = e_plain(c, L, op);
+  if (rc == 0) irb_int(c->g, c->g->n_nodes - 1, "axis", a);
+  return rc;
+}
+
+/* FloorMod-1 and Mod-1 (truncated: the dividend's sign): ONNX Mod with fmod 0 / 1. */
+static int e_mod(Ctx *c, const XLayer *L, IrOp op) {
+  int rc = e_binary(c, L, op);
+  if (rc == 0) irb_int(c->g, c->g->n_nodes - 1, "fmod", strcmp(L->type, "Mod") == 0);
+  return rc;
+}
+
+/* ReverseSequence-1: batch_axis (0), seq_axis (1) -> ONNX's batch_axis, time_axis (0 and 1). */
+static int e_reverse_sequence(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t b, t;
+  if (dint(c, L, "batch_axis", 0, &b) < 0 || dint(c, L, "seq_axis", 1, &t) < 0) return -1;
+  if (b < 0 || b > 1 || t < 0 || t > 1 || b == t || L->n_in != 2) return UNMAPPED;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  irb_int(c->g, c->g->n_nodes - 1, "batch_axis", b);
+  irb_int(c->g, c->g->n_nodes - 1, "time_axis", t);
+  return 0;
+}
+
+/* ScatterElementsUpdate-3: data, indices, updates and a constant axis (an attribute in ONNX). */
+static int e_scatter_elements(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t axis;
+  if (L->n_in != 4 || cints(c, L, 3, &axis, 1) != 1) return UNMAPPED;
+  int n = node(c, op, L->name);
+  for (int k = 0; k < 3; k++) in(c, n, IN(L, k));
+  irb_int(c->g, n, "axis", axis);
+  irb_output(c->g, n, OUT(L, 0));
+  return 0;
+}
+
+/* OneHot-1: indices, constant depth, on_value, off_value -> ONNX's values [off, on]. */
+static int e_one_hot(Ctx *c, const XLayer *L, IrOp op) {
+  int64_t a;
+  if (dint(c, L, "axis", -1, &a) < 0) return -1;
+  const IrTensor *on = L->n_in == 4 ? TT(c, IN(L, 2)) : NULL, *off = on ? TT(c, IN(L, 3)) : NULL;
+  if (!on || !off || !on->data || !off->data || ir_numel(on) != 1 || ir_numel(off) != 1)
+    return UNMAPPED;
+  double d[2] = {ir_const_f64(off, 0), ir_const_f64(on, 0)};
+  float v[2];
+  for (int i = 0; i < 2; i++) /* saturate: a model's f64 values may be out of range */
+    v[i] = d[i] > FLT_MAX ? INFINITY : d[i] < -FLT_MAX ? -INFINITY : (float)d[i];
+  int64_t two = 2;
+  int vt = irb_const(c->g, &c->names, arena_printf(c->a, "%s/values", L->name), DT_F32, 1, &two, v);
+  int n = node(c, op, L->name);
+  in(c, n, IN(L, 0));
+  in(c, n, IN(L, 1));
+  in(c, n, vt);
+  irb_int(c->g, n, "axis", a);
+  irb_output(c->g, n, OUT(L, 0));
+  return 0;
+}
+
 /* Layer type -> emitter and ONNX op. Types not listed become IR_OP_UNKNOWN nodes. */
 static const struct {
   const char *type;
@@ -1639,6 +1704,13 @@ static const struct {
     {"PSROIPooling", e_psroi_pooling, IR_OP_PSROI_POOLING},
     {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
     {"Proposal", e_proposal, IR_OP_PROPOSAL},
+    {"GatherElements", e_gather_elements, IR_OP_GATHER_ELEMENTS},
+    {"FloorMod", e_mod, IR_OP_MOD},
+    {"Mod", e_mod, IR_OP_MOD},
+    {"ReverseSequence", e_reverse_sequence, IR_OP_REVERSE_SEQUENCE},
+    {"ScatterElementsUpdate", e_scatter_elements, IR_OP_SCATTER_ELEMENTS},
+    {"OneHot", e_one_hot, IR_OP_ONE_HOT},
+    {"ScatterNDUpdate", e_plain, IR_OP_SCATTER_ND},
 };
 
 /* Layers written as several ops, or as an op of another kind (for `blobc ops`). */

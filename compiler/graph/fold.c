@@ -471,7 +471,14 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(LSTM_CELL,           NULL) \
   Y(PROPOSAL,            NULL) \
   Y(QUANTIZE_LINEAR,     NULL) \
-  Y(DEQUANTIZE_LINEAR,   NULL)
+  Y(DEQUANTIZE_LINEAR,   NULL) \
+  Y(GATHER_ELEMENTS,     NULL) \
+  Y(SCATTER_ELEMENTS,    NULL) \
+  Y(SCATTER_ND,          NULL) \
+  Y(ONE_HOT,             NULL) \
+  Y(REVERSE_SEQUENCE,    NULL) \
+  Y(MOD,                 NULL) \
+  Y(SCATTER,             NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

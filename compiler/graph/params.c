@@ -588,7 +588,10 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_GATHER_ND,   IrGatherNdParams,        ir_gather_nd_params)         \
   F(PK_ROI,         IrRoiParams,             ir_roi_params)               \
   F(PK_LSTM,        IrLstmParams,            ir_lstm_params)              \
-  F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)
+  F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)          \
+  F(PK_SCATTER,     IrScatterParams,         ir_scatter_params)           \
+  F(PK_REVERSE_SEQ, IrReverseSeqParams,      ir_reverse_seq_params)       \
+  F(PK_MOD,         IrModParams,             ir_mod_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -720,7 +723,14 @@ typedef struct {
   Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM) \
   Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL) \
   Y(QUANTIZE_LINEAR,     dec_qdq,          PK_AXIS) \
-  Y(DEQUANTIZE_LINEAR,   dec_qdq,          PK_AXIS)
+  Y(DEQUANTIZE_LINEAR,   dec_qdq,          PK_AXIS) \
+  Y(GATHER_ELEMENTS,     ir__dec_gather_elements, PK_AXIS) \
+  Y(SCATTER_ELEMENTS,    ir__dec_scatter_elements, PK_SCATTER) \
+  Y(SCATTER_ND,          ir__dec_scatter_nd, PK_SCATTER) \
+  Y(ONE_HOT,             ir__dec_one_hot, PK_AXIS) \
+  Y(REVERSE_SEQUENCE,    ir__dec_reverse_sequence, PK_REVERSE_SEQ) \
+  Y(MOD,                 ir__dec_mod, PK_MOD) \
+  Y(SCATTER,             ir__dec_scatter_elements, PK_SCATTER)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -460,4 +460,31 @@ typedef struct {
 } IrProposalParams;
 const IrProposalParams *ir_proposal_params(const IrGraph *g, const IrNode *n);
 
+/* ---- indexed data movement (issue 18): ScatterElements, ScatterND, ReverseSequence, Mod.
+ * GatherElements (axis 0) and OneHot (axis -1) use IrAxisParams. ---- */
+
+typedef enum {
+  IR_REDUCE_NONE,
+  IR_REDUCE_ADD,
+  IR_REDUCE_MUL,
+  IR_REDUCE_MIN,
+  IR_REDUCE_MAX
+} IrScatterReduction;
+typedef struct {
+  int64_t axis;                 /* ScatterElements: 0 */
+  IrScatterReduction reduction; /* "none"; add, mul (opset 16), min, max (opset 18) */
+  const char *reduction_name;   /* as given */
+} IrScatterParams;
+const IrScatterParams *ir_scatter_params(const IrGraph *g, const IrNode *n);
+
+typedef struct {
+  int64_t batch_axis, time_axis; /* 1, 0 */
+} IrReverseSeqParams;
+const IrReverseSeqParams *ir_reverse_seq_params(const IrGraph *g, const IrNode *n);
+
+typedef struct {
+  bool fmod; /* 0: floor (the divisor's sign), 1: C fmod (the dividend's sign) */
+} IrModParams;
+const IrModParams *ir_mod_params(const IrGraph *g, const IrNode *n);
+
 #endif

@@ -24,4 +24,12 @@ IR__DECODER(psroi_pooling); /* IrRoiParams */
 IR__DECODER(lstm_cell);     /* IrLstmParams */
 IR__DECODER(proposal);      /* IrProposalParams */
 
+/* params_gather.c: the indexed data-movement ops of issue 18 */
+IR__DECODER(gather_elements);  /* IrAxisParams: axis 0 */
+IR__DECODER(scatter_elements); /* IrScatterParams */
+IR__DECODER(scatter_nd);       /* IrScatterParams */
+IR__DECODER(one_hot);          /* IrAxisParams: axis -1 */
+IR__DECODER(reverse_sequence); /* IrReverseSeqParams */
+IR__DECODER(mod);              /* IrModParams */
+
 #endif

@@ -89,5 +89,11 @@ int shape__proposal(IrGraph *g, int n, Err *err);
 
 int shape__quantize_linear(IrGraph *g, int n, Err *err);
 int shape__dequantize_linear(IrGraph *g, int n, Err *err);
+/* ---- shape_gather.c: indexed data movement of issue 18 (named in ops.def) ---- */
+
+int shape__gather_elements(IrGraph *g, int n, Err *err);
+int shape__scatter(IrGraph *g, int n, Err *err); /* ScatterElements, ScatterND */
+int shape__one_hot(IrGraph *g, int n, Err *err);
+int shape__reverse_sequence(IrGraph *g, int n, Err *err);
 
 #endif

@@ -611,6 +611,91 @@ static Verdict rule_qdq(Ctx *c) {
 
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
+/* ---- indexed data movement and Mod (issue 18): stages of the MYRIAD plugin (stages/NAME.cpp) ---- */
+
+/* ScatterElements -> ScatterElementsUpdate (126): ScatterElementsUpdate-3 overwrites only. */
+static Verdict rule_scatter_elements(Ctx *c) {
+  const IrScatterParams *p = ir_scatter_params(c->g, c->n);
+  if (p->reduction != IR_REDUCE_NONE)
+    return unsupported(c,
+                       arena_printf(c->g->arena,
+                                    "ScatterElements with reduction '%s': MYRIAD's "
+                                    "ScatterElementsUpdate stage only overwrites",
+                                    p->reduction_name),
+                       "apply the reduction on the host, or scatter without duplicate indices");
+  return VERDICT_SUPPORTED;
+}
+
+/* ScatterND: MYRIAD has no ScatterNDUpdate stage (StageType of the 2022.1 plugin); indices that
+ * address whole slices of the first axis ([..., 1]) are a ScatterUpdate (103) along axis 0. */
+static Verdict rule_scatter_nd(Ctx *c) {
+  const IrScatterParams *p = ir_scatter_params(c->g, c->n);
+  const IrTensor *ix = in_t(c, 1);
+  if (p->reduction != IR_REDUCE_NONE)
+    return unsupported(c,
+                       arena_printf(c->g->arena,
+                                    "ScatterND with reduction '%s': MYRIAD has no ScatterNDUpdate "
+                                    "stage, and its ScatterUpdate only overwrites",
+                                    p->reduction_name),
+                       "apply the reduction on the host");
+  if (ix && ix->rank >= 1 && ix->dims[ix->rank - 1] != 1)
+    return unsupported(c,
+                       "ScatterND with indices of more than one coordinate: MYRIAD has no "
+                       "ScatterNDUpdate stage (only ScatterUpdate along one axis and "
+                       "ScatterElementsUpdate)",
+                       "index only the first axis (indices [..., 1]), or scatter on the host");
+  *c->reason = arena_strdup(c->g->arena, "ScatterND over the first axis rewritten as ScatterUpdate "
+                                         "(axis 0)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* OneHot -> OneHot (117): ONNX counts negative indices from depth, OneHot-1 leaves them
+ * undefined; run-time signed indices are wrapped first (lower_gather.c, FP16: depth <= 2048). */
+static Verdict rule_one_hot(Ctx *c) {
+  const IrTensor *ix = in_t(c, 0), *dp = in_t(c, 1);
+  if (!ix || ix->data || ix->dtype == DT_BOOL || ix->dtype == DT_U8 || ix->dtype == DT_U16 ||
+      ix->dtype == DT_U32 || ix->dtype == DT_U64)
+    return VERDICT_SUPPORTED;
+  if (dp && dp->data && ir_const_f64(dp, 0) > 2048) {
+    *c->reason =
+        arena_strdup(c->g->arena, "warning: negative indices give a row of off_value (ONNX counts "
+                                  "them from the end; MYRIAD's OneHot leaves them undefined, and "
+                                  "blobc wraps them only for depth up to 2048)");
+    *c->fix = arena_strdup(c->g->arena, "feed indices in [0, depth)");
+    return VERDICT_CONVERTED;
+  }
+  *c->reason = arena_strdup(c->g->arena,
+                            "negative indices (counted from the end in ONNX, undefined for "
+                            "MYRIAD's OneHot) wrapped first by Less, Power, Select and Convert");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* Mod: fmod 0 is Floor_mod (89), an eltwise stage of FP16 only (eltwise.cpp initialCheck: S32 is
+ * not among its types); fmod 1 (C fmod) has no stage of its own (lower_gather.c rewrites it). */
+static Verdict rule_mod(Ctx *c) {
+  for (int k = 0; k < 2; k++) {
+    const IrTensor *t = in_t(c, k);
+    if (t && dtype_is_int(t->dtype))
+      return unsupported(c,
+                         arena_printf(c->g->arena,
+                                      "Mod of %s data: MYRIAD's Floor_mod stage computes in FP16 "
+                                      "only, which holds integers exactly only up to 2048",
+                                      dtype_name(t->dtype)),
+                         "compute it in float in the model (Cast to float), or on the host");
+  }
+  if (ir_mod_params(c->g, c->n)->fmod) {
+    *c->reason = arena_strdup(c->g->arena,
+                              "Mod with fmod=1 (C fmod) rewritten as sign(a) * Floor_mod(|a|, |b|) "
+                              "(Power, Max, Floor_mod, Less, Select), the value of OpenVINO's "
+                              "ConvertMod decomposition MYRIAD runs");
+    *c->fix = arena_strdup(c->g->arena, "none needed");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
 /* clang-format off */
 #define RULE_LIST(Y)                             \
   Y(CONV,                rule_conv)              \
@@ -724,7 +809,14 @@ static Verdict rule_qdq(Ctx *c) {
   Y(LSTM_CELL,           rule_lstm)              \
   Y(PROPOSAL,            rule_proposal) \
   Y(QUANTIZE_LINEAR,     rule_qdq) \
-  Y(DEQUANTIZE_LINEAR,   rule_qdq)
+  Y(DEQUANTIZE_LINEAR,   rule_qdq) \
+  Y(GATHER_ELEMENTS,     ok)                     \
+  Y(SCATTER_ELEMENTS,    rule_scatter_elements)  \
+  Y(SCATTER_ND,          rule_scatter_nd)        \
+  Y(ONE_HOT,             rule_one_hot)           \
+  Y(REVERSE_SEQUENCE,    ok)                     \
+  Y(MOD,                 rule_mod)               \
+  Y(SCATTER,             ok)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -754,6 +846,7 @@ static const struct {
     {IR_OP_NORMALIZE_L2, 1, 1, "axes", true},
     {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
     {IR_OP_LSTM_CELL, 3, 5, "weights and biases", true},
+    {IR_OP_ONE_HOT, 1, 2, "depth and values", true},
 };
 
 #define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */

@@ -64,6 +64,10 @@ bool bx__supports_ir(uint32_t stage_type);
 int bx__run_ir(X *x,
                const BlobStage *s); /* 0, -1 (failed), or 1 when the type is not one of them */
 
+/* blob_exec_gather.c: the stages of the indexed data-movement ops of issue 18 and Floor_mod. */
+bool bx__supports_gather(uint32_t stage_type);
+int bx__run_gather(X *x, const BlobStage *s); /* 0, -1, or 1 when not one of them */
+
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);
 

@@ -373,7 +373,7 @@ bool bx__supports_ir(uint32_t t) {
   case BLOB_STAGE_PSROI_POOLING:
   case BLOB_STAGE_LSTM_CELL:
   case BLOB_STAGE_PROPOSAL: return true;
-  default: return false;
+  default: return bx__supports_gather(t);
   }
 }
 
@@ -395,6 +395,6 @@ int bx__run_ir(X *x, const BlobStage *s) {
   case BLOB_STAGE_PSROI_POOLING: return roi_pooling(x, s);
   case BLOB_STAGE_LSTM_CELL: return lstm_cell(x, s);
   case BLOB_STAGE_PROPOSAL: return proposal(x, s);
-  default: return 1;
+  default: return bx__run_gather(x, s); /* blob_exec_gather.c; 1 when not one of its stages */
   }
 }

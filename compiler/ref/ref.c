@@ -347,7 +347,14 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(LSTM_CELL,           ref__k_lstm_cell) \
   Y(PROPOSAL,            ref__k_proposal) \
   Y(QUANTIZE_LINEAR,     ref__k_qdq) \
-  Y(DEQUANTIZE_LINEAR,   ref__k_qdq)
+  Y(DEQUANTIZE_LINEAR,   ref__k_qdq) \
+  Y(GATHER_ELEMENTS,     ref__k_gather_elements) \
+  Y(SCATTER_ELEMENTS,    ref__k_scatter) \
+  Y(SCATTER_ND,          ref__k_scatter) \
+  Y(ONE_HOT,             ref__k_one_hot) \
+  Y(REVERSE_SEQUENCE,    ref__k_reverse_sequence) \
+  Y(MOD,                 ref__k_mod) \
+  Y(SCATTER,             ref__k_scatter)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

@@ -117,4 +117,11 @@ REF_KERNEL(proposal);
 /* ref_quant.c: QuantizeLinear, DequantizeLinear */
 REF_KERNEL(qdq);
 
+/* ref_gather.c: indexed data movement and Mod (issue 18) */
+REF_KERNEL(gather_elements);
+REF_KERNEL(scatter); /* ScatterElements, ScatterND */
+REF_KERNEL(one_hot);
+REF_KERNEL(reverse_sequence);
+REF_KERNEL(mod);
+
 #endif

@@ -5,6 +5,7 @@
  */
 #include "ref_internal.h"
 
+#include "gather_ops.h"
 #include "ir_layers.h"
 
 #include <math.h>
@@ -235,8 +236,9 @@ REF_KERNEL(scatter_update) {
   return rc;
 }
 
+/* Any element type (ONNX's tests gather int32 data): offsets from gather_ops.c. */
 REF_KERNEL(gather_nd) {
-  const RefTensor *a = fin(x, 0), *ix = ref__need(x, 1);
+  const RefTensor *a = ref__need(x, 0), *ix = ref__need(x, 1);
   if (!a || !ix) return -1;
   int64_t b = ir_gather_nd_params(x->g, x->n)->batch_dims,
           k = ix->rank ? ix->dims[ix->rank - 1] : 0;
@@ -249,9 +251,15 @@ REF_KERNEL(gather_nd) {
   int64_t n = 0, *idx = ints_of(x, 1, &n);
   if (!idx) return -1;
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
-  int rc = o ? 0 : -1;
-  if (o && irl_gather_nd(a->f, a->dims, a->rank, idx, n / k, k, b, o->f) < 0)
+  int64_t *off = malloc((size_t)(n / k + 1) * sizeof *off),
+          block = prod(a->dims + b + k, a->rank - (int)(b + k));
+  int rc = o && off ? 0 : -1;
+  if (o && !off) ref__fail(x, ERR_OOM, "out of memory");
+  if (rc == 0 && gop_gather_nd_rows(a->dims, a->rank, idx, n / k, k, b, off) < 0)
     rc = ref__fail(x, ERR_SHAPE, "an index is outside the data");
+  for (int64_t row = 0; rc == 0 && row < n / k; row++)
+    for (int64_t q = 0; q < block; q++) ref__copy_elem(o, row * block + q, a, off[row] + q);
+  free(off);
   free(idx);
   return rc;
 }

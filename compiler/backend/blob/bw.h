@@ -128,6 +128,13 @@ int bw_lower_gather_nd(W *w, const IrNode *n);
 int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t stage); /* ROIPooling, PSROIPooling */
 int bw_lower_lstm_cell(W *w, const IrNode *n);
 int bw_lower_proposal(W *w, const IrNode *n);
+/* lower_gather.c: indexed data movement and Mod (issue 18) */
+int bw_lower_gather_elements(W *w, const IrNode *n);
+int bw_lower_scatter_elements(W *w, const IrNode *n);
+int bw_lower_scatter_nd(W *w, const IrNode *n);
+int bw_lower_one_hot(W *w, const IrNode *n);
+int bw_lower_reverse_sequence(W *w, const IrNode *n);
+int bw_lower_mod(W *w, const IrNode *n);
 
 /* ---- placement.c ---- */
 

@@ -1976,7 +1976,14 @@ typedef struct {
   Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0) \
   Y(PROPOSAL, bw_lower_proposal, NULL, 0) \
   Y(QUANTIZE_LINEAR, NULL, NULL, 0) \
-  Y(DEQUANTIZE_LINEAR, NULL, NULL, 0)
+  Y(DEQUANTIZE_LINEAR, NULL, NULL, 0) \
+  Y(GATHER_ELEMENTS, bw_lower_gather_elements, NULL, 0) \
+  Y(SCATTER_ELEMENTS, bw_lower_scatter_elements, NULL, 0) \
+  Y(SCATTER_ND, bw_lower_scatter_nd, NULL, 0) \
+  Y(ONE_HOT, bw_lower_one_hot, NULL, 0) \
+  Y(REVERSE_SEQUENCE, bw_lower_reverse_sequence, NULL, 0) \
+  Y(MOD, bw_lower_mod, NULL, 0) \
+  Y(SCATTER, bw_lower_scatter_elements, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
@@ -2022,6 +2029,14 @@ static const struct {
     {"bw_lower_gather_nd", "GatherND"},
     {"bw_lower_lstm_cell", "LSTMCell"},
     {"bw_lower_proposal", "Proposal"},
+    {"bw_lower_gather_elements", "GatherElements (+ Convert of float indices)"},
+    {"bw_lower_scatter_elements", "ScatterElementsUpdate"},
+    {"bw_lower_scatter_nd", "ScatterUpdate (indices of one coordinate)"},
+    {"bw_lower_one_hot",
+     "OneHot (+ Less, Power, Select, Convert wrapping negative indices; Convert to an integer "
+     "output)"},
+    {"bw_lower_reverse_sequence", "ReverseSequence (+ Convert of integer lengths)"},
+    {"bw_lower_mod", "Floor_mod; fmod=1: Power, Max, Floor_mod, Less, Select"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,

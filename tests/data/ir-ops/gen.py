@@ -716,6 +716,78 @@ def proposal():
     assert len(keep) == 8
     write("proposal", net, ["prop", "prop.1"], [[[0] + boxes[i][1] for i in keep], [boxes[i][0] for i in keep]])
 
+@case
+def gather_elements():  # GatherElements-6: out[i][j][k] = data[i][indices[i][j][k]][k] (axis 1)
+    net = Net()
+    d = rand(2, 4, 3)
+    idx = RNG.integers(0, 4, (2, 5, 3)).astype(np.int64)
+    y = net.layer("y", "GatherElements", "opset6", {"axis": "1"}, [net.param("data", d), net.const("indices", idx)],
+                  [idx.shape])[0]
+    net.result(y)
+    write("gather_elements", net, "y", np.take_along_axis(d, idx, axis=1))
+
+
+def mod_case(name, typ, fn):  # values in 1/8 steps: FP16 holds them and every remainder
+    net = Net()
+    a = (RNG.integers(-40, 40, (2, 3, 4)) / 8).astype(np.float32)
+    b = (RNG.integers(1, 16, (1, 3, 1)) * RNG.choice([-1, 1], (1, 3, 1)) / 8).astype(np.float32)
+    y = net.layer("y", typ, "opset1", {"auto_broadcast": "numpy"}, [net.param("a", a), net.param("b", b)], [a.shape])[0]
+    net.result(y)
+    write(name, net, "y", fn(a, b))
+
+
+@case
+def floor_mod():  # FloorMod-1: a - floor(a / b) * b (the divisor's sign), numpy.mod
+    mod_case("floor_mod", "FloorMod", np.mod)
+
+
+@case
+def mod():  # Mod-1: a - trunc(a / b) * b (the dividend's sign), numpy.fmod
+    mod_case("mod", "Mod", np.fmod)
+
+
+@case
+def reverse_sequence():  # ReverseSequence-1, batch_axis 0, seq_axis 1: x[b, :len[b]] reversed
+    net = Net()
+    x = rand(3, 5, 2)
+    lens = np.array([5, 1, 3], np.int32)
+    y = net.layer("y", "ReverseSequence", "opset1", {"batch_axis": "0", "seq_axis": "1"},
+                  [net.param("x", x), net.const("lens", lens)], [x.shape])[0]
+    net.result(y)
+    e = x.copy()
+    for b, n in enumerate(lens):
+        e[b, :n] = x[b, :n][::-1]
+    write("reverse_sequence", net, "y", e)
+
+
+@case
+def scatter_elements_update():  # ScatterElementsUpdate-3, axis 2: out[i][j][idx[i][j][k]] = u[i][j][k]
+    net = Net()
+    d = rand(2, 3, 5)
+    idx = np.array([[[4, 0], [1, 3], [2, 2]], [[0, 1], [3, 4], [4, 0]]], np.int64)[:, :, :2]
+    idx[0, 2] = [2, 0]
+    u = rand(2, 3, 2)
+    y = net.layer("y", "ScatterElementsUpdate", "opset3", {},
+                  [net.param("data", d), net.const("indices", idx), net.param("updates", u),
+                   net.const("axis", np.array(2, np.int64))], [d.shape])[0]
+    net.result(y)
+    e = d.copy()
+    np.put_along_axis(e, idx, u, axis=2)
+    write("scatter_elements_update", net, "y", e)
+
+
+@case
+def one_hot():  # OneHot-1, axis 1: out[i, d, j] = on if indices[i, j] == d else off
+    net = Net()
+    idx = RNG.integers(0, 5, (2, 3)).astype(np.int64)
+    y = net.layer("y", "OneHot", "opset1", {"axis": "1"},
+                  [net.param("indices", idx), net.const("depth", np.array(5, np.int64)),
+                   net.const("on", np.array(2.5, np.float32)), net.const("off", np.array(-1.0, np.float32))],
+                  [(2, 5, 3)])[0]
+    net.result(y)
+    e = np.where(np.arange(5)[None, :, None] == idx[:, None, :], 2.5, -1.0).astype(np.float32)
+    write("one_hot", net, "y", e)
+
 
 if __name__ == "__main__":
     for name, fn in CASES.items():

@@ -54,3 +54,39 @@ write("gen_mean_70_inputs", [helper.make_node("Mean", [n for n, _ in xs], ["y"])
 x = (rng.standard_normal((2, 3, 8)) * 3).astype(np.float32)
 write("gen_mish", [helper.make_node("Mish", ["x"], ["y"])], [("x", x)],
       [("y", (x * np.tanh(np.log1p(np.exp(x.astype(np.float64))))).astype(np.float32))], opset=18)
+
+# Mod with fmod=0 on floats (mo and MYRIAD: FloorMod), numpy broadcasting; inputs are multiples
+# of 1/8 so FP16 holds them and every remainder exactly; numpy.mod gives the divisor's sign
+x = (rng.integers(-80, 80, (2, 3, 4)) / 8).astype(np.float32)
+y = (rng.integers(1, 24, (3, 1)) * rng.choice([-1, 1], (3, 1)) / 8).astype(np.float32)
+write("gen_mod_floor_float", [helper.make_node("Mod", ["x", "y"], ["z"])], [("x", x), ("y", y)],
+      [("z", np.mod(x, y))])
+
+# 3-D cases of the indexed data-movement ops (ONNX's own tests are 2-D), numpy's answers
+d = f32(2, 3, 4)
+i = rng.integers(-4, 4, (2, 3, 5)).astype(np.int64)
+write("gen_gather_elements_3d_last_axis", [helper.make_node("GatherElements", ["d", "i"], ["y"], axis=2)],
+      [("d", d), ("i", i)], [("y", np.take_along_axis(d, np.where(i < 0, i + 4, i), axis=2))])
+i = rng.integers(0, 3, (2, 2, 4)).astype(np.int64)
+write("gen_gather_elements_3d_axis1", [helper.make_node("GatherElements", ["d", "i"], ["y"], axis=1)],
+      [("d", d), ("i", i)], [("y", np.take_along_axis(d, i, axis=1))])
+u = f32(2, 3, 2)
+i = np.array([[[0, 3], [1, 2], [3, 0]], [[2, 1], [0, 3], [1, 2]]], np.int64)
+ref = d.copy()
+np.put_along_axis(ref, i, u, axis=2)
+write("gen_scatter_elements_3d_last_axis",
+      [helper.make_node("ScatterElements", ["d", "i", "u"], ["y"], axis=2)],
+      [("d", d), ("i", i), ("u", u)], [("y", ref)])
+x = f32(5, 3, 4)
+lens = np.array([5, 2, 1], np.int64)
+ref = x.copy()
+for b, n in enumerate(lens):
+    ref[:n, b] = x[:n, b][::-1]
+write("gen_reverse_sequence_3d", [helper.make_node("ReverseSequence", ["x", "l"], ["y"], batch_axis=1, time_axis=0)],
+      [("x", x), ("l", lens)], [("y", ref)], opset=10)
+
+# Mod with fmod=1 (C fmod: the dividend's sign), broadcast divisor of both signs, numpy.fmod
+x = (rng.integers(-80, 80, (2, 3, 4)) / 8).astype(np.float32)
+y = (rng.integers(1, 24, (1, 4)) * rng.choice([-1, 1], (1, 4)) / 8).astype(np.float32)
+write("gen_mod_fmod_float_broadcast", [helper.make_node("Mod", ["x", "y"], ["z"], fmod=1)],
+      [("x", x), ("y", y)], [("z", np.fmod(x, y))])
