@@ -1534,6 +1534,71 @@ static int emit_proposal(W *w, const IrNode *n) {
   return 0;
 }
 
+/* MeanVarianceNormalization -> MVN-6 with ONNX's eps 1e-9 outside the square root (mo's form). */
+static int emit_mvn(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int64_t axes[IR_MAX_DIMS];
+  if (x->rank < 1 || p->axes.n > x->rank) return EMIT_UNMAPPED;
+  for (int i = 0; i < p->axes.n; i++)
+    if ((axes[i] = norm_axis(p->axes.v[i], x->rank)) < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axes"), axes, p->axes.n, 1);
+  int li = layer_new(w, n->name, "MVN", "opset6");
+  attr_bool(w, li, "normalize_variance", true);
+  attr_flt(w, li, "eps", 1e-9);
+  attr(w, li, "eps_mode", "outside_sqrt");
+  layer_in(w, li, xv);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* LpNormalization: p = 2 -> NormalizeL2-1 (eps 0, add); p = 1 -> ReduceL1-4 (keep_dims) and
+ * Divide. */
+static int emit_lp_norm(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  const IrLpNormParams *p = ir_lp_norm_params(w->g, n);
+  int64_t a = norm_axis(p->axis, x->rank);
+  if (a < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axes"), &a, 1, 1);
+  if (p->p == 2) {
+    int li = layer_new(w, n->name, "NormalizeL2", "opset1");
+    attr_flt(w, li, "eps", 0.0);
+    attr(w, li, "eps_mode", "add");
+    layer_in(w, li, xv);
+    layer_in(w, li, av);
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  int64_t d[IR_MAX_DIMS];
+  for (int i = 0; i < x->rank; i++) d[i] = i == a ? 1 : x->dims[i];
+  int li = layer_new(w, sub(w, n, "l1"), "ReduceL1", "opset4");
+  attr_bool(w, li, "keep_dims", true);
+  layer_in(w, li, xv);
+  layer_in(w, li, av);
+  Val nv = out_s(w, li, x->dtype, x->rank, d);
+  binop(w, n->name, "Divide", xv, nv, n->outputs[0], NULL);
+  return 0;
+}
+
+/* RoiAlign -> ROIAlign-3 (output_half_pixel), or ROIAlign-9 aligned_mode half_pixel. */
+static int emit_roi_align(W *w, const IrNode *n) {
+  const IrRoiAlignParams *p = ir_roi_align_params(w->g, n);
+  int li, rc = plain_layer(w, n, "ROIAlign", p->half_pixel ? "opset9" : "opset3", &li);
+  if (rc) return rc;
+  attr_int(w, li, "pooled_h", p->output_h);
+  attr_int(w, li, "pooled_w", p->output_w);
+  attr_int(w, li, "sampling_ratio", p->sampling_ratio);
+  attr_flt(w, li, "spatial_scale", p->spatial_scale);
+  attr(w, li, "mode", p->max ? "max" : "avg");
+  if (p->half_pixel) attr(w, li, "aligned_mode", "half_pixel");
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1654,7 +1719,11 @@ typedef struct {
   Y(ROI_POOLING, emit_roi_pooling, NULL, NULL, false) \
   Y(PSROI_POOLING, emit_psroi_pooling, NULL, NULL, false) \
   Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
-  Y(PROPOSAL, emit_proposal, NULL, NULL, false)
+  Y(PROPOSAL, emit_proposal, NULL, NULL, false) \
+  Y(MVN, emit_mvn, NULL, NULL, false) \
+  Y(LP_NORM, emit_lp_norm, NULL, NULL, false) \
+  Y(MAX_ROI_POOL, emit_roi_pooling, NULL, NULL, false) \
+  Y(ROI_ALIGN, emit_roi_align, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -469,7 +469,11 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(ROI_POOLING,         NULL) \
   Y(PSROI_POOLING,       NULL) \
   Y(LSTM_CELL,           NULL) \
-  Y(PROPOSAL,            NULL)
+  Y(PROPOSAL,            NULL) \
+  Y(MVN,                 NULL) \
+  Y(LP_NORM,             NULL) \
+  Y(MAX_ROI_POOL,        NULL) \
+  Y(ROI_ALIGN,           NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

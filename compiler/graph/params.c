@@ -579,7 +579,9 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_GATHER_ND,   IrGatherNdParams,        ir_gather_nd_params)         \
   F(PK_ROI,         IrRoiParams,             ir_roi_params)               \
   F(PK_LSTM,        IrLstmParams,            ir_lstm_params)              \
-  F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)
+  F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)          \
+  F(PK_LP_NORM,     IrLpNormParams,          ir_lp_norm_params)           \
+  F(PK_ROI_ALIGN,   IrRoiAlignParams,        ir_roi_align_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -709,7 +711,11 @@ typedef struct {
   Y(ROI_POOLING,         ir__dec_roi_pooling, PK_ROI) \
   Y(PSROI_POOLING,       ir__dec_psroi_pooling, PK_ROI) \
   Y(LSTM_CELL,           ir__dec_lstm_cell, PK_LSTM) \
-  Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL)
+  Y(PROPOSAL,            ir__dec_proposal, PK_PROPOSAL) \
+  Y(MVN,                 ir__dec_mvn,      PK_AXES) \
+  Y(LP_NORM,             ir__dec_lp_norm,  PK_LP_NORM) \
+  Y(MAX_ROI_POOL,        ir__dec_max_roi_pool, PK_ROI) \
+  Y(ROI_ALIGN,           ir__dec_roi_align, PK_ROI_ALIGN)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

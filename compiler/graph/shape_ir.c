@@ -219,3 +219,21 @@ int shape__proposal(IrGraph *g, int n, Err *err) {
   out(g, n, 1, float_of(p), 1, &rows);
   return 0;
 }
+
+/* ONNX RoiAlign: X [N, C, H, W], rois [R, 4], batch_indices [R] -> [R, C, output_h, output_w]. */
+int shape__roi_align(IrGraph *g, int n, Err *err) {
+  const IrTensor *x = in_t(g, n, 0), *r = in_t(g, n, 1), *b = in_t(g, n, 2);
+  const IrRoiAlignParams *p = ir_roi_align_params(g, &g->nodes[n]);
+  if (x && x->rank >= 0 && x->rank != 4)
+    return shape__fail(g, n, err, "feature maps rank %d, expected 4", x->rank);
+  if (r && r->rank >= 0 && (r->rank != 2 || (r->dims[1] >= 0 && r->dims[1] != 4)))
+    return shape__fail(g, n, err, "rois must be [R, 4]");
+  if (b && b->rank >= 0 &&
+      (b->rank != 1 ||
+       (r && r->rank == 2 && b->dims[0] >= 0 && r->dims[0] >= 0 && b->dims[0] != r->dims[0])))
+    return shape__fail(g, n, err, "batch_indices must be [R], one per roi");
+  int64_t d[4] = {r && r->rank == 2 ? r->dims[0] : -1, x && x->rank == 4 ? x->dims[1] : -1,
+                  p->output_h, p->output_w};
+  out(g, n, 0, float_of(x), 4, d);
+  return 0;
+}

@@ -574,6 +574,78 @@ static Verdict rule_proposal(Ctx *c) {
   return VERDICT_CONVERTED;
 }
 
+/* ---- ONNX normalizations and ROI ops (issue 18) ---- */
+
+/* MeanVarianceNormalization: ONNX's function adds eps 1e-9 outside the square root, as MYRIAD's
+ * MVN (62) does, but that stage refuses the batch axis (mvn.cpp: "only across channel and full
+ * batch") and its parameters changed between 2021.2 and 2021.4.1; the stages below take any axes
+ * and are the same in both versions. */
+static Verdict rule_mvn(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  const IrAxesParams *p = ir_axes_params(c->g, c->n);
+  for (int i = 0; x && x->rank >= 0 && i < p->axes.n; i++)
+    if (p->axes.v[i] < -x->rank || p->axes.v[i] >= x->rank)
+      return unsupported(c, "MeanVarianceNormalization axis out of range",
+                         "give axes within the input's rank");
+  *c->reason =
+      arena_strdup(c->g->arena, "MeanVarianceNormalization rewritten as (x - ReduceMean(x)) / "
+                                "(sqrt(ReduceMean((x - mean)^2)) + 1e-9) (ReduceMean, Sum, Prod, "
+                                "Power stages)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* LpNormalization p = 2 over the channels of a 2-D..4-D input is MYRIAD's Normalize (35), as
+ * NormalizeL2; any other axis, and p = 1, from ReduceSum and eltwise stages. */
+static Verdict rule_lp_norm(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  const IrLpNormParams *p = ir_lp_norm_params(c->g, c->n);
+  int64_t a = p->axis;
+  if (x && x->rank >= 0) {
+    if (a < 0) a += x->rank;
+    if (a < 0 || a >= x->rank)
+      return unsupported(c, "LpNormalization axis out of range", "give an axis within the rank");
+    if (p->p == 2 && a == 1 && x->rank >= 2 && x->rank <= 4) return VERDICT_SUPPORTED;
+  }
+  *c->reason = arena_strdup(c->g->arena,
+                            p->p == 1 ? "LpNormalization (p = 1) rewritten as x * Power(ReduceSum("
+                                        "|x|), -1) (Power, Max, ReduceSum, Power, Prod)"
+                                      : "LpNormalization (p = 2) over an axis other than the "
+                                        "channels rewritten as x * Power(ReduceSum(x * x), -0.5) "
+                                        "(Prod, ReduceSum, Power, Prod)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* RoiAlign -> ROIAlign (123, roi_align.cpp: mode, pooled sizes, sampling_ratio, spatial_scale;
+ * no aligned / half_pixel mode). */
+static Verdict rule_roi_align(Ctx *c) {
+  const IrRoiAlignParams *p = ir_roi_align_params(c->g, c->n);
+  const IrTensor *b = in_t(c, 2);
+  if (b && dtype_is_float(b->dtype))
+    return unsupported(c, "RoiAlign batch_indices must be integers",
+                       "give batch_indices as int64 (the ONNX type)");
+  if (p->max) {
+    *c->reason =
+        arena_strdup(c->g->arena, "RoiAlign max mode runs as MYRIAD's ROIAlign max, the largest "
+                                  "interpolated sample of each bin; ONNX Runtime takes the largest "
+                                  "weighted corner of each sample instead, so values can differ");
+    *c->fix = arena_strdup(c->g->arena, "use mode avg where the exact ONNX values matter");
+    return VERDICT_CONVERTED;
+  }
+  if (p->half_pixel) {
+    *c->reason = arena_strdup(
+        c->g->arena,
+        "RoiAlign half_pixel (opset 16's default) rewritten as MYRIAD's ROIAlign (which samples as "
+        "output_half_pixel) on rois shifted by -0.5 / spatial_scale (a Power stage); equal unless "
+        "a roi spans less than one feature-map cell, which the stage widens to one cell");
+    *c->fix = arena_strdup(c->g->arena, "none needed; export with coordinate_transformation_mode "
+                                        "'output_half_pixel' for the stage as is");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -687,7 +759,11 @@ static Verdict rule_proposal(Ctx *c) {
   Y(ROI_POOLING,         ok)                     \
   Y(PSROI_POOLING,       rule_psroi)             \
   Y(LSTM_CELL,           rule_lstm)              \
-  Y(PROPOSAL,            rule_proposal)
+  Y(PROPOSAL,            rule_proposal)          \
+  Y(MVN,                 rule_mvn)               \
+  Y(LP_NORM,             rule_lp_norm)           \
+  Y(MAX_ROI_POOL,        ok)                     \
+  Y(ROI_ALIGN,           rule_roi_align)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 

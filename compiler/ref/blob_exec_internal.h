@@ -64,6 +64,9 @@ bool bx__supports_ir(uint32_t stage_type);
 int bx__run_ir(X *x,
                const BlobStage *s); /* 0, -1 (failed), or 1 when the type is not one of them */
 
+/* blob_exec_seq.c: the stages of the ONNX ROI ops and LSTM of issue 18 (through bx__run_ir). */
+int bx__roi_align(X *x, const BlobStage *s);
+
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);
 

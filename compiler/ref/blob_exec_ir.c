@@ -372,7 +372,8 @@ bool bx__supports_ir(uint32_t t) {
   case BLOB_STAGE_ROI_POOLING:
   case BLOB_STAGE_PSROI_POOLING:
   case BLOB_STAGE_LSTM_CELL:
-  case BLOB_STAGE_PROPOSAL: return true;
+  case BLOB_STAGE_PROPOSAL:
+  case BLOB_STAGE_ROI_ALIGN: return true;
   default: return false;
   }
 }
@@ -395,6 +396,7 @@ int bx__run_ir(X *x, const BlobStage *s) {
   case BLOB_STAGE_PSROI_POOLING: return roi_pooling(x, s);
   case BLOB_STAGE_LSTM_CELL: return lstm_cell(x, s);
   case BLOB_STAGE_PROPOSAL: return proposal(x, s);
+  case BLOB_STAGE_ROI_ALIGN: return bx__roi_align(x, s);
   default: return 1;
   }
 }

@@ -345,7 +345,11 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(ROI_POOLING,         ref__k_roi_pooling) \
   Y(PSROI_POOLING,       ref__k_roi_pooling) \
   Y(LSTM_CELL,           ref__k_lstm_cell) \
-  Y(PROPOSAL,            ref__k_proposal)
+  Y(PROPOSAL,            ref__k_proposal) \
+  Y(MVN,                 ref__k_mvn) \
+  Y(LP_NORM,             ref__k_lp_norm) \
+  Y(MAX_ROI_POOL,        ref__k_roi_pooling) \
+  Y(ROI_ALIGN,           ref__k_roi_align)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

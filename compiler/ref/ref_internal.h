@@ -115,4 +115,9 @@ REF_KERNEL(roi_pooling); /* ROIPooling, PSROIPooling */
 REF_KERNEL(lstm_cell);
 REF_KERNEL(proposal);
 
+/* ref_seq.c: ONNX normalizations, ROI ops and LSTM */
+REF_KERNEL(mvn);
+REF_KERNEL(lp_norm);
+REF_KERNEL(roi_align);
+
 #endif

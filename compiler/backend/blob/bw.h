@@ -128,6 +128,12 @@ int bw_lower_gather_nd(W *w, const IrNode *n);
 int bw_lower_roi_pooling(W *w, const IrNode *n, uint32_t stage); /* ROIPooling, PSROIPooling */
 int bw_lower_lstm_cell(W *w, const IrNode *n);
 int bw_lower_proposal(W *w, const IrNode *n);
+/* Normalize (35) across the channels of x into y (NormalizeL2, LpNormalization p = 2). */
+int bw_normalize_channels(W *w, int x, int y, float eps);
+
+/* ---- lower_seq.c: the ONNX ROI ops and LSTM of issue 18 ---- */
+
+int bw_lower_roi_align(W *w, const IrNode *n);
 
 /* ---- placement.c ---- */
 

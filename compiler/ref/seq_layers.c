@@ -1,0 +1,120 @@
+/*
+ * compiler/ref/seq_layers.c — see seq_layers.h. RoiAlign follows ONNX Runtime's roialign.cc
+ * (the implementation ONNX's node tests were generated with) and OpenVINO's ROIAlign-3
+ * reference (ngraph runtime/reference/roi_align.hpp); they differ only in the max mode.
+ */
+#include "seq_layers.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bilinear sample of map m [H, W] at (y, x) with ONNX Runtime's and OpenVINO's border rules:
+ * outside [-1, H] x [-1, W] gives no contribution; the four corner weights and offsets. */
+static void corners(int64_t H, int64_t W, float y, float x, int64_t off[4], float wt[4]) {
+  if (y < -1.0f || y > (float)H || x < -1.0f || x > (float)W) {
+    memset(off, 0, 4 * sizeof off[0]);
+    memset(wt, 0, 4 * sizeof wt[0]);
+    return;
+  }
+  if (y <= 0) y = 0;
+  if (x <= 0) x = 0;
+  int64_t yl = (int64_t)y, xl = (int64_t)x, yh, xh;
+  if (yl >= H - 1)
+    yh = yl = H - 1, y = (float)yl;
+  else
+    yh = yl + 1;
+  if (xl >= W - 1)
+    xh = xl = W - 1, x = (float)xl;
+  else
+    xh = xl + 1;
+  float ly = y - (float)yl, lx = x - (float)xl, hy = 1.0f - ly, hx = 1.0f - lx;
+  off[0] = yl * W + xl, off[1] = yl * W + xh, off[2] = yh * W + xl, off[3] = yh * W + xh;
+  wt[0] = hy * hx, wt[1] = hy * lx, wt[2] = ly * hx, wt[3] = ly * lx;
+}
+
+int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, const float *rois,
+                  const int64_t *batch, int64_t R, float *y, int64_t ph, int64_t pw,
+                  int64_t sampling, float scale, bool half_pixel, SeqRoiMode mode) {
+  float off = half_pixel ? 0.5f : 0.0f;
+  for (int64_t r = 0; r < R; r++) {
+    int64_t b = batch[r];
+    if (b < 0 || b >= N) return -1;
+    const float *box = rois + r * 4;
+    float x0 = box[0] * scale - off, y0 = box[1] * scale - off;
+    float rw = box[2] * scale - off - x0, rh = box[3] * scale - off - y0;
+    if (!half_pixel) {
+      if (rw < 1.0f) rw = 1.0f;
+      if (rh < 1.0f) rh = 1.0f;
+    }
+    float bh = rh / (float)ph, bw = rw / (float)pw;
+    int64_t gh = sampling > 0 ? sampling : (int64_t)ceilf(rh / (float)ph),
+            gw = sampling > 0 ? sampling : (int64_t)ceilf(rw / (float)pw);
+    int64_t count = gh * gw > 1 ? gh * gw : 1;
+    for (int64_t c = 0; c < C; c++) {
+      const float *m = x + (b * C + c) * H * W;
+      float *o = y + (r * C + c) * ph * pw;
+      for (int64_t i = 0; i < ph; i++)
+        for (int64_t j = 0; j < pw; j++) {
+          double acc = 0;
+          float best = 0;
+          bool first = true;
+          for (int64_t iy = 0; iy < gh; iy++) {
+            float yy = y0 + (float)i * bh + ((float)iy + 0.5f) * bh / (float)gh;
+            for (int64_t ix = 0; ix < gw; ix++) {
+              float xx = x0 + (float)j * bw + ((float)ix + 0.5f) * bw / (float)gw;
+              int64_t o4[4];
+              float w4[4];
+              corners(H, W, yy, xx, o4, w4);
+              float v[4], s = 0;
+              for (int k = 0; k < 4; k++) v[k] = w4[k] * m[o4[k]], s += v[k];
+              if (mode == SEQ_ROI_AVG) {
+                acc += s;
+                continue;
+              }
+              float cand = s;
+              if (mode == SEQ_ROI_MAX_ORT) cand = fmaxf(fmaxf(fmaxf(v[0], v[1]), v[2]), v[3]);
+              best = first ? cand : fmaxf(best, cand);
+              first = false;
+            }
+          }
+          o[i * pw + j] = mode == SEQ_ROI_AVG ? (float)(acc / (double)count) : best;
+        }
+    }
+  }
+  return 0;
+}
+
+static float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+int seq_lstm_step(const float *x, const float *h, const float *c, const float *W, const float *R,
+                  const float *wb, const float *rb, int64_t B, int64_t I, int64_t hs, float *ho,
+                  float *co) {
+  float *g = malloc((size_t)(4 * hs) * sizeof *g);
+  float *hn = malloc((size_t)(B * hs) * 2 * sizeof *hn);
+  if (!g || !hn) {
+    free(g), free(hn);
+    return -1;
+  }
+  float *cn = hn + B * hs;
+  for (int64_t b = 0; b < B; b++) {
+    for (int64_t k = 0; k < 4 * hs; k++) {
+      double s = (wb ? wb[k] : 0.0f) + (rb ? rb[k] : 0.0f);
+      for (int64_t q = 0; q < I; q++) s += (double)x[b * I + q] * W[k * I + q];
+      for (int64_t q = 0; q < hs; q++) s += (double)h[b * hs + q] * R[k * hs + q];
+      g[k] = (float)s;
+    }
+    for (int64_t q = 0; q < hs; q++) {
+      float it = sigm(g[q]), ot = sigm(g[hs + q]), ft = sigm(g[2 * hs + q]),
+            ct = tanhf(g[3 * hs + q]);
+      float cv = ft * c[b * hs + q] + it * ct;
+      cn[b * hs + q] = cv;
+      hn[b * hs + q] = ot * tanhf(cv);
+    }
+  }
+  memcpy(ho, hn, (size_t)(B * hs) * sizeof *ho);
+  memcpy(co, cn, (size_t)(B * hs) * sizeof *co);
+  free(g);
+  free(hn);
+  return 0;
+}

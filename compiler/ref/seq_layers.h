@@ -1,0 +1,35 @@
+/*
+ * compiler/ref/seq_layers.h — the arithmetic of the ONNX ROI ops and LSTM of issue 18, on plain
+ * row-major float arrays, shared by the reference kernels (ref_seq.c, graph path, ONNX semantics)
+ * and the blob executor (blob_exec_seq.c, the MyriadX stages, OpenVINO semantics). Every
+ * function trusts its sizes (the callers check them).
+ */
+#ifndef COMPILER_REF_SEQ_LAYERS_H
+#define COMPILER_REF_SEQ_LAYERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+  SEQ_ROI_AVG,     /* mean of the bilinear samples of a bin (ONNX and OpenVINO agree) */
+  SEQ_ROI_MAX_ORT, /* ONNX Runtime's max: the largest weighted corner over the bin's samples */
+  SEQ_ROI_MAX_OV,  /* OpenVINO ROIAlign-3 max: the largest interpolated sample of the bin */
+} SeqRoiMode;
+
+/* RoiAlign: maps [N, C, H, W], rois [R, 4] (x1, y1, x2, y2), batch [R] -> y [R, C, ph, pw].
+ * half_pixel: coordinates shifted by -0.5 after scaling and rois not widened to one cell (ONNX
+ * opset 16 half_pixel); else output_half_pixel (ONNX opset 10, OpenVINO ROIAlign-3). sampling 0:
+ * ceil(roi size / output size) samples per bin and axis. Returns -1 when a batch index is
+ * outside [0, N). */
+int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, const float *rois,
+                  const int64_t *batch, int64_t R, float *y, int64_t ph, int64_t pw,
+                  int64_t sampling, float scale, bool half_pixel, SeqRoiMode mode);
+
+/* One LSTM step for B rows (ONNX gate order i, o, f, c): gates = x W^T + h R^T + wb + rb;
+ * i, o, f = sigmoid, c~ = tanh; c' = f c + i c~; h' = o tanh(c'). W [4 hs, I], R [4 hs, hs],
+ * wb, rb [4 hs] (NULL: zero). Writes h' and c' (may alias h and c); -1 when out of memory. */
+int seq_lstm_step(const float *x, const float *h, const float *c, const float *W, const float *R,
+                  const float *wb, const float *rb, int64_t B, int64_t I, int64_t hs, float *ho,
+                  float *co);
+
+#endif
