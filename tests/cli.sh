@@ -186,5 +186,12 @@ expect "--data_type FP32: one warning line, FP16 blob" 0 "^model 'tiny_relu': wa
 n_warn=$("$BLOBC" convert "$ZOO/tiny_relu.onnx" --data_type FP32 -o "$T/fp32b" 2>&1 | grep -c "FP32")
 if [ "$n_warn" -eq 1 ] && ! "$BLOBC" inspect "$T"/fp32b/*/*.blob | grep -q "FP32 "; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL --data_type FP32: $n_warn warning lines, or FP32 buffers in the blob"; fi
 
+# issue 18: what MYRIAD's stages cannot compute keeps a precise verdict (tests/data/onnx-verdicts,
+# ONNX v1.12.0 node tests, Apache-2.0): the graph paths pass, the blob path names the root cause
+VD="$OWN/onnx-verdicts"
+expect "LSTM with peepholes: passes via graph" 0 "^1 passed, 0 failed" "$BLOBC" verify "$VD/test_lstm_with_peepholes" --via graph
+expect "LSTM with peepholes: unsupported through the blob, naming the peepholes" 0 "not on the VPU: LSTM \\(LSTM with peephole weights \\(input P\\) is not supported on MYRIAD" "$BLOBC" verify "$VD/test_lstm_with_peepholes" --via blob
+expect "LSTM with peepholes: verify through the blob says unsupported, not pass" 0 "^0 passed, 0 failed, 1 unsupported" "$BLOBC" verify "$VD/test_lstm_with_peepholes" --via blob
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1723,7 +1723,8 @@ typedef struct {
   Y(MVN, emit_mvn, NULL, NULL, false) \
   Y(LP_NORM, emit_lp_norm, NULL, NULL, false) \
   Y(MAX_ROI_POOL, emit_roi_pooling, NULL, NULL, false) \
-  Y(ROI_ALIGN, emit_roi_align, NULL, NULL, false)
+  Y(ROI_ALIGN, emit_roi_align, NULL, NULL, false) \
+  Y(LSTM, NULL, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 

@@ -473,7 +473,8 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(MVN,                 NULL) \
   Y(LP_NORM,             NULL) \
   Y(MAX_ROI_POOL,        NULL) \
-  Y(ROI_ALIGN,           NULL)
+  Y(ROI_ALIGN,           NULL) \
+  Y(LSTM,                NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -581,7 +581,8 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_LSTM,        IrLstmParams,            ir_lstm_params)              \
   F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)          \
   F(PK_LP_NORM,     IrLpNormParams,          ir_lp_norm_params)           \
-  F(PK_ROI_ALIGN,   IrRoiAlignParams,        ir_roi_align_params)
+  F(PK_ROI_ALIGN,   IrRoiAlignParams,        ir_roi_align_params)         \
+  F(PK_ONNX_LSTM,   IrOnnxLstmParams,        ir_onnx_lstm_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -715,7 +716,8 @@ typedef struct {
   Y(MVN,                 ir__dec_mvn,      PK_AXES) \
   Y(LP_NORM,             ir__dec_lp_norm,  PK_LP_NORM) \
   Y(MAX_ROI_POOL,        ir__dec_max_roi_pool, PK_ROI) \
-  Y(ROI_ALIGN,           ir__dec_roi_align, PK_ROI_ALIGN)
+  Y(ROI_ALIGN,           ir__dec_roi_align, PK_ROI_ALIGN) \
+  Y(LSTM,                ir__dec_onnx_lstm, PK_ONNX_LSTM)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

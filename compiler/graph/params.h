@@ -477,4 +477,16 @@ typedef struct {
 } IrRoiAlignParams;
 const IrRoiAlignParams *ir_roi_align_params(const IrGraph *g, const IrNode *n);
 
+/* ONNX LSTM-7/-14 (gates i, o, f, c). */
+typedef enum { IR_RNN_FORWARD, IR_RNN_REVERSE, IR_RNN_BIDIRECTIONAL } IrRnnDirection;
+typedef struct {
+  int64_t hidden_size;      /* required */
+  IrRnnDirection direction; /* forward */
+  float clip;               /* 0: none (the attribute absent) */
+  bool default_activations; /* activations absent, or Sigmoid, Tanh, Tanh per direction */
+  bool input_forget;        /* false */
+  bool batch_first;         /* layout 1 (opset 14); false */
+} IrOnnxLstmParams;
+const IrOnnxLstmParams *ir_onnx_lstm_params(const IrGraph *g, const IrNode *n);
+
 #endif

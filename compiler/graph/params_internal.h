@@ -28,5 +28,6 @@ IR__DECODER(mvn);          /* IrAxesParams: axes default [0, 2, 3] */
 IR__DECODER(lp_norm);      /* IrLpNormParams */
 IR__DECODER(max_roi_pool); /* IrRoiParams */
 IR__DECODER(roi_align);    /* IrRoiAlignParams */
+IR__DECODER(onnx_lstm);    /* IrOnnxLstmParams */
 
 #endif

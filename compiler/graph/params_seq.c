@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ERR_SHAPE "<op_type>: <what> <v> is invalid" naming the node; returns -1. */
 static int bad(const IrGraph *g, const IrNode *n, Err *err, const char *what, double v) {
@@ -86,5 +87,36 @@ IR__DECODER(roi_align) {
   if (p->sampling_ratio < 0 || p->sampling_ratio > 1024)
     return bad(g, n, err, "sampling_ratio", (double)p->sampling_ratio);
   if (!(p->spatial_scale > 0)) return bad(g, n, err, "spatial_scale", p->spatial_scale);
+  return 0;
+}
+
+/* LSTM-7/-14: hidden_size (required), direction "forward", clip (none), activations (Sigmoid,
+ * Tanh, Tanh per direction), input_forget 0, layout 0. The ONNX reader keeps a list of strings
+ * as one comma-separated string. */
+IR__DECODER(onnx_lstm) {
+  IrOnnxLstmParams *p = out;
+  p->hidden_size = ir_attr_int(n, "hidden_size", 0);
+  const char *dir = ir_attr_str(n, "direction", "forward");
+  if (!strcmp(dir, "forward"))
+    p->direction = IR_RNN_FORWARD;
+  else if (!strcmp(dir, "reverse"))
+    p->direction = IR_RNN_REVERSE;
+  else if (!strcmp(dir, "bidirectional"))
+    p->direction = IR_RNN_BIDIRECTIONAL;
+  else
+    return bad(g, n, err, "direction (forward|reverse|bidirectional)", 0);
+  p->clip = ir_attr_float(n, "clip", 0.0f);
+  if (ir_attr(n, "clip") && !(p->clip > 0)) return bad(g, n, err, "clip", p->clip);
+  const IrAttr *act = ir_attr(n, "activations");
+  const char *want = p->direction == IR_RNN_BIDIRECTIONAL ? "sigmoid,tanh,tanh,sigmoid,tanh,tanh"
+                                                          : "sigmoid,tanh,tanh";
+  p->default_activations =
+      !act || (act->kind == ATTR_STRING && act->s && !strcasecmp(act->s, want));
+  p->input_forget = ir_attr_int(n, "input_forget", 0) != 0;
+  int64_t layout = ir_attr_int(n, "layout", 0);
+  if (layout != 0 && layout != 1) return bad(g, n, err, "layout", (double)layout);
+  p->batch_first = layout == 1;
+  if (p->hidden_size < 1 || p->hidden_size > 65536)
+    return bad(g, n, err, "hidden_size", (double)p->hidden_size);
   return 0;
 }

@@ -646,6 +646,45 @@ static Verdict rule_roi_align(Ctx *c) {
   return VERDICT_SUPPORTED;
 }
 
+/* LSTM -> LSTMCell (70) over the whole sequence, one stage per direction (rnn.cpp parseRNN: the
+ * stage has RNNForward, nCells, nBatches and no activation, clip or peephole parameter). */
+static Verdict rule_onnx_lstm(Ctx *c) {
+  const IrOnnxLstmParams *p = ir_onnx_lstm_params(c->g, c->n);
+  const IrTensor *x = in_t(c, 0), *sl = in_t(c, 4), *pw = in_t(c, 7);
+  if (!p->default_activations)
+    return unsupported(c,
+                       "LSTM with activations other than Sigmoid, Tanh, Tanh is not supported on "
+                       "MYRIAD (its LSTMCell stage has no activation parameter, rnn.cpp)",
+                       "use the default activations, or run the LSTM on the host");
+  if (p->clip > 0)
+    return unsupported(c,
+                       "LSTM with clip is not supported on MYRIAD (its LSTMCell stage has no "
+                       "clip parameter, rnn.cpp)",
+                       "export the LSTM without clip, or run it on the host");
+  if (p->input_forget)
+    return unsupported(c,
+                       "LSTM with input_forget = 1 (coupled input and forget gates) is not "
+                       "supported on MYRIAD (its LSTMCell stage computes both gates)",
+                       "export the LSTM with input_forget = 0, or run it on the host");
+  if (pw && pw->data)
+    for (int64_t i = 0; i < ir_numel(pw); i++)
+      if (ir_const_f64(pw, i) != 0)
+        return unsupported(c,
+                           "LSTM with peephole weights (input P) is not supported on MYRIAD "
+                           "(its LSTMCell stage has no peepholes, rnn.cpp)",
+                           "export the LSTM without peepholes, or run it on the host");
+  if (sl && sl->data && x && x->rank == 3) {
+    int64_t S = x->dims[p->batch_first ? 1 : 0];
+    for (int64_t i = 0; i < ir_numel(sl); i++)
+      if (ir_const_i64(sl, i) != S)
+        return unsupported(c,
+                           "LSTM with sequence_lens shorter than the sequence is not supported on "
+                           "MYRIAD (its LSTMCell stage runs every step of every batch row)",
+                           "pad or cut the sequences to one length and drop sequence_lens");
+  }
+  return VERDICT_SUPPORTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* clang-format off */
@@ -763,7 +802,8 @@ static Verdict rule_roi_align(Ctx *c) {
   Y(MVN,                 rule_mvn)               \
   Y(LP_NORM,             rule_lp_norm)           \
   Y(MAX_ROI_POOL,        ok)                     \
-  Y(ROI_ALIGN,           rule_roi_align)
+  Y(ROI_ALIGN,           rule_roi_align)         \
+  Y(LSTM,                rule_onnx_lstm)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -793,6 +833,9 @@ static const struct {
     {IR_OP_NORMALIZE_L2, 1, 1, "axes", true},
     {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
     {IR_OP_LSTM_CELL, 3, 5, "weights and biases", true},
+    {IR_OP_LSTM, 1, 3, "weights and biases", true},
+    {IR_OP_LSTM, 4, 4, "sequence lengths", true},
+    {IR_OP_LSTM, 7, 7, "peephole weights", true},
 };
 
 #define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */

@@ -66,6 +66,7 @@ int bx__run_ir(X *x,
 
 /* blob_exec_seq.c: the stages of the ONNX ROI ops and LSTM of issue 18 (through bx__run_ir). */
 int bx__roi_align(X *x, const BlobStage *s);
+int bx__lstm_sequence(X *x, const BlobStage *s); /* LSTMCell with nCells > 1 or reverse */
 
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);

@@ -276,8 +276,8 @@ static int lstm_cell(X *x, const BlobStage *s) {
   if (s->params_len < 20) return bx__fail(x, "params too short");
   int32_t fwd = i32_at(s->params), cells = i32_at(s->params + 4), B = i32_at(s->params + 8),
           outs = i32_at(s->params + 16);
-  if (fwd != 1 || cells != 1 || B < 1 || outs < 1 || outs > 2)
-    return bx__fail(x, "only one forward LSTM cell is run");
+  if (fwd != 1 || cells != 1) return bx__lstm_sequence(x, s); /* blob_exec_seq.c */
+  if (B < 1 || outs < 1 || outs > 2) return bx__fail(x, "bad LSTMCell parameters");
   V v[7];
   if (views(x, s, v, (uint32_t)(5 + outs)) < 0) return -1;
   int64_t I = (int64_t)(bx__count(&v[0]) / (uint64_t)B),

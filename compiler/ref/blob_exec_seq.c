@@ -53,3 +53,76 @@ int bx__roi_align(X *x, const BlobStage *s) {
   free(maps), free(rois), free(bf), free(out), free(bi);
   return rc;
 }
+
+/* LSTMCell (70) over a sequence (rnn.cpp parseRNN): i32 RNNForward, nCells, nBatches,
+ * useCellState, outputs; buffers X [B, S, I] (batch-major), H0, C0 [B, hs], weights (W [4 hs, I]
+ * then R [4 hs, hs], gates f, i, c, o), biases [4 hs], Y [B, S, hs] (every step's h), [C' [B, hs]],
+ * [a third output], and a temporary when nCells > 1. Reverse (RNNForward 0) runs the steps from
+ * the last to the first and writes each step's h at its own position (inferred: the firmware is
+ * not public; OpenVINO's LSTMSequence reverse has this meaning). */
+int bx__lstm_sequence(X *x, const BlobStage *s) {
+  if (s->params_len < 20) return bx__fail(x, "params too short");
+  int32_t fwd = (int32_t)rd_u32(s->params), S = (int32_t)rd_u32(s->params + 4),
+          B = (int32_t)rd_u32(s->params + 8), outs = (int32_t)rd_u32(s->params + 16);
+  if ((fwd != 0 && fwd != 1) || S < 1 || B < 1 || outs < 1 || outs > 3)
+    return bx__fail(x, "bad LSTMCell parameters");
+  uint32_t nb = (uint32_t)(5 + outs);
+  if (s->num_buffers < nb) return bx__fail(x, "buffers missing");
+  V v[8];
+  for (uint32_t i = 0; i < nb; i++) {
+    if (s->buffers[i].location == BLOB_LOC_NONE) { /* a Fake output */
+      v[i].nd = 0;
+      continue;
+    }
+    if (bx__view(x, &s->buffers[i], &v[i]) < 0) return -1;
+  }
+  uint64_t nx = bx__count(&v[0]), nh = bx__count(&v[1]);
+  int64_t I = (int64_t)(nx / ((uint64_t)B * (uint64_t)S)), hs = (int64_t)(nh / (uint64_t)B);
+  if (I < 1 || hs < 1 || nx != (uint64_t)(B * S * I) || bx__count(&v[2]) != nh ||
+      bx__count(&v[3]) != (uint64_t)(4 * hs * (I + hs)) || bx__count(&v[4]) != (uint64_t)(4 * hs) ||
+      bx__count(&v[5]) != (uint64_t)(B * S * hs) || (outs > 1 && v[6].nd && bx__count(&v[6]) != nh))
+    return bx__fail(x, "LSTMCell buffers do not match");
+  if (bx__spend(x, (uint64_t)S * (uint64_t)B * 4 * (uint64_t)(hs * (I + hs))) < 0) return -1;
+  float *f[5];
+  for (int i = 0; i < 5; i++) f[i] = bx__load_all(&v[i]);
+  size_t bh = (size_t)(B * hs);
+  float *buf = calloc((size_t)(B * S * hs) + 4 * bh + (size_t)(B * I) + 1, sizeof *buf);
+  int rc = 0;
+  if (!f[0] || !f[1] || !f[2] || !f[3] || !f[4] || !buf) rc = bx__fail(x, "out of memory");
+  if (rc == 0) {
+    float *y = buf, *h = y + B * S * hs, *c = h + bh, *hn = c + bh, *cn = hn + bh, *xt = cn + bh;
+    memcpy(h, f[1], bh * sizeof *h);
+    memcpy(c, f[2], bh * sizeof *c);
+    for (int32_t k = 0; k < S && rc == 0; k++) {
+      int64_t t = fwd ? k : S - 1 - k;
+      for (int64_t b = 0; b < B; b++)
+        memcpy(xt + b * I, f[0] + (b * S + t) * I, (size_t)I * sizeof *xt);
+      if (seq_lstm_step(xt, h, c, f[3], f[3] + 4 * hs * I, f[4], NULL, 0, SEQ_GATES_FICO, B, I, hs,
+                        hn, cn) < 0) {
+        rc = bx__fail(x, "out of memory");
+        break;
+      }
+      memcpy(h, hn, bh * sizeof *h);
+      memcpy(c, cn, bh * sizeof *c);
+      for (int64_t b = 0; b < B; b++)
+        memcpy(y + (b * S + t) * hs, h + b * hs, (size_t)hs * sizeof *y);
+    }
+    if (rc == 0) {
+      uint32_t idx[BLOB_MAX_DIMS] = {0};
+      uint64_t i = 0;
+      do bx__st(&v[5], idx, y[i++]);
+      while (bx__next(idx, v[5].d, v[5].nd));
+      for (int o = 1; o < outs; o++) {
+        if (!v[5 + o].nd) continue;
+        const float *src = o == 1 ? c : h; /* C', then (inferred) H' */
+        memset(idx, 0, sizeof idx);
+        i = 0;
+        do bx__st(&v[5 + o], idx, src[i++]);
+        while (bx__next(idx, v[5 + o].d, v[5 + o].nd));
+      }
+    }
+  }
+  for (int i = 0; i < 5; i++) free(f[i]);
+  free(buf);
+  return rc;
+}

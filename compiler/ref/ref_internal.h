@@ -119,5 +119,6 @@ REF_KERNEL(proposal);
 REF_KERNEL(mvn);
 REF_KERNEL(lp_norm);
 REF_KERNEL(roi_align);
+REF_KERNEL(lstm);
 
 #endif

@@ -114,3 +114,85 @@ REF_KERNEL(roi_align) {
   if (rc == -1) return ref__fail(x, ERR_SHAPE, "a batch index is outside the feature maps");
   return rc < 0 ? -1 : 0;
 }
+
+/* Input k when present (an empty name is absent), else NULL; no failure. */
+static const RefTensor *opt_in(RefNode *x, int k) {
+  return k < x->n_in && x->n->inputs[k] >= 0 ? ref__need(x, k) : NULL;
+}
+
+/* LSTM (ONNX): per direction d, steps t = 0..S-1 (reverse: S-1..0) over rows shorter than
+ * sequence_lens stopping early (their later outputs 0); Y [S, D, B, hs] (layout 1 [B, S, D, hs]),
+ * Y_h, Y_c the last step's state [D, B, hs] ([B, D, hs]). */
+REF_KERNEL(lstm) {
+  const IrOnnxLstmParams *p = ir_onnx_lstm_params(x->g, x->n);
+  const RefTensor *X = fin(x, 0), *Wt = fin(x, 1), *Rt = fin(x, 2);
+  if (!X || !Wt || !Rt) return -1;
+  const RefTensor *Bt = opt_in(x, 3), *SL = opt_in(x, 4), *H0 = opt_in(x, 5), *C0 = opt_in(x, 6),
+                  *Pt = opt_in(x, 7);
+  if (!p->default_activations || p->input_forget)
+    return ref__fail(x, ERR_UNSUPPORTED_OP,
+                     "activations other than Sigmoid, Tanh, Tanh and "
+                     "input_forget are not implemented");
+  if (X->rank != 3) return ref__fail(x, ERR_SHAPE, "input rank %d, expected 3", X->rank);
+  bool bf = p->batch_first;
+  int64_t D = p->direction == IR_RNN_BIDIRECTIONAL ? 2 : 1, hs = p->hidden_size;
+  int64_t S = X->dims[bf ? 1 : 0], B = X->dims[bf ? 0 : 1], I = X->dims[2];
+  if (ref_numel(Wt) != D * 4 * hs * I || ref_numel(Rt) != D * 4 * hs * hs ||
+      (Bt && (!Bt->f || ref_numel(Bt) != D * 8 * hs)) || (SL && ref_numel(SL) != B) ||
+      (H0 && (!H0->f || ref_numel(H0) != D * B * hs)) ||
+      (C0 && (!C0->f || ref_numel(C0) != D * B * hs)) ||
+      (Pt && (!Pt->f || ref_numel(Pt) != D * 3 * hs)))
+    return ref__fail(x, ERR_SHAPE, "inputs do not match hidden_size %lld", (long long)hs);
+  int64_t yd[4] = {S, D, B, hs}, ybd[4] = {B, S, D, hs}, sd[3] = {D, B, hs}, sbd[3] = {B, D, hs};
+  RefTensor *Y =
+      x->n_out > 0 && x->n->outputs[0] >= 0 ? ref__out(x, 0, X->dtype, 4, bf ? ybd : yd) : NULL;
+  RefTensor *Yh =
+      x->n_out > 1 && x->n->outputs[1] >= 0 ? ref__out(x, 1, X->dtype, 3, bf ? sbd : sd) : NULL;
+  RefTensor *Yc =
+      x->n_out > 2 && x->n->outputs[2] >= 0 ? ref__out(x, 2, X->dtype, 3, bf ? sbd : sd) : NULL;
+  if ((x->n_out > 0 && x->n->outputs[0] >= 0 && !Y) ||
+      (x->n_out > 1 && x->n->outputs[1] >= 0 && !Yh) ||
+      (x->n_out > 2 && x->n->outputs[2] >= 0 && !Yc))
+    return -1;
+  size_t bh = (size_t)(B * hs);
+  float *buf = calloc(4 * bh + (size_t)(B * I) + (size_t)(4 * hs) + 1, sizeof *buf);
+  if (!buf) return ref__fail(x, ERR_OOM, "out of memory");
+  float *h = buf, *c = h + bh, *hn = c + bh, *cn = hn + bh, *xt = cn + bh, *bias = xt + B * I;
+  int rc = 0;
+  for (int64_t d = 0; d < D && rc == 0; d++) {
+    bool rev = p->direction == IR_RNN_REVERSE || d == 1;
+    for (int64_t b = 0; b < B; b++)
+      for (int64_t q = 0; q < hs; q++) {
+        int64_t k = bf ? (b * D + d) * hs + q : (d * B + b) * hs + q;
+        h[b * hs + q] = H0 ? H0->f[k] : 0.0f;
+        c[b * hs + q] = C0 ? C0->f[k] : 0.0f;
+      }
+    for (int64_t k = 0; k < 4 * hs; k++)
+      bias[k] = Bt ? Bt->f[d * 8 * hs + k] + Bt->f[d * 8 * hs + 4 * hs + k] : 0.0f;
+    for (int64_t s = 0; s < S && rc == 0; s++) {
+      int64_t t = rev ? S - 1 - s : s;
+      for (int64_t b = 0; b < B; b++)
+        for (int64_t q = 0; q < I; q++) xt[b * I + q] = X->f[(bf ? b * S + t : t * B + b) * I + q];
+      rc = seq_lstm_step(xt, h, c, Wt->f + d * 4 * hs * I, Rt->f + d * 4 * hs * hs, bias,
+                         Pt ? Pt->f + d * 3 * hs : NULL, p->clip, SEQ_GATES_ONNX, B, I, hs, hn, cn);
+      for (int64_t b = 0; b < B && rc == 0; b++) {
+        int64_t len = SL ? ref_get_i64(SL, b) : S;
+        bool live = t < len; /* a reverse row starts at its own last step */
+        for (int64_t q = 0; q < hs; q++) {
+          if (live) h[b * hs + q] = hn[b * hs + q], c[b * hs + q] = cn[b * hs + q];
+          if (Y)
+            Y->f[(bf ? (b * S + t) * D + d : (t * D + d) * B + b) * hs + q] =
+                live ? hn[b * hs + q] : 0.0f;
+        }
+      }
+    }
+    for (int64_t b = 0; b < B && rc == 0; b++)
+      for (int64_t q = 0; q < hs; q++) {
+        int64_t k = bf ? (b * D + d) * hs + q : (d * B + b) * hs + q;
+        if (Yh) Yh->f[k] = h[b * hs + q];
+        if (Yc) Yc->f[k] = c[b * hs + q];
+      }
+  }
+  free(buf);
+  return rc < 0 ? ref__fail(x, ERR_OOM, "out of memory") : 0;
+}

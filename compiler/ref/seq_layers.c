@@ -85,12 +85,18 @@ int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, co
   return 0;
 }
 
-static float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+const int SEQ_GATES_ONNX[4] = {0, 1, 2, 3}, SEQ_GATES_FICO[4] = {1, 3, 0, 2};
+
+static double sigm(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+static double clipped(double v, float clip) {
+  return clip > 0 ? (v > clip ? clip : v < -clip ? -clip : v) : v;
+}
 
 int seq_lstm_step(const float *x, const float *h, const float *c, const float *W, const float *R,
-                  const float *wb, const float *rb, int64_t B, int64_t I, int64_t hs, float *ho,
-                  float *co) {
-  float *g = malloc((size_t)(4 * hs) * sizeof *g);
+                  const float *bias, const float *P, float clip, const int gate[4], int64_t B,
+                  int64_t I, int64_t hs, float *ho, float *co) {
+  double *g = malloc((size_t)(4 * hs) * sizeof *g);
   float *hn = malloc((size_t)(B * hs) * 2 * sizeof *hn);
   if (!g || !hn) {
     free(g), free(hn);
@@ -99,17 +105,21 @@ int seq_lstm_step(const float *x, const float *h, const float *c, const float *W
   float *cn = hn + B * hs;
   for (int64_t b = 0; b < B; b++) {
     for (int64_t k = 0; k < 4 * hs; k++) {
-      double s = (wb ? wb[k] : 0.0f) + (rb ? rb[k] : 0.0f);
+      double s = bias ? bias[k] : 0.0;
       for (int64_t q = 0; q < I; q++) s += (double)x[b * I + q] * W[k * I + q];
       for (int64_t q = 0; q < hs; q++) s += (double)h[b * hs + q] * R[k * hs + q];
-      g[k] = (float)s;
+      g[k] = s;
     }
     for (int64_t q = 0; q < hs; q++) {
-      float it = sigm(g[q]), ot = sigm(g[hs + q]), ft = sigm(g[2 * hs + q]),
-            ct = tanhf(g[3 * hs + q]);
-      float cv = ft * c[b * hs + q] + it * ct;
-      cn[b * hs + q] = cv;
-      hn[b * hs + q] = ot * tanhf(cv);
+      double cp = c[b * hs + q];
+      double gi = g[gate[0] * hs + q] + (P ? P[q] * cp : 0.0);
+      double gf = g[gate[2] * hs + q] + (P ? P[2 * hs + q] * cp : 0.0);
+      double it = sigm(clipped(gi, clip)), ft = sigm(clipped(gf, clip));
+      double ct = tanh(clipped(g[gate[3] * hs + q], clip));
+      double cv = ft * cp + it * ct;
+      double go = g[gate[1] * hs + q] + (P ? P[hs + q] * cv : 0.0);
+      cn[b * hs + q] = (float)cv;
+      hn[b * hs + q] = (float)(sigm(clipped(go, clip)) * tanh(cv));
     }
   }
   memcpy(ho, hn, (size_t)(B * hs) * sizeof *ho);

@@ -25,11 +25,17 @@ int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, co
                   const int64_t *batch, int64_t R, float *y, int64_t ph, int64_t pw,
                   int64_t sampling, float scale, bool half_pixel, SeqRoiMode mode);
 
-/* One LSTM step for B rows (ONNX gate order i, o, f, c): gates = x W^T + h R^T + wb + rb;
- * i, o, f = sigmoid, c~ = tanh; c' = f c + i c~; h' = o tanh(c'). W [4 hs, I], R [4 hs, hs],
- * wb, rb [4 hs] (NULL: zero). Writes h' and c' (may alias h and c); -1 when out of memory. */
+/* Gate positions in the weight rows: ONNX's i, o, f, c order, and OpenVINO's f, i, c, o. */
+extern const int SEQ_GATES_ONNX[4], SEQ_GATES_FICO[4]; /* positions of i, o, f, c */
+
+/* One LSTM step for B rows: g = x W^T + h R^T + bias; i = s(g_i + P_i c), f = s(g_f + P_f c),
+ * c~ = tanh(g_c), c' = f c + i c~, o = s(g_o + P_o c'), h' = o tanh(c') (s the logistic; gate
+ * values clipped to [-clip, clip] before the activations when clip > 0). gate: the row blocks of
+ * i, o, f, c in W, R and bias. x [B, I], h, c [B, hs], W [4 hs, I], R [4 hs, hs], bias [4 hs]
+ * (NULL: zero), P [3 hs] (i, o, f; NULL: none). Writes h' and c' (may alias h and c); -1 when out
+ * of memory. */
 int seq_lstm_step(const float *x, const float *h, const float *c, const float *W, const float *R,
-                  const float *wb, const float *rb, int64_t B, int64_t I, int64_t hs, float *ho,
-                  float *co);
+                  const float *bias, const float *P, float clip, const int gate[4], int64_t B,
+                  int64_t I, int64_t hs, float *ho, float *co);
 
 #endif

@@ -134,6 +134,7 @@ int bw_normalize_channels(W *w, int x, int y, float eps);
 /* ---- lower_seq.c: the ONNX ROI ops and LSTM of issue 18 ---- */
 
 int bw_lower_roi_align(W *w, const IrNode *n);
+int bw_lower_lstm(W *w, const IrNode *n);
 
 /* ---- placement.c ---- */
 

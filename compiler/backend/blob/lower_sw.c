@@ -2032,7 +2032,8 @@ typedef struct {
   Y(MVN, lower_mvn, NULL, 0) \
   Y(LP_NORM, lower_lp_norm, NULL, 0) \
   Y(MAX_ROI_POOL, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
-  Y(ROI_ALIGN, bw_lower_roi_align, NULL, 0)
+  Y(ROI_ALIGN, bw_lower_roi_align, NULL, 0) \
+  Y(LSTM, bw_lower_lstm, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
@@ -2081,6 +2082,7 @@ static const struct {
     {"lower_mvn", "ReduceMean, Sum, Prod, Power"},
     {"lower_lp_norm", "Normalize (p 2 over the channels), else Power, Max, Prod, ReduceSum"},
     {"bw_lower_roi_align", "ROIAlign (+ Power on the rois for half_pixel)"},
+    {"bw_lower_lstm", "LSTMCell over the sequence per direction (+ Permute, Copy)"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,

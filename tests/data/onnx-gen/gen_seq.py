@@ -14,12 +14,14 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__fi
 rng = np.random.default_rng(1818)
 
 
-def write(name, nodes, inputs, outputs, opset=13):
-    """inputs/outputs: lists of (name, array); the model's value infos follow the arrays."""
+def write(name, nodes, inputs, outputs, opset=13, inits=()):
+    """inputs/outputs: lists of (name, array); the model's value infos follow the arrays; inits:
+    (name, array) initializers (constant weights)."""
     d = os.path.join(OUT, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
     vi = lambda n, a: helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[a.dtype], a.shape)
-    g = helper.make_graph(nodes, name, [vi(n, a) for n, a in inputs], [vi(n, a) for n, a in outputs])
+    g = helper.make_graph(nodes, name, [vi(n, a) for n, a in inputs], [vi(n, a) for n, a in outputs],
+                          initializer=[numpy_helper.from_array(a, n) for n, a in inits])
     m = helper.make_model(g, producer_name="blobc-gen", opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     onnx.checker.check_model(m)
@@ -180,3 +182,69 @@ write("gen_roialign_half_pixel",
       [helper.make_node("RoiAlign", ["x", "rois", "b"], ["y"], output_height=2, output_width=3,
                         sampling_ratio=2, spatial_scale=0.5)],
       [("x", x), ("rois", rois), ("b", b)], [("y", roi_align(x, rois, b, 2, 3, 2, 0.5, True))], opset=16)
+
+
+# LSTM over sequences (ONNX v1.12.0's node tests all have one step): numpy from the ONNX
+# specification (gates i, o, f, c; f(x) = sigmoid, g = h = tanh; no peepholes)
+def lstm(X, W, R, B, h0, c0, batch_first, bidirectional, reverse=False):
+    X = X.astype(np.float64)
+    if batch_first:
+        X = X.transpose(1, 0, 2)
+    S, N, _ = X.shape
+    D, hs = W.shape[0], R.shape[2]
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    Y = np.zeros((S, D, N, hs))
+    Yh = np.zeros((D, N, hs))
+    Yc = np.zeros((D, N, hs))
+    for d in range(D):
+        h = h0[d].astype(np.float64) if h0 is not None else np.zeros((N, hs))
+        c = c0[d].astype(np.float64) if c0 is not None else np.zeros((N, hs))
+        b = (B[d, :4 * hs] + B[d, 4 * hs:]).astype(np.float64) if B is not None else np.zeros(4 * hs)
+        steps = range(S - 1, -1, -1) if (reverse or d == 1) else range(S)
+        for t in steps:
+            g = X[t] @ W[d].T.astype(np.float64) + h @ R[d].T.astype(np.float64) + b
+            i, o, f, cc = np.split(g, 4, axis=1)
+            c = sig(f) * c + sig(i) * np.tanh(cc)
+            h = sig(o) * np.tanh(c)
+            Y[t, d] = h
+        Yh[d], Yc[d] = h, c
+    if batch_first:
+        return (Y.transpose(2, 0, 1, 3).astype(np.float32), Yh.transpose(1, 0, 2).astype(np.float32),
+                Yc.transpose(1, 0, 2).astype(np.float32))
+    return Y.astype(np.float32), Yh.astype(np.float32), Yc.astype(np.float32)
+
+
+def lstm_case(name, S, N, I, hs, direction="forward", batch_first=False, bias=True, init=True,
+              outs=("Y", "Y_h", "Y_c")):
+    D = 2 if direction == "bidirectional" else 1
+    X = f32(N, S, I) if batch_first else f32(S, N, I)
+    W = (f32(D, 4 * hs, I) * 0.5).astype(np.float32)
+    R = (f32(D, 4 * hs, hs) * 0.5).astype(np.float32)
+    B = (f32(D, 8 * hs) * 0.3).astype(np.float32) if bias else None
+    st = (N, D, hs) if batch_first else (D, N, hs)
+    h0 = f32(*st) * 0.5 if init else None
+    c0 = f32(*st) * 0.5 if init else None
+    to_dir = lambda a: a.transpose(1, 0, 2) if (a is not None and batch_first) else a
+    Y, Yh, Yc = lstm(X, W, R, B, to_dir(h0), to_dir(c0), batch_first, D == 2, direction == "reverse")
+    ins = ["X", "W", "R", "B" if bias else "", "", "h0" if init else "", "c0" if init else ""]
+    while ins and not ins[-1]:
+        ins.pop()
+    attrs = {"hidden_size": hs}
+    if direction != "forward":
+        attrs["direction"] = direction
+    if batch_first:
+        attrs["layout"] = 1
+    got = {"Y": Y, "Y_h": Yh, "Y_c": Yc}
+    node = helper.make_node("LSTM", ins, [o if o in outs else "" for o in ("Y", "Y_h", "Y_c")], **attrs)
+    inputs = [("X", X)] + ([("h0", h0), ("c0", c0)] if init else [])
+    inits = [("W", W), ("R", R)] + ([("B", B)] if bias else [])
+    write(name, [node], inputs, [(o, got[o]) for o in ("Y", "Y_h", "Y_c") if o in outs],
+          opset=14 if batch_first else 13, inits=inits)
+
+
+lstm_case("gen_lstm_seq_forward", S=5, N=1, I=3, hs=4)
+lstm_case("gen_lstm_seq_reverse_batch2", S=4, N=2, I=3, hs=5, direction="reverse")
+lstm_case("gen_lstm_bidirectional", S=3, N=2, I=4, hs=3, direction="bidirectional")
+lstm_case("gen_lstm_bidirectional_batchwise", S=4, N=3, I=2, hs=3, direction="bidirectional",
+          batch_first=True)
+lstm_case("gen_lstm_yh_only_no_bias", S=6, N=3, I=3, hs=4, bias=False, init=False, outs=("Y_h",))
