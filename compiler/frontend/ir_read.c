@@ -1528,6 +1528,29 @@ static int e_lstm_cell(Ctx *c, const XLayer *L, IrOp op) {
   return a_float(c, L, n, "clip", 0.0);
 }
 
+/* ROIAlign-3 and -9 (data, rois, batch_indices): pooled_h, pooled_w, sampling_ratio,
+ * spatial_scale, mode; -9's aligned_mode asymmetric (ONNX output_half_pixel) or half_pixel
+ * (half_pixel_for_nn is not mapped). */
+static int e_roi_align(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 3) return UNMAPPED;
+  const char *am = dstr(c, L, "aligned_mode", "asymmetric");
+  if (strcmp(am, "asymmetric") && strcmp(am, "half_pixel")) return UNMAPPED;
+  int64_t ph, pw, sr;
+  if (dint(c, L, "pooled_h", 1, &ph) < 0 || dint(c, L, "pooled_w", 1, &pw) < 0 ||
+      dint(c, L, "sampling_ratio", 0, &sr) < 0)
+    return -1;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_int(c->g, n, "output_height", ph);
+  irb_int(c->g, n, "output_width", pw);
+  irb_int(c->g, n, "sampling_ratio", sr);
+  irb_str(c->g, n, "mode", dstr(c, L, "mode", "avg"));
+  irb_str(c->g, n, "coordinate_transformation_mode",
+          strcmp(am, "half_pixel") ? "output_half_pixel" : "half_pixel");
+  return a_float(c, L, n, "spatial_scale", 1.0);
+}
+
 /* Proposal-1 (rois) and -4 (rois, scores). */
 static int e_proposal(Ctx *c, const XLayer *L, IrOp op) {
   if (L->n_in != 3) return UNMAPPED;
@@ -1639,6 +1662,7 @@ static const struct {
     {"PSROIPooling", e_psroi_pooling, IR_OP_PSROI_POOLING},
     {"LSTMCell", e_lstm_cell, IR_OP_LSTM_CELL},
     {"Proposal", e_proposal, IR_OP_PROPOSAL},
+    {"ROIAlign", e_roi_align, IR_OP_ROI_ALIGN},
 };
 
 /* Layers written as several ops, or as an op of another kind (for `blobc ops`). */

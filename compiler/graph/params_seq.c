@@ -19,6 +19,16 @@ static int bad(const IrGraph *g, const IrNode *n, Err *err, const char *what, do
   return -1;
 }
 
+/* ERR_SHAPE "<op_type>: <what> '<v>' is invalid (<want>)" naming the node; returns -1. */
+static int bad_str(const IrGraph *g, const IrNode *n, Err *err, const char *what, const char *v,
+                   const char *want) {
+  if (!err) return -1;
+  err_where(err, g->source, 0, NULL, n->name);
+  err->code = ERR_SHAPE;
+  snprintf(err->msg, sizeof err->msg, "%s: %s '%s' is invalid (%s)", n->op_type, what, v, want);
+  return -1;
+}
+
 /* MeanVarianceNormalization-9/-13: axes, default [0, 2, 3]. */
 IR__DECODER(mvn) {
   static const int64_t DEFAULT_AXES[3] = {0, 2, 3};
@@ -69,7 +79,8 @@ IR__DECODER(max_roi_pool) {
 IR__DECODER(roi_align) {
   IrRoiAlignParams *p = out;
   const char *mode = ir_attr_str(n, "mode", "avg");
-  if (strcmp(mode, "avg") && strcmp(mode, "max")) return bad(g, n, err, "mode (avg|max)", 0);
+  if (strcmp(mode, "avg") && strcmp(mode, "max"))
+    return bad_str(g, n, err, "mode", mode, "avg or max");
   p->max = !strcmp(mode, "max");
   p->output_h = ir_attr_int(n, "output_height", 1);
   p->output_w = ir_attr_int(n, "output_width", 1);
@@ -78,7 +89,8 @@ IR__DECODER(roi_align) {
   const char *ct = ir_attr_str(n, "coordinate_transformation_mode",
                                g->opset > 0 && g->opset < 16 ? "output_half_pixel" : "half_pixel");
   if (strcmp(ct, "half_pixel") && strcmp(ct, "output_half_pixel"))
-    return bad(g, n, err, "coordinate_transformation_mode (half_pixel|output_half_pixel)", 0);
+    return bad_str(g, n, err, "coordinate_transformation_mode", ct,
+                   "half_pixel or output_half_pixel");
   p->half_pixel = !strcmp(ct, "half_pixel");
   if (p->output_h < 1 || p->output_h > 4096)
     return bad(g, n, err, "output_height", (double)p->output_h);
@@ -104,7 +116,7 @@ IR__DECODER(onnx_lstm) {
   else if (!strcmp(dir, "bidirectional"))
     p->direction = IR_RNN_BIDIRECTIONAL;
   else
-    return bad(g, n, err, "direction (forward|reverse|bidirectional)", 0);
+    return bad_str(g, n, err, "direction", dir, "forward, reverse or bidirectional");
   p->clip = ir_attr_float(n, "clip", 0.0f);
   if (ir_attr(n, "clip") && !(p->clip > 0)) return bad(g, n, err, "clip", p->clip);
   const IrAttr *act = ir_attr(n, "activations");
