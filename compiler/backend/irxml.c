@@ -1555,8 +1555,9 @@ static int emit_mvn(W *w, const IrNode *n) {
   return 0;
 }
 
-/* LpNormalization: p = 2 -> NormalizeL2-1 (eps 0, add); p = 1 -> ReduceL1-4 (keep_dims) and
- * Divide. */
+/* LpNormalization: p = 2 over the channels of a 2-D..4-D input -> NormalizeL2-1 (eps 0, add),
+ * the one form MYRIAD runs; otherwise |x| (Abs, p = 1) or x * x (Multiply), ReduceSum (keep_dims),
+ * Sqrt (p = 2) and Divide. */
 static int emit_lp_norm(W *w, const IrNode *n) {
   const IrTensor *x = T(w, n->inputs[0]);
   const IrLpNormParams *p = ir_lp_norm_params(w->g, n);
@@ -1565,7 +1566,7 @@ static int emit_lp_norm(W *w, const IrNode *n) {
   Val xv;
   if (input(w, n, 0, &xv) < 0) return -1;
   Val av = const_i64(w, sub(w, n, "axes"), &a, 1, 1);
-  if (p->p == 2) {
+  if (p->p == 2 && a == 1 && x->rank >= 2 && x->rank <= 4) {
     int li = layer_new(w, n->name, "NormalizeL2", "opset1");
     attr_flt(w, li, "eps", 0.0);
     attr(w, li, "eps_mode", "add");
@@ -1576,11 +1577,24 @@ static int emit_lp_norm(W *w, const IrNode *n) {
   }
   int64_t d[IR_MAX_DIMS];
   for (int i = 0; i < x->rank; i++) d[i] = i == a ? 1 : x->dims[i];
-  int li = layer_new(w, sub(w, n, "l1"), "ReduceL1", "opset4");
+  Val mv;
+  if (p->p == 1) {
+    int li = layer_new(w, sub(w, n, "abs"), "Abs", "opset1");
+    layer_in(w, li, xv);
+    mv = out_s(w, li, x->dtype, x->rank, x->dims);
+  } else {
+    mv = binop(w, sub(w, n, "sq"), "Multiply", xv, xv, -1, x);
+  }
+  int li = layer_new(w, sub(w, n, "sum"), "ReduceSum", "opset1");
   attr_bool(w, li, "keep_dims", true);
-  layer_in(w, li, xv);
+  layer_in(w, li, mv);
   layer_in(w, li, av);
   Val nv = out_s(w, li, x->dtype, x->rank, d);
+  if (p->p == 2) {
+    li = layer_new(w, sub(w, n, "sqrt"), "Sqrt", "opset1");
+    layer_in(w, li, nv);
+    nv = out_s(w, li, x->dtype, x->rank, d);
+  }
   binop(w, n->name, "Divide", xv, nv, n->outputs[0], NULL);
   return 0;
 }
@@ -1925,7 +1939,8 @@ static int build_node(W *w, const IrNode *n) {
   int n_ls = w->n_ls, n_es = w->n_es;
   size_t bin_len = w->bin->len;
   int rc = EMIT_UNMAPPED;
-  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || !has_out(n, 0)))
+  /* LSTM's outputs are all optional (a model may read only Y_h); its emitter checks each */
+  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || (!has_out(n, 0) && n->op != IR_OP_LSTM)))
     return err_set(w->err, ERR_BACKEND, "node has no output");
   if (n->op != IR_OP_UNKNOWN) {
     if (check_static(w, n) < 0) return -1;

@@ -122,8 +122,10 @@ IR__DECODER(onnx_lstm) {
   const IrAttr *act = ir_attr(n, "activations");
   const char *want = p->direction == IR_RNN_BIDIRECTIONAL ? "sigmoid,tanh,tanh,sigmoid,tanh,tanh"
                                                           : "sigmoid,tanh,tanh";
+  /* OpenVINO's LSTMSequence lists the three once for both directions */
   p->default_activations =
-      !act || (act->kind == ATTR_STRING && act->s && !strcasecmp(act->s, want));
+      !act || (act->kind == ATTR_STRING && act->s &&
+               (!strcasecmp(act->s, want) || !strcasecmp(act->s, "sigmoid,tanh,tanh")));
   p->input_forget = ir_attr_int(n, "input_forget", 0) != 0;
   int64_t layout = ir_attr_int(n, "layout", 0);
   if (layout != 0 && layout != 1) return bad(g, n, err, "layout", (double)layout);
