@@ -24,21 +24,25 @@ int bx__roi_align(X *x, const BlobStage *s) {
            mode = rd_u32(s->params + 16);
   float scale;
   memcpy(&scale, s->params + 12, 4);
-  if (v[0].nd != 4 || v[1].nd != 2 || v[1].d[0] != 4 || pw < 1 || ph < 1 || mode > 1 || sr > 1024 ||
-      !(scale > 0))
+  if (v[0].nd != 4 || v[1].nd != 2 || v[1].d[0] != 4 || pw < 1 || ph < 1 || pw > 65536 ||
+      ph > 65536 || mode > 1 || sr > 1024 || !(scale > 0))
     return bx__fail(x, "bad ROIAlign parameters or buffers");
   int64_t W = v[0].d[0], H = v[0].d[1], C = v[0].d[2], N = v[0].d[3], R = v[1].d[1];
-  if (bx__count(&v[2]) != (uint64_t)R || bx__count(&v[3]) != (uint64_t)R * (uint64_t)C * ph * pw)
+  uint64_t bins = (uint64_t)ph * pw, out_n = bx__count(&v[3]);
+  if (bx__count(&v[2]) != (uint64_t)R || out_n % bins || out_n / bins != (uint64_t)R * (uint64_t)C)
     return bx__fail(x, "ROIAlign sizes do not match");
-  uint64_t samples = (uint64_t)R * (uint64_t)C * ph * pw * (sr ? sr * sr : 4);
-  if (bx__spend(x, samples * 4) < 0) return -1;
   float *maps = bx__load_all(&v[0]), *rois = bx__load_all(&v[1]), *bf = bx__load_all(&v[2]);
-  float *out = calloc((size_t)bx__count(&v[3]) + 1, sizeof *out);
+  float *out = calloc((size_t)out_n + 1, sizeof *out);
   int64_t *bi = malloc((size_t)(R + 1) * sizeof *bi);
   int rc = 0;
-  if (!maps || !rois || !bf || !out || !bi) {
-    rc = bx__fail(x, "out of memory");
-  } else {
+  if (!maps || !rois || !bf || !out || !bi) rc = bx__fail(x, "out of memory");
+  if (rc == 0) { /* the adaptive grid depends on the rois: spend what they ask for */
+    uint64_t samples = seq_roi_align_samples(rois, R, ph, pw, sr, scale, false);
+    if (bx__spend(x, samples > UINT64_MAX / 4 / (uint64_t)C ? UINT64_MAX
+                                                            : samples * (uint64_t)C * 4) < 0)
+      rc = -1;
+  }
+  if (rc == 0) {
     for (int64_t r = 0; r < R; r++) bi[r] = (int64_t)bf[r];
     if (seq_roi_align(maps, N, C, H, W, rois, bi, R, out, ph, pw, sr, scale, false,
                       mode ? SEQ_ROI_MAX_OV : SEQ_ROI_AVG) < 0)
@@ -70,17 +74,21 @@ int bx__lstm_sequence(X *x, const BlobStage *s) {
   if (s->num_buffers < nb) return bx__fail(x, "buffers missing");
   V v[8];
   for (uint32_t i = 0; i < nb; i++) {
-    if (s->buffers[i].location == BLOB_LOC_NONE) { /* a Fake output */
+    if (i > 5 && s->buffers[i].location == BLOB_LOC_NONE) { /* a Fake extra output */
       v[i].nd = 0;
       continue;
     }
     if (bx__view(x, &s->buffers[i], &v[i]) < 0) return -1;
   }
-  uint64_t nx = bx__count(&v[0]), nh = bx__count(&v[1]);
-  int64_t I = (int64_t)(nx / ((uint64_t)B * (uint64_t)S)), hs = (int64_t)(nh / (uint64_t)B);
-  if (I < 1 || hs < 1 || nx != (uint64_t)(B * S * I) || bx__count(&v[2]) != nh ||
-      bx__count(&v[3]) != (uint64_t)(4 * hs * (I + hs)) || bx__count(&v[4]) != (uint64_t)(4 * hs) ||
-      bx__count(&v[5]) != (uint64_t)(B * S * hs) || (outs > 1 && v[6].nd && bx__count(&v[6]) != nh))
+  /* every count is that of a real buffer (< 2^32 elements), so these products cannot wrap */
+  uint64_t nx = bx__count(&v[0]), nh = bx__count(&v[1]), bs = (uint64_t)B * (uint64_t)S;
+  if (bs > nx || nx % bs || nh % (uint64_t)B) return bx__fail(x, "LSTMCell buffers do not match");
+  int64_t I = (int64_t)(nx / bs), hs = (int64_t)(nh / (uint64_t)B);
+  if (I < 1 || hs < 1 || bx__count(&v[2]) != nh ||
+      bx__count(&v[3]) != 4 * (uint64_t)hs * (uint64_t)(I + hs) ||
+      bx__count(&v[4]) != 4 * (uint64_t)hs || bx__count(&v[5]) != bs * (uint64_t)hs ||
+      (outs > 1 && v[6].nd && bx__count(&v[6]) != nh) ||
+      (outs > 2 && v[7].nd && bx__count(&v[7]) != nh))
     return bx__fail(x, "LSTMCell buffers do not match");
   if (bx__spend(x, (uint64_t)S * (uint64_t)B * 4 * (uint64_t)(hs * (I + hs))) < 0) return -1;
   float *f[5];

@@ -12,7 +12,7 @@
 /* Bilinear sample of map m [H, W] at (y, x) with ONNX Runtime's and OpenVINO's border rules:
  * outside [-1, H] x [-1, W] gives no contribution; the four corner weights and offsets. */
 static void corners(int64_t H, int64_t W, float y, float x, int64_t off[4], float wt[4]) {
-  if (y < -1.0f || y > (float)H || x < -1.0f || x > (float)W) {
+  if (!(y >= -1.0f && y <= (float)H && x >= -1.0f && x <= (float)W)) { /* NaN too */
     memset(off, 0, 4 * sizeof off[0]);
     memset(wt, 0, 4 * sizeof wt[0]);
     return;
@@ -33,23 +33,58 @@ static void corners(int64_t H, int64_t W, float y, float x, int64_t off[4], floa
   wt[0] = hy * hx, wt[1] = hy * lx, wt[2] = ly * hx, wt[3] = ly * lx;
 }
 
+/* Samples per bin along an axis of `size` cells split in `out` bins: sampling, or the adaptive
+ * ceil(size / out), 0 for a NaN size, at most SEQ_ROI_MAX_GRID. */
+static int64_t grid_of(int64_t sampling, float size, int64_t out) {
+  if (sampling > 0) return sampling;
+  float g = ceilf(size / (float)out);
+  if (!(g >= 1.0f)) return 0;
+  return g >= (float)SEQ_ROI_MAX_GRID ? SEQ_ROI_MAX_GRID : (int64_t)g;
+}
+
+/* The roi's scaled start, size and grid. */
+static void roi_geometry(const float *box, float scale, bool half_pixel, int64_t ph, int64_t pw,
+                         int64_t sampling, float *x0, float *y0, float *rw, float *rh, int64_t *gh,
+                         int64_t *gw) {
+  float off = half_pixel ? 0.5f : 0.0f;
+  *x0 = box[0] * scale - off, *y0 = box[1] * scale - off;
+  *rw = box[2] * scale - off - *x0, *rh = box[3] * scale - off - *y0;
+  if (!half_pixel) {
+    if (*rw < 1.0f) *rw = 1.0f;
+    if (*rh < 1.0f) *rh = 1.0f;
+  }
+  *gh = grid_of(sampling, *rh, ph), *gw = grid_of(sampling, *rw, pw);
+}
+
+/* a * b, UINT64_MAX when it would wrap. */
+static uint64_t sat_mul(uint64_t a, uint64_t b) {
+  return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+uint64_t seq_roi_align_samples(const float *rois, int64_t R, int64_t ph, int64_t pw,
+                               int64_t sampling, float scale, bool half_pixel) {
+  uint64_t total = 0;
+  for (int64_t r = 0; r < R; r++) {
+    float x0, y0, rw, rh;
+    int64_t gh, gw;
+    roi_geometry(rois + r * 4, scale, half_pixel, ph, pw, sampling, &x0, &y0, &rw, &rh, &gh, &gw);
+    uint64_t add =
+        sat_mul(sat_mul((uint64_t)gh, (uint64_t)gw), sat_mul((uint64_t)ph, (uint64_t)pw));
+    total = total > UINT64_MAX - add ? UINT64_MAX : total + add;
+  }
+  return total;
+}
+
 int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, const float *rois,
                   const int64_t *batch, int64_t R, float *y, int64_t ph, int64_t pw,
                   int64_t sampling, float scale, bool half_pixel, SeqRoiMode mode) {
-  float off = half_pixel ? 0.5f : 0.0f;
   for (int64_t r = 0; r < R; r++) {
     int64_t b = batch[r];
     if (b < 0 || b >= N) return -1;
-    const float *box = rois + r * 4;
-    float x0 = box[0] * scale - off, y0 = box[1] * scale - off;
-    float rw = box[2] * scale - off - x0, rh = box[3] * scale - off - y0;
-    if (!half_pixel) {
-      if (rw < 1.0f) rw = 1.0f;
-      if (rh < 1.0f) rh = 1.0f;
-    }
+    float x0, y0, rw, rh;
+    int64_t gh, gw;
+    roi_geometry(rois + r * 4, scale, half_pixel, ph, pw, sampling, &x0, &y0, &rw, &rh, &gh, &gw);
     float bh = rh / (float)ph, bw = rw / (float)pw;
-    int64_t gh = sampling > 0 ? sampling : (int64_t)ceilf(rh / (float)ph),
-            gw = sampling > 0 ? sampling : (int64_t)ceilf(rw / (float)pw);
     int64_t count = gh * gw > 1 ? gh * gw : 1;
     for (int64_t c = 0; c < C; c++) {
       const float *m = x + (b * C + c) * H * W;

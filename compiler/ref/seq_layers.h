@@ -19,8 +19,16 @@ typedef enum {
 /* RoiAlign: maps [N, C, H, W], rois [R, 4] (x1, y1, x2, y2), batch [R] -> y [R, C, ph, pw].
  * half_pixel: coordinates shifted by -0.5 after scaling and rois not widened to one cell (ONNX
  * opset 16 half_pixel); else output_half_pixel (ONNX opset 10, OpenVINO ROIAlign-3). sampling 0:
- * ceil(roi size / output size) samples per bin and axis. Returns -1 when a batch index is
+ * ceil(roi size / output size) samples per bin and axis (at most SEQ_ROI_MAX_GRID; a NaN roi gives
+ * zeros). Returns -1 when a batch index is
  * outside [0, N). */
+/* Adaptive sampling grids are capped at this many samples per bin and axis. */
+#define SEQ_ROI_MAX_GRID 4096
+
+/* The bilinear samples seq_roi_align takes per channel (a work estimate, saturating). */
+uint64_t seq_roi_align_samples(const float *rois, int64_t R, int64_t ph, int64_t pw,
+                               int64_t sampling, float scale, bool half_pixel);
+
 int seq_roi_align(const float *x, int64_t N, int64_t C, int64_t H, int64_t W, const float *rois,
                   const int64_t *batch, int64_t R, float *y, int64_t ph, int64_t pw,
                   int64_t sampling, float scale, bool half_pixel, SeqRoiMode mode);
