@@ -185,8 +185,11 @@ int bw_lower_lstm(W *w, const IrNode *n) {
       int t = bw_temp_dims(w, n->inputs[0], "@lstm_temp", 1, &hs);
       bw_add_buf(s, bw_view(w, t));
     }
-    /* Y: the direction's rows into Y when not written in place */
-    if (yo >= 0 && !direct_y) {
+    /* Y: the direction's rows into Y when not written in place: one Permute straight into Y
+     * (one direction, [S, B, ..] layout), else into a temporary and a Copy into Y's slice */
+    if (yo >= 0 && !direct_y && D == 1) {
+      swap01(w, yb, flat(bw_view(w, yo), 0, 3, sbh));
+    } else if (yo >= 0 && !direct_y) {
       BRef src = yb;
       if (mixed) {
         int t = bw_temp_dims(w, n->inputs[0], "@lstm_ys", 3, sbh);
@@ -200,13 +203,15 @@ int bw_lower_lstm(W *w, const IrNode *n) {
       bw_roi(&dst, bf ? 2 : 1, (uint32_t)d, 1);
       bw_copy_stage(w, flat(src, 0, 4, bf ? oneb : one), dst);
     }
-    /* Y_h: the last step's rows of this direction (t = S - 1, reverse t = 0) */
+    /* Y_h: the last step's rows of this direction (t = S - 1, reverse t = 0), into Y_h's slice
+     * seen as [B, 1, hs] */
     if (ho >= 0) {
       BRef src = yb;
       bw_roi(&src, 1, rev ? 0u : (uint32_t)(S - 1), 1);
-      BRef dst = dir_rows(bw_view(w, ho), bf, D, d, B, hs);
-      if (!bf) dst = flat(bw_view(w, ho), (uint32_t)(d * B * hs), 3, (const int64_t[]){B, 1, hs});
-      bw_copy_stage(w, src, dst);
+      bw_copy_stage(
+          w, src,
+          bf ? dir_rows(bw_view(w, ho), bf, D, d, B, hs)
+             : flat(bw_view(w, ho), (uint32_t)(d * B * hs), 3, (const int64_t[]){B, 1, hs}));
     }
     if (co >= 0 && !direct_c)
       bw_copy_stage(w, flat(cb, 0, 3, (const int64_t[]){B, 1, hs}),
