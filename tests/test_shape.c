@@ -1326,6 +1326,58 @@ static void shape__value_info_fills_unknown_dims(void **state) {
   ctx_free(c);
 }
 
+/* issue 18: MeanVarianceNormalization, LpNormalization keep the input's shape; MaxRoiPool and
+ * RoiAlign give [R, C, h, w]; LSTM's outputs follow its layout and direction. */
+static void shape__normalizations_roi_ops_and_lstm(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  int x = INPUT(g, "x", DT_F32, 2, 3, 10, 12);
+  int mvn = node(g, IR_OP_MVN, "mvn", 1, 1, x);
+  int lp = node(g, IR_OP_LP_NORM, "lp", 1, 1, x);
+  int rois5 = INPUT(g, "rois5", DT_F32, 4, 5), rois4 = INPUT(g, "rois4", DT_F32, 4, 4);
+  int bi = INPUT(g, "bi", DT_I64, 4);
+  int mrp = node(g, IR_OP_MAX_ROI_POOL, "mrp", 1, 2, x, rois5);
+  ATTR_INTS(g, mrp, "pooled_shape", 3, 2);
+  int ra = node(g, IR_OP_ROI_ALIGN, "ra", 1, 3, x, rois4, bi);
+  attr_i(g, ra, "output_height", 5);
+  int s = INPUT(g, "s", DT_F32, 7, 2, 4);
+  int w = cst(g, "w", DT_F32, 3, I64S(2, 12, 4), NULL),
+      r = cst(g, "r", DT_F32, 3, I64S(2, 12, 3), NULL);
+  int l0 = node(g, IR_OP_LSTM, "lstm", 3, 3, s, w, r);
+  attr_i(g, l0, "hidden_size", 3);
+  attr_s(g, l0, "direction", "bidirectional");
+  int sb = INPUT(g, "sb", DT_F32, 2, 7, 4);
+  int l1 = node(g, IR_OP_LSTM, "lstm_bf", 3, 3, sb, w, r);
+  attr_i(g, l1, "hidden_size", 3);
+  attr_s(g, l1, "direction", "bidirectional");
+  attr_i(g, l1, "layout", 1);
+  infer_ok(c);
+  CHECK(g, out(g, mvn, 0), DT_F32, 2, 3, 10, 12);
+  CHECK(g, out(g, lp, 0), DT_F32, 2, 3, 10, 12);
+  CHECK(g, out(g, mrp, 0), DT_F32, 4, 3, 3, 2);
+  CHECK(g, out(g, ra, 0), DT_F32, 4, 3, 5, 1);
+  CHECK(g, out(g, l0, 0), DT_F32, 7, 2, 2, 3);
+  CHECK(g, out(g, l0, 1), DT_F32, 2, 2, 3);
+  CHECK(g, out(g, l1, 0), DT_F32, 2, 7, 2, 3);
+  CHECK(g, out(g, l1, 2), DT_F32, 2, 2, 3);
+  ctx_free(c);
+  c = ctx_new();
+  int y = INPUT(c->g, "y", DT_F32, 5, 1, 4);
+  int wb = cst(c->g, "wb", DT_F32, 3, I64S(1, 12, 5), NULL),
+      rb = cst(c->g, "rb", DT_F32, 3, I64S(1, 12, 3), NULL);
+  int bad = node(c->g, IR_OP_LSTM, "bad", 1, 3, y, wb, rb);
+  attr_i(c->g, bad, "hidden_size", 3);
+  infer_fails(c, "bad", "LSTM: W, R or B do not match hidden_size 3 and 1 direction(s)");
+  ctx_free(c);
+  c = ctx_new();
+  int z = INPUT(c->g, "z", DT_F32, 1, 2, 4, 4), rz = INPUT(c->g, "rz", DT_F32, 2, 5);
+  int bz = INPUT(c->g, "bz", DT_I64, 2);
+  node(c->g, IR_OP_ROI_ALIGN, "ra5", 1, 3, z, rz, bz);
+  infer_fails(c, "ra5", "RoiAlign: rois must be [R, 4]");
+  ctx_free(c);
+}
+
 /* ---- real models through the ONNX frontend, when it exists ---- */
 
 #if __has_include("compiler/frontend/onnx.h")
@@ -1474,6 +1526,7 @@ int main(void) {
       cmocka_unit_test(shape__qdq_per_tensor_uint8_and_errors),
       cmocka_unit_test(shape__gather_scatter_one_hot_reverse_mod_shapes),
       cmocka_unit_test(shape__gather_scatter_mismatches_are_errors),
+      cmocka_unit_test(shape__normalizations_roi_ops_and_lstm),
       FRONTEND_TESTS};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

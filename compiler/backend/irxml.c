@@ -1693,6 +1693,191 @@ static int emit_reduce_log_sum_exp(W *w, const IrNode *n) {
   return 0;
 }
 
+/* MeanVarianceNormalization -> MVN-6 with ONNX's eps 1e-9 outside the square root (mo's form). */
+static int emit_mvn(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int64_t axes[IR_MAX_DIMS];
+  if (x->rank < 1 || p->axes.n > x->rank) return EMIT_UNMAPPED;
+  for (int i = 0; i < p->axes.n; i++)
+    if ((axes[i] = norm_axis(p->axes.v[i], x->rank)) < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axes"), axes, p->axes.n, 1);
+  int li = layer_new(w, n->name, "MVN", "opset6");
+  attr_bool(w, li, "normalize_variance", true);
+  attr_flt(w, li, "eps", 1e-9);
+  attr(w, li, "eps_mode", "outside_sqrt");
+  layer_in(w, li, xv);
+  layer_in(w, li, av);
+  out_t(w, li, n->outputs[0]);
+  return 0;
+}
+
+/* LpNormalization: p = 2 over the channels of a 2-D..4-D input -> NormalizeL2-1 (eps 0, add),
+ * the one form MYRIAD runs; otherwise |x| (Abs, p = 1) or x * x (Multiply), ReduceSum (keep_dims),
+ * Sqrt (p = 2) and Divide. */
+static int emit_lp_norm(W *w, const IrNode *n) {
+  const IrTensor *x = T(w, n->inputs[0]);
+  const IrLpNormParams *p = ir_lp_norm_params(w->g, n);
+  int64_t a = norm_axis(p->axis, x->rank);
+  if (a < 0) return EMIT_UNMAPPED;
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  Val av = const_i64(w, sub(w, n, "axes"), &a, 1, 1);
+  if (p->p == 2 && a == 1 && x->rank >= 2 && x->rank <= 4) {
+    int li = layer_new(w, n->name, "NormalizeL2", "opset1");
+    attr_flt(w, li, "eps", 0.0);
+    attr(w, li, "eps_mode", "add");
+    layer_in(w, li, xv);
+    layer_in(w, li, av);
+    out_t(w, li, n->outputs[0]);
+    return 0;
+  }
+  int64_t d[IR_MAX_DIMS];
+  for (int i = 0; i < x->rank; i++) d[i] = i == a ? 1 : x->dims[i];
+  Val mv;
+  if (p->p == 1) {
+    int li = layer_new(w, sub(w, n, "abs"), "Abs", "opset1");
+    layer_in(w, li, xv);
+    mv = out_s(w, li, x->dtype, x->rank, x->dims);
+  } else {
+    mv = binop(w, sub(w, n, "sq"), "Multiply", xv, xv, -1, x);
+  }
+  int li = layer_new(w, sub(w, n, "sum"), "ReduceSum", "opset1");
+  attr_bool(w, li, "keep_dims", true);
+  layer_in(w, li, mv);
+  layer_in(w, li, av);
+  Val nv = out_s(w, li, x->dtype, x->rank, d);
+  if (p->p == 2) {
+    li = layer_new(w, sub(w, n, "sqrt"), "Sqrt", "opset1");
+    layer_in(w, li, nv);
+    nv = out_s(w, li, x->dtype, x->rank, d);
+  }
+  binop(w, n->name, "Divide", xv, nv, n->outputs[0], NULL);
+  return 0;
+}
+
+/* RoiAlign -> ROIAlign-3 (output_half_pixel), or ROIAlign-9 aligned_mode half_pixel. */
+static int emit_roi_align(W *w, const IrNode *n) {
+  const IrRoiAlignParams *p = ir_roi_align_params(w->g, n);
+  int li, rc = plain_layer(w, n, "ROIAlign", p->half_pixel ? "opset9" : "opset3", &li);
+  if (rc) return rc;
+  attr_int(w, li, "pooled_h", p->output_h);
+  attr_int(w, li, "pooled_w", p->output_w);
+  attr_int(w, li, "sampling_ratio", p->sampling_ratio);
+  attr_flt(w, li, "spatial_scale", p->spatial_scale);
+  attr(w, li, "mode", p->max ? "max" : "avg");
+  if (p->half_pixel) attr(w, li, "aligned_mode", "half_pixel");
+  return 0;
+}
+
+/* A Transpose of v by perm (rank r); bound to graph tensor out_t when >= 0. */
+static Val transposed(W *w, const char *name, Val v, const int64_t *perm, int r, int out_tensor) {
+  const Port *p = port_of(w, v);
+  int64_t d[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) d[i] = p->dims[perm[i]];
+  DType dt = p->dt;
+  Val o = const_i64(w, arena_printf(w->a, "%s/order", name), perm, r, 1);
+  int li = layer_new(w, name, "Transpose", "opset1");
+  layer_in(w, li, v);
+  layer_in(w, li, o);
+  return out_tensor >= 0 ? out_t(w, li, out_tensor) : out_s(w, li, dt, r, d);
+}
+
+/* A float Const of n values (the dtype of `like`: FP16 or FP32). */
+static Val const_floats(W *w, const char *name, DType dt, int rank, const int64_t *dims,
+                        const double *v, int64_t n) {
+  size_t es = dt == DT_F16 ? 2 : 4;
+  uint8_t *b = arena_array(w->a, (size_t)n + 1, es);
+  for (int64_t i = 0; i < n; i++) {
+    if (dt == DT_F16) {
+      uint16_t h = fp16_from_f32((float)v[i]);
+      memcpy(b + 2 * i, &h, 2);
+    } else {
+      float f = (float)v[i];
+      memcpy(b + 4 * i, &f, 4);
+    }
+  }
+  return const_raw(w, name, dt == DT_F16 ? DT_F16 : DT_F32, rank, dims, b, (size_t)n * es);
+}
+
+/* LSTM -> LSTMSequence-5 (mo's form): X, states and outputs transposed between ONNX's layout and
+ * [batch, (directions,) steps, ..], gates re-ordered from i, o, f, c to f, i, c, o, B = Wb + Rb,
+ * sequence lengths all S. Clip, activations and peepholes are left to the verdict (unmapped). */
+static int emit_lstm(W *w, const IrNode *n) {
+  const IrOnnxLstmParams *p = ir_onnx_lstm_params(w->g, n);
+  const IrTensor *x = T(w, n->inputs[0]), *wt = T(w, n->inputs[1]), *rt = T(w, n->inputs[2]);
+  const IrTensor *bt = has_in(n, 3) ? T(w, n->inputs[3]) : NULL;
+  if (x->rank != 3 || !wt->data || !rt->data || (bt && !bt->data) || p->clip > 0 ||
+      !p->default_activations || p->input_forget || has_in(n, 7))
+    return EMIT_UNMAPPED;
+  bool bf = p->batch_first;
+  int64_t D = p->direction == IR_RNN_BIDIRECTIONAL ? 2 : 1, hs = p->hidden_size;
+  int64_t S = x->dims[bf ? 1 : 0], B = x->dims[bf ? 0 : 1], I = x->dims[2];
+  if (S < 1 || B < 1 || ir_numel(wt) != D * 4 * hs * I || ir_numel(rt) != D * 4 * hs * hs ||
+      (bt && ir_numel(bt) != D * 8 * hs))
+    return EMIT_UNMAPPED;
+  static const int64_t SWAP01[3] = {1, 0, 2};
+  static const int FICO_FROM_IOFC[4] = {2, 0, 3, 1};
+  DType ft = x->dtype == DT_F16 ? DT_F16 : DT_F32;
+  Val xv, st[2];
+  if (input(w, n, 0, &xv) < 0) return -1;
+  if (!bf) xv = transposed(w, sub(w, n, "x"), xv, SWAP01, 3, -1);
+  int64_t sd[3] = {B, D, hs};
+  for (int k = 0; k < 2; k++) {
+    if (!has_in(n, 5 + k)) {
+      double *z = arena_array(w->a, (size_t)(B * D * hs), sizeof *z);
+      st[k] = const_floats(w, sub(w, n, k ? "c0" : "h0"), ft, 3, sd, z, B * D * hs);
+    } else {
+      if (input(w, n, 5 + k, &st[k]) < 0) return -1;
+      if (!bf) st[k] = transposed(w, sub(w, n, k ? "c0_t" : "h0_t"), st[k], SWAP01, 3, -1);
+    }
+  }
+  int64_t *lens = arena_array(w->a, (size_t)B, sizeof *lens);
+  for (int64_t b = 0; b < B; b++) lens[b] = S;
+  Val lv = const_i64(w, sub(w, n, "lens"), lens, (int)B, 1);
+  double *wv = arena_array(w->a, (size_t)(D * 4 * hs * I), sizeof *wv),
+         *rv = arena_array(w->a, (size_t)(D * 4 * hs * hs), sizeof *rv),
+         *bv = arena_array(w->a, (size_t)(D * 4 * hs), sizeof *bv);
+  for (int64_t d = 0; d < D; d++)
+    for (int g = 0; g < 4; g++)
+      for (int64_t q = 0; q < hs; q++) {
+        int64_t src = (d * 4 + FICO_FROM_IOFC[g]) * hs + q, dst = (d * 4 + g) * hs + q;
+        for (int64_t i = 0; i < I; i++) wv[dst * I + i] = ir_const_f64(wt, src * I + i);
+        for (int64_t i = 0; i < hs; i++) rv[dst * hs + i] = ir_const_f64(rt, src * hs + i);
+        int64_t bs = (d * 8 + FICO_FROM_IOFC[g]) * hs + q;
+        bv[dst] = bt ? ir_const_f64(bt, bs) + ir_const_f64(bt, bs + 4 * hs) : 0.0;
+      }
+  int64_t wd[3] = {D, 4 * hs, I}, rd[3] = {D, 4 * hs, hs}, bd[2] = {D, 4 * hs};
+  Val wc = const_floats(w, sub(w, n, "W"), ft, 3, wd, wv, D * 4 * hs * I);
+  Val rc = const_floats(w, sub(w, n, "R"), ft, 3, rd, rv, D * 4 * hs * hs);
+  Val bc = const_floats(w, sub(w, n, "B"), ft, 2, bd, bv, D * 4 * hs);
+  int li = layer_new(w, n->name, "LSTMSequence", "opset5");
+  attr_int(w, li, "hidden_size", hs);
+  attr(w, li, "direction",
+       D == 2                           ? "bidirectional"
+       : p->direction == IR_RNN_REVERSE ? "reverse"
+                                        : "forward");
+  Val ins[7] = {xv, st[0], st[1], lv, wc, rc, bc};
+  for (int k = 0; k < 7; k++) layer_in(w, li, ins[k]);
+  int64_t yd[4] = {B, D, S, hs};
+  Val y = out_s(w, li, ft, 4, yd), ho = out_s(w, li, ft, 3, sd), co = out_s(w, li, ft, 3, sd);
+  static const int64_t Y_TO_SDBH[4] = {2, 1, 0, 3}, Y_TO_BSDH[4] = {0, 2, 1, 3};
+  if (has_out(n, 0)) transposed(w, sub(w, n, "y"), y, bf ? Y_TO_BSDH : Y_TO_SDBH, 4, n->outputs[0]);
+  Val so[2] = {ho, co};
+  for (int k = 0; k < 2; k++) {
+    if (!has_out(n, 1 + k)) continue;
+    if (bf) { /* [B, D, hs] already: the port carries the tensor */
+      w->tv[n->outputs[1 + k]] = so[k];
+      port_add_name(w, so[k], T(w, n->outputs[1 + k])->name);
+    } else {
+      transposed(w, sub(w, n, k ? "yc" : "yh"), so[k], SWAP01, 3, n->outputs[1 + k]);
+    }
+  }
+  return 0;
+}
+
 /* How each op becomes OpenVINO layers: an emitter of its own (fn), or one layer of `type` from
  * `opset` with the node's inputs and outputs (fn NULL; bcast adds auto_broadcast="numpy").
  * Neither: EMIT_UNMAPPED, written as a layer of the source type (Constant is a const input). */
@@ -1892,7 +2077,12 @@ static int emit_mod(W *w, const IrNode *n) {
   Y(ONE_HOT, emit_one_hot, NULL, NULL, false) \
   Y(REVERSE_SEQUENCE, emit_reverse_sequence, NULL, NULL, false) \
   Y(MOD, emit_mod, NULL, NULL, false) \
-  Y(SCATTER, emit_scatter, NULL, NULL, false)
+  Y(SCATTER, emit_scatter, NULL, NULL, false) \
+  Y(MVN, emit_mvn, NULL, NULL, false) \
+  Y(LP_NORM, emit_lp_norm, NULL, NULL, false) \
+  Y(MAX_ROI_POOL, emit_roi_pooling, NULL, NULL, false) \
+  Y(ROI_ALIGN, emit_roi_align, NULL, NULL, false) \
+  Y(LSTM, emit_lstm, NULL, NULL, false)
 /* clang-format on */
 OPTABLE(static const Emitter, EMIT, EMITTERS);
 
@@ -1987,7 +2177,8 @@ static int build_node(W *w, const IrNode *n) {
   int n_ls = w->n_ls, n_es = w->n_es;
   size_t bin_len = w->bin->len;
   int rc = EMIT_UNMAPPED;
-  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || !has_out(n, 0)))
+  /* LSTM's outputs are all optional (a model may read only Y_h); its emitter checks each */
+  if (n->op != IR_OP_UNKNOWN && (n->n_outputs == 0 || (!has_out(n, 0) && n->op != IR_OP_LSTM)))
     return err_set(w->err, ERR_BACKEND, "node has no output");
   if (n->op != IR_OP_UNKNOWN) {
     if (check_static(w, n) < 0) return -1;

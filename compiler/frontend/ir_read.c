@@ -1530,6 +1530,83 @@ static int e_lstm_cell(Ctx *c, const XLayer *L, IrOp op) {
   return a_float(c, L, n, "clip", 0.0);
 }
 
+/* ROIAlign-3 and -9 (data, rois, batch_indices): pooled_h, pooled_w, sampling_ratio,
+ * spatial_scale, mode; -9's aligned_mode asymmetric (ONNX output_half_pixel) or half_pixel
+ * (half_pixel_for_nn is not mapped). */
+static int e_roi_align(Ctx *c, const XLayer *L, IrOp op) {
+  if (L->n_in != 3) return UNMAPPED;
+  const char *am = dstr(c, L, "aligned_mode", "asymmetric");
+  if (strcmp(am, "asymmetric") && strcmp(am, "half_pixel")) return UNMAPPED;
+  int64_t ph, pw, sr;
+  if (dint(c, L, "pooled_h", 1, &ph) < 0 || dint(c, L, "pooled_w", 1, &pw) < 0 ||
+      dint(c, L, "sampling_ratio", 0, &sr) < 0)
+    return -1;
+  int rc = e_plain(c, L, op);
+  if (rc) return rc;
+  int n = c->g->n_nodes - 1;
+  irb_int(c->g, n, "output_height", ph);
+  irb_int(c->g, n, "output_width", pw);
+  irb_int(c->g, n, "sampling_ratio", sr);
+  irb_str(c->g, n, "mode", dstr(c, L, "mode", "avg"));
+  irb_str(c->g, n, "coordinate_transformation_mode",
+          strcmp(am, "half_pixel") ? "output_half_pixel" : "half_pixel");
+  return a_float(c, L, n, "spatial_scale", 1.0);
+}
+
+/* LSTMSequence-5 (X [B, S, I], H0, C0 [B, D, hs], lengths [B], W [D, 4 hs, I], R [D, 4 hs, hs],
+ * B [D, 4 hs]; gates f, i, c, o) -> ONNX LSTM with layout 1 (the same X and states): W, R and B
+ * re-ordered to i, o, f, c, B extended with zero recurrence biases, and a Transpose from ONNX's
+ * Y [B, S, D, hs] to the layer's [B, D, S, hs]. Run-time weights are not mapped. */
+static int e_lstm_sequence(Ctx *c, const XLayer *L, IrOp op) {
+  const IrTensor *w = TT(c, IN(L, 4)), *r = TT(c, IN(L, 5)), *b = TT(c, IN(L, 6));
+  if (L->n_in != 7 || !w || !r || !b || !w->data || !r->data || !b->data || w->rank != 3 ||
+      r->rank != 3 || b->rank != 2)
+    return UNMAPPED;
+  int64_t hs, D = w->dims[0], I = w->dims[2];
+  double clip;
+  if (dint(c, L, "hidden_size", 0, &hs) < 0 || dfloat(c, L, "clip", 0.0, &clip) < 0) return -1;
+  if (hs < 1 || hs > 65536 || D < 1 || D > 2 || ir_numel(w) != D * 4 * hs * I ||
+      ir_numel(r) != D * 4 * hs * hs || ir_numel(b) != D * 4 * hs)
+    return UNMAPPED;
+  static const int FICO_OF[4] = {1, 3, 0, 2}; /* ONNX gate i, o, f, c at this fico block */
+  float *wv = arena_array(c->a, (size_t)(D * 4 * hs * I), sizeof *wv),
+        *rv = arena_array(c->a, (size_t)(D * 4 * hs * hs), sizeof *rv),
+        *bv = arena_array(c->a, (size_t)(D * 8 * hs), sizeof *bv);
+  for (int64_t d = 0; d < D; d++)
+    for (int g = 0; g < 4; g++)
+      for (int64_t q = 0; q < hs; q++) {
+        int64_t dst = (d * 4 + g) * hs + q, src = (d * 4 + FICO_OF[g]) * hs + q;
+        for (int64_t i = 0; i < I; i++) wv[dst * I + i] = (float)ir_const_f64(w, src * I + i);
+        for (int64_t i = 0; i < hs; i++) rv[dst * hs + i] = (float)ir_const_f64(r, src * hs + i);
+        bv[d * 8 * hs + g * hs + q] = (float)ir_const_f64(b, src);
+      }
+  int64_t wd[3] = {D, 4 * hs, I}, rd[3] = {D, 4 * hs, hs}, bd[2] = {D, 8 * hs};
+  const char *base = L->name;
+  int wc = irb_const(c->g, &c->names, arena_printf(c->a, "%s/W", base), DT_F32, 3, wd, wv);
+  int rc = irb_const(c->g, &c->names, arena_printf(c->a, "%s/R", base), DT_F32, 3, rd, rv);
+  int bc = irb_const(c->g, &c->names, arena_printf(c->a, "%s/B", base), DT_F32, 2, bd, bv);
+  int n = node(c, op, L->name);
+  int ins[7] = {IN(L, 0), wc, rc, bc, IN(L, 3), IN(L, 1), IN(L, 2)};
+  for (int k = 0; k < 7; k++) in(c, n, ins[k]);
+  int y = OUT(L, 0) >= 0 ? tmp(c, L, "y_bsdh") : -1;
+  irb_output(c->g, n, y >= 0 ? y : irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/y", base)));
+  for (int k = 1; k < 3; k++)
+    irb_output(c->g, n,
+               OUT(L, k) >= 0 ? OUT(L, k)
+                              : irb_tensor(c->g, &c->names, arena_printf(c->a, "%s/s%d", base, k)));
+  irb_int(c->g, n, "hidden_size", hs);
+  irb_int(c->g, n, "layout", 1);
+  irb_str(c->g, n, "direction", dstr(c, L, "direction", "forward"));
+  irb_str(c->g, n, "activations", dstr(c, L, "activations", "sigmoid,tanh,tanh"));
+  if (clip != 0) irb_float(c->g, n, "clip", clip);
+  if (y < 0) return 0;
+  int t = node(c, IR_OP_TRANSPOSE, arena_printf(c->a, "%s/y", base));
+  in(c, t, y);
+  irb_ints(c->g, t, "perm", (const int64_t[]){0, 2, 1, 3}, 4);
+  irb_output(c->g, t, OUT(L, 0));
+  return 0;
+}
+
 /* Proposal-1 (rois) and -4 (rois, scores). */
 static int e_proposal(Ctx *c, const XLayer *L, IrOp op) {
   if (L->n_in != 3) return UNMAPPED;
@@ -1711,6 +1788,8 @@ static const struct {
     {"ScatterElementsUpdate", e_scatter_elements, IR_OP_SCATTER_ELEMENTS},
     {"OneHot", e_one_hot, IR_OP_ONE_HOT},
     {"ScatterNDUpdate", e_plain, IR_OP_SCATTER_ND},
+    {"ROIAlign", e_roi_align, IR_OP_ROI_ALIGN},
+    {"LSTMSequence", e_lstm_sequence, IR_OP_LSTM},
 };
 
 /* Layers written as several ops, or as an op of another kind (for `blobc ops`). */
@@ -1733,6 +1812,7 @@ static const struct {
     {"Convert", "Cast"},
     {"ShapeOf", "Shape"},
     {"VariadicSplit", "Split"},
+    {"LSTMSequence", "LSTM (layout 1) + Transpose of Y"},
 };
 
 bool fe_ir_layer(int i, const char **type, IrOp *op, const char **expansion) {

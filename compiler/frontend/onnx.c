@@ -477,6 +477,17 @@ static int decode_attr(Ctx *c, int n, const Onnx__AttributeProto *ap) {
     ir_node_add_attr(g, n, name, ATTR_TENSOR)->tensor = t;
     return 0;
   }
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS: { /* kept as one "a,b,c" string */
+    Buf b = BUF_INIT;
+    for (size_t i = 0; i < ap->n_strings; i++) {
+      if (i) buf_put(&b, ",", 1);
+      if (ap->strings[i].len) buf_put(&b, ap->strings[i].data, ap->strings[i].len);
+    }
+    ir_node_add_attr(g, n, name, ATTR_STRING)->s =
+        arena_strndup(c->a, b.len ? (const char *)b.data : "", b.len);
+    buf_free(&b);
+    return 0;
+  }
   default: ir_node_add_attr(g, n, name, ATTR_OTHER); return 0;
   }
 }

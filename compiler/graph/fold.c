@@ -478,7 +478,12 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(ONE_HOT,             NULL) \
   Y(REVERSE_SEQUENCE,    NULL) \
   Y(MOD,                 NULL) \
-  Y(SCATTER,             NULL)
+  Y(SCATTER,             NULL) \
+  Y(MVN,                 NULL) \
+  Y(LP_NORM,             NULL) \
+  Y(MAX_ROI_POOL,        NULL) \
+  Y(ROI_ALIGN,           NULL) \
+  Y(LSTM,                NULL)
 /* clang-format on */
 OPTABLE_SCALARS(static const FoldFn, FOLD, FOLDS);
 

@@ -591,7 +591,10 @@ static int dec_detection(const IrGraph *g, const IrNode *n, void *out, Err *err)
   F(PK_PROPOSAL,    IrProposalParams,        ir_proposal_params)          \
   F(PK_SCATTER,     IrScatterParams,         ir_scatter_params)           \
   F(PK_REVERSE_SEQ, IrReverseSeqParams,      ir_reverse_seq_params)       \
-  F(PK_MOD,         IrModParams,             ir_mod_params)
+  F(PK_MOD,         IrModParams,             ir_mod_params) \
+  F(PK_LP_NORM,     IrLpNormParams,          ir_lp_norm_params)           \
+  F(PK_ROI_ALIGN,   IrRoiAlignParams,        ir_roi_align_params)         \
+  F(PK_ONNX_LSTM,   IrOnnxLstmParams,        ir_onnx_lstm_params)
 /* clang-format on */
 
 #define KIND_ENUM_(k, type, fn) k,
@@ -730,7 +733,12 @@ typedef struct {
   Y(ONE_HOT,             ir__dec_one_hot, PK_AXIS) \
   Y(REVERSE_SEQUENCE,    ir__dec_reverse_sequence, PK_REVERSE_SEQ) \
   Y(MOD,                 ir__dec_mod, PK_MOD) \
-  Y(SCATTER,             ir__dec_scatter_elements, PK_SCATTER)
+  Y(SCATTER,             ir__dec_scatter_elements, PK_SCATTER) \
+  Y(MVN,                 ir__dec_mvn,      PK_AXES) \
+  Y(LP_NORM,             ir__dec_lp_norm,  PK_LP_NORM) \
+  Y(MAX_ROI_POOL,        ir__dec_max_roi_pool, PK_ROI) \
+  Y(ROI_ALIGN,           ir__dec_roi_align, PK_ROI_ALIGN) \
+  Y(LSTM,                ir__dec_onnx_lstm, PK_ONNX_LSTM)
 /* clang-format on */
 OPTABLE(static const DecoderEntry, DECODERS, PARAM_DECODERS);
 

@@ -486,5 +486,33 @@ typedef struct {
   bool fmod; /* 0: floor (the divisor's sign), 1: C fmod (the dividend's sign) */
 } IrModParams;
 const IrModParams *ir_mod_params(const IrGraph *g, const IrNode *n);
+/* ONNX LpNormalization-1: x / (sum over axis of |x|^p)^(1/p). */
+typedef struct {
+  int64_t axis; /* -1 */
+  int p;        /* 2; 1 or 2 */
+} IrLpNormParams;
+const IrLpNormParams *ir_lp_norm_params(const IrGraph *g, const IrNode *n);
+
+/* ONNX RoiAlign-10/-16 (OpenVINO ROIAlign-3 when the coordinates are output_half_pixel). */
+typedef struct {
+  bool max;                   /* mode "max"; "avg" (false) */
+  int64_t output_h, output_w; /* 1, 1 */
+  int64_t sampling_ratio;     /* 0: adaptive, ceil(roi size / output size) */
+  float spatial_scale;        /* 1 */
+  bool half_pixel;            /* coordinate_transformation_mode "half_pixel" (opset 16 default) */
+} IrRoiAlignParams;
+const IrRoiAlignParams *ir_roi_align_params(const IrGraph *g, const IrNode *n);
+
+/* ONNX LSTM-7/-14 (gates i, o, f, c). */
+typedef enum { IR_RNN_FORWARD, IR_RNN_REVERSE, IR_RNN_BIDIRECTIONAL } IrRnnDirection;
+typedef struct {
+  int64_t hidden_size;      /* required */
+  IrRnnDirection direction; /* forward */
+  float clip;               /* 0: none (the attribute absent) */
+  bool default_activations; /* activations absent, or Sigmoid, Tanh, Tanh per direction */
+  bool input_forget;        /* false */
+  bool batch_first;         /* layout 1 (opset 14); false */
+} IrOnnxLstmParams;
+const IrOnnxLstmParams *ir_onnx_lstm_params(const IrGraph *g, const IrNode *n);
 
 #endif

@@ -23,6 +23,12 @@ IR__DECODER(roi_pooling);   /* IrRoiParams */
 IR__DECODER(psroi_pooling); /* IrRoiParams */
 IR__DECODER(lstm_cell);     /* IrLstmParams */
 IR__DECODER(proposal);      /* IrProposalParams */
+/* params_seq.c: ONNX normalizations, ROI ops and LSTM */
+IR__DECODER(mvn);          /* IrAxesParams: axes default [0, 2, 3] */
+IR__DECODER(lp_norm);      /* IrLpNormParams */
+IR__DECODER(max_roi_pool); /* IrRoiParams */
+IR__DECODER(roi_align);    /* IrRoiAlignParams */
+IR__DECODER(onnx_lstm);    /* IrOnnxLstmParams */
 
 /* params_gather.c: the indexed data-movement ops of issue 18 */
 IR__DECODER(gather_elements);  /* IrAxisParams: axis 0 */

@@ -82,6 +82,8 @@ int shape__ctc_greedy_decoder(IrGraph *g, int n, Err *err);
 int shape__gather_nd(IrGraph *g, int n, Err *err);
 int shape__roi_pooling(IrGraph *g, int n, Err *err);
 int shape__psroi_pooling(IrGraph *g, int n, Err *err);
+int shape__roi_align(IrGraph *g, int n, Err *err);
+int shape__lstm(IrGraph *g, int n, Err *err);
 int shape__lstm_cell(IrGraph *g, int n, Err *err);
 int shape__proposal(IrGraph *g, int n, Err *err);
 

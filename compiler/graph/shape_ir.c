@@ -219,3 +219,52 @@ int shape__proposal(IrGraph *g, int n, Err *err) {
   out(g, n, 1, float_of(p), 1, &rows);
   return 0;
 }
+
+/* ONNX RoiAlign: X [N, C, H, W], rois [R, 4], batch_indices [R] -> [R, C, output_h, output_w]. */
+int shape__roi_align(IrGraph *g, int n, Err *err) {
+  const IrTensor *x = in_t(g, n, 0), *r = in_t(g, n, 1), *b = in_t(g, n, 2);
+  const IrRoiAlignParams *p = ir_roi_align_params(g, &g->nodes[n]);
+  if (x && x->rank >= 0 && x->rank != 4)
+    return shape__fail(g, n, err, "feature maps rank %d, expected 4", x->rank);
+  if (r && r->rank >= 0 && (r->rank != 2 || (r->dims[1] >= 0 && r->dims[1] != 4)))
+    return shape__fail(g, n, err, "rois must be [R, 4]");
+  if (b && b->rank >= 0 &&
+      (b->rank != 1 ||
+       (r && r->rank == 2 && b->dims[0] >= 0 && r->dims[0] >= 0 && b->dims[0] != r->dims[0])))
+    return shape__fail(g, n, err, "batch_indices must be [R], one per roi");
+  int64_t d[4] = {r && r->rank == 2 ? r->dims[0] : -1, x && x->rank == 4 ? x->dims[1] : -1,
+                  p->output_h, p->output_w};
+  out(g, n, 0, float_of(x), 4, d);
+  return 0;
+}
+
+/* ONNX LSTM: X [S, B, I] (layout 1: [B, S, I]), W [D, 4 hs, I], R [D, 4 hs, hs] -> Y [S, D, B, hs]
+ * ([B, S, D, hs]), Y_h and Y_c [D, B, hs] ([B, D, hs]); D = 2 when bidirectional. */
+int shape__lstm(IrGraph *g, int n, Err *err) {
+  const IrTensor *x = in_t(g, n, 0), *w = in_t(g, n, 1), *r = in_t(g, n, 2), *b = in_t(g, n, 3);
+  const IrOnnxLstmParams *p = ir_onnx_lstm_params(g, &g->nodes[n]);
+  int64_t D = p->direction == IR_RNN_BIDIRECTIONAL ? 2 : 1, hs = p->hidden_size;
+  if (x && x->rank >= 0 && x->rank != 3)
+    return shape__fail(g, n, err, "input rank %d, expected 3", x->rank);
+  int64_t S = -1, B = -1, I = -1;
+  if (x && x->rank == 3)
+    S = x->dims[p->batch_first ? 1 : 0], B = x->dims[p->batch_first ? 0 : 1], I = x->dims[2];
+  if ((w && w->rank >= 0 &&
+       (w->rank != 3 || (w->dims[0] >= 0 && w->dims[0] != D) ||
+        (w->dims[1] >= 0 && w->dims[1] != 4 * hs) ||
+        (I >= 0 && w->dims[2] >= 0 && w->dims[2] != I))) ||
+      (r && r->rank >= 0 &&
+       (r->rank != 3 || (r->dims[0] >= 0 && r->dims[0] != D) ||
+        (r->dims[1] >= 0 && r->dims[1] != 4 * hs) || (r->dims[2] >= 0 && r->dims[2] != hs))) ||
+      (b && b->rank >= 0 &&
+       (b->rank != 2 || (b->dims[0] >= 0 && b->dims[0] != D) ||
+        (b->dims[1] >= 0 && b->dims[1] != 8 * hs))))
+    return shape__fail(g, n, err, "W, R or B do not match hidden_size %lld and %lld direction(s)",
+                       (long long)hs, (long long)D);
+  DType dt = float_of(x);
+  int64_t y[4] = {S, D, B, hs}, yb[4] = {B, S, D, hs}, st[3] = {D, B, hs}, stb[3] = {B, D, hs};
+  out(g, n, 0, dt, 4, p->batch_first ? yb : y);
+  out(g, n, 1, dt, 3, p->batch_first ? stb : st);
+  out(g, n, 2, dt, 3, p->batch_first ? stb : st);
+  return 0;
+}

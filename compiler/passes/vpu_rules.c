@@ -609,6 +609,117 @@ static Verdict rule_qdq(Ctx *c) {
                      fix);
 }
 
+/* ---- ONNX normalizations and ROI ops (issue 18) ---- */
+
+/* MeanVarianceNormalization: ONNX's function adds eps 1e-9 outside the square root, as MYRIAD's
+ * MVN (62) does, but that stage refuses the batch axis (mvn.cpp: "only across channel and full
+ * batch") and its parameters changed between 2021.2 and 2021.4.1; the stages below take any axes
+ * and are the same in both versions. */
+static Verdict rule_mvn(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  const IrAxesParams *p = ir_axes_params(c->g, c->n);
+  for (int i = 0; x && x->rank >= 0 && i < p->axes.n; i++)
+    if (p->axes.v[i] < -x->rank || p->axes.v[i] >= x->rank)
+      return unsupported(c, "MeanVarianceNormalization axis out of range",
+                         "give axes within the input's rank");
+  *c->reason =
+      arena_strdup(c->g->arena, "MeanVarianceNormalization rewritten as (x - ReduceMean(x)) / "
+                                "(sqrt(ReduceMean((x - mean)^2)) + 1e-9) (ReduceMean, Sum, Prod, "
+                                "Power stages)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* LpNormalization p = 2 over the channels of a 2-D..4-D input is MYRIAD's Normalize (35), as
+ * NormalizeL2; any other axis, and p = 1, from ReduceSum and eltwise stages. */
+static Verdict rule_lp_norm(Ctx *c) {
+  const IrTensor *x = in_t(c, 0);
+  const IrLpNormParams *p = ir_lp_norm_params(c->g, c->n);
+  int64_t a = p->axis;
+  if (x && x->rank >= 0) {
+    if (a < 0) a += x->rank;
+    if (a < 0 || a >= x->rank)
+      return unsupported(c, "LpNormalization axis out of range", "give an axis within the rank");
+    if (p->p == 2 && a == 1 && x->rank >= 2 && x->rank <= 4) return VERDICT_SUPPORTED;
+  }
+  *c->reason = arena_strdup(c->g->arena,
+                            p->p == 1 ? "LpNormalization (p = 1) rewritten as x * Power(ReduceSum("
+                                        "|x|), -1) (Power, Max, ReduceSum, Power, Prod)"
+                                      : "LpNormalization (p = 2) over an axis other than the "
+                                        "channels rewritten as x * Power(ReduceSum(x * x), -0.5) "
+                                        "(Prod, ReduceSum, Power, Prod)");
+  *c->fix = arena_strdup(c->g->arena, "none needed");
+  return VERDICT_CONVERTED;
+}
+
+/* RoiAlign -> ROIAlign (123, roi_align.cpp: mode, pooled sizes, sampling_ratio, spatial_scale;
+ * no aligned / half_pixel mode). */
+static Verdict rule_roi_align(Ctx *c) {
+  const IrRoiAlignParams *p = ir_roi_align_params(c->g, c->n);
+  const IrTensor *b = in_t(c, 2);
+  if (b && dtype_is_float(b->dtype))
+    return unsupported(c, "RoiAlign batch_indices must be integers",
+                       "give batch_indices as int64 (the ONNX type)");
+  if (p->max) {
+    *c->reason =
+        arena_strdup(c->g->arena, "RoiAlign max mode runs as MYRIAD's ROIAlign max, the largest "
+                                  "interpolated sample of each bin; ONNX Runtime takes the largest "
+                                  "weighted corner of each sample instead, so values can differ");
+    *c->fix = arena_strdup(c->g->arena, "use mode avg where the exact ONNX values matter");
+    return VERDICT_CONVERTED;
+  }
+  if (p->half_pixel) {
+    *c->reason = arena_strdup(
+        c->g->arena,
+        "RoiAlign half_pixel (opset 16's default) rewritten as MYRIAD's ROIAlign (which samples as "
+        "output_half_pixel) on rois shifted by -0.5 / spatial_scale (a Power stage); equal unless "
+        "a roi spans less than one feature-map cell, which the stage widens to one cell");
+    *c->fix = arena_strdup(c->g->arena, "none needed; export with coordinate_transformation_mode "
+                                        "'output_half_pixel' for the stage as is");
+    return VERDICT_CONVERTED;
+  }
+  return VERDICT_SUPPORTED;
+}
+
+/* LSTM -> LSTMCell (70) over the whole sequence, one stage per direction (rnn.cpp parseRNN: the
+ * stage has RNNForward, nCells, nBatches and no activation, clip or peephole parameter). */
+static Verdict rule_onnx_lstm(Ctx *c) {
+  const IrOnnxLstmParams *p = ir_onnx_lstm_params(c->g, c->n);
+  const IrTensor *x = in_t(c, 0), *sl = in_t(c, 4), *pw = in_t(c, 7);
+  if (!p->default_activations)
+    return unsupported(c,
+                       "LSTM with activations other than Sigmoid, Tanh, Tanh is not supported on "
+                       "MYRIAD (its LSTMCell stage has no activation parameter, rnn.cpp)",
+                       "use the default activations, or run the LSTM on the host");
+  if (p->clip > 0)
+    return unsupported(c,
+                       "LSTM with clip is not supported on MYRIAD (its LSTMCell stage has no "
+                       "clip parameter, rnn.cpp)",
+                       "export the LSTM without clip, or run it on the host");
+  if (p->input_forget)
+    return unsupported(c,
+                       "LSTM with input_forget = 1 (coupled input and forget gates) is not "
+                       "supported on MYRIAD (its LSTMCell stage computes both gates)",
+                       "export the LSTM with input_forget = 0, or run it on the host");
+  if (pw && pw->data)
+    for (int64_t i = 0; i < ir_numel(pw); i++)
+      if (ir_const_f64(pw, i) != 0)
+        return unsupported(c,
+                           "LSTM with peephole weights (input P) is not supported on MYRIAD "
+                           "(its LSTMCell stage has no peepholes, rnn.cpp)",
+                           "export the LSTM without peepholes, or run it on the host");
+  if (sl && sl->data && x && x->rank == 3) {
+    int64_t S = x->dims[p->batch_first ? 1 : 0];
+    for (int64_t i = 0; i < ir_numel(sl); i++)
+      if (ir_const_i64(sl, i) != S)
+        return unsupported(c,
+                           "LSTM with sequence_lens shorter than the sequence is not supported on "
+                           "MYRIAD (its LSTMCell stage runs every step of every batch row)",
+                           "pad or cut the sequences to one length and drop sequence_lens");
+  }
+  return VERDICT_SUPPORTED;
+}
+
 /* The verdict rule of each op (every op has one: an op MYRIAD cannot run has a rule that says
  * why). DetectionOutput folds to a constant unless its sizes are run-time. */
 /* ---- indexed data movement and Mod (issue 18): stages of the MYRIAD plugin (stages/NAME.cpp) ---- */
@@ -816,7 +927,12 @@ static Verdict rule_mod(Ctx *c) {
   Y(ONE_HOT,             rule_one_hot)           \
   Y(REVERSE_SEQUENCE,    ok)                     \
   Y(MOD,                 rule_mod)               \
-  Y(SCATTER,             ok)
+  Y(SCATTER,             ok) \
+  Y(MVN,                 rule_mvn)               \
+  Y(LP_NORM,             rule_lp_norm)           \
+  Y(MAX_ROI_POOL,        ok)                     \
+  Y(ROI_ALIGN,           rule_roi_align)         \
+  Y(LSTM,                rule_onnx_lstm)
 /* clang-format on */
 OPTABLE_SCALARS(static const Rule, RULES, RULE_LIST);
 
@@ -847,6 +963,9 @@ static const struct {
     {IR_OP_SCATTER_UPDATE, 3, 3, "axis", false},
     {IR_OP_LSTM_CELL, 3, 5, "weights and biases", true},
     {IR_OP_ONE_HOT, 1, 2, "depth and values", true},
+    {IR_OP_LSTM, 1, 3, "weights and biases", true},
+    {IR_OP_LSTM, 4, 4, "sequence lengths", true},
+    {IR_OP_LSTM, 7, 7, "peephole weights", true},
 };
 
 #define ORIGIN_NONE (-1) /* a tensor's origin: nothing upstream blocks it */

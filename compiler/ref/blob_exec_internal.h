@@ -67,6 +67,9 @@ int bx__run_ir(X *x,
 /* blob_exec_gather.c: the stages of the indexed data-movement ops of issue 18 and Floor_mod. */
 bool bx__supports_gather(uint32_t stage_type);
 int bx__run_gather(X *x, const BlobStage *s); /* 0, -1, or 1 when not one of them */
+/* blob_exec_seq.c: the stages of the ONNX ROI ops and LSTM of issue 18 (through bx__run_ir). */
+int bx__roi_align(X *x, const BlobStage *s);
+int bx__lstm_sequence(X *x, const BlobStage *s); /* LSTMCell with nCells > 1 or reverse */
 
 /* hw_exec.c: runs a MyriadXHwOp stage (its injected stage first, then every op in order). */
 int hw_exec_stage(BxCtx *x, const BlobStage *s);

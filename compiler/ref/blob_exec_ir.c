@@ -276,8 +276,8 @@ static int lstm_cell(X *x, const BlobStage *s) {
   if (s->params_len < 20) return bx__fail(x, "params too short");
   int32_t fwd = i32_at(s->params), cells = i32_at(s->params + 4), B = i32_at(s->params + 8),
           outs = i32_at(s->params + 16);
-  if (fwd != 1 || cells != 1 || B < 1 || outs < 1 || outs > 2)
-    return bx__fail(x, "only one forward LSTM cell is run");
+  if (fwd != 1 || cells != 1) return bx__lstm_sequence(x, s); /* blob_exec_seq.c */
+  if (B < 1 || outs < 1 || outs > 2) return bx__fail(x, "bad LSTMCell parameters");
   V v[7];
   if (views(x, s, v, (uint32_t)(5 + outs)) < 0) return -1;
   int64_t I = (int64_t)(bx__count(&v[0]) / (uint64_t)B),
@@ -372,7 +372,8 @@ bool bx__supports_ir(uint32_t t) {
   case BLOB_STAGE_ROI_POOLING:
   case BLOB_STAGE_PSROI_POOLING:
   case BLOB_STAGE_LSTM_CELL:
-  case BLOB_STAGE_PROPOSAL: return true;
+  case BLOB_STAGE_PROPOSAL:
+  case BLOB_STAGE_ROI_ALIGN: return true;
   default: return bx__supports_gather(t);
   }
 }
@@ -395,6 +396,7 @@ int bx__run_ir(X *x, const BlobStage *s) {
   case BLOB_STAGE_PSROI_POOLING: return roi_pooling(x, s);
   case BLOB_STAGE_LSTM_CELL: return lstm_cell(x, s);
   case BLOB_STAGE_PROPOSAL: return proposal(x, s);
+  case BLOB_STAGE_ROI_ALIGN: return bx__roi_align(x, s);
   default: return bx__run_gather(x, s); /* blob_exec_gather.c; 1 when not one of its stages */
   }
 }

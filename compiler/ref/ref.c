@@ -354,7 +354,12 @@ void ref__copy_elem(RefTensor *dst, int64_t dk, const RefTensor *src, int64_t sk
   Y(ONE_HOT,             ref__k_one_hot) \
   Y(REVERSE_SEQUENCE,    ref__k_reverse_sequence) \
   Y(MOD,                 ref__k_mod) \
-  Y(SCATTER,             ref__k_scatter)
+  Y(SCATTER,             ref__k_scatter) \
+  Y(MVN,                 ref__k_mvn) \
+  Y(LP_NORM,             ref__k_lp_norm) \
+  Y(MAX_ROI_POOL,        ref__k_roi_pooling) \
+  Y(ROI_ALIGN,           ref__k_roi_align) \
+  Y(LSTM,                ref__k_lstm)
 /* clang-format on */
 OPTABLE_SCALARS(static const RefKernel, KERNELS, REF_KERNELS);
 

@@ -124,4 +124,10 @@ REF_KERNEL(one_hot);
 REF_KERNEL(reverse_sequence);
 REF_KERNEL(mod);
 
+/* ref_seq.c: ONNX normalizations, ROI ops and LSTM */
+REF_KERNEL(mvn);
+REF_KERNEL(lp_norm);
+REF_KERNEL(roi_align);
+REF_KERNEL(lstm);
+
 #endif

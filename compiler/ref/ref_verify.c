@@ -170,6 +170,7 @@ static bool is_param_use(const IrNode *n, int k) {
   case IR_OP_TILE:
   case IR_OP_EXPAND:
   case IR_OP_TOPK: return k == 1;
+  case IR_OP_LSTM: return (k >= 1 && k <= 4) || k == 7; /* W, R, B, sequence_lens, P */
   default: return false;
   }
 }

@@ -135,6 +135,13 @@ int bw_lower_scatter_nd(W *w, const IrNode *n);
 int bw_lower_one_hot(W *w, const IrNode *n);
 int bw_lower_reverse_sequence(W *w, const IrNode *n);
 int bw_lower_mod(W *w, const IrNode *n);
+/* Normalize (35) across the channels of x into y (NormalizeL2, LpNormalization p = 2). */
+int bw_normalize_channels(W *w, int x, int y, float eps);
+
+/* ---- lower_seq.c: the ONNX ROI ops and LSTM of issue 18 ---- */
+
+int bw_lower_roi_align(W *w, const IrNode *n);
+int bw_lower_lstm(W *w, const IrNode *n);
 
 /* ---- placement.c ---- */
 

@@ -97,13 +97,17 @@ int bw_lower_normalize_l2(W *w, const IrNode *n) {
   int64_t a = ax->data && ir_numel(ax) == 1 ? ir_const_i64(ax, 0) : -9;
   if (a < 0) a += r;
   if (a != 1) return bw_fail(w, "%s over axes other than the channels is not written", n->op_type);
+  return bw_normalize_channels(w, n->inputs[0], n->outputs[0], ir_normalize_params(w->g, n)->eps);
+}
+
+int bw_normalize_channels(W *w, int x, int y, float eps) {
   Stage *s = bw_new_stage(w, BLOB_STAGE_NORMALIZE, false);
   buf_put_i32(&s->params, 0);
   buf_put_i32(&s->params, 1);
-  buf_put_f32(&s->params, ir_normalize_params(w->g, n)->eps);
+  buf_put_f32(&s->params, eps);
   double one = 1.0;
-  bw_add_buf(s, view4(w, n->inputs[0]));
-  bw_add_buf(s, view4(w, n->outputs[0]));
+  bw_add_buf(s, view4(w, x));
+  bw_add_buf(s, view4(w, y));
   bw_add_buf(s, bw_const_vec(w, &one, 1));
   return 0;
 }

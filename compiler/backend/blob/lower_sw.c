@@ -1819,6 +1819,60 @@ static int lower_reduce_rewrite(W *w, const IrNode *n) {
   }
 }
 
+/* MeanVarianceNormalization (ONNX's function: eps 1e-9 outside the square root) over any axes:
+ *   m = ReduceMean(x) ; d = Sum(x, m, 1, -1) ; q = Prod(d, d) ; v = ReduceMean(q) ;
+ *   s = Power(v; 0, 1, 0.5) ; k = Power(s; 1e-9, 1, -1) ; y = Prod(d, k).
+ * MVN (62) is not used: it refuses the batch axis (mvn.cpp) and its params differ between
+ * 2021.2 and 2021.4.1 (see lower_instance_norm). */
+static int lower_mvn(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, x));
+  const IrAxesParams *p = ir_axes_params(w->g, n);
+  int64_t mask = axes_mask(p->axes.v, p->axes.n, r);
+  if (mask < 0 || r > 8) return bw_fail(w, "%s: axis out of range", n->op_type);
+  int64_t sd[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) sd[i] = (mask >> (r - 1 - i)) & 1 ? 1 : bw_dim_of(bw_T(w, x), i);
+  int m = bw_temp_dims(w, x, "@mean", r, sd), v = bw_temp_dims(w, x, "@var", r, sd),
+      sq = bw_temp_dims(w, x, "@std", r, sd), k = bw_temp_dims(w, x, "@rstd", r, sd);
+  int d = bw_temp_like(w, x), q = bw_temp_like(w, x);
+  BRef xv = bw_view(w, x);
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, xv, bw_view(w, m), (uint32_t)mask);
+  emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, xv, bw_view(w, d), bw_view(w, m));
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, q), bw_view(w, d));
+  emit_reduce(w, BLOB_STAGE_REDUCE_MEAN, bw_view(w, q), bw_view(w, v), (uint32_t)mask);
+  emit_power(w, bw_view(w, v), bw_view(w, sq), 0, 1, 0.5f);
+  emit_power(w, bw_view(w, sq), bw_view(w, k), 1e-9f, 1, -1);
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, y), bw_view(w, k));
+  return 0;
+}
+
+/* LpNormalization: p = 2 over the channels of a 2-D..4-D input is Normalize (35), as
+ * NormalizeL2 (eps 0: ONNX has none); else y = x * Power(ReduceSum(|x|^p), -1/p) with |x| as
+ * Max(x, -x) (p = 1) or x * x (p = 2). */
+static int lower_lp_norm(W *w, const IrNode *n) {
+  int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, x));
+  const IrLpNormParams *p = ir_lp_norm_params(w->g, n);
+  int64_t a = p->axis < 0 ? p->axis + r : p->axis;
+  if (a < 0 || a >= r || r > 8) return bw_fail(w, "%s: axis out of range", n->op_type);
+  if (p->p == 2 && a == 1 && r >= 2 && r <= 4) return bw_normalize_channels(w, x, y, 0.0f);
+  uint32_t mask = 1u << (r - 1 - a);
+  int64_t sd[IR_MAX_DIMS];
+  for (int i = 0; i < r; i++) sd[i] = i == a ? 1 : bw_dim_of(bw_T(w, x), i);
+  int t = bw_temp_like(w, x), s = bw_temp_dims(w, x, "@sum", r, sd),
+      k = bw_temp_dims(w, x, "@rnorm", r, sd);
+  BRef xv = bw_view(w, x);
+  if (p->p == 1) {
+    int ng = bw_temp_like(w, x);
+    emit_power(w, xv, bw_view(w, ng), 0, -1, 1);
+    emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, xv, bw_view(w, t), bw_view(w, ng));
+  } else {
+    emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, xv, bw_view(w, t), xv);
+  }
+  emit_reduce(w, BLOB_STAGE_REDUCE_SUM, bw_view(w, t), bw_view(w, s), mask);
+  emit_power(w, bw_view(w, s), bw_view(w, k), 0, 1, p->p == 1 ? -1.0f : -0.5f);
+  emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, xv, bw_view(w, y), bw_view(w, k));
+  return 0;
+}
+
 /* GreaterOrEqual / LessOrEqual of FP16 operands, And / Or / Xor of booleans (S32 in the blob),
  * from the stages whose FP16 -> S32 form is established (only Greater, Less and Equal may write
  * S32 from FP16, eltwise.cpp): a >= b is Equal(Less(a, b), 0), a <= b Equal(Greater(a, b), 0);
@@ -1983,7 +2037,12 @@ typedef struct {
   Y(ONE_HOT, bw_lower_one_hot, NULL, 0) \
   Y(REVERSE_SEQUENCE, bw_lower_reverse_sequence, NULL, 0) \
   Y(MOD, bw_lower_mod, NULL, 0) \
-  Y(SCATTER, bw_lower_scatter_elements, NULL, 0)
+  Y(SCATTER, bw_lower_scatter_elements, NULL, 0) \
+  Y(MVN, lower_mvn, NULL, 0) \
+  Y(LP_NORM, lower_lp_norm, NULL, 0) \
+  Y(MAX_ROI_POOL, NULL, bw_lower_roi_pooling, BLOB_STAGE_ROI_POOLING) \
+  Y(ROI_ALIGN, bw_lower_roi_align, NULL, 0) \
+  Y(LSTM, bw_lower_lstm, NULL, 0)
 /* clang-format on */
 OPTABLE(static const Lowering, LOWER, LOWERINGS);
 
@@ -2037,6 +2096,10 @@ static const struct {
      "output)"},
     {"bw_lower_reverse_sequence", "ReverseSequence (+ Convert of integer lengths)"},
     {"bw_lower_mod", "Floor_mod; fmod=1: Power, Max, Floor_mod, Less, Select"},
+    {"lower_mvn", "ReduceMean, Sum, Prod, Power"},
+    {"lower_lp_norm", "Normalize (p 2 over the channels), else Power, Max, Prod, ReduceSum"},
+    {"bw_lower_roi_align", "ROIAlign (+ Power on the rois for half_pixel)"},
+    {"bw_lower_lstm", "LSTMCell over the sequence per direction (+ Permute, Copy)"},
 };
 
 #define LOWER_FN_NAME_(e, fn, fs, st) [IR_OP_##e] = #fn,

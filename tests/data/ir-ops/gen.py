@@ -789,6 +789,55 @@ def one_hot():  # OneHot-1, axis 1: out[i, d, j] = on if indices[i, j] == d else
     write("one_hot", net, "y", e)
 
 
+
+@case
+def roi_align():
+    """ROIAlign-3, mode avg: per bin the mean of sampling_ratio^2 bilinear samples (rois widened to at
+    least one cell; samples outside [-1, H] x [-1, W] count as 0), batch_indices i32."""
+    net = Net()
+    x = rand(2, 3, 7, 8)
+    rois = np.array([[0, 0, 13, 11], [2.5, 3, 9, 12.5], [5, 5, 5.5, 6]], np.float32)
+    bi = np.array([1, 0, 1], np.int32)
+    data = {"pooled_h": "3", "pooled_w": "2", "sampling_ratio": "2", "spatial_scale": "0.5", "mode": "avg"}
+    y = net.layer("y", "ROIAlign", "opset3", data, [net.param("x", x), net.param("rois", rois), net.const("b", bi)],
+                  [(3, 3, 3, 2)])[0]
+    net.result(y)
+    xd = x.astype(np.float64)
+    H, W = 7, 8
+
+    def bil(m, yy, xx):
+        if yy < -1 or yy > H or xx < -1 or xx > W:
+            return np.zeros(m.shape[0])
+        yy, xx = max(yy, 0.0), max(xx, 0.0)
+        yl, xl = int(yy), int(xx)
+        if yl >= H - 1:
+            yh = yl = H - 1
+            yy = float(yl)
+        else:
+            yh = yl + 1
+        if xl >= W - 1:
+            xh = xl = W - 1
+            xx = float(xl)
+        else:
+            xh = xl + 1
+        ly, lx = yy - yl, xx - xl
+        return ((1 - ly) * (1 - lx) * m[:, yl, xl] + (1 - ly) * lx * m[:, yl, xh] + ly * (1 - lx) * m[:, yh, xl]
+                + ly * lx * m[:, yh, xh])
+
+    out = np.zeros((3, 3, 3, 2))
+    for r in range(3):
+        x1, y1, x2, y2 = (float(v) * 0.5 for v in rois[r])
+        rw, rh = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
+        bh, bw = rh / 3, rw / 2
+        for i in range(3):
+            for j in range(2):
+                acc = np.zeros(3)
+                for iy in range(2):
+                    for ix in range(2):
+                        acc += bil(xd[bi[r]], y1 + i * bh + (iy + 0.5) * bh / 2, x1 + j * bw + (ix + 0.5) * bw / 2)
+                out[r, :, i, j] = acc / 4
+    write("roi_align", net, "y", out)
+
 if __name__ == "__main__":
     for name, fn in CASES.items():
         fn()
