@@ -193,6 +193,43 @@ static void shape__qdq_weights_fold_per_axis_int8(void **state) {
   ctx_free(c);
 }
 
+/* Reductions of constants fold (torchvision's SSD transform takes ReduceMax of a shape
+ * constant; unfolded, every size computed from it was a run-time value): hand-computed values
+ * over one axis, all axes with keepdims 0 on int64, and ReduceLogSumExp (log(e^0 + e^0) = ln 2). */
+static void shape__reductions_of_constants_fold(void **state) {
+  (void)state;
+  Ctx *c = ctx_new();
+  IrGraph *g = c->g;
+  const float x[6] = {1, -2, 3, 4, 5, -6};
+  const int64_t v[3] = {320, 7, 320};
+  int xt = cst(g, "x", DT_F32, 2, I64S(2, 3), x);
+  int mx = node(g, IR_OP_REDUCE_MAX, "mx", 1, 1, xt);
+  attr_ints(g, mx, "axes", 1, I64S(1));
+  int mn = node(g, IR_OP_REDUCE_MIN, "mn", 1, 1, xt);
+  attr_ints(g, mn, "axes", 1, I64S(0));
+  int l1 = node(g, IR_OP_REDUCE_L1, "l1", 1, 1, xt);
+  attr_i(g, l1, "keepdims", 0);
+  int mean = node(g, IR_OP_REDUCE_MEAN, "mean", 1, 1, xt);
+  attr_ints(g, mean, "axes", 1, I64S(-1));
+  attr_i(g, mean, "keepdims", 0);
+  int iv = node(g, IR_OP_REDUCE_MAX, "iv", 1, 1, cst(g, "v", DT_I64, 1, I64S(3), v));
+  attr_i(g, iv, "keepdims", 0);
+  const float z[2] = {0, 0};
+  int lse = node(g, IR_OP_REDUCE_LOG_SUM_EXP, "lse", 1, 1, cst(g, "z", DT_F32, 1, I64S(2), z));
+  infer_ok(c);
+  CHECK(g, out(g, mx, 0), DT_F32, 2, 1);
+  CHECK_FLOATS(g, out(g, mx, 0), 3, 5);
+  CHECK(g, out(g, mn, 0), DT_F32, 1, 3);
+  CHECK_FLOATS(g, out(g, mn, 0), 1, -2, -6);
+  CHECK_FLOATS(g, out(g, l1, 0), 21);
+  CHECK(g, out(g, mean, 0), DT_F32, 2);
+  CHECK_FLOATS(g, out(g, mean, 0), 2.0 / 3.0, 1.0);
+  CHECK_INTS(g, out(g, iv, 0), 320);
+  CHECK_FLOATS(g, out(g, lse, 0), 0.6931471805599453);
+  assert_true(g->nodes[mx].dead && g->nodes[iv].dead && g->nodes[lse].dead);
+  ctx_free(c);
+}
+
 /* Opset 10, no zero point: uint8, per tensor; 3 / 2 = 1.5 -> 2, 5 / 2 = 2.5 -> 2 (half to even),
  * -1 saturates at 0, 600 at 255. A run-time input stays live with the output's type and shape;
  * a per-axis scale needs opset 13. */
@@ -1523,6 +1560,7 @@ int main(void) {
       cmocka_unit_test(shape__unknown_ops_keep_value_info),
       cmocka_unit_test(shape__value_info_fills_unknown_dims),
       cmocka_unit_test(shape__qdq_weights_fold_per_axis_int8),
+      cmocka_unit_test(shape__reductions_of_constants_fold),
       cmocka_unit_test(shape__qdq_per_tensor_uint8_and_errors),
       cmocka_unit_test(shape__gather_scatter_one_hot_reverse_mod_shapes),
       cmocka_unit_test(shape__gather_scatter_mismatches_are_errors),

@@ -16,6 +16,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- walking ---- */
@@ -354,6 +355,82 @@ static int fold_copy(IrGraph *g, int n) {
   return 1;
 }
 
+/* ReduceMean/Max/Min/Sum/L1/L2/SumSquare/LogSumExp of a constant (axes from the attribute or a
+ * constant input 1; none: every axis unless noop_with_empty_axes), in double, stored in the
+ * output's dtype: torchvision's exports compute sizes this way (ReduceMax of a shape constant),
+ * and a reduction left unfolded makes everything downstream of it a run-time value. */
+static int fold_reduce(IrGraph *g, int n) {
+  const IrNode *x = &g->nodes[n];
+  const IrTensor *a = &g->tensors[x->inputs[0]];
+  const IrAxesParams *p = ir_axes_params(g, x);
+  int64_t ne = ir_numel(a);
+  if (a->rank < 0 || ne <= 0 || (uint64_t)ne > SHAPE__FOLD_CAP / 8) return 0;
+  bool red[IR_MAX_DIMS] = {false};
+  int na = 0;
+  if (x->n_inputs > 1 && x->inputs[1] >= 0) {
+    const IrTensor *ax = &g->tensors[x->inputs[1]];
+    na = (int)ir_numel(ax);
+    for (int i = 0; i < na; i++) {
+      int64_t v = ir_const_i64(ax, i);
+      if (v < -a->rank || v >= a->rank) return 0;
+      red[v < 0 ? v + a->rank : v] = true;
+    }
+  } else {
+    na = (int)p->axes.n;
+    for (int i = 0; i < na; i++) {
+      int64_t v = p->axes.v[i];
+      if (v < -a->rank || v >= a->rank) return 0;
+      red[v < 0 ? v + a->rank : v] = true;
+    }
+  }
+  if (na == 0 && p->noop_with_empty_axes) return 0; /* an Identity: left to the passes */
+  for (int d = 0; na == 0 && d < a->rank; d++) red[d] = true;
+  IrTensor *o = shape__alloc_out(g, n, 0);
+  int64_t no = ir_numel(o), st[IR_MAX_DIMS], ost[IR_MAX_DIMS], m = 1;
+  shape__strides(a, st);
+  for (int d = a->rank - 1; d >= 0; d--) /* strides of the kept dims in the output */
+    ost[d] = red[d] ? 0 : m, m *= red[d] ? 1 : a->dims[d];
+  if (m != no) return 0;
+  double *acc = calloc((size_t)no + 1, sizeof *acc), *top = calloc((size_t)no + 1, sizeof *top);
+  if (!acc || !top) {
+    free(acc), free(top);
+    return 0;
+  }
+  IrOp op = x->op;
+  for (int64_t j = 0; j < no; j++) top[j] = op == IR_OP_REDUCE_MIN ? INFINITY : -INFINITY;
+  for (int pass = 0; pass < (op == IR_OP_REDUCE_LOG_SUM_EXP ? 2 : 1); pass++)
+    for (int64_t i = 0; i < ne; i++) {
+      int64_t j = 0;
+      for (int d = 0; d < a->rank; d++) j += (i / st[d] % a->dims[d]) * ost[d];
+      double v = ir_const_f64(a, i);
+      switch (op) {
+      case IR_OP_REDUCE_MAX: top[j] = fmax(top[j], v); break;
+      case IR_OP_REDUCE_MIN: top[j] = fmin(top[j], v); break;
+      case IR_OP_REDUCE_L1: acc[j] += fabs(v); break;
+      case IR_OP_REDUCE_L2:
+      case IR_OP_REDUCE_SUM_SQUARE: acc[j] += v * v; break;
+      case IR_OP_REDUCE_LOG_SUM_EXP:
+        if (pass == 0)
+          top[j] = fmax(top[j], v);
+        else
+          acc[j] += exp(v - top[j]);
+        break;
+      default: acc[j] += v; break; /* Sum, Mean */
+      }
+    }
+  for (int64_t j = 0; j < no; j++) {
+    double v = acc[j];
+    if (op == IR_OP_REDUCE_MAX || op == IR_OP_REDUCE_MIN) v = top[j];
+    if (op == IR_OP_REDUCE_MEAN) v /= (double)(ne / no);
+    if (op == IR_OP_REDUCE_L2) v = sqrt(v);
+    if (op == IR_OP_REDUCE_LOG_SUM_EXP) v = top[j] + log(v);
+    shape__put_f64(o, j, v);
+  }
+  free(acc);
+  free(top);
+  return 1;
+}
+
 typedef int (*FoldFn)(IrGraph *g, int n);
 
 /* The folding function of each op; NULL: not folded here (data-movement ops whose parameters
@@ -408,9 +485,9 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(UPSAMPLE,            NULL)         \
   Y(SLICE,               NULL)         \
   Y(SPLIT,               NULL)         \
-  Y(REDUCE_MEAN,         NULL)         \
-  Y(REDUCE_MAX,          NULL)         \
-  Y(REDUCE_SUM,          NULL)         \
+  Y(REDUCE_MEAN,         fold_reduce)         \
+  Y(REDUCE_MAX,          fold_reduce)         \
+  Y(REDUCE_SUM,          fold_reduce)         \
   Y(CAST,                fold_cast)    \
   Y(IDENTITY,            fold_copy)    \
   Y(DROPOUT,             fold_copy)    \
@@ -445,11 +522,11 @@ typedef int (*FoldFn)(IrGraph *g, int n);
   Y(ROUND,               fold_unary) \
   Y(MISH,                fold_unary) \
   Y(NOT,                 fold_unary) \
-  Y(REDUCE_MIN,          NULL) \
-  Y(REDUCE_L1,           NULL) \
-  Y(REDUCE_L2,           NULL) \
-  Y(REDUCE_SUM_SQUARE,   NULL) \
-  Y(REDUCE_LOG_SUM_EXP,  NULL) \
+  Y(REDUCE_MIN,          fold_reduce) \
+  Y(REDUCE_L1,           fold_reduce) \
+  Y(REDUCE_L2,           fold_reduce) \
+  Y(REDUCE_SUM_SQUARE,   fold_reduce) \
+  Y(REDUCE_LOG_SUM_EXP,  fold_reduce) \
   Y(GREATER_OR_EQUAL,    fold_binary) \
   Y(LESS_OR_EQUAL,       fold_binary) \
   Y(AND,                 fold_binary) \

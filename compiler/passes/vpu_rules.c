@@ -260,12 +260,21 @@ static Verdict rule_resize(Ctx *c) {
 
 static Verdict rule_pad(Ctx *c) {
   const IrTensor *x = in_t(c, 0);
-  if (x && x->rank != 4)
-    return unsupported(c, "Pad is supported on 4D tensors only", "pad a 4D (NCHW) tensor");
+  if (x && x->rank > 4)
+    return unsupported(c, "Pad is supported on tensors of up to 4 dims only",
+                       "pad a 4D (NCHW) tensor");
   const IrPadParams *p = ir_pad_params(c->g, c->n);
   if (p->mode != IR_PAD_CONSTANT && p->mode != IR_PAD_EDGE && p->mode != IR_PAD_REFLECT)
     return unsupported(c, arena_printf(c->g->arena, "Pad mode '%s' is not supported", p->mode_name),
                        "use constant, edge or reflect");
+  if (x && x->rank >= 1 && x->rank < 4) { /* MYRIAD's Pad stage takes 4D tensors only */
+    *c->reason = arena_printf(c->g->arena,
+                              "Pad of a %d-D tensor runs as a 4-D Pad of the same memory (leading "
+                              "dims of 1): MYRIAD's Pad stage takes 4D tensors only",
+                              x->rank);
+    *c->fix = arena_strdup(c->g->arena, "none needed");
+    return VERDICT_CONVERTED;
+  }
   return VERDICT_SUPPORTED;
 }
 

@@ -77,6 +77,7 @@ int bw_rank_of(const IrTensor *x);
 int64_t bw_dim_of(const IrTensor *x, int i);
 BRef bw_view(W *w, int t);
 void bw_roi(BRef *r, int axis, uint32_t start, uint32_t count);
+void bw_view_widen(BRef *r, int rank);
 uint32_t bw_add_const(W *w, const void *data, size_t bytes);
 uint16_t *bw_const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, BRef *r);
 BRef bw_const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm);

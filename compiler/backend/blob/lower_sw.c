@@ -958,8 +958,12 @@ static int lower_pad(W *w, const IrNode *n) {
   }
   buf_put_f32(&s->params, value);
   buf_put_u32(&s->params, m);
-  bw_add_buf(s, bw_view(w, n->inputs[0]));
-  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  /* the stage takes 4D tensors only: a lower rank is viewed with leading dims of 1 */
+  BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
+  bw_view_widen(&in, 4);
+  bw_view_widen(&out, 4);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
   return 0;
 }
 

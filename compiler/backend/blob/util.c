@@ -60,6 +60,15 @@ BRef bw_view(W *w, int t) {
   return r;
 }
 
+/* Widens a compact view to rank dims with major dims of 1 (the same memory). */
+void bw_view_widen(BRef *r, int rank) {
+  if (r->ndims == 0 || (int)r->ndims >= rank) return;
+  uint32_t whole = r->strides[r->ndims - 1] * r->dims[r->ndims - 1];
+  for (int i = (int)r->ndims; i < rank; i++) r->dims[i] = 1, r->strides[i] = whole;
+  r->ndims = (uint32_t)rank;
+  r->order = blob_order_default((uint32_t)rank);
+}
+
 /* Restricts a view to [start, start+count) along IE axis `axis`. */
 void bw_roi(BRef *r, int axis, uint32_t start, uint32_t count) {
   int m = (int)r->ndims - 1 - axis;

@@ -90,3 +90,19 @@ x = (rng.integers(-80, 80, (2, 3, 4)) / 8).astype(np.float32)
 y = (rng.integers(1, 24, (1, 4)) * rng.choice([-1, 1], (1, 4)) / 8).astype(np.float32)
 write("gen_mod_fmod_float_broadcast", [helper.make_node("Mod", ["x", "y"], ["z"], fmod=1)],
       [("x", x), ("y", y)], [("z", np.fmod(x, y))])
+
+# Pad of tensors under 4 dims (torchvision's detection transform pads a 3-D image; MYRIAD's Pad
+# stage takes 4D only, blobc runs them as a 4-D Pad of the same memory), numpy's answers
+x = f32(3, 5, 6)
+pads = np.array([0, 1, 2, 1, 0, 3], np.int64)
+write("gen_pad_3d_constant", [helper.make_node("Pad", ["x", "pads", "v"], ["y"], mode="constant")],
+      [("x", x)], [("y", np.pad(x, ((0, 1), (1, 0), (2, 3)), constant_values=0.5))],
+      inits=[("pads", pads), ("v", np.array(0.5, np.float32))])
+x = f32(4, 7)
+write("gen_pad_2d_reflect", [helper.make_node("Pad", ["x", "pads"], ["y"], mode="reflect")],
+      [("x", x)], [("y", np.pad(x, ((1, 2), (3, 1)), mode="reflect"))],
+      inits=[("pads", np.array([1, 3, 2, 1], np.int64))])
+x = f32(2, 3, 4)
+write("gen_pad_3d_edge", [helper.make_node("Pad", ["x", "pads"], ["y"], mode="edge")],
+      [("x", x)], [("y", np.pad(x, ((0, 0), (2, 0), (1, 2)), mode="edge"))],
+      inits=[("pads", np.array([0, 2, 1, 0, 0, 2], np.int64))])
