@@ -427,6 +427,7 @@ static int compile_steps(CompileState *s, CompileResult *res, const CompileOptio
       {"fold_preprocess", "folding preprocessing"},
       {"verdicts", "judging VPU support"},
       {"fp16", "converting to FP16"},
+      {"output_precision", "converting outputs to FP32"},
   };
   for (int p = 0; p < PASS_COUNT; p++) {
     const char *stage = PASS_LIST[p].name;

@@ -107,17 +107,6 @@ static void print_issues(Run *r, const BuildJob *j, FILE *f) {
   (void)r;
 }
 
-/* What the compiler does not apply yet is said, not silently dropped. */
-static void warn_unapplied(Run *r, const BuildJob *jobs, int n) {
-  if (!r->io->diag) return;
-  for (int i = 0; i < n; i++)
-    if (jobs[i].opt.output_precision == PREC_FP32)
-      fprintf(r->io->diag,
-              "%s: warning: output_precision FP32 (-op FP32) is not applied yet: the blob's "
-              "outputs are FP16\n",
-              jobs[i].name);
-}
-
 /* ---- job selection ------------------------------------------------------------------------ */
 
 /* Levenshtein distance, case-insensitive, for "did you mean" on model names (< 64 bytes). */
@@ -444,7 +433,6 @@ static int run_build(Run *r, const OptArgs *a, bool check) {
                          opt_isset(&a->run, OPT_RANDOM) ? (int)opt_int(&a->run, OPT_RANDOM) : 3,
                      .verify_frames_dir = frames ? frames_dir : NULL,
                      .diag = r->io->diag};
-  warn_unapplied(r, jobs, n);
   build_run(jobs, n, &bo);
   if (check && !json)
     for (int i = 0; i < n; i++) print_issues(r, &jobs[i], r->io->out);
@@ -604,7 +592,6 @@ static int run_convert(Run *r, OptArgs *a) {
                      .quiet = flag(a, OPT_QUIET) || !r->io->diag,
                      .silent = !r->io->diag,
                      .diag = r->io->diag};
-  warn_unapplied(r, jobs, 1);
   build_run(jobs, 1, &bo);
   BuildJob *j = &jobs[0];
   if (j->blob_path) {

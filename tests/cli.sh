@@ -116,8 +116,9 @@ ij() { "$BLOBC" inspect --json "$1" | tr -d ' \n'; }
 ctout=$("$BLOBC" convert "$ZOO/tiny_relu.onnx" -o "$T/f/ct.blob" -VPU_NUMBER_OF_SHAVES 5 -VPU_NUMBER_OF_CMX_SLICES=7 -ip FP16 -op=FP32 2>&1)
 j=$(ij "$T/f/ct.blob")
 check_e() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi; }
-check_e "compile_tool flags: -o FILE, shaves, cmx slices, -ip; -op FP32 is said to be not applied yet" \
-  'echo "$j" | grep -q "\"shaves\":5,\"cmx_slices\":7" && echo "$j" | grep -q "\"inputs\":\[{[^]]*\"data_type\":\"FP16\"" && echo "$ctout" | grep -q "warning: output_precision FP32 (-op FP32) is not applied yet" && [ "$(ls "$T/f")" = ct.blob ]'
+check_e "compile_tool flags: -o FILE, shaves, cmx slices, -ip, -op FP32 (an FP32 output after a Convert stage)" \
+  'echo "$j" | grep -q "\"shaves\":5,\"cmx_slices\":7" && echo "$j" | grep -q "\"inputs\":\[{[^]]*\"data_type\":\"FP16\"" && echo "$j" | grep -q "\"outputs\":\[{[^]]*\"data_type\":\"FP32\"" && ! echo "$ctout" | grep -q "warning" && [ "$(ls "$T/f")" = ct.blob ]'
+expect "-op FP32: the blob still computes the model" 0 "^PASS .*ct.blob: 3 pseudo-random frames" "$BLOBC" verify --blob "$T/f/ct.blob" --model "$ZOO/tiny_relu.onnx"
 "$BLOBC" convert --onnx-model="$ZOO/tiny_relu.onnx" --shaves=4 --version 2021.4 --output-dir "$T/bc" --data-type=FP16 \
   --optimizer-params "--mean_values=[127.5,127.5,127.5] --scale_values=[255,255,255] --reverse_input_channels --layout=nchw->nhwc" \
   --compile-params "-ip U8" >/dev/null 2>&1

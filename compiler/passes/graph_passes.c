@@ -298,6 +298,34 @@ int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err
   return 0;
 }
 
+/* ---- output precision ---- */
+
+int pass_output_precision(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err) {
+  (void)st, (void)err;
+  if (opt->output_precision != PREC_FP32) return 0;
+  for (int k = 0; k < g->n_outputs; k++) {
+    int t = g->outputs[k];
+    if (g->tensors[t].dtype != DT_F16 || g->tensors[t].data) continue;
+    const char *name = g->tensors[t].name;
+    g->tensors[t].name = arena_printf(g->arena, "%s/fp16", name);
+    int n = ir_add_node(g, IR_OP_CAST, NULL, arena_printf(g->arena, "%s/to_fp32", name));
+    g->nodes[n].origin = "output_precision";
+    g->nodes[n].verdict = VERDICT_SUPPORTED;
+    ir_node_add_input(g, n, t);
+    ir_node_add_attr(g, n, "to", ATTR_INT)->i = 1; /* FLOAT */
+    int o = ir_node_add_output(g, n, name);
+    const IrTensor *x = &g->tensors[t];
+    ir_set_shape(g, o, x->rank, x->dims);
+    g->tensors[o].dtype = DT_F32;
+    g->tensors[o].layout = g->tensors[t].layout;
+    g->tensors[o].is_output = true;
+    g->tensors[t].is_output = false;
+    for (int j = 0; j < g->n_outputs; j++)
+      if (g->outputs[j] == t) g->outputs[j] = o;
+  }
+  return 0;
+}
+
 /* ---- fp16 ---- */
 
 /* Float constants that are parameters of an op, not data: they stay FP32 (OpenVINO keeps them so). */

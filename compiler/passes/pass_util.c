@@ -11,6 +11,7 @@ const PassEntry PASS_LIST[] = {
     {"fold_preprocess", pass_fold_preprocess},
     {"verdicts", pass_verdicts},
     {"fp16", pass_fp16},
+    {"output_precision", pass_output_precision},
 };
 const int PASS_COUNT = (int)(sizeof PASS_LIST / sizeof PASS_LIST[0]);
 

@@ -33,6 +33,9 @@ int pass_fuse_bn(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err)
 int pass_fold_preprocess(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_verdicts(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 int pass_fp16(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
+/* -op FP32 (output_precision): each FP16 graph output gets a Convert to FP32, as compile_tool
+ * inserts one; the output keeps its name. */
+int pass_output_precision(IrGraph *g, const CompileOptions *opt, PassStats *st, Err *err);
 
 typedef struct {
   const char *name;
