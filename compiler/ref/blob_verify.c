@@ -270,6 +270,16 @@ static int64_t det_match(const RefTensor *x, const RefTensor *y, double d, int64
   return hit;
 }
 
+/* RMS of a float tensor's finite values (0 for integer tensors). */
+static double rms_of(const RefTensor *t) {
+  if (!t->f) return 0;
+  double ss = 0;
+  int64_t n = ref_numel(t), cnt = 0;
+  for (int64_t k = 0; k < n; k++)
+    if (isfinite(t->f[k])) ss += (double)t->f[k] * t->f[k], cnt++;
+  return cnt ? sqrt(ss / (double)cnt) : 0;
+}
+
 /* Which model output blob output j is: by name, else by position when the counts agree. */
 static int model_output(const IrGraph *g, const char *name, int j, int n_blob) {
   for (int k = 0; k < g->n_outputs; k++)
@@ -336,13 +346,20 @@ static int map_inputs(VIn *ins, IrGraph *g, const BlobInfo *b, const CompileOpti
 /* Compares the blob's outputs of one frame with the model's; updates v. */
 static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
                          const RefTensor *exp, RefTensor *first, int f, const double *tols,
-                         const double *gains, Err *err) {
+                         const double *gains, double in_scale, Err *err) {
   for (int j = 0; j < res->n_out; j++) {
     BvOutput *o = &v->outputs[j];
     int k = model_output(g, res->names[j], j, res->n_out);
     if (k < 0) {
       set_msg(v, REF_FAIL, "blob output '%s' is not an output of the model", res->names[j]);
       return 0;
+    }
+    if (exp[k].f && in_scale > 0 && rms_of(&exp[k]) < REF_VANISH * in_scale) {
+      /* a signal that vanished (random weights whose activations die away): FP16 cannot hold it
+       * even as a subnormal of the input's scale, so nothing is proven either way */
+      if (!o->vanished)
+        o->vanished = true, o->vanish_rms = rms_of(&exp[k]), o->vanish_in = in_scale;
+      continue;
     }
     RefTensor a = {0};
     char sa[128], se[128];
@@ -524,7 +541,10 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
     if (res.n_overflow && v->n_overflow == 0) v->overflow_frame = f;
     v->n_overflow += res.n_overflow;
     v->max_activation = fmax(v->max_activation, res.max_abs);
-    int crc = compare_frame(v, g, &res, exp, first, f, tols, gains, err);
+    double in_scale = 0; /* the live inputs' scale as the model sees them */
+    for (int k = 0; k < nin; k++)
+      if (ins[k].blob_in >= 0) in_scale = fmax(in_scale, rms_of(&ins[k].model_feed));
+    int crc = compare_frame(v, g, &res, exp, first, f, tols, gains, in_scale, err);
     blob_result_free(&res);
     ref_tensors_free(exp, n_exp);
     exp = NULL, n_exp = 0;
@@ -539,10 +559,15 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
   }
   /* the summary: the worst output, the rankings, informative or not */
   bool informative = false, no_boxes = false;
+  const BvOutput *vanished = NULL;
   double worst = -1;
   for (int j = 0; j < v->n_outputs; j++) {
     BvOutput *o = &v->outputs[j];
     int k = model_output(g, o->name, j, v->n_outputs);
+    if (o->vanished) {
+      o->varies = false;
+      if (!vanished) vanished = o;
+    }
     if (k >= 0 && is_detections(g, k, &first[k]) && o->n_det == 0) {
       o->varies = false; /* no box above the cut in any frame: nothing was compared */
       no_boxes = true;
@@ -554,7 +579,13 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
     }
     v->n_top1 += o->n_top1, v->top1 += o->top1, v->n_top5 += o->n_top5, v->top5 += o->top5;
   }
-  if (v->status == REF_PASS && !informative && no_boxes)
+  if (v->status == REF_PASS && !informative && vanished)
+    set_msg(v, REF_UNINFORMATIVE,
+            "output '%s' vanishes: RMS %.3g against its input's %.3g (below 2^-24 of it, under "
+            "FP16's smallest value): the model's weights let the signal die (untrained or "
+            "uncalibrated?), so nothing is proven",
+            vanished->name, vanished->vanish_rms, vanished->vanish_in);
+  else if (v->status == REF_PASS && !informative && no_boxes)
     set_msg(v, REF_UNINFORMATIVE,
             "the model detects nothing above its confidence cut in these frames, so no box was "
             "compared: give pictures of what it detects (--frames DIR)");

@@ -45,6 +45,9 @@ typedef struct {
   int n_top1, top1;               /* frames ranked (0: not a class-score output) / agreeing */
   int n_top5, top5;               /* the same for the top-5 set (outputs of more than 5 classes) */
   bool varies;                    /* the expected output differed between frames */
+  bool vanished;                  /* the model's output vanished against its input (compare.h
+                                     REF_VANISH): not compared */
+  double vanish_rms, vanish_in;   /* its RMS and the input's, at the first such frame */
   int64_t n_det, det_matched;     /* a DetectionOutput list: the model's detections (over the
                                      frames, those not at the cut) and those with a partner */
 } BvOutput;

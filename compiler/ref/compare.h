@@ -44,6 +44,9 @@
 #define REF_GAIN_FP32       0.2
 #define REF_GAIN_FP16_BASE  0.5
 #define REF_GAIN_FP16_LAYER 0.8
+/* An output whose RMS is below 2^-24 of its inputs' is a signal that vanished (FP16 cannot hold
+ * it even as a subnormal of the input's scale): the data set is degenerate (README). */
+#define REF_VANISH          (1.0 / 16777216.0)
 
 typedef struct {
   int64_t n;        /* elements compared */

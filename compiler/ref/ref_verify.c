@@ -336,10 +336,6 @@ done:
   free(ci);
 }
 
-/* An output whose RMS is below 2^-24 of its inputs' is a signal that vanished (FP16 cannot hold
- * it even as a subnormal of the input's scale): the data set is degenerate (README). */
-#define REF_VANISH (1.0 / 16777216.0)
-
 /* The informative-data rules (compare.h, README): after the comparison, turns case c into
  * UNINFORMATIVE when the expected outputs prove nothing. `other` is another data set of the same
  * folder (NULL when there is none); without one, the source model's FP32 reference run on a
