@@ -359,6 +359,7 @@ static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
        * even as a subnormal of the input's scale, so nothing is proven either way */
       if (!o->vanished)
         o->vanished = true, o->vanish_rms = rms_of(&exp[k]), o->vanish_in = in_scale;
+      o->tol = tols[k];
       continue;
     }
     RefTensor a = {0};
