@@ -47,7 +47,7 @@ SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TOOL_SRC := $(wildcard tests/fixtures/*.c)
 TOOLS    := $(TOOL_SRC:tests/fixtures/%.c=$(BUILD)/tools/%)
 
-.PHONY: format-check all deps test asan demo bench clean check-deps run-tests man install uninstall install-check python-test install-python ops-doc
+.PHONY: format-check all deps test asan demo bench clean check-deps run-tests man install uninstall install-check python-test install-python ops-doc torchvision-check
 all: $(BUILD)/blobc $(TOOLS) $(if $(filter 1,$(SAN)),,$(BUILD)/libblobc.so)
 
 deps:
@@ -139,9 +139,14 @@ demo: deps
 	@$(MAKE) --no-print-directory -j2 all
 	@$(MAKE) --no-print-directory $(BUILD)/demo-zoo/.stamp
 	@rm -rf $(BUILD)/demo-out
-	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out; rc=$$?; \
+	$(BUILD)/blobc build manifests/demo.yaml -j 2 -o $(BUILD)/demo-out --verify; rc=$$?; \
 	echo; echo "report: $(CURDIR)/$(BUILD)/demo-out/report.html (also report.json, junit.xml)"; \
 	[ $$rc -le 1 ]
+
+# issue 18's check of real architectures, outside make test: torchvision models (Debian's
+# python3-torchvision, a few minutes) exported, converted and checked by build --verify.
+torchvision-check: all
+	sh tests/torchvision/check.sh $(BUILD)/torchvision
 
 # The man page is generated from pipeline/options.def (blobc --man) and kept in the tree so
 # `man ./blobc.1` works from a checkout; tests/cli.sh fails when it is stale.
