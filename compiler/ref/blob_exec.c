@@ -126,6 +126,30 @@ static void st(const V *v, const uint32_t *idx, float f) {
 }
 
 int bx__view(BxCtx *x, const BlobBuffer *bb, BxView *v) { return view(x, bb, v); }
+
+static bool next(uint32_t *idx, const uint32_t *d, uint32_t nd);
+static uint32_t dm(const V *v, uint32_t i);
+
+int bx__binary(X *x, const BlobStage *s, float (*fn)(float a, float b)) {
+  V a, y, b;
+  if (s->num_buffers < 3) return bx__fail(x, "buffers missing");
+  if (view(x, &s->buffers[0], &a) < 0 || view(x, &s->buffers[1], &y) < 0 ||
+      view(x, &s->buffers[2], &b) < 0)
+    return -1;
+  if (a.nd > y.nd || b.nd > y.nd) return bx__fail(x, "operand rank above the output's");
+  for (uint32_t i = 0; i < y.nd; i++)
+    if ((dm(&a, i) != y.d[i] && dm(&a, i) != 1) || (dm(&b, i) != y.d[i] && dm(&b, i) != 1))
+      return bx__fail(x, "operands do not broadcast to the output");
+  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS];
+  do {
+    for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) {
+      ia[i] = i < a.nd && a.d[i] > 1 ? iy[i] : 0;
+      ib[i] = i < b.nd && b.d[i] > 1 ? iy[i] : 0;
+    }
+    st(&y, iy, fn(ld(&a, ia), ld(&b, ib)));
+  } while (next(iy, y.d, y.nd));
+  return 0;
+}
 float bx__ld(const BxView *v, const uint32_t *idx) { return ld(v, idx); }
 void bx__st(const BxView *v, const uint32_t *idx, float f) { st(v, idx, f); }
 

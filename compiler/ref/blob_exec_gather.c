@@ -154,29 +154,12 @@ static int reverse_sequence(X *x, const BlobStage *s) {
   return rc;
 }
 
-static uint64_t dm(const V *v, uint32_t i) { return i < v->nd ? v->d[i] : 1; }
-
 /* Floor_mod (89): a, y, b, Fake; size-1 dims broadcast; the result has the divisor's sign. */
-static int floor_mod(X *x, const BlobStage *s) {
-  V v[3];
-  if (views(x, s, v, 3) < 0) return -1;
-  const V *a = &v[0], *y = &v[1], *b = &v[2];
-  if (a->nd > y->nd || b->nd > y->nd) return bx__fail(x, "operand rank above the output's");
-  for (uint32_t i = 0; i < y->nd; i++)
-    if ((dm(a, i) != y->d[i] && dm(a, i) != 1) || (dm(b, i) != y->d[i] && dm(b, i) != 1))
-      return bx__fail(x, "operands do not broadcast to the output");
-  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS];
-  do {
-    for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) {
-      ia[i] = i < a->nd && a->d[i] > 1 ? iy[i] : 0;
-      ib[i] = i < b->nd && b->d[i] > 1 ? iy[i] : 0;
-    }
-    float p = bx__ld(a, ia), q = bx__ld(b, ib), m = fmodf(p, q);
-    if (m != 0 && (m < 0) != (q < 0)) m += q;
-    bx__st(y, iy, m);
-  } while (bx__next(iy, y->d, y->nd));
-  return 0;
+static float floor_mod_of(float p, float q) {
+  float m = fmodf(p, q);
+  return m != 0 && (m < 0) != (q < 0) ? m + q : m;
 }
+static int floor_mod(X *x, const BlobStage *s) { return bx__binary(x, s, floor_mod_of); }
 
 bool bx__supports_gather(uint32_t t) {
   return t == BLOB_STAGE_GATHER_ELEMENTS || t == BLOB_STAGE_SCATTER_ELEMENTS_UPDATE ||

@@ -57,6 +57,10 @@ typedef BxCtx X;
 /* blob_exec.c, for the kernels of blob_exec_ir.c */
 bool bx__next(uint32_t *idx, const uint32_t *d, uint32_t nd); /* next index; false when done */
 uint64_t bx__count(const V *v);
+/* A binary stage over buffers a, y, b (the order of the plugin's Eltwise family) with size-1
+ * broadcasting: y = fn(a, b) per element. -1 (bx__fail) on missing buffers or shapes that do
+ * not broadcast to y. */
+int bx__binary(X *x, const BlobStage *s, float (*fn)(float a, float b));
 float *bx__load_all(const V *v); /* elements in memory order (malloc'd), NULL when out of memory */
 
 /* blob_exec_ir.c: the stages of the OpenVINO IR layers of issue 18. */

@@ -36,9 +36,6 @@ static void store_all(const V *y, const float *f) {
   while (bx__next(idx, y->d, y->nd));
 }
 
-/* Size of dim i (minor -> major) or 1 past the rank. */
-static uint64_t dm(const V *v, uint32_t i) { return i < v->nd ? v->d[i] : 1; }
-
 /* Loads the views in[0..n) and allocates out (count values); -1 after a failure (all freed). */
 static int load(X *x, const V *in, float **f, int n, float **out, uint64_t count) {
   int rc = 0;
@@ -81,25 +78,8 @@ static int activation(X *x, const BlobStage *s) {
 }
 
 /* Squared_diff: (a - b)^2 with size-1 broadcasting; buffers a, y, b. */
-static int squared_diff(X *x, const BlobStage *s) {
-  V v[3];
-  if (views(x, s, v, 3) < 0) return -1;
-  const V *a = &v[0], *y = &v[1], *b = &v[2];
-  if (a->nd > y->nd || b->nd > y->nd) return bx__fail(x, "operand rank above the output's");
-  for (uint32_t i = 0; i < y->nd; i++)
-    if ((dm(a, i) != y->d[i] && dm(a, i) != 1) || (dm(b, i) != y->d[i] && dm(b, i) != 1))
-      return bx__fail(x, "operands do not broadcast to the output");
-  uint32_t iy[BLOB_MAX_DIMS] = {0}, ia[BLOB_MAX_DIMS], ib[BLOB_MAX_DIMS];
-  do {
-    for (uint32_t i = 0; i < BLOB_MAX_DIMS; i++) {
-      ia[i] = i < a->nd && a->d[i] > 1 ? iy[i] : 0;
-      ib[i] = i < b->nd && b->d[i] > 1 ? iy[i] : 0;
-    }
-    float d = bx__ld(a, ia) - bx__ld(b, ib);
-    bx__st(y, iy, d * d);
-  } while (bx__next(iy, y->d, y->nd));
-  return 0;
-}
+static float sq_diff(float a, float b) { return (a - b) * (a - b); }
+static int squared_diff(X *x, const BlobStage *s) { return bx__binary(x, s, sq_diff); }
 
 /* GRN (f32 bias) and Normalize (i32 acrossSpatial, channelShared, f32 eps; + scales): 4-D
  * [N, C, H, W] views, in, out[, scales]. */

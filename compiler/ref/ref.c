@@ -207,6 +207,24 @@ void ref__strides(int rank, const int64_t *dims, int64_t *st) {
   }
 }
 
+int ref__bcast2(const RefTensor *a, const RefTensor *b, int *rank, int64_t *d, int64_t *sa,
+                int64_t *sb) {
+  int r = a->rank > b->rank ? a->rank : b->rank;
+  int64_t ea[IR_MAX_DIMS], eb[IR_MAX_DIMS];
+  ref__strides(a->rank, a->dims, ea);
+  ref__strides(b->rank, b->dims, eb);
+  for (int i = 0; i < r; i++) {
+    int ia = i - (r - a->rank), ib = i - (r - b->rank);
+    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da != db && da != 1 && db != 1) return -1;
+    d[i] = da == 1 ? db : da;
+    sa[i] = ia >= 0 && da > 1 ? ea[ia] : 0;
+    sb[i] = ib >= 0 && db > 1 ? eb[ib] : 0;
+  }
+  *rank = r;
+  return 0;
+}
+
 void ref__iter_init(RefIter *it, int rank, const int64_t *dims) {
   memset(it, 0, sizeof *it);
   it->rank = rank;

@@ -165,18 +165,10 @@ REF_KERNEL(mod) {
   if (!a || !b) return -1;
   if (a->dtype != b->dtype) return ref__fail(x, ERR_SHAPE, "operands differ in type");
   bool fm = ir_mod_params(x->g, x->n)->fmod;
-  int r = a->rank > b->rank ? a->rank : b->rank;
-  int64_t d[IR_MAX_DIMS], sa[IR_MAX_DIMS], sb[IR_MAX_DIMS], ea[IR_MAX_DIMS], eb[IR_MAX_DIMS];
-  ref__strides(a->rank, a->dims, ea);
-  ref__strides(b->rank, b->dims, eb);
-  for (int i = 0; i < r; i++) {
-    int ia = i - (r - a->rank), ib = i - (r - b->rank);
-    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
-    if (da != db && da != 1 && db != 1) return ref__fail(x, ERR_SHAPE, "operands do not broadcast");
-    d[i] = da == 1 ? db : da;
-    sa[i] = ia >= 0 && da > 1 ? ea[ia] : 0;
-    sb[i] = ib >= 0 && db > 1 ? eb[ib] : 0;
-  }
+  int r;
+  int64_t d[IR_MAX_DIMS], sa[IR_MAX_DIMS], sb[IR_MAX_DIMS];
+  if (ref__bcast2(a, b, &r, d, sa, sb) < 0)
+    return ref__fail(x, ERR_SHAPE, "operands do not broadcast");
   RefTensor *o = ref__out(x, 0, a->dtype, r, d);
   if (!o) return -1;
   RefIter it;

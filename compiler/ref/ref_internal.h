@@ -39,6 +39,10 @@ int ref__ints(RefNode *x, int k, const char *attr, IrInts av, int64_t *out, int 
 int ref__axis(RefNode *x, int64_t a, int r);
 /* Row-major element strides of dims. */
 void ref__strides(int rank, const int64_t *dims, int64_t *st);
+/* numpy broadcasting of a and b: the output's rank and dims, and each operand's element stride
+ * per output dim (0 where it broadcasts). -1 when they do not broadcast. */
+int ref__bcast2(const RefTensor *a, const RefTensor *b, int *rank, int64_t *d, int64_t *sa,
+                int64_t *sb);
 /* A row-major walk over an index space: idx runs over dims, last axis fastest. */
 typedef struct {
   int rank;
