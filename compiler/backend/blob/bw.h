@@ -79,6 +79,7 @@ BRef bw_view(W *w, int t);
 void bw_roi(BRef *r, int axis, uint32_t start, uint32_t count);
 void bw_view_widen(BRef *r, int rank);
 uint32_t bw_add_const(W *w, const void *data, size_t bytes);
+BRef bw_const_s32(W *w, const int32_t *v, uint32_t n);
 uint16_t *bw_const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, BRef *r);
 BRef bw_const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm);
 BRef bw_const_vec(W *w, const double *v, size_t n);

@@ -55,18 +55,7 @@ static BRef as_type(W *w, int x, uint32_t dt) {
 }
 
 /* An S32 [1] constant. */
-static BRef const_s32(W *w, int32_t v) {
-  BRef r;
-  memset(&r, 0, sizeof r);
-  r.tensor = -1;
-  r.const_off = bw_add_const(w, &v, 4);
-  r.dt = BLOB_DT_S32;
-  r.order = BLOB_ORDER_C;
-  r.ndims = 1;
-  r.dims[0] = 1;
-  r.strides[0] = 4;
-  return r;
-}
+static BRef const_s32(W *w, int32_t v) { return bw_const_s32(w, &v, 1); }
 
 static int64_t norm_axis(int64_t a, int r) { return a < 0 ? a + r : a; }
 

@@ -154,15 +154,7 @@ int bw_lower_scatter_update(W *w, const IrNode *n) {
   int32_t axis = 0;
   Stage *s = bw_new_stage(w, BLOB_STAGE_SCATTER_UPDATE, false);
   s->shaves = 0;
-  BRef ax;
-  memset(&ax, 0, sizeof ax);
-  ax.tensor = -1;
-  ax.const_off = bw_add_const(w, &axis, 4);
-  ax.dt = BLOB_DT_S32;
-  ax.order = BLOB_ORDER_C;
-  ax.ndims = 1;
-  ax.dims[0] = 1;
-  ax.strides[0] = 4;
+  BRef ax = bw_const_s32(w, &axis, 1);
   bw_add_buf(s, bw_in_ref(w, n->inputs[0]));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
   bw_add_buf(s, bw_in_ref(w, n->inputs[1]));

@@ -992,20 +992,6 @@ static int lower_batchnorm(W *w, const IrNode *n) {
 
 /* ---- reductions, normalization, matrix products, top-k ---- */
 
-/* A 1-D S32 const of n values (axes lists, K). */
-static BRef const_s32(W *w, const int32_t *v, uint32_t n) {
-  BRef r;
-  memset(&r, 0, sizeof r);
-  r.tensor = -1;
-  r.const_off = bw_add_const(w, v, (size_t)n * 4);
-  r.dt = BLOB_DT_S32;
-  r.order = BLOB_ORDER_C;
-  r.ndims = 1;
-  r.dims[0] = n;
-  r.strides[0] = 4;
-  return r;
-}
-
 /* Tensor t's storage seen with `in`'s rank and dims, except 1 on the memory dims in `mask`
  * (bit m = memory dim m). The storage of a reduced / arg-reduced result is the same whether
  * or not the model keeps the reduced dims, so every such output is described with them kept. */
@@ -1039,7 +1025,7 @@ static void emit_reduce(W *w, uint32_t type, BRef in, BRef out, uint32_t mask) {
     if ((mask >> m) & 1) ax[na++] = (int32_t)m;
   bw_add_buf(s, in);
   bw_add_buf(s, out);
-  bw_add_buf(s, const_s32(w, ax, na));
+  bw_add_buf(s, bw_const_s32(w, ax, na));
 }
 
 /* Memory-dim mask (bit m = memory dim m) of an IE axis list of rank r; -1 when out of range. */
@@ -1265,7 +1251,7 @@ static int lower_topk(W *w, const IrNode *n) {
   buf_put_i32(&s->params, it >= 0);
   int32_t kv = (int32_t)k;
   bw_add_buf(s, in);
-  bw_add_buf(s, const_s32(w, &kv, 1));
+  bw_add_buf(s, bw_const_s32(w, &kv, 1));
   BRef out = kept_view(w, vt >= 0 ? vt : it, &in, 0);
   out.dims[m] = (uint32_t)k;
   for (uint32_t i = 0, st = blob_dtype_size(out.dt); i < out.ndims; st *= out.dims[i], i++)

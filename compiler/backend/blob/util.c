@@ -106,6 +106,20 @@ uint16_t *bw_const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, 
   return (uint16_t *)(void *)(w->cst.data + off);
 }
 
+/* A 1-D S32 const of n values (axes lists, K, an axis input). */
+BRef bw_const_s32(W *w, const int32_t *v, uint32_t n) {
+  BRef r;
+  memset(&r, 0, sizeof r);
+  r.tensor = -1;
+  r.const_off = bw_add_const(w, v, (size_t)n * 4);
+  r.dt = BLOB_DT_S32;
+  r.order = BLOB_ORDER_C;
+  r.ndims = 1;
+  r.dims[0] = n;
+  r.strides[0] = 4;
+  return r;
+}
+
 /* A const-section object holding n FP16 values; view with the given rank and minor->major dims. */
 BRef bw_const_f16(W *w, const uint16_t *v, size_t n, int ndims, const uint32_t *dims_mm) {
   BRef r;
