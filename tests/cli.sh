@@ -179,12 +179,13 @@ done
 # values have no MYRIAD stage (mo writes FakeQuantize): a precise unsupported verdict
 QDQ="$OWN/onnx-qdq"
 for via in graph graph-fp16 blob; do
-  expect "verify --via $via of the QDQ conv models: all pass" 0 "^3 passed, 0 failed, 0 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/gen_* --via $via
+  expect "verify --via $via of the QDQ conv models and u8 DQ inputs: all pass" 0 "^5 passed, 0 failed, 0 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/gen_* --via $via
 done
 for via in graph graph-fp16; do
   expect "verify --via $via of ONNX's Q/DQ node tests: all pass" 0 "^4 passed, 0 failed, 0 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via $via
 done
-expect "Q/DQ node tests through the blob: unsupported, not failed" 0 "^0 passed, 0 failed, 4 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via blob
+expect "Q/DQ node tests through the blob: DQ of a u8 input passes, Q is unsupported, none fails" 0 "^2 passed, 0 failed, 2 unsupported, 0 uninformative$" "$BLOBC" verify "$QDQ"/test_* --via blob
+expect "DQ of a u8 graph input with constant scale: converted, the stages named" 0 "converted: DequantizeLinear of the u8 graph input 'xq' runs as a Convert to FP16 then \\(x - zero_point\\) \\* scale \\(a ScaleShift\\)" "$BLOBC" check "$QDQ/gen_dq_u8_input_per_channel/model.onnx"
 expect "QuantizeLinear on run-time values: FakeQuantize named" 1 "unsupported: QuantizeLinear on run-time values: mo writes FakeQuantize, which MYRIAD does not run" "$BLOBC" check "$QDQ/test_quantizelinear/model.onnx"
 expect "Q -> DQ on constant weights: converted, the rewrite named" 0 "converted: QuantizeLinear -> DequantizeLinear on a constant folded into FP16 weights" "$BLOBC" check "$QDQ/gen_qdq_conv_per_channel_int8/model.onnx"
 expect "DQ of a uint8 graph input: unsupported, naming the input" 1 "unsupported: DequantizeLinear of the u8 graph input 'x'" "$BLOBC" check "$QDQ/test_dequantizelinear/model.onnx"

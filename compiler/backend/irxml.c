@@ -11,6 +11,7 @@
 
 #include "compiler/graph/optable.h"
 #include "compiler/graph/params.h"
+#include "compiler/graph/quant.h"
 
 #include <float.h>
 #include <libxml/xmlwriter.h>
@@ -1802,6 +1803,35 @@ static Val const_floats(W *w, const char *name, DType dt, int rank, const int64_
   return const_raw(w, name, dt == DT_F16 ? DT_F16 : DT_F32, rank, dims, b, (size_t)n * es);
 }
 
+/* DequantizeLinear of a run-time u8 input -> Convert + Subtract (zero point) + Multiply (scale),
+ * as mo writes it; the constants per tensor, or [1, C(, 1, 1)] per channel. */
+static int emit_dequantize(W *w, const IrNode *n) {
+  IrDqForm form = ir_dequantize_form(w->g, n);
+  if (form == DQ_NONE) return EMIT_UNMAPPED;
+  const IrTensor *x = T(w, n->inputs[0]), *y = T(w, n->outputs[0]);
+  int64_t c = form == DQ_PER_CHANNEL ? x->dims[1] : 1, dims[IR_MAX_DIMS];
+  int rank = form == DQ_PER_CHANNEL ? x->rank : 0;
+  for (int i = 0; i < rank; i++) dims[i] = i == 1 ? c : 1;
+  double *sc = arena_array(w->a, (size_t)c, sizeof(double)),
+         *zp = arena_array(w->a, (size_t)c, sizeof(double));
+  const IrTensor *zt = n->n_inputs > 2 && n->inputs[2] >= 0 ? T(w, n->inputs[2]) : NULL;
+  for (int64_t i = 0; i < c; i++) {
+    sc[i] = ir_const_f64(T(w, n->inputs[1]), i);
+    zp[i] = zt ? (double)ir_const_i64(zt, i) : 0;
+  }
+  Val xv;
+  if (input(w, n, 0, &xv) < 0) return -1;
+  int li = layer_new(w, sub(w, n, "convert"), "Convert", "opset1");
+  attr(w, li, "destination_type", dtype_name(y->dtype));
+  layer_in(w, li, xv);
+  Val f = out_s(w, li, y->dtype, y->rank, y->dims);
+  Val zv = const_floats(w, sub(w, n, "zero_point"), y->dtype, rank, dims, zp, c);
+  Val d = binop(w, sub(w, n, "subtract"), "Subtract", f, zv, -1, y);
+  Val sv = const_floats(w, sub(w, n, "scale"), y->dtype, rank, dims, sc, c);
+  binop(w, n->name, "Multiply", d, sv, n->outputs[0], y);
+  return 0;
+}
+
 /* LSTM -> LSTMSequence-5 (mo's form): X, states and outputs transposed between ONNX's layout and
  * [batch, (directions,) steps, ..], gates re-ordered from i, o, f, c to f, i, c, o, B = Wb + Rb,
  * sequence lengths all S. Clip, activations and peepholes are left to the verdict (unmapped). */
@@ -2070,7 +2100,7 @@ static int emit_mod(W *w, const IrNode *n) {
   Y(LSTM_CELL, emit_lstm_cell, NULL, NULL, false) \
   Y(PROPOSAL, emit_proposal, NULL, NULL, false) \
   Y(QUANTIZE_LINEAR, NULL, NULL, NULL, false) \
-  Y(DEQUANTIZE_LINEAR, NULL, NULL, NULL, false) \
+  Y(DEQUANTIZE_LINEAR, emit_dequantize, NULL, NULL, false) \
   Y(GATHER_ELEMENTS, emit_gather_elements, NULL, NULL, false) \
   Y(SCATTER_ELEMENTS, emit_scatter, NULL, NULL, false) \
   Y(SCATTER_ND, emit_scatter, NULL, NULL, false) \

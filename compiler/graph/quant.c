@@ -159,3 +159,32 @@ int shape__dequantize_linear(IrGraph *g, int n, Err *err) {
   nd->fix = "none needed";
   return 0;
 }
+
+/* ---- DequantizeLinear of a run-time input (the blob writer's Convert + Power / ScaleShift) ---- */
+
+IrDqForm ir_dequantize_form(const IrGraph *g, const IrNode *n) {
+  if (n->op != IR_OP_DEQUANTIZE_LINEAR || n->n_inputs < 2) return DQ_NONE;
+  const IrTensor *x = &g->tensors[n->inputs[0]];
+  int s = n->inputs[1], z = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (!ir_is_const(g, s) || (z >= 0 && !ir_is_const(g, z)) || x->rank < 0) return DQ_NONE;
+  int64_t ns = ir_numel(&g->tensors[s]);
+  if (z >= 0 && ir_numel(&g->tensors[z]) != ns) return DQ_NONE;
+  if (ns == 1) return DQ_PER_TENSOR;
+  const IrAxisParams *p = ir_axis_params(g, n);
+  int64_t axis = p->axis < 0 ? p->axis + x->rank : p->axis;
+  if (axis != 1 || (x->rank != 2 && x->rank != 4) || x->dims[1] != ns) return DQ_NONE;
+  return DQ_PER_CHANNEL;
+}
+
+int64_t ir_dequantize_affine(const IrGraph *g, const IrNode *n, double *scale, double *shift,
+                             int64_t max) {
+  const IrTensor *s = &g->tensors[n->inputs[1]];
+  const IrTensor *z = n->n_inputs > 2 && n->inputs[2] >= 0 ? &g->tensors[n->inputs[2]] : NULL;
+  int64_t ns = ir_numel(s);
+  for (int64_t i = 0; i < ns && i < max; i++) {
+    float sc = (float)ir_const_f64(s, i);
+    scale[i] = sc;
+    shift[i] = -(double)(float)(z ? ir_const_i64(z, i) : 0) * sc; /* (x - zp) * s = s x - zp s */
+  }
+  return ns < max ? ns : max;
+}

@@ -42,4 +42,13 @@ int64_t ir_quantize(float x, float scale, int64_t zp, DType out);
 /* (float(q) - float(zp)) * scale, in float32. */
 float ir_dequantize(int64_t q, int64_t zp, float scale);
 
+/* How a DequantizeLinear node n of a run-time input can run on MYRIAD stages: DQ_PER_TENSOR
+ * (one constant scale and zero point: Convert + Power), DQ_PER_CHANNEL (constant vectors along
+ * axis 1 of a 2-D or 4-D input: Convert + ScaleShift), or DQ_NONE. */
+typedef enum { DQ_NONE, DQ_PER_TENSOR, DQ_PER_CHANNEL } IrDqForm;
+IrDqForm ir_dequantize_form(const IrGraph *g, const IrNode *n);
+/* Its scale and -zero_point * scale (n values, n = 1 per tensor) into scale[] / shift[]. */
+int64_t ir_dequantize_affine(const IrGraph *g, const IrNode *n, double *scale, double *shift,
+                             int64_t max);
+
 #endif

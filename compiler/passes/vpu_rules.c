@@ -10,6 +10,7 @@
 
 #include "compiler/graph/optable.h"
 #include "compiler/graph/params.h"
+#include "compiler/graph/quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -603,12 +604,25 @@ static Verdict rule_qdq(Ctx *c) {
                               "MYRIAD does not run (VPU column 'Not Supported'), and MYRIAD has no "
                               "int8 tensors (it computes in FP16)",
                        fix);
+  if (x && x->is_input && x->dtype == DT_U8 && ir_dequantize_form(c->g, c->n) != DQ_NONE) {
+    *c->reason = arena_printf(c->g->arena,
+                              "DequantizeLinear of the u8 graph input '%s' runs as a Convert to "
+                              "FP16 then (x - zero_point) * scale (%s), as mo writes Convert + "
+                              "Subtract + Multiply",
+                              x->name,
+                              ir_dequantize_form(c->g, c->n) == DQ_PER_TENSOR ? "a Power stage"
+                                                                              : "a ScaleShift");
+    *c->fix = arena_strdup(c->g->arena, "none needed");
+    return VERDICT_CONVERTED;
+  }
   if (x && x->is_input)
     return unsupported(
         c,
         arena_printf(c->g->arena,
-                     "DequantizeLinear of the %s graph input '%s': blobc writes no stage for it "
-                     "(mo writes Convert + Subtract + Multiply; MYRIAD computes in FP16)",
+                     "DequantizeLinear of the %s graph input '%s': blobc writes a stage for a "
+                     "u8 input with constant scale and zero point, per tensor or per channel "
+                     "(axis 1 of a 2-D or 4-D input) only (mo writes Convert + Subtract + "
+                     "Multiply; MYRIAD computes in FP16)",
                      dtype_name(x->dtype), x->name),
         "feed the dequantized float values as the input instead (FP16 or U8 with "
         "--mean_values/--scale_values)");

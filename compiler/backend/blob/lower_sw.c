@@ -5,6 +5,7 @@
 
 #include "compiler/graph/optable.h"
 #include "compiler/graph/params.h"
+#include "compiler/graph/quant.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -964,6 +965,38 @@ static int lower_pad(W *w, const IrNode *n) {
   bw_view_widen(&out, 4);
   bw_add_buf(s, in);
   bw_add_buf(s, out);
+  return 0;
+}
+
+/* DequantizeLinear of a u8 graph input (ir_dequantize_form): Convert (111) to an FP16 temporary,
+ * then s x - zp s as one Power (per tensor) or ScaleShift (per channel): mo's Convert + Subtract
+ * + Multiply in two stages. */
+static int lower_dequantize(W *w, const IrNode *n) {
+  IrDqForm form = ir_dequantize_form(w->g, n);
+  const IrTensor *x = bw_T(w, n->inputs[0]);
+  int64_t c = form == DQ_PER_CHANNEL ? x->dims[1] : 1;
+  if (form == DQ_NONE || x->dtype != DT_U8)
+    return bw_fail(w, "%s: only of a u8 input with constant scale and zero point", n->op_type);
+  double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)),
+         *sh = arena_array(w->g->arena, (size_t)c, sizeof(double));
+  ir_dequantize_affine(w->g, n, sc, sh, c);
+  int t = bw_temp_like(w, n->inputs[0]);
+  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
+  g->tensors[t].dtype = DT_F16;
+  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
+  buf_put_f32(&s->params, 1.0f); /* scale */
+  buf_put_f32(&s->params, 0.0f); /* bias */
+  buf_put_i32(&s->params, 0);    /* convertFromDetOutput */
+  buf_put_i32(&s->params, 1);    /* haveBatch */
+  bw_add_buf(s, bw_view(w, n->inputs[0]));
+  bw_add_buf(s, bw_view(w, t));
+  if (form == DQ_PER_TENSOR) return lower_power(w, t, n->outputs[0], (float)sh[0], (float)sc[0], 1);
+  s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  bw_add_buf(s, bw_view(w, t));
+  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_add_buf(s, bw_const_vec(w, sc, (size_t)c));
+  bw_add_buf(s, bw_const_vec(w, sh, (size_t)c));
   return 0;
 }
 
@@ -2020,7 +2053,7 @@ typedef struct {
   Y(LSTM_CELL, bw_lower_lstm_cell, NULL, 0) \
   Y(PROPOSAL, bw_lower_proposal, NULL, 0) \
   Y(QUANTIZE_LINEAR, NULL, NULL, 0) \
-  Y(DEQUANTIZE_LINEAR, NULL, NULL, 0) \
+  Y(DEQUANTIZE_LINEAR, lower_dequantize, NULL, 0) \
   Y(GATHER_ELEMENTS, bw_lower_gather_elements, NULL, 0) \
   Y(SCATTER_ELEMENTS, bw_lower_scatter_elements, NULL, 0) \
   Y(SCATTER_ND, bw_lower_scatter_nd, NULL, 0) \
@@ -2062,6 +2095,7 @@ static const struct {
     {"lower_slice", "Copy (DMA), StridedSlice with steps or several axes"},
     {"lower_split", "Copy per output (DMA)"},
     {"lower_convert", "Convert"},
+    {"lower_dequantize", "Convert + Power (per tensor) or ScaleShift (per channel)"},
     {"lower_gather", "Copy per constant index (DMA), else Gather"},
     {"lower_tile", "Tile per repeated axis"},
     {"lower_topk", "TopK"},

@@ -90,3 +90,19 @@ write("gen_dq_conv_int8_weights",
        helper.make_node("Conv", ["x", "wd", "b"], ["y"], pads=[1, 1, 1, 1])],
       [("x", x)], [("y", conv(x, dequantize(q2, s2[:, None, None, None], z2[:, None, None, None]), b, 1))],
       [("q", q2), ("s", s2), ("z", z2), ("b", b)], 13)
+
+# a quantized u8 image fed to the model (mo: Convert + Subtract + Multiply; blobc: Convert, then
+# Power per tensor or ScaleShift per channel), then a Conv so the result goes on through the net
+xq = rng.integers(0, 256, (1, 3, 6, 6)).astype(np.uint8)
+s3 = np.array([0.02, 0.015, 0.03], np.float32)
+z3 = np.array([128, 120, 140], np.uint8)
+xd = dequantize(xq, s3[None, :, None, None], z3[None, :, None, None])
+write("gen_dq_u8_input_per_channel",
+      [helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"], axis=1),
+       helper.make_node("Conv", ["xd", "w", "b"], ["y"], pads=[1, 1, 1, 1])],
+      [("xq", xq)], [("y", conv(xd, w, b, 1))], [("s", s3), ("z", z3), ("w", w), ("b", b)], 13)
+s4 = np.array(0.0125, np.float32)
+z4 = np.array(100, np.uint8)
+write("gen_dq_u8_input_per_tensor",
+      [helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["y"])],
+      [("xq", xq)], [("y", dequantize(xq, s4, z4))], [("s", s4), ("z", z4)], 10)
