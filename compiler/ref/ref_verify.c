@@ -163,7 +163,7 @@ static bool is_param_use(const IrNode *n, int k) {
   case IR_OP_REDUCE_MEAN:
   case IR_OP_REDUCE_MAX:
   case IR_OP_REDUCE_SUM:
-  case IR_OP_DEQUANTIZE_LINEAR: /* scale, zero point */
+  case IR_OP_DEQUANTIZE_LINEAR:      /* scale, zero point */
   case IR_OP_ONE_HOT: return k >= 1; /* OneHot: depth, values */
   case IR_OP_GATHER:
   case IR_OP_PRELU:
