@@ -150,6 +150,18 @@ def test_build_returns_the_parsed_report(tmp_path):
         blobc.build(str(manifest), output_dir=tmp_path / "out2", only="nosuch")
 
 
+def test_build_verify_checks_each_written_blob(tmp_path):
+    """build(verify=True): each blob run against its source model; the figures in the report."""
+    manifest = tmp_path / "zoo.yaml"
+    manifest.write_text("version: 1\nmodels:\n  - {name: tiny, source: %s, mean_values: [127.5], "
+                        "scale_values: [127.5]}\n" % (ZOO / "tiny_relu.onnx"))
+    report = blobc.build(str(manifest), jobs=1, output_dir=tmp_path / "out", verify=True, random=2)
+    v = report["models"][0]["verify"]
+    assert v["status"] == "PASS" and v["frames"] == {"count": 2, "source": "pseudo-random"}
+    assert 0 < v["fp16_roundings"] <= v["tolerance"]
+    assert report["exit_code"] == 0
+
+
 def test_pip_installs_offline(tmp_path):
     """pip install ./python with Debian's setuptools, no index, no build isolation."""
     lib = os.environ.get("BLOBC_LIB")
