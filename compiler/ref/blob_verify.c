@@ -15,6 +15,10 @@
 #include "compiler/compile.h"
 #include "tensor_io.h"
 
+/* The largest input the checker feeds (2^27 elements: a 512 MB float tensor, twenty 4K frames): a
+ * hostile blob's input dims are not allocated blindly. */
+#define BV_MAX_INPUT_ELEMS ((uint64_t)1 << 27)
+
 /* One model input and how each frame reaches it. */
 typedef struct {
   int t;                /* graph tensor */
@@ -312,6 +316,14 @@ static int map_inputs(VIn *ins, IrGraph *g, const BlobInfo *b, const CompileOpti
     const BlobIo *io = &b->inputs[in->blob_in];
     in->rank = blob_ie_dims(&io->shape, in->ie);
     in->dt = io->shape.data_type;
+    uint64_t elems = 1;
+    for (int i = 0; i < in->rank; i++)
+      elems =
+          in->ie[i] > 0 && elems <= BV_MAX_INPUT_ELEMS ? elems * (uint64_t)in->ie[i] : UINT64_MAX;
+    if (elems > BV_MAX_INPUT_ELEMS)
+      return err_set(err, ERR_USAGE,
+                     "blob input '%s' has more than %llu elements: too large to check on the CPU",
+                     t->name, (unsigned long long)BV_MAX_INPUT_ELEMS);
     if (t->rank >= 0 && t->rank != in->rank)
       return err_set(err, ERR_USAGE, "input '%s' has rank %d in the model, %d in the blob", t->name,
                      t->rank, in->rank);
