@@ -128,6 +128,8 @@ int ir_add_node(IrGraph *g, IrOp op, const char *op_type, const char *name) {
   int n = g->n_nodes++;
   IrNode *x = &g->nodes[n];
   memset(x, 0, sizeof *x);
+  for (int k = 0; k < IR_MAX_OUTPUTS; k++) /* slots past n_outputs name no tensor (not tensor 0) */
+    x->outputs[k] = -1;
   x->op = op;
   x->op_type = arena_strdup(g->arena, op_type ? op_type : ir_op_name(op));
   x->domain = "";
