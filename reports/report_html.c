@@ -524,14 +524,29 @@ static void put_problem(Buf *b, const json_t *m) {
   }
 }
 
+static void put_fig(Buf *b, const json_t *o, const char *k);
+
+/* The badge class of a verify status (build --verify). */
+static const char *verify_class(const char *st) {
+  return !strcmp(st, "PASS")    ? "ok"
+         : !strcmp(st, "FAIL")  ? "unsupported"
+         : !strcmp(st, "ERROR") ? "error"
+                                : "other";
+}
+
 static void render_overview(Buf *b, const json_t *r) {
   json_t *models = ga(r, "models");
+  bool checked = false; /* a column for build --verify when any model has a check */
+  for (size_t i = 0; i < json_array_size(models); i++)
+    checked |= go(json_array_get(models, i), "verify") != NULL;
   put(b,
       "<h2>Models</h2>\n<div class=\"scroll\"><table id=\"overview\" "
       "class=\"overview\">\n<thead><tr>"
       "<th>model</th><th>status</th><th class=\"num\">nodes</th><th class=\"num\">unsupported</th>"
-      "<th class=\"num\">converted</th><th class=\"num\">parameters</th><th class=\"num\">blob</th>"
-      "<th>problem</th></tr></thead>\n<tbody>\n");
+      "<th class=\"num\">converted</th><th class=\"num\">parameters</th><th "
+      "class=\"num\">blob</th>");
+  if (checked) put(b, "<th>checked against the model</th>");
+  put(b, "<th>problem</th></tr></thead>\n<tbody>\n");
   for (size_t i = 0; i < json_array_size(models); i++) {
     const json_t *m = json_array_get(models, i), *n = go(m, "nodes");
     const json_t *blob = go(go(m, "outputs_written"), "blob");
@@ -549,6 +564,18 @@ static void render_overview(Buf *b, const json_t *r) {
     put(b, "</td><td class=\"num\">");
     if (blob) put_bytes(b, gi(blob, "size"));
     put(b, "</td><td>");
+    const json_t *v = go(m, "verify");
+    if (checked && v) {
+      buf_printf(b, "<span class=\"badge %s\">", verify_class(gs(v, "status")));
+      report_html_text(b, gs(v, "status"));
+      put(b, "</span>");
+      if (json_is_number(json_object_get(v, "rel_err"))) {
+        put(b, " <span class=\"muted\">error ");
+        put_fig(b, v, "rel_err");
+        put(b, " of scale</span>");
+      }
+    }
+    if (checked) put(b, "</td><td>");
     put_problem(b, m);
     put(b, "</td></tr>\n");
   }
@@ -788,11 +815,7 @@ static void render_verify(Buf *b, const json_t *m) {
   const json_t *v = go(m, "verify"), *f = go(v, "frames");
   if (!v) return;
   const char *st = gs(v, "status");
-  const char *cls = !strcmp(st, "PASS")    ? "ok"
-                    : !strcmp(st, "FAIL")  ? "unsupported"
-                    : !strcmp(st, "ERROR") ? "error"
-                                           : "other";
-  buf_printf(b, "<h4>Checked against the source model <span class=\"badge %s\">", cls);
+  buf_printf(b, "<h4>Checked against the source model <span class=\"badge %s\">", verify_class(st));
   report_html_text(b, st);
   buf_printf(b, "</span></h4><p class=\"muted\">%lld frame%s (", gi(f, "count"),
              gi(f, "count") == 1 ? "" : "s");
