@@ -973,10 +973,11 @@ static const struct {
      "What a MyriadX blob holds (ours or compile_tool's): header, the OpenVINO releases its "
      "version can come from, "
      "inputs, outputs, stages; an NN Archive's config.json and the blob inside it."},
-    {CMD_VERIFY, "verify", "DIR... [options]",
+    {CMD_VERIFY, "verify", "DIR... [options] | --blob FILE.blob --model MODEL [options]",
      "Numerical proof on ONNX backend test data (model.onnx + test_data_set_N/): one line per data "
-     "set, then "
-     "'N passed, N failed, N unsupported'."},
+     "set, then 'N passed, N failed, N unsupported, N uninformative'. With --blob: a written blob "
+     "run on frames against its source model (the preprocessing flags as for convert), its error "
+     "and top-1/top-5 agreement; exit 1 when it does not compute the model."},
     {CMD_RUN, "run", "MODEL|FILE.blob --input [NAME=]FILE ... [options]",
      "Reference execution of a model on the CPU, or of any blob's stages (ours or compile_tool's, "
      "NCE ones "
