@@ -10,6 +10,13 @@
  *       `N passed, N failed, N unsupported, N uninformative` alone on the last line; why a test
  *       failed, is unsupported or uninformative goes to stderr. --json prints one JSON
  *       document instead. Exit 0 when nothing failed, 1 when something failed, 2 on bad usage.
+ *   blobc verify --blob FILE.blob --model MODEL [--frames DIR | --random N] [--json]
+ *       [--mean_values .. --scale_values .. --reverse_input_channels --layout ..]
+ *       The written blob run on U8 frames against its source model with that preprocessing
+ *       (compiler/ref/blob_verify.h): a PASS|FAIL|UNSUPPORTED|UNINFORMATIVE line with the error
+ *       against the output's scale and top-1/top-5 agreement, then one line per output; why it
+ *       is not PASS goes to stderr. Exit 0 unless it FAILs (1); 2 when it cannot run (a malformed
+ *       blob, a blob of another model, a missing model).
  *   blobc run MODEL --input [NAME=]FILE [...] [-o DIR] [--fp16]
  *       FILE: .npy (C order), .pb (ONNX TensorProto), .ppm/.pgm (U8 NHWC 1xHxWx3 / 1xHxWx1,
  *       transposed to NCHW when the model input is NCHW). Writes DIR/<output name>.npy (name
