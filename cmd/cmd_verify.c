@@ -246,6 +246,13 @@ static int verify_blob(const OptArgs *args, bool json) {
   rc = v.status == REF_FAIL ? 1 : 0;
 done:
   if (rc == 2) print_err(&err);
+  if (rc == 2 && json) { /* the same record a build writes for a check that could not run */
+    json_t *o = verify_error_json(&err, frames_dir ? frames_dir : "pseudo-random");
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s) puts(s);
+    free(s);
+    json_decref(o);
+  }
   blob_verify_free(&v);
   for (int i = 0; i < n_frames; i++) ref_tensor_free(&frames[i]);
   free(frames);

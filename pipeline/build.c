@@ -412,7 +412,9 @@ static void run_one(void *vctx, int i, int worker) {
                                                              : ctx->default_model_bytes;
   j->opt.stop = pool_stop_flag();
   if (bo->use_cache && cache_lookup(j, bo->out_dir)) {
-    if (bo->verify && j->blob_path && !verify_record_current(j->cached_record, bo))
+    if (!bo->verify) /* an earlier --verify run's check is not this run's */
+      json_object_del(j->cached_record, "verify");
+    else if (j->blob_path && !verify_record_current(j->cached_record, bo))
       verify_cached(j, bo);
     j->t_total = io_now() - t0;
     progress(ctx, j);

@@ -18,9 +18,10 @@ static json_t *agreement(int agree, int of) {
   return o;
 }
 
-static json_t *frames_json(int n, const char *source) {
+static json_t *frames_json(int n, int compared, const char *source) {
   json_t *o = json_object();
   json_object_set_new(o, "count", json_integer(n));
+  json_object_set_new(o, "compared", json_integer(compared));
   json_object_set_new(o, "source", report_str(source));
   return o;
 }
@@ -28,10 +29,11 @@ static json_t *frames_json(int n, const char *source) {
 json_t *verify_json(const BlobVerify *v, const char *frames_source) {
   json_t *o = json_object(), *outs = json_array();
   json_object_set_new(o, "status", json_string(ref_status_name(v->status)));
-  json_object_set_new(o, "frames", frames_json(v->n_frames, frames_source));
-  json_object_set_new(o, "rel_err", real(v->rel));
-  json_object_set_new(o, "fp16_roundings", real(v->roundings));
-  json_object_set_new(o, "tolerance", real(v->tol));
+  json_object_set_new(o, "frames", frames_json(v->n_frames, v->n_compared, frames_source));
+  bool none = v->n_compared == 0; /* nothing compared: no figures */
+  json_object_set_new(o, "rel_err", real(none ? NAN : v->rel));
+  json_object_set_new(o, "fp16_roundings", real(none ? NAN : v->roundings));
+  json_object_set_new(o, "tolerance", real(none ? NAN : v->tol));
   json_object_set_new(o, "top1", agreement(v->top1, v->n_top1));
   json_object_set_new(o, "top5", agreement(v->top5, v->n_top5));
   json_object_set_new(o, "max_activation", real(v->max_activation));
@@ -39,8 +41,15 @@ json_t *verify_json(const BlobVerify *v, const char *frames_source) {
   for (int j = 0; j < v->n_outputs; j++) {
     const BvOutput *b = &v->outputs[j];
     json_t *x = json_object();
+    /* an output never compared (a run failed first) has the check's status and no figures */
+    bool unseen = b->n_compared == 0;
+    RefStatus st = unseen && b->status == REF_PASS ? v->status : b->status;
     json_object_set_new(x, "name", report_str(b->name));
-    json_object_set_new(x, "status", json_string(ref_status_name(b->status)));
+    json_object_set_new(x, "status", json_string(ref_status_name(st)));
+    if (unseen) {
+      json_array_append_new(outs, x);
+      continue;
+    }
     json_object_set_new(x, "rel_err", real(b->rel));
     json_object_set_new(x, "rms_rel_err", real(b->rms_rel));
     json_object_set_new(x, "fp16_roundings", real(b->roundings));
@@ -61,7 +70,7 @@ json_t *verify_error_json(const Err *err, const char *frames_source) {
   json_t *o = json_object();
   char line[1400];
   json_object_set_new(o, "status", json_string("ERROR"));
-  json_object_set_new(o, "frames", frames_json(0, frames_source));
+  json_object_set_new(o, "frames", frames_json(0, 0, frames_source));
   json_object_set_new(o, "message", report_str(err_line(err, line, sizeof line)));
   return o;
 }

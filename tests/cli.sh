@@ -251,7 +251,14 @@ expect "verify --blob of a truncated blob: one line, exit 2" 2 "^blobc: $T/cut.b
   "$BLOBC" verify --blob "$T/cut.blob" --model "$ZOO/mobilenet_v2.onnx"
 expect "verify --blob against another model: exit 2" 2 "the blob has|is not an input of the blob|rank" \
   "$BLOBC" verify --blob "$MB" --model "$ZOO/int64_input.onnx"
-expect "verify --blob without its model" 2 "--blob needs its source model" "$BLOBC" verify --blob "$MB" \
+expect "verify --blob without its model" 2 "--blob needs its source model" "$BLOBC" verify --blob "$MB"
+expect "verify --blob with a mean per channel of another count: exit 2" 2 "input 'input' has 3 channels: mean_values has 2 values" \
+  "$BLOBC" verify --blob "$MB" --model "$ZOO/mobilenet_v2.onnx" --mean_values "[1,2]"
+"$BLOBC" build "$T/demo.yaml" -o "$T/ver" -q >/dev/null 2>&1
+check_v "a run without --verify reports no earlier check" '[ "$(grep -c "name=\"verify\"" "$T/ver/junit.xml")" -eq 0 ] && ! grep -q "\"verify\":" "$T/ver/report.json"'
+printf 'version: 1\nmodels:\n  - {name: b2, source: %s/onnx-gen/gen_mvn_axes_123/model.onnx, mean_values: [127.5], scale_values: [50]}\n' "$(cd "$OWN" && pwd)" > "$T/batch2.yaml"
+expect "build --verify of a batch-2 frame input (consecutive frames per batch)" 0 "verify: 1 passed, 0 failed" "$BLOBC" build "$T/batch2.yaml" -o "$T/b2" -q --verify --random 2
+
 # issue 18: what MYRIAD's stages cannot compute keeps a precise verdict (tests/data/onnx-verdicts,
 # ONNX v1.12.0 node tests, Apache-2.0): the graph paths pass, the blob path names the root cause
 VD="$OWN/onnx-verdicts"

@@ -58,11 +58,12 @@ static int axis_of(Layout l, char ch) {
   return p ? (int)(p - n) : -1;
 }
 
-/* Frame f as a U8 [1,H,W,C] image: the given image fitted to H x W x C, or a generated one. */
-static int make_frame(RefTensor *out, const BvFrames *fr, int f, int64_t H, int64_t W, int64_t C,
+/* Frame f as H x W x C U8 values into dst: the given image f (cycling through them) fitted to
+ * H x W x C, or a generated one. */
+static int make_frame(int64_t *dst, const BvFrames *fr, int f, int64_t H, int64_t W, int64_t C,
                       Err *err) {
-  if (ref_tensor_alloc(out, DT_U8, 4, (int64_t[]){1, H, W, C}, err) < 0) return -1;
   if (fr && fr->frames) {
+    f %= fr->n_frames;
     const RefTensor *im = &fr->frames[f];
     int64_t h0 = im->dims[1], w0 = im->dims[2], c0 = im->dims[3];
     if (c0 != C && c0 != 1 && !(c0 == 3 && C == 1))
@@ -72,9 +73,9 @@ static int make_frame(RefTensor *out, const BvFrames *fr, int f, int64_t H, int6
       for (int64_t x = 0; x < W; x++) {
         const int64_t *px = im->i + ((y * h0 / H) * w0 + x * w0 / W) * c0;
         for (int64_t c = 0; c < C; c++)
-          out->i[(y * W + x) * C + c] = c0 == C   ? px[c]
-                                        : c0 == 1 ? px[0]
-                                                  : (px[0] + px[1] + px[2] + 1) / 3;
+          dst[(y * W + x) * C + c] = c0 == C   ? px[c]
+                                     : c0 == 1 ? px[0]
+                                               : (px[0] + px[1] + px[2] + 1) / 3;
       }
     return 0;
   }
@@ -87,7 +88,7 @@ static int make_frame(RefTensor *out, const BvFrames *fr, int f, int64_t H, int6
       for (int64_t c = 0; c < C; c++) {
         double v = 128 + 80 * sin(fx * (double)x + fy * (double)y + ph + 2.1 * (double)c) +
                    80 * (uniform(&r) - 0.5);
-        out->i[(y * W + x) * C + c] = v < 0 ? 0 : v > 255 ? 255 : (int64_t)lrint(v);
+        dst[(y * W + x) * C + c] = v < 0 ? 0 : v > 255 ? 255 : (int64_t)lrint(v);
       }
   return 0;
 }
@@ -129,15 +130,22 @@ static int make_feeds(VIn *in, const IrGraph *g, const BvFrames *fr, int f, Err 
               layout_name(in->layout));
       return -1;
     }
-    int64_t C = in->dims[ch], H = in->dims[hh], W = in->dims[ww];
-    if (make_frame(&in->blob_feed, fr, f, H, W, C, err) < 0) goto done;
+    int nn = axis_of(in->layout, 'N');
+    int64_t C = in->dims[ch], H = in->dims[hh], W = in->dims[ww], N = nn >= 0 ? in->dims[nn] : 1;
+    /* frames N x H x W x C (a batch takes N consecutive frames), the blob's image feed */
+    if (ref_tensor_alloc(&in->blob_feed, DT_U8, 4, (int64_t[]){N, H, W, C}, err) < 0) goto done;
+    for (int64_t b = 0; b < N; b++)
+      if (make_frame(in->blob_feed.i + b * H * W * C, fr, (int)(f * N + b), H, W, C, err) < 0)
+        goto done;
     if (ref_tensor_alloc(&raw, DT_F32, in->rank, in->dims, err) < 0) goto done;
     int64_t st[4] = {0};
-    for (int i = 3, m = 1; i >= 0; i--) st[i] = m, m *= (int)in->dims[i];
-    for (int64_t y = 0; y < H; y++)
-      for (int64_t x = 0; x < W; x++)
-        for (int64_t c = 0; c < C; c++)
-          raw.f[y * st[hh] + x * st[ww] + c * st[ch]] = (float)in->blob_feed.i[(y * W + x) * C + c];
+    for (int64_t i = 3, m = 1; i >= 0; i--) st[i] = m, m *= in->dims[i];
+    for (int64_t b = 0; b < N; b++)
+      for (int64_t y = 0; y < H; y++)
+        for (int64_t x = 0; x < W; x++)
+          for (int64_t c = 0; c < C; c++)
+            raw.f[(nn >= 0 ? b * st[nn] : 0) + y * st[hh] + x * st[ww] + c * st[ch]] =
+                (float)in->blob_feed.i[((b * H + y) * W + x) * C + c];
   } else {
     bool ints = in->dt == BLOB_DT_S32 || in->dt == BLOB_DT_U8 || in->dt == BLOB_DT_I8;
     bool pp = in->s && (in->s->n_mean || in->s->n_scale);
@@ -171,14 +179,18 @@ done:
   return rc;
 }
 
-/* a (the blob's output, IE order) in the dims of e (the model's): the same dims, NCHW -> NHWC
- * when e is the NHWC of a, else a reshape of the same count. -1 when the counts differ. */
-static int fit_output(RefTensor *out, const RefTensor *a, const RefTensor *e, Err *err) {
+/* a (the blob's output, IE order) in the dims of e (the model's, layout lay): NCHW -> NHWC when
+ * the model's output is NHWC (lay, or, when the model does not say, when e's dims are only the NHWC
+ * of a's), else a reshape of the same count. -1 when the counts differ. */
+static int fit_output(RefTensor *out, const RefTensor *a, const RefTensor *e, Layout lay,
+                      Err *err) {
   if (ref_numel(a) != ref_numel(e)) return -1;
   if (ref_tensor_alloc(out, a->dtype, e->rank, e->dims, err) < 0) return -2;
   const int64_t *d = a->dims;
-  bool nhwc = a->rank == 4 && e->rank == 4 && e->dims[1] == d[2] && e->dims[2] == d[3] &&
-              e->dims[3] == d[1] && !(d[1] == e->dims[1] && d[2] == e->dims[2]);
+  bool as_nhwc = a->rank == 4 && e->rank == 4 && e->dims[1] == d[2] && e->dims[2] == d[3] &&
+                 e->dims[3] == d[1];
+  bool nhwc = as_nhwc && (lay == LAYOUT_NHWC ||
+                          (lay == LAYOUT_NONE && !(d[1] == e->dims[1] && d[2] == e->dims[2])));
   for (int64_t k = 0; k < ref_numel(a); k++) {
     int64_t dst = k;
     if (nhwc) { /* k = ((n C + c) H + h) W + w  ->  ((n H + h) W + w) C + c */
@@ -340,6 +352,13 @@ static int map_inputs(VIn *ins, IrGraph *g, const BlobInfo *b, const CompileOpti
     if (in->s && in->s->reverse_input_channels && (in->cax < 0 || in->dims[in->cax] != 3))
       return err_set(err, ERR_USAGE, "input '%s': reverse_input_channels needs 3 channels",
                      t->name);
+    int64_t nc = in->cax >= 0 ? in->dims[in->cax] : 1;
+    if (in->s && ((in->s->n_mean > 1 && in->s->n_mean != nc) ||
+                  (in->s->n_scale > 1 && in->s->n_scale != nc)))
+      return err_set(err, ERR_USAGE,
+                     "input '%s' has %lld channels: mean_values has %d values, scale_values %d "
+                     "(one, or one per channel)",
+                     t->name, (long long)nc, in->s->n_mean, in->s->n_scale);
     RefTensor tmpl = {0};
     DType mdt = t->dtype == DT_UNDEF ? DT_F32 : t->dtype;
     if (ref_tensor_alloc(&tmpl, ref_is_float_dtype(mdt) ? DT_F32 : mdt, in->rank, in->dims, err) <
@@ -376,7 +395,10 @@ static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
     }
     RefTensor a = {0};
     char sa[128], se[128];
-    int fr = fit_output(&a, &res->outputs[j], &exp[k], err);
+    const IrTensor *ot = &g->tensors[g->outputs[k]];
+    Layout lay = ot->layout && layout_rank((Layout)ot->layout) == ot->rank ? (Layout)ot->layout
+                                                                           : LAYOUT_NONE;
+    int fr = fit_output(&a, &res->outputs[j], &exp[k], lay, err);
     if (fr == -2) return -1;
     if (fr < 0) {
       set_msg(v, REF_FAIL, "output '%s': the blob's is %s, the model's %s", o->name,
@@ -384,7 +406,7 @@ static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
               ref_shape_str(&exp[k], se, sizeof se));
       return 0;
     }
-    if (is_detections(g, k, &exp[k])) {
+    if (is_detections(g, k, &exp[k]) && a.f) {
       /* a list of boxes: compared as detections, each with a partner in the other list (the
        * order of near-equal confidences and the boxes at the cut are FP16's to decide) */
       double dd = tols[k] * REF_U16; /* confidences and corners live on a scale of 1 */
@@ -414,11 +436,13 @@ static int compare_frame(BlobVerify *v, const IrGraph *g, const BlobResult *res,
         int64_t nf, hf = det_match(&exp[k], &first[k], dd, &nf);
         o->varies = det_rows(&exp[k]) != det_rows(&first[k]) || hf < nf;
       }
+      o->n_compared++;
       ref_tensor_free(&a);
       continue;
     }
     RefDiff d;
     ref_compare(&d, &a, &exp[k], tols[k], gains[k]);
+    o->n_compared++;
     o->tol = tols[k];
     o->rel = fmax(o->rel, d.rel);
     o->rms_rel = fmax(o->rms_rel, d.rms_rel);
@@ -562,6 +586,7 @@ int blob_verify(BlobVerify *v, const uint8_t *blob, size_t len, const char *mode
     ref_tensors_free(exp, n_exp);
     exp = NULL, n_exp = 0;
     if (crc < 0) goto done;
+    v->n_compared++;
   }
   if (v->status == REF_FAIL && v->n_overflow) { /* the likely cause, in the same line */
     size_t l = strlen(v->msg);

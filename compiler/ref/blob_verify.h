@@ -45,6 +45,7 @@ typedef struct {
   int n_top1, top1;               /* frames ranked (0: not a class-score output) / agreeing */
   int n_top5, top5;               /* the same for the top-5 set (outputs of more than 5 classes) */
   bool varies;                    /* the expected output differed between frames */
+  int n_compared;                 /* frames in which it was compared (0: no figures) */
   bool vanished;                  /* the model's output vanished against its input (compare.h
                                      REF_VANISH): not compared */
   double vanish_rms, vanish_in;   /* its RMS and the input's, at the first such frame */
@@ -54,7 +55,8 @@ typedef struct {
 
 typedef struct {
   RefStatus status;
-  int n_frames;
+  int n_frames;      /* frames asked for */
+  int n_compared;    /* frames run through both and compared (fewer when a run failed) */
   BvOutput *outputs; /* malloc'd, n_outputs */
   int n_outputs;
   double rel, roundings, tol; /* the output with the largest roundings / tol */
