@@ -449,7 +449,9 @@ static json_t *real_report(const char *dir) {
   snprintf(p, sizeof p, "%s/zoo.yaml", dir);
   tu_write(p, yaml);
   char *log = NULL;
-  int rc = tu_run(&log, "'%s' build '%s/zoo.yaml' -j 2 -o '%s/out'", blobc, dir, dir);
+  /* --verify: the two ok models carry a check, so the schema covers its record too */
+  int rc = tu_run(&log, "'%s' build '%s/zoo.yaml' -j 2 -o '%s/out' --verify --random 1", blobc, dir,
+                  dir);
   if (rc != 1) fail_msg("blobc exited %d (want 1: some models fail):\n%s", rc, log);
   free(log);
   snprintf(p, sizeof p, "%s/out/report.json", dir);
@@ -474,6 +476,10 @@ static void reports__schema_validates_a_real_report(void **state) {
     fail_msg("real report does not match the schema: %s", why);
   const char *st[4] = {"ok", "unsupported", "ok", "error"};
   json_t *models = json_object_get(r, "models");
+  for (size_t i = 0; i < 4; i += 2) /* the ok ones: checked, and the check passed */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(models, i), "verify"), "status")),
+                        "PASS");
   assert_int_equal(json_array_size(models), 4);
   for (size_t i = 0; i < 4; i++)
     assert_string_equal(json_string_value(json_object_get(json_array_get(models, i), "status")),
@@ -484,7 +490,7 @@ static void reports__schema_validates_a_real_report(void **state) {
   snprintf(path, sizeof path, "%s/out/junit.xml", dir);
   assert_int_equal(report_junit_write(path, r, &err), 0);
   xmlDocPtr doc = parse_junit(path);
-  assert_attr(xmlDocGetRootElement(doc), "tests", "4");
+  assert_attr(xmlDocGetRootElement(doc), "tests", "6"); /* 4 models + 2 verify testcases */
   assert_attr(xmlDocGetRootElement(doc), "failures", "1");
   assert_attr(xmlDocGetRootElement(doc), "errors", "1");
   xmlFreeDoc(doc);
