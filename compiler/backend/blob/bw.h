@@ -77,7 +77,8 @@ int bw_rank_of(const IrTensor *x);
 int64_t bw_dim_of(const IrTensor *x, int i);
 BRef bw_view(W *w, int t);
 void bw_roi(BRef *r, int axis, uint32_t start, uint32_t count);
-void bw_view_widen(BRef *r, int rank);
+BRef bw_at_rank(BRef r, int rank);
+void bw_emit_convert(W *w, BRef in, BRef out);
 uint32_t bw_add_const(W *w, const void *data, size_t bytes);
 BRef bw_const_s32(W *w, const int32_t *v, uint32_t n);
 uint16_t *bw_const_f16_slot(W *w, size_t n, int ndims, const uint32_t *dims_mm, BRef *r);
@@ -91,6 +92,7 @@ Stage *bw_new_stage(W *w, uint32_t type, bool post_op);
 void bw_add_buf(Stage *s, BRef r);
 int bw_temp_dims(W *w, int like, const char *suffix, int rank, const int64_t *dims);
 int bw_temp_like(W *w, int like);
+int bw_temp_typed(W *w, int like, DType dt);
 uint64_t bw_tensor_bytes64(const IrTensor *x);
 uint32_t bw_tensor_bytes(const IrTensor *x);
 

@@ -15,42 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
-static BRef at_rank(BRef r, int rank) {
-  if ((int)r.ndims >= rank) return r;
-  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
-  for (int i = (int)r.ndims; i < rank; i++) r.dims[i] = 1, r.strides[i] = total;
-  r.ndims = (uint32_t)rank;
-  r.order = blob_order_default((uint32_t)rank);
-  return r;
-}
-
-/* A writer temporary shaped like tensor `like`, of dtype dt. */
-static int temp_typed(W *w, int like, DType dt) {
-  int t = bw_temp_like(w, like);
-  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
-  g->tensors[t].dtype = dt;
-  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
-  return t;
-}
-
-/* Convert (111) in -> out (FP16 <-> S32; convert.cpp): f32 scale 1, bias 0, i32
- * convertFromDetOutput 0, haveBatch 1. */
-static void emit_convert(W *w, BRef in, BRef out) {
-  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
-  buf_put_f32(&s->params, 1.0f);
-  buf_put_f32(&s->params, 0.0f);
-  buf_put_i32(&s->params, 0);
-  buf_put_i32(&s->params, 1);
-  bw_add_buf(s, in);
-  bw_add_buf(s, out);
-}
-
 /* Tensor x as blob type dt: itself, or a Convert into a temporary shaped like it. */
 static BRef as_type(W *w, int x, uint32_t dt) {
   if (bw_blob_dt(bw_T(w, x)->dtype) == dt) return bw_in_ref(w, x);
-  int t = temp_typed(w, x, dt == BLOB_DT_S32 ? DT_I32 : DT_F16);
-  emit_convert(w, bw_in_ref(w, x), bw_view(w, t));
+  int t = bw_temp_typed(w, x, dt == BLOB_DT_S32 ? DT_I32 : DT_F16);
+  bw_emit_convert(w, bw_in_ref(w, x), bw_view(w, t));
   return bw_view(w, t);
 }
 
@@ -144,8 +113,8 @@ static BRef one_hot_indices(W *w, int ix, uint32_t depth) {
     return as_type(w, ix, BLOB_DT_S32);
   int r = bw_rank_of(bw_T(w, ix));
   BRef f = as_type(w, ix, BLOB_DT_FP16);
-  int neg = temp_typed(w, ix, DT_BOOL), sh = temp_typed(w, ix, DT_F16),
-      g = temp_typed(w, ix, DT_F16), out = temp_typed(w, ix, DT_I32);
+  int neg = bw_temp_typed(w, ix, DT_BOOL), sh = bw_temp_typed(w, ix, DT_F16),
+      g = bw_temp_typed(w, ix, DT_F16), out = bw_temp_typed(w, ix, DT_I32);
   uint16_t zero = 0;
   uint32_t ones[BLOB_MAX_DIMS];
   for (int i = 0; i < r; i++) ones[i] = 1;
@@ -163,7 +132,7 @@ static BRef one_hot_indices(W *w, int ix, uint32_t depth) {
   bw_add_buf(sel, bw_view(w, g));
   bw_add_buf(sel, bw_view(w, sh));
   bw_add_buf(sel, f);
-  emit_convert(w, bw_view(w, g), bw_view(w, out));
+  bw_emit_convert(w, bw_view(w, g), bw_view(w, out));
   return bw_view(w, out);
 }
 
@@ -182,7 +151,7 @@ int bw_lower_one_hot(W *w, const IrNode *n) {
   float on = sat_f32(ir_const_f64(vs, 1)), off = sat_f32(ir_const_f64(vs, 0));
   BRef iv = one_hot_indices(w, n->inputs[0], depth);
   bool int_out = bw_blob_dt(bw_T(w, y)->dtype) != BLOB_DT_FP16;
-  int t = int_out ? temp_typed(w, y, DT_F16) : y;
+  int t = int_out ? bw_temp_typed(w, y, DT_F16) : y;
   Stage *s = bw_new_stage(w, BLOB_STAGE_ONE_HOT, false);
   buf_put_i32(&s->params, (int32_t)(r - a));
   buf_put_u32(&s->params, depth);
@@ -190,7 +159,7 @@ int bw_lower_one_hot(W *w, const IrNode *n) {
   buf_put_f32(&s->params, off);
   bw_add_buf(s, iv);
   bw_add_buf(s, bw_view(w, t));
-  if (int_out) emit_convert(w, bw_view(w, t), bw_view(w, y));
+  if (int_out) bw_emit_convert(w, bw_view(w, t), bw_view(w, y));
   return 0;
 }
 
@@ -236,7 +205,7 @@ static void emit_power(W *w, BRef in, BRef out, float bias, float scale) {
 
 /* |x| into a temporary shaped like x: Max(x, -x) (Power scale -1, Max). */
 static int abs_of(W *w, int x) {
-  int neg = temp_typed(w, x, DT_F16), a = temp_typed(w, x, DT_F16);
+  int neg = bw_temp_typed(w, x, DT_F16), a = bw_temp_typed(w, x, DT_F16);
   emit_power(w, bw_in_ref(w, x), bw_view(w, neg), 0.0f, -1.0f);
   emit_eltwise(w, BLOB_STAGE_MAX, bw_in_ref(w, x), bw_view(w, a), bw_view(w, neg));
   return a;
@@ -265,14 +234,14 @@ int bw_lower_mod(W *w, const IrNode *n) {
   }
   int a = n->inputs[0], b = n->inputs[1];
   if (!fm) {
-    emit_eltwise(w, BLOB_STAGE_FLOOR_MOD, at_rank(bw_in_ref(w, a), r), bw_view(w, y),
-                 at_rank(bw_in_ref(w, b), r));
+    emit_eltwise(w, BLOB_STAGE_FLOOR_MOD, bw_at_rank(bw_in_ref(w, a), r), bw_view(w, y),
+                 bw_at_rank(bw_in_ref(w, b), r));
     return 0;
   }
-  int aa = abs_of(w, a), ab = abs_of(w, b), m = temp_typed(w, y, DT_F16),
-      nm = temp_typed(w, y, DT_F16), neg = temp_typed(w, a, DT_BOOL);
-  emit_eltwise(w, BLOB_STAGE_FLOOR_MOD, at_rank(bw_view(w, aa), r), bw_view(w, m),
-               at_rank(bw_view(w, ab), r));
+  int aa = abs_of(w, a), ab = abs_of(w, b), m = bw_temp_typed(w, y, DT_F16),
+      nm = bw_temp_typed(w, y, DT_F16), neg = bw_temp_typed(w, a, DT_BOOL);
+  emit_eltwise(w, BLOB_STAGE_FLOOR_MOD, bw_at_rank(bw_view(w, aa), r), bw_view(w, m),
+               bw_at_rank(bw_view(w, ab), r));
   emit_power(w, bw_view(w, m), bw_view(w, nm), 0.0f, -1.0f);
   uint16_t zero = 0;
   uint32_t ones[BLOB_MAX_DIMS];
@@ -283,7 +252,7 @@ int bw_lower_mod(W *w, const IrNode *n) {
   Stage *sel = bw_new_stage(w, BLOB_STAGE_SELECT, false); /* params follow the S32 condition */
   static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
   for (int i = 0; i < 6; i++) buf_put_i32(&sel->params, prm[i]);
-  bw_add_buf(sel, at_rank(bw_view(w, neg), r));
+  bw_add_buf(sel, bw_at_rank(bw_view(w, neg), r));
   bw_add_buf(sel, bw_view(w, y));
   bw_add_buf(sel, bw_view(w, nm));
   bw_add_buf(sel, bw_view(w, m));

@@ -9,16 +9,6 @@
 
 #include "compiler/graph/params.h"
 
-/* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
-static BRef at_rank(BRef r, int rank) {
-  if ((int)r.ndims >= rank) return r;
-  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
-  for (int i = (int)r.ndims; i < rank; i++) r.dims[i] = 1, r.strides[i] = total;
-  r.ndims = (uint32_t)rank;
-  r.order = blob_order_default((uint32_t)rank);
-  return r;
-}
-
 /* A compact view of t seen as 4-D [N, C, S, 1] (S = the product of the dims after C), the form
  * the per-channel stages (GRN, Normalize) read; 4-D tensors keep their own. */
 static BRef view4(W *w, int t) {
@@ -72,9 +62,9 @@ int bw_lower_squared_diff(W *w, const IrNode *n) {
   buf_put_f32(&s->params, 0.0f);
   buf_put_f32(&s->params, 0.0f);
   buf_put_f32(&s->params, 1.0f);
-  bw_add_buf(s, at_rank(bw_in_ref(w, n->inputs[0]), r));
+  bw_add_buf(s, bw_at_rank(bw_in_ref(w, n->inputs[0]), r));
   bw_add_buf(s, bw_view(w, y));
-  bw_add_buf(s, at_rank(bw_in_ref(w, n->inputs[1]), r));
+  bw_add_buf(s, bw_at_rank(bw_in_ref(w, n->inputs[1]), r));
   bw_add_buf(s, bw_fake_ref());
   return 0;
 }

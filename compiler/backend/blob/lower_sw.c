@@ -19,13 +19,7 @@ static void params_u32(Stage *s, const uint32_t *v, int n) {
 }
 
 static int lower_convert(W *w, const IrNode *n) {
-  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
-  buf_put_f32(&s->params, 1.0f); /* scale */
-  buf_put_f32(&s->params, 0.0f); /* bias */
-  buf_put_i32(&s->params, 0);    /* convertFromDetOutput */
-  buf_put_i32(&s->params, 1);    /* haveBatch */
-  bw_add_buf(s, bw_in_ref(w, n->inputs[0]));
-  bw_add_buf(s, bw_view(w, n->outputs[0]));
+  bw_emit_convert(w, bw_in_ref(w, n->inputs[0]), bw_view(w, n->outputs[0]));
   return 0;
 }
 
@@ -97,19 +91,6 @@ static double *channel_values_r(W *w, int t, int64_t c, int yrank) {
   double *v = arena_array(w->g->arena, (size_t)c, sizeof(double));
   for (int64_t i = 0; i < c; i++) v[i] = ir_const_f64(x, n == 1 ? 0 : i);
   return v;
-}
-
-/* The same buffer seen with leading size-1 dims up to `rank` (numpy broadcasting). */
-static BRef at_rank(BRef r, int rank) {
-  if ((int)r.ndims >= rank) return r;
-  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
-  for (int i = (int)r.ndims; i < rank; i++) {
-    r.dims[i] = 1;
-    r.strides[i] = total;
-  }
-  r.ndims = (uint32_t)rank;
-  r.order = blob_order_default((uint32_t)rank);
-  return r;
 }
 
 /* Eltwise stage (§3.4, eltwise.cpp): f32 coeff1, coeff2, i32 postOperation (Empty), f32
@@ -235,8 +216,8 @@ static int lower_eltwise(W *w, const IrNode *n) {
   case IR_OP_POW: type = BLOB_STAGE_POW; break;
   default: return bw_fail(w, "%s is not supported by the blob writer yet", n->op_type);
   }
-  emit_eltwise(w, type, c1, c2, at_rank(bw_in_ref(w, a), bw_rank_of(y)), bw_view(w, n->outputs[0]),
-               at_rank(bw_in_ref(w, b), bw_rank_of(y)));
+  emit_eltwise(w, type, c1, c2, bw_at_rank(bw_in_ref(w, a), bw_rank_of(y)),
+               bw_view(w, n->outputs[0]), bw_at_rank(bw_in_ref(w, b), bw_rank_of(y)));
   return 0;
 }
 
@@ -268,8 +249,8 @@ static int lower_compare(W *w, const IrNode *n) {
                   : n->op == IR_OP_LESS ? BLOB_STAGE_LESS
                                         : BLOB_STAGE_GREATER;
   int r = bw_rank_of(bw_T(w, y));
-  emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, a), r), bw_view(w, y),
-               at_rank(bw_in_ref(w, b), r));
+  emit_eltwise(w, type, 1, 1, bw_at_rank(bw_in_ref(w, a), r), bw_view(w, y),
+               bw_at_rank(bw_in_ref(w, b), r));
   return 0;
 }
 
@@ -288,10 +269,10 @@ static int lower_where(W *w, const IrNode *n) {
   Stage *s = bw_new_stage(w, BLOB_STAGE_SELECT, false);
   static const int32_t prm[6] = {1, 1, -1, 0, 0, 1};
   for (int i = 0; i < 6; i++) buf_put_i32(&s->params, prm[i]);
-  bw_add_buf(s, at_rank(bw_in_ref(w, c), r));
+  bw_add_buf(s, bw_at_rank(bw_in_ref(w, c), r));
   bw_add_buf(s, bw_view(w, y));
-  bw_add_buf(s, at_rank(bw_in_ref(w, a), r));
-  bw_add_buf(s, at_rank(bw_in_ref(w, b), r));
+  bw_add_buf(s, bw_at_rank(bw_in_ref(w, a), r));
+  bw_add_buf(s, bw_at_rank(bw_in_ref(w, b), r));
   return 0;
 }
 
@@ -310,8 +291,8 @@ static int lower_variadic(W *w, const IrNode *n) {
   int acc = n->inputs[0];
   for (int k = 1; k < n->n_inputs; k++) {
     int out = k == n->n_inputs - 1 ? y : bw_temp_like(w, y);
-    emit_eltwise(w, type, 1, 1, at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
-                 at_rank(bw_in_ref(w, n->inputs[k]), r));
+    emit_eltwise(w, type, 1, 1, bw_at_rank(bw_in_ref(w, acc), r), bw_view(w, out),
+                 bw_at_rank(bw_in_ref(w, n->inputs[k]), r));
     acc = out;
   }
   return 0;
@@ -324,8 +305,8 @@ static int lower_abs(W *w, const IrNode *n) {
   int neg = bw_temp_like(w, y);
   if (lower_power(w, x, neg, 0, -1, 1) < 0) return -1;
   int r = bw_rank_of(bw_T(w, y));
-  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, at_rank(bw_in_ref(w, x), r), bw_view(w, y),
-               at_rank(bw_view(w, neg), r));
+  emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, bw_at_rank(bw_in_ref(w, x), r), bw_view(w, y),
+               bw_at_rank(bw_view(w, neg), r));
   return 0;
 }
 
@@ -343,7 +324,7 @@ static int lower_prelu_bcast(W *w, const IrNode *n) {
   bw_add_buf(s, bw_view(w, rl));
   emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, bw_view(w, x), bw_view(w, mn), bw_view(w, rl));
   emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, mn), bw_view(w, pr),
-               at_rank(bw_in_ref(w, sl), r));
+               bw_at_rank(bw_in_ref(w, sl), r));
   emit_eltwise(w, BLOB_STAGE_SUM, 1, 1, bw_view(w, rl), bw_view(w, y), bw_view(w, pr));
   return 0;
 }
@@ -960,11 +941,8 @@ static int lower_pad(W *w, const IrNode *n) {
   buf_put_f32(&s->params, value);
   buf_put_u32(&s->params, m);
   /* the stage takes 4D tensors only: a lower rank is viewed with leading dims of 1 */
-  BRef in = bw_view(w, n->inputs[0]), out = bw_view(w, n->outputs[0]);
-  bw_view_widen(&in, 4);
-  bw_view_widen(&out, 4);
-  bw_add_buf(s, in);
-  bw_add_buf(s, out);
+  bw_add_buf(s, bw_at_rank(bw_view(w, n->inputs[0]), 4));
+  bw_add_buf(s, bw_at_rank(bw_view(w, n->outputs[0]), 4));
   return 0;
 }
 
@@ -980,19 +958,10 @@ static int lower_dequantize(W *w, const IrNode *n) {
   double *sc = arena_array(w->g->arena, (size_t)c, sizeof(double)),
          *sh = arena_array(w->g->arena, (size_t)c, sizeof(double));
   ir_dequantize_affine(w->g, n, sc, sh, c);
-  int t = bw_temp_like(w, n->inputs[0]);
-  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
-  g->tensors[t].dtype = DT_F16;
-  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
-  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
-  buf_put_f32(&s->params, 1.0f); /* scale */
-  buf_put_f32(&s->params, 0.0f); /* bias */
-  buf_put_i32(&s->params, 0);    /* convertFromDetOutput */
-  buf_put_i32(&s->params, 1);    /* haveBatch */
-  bw_add_buf(s, bw_view(w, n->inputs[0]));
-  bw_add_buf(s, bw_view(w, t));
+  int t = bw_temp_typed(w, n->inputs[0], DT_F16);
+  bw_emit_convert(w, bw_view(w, n->inputs[0]), bw_view(w, t));
   if (form == DQ_PER_TENSOR) return lower_power(w, t, n->outputs[0], (float)sh[0], (float)sc[0], 1);
-  s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
+  Stage *s = bw_new_stage(w, BLOB_STAGE_SCALE_SHIFT, true);
   bw_add_buf(s, bw_view(w, t));
   bw_add_buf(s, bw_view(w, n->outputs[0]));
   bw_add_buf(s, bw_const_vec(w, sc, (size_t)c));
@@ -1231,7 +1200,7 @@ static int lower_gemm(W *w, const IrNode *n) {
   bw_add_buf(s, bw_view(w, gt));
   if (ct >= 0)
     emit_eltwise(w, BLOB_STAGE_SUM, 1.0f, beta, bw_view(w, gt), bw_view(w, yt),
-                 at_rank(bw_in_ref(w, ct), ry));
+                 bw_at_rank(bw_in_ref(w, ct), ry));
   return 0;
 }
 
@@ -1326,7 +1295,7 @@ static int lower_tile(W *w, const IrNode *n) {
     if (rep[i] > 1) last = i;
   }
   if (last < 0) {
-    bw_copy_stage(w, at_rank(bw_in_ref(w, xt), r), bw_view(w, yt));
+    bw_copy_stage(w, bw_at_rank(bw_in_ref(w, xt), r), bw_view(w, yt));
     return 0;
   }
   int cur = xt;
@@ -1338,7 +1307,7 @@ static int lower_tile(W *w, const IrNode *n) {
     s->shaves = s->shaves ? 1 : 0; /* StageSHAVEsRequirements::OnlyOne */
     buf_put_i32(&s->params, r - 1 - i);
     buf_put_i32(&s->params, (int32_t)rep[i]);
-    bw_add_buf(s, cur == xt ? at_rank(bw_in_ref(w, xt), r) : bw_view(w, cur));
+    bw_add_buf(s, cur == xt ? bw_at_rank(bw_in_ref(w, xt), r) : bw_view(w, cur));
     bw_add_buf(s, bw_view(w, nt));
     cur = nt;
   }
@@ -1471,7 +1440,7 @@ static int lower_sum_mean(W *w, const IrNode *n) {
       return bw_fail(w, "%s: an input does not broadcast to the output", n->op_type);
   if (cnt == 1) {
     if (k == 1.0f)
-      bw_copy_stage(w, at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
+      bw_copy_stage(w, bw_at_rank(bw_in_ref(w, n->inputs[0]), r), bw_view(w, y));
     else
       return lower_power(w, n->inputs[0], y, 0, k, 1);
     return 0;
@@ -1479,8 +1448,8 @@ static int lower_sum_mean(W *w, const IrNode *n) {
   int acc = n->inputs[0];
   for (int i = 1; i < cnt; i++) {
     int out = i == cnt - 1 ? y : bw_temp_like(w, y);
-    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, at_rank(bw_in_ref(w, acc), r),
-                 bw_view(w, out), at_rank(bw_in_ref(w, n->inputs[i]), r));
+    emit_eltwise(w, BLOB_STAGE_SUM, i == 1 ? k : 1.0f, k, bw_at_rank(bw_in_ref(w, acc), r),
+                 bw_view(w, out), bw_at_rank(bw_in_ref(w, n->inputs[i]), r));
     acc = out;
   }
   return 0;
@@ -1496,13 +1465,6 @@ static BRef const_scalar_at(W *w, float v, int r) {
 }
 
 /* A writer temporary shaped like tensor `like` but of dtype dt (S32 comparison results). */
-static int temp_typed(W *w, int like, DType dt) {
-  int t = bw_temp_like(w, like);
-  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
-  g->tensors[t].dtype = dt;
-  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
-  return t;
-}
 
 /* A PostOp stage of no params (Sigmoid, Exp, Log, SoftPlus, Mish, Erf, ...) between views. */
 static void emit_post0(W *w, uint32_t type, BRef in, BRef out) {
@@ -1549,14 +1511,8 @@ static void emit_select(W *w, BRef c, BRef out, BRef a, BRef b) {
 /* The input as FP16: itself, or a Convert (111) into a temporary for an S32 (boolean) input. */
 static BRef as_fp16(W *w, int x, int like) {
   if (bw_blob_dt(bw_T(w, x)->dtype) == BLOB_DT_FP16) return bw_in_ref(w, x);
-  int t = temp_typed(w, like, DT_F16);
-  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
-  buf_put_f32(&s->params, 1.0f);
-  buf_put_f32(&s->params, 0.0f);
-  buf_put_i32(&s->params, 0);
-  buf_put_i32(&s->params, 1);
-  bw_add_buf(s, bw_in_ref(w, x));
-  bw_add_buf(s, bw_view(w, t));
+  int t = bw_temp_typed(w, like, DT_F16);
+  bw_emit_convert(w, bw_in_ref(w, x), bw_view(w, t));
   return bw_view(w, t);
 }
 
@@ -1629,7 +1585,7 @@ static int lower_softsign(W *w, const IrNode *n) {
 /* ThresholdedRelu = Select(x > alpha, x, 0): Greater (80, S32 out), Select (90). */
 static int lower_thresholded_relu(W *w, const IrNode *n) {
   int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
-  int c = temp_typed(w, y, DT_BOOL);
+  int c = bw_temp_typed(w, y, DT_BOOL);
   emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, c),
                const_scalar_at(w, ir_act_params(w->g, n)->alpha, r));
   emit_select(w, bw_view(w, c), bw_view(w, y), bw_view(w, x), const_scalar_at(w, 0, r));
@@ -1641,7 +1597,7 @@ static int lower_shrink(W *w, const IrNode *n) {
   int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
   const IrActParams *p = ir_act_params(w->g, n);
   float l = p->alpha, b = p->beta;
-  int gt = temp_typed(w, y, DT_BOOL), lt = temp_typed(w, y, DT_BOOL);
+  int gt = bw_temp_typed(w, y, DT_BOOL), lt = bw_temp_typed(w, y, DT_BOOL);
   int hi = bw_temp_like(w, y), lo = bw_temp_like(w, y), mid = bw_temp_like(w, y);
   emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, bw_view(w, x), bw_view(w, gt),
                const_scalar_at(w, l, r));
@@ -1657,7 +1613,7 @@ static int lower_shrink(W *w, const IrNode *n) {
  * has no Sign stage: the plugin decomposes Sign too; these stages are all established. */
 static int lower_sign(W *w, const IrNode *n) {
   int x = n->inputs[0], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
-  int gt = temp_typed(w, y, DT_BOOL), lt = temp_typed(w, y, DT_BOOL);
+  int gt = bw_temp_typed(w, y, DT_BOOL), lt = bw_temp_typed(w, y, DT_BOOL);
   BRef xv = as_fp16(w, x, y);
   emit_eltwise(w, BLOB_STAGE_GREATER, 1, 1, xv, bw_view(w, gt), const_scalar_at(w, 0, r));
   emit_eltwise(w, BLOB_STAGE_LESS, 1, 1, xv, bw_view(w, lt), const_scalar_at(w, 0, r));
@@ -1905,22 +1861,22 @@ static int lower_logic(W *w, const IrNode *n) {
   int a = n->inputs[0], b = n->inputs[1], y = n->outputs[0], r = bw_rank_of(bw_T(w, y));
   if (!broadcasts(w, a, b, y))
     return bw_fail(w, "%s: operands do not broadcast to the output", n->op_type);
-  BRef av = at_rank(as_fp16(w, a, a), r), bv = at_rank(as_fp16(w, b, b), r);
+  BRef av = bw_at_rank(as_fp16(w, a, a), r), bv = bw_at_rank(as_fp16(w, b, b), r);
   if (n->op == IR_OP_GREATER_OR_EQUAL || n->op == IR_OP_LESS_OR_EQUAL) {
-    int c = temp_typed(w, y, DT_BOOL);
+    int c = bw_temp_typed(w, y, DT_BOOL);
     emit_eltwise(w, n->op == IR_OP_GREATER_OR_EQUAL ? BLOB_STAGE_LESS : BLOB_STAGE_GREATER, 1, 1,
                  av, bw_view(w, c), bv);
     emit_eltwise(w, BLOB_STAGE_EQUAL, 1, 1, as_fp16(w, c, y), bw_view(w, y),
                  const_scalar_at(w, 0, r));
     return 0;
   }
-  int t = temp_typed(w, y, DT_F16);
+  int t = bw_temp_typed(w, y, DT_F16);
   if (n->op == IR_OP_AND)
     emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, av, bw_view(w, t), bv);
   else if (n->op == IR_OP_OR)
     emit_eltwise(w, BLOB_STAGE_MAX, 1, 1, av, bw_view(w, t), bv);
   else {
-    int d = temp_typed(w, y, DT_F16);
+    int d = bw_temp_typed(w, y, DT_F16);
     emit_eltwise(w, BLOB_STAGE_SUM, 1, -1, av, bw_view(w, d), bv);
     emit_eltwise(w, BLOB_STAGE_PROD, 1, 1, bw_view(w, d), bw_view(w, t), bw_view(w, d));
   }

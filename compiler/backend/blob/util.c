@@ -60,13 +60,27 @@ BRef bw_view(W *w, int t) {
   return r;
 }
 
-/* Widens a compact view to rank dims with major dims of 1 (the same memory). */
-void bw_view_widen(BRef *r, int rank) {
-  if (r->ndims == 0 || (int)r->ndims >= rank) return;
-  uint32_t whole = r->strides[r->ndims - 1] * r->dims[r->ndims - 1];
-  for (int i = (int)r->ndims; i < rank; i++) r->dims[i] = 1, r->strides[i] = whole;
-  r->ndims = (uint32_t)rank;
-  r->order = blob_order_default((uint32_t)rank);
+/* The same buffer seen with leading (major) size-1 dims up to `rank`: the same memory, for numpy
+ * broadcasting and for stages that take 4-D buffers only. */
+BRef bw_at_rank(BRef r, int rank) {
+  if ((int)r.ndims >= rank) return r;
+  uint32_t total = r.ndims ? r.strides[r.ndims - 1] * r.dims[r.ndims - 1] : blob_dtype_size(r.dt);
+  for (int i = (int)r.ndims; i < rank; i++) r.dims[i] = 1, r.strides[i] = total;
+  r.ndims = (uint32_t)rank;
+  r.order = blob_order_default((uint32_t)rank);
+  return r;
+}
+
+/* Convert (111) in -> out (U8/S32/FP16/FP32; convert.cpp): f32 scale 1, f32 bias 0, i32
+ * convertFromDetOutput 0, i32 haveBatch 1. */
+void bw_emit_convert(W *w, BRef in, BRef out) {
+  Stage *s = bw_new_stage(w, BLOB_STAGE_CONVERT, false);
+  buf_put_f32(&s->params, 1.0f);
+  buf_put_f32(&s->params, 0.0f);
+  buf_put_i32(&s->params, 0);
+  buf_put_i32(&s->params, 1);
+  bw_add_buf(s, in);
+  bw_add_buf(s, out);
 }
 
 /* Restricts a view to [start, start+count) along IE axis `axis`. */
@@ -244,6 +258,15 @@ int bw_temp_dims(W *w, int like, const char *suffix, int rank, const int64_t *di
   w->st[t].base = -1;
   w->st[t].first = w->st[t].last = -1;
   w->st[t].loc = BLOB_LOC_BSS;
+  w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
+  return t;
+}
+
+/* A writer temporary shaped like tensor `like`, of dtype dt. */
+int bw_temp_typed(W *w, int like, DType dt) {
+  int t = bw_temp_like(w, like);
+  IrGraph *g = (IrGraph *)w->g; /* a tensor the writer owns */
+  g->tensors[t].dtype = dt;
   w->st[t].bytes = bw_tensor_bytes(&g->tensors[t]);
   return t;
 }
