@@ -217,7 +217,7 @@ static int verify_blob(const OptArgs *args, bool json) {
       snprintf(err.file, sizeof err.file, "%s", blob);
     goto done;
   }
-  const char *source = frames_dir ? frames_dir : "pseudo-random";
+  const char *source = verify_frames_source(frames_dir);
   if (json) {
     json_t *o = verify_json(&v, source);
     json_object_set_new(o, "blob", json_string(blob));
@@ -247,7 +247,7 @@ static int verify_blob(const OptArgs *args, bool json) {
 done:
   if (rc == 2) print_err(&err);
   if (rc == 2 && json) { /* the same record a build writes for a check that could not run */
-    json_t *o = verify_error_json(&err, frames_dir ? frames_dir : "pseudo-random");
+    json_t *o = verify_error_json(&err, verify_frames_source(frames_dir));
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (s) puts(s);
     free(s);

@@ -377,8 +377,7 @@ static void verify_cached(BuildJob *j, const BuildOptions *bo) {
   Err err = {0};
   if (io_read_file(&data, &len, path, (size_t)1 << 32, &err) < 0) {
     json_decref(j->verify_record);
-    j->verify_record =
-        verify_error_json(&err, bo->verify_frames_dir ? bo->verify_frames_dir : "pseudo-random");
+    j->verify_record = verify_error_json(&err, verify_frames_source(bo->verify_frames_dir));
     return;
   }
   verify_job(j, bo, data, len);

@@ -75,8 +75,10 @@ json_t *verify_error_json(const Err *err, const char *frames_source) {
   return o;
 }
 
+const char *verify_frames_source(const char *dir) { return dir ? dir : "pseudo-random"; }
+
 static const char *source_of(const BuildOptions *bo) {
-  return bo->verify_frames_dir ? bo->verify_frames_dir : "pseudo-random";
+  return verify_frames_source(bo->verify_frames_dir);
 }
 
 void verify_job(BuildJob *j, const BuildOptions *bo, const uint8_t *blob, size_t len) {

@@ -24,6 +24,9 @@ json_t *verify_error_json(const Err *err, const char *frames_source);
 void verify_job(BuildJob *j, const BuildOptions *bo, const uint8_t *blob, size_t len);
 /* True when record r (a model record) has a "verify" made with bo's frames. */
 bool verify_record_current(const json_t *r, const BuildOptions *bo);
+/* Where the frames of a check come from, as the reports name it: the folder, or "pseudo-random"
+ * when dir is NULL. */
+const char *verify_frames_source(const char *dir);
 /* The verify status of a record ("PASS", ... "ERROR"), or NULL when it has none. */
 const char *verify_status(const json_t *r);
 
