@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob_exec.h"
+#include "blob_run.h"
 #include "compiler/backend/blob_format.h"
 #include "compiler/compile.h"
 #include "compare.h"
@@ -192,7 +192,8 @@ static bool frozen_input(const IrGraph *g, int t) {
 }
 
 /* --via blob: the model through the whole compiler (FP16 inputs at the test data's shapes, no
- * preprocessing), the blob run by blob_exec, outputs compared with the FP16 tolerance. */
+ * preprocessing), the blob run by blob_run (the same as `blobc run FILE.blob`), outputs compared
+ * with the FP16 tolerance. */
 static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefTensor *feed,
                      RefTensor **outs, int *n_outs) {
   CompInput *ci = calloc((size_t)g->n_inputs + 1, sizeof *ci);
@@ -203,9 +204,8 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
   memset(&res, 0, sizeof res);
   Err e = {0};
   Arena *a = arena_new();
-  BlobRun run = {0};
-  void **bufs = calloc((size_t)g->n_inputs + 1, sizeof *bufs);
-  if (!ci || !live || !vals || !bufs) {
+  BlobFeed *feeds = calloc((size_t)g->n_inputs + 1, sizeof *feeds);
+  if (!ci || !live || !vals || !feeds) {
     set_case(c, REF_FAIL, "out of memory");
     goto done;
   }
@@ -259,79 +259,28 @@ static void run_blob(RefCase *c, const char *model, const IrGraph *g, const RefT
              b->hdr.outputs_count, n_live, g->n_outputs);
     goto done;
   }
-  for (int j = 0; j < n_live; j++) { /* the test data in the blob's own input type */
-    const BlobIo *io = &b->inputs[j];
-    int k = live[j];
-    int64_t n = ref_numel(&feed[k]);
-    uint32_t es = blob_dtype_size(io->shape.data_type);
-    if ((uint64_t)n * es != io->byte_size) {
-      set_case(c, REF_FAIL, "input %d size differs from the blob's", k);
-      goto done;
-    }
-    uint8_t *p = bufs[j] = calloc((size_t)io->byte_size + 1, 1);
-    for (int64_t i = 0; p && i < n; i++) {
-      double v = ref_get_f64(&feed[k], i);
-      if (io->shape.data_type == BLOB_DT_FP16) {
-        uint16_t h = fp16_from_f32((float)v);
-        memcpy(p + 2 * i, &h, 2);
-      } else if (io->shape.data_type == BLOB_DT_S32) {
-        int32_t x = (int32_t)v;
-        memcpy(p + 4 * i, &x, 4);
-      } else if (io->shape.data_type == BLOB_DT_FP32) {
-        float f = (float)v;
-        memcpy(p + 4 * i, &f, 4);
-      } else
-        p[i] = (uint8_t)v;
-    }
-  }
-  if (blob_exec(&run, b, res.blob.data, res.blob.len, (const void *const *)bufs, &e) < 0) {
+  for (int j = 0; j < n_live; j++) /* the test data in IE order, converted to the inputs' types */
+    feeds[j] = (BlobFeed){b->inputs[j].name, &feed[live[j]], false};
+  BlobResult run;
+  memset(&run, 0, sizeof run);
+  if (blob_run(&run, b, res.blob.data, res.blob.len, feeds, n_live, NULL, &e) < 0) {
     if (strstr(e.msg, "no CPU kernel"))
       set_case(c, REF_UNSUPPORTED, "%s", e.msg);
     else
       case_from_err(c, "blob run", &e);
     goto done;
   }
-  *outs = calloc((size_t)g->n_outputs + 1, sizeof **outs);
-  *n_outs = g->n_outputs;
-  for (int k = 0; k < g->n_outputs; k++) {
-    const BlobIo *io = &b->outputs[k];
-    int64_t dims[IR_MAX_DIMS];
-    int r = (int)io->shape.num_dims;
-    for (int i = 0; i < r; i++) dims[i] = io->shape.dims[i];
-    if (ref_tensor_alloc(&(*outs)[k], DT_F32, r, dims, &e) < 0) {
-      case_from_err(c, "blob output", &e);
-      goto done;
-    }
-    for (int64_t i = 0; i < ref_numel(&(*outs)[k]); i++) {
-      const uint8_t *p = run.out[k];
-      double v;
-      if (io->shape.data_type == BLOB_DT_FP16) {
-        uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        v = fp16_to_f32(h);
-      } else if (io->shape.data_type == BLOB_DT_S32) {
-        int32_t x;
-        memcpy(&x, p + 4 * i, 4);
-        v = x;
-      } else if (io->shape.data_type == BLOB_DT_FP32) {
-        float f;
-        memcpy(&f, p + 4 * i, 4);
-        v = f;
-      } else
-        v = p[i];
-      ref_set_f64(&(*outs)[k], i, v);
-    }
-  }
+  *outs = run.outputs; /* taken over: blob output order, which is the graph's */
+  *n_outs = run.n_out;
+  run.outputs = NULL;
+  run.n_out = 0;
+  blob_result_free(&run);
   c->status = REF_PASS;
 done:
-  for (int k = 0; k < g->n_inputs; k++) {
-    free(bufs ? bufs[k] : NULL);
-    free(vals ? vals[k] : NULL);
-  }
-  free(bufs);
+  for (int k = 0; vals && k < g->n_inputs; k++) free(vals[k]);
+  free(feeds);
   free(vals);
   free(live);
-  blob_run_free(&run);
   compile_result_free(&res);
   arena_free(a);
   free(ci);
